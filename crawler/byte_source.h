@@ -1,0 +1,37 @@
+/* A readable stream of bytes: a plain or gzip-compressed file, or one member of a
+ * zip archive. The CSV reader reads through it without knowing which.
+ *
+ * Errors are never silent: a truncated gzip stream or a zip member whose CRC does
+ * not match makes read return -1 with the reason in cc_byte_source_error(). */
+#ifndef CRIMECAST_CRAWLER_BYTE_SOURCE_H
+#define CRIMECAST_CRAWLER_BYTE_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cc_byte_source cc_byte_source;
+
+/* Opens a plain or gzip file (gzip recognised by its magic bytes, not its name).
+ * Returns NULL with `err` filled when it cannot be opened. */
+cc_byte_source *cc_byte_source_open_file(const char *path, char *err, size_t err_len);
+
+/* Opens member `index` of an open libzip archive (`archive` is a zip_t *). */
+cc_byte_source *cc_byte_source_open_zip_member(void *archive, uint64_t index, char *err,
+                                               size_t err_len);
+
+/* Reads up to `cap` bytes. Returns the count, 0 at a clean end, -1 on error. */
+long cc_byte_source_read(cc_byte_source *src, char *buf, size_t cap);
+
+/* Bytes of the underlying file consumed so far (compressed bytes for gzip), for
+ * progress reporting. */
+uint64_t cc_byte_source_position(const cc_byte_source *src);
+
+/* Why the last read failed. */
+const char *cc_byte_source_error(const cc_byte_source *src);
+
+void cc_byte_source_close(cc_byte_source *src);
+
+/* 1 when the file starts with a zip local-file header. */
+int cc_file_is_zip(const char *path);
+
+#endif

@@ -1,0 +1,287 @@
+#include "crawler/city.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *const CC_TAXONOMY[] = {
+    "violence", "robbery", "burglary", "theft", "vehicle_theft", "drugs", "weapons",
+    "criminal_damage", "fraud", "public_order", CC_CATEGORY_OTHER, CC_CATEGORY_UNKNOWN, NULL};
+
+typedef struct raw_type_entry {
+    char *key;              /* upper-cased, trimmed raw type */
+    const char *category;   /* into CC_TAXONOMY */
+} raw_type_entry;
+
+struct cc_city {
+    char *name, *timezone, *crs;
+    cc_bbox bbox;
+    raw_type_entry *table;  /* open addressing, power-of-two size */
+    size_t table_size;
+    char **raw_types;       /* in file order */
+    int raw_type_count;
+};
+
+enum { KEY_MAX = 256 };
+
+static uint64_t hash_key(const char *key) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *key; key++) h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+    return h;
+}
+
+/* Upper-cases and trims `raw` into `key`; returns its length. */
+static size_t normalise_raw_type(const char *raw, char key[KEY_MAX]) {
+    while (*raw == ' ' || *raw == '\t') raw++;
+    size_t n = 0;
+    for (; raw[n] && n < KEY_MAX - 1; n++) key[n] = (char)toupper((unsigned char)raw[n]);
+    while (n > 0 && (key[n - 1] == ' ' || key[n - 1] == '\t')) n--;
+    key[n] = '\0';
+    return n;
+}
+
+static const char *taxonomy_entry(const char *name) {
+    for (int i = 0; CC_TAXONOMY[i]; i++)
+        if (!strcmp(CC_TAXONOMY[i], name)) return CC_TAXONOMY[i];
+    return NULL;
+}
+
+static raw_type_entry *find_slot(const cc_city *city, const char *key) {
+    size_t mask = city->table_size - 1;
+    for (size_t i = (size_t)hash_key(key) & mask;; i = (i + 1) & mask)
+        if (!city->table[i].key || !strcmp(city->table[i].key, key)) return &city->table[i];
+}
+
+void cc_city_free(cc_city *city) {
+    if (!city) return;
+    free(city->name);
+    free(city->timezone);
+    free(city->crs);
+    for (size_t i = 0; i < city->table_size; i++) free(city->table[i].key);
+    free(city->table);
+    for (int i = 0; i < city->raw_type_count; i++) free(city->raw_types[i]);
+    free(city->raw_types);
+    free(city);
+}
+
+static char *copy_string_field(const cJSON *obj, const char *field) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
+    if (!cJSON_IsString(item)) return NULL;
+    size_t n = strlen(item->valuestring);
+    char *copy = malloc(n + 1);
+    if (copy) memcpy(copy, item->valuestring, n + 1);
+    return copy;
+}
+
+static int read_bbox(const cJSON *root, cc_bbox *bbox) {
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "bbox");
+    const char *names[4] = {"min_lon", "min_lat", "max_lon", "max_lat"};
+    double *values[4] = {&bbox->min_lon, &bbox->min_lat, &bbox->max_lon, &bbox->max_lat};
+    for (int i = 0; i < 4; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, names[i]);
+        if (!cJSON_IsNumber(v)) return -1;
+        *values[i] = v->valuedouble;
+    }
+    return bbox->min_lon < bbox->max_lon && bbox->min_lat < bbox->max_lat ? 0 : -1;
+}
+
+/* Adds every raw type of "categories": {"violence": ["ASSAULT", ...], ...}. */
+static int read_categories(const cJSON *root, cc_city *city, const char *path, char *err,
+                           size_t err_len) {
+    const cJSON *cats = cJSON_GetObjectItemCaseSensitive(root, "categories");
+    if (!cJSON_IsObject(cats)) {
+        snprintf(err, err_len, "%s: field 'categories' missing or not an object", path);
+        return -1;
+    }
+    int total = 0;
+    const cJSON *cat;
+    cJSON_ArrayForEach(cat, cats) total += cJSON_GetArraySize(cat);
+    city->table_size = 16;
+    while (city->table_size < (size_t)total * 2 + 1) city->table_size *= 2;
+    city->table = calloc(city->table_size, sizeof *city->table);
+    city->raw_types = calloc((size_t)total + 1, sizeof *city->raw_types);
+    if (!city->table || !city->raw_types) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        return -1;
+    }
+    cJSON_ArrayForEach(cat, cats) {
+        const char *category = taxonomy_entry(cat->string);
+        if (!category || !cJSON_IsArray(cat)) {
+            snprintf(err, err_len, "%s: categories.%s: not a crimecast category (or not a list)",
+                     path, cat->string);
+            return -1;
+        }
+        const cJSON *raw;
+        cJSON_ArrayForEach(raw, cat) {
+            char key[KEY_MAX];
+            if (!cJSON_IsString(raw) || normalise_raw_type(raw->valuestring, key) == 0) {
+                snprintf(err, err_len, "%s: categories.%s: every raw type must be a non-empty string",
+                         path, cat->string);
+                return -1;
+            }
+            raw_type_entry *slot = find_slot(city, key);
+            if (slot->key) {
+                snprintf(err, err_len, "%s: raw type '%s' is mapped twice (%s and %s)", path,
+                         raw->valuestring, slot->category, category);
+                return -1;
+            }
+            slot->key = strdup(key);
+            slot->category = category;
+            city->raw_types[city->raw_type_count++] = strdup(raw->valuestring);
+            if (!slot->key || !city->raw_types[city->raw_type_count - 1]) {
+                snprintf(err, err_len, "%s: out of memory", path);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static char *read_whole_file(const char *path, char *err, size_t err_len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open city definition", path);
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (!buf || failed) {
+        free(buf);
+        snprintf(err, err_len, "%s: cannot read city definition", path);
+        return NULL;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+cc_city *cc_city_load_file(const char *path, char *err, size_t err_len) {
+    char *text = read_whole_file(path, err, err_len);
+    if (!text) return NULL;
+    cJSON *root = cJSON_Parse(text);
+    if (!root) {
+        const char *where = cJSON_GetErrorPtr();
+        snprintf(err, err_len, "%s: invalid JSON near '%.20s'", path, where ? where : "?");
+        free(text);
+        return NULL;
+    }
+    free(text);
+    cc_city *city = calloc(1, sizeof *city);
+    int ok = city != NULL;
+    if (ok) {
+        city->name = copy_string_field(root, "name");
+        city->timezone = copy_string_field(root, "timezone");
+        city->crs = copy_string_field(root, "crs");
+        if (!city->name || !city->timezone || !city->crs) {
+            snprintf(err, err_len, "%s: fields 'name', 'timezone' and 'crs' must be strings", path);
+            ok = 0;
+        } else if (read_bbox(root, &city->bbox) != 0) {
+            snprintf(err, err_len, "%s: field 'bbox' must hold min_lon < max_lon, min_lat < max_lat",
+                     path);
+            ok = 0;
+        } else if (read_categories(root, city, path, err, err_len) != 0) {
+            ok = 0;
+        }
+    } else {
+        snprintf(err, err_len, "%s: out of memory", path);
+    }
+    cJSON_Delete(root);
+    if (!ok) {
+        cc_city_free(city);
+        return NULL;
+    }
+    return city;
+}
+
+static int is_directory(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *cc_data_dir(char *buf, size_t buf_len) {
+    const char *candidates[3] = {getenv("CRIMECAST_DATA_DIR"), CRIMECAST_SOURCE_DATA_DIR,
+                                 CRIMECAST_INSTALL_DATA_DIR};
+    for (int i = 0; i < 3; i++) {
+        if (!candidates[i] || !*candidates[i]) continue;
+        char cities[4096];
+        snprintf(cities, sizeof cities, "%s/cities", candidates[i]);
+        if (is_directory(cities)) {
+            snprintf(buf, buf_len, "%s", candidates[i]);
+            return buf;
+        }
+    }
+    if (buf_len) buf[0] = '\0';
+    return buf;
+}
+
+cc_city *cc_city_load(const char *name, char *err, size_t err_len) {
+    for (const char *c = name; *c; c++) {
+        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' && *c != '-') {
+            snprintf(err, err_len, "invalid city name '%s'", name);
+            return NULL;
+        }
+    }
+    char dir[4096], path[4400];
+    if (!*cc_data_dir(dir, sizeof dir)) {
+        snprintf(err, err_len, "no data/cities directory found (set CRIMECAST_DATA_DIR)");
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/cities/%s.json", dir, name);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, err_len, "unknown city '%s' (no %s)", name, path);
+        return NULL;
+    }
+    return cc_city_load_file(path, err, err_len);
+}
+
+const char *cc_city_name(const cc_city *city) { return city->name; }
+const char *cc_city_timezone(const cc_city *city) { return city->timezone; }
+const char *cc_city_crs(const cc_city *city) { return city->crs; }
+cc_bbox cc_city_bbox(const cc_city *city) { return city->bbox; }
+
+int cc_city_contains(const cc_city *city, double lat, double lon) {
+    const cc_bbox *b = &city->bbox;
+    return lon >= b->min_lon && lon <= b->max_lon && lat >= b->min_lat && lat <= b->max_lat;
+}
+
+const char *cc_city_category(const cc_city *city, const char *raw_type, int *mapped) {
+    char key[KEY_MAX];
+    if (mapped) *mapped = 1;
+    if (!raw_type || normalise_raw_type(raw_type, key) == 0) return taxonomy_entry(CC_CATEGORY_UNKNOWN);
+    const raw_type_entry *slot = find_slot(city, key);
+    if (slot->key) return slot->category;
+    if (mapped) *mapped = 0;
+    return taxonomy_entry(CC_CATEGORY_OTHER);
+}
+
+int cc_city_raw_type_count(const cc_city *city) { return city->raw_type_count; }
+const char *cc_city_raw_type(const cc_city *city, int i) { return city->raw_types[i]; }
+
+const char *cc_loc_precision_name(cc_loc_precision precision) {
+    switch (precision) {
+    case CC_LOC_EXACT: return "exact";
+    case CC_LOC_BLOCK: return "block";
+    case CC_LOC_SNAPPED: return "snapped";
+    }
+    return "?";
+}

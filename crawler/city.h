@@ -1,0 +1,58 @@
+/* City definitions: data/cities/<city>.json.
+ *
+ * A city file gives the city's bounding box (WGS84), time zone, default metric CRS,
+ * portal datasets, and the mapping of every raw crime type the city's portals use onto
+ * crimecast's common taxonomy. Raw types are matched case-insensitively after trimming
+ * spaces. A raw type missing from the map falls into "other" and is reported as
+ * unmapped, so a new portal type never disappears silently; rows whose source has no
+ * type at all get "unknown".
+ *
+ * Files are looked up in $CRIMECAST_DATA_DIR/cities, then the source tree's
+ * data/cities, then the installed share/crimecast/cities. */
+#ifndef CRIMECAST_CRAWLER_CITY_H
+#define CRIMECAST_CRAWLER_CITY_H
+
+#include <stddef.h>
+
+#include "crawler/datetime.h"
+
+typedef struct cc_bbox {
+    double min_lon, min_lat, max_lon, max_lat;
+} cc_bbox;
+
+typedef enum { CC_LOC_EXACT, CC_LOC_BLOCK, CC_LOC_SNAPPED } cc_loc_precision;
+
+typedef struct cc_city cc_city;
+
+/* crimecast's common taxonomy, in a fixed order; NULL-terminated. */
+extern const char *const CC_TAXONOMY[];
+#define CC_CATEGORY_OTHER "other"
+#define CC_CATEGORY_UNKNOWN "unknown"
+
+/* Loads the definition of city `name` (e.g. "chicago"). NULL with `err` on failure. */
+cc_city *cc_city_load(const char *name, char *err, size_t err_len);
+/* Loads a city definition from an explicit JSON file. */
+cc_city *cc_city_load_file(const char *path, char *err, size_t err_len);
+void cc_city_free(cc_city *city);
+
+const char *cc_city_name(const cc_city *city);
+const char *cc_city_timezone(const cc_city *city);
+const char *cc_city_crs(const cc_city *city);
+cc_bbox cc_city_bbox(const cc_city *city);
+int cc_city_contains(const cc_city *city, double lat, double lon);
+
+/* The category of `raw_type`: a pointer into CC_TAXONOMY (stable for the program's
+ * life). "unknown" for NULL or empty; "other" with *mapped = 0 when the raw type is not
+ * in the city's map. `mapped` may be NULL. */
+const char *cc_city_category(const cc_city *city, const char *raw_type, int *mapped);
+
+/* Number of raw types in the map, and the i-th (for listings and tests). */
+int cc_city_raw_type_count(const cc_city *city);
+const char *cc_city_raw_type(const cc_city *city, int i);
+
+const char *cc_loc_precision_name(cc_loc_precision precision);
+
+/* Directory holding cities/, as found by the lookup above ("" when none exists). */
+const char *cc_data_dir(char *buf, size_t buf_len);
+
+#endif

@@ -1,0 +1,39 @@
+/* Streaming CSV reader (RFC 4180 as the portals write it).
+ *
+ * Handles quoted fields holding commas, quotes ("") and line breaks; LF, CRLF and
+ * lone CR line ends; a UTF-8 byte-order mark at the start; empty fields. Blank lines
+ * are skipped (they are not records). Like Python's csv module (non-strict), text
+ * after a closing quote is kept and a quote inside an unquoted field is literal, so
+ * record counts agree with it. A quoted field still open at the end of the input
+ * yields a last row flagged `unterminated_quote`, which callers reject as malformed.
+ *
+ * Rows are valid until the next call to cc_csv_next. */
+#ifndef CRIMECAST_CRAWLER_CSV_READER_H
+#define CRIMECAST_CRAWLER_CSV_READER_H
+
+#include <stddef.h>
+
+#include "crawler/byte_source.h"
+
+typedef struct cc_csv_row {
+    int field_count;
+    char **fields;         /* NUL-terminated; owned by the reader */
+    size_t *lengths;
+    long line;             /* 1-based physical line on which the record starts */
+    int unterminated_quote;
+} cc_csv_row;
+
+typedef struct cc_csv_reader cc_csv_reader;
+
+/* The reader borrows `src`; close the reader before the source. */
+cc_csv_reader *cc_csv_open(cc_byte_source *src);
+
+/* Reads the next record: 1 when a row was read, 0 at the end, -1 on a read error
+ * (cc_csv_error says which). */
+int cc_csv_next(cc_csv_reader *reader, cc_csv_row *row);
+
+const char *cc_csv_error(const cc_csv_reader *reader);
+
+void cc_csv_close(cc_csv_reader *reader);
+
+#endif

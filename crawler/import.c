@@ -1,0 +1,277 @@
+#include "crawler/import.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zip.h>
+
+#include "crawler/byte_source.h"
+#include "crawler/csv_reader.h"
+#include "crawler/incident_queue.h"
+
+/* Everything one import needs while it reads rows. */
+typedef struct import_job {
+    cc_store *store;
+    const cc_city *city;
+    cc_import_stats *stats;
+    cc_import_progress_fn progress;
+    void *progress_context;
+    uint64_t done_before;   /* bytes of earlier zip members */
+    uint64_t total;
+    char *err;
+    size_t err_len;
+} import_job;
+
+uint64_t cc_import_rejected_total(const cc_import_stats *stats) {
+    uint64_t n = 0;
+    for (int r = 0; r < CC_REJECT_REASON_COUNT; r++) n += stats->rejected[r];
+    return n;
+}
+
+static void note_rejection(cc_import_stats *stats, const char *label, long line,
+                           cc_reject_reason reason, const char *detail) {
+    stats->rejected[reason]++;
+    if (stats->example_count < CC_IMPORT_MAX_EXAMPLES)
+        snprintf(stats->examples[stats->example_count++], sizeof stats->examples[0], "%s:%ld: %s (%s)",
+                 label, line, cc_reject_reason_name(reason), detail);
+}
+
+static void note_unmapped(cc_import_stats *stats, const char *raw_type) {
+    stats->unmapped_rows++;
+    for (int i = 0; i < stats->unmapped_count; i++)
+        if (!strcmp(stats->unmapped[i], raw_type)) return;
+    if (stats->unmapped_count < CC_IMPORT_MAX_UNMAPPED)
+        snprintf(stats->unmapped[stats->unmapped_count++], sizeof stats->unmapped[0], "%s", raw_type);
+}
+
+/* The reader thread: decompresses and parses one CSV stream, counts rejections and
+ * hands accepted incidents over in batches. */
+typedef struct stream_reader {
+    import_job *job;
+    cc_byte_source *src;
+    const char *label;
+    cc_incident_queue *queue;
+    int status;
+    char err[1024];
+} stream_reader;
+
+static void report_progress(stream_reader *r) {
+    import_job *job = r->job;
+    if (job->progress)
+        job->progress(job->progress_context, job->done_before + cc_byte_source_position(r->src),
+                      job->total);
+}
+
+/* Parses one row; an accepted row goes into `batch`. Returns 0 or -1 (out of memory). */
+static int take_row(stream_reader *r, cc_row_parser *parser, const cc_csv_row *row,
+                    cc_incident_batch *batch) {
+    cc_import_stats *stats = r->job->stats;
+    cc_incident incident;
+    char detail[256];
+    stats->rows_read++;
+    cc_reject_reason reason = cc_row_parser_parse(parser, row, &incident, detail, sizeof detail);
+    if (reason != CC_REJECT_NONE) {
+        note_rejection(stats, r->label, row->line, reason, detail);
+        return 0;
+    }
+    if (!incident.raw_type_mapped) note_unmapped(stats, incident.raw_type);
+    if (cc_batch_add(batch, &incident) == 0) return 0;
+    snprintf(r->err, sizeof r->err, "%s:%ld: out of memory", r->label, row->line);
+    return -1;
+}
+
+static cc_row_parser *read_header(stream_reader *r, cc_csv_reader *reader) {
+    cc_csv_row header;
+    int got = cc_csv_next(reader, &header);
+    if (got <= 0) {
+        snprintf(r->err, sizeof r->err, "%s: %s", r->label,
+                 got == 0 ? "empty file (no header line)" : cc_csv_error(reader));
+        return NULL;
+    }
+    char why[512];
+    cc_row_parser *parser = cc_row_parser_for_header(r->job->city, &header, why, sizeof why);
+    if (!parser) {
+        snprintf(r->err, sizeof r->err, "%s: %s", r->label, why);
+        return NULL;
+    }
+    cc_import_stats *stats = r->job->stats;
+    if (!stats->format[0]) snprintf(stats->format, sizeof stats->format, "%s", cc_row_parser_format(parser));
+    return parser;
+}
+
+/* Reads rows until the end, an error, or the writer aborting. Returns 0 or -1. */
+static int read_rows(stream_reader *r, cc_csv_reader *reader, cc_row_parser *parser) {
+    cc_incident_batch *batch = cc_queue_take_empty(r->queue);
+    cc_csv_row row;
+    int got;
+    while (batch && (got = cc_csv_next(reader, &row)) > 0) {
+        if (take_row(r, parser, &row, batch) != 0) return -1;
+        if (batch->count == CC_BATCH_ROWS) {
+            cc_queue_put_full(r->queue, batch);
+            batch = cc_queue_take_empty(r->queue);
+            report_progress(r);
+        }
+    }
+    if (!batch) return 0; /* the writer gave up; it reports why */
+    if (got < 0) {
+        snprintf(r->err, sizeof r->err, "%s: after line %ld: %s", r->label, row.line,
+                 cc_csv_error(reader));
+        return -1;
+    }
+    if (batch->count)
+        cc_queue_put_full(r->queue, batch);
+    else
+        cc_queue_put_empty(r->queue, batch);
+    return 0;
+}
+
+static void *run_reader(void *arg) {
+    stream_reader *r = arg;
+    cc_csv_reader *reader = cc_csv_open(r->src);
+    cc_row_parser *parser = NULL;
+    if (!reader)
+        snprintf(r->err, sizeof r->err, "%s: out of memory", r->label);
+    else
+        parser = read_header(r, reader);
+    r->status = parser ? read_rows(r, reader, parser) : -1;
+    if (r->status != 0)
+        cc_queue_abort(r->queue);
+    else
+        cc_queue_finish(r->queue);
+    cc_row_parser_free(parser);
+    cc_csv_close(reader);
+    return NULL;
+}
+
+/* Writes every batch the reader hands over. Returns 0 or -1 (`job->err` filled). */
+static int write_batches(import_job *job, cc_incident_queue *queue) {
+    const char *city = cc_city_name(job->city);
+    cc_incident *rows = malloc(sizeof *rows * CC_BATCH_ROWS);
+    if (!rows) {
+        snprintf(job->err, job->err_len, "out of memory");
+        cc_queue_abort(queue);
+        return -1;
+    }
+    cc_incident_batch *batch;
+    while ((batch = cc_queue_take_full(queue))) {
+        for (int i = 0; i < batch->count; i++) rows[i] = cc_batch_get(batch, i);
+        long inserted = cc_store_insert_many(job->store, city, rows, batch->count, job->err, job->err_len);
+        if (inserted < 0) {
+            cc_queue_abort(queue);
+            free(rows);
+            return -1;
+        }
+        job->stats->inserted += (uint64_t)inserted;
+        job->stats->duplicates += (uint64_t)(batch->count - inserted);
+        cc_queue_put_empty(queue, batch);
+    }
+    free(rows);
+    return 0;
+}
+
+/* Reads one CSV stream (a file or a zip member) into the open transaction: a reader
+ * thread parses while this thread inserts. */
+static int import_stream(import_job *job, cc_byte_source *src, const char *label) {
+    stream_reader reader = {job, src, label, cc_queue_new(4), 0, ""};
+    pthread_t thread;
+    if (!reader.queue || pthread_create(&thread, NULL, run_reader, &reader) != 0) {
+        cc_queue_free(reader.queue);
+        snprintf(job->err, job->err_len, "%s: cannot start the reader thread", label);
+        return -1;
+    }
+    int status = write_batches(job, reader.queue);
+    pthread_join(thread, NULL);
+    cc_queue_free(reader.queue);
+    if (status == 0 && reader.status != 0) {
+        snprintf(job->err, job->err_len, "%s", reader.err);
+        status = -1;
+    }
+    return status;
+}
+
+static int import_plain_file(import_job *job, const char *path) {
+    struct stat st;
+    job->total = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+    cc_byte_source *src = cc_byte_source_open_file(path, job->err, job->err_len);
+    if (!src) return -1;
+    int status = import_stream(job, src, path);
+    cc_byte_source_close(src);
+    return status;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Which archive members hold records for this city. */
+static int wanted_member(const cc_city *city, const char *name) {
+    if (!strcmp(cc_city_name(city), "london"))
+        return ends_with(name, "-metropolitan-street.csv") ||
+               ends_with(name, "-city-of-london-street.csv");
+    return ends_with(name, ".csv");
+}
+
+static int import_zip_members(import_job *job, zip_t *archive, const char *path) {
+    zip_int64_t count = zip_get_num_entries(archive, 0);
+    for (zip_int64_t i = 0; i < count; i++) {
+        zip_stat_t st;
+        if (zip_stat_index(archive, (zip_uint64_t)i, 0, &st) == 0 && wanted_member(job->city, st.name))
+            job->total += st.size;
+    }
+    for (zip_int64_t i = 0; i < count; i++) {
+        zip_stat_t st;
+        if (zip_stat_index(archive, (zip_uint64_t)i, 0, &st) != 0 || !wanted_member(job->city, st.name)) {
+            job->stats->members_skipped++;
+            continue;
+        }
+        char label[1024], why[512];
+        snprintf(label, sizeof label, "%s:%s", path, st.name);
+        cc_byte_source *src = cc_byte_source_open_zip_member(archive, (zip_uint64_t)i, why, sizeof why);
+        if (!src) {
+            snprintf(job->err, job->err_len, "%s: %s", label, why);
+            return -1;
+        }
+        int status = import_stream(job, src, label);
+        cc_byte_source_close(src);
+        if (status != 0) return -1;
+        job->done_before += st.size;
+        job->stats->members_read++;
+    }
+    if (job->stats->members_read == 0) {
+        snprintf(job->err, job->err_len, "%s: no %s record CSV in this archive", path,
+                 strcmp(cc_city_name(job->city), "london") ? "" : "Metropolitan or City of London street-level");
+        return -1;
+    }
+    return 0;
+}
+
+static int import_zip_file(import_job *job, const char *path) {
+    int code = 0;
+    zip_t *archive = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
+    if (!archive) {
+        zip_error_t error;
+        zip_error_init_with_code(&error, code);
+        snprintf(job->err, job->err_len, "%s: not a readable zip archive: %s", path,
+                 zip_error_strerror(&error));
+        zip_error_fini(&error);
+        return -1;
+    }
+    int status = import_zip_members(job, archive, path);
+    zip_discard(archive);
+    return status;
+}
+
+int cc_import_file(cc_store *store, const cc_city *city, const char *path, cc_import_stats *stats,
+                   cc_import_progress_fn progress, void *progress_context, char *err,
+                   size_t err_len) {
+    memset(stats, 0, sizeof *stats);
+    import_job job = {store, city, stats, progress, progress_context, 0, 0, err, err_len};
+    if (cc_store_begin(store, err, err_len) != 0) return -1;
+    int status = cc_file_is_zip(path) ? import_zip_file(&job, path) : import_plain_file(&job, path);
+    if (status == 0) status = cc_store_commit(store, err, err_len);
+    if (status != 0) cc_store_rollback(store);
+    return status;
+}

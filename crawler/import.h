@@ -1,0 +1,46 @@
+/* Import of local record files into the incident store (`crimecast import`).
+ *
+ * A file is a CSV (plain or gzip) in one of the layouts of source_formats.h, or a
+ * zip archive of them (police.uk monthly archives: for London only the street-level
+ * CSVs of the Metropolitan and City of London forces are read; for other cities every
+ * .csv member). Each file is one transaction: a file that fails part way (truncated
+ * gzip, a read error, an unknown header) leaves the store exactly as it was.
+ *
+ * Within a file, a row that cannot become an incident is counted under its reason and
+ * skipped; rows_read = inserted + duplicates + sum(rejected), always. */
+#ifndef CRIMECAST_CRAWLER_IMPORT_H
+#define CRIMECAST_CRAWLER_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crawler/city.h"
+#include "crawler/source_formats.h"
+#include "crawler/store.h"
+
+enum { CC_IMPORT_MAX_EXAMPLES = 5, CC_IMPORT_MAX_UNMAPPED = 10 };
+
+typedef struct cc_import_stats {
+    char format[32];             /* layout of the (first) CSV read */
+    uint64_t rows_read, inserted, duplicates;
+    uint64_t rejected[CC_REJECT_REASON_COUNT];
+    uint64_t unmapped_rows;      /* stored as "other" because the raw type is not in the map */
+    int unmapped_count;          /* distinct unmapped raw types listed below (capped) */
+    char unmapped[CC_IMPORT_MAX_UNMAPPED][128];
+    int members_read, members_skipped;  /* zip archives */
+    int example_count;           /* first rejected rows, "file:line: reason (detail)" */
+    char examples[CC_IMPORT_MAX_EXAMPLES][512];
+} cc_import_stats;
+
+/* Called now and then with work done and the total, in bytes of the input file. */
+typedef void (*cc_import_progress_fn)(void *context, uint64_t done, uint64_t total);
+
+/* Imports one file. Returns 0 (committed) or -1 (rolled back, `err` names the file and
+ * line). `progress` may be NULL. */
+int cc_import_file(cc_store *store, const cc_city *city, const char *path, cc_import_stats *stats,
+                   cc_import_progress_fn progress, void *progress_context, char *err,
+                   size_t err_len);
+
+uint64_t cc_import_rejected_total(const cc_import_stats *stats);
+
+#endif

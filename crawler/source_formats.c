@@ -1,0 +1,301 @@
+#include "crawler/source_formats.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/row_ordinals.h"
+
+/* A layout, as data. Column names are normalised; NULL means "not in this layout". */
+typedef struct source_format {
+    const char *name;
+    const char *city;
+    const char *id_col;        /* NULL: every row gets a hashed id */
+    const char *id_prefix;     /* prepended to the id column's value */
+    int hash_empty_id;         /* an empty id is hashed (police.uk ASB rows) instead of rejected */
+    const char *datetime_col;  /* a date or a date-time */
+    const char *time_col;      /* a separate time of day, or NULL */
+    const char *type_col;      /* NULL: the source gives no type ("unknown") */
+    const char *desc_col;
+    const char *lat_col, *lon_col;
+    const char *point_col;     /* "(lat, lon)" or "POINT (lon lat)", used when lat/lon are absent or empty */
+    cc_loc_precision loc_precision;
+    const char *marker_col;    /* one more column that must be present to tell layouts apart */
+} source_format;
+
+static const source_format FORMATS[] = {
+    {"chicago", "chicago", "id", "", 0, "date", NULL, "primary_type", "description", "latitude",
+     "longitude", NULL, CC_LOC_BLOCK, "case_number"},
+    {"sf-2003-2018", "sanfrancisco", "pdid", "", 0, "date", "time", "category", "descript", "y", "x",
+     NULL, CC_LOC_BLOCK, "incidntnum"},
+    {"sf-2018", "sanfrancisco", "row_id", "", 0, "incident_datetime", NULL, "incident_category",
+     "incident_description", "latitude", "longitude", "point", CC_LOC_BLOCK, "incident_id"},
+    {"sf-kaggle-train", "sanfrancisco", NULL, "", 0, "dates", NULL, "category", "descript", "y", "x",
+     NULL, CC_LOC_BLOCK, "pddistrict"},
+    {"sf-kaggle-test", "sanfrancisco", "id", "kaggle-test-", 0, "dates", NULL, NULL, NULL, "y", "x",
+     NULL, CC_LOC_BLOCK, "pddistrict"},
+    {"la-2010", "losangeles", "dr_number", "", 0, "date_occurred", "time_occurred",
+     "crime_code_description", NULL, NULL, NULL, "location", CC_LOC_BLOCK, "area_id"},
+    {"la", "losangeles", "dr_no", "", 0, "date_occ", "time_occ", "crm_cd_desc", NULL, "lat", "lon",
+     NULL, CC_LOC_BLOCK, "area"},
+    {"police-uk-street", "london", "crime_id", "", 1, "month", NULL, "crime_type", NULL, "latitude",
+     "longitude", NULL, CC_LOC_SNAPPED, "falls_within"},
+};
+enum { FORMAT_COUNT = sizeof FORMATS / sizeof FORMATS[0] };
+
+/* Column slots resolved against a header; -1 when absent. */
+enum { COL_ID, COL_DATETIME, COL_TIME, COL_TYPE, COL_DESC, COL_LAT, COL_LON, COL_POINT, COL_MARKER,
+       COL_COUNT };
+
+struct cc_row_parser {
+    const source_format *format;
+    const cc_city *city;
+    int col[COL_COUNT];
+    int header_fields;
+    cc_row_ordinals *ordinals;
+    char source_id[160];
+};
+
+void cc_normalise_column_name(const char *name, char *out, size_t out_len) {
+    size_t n = 0;
+    int pending_sep = 0;
+    if (!strncmp(name, "\xEF\xBB\xBF", 3)) name += 3;
+    for (; *name && n + 2 < out_len; name++) {
+        unsigned char c = (unsigned char)*name;
+        if (isalnum(c)) {
+            if (pending_sep && n > 0) out[n++] = '_';
+            pending_sep = 0;
+            out[n++] = (char)tolower(c);
+        } else {
+            pending_sep = 1;
+        }
+    }
+    out[n] = '\0';
+}
+
+static int find_column(char names[][64], int count, const char *wanted) {
+    if (!wanted) return -1;
+    for (int i = 0; i < count; i++)
+        if (!strcmp(names[i], wanted)) return i;
+    return -1;
+}
+
+/* Resolves a layout's columns; returns 1 when every column it names is present. */
+static int resolve_columns(const source_format *f, char names[][64], int count, int col[COL_COUNT]) {
+    const char *wanted[COL_COUNT] = {f->id_col, f->datetime_col, f->time_col, f->type_col,
+                                     f->desc_col, f->lat_col, f->lon_col, f->point_col,
+                                     f->marker_col};
+    for (int i = 0; i < COL_COUNT; i++) {
+        col[i] = find_column(names, count, wanted[i]);
+        if (wanted[i] && col[i] < 0) return 0;
+    }
+    /* The hashed-id Kaggle layout must not swallow the test layout, which has an id. */
+    if (!f->id_col && find_column(names, count, "id") >= 0) return 0;
+    return 1;
+}
+
+cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *header,
+                                        char *err, size_t err_len) {
+    int count = header->field_count;
+    char (*names)[64] = calloc((size_t)count, sizeof *names);
+    cc_row_parser *p = calloc(1, sizeof *p);
+    if (!names || !p) {
+        free(names);
+        free(p);
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < count; i++) cc_normalise_column_name(header->fields[i], names[i], 64);
+    const source_format *match = NULL;
+    for (int i = 0; i < FORMAT_COUNT && !match; i++)
+        if (resolve_columns(&FORMATS[i], names, count, p->col)) match = &FORMATS[i];
+    free(names);
+    if (!match) {
+        snprintf(err, err_len,
+                 "header (line %ld) matches no known layout (chicago, sf-2003-2018, sf-2018, "
+                 "sf-kaggle-train, sf-kaggle-test, la-2010, la, police-uk-street); first columns: "
+                 "'%s', '%s', '%s'",
+                 header->line, count > 0 ? header->fields[0] : "", count > 1 ? header->fields[1] : "",
+                 count > 2 ? header->fields[2] : "");
+        free(p);
+        return NULL;
+    }
+    if (strcmp(match->city, cc_city_name(city)) != 0) {
+        snprintf(err, err_len, "header is the %s layout '%s', not a %s one (wrong --city?)",
+                 match->city, match->name, cc_city_name(city));
+        free(p);
+        return NULL;
+    }
+    p->format = match;
+    p->city = city;
+    p->header_fields = count;
+    if (!match->id_col || match->hash_empty_id) {
+        p->ordinals = cc_row_ordinals_new();
+        if (!p->ordinals) {
+            snprintf(err, err_len, "out of memory");
+            free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+void cc_row_parser_free(cc_row_parser *p) {
+    if (!p) return;
+    cc_row_ordinals_free(p->ordinals);
+    free(p);
+}
+
+const char *cc_row_parser_format(const cc_row_parser *p) { return p->format->name; }
+
+const char *cc_reject_reason_name(cc_reject_reason reason) {
+    switch (reason) {
+    case CC_REJECT_NONE: return "accepted";
+    case CC_REJECT_NO_COORDINATES: return "no coordinates";
+    case CC_REJECT_OUTSIDE_BBOX: return "outside the city's bounding box";
+    case CC_REJECT_BAD_DATE: return "unparseable date";
+    case CC_REJECT_MALFORMED: return "malformed row";
+    case CC_REJECT_REASON_COUNT: break;
+    }
+    return "?";
+}
+
+static const char *field(const cc_row_parser *p, const cc_csv_row *row, int slot) {
+    return p->col[slot] < 0 ? NULL : row->fields[p->col[slot]];
+}
+
+static int is_blank(const char *s) {
+    if (!s) return 1;
+    while (*s == ' ' || *s == '\t') s++;
+    return *s == '\0';
+}
+
+/* Parses a whole field as a finite number; 0 or -1. */
+static int parse_number(const char *s, double *value) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    while (*end == ' ') end++;
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) return -1;
+    *value = v;
+    return 0;
+}
+
+/* "(lat, lon)" (LAPD) or "POINT (lon lat)" (Socrata WKT). 1 parsed, 0 empty, -1 bad. */
+static int parse_point(const char *s, double *lat, double *lon) {
+    if (is_blank(s)) return 0;
+    double a, b;
+    if (sscanf(s, " POINT ( %lf %lf )", &a, &b) == 2) {
+        *lon = a;
+        *lat = b;
+        return 1;
+    }
+    if (sscanf(s, " ( %lf , %lf )", &a, &b) == 2) {
+        *lat = a;
+        *lon = b;
+        return 1;
+    }
+    return -1;
+}
+
+static cc_reject_reason parse_coordinates(const cc_row_parser *p, const cc_csv_row *row,
+                                          cc_incident *out, char *detail, size_t len) {
+    const char *lat = field(p, row, COL_LAT), *lon = field(p, row, COL_LON);
+    int have = 0;
+    if (!is_blank(lat) || !is_blank(lon)) {
+        if (parse_number(lat, &out->lat) != 0 || parse_number(lon, &out->lon) != 0) {
+            snprintf(detail, len, "latitude/longitude not numbers: '%s', '%s'", lat, lon);
+            return CC_REJECT_MALFORMED;
+        }
+        have = 1;
+    }
+    if (!have && p->col[COL_POINT] >= 0) {
+        const char *point = field(p, row, COL_POINT);
+        have = parse_point(point, &out->lat, &out->lon);
+        if (have < 0) {
+            snprintf(detail, len, "location not a point: '%s'", point);
+            return CC_REJECT_MALFORMED;
+        }
+    }
+    if (!have || (out->lat == 0.0 && out->lon == 0.0)) {
+        snprintf(detail, len, have ? "coordinates are the (0, 0) placeholder" : "no latitude/longitude");
+        return CC_REJECT_NO_COORDINATES;
+    }
+    if (!cc_city_contains(p->city, out->lat, out->lon)) {
+        snprintf(detail, len, "lat %.6f, lon %.6f", out->lat, out->lon);
+        return CC_REJECT_OUTSIDE_BBOX;
+    }
+    return CC_REJECT_NONE;
+}
+
+static cc_reject_reason parse_time(const cc_row_parser *p, const cc_csv_row *row,
+                                   cc_incident *out, char *detail, size_t len) {
+    const char *text = field(p, row, COL_DATETIME);
+    cc_local_time t;
+    if (cc_parse_local_time(text, &t) != 0) {
+        snprintf(detail, len, "field '%s': '%s' is not a date", p->format->datetime_col, text);
+        return CC_REJECT_BAD_DATE;
+    }
+    const char *clock = field(p, row, COL_TIME);
+    if (clock && !is_blank(clock)) { /* a separate time column replaces the date's midnight */
+        if (cc_parse_time_of_day(clock, &t.hour, &t.minute) != 0) {
+            snprintf(detail, len, "field '%s': '%s' is not a time of day", p->format->time_col, clock);
+            return CC_REJECT_BAD_DATE;
+        }
+        t.precision = CC_TIME_MINUTE;
+    }
+    cc_format_local_time(&t, out->occurred);
+    out->time_precision = t.precision;
+    return CC_REJECT_NONE;
+}
+
+static cc_reject_reason make_source_id(cc_row_parser *p, const cc_csv_row *row, char *detail,
+                                       size_t len) {
+    const char *id = field(p, row, COL_ID);
+    if (id && !is_blank(id)) {
+        snprintf(p->source_id, sizeof p->source_id, "%s%s", p->format->id_prefix, id);
+        return CC_REJECT_NONE;
+    }
+    if (id && !p->format->hash_empty_id) {
+        snprintf(detail, len, "field '%s' is empty", p->format->id_col);
+        return CC_REJECT_MALFORMED;
+    }
+    uint64_t hash = cc_hash_fields(row->fields, row->lengths, row->field_count);
+    uint32_t ordinal = cc_row_ordinals_next(p->ordinals, hash);
+    if (ordinal == 0) {
+        snprintf(detail, len, "out of memory numbering rows");
+        return CC_REJECT_MALFORMED;
+    }
+    snprintf(p->source_id, sizeof p->source_id, "h%016" PRIx64 "-%" PRIu32, hash, ordinal);
+    return CC_REJECT_NONE;
+}
+
+cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc_incident *out,
+                                     char *detail, size_t detail_len) {
+    if (row->unterminated_quote) {
+        snprintf(detail, detail_len, "quoted field not closed before the end of the file");
+        return CC_REJECT_MALFORMED;
+    }
+    if (row->field_count != p->header_fields) {
+        snprintf(detail, detail_len, "%d fields, the header has %d", row->field_count,
+                 p->header_fields);
+        return CC_REJECT_MALFORMED;
+    }
+    cc_reject_reason reason = make_source_id(p, row, detail, detail_len);
+    if (reason == CC_REJECT_NONE) reason = parse_time(p, row, out, detail, detail_len);
+    if (reason == CC_REJECT_NONE) reason = parse_coordinates(p, row, out, detail, detail_len);
+    if (reason != CC_REJECT_NONE) return reason;
+
+    out->source_id = p->source_id;
+    out->loc_precision = p->format->loc_precision;
+    const char *raw_type = field(p, row, COL_TYPE);
+    out->raw_type = is_blank(raw_type) ? NULL : raw_type;
+    out->category = cc_city_category(p->city, out->raw_type, &out->raw_type_mapped);
+    const char *desc = field(p, row, COL_DESC);
+    out->description = is_blank(desc) ? NULL : desc;
+    return CC_REJECT_NONE;
+}

@@ -1,0 +1,224 @@
+#include "crawler/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ROWS_PER_STATEMENT = 32, COLUMNS = 10 };
+
+struct cc_store {
+    sqlite3 *db;
+    sqlite3_stmt *insert;        /* one row */
+    sqlite3_stmt *insert_many;   /* ROWS_PER_STATEMENT rows: fewer VM steps per row */
+    char *path;
+};
+
+static const char SCHEMA_SQL[] =
+    "CREATE TABLE incidents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  city TEXT NOT NULL,"
+    "  source_id TEXT NOT NULL,"
+    "  occurred TEXT NOT NULL,"
+    "  time_precision TEXT NOT NULL,"
+    "  lat REAL NOT NULL,"
+    "  lon REAL NOT NULL,"
+    "  loc_precision TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  raw_type TEXT,"
+    "  description TEXT,"
+    "  UNIQUE (city, source_id)"
+    ");"
+    "CREATE INDEX incidents_city_occurred ON incidents (city, occurred);";
+
+static const char INSERT_SQL[] =
+    "INSERT OR IGNORE INTO incidents (city, source_id, occurred, time_precision, lat, lon,"
+    " loc_precision, category, raw_type, description) VALUES ";
+static const char ROW_PLACEHOLDERS[] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+static sqlite3_stmt *prepare_insert(sqlite3 *db, int rows) {
+    char sql[sizeof INSERT_SQL + ROWS_PER_STATEMENT * (sizeof ROW_PLACEHOLDERS + 1)];
+    size_t n = (size_t)snprintf(sql, sizeof sql, "%s", INSERT_SQL);
+    for (int i = 0; i < rows; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s", i ? "," : "", ROW_PLACEHOLDERS);
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    return stmt;
+}
+
+static int exec(cc_store *s, const char *sql, char *err, size_t err_len) {
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
+    snprintf(err, err_len, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return -1;
+}
+
+static int query_int(cc_store *s, const char *sql, long long *value) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) return -1;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) *value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Creates the schema in an empty database, or checks the version of an existing one. */
+static int ensure_schema(cc_store *s, char *err, size_t err_len) {
+    long long version = 0, objects = 0;
+    if (query_int(s, "PRAGMA user_version", &version) != 0 ||
+        query_int(s, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
+        snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    if (version == 0 && objects == 0) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", CC_STORE_SCHEMA_VERSION);
+        if (exec(s, "PRAGMA journal_mode = WAL;", err, err_len) != 0 ||
+            exec(s, "BEGIN IMMEDIATE;", err, err_len) != 0)
+            return -1;
+        if (exec(s, SCHEMA_SQL, err, err_len) != 0 || exec(s, sql, err, err_len) != 0 ||
+            exec(s, "COMMIT;", err, err_len) != 0) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+        return 0;
+    }
+    if (version == 0) {
+        snprintf(err, err_len, "%s: a SQLite database but not a crimecast store (no schema version)",
+                 s->path);
+        return -1;
+    }
+    if (version != CC_STORE_SCHEMA_VERSION) {
+        snprintf(err, err_len, "%s: store schema version %lld, this crimecast reads version %d",
+                 s->path, version, CC_STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    return 0;
+}
+
+/* SQLite's memory statistics take a global mutex on every allocation; crimecast never
+ * reads them, and turning them off makes bulk imports markedly faster. This is
+ * process-wide SQLite configuration, set once before SQLite initialises. */
+static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
+cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_sqlite);
+    cc_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        snprintf(err, err_len, "%s: out of memory", path);
+        return NULL;
+    }
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "%s: cannot open store: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        cc_store_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    /* synchronous=NORMAL is safe in WAL mode: a crash loses at most the last commit, never
+     * consistency. A large cache keeps the unique index in memory during big imports. */
+    if (ensure_schema(s, err, err_len) != 0 ||
+        exec(s, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;"
+                "", err, err_len) != 0) {
+        cc_store_close(s);
+        return NULL;
+    }
+    s->insert = prepare_insert(s->db, 1);
+    s->insert_many = prepare_insert(s->db, ROWS_PER_STATEMENT);
+    if (!s->insert || !s->insert_many) {
+        snprintf(err, err_len, "%s: %s", path, sqlite3_errmsg(s->db));
+        cc_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void cc_store_close(cc_store *s) {
+    if (!s) return;
+    sqlite3_finalize(s->insert);
+    sqlite3_finalize(s->insert_many);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+int cc_store_begin(cc_store *s, char *err, size_t err_len) {
+    return exec(s, "BEGIN IMMEDIATE", err, err_len);
+}
+
+int cc_store_commit(cc_store *s, char *err, size_t err_len) { return exec(s, "COMMIT", err, err_len); }
+
+void cc_store_rollback(cc_store *s) {
+    if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text) {
+    if (text)
+        sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, index);
+}
+
+static void bind_incident(sqlite3_stmt *st, int row, const char *city, const cc_incident *inc) {
+    int k = row * COLUMNS;
+    sqlite3_bind_text(st, k + 1, city, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k + 2, inc->source_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k + 3, inc->occurred, 16, SQLITE_STATIC);
+    sqlite3_bind_text(st, k + 4, cc_time_precision_name(inc->time_precision), -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, k + 5, inc->lat);
+    sqlite3_bind_double(st, k + 6, inc->lon);
+    sqlite3_bind_text(st, k + 7, cc_loc_precision_name(inc->loc_precision), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k + 8, inc->category, -1, SQLITE_STATIC);
+    bind_text_or_null(st, k + 9, inc->raw_type);
+    bind_text_or_null(st, k + 10, inc->description);
+}
+
+/* Runs a bound insert statement; returns the rows it inserted, or -1. */
+static int run_insert(cc_store *s, sqlite3_stmt *st, char *err, size_t err_len) {
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, err_len, "%s: insert failed: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return sqlite3_changes(s->db);
+}
+
+int cc_store_insert(cc_store *s, const char *city, const cc_incident *inc, char *err, size_t err_len) {
+    bind_incident(s->insert, 0, city, inc);
+    return run_insert(s, s->insert, err, err_len);
+}
+
+long cc_store_insert_many(cc_store *s, const char *city, const cc_incident *incidents, int count,
+                          char *err, size_t err_len) {
+    long inserted = 0;
+    int i = 0;
+    for (; i + ROWS_PER_STATEMENT <= count; i += ROWS_PER_STATEMENT) {
+        for (int r = 0; r < ROWS_PER_STATEMENT; r++) bind_incident(s->insert_many, r, city, &incidents[i + r]);
+        int n = run_insert(s, s->insert_many, err, err_len);
+        if (n < 0) return -1;
+        inserted += n;
+    }
+    for (; i < count; i++) {
+        int n = cc_store_insert(s, city, &incidents[i], err, err_len);
+        if (n < 0) return -1;
+        inserted += n;
+    }
+    return inserted;
+}
+
+long long cc_store_count(cc_store *s, const char *city) {
+    sqlite3_stmt *stmt;
+    const char *sql = city ? "SELECT count(*) FROM incidents WHERE city = ?"
+                           : "SELECT count(*) FROM incidents";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) return -1;
+    if (city) sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
+    long long n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    return n;
+}

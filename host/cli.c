@@ -1,0 +1,61 @@
+#include "host/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct cc_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cc_command;
+
+static const cc_command COMMANDS[] = {
+    {"info", "show the build's backends and the GPU, if any", cc_cmd_info},
+#ifdef CRIMECAST_HAVE_IO
+    {"import", "load a city's crime record files into the incident store", cc_cmd_import},
+#endif
+};
+enum { COMMAND_COUNT = sizeof COMMANDS / sizeof COMMANDS[0] };
+
+static void print_usage(FILE *out) {
+    fprintf(out,
+            "usage: crimecast <command> [options]\n"
+            "       crimecast <command> --help\n"
+            "       crimecast --version\n\n"
+            "crimecast forecasts crime hotspots from open incident records.\n\n"
+            "commands:\n");
+    for (int i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+}
+
+int cc_usage_error(const char *command, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "crimecast %s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'crimecast %s --help'.\n", command);
+    return CC_EXIT_USAGE;
+}
+
+int cc_main(int argc, char **argv) {
+    if (argc < 2) {
+        print_usage(stderr);
+        return CC_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        print_usage(stdout);
+        return CC_EXIT_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+        printf("crimecast %s\n", CRIMECAST_VERSION);
+        return CC_EXIT_OK;
+    }
+    for (int i = 0; i < COMMAND_COUNT; i++)
+        if (!strcmp(name, COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "crimecast: unknown command '%s'\n\n", name);
+    print_usage(stderr);
+    return CC_EXIT_USAGE;
+}

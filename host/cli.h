@@ -1,0 +1,26 @@
+/* Command-line entry and subcommand dispatch.
+ *
+ * Conventions shared by every subcommand:
+ *   crimecast <command> [options], crimecast <command> --help, crimecast --version.
+ *   Exit status: CC_EXIT_OK on success, CC_EXIT_FAILURE on a data or runtime error,
+ *   CC_EXIT_USAGE on a usage error. Errors go to stderr and name the file and line
+ *   or field they concern. */
+#ifndef CRIMECAST_HOST_CLI_H
+#define CRIMECAST_HOST_CLI_H
+
+enum { CC_EXIT_OK = 0, CC_EXIT_FAILURE = 1, CC_EXIT_USAGE = 2 };
+
+#define CC_DEFAULT_DB "crimecast.db"
+
+/* Runs the crimecast command line; returns the process exit status. */
+int cc_main(int argc, char **argv);
+
+/* Subcommands. argv[0] is the command's name. Each returns an exit status. */
+int cc_cmd_info(int argc, char **argv);
+int cc_cmd_import(int argc, char **argv);
+
+/* Prints "crimecast COMMAND: MESSAGE" and a hint to use --help; returns CC_EXIT_USAGE. */
+int cc_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

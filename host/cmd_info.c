@@ -1,0 +1,51 @@
+/* crimecast info: what this build can compute with, and on which GPU. */
+#include <stdio.h>
+#include <string.h>
+
+#include "host/cli.h"
+#include "host/device.h"
+
+static const char INFO_HELP[] =
+    "usage: crimecast info\n\n"
+    "Prints crimecast's version, the compute backends built in (cpu, cuda) and, for\n"
+    "every CUDA device present, its name, memory and compute capability. Without a GPU\n"
+    "it says so and why (no device, no driver, or a build without CUDA).\n";
+
+static void print_gpus(void) {
+    char why[512] = "";
+    int count = cc_cuda_device_count(why, sizeof why);
+    if (count == 0) {
+        printf("gpu:      none (%s)\n", why);
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        cc_gpu_info gpu;
+        char err[512];
+        if (cc_cuda_device_info(i, &gpu, err, sizeof err) != 0) {
+            printf("gpu %d:    unavailable (%s)\n", i, err);
+            continue;
+        }
+        printf("gpu %d:    %s, %.1f GiB, compute capability %d.%d, %d SMs\n", i, gpu.name,
+               (double)gpu.total_memory_bytes / (1024.0 * 1024.0 * 1024.0), gpu.compute_major,
+               gpu.compute_minor, gpu.multiprocessors);
+    }
+}
+
+int cc_cmd_info(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(INFO_HELP, stdout);
+            return CC_EXIT_OK;
+        }
+        return cc_usage_error("info", "unexpected argument '%s'", argv[i]);
+    }
+    printf("crimecast %s\n", CRIMECAST_VERSION);
+    printf("backends: cpu%s\n", cc_cuda_compiled() ? ", cuda" : "");
+#ifdef CRIMECAST_HAVE_IO
+    printf("data:     store, import\n");
+#else
+    printf("data:     not built (CRIMECAST_IO=OFF: compute core only)\n");
+#endif
+    print_gpus();
+    return CC_EXIT_OK;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The crimecast command line: exit statuses (0 ok, 1 data/runtime error, 2 usage),
+help and version, error messages naming files, the default store, and a small import
+whose result is read back with Python's sqlite3.
+
+usage: cli_test.py CRIMECAST
+"""
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+CRIMECAST = sys.argv[1]
+failures = []
+
+
+def run(*args, cwd=None):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True, cwd=cwd)
+
+
+def check(name, condition, detail=""):
+    print("%s %s" % ("ok  " if condition else "FAIL", name))
+    if not condition:
+        failures.append("%s %s" % (name, detail))
+
+
+CSV = ("ID,Case Number,Date,Block,IUCR,Primary Type,Description,Location Description,Arrest,"
+       "Domestic,Beat,District,Ward,Community Area,FBI Code,X Coordinate,Y Coordinate,Updated On,"
+       "Latitude,Longitude\n"
+       "1,A1,03/01/2016 01:15:00 PM,X,0820,THEFT,OVER $500,STREET,false,false,1,1,1,1,6,1,1,"
+       "03/11/2016 03:48:18 PM,41.88,-87.63\n"
+       "2,A2,03/01/2016 01:15:00 PM,X,0820,ROBBERY,ARMED,STREET,false,false,1,1,1,1,6,1,1,"
+       "03/11/2016 03:48:18 PM,41.89,-87.64\n"
+       "3,A3,03/01/2016 01:15:00 PM,X,0820,ROBBERY,ARMED,STREET,false,false,1,1,1,1,6,,,"
+       "03/11/2016 03:48:18 PM,,\n")
+
+p = run("--version")
+check("--version exits 0", p.returncode == 0 and re.match(r"crimecast \d+\.\d+\.\d+", p.stdout), p)
+p = run()
+check("no command is a usage error", p.returncode == 2 and "usage:" in p.stderr, p)
+p = run("frobnicate")
+check("unknown command is a usage error", p.returncode == 2 and "unknown command 'frobnicate'" in p.stderr, p)
+p = run("--help")
+check("--help lists import and info", p.returncode == 0 and "import" in p.stdout and "info" in p.stdout, p)
+p = run("info")
+check("info names the backends and the GPU situation",
+      p.returncode == 0 and "backends: cpu" in p.stdout and "gpu" in p.stdout, p)
+p = run("info", "--bogus")
+check("info rejects arguments", p.returncode == 2, p)
+p = run("import", "--help")
+check("import --help", p.returncode == 0 and p.stdout.startswith("usage: crimecast import"), p)
+p = run("import", "x.csv")
+check("import without --city is a usage error", p.returncode == 2 and "--city is required" in p.stderr, p)
+p = run("import", "--city", "chicago")
+check("import without files is a usage error", p.returncode == 2 and "no FILE" in p.stderr, p)
+p = run("import", "--city", "atlantis", "x.csv")
+check("unknown city is a usage error", p.returncode == 2 and "atlantis" in p.stderr, p)
+p = run("import", "--city", "chicago", "--frob", "x.csv")
+check("unknown option is a usage error", p.returncode == 2 and "--frob" in p.stderr, p)
+
+with tempfile.TemporaryDirectory() as tmp:
+    src = os.path.join(tmp, "small.csv")
+    with open(src, "w") as f:
+        f.write(CSV)
+    missing = os.path.join(tmp, "missing.csv")
+    p = run("import", "--city", "chicago", missing, cwd=tmp)
+    check("a missing file is a runtime error naming it", p.returncode == 1 and missing in p.stderr, p)
+
+    # Default store: crimecast.db in the working directory.
+    p = run("import", "--city", "chicago", src, cwd=tmp)
+    check("import exits 0", p.returncode == 0, p)
+    check("summary line", "3 read, 2 inserted, 0 duplicates, 1 rejected (no coordinates 1," in p.stdout, p.stdout)
+    check("rejected row shown as file:line", src + ":4: no coordinates" in p.stderr, p.stderr)
+    db = os.path.join(tmp, "crimecast.db")
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT source_id, occurred, category, raw_type FROM incidents ORDER BY source_id").fetchall()
+    check("stored rows", rows == [("1", "2016-03-01 13:15", "theft", "THEFT"),
+                                  ("2", "2016-03-01 13:15", "robbery", "ROBBERY")], rows)
+    con.close()
+
+    p = run("import", "--city", "chicago", "--db", db, src)
+    check("second import inserts 0", p.returncode == 0 and "2 duplicates" in p.stdout and " 0 inserted" in p.stdout, p)
+
+    bad = os.path.join(tmp, "bad.csv")
+    with open(bad, "w") as f:
+        f.write("when,where\n1,2\n")
+    p = run("import", "--city", "chicago", "--db", db, bad, src)
+    check("a bad file exits 1, names the file, other files still import",
+          p.returncode == 1 and bad in p.stderr and "nothing from this file was stored" in p.stderr
+          and "total: 2 files, 1 failed" in p.stdout, p)
+    con = sqlite3.connect(db)
+    check("store unchanged by the bad file", con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 2)
+    con.close()
+
+    notdb = os.path.join(tmp, "notes.txt")
+    with open(notdb, "w") as f:
+        f.write("this is not a database, only some text that is long enough to look like one\n")
+    p = run("import", "--city", "chicago", "--db", notdb, src)
+    check("a non-store --db is a runtime error naming it", p.returncode == 1 and notdb in p.stderr, p)
+
+if failures:
+    print("%d passed, %d failed" % (0, len(failures)))
+    sys.exit(1)
+print("cli checks all passed")

@@ -1,0 +1,204 @@
+/* The CSV reader against hand-written inputs: quoting, line ends, BOM, blank lines,
+ * records spanning read buffers, truncated gzip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crawler/csv_reader.h"
+#include "tests/test_util.h"
+
+typedef struct fixture {
+    char *dir, *path;
+    cc_byte_source *src;
+    cc_csv_reader *reader;
+} fixture;
+
+static int setup(void **state) {
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = tu_make_temp_dir();
+    f->path = tu_path(f->dir, "input.csv");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *f = *state;
+    cc_csv_close(f->reader);
+    cc_byte_source_close(f->src);
+    tu_remove_dir(f->dir);
+    free(f->dir);
+    free(f->path);
+    free(f);
+    return 0;
+}
+
+static void open_text(fixture *f, const char *text, size_t len, int gzip) {
+    if (gzip)
+        tu_write_gzip(f->path, text, len);
+    else
+        tu_write_file(f->path, text, len);
+    char err[256];
+    f->src = cc_byte_source_open_file(f->path, err, sizeof err);
+    assert_non_null(f->src);
+    f->reader = cc_csv_open(f->src);
+    assert_non_null(f->reader);
+}
+
+static void expect_row(fixture *f, long line, int count, const char *const *fields) {
+    cc_csv_row row;
+    assert_int_equal(cc_csv_next(f->reader, &row), 1);
+    assert_int_equal(row.line, line);
+    assert_int_equal(row.field_count, count);
+    for (int i = 0; i < count; i++) {
+        assert_string_equal(row.fields[i], fields[i]);
+        assert_int_equal(row.lengths[i], strlen(fields[i]));
+    }
+    assert_false(row.unterminated_quote);
+}
+
+static void expect_end(fixture *f) {
+    cc_csv_row row;
+    assert_int_equal(cc_csv_next(f->reader, &row), 0);
+    assert_int_equal(cc_csv_next(f->reader, &row), 0);
+}
+
+static void test_bom_and_crlf(void **state) {
+    fixture *f = *state;
+    const char text[] = "\xEF\xBB\xBFID,Date\r\n1,01/02/2015\r\n2,03/04/2016\r\n";
+    open_text(f, text, sizeof text - 1, 0);
+    expect_row(f, 1, 2, (const char *[]){"ID", "Date"});
+    expect_row(f, 2, 2, (const char *[]){"1", "01/02/2015"});
+    expect_row(f, 3, 2, (const char *[]){"2", "03/04/2016"});
+    expect_end(f);
+}
+
+static void test_quoted_fields(void **state) {
+    fixture *f = *state;
+    const char text[] = "a,\"hello, world\",\"say \"\"hi\"\"\",\"two\nlines\"\n"
+                        "next,\"\",,\"x\r\ny\"\r\n"
+                        "last,row\n";
+    open_text(f, text, sizeof text - 1, 0);
+    expect_row(f, 1, 4, (const char *[]){"a", "hello, world", "say \"hi\"", "two\nlines"});
+    expect_row(f, 3, 4, (const char *[]){"next", "", "", "x\r\ny"});
+    expect_row(f, 5, 2, (const char *[]){"last", "row"});
+    expect_end(f);
+}
+
+static void test_empty_fields_and_no_final_newline(void **state) {
+    fixture *f = *state;
+    const char text[] = ",,\na,\n,b\nend";
+    open_text(f, text, sizeof text - 1, 0);
+    expect_row(f, 1, 3, (const char *[]){"", "", ""});
+    expect_row(f, 2, 2, (const char *[]){"a", ""});
+    expect_row(f, 3, 2, (const char *[]){"", "b"});
+    expect_row(f, 4, 1, (const char *[]){"end"});
+    expect_end(f);
+}
+
+static void test_blank_lines_and_lone_cr(void **state) {
+    fixture *f = *state;
+    const char text[] = "a,b\n\n\r\n1,2\r3,4\r\r5,6\n\n";
+    open_text(f, text, sizeof text - 1, 0);
+    expect_row(f, 1, 2, (const char *[]){"a", "b"});
+    expect_row(f, 4, 2, (const char *[]){"1", "2"});
+    expect_row(f, 5, 2, (const char *[]){"3", "4"});
+    expect_row(f, 7, 2, (const char *[]){"5", "6"});
+    expect_end(f);
+}
+
+static void test_lenient_quotes_like_python(void **state) {
+    fixture *f = *state;
+    /* Python's csv (non-strict) reads these as ['abc', 'd'] and ['x"y', 'z']. */
+    const char text[] = "\"ab\"c,d\nx\"y,z\n";
+    open_text(f, text, sizeof text - 1, 0);
+    expect_row(f, 1, 2, (const char *[]){"abc", "d"});
+    expect_row(f, 2, 2, (const char *[]){"x\"y", "z"});
+    expect_end(f);
+}
+
+static void test_unterminated_quote_is_flagged(void **state) {
+    fixture *f = *state;
+    const char text[] = "a,b\n1,\"never closed\n2,3\n";
+    open_text(f, text, sizeof text - 1, 0);
+    expect_row(f, 1, 2, (const char *[]){"a", "b"});
+    cc_csv_row row;
+    assert_int_equal(cc_csv_next(f->reader, &row), 1);
+    assert_int_equal(row.line, 2);
+    assert_true(row.unterminated_quote);
+    assert_int_equal(row.field_count, 2);
+    assert_string_equal(row.fields[1], "never closed\n2,3\n");
+    expect_end(f);
+}
+
+static void test_records_spanning_read_buffers(void **state) {
+    fixture *f = *state;
+    /* A 3 MiB quoted field crosses several 1 MiB reads and grows the row buffer. */
+    size_t big = 3u << 20;
+    size_t len = big + 64;
+    char *text = malloc(len);
+    size_t n = (size_t)sprintf(text, "id,body\n7,\"");
+    for (size_t i = 0; i < big; i++) text[n++] = (char)('a' + i % 26);
+    n += (size_t)sprintf(text + n, "\"\n8,short\n");
+    open_text(f, text, n, 1);
+    expect_row(f, 1, 2, (const char *[]){"id", "body"});
+    cc_csv_row row;
+    assert_int_equal(cc_csv_next(f->reader, &row), 1);
+    assert_int_equal(row.lengths[1], big);
+    assert_int_equal(row.fields[1][big - 1], 'a' + (big - 1) % 26);
+    expect_row(f, 3, 2, (const char *[]){"8", "short"});
+    expect_end(f);
+    free(text);
+}
+
+static void test_truncated_gzip_is_an_error(void **state) {
+    fixture *f = *state;
+    char *text = malloc(200000);
+    size_t n = 0;
+    for (int i = 0; i < 10000; i++) n += (size_t)sprintf(text + n, "%d,row %d\n", i, i);
+    tu_write_gzip(f->path, text, n);
+    free(text);
+    FILE *file = fopen(f->path, "r+b");
+    assert_non_null(file);
+    fseek(file, 0, SEEK_END);
+    long size = ftell(file);
+    fclose(file);
+    assert_int_equal(truncate(f->path, size / 2), 0);
+    char err[256];
+    f->src = cc_byte_source_open_file(f->path, err, sizeof err);
+    f->reader = cc_csv_open(f->src);
+    cc_csv_row row;
+    int status, rows = 0;
+    while ((status = cc_csv_next(f->reader, &row)) == 1) rows++;
+    assert_int_equal(status, -1);
+    assert_true(rows > 0 && rows < 10000);
+    assert_non_null(strstr(cc_csv_error(f->reader), "truncated"));
+}
+
+static void test_missing_file(void **state) {
+    (void)state;
+    char err[256];
+    assert_null(cc_byte_source_open_file("/nonexistent/dir/file.csv", err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/dir/file.csv"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_bom_and_crlf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quoted_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_fields_and_no_final_newline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blank_lines_and_lone_cr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lenient_quotes_like_python, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unterminated_quote_is_flagged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_records_spanning_read_buffers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_gzip_is_an_error, setup, teardown),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests_name("csv_reader", tests, NULL, NULL);
+}
