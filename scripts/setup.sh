@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package crimecast needs, then builds it into build/.
+# Idempotent and non-interactive. Extra arguments go to CMake, e.g.
+#   bash scripts/setup.sh -DCRIMECAST_CUDA=OFF
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config     # toolchain
+  libsqlite3-dev sqlite3               # incident store (sqlite3: benchmark and checks)
+  zlib1g-dev libzip-dev libcjson-dev   # .csv.gz, police.uk .zip archives, city definitions
+  libcmocka-dev python3                # unit tests; independent reference checks
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+
+# The CUDA toolkit is not a Debian package here: it is used when present. Make sure a
+# toolkit in its usual place is found even when it is not on PATH.
+if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
+  export PATH="/usr/local/cuda/bin:$PATH"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@"
+cmake --build build -j "$(nproc)"
+echo "crimecast built: build/crimecast"
