@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,35 @@ const char *cc_data_dir(char *buf, size_t buf_len) {
     return buf;
 }
 
+static int compare_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "chicago, london, ..." from the *.json files of dir/cities, sorted. */
+static void list_known_cities(const char *dir, char *out, size_t out_len) {
+    char cities[4200];
+    snprintf(cities, sizeof cities, "%s/cities", dir);
+    snprintf(out, out_len, "none");
+    DIR *d = opendir(cities);
+    if (!d) return;
+    char *names[64];
+    int count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(d)) && count < 64) {
+        size_t n = strlen(entry->d_name);
+        if (n > 5 && !strcmp(entry->d_name + n - 5, ".json"))
+            names[count++] = strndup(entry->d_name, n - 5);
+    }
+    closedir(d);
+    qsort(names, (size_t)count, sizeof names[0], compare_names);
+    size_t used = 0;
+    for (int i = 0; i < count; i++) {
+        if (names[i] && used < out_len)
+            used += (size_t)snprintf(out + used, out_len - used, "%s%s", i ? ", " : "", names[i]);
+        free(names[i]);
+    }
+}
+
 cc_city *cc_city_load(const char *name, char *err, size_t err_len) {
     for (const char *c = name; *c; c++) {
         if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' && *c != '-') {
@@ -248,7 +278,9 @@ cc_city *cc_city_load(const char *name, char *err, size_t err_len) {
     snprintf(path, sizeof path, "%s/cities/%s.json", dir, name);
     struct stat st;
     if (stat(path, &st) != 0) {
-        snprintf(err, err_len, "unknown city '%s' (no %s)", name, path);
+        char known[512];
+        list_known_cities(dir, known, sizeof known);
+        snprintf(err, err_len, "unknown city '%s' (known: %s; no %s)", name, known, path);
         return NULL;
     }
     return cc_city_load_file(path, err, err_len);

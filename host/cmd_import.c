@@ -30,8 +30,9 @@ static const char IMPORT_HELP[] =
     "2 usage error\n";
 
 static void show_progress(void *context, uint64_t done, uint64_t total) {
-    cc_progress_update((cc_progress *)context, done);
-    (void)total;
+    cc_progress *bar = context;
+    bar->total = total;
+    cc_progress_update(bar, done);
 }
 
 static void print_file_report(const char *path, const cc_import_stats *s, double seconds,
