@@ -222,3 +222,41 @@ long long cc_store_count(cc_store *s, const char *city) {
     sqlite3_finalize(stmt);
     return n;
 }
+
+int cc_store_scan(cc_store *s, const char *city, const char *from, const char *to,
+                  cc_store_visit_fn visit, void *context, char *err, size_t err_len) {
+    static const char SQL[] = "SELECT occurred, lat, lon, category, time_precision FROM incidents "
+                              "WHERE city = ? AND occurred >= ? AND occurred < ? ORDER BY occurred";
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(s->db, SQL, -1, &stmt, NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, to, -1, SQLITE_STATIC);
+    int rc, status = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        cc_incident_point point = {(const char *)sqlite3_column_text(stmt, 0),
+                                   sqlite3_column_double(stmt, 1), sqlite3_column_double(stmt, 2),
+                                   (const char *)sqlite3_column_text(stmt, 3),
+                                   (const char *)sqlite3_column_text(stmt, 4)};
+        if (!point.occurred || !point.category || !point.time_precision) {
+            snprintf(err, err_len, "%s: incident with a NULL occurred/category/time_precision", s->path);
+            status = -1;
+            break;
+        }
+        if (visit(context, &point) != 0) {
+            status = 1;
+            break;
+        }
+    }
+    if (status == 0 && rc != SQLITE_DONE) {
+        snprintf(err, err_len, "%s: reading incidents: %s", s->path, sqlite3_errmsg(s->db));
+        status = -1;
+    }
+    sqlite3_finalize(stmt);
+    return status;
+}
+
+const char *cc_store_path(const cc_store *s) { return s->path; }

@@ -45,6 +45,26 @@ int cc_store_insert(cc_store *store, const char *city, const cc_incident *incide
 long cc_store_insert_many(cc_store *store, const char *city, const cc_incident *incidents,
                           int count, char *err, size_t err_len);
 
+/* One incident as the rasteriser sees it; strings valid during the callback only. */
+typedef struct cc_incident_point {
+    const char *occurred;   /* "YYYY-MM-DD HH:MM" */
+    double lat, lon;
+    const char *category;
+    const char *time_precision;
+} cc_incident_point;
+
+/* Called for each incident; return non-zero to stop the scan. */
+typedef int (*cc_store_visit_fn)(void *context, const cc_incident_point *incident);
+
+/* Visits the incidents of `city` with from <= occurred < to (texts compared as
+ * "YYYY-MM-DD HH:MM" strings), in (city, occurred) index order. Returns 0, 1 when the
+ * visitor stopped it, or -1 with `err`. */
+int cc_store_scan(cc_store *store, const char *city, const char *from, const char *to,
+                  cc_store_visit_fn visit, void *context, char *err, size_t err_len);
+
+/* The path the store was opened with. */
+const char *cc_store_path(const cc_store *store);
+
 /* Number of incidents of `city` (all cities when NULL); -1 on error. */
 long long cc_store_count(cc_store *store, const char *city);
 

@@ -18,6 +18,8 @@ int cc_main(int argc, char **argv);
 /* Subcommands. argv[0] is the command's name. Each returns an exit status. */
 int cc_cmd_info(int argc, char **argv);
 int cc_cmd_import(int argc, char **argv);
+int cc_cmd_raster(int argc, char **argv);
+int cc_cmd_png(int argc, char **argv);
 
 /* Prints "crimecast COMMAND: MESSAGE" and a hint to use --help; returns CC_EXIT_USAGE. */
 int cc_usage_error(const char *command, const char *fmt, ...)

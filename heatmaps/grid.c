@@ -1,0 +1,137 @@
+#include "heatmaps/grid.h"
+
+#include <math.h>
+#include <proj.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cc_projection {
+    PJ_CONTEXT *context;
+    PJ *transform;
+};
+
+/* 1 when the CRS is projected with metre axes. */
+static int is_metric_projected(PJ_CONTEXT *ctx, PJ *crs) {
+    PJ_TYPE type = proj_get_type(crs);
+    if (type != PJ_TYPE_PROJECTED_CRS) return 0;
+    PJ *cs = proj_crs_get_coordinate_system(ctx, crs);
+    if (!cs) return 0;
+    int ok = proj_cs_get_axis_count(ctx, cs) >= 2;
+    for (int i = 0; ok && i < 2; i++) {
+        double factor = 0;
+        ok = proj_cs_get_axis_info(ctx, cs, i, NULL, NULL, NULL, &factor, NULL, NULL, NULL) &&
+             fabs(factor - 1.0) < 1e-12;
+    }
+    proj_destroy(cs);
+    return ok;
+}
+
+cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len) {
+    cc_projection *p = calloc(1, sizeof *p);
+    if (!p || !(p->context = proj_context_create())) {
+        free(p);
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    proj_log_level(p->context, PJ_LOG_NONE);
+    PJ *target = proj_create(p->context, crs);
+    if (!target) {
+        snprintf(err, err_len, "unknown CRS '%s' (PROJ: %s)", crs,
+                 proj_context_errno_string(p->context, proj_context_errno(p->context)));
+        cc_projection_free(p);
+        return NULL;
+    }
+    int metric = is_metric_projected(p->context, target);
+    proj_destroy(target);
+    if (!metric) {
+        snprintf(err, err_len, "CRS '%s' is not a projected CRS in metres (use e.g. a UTM zone)", crs);
+        cc_projection_free(p);
+        return NULL;
+    }
+    PJ *raw = proj_create_crs_to_crs(p->context, "EPSG:4326", crs, NULL);
+    /* Normalise axis order to longitude, latitude in and easting, northing out. */
+    p->transform = raw ? proj_normalize_for_visualization(p->context, raw) : NULL;
+    proj_destroy(raw);
+    if (!p->transform) {
+        snprintf(err, err_len, "cannot transform WGS84 to '%s'", crs);
+        cc_projection_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void cc_projection_free(cc_projection *p) {
+    if (!p) return;
+    proj_destroy(p->transform);
+    proj_context_destroy(p->context);
+    free(p);
+}
+
+void cc_projection_forward(cc_projection *p, double *x, double *y, size_t count) {
+    proj_trans_generic(p->transform, PJ_FWD, x, sizeof *x, count, y, sizeof *y, count, NULL, 0, 0,
+                       NULL, 0, 0);
+}
+
+enum { EDGE_SAMPLES = 64 };
+
+/* Projected envelope of the box: its edges are curves in the CRS, so sample them. */
+static int projected_envelope(cc_projection *p, const cc_bbox *b, double env[4]) {
+    double x[4 * EDGE_SAMPLES], y[4 * EDGE_SAMPLES];
+    for (int i = 0; i < EDGE_SAMPLES; i++) {
+        double t = (double)i / (EDGE_SAMPLES - 1);
+        double lon = b->min_lon + t * (b->max_lon - b->min_lon);
+        double lat = b->min_lat + t * (b->max_lat - b->min_lat);
+        x[i] = lon, y[i] = b->min_lat;
+        x[EDGE_SAMPLES + i] = lon, y[EDGE_SAMPLES + i] = b->max_lat;
+        x[2 * EDGE_SAMPLES + i] = b->min_lon, y[2 * EDGE_SAMPLES + i] = lat;
+        x[3 * EDGE_SAMPLES + i] = b->max_lon, y[3 * EDGE_SAMPLES + i] = lat;
+    }
+    cc_projection_forward(p, x, y, 4 * EDGE_SAMPLES);
+    env[0] = env[1] = INFINITY;
+    env[2] = env[3] = -INFINITY;
+    for (int i = 0; i < 4 * EDGE_SAMPLES; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) return -1;
+        env[0] = fmin(env[0], x[i]);
+        env[1] = fmin(env[1], y[i]);
+        env[2] = fmax(env[2], x[i]);
+        env[3] = fmax(env[3], y[i]);
+    }
+    return 0;
+}
+
+int cc_grid_from_bbox(cc_projection *p, const cc_bbox *bbox, const char *crs, int cells,
+                      double cell_metres, cc_grid *g, char *err, size_t err_len) {
+    memset(g, 0, sizeof *g);
+    snprintf(g->crs, sizeof g->crs, "%s", crs);
+    double env[4];
+    if (projected_envelope(p, bbox, env) != 0) {
+        snprintf(err, err_len, "the city's bounding box cannot be projected into %s", crs);
+        return -1;
+    }
+    /* A metre of margin: a point on the box's edge must not fall off by rounding. */
+    env[0] -= 1.0, env[1] -= 1.0, env[2] += 1.0, env[3] += 1.0;
+    double width = env[2] - env[0], height = env[3] - env[1];
+    if (cells > 0) {
+        g->cell = fmax(width, height) / cells;
+        g->width = g->height = cells;
+    } else if (cell_metres > 0) {
+        g->cell = cell_metres;
+        g->width = (int)ceil(width / cell_metres);
+        g->height = (int)ceil(height / cell_metres);
+    } else {
+        snprintf(err, err_len, "give a grid size (cells > 0) or a cell size in metres (> 0)");
+        return -1;
+    }
+    if ((double)g->width * g->height > 1e8) {
+        snprintf(err, err_len, "%d x %d cells is too many (cell %.1f m)", g->height, g->width, g->cell);
+        return -1;
+    }
+    /* Centre the cells on the envelope. */
+    g->x0 = 0.5 * (env[0] + env[2]) - 0.5 * g->width * g->cell;
+    g->y0 = 0.5 * (env[1] + env[3]) + 0.5 * g->height * g->cell;
+    return 0;
+}
+
+double cc_grid_x_centre(const cc_grid *g, int col) { return g->x0 + (col + 0.5) * g->cell; }
+double cc_grid_y_centre(const cc_grid *g, int row) { return g->y0 - (row + 0.5) * g->cell; }

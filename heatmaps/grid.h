@@ -1,0 +1,55 @@
+/* The spatial grid of a tensor: square cells in a projected, metric CRS.
+ *
+ * A grid comes from the city's bounding box, never from the data: the box's corners
+ * and edges are projected from WGS84 into the CRS (PROJ), and the cells cover the
+ * projected envelope. Row 0 is the northern edge and column 0 the western one, so
+ * images come out north-up:
+ *   cell (row, col) spans x in [x0 + col*cell, x0 + (col+1)*cell)
+ *                   and y in (y0 - (row+1)*cell, y0 - row*cell]
+ * With `n` cells the grid is n x n, the cell size the envelope's longer side / n, and
+ * the square centred on the envelope; with a cell size in metres, H and W are the
+ * fewest cells that cover the envelope, again centred. */
+#ifndef CRIMECAST_HEATMAPS_GRID_H
+#define CRIMECAST_HEATMAPS_GRID_H
+
+#include <stddef.h>
+
+#include "crawler/city.h"
+
+typedef struct cc_grid {
+    char crs[64];
+    double x0, y0;   /* west and north edges, CRS units (metres) */
+    double cell;     /* cell side, metres */
+    int height, width;
+} cc_grid;
+
+/* Projects WGS84 longitude/latitude into a metric CRS. One PROJ context per object:
+ * use an object from one thread at a time. */
+typedef struct cc_projection cc_projection;
+
+/* Fails (NULL, `err`) when the CRS is unknown or not projected in metres. */
+cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len);
+void cc_projection_free(cc_projection *projection);
+/* In place: x[i] holds longitude on entry, easting on return; y[i] latitude, northing.
+ * Points PROJ cannot transform come back as HUGE_VAL. */
+void cc_projection_forward(cc_projection *projection, double *x, double *y, size_t count);
+
+/* Builds the grid over `bbox` in `crs`: `cells` > 0 for an n x n grid, otherwise
+ * `cell_metres` > 0. Returns 0 or -1 with `err`. */
+int cc_grid_from_bbox(cc_projection *projection, const cc_bbox *bbox, const char *crs, int cells,
+                      double cell_metres, cc_grid *grid, char *err, size_t err_len);
+
+/* Row and column of a projected point: 0 inside the grid, -1 outside. */
+static inline int cc_grid_locate(const cc_grid *g, double x, double y, int *row, int *col) {
+    double c = (x - g->x0) / g->cell, r = (g->y0 - y) / g->cell;
+    if (!(c >= 0 && r >= 0 && c < g->width && r < g->height)) return -1;
+    *col = (int)c;
+    *row = (int)r;
+    return 0;
+}
+
+/* Cell centres: x of column col, y of row row. */
+double cc_grid_x_centre(const cc_grid *grid, int col);
+double cc_grid_y_centre(const cc_grid *grid, int row);
+
+#endif

@@ -1,0 +1,113 @@
+#include "heatmaps/png_export.h"
+
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static void palette(const cc_colormap *cmap, unsigned char out[256 * 3]) {
+    memcpy(out, cmap->rgb, CC_COLORMAP_LEVELS * 3);
+    memcpy(out + CC_PALETTE_MASKED * 3, cmap->masked, 3);
+}
+
+/* Palette indices, each cell repeated zoom x zoom. */
+static unsigned char *indices(const float *values, const uint8_t *mask, int H, int W,
+                              const cc_png_style *style) {
+    int zoom = style->zoom, pw = W * zoom;
+    unsigned char *pixels = malloc((size_t)H * zoom * pw);
+    if (!pixels) return NULL;
+    for (int r = 0; r < H; r++) {
+        unsigned char *line = pixels + (size_t)r * zoom * pw;
+        for (int c = 0; c < W; c++) {
+            size_t k = (size_t)r * W + c;
+            int level = mask && !mask[k] ? CC_PALETTE_MASKED
+                                         : cc_colormap_level(values[k], style->vmax, style->scale);
+            memset(line + (size_t)c * zoom, level, (size_t)zoom);
+        }
+        for (int z = 1; z < zoom; z++) memcpy(line + (size_t)z * pw, line, (size_t)pw);
+    }
+    return pixels;
+}
+
+static void put_u32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
+}
+
+/* A tEXt chunk: keyword, NUL, text; CRC over type and data. Returns its size. */
+static size_t text_chunk(unsigned char *out, const char *key, const char *value) {
+    size_t k = strlen(key), v = strlen(value), n = k + 1 + v;
+    put_u32(out, (uint32_t)n);
+    memcpy(out + 4, "tEXt", 4);
+    memcpy(out + 8, key, k);
+    out[8 + k] = 0;
+    memcpy(out + 9 + k, value, v);
+    put_u32(out + 8 + n, (uint32_t)crc32(crc32(0, NULL, 0), out + 4, (uInt)(n + 4)));
+    return n + 12;
+}
+
+/* The PNG with text chunks spliced in after IHDR (signature 8 bytes + IHDR 25). */
+static unsigned char *add_text(const unsigned char *png, size_t size, const cc_png_text *texts, int count,
+                               size_t *out_size) {
+    size_t extra = 0;
+    for (int i = 0; i < count; i++) extra += strlen(texts[i].key) + strlen(texts[i].value) + 13;
+    unsigned char *out = malloc(size + extra);
+    if (!out) return NULL;
+    size_t head = 8 + 25, n = head;
+    memcpy(out, png, head);
+    for (int i = 0; i < count; i++) n += text_chunk(out + n, texts[i].key, texts[i].value);
+    memcpy(out + n, png + head, size - head);
+    *out_size = n + size - head;
+    return out;
+}
+
+static int write_whole(const char *path, const unsigned char *bytes, size_t size) {
+    char temp[4200];
+    snprintf(temp, sizeof temp, "%s.tmp-%ld", path, (long)getpid());
+    FILE *f = fopen(temp, "wb");
+    if (!f) return -1;
+    int ok = fwrite(bytes, 1, size, f) == size;
+    ok = (fclose(f) == 0) && ok;
+    if (ok && rename(temp, path) == 0) return 0;
+    unlink(temp);
+    return -1;
+}
+
+int cc_png_write(const char *path, const float *values, const uint8_t *mask, int height, int width,
+                 const cc_png_style *style, const cc_png_text *texts, int text_count, char *err,
+                 size_t err_len) {
+    for (int i = 0; i < text_count; i++) {
+        size_t k = strlen(texts[i].key);
+        if (k < 1 || k > 79) {
+            snprintf(err, err_len, "%s: PNG text keyword '%s' must be 1-79 characters", path, texts[i].key);
+            return -1;
+        }
+    }
+    unsigned char map[256 * 3];
+    palette(style->colormap, map);
+    unsigned char *pixels = indices(values, mask, height, width, style);
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    image.width = (png_uint_32)(width * style->zoom);
+    image.height = (png_uint_32)(height * style->zoom);
+    image.format = PNG_FORMAT_RGB_COLORMAP;
+    image.colormap_entries = 256;
+    png_alloc_size_t size = 0;
+    unsigned char *png = NULL, *full = NULL;
+    size_t full_size = 0;
+    int ok = pixels && png_image_write_to_memory(&image, NULL, &size, 0, pixels, 0, map) && size > 33;
+    if (ok) {
+        png = malloc(size);
+        ok = png && png_image_write_to_memory(&image, png, &size, 0, pixels, 0, map);
+    }
+    if (ok) ok = (full = add_text(png, size, texts, text_count, &full_size)) != NULL;
+    if (ok) ok = write_whole(path, full, full_size) == 0;
+    if (!ok)
+        snprintf(err, err_len, "%s: cannot write PNG%s%s", path, image.message[0] ? ": " : "", image.message);
+    png_image_free(&image);
+    free(pixels), free(png), free(full);
+    return ok ? 0 : -1;
+}

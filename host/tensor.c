@@ -1,0 +1,30 @@
+#include "host/tensor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int cc_tensor_alloc(cc_tensor *t, int T, int C, int H, int W) {
+    memset(t, 0, sizeof *t);
+    t->T = T, t->C = C, t->H = H, t->W = W;
+    t->values = calloc((size_t)T * (size_t)C * (size_t)H * (size_t)W, sizeof *t->values);
+    t->time = calloc((size_t)(T > 0 ? T : 1), sizeof *t->time);
+    t->categories = calloc((size_t)(C > 0 ? C : 1), sizeof *t->categories);
+    t->mask = calloc((size_t)H * (size_t)W, 1);
+    if (!t->values || !t->time || !t->categories || !t->mask) {
+        cc_tensor_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+void cc_tensor_free(cc_tensor *t) {
+    free(t->values);
+    free(t->time);
+    if (t->categories)
+        for (int c = 0; c < t->C; c++) free(t->categories[c]);
+    free(t->categories);
+    free(t->mask);
+    free(t->source);
+    free(t->created_by);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,39 @@
+/* Tensor and forecast files (HDF5), the one place that defines their layout:
+ *
+ *   /<dataset>  float32 [T][C][H][W] ("counts" in a tensor file, "forecast" in a
+ *               forecast file), one time step per chunk, shuffle + deflate + Fletcher32,
+ *               dimensions labelled time, category, y, x with H5DS scales attached:
+ *   /time       int64 [T]   bin start, days since 1970-01-01 (local calendar)
+ *   /category   variable-length UTF-8 strings [C]
+ *   /y, /x      float64 [H], [W]   cell centres in the CRS (y decreasing: row 0 north)
+ *   /mask       uint8 [H][W]
+ *   root attributes: format, format_version (int), city, crs, cell_size_m (double),
+ *   bin, first_bin, last_bin (ISO dates), source, created_by, plus any extra text
+ *   attributes. Text is variable-length UTF-8 (h5py reads str).
+ *
+ * Files are written under a temporary name in the same directory and renamed, so the
+ * final name never holds half a file. */
+#ifndef CRIMECAST_HOST_TENSOR_FILE_H
+#define CRIMECAST_HOST_TENSOR_FILE_H
+
+#include <stddef.h>
+
+#include "host/tensor.h"
+
+#define CC_TENSOR_FORMAT "crimecast-tensor"
+#define CC_TENSOR_FORMAT_VERSION 1
+
+typedef struct cc_text_attribute {
+    const char *name, *value;
+} cc_text_attribute;
+
+/* Writes `t` to `path` with the data in /<dataset> and root attribute format=`format`.
+ * Returns 0 or -1 with `err` naming the file. */
+int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, const char *format,
+                    const cc_text_attribute *extra, int extra_count, char *err, size_t err_len);
+
+/* Reads a file written by cc_tensor_write; `dataset` NULL picks "counts" or "forecast",
+ * whichever exists. Returns 0 or -1 with `err`. */
+int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,109 @@
+/* Heatmap PNGs decoded with libpng: size, the palette colour of a known hot cell at
+ * its pixels, the masked colour, the colour-level rule, and the text chunks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heatmaps/png_export.h"
+#include "tests/test_util.h"
+
+enum { H = 5, W = 7, ZOOM = 3 };
+
+static void pixel(const unsigned char *rgb, int x, int y, unsigned char out[3]) {
+    memcpy(out, rgb + ((size_t)y * W * ZOOM + (size_t)x) * 3, 3);
+}
+
+static void test_levels_follow_matplotlib_rule(void **state) {
+    (void)state;
+    /* floor(x * 255) clipped to 254, x = f(v) / f(vmax). */
+    assert_int_equal(cc_colormap_level(0, 10, CC_SCALE_LINEAR), 0);
+    assert_int_equal(cc_colormap_level(10, 10, CC_SCALE_LINEAR), 254);
+    assert_int_equal(cc_colormap_level(20, 10, CC_SCALE_LINEAR), 254);
+    assert_int_equal(cc_colormap_level(5, 10, CC_SCALE_LINEAR), 127);   /* 127.5 */
+    assert_int_equal(cc_colormap_level(2.5, 10, CC_SCALE_SQRT), 127);   /* sqrt: 0.5 */
+    assert_int_equal(cc_colormap_level(-3, 10, CC_SCALE_LINEAR), 0);
+    /* log1p(e - 1) / log1p(e^2 - 1) = 1/2 */
+    assert_int_equal(cc_colormap_level(1.718281828459045, 6.38905609893065, CC_SCALE_LOG), 127);
+    assert_non_null(cc_colormap_find("viridis"));
+    assert_null(cc_colormap_find("jet"));
+}
+
+static void test_png_pixels_and_text(void **state) {
+    (void)state;
+    float values[H * W] = {0};
+    uint8_t mask[H * W];
+    memset(mask, 1, sizeof mask);
+    values[1 * W + 5] = 12.0f;  /* the hot cell: row 1, column 5 */
+    values[3 * W + 2] = 6.0f;   /* half way */
+    mask[4 * W + 0] = 0;        /* outside the study area */
+    const cc_colormap *cmap = cc_colormap_find("inferno");
+    cc_png_style style = {cmap, CC_SCALE_LINEAR, 12.0, ZOOM};
+    cc_png_text texts[] = {{"vmin", "0"}, {"vmax", "12"}, {"colormap", "inferno"}, {"time", "2016-03-07"}};
+    char *dir = tu_make_temp_dir();
+    char *path = tu_path(dir, "map.png");
+    char err[512];
+    assert_int_equal(cc_png_write(path, values, mask, H, W, &style, texts, 4, err, sizeof err), 0);
+
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    assert_true(png_image_begin_read_from_file(&image, path));
+    assert_int_equal(image.width, W * ZOOM);
+    assert_int_equal(image.height, H * ZOOM);
+    assert_true(image.format & PNG_FORMAT_FLAG_COLORMAP); /* stored as a palette image */
+    image.format = PNG_FORMAT_RGB;
+    unsigned char *rgb = malloc(PNG_IMAGE_SIZE(image));
+    assert_true(png_image_finish_read(&image, NULL, rgb, 0, NULL));
+    unsigned char got[3];
+    for (int dy = 0; dy < ZOOM; dy++)
+        for (int dx = 0; dx < ZOOM; dx++) {
+            pixel(rgb, 5 * ZOOM + dx, 1 * ZOOM + dy, got);
+            assert_memory_equal(got, CC_COLORMAP_INFERNO[254], 3);
+            pixel(rgb, 0 * ZOOM + dx, 4 * ZOOM + dy, got);
+            assert_memory_equal(got, cmap->masked, 3);
+        }
+    pixel(rgb, 2 * ZOOM, 3 * ZOOM, got);
+    assert_memory_equal(got, CC_COLORMAP_INFERNO[127], 3);
+    pixel(rgb, 0, 0, got);
+    assert_memory_equal(got, CC_COLORMAP_INFERNO[0], 3);
+    free(rgb);
+
+    /* The text chunks, read with libpng's full API. */
+    FILE *f = fopen(path, "rb");
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) fail_msg("libpng could not read %s", path);
+    png_init_io(png, f);
+    png_read_info(png, info);
+    png_textp text;
+    int count = 0;
+    png_get_text(png, info, &text, &count);
+    assert_int_equal(count, 4);
+    assert_string_equal(text[1].key, "vmax");
+    assert_string_equal(text[1].text, "12");
+    assert_string_equal(text[3].key, "time");
+    assert_string_equal(text[3].text, "2016-03-07");
+    int palette_entries = 0;
+    png_colorp palette;
+    png_get_PLTE(png, info, &palette, &palette_entries);
+    assert_int_equal(palette_entries, 256);
+    assert_int_equal(palette[CC_PALETTE_MASKED].red, cmap->masked[0]);
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    tu_remove_dir(dir);
+    free(path);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_levels_follow_matplotlib_rule),
+                                       cmocka_unit_test(test_png_pixels_and_text)};
+    return cmocka_run_group_tests_name("png", tests, NULL, NULL);
+}
