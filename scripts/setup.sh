@@ -9,7 +9,10 @@ PACKAGES=(
   build-essential cmake pkg-config     # toolchain
   libsqlite3-dev sqlite3               # incident store (sqlite3: benchmark and checks)
   zlib1g-dev libzip-dev libcjson-dev   # .csv.gz, police.uk .zip archives, city definitions
-  libcmocka-dev python3                # unit tests; independent reference checks
+  libhdf5-dev libproj-dev proj-data    # tensor files (HDF5), grids (PROJ and its database)
+  libpng-dev                           # heatmap PNGs
+  libcmocka-dev                        # unit tests
+  python3 python3-numpy python3-h5py python3-pyproj   # independent reference checks
 )
 
 SUDO=""

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""crimecast raster and png on hand-made incidents, checked independently:
+
+* each incident lands in the bin and cell computed here with pyproj (Debian
+  python3-pyproj) from the file's own grid: projection, north-up rows, ISO week
+  boundaries (Sunday 23:59 vs Monday 00:00), the 53rd week of 2020, month and day bins,
+  partial bins dropped;
+* the grid is derived from the city's bounding box (its envelope projected here),
+  not from the data;
+* the HDF5 file opens with h5py: shapes, dimension labels and scales, chunking and
+  filters, attributes as str, sums and mask;
+* London's month-precision records refuse weekly bins.
+
+usage: raster_test.py CRIMECAST CITIES_DIR
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+import pyproj
+
+CRIMECAST, CITIES = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(name, condition, detail=""):
+    print("%s %s" % ("ok  " if condition else "FAIL", name))
+    if not condition:
+        failures.append("%s %s" % (name, detail))
+
+
+def run(*args):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+
+
+HEADER = ("ID,Case Number,Date,Block,IUCR,Primary Type,Description,Location Description,Arrest,"
+          "Domestic,Beat,District,Ward,Community Area,FBI Code,X Coordinate,Y Coordinate,Updated On,"
+          "Latitude,Longitude\n")
+# id, local time, lat, lon, primary type
+INCIDENTS = [
+    ("1", "12/27/2020 11:59:00 PM", 41.8781, -87.6298, "THEFT"),      # Sunday: week of 12-21
+    ("2", "12/28/2020 12:00:00 AM", 41.8781, -87.6298, "THEFT"),      # Monday: week 53 of 2020
+    ("3", "01/03/2021 12:00:00 PM", 42.0100, -87.7000, "BATTERY"),    # Sunday, still week 53; north
+    ("4", "01/04/2021 12:00:00 AM", 41.6600, -87.6000, "ROBBERY"),    # next week; south
+    ("5", "12/20/2020 10:00:00 AM", 41.9000, -87.6500, "THEFT"),      # before --from
+    ("6", "01/11/2021 08:00:00 AM", 41.8000, -87.7000, "BATTERY"),    # in the partial tail week
+    ("7", "12/31/2020 11:30:00 PM", 41.9500, -87.9300, "ROBBERY"),    # near the west edge
+]
+
+
+def write_csv(path):
+    with open(path, "w") as f:
+        f.write(HEADER)
+        for ident, when, lat, lon, kind in INCIDENTS:
+            f.write("%s,C%s,%s,X,0000,%s,D,STREET,false,false,1,1,1,1,06,1,1,01/01/2021 01:00:00 AM,%r,%r\n"
+                    % (ident, ident, when, kind, lat, lon))
+
+
+def local_day(when):
+    m, d, rest = when.split("/")
+    y = rest[:4]
+    return np.datetime64("%s-%s-%s" % (y, m, d), "D").astype(np.int64)
+
+
+def expected_envelope(crs, bbox):
+    """Projected envelope of the bounding box, edges densified, plus 1 m margin."""
+    t = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    s = np.linspace(0, 1, 64)
+    lons = np.concatenate([bbox["min_lon"] + s * (bbox["max_lon"] - bbox["min_lon"])] * 2 +
+                          [np.full(64, bbox["min_lon"]), np.full(64, bbox["max_lon"])])
+    lats = np.concatenate([np.full(64, bbox["min_lat"]), np.full(64, bbox["max_lat"])] +
+                          [bbox["min_lat"] + s * (bbox["max_lat"] - bbox["min_lat"])] * 2)
+    x, y = t.transform(lons, lats)
+    return x.min() - 1, y.min() - 1, x.max() + 1, y.max() + 1
+
+
+def expected_cell(f, lat, lon):
+    crs, cell = f.attrs["crs"], f.attrs["cell_size_m"]
+    x0 = f["x"][0] - cell / 2
+    y0 = f["y"][0] + cell / 2
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    return int(math.floor((y0 - y) / cell)), int(math.floor((x - x0) / cell))
+
+
+def check_file_layout(f, n_time, n_channels, n):
+    c = f["counts"]
+    check("counts shape", c.shape == (n_time, n_channels, n, n), c.shape)
+    check("counts float32", c.dtype == np.float32)
+    check("dimension labels", [d.label for d in c.dims] == ["time", "category", "y", "x"])
+    check("dimension scales attached", [d[0].name for d in c.dims] == ["/time", "/category", "/y", "/x"])
+    check("one time step per chunk", c.chunks == (1, n_channels, n, n), c.chunks)
+    check("shuffle + deflate + fletcher32", c.shuffle and c.compression == "gzip" and c.fletcher32)
+    for key in ("format", "city", "crs", "bin", "first_bin", "last_bin", "source", "created_by"):
+        check("attribute %s is str" % key, isinstance(f.attrs[key], str), type(f.attrs[key]))
+    check("format", f.attrs["format"] == "crimecast-tensor" and f.attrs["format_version"] == 1)
+    check("/time int64 days", f["time"].dtype == np.int64)
+    check("first_bin matches /time", str(np.datetime64(int(f["time"][0]), "D")) == f.attrs["first_bin"])
+    check("last_bin matches /time", str(np.datetime64(int(f["time"][-1]), "D")) == f.attrs["last_bin"])
+    check("/category strings", [s.decode() if isinstance(s, bytes) else s for s in f["category"][:]][0] == "all")
+    cell = f.attrs["cell_size_m"]
+    check("/x spacing is the cell size", np.allclose(np.diff(f["x"][:]), cell))
+    check("/y decreasing: row 0 is north", np.allclose(np.diff(f["y"][:]), -cell))
+    counts = c[:]
+    check("mask = cells with any incident", np.array_equal(f["mask"][:] == 1, counts[:, 0].sum(axis=0) > 0))
+    check("category channels sum to at most 'all'", np.all(counts[:, 1:].sum(axis=1) <= counts[:, 0] + 1e-6))
+    return counts
+
+
+def main():
+    chicago = json.load(open(os.path.join(CITIES, "chicago.json")))
+    with tempfile.TemporaryDirectory() as tmp:
+        db, csv_path = os.path.join(tmp, "s.db"), os.path.join(tmp, "hand.csv")
+        write_csv(csv_path)
+        p = run("import", "--city", "chicago", "--db", db, csv_path)
+        check("import hand-made incidents", p.returncode == 0 and "7 inserted" in p.stdout, p)
+
+        out = os.path.join(tmp, "weeks.h5")
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-21", "--to", "2021-01-13",
+                "--bin", "week", "--grid", "16", "--out", out)
+        check("raster weekly exits 0", p.returncode == 0, p)
+        check("raster reports the dropped partial bin", "2 at the end" in p.stdout and "1 in dropped partial bins" in p.stdout, p.stdout)
+        with h5py.File(out, "r") as f:
+            counts = check_file_layout(f, 3, 4, 16)
+            names = [s.decode() if isinstance(s, bytes) else s for s in f["category"][:]]
+            check("channels: all, then categories present in taxonomy order",
+                  names == ["all", "violence", "robbery", "theft"], names)
+            check("bins start on Mondays 2020-12-21, 12-28, 2021-01-04",
+                  [str(np.datetime64(int(t), "D")) for t in f["time"][:]] == ["2020-12-21", "2020-12-28", "2021-01-04"])
+            # Envelope of the bounding box, computed here: the grid must come from it.
+            x_min, y_min, x_max, y_max = expected_envelope("EPSG:26916", chicago["bbox"])
+            cell = f.attrs["cell_size_m"]
+            check("cell = longer side of the projected bbox / 16",
+                  abs(cell - max(x_max - x_min, y_max - y_min) / 16) < 1e-6, (cell, x_min, x_max, y_min, y_max))
+            x0, y0 = f["x"][0] - cell / 2, f["y"][0] + cell / 2
+            check("grid centred on the bbox envelope",
+                  abs((x0 + 8 * cell) - (x_min + x_max) / 2) < 1e-6 and abs((y0 - 8 * cell) - (y_min + y_max) / 2) < 1e-6)
+            expected = np.zeros_like(counts)
+            first = f["time"][0]
+            names_of = {"THEFT": "theft", "BATTERY": "violence", "ROBBERY": "robbery"}
+            for ident, when, lat, lon, kind in INCIDENTS:
+                b = (local_day(when) - first) // 7
+                if not 0 <= b < 3:
+                    continue
+                row, col = expected_cell(f, lat, lon)
+                expected[b, 0, row, col] += 1
+                expected[b, names.index(names_of[kind]), row, col] += 1
+            check("every incident in its expected bin and cell", np.array_equal(counts, expected),
+                  np.argwhere(counts != expected))
+            r3, _ = expected_cell(f, 42.0100, -87.7000)
+            r4, _ = expected_cell(f, 41.6600, -87.6000)
+            check("north above south", r3 < r4, (r3, r4))
+            check("53rd week holds the Monday and the Sunday", counts[1, 0].sum() == 3, counts[:, 0].sum(axis=(1, 2)))
+
+        weeks = out
+        out = os.path.join(tmp, "other.h5")
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
+                "--bin", "month", "--cell", "2000", "--categories", "theft,robbery", "--out", out)
+        check("raster monthly with --cell exits 0", p.returncode == 0, p)
+        with h5py.File(out, "r") as f:
+            names = [s.decode() if isinstance(s, bytes) else s for s in f["category"][:]]
+            check("requested channels", names == ["all", "theft", "robbery"], names)
+            per_month = f["counts"][:, 0].sum(axis=(1, 2)).tolist()
+            check("December 4, January 3", per_month == [4.0, 3.0], per_month)
+            check("cell size as asked", f.attrs["cell_size_m"] == 2000.0)
+
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
+                "--bin", "day", "--grid", "8", "--out", out)
+        with h5py.File(out, "r") as f:
+            per_day = f["counts"][:, 0].sum(axis=(1, 2)).tolist()
+            check("day bins split at local midnight", p.returncode == 0 and per_day == [1.0, 1.0], per_day)
+
+        png = os.path.join(tmp, "w.png")
+        p = run("png", "--in", weeks, "--time", "2020-12-28", "--zoom", "4", "--out", png)
+        check("png of a week", p.returncode == 0 and os.path.getsize(png) > 100, p)
+        p = run("png", "--in", weeks, "--time", "2020-12-29", "--out", png)
+        check("png of a date that starts no bin exits 1", p.returncode == 1 and "no week bin starts on 2020-12-29" in p.stderr, p)
+        p = run("png", "--in", weeks, "--all", "--category", "theft", "--out", os.path.join(tmp, "frames"))
+        check("png --all writes one frame per bin", p.returncode == 0 and len(os.listdir(os.path.join(tmp, "frames"))) == 3, p)
+
+        # London: monthly records.
+        london_csv = os.path.join(tmp, "2021-01-metropolitan-street.csv")
+        with open(london_csv, "w") as f:
+            f.write("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+                    "Crime type,Last outcome category,Context\n"
+                    "a1,2021-01,Metropolitan Police Service,Metropolitan Police Service,-0.1276,51.5072,"
+                    "On or near X,E01,Westminster,Burglary,,\n")
+        run("import", "--city", "london", "--db", db, london_csv)
+        p = run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2021-03-01",
+                "--bin", "week", "--grid", "8", "--out", out)
+        check("London weekly is refused", p.returncode == 1 and "month time precision" in p.stderr, p)
+        p = run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2021-03-01",
+                "--bin", "month", "--grid", "8", "--out", out)
+        with h5py.File(out, "r") as f:
+            check("London monthly", p.returncode == 0 and f["counts"][:, 0].sum() == 1 and f.attrs["crs"] == "EPSG:27700")
+        bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
+                  "--bin", "month", "--grid", "8", "--crs", "EPSG:4326", "--out", out)
+        check("a geographic CRS is refused", bad.returncode == 1 and "not a projected CRS in metres" in bad.stderr, bad)
+        usage = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
+                    "--bin", "month", "--out", out)
+        check("grid or cell is required", usage.returncode == 2, usage)
+
+    print("%d failed of the checks above" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
