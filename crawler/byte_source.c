@@ -11,6 +11,8 @@
 struct cc_byte_source {
     gzFile gz;        /* a file, plain or gzip: zlib reads plain files through */
     zip_file_t *zf;   /* or a zip member */
+    const char *memory;  /* or bytes in memory (an HTTP response body), borrowed */
+    size_t memory_len;
     uint64_t consumed;
     char error[512];
 };
@@ -87,8 +89,26 @@ static long read_zip(cc_byte_source *src, char *buf, size_t cap) {
     return (long)got;
 }
 
+cc_byte_source *cc_byte_source_open_memory(const char *data, size_t len) {
+    cc_byte_source *src = calloc(1, sizeof *src);
+    if (!src) return NULL;
+    src->memory = data;
+    src->memory_len = len;
+    return src;
+}
+
+static long read_memory(cc_byte_source *src, char *buf, size_t cap) {
+    size_t n = src->memory_len - src->consumed;
+    if (n > cap) n = cap;
+    memcpy(buf, src->memory + src->consumed, n);
+    src->consumed += n;
+    return (long)n;
+}
+
 long cc_byte_source_read(cc_byte_source *src, char *buf, size_t cap) {
-    return src->gz ? read_gzip(src, buf, cap) : read_zip(src, buf, cap);
+    if (src->gz) return read_gzip(src, buf, cap);
+    if (src->zf) return read_zip(src, buf, cap);
+    return read_memory(src, buf, cap);
 }
 
 uint64_t cc_byte_source_position(const cc_byte_source *src) { return src->consumed; }

@@ -19,6 +19,9 @@ cc_byte_source *cc_byte_source_open_file(const char *path, char *err, size_t err
 cc_byte_source *cc_byte_source_open_zip_member(void *archive, uint64_t index, char *err,
                                                size_t err_len);
 
+/* Reads `len` bytes at `data` (borrowed: they must outlive the source). */
+cc_byte_source *cc_byte_source_open_memory(const char *data, size_t len);
+
 /* Reads up to `cap` bytes. Returns the count, 0 at a clean end, -1 on error. */
 long cc_byte_source_read(cc_byte_source *src, char *buf, size_t cap);
 

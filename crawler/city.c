@@ -25,6 +25,9 @@ struct cc_city {
     size_t table_size;
     char **raw_types;       /* in file order */
     int raw_type_count;
+    cc_portal portal;
+    char **api_slugs, **api_types;  /* police.uk category slugs and their crime types */
+    int api_count;
 };
 
 enum { KEY_MAX = 256 };
@@ -66,6 +69,9 @@ void cc_city_free(cc_city *city) {
     free(city->table);
     for (int i = 0; i < city->raw_type_count; i++) free(city->raw_types[i]);
     free(city->raw_types);
+    for (int i = 0; i < city->api_count; i++) free(city->api_slugs[i]), free(city->api_types[i]);
+    free(city->api_slugs);
+    free(city->api_types);
     free(city);
 }
 
@@ -142,6 +148,67 @@ static int read_categories(const cJSON *root, cc_city *city, const char *path, c
     return 0;
 }
 
+static int read_date(const cJSON *obj, const char *field, int64_t missing, int64_t *days) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
+    if (!item || cJSON_IsNull(item)) {
+        *days = missing;
+        return 0;
+    }
+    return cJSON_IsString(item) ? cc_parse_iso_date(item->valuestring, days) : -1;
+}
+
+static int copy_json_string(const cJSON *obj, const char *field, char *out, size_t len) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
+    if (!cJSON_IsString(item) || strlen(item->valuestring) >= len) return -1;
+    snprintf(out, len, "%s", item->valuestring);
+    return 0;
+}
+
+static int read_api_categories(const cJSON *portal, cc_city *city) {
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(portal, "api_categories");
+    if (!map) return 0;
+    int n = cJSON_GetArraySize(map);
+    city->api_slugs = calloc((size_t)n + 1, sizeof *city->api_slugs);
+    city->api_types = calloc((size_t)n + 1, sizeof *city->api_types);
+    if (!city->api_slugs || !city->api_types) return -1;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, map) {
+        if (!cJSON_IsString(entry)) return -1;
+        city->api_slugs[city->api_count] = strdup(entry->string);
+        city->api_types[city->api_count++] = strdup(entry->valuestring);
+    }
+    return 0;
+}
+
+/* "portal": {"kind", "base_url", "datasets": [{"id", "date_field", "from", "to"}]}. */
+static int read_portal(const cJSON *root, cc_city *city, const char *path, char *err, size_t err_len) {
+    const cJSON *portal = cJSON_GetObjectItemCaseSensitive(root, "portal");
+    cc_portal *p = &city->portal;
+    if (!portal || copy_json_string(portal, "kind", p->kind, sizeof p->kind) != 0 ||
+        copy_json_string(portal, "base_url", p->base_url, sizeof p->base_url) != 0) {
+        snprintf(err, err_len, "%s: 'portal' needs string fields 'kind' and 'base_url'", path);
+        return -1;
+    }
+    const cJSON *datasets = cJSON_GetObjectItemCaseSensitive(portal, "datasets"), *d;
+    cJSON_ArrayForEach(d, datasets) {
+        if (p->dataset_count == CC_MAX_DATASETS) break;
+        cc_dataset *ds = &p->datasets[p->dataset_count];
+        if (copy_json_string(d, "id", ds->id, sizeof ds->id) != 0 ||
+            copy_json_string(d, "date_field", ds->date_field, sizeof ds->date_field) != 0 ||
+            read_date(d, "from", INT64_MIN, &ds->from) != 0 || read_date(d, "to", INT64_MAX, &ds->to) != 0) {
+            snprintf(err, err_len, "%s: portal.datasets[%d] needs 'id', 'date_field' and ISO dates 'from', 'to'",
+                     path, p->dataset_count);
+            return -1;
+        }
+        p->dataset_count++;
+    }
+    if (read_api_categories(portal, city) != 0) {
+        snprintf(err, err_len, "%s: portal.api_categories must map slugs to crime type strings", path);
+        return -1;
+    }
+    return 0;
+}
+
 static char *read_whole_file(const char *path, char *err, size_t err_len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -199,7 +266,8 @@ cc_city *cc_city_load_file(const char *path, char *err, size_t err_len) {
             snprintf(err, err_len, "%s: field 'bbox' must hold min_lon < max_lon, min_lat < max_lat",
                      path);
             ok = 0;
-        } else if (read_categories(root, city, path, err, err_len) != 0) {
+        } else if (read_categories(root, city, path, err, err_len) != 0 ||
+                   read_portal(root, city, path, err, err_len) != 0) {
             ok = 0;
         }
     } else {
@@ -304,6 +372,14 @@ const char *cc_city_category(const cc_city *city, const char *raw_type, int *map
     if (slot->key) return slot->category;
     if (mapped) *mapped = 0;
     return taxonomy_entry(CC_CATEGORY_OTHER);
+}
+
+const cc_portal *cc_city_portal(const cc_city *city) { return &city->portal; }
+
+const char *cc_city_api_category(const cc_city *city, const char *slug) {
+    for (int i = 0; i < city->api_count; i++)
+        if (!strcmp(city->api_slugs[i], slug)) return city->api_types[i];
+    return NULL;
 }
 
 int cc_city_raw_type_count(const cc_city *city) { return city->raw_type_count; }

@@ -13,6 +13,7 @@
 #define CRIMECAST_CRAWLER_CITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crawler/datetime.h"
 
@@ -23,6 +24,21 @@ typedef struct cc_bbox {
 typedef enum { CC_LOC_EXACT, CC_LOC_BLOCK, CC_LOC_SNAPPED } cc_loc_precision;
 
 typedef struct cc_city cc_city;
+
+/* Where a city's records come from ("portal" in the city file). */
+enum { CC_MAX_DATASETS = 4 };
+typedef struct cc_dataset {
+    char id[32];            /* Socrata dataset id, e.g. "ijzp-q8t2" */
+    char date_field[64];    /* the field the date window applies to */
+    int64_t from, to;       /* days since 1970-01-01 covered: [from, to); to = INT64_MAX if open */
+} cc_dataset;
+
+typedef struct cc_portal {
+    char kind[16];          /* "socrata" or "police.uk" */
+    char base_url[256];     /* scheme and host, e.g. "https://data.cityofchicago.org" */
+    int dataset_count;
+    cc_dataset datasets[CC_MAX_DATASETS];
+} cc_portal;
 
 /* crimecast's common taxonomy, in a fixed order; NULL-terminated. */
 extern const char *const CC_TAXONOMY[];
@@ -45,6 +61,12 @@ int cc_city_contains(const cc_city *city, double lat, double lon);
  * life). "unknown" for NULL or empty; "other" with *mapped = 0 when the raw type is not
  * in the city's map. `mapped` may be NULL. */
 const char *cc_city_category(const cc_city *city, const char *raw_type, int *mapped);
+
+const cc_portal *cc_city_portal(const cc_city *city);
+
+/* police.uk API category slug ("violent-crime") → the street-level CSV's crime type
+ * ("Violence and sexual offences"); NULL when the city file does not map it. */
+const char *cc_city_api_category(const cc_city *city, const char *slug);
 
 /* Number of raw types in the map, and the i-th (for listings and tests). */
 int cc_city_raw_type_count(const cc_city *city);

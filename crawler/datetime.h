@@ -13,6 +13,8 @@
 #ifndef CRIMECAST_CRAWLER_DATETIME_H
 #define CRIMECAST_CRAWLER_DATETIME_H
 
+#include <stdint.h>
+
 typedef enum { CC_TIME_MINUTE, CC_TIME_DAY, CC_TIME_MONTH } cc_time_precision;
 
 typedef struct cc_local_time {
@@ -34,5 +36,13 @@ void cc_format_local_time(const cc_local_time *t, char out[17]);
 const char *cc_time_precision_name(cc_time_precision precision);
 
 int cc_days_in_month(int year, int month);
+
+/* Days since 1970-01-01 of a (proleptic) Gregorian date, and back. */
+int64_t cc_days_from_civil(int year, int month, int day);
+void cc_civil_from_days(int64_t days, int *year, int *month, int *day);
+/* "YYYY-MM-DD" → days; 0, or -1 when not a valid date. */
+int cc_parse_iso_date(const char *text, int64_t *days);
+/* days → "YYYY-MM-DD". */
+void cc_format_iso_date(int64_t days, char out[11]);
 
 #endif

@@ -275,3 +275,36 @@ int cc_import_file(cc_store *store, const cc_city *city, const char *path, cc_im
     if (status != 0) cc_store_rollback(store);
     return status;
 }
+
+int cc_import_bytes(cc_store *store, const cc_city *city, const char *data, size_t length,
+                    const char *label, cc_import_stats *stats, char *err, size_t err_len) {
+    import_job job = {store, city, stats, NULL, NULL, 0, length, err, err_len};
+    cc_byte_source *src = cc_byte_source_open_memory(data, length);
+    if (!src) {
+        snprintf(err, err_len, "%s: out of memory", label);
+        return -1;
+    }
+    int status = import_stream(&job, src, label);
+    cc_byte_source_close(src);
+    return status;
+}
+
+int cc_import_row(cc_store *store, const cc_city *city, cc_row_parser *parser, const cc_csv_row *row,
+                  const char *label, cc_import_stats *stats, char *err, size_t err_len) {
+    cc_incident incident;
+    char detail[256];
+    stats->rows_read++;
+    cc_reject_reason reason = cc_row_parser_parse(parser, row, &incident, detail, sizeof detail);
+    if (reason != CC_REJECT_NONE) {
+        note_rejection(stats, label, row->line, reason, detail);
+        return 0;
+    }
+    if (!incident.raw_type_mapped) note_unmapped(stats, incident.raw_type);
+    int inserted = cc_store_insert(store, cc_city_name(city), &incident, err, err_len);
+    if (inserted < 0) return -1;
+    if (inserted)
+        stats->inserted++;
+    else
+        stats->duplicates++;
+    return 0;
+}

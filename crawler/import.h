@@ -41,6 +41,18 @@ int cc_import_file(cc_store *store, const cc_city *city, const char *path, cc_im
                    cc_import_progress_fn progress, void *progress_context, char *err,
                    size_t err_len);
 
+/* Parses CSV bytes in memory (e.g. a portal's API response) exactly as a file would
+ * be, inserting into the transaction the caller has open; adds to `stats` (which the
+ * caller zeroes once). Returns 0 or -1 with `err`; the caller rolls back on -1. */
+int cc_import_bytes(cc_store *store, const cc_city *city, const char *data, size_t length,
+                    const char *label, cc_import_stats *stats, char *err, size_t err_len);
+
+/* One row already split into fields (e.g. built from a JSON API record): parsed by
+ * `parser` and inserted into the open transaction, counted in `stats` like a file's
+ * rows. Returns 0 (stored, duplicate or rejected) or -1 on a store error. */
+int cc_import_row(cc_store *store, const cc_city *city, cc_row_parser *parser, const cc_csv_row *row,
+                  const char *label, cc_import_stats *stats, char *err, size_t err_len);
+
 uint64_t cc_import_rejected_total(const cc_import_stats *stats);
 
 #endif

@@ -32,6 +32,18 @@ static const char SCHEMA_SQL[] =
     ");"
     "CREATE INDEX incidents_city_occurred ON incidents (city, occurred);";
 
+/* Schema 2: where each crawl stands, committed with every page (see cc_store_set_crawl_position). */
+static const char CRAWL_STATE_SQL[] =
+    "CREATE TABLE crawl_state ("
+    "  city TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"       /* dataset id, or 'police.uk' */
+    "  span TEXT NOT NULL,"         /* the query window: dates, tile */
+    "  next_offset INTEGER NOT NULL,"
+    "  complete INTEGER NOT NULL,"
+    "  updated TEXT NOT NULL,"
+    "  PRIMARY KEY (city, source, span)"
+    ");";
+
 static const char INSERT_SQL[] =
     "INSERT OR IGNORE INTO incidents (city, source_id, occurred, time_precision, lat, lon,"
     " loc_precision, category, raw_type, description) VALUES ";
@@ -64,7 +76,21 @@ static int query_int(cc_store *s, const char *sql, long long *value) {
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Creates the schema in an empty database, or checks the version of an existing one. */
+/* Brings a store from schema `version` (0: empty) to the current one in one transaction. */
+static int upgrade(cc_store *s, int version, char *err, size_t err_len) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", CC_STORE_SCHEMA_VERSION);
+    if (exec(s, "BEGIN IMMEDIATE;", err, err_len) != 0) return -1;
+    int status = 0;
+    if (version < 1) status = exec(s, SCHEMA_SQL, err, err_len);
+    if (status == 0 && version < 2) status = exec(s, CRAWL_STATE_SQL, err, err_len);
+    if (status == 0) status = exec(s, sql, err, err_len);
+    if (status == 0) status = exec(s, "COMMIT;", err, err_len);
+    if (status != 0) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return status;
+}
+
+/* Creates the schema in an empty database, upgrades an older one, or refuses. */
 static int ensure_schema(cc_store *s, char *err, size_t err_len) {
     long long version = 0, objects = 0;
     if (query_int(s, "PRAGMA user_version", &version) != 0 ||
@@ -73,29 +99,20 @@ static int ensure_schema(cc_store *s, char *err, size_t err_len) {
         return -1;
     }
     if (version == 0 && objects == 0) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", CC_STORE_SCHEMA_VERSION);
-        if (exec(s, "PRAGMA journal_mode = WAL;", err, err_len) != 0 ||
-            exec(s, "BEGIN IMMEDIATE;", err, err_len) != 0)
-            return -1;
-        if (exec(s, SCHEMA_SQL, err, err_len) != 0 || exec(s, sql, err, err_len) != 0 ||
-            exec(s, "COMMIT;", err, err_len) != 0) {
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-            return -1;
-        }
-        return 0;
+        if (exec(s, "PRAGMA journal_mode = WAL;", err, err_len) != 0) return -1;
+        return upgrade(s, 0, err, err_len);
     }
     if (version == 0) {
         snprintf(err, err_len, "%s: a SQLite database but not a crimecast store (no schema version)",
                  s->path);
         return -1;
     }
-    if (version != CC_STORE_SCHEMA_VERSION) {
-        snprintf(err, err_len, "%s: store schema version %lld, this crimecast reads version %d",
+    if (version > CC_STORE_SCHEMA_VERSION) {
+        snprintf(err, err_len, "%s: store schema version %lld, this crimecast reads versions up to %d",
                  s->path, version, CC_STORE_SCHEMA_VERSION);
         return -1;
     }
-    return 0;
+    return version < CC_STORE_SCHEMA_VERSION ? upgrade(s, (int)version, err, err_len) : 0;
 }
 
 /* SQLite's memory statistics take a global mutex on every allocation; crimecast never
@@ -260,3 +277,56 @@ int cc_store_scan(cc_store *s, const char *city, const char *from, const char *t
 }
 
 const char *cc_store_path(const cc_store *s) { return s->path; }
+
+int cc_store_crawl_position(cc_store *s, const char *city, const char *source, const char *window,
+                            cc_crawl_position *pos, char *err, size_t err_len) {
+    static const char SQL[] =
+        "SELECT next_offset, complete FROM crawl_state WHERE city = ? AND source = ? AND span = ?";
+    sqlite3_stmt *stmt;
+    pos->next_offset = 0;
+    pos->complete = 0;
+    if (sqlite3_prepare_v2(s->db, SQL, -1, &stmt, NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, window, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        pos->next_offset = sqlite3_column_int64(stmt, 0);
+        pos->complete = sqlite3_column_int(stmt, 1);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        snprintf(err, err_len, "%s: reading crawl state: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+int cc_store_set_crawl_position(cc_store *s, const char *city, const char *source, const char *window,
+                                const cc_crawl_position *pos, char *err, size_t err_len) {
+    static const char SQL[] =
+        "INSERT INTO crawl_state (city, source, span, next_offset, complete, updated) "
+        "VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+        "ON CONFLICT (city, source, span) DO UPDATE SET next_offset = excluded.next_offset, "
+        "complete = excluded.complete, updated = excluded.updated";
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(s->db, SQL, -1, &stmt, NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, window, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, pos->next_offset);
+    sqlite3_bind_int(stmt, 5, pos->complete);
+    int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, err_len, "%s: saving crawl state: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}

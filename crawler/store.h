@@ -22,7 +22,8 @@
 
 #include "crawler/source_formats.h"
 
-#define CC_STORE_SCHEMA_VERSION 1
+/* 1: incidents. 2: + crawl_state (a version-1 store is upgraded on open). */
+#define CC_STORE_SCHEMA_VERSION 2
 
 typedef struct cc_store cc_store;
 
@@ -61,6 +62,21 @@ typedef int (*cc_store_visit_fn)(void *context, const cc_incident_point *inciden
  * visitor stopped it, or -1 with `err`. */
 int cc_store_scan(cc_store *store, const char *city, const char *from, const char *to,
                   cc_store_visit_fn visit, void *context, char *err, size_t err_len);
+
+/* Where a crawl of one query window stands: the next record offset to fetch, and
+ * whether the window was read to its end. */
+typedef struct cc_crawl_position {
+    long long next_offset;
+    int complete;
+} cc_crawl_position;
+
+/* Reads the position (zeros when the window was never crawled). 0 or -1 with `err`. */
+int cc_store_crawl_position(cc_store *store, const char *city, const char *source, const char *window,
+                            cc_crawl_position *position, char *err, size_t err_len);
+/* Saves the position; call inside the transaction that stores the page it follows. */
+int cc_store_set_crawl_position(cc_store *store, const char *city, const char *source,
+                                const char *window, const cc_crawl_position *position, char *err,
+                                size_t err_len);
 
 /* The path the store was opened with. */
 const char *cc_store_path(const cc_store *store);

@@ -135,15 +135,10 @@ static void compact_channels(cc_tensor *t) {
         for (int k = 0; k < kept; k++)
             memmove(t->values + ((size_t)ti * kept + k) * plane, t->values + cc_tensor_offset(t, ti, keep[k], 0, 0),
                     plane * sizeof *t->values);
-    for (int k = 0; k < kept; k++) {
-        char *name = t->categories[keep[k]];
-        t->categories[keep[k]] = NULL;
-        t->categories[k] = name;
-    }
-    for (int c = kept; c < t->C; c++) {
-        free(t->categories[c]);
-        t->categories[c] = NULL;
-    }
+    char *names[MAX_CHANNELS];
+    for (int c = 0; c < t->C; c++) names[c] = t->categories[c], t->categories[c] = NULL;
+    for (int k = 0; k < kept; k++) t->categories[k] = names[keep[k]], names[keep[k]] = NULL;
+    for (int c = 0; c < t->C; c++) free(names[c]);
     t->C = kept;
 }
 

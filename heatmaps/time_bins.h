@@ -10,18 +10,13 @@
 
 #include <stdint.h>
 
+#include "crawler/datetime.h"
+
 typedef enum { CC_BIN_DAY, CC_BIN_WEEK, CC_BIN_MONTH } cc_bin_kind;
 
 int cc_bin_kind_parse(const char *name, cc_bin_kind *kind);
 const char *cc_bin_kind_name(cc_bin_kind kind);
 
-/* Days since 1970-01-01 of a Gregorian date, and back. */
-int64_t cc_days_from_civil(int year, int month, int day);
-void cc_civil_from_days(int64_t days, int *year, int *month, int *day);
-/* "YYYY-MM-DD" → days; 0 or -1 when not a valid date. */
-int cc_parse_iso_date(const char *text, int64_t *days);
-/* days → "YYYY-MM-DD". */
-void cc_format_iso_date(int64_t days, char out[11]);
 /* 0 Monday ... 6 Sunday. */
 int cc_weekday(int64_t days);
 

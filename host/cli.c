@@ -14,6 +14,7 @@ static const cc_command COMMANDS[] = {
     {"info", "show the build's backends and the GPU, if any", cc_cmd_info},
 #ifdef CRIMECAST_HAVE_IO
     {"import", "load a city's crime record files into the incident store", cc_cmd_import},
+    {"crawl", "fetch a city's records from its open-data portal, resumably", cc_cmd_crawl},
     {"raster", "count incidents into a space-time tensor (HDF5)", cc_cmd_raster},
     {"png", "draw heatmap PNGs from a tensor or forecast file", cc_cmd_png},
 #endif

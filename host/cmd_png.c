@@ -204,9 +204,10 @@ int cc_cmd_png(int argc, char **argv) {
         int ti = pick_frame(&a, &t);
         double vmax = a.vmax > 0 ? a.vmax : ti >= 0 ? choose_vmax(&t, c, ti, ti, a.quantile) : 1;
         if (ti >= 0 && draw_frame(&a, &t, ti, c, vmax, a.out) == 0) {
-            printf("%s: '%s' at %s, %d x %d pixels, scale 0 .. %g (%s, %s)\n", a.out, t.categories[c],
-                   a.time ? a.time : "index", t.W * a.zoom, t.H * a.zoom, vmax, cc_scale_name(a.scale),
-                   a.cmap->name);
+            char date[11];
+            cc_format_iso_date(t.time[ti], date);
+            printf("%s: '%s', %s bin of %s, %d x %d pixels, scale 0 .. %g (%s, %s)\n", a.out, t.categories[c],
+                   t.bin, date, t.W * a.zoom, t.H * a.zoom, vmax, cc_scale_name(a.scale), a.cmap->name);
             status = CC_EXIT_OK;
         }
     }

@@ -153,6 +153,17 @@ int cc_cmd_raster(int argc, char **argv) {
     if (parsed != 0) return parsed < 0 ? CC_EXIT_OK : parsed;
     const char *names[64];
     char *list = split_categories(a.categories, &a.spec, names, 64);
+    for (int k = 0; k < a.spec.category_count; k++) {
+        int known = 0;
+        for (int i = 0; CC_TAXONOMY[i]; i++) known |= !strcmp(CC_TAXONOMY[i], names[k]);
+        if (!known) {
+            int status = cc_usage_error("raster", "--categories: '%s' is not a crimecast category (violence, "
+                                        "robbery, burglary, theft, vehicle_theft, drugs, weapons, criminal_damage, "
+                                        "fraud, public_order, other, unknown)", names[k]);
+            free(list);
+            return status;
+        }
+    }
     char err[1024];
     cc_city *city = cc_city_load(a.city, err, sizeof err);
     if (!city) {

@@ -11,6 +11,7 @@ PACKAGES=(
   zlib1g-dev libzip-dev libcjson-dev   # .csv.gz, police.uk .zip archives, city definitions
   libhdf5-dev libproj-dev proj-data    # tensor files (HDF5), grids (PROJ and its database)
   libpng-dev                           # heatmap PNGs
+  libcurl4-openssl-dev                 # crawler
   libcmocka-dev                        # unit tests
   python3 python3-numpy python3-h5py python3-pyproj   # independent reference checks
 )

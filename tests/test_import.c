@@ -555,6 +555,32 @@ static void test_store_refuses_other_databases(void **state) {
     assert_string_equal(mode, "wal");
     assert_int_equal(tu_query_int(f->db_path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
                                               "AND sql LIKE '%(city, occurred)%'"), 1);
+    /* A version-1 store (before crawl_state) is upgraded in place, its rows kept. */
+    char *old = tu_path(f->dir, "v1.db");
+    {
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db,
+                                      "CREATE TABLE incidents (id INTEGER PRIMARY KEY, city TEXT NOT NULL, "
+                                      "source_id TEXT NOT NULL, occurred TEXT NOT NULL, time_precision TEXT NOT NULL, "
+                                      "lat REAL NOT NULL, lon REAL NOT NULL, loc_precision TEXT NOT NULL, "
+                                      "category TEXT NOT NULL, raw_type TEXT, description TEXT, "
+                                      "UNIQUE (city, source_id));"
+                                      "CREATE INDEX incidents_city_occurred ON incidents (city, occurred);"
+                                      "INSERT INTO incidents VALUES (NULL, 'chicago', '1', '2015-01-01 00:00', "
+                                      "'minute', 41.9, -87.7, 'block', 'theft', 'THEFT', NULL);"
+                                      "PRAGMA user_version = 1;",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(db);
+    }
+    s2 = cc_store_open(old, err, sizeof err);
+    assert_non_null(s2);
+    cc_store_close(s2);
+    assert_int_equal(tu_query_int(old, "PRAGMA user_version"), 2);
+    assert_int_equal(tu_query_int(old, "SELECT count(*) FROM crawl_state"), 0);
+    assert_int_equal(tu_query_int(old, "SELECT count(*) FROM incidents"), 1);
+    free(old);
     free(other);
     free(future);
     free(text);

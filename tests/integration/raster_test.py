@@ -204,6 +204,8 @@ def main():
                     "--bin", "month", "--out", out)
         check("grid or cell is required", usage.returncode == 2, usage)
 
+    for failure in failures:
+        print("FAIL: " + failure)
     print("%d failed of the checks above" % len(failures))
     return 1 if failures else 0
 

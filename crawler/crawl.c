@@ -1,0 +1,344 @@
+#include "crawler/crawl.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/datetime.h"
+#include "host/progress.h"
+
+enum { DEFAULT_PAGE_SIZE = 10000, TILES_PER_SIDE = 4, MAX_SPLIT_DEPTH = 10 };
+
+typedef struct crawl_job {
+    cc_store *store;
+    const cc_city *city;
+    const cc_crawl_options *options;
+    cc_crawl_stats *stats;
+    cc_http_client *http;
+    char base_url[512];
+    int page_size;
+    char *err;
+    size_t err_len;
+} crawl_job;
+
+static int stopped(const crawl_job *job) { return job->options->stop && *job->options->stop; }
+
+static void page_done(crawl_job *job, const char *window) {
+    job->stats->pages++;
+    const cc_http_stats *h = cc_http_client_stats(job->http);
+    job->stats->requests = h->requests;
+    job->stats->retries = h->retries;
+    if (job->options->on_page) job->options->on_page(job->options->context, window, job->stats);
+}
+
+static void window_done(crawl_job *job, const char *window, long pages, uint64_t rows_before) {
+    job->stats->windows++;
+    if (job->options->on_window)
+        job->options->on_window(job->options->context, window, pages,
+                                (long)(job->stats->rows.rows_read - rows_before), job->stats);
+}
+
+/* Stores one page (or tile) and the position after it, in one transaction. */
+typedef int (*store_page_fn)(crawl_job *job, const cc_http_response *page, const char *label, void *context);
+
+static int commit_page(crawl_job *job, const char *source, const char *window, const cc_http_response *page,
+                       const char *label, store_page_fn store_page, void *context, cc_crawl_position *pos) {
+    if (cc_store_begin(job->store, job->err, job->err_len) != 0) return -1;
+    int status = store_page(job, page, label, context);
+    if (status == 0)
+        status = cc_store_set_crawl_position(job->store, cc_city_name(job->city), source, window, pos, job->err,
+                                             job->err_len);
+    if (status == 0) status = cc_store_commit(job->store, job->err, job->err_len);
+    if (status != 0) cc_store_rollback(job->store);
+    return status;
+}
+
+/* ------------------------------------------------------------------ Socrata */
+
+typedef struct socrata_page {
+    uint64_t rows;   /* records in the page, rejected ones included */
+} socrata_page;
+
+static int store_csv_page(crawl_job *job, const cc_http_response *page, const char *label, void *context) {
+    socrata_page *result = context;
+    uint64_t before = job->stats->rows.rows_read;
+    int status = cc_import_bytes(job->store, job->city, page->body, page->length, label, &job->stats->rows,
+                                 job->err, job->err_len);
+    result->rows = job->stats->rows.rows_read - before;
+    return status;
+}
+
+static void socrata_url(const crawl_job *job, const cc_dataset *ds, const char *from, const char *to,
+                        long long offset, char *url, size_t len) {
+    char where[256], encoded[768];
+    snprintf(where, sizeof where, "%s >= '%sT00:00:00' AND %s < '%sT00:00:00'", ds->date_field, from,
+             ds->date_field, to);
+    cc_url_encode(where, encoded, sizeof encoded);
+    snprintf(url, len, "%s/resource/%s.csv?$where=%s&$order=:id&$limit=%d&$offset=%lld", job->base_url, ds->id,
+             encoded, job->page_size, offset);
+}
+
+/* Reads one date window of a dataset from its saved position to the end. */
+static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0, int64_t w1) {
+    char from[11], to[11], window[32];
+    cc_format_iso_date(w0, from);
+    cc_format_iso_date(w1, to);
+    snprintf(window, sizeof window, "%s..%s", from, to);
+    const char *city = cc_city_name(job->city);
+    cc_crawl_position pos;
+    if (cc_store_crawl_position(job->store, city, ds->id, window, &pos, job->err, job->err_len) != 0) return -1;
+    long pages = 0;
+    uint64_t rows_before = job->stats->rows.rows_read;
+    for (;;) {
+        if (stopped(job)) return 1;
+        char url[2048], label[2200];
+        socrata_url(job, ds, from, to, pos.next_offset, url, sizeof url);
+        snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos.next_offset);
+        cc_http_response page;
+        if (cc_http_get(job->http, url, &page, job->err, job->err_len) != 0) return -1;
+        socrata_page result = {0};
+        cc_crawl_position next = pos;
+        /* The position is written after the rows are counted: see store_csv_page. */
+        if (cc_store_begin(job->store, job->err, job->err_len) != 0) {
+            cc_http_response_free(&page);
+            return -1;
+        }
+        int status = store_csv_page(job, &page, label, &result);
+        next.next_offset = pos.next_offset + (long long)result.rows;
+        next.complete = result.rows < (uint64_t)job->page_size;
+        if (status == 0)
+            status = cc_store_set_crawl_position(job->store, city, ds->id, window, &next, job->err, job->err_len);
+        if (status == 0) status = cc_store_commit(job->store, job->err, job->err_len);
+        if (status != 0) cc_store_rollback(job->store);
+        cc_http_response_free(&page);
+        if (status != 0) return -1;
+        pos = next;
+        pages++;
+        page_done(job, window);
+        if (pos.complete) break;
+    }
+    window_done(job, window, pages, rows_before);
+    return 0;
+}
+
+static int64_t first_of_next_month(int64_t day) {
+    int y, m, d;
+    cc_civil_from_days(day, &y, &m, &d);
+    return m == 12 ? cc_days_from_civil(y + 1, 1, 1) : cc_days_from_civil(y, m + 1, 1);
+}
+
+static int crawl_socrata(crawl_job *job) {
+    const cc_portal *portal = cc_city_portal(job->city);
+    for (int i = 0; i < portal->dataset_count; i++) {
+        const cc_dataset *ds = &portal->datasets[i];
+        int64_t lo = job->options->from > ds->from ? job->options->from : ds->from;
+        int64_t hi = job->options->to < ds->to ? job->options->to : ds->to;
+        for (int64_t w0 = lo; w0 < hi;) {
+            int64_t w1 = first_of_next_month(w0);
+            if (w1 > hi) w1 = hi;
+            int status = crawl_socrata_window(job, ds, w0, w1);
+            if (status != 0) return status;
+            w0 = w1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ police.uk */
+
+static const char *const POLICE_UK_HEADER[] = {
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"};
+enum { POLICE_UK_FIELDS = 12 };
+
+static const char *json_text(const cJSON *obj, const char *field) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
+    return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+/* One API crime as a street-level CSV row, so the import parser reads it. */
+static void crime_as_row(const crawl_job *job, const cJSON *crime, long index, char **fields, size_t *lengths,
+                         cc_csv_row *row) {
+    const cJSON *location = cJSON_GetObjectItemCaseSensitive(crime, "location");
+    const cJSON *street = cJSON_GetObjectItemCaseSensitive(location, "street");
+    const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(crime, "outcome_status");
+    const char *slug = json_text(crime, "category");
+    const char *type = cc_city_api_category(job->city, slug);
+    const char *values[POLICE_UK_FIELDS] = {
+        json_text(crime, "persistent_id"), json_text(crime, "month"), "", "",
+        json_text(location, "longitude"), json_text(location, "latitude"), json_text(street, "name"), "", "",
+        type ? type : slug, json_text(outcome, "category"), json_text(crime, "context")};
+    for (int i = 0; i < POLICE_UK_FIELDS; i++) {
+        fields[i] = (char *)values[i];
+        lengths[i] = strlen(values[i]);
+    }
+    row->field_count = POLICE_UK_FIELDS;
+    row->fields = fields;
+    row->lengths = lengths;
+    row->line = index + 1;
+    row->unterminated_quote = 0;
+}
+
+static cc_row_parser *police_uk_parser(const crawl_job *job) {
+    char *fields[POLICE_UK_FIELDS];
+    size_t lengths[POLICE_UK_FIELDS];
+    for (int i = 0; i < POLICE_UK_FIELDS; i++) {
+        fields[i] = (char *)POLICE_UK_HEADER[i];
+        lengths[i] = strlen(POLICE_UK_HEADER[i]);
+    }
+    cc_csv_row header = {POLICE_UK_FIELDS, fields, lengths, 1, 0};
+    char why[512];
+    cc_row_parser *parser = cc_row_parser_for_header(job->city, &header, why, sizeof why);
+    if (!parser) snprintf(job->err, job->err_len, "police.uk: %s", why);
+    return parser;
+}
+
+static int store_json_tile(crawl_job *job, const cc_http_response *page, const char *label, void *context) {
+    (void)context;
+    cJSON *crimes = cJSON_ParseWithLength(page->body, page->length);
+    if (!cJSON_IsArray(crimes)) {
+        snprintf(job->err, job->err_len, "%s: the response is not a JSON array of crimes", label);
+        cJSON_Delete(crimes);
+        return -1;
+    }
+    cc_row_parser *parser = police_uk_parser(job);
+    int status = parser ? 0 : -1;
+    long index = 0;
+    const cJSON *crime;
+    cJSON_ArrayForEach(crime, crimes) {
+        if (status != 0) break;
+        char *fields[POLICE_UK_FIELDS];
+        size_t lengths[POLICE_UK_FIELDS];
+        cc_csv_row row;
+        crime_as_row(job, crime, index++, fields, lengths, &row);
+        status = cc_import_row(job->store, job->city, parser, &row, label, &job->stats->rows, job->err, job->err_len);
+    }
+    cc_row_parser_free(parser);
+    cJSON_Delete(crimes);
+    return status;
+}
+
+static int store_nothing(crawl_job *job, const cc_http_response *page, const char *label, void *context) {
+    (void)job, (void)page, (void)label, (void)context;
+    return 0;
+}
+
+typedef struct tile {
+    double lon0, lat0, lon1, lat1;
+    char key[16 + MAX_SPLIT_DEPTH + 1];
+} tile;
+
+static int crawl_tile(crawl_job *job, const char *month, const tile *t, int depth);
+
+static int split_tile(crawl_job *job, const char *month, const tile *t, int depth) {
+    if (depth >= MAX_SPLIT_DEPTH) {
+        snprintf(job->err, job->err_len, "police.uk refuses tile %s of %s even after %d splits", t->key, month,
+                 depth);
+        return -1;
+    }
+    job->stats->tiles_split++;
+    double mid_lon = 0.5 * (t->lon0 + t->lon1), mid_lat = 0.5 * (t->lat0 + t->lat1);
+    for (int q = 0; q < 4; q++) {
+        tile child = {q % 2 ? mid_lon : t->lon0, q / 2 ? mid_lat : t->lat0, q % 2 ? t->lon1 : mid_lon,
+                      q / 2 ? t->lat1 : mid_lat, ""};
+        size_t n = strlen(t->key); /* depth is bounded, so the key fits */
+        memcpy(child.key, t->key, n);
+        child.key[n] = (char)('0' + q);
+        child.key[n + 1] = '\0';
+        int status = crawl_tile(job, month, &child, depth + 1);
+        if (status != 0) return status;
+    }
+    return 0;
+}
+
+static int crawl_tile(crawl_job *job, const char *month, const tile *t, int depth) {
+    char window[64];
+    snprintf(window, sizeof window, "%s/%s", month, t->key);
+    const char *city = cc_city_name(job->city);
+    cc_crawl_position pos;
+    if (cc_store_crawl_position(job->store, city, "police.uk", window, &pos, job->err, job->err_len) != 0) return -1;
+    if (pos.complete) return 0;
+    if (stopped(job)) return 1;
+    char url[1024];
+    snprintf(url, sizeof url,
+             "%s/api/crimes-street/all-crime?date=%s&poly=%.6f,%.6f:%.6f,%.6f:%.6f,%.6f:%.6f,%.6f", job->base_url,
+             month, t->lat0, t->lon0, t->lat1, t->lon0, t->lat1, t->lon1, t->lat0, t->lon1);
+    cc_http_response page;
+    int got = cc_http_get(job->http, url, &page, job->err, job->err_len);
+    cc_crawl_position done = {0, 1};
+    if (got != 0 && page.status == 503) { /* too many crimes in the tile: split it */
+        int status = split_tile(job, month, t, depth);
+        if (status != 0) return status;
+        cc_http_response none = {0, NULL, 0};
+        /* Every child is stored: mark the parent done so a later crawl skips it. */
+        return commit_page(job, "police.uk", window, &none, url, store_nothing, NULL, &done);
+    }
+    if (got != 0) return -1;
+    uint64_t before = job->stats->rows.rows_read;
+    char label[128];
+    snprintf(label, sizeof label, "police.uk %s crime", window);
+    int status = commit_page(job, "police.uk", window, &page, label, store_json_tile, NULL, &done);
+    cc_http_response_free(&page);
+    if (status != 0) return -1;
+    page_done(job, window);
+    window_done(job, window, 1, before);
+    return 0;
+}
+
+static int crawl_police_uk(crawl_job *job) {
+    cc_bbox b = cc_city_bbox(job->city);
+    int64_t day = job->options->from;
+    int y, m, d;
+    cc_civil_from_days(day, &y, &m, &d);
+    if (d != 1) day = first_of_next_month(day); /* whole months only: records carry just a month */
+    for (; day < job->options->to; day = first_of_next_month(day)) {
+        cc_civil_from_days(day, &y, &m, &d);
+        if (first_of_next_month(day) > job->options->to) break;
+        char month[16];
+        snprintf(month, sizeof month, "%04d-%02d", y % 10000, m % 100);
+        double w = (b.max_lon - b.min_lon) / TILES_PER_SIDE, h = (b.max_lat - b.min_lat) / TILES_PER_SIDE;
+        for (int r = 0; r < TILES_PER_SIDE; r++)
+            for (int c = 0; c < TILES_PER_SIDE; c++) {
+                tile t = {b.min_lon + c * w, b.min_lat + r * h, b.min_lon + (c + 1) * w, b.min_lat + (r + 1) * h, ""};
+                snprintf(t.key, sizeof t.key, "r%dc%d.", r, c);
+                int status = crawl_tile(job, month, &t, 0);
+                if (status != 0) return status;
+            }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ entry */
+
+int cc_crawl(cc_store *store, const cc_city *city, const cc_crawl_options *options, cc_crawl_stats *stats,
+             char *err, size_t err_len) {
+    memset(stats, 0, sizeof *stats);
+    const cc_portal *portal = cc_city_portal(city);
+    int police = !strcmp(portal->kind, "police.uk");
+    if (!police && strcmp(portal->kind, "socrata") != 0) {
+        snprintf(err, err_len, "%s: unknown portal kind '%s'", cc_city_name(city), portal->kind);
+        return -1;
+    }
+    crawl_job job = {store, city, options, stats, NULL, "", options->page_size > 0 ? options->page_size
+                                                                                  : DEFAULT_PAGE_SIZE,
+                     err, err_len};
+    snprintf(job.base_url, sizeof job.base_url, "%s", options->base_url ? options->base_url : portal->base_url);
+    size_t n = strlen(job.base_url);
+    while (n > 0 && job.base_url[n - 1] == '/') job.base_url[--n] = '\0';
+    cc_http_options http = options->http;
+    if (police) {
+        if (http.rate_per_s <= 0) http.rate_per_s = 15, http.burst = 30;
+        http.answer_status = 503;
+    }
+    job.http = cc_http_client_new(&http, err, err_len);
+    if (!job.http) return -1;
+    double start = cc_now_seconds();
+    int status = police ? crawl_police_uk(&job) : crawl_socrata(&job);
+    stats->seconds = cc_now_seconds() - start;
+    const cc_http_stats *h = cc_http_client_stats(job.http);
+    stats->requests = h->requests;
+    stats->retries = h->retries;
+    cc_http_client_free(job.http);
+    return status;
+}

@@ -1,0 +1,220 @@
+#include "crawler/http_client.h"
+
+#include <curl/curl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+struct cc_http_client {
+    CURL *curl;
+    struct curl_slist *headers;
+    cc_http_options options;
+    cc_http_stats stats;
+    double tokens, last_refill;   /* token bucket */
+    unsigned jitter_state;
+};
+
+typedef struct transfer {
+    char *body;
+    size_t length, capacity;
+    double retry_after_s;   /* from a Retry-After header, or -1 */
+} transfer;
+
+static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+void cc_http_options_defaults(cc_http_options *o) {
+    if (o->connect_timeout_s <= 0) o->connect_timeout_s = 15;
+    if (o->total_timeout_s <= 0) o->total_timeout_s = 120;
+    if (o->max_retries == 0) o->max_retries = 8;
+    if (o->max_retries < 0) o->max_retries = 0; /* asked for no retries */
+    if (o->backoff_base_s <= 0) o->backoff_base_s = 1;
+    if (o->rate_per_s > 0 && o->burst <= 0) o->burst = 1;
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void sleep_seconds(double s) {
+    if (s <= 0) return;
+    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+cc_http_client *cc_http_client_new(const cc_http_options *options, char *err, size_t err_len) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, global_init);
+    cc_http_client *c = calloc(1, sizeof *c);
+    if (!c || !(c->curl = curl_easy_init())) {
+        free(c);
+        snprintf(err, err_len, "cannot start libcurl");
+        return NULL;
+    }
+    c->options = *options;
+    cc_http_options_defaults(&c->options);
+    if (options->header) c->headers = curl_slist_append(NULL, options->header);
+    c->tokens = c->options.burst;
+    c->last_refill = now_seconds();
+    c->jitter_state = options->seed ? options->seed : 0x5eed;
+    return c;
+}
+
+void cc_http_client_free(cc_http_client *c) {
+    if (!c) return;
+    curl_slist_free_all(c->headers);
+    curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+const cc_http_stats *cc_http_client_stats(const cc_http_client *c) { return &c->stats; }
+
+void cc_http_response_free(cc_http_response *r) {
+    free(r->body);
+    r->body = NULL;
+    r->length = 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *context) {
+    transfer *t = context;
+    size_t n = size * count;
+    if (t->length + n + 1 > t->capacity) {
+        size_t capacity = t->capacity ? t->capacity : 1 << 16;
+        while (capacity < t->length + n + 1) capacity *= 2;
+        char *body = realloc(t->body, capacity);
+        if (!body) return 0; /* makes curl fail the transfer */
+        t->body = body;
+        t->capacity = capacity;
+    }
+    memcpy(t->body + t->length, data, n);
+    t->length += n;
+    t->body[t->length] = '\0';
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *context) {
+    transfer *t = context;
+    size_t n = size * count;
+    if (n > 12 && !strncasecmp(data, "Retry-After:", 12)) {
+        double seconds = strtod(data + 12, NULL);
+        if (seconds >= 0 && seconds < 3600) t->retry_after_s = seconds; /* an HTTP date is ignored */
+    }
+    return n;
+}
+
+/* Waits for a token of the rate limiter. */
+static void take_token(cc_http_client *c) {
+    if (c->options.rate_per_s <= 0) return;
+    for (;;) {
+        double now = now_seconds();
+        c->tokens = fmin(c->options.burst, c->tokens + (now - c->last_refill) * c->options.rate_per_s);
+        c->last_refill = now;
+        if (c->tokens >= 1) {
+            c->tokens -= 1;
+            return;
+        }
+        sleep_seconds((1 - c->tokens) / c->options.rate_per_s);
+    }
+}
+
+static int retryable_curl_error(CURLcode code) {
+    switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* One attempt. Returns the curl result; the status and body go to r and t. */
+static CURLcode attempt(cc_http_client *c, const char *url, transfer *t, long *status) {
+    CURL *h = c->curl;
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->options.connect_timeout_s * 1000));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(c->options.total_timeout_s * 1000));
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "crimecast/" CRIMECAST_VERSION);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+    if (c->headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+    take_token(c);
+    c->stats.requests++;
+    CURLcode code = curl_easy_perform(h);
+    *status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    return code;
+}
+
+static double backoff(cc_http_client *c, int attempt_number, double retry_after_s) {
+    if (retry_after_s >= 0) return retry_after_s;
+    double base = c->options.backoff_base_s * pow(2.0, attempt_number);
+    if (base > 60) base = 60;
+    double jitter = (double)rand_r(&c->jitter_state) / RAND_MAX; /* full jitter in [base/2, base] */
+    return base * (0.5 + 0.5 * jitter);
+}
+
+int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *err, size_t err_len) {
+    memset(r, 0, sizeof *r);
+    for (int n = 0;; n++) {
+        transfer t = {NULL, 0, 0, -1};
+        long status;
+        CURLcode code = attempt(c, url, &t, &status);
+        int ok = code == CURLE_OK && status >= 200 && status < 300;
+        int retry = code == CURLE_OK ? (status == 429 || status >= 500) && status != c->options.answer_status
+                                     : retryable_curl_error(code);
+        if (ok || !retry || n >= c->options.max_retries) {
+            r->status = code == CURLE_OK ? status : 0;
+            if (ok) {
+                r->body = t.body ? t.body : calloc(1, 1);
+                r->length = t.length;
+                return 0;
+            }
+            free(t.body);
+            if (code != CURLE_OK)
+                snprintf(err, err_len, "%s: %s (after %d attempts)", url, curl_easy_strerror(code), n + 1);
+            else
+                snprintf(err, err_len, "%s: HTTP %ld%s", url, status,
+                         retry ? " after every retry" : " (not retried: the request itself is refused)");
+            return -1;
+        }
+        free(t.body);
+        c->stats.retries++;
+        sleep_seconds(backoff(c, n, t.retry_after_s));
+    }
+}
+
+void cc_url_encode(const char *text, char *out, size_t out_len) {
+    static const char HEX[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p && n + 4 < out_len; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-_.~:", *p)) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = HEX[*p >> 4];
+            out[n++] = HEX[*p & 15];
+        }
+    }
+    out[n] = '\0';
+}

@@ -1,0 +1,59 @@
+/* HTTP GET through libcurl, made for flaky networks and throttling portals.
+ *
+ * Every request has a connect timeout and a total timeout. A request that times out,
+ * loses its connection (also mid-body), or gets HTTP 429 or 5xx is retried after an
+ * exponentially growing, jittered delay (base * 2^attempt, up to 60 s), or after
+ * the server's Retry-After when it sends one; up to max_retries times. Any other 4xx
+ * is not retried: the error names the URL and status. Responses may be gzip-encoded
+ * (decoded by curl). An optional token bucket keeps to a request rate (police.uk:
+ * 15 requests/s, bursts of 30). A client belongs to one thread; no global state
+ * besides libcurl's one-time global init. */
+#ifndef CRIMECAST_CRAWLER_HTTP_CLIENT_H
+#define CRIMECAST_CRAWLER_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+typedef struct cc_http_options {
+    double connect_timeout_s;   /* default 15 */
+    double total_timeout_s;     /* default 120 */
+    int max_retries;            /* 0: the default, 8; negative: none */
+    double backoff_base_s;      /* default 1 */
+    double rate_per_s;          /* 0: unlimited */
+    int burst;                  /* token bucket size when rate_per_s > 0 */
+    const char *header;         /* one extra request header ("X-App-Token: ..."), or NULL */
+    long answer_status;         /* a status that is an answer, not a failure: returned at once
+                                   without retrying (police.uk: 503 = too many crimes); 0: none */
+    unsigned seed;              /* for the jitter */
+} cc_http_options;
+
+typedef struct cc_http_response {
+    long status;
+    char *body;        /* NUL-terminated; free with cc_http_response_free */
+    size_t length;
+} cc_http_response;
+
+typedef struct cc_http_stats {
+    long requests, retries;
+} cc_http_stats;
+
+typedef struct cc_http_client cc_http_client;
+
+/* Fills unset options (zeros) with the defaults above. */
+void cc_http_options_defaults(cc_http_options *options);
+
+cc_http_client *cc_http_client_new(const cc_http_options *options, char *err, size_t err_len);
+void cc_http_client_free(cc_http_client *client);
+
+/* GETs `url`, retrying as above. Returns 0 with a 2xx response, or the response of a
+ * non-retryable status in `response->status` with -1, or -1 with status 0 when the
+ * transfer failed after every retry. `err` names the URL either way. */
+int cc_http_get(cc_http_client *client, const char *url, cc_http_response *response, char *err,
+                size_t err_len);
+
+const cc_http_stats *cc_http_client_stats(const cc_http_client *client);
+void cc_http_response_free(cc_http_response *response);
+
+/* Percent-encodes `text` for a query string into out. */
+void cc_url_encode(const char *text, char *out, size_t out_len);
+
+#endif

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""crimecast crawl against the loopback mock portal (tests/mock_portal.py):
+
+* a clean Socrata crawl stores exactly the served records, once each;
+* after each fault mode (429 with Retry-After, 5xx, connections dropped mid-body,
+  slow answers past the timeout, malformed rows) the store again holds exactly the
+  served records, malformed rows counted as rejected;
+* killed with SIGKILL at random points and restarted, the crawl ends with the same
+  store as a clean crawl; Ctrl-C stops it cleanly and says how to resume;
+* a second crawl of the same range asks only for pages past what is stored, and
+  fetches only records added since;
+* police.uk: tiles the API refuses (503) are split, the store holds the served crimes
+  inside the city's box, and a second crawl asks for nothing;
+* a 404 is a clear error naming the URL.
+
+usage: crawl_test.py CRIMECAST SHARED_DATA_DIR
+"""
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+CRIMECAST, DATA = sys.argv[1], sys.argv[2]
+MOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock_portal.py")
+failures = []
+
+
+def check(name, condition, detail=""):
+    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
+    if not condition:
+        failures.append("%s %s" % (name, str(detail)[:2000]))
+
+
+class Mock:
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([sys.executable, MOCK, DATA, *args], stdout=subprocess.PIPE, text=True)
+        self.port = int(self.proc.stdout.readline())
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def get(self, path):
+        with urllib.request.urlopen(self.url + path) as r:
+            return json.loads(r.read()) if path != "/__reset" and not path.startswith("/__append") else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def crawl_args(city, db, mock, *extra):
+    span = ["--from", "2015-01-01", "--to", "2015-03-01"] if city == "chicago" else ["--from", "2016-01-01", "--to", "2016-03-01"]
+    return [CRIMECAST, "crawl", "--city", city, "--db", db, "--base-url", mock.url, "--page-size", "500",
+            "--backoff", "0.01", "--timeout", "1", *span, *extra]
+
+
+def crawl(city, db, mock, *extra):
+    return subprocess.run(crawl_args(city, db, mock, *extra), capture_output=True, text=True)
+
+
+def stored(db, city):
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT source_id FROM incidents WHERE city = ?", (city,)).fetchall()
+    con.close()
+    return sorted(r[0] for r in rows)
+
+
+def store_matches(name, db, city, expected):
+    ids = stored(db, city)
+    check(name + ": no duplicates", len(ids) == len(set(ids)), len(ids) - len(set(ids)))
+    check(name + ": exactly the served records", ids == expected,
+          "stored %d, expected %d, missing %s, extra %s" % (len(ids), len(expected),
+                                                            sorted(set(expected) - set(ids))[:5],
+                                                            sorted(set(ids) - set(expected))[:5]))
+
+
+def test_socrata(tmp):
+    with Mock() as mock:
+        expected = mock.get("/__expected")["chicago"]
+        db = os.path.join(tmp, "clean.db")
+        p = crawl("chicago", db, mock)
+        check("clean crawl exits 0", p.returncode == 0, p.stderr)
+        store_matches("clean crawl", db, "chicago", expected)
+        log = mock.get("/__log")
+        check("pages under $order=:id with $limit/$offset and a $where window",
+              all("$order=:id" in r and "$limit=500" in r and "$where=date" in r for r in log), log[:2])
+
+        # Incremental: the same range again asks one page per window, past what is stored.
+        mock.get("/__reset")
+        p = crawl("chicago", db, mock)
+        log = mock.get("/__log")
+        offsets = sorted(int(r.split("$offset=")[1]) for r in log)
+        check("incremental crawl: one request per window", len(log) == 2, log)
+        check("incremental crawl: only past the stored rows (offsets 1832 and 545)", offsets == [545, 1832], offsets)
+        check("incremental crawl inserts nothing", " 0 inserted" in p.stdout, p.stdout)
+        mock.get("/__append?n=700")
+        mock.get("/__reset")
+        p = crawl("chicago", db, mock)
+        log = mock.get("/__log")
+        check("new records fetched from the old end on", p.returncode == 0 and "700 rows read" in p.stdout
+              and sorted(int(r.split("$offset=")[1]) for r in log) == [545, 1832, 2332], (p.stdout, log))
+        store_matches("after new records", db, "chicago", mock.get("/__expected")["chicago"])
+        return expected
+
+
+def test_faults(tmp, expected):
+    for mode in ("429", "5xx", "drop", "slow", "malformed"):
+        with Mock("--fault", mode) as mock:
+            db = os.path.join(tmp, "fault-%s.db" % mode)
+            started = time.time()
+            p = crawl("chicago", db, mock)
+            check("fault %s: crawl exits 0" % mode, p.returncode == 0, p.stderr)
+            want = mock.get("/__expected")
+            store_matches("fault %s" % mode, db, "chicago", want["chicago"])
+            if mode != "malformed":
+                check("fault %s: retried" % mode, "0 retries" not in p.stdout.splitlines()[-1], p.stdout)
+            else:
+                check("malformed rows counted as bad dates",
+                      ("bad date %d," % want["malformed"]) in p.stdout and want["malformed"] > 0, p.stdout)
+            if mode == "429":
+                check("Retry-After honoured", time.time() - started >= 1.0)
+
+
+def test_kill_and_resume(tmp, expected):
+    with Mock("--delay", "0.03") as mock:
+        db = os.path.join(tmp, "killed.db")
+        rng = random.Random(7)
+        kills = 0
+        for attempt in range(5):
+            proc = subprocess.Popen(crawl_args("chicago", db, mock, "--page-size", "100"),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.1, 0.6))
+            if proc.poll() is None:
+                proc.kill()
+                kills += 1
+            proc.wait()
+        p = crawl("chicago", db, mock, "--page-size", "100")
+        check("killed %d times, then finished" % kills, p.returncode == 0 and kills >= 3, (kills, p.stderr))
+        store_matches("after SIGKILLs", db, "chicago", expected)
+
+        db = os.path.join(tmp, "interrupted.db")
+        proc = subprocess.Popen(crawl_args("chicago", db, mock, "--page-size", "100"), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(0.4)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate()
+        check("Ctrl-C stops cleanly with a resume hint", proc.returncode == 1 and "resume with" in err, (proc.returncode, err))
+        p = crawl("chicago", db, mock, "--page-size", "100")
+        check("resume after Ctrl-C", p.returncode == 0, p.stderr)
+        store_matches("after Ctrl-C and resume", db, "chicago", expected)
+
+
+def test_police_uk(tmp):
+    with Mock("--cap", "150") as mock:
+        expected = mock.get("/__expected")["london"]
+        db = os.path.join(tmp, "london.db")
+        p = crawl("london", db, mock)
+        check("police.uk crawl exits 0", p.returncode == 0, p.stderr)
+        log = mock.get("/__log")
+        check("tiles refused with 503 were split", len(log) > 32, len(log))
+        store_matches("police.uk", db, "london", expected)
+        con = sqlite3.connect(db)
+        row = con.execute("SELECT occurred, time_precision, loc_precision, category, raw_type FROM incidents "
+                          "LIMIT 1").fetchone()
+        con.close()
+        check("police.uk rows: month precision, snapped, burglary",
+              row[1] == "month" and row[2] == "snapped" and row[3] == "burglary" and row[4] == "Burglary"
+              and row[0].endswith("-01 00:00"), row)
+        mock.get("/__reset")
+        p = crawl("london", db, mock)
+        check("a finished police.uk range asks for nothing", mock.get("/__log") == [] and p.returncode == 0)
+
+
+def test_errors(tmp):
+    with Mock() as mock:
+        p = crawl("losangeles", os.path.join(tmp, "la.db"), mock, "--from", "2020-01-01", "--to", "2020-02-01")
+        check("404 is an error naming the URL", p.returncode == 1 and "HTTP 404" in p.stderr
+              and "/resource/2nrs-mtv8.csv" in p.stderr, p.stderr)
+        p = subprocess.run([CRIMECAST, "crawl", "--city", "chicago", "--from", "2015-01-01"], capture_output=True, text=True)
+        check("missing --to is a usage error", p.returncode == 2, p.stderr)
+
+
+def main():
+    if not os.path.isdir(DATA):
+        print("SKIPPED: no shared data at %s" % DATA)
+        return 77
+    with tempfile.TemporaryDirectory() as tmp:
+        expected = test_socrata(tmp)
+        test_faults(tmp, expected)
+        test_kill_and_resume(tmp, expected)
+        test_police_uk(tmp)
+        test_errors(tmp)
+    print("%d failed of the checks above" % len(failures))
+    for f in failures:
+        print("FAIL: " + f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

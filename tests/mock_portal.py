@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""A loopback mock of the portals crimecast crawls, for tests.
+
+Serves records drawn from ../shared/data with the real APIs' query semantics:
+* Socrata: GET /resource/<dataset>.csv with $where (`<field> >= 'A' AND <field> < 'B'`),
+  $order=:id, $limit, $offset, answering CSV with the API's lower-case field names;
+  Chicago's ijzp-q8t2 holds January-February 2015 rows of chicago_2015_2017.csv.gz.
+  Unknown datasets answer 404.
+* data.police.uk: GET /api/crimes-street/all-crime?date=YYYY-MM&poly=lat,lng:... answers
+  the crimes inside the polygon as JSON, or 503 when there are more than --cap.
+  Records: a sample of london_met_burglary_2016_2024.csv.gz for 2016-01 and 2016-02.
+Faults (--fault), on every k-th data request: 429 (with Retry-After), 5xx, drop (the
+connection closes half way through the body), slow (answers after --slow seconds),
+malformed (some Socrata rows carry an unparseable date, always the same rows).
+Control: GET /__log (requests so far, JSON), /__reset, /__expected (what a crawl must
+store), /__append?n=N (adds N new Chicago records after the others).
+
+usage: mock_portal.py SHARED_DATA_DIR [--fault MODE] [--every K] [--delay S] [--cap N]
+Prints the port it listens on, then serves until killed.
+"""
+import argparse
+import csv
+import gzip
+import io
+import json
+import os
+import re
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CHICAGO = "ijzp-q8t2"
+LONDON_BBOX = (-0.52, 51.28, 0.34, 51.70)  # min lon, min lat, max lon, max lat (data/cities/london.json)
+
+
+def chicago_api_rows(data_dir):
+    """Rows of 2015-01-01, 2015-01-02 and 2015-02-01, in the API's layout."""
+    header, rows = None, []
+    with gzip.open(os.path.join(data_dir, "chicago/chicago_2015_2017.csv.gz"), "rt", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        for fields in reader:
+            day = fields[2][:10]
+            if day in ("01/01/2015", "01/02/2015", "02/01/2015"):
+                rows.append(fields)
+            elif day > "02/01/2015" and day.endswith("2015") and day[:2] == "02":
+                break
+    api_header = [re.sub(r"[^a-z0-9]+", "_", h.lower()).strip("_") for h in header]
+    out = []
+    for fields in rows:
+        rec = dict(zip(api_header, fields))
+        m, d, rest = rec["date"].split("/")
+        y, clock, ampm = rest[:4], rest[5:13], rest[14:]
+        hh, mm, ss = (int(x) for x in clock.split(":"))
+        hh = hh % 12 + (12 if ampm == "PM" else 0)
+        rec["date"] = "%s-%s-%sT%02d:%02d:%02d.000" % (y, m, d, hh, mm, ss)
+        out.append(rec)
+    return api_header, out
+
+
+def london_api_crimes(data_dir):
+    """Every 8th burglary of 2016-01 and 2016-02 with coordinates, as API crimes."""
+    crimes = []
+    with gzip.open(os.path.join(data_dir, "london/london_met_burglary_2016_2024.csv.gz"), "rt", newline="") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            if row["Month"] > "2016-02":
+                break
+            if i % 8 or not row["Latitude"]:
+                continue
+            crimes.append({"category": "burglary", "location_type": "Force", "context": "",
+                           "location": {"latitude": row["Latitude"], "longitude": row["Longitude"],
+                                        "street": {"id": i, "name": row["Location"]}},
+                           "outcome_status": {"category": row["Last outcome category"], "date": row["Month"]}
+                           if row["Last outcome category"] else None,
+                           "persistent_id": row["Crime ID"], "id": i, "location_subtype": "",
+                           "month": row["Month"]})
+    return crimes
+
+
+class Portal:
+    def __init__(self, args):
+        self.args = args
+        self.header, self.chicago = chicago_api_rows(args.data)
+        self.london = london_api_crimes(args.data)
+        self.lock = threading.Lock()
+        self.log = []
+        self.data_requests = 0
+        self.appended = 0
+
+    def malformed(self, index):
+        return self.args.fault == "malformed" and index % 37 == 5
+
+    def expected(self):
+        """What a complete crawl must store: Chicago ids (valid coordinates, good dates)
+        and London persistent ids inside the bounding box."""
+        chicago = sorted({r["id"] for i, r in enumerate(self.chicago)
+                          if r["latitude"] and not self.malformed(i)})
+        london = sorted({c["persistent_id"] for c in self.london
+                         if LONDON_BBOX[0] <= float(c["location"]["longitude"]) <= LONDON_BBOX[2]
+                         and LONDON_BBOX[1] <= float(c["location"]["latitude"]) <= LONDON_BBOX[3]})
+        rejected_dates = sum(1 for i in range(len(self.chicago)) if self.malformed(i))
+        return {"chicago": chicago, "london": london, "malformed": rejected_dates}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status, body, content_type="text/plain", headers=()):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        portal = self.server.portal
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        if url.path.startswith("/__"):
+            return self.control(portal, url.path, query)
+        with portal.lock:
+            portal.log.append(self.path)
+            portal.data_requests += 1
+            n = portal.data_requests
+        if portal.args.delay:
+            time.sleep(portal.args.delay)
+        if portal.args.fault and n % portal.args.every == 0 and self.fault(portal, url):
+            return
+        if url.path.startswith("/resource/"):
+            return self.socrata(portal, url.path, query)
+        if url.path == "/api/crimes-street/all-crime":
+            return self.police(portal, query)
+        self.send(404, "no such resource\n")
+
+    def fault(self, portal, url):
+        mode = portal.args.fault
+        if mode == "429":
+            self.send(429, "slow down\n", headers=[("Retry-After", "1" if portal.data_requests < 5 else "0")])
+        elif mode == "5xx":
+            self.send(500 if portal.data_requests % 2 else 502, "server error\n")
+        elif mode == "drop":
+            body = self.body_for(portal, url)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+        elif mode == "slow":
+            time.sleep(portal.args.slow)
+            return False
+        else:
+            return False
+        return True
+
+    def body_for(self, portal, url):
+        query = dict(urllib.parse.parse_qsl(url.query))
+        if url.path.startswith("/resource/"):
+            return self.socrata_body(portal, query)
+        return json.dumps(self.police_crimes(portal, query)).encode()
+
+    def socrata_body(self, portal, query):
+        m = re.fullmatch(r"(\w+) >= '([^']+)' AND (\w+) < '([^']+)'", query.get("$where", ""))
+        lo, hi = (m.group(2), m.group(4)) if m else ("", "\uffff")
+        assert query.get("$order") == ":id", query
+        rows = [(i, r) for i, r in enumerate(portal.chicago[: len(portal.chicago)]) if lo <= r["date"] < hi]
+        offset, limit = int(query.get("$offset", 0)), int(query.get("$limit", 1000))
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(portal.header)
+        for i, r in rows[offset:offset + limit]:
+            rec = dict(r)
+            if portal.malformed(i):
+                rec["date"] = "not-a-date"
+            w.writerow([rec[h] for h in portal.header])
+        return out.getvalue().encode()
+
+    def socrata(self, portal, path, query):
+        if path != "/resource/%s.csv" % CHICAGO:
+            return self.send(404, "dataset not found\n")
+        self.send(200, self.socrata_body(portal, query), "text/csv")
+
+    def police_crimes(self, portal, query):
+        points = [tuple(float(v) for v in p.split(",")) for p in query["poly"].split(":")]
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        return [c for c in portal.london if c["month"] == query["date"]
+                and min(lats) <= float(c["location"]["latitude"]) <= max(lats)
+                and min(lons) <= float(c["location"]["longitude"]) <= max(lons)]
+
+    def police(self, portal, query):
+        crimes = self.police_crimes(portal, query)
+        if len(crimes) > portal.args.cap:
+            return self.send(503, "too many crimes\n")
+        self.send(200, json.dumps(crimes), "application/json")
+
+    def control(self, portal, path, query):
+        if path == "/__log":
+            with portal.lock:
+                return self.send(200, json.dumps(portal.log), "application/json")
+        if path == "/__reset":
+            with portal.lock:
+                portal.log = []
+            return self.send(200, "ok\n")
+        if path == "/__expected":
+            return self.send(200, json.dumps(portal.expected()), "application/json")
+        if path == "/__append":
+            with portal.lock:
+                for k in range(int(query.get("n", 1))):
+                    rec = dict(portal.chicago[k])
+                    portal.appended += 1
+                    rec["id"] = str(90000000 + portal.appended)
+                    portal.chicago.append(rec)
+            return self.send(200, "ok\n")
+        self.send(404, "unknown control\n")
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Clients that time out or get a dropped connection close their end: expected here.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("--fault", default="", choices=["", "429", "5xx", "drop", "slow", "malformed"])
+    ap.add_argument("--every", type=int, default=3)
+    ap.add_argument("--delay", type=float, default=0.0)
+    ap.add_argument("--slow", type=float, default=2.0)
+    ap.add_argument("--cap", type=int, default=150)
+    args = ap.parse_args()
+    server = Server(("127.0.0.1", 0), Handler)
+    server.portal = Portal(args)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
