@@ -12,6 +12,7 @@ PACKAGES=(
   libhdf5-dev libproj-dev proj-data    # tensor files (HDF5), grids (PROJ and its database)
   libpng-dev                           # heatmap PNGs
   libcurl4-openssl-dev                 # crawler
+  libopenblas-dev                      # CPU GEMMs of the convolutions
   libcmocka-dev                        # unit tests
   python3 python3-numpy python3-h5py python3-pyproj   # independent reference checks
 )

@@ -1,0 +1,102 @@
+/* Convolution on the CPU as im2col + GEMM, one image at a time:
+ *   columns[c*K*K + i*K + j][p*Wo + q] = x[c][p*stride + i - pad][q*stride + j - pad]
+ *   forward:         y_n[Cout][Ho*Wo]  = W[Cout][Cin*K*K] . columns
+ *   backward data:   columns = W^T . dy_n, then col2im sums them back into dx_n
+ *   backward filter: dW += dy_n . columns^T,  dbias += row sums of dy_n */
+#include <string.h>
+
+#include "kernels/cpu/cpu_ops.h"
+#include "kernels/cpu/gemm.h"
+
+int cc_conv2d_out_height(const cc_conv2d_shape *s) { return (s->height + 2 * s->padding - s->kernel) / s->stride + 1; }
+int cc_conv2d_out_width(const cc_conv2d_shape *s) { return (s->width + 2 * s->padding - s->kernel) / s->stride + 1; }
+
+size_t cc_conv2d_workspace_floats(const cc_conv2d_shape *s) {
+    return (size_t)s->in_channels * s->kernel * s->kernel * (size_t)cc_conv2d_out_height(s) *
+           (size_t)cc_conv2d_out_width(s);
+}
+
+static void im2col(const cc_conv2d_shape *s, const float *x, float *columns) {
+    int K = s->kernel, Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s);
+    for (int c = 0; c < s->in_channels; c++)
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) {
+                float *out = columns + ((size_t)(c * K + i) * K + j) * Ho * Wo;
+                const float *plane = x + (size_t)c * s->height * s->width;
+                for (int p = 0; p < Ho; p++) {
+                    int y = p * s->stride + i - s->padding;
+                    float *row = out + (size_t)p * Wo;
+                    if (y < 0 || y >= s->height) {
+                        memset(row, 0, sizeof *row * (size_t)Wo);
+                        continue;
+                    }
+                    for (int q = 0; q < Wo; q++) {
+                        int xx = q * s->stride + j - s->padding;
+                        row[q] = xx >= 0 && xx < s->width ? plane[(size_t)y * s->width + xx] : 0.0f;
+                    }
+                }
+            }
+}
+
+/* Adds the columns back onto the image they came from. */
+static void col2im(const cc_conv2d_shape *s, const float *columns, float *x) {
+    int K = s->kernel, Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s);
+    for (int c = 0; c < s->in_channels; c++)
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) {
+                const float *in = columns + ((size_t)(c * K + i) * K + j) * Ho * Wo;
+                float *plane = x + (size_t)c * s->height * s->width;
+                for (int p = 0; p < Ho; p++) {
+                    int y = p * s->stride + i - s->padding;
+                    if (y < 0 || y >= s->height) continue;
+                    for (int q = 0; q < Wo; q++) {
+                        int xx = q * s->stride + j - s->padding;
+                        if (xx >= 0 && xx < s->width) plane[(size_t)y * s->width + xx] += in[(size_t)p * Wo + q];
+                    }
+                }
+            }
+}
+
+void cc_cpu_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
+                           const float *bias, float beta, float *y) {
+    int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
+    size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
+    for (int n = 0; n < s->batch; n++) {
+        float *yn = y + n * out_size;
+        im2col(s, x + n * in_size, ctx->workspace);
+        cc_cpu_sgemm(0, 0, s->out_channels, Ho * Wo, ckk, 1.0f, w, ckk, ctx->workspace, Ho * Wo, beta, yn, Ho * Wo);
+        if (bias)
+            for (int o = 0; o < s->out_channels; o++)
+                for (int k = 0; k < Ho * Wo; k++) yn[(size_t)o * Ho * Wo + k] += bias[o];
+    }
+}
+
+void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
+                                 const float *w, float beta, float *dx) {
+    int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
+    size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
+    for (int n = 0; n < s->batch; n++) {
+        float *dxn = dx + n * in_size;
+        if (beta == 0) memset(dxn, 0, sizeof *dxn * in_size);
+        cc_cpu_sgemm(1, 0, ckk, Ho * Wo, s->out_channels, 1.0f, w, ckk, dy + n * out_size, Ho * Wo, 0.0f,
+                     ctx->workspace, Ho * Wo);
+        col2im(s, ctx->workspace, dxn);
+    }
+}
+
+void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                                   const float *dy, float *dw, float *dbias) {
+    int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
+    size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
+    for (int n = 0; n < s->batch; n++) {
+        const float *dyn = dy + n * out_size;
+        im2col(s, x + n * in_size, ctx->workspace);
+        cc_cpu_sgemm(0, 1, s->out_channels, ckk, Ho * Wo, 1.0f, dyn, Ho * Wo, ctx->workspace, Ho * Wo, 1.0f, dw, ckk);
+        if (dbias)
+            for (int o = 0; o < s->out_channels; o++) {
+                double sum = 0;
+                for (int k = 0; k < Ho * Wo; k++) sum += dyn[(size_t)o * Ho * Wo + k];
+                dbias[o] += (float)sum;
+            }
+    }
+}

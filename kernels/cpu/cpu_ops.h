@@ -1,0 +1,24 @@
+/* The CPU implementations of kernels/ops.h (same contracts; see there). */
+#ifndef CRIMECAST_KERNELS_CPU_OPS_H
+#define CRIMECAST_KERNELS_CPU_OPS_H
+
+#include "kernels/ops.h"
+
+void cc_cpu_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
+                           const float *bias, float beta, float *y);
+void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
+                                 const float *w, float beta, float *dx);
+void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                                   const float *dy, float *dw, float *dbias);
+void cc_cpu_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates,
+                               const float *c_prev, const float *peep, float *c, float *h);
+void cc_cpu_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *s, const float *gates,
+                                const float *c_prev, const float *c, const float *peep, const float *dh,
+                                const float *dc_next, float *dgates, float *dc_prev, float *dpeep);
+double cc_cpu_poisson_nll(const float *r, const float *y, const uint8_t *mask, int maps, int plane, float *d);
+double cc_cpu_mse(const float *r, const float *y, const uint8_t *mask, int maps, int plane, float *d);
+void cc_cpu_adamw_step(const cc_adamw *opt, float *params, const float *grads, float *m, float *v, size_t n);
+double cc_cpu_sum_squares(const float *x, size_t n);
+void cc_cpu_scale(float *x, size_t n, float factor);
+
+#endif

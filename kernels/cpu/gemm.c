@@ -1,0 +1,34 @@
+#include "kernels/cpu/gemm.h"
+
+#ifdef CRIMECAST_HAVE_BLAS
+#include <cblas.h>
+
+void cc_cpu_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                  const float *b, int ldb, float beta, float *c, int ldc) {
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n,
+                k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+#else
+
+enum { BLOCK = 64 };
+
+static float element(const float *x, int ld, int trans, int row, int col) {
+    return trans ? x[(long)col * ld + row] : x[(long)row * ld + col];
+}
+
+void cc_cpu_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                  const float *b, int ldb, float beta, float *c, int ldc) {
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) c[(long)i * ldc + j] = beta == 0 ? 0 : beta * c[(long)i * ldc + j];
+    for (int i0 = 0; i0 < m; i0 += BLOCK)
+        for (int p0 = 0; p0 < k; p0 += BLOCK)
+            for (int i = i0; i < m && i < i0 + BLOCK; i++)
+                for (int p = p0; p < k && p < p0 + BLOCK; p++) {
+                    float s = alpha * element(a, lda, trans_a, i, p);
+                    float *row = c + (long)i * ldc;
+                    for (int j = 0; j < n; j++) row[j] += s * element(b, ldb, trans_b, p, j);
+                }
+}
+
+#endif

@@ -1,0 +1,24 @@
+/* AdamW and the reductions behind gradient clipping, on the CPU. */
+#include <math.h>
+
+#include "kernels/cpu/cpu_ops.h"
+
+void cc_cpu_adamw_step(const cc_adamw *o, float *p, const float *g, float *m, float *v, size_t n) {
+    double c1 = 1.0 - pow(o->beta1, o->step), c2 = 1.0 - pow(o->beta2, o->step);
+    for (size_t k = 0; k < n; k++) {
+        m[k] = o->beta1 * m[k] + (1.0f - o->beta1) * g[k];
+        v[k] = o->beta2 * v[k] + (1.0f - o->beta2) * g[k] * g[k];
+        double mhat = m[k] / c1, vhat = v[k] / c2;
+        p[k] -= (float)(o->lr * (o->weight_decay * p[k] + mhat / (sqrt(vhat) + o->eps)));
+    }
+}
+
+double cc_cpu_sum_squares(const float *x, size_t n) {
+    double sum = 0;
+    for (size_t k = 0; k < n; k++) sum += (double)x[k] * x[k];
+    return sum;
+}
+
+void cc_cpu_scale(float *x, size_t n, float factor) {
+    for (size_t k = 0; k < n; k++) x[k] *= factor;
+}

@@ -1,0 +1,109 @@
+/* The op boundary: every numeric operation a model needs, as plain functions over raw
+ * float pointers with explicit shapes. A model is written once against this header;
+ * the context's backend picks the implementation (kernels/cpu/ here, kernels/cuda/ for
+ * the GPU, same signatures on device pointers). No op keeps state between calls.
+ *
+ * Layouts are row-major NCHW: a batch of N images of C channels of H x W. Gradients
+ * into parameters accumulate (+=) so a recurrence can sum over time steps; gradients
+ * into activations are written, or accumulated where a `beta` says so (y = op + beta*y,
+ * beta 0 or 1). */
+#ifndef CRIMECAST_KERNELS_OPS_H
+#define CRIMECAST_KERNELS_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { CC_BACKEND_CPU, CC_BACKEND_CUDA } cc_backend;
+
+typedef struct cc_ops_context {
+    cc_backend backend;
+    int threads;            /* CPU threads the ops may use (0: all) */
+    float *workspace;       /* scratch owned by the caller (im2col columns) */
+    size_t workspace_floats;
+} cc_ops_context;
+
+/* ------------------------------------------------------------------ convolution */
+
+typedef struct cc_conv2d_shape {
+    int batch;
+    int in_channels, out_channels;
+    int height, width;      /* of the input */
+    int kernel, stride, padding;  /* square kernel, zero padding */
+} cc_conv2d_shape;
+
+int cc_conv2d_out_height(const cc_conv2d_shape *s);
+int cc_conv2d_out_width(const cc_conv2d_shape *s);
+/* Workspace the conv ops need (floats): one image's im2col columns. */
+size_t cc_conv2d_workspace_floats(const cc_conv2d_shape *s);
+
+/* y[n][o][p][q] = bias[o] + sum_{c,i,j} w[o][c][i][j] * x[n][c][p*stride+i-pad][q*stride+j-pad]
+ *                 + beta * y[n][o][p][q]          (x is zero outside the image)
+ * x [N][Cin][H][W], w [Cout][Cin][K][K], bias [Cout] or NULL, y [N][Cout][Ho][Wo]. */
+void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                       const float *w, const float *bias, float beta, float *y);
+
+/* dx = dL/dx of the convolution given dy = dL/dy (plus beta * dx). Also the forward
+ * pass of a transposed convolution. */
+void cc_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
+                             const float *w, float beta, float *dx);
+
+/* dw += dL/dw and dbias += dL/dbias (dbias may be NULL). */
+void cc_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                               const float *dy, float *dw, float *dbias);
+
+/* ------------------------------------------------------------------ ConvLSTM gates */
+
+typedef struct cc_lstm_shape {
+    int batch, hidden, height, width;
+    int peephole;           /* Hadamard peepholes w_ci, w_cf, w_co (Shi et al. 2015) */
+} cc_lstm_shape;
+
+/* The fused gate update of one ConvLSTM step, gate order i, f, g, o. On entry `gates`
+ * [N][4*Hd][H][W] holds the pre-activations (input conv + state conv + bias); peep
+ * [3][Hd][H][W] (w_ci, w_cf, w_co) is used when s->peephole:
+ *   i = sigmoid(a_i + w_ci * c_prev)   f = sigmoid(a_f + w_cf * c_prev)   g = tanh(a_g)
+ *   c = f * c_prev + i * g             o = sigmoid(a_o + w_co * c)        h = o * tanh(c)
+ * On return `gates` holds i, f, g, o (what backward needs), and c, h [N][Hd][H][W]. */
+void cc_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates,
+                           const float *c_prev, const float *peep, float *c, float *h);
+
+/* Backward of one step. Given the forward's gates (i, f, g, o), c_prev and c, and
+ * dh, dc_next (the gradient reaching c from the next step; NULL for none): writes
+ * dgates (gradients of the pre-activations, [N][4*Hd][H][W]) and dc_prev, and adds
+ * the peephole gradients into dpeep [3][Hd][H][W] when s->peephole. */
+void cc_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *s, const float *gates,
+                            const float *c_prev, const float *c, const float *peep,
+                            const float *dh, const float *dc_next, float *dgates, float *dc_prev,
+                            float *dpeep);
+
+/* ------------------------------------------------------------------ losses */
+
+/* Masked losses over `maps` maps of `plane` cells; mask [plane] (1: counts, 0: ignored),
+ * or NULL for none. Both return the mean over counted elements (0 when none) and write
+ * its gradient into d (zero where masked).
+ * Poisson negative log-likelihood on a log-rate r: mean(exp(r) - y * r) (the log(y!)
+ * term, constant in r, is left out). MSE: mean((r - y)^2). */
+double cc_poisson_nll(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask,
+                      int maps, int plane, float *d);
+double cc_mse(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps,
+              int plane, float *d);
+
+/* ------------------------------------------------------------------ optimisation */
+
+typedef struct cc_adamw {
+    float lr, beta1, beta2, eps, weight_decay;
+    int step;               /* 1 for the first step: bias correction uses it */
+} cc_adamw;
+
+/* AdamW (Loshchilov & Hutter): p -= lr * (wd * p + mhat / (sqrt(vhat) + eps)) with
+ * m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, mhat = m / (1 - b1^t), vhat = v / (1 - b2^t). */
+void cc_adamw_step(const cc_ops_context *ctx, const cc_adamw *opt, float *params, const float *grads,
+                   float *m, float *v, size_t n);
+
+/* sum(x^2), accumulated in double. */
+double cc_sum_squares(const cc_ops_context *ctx, const float *x, size_t n);
+
+/* Scales g so its L2 norm is at most max_norm; returns the norm before scaling. */
+double cc_clip_global_norm(const cc_ops_context *ctx, float *g, size_t n, double max_norm);
+
+#endif

@@ -1,0 +1,336 @@
+/* The CPU ops against independent references: a direct double-precision convolution
+ * and gate update written out here, and central finite differences of a scalar loss
+ * L = sum(a * output) for every gradient. The convolution is linear in x and w, so its
+ * differences are exact up to float rounding; the gates are smooth. A wrong gradient
+ * (transposed kernel, missing peephole term, wrong gate order) is off by O(1), far
+ * outside the bounds used. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/ops.h"
+
+static unsigned rng_state = 12345u;
+
+static float uniform(void) {
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (float)((rng_state >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f;
+}
+
+static float *random_array(size_t n) {
+    float *x = malloc(sizeof *x * n);
+    for (size_t k = 0; k < n; k++) x[k] = uniform();
+    return x;
+}
+
+/* max |got - want| / max |want| */
+static double relative_error(const float *got, const double *want, size_t n) {
+    double diff = 0, scale = 1e-30;
+    for (size_t k = 0; k < n; k++) {
+        diff = fmax(diff, fabs(got[k] - want[k]));
+        scale = fmax(scale, fabs(want[k]));
+    }
+    return diff / scale;
+}
+
+static double dot(const float *a, const float *b, size_t n) {
+    double s = 0;
+    for (size_t k = 0; k < n; k++) s += (double)a[k] * b[k];
+    return s;
+}
+
+/* ------------------------------------------------------------------ convolution */
+
+static const cc_conv2d_shape CONV_SHAPES[] = {
+    {2, 3, 4, 7, 5, 3, 1, 1}, /* same padding, odd sizes */
+    {1, 2, 3, 9, 8, 5, 2, 2}, /* stride 2, kernel 5 */
+    {3, 1, 2, 6, 6, 1, 1, 0}, /* 1 x 1 head */
+    {2, 2, 2, 8, 7, 2, 2, 0}, /* stride 2 down-sampling, no padding */
+};
+
+static void conv_reference(const cc_conv2d_shape *s, const float *x, const float *w, const float *b, double *y) {
+    int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), K = s->kernel;
+    for (int n = 0; n < s->batch; n++)
+        for (int o = 0; o < s->out_channels; o++)
+            for (int p = 0; p < Ho; p++)
+                for (int q = 0; q < Wo; q++) {
+                    double sum = b ? b[o] : 0;
+                    for (int c = 0; c < s->in_channels; c++)
+                        for (int i = 0; i < K; i++)
+                            for (int j = 0; j < K; j++) {
+                                int yy = p * s->stride + i - s->padding, xx = q * s->stride + j - s->padding;
+                                if (yy < 0 || yy >= s->height || xx < 0 || xx >= s->width) continue;
+                                sum += (double)w[((o * s->in_channels + c) * K + i) * K + j] *
+                                       x[((size_t)(n * s->in_channels + c) * s->height + yy) * s->width + xx];
+                            }
+                    y[((size_t)(n * s->out_channels + o) * Ho + p) * Wo + q] = sum;
+                }
+}
+
+typedef struct conv_case {
+    cc_conv2d_shape s;
+    size_t nx, nw, ny;
+    float *x, *w, *b, *y, *a, *work;
+    cc_ops_context ctx;
+} conv_case;
+
+static conv_case make_conv(const cc_conv2d_shape *s) {
+    conv_case c = {*s, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, {CC_BACKEND_CPU, 1, NULL, 0}};
+    c.nx = (size_t)s->batch * s->in_channels * s->height * s->width;
+    c.nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
+    c.ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+    c.x = random_array(c.nx), c.w = random_array(c.nw), c.b = random_array((size_t)s->out_channels);
+    c.y = random_array(c.ny), c.a = random_array(c.ny);
+    c.ctx.workspace_floats = cc_conv2d_workspace_floats(s);
+    c.work = c.ctx.workspace = malloc(sizeof(float) * c.ctx.workspace_floats);
+    return c;
+}
+
+static void free_conv(conv_case *c) {
+    free(c->x), free(c->w), free(c->b), free(c->y), free(c->a), free(c->work);
+}
+
+static double conv_loss(conv_case *c) {
+    cc_conv2d_forward(&c->ctx, &c->s, c->x, c->w, c->b, 0.0f, c->y);
+    return dot(c->a, c->y, c->ny);
+}
+
+static void test_conv_forward_matches_direct_sum(void **state) {
+    (void)state;
+    for (size_t t = 0; t < sizeof CONV_SHAPES / sizeof CONV_SHAPES[0]; t++) {
+        conv_case c = make_conv(&CONV_SHAPES[t]);
+        double *want = malloc(sizeof *want * c.ny);
+        conv_reference(&c.s, c.x, c.w, c.b, want);
+        float *before = malloc(sizeof *before * c.ny);
+        memcpy(before, c.y, sizeof *before * c.ny);
+        cc_conv2d_forward(&c.ctx, &c.s, c.x, c.w, c.b, 1.0f, c.y); /* accumulate onto y */
+        for (size_t k = 0; k < c.ny; k++) want[k] += before[k];
+        assert_true(relative_error(c.y, want, c.ny) < 1e-5);
+        conv_reference(&c.s, c.x, c.w, NULL, want);
+        cc_conv2d_forward(&c.ctx, &c.s, c.x, c.w, NULL, 0.0f, c.y);
+        assert_true(relative_error(c.y, want, c.ny) < 1e-5);
+        free(want), free(before);
+        free_conv(&c);
+    }
+}
+
+/* Central differences of L over every element of `param`. */
+static void finite_differences(conv_case *c, float *param, size_t n, double *grad) {
+    const float eps = 1e-2f;
+    for (size_t k = 0; k < n; k++) {
+        float keep = param[k];
+        param[k] = keep + eps;
+        double up = conv_loss(c);
+        param[k] = keep - eps;
+        double down = conv_loss(c);
+        param[k] = keep;
+        grad[k] = (up - down) / (2.0 * eps);
+    }
+}
+
+static void test_conv_gradients_match_finite_differences(void **state) {
+    (void)state;
+    for (size_t t = 0; t < sizeof CONV_SHAPES / sizeof CONV_SHAPES[0]; t++) {
+        conv_case c = make_conv(&CONV_SHAPES[t]);
+        double *fd_x = malloc(sizeof(double) * c.nx), *fd_w = malloc(sizeof(double) * c.nw);
+        double fd_b[16];
+        finite_differences(&c, c.x, c.nx, fd_x);
+        finite_differences(&c, c.w, c.nw, fd_w);
+        finite_differences(&c, c.b, (size_t)c.s.out_channels, fd_b);
+        float *dx = random_array(c.nx), *dw = calloc(c.nw, sizeof(float)), *db = calloc(16, sizeof(float));
+        cc_conv2d_backward_data(&c.ctx, &c.s, c.a, c.w, 0.0f, dx);
+        cc_conv2d_backward_filter(&c.ctx, &c.s, c.x, c.a, dw, db);
+        assert_true(relative_error(dx, fd_x, c.nx) < 2e-3);
+        assert_true(relative_error(dw, fd_w, c.nw) < 2e-3);
+        assert_true(relative_error(db, fd_b, (size_t)c.s.out_channels) < 2e-3);
+        /* Gradients into parameters accumulate: a second call doubles them. */
+        cc_conv2d_backward_filter(&c.ctx, &c.s, c.x, c.a, dw, db);
+        for (size_t k = 0; k < c.nw; k++) fd_w[k] *= 2;
+        assert_true(relative_error(dw, fd_w, c.nw) < 2e-3);
+        /* beta = 1 adds onto dx. */
+        float *dx2 = malloc(sizeof(float) * c.nx);
+        memcpy(dx2, dx, sizeof(float) * c.nx);
+        cc_conv2d_backward_data(&c.ctx, &c.s, c.a, c.w, 1.0f, dx2);
+        for (size_t k = 0; k < c.nx; k++) fd_x[k] = 2.0 * dx[k];
+        assert_true(relative_error(dx2, fd_x, c.nx) < 1e-6);
+        free(fd_x), free(fd_w), free(dx), free(dw), free(db), free(dx2);
+        free_conv(&c);
+    }
+}
+
+/* ------------------------------------------------------------------ gates */
+
+typedef struct gate_case {
+    cc_lstm_shape s;
+    size_t state;
+    float *pre, *gates, *c_prev, *peep, *c, *h, *a, *b;
+    cc_ops_context ctx;
+} gate_case;
+
+static gate_case make_gates(int peephole) {
+    gate_case g = {{2, 3, 4, 5, peephole}, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {CC_BACKEND_CPU, 1, NULL, 0}};
+    g.state = (size_t)2 * 3 * 4 * 5;
+    size_t per_image = g.state / 2;
+    g.pre = random_array(4 * g.state);
+    for (size_t k = 0; k < 4 * g.state; k++) g.pre[k] *= 2.0f;
+    g.gates = malloc(sizeof(float) * 4 * g.state);
+    g.c_prev = random_array(g.state);
+    g.peep = random_array(3 * per_image);
+    g.c = malloc(sizeof(float) * g.state), g.h = malloc(sizeof(float) * g.state);
+    g.a = random_array(g.state), g.b = random_array(g.state);
+    return g;
+}
+
+static void free_gates(gate_case *g) {
+    free(g->pre), free(g->gates), free(g->c_prev), free(g->peep), free(g->c), free(g->h), free(g->a), free(g->b);
+}
+
+/* L = sum(a * h) + sum(b * c): both outputs carry gradient, as in a recurrence. */
+static double gate_loss(gate_case *g) {
+    memcpy(g->gates, g->pre, sizeof(float) * 4 * g->state);
+    cc_lstm_gates_forward(&g->ctx, &g->s, g->gates, g->c_prev, g->peep, g->c, g->h);
+    return dot(g->a, g->h, g->state) + dot(g->b, g->c, g->state);
+}
+
+static double sig(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+static void test_gates_forward_matches_equations(void **state) {
+    (void)state;
+    for (int peephole = 0; peephole <= 1; peephole++) {
+        gate_case g = make_gates(peephole);
+        gate_loss(&g);
+        size_t per_image = g.state / 2;
+        double *want_c = malloc(sizeof(double) * g.state), *want_h = malloc(sizeof(double) * g.state);
+        for (size_t n = 0; n < 2; n++)
+            for (size_t k = 0; k < per_image; k++) {
+                const float *a = g.pre + n * 4 * per_image;
+                double cp = g.c_prev[n * per_image + k];
+                double pi = peephole ? g.peep[k] : 0, pf = peephole ? g.peep[per_image + k] : 0,
+                       po = peephole ? g.peep[2 * per_image + k] : 0;
+                double i = sig(a[k] + pi * cp), f = sig(a[per_image + k] + pf * cp), gg = tanh(a[2 * per_image + k]);
+                double c = f * cp + i * gg, o = sig(a[3 * per_image + k] + po * c);
+                want_c[n * per_image + k] = c;
+                want_h[n * per_image + k] = o * tanh(c);
+            }
+        assert_true(relative_error(g.c, want_c, g.state) < 1e-5);
+        assert_true(relative_error(g.h, want_h, g.state) < 1e-5);
+        free(want_c), free(want_h);
+        free_gates(&g);
+    }
+}
+
+static void gate_differences(gate_case *g, float *param, size_t n, double *grad) {
+    const float eps = 2e-3f;
+    for (size_t k = 0; k < n; k++) {
+        float keep = param[k];
+        param[k] = keep + eps;
+        double up = gate_loss(g);
+        param[k] = keep - eps;
+        double down = gate_loss(g);
+        param[k] = keep;
+        grad[k] = (up - down) / (2.0 * eps);
+    }
+}
+
+static void test_gates_backward_matches_finite_differences(void **state) {
+    (void)state;
+    for (int peephole = 0; peephole <= 1; peephole++) {
+        gate_case g = make_gates(peephole);
+        size_t per_image = g.state / 2;
+        double *fd_pre = malloc(sizeof(double) * 4 * g.state), *fd_cp = malloc(sizeof(double) * g.state);
+        double *fd_peep = malloc(sizeof(double) * 3 * per_image);
+        gate_differences(&g, g.pre, 4 * g.state, fd_pre);
+        gate_differences(&g, g.c_prev, g.state, fd_cp);
+        if (peephole) gate_differences(&g, g.peep, 3 * per_image, fd_peep);
+        gate_loss(&g);
+        float *dgates = malloc(sizeof(float) * 4 * g.state), *dc_prev = malloc(sizeof(float) * g.state);
+        float *dpeep = calloc(3 * per_image, sizeof(float));
+        cc_lstm_gates_backward(&g.ctx, &g.s, g.gates, g.c_prev, g.c, g.peep, g.a, g.b, dgates, dc_prev, dpeep);
+        assert_true(relative_error(dgates, fd_pre, 4 * g.state) < 5e-3);
+        assert_true(relative_error(dc_prev, fd_cp, g.state) < 5e-3);
+        if (peephole) assert_true(relative_error(dpeep, fd_peep, 3 * per_image) < 5e-3);
+        free(fd_pre), free(fd_cp), free(fd_peep), free(dgates), free(dc_prev), free(dpeep);
+        free_gates(&g);
+    }
+}
+
+/* ------------------------------------------------------------------ losses, optimiser */
+
+static void test_losses_values_and_gradients(void **state) {
+    (void)state;
+    enum { MAPS = 3, PLANE = 10 };
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    float *r = random_array(MAPS * PLANE), y[MAPS * PLANE], d[MAPS * PLANE];
+    uint8_t mask[PLANE] = {1, 1, 0, 1, 1, 1, 0, 1, 1, 1};
+    for (int k = 0; k < MAPS * PLANE; k++) y[k] = (float)(k % 4);
+    for (int loss = 0; loss < 2; loss++) {
+        double want = 0;
+        for (int m = 0; m < MAPS; m++)
+            for (int k = 0; k < PLANE; k++)
+                if (mask[k]) {
+                    double rr = r[m * PLANE + k], yy = y[m * PLANE + k];
+                    want += loss == 0 ? exp(rr) - yy * rr : (rr - yy) * (rr - yy);
+                }
+        want /= MAPS * 8;
+        double got = loss == 0 ? cc_poisson_nll(&ctx, r, y, mask, MAPS, PLANE, d) : cc_mse(&ctx, r, y, mask, MAPS, PLANE, d);
+        assert_true(fabs(got - want) < 1e-9 * fabs(want) + 1e-12);
+        float scratch[MAPS * PLANE];
+        for (int k = 0; k < MAPS * PLANE; k++) {
+            float keep = r[k];
+            const float eps = 1e-3f;
+            r[k] = keep + eps;
+            double up = loss == 0 ? cc_poisson_nll(&ctx, r, y, mask, MAPS, PLANE, scratch)
+                                  : cc_mse(&ctx, r, y, mask, MAPS, PLANE, scratch);
+            r[k] = keep - eps;
+            double down = loss == 0 ? cc_poisson_nll(&ctx, r, y, mask, MAPS, PLANE, scratch)
+                                    : cc_mse(&ctx, r, y, mask, MAPS, PLANE, scratch);
+            r[k] = keep;
+            assert_true(fabs(d[k] - (up - down) / (2 * eps)) < 1e-3);
+            if (!mask[k % PLANE]) assert_true(d[k] == 0.0f);
+        }
+    }
+    free(r);
+}
+
+static void test_adamw_and_clipping(void **state) {
+    (void)state;
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    float p[3] = {1.0f, -2.0f, 0.5f}, m[3] = {0}, v[3] = {0};
+    double pd[3] = {1.0, -2.0, 0.5}, md[3] = {0}, vd[3] = {0};
+    const float grads[2][3] = {{0.1f, -0.3f, 2.0f}, {-0.2f, 0.1f, 1.0f}};
+    for (int t = 1; t <= 2; t++) {
+        cc_adamw opt = {0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, t};
+        cc_adamw_step(&ctx, &opt, p, grads[t - 1], m, v, 3);
+        for (int k = 0; k < 3; k++) {
+            double g = grads[t - 1][k];
+            md[k] = 0.9 * md[k] + 0.1 * g;
+            vd[k] = 0.999 * vd[k] + 0.001 * g * g;
+            double mhat = md[k] / (1 - pow(0.9, t)), vhat = vd[k] / (1 - pow(0.999, t));
+            pd[k] -= 0.01 * (0.1 * pd[k] + mhat / (sqrt(vhat) + 1e-8));
+            assert_true(fabs(p[k] - pd[k]) < 1e-6);
+        }
+    }
+    float g[4] = {3.0f, 4.0f, 0.0f, 0.0f};
+    assert_true(fabs(cc_clip_global_norm(&ctx, g, 4, 1.0) - 5.0) < 1e-12);
+    assert_true(fabs(g[0] - 0.6f) < 1e-7 && fabs(g[1] - 0.8f) < 1e-7);
+    assert_true(fabs(cc_clip_global_norm(&ctx, g, 4, 10.0) - 1.0) < 1e-6);
+    assert_true(fabs(g[0] - 0.6f) < 1e-7); /* under the limit: untouched */
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conv_forward_matches_direct_sum),
+        cmocka_unit_test(test_conv_gradients_match_finite_differences),
+        cmocka_unit_test(test_gates_forward_matches_equations),
+        cmocka_unit_test(test_gates_backward_matches_finite_differences),
+        cmocka_unit_test(test_losses_values_and_gradients),
+        cmocka_unit_test(test_adamw_and_clipping),
+    };
+    return cmocka_run_group_tests_name("ops_cpu", tests, NULL, NULL);
+}
