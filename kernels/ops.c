@@ -30,6 +30,26 @@ void cc_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape 
     cc_cpu_conv2d_backward_filter(ctx, s, x, dy, dw, dbias);
 }
 
+void cc_axpy(const cc_ops_context *ctx, size_t n, float alpha, const float *x, float *y) {
+    require_cpu(ctx, "axpy");
+    cc_cpu_axpy(n, alpha, x, y);
+}
+
+void cc_fill(const cc_ops_context *ctx, float *x, size_t n, float value) {
+    require_cpu(ctx, "fill");
+    cc_cpu_fill(x, n, value);
+}
+
+void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane) {
+    require_cpu(ctx, "bias_add");
+    cc_cpu_bias_add(y, bias, batch, channels, plane);
+}
+
+void cc_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane, float *dbias) {
+    require_cpu(ctx, "bias_backward");
+    cc_cpu_bias_backward(dy, batch, channels, plane, dbias);
+}
+
 void cc_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates, const float *c_prev,
                            const float *peep, float *c, float *h) {
     require_cpu(ctx, "lstm_gates_forward");

@@ -51,6 +51,16 @@ void cc_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s
 void cc_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                const float *dy, float *dw, float *dbias);
 
+/* y += alpha * x over n floats. */
+void cc_axpy(const cc_ops_context *ctx, size_t n, float alpha, const float *x, float *y);
+/* x[0..n) = value. */
+void cc_fill(const cc_ops_context *ctx, float *x, size_t n, float value);
+
+/* y[n][c][k] += bias[c] over `batch` blocks of `channels` planes of `plane` cells. */
+void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane);
+/* dbias[c] += sum of dy[n][c][k]: the gradient of cc_bias_add. */
+void cc_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane, float *dbias);
+
 /* ------------------------------------------------------------------ ConvLSTM gates */
 
 typedef struct cc_lstm_shape {
@@ -70,7 +80,8 @@ void cc_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, fl
 /* Backward of one step. Given the forward's gates (i, f, g, o), c_prev and c, and
  * dh, dc_next (the gradient reaching c from the next step; NULL for none): writes
  * dgates (gradients of the pre-activations, [N][4*Hd][H][W]) and dc_prev, and adds
- * the peephole gradients into dpeep [3][Hd][H][W] when s->peephole. */
+ * the peephole gradients into dpeep [3][Hd][H][W] when s->peephole. dc_prev may be the
+ * same buffer as dc_next (each element is read before it is written). */
 void cc_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *s, const float *gates,
                             const float *c_prev, const float *c, const float *peep,
                             const float *dh, const float *dc_next, float *dgates, float *dc_prev,

@@ -65,9 +65,26 @@ void cc_cpu_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, 
         float *yn = y + n * out_size;
         im2col(s, x + n * in_size, ctx->workspace);
         cc_cpu_sgemm(0, 0, s->out_channels, Ho * Wo, ckk, 1.0f, w, ckk, ctx->workspace, Ho * Wo, beta, yn, Ho * Wo);
-        if (bias)
-            for (int o = 0; o < s->out_channels; o++)
-                for (int k = 0; k < Ho * Wo; k++) yn[(size_t)o * Ho * Wo + k] += bias[o];
+        if (bias) cc_cpu_bias_add(yn, bias, 1, s->out_channels, Ho * Wo);
+    }
+}
+
+void cc_cpu_bias_add(float *y, const float *bias, int batch, int channels, int plane) {
+    for (int n = 0; n < batch; n++)
+        for (int c = 0; c < channels; c++) {
+            float *row = y + ((size_t)n * channels + c) * plane;
+            for (int k = 0; k < plane; k++) row[k] += bias[c];
+        }
+}
+
+void cc_cpu_bias_backward(const float *dy, int batch, int channels, int plane, float *dbias) {
+    for (int c = 0; c < channels; c++) {
+        double sum = 0;
+        for (int n = 0; n < batch; n++) {
+            const float *row = dy + ((size_t)n * channels + c) * plane;
+            for (int k = 0; k < plane; k++) sum += row[k];
+        }
+        dbias[c] += (float)sum;
     }
 }
 
@@ -92,11 +109,6 @@ void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_sh
         const float *dyn = dy + n * out_size;
         im2col(s, x + n * in_size, ctx->workspace);
         cc_cpu_sgemm(0, 1, s->out_channels, ckk, Ho * Wo, 1.0f, dyn, Ho * Wo, ctx->workspace, Ho * Wo, 1.0f, dw, ckk);
-        if (dbias)
-            for (int o = 0; o < s->out_channels; o++) {
-                double sum = 0;
-                for (int k = 0; k < Ho * Wo; k++) sum += dyn[(size_t)o * Ho * Wo + k];
-                dbias[o] += (float)sum;
-            }
+        if (dbias) cc_cpu_bias_backward(dyn, 1, s->out_channels, Ho * Wo, dbias);
     }
 }

@@ -10,6 +10,8 @@ void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shap
                                  const float *w, float beta, float *dx);
 void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                    const float *dy, float *dw, float *dbias);
+void cc_cpu_bias_add(float *y, const float *bias, int batch, int channels, int plane);
+void cc_cpu_bias_backward(const float *dy, int batch, int channels, int plane, float *dbias);
 void cc_cpu_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates,
                                const float *c_prev, const float *peep, float *c, float *h);
 void cc_cpu_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *s, const float *gates,
@@ -20,5 +22,7 @@ double cc_cpu_mse(const float *r, const float *y, const uint8_t *mask, int maps,
 void cc_cpu_adamw_step(const cc_adamw *opt, float *params, const float *grads, float *m, float *v, size_t n);
 double cc_cpu_sum_squares(const float *x, size_t n);
 void cc_cpu_scale(float *x, size_t n, float factor);
+void cc_cpu_axpy(size_t n, float alpha, const float *x, float *y);
+void cc_cpu_fill(float *x, size_t n, float value);
 
 #endif

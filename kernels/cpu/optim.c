@@ -22,3 +22,11 @@ double cc_cpu_sum_squares(const float *x, size_t n) {
 void cc_cpu_scale(float *x, size_t n, float factor) {
     for (size_t k = 0; k < n; k++) x[k] *= factor;
 }
+
+void cc_cpu_axpy(size_t n, float alpha, const float *x, float *y) {
+    for (size_t k = 0; k < n; k++) y[k] += alpha * x[k];
+}
+
+void cc_cpu_fill(float *x, size_t n, float value) {
+    for (size_t k = 0; k < n; k++) x[k] = value;
+}

@@ -1,0 +1,40 @@
+/* One allocation holding many named float tensors, addressed by offset.
+ *
+ * A model plans its layout once (cc_arena_reserve for each tensor, in a fixed order),
+ * then allocates: parameters, gradients and optimiser moments are arenas of the same
+ * layout, so an offset means the same tensor in each, an optimiser step is one loop
+ * over the whole arena, and the layout can be mirrored in one device allocation.
+ * Every tensor starts on a 64-byte boundary. */
+#ifndef CRIMECAST_HOST_ARENA_H
+#define CRIMECAST_HOST_ARENA_H
+
+#include <stddef.h>
+
+enum { CC_ARENA_MAX_RANK = 4, CC_ARENA_NAME = 48 };
+
+typedef struct cc_arena_entry {
+    char name[CC_ARENA_NAME];
+    size_t offset, count;   /* in floats */
+    int rank;
+    int dims[CC_ARENA_MAX_RANK];
+} cc_arena_entry;
+
+typedef struct cc_arena {
+    float *data;            /* NULL until cc_arena_allocate */
+    size_t size;            /* floats, padding included */
+    cc_arena_entry *entries;
+    int count, capacity;
+} cc_arena;
+
+/* Adds a tensor to the layout; returns its offset, or (size_t)-1 when out of memory. */
+size_t cc_arena_reserve(cc_arena *arena, const char *name, int rank, const int *dims);
+/* Allocates the planned size, zeroed. 0 or -1. */
+int cc_arena_allocate(cc_arena *arena);
+/* A second arena with the same layout (e.g. gradients), zeroed. 0 or -1. */
+int cc_arena_clone_layout(const cc_arena *arena, cc_arena *copy);
+const cc_arena_entry *cc_arena_find(const cc_arena *arena, const char *name);
+static inline float *cc_arena_at(const cc_arena *arena, size_t offset) { return arena->data + offset; }
+void cc_arena_zero(cc_arena *arena);
+void cc_arena_free(cc_arena *arena);
+
+#endif

@@ -1,0 +1,298 @@
+#include "models/convlstm.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE ((size_t)-1)
+
+static size_t plane(const cc_convlstm *m) { return (size_t)m->cfg.height * m->cfg.width; }
+static int input_channels(const cc_convlstm *m, int l) { return l == 0 ? m->cfg.channels : m->cfg.hidden[l - 1]; }
+
+/* The convolutions of the model, by role. */
+static cc_conv2d_shape conv_shape(const cc_convlstm *m, int batch, int in, int out, int kernel) {
+    cc_conv2d_shape s = {batch, in, out, m->cfg.height, m->cfg.width, kernel, 1, kernel / 2};
+    return s;
+}
+
+static cc_lstm_shape gate_shape(const cc_convlstm *m, int l) {
+    cc_lstm_shape s = {m->batch, m->cfg.hidden[l], m->cfg.height, m->cfg.width, m->cfg.peephole};
+    return s;
+}
+
+/* ------------------------------------------------------------------ layout */
+
+static size_t reserve(cc_arena *a, const char *prefix, int l, const char *what, int rank, int d0, int d1, int d2,
+                      int d3) {
+    char name[CC_ARENA_NAME];
+    if (l >= 0)
+        snprintf(name, sizeof name, "%s%d.%s", prefix, l, what);
+    else
+        snprintf(name, sizeof name, "%s.%s", prefix, what);
+    int dims[4] = {d0, d1, d2, d3};
+    return cc_arena_reserve(a, name, rank, dims);
+}
+
+static void plan_params(cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    int K = c->kernel;
+    for (int stack = 0; stack < 2; stack++)
+        for (int l = 0; l < c->layers; l++) {
+            const char *prefix = stack ? "fc" : "enc";
+            cc_convlstm_params *p = stack ? &m->fc[l] : &m->enc[l];
+            int hd = c->hidden[l], cin = input_channels(m, l);
+            p->wx = stack && l == 0 ? NONE : reserve(&m->params, prefix, l, "wx", 4, 4 * hd, cin, K, K);
+            p->wh = reserve(&m->params, prefix, l, "wh", 4, 4 * hd, hd, K, K);
+            p->bias = reserve(&m->params, prefix, l, "b", 1, 4 * hd, 0, 0, 0);
+            p->peep = c->peephole ? reserve(&m->params, prefix, l, "peep", 4, 3, hd, c->height, c->width) : NONE;
+        }
+    for (int l = 0; l < c->layers; l++) m->head_w[l] = reserve(&m->params, "head", l, "w", 4, c->channels, c->hidden[l], 1, 1);
+    m->head_b = reserve(&m->params, "head", -1, "b", 1, c->channels, 0, 0, 0);
+}
+
+static void plan_acts(cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    int hw[2] = {c->height, c->width}, max_hidden = 0;
+    for (int stack = 0; stack < 2; stack++)
+        for (int l = 0; l < c->layers; l++) {
+            cc_convlstm_acts *a = stack ? &m->fc_act[l] : &m->enc_act[l];
+            int steps = (stack ? c->horizon : c->window) * m->batch, hd = c->hidden[l];
+            const char *prefix = stack ? "fc" : "enc";
+            a->gates = reserve(&m->acts, prefix, l, "gates", 4, steps, 4 * hd, hw[0], hw[1]);
+            a->dgates = reserve(&m->acts, prefix, l, "dgates", 4, steps, 4 * hd, hw[0], hw[1]);
+            a->c = reserve(&m->acts, prefix, l, "c", 4, steps, hd, hw[0], hw[1]);
+            a->h = reserve(&m->acts, prefix, l, "h", 4, steps, hd, hw[0], hw[1]);
+            a->dh = reserve(&m->acts, prefix, l, "dh", 4, steps, hd, hw[0], hw[1]);
+            a->dc_carry = reserve(&m->acts, prefix, l, "dc_carry", 4, m->batch, hd, hw[0], hw[1]);
+            if (hd > max_hidden) max_hidden = hd;
+        }
+    m->zeros = reserve(&m->acts, "scratch", -1, "zeros", 4, m->batch, max_hidden, hw[0], hw[1]);
+    m->dh_rec = reserve(&m->acts, "scratch", -1, "dh_rec", 4, m->batch, max_hidden, hw[0], hw[1]);
+    m->dc = reserve(&m->acts, "scratch", -1, "dc", 4, m->batch, max_hidden, hw[0], hw[1]);
+}
+
+/* The largest im2col buffer any of the model's convolutions needs. */
+static size_t workspace_floats(const cc_convlstm *m) {
+    size_t most = 0;
+    for (int l = 0; l < m->cfg.layers; l++) {
+        int hd = m->cfg.hidden[l], K = m->cfg.kernel;
+        cc_conv2d_shape shapes[3] = {conv_shape(m, 1, input_channels(m, l), 4 * hd, K), conv_shape(m, 1, hd, 4 * hd, K),
+                                     conv_shape(m, 1, hd, m->cfg.channels, 1)};
+        for (int i = 0; i < 3; i++) {
+            size_t n = cc_conv2d_workspace_floats(&shapes[i]);
+            if (n > most) most = n;
+        }
+    }
+    return most;
+}
+
+static unsigned next_random(unsigned *state) {
+    *state = *state * 1664525u + 1013904223u;
+    return *state >> 8;
+}
+
+static void init_uniform(float *w, size_t n, double bound, unsigned *state) {
+    for (size_t k = 0; k < n; k++) w[k] = (float)((next_random(state) * (1.0 / 16777216.0) * 2.0 - 1.0) * bound);
+}
+
+static void init_weights(cc_convlstm *m, unsigned seed) {
+    unsigned state = seed ? seed : 1u;
+    for (int i = 0; i < m->params.count; i++) {
+        const cc_arena_entry *e = &m->params.entries[i];
+        int is_bias = e->rank == 1, is_peep = strstr(e->name, ".peep") != NULL;
+        size_t fan_in = e->rank == 4 ? (size_t)e->dims[1] * e->dims[2] * e->dims[3] : 1;
+        if (is_peep) fan_in = 1;
+        if (!is_bias) init_uniform(cc_arena_at(&m->params, e->offset), e->count, is_peep ? 0.1 : 1.0 / sqrt((double)fan_in), &state);
+    }
+    for (int stack = 0; stack < 2; stack++)
+        for (int l = 0; l < m->cfg.layers; l++) { /* forget gate bias 1: remember by default */
+            const cc_convlstm_params *p = stack ? &m->fc[l] : &m->enc[l];
+            float *b = cc_arena_at(&m->params, p->bias);
+            for (int k = 0; k < m->cfg.hidden[l]; k++) b[m->cfg.hidden[l] + k] = 1.0f;
+        }
+}
+
+static int check_config(const cc_convlstm_config *c, int batch, char *err, size_t err_len) {
+    const char *why = NULL;
+    if (c->channels < 1 || c->height < 1 || c->width < 1) why = "channels, height and width must be >= 1";
+    else if (c->layers < 1 || c->layers > CC_MAX_LAYERS) why = "layers must be 1..4";
+    else if (c->kernel < 1 || c->kernel % 2 == 0) why = "kernel must be odd";
+    else if (c->window < 1 || c->horizon < 1) why = "window and horizon must be >= 1";
+    else if (batch < 1) why = "batch must be >= 1";
+    for (int l = 0; !why && l < c->layers; l++)
+        if (c->hidden[l] < 1) why = "every layer needs hidden channels >= 1";
+    if (why) snprintf(err, err_len, "convlstm: %s", why);
+    return why ? -1 : 0;
+}
+
+int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, char *err,
+                       size_t err_len) {
+    memset(m, 0, sizeof *m);
+    if (check_config(cfg, batch, err, err_len) != 0) return -1;
+    m->cfg = *cfg;
+    m->batch = batch;
+    plan_params(m);
+    plan_acts(m);
+    m->workspace_floats = workspace_floats(m);
+    m->workspace = malloc(sizeof(float) * m->workspace_floats);
+    if (!m->workspace || cc_arena_allocate(&m->params) != 0 || cc_arena_clone_layout(&m->params, &m->grads) != 0 ||
+        cc_arena_allocate(&m->acts) != 0) {
+        snprintf(err, err_len, "convlstm: out of memory (%zu parameters, %zu activations)", m->params.size, m->acts.size);
+        cc_convlstm_free(m);
+        return -1;
+    }
+    init_weights(m, seed);
+    return 0;
+}
+
+void cc_convlstm_free(cc_convlstm *m) {
+    cc_arena_free(&m->params);
+    cc_arena_free(&m->grads);
+    cc_arena_free(&m->acts);
+    free(m->workspace);
+    memset(m, 0, sizeof *m);
+}
+
+/* ------------------------------------------------------------------ forward */
+
+#define P(offset) cc_arena_at(&m->params, (offset))
+#define G(offset) cc_arena_at(&m->grads, (offset))
+#define A(offset) cc_arena_at(&m->acts, (offset))
+
+/* Offset of step t inside a [steps][batch][channels][H][W] activation. */
+static size_t step(const cc_convlstm *m, size_t base, int t, int channels) {
+    return base + (size_t)t * m->batch * channels * plane(m);
+}
+
+/* One recurrent stack over `steps`, states starting at (h0, c0) or zero. The gate
+ * buffer already holds the input-to-state part (and bias) of every step. */
+static void run_stack(cc_convlstm *m, const cc_ops_context *ctx, int l, const cc_convlstm_params *p,
+                      const cc_convlstm_acts *a, int steps, const float *h0, const float *c0) {
+    int hd = m->cfg.hidden[l];
+    cc_conv2d_shape state = conv_shape(m, m->batch, hd, 4 * hd, m->cfg.kernel);
+    cc_lstm_shape gates = gate_shape(m, l);
+    for (int t = 0; t < steps; t++) {
+        float *g = A(step(m, a->gates, t, 4 * hd));
+        const float *h_prev = t > 0 ? A(step(m, a->h, t - 1, hd)) : h0;
+        const float *c_prev = t > 0 ? A(step(m, a->c, t - 1, hd)) : c0 ? c0 : A(m->zeros);
+        if (h_prev) cc_conv2d_forward(ctx, &state, h_prev, P(p->wh), NULL, 1.0f, g);
+        cc_lstm_gates_forward(ctx, &gates, g, c_prev, p->peep == NONE ? NULL : P(p->peep), A(step(m, a->c, t, hd)),
+                              A(step(m, a->h, t, hd)));
+    }
+}
+
+/* Fills a stack's gate buffer with W_x * input + b for every step at once. */
+static void input_to_state(cc_convlstm *m, const cc_ops_context *ctx, int l, const cc_convlstm_params *p,
+                           const cc_convlstm_acts *a, int steps, const float *input) {
+    int hd = m->cfg.hidden[l];
+    if (p->wx == NONE) { /* forecaster layer 0: no input, bias only */
+        cc_fill(ctx, A(a->gates), (size_t)steps * m->batch * 4 * hd * plane(m), 0.0f);
+        cc_bias_add(ctx, A(a->gates), P(p->bias), steps * m->batch, 4 * hd, (int)plane(m));
+        return;
+    }
+    cc_conv2d_shape s = conv_shape(m, steps * m->batch, input_channels(m, l), 4 * hd, m->cfg.kernel);
+    cc_conv2d_forward(ctx, &s, input, P(p->wx), P(p->bias), 0.0f, A(a->gates));
+}
+
+void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
+    cc_ops_context ctx = *outer;
+    ctx.workspace = m->workspace;
+    ctx.workspace_floats = m->workspace_floats;
+    const cc_convlstm_config *c = &m->cfg;
+    for (int l = 0; l < c->layers; l++) {
+        const float *input = l == 0 ? x : A(m->enc_act[l - 1].h);
+        input_to_state(m, &ctx, l, &m->enc[l], &m->enc_act[l], c->window, input);
+        run_stack(m, &ctx, l, &m->enc[l], &m->enc_act[l], c->window, NULL, NULL);
+    }
+    for (int l = 0; l < c->layers; l++) {
+        int hd = c->hidden[l];
+        const float *input = l == 0 ? NULL : A(m->fc_act[l - 1].h);
+        input_to_state(m, &ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, input);
+        run_stack(m, &ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, A(step(m, m->enc_act[l].h, c->window - 1, hd)),
+                  A(step(m, m->enc_act[l].c, c->window - 1, hd)));
+    }
+    for (int l = 0; l < c->layers; l++) {
+        cc_conv2d_shape head = conv_shape(m, c->horizon * m->batch, c->hidden[l], c->channels, 1);
+        cc_conv2d_forward(&ctx, &head, A(m->fc_act[l].h), P(m->head_w[l]), l == 0 ? P(m->head_b) : NULL,
+                          l == 0 ? 0.0f : 1.0f, y);
+    }
+}
+
+/* ------------------------------------------------------------------ backward */
+
+/* Backpropagates through a stack's time loop. On entry a->dh holds, for every step, the
+ * gradient reaching h from outside the recurrence (the head, the layer above, the
+ * forecaster); dc0 the gradient reaching the last c from outside (or NULL). Fills
+ * a->dgates and the wh and peephole gradients; leaves the gradient into (h0, c0) in
+ * m->dh_rec and m->dc. */
+static void backprop_stack(cc_convlstm *m, const cc_ops_context *ctx, int l, const cc_convlstm_params *p,
+                           const cc_convlstm_acts *a, int steps, const float *h0, const float *c0, const float *dc0) {
+    int hd = m->cfg.hidden[l];
+    size_t state_floats = (size_t)m->batch * hd * plane(m);
+    cc_conv2d_shape state = conv_shape(m, m->batch, hd, 4 * hd, m->cfg.kernel);
+    cc_lstm_shape gates = gate_shape(m, l);
+    float *dh_rec = A(m->dh_rec), *dc = A(m->dc);
+    cc_fill(ctx, dh_rec, state_floats, 0.0f);
+    cc_fill(ctx, dc, state_floats, 0.0f);
+    if (dc0) cc_axpy(ctx, state_floats, 1.0f, dc0, dc);
+    for (int t = steps - 1; t >= 0; t--) {
+        float *dh = A(step(m, a->dh, t, hd)), *dg = A(step(m, a->dgates, t, 4 * hd));
+        cc_axpy(ctx, state_floats, 1.0f, dh_rec, dh);
+        const float *h_prev = t > 0 ? A(step(m, a->h, t - 1, hd)) : h0;
+        const float *c_prev = t > 0 ? A(step(m, a->c, t - 1, hd)) : c0 ? c0 : A(m->zeros);
+        cc_lstm_gates_backward(ctx, &gates, A(step(m, a->gates, t, 4 * hd)), c_prev, A(step(m, a->c, t, hd)),
+                               p->peep == NONE ? NULL : P(p->peep), dh, dc, dg, dc, p->peep == NONE ? NULL : G(p->peep));
+        if (h_prev) {
+            cc_conv2d_backward_filter(ctx, &state, h_prev, dg, G(p->wh), NULL);
+            cc_conv2d_backward_data(ctx, &state, dg, P(p->wh), 0.0f, dh_rec);
+        } else {
+            cc_fill(ctx, dh_rec, state_floats, 0.0f);
+        }
+    }
+}
+
+/* Gradients of W_x * input + b for every step; adds the gradient into the input (when
+ * it is the layer below) to `dinput`. */
+static void input_to_state_backward(cc_convlstm *m, const cc_ops_context *ctx, int l, const cc_convlstm_params *p,
+                                    const cc_convlstm_acts *a, int steps, const float *input, float *dinput) {
+    int hd = m->cfg.hidden[l];
+    if (p->wx == NONE) {
+        cc_bias_backward(ctx, A(a->dgates), steps * m->batch, 4 * hd, (int)plane(m), G(p->bias));
+        return;
+    }
+    cc_conv2d_shape s = conv_shape(m, steps * m->batch, input_channels(m, l), 4 * hd, m->cfg.kernel);
+    cc_conv2d_backward_filter(ctx, &s, input, A(a->dgates), G(p->wx), G(p->bias));
+    if (dinput) cc_conv2d_backward_data(ctx, &s, A(a->dgates), P(p->wx), 1.0f, dinput);
+}
+
+void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {
+    cc_ops_context ctx = *outer;
+    ctx.workspace = m->workspace;
+    ctx.workspace_floats = m->workspace_floats;
+    const cc_convlstm_config *c = &m->cfg;
+    for (int l = 0; l < c->layers; l++) { /* the head: gradient into every forecaster h */
+        cc_conv2d_shape head = conv_shape(m, c->horizon * m->batch, c->hidden[l], c->channels, 1);
+        cc_conv2d_backward_data(&ctx, &head, dy, P(m->head_w[l]), 0.0f, A(m->fc_act[l].dh));
+        cc_conv2d_backward_filter(&ctx, &head, A(m->fc_act[l].h), dy, G(m->head_w[l]), l == 0 ? G(m->head_b) : NULL);
+        size_t enc_h = (size_t)c->window * m->batch * c->hidden[l] * plane(m);
+        cc_fill(&ctx, A(m->enc_act[l].dh), enc_h, 0.0f);
+    }
+    for (int l = c->layers - 1; l >= 0; l--) { /* forecaster, top down */
+        int hd = c->hidden[l];
+        size_t state_floats = (size_t)m->batch * hd * plane(m);
+        float *h_last = A(step(m, m->enc_act[l].h, c->window - 1, hd));
+        float *c_last = A(step(m, m->enc_act[l].c, c->window - 1, hd));
+        backprop_stack(m, &ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, h_last, c_last, NULL);
+        cc_axpy(&ctx, state_floats, 1.0f, A(m->dh_rec), A(step(m, m->enc_act[l].dh, c->window - 1, hd)));
+        cc_fill(&ctx, A(m->enc_act[l].dc_carry), state_floats, 0.0f);
+        cc_axpy(&ctx, state_floats, 1.0f, A(m->dc), A(m->enc_act[l].dc_carry));
+        input_to_state_backward(m, &ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, l ? A(m->fc_act[l - 1].h) : NULL,
+                                l ? A(m->fc_act[l - 1].dh) : NULL);
+    }
+    for (int l = c->layers - 1; l >= 0; l--) { /* encoder, top down */
+        backprop_stack(m, &ctx, l, &m->enc[l], &m->enc_act[l], c->window, NULL, NULL, A(m->enc_act[l].dc_carry));
+        input_to_state_backward(m, &ctx, l, &m->enc[l], &m->enc_act[l], c->window, l ? A(m->enc_act[l - 1].h) : x,
+                                l ? A(m->enc_act[l - 1].dh) : NULL);
+    }
+}

@@ -1,0 +1,73 @@
+/* ConvLSTM encoder-forecaster (Shi et al. 2015), written against kernels/ops.h.
+ *
+ * Encoder: a stack of ConvLSTM layers reads the input window x_1..x_L. Layer l's gate
+ * pre-activations are
+ *     A_t = W_x^l * u_t + W_h^l * h_{t-1} + b^l        (u_t = x_t, or h_t of layer l-1)
+ * and the fused gate update (ops.h) gives c_t, h_t. The input-to-state convolution
+ * W_x^l * u_t does not depend on the recurrence, so it runs once for all t as one
+ * batched convolution; only W_h^l * h_{t-1} and the gates sit in the time loop.
+ * Forecaster: a second stack, its layer l starting from encoder layer l's last (h, c),
+ * runs `horizon` steps with no outside input (layer 0 sees only its state; layer l > 0
+ * sees forecaster layer l-1's h_t).
+ * Head: a 1x1 convolution over the forecaster's hidden states of all layers
+ * (concatenated) gives each step's C output maps:  y_s = sum_l V^l * h_s^l + v.
+ *
+ * Layouts are time-major: x [window][batch][C][H][W], y [horizon][batch][C][H][W].
+ * Parameters, gradients and activations are arenas (host/arena.h); parameter names:
+ * enc<l>.wx [4Hd][Cin][K][K], enc<l>.wh [4Hd][Hd][K][K], enc<l>.b [4Hd],
+ * enc<l>.peep [3][Hd][H][W] (with peepholes), the same with fc<l> (fc0 has no wx),
+ * head<l>.w [C][Hd][1][1], head.b [C]. Gate order i, f, g, o. */
+#ifndef CRIMECAST_MODELS_CONVLSTM_H
+#define CRIMECAST_MODELS_CONVLSTM_H
+
+#include <stddef.h>
+
+#include "host/arena.h"
+#include "kernels/ops.h"
+
+enum { CC_MAX_LAYERS = 4 };
+
+typedef struct cc_convlstm_config {
+    int channels;               /* C: input and output maps */
+    int height, width;
+    int layers;
+    int hidden[CC_MAX_LAYERS];
+    int kernel;                 /* odd; 'same' padding */
+    int window, horizon;
+    int peephole;
+} cc_convlstm_config;
+
+typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */
+    size_t wx, wh, bias, peep;          /* wx, peep: (size_t)-1 when absent */
+} cc_convlstm_params;
+
+typedef struct cc_convlstm_acts {       /* offsets into the activation arena */
+    size_t gates, c, h, dh, dgates;     /* [steps][batch][...] */
+    size_t dc_carry;                    /* encoder: gradient into the last c from the forecaster */
+} cc_convlstm_acts;
+
+typedef struct cc_convlstm {
+    cc_convlstm_config cfg;
+    int batch;
+    cc_arena params, grads, acts;
+    cc_convlstm_params enc[CC_MAX_LAYERS], fc[CC_MAX_LAYERS];
+    size_t head_w[CC_MAX_LAYERS], head_b;
+    cc_convlstm_acts enc_act[CC_MAX_LAYERS], fc_act[CC_MAX_LAYERS];
+    size_t zeros, dh_rec, dc;           /* [batch][max hidden][H][W] scratch */
+    float *workspace;
+    size_t workspace_floats;
+} cc_convlstm;
+
+/* Checks the config, plans the arenas for `batch`, allocates them and initialises the
+ * weights from `seed` (uniform +-1/sqrt(fan-in), forget-gate bias 1). 0 or -1 with err. */
+int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, char *err,
+                       size_t err_len);
+void cc_convlstm_free(cc_convlstm *m);
+
+/* y = model(x). */
+void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y);
+
+/* Adds dL/dparams into m->grads, given dy = dL/dy, after cc_convlstm_forward(x). */
+void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy);
+
+#endif

@@ -1,0 +1,111 @@
+/* The whole ConvLSTM encoder-forecaster: every parameter's gradient from
+ * cc_convlstm_backward against central finite differences of L = sum(a * y), for one
+ * and two layers, with and without peepholes, kernel 3 and 1. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/convlstm.h"
+
+static unsigned state = 777u;
+
+static float uniform(void) {
+    state = state * 1664525u + 1013904223u;
+    return (float)((state >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f;
+}
+
+typedef struct fixture {
+    cc_convlstm m;
+    cc_ops_context ctx;
+    float *x, *y, *a;
+    size_t nx, ny;
+} fixture;
+
+static double loss(fixture *f) {
+    cc_convlstm_forward(&f->m, &f->ctx, f->x, f->y);
+    double sum = 0;
+    for (size_t k = 0; k < f->ny; k++) sum += (double)f->a[k] * f->y[k];
+    return sum;
+}
+
+static void check_model(const cc_convlstm_config *cfg, int batch) {
+    fixture f;
+    char err[256];
+    assert_int_equal(cc_convlstm_create(&f.m, cfg, batch, 42, err, sizeof err), 0);
+    f.ctx = (cc_ops_context){CC_BACKEND_CPU, 1, NULL, 0};
+    size_t map = (size_t)cfg->channels * cfg->height * cfg->width * batch;
+    f.nx = map * cfg->window, f.ny = map * cfg->horizon;
+    f.x = malloc(sizeof(float) * f.nx), f.y = malloc(sizeof(float) * f.ny), f.a = malloc(sizeof(float) * f.ny);
+    for (size_t k = 0; k < f.nx; k++) f.x[k] = uniform();
+    for (size_t k = 0; k < f.ny; k++) f.a[k] = uniform();
+    /* Larger weights than the initialisation, so gates leave their linear range. */
+    for (size_t k = 0; k < f.m.params.size; k++) f.m.params.data[k] *= 1.5f;
+
+    loss(&f);
+    cc_arena_zero(&f.m.grads);
+    cc_convlstm_backward(&f.m, &f.ctx, f.x, f.a);
+
+    const float eps = 3e-3f;
+    for (int i = 0; i < f.m.params.count; i++) {
+        const cc_arena_entry *e = &f.m.params.entries[i];
+        float *p = cc_arena_at(&f.m.params, e->offset), *g = cc_arena_at(&f.m.grads, e->offset);
+        double worst = 0, scale = 1e-12;
+        for (size_t k = 0; k < e->count; k++) {
+            float keep = p[k];
+            p[k] = keep + eps;
+            double up = loss(&f);
+            p[k] = keep - eps;
+            double down = loss(&f);
+            p[k] = keep;
+            double fd = (up - down) / (2.0 * eps);
+            worst = fmax(worst, fabs(fd - g[k]));
+            scale = fmax(scale, fabs(fd));
+        }
+        if (worst / scale > 2e-2)
+            fail_msg("%s: gradient off by %.3g relative (layers %d, peephole %d, kernel %d)", e->name, worst / scale,
+                     cfg->layers, cfg->peephole, cfg->kernel);
+    }
+    free(f.x), free(f.y), free(f.a);
+    cc_convlstm_free(&f.m);
+}
+
+static void test_one_layer(void **unused) {
+    (void)unused;
+    cc_convlstm_config cfg = {1, 4, 5, 1, {3}, 3, 3, 2, 0};
+    check_model(&cfg, 2);
+    cfg.peephole = 1;
+    check_model(&cfg, 2);
+}
+
+static void test_two_layers(void **unused) {
+    (void)unused;
+    cc_convlstm_config cfg = {2, 4, 4, 2, {3, 2}, 3, 3, 2, 1};
+    check_model(&cfg, 2);
+    cfg.peephole = 0;
+    cfg.kernel = 1;
+    check_model(&cfg, 1);
+}
+
+static void test_bad_config_is_refused(void **unused) {
+    (void)unused;
+    cc_convlstm m;
+    char err[256];
+    cc_convlstm_config even = {1, 4, 4, 1, {3}, 2, 3, 1, 0};
+    assert_int_equal(cc_convlstm_create(&m, &even, 1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "kernel must be odd"));
+    cc_convlstm_config deep = {1, 4, 4, 5, {3, 3, 3, 3}, 3, 3, 1, 0};
+    assert_int_equal(cc_convlstm_create(&m, &deep, 1, 1, err, sizeof err), -1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_one_layer), cmocka_unit_test(test_two_layers),
+                                       cmocka_unit_test(test_bad_config_is_refused)};
+    return cmocka_run_group_tests_name("convlstm", tests, NULL, NULL);
+}
