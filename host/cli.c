@@ -17,6 +17,8 @@ static const cc_command COMMANDS[] = {
     {"crawl", "fetch a city's records from its open-data portal, resumably", cc_cmd_crawl},
     {"raster", "count incidents into a space-time tensor (HDF5)", cc_cmd_raster},
     {"png", "draw heatmap PNGs from a tensor or forecast file", cc_cmd_png},
+    {"train", "train a ConvLSTM on a tensor file", cc_cmd_train},
+    {"predict", "forecast a span of a tensor with a trained model", cc_cmd_predict},
 #endif
 };
 enum { COMMAND_COUNT = sizeof COMMANDS / sizeof COMMANDS[0] };

@@ -23,8 +23,10 @@
 #define CC_TENSOR_FORMAT "crimecast-tensor"
 #define CC_TENSOR_FORMAT_VERSION 1
 
+/* An extra root attribute: text, or an integer when value is NULL. */
 typedef struct cc_text_attribute {
     const char *name, *value;
+    long long number;
 } cc_text_attribute;
 
 /* Writes `t` to `path` with the data in /<dataset> and root attribute format=`format`.

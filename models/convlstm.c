@@ -146,6 +146,14 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
     return 0;
 }
 
+int cc_convlstm_set_batch(cc_convlstm *m, int batch) {
+    if (batch == m->batch) return 0;
+    cc_arena_free(&m->acts);
+    m->batch = batch;
+    plan_acts(m);
+    return cc_arena_allocate(&m->acts);
+}
+
 void cc_convlstm_free(cc_convlstm *m) {
     cc_arena_free(&m->params);
     cc_arena_free(&m->grads);

@@ -64,6 +64,9 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
                        size_t err_len);
 void cc_convlstm_free(cc_convlstm *m);
 
+/* Re-plans the activations for another batch size (parameters are kept). 0 or -1. */
+int cc_convlstm_set_batch(cc_convlstm *m, int batch);
+
 /* y = model(x). */
 void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y);
 

@@ -1,0 +1,263 @@
+/* crimecast train: a ConvLSTM on a tensor file, checkpointed to a model file. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/datetime.h"
+#include "host/cli.h"
+#include "host/progress.h"
+#include "host/tensor_file.h"
+#include "models/checkpoint.h"
+
+#ifdef CRIMECAST_HAVE_BLAS
+#include <cblas.h>
+#endif
+
+static const char TRAIN_HELP[] =
+    "usage: crimecast train --data TENSOR.h5 --model convlstm --out MODEL.h5 [--device auto|cpu]\n"
+    "                       [--layers N] [--hidden 64,64] [--kernel 5] [--window 8] [--horizon 1]\n"
+    "                       [--loss poisson|mse] [--peephole] [--lr 1e-3] [--weight-decay 0]\n"
+    "                       [--batch 16] [--epochs 20] [--patience 5] [--clip 1] [--seed 1]\n"
+    "                       [--threads N] [--test-from DATE] [--resume MODEL.h5]\n\n"
+    "Trains a ConvLSTM encoder-forecaster (Shi et al. 2015) on every channel of the tensor:\n"
+    "`window` bins in, `horizon` bins out. The time axis is split chronologically, 70/15/15\n"
+    "(or the test span from --test-from), with window-1 bins between spans; inputs are\n"
+    "log1p counts scaled per channel on the training span; cells outside the mask are\n"
+    "ignored. Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
+    "(written whole after every improvement). --resume continues a model file's training.\n";
+
+typedef struct train_args {
+    const char *data, *out, *model, *device, *resume, *test_from;
+    cc_convlstm_config config;
+    cc_train_options options;
+    int threads, hidden_given;
+} train_args;
+
+static int parse_hidden(const char *text, cc_convlstm_config *c) {
+    int n = 0;
+    const char *p = text;
+    while (*p && n < CC_MAX_LAYERS) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 1024) return -1;
+        c->hidden[n++] = (int)v;
+        p = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',') return -1;
+    }
+    return *p ? -1 : n;
+}
+
+static int int_option(const char *name, const char *text, int min, int max, int *out) {
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*end || v < min || v > max) return cc_usage_error("train", "%s must be a whole number %d-%d (got '%s')", name, min, max, text);
+    *out = (int)v;
+    return 0;
+}
+
+static int real_option(const char *name, const char *text, double min, double *out) {
+    char *end;
+    *out = strtod(text, &end);
+    if (*end || !(*out >= min)) return cc_usage_error("train", "%s must be a number >= %g (got '%s')", name, min, text);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, train_args *a) {
+    static const struct option OPTIONS[] = {
+        {"data", required_argument, NULL, 'd'}, {"out", required_argument, NULL, 'o'},
+        {"model", required_argument, NULL, 'm'}, {"device", required_argument, NULL, 'D'},
+        {"layers", required_argument, NULL, 'L'}, {"hidden", required_argument, NULL, 'H'},
+        {"kernel", required_argument, NULL, 'k'}, {"window", required_argument, NULL, 'w'},
+        {"horizon", required_argument, NULL, 'z'}, {"loss", required_argument, NULL, 'l'},
+        {"peephole", no_argument, NULL, 'p'}, {"lr", required_argument, NULL, 'r'},
+        {"weight-decay", required_argument, NULL, 'W'}, {"batch", required_argument, NULL, 'b'},
+        {"epochs", required_argument, NULL, 'e'}, {"patience", required_argument, NULL, 'P'},
+        {"clip", required_argument, NULL, 'c'}, {"seed", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 't'}, {"test-from", required_argument, NULL, 'T'},
+        {"resume", required_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->device = "auto";
+    a->model = "convlstm";
+    cc_convlstm_config *c = &a->config;
+    c->layers = 2, c->hidden[0] = c->hidden[1] = 64, c->kernel = 5, c->window = 8, c->horizon = 1;
+    cc_train_options *o = &a->options;
+    o->lr = 1e-3, o->batch = 16, o->epochs = 20, o->patience = 5, o->clip = 1.0, o->seed = 1;
+    optind = 0;
+    opterr = 0;
+    int opt, v = 0, layers = 0;
+    while ((opt = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
+        int bad = 0;
+        switch (opt) {
+        case 'd': a->data = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'm': a->model = optarg; break;
+        case 'D': a->device = optarg; break;
+        case 'R': a->resume = optarg; break;
+        case 'T': a->test_from = optarg; break;
+        case 'p': c->peephole = 1; break;
+        case 'L': bad = int_option("--layers", optarg, 1, CC_MAX_LAYERS, &layers); break;
+        case 'H':
+            v = parse_hidden(optarg, c);
+            if (v < 0) return cc_usage_error("train", "--hidden takes channels per layer, e.g. 64,64 (got '%s')", optarg);
+            a->hidden_given = v;
+            break;
+        case 'k': bad = int_option("--kernel", optarg, 1, 15, &c->kernel); break;
+        case 'w': bad = int_option("--window", optarg, 1, 512, &c->window); break;
+        case 'z': bad = int_option("--horizon", optarg, 1, 64, &c->horizon); break;
+        case 'l':
+            if (cc_loss_parse(optarg, &a->options.loss) != 0)
+                return cc_usage_error("train", "--loss must be poisson or mse (got '%s')", optarg);
+            break;
+        case 'r': bad = real_option("--lr", optarg, 1e-12, &o->lr); break;
+        case 'W': bad = real_option("--weight-decay", optarg, 0, &o->weight_decay); break;
+        case 'b': bad = int_option("--batch", optarg, 1, 4096, &o->batch); break;
+        case 'e': bad = int_option("--epochs", optarg, 1, CC_MAX_EPOCHS, &o->epochs); break;
+        case 'P': bad = int_option("--patience", optarg, 1, CC_MAX_EPOCHS, &o->patience); break;
+        case 'c': bad = real_option("--clip", optarg, 0, &o->clip); break;
+        case 's': bad = int_option("--seed", optarg, 0, 2000000000, &v), o->seed = (unsigned)v; break;
+        case 't': bad = int_option("--threads", optarg, 1, 1024, &a->threads); break;
+        case 'h': fputs(TRAIN_HELP, stdout); return -1;
+        default: return cc_usage_error("train", "unknown option or missing value: '%s'", argv[optind - 1]);
+        }
+        if (bad) return bad;
+    }
+    if (optind < argc) return cc_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    if (!a->data || !a->out) return cc_usage_error("train", "--data and --out are required");
+    if (strcmp(a->model, "convlstm") != 0)
+        return cc_usage_error("train", "--model %s is not available in this version (convlstm is)", a->model);
+    if (c->kernel % 2 == 0) return cc_usage_error("train", "--kernel must be odd");
+    if (layers) c->layers = layers;
+    if (a->hidden_given && a->hidden_given != c->layers) {
+        if (layers) return cc_usage_error("train", "--hidden lists %d layers, --layers says %d", a->hidden_given, layers);
+        c->layers = a->hidden_given;
+    }
+    for (int l = 1; l < c->layers; l++)
+        if (!c->hidden[l]) c->hidden[l] = c->hidden[l - 1];
+    if (strcmp(a->device, "auto") && strcmp(a->device, "cpu") && strcmp(a->device, "cuda"))
+        return cc_usage_error("train", "--device must be auto, cpu or cuda (got '%s')", a->device);
+    return 0;
+}
+
+typedef struct reporter {
+    cc_progress bar;
+    const char *out;
+    cc_convlstm *model;
+    cc_train_state *state;
+    cc_model_info *info;
+    int epochs;
+    char err[1024];
+} reporter;
+
+static void on_batch(void *context, int epoch, int batch, int batches, double loss, double rate) {
+    reporter *r = context;
+    if (!r->bar.enabled) return;
+    double now = cc_now_seconds();
+    if (now - r->bar.last_draw < 0.1 && batch < batches) return;
+    r->bar.last_draw = now;
+    fprintf(stderr, "\repoch %d/%d  batch %d/%d  loss %.5f  %.0f samples/s\033[K", epoch, r->epochs, batch, batches, loss, rate);
+}
+
+static int on_epoch(void *context, int epoch, double train_loss, double val_loss, int improved) {
+    reporter *r = context;
+    cc_progress_end(&r->bar);
+    printf("epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
+           improved ? " (best so far: saved)" : "");
+    fflush(stdout);
+    if (!improved) return 0;
+    return cc_checkpoint_write(r->out, r->model, r->state, r->info, r->err, sizeof r->err);
+}
+
+static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
+                  char *err, size_t err_len) {
+    if (a->resume) {
+        if (cc_checkpoint_read(a->resume, a->options.batch, model, info, state, err, err_len) != 0) return -1;
+        if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
+        int epochs = a->options.epochs;
+        a->options = info->options; /* the run continues with the model's own options */
+        a->options.epochs = epochs;
+        a->config = info->config;
+        return 0;
+    }
+    int test_from = -1;
+    if (a->test_from) {
+        int64_t day;
+        if (cc_parse_iso_date(a->test_from, &day) != 0) {
+            snprintf(err, err_len, "--test-from '%s' is not a date", a->test_from);
+            return -1;
+        }
+        for (int i = 0; i < t->T && test_from < 0; i++)
+            if (t->time[i] >= day) test_from = i;
+        if (test_from < 0) {
+            snprintf(err, err_len, "--test-from %s is after the tensor's last bin", a->test_from);
+            return -1;
+        }
+    }
+    a->config.channels = t->C, a->config.height = t->H, a->config.width = t->W;
+    info->config = a->config;
+    info->loss = a->options.loss;
+    info->options = a->options;
+    info->scale = malloc(sizeof(float) * (size_t)t->C);
+    if (!info->scale || cc_split_make(t->T, a->config.window, a->config.horizon, test_from, &info->split, err, err_len) != 0 ||
+        cc_convlstm_create(model, &a->config, a->options.batch, a->options.seed, err, err_len) != 0 ||
+        cc_train_state_init(state, model) != 0)
+        return -1;
+    cc_normalisation_fit(t, &info->split, info->scale);
+    if (a->options.loss == CC_LOSS_POISSON) cc_train_init_head(model, t, &info->split);
+    info->grid = *t; /* metadata: the grid and channels are borrowed from the tensor */
+    info->grid.values = NULL;
+    cc_format_iso_date(t->time[0], info->first_bin);
+    cc_format_iso_date(t->time[t->T - 1], info->last_bin);
+    return 0;
+}
+
+int cc_cmd_train(int argc, char **argv) {
+    train_args a;
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed != 0) return parsed < 0 ? CC_EXIT_OK : parsed;
+    if (!strcmp(a.device, "cuda")) {
+        fprintf(stderr, "crimecast train: --device cuda: this version trains on the CPU only (the CUDA backend "
+                        "of the ops is not implemented yet)\n");
+        return CC_EXIT_FAILURE;
+    }
+#ifdef CRIMECAST_HAVE_BLAS
+    if (a.threads) openblas_set_num_threads(a.threads);
+#endif
+    char err[1024];
+    cc_tensor t;
+    if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0) {
+        fprintf(stderr, "crimecast train: %s\n", err);
+        return CC_EXIT_FAILURE;
+    }
+    cc_convlstm model;
+    cc_model_info info;
+    cc_train_state state;
+    memset(&model, 0, sizeof model), memset(&info, 0, sizeof info), memset(&state, 0, sizeof state);
+    int status = CC_EXIT_FAILURE;
+    int from_checkpoint = a.resume != NULL;
+    if (set_up(&a, &t, &model, &info, &state, err, sizeof err) == 0) {
+        reporter r = {.out = a.out, .model = &model, .state = &state, .info = &info, .epochs = a.options.epochs};
+        cc_progress_begin(&r.bar, "train", 0);
+        a.options.on_batch = on_batch, a.options.on_epoch = on_epoch, a.options.context = &r;
+        const cc_split *s = &info.split;
+        printf("training %s: %d x %d x %d x %d, train bins %d-%d, validation %d-%d, test %d-%d; %zu parameters%s\n",
+               a.data, t.T, t.C, t.H, t.W, s->begin[0], s->end[0] - 1, s->begin[1], s->end[1] - 1, s->begin[2],
+               s->end[2] - 1, model.params.size, from_checkpoint ? " (resumed)" : "");
+        cc_ops_context ctx = {CC_BACKEND_CPU, a.threads, NULL, 0};
+        if (cc_train(&model, &ctx, &t, s, info.scale, &a.options, &state, err, sizeof err) == 0) {
+            double test = cc_evaluate(&model, &ctx, &t, s, CC_SPAN_TEST, info.scale, info.loss, a.options.batch);
+            printf("%s: best epoch %d, validation loss %.6f, test loss %.6f\n", a.out, state.best_epoch, state.best_val, test);
+            status = CC_EXIT_OK;
+        } else if (r.err[0]) {
+            snprintf(err, sizeof err, "%s", r.err);
+        }
+    }
+    if (status != CC_EXIT_OK) fprintf(stderr, "crimecast train: %s\n", err);
+    if (!from_checkpoint) info.grid = (cc_tensor){0}; /* borrowed from t */
+    cc_model_info_free(&info);
+    cc_train_state_free(&state);
+    cc_convlstm_free(&model);
+    cc_tensor_free(&t);
+    return status;
+}

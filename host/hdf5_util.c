@@ -1,0 +1,124 @@
+#include "host/hdf5_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+cc_hdf5_quiet cc_hdf5_silence(void) {
+    cc_hdf5_quiet q;
+    H5Eget_auto2(H5E_DEFAULT, &q.func, &q.data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    return q;
+}
+
+void cc_hdf5_restore(cc_hdf5_quiet q) { H5Eset_auto2(H5E_DEFAULT, q.func, q.data); }
+
+hid_t cc_hdf5_utf8_type(void) {
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    return type;
+}
+
+static int write_attribute(hid_t obj, const char *name, hid_t type, hid_t space, const void *value) {
+    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = attr >= 0 && H5Awrite(attr, type, value) >= 0;
+    if (attr >= 0) H5Aclose(attr);
+    H5Sclose(space);
+    return ok ? 0 : -1;
+}
+
+int cc_hdf5_write_text(hid_t obj, const char *name, const char *value) {
+    hid_t type = cc_hdf5_utf8_type();
+    const char *text = value ? value : "";
+    int status = write_attribute(obj, name, type, H5Screate(H5S_SCALAR), &text);
+    H5Tclose(type);
+    return status;
+}
+
+int cc_hdf5_write_int(hid_t obj, const char *name, long long value) {
+    return write_attribute(obj, name, H5T_NATIVE_LLONG, H5Screate(H5S_SCALAR), &value);
+}
+
+int cc_hdf5_write_double(hid_t obj, const char *name, double value) {
+    return write_attribute(obj, name, H5T_NATIVE_DOUBLE, H5Screate(H5S_SCALAR), &value);
+}
+
+int cc_hdf5_write_ints(hid_t obj, const char *name, const int *values, int count) {
+    hsize_t n = (hsize_t)count;
+    return write_attribute(obj, name, H5T_NATIVE_INT, H5Screate_simple(1, &n, NULL), values);
+}
+
+hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
+                            const hsize_t *dims, const void *data) {
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t ds = H5Dcreate2(loc, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (ds >= 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        H5Dclose(ds);
+        ds = -1;
+    }
+    H5Pclose(lcpl);
+    H5Sclose(space);
+    return ds;
+}
+
+char *cc_hdf5_read_text(hid_t obj, const char *name) {
+    if (H5Aexists(obj, name) <= 0) return NULL;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t type = cc_hdf5_utf8_type();
+    char *value = NULL, *copy = NULL;
+    if (attr >= 0 && H5Aread(attr, type, &value) >= 0 && value) {
+        copy = strdup(value);
+        H5free_memory(value);
+    }
+    H5Tclose(type);
+    if (attr >= 0) H5Aclose(attr);
+    return copy;
+}
+
+static int read_attribute(hid_t obj, const char *name, hid_t type, void *value) {
+    if (H5Aexists(obj, name) <= 0) return -1;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    int ok = attr >= 0 && H5Aread(attr, type, value) >= 0;
+    if (attr >= 0) H5Aclose(attr);
+    return ok ? 0 : -1;
+}
+
+int cc_hdf5_read_int(hid_t obj, const char *name, long long *value) {
+    return read_attribute(obj, name, H5T_NATIVE_LLONG, value);
+}
+
+int cc_hdf5_read_double(hid_t obj, const char *name, double *value) {
+    return read_attribute(obj, name, H5T_NATIVE_DOUBLE, value);
+}
+
+int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, int *count) {
+    if (H5Aexists(obj, name) <= 0) return -1;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t space = H5Aget_space(attr);
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    int ok = n >= 0 && n <= capacity && H5Aread(attr, H5T_NATIVE_INT, values) >= 0;
+    H5Sclose(space);
+    H5Aclose(attr);
+    *count = (int)n;
+    return ok ? 0 : -1;
+}
+
+int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, void *out) {
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    int ok = ds >= 0 && H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+    if (ds >= 0) H5Dclose(ds);
+    return ok ? 0 : -1;
+}
+
+int cc_hdf5_dataset_dims(hid_t loc, const char *name, int rank, hsize_t *dims) {
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (ds < 0) return -1;
+    hid_t space = H5Dget_space(ds);
+    int ok = H5Sget_simple_extent_ndims(space) == rank && H5Sget_simple_extent_dims(space, dims, NULL) == rank;
+    H5Sclose(space);
+    H5Dclose(ds);
+    return ok ? 0 : -1;
+}

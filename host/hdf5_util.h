@@ -1,0 +1,37 @@
+/* Small helpers over the HDF5 C API shared by the file formats (tensor, forecast,
+ * model): attributes of text (variable-length UTF-8, which h5py reads as str),
+ * numbers and number lists, and whole datasets. Each returns 0 or -1 (or an id / NULL). */
+#ifndef CRIMECAST_HOST_HDF5_UTIL_H
+#define CRIMECAST_HOST_HDF5_UTIL_H
+
+#include <hdf5.h>
+
+/* HDF5 prints its error stack by itself unless told not to; crimecast reports errors
+ * its own way. The handler is process-wide, so it is restored afterwards. */
+typedef struct cc_hdf5_quiet {
+    H5E_auto2_t func;
+    void *data;
+} cc_hdf5_quiet;
+cc_hdf5_quiet cc_hdf5_silence(void);
+void cc_hdf5_restore(cc_hdf5_quiet q);
+
+hid_t cc_hdf5_utf8_type(void);   /* close with H5Tclose */
+
+int cc_hdf5_write_text(hid_t obj, const char *name, const char *value);
+int cc_hdf5_write_int(hid_t obj, const char *name, long long value);
+int cc_hdf5_write_double(hid_t obj, const char *name, double value);
+int cc_hdf5_write_ints(hid_t obj, const char *name, const int *values, int count);
+
+/* Writes a dataset of `rank` dims in one go; returns its id (close it) or -1. */
+hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
+                            const hsize_t *dims, const void *data);
+
+char *cc_hdf5_read_text(hid_t obj, const char *name);   /* malloc'ed, NULL when absent */
+int cc_hdf5_read_int(hid_t obj, const char *name, long long *value);
+int cc_hdf5_read_double(hid_t obj, const char *name, double *value);
+int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, int *count);
+int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, void *out);
+/* Dimensions of a dataset of exactly `rank` dims. */
+int cc_hdf5_dataset_dims(hid_t loc, const char *name, int rank, hsize_t *dims);
+
+#endif

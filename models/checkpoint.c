@@ -1,0 +1,265 @@
+#include "models/checkpoint.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host/hdf5_util.h"
+
+static int write_arena(hid_t file, const char *group, const cc_arena *a) {
+    for (int i = 0; i < a->count; i++) {
+        const cc_arena_entry *e = &a->entries[i];
+        char name[128];
+        hsize_t dims[CC_ARENA_MAX_RANK];
+        for (int d = 0; d < e->rank; d++) dims[d] = (hsize_t)e->dims[d];
+        snprintf(name, sizeof name, "%s/%s", group, e->name);
+        hid_t ds = cc_hdf5_write_dataset(file, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, e->rank, dims,
+                                         cc_arena_at(a, e->offset));
+        if (ds < 0) return -1;
+        H5Dclose(ds);
+    }
+    return 0;
+}
+
+/* Reads every tensor of the layout, checking its shape against the file's. */
+static int read_arena(hid_t file, const char *group, cc_arena *a, char *why, size_t why_len) {
+    for (int i = 0; i < a->count; i++) {
+        const cc_arena_entry *e = &a->entries[i];
+        char name[128];
+        hsize_t dims[CC_ARENA_MAX_RANK];
+        snprintf(name, sizeof name, "%s/%s", group, e->name);
+        int same = cc_hdf5_dataset_dims(file, name, e->rank, dims) == 0;
+        for (int d = 0; same && d < e->rank; d++) same = dims[d] == (hsize_t)e->dims[d];
+        if (!same || cc_hdf5_read_dataset(file, name, H5T_NATIVE_FLOAT, cc_arena_at(a, e->offset)) != 0) {
+            snprintf(why, why_len, "%s is missing or has another shape than the configuration says", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int write_config(hid_t f, const cc_model_info *info, const cc_train_state *s) {
+    const cc_convlstm_config *c = &info->config;
+    const cc_train_options *o = &info->options;
+    const cc_split *sp = &info->split;
+    int split[7] = {sp->begin[0], sp->end[0], sp->begin[1], sp->end[1], sp->begin[2], sp->end[2], sp->gap};
+    return cc_hdf5_write_text(f, "format", CC_MODEL_FORMAT) | cc_hdf5_write_int(f, "format_version", CC_MODEL_FORMAT_VERSION) |
+           cc_hdf5_write_text(f, "model", "convlstm") | cc_hdf5_write_text(f, "gate_order", "ifgo") |
+           cc_hdf5_write_text(f, "loss", cc_loss_name(info->loss)) | cc_hdf5_write_int(f, "channels", c->channels) |
+           cc_hdf5_write_int(f, "height", c->height) | cc_hdf5_write_int(f, "width", c->width) |
+           cc_hdf5_write_int(f, "layers", c->layers) | cc_hdf5_write_ints(f, "hidden", c->hidden, c->layers) |
+           cc_hdf5_write_int(f, "kernel", c->kernel) | cc_hdf5_write_int(f, "window", c->window) |
+           cc_hdf5_write_int(f, "horizon", c->horizon) | cc_hdf5_write_int(f, "peephole", c->peephole) |
+           cc_hdf5_write_double(f, "lr", o->lr) | cc_hdf5_write_double(f, "weight_decay", o->weight_decay) |
+           cc_hdf5_write_double(f, "clip", o->clip) | cc_hdf5_write_int(f, "batch", o->batch) |
+           cc_hdf5_write_int(f, "patience", o->patience) | cc_hdf5_write_int(f, "seed", o->seed) |
+           cc_hdf5_write_int(f, "epochs_done", s->epochs_done) | cc_hdf5_write_int(f, "step", s->step) |
+           cc_hdf5_write_int(f, "best_epoch", s->best_epoch) | cc_hdf5_write_double(f, "best_val", s->best_val) |
+           cc_hdf5_write_ints(f, "split", split, 7) | cc_hdf5_write_text(f, "city", info->grid.city) |
+           cc_hdf5_write_text(f, "crs", info->grid.crs) | cc_hdf5_write_double(f, "cell_size_m", info->grid.cell) |
+           cc_hdf5_write_double(f, "x0", info->grid.x0) | cc_hdf5_write_double(f, "y0", info->grid.y0) |
+           cc_hdf5_write_text(f, "bin", info->grid.bin) | cc_hdf5_write_text(f, "first_bin", info->first_bin) |
+           cc_hdf5_write_text(f, "last_bin", info->last_bin) | cc_hdf5_write_int(f, "T", info->grid.T) |
+           cc_hdf5_write_text(f, "created_by", "crimecast " CRIMECAST_VERSION);
+}
+
+static int write_model(hid_t f, const cc_convlstm *model, const cc_train_state *s, const cc_model_info *info) {
+    if (write_config(f, info, s) != 0) return -1;
+    hid_t strings = cc_hdf5_utf8_type();
+    hsize_t C = (hsize_t)info->grid.C, epochs = (hsize_t)s->epochs_done;
+    hid_t ids[4] = {cc_hdf5_write_dataset(f, "/category", strings, strings, 1, &C, info->grid.categories),
+                    cc_hdf5_write_dataset(f, "/norm/scale", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, &C, info->scale),
+                    epochs ? cc_hdf5_write_dataset(f, "/history/train_loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                                   &epochs, s->train_loss) : 0,
+                    epochs ? cc_hdf5_write_dataset(f, "/history/val_loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                                                   &epochs, s->val_loss) : 0};
+    H5Tclose(strings);
+    int status = 0;
+    for (int i = 0; i < 4; i++) {
+        if (ids[i] < 0) status = -1;
+        if (ids[i] > 0) H5Dclose(ids[i]);
+    }
+    if (status == 0) status = write_arena(f, "/params", &model->params);
+    if (status == 0) status = write_arena(f, "/optim/m", &s->m);
+    if (status == 0) status = write_arena(f, "/optim/v", &s->v);
+    return status;
+}
+
+int cc_checkpoint_write(const char *path, const cc_convlstm *model, const cc_train_state *state,
+                        const cc_model_info *info, char *err, size_t err_len) {
+    char temp[4200];
+    snprintf(temp, sizeof temp, "%s.tmp-%ld", path, (long)getpid());
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    hid_t file = H5Fcreate(temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int status = file < 0 ? -1 : write_model(file, model, state, info);
+    if (file >= 0 && H5Fclose(file) < 0) status = -1;
+    cc_hdf5_restore(q);
+    if (status == 0 && rename(temp, path) != 0) status = -1;
+    if (status != 0) {
+        unlink(temp);
+        snprintf(err, err_len, "%s: cannot write the model file", path);
+    }
+    return status;
+}
+
+static int read_int(hid_t f, const char *name, int *value) {
+    long long v;
+    if (cc_hdf5_read_int(f, name, &v) != 0) return -1;
+    *value = (int)v;
+    return 0;
+}
+
+static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
+    cc_convlstm_config *c = &info->config;
+    cc_train_options *o = &info->options;
+    char *loss = cc_hdf5_read_text(f, "loss");
+    int ok = loss && cc_loss_parse(loss, &info->loss) == 0;
+    free(loss);
+    int split[7], n = 0, layers_read = 0, seed = 0;
+    long long step = 0;
+    ok = ok && read_int(f, "channels", &c->channels) == 0 && read_int(f, "height", &c->height) == 0 &&
+         read_int(f, "width", &c->width) == 0 && read_int(f, "layers", &c->layers) == 0 &&
+         cc_hdf5_read_ints(f, "hidden", c->hidden, CC_MAX_LAYERS, &layers_read) == 0 && layers_read == c->layers &&
+         read_int(f, "kernel", &c->kernel) == 0 && read_int(f, "window", &c->window) == 0 &&
+         read_int(f, "horizon", &c->horizon) == 0 && read_int(f, "peephole", &c->peephole) == 0 &&
+         cc_hdf5_read_double(f, "lr", &o->lr) == 0 && cc_hdf5_read_double(f, "weight_decay", &o->weight_decay) == 0 &&
+         cc_hdf5_read_double(f, "clip", &o->clip) == 0 && read_int(f, "batch", &o->batch) == 0 &&
+         read_int(f, "patience", &o->patience) == 0 && read_int(f, "seed", &seed) == 0 &&
+         cc_hdf5_read_ints(f, "split", split, 7, &n) == 0 && n == 7 && read_int(f, "T", &info->grid.T) == 0 &&
+         cc_hdf5_read_double(f, "cell_size_m", &info->grid.cell) == 0 && cc_hdf5_read_double(f, "x0", &info->grid.x0) == 0 &&
+         cc_hdf5_read_double(f, "y0", &info->grid.y0) == 0;
+    o->seed = (unsigned)seed;
+    if (ok) {
+        for (int i = 0; i < 3; i++) info->split.begin[i] = split[2 * i], info->split.end[i] = split[2 * i + 1];
+        info->split.gap = split[6];
+        char *texts[5] = {cc_hdf5_read_text(f, "city"), cc_hdf5_read_text(f, "crs"), cc_hdf5_read_text(f, "bin"),
+                          cc_hdf5_read_text(f, "first_bin"), cc_hdf5_read_text(f, "last_bin")};
+        for (int i = 0; i < 5; i++) ok = ok && texts[i];
+        if (ok) {
+            snprintf(info->grid.city, sizeof info->grid.city, "%s", texts[0]);
+            snprintf(info->grid.crs, sizeof info->grid.crs, "%s", texts[1]);
+            snprintf(info->grid.bin, sizeof info->grid.bin, "%s", texts[2]);
+            snprintf(info->first_bin, sizeof info->first_bin, "%s", texts[3]);
+            snprintf(info->last_bin, sizeof info->last_bin, "%s", texts[4]);
+        }
+        for (int i = 0; i < 5; i++) free(texts[i]);
+    }
+    if (ok && s) {
+        ok = read_int(f, "epochs_done", &s->epochs_done) == 0 && cc_hdf5_read_int(f, "step", &step) == 0 &&
+             read_int(f, "best_epoch", &s->best_epoch) == 0 && cc_hdf5_read_double(f, "best_val", &s->best_val) == 0 &&
+             s->epochs_done <= CC_MAX_EPOCHS;
+        s->step = (long)step;
+    }
+    return ok ? 0 : -1;
+}
+
+static int read_grid_arrays(hid_t f, cc_model_info *info) {
+    int C = info->config.channels;
+    info->grid.C = C, info->grid.H = info->config.height, info->grid.W = info->config.width;
+    info->scale = malloc(sizeof(float) * (size_t)C);
+    info->grid.categories = calloc((size_t)C, sizeof(char *));
+    char **names = calloc((size_t)C, sizeof(char *));
+    hid_t strings = cc_hdf5_utf8_type();
+    int ok = info->scale && info->grid.categories && names &&
+             cc_hdf5_read_dataset(f, "/norm/scale", H5T_NATIVE_FLOAT, info->scale) == 0 &&
+             cc_hdf5_read_dataset(f, "/category", strings, names) == 0;
+    for (int c = 0; ok && c < C; c++) {
+        info->grid.categories[c] = strdup(names[c] ? names[c] : "");
+        H5free_memory(names[c]);
+    }
+    H5Tclose(strings);
+    free(names);
+    return ok ? 0 : -1;
+}
+
+static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *info, cc_train_state *s, char *why,
+                      size_t why_len) {
+    char *format = cc_hdf5_read_text(f, "format");
+    int known = format && !strcmp(format, CC_MODEL_FORMAT);
+    free(format);
+    if (!known) {
+        snprintf(why, why_len, "not a crimecast model file (root attribute 'format')");
+        return -1;
+    }
+    if (read_config(f, info, s) != 0 || read_grid_arrays(f, info) != 0) {
+        snprintf(why, why_len, "missing or unreadable configuration attributes (damaged file?)");
+        return -1;
+    }
+    char err[256];
+    if (cc_convlstm_create(model, &info->config, batch, 1, err, sizeof err) != 0) {
+        snprintf(why, why_len, "%s", err);
+        return -1;
+    }
+    if (read_arena(f, "/params", &model->params, why, why_len) != 0) return -1;
+    if (!s) return 0;
+    if (cc_train_state_init(s, model) != 0) {
+        snprintf(why, why_len, "out of memory");
+        return -1;
+    }
+    if (read_config(f, info, s) != 0 || read_arena(f, "/optim/m", &s->m, why, why_len) != 0 ||
+        read_arena(f, "/optim/v", &s->v, why, why_len) != 0)
+        return -1;
+    hsize_t n;
+    if (s->epochs_done > 0 &&
+        (cc_hdf5_dataset_dims(f, "/history/train_loss", 1, &n) != 0 || n != (hsize_t)s->epochs_done ||
+         cc_hdf5_read_dataset(f, "/history/train_loss", H5T_NATIVE_DOUBLE, s->train_loss) != 0 ||
+         cc_hdf5_read_dataset(f, "/history/val_loss", H5T_NATIVE_DOUBLE, s->val_loss) != 0)) {
+        snprintf(why, why_len, "the loss history does not match epochs_done");
+        return -1;
+    }
+    size_t bytes = sizeof(float) * model->params.size;
+    memcpy(s->best.data, model->params.data, bytes);
+    memcpy(s->best_m.data, s->m.data, bytes);
+    memcpy(s->best_v.data, s->v.data, bytes);
+    return 0;
+}
+
+int cc_checkpoint_read(const char *path, int batch, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
+                       char *err, size_t err_len) {
+    memset(model, 0, sizeof *model);
+    memset(info, 0, sizeof *info);
+    if (state) memset(state, 0, sizeof *state);
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char why[512] = "not an HDF5 file, or unreadable";
+    int status = file < 0 ? -1 : read_model(file, batch, model, info, state, why, sizeof why);
+    if (file >= 0) H5Fclose(file);
+    cc_hdf5_restore(q);
+    if (status != 0) {
+        snprintf(err, err_len, "%s: %s", path, why);
+        cc_convlstm_free(model);
+        if (state) cc_train_state_free(state);
+        cc_model_info_free(info);
+    }
+    return status;
+}
+
+void cc_model_info_free(cc_model_info *info) {
+    free(info->scale);
+    if (info->grid.categories)
+        for (int c = 0; c < info->grid.C; c++) free(info->grid.categories[c]);
+    free(info->grid.categories);
+    memset(info, 0, sizeof *info);
+}
+
+int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len) {
+    const cc_tensor *g = &info->grid;
+    if (t->H != g->H || t->W != g->W || strcmp(t->crs, g->crs) != 0 || t->cell != g->cell || t->x0 != g->x0 ||
+        t->y0 != g->y0 || strcmp(t->bin, g->bin) != 0) {
+        snprintf(err, err_len,
+                 "the model was trained on another grid (%s, %d x %d cells of %.1f m in %s, %s bins); this tensor "
+                 "has %s, %d x %d cells of %.1f m in %s, %s bins",
+                 g->city, g->H, g->W, g->cell, g->crs, g->bin, t->city, t->H, t->W, t->cell, t->crs, t->bin);
+        return -1;
+    }
+    int same = t->C == g->C;
+    for (int c = 0; same && c < t->C; c++) same = !strcmp(t->categories[c], g->categories[c]);
+    if (!same) {
+        snprintf(err, err_len, "the model was trained on %d channels (%s, ...); this tensor has %d (%s, ...)",
+                 g->C, g->categories[0], t->C, t->C ? t->categories[0] : "");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,53 @@
+/* Model files (HDF5, `crimecast train`), the one place that defines their layout:
+ *
+ *   root attributes: format = "crimecast-model", format_version = 1, model =
+ *     "convlstm", gate_order = "ifgo", loss, channels, height, width, layers,
+ *     hidden (int list), kernel, window, horizon, peephole, training options (lr,
+ *     weight_decay, clip, batch, patience, seed), epochs_done, step, best_epoch,
+ *     best_val, split (train/val/test begin and end bins, gap), and the tensor's grid:
+ *     city, crs, cell_size_m, x0, y0, bin, first_bin, last_bin, T
+ *   /category           the tensor's channels (UTF-8 strings)
+ *   /norm/scale         float32 [C] normalisation scales
+ *   /params/<name>      float32, each with its shape (names: models/convlstm.h)
+ *   /optim/m/<name>, /optim/v/<name>   AdamW moments
+ *   /history/train_loss, /history/val_loss   float64 [epochs_done]
+ *
+ * Written under a temporary name and renamed. Parameters round-trip bit for bit. */
+#ifndef CRIMECAST_MODELS_CHECKPOINT_H
+#define CRIMECAST_MODELS_CHECKPOINT_H
+
+#include <stddef.h>
+
+#include "host/tensor.h"
+#include "models/train.h"
+
+#define CC_MODEL_FORMAT "crimecast-model"
+#define CC_MODEL_FORMAT_VERSION 1
+
+typedef struct cc_model_info {
+    cc_convlstm_config config;
+    cc_loss_kind loss;
+    cc_train_options options;     /* callbacks unused */
+    cc_split split;
+    float *scale;                 /* [C] */
+    cc_tensor grid;               /* metadata only: C, H, W, categories, city, crs, x0, y0, cell, bin; T */
+    char first_bin[11], last_bin[11];
+} cc_model_info;
+
+/* Writes the model (its current parameters) with the training state and the grid of
+ * tensor `t`. 0 or -1 with `err`. */
+int cc_checkpoint_write(const char *path, const cc_convlstm *model, const cc_train_state *state,
+                        const cc_model_info *info, char *err, size_t err_len);
+
+/* Reads a model file: creates `model` (for `batch`) with the stored parameters, and
+ * fills `info` and, when `state` is not NULL, the training state (moments, history).
+ * 0 or -1 with `err`. */
+int cc_checkpoint_read(const char *path, int batch, cc_convlstm *model, cc_model_info *info,
+                       cc_train_state *state, char *err, size_t err_len);
+
+void cc_model_info_free(cc_model_info *info);
+
+/* 0 when the tensor has the model's grid and channels, else -1 with the difference. */
+int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len);
+
+#endif

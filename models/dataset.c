@@ -1,0 +1,93 @@
+#include "models/dataset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const SPAN_NAMES[] = {"train", "val", "test", "all"};
+
+const char *cc_span_name(cc_span span) { return SPAN_NAMES[span]; }
+
+int cc_span_parse(const char *name, cc_span *span) {
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(name, SPAN_NAMES[i])) {
+            *span = (cc_span)i;
+            return 0;
+        }
+    return -1;
+}
+
+int cc_split_make(int T, int window, int horizon, int test_from, cc_split *s, char *err, size_t err_len) {
+    memset(s, 0, sizeof *s);
+    s->gap = window - 1;
+    int test_begin, val_begin, train_end;
+    if (test_from < 0) {
+        train_end = (int)lround(0.70 * T);
+        val_begin = train_end + s->gap;
+        int val_end = (int)lround(0.85 * T);
+        test_begin = val_end + s->gap;
+        s->begin[1] = val_begin, s->end[1] = val_end;
+    } else {
+        test_begin = test_from;
+        int before = test_from - s->gap; /* bins available to train and validation */
+        train_end = (int)lround(before * 70.0 / 85.0);
+        s->begin[1] = train_end + s->gap, s->end[1] = before;
+    }
+    s->begin[0] = 0, s->end[0] = train_end;
+    s->begin[2] = test_begin, s->end[2] = T;
+    int need = window + horizon;
+    for (int i = 0; i < 3; i++)
+        if (s->end[i] - s->begin[i] < need || s->begin[i] < 0) {
+            snprintf(err, err_len,
+                     "the %s span (bins %d..%d of %d) is too short for one sample of window %d + horizon %d",
+                     SPAN_NAMES[i], s->begin[i], s->end[i], T, window, horizon);
+            return -1;
+        }
+    return 0;
+}
+
+int cc_split_samples(const cc_split *s, cc_span span, int T, int window, int horizon) {
+    int begin = span == CC_SPAN_ALL ? 0 : s->begin[span], end = span == CC_SPAN_ALL ? T : s->end[span];
+    int n = end - begin - (window + horizon) + 1;
+    return n > 0 ? n : 0;
+}
+
+int cc_split_sample_start(const cc_split *s, cc_span span, int i) {
+    return (span == CC_SPAN_ALL ? 0 : s->begin[span]) + i;
+}
+
+void cc_normalisation_fit(const cc_tensor *t, const cc_split *s, float *scale) {
+    size_t plane = (size_t)t->H * t->W;
+    for (int c = 0; c < t->C; c++) {
+        double sum = 0;
+        long n = 0;
+        for (int ti = s->begin[0]; ti < s->end[0]; ti++) {
+            const float *map = t->values + cc_tensor_offset(t, ti, c, 0, 0);
+            for (size_t k = 0; k < plane; k++)
+                if (t->mask[k]) {
+                    double v = log1p((double)map[k]);
+                    sum += v * v;
+                    n++;
+                }
+        }
+        double rms = n ? sqrt(sum / (double)n) : 0.0;
+        scale[c] = rms > 0 ? (float)rms : 1.0f;
+    }
+}
+
+void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
+                     float *x, float *y) {
+    size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
+    for (int i = 0; i < n; i++) {
+        for (int s = 0; s < window; s++) {
+            const float *src = t->values + cc_tensor_offset(t, starts[i] + s, 0, 0, 0);
+            float *dst = x + ((size_t)s * n + i) * map;
+            for (int c = 0; c < t->C; c++)
+                for (size_t k = 0; k < plane; k++)
+                    dst[c * plane + k] = (float)(log1p((double)src[c * plane + k]) / scale[c]);
+        }
+        for (int s = 0; s < horizon; s++)
+            memcpy(y + ((size_t)s * n + i) * map, t->values + cc_tensor_offset(t, starts[i] + window + s, 0, 0, 0),
+                   sizeof(float) * map);
+    }
+}

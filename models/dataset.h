@@ -1,0 +1,49 @@
+/* Training data from a tensor file: the chronological split, normalisation, and
+ * windows gathered into batches.
+ *
+ * Split (the one function every command uses): the time axis [0, T) is cut into
+ * consecutive train, validation and test spans, 70/15/15 by default or with the test
+ * span starting at a given bin; a gap of window-1 bins separates the spans, so no
+ * input window reaches into an earlier span's targets. A sample is `window` input
+ * bins followed by `horizon` target bins, all inside one span.
+ *
+ * Normalisation, fitted on the training span only: x' = log1p(x) / scale_c, with
+ * scale_c the root mean square of log1p(x) of channel c over the training span's
+ * in-mask cells (1 when that is 0). */
+#ifndef CRIMECAST_MODELS_DATASET_H
+#define CRIMECAST_MODELS_DATASET_H
+
+#include <stddef.h>
+
+#include "host/tensor.h"
+
+typedef enum { CC_SPAN_TRAIN, CC_SPAN_VAL, CC_SPAN_TEST, CC_SPAN_ALL } cc_span;
+
+typedef struct cc_split {
+    int begin[3], end[3];   /* [begin, end) bins of train, validation, test */
+    int gap;
+} cc_split;
+
+/* Splits T bins for samples of window + horizon bins; test_from < 0 for the default
+ * 70/15/15, else the first test bin. Returns 0, or -1 with `err` when a span is too
+ * short to hold one sample. */
+int cc_split_make(int T, int window, int horizon, int test_from, cc_split *split, char *err, size_t err_len);
+
+/* Number of samples of a span, and the first input bin of its i-th sample. CC_SPAN_ALL
+ * covers every window of the whole axis. */
+int cc_split_samples(const cc_split *split, cc_span span, int T, int window, int horizon);
+int cc_split_sample_start(const cc_split *split, cc_span span, int i);
+
+const char *cc_span_name(cc_span span);
+int cc_span_parse(const char *name, cc_span *span);
+
+/* Per-channel scales over the training span (see above); scale has t->C entries. */
+void cc_normalisation_fit(const cc_tensor *t, const cc_split *split, float *scale);
+
+/* Gathers samples into time-major batches: x [window][n][C][H][W] normalised inputs,
+ * y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's first
+ * input bin. */
+void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
+                     float *x, float *y);
+
+#endif

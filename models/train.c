@@ -1,0 +1,218 @@
+#include "models/train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/progress.h"
+
+const char *cc_loss_name(cc_loss_kind loss) { return loss == CC_LOSS_POISSON ? "poisson" : "mse"; }
+
+int cc_loss_parse(const char *name, cc_loss_kind *loss) {
+    if (!strcmp(name, "poisson")) *loss = CC_LOSS_POISSON;
+    else if (!strcmp(name, "mse")) *loss = CC_LOSS_MSE;
+    else return -1;
+    return 0;
+}
+
+int cc_train_state_init(cc_train_state *s, const cc_convlstm *model) {
+    memset(s, 0, sizeof *s);
+    s->best_val = INFINITY;
+    if (cc_arena_clone_layout(&model->params, &s->m) != 0 || cc_arena_clone_layout(&model->params, &s->v) != 0 ||
+        cc_arena_clone_layout(&model->params, &s->best) != 0 || cc_arena_clone_layout(&model->params, &s->best_m) != 0 ||
+        cc_arena_clone_layout(&model->params, &s->best_v) != 0) {
+        cc_train_state_free(s);
+        return -1;
+    }
+    memcpy(s->best.data, model->params.data, sizeof(float) * model->params.size);
+    return 0;
+}
+
+void cc_train_state_free(cc_train_state *s) {
+    cc_arena_free(&s->m);
+    cc_arena_free(&s->v);
+    cc_arena_free(&s->best);
+    cc_arena_free(&s->best_m);
+    cc_arena_free(&s->best_v);
+}
+
+void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *split) {
+    float *bias = cc_arena_at(&model->params, model->head_b);
+    size_t plane = (size_t)t->H * t->W;
+    for (int c = 0; c < t->C; c++) {
+        double sum = 0;
+        long n = 0;
+        for (int ti = split->begin[0]; ti < split->end[0]; ti++)
+            for (size_t k = 0; k < plane; k++)
+                if (t->mask[k]) sum += t->values[cc_tensor_offset(t, ti, c, 0, 0) + k], n++;
+        double mean = n ? sum / (double)n : 0.0;
+        bias[c] = (float)log(mean > 1e-3 ? mean : 1e-3);
+    }
+}
+
+/* Loss of a model output against raw-count targets; writes its gradient into d. */
+static double batch_loss(const cc_ops_context *ctx, cc_loss_kind loss, const cc_tensor *t, const float *scale,
+                         const float *out, float *target, int n, int horizon, float *d) {
+    int maps = horizon * n * t->C, plane = t->H * t->W;
+    if (loss == CC_LOSS_POISSON) return cc_poisson_nll(ctx, out, target, t->mask, maps, plane, d);
+    for (int m = 0; m < maps; m++) /* MSE compares normalised values */
+        for (int k = 0; k < plane; k++) {
+            float *v = &target[(size_t)m * plane + k];
+            *v = (float)(log1p((double)*v) / scale[m % t->C]);
+        }
+    return cc_mse(ctx, out, target, t->mask, maps, plane, d);
+}
+
+typedef struct buffers {
+    float *x, *y, *out, *d;
+    int *starts;
+} buffers;
+
+static int buffers_alloc(buffers *b, const cc_convlstm *model, int batch) {
+    size_t map = (size_t)model->cfg.channels * model->cfg.height * model->cfg.width * batch;
+    b->x = malloc(sizeof(float) * map * model->cfg.window);
+    b->y = malloc(sizeof(float) * map * model->cfg.horizon);
+    b->out = malloc(sizeof(float) * map * model->cfg.horizon);
+    b->d = malloc(sizeof(float) * map * model->cfg.horizon);
+    b->starts = malloc(sizeof(int) * (size_t)batch);
+    return b->x && b->y && b->out && b->d && b->starts ? 0 : -1;
+}
+
+static void buffers_free(buffers *b) { free(b->x), free(b->y), free(b->out), free(b->d), free(b->starts); }
+
+double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+                   cc_span span, const float *scale, cc_loss_kind loss, int batch) {
+    const cc_convlstm_config *c = &model->cfg;
+    int n = cc_split_samples(split, span, t->T, c->window, c->horizon);
+    buffers b;
+    if (n == 0 || buffers_alloc(&b, model, batch) != 0) return NAN;
+    double total = 0;
+    for (int i = 0; i < n; i += batch) {
+        int k = n - i < batch ? n - i : batch;
+        for (int j = 0; j < k; j++) b.starts[j] = cc_split_sample_start(split, span, i + j);
+        cc_convlstm_set_batch(model, k);
+        cc_gather_batch(t, scale, b.starts, k, c->window, c->horizon, b.x, b.y);
+        cc_convlstm_forward(model, ctx, b.x, b.out);
+        total += batch_loss(ctx, loss, t, scale, b.out, b.y, k, c->horizon, b.d) * k;
+    }
+    buffers_free(&b);
+    return total / n;
+}
+
+void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+                cc_loss_kind loss, const int *starts, int n, int batch, float *out) {
+    const cc_convlstm_config *c = &model->cfg;
+    size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
+    buffers b;
+    if (buffers_alloc(&b, model, batch) != 0) return;
+    for (int i = 0; i < n; i += batch) {
+        int k = n - i < batch ? n - i : batch;
+        cc_convlstm_set_batch(model, k);
+        cc_gather_batch(t, scale, starts + i, k, c->window, c->horizon, b.x, b.y);
+        cc_convlstm_forward(model, ctx, b.x, b.out);
+        for (int j = 0; j < k; j++)
+            for (int s = 0; s < c->horizon; s++)
+                for (int ch = 0; ch < t->C; ch++)
+                    for (size_t q = 0; q < plane; q++) {
+                        double v = b.out[((size_t)s * k + j) * map + ch * plane + q];
+                        double rate = loss == CC_LOSS_POISSON ? exp(v) : expm1(v * scale[ch]);
+                        out[(((size_t)(i + j) * c->horizon + s) * t->C + ch) * plane + q] = (float)(rate > 0 ? rate : 0);
+                    }
+    }
+    buffers_free(&b);
+}
+
+/* Fisher-Yates with a seeded generator: the same order for the same seed. */
+static void shuffle(int *a, int n, unsigned *state) {
+    for (int i = n - 1; i > 0; i--) {
+        *state = *state * 1664525u + 1013904223u;
+        int j = (int)((*state >> 8) % (unsigned)(i + 1));
+        int tmp = a[i];
+        a[i] = a[j], a[j] = tmp;
+    }
+}
+
+static int train_epoch(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+                       const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
+                       buffers *b, double *mean_loss, char *err, size_t err_len) {
+    const cc_convlstm_config *c = &model->cfg;
+    int epoch = s->epochs_done + 1, batches = n / o->batch;
+    unsigned rng = o->seed * 2654435761u + (unsigned)epoch;
+    for (int i = 0; i < n; i++) order[i] = cc_split_sample_start(split, CC_SPAN_TRAIN, i);
+    shuffle(order, n, &rng);
+    cc_convlstm_set_batch(model, o->batch);
+    double total = 0, start = cc_now_seconds();
+    for (int bi = 0; bi < batches; bi++) {
+        cc_gather_batch(t, scale, order + bi * o->batch, o->batch, c->window, c->horizon, b->x, b->y);
+        cc_convlstm_forward(model, ctx, b->x, b->out);
+        double loss = batch_loss(ctx, o->loss, t, scale, b->out, b->y, o->batch, c->horizon, b->d);
+        if (!isfinite(loss)) {
+            snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d; the last good "
+                                   "checkpoint is kept (try a lower --lr or --clip)",
+                     loss, epoch, bi + 1, batches);
+            return -1;
+        }
+        cc_arena_zero(&model->grads);
+        cc_convlstm_backward(model, ctx, b->x, b->d);
+        if (o->clip > 0) cc_clip_global_norm(ctx, model->grads.data, model->grads.size, o->clip);
+        cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)++s->step};
+        cc_adamw_step(ctx, &opt, model->params.data, model->grads.data, s->m.data, s->v.data, model->params.size);
+        total += loss;
+        if (o->on_batch)
+            o->on_batch(o->context, epoch, bi + 1, batches, total / (bi + 1),
+                        (bi + 1) * o->batch / (cc_now_seconds() - start + 1e-9));
+    }
+    *mean_loss = batches ? total / batches : NAN;
+    return 0;
+}
+
+static void keep_best(const cc_convlstm *model, cc_train_state *s) {
+    size_t bytes = sizeof(float) * model->params.size;
+    memcpy(s->best.data, model->params.data, bytes);
+    memcpy(s->best_m.data, s->m.data, bytes);
+    memcpy(s->best_v.data, s->v.data, bytes);
+}
+
+int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+             const float *scale, const cc_train_options *o, cc_train_state *s, char *err, size_t err_len) {
+    const cc_convlstm_config *c = &model->cfg;
+    int n = cc_split_samples(split, CC_SPAN_TRAIN, t->T, c->window, c->horizon);
+    if (n < o->batch) {
+        snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or --window)", n,
+                 o->batch);
+        return -1;
+    }
+    buffers b;
+    int *order = malloc(sizeof(int) * (size_t)n);
+    if (!order || buffers_alloc(&b, model, o->batch) != 0) {
+        free(order);
+        snprintf(err, err_len, "out of memory for training buffers");
+        return -1;
+    }
+    int status = 0, since_best = 0;
+    while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
+        double train_loss;
+        status = train_epoch(model, ctx, t, split, scale, o, s, order, n, &b, &train_loss, err, err_len);
+        if (status != 0) break;
+        double val = cc_evaluate(model, ctx, t, split, CC_SPAN_VAL, scale, o->loss, o->batch);
+        int epoch = ++s->epochs_done;
+        s->train_loss[epoch - 1] = train_loss;
+        s->val_loss[epoch - 1] = val;
+        int improved = isfinite(val) && val < s->best_val;
+        if (improved) {
+            s->best_val = val, s->best_epoch = epoch, since_best = 0;
+            keep_best(model, s);
+        } else {
+            since_best++;
+        }
+        if (o->on_epoch && o->on_epoch(o->context, epoch, train_loss, val, improved) != 0) {
+            snprintf(err, err_len, "stopped after epoch %d: the checkpoint could not be written", epoch);
+            status = -1;
+        }
+    }
+    memcpy(model->params.data, s->best.data, sizeof(float) * model->params.size);
+    free(order);
+    buffers_free(&b);
+    return status;
+}

@@ -1,0 +1,73 @@
+/* Training, evaluation and prediction of a ConvLSTM on a tensor.
+ *
+ * The model reads normalised inputs (models/dataset.h) and outputs, per target bin and
+ * channel, either a log-rate (Poisson loss: expected count = exp(output)) or the
+ * normalised target (MSE: expected count = expm1(output * scale)). Losses are masked
+ * by the tensor's mask. Training shuffles the training samples every epoch (seeded),
+ * steps AdamW over the whole parameter arena after global-norm clipping, measures the
+ * validation loss after each epoch, keeps the best parameters and stops after
+ * `patience` epochs without improvement. A NaN or Inf loss stops it with an error
+ * naming the epoch and batch. Deterministic for a given seed. */
+#ifndef CRIMECAST_MODELS_TRAIN_H
+#define CRIMECAST_MODELS_TRAIN_H
+
+#include <stddef.h>
+
+#include "host/arena.h"
+#include "host/tensor.h"
+#include "models/convlstm.h"
+#include "models/dataset.h"
+
+typedef enum { CC_LOSS_POISSON, CC_LOSS_MSE } cc_loss_kind;
+
+enum { CC_MAX_EPOCHS = 1000 };
+
+typedef struct cc_train_options {
+    int epochs, patience, batch;
+    double lr, weight_decay, clip;
+    unsigned seed;
+    cc_loss_kind loss;
+    /* Progress: after each batch, and after each epoch (improved: a new best). */
+    void (*on_batch)(void *context, int epoch, int batch, int batches, double loss, double samples_per_s);
+    /* Returns non-zero to abort (e.g. the checkpoint could not be written). */
+    int (*on_epoch)(void *context, int epoch, double train_loss, double val_loss, int improved);
+    void *context;
+} cc_train_options;
+
+/* What training carries from epoch to epoch, and what a checkpoint stores. */
+typedef struct cc_train_state {
+    int epochs_done;          /* epochs finished (also after a resume) */
+    long step;                /* optimiser steps taken */
+    int best_epoch;           /* 1-based; 0 before the first */
+    double best_val;
+    double train_loss[CC_MAX_EPOCHS], val_loss[CC_MAX_EPOCHS];
+    cc_arena m, v;            /* AdamW moments, the parameter layout */
+    cc_arena best, best_m, best_v;  /* the best epoch's parameters and moments */
+} cc_train_state;
+
+const char *cc_loss_name(cc_loss_kind loss);
+int cc_loss_parse(const char *name, cc_loss_kind *loss);
+
+/* Allocates the state's arenas for `model` (zeroed moments, best = current params). */
+int cc_train_state_init(cc_train_state *state, const cc_convlstm *model);
+void cc_train_state_free(cc_train_state *state);
+
+/* Sets the head bias to the log of each channel's mean count over the training span
+ * (Poisson), so an untrained model already predicts the average rate. */
+void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *split);
+
+/* Trains from state->epochs_done on; on return the model holds the best parameters.
+ * Returns 0, or -1 with `err` (NaN/Inf loss, or on_epoch asked to stop). */
+int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+             const float *scale, const cc_train_options *options, cc_train_state *state, char *err,
+             size_t err_len);
+
+/* Mean loss over a span's samples. */
+double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+                   cc_span span, const float *scale, cc_loss_kind loss, int batch);
+
+/* Expected counts for samples starting at starts[0..n): out [n][horizon][C][H][W]. */
+void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+                cc_loss_kind loss, const int *starts, int n, int batch, float *out);
+
+#endif

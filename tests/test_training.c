@@ -1,0 +1,179 @@
+/* Training end to end on a synthetic moving hotspot, and checkpoints.
+ *
+ * The sequence: a Gaussian hotspot of expected counts that moves one cell to the right
+ * (wrapping) every bin. Persistence (next bin = this bin) is always one cell off; a
+ * ConvLSTM that learns the motion beats it by far. The test asserts the trained
+ * model's test-span Poisson loss is well below persistence's, computed here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/checkpoint.h"
+#include "tests/test_util.h"
+
+enum { T = 72, S = 8 };
+
+static void moving_hotspot(cc_tensor *t) {
+    assert_int_equal(cc_tensor_alloc(t, T, 1, S, S), 0);
+    for (int ti = 0; ti < T; ti++)
+        for (int r = 0; r < S; r++)
+            for (int c = 0; c < S; c++) {
+                int cx = ti % S, cy = S / 2;
+                int dx = abs(c - cx);
+                dx = dx < S - dx ? dx : S - dx; /* wrap around */
+                double d2 = dx * dx + (r - cy) * (r - cy);
+                t->values[cc_tensor_offset(t, ti, 0, r, c)] = (float)(0.2 + 6.0 * exp(-d2 / 1.5));
+            }
+    memset(t->mask, 1, S * S);
+    for (int ti = 0; ti < T; ti++) t->time[ti] = 17000 + 7 * ti;
+    t->categories[0] = strdup("all");
+    snprintf(t->city, sizeof t->city, "synthetic");
+    snprintf(t->crs, sizeof t->crs, "EPSG:3857");
+    snprintf(t->bin, sizeof t->bin, "week");
+    t->cell = 500, t->x0 = 0, t->y0 = 4000;
+}
+
+/* Poisson loss of persistence over the test samples' targets. */
+static double persistence_loss(const cc_tensor *t, const cc_split *s, int window) {
+    double sum = 0;
+    long n = 0;
+    for (int start = s->begin[2]; start + window < s->end[2]; start++) {
+        int target = start + window;
+        for (int k = 0; k < S * S; k++) {
+            double last = t->values[(size_t)(target - 1) * S * S + k], y = t->values[(size_t)target * S * S + k];
+            double r = log(last > 1e-3 ? last : 1e-3);
+            sum += exp(r) - y * r, n++;
+        }
+    }
+    return sum / n;
+}
+
+/* The part of the Poisson loss no forecast can remove: the loss of the truth itself. */
+static double perfect_loss(const cc_tensor *t, const cc_split *s, int window) {
+    double sum = 0;
+    long n = 0;
+    for (int target = s->begin[2] + window; target < s->end[2]; target++)
+        for (int k = 0; k < S * S; k++) {
+            double y = t->values[(size_t)target * S * S + k];
+            sum += y - y * log(y), n++;
+        }
+    return sum / n;
+}
+
+static void test_learns_a_moving_hotspot(void **state) {
+    (void)state;
+    cc_tensor t;
+    moving_hotspot(&t);
+    cc_convlstm_config cfg = {1, S, S, 1, {8}, 3, 4, 1, 0};
+    cc_split split;
+    char err[256];
+    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &split, err, sizeof err), 0);
+    cc_convlstm model;
+    assert_int_equal(cc_convlstm_create(&model, &cfg, 8, 3, err, sizeof err), 0);
+    float scale[1];
+    cc_normalisation_fit(&t, &split, scale);
+    cc_train_init_head(&model, &t, &split);
+    cc_train_state st;
+    assert_int_equal(cc_train_state_init(&st, &model), 0);
+    cc_train_options o = {60, 60, 8, 1e-2, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL};
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    assert_int_equal(cc_train(&model, &ctx, &t, &split, scale, &o, &st, err, sizeof err), 0);
+    double test = cc_evaluate(&model, &ctx, &t, &split, CC_SPAN_TEST, scale, CC_LOSS_POISSON, 8);
+    double persistence = persistence_loss(&t, &split, cfg.window), floor = perfect_loss(&t, &split, cfg.window);
+    printf("test loss %.4f, persistence %.4f, perfect %.4f\n", test, persistence, floor);
+    /* Close at least 80% of the gap between persistence and a perfect forecast. */
+    assert_true(test - floor < 0.2 * (persistence - floor));
+    /* The loss curve went down and the best epoch is what the model holds. */
+    assert_true(st.val_loss[st.best_epoch - 1] < st.val_loss[0]);
+    cc_train_state_free(&st);
+    cc_convlstm_free(&model);
+    cc_tensor_free(&t);
+}
+
+static void test_checkpoint_round_trip_is_bit_exact(void **state) {
+    (void)state;
+    cc_tensor t;
+    moving_hotspot(&t);
+    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1};
+    char err[512];
+    cc_model_info info = {0};
+    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &info.split, err, sizeof err), 0);
+    cc_convlstm model, loaded;
+    assert_int_equal(cc_convlstm_create(&model, &cfg, 4, 9, err, sizeof err), 0);
+    cc_train_state st, st2;
+    assert_int_equal(cc_train_state_init(&st, &model), 0);
+    for (int i = 0; i < st.m.count; i++) { /* values in every tensor (not the padding between them) */
+        const cc_arena_entry *e = &st.m.entries[i];
+        for (size_t k = 0; k < e->count; k++) st.m.data[e->offset + k] = (float)k * 1e-3f, st.v.data[e->offset + k] = (float)k * 1e-6f;
+    }
+    st.epochs_done = 3, st.step = 42, st.best_epoch = 2, st.best_val = 0.125;
+    for (int e = 0; e < 3; e++) st.train_loss[e] = 1.0 / (e + 1), st.val_loss[e] = 2.0 / (e + 1);
+    float scale[1] = {0.75f};
+    info.config = cfg, info.loss = CC_LOSS_MSE, info.scale = scale, info.grid = t;
+    info.options = (cc_train_options){10, 3, 4, 1e-3, 1e-4, 0.5, 7, CC_LOSS_MSE, NULL, NULL, NULL};
+    snprintf(info.first_bin, sizeof info.first_bin, "2016-07-18");
+    snprintf(info.last_bin, sizeof info.last_bin, "2017-11-27");
+    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "m.h5");
+    assert_int_equal(cc_checkpoint_write(path, &model, &st, &info, err, sizeof err), 0);
+    cc_model_info back;
+    if (cc_checkpoint_read(path, 4, &loaded, &back, &st2, err, sizeof err) != 0) fail_msg("%s", err);
+    assert_int_equal(loaded.params.size, model.params.size);
+    assert_memory_equal(loaded.params.data, model.params.data, sizeof(float) * model.params.size);
+    assert_memory_equal(st2.m.data, st.m.data, sizeof(float) * st.m.size);
+    assert_memory_equal(st2.v.data, st.v.data, sizeof(float) * st.v.size);
+    assert_int_equal(st2.epochs_done, 3);
+    assert_int_equal(st2.step, 42);
+    assert_true(st2.val_loss[2] == st.val_loss[2] && st2.train_loss[0] == 1.0);
+    assert_int_equal(back.loss, CC_LOSS_MSE);
+    assert_int_equal(back.config.layers, 2);
+    assert_int_equal(back.config.hidden[1], 3);
+    assert_int_equal(back.config.peephole, 1);
+    assert_true(back.scale[0] == 0.75f);
+    assert_true(back.options.lr == 1e-3 && back.options.seed == 7);
+    assert_int_equal(back.split.begin[2], info.split.begin[2]);
+    assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), 0);
+    t.cell = 250; /* another grid is refused */
+    assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "another grid"));
+    cc_model_info_free(&back);
+    cc_train_state_free(&st), cc_train_state_free(&st2);
+    cc_convlstm_free(&model), cc_convlstm_free(&loaded);
+    tu_remove_dir(dir);
+    free(dir), free(path);
+    cc_tensor_free(&t);
+}
+
+static void test_split_spans_and_gaps(void **state) {
+    (void)state;
+    cc_split s;
+    char err[256];
+    assert_int_equal(cc_split_make(200, 8, 1, -1, &s, err, sizeof err), 0);
+    assert_int_equal(s.end[0], 140);   /* 70% */
+    assert_int_equal(s.begin[1], 147); /* a gap of window - 1 */
+    assert_int_equal(s.end[1], 170);   /* 85% */
+    assert_int_equal(s.begin[2], 177);
+    assert_int_equal(s.end[2], 200);
+    assert_int_equal(cc_split_samples(&s, CC_SPAN_TRAIN, 200, 8, 1), 140 - 9 + 1);
+    assert_int_equal(cc_split_samples(&s, CC_SPAN_TEST, 200, 8, 1), 23 - 9 + 1);
+    assert_int_equal(cc_split_sample_start(&s, CC_SPAN_TEST, 0), 177);
+    assert_int_equal(cc_split_make(100, 8, 1, -1, &s, err, sizeof err), -1); /* validation: 8 bins < 9 */
+    assert_int_equal(cc_split_make(40, 8, 1, -1, &s, err, sizeof err), -1); /* too short */
+    assert_non_null(strstr(err, "too short"));
+    if (cc_split_make(100, 4, 1, 80, &s, err, sizeof err) != 0) fail_msg("%s", err);
+    assert_int_equal(s.begin[2], 80);
+    assert_int_equal(s.end[1], 77);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_spans_and_gaps),
+                                       cmocka_unit_test(test_checkpoint_round_trip_is_bit_exact),
+                                       cmocka_unit_test(test_learns_a_moving_hotspot)};
+    return cmocka_run_group_tests_name("training", tests, NULL, NULL);
+}
