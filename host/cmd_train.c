@@ -16,13 +16,16 @@
 #endif
 
 static const char TRAIN_HELP[] =
-    "usage: crimecast train --data TENSOR.h5 --model convlstm --out MODEL.h5 [--device auto|cpu]\n"
+    "usage: crimecast train --data TENSOR.h5 --model convlstm|convlstm-ae --out MODEL.h5 [--device auto|cpu]\n"
     "                       [--layers N] [--hidden 64,64] [--kernel 5] [--window 8] [--horizon 1]\n"
     "                       [--loss poisson|mse] [--peephole] [--lr 1e-3] [--weight-decay 0]\n"
     "                       [--batch 16] [--epochs 20] [--patience 5] [--clip 1] [--seed 1]\n"
-    "                       [--threads N] [--test-from DATE] [--resume MODEL.h5]\n\n"
+    "                       [--threads N] [--test-from DATE] [--resume MODEL.h5]\n"
+    "                       [--down 2|4] [--features F]   (convlstm-ae)\n\n"
     "Trains a ConvLSTM encoder-forecaster (Shi et al. 2015) on every channel of the tensor:\n"
-    "`window` bins in, `horizon` bins out. The time axis is split chronologically, 70/15/15\n"
+    "`window` bins in, `horizon` bins out; convlstm-ae wraps it in a strided-convolution\n"
+    "encoder (down x2 or x4, F feature maps) and a transposed-convolution decoder, for\n"
+    "larger grids. The time axis is split chronologically, 70/15/15\n"
     "(or the test span from --test-from), with window-1 bins between spans; inputs are\n"
     "log1p counts scaled per channel on the training span; cells outside the mask are\n"
     "ignored. Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
@@ -76,12 +79,15 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"epochs", required_argument, NULL, 'e'}, {"patience", required_argument, NULL, 'P'},
         {"clip", required_argument, NULL, 'c'}, {"seed", required_argument, NULL, 's'},
         {"threads", required_argument, NULL, 't'}, {"test-from", required_argument, NULL, 'T'},
-        {"resume", required_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"resume", required_argument, NULL, 'R'}, {"down", required_argument, NULL, 'n'},
+        {"features", required_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->device = "auto";
     a->model = "convlstm";
     cc_convlstm_config *c = &a->config;
     c->layers = 2, c->hidden[0] = c->hidden[1] = 64, c->kernel = 5, c->window = 8, c->horizon = 1;
+    c->down = 1, c->features = 16;
+    int down = 2;
     cc_train_options *o = &a->options;
     o->lr = 1e-3, o->batch = 16, o->epochs = 20, o->patience = 5, o->clip = 1.0, o->seed = 1;
     optind = 0;
@@ -118,6 +124,11 @@ static int parse_args(int argc, char **argv, train_args *a) {
         case 'c': bad = real_option("--clip", optarg, 0, &o->clip); break;
         case 's': bad = int_option("--seed", optarg, 0, 2000000000, &v), o->seed = (unsigned)v; break;
         case 't': bad = int_option("--threads", optarg, 1, 1024, &a->threads); break;
+        case 'n':
+            bad = int_option("--down", optarg, 2, 4, &down);
+            if (!bad && down == 3) return cc_usage_error("train", "--down must be 2 or 4");
+            break;
+        case 'F': bad = int_option("--features", optarg, 1, 1024, &c->features); break;
         case 'h': fputs(TRAIN_HELP, stdout); return -1;
         default: return cc_usage_error("train", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
@@ -125,8 +136,10 @@ static int parse_args(int argc, char **argv, train_args *a) {
     }
     if (optind < argc) return cc_usage_error("train", "unexpected argument '%s'", argv[optind]);
     if (!a->data || !a->out) return cc_usage_error("train", "--data and --out are required");
-    if (strcmp(a->model, "convlstm") != 0)
-        return cc_usage_error("train", "--model %s is not available in this version (convlstm is)", a->model);
+    if (!strcmp(a->model, "convlstm-ae"))
+        c->down = down;
+    else if (strcmp(a->model, "convlstm") != 0)
+        return cc_usage_error("train", "--model must be convlstm or convlstm-ae (got '%s')", a->model);
     if (c->kernel % 2 == 0) return cc_usage_error("train", "--kernel must be odd");
     if (layers) c->layers = layers;
     if (a->hidden_given && a->hidden_given != c->layers) {

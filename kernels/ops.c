@@ -40,6 +40,16 @@ void cc_fill(const cc_ops_context *ctx, float *x, size_t n, float value) {
     cc_cpu_fill(x, n, value);
 }
 
+void cc_relu_forward(const cc_ops_context *ctx, float *x, size_t n) {
+    require_cpu(ctx, "relu_forward");
+    cc_cpu_relu_forward(x, n);
+}
+
+void cc_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n) {
+    require_cpu(ctx, "relu_backward");
+    cc_cpu_relu_backward(y, dy, n);
+}
+
 void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane) {
     require_cpu(ctx, "bias_add");
     cc_cpu_bias_add(y, bias, batch, channels, plane);

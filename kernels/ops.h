@@ -56,6 +56,10 @@ void cc_axpy(const cc_ops_context *ctx, size_t n, float alpha, const float *x, f
 /* x[0..n) = value. */
 void cc_fill(const cc_ops_context *ctx, float *x, size_t n, float value);
 
+/* x = max(x, 0) in place; and its backward: dy *= (y > 0), y the forward's output. */
+void cc_relu_forward(const cc_ops_context *ctx, float *x, size_t n);
+void cc_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n);
+
 /* y[n][c][k] += bias[c] over `batch` blocks of `channels` planes of `plane` cells. */
 void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane);
 /* dbias[c] += sum of dy[n][c][k]: the gradient of cc_bias_add. */

@@ -1,7 +1,8 @@
 /* Model files (HDF5, `crimecast train`), the one place that defines their layout:
  *
  *   root attributes: format = "crimecast-model", format_version = 1, model =
- *     "convlstm", gate_order = "ifgo", loss, channels, height, width, layers,
+ *     "convlstm" or "convlstm-ae", down, features, gate_order = "ifgo", loss,
+ *     channels, height, width, layers,
  *     hidden (int list), kernel, window, horizon, peephole, training options (lr,
  *     weight_decay, clip, batch, patience, seed), epochs_done, step, best_epoch,
  *     best_val, split (train/val/test begin and end bins, gap), and the tensor's grid:

@@ -7,17 +7,17 @@
 
 #define NONE ((size_t)-1)
 
-static size_t plane(const cc_convlstm *m) { return (size_t)m->cfg.height * m->cfg.width; }
-static int input_channels(const cc_convlstm *m, int l) { return l == 0 ? m->cfg.channels : m->cfg.hidden[l - 1]; }
+static size_t plane(const cc_convlstm *m) { return (size_t)m->core_height * m->core_width; }
+static int input_channels(const cc_convlstm *m, int l) { return l == 0 ? m->core_channels : m->cfg.hidden[l - 1]; }
 
 /* The convolutions of the model, by role. */
 static cc_conv2d_shape conv_shape(const cc_convlstm *m, int batch, int in, int out, int kernel) {
-    cc_conv2d_shape s = {batch, in, out, m->cfg.height, m->cfg.width, kernel, 1, kernel / 2};
+    cc_conv2d_shape s = {batch, in, out, m->core_height, m->core_width, kernel, 1, kernel / 2};
     return s;
 }
 
 static cc_lstm_shape gate_shape(const cc_convlstm *m, int l) {
-    cc_lstm_shape s = {m->batch, m->cfg.hidden[l], m->cfg.height, m->cfg.width, m->cfg.peephole};
+    cc_lstm_shape s = {m->batch, m->cfg.hidden[l], m->core_height, m->core_width, m->cfg.peephole};
     return s;
 }
 
@@ -45,15 +45,49 @@ static void plan_params(cc_convlstm *m) {
             p->wx = stack && l == 0 ? NONE : reserve(&m->params, prefix, l, "wx", 4, 4 * hd, cin, K, K);
             p->wh = reserve(&m->params, prefix, l, "wh", 4, 4 * hd, hd, K, K);
             p->bias = reserve(&m->params, prefix, l, "b", 1, 4 * hd, 0, 0, 0);
-            p->peep = c->peephole ? reserve(&m->params, prefix, l, "peep", 4, 3, hd, c->height, c->width) : NONE;
+            p->peep = c->peephole ? reserve(&m->params, prefix, l, "peep", 4, 3, hd, m->core_height, m->core_width) : NONE;
         }
-    for (int l = 0; l < c->layers; l++) m->head_w[l] = reserve(&m->params, "head", l, "w", 4, c->channels, c->hidden[l], 1, 1);
-    m->head_b = reserve(&m->params, "head", -1, "b", 1, c->channels, 0, 0, 0);
+    int out = m->core_channels;
+    for (int l = 0; l < c->layers; l++) m->head_w[l] = reserve(&m->params, "head", l, "w", 4, out, c->hidden[l], 1, 1);
+    m->head_b = reserve(&m->params, "head", -1, "b", 1, out, 0, 0, 0);
+    int F = c->features;
+    for (int i = 0; i < m->stages; i++) {
+        m->ae_enc_w[i] = reserve(&m->params, "ae.enc", i, "w", 4, F, i ? F : c->channels, 3, 3);
+        m->ae_enc_b[i] = reserve(&m->params, "ae.enc", i, "b", 1, F, 0, 0, 0);
+        m->ae_dec_w[i] = reserve(&m->params, "ae.dec", i, "w", 4, F, F, 4, 4);
+        m->ae_dec_b[i] = reserve(&m->params, "ae.dec", i, "b", 1, F, 0, 0, 0);
+    }
+    if (m->stages) {
+        m->ae_head_w = reserve(&m->params, "ae.head", -1, "w", 4, c->channels, F, 1, 1);
+        m->ae_head_b = reserve(&m->params, "ae.head", -1, "b", 1, c->channels, 0, 0, 0);
+    }
+}
+
+/* Height and width at encoder stage i (0: full resolution). */
+static int stage_height(const cc_convlstm *m, int i) { return m->cfg.height >> i; }
+static int stage_width(const cc_convlstm *m, int i) { return m->cfg.width >> i; }
+
+static void plan_ae_acts(cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    int in_steps = c->window * m->batch, out_steps = c->horizon * m->batch, F = c->features;
+    for (int i = 0; i < m->stages; i++) { /* encoder stage i outputs at resolution i + 1 */
+        int h = stage_height(m, i + 1), w = stage_width(m, i + 1);
+        m->ae_enc_out[i] = reserve(&m->acts, "ae.enc", i, "out", 4, in_steps, F, h, w);
+        m->ae_enc_d[i] = reserve(&m->acts, "ae.enc", i, "d", 4, in_steps, F, h, w);
+        /* decoder stage i outputs at resolution stages - 1 - i */
+        h = stage_height(m, m->stages - 1 - i), w = stage_width(m, m->stages - 1 - i);
+        m->ae_dec_out[i] = reserve(&m->acts, "ae.dec", i, "out", 4, out_steps, F, h, w);
+        m->ae_dec_d[i] = reserve(&m->acts, "ae.dec", i, "d", 4, out_steps, F, h, w);
+    }
+    if (m->stages) {
+        m->core_out = reserve(&m->acts, "ae", -1, "core_out", 4, out_steps, F, m->core_height, m->core_width);
+        m->core_dout = reserve(&m->acts, "ae", -1, "core_dout", 4, out_steps, F, m->core_height, m->core_width);
+    }
 }
 
 static void plan_acts(cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
-    int hw[2] = {c->height, c->width}, max_hidden = 0;
+    int hw[2] = {m->core_height, m->core_width}, max_hidden = 0;
     for (int stack = 0; stack < 2; stack++)
         for (int l = 0; l < c->layers; l++) {
             cc_convlstm_acts *a = stack ? &m->fc_act[l] : &m->enc_act[l];
@@ -70,6 +104,15 @@ static void plan_acts(cc_convlstm *m) {
     m->zeros = reserve(&m->acts, "scratch", -1, "zeros", 4, m->batch, max_hidden, hw[0], hw[1]);
     m->dh_rec = reserve(&m->acts, "scratch", -1, "dh_rec", 4, m->batch, max_hidden, hw[0], hw[1]);
     m->dc = reserve(&m->acts, "scratch", -1, "dc", 4, m->batch, max_hidden, hw[0], hw[1]);
+    plan_ae_acts(m);
+}
+
+/* The strided encoder convolution of stage i (also, read backwards, the decoder's
+ * transposed convolution from stage i + 1 to stage i). */
+static cc_conv2d_shape ae_shape(const cc_convlstm *m, int batch, int i, int in, int kernel) {
+    int pad = kernel == 3 ? 1 : 1;
+    cc_conv2d_shape s = {batch, in, m->cfg.features, stage_height(m, i), stage_width(m, i), kernel, 2, pad};
+    return s;
 }
 
 /* The largest im2col buffer any of the model's convolutions needs. */
@@ -78,9 +121,18 @@ static size_t workspace_floats(const cc_convlstm *m) {
     for (int l = 0; l < m->cfg.layers; l++) {
         int hd = m->cfg.hidden[l], K = m->cfg.kernel;
         cc_conv2d_shape shapes[3] = {conv_shape(m, 1, input_channels(m, l), 4 * hd, K), conv_shape(m, 1, hd, 4 * hd, K),
-                                     conv_shape(m, 1, hd, m->cfg.channels, 1)};
+                                     conv_shape(m, 1, hd, m->core_channels, 1)};
         for (int i = 0; i < 3; i++) {
             size_t n = cc_conv2d_workspace_floats(&shapes[i]);
+            if (n > most) most = n;
+        }
+    }
+    for (int i = 0; i < m->stages; i++) {
+        int F = m->cfg.features;
+        cc_conv2d_shape shapes[3] = {ae_shape(m, 1, i, i ? F : m->cfg.channels, 3), ae_shape(m, 1, i, F, 4),
+                                     {1, F, m->cfg.channels, m->cfg.height, m->cfg.width, 1, 1, 0}};
+        for (int k = 0; k < 3; k++) {
+            size_t n = cc_conv2d_workspace_floats(&shapes[k]);
             if (n > most) most = n;
         }
     }
@@ -120,6 +172,9 @@ static int check_config(const cc_convlstm_config *c, int batch, char *err, size_
     else if (c->kernel < 1 || c->kernel % 2 == 0) why = "kernel must be odd";
     else if (c->window < 1 || c->horizon < 1) why = "window and horizon must be >= 1";
     else if (batch < 1) why = "batch must be >= 1";
+    else if (c->down != 0 && c->down != 1 && c->down != 2 && c->down != 4) why = "down must be 1, 2 or 4";
+    else if (c->down > 1 && c->features < 1) why = "convlstm-ae needs features >= 1";
+    else if (c->down > 1 && (c->height % c->down || c->width % c->down)) why = "height and width must divide by down";
     for (int l = 0; !why && l < c->layers; l++)
         if (c->hidden[l] < 1) why = "every layer needs hidden channels >= 1";
     if (why) snprintf(err, err_len, "convlstm: %s", why);
@@ -131,7 +186,12 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
     memset(m, 0, sizeof *m);
     if (check_config(cfg, batch, err, err_len) != 0) return -1;
     m->cfg = *cfg;
+    if (m->cfg.down < 1) m->cfg.down = 1;
     m->batch = batch;
+    m->stages = m->cfg.down == 4 ? 2 : m->cfg.down == 2 ? 1 : 0;
+    m->core_channels = m->stages ? cfg->features : cfg->channels;
+    m->core_height = cfg->height / m->cfg.down;
+    m->core_width = cfg->width / m->cfg.down;
     plan_params(m);
     plan_acts(m);
     m->workspace_floats = workspace_floats(m);
@@ -145,6 +205,8 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
     init_weights(m, seed);
     return 0;
 }
+
+size_t cc_convlstm_output_bias(const cc_convlstm *m) { return m->stages ? m->ae_head_b : m->head_b; }
 
 int cc_convlstm_set_batch(cc_convlstm *m, int batch) {
     if (batch == m->batch) return 0;
@@ -203,28 +265,59 @@ static void input_to_state(cc_convlstm *m, const cc_ops_context *ctx, int l, con
     cc_conv2d_forward(ctx, &s, input, P(p->wx), P(p->bias), 0.0f, A(a->gates));
 }
 
-void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
-    cc_ops_context ctx = *outer;
-    ctx.workspace = m->workspace;
-    ctx.workspace_floats = m->workspace_floats;
+/* The encoder-forecaster on core-resolution inputs x (core channels) to outputs y. */
+static void core_forward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y) {
     const cc_convlstm_config *c = &m->cfg;
     for (int l = 0; l < c->layers; l++) {
         const float *input = l == 0 ? x : A(m->enc_act[l - 1].h);
-        input_to_state(m, &ctx, l, &m->enc[l], &m->enc_act[l], c->window, input);
-        run_stack(m, &ctx, l, &m->enc[l], &m->enc_act[l], c->window, NULL, NULL);
+        input_to_state(m, ctx, l, &m->enc[l], &m->enc_act[l], c->window, input);
+        run_stack(m, ctx, l, &m->enc[l], &m->enc_act[l], c->window, NULL, NULL);
     }
     for (int l = 0; l < c->layers; l++) {
         int hd = c->hidden[l];
         const float *input = l == 0 ? NULL : A(m->fc_act[l - 1].h);
-        input_to_state(m, &ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, input);
-        run_stack(m, &ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, A(step(m, m->enc_act[l].h, c->window - 1, hd)),
+        input_to_state(m, ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, input);
+        run_stack(m, ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, A(step(m, m->enc_act[l].h, c->window - 1, hd)),
                   A(step(m, m->enc_act[l].c, c->window - 1, hd)));
     }
     for (int l = 0; l < c->layers; l++) {
-        cc_conv2d_shape head = conv_shape(m, c->horizon * m->batch, c->hidden[l], c->channels, 1);
-        cc_conv2d_forward(&ctx, &head, A(m->fc_act[l].h), P(m->head_w[l]), l == 0 ? P(m->head_b) : NULL,
+        cc_conv2d_shape head = conv_shape(m, c->horizon * m->batch, c->hidden[l], m->core_channels, 1);
+        cc_conv2d_forward(ctx, &head, A(m->fc_act[l].h), P(m->head_w[l]), l == 0 ? P(m->head_b) : NULL,
                           l == 0 ? 0.0f : 1.0f, y);
     }
+}
+
+static size_t ae_floats(const cc_convlstm *m, int steps, int stage) {
+    return (size_t)steps * m->batch * m->cfg.features * stage_height(m, stage) * stage_width(m, stage);
+}
+
+void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
+    cc_ops_context ctx = *outer;
+    ctx.workspace = m->workspace;
+    ctx.workspace_floats = m->workspace_floats;
+    if (!m->stages) {
+        core_forward(m, &ctx, x, y);
+        return;
+    }
+    const cc_convlstm_config *c = &m->cfg;
+    int in_steps = c->window * m->batch, out_steps = c->horizon * m->batch, F = c->features;
+    for (int i = 0; i < m->stages; i++) { /* strided encoder */
+        cc_conv2d_shape s = ae_shape(m, in_steps, i, i ? F : c->channels, 3);
+        cc_conv2d_forward(&ctx, &s, i ? A(m->ae_enc_out[i - 1]) : x, P(m->ae_enc_w[i]), P(m->ae_enc_b[i]), 0.0f,
+                          A(m->ae_enc_out[i]));
+        cc_relu_forward(&ctx, A(m->ae_enc_out[i]), ae_floats(m, c->window, i + 1));
+    }
+    core_forward(m, &ctx, A(m->ae_enc_out[m->stages - 1]), A(m->core_out));
+    for (int i = 0; i < m->stages; i++) { /* transposed-convolution decoder */
+        int fine = m->stages - 1 - i;
+        cc_conv2d_shape s = ae_shape(m, out_steps, fine, F, 4);
+        cc_conv2d_backward_data(&ctx, &s, i ? A(m->ae_dec_out[i - 1]) : A(m->core_out), P(m->ae_dec_w[i]), 0.0f,
+                                A(m->ae_dec_out[i]));
+        cc_bias_add(&ctx, A(m->ae_dec_out[i]), P(m->ae_dec_b[i]), out_steps, F, stage_height(m, fine) * stage_width(m, fine));
+        cc_relu_forward(&ctx, A(m->ae_dec_out[i]), ae_floats(m, c->horizon, fine));
+    }
+    cc_conv2d_shape head = {out_steps, F, c->channels, c->height, c->width, 1, 1, 0};
+    cc_conv2d_forward(&ctx, &head, A(m->ae_dec_out[m->stages - 1]), P(m->ae_head_w), P(m->ae_head_b), 0.0f, y);
 }
 
 /* ------------------------------------------------------------------ backward */
@@ -274,33 +367,67 @@ static void input_to_state_backward(cc_convlstm *m, const cc_ops_context *ctx, i
     if (dinput) cc_conv2d_backward_data(ctx, &s, A(a->dgates), P(p->wx), 1.0f, dinput);
 }
 
-void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {
-    cc_ops_context ctx = *outer;
-    ctx.workspace = m->workspace;
-    ctx.workspace_floats = m->workspace_floats;
+/* Backward of core_forward; adds the gradient into its input to dx when dx != NULL. */
+static void core_backward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy, float *dx) {
     const cc_convlstm_config *c = &m->cfg;
     for (int l = 0; l < c->layers; l++) { /* the head: gradient into every forecaster h */
-        cc_conv2d_shape head = conv_shape(m, c->horizon * m->batch, c->hidden[l], c->channels, 1);
-        cc_conv2d_backward_data(&ctx, &head, dy, P(m->head_w[l]), 0.0f, A(m->fc_act[l].dh));
-        cc_conv2d_backward_filter(&ctx, &head, A(m->fc_act[l].h), dy, G(m->head_w[l]), l == 0 ? G(m->head_b) : NULL);
+        cc_conv2d_shape head = conv_shape(m, c->horizon * m->batch, c->hidden[l], m->core_channels, 1);
+        cc_conv2d_backward_data(ctx, &head, dy, P(m->head_w[l]), 0.0f, A(m->fc_act[l].dh));
+        cc_conv2d_backward_filter(ctx, &head, A(m->fc_act[l].h), dy, G(m->head_w[l]), l == 0 ? G(m->head_b) : NULL);
         size_t enc_h = (size_t)c->window * m->batch * c->hidden[l] * plane(m);
-        cc_fill(&ctx, A(m->enc_act[l].dh), enc_h, 0.0f);
+        cc_fill(ctx, A(m->enc_act[l].dh), enc_h, 0.0f);
     }
     for (int l = c->layers - 1; l >= 0; l--) { /* forecaster, top down */
         int hd = c->hidden[l];
         size_t state_floats = (size_t)m->batch * hd * plane(m);
         float *h_last = A(step(m, m->enc_act[l].h, c->window - 1, hd));
         float *c_last = A(step(m, m->enc_act[l].c, c->window - 1, hd));
-        backprop_stack(m, &ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, h_last, c_last, NULL);
-        cc_axpy(&ctx, state_floats, 1.0f, A(m->dh_rec), A(step(m, m->enc_act[l].dh, c->window - 1, hd)));
-        cc_fill(&ctx, A(m->enc_act[l].dc_carry), state_floats, 0.0f);
-        cc_axpy(&ctx, state_floats, 1.0f, A(m->dc), A(m->enc_act[l].dc_carry));
-        input_to_state_backward(m, &ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, l ? A(m->fc_act[l - 1].h) : NULL,
+        backprop_stack(m, ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, h_last, c_last, NULL);
+        cc_axpy(ctx, state_floats, 1.0f, A(m->dh_rec), A(step(m, m->enc_act[l].dh, c->window - 1, hd)));
+        cc_fill(ctx, A(m->enc_act[l].dc_carry), state_floats, 0.0f);
+        cc_axpy(ctx, state_floats, 1.0f, A(m->dc), A(m->enc_act[l].dc_carry));
+        input_to_state_backward(m, ctx, l, &m->fc[l], &m->fc_act[l], c->horizon, l ? A(m->fc_act[l - 1].h) : NULL,
                                 l ? A(m->fc_act[l - 1].dh) : NULL);
     }
     for (int l = c->layers - 1; l >= 0; l--) { /* encoder, top down */
-        backprop_stack(m, &ctx, l, &m->enc[l], &m->enc_act[l], c->window, NULL, NULL, A(m->enc_act[l].dc_carry));
-        input_to_state_backward(m, &ctx, l, &m->enc[l], &m->enc_act[l], c->window, l ? A(m->enc_act[l - 1].h) : x,
-                                l ? A(m->enc_act[l - 1].dh) : NULL);
+        backprop_stack(m, ctx, l, &m->enc[l], &m->enc_act[l], c->window, NULL, NULL, A(m->enc_act[l].dc_carry));
+        input_to_state_backward(m, ctx, l, &m->enc[l], &m->enc_act[l], c->window, l ? A(m->enc_act[l - 1].h) : x,
+                                l ? A(m->enc_act[l - 1].dh) : dx);
+    }
+}
+
+void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {
+    cc_ops_context ctx = *outer;
+    ctx.workspace = m->workspace;
+    ctx.workspace_floats = m->workspace_floats;
+    if (!m->stages) {
+        core_backward(m, &ctx, x, dy, NULL);
+        return;
+    }
+    const cc_convlstm_config *c = &m->cfg;
+    int in_steps = c->window * m->batch, out_steps = c->horizon * m->batch, F = c->features;
+    int last = m->stages - 1;
+    cc_conv2d_shape head = {out_steps, F, c->channels, c->height, c->width, 1, 1, 0};
+    cc_conv2d_backward_data(&ctx, &head, dy, P(m->ae_head_w), 0.0f, A(m->ae_dec_d[last]));
+    cc_conv2d_backward_filter(&ctx, &head, A(m->ae_dec_out[last]), dy, G(m->ae_head_w), G(m->ae_head_b));
+    for (int i = last; i >= 0; i--) { /* decoder, back to the core's output */
+        int fine = m->stages - 1 - i;
+        float *d = A(m->ae_dec_d[i]);
+        cc_relu_backward(&ctx, A(m->ae_dec_out[i]), d, ae_floats(m, c->horizon, fine));
+        cc_bias_backward(&ctx, d, out_steps, F, stage_height(m, fine) * stage_width(m, fine), G(m->ae_dec_b[i]));
+        cc_conv2d_shape s = ae_shape(m, out_steps, fine, F, 4);
+        const float *coarse = i ? A(m->ae_dec_out[i - 1]) : A(m->core_out);
+        cc_conv2d_backward_filter(&ctx, &s, d, coarse, G(m->ae_dec_w[i]), NULL);
+        cc_conv2d_forward(&ctx, &s, d, P(m->ae_dec_w[i]), NULL, 0.0f, i ? A(m->ae_dec_d[i - 1]) : A(m->core_dout));
+    }
+    cc_fill(&ctx, A(m->ae_enc_d[last]), ae_floats(m, c->window, m->stages), 0.0f);
+    core_backward(m, &ctx, A(m->ae_enc_out[last]), A(m->core_dout), A(m->ae_enc_d[last]));
+    for (int i = last; i >= 0; i--) { /* strided encoder */
+        float *d = A(m->ae_enc_d[i]);
+        cc_relu_backward(&ctx, A(m->ae_enc_out[i]), d, ae_floats(m, c->window, i + 1));
+        cc_conv2d_shape s = ae_shape(m, in_steps, i, i ? F : c->channels, 3);
+        const float *input = i ? A(m->ae_enc_out[i - 1]) : x;
+        cc_conv2d_backward_filter(&ctx, &s, input, d, G(m->ae_enc_w[i]), G(m->ae_enc_b[i]));
+        if (i) cc_conv2d_backward_data(&ctx, &s, d, P(m->ae_enc_w[i]), 0.0f, A(m->ae_enc_d[i - 1]));
     }
 }

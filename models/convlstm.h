@@ -12,6 +12,13 @@
  * Head: a 1x1 convolution over the forecaster's hidden states of all layers
  * (concatenated) gives each step's C output maps:  y_s = sum_l V^l * h_s^l + v.
  *
+ * convlstm-ae (down = 2 or 4): for larger grids, a strided-convolution encoder
+ * (3x3, stride 2, ReLU, once per factor 2) maps the C input maps to F feature maps at
+ * 1/down resolution; the encoder-forecaster runs there on F channels; a decoder of
+ * transposed convolutions (4x4, stride 2, ReLU) brings its output back to full
+ * resolution, and a 1x1 convolution gives the C output maps. H and W must divide by
+ * `down`. Extra parameters: ae.enc<i>.w/.b, ae.dec<i>.w/.b, ae.head.w/.b.
+ *
  * Layouts are time-major: x [window][batch][C][H][W], y [horizon][batch][C][H][W].
  * Parameters, gradients and activations are arenas (host/arena.h); parameter names:
  * enc<l>.wx [4Hd][Cin][K][K], enc<l>.wh [4Hd][Hd][K][K], enc<l>.b [4Hd],
@@ -35,6 +42,8 @@ typedef struct cc_convlstm_config {
     int kernel;                 /* odd; 'same' padding */
     int window, horizon;
     int peephole;
+    int down;                   /* 1: plain convlstm; 2 or 4: convlstm-ae */
+    int features;               /* F, the convlstm-ae's feature maps (down > 1) */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */
@@ -46,9 +55,18 @@ typedef struct cc_convlstm_acts {       /* offsets into the activation arena */
     size_t dc_carry;                    /* encoder: gradient into the last c from the forecaster */
 } cc_convlstm_acts;
 
+enum { CC_MAX_STAGES = 2 };
+
 typedef struct cc_convlstm {
     cc_convlstm_config cfg;
     int batch;
+    int core_channels, core_height, core_width;   /* where the recurrence runs */
+    int stages;                                   /* log2(down) */
+    size_t ae_enc_w[CC_MAX_STAGES], ae_enc_b[CC_MAX_STAGES], ae_dec_w[CC_MAX_STAGES], ae_dec_b[CC_MAX_STAGES];
+    size_t ae_head_w, ae_head_b;
+    size_t ae_enc_out[CC_MAX_STAGES], ae_enc_d[CC_MAX_STAGES];  /* activations, their gradients */
+    size_t ae_dec_out[CC_MAX_STAGES], ae_dec_d[CC_MAX_STAGES];
+    size_t core_out, core_dout;
     cc_arena params, grads, acts;
     cc_convlstm_params enc[CC_MAX_LAYERS], fc[CC_MAX_LAYERS];
     size_t head_w[CC_MAX_LAYERS], head_b;
@@ -63,6 +81,9 @@ typedef struct cc_convlstm {
 int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, char *err,
                        size_t err_len);
 void cc_convlstm_free(cc_convlstm *m);
+
+/* Offset of the bias of the layer that produces the outputs (head.b, or ae.head.b). */
+size_t cc_convlstm_output_bias(const cc_convlstm *m);
 
 /* Re-plans the activations for another batch size (parameters are kept). 0 or -1. */
 int cc_convlstm_set_batch(cc_convlstm *m, int batch);

@@ -323,6 +323,30 @@ static void test_adamw_and_clipping(void **state) {
     assert_true(fabs(g[0] - 0.6f) < 1e-7); /* under the limit: untouched */
 }
 
+static void test_relu_and_bias_ops(void **state) {
+    (void)state;
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    float x[6] = {-2.0f, -0.5f, 0.0f, 0.25f, 1.0f, 3.0f}, dy[6] = {1, 2, 3, 4, 5, 6};
+    cc_relu_forward(&ctx, x, 6);
+    const float want[6] = {0, 0, 0, 0.25f, 1.0f, 3.0f};
+    assert_memory_equal(x, want, sizeof want);
+    cc_relu_backward(&ctx, x, dy, 6);
+    const float want_d[6] = {0, 0, 0, 4, 5, 6}; /* derivative 0 at and below 0 */
+    assert_memory_equal(dy, want_d, sizeof want_d);
+    /* bias over 2 blocks x 3 channels x 2 cells, and its gradient (sums). */
+    float y[12] = {0}, b[3] = {1, 2, 3}, g[12], db[3] = {0.5f, 0, 0};
+    cc_bias_add(&ctx, y, b, 2, 3, 2);
+    for (int k = 0; k < 12; k++) assert_true(y[k] == b[(k / 2) % 3]);
+    for (int k = 0; k < 12; k++) g[k] = (float)k;
+    cc_bias_backward(&ctx, g, 2, 3, 2, db);
+    assert_true(db[0] == 0.5f + 0 + 1 + 6 + 7 && db[1] == 2 + 3 + 8 + 9 && db[2] == 4 + 5 + 10 + 11);
+    float a[3] = {1, 2, 3}, c[3] = {1, 1, 1};
+    cc_axpy(&ctx, 3, -2.0f, a, c);
+    assert_true(c[0] == -1 && c[1] == -3 && c[2] == -5);
+    cc_fill(&ctx, c, 3, 7.0f);
+    assert_true(c[0] == 7 && c[2] == 7);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_forward_matches_direct_sum),
@@ -331,6 +355,7 @@ int main(void) {
         cmocka_unit_test(test_gates_backward_matches_finite_differences),
         cmocka_unit_test(test_losses_values_and_gradients),
         cmocka_unit_test(test_adamw_and_clipping),
+        cmocka_unit_test(test_relu_and_bias_ops),
     };
     return cmocka_run_group_tests_name("ops_cpu", tests, NULL, NULL);
 }

@@ -71,7 +71,7 @@ static void test_learns_a_moving_hotspot(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 1, {8}, 3, 4, 1, 0};
+    cc_convlstm_config cfg = {1, S, S, 1, {8}, 3, 4, 1, 0, 1, 0};
     cc_split split;
     char err[256];
     assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &split, err, sizeof err), 0);
@@ -101,7 +101,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1};
+    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3};
     char err[512];
     cc_model_info info = {0};
     assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &info.split, err, sizeof err), 0);

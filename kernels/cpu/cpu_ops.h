@@ -24,5 +24,7 @@ double cc_cpu_sum_squares(const float *x, size_t n);
 void cc_cpu_scale(float *x, size_t n, float factor);
 void cc_cpu_axpy(size_t n, float alpha, const float *x, float *y);
 void cc_cpu_fill(float *x, size_t n, float value);
+void cc_cpu_relu_forward(float *x, size_t n);
+void cc_cpu_relu_backward(const float *y, float *dy, size_t n);
 
 #endif

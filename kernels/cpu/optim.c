@@ -30,3 +30,11 @@ void cc_cpu_axpy(size_t n, float alpha, const float *x, float *y) {
 void cc_cpu_fill(float *x, size_t n, float value) {
     for (size_t k = 0; k < n; k++) x[k] = value;
 }
+
+void cc_cpu_relu_forward(float *x, size_t n) {
+    for (size_t k = 0; k < n; k++) x[k] = x[k] > 0 ? x[k] : 0.0f;
+}
+
+void cc_cpu_relu_backward(const float *y, float *dy, size_t n) {
+    for (size_t k = 0; k < n; k++) dy[k] = y[k] > 0 ? dy[k] : 0.0f;
+}
