@@ -12,6 +12,7 @@ typedef struct cc_command {
 
 static const cc_command COMMANDS[] = {
     {"info", "show the build's backends and the GPU, if any", cc_cmd_info},
+    {"bench", "time training steps (bench train)", cc_cmd_bench},
 #ifdef CRIMECAST_HAVE_IO
     {"import", "load a city's crime record files into the incident store", cc_cmd_import},
     {"crawl", "fetch a city's records from its open-data portal, resumably", cc_cmd_crawl},

@@ -17,6 +17,7 @@ int cc_main(int argc, char **argv);
 
 /* Subcommands. argv[0] is the command's name. Each returns an exit status. */
 int cc_cmd_info(int argc, char **argv);
+int cc_cmd_bench(int argc, char **argv);
 int cc_cmd_import(int argc, char **argv);
 int cc_cmd_raster(int argc, char **argv);
 int cc_cmd_crawl(int argc, char **argv);

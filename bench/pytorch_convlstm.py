@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The standard benchmark configuration in PyTorch (Debian python3-torch), CPU, float32:
+the same ConvLSTM encoder-forecaster as crimecast's (models/convlstm.h; gate order i, f,
+g, o; forecaster layer 0 without input; 1x1 head over all forecaster layers), the same
+training step (forward, masked Poisson loss on log-rates, backward, AdamW). Prints one
+JSON object with the median step time.
+
+usage: pytorch_convlstm.py [--threads 2] [--steps 3] [--warmup 1] [--batch 16] [--grid 32]
+       [--channels 1] [--layers 2] [--hidden 64] [--kernel 5] [--window 8] [--horizon 1]
+"""
+import argparse
+import json
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ConvLSTM(nn.Module):
+    def __init__(self, channels, layers, hidden, kernel):
+        super().__init__()
+        self.layers, self.hidden, self.pad = layers, hidden, kernel // 2
+        conv = lambda cin, cout, bias: nn.Conv2d(cin, cout, kernel, padding=self.pad, bias=bias)
+        self.enc_x = nn.ModuleList([conv(channels if l == 0 else hidden, 4 * hidden, True) for l in range(layers)])
+        self.enc_h = nn.ModuleList([conv(hidden, 4 * hidden, False) for _ in range(layers)])
+        self.fc_x = nn.ModuleList([conv(hidden, 4 * hidden, True) for _ in range(1, layers)])
+        self.fc_b0 = nn.Parameter(torch.zeros(4 * hidden))
+        self.fc_h = nn.ModuleList([conv(hidden, 4 * hidden, False) for _ in range(layers)])
+        self.head = nn.Conv2d(layers * hidden, channels, 1)
+
+    @staticmethod
+    def gates(a, c):
+        i, f, g, o = torch.split(a, a.shape[1] // 4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+    def forward(self, x, horizon):  # x [window][batch][C][H][W]
+        window, batch, _, height, width = x.shape
+        inputs, states = x, []
+        for l in range(self.layers):
+            pre = self.enc_x[l](inputs.reshape(window * batch, *inputs.shape[2:])).reshape(window, batch, -1, height, width)
+            h, c, outs = None, torch.zeros(batch, self.hidden, height, width), []
+            for t in range(window):
+                a = pre[t] if h is None else pre[t] + self.enc_h[l](h)
+                h, c = self.gates(a, c)
+                outs.append(h)
+            states.append((h, c))
+            inputs = torch.stack(outs)
+        per_layer, inputs = [], None
+        for l in range(self.layers):
+            h, c = states[l]
+            if l == 0:
+                pre = self.fc_b0.view(1, 1, -1, 1, 1).expand(horizon, batch, -1, height, width)
+            else:
+                pre = self.fc_x[l - 1](inputs.reshape(horizon * batch, *inputs.shape[2:])).reshape(horizon, batch, -1, height, width)
+            outs = []
+            for s in range(horizon):
+                h, c = self.gates(pre[s] + self.fc_h[l](h), c)
+                outs.append(h)
+            inputs = torch.stack(outs)
+            per_layer.append(inputs)
+        hs = torch.cat(per_layer, dim=2)
+        return self.head(hs.reshape(horizon * batch, *hs.shape[2:])).reshape(horizon, batch, -1, height, width)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for name, default in dict(threads=2, steps=3, warmup=1, batch=16, grid=32, channels=1, layers=2, hidden=64,
+                              kernel=5, window=8, horizon=1).items():
+        ap.add_argument("--" + name, type=int, default=default)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    model = ConvLSTM(a.channels, a.layers, a.hidden, a.kernel)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    x = torch.rand(a.window, a.batch, a.channels, a.grid, a.grid)
+    y = torch.randint(0, 3, (a.horizon, a.batch, a.channels, a.grid, a.grid)).float()
+    times = []
+    for i in range(a.warmup + a.steps):
+        start = time.perf_counter()
+        opt.zero_grad()
+        r = model(x, a.horizon)
+        loss = (torch.exp(r) - y * r).mean()
+        loss.backward()
+        opt.step()
+        if i >= a.warmup:
+            times.append(time.perf_counter() - start)
+    print(json.dumps({"framework": "pytorch %s" % torch.__version__, "threads": a.threads,
+                      "step_seconds": statistics.median(times), "step_seconds_min": min(times),
+                      "mkldnn": torch.backends.mkldnn.is_available()}))
+
+
+if __name__ == "__main__":
+    main()
