@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""crimecast train and predict end to end on a real city (Chicago 2015-2017 from
+../shared/data, weekly, 32 x 32, channels all + burglary), checked with h5py:
+
+* training runs, writes a model file with the documented layout and loss history;
+* the test-span forecast file has the right shape, target times, grid and attributes;
+* training is deterministic for a seed (bit-identical parameters twice);
+* --resume continues the loss curve of the saved model;
+* convlstm-ae trains and predicts too;
+* a tensor on another grid is refused; --device cuda says this version has no CUDA.
+
+usage: train_test.py CRIMECAST SHARED_DATA_DIR
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+CRIMECAST, DATA = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(name, condition, detail=""):
+    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
+    if not condition:
+        failures.append("%s %s" % (name, str(detail)[:3000]))
+
+
+def run(*args):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+
+
+def main():
+    if not os.path.isdir(DATA):
+        print("SKIPPED: no shared data at %s" % DATA)
+        return 77
+    with tempfile.TemporaryDirectory() as tmp:
+        db, tensor, small = (os.path.join(tmp, n) for n in ("s.db", "t.h5", "small.h5"))
+        p = run("import", "--city", "chicago", "--db", db, os.path.join(DATA, "chicago/chicago_2015_2017.csv.gz"))
+        check("import", p.returncode == 0, p.stderr)
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2015-01-05", "--to", "2018-01-01", "--bin", "week",
+                "--grid", "32", "--categories", "burglary", "--out", tensor)
+        check("raster weekly 32x32", p.returncode == 0, p.stderr)
+        common = ["--data", tensor, "--hidden", "8,8", "--kernel", "3", "--window", "4", "--batch", "8", "--threads", "1",
+                  "--seed", "3"]
+        model = os.path.join(tmp, "m.h5")
+        p = run("train", *common, "--epochs", "2", "--out", model)
+        check("train exits 0", p.returncode == 0 and "epoch 2:" in p.stdout, (p.stdout, p.stderr))
+        with h5py.File(model, "r") as m:
+            check("model file layout", m.attrs["format"] == "crimecast-model" and m.attrs["model"] == "convlstm"
+                  and m.attrs["gate_order"] == "ifgo" and list(m.attrs["hidden"]) == [8, 8]
+                  and m["params/enc0.wx"].shape == (32, 2, 3, 3) and m["norm/scale"].shape == (2,)
+                  and "optim" in m and len(m["history/val_loss"]) == m.attrs["epochs_done"], dict(m.attrs))
+            history = m["history/val_loss"][:]
+            split = list(m.attrs["split"])
+            params = {k: m["params/" + k][:] for k in m["params"]}
+
+        again = os.path.join(tmp, "again.h5")
+        p = run("train", *common, "--epochs", "2", "--out", again)
+        with h5py.File(again, "r") as m:
+            same = all(np.array_equal(params[k], m["params/" + k][:]) for k in params)
+        check("deterministic for a seed", p.returncode == 0 and same)
+
+        forecast = os.path.join(tmp, "f.h5")
+        p = run("predict", "--model", model, "--data", tensor, "--out", forecast)
+        check("predict exits 0", p.returncode == 0, p.stderr)
+        with h5py.File(forecast, "r") as f, h5py.File(tensor, "r") as t:
+            window, horizon = 4, 1
+            test_begin, test_end = split[4], split[5]
+            n = test_end - test_begin - (window + horizon) + 1
+            fc = f["forecast"][:]
+            check("forecast shape", fc.shape == (n, 2, 32, 32), fc.shape)
+            want_time = t["time"][test_begin + window + horizon - 1: test_begin + window + horizon - 1 + n]
+            check("forecast times are the test span's target bins", np.array_equal(f["time"][:], want_time))
+            check("forecast attributes", f.attrs["format"] == "crimecast-forecast" and f.attrs["model"] == "convlstm"
+                  and int(f.attrs["horizon"]) == 1 and f.attrs["crs"] == t.attrs["crs"]
+                  and f.attrs["bin"] == "week", dict(f.attrs))
+            check("forecast grid and channels", np.array_equal(f["mask"][:], t["mask"][:])
+                  and np.array_equal(f["x"][:], t["x"][:]) and list(f["category"][:]) == list(t["category"][:]))
+            check("expected counts are finite and >= 0", np.all(np.isfinite(fc)) and fc.min() >= 0)
+            check("forecast dimension labels", [d.label for d in f["forecast"].dims] == ["time", "category", "y", "x"])
+
+        resumed = os.path.join(tmp, "resumed.h5")
+        p = run("train", "--data", tensor, "--resume", model, "--epochs", "4", "--out", resumed)
+        with h5py.File(resumed, "r") as m:
+            longer = m["history/val_loss"][:]
+        check("resume continues the loss curve", p.returncode == 0 and "(resumed)" in p.stdout
+              and len(longer) > len(history) and np.array_equal(longer[:len(history)], history), (p.stdout, p.stderr))
+
+        ae, ae_forecast = os.path.join(tmp, "ae.h5"), os.path.join(tmp, "ae_f.h5")
+        p = run("train", *common, "--model", "convlstm-ae", "--down", "2", "--features", "4", "--epochs", "1", "--out", ae)
+        q = run("predict", "--model", ae, "--data", tensor, "--out", ae_forecast, "--span", "val")
+        with h5py.File(ae, "r") as m:
+            check("convlstm-ae trains and predicts", p.returncode == 0 and q.returncode == 0
+                  and m.attrs["model"] == "convlstm-ae" and m["params/enc0.wx"].shape == (32, 4, 3, 3), (p.stderr, q.stderr))
+
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2015-01-05", "--to", "2018-01-01", "--bin", "week",
+                "--grid", "16", "--categories", "burglary", "--out", small)
+        p = run("predict", "--model", model, "--data", small, "--out", os.path.join(tmp, "x.h5"))
+        check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
+        p = run("train", *common, "--device", "cuda", "--out", os.path.join(tmp, "c.h5"))
+        check("--device cuda is a clear error", p.returncode == 1 and "CPU only" in p.stderr, p.stderr)
+    for f in failures:
+        print("FAIL: " + f)
+    print("%d failed of the checks above" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
