@@ -8,9 +8,6 @@
 #include "host/progress.h"
 #include "models/convlstm.h"
 
-#ifdef CRIMECAST_HAVE_BLAS
-#include <cblas.h>
-#endif
 
 static const char BENCH_HELP[] =
     "usage: crimecast bench train [--device auto|cpu] [--batch 16] [--grid 32] [--channels 1]\n"
@@ -93,9 +90,6 @@ int cc_cmd_bench(int argc, char **argv) {
     }
     c.width = c.height;
     for (int l = 0; l < CC_MAX_LAYERS; l++) c.hidden[l] = hidden;
-#ifdef CRIMECAST_HAVE_BLAS
-    if (threads) openblas_set_num_threads(threads);
-#endif
     cc_convlstm m;
     char err[256];
     if (cc_convlstm_create(&m, &c, batch, 1, err, sizeof err) != 0) return cc_usage_error("bench", "%s", err);

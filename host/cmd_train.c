@@ -11,9 +11,6 @@
 #include "host/tensor_file.h"
 #include "models/checkpoint.h"
 
-#ifdef CRIMECAST_HAVE_BLAS
-#include <cblas.h>
-#endif
 
 static const char TRAIN_HELP[] =
     "usage: crimecast train --data TENSOR.h5 --model convlstm|convlstm-ae --out MODEL.h5 [--device auto|cpu]\n"
@@ -234,9 +231,6 @@ int cc_cmd_train(int argc, char **argv) {
                         "of the ops is not implemented yet)\n");
         return CC_EXIT_FAILURE;
     }
-#ifdef CRIMECAST_HAVE_BLAS
-    if (a.threads) openblas_set_num_threads(a.threads);
-#endif
     char err[1024];
     cc_tensor t;
     if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0) {

@@ -12,6 +12,8 @@ static void require_cpu(const cc_ops_context *ctx, const char *op) {
     abort();
 }
 
+int cc_ops_threads(const cc_ops_context *ctx) { return cc_cpu_threads(ctx); }
+
 void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                        const float *bias, float beta, float *y) {
     require_cpu(ctx, "conv2d_forward");

@@ -18,9 +18,13 @@ typedef enum { CC_BACKEND_CPU, CC_BACKEND_CUDA } cc_backend;
 typedef struct cc_ops_context {
     cc_backend backend;
     int threads;            /* CPU threads the ops may use (0: all) */
-    float *workspace;       /* scratch owned by the caller (im2col columns) */
+    float *workspace;       /* scratch owned by the caller: per thread, im2col columns and
+                               filter-gradient partials (cc_conv2d_workspace_floats each) */
     size_t workspace_floats;
 } cc_ops_context;
+
+/* Threads a context's ops run on (for sizing per-thread workspace). */
+int cc_ops_threads(const cc_ops_context *ctx);
 
 /* ------------------------------------------------------------------ convolution */
 
@@ -33,7 +37,8 @@ typedef struct cc_conv2d_shape {
 
 int cc_conv2d_out_height(const cc_conv2d_shape *s);
 int cc_conv2d_out_width(const cc_conv2d_shape *s);
-/* Workspace the conv ops need (floats): one image's im2col columns. */
+/* Workspace the conv ops need per CPU thread (floats): one image's im2col columns and a
+ * filter gradient. ctx->workspace must hold threads x this. */
 size_t cc_conv2d_workspace_floats(const cc_conv2d_shape *s);
 
 /* y[n][o][p][q] = bias[o] + sum_{c,i,j} w[o][c][i][j] * x[n][c][p*stride+i-pad][q*stride+j-pad]

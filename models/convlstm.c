@@ -194,7 +194,7 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
     m->core_width = cfg->width / m->cfg.down;
     plan_params(m);
     plan_acts(m);
-    m->workspace_floats = workspace_floats(m);
+    m->workspace_per_thread = m->workspace_floats = workspace_floats(m);
     m->workspace = malloc(sizeof(float) * m->workspace_floats);
     if (!m->workspace || cc_arena_allocate(&m->params) != 0 || cc_arena_clone_layout(&m->params, &m->grads) != 0 ||
         cc_arena_allocate(&m->acts) != 0) {
@@ -291,10 +291,26 @@ static size_t ae_floats(const cc_convlstm *m, int steps, int stage) {
     return (size_t)steps * m->batch * m->cfg.features * stage_height(m, stage) * stage_width(m, stage);
 }
 
-void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
+/* The ops' context with the model's workspace, grown to one slice per thread. */
+static cc_ops_context with_workspace(cc_convlstm *m, const cc_ops_context *outer) {
     cc_ops_context ctx = *outer;
+    size_t need = m->workspace_per_thread * (size_t)cc_ops_threads(outer);
+    if (need > m->workspace_floats) {
+        float *bigger = realloc(m->workspace, sizeof(float) * need);
+        if (!bigger) {
+            fprintf(stderr, "crimecast: out of memory for a %zu-float convolution workspace\n", need);
+            abort();
+        }
+        m->workspace = bigger;
+        m->workspace_floats = need;
+    }
     ctx.workspace = m->workspace;
     ctx.workspace_floats = m->workspace_floats;
+    return ctx;
+}
+
+void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
+    cc_ops_context ctx = with_workspace(m, outer);
     if (!m->stages) {
         core_forward(m, &ctx, x, y);
         return;
@@ -397,9 +413,7 @@ static void core_backward(cc_convlstm *m, const cc_ops_context *ctx, const float
 }
 
 void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {
-    cc_ops_context ctx = *outer;
-    ctx.workspace = m->workspace;
-    ctx.workspace_floats = m->workspace_floats;
+    cc_ops_context ctx = with_workspace(m, outer);
     if (!m->stages) {
         core_backward(m, &ctx, x, dy, NULL);
         return;

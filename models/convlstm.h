@@ -72,8 +72,8 @@ typedef struct cc_convlstm {
     size_t head_w[CC_MAX_LAYERS], head_b;
     cc_convlstm_acts enc_act[CC_MAX_LAYERS], fc_act[CC_MAX_LAYERS];
     size_t zeros, dh_rec, dc;           /* [batch][max hidden][H][W] scratch */
-    float *workspace;
-    size_t workspace_floats;
+    float *workspace;                   /* grown to workspace_per_thread x threads */
+    size_t workspace_floats, workspace_per_thread;
 } cc_convlstm;
 
 /* Checks the config, plans the arenas for `batch`, allocates them and initialises the

@@ -164,6 +164,35 @@ static void test_conv_gradients_match_finite_differences(void **state) {
     }
 }
 
+static void test_conv_threads_agree(void **state) {
+    (void)state;
+    /* Images split over threads: the same results as one thread (filter gradients are
+     * summed per thread, then across threads, so they agree to rounding). */
+    cc_conv2d_shape s = {5, 3, 4, 7, 6, 3, 1, 1};
+    conv_case one = make_conv(&s);
+    cc_ops_context many = one.ctx;
+    many.threads = 3;
+    float *work = malloc(sizeof(float) * 3 * cc_conv2d_workspace_floats(&s));
+    many.workspace = work;
+    float *y1 = malloc(sizeof(float) * one.ny), *y3 = malloc(sizeof(float) * one.ny);
+    cc_conv2d_forward(&one.ctx, &s, one.x, one.w, one.b, 0.0f, y1);
+    cc_conv2d_forward(&many, &s, one.x, one.w, one.b, 0.0f, y3);
+    assert_memory_equal(y1, y3, sizeof(float) * one.ny);
+    float *dx1 = malloc(sizeof(float) * one.nx), *dx3 = malloc(sizeof(float) * one.nx);
+    cc_conv2d_backward_data(&one.ctx, &s, one.a, one.w, 0.0f, dx1);
+    cc_conv2d_backward_data(&many, &s, one.a, one.w, 0.0f, dx3);
+    assert_memory_equal(dx1, dx3, sizeof(float) * one.nx);
+    float *dw1 = calloc(one.nw, sizeof(float)), *dw3 = calloc(one.nw, sizeof(float));
+    double *want = malloc(sizeof(double) * one.nw);
+    float db1[4] = {0}, db3[4] = {0};
+    cc_conv2d_backward_filter(&one.ctx, &s, one.x, one.a, dw1, db1);
+    cc_conv2d_backward_filter(&many, &s, one.x, one.a, dw3, db3);
+    for (size_t k = 0; k < one.nw; k++) want[k] = dw1[k];
+    assert_true(relative_error(dw3, want, one.nw) < 1e-6);
+    free(work), free(y1), free(y3), free(dx1), free(dx3), free(dw1), free(dw3), free(want);
+    free_conv(&one);
+}
+
 /* ------------------------------------------------------------------ gates */
 
 typedef struct gate_case {
@@ -351,6 +380,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_forward_matches_direct_sum),
         cmocka_unit_test(test_conv_gradients_match_finite_differences),
+        cmocka_unit_test(test_conv_threads_agree),
         cmocka_unit_test(test_gates_forward_matches_equations),
         cmocka_unit_test(test_gates_backward_matches_finite_differences),
         cmocka_unit_test(test_losses_values_and_gradients),

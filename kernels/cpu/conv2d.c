@@ -12,8 +12,10 @@ int cc_conv2d_out_height(const cc_conv2d_shape *s) { return (s->height + 2 * s->
 int cc_conv2d_out_width(const cc_conv2d_shape *s) { return (s->width + 2 * s->padding - s->kernel) / s->stride + 1; }
 
 size_t cc_conv2d_workspace_floats(const cc_conv2d_shape *s) {
-    return (size_t)s->in_channels * s->kernel * s->kernel * (size_t)cc_conv2d_out_height(s) *
-           (size_t)cc_conv2d_out_width(s);
+    size_t ckk = (size_t)s->in_channels * s->kernel * s->kernel;
+    size_t columns = ckk * (size_t)cc_conv2d_out_height(s) * (size_t)cc_conv2d_out_width(s);
+    size_t filter_partials = (size_t)s->out_channels * ckk + (size_t)s->out_channels;
+    return columns + filter_partials;
 }
 
 static void im2col(const cc_conv2d_shape *s, const float *x, float *columns) {
@@ -57,14 +59,21 @@ static void col2im(const cc_conv2d_shape *s, const float *columns, float *x) {
             }
 }
 
+/* Images are spread over the threads, each with its own slice of the workspace and a
+ * single-threaded GEMM: no BLAS threads left spinning while im2col runs. */
+static float *thread_columns(const cc_ops_context *ctx, const cc_conv2d_shape *s) {
+    return ctx->workspace + (size_t)cc_cpu_thread_index() * cc_conv2d_workspace_floats(s);
+}
+
 void cc_cpu_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                            const float *bias, float beta, float *y) {
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
+    CC_PARALLEL_FOR(ctx)
     for (int n = 0; n < s->batch; n++) {
-        float *yn = y + n * out_size;
-        im2col(s, x + n * in_size, ctx->workspace);
-        cc_cpu_sgemm(0, 0, s->out_channels, Ho * Wo, ckk, 1.0f, w, ckk, ctx->workspace, Ho * Wo, beta, yn, Ho * Wo);
+        float *yn = y + n * out_size, *columns = thread_columns(ctx, s);
+        im2col(s, x + n * in_size, columns);
+        cc_cpu_sgemm(0, 0, s->out_channels, Ho * Wo, ckk, 1.0f, w, ckk, columns, Ho * Wo, beta, yn, Ho * Wo);
         if (bias) cc_cpu_bias_add(yn, bias, 1, s->out_channels, Ho * Wo);
     }
 }
@@ -92,23 +101,39 @@ void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shap
                                  const float *w, float beta, float *dx) {
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
+    CC_PARALLEL_FOR(ctx)
     for (int n = 0; n < s->batch; n++) {
-        float *dxn = dx + n * in_size;
+        float *dxn = dx + n * in_size, *columns = thread_columns(ctx, s);
         if (beta == 0) memset(dxn, 0, sizeof *dxn * in_size);
-        cc_cpu_sgemm(1, 0, ckk, Ho * Wo, s->out_channels, 1.0f, w, ckk, dy + n * out_size, Ho * Wo, 0.0f,
-                     ctx->workspace, Ho * Wo);
-        col2im(s, ctx->workspace, dxn);
+        cc_cpu_sgemm(1, 0, ckk, Ho * Wo, s->out_channels, 1.0f, w, ckk, dy + n * out_size, Ho * Wo, 0.0f, columns,
+                     Ho * Wo);
+        col2im(s, columns, dxn);
     }
 }
 
+/* Each thread sums its images' filter gradients in its own slice of the workspace;
+ * the slices are then added in thread order, so results do not depend on timing. */
 void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                    const float *dy, float *dw, float *dbias) {
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
-    for (int n = 0; n < s->batch; n++) {
-        const float *dyn = dy + n * out_size;
-        im2col(s, x + n * in_size, ctx->workspace);
-        cc_cpu_sgemm(0, 1, s->out_channels, ckk, Ho * Wo, 1.0f, dyn, Ho * Wo, ctx->workspace, Ho * Wo, 1.0f, dw, ckk);
-        if (dbias) cc_cpu_bias_backward(dyn, 1, s->out_channels, Ho * Wo, dbias);
+    size_t columns_floats = (size_t)ckk * Ho * Wo, dw_floats = (size_t)s->out_channels * ckk;
+    int threads = cc_cpu_threads(ctx);
+    CC_PARALLEL(ctx) {
+        float *columns = thread_columns(ctx, s), *partial = columns + columns_floats;
+        memset(partial, 0, sizeof *partial * (dw_floats + (size_t)s->out_channels));
+        CC_FOR
+        for (int n = 0; n < s->batch; n++) {
+            const float *dyn = dy + n * out_size;
+            im2col(s, x + n * in_size, columns);
+            cc_cpu_sgemm(0, 1, s->out_channels, ckk, Ho * Wo, 1.0f, dyn, Ho * Wo, columns, Ho * Wo, 1.0f, partial, ckk);
+            if (dbias) cc_cpu_bias_backward(dyn, 1, s->out_channels, Ho * Wo, partial + dw_floats);
+        }
+    }
+    for (int t = 0; t < threads; t++) {
+        const float *partial = ctx->workspace + (size_t)t * cc_conv2d_workspace_floats(s) + columns_floats;
+        for (size_t k = 0; k < dw_floats; k++) dw[k] += partial[k];
+        if (dbias)
+            for (int o = 0; o < s->out_channels; o++) dbias[o] += partial[dw_floats + o];
     }
 }

@@ -1,10 +1,31 @@
 #include "kernels/cpu/gemm.h"
 
+#include "kernels/cpu/cpu_ops.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+int cc_cpu_threads(const cc_ops_context *ctx) { return ctx->threads > 0 ? ctx->threads : omp_get_max_threads(); }
+int cc_cpu_thread_index(void) { return omp_get_thread_num(); }
+#else
+int cc_cpu_threads(const cc_ops_context *ctx) {
+    (void)ctx;
+    return 1;
+}
+int cc_cpu_thread_index(void) { return 0; }
+#endif
+
 #ifdef CRIMECAST_HAVE_BLAS
 #include <cblas.h>
+#include <pthread.h>
+
+/* Threads come from OpenMP over images (see conv2d.c): OpenBLAS itself runs each product
+ * on the calling thread (openblas_set_num_threads(1), set once). */
+static void single_threaded_blas(void) { openblas_set_num_threads(1); }
 
 void cc_cpu_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                   const float *b, int ldb, float beta, float *c, int ldc) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, single_threaded_blas);
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n,
                 k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

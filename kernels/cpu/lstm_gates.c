@@ -9,13 +9,13 @@ static float sigmoid(float a) { return 1.0f / (1.0f + expf(-a)); }
 
 void cc_cpu_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates,
                                const float *c_prev, const float *peep, float *c, float *h) {
-    (void)ctx;
     size_t plane = (size_t)s->height * s->width, state = (size_t)s->hidden * plane;
     const float *p_i = s->peephole ? peep : NULL, *p_f = p_i ? peep + state : NULL, *p_o = p_i ? peep + 2 * state : NULL;
     for (int n = 0; n < s->batch; n++) {
         float *gi = gates + (size_t)n * 4 * state, *gf = gi + state, *gg = gf + state, *go = gg + state;
         const float *cp = c_prev + (size_t)n * state;
         float *cn = c + (size_t)n * state, *hn = h + (size_t)n * state;
+        CC_PARALLEL_FOR(ctx)
         for (size_t k = 0; k < state; k++) {
             float i = sigmoid(gi[k] + (p_i ? p_i[k] * cp[k] : 0.0f));
             float f = sigmoid(gf[k] + (p_f ? p_f[k] * cp[k] : 0.0f));
@@ -32,7 +32,6 @@ void cc_cpu_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s
 void cc_cpu_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *s, const float *gates,
                                 const float *c_prev, const float *c, const float *peep, const float *dh,
                                 const float *dc_next, float *dgates, float *dc_prev, float *dpeep) {
-    (void)ctx;
     size_t plane = (size_t)s->height * s->width, state = (size_t)s->hidden * plane;
     const float *p_i = s->peephole ? peep : NULL, *p_f = p_i ? peep + state : NULL, *p_o = p_i ? peep + 2 * state : NULL;
     float *dp_i = s->peephole ? dpeep : NULL, *dp_f = dp_i ? dpeep + state : NULL, *dp_o = dp_i ? dpeep + 2 * state : NULL;
@@ -40,6 +39,7 @@ void cc_cpu_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *
         size_t base = (size_t)n * state;
         const float *gi = gates + 4 * base, *gf = gi + state, *gg = gf + state, *go = gg + state;
         float *di = dgates + 4 * base, *df = di + state, *dg = df + state, *dout = dg + state;
+        CC_PARALLEL_FOR(ctx)
         for (size_t k = 0; k < state; k++) {
             float i = gi[k], f = gf[k], g = gg[k], o = go[k];
             float cp = c_prev[base + k], cell = c[base + k], tc = tanhf(cell);
