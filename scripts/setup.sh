@@ -15,6 +15,7 @@ PACKAGES=(
   libopenblas-dev                      # CPU GEMMs of the convolutions
   libcmocka-dev                        # unit tests
   python3 python3-numpy python3-h5py python3-pyproj   # independent reference checks
+  python3-torch                        # the benchmark against PyTorch (and the fixture's script)
 )
 
 SUDO=""
