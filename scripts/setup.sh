@@ -14,7 +14,7 @@ PACKAGES=(
   libcurl4-openssl-dev                 # crawler
   libopenblas-dev                      # CPU GEMMs of the convolutions
   libcmocka-dev                        # unit tests
-  python3 python3-numpy python3-h5py python3-pyproj   # independent reference checks
+  python3 python3-numpy python3-h5py python3-pyproj python3-sklearn   # independent reference checks
   python3-torch                        # the benchmark against PyTorch (and the fixture's script)
 )
 

@@ -1,0 +1,31 @@
+/* Test helper: reads maps from stdin and prints crimecast's metrics for each, so
+ * tests/integration/metrics_test.py can compare them with scikit-learn.
+ * Input per map: a line "n", a line of n true counts, a line of n forecasts.
+ * Output per map: mse mae deviance auc ap f1 hit@1 hit@5 hit@10 pai@1 pai@5 pai@10
+ * pei@1 pei@5 pei@10 (nan where undefined). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "models/metrics.h"
+
+int main(void) {
+    int n;
+    const double topk[3] = {1, 5, 10};
+    while (scanf("%d", &n) == 1 && n > 0) {
+        float *y = malloc(sizeof(float) * (size_t)n), *p = malloc(sizeof(float) * (size_t)n);
+        int *scratch = malloc(sizeof(int) * 3 * (size_t)n);
+        for (int i = 0; i < n; i++)
+            if (scanf("%f", &y[i]) != 1) return 1;
+        for (int i = 0; i < n; i++)
+            if (scanf("%f", &p[i]) != 1) return 1;
+        cc_map_metrics m;
+        cc_map_metrics_compute(y, p, n, topk, 3, scratch, &m);
+        printf("%.12g %.12g %.12g %.12g %.12g %.12g", m.mse, m.mae, m.deviance, m.auc, m.ap, m.f1);
+        for (int t = 0; t < 3; t++) printf(" %.12g", m.hit[t]);
+        for (int t = 0; t < 3; t++) printf(" %.12g", m.pai[t]);
+        for (int t = 0; t < 3; t++) printf(" %.12g", m.pei[t]);
+        printf("\n");
+        free(y), free(p), free(scratch);
+    }
+    return 0;
+}
