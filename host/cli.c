@@ -20,6 +20,8 @@ static const cc_command COMMANDS[] = {
     {"png", "draw heatmap PNGs from a tensor or forecast file", cc_cmd_png},
     {"train", "train a ConvLSTM on a tensor file", cc_cmd_train},
     {"predict", "forecast a span of a tensor with a trained model", cc_cmd_predict},
+    {"baseline", "naive forecasts: persistence, histavg, seasonal, kde", cc_cmd_baseline},
+    {"eval", "score forecasts against the truth (counts, hotspots, PAI/PEI)", cc_cmd_eval},
 #endif
 };
 enum { COMMAND_COUNT = sizeof COMMANDS / sizeof COMMANDS[0] };

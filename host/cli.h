@@ -23,6 +23,8 @@ int cc_cmd_raster(int argc, char **argv);
 int cc_cmd_crawl(int argc, char **argv);
 int cc_cmd_train(int argc, char **argv);
 int cc_cmd_predict(int argc, char **argv);
+int cc_cmd_baseline(int argc, char **argv);
+int cc_cmd_eval(int argc, char **argv);
 int cc_cmd_png(int argc, char **argv);
 
 /* Prints "crimecast COMMAND: MESSAGE" and a hint to use --help; returns CC_EXIT_USAGE. */

@@ -49,10 +49,9 @@ int cc_cmd_predict(int argc, char **argv) {
         return CC_EXIT_FAILURE;
     }
     char err[1024];
-    cc_tensor t, f;
+    cc_tensor t;
     cc_convlstm model;
     cc_model_info info;
-    memset(&f, 0, sizeof f);
     if (cc_tensor_read(data, "counts", &t, err, sizeof err) != 0) {
         fprintf(stderr, "crimecast predict: %s\n", err);
         return CC_EXIT_FAILURE;
@@ -62,38 +61,31 @@ int cc_cmd_predict(int argc, char **argv) {
         const cc_convlstm_config *c = &info.config;
         int n = cc_split_samples(&info.split, span, t.T, c->window, c->horizon);
         size_t map = (size_t)t.C * t.H * t.W;
-        float *all = NULL;
+        float *all = NULL, *lead = NULL;
+        int64_t *times = NULL;
         int *starts = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
         if (cc_model_matches_tensor(&info, &t, err, sizeof err) != 0 || info.grid.T != t.T) {
             if (info.grid.T != t.T && !err[0]) snprintf(err, sizeof err, "the tensor has %d bins, the model's had %d", t.T, info.grid.T);
         } else if (n <= 0) {
             snprintf(err, sizeof err, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
         } else if (!starts || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
-                   cc_tensor_alloc(&f, n, t.C, t.H, t.W) != 0) {
+                   !(lead = malloc(sizeof(float) * map * (size_t)n)) || !(times = malloc(sizeof(int64_t) * (size_t)n))) {
             snprintf(err, sizeof err, "out of memory for %d forecasts", n);
         } else {
             for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
             cc_ops_context ctx = {CC_BACKEND_CPU, 0, NULL, 0};
             cc_predict(&model, &ctx, &t, info.scale, info.loss, starts, n, 16, all);
             for (int i = 0; i < n; i++) { /* the lead-`horizon` step of each window */
-                memcpy(f.values + (size_t)i * map, all + ((size_t)i * c->horizon + c->horizon - 1) * map, sizeof(float) * map);
-                f.time[i] = t.time[starts[i] + c->window + c->horizon - 1];
+                memcpy(lead + (size_t)i * map, all + ((size_t)i * c->horizon + c->horizon - 1) * map, sizeof(float) * map);
+                times[i] = t.time[starts[i] + c->window + c->horizon - 1];
             }
-            for (int ch = 0; ch < t.C; ch++) f.categories[ch] = strdup(t.categories[ch]);
-            memcpy(f.mask, t.mask, (size_t)t.H * t.W);
-            snprintf(f.city, sizeof f.city, "%s", t.city);
-            snprintf(f.crs, sizeof f.crs, "%s", t.crs);
-            snprintf(f.bin, sizeof f.bin, "%s", t.bin);
-            f.x0 = t.x0, f.y0 = t.y0, f.cell = t.cell;
-            size_t len = strlen(model_path) + strlen(data) + 64;
-            f.source = malloc(len);
-            if (f.source) snprintf(f.source, len, "model %s on %s, %s span", model_path, data, cc_span_name(span));
-            f.created_by = strdup("crimecast " CRIMECAST_VERSION " predict");
-            cc_text_attribute extra[2] = {{"model", "convlstm", 0}, {"horizon", NULL, c->horizon}};
-            if (cc_tensor_write(out, &f, "forecast", "crimecast-forecast", extra, 2, err, sizeof err) == 0) {
+            char source[8400];
+            snprintf(source, sizeof source, "model %s on %s, %s span", model_path, data, cc_span_name(span));
+            if (cc_forecast_write(out, &t, lead, times, n, c->down > 1 ? "convlstm-ae" : "convlstm", c->horizon, source,
+                                  err, sizeof err) == 0) {
                 char first[11], last[11];
-                cc_format_iso_date(f.time[0], first);
-                cc_format_iso_date(f.time[n - 1], last);
+                cc_format_iso_date(times[0], first);
+                cc_format_iso_date(times[n - 1], last);
                 printf("%s: %d %s bins (%s .. %s) x %d channels x %d x %d, horizon %d\n", out, n, t.bin, first, last,
                        t.C, t.H, t.W, c->horizon);
                 status = CC_EXIT_OK;
@@ -101,11 +93,12 @@ int cc_cmd_predict(int argc, char **argv) {
         }
         free(starts);
         free(all);
+        free(lead);
+        free(times);
         cc_convlstm_free(&model);
         cc_model_info_free(&info);
     }
     if (status != CC_EXIT_OK) fprintf(stderr, "crimecast predict: %s\n", err);
-    cc_tensor_free(&f);
     cc_tensor_free(&t);
     return status;
 }

@@ -18,6 +18,7 @@ typedef struct cc_tensor {
     char bin[8];            /* "day", "week", "month" */
     char *source;           /* provenance: store and query */
     char *created_by;       /* the command that wrote it */
+    char model[64];         /* forecast files: the model that made them ("" otherwise) */
 } cc_tensor;
 
 /* Allocates values (zeroed), time, categories (NULL names) and mask (zeroed).

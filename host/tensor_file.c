@@ -175,6 +175,9 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
         t->x0 = x[0] - 0.5 * t->cell;
         t->y0 = y[0] + 0.5 * t->cell;
         t->source = cc_hdf5_read_text(file, "source");
+        char *model = cc_hdf5_read_text(file, "model");
+        if (model) snprintf(t->model, sizeof t->model, "%s", model);
+        free(model);
         t->created_by = cc_hdf5_read_text(file, "created_by");
     } else {
         snprintf(why, why_len, "missing or unreadable datasets or attributes (damaged file?)");
@@ -193,5 +196,28 @@ int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *er
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
     if (status != 0) snprintf(err, err_len, "%s: %s", path, why);
+    return status;
+}
+
+int cc_forecast_write(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
+                      const char *model, int horizon, const char *source, char *err, size_t err_len) {
+    cc_tensor f;
+    if (cc_tensor_alloc(&f, n, truth->C, truth->H, truth->W) != 0) {
+        snprintf(err, err_len, "%s: out of memory for %d forecasts", path, n);
+        return -1;
+    }
+    memcpy(f.values, values, sizeof(float) * (size_t)n * truth->C * truth->H * truth->W);
+    memcpy(f.time, time, sizeof(int64_t) * (size_t)n);
+    for (int c = 0; c < truth->C; c++) f.categories[c] = strdup(truth->categories[c]);
+    memcpy(f.mask, truth->mask, (size_t)truth->H * truth->W);
+    snprintf(f.city, sizeof f.city, "%s", truth->city);
+    snprintf(f.crs, sizeof f.crs, "%s", truth->crs);
+    snprintf(f.bin, sizeof f.bin, "%s", truth->bin);
+    f.x0 = truth->x0, f.y0 = truth->y0, f.cell = truth->cell;
+    f.source = strdup(source ? source : "");
+    f.created_by = strdup("crimecast " CRIMECAST_VERSION);
+    cc_text_attribute extra[2] = {{"model", model, 0}, {"horizon", NULL, horizon}};
+    int status = cc_tensor_write(path, &f, "forecast", "crimecast-forecast", extra, 2, err, err_len);
+    cc_tensor_free(&f);
     return status;
 }

@@ -34,6 +34,11 @@ typedef struct cc_text_attribute {
 int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, const char *format,
                     const cc_text_attribute *extra, int extra_count, char *err, size_t err_len);
 
+/* Writes a forecast file: n maps `values` [n][C][H][W] for bins `time`, on the grid,
+ * channels and mask of `truth`; format = crimecast-forecast, model, horizon. */
+int cc_forecast_write(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
+                      const char *model, int horizon, const char *source, char *err, size_t err_len);
+
 /* Reads a file written by cc_tensor_write; `dataset` NULL picks "counts" or "forecast",
  * whichever exists. Returns 0 or -1 with `err`. */
 int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len);

@@ -1,0 +1,135 @@
+/* crimecast baseline: naive forecasts in the forecast file format. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/datetime.h"
+#include "host/cli.h"
+#include "host/tensor_file.h"
+#include "models/baselines.h"
+#include "models/dataset.h"
+
+static const char BASELINE_HELP[] =
+    "usage: crimecast baseline --method persistence|histavg|seasonal|kde --data TENSOR.h5 --out FORECAST.h5\n"
+    "                          [--span test|val|all] [--window 8] [--horizon 1] [--test-from DATE]\n"
+    "                          [--k K|all] [--bandwidth METRES] [--half-life BINS]\n\n"
+    "Writes a naive forecast for the same target bins `crimecast predict` forecasts (the same\n"
+    "split, window and horizon), from the bins up to each forecast origin only:\n"
+    "  persistence  the last observed bin\n"
+    "  histavg      the mean of the last K bins (default 52 weeks / 12 months / 28 days;\n"
+    "               --k all: every bin up to the origin)\n"
+    "  seasonal     the same bin a year earlier (histavg where there is none)\n"
+    "  kde          the last K bins, halving in weight every --half-life bins (default K/4),\n"
+    "               smoothed with a Gaussian of --bandwidth metres (default: one cell)\n";
+
+int cc_cmd_baseline(int argc, char **argv) {
+    static const struct option OPTIONS[] = {
+        {"method", required_argument, NULL, 'm'}, {"data", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},    {"span", required_argument, NULL, 's'},
+        {"window", required_argument, NULL, 'w'}, {"horizon", required_argument, NULL, 'z'},
+        {"test-from", required_argument, NULL, 'T'}, {"k", required_argument, NULL, 'k'},
+        {"bandwidth", required_argument, NULL, 'b'}, {"half-life", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *method_name = NULL, *data = NULL, *out = NULL, *test_from = NULL, *k_text = NULL;
+    cc_span span = CC_SPAN_TEST;
+    int window = 8, horizon = 1;
+    double bandwidth = -1, half_life = -1;
+    optind = 0;
+    opterr = 0;
+    int opt;
+    char *end;
+    while ((opt = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
+        switch (opt) {
+        case 'm': method_name = optarg; break;
+        case 'd': data = optarg; break;
+        case 'o': out = optarg; break;
+        case 'T': test_from = optarg; break;
+        case 'k': k_text = optarg; break;
+        case 's':
+            if (cc_span_parse(optarg, &span) != 0 || span == CC_SPAN_TRAIN)
+                return cc_usage_error("baseline", "--span must be test, val or all (got '%s')", optarg);
+            break;
+        case 'w':
+            window = (int)strtol(optarg, &end, 10);
+            if (*end || window < 1) return cc_usage_error("baseline", "--window must be >= 1");
+            break;
+        case 'z':
+            horizon = (int)strtol(optarg, &end, 10);
+            if (*end || horizon < 1) return cc_usage_error("baseline", "--horizon must be >= 1");
+            break;
+        case 'b':
+            bandwidth = strtod(optarg, &end);
+            if (*end || !(bandwidth >= 0)) return cc_usage_error("baseline", "--bandwidth must be metres >= 0");
+            break;
+        case 'l':
+            half_life = strtod(optarg, &end);
+            if (*end || !(half_life > 0)) return cc_usage_error("baseline", "--half-life must be > 0 bins");
+            break;
+        case 'h': fputs(BASELINE_HELP, stdout); return CC_EXIT_OK;
+        default: return cc_usage_error("baseline", "unknown option or missing value: '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cc_usage_error("baseline", "unexpected argument '%s'", argv[optind]);
+    cc_baseline_options o = {0};
+    if (!method_name || cc_baseline_parse(method_name, &o.method) != 0)
+        return cc_usage_error("baseline", "--method must be persistence, histavg, seasonal or kde");
+    if (!data || !out) return cc_usage_error("baseline", "--data and --out are required");
+    o.horizon = horizon;
+    if (k_text && strcmp(k_text, "all") != 0) {
+        o.k = (int)strtol(k_text, &end, 10);
+        if (*end || o.k < 1) return cc_usage_error("baseline", "--k must be a number of bins or 'all'");
+    }
+    char err[1024];
+    cc_tensor t;
+    if (cc_tensor_read(data, "counts", &t, err, sizeof err) != 0) {
+        fprintf(stderr, "crimecast baseline: %s\n", err);
+        return CC_EXIT_FAILURE;
+    }
+    if (!k_text) o.k = cc_baseline_default_k(t.bin);
+    o.bandwidth_m = bandwidth >= 0 ? bandwidth : t.cell;
+    o.half_life = half_life > 0 ? half_life : (o.k > 0 ? o.k : cc_baseline_default_k(t.bin)) / 4.0;
+    int first_test = -1;
+    if (test_from) {
+        int64_t day;
+        if (cc_parse_iso_date(test_from, &day) != 0) return cc_usage_error("baseline", "--test-from is not a date");
+        for (int i = 0; i < t.T && first_test < 0; i++)
+            if (t.time[i] >= day) first_test = i;
+    }
+    cc_split split;
+    int status = CC_EXIT_FAILURE;
+    if (cc_split_make(t.T, window, horizon, first_test, &split, err, sizeof err) == 0) {
+        int n = cc_split_samples(&split, span, t.T, window, horizon);
+        size_t map = (size_t)t.C * t.H * t.W;
+        int *targets = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+        int64_t *times = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
+        float *values = malloc(sizeof(float) * map * (size_t)(n > 0 ? n : 1));
+        for (int i = 0; i < n; i++) {
+            targets[i] = cc_split_sample_start(&split, span, i) + window + horizon - 1;
+            times[i] = t.time[targets[i]];
+        }
+        char model[64], source[8300];
+        if (o.method == CC_BASELINE_HISTAVG && o.k == 0)
+            snprintf(model, sizeof model, "histavg-all");
+        else if (o.method == CC_BASELINE_HISTAVG)
+            snprintf(model, sizeof model, "histavg-%d", o.k);
+        else if (o.method == CC_BASELINE_KDE)
+            snprintf(model, sizeof model, "kde-%.0fm", o.bandwidth_m);
+        else
+            snprintf(model, sizeof model, "%s", cc_baseline_name(o.method));
+        snprintf(source, sizeof source, "%s on %s, %s span", model, data, cc_span_name(span));
+        if (n <= 0) {
+            snprintf(err, sizeof err, "the %s span holds no target bin", cc_span_name(span));
+        } else {
+            cc_baseline_forecast(&t, &o, targets, n, values);
+            if (cc_forecast_write(out, &t, values, times, n, model, horizon, source, err, sizeof err) == 0) {
+                printf("%s: %s, %d %s bins x %d channels x %d x %d\n", out, model, n, t.bin, t.C, t.H, t.W);
+                status = CC_EXIT_OK;
+            }
+        }
+        free(targets), free(times), free(values);
+    }
+    if (status != CC_EXIT_OK) fprintf(stderr, "crimecast baseline: %s\n", err);
+    cc_tensor_free(&t);
+    return status;
+}

@@ -1,0 +1,233 @@
+/* crimecast eval: forecasts against the truth, per model and category. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/cli.h"
+#include "host/tensor_file.h"
+#include "models/metrics.h"
+
+static const char EVAL_HELP[] =
+    "usage: crimecast eval --data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10]\n\n"
+    "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
+    "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance;\n"
+    "ROC AUC, average precision and F1 of the hotspots (the top 10% of cells by true count);\n"
+    "hit rate, PAI and PEI with the top K% of the area flagged. Each figure is the mean\n"
+    "over bins with a bootstrap 95% interval over bins. A table on stdout (best per column\n"
+    "marked *), or --json / --csv records with keys model, category, mse, mae, deviance,\n"
+    "auc, ap, f1, hit@K, pai@K, pei@K and *_lo / *_hi for the intervals.\n";
+
+enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK };
+
+typedef struct row {
+    char model[64], category[64];
+    int figures;
+    double mean[MAX_FIGURES], lo[MAX_FIGURES], hi[MAX_FIGURES];
+} row;
+
+static void figure_names(const double *topk, int topk_count, char names[][16]) {
+    const char *fixed[FIXED] = {"mse", "mae", "deviance", "auc", "ap", "f1"};
+    for (int i = 0; i < FIXED; i++) snprintf(names[i], 16, "%s", fixed[i]);
+    const char *area[3] = {"hit", "pai", "pei"};
+    for (int a = 0; a < 3; a++)
+        for (int t = 0; t < topk_count; t++) snprintf(names[FIXED + a * topk_count + t], 16, "%s@%g", area[a], topk[t]);
+}
+
+static int lower_is_better(int figure) { return figure < 3; }
+
+/* Scores channel c of forecast f; -1 with err when bins do not align. */
+static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, const double *topk, int topk_count,
+                 row *r, char *err, size_t err_len) {
+    size_t plane = (size_t)truth->H * truth->W;
+    int cells = 0;
+    for (size_t k = 0; k < plane; k++) cells += truth->mask[k] != 0;
+    float *y = malloc(sizeof(float) * (size_t)cells), *p = malloc(sizeof(float) * (size_t)cells);
+    int *scratch = malloc(sizeof(int) * 3 * (size_t)cells);
+    r->figures = FIXED + 3 * topk_count;
+    double *per_bin = malloc(sizeof(double) * (size_t)f->T * r->figures);
+    int status = 0;
+    for (int b = 0; b < f->T && status == 0; b++) {
+        int tb = -1;
+        for (int i = 0; i < truth->T && tb < 0; i++)
+            if (truth->time[i] == f->time[b]) tb = i;
+        if (tb < 0) {
+            snprintf(err, err_len, "forecast bin %d (day %lld) is not a bin of the tensor", b, (long long)f->time[b]);
+            status = -1;
+            break;
+        }
+        int n = 0;
+        for (size_t k = 0; k < plane; k++)
+            if (truth->mask[k]) {
+                y[n] = truth->values[cc_tensor_offset(truth, tb, c_truth, 0, 0) + k];
+                p[n++] = f->values[cc_tensor_offset(f, b, c_f, 0, 0) + k];
+            }
+        cc_map_metrics m;
+        cc_map_metrics_compute(y, p, n, topk, topk_count, scratch, &m);
+        double *v = per_bin + (size_t)b * r->figures;
+        double fixed[FIXED] = {m.mse, m.mae, m.deviance, m.auc, m.ap, m.f1};
+        memcpy(v, fixed, sizeof fixed);
+        for (int t = 0; t < topk_count; t++) {
+            v[FIXED + t] = m.hit[t];
+            v[FIXED + topk_count + t] = m.pai[t];
+            v[FIXED + 2 * topk_count + t] = m.pei[t];
+        }
+    }
+    double *column = malloc(sizeof(double) * (size_t)f->T);
+    for (int i = 0; status == 0 && i < r->figures; i++) {
+        for (int b = 0; b < f->T; b++) column[b] = per_bin[(size_t)b * r->figures + i];
+        cc_bootstrap_mean(column, f->T, 1000, 1, &r->mean[i], &r->lo[i], &r->hi[i]);
+    }
+    free(y), free(p), free(scratch), free(per_bin), free(column);
+    return status;
+}
+
+static void print_table(const row *rows, int count, char names[][16], int figures) {
+    for (int start = 0; start < count;) {
+        int end = start;
+        while (end < count && !strcmp(rows[end].category, rows[start].category)) end++;
+        printf("category %s\n%-16s", rows[start].category, "model");
+        for (int i = 0; i < figures; i++) printf(" %17s", names[i]);
+        printf("\n");
+        for (int r = start; r < end; r++) {
+            printf("%-16s", rows[r].model);
+            for (int i = 0; i < figures; i++) {
+                int best = 1;
+                for (int o = start; o < end; o++)
+                    if (isfinite(rows[o].mean[i]) &&
+                        (lower_is_better(i) ? rows[o].mean[i] < rows[r].mean[i] : rows[o].mean[i] > rows[r].mean[i]))
+                        best = 0;
+                char cell[64];
+                snprintf(cell, sizeof cell, "%.4g [%.3g,%.3g]%s", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i],
+                         best && end - start > 1 ? "*" : "");
+                printf(" %17s", cell);
+            }
+            printf("\n");
+        }
+        printf("\n");
+        start = end;
+    }
+}
+
+static void print_json(const row *rows, int count, char names[][16], int figures) {
+    printf("[\n");
+    for (int r = 0; r < count; r++) {
+        printf("  {\"model\": \"%s\", \"category\": \"%s\"", rows[r].model, rows[r].category);
+        for (int i = 0; i < figures; i++) {
+            const double v[3] = {rows[r].mean[i], rows[r].lo[i], rows[r].hi[i]};
+            const char *suffix[3] = {"", "_lo", "_hi"};
+            for (int s = 0; s < 3; s++) {
+                if (isfinite(v[s]))
+                    printf(", \"%s%s\": %.10g", names[i], suffix[s], v[s]);
+                else
+                    printf(", \"%s%s\": null", names[i], suffix[s]);
+            }
+        }
+        printf("}%s\n", r + 1 < count ? "," : "");
+    }
+    printf("]\n");
+}
+
+static void print_csv(const row *rows, int count, char names[][16], int figures) {
+    printf("model,category");
+    for (int i = 0; i < figures; i++) printf(",%s,%s_lo,%s_hi", names[i], names[i], names[i]);
+    printf("\n");
+    for (int r = 0; r < count; r++) {
+        printf("%s,%s", rows[r].model, rows[r].category);
+        for (int i = 0; i < figures; i++) printf(",%.10g,%.10g,%.10g", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i]);
+        printf("\n");
+    }
+}
+
+static int parse_topk(const char *text, double *topk) {
+    int n = 0;
+    char *copy = strdup(text), *save;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        double v = strtod(tok, &end);
+        if (*end || !(v > 0 && v <= 100) || n == CC_MAX_TOPK) {
+            free(copy);
+            return -1;
+        }
+        topk[n++] = v;
+    }
+    free(copy);
+    return n;
+}
+
+int cc_cmd_eval(int argc, char **argv) {
+    static const struct option OPTIONS[] = {{"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
+                                            {"csv", no_argument, NULL, 'c'},         {"topk", required_argument, NULL, 'k'},
+                                            {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    const char *data = NULL;
+    int json = 0, csv = 0, topk_count = 3;
+    double topk[CC_MAX_TOPK] = {1, 5, 10};
+    optind = 0;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
+        switch (opt) {
+        case 'd': data = optarg; break;
+        case 'j': json = 1; break;
+        case 'c': csv = 1; break;
+        case 'k':
+            if ((topk_count = parse_topk(optarg, topk)) <= 0)
+                return cc_usage_error("eval", "--topk takes area percentages in (0, 100], e.g. 1,5,10");
+            break;
+        case 'h': fputs(EVAL_HELP, stdout); return CC_EXIT_OK;
+        default: return cc_usage_error("eval", "unknown option or missing value: '%s'", argv[optind - 1]);
+        }
+    }
+    if (!data || optind >= argc) return cc_usage_error("eval", "--data and at least one FORECAST file are required");
+    if (json && csv) return cc_usage_error("eval", "give --json or --csv, not both");
+    char err[1024];
+    cc_tensor truth;
+    if (cc_tensor_read(data, "counts", &truth, err, sizeof err) != 0) {
+        fprintf(stderr, "crimecast eval: %s\n", err);
+        return CC_EXIT_FAILURE;
+    }
+    int capacity = (argc - optind) * truth.C, count = 0, status = CC_EXIT_OK;
+    row *rows = calloc((size_t)capacity, sizeof *rows);
+    for (int c = 0; c < truth.C && status == CC_EXIT_OK; c++)
+        for (int i = optind; i < argc && status == CC_EXIT_OK; i++) {
+            cc_tensor f;
+            if (cc_tensor_read(argv[i], "forecast", &f, err, sizeof err) != 0) {
+                status = CC_EXIT_FAILURE;
+                break;
+            }
+            int cf = -1;
+            for (int k = 0; k < f.C; k++)
+                if (!strcmp(f.categories[k], truth.categories[c])) cf = k;
+            if (f.H != truth.H || f.W != truth.W || strcmp(f.crs, truth.crs) != 0 || f.cell != truth.cell) {
+                snprintf(err, sizeof err, "%s: another grid than %s", argv[i], data);
+                status = CC_EXIT_FAILURE;
+            } else if (cf >= 0) {
+                row *r = &rows[count++];
+                snprintf(r->model, sizeof r->model, "%s", f.model[0] ? f.model : argv[i]);
+                snprintf(r->category, sizeof r->category, "%s", truth.categories[c]);
+                char why[512];
+                if (score(&truth, &f, c, cf, topk, topk_count, r, why, sizeof why) != 0) {
+                    snprintf(err, sizeof err, "%s: %s", argv[i], why);
+                    status = CC_EXIT_FAILURE;
+                }
+            }
+            cc_tensor_free(&f);
+        }
+    if (status == CC_EXIT_OK) {
+        char names[MAX_FIGURES][16];
+        figure_names(topk, topk_count, names);
+        int figures = FIXED + 3 * topk_count;
+        if (json)
+            print_json(rows, count, names, figures);
+        else if (csv)
+            print_csv(rows, count, names, figures);
+        else
+            print_table(rows, count, names, figures);
+    } else {
+        fprintf(stderr, "crimecast eval: %s\n", err);
+    }
+    free(rows);
+    cc_tensor_free(&truth);
+    return status;
+}

@@ -1,0 +1,106 @@
+#include "models/baselines.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const NAMES[] = {"persistence", "histavg", "seasonal", "kde"};
+
+int cc_baseline_parse(const char *name, cc_baseline_method *method) {
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(name, NAMES[i])) {
+            *method = (cc_baseline_method)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *cc_baseline_name(cc_baseline_method method) { return NAMES[method]; }
+
+int cc_baseline_default_k(const char *bin) { return !strcmp(bin, "month") ? 12 : !strcmp(bin, "day") ? 28 : 52; }
+int cc_baseline_period(const char *bin) { return !strcmp(bin, "month") ? 12 : !strcmp(bin, "day") ? 364 : 52; }
+
+static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W; }
+
+/* Mean of bins [first, last]. */
+static void mean_of(const cc_tensor *t, int first, int last, float *out) {
+    size_t n = map_floats(t);
+    if (first < 0) first = 0;
+    memset(out, 0, sizeof(float) * n);
+    for (int b = first; b <= last; b++) {
+        const float *src = t->values + (size_t)b * n;
+        for (size_t k = 0; k < n; k++) out[k] += src[k];
+    }
+    float scale = 1.0f / (float)(last - first + 1);
+    for (size_t k = 0; k < n; k++) out[k] *= scale;
+}
+
+/* One axis of a separable Gaussian blur of an H x W plane (zero outside). */
+static void blur_axis(const float *in, float *out, int H, int W, const double *kernel, int radius, int along_rows) {
+    for (int r = 0; r < H; r++)
+        for (int c = 0; c < W; c++) {
+            double sum = 0;
+            for (int d = -radius; d <= radius; d++) {
+                int rr = along_rows ? r + d : r, cc = along_rows ? c : c + d;
+                if (rr >= 0 && rr < H && cc >= 0 && cc < W) sum += kernel[d + radius] * in[rr * W + cc];
+            }
+            out[r * W + c] = (float)sum;
+        }
+}
+
+static void blur(float *plane, float *tmp, int H, int W, const double *kernel, int radius) {
+    blur_axis(plane, tmp, H, W, kernel, radius, 1);
+    blur_axis(tmp, plane, H, W, kernel, radius, 0);
+}
+
+/* Weighted recent history, smoothed in space within the mask. */
+static void kde(const cc_tensor *t, const cc_baseline_options *o, int origin, float *out) {
+    size_t plane = (size_t)t->H * t->W, n = map_floats(t);
+    int k = o->k > 0 ? o->k : cc_baseline_default_k(t->bin);
+    double total = 0;
+    memset(out, 0, sizeof(float) * n);
+    for (int j = 0; j < k && origin - j >= 0; j++) {
+        double w = pow(2.0, -j / (o->half_life > 0 ? o->half_life : 1.0));
+        const float *src = t->values + (size_t)(origin - j) * n;
+        for (size_t q = 0; q < n; q++) out[q] += (float)(w * src[q]);
+        total += w;
+    }
+    for (size_t q = 0; q < n; q++) out[q] = (float)(out[q] / total);
+    double sigma = o->bandwidth_m / t->cell;
+    int radius = (int)ceil(3 * sigma);
+    if (sigma <= 0 || radius < 1) return;
+    double *kernel = malloc(sizeof(double) * (size_t)(2 * radius + 1)), norm = 0;
+    for (int d = -radius; d <= radius; d++) norm += kernel[d + radius] = exp(-0.5 * d * d / (sigma * sigma));
+    for (int d = 0; d <= 2 * radius; d++) kernel[d] /= norm;
+    float *weight = malloc(sizeof(float) * plane), *tmp = malloc(sizeof(float) * plane);
+    for (size_t q = 0; q < plane; q++) weight[q] = t->mask[q] ? 1.0f : 0.0f;
+    blur(weight, tmp, t->H, t->W, kernel, radius);
+    for (int c = 0; c < t->C; c++) {
+        float *map = out + (size_t)c * plane;
+        for (size_t q = 0; q < plane; q++) map[q] = t->mask[q] ? map[q] : 0.0f;
+        blur(map, tmp, t->H, t->W, kernel, radius);
+        for (size_t q = 0; q < plane; q++) map[q] = t->mask[q] && weight[q] > 0 ? map[q] / weight[q] : 0.0f;
+    }
+    free(kernel), free(weight), free(tmp);
+}
+
+void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, const int *targets, int n, float *out) {
+    size_t floats = map_floats(t);
+    int k = o->k;
+    for (int i = 0; i < n; i++) {
+        int target = targets[i], origin = target - o->horizon;
+        float *dst = out + (size_t)i * floats;
+        int lag = target - cc_baseline_period(t->bin);
+        switch (o->method) {
+        case CC_BASELINE_PERSISTENCE: memcpy(dst, t->values + (size_t)origin * floats, sizeof(float) * floats); break;
+        case CC_BASELINE_HISTAVG: mean_of(t, k > 0 ? origin - k + 1 : 0, origin, dst); break;
+        case CC_BASELINE_SEASONAL:
+            if (lag >= 0 && lag <= origin)
+                memcpy(dst, t->values + (size_t)lag * floats, sizeof(float) * floats);
+            else
+                mean_of(t, origin - cc_baseline_default_k(t->bin) + 1, origin, dst);
+            break;
+        case CC_BASELINE_KDE: kde(t, o, origin, dst); break;
+        }
+    }
+}

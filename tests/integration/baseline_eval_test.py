@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""crimecast baseline and eval against numpy and scikit-learn on a tensor file written
+here with h5py (random weekly counts, 2 channels, 8 x 8, a mask with holes):
+
+* persistence, histavg (52 and all), seasonal (with its histavg fallback) and kde
+  forecasts equal the definitions computed here, for the target bins predict uses;
+* eval --json reports, per model and category, the bin-averaged MSE, MAE, deviance,
+  AUC (scikit-learn per bin), hit rate, with bootstrap intervals around the mean;
+* eval --csv carries the same figures.
+
+usage: baseline_eval_test.py CRIMECAST
+"""
+import csv
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+CRIMECAST = sys.argv[1]
+failures = []
+T, C, H, W, WINDOW = 150, 2, 8, 8, 8
+
+
+def check(name, condition, detail=""):
+    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
+    if not condition:
+        failures.append("%s %s" % (name, str(detail)[:2000]))
+
+
+def write_tensor(path, counts, mask):
+    with h5py.File(path, "w") as f:
+        f["counts"] = counts.astype(np.float32)
+        f["time"] = (16800 + 7 * np.arange(T)).astype(np.int64)
+        f["category"] = np.array(["all", "burglary"], dtype=h5py.string_dtype())
+        f["y"] = 4000.0 - 500.0 * (np.arange(H) + 0.5)
+        f["x"] = 500.0 * (np.arange(W) + 0.5)
+        f["mask"] = mask
+        for k, v in dict(format="crimecast-tensor", city="synthetic", crs="EPSG:32616", bin="week",
+                         source="test", created_by="baseline_eval_test.py").items():
+            f.attrs[k] = v
+        f.attrs["format_version"] = 1
+        f.attrs["cell_size_m"] = 500.0
+
+
+def targets():
+    """The test span's target bins, as crimecast's split makes them (window 8, horizon 1)."""
+    gap = WINDOW - 1
+    val_end = int(math.floor(0.85 * T + 0.5))
+    test_begin = val_end + gap
+    n = T - test_begin - (WINDOW + 1) + 1
+    return [test_begin + i + WINDOW for i in range(n)]
+
+
+def kde_reference(counts, mask, origin, k, half_life, sigma):
+    w = np.array([2.0 ** (-j / half_life) for j in range(k) if origin - j >= 0])
+    hist = np.array([counts[origin - j] for j in range(len(w))])
+    avg = (w[:, None, None, None] * hist).sum(0) / w.sum()
+    radius = int(math.ceil(3 * sigma))
+    kern = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    kern /= kern.sum()
+
+    def blur(a):
+        pad = np.pad(a, radius)
+        rows = np.array([[np.dot(kern, pad[r:r + 2 * radius + 1, c + radius]) for c in range(W)] for r in range(H)])
+        pad = np.pad(rows, radius)
+        return np.array([[np.dot(kern, pad[r + radius, c:c + 2 * radius + 1]) for c in range(W)] for r in range(H)])
+
+    weight = blur(mask.astype(float))
+    out = np.zeros_like(avg)
+    for c in range(C):
+        out[c] = np.where(mask == 1, blur(np.where(mask == 1, avg[c], 0)) / np.where(weight > 0, weight, 1), 0)
+    return out
+
+
+def main():
+    rng = np.random.default_rng(5)
+    rate = rng.gamma(1.0, 2.0, size=(C, H, W))
+    counts = rng.poisson(rate[None] * (1 + 0.3 * np.sin(np.arange(T) / 8.0))[:, None, None, None]).astype(np.float32)
+    counts[:, 1] = np.minimum(counts[:, 1], counts[:, 0])
+    mask = (rng.uniform(size=(H, W)) > 0.15).astype(np.uint8)
+    tgt = targets()
+    with tempfile.TemporaryDirectory() as tmp:
+        tensor = os.path.join(tmp, "t.h5")
+        write_tensor(tensor, counts, mask)
+        expected = {
+            "persistence": [counts[t - 1] for t in tgt],
+            "histavg-52": [counts[max(0, t - 52):t].mean(0) for t in tgt],
+            "histavg-all": [counts[:t].mean(0) for t in tgt],
+            "seasonal": [counts[t - 52] for t in tgt],
+            "kde-750m": [kde_reference(counts, mask, t - 1, 52, 13.0, 1.5) for t in tgt],
+        }
+        args = {"persistence": ["--method", "persistence"], "histavg-52": ["--method", "histavg"],
+                "histavg-all": ["--method", "histavg", "--k", "all"], "seasonal": ["--method", "seasonal"],
+                "kde-750m": ["--method", "kde", "--bandwidth", "750"]}
+        files = []
+        for name, extra in args.items():
+            out = os.path.join(tmp, name + ".h5")
+            p = subprocess.run([CRIMECAST, "baseline", "--data", tensor, "--out", out, *extra], capture_output=True, text=True)
+            check("baseline %s exits 0" % name, p.returncode == 0, p.stderr)
+            with h5py.File(out, "r") as f:
+                got = f["forecast"][:]
+                check("baseline %s: model attribute" % name, f.attrs["model"] == name, f.attrs["model"])
+                check("baseline %s: target bins" % name, np.array_equal(f["time"][:], 16800 + 7 * np.array(tgt)))
+                want = np.array(expected[name])
+                check("baseline %s: values" % name, got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5),
+                      np.abs(got - want).max() if got.shape == want.shape else (got.shape, want.shape))
+            files.append(out)
+
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", *files], capture_output=True, text=True)
+        check("eval --json exits 0", p.returncode == 0, p.stderr)
+        records = json.loads(p.stdout)
+        check("one record per model and category", len(records) == len(files) * C)
+        inside = mask == 1
+        for rec in records:
+            c = 0 if rec["category"] == "all" else 1
+            pred = np.array(expected[rec["model"]])[:, c][:, inside].astype(np.float32).astype(float)
+            truth = counts[tgt][:, c][:, inside].astype(float)
+            mse = np.mean(((pred - truth) ** 2).mean(1))
+            mae = np.mean(np.abs(pred - truth).mean(1))
+            aucs = []
+            for b in range(len(tgt)):
+                order = sorted(range(truth.shape[1]), key=lambda i: (-truth[b, i], i))
+                k = int(math.floor(0.10 * truth.shape[1] + 0.5))
+                labels = np.zeros(truth.shape[1], dtype=int)
+                labels[order[:k]] = 1
+                aucs.append(roc_auc_score(labels, pred[b]))
+            total = truth.sum(1)
+            a = int(math.floor(0.05 * truth.shape[1] + 0.5))
+            hits = [truth[b][sorted(range(truth.shape[1]), key=lambda i: (-pred[b, i], i))[:a]].sum() / total[b]
+                    for b in range(len(tgt))]
+            label = "%s/%s" % (rec["model"], rec["category"])
+            check("eval %s mse" % label, abs(rec["mse"] - mse) < 1e-4 * max(1, mse), (rec["mse"], mse))
+            check("eval %s mae" % label, abs(rec["mae"] - mae) < 1e-4 * max(1, mae), (rec["mae"], mae))
+            check("eval %s auc (scikit-learn per bin)" % label, abs(rec["auc"] - np.mean(aucs)) < 1e-4, (rec["auc"], np.mean(aucs)))
+            check("eval %s hit@5" % label, abs(rec["hit@5"] - np.mean(hits)) < 1e-4, (rec["hit@5"], np.mean(hits)))
+            check("eval %s interval brackets the mean" % label, rec["mse_lo"] <= rec["mse"] <= rec["mse_hi"])
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--csv", *files], capture_output=True, text=True)
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        check("eval --csv carries the same figures", len(rows) == len(records)
+              and all(abs(float(r["mse"]) - j["mse"]) < 1e-6 * max(1, j["mse"]) for r, j in zip(rows, records)))
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
+        check("eval table marks the best", p.returncode == 0 and "*" in p.stdout and "category burglary" in p.stdout)
+    for f in failures:
+        print("FAIL: " + f)
+    print("%d failed of the checks above" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
