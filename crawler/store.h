@@ -58,8 +58,8 @@ typedef struct cc_incident_point {
 typedef int (*cc_store_visit_fn)(void *context, const cc_incident_point *incident);
 
 /* Visits the incidents of `city` with from <= occurred < to (texts compared as
- * "YYYY-MM-DD HH:MM" strings), in (city, occurred) index order. Returns 0, 1 when the
- * visitor stopped it, or -1 with `err`. */
+ * "YYYY-MM-DD HH:MM" strings), in no particular order. Returns 0, 1 when the visitor
+ * stopped it, or -1 with `err`. */
 int cc_store_scan(cc_store *store, const char *city, const char *from, const char *to,
                   cc_store_visit_fn visit, void *context, char *err, size_t err_len);
 
