@@ -244,15 +244,22 @@ long long cc_store_count(cc_store *s, const char *city) {
  * jump into the table. When rows were imported out of time order (SF's Kaggle files run
  * backwards) and the span is a large part of the store, those jumps are random reads
  * all over the file; one sequential pass over the table is then much faster. */
-static int scan_sequentially(cc_store *s, const char *city, const char *from, const char *to) {
-    long long in_span = 0, rows = 0;
+/* Prepares a query whose three parameters are city, from and to. */
+static sqlite3_stmt *prepare_span_query(cc_store *s, const char *sql, const char *city, const char *from,
+                                        const char *to) {
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM incidents WHERE city = ? AND occurred >= ? AND occurred < ?",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return 0;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) return NULL;
     sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, to, -1, SQLITE_STATIC);
+    return stmt;
+}
+
+static int scan_sequentially(cc_store *s, const char *city, const char *from, const char *to) {
+    long long in_span = 0, rows = 0;
+    sqlite3_stmt *stmt = prepare_span_query(
+        s, "SELECT count(*) FROM incidents WHERE city = ? AND occurred >= ? AND occurred < ?", city, from, to);
+    if (!stmt) return 0;
     if (sqlite3_step(stmt) == SQLITE_ROW) in_span = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
     if (query_int(s, "SELECT max(id) FROM incidents", &rows) != 0) return 0;
@@ -265,15 +272,12 @@ int cc_store_scan(cc_store *s, const char *city, const char *from, const char *t
                                    "WHERE city = ? AND occurred >= ? AND occurred < ?";
     static const char BY_TABLE[] = "SELECT occurred, lat, lon, category, time_precision FROM incidents NOT INDEXED "
                                    "WHERE city = ? AND occurred >= ? AND occurred < ?";
-    sqlite3_stmt *stmt;
     const char *sql = scan_sequentially(s, city, from, to) ? BY_TABLE : BY_INDEX;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = prepare_span_query(s, sql, city, from, to);
+    if (!stmt) {
         snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
         return -1;
     }
-    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, to, -1, SQLITE_STATIC);
     int rc, status = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         cc_incident_point point = {(const char *)sqlite3_column_text(stmt, 0), sqlite3_column_double(stmt, 1),
