@@ -9,9 +9,10 @@
 #include "host/tensor_file.h"
 #include "models/baselines.h"
 #include "models/dataset.h"
+#include "models/rf.h"
 
 static const char BASELINE_HELP[] =
-    "usage: crimecast baseline --method persistence|histavg|seasonal|kde --data TENSOR.h5 --out FORECAST.h5\n"
+    "usage: crimecast baseline --method persistence|histavg|seasonal|kde|rf --data TENSOR.h5 --out FORECAST.h5\n"
     "                          [--span test|val|all] [--window 8] [--horizon 1] [--test-from DATE]\n"
     "                          [--k K|all] [--bandwidth METRES] [--half-life BINS]\n\n"
     "Writes a naive forecast for the same target bins `crimecast predict` forecasts (the same\n"
@@ -21,7 +22,51 @@ static const char BASELINE_HELP[] =
     "               --k all: every bin up to the origin)\n"
     "  seasonal     the same bin a year earlier (histavg where there is none)\n"
     "  kde          the last K bins, halving in weight every --half-life bins (default K/4),\n"
-    "               smoothed with a Gaussian of --bandwidth metres (default: one cell)\n";
+    "               smoothed with a Gaussian of --bandwidth metres (default: one cell)\n"
+    "  rf           a random forest (XGBoost, random-forest mode) per category on lag,\n"
+    "               neighbourhood, seasonal and position features, fitted on the training\n"
+    "               span: --trees 100 --depth 10 --lags 8 --seed 1 --threads N;\n"
+    "               --export-features PREFIX writes PREFIX_train.csv and PREFIX_test.csv\n"
+    "               (channel 0's feature matrix and targets)\n";
+
+/* One CSV of rows: the features, the target, the target bin and the cell. */
+static int write_rows(const char *path, const cc_tensor *t, const cc_split *split, const cc_rf_options *rf,
+                      const int *targets, int n, char *err, size_t err_len) {
+    int p = cc_rf_feature_count(rf);
+    size_t cells = 0, plane = (size_t)t->H * t->W;
+    for (size_t k = 0; k < plane; k++) cells += t->mask[k] != 0;
+    float *f = malloc(sizeof(float) * cells * (size_t)n * p), *y = malloc(sizeof(float) * cells * (size_t)n);
+    FILE *out = fopen(path, "w");
+    if (!f || !y || !out) {
+        snprintf(err, err_len, "%s: cannot write the feature matrix", path);
+        free(f), free(y);
+        if (out) fclose(out);
+        return -1;
+    }
+    size_t rows = cc_rf_rows(t, split, rf, 0, targets, n, f, y);
+    char name[64];
+    for (int i = 0; i < p; i++) fprintf(out, "%s,", cc_rf_feature_name(rf, i, name, sizeof name));
+    fprintf(out, "target,bin,cell\n");
+    for (size_t r = 0; r < rows; r++) {
+        for (int i = 0; i < p; i++) fprintf(out, "%.9g,", f[r * p + i]);
+        fprintf(out, "%.9g,%d,%zu\n", y[r], targets[r / cells], r % cells);
+    }
+    free(f), free(y);
+    return fclose(out) == 0 ? 0 : -1;
+}
+
+static int export_features(const char *prefix, const cc_tensor *t, const cc_split *split, const cc_rf_options *rf,
+                           const int *targets, int n, char *err, size_t err_len) {
+    char path[4200];
+    int *train = malloc(sizeof(int) * (size_t)t->T);
+    int n_train = cc_rf_training_targets(split, rf, train);
+    snprintf(path, sizeof path, "%s_train.csv", prefix);
+    int status = write_rows(path, t, split, rf, train, n_train, err, err_len);
+    snprintf(path, sizeof path, "%s_test.csv", prefix);
+    if (status == 0) status = write_rows(path, t, split, rf, targets, n, err, err_len);
+    free(train);
+    return status;
+}
 
 int cc_cmd_baseline(int argc, char **argv) {
     static const struct option OPTIONS[] = {
@@ -30,11 +75,18 @@ int cc_cmd_baseline(int argc, char **argv) {
         {"window", required_argument, NULL, 'w'}, {"horizon", required_argument, NULL, 'z'},
         {"test-from", required_argument, NULL, 'T'}, {"k", required_argument, NULL, 'k'},
         {"bandwidth", required_argument, NULL, 'b'}, {"half-life", required_argument, NULL, 'l'},
+        {"trees", required_argument, NULL, 'N'}, {"depth", required_argument, NULL, 'D'},
+        {"lags", required_argument, NULL, 'L'}, {"seed", required_argument, NULL, 'S'},
+        {"threads", required_argument, NULL, 't'}, {"export-features", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *method_name = NULL, *data = NULL, *out = NULL, *test_from = NULL, *k_text = NULL;
     cc_span span = CC_SPAN_TEST;
     int window = 8, horizon = 1;
     double bandwidth = -1, half_life = -1;
+    cc_rf_options rf = {100, 10, 8, 1, 0, 1};
+    const char *export_prefix = NULL;
+    int *rf_field = NULL;
+    int rf_is_rf = 0;
     optind = 0;
     opterr = 0;
     int opt;
@@ -66,14 +118,27 @@ int cc_cmd_baseline(int argc, char **argv) {
             half_life = strtod(optarg, &end);
             if (*end || !(half_life > 0)) return cc_usage_error("baseline", "--half-life must be > 0 bins");
             break;
+        case 'N': rf_field = &rf.trees; break;
+        case 'D': rf_field = &rf.depth; break;
+        case 'L': rf_field = &rf.lags; break;
+        case 't': rf_field = &rf.threads; break;
+        case 'S': rf.seed = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'x': export_prefix = optarg; break;
         case 'h': fputs(BASELINE_HELP, stdout); return CC_EXIT_OK;
         default: return cc_usage_error("baseline", "unknown option or missing value: '%s'", argv[optind - 1]);
+        }
+        if (rf_field) { /* --trees, --depth, --lags, --threads */
+            *rf_field = (int)strtol(optarg, &end, 10);
+            if (*end || *rf_field < (rf_field == &rf.threads ? 0 : 1) || *rf_field > 100000)
+                return cc_usage_error("baseline", "'%s' is not a valid count", optarg);
+            rf_field = NULL;
         }
     }
     if (optind < argc) return cc_usage_error("baseline", "unexpected argument '%s'", argv[optind]);
     cc_baseline_options o = {0};
-    if (!method_name || cc_baseline_parse(method_name, &o.method) != 0)
-        return cc_usage_error("baseline", "--method must be persistence, histavg, seasonal or kde");
+    rf_is_rf = method_name && !strcmp(method_name, "rf");
+    if (!method_name || (!rf_is_rf && cc_baseline_parse(method_name, &o.method) != 0))
+        return cc_usage_error("baseline", "--method must be persistence, histavg, seasonal, kde or rf");
     if (!data || !out) return cc_usage_error("baseline", "--data and --out are required");
     o.horizon = horizon;
     if (k_text && strcmp(k_text, "all") != 0) {
@@ -109,7 +174,9 @@ int cc_cmd_baseline(int argc, char **argv) {
             times[i] = t.time[targets[i]];
         }
         char model[64], source[8300];
-        if (o.method == CC_BASELINE_HISTAVG && o.k == 0)
+        if (rf_is_rf)
+            snprintf(model, sizeof model, "rf-%d", rf.trees);
+        else if (o.method == CC_BASELINE_HISTAVG && o.k == 0)
             snprintf(model, sizeof model, "histavg-all");
         else if (o.method == CC_BASELINE_HISTAVG)
             snprintf(model, sizeof model, "histavg-%d", o.k);
@@ -121,8 +188,19 @@ int cc_cmd_baseline(int argc, char **argv) {
         if (n <= 0) {
             snprintf(err, sizeof err, "the %s span holds no target bin", cc_span_name(span));
         } else {
-            cc_baseline_forecast(&t, &o, targets, n, values);
-            if (cc_forecast_write(out, &t, values, times, n, model, horizon, source, err, sizeof err) == 0) {
+            int ok = 1;
+            rf.horizon = horizon;
+            if (rf_is_rf && export_prefix) ok = export_features(export_prefix, &t, &split, &rf, targets, n, err, sizeof err) == 0;
+            double *fit = calloc((size_t)t.C, sizeof(double));
+            if (ok && rf_is_rf) {
+                ok = cc_rf_forecast(&t, &split, &rf, targets, n, values, fit, err, sizeof err) == 0;
+                for (int c = 0; ok && c < t.C; c++)
+                    printf("rf: forest for '%s' (%d trees, depth %d) fitted in %.3f s\n", t.categories[c], rf.trees,
+                           rf.depth, fit[c]);
+            }
+            free(fit);
+            if (ok && !rf_is_rf) cc_baseline_forecast(&t, &o, targets, n, values);
+            if (ok && cc_forecast_write(out, &t, values, times, n, model, horizon, source, err, sizeof err) == 0) {
                 printf("%s: %s, %d %s bins x %d channels x %d x %d\n", out, model, n, t.bin, t.C, t.H, t.W);
                 status = CC_EXIT_OK;
             }

@@ -13,6 +13,7 @@ PACKAGES=(
   libpng-dev                           # heatmap PNGs
   libcurl4-openssl-dev                 # crawler
   libopenblas-dev                      # CPU GEMMs of the convolutions
+  libxgboost-dev                       # the random-forest baseline
   libcmocka-dev                        # unit tests
   python3 python3-numpy python3-h5py python3-pyproj python3-sklearn   # independent reference checks
   python3-torch                        # the benchmark against PyTorch (and the fixture's script)

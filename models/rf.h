@@ -1,0 +1,41 @@
+/* The random-forest baseline: XGBoost (C API) in its random-forest mode - one boosting
+ * round of `trees` parallel trees, eta 1, lambda 0, rows subsampled at 0.632, sqrt(p)/p
+ * of the features per node, deep trees - regressing the next bin's count of a cell and
+ * category on features of that cell at the forecast origin o = target - horizon:
+ *   own count at lags 1..L, the 'all' count at lags 1..L, the sums over the 3x3 and 5x5
+ *   neighbourhoods at lag 1, the cell's training-span mean, the same bin a year earlier
+ *   (missing when there is none), week or month of the year of the target, row, column.
+ * One forest per category channel, fitted on the training span's targets only. */
+#ifndef CRIMECAST_MODELS_RF_H
+#define CRIMECAST_MODELS_RF_H
+
+#include <stddef.h>
+
+#include "host/tensor.h"
+#include "models/dataset.h"
+
+typedef struct cc_rf_options {
+    int trees, depth, lags, horizon, threads;
+    unsigned seed;
+} cc_rf_options;
+
+/* Features per row. */
+int cc_rf_feature_count(const cc_rf_options *o);
+/* Names of the features, for exports and importance ("lag1", ..., "row", "col"). */
+const char *cc_rf_feature_name(const cc_rf_options *o, int i, char *buf, size_t len);
+
+/* Rows for channel c and the given target bins: one per (target, in-mask cell), in that
+ * order; features [rows][p], y [rows] (the targets' counts). Returns the row count. */
+size_t cc_rf_rows(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, int c, const int *targets,
+                  int n, float *features, float *y);
+
+/* Fits one forest per channel on the training targets and forecasts targets[0..n):
+ * out [n][C][H][W] (0 outside the mask). fit_seconds (C entries, or NULL) receives each
+ * forest's fitting time. Returns 0 or -1 with `err`. */
+int cc_rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, const int *targets, int n,
+                   float *out, double *fit_seconds, char *err, size_t err_len);
+
+/* The training-span target bins the forests fit on (those with L bins of history). */
+int cc_rf_training_targets(const cc_split *split, const cc_rf_options *o, int *targets);
+
+#endif
