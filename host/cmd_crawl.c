@@ -183,7 +183,7 @@ int cc_cmd_crawl(int argc, char **argv) {
     cc_progress_end(&r.bar);
     print_summary(&a, &stats);
     if (status < 0) fprintf(stderr, "crimecast crawl: %s\n  everything before this page is stored; run again to resume\n", err);
-    if (status > 0) print_resume_hint(argc + 0, argv - 0);
+    if (status > 0) print_resume_hint(argc, argv);
     cc_store_close(store);
     cc_city_free(city);
     return status == 0 ? CC_EXIT_OK : CC_EXIT_FAILURE;

@@ -110,8 +110,8 @@ static void plan_acts(cc_convlstm *m) {
 /* The strided encoder convolution of stage i (also, read backwards, the decoder's
  * transposed convolution from stage i + 1 to stage i). */
 static cc_conv2d_shape ae_shape(const cc_convlstm *m, int batch, int i, int in, int kernel) {
-    int pad = kernel == 3 ? 1 : 1;
-    cc_conv2d_shape s = {batch, in, m->cfg.features, stage_height(m, i), stage_width(m, i), kernel, 2, pad};
+    /* stride 2, padding 1: 3x3 halves the size (encoder), 4x4 read backwards doubles it */
+    cc_conv2d_shape s = {batch, in, m->cfg.features, stage_height(m, i), stage_width(m, i), kernel, 2, 1};
     return s;
 }
 
