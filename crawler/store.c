@@ -244,20 +244,20 @@ long long cc_store_count(cc_store *s, const char *city) {
  * jump into the table. When rows were imported out of time order (SF's Kaggle files run
  * backwards) and the span is a large part of the store, those jumps are random reads
  * all over the file; one sequential pass over the table is then much faster. */
-/* Prepares a query whose three parameters are city, from and to. */
-static sqlite3_stmt *prepare_span_query(cc_store *s, const char *sql, const char *city, const char *from,
-                                        const char *to) {
+/* Prepares a query whose first three parameters are texts (city, from, to; or city,
+ * source, span). NULL on error (sqlite3_errmsg says why). */
+static sqlite3_stmt *prepare_with_texts(cc_store *s, const char *sql, const char *a, const char *b, const char *c) {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) return NULL;
-    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, b, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, c, -1, SQLITE_STATIC);
     return stmt;
 }
 
 static int scan_sequentially(cc_store *s, const char *city, const char *from, const char *to) {
     long long in_span = 0, rows = 0;
-    sqlite3_stmt *stmt = prepare_span_query(
+    sqlite3_stmt *stmt = prepare_with_texts(
         s, "SELECT count(*) FROM incidents WHERE city = ? AND occurred >= ? AND occurred < ?", city, from, to);
     if (!stmt) return 0;
     if (sqlite3_step(stmt) == SQLITE_ROW) in_span = sqlite3_column_int64(stmt, 0);
@@ -273,7 +273,7 @@ int cc_store_scan(cc_store *s, const char *city, const char *from, const char *t
     static const char BY_TABLE[] = "SELECT occurred, lat, lon, category, time_precision FROM incidents NOT INDEXED "
                                    "WHERE city = ? AND occurred >= ? AND occurred < ?";
     const char *sql = scan_sequentially(s, city, from, to) ? BY_TABLE : BY_INDEX;
-    sqlite3_stmt *stmt = prepare_span_query(s, sql, city, from, to);
+    sqlite3_stmt *stmt = prepare_with_texts(s, sql, city, from, to);
     if (!stmt) {
         snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
         return -1;
@@ -307,16 +307,13 @@ int cc_store_crawl_position(cc_store *s, const char *city, const char *source, c
                             cc_crawl_position *pos, char *err, size_t err_len) {
     static const char SQL[] =
         "SELECT next_offset, complete FROM crawl_state WHERE city = ? AND source = ? AND span = ?";
-    sqlite3_stmt *stmt;
     pos->next_offset = 0;
     pos->complete = 0;
-    if (sqlite3_prepare_v2(s->db, SQL, -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = prepare_with_texts(s, SQL, city, source, window);
+    if (!stmt) {
         snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
         return -1;
     }
-    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, window, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         pos->next_offset = sqlite3_column_int64(stmt, 0);
@@ -337,14 +334,11 @@ int cc_store_set_crawl_position(cc_store *s, const char *city, const char *sourc
         "VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
         "ON CONFLICT (city, source, span) DO UPDATE SET next_offset = excluded.next_offset, "
         "complete = excluded.complete, updated = excluded.updated";
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(s->db, SQL, -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = prepare_with_texts(s, SQL, city, source, window);
+    if (!stmt) {
         snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
         return -1;
     }
-    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, window, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 4, pos->next_offset);
     sqlite3_bind_int(stmt, 5, pos->complete);
     int rc = sqlite3_step(stmt);
