@@ -21,7 +21,8 @@ import tempfile
 
 import h5py
 import numpy as np
-from sklearn.metrics import roc_auc_score
+
+from synthetic_tensor import hotspot_auc, write_tensor
 
 CRIMECAST = sys.argv[1]
 failures = []
@@ -32,21 +33,6 @@ def check(name, condition, detail=""):
     print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
     if not condition:
         failures.append("%s %s" % (name, str(detail)[:2000]))
-
-
-def write_tensor(path, counts, mask):
-    with h5py.File(path, "w") as f:
-        f["counts"] = counts.astype(np.float32)
-        f["time"] = (16800 + 7 * np.arange(T)).astype(np.int64)
-        f["category"] = np.array(["all", "burglary"], dtype=h5py.string_dtype())
-        f["y"] = 4000.0 - 500.0 * (np.arange(H) + 0.5)
-        f["x"] = 500.0 * (np.arange(W) + 0.5)
-        f["mask"] = mask
-        for k, v in dict(format="crimecast-tensor", city="synthetic", crs="EPSG:32616", bin="week",
-                         source="test", created_by="baseline_eval_test.py").items():
-            f.attrs[k] = v
-        f.attrs["format_version"] = 1
-        f.attrs["cell_size_m"] = 500.0
 
 
 def targets():
@@ -88,7 +74,7 @@ def main():
     tgt = targets()
     with tempfile.TemporaryDirectory() as tmp:
         tensor = os.path.join(tmp, "t.h5")
-        write_tensor(tensor, counts, mask)
+        write_tensor(tensor, counts, mask, ["all", "burglary"], created_by="baseline_eval_test.py")
         expected = {
             "persistence": [counts[t - 1] for t in tgt],
             "histavg-52": [counts[max(0, t - 52):t].mean(0) for t in tgt],
@@ -124,13 +110,7 @@ def main():
             truth = counts[tgt][:, c][:, inside].astype(float)
             mse = np.mean(((pred - truth) ** 2).mean(1))
             mae = np.mean(np.abs(pred - truth).mean(1))
-            aucs = []
-            for b in range(len(tgt)):
-                order = sorted(range(truth.shape[1]), key=lambda i: (-truth[b, i], i))
-                k = int(math.floor(0.10 * truth.shape[1] + 0.5))
-                labels = np.zeros(truth.shape[1], dtype=int)
-                labels[order[:k]] = 1
-                aucs.append(roc_auc_score(labels, pred[b]))
+            aucs = [hotspot_auc(truth[b], pred[b]) for b in range(len(tgt))]
             total = truth.sum(1)
             a = int(math.floor(0.05 * truth.shape[1] + 0.5))
             hits = [truth[b][sorted(range(truth.shape[1]), key=lambda i: (-pred[b, i], i))[:a]].sum() / total[b]

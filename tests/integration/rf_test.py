@@ -17,36 +17,15 @@ import tempfile
 import h5py
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.metrics import roc_auc_score
+
+from synthetic_tensor import hotspot_auc, write_tensor
 
 CRIMECAST = sys.argv[1]
 T, C, H, W = 160, 2, 16, 16
 
 
-def write_tensor(path, counts, mask):
-    with h5py.File(path, "w") as f:
-        f["counts"] = counts.astype(np.float32)
-        f["time"] = (16800 + 7 * np.arange(T)).astype(np.int64)
-        f["category"] = np.array(["all", "burglary"], dtype=h5py.string_dtype())
-        f["y"] = 8000.0 - 500.0 * (np.arange(H) + 0.5)
-        f["x"] = 500.0 * (np.arange(W) + 0.5)
-        f["mask"] = mask
-        for k, v in dict(format="crimecast-tensor", city="synthetic", crs="EPSG:32616", bin="week",
-                         source="test", created_by="rf_test.py").items():
-            f.attrs[k] = v
-        f.attrs["format_version"] = 1
-        f.attrs["cell_size_m"] = 500.0
-
-
 def mean_auc(truth, pred):
-    aucs = []
-    for b in range(truth.shape[0]):
-        n = truth.shape[1]
-        order = sorted(range(n), key=lambda i: (-truth[b, i], i))
-        labels = np.zeros(n, dtype=int)
-        labels[order[:int(math.floor(0.10 * n + 0.5))]] = 1
-        aucs.append(roc_auc_score(labels, pred[b]))
-    return float(np.mean(aucs))
+    return float(np.mean([hotspot_auc(truth[b], pred[b]) for b in range(truth.shape[0])]))
 
 
 def main():
@@ -61,7 +40,7 @@ def main():
     mask[0, :3] = 0
     with tempfile.TemporaryDirectory() as tmp:
         tensor, forecast, prefix = (os.path.join(tmp, n) for n in ("t.h5", "rf.h5", "features"))
-        write_tensor(tensor, counts, mask)
+        write_tensor(tensor, counts, mask, ["all", "burglary"], created_by="rf_test.py")
         p = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "100",
                             "--depth", "10", "--seed", "1", "--threads", "2", "--export-features", prefix],
                            capture_output=True, text=True)
