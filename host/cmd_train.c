@@ -9,13 +9,15 @@
 #include "host/cli.h"
 #include "host/progress.h"
 #include "host/tensor_file.h"
+#include "models/baselines.h"
 #include "models/checkpoint.h"
 
 
 static const char TRAIN_HELP[] =
     "usage: crimecast train --data TENSOR.h5 --model convlstm|convlstm-ae --out MODEL.h5 [--device auto|cpu]\n"
     "                       [--layers N] [--hidden 64,64] [--kernel 5] [--window 8] [--horizon 1]\n"
-    "                       [--loss poisson|mse] [--peephole] [--lr 1e-3] [--weight-decay 0]\n"
+    "                       [--loss poisson|mse] [--baseline K|auto|none] [--peephole] [--lr 1e-3]\n"
+    "                       [--weight-decay 0]\n"
     "                       [--batch 16] [--epochs 20] [--patience 5] [--clip 1] [--seed 1]\n"
     "                       [--threads N] [--test-from DATE] [--resume MODEL.h5]\n"
     "                       [--down 2|4] [--features F]   (convlstm-ae)\n\n"
@@ -25,11 +27,14 @@ static const char TRAIN_HELP[] =
     "larger grids. The time axis is split chronologically, 70/15/15\n"
     "(or the test span from --test-from), with window-1 bins between spans; inputs are\n"
     "log1p counts scaled per channel on the training span; cells outside the mask are\n"
-    "ignored. Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
+    "ignored. With the Poisson loss the network learns a correction to the historical\n"
+    "average: log rate = log(mean of the last K bins at the forecast origin) + network, so\n"
+    "untrained it equals that average (--baseline auto, the default: K = 52 weeks, 12 months,\n"
+    "28 days; none: the network predicts the whole log-rate). Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
     "(written whole after every improvement). --resume continues a model file's training.\n";
 
 typedef struct train_args {
-    const char *data, *out, *model, *device, *resume, *test_from;
+    const char *data, *out, *model, *device, *resume, *test_from, *baseline;
     cc_convlstm_config config;
     cc_train_options options;
     int threads, hidden_given;
@@ -77,10 +82,12 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"clip", required_argument, NULL, 'c'}, {"seed", required_argument, NULL, 's'},
         {"threads", required_argument, NULL, 't'}, {"test-from", required_argument, NULL, 'T'},
         {"resume", required_argument, NULL, 'R'}, {"down", required_argument, NULL, 'n'},
-        {"features", required_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"features", required_argument, NULL, 'F'}, {"baseline", required_argument, NULL, 'B'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->device = "auto";
     a->model = "convlstm";
+    a->baseline = "auto";
     cc_convlstm_config *c = &a->config;
     c->layers = 2, c->hidden[0] = c->hidden[1] = 64, c->kernel = 5, c->window = 8, c->horizon = 1;
     c->down = 1, c->features = 16;
@@ -99,6 +106,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
         case 'D': a->device = optarg; break;
         case 'R': a->resume = optarg; break;
         case 'T': a->test_from = optarg; break;
+        case 'B': a->baseline = optarg; break;
         case 'p': c->peephole = 1; break;
         case 'L': bad = int_option("--layers", optarg, 1, CC_MAX_LAYERS, &layers); break;
         case 'H':
@@ -179,6 +187,22 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
     return cc_checkpoint_write(r->out, r->model, r->state, r->info, r->err, sizeof r->err);
 }
 
+/* --baseline: K bins, none (0), or auto (the bin kind's year or month; none with MSE). */
+static int baseline_bins(const train_args *a, const cc_tensor *t, int *k, char *err, size_t err_len) {
+    char *end;
+    if (!strcmp(a->baseline, "none")) *k = 0;
+    else if (!strcmp(a->baseline, "auto")) *k = a->options.loss == CC_LOSS_POISSON ? cc_baseline_default_k(t->bin) : 0;
+    else if ((*k = (int)strtol(a->baseline, &end, 10)) < 1 || *end || *k > t->T) {
+        snprintf(err, err_len, "--baseline must be K (1-%d bins), auto or none (got '%s')", t->T, a->baseline);
+        return -1;
+    }
+    if (*k > 0 && a->options.loss != CC_LOSS_POISSON) {
+        snprintf(err, err_len, "--baseline K corrects a Poisson log-rate: use it with --loss poisson, or --baseline none");
+        return -1;
+    }
+    return 0;
+}
+
 static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
                   char *err, size_t err_len) {
     if (a->resume) {
@@ -205,6 +229,7 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
         }
     }
     a->config.channels = t->C, a->config.height = t->H, a->config.width = t->W;
+    if (baseline_bins(a, t, &a->config.baseline_k, err, err_len) != 0) return -1;
     info->config = a->config;
     info->loss = a->options.loss;
     info->options = a->options;

@@ -44,6 +44,8 @@ typedef struct cc_convlstm_config {
     int peephole;
     int down;                   /* 1: plain convlstm; 2 or 4: convlstm-ae */
     int features;               /* F, the convlstm-ae's feature maps (down > 1) */
+    int baseline_k;             /* > 0: the outputs are corrections to a historical-average
+                                   log-rate (models/train.h); the network itself ignores it */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */

@@ -91,3 +91,18 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
                    sizeof(float) * map);
     }
 }
+
+void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, float *log_rate) {
+    size_t map = (size_t)t->C * t->H * t->W;
+    for (int i = 0; i < n; i++) {
+        int origin = starts[i] + window - 1, first = origin - k + 1 < 0 ? 0 : origin - k + 1;
+        float *sum = log_rate + (size_t)i * map; /* counts are whole numbers: float sums are exact */
+        for (size_t q = 0; q < map; q++) sum[q] = 0.5f;
+        for (int b = first; b <= origin; b++) {
+            const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
+            for (size_t q = 0; q < map; q++) sum[q] += counts[q];
+        }
+        for (size_t q = 0; q < map; q++) sum[q] = (float)log((double)sum[q] / (origin - first + 1));
+        for (int s = 1; s < horizon; s++) memcpy(log_rate + ((size_t)s * n + i) * map, sum, sizeof(float) * map);
+    }
+}

@@ -46,4 +46,10 @@ void cc_normalisation_fit(const cc_tensor *t, const cc_split *split, float *scal
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
                      float *x, float *y);
 
+/* The historical-average log-rate at each sample's forecast origin o = start + window - 1:
+ *   log_rate = log((sum of the counts of bins o-k'+1 .. o + 1/2) / k'),  k' = min(k, o + 1)
+ * (the half count keeps cells that saw no incident finite), the same for every horizon
+ * step: log_rate [horizon][n][C][H][W], laid out like the targets. */
+void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, float *log_rate);
+
 #endif

@@ -37,7 +37,23 @@ void cc_train_state_free(cc_train_state *s) {
     cc_arena_free(&s->best_v);
 }
 
+/* The layer that produces the outputs: head<l>.w and head.b, or ae.head.w/.b. */
+static void zero_output_layer(cc_convlstm *model) {
+    const cc_convlstm_config *c = &model->cfg;
+    if (model->stages) {
+        memset(cc_arena_at(&model->params, model->ae_head_w), 0, sizeof(float) * (size_t)c->channels * c->features);
+    } else {
+        for (int l = 0; l < c->layers; l++)
+            memset(cc_arena_at(&model->params, model->head_w[l]), 0, sizeof(float) * (size_t)c->channels * c->hidden[l]);
+    }
+    memset(cc_arena_at(&model->params, cc_convlstm_output_bias(model)), 0, sizeof(float) * (size_t)c->channels);
+}
+
 void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *split) {
+    if (model->cfg.baseline_k > 0) {
+        zero_output_layer(model);
+        return;
+    }
     float *bias = cc_arena_at(&model->params, model->head_b);
     size_t plane = (size_t)t->H * t->W;
     for (int c = 0; c < t->C; c++) {
@@ -65,7 +81,7 @@ static double batch_loss(const cc_ops_context *ctx, cc_loss_kind loss, const cc_
 }
 
 typedef struct buffers {
-    float *x, *y, *out, *d;
+    float *x, *y, *out, *d, *base;
     int *starts;
 } buffers;
 
@@ -75,11 +91,26 @@ static int buffers_alloc(buffers *b, const cc_convlstm *model, int batch) {
     b->y = malloc(sizeof(float) * map * model->cfg.horizon);
     b->out = malloc(sizeof(float) * map * model->cfg.horizon);
     b->d = malloc(sizeof(float) * map * model->cfg.horizon);
+    b->base = malloc(sizeof(float) * map * model->cfg.horizon);
     b->starts = malloc(sizeof(int) * (size_t)batch);
-    return b->x && b->y && b->out && b->d && b->starts ? 0 : -1;
+    return b->x && b->y && b->out && b->d && b->base && b->starts ? 0 : -1;
 }
 
-static void buffers_free(buffers *b) { free(b->x), free(b->y), free(b->out), free(b->d), free(b->starts); }
+static void buffers_free(buffers *b) { free(b->x), free(b->y), free(b->out), free(b->d), free(b->base), free(b->starts); }
+
+/* The model's log-rates for a gathered batch: the network's output, plus the
+ * historical-average log-rate when the model is a correction to it
+ * (log rate = log baseline + f(x)). The offset is a constant of the sample, so the
+ * gradient reaching the network's output is the loss gradient unchanged. */
+static void forward_rates(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const int *starts, int n,
+                          buffers *b) {
+    const cc_convlstm_config *c = &model->cfg;
+    cc_convlstm_forward(model, ctx, b->x, b->out);
+    if (c->baseline_k <= 0) return;
+    cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, b->base);
+    size_t total = (size_t)c->channels * c->height * c->width * (size_t)n * c->horizon;
+    cc_axpy(ctx, total, 1.0f, b->base, b->out);
+}
 
 double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                    cc_span span, const float *scale, cc_loss_kind loss, int batch) {
@@ -93,7 +124,7 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
         for (int j = 0; j < k; j++) b.starts[j] = cc_split_sample_start(split, span, i + j);
         cc_convlstm_set_batch(model, k);
         cc_gather_batch(t, scale, b.starts, k, c->window, c->horizon, b.x, b.y);
-        cc_convlstm_forward(model, ctx, b.x, b.out);
+        forward_rates(model, ctx, t, b.starts, k, &b);
         total += batch_loss(ctx, loss, t, scale, b.out, b.y, k, c->horizon, b.d) * k;
     }
     buffers_free(&b);
@@ -110,7 +141,7 @@ void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *
         int k = n - i < batch ? n - i : batch;
         cc_convlstm_set_batch(model, k);
         cc_gather_batch(t, scale, starts + i, k, c->window, c->horizon, b.x, b.y);
-        cc_convlstm_forward(model, ctx, b.x, b.out);
+        forward_rates(model, ctx, t, starts + i, k, &b);
         for (int j = 0; j < k; j++)
             for (int s = 0; s < c->horizon; s++)
                 for (int ch = 0; ch < t->C; ch++)
@@ -145,7 +176,7 @@ static int train_epoch(cc_convlstm *model, const cc_ops_context *ctx, const cc_t
     double total = 0, start = cc_now_seconds();
     for (int bi = 0; bi < batches; bi++) {
         cc_gather_batch(t, scale, order + bi * o->batch, o->batch, c->window, c->horizon, b->x, b->y);
-        cc_convlstm_forward(model, ctx, b->x, b->out);
+        forward_rates(model, ctx, t, order + bi * o->batch, o->batch, b);
         double loss = batch_loss(ctx, o->loss, t, scale, b->out, b->y, o->batch, c->horizon, b->d);
         if (!isfinite(loss)) {
             snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d; the last good "

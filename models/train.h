@@ -53,7 +53,11 @@ int cc_train_state_init(cc_train_state *state, const cc_convlstm *model);
 void cc_train_state_free(cc_train_state *state);
 
 /* Sets the head bias to the log of each channel's mean count over the training span
- * (Poisson), so an untrained model already predicts the average rate. */
+ * (Poisson), so an untrained model already predicts the average rate. A model with
+ * cfg.baseline_k > 0 predicts log rate = log(historical average of the last k bins at
+ * the forecast origin, models/dataset.h) + network output: its output layer is zeroed
+ * instead, so untrained it IS the historical average and training learns deviations
+ * from it (Poisson loss only). */
 void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *split);
 
 /* Trains from state->epochs_done on; on return the model holds the best parameters.

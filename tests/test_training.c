@@ -97,11 +97,68 @@ static void test_learns_a_moving_hotspot(void **state) {
     cc_tensor_free(&t);
 }
 
+/* Integer counts (Poisson draws around the moving hotspot), so sums are exact. */
+static void integer_counts(cc_tensor *t) {
+    unsigned s = 7;
+    for (size_t i = 0; i < (size_t)T * S * S; i++) {
+        double lambda = t->values[i], p = exp(-lambda), u;
+        int k = 0;
+        s = s * 1664525u + 1013904223u, u = (s >> 8) / 16777216.0;
+        for (double cdf = p; u > cdf && k < 100; k++) p *= lambda / (k + 1), cdf += p;
+        t->values[i] = (float)k;
+    }
+}
+
+/* A model with baseline_k: untrained, it predicts exactly the historical average of the
+ * last k bins at each origin (+ 1/2 count), computed here independently; trained, it
+ * beats that average on the moving hotspot. */
+static void test_baseline_correction_starts_at_the_historical_average(void **state) {
+    (void)state;
+    cc_tensor t;
+    moving_hotspot(&t);
+    integer_counts(&t);
+    enum { K = 6, WINDOW = 4, HORIZON = 2 };
+    cc_convlstm_config cfg = {1, S, S, 1, {8}, 3, WINDOW, HORIZON, 0, 1, 0, K};
+    cc_split split;
+    char err[256];
+    assert_int_equal(cc_split_make(T, WINDOW, HORIZON, -1, &split, err, sizeof err), 0);
+    cc_convlstm model;
+    assert_int_equal(cc_convlstm_create(&model, &cfg, 8, 3, err, sizeof err), 0);
+    float scale[1];
+    cc_normalisation_fit(&t, &split, scale);
+    cc_train_init_head(&model, &t, &split);
+    int starts[3] = {0, 1, 30};
+    float out[3 * HORIZON * S * S];
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    cc_predict(&model, &ctx, &t, scale, CC_LOSS_POISSON, starts, 3, 8, out);
+    for (int i = 0; i < 3; i++) {
+        int origin = starts[i] + WINDOW - 1, first = origin - K + 1 > 0 ? origin - K + 1 : 0;
+        for (int s = 0; s < HORIZON; s++)
+            for (int k = 0; k < S * S; k++) {
+                double sum = 0.5;
+                for (int b = first; b <= origin; b++) sum += t.values[(size_t)b * S * S + k];
+                double want = sum / (origin - first + 1), got = out[((size_t)i * HORIZON + s) * S * S + k];
+                if (fabs(got - want) > 1e-5 * want) fail_msg("sample %d step %d cell %d: %g, want %g", i, s, k, got, want);
+            }
+    }
+    double untrained = cc_evaluate(&model, &ctx, &t, &split, CC_SPAN_TEST, scale, CC_LOSS_POISSON, 8);
+    cc_train_state st;
+    assert_int_equal(cc_train_state_init(&st, &model), 0);
+    cc_train_options o = {30, 30, 8, 1e-2, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL};
+    assert_int_equal(cc_train(&model, &ctx, &t, &split, scale, &o, &st, err, sizeof err), 0);
+    double trained = cc_evaluate(&model, &ctx, &t, &split, CC_SPAN_TEST, scale, CC_LOSS_POISSON, 8);
+    printf("test loss: historical average (untrained) %.4f, trained %.4f\n", untrained, trained);
+    assert_true(trained < untrained - 0.1);
+    cc_train_state_free(&st);
+    cc_convlstm_free(&model);
+    cc_tensor_free(&t);
+}
+
 static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3};
+    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5};
     char err[512];
     cc_model_info info = {0};
     assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &info.split, err, sizeof err), 0);
@@ -135,6 +192,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(back.config.layers, 2);
     assert_int_equal(back.config.hidden[1], 3);
     assert_int_equal(back.config.peephole, 1);
+    assert_int_equal(back.config.baseline_k, 5);
     assert_true(back.scale[0] == 0.75f);
     assert_true(back.options.lr == 1e-3 && back.options.seed == 7);
     assert_int_equal(back.split.begin[2], info.split.begin[2]);
@@ -174,6 +232,7 @@ static void test_split_spans_and_gaps(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_spans_and_gaps),
                                        cmocka_unit_test(test_checkpoint_round_trip_is_bit_exact),
-                                       cmocka_unit_test(test_learns_a_moving_hotspot)};
+                                       cmocka_unit_test(test_learns_a_moving_hotspot),
+                                       cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average)};
     return cmocka_run_group_tests_name("training", tests, NULL, NULL);
 }
