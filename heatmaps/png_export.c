@@ -75,9 +75,9 @@ static int write_whole(const char *path, const unsigned char *bytes, size_t size
     return -1;
 }
 
-int cc_png_write(const char *path, const float *values, const uint8_t *mask, int height, int width,
-                 const cc_png_style *style, const cc_png_text *texts, int text_count, char *err,
-                 size_t err_len) {
+/* tEXt keywords are 1-79 Latin-1 characters (PNG spec 11.3.4.3). */
+static int check_keywords(const char *path, const cc_png_text *texts, int text_count, char *err,
+                          size_t err_len) {
     for (int i = 0; i < text_count; i++) {
         size_t k = strlen(texts[i].key);
         if (k < 1 || k > 79) {
@@ -85,6 +85,26 @@ int cc_png_write(const char *path, const float *values, const uint8_t *mask, int
             return -1;
         }
     }
+    return 0;
+}
+
+int cc_png_write_bytes_with_text(const char *path, const unsigned char *png, size_t size,
+                                 const cc_png_text *texts, int text_count, char *err, size_t err_len) {
+    if (check_keywords(path, texts, text_count, err, err_len)) return -1;
+    size_t full_size = 0;
+    /* 33 bytes: the signature and IHDR, after which the text goes */
+    unsigned char *full = size > 33 ? add_text(png, size, texts, text_count, &full_size) : NULL;
+    int ok = full && write_whole(path, full, full_size) == 0;
+    free(full);
+    if (!ok) snprintf(err, err_len, "%s: cannot write PNG", path);
+    return ok ? 0 : -1;
+}
+
+int cc_png_write(const char *path, const float *values, const uint8_t *mask, int height, int width,
+                 const cc_png_style *style, const cc_png_text *texts, int text_count, char *err,
+                 size_t err_len) {
+    /* Checked before encoding too, so a bad keyword costs no compression. */
+    if (check_keywords(path, texts, text_count, err, err_len)) return -1;
     unsigned char map[256 * 3];
     palette(style->colormap, map);
     unsigned char *pixels = indices(values, mask, height, width, style);
@@ -96,18 +116,18 @@ int cc_png_write(const char *path, const float *values, const uint8_t *mask, int
     image.format = PNG_FORMAT_RGB_COLORMAP;
     image.colormap_entries = 256;
     png_alloc_size_t size = 0;
-    unsigned char *png = NULL, *full = NULL;
-    size_t full_size = 0;
+    unsigned char *png = NULL;
     int ok = pixels && png_image_write_to_memory(&image, NULL, &size, 0, pixels, 0, map) && size > 33;
     if (ok) {
         png = malloc(size);
         ok = png && png_image_write_to_memory(&image, png, &size, 0, pixels, 0, map);
     }
-    if (ok) ok = (full = add_text(png, size, texts, text_count, &full_size)) != NULL;
-    if (ok) ok = write_whole(path, full, full_size) == 0;
-    if (!ok)
+    if (ok) {
+        ok = cc_png_write_bytes_with_text(path, png, size, texts, text_count, err, err_len) == 0;
+    } else {
         snprintf(err, err_len, "%s: cannot write PNG%s%s", path, image.message[0] ? ": " : "", image.message);
+    }
     png_image_free(&image);
-    free(pixels), free(png), free(full);
+    free(pixels), free(png);
     return ok ? 0 : -1;
 }

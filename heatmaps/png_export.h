@@ -27,4 +27,12 @@ int cc_png_write(const char *path, const float *values, const uint8_t *mask, int
                  const cc_png_style *style, const cc_png_text *texts, int text_count, char *err,
                  size_t err_len);
 
+/* Writes `png`, a complete PNG stream whose first chunk is IHDR (as libpng's simplified
+ * API writes one), to `path` with `texts` spliced in as tEXt chunks right after IHDR,
+ * under a temporary name then renamed. Keywords must be 1-79 characters. Returns 0 or
+ * -1 with `err` naming the file. Shared by cc_png_write and the RGB canvas writer, so
+ * that every PNG crimecast writes carries its text the same way. */
+int cc_png_write_bytes_with_text(const char *path, const unsigned char *png, size_t size,
+                                 const cc_png_text *texts, int text_count, char *err, size_t err_len);
+
 #endif
