@@ -1,0 +1,510 @@
+/* The synthetic city: parameters from a seed, simulation, oracle. See models/synth.h
+ * for the process and the oracle's equations. */
+#include "models/synth.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TWO_PI 6.283185307179586476925286766559
+#define DAYS_PER_YEAR 365.25
+#define DRIFT_EPOCH 18262.0 /* 2020-01-01, days since 1970-01-01 */
+
+/* Expected counts below this are dropped from the oracle (per event and generation,
+ * and per background generation): far below any count a forecast is judged on. */
+#define NEGLIGIBLE_COUNT 1e-10
+/* Generations are summed until n^k falls below this share of the total, n / (1 - n). */
+#define GENERATION_TAIL 1e-12
+#define MAX_GENERATIONS 2000
+/* Gauss-Legendre pieces per day for the time integrals B_k. */
+#define PIECES_PER_DAY 8
+/* Cells further than this many standard deviations from a Gaussian's centre get 0. */
+#define GAUSS_REACH 9.0
+/* Background thinning runs in chunks of this many days, each with its own random
+ * stream and bound, so extending --to leaves the events before the old end unchanged. */
+#define CHUNK_DAYS 32.0
+
+/* ---------------------------------------------------------------- random numbers */
+
+static uint64_t splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+void cc_synth_rng_seed(cc_synth_rng *rng, uint64_t seed) {
+    uint64_t state = seed;
+    for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&state);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t cc_synth_rng_next(cc_synth_rng *rng) {
+    uint64_t *s = rng->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0], s[3] ^= s[1], s[1] ^= s[2], s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double cc_synth_rng_uniform(cc_synth_rng *rng) { return (double)(cc_synth_rng_next(rng) >> 11) * 0x1.0p-53; }
+
+double cc_synth_rng_normal(cc_synth_rng *rng) {
+    double u = 1.0 - cc_synth_rng_uniform(rng), v = cc_synth_rng_uniform(rng); /* u in (0, 1] */
+    return sqrt(-2.0 * log(u)) * cos(TWO_PI * v);
+}
+
+static double uniform_in(cc_synth_rng *rng, double lo, double hi) { return lo + (hi - lo) * cc_synth_rng_uniform(rng); }
+
+static double exponential(cc_synth_rng *rng, double rate) { return -log1p(-cc_synth_rng_uniform(rng)) / rate; }
+
+/* Poisson by Knuth's product of uniforms: means here are branching ratios (< 1). */
+static int poisson_small(cc_synth_rng *rng, double mean) {
+    double limit = exp(-mean), product = cc_synth_rng_uniform(rng);
+    int k = 0;
+    while (product > limit) {
+        k++;
+        product *= cc_synth_rng_uniform(rng);
+    }
+    return k;
+}
+
+/* A stream for one purpose: the seed and up to three labels mixed through splitmix64. */
+static void rng_for(cc_synth_rng *rng, uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
+    uint64_t state = seed;
+    uint64_t mixed = splitmix64(&state);
+    state ^= a * 0xD1B54A32D192ED03ULL;
+    mixed ^= splitmix64(&state);
+    state ^= b * 0xABC98388FB8FAC03ULL;
+    mixed ^= splitmix64(&state);
+    state ^= c * 0x8CB92BA72F3D8DD7ULL;
+    mixed ^= splitmix64(&state);
+    cc_synth_rng_seed(rng, mixed);
+}
+
+/* ---------------------------------------------------------------- parameters */
+
+/* What distinguishes the categories: ranges the seed draws from, and the peaks of their
+ * cycles (daily peak as a fraction of the day; weekly as days after a Thursday midnight,
+ * 1970-01-01 being a Thursday; annual as days after 1 January). */
+typedef struct category_template {
+    const char *name, *raw_type;
+    double rate_lo, rate_hi, n_lo, n_hi, decay_lo, decay_hi, sigma_lo, sigma_hi;
+    double daily_peak, weekly_peak, annual_peak;
+} category_template;
+
+static const category_template TEMPLATES[] = {
+    /* Burglary: afternoons, weekdays, winter; long-lived near repeats. */
+    {"burglary", "SYNTH BURGLARY", 10, 16, 0.30, 0.45, 3, 7, 150, 300, 14.0 / 24, 6.5, 340},
+    /* Theft: the busiest, daytime, Fridays, summer; short memory. */
+    {"theft", "SYNTH THEFT", 22, 34, 0.30, 0.40, 1, 3, 200, 400, 15.0 / 24, 1.5, 196},
+    /* Violence: nights, Saturdays, summer; strongly self-exciting and tight. */
+    {"violence", "SYNTH VIOLENCE", 14, 22, 0.45, 0.60, 1, 4, 100, 250, 22.0 / 24, 2.5, 196},
+    /* Vehicle theft: evenings, late autumn. */
+    {"vehicle_theft", "SYNTH VEHICLE THEFT", 5, 9, 0.30, 0.50, 2, 6, 200, 400, 21.0 / 24, 1.5, 300},
+};
+enum { TEMPLATE_COUNT = sizeof TEMPLATES / sizeof TEMPLATES[0], CENTRE_POOL = 8 };
+
+/* The city's hot spots: CENTRE_POOL points in the middle 60% of the domain. */
+static void draw_centres(cc_synth_rng *rng, const cc_synth_domain *d, double centres[CENTRE_POOL][2]) {
+    double w = d->x_max - d->x_min, h = d->y_max - d->y_min;
+    for (int i = 0; i < CENTRE_POOL; i++) {
+        centres[i][0] = d->x_min + w * uniform_in(rng, 0.2, 0.8);
+        centres[i][1] = d->y_min + h * uniform_in(rng, 0.2, 0.8);
+    }
+}
+
+/* 3-6 zones from the pool (distinct), plus a broad zone over the whole city. */
+static void draw_zones(cc_synth_rng *rng, const cc_synth_domain *d, double centres[CENTRE_POOL][2],
+                       cc_synth_category *c) {
+    int order[CENTRE_POOL];
+    for (int i = 0; i < CENTRE_POOL; i++) order[i] = i;
+    int count = 3 + (int)(cc_synth_rng_next(rng) % 4);
+    double side = fmin(d->x_max - d->x_min, d->y_max - d->y_min), total = 0;
+    for (int z = 0; z < count; z++) {
+        int pick = z + (int)(cc_synth_rng_next(rng) % (uint64_t)(CENTRE_POOL - z));
+        int tmp = order[z];
+        order[z] = order[pick], order[pick] = tmp;
+        cc_synth_zone *zone = &c->zones[z];
+        /* A category's zone sits near, not exactly on, the shared centre. */
+        zone->x = centres[order[z]][0] + uniform_in(rng, -0.02, 0.02) * side;
+        zone->y = centres[order[z]][1] + uniform_in(rng, -0.02, 0.02) * side;
+        zone->sd = uniform_in(rng, 250, 1200);
+        zone->weight = uniform_in(rng, 0.5, 1.5);
+        total += zone->weight;
+    }
+    double broad_share = uniform_in(rng, 0.25, 0.35);
+    cc_synth_zone *broad = &c->zones[count];
+    broad->x = 0.5 * (d->x_min + d->x_max) + uniform_in(rng, -0.05, 0.05) * side;
+    broad->y = 0.5 * (d->y_min + d->y_max) + uniform_in(rng, -0.05, 0.05) * side;
+    broad->sd = 0.18 * side;
+    broad->weight = broad_share;
+    for (int z = 0; z < count; z++) c->zones[z].weight *= (1.0 - broad_share) / total;
+    c->zone_count = count + 1;
+}
+
+static void draw_category(cc_synth_rng *rng, const category_template *t, const cc_synth_domain *d,
+                          double centres[CENTRE_POOL][2], cc_synth_category *c) {
+    memset(c, 0, sizeof *c);
+    strncpy(c->name, t->name, sizeof c->name - 1);
+    strncpy(c->raw_type, t->raw_type, sizeof c->raw_type - 1);
+    c->rate = uniform_in(rng, t->rate_lo, t->rate_hi);
+    c->branching = uniform_in(rng, t->n_lo, t->n_hi);
+    c->decay_days = uniform_in(rng, t->decay_lo, t->decay_hi);
+    c->sigma_m = uniform_in(rng, t->sigma_lo, t->sigma_hi);
+    c->daily_amp = uniform_in(rng, 0.3, 0.6);
+    c->daily_phase = t->daily_peak + uniform_in(rng, -1.0, 1.0) / 24;
+    c->weekly_amp = uniform_in(rng, 0.08, 0.3);
+    c->weekly_phase = t->weekly_peak + uniform_in(rng, -0.5, 0.5);
+    c->annual_amp = uniform_in(rng, 0.08, 0.25);
+    c->annual_phase = t->annual_peak + uniform_in(rng, -20, 20);
+    c->drift = uniform_in(rng, -0.12, 0.12);
+    draw_zones(rng, d, centres, c);
+}
+
+void cc_synth_params_from_seed(uint64_t seed, const cc_synth_domain *domain, cc_synth_params *params) {
+    memset(params, 0, sizeof *params);
+    params->seed = seed;
+    cc_synth_rng rng;
+    rng_for(&rng, seed, 0x706172616d73ULL /* "params" */, 0, 0);
+    double centres[CENTRE_POOL][2];
+    draw_centres(&rng, domain, centres);
+    params->category_count = TEMPLATE_COUNT;
+    for (int i = 0; i < TEMPLATE_COUNT; i++) draw_category(&rng, &TEMPLATES[i], domain, centres, &params->categories[i]);
+}
+
+/* ---------------------------------------------------------------- background rate */
+
+double cc_synth_modulation(const cc_synth_category *c, double t) {
+    return exp(c->drift * (t - DRIFT_EPOCH) / DAYS_PER_YEAR) * (1.0 + c->daily_amp * cos(TWO_PI * (t - c->daily_phase))) *
+           (1.0 + c->weekly_amp * cos(TWO_PI * (t - c->weekly_phase) / 7.0)) *
+           (1.0 + c->annual_amp * cos(TWO_PI * (t - c->annual_phase) / DAYS_PER_YEAR));
+}
+
+double cc_synth_modulation_bound(const cc_synth_category *c, double from, double to) {
+    double far = fmax(fabs(from - DRIFT_EPOCH), fabs(to - DRIFT_EPOCH));
+    return exp(fabs(c->drift) * far / DAYS_PER_YEAR) * (1.0 + fabs(c->daily_amp)) * (1.0 + fabs(c->weekly_amp)) *
+           (1.0 + fabs(c->annual_amp));
+}
+
+/* 8-point Gauss-Legendre on [-1, 1]: exact for polynomials of degree 15. */
+static const double GL_NODES[8] = {-0.9602898564975363, -0.7966664774136267, -0.5255324099163290, -0.1834346424956498,
+                                   0.1834346424956498,  0.5255324099163290,  0.7966664774136267,  0.9602898564975363};
+static const double GL_WEIGHTS[8] = {0.1012285362903763, 0.2223810344533745, 0.3137066458778873, 0.3626837833783620,
+                                     0.3626837833783620, 0.3137066458778873, 0.2223810344533745, 0.1012285362903763};
+
+double cc_synth_background_integral(const cc_synth_category *c, double t0, double t1) {
+    if (!(t1 > t0)) return 0;
+    int pieces = (int)ceil((t1 - t0) * PIECES_PER_DAY);
+    double width = (t1 - t0) / pieces, sum = 0;
+    for (int p = 0; p < pieces; p++) {
+        double mid = t0 + (p + 0.5) * width;
+        for (int q = 0; q < 8; q++) sum += GL_WEIGHTS[q] * cc_synth_modulation(c, mid + 0.5 * width * GL_NODES[q]);
+    }
+    return c->rate * sum * 0.5 * width;
+}
+
+/* ---------------------------------------------------------------- simulation */
+
+void cc_synth_events_free(cc_synth_events *e) {
+    free(e->items);
+    memset(e, 0, sizeof *e);
+}
+
+static int push_event(cc_synth_events *e, const cc_synth_event *event) {
+    if (e->count == e->capacity) {
+        size_t capacity = e->capacity ? 2 * e->capacity : 4096;
+        cc_synth_event *grown = realloc(e->items, capacity * sizeof *grown);
+        if (!grown) return -1;
+        e->items = grown, e->capacity = capacity;
+    }
+    e->items[e->count++] = *event;
+    return 0;
+}
+
+static void draw_background_location(cc_synth_rng *rng, const cc_synth_category *c, double *x, double *y) {
+    double u = cc_synth_rng_uniform(rng), acc = 0;
+    int z = 0;
+    for (; z < c->zone_count - 1; z++) {
+        acc += c->zones[z].weight;
+        if (u < acc) break;
+    }
+    *x = c->zones[z].x + c->zones[z].sd * cc_synth_rng_normal(rng);
+    *y = c->zones[z].y + c->zones[z].sd * cc_synth_rng_normal(rng);
+}
+
+/* Background events of category `ci` over [from, to), by thinning, chunk by chunk. */
+static int simulate_background(const cc_synth_params *p, int ci, double from, double to, cc_synth_events *out) {
+    const cc_synth_category *c = &p->categories[ci];
+    for (long chunk = 0; from + chunk * CHUNK_DAYS < to; chunk++) {
+        double start = from + chunk * CHUNK_DAYS, end = start + CHUNK_DAYS;
+        double bound = cc_synth_modulation_bound(c, start, end);
+        cc_synth_rng rng;
+        rng_for(&rng, p->seed, 0x6261636bULL /* "back" */ + (uint64_t)ci, (uint64_t)chunk, 0);
+        for (double t = start + exponential(&rng, c->rate * bound); t < end && t < to;
+             t += exponential(&rng, c->rate * bound)) {
+            double keep = cc_synth_rng_uniform(&rng);
+            cc_synth_event e = {t, 0, 0, ci, 0, -1};
+            draw_background_location(&rng, c, &e.x, &e.y);
+            if (keep * bound < cc_synth_modulation(c, t) && push_event(out, &e) != 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* The stream of an event's children, named by the event itself (its time and place),
+ * so it does not depend on how many events were simulated before it. */
+static void rng_for_event(cc_synth_rng *rng, uint64_t seed, const cc_synth_event *e) {
+    uint64_t bits[3];
+    memcpy(&bits[0], &e->t, sizeof bits[0]);
+    memcpy(&bits[1], &e->x, sizeof bits[1]);
+    memcpy(&bits[2], &e->y, sizeof bits[2]);
+    rng_for(rng, seed ^ (0x6b696473ULL /* "kids" */ + (uint64_t)e->category), bits[0], bits[1], bits[2]);
+}
+
+/* Children of every event from index `first` on, generation after generation (the list
+ * grows as it is walked). */
+static int simulate_offspring(const cc_synth_params *p, size_t first, double to, cc_synth_events *out) {
+    for (size_t i = first; i < out->count; i++) {
+        cc_synth_event parent = out->items[i];
+        const cc_synth_category *c = &p->categories[parent.category];
+        cc_synth_rng rng;
+        rng_for_event(&rng, p->seed, &parent);
+        int children = poisson_small(&rng, c->branching);
+        for (int k = 0; k < children; k++) {
+            cc_synth_event child = {parent.t + exponential(&rng, 1.0 / c->decay_days), 0, 0, parent.category,
+                                    parent.generation + 1, (long)i};
+            child.x = parent.x + c->sigma_m * cc_synth_rng_normal(&rng);
+            child.y = parent.y + c->sigma_m * cc_synth_rng_normal(&rng);
+            if (child.t < to && push_event(out, &child) != 0) return -1;
+        }
+    }
+    return 0;
+}
+
+typedef struct sort_key {
+    double t, x;
+    int category;
+    size_t index;
+} sort_key;
+
+static int compare_keys(const void *pa, const void *pb) {
+    const sort_key *a = pa, *b = pb;
+    if (a->t != b->t) return a->t < b->t ? -1 : 1;
+    if (a->category != b->category) return a->category < b->category ? -1 : 1;
+    if (a->x != b->x) return a->x < b->x ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Sorts by time and renumbers the parents. */
+static int sort_events(cc_synth_events *e) {
+    size_t n = e->count;
+    sort_key *keys = malloc((n ? n : 1) * sizeof *keys);
+    size_t *new_index = malloc((n ? n : 1) * sizeof *new_index);
+    cc_synth_event *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!keys || !new_index || !sorted) {
+        free(keys), free(new_index), free(sorted);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) keys[i] = (sort_key){e->items[i].t, e->items[i].x, e->items[i].category, i};
+    qsort(keys, n, sizeof *keys, compare_keys);
+    for (size_t i = 0; i < n; i++) new_index[keys[i].index] = i;
+    for (size_t i = 0; i < n; i++) {
+        sorted[i] = e->items[keys[i].index];
+        if (sorted[i].parent >= 0) sorted[i].parent = (long)new_index[sorted[i].parent];
+    }
+    free(e->items);
+    e->items = sorted, e->capacity = n ? n : 1;
+    free(keys), free(new_index);
+    return 0;
+}
+
+int cc_synth_simulate(const cc_synth_params *p, double from, double to, cc_synth_events *out) {
+    for (int ci = 0; ci < p->category_count; ci++) {
+        size_t first = out->count;
+        if (simulate_background(p, ci, from, to, out) != 0 || simulate_offspring(p, first, to, out) != 0) return -1;
+    }
+    return sort_events(out);
+}
+
+/* ---------------------------------------------------------------- oracle */
+
+/* Scratch of one oracle call. */
+typedef struct oracle_work {
+    const cc_synth_grid *grid;
+    double *out;
+    double *px, *py;        /* [width], [height]: one Gaussian's cell probabilities */
+    double *terms;          /* [term_capacity]: Poisson probabilities */
+    int term_capacity;
+    double *g_hi, *g_lo;    /* [K + 1]: G_k at the window's two ends */
+    double *weight;         /* [K + 1]: w_k or B_k */
+    int generations;        /* K */
+} oracle_work;
+
+/* The upper tail of the standard normal. */
+static double normal_upper(double z) { return 0.5 * erfc(z * 0.70710678118654752440); }
+
+/* Probabilities of N(centre, sd^2) over cells [i step, (i+1) step), i = 0..n-1, where
+ * `centre` is measured from edge 0. Only cells within GAUSS_REACH sd are filled;
+ * [*lo, *hi] is that range (empty when *lo > *hi). */
+static void cell_probabilities(double centre, double sd, double step, int n, double *p, int *lo, int *hi) {
+    double first = floor((centre - GAUSS_REACH * sd) / step), last = floor((centre + GAUSS_REACH * sd) / step);
+    *lo = first < 0 ? 0 : (int)fmin(first, n);
+    *hi = last > n - 1 ? n - 1 : (int)fmax(last, -1);
+    if (*lo > *hi) return;
+    double upper = normal_upper((*lo * step - centre) / sd);
+    for (int i = *lo; i <= *hi; i++) {
+        double next = normal_upper(((i + 1) * step - centre) / sd);
+        p[i] = upper - next;
+        upper = next;
+    }
+}
+
+/* Adds weight * P_A(centre, variance) to every cell A. */
+static void add_gaussian(oracle_work *w, double x, double y, double variance, double weight) {
+    const cc_synth_grid *g = w->grid;
+    double sd = sqrt(variance);
+    int c0, c1, r0, r1;
+    cell_probabilities(x - g->x0, sd, g->cell, g->width, w->px, &c0, &c1);
+    if (c0 > c1) return;
+    cell_probabilities(g->y0 - y, sd, g->cell, g->height, w->py, &r0, &r1);
+    for (int r = r0; r <= r1; r++) {
+        double row_weight = weight * w->py[r];
+        double *line = w->out + (size_t)r * g->width;
+        for (int c = c0; c <= c1; c++) line[c] += row_weight * w->px[c];
+    }
+}
+
+/* G_k(z / beta) = P(Gamma(k, beta) <= z / beta) = P(Poisson(z) >= k) for k = 1..K, as
+ * sums of Poisson probabilities from the top down (accurate in both tails). */
+static void gamma_cdfs(oracle_work *w, double z, double *g) {
+    int K = w->generations;
+    if (!(z > 0)) {
+        for (int k = 0; k <= K; k++) g[k] = 0;
+        return;
+    }
+    int mode = (int)floor(z), top = w->term_capacity - 1;
+    double *terms = w->terms;
+    /* Recur outwards from the mode, where the probability is largest and cannot underflow. */
+    double at_mode = exp(-z + mode * log(z) - lgamma(mode + 1.0));
+    if (mode <= top) terms[mode] = at_mode;
+    double term = at_mode;
+    for (int j = mode; j > 0; j--) {
+        term *= j / z;
+        if (j - 1 <= top) terms[j - 1] = term;
+    }
+    term = at_mode;
+    for (int j = mode + 1; j <= top; j++) {
+        term *= z / j;
+        if (j > mode) terms[j] = term;
+    }
+    double tail = 0;
+    for (int j = top; j >= 1; j--) {
+        tail += terms[j];
+        if (j <= K) g[j] = tail;
+    }
+    g[0] = 1;
+}
+
+/* Room for the Poisson sums of arguments up to z_max. */
+static int terms_needed(double z_max, int K) {
+    double top = fmax((double)K, z_max + 14.0 * sqrt(z_max) + 60.0);
+    return (int)top + 2;
+}
+
+static int generation_count(double n) {
+    if (!(n > 0)) return 0;
+    int K = 1;
+    double share = n;
+    while (share > GENERATION_TAIL * (1.0 - n) && K < MAX_GENERATIONS) share *= n, K++;
+    return K;
+}
+
+/* B_k of the header, k = 0..K, into w->weight. */
+static void background_weights(oracle_work *w, const cc_synth_category *c, double origin, double t0, double t1) {
+    int K = w->generations;
+    double beta = 1.0 / c->decay_days, n = c->branching;
+    for (int k = 0; k <= K; k++) w->weight[k] = 0;
+    double edges[3] = {origin, t0, t1};
+    for (int part = 0; part < 2; part++) {
+        double a = edges[part], b = edges[part + 1];
+        if (!(b > a)) continue;
+        int pieces = (int)ceil((b - a) * PIECES_PER_DAY);
+        double width = (b - a) / pieces;
+        for (int p = 0; p < pieces; p++) {
+            double mid = a + (p + 0.5) * width;
+            for (int q = 0; q < 8; q++) {
+                double s = mid + 0.5 * width * GL_NODES[q];
+                double rate = c->rate * cc_synth_modulation(c, s) * GL_WEIGHTS[q] * 0.5 * width;
+                gamma_cdfs(w, beta * (t1 - s), w->g_hi);
+                gamma_cdfs(w, beta * (t0 - s), w->g_lo);
+                if (part == 1) w->weight[0] += rate;
+                double nk = 1;
+                for (int k = 1; k <= K; k++) {
+                    nk *= n;
+                    w->weight[k] += rate * nk * (w->g_hi[k] - w->g_lo[k]);
+                }
+            }
+        }
+    }
+}
+
+static void add_background(oracle_work *w, const cc_synth_category *c) {
+    double sigma2 = c->sigma_m * c->sigma_m;
+    for (int k = 0; k <= w->generations; k++) {
+        if (w->weight[k] < NEGLIGIBLE_COUNT) continue;
+        for (int z = 0; z < c->zone_count; z++) {
+            const cc_synth_zone *zone = &c->zones[z];
+            add_gaussian(w, zone->x, zone->y, zone->sd * zone->sd + k * sigma2, w->weight[k] * zone->weight);
+        }
+    }
+}
+
+/* The history's pending cascades: sum_k w_k sum_i a_i P_A(x_i, k sigma^2). */
+static void add_history(oracle_work *w, const cc_synth_category *c, int ci, const cc_synth_event *h, size_t count,
+                        double origin, double t0, double t1) {
+    int K = w->generations;
+    double beta = 1.0 / c->decay_days, n = c->branching, sigma2 = c->sigma_m * c->sigma_m;
+    gamma_cdfs(w, beta * (t1 - origin), w->g_hi);
+    gamma_cdfs(w, beta * (t0 - origin), w->g_lo);
+    double nk = 1, total = 0;
+    for (int k = 1; k <= K; k++) {
+        nk *= n;
+        w->weight[k] = nk * (w->g_hi[k] - w->g_lo[k]);
+        total += w->weight[k];
+    }
+    /* The first event at or after the origin; walk back while an event still matters. */
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h[mid].t < origin) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t i = lo; i-- > 0;) {
+        double a = exp(-beta * (origin - h[i].t));
+        if (a * total < NEGLIGIBLE_COUNT) break;
+        if (h[i].category != ci) continue;
+        for (int k = 1; k <= K; k++)
+            if (a * w->weight[k] >= NEGLIGIBLE_COUNT) add_gaussian(w, h[i].x, h[i].y, k * sigma2, a * w->weight[k]);
+    }
+}
+
+int cc_synth_oracle(const cc_synth_params *p, int ci, const cc_synth_event *history, size_t history_count,
+                    double origin, double t0, double t1, const cc_synth_grid *grid, double *out) {
+    const cc_synth_category *c = &p->categories[ci];
+    oracle_work w = {grid, out, NULL, NULL, NULL, 0, NULL, NULL, NULL, generation_count(c->branching)};
+    w.term_capacity = terms_needed((t1 - origin) / c->decay_days, w.generations);
+    size_t doubles = (size_t)grid->width + (size_t)grid->height + (size_t)w.term_capacity + 3 * ((size_t)w.generations + 1);
+    double *scratch = calloc(doubles, sizeof *scratch);
+    if (!scratch) return -1;
+    w.px = scratch, w.py = w.px + grid->width, w.terms = w.py + grid->height;
+    w.g_hi = w.terms + w.term_capacity, w.g_lo = w.g_hi + w.generations + 1, w.weight = w.g_lo + w.generations + 1;
+    memset(out, 0, sizeof *out * (size_t)grid->width * (size_t)grid->height);
+    background_weights(&w, c, origin, t0, t1);
+    add_background(&w, c);
+    add_history(&w, c, ci, history, history_count, origin, t0, t1);
+    free(scratch);
+    return 0;
+}

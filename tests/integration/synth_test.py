@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""crimecast synth end to end: the synthetic city into a temporary store, rastered
+weekly on 32 x 32 cells, then the oracle forecast and the baselines (persistence,
+histavg, seasonal, kde, rf) for the same test bins, scored here with numpy:
+
+* the oracle is the true conditional mean, so its mean Poisson deviance must be lower
+  than every baseline's, in every channel (anything else is a bug in the oracle);
+* `crimecast eval --csv` reports the same deviances as computed here;
+* the oracle's total over the test bins is the observed total within 3 sigma (sigma
+  widened for the clustering: a cluster of a process with branching ratio n holds
+  1 / (1 - n) events, n <= 0.6 here);
+* storing again inserts nothing; wrong seeds, cities and options are refused clearly.
+
+usage: synth_test.py CRIMECAST
+"""
+import csv
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+CRIMECAST = sys.argv[1]
+TEST_FROM = "2021-06-07"
+BASELINES = ["persistence", "histavg", "seasonal", "kde", "rf"]
+failures = []
+
+
+def check(name, condition, detail=""):
+    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
+    if not condition:
+        failures.append("%s %s" % (name, str(detail)[:2000]))
+
+
+def run(*args):
+    start = time.time()
+    p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+    p.seconds = time.time() - start
+    return p
+
+
+def mean_deviance(y, p, mask):
+    """eval's figure: per bin, 2 (y log(y/p) - (y - p)) averaged over the in-mask cells
+    (y log y = 0 at y = 0, p floored at 1e-9); then averaged over bins."""
+    y = y[:, mask].astype(np.float64)
+    p = np.maximum(p[:, mask].astype(np.float64), 1e-9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(y > 0, y * np.log(y / p), 0.0)
+    return float((2 * (term - (y - p))).mean(axis=1).mean())
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        db, tensor = os.path.join(tmp, "synth.db"), os.path.join(tmp, "weekly.h5")
+        p = run("synth", "--db", db)
+        check("synth stores the city", p.returncode == 0 and "inserted" in p.stdout, p.stdout + p.stderr)
+        print(p.stdout.strip() + "\n  [%.1f s]" % p.seconds)
+        p = run("synth", "--out", db)
+        check("storing again inserts nothing", p.returncode == 0 and ", 0 inserted" in p.stdout, p.stdout + p.stderr)
+        p = run("raster", "--city", "synthetic", "--db", db, "--from", "2019-01-01", "--to", "2022-01-01",
+                "--bin", "week", "--grid", "32", "--out", tensor)
+        check("raster --city synthetic works unchanged", p.returncode == 0, p.stdout + p.stderr)
+        if failures:
+            return
+
+        files = {}
+        oracle = os.path.join(tmp, "oracle.h5")
+        p = run("synth", "--oracle", oracle, "--data", tensor, "--test-from", TEST_FROM)
+        check("synth --oracle writes the forecast", p.returncode == 0, p.stdout + p.stderr)
+        print(p.stdout.strip().splitlines()[-1] + "  [%.1f s with the simulation]" % p.seconds)
+        files["oracle"] = oracle
+        for method in BASELINES:
+            out = os.path.join(tmp, method + ".h5")
+            p = run("baseline", "--method", method, "--data", tensor, "--out", out, "--test-from", TEST_FROM)
+            check("baseline %s runs" % method, p.returncode == 0, p.stdout + p.stderr)
+            print("  %s [%.1f s]" % (method, p.seconds))
+            files[method] = out
+        if failures:
+            return
+
+        with h5py.File(tensor, "r") as f:
+            counts, times, mask = f["counts"][...], f["time"][...], f["mask"][...].astype(bool)
+            channels = [c.decode() if isinstance(c, bytes) else c for c in f["category"][...]]
+        forecasts, models = {}, {}
+        for name, path in files.items():
+            with h5py.File(path, "r") as f:
+                forecasts[name] = (f["forecast"][...], f["time"][...])
+                models[name] = f.attrs["model"]
+        oracle_times = forecasts["oracle"][1]
+        check("the oracle forecasts the baselines' bins",
+              all(np.array_equal(t, oracle_times) for _, t in forecasts.values()), oracle_times)
+        check("the oracle is named 'oracle'", models["oracle"] == "oracle", models["oracle"])
+        index = np.searchsorted(times, oracle_times)
+        truth = counts[index]
+        print("%d test bins from %s; mean Poisson deviance per channel:" % (len(index), TEST_FROM))
+        print("  %-14s" % "model" + "".join("%15s" % c for c in channels))
+        deviance = {}
+        for name, (values, _) in forecasts.items():
+            deviance[name] = [mean_deviance(truth[:, c], values[:, c], mask) for c in range(len(channels))]
+            print("  %-14s" % models[name] + "".join("%15.4f" % d for d in deviance[name]))
+        for c, channel in enumerate(channels):
+            worse = [b for b in BASELINES if not deviance["oracle"][c] < deviance[b][c]]
+            check("oracle beats every baseline on '%s'" % channel, not worse,
+                  {b: deviance[b][c] for b in worse} | {"oracle": deviance["oracle"][c]})
+
+        p = run("eval", "--data", tensor, "--csv", *files.values())
+        rows = list(csv.DictReader(io.StringIO(p.stdout)))
+        agree = p.returncode == 0 and len(rows) == len(files) * len(channels)
+        for row in rows:
+            name = next(n for n in files if models[n] == row["model"])
+            mine = deviance[name][channels.index(row["category"])]
+            agree = agree and abs(float(row["deviance"]) - mine) <= 1e-4 * max(1.0, mine)
+        check("eval --csv reports the same deviances", agree, p.stdout[:1500] + p.stderr)
+
+        predicted = forecasts["oracle"][0].sum(axis=(0, 2, 3))
+        observed = truth.sum(axis=(0, 2, 3))
+        for c, channel in enumerate(channels):
+            sigma = np.sqrt(predicted[c]) / (1 - 0.6)
+            print("  %-14s observed %7.0f, oracle %9.1f (%.2f sigma)" % (channel, observed[c], predicted[c],
+                                                                       (observed[c] - predicted[c]) / sigma))
+            check("oracle total matches the observed on '%s'" % channel,
+                  abs(observed[c] - predicted[c]) < 3 * sigma, (observed[c], predicted[c]))
+
+        refused = os.path.join(tmp, "refused.h5")
+        p = run("synth", "--oracle", refused, "--data", tensor, "--seed", "2")
+        check("another seed's oracle is refused", p.returncode == 1 and "seed" in p.stderr and tensor in p.stderr,
+              p.stderr)
+        p = run("synth", "--oracle", refused, "--data", tensor, "--from", "2020-01-01")
+        check("a tensor outside the simulated span is refused", p.returncode == 1 and "span" in p.stderr, p.stderr)
+        p = run("synth", "--db", os.path.join(tmp, "real.db"), "--city-name", "chicago")
+        check("a real city is refused", p.returncode == 2 and "synthetic" in p.stderr, p.stderr)
+        p = run("synth", "--db", db, "--seed", "9")
+        check("another run into the same city is refused", p.returncode == 1 and "another --city-name" in p.stderr,
+              p.stderr)
+        p = run("synth", "--oracle", refused)
+        check("--oracle without --data is a usage error", p.returncode == 2, p.stderr)
+        p = run("synth", "--help")
+        check("--help", p.returncode == 0 and "--oracle" in p.stdout, p.stdout)
+        check("nothing written when refused", not os.path.exists(refused))
+
+
+main()
+if failures:
+    print("\n%d failure(s):\n%s" % (len(failures), "\n".join(failures)))
+    sys.exit(1)
+print("all synth checks passed")
