@@ -5,19 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heatmaps/chart.h"
 #include "host/cli.h"
 #include "host/tensor_file.h"
 #include "models/metrics.h"
 
 static const char EVAL_HELP[] =
-    "usage: crimecast eval --data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10]\n\n"
+    "usage: crimecast eval --data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10]\n"
+    "                      [--roc ROC.png] [--roc-category all]\n\n"
     "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
     "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance;\n"
     "ROC AUC, average precision and F1 of the hotspots (the top 10% of cells by true count);\n"
     "hit rate, PAI and PEI with the top K% of the area flagged. Each figure is the mean\n"
     "over bins with a bootstrap 95% interval over bins. A table on stdout (best per column\n"
     "marked *), or --json / --csv records with keys model, category, mse, mae, deviance,\n"
-    "auc, ap, f1, hit@K, pai@K, pei@K and *_lo / *_hi for the intervals.\n";
+    "auc, ap, f1, hit@K, pai@K, pei@K and *_lo / *_hi for the intervals.\n"
+    "--roc draws the hotspot ROC curve of every model for one category (default: the\n"
+    "first, 'all'), vertically averaged over the bins, with each model's mean AUC.\n";
 
 enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK };
 
@@ -37,6 +41,27 @@ static void figure_names(const double *topk, int topk_count, char names[][16]) {
 
 static int lower_is_better(int figure) { return figure < 3; }
 
+/* The tensor bin holding forecast bin b, or -1 with err. */
+static int truth_bin(const cc_tensor *truth, const cc_tensor *f, int b, char *err, size_t err_len) {
+    for (int i = 0; i < truth->T; i++)
+        if (truth->time[i] == f->time[b]) return i;
+    snprintf(err, err_len, "forecast bin %d (day %lld) is not a bin of the tensor", b, (long long)f->time[b]);
+    return -1;
+}
+
+/* In-mask cells of channel c_truth of truth bin tb and channel c_f of forecast bin b. */
+static int gather_cells(const cc_tensor *truth, const cc_tensor *f, int tb, int c_truth, int b, int c_f, float *y,
+                        float *p) {
+    size_t plane = (size_t)truth->H * truth->W;
+    int n = 0;
+    for (size_t k = 0; k < plane; k++)
+        if (truth->mask[k]) {
+            y[n] = truth->values[cc_tensor_offset(truth, tb, c_truth, 0, 0) + k];
+            p[n++] = f->values[cc_tensor_offset(f, b, c_f, 0, 0) + k];
+        }
+    return n;
+}
+
 /* Scores channel c of forecast f; -1 with err when bins do not align. */
 static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, const double *topk, int topk_count,
                  row *r, char *err, size_t err_len) {
@@ -49,20 +74,12 @@ static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_
     double *per_bin = malloc(sizeof(double) * (size_t)f->T * r->figures);
     int status = 0;
     for (int b = 0; b < f->T && status == 0; b++) {
-        int tb = -1;
-        for (int i = 0; i < truth->T && tb < 0; i++)
-            if (truth->time[i] == f->time[b]) tb = i;
+        int tb = truth_bin(truth, f, b, err, err_len);
         if (tb < 0) {
-            snprintf(err, err_len, "forecast bin %d (day %lld) is not a bin of the tensor", b, (long long)f->time[b]);
             status = -1;
             break;
         }
-        int n = 0;
-        for (size_t k = 0; k < plane; k++)
-            if (truth->mask[k]) {
-                y[n] = truth->values[cc_tensor_offset(truth, tb, c_truth, 0, 0) + k];
-                p[n++] = f->values[cc_tensor_offset(f, b, c_f, 0, 0) + k];
-            }
+        int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
         cc_map_metrics m;
         cc_map_metrics_compute(y, p, n, topk, topk_count, scratch, &m);
         double *v = per_bin + (size_t)b * r->figures;
@@ -80,6 +97,83 @@ static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_
         cc_bootstrap_mean(column, f->T, 1000, 1, &r->mean[i], &r->lo[i], &r->hi[i]);
     }
     free(y), free(p), free(scratch), free(per_bin), free(column);
+    return status;
+}
+
+enum { ROC_POINTS = 101 };
+
+/* The hotspot ROC curve of channel c_f of forecast f, vertically averaged over its bins
+ * (bins without both classes left out): tpr[ROC_POINTS]. Returns the bins averaged, or
+ * -1 with err. */
+static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, double *tpr, char *err,
+                    size_t err_len) {
+    size_t plane = (size_t)truth->H * truth->W;
+    float *y = malloc(sizeof(float) * plane), *p = malloc(sizeof(float) * plane);
+    int *scratch = malloc(sizeof(int) * plane);
+    unsigned char *labels = malloc(plane);
+    double one[ROC_POINTS];
+    int used = 0;
+    for (int i = 0; i < ROC_POINTS; i++) tpr[i] = 0;
+    for (int b = 0; b < f->T && used >= 0; b++) {
+        int tb = truth_bin(truth, f, b, err, err_len);
+        if (tb < 0) {
+            used = -1;
+            break;
+        }
+        int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
+        cc_hotspot_labels(y, n, scratch, labels);
+        if (cc_roc_curve_sampled(labels, p, n, scratch, ROC_POINTS, one) != 0) continue;
+        for (int i = 0; i < ROC_POINTS; i++) tpr[i] += one[i];
+        used++;
+    }
+    for (int i = 0; used > 0 && i < ROC_POINTS; i++) tpr[i] /= used;
+    free(y), free(p), free(scratch), free(labels);
+    return used;
+}
+
+/* --roc: one curve per forecast file for truth channel c, labelled with the model and
+ * the mean AUC of the table. */
+static int write_roc(const char *path, const cc_tensor *truth, int c, char **files, int n_files, const row *rows,
+                     int count, char *err, size_t err_len) {
+    double fpr[ROC_POINTS], *tpr = calloc((size_t)n_files * ROC_POINTS, sizeof(double));
+    char(*labels)[96] = calloc((size_t)n_files, sizeof *labels);
+    cc_series *series = calloc((size_t)n_files, sizeof *series);
+    int status = tpr && labels && series ? 0 : -1, drawn = 0;
+    for (int i = 0; i < ROC_POINTS; i++) fpr[i] = (double)i / (ROC_POINTS - 1);
+    for (int i = 0; i < n_files && status == 0; i++) {
+        cc_tensor f;
+        if (cc_tensor_read(files[i], "forecast", &f, err, err_len) != 0) {
+            status = -1;
+            break;
+        }
+        int cf = -1;
+        for (int k = 0; k < f.C; k++)
+            if (!strcmp(f.categories[k], truth->categories[c])) cf = k;
+        double *curve = tpr + (size_t)drawn * ROC_POINTS;
+        if (cf >= 0 && mean_roc(truth, &f, c, cf, curve, err, err_len) > 0) {
+            const char *model = f.model[0] ? f.model : files[i];
+            double auc = NAN;
+            for (int r = 0; r < count; r++)
+                if (!strcmp(rows[r].model, model) && !strcmp(rows[r].category, truth->categories[c])) auc = rows[r].mean[3];
+            snprintf(labels[drawn], sizeof labels[drawn], "%s (AUC %.3f)", model, auc);
+            series[drawn] = (cc_series){labels[drawn], fpr, curve, ROC_POINTS};
+            drawn++;
+        } else if (cf >= 0) {
+            status = -1; /* mean_roc filled err, or no bin had both classes */
+            if (!err[0]) snprintf(err, err_len, "%s: no bin has both hotspots and other cells", files[i]);
+        }
+        cc_tensor_free(&f);
+    }
+    char title[128];
+    snprintf(title, sizeof title, "Hotspot ROC (top 10%% of cells), category %s", truth->categories[c]);
+    cc_line_chart chart = {.title = title, .x_label = "false positive rate", .y_label = "true positive rate",
+                           .x_min = 0, .x_max = 1, .y_min = 0, .y_max = 1, .chance_line = 1};
+    if (status == 0 && drawn == 0) {
+        snprintf(err, err_len, "--roc: no forecast has category '%s'", truth->categories[c]);
+        status = -1;
+    }
+    if (status == 0) status = cc_line_chart_png(path, &chart, series, drawn, err, err_len);
+    free(tpr), free(labels), free(series);
     return status;
 }
 
@@ -159,8 +253,9 @@ static int parse_topk(const char *text, double *topk) {
 int cc_cmd_eval(int argc, char **argv) {
     static const struct option OPTIONS[] = {{"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
                                             {"csv", no_argument, NULL, 'c'},         {"topk", required_argument, NULL, 'k'},
+                                            {"roc", required_argument, NULL, 'r'},   {"roc-category", required_argument, NULL, 'R'},
                                             {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    const char *data = NULL;
+    const char *data = NULL, *roc = NULL, *roc_category = NULL;
     int json = 0, csv = 0, topk_count = 3;
     double topk[CC_MAX_TOPK] = {1, 5, 10};
     optind = 0;
@@ -171,6 +266,8 @@ int cc_cmd_eval(int argc, char **argv) {
         case 'd': data = optarg; break;
         case 'j': json = 1; break;
         case 'c': csv = 1; break;
+        case 'r': roc = optarg; break;
+        case 'R': roc_category = optarg; break;
         case 'k':
             if ((topk_count = parse_topk(optarg, topk)) <= 0)
                 return cc_usage_error("eval", "--topk takes area percentages in (0, 100], e.g. 1,5,10");
@@ -214,6 +311,21 @@ int cc_cmd_eval(int argc, char **argv) {
             }
             cc_tensor_free(&f);
         }
+    int roc_channel = 0;
+    if (status == CC_EXIT_OK && roc_category) {
+        roc_channel = -1;
+        for (int c = 0; c < truth.C; c++)
+            if (!strcmp(truth.categories[c], roc_category)) roc_channel = c;
+        if (roc_channel < 0) {
+            snprintf(err, sizeof err, "--roc-category '%s' is not a category of %s", roc_category, data);
+            status = CC_EXIT_FAILURE;
+        }
+    }
+    if (status == CC_EXIT_OK && roc) {
+        err[0] = 0;
+        if (write_roc(roc, &truth, roc_channel, argv + optind, argc - optind, rows, count, err, sizeof err) != 0)
+            status = CC_EXIT_FAILURE;
+    }
     if (status == CC_EXIT_OK) {
         char names[MAX_FIGURES][16];
         figure_names(topk, topk_count, names);

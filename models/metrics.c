@@ -70,6 +70,48 @@ double cc_average_precision(const unsigned char *labels, const float *scores, in
     return ap;
 }
 
+void cc_hotspot_labels(const float *truth, int n, int *scratch, unsigned char *labels) {
+    rank_cells(truth, n, scratch);
+    memset(labels, 0, (size_t)n);
+    int k = (int)lround(0.10 * n);
+    for (int i = 0; i < k; i++) labels[scratch[i]] = 1;
+}
+
+/* Linear interpolation of the ROC segment (f0, t0)-(f1, t1) at false-positive rate f. */
+static double segment_tpr(double f0, double t0, double f1, double t1, double f) {
+    return f1 > f0 ? t0 + (t1 - t0) * (f - f0) / (f1 - f0) : t1;
+}
+
+int cc_roc_curve_sampled(const unsigned char *labels, const float *scores, int n, int *scratch, int points,
+                         double *tpr) {
+    long positives = 0;
+    for (int i = 0; i < n; i++) positives += labels[i] != 0;
+    long negatives = n - positives;
+    if (!positives || !negatives || points < 2) return -1;
+    rank_cells(scores, n, scratch);
+    for (int s = 0; s < points; s++) tpr[s] = 0;
+    double f0 = 0, t0 = 0;
+    long tp = 0, fp = 0;
+    for (int i = 0; i < n;) { /* one vertex per distinct score, highest first */
+        int j = i;
+        while (j < n && scores[scratch[j]] == scores[scratch[i]]) {
+            if (labels[scratch[j]]) tp++; else fp++;
+            j++;
+        }
+        double f1 = (double)fp / negatives, t1 = (double)tp / positives;
+        for (int s = 0; s < points; s++) {
+            double f = (double)s / (points - 1);
+            if (f >= f0 && f <= f1) {
+                double t = segment_tpr(f0, t0, f1, t1, f);
+                if (t > tpr[s]) tpr[s] = t;
+            }
+        }
+        f0 = f1, t0 = t1;
+        i = j;
+    }
+    return 0;
+}
+
 static void count_errors(const float *y, const float *p, int n, cc_map_metrics *m) {
     double se = 0, ae = 0, dev = 0;
     for (int i = 0; i < n; i++) {
@@ -107,7 +149,7 @@ void cc_map_metrics_compute(const float *y, const float *p, int n, const double 
     rank_cells(p, n, forecast_order);
     int k = (int)lround(0.10 * n);
     unsigned char *labels = calloc((size_t)(n > 0 ? n : 1), 1);
-    for (int i = 0; i < k; i++) labels[truth_order[i]] = 1;
+    cc_hotspot_labels(y, n, work, labels);
     m->auc = cc_roc_auc(labels, p, n, work);
     m->ap = cc_average_precision(labels, p, n, work);
     int tp = 0;

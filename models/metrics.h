@@ -38,6 +38,19 @@ double cc_roc_auc(const unsigned char *labels, const float *scores, int n, int *
 /* Average precision as scikit-learn computes it; NaN without positives. */
 double cc_average_precision(const unsigned char *labels, const float *scores, int n, int *scratch);
 
+/* The hotspot labels of a map: labels[i] = 1 for the k = round(10% of n) cells with the
+ * highest truth, ties broken by lower index. scratch: room for n ints. */
+void cc_hotspot_labels(const float *truth, int n, int *scratch, unsigned char *labels);
+
+/* The ROC curve of `scores` for binary `labels`, sampled at `points` (>= 2) evenly spaced
+ * false-positive rates 0, 1/(points-1), ..., 1: tpr[i] is the true-positive rate there,
+ * linear between the curve's vertices (a run of tied scores is one straight segment, as
+ * in scikit-learn's roc_curve), the highest where the curve is vertical. Averaging such
+ * samples over maps gives the vertically averaged ROC curve whose area is the mean AUC.
+ * Returns 0, or -1 (tpr untouched) without both classes. scratch: room for n ints. */
+int cc_roc_curve_sampled(const unsigned char *labels, const float *scores, int n, int *scratch, int points,
+                         double *tpr);
+
 /* Mean of the finite values, and a bootstrap 95% interval of that mean over the values
  * (`resamples` draws, seeded). NaN when there is no finite value. */
 void cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed, double *mean, double *lo,

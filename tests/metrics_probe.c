@@ -2,7 +2,9 @@
  * tests/integration/metrics_test.py can compare them with scikit-learn.
  * Input per map: a line "n", a line of n true counts, a line of n forecasts.
  * Output per map: mse mae deviance auc ap f1 hit@1 hit@5 hit@10 pai@1 pai@5 pai@10
- * pei@1 pei@5 pei@10 (nan where undefined). */
+ * pei@1 pei@5 pei@10 (nan where undefined), then the hotspot ROC curve's true-positive
+ * rates at false-positive rates 0, 0.1, ..., 1 (nan without both classes). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,6 +26,12 @@ int main(void) {
         for (int t = 0; t < 3; t++) printf(" %.12g", m.hit[t]);
         for (int t = 0; t < 3; t++) printf(" %.12g", m.pai[t]);
         for (int t = 0; t < 3; t++) printf(" %.12g", m.pei[t]);
+        unsigned char *labels = malloc((size_t)n);
+        double tpr[11];
+        cc_hotspot_labels(y, n, scratch, labels);
+        int defined = cc_roc_curve_sampled(labels, p, n, scratch, 11, tpr) == 0;
+        for (int s = 0; s < 11; s++) printf(" %.12g", defined ? tpr[s] : (double)NAN);
+        free(labels);
         printf("\n");
         free(y), free(p), free(scratch);
     }

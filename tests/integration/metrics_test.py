@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import numpy as np
-from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+from sklearn.metrics import average_precision_score, f1_score, roc_auc_score, roc_curve
 
 PROBE = sys.argv[1]
 rng = np.random.default_rng(11)
@@ -69,6 +69,17 @@ for c, ((y, p), line) in enumerate(zip(cases, out)):
         close("case %d hit@%d" % (c, pct), got[6 + t], caught / total if total else float("nan"))
         close("case %d pai@%d" % (c, pct), got[9 + t], (caught / total) / (a / n) if total else float("nan"))
         close("case %d pei@%d" % (c, pct), got[12 + t], caught / best if best else float("nan"))
+
+    # The sampled ROC curve: scikit-learn's vertices, joined linearly, the highest
+    # true-positive rate where the curve is vertical.
+    if both:
+        fpr, tpr, _ = roc_curve(labels, p, drop_intermediate=False)
+        for s_, f in enumerate(np.linspace(0, 1, 11)):
+            want = max(t0 + (t1 - t0) * (f - f0) / (f1 - f0) if f1 > f0 else t1
+                       for f0, t0, f1, t1 in zip(fpr[:-1], tpr[:-1], fpr[1:], tpr[1:]) if f0 <= f <= f1)
+            close("case %d roc tpr at fpr %.1f" % (c, f), got[15 + s_], want)
+    else:
+        close("case %d roc undefined" % c, got[15], float("nan"))
 
 print("%d cases, %d failed checks" % (len(cases), failures))
 sys.exit(1 if failures else 0)
