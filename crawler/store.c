@@ -240,6 +240,22 @@ long long cc_store_count(cc_store *s, const char *city) {
     return n;
 }
 
+int cc_store_time_range(cc_store *s, const char *city, char first[17], char last[17]) {
+    sqlite3_stmt *stmt;
+    const char *sql = "SELECT min(occurred), max(occurred) FROM incidents WHERE city = ?";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) return -1;
+    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
+    int status = 0;
+    if (sqlite3_step(stmt) != SQLITE_ROW) status = -1;
+    else if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) status = 1;
+    else {
+        snprintf(first, 17, "%s", (const char *)sqlite3_column_text(stmt, 0));
+        snprintf(last, 17, "%s", (const char *)sqlite3_column_text(stmt, 1));
+    }
+    sqlite3_finalize(stmt);
+    return status;
+}
+
 /* Rows of the span, through the (city, occurred) index: each row found there costs a
  * jump into the table. When rows were imported out of time order (SF's Kaggle files run
  * backwards) and the span is a large part of the store, those jumps are random reads

@@ -78,6 +78,10 @@ int cc_store_set_crawl_position(cc_store *store, const char *city, const char *s
                                 const char *window, const cc_crawl_position *position, char *err,
                                 size_t err_len);
 
+/* The first and last `occurred` of `city` ("YYYY-MM-DD HH:MM", through the index).
+ * Returns 0, 1 when the city has no incident, -1 on error. */
+int cc_store_time_range(cc_store *store, const char *city, char first[17], char last[17]);
+
 /* The path the store was opened with. */
 const char *cc_store_path(const cc_store *store);
 

@@ -22,6 +22,8 @@ static const cc_command COMMANDS[] = {
     {"predict", "forecast a span of a tensor with a trained model", cc_cmd_predict},
     {"baseline", "naive forecasts: persistence, histavg, seasonal, kde", cc_cmd_baseline},
     {"eval", "score forecasts against the truth (counts, hotspots, PAI/PEI)", cc_cmd_eval},
+    {"synth", "simulate a synthetic city (known process) and its oracle forecast", cc_cmd_synth},
+    {"demo", "the whole job end to end: data, ConvLSTM, baselines, eval, pictures", cc_cmd_demo},
 #endif
 };
 enum { COMMAND_COUNT = sizeof COMMANDS / sizeof COMMANDS[0] };

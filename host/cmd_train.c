@@ -247,6 +247,17 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
     return 0;
 }
 
+/* The model file after the last epoch: the best parameters with their optimiser moments
+ * (so a resume continues from them) and the whole loss history, including the epochs
+ * after the best; written even when this run never improved (a resume may not). */
+static int write_final(const train_args *a, cc_convlstm *model, cc_train_state *state, const cc_model_info *info,
+                       char *err, size_t err_len) {
+    size_t bytes = sizeof(float) * model->params.size;
+    memcpy(state->m.data, state->best_m.data, bytes);
+    memcpy(state->v.data, state->best_v.data, bytes);
+    return cc_checkpoint_write(a->out, model, state, info, err, err_len);
+}
+
 int cc_cmd_train(int argc, char **argv) {
     train_args a;
     int parsed = parse_args(argc, argv, &a);
@@ -277,7 +288,8 @@ int cc_cmd_train(int argc, char **argv) {
                a.data, t.T, t.C, t.H, t.W, s->begin[0], s->end[0] - 1, s->begin[1], s->end[1] - 1, s->begin[2],
                s->end[2] - 1, model.params.size, from_checkpoint ? " (resumed)" : "");
         cc_ops_context ctx = {CC_BACKEND_CPU, a.threads, NULL, 0};
-        if (cc_train(&model, &ctx, &t, s, info.scale, &a.options, &state, err, sizeof err) == 0) {
+        if (cc_train(&model, &ctx, &t, s, info.scale, &a.options, &state, err, sizeof err) == 0 &&
+            write_final(&a, &model, &state, &info, err, sizeof err) == 0) {
             double test = cc_evaluate(&model, &ctx, &t, s, CC_SPAN_TEST, info.scale, info.loss, a.options.batch);
             printf("%s: best epoch %d, validation loss %.6f, test loss %.6f\n", a.out, state.best_epoch, state.best_val, test);
             status = CC_EXIT_OK;

@@ -1,0 +1,184 @@
+#include "host/demo_report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Splits a CSV line of plain fields (eval writes no quotes) in place; returns the count. */
+static int split_fields(char *line, char **fields, int max) {
+    int n = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    for (char *p = line; n < max;) {
+        fields[n++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma) break;
+        *comma = 0;
+        p = comma + 1;
+    }
+    return n;
+}
+
+static int read_header(char *line, cc_metrics_table *t, const char *path, char *err, size_t err_len) {
+    char *fields[CC_METRICS_MAX_COLUMNS + 2];
+    int n = split_fields(line, fields, CC_METRICS_MAX_COLUMNS + 2);
+    if (n < 3 || strcmp(fields[0], "model") || strcmp(fields[1], "category") || n - 2 > CC_METRICS_MAX_COLUMNS) {
+        snprintf(err, err_len, "%s line 1: not a crimecast eval CSV header", path);
+        return -1;
+    }
+    t->columns = n - 2;
+    for (int i = 0; i < t->columns; i++) snprintf(t->names[i], sizeof t->names[i], "%s", fields[i + 2]);
+    return 0;
+}
+
+static int read_row(char *line, int line_no, cc_metrics_table *t, const char *path, char *err, size_t err_len) {
+    char *fields[CC_METRICS_MAX_COLUMNS + 2];
+    int n = split_fields(line, fields, CC_METRICS_MAX_COLUMNS + 2), r = t->rows;
+    if (n != t->columns + 2 || r == CC_METRICS_MAX_ROWS) {
+        snprintf(err, err_len, "%s line %d: %s", path, line_no,
+                 r == CC_METRICS_MAX_ROWS ? "too many rows" : "field count differs from the header");
+        return -1;
+    }
+    snprintf(t->model[r], sizeof t->model[r], "%s", fields[0]);
+    snprintf(t->category[r], sizeof t->category[r], "%s", fields[1]);
+    for (int i = 0; i < t->columns; i++) {
+        char *end;
+        t->values[r][i] = strtod(fields[i + 2], &end);
+        if (end == fields[i + 2] || *end) {
+            snprintf(err, err_len, "%s line %d, field %s: '%s' is not a number", path, line_no, t->names[i],
+                     fields[i + 2]);
+            return -1;
+        }
+    }
+    t->rows++;
+    return 0;
+}
+
+int cc_metrics_table_read(const char *path, cc_metrics_table *t, char *err, size_t err_len) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open", path);
+        return -1;
+    }
+    memset(t, 0, sizeof *t);
+    char line[8192];
+    int line_no = 0, status = 0;
+    while (status == 0 && fgets(line, sizeof line, f)) {
+        line_no++;
+        status = line_no == 1 ? read_header(line, t, path, err, err_len)
+                              : read_row(line, line_no, t, path, err, err_len);
+    }
+    if (status == 0 && line_no == 0) {
+        snprintf(err, err_len, "%s: empty", path);
+        status = -1;
+    }
+    fclose(f);
+    return status;
+}
+
+static int column_of(const cc_metrics_table *t, const char *name) {
+    for (int i = 0; i < t->columns; i++)
+        if (!strcmp(t->names[i], name)) return i;
+    return -1;
+}
+
+static int row_of(const cc_metrics_table *t, const char *model, const char *category) {
+    for (int r = 0; r < t->rows; r++)
+        if (!strcmp(t->model[r], model) && !strcmp(t->category[r], category)) return r;
+    return -1;
+}
+
+double cc_metrics_value(const cc_metrics_table *t, const char *model, const char *category, const char *name) {
+    int r = row_of(t, model, category), c = column_of(t, name);
+    return r >= 0 && c >= 0 ? t->values[r][c] : NAN;
+}
+
+static int is_convlstm(const char *model) { return !strncmp(model, "convlstm", 8); }
+
+int cc_model_standing_of(const cc_metrics_table *t, const char *category, cc_model_standing *s) {
+    memset(s, 0, sizeof *s);
+    s->baseline = s->convlstm = s->oracle = s->gap_closed = NAN;
+    for (int r = 0; r < t->rows; r++) {
+        if (strcmp(t->category[r], category)) continue;
+        double d = cc_metrics_value(t, t->model[r], category, "deviance");
+        if (is_convlstm(t->model[r])) s->convlstm = d;
+        else if (!strcmp(t->model[r], "oracle")) s->oracle = d;
+        else if (isfinite(d) && !(d >= s->baseline)) {
+            s->baseline = d;
+            snprintf(s->best_baseline, sizeof s->best_baseline, "%s", t->model[r]);
+        }
+    }
+    if (!isfinite(s->convlstm) || !s->best_baseline[0]) return -1;
+    if (isfinite(s->oracle) && s->baseline > s->oracle) s->gap_closed = (s->baseline - s->convlstm) / (s->baseline - s->oracle);
+    return 0;
+}
+
+typedef struct shown_figure {
+    const char *name, *title;
+    int interval;
+} shown_figure;
+
+static const shown_figure SHOWN[] = {
+    {"mse", "MSE", 1},   {"deviance", "Poisson deviance", 1}, {"auc", "AUC", 1}, {"ap", "AP", 0},
+    {"hit@5", "hit@5%", 0}, {"pai@5", "PAI@5%", 0},             {"pei@5", "PEI@5%", 0},
+};
+enum { SHOWN_COUNT = sizeof SHOWN / sizeof SHOWN[0] };
+
+static void format_figure(const cc_metrics_table *t, int r, const shown_figure *f, char *out, size_t len) {
+    char lo_name[40], hi_name[40];
+    snprintf(lo_name, sizeof lo_name, "%s_lo", f->name);
+    snprintf(hi_name, sizeof hi_name, "%s_hi", f->name);
+    double v = cc_metrics_value(t, t->model[r], t->category[r], f->name);
+    if (f->interval)
+        snprintf(out, len, "%.4g [%.3g, %.3g]", v, cc_metrics_value(t, t->model[r], t->category[r], lo_name),
+                 cc_metrics_value(t, t->model[r], t->category[r], hi_name));
+    else
+        snprintf(out, len, "%.3f", v);
+}
+
+void cc_metrics_markdown(FILE *out, const cc_metrics_table *t, const char *category) {
+    fprintf(out, "| model |");
+    for (int i = 0; i < SHOWN_COUNT; i++) fprintf(out, " %s |", SHOWN[i].title);
+    fprintf(out, "\n|---|");
+    for (int i = 0; i < SHOWN_COUNT; i++) fprintf(out, "---|");
+    fprintf(out, "\n");
+    for (int r = 0; r < t->rows; r++) {
+        if (strcmp(t->category[r], category)) continue;
+        fprintf(out, "| %s |", t->model[r]);
+        for (int i = 0; i < SHOWN_COUNT; i++) {
+            char cell[96];
+            format_figure(t, r, &SHOWN[i], cell, sizeof cell);
+            fprintf(out, " %s |", cell);
+        }
+        fprintf(out, "\n");
+    }
+}
+
+void cc_metrics_print(FILE *out, const cc_metrics_table *t, const char *category) {
+    fprintf(out, "%-14s", "model");
+    for (int i = 0; i < SHOWN_COUNT; i++) fprintf(out, " %*s", SHOWN[i].interval ? 24 : 8, SHOWN[i].title);
+    fprintf(out, "\n");
+    for (int r = 0; r < t->rows; r++) {
+        if (strcmp(t->category[r], category)) continue;
+        fprintf(out, "%-14s", t->model[r]);
+        for (int i = 0; i < SHOWN_COUNT; i++) {
+            char cell[96];
+            format_figure(t, r, &SHOWN[i], cell, sizeof cell);
+            fprintf(out, " %*s", SHOWN[i].interval ? 24 : 8, cell);
+        }
+        fprintf(out, "\n");
+    }
+}
+
+void cc_model_standing_print(FILE *out, const cc_model_standing *s) {
+    fprintf(out, "Mean Poisson deviance: ConvLSTM %.4g, best baseline (%s) %.4g", s->convlstm, s->best_baseline,
+            s->baseline);
+    if (isfinite(s->oracle) && s->gap_closed >= 0)
+        fprintf(out, ", oracle %.4g: the ConvLSTM closes %.0f%% of the gap between the best baseline and the oracle.\n",
+                s->oracle, 100.0 * s->gap_closed);
+    else if (isfinite(s->oracle))
+        fprintf(out, ", oracle %.4g: the ConvLSTM is behind the best baseline by %.0f%% of the gap between that "
+                     "baseline and the oracle (it closes none of it).\n",
+                s->oracle, -100.0 * s->gap_closed);
+    else
+        fprintf(out, " (no oracle for real data; lower is better).\n");
+}

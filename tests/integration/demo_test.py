@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""`crimecast demo --quick` end to end into a temporary directory: every output exists,
+opens with an independent reader (sqlite3, h5py, csv, our own PNG decoder) and is
+plausible: the oracle beats persistence, the ConvLSTM's training loss fell, the
+figures in metrics.csv agree with the forecast files recomputed here with numpy.
+
+usage: demo_test.py CRIMECAST
+"""
+import csv
+import math
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+from png_reader import read_png
+
+CRIMECAST = sys.argv[1]
+MODELS = ["convlstm", "persistence", "histavg", "seasonal", "kde", "rf", "oracle"]
+failures = []
+
+
+def check(name, condition, detail=""):
+    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
+    if not condition:
+        failures.append("%s %s" % (name, str(detail)[:2000]))
+
+
+def deviance(y, p):
+    p = np.maximum(p, 1e-9)
+    return np.mean(2 * (np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / p), 0) - (y - p)))
+
+
+def check_forecasts(out, counts, times, mask):
+    """Every forecast file: same bins, shape, finite non-negative values; returns them."""
+    forecasts = {}
+    for m in MODELS:
+        path = os.path.join(out, "forecasts", m + ".h5")
+        with h5py.File(path, "r") as f:
+            forecasts[m] = (f["forecast"][:], f["time"][:], f.attrs["model"])
+    t0 = forecasts["convlstm"][1]
+    for m, (values, t, name) in forecasts.items():
+        check("%s forecast covers the same bins" % m, np.array_equal(t, t0), (t, t0))
+        check("%s forecast shape" % m, values.shape == (len(t0),) + counts.shape[1:], values.shape)
+        check("%s forecast finite and >= 0" % m, np.isfinite(values).all() and (values >= 0).all())
+    return forecasts, [int(np.nonzero(times == d)[0][0]) for d in t0]
+
+
+def check_metrics(out, counts, mask, forecasts, bins):
+    """metrics.csv against deviances recomputed per bin from the files, channel 'all'."""
+    with open(os.path.join(out, "metrics.csv")) as f:
+        rows = {(r["model"], r["category"]): r for r in csv.DictReader(f)}
+    inside = mask == 1
+    dev = {}
+    for m, (values, _, name) in forecasts.items():
+        per_bin = [deviance(counts[b, 0][inside].astype(float), values[i, 0][inside].astype(float)) for i, b in enumerate(bins)]
+        dev[m] = float(np.mean(per_bin))
+        r = rows.get((name, "all"))
+        check("metrics.csv has %s/all" % name, r is not None)
+        if r:
+            check("metrics.csv deviance of %s = numpy's" % name, abs(float(r["deviance"]) - dev[m]) < 1e-4 * max(1, dev[m]),
+                  (r["deviance"], dev[m]))
+    check("the oracle beats persistence", dev["oracle"] < dev["persistence"], dev)
+    check("the oracle beats every baseline",
+          all(dev["oracle"] < dev[m] for m in ["persistence", "histavg", "seasonal", "kde", "rf"]), dev)
+    print("deviance (channel all): " + ", ".join("%s %.4f" % (m, d) for m, d in dev.items()))
+
+
+def check_pictures(out, n_bins):
+    panels = sorted(os.listdir(os.path.join(out, "panels")))
+    check("one panel PNG per test bin", len(panels) == n_bins, (len(panels), n_bins))
+    for name in panels[:3] + ["../training.png", "../roc.png"]:
+        rgb, text = read_png(os.path.join(out, "panels", name))
+        check("%s decodes to a picture" % name, rgb.shape[0] > 100 and rgb.shape[1] > 200, rgb.shape)
+        check("%s is not blank" % name, len(np.unique(rgb.reshape(-1, 3), axis=0)) > 8)
+    rgb, text = read_png(os.path.join(out, "panels", panels[0]))
+    check("panel caption carried as text", "week" in text.get("Description", ""), text)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "demo")
+        start = time.monotonic()
+        p = subprocess.run([CRIMECAST, "demo", "--quick", "--out", out], capture_output=True, text=True)
+        elapsed = time.monotonic() - start
+        print("demo --quick: %.1f s" % elapsed)
+        check("demo --quick exits 0", p.returncode == 0, p.stderr[-3000:])
+        if p.returncode:
+            print(p.stdout[-3000:], p.stderr[-3000:])
+            return 1
+        print(p.stdout)
+        check("prints the comparison table", "oracle" in p.stdout and "convlstm" in p.stdout and "Written to" in p.stdout)
+        with sqlite3.connect(os.path.join(out, "crimecast.db")) as db:
+            stored = db.execute("SELECT count(*) FROM incidents WHERE city = 'synthetic'").fetchone()[0]
+        check("the store holds the synthetic city", stored > 1000, stored)
+        with h5py.File(os.path.join(out, "tensor.h5"), "r") as f:
+            counts, times, mask = f["counts"][:], f["time"][:], f["mask"][:]
+            check("tensor is weekly 32 x 32", f.attrs["bin"] == "week" and counts.shape[2:] == (32, 32), counts.shape)
+        check("tensor counts most stored incidents", 0.5 * stored < counts[:, 0].sum() <= stored,
+              (counts[:, 0].sum(), stored))
+        with h5py.File(os.path.join(out, "model.h5"), "r") as f:
+            loss = f["history/val_loss"][:]
+            check("model file format", f.attrs["format"] == "crimecast-model")
+        check("the ConvLSTM's validation loss fell", len(loss) >= 2 and loss.min() < loss[0], loss)
+        forecasts, bins = check_forecasts(out, counts, times, mask)
+        check_metrics(out, counts, mask, forecasts, bins)
+        check_pictures(out, len(bins))
+        with open(os.path.join(out, "report.md")) as f:
+            report = f.read()
+        check("report has the table", "| model |" in report and "| oracle |" in report)
+        for link in re.findall(r"\]\(([^)]+)\)", report):
+            check("report link %s exists" % link, os.path.exists(os.path.join(out, link)))
+        check("report says where the ConvLSTM stands", "of the gap between" in report)
+        p = subprocess.run([CRIMECAST, "demo", "--city", "chicago", "--out", out], capture_output=True, text=True)
+        check("--city without files is a usage error", p.returncode == 2 and "--file" in p.stderr, p.stderr)
+    for f in failures:
+        print("FAIL: " + f)
+    print("%d failed of the checks above" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
