@@ -6,7 +6,8 @@ here with h5py (random weekly counts, 2 channels, 8 x 8, a mask with holes):
   forecasts equal the definitions computed here, for the target bins predict uses;
 * eval --json reports, per model and category, the bin-averaged MSE, MAE, deviance,
   AUC (scikit-learn per bin), hit rate, with bootstrap intervals around the mean;
-* eval --csv carries the same figures.
+* eval --csv carries the same figures;
+* eval --roc draws a PNG (decoded here) with one curve per model in its own colour.
 
 usage: baseline_eval_test.py CRIMECAST
 """
@@ -22,6 +23,7 @@ import tempfile
 import h5py
 import numpy as np
 
+from png_reader import read_png
 from synthetic_tensor import hotspot_auc, write_tensor
 
 CRIMECAST = sys.argv[1]
@@ -127,6 +129,21 @@ def main():
               and all(abs(float(r["mse"]) - j["mse"]) < 1e-6 * max(1, j["mse"]) for r, j in zip(rows, records)))
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
         check("eval table marks the best", p.returncode == 0 and "*" in p.stdout and "category burglary" in p.stdout)
+        roc = os.path.join(tmp, "roc.png")
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc", roc, "--roc-category", "burglary", *files],
+                           capture_output=True, text=True)
+        check("eval --roc exits 0", p.returncode == 0, p.stderr)
+        rgb, text = read_png(roc)
+        check("roc.png is 800 x 600", rgb.shape == (600, 800, 3), rgb.shape)
+        # Okabe-Ito, the chart palette: one saturated colour per model, each present.
+        palette = [(0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167), (230, 159, 0)]
+        for i, colour in enumerate(palette[:len(files)]):
+            present = np.all(rgb == np.array(colour, dtype=np.uint8), axis=2).sum()
+            check("roc.png draws model %d in its colour" % i, present > 200, present)
+        check("roc.png titled with the category", "burglary" in text.get("Title", ""), text)
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc", roc, "--roc-category", "nope", *files],
+                           capture_output=True, text=True)
+        check("eval --roc-category unknown is refused", p.returncode == 1 and "nope" in p.stderr, p.stderr)
     for f in failures:
         print("FAIL: " + f)
     print("%d failed of the checks above" % len(failures))
