@@ -1,105 +1,124 @@
-/* Dispatch of kernels/ops.h to a backend. The CUDA backend's ops arrive with the GPU
- * work; until then a CUDA context reaching an op is a programming error. */
+/* Dispatch of kernels/ops.h to a backend: kernels/cpu/ always, kernels/cuda/ in builds
+ * with CUDA (CRIMECAST_HAVE_CUDA). A CUDA context in a build without it, or one without
+ * its cc_cuda_state, is a programming error: the op says so and aborts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "kernels/cpu/cpu_ops.h"
+#ifdef CRIMECAST_HAVE_CUDA
+#include "kernels/cuda/cuda_ops.h"
+#endif
 
-static void require_cpu(const cc_ops_context *ctx, const char *op) {
-    if (ctx->backend == CC_BACKEND_CPU) return;
-    fprintf(stderr, "crimecast: op %s has no implementation for this backend yet\n", op);
+/* 1 when `op` runs on the GPU, 0 on the CPU; aborts for a CUDA context it cannot serve. */
+static int on_cuda(const cc_ops_context *ctx, const char *op) {
+    if (ctx->backend == CC_BACKEND_CPU) return 0;
+#ifdef CRIMECAST_HAVE_CUDA
+    if (ctx->backend == CC_BACKEND_CUDA && ctx->cuda) return 1;
+    fprintf(stderr, "crimecast: op %s got a CUDA context without its state (cc_cuda_state_create)\n", op);
+#else
+    fprintf(stderr, "crimecast: op %s needs the CUDA backend, which this build lacks (CRIMECAST_CUDA=OFF or no nvcc)\n",
+            op);
+#endif
     abort();
 }
 
-int cc_ops_threads(const cc_ops_context *ctx) { return cc_cpu_threads(ctx); }
+/* BACKEND(ctx, op, cuda_call, cpu_call): the call for the context's backend. Without
+ * CUDA the CUDA call is not even compiled (its symbols do not exist). */
+#ifdef CRIMECAST_HAVE_CUDA
+#define BACKEND(ctx, op, cuda_call, cpu_call) (on_cuda((ctx), (op)) ? (cuda_call) : (cpu_call))
+#else
+#define BACKEND(ctx, op, cuda_call, cpu_call) (on_cuda((ctx), (op)), (cpu_call))
+#endif
+
+/* The CUDA ops use no CPU threads or host workspace: one thread sizes it to one slice. */
+int cc_ops_threads(const cc_ops_context *ctx) { return ctx->backend == CC_BACKEND_CUDA ? 1 : cc_cpu_threads(ctx); }
 
 void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                        const float *bias, float beta, float *y) {
-    require_cpu(ctx, "conv2d_forward");
-    cc_cpu_conv2d_forward(ctx, s, x, w, bias, beta, y);
+    BACKEND(ctx, "conv2d_forward", cc_cuda_conv2d_forward(ctx, s, x, w, bias, beta, y),
+            cc_cpu_conv2d_forward(ctx, s, x, w, bias, beta, y));
 }
 
 void cc_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy, const float *w,
                              float beta, float *dx) {
-    require_cpu(ctx, "conv2d_backward_data");
-    cc_cpu_conv2d_backward_data(ctx, s, dy, w, beta, dx);
+    BACKEND(ctx, "conv2d_backward_data", cc_cuda_conv2d_backward_data(ctx, s, dy, w, beta, dx),
+            cc_cpu_conv2d_backward_data(ctx, s, dy, w, beta, dx));
 }
 
 void cc_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *dy,
                                float *dw, float *dbias) {
-    require_cpu(ctx, "conv2d_backward_filter");
-    cc_cpu_conv2d_backward_filter(ctx, s, x, dy, dw, dbias);
+    BACKEND(ctx, "conv2d_backward_filter", cc_cuda_conv2d_backward_filter(ctx, s, x, dy, dw, dbias),
+            cc_cpu_conv2d_backward_filter(ctx, s, x, dy, dw, dbias));
 }
 
 void cc_axpy(const cc_ops_context *ctx, size_t n, float alpha, const float *x, float *y) {
-    require_cpu(ctx, "axpy");
-    cc_cpu_axpy(n, alpha, x, y);
+    BACKEND(ctx, "axpy", cc_cuda_axpy(ctx, n, alpha, x, y), cc_cpu_axpy(n, alpha, x, y));
 }
 
 void cc_fill(const cc_ops_context *ctx, float *x, size_t n, float value) {
-    require_cpu(ctx, "fill");
-    cc_cpu_fill(x, n, value);
+    BACKEND(ctx, "fill", cc_cuda_fill(ctx, x, n, value), cc_cpu_fill(x, n, value));
 }
 
 void cc_relu_forward(const cc_ops_context *ctx, float *x, size_t n) {
-    require_cpu(ctx, "relu_forward");
-    cc_cpu_relu_forward(x, n);
+    BACKEND(ctx, "relu_forward", cc_cuda_relu_forward(ctx, x, n), cc_cpu_relu_forward(x, n));
 }
 
 void cc_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n) {
-    require_cpu(ctx, "relu_backward");
-    cc_cpu_relu_backward(y, dy, n);
+    BACKEND(ctx, "relu_backward", cc_cuda_relu_backward(ctx, y, dy, n), cc_cpu_relu_backward(y, dy, n));
 }
 
 void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane) {
-    require_cpu(ctx, "bias_add");
-    cc_cpu_bias_add(y, bias, batch, channels, plane);
+    BACKEND(ctx, "bias_add", cc_cuda_bias_add(ctx, y, bias, batch, channels, plane),
+            cc_cpu_bias_add(y, bias, batch, channels, plane));
 }
 
 void cc_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane, float *dbias) {
-    require_cpu(ctx, "bias_backward");
-    cc_cpu_bias_backward(dy, batch, channels, plane, dbias);
+    BACKEND(ctx, "bias_backward", cc_cuda_bias_backward(ctx, dy, batch, channels, plane, dbias),
+            cc_cpu_bias_backward(dy, batch, channels, plane, dbias));
 }
 
 void cc_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates, const float *c_prev,
                            const float *peep, float *c, float *h) {
-    require_cpu(ctx, "lstm_gates_forward");
-    cc_cpu_lstm_gates_forward(ctx, s, gates, c_prev, peep, c, h);
+    BACKEND(ctx, "lstm_gates_forward", cc_cuda_lstm_gates_forward(ctx, s, gates, c_prev, peep, c, h),
+            cc_cpu_lstm_gates_forward(ctx, s, gates, c_prev, peep, c, h));
 }
 
 void cc_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *s, const float *gates,
                             const float *c_prev, const float *c, const float *peep, const float *dh,
                             const float *dc_next, float *dgates, float *dc_prev, float *dpeep) {
-    require_cpu(ctx, "lstm_gates_backward");
-    cc_cpu_lstm_gates_backward(ctx, s, gates, c_prev, c, peep, dh, dc_next, dgates, dc_prev, dpeep);
+    BACKEND(ctx, "lstm_gates_backward",
+            cc_cuda_lstm_gates_backward(ctx, s, gates, c_prev, c, peep, dh, dc_next, dgates, dc_prev, dpeep),
+            cc_cpu_lstm_gates_backward(ctx, s, gates, c_prev, c, peep, dh, dc_next, dgates, dc_prev, dpeep));
 }
 
 double cc_poisson_nll(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps,
                       int plane, float *d) {
-    require_cpu(ctx, "poisson_nll");
-    return cc_cpu_poisson_nll(r, y, mask, maps, plane, d);
+    return BACKEND(ctx, "poisson_nll", cc_cuda_poisson_nll(ctx, r, y, mask, maps, plane, d),
+                   cc_cpu_poisson_nll(r, y, mask, maps, plane, d));
 }
 
 double cc_mse(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps, int plane,
               float *d) {
-    require_cpu(ctx, "mse");
-    return cc_cpu_mse(r, y, mask, maps, plane, d);
+    return BACKEND(ctx, "mse", cc_cuda_mse(ctx, r, y, mask, maps, plane, d), cc_cpu_mse(r, y, mask, maps, plane, d));
 }
 
 void cc_adamw_step(const cc_ops_context *ctx, const cc_adamw *opt, float *params, const float *grads, float *m,
                    float *v, size_t n) {
-    require_cpu(ctx, "adamw_step");
-    cc_cpu_adamw_step(opt, params, grads, m, v, n);
+    BACKEND(ctx, "adamw_step", cc_cuda_adamw_step(ctx, opt, params, grads, m, v, n),
+            cc_cpu_adamw_step(opt, params, grads, m, v, n));
 }
 
 double cc_sum_squares(const cc_ops_context *ctx, const float *x, size_t n) {
-    require_cpu(ctx, "sum_squares");
-    return cc_cpu_sum_squares(x, n);
+    return BACKEND(ctx, "sum_squares", cc_cuda_sum_squares(ctx, x, n), cc_cpu_sum_squares(x, n));
 }
 
+/* One composition for both backends: the norm (on the host), then a scale in place. */
 double cc_clip_global_norm(const cc_ops_context *ctx, float *g, size_t n, double max_norm) {
     double norm = sqrt(cc_sum_squares(ctx, g, n));
-    if (norm > max_norm && norm > 0) cc_cpu_scale(g, n, (float)(max_norm / norm));
+    if (norm > max_norm && norm > 0) {
+        float factor = (float)(max_norm / norm);
+        BACKEND(ctx, "clip_global_norm", cc_cuda_scale(ctx, g, n, factor), cc_cpu_scale(g, n, factor));
+    }
     return norm;
 }

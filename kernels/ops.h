@@ -13,7 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" { /* the CUDA files (C++) call the shape helpers and implement the ops */
+#endif
+
 typedef enum { CC_BACKEND_CPU, CC_BACKEND_CUDA } cc_backend;
+
+/* The CUDA backend's stream, cuBLAS/cuDNN handles and device scratch; opaque here, see
+ * kernels/cuda/cuda_ops.h (cc_cuda_state_create). */
+struct cc_cuda_state;
 
 typedef struct cc_ops_context {
     cc_backend backend;
@@ -21,6 +29,11 @@ typedef struct cc_ops_context {
     float *workspace;       /* scratch owned by the caller: per thread, im2col columns and
                                filter-gradient partials (cc_conv2d_workspace_floats each) */
     size_t workspace_floats;
+    /* CUDA backend only (the CPU ops ignore these). With CC_BACKEND_CUDA every pointer an
+     * op takes is a device pointer, and `workspace` is unused: the state owns its scratch. */
+    struct cc_cuda_state *cuda;
+    int tf32;               /* allow TF32 tensor-core math in convolutions (--tf32) */
+    int conv_cudnn;         /* convolutions through cuDNN, not im2col + cuBLAS (--conv cudnn) */
 } cc_ops_context;
 
 /* Threads a context's ops run on (for sizing per-thread workspace). */
@@ -125,5 +138,9 @@ double cc_sum_squares(const cc_ops_context *ctx, const float *x, size_t n);
 
 /* Scales g so its L2 norm is at most max_norm; returns the norm before scaling. */
 double cc_clip_global_norm(const cc_ops_context *ctx, float *g, size_t n, double max_norm);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,15 +1,23 @@
-/* Checking every CUDA runtime call.
+/* Checking every CUDA runtime, cuBLAS and cuDNN call.
  *
  * CC_CUDA_CHECK(call) aborts the process with the call's text, file, line and the
  * runtime's message: for kernels and training code, where a failed call means the
  * device state is unknown. CC_CUDA_TRY(call, buf, len) is the recoverable form for
  * discovery code (a machine without a GPU is normal): it returns 0 on success, or -1
  * with the same message written into buf. Check a kernel launch with
- * CC_CUDA_CHECK(cudaGetLastError()) right after it. */
+ * CC_CUDA_CHECK(cudaGetLastError()) right after it.
+ *
+ * CC_CUBLAS_CHECK / CC_CUBLAS_TRY and (in builds with cuDNN, CRIMECAST_HAVE_CUDNN)
+ * CC_CUDNN_CHECK / CC_CUDNN_TRY do the same for the libraries' status codes, with the
+ * library's own name and description of the status. */
 #ifndef CRIMECAST_KERNELS_CUDA_CHECK_H
 #define CRIMECAST_KERNELS_CUDA_CHECK_H
 
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
+#ifdef CRIMECAST_HAVE_CUDNN
+#include <cudnn.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,5 +40,51 @@ static inline void cc_cuda_check_impl(cudaError_t status, const char *call, cons
 
 #define CC_CUDA_TRY(call, buf, len) cc_cuda_try_impl((call), #call, __FILE__, __LINE__, (buf), (len))
 #define CC_CUDA_CHECK(call) cc_cuda_check_impl((call), #call, __FILE__, __LINE__)
+
+/* Prints "crimecast: <library> error: <message>" and exits, as CC_CUDA_CHECK does. */
+static inline void cc_library_failure(const char *library, const char *message) {
+    fprintf(stderr, "crimecast: %s error: %s\n", library, message);
+    exit(1);
+}
+
+static inline int cc_cublas_try_impl(cublasStatus_t status, const char *call, const char *file,
+                                     int line, char *buf, size_t len) {
+    if (status == CUBLAS_STATUS_SUCCESS) return 0;
+    if (buf && len)
+        snprintf(buf, len, "%s failed at %s:%d: %s (%s)", call, file, line,
+                 cublasGetStatusString(status), cublasGetStatusName(status));
+    return -1;
+}
+
+static inline void cc_cublas_check_impl(cublasStatus_t status, const char *call, const char *file,
+                                        int line) {
+    char message[512];
+    if (cc_cublas_try_impl(status, call, file, line, message, sizeof message) == 0) return;
+    cc_library_failure("cuBLAS", message);
+}
+
+#define CC_CUBLAS_TRY(call, buf, len) cc_cublas_try_impl((call), #call, __FILE__, __LINE__, (buf), (len))
+#define CC_CUBLAS_CHECK(call) cc_cublas_check_impl((call), #call, __FILE__, __LINE__)
+
+#ifdef CRIMECAST_HAVE_CUDNN
+static inline int cc_cudnn_try_impl(cudnnStatus_t status, const char *call, const char *file,
+                                    int line, char *buf, size_t len) {
+    if (status == CUDNN_STATUS_SUCCESS) return 0;
+    if (buf && len)
+        snprintf(buf, len, "%s failed at %s:%d: %s (status %d)", call, file, line,
+                 cudnnGetErrorString(status), (int)status);
+    return -1;
+}
+
+static inline void cc_cudnn_check_impl(cudnnStatus_t status, const char *call, const char *file,
+                                       int line) {
+    char message[512];
+    if (cc_cudnn_try_impl(status, call, file, line, message, sizeof message) == 0) return;
+    cc_library_failure("cuDNN", message);
+}
+
+#define CC_CUDNN_TRY(call, buf, len) cc_cudnn_try_impl((call), #call, __FILE__, __LINE__, (buf), (len))
+#define CC_CUDNN_CHECK(call) cc_cudnn_check_impl((call), #call, __FILE__, __LINE__)
+#endif
 
 #endif

@@ -1,0 +1,71 @@
+# The CUDA backend's sources and libraries, included from the top-level CMakeLists.txt
+# when CRIMECAST_HAVE_CUDA (after enable_language(CUDA) and find_package(CUDAToolkit)).
+#
+# cuBLAS comes from the toolkit (CUDA::cublas) unless CUBLAS_ROOT points elsewhere, and
+# cuDNN from CUDNN_ROOT or the toolkit's directories; both roots may be the `nvidia/cublas`
+# and `nvidia/cudnn` folders of PyTorch's pip wheels (lib/ holds only versioned names such
+# as libcudnn.so.9, hence the explicit names below). See kernels/README.md.
+
+list(APPEND CRIMECAST_SOURCES
+  kernels/cuda/device_query.cu
+  kernels/cuda/state.cu
+  kernels/cuda/im2col.cu
+  kernels/cuda/conv2d.cu
+  kernels/cuda/elementwise.cu
+  kernels/cuda/lstm_gates.cu
+  kernels/cuda/loss.cu
+  kernels/cuda/optim.cu
+)
+
+set(CUBLAS_ROOT "$ENV{CUBLAS_ROOT}" CACHE PATH "cuBLAS outside the toolkit (folder with lib/ and include/)")
+set(CUDNN_ROOT "$ENV{CUDNN_ROOT}" CACHE PATH "cuDNN outside the toolkit (folder with lib/ and include/)")
+set(CRIMECAST_CUDNN AUTO CACHE STRING "The cuDNN convolution path: AUTO (when found), ON, OFF")
+set_property(CACHE CRIMECAST_CUDNN PROPERTY STRINGS AUTO ON OFF)
+
+if(CUBLAS_ROOT)
+  find_library(CRIMECAST_CUBLAS_LIBRARY NAMES cublas libcublas.so.13 libcublas.so.12
+               PATHS "${CUBLAS_ROOT}/lib" "${CUBLAS_ROOT}/lib64" NO_DEFAULT_PATH)
+  find_library(CRIMECAST_CUBLASLT_LIBRARY NAMES cublasLt libcublasLt.so.13 libcublasLt.so.12
+               PATHS "${CUBLAS_ROOT}/lib" "${CUBLAS_ROOT}/lib64" NO_DEFAULT_PATH)
+  find_path(CRIMECAST_CUBLAS_INCLUDE_DIR cublas_v2.h PATHS "${CUBLAS_ROOT}/include" NO_DEFAULT_PATH)
+  if(NOT CRIMECAST_CUBLAS_LIBRARY OR NOT CRIMECAST_CUBLASLT_LIBRARY OR NOT CRIMECAST_CUBLAS_INCLUDE_DIR)
+    message(FATAL_ERROR "CUBLAS_ROOT=${CUBLAS_ROOT}: no lib/libcublas*, lib/libcublasLt* and include/cublas_v2.h there")
+  endif()
+  message(STATUS "crimecast: cuBLAS ${CRIMECAST_CUBLAS_LIBRARY}")
+elseif(NOT TARGET CUDA::cublas)
+  message(FATAL_ERROR "the CUDA toolkit has no cuBLAS: point -DCUBLAS_ROOT at one (kernels/README.md)")
+endif()
+
+set(CRIMECAST_HAVE_CUDNN OFF)
+if(NOT CRIMECAST_CUDNN STREQUAL "OFF")
+  if(CUDNN_ROOT)
+    set(cudnn_search PATHS "${CUDNN_ROOT}" PATH_SUFFIXES include lib lib64 NO_DEFAULT_PATH)
+  else()
+    set(cudnn_search HINTS ${CUDAToolkit_INCLUDE_DIRS} ${CUDAToolkit_LIBRARY_DIR}
+        "${CUDAToolkit_LIBRARY_ROOT}/lib" "${CUDAToolkit_LIBRARY_ROOT}/lib64")
+  endif()
+  find_path(CUDNN_INCLUDE_DIR cudnn.h ${cudnn_search})
+  find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 ${cudnn_search})
+  if(CUDNN_INCLUDE_DIR AND CUDNN_LIBRARY)
+    set(CRIMECAST_HAVE_CUDNN ON)
+    list(APPEND CRIMECAST_SOURCES kernels/cuda/conv2d_cudnn.cu)
+  elseif(CRIMECAST_CUDNN STREQUAL "ON")
+    message(FATAL_ERROR "CRIMECAST_CUDNN=ON but cuDNN was not found: set -DCUDNN_ROOT (kernels/README.md)")
+  endif()
+endif()
+message(STATUS "crimecast: cuDNN convolution path ${CRIMECAST_HAVE_CUDNN} ${CUDNN_LIBRARY}")
+
+# Links the backend's libraries into `target` (crimecast_lib).
+function(crimecast_link_cuda_backend target)
+  if(CRIMECAST_CUBLAS_LIBRARY)
+    target_link_libraries(${target} PUBLIC ${CRIMECAST_CUBLAS_LIBRARY} ${CRIMECAST_CUBLASLT_LIBRARY})
+    target_include_directories(${target} PRIVATE ${CRIMECAST_CUBLAS_INCLUDE_DIR})
+  else()
+    target_link_libraries(${target} PUBLIC CUDA::cublas)
+  endif()
+  if(CRIMECAST_HAVE_CUDNN)
+    target_link_libraries(${target} PUBLIC ${CUDNN_LIBRARY})
+    target_include_directories(${target} PRIVATE ${CUDNN_INCLUDE_DIR})
+    target_compile_definitions(${target} PRIVATE CRIMECAST_HAVE_CUDNN=1)
+  endif()
+endfunction()

@@ -1,0 +1,96 @@
+/* What the CUDA op files share (nvcc only): the state's layout, launch geometry, the
+ * deterministic block reduction, and the helpers one op file lends another. */
+#ifndef CRIMECAST_KERNELS_CUDA_INTERNAL_CUH
+#define CRIMECAST_KERNELS_CUDA_INTERNAL_CUH
+
+#include <stddef.h>
+
+#include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/cuda_ops.h"
+
+constexpr unsigned CC_THREADS = 256;        /* threads per block of the element-wise kernels */
+constexpr size_t CC_MAX_BLOCKS = 1 << 16;   /* grid cap: kernels loop over the rest (grid-stride) */
+constexpr unsigned CC_REDUCE_THREADS = 256; /* threads per block of a reduction: a power of two */
+constexpr size_t CC_REDUCE_BLOCKS = 1024;   /* most first-pass partials of a reduction */
+
+struct cc_cuda_state {
+    int device;
+    cudaStream_t stream;
+    cublasHandle_t cublas;
+#ifdef CRIMECAST_HAVE_CUDNN
+    cudnnHandle_t cudnn;
+#endif
+    float *scratch;            /* im2col columns, cuDNN workspace: grows on demand */
+    size_t scratch_floats;
+    double *partials;          /* [CC_REDUCE_BLOCKS] first-pass sums of a reduction */
+    double *result;            /* the reduction's final value */
+    unsigned long long *count; /* elements a masked loss counts */
+};
+
+static inline cudaStream_t cc_stream(const cc_ops_context *ctx) { return ctx->cuda->stream; }
+
+/* Blocks for n elements at CC_THREADS each, capped (kernels stride over the rest).
+ * Callers return before launching when n is 0: an empty grid is a launch error. */
+static inline unsigned cc_blocks(size_t n) {
+    size_t blocks = (n + CC_THREADS - 1) / CC_THREADS;
+    return (unsigned)(blocks < CC_MAX_BLOCKS ? blocks : CC_MAX_BLOCKS);
+}
+
+/* First-pass blocks of a reduction over n elements. The count depends on n alone, never
+ * on the device, so a sum is added up in the same order on every GPU and every run. */
+static inline unsigned cc_reduce_blocks(size_t n) {
+    size_t blocks = (n + CC_REDUCE_THREADS - 1) / CC_REDUCE_THREADS;
+    if (blocks < 1) blocks = 1;
+    return (unsigned)(blocks < CC_REDUCE_BLOCKS ? blocks : CC_REDUCE_BLOCKS);
+}
+
+#define CC_GRID_STRIDE_LOOP(i, n)                                                                \
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                      \
+         i += (size_t)gridDim.x * blockDim.x)
+
+/* Sum of v over the block (CC_REDUCE_THREADS threads), valid in thread 0: a fixed tree,
+ * so the same inputs always give the same bits (no atomics). */
+template <typename T>
+__device__ inline T cc_block_sum(T v) {
+    __shared__ T lane[CC_REDUCE_THREADS];
+    lane[threadIdx.x] = v;
+    __syncthreads();
+    for (unsigned half = CC_REDUCE_THREADS / 2; half > 0; half /= 2) {
+        if (threadIdx.x < half) lane[threadIdx.x] += lane[threadIdx.x + half];
+        __syncthreads();
+    }
+    return lane[0];
+}
+
+/* Second pass of a reduction (kernels/cuda/optim.cu): sums the state's `blocks` partials
+ * in a fixed order, times 1/count when count is given (0 when it is 0, the mean of no
+ * elements), and returns it on the host. Synchronises the stream. */
+double cc_cuda_finish_sum(const cc_ops_context *ctx, unsigned blocks, const unsigned long long *count);
+
+/* Device scratch of at least `floats` floats, grown (after the stream drains) when too
+ * small. Valid until the next call: one op at a time uses it. */
+float *cc_cuda_scratch(const cc_ops_context *ctx, size_t floats);
+
+/* cuBLAS math for a context's convolutions: TF32 tensor cores with ctx->tf32, else
+ * CUBLAS_DEFAULT_MATH (full FP32, results close to the CPU's). */
+void cc_cuda_set_gemm_math(const cc_ops_context *ctx);
+
+/* im2col / col2im over `images` consecutive images (kernels/cuda/im2col.cu):
+ * columns [images][Cin*K*K][Ho*Wo]. col2im gathers each input pixel's contributions
+ * (no atomics) into dx, keeping dx's old value when beta != 0 (beta 0: dx is not read). */
+void cc_cuda_im2col(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x,
+                    float *columns);
+void cc_cuda_col2im(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *columns,
+                    float beta, float *dx);
+
+#ifdef CRIMECAST_HAVE_CUDNN
+/* The cuDNN convolution path (kernels/cuda/conv2d_cudnn.cu), same contracts. */
+void cc_cudnn_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
+                             const float *bias, float beta, float *y);
+void cc_cudnn_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
+                                   const float *w, float beta, float *dx);
+void cc_cudnn_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                                     const float *dy, float *dw, float *dbias);
+#endif
+
+#endif

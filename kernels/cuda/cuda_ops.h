@@ -1,0 +1,87 @@
+/* The CUDA backend of kernels/ops.h, callable from C.
+ *
+ * Each cc_cuda_<op> has the signature and contract of cc_<op> in kernels/ops.h, on
+ * device pointers (masks included), and is reached through that header's dispatch when
+ * ctx->backend is CC_BACKEND_CUDA. The ops run in order on the stream of ctx->cuda and
+ * return without waiting for the device, except the ones that return a scalar to the
+ * host (the losses, cc_cuda_sum_squares, and so the clipping): those copy it back and
+ * wait, the one synchronisation of a training step.
+ *
+ * The state (stream, cuBLAS and cuDNN handles, device scratch for im2col columns, the
+ * cuDNN workspace and reduction partials) belongs to whoever builds the context, never
+ * to a global: create one per device and thread, put it in cc_ops_context.cuda. Every
+ * CUDA, cuBLAS and cuDNN call is checked (kernels/cuda/cuda_check.h); a failure ends the
+ * process with the call, file, line and the library's message. */
+#ifndef CRIMECAST_KERNELS_CUDA_OPS_H
+#define CRIMECAST_KERNELS_CUDA_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/ops.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ state, memory */
+
+/* A state on `device`: NULL, with the reason in err, when the device or a library
+ * cannot be set up (no GPU, no driver): the one recoverable failure. */
+struct cc_cuda_state *cc_cuda_state_create(int device, char *err, size_t err_len);
+/* Waits for the state's work and frees it; NULL is allowed. */
+void cc_cuda_state_destroy(struct cc_cuda_state *state);
+/* 1 when this build has the cuDNN convolution path (ctx->conv_cudnn). */
+int cc_cuda_has_cudnn(void);
+
+/* Device memory (cudaMalloc: never managed memory). NULL for 0 bytes. */
+void *cc_cuda_alloc(size_t bytes);
+void cc_cuda_free(void *device_ptr);
+/* Copies on the state's stream, ordered after the ops already queued there; both return
+ * once the copy is complete, so the host buffer may be reused at once. */
+void cc_cuda_copy_to_device(struct cc_cuda_state *state, void *device_dst, const void *host_src, size_t bytes);
+void cc_cuda_copy_to_host(struct cc_cuda_state *state, void *host_dst, const void *device_src, size_t bytes);
+/* Waits until every op queued on the state has finished. */
+void cc_cuda_synchronize(struct cc_cuda_state *state);
+
+/* ------------------------------------------------------------------ ops (see kernels/ops.h) */
+
+void cc_cuda_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
+                            const float *bias, float beta, float *y);
+void cc_cuda_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
+                                  const float *w, float beta, float *dx);
+void cc_cuda_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                                    const float *dy, float *dw, float *dbias);
+
+void cc_cuda_axpy(const cc_ops_context *ctx, size_t n, float alpha, const float *x, float *y);
+void cc_cuda_fill(const cc_ops_context *ctx, float *x, size_t n, float value);
+void cc_cuda_scale(const cc_ops_context *ctx, float *x, size_t n, float factor);
+void cc_cuda_relu_forward(const cc_ops_context *ctx, float *x, size_t n);
+void cc_cuda_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n);
+void cc_cuda_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane);
+void cc_cuda_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane,
+                           float *dbias);
+
+void cc_cuda_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates,
+                                const float *c_prev, const float *peep, float *c, float *h);
+void cc_cuda_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *s, const float *gates,
+                                 const float *c_prev, const float *c, const float *peep, const float *dh,
+                                 const float *dc_next, float *dgates, float *dc_prev, float *dpeep);
+
+/* The mean comes back to the host (synchronises the stream); d stays on the device. */
+double cc_cuda_poisson_nll(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask,
+                           int maps, int plane, float *d);
+double cc_cuda_mse(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps,
+                   int plane, float *d);
+
+/* One fused pass over the whole parameter arena. */
+void cc_cuda_adamw_step(const cc_ops_context *ctx, const cc_adamw *opt, float *params, const float *grads,
+                        float *m, float *v, size_t n);
+/* Accumulated in double, in a fixed order (the same result every run); synchronises. */
+double cc_cuda_sum_squares(const cc_ops_context *ctx, const float *x, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

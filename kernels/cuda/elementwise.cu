@@ -1,0 +1,89 @@
+/* Element-wise ops and the bias kernels on the GPU (kernels/cpu/optim.c and conv2d.c are
+ * the references). Each launch is skipped for an empty range: a zero-block grid is a
+ * launch error. */
+#include "kernels/cuda/cuda_internal.cuh"
+
+__global__ void axpy_kernel(size_t n, float alpha, const float *x, float *y) {
+    CC_GRID_STRIDE_LOOP(k, n) y[k] += alpha * x[k];
+}
+
+__global__ void fill_kernel(float *x, size_t n, float value) {
+    CC_GRID_STRIDE_LOOP(k, n) x[k] = value;
+}
+
+__global__ void scale_kernel(float *x, size_t n, float factor) {
+    CC_GRID_STRIDE_LOOP(k, n) x[k] *= factor;
+}
+
+__global__ void relu_forward_kernel(float *x, size_t n) {
+    CC_GRID_STRIDE_LOOP(k, n) x[k] = x[k] > 0 ? x[k] : 0.0f;
+}
+
+/* The derivative is taken as 0 at 0, as on the CPU. */
+__global__ void relu_backward_kernel(const float *y, float *dy, size_t n) {
+    CC_GRID_STRIDE_LOOP(k, n) dy[k] = y[k] > 0 ? dy[k] : 0.0f;
+}
+
+__global__ void bias_add_kernel(float *y, const float *bias, int channels, size_t plane, size_t n) {
+    CC_GRID_STRIDE_LOOP(k, n) y[k] += bias[k / plane % channels];
+}
+
+/* One block per channel sums its batch x plane gradients in double, in a fixed order, and
+ * adds the sum once: deterministic, and as accurate as the CPU's double sum. */
+__global__ void bias_backward_kernel(const float *dy, int batch, int channels, size_t plane, float *dbias) {
+    int c = blockIdx.x;
+    size_t cells = (size_t)batch * plane;
+    double sum = 0;
+    for (size_t e = threadIdx.x; e < cells; e += blockDim.x) {
+        size_t n = e / plane, k = e % plane;
+        sum += dy[(n * channels + c) * plane + k];
+    }
+    sum = cc_block_sum(sum);
+    if (threadIdx.x == 0) dbias[c] += (float)sum;
+}
+
+extern "C" void cc_cuda_axpy(const cc_ops_context *ctx, size_t n, float alpha, const float *x, float *y) {
+    if (!n) return;
+    axpy_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(n, alpha, x, y);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
+extern "C" void cc_cuda_fill(const cc_ops_context *ctx, float *x, size_t n, float value) {
+    if (!n) return;
+    fill_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(x, n, value);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
+extern "C" void cc_cuda_scale(const cc_ops_context *ctx, float *x, size_t n, float factor) {
+    if (!n) return;
+    scale_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(x, n, factor);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
+extern "C" void cc_cuda_relu_forward(const cc_ops_context *ctx, float *x, size_t n) {
+    if (!n) return;
+    relu_forward_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(x, n);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
+extern "C" void cc_cuda_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n) {
+    if (!n) return;
+    relu_backward_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(y, dy, n);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
+extern "C" void cc_cuda_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels,
+                                 int plane) {
+    size_t n = (size_t)batch * channels * plane;
+    if (batch <= 0 || channels <= 0 || plane <= 0) return;
+    bias_add_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(y, bias, channels, (size_t)plane, n);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
+extern "C" void cc_cuda_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane,
+                                      float *dbias) {
+    if (channels <= 0) return;
+    bias_backward_kernel<<<channels, CC_REDUCE_THREADS, 0, cc_stream(ctx)>>>(dy, batch < 0 ? 0 : batch, channels,
+                                                                             (size_t)(plane < 0 ? 0 : plane), dbias);
+    CC_CUDA_CHECK(cudaGetLastError());
+}

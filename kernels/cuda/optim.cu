@@ -1,0 +1,70 @@
+/* AdamW and the reductions behind gradient clipping on the GPU (reference
+ * kernels/cpu/optim.c). The AdamW step is one fused pass over the whole parameter arena;
+ * sums of squares are deterministic two-pass reductions in double. The clip itself
+ * (norm, then cc_cuda_scale) is composed in kernels/ops.c for both backends. */
+#include <math.h>
+
+#include "kernels/cuda/cuda_internal.cuh"
+
+/* The step's constants, the bias corrections computed once on the host in double. */
+struct adamw_constants {
+    float lr, beta1, beta2, eps, weight_decay;
+    double correction1, correction2; /* 1 - beta^t */
+};
+
+/* The CPU's arithmetic, operation for operation: m and v in float with explicit
+ * round-to-nearest products and sums (no fused multiply-add, which the CPU build does
+ * not use either), the update in double. */
+__global__ void adamw_kernel(adamw_constants a, float *p, const float *g, float *m, float *v, size_t n) {
+    CC_GRID_STRIDE_LOOP(k, n) {
+        float gk = g[k];
+        float mk = __fadd_rn(__fmul_rn(a.beta1, m[k]), __fmul_rn(1.0f - a.beta1, gk));
+        float vk = __fadd_rn(__fmul_rn(a.beta2, v[k]), __fmul_rn(__fmul_rn(1.0f - a.beta2, gk), gk));
+        m[k] = mk, v[k] = vk;
+        double mhat = mk / a.correction1, vhat = vk / a.correction2;
+        float decay = __fmul_rn(a.weight_decay, p[k]);
+        p[k] -= (float)(a.lr * (decay + mhat / (sqrt(vhat) + a.eps)));
+    }
+}
+
+__global__ void sum_squares_kernel(const float *x, size_t n, double *partials) {
+    double sum = 0;
+    CC_GRID_STRIDE_LOOP(k, n) sum += (double)x[k] * x[k];
+    sum = cc_block_sum(sum);
+    if (threadIdx.x == 0) partials[blockIdx.x] = sum;
+}
+
+/* One block adds the partials: each thread a fixed stride of them, then the tree. */
+__global__ void finish_sum_kernel(const double *partials, unsigned blocks, const unsigned long long *count,
+                                  double *result) {
+    double sum = 0;
+    for (unsigned b = threadIdx.x; b < blocks; b += blockDim.x) sum += partials[b];
+    sum = cc_block_sum(sum);
+    if (threadIdx.x == 0) *result = count ? sum * (*count ? 1.0 / (double)*count : 0.0) : sum;
+}
+
+double cc_cuda_finish_sum(const cc_ops_context *ctx, unsigned blocks, const unsigned long long *count) {
+    struct cc_cuda_state *st = ctx->cuda;
+    finish_sum_kernel<<<1, CC_REDUCE_THREADS, 0, st->stream>>>(st->partials, blocks, count, st->result);
+    CC_CUDA_CHECK(cudaGetLastError());
+    double result = 0;
+    cc_cuda_copy_to_host(st, &result, st->result, sizeof result);
+    return result;
+}
+
+extern "C" void cc_cuda_adamw_step(const cc_ops_context *ctx, const cc_adamw *opt, float *params, const float *grads,
+                                   float *m, float *v, size_t n) {
+    if (!n) return;
+    adamw_constants a = {opt->lr, opt->beta1, opt->beta2, opt->eps, opt->weight_decay,
+                         1.0 - pow(opt->beta1, opt->step), 1.0 - pow(opt->beta2, opt->step)};
+    adamw_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(a, params, grads, m, v, n);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
+extern "C" double cc_cuda_sum_squares(const cc_ops_context *ctx, const float *x, size_t n) {
+    if (!n) return 0.0;
+    unsigned blocks = cc_reduce_blocks(n);
+    sum_squares_kernel<<<blocks, CC_REDUCE_THREADS, 0, cc_stream(ctx)>>>(x, n, ctx->cuda->partials);
+    CC_CUDA_CHECK(cudaGetLastError());
+    return cc_cuda_finish_sum(ctx, blocks, NULL);
+}

@@ -1,0 +1,107 @@
+/* The CUDA backend's state (stream, library handles, scratch) and device memory helpers. */
+#include <stdlib.h>
+
+#include "kernels/cuda/cuda_internal.cuh"
+
+/* Sets up everything but the scratch, which grows with the first convolution. Returns 0,
+ * or -1 with the failing call in err; the caller destroys the partial state. */
+static int init_state(struct cc_cuda_state *st, char *err, size_t err_len) {
+    if (CC_CUDA_TRY(cudaSetDevice(st->device), err, err_len)) return -1;
+    /* A blocking stream: it stays ordered with the legacy default stream, so a stray
+     * cudaMemcpy elsewhere in the program cannot overtake queued ops. */
+    if (CC_CUDA_TRY(cudaStreamCreate(&st->stream), err, err_len)) return -1;
+    if (CC_CUBLAS_TRY(cublasCreate(&st->cublas), err, err_len)) return -1;
+    if (CC_CUBLAS_TRY(cublasSetStream(st->cublas, st->stream), err, err_len)) return -1;
+#ifdef CRIMECAST_HAVE_CUDNN
+    if (CC_CUDNN_TRY(cudnnCreate(&st->cudnn), err, err_len)) return -1;
+    if (CC_CUDNN_TRY(cudnnSetStream(st->cudnn, st->stream), err, err_len)) return -1;
+#endif
+    if (CC_CUDA_TRY(cudaMalloc((void **)&st->partials, sizeof(double) * (CC_REDUCE_BLOCKS + 1)), err, err_len))
+        return -1;
+    st->result = st->partials + CC_REDUCE_BLOCKS;
+    if (CC_CUDA_TRY(cudaMalloc((void **)&st->count, sizeof *st->count), err, err_len)) return -1;
+    return 0;
+}
+
+extern "C" struct cc_cuda_state *cc_cuda_state_create(int device, char *err, size_t err_len) {
+    struct cc_cuda_state *st = (struct cc_cuda_state *)calloc(1, sizeof *st);
+    if (!st) {
+        if (err && err_len) snprintf(err, err_len, "out of host memory for the CUDA state");
+        return NULL;
+    }
+    st->device = device;
+    if (init_state(st, err, err_len) != 0) {
+        cc_cuda_state_destroy(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Tolerates a partly built state (from a failed create): every member may be null. */
+extern "C" void cc_cuda_state_destroy(struct cc_cuda_state *st) {
+    if (!st) return;
+    if (st->stream) CC_CUDA_CHECK(cudaStreamSynchronize(st->stream));
+    if (st->scratch) CC_CUDA_CHECK(cudaFree(st->scratch));
+    if (st->partials) CC_CUDA_CHECK(cudaFree(st->partials));
+    if (st->count) CC_CUDA_CHECK(cudaFree(st->count));
+#ifdef CRIMECAST_HAVE_CUDNN
+    if (st->cudnn) CC_CUDNN_CHECK(cudnnDestroy(st->cudnn));
+#endif
+    if (st->cublas) CC_CUBLAS_CHECK(cublasDestroy(st->cublas));
+    if (st->stream) CC_CUDA_CHECK(cudaStreamDestroy(st->stream));
+    free(st);
+}
+
+extern "C" int cc_cuda_has_cudnn(void) {
+#ifdef CRIMECAST_HAVE_CUDNN
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+extern "C" void *cc_cuda_alloc(size_t bytes) {
+    void *p = NULL;
+    if (bytes) CC_CUDA_CHECK(cudaMalloc(&p, bytes));
+    return p;
+}
+
+extern "C" void cc_cuda_free(void *device_ptr) {
+    if (device_ptr) CC_CUDA_CHECK(cudaFree(device_ptr));
+}
+
+/* The state's stream, or the legacy default stream for a null state. */
+static cudaStream_t stream_of(const struct cc_cuda_state *st) { return st ? st->stream : (cudaStream_t)0; }
+
+extern "C" void cc_cuda_copy_to_device(struct cc_cuda_state *st, void *device_dst, const void *host_src,
+                                       size_t bytes) {
+    if (!bytes) return;
+    CC_CUDA_CHECK(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, stream_of(st)));
+    CC_CUDA_CHECK(cudaStreamSynchronize(stream_of(st)));
+}
+
+extern "C" void cc_cuda_copy_to_host(struct cc_cuda_state *st, void *host_dst, const void *device_src,
+                                     size_t bytes) {
+    if (!bytes) return;
+    CC_CUDA_CHECK(cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, stream_of(st)));
+    CC_CUDA_CHECK(cudaStreamSynchronize(stream_of(st)));
+}
+
+extern "C" void cc_cuda_synchronize(struct cc_cuda_state *st) { CC_CUDA_CHECK(cudaStreamSynchronize(stream_of(st))); }
+
+float *cc_cuda_scratch(const cc_ops_context *ctx, size_t floats) {
+    struct cc_cuda_state *st = ctx->cuda;
+    if (floats <= st->scratch_floats) return st->scratch;
+    /* Queued ops may still read the old buffer: let them finish before freeing it. */
+    CC_CUDA_CHECK(cudaStreamSynchronize(st->stream));
+    if (st->scratch) CC_CUDA_CHECK(cudaFree(st->scratch));
+    st->scratch = NULL;
+    st->scratch_floats = 0;
+    CC_CUDA_CHECK(cudaMalloc((void **)&st->scratch, sizeof(float) * floats));
+    st->scratch_floats = floats;
+    return st->scratch;
+}
+
+void cc_cuda_set_gemm_math(const cc_ops_context *ctx) {
+    CC_CUBLAS_CHECK(cublasSetMathMode(ctx->cuda->cublas, ctx->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+}

@@ -1,0 +1,388 @@
+/* Parity of every CUDA op with its CPU twin (kernels/cpu/, itself checked against
+ * independent references in test_ops_cpu.c): the same fresh random inputs through both,
+ * several shapes with odd sizes, every written output poisoned with NaN first so an
+ * element the GPU leaves unwritten fails, and
+ *     max |gpu - cpu| / max |cpu|  <=  1e-5   (2e-3 for TF32 convolutions);
+ * a NaN or infinity anywhere fails. Scalars accumulated in double on both sides (losses,
+ * sums of squares) must agree to 1e-9.
+ *
+ * Plain C with its own checks, no cmocka: it must build on a GPU machine that has none
+ * of our Debian libraries. Exits 77 (ctest: skipped) without a usable GPU. The seed is
+ * printed; CRIMECAST_TEST_SEED=<n> repeats a run. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/device.h"
+#include "kernels/cuda/cuda_ops.h"
+
+/* What every check needs: both contexts, the tolerance, and the tallies. */
+typedef struct env {
+    cc_ops_context cpu, gpu;
+    double tol;
+    const char *label;
+    unsigned long long rng;
+    int checks, failures;
+} env;
+
+static float random_in(env *e, float lo, float hi) {
+    e->rng = e->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (hi - lo) * (float)((e->rng >> 40) * (1.0 / 16777216.0));
+}
+
+/* ------------------------------------------------------------------ host/device pairs */
+
+/* A host buffer (the CPU op's) and a device buffer (the CUDA op's) of n floats. */
+typedef struct pair {
+    float *h, *d;
+    size_t n;
+} pair;
+
+static void upload(const env *e, pair *p) { cc_cuda_copy_to_device(e->gpu.cuda, p->d, p->h, sizeof(float) * p->n); }
+
+static pair make_pair(const env *e, size_t n) {
+    pair p = {malloc(sizeof(float) * (n ? n : 1)), cc_cuda_alloc(sizeof(float) * n), n};
+    if (!p.h) abort();
+    (void)e;
+    return p;
+}
+
+static pair make_random(env *e, size_t n, float lo, float hi) {
+    pair p = make_pair(e, n);
+    for (size_t k = 0; k < n; k++) p.h[k] = random_in(e, lo, hi);
+    upload(e, &p);
+    return p;
+}
+
+/* NaN on both sides: the op must write every element. */
+static pair make_poisoned(env *e, size_t n) {
+    pair p = make_pair(e, n);
+    for (size_t k = 0; k < n; k++) p.h[k] = NAN;
+    upload(e, &p);
+    return p;
+}
+
+static void free_pair(pair *p) {
+    free(p->h);
+    cc_cuda_free(p->d);
+}
+
+/* ------------------------------------------------------------------ checks */
+
+/* max |got - want| / max |want|, or infinity when either holds a NaN or infinity. */
+static double relative_error(const float *got, const float *want, size_t n) {
+    double diff = 0, scale = 1e-30;
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(got[k]) || !isfinite(want[k])) return INFINITY;
+        diff = fmax(diff, fabs((double)got[k] - want[k]));
+        scale = fmax(scale, fabs((double)want[k]));
+    }
+    return diff / scale;
+}
+
+static void record(env *e, int ok, const char *what, const char *detail, double error, double tol) {
+    e->checks++;
+    if (ok) return;
+    e->failures++;
+    printf("FAIL [%s] %s %s: relative error %.3g > %.3g\n", e->label, what, detail, error, tol);
+}
+
+/* Brings the device side of p back and compares it with the host side. */
+static void expect_close(env *e, const char *what, const char *detail, const pair *p) {
+    float *got = malloc(sizeof(float) * (p->n ? p->n : 1));
+    if (!got) abort();
+    cc_cuda_copy_to_host(e->gpu.cuda, got, p->d, sizeof(float) * p->n);
+    double error = relative_error(got, p->h, p->n);
+    record(e, error <= e->tol, what, detail, error, e->tol);
+    free(got);
+}
+
+static void expect_scalar(env *e, const char *what, const char *detail, double got, double want) {
+    double error = isfinite(got) && isfinite(want) ? fabs(got - want) / fmax(fabs(want), 1e-30) : INFINITY;
+    if (got == want) error = 0; /* both 0: a loss over no counted elements */
+    record(e, error <= 1e-9, what, detail, error, 1e-9);
+}
+
+/* ------------------------------------------------------------------ convolution */
+
+static const cc_conv2d_shape CONV_SHAPES[] = {
+    /* batch, in, out, height, width, kernel, stride, padding */
+    {1, 3, 4, 7, 5, 3, 1, 1},     /* same padding, odd sizes */
+    {3, 3, 2, 7, 5, 5, 2, 2},     /* kernel 5, stride 2 */
+    {3, 3, 5, 7, 5, 1, 1, 0},     /* 1x1 head: the GEMM path's no-im2col case */
+    {3, 2, 3, 7, 5, 1, 2, 0},     /* 1x1, stride 2: through im2col */
+    {2, 2, 2, 8, 7, 2, 2, 0},     /* even kernel, no padding */
+    {3, 4, 3, 9, 11, 4, 2, 1},    /* the decoder's transposed-convolution shape */
+    {1, 1, 1, 1, 1, 1, 1, 0},     /* one pixel */
+    {2, 17, 16, 33, 31, 3, 1, 1}, /* many blocks, 153-row columns */
+};
+
+static void check_conv(env *e, const cc_conv2d_shape *s) {
+    char at[96];
+    snprintf(at, sizeof at, "{%d,%d,%d,%d,%d,k%d,s%d,p%d}", s->batch, s->in_channels, s->out_channels, s->height,
+             s->width, s->kernel, s->stride, s->padding);
+    size_t nx = (size_t)s->batch * s->in_channels * s->height * s->width;
+    size_t nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
+    size_t ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+    cc_ops_context cpu = e->cpu;
+    cpu.workspace_floats = cc_conv2d_workspace_floats(s);
+    cpu.workspace = malloc(sizeof(float) * cpu.workspace_floats);
+    pair x = make_random(e, nx, -1, 1), w = make_random(e, nw, -1, 1), b = make_random(e, s->out_channels, -1, 1);
+    pair dy = make_random(e, ny, -1, 1);
+
+    pair y = make_poisoned(e, ny), y_acc = make_random(e, ny, -1, 1);
+    cc_conv2d_forward(&cpu, s, x.h, w.h, b.h, 0.0f, y.h);
+    cc_conv2d_forward(&e->gpu, s, x.d, w.d, b.d, 0.0f, y.d);
+    expect_close(e, "conv2d_forward beta 0 + bias", at, &y);
+    cc_conv2d_forward(&cpu, s, x.h, w.h, NULL, 1.0f, y_acc.h);
+    cc_conv2d_forward(&e->gpu, s, x.d, w.d, NULL, 1.0f, y_acc.d);
+    expect_close(e, "conv2d_forward beta 1", at, &y_acc);
+
+    pair dx = make_poisoned(e, nx), dx_acc = make_random(e, nx, -1, 1);
+    cc_conv2d_backward_data(&cpu, s, dy.h, w.h, 0.0f, dx.h);
+    cc_conv2d_backward_data(&e->gpu, s, dy.d, w.d, 0.0f, dx.d);
+    expect_close(e, "conv2d_backward_data beta 0", at, &dx);
+    cc_conv2d_backward_data(&cpu, s, dy.h, w.h, 1.0f, dx_acc.h);
+    cc_conv2d_backward_data(&e->gpu, s, dy.d, w.d, 1.0f, dx_acc.d);
+    expect_close(e, "conv2d_backward_data beta 1", at, &dx_acc);
+
+    /* Parameter gradients accumulate onto what is there. */
+    pair dw = make_random(e, nw, -1, 1), db = make_random(e, s->out_channels, -1, 1), dw_only = make_random(e, nw, -1, 1);
+    cc_conv2d_backward_filter(&cpu, s, x.h, dy.h, dw.h, db.h);
+    cc_conv2d_backward_filter(&e->gpu, s, x.d, dy.d, dw.d, db.d);
+    expect_close(e, "conv2d_backward_filter dw", at, &dw);
+    expect_close(e, "conv2d_backward_filter dbias", at, &db);
+    cc_conv2d_backward_filter(&cpu, s, x.h, dy.h, dw_only.h, NULL);
+    cc_conv2d_backward_filter(&e->gpu, s, x.d, dy.d, dw_only.d, NULL);
+    expect_close(e, "conv2d_backward_filter dw, no dbias", at, &dw_only);
+
+    pair *all[] = {&x, &w, &b, &dy, &y, &y_acc, &dx, &dx_acc, &dw, &db, &dw_only};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free_pair(all[k]);
+    free(cpu.workspace);
+}
+
+/* ------------------------------------------------------------------ ConvLSTM gates */
+
+static const cc_lstm_shape GATE_SHAPES[] = {
+    /* batch, hidden, height, width, peephole */
+    {1, 3, 7, 5, 0},
+    {3, 2, 7, 5, 1},
+    {2, 5, 4, 3, 1},
+    {3, 16, 33, 31, 1},
+};
+
+static void check_gates(env *e, const cc_lstm_shape *s) {
+    char at[64];
+    snprintf(at, sizeof at, "{%d,%d,%d,%d,peep %d}", s->batch, s->hidden, s->height, s->width, s->peephole);
+    size_t state = (size_t)s->hidden * s->height * s->width, total = (size_t)s->batch * state;
+    pair gates = make_random(e, 4 * total, -2, 2), c_prev = make_random(e, total, -1, 1);
+    pair peep = make_random(e, 3 * state, -1, 1), c = make_poisoned(e, total), h = make_poisoned(e, total);
+    cc_lstm_gates_forward(&e->cpu, s, gates.h, c_prev.h, peep.h, c.h, h.h);
+    cc_lstm_gates_forward(&e->gpu, s, gates.d, c_prev.d, peep.d, c.d, h.d);
+    expect_close(e, "lstm_gates_forward gates", at, &gates);
+    expect_close(e, "lstm_gates_forward c", at, &c);
+    expect_close(e, "lstm_gates_forward h", at, &h);
+
+    /* The backward starts from the CPU's forward on both sides: only it is compared. */
+    upload(e, &gates), upload(e, &c);
+    pair dh = make_random(e, total, -1, 1), dpeep = make_random(e, 3 * state, -1, 1);
+    static const char *const VARIANTS[] = {"dc_next given", "dc_next NULL", "dc_prev aliasing dc_next"};
+    for (int variant = 0; variant < 3; variant++) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "%s, %s", at, VARIANTS[variant]);
+        pair dc_next = make_random(e, total, -1, 1), dgates = make_poisoned(e, 4 * total);
+        pair dc_prev = variant == 2 ? dc_next : make_poisoned(e, total);
+        const float *next_h = variant == 1 ? NULL : dc_next.h, *next_d = variant == 1 ? NULL : dc_next.d;
+        cc_lstm_gates_backward(&e->cpu, s, gates.h, c_prev.h, c.h, peep.h, dh.h, next_h, dgates.h, dc_prev.h, dpeep.h);
+        cc_lstm_gates_backward(&e->gpu, s, gates.d, c_prev.d, c.d, peep.d, dh.d, next_d, dgates.d, dc_prev.d, dpeep.d);
+        expect_close(e, "lstm_gates_backward dgates", detail, &dgates);
+        expect_close(e, "lstm_gates_backward dc_prev", detail, &dc_prev);
+        expect_close(e, "lstm_gates_backward dpeep", detail, &dpeep);
+        free_pair(&dgates), free_pair(&dc_next);
+        if (variant != 2) free_pair(&dc_prev);
+    }
+    pair *all[] = {&gates, &c_prev, &peep, &c, &h, &dh, &dpeep};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free_pair(all[k]);
+}
+
+/* ------------------------------------------------------------------ losses */
+
+typedef enum { MASK_NONE, MASK_SOME, MASK_ALL_OFF } mask_kind;
+
+static const struct loss_case {
+    int maps, plane;
+    mask_kind mask;
+} LOSS_CASES[] = {
+    {1, 35, MASK_NONE}, {3, 35, MASK_SOME}, {4, 4099, MASK_SOME}, {2, 77, MASK_ALL_OFF}, {70, 4099, MASK_NONE},
+};
+
+static void check_losses(env *e, const struct loss_case *lc) {
+    char at[64];
+    snprintf(at, sizeof at, "{%d maps x %d, mask %d}", lc->maps, lc->plane, (int)lc->mask);
+    size_t total = (size_t)lc->maps * lc->plane;
+    pair r = make_random(e, total, -2, 2), y = make_random(e, total, 0, 5);
+    for (size_t k = 0; k < total; k++) y.h[k] = floorf(y.h[k]); /* counts 0..4 */
+    upload(e, &y);
+    uint8_t *mask_h = malloc((size_t)lc->plane), *mask_d = cc_cuda_alloc((size_t)lc->plane);
+    for (int k = 0; k < lc->plane; k++) mask_h[k] = lc->mask == MASK_SOME ? random_in(e, 0, 1) < 0.7f : 0;
+    cc_cuda_copy_to_device(e->gpu.cuda, mask_d, mask_h, (size_t)lc->plane);
+    const uint8_t *use_h = lc->mask == MASK_NONE ? NULL : mask_h, *use_d = lc->mask == MASK_NONE ? NULL : mask_d;
+    for (int kind = 0; kind < 2; kind++) {
+        pair d = make_poisoned(e, total);
+        double want = kind ? cc_mse(&e->cpu, r.h, y.h, use_h, lc->maps, lc->plane, d.h)
+                           : cc_poisson_nll(&e->cpu, r.h, y.h, use_h, lc->maps, lc->plane, d.h);
+        double got = kind ? cc_mse(&e->gpu, r.d, y.d, use_d, lc->maps, lc->plane, d.d)
+                          : cc_poisson_nll(&e->gpu, r.d, y.d, use_d, lc->maps, lc->plane, d.d);
+        expect_scalar(e, kind ? "mse value" : "poisson_nll value", at, got, want);
+        expect_close(e, kind ? "mse gradient" : "poisson_nll gradient", at, &d);
+        free_pair(&d);
+    }
+    free_pair(&r), free_pair(&y), free(mask_h), cc_cuda_free(mask_d);
+}
+
+/* ------------------------------------------------------------------ optimiser, reductions */
+
+static const size_t LENGTHS[] = {1, 7, 1000, 300001}; /* the last: more than one grid's worth */
+
+static void check_adamw(env *e, size_t n) {
+    char at[32];
+    snprintf(at, sizeof at, "n %zu", n);
+    pair p = make_random(e, n, -1, 1), m = make_random(e, n, -0.1f, 0.1f), v = make_random(e, n, 0, 0.01f);
+    for (int step = 1; step <= 3; step++) {
+        cc_adamw opt = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step};
+        pair g = make_random(e, n, -1, 1);
+        cc_adamw_step(&e->cpu, &opt, p.h, g.h, m.h, v.h, n);
+        cc_adamw_step(&e->gpu, &opt, p.d, g.d, m.d, v.d, n);
+        free_pair(&g);
+    }
+    expect_close(e, "adamw_step params", at, &p);
+    expect_close(e, "adamw_step m", at, &m);
+    expect_close(e, "adamw_step v", at, &v);
+    free_pair(&p), free_pair(&m), free_pair(&v);
+}
+
+static void check_norms(env *e, size_t n) {
+    char at[32];
+    snprintf(at, sizeof at, "n %zu", n);
+    pair g = make_random(e, n, -1, 1);
+    expect_scalar(e, "sum_squares", at, cc_sum_squares(&e->gpu, g.d, n), cc_sum_squares(&e->cpu, g.h, n));
+    double norm = sqrt(cc_sum_squares(&e->cpu, g.h, n));
+    for (int clip = 1; clip >= 0; clip--) { /* limit below the norm: scaled; above: untouched */
+        double limit = clip ? 0.5 * norm : 2.0 * norm;
+        double want = cc_clip_global_norm(&e->cpu, g.h, n, limit), got = cc_clip_global_norm(&e->gpu, g.d, n, limit);
+        expect_scalar(e, clip ? "clip_global_norm norm, clipping" : "clip_global_norm norm, under the limit", at, got,
+                      want);
+        expect_close(e, clip ? "clip_global_norm clipped" : "clip_global_norm untouched", at, &g);
+    }
+    free_pair(&g);
+}
+
+/* ------------------------------------------------------------------ element-wise, bias */
+
+static void check_elementwise(env *e, size_t n) {
+    char at[32];
+    snprintf(at, sizeof at, "n %zu", n);
+    pair x = make_random(e, n, -1, 1), y = make_random(e, n, -1, 1), filled = make_poisoned(e, n);
+    cc_axpy(&e->cpu, n, -1.5f, x.h, y.h);
+    cc_axpy(&e->gpu, n, -1.5f, x.d, y.d);
+    expect_close(e, "axpy", at, &y);
+    cc_fill(&e->cpu, filled.h, n, 0.25f);
+    cc_fill(&e->gpu, filled.d, n, 0.25f);
+    expect_close(e, "fill", at, &filled);
+    cc_relu_forward(&e->cpu, x.h, n);
+    cc_relu_forward(&e->gpu, x.d, n);
+    expect_close(e, "relu_forward", at, &x);
+    cc_relu_backward(&e->cpu, x.h, y.h, n); /* x now holds exact zeros where it was negative */
+    cc_relu_backward(&e->gpu, x.d, y.d, n);
+    expect_close(e, "relu_backward", at, &y);
+    free_pair(&x), free_pair(&y), free_pair(&filled);
+}
+
+static const int BIAS_SHAPES[][3] = {{1, 1, 1}, {3, 5, 35}, {2, 4, 4099}, {3, 16, 1089}}; /* batch, channels, plane */
+
+static void check_bias(env *e, const int *shape) {
+    char at[48];
+    int batch = shape[0], channels = shape[1], plane = shape[2];
+    snprintf(at, sizeof at, "{%d,%d,%d}", batch, channels, plane);
+    size_t n = (size_t)batch * channels * plane;
+    pair y = make_random(e, n, -1, 1), bias = make_random(e, channels, -1, 1), dbias = make_random(e, channels, -1, 1);
+    cc_bias_add(&e->cpu, y.h, bias.h, batch, channels, plane);
+    cc_bias_add(&e->gpu, y.d, bias.d, batch, channels, plane);
+    expect_close(e, "bias_add", at, &y);
+    cc_bias_backward(&e->cpu, y.h, batch, channels, plane, dbias.h);
+    cc_bias_backward(&e->gpu, y.d, batch, channels, plane, dbias.d);
+    expect_close(e, "bias_backward", at, &dbias);
+    free_pair(&y), free_pair(&bias), free_pair(&dbias);
+}
+
+/* ------------------------------------------------------------------ driver */
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static size_t conv_outputs(const cc_conv2d_shape *s) {
+    return (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+}
+
+/* Every convolution shape on each path (GEMM, cuDNN when built), in FP32 and TF32. TF32
+ * rounds each product's inputs to 10 bits: over a handful of outputs, one that nearly
+ * cancels (x w + b ~ 0) could miss even 2e-3 of the largest, so tiny shapes run in FP32
+ * only. */
+static void check_convolutions(env *e) {
+    static const char *const LABELS[2][2] = {{"conv gemm, fp32", "conv gemm, tf32"},
+                                             {"conv cudnn, fp32", "conv cudnn, tf32"}};
+    for (int cudnn = 0; cudnn <= cc_cuda_has_cudnn(); cudnn++)
+        for (int tf32 = 0; tf32 <= 1; tf32++) {
+            env run = *e;
+            run.gpu.conv_cudnn = cudnn, run.gpu.tf32 = tf32;
+            run.tol = tf32 ? 2e-3 : 1e-5;
+            run.label = LABELS[cudnn][tf32];
+            for (size_t k = 0; k < COUNT(CONV_SHAPES); k++)
+                if (!tf32 || conv_outputs(&CONV_SHAPES[k]) >= 64) check_conv(&run, &CONV_SHAPES[k]);
+            e->rng = run.rng, e->checks = run.checks, e->failures = run.failures;
+        }
+}
+
+static void check_everything_else(env *e) {
+    e->label = "fp32";
+    for (size_t k = 0; k < COUNT(GATE_SHAPES); k++) check_gates(e, &GATE_SHAPES[k]);
+    for (size_t k = 0; k < COUNT(LOSS_CASES); k++) check_losses(e, &LOSS_CASES[k]);
+    for (size_t k = 0; k < COUNT(LENGTHS); k++) check_adamw(e, LENGTHS[k]), check_norms(e, LENGTHS[k]);
+    for (size_t k = 0; k < COUNT(LENGTHS); k++) check_elementwise(e, LENGTHS[k]);
+    check_elementwise(e, 0); /* an empty range launches nothing and fails nothing */
+    expect_scalar(e, "sum_squares", "n 0", cc_sum_squares(&e->gpu, NULL, 0), 0.0);
+    for (size_t k = 0; k < COUNT(BIAS_SHAPES); k++) check_bias(e, BIAS_SHAPES[k]);
+}
+
+int main(void) {
+    char why[512] = "";
+    if (cc_cuda_device_count(why, sizeof why) == 0) {
+        printf("SKIPPED: no usable CUDA device: %s\n", why);
+        return 77;
+    }
+    struct cc_cuda_state *cuda = cc_cuda_state_create(0, why, sizeof why);
+    if (!cuda) {
+        printf("FAIL: a GPU is there but the CUDA state cannot be set up: %s\n", why);
+        return 1;
+    }
+    const char *seed_text = getenv("CRIMECAST_TEST_SEED");
+    unsigned long long seed = seed_text ? strtoull(seed_text, NULL, 10) : (unsigned long long)time(NULL);
+    env e = {.cpu = {.backend = CC_BACKEND_CPU, .threads = 1},
+             .gpu = {.backend = CC_BACKEND_CUDA, .threads = 1, .cuda = cuda},
+             .tol = 1e-5,
+             .rng = seed};
+    printf("seed %llu (CRIMECAST_TEST_SEED=%llu repeats this run)\n", seed, seed);
+    const float nan_value = NAN, one = 1.0f; /* the comparison itself must never pass a NaN */
+    if (relative_error(&nan_value, &one, 1) <= 1 || relative_error(&one, &nan_value, 1) <= 1) {
+        printf("FAIL: relative_error lets a NaN through\n");
+        return 1;
+    }
+    check_convolutions(&e);
+    check_everything_else(&e);
+    cc_cuda_state_destroy(cuda);
+    printf("%d checks, %d failed (cuDNN path %s)\n", e.checks, e.failures,
+           cc_cuda_has_cudnn() ? "included" : "not built");
+    return e.failures ? 1 : 0;
+}
