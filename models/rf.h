@@ -5,7 +5,14 @@
  *   own count at lags 1..L, the 'all' count at lags 1..L, the sums over the 3x3 and 5x5
  *   neighbourhoods at lag 1, the cell's training-span mean, the same bin a year earlier
  *   (missing when there is none), week or month of the year of the target, row, column.
- * One forest per category channel, fitted on the training span's targets only. */
+ * One forest per category channel, fitted on the training span's targets only.
+ *
+ * A forest of `trees` trees is fitted as `threads` boosters side by side, one per thread,
+ * each single-threaded and holding its share of the trees (seeds seed, seed+1, ...); its
+ * prediction is the tree-weighted mean of theirs, which is the mean over all trees: the
+ * same model as one booster of `trees` parallel trees, fitted the way scikit-learn fits
+ * its forests (trees spread over threads), which scales far better on XGBoost's hist
+ * updater than splitting each tree's histograms over threads. */
 #ifndef CRIMECAST_MODELS_RF_H
 #define CRIMECAST_MODELS_RF_H
 
@@ -15,9 +22,13 @@
 #include "models/dataset.h"
 
 typedef struct cc_rf_options {
-    int trees, depth, lags, horizon, threads;
+    int trees, depth, lags, horizon;
+    int threads;    /* 0: one per online CPU */
     unsigned seed;
 } cc_rf_options;
+
+/* A fitted forest (opaque). */
+typedef struct cc_rf_forest cc_rf_forest;
 
 /* Features per row. */
 int cc_rf_feature_count(const cc_rf_options *o);
@@ -25,15 +36,39 @@ int cc_rf_feature_count(const cc_rf_options *o);
 const char *cc_rf_feature_name(const cc_rf_options *o, int i, char *buf, size_t len);
 
 /* Rows for channel c and the given target bins: one per (target, in-mask cell), in that
- * order; features [rows][p], y [rows] (the targets' counts). Returns the row count. */
+ * order; features [rows][p], y [rows] (the targets' counts). Returns the row count, or 0
+ * when out of memory. */
 size_t cc_rf_rows(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, int c, const int *targets,
                   int n, float *features, float *y);
 
+/* Fits a forest on features [rows][p] and targets y. Returns 0 or -1 with `err`. */
+int cc_rf_fit(const cc_rf_options *o, const float *features, const float *y, size_t rows, cc_rf_forest **forest,
+              char *err, size_t err_len);
+/* Predicts rows of features [rows][p] into pred (clamped at 0: counts). Returns 0 or -1
+ * with `err`. */
+int cc_rf_predict(const cc_rf_forest *forest, const float *features, size_t rows, float *pred, char *err,
+                  size_t err_len);
+void cc_rf_free(cc_rf_forest *forest);
+
+/* Permutation importance of each channel's forest (models/rf_importance.h), asked of
+ * cc_rf_forecast on held-out target bins - the validation span's, as `crimecast baseline
+ * --span val` forecasts them - with rows built as for fitting; arrays the caller
+ * allocates. */
+typedef struct cc_rf_importance {
+    const int *targets;     /* target bins of the rows importance is measured on */
+    int n;
+    int repeats;            /* permutations per feature, > 0 */
+    double *baseline_mse;   /* [C] out: MSE on the validation span, nothing permuted */
+    double *mean, *std;     /* [C][p] out: increase of that MSE when feature j is permuted */
+} cc_rf_importance;
+
 /* Fits one forest per channel on the training targets and forecasts targets[0..n):
  * out [n][C][H][W] (0 outside the mask). fit_seconds (C entries, or NULL) receives each
- * forest's fitting time. Returns 0 or -1 with `err`. */
+ * forest's fitting time, matrix construction included. importance (or NULL) receives
+ * each forest's permutation importance on its rows of importance->targets. Returns 0
+ * or -1 with `err`. */
 int cc_rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, const int *targets, int n,
-                   float *out, double *fit_seconds, char *err, size_t err_len);
+                   float *out, double *fit_seconds, cc_rf_importance *importance, char *err, size_t err_len);
 
 /* The training-span target bins the forests fit on (those with L bins of history). */
 int cc_rf_training_targets(const cc_split *split, const cc_rf_options *o, int *targets);
