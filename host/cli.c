@@ -23,6 +23,7 @@ static const cc_command COMMANDS[] = {
     {"baseline", "naive forecasts: persistence, histavg, seasonal, kde", cc_cmd_baseline},
     {"eval", "score forecasts against the truth (counts, hotspots, PAI/PEI)", cc_cmd_eval},
     {"synth", "simulate a synthetic city (known process) and its oracle forecast", cc_cmd_synth},
+    {"tune", "search the ConvLSTM's options on the validation span", cc_cmd_tune},
     {"demo", "the whole job end to end: data, ConvLSTM, baselines, eval, pictures", cc_cmd_demo},
 #endif
 };

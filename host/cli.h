@@ -28,6 +28,7 @@ int cc_cmd_eval(int argc, char **argv);
 int cc_cmd_png(int argc, char **argv);
 int cc_cmd_synth(int argc, char **argv);
 int cc_cmd_demo(int argc, char **argv);
+int cc_cmd_tune(int argc, char **argv);
 
 /* Prints "crimecast COMMAND: MESSAGE" and a hint to use --help; returns CC_EXIT_USAGE. */
 int cc_usage_error(const char *command, const char *fmt, ...)

@@ -9,6 +9,7 @@
 #include "host/cli.h"
 #include "host/progress.h"
 #include "host/tensor_file.h"
+#include "host/train_config.h"
 #include "models/baselines.h"
 #include "models/checkpoint.h"
 
@@ -17,7 +18,7 @@ static const char TRAIN_HELP[] =
     "usage: crimecast train --data TENSOR.h5 --model convlstm|convlstm-ae --out MODEL.h5 [--device auto|cpu]\n"
     "                       [--layers N] [--hidden 64,64] [--kernel 5] [--window 8] [--horizon 1]\n"
     "                       [--loss poisson|mse] [--baseline K|auto|none] [--peephole] [--lr 1e-3]\n"
-    "                       [--weight-decay 0]\n"
+    "                       [--weight-decay 0] [--context on|off] [--config CONFIG.json]\n"
     "                       [--batch 16] [--epochs 20] [--patience 5] [--clip 1] [--seed 1]\n"
     "                       [--threads N] [--test-from DATE] [--resume MODEL.h5]\n"
     "                       [--down 2|4] [--features F]   (convlstm-ae)\n\n"
@@ -30,11 +31,15 @@ static const char TRAIN_HELP[] =
     "ignored. With the Poisson loss the network learns a correction to the historical\n"
     "average: log rate = log(mean of the last K bins at the forecast origin) + network, so\n"
     "untrained it equals that average (--baseline auto, the default: K = 52 weeks, 12 months,\n"
-    "28 days; none: the network predicts the whole log-rate). Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
-    "(written whole after every improvement). --resume continues a model file's training.\n";
+    "28 days; none: the network predicts the whole log-rate). --context on (default off) adds\n"
+    "input maps to every step: each channel's long-run mean up to the forecast origin and\n"
+    "the target's season (sin and cos of its day of the year). Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
+    "(written whole after every improvement). --resume continues a model file's training.\n"
+    "--config reads options from a file `crimecast tune` wrote; options given on the\n"
+    "command line override it.\n";
 
 typedef struct train_args {
-    const char *data, *out, *model, *device, *resume, *test_from, *baseline;
+    const char *data, *out, *model, *device, *resume, *test_from, *baseline, *context;
     cc_convlstm_config config;
     cc_train_options options;
     int threads, hidden_given;
@@ -83,11 +88,13 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"threads", required_argument, NULL, 't'}, {"test-from", required_argument, NULL, 'T'},
         {"resume", required_argument, NULL, 'R'}, {"down", required_argument, NULL, 'n'},
         {"features", required_argument, NULL, 'F'}, {"baseline", required_argument, NULL, 'B'},
+        {"context", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->device = "auto";
     a->model = "convlstm";
     a->baseline = "auto";
+    a->context = "off"; /* not yet shown to help on validation data: tune decides */
     cc_convlstm_config *c = &a->config;
     c->layers = 2, c->hidden[0] = c->hidden[1] = 64, c->kernel = 5, c->window = 8, c->horizon = 1;
     c->down = 1, c->features = 16;
@@ -107,6 +114,11 @@ static int parse_args(int argc, char **argv, train_args *a) {
         case 'R': a->resume = optarg; break;
         case 'T': a->test_from = optarg; break;
         case 'B': a->baseline = optarg; break;
+        case 'x':
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return cc_usage_error("train", "--context must be on or off (got '%s')", optarg);
+            a->context = optarg;
+            break;
         case 'p': c->peephole = 1; break;
         case 'L': bad = int_option("--layers", optarg, 1, CC_MAX_LAYERS, &layers); break;
         case 'H':
@@ -230,6 +242,7 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
     }
     a->config.channels = t->C, a->config.height = t->H, a->config.width = t->W;
     if (baseline_bins(a, t, &a->config.baseline_k, err, err_len) != 0) return -1;
+    a->config.context = strcmp(a->context, "on") ? 0 : cc_context_maps(t->C);
     info->config = a->config;
     info->loss = a->options.loss;
     info->options = a->options;
@@ -258,7 +271,49 @@ static int write_final(const train_args *a, cc_convlstm *model, cc_train_state *
     return cc_checkpoint_write(a->out, model, state, info, err, err_len);
 }
 
+static int train_command(int argc, char **argv);
+
+/* --config FILE (or --config=FILE): the file's options are placed right after the
+ * command name, so any option on the command line, parsed later, overrides them.
+ * Returns the new argc (argv into `out`), or -1 after printing why. */
+static int expand_config(int argc, char **argv, cc_train_config *config, char **out) {
+    int n = 0, found = 0;
+    out[n++] = argv[0];
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) path = argv[++i], found = 1;
+        else if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9, found = 1;
+    }
+    if (found) {
+        char err[1024];
+        if (cc_train_config_read(path, config, err, sizeof err) != 0) {
+            fprintf(stderr, "crimecast train: --config %s\n", err);
+            return -1;
+        }
+        n += cc_train_config_argv(config, out + n);
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) i++;
+        else if (strncmp(argv[i], "--config=", 9)) out[n++] = argv[i];
+    }
+    out[n] = NULL;
+    return n;
+}
+
 int cc_cmd_train(int argc, char **argv) {
+    cc_train_config config;
+    char **expanded = malloc(sizeof(char *) * (size_t)(argc + 2 * CC_TRAIN_CONFIG_MAX + 1));
+    int expanded_argc = expanded ? expand_config(argc, argv, &config, expanded) : -1;
+    if (expanded_argc < 0) {
+        free(expanded);
+        return CC_EXIT_USAGE;
+    }
+    int status = train_command(expanded_argc, expanded);
+    free(expanded);
+    return status;
+}
+
+static int train_command(int argc, char **argv) {
     train_args a;
     int parsed = parse_args(argc, argv, &a);
     if (parsed != 0) return parsed < 0 ? CC_EXIT_OK : parsed;

@@ -3,7 +3,7 @@
  *   root attributes: format = "crimecast-model", format_version = 1, model =
  *     "convlstm" or "convlstm-ae", down, features, gate_order = "ifgo", loss,
  *     channels, height, width, layers,
- *     hidden (int list), kernel, window, horizon, peephole, baseline_k (0 in files
+ *     hidden (int list), kernel, window, horizon, peephole, baseline_k and context (0 in files
  *     written before it existed), training options (lr,
  *     weight_decay, clip, batch, patience, seed), epochs_done, step, best_epoch,
  *     best_val, split (train/val/test begin and end bins, gap), and the tensor's grid:

@@ -8,7 +8,9 @@
 #define NONE ((size_t)-1)
 
 static size_t plane(const cc_convlstm *m) { return (size_t)m->core_height * m->core_width; }
-static int input_channels(const cc_convlstm *m, int l) { return l == 0 ? m->core_channels : m->cfg.hidden[l - 1]; }
+static int input_channels(const cc_convlstm *m, int l) { return l == 0 ? m->core_inputs : m->cfg.hidden[l - 1]; }
+/* Maps the model reads per step: the counts and the context maps. */
+static int model_inputs(const cc_convlstm_config *c) { return c->channels + c->context; }
 
 /* The convolutions of the model, by role. */
 static cc_conv2d_shape conv_shape(const cc_convlstm *m, int batch, int in, int out, int kernel) {
@@ -52,7 +54,7 @@ static void plan_params(cc_convlstm *m) {
     m->head_b = reserve(&m->params, "head", -1, "b", 1, out, 0, 0, 0);
     int F = c->features;
     for (int i = 0; i < m->stages; i++) {
-        m->ae_enc_w[i] = reserve(&m->params, "ae.enc", i, "w", 4, F, i ? F : c->channels, 3, 3);
+        m->ae_enc_w[i] = reserve(&m->params, "ae.enc", i, "w", 4, F, i ? F : model_inputs(c), 3, 3);
         m->ae_enc_b[i] = reserve(&m->params, "ae.enc", i, "b", 1, F, 0, 0, 0);
         m->ae_dec_w[i] = reserve(&m->params, "ae.dec", i, "w", 4, F, F, 4, 4);
         m->ae_dec_b[i] = reserve(&m->params, "ae.dec", i, "b", 1, F, 0, 0, 0);
@@ -129,7 +131,7 @@ static size_t workspace_floats(const cc_convlstm *m) {
     }
     for (int i = 0; i < m->stages; i++) {
         int F = m->cfg.features;
-        cc_conv2d_shape shapes[3] = {ae_shape(m, 1, i, i ? F : m->cfg.channels, 3), ae_shape(m, 1, i, F, 4),
+        cc_conv2d_shape shapes[3] = {ae_shape(m, 1, i, i ? F : model_inputs(&m->cfg), 3), ae_shape(m, 1, i, F, 4),
                                      {1, F, m->cfg.channels, m->cfg.height, m->cfg.width, 1, 1, 0}};
         for (int k = 0; k < 3; k++) {
             size_t n = cc_conv2d_workspace_floats(&shapes[k]);
@@ -168,6 +170,7 @@ static void init_weights(cc_convlstm *m, unsigned seed) {
 static int check_config(const cc_convlstm_config *c, int batch, char *err, size_t err_len) {
     const char *why = NULL;
     if (c->channels < 1 || c->height < 1 || c->width < 1) why = "channels, height and width must be >= 1";
+    else if (c->context < 0) why = "context must be >= 0";
     else if (c->layers < 1 || c->layers > CC_MAX_LAYERS) why = "layers must be 1..4";
     else if (c->kernel < 1 || c->kernel % 2 == 0) why = "kernel must be odd";
     else if (c->window < 1 || c->horizon < 1) why = "window and horizon must be >= 1";
@@ -190,6 +193,7 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
     m->batch = batch;
     m->stages = m->cfg.down == 4 ? 2 : m->cfg.down == 2 ? 1 : 0;
     m->core_channels = m->stages ? cfg->features : cfg->channels;
+    m->core_inputs = m->stages ? cfg->features : model_inputs(cfg);
     m->core_height = cfg->height / m->cfg.down;
     m->core_width = cfg->width / m->cfg.down;
     plan_params(m);
@@ -318,7 +322,7 @@ void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *outer, const floa
     const cc_convlstm_config *c = &m->cfg;
     int in_steps = c->window * m->batch, out_steps = c->horizon * m->batch, F = c->features;
     for (int i = 0; i < m->stages; i++) { /* strided encoder */
-        cc_conv2d_shape s = ae_shape(m, in_steps, i, i ? F : c->channels, 3);
+        cc_conv2d_shape s = ae_shape(m, in_steps, i, i ? F : model_inputs(c), 3);
         cc_conv2d_forward(&ctx, &s, i ? A(m->ae_enc_out[i - 1]) : x, P(m->ae_enc_w[i]), P(m->ae_enc_b[i]), 0.0f,
                           A(m->ae_enc_out[i]));
         cc_relu_forward(&ctx, A(m->ae_enc_out[i]), ae_floats(m, c->window, i + 1));
@@ -439,7 +443,7 @@ void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const flo
     for (int i = last; i >= 0; i--) { /* strided encoder */
         float *d = A(m->ae_enc_d[i]);
         cc_relu_backward(&ctx, A(m->ae_enc_out[i]), d, ae_floats(m, c->window, i + 1));
-        cc_conv2d_shape s = ae_shape(m, in_steps, i, i ? F : c->channels, 3);
+        cc_conv2d_shape s = ae_shape(m, in_steps, i, i ? F : model_inputs(c), 3);
         const float *input = i ? A(m->ae_enc_out[i - 1]) : x;
         cc_conv2d_backward_filter(&ctx, &s, input, d, G(m->ae_enc_w[i]), G(m->ae_enc_b[i]));
         if (i) cc_conv2d_backward_data(&ctx, &s, d, P(m->ae_enc_w[i]), 0.0f, A(m->ae_enc_d[i - 1]));

@@ -19,7 +19,7 @@
  * resolution, and a 1x1 convolution gives the C output maps. H and W must divide by
  * `down`. Extra parameters: ae.enc<i>.w/.b, ae.dec<i>.w/.b, ae.head.w/.b.
  *
- * Layouts are time-major: x [window][batch][C][H][W], y [horizon][batch][C][H][W].
+ * Layouts are time-major: x [window][batch][C + context][H][W], y [horizon][batch][C][H][W].
  * Parameters, gradients and activations are arenas (host/arena.h); parameter names:
  * enc<l>.wx [4Hd][Cin][K][K], enc<l>.wh [4Hd][Hd][K][K], enc<l>.b [4Hd],
  * enc<l>.peep [3][Hd][H][W] (with peepholes), the same with fc<l> (fc0 has no wx),
@@ -46,6 +46,8 @@ typedef struct cc_convlstm_config {
     int features;               /* F, the convlstm-ae's feature maps (down > 1) */
     int baseline_k;             /* > 0: the outputs are corrections to a historical-average
                                    log-rate (models/train.h); the network itself ignores it */
+    int context;                /* extra input maps per step after the C count maps
+                                   (models/dataset.h: cc_context_maps); outputs stay C */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */
@@ -63,6 +65,7 @@ typedef struct cc_convlstm {
     cc_convlstm_config cfg;
     int batch;
     int core_channels, core_height, core_width;   /* where the recurrence runs */
+    int core_inputs;                              /* maps entering the first layer */
     int stages;                                   /* log2(down) */
     size_t ae_enc_w[CC_MAX_STAGES], ae_enc_b[CC_MAX_STAGES], ae_dec_w[CC_MAX_STAGES], ae_dec_b[CC_MAX_STAGES];
     size_t ae_head_w, ae_head_b;

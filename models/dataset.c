@@ -75,16 +75,43 @@ void cc_normalisation_fit(const cc_tensor *t, const cc_split *s, float *scale) {
     }
 }
 
-void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
-                     float *x, float *y) {
+int cc_context_maps(int channels) { return channels + 2; }
+
+/* The context maps of one sample (see the header) into out [C + 2][H][W]; the target
+ * is a bin of the tensor (samples never reach past it). */
+static void context_maps(const cc_tensor *t, const float *scale, int origin, int target, float *out) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
+    for (size_t q = 0; q < map; q++) out[q] = 0; /* counts are whole numbers: float sums are exact */
+    for (int b = 0; b <= origin; b++) {
+        const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
+        for (size_t q = 0; q < map; q++) out[q] += counts[q];
+    }
+    for (int c = 0; c < t->C; c++)
+        for (size_t k = 0; k < plane; k++) {
+            float *v = &out[c * plane + k];
+            *v = (float)(log1p((double)*v / (origin + 1)) / scale[c]);
+        }
+    const double two_pi = 6.283185307179586, year = 365.2425;
+    double phase = two_pi * fmod((double)t->time[target], year) / year; /* days since 1970: a fixed offset */
+    for (size_t k = 0; k < plane; k++) out[map + k] = (float)sin(phase), out[map + plane + k] = (float)cos(phase);
+}
+
+void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
+                     int context, float *x, float *y) {
+    size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane, step_maps = map + (size_t)context * plane;
     for (int i = 0; i < n; i++) {
         for (int s = 0; s < window; s++) {
             const float *src = t->values + cc_tensor_offset(t, starts[i] + s, 0, 0, 0);
-            float *dst = x + ((size_t)s * n + i) * map;
+            float *dst = x + ((size_t)s * n + i) * step_maps;
             for (int c = 0; c < t->C; c++)
                 for (size_t k = 0; k < plane; k++)
                     dst[c * plane + k] = (float)(log1p((double)src[c * plane + k]) / scale[c]);
+        }
+        if (context) { /* computed once, copied into every step */
+            float *first = x + (size_t)i * step_maps + map;
+            context_maps(t, scale, starts[i] + window - 1, starts[i] + window + horizon - 1, first);
+            for (int s = 1; s < window; s++)
+                memcpy(x + ((size_t)s * n + i) * step_maps + map, first, sizeof(float) * (step_maps - map));
         }
         for (int s = 0; s < horizon; s++)
             memcpy(y + ((size_t)s * n + i) * map, t->values + cc_tensor_offset(t, starts[i] + window + s, 0, 0, 0),

@@ -40,11 +40,21 @@ int cc_span_parse(const char *name, cc_span *span);
 /* Per-channel scales over the training span (see above); scale has t->C entries. */
 void cc_normalisation_fit(const cc_tensor *t, const cc_split *split, float *scale);
 
-/* Gathers samples into time-major batches: x [window][n][C][H][W] normalised inputs,
+/* Context maps, read by the network after the C count maps of every input step, the
+ * same for all steps of a sample (origin o = its last input bin, target tau = o + horizon):
+ *   C maps  log1p(mean count of channel c over bins 0 .. o) / scale_c: the long-run rate
+ *           up to the origin (causal: no bin after the origin is read);
+ *   2 maps  sin and cos of the target's annual phase, 2 pi (day of tau) / 365.2425,
+ *           constant over the grid: the season the forecast is for.
+ * cc_context_maps(C) = C + 2 is the number of such maps. */
+int cc_context_maps(int channels);
+
+/* Gathers samples into time-major batches: x [window][n][C + context][H][W] (normalised
+ * counts, then the context maps when context = cc_context_maps(C); context 0: none),
  * y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's first
  * input bin. */
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
-                     float *x, float *y);
+                     int context, float *x, float *y);
 
 /* The historical-average log-rate at each sample's forecast origin o = start + window - 1:
  *   log_rate = log((sum of the counts of bins o-k'+1 .. o + 1/2) / k'),  k' = min(k, o + 1)

@@ -87,7 +87,8 @@ typedef struct buffers {
 
 static int buffers_alloc(buffers *b, const cc_convlstm *model, int batch) {
     size_t map = (size_t)model->cfg.channels * model->cfg.height * model->cfg.width * batch;
-    b->x = malloc(sizeof(float) * map * model->cfg.window);
+    size_t input_map = map / model->cfg.channels * (size_t)(model->cfg.channels + model->cfg.context);
+    b->x = malloc(sizeof(float) * input_map * model->cfg.window);
     b->y = malloc(sizeof(float) * map * model->cfg.horizon);
     b->out = malloc(sizeof(float) * map * model->cfg.horizon);
     b->d = malloc(sizeof(float) * map * model->cfg.horizon);
@@ -123,7 +124,7 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
         int k = n - i < batch ? n - i : batch;
         for (int j = 0; j < k; j++) b.starts[j] = cc_split_sample_start(split, span, i + j);
         cc_convlstm_set_batch(model, k);
-        cc_gather_batch(t, scale, b.starts, k, c->window, c->horizon, b.x, b.y);
+        cc_gather_batch(t, scale, b.starts, k, c->window, c->horizon, c->context, b.x, b.y);
         forward_rates(model, ctx, t, b.starts, k, &b);
         total += batch_loss(ctx, loss, t, scale, b.out, b.y, k, c->horizon, b.d) * k;
     }
@@ -140,7 +141,7 @@ void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *
     for (int i = 0; i < n; i += batch) {
         int k = n - i < batch ? n - i : batch;
         cc_convlstm_set_batch(model, k);
-        cc_gather_batch(t, scale, starts + i, k, c->window, c->horizon, b.x, b.y);
+        cc_gather_batch(t, scale, starts + i, k, c->window, c->horizon, c->context, b.x, b.y);
         forward_rates(model, ctx, t, starts + i, k, &b);
         for (int j = 0; j < k; j++)
             for (int s = 0; s < c->horizon; s++)
@@ -175,7 +176,7 @@ static int train_epoch(cc_convlstm *model, const cc_ops_context *ctx, const cc_t
     cc_convlstm_set_batch(model, o->batch);
     double total = 0, start = cc_now_seconds();
     for (int bi = 0; bi < batches; bi++) {
-        cc_gather_batch(t, scale, order + bi * o->batch, o->batch, c->window, c->horizon, b->x, b->y);
+        cc_gather_batch(t, scale, order + bi * o->batch, o->batch, c->window, c->horizon, c->context, b->x, b->y);
         forward_rates(model, ctx, t, order + bi * o->batch, o->batch, b);
         double loss = batch_loss(ctx, o->loss, t, scale, b->out, b->y, o->batch, c->horizon, b->d);
         if (!isfinite(loss)) {

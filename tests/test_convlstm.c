@@ -57,7 +57,7 @@ static void check_model(const cc_convlstm_config *cfg, int batch) {
     assert_int_equal(cc_convlstm_create(&f.m, cfg, batch, 42, err, sizeof err), 0);
     f.ctx = (cc_ops_context){CC_BACKEND_CPU, 1, NULL, 0};
     size_t map = (size_t)cfg->channels * cfg->height * cfg->width * batch;
-    f.nx = map * cfg->window, f.ny = map * cfg->horizon;
+    f.nx = map / cfg->channels * (cfg->channels + cfg->context) * cfg->window, f.ny = map * cfg->horizon;
     f.x = malloc(sizeof(float) * f.nx), f.y = malloc(sizeof(float) * f.ny), f.a = malloc(sizeof(float) * f.ny);
     for (size_t k = 0; k < f.nx; k++) f.x[k] = uniform();
     for (size_t k = 0; k < f.ny; k++) f.a[k] = uniform();
@@ -127,6 +127,8 @@ static void test_two_layers(void **unused) {
     cfg.peephole = 0;
     cfg.kernel = 1;
     check_model(&cfg, 1);
+    cfg.kernel = 3, cfg.context = 3; /* extra input maps: 5 in, 2 out */
+    check_model(&cfg, 2);
 }
 
 static void test_bad_config_is_refused(void **unused) {
@@ -148,6 +150,8 @@ static void test_autoencoder(void **unused) {
     cc_convlstm_config cfg = {2, 8, 8, 1, {3}, 3, 3, 2, 1, 2, 3}; /* convlstm-ae, down 2 */
     check_model(&cfg, 2);
     cfg = (cc_convlstm_config){1, 8, 12, 1, {3}, 3, 2, 2, 0, 4, 2}; /* down 4, non-square */
+    check_model(&cfg, 1);
+    cfg.context = 2; /* the encoder reads 3 maps, the head writes 1 */
     check_model(&cfg, 1);
 }
 

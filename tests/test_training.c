@@ -154,11 +154,41 @@ static void test_baseline_correction_starts_at_the_historical_average(void **sta
     cc_tensor_free(&t);
 }
 
+/* The context maps, recomputed here from their definition: the long-run mean up to the
+ * origin (log1p, scaled) after the counts of every step, then the target's season. */
+static void test_context_maps(void **state) {
+    (void)state;
+    cc_tensor t;
+    moving_hotspot(&t);
+    integer_counts(&t);
+    enum { WINDOW = 3, HORIZON = 2, N = 2, E = 3 }; /* C = 1: one mean map + sin + cos */
+    assert_int_equal(cc_context_maps(1), E);
+    int starts[N] = {0, 20};
+    float scale[1] = {0.8f}, x[WINDOW * N * (1 + E) * S * S], y[HORIZON * N * S * S];
+    cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, x, y);
+    for (int s = 0; s < WINDOW; s++)
+        for (int i = 0; i < N; i++) {
+            const float *step = x + ((size_t)s * N + i) * (1 + E) * S * S;
+            int origin = starts[i] + WINDOW - 1, target = origin + HORIZON;
+            double phase = 2 * 3.14159265358979 * fmod((double)t.time[target], 365.2425) / 365.2425;
+            for (int k = 0; k < S * S; k++) {
+                double sum = 0;
+                for (int b = 0; b <= origin; b++) sum += t.values[(size_t)b * S * S + k];
+                double counts = log1p(t.values[(size_t)(starts[i] + s) * S * S + k]) / 0.8;
+                assert_float_equal(step[k], counts, 1e-5);
+                assert_float_equal(step[S * S + k], log1p(sum / (origin + 1)) / 0.8, 1e-5);
+                assert_float_equal(step[2 * S * S + k], sin(phase), 1e-5);
+                assert_float_equal(step[3 * S * S + k], cos(phase), 1e-5);
+            }
+        }
+    cc_tensor_free(&t);
+}
+
 static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5};
+    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 3};
     char err[512];
     cc_model_info info = {0};
     assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &info.split, err, sizeof err), 0);
@@ -193,6 +223,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(back.config.hidden[1], 3);
     assert_int_equal(back.config.peephole, 1);
     assert_int_equal(back.config.baseline_k, 5);
+    assert_int_equal(back.config.context, 3);
     assert_true(back.scale[0] == 0.75f);
     assert_true(back.options.lr == 1e-3 && back.options.seed == 7);
     assert_int_equal(back.split.begin[2], info.split.begin[2]);
@@ -233,6 +264,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_spans_and_gaps),
                                        cmocka_unit_test(test_checkpoint_round_trip_is_bit_exact),
                                        cmocka_unit_test(test_learns_a_moving_hotspot),
-                                       cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average)};
+                                       cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),
+                                       cmocka_unit_test(test_context_maps)};
     return cmocka_run_group_tests_name("training", tests, NULL, NULL);
 }

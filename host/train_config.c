@@ -1,0 +1,113 @@
+#include "host/train_config.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cc_train_config_set(cc_train_config *c, const char *key, const char *value) {
+    if (!*key || strlen(key) >= sizeof c->key[0] || strlen(value) >= sizeof c->value[0]) return -1;
+    int i = 0;
+    while (i < c->count && strcmp(c->key[i], key)) i++;
+    if (i == CC_TRAIN_CONFIG_MAX) return -1;
+    if (i == c->count) c->count++;
+    snprintf(c->key[i], sizeof c->key[i], "%s", key);
+    snprintf(c->flag[i], sizeof c->flag[i], "--%s", key);
+    snprintf(c->value[i], sizeof c->value[i], "%s", value);
+    return 0;
+}
+
+const char *cc_train_config_get(const cc_train_config *c, const char *key) {
+    for (int i = 0; i < c->count; i++)
+        if (!strcmp(c->key[i], key)) return c->value[i];
+    return NULL;
+}
+
+int cc_train_config_argv(const cc_train_config *c, char **argv) {
+    int n = 0;
+    for (int i = 0; i < c->count; i++) argv[n++] = (char *)c->flag[i], argv[n++] = (char *)c->value[i];
+    return n;
+}
+
+static char *config_json(const cc_train_config *c, const char *tuned_on, double validation_loss) {
+    cJSON *root = cJSON_CreateObject(), *options = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "format", CC_TRAIN_CONFIG_FORMAT);
+    cJSON_AddNumberToObject(root, "format_version", 1);
+    for (int i = 0; i < c->count; i++) cJSON_AddStringToObject(options, c->key[i], c->value[i]);
+    cJSON_AddItemToObject(root, "options", options);
+    if (tuned_on) cJSON_AddStringToObject(root, "tuned_on", tuned_on);
+    cJSON_AddNumberToObject(root, "validation_loss", validation_loss);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+int cc_train_config_write(const char *path, const cc_train_config *c, const char *tuned_on, double validation_loss,
+                          char *err, size_t err_len) {
+    char *text = config_json(c, tuned_on, validation_loss), temp[4200];
+    snprintf(temp, sizeof temp, "%s.tmp-%ld", path, (long)getpid());
+    FILE *f = text ? fopen(temp, "w") : NULL;
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    ok = f && fclose(f) == 0 && ok && rename(temp, path) == 0;
+    if (!ok) {
+        if (f) unlink(temp);
+        snprintf(err, err_len, "%s: cannot write the configuration", path);
+    }
+    free(text);
+    return ok ? 0 : -1;
+}
+
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *text = malloc(cap);
+    for (size_t got; text && (got = fread(text + n, 1, cap - n - 1, f)) > 0;) {
+        n += got;
+        if (n + 1 == cap) {
+            char *bigger = cap < (1u << 24) ? realloc(text, cap *= 2) : NULL;
+            if (!bigger) free(text);
+            text = bigger;
+        }
+    }
+    fclose(f);
+    if (text) text[n] = 0;
+    return text;
+}
+
+static int read_options(const cJSON *options, cc_train_config *c, const char *path, char *err, size_t err_len) {
+    const cJSON *item;
+    cJSON_ArrayForEach(item, options) {
+        if (!cJSON_IsString(item) || cc_train_config_set(c, item->string, item->valuestring) != 0) {
+            snprintf(err, err_len, "%s: option '%s' must be a short text value (a train option's value)", path,
+                     item->string ? item->string : "?");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cc_train_config_read(const char *path, cc_train_config *c, char *err, size_t err_len) {
+    memset(c, 0, sizeof *c);
+    char *text = read_text(path);
+    if (!text) {
+        snprintf(err, err_len, "%s: cannot read", path);
+        return -1;
+    }
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *format = cJSON_GetObjectItemCaseSensitive(root, "format");
+    const cJSON *options = cJSON_GetObjectItemCaseSensitive(root, "options");
+    int status = -1;
+    if (!root)
+        snprintf(err, err_len, "%s: not JSON (near '%.20s')", path, cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+    else if (!cJSON_IsString(format) || strcmp(format->valuestring, CC_TRAIN_CONFIG_FORMAT))
+        snprintf(err, err_len, "%s: field 'format' is not \"%s\"", path, CC_TRAIN_CONFIG_FORMAT);
+    else if (!cJSON_IsObject(options))
+        snprintf(err, err_len, "%s: field 'options' must be an object of train options", path);
+    else
+        status = read_options(options, c, path, err, err_len);
+    cJSON_Delete(root);
+    return status;
+}

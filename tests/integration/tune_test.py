@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""crimecast tune and train --config on a small tensor written here with h5py:
+
+* tune trains the candidates it prints and writes the best (lowest validation loss) as a
+  configuration file whose loss equals that candidate's model file's best_val (h5py);
+* train --config with that file reproduces the same validation loss (determinism), and
+  an option on the command line overrides the file's;
+* the test span is never looked at: with every count after the validation span
+  replaced by noise, tune scores every candidate exactly as before;
+* a bad configuration file and a bad budget are refused.
+
+usage: tune_test.py CRIMECAST
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+from synthetic_tensor import write_tensor
+
+CRIMECAST = sys.argv[1]
+T, C, H, W, WINDOW = 120, 2, 8, 8, 4
+failures = []
+
+
+def check(name, condition, detail=""):
+    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
+    if not condition:
+        failures.append("%s %s" % (name, str(detail)[:2000]))
+
+
+def tune(tensor, out, keep):
+    p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", out, "--budget", "3", "--epochs", "2",
+                        "--window", str(WINDOW), "--threads", "1", "--keep", keep], capture_output=True, text=True)
+    losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"^(\d+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+([0-9.]+)",
+                                                                       p.stdout, re.M)}
+    stored = {}
+    for i in losses:
+        with h5py.File(os.path.join(keep, "candidate-%02d.h5" % i), "r") as m:
+            stored[i] = float(m.attrs["best_val"])
+    return p, losses, stored
+
+
+def main():
+    rng = np.random.default_rng(3)
+    rate = rng.gamma(1.0, 2.0, size=(C, H, W))
+    counts = rng.poisson(rate[None] * (1 + 0.3 * np.sin(np.arange(T) / 6.0))[:, None, None, None]).astype(np.float32)
+    counts[:, 1] = np.minimum(counts[:, 1], counts[:, 0])
+    mask = np.ones((H, W), dtype=np.uint8)
+    with tempfile.TemporaryDirectory() as tmp:
+        tensor, config = os.path.join(tmp, "t.h5"), os.path.join(tmp, "best.json")
+        write_tensor(tensor, counts, mask, ["all", "burglary"], created_by="tune_test.py")
+        p, losses, stored = tune(tensor, config, os.path.join(tmp, "a"))
+        check("tune exits 0", p.returncode == 0, p.stderr)
+        check("three candidates scored", len(losses) == 3, p.stdout)
+        check("printed losses are the model files' best_val",
+              all(abs(losses[i] - stored[i]) < 1e-6 for i in losses), (losses, stored))
+        with open(config) as f:
+            cfg = json.load(f)
+        best = min(stored.values())
+        check("config holds the lowest validation loss", abs(cfg["validation_loss"] - best) < 1e-12, (cfg, stored))
+        check("config options are train options", cfg["format"] == "crimecast-train-config"
+              and {"hidden", "kernel", "lr", "context", "baseline", "window"} <= set(cfg["options"]), cfg)
+
+        model = os.path.join(tmp, "m.h5")
+        p = subprocess.run([CRIMECAST, "train", "--config", config, "--data", tensor, "--out", model, "--threads", "1"],
+                           capture_output=True, text=True)
+        check("train --config exits 0", p.returncode == 0, p.stderr)
+        with h5py.File(model, "r") as m:
+            check("train --config reproduces the tuned loss", abs(float(m.attrs["best_val"]) - best) < 1e-12,
+                  (float(m.attrs["best_val"]), best))
+            check("train --config uses the file's options", int(m.attrs["window"]) == WINDOW
+                  and int(m.attrs["kernel"]) == int(cfg["options"]["kernel"]))
+        p = subprocess.run([CRIMECAST, "train", "--config", config, "--kernel", "1", "--data", tensor, "--out", model,
+                            "--epochs", "1", "--threads", "1"], capture_output=True, text=True)
+        with h5py.File(model, "r") as m:
+            check("the command line overrides the config", p.returncode == 0 and int(m.attrs["kernel"]) == 1, p.stderr)
+
+        noisy = counts.copy()
+        val_end = int(np.floor(0.85 * T + 0.5))  # validation samples use bins < val_end
+        noisy[val_end:] = rng.poisson(20.0, size=noisy[val_end:].shape)
+        tensor2 = os.path.join(tmp, "t2.h5")
+        write_tensor(tensor2, noisy, mask, ["all", "burglary"], created_by="tune_test.py")
+        p, losses2, stored2 = tune(tensor2, os.path.join(tmp, "best2.json"), os.path.join(tmp, "b"))
+        check("tune never reads the test span", p.returncode == 0 and stored2 == stored, (stored, stored2))
+
+        bad = os.path.join(tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"format": "something else", "options": {}}')
+        p = subprocess.run([CRIMECAST, "train", "--config", bad, "--data", tensor, "--out", model], capture_output=True,
+                           text=True)
+        check("a foreign config is refused, naming the file", p.returncode == 2 and "bad.json" in p.stderr, p.stderr)
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "0"], capture_output=True,
+                           text=True)
+        check("--budget 0 is a usage error", p.returncode == 2, p.stderr)
+    for f in failures:
+        print("FAIL: " + f)
+    print("%d failed of the checks above" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
