@@ -1,8 +1,11 @@
 #include "host/cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct cc_command {
     const char *name;
@@ -48,6 +51,24 @@ int cc_usage_error(const char *command, const char *fmt, ...) {
     va_end(ap);
     fprintf(stderr, "\nTry 'crimecast %s --help'.\n", command);
     return CC_EXIT_USAGE;
+}
+
+int cc_run_captured(int (*cmd)(int, char **), int argc, char **argv, const char *path, int append) {
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO), fd = open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0666);
+    if (saved < 0 || fd < 0) {
+        fprintf(stderr, "crimecast %s: cannot write %s: %s\n", argv[0], path, strerror(errno));
+        if (saved >= 0) close(saved);
+        if (fd >= 0) close(fd);
+        return CC_EXIT_FAILURE;
+    }
+    dup2(fd, STDOUT_FILENO);
+    close(fd);
+    int status = cmd(argc, argv);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    return status;
 }
 
 int cc_main(int argc, char **argv) {

@@ -30,6 +30,12 @@ int cc_cmd_synth(int argc, char **argv);
 int cc_cmd_demo(int argc, char **argv);
 int cc_cmd_tune(int argc, char **argv);
 
+/* Runs subcommand `cmd` in-process with its standard output sent to the file `path`
+ * (appended, or truncated first when `append` is 0); standard error is left alone.
+ * Returns the command's exit status, or CC_EXIT_FAILURE (with a message) when the file
+ * cannot be opened. Used by the commands made of other commands (demo, tune). */
+int cc_run_captured(int (*cmd)(int, char **), int argc, char **argv, const char *path, int append);
+
 /* Prints "crimecast COMMAND: MESSAGE" and a hint to use --help; returns CC_EXIT_USAGE. */
 int cc_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

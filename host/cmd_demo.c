@@ -2,7 +2,6 @@
  * user would run by hand (called in-process with its own argv), so the demo shows the
  * real tools, and its log (DIR/demo.log) holds exactly what they printed. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -87,22 +86,11 @@ static int run_step(demo *d, const char *what, int (*cmd)(int, char **), const c
     argv[argc] = NULL;
     double start = cc_now_seconds();
     fprintf(stderr, "[%d/%d] %s ...\n", ++d->step, d->steps, what);
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
-    int fd = open(capture ? capture : d->log, O_WRONLY | O_CREAT | (capture ? O_TRUNC : O_APPEND), 0666);
-    if (saved < 0 || fd < 0) {
-        fprintf(stderr, "crimecast demo: cannot open %s: %s\n", capture ? capture : d->log, strerror(errno));
-        if (saved >= 0) close(saved);
-        if (fd >= 0) close(fd);
-        return CC_EXIT_FAILURE;
+    if (!capture) { /* a header in the log before the step's own output */
+        FILE *log = fopen(d->log, "a");
+        if (log) fprintf(log, "\n$ crimecast %s ...\n", argv[0]), fclose(log);
     }
-    if (!capture) dprintf(fd, "\n$ crimecast %s ...\n", argv[0]);
-    dup2(fd, STDOUT_FILENO);
-    close(fd);
-    int status = cmd(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
+    int status = cc_run_captured(cmd, argc, argv, capture ? capture : d->log, capture == NULL);
     if (status == CC_EXIT_OK)
         fprintf(stderr, "      done in %.1f s\n", cc_now_seconds() - start);
     else

@@ -5,7 +5,6 @@
  * validation span only. The winner is written as a training configuration file that
  * `crimecast train --config` reads. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <hdf5.h>
 #include <math.h>
@@ -90,15 +89,7 @@ static int try_candidate(const tune_args *a, const cc_train_config *c, const cha
     argv[argc++] = "--seed", argv[argc++] = (char *)a->seed;
     if (a->threads) argv[argc++] = "--threads", argv[argc++] = (char *)a->threads;
     argv[argc] = NULL;
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO), fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0666);
-    if (saved < 0 || fd < 0) return -1;
-    dup2(fd, STDOUT_FILENO);
-    close(fd);
-    int status = cc_cmd_train(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
+    int status = cc_run_captured(cc_cmd_train, argc, argv, log, 1);
     return status == CC_EXIT_OK && best_validation_loss(model, loss) == 0 && isfinite(*loss) ? 0 : -1;
 }
 
