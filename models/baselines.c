@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/dataset.h"
+
 static const char *const NAMES[] = {"persistence", "histavg", "seasonal", "kde"};
 
 int cc_baseline_parse(const char *name, cc_baseline_method *method) {
@@ -26,11 +28,7 @@ static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W
 static void mean_of(const cc_tensor *t, int first, int last, float *out) {
     size_t n = map_floats(t);
     if (first < 0) first = 0;
-    memset(out, 0, sizeof(float) * n);
-    for (int b = first; b <= last; b++) {
-        const float *src = t->values + (size_t)b * n;
-        for (size_t k = 0; k < n; k++) out[k] += src[k];
-    }
+    cc_sum_bins(t, first, last, out);
     float scale = 1.0f / (float)(last - first + 1);
     for (size_t k = 0; k < n; k++) out[k] *= scale;
 }

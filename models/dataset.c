@@ -75,17 +75,22 @@ void cc_normalisation_fit(const cc_tensor *t, const cc_split *s, float *scale) {
     }
 }
 
+void cc_sum_bins(const cc_tensor *t, int first, int last, float *out) {
+    size_t map = (size_t)t->C * t->H * t->W;
+    memset(out, 0, sizeof(float) * map);
+    for (int b = first < 0 ? 0 : first; b <= last; b++) {
+        const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
+        for (size_t q = 0; q < map; q++) out[q] += counts[q];
+    }
+}
+
 int cc_context_maps(int channels) { return channels + 2; }
 
 /* The context maps of one sample (see the header) into out [C + 2][H][W]; the target
  * is a bin of the tensor (samples never reach past it). */
 static void context_maps(const cc_tensor *t, const float *scale, int origin, int target, float *out) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
-    for (size_t q = 0; q < map; q++) out[q] = 0; /* counts are whole numbers: float sums are exact */
-    for (int b = 0; b <= origin; b++) {
-        const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
-        for (size_t q = 0; q < map; q++) out[q] += counts[q];
-    }
+    cc_sum_bins(t, 0, origin, out); /* counts are whole numbers: float sums are exact */
     for (int c = 0; c < t->C; c++)
         for (size_t k = 0; k < plane; k++) {
             float *v = &out[c * plane + k];
@@ -124,12 +129,8 @@ void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window
     for (int i = 0; i < n; i++) {
         int origin = starts[i] + window - 1, first = origin - k + 1 < 0 ? 0 : origin - k + 1;
         float *sum = log_rate + (size_t)i * map; /* counts are whole numbers: float sums are exact */
-        for (size_t q = 0; q < map; q++) sum[q] = 0.5f;
-        for (int b = first; b <= origin; b++) {
-            const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
-            for (size_t q = 0; q < map; q++) sum[q] += counts[q];
-        }
-        for (size_t q = 0; q < map; q++) sum[q] = (float)log((double)sum[q] / (origin - first + 1));
+        cc_sum_bins(t, first, origin, sum);
+        for (size_t q = 0; q < map; q++) sum[q] = (float)log((double)(sum[q] + 0.5f) / (origin - first + 1));
         for (int s = 1; s < horizon; s++) memcpy(log_rate + ((size_t)s * n + i) * map, sum, sizeof(float) * map);
     }
 }

@@ -40,6 +40,9 @@ int cc_span_parse(const char *name, cc_span *span);
 /* Per-channel scales over the training span (see above); scale has t->C entries. */
 void cc_normalisation_fit(const cc_tensor *t, const cc_split *split, float *scale);
 
+/* out [C][H][W] = the sum of the counts of bins first .. last (first clamped to 0). */
+void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
+
 /* Context maps, read by the network after the C count maps of every input step, the
  * same for all steps of a sample (origin o = its last input bin, target tau = o + horizon):
  *   C maps  log1p(mean count of channel c over bins 0 .. o) / scale_c: the long-run rate
