@@ -227,24 +227,18 @@ typedef struct panel_inputs {
     cc_tensor truth, convlstm, rf, histavg;
 } panel_inputs;
 
-static int bin_of(const cc_tensor *t, int64_t day) {
-    for (int i = 0; i < t->T; i++)
-        if (t->time[i] == day) return i;
-    return -1;
-}
-
 /* One colour scale for every panel: the largest value any panel shows (channel 0). */
 static double panel_vmax(const panel_inputs *in) {
     const cc_tensor *maps[3] = {&in->convlstm, &in->rf, &in->histavg};
     size_t plane = (size_t)in->truth.H * in->truth.W;
     double vmax = 1;
     for (int b = 0; b < in->convlstm.T; b++) {
-        int tb = bin_of(&in->truth, in->convlstm.time[b]);
+        int tb = cc_tensor_bin(&in->truth, in->convlstm.time[b]);
         for (size_t k = 0; k < plane; k++) {
             if (!in->truth.mask[k]) continue;
             if (tb >= 0) vmax = fmax(vmax, in->truth.values[cc_tensor_offset(&in->truth, tb, 0, 0, 0) + k]);
             for (int m = 0; m < 3; m++) {
-                int fb = bin_of(maps[m], in->convlstm.time[b]);
+                int fb = cc_tensor_bin(maps[m], in->convlstm.time[b]);
                 if (fb >= 0) vmax = fmax(vmax, maps[m]->values[cc_tensor_offset(maps[m], fb, 0, 0, 0) + k]);
             }
         }
@@ -255,7 +249,7 @@ static double panel_vmax(const panel_inputs *in) {
 static int draw_panel(const demo *d, const panel_inputs *in, int b, const cc_png_style *style, float *error, char *err,
                       size_t err_len) {
     int64_t day = in->convlstm.time[b];
-    int tb = bin_of(&in->truth, day), rb = bin_of(&in->rf, day), hb = bin_of(&in->histavg, day);
+    int tb = cc_tensor_bin(&in->truth, day), rb = cc_tensor_bin(&in->rf, day), hb = cc_tensor_bin(&in->histavg, day);
     if (tb < 0 || rb < 0 || hb < 0) {
         snprintf(err, err_len, "forecast files disagree on their bins");
         return -1;

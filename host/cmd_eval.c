@@ -43,8 +43,8 @@ static int lower_is_better(int figure) { return figure < 3; }
 
 /* The tensor bin holding forecast bin b, or -1 with err. */
 static int truth_bin(const cc_tensor *truth, const cc_tensor *f, int b, char *err, size_t err_len) {
-    for (int i = 0; i < truth->T; i++)
-        if (truth->time[i] == f->time[b]) return i;
+    int tb = cc_tensor_bin(truth, f->time[b]);
+    if (tb >= 0) return tb;
     snprintf(err, err_len, "forecast bin %d (day %lld) is not a bin of the tensor", b, (long long)f->time[b]);
     return -1;
 }
@@ -131,27 +131,21 @@ static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int
     return used;
 }
 
-/* --roc: one curve per forecast file for truth channel c, labelled with the model and
- * the mean AUC of the table. */
-static int write_roc(const char *path, const cc_tensor *truth, int c, char **files, int n_files, const row *rows,
-                     int count, char *err, size_t err_len) {
+/* --roc: one curve per forecast for truth channel c, labelled with the model and the
+ * mean AUC of the table. */
+static int write_roc(const char *path, const cc_tensor *truth, int c, const cc_tensor *forecasts, char **files,
+                     int n_files, const row *rows, int count, char *err, size_t err_len) {
     double fpr[ROC_POINTS], *tpr = calloc((size_t)n_files * ROC_POINTS, sizeof(double));
     char(*labels)[96] = calloc((size_t)n_files, sizeof *labels);
     cc_series *series = calloc((size_t)n_files, sizeof *series);
     int status = tpr && labels && series ? 0 : -1, drawn = 0;
     for (int i = 0; i < ROC_POINTS; i++) fpr[i] = (double)i / (ROC_POINTS - 1);
     for (int i = 0; i < n_files && status == 0; i++) {
-        cc_tensor f;
-        if (cc_tensor_read(files[i], "forecast", &f, err, err_len) != 0) {
-            status = -1;
-            break;
-        }
-        int cf = -1;
-        for (int k = 0; k < f.C; k++)
-            if (!strcmp(f.categories[k], truth->categories[c])) cf = k;
+        const cc_tensor *f = &forecasts[i];
+        int cf = cc_tensor_channel(f, truth->categories[c]);
         double *curve = tpr + (size_t)drawn * ROC_POINTS;
-        if (cf >= 0 && mean_roc(truth, &f, c, cf, curve, err, err_len) > 0) {
-            const char *model = f.model[0] ? f.model : files[i];
+        if (cf >= 0 && mean_roc(truth, f, c, cf, curve, err, err_len) > 0) {
+            const char *model = f->model[0] ? f->model : files[i];
             double auc = NAN;
             for (int r = 0; r < count; r++)
                 if (!strcmp(rows[r].model, model) && !strcmp(rows[r].category, truth->categories[c])) auc = rows[r].mean[3];
@@ -162,7 +156,6 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, char **fil
             status = -1; /* mean_roc filled err, or no bin had both classes */
             if (!err[0]) snprintf(err, err_len, "%s: no bin has both hotspots and other cells", files[i]);
         }
-        cc_tensor_free(&f);
     }
     char title[128];
     snprintf(title, sizeof title, "Hotspot ROC (top 10%% of cells), category %s", truth->categories[c]);
@@ -250,6 +243,26 @@ static int parse_topk(const char *text, double *topk) {
     return n;
 }
 
+/* Reads every forecast file once, each on the truth's grid. Returns 0, or -1 with err
+ * (the forecasts read so far are freed). */
+static int read_forecasts(char **files, int n, const cc_tensor *truth, const char *data, cc_tensor *out, char *err,
+                          size_t err_len) {
+    for (int i = 0; i < n; i++) {
+        cc_tensor *f = &out[i];
+        int ok = cc_tensor_read(files[i], "forecast", f, err, err_len) == 0;
+        if (ok && (f->H != truth->H || f->W != truth->W || strcmp(f->crs, truth->crs) != 0 || f->cell != truth->cell)) {
+            snprintf(err, err_len, "%s: another grid than %s", files[i], data);
+            cc_tensor_free(f);
+            ok = 0;
+        }
+        if (!ok) {
+            while (i-- > 0) cc_tensor_free(&out[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int cc_cmd_eval(int argc, char **argv) {
     static const struct option OPTIONS[] = {{"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
                                             {"csv", no_argument, NULL, 'c'},         {"topk", required_argument, NULL, 'k'},
@@ -284,38 +297,35 @@ int cc_cmd_eval(int argc, char **argv) {
         fprintf(stderr, "crimecast eval: %s\n", err);
         return CC_EXIT_FAILURE;
     }
-    int capacity = (argc - optind) * truth.C, count = 0, status = CC_EXIT_OK;
+    int n_files = argc - optind, capacity = n_files * truth.C, count = 0, status = CC_EXIT_OK;
+    char **files = argv + optind;
     row *rows = calloc((size_t)capacity, sizeof *rows);
+    cc_tensor *forecasts = calloc((size_t)n_files, sizeof *forecasts);
+    if (!rows || !forecasts) {
+        snprintf(err, sizeof err, "out of memory");
+        status = CC_EXIT_FAILURE;
+    } else if (read_forecasts(files, n_files, &truth, data, forecasts, err, sizeof err) != 0) {
+        free(forecasts);
+        forecasts = NULL, n_files = 0;
+        status = CC_EXIT_FAILURE;
+    }
     for (int c = 0; c < truth.C && status == CC_EXIT_OK; c++)
-        for (int i = optind; i < argc && status == CC_EXIT_OK; i++) {
-            cc_tensor f;
-            if (cc_tensor_read(argv[i], "forecast", &f, err, sizeof err) != 0) {
+        for (int i = 0; i < n_files && status == CC_EXIT_OK; i++) {
+            const cc_tensor *f = &forecasts[i];
+            int cf = cc_tensor_channel(f, truth.categories[c]);
+            if (cf < 0) continue;
+            row *r = &rows[count++];
+            snprintf(r->model, sizeof r->model, "%s", f->model[0] ? f->model : files[i]);
+            snprintf(r->category, sizeof r->category, "%s", truth.categories[c]);
+            char why[512];
+            if (score(&truth, f, c, cf, topk, topk_count, r, why, sizeof why) != 0) {
+                snprintf(err, sizeof err, "%s: %s", files[i], why);
                 status = CC_EXIT_FAILURE;
-                break;
             }
-            int cf = -1;
-            for (int k = 0; k < f.C; k++)
-                if (!strcmp(f.categories[k], truth.categories[c])) cf = k;
-            if (f.H != truth.H || f.W != truth.W || strcmp(f.crs, truth.crs) != 0 || f.cell != truth.cell) {
-                snprintf(err, sizeof err, "%s: another grid than %s", argv[i], data);
-                status = CC_EXIT_FAILURE;
-            } else if (cf >= 0) {
-                row *r = &rows[count++];
-                snprintf(r->model, sizeof r->model, "%s", f.model[0] ? f.model : argv[i]);
-                snprintf(r->category, sizeof r->category, "%s", truth.categories[c]);
-                char why[512];
-                if (score(&truth, &f, c, cf, topk, topk_count, r, why, sizeof why) != 0) {
-                    snprintf(err, sizeof err, "%s: %s", argv[i], why);
-                    status = CC_EXIT_FAILURE;
-                }
-            }
-            cc_tensor_free(&f);
         }
     int roc_channel = 0;
     if (status == CC_EXIT_OK && roc_category) {
-        roc_channel = -1;
-        for (int c = 0; c < truth.C; c++)
-            if (!strcmp(truth.categories[c], roc_category)) roc_channel = c;
+        roc_channel = cc_tensor_channel(&truth, roc_category);
         if (roc_channel < 0) {
             snprintf(err, sizeof err, "--roc-category '%s' is not a category of %s", roc_category, data);
             status = CC_EXIT_FAILURE;
@@ -323,7 +333,7 @@ int cc_cmd_eval(int argc, char **argv) {
     }
     if (status == CC_EXIT_OK && roc) {
         err[0] = 0;
-        if (write_roc(roc, &truth, roc_channel, argv + optind, argc - optind, rows, count, err, sizeof err) != 0)
+        if (write_roc(roc, &truth, roc_channel, forecasts, files, n_files, rows, count, err, sizeof err) != 0)
             status = CC_EXIT_FAILURE;
     }
     if (status == CC_EXIT_OK) {
@@ -339,6 +349,8 @@ int cc_cmd_eval(int argc, char **argv) {
     } else {
         fprintf(stderr, "crimecast eval: %s\n", err);
     }
+    for (int i = 0; i < n_files; i++) cc_tensor_free(&forecasts[i]);
+    free(forecasts);
     free(rows);
     cc_tensor_free(&truth);
     return status;

@@ -121,12 +121,6 @@ static double choose_vmax(const cc_tensor *t, int c, int first, int last, double
     return vmax > 0 ? vmax : 1.0; /* an empty map still needs a scale */
 }
 
-static int find_channel(const cc_tensor *t, const char *name) {
-    for (int c = 0; c < t->C; c++)
-        if (!strcmp(t->categories[c], name)) return c;
-    return -1;
-}
-
 static int draw_frame(const png_args *a, const cc_tensor *t, int ti, int c, double vmax, const char *path) {
     char date[11], vmax_text[32], err[1024];
     cc_format_iso_date(t->time[ti], date);
@@ -156,8 +150,8 @@ static int pick_frame(const png_args *a, const cc_tensor *t) {
         fprintf(stderr, "crimecast png: --time '%s' is not a date (YYYY-MM-DD)\n", a->time);
         return -1;
     }
-    for (int ti = 0; ti < t->T; ti++)
-        if (t->time[ti] == day) return ti;
+    int ti = cc_tensor_bin(t, day);
+    if (ti >= 0) return ti;
     char first[11], last[11];
     cc_format_iso_date(t->time[0], first);
     cc_format_iso_date(t->time[t->T - 1], last);
@@ -193,7 +187,7 @@ int cc_cmd_png(int argc, char **argv) {
         fprintf(stderr, "crimecast png: %s\n", err);
         return CC_EXIT_FAILURE;
     }
-    int status = CC_EXIT_FAILURE, c = find_channel(&t, a.category);
+    int status = CC_EXIT_FAILURE, c = cc_tensor_channel(&t, a.category);
     if (c < 0) {
         fprintf(stderr, "crimecast png: %s has no category '%s' (it has:", a.in, a.category);
         for (int k = 0; k < t.C; k++) fprintf(stderr, " %s", t.categories[k]);

@@ -357,9 +357,7 @@ static int channel_category(const cc_synth_params *p, const char *name) {
  * otherwise it was rastered from another seed or span, and the oracle would be wrong. */
 static int check_counts(const synth_args *a, const cc_tensor *t, const cc_synth_events *ev, char *err,
                         size_t err_len) {
-    int all = -1;
-    for (int c = 0; c < t->C; c++)
-        if (!strcmp(t->categories[c], "all")) all = c;
+    int all = cc_tensor_channel(t, "all");
     if (all < 0) return 0;
     double observed = 0, simulated = 0;
     size_t e = 0;

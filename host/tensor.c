@@ -28,3 +28,15 @@ void cc_tensor_free(cc_tensor *t) {
     free(t->created_by);
     memset(t, 0, sizeof *t);
 }
+
+int cc_tensor_channel(const cc_tensor *t, const char *name) {
+    for (int c = 0; c < t->C; c++)
+        if (!strcmp(t->categories[c], name)) return c;
+    return -1;
+}
+
+int cc_tensor_bin(const cc_tensor *t, int64_t day) {
+    for (int i = 0; i < t->T; i++)
+        if (t->time[i] == day) return i;
+    return -1;
+}

@@ -26,6 +26,11 @@ typedef struct cc_tensor {
 int cc_tensor_alloc(cc_tensor *tensor, int T, int C, int H, int W);
 void cc_tensor_free(cc_tensor *tensor);
 
+/* The channel called `name`, or -1. */
+int cc_tensor_channel(const cc_tensor *t, const char *name);
+/* The bin starting on `day` (days since 1970-01-01), or -1. */
+int cc_tensor_bin(const cc_tensor *t, int64_t day);
+
 static inline size_t cc_tensor_offset(const cc_tensor *t, int ti, int c, int row, int col) {
     return (((size_t)ti * (size_t)t->C + (size_t)c) * (size_t)t->H + (size_t)row) * (size_t)t->W +
            (size_t)col;
