@@ -157,7 +157,7 @@ static int write_importance_png(const char *path, const cc_tensor *t, const cc_r
 /* The target bins `--span val` forecasts: importance is measured on them. */
 static int validation_targets(const cc_tensor *t, const cc_split *split, int window, int horizon, int *targets) {
     int n = cc_split_samples(split, CC_SPAN_VAL, t->T, window, horizon);
-    for (int i = 0; i < n; i++) targets[i] = cc_split_sample_start(split, CC_SPAN_VAL, i) + window + horizon - 1;
+    for (int i = 0; i < n; i++) targets[i] = cc_split_target(split, CC_SPAN_VAL, i, window, horizon);
     return n > 0 ? n : 0;
 }
 
@@ -285,8 +285,7 @@ int cc_cmd_baseline(int argc, char **argv) {
     if (test_from) {
         int64_t day;
         if (cc_parse_iso_date(test_from, &day) != 0) return cc_usage_error("baseline", "--test-from is not a date");
-        for (int i = 0; i < t.T && first_test < 0; i++)
-            if (t.time[i] >= day) first_test = i;
+        first_test = cc_first_bin_from(&t, day);
     }
     cc_split split;
     int status = CC_EXIT_FAILURE;
@@ -297,7 +296,7 @@ int cc_cmd_baseline(int argc, char **argv) {
         int64_t *times = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
         float *values = malloc(sizeof(float) * map * (size_t)(n > 0 ? n : 1));
         for (int i = 0; i < n; i++) {
-            targets[i] = cc_split_sample_start(&split, span, i) + window + horizon - 1;
+            targets[i] = cc_split_target(&split, span, i, window, horizon);
             times[i] = t.time[targets[i]];
         }
         char model[64], source[8300];

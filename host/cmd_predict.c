@@ -77,7 +77,7 @@ int cc_cmd_predict(int argc, char **argv) {
             cc_predict(&model, &ctx, &t, info.scale, info.loss, starts, n, 16, all);
             for (int i = 0; i < n; i++) { /* the lead-`horizon` step of each window */
                 memcpy(lead + (size_t)i * map, all + ((size_t)i * c->horizon + c->horizon - 1) * map, sizeof(float) * map);
-                times[i] = t.time[starts[i] + c->window + c->horizon - 1];
+                times[i] = t.time[cc_split_target(&info.split, span, i, c->window, c->horizon)];
             }
             char source[8400];
             snprintf(source, sizeof source, "model %s on %s, %s span", model_path, data, cc_span_name(span));

@@ -386,8 +386,7 @@ static int oracle_targets(const synth_args *a, const cc_tensor *t, int **targets
             snprintf(err, err_len, "--test-from '%s' is not a date", a->test_from);
             return -1;
         }
-        for (int i = 0; i < t->T && first_test < 0; i++)
-            if (t->time[i] >= day) first_test = i;
+        first_test = cc_first_bin_from(t, day);
     }
     cc_split split;
     char why[512];
@@ -405,7 +404,7 @@ static int oracle_targets(const synth_args *a, const cc_tensor *t, int **targets
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    for (int i = 0; i < n; i++) (*targets)[i] = cc_split_sample_start(&split, a->span, i) + a->window + a->horizon - 1;
+    for (int i = 0; i < n; i++) (*targets)[i] = cc_split_target(&split, a->span, i, a->window, a->horizon);
     return n;
 }
 

@@ -233,8 +233,7 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
             snprintf(err, err_len, "--test-from '%s' is not a date", a->test_from);
             return -1;
         }
-        for (int i = 0; i < t->T && test_from < 0; i++)
-            if (t->time[i] >= day) test_from = i;
+        test_from = cc_first_bin_from(t, day);
         if (test_from < 0) {
             snprintf(err, err_len, "--test-from %s is after the tensor's last bin", a->test_from);
             return -1;

@@ -84,6 +84,16 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out) {
     }
 }
 
+int cc_split_target(const cc_split *split, cc_span span, int i, int window, int horizon) {
+    return cc_split_sample_start(split, span, i) + window + horizon - 1;
+}
+
+int cc_first_bin_from(const cc_tensor *t, int64_t day) {
+    for (int i = 0; i < t->T; i++)
+        if (t->time[i] >= day) return i;
+    return -1;
+}
+
 int cc_context_maps(int channels) { return channels + 2; }
 
 /* The context maps of one sample (see the header) into out [C + 2][H][W]; the target

@@ -34,6 +34,13 @@ int cc_split_make(int T, int window, int horizon, int test_from, cc_split *split
 int cc_split_samples(const cc_split *split, cc_span span, int T, int window, int horizon);
 int cc_split_sample_start(const cc_split *split, cc_span span, int i);
 
+/* The target bin of a span's i-th sample: the bin `horizon` bins after its window (what
+ * predict, baseline and the oracle forecast, so they line up bin for bin). */
+int cc_split_target(const cc_split *split, cc_span span, int i, int window, int horizon);
+
+/* The first bin of t starting on or after `day` (a --test-from date), or -1. */
+int cc_first_bin_from(const cc_tensor *t, int64_t day);
+
 const char *cc_span_name(cc_span span);
 int cc_span_parse(const char *name, cc_span *span);
 
