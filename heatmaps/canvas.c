@@ -195,18 +195,5 @@ int cc_canvas_write_png(const cc_canvas *canvas, const char *path, const cc_png_
     image.width = (png_uint_32)canvas->width;
     image.height = (png_uint_32)canvas->height;
     image.format = PNG_FORMAT_RGB;
-    png_alloc_size_t size = 0;
-    unsigned char *png = NULL;
-    int ok = canvas->rgb && png_image_write_to_memory(&image, NULL, &size, 0, canvas->rgb, 0, NULL);
-    if (ok) {
-        png = malloc(size);
-        ok = png && png_image_write_to_memory(&image, png, &size, 0, canvas->rgb, 0, NULL);
-    }
-    if (ok)
-        ok = cc_png_write_bytes_with_text(path, png, size, texts, text_count, err, err_len) == 0;
-    else
-        snprintf(err, err_len, "%s: cannot write PNG%s%s", path, image.message[0] ? ": " : "", image.message);
-    png_image_free(&image);
-    free(png);
-    return ok ? 0 : -1;
+    return cc_png_write_image(path, &image, canvas->rgb, NULL, texts, text_count, err, err_len);
 }

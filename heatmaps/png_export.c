@@ -88,22 +88,41 @@ static int check_keywords(const char *path, const cc_png_text *texts, int text_c
     return 0;
 }
 
-int cc_png_write_bytes_with_text(const char *path, const unsigned char *png, size_t size,
-                                 const cc_png_text *texts, int text_count, char *err, size_t err_len) {
-    if (check_keywords(path, texts, text_count, err, err_len)) return -1;
+/* The text chunks spliced into the encoded stream, written whole. */
+static int write_with_text(const char *path, const unsigned char *png, size_t size, const cc_png_text *texts,
+                           int text_count) {
     size_t full_size = 0;
     /* 33 bytes: the signature and IHDR, after which the text goes */
     unsigned char *full = size > 33 ? add_text(png, size, texts, text_count, &full_size) : NULL;
     int ok = full && write_whole(path, full, full_size) == 0;
     free(full);
-    if (!ok) snprintf(err, err_len, "%s: cannot write PNG", path);
+    return ok ? 0 : -1;
+}
+
+int cc_png_write_image(const char *path, png_image *image, const void *pixels, const void *colormap,
+                       const cc_png_text *texts, int text_count, char *err, size_t err_len) {
+    if (check_keywords(path, texts, text_count, err, err_len)) return -1;
+    png_alloc_size_t size = 0;
+    unsigned char *png = NULL;
+    int encoded = pixels && png_image_write_to_memory(image, NULL, &size, 0, pixels, 0, colormap);
+    if (encoded) {
+        png = malloc(size);
+        encoded = png && png_image_write_to_memory(image, png, &size, 0, pixels, 0, colormap);
+    }
+    int ok = encoded && write_with_text(path, png, size, texts, text_count) == 0;
+    if (!encoded)
+        snprintf(err, err_len, "%s: cannot write PNG%s%s", path, image->message[0] ? ": " : "", image->message);
+    else if (!ok)
+        snprintf(err, err_len, "%s: cannot write PNG", path);
+    png_image_free(image);
+    free(png);
     return ok ? 0 : -1;
 }
 
 int cc_png_write(const char *path, const float *values, const uint8_t *mask, int height, int width,
                  const cc_png_style *style, const cc_png_text *texts, int text_count, char *err,
                  size_t err_len) {
-    /* Checked before encoding too, so a bad keyword costs no compression. */
+    /* Checked before building the pixels too: a bad keyword costs no work at all. */
     if (check_keywords(path, texts, text_count, err, err_len)) return -1;
     unsigned char map[256 * 3];
     palette(style->colormap, map);
@@ -115,19 +134,7 @@ int cc_png_write(const char *path, const float *values, const uint8_t *mask, int
     image.height = (png_uint_32)(height * style->zoom);
     image.format = PNG_FORMAT_RGB_COLORMAP;
     image.colormap_entries = 256;
-    png_alloc_size_t size = 0;
-    unsigned char *png = NULL;
-    int ok = pixels && png_image_write_to_memory(&image, NULL, &size, 0, pixels, 0, map) && size > 33;
-    if (ok) {
-        png = malloc(size);
-        ok = png && png_image_write_to_memory(&image, png, &size, 0, pixels, 0, map);
-    }
-    if (ok) {
-        ok = cc_png_write_bytes_with_text(path, png, size, texts, text_count, err, err_len) == 0;
-    } else {
-        snprintf(err, err_len, "%s: cannot write PNG%s%s", path, image.message[0] ? ": " : "", image.message);
-    }
-    png_image_free(&image);
-    free(pixels), free(png);
-    return ok ? 0 : -1;
+    int status = cc_png_write_image(path, &image, pixels, map, texts, text_count, err, err_len);
+    free(pixels);
+    return status;
 }

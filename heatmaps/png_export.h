@@ -6,6 +6,7 @@
 #ifndef CRIMECAST_HEATMAPS_PNG_EXPORT_H
 #define CRIMECAST_HEATMAPS_PNG_EXPORT_H
 
+#include <png.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,12 +28,13 @@ int cc_png_write(const char *path, const float *values, const uint8_t *mask, int
                  const cc_png_style *style, const cc_png_text *texts, int text_count, char *err,
                  size_t err_len);
 
-/* Writes `png`, a complete PNG stream whose first chunk is IHDR (as libpng's simplified
- * API writes one), to `path` with `texts` spliced in as tEXt chunks right after IHDR,
- * under a temporary name then renamed. Keywords must be 1-79 characters. Returns 0 or
- * -1 with `err` naming the file. Shared by cc_png_write and the RGB canvas writer, so
- * that every PNG crimecast writes carries its text the same way. */
-int cc_png_write_bytes_with_text(const char *path, const unsigned char *png, size_t size,
-                                 const cc_png_text *texts, int text_count, char *err, size_t err_len);
+/* Encodes `pixels` as libpng's simplified API describes them in `image` (format, width,
+ * height, colormap entries set by the caller; `colormap` NULL unless the format has
+ * one) and writes the PNG to `path` with `texts` as tEXt chunks right after IHDR, under
+ * a temporary name then renamed. Keywords (1-79 characters) are checked before any
+ * encoding. Returns 0 or -1 with `err` naming the file. Shared by cc_png_write and the
+ * RGB canvas writer, so every PNG crimecast writes is encoded and labelled one way. */
+int cc_png_write_image(const char *path, png_image *image, const void *pixels, const void *colormap,
+                       const cc_png_text *texts, int text_count, char *err, size_t err_len);
 
 #endif
