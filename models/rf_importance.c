@@ -6,21 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* splitmix64: a small, well-mixed generator whose whole state is one local word, so
- * each (feature, repeat) shuffle has its own reproducible stream. */
-static uint64_t splitmix64(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+#include "models/rng.h"
 
-/* Fisher-Yates shuffle of 0..n-1 into perm. */
+/* Fisher-Yates shuffle of 0..n-1 into perm; each (feature, repeat) has its own seed. */
 static void shuffle(size_t *perm, size_t n, uint64_t seed) {
     uint64_t state = seed;
     for (size_t i = 0; i < n; i++) perm[i] = i;
     for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(splitmix64(&state) % i);
+        size_t j = (size_t)(cc_splitmix64(&state) % i);
         size_t tmp = perm[i - 1];
         perm[i - 1] = perm[j];
         perm[j] = tmp;

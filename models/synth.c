@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/rng.h"
+
 #define TWO_PI 6.283185307179586476925286766559
 #define DAYS_PER_YEAR 365.25
 #define DRIFT_EPOCH 18262.0 /* 2020-01-01, days since 1970-01-01 */
@@ -26,16 +28,9 @@
 
 /* ---------------------------------------------------------------- random numbers */
 
-static uint64_t splitmix64(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 void cc_synth_rng_seed(cc_synth_rng *rng, uint64_t seed) {
     uint64_t state = seed;
-    for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&state);
+    for (int i = 0; i < 4; i++) rng->s[i] = cc_splitmix64(&state);
 }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -74,13 +69,13 @@ static int poisson_small(cc_synth_rng *rng, double mean) {
 /* A stream for one purpose: the seed and up to three labels mixed through splitmix64. */
 static void rng_for(cc_synth_rng *rng, uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
     uint64_t state = seed;
-    uint64_t mixed = splitmix64(&state);
+    uint64_t mixed = cc_splitmix64(&state);
     state ^= a * 0xD1B54A32D192ED03ULL;
-    mixed ^= splitmix64(&state);
+    mixed ^= cc_splitmix64(&state);
     state ^= b * 0xABC98388FB8FAC03ULL;
-    mixed ^= splitmix64(&state);
+    mixed ^= cc_splitmix64(&state);
     state ^= c * 0x8CB92BA72F3D8DD7ULL;
-    mixed ^= splitmix64(&state);
+    mixed ^= cc_splitmix64(&state);
     cc_synth_rng_seed(rng, mixed);
 }
 
@@ -426,7 +421,8 @@ static int generation_count(double n) {
 static void background_weights(oracle_work *w, const cc_synth_category *c, double origin, double t0, double t1) {
     int K = w->generations;
     double beta = 1.0 / c->decay_days, n = c->branching;
-    for (int k = 0; k <= K; k++) w->weight[k] = 0;
+    w->weight[0] = cc_synth_background_integral(c, t0, t1); /* the background's own events */
+    for (int k = 1; k <= K; k++) w->weight[k] = 0;
     double edges[3] = {origin, t0, t1};
     for (int part = 0; part < 2; part++) {
         double a = edges[part], b = edges[part + 1];
@@ -440,7 +436,6 @@ static void background_weights(oracle_work *w, const cc_synth_category *c, doubl
                 double rate = c->rate * cc_synth_modulation(c, s) * GL_WEIGHTS[q] * 0.5 * width;
                 gamma_cdfs(w, beta * (t1 - s), w->g_hi);
                 gamma_cdfs(w, beta * (t0 - s), w->g_lo);
-                if (part == 1) w->weight[0] += rate;
                 double nk = 1;
                 for (int k = 1; k <= K; k++) {
                     nk *= n;
