@@ -73,6 +73,11 @@ void cc_projection_forward(cc_projection *p, double *x, double *y, size_t count)
                        NULL, 0, 0);
 }
 
+void cc_projection_inverse(cc_projection *p, double *x, double *y, size_t count) {
+    proj_trans_generic(p->transform, PJ_INV, x, sizeof *x, count, y, sizeof *y, count, NULL, 0, 0,
+                       NULL, 0, 0);
+}
+
 enum { EDGE_SAMPLES = 64 };
 
 /* Projected envelope of the box: its edges are curves in the CRS, so sample them. */

@@ -33,6 +33,8 @@ void cc_projection_free(cc_projection *projection);
 /* In place: x[i] holds longitude on entry, easting on return; y[i] latitude, northing.
  * Points PROJ cannot transform come back as HUGE_VAL. */
 void cc_projection_forward(cc_projection *projection, double *x, double *y, size_t count);
+/* The inverse, in place: easting, northing in; longitude, latitude out. */
+void cc_projection_inverse(cc_projection *projection, double *x, double *y, size_t count);
 
 /* Builds the grid over `bbox` in `crs`: `cells` > 0 for an n x n grid, otherwise
  * `cell_metres` > 0. Returns 0 or -1 with `err`. */

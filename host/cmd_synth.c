@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <proj.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,28 +166,16 @@ static int city_domain(const cc_city *city, cc_synth_domain *domain, char *err, 
 
 /* In place: projected x, y in `crs` become longitude, latitude (WGS84). */
 static int to_wgs84(const char *crs, double *x, double *y, size_t count, char *err, size_t err_len) {
-    PJ_CONTEXT *context = proj_context_create();
-    if (!context) {
-        snprintf(err, err_len, "out of memory");
-        return -1;
-    }
-    proj_log_level(context, PJ_LOG_NONE);
-    PJ *raw = proj_create_crs_to_crs(context, "EPSG:4326", crs, NULL);
-    PJ *transform = raw ? proj_normalize_for_visualization(context, raw) : NULL;
-    proj_destroy(raw);
-    int status = -1;
-    if (transform) {
-        proj_trans_generic(transform, PJ_INV, x, sizeof *x, count, y, sizeof *y, count, NULL, 0, 0, NULL, 0, 0);
-        status = 0;
-        for (size_t i = 0; i < count && status == 0; i++)
-            if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) status = -1;
-        if (status != 0) snprintf(err, err_len, "a synthetic point cannot be converted from %s to WGS84", crs);
-    } else {
-        snprintf(err, err_len, "cannot transform WGS84 to '%s'", crs);
-    }
-    proj_destroy(transform);
-    proj_context_destroy(context);
-    return status;
+    cc_projection *projection = cc_projection_new(crs, err, err_len);
+    if (!projection) return -1;
+    cc_projection_inverse(projection, x, y, count);
+    cc_projection_free(projection);
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(x[i]) || !isfinite(y[i]) || x[i] == HUGE_VAL) {
+            snprintf(err, err_len, "a synthetic point cannot be converted from %s to WGS84", crs);
+            return -1;
+        }
+    return 0;
 }
 
 /* Local wall clock of time t (days), rounded down to the minute: never across midnight,
