@@ -47,8 +47,7 @@ static const char BASELINE_HELP[] =
 static int write_rows(const char *path, const cc_tensor *t, const cc_split *split, const cc_rf_options *rf,
                       const int *targets, int n, char *err, size_t err_len) {
     int p = cc_rf_feature_count(rf);
-    size_t cells = 0, plane = (size_t)t->H * t->W;
-    for (size_t k = 0; k < plane; k++) cells += t->mask[k] != 0;
+    size_t cells = cc_tensor_mask_cells(t);
     float *f = malloc(sizeof(float) * cells * (size_t)n * p), *y = malloc(sizeof(float) * cells * (size_t)n);
     FILE *out = fopen(path, "w");
     if (!f || !y || !out) {

@@ -65,9 +65,7 @@ static int gather_cells(const cc_tensor *truth, const cc_tensor *f, int tb, int 
 /* Scores channel c of forecast f; -1 with err when bins do not align. */
 static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, const double *topk, int topk_count,
                  row *r, char *err, size_t err_len) {
-    size_t plane = (size_t)truth->H * truth->W;
-    int cells = 0;
-    for (size_t k = 0; k < plane; k++) cells += truth->mask[k] != 0;
+    int cells = (int)cc_tensor_mask_cells(truth);
     float *y = malloc(sizeof(float) * (size_t)cells), *p = malloc(sizeof(float) * (size_t)cells);
     int *scratch = malloc(sizeof(int) * 3 * (size_t)cells);
     r->figures = FIXED + 3 * topk_count;

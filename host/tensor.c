@@ -40,3 +40,9 @@ int cc_tensor_bin(const cc_tensor *t, int64_t day) {
         if (t->time[i] == day) return i;
     return -1;
 }
+
+size_t cc_tensor_mask_cells(const cc_tensor *t) {
+    size_t cells = 0, plane = (size_t)t->H * t->W;
+    for (size_t k = 0; k < plane; k++) cells += t->mask[k] != 0;
+    return cells;
+}

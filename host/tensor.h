@@ -28,6 +28,8 @@ void cc_tensor_free(cc_tensor *tensor);
 
 /* The channel called `name`, or -1. */
 int cc_tensor_channel(const cc_tensor *t, const char *name);
+/* The number of cells inside the mask. */
+size_t cc_tensor_mask_cells(const cc_tensor *t);
 /* The bin starting on `day` (days since 1970-01-01), or -1. */
 int cc_tensor_bin(const cc_tensor *t, int64_t day);
 

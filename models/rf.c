@@ -290,8 +290,7 @@ int cc_rf_predict(const cc_rf_forest *forest, const float *features, size_t rows
 static int channel_importance(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, int c,
                               const cc_rf_forest *forest, cc_rf_importance *imp, char *err, size_t err_len) {
     int p = cc_rf_feature_count(o), n = imp->n;
-    size_t cells = 0, plane = (size_t)t->H * t->W;
-    for (size_t k = 0; k < plane; k++) cells += t->mask[k] != 0;
+    size_t cells = cc_tensor_mask_cells(t);
     float *f = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * cells * p);
     float *y = malloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * cells);
     size_t rows = f && y && n > 0 ? cc_rf_rows(t, split, o, c, imp->targets, n, f, y) : 0;
@@ -323,8 +322,7 @@ static int fit_channel(const cc_tensor *t, const cc_split *split, const cc_rf_op
 int cc_rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, const int *targets, int n,
                    float *out, double *fit_seconds, cc_rf_importance *importance, char *err, size_t err_len) {
     int p = cc_rf_feature_count(o);
-    size_t plane = (size_t)t->H * t->W, cells = 0;
-    for (size_t k = 0; k < plane; k++) cells += t->mask[k] != 0;
+    size_t plane = (size_t)t->H * t->W, cells = cc_tensor_mask_cells(t);
     int *train_targets = malloc(sizeof(int) * (size_t)t->T);
     int n_train = train_targets ? cc_rf_training_targets(split, o, train_targets) : 0;
     size_t train_rows = (size_t)n_train * cells, test_rows = (size_t)n * cells;
