@@ -24,23 +24,28 @@ static const char TUNE_HELP[] =
     "                      [--window 8] [--seed 1] [--threads N] [--keep DIR]\n\n"
     "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
     "others drawn without repetition, seeded, from: hidden 8,8 / 16,16 / 32,32; kernel 3 / 5;\n"
-    "lr 1e-3 / 3e-3; context on / off; baseline auto / none), each for at most --epochs\n"
+    "lr 1e-3 / 3e-3; context on / off; skip 3 / 0; baseline auto / none), each for at most\n"
+    "--epochs\n"
     "epochs with early stopping, and scores each by its best validation loss (mean Poisson\n"
     "loss per cell on the validation span). The test span is never looked at. Prints every\n"
     "candidate and writes the best as CONFIG.json, which `crimecast train --config` reads.\n"
     "--keep DIR keeps the candidates' model files (default: a temporary directory).\n";
 
-enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_BASELINE = 2 };
-enum { SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_BASELINE, MAX_BUDGET = SPACE_SIZE };
+enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 2, SPACE_BASELINE = 2 };
+enum {
+    SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE,
+    MAX_BUDGET = SPACE_SIZE
+};
 
 static const char *const HIDDEN[SPACE_HIDDEN] = {"16,16", "8,8", "32,32"};
 static const char *const KERNEL[SPACE_KERNEL] = {"3", "5"};
 static const char *const LR[SPACE_LR] = {"0.001", "0.003"};
-static const char *const CONTEXT[SPACE_CONTEXT] = {"off", "on"};
+static const char *const CONTEXT[SPACE_CONTEXT] = {"on", "off"};
+static const char *const SKIP[SPACE_SKIP] = {"3", "0"};
 static const char *const BASELINE[SPACE_BASELINE] = {"auto", "none"};
 
-/* Candidate `index` of the grid, as train options; index 0 is the demo's model
- * (16,16, kernel 3, lr 1e-3, context off, baseline auto). */
+/* Candidate `index` of the grid, as train options; index 0 is train's default
+ * (16,16, kernel 3, lr 1e-3, context on, skip 3, baseline auto). */
 static void candidate_options(int index, cc_train_config *c) {
     memset(c, 0, sizeof *c);
     int i = index;
@@ -48,6 +53,7 @@ static void candidate_options(int index, cc_train_config *c) {
     cc_train_config_set(c, "kernel", KERNEL[i % SPACE_KERNEL]), i /= SPACE_KERNEL;
     cc_train_config_set(c, "lr", LR[i % SPACE_LR]), i /= SPACE_LR;
     cc_train_config_set(c, "context", CONTEXT[i % SPACE_CONTEXT]), i /= SPACE_CONTEXT;
+    cc_train_config_set(c, "skip", SKIP[i % SPACE_SKIP]), i /= SPACE_SKIP;
     cc_train_config_set(c, "baseline", BASELINE[i % SPACE_BASELINE]);
 }
 
@@ -138,8 +144,8 @@ static int search(const tune_args *a, const char *dir, cc_train_config *best, do
     *best_loss = INFINITY;
     char log[4200];
     snprintf(log, sizeof log, "%s/tune.log", dir);
-    printf("%-4s %-8s %-6s %-7s %-8s %-9s %-16s %s\n", "#", "hidden", "kernel", "lr", "context", "baseline",
-           "validation loss", "time");
+    printf("%-4s %-8s %-6s %-7s %-8s %-5s %-9s %-16s %s\n", "#", "hidden", "kernel", "lr", "context", "skip",
+           "baseline", "validation loss", "time");
     for (int i = 0; i < a->budget; i++) {
         cc_train_config c;
         candidate_options(order[i], &c);
@@ -149,9 +155,9 @@ static int search(const tune_args *a, const char *dir, cc_train_config *best, do
         int ok = try_candidate(a, &c, model, log, &loss) == 0;
         char score[32] = "failed (tune.log)";
         if (ok) snprintf(score, sizeof score, "%.6f", loss);
-        printf("%-4d %-8s %-6s %-7s %-8s %-9s %-16s %.1f s\n", i + 1, cc_train_config_get(&c, "hidden"),
+        printf("%-4d %-8s %-6s %-7s %-8s %-5s %-9s %-16s %.1f s\n", i + 1, cc_train_config_get(&c, "hidden"),
                cc_train_config_get(&c, "kernel"), cc_train_config_get(&c, "lr"), cc_train_config_get(&c, "context"),
-               cc_train_config_get(&c, "baseline"), score, cc_now_seconds() - start);
+               cc_train_config_get(&c, "skip"), cc_train_config_get(&c, "baseline"), score, cc_now_seconds() - start);
         fflush(stdout);
         if (ok && loss < *best_loss) *best_loss = loss, *best = c, winner = i;
     }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "host/hdf5_util.h"
+#include "models/dataset.h"
 
 static int write_arena(hid_t file, const char *group, const cc_arena *a) {
     for (int i = 0; i < a->count; i++) {
@@ -49,7 +50,7 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_text(f, "model", c->down > 1 ? "convlstm-ae" : "convlstm") |
            cc_hdf5_write_text(f, "gate_order", "ifgo") | cc_hdf5_write_int(f, "down", c->down > 1 ? c->down : 1) |
            cc_hdf5_write_int(f, "features", c->features) | cc_hdf5_write_int(f, "baseline_k", c->baseline_k) |
-           cc_hdf5_write_int(f, "context", c->context) |
+           cc_hdf5_write_int(f, "context", c->context) | cc_hdf5_write_int(f, "skip", c->skip) |
            cc_hdf5_write_text(f, "loss", cc_loss_name(info->loss)) | cc_hdf5_write_int(f, "channels", c->channels) |
            cc_hdf5_write_int(f, "height", c->height) | cc_hdf5_write_int(f, "width", c->width) |
            cc_hdf5_write_int(f, "layers", c->layers) | cc_hdf5_write_ints(f, "hidden", c->hidden, c->layers) |
@@ -130,6 +131,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          read_int(f, "down", &c->down) == 0 && read_int(f, "features", &c->features) == 0 &&
          (H5Aexists(f, "baseline_k") <= 0 || read_int(f, "baseline_k", &c->baseline_k) == 0) && /* older files: none */
          (H5Aexists(f, "context") <= 0 || read_int(f, "context", &c->context) == 0) &&
+         (H5Aexists(f, "skip") <= 0 || read_int(f, "skip", &c->skip) == 0) &&
          cc_hdf5_read_double(f, "lr", &o->lr) == 0 && cc_hdf5_read_double(f, "weight_decay", &o->weight_decay) == 0 &&
          cc_hdf5_read_double(f, "clip", &o->clip) == 0 && read_int(f, "batch", &o->batch) == 0 &&
          read_int(f, "patience", &o->patience) == 0 && read_int(f, "seed", &seed) == 0 &&
@@ -191,6 +193,12 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
     }
     if (read_config(f, info, s) != 0 || read_grid_arrays(f, info) != 0) {
         snprintf(why, why_len, "missing or unreadable configuration attributes (damaged file?)");
+        return -1;
+    }
+    int context = info->config.context;
+    if (context && context != cc_context_maps(info->config.channels)) { /* an older definition of the maps */
+        snprintf(why, why_len, "its %d context maps are not the %d this crimecast computes; train the model again",
+                 context, cc_context_maps(info->config.channels));
         return -1;
     }
     char err[256];

@@ -52,6 +52,7 @@ static void plan_params(cc_convlstm *m) {
     int out = m->core_channels;
     for (int l = 0; l < c->layers; l++) m->head_w[l] = reserve(&m->params, "head", l, "w", 4, out, c->hidden[l], 1, 1);
     m->head_b = reserve(&m->params, "head", -1, "b", 1, out, 0, 0, 0);
+    m->skip_w = c->skip ? reserve(&m->params, "skip", -1, "w", 4, c->channels, model_inputs(c), c->skip, c->skip) : NONE;
     int F = c->features;
     for (int i = 0; i < m->stages; i++) {
         m->ae_enc_w[i] = reserve(&m->params, "ae.enc", i, "w", 4, F, i ? F : model_inputs(c), 3, 3);
@@ -117,9 +118,20 @@ static cc_conv2d_shape ae_shape(const cc_convlstm *m, int batch, int i, int in, 
     return s;
 }
 
+/* The skip path's convolution of the last input step (full resolution). */
+static cc_conv2d_shape skip_shape(const cc_convlstm *m, int batch) {
+    const cc_convlstm_config *c = &m->cfg;
+    cc_conv2d_shape s = {batch, model_inputs(c), c->channels, c->height, c->width, c->skip, 1, c->skip / 2};
+    return s;
+}
+
 /* The largest im2col buffer any of the model's convolutions needs. */
 static size_t workspace_floats(const cc_convlstm *m) {
     size_t most = 0;
+    if (m->cfg.skip) {
+        cc_conv2d_shape s = skip_shape(m, 1);
+        most = cc_conv2d_workspace_floats(&s);
+    }
     for (int l = 0; l < m->cfg.layers; l++) {
         int hd = m->cfg.hidden[l], K = m->cfg.kernel;
         cc_conv2d_shape shapes[3] = {conv_shape(m, 1, input_channels(m, l), 4 * hd, K), conv_shape(m, 1, hd, 4 * hd, K),
@@ -155,6 +167,7 @@ static void init_weights(cc_convlstm *m, unsigned seed) {
     for (int i = 0; i < m->params.count; i++) {
         const cc_arena_entry *e = &m->params.entries[i];
         int is_bias = e->rank == 1, is_peep = strstr(e->name, ".peep") != NULL;
+        if (e->offset == m->skip_w) continue; /* starts at zero: the skip path adds nothing yet */
         size_t fan_in = e->rank == 4 ? (size_t)e->dims[1] * e->dims[2] * e->dims[3] : 1;
         if (is_peep) fan_in = 1;
         if (!is_bias) init_uniform(cc_arena_at(&m->params, e->offset), e->count, is_peep ? 0.1 : 1.0 / sqrt((double)fan_in), &state);
@@ -173,6 +186,7 @@ static int check_config(const cc_convlstm_config *c, int batch, char *err, size_
     else if (c->context < 0) why = "context must be >= 0";
     else if (c->layers < 1 || c->layers > CC_MAX_LAYERS) why = "layers must be 1..4";
     else if (c->kernel < 1 || c->kernel % 2 == 0) why = "kernel must be odd";
+    else if (c->skip < 0 || (c->skip && c->skip % 2 == 0)) why = "skip must be 0 or an odd kernel size";
     else if (c->window < 1 || c->horizon < 1) why = "window and horizon must be >= 1";
     else if (batch < 1) why = "batch must be >= 1";
     else if (c->down != 0 && c->down != 1 && c->down != 2 && c->down != 4) why = "down must be 1, 2 or 4";
@@ -313,8 +327,42 @@ static cc_ops_context with_workspace(cc_convlstm *m, const cc_ops_context *outer
     return ctx;
 }
 
+/* The last input step of x [window][batch][C + context][H][W]. */
+static const float *last_input_step(const cc_convlstm *m, const float *x) {
+    const cc_convlstm_config *c = &m->cfg;
+    return x + (size_t)(c->window - 1) * m->batch * model_inputs(c) * c->height * c->width;
+}
+
+static size_t output_step_floats(const cc_convlstm *m) {
+    return (size_t)m->batch * m->cfg.channels * m->cfg.height * m->cfg.width;
+}
+
+/* y_s += S * x_L for every output step s. */
+static void skip_forward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y) {
+    if (m->skip_w == NONE) return;
+    cc_conv2d_shape s = skip_shape(m, m->batch);
+    for (int t = 0; t < m->cfg.horizon; t++)
+        cc_conv2d_forward(ctx, &s, last_input_step(m, x), P(m->skip_w), NULL, 1.0f, y + t * output_step_floats(m));
+}
+
+static void skip_backward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy) {
+    if (m->skip_w == NONE) return;
+    cc_conv2d_shape s = skip_shape(m, m->batch);
+    for (int t = 0; t < m->cfg.horizon; t++)
+        cc_conv2d_backward_filter(ctx, &s, last_input_step(m, x), dy + t * output_step_floats(m), G(m->skip_w), NULL);
+}
+
+static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y);
+
 void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
     cc_ops_context ctx = with_workspace(m, outer);
+    network_forward(m, &ctx, x, y);
+    skip_forward(m, &ctx, x, y);
+}
+
+/* The recurrent network (and the convlstm-ae's encoder and decoder around it). */
+static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
+    cc_ops_context ctx = *outer;
     if (!m->stages) {
         core_forward(m, &ctx, x, y);
         return;
@@ -416,8 +464,16 @@ static void core_backward(cc_convlstm *m, const cc_ops_context *ctx, const float
     }
 }
 
+static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy);
+
 void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {
     cc_ops_context ctx = with_workspace(m, outer);
+    skip_backward(m, &ctx, x, dy);
+    network_backward(m, &ctx, x, dy);
+}
+
+static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {
+    cc_ops_context ctx = *outer;
     if (!m->stages) {
         core_backward(m, &ctx, x, dy, NULL);
         return;

@@ -12,6 +12,13 @@
  * Head: a 1x1 convolution over the forecaster's hidden states of all layers
  * (concatenated) gives each step's C output maps:  y_s = sum_l V^l * h_s^l + v.
  *
+ * Skip path (skip = K' > 0): a linear K' x K' convolution S of the last input step's
+ * maps (counts and context, full resolution) is added to every output step,
+ *     y_s += S * x_L,
+ * so with the context's multi-scale average maps the model contains a log-linear
+ * (Poisson GLM) forecast and the recurrent part learns what it misses. S starts at
+ * zero. Parameter: skip.w [C][C + context][K'][K'].
+ *
  * convlstm-ae (down = 2 or 4): for larger grids, a strided-convolution encoder
  * (3x3, stride 2, ReLU, once per factor 2) maps the C input maps to F feature maps at
  * 1/down resolution; the encoder-forecaster runs there on F channels; a decoder of
@@ -48,6 +55,8 @@ typedef struct cc_convlstm_config {
                                    log-rate (models/train.h); the network itself ignores it */
     int context;                /* extra input maps per step after the C count maps
                                    (models/dataset.h: cc_context_maps); outputs stay C */
+    int skip;                   /* 0: none; else the odd kernel size of the linear skip path
+                                   from the last input step to every output (see above) */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */
@@ -75,6 +84,7 @@ typedef struct cc_convlstm {
     cc_arena params, grads, acts;
     cc_convlstm_params enc[CC_MAX_LAYERS], fc[CC_MAX_LAYERS];
     size_t head_w[CC_MAX_LAYERS], head_b;
+    size_t skip_w;                      /* (size_t)-1 without a skip path */
     cc_convlstm_acts enc_act[CC_MAX_LAYERS], fc_act[CC_MAX_LAYERS];
     size_t zeros, dh_rec, dc;           /* [batch][max hidden][H][W] scratch */
     float *workspace;                   /* grown to workspace_per_thread x threads */

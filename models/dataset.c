@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/baselines.h"
+
 static const char *const SPAN_NAMES[] = {"train", "val", "test", "all"};
 
 const char *cc_span_name(cc_span span) { return SPAN_NAMES[span]; }
@@ -94,21 +96,36 @@ int cc_first_bin_from(const cc_tensor *t, int64_t day) {
     return -1;
 }
 
-int cc_context_maps(int channels) { return channels + 2; }
+/* The spans, in bins, of the averages the context compares with the year's (0: all). */
+static const int CONTEXT_SPANS[] = {1, 4, 13, 0};
+enum { CONTEXT_SPAN_COUNT = sizeof CONTEXT_SPANS / sizeof CONTEXT_SPANS[0], MAPS_PER_CHANNEL = 1 + CONTEXT_SPAN_COUNT };
 
-/* The context maps of one sample (see the header) into out [C + 2][H][W]; the target
- * is a bin of the tensor (samples never reach past it). */
-static void context_maps(const cc_tensor *t, const float *scale, int origin, int target, float *out) {
+int cc_context_maps(int channels) { return MAPS_PER_CHANNEL * channels + 2; }
+
+/* out [C][H][W] = log((counts of bins origin-k'+1 .. origin + 1/2) / k'), k' = min(k, origin + 1),
+ * k = 0 meaning all bins up to the origin. */
+static void log_average(const cc_tensor *t, int origin, int k, float *out) {
+    int first = k > 0 && origin - k + 1 > 0 ? origin - k + 1 : 0;
+    size_t map = (size_t)t->C * t->H * t->W;
+    cc_sum_bins(t, first, origin, out); /* counts are whole numbers: float sums are exact */
+    for (size_t q = 0; q < map; q++) out[q] = (float)log((out[q] + 0.5) / (origin - first + 1));
+}
+
+/* The context maps of one sample (see the header) into out [5C + 2][H][W], using
+ * `scratch` [C][H][W]; the target is a bin of the tensor (samples never reach past it). */
+static void context_maps(const cc_tensor *t, int origin, int target, float *out, float *scratch) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
-    cc_sum_bins(t, 0, origin, out); /* counts are whole numbers: float sums are exact */
-    for (int c = 0; c < t->C; c++)
-        for (size_t k = 0; k < plane; k++) {
-            float *v = &out[c * plane + k];
-            *v = (float)(log1p((double)*v / (origin + 1)) / scale[c]);
-        }
-    const double two_pi = 6.283185307179586, year = 365.2425;
-    double phase = two_pi * fmod((double)t->time[target], year) / year; /* days since 1970: a fixed offset */
-    for (size_t k = 0; k < plane; k++) out[map + k] = (float)sin(phase), out[map + plane + k] = (float)cos(phase);
+    float *year = out; /* maps 0 .. C-1 */
+    log_average(t, origin, cc_baseline_period(t->bin), year);
+    for (int s = 0; s < CONTEXT_SPAN_COUNT; s++) {
+        float *ratio = out + (size_t)(1 + s) * map;
+        log_average(t, origin, CONTEXT_SPANS[s], scratch);
+        for (size_t q = 0; q < map; q++) ratio[q] = scratch[q] - year[q];
+    }
+    const double two_pi = 6.283185307179586, days_per_year = 365.2425;
+    double phase = two_pi * fmod((double)t->time[target], days_per_year) / days_per_year; /* days since 1970 */
+    float *season = out + (size_t)MAPS_PER_CHANNEL * map;
+    for (size_t k = 0; k < plane; k++) season[k] = (float)sin(phase), season[plane + k] = (float)cos(phase);
 }
 
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
@@ -122,9 +139,9 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
                 for (size_t k = 0; k < plane; k++)
                     dst[c * plane + k] = (float)(log1p((double)src[c * plane + k]) / scale[c]);
         }
-        if (context) { /* computed once, copied into every step */
+        if (context) { /* computed once, copied into every step; the target (written below) is scratch */
             float *first = x + (size_t)i * step_maps + map;
-            context_maps(t, scale, starts[i] + window - 1, starts[i] + window + horizon - 1, first);
+            context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, first, y + (size_t)i * map);
             for (int s = 1; s < window; s++)
                 memcpy(x + ((size_t)s * n + i) * step_maps + map, first, sizeof(float) * (step_maps - map));
         }
@@ -137,10 +154,8 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
 void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, float *log_rate) {
     size_t map = (size_t)t->C * t->H * t->W;
     for (int i = 0; i < n; i++) {
-        int origin = starts[i] + window - 1, first = origin - k + 1 < 0 ? 0 : origin - k + 1;
-        float *sum = log_rate + (size_t)i * map; /* counts are whole numbers: float sums are exact */
-        cc_sum_bins(t, first, origin, sum);
-        for (size_t q = 0; q < map; q++) sum[q] = (float)log((double)(sum[q] + 0.5f) / (origin - first + 1));
-        for (int s = 1; s < horizon; s++) memcpy(log_rate + ((size_t)s * n + i) * map, sum, sizeof(float) * map);
+        float *first_step = log_rate + (size_t)i * map;
+        log_average(t, starts[i] + window - 1, k, first_step);
+        for (int s = 1; s < horizon; s++) memcpy(log_rate + ((size_t)s * n + i) * map, first_step, sizeof(float) * map);
     }
 }

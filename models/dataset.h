@@ -51,12 +51,17 @@ void cc_normalisation_fit(const cc_tensor *t, const cc_split *split, float *scal
 void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
 
 /* Context maps, read by the network after the C count maps of every input step, the
- * same for all steps of a sample (origin o = its last input bin, target tau = o + horizon):
- *   C maps  log1p(mean count of channel c over bins 0 .. o) / scale_c: the long-run rate
- *           up to the origin (causal: no bin after the origin is read);
- *   2 maps  sin and cos of the target's annual phase, 2 pi (day of tau) / 365.2425,
- *           constant over the grid: the season the forecast is for.
- * cc_context_maps(C) = C + 2 is the number of such maps. */
+ * same for all steps of a sample (origin o = its last input bin, target tau = o + horizon).
+ * With a_k = log((counts of bins o-k'+1 .. o + 1/2) / k'), k' = min(k, o + 1), per channel
+ * and cell (the historical-average log-rate over k bins, causal: nothing after o is read)
+ * and P the bins of a year (52 weeks, 12 months, 364 days):
+ *   C maps   a_P                          the year's log-rate (what --baseline auto starts from)
+ *   4C maps  a_k - a_P, k = 1, 4, 13, all  how the last bin, month, quarter and the whole
+ *                                          history differ from it (log ratios)
+ *   2 maps   sin and cos of the target's annual phase, 2 pi (day of tau) / 365.2425,
+ *            constant over the grid: the season the forecast is for.
+ * A linear function of these maps is a Poisson GLM over multi-scale historical averages:
+ * the skip path of models/convlstm.h. cc_context_maps(C) = 5C + 2 is their number. */
 int cc_context_maps(int channels);
 
 /* Gathers samples into time-major batches: x [window][n][C + context][H][W] (normalised

@@ -154,33 +154,49 @@ static void test_baseline_correction_starts_at_the_historical_average(void **sta
     cc_tensor_free(&t);
 }
 
-/* The context maps, recomputed here from their definition: the long-run mean up to the
- * origin (log1p, scaled) after the counts of every step, then the target's season. */
+/* log((counts of bins o-k'+1 .. o of cell k + 1/2) / k'), k' = min(span, o + 1), span 0 = all,
+ * recomputed here in double from the definition in models/dataset.h. */
+static double log_average(const cc_tensor *t, int origin, int span, int cell) {
+    int first = span > 0 && origin - span + 1 > 0 ? origin - span + 1 : 0;
+    double sum = 0;
+    for (int b = first; b <= origin; b++) sum += t->values[(size_t)b * S * S + cell];
+    return log((sum + 0.5) / (origin - first + 1));
+}
+
+/* The context maps, recomputed here from their definition: the year's log-average, the
+ * 1-, 4-, 13-bin and whole-history ones as log ratios to it, then the target's season. */
 static void test_context_maps(void **state) {
     (void)state;
     cc_tensor t;
-    moving_hotspot(&t);
+    moving_hotspot(&t); /* weekly bins: a year is 52 */
     integer_counts(&t);
-    enum { WINDOW = 3, HORIZON = 2, N = 2, E = 3 }; /* C = 1: one mean map + sin + cos */
+    enum { WINDOW = 3, HORIZON = 2, N = 3, E = 7 }; /* C = 1: year + 4 ratios + sin + cos */
     assert_int_equal(cc_context_maps(1), E);
-    int starts[N] = {0, 20};
+    assert_int_equal(cc_context_maps(3), 17);
+    int starts[N] = {0, 20, T - WINDOW - HORIZON};
     float scale[1] = {0.8f}, x[WINDOW * N * (1 + E) * S * S], y[HORIZON * N * S * S];
     cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, x, y);
+    const int spans[4] = {1, 4, 13, 0};
     for (int s = 0; s < WINDOW; s++)
         for (int i = 0; i < N; i++) {
             const float *step = x + ((size_t)s * N + i) * (1 + E) * S * S;
             int origin = starts[i] + WINDOW - 1, target = origin + HORIZON;
             double phase = 2 * 3.14159265358979 * fmod((double)t.time[target], 365.2425) / 365.2425;
             for (int k = 0; k < S * S; k++) {
-                double sum = 0;
-                for (int b = 0; b <= origin; b++) sum += t.values[(size_t)b * S * S + k];
                 double counts = log1p(t.values[(size_t)(starts[i] + s) * S * S + k]) / 0.8;
+                double year = log_average(&t, origin, 52, k);
                 assert_float_equal(step[k], counts, 1e-5);
-                assert_float_equal(step[S * S + k], log1p(sum / (origin + 1)) / 0.8, 1e-5);
-                assert_float_equal(step[2 * S * S + k], sin(phase), 1e-5);
-                assert_float_equal(step[3 * S * S + k], cos(phase), 1e-5);
+                assert_float_equal(step[S * S + k], year, 1e-5);
+                for (int j = 0; j < 4; j++)
+                    assert_float_equal(step[(2 + j) * S * S + k], log_average(&t, origin, spans[j], k) - year, 1e-5);
+                assert_float_equal(step[6 * S * S + k], sin(phase), 1e-5);
+                assert_float_equal(step[7 * S * S + k], cos(phase), 1e-5);
             }
         }
+    for (int k = 0; k < HORIZON * N * S * S; k++) { /* the targets, written after the maps used them as scratch */
+        int h = k / (N * S * S), i = k / (S * S) % N;
+        assert_true(y[k] == t.values[(size_t)(starts[i] + WINDOW + h) * S * S + k % (S * S)]);
+    }
     cc_tensor_free(&t);
 }
 
@@ -188,7 +204,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 3};
+    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 7, 3};
     char err[512];
     cc_model_info info = {0};
     assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &info.split, err, sizeof err), 0);
@@ -223,7 +239,8 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(back.config.hidden[1], 3);
     assert_int_equal(back.config.peephole, 1);
     assert_int_equal(back.config.baseline_k, 5);
-    assert_int_equal(back.config.context, 3);
+    assert_int_equal(back.config.context, 7);
+    assert_int_equal(back.config.skip, 3);
     assert_true(back.scale[0] == 0.75f);
     assert_true(back.options.lr == 1e-3 && back.options.seed == 7);
     assert_int_equal(back.split.begin[2], info.split.begin[2]);
@@ -232,8 +249,20 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), -1);
     assert_non_null(strstr(err, "another grid"));
     cc_model_info_free(&back);
+    cc_convlstm_free(&loaded);
+    /* a model whose context maps are not today's definition is refused, not misread */
+    cc_convlstm stale;
+    cc_train_state stale_state;
+    cfg.context = 3, info.config = cfg;
+    assert_int_equal(cc_convlstm_create(&stale, &cfg, 4, 9, err, sizeof err), 0);
+    assert_int_equal(cc_train_state_init(&stale_state, &stale), 0);
+    assert_int_equal(cc_checkpoint_write(path, &stale, &stale_state, &info, err, sizeof err), 0);
+    assert_int_equal(cc_checkpoint_read(path, 4, &loaded, &back, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "context maps"));
+    cc_train_state_free(&stale_state);
+    cc_convlstm_free(&stale);
     cc_train_state_free(&st), cc_train_state_free(&st2);
-    cc_convlstm_free(&model), cc_convlstm_free(&loaded);
+    cc_convlstm_free(&model);
     tu_remove_dir(dir);
     free(dir), free(path);
     cc_tensor_free(&t);

@@ -37,7 +37,7 @@ def check(name, condition, detail=""):
 def tune(tensor, out, keep):
     p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", out, "--budget", "3", "--epochs", "2",
                         "--window", str(WINDOW), "--threads", "1", "--keep", keep], capture_output=True, text=True)
-    losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"^(\d+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+([0-9.]+)",
+    losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"^(\d+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+([0-9.]+)",
                                                                        p.stdout, re.M)}
     stored = {}
     for i in losses:
@@ -65,7 +65,7 @@ def main():
         best = min(stored.values())
         check("config holds the lowest validation loss", abs(cfg["validation_loss"] - best) < 1e-12, (cfg, stored))
         check("config options are train options", cfg["format"] == "crimecast-train-config"
-              and {"hidden", "kernel", "lr", "context", "baseline", "window"} <= set(cfg["options"]), cfg)
+              and {"hidden", "kernel", "lr", "context", "skip", "baseline", "window"} <= set(cfg["options"]), cfg)
 
         model = os.path.join(tmp, "m.h5")
         p = subprocess.run([CRIMECAST, "train", "--config", config, "--data", tensor, "--out", model, "--threads", "1"],
