@@ -10,32 +10,46 @@
 #include "models/checkpoint.h"
 
 static const char PREDICT_HELP[] =
-    "usage: crimecast predict --model MODEL.h5 --data TENSOR.h5 --out FORECAST.h5 [--span test|val|all]\n"
-    "                         [--device auto|cpu]\n\n"
+    "usage: crimecast predict --model MODEL.h5 [--model MODEL2.h5 ...] --data TENSOR.h5 --out FORECAST.h5\n"
+    "                         [--span test|val|all] [--device auto|cpu]\n\n"
     "Writes the model's expected counts for every target bin of the span (default: test):\n"
-    "the bin `horizon` bins after each input window of the span. The forecast file has\n"
-    "/forecast [T'][C][H][W], the target bins' /time, and the tensor's /category, /y, /x,\n"
-    "/mask and grid attributes, with format = crimecast-forecast, model and horizon. A\n"
-    "model trained on another grid or channel set is refused.\n";
+    "the bin `horizon` bins after each input window of the span. Several --model files (up\n"
+    "to 16: the same options trained with other seeds) make an ensemble: the forecast is\n"
+    "the mean of their expected counts; they must share the window, horizon and split.\n"
+    "The forecast file has /forecast [T'][C][H][W], the target bins' /time, and the\n"
+    "tensor's /category, /y, /x, /mask and grid attributes, with format =\n"
+    "crimecast-forecast, model and horizon. A model trained on another grid or channel set\n"
+    "is refused.\n";
 
-int cc_cmd_predict(int argc, char **argv) {
+enum { MAX_MODELS = 16, PREDICT_BATCH = 16 };
+
+typedef struct predict_args {
+    const char *models[MAX_MODELS], *data, *out, *device;
+    int model_count;
+    cc_span span;
+} predict_args;
+
+static int parse_args(int argc, char **argv, predict_args *a) {
     static const struct option OPTIONS[] = {{"model", required_argument, NULL, 'm'}, {"data", required_argument, NULL, 'd'},
                                             {"out", required_argument, NULL, 'o'},   {"span", required_argument, NULL, 's'},
                                             {"device", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
-    const char *model_path = NULL, *data = NULL, *out = NULL, *device = "auto";
-    cc_span span = CC_SPAN_TEST;
+    memset(a, 0, sizeof *a);
+    a->device = "auto", a->span = CC_SPAN_TEST;
     optind = 0;
     opterr = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", OPTIONS, NULL)) != -1) {
         switch (opt) {
-        case 'm': model_path = optarg; break;
-        case 'd': data = optarg; break;
-        case 'o': out = optarg; break;
-        case 'D': device = optarg; break;
+        case 'm':
+            if (a->model_count == MAX_MODELS) return cc_usage_error("predict", "at most %d --model files", MAX_MODELS);
+            a->models[a->model_count++] = optarg;
+            break;
+        case 'd': a->data = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'D': a->device = optarg; break;
         case 's':
-            if (cc_span_parse(optarg, &span) != 0 || span == CC_SPAN_TRAIN)
+            if (cc_span_parse(optarg, &a->span) != 0 || a->span == CC_SPAN_TRAIN)
                 return cc_usage_error("predict", "--span must be test, val or all (got '%s')", optarg);
             break;
         case 'h': fputs(PREDICT_HELP, stdout); return CC_EXIT_OK;
@@ -43,62 +57,115 @@ int cc_cmd_predict(int argc, char **argv) {
         }
     }
     if (optind < argc) return cc_usage_error("predict", "unexpected argument '%s'", argv[optind]);
-    if (!model_path || !data || !out) return cc_usage_error("predict", "--model, --data and --out are required");
-    if (!strcmp(device, "cuda")) {
+    if (!a->model_count || !a->data || !a->out) return cc_usage_error("predict", "--model, --data and --out are required");
+    if (!strcmp(a->device, "cuda")) {
         fprintf(stderr, "crimecast predict: --device cuda: this version runs models on the CPU only\n");
         return CC_EXIT_FAILURE;
     }
-    char err[1024];
-    cc_tensor t;
+    return -1; /* go on */
+}
+
+/* What every member of an ensemble must share with the first: the target bins. */
+static int same_targets(const cc_model_info *a, const cc_model_info *b) {
+    return a->config.window == b->config.window && a->config.horizon == b->config.horizon &&
+           !memcmp(a->split.begin, b->split.begin, sizeof a->split.begin) && !memcmp(a->split.end, b->split.end, sizeof a->split.end);
+}
+
+/* Adds model `path`'s lead-`horizon` forecasts of the span's n windows to sum [n][C][H][W];
+ * `first` (zeroed by the caller) receives the first model's info, later ones are checked
+ * against it. 0 or -1 with err. */
+static int add_model_forecasts(const char *path, const cc_tensor *t, cc_span span, int index, cc_model_info *first,
+                               int *n_out, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
-    if (cc_tensor_read(data, "counts", &t, err, sizeof err) != 0) {
+    if (cc_checkpoint_read(path, PREDICT_BATCH, &model, &info, NULL, err, err_len) != 0) return -1;
+    const cc_convlstm_config *c = &info.config;
+    int n = cc_split_samples(&info.split, span, t->T, c->window, c->horizon), status = -1;
+    size_t map = (size_t)t->C * t->H * t->W;
+    float *all = NULL;
+    int *starts = NULL;
+    char why[768];
+    if (cc_model_matches_tensor(&info, t, why, sizeof why) != 0) {
+        snprintf(err, err_len, "%s: %s", path, why);
+    } else if (info.grid.T != t->T) {
+        snprintf(err, err_len, "%s: the tensor has %d bins, the model's had %d", path, t->T, info.grid.T);
+    } else if (index > 0 && !same_targets(first, &info)) {
+        snprintf(err, err_len, "%s: its window, horizon or split differ from the first model's (an ensemble needs the same target bins)", path);
+    } else if (n <= 0) {
+        snprintf(err, err_len, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
+    } else if (!(starts = malloc(sizeof(int) * (size_t)n)) || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
+               (index == 0 && !(*sum = calloc(map * (size_t)n, sizeof(float))))) {
+        snprintf(err, err_len, "out of memory for %d forecasts", n);
+    } else {
+        for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
+        cc_ops_context ctx = {CC_BACKEND_CPU, 0, NULL, 0};
+        cc_predict(&model, &ctx, t, info.scale, info.loss, starts, n, PREDICT_BATCH, all);
+        for (int i = 0; i < n; i++) { /* the lead-`horizon` step of each window */
+            const float *lead = all + ((size_t)i * c->horizon + c->horizon - 1) * map;
+            for (size_t q = 0; q < map; q++) (*sum)[(size_t)i * map + q] += lead[q];
+        }
+        *n_out = n;
+        status = 0;
+    }
+    free(starts), free(all);
+    cc_convlstm_free(&model);
+    if (index == 0 && status == 0) *first = info;
+    else cc_model_info_free(&info);
+    return status;
+}
+
+static int write_forecast(const predict_args *a, const cc_tensor *t, const cc_model_info *info, const float *mean, int n,
+                          char *err, size_t err_len) {
+    const cc_convlstm_config *c = &info->config;
+    int64_t *times = malloc(sizeof(int64_t) * (size_t)n);
+    if (!times) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) times[i] = t->time[cc_split_target(&info->split, a->span, i, c->window, c->horizon)];
+    char source[8400];
+    if (a->model_count == 1)
+        snprintf(source, sizeof source, "model %s on %s, %s span", a->models[0], a->data, cc_span_name(a->span));
+    else
+        snprintf(source, sizeof source, "mean of %d models (%s, ...) on %s, %s span", a->model_count, a->models[0], a->data,
+                 cc_span_name(a->span));
+    int status = cc_forecast_write(a->out, t, mean, times, n, c->down > 1 ? "convlstm-ae" : "convlstm", c->horizon, source,
+                                   err, err_len);
+    if (status == 0) {
+        char first[11], last[11];
+        cc_format_iso_date(times[0], first);
+        cc_format_iso_date(times[n - 1], last);
+        printf("%s: %d %s bins (%s .. %s) x %d channels x %d x %d, horizon %d%s\n", a->out, n, t->bin, first, last, t->C,
+               t->H, t->W, c->horizon, a->model_count > 1 ? ", ensemble mean" : "");
+    }
+    free(times);
+    return status;
+}
+
+int cc_cmd_predict(int argc, char **argv) {
+    predict_args a;
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed >= 0) return parsed;
+    char err[1024] = "";
+    cc_tensor t;
+    if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0) {
         fprintf(stderr, "crimecast predict: %s\n", err);
         return CC_EXIT_FAILURE;
     }
-    int status = CC_EXIT_FAILURE;
-    if (cc_checkpoint_read(model_path, 16, &model, &info, NULL, err, sizeof err) == 0) {
-        const cc_convlstm_config *c = &info.config;
-        int n = cc_split_samples(&info.split, span, t.T, c->window, c->horizon);
-        size_t map = (size_t)t.C * t.H * t.W;
-        float *all = NULL, *lead = NULL;
-        int64_t *times = NULL;
-        int *starts = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
-        if (cc_model_matches_tensor(&info, &t, err, sizeof err) != 0 || info.grid.T != t.T) {
-            if (info.grid.T != t.T && !err[0]) snprintf(err, sizeof err, "the tensor has %d bins, the model's had %d", t.T, info.grid.T);
-        } else if (n <= 0) {
-            snprintf(err, sizeof err, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
-        } else if (!starts || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
-                   !(lead = malloc(sizeof(float) * map * (size_t)n)) || !(times = malloc(sizeof(int64_t) * (size_t)n))) {
-            snprintf(err, sizeof err, "out of memory for %d forecasts", n);
-        } else {
-            for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
-            cc_ops_context ctx = {CC_BACKEND_CPU, 0, NULL, 0};
-            cc_predict(&model, &ctx, &t, info.scale, info.loss, starts, n, 16, all);
-            for (int i = 0; i < n; i++) { /* the lead-`horizon` step of each window */
-                memcpy(lead + (size_t)i * map, all + ((size_t)i * c->horizon + c->horizon - 1) * map, sizeof(float) * map);
-                times[i] = t.time[cc_split_target(&info.split, span, i, c->window, c->horizon)];
-            }
-            char source[8400];
-            snprintf(source, sizeof source, "model %s on %s, %s span", model_path, data, cc_span_name(span));
-            if (cc_forecast_write(out, &t, lead, times, n, c->down > 1 ? "convlstm-ae" : "convlstm", c->horizon, source,
-                                  err, sizeof err) == 0) {
-                char first[11], last[11];
-                cc_format_iso_date(times[0], first);
-                cc_format_iso_date(times[n - 1], last);
-                printf("%s: %d %s bins (%s .. %s) x %d channels x %d x %d, horizon %d\n", out, n, t.bin, first, last,
-                       t.C, t.H, t.W, c->horizon);
-                status = CC_EXIT_OK;
-            }
-        }
-        free(starts);
-        free(all);
-        free(lead);
-        free(times);
-        cc_convlstm_free(&model);
-        cc_model_info_free(&info);
+    cc_model_info first;
+    memset(&first, 0, sizeof first);
+    float *sum = NULL;
+    int n = 0, ok = 1;
+    for (int k = 0; ok && k < a.model_count; k++)
+        ok = add_model_forecasts(a.models[k], &t, a.span, k, &first, &n, &sum, err, sizeof err) == 0;
+    if (ok) {
+        size_t total = (size_t)n * t.C * t.H * t.W;
+        for (size_t q = 0; q < total; q++) sum[q] /= (float)a.model_count;
+        ok = write_forecast(&a, &t, &first, sum, n, err, sizeof err) == 0;
     }
-    if (status != CC_EXIT_OK) fprintf(stderr, "crimecast predict: %s\n", err);
+    if (!ok) fprintf(stderr, "crimecast predict: %s\n", err);
+    free(sum);
+    cc_model_info_free(&first);
     cc_tensor_free(&t);
-    return status;
+    return ok ? CC_EXIT_OK : CC_EXIT_FAILURE;
 }

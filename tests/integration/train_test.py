@@ -52,7 +52,9 @@ def main():
         with h5py.File(model, "r") as m:
             check("model file layout", m.attrs["format"] == "crimecast-model" and m.attrs["model"] == "convlstm"
                   and m.attrs["gate_order"] == "ifgo" and list(m.attrs["hidden"]) == [8, 8]
-                  and m["params/enc0.wx"].shape == (32, 2, 3, 3) and m["norm/scale"].shape == (2,)
+                  and m["params/enc0.wx"].shape == (32, 2 + 12, 3, 3) and m["norm/scale"].shape == (2,)
+                  and int(m.attrs["context"]) == 12 and int(m.attrs["skip"]) == 3
+                  and m["params/skip.w"].shape == (2, 14, 3, 3)
                   and "optim" in m and len(m["history/val_loss"]) == m.attrs["epochs_done"], dict(m.attrs))
             history = m["history/val_loss"][:]
             split = list(m.attrs["split"])
@@ -89,6 +91,21 @@ def main():
             longer = m["history/val_loss"][:]
         check("resume continues the loss curve", p.returncode == 0 and "(resumed)" in p.stdout
               and len(longer) > len(history) and np.array_equal(longer[:len(history)], history), (p.stdout, p.stderr))
+
+        resumed_forecast, ensemble = os.path.join(tmp, "rf.h5"), os.path.join(tmp, "ens.h5")
+        p = run("predict", "--model", resumed, "--data", tensor, "--out", resumed_forecast)
+        q = run("predict", "--model", model, "--model", resumed, "--data", tensor, "--out", ensemble)
+        with h5py.File(forecast, "r") as a, h5py.File(resumed_forecast, "r") as b, h5py.File(ensemble, "r") as e:
+            want = (a["forecast"][:].astype(np.float64) + b["forecast"][:]) / 2
+            check("an ensemble forecast is the mean of its members'", p.returncode == 0 and q.returncode == 0
+                  and np.allclose(e["forecast"][:], want, rtol=1e-6, atol=1e-7)
+                  and np.array_equal(e["time"][:], a["time"][:]), (p.stderr, q.stderr))
+        other = os.path.join(tmp, "w3.h5")
+        run("train", "--data", tensor, "--hidden", "4,4", "--kernel", "3", "--window", "3", "--threads", "1", "--epochs", "1",
+            "--out", other)
+        p = run("predict", "--model", model, "--model", other, "--data", tensor, "--out", ensemble)
+        check("an ensemble of other windows is refused", p.returncode == 1 and "w3.h5" in p.stderr
+              and "same target bins" in p.stderr, p.stderr)
 
         ae, ae_forecast = os.path.join(tmp, "ae.h5"), os.path.join(tmp, "ae_f.h5")
         p = run("train", *common, "--model", "convlstm-ae", "--down", "2", "--features", "4", "--epochs", "1", "--out", ae)
