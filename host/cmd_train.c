@@ -98,7 +98,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
     a->device = "auto";
     a->model = "convlstm";
     a->baseline = "auto";
-    a->context = "on"; /* with the skip path: ahead on every city's validation span (bench/RESULTS.md) */
+    a->context = "on"; /* with the skip path: the configuration of bench/RESULTS.md's issue 9 tables */
     cc_convlstm_config *c = &a->config;
     c->layers = 2, c->hidden[0] = c->hidden[1] = 16, c->kernel = 3, c->window = 8, c->horizon = 1, c->skip = 3;
     c->down = 1, c->features = 16;

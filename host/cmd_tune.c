@@ -25,8 +25,7 @@ static const char TUNE_HELP[] =
     "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
     "others drawn without repetition, seeded, from: hidden 8,8 / 16,16 / 32,32; kernel 3 / 5;\n"
     "lr 1e-3 / 3e-3; context on / off; skip 3 / 0; baseline auto / none), each for at most\n"
-    "--epochs\n"
-    "epochs with early stopping, and scores each by its best validation loss (mean Poisson\n"
+    "--epochs epochs with early stopping, and scores each by its best validation loss (mean Poisson\n"
     "loss per cell on the validation span). The test span is never looked at. Prints every\n"
     "candidate and writes the best as CONFIG.json, which `crimecast train --config` reads.\n"
     "--keep DIR keeps the candidates' model files (default: a temporary directory).\n";
