@@ -12,7 +12,7 @@
 
 static const char EVAL_HELP[] =
     "usage: crimecast eval --data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10]\n"
-    "                      [--roc ROC.png] [--roc-category all]\n\n"
+    "                      [--roc ROC.png] [--roc-category all] [--versus MODEL]\n\n"
     "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
     "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance;\n"
     "ROC AUC, average precision and F1 of the hotspots (the top 10% of cells by true count);\n"
@@ -21,14 +21,23 @@ static const char EVAL_HELP[] =
     "marked *), or --json / --csv records with keys model, category, mse, mae, deviance,\n"
     "auc, ap, f1, hit@K, pai@K, pei@K and *_lo / *_hi for the intervals.\n"
     "--roc draws the hotspot ROC curve of every model for one category (default: the\n"
-    "first, 'all'), vertically averaged over the bins, with each model's mean AUC.\n";
+    "first, 'all'), vertically averaged over the bins, with each model's mean AUC.\n"
+    "--versus MODEL (a model name of one of the forecasts, e.g. rf-100): the paired\n"
+    "difference of every model's MSE, MAE and deviance minus MODEL's, bin by bin over the\n"
+    "bins both forecast, with a bootstrap 95% interval of its mean (the same resampled bins\n"
+    "for both models, so a shared hard week does not widen it). Negative is better; the\n"
+    "table says 'ahead' or 'behind' when the interval excludes 0, 'tie' otherwise. --json\n"
+    "and --csv gain the keys mse_vs, mae_vs, deviance_vs and their _lo / _hi.\n";
 
-enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK };
+enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, PAIRED = 3 /* mse, mae, deviance */ };
 
 typedef struct row {
     char model[64], category[64];
     int figures;
     double mean[MAX_FIGURES], lo[MAX_FIGURES], hi[MAX_FIGURES];
+    const cc_tensor *forecast; /* whose bins per_bin holds */
+    double *per_bin;           /* [forecast->T][figures] */
+    double vs[PAIRED], vs_lo[PAIRED], vs_hi[PAIRED]; /* --versus: paired differences, NaN without */
 } row;
 
 static void figure_names(const double *topk, int topk_count, char names[][16]) {
@@ -70,6 +79,7 @@ static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_
     int *scratch = malloc(sizeof(int) * 3 * (size_t)cells);
     r->figures = FIXED + 3 * topk_count;
     double *per_bin = malloc(sizeof(double) * (size_t)f->T * r->figures);
+    r->forecast = f, r->per_bin = per_bin;
     int status = 0;
     for (int b = 0; b < f->T && status == 0; b++) {
         int tb = truth_bin(truth, f, b, err, err_len);
@@ -94,9 +104,43 @@ static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_
         for (int b = 0; b < f->T; b++) column[b] = per_bin[(size_t)b * r->figures + i];
         cc_bootstrap_mean(column, f->T, 1000, 1, &r->mean[i], &r->lo[i], &r->hi[i]);
     }
-    free(y), free(p), free(scratch), free(per_bin), free(column);
+    free(y), free(p), free(scratch), free(column);
     return status;
 }
+
+/* r's paired differences against v (same category): figure minus v's figure on every bin
+ * both forecast, bootstrapped over those bins. NaN when they share no bin. */
+static void paired_difference(row *r, const row *v) {
+    const cc_tensor *a = r->forecast, *b = v->forecast;
+    double *diff = malloc(sizeof(double) * (size_t)(a->T > 0 ? a->T : 1));
+    for (int i = 0; i < PAIRED; i++) {
+        int n = 0;
+        for (int ta = 0; ta < a->T; ta++)
+            for (int tb = 0; tb < b->T; tb++)
+                if (a->time[ta] == b->time[tb])
+                    diff[n++] = r->per_bin[(size_t)ta * r->figures + i] - v->per_bin[(size_t)tb * v->figures + i];
+        cc_bootstrap_mean(diff, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
+    }
+    free(diff);
+}
+
+/* --versus: fills every row's paired differences against the row of model `versus` in
+ * its category. Returns -1 with err when no forecast is of that model. */
+static int paired_differences(row *rows, int count, const char *versus, char *err, size_t err_len) {
+    int found = 0;
+    for (int r = 0; r < count; r++) {
+        const row *v = NULL;
+        for (int o = 0; o < count && !v; o++)
+            if (!strcmp(rows[o].model, versus) && !strcmp(rows[o].category, rows[r].category)) v = &rows[o];
+        for (int i = 0; i < PAIRED; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
+        if (v) paired_difference(&rows[r], v), found = 1;
+    }
+    if (!found) snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
+    return found ? 0 : -1;
+}
+
+/* 'ahead', 'behind' or 'tie' for a paired difference (lower is better). */
+static const char *verdict(double lo, double hi) { return hi < 0 ? "ahead" : lo > 0 ? "behind" : "tie"; }
 
 enum { ROC_POINTS = 101 };
 
@@ -168,7 +212,27 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, const cc_t
     return status;
 }
 
-static void print_table(const row *rows, int count, char names[][16], int figures) {
+static void print_paired(const row *rows, int start, int end, const char *versus, char names[][16]) {
+    printf("minus %s, paired over shared bins (negative: better)\n%-16s", versus, "model");
+    for (int i = 0; i < PAIRED; i++) printf(" %30s", names[i]);
+    printf("\n");
+    for (int r = start; r < end; r++) {
+        if (!strcmp(rows[r].model, versus)) continue;
+        printf("%-16s", rows[r].model);
+        for (int i = 0; i < PAIRED; i++) {
+            char cell[64];
+            if (isfinite(rows[r].vs[i]))
+                snprintf(cell, sizeof cell, "%+.4g [%+.3g,%+.3g] %s", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i],
+                         verdict(rows[r].vs_lo[i], rows[r].vs_hi[i]));
+            else
+                snprintf(cell, sizeof cell, "no shared bins");
+            printf(" %30s", cell);
+        }
+        printf("\n");
+    }
+}
+
+static void print_table(const row *rows, int count, char names[][16], int figures, const char *versus) {
     for (int start = 0; start < count;) {
         int end = start;
         while (end < count && !strcmp(rows[end].category, rows[start].category)) end++;
@@ -190,37 +254,47 @@ static void print_table(const row *rows, int count, char names[][16], int figure
             }
             printf("\n");
         }
+        if (versus) print_paired(rows, start, end, versus, names);
         printf("\n");
         start = end;
     }
 }
 
-static void print_json(const row *rows, int count, char names[][16], int figures) {
+static void print_json_figure(const char *name, const char *suffix, double v) {
+    if (isfinite(v))
+        printf(", \"%s%s\": %.10g", name, suffix, v);
+    else
+        printf(", \"%s%s\": null", name, suffix);
+}
+
+static void print_json(const row *rows, int count, char names[][16], int figures, int versus) {
     printf("[\n");
     for (int r = 0; r < count; r++) {
         printf("  {\"model\": \"%s\", \"category\": \"%s\"", rows[r].model, rows[r].category);
         for (int i = 0; i < figures; i++) {
-            const double v[3] = {rows[r].mean[i], rows[r].lo[i], rows[r].hi[i]};
-            const char *suffix[3] = {"", "_lo", "_hi"};
-            for (int s = 0; s < 3; s++) {
-                if (isfinite(v[s]))
-                    printf(", \"%s%s\": %.10g", names[i], suffix[s], v[s]);
-                else
-                    printf(", \"%s%s\": null", names[i], suffix[s]);
-            }
+            print_json_figure(names[i], "", rows[r].mean[i]);
+            print_json_figure(names[i], "_lo", rows[r].lo[i]);
+            print_json_figure(names[i], "_hi", rows[r].hi[i]);
+        }
+        for (int i = 0; i < PAIRED && versus; i++) {
+            print_json_figure(names[i], "_vs", rows[r].vs[i]);
+            print_json_figure(names[i], "_vs_lo", rows[r].vs_lo[i]);
+            print_json_figure(names[i], "_vs_hi", rows[r].vs_hi[i]);
         }
         printf("}%s\n", r + 1 < count ? "," : "");
     }
     printf("]\n");
 }
 
-static void print_csv(const row *rows, int count, char names[][16], int figures) {
+static void print_csv(const row *rows, int count, char names[][16], int figures, int versus) {
     printf("model,category");
     for (int i = 0; i < figures; i++) printf(",%s,%s_lo,%s_hi", names[i], names[i], names[i]);
+    for (int i = 0; i < PAIRED && versus; i++) printf(",%s_vs,%s_vs_lo,%s_vs_hi", names[i], names[i], names[i]);
     printf("\n");
     for (int r = 0; r < count; r++) {
         printf("%s,%s", rows[r].model, rows[r].category);
         for (int i = 0; i < figures; i++) printf(",%.10g,%.10g,%.10g", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i]);
+        for (int i = 0; i < PAIRED && versus; i++) printf(",%.10g,%.10g,%.10g", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i]);
         printf("\n");
     }
 }
@@ -265,8 +339,9 @@ int cc_cmd_eval(int argc, char **argv) {
     static const struct option OPTIONS[] = {{"data", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
                                             {"csv", no_argument, NULL, 'c'},         {"topk", required_argument, NULL, 'k'},
                                             {"roc", required_argument, NULL, 'r'},   {"roc-category", required_argument, NULL, 'R'},
+                                            {"versus", required_argument, NULL, 'v'},
                                             {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    const char *data = NULL, *roc = NULL, *roc_category = NULL;
+    const char *data = NULL, *roc = NULL, *roc_category = NULL, *versus = NULL;
     int json = 0, csv = 0, topk_count = 3;
     double topk[CC_MAX_TOPK] = {1, 5, 10};
     optind = 0;
@@ -279,6 +354,7 @@ int cc_cmd_eval(int argc, char **argv) {
         case 'c': csv = 1; break;
         case 'r': roc = optarg; break;
         case 'R': roc_category = optarg; break;
+        case 'v': versus = optarg; break;
         case 'k':
             if ((topk_count = parse_topk(optarg, topk)) <= 0)
                 return cc_usage_error("eval", "--topk takes area percentages in (0, 100], e.g. 1,5,10");
@@ -329,6 +405,8 @@ int cc_cmd_eval(int argc, char **argv) {
             status = CC_EXIT_FAILURE;
         }
     }
+    if (status == CC_EXIT_OK && versus && paired_differences(rows, count, versus, err, sizeof err) != 0)
+        status = CC_EXIT_FAILURE;
     if (status == CC_EXIT_OK && roc) {
         err[0] = 0;
         if (write_roc(roc, &truth, roc_channel, forecasts, files, n_files, rows, count, err, sizeof err) != 0)
@@ -339,16 +417,17 @@ int cc_cmd_eval(int argc, char **argv) {
         figure_names(topk, topk_count, names);
         int figures = FIXED + 3 * topk_count;
         if (json)
-            print_json(rows, count, names, figures);
+            print_json(rows, count, names, figures, versus != NULL);
         else if (csv)
-            print_csv(rows, count, names, figures);
+            print_csv(rows, count, names, figures, versus != NULL);
         else
-            print_table(rows, count, names, figures);
+            print_table(rows, count, names, figures, versus);
     } else {
         fprintf(stderr, "crimecast eval: %s\n", err);
     }
     for (int i = 0; i < n_files; i++) cc_tensor_free(&forecasts[i]);
     free(forecasts);
+    for (int r = 0; r < count; r++) free(rows[r].per_bin);
     free(rows);
     cc_tensor_free(&truth);
     return status;

@@ -7,7 +7,9 @@ here with h5py (random weekly counts, 2 channels, 8 x 8, a mask with holes):
 * eval --json reports, per model and category, the bin-averaged MSE, MAE, deviance,
   AUC (scikit-learn per bin), hit rate, with bootstrap intervals around the mean;
 * eval --csv carries the same figures;
-* eval --roc draws a PNG (decoded here) with one curve per model in its own colour.
+* eval --roc draws a PNG (decoded here) with one curve per model in its own colour;
+* eval --versus gives paired per-bin differences over the bins two forecasts share, with
+  the bootstrap interval recomputed here from the documented resampling.
 
 usage: baseline_eval_test.py CRIMECAST
 """
@@ -65,6 +67,58 @@ def kde_reference(counts, mask, origin, k, half_life, sigma):
     for c in range(C):
         out[c] = np.where(mask == 1, blur(np.where(mask == 1, avg[c], 0)) / np.where(weight > 0, weight, 1), 0)
     return out
+
+
+def lcg_bootstrap(values, resamples=1000, seed=1):
+    """The resampling eval documents: a 32-bit LCG picks the bins, 2.5% / 97.5% order statistics."""
+    state, m, means = seed, len(values), []
+    for _ in range(resamples):
+        total = 0.0
+        for _ in range(m):
+            state = (state * 1664525 + 1013904223) % 2**32
+            total += values[(state >> 8) % m]
+        means.append(total / m)
+    means.sort()
+    return means[int(math.floor(0.025 * (resamples - 1)))], means[int(math.ceil(0.975 * (resamples - 1)))]
+
+
+def check_versus(tensor, files, expected, counts, mask, tgt, tmp):
+    """eval --versus: per-bin paired differences over the bins two forecasts share, here a
+    forecast cut to its later bins against a full one."""
+    cut = os.path.join(tmp, "persistence-late.h5")
+    with h5py.File(files[0], "r") as src, h5py.File(cut, "w") as dst:
+        for key in src:
+            data = src[key][:]
+            dst.create_dataset(key, data=data[3:] if key in ("forecast", "time") else data)
+        for key, value in src.attrs.items():
+            dst.attrs[key] = value
+        dst.attrs["model"] = "persistence-late"
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--versus", "histavg-52", files[1], cut],
+                       capture_output=True, text=True)
+    check("eval --versus exits 0", p.returncode == 0, p.stderr)
+    inside = mask == 1
+    for rec in json.loads(p.stdout) if p.returncode == 0 else []:
+        c = 0 if rec["category"] == "all" else 1
+        late = rec["model"] == "persistence-late"
+        bins = list(range(3 if late else 0, len(tgt)))
+        truth = counts[tgt][bins][:, c][:, inside].astype(float)
+        mine = np.array(expected["persistence" if late else "histavg-52"])[bins][:, c][:, inside].astype(np.float32)
+        other = np.array(expected["histavg-52"])[bins][:, c][:, inside].astype(np.float32)
+        diff = ((mine - truth) ** 2).mean(1) - ((other - truth) ** 2).mean(1)
+        lo, hi = lcg_bootstrap(list(diff))
+        label = "%s/%s" % (rec["model"], rec["category"])
+        check("eval --versus %s: mse_vs is the mean paired difference" % label,
+              abs(rec["mse_vs"] - diff.mean()) < 1e-4 * max(1, abs(diff.mean())), (rec["mse_vs"], diff.mean()))
+        check("eval --versus %s: its interval (same resampled bins)" % label,
+              abs(rec["mse_vs_lo"] - lo) < 1e-3 * max(1, abs(lo)) and abs(rec["mse_vs_hi"] - hi) < 1e-3 * max(1, abs(hi)),
+              (rec["mse_vs_lo"], rec["mse_vs_hi"], lo, hi))
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--versus", "histavg-52", files[1], cut],
+                       capture_output=True, text=True)
+    check("eval --versus table gives a verdict", p.returncode == 0 and "minus histavg-52" in p.stdout
+          and any(v in p.stdout for v in ("ahead", "behind", "tie")), p.stdout)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--versus", "rf-7", files[1], cut],
+                       capture_output=True, text=True)
+    check("eval --versus an absent model is refused", p.returncode == 1 and "rf-7" in p.stderr, p.stderr)
 
 
 def main():
@@ -144,6 +198,7 @@ def main():
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc", roc, "--roc-category", "nope", *files],
                            capture_output=True, text=True)
         check("eval --roc-category unknown is refused", p.returncode == 1 and "nope" in p.stderr, p.stderr)
+        check_versus(tensor, files, expected, counts, mask, tgt, tmp)
     for f in failures:
         print("FAIL: " + f)
     print("%d failed of the checks above" % len(failures))
