@@ -98,7 +98,7 @@ int cc_first_bin_from(const cc_tensor *t, int64_t day) {
 
 /* The spans, in bins, of the averages the context compares with the year's (0: all). */
 static const int CONTEXT_SPANS[] = {1, 4, 13, 0};
-enum { CONTEXT_SPAN_COUNT = sizeof CONTEXT_SPANS / sizeof CONTEXT_SPANS[0], MAPS_PER_CHANNEL = 1 + CONTEXT_SPAN_COUNT };
+enum { CONTEXT_SPAN_COUNT = sizeof CONTEXT_SPANS / sizeof CONTEXT_SPANS[0], MAPS_PER_CHANNEL = 2 + CONTEXT_SPAN_COUNT };
 
 int cc_context_maps(int channels) { return MAPS_PER_CHANNEL * channels + 2; }
 
@@ -111,7 +111,7 @@ static void log_average(const cc_tensor *t, int origin, int k, float *out) {
     for (size_t q = 0; q < map; q++) out[q] = (float)log((out[q] + 0.5) / (origin - first + 1));
 }
 
-/* The context maps of one sample (see the header) into out [5C + 2][H][W], using
+/* The context maps of one sample (see the header) into out [6C + 2][H][W], using
  * `scratch` [C][H][W]; the target is a bin of the tensor (samples never reach past it). */
 static void context_maps(const cc_tensor *t, int origin, int target, float *out, float *scratch) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
@@ -122,6 +122,10 @@ static void context_maps(const cc_tensor *t, int origin, int target, float *out,
         log_average(t, origin, CONTEXT_SPANS[s], scratch);
         for (size_t q = 0; q < map; q++) ratio[q] = scratch[q] - year[q];
     }
+    /* scratch holds a_all now (the last span): the near-repeat map log(1 + n_o / exp(a_all)) */
+    float *near_repeat = out + (size_t)(1 + CONTEXT_SPAN_COUNT) * map;
+    const float *last = t->values + cc_tensor_offset(t, origin, 0, 0, 0);
+    for (size_t q = 0; q < map; q++) near_repeat[q] = (float)log1p(last[q] / exp((double)scratch[q]));
     const double two_pi = 6.283185307179586, days_per_year = 365.2425;
     double phase = two_pi * fmod((double)t->time[target], days_per_year) / days_per_year; /* days since 1970 */
     float *season = out + (size_t)MAPS_PER_CHANNEL * map;

@@ -58,10 +58,16 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  *   C maps   a_P                          the year's log-rate (what --baseline auto starts from)
  *   4C maps  a_k - a_P, k = 1, 4, 13, all  how the last bin, month, quarter and the whole
  *                                          history differ from it (log ratios)
+ *   C maps   log(1 + n_o / exp(a_all))     near repeats: the last bin's count n_o relative to
+ *                                          the cell's long-run rate. A weight w on it gives the
+ *                                          factor (1 + n_o / rate)^w ~ 1 + w n_o / rate, i.e.
+ *                                          an additive w n_o expected follow-ups: the shape of
+ *                                          self-excitation (near-repeat victimisation), which
+ *                                          a_1 - a_P (a power of n_o + 1/2) fits badly
  *   2 maps   sin and cos of the target's annual phase, 2 pi (day of tau) / 365.2425,
  *            constant over the grid: the season the forecast is for.
  * A linear function of these maps is a Poisson GLM over multi-scale historical averages:
- * the skip path of models/convlstm.h. cc_context_maps(C) = 5C + 2 is their number. */
+ * the skip path of models/convlstm.h. cc_context_maps(C) = 6C + 2 is their number. */
 int cc_context_maps(int channels);
 
 /* Gathers samples into time-major batches: x [window][n][C + context][H][W] (normalised

@@ -164,15 +164,16 @@ static double log_average(const cc_tensor *t, int origin, int span, int cell) {
 }
 
 /* The context maps, recomputed here from their definition: the year's log-average, the
- * 1-, 4-, 13-bin and whole-history ones as log ratios to it, then the target's season. */
+ * 1-, 4-, 13-bin and whole-history ones as log ratios to it, the near-repeat map, then
+ * the target's season. */
 static void test_context_maps(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t); /* weekly bins: a year is 52 */
     integer_counts(&t);
-    enum { WINDOW = 3, HORIZON = 2, N = 3, E = 7 }; /* C = 1: year + 4 ratios + sin + cos */
+    enum { WINDOW = 3, HORIZON = 2, N = 3, E = 8 }; /* C = 1: year + 4 ratios + near repeat + sin + cos */
     assert_int_equal(cc_context_maps(1), E);
-    assert_int_equal(cc_context_maps(3), 17);
+    assert_int_equal(cc_context_maps(3), 20);
     int starts[N] = {0, 20, T - WINDOW - HORIZON};
     float scale[1] = {0.8f}, x[WINDOW * N * (1 + E) * S * S], y[HORIZON * N * S * S];
     cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, x, y);
@@ -189,8 +190,12 @@ static void test_context_maps(void **state) {
                 assert_float_equal(step[S * S + k], year, 1e-5);
                 for (int j = 0; j < 4; j++)
                     assert_float_equal(step[(2 + j) * S * S + k], log_average(&t, origin, spans[j], k) - year, 1e-5);
-                assert_float_equal(step[6 * S * S + k], sin(phase), 1e-5);
-                assert_float_equal(step[7 * S * S + k], cos(phase), 1e-5);
+                double last = t.values[(size_t)origin * S * S + k], rate = 0; /* rate: (all counts + 1/2) / bins */
+                for (int b = 0; b <= origin; b++) rate += t.values[(size_t)b * S * S + k];
+                rate = (rate + 0.5) / (origin + 1);
+                assert_float_equal(step[6 * S * S + k], log(1 + last / rate), 1e-5);
+                assert_float_equal(step[7 * S * S + k], sin(phase), 1e-5);
+                assert_float_equal(step[8 * S * S + k], cos(phase), 1e-5);
             }
         }
     for (int k = 0; k < HORIZON * N * S * S; k++) { /* the targets, written after the maps used them as scratch */
@@ -204,7 +209,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 7, 3};
+    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 8, 3};
     char err[512];
     cc_model_info info = {0};
     assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &info.split, err, sizeof err), 0);
@@ -239,7 +244,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(back.config.hidden[1], 3);
     assert_int_equal(back.config.peephole, 1);
     assert_int_equal(back.config.baseline_k, 5);
-    assert_int_equal(back.config.context, 7);
+    assert_int_equal(back.config.context, 8);
     assert_int_equal(back.config.skip, 3);
     assert_true(back.scale[0] == 0.75f);
     assert_true(back.options.lr == 1e-3 && back.options.seed == 7);

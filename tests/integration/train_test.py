@@ -52,9 +52,9 @@ def main():
         with h5py.File(model, "r") as m:
             check("model file layout", m.attrs["format"] == "crimecast-model" and m.attrs["model"] == "convlstm"
                   and m.attrs["gate_order"] == "ifgo" and list(m.attrs["hidden"]) == [8, 8]
-                  and m["params/enc0.wx"].shape == (32, 2 + 12, 3, 3) and m["norm/scale"].shape == (2,)
-                  and int(m.attrs["context"]) == 12 and int(m.attrs["skip"]) == 3
-                  and m["params/skip.w"].shape == (2, 14, 3, 3)
+                  and m["params/enc0.wx"].shape == (32, 2 + 14, 3, 3) and m["norm/scale"].shape == (2,)
+                  and int(m.attrs["context"]) == 14 and int(m.attrs["skip"]) == 3
+                  and m["params/skip.w"].shape == (2, 16, 3, 3)
                   and "optim" in m and len(m["history/val_loss"]) == m.attrs["epochs_done"], dict(m.attrs))
             history = m["history/val_loss"][:]
             split = list(m.attrs["split"])
