@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""How close to the synthetic city's oracle can a model of the weekly count tensor get?
+
+The oracle of `crimecast synth` knows every past event's exact time and position, and the
+process's true background intensity. A model of the tensor sees weekly counts per 960 m
+cell over ~2 years of training bins. This study fits, with torch (float32, CPU), three
+Poisson GLMs of increasing knowledge on the demo's tensor and scores each on the
+validation and test spans of the 'all' channel, next to the oracle (K = 1 and 3):
+
+  glm        log mu = log a_52 + convKxK(context maps)          (crimecast's skip path)
+  glm+exc    mu = exp(glm) + conv3x3(last bin's counts, >= 0)   (additive self-excitation)
+  true-bg    glm+exc, with a_52 replaced by the oracle's mean over the training targets
+             (a near noise-free background map no model of the tensor can have)
+
+If even `true-bg` stays short of closing half the gap between the best baseline and the
+oracle, the shortfall is information the weekly tensor does not hold (within-week timing
+and sub-cell position of the triggering events), not the network.
+
+usage: synth_tensor_bound.py DEMO_DIR   (a `crimecast demo` output directory)
+  needs DEMO_DIR/tensor.h5, DEMO_DIR/model.h5 (for the split and window) and the oracle
+  over every bin: crimecast synth --seed 1 --from 2019-01-07 --to 2022-01-03 \\
+      --oracle DEMO_DIR/oracle_all.h5 --data DEMO_DIR/tensor.h5 --window 4 --span all
+"""
+import os
+import sys
+
+import h5py
+import numpy as np
+import torch
+
+
+def log_average(cumsum, origin, k):
+    """log((counts of bins origin-k'+1 .. origin + 1/2) / k'), k = 0: all (models/dataset.h)."""
+    first = 0 if k == 0 else max(0, origin - k + 1)
+    return np.log((cumsum[origin + 1] - cumsum[first] + 0.5) / (origin - first + 1))
+
+
+def context_maps(counts, cumsum, days, origin, target):
+    year = log_average(cumsum, origin, 52)
+    maps = [year] + [log_average(cumsum, origin, k) - year for k in (1, 4, 13, 0)]
+    maps.append(np.log1p(counts[origin] / np.exp(log_average(cumsum, origin, 0))))
+    phase = 2 * np.pi * (days[target] % 365.2425) / 365.2425
+    season = np.ones((2,) + year.shape[1:]) * np.array([np.sin(phase), np.cos(phase)])[:, None, None]
+    return np.concatenate(maps + [season], 0)
+
+
+class Glm(torch.nn.Module):
+    def __init__(self, channels, maps, kernel, excitation):
+        super().__init__()
+        self.skip = torch.nn.Conv2d(maps, channels, kernel, padding=kernel // 2)
+        torch.nn.init.zeros_(self.skip.weight), torch.nn.init.zeros_(self.skip.bias)
+        self.excitation = torch.nn.Parameter(torch.full((channels, channels, 3, 3), -5.0)) if excitation else None
+
+    def forward(self, maps, last, log_offset):
+        mu = torch.exp(log_offset + self.skip(maps))
+        if self.excitation is not None:
+            mu = mu + torch.nn.functional.conv2d(last, torch.nn.functional.softplus(self.excitation), padding=1)
+        return mu
+
+
+def deviance(y, mu, mask):
+    mu = mu.clamp_min(1e-9)
+    d = 2 * (torch.where(y > 0, y * torch.log(y.clamp_min(1e-30) / mu), torch.zeros_like(y)) - (y - mu))
+    return d[..., mask].mean().item()
+
+
+def main():
+    torch.manual_seed(0)
+    demo = sys.argv[1]
+    with h5py.File(os.path.join(demo, "tensor.h5"), "r") as f:
+        counts, mask, days = f["counts"][:].astype(np.float64), f["mask"][:].astype(bool), f["time"][:]
+    with h5py.File(os.path.join(demo, "model.h5"), "r") as m:
+        split, window = m.attrs["split"], int(m.attrs["window"])
+    with h5py.File(os.path.join(demo, "oracle_all.h5"), "r") as o:
+        oracle, oracle_days = o["forecast"][:].astype(np.float64), list(o["time"][:])
+    cumsum = np.concatenate([np.zeros((1,) + counts.shape[1:]), np.cumsum(counts, 0)])
+    mask = torch.tensor(mask)
+    train_targets = range(window, split[1])
+    background = np.log(np.mean([oracle[oracle_days.index(days[t])] for t in train_targets], 0))
+
+    def span(targets, true_background):
+        maps = np.stack([context_maps(counts, cumsum, days, t - 1, t) for t in targets])
+        offset = np.stack([background if true_background else log_average(cumsum, t - 1, 52) for t in targets])
+        arrays = (maps, counts[list(targets)], counts[[t - 1 for t in targets]], offset,
+                  oracle[[oracle_days.index(days[t]) for t in targets]])
+        return [torch.tensor(a, dtype=torch.float32) for a in arrays]
+
+    spans = {"val": range(split[2] + window, split[3]), "test": range(split[4] + window, split[5])}
+    print("span   model      kernel  deviance(all)   (oracle)")
+    for name, excitation, true_background, kernel in ((n, e, b, k) for k in (1, 3) for n, e, b in (
+            ("glm", False, False), ("glm+exc", True, False), ("true-bg", True, True))):
+        train = span(train_targets, true_background)
+        model = Glm(counts.shape[1], train[0].shape[1], kernel, excitation)
+        optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+        for _ in range(300):  # full batch, to convergence (a GLM: no early stopping needed)
+            optimiser.zero_grad()
+            mu = model(train[0], train[2], train[3])
+            loss = (mu - train[1] * torch.log(mu.clamp_min(1e-9)))[..., mask].mean()
+            loss.backward()
+            optimiser.step()
+        with torch.no_grad():
+            for span_name, targets in spans.items():
+                maps, y, last, offset, truth = span(targets, true_background)
+                print("%-6s %-10s %d       %.4f          %.4f" % (span_name, name, kernel,
+                      deviance(y[:, 0], model(maps, last, offset)[:, 0], mask), deviance(y[:, 0], truth[:, 0], mask)))
+
+
+if __name__ == "__main__":
+    main()
