@@ -24,13 +24,13 @@ static const char TUNE_HELP[] =
     "                      [--window 8] [--seed 1] [--threads N] [--keep DIR]\n\n"
     "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
     "others drawn without repetition, seeded, from: hidden 8,8 / 16,16 / 32,32; kernel 3 / 5;\n"
-    "lr 1e-3 / 3e-3; context on / off; skip 3 / 0; baseline auto / none), each for at most\n"
+    "lr 1e-3 / 3e-3; context on / off; skip 3 / 1 / 0; baseline auto / none), each for at most\n"
     "--epochs epochs with early stopping, and scores each by its best validation loss (mean Poisson\n"
     "loss per cell on the validation span). The test span is never looked at. Prints every\n"
     "candidate and writes the best as CONFIG.json, which `crimecast train --config` reads.\n"
     "--keep DIR keeps the candidates' model files (default: a temporary directory).\n";
 
-enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 2, SPACE_BASELINE = 2 };
+enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 3, SPACE_BASELINE = 2 };
 enum {
     SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE,
     MAX_BUDGET = SPACE_SIZE
@@ -40,7 +40,7 @@ static const char *const HIDDEN[SPACE_HIDDEN] = {"16,16", "8,8", "32,32"};
 static const char *const KERNEL[SPACE_KERNEL] = {"3", "5"};
 static const char *const LR[SPACE_LR] = {"0.001", "0.003"};
 static const char *const CONTEXT[SPACE_CONTEXT] = {"on", "off"};
-static const char *const SKIP[SPACE_SKIP] = {"3", "0"};
+static const char *const SKIP[SPACE_SKIP] = {"3", "1", "0"};
 static const char *const BASELINE[SPACE_BASELINE] = {"auto", "none"};
 
 /* Candidate `index` of the grid, as train options; index 0 is train's default
