@@ -111,6 +111,14 @@ static void log_average(const cc_tensor *t, int origin, int k, float *out) {
     for (size_t q = 0; q < map; q++) out[q] = (float)log((out[q] + 0.5) / (origin - first + 1));
 }
 
+/* out [C][H][W] = log(1 + n_o / exp(a_all)), the near-repeat map (see the header), from
+ * a_all [C][H][W], the whole-history log-average at the origin o. */
+static void near_repeat_map(const cc_tensor *t, int origin, const float *a_all, float *out) {
+    size_t map = (size_t)t->C * t->H * t->W;
+    const float *last = t->values + cc_tensor_offset(t, origin, 0, 0, 0);
+    for (size_t q = 0; q < map; q++) out[q] = (float)log1p(last[q] / exp((double)a_all[q]));
+}
+
 /* The context maps of one sample (see the header) into out [6C + 2][H][W], using
  * `scratch` [C][H][W]; the target is a bin of the tensor (samples never reach past it). */
 static void context_maps(const cc_tensor *t, int origin, int target, float *out, float *scratch) {
@@ -121,11 +129,8 @@ static void context_maps(const cc_tensor *t, int origin, int target, float *out,
         float *ratio = out + (size_t)(1 + s) * map;
         log_average(t, origin, CONTEXT_SPANS[s], scratch);
         for (size_t q = 0; q < map; q++) ratio[q] = scratch[q] - year[q];
+        if (CONTEXT_SPANS[s] == 0) near_repeat_map(t, origin, scratch, out + (size_t)(1 + CONTEXT_SPAN_COUNT) * map);
     }
-    /* scratch holds a_all now (the last span): the near-repeat map log(1 + n_o / exp(a_all)) */
-    float *near_repeat = out + (size_t)(1 + CONTEXT_SPAN_COUNT) * map;
-    const float *last = t->values + cc_tensor_offset(t, origin, 0, 0, 0);
-    for (size_t q = 0; q < map; q++) near_repeat[q] = (float)log1p(last[q] / exp((double)scratch[q]));
     const double two_pi = 6.283185307179586, days_per_year = 365.2425;
     double phase = two_pi * fmod((double)t->time[target], days_per_year) / days_per_year; /* days since 1970 */
     float *season = out + (size_t)MAPS_PER_CHANNEL * map;
