@@ -49,7 +49,7 @@ static const demo_size QUICK = {"2020-01-06", "2022-01-03", "8,8", "3", "4", "8"
 
 typedef struct demo {
     const char *dir, *city, *device, *threads, *seed;
-    const char *skip; /* --skip of train: see parse */
+    const char *skip; /* --skip of train: see parse_args */
     char *files[MAX_FILES];
     int file_count, quick, synthetic;
     const demo_size *size;
