@@ -112,15 +112,17 @@ static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_
  * both forecast, bootstrapped over those bins. NaN when they share no bin. */
 static void paired_difference(row *r, const row *v) {
     const cc_tensor *a = r->forecast, *b = v->forecast;
-    double *diff = malloc(sizeof(double) * (size_t)(a->T > 0 ? a->T : 1));
-    for (int i = 0; i < PAIRED; i++) {
-        int n = 0;
-        for (int ta = 0; ta < a->T; ta++)
-            for (int tb = 0; tb < b->T; tb++)
-                if (a->time[ta] == b->time[tb])
-                    diff[n++] = r->per_bin[(size_t)ta * r->figures + i] - v->per_bin[(size_t)tb * v->figures + i];
-        cc_bootstrap_mean(diff, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
+    size_t stride = (size_t)(a->T > 0 ? a->T : 1);
+    double *diff = malloc(sizeof(double) * PAIRED * stride); /* [PAIRED][shared bins] */
+    int n = 0;
+    for (int ta = 0; ta < a->T; ta++) {
+        int tb = cc_tensor_bin(b, a->time[ta]);
+        if (tb < 0) continue;
+        for (int i = 0; i < PAIRED; i++)
+            diff[i * stride + n] = r->per_bin[(size_t)ta * r->figures + i] - v->per_bin[(size_t)tb * v->figures + i];
+        n++;
     }
+    for (int i = 0; i < PAIRED; i++) cc_bootstrap_mean(diff + i * stride, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
     free(diff);
 }
 
