@@ -12,7 +12,15 @@ validation and test spans of the 'all' channel, next to the oracle (K = 1 and 3)
   true-bg    glm+exc, with a_52 replaced by the oracle's mean over the training targets
              (a near noise-free background map no model of the tensor can have)
 
-If even `true-bg` stays short of closing half the gap between the best baseline and the
+and, when DEMO_DIR/daily.h5 holds the same incidents counted by day, two GLMs told each
+past event's day (what the weekly tensor hides), through recency-weighted counts
+r_tau = sum over past days j of counts_j exp(-(t_o - j - 1/2) / tau), tau = 1 and 3 days
+(the triggering decays of the synthetic city are 2.4 to 3.5 days):
+
+  +days      glm+exc with maps log(1 + r_tau / a_all) added and r_tau as the excitation input
+  true-bg+days  the same, handed the true background
+
+If even `true-bg` (or `true-bg+days`) stays short of closing half the gap between the best baseline and the
 oracle, the shortfall is information the weekly tensor does not hold (within-week timing
 and sub-cell position of the triggering events), not the network.
 
@@ -20,6 +28,8 @@ usage: synth_tensor_bound.py DEMO_DIR   (a `crimecast demo` output directory)
   needs DEMO_DIR/tensor.h5, DEMO_DIR/model.h5 (for the split and window) and the oracle
   over every bin: crimecast synth --seed 1 --from 2019-01-07 --to 2022-01-03 \\
       --oracle DEMO_DIR/oracle_all.h5 --data DEMO_DIR/tensor.h5 --window 4 --span all
+  optionally DEMO_DIR/daily.h5: crimecast raster --city synthetic --db DEMO_DIR/crimecast.db \\
+      --from 2019-01-07 --to 2022-01-03 --bin day --grid 32 --out DEMO_DIR/daily.h5
 """
 import os
 import sys
@@ -45,17 +55,30 @@ def context_maps(counts, cumsum, days, origin, target):
 
 
 class Glm(torch.nn.Module):
-    def __init__(self, channels, maps, kernel, excitation):
+    """log mu = offset + skip(maps), plus a non-negative excitation conv of `excite` if any."""
+
+    def __init__(self, channels, maps, kernel, excite_maps):
         super().__init__()
         self.skip = torch.nn.Conv2d(maps, channels, kernel, padding=kernel // 2)
         torch.nn.init.zeros_(self.skip.weight), torch.nn.init.zeros_(self.skip.bias)
-        self.excitation = torch.nn.Parameter(torch.full((channels, channels, 3, 3), -5.0)) if excitation else None
+        self.excitation = torch.nn.Parameter(torch.full((channels, excite_maps, 3, 3), -5.0)) if excite_maps else None
 
-    def forward(self, maps, last, log_offset):
+    def forward(self, maps, excite, log_offset):
         mu = torch.exp(log_offset + self.skip(maps))
         if self.excitation is not None:
-            mu = mu + torch.nn.functional.conv2d(last, torch.nn.functional.softplus(self.excitation), padding=1)
+            mu = mu + torch.nn.functional.conv2d(excite, torch.nn.functional.softplus(self.excitation), padding=1)
         return mu
+
+
+RECENCY_DAYS = (1.0, 3.0)
+
+
+def recency(daily, daily_days, origin_day, tau):
+    """r_tau at origin_day: past daily counts weighted exp(-age / tau), age from mid-day."""
+    end = int(np.searchsorted(daily_days, origin_day))
+    first = max(0, end - int(20 * max(RECENCY_DAYS)))  # older days weigh < exp(-20)
+    weights = np.exp(-(origin_day - daily_days[first:end] - 0.5) / tau)
+    return np.tensordot(weights, daily[first:end], axes=(0, 0))
 
 
 def deviance(y, mu, mask):
@@ -73,36 +96,56 @@ def main():
         split, window = m.attrs["split"], int(m.attrs["window"])
     with h5py.File(os.path.join(demo, "oracle_all.h5"), "r") as o:
         oracle, oracle_days = o["forecast"][:].astype(np.float64), list(o["time"][:])
+    daily_path = os.path.join(demo, "daily.h5")
+    daily = None
+    if os.path.exists(daily_path):
+        with h5py.File(daily_path, "r") as f:
+            daily, daily_days = f["counts"][:].astype(np.float64), f["time"][:]
+        assert daily.shape[1:] == counts.shape[1:], "daily.h5 must have the weekly tensor's channels and grid"
     cumsum = np.concatenate([np.zeros((1,) + counts.shape[1:]), np.cumsum(counts, 0)])
     mask = torch.tensor(mask)
     train_targets = range(window, split[1])
     background = np.log(np.mean([oracle[oracle_days.index(days[t])] for t in train_targets], 0))
 
-    def span(targets, true_background):
-        maps = np.stack([context_maps(counts, cumsum, days, t - 1, t) for t in targets])
+    def span(targets, true_background, with_days):
+        maps, excite = [], []
+        for t in targets:
+            sample_maps = context_maps(counts, cumsum, days, t - 1, t)
+            if with_days:
+                r = [recency(daily, daily_days, days[t], tau) for tau in RECENCY_DAYS]
+                rate = np.exp(log_average(cumsum, t - 1, 0))
+                sample_maps = np.concatenate([sample_maps] + [np.log1p(x / rate) for x in r], 0)
+                excite.append(np.concatenate(r, 0))
+            else:
+                excite.append(counts[t - 1])
+            maps.append(sample_maps)
         offset = np.stack([background if true_background else log_average(cumsum, t - 1, 52) for t in targets])
-        arrays = (maps, counts[list(targets)], counts[[t - 1 for t in targets]], offset,
+        arrays = (np.stack(maps), counts[list(targets)], np.stack(excite), offset,
                   oracle[[oracle_days.index(days[t]) for t in targets]])
         return [torch.tensor(a, dtype=torch.float32) for a in arrays]
 
     spans = {"val": range(split[2] + window, split[3]), "test": range(split[4] + window, split[5])}
-    print("span   model      kernel  deviance(all)   (oracle)")
-    for name, excitation, true_background, kernel in ((n, e, b, k) for k in (1, 3) for n, e, b in (
-            ("glm", False, False), ("glm+exc", True, False), ("true-bg", True, True))):
-        train = span(train_targets, true_background)
-        model = Glm(counts.shape[1], train[0].shape[1], kernel, excitation)
-        optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
-        for _ in range(300):  # full batch, to convergence (a GLM: no early stopping needed)
-            optimiser.zero_grad()
-            mu = model(train[0], train[2], train[3])
-            loss = (mu - train[1] * torch.log(mu.clamp_min(1e-9)))[..., mask].mean()
-            loss.backward()
-            optimiser.step()
-        with torch.no_grad():
-            for span_name, targets in spans.items():
-                maps, y, last, offset, truth = span(targets, true_background)
-                print("%-6s %-10s %d       %.4f          %.4f" % (span_name, name, kernel,
-                      deviance(y[:, 0], model(maps, last, offset)[:, 0], mask), deviance(y[:, 0], truth[:, 0], mask)))
+    variants = [("glm", False, False, False), ("glm+exc", True, False, False), ("true-bg", True, True, False)]
+    if daily is not None:
+        variants += [("+days", True, False, True), ("true-bg+days", True, True, True)]
+    print("span   model          kernel  deviance(all)   (oracle)")
+    for kernel in (1, 3):
+        for name, excitation, true_background, with_days in variants:
+            train = span(train_targets, true_background, with_days)
+            model = Glm(counts.shape[1], train[0].shape[1], kernel, train[2].shape[1] if excitation else 0)
+            optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+            for _ in range(300):  # full batch, to convergence (a GLM: no early stopping needed)
+                optimiser.zero_grad()
+                mu = model(train[0], train[2], train[3])
+                loss = (mu - train[1] * torch.log(mu.clamp_min(1e-9)))[..., mask].mean()
+                loss.backward()
+                optimiser.step()
+            with torch.no_grad():
+                for span_name, targets in spans.items():
+                    maps, y, excite, offset, truth = span(targets, true_background, with_days)
+                    print("%-6s %-14s %d       %.4f          %.4f" % (span_name, name, kernel,
+                          deviance(y[:, 0], model(maps, excite, offset)[:, 0], mask),
+                          deviance(y[:, 0], truth[:, 0], mask)), flush=True)
 
 
 if __name__ == "__main__":
