@@ -15,7 +15,6 @@ import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 
 class ConvLSTM(nn.Module):

@@ -28,15 +28,10 @@ import numpy as np
 from png_reader import read_png
 from synthetic_tensor import hotspot_auc, write_tensor
 
+from checks import check, summary
+
 CRIMECAST = sys.argv[1]
-failures = []
 T, C, H, W, WINDOW = 150, 2, 8, 8, 8
-
-
-def check(name, condition, detail=""):
-    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
-    if not condition:
-        failures.append("%s %s" % (name, str(detail)[:2000]))
 
 
 def targets():
@@ -199,10 +194,7 @@ def main():
                            capture_output=True, text=True)
         check("eval --roc-category unknown is refused", p.returncode == 1 and "nope" in p.stderr, p.stderr)
         check_versus(tensor, files, expected, counts, mask, tgt, tmp)
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d failed of the checks above" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

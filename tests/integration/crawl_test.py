@@ -26,15 +26,10 @@ import tempfile
 import time
 import urllib.request
 
+from checks import check, summary
+
 CRIMECAST, DATA = sys.argv[1], sys.argv[2]
 MOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mock_portal.py")
-failures = []
-
-
-def check(name, condition, detail=""):
-    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
-    if not condition:
-        failures.append("%s %s" % (name, str(detail)[:2000]))
 
 
 class Mock:
@@ -197,10 +192,7 @@ def main():
         test_kill_and_resume(tmp, expected)
         test_police_uk(tmp)
         test_errors(tmp)
-    print("%d failed of the checks above" % len(failures))
-    for f in failures:
-        print("FAIL: " + f)
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

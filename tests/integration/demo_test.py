@@ -7,7 +7,6 @@ figures in metrics.csv agree with the forecast files recomputed here with numpy.
 usage: demo_test.py CRIMECAST
 """
 import csv
-import math
 import os
 import re
 import sqlite3
@@ -21,15 +20,10 @@ import numpy as np
 
 from png_reader import read_png
 
+from checks import check, summary
+
 CRIMECAST = sys.argv[1]
 MODELS = ["convlstm", "persistence", "histavg", "seasonal", "kde", "rf", "oracle"]
-failures = []
-
-
-def check(name, condition, detail=""):
-    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
-    if not condition:
-        failures.append("%s %s" % (name, str(detail)[:2000]))
 
 
 def deviance(y, p):
@@ -123,10 +117,7 @@ def main():
         check("report says where the ConvLSTM stands", "of the gap between" in report)
         p = subprocess.run([CRIMECAST, "demo", "--city", "chicago", "--out", out], capture_output=True, text=True)
         check("--city without files is a usage error", p.returncode == 2 and "--file" in p.stderr, p.stderr)
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d failed of the checks above" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

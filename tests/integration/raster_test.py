@@ -24,14 +24,9 @@ import h5py
 import numpy as np
 import pyproj
 
+from checks import check, summary
+
 CRIMECAST, CITIES = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(name, condition, detail=""):
-    print("%s %s" % ("ok  " if condition else "FAIL", name))
-    if not condition:
-        failures.append("%s %s" % (name, detail))
 
 
 def run(*args):
@@ -204,10 +199,7 @@ def main():
                     "--bin", "month", "--out", out)
         check("grid or cell is required", usage.returncode == 2, usage)
 
-    for failure in failures:
-        print("FAIL: " + failure)
-    print("%d failed of the checks above" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

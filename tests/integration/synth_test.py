@@ -24,16 +24,11 @@ import time
 import h5py
 import numpy as np
 
+from checks import check, failures, summary
+
 CRIMECAST = sys.argv[1]
 TEST_FROM = "2021-06-07"
 BASELINES = ["persistence", "histavg", "seasonal", "kde", "rf"]
-failures = []
-
-
-def check(name, condition, detail=""):
-    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
-    if not condition:
-        failures.append("%s %s" % (name, str(detail)[:2000]))
 
 
 def run(*args):
@@ -144,7 +139,4 @@ def main():
 
 
 main()
-if failures:
-    print("\n%d failure(s):\n%s" % (len(failures), "\n".join(failures)))
-    sys.exit(1)
-print("all synth checks passed")
+sys.exit(summary())

@@ -19,14 +19,9 @@ import tempfile
 import h5py
 import numpy as np
 
+from checks import check, summary
+
 CRIMECAST, DATA = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(name, condition, detail=""):
-    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
-    if not condition:
-        failures.append("%s %s" % (name, str(detail)[:3000]))
 
 
 def run(*args):
@@ -120,10 +115,7 @@ def main():
         check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
         p = run("train", *common, "--device", "cuda", "--out", os.path.join(tmp, "c.h5"))
         check("--device cuda is a clear error", p.returncode == 1 and "CPU only" in p.stderr, p.stderr)
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d failed of the checks above" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -23,15 +23,10 @@ import numpy as np
 
 from synthetic_tensor import write_tensor
 
+from checks import check, summary
+
 CRIMECAST = sys.argv[1]
 T, C, H, W, WINDOW = 120, 2, 8, 8, 4
-failures = []
-
-
-def check(name, condition, detail=""):
-    print("%s %s" % ("ok  " if condition else "FAIL", name), flush=True)
-    if not condition:
-        failures.append("%s %s" % (name, str(detail)[:2000]))
 
 
 def tune(tensor, out, keep):
@@ -98,10 +93,7 @@ def main():
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "0"], capture_output=True,
                            text=True)
         check("--budget 0 is a usage error", p.returncode == 2, p.stderr)
-    for f in failures:
-        print("FAIL: " + f)
-    print("%d failed of the checks above" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":
