@@ -46,9 +46,9 @@ def log_average(cumsum, origin, k):
 
 
 def context_maps(counts, cumsum, days, origin, target):
-    year = log_average(cumsum, origin, 52)
-    maps = [year] + [log_average(cumsum, origin, k) - year for k in (1, 4, 13, 0)]
-    maps.append(np.log1p(counts[origin] / np.exp(log_average(cumsum, origin, 0))))
+    year, whole = log_average(cumsum, origin, 52), log_average(cumsum, origin, 0)
+    maps = [year] + [log_average(cumsum, origin, k) - year for k in (1, 4, 13)] + [whole - year]
+    maps.append(np.log1p(counts[origin] / np.exp(whole)))
     phase = 2 * np.pi * (days[target] % 365.2425) / 365.2425
     season = np.ones((2,) + year.shape[1:]) * np.array([np.sin(phase), np.cos(phase)])[:, None, None]
     return np.concatenate(maps + [season], 0)
