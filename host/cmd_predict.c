@@ -15,7 +15,8 @@ static const char PREDICT_HELP[] =
     "Writes the model's expected counts for every target bin of the span (default: test):\n"
     "the bin `horizon` bins after each input window of the span. Several --model files (up\n"
     "to 16: the same options trained with other seeds) make an ensemble: the forecast is\n"
-    "the mean of their expected counts; they must share the window, horizon and split.\n"
+    "the mean of their expected counts; they must share the window, horizon and split. A\n"
+    "model file of `train --seeds N` is such an ensemble by itself (all its members count).\n"
     "The forecast file has /forecast [T'][C][H][W], the target bins' /time, and the\n"
     "tensor's /category, /y, /x, /mask and grid attributes, with format =\n"
     "crimecast-forecast, model and horizon. A model trained on another grid or channel set\n"
@@ -71,11 +72,35 @@ static int same_targets(const cc_model_info *a, const cc_model_info *b) {
            !memcmp(a->split.begin, b->split.begin, sizeof a->split.begin) && !memcmp(a->split.end, b->split.end, sizeof a->split.end);
 }
 
-/* Adds model `path`'s lead-`horizon` forecasts of the span's n windows to sum [n][C][H][W];
- * `first` (zeroed by the caller) receives the first model's info, later ones are checked
- * against it. 0 or -1 with err. */
+/* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
+ * member) for the windows starting at starts[0..n) to sum [n][C][H][W], through `all`
+ * [n][horizon][C][H][W]. Returns the members added. */
+static int add_member_forecasts(cc_convlstm *model, const cc_model_info *info, const cc_tensor *t, const int *starts,
+                                int n, float *all, float *sum) {
+    const cc_convlstm_config *c = &info->config;
+    size_t map = (size_t)t->C * t->H * t->W, bytes = sizeof(float) * model->params.size;
+    int members = cc_model_forecast_members(info);
+    float *root = malloc(bytes);
+    if (!root) return 0;
+    memcpy(root, model->params.data, bytes);
+    for (int k = 0; k < members; k++) {
+        memcpy(model->params.data, k < info->finished ? info->member[k].params : root, bytes);
+        cc_ops_context ctx = {CC_BACKEND_CPU, 0, NULL, 0};
+        cc_predict(model, &ctx, t, info->scale, info->loss, starts, n, PREDICT_BATCH, all);
+        for (int i = 0; i < n; i++) {
+            const float *lead = all + ((size_t)i * c->horizon + c->horizon - 1) * map;
+            for (size_t q = 0; q < map; q++) sum[(size_t)i * map + q] += lead[q];
+        }
+    }
+    free(root);
+    return members;
+}
+
+/* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per
+ * member, counted in *members); `first` (zeroed by the caller) receives the first file's
+ * info, later ones are checked against it. 0 or -1 with err. */
 static int add_model_forecasts(const char *path, const cc_tensor *t, cc_span span, int index, cc_model_info *first,
-                               int *n_out, float **sum, char *err, size_t err_len) {
+                               int *n_out, int *members, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
     if (cc_checkpoint_read(path, PREDICT_BATCH, &model, &info, NULL, err, err_len) != 0) return -1;
@@ -91,6 +116,8 @@ static int add_model_forecasts(const char *path, const cc_tensor *t, cc_span spa
         snprintf(err, err_len, "%s: the tensor has %d bins, the model's had %d", path, t->T, info.grid.T);
     } else if (index > 0 && !same_targets(first, &info)) {
         snprintf(err, err_len, "%s: its window, horizon or split differ from the first model's (an ensemble needs the same target bins)", path);
+    } else if (cc_model_forecast_members(&info) == 0) {
+        snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", path);
     } else if (n <= 0) {
         snprintf(err, err_len, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
     } else if (!(starts = malloc(sizeof(int) * (size_t)n)) || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
@@ -98,14 +125,16 @@ static int add_model_forecasts(const char *path, const cc_tensor *t, cc_span spa
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
         for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
-        cc_ops_context ctx = {CC_BACKEND_CPU, 0, NULL, 0};
-        cc_predict(&model, &ctx, t, info.scale, info.loss, starts, n, PREDICT_BATCH, all);
-        for (int i = 0; i < n; i++) { /* the lead-`horizon` step of each window */
-            const float *lead = all + ((size_t)i * c->horizon + c->horizon - 1) * map;
-            for (size_t q = 0; q < map; q++) (*sum)[(size_t)i * map + q] += lead[q];
+        int added = add_member_forecasts(&model, &info, t, starts, n, all, *sum);
+        if (added > 0) {
+            if (added < info.members)
+                fprintf(stderr, "crimecast predict: %s: %d of its %d members are trained (its training was interrupted); "
+                                "forecasting with those\n", path, added, info.members);
+            *n_out = n, *members += added;
+            status = 0;
+        } else {
+            snprintf(err, err_len, "out of memory");
         }
-        *n_out = n;
-        status = 0;
     }
     free(starts), free(all);
     cc_convlstm_free(&model);
@@ -115,7 +144,7 @@ static int add_model_forecasts(const char *path, const cc_tensor *t, cc_span spa
 }
 
 static int write_forecast(const predict_args *a, const cc_tensor *t, const cc_model_info *info, const float *mean, int n,
-                          char *err, size_t err_len) {
+                          int members, char *err, size_t err_len) {
     const cc_convlstm_config *c = &info->config;
     int64_t *times = malloc(sizeof(int64_t) * (size_t)n);
     if (!times) {
@@ -124,11 +153,11 @@ static int write_forecast(const predict_args *a, const cc_tensor *t, const cc_mo
     }
     for (int i = 0; i < n; i++) times[i] = t->time[cc_split_target(&info->split, a->span, i, c->window, c->horizon)];
     char source[8400];
-    if (a->model_count == 1)
+    if (members == 1)
         snprintf(source, sizeof source, "model %s on %s, %s span", a->models[0], a->data, cc_span_name(a->span));
     else
-        snprintf(source, sizeof source, "mean of %d models (%s, ...) on %s, %s span", a->model_count, a->models[0], a->data,
-                 cc_span_name(a->span));
+        snprintf(source, sizeof source, "mean of %d models (%d file%s: %s, ...) on %s, %s span", members, a->model_count,
+                 a->model_count > 1 ? "s" : "", a->models[0], a->data, cc_span_name(a->span));
     int status = cc_forecast_write(a->out, t, mean, times, n, c->down > 1 ? "convlstm-ae" : "convlstm", c->horizon, source,
                                    err, err_len);
     if (status == 0) {
@@ -136,7 +165,8 @@ static int write_forecast(const predict_args *a, const cc_tensor *t, const cc_mo
         cc_format_iso_date(times[0], first);
         cc_format_iso_date(times[n - 1], last);
         printf("%s: %d %s bins (%s .. %s) x %d channels x %d x %d, horizon %d%s\n", a->out, n, t->bin, first, last, t->C,
-               t->H, t->W, c->horizon, a->model_count > 1 ? ", ensemble mean" : "");
+               t->H, t->W, c->horizon, members > 1 ? ", ensemble mean" : "");
+    if (status == 0 && members > 1) printf("(the mean of %d models)\n", members);
     }
     free(times);
     return status;
@@ -155,13 +185,13 @@ int cc_cmd_predict(int argc, char **argv) {
     cc_model_info first;
     memset(&first, 0, sizeof first);
     float *sum = NULL;
-    int n = 0, ok = 1;
+    int n = 0, members = 0, ok = 1;
     for (int k = 0; ok && k < a.model_count; k++)
-        ok = add_model_forecasts(a.models[k], &t, a.span, k, &first, &n, &sum, err, sizeof err) == 0;
+        ok = add_model_forecasts(a.models[k], &t, a.span, k, &first, &n, &members, &sum, err, sizeof err) == 0;
     if (ok) {
         size_t total = (size_t)n * t.C * t.H * t.W;
-        for (size_t q = 0; q < total; q++) sum[q] /= (float)a.model_count;
-        ok = write_forecast(&a, &t, &first, sum, n, err, sizeof err) == 0;
+        for (size_t q = 0; q < total; q++) sum[q] /= (float)members;
+        ok = write_forecast(&a, &t, &first, sum, n, members, err, sizeof err) == 0;
     }
     if (!ok) fprintf(stderr, "crimecast predict: %s\n", err);
     free(sum);

@@ -19,8 +19,8 @@ static const char TRAIN_HELP[] =
     "                       [--layers N] [--hidden 16,16] [--kernel 3] [--window 8] [--horizon 1]\n"
     "                       [--loss poisson|mse] [--baseline K|auto|none] [--peephole] [--lr 1e-3]\n"
     "                       [--weight-decay 0] [--context on|off] [--skip 0|1|3] [--config CONFIG.json]\n"
-    "                       [--batch 16] [--epochs 20] [--patience 5] [--clip 1] [--seed 1]\n"
-    "                       [--threads N] [--test-from DATE] [--resume MODEL.h5]\n"
+    "                       [--batch 16] [--epochs N] [--patience N] [--clip 1] [--seed 1]\n"
+    "                       [--seeds N] [--threads N] [--test-from DATE] [--resume MODEL.h5]\n"
     "                       [--down 2|4] [--features F]   (convlstm-ae)\n\n"
     "Trains a ConvLSTM encoder-forecaster (Shi et al. 2015) on every channel of the tensor:\n"
     "`window` bins in, `horizon` bins out; convlstm-ae wraps it in a strided-convolution\n"
@@ -39,7 +39,12 @@ static const char TRAIN_HELP[] =
     "3; 0 off) adds a linear KxK convolution of the last step's maps to the output log-rate:\n"
     "a Poisson GLM over those averages, which the ConvLSTM corrects.\n"
     "Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
-    "(written whole after every improvement). --resume continues a model file's training.\n"
+    "(default: 20 epochs, patience 5, more on a small tensor: at least 250 optimiser steps\n"
+    "and a patience of 60 steps)\n"
+    "(written whole after every improvement). --seeds N trains N members with seeds\n"
+    "seed, seed+1, ... one after another into the same file; predict forecasts the mean of\n"
+    "their expected counts (a seed ensemble). --resume continues a model file's training\n"
+    "(the member in training, then the members still to come).\n"
     "--config reads options from a file `crimecast tune` wrote; options given on the\n"
     "command line override it.\n";
 
@@ -47,7 +52,7 @@ typedef struct train_args {
     const char *data, *out, *model, *device, *resume, *test_from, *baseline, *context;
     cc_convlstm_config config;
     cc_train_options options;
-    int threads, hidden_given;
+    int threads, hidden_given, seeds;
 } train_args;
 
 static int parse_hidden(const char *text, cc_convlstm_config *c) {
@@ -94,18 +99,20 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"resume", required_argument, NULL, 'R'}, {"down", required_argument, NULL, 'n'},
         {"features", required_argument, NULL, 'F'}, {"baseline", required_argument, NULL, 'B'},
         {"context", required_argument, NULL, 'x'}, {"skip", required_argument, NULL, 'S'},
+        {"seeds", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->device = "auto";
     a->model = "convlstm";
     a->baseline = "auto";
     a->context = "on"; /* with the skip path: the configuration of bench/RESULTS.md's issue 9 tables */
+    a->seeds = 1;
     cc_convlstm_config *c = &a->config;
     c->layers = 2, c->hidden[0] = c->hidden[1] = 16, c->kernel = 3, c->window = 8, c->horizon = 1, c->skip = 3;
     c->down = 1, c->features = 16;
     int down = 2;
     cc_train_options *o = &a->options;
-    o->lr = 1e-3, o->batch = 16, o->epochs = 20, o->patience = 5, o->clip = 1.0, o->seed = 1;
+    o->lr = 1e-3, o->batch = 16, o->clip = 1.0, o->seed = 1; /* epochs, patience 0: by the tensor (set_length) */
     optind = 0;
     opterr = 0;
     int opt, v = 0, layers = 0;
@@ -150,6 +157,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
         case 'c': bad = real_option("--clip", optarg, 0, &o->clip); break;
         case 's': bad = int_option("--seed", optarg, 0, 2000000000, &v), o->seed = (unsigned)v; break;
         case 't': bad = int_option("--threads", optarg, 1, 1024, &a->threads); break;
+        case 'N': bad = int_option("--seeds", optarg, 1, CC_MAX_MEMBERS, &a->seeds); break;
         case 'n':
             bad = int_option("--down", optarg, 2, 4, &down);
             if (!bad && down == 3) return cc_usage_error("train", "--down must be 2 or 4");
@@ -189,13 +197,22 @@ typedef struct reporter {
     char err[1024];
 } reporter;
 
+/* "member 2/3 " while training a seed ensemble, else "". */
+static const char *member_label(const cc_model_info *info, char *buf, size_t len) {
+    if (info->members > 1) snprintf(buf, len, "member %d/%d ", info->finished + 1, info->members);
+    else buf[0] = 0;
+    return buf;
+}
+
 static void on_batch(void *context, int epoch, int batch, int batches, double loss, double rate) {
     reporter *r = context;
     if (!r->bar.enabled) return;
     double now = cc_now_seconds();
     if (now - r->bar.last_draw < 0.1 && batch < batches) return;
     r->bar.last_draw = now;
-    fprintf(stderr, "\repoch %d/%d  batch %d/%d  loss %.5f  %.0f samples/s\033[K", epoch, r->epochs, batch, batches, loss, rate);
+    char member[32];
+    fprintf(stderr, "\r%sepoch %d/%d  batch %d/%d  loss %.5f  %.0f samples/s\033[K", member_label(r->info, member, sizeof member),
+            epoch, r->epochs, batch, batches, loss, rate);
 }
 
 static int on_epoch(void *context, int epoch, double train_loss, double val_loss, int improved) {
@@ -220,6 +237,23 @@ static int baseline_bins(const train_args *a, const cc_tensor *t, int *k, char *
     if (*k > 0 && a->options.loss != CC_LOSS_POISSON) {
         snprintf(err, err_len, "--baseline K corrects a Poisson log-rate: use it with --loss poisson, or --baseline none");
         return -1;
+    }
+    return 0;
+}
+
+/* A new, untrained model for seed a->options.seed with its training state: the same for
+ * the first member and every later one, so member k of `--seeds N` is bit for bit the
+ * model `--seed seed+k` trains alone. */
+static int create_member(const train_args *a, const cc_tensor *t, const cc_split *split, cc_convlstm *model,
+                         cc_train_state *state, char *err, size_t err_len) {
+    if (cc_convlstm_create(model, &a->config, a->options.batch, a->options.seed, err, err_len) != 0) return -1;
+    if (cc_train_state_init(state, model) != 0) {
+        snprintf(err, err_len, "out of memory for the training state");
+        return -1;
+    }
+    if (a->options.loss == CC_LOSS_POISSON) {
+        cc_train_init_head(model, t, split);
+        memcpy(state->best.data, model->params.data, sizeof(float) * model->params.size);
     }
     return 0;
 }
@@ -254,13 +288,12 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
     info->config = a->config;
     info->loss = a->options.loss;
     info->options = a->options;
+    info->members = a->seeds;
     info->scale = malloc(sizeof(float) * (size_t)t->C);
-    if (!info->scale || cc_split_make(t->T, a->config.window, a->config.horizon, test_from, &info->split, err, err_len) != 0 ||
-        cc_convlstm_create(model, &a->config, a->options.batch, a->options.seed, err, err_len) != 0 ||
-        cc_train_state_init(state, model) != 0)
+    if (!info->scale || cc_split_make(t->T, a->config.window, a->config.horizon, test_from, &info->split, err, err_len) != 0)
         return -1;
     cc_normalisation_fit(t, &info->split, info->scale);
-    if (a->options.loss == CC_LOSS_POISSON) cc_train_init_head(model, t, &info->split);
+    if (create_member(a, t, &info->split, model, state, err, err_len) != 0) return -1;
     info->grid = *t; /* metadata: the grid and channels are borrowed from the tensor */
     info->grid.values = NULL;
     cc_format_iso_date(t->time[0], info->first_bin);
@@ -277,6 +310,58 @@ static int write_final(const train_args *a, cc_convlstm *model, cc_train_state *
     memcpy(state->m.data, state->best_m.data, bytes);
     memcpy(state->v.data, state->best_v.data, bytes);
     return cc_checkpoint_write(a->out, model, state, info, err, err_len);
+}
+
+/* Epochs and patience not given: cc_train_default_length for this tensor's epochs. A
+ * resumed run keeps the file's patience. The file records them. */
+static void set_length(train_args *a, const cc_tensor *t, cc_model_info *info) {
+    const cc_convlstm_config *c = &info->config;
+    int batches = cc_split_samples(&info->split, CC_SPAN_TRAIN, t->T, c->window, c->horizon) / a->options.batch;
+    int epochs, patience;
+    cc_train_default_length(batches, &epochs, &patience);
+    if (!a->options.epochs) a->options.epochs = epochs;
+    if (!a->options.patience) a->options.patience = patience;
+    info->options.epochs = a->options.epochs, info->options.patience = a->options.patience;
+}
+
+/* Files the root member (trained, its best parameters in `model`) among the finished
+ * ones and makes a new, untrained member for the next seed the root. */
+static int start_next_member(train_args *a, const cc_tensor *t, cc_convlstm *model, cc_model_info *info,
+                             cc_train_state *state, char *err, size_t err_len) {
+    cc_member *m = &info->member[info->finished];
+    size_t bytes = sizeof(float) * model->params.size;
+    if (!(m->params = malloc(bytes))) {
+        snprintf(err, err_len, "out of memory for ensemble member %d", info->finished + 1);
+        return -1;
+    }
+    memcpy(m->params, model->params.data, bytes);
+    m->seed = a->options.seed, m->best_epoch = state->best_epoch, m->best_val = state->best_val;
+    info->finished++;
+    info->options.seed = ++a->options.seed;
+    cc_train_state_free(state);
+    cc_convlstm_free(model);
+    return create_member(a, t, &info->split, model, state, err, err_len);
+}
+
+/* Trains the root member, then each member still to come, writing the model file after
+ * every member so that an interrupted run resumes at the member it was training. */
+static int train_members(train_args *a, const cc_tensor *t, const cc_ops_context *ctx, cc_convlstm *model,
+                         cc_model_info *info, cc_train_state *state, char *err, size_t err_len) {
+    for (;;) {
+        char member[32];
+        if (info->members > 1)
+            printf("%s(seed %u)\n", member_label(info, member, sizeof member), a->options.seed), fflush(stdout);
+        if (cc_train(model, ctx, t, &info->split, info->scale, &a->options, state, err, err_len) != 0 ||
+            write_final(a, model, state, info, err, err_len) != 0)
+            return -1;
+        double test = cc_evaluate(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss, a->options.batch);
+        printf("%s%sbest epoch %d, validation loss %.6f, test loss %.6f\n", info->members > 1 ? "" : a->out,
+               info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch, state->best_val, test);
+        if (info->finished + 1 >= info->members) return 0;
+        if (start_next_member(a, t, model, info, state, err, err_len) != 0 ||
+            cc_checkpoint_write(a->out, model, state, info, err, err_len) != 0)
+            return -1;
+    }
 }
 
 static int train_command(int argc, char **argv);
@@ -343,18 +428,20 @@ static int train_command(int argc, char **argv) {
     int status = CC_EXIT_FAILURE;
     int from_checkpoint = a.resume != NULL;
     if (set_up(&a, &t, &model, &info, &state, err, sizeof err) == 0) {
+        set_length(&a, &t, &info);
         reporter r = {.out = a.out, .model = &model, .state = &state, .info = &info, .epochs = a.options.epochs};
         cc_progress_begin(&r.bar, "train", 0);
         a.options.on_batch = on_batch, a.options.on_epoch = on_epoch, a.options.context = &r;
         const cc_split *s = &info.split;
-        printf("training %s: %d x %d x %d x %d, train bins %d-%d, validation %d-%d, test %d-%d; %zu parameters%s\n",
+        printf("training %s: %d x %d x %d x %d, train bins %d-%d, validation %d-%d, test %d-%d; %zu parameters; up to "
+               "%d epochs, patience %d%s\n",
                a.data, t.T, t.C, t.H, t.W, s->begin[0], s->end[0] - 1, s->begin[1], s->end[1] - 1, s->begin[2],
-               s->end[2] - 1, model.params.size, from_checkpoint ? " (resumed)" : "");
+               s->end[2] - 1, model.params.size, a.options.epochs, a.options.patience, from_checkpoint ? " (resumed)" : "");
         cc_ops_context ctx = {CC_BACKEND_CPU, a.threads, NULL, 0};
-        if (cc_train(&model, &ctx, &t, s, info.scale, &a.options, &state, err, sizeof err) == 0 &&
-            write_final(&a, &model, &state, &info, err, sizeof err) == 0) {
-            double test = cc_evaluate(&model, &ctx, &t, s, CC_SPAN_TEST, info.scale, info.loss, a.options.batch);
-            printf("%s: best epoch %d, validation loss %.6f, test loss %.6f\n", a.out, state.best_epoch, state.best_val, test);
+        if (train_members(&a, &t, &ctx, &model, &info, &state, err, sizeof err) == 0) {
+            if (info.members > 1)
+                printf("%s: %d members, seeds %u-%u; predict forecasts the mean of their expected counts\n", a.out,
+                       info.members, a.options.seed - (unsigned)info.finished, a.options.seed);
             status = CC_EXIT_OK;
         } else if (r.err[0]) {
             snprintf(err, sizeof err, "%s", r.err);

@@ -69,6 +69,29 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_text(f, "created_by", "crimecast " CRIMECAST_VERSION);
 }
 
+/* The seed ensemble's finished members, each in the root parameters' layout. */
+static int write_members(hid_t f, const cc_convlstm *model, const cc_model_info *info) {
+    if ((cc_hdf5_write_int(f, "members", info->members > 1 ? info->members : 1) |
+         cc_hdf5_write_int(f, "members_finished", info->finished)) != 0)
+        return -1;
+    cc_arena layout = model->params;
+    for (int i = 0; i < info->finished; i++) {
+        const cc_member *m = &info->member[i];
+        char group[32], params[48];
+        snprintf(group, sizeof group, "/ensemble/%d", i);
+        snprintf(params, sizeof params, "%s/params", group);
+        layout.data = m->params;
+        if (write_arena(f, params, &layout) != 0) return -1;
+        hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
+        int status = g < 0 ? -1
+                           : cc_hdf5_write_int(g, "seed", m->seed) | cc_hdf5_write_int(g, "best_epoch", m->best_epoch) |
+                                 cc_hdf5_write_double(g, "best_val", m->best_val);
+        if (g >= 0) H5Gclose(g);
+        if (status != 0) return -1;
+    }
+    return 0;
+}
+
 static int write_model(hid_t f, const cc_convlstm *model, const cc_train_state *s, const cc_model_info *info) {
     if (write_config(f, info, s) != 0) return -1;
     hid_t strings = cc_hdf5_utf8_type();
@@ -88,6 +111,7 @@ static int write_model(hid_t f, const cc_convlstm *model, const cc_train_state *
     if (status == 0) status = write_arena(f, "/params", &model->params);
     if (status == 0) status = write_arena(f, "/optim/m", &s->m);
     if (status == 0) status = write_arena(f, "/optim/v", &s->v);
+    if (status == 0) status = write_members(f, model, info);
     return status;
 }
 
@@ -139,6 +163,12 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          cc_hdf5_read_double(f, "cell_size_m", &info->grid.cell) == 0 && cc_hdf5_read_double(f, "x0", &info->grid.x0) == 0 &&
          cc_hdf5_read_double(f, "y0", &info->grid.y0) == 0;
     o->seed = (unsigned)seed;
+    ok = ok && read_int(f, "epochs_done", &info->epochs_done) == 0;
+    info->members = 1, info->finished = 0; /* older files: a single model */
+    ok = ok && (H5Aexists(f, "members") <= 0 || read_int(f, "members", &info->members) == 0) &&
+         (H5Aexists(f, "members_finished") <= 0 || read_int(f, "members_finished", &info->finished) == 0) &&
+         info->members >= 1 && info->members <= CC_MAX_MEMBERS && info->finished >= 0 &&
+         info->finished < info->members;
     if (ok) {
         for (int i = 0; i < 3; i++) info->split.begin[i] = split[2 * i], info->split.end[i] = split[2 * i + 1];
         info->split.gap = split[6];
@@ -182,6 +212,33 @@ static int read_grid_arrays(hid_t f, cc_model_info *info) {
     return ok ? 0 : -1;
 }
 
+static int read_members(hid_t f, const cc_convlstm *model, cc_model_info *info, char *why, size_t why_len) {
+    cc_arena layout = model->params;
+    for (int i = 0; i < info->finished; i++) {
+        cc_member *m = &info->member[i];
+        char group[32], params[48];
+        snprintf(group, sizeof group, "/ensemble/%d", i);
+        snprintf(params, sizeof params, "%s/params", group);
+        if (!(m->params = calloc(layout.size, sizeof(float)))) { /* padding between tensors: zero */
+            snprintf(why, why_len, "out of memory for ensemble member %d", i);
+            return -1;
+        }
+        layout.data = m->params;
+        if (read_arena(f, params, &layout, why, why_len) != 0) return -1;
+        long long seed = 0;
+        hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
+        int ok = g >= 0 && cc_hdf5_read_int(g, "seed", &seed) == 0 && read_int(g, "best_epoch", &m->best_epoch) == 0 &&
+                 cc_hdf5_read_double(g, "best_val", &m->best_val) == 0;
+        if (g >= 0) H5Gclose(g);
+        if (!ok) {
+            snprintf(why, why_len, "%s lacks its seed, best_epoch or best_val attributes", group);
+            return -1;
+        }
+        m->seed = (unsigned)seed;
+    }
+    return 0;
+}
+
 static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *info, cc_train_state *s, char *why,
                       size_t why_len) {
     char *format = cc_hdf5_read_text(f, "format");
@@ -206,7 +263,8 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
         snprintf(why, why_len, "%s", err);
         return -1;
     }
-    if (read_arena(f, "/params", &model->params, why, why_len) != 0) return -1;
+    if (read_arena(f, "/params", &model->params, why, why_len) != 0 || read_members(f, model, info, why, why_len) != 0)
+        return -1;
     if (!s) return 0;
     if (cc_train_state_init(s, model) != 0) {
         snprintf(why, why_len, "out of memory");
@@ -250,8 +308,11 @@ int cc_checkpoint_read(const char *path, int batch, cc_convlstm *model, cc_model
     return status;
 }
 
+int cc_model_forecast_members(const cc_model_info *info) { return info->finished + (info->epochs_done > 0); }
+
 void cc_model_info_free(cc_model_info *info) {
     free(info->scale);
+    for (int i = 0; i < info->finished; i++) free(info->member[i].params);
     if (info->grid.categories)
         for (int c = 0; c < info->grid.C; c++) free(info->grid.categories[c]);
     free(info->grid.categories);

@@ -14,6 +14,15 @@
  *   /optim/m/<name>, /optim/v/<name>   AdamW moments
  *   /history/train_loss, /history/val_loss   float64 [epochs_done]
  *
+ * A seed ensemble (`crimecast train --seeds N`) is one file: the root model above is the
+ * member in training (or the last one), with root attributes members = N (absent in
+ * older files: 1) and members_finished = k; the k members trained before it (seeds
+ * seed - k .. seed - 1) are under
+ *   /ensemble/<i>/params/<name>    their best parameters, the root's layout
+ *   /ensemble/<i> attributes       seed, best_epoch, best_val
+ * The root member with epochs_done = 0 has not been trained yet (its parameters are its
+ * initialisation) and is not part of the forecast.
+ *
  * Written under a temporary name and renamed. Parameters round-trip bit for bit. */
 #ifndef CRIMECAST_MODELS_CHECKPOINT_H
 #define CRIMECAST_MODELS_CHECKPOINT_H
@@ -26,6 +35,16 @@
 #define CC_MODEL_FORMAT "crimecast-model"
 #define CC_MODEL_FORMAT_VERSION 1
 
+enum { CC_MAX_MEMBERS = 16 };
+
+/* A finished member of a seed ensemble. */
+typedef struct cc_member {
+    unsigned seed;
+    int best_epoch;
+    double best_val;
+    float *params;                /* the model's parameter arena (its size and layout) */
+} cc_member;
+
 typedef struct cc_model_info {
     cc_convlstm_config config;
     cc_loss_kind loss;
@@ -34,6 +53,10 @@ typedef struct cc_model_info {
     float *scale;                 /* [C] */
     cc_tensor grid;               /* metadata only: C, H, W, categories, city, crs, x0, y0, cell, bin; T */
     char first_bin[11], last_bin[11];
+    int epochs_done;              /* the root member's (0: untrained) */
+    int members;                  /* members the run trains, >= 1 (train --seeds) */
+    int finished;                 /* members trained before the root's, in member[] */
+    cc_member member[CC_MAX_MEMBERS - 1];
 } cc_model_info;
 
 /* Writes the model (its current parameters) with the training state and the grid of
@@ -48,6 +71,9 @@ int cc_checkpoint_read(const char *path, int batch, cc_convlstm *model, cc_model
                        cc_train_state *state, char *err, size_t err_len);
 
 void cc_model_info_free(cc_model_info *info);
+
+/* Members a forecast averages: the finished ones, plus the root's once trained. */
+int cc_model_forecast_members(const cc_model_info *info);
 
 /* 0 when the tensor has the model's grid and channels, else -1 with the difference. */
 int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len);

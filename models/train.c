@@ -16,6 +16,18 @@ int cc_loss_parse(const char *name, cc_loss_kind *loss) {
     return 0;
 }
 
+static int at_least(int epochs, int steps, int batches_per_epoch) {
+    int needed = (steps + batches_per_epoch - 1) / batches_per_epoch;
+    return needed > epochs ? needed : epochs;
+}
+
+void cc_train_default_length(int batches_per_epoch, int *epochs, int *patience) {
+    if (batches_per_epoch < 1) batches_per_epoch = 1;
+    *epochs = at_least(CC_DEFAULT_EPOCHS, CC_MIN_TRAIN_STEPS, batches_per_epoch);
+    *patience = at_least(CC_DEFAULT_PATIENCE, CC_MIN_PATIENCE_STEPS, batches_per_epoch);
+    if (*epochs > CC_MAX_EPOCHS) *epochs = CC_MAX_EPOCHS;
+}
+
 int cc_train_state_init(cc_train_state *s, const cc_convlstm *model) {
     memset(s, 0, sizeof *s);
     s->best_val = INFINITY;

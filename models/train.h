@@ -45,6 +45,14 @@ typedef struct cc_train_state {
     cc_arena best, best_m, best_v;  /* the best epoch's parameters and moments */
 } cc_train_state;
 
+/* Training length when the user gives none: 20 epochs with patience 5, stretched on a
+ * small tensor so that training takes at least CC_MIN_TRAIN_STEPS optimiser steps and
+ * waits at least CC_MIN_PATIENCE_STEPS steps for an improvement. An epoch of London's
+ * monthly tensor is 4 steps: 20 epochs left it near its initialisation and the
+ * validation loss chose epoch 1 for some seeds (bench/RESULTS.md, issue 9). */
+enum { CC_DEFAULT_EPOCHS = 20, CC_DEFAULT_PATIENCE = 5, CC_MIN_TRAIN_STEPS = 250, CC_MIN_PATIENCE_STEPS = 60 };
+void cc_train_default_length(int batches_per_epoch, int *epochs, int *patience);
+
 const char *cc_loss_name(cc_loss_kind loss);
 int cc_loss_parse(const char *name, cc_loss_kind *loss);
 

@@ -226,6 +226,12 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     info.options = (cc_train_options){10, 3, 4, 1e-3, 1e-4, 0.5, 7, CC_LOSS_MSE, NULL, NULL, NULL};
     snprintf(info.first_bin, sizeof info.first_bin, "2016-07-18");
     snprintf(info.last_bin, sizeof info.last_bin, "2017-11-27");
+    info.members = 3, info.finished = 2; /* a seed ensemble: two finished members beside the root */
+    for (int i = 0; i < 2; i++) {
+        info.member[i] = (cc_member){.seed = 5u + i, .best_epoch = 4 + i, .best_val = -0.5 * (i + 1)};
+        assert_non_null(info.member[i].params = malloc(sizeof(float) * model.params.size));
+        for (size_t k = 0; k < model.params.size; k++) info.member[i].params[k] = (float)(i + 1) + (float)k * 1e-4f;
+    }
     char *dir = tu_make_temp_dir(), *path = tu_path(dir, "m.h5");
     assert_int_equal(cc_checkpoint_write(path, &model, &st, &info, err, sizeof err), 0);
     cc_model_info back;
@@ -247,6 +253,20 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_true(back.scale[0] == 0.75f);
     assert_true(back.options.lr == 1e-3 && back.options.seed == 7);
     assert_int_equal(back.split.begin[2], info.split.begin[2]);
+    assert_int_equal(back.members, 3);
+    assert_int_equal(back.finished, 2);
+    assert_int_equal(cc_model_forecast_members(&back), 3); /* the root has trained epochs */
+    for (int i = 0; i < 2; i++) {
+        const cc_arena_entry *e = &model.params.entries[model.params.count - 1]; /* each tensor, not the padding */
+        assert_memory_equal(back.member[i].params + e->offset, info.member[i].params + e->offset, sizeof(float) * e->count);
+        assert_memory_equal(back.member[i].params, info.member[i].params, sizeof(float) * model.params.entries[0].count);
+        assert_true(back.member[i].seed == 5u + (unsigned)i && back.member[i].best_epoch == 4 + i &&
+                    back.member[i].best_val == -0.5 * (i + 1));
+    }
+    back.epochs_done = 0; /* an untrained root member is not forecast with */
+    assert_int_equal(cc_model_forecast_members(&back), 2);
+    for (int i = 0; i < 2; i++) free(info.member[i].params);
+    info.members = 1, info.finished = 0;
     assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), 0);
     t.cell = 250; /* another grid is refused */
     assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), -1);
@@ -269,6 +289,26 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     tu_remove_dir(dir);
     free(dir), free(path);
     cc_tensor_free(&t);
+}
+
+static void test_default_training_length(void **state) {
+    (void)state;
+    int epochs, patience;
+    cc_train_default_length(27, &epochs, &patience); /* San Francisco weekly: 27 steps an epoch */
+    assert_int_equal(epochs, 20);
+    assert_int_equal(patience, 5);
+    cc_train_default_length(13, &epochs, &patience); /* Chicago: 20 x 13 = 260 >= 250, 5 x 13 = 65 >= 60 */
+    assert_int_equal(epochs, 20);
+    assert_int_equal(patience, 5);
+    cc_train_default_length(12, &epochs, &patience); /* 21 x 12 = 252 is the first >= 250; 5 x 12 = 60 */
+    assert_int_equal(epochs, 21);
+    assert_int_equal(patience, 5);
+    cc_train_default_length(4, &epochs, &patience); /* London monthly: ceil(250 / 4), ceil(60 / 4) */
+    assert_int_equal(epochs, 63);
+    assert_int_equal(patience, 15);
+    cc_train_default_length(0, &epochs, &patience); /* fewer samples than a batch: as one step */
+    assert_int_equal(epochs, 250);
+    assert_int_equal(patience, 60);
 }
 
 static void test_split_spans_and_gaps(void **state) {
@@ -294,6 +334,7 @@ static void test_split_spans_and_gaps(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_spans_and_gaps),
+                                       cmocka_unit_test(test_default_training_length),
                                        cmocka_unit_test(test_checkpoint_round_trip_is_bit_exact),
                                        cmocka_unit_test(test_learns_a_moving_hotspot),
                                        cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),

@@ -6,6 +6,8 @@
 * the test-span forecast file has the right shape, target times, grid and attributes;
 * training is deterministic for a seed (bit-identical parameters twice);
 * --resume continues the loss curve of the saved model;
+* --seeds N trains the members --seed S, S+1, ... would alone, into one file that
+  predict averages and that resumes after a kill to the same result;
 * convlstm-ae trains and predicts too;
 * a tensor on another grid is refused; --device cuda says this version has no CUDA.
 
@@ -26,6 +28,67 @@ CRIMECAST, DATA = sys.argv[1], sys.argv[2]
 
 def run(*args):
     return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+
+
+def params_of(group):
+    return {k: group["params/" + k][:] for k in group["params"]}
+
+
+def same_params(a, b):
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def check_seed_ensemble(tmp, tensor, common, model, forecast):
+    """--seeds 2: member 1 is the --seed 3 model trained alone, member 2 the --seed 4 one,
+    bit for bit; predict forecasts their mean; a run killed between or inside members
+    resumes to the same file."""
+    ens, seed4 = os.path.join(tmp, "ens2.h5"), os.path.join(tmp, "seed4.h5")
+    p = run("train", *common, "--epochs", "2", "--seeds", "2", "--out", ens)
+    q = run("train", *[("4" if i > 0 and common[i - 1] == "--seed" else x) for i, x in enumerate(common)],
+            "--epochs", "2", "--out", seed4)
+    check("train --seeds 2 exits 0 and reports both members", p.returncode == 0 and q.returncode == 0
+          and "member 2/2 (seed 4)" in p.stdout and "2 members, seeds 3-4" in p.stdout, (p.stdout, p.stderr))
+    with h5py.File(ens, "r") as e, h5py.File(model, "r") as m1, h5py.File(seed4, "r") as m2:
+        check("ensemble layout: members = 2, one finished member under /ensemble/0",
+              int(e.attrs["members"]) == 2 and int(e.attrs["members_finished"]) == 1
+              and int(e["ensemble/0"].attrs["seed"]) == 3 and int(e.attrs["seed"]) == 4, dict(e.attrs))
+        check("member 1 is the --seed 3 model, bit for bit", same_params(params_of(e["ensemble/0"]), params_of(m1)))
+        check("member 2 is the --seed 4 model, bit for bit", same_params(params_of(e), params_of(m2)))
+        check("member 1's best epoch and validation loss are recorded",
+              int(e["ensemble/0"].attrs["best_epoch"]) == int(m1.attrs["best_epoch"])
+              and float(e["ensemble/0"].attrs["best_val"]) == float(m1.attrs["best_val"]))
+        want_params = params_of(e)
+    ens_forecast, seed4_forecast = os.path.join(tmp, "ens2_f.h5"), os.path.join(tmp, "seed4_f.h5")
+    p = run("predict", "--model", ens, "--data", tensor, "--out", ens_forecast)
+    q = run("predict", "--model", seed4, "--data", tensor, "--out", seed4_forecast)
+    with h5py.File(forecast, "r") as a, h5py.File(seed4_forecast, "r") as b, h5py.File(ens_forecast, "r") as e:
+        want = (a["forecast"][:].astype(np.float64) + b["forecast"][:]) / 2
+        check("a --seeds 2 model forecasts the mean of its members' expected counts",
+              p.returncode == 0 and q.returncode == 0 and "mean of 2 models" in p.stdout
+              and np.allclose(e["forecast"][:], want, rtol=1e-6, atol=1e-7), (p.stdout, p.stderr))
+
+    # Kill a run once it starts member 2 (its file then holds member 1 and an untrained or
+    # partly trained member 2), then resume it: the result must be the uninterrupted one.
+    killed = os.path.join(tmp, "killed.h5")
+    proc = subprocess.Popen([CRIMECAST, "train", *common, "--epochs", "2", "--seeds", "2", "--out", killed],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in proc.stdout:
+        if line.startswith("member 2/2"):
+            proc.kill()
+            break
+    proc.wait()
+    with h5py.File(killed, "r") as k:
+        untrained = int(k.attrs["epochs_done"]) == 0
+        check("a killed run's file keeps the finished member", int(k.attrs["members_finished"]) == 1, dict(k.attrs))
+    if untrained:
+        p = run("predict", "--model", killed, "--data", tensor, "--out", os.path.join(tmp, "killed_f.h5"))
+        check("predict on an interrupted ensemble uses the finished member and says so",
+              p.returncode == 0 and "1 of its 2 members" in p.stderr, p.stderr)
+    resumed = os.path.join(tmp, "ens2_resumed.h5")
+    p = run("train", "--data", tensor, "--resume", killed, "--epochs", "2", "--threads", "1", "--out", resumed)
+    with h5py.File(resumed, "r") as r:
+        check("the resumed ensemble equals the uninterrupted one, bit for bit", p.returncode == 0
+              and int(r.attrs["members_finished"]) == 1 and same_params(params_of(r), want_params), (p.stdout, p.stderr))
 
 
 def main():
@@ -95,6 +158,8 @@ def main():
             check("an ensemble forecast is the mean of its members'", p.returncode == 0 and q.returncode == 0
                   and np.allclose(e["forecast"][:], want, rtol=1e-6, atol=1e-7)
                   and np.array_equal(e["time"][:], a["time"][:]), (p.stderr, q.stderr))
+        check_seed_ensemble(tmp, tensor, common, model, forecast)
+
         other = os.path.join(tmp, "w3.h5")
         run("train", "--data", tensor, "--hidden", "4,4", "--kernel", "3", "--window", "3", "--threads", "1", "--epochs", "1",
             "--out", other)
