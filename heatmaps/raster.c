@@ -1,5 +1,6 @@
 #include "heatmaps/raster.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ enum { BATCH = 1 << 16, MAX_CHANNELS = 32 };
 typedef struct pending {
     double x[BATCH], y[BATCH];  /* lon/lat in, easting/northing after projection */
     int bin[BATCH];
+    float age[BATCH];           /* days from the incident to its bin's end (recency maps) */
     signed char channel[BATCH]; /* channel of the category, or -1 (counted in "all" only) */
     int count;
 } pending;
@@ -35,6 +37,16 @@ static int taxonomy_index(const char *category) {
     return -1;
 }
 
+/* The incident's share of the recency maps of its own bin (raster.h). */
+static void add_recency(cc_tensor *t, int bin, int channel, int row, int col, float age) {
+    static const double TAU[CC_RECENCY_MAPS] = CC_RECENCY_TAU_DAYS;
+    for (int r = 0; r < t->R; r++) {
+        float weight = (float)exp(-age / TAU[r]);
+        t->recency[cc_tensor_recency_offset(t, bin, r, 0, row, col)] += weight;
+        if (channel > 0) t->recency[cc_tensor_recency_offset(t, bin, r, channel, row, col)] += weight;
+    }
+}
+
 static void flush(raster_job *job) {
     pending *b = job->batch;
     cc_projection_forward(job->projection, b->x, b->y, (size_t)b->count);
@@ -47,6 +59,7 @@ static void flush(raster_job *job) {
         }
         t->values[cc_tensor_offset(t, b->bin[i], 0, row, col)] += 1.0f;
         if (b->channel[i] > 0) t->values[cc_tensor_offset(t, b->bin[i], b->channel[i], row, col)] += 1.0f;
+        add_recency(t, b->bin[i], b->channel[i], row, col, b->age[i]);
         job->stats->counted++;
     }
     b->count = 0;
@@ -62,6 +75,24 @@ static int precision_too_coarse(cc_bin_kind bin, const char *precision) {
     if (!strcmp(precision, "month")) return bin != CC_BIN_MONTH;
     if (!strcmp(precision, "day")) return 0;
     return 0;
+}
+
+/* Whether the record's time says more than which bin it is in (a minute always; a day
+ * under week or month bins). */
+static int precision_finer_than_bin(cc_bin_kind bin, const char *precision) {
+    if (!strcmp(precision, "month")) return 0;
+    if (!strcmp(precision, "day")) return bin != CC_BIN_DAY;
+    return 1;
+}
+
+/* The incident's time, days since 1970-01-01 on the local clock: the middle of its
+ * precision (the minute itself, noon of the day, the middle of the month). */
+static double incident_day(const char *occurred, const char *precision) {
+    int year = digits(occurred, 4), month = digits(occurred + 5, 2), day = digits(occurred + 8, 2);
+    if (!strcmp(precision, "month")) return (double)cc_days_from_civil(year, month, 1) + 0.5 * cc_days_in_month(year, month);
+    double start = (double)cc_days_from_civil(year, month, day);
+    if (!strcmp(precision, "day")) return start + 0.5;
+    return start + (digits(occurred + 11, 2) * 60 + digits(occurred + 14, 2)) / 1440.0;
 }
 
 static int visit(void *context, const cc_incident_point *p) {
@@ -86,6 +117,8 @@ static int visit(void *context, const cc_incident_point *p) {
     b->x[b->count] = p->lon;
     b->y[b->count] = p->lat;
     b->bin[b->count] = bin;
+    b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - incident_day(p->occurred, p->time_precision));
+    stats->timed += precision_finer_than_bin(job->spec->bin, p->time_precision);
     b->channel[b->count] = (signed char)(tax >= 0 ? job->channel_of_taxonomy[tax] : -1);
     if (++b->count == BATCH) {
         flush(job);
@@ -135,11 +168,42 @@ static void compact_channels(cc_tensor *t) {
         for (int k = 0; k < kept; k++)
             memmove(t->values + ((size_t)ti * kept + k) * plane, t->values + cc_tensor_offset(t, ti, keep[k], 0, 0),
                     plane * sizeof *t->values);
+    for (int ti = 0; ti < t->T; ti++) /* the same for the recency maps, [T][R][kept] in place of [T][R][C] */
+        for (int r = 0; r < t->R; r++)
+            for (int k = 0; k < kept; k++)
+                memmove(t->recency + (((size_t)ti * t->R + r) * kept + k) * plane,
+                        t->recency + cc_tensor_recency_offset(t, ti, r, keep[k], 0, 0), plane * sizeof *t->recency);
     char *names[MAX_CHANNELS];
     for (int c = 0; c < t->C; c++) names[c] = t->categories[c], t->categories[c] = NULL;
     for (int k = 0; k < kept; k++) t->categories[k] = names[keep[k]], names[keep[k]] = NULL;
     for (int c = 0; c < t->C; c++) free(names[c]);
     t->C = kept;
+}
+
+/* Each bin's recency maps hold only its own incidents after the scan; adding the
+ * previous bin's, decayed over this bin's length, makes them sums over the whole past
+ * (raster.h). Dropped when no incident's time is finer than the bin (police.uk months
+ * under month bins): they would hold nothing the counts do not. */
+static void finish_recency(cc_tensor *t, const cc_raster_stats *stats) {
+    if (stats->timed == 0) {
+        free(t->recency);
+        t->recency = NULL, t->R = 0;
+        return;
+    }
+    static const double TAU[CC_RECENCY_MAPS] = CC_RECENCY_TAU_DAYS;
+    size_t map = (size_t)t->C * t->H * t->W;
+    for (int ti = 0; ti < t->T; ti++) {
+        double length = (double)(cc_time_axis_start(&stats->axis, ti + 1) - cc_time_axis_start(&stats->axis, ti));
+        for (int r = 0; r < t->R; r++) {
+            float decay = (float)exp(-length / TAU[r]);
+            float *now = t->recency + cc_tensor_recency_offset(t, ti, r, 0, 0, 0);
+            const float *before = ti ? t->recency + cc_tensor_recency_offset(t, ti - 1, r, 0, 0, 0) : NULL;
+            for (size_t q = 0; q < map; q++) {
+                float sum = now[q] + (before ? decay * before[q] : 0.0f);
+                now[q] = sum < CC_RECENCY_FLOOR ? 0.0f : sum;
+            }
+        }
+    }
 }
 
 static void fill_metadata(cc_tensor *t, const cc_raster_stats *stats, const char *city) {
@@ -188,8 +252,9 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
                           err_len) == 0 &&
         plan_channels(&job, names, &channels) == 0) {
         job.batch = malloc(sizeof *job.batch);
-        if (!job.batch || cc_tensor_alloc(out, stats->axis.count, channels, stats->grid.height,
-                                          stats->grid.width) != 0) {
+        if (!job.batch ||
+            cc_tensor_alloc(out, stats->axis.count, channels, stats->grid.height, stats->grid.width) != 0 ||
+            cc_tensor_alloc_recency(out) != 0) {
             snprintf(err, err_len, "out of memory for %d x %d x %d x %d counts", stats->axis.count, channels,
                      stats->grid.height, stats->grid.width);
         } else {
@@ -200,6 +265,7 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
     }
     if (status == 0) {
         if (!spec->categories) compact_channels(out);
+        finish_recency(out, stats);
         fill_metadata(out, stats, cc_city_name(city));
     } else {
         cc_tensor_free(out);

@@ -8,7 +8,12 @@
  * mask marks cells with at least one incident over the whole span.
  *
  * A bin finer than the incidents' time precision (police.uk months under weekly
- * bins) is an error: the data cannot say which week a month's incident belongs to. */
+ * bins) is an error: the data cannot say which week a month's incident belongs to.
+ *
+ * The tensor also gets the recency maps of host/tensor.h (when at least one incident's
+ * time is finer than the bins; otherwise none), counted over the same incidents, bins
+ * and cells: the bin's end minus the incident's time, decayed, plus the previous bin's
+ * maps decayed over the bin's length. */
 #ifndef CRIMECAST_HEATMAPS_RASTER_H
 #define CRIMECAST_HEATMAPS_RASTER_H
 
@@ -38,6 +43,7 @@ typedef struct cc_raster_stats {
     uint64_t counted;         /* in a whole bin and on the grid */
     uint64_t outside_bins;    /* in the partial bins dropped at the ends */
     uint64_t outside_grid;
+    uint64_t timed;           /* in a whole bin, with a time finer than the bin */
 } cc_raster_stats;
 
 typedef void (*cc_raster_progress_fn)(void *context, uint64_t done);

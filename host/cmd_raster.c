@@ -120,6 +120,8 @@ static void report(const raster_args *a, const cc_raster_stats *s, const cc_tens
            t->C, t->H, t->W, t->cell, t->crs, (unsigned long long)s->incidents,
            (unsigned long long)s->counted, (unsigned long long)s->outside_bins,
            (unsigned long long)s->outside_grid, seconds);
+    if (t->R == 0)
+        printf("  no recency maps: no incident's time is finer than a %s\n", cc_bin_kind_name(s->axis.kind));
     if (s->axis.dropped_head_days || s->axis.dropped_tail_days)
         printf("  dropped partial bins: %lld days at the start, %lld at the end\n",
                (long long)s->axis.dropped_head_days, (long long)s->axis.dropped_tail_days);

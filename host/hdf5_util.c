@@ -48,6 +48,11 @@ int cc_hdf5_write_ints(hid_t obj, const char *name, const int *values, int count
     return write_attribute(obj, name, H5T_NATIVE_INT, H5Screate_simple(1, &n, NULL), values);
 }
 
+int cc_hdf5_write_doubles(hid_t obj, const char *name, const double *values, int count) {
+    hsize_t n = (hsize_t)count;
+    return write_attribute(obj, name, H5T_NATIVE_DOUBLE, H5Screate_simple(1, &n, NULL), values);
+}
+
 hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
                             const hsize_t *dims, const void *data) {
     hid_t space = H5Screate_simple(rank, dims, NULL);
@@ -99,6 +104,18 @@ int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, in
     hid_t space = H5Aget_space(attr);
     hssize_t n = H5Sget_simple_extent_npoints(space);
     int ok = n >= 0 && n <= capacity && H5Aread(attr, H5T_NATIVE_INT, values) >= 0;
+    H5Sclose(space);
+    H5Aclose(attr);
+    *count = (int)n;
+    return ok ? 0 : -1;
+}
+
+int cc_hdf5_read_doubles(hid_t obj, const char *name, double *values, int capacity, int *count) {
+    if (H5Aexists(obj, name) <= 0) return -1;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t space = H5Aget_space(attr);
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    int ok = n >= 0 && n <= capacity && H5Aread(attr, H5T_NATIVE_DOUBLE, values) >= 0;
     H5Sclose(space);
     H5Aclose(attr);
     *count = (int)n;

@@ -21,6 +21,7 @@ int cc_hdf5_write_text(hid_t obj, const char *name, const char *value);
 int cc_hdf5_write_int(hid_t obj, const char *name, long long value);
 int cc_hdf5_write_double(hid_t obj, const char *name, double value);
 int cc_hdf5_write_ints(hid_t obj, const char *name, const int *values, int count);
+int cc_hdf5_write_doubles(hid_t obj, const char *name, const double *values, int count);
 
 /* Writes a dataset of `rank` dims in one go; returns its id (close it) or -1. */
 hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
@@ -30,6 +31,7 @@ char *cc_hdf5_read_text(hid_t obj, const char *name);   /* malloc'ed, NULL when 
 int cc_hdf5_read_int(hid_t obj, const char *name, long long *value);
 int cc_hdf5_read_double(hid_t obj, const char *name, double *value);
 int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, int *count);
+int cc_hdf5_read_doubles(hid_t obj, const char *name, double *values, int capacity, int *count);
 int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, void *out);
 /* Dimensions of a dataset of exactly `rank` dims. */
 int cc_hdf5_dataset_dims(hid_t loc, const char *name, int rank, hsize_t *dims);

@@ -17,8 +17,17 @@ int cc_tensor_alloc(cc_tensor *t, int T, int C, int H, int W) {
     return 0;
 }
 
+int cc_tensor_alloc_recency(cc_tensor *t) {
+    free(t->recency);
+    t->R = CC_RECENCY_MAPS;
+    t->recency = calloc((size_t)t->T * (size_t)t->R * (size_t)t->C * (size_t)t->H * (size_t)t->W, sizeof *t->recency);
+    if (!t->recency) t->R = 0;
+    return t->recency ? 0 : -1;
+}
+
 void cc_tensor_free(cc_tensor *t) {
     free(t->values);
+    free(t->recency);
     free(t->time);
     if (t->categories)
         for (int c = 0; c < t->C; c++) free(t->categories[c]);

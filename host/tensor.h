@@ -1,10 +1,27 @@
 /* A space-time tensor with its metadata: what a tensor file (`crimecast raster`) or a
- * forecast file holds. values is [T][C][H][W], row-major; row 0 is north. */
+ * forecast file holds. values is [T][C][H][W], row-major; row 0 is north.
+ *
+ * Recency maps (tensor files only, optional): for each decay time tau_r of
+ * CC_RECENCY_TAU_DAYS, the incidents up to the end e_b of bin b weighted by how recent
+ * they were,
+ *     recency[b][r][c][y][x] = sum over incidents i of cell (y, x), channel c, with
+ *                              t_i < e_b  of  exp(-(e_b - t_i) / tau_r),
+ * t_i in days on the local clock (the middle of the incident's time precision: a
+ * day-precision record at noon). A sum below CC_RECENCY_FLOOR is stored as 0: a
+ * millionth of a millionth of an incident, and as a subnormal float it would slow every
+ * product it enters (a cell quiet for months decays that far). They carry what the bin's count hides: whether its
+ * incidents came at the start or the end of the bin (a burglary on Sunday night still
+ * has most of its near repeats to come; one on Monday morning has had them). */
 #ifndef CRIMECAST_HOST_TENSOR_H
 #define CRIMECAST_HOST_TENSOR_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The decay times of the recency maps, in days. */
+#define CC_RECENCY_TAU_DAYS {1.0, 3.0}
+enum { CC_RECENCY_MAPS = 2 };
+#define CC_RECENCY_FLOOR 1e-12f
 
 typedef struct cc_tensor {
     int T, C, H, W;
@@ -19,11 +36,15 @@ typedef struct cc_tensor {
     char *source;           /* provenance: store and query */
     char *created_by;       /* the command that wrote it */
     char model[64];         /* forecast files: the model that made them ("" otherwise) */
+    int R;                  /* recency maps per bin: CC_RECENCY_MAPS, or 0 when absent */
+    float *recency;         /* [T][R][C][H][W] (see above), NULL when R is 0 */
 } cc_tensor;
 
-/* Allocates values (zeroed), time, categories (NULL names) and mask (zeroed).
- * Returns 0 or -1 (out of memory; the tensor is freed). */
+/* Allocates values (zeroed), time, categories (NULL names) and mask (zeroed); no
+ * recency maps. Returns 0 or -1 (out of memory; the tensor is freed). */
 int cc_tensor_alloc(cc_tensor *tensor, int T, int C, int H, int W);
+/* Allocates zeroed recency maps (R = CC_RECENCY_MAPS) for an allocated tensor. 0 or -1. */
+int cc_tensor_alloc_recency(cc_tensor *tensor);
 void cc_tensor_free(cc_tensor *tensor);
 
 /* The channel called `name`, or -1. */
@@ -32,6 +53,13 @@ int cc_tensor_channel(const cc_tensor *t, const char *name);
 size_t cc_tensor_mask_cells(const cc_tensor *t);
 /* The bin starting on `day` (days since 1970-01-01), or -1. */
 int cc_tensor_bin(const cc_tensor *t, int64_t day);
+
+/* Index of recency map r of bin ti, channel c, cell (row, col). */
+static inline size_t cc_tensor_recency_offset(const cc_tensor *t, int ti, int r, int c, int row, int col) {
+    return ((((size_t)ti * (size_t)t->R + (size_t)r) * (size_t)t->C + (size_t)c) * (size_t)t->H + (size_t)row) *
+               (size_t)t->W +
+           (size_t)col;
+}
 
 static inline size_t cc_tensor_offset(const cc_tensor *t, int ti, int c, int row, int col) {
     return (((size_t)ti * (size_t)t->C + (size_t)c) * (size_t)t->H + (size_t)row) * (size_t)t->W +

@@ -30,6 +30,32 @@ static hid_t write_values(hid_t file, const char *name, const cc_tensor *t) {
     return ds;
 }
 
+/* /recency [T][R][C][H][W] (host/tensor.h), chunked and filtered like the values, with
+ * its decay times as the attribute tau_days. */
+static int write_recency(hid_t file, const cc_tensor *t) {
+    static const double TAU[CC_RECENCY_MAPS] = CC_RECENCY_TAU_DAYS;
+    hsize_t dims[5] = {(hsize_t)t->T, (hsize_t)t->R, (hsize_t)t->C, (hsize_t)t->H, (hsize_t)t->W};
+    hsize_t chunk[5] = {1, dims[1], dims[2], dims[3], dims[4]};
+    hid_t space = H5Screate_simple(5, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 5, chunk);
+    H5Pset_shuffle(dcpl);
+    H5Pset_deflate(dcpl, 4);
+    H5Pset_fletcher32(dcpl);
+    hid_t ds = H5Dcreate2(file, "/recency", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    static const char *const LABELS[5] = {"time", "decay", "category", "y", "x"};
+    int status = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->recency) >= 0 &&
+                         cc_hdf5_write_doubles(ds, "tau_days", TAU, CC_RECENCY_MAPS) == 0 &&
+                         cc_hdf5_write_text(ds, "description",
+                                            "sum over past incidents of exp(-(bin end - incident time) / tau_days)") == 0
+                     ? 0
+                     : -1;
+    for (unsigned d = 0; status == 0 && d < 5; d++) status = H5DSset_label(ds, d, LABELS[d]) < 0 ? -1 : 0;
+    if (ds >= 0) H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return status;
+}
+
 /* The coordinate datasets, made dimension scales of the values. */
 static int write_scales(hid_t file, hid_t values, const cc_tensor *t) {
     double *y = malloc(sizeof *y * (size_t)t->H), *x = malloc(sizeof *x * (size_t)t->W);
@@ -92,6 +118,7 @@ static int write_file(hid_t file, const cc_tensor *t, const char *dataset, const
         status = mask < 0 ? -1 : 0;
         if (mask >= 0) H5Dclose(mask);
     }
+    if (status == 0 && t->R > 0) status = write_recency(file, t);
     if (status == 0) status = write_root_attributes(file, t, format, extra, extra_count);
     return status;
 }
@@ -139,6 +166,33 @@ static int copy_text(char *dst, size_t len, char *value) {
     return 0;
 }
 
+/* Reads /recency when the file has it; 0, or -1 with `why` when it is not the maps
+ * this crimecast computes (other decay times, other shape). */
+static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
+    if (H5Lexists(file, "/recency", H5P_DEFAULT) <= 0) return 0;
+    static const double TAU[CC_RECENCY_MAPS] = CC_RECENCY_TAU_DAYS;
+    hsize_t dims[5];
+    double tau[CC_RECENCY_MAPS + 1];
+    int n = 0;
+    hid_t ds = H5Dopen2(file, "/recency", H5P_DEFAULT);
+    int known = ds >= 0 && cc_hdf5_read_doubles(ds, "tau_days", tau, CC_RECENCY_MAPS + 1, &n) == 0 &&
+                n == CC_RECENCY_MAPS;
+    for (int r = 0; known && r < n; r++) known = tau[r] == TAU[r];
+    if (ds >= 0) H5Dclose(ds);
+    if (!known || cc_hdf5_dataset_dims(file, "/recency", 5, dims) != 0 || dims[0] != (hsize_t)t->T ||
+        dims[1] != CC_RECENCY_MAPS || dims[2] != (hsize_t)t->C || dims[3] != (hsize_t)t->H ||
+        dims[4] != (hsize_t)t->W) {
+        snprintf(why, why_len, "/recency is not [T][%d][C][H][W] with tau_days 1 and 3 (another crimecast's?)",
+                 CC_RECENCY_MAPS);
+        return -1;
+    }
+    if (cc_tensor_alloc_recency(t) != 0 || cc_hdf5_read_dataset(file, "/recency", H5T_NATIVE_FLOAT, t->recency) != 0) {
+        snprintf(why, why_len, "cannot read /recency (out of memory, or a damaged file)");
+        return -1;
+    }
+    return 0;
+}
+
 static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, size_t why_len) {
     char *format = cc_hdf5_read_text(file, "format");
     int known = format && (!strcmp(format, CC_TENSOR_FORMAT) || !strcmp(format, "crimecast-forecast"));
@@ -171,6 +225,8 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
                   copy_text(t->bin, sizeof t->bin, cc_hdf5_read_text(file, "bin")) == 0)
                      ? 0
                      : -1;
+    if (status != 0) snprintf(why, why_len, "missing or unreadable datasets or attributes (damaged file?)");
+    if (status == 0 && !strcmp(dataset, "counts")) status = read_recency(file, t, why, why_len);
     if (status == 0) {
         t->x0 = x[0] - 0.5 * t->cell;
         t->y0 = y[0] + 0.5 * t->cell;
@@ -180,7 +236,6 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
         free(model);
         t->created_by = cc_hdf5_read_text(file, "created_by");
     } else {
-        snprintf(why, why_len, "missing or unreadable datasets or attributes (damaged file?)");
         cc_tensor_free(t);
     }
     free(y), free(x);

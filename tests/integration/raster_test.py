@@ -62,6 +62,47 @@ def local_day(when):
     return np.datetime64("%s-%s-%s" % (y, m, d), "D").astype(np.int64)
 
 
+def local_time(when):
+    """Days since 1970-01-01 on the local clock, with the time of day."""
+    clock, half = when.split(" ")[1], when.split(" ")[2]
+    hour, minute = int(clock.split(":")[0]) % 12 + (12 if half == "PM" else 0), int(clock.split(":")[1])
+    return float(local_day(when)) + (hour * 60 + minute) / 1440.0
+
+
+def expected_recency(f, names, bin_days, taus=(1.0, 3.0)):
+    """recency[b][r][c] = sum over the counted incidents before bin b's end of
+    exp(-(end - t) / tau_r), from the definition in host/tensor.h."""
+    first, n_bins = int(f["time"][0]), f["time"].shape[0]
+    names_of = {"THEFT": "theft", "BATTERY": "violence", "ROBBERY": "robbery"}
+    out = np.zeros((n_bins, len(taus), len(names), f["y"].shape[0], f["x"].shape[0]))
+    for ident, when, lat, lon, kind in INCIDENTS:
+        t, b = local_time(when), (local_day(when) - first) // bin_days
+        if not 0 <= b < n_bins:
+            continue  # dropped with its partial bin, or before --from: not counted, not recent either
+        row, col = expected_cell(f, lat, lon)
+        for later in range(b, n_bins):
+            end = first + bin_days * (later + 1)
+            for r, tau in enumerate(taus):
+                w = math.exp(-(end - t) / tau)
+                out[later, r, 0, row, col] += w
+                out[later, r, names.index(names_of[kind]), row, col] += w
+    return out
+
+
+def check_recency(f, names, bin_days, what):
+    ds = f["recency"]
+    n_time, n_channels, n = f["counts"].shape[0], f["counts"].shape[1], f["counts"].shape[2]
+    check("%s: recency shape [T][2][C][H][W]" % what, ds.shape == (n_time, 2, n_channels, n, n), ds.shape)
+    check("%s: recency float32, chunked by bin, filtered" % what,
+          ds.dtype == np.float32 and ds.chunks == (1, 2, n_channels, n, n) and ds.shuffle and ds.fletcher32)
+    check("%s: recency labels" % what, [d.label for d in ds.dims] == ["time", "decay", "category", "y", "x"])
+    check("%s: tau_days 1 and 3" % what, list(ds.attrs["tau_days"]) == [1.0, 3.0], ds.attrs["tau_days"])
+    want = expected_recency(f, names, bin_days)
+    got = ds[:]
+    check("%s: recency maps = the decayed sums recomputed here" % what,
+          np.allclose(got, want, rtol=1e-5, atol=1e-7), np.abs(got - want).max())
+
+
 def expected_envelope(crs, bbox):
     """Projected envelope of the bounding box, edges densified, plus 1 m margin."""
     t = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
@@ -150,6 +191,11 @@ def main():
             r4, _ = expected_cell(f, 41.6600, -87.6000)
             check("north above south", r3 < r4, (r3, r4))
             check("53rd week holds the Monday and the Sunday", counts[1, 0].sum() == 3, counts[:, 0].sum(axis=(1, 2)))
+            check_recency(f, names, 7, "weekly")
+            # By hand: incident 1 came at 23:59 on the last day of bin 0, one minute before its end.
+            row1, col1 = expected_cell(f, 41.8781, -87.6298)
+            check("a late incident is nearly whole in its bin's recency (1-day decay)",
+                  abs(f["recency"][0, 0, 0, row1, col1] - math.exp(-1 / 1440)) < 1e-6, f["recency"][0, 0, 0, row1, col1])
 
         weeks = out
         out = os.path.join(tmp, "other.h5")
@@ -168,6 +214,8 @@ def main():
         with h5py.File(out, "r") as f:
             per_day = f["counts"][:, 0].sum(axis=(1, 2)).tolist()
             check("day bins split at local midnight", p.returncode == 0 and per_day == [1.0, 1.0], per_day)
+            names = [s.decode() if isinstance(s, bytes) else s for s in f["category"][:]]
+            check_recency(f, names, 1, "daily")
 
         png = os.path.join(tmp, "w.png")
         p = run("png", "--in", weeks, "--time", "2020-12-28", "--zoom", "4", "--out", png)
@@ -192,6 +240,8 @@ def main():
                 "--bin", "month", "--grid", "8", "--out", out)
         with h5py.File(out, "r") as f:
             check("London monthly", p.returncode == 0 and f["counts"][:, 0].sum() == 1 and f.attrs["crs"] == "EPSG:27700")
+            check("month-precision records under month bins: no recency maps",
+                  "recency" not in f and "no recency maps" in p.stdout, p.stdout)
         bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                   "--bin", "month", "--grid", "8", "--crs", "EPSG:4326", "--out", out)
         check("a geographic CRS is refused", bad.returncode == 1 and "not a projected CRS in metres" in bad.stderr, bad)
