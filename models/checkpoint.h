@@ -75,7 +75,8 @@ void cc_model_info_free(cc_model_info *info);
 /* Members a forecast averages: the finished ones, plus the root's once trained. */
 int cc_model_forecast_members(const cc_model_info *info);
 
-/* 0 when the tensor has the model's grid and channels, else -1 with the difference. */
+/* 0 when the tensor has the model's grid and channels (and the recency maps it reads),
+ * else -1 with the difference. */
 int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len);
 
 #endif

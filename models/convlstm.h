@@ -57,6 +57,8 @@ typedef struct cc_convlstm_config {
                                    (models/dataset.h: cc_context_maps); outputs stay C */
     int skip;                   /* 0: none; else the odd kernel size of the linear skip path
                                    from the last input step to every output (see above) */
+    int recency;                /* recency maps per channel among the context maps
+                                   (cc_context_maps' r: 0, or up to the tensor's R) */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */

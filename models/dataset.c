@@ -100,7 +100,7 @@ int cc_first_bin_from(const cc_tensor *t, int64_t day) {
 static const int CONTEXT_SPANS[] = {1, 4, 13, 0};
 enum { CONTEXT_SPAN_COUNT = sizeof CONTEXT_SPANS / sizeof CONTEXT_SPANS[0], MAPS_PER_CHANNEL = 2 + CONTEXT_SPAN_COUNT };
 
-int cc_context_maps(int channels) { return MAPS_PER_CHANNEL * channels + 2; }
+int cc_context_maps(int channels, int recency) { return (MAPS_PER_CHANNEL + recency) * channels + 2; }
 
 /* out [C][H][W] = log((counts of bins origin-k'+1 .. origin + 1/2) / k'), k' = min(k, origin + 1),
  * k = 0 meaning all bins up to the origin. */
@@ -119,9 +119,19 @@ static void near_repeat_map(const cc_tensor *t, int origin, const float *a_all, 
     for (size_t q = 0; q < map; q++) out[q] = (float)log1p(last[q] / exp((double)a_all[q]));
 }
 
-/* The context maps of one sample (see the header) into out [6C + 2][H][W], using
- * `scratch` [C][H][W]; the target is a bin of the tensor (samples never reach past it). */
-static void context_maps(const cc_tensor *t, int origin, int target, float *out, float *scratch) {
+/* out [recency][C][H][W] = log(1 + R_tau(o) / exp(a_all)), the recency maps (see the
+ * header), from a_all [C][H][W] as for the near-repeat map. */
+static void recency_maps(const cc_tensor *t, int origin, int recency, const float *a_all, float *out) {
+    size_t map = (size_t)t->C * t->H * t->W;
+    for (int r = 0; r < recency; r++) {
+        const float *sum = t->recency + cc_tensor_recency_offset(t, origin, r, 0, 0, 0);
+        for (size_t q = 0; q < map; q++) out[r * map + q] = (float)log1p(sum[q] / exp((double)a_all[q]));
+    }
+}
+
+/* The context maps of one sample (see the header) into out [(6 + recency)C + 2][H][W],
+ * using `scratch` [C][H][W]; the target is a bin of the tensor (samples never reach past it). */
+static void context_maps(const cc_tensor *t, int origin, int target, int recency, float *out, float *scratch) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
     float *year = out; /* maps 0 .. C-1 */
     log_average(t, origin, cc_baseline_period(t->bin), year);
@@ -129,7 +139,10 @@ static void context_maps(const cc_tensor *t, int origin, int target, float *out,
         float *ratio = out + (size_t)(1 + s) * map;
         log_average(t, origin, CONTEXT_SPANS[s], scratch);
         for (size_t q = 0; q < map; q++) ratio[q] = scratch[q] - year[q];
-        if (CONTEXT_SPANS[s] == 0) near_repeat_map(t, origin, scratch, out + (size_t)(1 + CONTEXT_SPAN_COUNT) * map);
+        if (CONTEXT_SPANS[s] == 0) { /* scratch holds a_all */
+            near_repeat_map(t, origin, scratch, out + (size_t)(1 + CONTEXT_SPAN_COUNT) * map);
+            recency_maps(t, origin, recency, scratch, out + (size_t)MAPS_PER_CHANNEL * map + 2 * plane);
+        }
     }
     const double two_pi = 6.283185307179586, days_per_year = 365.2425;
     double phase = two_pi * fmod((double)t->time[target], days_per_year) / days_per_year; /* days since 1970 */
@@ -138,7 +151,7 @@ static void context_maps(const cc_tensor *t, int origin, int target, float *out,
 }
 
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
-                     int context, float *x, float *y) {
+                     int context, int recency, float *x, float *y) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane, step_maps = map + (size_t)context * plane;
     for (int i = 0; i < n; i++) {
         for (int s = 0; s < window; s++) {
@@ -150,7 +163,8 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
         }
         if (context) { /* computed once, copied into every step; the target (written below) is scratch */
             float *first = x + (size_t)i * step_maps + map;
-            context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, first, y + (size_t)i * map);
+            context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, recency, first,
+                         y + (size_t)i * map);
             for (int s = 1; s < window; s++)
                 memcpy(x + ((size_t)s * n + i) * step_maps + map, first, sizeof(float) * (step_maps - map));
         }

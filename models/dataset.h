@@ -66,16 +66,22 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  *                                          a_1 - a_P (a power of n_o + 1/2) fits badly
  *   2 maps   sin and cos of the target's annual phase, 2 pi (day of tau) / 365.2425,
  *            constant over the grid: the season the forecast is for.
+ *   rC maps  log(1 + R_d(o) / exp(a_all)), R_d the tensor's recency map of decay time d
+ *            (host/tensor.h: 1 and 3 days) at the origin, for its first r = `recency`
+ *            maps (r = 0 when it has none): the near-repeat map again, but with each past
+ *            incident weighted exp(-age / d) at the end of the origin bin, so the network
+ *            sees whether the last bin's incidents came early or late in it (whether their
+ *            follow-ups have happened or are still to come).
  * A linear function of these maps is a Poisson GLM over multi-scale historical averages:
- * the skip path of models/convlstm.h. cc_context_maps(C) = 6C + 2 is their number. */
-int cc_context_maps(int channels);
+ * the skip path of models/convlstm.h. cc_context_maps(C, r) = (6 + r)C + 2 is their number. */
+int cc_context_maps(int channels, int recency);
 
 /* Gathers samples into time-major batches: x [window][n][C + context][H][W] (normalised
- * counts, then the context maps when context = cc_context_maps(C); context 0: none),
- * y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's first
- * input bin. */
+ * counts, then the context maps when context = cc_context_maps(C, recency); context 0:
+ * none), y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's first
+ * input bin. recency <= t->R. */
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
-                     int context, float *x, float *y);
+                     int context, int recency, float *x, float *y);
 
 /* The historical-average log-rate at each sample's forecast origin o = start + window - 1:
  *   log_rate = log((sum of the counts of bins o-k'+1 .. o + 1/2) / k'),  k' = min(k, o + 1)

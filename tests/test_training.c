@@ -164,19 +164,23 @@ static double log_average(const cc_tensor *t, int origin, int span, int cell) {
 }
 
 /* The context maps, recomputed here from their definition: the year's log-average, the
- * 1-, 4-, 13-bin and whole-history ones as log ratios to it, the near-repeat map, then
- * the target's season. */
+ * 1-, 4-, 13-bin and whole-history ones as log ratios to it, the near-repeat map, the
+ * target's season, then the two recency maps log(1 + R_d(o) / long-run rate). */
 static void test_context_maps(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t); /* weekly bins: a year is 52 */
     integer_counts(&t);
-    enum { WINDOW = 3, HORIZON = 2, N = 3, E = 8 }; /* C = 1: year + 4 ratios + near repeat + sin + cos */
-    assert_int_equal(cc_context_maps(1), E);
-    assert_int_equal(cc_context_maps(3), 20);
+    assert_int_equal(cc_tensor_alloc_recency(&t), 0);
+    for (size_t q = 0; q < (size_t)T * CC_RECENCY_MAPS * S * S; q++) t.recency[q] = (float)((q * 7919) % 23) / 7.0f;
+    enum { WINDOW = 3, HORIZON = 2, N = 3, E = 10 }; /* C = 1: year + 4 ratios + near repeat + sin + cos + 2 */
+    assert_int_equal(cc_context_maps(1, 0), 8);
+    assert_int_equal(cc_context_maps(3, 0), 20);
+    assert_int_equal(cc_context_maps(1, 2), E);
+    assert_int_equal(cc_context_maps(3, 2), 26);
     int starts[N] = {0, 20, T - WINDOW - HORIZON};
     float scale[1] = {0.8f}, x[WINDOW * N * (1 + E) * S * S], y[HORIZON * N * S * S];
-    cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, x, y);
+    cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, 2, x, y);
     const int spans[4] = {1, 4, 13, 0};
     for (int s = 0; s < WINDOW; s++)
         for (int i = 0; i < N; i++) {
@@ -194,6 +198,10 @@ static void test_context_maps(void **state) {
                 assert_float_equal(step[6 * S * S + k], log(1 + last / rate), 1e-5);
                 assert_float_equal(step[7 * S * S + k], sin(phase), 1e-5);
                 assert_float_equal(step[8 * S * S + k], cos(phase), 1e-5);
+                for (int r = 0; r < 2; r++) {
+                    double recent = t.recency[((size_t)origin * CC_RECENCY_MAPS + r) * S * S + k];
+                    assert_float_equal(step[(9 + r) * S * S + k], log1p(recent / rate), 1e-5);
+                }
             }
         }
     for (int k = 0; k < HORIZON * N * S * S; k++) { /* the targets, written after the maps used them as scratch */
@@ -207,7 +215,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 8, 3};
+    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 10, 3, 2}; /* context with 2 recency maps */
     char err[512];
     cc_model_info info = {0};
     assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &info.split, err, sizeof err), 0);
@@ -248,8 +256,9 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(back.config.hidden[1], 3);
     assert_int_equal(back.config.peephole, 1);
     assert_int_equal(back.config.baseline_k, 5);
-    assert_int_equal(back.config.context, 8);
+    assert_int_equal(back.config.context, 10);
     assert_int_equal(back.config.skip, 3);
+    assert_int_equal(back.config.recency, 2);
     assert_true(back.scale[0] == 0.75f);
     assert_true(back.options.lr == 1e-3 && back.options.seed == 7);
     assert_int_equal(back.split.begin[2], info.split.begin[2]);
@@ -267,6 +276,9 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(cc_model_forecast_members(&back), 2);
     for (int i = 0; i < 2; i++) free(info.member[i].params);
     info.members = 1, info.finished = 0;
+    assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), -1); /* it reads recency maps t lacks */
+    assert_non_null(strstr(err, "recency"));
+    assert_int_equal(cc_tensor_alloc_recency(&t), 0);
     assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), 0);
     t.cell = 250; /* another grid is refused */
     assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), -1);

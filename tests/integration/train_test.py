@@ -9,11 +9,13 @@
 * --seeds N trains the members --seed S, S+1, ... would alone, into one file that
   predict averages and that resumes after a kill to the same result;
 * convlstm-ae trains and predicts too;
-* a tensor on another grid is refused; --device cuda says this version has no CUDA.
+* a tensor on another grid is refused, and so is one without the recency maps the model
+  reads (--recency off trains without them); --device cuda says this version has no CUDA.
 
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,6 +93,25 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
               and int(r.attrs["members_finished"]) == 1 and same_params(params_of(r), want_params), (p.stdout, p.stderr))
 
 
+def check_recency_required(tmp, tensor, common, model):
+    """A model that reads recency maps refuses a tensor without them (an older raster's);
+    --recency off trains one that does not read them (6C + 2 context maps)."""
+    bare = os.path.join(tmp, "bare.h5")
+    shutil.copyfile(tensor, bare)
+    with h5py.File(bare, "r+") as t:
+        del t["recency"]
+    p = run("predict", "--model", model, "--data", bare, "--out", os.path.join(tmp, "x.h5"))
+    check("a tensor without recency maps is refused by a model that reads them",
+          p.returncode == 1 and "recency maps" in p.stderr and not os.path.exists(os.path.join(tmp, "x.h5")), p.stderr)
+    off = os.path.join(tmp, "off.h5")
+    p = run("train", *common, "--epochs", "1", "--recency", "off", "--out", off)
+    q = run("predict", "--model", off, "--data", bare, "--out", os.path.join(tmp, "x.h5"))
+    with h5py.File(off, "r") as m:
+        check("--recency off: 6C + 2 context maps, and it forecasts from a tensor without them",
+              p.returncode == 0 and q.returncode == 0 and int(m.attrs["context"]) == 14
+              and int(m.attrs["recency"]) == 0, (p.stderr, q.stderr))
+
+
 def main():
     if not os.path.isdir(DATA):
         print("SKIPPED: no shared data at %s" % DATA)
@@ -110,9 +131,9 @@ def main():
         with h5py.File(model, "r") as m:
             check("model file layout", m.attrs["format"] == "crimecast-model" and m.attrs["model"] == "convlstm"
                   and m.attrs["gate_order"] == "ifgo" and list(m.attrs["hidden"]) == [8, 8]
-                  and m["params/enc0.wx"].shape == (32, 2 + 14, 3, 3) and m["norm/scale"].shape == (2,)
-                  and int(m.attrs["context"]) == 14 and int(m.attrs["skip"]) == 3
-                  and m["params/skip.w"].shape == (2, 16, 3, 3)
+                  and m["params/enc0.wx"].shape == (32, 2 + 18, 3, 3) and m["norm/scale"].shape == (2,)
+                  and int(m.attrs["context"]) == 18 and int(m.attrs["recency"]) == 2 and int(m.attrs["skip"]) == 3
+                  and m["params/skip.w"].shape == (2, 20, 3, 3)
                   and "optim" in m and len(m["history/val_loss"]) == m.attrs["epochs_done"], dict(m.attrs))
             history = m["history/val_loss"][:]
             split = list(m.attrs["split"])
@@ -178,6 +199,7 @@ def main():
                 "--grid", "16", "--categories", "burglary", "--out", small)
         p = run("predict", "--model", model, "--data", small, "--out", os.path.join(tmp, "x.h5"))
         check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
+        check_recency_required(tmp, tensor, common, model)
         p = run("train", *common, "--device", "cuda", "--out", os.path.join(tmp, "c.h5"))
         check("--device cuda is a clear error", p.returncode == 1 and "CPU only" in p.stderr, p.stderr)
     return summary()
