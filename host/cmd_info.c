@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "host/cli.h"
+#include "kernels/cpu/gemm.h"
 #include "host/device.h"
 
 static const char INFO_HELP[] =
@@ -41,6 +42,7 @@ int cc_cmd_info(int argc, char **argv) {
     }
     printf("crimecast %s\n", CRIMECAST_VERSION);
     printf("backends: cpu%s\n", cc_cuda_compiled() ? ", cuda" : "");
+    printf("cpu gemm: %s\n", cc_cpu_gemm_name());
 #ifdef CRIMECAST_HAVE_IO
     printf("data:     store, import\n");
 #else

@@ -17,6 +17,28 @@ int cc_cpu_thread_index(void) { return 0; }
 #ifdef CRIMECAST_HAVE_BLAS
 #include <cblas.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <unistd.h>
+
+const char *cc_cpu_gemm_name(void) {
+    static char name[96];
+    snprintf(name, sizeof name, "OpenBLAS (%s kernels)", openblas_get_corename());
+    return name;
+}
+
+void cc_cpu_gemm_restart_if_slow(char **argv) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (getenv("OPENBLAS_CORETYPE") || strcasecmp(openblas_get_corename(), "prescott") != 0) return;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    if (setenv("OPENBLAS_CORETYPE", "Haswell", 1) != 0) return;
+    execv("/proc/self/exe", argv);
+#else
+    (void)argv;
+#endif
+}
 
 /* Threads come from OpenMP over images (see conv2d.c): OpenBLAS itself runs each product
  * on the calling thread (openblas_set_num_threads(1), set once). */
@@ -31,6 +53,9 @@ void cc_cpu_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, co
 }
 
 #else
+
+const char *cc_cpu_gemm_name(void) { return "built-in loops"; }
+void cc_cpu_gemm_restart_if_slow(char **argv) { (void)argv; }
 
 enum { BLOCK = 64 };
 
