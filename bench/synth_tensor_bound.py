@@ -24,12 +24,22 @@ If even `true-bg` (or `true-bg+days`) stays short of closing half the gap betwee
 oracle, the shortfall is information the weekly tensor does not hold (within-week timing
 and sub-cell position of the triggering events), not the network.
 
-usage: synth_tensor_bound.py DEMO_DIR   (a `crimecast demo` output directory)
-  needs DEMO_DIR/tensor.h5, DEMO_DIR/model.h5 (for the split and window) and the oracle
-  over every bin: crimecast synth --seed 1 --from 2019-01-07 --to 2022-01-03 \\
-      --oracle DEMO_DIR/oracle_all.h5 --data DEMO_DIR/tensor.h5 --window 4 --span all
+When the tensor has its recency maps (/recency, `crimecast raster` since issue 9's
+recency work: R_d = sum over past incidents of exp(-age / d) at the bin's end, d = 1 and
+3 days, from the incidents' own minutes), one more row is what the network's skip path
+now is:
+
+  glm+recency  glm with maps log(1 + R_d / a_all) added (no excitation term)
+
+usage: synth_tensor_bound.py DEMO_DIR [KERNEL...]  (a `crimecast demo` output directory;
+  the skip kernels to fit, default 1 3)
+  needs DEMO_DIR/tensor.h5 and the oracle over every bin: crimecast synth --seed 1 \\
+      --from FROM --to TO --oracle DEMO_DIR/oracle_all.h5 --data DEMO_DIR/tensor.h5 --window 4 --span all
+  (FROM, TO: the demo's span, 2013-01-07 and 2022-01-03 since issue 9's recency work,
+  2019-01-07 before); the split and window come from DEMO_DIR/model.h5 when it exists,
+  else the default 70/15/15 split with window 4 (the demo's);
   optionally DEMO_DIR/daily.h5: crimecast raster --city synthetic --db DEMO_DIR/crimecast.db \\
-      --from 2019-01-07 --to 2022-01-03 --bin day --grid 32 --out DEMO_DIR/daily.h5
+      --from FROM --to TO --bin day --grid 32 --out DEMO_DIR/daily.h5
 """
 import os
 import sys
@@ -45,13 +55,27 @@ def log_average(cumsum, origin, k):
     return np.log((cumsum[origin + 1] - cumsum[first] + 0.5) / (origin - first + 1))
 
 
-def context_maps(counts, cumsum, days, origin, target):
+def context_maps(counts, cumsum, days, origin, target, recency=None):
     year, whole = log_average(cumsum, origin, 52), log_average(cumsum, origin, 0)
     maps = [year] + [log_average(cumsum, origin, k) - year for k in (1, 4, 13)] + [whole - year]
     maps.append(np.log1p(counts[origin] / np.exp(whole)))
     phase = 2 * np.pi * (days[target] % 365.2425) / 365.2425
     season = np.ones((2,) + year.shape[1:]) * np.array([np.sin(phase), np.cos(phase)])[:, None, None]
+    if recency is not None:  # the tensor's R_d at the origin, as the network reads them (models/dataset.h)
+        season = np.concatenate([season] + [np.log1p(r / np.exp(whole)) for r in recency[origin]], 0)
     return np.concatenate(maps + [season], 0)
+
+
+def split_of(demo, n_bins):
+    """[train begin, end, val begin, end, test begin, end] and the window: the model's,
+    or cc_split_make's default 70/15/15 with the demo's window 4."""
+    path = os.path.join(demo, "model.h5")
+    if os.path.exists(path):
+        with h5py.File(path, "r") as m:
+            return list(m.attrs["split"][:6]), int(m.attrs["window"])
+    window, gap = 4, 3
+    train_end, val_end = int(np.floor(0.70 * n_bins + 0.5)), int(np.floor(0.85 * n_bins + 0.5))
+    return [0, train_end, train_end + gap, val_end, val_end + gap, n_bins], window
 
 
 class Glm(torch.nn.Module):
@@ -90,10 +114,11 @@ def deviance(y, mu, mask):
 def main():
     torch.manual_seed(0)
     demo = sys.argv[1]
+    kernels = [int(k) for k in sys.argv[2:]] or [1, 3]
     with h5py.File(os.path.join(demo, "tensor.h5"), "r") as f:
         counts, mask, days = f["counts"][:].astype(np.float64), f["mask"][:].astype(bool), f["time"][:]
-    with h5py.File(os.path.join(demo, "model.h5"), "r") as m:
-        split, window = m.attrs["split"], int(m.attrs["window"])
+        recency_maps = f["recency"][:].astype(np.float64) if "recency" in f else None
+    split, window = split_of(demo, counts.shape[0])
     with h5py.File(os.path.join(demo, "oracle_all.h5"), "r") as o:
         oracle, oracle_days = o["forecast"][:].astype(np.float64), list(o["time"][:])
     daily_path = os.path.join(demo, "daily.h5")
@@ -107,10 +132,10 @@ def main():
     train_targets = range(window, split[1])
     background = np.log(np.mean([oracle[oracle_days.index(days[t])] for t in train_targets], 0))
 
-    def span(targets, true_background, with_days):
+    def span(targets, true_background, with_days, with_recency=False):
         maps, excite = [], []
         for t in targets:
-            sample_maps = context_maps(counts, cumsum, days, t - 1, t)
+            sample_maps = context_maps(counts, cumsum, days, t - 1, t, recency_maps if with_recency else None)
             if with_days:
                 r = [recency(daily, daily_days, days[t], tau) for tau in RECENCY_DAYS]
                 rate = np.exp(log_average(cumsum, t - 1, 0))
@@ -125,13 +150,17 @@ def main():
         return [torch.tensor(a, dtype=torch.float32) for a in arrays]
 
     spans = {"val": range(split[2] + window, split[3]), "test": range(split[4] + window, split[5])}
-    variants = [("glm", False, False, False), ("glm+exc", True, False, False), ("true-bg", True, True, False)]
+    variants = [("glm", False, False, False, False), ("glm+exc", True, False, False, False),
+                ("true-bg", True, True, False, False)]
     if daily is not None:
-        variants += [("+days", True, False, True), ("true-bg+days", True, True, True)]
+        variants += [("+days", True, False, True, False), ("true-bg+days", True, True, True, False)]
+    if recency_maps is not None:
+        variants += [("glm+recency", False, False, False, True)]
+    print("split", split, "window", window)
     print("span   model          kernel  deviance(all)   (oracle)")
-    for kernel in (1, 3):
-        for name, excitation, true_background, with_days in variants:
-            train = span(train_targets, true_background, with_days)
+    for kernel in kernels:
+        for name, excitation, true_background, with_days, with_recency in variants:
+            train = span(train_targets, true_background, with_days, with_recency)
             model = Glm(counts.shape[1], train[0].shape[1], kernel, train[2].shape[1] if excitation else 0)
             optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
             for _ in range(300):  # full batch, to convergence (a GLM: no early stopping needed)
@@ -142,7 +171,7 @@ def main():
                 optimiser.step()
             with torch.no_grad():
                 for span_name, targets in spans.items():
-                    maps, y, excite, offset, truth = span(targets, true_background, with_days)
+                    maps, y, excite, offset, truth = span(targets, true_background, with_days, with_recency)
                     print("%-6s %-14s %d       %.4f          %.4f" % (span_name, name, kernel,
                           deviance(y[:, 0], model(maps, excite, offset)[:, 0], mask),
                           deviance(y[:, 0], truth[:, 0], mask)), flush=True)
