@@ -185,7 +185,7 @@ static void compact_channels(cc_tensor *t) {
  * (raster.h). Dropped when no incident's time is finer than the bin (police.uk months
  * under month bins): they would hold nothing the counts do not. */
 static void finish_recency(cc_tensor *t, const cc_raster_stats *stats) {
-    if (stats->timed == 0) {
+    if (stats->timed == 0 || !t->recency) {
         free(t->recency);
         t->recency = NULL, t->R = 0;
         return;
@@ -254,9 +254,10 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
         job.batch = malloc(sizeof *job.batch);
         if (!job.batch ||
             cc_tensor_alloc(out, stats->axis.count, channels, stats->grid.height, stats->grid.width) != 0 ||
-            cc_tensor_alloc_recency(out) != 0) {
-            snprintf(err, err_len, "out of memory for %d x %d x %d x %d counts", stats->axis.count, channels,
-                     stats->grid.height, stats->grid.width);
+            (!spec->without_recency && cc_tensor_alloc_recency(out) != 0)) {
+            snprintf(err, err_len, "out of memory for %d x %d x %d x %d counts%s", stats->axis.count, channels,
+                     stats->grid.height, stats->grid.width,
+                     spec->without_recency ? "" : " and their recency maps (--recency off needs a third)");
         } else {
             job.batch->count = 0;
             for (int c = 0; c < channels; c++) out->categories[c] = strdup(names[c]);

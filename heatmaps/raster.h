@@ -10,8 +10,8 @@
  * A bin finer than the incidents' time precision (police.uk months under weekly
  * bins) is an error: the data cannot say which week a month's incident belongs to.
  *
- * The tensor also gets the recency maps of host/tensor.h (when at least one incident's
- * time is finer than the bins; otherwise none), counted over the same incidents, bins
+ * The tensor also gets the recency maps of host/tensor.h (unless the spec says without,
+ * and when at least one incident's time is finer than the bins), counted over the same incidents, bins
  * and cells: the bin's end minus the incident's time, decayed, plus the previous bin's
  * maps decayed over the bin's length. */
 #ifndef CRIMECAST_HEATMAPS_RASTER_H
@@ -34,6 +34,7 @@ typedef struct cc_raster_spec {
     double cell_metres;               /* ... or cells of this size (when cells == 0) */
     const char *const *categories;    /* channels after "all"; NULL: every category present */
     int category_count;
+    int without_recency;              /* 1: no recency maps (they take twice the counts' memory) */
 } cc_raster_spec;
 
 typedef struct cc_raster_stats {

@@ -14,7 +14,7 @@
 static const char RASTER_HELP[] =
     "usage: crimecast raster --city CITY [--db PATH] --from DATE --to DATE --bin day|week|month\n"
     "                        (--grid N | --cell METRES) [--categories all|LIST] [--crs EPSG:NNNN]\n"
-    "                        --out FILE.h5\n\n"
+    "                        [--recency on|off] --out FILE.h5\n\n"
     "Counts the stored incidents of CITY into a space-time tensor /counts[T][C][H][W] in an\n"
     "HDF5 file (see README: tensor file format).\n\n"
     "  --from, --to   the span [from, to), ISO dates (YYYY-MM-DD); partial bins at either end\n"
@@ -26,6 +26,11 @@ static const char RASTER_HELP[] =
     "  --categories   'all' (default): a channel per category present, or a comma list of\n"
     "                 crimecast categories; channel 0 is always 'all' (every incident)\n"
     "  --crs          metric CRS of the grid (default: the city's, e.g. a UTM zone)\n"
+    "  --recency      on (default): also /recency, the incidents weighted by how recent\n"
+    "                 they were at each bin's end (decays of 1 and 3 days; what `train`\n"
+    "                 reads about when in a bin they came); twice the counts' size, so\n"
+    "                 off saves memory on very large tensors. None when no record's time\n"
+    "                 is finer than the bin (police.uk months)\n"
     "  --db PATH      incident store (default " CC_DEFAULT_DB ")\n"
     "  --out FILE     the tensor file, written whole or not at all\n";
 
@@ -42,6 +47,7 @@ static int parse_args(int argc, char **argv, raster_args *a) {
         {"bin", required_argument, NULL, 'b'},  {"grid", required_argument, NULL, 'g'},
         {"cell", required_argument, NULL, 'm'}, {"categories", required_argument, NULL, 'k'},
         {"crs", required_argument, NULL, 'p'},  {"out", required_argument, NULL, 'o'},
+        {"recency", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->db = CC_DEFAULT_DB;
@@ -57,6 +63,11 @@ static int parse_args(int argc, char **argv, raster_args *a) {
         case 'o': a->out = optarg; break;
         case 'p': a->crs = optarg; break;
         case 'k': a->categories = optarg; break;
+        case 'r':
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return cc_usage_error("raster", "--recency must be on or off (got '%s')", optarg);
+            a->spec.without_recency = !strcmp(optarg, "off");
+            break;
         case 'f':
             if (cc_parse_iso_date(optarg, &a->spec.from) != 0)
                 return cc_usage_error("raster", "--from '%s' is not a date (YYYY-MM-DD)", optarg);
@@ -120,7 +131,9 @@ static void report(const raster_args *a, const cc_raster_stats *s, const cc_tens
            t->C, t->H, t->W, t->cell, t->crs, (unsigned long long)s->incidents,
            (unsigned long long)s->counted, (unsigned long long)s->outside_bins,
            (unsigned long long)s->outside_grid, seconds);
-    if (t->R == 0)
+    if (t->R == 0 && a->spec.without_recency)
+        printf("  no recency maps (--recency off)\n");
+    else if (t->R == 0)
         printf("  no recency maps: no incident's time is finer than a %s\n", cc_bin_kind_name(s->axis.kind));
     if (s->axis.dropped_head_days || s->axis.dropped_tail_days)
         printf("  dropped partial bins: %lld days at the start, %lld at the end\n",

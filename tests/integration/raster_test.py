@@ -216,6 +216,12 @@ def main():
             check("day bins split at local midnight", p.returncode == 0 and per_day == [1.0, 1.0], per_day)
             names = [s.decode() if isinstance(s, bytes) else s for s in f["category"][:]]
             check_recency(f, names, 1, "daily")
+            daily_counts = f["counts"][:]
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
+                "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
+        with h5py.File(out, "r") as f:
+            check("--recency off: the same counts, no /recency", p.returncode == 0 and "recency" not in f
+                  and np.array_equal(f["counts"][:], daily_counts) and "--recency off" in p.stdout, p)
 
         png = os.path.join(tmp, "w.png")
         p = run("png", "--in", weeks, "--time", "2020-12-28", "--zoom", "4", "--out", png)
