@@ -98,28 +98,25 @@ int cc_hdf5_read_double(hid_t obj, const char *name, double *value) {
     return read_attribute(obj, name, H5T_NATIVE_DOUBLE, value);
 }
 
-int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, int *count) {
+/* A 1-D attribute of at most `capacity` numbers, read as `mem_type`; *count its length. */
+static int read_numbers(hid_t obj, const char *name, hid_t mem_type, void *values, int capacity, int *count) {
     if (H5Aexists(obj, name) <= 0) return -1;
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t space = H5Aget_space(attr);
     hssize_t n = H5Sget_simple_extent_npoints(space);
-    int ok = n >= 0 && n <= capacity && H5Aread(attr, H5T_NATIVE_INT, values) >= 0;
+    int ok = n >= 0 && n <= capacity && H5Aread(attr, mem_type, values) >= 0;
     H5Sclose(space);
     H5Aclose(attr);
     *count = (int)n;
     return ok ? 0 : -1;
 }
 
+int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, int *count) {
+    return read_numbers(obj, name, H5T_NATIVE_INT, values, capacity, count);
+}
+
 int cc_hdf5_read_doubles(hid_t obj, const char *name, double *values, int capacity, int *count) {
-    if (H5Aexists(obj, name) <= 0) return -1;
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t space = H5Aget_space(attr);
-    hssize_t n = H5Sget_simple_extent_npoints(space);
-    int ok = n >= 0 && n <= capacity && H5Aread(attr, H5T_NATIVE_DOUBLE, values) >= 0;
-    H5Sclose(space);
-    H5Aclose(attr);
-    *count = (int)n;
-    return ok ? 0 : -1;
+    return read_numbers(obj, name, H5T_NATIVE_DOUBLE, values, capacity, count);
 }
 
 int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, void *out) {
