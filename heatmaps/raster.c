@@ -13,6 +13,7 @@ typedef struct pending {
     double x[BATCH], y[BATCH];  /* lon/lat in, easting/northing after projection */
     int bin[BATCH];
     float age[BATCH];           /* days from the incident to its bin's end (recency maps) */
+    unsigned char timed[BATCH]; /* 1 when its time is finer than the bin */
     signed char channel[BATCH]; /* channel of the category, or -1 (counted in "all" only) */
     int count;
 } pending;
@@ -61,6 +62,7 @@ static void flush(raster_job *job) {
         if (b->channel[i] > 0) t->values[cc_tensor_offset(t, b->bin[i], b->channel[i], row, col)] += 1.0f;
         add_recency(t, b->bin[i], b->channel[i], row, col, b->age[i]);
         job->stats->counted++;
+        job->stats->timed += b->timed[i];
     }
     b->count = 0;
 }
@@ -118,7 +120,7 @@ static int visit(void *context, const cc_incident_point *p) {
     b->y[b->count] = p->lat;
     b->bin[b->count] = bin;
     b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - incident_day(p->occurred, p->time_precision));
-    stats->timed += precision_finer_than_bin(job->spec->bin, p->time_precision);
+    b->timed[b->count] = (unsigned char)precision_finer_than_bin(job->spec->bin, p->time_precision);
     b->channel[b->count] = (signed char)(tax >= 0 ? job->channel_of_taxonomy[tax] : -1);
     if (++b->count == BATCH) {
         flush(job);

@@ -44,7 +44,7 @@ typedef struct cc_raster_stats {
     uint64_t counted;         /* in a whole bin and on the grid */
     uint64_t outside_bins;    /* in the partial bins dropped at the ends */
     uint64_t outside_grid;
-    uint64_t timed;           /* in a whole bin, with a time finer than the bin */
+    uint64_t timed;           /* counted, with a time finer than the bin */
 } cc_raster_stats;
 
 typedef void (*cc_raster_progress_fn)(void *context, uint64_t done);

@@ -178,8 +178,10 @@ int cc_cmd_predict(int argc, char **argv) {
     if (parsed >= 0) return parsed;
     char err[1024] = "";
     cc_tensor t;
-    if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0) {
+    if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0 ||
+        cc_tensor_read_recency(a.data, &t, err, sizeof err) != 0) {
         fprintf(stderr, "crimecast predict: %s\n", err);
+        cc_tensor_free(&t);
         return CC_EXIT_FAILURE;
     }
     cc_model_info first;

@@ -429,8 +429,11 @@ static int train_command(int argc, char **argv) {
     }
     char err[1024];
     cc_tensor t;
-    if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0) {
+    int wants_recency = a.resume || (!strcmp(a.context, "on") && !strcmp(a.recency, "on"));
+    if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0 ||
+        (wants_recency && cc_tensor_read_recency(a.data, &t, err, sizeof err) != 0)) {
         fprintf(stderr, "crimecast train: %s\n", err);
+        cc_tensor_free(&t);
         return CC_EXIT_FAILURE;
     }
     cc_convlstm model;

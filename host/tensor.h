@@ -6,8 +6,8 @@
  * they were,
  *     recency[b][r][c][y][x] = sum over incidents i of cell (y, x), channel c, with
  *                              t_i < e_b  of  exp(-(e_b - t_i) / tau_r),
- * t_i in days on the local clock (the middle of the incident's time precision: a
- * day-precision record at noon). A sum below CC_RECENCY_FLOOR is stored as 0: a
+ * t_i in days on the local clock (a minute-precision record at its minute, a
+ * day-precision one at noon, a month-precision one in the middle of its month). A sum below CC_RECENCY_FLOOR is stored as 0: a
  * millionth of a millionth of an incident, and as a subnormal float it would slow every
  * product it enters (a cell quiet for months decays that far). They carry what the bin's count hides: whether its
  * incidents came at the start or the end of the bin (a burglary on Sunday night still

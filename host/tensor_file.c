@@ -226,7 +226,6 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
                      ? 0
                      : -1;
     if (status != 0) snprintf(why, why_len, "missing or unreadable datasets or attributes (damaged file?)");
-    if (status == 0 && !strcmp(dataset, "counts")) status = read_recency(file, t, why, why_len);
     if (status == 0) {
         t->x0 = x[0] - 0.5 * t->cell;
         t->y0 = y[0] + 0.5 * t->cell;
@@ -248,6 +247,17 @@ int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *er
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     char why[256] = "not an HDF5 file, or unreadable";
     int status = file < 0 ? -1 : read_file(file, dataset, t, why, sizeof why);
+    if (file >= 0) H5Fclose(file);
+    cc_hdf5_restore(q);
+    if (status != 0) snprintf(err, err_len, "%s: %s", path, why);
+    return status;
+}
+
+int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len) {
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char why[256] = "not an HDF5 file, or unreadable";
+    int status = file < 0 ? -1 : read_recency(file, t, why, sizeof why);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
     if (status != 0) snprintf(err, err_len, "%s: %s", path, why);

@@ -40,7 +40,12 @@ int cc_forecast_write(const char *path, const cc_tensor *truth, const float *val
                       const char *model, int horizon, const char *source, char *err, size_t err_len);
 
 /* Reads a file written by cc_tensor_write; `dataset` NULL picks "counts" or "forecast",
- * whichever exists. Returns 0 or -1 with `err`. */
+ * whichever exists. Returns 0 or -1 with `err`. No recency maps: */
 int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len);
+
+/* Adds the file's /recency to `t` (read from the same file by cc_tensor_read), when it
+ * has them (else t->R stays 0): for train and predict, the only readers; twice the
+ * counts' memory. -1 with `err` when they are not the maps this crimecast computes. */
+int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len);
 
 #endif

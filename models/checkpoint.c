@@ -255,7 +255,8 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
         return -1;
     }
     int context = info->config.context, recency = info->config.recency;
-    if (recency < 0 || recency > CC_RECENCY_MAPS || (context && context != cc_context_maps(info->config.channels, recency))) {
+    if (recency < 0 || recency > CC_RECENCY_MAPS || (!context && recency) ||
+        (context && context != cc_context_maps(info->config.channels, recency))) {
         /* an older definition of the maps */
         snprintf(why, why_len, "its %d context maps are not the %d this crimecast computes; train the model again",
                  context, cc_context_maps(info->config.channels, recency < 0 ? 0 : recency));

@@ -19,6 +19,7 @@ int cc_cpu_thread_index(void) { return 0; }
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -33,8 +34,16 @@ void cc_cpu_gemm_restart_if_slow(char **argv) {
     if (getenv("OPENBLAS_CORETYPE") || strcasecmp(openblas_get_corename(), "prescott") != 0) return;
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    /* Started through the dynamic loader (ld-linux.so crimecast ...), /proc/self/exe is the
+     * loader, which would take argv[1] for the program: no restart then. */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return;
+    self[n] = 0;
+    const char *base = strrchr(self, '/') ? strrchr(self, '/') + 1 : self;
+    if (!strncmp(base, "ld-", 3) || !strncmp(base, "ld.so", 5)) return;
     if (setenv("OPENBLAS_CORETYPE", "Haswell", 1) != 0) return;
-    execv("/proc/self/exe", argv);
+    execv(self, argv);
 #else
     (void)argv;
 #endif

@@ -69,35 +69,37 @@ def local_time(when):
     return float(local_day(when)) + (hour * 60 + minute) / 1440.0
 
 
-def expected_recency(f, names, bin_days, taus=(1.0, 3.0)):
+def expected_recency(f, names, last_end, taus=(1.0, 3.0)):
     """recency[b][r][c] = sum over the counted incidents before bin b's end of
-    exp(-(end - t) / tau_r), from the definition in host/tensor.h."""
-    first, n_bins = int(f["time"][0]), f["time"].shape[0]
+    exp(-(end - t) / tau_r), from the definition in host/tensor.h; a bin ends where the
+    next starts, the last at last_end (days)."""
+    starts = [int(x) for x in f["time"][:]]
+    ends = starts[1:] + [last_end]
+    n_bins, h, w = len(starts), f["y"].shape[0], f["x"].shape[0]
     names_of = {"THEFT": "theft", "BATTERY": "violence", "ROBBERY": "robbery"}
-    out = np.zeros((n_bins, len(taus), len(names), f["y"].shape[0], f["x"].shape[0]))
+    out = np.zeros((n_bins, len(taus), len(names), h, w))
     for ident, when, lat, lon, kind in INCIDENTS:
-        t, b = local_time(when), (local_day(when) - first) // bin_days
-        if not 0 <= b < n_bins:
-            continue  # dropped with its partial bin, or before --from: not counted, not recent either
+        t = local_time(when)
+        b = next((i for i in range(n_bins) if starts[i] <= t < ends[i]), None)
         row, col = expected_cell(f, lat, lon)
+        if b is None or not (0 <= row < h and 0 <= col < w):
+            continue  # dropped with its partial bin, before --from, or off the grid: not counted
+        channels = [0] + ([names.index(names_of[kind])] if names_of[kind] in names else [])
         for later in range(b, n_bins):
-            end = first + bin_days * (later + 1)
             for r, tau in enumerate(taus):
-                w = math.exp(-(end - t) / tau)
-                out[later, r, 0, row, col] += w
-                out[later, r, names.index(names_of[kind]), row, col] += w
+                out[later, r, channels, row, col] += math.exp(-(ends[later] - t) / tau)
     return out
 
 
-def check_recency(f, names, bin_days, what):
+def check_recency(f, names, last_end, what):
     ds = f["recency"]
-    n_time, n_channels, n = f["counts"].shape[0], f["counts"].shape[1], f["counts"].shape[2]
-    check("%s: recency shape [T][2][C][H][W]" % what, ds.shape == (n_time, 2, n_channels, n, n), ds.shape)
+    n_time, n_channels, h, w = f["counts"].shape
+    check("%s: recency shape [T][2][C][H][W]" % what, ds.shape == (n_time, 2, n_channels, h, w), ds.shape)
     check("%s: recency float32, chunked by bin, filtered" % what,
-          ds.dtype == np.float32 and ds.chunks == (1, 2, n_channels, n, n) and ds.shuffle and ds.fletcher32)
+          ds.dtype == np.float32 and ds.chunks == (1, 2, n_channels, h, w) and ds.shuffle and ds.fletcher32)
     check("%s: recency labels" % what, [d.label for d in ds.dims] == ["time", "decay", "category", "y", "x"])
     check("%s: tau_days 1 and 3" % what, list(ds.attrs["tau_days"]) == [1.0, 3.0], ds.attrs["tau_days"])
-    want = expected_recency(f, names, bin_days)
+    want = expected_recency(f, names, last_end)
     got = ds[:]
     check("%s: recency maps = the decayed sums recomputed here" % what,
           np.allclose(got, want, rtol=1e-5, atol=1e-7), np.abs(got - want).max())
@@ -191,7 +193,7 @@ def main():
             r4, _ = expected_cell(f, 41.6600, -87.6000)
             check("north above south", r3 < r4, (r3, r4))
             check("53rd week holds the Monday and the Sunday", counts[1, 0].sum() == 3, counts[:, 0].sum(axis=(1, 2)))
-            check_recency(f, names, 7, "weekly")
+            check_recency(f, names, int(f["time"][-1]) + 7, "weekly")
             # By hand: incident 1 came at 23:59 on the last day of bin 0, one minute before its end.
             row1, col1 = expected_cell(f, 41.8781, -87.6298)
             check("a late incident is nearly whole in its bin's recency (1-day decay)",
@@ -208,6 +210,7 @@ def main():
             per_month = f["counts"][:, 0].sum(axis=(1, 2)).tolist()
             check("December 4, January 3", per_month == [4.0, 3.0], per_month)
             check("cell size as asked", f.attrs["cell_size_m"] == 2000.0)
+            check_recency(f, names, int(np.datetime64("2021-02-01", "D").astype(np.int64)), "monthly")
 
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--out", out)
@@ -215,7 +218,7 @@ def main():
             per_day = f["counts"][:, 0].sum(axis=(1, 2)).tolist()
             check("day bins split at local midnight", p.returncode == 0 and per_day == [1.0, 1.0], per_day)
             names = [s.decode() if isinstance(s, bytes) else s for s in f["category"][:]]
-            check_recency(f, names, 1, "daily")
+            check_recency(f, names, int(f["time"][-1]) + 1, "daily")
             daily_counts = f["counts"][:]
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
