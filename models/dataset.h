@@ -73,7 +73,9 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  *            sees whether the last bin's incidents came early or late in it (whether their
  *            follow-ups have happened or are still to come).
  * A linear function of these maps is a Poisson GLM over multi-scale historical averages:
- * the skip path of models/convlstm.h. cc_context_maps(C, r) = (6 + r)C + 2 is their number. */
+ * the skip path of models/convlstm.h. cc_context_maps(C, r) = (6 + r)C + 2 is their number,
+ * in the order listed, each group of C maps [C][H][W] (the four ratios span by span, the
+ * recency maps decay by decay: [r][C][H][W]). */
 int cc_context_maps(int channels, int recency);
 
 /* Gathers samples into time-major batches: x [window][n][C + context][H][W] (normalised

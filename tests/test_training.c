@@ -154,59 +154,88 @@ static void test_baseline_correction_starts_at_the_historical_average(void **sta
     cc_tensor_free(&t);
 }
 
-/* log((counts of bins o-k'+1 .. o of cell k + 1/2) / k'), k' = min(span, o + 1), span 0 = all,
- * recomputed here in double from the definition in models/dataset.h. */
-static double log_average(const cc_tensor *t, int origin, int span, int cell) {
+/* log((counts of bins o-k'+1 .. o of channel c, cell k + 1/2) / k'), k' = min(span, o + 1),
+ * span 0 = all, recomputed here in double from the definition in models/dataset.h. */
+static double log_average(const cc_tensor *t, int origin, int span, int c, int cell) {
     int first = span > 0 && origin - span + 1 > 0 ? origin - span + 1 : 0;
     double sum = 0;
-    for (int b = first; b <= origin; b++) sum += t->values[(size_t)b * S * S + cell];
+    for (int b = first; b <= origin; b++) sum += t->values[((size_t)b * t->C + c) * S * S + cell];
     return log((sum + 0.5) / (origin - first + 1));
 }
 
-/* The context maps, recomputed here from their definition: the year's log-average, the
- * 1-, 4-, 13-bin and whole-history ones as log ratios to it, the near-repeat map, the
- * target's season, then the two recency maps log(1 + R_d(o) / long-run rate). */
+/* Two channels of different counts: the moving hotspot's, and a second drawn from it
+ * 9 bins later plus one, so that a map taken from the wrong channel shows. */
+static void two_channel_counts(cc_tensor *t) {
+    cc_tensor one;
+    moving_hotspot(&one);
+    integer_counts(&one);
+    assert_int_equal(cc_tensor_alloc(t, T, 2, S, S), 0);
+    for (int ti = 0; ti < T; ti++)
+        for (int k = 0; k < S * S; k++) {
+            t->values[((size_t)ti * 2 + 0) * S * S + k] = one.values[(size_t)ti * S * S + k];
+            t->values[((size_t)ti * 2 + 1) * S * S + k] = one.values[(size_t)((ti + 9) % T) * S * S + k] + 1;
+        }
+    memcpy(t->mask, one.mask, S * S);
+    memcpy(t->time, one.time, sizeof(*t->time) * T);
+    t->categories[0] = strdup("all"), t->categories[1] = strdup("burglary");
+    snprintf(t->city, sizeof t->city, "%s", one.city);
+    snprintf(t->crs, sizeof t->crs, "%s", one.crs);
+    snprintf(t->bin, sizeof t->bin, "%s", one.bin);
+    t->cell = one.cell, t->x0 = one.x0, t->y0 = one.y0;
+    cc_tensor_free(&one);
+}
+
+/* The context maps, recomputed here from their definition, for C = 2 so that the order of
+ * maps and channels is checked too: per channel the year's log-average, the 1-, 4-, 13-bin
+ * and whole-history ones as log ratios to it, the near-repeat map (each group of maps
+ * [C][H][W]), the target's season (two planes), then the two recency maps
+ * log(1 + R_d(o) / long-run rate) as [d][C][H][W]. */
 static void test_context_maps(void **state) {
     (void)state;
     cc_tensor t;
-    moving_hotspot(&t); /* weekly bins: a year is 52 */
-    integer_counts(&t);
+    two_channel_counts(&t); /* weekly bins: a year is 52 */
     assert_int_equal(cc_tensor_alloc_recency(&t), 0);
-    for (size_t q = 0; q < (size_t)T * CC_RECENCY_MAPS * S * S; q++) t.recency[q] = (float)((q * 7919) % 23) / 7.0f;
-    enum { WINDOW = 3, HORIZON = 2, N = 3, E = 10 }; /* C = 1: year + 4 ratios + near repeat + sin + cos + 2 */
+    for (size_t q = 0; q < (size_t)T * CC_RECENCY_MAPS * 2 * S * S; q++) t.recency[q] = (float)((q * 7919) % 23) / 7.0f;
+    enum { C = 2, WINDOW = 3, HORIZON = 2, N = 3, E = 18 }; /* 2 x (year + 4 ratios + near repeat) + sin + cos + 2 x 2 */
     assert_int_equal(cc_context_maps(1, 0), 8);
     assert_int_equal(cc_context_maps(3, 0), 20);
-    assert_int_equal(cc_context_maps(1, 2), E);
+    assert_int_equal(cc_context_maps(1, 2), 10);
+    assert_int_equal(cc_context_maps(C, 2), E);
     assert_int_equal(cc_context_maps(3, 2), 26);
     int starts[N] = {0, 20, T - WINDOW - HORIZON};
-    float scale[1] = {0.8f}, x[WINDOW * N * (1 + E) * S * S], y[HORIZON * N * S * S];
+    float scale[C] = {0.8f, 1.3f}, x[WINDOW * N * (C + E) * S * S], y[HORIZON * N * C * S * S];
     cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, 2, x, y);
     const int spans[4] = {1, 4, 13, 0};
+#define MAP(m) (step + (size_t)(m) * S * S)
     for (int s = 0; s < WINDOW; s++)
         for (int i = 0; i < N; i++) {
-            const float *step = x + ((size_t)s * N + i) * (1 + E) * S * S;
+            const float *step = x + ((size_t)s * N + i) * (C + E) * S * S;
             int origin = starts[i] + WINDOW - 1, target = origin + HORIZON;
             double phase = 2 * 3.14159265358979 * fmod((double)t.time[target], 365.2425) / 365.2425;
             for (int k = 0; k < S * S; k++) {
-                double counts = log1p(t.values[(size_t)(starts[i] + s) * S * S + k]) / 0.8;
-                double year = log_average(&t, origin, 52, k);
-                assert_float_equal(step[k], counts, 1e-5);
-                assert_float_equal(step[S * S + k], year, 1e-5);
-                for (int j = 0; j < 4; j++)
-                    assert_float_equal(step[(2 + j) * S * S + k], log_average(&t, origin, spans[j], k) - year, 1e-5);
-                double last = t.values[(size_t)origin * S * S + k], rate = exp(log_average(&t, origin, 0, k));
-                assert_float_equal(step[6 * S * S + k], log(1 + last / rate), 1e-5);
-                assert_float_equal(step[7 * S * S + k], sin(phase), 1e-5);
-                assert_float_equal(step[8 * S * S + k], cos(phase), 1e-5);
-                for (int r = 0; r < 2; r++) {
-                    double recent = t.recency[((size_t)origin * CC_RECENCY_MAPS + r) * S * S + k];
-                    assert_float_equal(step[(9 + r) * S * S + k], log1p(recent / rate), 1e-5);
+                for (int c = 0; c < C; c++) {
+                    double counts = log1p(t.values[((size_t)(starts[i] + s) * C + c) * S * S + k]) / scale[c];
+                    double year = log_average(&t, origin, 52, c, k);
+                    assert_float_equal(MAP(c)[k], counts, 1e-5);
+                    assert_float_equal(MAP(C + c)[k], year, 1e-5);
+                    for (int j = 0; j < 4; j++)
+                        assert_float_equal(MAP((2 + j) * C + c)[k], log_average(&t, origin, spans[j], c, k) - year, 1e-5);
+                    double last = t.values[((size_t)origin * C + c) * S * S + k];
+                    double rate = exp(log_average(&t, origin, 0, c, k));
+                    assert_float_equal(MAP(6 * C + c)[k], log(1 + last / rate), 1e-5);
+                    for (int r = 0; r < 2; r++) {
+                        double recent = t.recency[(((size_t)origin * CC_RECENCY_MAPS + r) * C + c) * S * S + k];
+                        assert_float_equal(MAP(7 * C + 2 + r * C + c)[k], log1p(recent / rate), 1e-5);
+                    }
                 }
+                assert_float_equal(MAP(7 * C)[k], sin(phase), 1e-5);
+                assert_float_equal(MAP(7 * C + 1)[k], cos(phase), 1e-5);
             }
         }
-    for (int k = 0; k < HORIZON * N * S * S; k++) { /* the targets, written after the maps used them as scratch */
-        int h = k / (N * S * S), i = k / (S * S) % N;
-        assert_true(y[k] == t.values[(size_t)(starts[i] + WINDOW + h) * S * S + k % (S * S)]);
+#undef MAP
+    for (int k = 0; k < HORIZON * N * C * S * S; k++) { /* the targets, written after the maps used them as scratch */
+        int h = k / (N * C * S * S), i = k / (C * S * S) % N;
+        assert_true(y[k] == t.values[(size_t)(starts[i] + WINDOW + h) * C * S * S + k % (C * S * S)]);
     }
     cc_tensor_free(&t);
 }
