@@ -40,9 +40,8 @@ static int taxonomy_index(const char *category) {
 
 /* The incident's share of the recency maps of its own bin (raster.h). */
 static void add_recency(cc_tensor *t, int bin, int channel, int row, int col, float age) {
-    static const double TAU[CC_RECENCY_MAPS] = CC_RECENCY_TAU_DAYS;
     for (int r = 0; r < t->R; r++) {
-        float weight = (float)exp(-age / TAU[r]);
+        float weight = (float)exp(-age / cc_recency_tau_days[r]);
         t->recency[cc_tensor_recency_offset(t, bin, r, 0, row, col)] += weight;
         if (channel > 0) t->recency[cc_tensor_recency_offset(t, bin, r, channel, row, col)] += weight;
     }
@@ -192,12 +191,11 @@ static void finish_recency(cc_tensor *t, const cc_raster_stats *stats) {
         t->recency = NULL, t->R = 0;
         return;
     }
-    static const double TAU[CC_RECENCY_MAPS] = CC_RECENCY_TAU_DAYS;
     size_t map = (size_t)t->C * t->H * t->W;
     for (int ti = 0; ti < t->T; ti++) {
         double length = (double)(cc_time_axis_start(&stats->axis, ti + 1) - cc_time_axis_start(&stats->axis, ti));
         for (int r = 0; r < t->R; r++) {
-            float decay = (float)exp(-length / TAU[r]);
+            float decay = (float)exp(-length / cc_recency_tau_days[r]);
             float *now = t->recency + cc_tensor_recency_offset(t, ti, r, 0, 0, 0);
             const float *before = ti ? t->recency + cc_tensor_recency_offset(t, ti - 1, r, 0, 0, 0) : NULL;
             for (size_t q = 0; q < map; q++) {

@@ -17,6 +17,8 @@ int cc_tensor_alloc(cc_tensor *t, int T, int C, int H, int W) {
     return 0;
 }
 
+const double cc_recency_tau_days[CC_RECENCY_MAPS] = {1.0, 3.0};
+
 int cc_tensor_alloc_recency(cc_tensor *t) {
     free(t->recency);
     t->R = CC_RECENCY_MAPS;

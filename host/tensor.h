@@ -2,7 +2,7 @@
  * forecast file holds. values is [T][C][H][W], row-major; row 0 is north.
  *
  * Recency maps (tensor files only, optional): for each decay time tau_r of
- * CC_RECENCY_TAU_DAYS, the incidents up to the end e_b of bin b weighted by how recent
+ * cc_recency_tau_days, the incidents up to the end e_b of bin b weighted by how recent
  * they were,
  *     recency[b][r][c][y][x] = sum over incidents i of cell (y, x), channel c, with
  *                              t_i < e_b  of  exp(-(e_b - t_i) / tau_r),
@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The decay times of the recency maps, in days. */
-#define CC_RECENCY_TAU_DAYS {1.0, 3.0}
 enum { CC_RECENCY_MAPS = 2 };
+/* The decay times of the recency maps, in days: 1 and 3 (host/tensor.c). */
+extern const double cc_recency_tau_days[CC_RECENCY_MAPS];
 #define CC_RECENCY_FLOOR 1e-12f
 
 typedef struct cc_tensor {

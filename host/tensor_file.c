@@ -11,17 +11,19 @@
 
 #include "heatmaps/time_bins.h"
 
-static hid_t write_values(hid_t file, const char *name, const cc_tensor *t) {
-    hsize_t dims[4] = {(hsize_t)t->T, (hsize_t)t->C, (hsize_t)t->H, (hsize_t)t->W};
-    hsize_t chunk[4] = {1, (hsize_t)t->C, (hsize_t)t->H, (hsize_t)t->W};
-    hid_t space = H5Screate_simple(4, dims, NULL);
+/* A float32 dataset of `rank` dims written whole, chunked one time step at a time
+ * (dims[0] is time), shuffled, deflated and checksummed; its id (close it) or -1. */
+static hid_t write_frames(hid_t file, const char *name, int rank, const hsize_t *dims, const float *data) {
+    hsize_t chunk[5] = {1};
+    for (int d = 1; d < rank; d++) chunk[d] = dims[d];
+    hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, 4, chunk);
+    H5Pset_chunk(dcpl, rank, chunk);
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, 4);
     H5Pset_fletcher32(dcpl);
     hid_t ds = H5Dcreate2(file, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (ds >= 0 && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->values) < 0) {
+    if (ds >= 0 && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         H5Dclose(ds);
         ds = -1;
     }
@@ -30,29 +32,24 @@ static hid_t write_values(hid_t file, const char *name, const cc_tensor *t) {
     return ds;
 }
 
-/* /recency [T][R][C][H][W] (host/tensor.h), chunked and filtered like the values, with
- * its decay times as the attribute tau_days. */
+static hid_t write_values(hid_t file, const char *name, const cc_tensor *t) {
+    hsize_t dims[4] = {(hsize_t)t->T, (hsize_t)t->C, (hsize_t)t->H, (hsize_t)t->W};
+    return write_frames(file, name, 4, dims, t->values);
+}
+
+/* /recency [T][R][C][H][W] (host/tensor.h), stored like the values, with its decay
+ * times as the attribute tau_days. */
 static int write_recency(hid_t file, const cc_tensor *t) {
-    static const double TAU[CC_RECENCY_MAPS] = CC_RECENCY_TAU_DAYS;
     hsize_t dims[5] = {(hsize_t)t->T, (hsize_t)t->R, (hsize_t)t->C, (hsize_t)t->H, (hsize_t)t->W};
-    hsize_t chunk[5] = {1, dims[1], dims[2], dims[3], dims[4]};
-    hid_t space = H5Screate_simple(5, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, 5, chunk);
-    H5Pset_shuffle(dcpl);
-    H5Pset_deflate(dcpl, 4);
-    H5Pset_fletcher32(dcpl);
-    hid_t ds = H5Dcreate2(file, "/recency", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t ds = write_frames(file, "/recency", 5, dims, t->recency);
     static const char *const LABELS[5] = {"time", "decay", "category", "y", "x"};
-    int status = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->recency) >= 0 &&
-                         cc_hdf5_write_doubles(ds, "tau_days", TAU, CC_RECENCY_MAPS) == 0 &&
+    int status = ds >= 0 && cc_hdf5_write_doubles(ds, "tau_days", cc_recency_tau_days, CC_RECENCY_MAPS) == 0 &&
                          cc_hdf5_write_text(ds, "description",
                                             "sum over past incidents of exp(-(bin end - incident time) / tau_days)") == 0
                      ? 0
                      : -1;
     for (unsigned d = 0; status == 0 && d < 5; d++) status = H5DSset_label(ds, d, LABELS[d]) < 0 ? -1 : 0;
     if (ds >= 0) H5Dclose(ds);
-    H5Pclose(dcpl);
-    H5Sclose(space);
     return status;
 }
 
@@ -170,14 +167,13 @@ static int copy_text(char *dst, size_t len, char *value) {
  * this crimecast computes (other decay times, other shape). */
 static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
     if (H5Lexists(file, "/recency", H5P_DEFAULT) <= 0) return 0;
-    static const double TAU[CC_RECENCY_MAPS] = CC_RECENCY_TAU_DAYS;
     hsize_t dims[5];
     double tau[CC_RECENCY_MAPS + 1];
     int n = 0;
     hid_t ds = H5Dopen2(file, "/recency", H5P_DEFAULT);
     int known = ds >= 0 && cc_hdf5_read_doubles(ds, "tau_days", tau, CC_RECENCY_MAPS + 1, &n) == 0 &&
                 n == CC_RECENCY_MAPS;
-    for (int r = 0; known && r < n; r++) known = tau[r] == TAU[r];
+    for (int r = 0; known && r < n; r++) known = tau[r] == cc_recency_tau_days[r];
     if (ds >= 0) H5Dclose(ds);
     if (!known || cc_hdf5_dataset_dims(file, "/recency", 5, dims) != 0 || dims[0] != (hsize_t)t->T ||
         dims[1] != CC_RECENCY_MAPS || dims[2] != (hsize_t)t->C || dims[3] != (hsize_t)t->H ||

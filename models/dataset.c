@@ -111,22 +111,24 @@ static void log_average(const cc_tensor *t, int origin, int k, float *out) {
     for (size_t q = 0; q < map; q++) out[q] = (float)log((out[q] + 0.5) / (origin - first + 1));
 }
 
+/* out[q] = log(1 + n[q] / exp(a_all[q])) over a [C][H][W] map: a count (or a
+ * recency-weighted count) relative to the cell's long-run rate. */
+static void relative_to_rate(const float *n, const float *a_all, size_t map, float *out) {
+    for (size_t q = 0; q < map; q++) out[q] = (float)log1p(n[q] / exp((double)a_all[q]));
+}
+
 /* out [C][H][W] = log(1 + n_o / exp(a_all)), the near-repeat map (see the header), from
  * a_all [C][H][W], the whole-history log-average at the origin o. */
 static void near_repeat_map(const cc_tensor *t, int origin, const float *a_all, float *out) {
-    size_t map = (size_t)t->C * t->H * t->W;
-    const float *last = t->values + cc_tensor_offset(t, origin, 0, 0, 0);
-    for (size_t q = 0; q < map; q++) out[q] = (float)log1p(last[q] / exp((double)a_all[q]));
+    relative_to_rate(t->values + cc_tensor_offset(t, origin, 0, 0, 0), a_all, (size_t)t->C * t->H * t->W, out);
 }
 
 /* out [recency][C][H][W] = log(1 + R_tau(o) / exp(a_all)), the recency maps (see the
  * header), from a_all [C][H][W] as for the near-repeat map. */
 static void recency_maps(const cc_tensor *t, int origin, int recency, const float *a_all, float *out) {
     size_t map = (size_t)t->C * t->H * t->W;
-    for (int r = 0; r < recency; r++) {
-        const float *sum = t->recency + cc_tensor_recency_offset(t, origin, r, 0, 0, 0);
-        for (size_t q = 0; q < map; q++) out[r * map + q] = (float)log1p(sum[q] / exp((double)a_all[q]));
-    }
+    for (int r = 0; r < recency; r++)
+        relative_to_rate(t->recency + cc_tensor_recency_offset(t, origin, r, 0, 0, 0), a_all, map, out + r * map);
 }
 
 /* The context maps of one sample (see the header) into out [(6 + recency)C + 2][H][W],
