@@ -19,7 +19,7 @@ static const char TRAIN_HELP[] =
     "                       [--layers N] [--hidden 16,16] [--kernel 3] [--window 8] [--horizon 1]\n"
     "                       [--loss poisson|mse] [--baseline K|auto|none] [--peephole] [--lr 1e-3]\n"
     "                       [--weight-decay 0] [--context on|off] [--recency on|off] [--skip 0|1|3]\n"
-    "                       [--config CONFIG.json]\n"
+    "                       [--level-gate on|off] [--config CONFIG.json]\n"
     "                       [--batch 16] [--epochs N] [--patience N] [--clip 1] [--seed 1]\n"
     "                       [--seeds N] [--threads N] [--test-from DATE] [--resume MODEL.h5]\n"
     "                       [--down 2|4] [--features F]   (convlstm-ae)\n\n"
@@ -39,7 +39,9 @@ static const char TRAIN_HELP[] =
     "season (sin and cos of its day of the year). --recency on (the default; used when the\n"
     "tensor has them) adds the near-repeat map again with each past incident weighted by how\n"
     "recent it was at the forecast origin, exp(-age / d) for d = 1 and 3 days: whether the\n"
-    "last bin's incidents came early or late in it. --skip K (default\n"
+    "last bin's incidents came early or late in it. --level-gate on (default off) adds the\n"
+    "1-, 4- and 13-bin log ratios again, multiplied by log(1 + the cell's yearly rate), so\n"
+    "the response to a recent change can grow with the cell's count. --skip K (default\n"
     "3; 0 off) adds a linear KxK convolution of the last step's maps to the output log-rate:\n"
     "a Poisson GLM over those averages, which the ConvLSTM corrects.\n"
     "Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
@@ -53,7 +55,7 @@ static const char TRAIN_HELP[] =
     "command line override it.\n";
 
 typedef struct train_args {
-    const char *data, *out, *model, *device, *resume, *test_from, *baseline, *context, *recency;
+    const char *data, *out, *model, *device, *resume, *test_from, *baseline, *context, *recency, *level_gate;
     cc_convlstm_config config;
     cc_train_options options;
     int threads, hidden_given, seeds;
@@ -104,13 +106,14 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"features", required_argument, NULL, 'F'}, {"baseline", required_argument, NULL, 'B'},
         {"context", required_argument, NULL, 'x'}, {"skip", required_argument, NULL, 'S'},
         {"seeds", required_argument, NULL, 'N'}, {"recency", required_argument, NULL, 'Y'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"level-gate", required_argument, NULL, 'G'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->device = "auto";
     a->model = "convlstm";
     a->baseline = "auto";
     a->context = "on"; /* with the skip path: the configuration of bench/RESULTS.md's issue 9 tables */
     a->recency = "on"; /* when the tensor has them: bench/RESULTS.md, "recency maps" */
+    a->level_gate = "off"; /* it helped San Francisco's validation loss, hurt London's: RESULTS, "Level-gated ratios" */
     a->seeds = 1;
     cc_convlstm_config *c = &a->config;
     c->layers = 2, c->hidden[0] = c->hidden[1] = 16, c->kernel = 3, c->window = 8, c->horizon = 1, c->skip = 3;
@@ -140,6 +143,11 @@ static int parse_args(int argc, char **argv, train_args *a) {
             if (strcmp(optarg, "on") && strcmp(optarg, "off"))
                 return cc_usage_error("train", "--recency must be on or off (got '%s')", optarg);
             a->recency = optarg;
+            break;
+        case 'G':
+            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+                return cc_usage_error("train", "--level-gate must be on or off (got '%s')", optarg);
+            a->level_gate = optarg;
             break;
         case 'p': c->peephole = 1; break;
         case 'S':
@@ -296,7 +304,8 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
     if (baseline_bins(a, t, &a->config.baseline_k, err, err_len) != 0) return -1;
     int context = !strcmp(a->context, "on");
     a->config.recency = context && !strcmp(a->recency, "on") ? t->R : 0;
-    a->config.context = context ? cc_context_maps(t->C, a->config.recency) : 0;
+    a->config.gated = context && !strcmp(a->level_gate, "on");
+    a->config.context = context ? cc_context_maps(t->C, a->config.recency, a->config.gated) : 0;
     info->config = a->config;
     info->loss = a->options.loss;
     info->options = a->options;

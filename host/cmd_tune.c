@@ -24,15 +24,16 @@ static const char TUNE_HELP[] =
     "                      [--window 8] [--seed 1] [--threads N] [--keep DIR]\n\n"
     "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
     "others drawn without repetition, seeded, from: hidden 8,8 / 16,16 / 32,32; kernel 3 / 5;\n"
-    "lr 1e-3 / 3e-3; context on / off; skip 3 / 1 / 0; baseline auto / none), each for at most\n"
+    "lr 1e-3 / 3e-3; context on / off; skip 3 / 1 / 0; baseline auto / none; level-gate off / on),\n"
+    "each for at most\n"
     "--epochs epochs with early stopping, and scores each by its best validation loss (mean Poisson\n"
     "loss per cell on the validation span). The test span is never looked at. Prints every\n"
     "candidate and writes the best as CONFIG.json, which `crimecast train --config` reads.\n"
     "--keep DIR keeps the candidates' model files (default: a temporary directory).\n";
 
-enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 3, SPACE_BASELINE = 2 };
+enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 3, SPACE_BASELINE = 2, SPACE_GATE = 2 };
 enum {
-    SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE,
+    SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE * SPACE_GATE,
     MAX_BUDGET = SPACE_SIZE
 };
 
@@ -42,9 +43,11 @@ static const char *const LR[SPACE_LR] = {"0.001", "0.003"};
 static const char *const CONTEXT[SPACE_CONTEXT] = {"on", "off"};
 static const char *const SKIP[SPACE_SKIP] = {"3", "1", "0"};
 static const char *const BASELINE[SPACE_BASELINE] = {"auto", "none"};
+/* on helped San Francisco's validation loss and hurt London's (bench/RESULTS.md): a per-city choice */
+static const char *const GATE[SPACE_GATE] = {"off", "on"};
 
 /* Candidate `index` of the grid, as train options; index 0 is train's default
- * (16,16, kernel 3, lr 1e-3, context on, skip 3, baseline auto). */
+ * (16,16, kernel 3, lr 1e-3, context on, skip 3, baseline auto, level-gate off). */
 static void candidate_options(int index, cc_train_config *c) {
     memset(c, 0, sizeof *c);
     int i = index;
@@ -53,7 +56,8 @@ static void candidate_options(int index, cc_train_config *c) {
     cc_train_config_set(c, "lr", LR[i % SPACE_LR]), i /= SPACE_LR;
     cc_train_config_set(c, "context", CONTEXT[i % SPACE_CONTEXT]), i /= SPACE_CONTEXT;
     cc_train_config_set(c, "skip", SKIP[i % SPACE_SKIP]), i /= SPACE_SKIP;
-    cc_train_config_set(c, "baseline", BASELINE[i % SPACE_BASELINE]);
+    cc_train_config_set(c, "baseline", BASELINE[i % SPACE_BASELINE]), i /= SPACE_BASELINE;
+    cc_train_config_set(c, "level-gate", GATE[i % SPACE_GATE]);
 }
 
 /* The order candidates are tried in: 0 first, then a seeded shuffle of the rest. */
@@ -143,8 +147,8 @@ static int search(const tune_args *a, const char *dir, cc_train_config *best, do
     *best_loss = INFINITY;
     char log[4200];
     snprintf(log, sizeof log, "%s/tune.log", dir);
-    printf("%-4s %-8s %-6s %-7s %-8s %-5s %-9s %-16s %s\n", "#", "hidden", "kernel", "lr", "context", "skip",
-           "baseline", "validation loss", "time");
+    printf("%-4s %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %s\n", "#", "hidden", "kernel", "lr", "context", "skip",
+           "baseline", "gate", "validation loss", "time");
     for (int i = 0; i < a->budget; i++) {
         cc_train_config c;
         candidate_options(order[i], &c);
@@ -154,9 +158,10 @@ static int search(const tune_args *a, const char *dir, cc_train_config *best, do
         int ok = try_candidate(a, &c, model, log, &loss) == 0;
         char score[32] = "failed (tune.log)";
         if (ok) snprintf(score, sizeof score, "%.6f", loss);
-        printf("%-4d %-8s %-6s %-7s %-8s %-5s %-9s %-16s %.1f s\n", i + 1, cc_train_config_get(&c, "hidden"),
+        printf("%-4d %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %.1f s\n", i + 1, cc_train_config_get(&c, "hidden"),
                cc_train_config_get(&c, "kernel"), cc_train_config_get(&c, "lr"), cc_train_config_get(&c, "context"),
-               cc_train_config_get(&c, "skip"), cc_train_config_get(&c, "baseline"), score, cc_now_seconds() - start);
+               cc_train_config_get(&c, "skip"), cc_train_config_get(&c, "baseline"),
+               cc_train_config_get(&c, "level-gate"), score, cc_now_seconds() - start);
         fflush(stdout);
         if (ok && loss < *best_loss) *best_loss = loss, *best = c, winner = i;
     }

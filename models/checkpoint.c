@@ -51,6 +51,7 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_text(f, "gate_order", "ifgo") | cc_hdf5_write_int(f, "down", c->down > 1 ? c->down : 1) |
            cc_hdf5_write_int(f, "features", c->features) | cc_hdf5_write_int(f, "baseline_k", c->baseline_k) |
            cc_hdf5_write_int(f, "context", c->context) | cc_hdf5_write_int(f, "recency", c->recency) |
+           cc_hdf5_write_int(f, "level_gate", c->gated) |
            cc_hdf5_write_int(f, "skip", c->skip) |
            cc_hdf5_write_text(f, "loss", cc_loss_name(info->loss)) | cc_hdf5_write_int(f, "channels", c->channels) |
            cc_hdf5_write_int(f, "height", c->height) | cc_hdf5_write_int(f, "width", c->width) |
@@ -157,6 +158,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          (H5Aexists(f, "baseline_k") <= 0 || read_int(f, "baseline_k", &c->baseline_k) == 0) && /* older files: none */
          (H5Aexists(f, "context") <= 0 || read_int(f, "context", &c->context) == 0) &&
          (H5Aexists(f, "recency") <= 0 || read_int(f, "recency", &c->recency) == 0) && /* older files: none */
+         (H5Aexists(f, "level_gate") <= 0 || read_int(f, "level_gate", &c->gated) == 0) &&
          (H5Aexists(f, "skip") <= 0 || read_int(f, "skip", &c->skip) == 0) &&
          cc_hdf5_read_double(f, "lr", &o->lr) == 0 && cc_hdf5_read_double(f, "weight_decay", &o->weight_decay) == 0 &&
          cc_hdf5_read_double(f, "clip", &o->clip) == 0 && read_int(f, "batch", &o->batch) == 0 &&
@@ -254,12 +256,12 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
         snprintf(why, why_len, "missing or unreadable configuration attributes (damaged file?)");
         return -1;
     }
-    int context = info->config.context, recency = info->config.recency;
-    if (recency < 0 || recency > CC_RECENCY_MAPS || (!context && recency) ||
-        (context && context != cc_context_maps(info->config.channels, recency))) {
+    int context = info->config.context, recency = info->config.recency, gated = info->config.gated;
+    if (recency < 0 || recency > CC_RECENCY_MAPS || (!context && (recency || gated)) || (gated != 0 && gated != 1) ||
+        (context && context != cc_context_maps(info->config.channels, recency, gated))) {
         /* an older definition of the maps */
         snprintf(why, why_len, "its %d context maps are not the %d this crimecast computes; train the model again",
-                 context, cc_context_maps(info->config.channels, recency < 0 ? 0 : recency));
+                 context, cc_context_maps(info->config.channels, recency < 0 ? 0 : recency, gated == 1));
         return -1;
     }
     char err[256];

@@ -59,6 +59,8 @@ typedef struct cc_convlstm_config {
                                    from the last input step to every output (see above) */
     int recency;                /* recency maps per channel among the context maps
                                    (cc_context_maps' r: 0, or up to the tensor's R) */
+    int gated;                  /* 1: the level-gated ratio maps among the context maps
+                                   (cc_context_maps' gated) */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */

@@ -100,7 +100,12 @@ int cc_first_bin_from(const cc_tensor *t, int64_t day) {
 static const int CONTEXT_SPANS[] = {1, 4, 13, 0};
 enum { CONTEXT_SPAN_COUNT = sizeof CONTEXT_SPANS / sizeof CONTEXT_SPANS[0], MAPS_PER_CHANNEL = 2 + CONTEXT_SPAN_COUNT };
 
-int cc_context_maps(int channels, int recency) { return (MAPS_PER_CHANNEL + recency) * channels + 2; }
+/* The first GATED_SPANS of CONTEXT_SPANS (1, 4, 13 bins) get level-gated copies. */
+enum { GATED_SPANS = 3 };
+
+int cc_context_maps(int channels, int recency, int gated) {
+    return (MAPS_PER_CHANNEL + recency + (gated ? GATED_SPANS : 0)) * channels + 2;
+}
 
 /* out [C][H][W] = log((counts of bins origin-k'+1 .. origin + 1/2) / k'), k' = min(k, origin + 1),
  * k = 0 meaning all bins up to the origin. */
@@ -131,9 +136,20 @@ static void recency_maps(const cc_tensor *t, int origin, int recency, const floa
         relative_to_rate(t->recency + cc_tensor_recency_offset(t, origin, r, 0, 0, 0), a_all, map, out + r * map);
 }
 
-/* The context maps of one sample (see the header) into out [(6 + recency)C + 2][H][W],
- * using `scratch` [C][H][W]; the target is a bin of the tensor (samples never reach past it). */
-static void context_maps(const cc_tensor *t, int origin, int target, int recency, float *out, float *scratch) {
+/* out [GATED_SPANS][C][H][W] = (a_k - a_P) log(1 + exp(a_P)), k = 1, 4, 13: the ratio maps
+ * `ratios` [..][C][H][W] scaled by the cell's level, from the year's log-rate a_P `year`. */
+static void gated_ratio_maps(const float *year, const float *ratios, size_t map, float *out) {
+    for (size_t q = 0; q < map; q++) {
+        double level = log1p(exp((double)year[q]));
+        for (int s = 0; s < GATED_SPANS; s++) out[s * map + q] = (float)(ratios[s * map + q] * level);
+    }
+}
+
+/* The context maps of one sample (see the header) into out [cc_context_maps(C, recency,
+ * gated)][H][W], using `scratch` [C][H][W]; the target is a bin of the tensor (samples never
+ * reach past it). */
+static void context_maps(const cc_tensor *t, int origin, int target, int recency, int gated, float *out,
+                         float *scratch) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
     float *year = out; /* maps 0 .. C-1 */
     log_average(t, origin, cc_baseline_period(t->bin), year);
@@ -150,10 +166,11 @@ static void context_maps(const cc_tensor *t, int origin, int target, int recency
     double phase = two_pi * fmod((double)t->time[target], days_per_year) / days_per_year; /* days since 1970 */
     float *season = out + (size_t)MAPS_PER_CHANNEL * map;
     for (size_t k = 0; k < plane; k++) season[k] = (float)sin(phase), season[plane + k] = (float)cos(phase);
+    if (gated) gated_ratio_maps(year, out + map, map, out + (size_t)(MAPS_PER_CHANNEL + recency) * map + 2 * plane);
 }
 
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
-                     int context, int recency, float *x, float *y) {
+                     int context, int recency, int gated, float *x, float *y) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane, step_maps = map + (size_t)context * plane;
     for (int i = 0; i < n; i++) {
         for (int s = 0; s < window; s++) {
@@ -165,7 +182,7 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
         }
         if (context) { /* computed once, copied into every step; the target (written below) is scratch */
             float *first = x + (size_t)i * step_maps + map;
-            context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, recency, first,
+            context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, recency, gated, first,
                          y + (size_t)i * map);
             for (int s = 1; s < window; s++)
                 memcpy(x + ((size_t)s * n + i) * step_maps + map, first, sizeof(float) * (step_maps - map));

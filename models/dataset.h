@@ -72,18 +72,26 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  *            incident weighted exp(-age / d) at the end of the origin bin, so the network
  *            sees whether the last bin's incidents came early or late in it (whether their
  *            follow-ups have happened or are still to come).
+ *   3gC maps (a_k - a_P) log(1 + exp(a_P)), k = 1, 4, 13, when `gated` (g = 1; else g = 0):
+ *            the first three ratios again, scaled by the cell's level. A linear weight on a
+ *            ratio trusts a change of the recent rate the same in every cell; these let the
+ *            trust grow with the count, since a busy cell's recent average is a reliable
+ *            estimate and a quiet cell's is noise (the interaction a forest gets from
+ *            splitting on level, then on the lags). A Poisson GLM on the validation spans
+ *            proposed them; the network's validation loss says per city whether they help
+ *            (train's --level-gate, off by default: bench/RESULTS.md, "Level-gated ratios").
  * A linear function of these maps is a Poisson GLM over multi-scale historical averages:
- * the skip path of models/convlstm.h. cc_context_maps(C, r) = (6 + r)C + 2 is their number,
- * in the order listed, each group of C maps [C][H][W] (the four ratios span by span, the
- * recency maps decay by decay: [r][C][H][W]). */
-int cc_context_maps(int channels, int recency);
+ * the skip path of models/convlstm.h. cc_context_maps(C, r, g) = (6 + r + 3g)C + 2 is their
+ * number, in the order listed, each group of C maps [C][H][W] (the four ratios span by span,
+ * the recency maps decay by decay: [r][C][H][W], the gated ratios span by span). */
+int cc_context_maps(int channels, int recency, int gated);
 
 /* Gathers samples into time-major batches: x [window][n][C + context][H][W] (normalised
- * counts, then the context maps when context = cc_context_maps(C, recency); context 0:
- * none), y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's first
- * input bin. recency <= t->R. */
+ * counts, then the context maps when context = cc_context_maps(C, recency, gated); context
+ * 0: none), y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's
+ * first input bin. recency <= t->R. */
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
-                     int context, int recency, float *x, float *y);
+                     int context, int recency, int gated, float *x, float *y);
 
 /* The historical-average log-rate at each sample's forecast origin o = start + window - 1:
  *   log_rate = log((sum of the counts of bins o-k'+1 .. o + 1/2) / k'),  k' = min(k, o + 1)

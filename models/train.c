@@ -136,7 +136,7 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
         int k = n - i < batch ? n - i : batch;
         for (int j = 0; j < k; j++) b.starts[j] = cc_split_sample_start(split, span, i + j);
         cc_convlstm_set_batch(model, k);
-        cc_gather_batch(t, scale, b.starts, k, c->window, c->horizon, c->context, c->recency, b.x, b.y);
+        cc_gather_batch(t, scale, b.starts, k, c->window, c->horizon, c->context, c->recency, c->gated, b.x, b.y);
         forward_rates(model, ctx, t, b.starts, k, &b);
         total += batch_loss(ctx, loss, t, scale, b.out, b.y, k, c->horizon, b.d) * k;
     }
@@ -153,7 +153,7 @@ void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *
     for (int i = 0; i < n; i += batch) {
         int k = n - i < batch ? n - i : batch;
         cc_convlstm_set_batch(model, k);
-        cc_gather_batch(t, scale, starts + i, k, c->window, c->horizon, c->context, c->recency, b.x, b.y);
+        cc_gather_batch(t, scale, starts + i, k, c->window, c->horizon, c->context, c->recency, c->gated, b.x, b.y);
         forward_rates(model, ctx, t, starts + i, k, &b);
         for (int j = 0; j < k; j++)
             for (int s = 0; s < c->horizon; s++)
@@ -188,7 +188,7 @@ static int train_epoch(cc_convlstm *model, const cc_ops_context *ctx, const cc_t
     cc_convlstm_set_batch(model, o->batch);
     double total = 0, start = cc_now_seconds();
     for (int bi = 0; bi < batches; bi++) {
-        cc_gather_batch(t, scale, order + bi * o->batch, o->batch, c->window, c->horizon, c->context, c->recency, b->x, b->y);
+        cc_gather_batch(t, scale, order + bi * o->batch, o->batch, c->window, c->horizon, c->context, c->recency, c->gated, b->x, b->y);
         forward_rates(model, ctx, t, order + bi * o->batch, o->batch, b);
         double loss = batch_loss(ctx, o->loss, t, scale, b->out, b->y, o->batch, c->horizon, b->d);
         if (!isfinite(loss)) {

@@ -189,22 +189,25 @@ static void two_channel_counts(cc_tensor *t) {
  * maps and channels is checked too: per channel the year's log-average, the 1-, 4-, 13-bin
  * and whole-history ones as log ratios to it, the near-repeat map (each group of maps
  * [C][H][W]), the target's season (two planes), then the two recency maps
- * log(1 + R_d(o) / long-run rate) as [d][C][H][W]. */
+ * log(1 + R_d(o) / long-run rate) as [d][C][H][W] and the level-gated 1-, 4- and 13-bin
+ * ratios (a_k - a_P) log(1 + exp(a_P)) as [k][C][H][W]. */
 static void test_context_maps(void **state) {
     (void)state;
     cc_tensor t;
     two_channel_counts(&t); /* weekly bins: a year is 52 */
     assert_int_equal(cc_tensor_alloc_recency(&t), 0);
     for (size_t q = 0; q < (size_t)T * CC_RECENCY_MAPS * 2 * S * S; q++) t.recency[q] = (float)((q * 7919) % 23) / 7.0f;
-    enum { C = 2, WINDOW = 3, HORIZON = 2, N = 3, E = 18 }; /* 2 x (year + 4 ratios + near repeat) + sin + cos + 2 x 2 */
-    assert_int_equal(cc_context_maps(1, 0), 8);
-    assert_int_equal(cc_context_maps(3, 0), 20);
-    assert_int_equal(cc_context_maps(1, 2), 10);
-    assert_int_equal(cc_context_maps(C, 2), E);
-    assert_int_equal(cc_context_maps(3, 2), 26);
+    /* 2 x (year + 4 ratios + near repeat) + sin + cos + 2 x 2 recency + 3 x 2 gated */
+    enum { C = 2, WINDOW = 3, HORIZON = 2, N = 3, E = 24 };
+    assert_int_equal(cc_context_maps(1, 0, 0), 8);
+    assert_int_equal(cc_context_maps(3, 0, 0), 20);
+    assert_int_equal(cc_context_maps(1, 2, 0), 10);
+    assert_int_equal(cc_context_maps(C, 2, 0), 18);
+    assert_int_equal(cc_context_maps(C, 2, 1), E);
+    assert_int_equal(cc_context_maps(3, 2, 1), 35);
     int starts[N] = {0, 20, T - WINDOW - HORIZON};
     float scale[C] = {0.8f, 1.3f}, x[WINDOW * N * (C + E) * S * S], y[HORIZON * N * C * S * S];
-    cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, 2, x, y);
+    cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, 2, 1, x, y);
     const int spans[4] = {1, 4, 13, 0};
 #define MAP(m) (step + (size_t)(m) * S * S)
     for (int s = 0; s < WINDOW; s++)
@@ -227,6 +230,10 @@ static void test_context_maps(void **state) {
                         double recent = t.recency[(((size_t)origin * CC_RECENCY_MAPS + r) * C + c) * S * S + k];
                         assert_float_equal(MAP(7 * C + 2 + r * C + c)[k], log1p(recent / rate), 1e-5);
                     }
+                    for (int j = 0; j < 3; j++) {
+                        double ratio = log_average(&t, origin, spans[j], c, k) - year;
+                        assert_float_equal(MAP(9 * C + 2 + j * C + c)[k], ratio * log1p(exp(year)), 1e-4);
+                    }
                 }
                 assert_float_equal(MAP(7 * C)[k], sin(phase), 1e-5);
                 assert_float_equal(MAP(7 * C + 1)[k], cos(phase), 1e-5);
@@ -244,7 +251,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
     moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 10, 3, 2}; /* context with 2 recency maps */
+    cc_convlstm_config cfg = {1, S, S, 2, {4, 3}, 3, 4, 2, 1, 2, 3, 5, 13, 3, 2, 1}; /* context: 2 recency maps, gated */
     char err[512];
     cc_model_info info = {0};
     assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &info.split, err, sizeof err), 0);
@@ -285,9 +292,10 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(back.config.hidden[1], 3);
     assert_int_equal(back.config.peephole, 1);
     assert_int_equal(back.config.baseline_k, 5);
-    assert_int_equal(back.config.context, 10);
+    assert_int_equal(back.config.context, 13);
     assert_int_equal(back.config.skip, 3);
     assert_int_equal(back.config.recency, 2);
+    assert_int_equal(back.config.gated, 1);
     assert_true(back.scale[0] == 0.75f);
     assert_true(back.options.lr == 1e-3 && back.options.seed == 7);
     assert_int_equal(back.split.begin[2], info.split.begin[2]);

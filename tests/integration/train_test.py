@@ -10,7 +10,7 @@
   predict averages and that resumes after a kill to the same result;
 * convlstm-ae trains and predicts too;
 * a tensor on another grid is refused, and so is one without the recency maps the model
-  reads (--recency off trains without them); --device cuda says this version has no CUDA.
+  reads (--recency off trains without them; --level-gate on adds 3C maps); --device cuda says this version has no CUDA.
 
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
 """
@@ -95,7 +95,8 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
 
 def check_recency_required(tmp, tensor, common, model):
     """A model that reads recency maps refuses a tensor without them (an older raster's);
-    --recency off trains one that does not read them (6C + 2 context maps)."""
+    --recency off trains one that does not read them (with --level-gate on: 6C + 2 context
+    maps and the 3C level-gated ratios)."""
     bare = os.path.join(tmp, "bare.h5")
     shutil.copyfile(tensor, bare)
     with h5py.File(bare, "r+") as t:
@@ -104,12 +105,12 @@ def check_recency_required(tmp, tensor, common, model):
     check("a tensor without recency maps is refused by a model that reads them",
           p.returncode == 1 and "recency maps" in p.stderr and not os.path.exists(os.path.join(tmp, "x.h5")), p.stderr)
     off = os.path.join(tmp, "off.h5")
-    p = run("train", *common, "--epochs", "1", "--recency", "off", "--out", off)
+    p = run("train", *common, "--epochs", "1", "--recency", "off", "--level-gate", "on", "--out", off)
     q = run("predict", "--model", off, "--data", bare, "--out", os.path.join(tmp, "x.h5"))
     with h5py.File(off, "r") as m:
-        check("--recency off: 6C + 2 context maps, and it forecasts from a tensor without them",
-              p.returncode == 0 and q.returncode == 0 and int(m.attrs["context"]) == 14
-              and int(m.attrs["recency"]) == 0, (p.stderr, q.stderr))
+        check("--recency off --level-gate on: 9C + 2 context maps, and it forecasts from a tensor without recency",
+              p.returncode == 0 and q.returncode == 0 and int(m.attrs["context"]) == 20
+              and int(m.attrs["recency"]) == 0 and int(m.attrs["level_gate"]) == 1, (p.stderr, q.stderr))
 
 
 def main():
@@ -132,8 +133,8 @@ def main():
             check("model file layout", m.attrs["format"] == "crimecast-model" and m.attrs["model"] == "convlstm"
                   and m.attrs["gate_order"] == "ifgo" and list(m.attrs["hidden"]) == [8, 8]
                   and m["params/enc0.wx"].shape == (32, 2 + 18, 3, 3) and m["norm/scale"].shape == (2,)
-                  and int(m.attrs["context"]) == 18 and int(m.attrs["recency"]) == 2 and int(m.attrs["skip"]) == 3
-                  and m["params/skip.w"].shape == (2, 20, 3, 3)
+                  and int(m.attrs["context"]) == 18 and int(m.attrs["recency"]) == 2 and int(m.attrs["level_gate"]) == 0
+                  and int(m.attrs["skip"]) == 3 and m["params/skip.w"].shape == (2, 20, 3, 3)
                   and "optim" in m and len(m["history/val_loss"]) == m.attrs["epochs_done"], dict(m.attrs))
             history = m["history/val_loss"][:]
             split = list(m.attrs["split"])

@@ -32,7 +32,7 @@ T, C, H, W, WINDOW = 120, 2, 8, 8, 4
 def tune(tensor, out, keep):
     p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", out, "--budget", "3", "--epochs", "2",
                         "--window", str(WINDOW), "--threads", "1", "--keep", keep], capture_output=True, text=True)
-    losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"^(\d+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+([0-9.]+)",
+    losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"^(\d+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+([0-9.]+)",
                                                                        p.stdout, re.M)}
     stored = {}
     for i in losses:
@@ -60,7 +60,7 @@ def main():
         best = min(stored.values())
         check("config holds the lowest validation loss", abs(cfg["validation_loss"] - best) < 1e-12, (cfg, stored))
         check("config options are train options", cfg["format"] == "crimecast-train-config"
-              and {"hidden", "kernel", "lr", "context", "skip", "baseline", "window"} <= set(cfg["options"]), cfg)
+              and {"hidden", "kernel", "lr", "context", "skip", "baseline", "level-gate", "window"} <= set(cfg["options"]), cfg)
 
         model = os.path.join(tmp, "m.h5")
         p = subprocess.run([CRIMECAST, "train", "--config", config, "--data", tensor, "--out", model, "--threads", "1"],
@@ -70,7 +70,9 @@ def main():
             check("train --config reproduces the tuned loss", abs(float(m.attrs["best_val"]) - best) < 1e-12,
                   (float(m.attrs["best_val"]), best))
             check("train --config uses the file's options", int(m.attrs["window"]) == WINDOW
-                  and int(m.attrs["kernel"]) == int(cfg["options"]["kernel"]))
+                  and int(m.attrs["kernel"]) == int(cfg["options"]["kernel"])
+                  and int(m.attrs["level_gate"]) == (cfg["options"]["level-gate"] == "on"
+                                                     and cfg["options"]["context"] == "on"))
         p = subprocess.run([CRIMECAST, "train", "--config", config, "--kernel", "1", "--data", tensor, "--out", model,
                             "--epochs", "1", "--threads", "1"], capture_output=True, text=True)
         with h5py.File(model, "r") as m:
