@@ -3,7 +3,7 @@
 scored on the validation span only: a quick, network-free way to ask whether a new map
 carries signal before a network is trained with it (bench/RESULTS.md, "Level-gated ratios").
 
-    bench/context_glm.py TENSOR.h5 WINDOW PERIOD CHANNEL [RF_VAL_FORECAST.h5]
+    bench/context_glm.py TENSOR.h5 WINDOW PERIOD CHANNEL [RF_VAL_FORECAST.h5] [--variants LIST]
 
 PERIOD: the bins of a year (52 weekly, 12 monthly). The split is train's default 70/15/15
 with window - 1 bins between spans. The model is log rate = a_P + a 3 x 3 convolution of
@@ -15,8 +15,8 @@ exp(a_P)), k = 1, 4, 13: --level-gate on), gated-all (the gate on every ratio an
 near-repeat and recency maps too), shrunk (plus log((n_k + alpha) / (k exp(a_P) + alpha)),
 alpha = 2 and 10: empirical-Bayes ratios, another way to make the response depend on level).
 """
+import argparse
 import math
-import sys
 
 import h5py
 import numpy as np
@@ -97,17 +97,19 @@ def fit_and_score(x, mask, rec, period, window, variant):
 
 
 def main():
-    if len(sys.argv) < 5:
-        sys.exit(__doc__)
-    path, window, period, channel = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    ap = argparse.ArgumentParser(description="Validation-span Poisson GLM over the context maps.")
+    ap.add_argument("tensor"), ap.add_argument("window", type=int), ap.add_argument("period", type=int)
+    ap.add_argument("channel", type=int), ap.add_argument("rf_val", nargs="?")
+    ap.add_argument("--variants", default="base,gated,gated-all,shrunk")
+    args = ap.parse_args()
     torch.set_num_threads(2)
-    x, mask, rec = load(path, channel)
-    for variant in ("base", "gated", "gated-all", "shrunk"):
-        mse, dev, y = fit_and_score(x, mask, rec, period, window, variant)
+    x, mask, rec = load(args.tensor, args.channel)
+    for variant in args.variants.split(","):
+        mse, dev, y = fit_and_score(x, mask, rec, args.period, args.window, variant)
         line = "%-10s validation MSE %.4f  deviance %.4f" % (variant, mse, dev)
-        if len(sys.argv) > 5:
-            with h5py.File(sys.argv[5], "r") as f:
-                rf = f["forecast"][:, channel]
+        if args.rf_val:
+            with h5py.File(args.rf_val, "r") as f:
+                rf = f["forecast"][:, args.channel]
             line += "  | rf-100 MSE %.4f" % ((rf - y[-len(rf):]) ** 2)[:, mask].mean()
         print(line, flush=True)
 
