@@ -25,13 +25,14 @@ static const char TUNE_HELP[] =
     "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
     "others drawn without repetition, seeded, from: hidden 8,8 / 16,16 / 32,32; kernel 3 / 5;\n"
     "lr 1e-3 / 3e-3; context on / off; skip 3 / 1 / 0; baseline auto / none; level-gate off / on),\n"
-    "each for at most\n"
-    "--epochs epochs with early stopping, and scores each by its best validation loss (mean Poisson\n"
-    "loss per cell on the validation span). The test span is never looked at. Prints every\n"
-    "candidate and writes the best as CONFIG.json, which `crimecast train --config` reads.\n"
+    "each for at most --epochs epochs with early stopping, and scores each by its best validation\n"
+    "loss (mean Poisson loss per cell on the validation span). The test span is never looked\n"
+    "at. Prints every candidate and writes the best as CONFIG.json, which `crimecast train\n"
+    "--config` reads.\n"
     "--keep DIR keeps the candidates' model files (default: a temporary directory).\n";
 
-enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 3, SPACE_BASELINE = 2, SPACE_GATE = 2 };
+enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 3, SPACE_BASELINE = 2,
+       SPACE_GATE = 2 };
 enum {
     SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE * SPACE_GATE,
     MAX_BUDGET = SPACE_SIZE

@@ -10,7 +10,8 @@
   predict averages and that resumes after a kill to the same result;
 * convlstm-ae trains and predicts too;
 * a tensor on another grid is refused, and so is one without the recency maps the model
-  reads (--recency off trains without them; --level-gate on adds 3C maps); --device cuda says this version has no CUDA.
+  reads (--recency off trains without them; --level-gate on adds 3C maps); --device cuda
+  says this version has no CUDA.
 
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
 """
