@@ -83,6 +83,14 @@ static int int_option(const char *name, const char *text, int min, int max, int 
     return 0;
 }
 
+/* --context, --recency, --level-gate: "on" or "off", kept as given. */
+static int on_off_option(const char *name, const char *text, const char **out) {
+    if (strcmp(text, "on") && strcmp(text, "off"))
+        return cc_usage_error("train", "%s must be on or off (got '%s')", name, text);
+    *out = text;
+    return 0;
+}
+
 static int real_option(const char *name, const char *text, double min, double *out) {
     char *end;
     *out = strtod(text, &end);
@@ -134,21 +142,9 @@ static int parse_args(int argc, char **argv, train_args *a) {
         case 'R': a->resume = optarg; break;
         case 'T': a->test_from = optarg; break;
         case 'B': a->baseline = optarg; break;
-        case 'x':
-            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-                return cc_usage_error("train", "--context must be on or off (got '%s')", optarg);
-            a->context = optarg;
-            break;
-        case 'Y':
-            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-                return cc_usage_error("train", "--recency must be on or off (got '%s')", optarg);
-            a->recency = optarg;
-            break;
-        case 'G':
-            if (strcmp(optarg, "on") && strcmp(optarg, "off"))
-                return cc_usage_error("train", "--level-gate must be on or off (got '%s')", optarg);
-            a->level_gate = optarg;
-            break;
+        case 'x': bad = on_off_option("--context", optarg, &a->context); break;
+        case 'Y': bad = on_off_option("--recency", optarg, &a->recency); break;
+        case 'G': bad = on_off_option("--level-gate", optarg, &a->level_gate); break;
         case 'p': c->peephole = 1; break;
         case 'S':
             bad = int_option("--skip", optarg, 0, 9, &c->skip);

@@ -100,8 +100,8 @@ int cc_first_bin_from(const cc_tensor *t, int64_t day) {
 static const int CONTEXT_SPANS[] = {1, 4, 13, 0};
 enum { CONTEXT_SPAN_COUNT = sizeof CONTEXT_SPANS / sizeof CONTEXT_SPANS[0], MAPS_PER_CHANNEL = 2 + CONTEXT_SPAN_COUNT };
 
-/* The first GATED_SPANS of CONTEXT_SPANS (1, 4, 13 bins) get level-gated copies. */
-enum { GATED_SPANS = 3 };
+/* The spans of CONTEXT_SPANS before the whole history (1, 4, 13 bins) get level-gated copies. */
+enum { GATED_SPANS = CONTEXT_SPAN_COUNT - 1 };
 
 int cc_context_maps(int channels, int recency, int gated) {
     return (MAPS_PER_CHANNEL + recency + (gated ? GATED_SPANS : 0)) * channels + 2;
