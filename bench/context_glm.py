@@ -22,6 +22,8 @@ import h5py
 import numpy as np
 import torch
 
+from paired_by_cell import poisson_deviance  # the same clamp as eval's
+
 
 def load(path, channel):
     with h5py.File(path, "r") as h:
@@ -92,7 +94,7 @@ def fit_and_score(x, mask, rec, period, window, variant):
     with torch.no_grad():
         mu_v = torch.exp(bv + conv(fv)[:, 0]).numpy()
     y = yv.numpy()
-    dev = 2 * (np.where(y > 0, y * np.log(np.maximum(y, 1e-300) / mu_v), 0) - (y - mu_v))
+    dev = poisson_deviance(mu_v, y)
     return ((mu_v - y) ** 2)[:, mask].mean(), dev[:, mask].mean(), y
 
 

@@ -239,6 +239,12 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
     return cc_checkpoint_write(r->out, r->model, r->state, r->info, r->err, sizeof r->err);
 }
 
+/* Whether the options ask for the recency maps (used when the tensor has them; a resumed
+ * model brings its own choice, so train reads the maps for --resume too). */
+static int wants_recency_maps(const train_args *a) {
+    return !strcmp(a->context, "on") && !strcmp(a->recency, "on");
+}
+
 /* --baseline: K bins, none (0), or auto (the bin kind's year or month; none with MSE). */
 static int baseline_bins(const train_args *a, const cc_tensor *t, int *k, char *err, size_t err_len) {
     char *end;
@@ -298,10 +304,11 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
     }
     a->config.channels = t->C, a->config.height = t->H, a->config.width = t->W;
     if (baseline_bins(a, t, &a->config.baseline_k, err, err_len) != 0) return -1;
-    int context = !strcmp(a->context, "on");
-    a->config.recency = context && !strcmp(a->recency, "on") ? t->R : 0;
-    a->config.gated = context && !strcmp(a->level_gate, "on");
-    a->config.context = context ? cc_context_maps(t->C, a->config.recency, a->config.gated) : 0;
+    cc_sample_spec spec = {a->config.window, a->config.horizon, !strcmp(a->context, "on"),
+                           wants_recency_maps(a) ? t->R : 0, 0};
+    spec.gated = spec.context && !strcmp(a->level_gate, "on");
+    a->config.recency = spec.recency, a->config.gated = spec.gated;
+    a->config.context = cc_sample_context_maps(&spec, t->C);
     info->config = a->config;
     info->loss = a->options.loss;
     info->options = a->options;
@@ -434,9 +441,8 @@ static int train_command(int argc, char **argv) {
     }
     char err[1024];
     cc_tensor t;
-    int wants_recency = a.resume || (!strcmp(a.context, "on") && !strcmp(a.recency, "on"));
     if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0 ||
-        (wants_recency && cc_tensor_read_recency(a.data, &t, err, sizeof err) != 0)) {
+        ((a.resume || wants_recency_maps(&a)) && cc_tensor_read_recency(a.data, &t, err, sizeof err) != 0)) {
         fprintf(stderr, "crimecast train: %s\n", err);
         cc_tensor_free(&t);
         return CC_EXIT_FAILURE;

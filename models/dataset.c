@@ -169,9 +169,15 @@ static void context_maps(const cc_tensor *t, int origin, int target, int recency
     if (gated) gated_ratio_maps(year, out + map, map, out + (size_t)(MAPS_PER_CHANNEL + recency) * map + 2 * plane);
 }
 
-void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
-                     int context, int recency, int gated, float *x, float *y) {
-    size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane, step_maps = map + (size_t)context * plane;
+int cc_sample_context_maps(const cc_sample_spec *spec, int channels) {
+    return spec->context ? cc_context_maps(channels, spec->recency, spec->gated) : 0;
+}
+
+void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
+                     float *x, float *y) {
+    int window = spec->window, horizon = spec->horizon;
+    size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
+    size_t step_maps = map + (size_t)cc_sample_context_maps(spec, t->C) * plane;
     for (int i = 0; i < n; i++) {
         for (int s = 0; s < window; s++) {
             const float *src = t->values + cc_tensor_offset(t, starts[i] + s, 0, 0, 0);
@@ -180,10 +186,10 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
                 for (size_t k = 0; k < plane; k++)
                     dst[c * plane + k] = (float)(log1p((double)src[c * plane + k]) / scale[c]);
         }
-        if (context) { /* computed once, copied into every step; the target (written below) is scratch */
+        if (spec->context) { /* computed once, copied into every step; the target (written below) is scratch */
             float *first = x + (size_t)i * step_maps + map;
-            context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, recency, gated, first,
-                         y + (size_t)i * map);
+            context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, spec->recency, spec->gated,
+                         first, y + (size_t)i * map);
             for (int s = 1; s < window; s++)
                 memcpy(x + ((size_t)s * n + i) * step_maps + map, first, sizeof(float) * (step_maps - map));
         }

@@ -86,12 +86,22 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  * the recency maps decay by decay: [r][C][H][W], the gated ratios span by span). */
 int cc_context_maps(int channels, int recency, int gated);
 
-/* Gathers samples into time-major batches: x [window][n][C + context][H][W] (normalised
- * counts, then the context maps when context = cc_context_maps(C, recency, gated); context
- * 0: none), y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's
- * first input bin. recency <= t->R. */
-void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, int window, int horizon,
-                     int context, int recency, int gated, float *x, float *y);
+/* What one sample holds: `window` input bins, `horizon` target bins, and, when `context`
+ * is 1, the cc_context_maps(C, recency, gated) context maps on every input step
+ * (recency <= the tensor's R; gated 0 or 1). */
+typedef struct cc_sample_spec {
+    int window, horizon;
+    int context, recency, gated;
+} cc_sample_spec;
+
+/* The context maps per step a sample of `spec` carries: 0 without context. */
+int cc_sample_context_maps(const cc_sample_spec *spec, int channels);
+
+/* Gathers samples into time-major batches: x [window][n][C + maps][H][W] (normalised
+ * counts, then the cc_sample_context_maps(spec, C) context maps), y [horizon][n][C][H][W]
+ * raw counts of the targets. starts[i] is sample i's first input bin. */
+void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
+                     float *x, float *y);
 
 /* The historical-average log-rate at each sample's forecast origin o = start + window - 1:
  *   log_rate = log((sum of the counts of bins o-k'+1 .. o + 1/2) / k'),  k' = min(k, o + 1)

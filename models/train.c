@@ -92,6 +92,12 @@ static double batch_loss(const cc_ops_context *ctx, cc_loss_kind loss, const cc_
     return cc_mse(ctx, out, target, t->mask, maps, plane, d);
 }
 
+/* The samples the model reads: its window and horizon, and context maps when it has any
+ * (the count, config.context, follows from recency and gated: checkpoint.c checks it). */
+static cc_sample_spec sample_spec(const cc_convlstm_config *c) {
+    return (cc_sample_spec){c->window, c->horizon, c->context > 0, c->recency, c->gated};
+}
+
 typedef struct buffers {
     float *x, *y, *out, *d, *base;
     int *starts;
@@ -128,6 +134,7 @@ static void forward_rates(cc_convlstm *model, const cc_ops_context *ctx, const c
 double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                    cc_span span, const float *scale, cc_loss_kind loss, int batch) {
     const cc_convlstm_config *c = &model->cfg;
+    cc_sample_spec spec = sample_spec(c);
     int n = cc_split_samples(split, span, t->T, c->window, c->horizon);
     buffers b;
     if (n == 0 || buffers_alloc(&b, model, batch) != 0) return NAN;
@@ -136,7 +143,7 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
         int k = n - i < batch ? n - i : batch;
         for (int j = 0; j < k; j++) b.starts[j] = cc_split_sample_start(split, span, i + j);
         cc_convlstm_set_batch(model, k);
-        cc_gather_batch(t, scale, b.starts, k, c->window, c->horizon, c->context, c->recency, c->gated, b.x, b.y);
+        cc_gather_batch(t, scale, b.starts, k, &spec, b.x, b.y);
         forward_rates(model, ctx, t, b.starts, k, &b);
         total += batch_loss(ctx, loss, t, scale, b.out, b.y, k, c->horizon, b.d) * k;
     }
@@ -147,13 +154,14 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
 void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
                 cc_loss_kind loss, const int *starts, int n, int batch, float *out) {
     const cc_convlstm_config *c = &model->cfg;
+    cc_sample_spec spec = sample_spec(c);
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
     buffers b;
     if (buffers_alloc(&b, model, batch) != 0) return;
     for (int i = 0; i < n; i += batch) {
         int k = n - i < batch ? n - i : batch;
         cc_convlstm_set_batch(model, k);
-        cc_gather_batch(t, scale, starts + i, k, c->window, c->horizon, c->context, c->recency, c->gated, b.x, b.y);
+        cc_gather_batch(t, scale, starts + i, k, &spec, b.x, b.y);
         forward_rates(model, ctx, t, starts + i, k, &b);
         for (int j = 0; j < k; j++)
             for (int s = 0; s < c->horizon; s++)
@@ -181,6 +189,7 @@ static int train_epoch(cc_convlstm *model, const cc_ops_context *ctx, const cc_t
                        const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
                        buffers *b, double *mean_loss, char *err, size_t err_len) {
     const cc_convlstm_config *c = &model->cfg;
+    cc_sample_spec spec = sample_spec(c);
     int epoch = s->epochs_done + 1, batches = n / o->batch;
     unsigned rng = o->seed * 2654435761u + (unsigned)epoch;
     for (int i = 0; i < n; i++) order[i] = cc_split_sample_start(split, CC_SPAN_TRAIN, i);
@@ -188,7 +197,7 @@ static int train_epoch(cc_convlstm *model, const cc_ops_context *ctx, const cc_t
     cc_convlstm_set_batch(model, o->batch);
     double total = 0, start = cc_now_seconds();
     for (int bi = 0; bi < batches; bi++) {
-        cc_gather_batch(t, scale, order + bi * o->batch, o->batch, c->window, c->horizon, c->context, c->recency, c->gated, b->x, b->y);
+        cc_gather_batch(t, scale, order + bi * o->batch, o->batch, &spec, b->x, b->y);
         forward_rates(model, ctx, t, order + bi * o->batch, o->batch, b);
         double loss = batch_loss(ctx, o->loss, t, scale, b->out, b->y, o->batch, c->horizon, b->d);
         if (!isfinite(loss)) {

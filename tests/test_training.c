@@ -207,7 +207,11 @@ static void test_context_maps(void **state) {
     assert_int_equal(cc_context_maps(3, 2, 1), 35);
     int starts[N] = {0, 20, T - WINDOW - HORIZON};
     float scale[C] = {0.8f, 1.3f}, x[WINDOW * N * (C + E) * S * S], y[HORIZON * N * C * S * S];
-    cc_gather_batch(&t, scale, starts, N, WINDOW, HORIZON, E, 2, 1, x, y);
+    cc_sample_spec spec = {WINDOW, HORIZON, 1, 2, 1};
+    assert_int_equal(cc_sample_context_maps(&spec, C), E);
+    cc_sample_spec no_context = {WINDOW, HORIZON, 0, 2, 1};
+    assert_int_equal(cc_sample_context_maps(&no_context, C), 0);
+    cc_gather_batch(&t, scale, starts, N, &spec, x, y);
     const int spans[4] = {1, 4, 13, 0};
 #define MAP(m) (step + (size_t)(m) * S * S)
     for (int s = 0; s < WINDOW; s++)
