@@ -304,9 +304,9 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
     }
     a->config.channels = t->C, a->config.height = t->H, a->config.width = t->W;
     if (baseline_bins(a, t, &a->config.baseline_k, err, err_len) != 0) return -1;
-    cc_sample_spec spec = {a->config.window, a->config.horizon, !strcmp(a->context, "on"),
-                           wants_recency_maps(a) ? t->R : 0, 0};
-    spec.gated = spec.context && !strcmp(a->level_gate, "on");
+    int context = !strcmp(a->context, "on");
+    cc_sample_spec spec = {a->config.window, a->config.horizon, context, wants_recency_maps(a) ? t->R : 0,
+                           context && !strcmp(a->level_gate, "on")};
     a->config.recency = spec.recency, a->config.gated = spec.gated;
     a->config.context = cc_sample_context_maps(&spec, t->C);
     info->config = a->config;
