@@ -4,6 +4,7 @@ scored on the validation span only: a quick, network-free way to ask whether a n
 carries signal before a network is trained with it (bench/RESULTS.md, "Level-gated ratios").
 
     bench/context_glm.py TENSOR.h5 WINDOW PERIOD CHANNEL [RF_VAL_FORECAST.h5] [--variants LIST]
+                         [--rate-weights LIST]
 
 PERIOD: the bins of a year (52 weekly, 12 monthly). The split is train's default 70/15/15
 with window - 1 bins between spans. The model is log rate = a_P + a 3 x 3 convolution of
@@ -14,6 +15,10 @@ Variants: base (train's maps without the level gate), gated (plus (a_k - a_P) lo
 exp(a_P)), k = 1, 4, 13: --level-gate on), gated-all (the gate on every ratio and the
 near-repeat and recency maps too), shrunk (plus log((n_k + alpha) / (k exp(a_P) + alpha)),
 alpha = 2 and 10: empirical-Bayes ratios, another way to make the response depend on level).
+--rate-weights G1,G2,..: fit each variant once per G with every cell's Poisson loss weighted by
+exp(a_P)^G (its yearly rate to the power G, normalised to mean 1): G = 0 is the plain
+likelihood, G = 1 weighs a cell's squared error in the rate about as MSE does (bench/RESULTS.md,
+"A loss weighted towards the busy cells").
 """
 import argparse
 import math
@@ -71,7 +76,7 @@ def samples(x, rec, period, window, begin, end, variant):
     return [torch.tensor(np.array(a), dtype=torch.float64) for a in (feats, base, target)]
 
 
-def fit_and_score(x, mask, rec, period, window, variant):
+def fit_and_score(x, mask, rec, period, window, variant, rate_weight=0.0):
     T = x.shape[0]
     train_end, val_end = round(0.70 * T), round(0.85 * T)
     ft, bt, yt = samples(x, rec, period, window, 0, train_end, variant)
@@ -79,6 +84,8 @@ def fit_and_score(x, mask, rec, period, window, variant):
     mu, sd = ft.mean((0, 2, 3), keepdim=True), ft.std((0, 2, 3), keepdim=True) + 1e-9
     ft, fv = (ft - mu) / sd, (fv - mu) / sd
     m = torch.tensor(mask, dtype=torch.float64)
+    w = torch.exp(rate_weight * bt) * m  # weight of each sample's cell: its yearly rate ^ G
+    w = w / w.mean() * m.mean()          # mean 1 over the counted cells, so G = 0 is w = m
     conv = torch.nn.Conv2d(ft.shape[1], 1, 3, padding=1).double()
     torch.nn.init.zeros_(conv.weight), torch.nn.init.zeros_(conv.bias)
     opt = torch.optim.LBFGS(conv.parameters(), max_iter=300, line_search_fn="strong_wolfe")
@@ -86,7 +93,7 @@ def fit_and_score(x, mask, rec, period, window, variant):
     def closure():
         opt.zero_grad()
         log_rate = bt + conv(ft)[:, 0]
-        loss = ((torch.exp(log_rate) - yt * log_rate) * m).sum() / (m.sum() * len(yt)) + 1e-4 * (conv.weight ** 2).sum()
+        loss = ((torch.exp(log_rate) - yt * log_rate) * w).sum() / (m.sum() * len(yt)) + 1e-4 * (conv.weight ** 2).sum()
         loss.backward()
         return loss
 
@@ -103,12 +110,13 @@ def main():
     ap.add_argument("tensor"), ap.add_argument("window", type=int), ap.add_argument("period", type=int)
     ap.add_argument("channel", type=int), ap.add_argument("rf_val", nargs="?")
     ap.add_argument("--variants", default="base,gated,gated-all,shrunk")
+    ap.add_argument("--rate-weights", default="0")
     args = ap.parse_args()
     torch.set_num_threads(2)
     x, mask, rec = load(args.tensor, args.channel)
-    for variant in args.variants.split(","):
-        mse, dev, y = fit_and_score(x, mask, rec, args.period, args.window, variant)
-        line = "%-10s validation MSE %.4f  deviance %.4f" % (variant, mse, dev)
+    for variant, g in [(v, float(g)) for v in args.variants.split(",") for g in args.rate_weights.split(",")]:
+        mse, dev, y = fit_and_score(x, mask, rec, args.period, args.window, variant, g)
+        line = "%-10s weight %.2f validation MSE %.4f  deviance %.4f" % (variant, g, mse, dev)
         if args.rf_val:
             with h5py.File(args.rf_val, "r") as f:
                 rf = f["forecast"][:, args.channel]
