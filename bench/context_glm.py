@@ -21,6 +21,7 @@ likelihood, G = 1 weighs a cell's squared error in the rate about as MSE does (b
 "A loss weighted towards the busy cells").
 """
 import argparse
+import itertools
 import math
 
 import h5py
@@ -110,16 +111,18 @@ def main():
     ap.add_argument("tensor"), ap.add_argument("window", type=int), ap.add_argument("period", type=int)
     ap.add_argument("channel", type=int), ap.add_argument("rf_val", nargs="?")
     ap.add_argument("--variants", default="base,gated,gated-all,shrunk")
-    ap.add_argument("--rate-weights", default="0")
+    ap.add_argument("--rate-weights", type=lambda text: [float(g) for g in text.split(",")], default=[0.0])
     args = ap.parse_args()
     torch.set_num_threads(2)
     x, mask, rec = load(args.tensor, args.channel)
-    for variant, g in [(v, float(g)) for v in args.variants.split(",") for g in args.rate_weights.split(",")]:
+    rf = None
+    if args.rf_val:
+        with h5py.File(args.rf_val, "r") as f:
+            rf = f["forecast"][:, args.channel]
+    for variant, g in itertools.product(args.variants.split(","), args.rate_weights):
         mse, dev, y = fit_and_score(x, mask, rec, args.period, args.window, variant, g)
         line = "%-10s weight %.2f validation MSE %.4f  deviance %.4f" % (variant, g, mse, dev)
-        if args.rf_val:
-            with h5py.File(args.rf_val, "r") as f:
-                rf = f["forecast"][:, args.channel]
+        if rf is not None:
             line += "  | rf-100 MSE %.4f" % ((rf - y[-len(rf):]) ** 2)[:, mask].mean()
         print(line, flush=True)
 
