@@ -4,7 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef CRIMECAST_HAVE_CUDA
+#include "kernels/cuda/cuda_ops.h"
+#endif
+
 enum { ALIGN_FLOATS = 16 }; /* 64 bytes */
+
+/* What an allocation holds: an empty layout still gets one aligned block. */
+static size_t allocated_floats(const cc_arena *a) { return a->size ? a->size : ALIGN_FLOATS; }
 
 size_t cc_arena_reserve(cc_arena *a, const char *name, int rank, const int *dims) {
     if (a->count == a->capacity) {
@@ -28,9 +35,20 @@ size_t cc_arena_reserve(cc_arena *a, const char *name, int rank, const int *dims
     return e->offset;
 }
 
+/* Releases the data wherever it lives; the layout stays. */
+static void release_data(cc_arena *a) {
+#ifdef CRIMECAST_HAVE_CUDA
+    if (a->device) cc_cuda_free(a->data);
+    else
+#endif
+        free(a->data);
+    a->data = NULL;
+    a->device = NULL;
+}
+
 int cc_arena_allocate(cc_arena *a) {
-    free(a->data);
-    a->data = aligned_alloc(64, sizeof(float) * (a->size ? a->size : ALIGN_FLOATS));
+    release_data(a);
+    a->data = aligned_alloc(64, sizeof(float) * allocated_floats(a));
     if (!a->data) return -1;
     cc_arena_zero(a);
     return 0;
@@ -53,11 +71,45 @@ const cc_arena_entry *cc_arena_find(const cc_arena *a, const char *name) {
 }
 
 void cc_arena_zero(cc_arena *a) {
-    if (a->data) memset(a->data, 0, sizeof(float) * (a->size ? a->size : ALIGN_FLOATS));
+    if (a->device) {
+        fprintf(stderr, "crimecast: cc_arena_zero on a device arena (zero it with cc_fill)\n");
+        abort();
+    }
+    if (a->data) memset(a->data, 0, sizeof(float) * allocated_floats(a));
 }
 
 void cc_arena_free(cc_arena *a) {
-    free(a->data);
+    release_data(a);
     free(a->entries);
     memset(a, 0, sizeof *a);
+}
+
+int cc_arena_to_device(cc_arena *a, struct cc_cuda_state *device, char *err, size_t err_len) {
+#ifdef CRIMECAST_HAVE_CUDA
+    if (!a->data || a->device) {
+        snprintf(err, err_len, "arena: only an allocated host arena moves to a device");
+        return -1;
+    }
+    size_t bytes = sizeof(float) * allocated_floats(a);
+    float *on_device = cc_cuda_alloc(bytes);
+    cc_cuda_copy_to_device(device, on_device, a->data, bytes);
+    free(a->data);
+    a->data = on_device;
+    a->device = device;
+    return 0;
+#else
+    (void)a, (void)device;
+    snprintf(err, err_len, "this build of crimecast has no CUDA backend");
+    return -1;
+#endif
+}
+
+void cc_arena_copy_out(const cc_arena *a, float *host) {
+#ifdef CRIMECAST_HAVE_CUDA
+    if (a->device) {
+        cc_cuda_copy_to_host(a->device, host, a->data, sizeof(float) * a->size);
+        return;
+    }
+#endif
+    memcpy(host, a->data, sizeof(float) * a->size);
 }

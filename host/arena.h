@@ -4,7 +4,11 @@
  * then allocates: parameters, gradients and optimiser moments are arenas of the same
  * layout, so an offset means the same tensor in each, an optimiser step is one loop
  * over the whole arena, and the layout can be mirrored in one device allocation.
- * Every tensor starts on a 64-byte boundary. */
+ * Every tensor starts on a 64-byte boundary.
+ *
+ * cc_arena_to_device moves an allocated arena to a GPU (CUDA builds): `data` becomes a
+ * device pointer, so only the ops of a CUDA context may touch it, and cc_arena_free
+ * releases it there. */
 #ifndef CRIMECAST_HOST_ARENA_H
 #define CRIMECAST_HOST_ARENA_H
 
@@ -19,8 +23,11 @@ typedef struct cc_arena_entry {
     int dims[CC_ARENA_MAX_RANK];
 } cc_arena_entry;
 
+struct cc_cuda_state;
+
 typedef struct cc_arena {
-    float *data;            /* NULL until cc_arena_allocate */
+    float *data;            /* NULL until cc_arena_allocate; a device pointer when `device` */
+    struct cc_cuda_state *device;  /* the GPU holding data, or NULL: data is in host memory */
     size_t size;            /* floats, padding included */
     cc_arena_entry *entries;
     int count, capacity;
@@ -34,7 +41,14 @@ int cc_arena_allocate(cc_arena *arena);
 int cc_arena_clone_layout(const cc_arena *arena, cc_arena *copy);
 const cc_arena_entry *cc_arena_find(const cc_arena *arena, const char *name);
 static inline float *cc_arena_at(const cc_arena *arena, size_t offset) { return arena->data + offset; }
+/* Zeroes a host arena (a device arena: cc_fill through a CUDA context). */
 void cc_arena_zero(cc_arena *arena);
 void cc_arena_free(cc_arena *arena);
+/* Moves an allocated host arena to the state's GPU: device memory of the same size gets
+ * its contents and the host copy is freed. 0, or -1 with err (no CUDA in this build; the
+ * arena is then unchanged). */
+int cc_arena_to_device(cc_arena *arena, struct cc_cuda_state *device, char *err, size_t err_len);
+/* Copies an arena's contents (host or device) into `host`, arena->size floats. */
+void cc_arena_copy_out(const cc_arena *arena, float *host);
 
 #endif

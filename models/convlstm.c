@@ -228,10 +228,21 @@ size_t cc_convlstm_output_bias(const cc_convlstm *m) { return m->stages ? m->ae_
 
 int cc_convlstm_set_batch(cc_convlstm *m, int batch) {
     if (batch == m->batch) return 0;
+    struct cc_cuda_state *device = m->acts.device;
     cc_arena_free(&m->acts);
     m->batch = batch;
     plan_acts(m);
-    return cc_arena_allocate(&m->acts);
+    char err[160];
+    if (cc_arena_allocate(&m->acts) != 0) return -1;
+    return device ? cc_arena_to_device(&m->acts, device, err, sizeof err) : 0;
+}
+
+int cc_convlstm_to_device(cc_convlstm *m, struct cc_cuda_state *device, char *err, size_t err_len) {
+    if (cc_arena_to_device(&m->params, device, err, err_len) != 0 ||
+        cc_arena_to_device(&m->grads, device, err, err_len) != 0 ||
+        cc_arena_to_device(&m->acts, device, err, err_len) != 0)
+        return -1;
+    return 0;
 }
 
 void cc_convlstm_free(cc_convlstm *m) {

@@ -104,8 +104,15 @@ void cc_convlstm_free(cc_convlstm *m);
 /* Offset of the bias of the layer that produces the outputs (head.b, or ae.head.b). */
 size_t cc_convlstm_output_bias(const cc_convlstm *m);
 
-/* Re-plans the activations for another batch size (parameters are kept). 0 or -1. */
+/* Re-plans the activations for another batch size (parameters are kept), on the
+ * model's device when it has moved to one. 0 or -1. */
 int cc_convlstm_set_batch(cc_convlstm *m, int batch);
+
+/* Moves the parameters, gradients and activations to a GPU (host/arena.h): from then on
+ * the model runs with a CUDA context on that state, and x, y, dy are device pointers.
+ * 0, or -1 with err (no CUDA in this build). Read the parameters back with
+ * cc_arena_copy_out. */
+int cc_convlstm_to_device(cc_convlstm *m, struct cc_cuda_state *device, char *err, size_t err_len);
 
 /* y = model(x). */
 void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y);

@@ -79,16 +79,22 @@ void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *
     }
 }
 
+/* MSE compares normalised values: raw-count targets become log1p(count) / scale. */
+static void normalise_targets(const cc_tensor *t, const float *scale, float *target, int maps) {
+    int plane = t->H * t->W;
+    for (int m = 0; m < maps; m++)
+        for (int k = 0; k < plane; k++) {
+            float *v = &target[(size_t)m * plane + k];
+            *v = (float)(log1p((double)*v) / scale[m % t->C]);
+        }
+}
+
 /* Loss of a model output against raw-count targets; writes its gradient into d. */
 static double batch_loss(const cc_ops_context *ctx, cc_loss_kind loss, const cc_tensor *t, const float *scale,
                          const float *out, float *target, int n, int horizon, float *d) {
     int maps = horizon * n * t->C, plane = t->H * t->W;
     if (loss == CC_LOSS_POISSON) return cc_poisson_nll(ctx, out, target, t->mask, maps, plane, d);
-    for (int m = 0; m < maps; m++) /* MSE compares normalised values */
-        for (int k = 0; k < plane; k++) {
-            float *v = &target[(size_t)m * plane + k];
-            *v = (float)(log1p((double)*v) / scale[m % t->C]);
-        }
+    normalise_targets(t, scale, target, maps);
     return cc_mse(ctx, out, target, t->mask, maps, plane, d);
 }
 
@@ -196,21 +202,21 @@ static int train_epoch(cc_convlstm *model, const cc_ops_context *ctx, const cc_t
     shuffle(order, n, &rng);
     cc_convlstm_set_batch(model, o->batch);
     double total = 0, start = cc_now_seconds();
+    cc_train_step_io io = {b->x, b->y, t->mask, c->baseline_k > 0 ? b->base : NULL, b->out, b->d, s->m.data, s->v.data};
     for (int bi = 0; bi < batches; bi++) {
-        cc_gather_batch(t, scale, order + bi * o->batch, o->batch, &spec, b->x, b->y);
-        forward_rates(model, ctx, t, order + bi * o->batch, o->batch, b);
-        double loss = batch_loss(ctx, o->loss, t, scale, b->out, b->y, o->batch, c->horizon, b->d);
+        const int *starts = order + bi * o->batch;
+        cc_gather_batch(t, scale, starts, o->batch, &spec, b->x, b->y);
+        if (o->loss == CC_LOSS_MSE) normalise_targets(t, scale, b->y, c->horizon * o->batch * t->C);
+        if (c->baseline_k > 0) cc_gather_baseline(t, starts, o->batch, c->window, c->horizon, c->baseline_k, b->base);
+        cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)(s->step + 1)};
+        double loss = cc_train_step(model, ctx, o->loss, &opt, o->clip, &io);
         if (!isfinite(loss)) {
             snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d; the last good "
                                    "checkpoint is kept (try a lower --lr or --clip)",
                      loss, epoch, bi + 1, batches);
             return -1;
         }
-        cc_arena_zero(&model->grads);
-        cc_convlstm_backward(model, ctx, b->x, b->d);
-        if (o->clip > 0) cc_clip_global_norm(ctx, model->grads.data, model->grads.size, o->clip);
-        cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)++s->step};
-        cc_adamw_step(ctx, &opt, model->params.data, model->grads.data, s->m.data, s->v.data, model->params.size);
+        s->step++;
         total += loss;
         if (o->on_batch)
             o->on_batch(o->context, epoch, bi + 1, batches, total / (bi + 1),

@@ -12,6 +12,7 @@
 #define CRIMECAST_MODELS_TRAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "host/arena.h"
 #include "host/tensor.h"
@@ -67,6 +68,24 @@ void cc_train_state_free(cc_train_state *state);
  * instead, so untrained it IS the historical average and training learns deviations
  * from it (Poisson loss only). */
 void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *split);
+
+/* One training step on a gathered batch, on whichever device the model and the buffers
+ * live (all host, or all device pointers with a CUDA context):
+ *     r = f(x) + log_offset,   L = loss(r, target; mask),   g = dL/dparams,
+ *     g <- clip(g, clip) (clip > 0),   params, m, v <- AdamW(params, g, m, v; opt).
+ * The batch is the model's (cc_convlstm_set_batch). Returns L; when L is not finite the
+ * step stops there, before the gradients and parameters change. */
+typedef struct cc_train_step_io {
+    const float *x;           /* [window][batch][C + context][H][W], normalised inputs */
+    const float *target;      /* [horizon][batch][C][H][W]: counts (Poisson) or normalised
+                                 log1p counts (MSE) */
+    const uint8_t *mask;      /* [H][W] cells that count, or NULL for all */
+    const float *log_offset;  /* like target: the baseline log-rate added to f(x), or NULL */
+    float *out, *d;           /* like target: the log-rates r and dL/dr (written) */
+    float *adam_m, *adam_v;   /* AdamW moments, the parameter layout */
+} cc_train_step_io;
+double cc_train_step(cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss, const cc_adamw *opt,
+                     double clip, const cc_train_step_io *io);
 
 /* Trains from state->epochs_done on; on return the model holds the best parameters.
  * Returns 0, or -1 with `err` (NaN/Inf loss, or on_epoch asked to stop). */

@@ -1,0 +1,244 @@
+/* A whole training step on the GPU against the same step on the CPU (models/train.h,
+ * cc_train_step): the same model (same seed), the same random batch, two steps in a
+ * row; after each, the loss, the log-rates, dL/dr, every gradient, the AdamW moments and
+ * the updated parameters must agree:
+ *     max |gpu - cpu| / max |cpu|  <=  1e-5   (2e-3 with TF32 convolutions),
+ * NaN never passes, and every buffer the step writes is poisoned with NaN first.
+ *
+ * One allowance, for the parameters alone: AdamW's first steps move a parameter by about
+ * lr * g / |g|, so a gradient within rounding of zero (|g| <= 100 tol max|g| on the CPU)
+ * may take the other sign on the GPU and move its parameter by up to 2 lr the other way.
+ * Those elements are counted and printed, and held to that bound instead.
+ *
+ * Models: a plain two-layer ConvLSTM with peepholes, a log-rate offset, a mask and
+ * clipping; the convlstm-ae (down 2) under the MSE loss; context maps with the linear
+ * skip path. Plain C (no cmocka), label `gpu`, exits 77 (skipped) without a usable GPU.
+ * CRIMECAST_TEST_SEED=<n> repeats a run. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/device.h"
+#include "kernels/cuda/cuda_ops.h"
+#include "models/convlstm.h"
+#include "models/train.h"
+
+typedef struct env {
+    cc_ops_context cpu, gpu;
+    double tol;
+    const char *label;
+    unsigned long long rng;
+    int checks, failures;
+} env;
+
+static float random_in(env *e, float lo, float hi) {
+    e->rng = e->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (hi - lo) * (float)((e->rng >> 40) * (1.0 / 16777216.0));
+}
+
+static void *device_copy(env *e, const void *host, size_t bytes) {
+    void *d = cc_cuda_alloc(bytes);
+    cc_cuda_copy_to_device(e->gpu.cuda, d, host, bytes);
+    return d;
+}
+
+static float *device_poisoned(env *e, const float *nan_host, size_t n) { return device_copy(e, nan_host, sizeof(float) * n); }
+
+static float *download(env *e, const float *d, size_t n) {
+    float *h = malloc(sizeof(float) * (n ? n : 1));
+    if (!h) abort();
+    cc_cuda_copy_to_host(e->gpu.cuda, h, d, sizeof(float) * n);
+    return h;
+}
+
+/* max |got - want| / max |want|, or infinity when either holds a NaN or infinity. */
+static double relative_error(const float *got, const float *want, size_t n) {
+    double diff = 0, scale = 1e-30;
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(got[k]) || !isfinite(want[k])) return INFINITY;
+        diff = fmax(diff, fabs((double)got[k] - want[k]));
+        scale = fmax(scale, fabs((double)want[k]));
+    }
+    return diff / scale;
+}
+
+static void record(env *e, int ok, int step, const char *what, double error, double tol) {
+    e->checks++;
+    if (ok) return;
+    e->failures++;
+    printf("FAIL [%s] step %d, %s: relative error %.3g > %.3g\n", e->label, step, what, error, tol);
+}
+
+static void expect_close(env *e, int step, const char *what, const float *gpu_device, const float *cpu, size_t n) {
+    float *got = download(e, gpu_device, n);
+    double error = relative_error(got, cpu, n);
+    record(e, error <= e->tol, step, what, error, e->tol);
+    free(got);
+}
+
+/* The updated parameters, with the allowance for near-zero gradients (see the top). */
+static void expect_params(env *e, int step, const float *gpu_device, const float *cpu, const float *cpu_grads, size_t n,
+                          float lr) {
+    float *got = download(e, gpu_device, n);
+    double gmax = 0, pmax = 1e-30, diff = 0;
+    for (size_t k = 0; k < n; k++) gmax = fmax(gmax, fabs(cpu_grads[k])), pmax = fmax(pmax, fabs(cpu[k]));
+    int lenient = 0, ok = 1;
+    for (size_t k = 0; k < n; k++) {
+        double d = fabs((double)got[k] - cpu[k]);
+        if (!isfinite(got[k]) || !isfinite(cpu[k])) ok = 0, d = INFINITY;
+        if (fabs(cpu_grads[k]) <= 100 * e->tol * gmax && d > e->tol * pmax) {
+            lenient++;
+            if (d > 2.0 * lr * step + e->tol * pmax) ok = 0;
+        } else {
+            diff = fmax(diff, d);
+        }
+    }
+    if (lenient) printf("  [%s] step %d: %d near-zero gradient(s) moved their parameter the other way\n", e->label, step, lenient);
+    record(e, ok && diff / pmax <= e->tol, step, "parameters", diff / pmax, e->tol);
+    free(got);
+}
+
+typedef struct step_case {
+    const char *name;
+    cc_convlstm_config cfg;
+    int batch;
+    cc_loss_kind loss;
+    int masked, offset;
+    double clip;
+} step_case;
+
+static const step_case CASES[] = {
+    {"convlstm, peepholes, offset, mask, clip", {2, 9, 11, 2, {5, 7}, 3, 4, 2, 1, 1, 0, 0, 0}, 3, CC_LOSS_POISSON, 1, 1, 0.05},
+    {"convlstm-ae down 2, mse", {1, 12, 8, 1, {6}, 3, 3, 1, 0, 2, 4, 0, 0}, 2, CC_LOSS_MSE, 0, 0, 0},
+    {"context maps, skip path", {2, 7, 7, 1, {4}, 5, 3, 1, 0, 1, 0, 0, 3, 3}, 2, CC_LOSS_POISSON, 1, 0, 1.0},
+};
+
+typedef struct sides {
+    cc_convlstm cpu, gpu;
+    size_t nx, ny, np;
+    float *x, *target, *offset, *out, *d, *m, *v;           /* host: the CPU step's */
+    float *dx, *dtarget, *doffset, *dout, *dd, *dm, *dv;    /* device: the GPU step's */
+    uint8_t *mask, *dmask;
+    float *nan;                                             /* the poison */
+} sides;
+
+static void fill_random(env *e, float *p, size_t n, float lo, float hi) {
+    for (size_t k = 0; k < n; k++) p[k] = random_in(e, lo, hi);
+}
+
+/* A fresh batch on both sides; the step's outputs and the gradients poisoned. */
+static void new_batch(env *e, const step_case *c, sides *s) {
+    fill_random(e, s->x, s->nx, 0, 1);
+    for (size_t k = 0; k < s->ny; k++)
+        s->target[k] = c->loss == CC_LOSS_POISSON ? (float)(int)random_in(e, 0, 4) : random_in(e, 0, 1);
+    fill_random(e, s->offset, s->ny, -1, 1);
+    cc_cuda_copy_to_device(e->gpu.cuda, s->dx, s->x, sizeof(float) * s->nx);
+    cc_cuda_copy_to_device(e->gpu.cuda, s->dtarget, s->target, sizeof(float) * s->ny);
+    cc_cuda_copy_to_device(e->gpu.cuda, s->doffset, s->offset, sizeof(float) * s->ny);
+    for (size_t k = 0; k < s->ny; k++) s->out[k] = s->d[k] = NAN;
+    for (size_t k = 0; k < s->np; k++) s->cpu.grads.data[k] = NAN;
+    cc_cuda_copy_to_device(e->gpu.cuda, s->dout, s->nan, sizeof(float) * s->ny);
+    cc_cuda_copy_to_device(e->gpu.cuda, s->dd, s->nan, sizeof(float) * s->ny);
+    cc_cuda_copy_to_device(e->gpu.cuda, s->gpu.grads.data, s->nan, sizeof(float) * s->np);
+}
+
+static int set_up(env *e, const step_case *c, sides *s) {
+    char err[256];
+    memset(s, 0, sizeof *s);
+    if (cc_convlstm_create(&s->cpu, &c->cfg, c->batch, 7, err, sizeof err) != 0 ||
+        cc_convlstm_create(&s->gpu, &c->cfg, c->batch, 7, err, sizeof err) != 0 ||
+        cc_convlstm_to_device(&s->gpu, e->gpu.cuda, err, sizeof err) != 0) {
+        printf("FAIL [%s] %s: %s\n", e->label, c->name, err);
+        return -1;
+    }
+    size_t plane = (size_t)c->cfg.height * c->cfg.width;
+    s->nx = (size_t)c->cfg.window * c->batch * (c->cfg.channels + c->cfg.context) * plane;
+    s->ny = (size_t)c->cfg.horizon * c->batch * c->cfg.channels * plane;
+    s->np = s->cpu.params.size;
+    size_t most = s->nx > s->ny ? s->nx : s->ny;
+    most = most > s->np ? most : s->np;
+    s->nan = malloc(sizeof(float) * most);
+    s->x = malloc(sizeof(float) * s->nx), s->target = malloc(sizeof(float) * s->ny);
+    s->offset = malloc(sizeof(float) * s->ny), s->out = malloc(sizeof(float) * s->ny), s->d = malloc(sizeof(float) * s->ny);
+    s->m = calloc(s->np, sizeof(float)), s->v = calloc(s->np, sizeof(float)), s->mask = malloc(plane);
+    if (!s->nan || !s->x || !s->target || !s->offset || !s->out || !s->d || !s->m || !s->v || !s->mask) abort();
+    for (size_t k = 0; k < most; k++) s->nan[k] = NAN;
+    for (size_t k = 0; k < plane; k++) s->mask[k] = (uint8_t)(random_in(e, 0, 1) < 0.7f);
+    s->dx = cc_cuda_alloc(sizeof(float) * s->nx), s->dtarget = cc_cuda_alloc(sizeof(float) * s->ny);
+    s->doffset = cc_cuda_alloc(sizeof(float) * s->ny);
+    s->dout = device_poisoned(e, s->nan, s->ny), s->dd = device_poisoned(e, s->nan, s->ny);
+    s->dm = device_copy(e, s->m, sizeof(float) * s->np), s->dv = device_copy(e, s->v, sizeof(float) * s->np);
+    s->dmask = device_copy(e, s->mask, plane);
+    return 0;
+}
+
+static void tear_down(sides *s) {
+    cc_convlstm_free(&s->cpu);
+    cc_convlstm_free(&s->gpu);
+    free(s->nan), free(s->x), free(s->target), free(s->offset), free(s->out), free(s->d), free(s->m), free(s->v);
+    free(s->mask);
+    void *device[] = {s->dx, s->dtarget, s->doffset, s->dout, s->dd, s->dm, s->dv, s->dmask};
+    for (size_t k = 0; k < sizeof device / sizeof *device; k++) cc_cuda_free(device[k]);
+}
+
+static void check_case(env *e, const step_case *c) {
+    sides s;
+    if (set_up(e, c, &s) != 0) {
+        e->checks++, e->failures++;
+        return;
+    }
+    const float lr = 1e-3f;
+    for (int step = 1; step <= 2; step++) {
+        new_batch(e, c, &s);
+        cc_adamw opt = {lr, 0.9f, 0.999f, 1e-8f, 0.01f, step};
+        cc_train_step_io on_cpu = {s.x, s.target, c->masked ? s.mask : NULL, c->offset ? s.offset : NULL, s.out, s.d, s.m, s.v};
+        cc_train_step_io on_gpu = {s.dx, s.dtarget, c->masked ? s.dmask : NULL, c->offset ? s.doffset : NULL,
+                                   s.dout, s.dd, s.dm, s.dv};
+        double want = cc_train_step(&s.cpu, &e->cpu, c->loss, &opt, c->clip, &on_cpu);
+        double got = cc_train_step(&s.gpu, &e->gpu, c->loss, &opt, c->clip, &on_gpu);
+        double loss_error = isfinite(got) && isfinite(want) ? fabs(got - want) / fmax(fabs(want), 1e-30) : INFINITY;
+        record(e, loss_error <= e->tol, step, "loss", loss_error, e->tol);
+        expect_close(e, step, "log-rates", s.dout, s.out, s.ny);
+        expect_close(e, step, "dL/dr", s.dd, s.d, s.ny);
+        expect_close(e, step, "gradients", s.gpu.grads.data, s.cpu.grads.data, s.np);
+        expect_close(e, step, "AdamW m", s.dm, s.m, s.np);
+        expect_close(e, step, "AdamW v", s.dv, s.v, s.np);
+        expect_params(e, step, s.gpu.params.data, s.cpu.params.data, s.cpu.grads.data, s.np, lr);
+    }
+    tear_down(&s);
+}
+
+int main(void) {
+    char why[256];
+    if (cc_cuda_device_count(why, sizeof why) < 1) {
+        printf("SKIPPED: no usable CUDA device: %s\n", why);
+        return 77;
+    }
+    struct cc_cuda_state *cuda = cc_cuda_state_create(0, why, sizeof why);
+    if (!cuda) {
+        printf("SKIPPED: the CUDA state could not be set up: %s\n", why);
+        return 77;
+    }
+    const char *seed_text = getenv("CRIMECAST_TEST_SEED");
+    unsigned long long seed = seed_text ? strtoull(seed_text, NULL, 10) : (unsigned long long)time(NULL);
+    printf("seed %llu (CRIMECAST_TEST_SEED=%llu repeats this run)\n", seed, seed);
+    env e = {.cpu = {CC_BACKEND_CPU, 0, NULL, 0, NULL, 0, 0}, .gpu = {CC_BACKEND_CUDA, 1, NULL, 0, cuda, 0, 0}, .rng = seed};
+    static const struct { int cudnn, tf32; const char *label; } PATHS[] = {
+        {0, 0, "gemm, fp32"}, {1, 0, "cudnn, fp32"}, {0, 1, "gemm, tf32"}, {1, 1, "cudnn, tf32"}};
+    for (size_t p = 0; p < sizeof PATHS / sizeof *PATHS; p++) {
+        if (PATHS[p].cudnn && !cc_cuda_has_cudnn()) continue;
+        e.gpu.conv_cudnn = PATHS[p].cudnn, e.gpu.tf32 = PATHS[p].tf32, e.tol = PATHS[p].tf32 ? 2e-3 : 1e-5;
+        for (size_t k = 0; k < sizeof CASES / sizeof *CASES; k++) {
+            char label[160];
+            snprintf(label, sizeof label, "%s: %s", PATHS[p].label, CASES[k].name);
+            e.label = label;
+            check_case(&e, &CASES[k]);
+        }
+    }
+    printf("%d checks, %d failed\n", e.checks, e.failures);
+    cc_cuda_state_destroy(cuda);
+    return e.failures ? 1 : 0;
+}
