@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The standard benchmark configuration in PyTorch (Debian python3-torch), CPU, float32:
+"""The standard benchmark configuration in PyTorch (Debian python3-torch), float32 on the CPU
+or, with --device cuda, on the GPU through cuDNN (eager; --tf32 1 allows TF32 tensor cores):
 the same ConvLSTM encoder-forecaster as crimecast's (models/convlstm.h; gate order i, f,
 g, o; forecaster layer 0 without input; 1x1 head over all forecaster layers), the same
 training step (forward, masked Poisson loss on log-rates, backward, AdamW). Prints one
@@ -7,6 +8,7 @@ JSON object with the median step time.
 
 usage: pytorch_convlstm.py [--threads 2] [--steps 3] [--warmup 1] [--batch 16] [--grid 32]
        [--channels 1] [--layers 2] [--hidden 64] [--kernel 5] [--window 8] [--horizon 1]
+       [--device cpu|cuda] [--tf32 0|1]
 """
 import argparse
 import json
@@ -40,7 +42,7 @@ class ConvLSTM(nn.Module):
         inputs, states = x, []
         for l in range(self.layers):
             pre = self.enc_x[l](inputs.reshape(window * batch, *inputs.shape[2:])).reshape(window, batch, -1, height, width)
-            h, c, outs = None, torch.zeros(batch, self.hidden, height, width), []
+            h, c, outs = None, x.new_zeros(batch, self.hidden, height, width), []
             for t in range(window):
                 a = pre[t] if h is None else pre[t] + self.enc_h[l](h)
                 h, c = self.gates(a, c)
@@ -69,24 +71,35 @@ def main():
     for name, default in dict(threads=2, steps=3, warmup=1, batch=16, grid=32, channels=1, layers=2, hidden=64,
                               kernel=5, window=8, horizon=1).items():
         ap.add_argument("--" + name, type=int, default=default)
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    ap.add_argument("--tf32", type=int, choices=(0, 1), default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    # Equal precision with crimecast: plain FP32 unless --tf32 1 (PyTorch's cuDNN default is TF32).
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = bool(a.tf32)
+    torch.backends.cudnn.benchmark = True
     torch.manual_seed(1)
-    model = ConvLSTM(a.channels, a.layers, a.hidden, a.kernel)
+    dev = torch.device(a.device)
+    model = ConvLSTM(a.channels, a.layers, a.hidden, a.kernel).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
-    x = torch.rand(a.window, a.batch, a.channels, a.grid, a.grid)
-    y = torch.randint(0, 3, (a.horizon, a.batch, a.channels, a.grid, a.grid)).float()
+    x = torch.rand(a.window, a.batch, a.channels, a.grid, a.grid, device=dev)
+    y = torch.randint(0, 3, (a.horizon, a.batch, a.channels, a.grid, a.grid), device=dev).float()
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     times = []
     for i in range(a.warmup + a.steps):
+        sync()
         start = time.perf_counter()
         opt.zero_grad()
         r = model(x, a.horizon)
         loss = (torch.exp(r) - y * r).mean()
         loss.backward()
         opt.step()
+        sync()
         if i >= a.warmup:
             times.append(time.perf_counter() - start)
-    print(json.dumps({"framework": "pytorch %s" % torch.__version__, "threads": a.threads,
+    print(json.dumps({"framework": "pytorch %s" % torch.__version__, "threads": a.threads, "device": a.device,
+                      "gpu": torch.cuda.get_device_name() if a.device == "cuda" else None, "tf32": a.tf32,
+                      "batch": a.batch, "grid": a.grid,
                       "step_seconds": statistics.median(times), "step_seconds_min": min(times),
                       "mkldnn": torch.backends.mkldnn.is_available()}))
 

@@ -34,6 +34,15 @@ static int on_cuda(const cc_ops_context *ctx, const char *op) {
 /* The CUDA ops use no CPU threads or host workspace: one thread sizes it to one slice. */
 int cc_ops_threads(const cc_ops_context *ctx) { return ctx->backend == CC_BACKEND_CUDA ? 1 : cc_cpu_threads(ctx); }
 
+void cc_ops_synchronize(const cc_ops_context *ctx) {
+    if (ctx->backend == CC_BACKEND_CPU) return;
+#ifdef CRIMECAST_HAVE_CUDA
+    if (on_cuda(ctx, "synchronize")) cc_cuda_synchronize(ctx->cuda);
+#else
+    on_cuda(ctx, "synchronize");
+#endif
+}
+
 void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                        const float *bias, float beta, float *y) {
     BACKEND(ctx, "conv2d_forward", cc_cuda_conv2d_forward(ctx, s, x, w, bias, beta, y),

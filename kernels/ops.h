@@ -39,6 +39,10 @@ typedef struct cc_ops_context {
 /* Threads a context's ops run on (for sizing per-thread workspace). */
 int cc_ops_threads(const cc_ops_context *ctx);
 
+/* Returns when every op queued on the context has finished (the CPU ops finish before
+ * they return; the CUDA ops are queued on the state's stream). */
+void cc_ops_synchronize(const cc_ops_context *ctx);
+
 /* ------------------------------------------------------------------ convolution */
 
 typedef struct cc_conv2d_shape {

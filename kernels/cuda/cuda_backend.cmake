@@ -15,6 +15,7 @@ list(APPEND CRIMECAST_SOURCES
   kernels/cuda/lstm_gates.cu
   kernels/cuda/loss.cu
   kernels/cuda/optim.cu
+  kernels/cuda/gemm_rate.cu
 )
 
 set(CUBLAS_ROOT "$ENV{CUBLAS_ROOT}" CACHE PATH "cuBLAS outside the toolkit (folder with lib/ and include/)")

@@ -44,6 +44,10 @@ void cc_cuda_copy_to_host(struct cc_cuda_state *state, void *host_dst, const voi
 /* Waits until every op queued on the state has finished. */
 void cc_cuda_synchronize(struct cc_cuda_state *state);
 
+/* cuBLAS SGEMM's rate on the state's device, in TFLOP/s: the mean of `repeats` n x n x n
+ * products after two warm-ups, full FP32 or (tf32) TF32 tensor-core math. */
+double cc_cuda_gemm_tflops(struct cc_cuda_state *state, int n, int tf32, int repeats);
+
 /* ------------------------------------------------------------------ ops (see kernels/ops.h) */
 
 void cc_cuda_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
