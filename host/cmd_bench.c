@@ -106,41 +106,6 @@ static int parse_options(int argc, char **argv, bench_options *o) {
     return 0;
 }
 
-/* The ops' context for o->device: the GPU (a state in *ctx) or the CPU. 0, or -1 after
- * saying why the GPU asked for cannot be used (--device auto falls back to the CPU). */
-static int open_backend(const bench_options *o, cc_ops_context *ctx) {
-    *ctx = (cc_ops_context){CC_BACKEND_CPU, o->threads, NULL, 0, NULL, 0, 0};
-    int want_gpu = !strcmp(o->device, "cuda"), may_gpu = want_gpu || !strcmp(o->device, "auto");
-    char why[256] = "this build of crimecast has no CUDA backend";
-#ifdef CRIMECAST_HAVE_CUDA
-    if (may_gpu && cc_cuda_device_count(why, sizeof why) > 0) {
-        ctx->cuda = cc_cuda_state_create(0, why, sizeof why);
-        if (ctx->cuda) {
-            if (!strcmp(o->conv, "cudnn") && !cc_cuda_has_cudnn()) {
-                fprintf(stderr, "crimecast bench: --conv cudnn: this build has no cuDNN path\n");
-                cc_cuda_state_destroy(ctx->cuda);
-                return -1;
-            }
-            ctx->backend = CC_BACKEND_CUDA, ctx->tf32 = o->tf32, ctx->conv_cudnn = !strcmp(o->conv, "cudnn");
-            return 0;
-        }
-    }
-#endif
-    if (want_gpu) {
-        fprintf(stderr, "crimecast bench: --device cuda: no usable GPU: %s\n", why);
-        return -1;
-    }
-    (void)may_gpu;
-    return 0;
-}
-
-static void close_backend(cc_ops_context *ctx) {
-#ifdef CRIMECAST_HAVE_CUDA
-    cc_cuda_state_destroy(ctx->cuda);
-#endif
-    ctx->cuda = NULL;
-}
-
 /* A buffer of `floats` floats where the context's ops read them, holding `host`'s values
  * (or zeros when host is NULL). */
 static float *place(const cc_ops_context *ctx, const float *host, size_t floats) {
@@ -255,11 +220,15 @@ int cc_cmd_bench(int argc, char **argv) {
     int parsed = parse_options(argc, argv, &o);
     if (parsed != 0) return parsed < 0 ? CC_EXIT_OK : parsed;
     cc_ops_context ctx;
-    if (open_backend(&o, &ctx) != 0) return CC_EXIT_FAILURE;
+    char why[256];
+    if (cc_open_backend(o.device, o.threads, !strcmp(o.conv, "cudnn"), o.tf32, &ctx, why, sizeof why) != 0) {
+        fprintf(stderr, "crimecast bench: --device %s: %s\n", o.device, why);
+        return CC_EXIT_FAILURE;
+    }
     cc_convlstm m;
     char err[256];
     if (cc_convlstm_create(&m, &o.cfg, o.batch, 1, err, sizeof err) != 0) {
-        close_backend(&ctx);
+        cc_close_backend(&ctx);
         return cc_usage_error("bench", "%s", err);
     }
     int status = CC_EXIT_OK;
@@ -276,6 +245,6 @@ int cc_cmd_bench(int argc, char **argv) {
     }
     free(times);
     cc_convlstm_free(&m);
-    close_backend(&ctx);
+    cc_close_backend(&ctx);
     return status;
 }

@@ -6,12 +6,13 @@
 
 #include "crawler/datetime.h"
 #include "host/cli.h"
+#include "host/device.h"
 #include "host/tensor_file.h"
 #include "models/checkpoint.h"
 
 static const char PREDICT_HELP[] =
     "usage: crimecast predict --model MODEL.h5 [--model MODEL2.h5 ...] --data TENSOR.h5 --out FORECAST.h5\n"
-    "                         [--span test|val|all] [--device auto|cpu]\n\n"
+    "                         [--span test|val|all] [--device auto|cpu|cuda]\n\n"
     "Writes the model's expected counts for every target bin of the span (default: test):\n"
     "the bin `horizon` bins after each input window of the span. Several --model files (up\n"
     "to 16: the same options trained with other seeds) make an ensemble: the forecast is\n"
@@ -59,10 +60,6 @@ static int parse_args(int argc, char **argv, predict_args *a) {
     }
     if (optind < argc) return cc_usage_error("predict", "unexpected argument '%s'", argv[optind]);
     if (!a->model_count || !a->data || !a->out) return cc_usage_error("predict", "--model, --data and --out are required");
-    if (!strcmp(a->device, "cuda")) {
-        fprintf(stderr, "crimecast predict: --device cuda: this version runs models on the CPU only\n");
-        return CC_EXIT_FAILURE;
-    }
     return -1; /* go on */
 }
 
@@ -75,8 +72,8 @@ static int same_targets(const cc_model_info *a, const cc_model_info *b) {
 /* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
  * member) for the windows starting at starts[0..n) to sum [n][C][H][W], through `all`
  * [n][horizon][C][H][W]. Returns the members added. */
-static int add_member_forecasts(cc_convlstm *model, const cc_model_info *info, const cc_tensor *t, const int *starts,
-                                int n, float *all, float *sum) {
+static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, const cc_model_info *info,
+                                const cc_tensor *t, const int *starts, int n, float *all, float *sum) {
     const cc_convlstm_config *c = &info->config;
     size_t map = (size_t)t->C * t->H * t->W, bytes = sizeof(float) * model->params.size;
     int members = cc_model_forecast_members(info);
@@ -85,8 +82,7 @@ static int add_member_forecasts(cc_convlstm *model, const cc_model_info *info, c
     memcpy(root, model->params.data, bytes);
     for (int k = 0; k < members; k++) {
         memcpy(model->params.data, k < info->finished ? info->member[k].params : root, bytes);
-        cc_ops_context ctx = {CC_BACKEND_CPU, 0, NULL, 0};
-        cc_predict(model, &ctx, t, info->scale, info->loss, starts, n, PREDICT_BATCH, all);
+        cc_predict(model, ctx, t, info->scale, info->loss, starts, n, PREDICT_BATCH, all);
         for (int i = 0; i < n; i++) {
             const float *lead = all + ((size_t)i * c->horizon + c->horizon - 1) * map;
             for (size_t q = 0; q < map; q++) sum[(size_t)i * map + q] += lead[q];
@@ -99,8 +95,8 @@ static int add_member_forecasts(cc_convlstm *model, const cc_model_info *info, c
 /* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per
  * member, counted in *members); `first` (zeroed by the caller) receives the first file's
  * info, later ones are checked against it. 0 or -1 with err. */
-static int add_model_forecasts(const char *path, const cc_tensor *t, cc_span span, int index, cc_model_info *first,
-                               int *n_out, int *members, float **sum, char *err, size_t err_len) {
+static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const cc_tensor *t, cc_span span, int index,
+                               cc_model_info *first, int *n_out, int *members, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
     if (cc_checkpoint_read(path, PREDICT_BATCH, &model, &info, NULL, err, err_len) != 0) return -1;
@@ -125,7 +121,7 @@ static int add_model_forecasts(const char *path, const cc_tensor *t, cc_span spa
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
         for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
-        int added = add_member_forecasts(&model, &info, t, starts, n, all, *sum);
+        int added = add_member_forecasts(ctx, &model, &info, t, starts, n, all, *sum);
         if (added > 0) {
             if (added < info.members)
                 fprintf(stderr, "crimecast predict: %s: %d of its %d members are trained (its training was interrupted); "
@@ -177,11 +173,17 @@ int cc_cmd_predict(int argc, char **argv) {
     int parsed = parse_args(argc, argv, &a);
     if (parsed >= 0) return parsed;
     char err[1024] = "";
+    cc_ops_context ctx;
+    if (cc_open_backend(a.device, 0, 0, 0, &ctx, err, sizeof err) != 0) {
+        fprintf(stderr, "crimecast predict: --device %s: %s\n", a.device, err);
+        return CC_EXIT_FAILURE;
+    }
     cc_tensor t;
     if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0 ||
         cc_tensor_read_recency(a.data, &t, err, sizeof err) != 0) {
         fprintf(stderr, "crimecast predict: %s\n", err);
         cc_tensor_free(&t);
+        cc_close_backend(&ctx);
         return CC_EXIT_FAILURE;
     }
     cc_model_info first;
@@ -189,7 +191,7 @@ int cc_cmd_predict(int argc, char **argv) {
     float *sum = NULL;
     int n = 0, members = 0, ok = 1;
     for (int k = 0; ok && k < a.model_count; k++)
-        ok = add_model_forecasts(a.models[k], &t, a.span, k, &first, &n, &members, &sum, err, sizeof err) == 0;
+        ok = add_model_forecasts(&ctx, a.models[k], &t, a.span, k, &first, &n, &members, &sum, err, sizeof err) == 0;
     if (ok) {
         size_t total = (size_t)n * t.C * t.H * t.W;
         for (size_t q = 0; q < total; q++) sum[q] /= (float)members;
@@ -199,5 +201,6 @@ int cc_cmd_predict(int argc, char **argv) {
     free(sum);
     cc_model_info_free(&first);
     cc_tensor_free(&t);
+    cc_close_backend(&ctx);
     return ok ? CC_EXIT_OK : CC_EXIT_FAILURE;
 }

@@ -7,6 +7,7 @@
 
 #include "crawler/datetime.h"
 #include "host/cli.h"
+#include "host/device.h"
 #include "host/progress.h"
 #include "host/tensor_file.h"
 #include "host/train_config.h"
@@ -15,7 +16,7 @@
 
 
 static const char TRAIN_HELP[] =
-    "usage: crimecast train --data TENSOR.h5 --model convlstm|convlstm-ae --out MODEL.h5 [--device auto|cpu]\n"
+    "usage: crimecast train --data TENSOR.h5 --model convlstm|convlstm-ae --out MODEL.h5 [--device auto|cpu|cuda]\n"
     "                       [--layers N] [--hidden 16,16] [--kernel 3] [--window 8] [--horizon 1]\n"
     "                       [--loss poisson|mse] [--baseline K|auto|none] [--peephole] [--lr 1e-3]\n"
     "                       [--weight-decay 0] [--context on|off] [--recency on|off] [--skip 0|1|3]\n"
@@ -434,17 +435,18 @@ static int train_command(int argc, char **argv) {
     train_args a;
     int parsed = parse_args(argc, argv, &a);
     if (parsed != 0) return parsed < 0 ? CC_EXIT_OK : parsed;
-    if (!strcmp(a.device, "cuda")) {
-        fprintf(stderr, "crimecast train: --device cuda: this version trains on the CPU only (the CUDA backend "
-                        "of the ops is not implemented yet)\n");
+    char err[1024];
+    cc_ops_context ctx;
+    if (cc_open_backend(a.device, a.threads, 0, 0, &ctx, err, sizeof err) != 0) {
+        fprintf(stderr, "crimecast train: --device %s: %s\n", a.device, err);
         return CC_EXIT_FAILURE;
     }
-    char err[1024];
     cc_tensor t;
     if (cc_tensor_read(a.data, "counts", &t, err, sizeof err) != 0 ||
         ((a.resume || wants_recency_maps(&a)) && cc_tensor_read_recency(a.data, &t, err, sizeof err) != 0)) {
         fprintf(stderr, "crimecast train: %s\n", err);
         cc_tensor_free(&t);
+        cc_close_backend(&ctx);
         return CC_EXIT_FAILURE;
     }
     cc_convlstm model;
@@ -460,10 +462,10 @@ static int train_command(int argc, char **argv) {
         a.options.on_batch = on_batch, a.options.on_epoch = on_epoch, a.options.context = &r;
         const cc_split *s = &info.split;
         printf("training %s: %d x %d x %d x %d, train bins %d-%d, validation %d-%d, test %d-%d; %zu parameters; up to "
-               "%d epochs, patience %d%s\n",
+               "%d epochs, patience %d%s, on the %s\n",
                a.data, t.T, t.C, t.H, t.W, s->begin[0], s->end[0] - 1, s->begin[1], s->end[1] - 1, s->begin[2],
-               s->end[2] - 1, model.params.size, a.options.epochs, a.options.patience, from_checkpoint ? " (resumed)" : "");
-        cc_ops_context ctx = {CC_BACKEND_CPU, a.threads, NULL, 0};
+               s->end[2] - 1, model.params.size, a.options.epochs, a.options.patience, from_checkpoint ? " (resumed)" : "",
+               ctx.backend == CC_BACKEND_CUDA ? "GPU" : "CPU");
         if (train_members(&a, &t, &ctx, &model, &info, &state, err, sizeof err) == 0) {
             if (info.members > 1)
                 printf("%s: %d members, seeds %u-%u; predict forecasts the mean of their expected counts\n", a.out,
@@ -479,5 +481,6 @@ static int train_command(int argc, char **argv) {
     cc_train_state_free(&state);
     cc_convlstm_free(&model);
     cc_tensor_free(&t);
+    cc_close_backend(&ctx);
     return status;
 }

@@ -1,8 +1,10 @@
 #include "host/device.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #ifdef CRIMECAST_HAVE_CUDA
+#include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/device_query.h"
 
 int cc_cuda_compiled(void) { return 1; }
@@ -32,3 +34,33 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 }
 
 #endif
+
+int cc_open_backend(const char *device, int threads, int cudnn, int tf32, cc_ops_context *ctx, char *why,
+                    size_t why_len) {
+    *ctx = (cc_ops_context){CC_BACKEND_CPU, threads, NULL, 0, NULL, 0, 0};
+    if (!strcmp(device, "cpu")) return 0;
+    int required = !strcmp(device, "cuda");
+#ifdef CRIMECAST_HAVE_CUDA
+    if (cc_cuda_device_count(why, why_len) > 0 && (ctx->cuda = cc_cuda_state_create(0, why, why_len)) != NULL) {
+        if (cudnn && !cc_cuda_has_cudnn()) {
+            snprintf(why, why_len, "this build has no cuDNN convolution path (--conv cudnn)");
+            cc_close_backend(ctx);
+            return -1;
+        }
+        ctx->backend = CC_BACKEND_CUDA, ctx->threads = 1, ctx->conv_cudnn = cudnn, ctx->tf32 = tf32;
+        return 0;
+    }
+#else
+    (void)cudnn, (void)tf32;
+    cc_cuda_device_count(why, why_len);
+#endif
+    return required ? -1 : 0;
+}
+
+void cc_close_backend(cc_ops_context *ctx) {
+#ifdef CRIMECAST_HAVE_CUDA
+    cc_cuda_state_destroy(ctx->cuda);
+#endif
+    ctx->cuda = NULL;
+    ctx->backend = CC_BACKEND_CPU;
+}

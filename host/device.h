@@ -25,4 +25,15 @@ int cc_cuda_device_count(char *why, size_t why_len);
 /* Properties of device `index`. Returns 0 on success, -1 with `err` filled otherwise. */
 int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len);
 
+/* The ops' context for a --device choice ("auto", "cpu" or "cuda"): the first GPU with a
+ * fresh CUDA state (the ops' stream and library handles) in ctx->cuda, or the CPU with
+ * `threads`. "auto" takes the GPU when one is usable, else the CPU; "cuda" without a
+ * usable GPU, or `cudnn` in a build without cuDNN, returns -1 with the reason in `why`.
+ * `cudnn` and `tf32` set the GPU's convolution path and math (ops.h). Release with
+ * cc_close_backend. */
+#include "kernels/ops.h"
+int cc_open_backend(const char *device, int threads, int cudnn, int tf32, cc_ops_context *ctx, char *why,
+                    size_t why_len);
+void cc_close_backend(cc_ops_context *ctx);
+
 #endif

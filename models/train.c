@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "host/progress.h"
+#include "models/batch_io.h"
 
 const char *cc_loss_name(cc_loss_kind loss) { return loss == CC_LOSS_POISSON ? "poisson" : "mse"; }
 
@@ -89,86 +90,95 @@ static void normalise_targets(const cc_tensor *t, const float *scale, float *tar
         }
 }
 
-/* Loss of a model output against raw-count targets; writes its gradient into d. */
-static double batch_loss(const cc_ops_context *ctx, cc_loss_kind loss, const cc_tensor *t, const float *scale,
-                         const float *out, float *target, int n, int horizon, float *d) {
-    int maps = horizon * n * t->C, plane = t->H * t->W;
-    if (loss == CC_LOSS_POISSON) return cc_poisson_nll(ctx, out, target, t->mask, maps, plane, d);
-    normalise_targets(t, scale, target, maps);
-    return cc_mse(ctx, out, target, t->mask, maps, plane, d);
-}
-
 /* The samples the model reads: its window and horizon, and context maps when it has any
  * (the count, config.context, follows from recency and gated: checkpoint.c checks it). */
 static cc_sample_spec sample_spec(const cc_convlstm_config *c) {
     return (cc_sample_spec){c->window, c->horizon, c->context > 0, c->recency, c->gated};
 }
 
-typedef struct buffers {
-    float *x, *y, *out, *d, *base;
-    int *starts;
-} buffers;
-
-static int buffers_alloc(buffers *b, const cc_convlstm *model, int batch) {
-    size_t map = (size_t)model->cfg.channels * model->cfg.height * model->cfg.width * batch;
-    size_t input_map = map / model->cfg.channels * (size_t)(model->cfg.channels + model->cfg.context);
-    b->x = malloc(sizeof(float) * input_map * model->cfg.window);
-    b->y = malloc(sizeof(float) * map * model->cfg.horizon);
-    b->out = malloc(sizeof(float) * map * model->cfg.horizon);
-    b->d = malloc(sizeof(float) * map * model->cfg.horizon);
-    b->base = malloc(sizeof(float) * map * model->cfg.horizon);
-    b->starts = malloc(sizeof(int) * (size_t)batch);
-    return b->x && b->y && b->out && b->d && b->base && b->starts ? 0 : -1;
+static int open_batches(cc_batch_io *b, cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, int batch,
+                        char *err, size_t err_len) {
+    return cc_batch_io_open(b, model, ctx, t->mask, (size_t)t->H * t->W, batch, err, err_len);
 }
 
-static void buffers_free(buffers *b) { free(b->x), free(b->y), free(b->out), free(b->d), free(b->base), free(b->starts); }
+/* Gathers the batch of n samples at `starts` where the ops read it: inputs, targets as the
+ * loss compares them (counts, or normalised for MSE), and the baseline log-rate when the
+ * model is a correction to it (log rate = log baseline + f(x)). */
+static void gather(cc_batch_io *b, const cc_tensor *t, const float *scale, cc_loss_kind loss, const int *starts,
+                   int n) {
+    const cc_convlstm_config *c = &b->model->cfg;
+    cc_sample_spec spec = sample_spec(c);
+    cc_gather_batch(t, scale, starts, n, &spec, b->x, b->y);
+    if (loss == CC_LOSS_MSE) normalise_targets(t, scale, b->y, c->horizon * n * t->C);
+    if (c->baseline_k > 0) cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, b->base);
+    cc_batch_io_stage(b, n, c->baseline_k > 0);
+}
 
-/* The model's log-rates for a gathered batch: the network's output, plus the
- * historical-average log-rate when the model is a correction to it
- * (log rate = log baseline + f(x)). The offset is a constant of the sample, so the
- * gradient reaching the network's output is the loss gradient unchanged. */
-static void forward_rates(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const int *starts, int n,
-                          buffers *b) {
-    const cc_convlstm_config *c = &model->cfg;
-    cc_convlstm_forward(model, ctx, b->x, b->out);
-    if (c->baseline_k <= 0) return;
-    cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, b->base);
-    size_t total = (size_t)c->channels * c->height * c->width * (size_t)n * c->horizon;
-    cc_axpy(ctx, total, 1.0f, b->base, b->out);
+/* The ops' view of the batch, with the baseline offset only for a baseline model. */
+static cc_train_step_io step_io(const cc_batch_io *b) {
+    cc_train_step_io io = b->io;
+    if (b->model->cfg.baseline_k <= 0) io.log_offset = NULL;
+    return io;
+}
+
+/* The model's log-rates for the gathered batch (io.out): the network's output, plus the
+ * baseline offset. The offset is a constant of the sample, so the gradient reaching the
+ * network's output is the loss gradient unchanged. */
+static void forward_rates(cc_batch_io *b, const cc_ops_context *ctx, int n) {
+    cc_train_step_io io = step_io(b);
+    const cc_convlstm_config *c = &b->model->cfg;
+    cc_convlstm_forward(b->model, ctx, io.x, io.out);
+    if (io.log_offset) cc_axpy(ctx, (size_t)c->channels * c->height * c->width * n * c->horizon, 1.0f, io.log_offset, io.out);
+}
+
+/* The loss of the gathered batch's log-rates; writes its gradient into io.d. */
+static double batch_loss(cc_batch_io *b, const cc_ops_context *ctx, cc_loss_kind loss, const cc_tensor *t, int n) {
+    int maps = b->model->cfg.horizon * n * t->C, plane = t->H * t->W;
+    const cc_train_step_io *io = &b->io;
+    return loss == CC_LOSS_POISSON ? cc_poisson_nll(ctx, io->out, io->target, io->mask, maps, plane, io->d)
+                                   : cc_mse(ctx, io->out, io->target, io->mask, maps, plane, io->d);
+}
+
+static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+                            cc_span span, const float *scale, cc_loss_kind loss) {
+    const cc_convlstm_config *c = &b->model->cfg;
+    int n = cc_split_samples(split, span, t->T, c->window, c->horizon);
+    if (n == 0) return NAN;
+    double total = 0;
+    for (int i = 0; i < n; i += b->batch) {
+        int k = n - i < b->batch ? n - i : b->batch;
+        for (int j = 0; j < k; j++) b->starts[j] = cc_split_sample_start(split, span, i + j);
+        cc_convlstm_set_batch(b->model, k);
+        gather(b, t, scale, loss, b->starts, k);
+        forward_rates(b, ctx, k);
+        total += batch_loss(b, ctx, loss, t, k) * k;
+    }
+    return total / n;
 }
 
 double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                    cc_span span, const float *scale, cc_loss_kind loss, int batch) {
-    const cc_convlstm_config *c = &model->cfg;
-    cc_sample_spec spec = sample_spec(c);
-    int n = cc_split_samples(split, span, t->T, c->window, c->horizon);
-    buffers b;
-    if (n == 0 || buffers_alloc(&b, model, batch) != 0) return NAN;
-    double total = 0;
-    for (int i = 0; i < n; i += batch) {
-        int k = n - i < batch ? n - i : batch;
-        for (int j = 0; j < k; j++) b.starts[j] = cc_split_sample_start(split, span, i + j);
-        cc_convlstm_set_batch(model, k);
-        cc_gather_batch(t, scale, b.starts, k, &spec, b.x, b.y);
-        forward_rates(model, ctx, t, b.starts, k, &b);
-        total += batch_loss(ctx, loss, t, scale, b.out, b.y, k, c->horizon, b.d) * k;
-    }
-    buffers_free(&b);
-    return total / n;
+    cc_batch_io b;
+    char err[256];
+    if (open_batches(&b, model, ctx, t, batch, err, sizeof err) != 0) return NAN;
+    double mean = evaluate_with(&b, ctx, t, split, span, scale, loss);
+    cc_batch_io_close(&b);
+    return mean;
 }
 
 void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
                 cc_loss_kind loss, const int *starts, int n, int batch, float *out) {
     const cc_convlstm_config *c = &model->cfg;
-    cc_sample_spec spec = sample_spec(c);
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
-    buffers b;
-    if (buffers_alloc(&b, model, batch) != 0) return;
+    cc_batch_io b;
+    char err[256];
+    if (open_batches(&b, model, ctx, t, batch, err, sizeof err) != 0) return;
     for (int i = 0; i < n; i += batch) {
         int k = n - i < batch ? n - i : batch;
-        cc_convlstm_set_batch(model, k);
-        cc_gather_batch(t, scale, starts + i, k, &spec, b.x, b.y);
-        forward_rates(model, ctx, t, starts + i, k, &b);
+        cc_convlstm_set_batch(b.model, k);
+        gather(&b, t, scale, loss, starts + i, k);
+        forward_rates(&b, ctx, k);
+        cc_batch_io_fetch_out(&b, k);
         for (int j = 0; j < k; j++)
             for (int s = 0; s < c->horizon; s++)
                 for (int ch = 0; ch < t->C; ch++)
@@ -178,7 +188,7 @@ void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *
                         out[(((size_t)(i + j) * c->horizon + s) * t->C + ch) * plane + q] = (float)(rate > 0 ? rate : 0);
                     }
     }
-    buffers_free(&b);
+    cc_batch_io_close(&b);
 }
 
 /* Fisher-Yates with a seeded generator: the same order for the same seed. */
@@ -191,25 +201,20 @@ static void shuffle(int *a, int n, unsigned *state) {
     }
 }
 
-static int train_epoch(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+static int train_epoch(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                        const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
-                       buffers *b, double *mean_loss, char *err, size_t err_len) {
-    const cc_convlstm_config *c = &model->cfg;
-    cc_sample_spec spec = sample_spec(c);
+                       double *mean_loss, char *err, size_t err_len) {
     int epoch = s->epochs_done + 1, batches = n / o->batch;
     unsigned rng = o->seed * 2654435761u + (unsigned)epoch;
     for (int i = 0; i < n; i++) order[i] = cc_split_sample_start(split, CC_SPAN_TRAIN, i);
     shuffle(order, n, &rng);
-    cc_convlstm_set_batch(model, o->batch);
+    cc_convlstm_set_batch(b->model, o->batch);
     double total = 0, start = cc_now_seconds();
-    cc_train_step_io io = {b->x, b->y, t->mask, c->baseline_k > 0 ? b->base : NULL, b->out, b->d, s->m.data, s->v.data};
     for (int bi = 0; bi < batches; bi++) {
-        const int *starts = order + bi * o->batch;
-        cc_gather_batch(t, scale, starts, o->batch, &spec, b->x, b->y);
-        if (o->loss == CC_LOSS_MSE) normalise_targets(t, scale, b->y, c->horizon * o->batch * t->C);
-        if (c->baseline_k > 0) cc_gather_baseline(t, starts, o->batch, c->window, c->horizon, c->baseline_k, b->base);
+        gather(b, t, scale, o->loss, order + bi * o->batch, o->batch);
         cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)(s->step + 1)};
-        double loss = cc_train_step(model, ctx, o->loss, &opt, o->clip, &io);
+        cc_train_step_io io = step_io(b);
+        double loss = cc_train_step(b->model, ctx, o->loss, &opt, o->clip, &io);
         if (!isfinite(loss)) {
             snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d; the last good "
                                    "checkpoint is kept (try a lower --lr or --clip)",
@@ -242,19 +247,21 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
                  o->batch);
         return -1;
     }
-    buffers b;
+    cc_batch_io b;
     int *order = malloc(sizeof(int) * (size_t)n);
-    if (!order || buffers_alloc(&b, model, o->batch) != 0) {
+    if (!order || open_batches(&b, model, ctx, t, o->batch, err, err_len) != 0) {
+        if (!order) snprintf(err, err_len, "out of memory for training buffers");
         free(order);
-        snprintf(err, err_len, "out of memory for training buffers");
         return -1;
     }
+    cc_batch_io_load_moments(&b, s);
     int status = 0, since_best = 0;
     while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
         double train_loss;
-        status = train_epoch(model, ctx, t, split, scale, o, s, order, n, &b, &train_loss, err, err_len);
+        status = train_epoch(&b, ctx, t, split, scale, o, s, order, n, &train_loss, err, err_len);
         if (status != 0) break;
-        double val = cc_evaluate(model, ctx, t, split, CC_SPAN_VAL, scale, o->loss, o->batch);
+        cc_batch_io_sync_back(&b, model, s); /* the host's model and moments: checkpoints, the best epoch */
+        double val = evaluate_with(&b, ctx, t, split, CC_SPAN_VAL, scale, o->loss);
         int epoch = ++s->epochs_done;
         s->train_loss[epoch - 1] = train_loss;
         s->val_loss[epoch - 1] = val;
@@ -272,6 +279,6 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     }
     memcpy(model->params.data, s->best.data, sizeof(float) * model->params.size);
     free(order);
-    buffers_free(&b);
+    cc_batch_io_close(&b);
     return status;
 }

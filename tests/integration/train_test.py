@@ -11,7 +11,7 @@
 * convlstm-ae trains and predicts too;
 * a tensor on another grid is refused, and so is one without the recency maps the model
   reads (--recency off trains without them; --level-gate on adds 3C maps); --device cuda
-  says this version has no CUDA.
+  without a GPU exits 1 naming why (with one, it trains there).
 
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
 """
@@ -203,7 +203,12 @@ def main():
         check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
         check_recency_required(tmp, tensor, common, model)
         p = run("train", *common, "--device", "cuda", "--out", os.path.join(tmp, "c.h5"))
-        check("--device cuda is a clear error", p.returncode == 1 and "CPU only" in p.stderr, p.stderr)
+        if p.returncode == 0:  # a GPU is here: it trained there
+            check("--device cuda trains on the GPU", "on the GPU" in p.stdout, p.stdout)
+        else:
+            check("--device cuda without a GPU is a clear error, before any work",
+                  p.returncode == 1 and "crimecast train: --device cuda: " in p.stderr
+                  and not os.path.exists(os.path.join(tmp, "c.h5")), p.stderr)
     return summary()
 
 

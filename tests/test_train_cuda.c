@@ -1,0 +1,186 @@
+/* Training, evaluation and prediction with a CUDA context against the same calls with a
+ * CPU context (models/train.h), on a random count tensor held in memory:
+ *   - cc_evaluate and cc_predict with the same parameters: relative error <= 1e-5
+ *     (max |gpu - cpu| / max |cpu| over the forecasts);
+ *   - cc_train for 3 epochs from the same model: each epoch's training and validation
+ *     loss within 1e-3 relative, and every trained parameter within 2 lr x steps of the
+ *     CPU's. Both bounds are looser than one step's (tests/test_step_cuda.c) for one
+ *     reason: AdamW moves a parameter by about lr per step whatever its gradient's size,
+ *     so a gradient within rounding of zero can step either way on either device, and
+ *     the runs drift apart by up to lr per step from there. The host model and state
+ *     must come back from the GPU (the parameters, the AdamW moments).
+ * Models: Poisson with a historical-average baseline and a mask; MSE without either.
+ * Plain C (no cmocka), label `gpu`, exits 77 (skipped) without a usable GPU.
+ * CRIMECAST_TEST_SEED=<n> repeats a run. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host/device.h"
+#include "models/train.h"
+
+typedef struct env {
+    cc_ops_context cpu, gpu;
+    unsigned long long rng;
+    int checks, failures;
+    const char *label;
+} env;
+
+static double uniform(env *e) {
+    e->rng = e->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(e->rng >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Poisson(rate) by inversion: small rates only. */
+static float poisson(env *e, double rate) {
+    double u = uniform(e), p = exp(-rate), cdf = p;
+    int k = 0;
+    while (u > cdf && k < 50) p *= rate / ++k, cdf += p;
+    return (float)k;
+}
+
+/* T bins of C channels on H x W cells: a fixed map of rates times a yearly wave. */
+static void make_tensor(env *e, cc_tensor *t, int T, int C, int H, int W) {
+    memset(t, 0, sizeof *t);
+    t->T = T, t->C = C, t->H = H, t->W = W;
+    t->values = malloc(sizeof(float) * (size_t)T * C * H * W);
+    t->mask = malloc((size_t)H * W);
+    double *rate = malloc(sizeof(double) * (size_t)C * H * W);
+    if (!t->values || !t->mask || !rate) abort();
+    for (int k = 0; k < H * W; k++) t->mask[k] = uniform(e) < 0.8;
+    for (int k = 0; k < C * H * W; k++) rate[k] = 3.0 * uniform(e) * uniform(e);
+    for (int ti = 0; ti < T; ti++)
+        for (int k = 0; k < C * H * W; k++)
+            t->values[(size_t)ti * C * H * W + k] = poisson(e, rate[k] * (1.0 + 0.3 * sin(ti * 0.5)));
+    free(rate);
+}
+
+static void record(env *e, int ok, const char *what, double error, double tol) {
+    e->checks++;
+    if (ok) return;
+    e->failures++;
+    printf("FAIL [%s] %s: %.3g > %.3g\n", e->label, what, error, tol);
+}
+
+static double relative_error(const float *got, const float *want, size_t n) {
+    double diff = 0, scale = 1e-30;
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(got[k]) || !isfinite(want[k])) return INFINITY;
+        diff = fmax(diff, fabs((double)got[k] - want[k]));
+        scale = fmax(scale, fabs((double)want[k]));
+    }
+    return diff / scale;
+}
+
+static double scalar_error(double got, double want) {
+    return isfinite(got) && isfinite(want) ? fabs(got - want) / fmax(fabs(want), 1e-30) : INFINITY;
+}
+
+typedef struct train_case {
+    const char *name;
+    cc_convlstm_config cfg;
+    cc_loss_kind loss;
+    int masked;
+} train_case;
+
+static const train_case CASES[] = {
+    {"poisson, baseline 4, mask", {2, 9, 7, 2, {4, 5}, 3, 4, 1, 0, 1, 0, 4, 0, 0}, CC_LOSS_POISSON, 1},
+    {"mse, no mask", {1, 8, 8, 1, {6}, 3, 3, 1, 1, 1, 0, 0, 0, 0}, CC_LOSS_MSE, 0},
+};
+
+typedef struct fixture {
+    cc_tensor t;
+    cc_split split;
+    float scale[4];
+} fixture;
+
+/* The forecasts and mean losses of the same parameters on both devices. */
+static void check_inference(env *e, const train_case *c, fixture *f, cc_convlstm *model) {
+    int n = cc_split_samples(&f->split, CC_SPAN_TEST, f->t.T, c->cfg.window, c->cfg.horizon);
+    int *starts = malloc(sizeof(int) * (size_t)n);
+    size_t floats = (size_t)n * c->cfg.horizon * f->t.C * f->t.H * f->t.W;
+    float *want = malloc(sizeof(float) * floats), *got = malloc(sizeof(float) * floats);
+    if (!starts || !want || !got) abort();
+    for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&f->split, CC_SPAN_TEST, i);
+    for (size_t k = 0; k < floats; k++) want[k] = got[k] = NAN;
+    cc_predict(model, &e->cpu, &f->t, f->scale, c->loss, starts, n, 3, want);
+    cc_predict(model, &e->gpu, &f->t, f->scale, c->loss, starts, n, 3, got);
+    double error = relative_error(got, want, floats);
+    record(e, error <= 1e-5, "cc_predict forecasts", error, 1e-5);
+    double cpu = cc_evaluate(model, &e->cpu, &f->t, &f->split, CC_SPAN_VAL, f->scale, c->loss, 3);
+    double gpu = cc_evaluate(model, &e->gpu, &f->t, &f->split, CC_SPAN_VAL, f->scale, c->loss, 3);
+    record(e, scalar_error(gpu, cpu) <= 1e-5, "cc_evaluate", scalar_error(gpu, cpu), 1e-5);
+    free(starts), free(want), free(got);
+}
+
+typedef struct run {
+    cc_convlstm model;
+    cc_train_state state;
+} run;
+
+static int start_run(const train_case *c, fixture *f, run *r) {
+    char err[256];
+    if (cc_convlstm_create(&r->model, &c->cfg, 4, 11, err, sizeof err) != 0) {
+        printf("FAIL: %s\n", err);
+        return -1;
+    }
+    if (c->loss == CC_LOSS_POISSON) cc_train_init_head(&r->model, &f->t, &f->split);
+    return cc_train_state_init(&r->state, &r->model);
+}
+
+static void check_training(env *e, const train_case *c, fixture *f) {
+    run cpu, gpu;
+    if (start_run(c, f, &cpu) != 0 || start_run(c, f, &gpu) != 0) abort();
+    cc_train_options o = {3, 3, 4, 1e-3, 1e-4, 1.0, 5, c->loss, NULL, NULL, NULL};
+    char err[256];
+    int cpu_status = cc_train(&cpu.model, &e->cpu, &f->t, &f->split, f->scale, &o, &cpu.state, err, sizeof err);
+    int gpu_status = cc_train(&gpu.model, &e->gpu, &f->t, &f->split, f->scale, &o, &gpu.state, err, sizeof err);
+    record(e, cpu_status == 0 && gpu_status == 0 && gpu.state.epochs_done == cpu.state.epochs_done, "both trained", 0, 0);
+    for (int k = 0; k < cpu.state.epochs_done; k++) {
+        double train = scalar_error(gpu.state.train_loss[k], cpu.state.train_loss[k]);
+        double val = scalar_error(gpu.state.val_loss[k], cpu.state.val_loss[k]);
+        record(e, train <= 1e-3, "an epoch's training loss", train, 1e-3);
+        record(e, val <= 1e-3, "an epoch's validation loss", val, 1e-3);
+    }
+    double drift = 2 * o.lr * (double)cpu.state.step, diff = 0;
+    for (size_t k = 0; k < cpu.model.params.size; k++)
+        diff = fmax(diff, isfinite(gpu.model.params.data[k]) ? fabs(gpu.model.params.data[k] - cpu.model.params.data[k]) : INFINITY);
+    record(e, diff <= drift, "trained parameters (max |gpu - cpu|)", diff, drift);
+    double moments = fmax(relative_error(gpu.state.m.data, cpu.state.m.data, cpu.state.m.size),
+                          relative_error(gpu.state.v.data, cpu.state.v.data, cpu.state.v.size));
+    record(e, moments <= 0.5, "AdamW moments brought back", moments, 0.5);
+    printf("  [%s] %ld steps: losses %.6f / %.6f (cpu / gpu, last epoch's validation), parameters within %.2g\n", e->label,
+           cpu.state.step, cpu.state.val_loss[cpu.state.epochs_done - 1], gpu.state.val_loss[gpu.state.epochs_done - 1], diff);
+    check_inference(e, c, f, &gpu.model); /* the trained parameters, on both devices */
+    cc_train_state_free(&cpu.state), cc_train_state_free(&gpu.state);
+    cc_convlstm_free(&cpu.model), cc_convlstm_free(&gpu.model);
+}
+
+int main(void) {
+    char why[256];
+    env e = {0};
+    if (cc_open_backend("cuda", 1, 0, 0, &e.gpu, why, sizeof why) != 0) {
+        printf("SKIPPED: no usable CUDA device: %s\n", why);
+        return 77;
+    }
+    cc_open_backend("cpu", 0, 0, 0, &e.cpu, why, sizeof why);
+    const char *seed_text = getenv("CRIMECAST_TEST_SEED");
+    e.rng = seed_text ? strtoull(seed_text, NULL, 10) : (unsigned long long)time(NULL);
+    printf("seed %llu (CRIMECAST_TEST_SEED=%llu repeats this run)\n", e.rng, e.rng);
+    for (size_t k = 0; k < sizeof CASES / sizeof *CASES; k++) {
+        const train_case *c = &CASES[k];
+        fixture f;
+        make_tensor(&e, &f.t, 60, c->cfg.channels, c->cfg.height, c->cfg.width);
+        if (!c->masked) memset(f.t.mask, 1, (size_t)f.t.H * f.t.W);
+        if (cc_split_make(f.t.T, c->cfg.window, c->cfg.horizon, -1, &f.split, why, sizeof why) != 0) abort();
+        cc_normalisation_fit(&f.t, &f.split, f.scale);
+        e.label = c->name;
+        check_training(&e, c, &f);
+        free(f.t.values), free(f.t.mask);
+    }
+    printf("%d checks, %d failed\n", e.checks, e.failures);
+    cc_close_backend(&e.gpu);
+    return e.failures ? 1 : 0;
+}
