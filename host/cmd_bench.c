@@ -146,7 +146,10 @@ static int time_steps(const bench_options *o, const cc_ops_context *ctx, cc_conv
     cc_train_step_io io = {place(ctx, hx, nx), place(ctx, hy, ny), NULL, NULL, place(ctx, NULL, ny),
                            place(ctx, NULL, ny), place(ctx, NULL, m->params.size), place(ctx, NULL, m->params.size)};
     free(hx), free(hy);
-    for (int i = 0; i < o->warmup + o->steps; i++) {
+    float *buffers[] = {(float *)io.x, (float *)io.target, io.out, io.d, io.adam_m, io.adam_v};
+    size_t count = sizeof buffers / sizeof *buffers, placed = 0;
+    while (placed < count && buffers[placed]) placed++;
+    for (int i = 0; placed == count && i < o->warmup + o->steps; i++) {
         cc_ops_synchronize(ctx);
         double start = cc_now_seconds();
         cc_adamw adam = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f, i + 1};
@@ -154,8 +157,8 @@ static int time_steps(const bench_options *o, const cc_ops_context *ctx, cc_conv
         cc_ops_synchronize(ctx);
         if (i >= o->warmup) times[i - o->warmup] = cc_now_seconds() - start;
     }
-    float *buffers[] = {(float *)io.x, (float *)io.target, io.out, io.d, io.adam_m, io.adam_v};
-    for (size_t k = 0; k < sizeof buffers / sizeof *buffers; k++) release(ctx, buffers[k]);
+    for (size_t k = 0; k < count; k++) release(ctx, buffers[k]);
+    if (placed < count) return -1; /* out of host memory (device allocations abort) */
     qsort(times, (size_t)o->steps, sizeof *times, compare_doubles);
     return 0;
 }

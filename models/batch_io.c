@@ -25,7 +25,7 @@ static int open_host(cc_batch_io *b, const cc_convlstm_config *c, int batch) {
     b->base = malloc(sizeof(float) * ny);
     b->starts = malloc(sizeof(int) * (size_t)batch);
     float *d = malloc(sizeof(float) * ny);
-    b->io = (cc_train_step_io){b->x, b->y, NULL, b->base, b->out, d, NULL, NULL};
+    b->io = (cc_train_step_io){b->x, b->y, NULL, c->baseline_k > 0 ? b->base : NULL, b->out, d, NULL, NULL};
     return b->x && b->y && b->out && b->base && b->starts && d ? 0 : -1;
 }
 
@@ -46,8 +46,8 @@ static int open_device(cc_batch_io *b, const cc_convlstm *model, const cc_ops_co
         cc_cuda_copy_to_device(ctx->cuda, device_mask, mask, mask_cells);
     }
     b->io = (cc_train_step_io){cc_cuda_alloc(sizeof(float) * nx), cc_cuda_alloc(sizeof(float) * ny), device_mask,
-                               cc_cuda_alloc(sizeof(float) * ny), cc_cuda_alloc(sizeof(float) * ny),
-                               cc_cuda_alloc(sizeof(float) * ny), NULL, NULL};
+                               c->baseline_k > 0 ? cc_cuda_alloc(sizeof(float) * ny) : NULL,
+                               cc_cuda_alloc(sizeof(float) * ny), cc_cuda_alloc(sizeof(float) * ny), NULL, NULL};
     b->model = &b->mirror;
     b->on_gpu = 1;
     return 0;
@@ -92,16 +92,16 @@ void cc_batch_io_close(cc_batch_io *b) {
     memset(b, 0, sizeof *b);
 }
 
-void cc_batch_io_stage(cc_batch_io *b, int n, int with_base) {
+void cc_batch_io_stage(cc_batch_io *b, int n) {
 #ifdef CRIMECAST_HAVE_CUDA
     if (!b->on_gpu) return;
     const cc_convlstm_config *c = &b->model->cfg;
     size_t ny = sizeof(float) * output_floats(c, n);
     cc_cuda_copy_to_device(device_of(b), (float *)b->io.x, b->x, sizeof(float) * input_floats(c, n));
     cc_cuda_copy_to_device(device_of(b), (float *)b->io.target, b->y, ny);
-    if (with_base) cc_cuda_copy_to_device(device_of(b), (float *)b->io.log_offset, b->base, ny);
+    if (b->io.log_offset) cc_cuda_copy_to_device(device_of(b), (float *)b->io.log_offset, b->base, ny);
 #else
-    (void)b, (void)n, (void)with_base;
+    (void)b, (void)n;
 #endif
 }
 

@@ -26,15 +26,16 @@ typedef struct cc_batch_io {
 } cc_batch_io;
 
 /* Buffers for batches of up to `batch` samples of `model` on ctx's device (on a GPU, a
- * copy of the model's current parameters; `mask` is the tensor's, copied there). 0, or -1
- * with err. */
+ * copy of the model's current parameters; `mask` is the tensor's, copied there). The
+ * baseline offset (io.log_offset) exists only for a model with cfg.baseline_k > 0.
+ * 0, or -1 with err. */
 int cc_batch_io_open(cc_batch_io *b, cc_convlstm *model, const cc_ops_context *ctx, const uint8_t *mask,
                      size_t mask_cells, int batch, char *err, size_t err_len);
 void cc_batch_io_close(cc_batch_io *b);
 
-/* Makes the gathered batch of n samples (x, y, and the baseline when `with_base`) visible
- * to the ops: a copy to the device on a GPU, nothing on the CPU. */
-void cc_batch_io_stage(cc_batch_io *b, int n, int with_base);
+/* Makes the gathered batch of n samples (x, y, and the baseline when the model has one)
+ * visible to the ops: a copy to the device on a GPU, nothing on the CPU. */
+void cc_batch_io_stage(cc_batch_io *b, int n);
 /* Brings the ops' outputs (n samples) back into b->out (a copy from the GPU). */
 void cc_batch_io_fetch_out(cc_batch_io *b, int n);
 

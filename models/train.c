@@ -111,32 +111,7 @@ static void gather(cc_batch_io *b, const cc_tensor *t, const float *scale, cc_lo
     cc_gather_batch(t, scale, starts, n, &spec, b->x, b->y);
     if (loss == CC_LOSS_MSE) normalise_targets(t, scale, b->y, c->horizon * n * t->C);
     if (c->baseline_k > 0) cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, b->base);
-    cc_batch_io_stage(b, n, c->baseline_k > 0);
-}
-
-/* The ops' view of the batch, with the baseline offset only for a baseline model. */
-static cc_train_step_io step_io(const cc_batch_io *b) {
-    cc_train_step_io io = b->io;
-    if (b->model->cfg.baseline_k <= 0) io.log_offset = NULL;
-    return io;
-}
-
-/* The model's log-rates for the gathered batch (io.out): the network's output, plus the
- * baseline offset. The offset is a constant of the sample, so the gradient reaching the
- * network's output is the loss gradient unchanged. */
-static void forward_rates(cc_batch_io *b, const cc_ops_context *ctx, int n) {
-    cc_train_step_io io = step_io(b);
-    const cc_convlstm_config *c = &b->model->cfg;
-    cc_convlstm_forward(b->model, ctx, io.x, io.out);
-    if (io.log_offset) cc_axpy(ctx, (size_t)c->channels * c->height * c->width * n * c->horizon, 1.0f, io.log_offset, io.out);
-}
-
-/* The loss of the gathered batch's log-rates; writes its gradient into io.d. */
-static double batch_loss(cc_batch_io *b, const cc_ops_context *ctx, cc_loss_kind loss, const cc_tensor *t, int n) {
-    int maps = b->model->cfg.horizon * n * t->C, plane = t->H * t->W;
-    const cc_train_step_io *io = &b->io;
-    return loss == CC_LOSS_POISSON ? cc_poisson_nll(ctx, io->out, io->target, io->mask, maps, plane, io->d)
-                                   : cc_mse(ctx, io->out, io->target, io->mask, maps, plane, io->d);
+    cc_batch_io_stage(b, n);
 }
 
 static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
@@ -150,8 +125,7 @@ static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_
         for (int j = 0; j < k; j++) b->starts[j] = cc_split_sample_start(split, span, i + j);
         cc_convlstm_set_batch(b->model, k);
         gather(b, t, scale, loss, b->starts, k);
-        forward_rates(b, ctx, k);
-        total += batch_loss(b, ctx, loss, t, k) * k;
+        total += cc_forward_loss(b->model, ctx, loss, &b->io) * k;
     }
     return total / n;
 }
@@ -177,7 +151,7 @@ void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *
         int k = n - i < batch ? n - i : batch;
         cc_convlstm_set_batch(b.model, k);
         gather(&b, t, scale, loss, starts + i, k);
-        forward_rates(&b, ctx, k);
+        cc_forward_rates(b.model, ctx, &b.io);
         cc_batch_io_fetch_out(&b, k);
         for (int j = 0; j < k; j++)
             for (int s = 0; s < c->horizon; s++)
@@ -213,8 +187,7 @@ static int train_epoch(cc_batch_io *b, const cc_ops_context *ctx, const cc_tenso
     for (int bi = 0; bi < batches; bi++) {
         gather(b, t, scale, o->loss, order + bi * o->batch, o->batch);
         cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)(s->step + 1)};
-        cc_train_step_io io = step_io(b);
-        double loss = cc_train_step(b->model, ctx, o->loss, &opt, o->clip, &io);
+        double loss = cc_train_step(b->model, ctx, o->loss, &opt, o->clip, &b->io);
         if (!isfinite(loss)) {
             snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d; the last good "
                                    "checkpoint is kept (try a lower --lr or --clip)",

@@ -86,6 +86,10 @@ typedef struct cc_train_step_io {
 } cc_train_step_io;
 double cc_train_step(cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss, const cc_adamw *opt,
                      double clip, const cc_train_step_io *io);
+/* The step's forward half: io->out = r = f(x) + log_offset; then (cc_forward_loss) the
+ * loss L, returned, with dL/dr in io->d. */
+void cc_forward_rates(cc_convlstm *model, const cc_ops_context *ctx, const cc_train_step_io *io);
+double cc_forward_loss(cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss, const cc_train_step_io *io);
 
 /* Trains from state->epochs_done on; on return the model holds the best parameters.
  * Returns 0, or -1 with `err` (NaN/Inf loss, or on_epoch asked to stop). */
