@@ -97,10 +97,8 @@ static int parse_options(int argc, char **argv, bench_options *o) {
             *target = (int)v;
         }
     }
-    if (strcmp(o->device, "auto") && strcmp(o->device, "cpu") && strcmp(o->device, "cuda"))
-        return cc_usage_error("bench", "--device must be auto, cpu or cuda (got '%s')", o->device);
-    if (strcmp(o->conv, "gemm") && strcmp(o->conv, "cudnn"))
-        return cc_usage_error("bench", "--conv must be gemm or cudnn (got '%s')", o->conv);
+    const char *wrong = cc_backend_choice_error(o->device, o->conv);
+    if (wrong) return cc_usage_error("bench", "%s (got --device %s --conv %s)", wrong, o->device, o->conv);
     o->cfg.width = o->cfg.height;
     for (int l = 0; l < CC_MAX_LAYERS; l++) o->cfg.hidden[l] = hidden;
     return 0;

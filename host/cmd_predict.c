@@ -12,7 +12,7 @@
 
 static const char PREDICT_HELP[] =
     "usage: crimecast predict --model MODEL.h5 [--model MODEL2.h5 ...] --data TENSOR.h5 --out FORECAST.h5\n"
-    "                         [--span test|val|all] [--device auto|cpu|cuda]\n\n"
+    "                         [--span test|val|all] [--device auto|cpu|cuda] [--conv gemm|cudnn] [--tf32]\n\n"
     "Writes the model's expected counts for every target bin of the span (default: test):\n"
     "the bin `horizon` bins after each input window of the span. Several --model files (up\n"
     "to 16: the same options trained with other seeds) make an ensemble: the forecast is\n"
@@ -21,23 +21,25 @@ static const char PREDICT_HELP[] =
     "The forecast file has /forecast [T'][C][H][W], the target bins' /time, and the\n"
     "tensor's /category, /y, /x, /mask and grid attributes, with format =\n"
     "crimecast-forecast, model and horizon. A model trained on another grid or channel set\n"
-    "is refused.\n";
+    "is refused. A model trained on either device runs on either: --device auto (the\n"
+    "default) takes the GPU when one is usable, with --conv and --tf32 as in train.\n";
 
 enum { MAX_MODELS = 16, PREDICT_BATCH = 16 };
 
 typedef struct predict_args {
-    const char *models[MAX_MODELS], *data, *out, *device;
-    int model_count;
+    const char *models[MAX_MODELS], *data, *out, *device, *conv;
+    int model_count, tf32;
     cc_span span;
 } predict_args;
 
 static int parse_args(int argc, char **argv, predict_args *a) {
     static const struct option OPTIONS[] = {{"model", required_argument, NULL, 'm'}, {"data", required_argument, NULL, 'd'},
                                             {"out", required_argument, NULL, 'o'},   {"span", required_argument, NULL, 's'},
-                                            {"device", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+                                            {"device", required_argument, NULL, 'D'}, {"conv", required_argument, NULL, 'V'},
+                                            {"tf32", no_argument, NULL, 'X'},         {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
-    a->device = "auto", a->span = CC_SPAN_TEST;
+    a->device = "auto", a->conv = "gemm", a->span = CC_SPAN_TEST;
     optind = 0;
     opterr = 0;
     int opt;
@@ -50,6 +52,8 @@ static int parse_args(int argc, char **argv, predict_args *a) {
         case 'd': a->data = optarg; break;
         case 'o': a->out = optarg; break;
         case 'D': a->device = optarg; break;
+        case 'V': a->conv = optarg; break;
+        case 'X': a->tf32 = 1; break;
         case 's':
             if (cc_span_parse(optarg, &a->span) != 0 || a->span == CC_SPAN_TRAIN)
                 return cc_usage_error("predict", "--span must be test, val or all (got '%s')", optarg);
@@ -60,6 +64,8 @@ static int parse_args(int argc, char **argv, predict_args *a) {
     }
     if (optind < argc) return cc_usage_error("predict", "unexpected argument '%s'", argv[optind]);
     if (!a->model_count || !a->data || !a->out) return cc_usage_error("predict", "--model, --data and --out are required");
+    const char *wrong = cc_backend_choice_error(a->device, a->conv);
+    if (wrong) return cc_usage_error("predict", "%s (got --device %s --conv %s)", wrong, a->device, a->conv);
     return -1; /* go on */
 }
 
@@ -174,7 +180,7 @@ int cc_cmd_predict(int argc, char **argv) {
     if (parsed >= 0) return parsed;
     char err[1024] = "";
     cc_ops_context ctx;
-    if (cc_open_backend(a.device, 0, 0, 0, &ctx, err, sizeof err) != 0) {
+    if (cc_open_backend(a.device, 0, !strcmp(a.conv, "cudnn"), a.tf32, &ctx, err, sizeof err) != 0) {
         fprintf(stderr, "crimecast predict: --device %s: %s\n", a.device, err);
         return CC_EXIT_FAILURE;
     }

@@ -16,7 +16,8 @@
 
 
 static const char TRAIN_HELP[] =
-    "usage: crimecast train --data TENSOR.h5 --model convlstm|convlstm-ae --out MODEL.h5 [--device auto|cpu|cuda]\n"
+    "usage: crimecast train --data TENSOR.h5 --model convlstm|convlstm-ae --out MODEL.h5\n"
+    "                       [--device auto|cpu|cuda] [--conv gemm|cudnn] [--tf32]\n"
     "                       [--layers N] [--hidden 16,16] [--kernel 3] [--window 8] [--horizon 1]\n"
     "                       [--loss poisson|mse] [--baseline K|auto|none] [--peephole] [--lr 1e-3]\n"
     "                       [--weight-decay 0] [--context on|off] [--recency on|off] [--skip 0|1|3]\n"
@@ -53,13 +54,15 @@ static const char TRAIN_HELP[] =
     "their expected counts (a seed ensemble). --resume continues a model file's training\n"
     "(the member in training, then the members still to come).\n"
     "--config reads options from a file `crimecast tune` wrote; options given on the\n"
-    "command line override it.\n";
+    "command line override it. --device auto (the default) trains on the GPU when one is\n"
+    "usable; there --conv cudnn runs the convolutions through cuDNN and --tf32 allows TF32\n"
+    "tensor cores (faster, about 1e-3 from FP32; both ignored on the CPU).\n";
 
 typedef struct train_args {
-    const char *data, *out, *model, *device, *resume, *test_from, *baseline, *context, *recency, *level_gate;
+    const char *data, *out, *model, *device, *conv, *resume, *test_from, *baseline, *context, *recency, *level_gate;
     cc_convlstm_config config;
     cc_train_options options;
-    int threads, hidden_given, seeds;
+    int threads, hidden_given, seeds, tf32;
 } train_args;
 
 static int parse_hidden(const char *text, cc_convlstm_config *c) {
@@ -115,9 +118,10 @@ static int parse_args(int argc, char **argv, train_args *a) {
         {"features", required_argument, NULL, 'F'}, {"baseline", required_argument, NULL, 'B'},
         {"context", required_argument, NULL, 'x'}, {"skip", required_argument, NULL, 'S'},
         {"seeds", required_argument, NULL, 'N'}, {"recency", required_argument, NULL, 'Y'},
-        {"level-gate", required_argument, NULL, 'G'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"level-gate", required_argument, NULL, 'G'}, {"conv", required_argument, NULL, 'V'},
+        {"tf32", no_argument, NULL, 'X'},         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
-    a->device = "auto";
+    a->device = "auto", a->conv = "gemm";
     a->model = "convlstm";
     a->baseline = "auto";
     a->context = "on"; /* with the skip path: the configuration of bench/RESULTS.md's issue 9 tables */
@@ -140,6 +144,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
         case 'o': a->out = optarg; break;
         case 'm': a->model = optarg; break;
         case 'D': a->device = optarg; break;
+        case 'V': a->conv = optarg; break;
+        case 'X': a->tf32 = 1; break;
         case 'R': a->resume = optarg; break;
         case 'T': a->test_from = optarg; break;
         case 'B': a->baseline = optarg; break;
@@ -197,8 +203,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
     }
     for (int l = 1; l < c->layers; l++)
         if (!c->hidden[l]) c->hidden[l] = c->hidden[l - 1];
-    if (strcmp(a->device, "auto") && strcmp(a->device, "cpu") && strcmp(a->device, "cuda"))
-        return cc_usage_error("train", "--device must be auto, cpu or cuda (got '%s')", a->device);
+    const char *wrong = cc_backend_choice_error(a->device, a->conv);
+    if (wrong) return cc_usage_error("train", "%s (got --device %s --conv %s)", wrong, a->device, a->conv);
     return 0;
 }
 
@@ -437,7 +443,7 @@ static int train_command(int argc, char **argv) {
     if (parsed != 0) return parsed < 0 ? CC_EXIT_OK : parsed;
     char err[1024];
     cc_ops_context ctx;
-    if (cc_open_backend(a.device, a.threads, 0, 0, &ctx, err, sizeof err) != 0) {
+    if (cc_open_backend(a.device, a.threads, !strcmp(a.conv, "cudnn"), a.tf32, &ctx, err, sizeof err) != 0) {
         fprintf(stderr, "crimecast train: --device %s: %s\n", a.device, err);
         return CC_EXIT_FAILURE;
     }

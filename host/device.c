@@ -64,3 +64,9 @@ void cc_close_backend(cc_ops_context *ctx) {
     ctx->cuda = NULL;
     ctx->backend = CC_BACKEND_CPU;
 }
+
+const char *cc_backend_choice_error(const char *device, const char *conv) {
+    if (strcmp(device, "auto") && strcmp(device, "cpu") && strcmp(device, "cuda")) return "--device must be auto, cpu or cuda";
+    if (strcmp(conv, "gemm") && strcmp(conv, "cudnn")) return "--conv must be gemm or cudnn";
+    return NULL;
+}

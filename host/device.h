@@ -34,6 +34,8 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 #include "kernels/ops.h"
 int cc_open_backend(const char *device, int threads, int cudnn, int tf32, cc_ops_context *ctx, char *why,
                     size_t why_len);
+/* What is wrong with a --device (auto|cpu|cuda) and --conv (gemm|cudnn) choice, or NULL. */
+const char *cc_backend_choice_error(const char *device, const char *conv);
 void cc_close_backend(cc_ops_context *ctx);
 
 #endif

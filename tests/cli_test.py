@@ -47,6 +47,14 @@ check("--help lists import and info", p.returncode == 0 and "import" in p.stdout
 p = run("info")
 check("info names the backends and the GPU situation",
       p.returncode == 0 and "backends: cpu" in p.stdout and "gpu" in p.stdout, p)
+for command, extra in (("train", ["--data", "t.h5", "--out", "m.h5"]), ("predict", ["--model", "m.h5", "--data", "t.h5", "--out", "f.h5"]),
+                       ("bench", ["train"])):
+    p = run(command, *extra, "--device", "gpu")
+    check(command + " --device gpu is a usage error naming the choices",
+          p.returncode == 2 and "--device must be auto, cpu or cuda" in p.stderr, p)
+    p = run(command, *extra, "--conv", "winograd")
+    check(command + " --conv winograd is a usage error naming the choices",
+          p.returncode == 2 and "--conv must be gemm or cudnn" in p.stderr, p)
 p = run("info", "--bogus")
 check("info rejects arguments", p.returncode == 2, p)
 p = run("import", "--help")
