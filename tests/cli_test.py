@@ -5,6 +5,7 @@ whose result is read back with Python's sqlite3.
 
 usage: cli_test.py CRIMECAST
 """
+import json
 import os
 import re
 import sqlite3
@@ -55,6 +56,18 @@ for command, extra in (("train", ["--data", "t.h5", "--out", "m.h5"]), ("predict
     p = run(command, *extra, "--conv", "winograd")
     check(command + " --conv winograd is a usage error naming the choices",
           p.returncode == 2 and "--conv must be gemm or cudnn" in p.stderr, p)
+p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "3", "--json")
+try:
+    bench = json.loads(p.stdout)
+except ValueError:
+    bench = {}
+check("bench train --device cpu --json: one object, the config given, a positive step time, no GEMM rate",
+      p.returncode == 0 and bench.get("device") == "cpu" and bench.get("batch") == 2 and bench.get("grid") == 8
+      and bench.get("hidden") == 4 and bench.get("step_seconds", 0) > 0 and bench.get("gemm_tflops_fp32") == 0, p)
+p = run("info")
+if re.search(r"^gpu:\s+none", p.stdout, re.M):  # no GPU here (as in CI)
+    p = run("bench", "train", "--device", "cuda", "--steps", "1")
+    check("bench --device cuda without a GPU exits 1 naming why", p.returncode == 1 and "--device cuda: " in p.stderr, p)
 p = run("info", "--bogus")
 check("info rejects arguments", p.returncode == 2, p)
 p = run("import", "--help")
