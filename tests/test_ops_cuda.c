@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "host/device.h"
 #include "kernels/cuda/cuda_ops.h"
+#include "tests/parity.h"
 
 /* What every check needs: both contexts, the tolerance, and the tallies. */
 typedef struct env {
@@ -28,10 +28,7 @@ typedef struct env {
     int checks, failures;
 } env;
 
-static float random_in(env *e, float lo, float hi) {
-    e->rng = e->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + (hi - lo) * (float)((e->rng >> 40) * (1.0 / 16777216.0));
-}
+static float random_in(env *e, float lo, float hi) { return parity_random(&e->rng, lo, hi); }
 
 /* ------------------------------------------------------------------ host/device pairs */
 
@@ -72,17 +69,6 @@ static void free_pair(pair *p) {
 
 /* ------------------------------------------------------------------ checks */
 
-/* max |got - want| / max |want|, or infinity when either holds a NaN or infinity. */
-static double relative_error(const float *got, const float *want, size_t n) {
-    double diff = 0, scale = 1e-30;
-    for (size_t k = 0; k < n; k++) {
-        if (!isfinite(got[k]) || !isfinite(want[k])) return INFINITY;
-        diff = fmax(diff, fabs((double)got[k] - want[k]));
-        scale = fmax(scale, fabs((double)want[k]));
-    }
-    return diff / scale;
-}
-
 static void record(env *e, int ok, const char *what, const char *detail, double error, double tol) {
     e->checks++;
     if (ok) return;
@@ -95,7 +81,7 @@ static void expect_close(env *e, const char *what, const char *detail, const pai
     float *got = malloc(sizeof(float) * (p->n ? p->n : 1));
     if (!got) abort();
     cc_cuda_copy_to_host(e->gpu.cuda, got, p->d, sizeof(float) * p->n);
-    double error = relative_error(got, p->h, p->n);
+    double error = parity_relative_error(got, p->h, p->n);
     record(e, error <= e->tol, what, detail, error, e->tol);
     free(got);
 }
@@ -367,15 +353,13 @@ int main(void) {
         printf("FAIL: a GPU is there but the CUDA state cannot be set up: %s\n", why);
         return 1;
     }
-    const char *seed_text = getenv("CRIMECAST_TEST_SEED");
-    unsigned long long seed = seed_text ? strtoull(seed_text, NULL, 10) : (unsigned long long)time(NULL);
+    unsigned long long seed = parity_seed();
     env e = {.cpu = {.backend = CC_BACKEND_CPU, .threads = 1},
              .gpu = {.backend = CC_BACKEND_CUDA, .threads = 1, .cuda = cuda},
              .tol = 1e-5,
              .rng = seed};
-    printf("seed %llu (CRIMECAST_TEST_SEED=%llu repeats this run)\n", seed, seed);
     const float nan_value = NAN, one = 1.0f; /* the comparison itself must never pass a NaN */
-    if (relative_error(&nan_value, &one, 1) <= 1 || relative_error(&one, &nan_value, 1) <= 1) {
+    if (parity_relative_error(&nan_value, &one, 1) <= 1 || parity_relative_error(&one, &nan_value, 1) <= 1) {
         printf("FAIL: relative_error lets a NaN through\n");
         return 1;
     }

@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "host/device.h"
 #include "kernels/cuda/cuda_ops.h"
 #include "models/convlstm.h"
 #include "models/train.h"
+#include "tests/parity.h"
 
 typedef struct env {
     cc_ops_context cpu, gpu;
@@ -34,10 +34,7 @@ typedef struct env {
     int checks, failures;
 } env;
 
-static float random_in(env *e, float lo, float hi) {
-    e->rng = e->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + (hi - lo) * (float)((e->rng >> 40) * (1.0 / 16777216.0));
-}
+static float random_in(env *e, float lo, float hi) { return parity_random(&e->rng, lo, hi); }
 
 static void *device_copy(env *e, const void *host, size_t bytes) {
     void *d = cc_cuda_alloc(bytes);
@@ -54,17 +51,6 @@ static float *download(env *e, const float *d, size_t n) {
     return h;
 }
 
-/* max |got - want| / max |want|, or infinity when either holds a NaN or infinity. */
-static double relative_error(const float *got, const float *want, size_t n) {
-    double diff = 0, scale = 1e-30;
-    for (size_t k = 0; k < n; k++) {
-        if (!isfinite(got[k]) || !isfinite(want[k])) return INFINITY;
-        diff = fmax(diff, fabs((double)got[k] - want[k]));
-        scale = fmax(scale, fabs((double)want[k]));
-    }
-    return diff / scale;
-}
-
 static void record(env *e, int ok, int step, const char *what, double error, double tol) {
     e->checks++;
     if (ok) return;
@@ -74,7 +60,7 @@ static void record(env *e, int ok, int step, const char *what, double error, dou
 
 static void expect_close(env *e, int step, const char *what, const float *gpu_device, const float *cpu, size_t n) {
     float *got = download(e, gpu_device, n);
-    double error = relative_error(got, cpu, n);
+    double error = parity_relative_error(got, cpu, n);
     record(e, error <= e->tol, step, what, error, e->tol);
     free(got);
 }
@@ -222,9 +208,7 @@ int main(void) {
         printf("SKIPPED: the CUDA state could not be set up: %s\n", why);
         return 77;
     }
-    const char *seed_text = getenv("CRIMECAST_TEST_SEED");
-    unsigned long long seed = seed_text ? strtoull(seed_text, NULL, 10) : (unsigned long long)time(NULL);
-    printf("seed %llu (CRIMECAST_TEST_SEED=%llu repeats this run)\n", seed, seed);
+    unsigned long long seed = parity_seed();
     env e = {.cpu = {CC_BACKEND_CPU, 0, NULL, 0, NULL, 0, 0}, .gpu = {CC_BACKEND_CUDA, 1, NULL, 0, cuda, 0, 0}, .rng = seed};
     static const struct { int cudnn, tf32; const char *label; } PATHS[] = {
         {0, 0, "gemm, fp32"}, {1, 0, "cudnn, fp32"}, {0, 1, "gemm, tf32"}, {1, 1, "cudnn, tf32"}};

@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "host/device.h"
 #include "models/train.h"
+#include "tests/parity.h"
 
 typedef struct env {
     cc_ops_context cpu, gpu;
@@ -64,16 +64,6 @@ static void record(env *e, int ok, const char *what, double error, double tol) {
     printf("FAIL [%s] %s: %.3g > %.3g\n", e->label, what, error, tol);
 }
 
-static double relative_error(const float *got, const float *want, size_t n) {
-    double diff = 0, scale = 1e-30;
-    for (size_t k = 0; k < n; k++) {
-        if (!isfinite(got[k]) || !isfinite(want[k])) return INFINITY;
-        diff = fmax(diff, fabs((double)got[k] - want[k]));
-        scale = fmax(scale, fabs((double)want[k]));
-    }
-    return diff / scale;
-}
-
 static double scalar_error(double got, double want) {
     return isfinite(got) && isfinite(want) ? fabs(got - want) / fmax(fabs(want), 1e-30) : INFINITY;
 }
@@ -107,7 +97,7 @@ static void check_inference(env *e, const train_case *c, fixture *f, cc_convlstm
     for (size_t k = 0; k < floats; k++) want[k] = got[k] = NAN;
     cc_predict(model, &e->cpu, &f->t, f->scale, c->loss, starts, n, 3, want);
     cc_predict(model, &e->gpu, &f->t, f->scale, c->loss, starts, n, 3, got);
-    double error = relative_error(got, want, floats);
+    double error = parity_relative_error(got, want, floats);
     record(e, error <= 1e-5, "cc_predict forecasts", error, 1e-5);
     double cpu = cc_evaluate(model, &e->cpu, &f->t, &f->split, CC_SPAN_VAL, f->scale, c->loss, 3);
     double gpu = cc_evaluate(model, &e->gpu, &f->t, &f->split, CC_SPAN_VAL, f->scale, c->loss, 3);
@@ -148,8 +138,8 @@ static void check_training(env *e, const train_case *c, fixture *f) {
     for (size_t k = 0; k < cpu.model.params.size; k++)
         diff = fmax(diff, isfinite(gpu.model.params.data[k]) ? fabs(gpu.model.params.data[k] - cpu.model.params.data[k]) : INFINITY);
     record(e, diff <= drift, "trained parameters (max |gpu - cpu|)", diff, drift);
-    double moments = fmax(relative_error(gpu.state.m.data, cpu.state.m.data, cpu.state.m.size),
-                          relative_error(gpu.state.v.data, cpu.state.v.data, cpu.state.v.size));
+    double moments = fmax(parity_relative_error(gpu.state.m.data, cpu.state.m.data, cpu.state.m.size),
+                          parity_relative_error(gpu.state.v.data, cpu.state.v.data, cpu.state.v.size));
     record(e, moments <= 0.5, "AdamW moments brought back", moments, 0.5);
     printf("  [%s] %ld steps: losses %.6f / %.6f (cpu / gpu, last epoch's validation), parameters within %.2g\n", e->label,
            cpu.state.step, cpu.state.val_loss[cpu.state.epochs_done - 1], gpu.state.val_loss[gpu.state.epochs_done - 1], diff);
@@ -166,9 +156,7 @@ int main(void) {
         return 77;
     }
     cc_open_backend("cpu", 0, 0, 0, &e.cpu, why, sizeof why);
-    const char *seed_text = getenv("CRIMECAST_TEST_SEED");
-    e.rng = seed_text ? strtoull(seed_text, NULL, 10) : (unsigned long long)time(NULL);
-    printf("seed %llu (CRIMECAST_TEST_SEED=%llu repeats this run)\n", e.rng, e.rng);
+    e.rng = parity_seed();
     for (size_t k = 0; k < sizeof CASES / sizeof *CASES; k++) {
         const train_case *c = &CASES[k];
         fixture f;

@@ -1,0 +1,37 @@
+/* What the GPU parity tests (test_ops_cuda, test_step_cuda, test_train_cuda) share: the
+ * seed a run prints and repeats, the generator they draw inputs from, and the measure
+ * they compare by. Plain C, no cmocka: the tests build on a machine with CUDA alone. */
+#ifndef CRIMECAST_TESTS_PARITY_H
+#define CRIMECAST_TESTS_PARITY_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* CRIMECAST_TEST_SEED, or the clock; printed so that a failing run can be repeated. */
+static inline unsigned long long parity_seed(void) {
+    const char *text = getenv("CRIMECAST_TEST_SEED");
+    unsigned long long seed = text ? strtoull(text, NULL, 10) : (unsigned long long)time(NULL);
+    printf("seed %llu (CRIMECAST_TEST_SEED=%llu repeats this run)\n", seed, seed);
+    return seed;
+}
+
+/* Uniform in [lo, hi) from a 64-bit LCG (24 bits of it). */
+static inline float parity_random(unsigned long long *rng, float lo, float hi) {
+    *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (hi - lo) * (float)((*rng >> 40) * (1.0 / 16777216.0));
+}
+
+/* max |got - want| / max |want|, or infinity when either holds a NaN or infinity. */
+static inline double parity_relative_error(const float *got, const float *want, size_t n) {
+    double diff = 0, scale = 1e-30;
+    for (size_t k = 0; k < n; k++) {
+        if (!isfinite(got[k]) || !isfinite(want[k])) return INFINITY;
+        diff = fmax(diff, fabs((double)got[k] - want[k]));
+        scale = fmax(scale, fabs((double)want[k]));
+    }
+    return diff / scale;
+}
+
+#endif
