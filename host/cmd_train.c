@@ -21,7 +21,7 @@ static const char TRAIN_HELP[] =
     "                       [--layers N] [--hidden 16,16] [--kernel 3] [--window 8] [--horizon 1]\n"
     "                       [--loss poisson|mse] [--baseline K|auto|none] [--peephole] [--lr 1e-3]\n"
     "                       [--weight-decay 0] [--context on|off] [--recency on|off] [--skip 0|1|3]\n"
-    "                       [--level-gate on|off] [--config CONFIG.json]\n"
+    "                       [--level-gate on|off|skip] [--config CONFIG.json]\n"
     "                       [--batch 16] [--epochs N] [--patience N] [--clip 1] [--seed 1]\n"
     "                       [--seeds N] [--threads N] [--test-from DATE] [--resume MODEL.h5]\n"
     "                       [--down 2|4] [--features F]   (convlstm-ae)\n\n"
@@ -43,7 +43,8 @@ static const char TRAIN_HELP[] =
     "recent it was at the forecast origin, exp(-age / d) for d = 1 and 3 days: whether the\n"
     "last bin's incidents came early or late in it. --level-gate on (default off) adds the\n"
     "1-, 4- and 13-bin log ratios again, multiplied by log(1 + the cell's yearly rate), so\n"
-    "the response to a recent change can grow with the cell's count. --skip K (default\n"
+    "the response to a recent change can grow with the cell's count; --level-gate skip\n"
+    "gives those maps to the skip path only, not to the ConvLSTM. --skip K (default\n"
     "3; 0 off) adds a linear KxK convolution of the last step's maps to the output log-rate:\n"
     "a Poisson GLM over those averages, which the ConvLSTM corrects.\n"
     "Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
@@ -94,6 +95,17 @@ static int on_off_option(const char *name, const char *text, const char **out) {
     *out = text;
     return 0;
 }
+
+/* --level-gate on|off|skip: which of the model's inputs the level-gated ratio maps are. */
+static int level_gate_option(const char *text, const char **out) {
+    if (strcmp(text, "skip") == 0) {
+        *out = text;
+        return 0;
+    }
+    return on_off_option("--level-gate", text, out);
+}
+
+static int level_gate_value(const char *text) { return !strcmp(text, "on") ? 1 : !strcmp(text, "skip") ? 2 : 0; }
 
 static int real_option(const char *name, const char *text, double min, double *out) {
     char *end;
@@ -151,7 +163,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
         case 'B': a->baseline = optarg; break;
         case 'x': bad = on_off_option("--context", optarg, &a->context); break;
         case 'Y': bad = on_off_option("--recency", optarg, &a->recency); break;
-        case 'G': bad = on_off_option("--level-gate", optarg, &a->level_gate); break;
+        case 'G': bad = level_gate_option(optarg, &a->level_gate); break;
         case 'p': c->peephole = 1; break;
         case 'S':
             bad = int_option("--skip", optarg, 0, 9, &c->skip);
@@ -196,6 +208,8 @@ static int parse_args(int argc, char **argv, train_args *a) {
     else if (strcmp(a->model, "convlstm") != 0)
         return cc_usage_error("train", "--model must be convlstm or convlstm-ae (got '%s')", a->model);
     if (c->kernel % 2 == 0) return cc_usage_error("train", "--kernel must be odd");
+    if (!strcmp(a->level_gate, "skip") && (!c->skip || strcmp(a->context, "on")))
+        return cc_usage_error("train", "--level-gate skip needs the skip path and the context maps (--skip K, --context on)");
     if (layers) c->layers = layers;
     if (a->hidden_given && a->hidden_given != c->layers) {
         if (layers) return cc_usage_error("train", "--hidden lists %d layers, --layers says %d", a->hidden_given, layers);
@@ -313,7 +327,7 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
     if (baseline_bins(a, t, &a->config.baseline_k, err, err_len) != 0) return -1;
     int context = !strcmp(a->context, "on");
     cc_sample_spec spec = {a->config.window, a->config.horizon, context, wants_recency_maps(a) ? t->R : 0,
-                           context && !strcmp(a->level_gate, "on")};
+                           context ? level_gate_value(a->level_gate) : 0};
     a->config.recency = spec.recency, a->config.gated = spec.gated;
     a->config.context = cc_sample_context_maps(&spec, t->C);
     info->config = a->config;

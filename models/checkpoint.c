@@ -257,11 +257,11 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
         return -1;
     }
     int context = info->config.context, recency = info->config.recency, gated = info->config.gated;
-    if (recency < 0 || recency > CC_RECENCY_MAPS || (!context && (recency || gated)) || (gated != 0 && gated != 1) ||
+    if (recency < 0 || recency > CC_RECENCY_MAPS || (!context && (recency || gated)) || (gated < 0 || gated > 2) ||
         (context && context != cc_context_maps(info->config.channels, recency, gated))) {
         /* an older definition of the maps */
         snprintf(why, why_len, "its %d context maps are not the %d this crimecast computes; train the model again",
-                 context, cc_context_maps(info->config.channels, recency < 0 ? 0 : recency, gated == 1));
+                 context, cc_context_maps(info->config.channels, recency < 0 ? 0 : recency, gated > 0));
         return -1;
     }
     char err[256];

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/dataset.h"
+
 #define NONE ((size_t)-1)
 
 static size_t plane(const cc_convlstm *m) { return (size_t)m->core_height * m->core_width; }
@@ -162,6 +164,36 @@ static void init_uniform(float *w, size_t n, double bound, unsigned *state) {
     for (size_t k = 0; k < n; k++) w[k] = (float)((next_random(state) * (1.0 / 16777216.0) * 2.0 - 1.0) * bound);
 }
 
+/* With gated == 2 the level-gated ratio maps, the last inputs of each step, reach the
+ * outputs through the skip path only: the first layer's input weights on them
+ * ([rows][inputs][kk], the last `count` inputs) start at zero and their gradient is
+ * zeroed after every backward pass, so AdamW keeps them at exactly zero. */
+typedef struct skip_only_weights {
+    size_t offset;
+    int rows, inputs, kk, count;
+} skip_only_weights;
+
+static skip_only_weights skip_only_block(const cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    skip_only_weights b = {m->stages ? m->ae_enc_w[0] : m->enc[0].wx, m->stages ? c->features : 4 * c->hidden[0],
+                           model_inputs(c), m->stages ? 9 : c->kernel * c->kernel,
+                           c->gated == 2 ? cc_gated_maps(c->channels) : 0};
+    return b;
+}
+
+static void zero_skip_only_weights(const cc_convlstm *m, const cc_ops_context *ctx, cc_arena *a) {
+    skip_only_weights b = skip_only_block(m);
+    if (!b.count) return;
+    float *w = cc_arena_at(a, b.offset);
+    for (int r = 0; r < b.rows; r++) {
+        float *held = w + ((size_t)r * b.inputs + (size_t)(b.inputs - b.count)) * b.kk;
+        if (ctx)
+            cc_fill(ctx, held, (size_t)b.count * b.kk, 0.0f);
+        else
+            memset(held, 0, sizeof(float) * (size_t)b.count * b.kk);
+    }
+}
+
 static void init_weights(cc_convlstm *m, unsigned seed) {
     unsigned state = seed ? seed : 1u;
     for (int i = 0; i < m->params.count; i++) {
@@ -178,6 +210,7 @@ static void init_weights(cc_convlstm *m, unsigned seed) {
             float *b = cc_arena_at(&m->params, p->bias);
             for (int k = 0; k < m->cfg.hidden[l]; k++) b[m->cfg.hidden[l] + k] = 1.0f;
         }
+    zero_skip_only_weights(m, NULL, &m->params);
 }
 
 static int check_config(const cc_convlstm_config *c, int batch, char *err, size_t err_len) {
@@ -187,6 +220,9 @@ static int check_config(const cc_convlstm_config *c, int batch, char *err, size_
     else if (c->layers < 1 || c->layers > CC_MAX_LAYERS) why = "layers must be 1..4";
     else if (c->kernel < 1 || c->kernel % 2 == 0) why = "kernel must be odd";
     else if (c->skip < 0 || (c->skip && c->skip % 2 == 0)) why = "skip must be 0 or an odd kernel size";
+    else if (c->gated < 0 || c->gated > 2) why = "gated must be 0, 1 or 2";
+    else if (c->gated == 2 && (!c->skip || c->context < cc_gated_maps(c->channels)))
+        why = "gated 2 (maps for the skip path only) needs a skip path and the gated maps";
     else if (c->window < 1 || c->horizon < 1) why = "window and horizon must be >= 1";
     else if (batch < 1) why = "batch must be >= 1";
     else if (c->down != 0 && c->down != 1 && c->down != 2 && c->down != 4) why = "down must be 1, 2 or 4";
@@ -481,6 +517,7 @@ void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const flo
     cc_ops_context ctx = with_workspace(m, outer);
     skip_backward(m, &ctx, x, dy);
     network_backward(m, &ctx, x, dy);
+    zero_skip_only_weights(m, &ctx, &m->grads);
 }
 
 static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {

@@ -60,7 +60,9 @@ typedef struct cc_convlstm_config {
     int recency;                /* recency maps per channel among the context maps
                                    (cc_context_maps' r: 0, or up to the tensor's R) */
     int gated;                  /* 1: the level-gated ratio maps among the context maps
-                                   (cc_context_maps' gated) */
+                                   (cc_context_maps' gated); 2: the same maps, read by the
+                                   skip path only (the recurrent network's input weights on
+                                   them are held at zero) */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */

@@ -107,6 +107,8 @@ int cc_context_maps(int channels, int recency, int gated) {
     return (MAPS_PER_CHANNEL + recency + (gated ? GATED_SPANS : 0)) * channels + 2;
 }
 
+int cc_gated_maps(int channels) { return GATED_SPANS * channels; }
+
 /* out [C][H][W] = log((counts of bins origin-k'+1 .. origin + 1/2) / k'), k' = min(k, origin + 1),
  * k = 0 meaning all bins up to the origin. */
 static void log_average(const cc_tensor *t, int origin, int k, float *out) {

@@ -86,6 +86,9 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  * the recency maps decay by decay: [r][C][H][W], the gated ratios span by span). */
 int cc_context_maps(int channels, int recency, int gated);
 
+/* The level-gated ratio maps among them when gated: 3C, the last maps of a step. */
+int cc_gated_maps(int channels);
+
 /* What one sample holds: `window` input bins, `horizon` target bins, and, when `context`
  * is 1, the cc_context_maps(C, recency, gated) context maps on every input step
  * (recency <= the tensor's R; gated 0 or 1). */

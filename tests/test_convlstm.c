@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "models/convlstm.h"
+#include "models/dataset.h"
 
 static unsigned state = 777u;
 
@@ -170,9 +171,92 @@ static void test_autoencoder(void **unused) {
     check_model(&cfg, 2);
 }
 
+/* gated 2: the last cc_gated_maps(C) inputs of a step reach the output through the skip
+ * path only. So perturbing them at every step moves y by exactly the skip convolution of
+ * the last step's perturbation (computed here in double), their input weights start at
+ * zero and get no gradient; with gated 1 the same perturbation also moves the network. */
+static void check_skip_only_maps(cc_convlstm_config cfg) {
+    state = 99u;
+    const int C = cfg.channels, H = cfg.height, W = cfg.width, inputs = C + cfg.context, held = cc_gated_maps(C);
+    const size_t step = (size_t)inputs * H * W, ny = (size_t)C * H * W;
+    float *x = malloc(sizeof(float) * step * cfg.window), *moved = malloc(sizeof(float) * step * cfg.window);
+    float *y0 = malloc(sizeof(float) * ny), *y1 = malloc(sizeof(float) * ny), *dy = malloc(sizeof(float) * ny);
+    for (size_t k = 0; k < step * cfg.window; k++) x[k] = moved[k] = uniform();
+    for (int t = 0; t < cfg.window; t++)
+        for (size_t k = (size_t)(inputs - held) * H * W; k < step; k++) moved[t * step + k] += 0.5f * uniform();
+    for (size_t k = 0; k < ny; k++) dy[k] = uniform();
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    char err[256];
+    for (int gated = 2; gated >= 1; gated--) {
+        cfg.gated = gated;
+        cc_convlstm m;
+        if (cc_convlstm_create(&m, &cfg, 1, 5, err, sizeof err) != 0) fail_msg("%s", err);
+        size_t first = m.stages ? m.ae_enc_w[0] : m.enc[0].wx, kk = m.stages ? 9 : (size_t)cfg.kernel * cfg.kernel;
+        int rows = m.stages ? cfg.features : 4 * cfg.hidden[0];
+        for (size_t k = 0; k < m.params.size; k++) m.params.data[k] *= 2.0f; /* past the initial scale: a clearer signal */
+        float *w = cc_arena_at(&m.params, first), *s = cc_arena_at(&m.params, m.skip_w);
+        for (size_t k = 0; k < (size_t)C * inputs * cfg.skip * cfg.skip; k++) s[k] = 0.5f * uniform();
+        double held_sum = 0, read_sum = 0;
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < inputs; c++)
+                for (size_t q = 0; q < kk; q++) *(c < inputs - held ? &read_sum : &held_sum) += fabs(w[((size_t)r * inputs + c) * kk + q]);
+        assert_true(read_sum > 0);
+        assert_true(gated == 2 ? held_sum == 0 : held_sum > 0);
+        cc_convlstm_forward(&m, &ctx, x, y0);
+        cc_convlstm_forward(&m, &ctx, moved, y1);
+        double worst = 0, moved_by = 0;
+        const float *last = x + (cfg.window - 1) * step, *last_moved = moved + (cfg.window - 1) * step;
+        int K = cfg.skip;
+        for (int o = 0; o < C; o++)
+            for (int i = 0; i < H; i++)
+                for (int j = 0; j < W; j++) {
+                    double expect = 0;
+                    for (int c = inputs - held; c < inputs; c++)
+                        for (int di = 0; di < K; di++)
+                            for (int dj = 0; dj < K; dj++) {
+                                int u = i + di - K / 2, v = j + dj - K / 2;
+                                if (u < 0 || u >= H || v < 0 || v >= W) continue;
+                                size_t at = ((size_t)c * H + u) * W + v;
+                                expect += (double)s[(((size_t)o * inputs + c) * K + di) * K + dj] * (last_moved[at] - last[at]);
+                            }
+                    size_t k = ((size_t)o * H + i) * W + j;
+                    worst = fmax(worst, fabs((double)y1[k] - y0[k] - expect));
+                    moved_by = fmax(moved_by, fabs(expect));
+                }
+        assert_true(moved_by > 0.1);
+        if (gated == 2 && worst > 1e-5) fail_msg("gated 2: y moved %.3g away from the skip path's share", worst);
+        if (gated == 1 && worst < 1e-3) fail_msg("gated 1: the network should read the gated maps too (%.3g)", worst);
+        cc_arena_zero(&m.grads);
+        cc_convlstm_backward(&m, &ctx, moved, dy);
+        const float *g = cc_arena_at(&m.grads, first), *gs = cc_arena_at(&m.grads, m.skip_w);
+        double held_grad = 0, skip_grad = 0;
+        for (int r = 0; r < rows; r++)
+            for (int c = inputs - held; c < inputs; c++)
+                for (size_t q = 0; q < kk; q++) held_grad += fabs(g[((size_t)r * inputs + c) * kk + q]);
+        for (int c = inputs - held; c < inputs; c++) skip_grad += fabs(gs[(size_t)c * K * K]);
+        assert_true(skip_grad > 0);
+        assert_true(gated == 2 ? held_grad == 0 : held_grad > 0);
+        cc_convlstm_free(&m);
+    }
+    free(x), free(moved), free(y0), free(y1), free(dy);
+}
+
+static void test_skip_only_maps(void **unused) {
+    (void)unused;
+    /* channels, H, W, layers, hidden, kernel, window, horizon, peephole, down, features,
+     * baseline, context (3 gated + 2 more), skip, recency, gated */
+    check_skip_only_maps((cc_convlstm_config){1, 5, 6, 1, {3}, 3, 3, 1, 0, 1, 0, 0, 5, 3, 0, 2});
+    check_skip_only_maps((cc_convlstm_config){1, 8, 8, 2, {3, 2}, 3, 2, 1, 1, 2, 2, 0, 5, 3, 0, 2}); /* convlstm-ae */
+    cc_convlstm m;
+    char err[256];
+    cc_convlstm_config no_skip = {1, 5, 5, 1, {3}, 3, 3, 1, 0, 1, 0, 0, 5, 0, 0, 2};
+    assert_int_equal(cc_convlstm_create(&m, &no_skip, 1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "skip path"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_one_layer), cmocka_unit_test(test_two_layers),
-                                       cmocka_unit_test(test_autoencoder),
+                                       cmocka_unit_test(test_autoencoder), cmocka_unit_test(test_skip_only_maps),
                                        cmocka_unit_test(test_bad_config_is_refused)};
     return cmocka_run_group_tests_name("convlstm", tests, NULL, NULL);
 }

@@ -12,7 +12,8 @@
  *
  * Models: a plain two-layer ConvLSTM with peepholes, a log-rate offset, a mask and
  * clipping; the convlstm-ae (down 2) under the MSE loss; context maps with the linear
- * skip path. Plain C (no cmocka), label `gpu`, exits 77 (skipped) without a usable GPU.
+ * skip path, and with the level-gated maps held out of the network (skip path only).
+ * Plain C (no cmocka), label `gpu`, exits 77 (skipped) without a usable GPU.
  * CRIMECAST_TEST_SEED=<n> repeats a run. */
 #include <math.h>
 #include <stdint.h>
@@ -100,6 +101,8 @@ static const step_case CASES[] = {
     {"convlstm, peepholes, offset, mask, clip", {2, 9, 11, 2, {5, 7}, 3, 4, 2, 1, 1, 0, 0, 0}, 3, CC_LOSS_POISSON, 1, 1, 0.05},
     {"convlstm-ae down 2, mse", {1, 12, 8, 1, {6}, 3, 3, 1, 0, 2, 4, 0, 0}, 2, CC_LOSS_MSE, 0, 0, 0},
     {"context maps, skip path", {2, 7, 7, 1, {4}, 5, 3, 1, 0, 1, 0, 0, 3, 3}, 2, CC_LOSS_POISSON, 1, 0, 1.0},
+    /* the last 6 maps (cc_gated_maps(2)) for the skip path only: held weights zeroed on the device */
+    {"gated maps, skip path only", {2, 6, 7, 1, {4}, 3, 3, 1, 0, 1, 0, 0, 8, 3, 0, 2}, 2, CC_LOSS_POISSON, 1, 0, 1.0},
 };
 
 typedef struct sides {

@@ -114,6 +114,25 @@ def check_recency_required(tmp, tensor, common, model):
               and int(m.attrs["recency"]) == 0 and int(m.attrs["level_gate"]) == 1, (p.stderr, q.stderr))
 
 
+def check_skip_only_gate(tmp, tensor, common):
+    """--level-gate skip: the 3C level-gated maps reach the output through the skip path
+    only, so after training the first layer's weights on them are still exactly zero (read
+    with h5py) while the skip path's are not; without a skip path it is a usage error."""
+    gated = os.path.join(tmp, "skip_gate.h5")
+    p = run("train", *common, "--epochs", "1", "--level-gate", "skip", "--out", gated)
+    q = run("predict", "--model", gated, "--data", tensor, "--out", os.path.join(tmp, "skip_gate_fc.h5"))
+    with h5py.File(gated, "r") as m:
+        wx, skip = m["params/enc0.wx"][:], m["params/skip.w"][:]
+        check("--level-gate skip: level_gate 2, 24 context maps, the network's weights on the last 6 held at 0",
+              p.returncode == 0 and q.returncode == 0 and int(m.attrs["level_gate"]) == 2
+              and int(m.attrs["context"]) == 24 and wx.shape == (32, 26, 3, 3)
+              and not wx[:, 20:].any() and wx[:, :20].any() and skip[:, 20:].any(), (p.stderr, q.stderr))
+    p = run("train", *common, "--epochs", "1", "--level-gate", "skip", "--skip", "0", "--out", gated + "x")
+    check("--level-gate skip without a skip path exits 2 naming both options",
+          p.returncode == 2 and "--level-gate skip" in p.stderr and "--skip" in p.stderr
+          and not os.path.exists(gated + "x"), p.stderr)
+
+
 def main():
     if not os.path.isdir(DATA):
         print("SKIPPED: no shared data at %s" % DATA)
@@ -201,6 +220,7 @@ def main():
                 "--grid", "16", "--categories", "burglary", "--out", small)
         p = run("predict", "--model", model, "--data", small, "--out", os.path.join(tmp, "x.h5"))
         check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
+        check_skip_only_gate(tmp, tensor, common)
         check_recency_required(tmp, tensor, common, model)
         p = run("train", *common, "--device", "cuda", "--out", os.path.join(tmp, "c.h5"))
         if p.returncode == 0:  # a GPU is here: it trained there
