@@ -72,14 +72,16 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  *            incident weighted exp(-age / d) at the end of the origin bin, so the network
  *            sees whether the last bin's incidents came early or late in it (whether their
  *            follow-ups have happened or are still to come).
- *   3gC maps (a_k - a_P) log(1 + exp(a_P)), k = 1, 4, 13, when `gated` (g = 1; else g = 0):
+ *   3gC maps (a_k - a_P) log(1 + exp(a_P)), k = 1, 4, 13, when `gated` is 1 or 2 (g = 1; else 0):
  *            the first three ratios again, scaled by the cell's level. A linear weight on a
  *            ratio trusts a change of the recent rate the same in every cell; these let the
  *            trust grow with the count, since a busy cell's recent average is a reliable
  *            estimate and a quiet cell's is noise (the interaction a forest gets from
  *            splitting on level, then on the lags). A Poisson GLM on the validation spans
  *            proposed them; the network's validation loss says per city whether they help
- *            (train's --level-gate, off by default: bench/RESULTS.md, "Level-gated ratios").
+ *            (train's --level-gate, off by default: bench/RESULTS.md, "Level-gated ratios";
+ *            gated 2, --level-gate skip, is the same maps for the skip path only: the
+ *            model's concern, models/convlstm.h).
  * A linear function of these maps is a Poisson GLM over multi-scale historical averages:
  * the skip path of models/convlstm.h. cc_context_maps(C, r, g) = (6 + r + 3g)C + 2 is their
  * number, in the order listed, each group of C maps [C][H][W] (the four ratios span by span,
@@ -91,7 +93,7 @@ int cc_gated_maps(int channels);
 
 /* What one sample holds: `window` input bins, `horizon` target bins, and, when `context`
  * is 1, the cc_context_maps(C, recency, gated) context maps on every input step
- * (recency <= the tensor's R; gated 0 or 1). */
+ * (recency <= the tensor's R; gated 0, 1 or 2). */
 typedef struct cc_sample_spec {
     int window, horizon;
     int context, recency, gated;
