@@ -6,7 +6,12 @@
  * deterministic and of the GEMM family: FFT and Winograd algorithms lose precision, and
  * the point of this path is a second, comparable implementation. Without ctx->tf32 the
  * math is restricted to FMA (CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later).
- * Descriptors are made per call: host-side work, small beside a convolution. */
+ * Descriptors and the algorithm choices are made once per shape and math (a plan, kept in
+ * the CUDA state: a model runs a dozen shapes), not on every call: cuDNN's heuristics are
+ * host work that a small convolution would wait on. The choice is the same either way. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "kernels/cuda/cuda_internal.cuh"
 
 typedef struct cudnn_conv {
@@ -67,10 +72,9 @@ static bool tensor_op_math(cudnnMathType_t m) {
 }
 
 /* The first heuristic result that runs, is deterministic, of the GEMM family and (without
- * TF32) off the tensor cores; failing that the first that runs at all; else -1. With
- * TF32 the descriptor takes the result's math type, as cuDNN asks. */
+ * TF32) off the tensor cores; failing that the first that runs at all; else -1. */
 template <typename Perf, typename Algo>
-static int pick(const cc_ops_context *ctx, cudnn_conv *d, const Perf *perf, int returned, bool (*precise)(Algo)) {
+static int pick(const cc_ops_context *ctx, const Perf *perf, int returned, bool (*precise)(Algo)) {
     int chosen = -1;
     for (int k = 0; k < returned && chosen < 0; k++)
         if (perf[k].status == CUDNN_STATUS_SUCCESS && perf[k].determinism == CUDNN_DETERMINISTIC &&
@@ -78,8 +82,74 @@ static int pick(const cc_ops_context *ctx, cudnn_conv *d, const Perf *perf, int 
             chosen = k;
     for (int k = 0; k < returned && chosen < 0; k++)
         if (perf[k].status == CUDNN_STATUS_SUCCESS && (ctx->tf32 || !tensor_op_math(perf[k].mathType))) chosen = k;
-    if (chosen >= 0 && ctx->tf32) CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d->conv, perf[chosen].mathType));
     return chosen;
+}
+
+enum { FORWARD, BACKWARD_DATA, BACKWARD_FILTER, DIRECTIONS };
+enum { PLANS = 32 };
+
+/* One shape and math's descriptors and, per direction once it has run, the algorithm,
+ * its math type (with TF32 the descriptor takes the chosen result's, as cuDNN asks) and
+ * its workspace. */
+typedef struct cudnn_plan {
+    cc_conv2d_shape shape;
+    int tf32;
+    cudnn_conv d;
+    bool chosen[DIRECTIONS];
+    int algo[DIRECTIONS];
+    cudnnMathType_t math[DIRECTIONS];
+    size_t bytes[DIRECTIONS];
+} cudnn_plan;
+
+/* The plans of a CUDA state: filled in order, then replaced round-robin. */
+struct cc_cudnn_plans {
+    cudnn_plan plan[PLANS];
+    int count, next;
+};
+
+void cc_cudnn_plans_free(struct cc_cudnn_plans *plans) {
+    if (!plans) return;
+    for (int i = 0; i < plans->count; i++) release(&plans->plan[i].d);
+    free(plans);
+}
+
+static bool same_shape(const cc_conv2d_shape *a, const cc_conv2d_shape *b) {
+    return a->batch == b->batch && a->in_channels == b->in_channels && a->out_channels == b->out_channels &&
+           a->height == b->height && a->width == b->width && a->kernel == b->kernel && a->stride == b->stride &&
+           a->padding == b->padding;
+}
+
+static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s) {
+    struct cc_cuda_state *st = ctx->cuda;
+    if (!st->cudnn_plans && !(st->cudnn_plans = (struct cc_cudnn_plans *)calloc(1, sizeof *st->cudnn_plans))) {
+        fprintf(stderr, "crimecast: out of host memory for the cuDNN plans\n");
+        exit(1);
+    }
+    struct cc_cudnn_plans *all = st->cudnn_plans;
+    for (int i = 0; i < all->count; i++)
+        if (all->plan[i].tf32 == ctx->tf32 && same_shape(&all->plan[i].shape, s)) return &all->plan[i];
+    cudnn_plan *p;
+    if (all->count < PLANS) {
+        p = &all->plan[all->count++];
+    } else {
+        p = &all->plan[all->next];
+        all->next = (all->next + 1) % PLANS;
+        release(&p->d);
+    }
+    memset(p, 0, sizeof *p);
+    p->shape = *s, p->tf32 = ctx->tf32, p->d = describe(ctx, s);
+    return p;
+}
+
+/* Records direction `dir`'s choice: perf[k] of the heuristics, or `fallback` when none ran. */
+template <typename Perf, typename Algo>
+static void choose(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf *perf, int returned,
+                   bool (*precise)(Algo), Algo fallback) {
+    int k = pick(ctx, perf, returned, precise);
+    p->algo[dir] = k >= 0 ? (int)perf[k].algo : (int)fallback;
+    p->math[dir] = ctx->tf32 && k >= 0 ? perf[k].mathType : ctx->tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+    p->chosen[dir] = true;
+    CC_CUDNN_CHECK(cudnnSetConvolutionMathType(p->d.conv, p->math[dir]));
 }
 
 static void *workspace(const cc_ops_context *ctx, size_t bytes) {
@@ -88,64 +158,75 @@ static void *workspace(const cc_ops_context *ctx, size_t bytes) {
 
 static cudnnHandle_t handle(const cc_ops_context *ctx) { return ctx->cuda->cudnn; }
 
+/* The plan for s with direction dir chosen, its math type set on the descriptor. */
+static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, int dir) {
+    cudnn_plan *p = plan_for(ctx, s);
+    cudnn_conv *d = &p->d;
+    if (p->chosen[dir]) {
+        CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d->conv, p->math[dir]));
+        return p;
+    }
+    int returned = 0;
+    if (dir == FORWARD) {
+        cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+        CC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle(ctx), d->x, d->w, d->conv, d->y,
+                                                              CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
+        choose(ctx, p, dir, perf, returned, precise_forward, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
+        CC_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle(ctx), d->x, d->w, d->conv, d->y,
+                                                               (cudnnConvolutionFwdAlgo_t)p->algo[dir], &p->bytes[dir]));
+    } else if (dir == BACKWARD_DATA) {
+        cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+        CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+            handle(ctx), d->w, d->y, d->conv, d->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, perf));
+        choose(ctx, p, dir, perf, returned, precise_backward_data, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1);
+        CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
+            handle(ctx), d->w, d->y, d->conv, d->x, (cudnnConvolutionBwdDataAlgo_t)p->algo[dir], &p->bytes[dir]));
+    } else {
+        cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+        CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+            handle(ctx), d->x, d->y, d->conv, d->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &returned, perf));
+        choose(ctx, p, dir, perf, returned, precise_backward_filter, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1);
+        CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+            handle(ctx), d->x, d->y, d->conv, d->w, (cudnnConvolutionBwdFilterAlgo_t)p->algo[dir], &p->bytes[dir]));
+    }
+    return p;
+}
+
 void cc_cudnn_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                              const float *bias, float beta, float *y) {
     if (s->batch <= 0) return;
-    cudnn_conv d = describe(ctx, s);
-    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-    int returned = 0;
-    CC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle(ctx), d.x, d.w, d.conv, d.y,
-                                                          CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
-    int k = pick(ctx, &d, perf, returned, precise_forward);
-    cudnnConvolutionFwdAlgo_t algo = k >= 0 ? perf[k].algo : CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
-    size_t bytes = 0;
-    CC_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle(ctx), d.x, d.w, d.conv, d.y, algo, &bytes));
+    cudnn_plan *p = ready(ctx, s, FORWARD);
+    size_t bytes = p->bytes[FORWARD];
     void *space = workspace(ctx, bytes);
     const float one = 1.0f;
     /* beta 0: cuDNN does not read y, so garbage (NaN) there cannot leak in. */
-    CC_CUDNN_CHECK(cudnnConvolutionForward(handle(ctx), &one, d.x, x, d.w, w, d.conv, algo, space, bytes, &beta,
-                                           d.y, y));
-    release(&d);
+    CC_CUDNN_CHECK(cudnnConvolutionForward(handle(ctx), &one, p->d.x, x, p->d.w, w, p->d.conv,
+                                           (cudnnConvolutionFwdAlgo_t)p->algo[FORWARD], space, bytes, &beta, p->d.y, y));
     if (bias) cc_cuda_bias_add(ctx, y, bias, s->batch, s->out_channels, cc_conv2d_out_height(s) * cc_conv2d_out_width(s));
 }
 
 void cc_cudnn_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
                                    const float *w, float beta, float *dx) {
     if (s->batch <= 0) return;
-    cudnn_conv d = describe(ctx, s);
-    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-    int returned = 0;
-    CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle(ctx), d.w, d.y, d.conv, d.x,
-                                                               CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, perf));
-    int k = pick(ctx, &d, perf, returned, precise_backward_data);
-    cudnnConvolutionBwdDataAlgo_t algo = k >= 0 ? perf[k].algo : CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
-    size_t bytes = 0;
-    CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(handle(ctx), d.w, d.y, d.conv, d.x, algo, &bytes));
+    cudnn_plan *p = ready(ctx, s, BACKWARD_DATA);
+    size_t bytes = p->bytes[BACKWARD_DATA];
     void *space = workspace(ctx, bytes);
     const float one = 1.0f;
-    CC_CUDNN_CHECK(cudnnConvolutionBackwardData(handle(ctx), &one, d.w, w, d.y, dy, d.conv, algo, space, bytes, &beta,
-                                                d.x, dx));
-    release(&d);
+    CC_CUDNN_CHECK(cudnnConvolutionBackwardData(handle(ctx), &one, p->d.w, w, p->d.y, dy, p->d.conv,
+                                                (cudnnConvolutionBwdDataAlgo_t)p->algo[BACKWARD_DATA], space, bytes,
+                                                &beta, p->d.x, dx));
 }
 
 void cc_cudnn_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                      const float *dy, float *dw, float *dbias) {
     if (s->batch <= 0) return;
-    cudnn_conv d = describe(ctx, s);
-    cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-    int returned = 0;
-    CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-        handle(ctx), d.x, d.y, d.conv, d.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &returned, perf));
-    int k = pick(ctx, &d, perf, returned, precise_backward_filter);
-    cudnnConvolutionBwdFilterAlgo_t algo = k >= 0 ? perf[k].algo : CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1;
-    size_t bytes = 0;
-    CC_CUDNN_CHECK(
-        cudnnGetConvolutionBackwardFilterWorkspaceSize(handle(ctx), d.x, d.y, d.conv, d.w, algo, &bytes));
+    cudnn_plan *p = ready(ctx, s, BACKWARD_FILTER);
+    size_t bytes = p->bytes[BACKWARD_FILTER];
     void *space = workspace(ctx, bytes);
     const float one = 1.0f; /* beta 1: dw accumulates */
-    CC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle(ctx), &one, d.x, x, d.y, dy, d.conv, algo, space, bytes,
-                                                  &one, d.w, dw));
-    release(&d);
+    CC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle(ctx), &one, p->d.x, x, p->d.y, dy, p->d.conv,
+                                                  (cudnnConvolutionBwdFilterAlgo_t)p->algo[BACKWARD_FILTER], space,
+                                                  bytes, &one, p->d.w, dw));
     if (dbias)
         cc_cuda_bias_backward(ctx, dy, s->batch, s->out_channels, cc_conv2d_out_height(s) * cc_conv2d_out_width(s),
                               dbias);

@@ -19,6 +19,7 @@ struct cc_cuda_state {
     cublasHandle_t cublas;
 #ifdef CRIMECAST_HAVE_CUDNN
     cudnnHandle_t cudnn;
+    struct cc_cudnn_plans *cudnn_plans; /* per convolution shape: descriptors, algorithms */
 #endif
     float *scratch;            /* im2col columns, cuDNN workspace: grows on demand */
     size_t scratch_floats;
@@ -91,6 +92,8 @@ void cc_cudnn_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_sh
                                    const float *w, float beta, float *dx);
 void cc_cudnn_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                      const float *dy, float *dw, float *dbias);
+/* Frees the plans conv2d_cudnn.cu made on first use of each shape (null: nothing). */
+void cc_cudnn_plans_free(struct cc_cudnn_plans *plans);
 #endif
 
 #endif

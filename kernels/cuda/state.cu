@@ -45,6 +45,7 @@ extern "C" void cc_cuda_state_destroy(struct cc_cuda_state *st) {
     if (st->partials) CC_CUDA_CHECK(cudaFree(st->partials));
     if (st->count) CC_CUDA_CHECK(cudaFree(st->count));
 #ifdef CRIMECAST_HAVE_CUDNN
+    cc_cudnn_plans_free(st->cudnn_plans);
     if (st->cudnn) CC_CUDNN_CHECK(cudnnDestroy(st->cudnn));
 #endif
     if (st->cublas) CC_CUBLAS_CHECK(cublasDestroy(st->cublas));
