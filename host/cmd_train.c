@@ -41,10 +41,10 @@ static const char TRAIN_HELP[] =
     "season (sin and cos of its day of the year). --recency on (the default; used when the\n"
     "tensor has them) adds the near-repeat map again with each past incident weighted by how\n"
     "recent it was at the forecast origin, exp(-age / d) for d = 1 and 3 days: whether the\n"
-    "last bin's incidents came early or late in it. --level-gate on (default off) adds the\n"
+    "last bin's incidents came early or late in it. --level-gate skip (the default) adds the\n"
     "1-, 4- and 13-bin log ratios again, multiplied by log(1 + the cell's yearly rate), so\n"
-    "the response to a recent change can grow with the cell's count; --level-gate skip\n"
-    "gives those maps to the skip path only, not to the ConvLSTM. --skip K (default\n"
+    "the response to a recent change can grow with the cell's count, for the skip path only\n"
+    "(none without it); on gives them to the ConvLSTM too; off leaves them out. --skip K (default\n"
     "3; 0 off) adds a linear KxK convolution of the last step's maps to the output log-rate:\n"
     "a Poisson GLM over those averages, which the ConvLSTM corrects.\n"
     "Early stopping on the validation loss: the best epoch is saved to MODEL.h5\n"
@@ -105,7 +105,11 @@ static int level_gate_option(const char *text, const char **out) {
     return on_off_option("--level-gate", text, out);
 }
 
-static int level_gate_value(const char *text) { return !strcmp(text, "on") ? 1 : !strcmp(text, "skip") ? 2 : 0; }
+/* The model's gated (models/convlstm.h): skip gives the maps to the skip path, so
+ * without one there are none. */
+static int level_gate_value(const char *text, int skip) {
+    return !strcmp(text, "on") ? 1 : !strcmp(text, "skip") && skip ? 2 : 0;
+}
 
 static int real_option(const char *name, const char *text, double min, double *out) {
     char *end;
@@ -138,7 +142,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
     a->baseline = "auto";
     a->context = "on"; /* with the skip path: the configuration of bench/RESULTS.md's issue 9 tables */
     a->recency = "on"; /* when the tensor has them: bench/RESULTS.md, "recency maps" */
-    a->level_gate = "off"; /* it helped San Francisco's validation loss, hurt London's: RESULTS, "Level-gated ratios" */
+    a->level_gate = "skip"; /* chosen on the validation spans: bench/RESULTS.md, "The gated ratios for the skip path only" */
     a->seeds = 1;
     cc_convlstm_config *c = &a->config;
     c->layers = 2, c->hidden[0] = c->hidden[1] = 16, c->kernel = 3, c->window = 8, c->horizon = 1, c->skip = 3;
@@ -208,8 +212,6 @@ static int parse_args(int argc, char **argv, train_args *a) {
     else if (strcmp(a->model, "convlstm") != 0)
         return cc_usage_error("train", "--model must be convlstm or convlstm-ae (got '%s')", a->model);
     if (c->kernel % 2 == 0) return cc_usage_error("train", "--kernel must be odd");
-    if (!strcmp(a->level_gate, "skip") && (!c->skip || strcmp(a->context, "on")))
-        return cc_usage_error("train", "--level-gate skip needs the skip path and the context maps (--skip K, --context on)");
     if (layers) c->layers = layers;
     if (a->hidden_given && a->hidden_given != c->layers) {
         if (layers) return cc_usage_error("train", "--hidden lists %d layers, --layers says %d", a->hidden_given, layers);
@@ -327,7 +329,7 @@ static int set_up(train_args *a, cc_tensor *t, cc_convlstm *model, cc_model_info
     if (baseline_bins(a, t, &a->config.baseline_k, err, err_len) != 0) return -1;
     int context = !strcmp(a->context, "on");
     cc_sample_spec spec = {a->config.window, a->config.horizon, context, wants_recency_maps(a) ? t->R : 0,
-                           context ? level_gate_value(a->level_gate) : 0};
+                           context ? level_gate_value(a->level_gate, a->config.skip) : 0};
     a->config.recency = spec.recency, a->config.gated = spec.gated;
     a->config.context = cc_sample_context_maps(&spec, t->C);
     info->config = a->config;

@@ -10,7 +10,7 @@
   predict averages and that resumes after a kill to the same result;
 * convlstm-ae trains and predicts too;
 * a tensor on another grid is refused, and so is one without the recency maps the model
-  reads (--recency off trains without them; --level-gate on adds 3C maps); --device cuda
+  reads (--recency off trains without them; the level gate adds 3C maps); --device cuda
   without a GPU exits 1 naming why (with one, it trains there).
 
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
@@ -115,11 +115,11 @@ def check_recency_required(tmp, tensor, common, model):
 
 
 def check_skip_only_gate(tmp, tensor, common):
-    """--level-gate skip: the 3C level-gated maps reach the output through the skip path
-    only, so after training the first layer's weights on them are still exactly zero (read
-    with h5py) while the skip path's are not; without a skip path it is a usage error."""
+    """--level-gate skip (the default): the 3C level-gated maps reach the output through the
+    skip path only, so after training the first layer's weights on them are still exactly
+    zero (read with h5py) while the skip path's are not; without a skip path there are none."""
     gated = os.path.join(tmp, "skip_gate.h5")
-    p = run("train", *common, "--epochs", "1", "--level-gate", "skip", "--out", gated)
+    p = run("train", *common, "--epochs", "1", "--out", gated)
     q = run("predict", "--model", gated, "--data", tensor, "--out", os.path.join(tmp, "skip_gate_fc.h5"))
     with h5py.File(gated, "r") as m:
         wx, skip = m["params/enc0.wx"][:], m["params/skip.w"][:]
@@ -127,10 +127,11 @@ def check_skip_only_gate(tmp, tensor, common):
               p.returncode == 0 and q.returncode == 0 and int(m.attrs["level_gate"]) == 2
               and int(m.attrs["context"]) == 24 and wx.shape == (32, 26, 3, 3)
               and not wx[:, 20:].any() and wx[:, :20].any() and skip[:, 20:].any(), (p.stderr, q.stderr))
-    p = run("train", *common, "--epochs", "1", "--level-gate", "skip", "--skip", "0", "--out", gated + "x")
-    check("--level-gate skip without a skip path exits 2 naming both options",
-          p.returncode == 2 and "--level-gate skip" in p.stderr and "--skip" in p.stderr
-          and not os.path.exists(gated + "x"), p.stderr)
+    p = run("train", *common, "--epochs", "1", "--skip", "0", "--out", gated)
+    with h5py.File(gated, "r") as m:
+        check("--skip 0: no skip path, so no level-gated maps (level_gate 0, 18 context maps)",
+              p.returncode == 0 and int(m.attrs["level_gate"]) == 0 and int(m.attrs["context"]) == 18
+              and m["params/enc0.wx"].shape == (32, 20, 3, 3), p.stderr)
 
 
 def main():
@@ -152,9 +153,9 @@ def main():
         with h5py.File(model, "r") as m:
             check("model file layout", m.attrs["format"] == "crimecast-model" and m.attrs["model"] == "convlstm"
                   and m.attrs["gate_order"] == "ifgo" and list(m.attrs["hidden"]) == [8, 8]
-                  and m["params/enc0.wx"].shape == (32, 2 + 18, 3, 3) and m["norm/scale"].shape == (2,)
-                  and int(m.attrs["context"]) == 18 and int(m.attrs["recency"]) == 2 and int(m.attrs["level_gate"]) == 0
-                  and int(m.attrs["skip"]) == 3 and m["params/skip.w"].shape == (2, 20, 3, 3)
+                  and m["params/enc0.wx"].shape == (32, 2 + 24, 3, 3) and m["norm/scale"].shape == (2,)
+                  and int(m.attrs["context"]) == 24 and int(m.attrs["recency"]) == 2 and int(m.attrs["level_gate"]) == 2
+                  and int(m.attrs["skip"]) == 3 and m["params/skip.w"].shape == (2, 26, 3, 3)
                   and "optim" in m and len(m["history/val_loss"]) == m.attrs["epochs_done"], dict(m.attrs))
             history = m["history/val_loss"][:]
             split = list(m.attrs["split"])

@@ -29,6 +29,14 @@ CRIMECAST = sys.argv[1]
 T, C, H, W, WINDOW = 120, 2, 8, 8, 4
 
 
+def level_gate(options):
+    """The model file's level_gate for train options: on 1, skip 2 (with a skip path), else 0;
+    none without the context maps."""
+    if options["context"] != "on":
+        return 0
+    return {"on": 1, "skip": 2 if options["skip"] != "0" else 0}.get(options["level-gate"], 0)
+
+
 def tune(tensor, out, keep):
     p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", out, "--budget", "3", "--epochs", "2",
                         "--window", str(WINDOW), "--threads", "1", "--keep", keep], capture_output=True, text=True)
@@ -71,8 +79,7 @@ def main():
                   (float(m.attrs["best_val"]), best))
             check("train --config uses the file's options", int(m.attrs["window"]) == WINDOW
                   and int(m.attrs["kernel"]) == int(cfg["options"]["kernel"])
-                  and int(m.attrs["level_gate"]) == (cfg["options"]["level-gate"] == "on"
-                                                     and cfg["options"]["context"] == "on"))
+                  and int(m.attrs["level_gate"]) == level_gate(cfg["options"]))
         p = subprocess.run([CRIMECAST, "train", "--config", config, "--kernel", "1", "--data", tensor, "--out", model,
                             "--epochs", "1", "--threads", "1"], capture_output=True, text=True)
         with h5py.File(model, "r") as m:
