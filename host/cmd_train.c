@@ -142,7 +142,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
     a->baseline = "auto";
     a->context = "on"; /* with the skip path: the configuration of bench/RESULTS.md's issue 9 tables */
     a->recency = "on"; /* when the tensor has them: bench/RESULTS.md, "recency maps" */
-    a->level_gate = "skip"; /* chosen on the validation spans: bench/RESULTS.md, "The gated ratios for the skip path only" */
+    a->level_gate = "skip"; /* chosen on the validation spans: bench/RESULTS.md, "Train's default since 2026-11-27 (evening)" */
     a->seeds = 1;
     cc_convlstm_config *c = &a->config;
     c->layers = 2, c->hidden[0] = c->hidden[1] = 16, c->kernel = 3, c->window = 8, c->horizon = 1, c->skip = 3;
