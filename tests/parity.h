@@ -1,6 +1,6 @@
 /* What the GPU parity tests (test_ops_cuda, test_step_cuda, test_train_cuda) share: the
- * seed a run prints and repeats, the generator they draw inputs from, and the measure
- * they compare by. Plain C, no cmocka: the tests build on a machine with CUDA alone. */
+ * seed a run prints and repeats, the generator they draw inputs from, the measure they
+ * compare by, and the state every check reads and tallies into. Plain C, no cmocka: the tests build on a machine with CUDA alone. */
 #ifndef CRIMECAST_TESTS_PARITY_H
 #define CRIMECAST_TESTS_PARITY_H
 
@@ -8,6 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "kernels/ops.h"
+
+/* Both contexts, the tolerance of the checks running now (when one applies to all of
+ * them), what they are checking, the generator's state and the tallies. */
+typedef struct parity_env {
+    cc_ops_context cpu, gpu;
+    double tol;
+    const char *label;
+    unsigned long long rng;
+    int checks, failures;
+} parity_env;
 
 /* CRIMECAST_TEST_SEED, or the clock; printed so that a failing run can be repeated. */
 static inline unsigned long long parity_seed(void) {
@@ -21,6 +33,16 @@ static inline unsigned long long parity_seed(void) {
 static inline float parity_random(unsigned long long *rng, float lo, float hi) {
     *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
     return lo + (hi - lo) * (float)((*rng >> 40) * (1.0 / 16777216.0));
+}
+
+/* parity_random on the environment's generator. */
+static inline float parity_draw(parity_env *e, float lo, float hi) { return parity_random(&e->rng, lo, hi); }
+
+/* Counts a check and, when it failed, a failure; returns ok (the caller prints why not). */
+static inline int parity_tally(parity_env *e, int ok) {
+    e->checks++;
+    if (!ok) e->failures++;
+    return ok;
 }
 
 /* max |got - want| / max |want|, or infinity when either holds a NaN or infinity. */

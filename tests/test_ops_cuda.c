@@ -19,16 +19,7 @@
 #include "kernels/cuda/cuda_ops.h"
 #include "tests/parity.h"
 
-/* What every check needs: both contexts, the tolerance, and the tallies. */
-typedef struct env {
-    cc_ops_context cpu, gpu;
-    double tol;
-    const char *label;
-    unsigned long long rng;
-    int checks, failures;
-} env;
-
-static float random_in(env *e, float lo, float hi) { return parity_random(&e->rng, lo, hi); }
+typedef parity_env env;
 
 /* ------------------------------------------------------------------ host/device pairs */
 
@@ -49,7 +40,7 @@ static pair make_pair(const env *e, size_t n) {
 
 static pair make_random(env *e, size_t n, float lo, float hi) {
     pair p = make_pair(e, n);
-    for (size_t k = 0; k < n; k++) p.h[k] = random_in(e, lo, hi);
+    for (size_t k = 0; k < n; k++) p.h[k] = parity_draw(e, lo, hi);
     upload(e, &p);
     return p;
 }
@@ -70,9 +61,7 @@ static void free_pair(pair *p) {
 /* ------------------------------------------------------------------ checks */
 
 static void record(env *e, int ok, const char *what, const char *detail, double error, double tol) {
-    e->checks++;
-    if (ok) return;
-    e->failures++;
+    if (parity_tally(e, ok)) return;
     printf("FAIL [%s] %s %s: relative error %.3g > %.3g\n", e->label, what, detail, error, tol);
 }
 
@@ -213,7 +202,7 @@ static void check_losses(env *e, const struct loss_case *lc) {
     for (size_t k = 0; k < total; k++) y.h[k] = floorf(y.h[k]); /* counts 0..4 */
     upload(e, &y);
     uint8_t *mask_h = malloc((size_t)lc->plane), *mask_d = cc_cuda_alloc((size_t)lc->plane);
-    for (int k = 0; k < lc->plane; k++) mask_h[k] = lc->mask == MASK_SOME ? random_in(e, 0, 1) < 0.7f : 0;
+    for (int k = 0; k < lc->plane; k++) mask_h[k] = lc->mask == MASK_SOME ? parity_draw(e, 0, 1) < 0.7f : 0;
     cc_cuda_copy_to_device(e->gpu.cuda, mask_d, mask_h, (size_t)lc->plane);
     const uint8_t *use_h = lc->mask == MASK_NONE ? NULL : mask_h, *use_d = lc->mask == MASK_NONE ? NULL : mask_d;
     for (int kind = 0; kind < 2; kind++) {

@@ -27,15 +27,7 @@
 #include "models/train.h"
 #include "tests/parity.h"
 
-typedef struct env {
-    cc_ops_context cpu, gpu;
-    double tol;
-    const char *label;
-    unsigned long long rng;
-    int checks, failures;
-} env;
-
-static float random_in(env *e, float lo, float hi) { return parity_random(&e->rng, lo, hi); }
+typedef parity_env env;
 
 static void *device_copy(env *e, const void *host, size_t bytes) {
     void *d = cc_cuda_alloc(bytes);
@@ -53,9 +45,7 @@ static float *download(env *e, const float *d, size_t n) {
 }
 
 static void record(env *e, int ok, int step, const char *what, double error, double tol) {
-    e->checks++;
-    if (ok) return;
-    e->failures++;
+    if (parity_tally(e, ok)) return;
     printf("FAIL [%s] step %d, %s: relative error %.3g > %.3g\n", e->label, step, what, error, tol);
 }
 
@@ -115,14 +105,14 @@ typedef struct sides {
 } sides;
 
 static void fill_random(env *e, float *p, size_t n, float lo, float hi) {
-    for (size_t k = 0; k < n; k++) p[k] = random_in(e, lo, hi);
+    for (size_t k = 0; k < n; k++) p[k] = parity_draw(e, lo, hi);
 }
 
 /* A fresh batch on both sides; the step's outputs and the gradients poisoned. */
 static void new_batch(env *e, const step_case *c, sides *s) {
     fill_random(e, s->x, s->nx, 0, 1);
     for (size_t k = 0; k < s->ny; k++)
-        s->target[k] = c->loss == CC_LOSS_POISSON ? (float)(int)random_in(e, 0, 4) : random_in(e, 0, 1);
+        s->target[k] = c->loss == CC_LOSS_POISSON ? (float)(int)parity_draw(e, 0, 4) : parity_draw(e, 0, 1);
     fill_random(e, s->offset, s->ny, -1, 1);
     cc_cuda_copy_to_device(e->gpu.cuda, s->dx, s->x, sizeof(float) * s->nx);
     cc_cuda_copy_to_device(e->gpu.cuda, s->dtarget, s->target, sizeof(float) * s->ny);
@@ -155,7 +145,7 @@ static int set_up(env *e, const step_case *c, sides *s) {
     s->m = calloc(s->np, sizeof(float)), s->v = calloc(s->np, sizeof(float)), s->mask = malloc(plane);
     if (!s->nan || !s->x || !s->target || !s->offset || !s->out || !s->d || !s->m || !s->v || !s->mask) abort();
     for (size_t k = 0; k < most; k++) s->nan[k] = NAN;
-    for (size_t k = 0; k < plane; k++) s->mask[k] = (uint8_t)(random_in(e, 0, 1) < 0.7f);
+    for (size_t k = 0; k < plane; k++) s->mask[k] = (uint8_t)(parity_draw(e, 0, 1) < 0.7f);
     s->dx = cc_cuda_alloc(sizeof(float) * s->nx), s->dtarget = cc_cuda_alloc(sizeof(float) * s->ny);
     s->doffset = cc_cuda_alloc(sizeof(float) * s->ny);
     s->dout = device_poisoned(e, s->nan, s->ny), s->dd = device_poisoned(e, s->nan, s->ny);
@@ -176,7 +166,7 @@ static void tear_down(sides *s) {
 static void check_case(env *e, const step_case *c) {
     sides s;
     if (set_up(e, c, &s) != 0) {
-        e->checks++, e->failures++;
+        parity_tally(e, 0);
         return;
     }
     const float lr = 1e-3f;

@@ -21,12 +21,7 @@
 #include "models/train.h"
 #include "tests/parity.h"
 
-typedef struct env {
-    cc_ops_context cpu, gpu;
-    unsigned long long rng;
-    int checks, failures;
-    const char *label;
-} env;
+typedef parity_env env;
 
 static double uniform(env *e) {
     e->rng = e->rng * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -58,9 +53,7 @@ static void make_tensor(env *e, cc_tensor *t, int T, int C, int H, int W) {
 }
 
 static void record(env *e, int ok, const char *what, double error, double tol) {
-    e->checks++;
-    if (ok) return;
-    e->failures++;
+    if (parity_tally(e, ok)) return;
     printf("FAIL [%s] %s: %.3g > %.3g\n", e->label, what, error, tol);
 }
 
