@@ -77,18 +77,25 @@ static int same_targets(const cc_model_info *a, const cc_model_info *b) {
 
 /* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
  * member) for the windows starting at starts[0..n) to sum [n][C][H][W], through `all`
- * [n][horizon][C][H][W]. Returns the members added. */
+ * [n][horizon][C][H][W]. Returns the members added, or 0 with err. */
 static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, const cc_model_info *info,
-                                const cc_tensor *t, const int *starts, int n, float *all, float *sum) {
+                                const cc_tensor *t, const int *starts, int n, float *all, float *sum, char *err,
+                                size_t err_len) {
     const cc_convlstm_config *c = &info->config;
     size_t map = (size_t)t->C * t->H * t->W, bytes = sizeof(float) * model->params.size;
     int members = cc_model_forecast_members(info);
     float *root = malloc(bytes);
-    if (!root) return 0;
+    if (!root) {
+        snprintf(err, err_len, "out of memory");
+        return 0;
+    }
     memcpy(root, model->params.data, bytes);
     for (int k = 0; k < members; k++) {
         memcpy(model->params.data, k < info->finished ? info->member[k].params : root, bytes);
-        cc_predict(model, ctx, t, info->scale, info->loss, starts, n, PREDICT_BATCH, all);
+        if (cc_predict(model, ctx, t, info->scale, info->loss, starts, n, PREDICT_BATCH, all, err, err_len) != 0) {
+            members = 0;
+            break;
+        }
         for (int i = 0; i < n; i++) {
             const float *lead = all + ((size_t)i * c->horizon + c->horizon - 1) * map;
             for (size_t q = 0; q < map; q++) sum[(size_t)i * map + q] += lead[q];
@@ -127,7 +134,8 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
         for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
-        int added = add_member_forecasts(ctx, &model, &info, t, starts, n, all, *sum);
+        char why_not[256];
+        int added = add_member_forecasts(ctx, &model, &info, t, starts, n, all, *sum, why_not, sizeof why_not);
         if (added > 0) {
             if (added < info.members)
                 fprintf(stderr, "crimecast predict: %s: %d of its %d members are trained (its training was interrupted); "
@@ -135,7 +143,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
             *n_out = n, *members += added;
             status = 0;
         } else {
-            snprintf(err, err_len, "out of memory");
+            snprintf(err, err_len, "%s: %s", path, why_not);
         }
     }
     free(starts), free(all);

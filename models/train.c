@@ -140,13 +140,12 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
     return mean;
 }
 
-void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
-                cc_loss_kind loss, const int *starts, int n, int batch, float *out) {
+int cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+               cc_loss_kind loss, const int *starts, int n, int batch, float *out, char *err, size_t err_len) {
     const cc_convlstm_config *c = &model->cfg;
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
     cc_batch_io b;
-    char err[256];
-    if (open_batches(&b, model, ctx, t, batch, err, sizeof err) != 0) return;
+    if (open_batches(&b, model, ctx, t, batch, err, err_len) != 0) return -1;
     for (int i = 0; i < n; i += batch) {
         int k = n - i < batch ? n - i : batch;
         cc_convlstm_set_batch(b.model, k);
@@ -163,6 +162,7 @@ void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *
                     }
     }
     cc_batch_io_close(&b);
+    return 0;
 }
 
 /* Fisher-Yates with a seeded generator: the same order for the same seed. */

@@ -101,8 +101,10 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
 double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                    cc_span span, const float *scale, cc_loss_kind loss, int batch);
 
-/* Expected counts for samples starting at starts[0..n): out [n][horizon][C][H][W]. */
-void cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
-                cc_loss_kind loss, const int *starts, int n, int batch, float *out);
+/* Expected counts for samples starting at starts[0..n): out [n][horizon][C][H][W].
+ * 0, or -1 with err when its buffers (or the model's copy on the GPU) cannot be made;
+ * out is then not written. */
+int cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+               cc_loss_kind loss, const int *starts, int n, int batch, float *out, char *err, size_t err_len);
 
 #endif

@@ -88,8 +88,10 @@ static void check_inference(env *e, const train_case *c, fixture *f, cc_convlstm
     if (!starts || !want || !got) abort();
     for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&f->split, CC_SPAN_TEST, i);
     for (size_t k = 0; k < floats; k++) want[k] = got[k] = NAN;
-    cc_predict(model, &e->cpu, &f->t, f->scale, c->loss, starts, n, 3, want);
-    cc_predict(model, &e->gpu, &f->t, f->scale, c->loss, starts, n, 3, got);
+    char err[256];
+    if (cc_predict(model, &e->cpu, &f->t, f->scale, c->loss, starts, n, 3, want, err, sizeof err) != 0 ||
+        cc_predict(model, &e->gpu, &f->t, f->scale, c->loss, starts, n, 3, got, err, sizeof err) != 0)
+        printf("cc_predict: %s\n", err); /* want or got stays NaN, so the check below fails */
     double error = parity_relative_error(got, want, floats);
     record(e, error <= 1e-5, "cc_predict forecasts", error, 1e-5);
     double cpu = cc_evaluate(model, &e->cpu, &f->t, &f->split, CC_SPAN_VAL, f->scale, c->loss, 3);

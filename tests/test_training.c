@@ -130,7 +130,7 @@ static void test_baseline_correction_starts_at_the_historical_average(void **sta
     int starts[3] = {0, 1, 30};
     float out[3 * HORIZON * S * S];
     cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
-    cc_predict(&model, &ctx, &t, scale, CC_LOSS_POISSON, starts, 3, 8, out);
+    assert_int_equal(cc_predict(&model, &ctx, &t, scale, CC_LOSS_POISSON, starts, 3, 8, out, err, sizeof err), 0);
     for (int i = 0; i < 3; i++) {
         int origin = starts[i] + WINDOW - 1, first = origin - K + 1 > 0 ? origin - K + 1 : 0;
         for (int s = 0; s < HORIZON; s++)
