@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/clock.h"
 #include "crawler/datetime.h"
-#include "host/progress.h"
 
 enum { DEFAULT_PAGE_SIZE = 10000, TILES_PER_SIDE = 4, MAX_SPLIT_DEPTH = 10 };
 

@@ -8,7 +8,9 @@
 #ifndef CRIMECAST_HEATMAPS_COLORMAP_H
 #define CRIMECAST_HEATMAPS_COLORMAP_H
 
-enum { CC_COLORMAP_LEVELS = 255, CC_PALETTE_MASKED = 255 };
+#include "heatmaps/colormaps_data.h"
+
+enum { CC_COLORMAP_LEVELS = CC_COLORMAP_TABLE_LEVELS, CC_PALETTE_MASKED = 255 };
 
 typedef enum { CC_SCALE_LINEAR, CC_SCALE_SQRT, CC_SCALE_LOG } cc_scale;
 
@@ -17,11 +19,6 @@ typedef struct cc_colormap {
     const unsigned char (*rgb)[3];       /* CC_COLORMAP_LEVELS entries */
     unsigned char masked[3];             /* neutral colour for cells outside the mask */
 } cc_colormap;
-
-extern const unsigned char CC_COLORMAP_INFERNO[CC_COLORMAP_LEVELS][3];
-extern const unsigned char CC_COLORMAP_VIRIDIS[CC_COLORMAP_LEVELS][3];
-extern const unsigned char CC_COLORMAP_MAGMA[CC_COLORMAP_LEVELS][3];
-extern const unsigned char CC_COLORMAP_GRAY[CC_COLORMAP_LEVELS][3];
 
 /* The colormap called `name`, or NULL. */
 const cc_colormap *cc_colormap_find(const char *name);

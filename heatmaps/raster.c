@@ -214,7 +214,7 @@ static void fill_metadata(cc_tensor *t, const cc_raster_stats *stats, const char
             if (t->values[cc_tensor_offset(t, ti, 0, 0, 0) + k] != 0) t->mask[k] = 1;
     snprintf(t->city, sizeof t->city, "%s", city);
     snprintf(t->crs, sizeof t->crs, "%s", stats->grid.crs);
-    snprintf(t->bin, sizeof t->bin, "%s", cc_bin_kind_name(stats->axis.kind));
+    t->bin = stats->axis.kind;
     t->x0 = stats->grid.x0;
     t->y0 = stats->grid.y0;
     t->cell = stats->grid.cell;

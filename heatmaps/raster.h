@@ -10,7 +10,7 @@
  * A bin finer than the incidents' time precision (police.uk months under weekly
  * bins) is an error: the data cannot say which week a month's incident belongs to.
  *
- * The tensor also gets the recency maps of host/tensor.h (unless the spec says without,
+ * The tensor also gets the recency maps of heatmaps/tensor.h (unless the spec says without,
  * and when at least one incident's time is finer than the bins), counted over the same incidents, bins
  * and cells: the bin's end minus the incident's time, decayed, plus the previous bin's
  * maps decayed over the bin's length. */
@@ -24,7 +24,7 @@
 #include "crawler/store.h"
 #include "heatmaps/grid.h"
 #include "heatmaps/time_bins.h"
-#include "host/tensor.h"
+#include "heatmaps/tensor.h"
 
 typedef struct cc_raster_spec {
     cc_bin_kind bin;

@@ -24,6 +24,8 @@ const char *cc_bin_kind_name(cc_bin_kind kind) {
     return "?";
 }
 
+int cc_bin_kind_per_year(cc_bin_kind kind) { return kind == CC_BIN_MONTH ? 12 : kind == CC_BIN_DAY ? 364 : 52; }
+
 int cc_weekday(int64_t days) {
     /* 1970-01-01 was a Thursday (3 counting from Monday = 0). */
     return (int)(((days % 7) + 7 + 3) % 7);
@@ -69,6 +71,15 @@ int64_t cc_time_axis_start(const cc_time_axis *axis, int i) {
     case CC_BIN_MONTH: return month_start(axis->first_month + i);
     }
     return 0;
+}
+
+int64_t cc_bin_end(cc_bin_kind kind, int64_t start) {
+    switch (kind) {
+    case CC_BIN_DAY: return start + 1;
+    case CC_BIN_WEEK: return start + 7;
+    case CC_BIN_MONTH: return month_start(months_since_zero(start) + 1);
+    }
+    return start;
 }
 
 int cc_time_axis_bin(const cc_time_axis *axis, int year, int month, int day) {

@@ -16,6 +16,11 @@ typedef enum { CC_BIN_DAY, CC_BIN_WEEK, CC_BIN_MONTH } cc_bin_kind;
 
 int cc_bin_kind_parse(const char *name, cc_bin_kind *kind);
 const char *cc_bin_kind_name(cc_bin_kind kind);
+/* Bins in a year, as the seasonal lag and yearly averages count them: 364 days (52 whole
+ * weeks, so a day lines up with its weekday), 52 weeks, 12 months. */
+int cc_bin_kind_per_year(cc_bin_kind kind);
+/* The day after the bin that starts on `start`: its exclusive end. */
+int64_t cc_bin_end(cc_bin_kind kind, int64_t start);
 
 /* 0 Monday ... 6 Sunday. */
 int cc_weekday(int64_t days);

@@ -1,11 +1,10 @@
 #include "host/cli.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "host/commands.h"
+#include "host/options.h"
 
 typedef struct cc_command {
     const char *name;
@@ -23,7 +22,7 @@ static const cc_command COMMANDS[] = {
     {"png", "draw heatmap PNGs from a tensor or forecast file", cc_cmd_png},
     {"train", "train a ConvLSTM on a tensor file", cc_cmd_train},
     {"predict", "forecast a span of a tensor with a trained model", cc_cmd_predict},
-    {"baseline", "naive forecasts: persistence, histavg, seasonal, kde", cc_cmd_baseline},
+    {"baseline", "the baselines: persistence, histavg, seasonal, kde, random forest", cc_cmd_baseline},
     {"eval", "score forecasts against the truth (counts, hotspots, PAI/PEI)", cc_cmd_eval},
     {"synth", "simulate a synthetic city (known process) and its oracle forecast", cc_cmd_synth},
     {"tune", "search the ConvLSTM's options on the validation span", cc_cmd_tune},
@@ -41,34 +40,6 @@ static void print_usage(FILE *out) {
             "commands:\n");
     for (int i = 0; i < COMMAND_COUNT; i++)
         fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
-}
-
-int cc_usage_error(const char *command, const char *fmt, ...) {
-    va_list ap;
-    fprintf(stderr, "crimecast %s: ", command);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'crimecast %s --help'.\n", command);
-    return CC_EXIT_USAGE;
-}
-
-int cc_run_captured(int (*cmd)(int, char **), int argc, char **argv, const char *path, int append) {
-    fflush(stdout);
-    int saved = dup(STDOUT_FILENO), fd = open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0666);
-    if (saved < 0 || fd < 0) {
-        fprintf(stderr, "crimecast %s: cannot write %s: %s\n", argv[0], path, strerror(errno));
-        if (saved >= 0) close(saved);
-        if (fd >= 0) close(fd);
-        return CC_EXIT_FAILURE;
-    }
-    dup2(fd, STDOUT_FILENO);
-    close(fd);
-    int status = cmd(argc, argv);
-    fflush(stdout);
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    return status;
 }
 
 int cc_main(int argc, char **argv) {

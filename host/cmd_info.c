@@ -1,16 +1,23 @@
 /* crimecast info: what this build can compute with, and on which GPU. */
 #include <stdio.h>
-#include <string.h>
 
-#include "host/cli.h"
+#include "host/commands.h"
+#include "host/options.h"
 #include "kernels/cpu/gemm.h"
-#include "host/device.h"
+#include "kernels/device.h"
 
-static const char INFO_HELP[] =
-    "usage: crimecast info\n\n"
-    "Prints crimecast's version, the compute backends built in (cpu, cuda) and, for\n"
-    "every CUDA device present, its name, memory and compute capability. Without a GPU\n"
-    "it says so and why (no device, no driver, or a build without CUDA).\n";
+typedef struct info_request {
+    int unused; /* info takes no options */
+} info_request;
+
+static const cc_command_spec INFO_SPEC = {
+    .name = "info",
+    .synopsis = "",
+    .description = "Prints crimecast's version, the compute backends built in (cpu, cuda) and, for\n"
+                   "every CUDA device present, its name, memory and compute capability. Without a GPU\n"
+                   "it says so and why (no device, no driver, or a build without CUDA).\n",
+    .request_size = sizeof(info_request),
+};
 
 static void print_gpus(void) {
     char why[512] = "";
@@ -27,19 +34,15 @@ static void print_gpus(void) {
             continue;
         }
         printf("gpu %d:    %s, %.1f GiB, compute capability %d.%d, %d SMs\n", i, gpu.name,
-               (double)gpu.total_memory_bytes / (1024.0 * 1024.0 * 1024.0), gpu.compute_major,
-               gpu.compute_minor, gpu.multiprocessors);
+               (double)gpu.total_memory_bytes / (1024.0 * 1024.0 * 1024.0), gpu.compute_major, gpu.compute_minor,
+               gpu.multiprocessors);
     }
 }
 
 int cc_cmd_info(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(INFO_HELP, stdout);
-            return CC_EXIT_OK;
-        }
-        return cc_usage_error("info", "unexpected argument '%s'", argv[i]);
-    }
+    info_request r;
+    int parsed = cc_options_read(&INFO_SPEC, argc, argv, &r);
+    if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
     printf("crimecast %s\n", CRIMECAST_VERSION);
     printf("backends: cpu%s\n", cc_cuda_compiled() ? ", cuda" : "");
     printf("cpu gemm: %s\n", cc_cpu_gemm_name());

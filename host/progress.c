@@ -1,13 +1,8 @@
 #include "host/progress.h"
 
-#include <time.h>
 #include <unistd.h>
 
-double cc_now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "crawler/clock.h"
 
 void cc_progress_begin(cc_progress *bar, const char *label, uint64_t total) {
     bar->label = label;

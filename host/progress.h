@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "crawler/clock.h" /* cc_now_seconds: the bars' clock */
+
 typedef struct cc_progress {
     const char *label;  /* shown before the bar; borrowed, must outlive the bar */
     uint64_t total;     /* units of work in all; 0 when unknown */
@@ -19,9 +21,6 @@ typedef struct cc_progress {
     double last_draw;
     FILE *out;
 } cc_progress;
-
-/* Monotonic clock in seconds. */
-double cc_now_seconds(void);
 
 void cc_progress_begin(cc_progress *bar, const char *label, uint64_t total);
 /* Reports that `done` units of `total` are finished; redraws when due. */

@@ -13,7 +13,6 @@ int cc_train_config_set(cc_train_config *c, const char *key, const char *value) 
     if (i == CC_TRAIN_CONFIG_MAX) return -1;
     if (i == c->count) c->count++;
     snprintf(c->key[i], sizeof c->key[i], "%s", key);
-    snprintf(c->flag[i], sizeof c->flag[i], "--%s", key);
     snprintf(c->value[i], sizeof c->value[i], "%s", value);
     return 0;
 }
@@ -22,12 +21,6 @@ const char *cc_train_config_get(const cc_train_config *c, const char *key) {
     for (int i = 0; i < c->count; i++)
         if (!strcmp(c->key[i], key)) return c->value[i];
     return NULL;
-}
-
-int cc_train_config_argv(const cc_train_config *c, char **argv) {
-    int n = 0;
-    for (int i = 0; i < c->count; i++) argv[n++] = (char *)c->flag[i], argv[n++] = (char *)c->value[i];
-    return n;
 }
 
 static char *config_json(const cc_train_config *c, const char *tuned_on, double validation_loss) {

@@ -1,6 +1,7 @@
 /* Training configuration files (JSON): what `crimecast tune` writes and
  * `crimecast train --config` reads. The options are train's own long options and their
- * values, as text, so a configuration is exactly a train command line:
+ * values, as text, set through train's option table (host/run_train.h), so a
+ * configuration means exactly what the same train command line means:
  *
  *   {"format": "crimecast-train-config", "format_version": 1,
  *    "options": {"hidden": "16,16", "kernel": "3", "lr": "0.001", "context": "on",
@@ -19,17 +20,12 @@ enum { CC_TRAIN_CONFIG_MAX = 16 };
 typedef struct cc_train_config {
     int count;
     char key[CC_TRAIN_CONFIG_MAX][24], value[CC_TRAIN_CONFIG_MAX][40];
-    char flag[CC_TRAIN_CONFIG_MAX][28];     /* "--" key: the command-line spelling */
 } cc_train_config;
 
 /* Sets (or replaces) option `key`. Returns 0, or -1 when full or too long. */
 int cc_train_config_set(cc_train_config *c, const char *key, const char *value);
 /* The value of `key`, or NULL. */
 const char *cc_train_config_get(const cc_train_config *c, const char *key);
-
-/* Writes "--key", "value" pairs into argv (room for 2 * count); returns how many. The
- * strings point into `c`. */
-int cc_train_config_argv(const cc_train_config *c, char **argv);
 
 /* 0 or -1 with err naming the file (and the field). */
 int cc_train_config_write(const char *path, const cc_train_config *c, const char *tuned_on, double validation_loss,

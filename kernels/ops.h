@@ -1,7 +1,8 @@
 /* The op boundary: every numeric operation a model needs, as plain functions over raw
  * float pointers with explicit shapes. A model is written once against this header;
- * the context's backend picks the implementation (kernels/cpu/ here, kernels/cuda/ for
- * the GPU, same signatures on device pointers). No op keeps state between calls.
+ * the context's backend picks the implementation (kernels/dispatch.c routes each call to
+ * kernels/cpu/, or to kernels/cuda/ for the GPU, same signatures on device pointers). No
+ * op keeps state between calls. Memory on a context's device: kernels/buffer.h.
  *
  * Layouts are row-major NCHW: a batch of N images of C channels of H x W. Gradients
  * into parameters accumulate (+=) so a recurrence can sum over time steps; gradients
@@ -13,8 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/shapes.h"
+
 #ifdef __cplusplus
-extern "C" { /* the CUDA files (C++) call the shape helpers and implement the ops */
+extern "C" { /* the CUDA files (C++) implement the ops */
 #endif
 
 typedef enum { CC_BACKEND_CPU, CC_BACKEND_CUDA } cc_backend;
@@ -44,19 +47,6 @@ int cc_ops_threads(const cc_ops_context *ctx);
 void cc_ops_synchronize(const cc_ops_context *ctx);
 
 /* ------------------------------------------------------------------ convolution */
-
-typedef struct cc_conv2d_shape {
-    int batch;
-    int in_channels, out_channels;
-    int height, width;      /* of the input */
-    int kernel, stride, padding;  /* square kernel, zero padding */
-} cc_conv2d_shape;
-
-int cc_conv2d_out_height(const cc_conv2d_shape *s);
-int cc_conv2d_out_width(const cc_conv2d_shape *s);
-/* Workspace the conv ops need per CPU thread (floats): one image's im2col columns and a
- * filter gradient. ctx->workspace must hold threads x this. */
-size_t cc_conv2d_workspace_floats(const cc_conv2d_shape *s);
 
 /* y[n][o][p][q] = bias[o] + sum_{c,i,j} w[o][c][i][j] * x[n][c][p*stride+i-pad][q*stride+j-pad]
  *                 + beta * y[n][o][p][q]          (x is zero outside the image)
@@ -88,11 +78,6 @@ void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int bat
 void cc_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane, float *dbias);
 
 /* ------------------------------------------------------------------ ConvLSTM gates */
-
-typedef struct cc_lstm_shape {
-    int batch, hidden, height, width;
-    int peephole;           /* Hadamard peepholes w_ci, w_cf, w_co (Shi et al. 2015) */
-} cc_lstm_shape;
 
 /* The fused gate update of one ConvLSTM step, gate order i, f, g, o. On entry `gates`
  * [N][4*Hd][H][W] holds the pre-activations (input conv + state conv + bias); peep

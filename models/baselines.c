@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/dataset.h"
 
 static const char *const NAMES[] = {"persistence", "histavg", "seasonal", "kde"};
 
@@ -19,8 +18,7 @@ int cc_baseline_parse(const char *name, cc_baseline_method *method) {
 
 const char *cc_baseline_name(cc_baseline_method method) { return NAMES[method]; }
 
-int cc_baseline_default_k(const char *bin) { return !strcmp(bin, "month") ? 12 : !strcmp(bin, "day") ? 28 : 52; }
-int cc_baseline_period(const char *bin) { return !strcmp(bin, "month") ? 12 : !strcmp(bin, "day") ? 364 : 52; }
+int cc_baseline_default_k(cc_bin_kind bin) { return bin == CC_BIN_MONTH ? 12 : bin == CC_BIN_DAY ? 28 : 52; }
 
 static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W; }
 
@@ -28,7 +26,7 @@ static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W
 static void mean_of(const cc_tensor *t, int first, int last, float *out) {
     size_t n = map_floats(t);
     if (first < 0) first = 0;
-    cc_sum_bins(t, first, last, out);
+    cc_tensor_sum_bins(t, first, last, out);
     float scale = 1.0f / (float)(last - first + 1);
     for (size_t k = 0; k < n; k++) out[k] *= scale;
 }
@@ -88,7 +86,7 @@ void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, cons
     for (int i = 0; i < n; i++) {
         int target = targets[i], origin = target - o->horizon;
         float *dst = out + (size_t)i * floats;
-        int lag = target - cc_baseline_period(t->bin);
+        int lag = target - cc_bin_kind_per_year(t->bin);
         switch (o->method) {
         case CC_BASELINE_PERSISTENCE: memcpy(dst, t->values + (size_t)origin * floats, sizeof(float) * floats); break;
         case CC_BASELINE_HISTAVG: mean_of(t, k > 0 ? origin - k + 1 : 0, origin, dst); break;

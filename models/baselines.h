@@ -2,16 +2,16 @@
  * forecasts target bin tau from the bins up to its origin o = tau - horizon only:
  *   persistence  counts[o]
  *   histavg      mean of counts[o-k+1 .. o] (k bins; k = 0: every bin up to o)
- *   seasonal     counts[tau - period] (52 weeks, 12 months, 364 days); histavg when
+ *   seasonal     counts[tau - period] (cc_bin_kind_per_year: 52 weeks, 12 months, 364 days); histavg when
  *                that bin is before the tensor or after the origin
  *   kde          the last k bins weighted 2^(-j / half_life) (j bins before the origin),
  *                smoothed over space with a Gaussian of `bandwidth` metres, inside the
  *                mask (the blur is renormalised by the blurred mask, so no mass leaks out)
- * (The random forest baseline is not here yet.) */
+ * The random forest is models/rf.h. */
 #ifndef CRIMECAST_MODELS_BASELINES_H
 #define CRIMECAST_MODELS_BASELINES_H
 
-#include "host/tensor.h"
+#include "heatmaps/tensor.h"
 
 typedef enum { CC_BASELINE_PERSISTENCE, CC_BASELINE_HISTAVG, CC_BASELINE_SEASONAL, CC_BASELINE_KDE } cc_baseline_method;
 
@@ -26,9 +26,7 @@ typedef struct cc_baseline_options {
 int cc_baseline_parse(const char *name, cc_baseline_method *method);
 const char *cc_baseline_name(cc_baseline_method method);
 /* The default k of a bin kind: 52 weeks, 12 months, 28 days. */
-int cc_baseline_default_k(const char *bin);
-/* Bins in a year of a bin kind: 52, 12, 364. */
-int cc_baseline_period(const char *bin);
+int cc_baseline_default_k(cc_bin_kind bin);
 
 /* out [n][C][H][W]: the forecasts of target bins targets[0..n) (each >= horizon). */
 void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, const int *targets, int n, float *out);

@@ -12,8 +12,9 @@
 
 #include <stdint.h>
 
+#include "kernels/arena.h"
 #include "models/convlstm.h"
-#include "models/train.h"
+#include "models/train_step.h"
 
 typedef struct cc_batch_io {
     float *x, *y, *out, *base;   /* host: the gathered batch, outputs read back, baseline */
@@ -21,7 +22,7 @@ typedef struct cc_batch_io {
     int batch;                   /* the most samples a batch holds */
     cc_convlstm *model;          /* what the ops run: the caller's model, or &mirror */
     cc_convlstm mirror;          /* the GPU copy */
-    int on_gpu;
+    struct cc_cuda_state *device; /* where the ops' buffers live: NULL on the host */
     cc_train_step_io io;         /* where the ops read and write (host or device) */
 } cc_batch_io;
 
@@ -39,10 +40,11 @@ void cc_batch_io_stage(cc_batch_io *b, int n);
 /* Brings the ops' outputs (n samples) back into b->out (a copy from the GPU). */
 void cc_batch_io_fetch_out(cc_batch_io *b, int n);
 
-/* AdamW moments for training: the state's own on the CPU, device copies on a GPU. */
-void cc_batch_io_load_moments(cc_batch_io *b, cc_train_state *s);
+/* AdamW moments for training (host arenas of the parameter layout): the arenas' own
+ * memory on the CPU, device copies of them on a GPU. */
+void cc_batch_io_load_moments(cc_batch_io *b, const cc_arena *m, const cc_arena *v);
 /* Copies what training changed on the GPU (parameters, moments) back to the host model
- * and state; nothing on the CPU, where they are the same memory. */
-void cc_batch_io_sync_back(cc_batch_io *b, cc_convlstm *host, cc_train_state *s);
+ * and moments; nothing on the CPU, where they are the same memory. */
+void cc_batch_io_sync_back(cc_batch_io *b, cc_convlstm *host, cc_arena *m, cc_arena *v);
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host/hdf5_util.h"
+#include "heatmaps/hdf5_util.h"
 #include "models/dataset.h"
 
 static int write_arena(hid_t file, const char *group, const cc_arena *a) {
@@ -66,7 +66,7 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_ints(f, "split", split, 7) | cc_hdf5_write_text(f, "city", info->grid.city) |
            cc_hdf5_write_text(f, "crs", info->grid.crs) | cc_hdf5_write_double(f, "cell_size_m", info->grid.cell) |
            cc_hdf5_write_double(f, "x0", info->grid.x0) | cc_hdf5_write_double(f, "y0", info->grid.y0) |
-           cc_hdf5_write_text(f, "bin", info->grid.bin) | cc_hdf5_write_text(f, "first_bin", info->first_bin) |
+           cc_hdf5_write_text(f, "bin", cc_bin_kind_name(info->grid.bin)) | cc_hdf5_write_text(f, "first_bin", info->first_bin) |
            cc_hdf5_write_text(f, "last_bin", info->last_bin) | cc_hdf5_write_int(f, "T", info->grid.T) |
            cc_hdf5_write_text(f, "created_by", "crimecast " CRIMECAST_VERSION);
 }
@@ -182,7 +182,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
         if (ok) {
             snprintf(info->grid.city, sizeof info->grid.city, "%s", texts[0]);
             snprintf(info->grid.crs, sizeof info->grid.crs, "%s", texts[1]);
-            snprintf(info->grid.bin, sizeof info->grid.bin, "%s", texts[2]);
+            ok = cc_bin_kind_parse(texts[2], &info->grid.bin) == 0;
             snprintf(info->first_bin, sizeof info->first_bin, "%s", texts[3]);
             snprintf(info->last_bin, sizeof info->last_bin, "%s", texts[4]);
         }
@@ -264,6 +264,7 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
                  context, cc_context_maps(info->config.channels, recency < 0 ? 0 : recency, gated > 0));
         return -1;
     }
+    info->config.skip_only = cc_skip_only_maps(info->config.channels, gated);
     char err[256];
     if (cc_convlstm_create(model, &info->config, batch, 1, err, sizeof err) != 0) {
         snprintf(why, why_len, "%s", err);
@@ -328,11 +329,12 @@ void cc_model_info_free(cc_model_info *info) {
 int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len) {
     const cc_tensor *g = &info->grid;
     if (t->H != g->H || t->W != g->W || strcmp(t->crs, g->crs) != 0 || t->cell != g->cell || t->x0 != g->x0 ||
-        t->y0 != g->y0 || strcmp(t->bin, g->bin) != 0) {
+        t->y0 != g->y0 || t->bin != g->bin) {
         snprintf(err, err_len,
                  "the model was trained on another grid (%s, %d x %d cells of %.1f m in %s, %s bins); this tensor "
                  "has %s, %d x %d cells of %.1f m in %s, %s bins",
-                 g->city, g->H, g->W, g->cell, g->crs, g->bin, t->city, t->H, t->W, t->cell, t->crs, t->bin);
+                 g->city, g->H, g->W, g->cell, g->crs, cc_bin_kind_name(g->bin), t->city, t->H, t->W, t->cell, t->crs,
+                 cc_bin_kind_name(t->bin));
         return -1;
     }
     int same = t->C == g->C;
@@ -346,7 +348,7 @@ int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char 
         snprintf(err, err_len,
                  "the model reads recency maps (the time of incidents within their bins) and this tensor has "
                  "none: raster it again with this crimecast, from records with times finer than a %s",
-                 t->bin);
+                 cc_bin_kind_name(t->bin));
         return -1;
     }
     return 0;

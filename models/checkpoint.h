@@ -29,7 +29,7 @@
 
 #include <stddef.h>
 
-#include "host/tensor.h"
+#include "heatmaps/tensor.h"
 #include "models/train.h"
 
 #define CC_MODEL_FORMAT "crimecast-model"

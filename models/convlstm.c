@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/dataset.h"
+#include "models/rng.h"
+
 
 #define NONE ((size_t)-1)
 
@@ -155,19 +156,14 @@ static size_t workspace_floats(const cc_convlstm *m) {
     return most;
 }
 
-static unsigned next_random(unsigned *state) {
-    *state = *state * 1664525u + 1013904223u;
-    return *state >> 8;
-}
-
 static void init_uniform(float *w, size_t n, double bound, unsigned *state) {
-    for (size_t k = 0; k < n; k++) w[k] = (float)((next_random(state) * (1.0 / 16777216.0) * 2.0 - 1.0) * bound);
+    for (size_t k = 0; k < n; k++) w[k] = (float)((cc_lcg_uniform(state) * 2.0 - 1.0) * bound);
 }
 
-/* With gated == 2 the level-gated ratio maps, the last inputs of each step, reach the
- * outputs through the skip path only: the first layer's input weights on them
- * ([rows][inputs][kk], the last `count` inputs) start at zero and their gradient is
- * zeroed after every backward pass, so AdamW keeps them at exactly zero. */
+/* The last cfg.skip_only inputs of each step reach the outputs through the skip path
+ * only: the first layer's input weights on them ([rows][inputs][kk], the last `count`
+ * inputs) start at zero and their gradient is zeroed after every backward pass, so AdamW
+ * keeps them at exactly zero. */
 typedef struct skip_only_weights {
     size_t offset;
     int rows, inputs, kk, count;
@@ -177,7 +173,7 @@ static skip_only_weights skip_only_block(const cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
     skip_only_weights b = {m->stages ? m->ae_enc_w[0] : m->enc[0].wx, m->stages ? c->features : 4 * c->hidden[0],
                            model_inputs(c), m->stages ? 9 : c->kernel * c->kernel,
-                           c->gated == 2 ? cc_gated_maps(c->channels) : 0};
+                           c->skip_only};
     return b;
 }
 
@@ -220,9 +216,8 @@ static int check_config(const cc_convlstm_config *c, int batch, char *err, size_
     else if (c->layers < 1 || c->layers > CC_MAX_LAYERS) why = "layers must be 1..4";
     else if (c->kernel < 1 || c->kernel % 2 == 0) why = "kernel must be odd";
     else if (c->skip < 0 || (c->skip && c->skip % 2 == 0)) why = "skip must be 0 or an odd kernel size";
-    else if (c->gated < 0 || c->gated > 2) why = "gated must be 0, 1 or 2";
-    else if (c->gated == 2 && (!c->skip || c->context < cc_gated_maps(c->channels)))
-        why = "gated 2 (maps for the skip path only) needs a skip path and the gated maps";
+    else if (c->skip_only < 0 || c->skip_only > c->context) why = "skip_only must be 0..context";
+    else if (c->skip_only && !c->skip) why = "inputs for the skip path only (skip_only) need a skip path";
     else if (c->window < 1 || c->horizon < 1) why = "window and horizon must be >= 1";
     else if (batch < 1) why = "batch must be >= 1";
     else if (c->down != 0 && c->down != 1 && c->down != 2 && c->down != 4) why = "down must be 1, 2 or 4";

@@ -27,7 +27,7 @@
  * `down`. Extra parameters: ae.enc<i>.w/.b, ae.dec<i>.w/.b, ae.head.w/.b.
  *
  * Layouts are time-major: x [window][batch][C + context][H][W], y [horizon][batch][C][H][W].
- * Parameters, gradients and activations are arenas (host/arena.h); parameter names:
+ * Parameters, gradients and activations are arenas (kernels/arena.h); parameter names:
  * enc<l>.wx [4Hd][Cin][K][K], enc<l>.wh [4Hd][Hd][K][K], enc<l>.b [4Hd],
  * enc<l>.peep [3][Hd][H][W] (with peepholes), the same with fc<l> (fc0 has no wx),
  * head<l>.w [C][Hd][1][1], head.b [C]. Gate order i, f, g, o. */
@@ -36,7 +36,7 @@
 
 #include <stddef.h>
 
-#include "host/arena.h"
+#include "kernels/arena.h"
 #include "kernels/ops.h"
 
 enum { CC_MAX_LAYERS = 4 };
@@ -57,12 +57,17 @@ typedef struct cc_convlstm_config {
                                    (models/dataset.h: cc_context_maps); outputs stay C */
     int skip;                   /* 0: none; else the odd kernel size of the linear skip path
                                    from the last input step to every output (see above) */
+    /* The next two say what the context maps are, for the sample pipeline
+     * (models/dataset.h) and the model file; the network does not read them. */
     int recency;                /* recency maps per channel among the context maps
                                    (cc_context_maps' r: 0, or up to the tensor's R) */
     int gated;                  /* 1: the level-gated ratio maps among the context maps
-                                   (cc_context_maps' gated); 2: the same maps, read by the
-                                   skip path only (the recurrent network's input weights on
-                                   them are held at zero) */
+                                   (cc_context_maps' gated); 2: the same maps, held out of
+                                   the recurrent network (skip_only = cc_gated_maps(C)) */
+    int skip_only;              /* the last `skip_only` input maps of every step reach the
+                                   outputs through the skip path only: the recurrent
+                                   network's input weights on them start at zero and stay
+                                   there (train's --level-gate skip) */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */
@@ -110,7 +115,7 @@ size_t cc_convlstm_output_bias(const cc_convlstm *m);
  * model's device when it has moved to one. 0 or -1. */
 int cc_convlstm_set_batch(cc_convlstm *m, int batch);
 
-/* Moves the parameters, gradients and activations to a GPU (host/arena.h): from then on
+/* Moves the parameters, gradients and activations to a GPU (kernels/arena.h): from then on
  * the model runs with a CUDA context on that state, and x, y, dy are device pointers.
  * 0, or -1 with err (no CUDA in this build). Read the parameters back with
  * cc_arena_copy_out. */

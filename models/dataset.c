@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "models/baselines.h"
 
 static const char *const SPAN_NAMES[] = {"train", "val", "test", "all"};
 
@@ -77,15 +76,6 @@ void cc_normalisation_fit(const cc_tensor *t, const cc_split *s, float *scale) {
     }
 }
 
-void cc_sum_bins(const cc_tensor *t, int first, int last, float *out) {
-    size_t map = (size_t)t->C * t->H * t->W;
-    memset(out, 0, sizeof(float) * map);
-    for (int b = first < 0 ? 0 : first; b <= last; b++) {
-        const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
-        for (size_t q = 0; q < map; q++) out[q] += counts[q];
-    }
-}
-
 int cc_split_target(const cc_split *split, cc_span span, int i, int window, int horizon) {
     return cc_split_sample_start(split, span, i) + window + horizon - 1;
 }
@@ -109,12 +99,14 @@ int cc_context_maps(int channels, int recency, int gated) {
 
 int cc_gated_maps(int channels) { return GATED_SPANS * channels; }
 
+int cc_skip_only_maps(int channels, int gated) { return gated == 2 ? cc_gated_maps(channels) : 0; }
+
 /* out [C][H][W] = log((counts of bins origin-k'+1 .. origin + 1/2) / k'), k' = min(k, origin + 1),
  * k = 0 meaning all bins up to the origin. */
 static void log_average(const cc_tensor *t, int origin, int k, float *out) {
     int first = k > 0 && origin - k + 1 > 0 ? origin - k + 1 : 0;
     size_t map = (size_t)t->C * t->H * t->W;
-    cc_sum_bins(t, first, origin, out); /* counts are whole numbers: float sums are exact */
+    cc_tensor_sum_bins(t, first, origin, out); /* counts are whole numbers: float sums are exact */
     for (size_t q = 0; q < map; q++) out[q] = (float)log((out[q] + 0.5) / (origin - first + 1));
 }
 
@@ -154,7 +146,7 @@ static void context_maps(const cc_tensor *t, int origin, int target, int recency
                          float *scratch) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
     float *year = out; /* maps 0 .. C-1 */
-    log_average(t, origin, cc_baseline_period(t->bin), year);
+    log_average(t, origin, cc_bin_kind_per_year(t->bin), year);
     for (int s = 0; s < CONTEXT_SPAN_COUNT; s++) {
         float *ratio = out + (size_t)(1 + s) * map;
         log_average(t, origin, CONTEXT_SPANS[s], scratch);

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "host/tensor.h"
+#include "heatmaps/tensor.h"
 
 typedef enum { CC_SPAN_TRAIN, CC_SPAN_VAL, CC_SPAN_TEST, CC_SPAN_ALL } cc_span;
 
@@ -47,9 +47,6 @@ int cc_span_parse(const char *name, cc_span *span);
 /* Per-channel scales over the training span (see above); scale has t->C entries. */
 void cc_normalisation_fit(const cc_tensor *t, const cc_split *split, float *scale);
 
-/* out [C][H][W] = the sum of the counts of bins first .. last (first clamped to 0). */
-void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
-
 /* Context maps, read by the network after the C count maps of every input step, the
  * same for all steps of a sample (origin o = its last input bin, target tau = o + horizon).
  * With a_k = log((counts of bins o-k'+1 .. o + 1/2) / k'), k' = min(k, o + 1), per channel
@@ -67,7 +64,7 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  *   2 maps   sin and cos of the target's annual phase, 2 pi (day of tau) / 365.2425,
  *            constant over the grid: the season the forecast is for.
  *   rC maps  log(1 + R_d(o) / exp(a_all)), R_d the tensor's recency map of decay time d
- *            (host/tensor.h: 1 and 3 days) at the origin, for its first r = `recency`
+ *            (heatmaps/tensor.h: 1 and 3 days) at the origin, for its first r = `recency`
  *            maps (r = 0 when it has none): the near-repeat map again, but with each past
  *            incident weighted exp(-age / d) at the end of the origin bin, so the network
  *            sees whether the last bin's incidents came early or late in it (whether their
@@ -79,9 +76,9 @@ void cc_sum_bins(const cc_tensor *t, int first, int last, float *out);
  *            estimate and a quiet cell's is noise (the interaction a forest gets from
  *            splitting on level, then on the lags). A Poisson GLM on the validation spans
  *            proposed them; the network's validation loss says per city whether they help
- *            (train's --level-gate, off by default: bench/RESULTS.md, "Level-gated ratios";
- *            gated 2, --level-gate skip, is the same maps for the skip path only: the
- *            model's concern, models/convlstm.h).
+ *            (train's --level-gate; bench/RESULTS.md, "Level-gated ratios"; gated 2,
+ *            --level-gate skip, train's default since issue 9, is the same maps for the
+ *            skip path only: cc_skip_only_maps, the model's skip_only, models/convlstm.h).
  * A linear function of these maps is a Poisson GLM over multi-scale historical averages:
  * the skip path of models/convlstm.h. cc_context_maps(C, r, g) = (6 + r + 3g)C + 2 is their
  * number, in the order listed, each group of C maps [C][H][W] (the four ratios span by span,
@@ -90,6 +87,9 @@ int cc_context_maps(int channels, int recency, int gated);
 
 /* The level-gated ratio maps among them when gated: 3C, the last maps of a step. */
 int cc_gated_maps(int channels);
+/* The maps a network reads through its skip path only (models/convlstm.h, skip_only):
+ * the level-gated ratios when gated is 2, else none. */
+int cc_skip_only_maps(int channels, int gated);
 
 /* What one sample holds: `window` input bins, `horizon` target bins, and, when `context`
  * is 1, the cc_context_maps(C, recency, gated) context maps on every input step

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/rng.h"
+
 /* qsort has no context argument: sort (value, index) pairs instead. */
 typedef struct keyed {
     double key;
@@ -181,8 +183,7 @@ void cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed
     for (int r = 0; r < resamples; r++) {
         double s = 0;
         for (int i = 0; i < m; i++) {
-            state = state * 1664525u + 1013904223u;
-            s += finite[(state >> 8) % (unsigned)m];
+            s += finite[cc_lcg_next(&state) % (unsigned)m];
         }
         means[r] = s / m;
     }

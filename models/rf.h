@@ -6,32 +6,16 @@
  *   neighbourhoods at lag 1, the cell's training-span mean, the same bin a year earlier
  *   (missing when there is none), week or month of the year of the target, row, column.
  * One forest per category channel, fitted on the training span's targets only.
- *
- * A forest of `trees` trees is fitted as `threads` boosters side by side, one per thread,
- * each single-threaded and holding its share of the trees (seeds seed, seed+1, ...); its
- * prediction is the tree-weighted mean of theirs, which is the mean over all trees: the
- * same model as one booster of `trees` parallel trees, fitted the way scikit-learn fits
- * its forests (trees spread over threads), which scales far better on XGBoost's hist
- * updater than splitting each tree's histograms over threads. */
+ * The forest itself (fitting, predicting): models/rf_forest.h. */
 #ifndef CRIMECAST_MODELS_RF_H
 #define CRIMECAST_MODELS_RF_H
 
 #include <stddef.h>
 
-#include "host/tensor.h"
+#include "heatmaps/tensor.h"
 #include "models/dataset.h"
+#include "models/rf_forest.h"
 
-typedef struct cc_rf_options {
-    int trees, depth, lags, horizon;
-    int threads;    /* 0: one per online CPU */
-    unsigned seed;
-} cc_rf_options;
-
-/* A fitted forest (opaque). */
-typedef struct cc_rf_forest cc_rf_forest;
-
-/* Features per row. */
-int cc_rf_feature_count(const cc_rf_options *o);
 /* Names of the features, for exports and importance ("lag1", ..., "row", "col"). */
 const char *cc_rf_feature_name(const cc_rf_options *o, int i, char *buf, size_t len);
 
@@ -40,15 +24,6 @@ const char *cc_rf_feature_name(const cc_rf_options *o, int i, char *buf, size_t 
  * when out of memory. */
 size_t cc_rf_rows(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, int c, const int *targets,
                   int n, float *features, float *y);
-
-/* Fits a forest on features [rows][p] and targets y. Returns 0 or -1 with `err`. */
-int cc_rf_fit(const cc_rf_options *o, const float *features, const float *y, size_t rows, cc_rf_forest **forest,
-              char *err, size_t err_len);
-/* Predicts rows of features [rows][p] into pred (clamped at 0: counts). Returns 0 or -1
- * with `err`. */
-int cc_rf_predict(const cc_rf_forest *forest, const float *features, size_t rows, float *pred, char *err,
-                  size_t err_len);
-void cc_rf_free(cc_rf_forest *forest);
 
 /* Permutation importance of each channel's forest (models/rf_importance.h), asked of
  * cc_rf_forecast on held-out target bins - the validation span's, as `crimecast baseline

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "models/rf.h"
+#include "models/rf_forest.h"
 
 /* features [rows][p] and targets y of held-out rows; mean and std receive p entries.
  * Shuffles are seeded from (seed, feature, repeat): the same inputs give the same

@@ -28,46 +28,23 @@
 
 /* ---------------------------------------------------------------- random numbers */
 
-void cc_synth_rng_seed(cc_synth_rng *rng, uint64_t seed) {
-    uint64_t state = seed;
-    for (int i = 0; i < 4; i++) rng->s[i] = cc_splitmix64(&state);
-}
+static double uniform_in(cc_rng *rng, double lo, double hi) { return lo + (hi - lo) * cc_rng_uniform(rng); }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t cc_synth_rng_next(cc_synth_rng *rng) {
-    uint64_t *s = rng->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0], s[3] ^= s[1], s[1] ^= s[2], s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-double cc_synth_rng_uniform(cc_synth_rng *rng) { return (double)(cc_synth_rng_next(rng) >> 11) * 0x1.0p-53; }
-
-double cc_synth_rng_normal(cc_synth_rng *rng) {
-    double u = 1.0 - cc_synth_rng_uniform(rng), v = cc_synth_rng_uniform(rng); /* u in (0, 1] */
-    return sqrt(-2.0 * log(u)) * cos(TWO_PI * v);
-}
-
-static double uniform_in(cc_synth_rng *rng, double lo, double hi) { return lo + (hi - lo) * cc_synth_rng_uniform(rng); }
-
-static double exponential(cc_synth_rng *rng, double rate) { return -log1p(-cc_synth_rng_uniform(rng)) / rate; }
+static double exponential(cc_rng *rng, double rate) { return -log1p(-cc_rng_uniform(rng)) / rate; }
 
 /* Poisson by Knuth's product of uniforms: means here are branching ratios (< 1). */
-static int poisson_small(cc_synth_rng *rng, double mean) {
-    double limit = exp(-mean), product = cc_synth_rng_uniform(rng);
+static int poisson_small(cc_rng *rng, double mean) {
+    double limit = exp(-mean), product = cc_rng_uniform(rng);
     int k = 0;
     while (product > limit) {
         k++;
-        product *= cc_synth_rng_uniform(rng);
+        product *= cc_rng_uniform(rng);
     }
     return k;
 }
 
 /* A stream for one purpose: the seed and up to three labels mixed through splitmix64. */
-static void rng_for(cc_synth_rng *rng, uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
+static void rng_for(cc_rng *rng, uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
     uint64_t state = seed;
     uint64_t mixed = cc_splitmix64(&state);
     state ^= a * 0xD1B54A32D192ED03ULL;
@@ -76,7 +53,7 @@ static void rng_for(cc_synth_rng *rng, uint64_t seed, uint64_t a, uint64_t b, ui
     mixed ^= cc_splitmix64(&state);
     state ^= c * 0x8CB92BA72F3D8DD7ULL;
     mixed ^= cc_splitmix64(&state);
-    cc_synth_rng_seed(rng, mixed);
+    cc_rng_seed(rng, mixed);
 }
 
 /* ---------------------------------------------------------------- parameters */
@@ -103,7 +80,7 @@ static const category_template TEMPLATES[] = {
 enum { TEMPLATE_COUNT = sizeof TEMPLATES / sizeof TEMPLATES[0], CENTRE_POOL = 8 };
 
 /* The city's hot spots: CENTRE_POOL points in the middle 60% of the domain. */
-static void draw_centres(cc_synth_rng *rng, const cc_synth_domain *d, double centres[CENTRE_POOL][2]) {
+static void draw_centres(cc_rng *rng, const cc_synth_domain *d, double centres[CENTRE_POOL][2]) {
     double w = d->x_max - d->x_min, h = d->y_max - d->y_min;
     for (int i = 0; i < CENTRE_POOL; i++) {
         centres[i][0] = d->x_min + w * uniform_in(rng, 0.2, 0.8);
@@ -112,14 +89,14 @@ static void draw_centres(cc_synth_rng *rng, const cc_synth_domain *d, double cen
 }
 
 /* 3-6 zones from the pool (distinct), plus a broad zone over the whole city. */
-static void draw_zones(cc_synth_rng *rng, const cc_synth_domain *d, double centres[CENTRE_POOL][2],
+static void draw_zones(cc_rng *rng, const cc_synth_domain *d, double centres[CENTRE_POOL][2],
                        cc_synth_category *c) {
     int order[CENTRE_POOL];
     for (int i = 0; i < CENTRE_POOL; i++) order[i] = i;
-    int count = 3 + (int)(cc_synth_rng_next(rng) % 4);
+    int count = 3 + (int)(cc_rng_next(rng) % 4);
     double side = fmin(d->x_max - d->x_min, d->y_max - d->y_min), total = 0;
     for (int z = 0; z < count; z++) {
-        int pick = z + (int)(cc_synth_rng_next(rng) % (uint64_t)(CENTRE_POOL - z));
+        int pick = z + (int)(cc_rng_next(rng) % (uint64_t)(CENTRE_POOL - z));
         int tmp = order[z];
         order[z] = order[pick], order[pick] = tmp;
         cc_synth_zone *zone = &c->zones[z];
@@ -140,7 +117,7 @@ static void draw_zones(cc_synth_rng *rng, const cc_synth_domain *d, double centr
     c->zone_count = count + 1;
 }
 
-static void draw_category(cc_synth_rng *rng, const category_template *t, const cc_synth_domain *d,
+static void draw_category(cc_rng *rng, const category_template *t, const cc_synth_domain *d,
                           double centres[CENTRE_POOL][2], cc_synth_category *c) {
     memset(c, 0, sizeof *c);
     strncpy(c->name, t->name, sizeof c->name - 1);
@@ -162,7 +139,7 @@ static void draw_category(cc_synth_rng *rng, const category_template *t, const c
 void cc_synth_params_from_seed(uint64_t seed, const cc_synth_domain *domain, cc_synth_params *params) {
     memset(params, 0, sizeof *params);
     params->seed = seed;
-    cc_synth_rng rng;
+    cc_rng rng;
     rng_for(&rng, seed, 0x706172616d73ULL /* "params" */, 0, 0);
     double centres[CENTRE_POOL][2];
     draw_centres(&rng, domain, centres);
@@ -219,15 +196,15 @@ static int push_event(cc_synth_events *e, const cc_synth_event *event) {
     return 0;
 }
 
-static void draw_background_location(cc_synth_rng *rng, const cc_synth_category *c, double *x, double *y) {
-    double u = cc_synth_rng_uniform(rng), acc = 0;
+static void draw_background_location(cc_rng *rng, const cc_synth_category *c, double *x, double *y) {
+    double u = cc_rng_uniform(rng), acc = 0;
     int z = 0;
     for (; z < c->zone_count - 1; z++) {
         acc += c->zones[z].weight;
         if (u < acc) break;
     }
-    *x = c->zones[z].x + c->zones[z].sd * cc_synth_rng_normal(rng);
-    *y = c->zones[z].y + c->zones[z].sd * cc_synth_rng_normal(rng);
+    *x = c->zones[z].x + c->zones[z].sd * cc_rng_normal(rng);
+    *y = c->zones[z].y + c->zones[z].sd * cc_rng_normal(rng);
 }
 
 /* Background events of category `ci` over [from, to), by thinning, chunk by chunk. */
@@ -236,11 +213,11 @@ static int simulate_background(const cc_synth_params *p, int ci, double from, do
     for (long chunk = 0; from + chunk * CHUNK_DAYS < to; chunk++) {
         double start = from + chunk * CHUNK_DAYS, end = start + CHUNK_DAYS;
         double bound = cc_synth_modulation_bound(c, start, end);
-        cc_synth_rng rng;
+        cc_rng rng;
         rng_for(&rng, p->seed, 0x6261636bULL /* "back" */ + (uint64_t)ci, (uint64_t)chunk, 0);
         for (double t = start + exponential(&rng, c->rate * bound); t < end && t < to;
              t += exponential(&rng, c->rate * bound)) {
-            double keep = cc_synth_rng_uniform(&rng);
+            double keep = cc_rng_uniform(&rng);
             cc_synth_event e = {t, 0, 0, ci, 0, -1};
             draw_background_location(&rng, c, &e.x, &e.y);
             if (keep * bound < cc_synth_modulation(c, t) && push_event(out, &e) != 0) return -1;
@@ -251,7 +228,7 @@ static int simulate_background(const cc_synth_params *p, int ci, double from, do
 
 /* The stream of an event's children, named by the event itself (its time and place),
  * so it does not depend on how many events were simulated before it. */
-static void rng_for_event(cc_synth_rng *rng, uint64_t seed, const cc_synth_event *e) {
+static void rng_for_event(cc_rng *rng, uint64_t seed, const cc_synth_event *e) {
     uint64_t bits[3];
     memcpy(&bits[0], &e->t, sizeof bits[0]);
     memcpy(&bits[1], &e->x, sizeof bits[1]);
@@ -265,14 +242,14 @@ static int simulate_offspring(const cc_synth_params *p, size_t first, double to,
     for (size_t i = first; i < out->count; i++) {
         cc_synth_event parent = out->items[i];
         const cc_synth_category *c = &p->categories[parent.category];
-        cc_synth_rng rng;
+        cc_rng rng;
         rng_for_event(&rng, p->seed, &parent);
         int children = poisson_small(&rng, c->branching);
         for (int k = 0; k < children; k++) {
             cc_synth_event child = {parent.t + exponential(&rng, 1.0 / c->decay_days), 0, 0, parent.category,
                                     parent.generation + 1, (long)i};
-            child.x = parent.x + c->sigma_m * cc_synth_rng_normal(&rng);
-            child.y = parent.y + c->sigma_m * cc_synth_rng_normal(&rng);
+            child.x = parent.x + c->sigma_m * cc_rng_normal(&rng);
+            child.y = parent.y + c->sigma_m * cc_rng_normal(&rng);
             if (child.t < to && push_event(out, &child) != 0) return -1;
         }
     }

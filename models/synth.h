@@ -26,7 +26,7 @@
  * zone j with probability pi_j and a point from N(c_j, tau_j^2 I); then every event,
  * of any generation, gets Poisson(n) children at t + Exp(beta), x + N(0, sigma^2 I);
  * children at or after `to` are dropped (with their own descendants, all later still).
- * Random numbers come from xoshiro256** seeded through splitmix64: one stream for the
+ * Random numbers come from xoshiro256** seeded through splitmix64 (models/rng.h): one stream for the
  * parameters and one per category for its events, so a seed gives the same city on
  * every machine.
  *
@@ -163,17 +163,5 @@ int cc_synth_oracle(const cc_synth_params *params, int category, const cc_synth_
 
 /* The expected number of background events of `category` in [t0, t1): B_0 above. */
 double cc_synth_background_integral(const cc_synth_category *category, double t0, double t1);
-
-/* The PRNG (xoshiro256**), exposed for tests that need an independent stream. */
-typedef struct cc_synth_rng {
-    uint64_t s[4];
-} cc_synth_rng;
-
-void cc_synth_rng_seed(cc_synth_rng *rng, uint64_t seed);
-uint64_t cc_synth_rng_next(cc_synth_rng *rng);
-/* Uniform in [0, 1). */
-double cc_synth_rng_uniform(cc_synth_rng *rng);
-/* Standard normal (Box-Muller). */
-double cc_synth_rng_normal(cc_synth_rng *rng);
 
 #endif

@@ -5,17 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/progress.h"
+#include "crawler/clock.h"
 #include "models/batch_io.h"
-
-const char *cc_loss_name(cc_loss_kind loss) { return loss == CC_LOSS_POISSON ? "poisson" : "mse"; }
-
-int cc_loss_parse(const char *name, cc_loss_kind *loss) {
-    if (!strcmp(name, "poisson")) *loss = CC_LOSS_POISSON;
-    else if (!strcmp(name, "mse")) *loss = CC_LOSS_MSE;
-    else return -1;
-    return 0;
-}
+#include "models/rng.h"
 
 static int at_least(int epochs, int steps, int batches_per_epoch) {
     int needed = (steps + batches_per_epoch - 1) / batches_per_epoch;
@@ -168,8 +160,7 @@ int cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t
 /* Fisher-Yates with a seeded generator: the same order for the same seed. */
 static void shuffle(int *a, int n, unsigned *state) {
     for (int i = n - 1; i > 0; i--) {
-        *state = *state * 1664525u + 1013904223u;
-        int j = (int)((*state >> 8) % (unsigned)(i + 1));
+        int j = (int)(cc_lcg_next(state) % (unsigned)(i + 1));
         int tmp = a[i];
         a[i] = a[j], a[j] = tmp;
     }
@@ -227,13 +218,13 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
         free(order);
         return -1;
     }
-    cc_batch_io_load_moments(&b, s);
+    cc_batch_io_load_moments(&b, &s->m, &s->v);
     int status = 0, since_best = 0;
     while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
         double train_loss;
         status = train_epoch(&b, ctx, t, split, scale, o, s, order, n, &train_loss, err, err_len);
         if (status != 0) break;
-        cc_batch_io_sync_back(&b, model, s); /* the host's model and moments: checkpoints, the best epoch */
+        cc_batch_io_sync_back(&b, model, &s->m, &s->v); /* the host's model and moments: checkpoints, the best epoch */
         double val = evaluate_with(&b, ctx, t, split, CC_SPAN_VAL, scale, o->loss);
         int epoch = ++s->epochs_done;
         s->train_loss[epoch - 1] = train_loss;

@@ -14,12 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "host/arena.h"
-#include "host/tensor.h"
+#include "heatmaps/tensor.h"
+#include "kernels/arena.h"
 #include "models/convlstm.h"
 #include "models/dataset.h"
-
-typedef enum { CC_LOSS_POISSON, CC_LOSS_MSE } cc_loss_kind;
+#include "models/train_step.h"
 
 enum { CC_MAX_EPOCHS = 1000 };
 
@@ -54,9 +53,6 @@ typedef struct cc_train_state {
 enum { CC_DEFAULT_EPOCHS = 20, CC_DEFAULT_PATIENCE = 5, CC_MIN_TRAIN_STEPS = 250, CC_MIN_PATIENCE_STEPS = 60 };
 void cc_train_default_length(int batches_per_epoch, int *epochs, int *patience);
 
-const char *cc_loss_name(cc_loss_kind loss);
-int cc_loss_parse(const char *name, cc_loss_kind *loss);
-
 /* Allocates the state's arenas for `model` (zeroed moments, best = current params). */
 int cc_train_state_init(cc_train_state *state, const cc_convlstm *model);
 void cc_train_state_free(cc_train_state *state);
@@ -68,28 +64,6 @@ void cc_train_state_free(cc_train_state *state);
  * instead, so untrained it IS the historical average and training learns deviations
  * from it (Poisson loss only). */
 void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *split);
-
-/* One training step on a gathered batch, on whichever device the model and the buffers
- * live (all host, or all device pointers with a CUDA context):
- *     r = f(x) + log_offset,   L = loss(r, target; mask),   g = dL/dparams,
- *     g <- clip(g, clip) (clip > 0),   params, m, v <- AdamW(params, g, m, v; opt).
- * The batch is the model's (cc_convlstm_set_batch). Returns L; when L is not finite the
- * step stops there, before the gradients and parameters change. */
-typedef struct cc_train_step_io {
-    const float *x;           /* [window][batch][C + context][H][W], normalised inputs */
-    const float *target;      /* [horizon][batch][C][H][W]: counts (Poisson) or normalised
-                                 log1p counts (MSE) */
-    const uint8_t *mask;      /* [H][W] cells that count, or NULL for all */
-    const float *log_offset;  /* like target: the baseline log-rate added to f(x), or NULL */
-    float *out, *d;           /* like target: the log-rates r and dL/dr (written) */
-    float *adam_m, *adam_v;   /* AdamW moments, the parameter layout */
-} cc_train_step_io;
-double cc_train_step(cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss, const cc_adamw *opt,
-                     double clip, const cc_train_step_io *io);
-/* The step's forward half: io->out = r = f(x) + log_offset; then (cc_forward_loss) the
- * loss L, returned, with dL/dr in io->d. */
-void cc_forward_rates(cc_convlstm *model, const cc_ops_context *ctx, const cc_train_step_io *io);
-double cc_forward_loss(cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss, const cc_train_step_io *io);
 
 /* Trains from state->epochs_done on; on return the model holds the best parameters.
  * Returns 0, or -1 with `err` (NaN/Inf loss, or on_epoch asked to stop). */

@@ -1,9 +1,17 @@
-/* One training step and its forward half (models/train.h): the same sequence of ops on
- * either backend, so training, evaluation, prediction and the benchmark run one function
- * on the CPU and the GPU, and a test can compare the two. */
-#include <math.h>
+/* models/train_step.h */
+#include "models/train_step.h"
 
-#include "models/train.h"
+#include <math.h>
+#include <string.h>
+
+const char *cc_loss_name(cc_loss_kind loss) { return loss == CC_LOSS_POISSON ? "poisson" : "mse"; }
+
+int cc_loss_parse(const char *name, cc_loss_kind *loss) {
+    if (!strcmp(name, "poisson")) *loss = CC_LOSS_POISSON;
+    else if (!strcmp(name, "mse")) *loss = CC_LOSS_MSE;
+    else return -1;
+    return 0;
+}
 
 void cc_forward_rates(cc_convlstm *m, const cc_ops_context *ctx, const cc_train_step_io *io) {
     const cc_convlstm_config *c = &m->cfg;

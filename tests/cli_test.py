@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The crimecast command line: exit statuses (0 ok, 1 data/runtime error, 2 usage),
 help and version, error messages naming files, the default store, and a small import
-whose result is read back with Python's sqlite3.
+whose result is read back with Python's sqlite3. Every command's --help is read back and
+each option it lists is put to the parser: the usage and the parser come from one table,
+so an option the help names must be known, take a value exactly when the help shows one,
+refuse values outside the choices the help lists, and accept its own default.
 
 usage: cli_test.py CRIMECAST
 """
@@ -120,6 +123,66 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write("this is not a database, only some text that is long enough to look like one\n")
     p = run("import", "--city", "chicago", "--db", notdb, src)
     check("a non-store --db is a runtime error naming it", p.returncode == 1 and notdb in p.stderr, p)
+
+
+def help_options(text):
+    """(name, value, default) of every option row in a usage text; value is None for a
+    flag, default None when the row names none. Continuation lines are joined."""
+    rows, current = [], None
+    for line in text.splitlines():
+        m = re.match(r"^  --([a-z0-9-]+)(?: (\S+))?(?:\s+(.*))?$", line)
+        if m:
+            current = [m.group(1), m.group(2), m.group(3) or ""]
+            rows.append(current)
+        elif current and line.startswith(" " * 20):
+            current[2] += " " + line.strip()
+        else:
+            current = None
+    out = []
+    for name, value, help_text in rows:
+        d = re.search(r"\(default: ([^)]*)\)\s*$", help_text)
+        out.append((name, value, d.group(1) if d else None))
+    return out
+
+
+def check_help(command, prefix):
+    p = run(*prefix, "--help")
+    check(command + " --help exits 0 with its usage on stdout",
+          p.returncode == 0 and p.stdout.startswith("usage: crimecast " + command)
+          and p.stdout.rstrip().endswith("print this help and exit") and p.stderr == "", p)
+    check(command + " -h is --help", run(*prefix, "-h").stdout == p.stdout)
+    options = help_options(p.stdout)
+    check(command + " --help lists options", len(options) > 0 or command == "info", p.stdout)
+    for name, value, default in options:
+        if value is None:
+            q = run(*prefix, "--%s=1" % name)
+            check("%s --%s is a flag" % (command, name),
+                  q.returncode == 2 and "option '--%s' takes no value" % name in q.stderr, q)
+            continue
+        q = run(*prefix, "--" + name)
+        check("%s --%s takes a value" % (command, name),
+              q.returncode == 2 and "option '--%s' needs a value" % name in q.stderr, q)
+        if "|" in value and not value.startswith(("K|", "all|", "FILE")):
+            choices = value.split("|")
+            q = run(*prefix, "--" + name, "zzz")
+            words = ", ".join(choices[:-1]) + " or " + choices[-1]
+            check("%s --%s refuses a value outside %s" % (command, name, value),
+                  q.returncode == 2 and "--%s must be %s (got 'zzz')" % (name, words) in q.stderr, q)
+        if default is not None:
+            q = run(*prefix, "--" + name, default, "--no-such-option")
+            check("%s --%s accepts its default %s" % (command, name, default),
+                  q.returncode == 2 and "unknown option '--no-such-option'" in q.stderr
+                  and ("--" + name) not in q.stderr, q)
+
+
+p = run("--help")
+commands = re.findall(r"^  ([a-z]+)\s", p.stdout, re.M)
+check("--help lists the commands", len(commands) >= 2, p.stdout)
+for command in commands:
+    check_help(command, ["bench", "train"] if command == "bench" else [command])
+    q = run(*(["bench", "train"] if command == "bench" else [command]), "--no-such-option")
+    check(command + " refuses an unknown option", q.returncode == 2 and "unknown option '--no-such-option'" in q.stderr
+          and "Try 'crimecast %s --help'." % command in q.stderr, q)
 
 print("%d failed of the checks above" % len(failures))
 sys.exit(1 if failures else 0)

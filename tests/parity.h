@@ -5,11 +5,13 @@
 #define CRIMECAST_TESTS_PARITY_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "kernels/ops.h"
+#include "models/rng.h"
 
 /* Both contexts, the tolerance of the checks running now (when one applies to all of
  * them), what they are checking, the generator's state and the tallies. */
@@ -17,7 +19,7 @@ typedef struct parity_env {
     cc_ops_context cpu, gpu;
     double tol;
     const char *label;
-    unsigned long long rng;
+    uint64_t rng;
     int checks, failures;
 } parity_env;
 
@@ -29,10 +31,9 @@ static inline unsigned long long parity_seed(void) {
     return seed;
 }
 
-/* Uniform in [lo, hi) from a 64-bit LCG (24 bits of it). */
-static inline float parity_random(unsigned long long *rng, float lo, float hi) {
-    *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + (hi - lo) * (float)((*rng >> 40) * (1.0 / 16777216.0));
+/* Uniform in [lo, hi) from splitmix64 (24 bits of it: exact in a float). */
+static inline float parity_random(uint64_t *rng, float lo, float hi) {
+    return lo + (hi - lo) * (float)((cc_splitmix64(rng) >> 40) * (1.0 / 16777216.0));
 }
 
 /* parity_random on the environment's generator. */

@@ -15,12 +15,12 @@
 
 #include "models/convlstm.h"
 #include "models/dataset.h"
+#include "models/rng.h"
 
 static unsigned state = 777u;
 
 static float uniform(void) {
-    state = state * 1664525u + 1013904223u;
-    return (float)((state >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f;
+    return (float)cc_lcg_uniform(&state) * 2.0f - 1.0f;
 }
 
 typedef struct fixture {
@@ -156,6 +156,9 @@ static void test_bad_config_is_refused(void **unused) {
     cc_convlstm_config even_skip = {1, 4, 4, 1, {3}, 3, 3, 1, 0, 1, 0, 0, 0, 2};
     assert_int_equal(cc_convlstm_create(&m, &even_skip, 1, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "skip must be"));
+    cc_convlstm_config held_beyond_context = {1, 4, 4, 1, {3}, 3, 3, 1, 0, 1, 0, 0, 3, 3, 0, 2, 4};
+    assert_int_equal(cc_convlstm_create(&m, &held_beyond_context, 1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "skip_only must be 0..context"));
 }
 
 static void test_autoencoder(void **unused) {
@@ -189,6 +192,7 @@ static void check_skip_only_maps(cc_convlstm_config cfg) {
     char err[256];
     for (int gated = 2; gated >= 1; gated--) {
         cfg.gated = gated;
+        cfg.skip_only = cc_skip_only_maps(C, gated);
         cc_convlstm m;
         if (cc_convlstm_create(&m, &cfg, 1, 5, err, sizeof err) != 0) fail_msg("%s", err);
         size_t first = m.stages ? m.ae_enc_w[0] : m.enc[0].wx, kk = m.stages ? 9 : (size_t)cfg.kernel * cfg.kernel;
@@ -244,12 +248,12 @@ static void check_skip_only_maps(cc_convlstm_config cfg) {
 static void test_skip_only_maps(void **unused) {
     (void)unused;
     /* channels, H, W, layers, hidden, kernel, window, horizon, peephole, down, features,
-     * baseline, context (3 gated + 2 more), skip, recency, gated */
+     * baseline, context (3 gated + 2 more), skip, recency, gated (skip_only: by gated) */
     check_skip_only_maps((cc_convlstm_config){1, 5, 6, 1, {3}, 3, 3, 1, 0, 1, 0, 0, 5, 3, 0, 2});
     check_skip_only_maps((cc_convlstm_config){1, 8, 8, 2, {3, 2}, 3, 2, 1, 1, 2, 2, 0, 5, 3, 0, 2}); /* convlstm-ae */
     cc_convlstm m;
     char err[256];
-    cc_convlstm_config no_skip = {1, 5, 5, 1, {3}, 3, 3, 1, 0, 1, 0, 0, 5, 0, 0, 2};
+    cc_convlstm_config no_skip = {1, 5, 5, 1, {3}, 3, 3, 1, 0, 1, 0, 0, 5, 0, 0, 2, 3};
     assert_int_equal(cc_convlstm_create(&m, &no_skip, 1, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "skip path"));
 }

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "host/device.h"
+#include "kernels/device.h"
 
 static void test_every_device_reports_sane_properties(void **state) {
     (void)state;

@@ -15,12 +15,12 @@
 #include <string.h>
 
 #include "kernels/ops.h"
+#include "models/rng.h"
 
 static unsigned rng_state = 12345u;
 
 static float uniform(void) {
-    rng_state = rng_state * 1664525u + 1013904223u;
-    return (float)((rng_state >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f;
+    return (float)cc_lcg_uniform(&rng_state) * 2.0f - 1.0f;
 }
 
 static float *random_array(size_t n) {

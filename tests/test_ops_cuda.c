@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/device.h"
+#include "kernels/device.h"
 #include "kernels/cuda/cuda_ops.h"
 #include "tests/parity.h"
 

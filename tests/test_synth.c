@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "models/rng.h"
 #include "models/synth.h"
 
 #define FROM 18262.0 /* 2020-01-01 */
@@ -115,19 +116,19 @@ typedef struct continuation {
     size_t history, count, capacity;
 } continuation;
 
-static void background_location(cc_synth_rng *rng, const cc_synth_category *c, double *x, double *y) {
-    double u = cc_synth_rng_uniform(rng), acc = 0;
+static void background_location(cc_rng *rng, const cc_synth_category *c, double *x, double *y) {
+    double u = cc_rng_uniform(rng), acc = 0;
     int z = 0;
     while (z < c->zone_count - 1 && u >= (acc += c->zones[z].weight)) z++;
-    *x = c->zones[z].x + c->zones[z].sd * cc_synth_rng_normal(rng);
-    *y = c->zones[z].y + c->zones[z].sd * cc_synth_rng_normal(rng);
+    *x = c->zones[z].x + c->zones[z].sd * cc_rng_normal(rng);
+    *y = c->zones[z].y + c->zones[z].sd * cc_rng_normal(rng);
 }
 
 /* Which past event triggered the event at t: drawn with probability proportional to its
  * term n beta exp(-beta (t - t_j)) of the intensity, total `excitation`. */
-static const past_event *pick_parent(cc_synth_rng *rng, const continuation *k, double t, double excitation) {
+static const past_event *pick_parent(cc_rng *rng, const continuation *k, double t, double excitation) {
     double beta = 1.0 / k->c->decay_days, nb = k->c->branching * beta;
-    double u = cc_synth_rng_uniform(rng) * excitation, acc = 0;
+    double u = cc_rng_uniform(rng) * excitation, acc = 0;
     for (size_t j = k->count; j-- > 0;) {
         acc += nb * exp(-beta * (t - k->events[j].t));
         if (u < acc) return &k->events[j];
@@ -137,7 +138,7 @@ static const past_event *pick_parent(cc_synth_rng *rng, const continuation *k, d
 
 /* One continuation over [origin, t1) by Ogata's thinning; adds the events in [t0, t1)
  * to counts[cell] (cells of `g`, off-grid ones dropped). */
-static void continue_once(cc_synth_rng *rng, continuation *k, double origin, double t0, double t1,
+static void continue_once(cc_rng *rng, continuation *k, double origin, double t0, double t1,
                           const cc_synth_grid *g, double *counts) {
     const cc_synth_category *c = k->c;
     double beta = 1.0 / c->decay_days, nb = c->branching * beta;
@@ -147,20 +148,20 @@ static void continue_once(cc_synth_rng *rng, continuation *k, double origin, dou
     for (size_t j = 0; j < k->history; j++) excitation += nb * exp(-beta * (origin - k->events[j].t));
     for (double s = origin;;) {
         double bound = c->rate * bound_m + excitation;
-        double t = s - log1p(-cc_synth_rng_uniform(rng)) / bound;
+        double t = s - log1p(-cc_rng_uniform(rng)) / bound;
         if (t >= t1) break;
         excitation *= exp(-beta * (t - s));
         s = t;
         double background = c->rate * cc_synth_modulation(c, t);
-        double u = cc_synth_rng_uniform(rng) * bound;
+        double u = cc_rng_uniform(rng) * bound;
         if (u >= background + excitation) continue;
         past_event e = {t, 0, 0};
         if (u < background) {
             background_location(rng, c, &e.x, &e.y);
         } else {
             const past_event *parent = pick_parent(rng, k, t, excitation);
-            e.x = parent->x + c->sigma_m * cc_synth_rng_normal(rng);
-            e.y = parent->y + c->sigma_m * cc_synth_rng_normal(rng);
+            e.x = parent->x + c->sigma_m * cc_rng_normal(rng);
+            e.y = parent->y + c->sigma_m * cc_rng_normal(rng);
         }
         assert_true(k->count < k->capacity);
         k->events[k->count++] = e;
@@ -197,8 +198,8 @@ static void test_oracle_matches_monte_carlo(void **state) {
     for (size_t i = 0; i < history.count; i++)
         k.events[k.history++] = (past_event){history.items[i].t, history.items[i].x, history.items[i].y};
     double sum[CELLS] = {0}, sum2[CELLS] = {0}, total = 0, total2 = 0;
-    cc_synth_rng rng;
-    cc_synth_rng_seed(&rng, 20240611);
+    cc_rng rng;
+    cc_rng_seed(&rng, 20240611);
     for (int r = 0; r < RUNS; r++) {
         double counts[CELLS] = {0}, all = 0;
         continue_once(&rng, &k, origin, t0, t1, &grid, counts);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/hdf5_util.h"
+#include "heatmaps/hdf5_util.h"
 #include "models/convlstm.h"
 
 static double relative_error(const float *got, const float *want, size_t n) {

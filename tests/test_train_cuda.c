@@ -17,15 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/device.h"
+#include "kernels/device.h"
 #include "models/train.h"
 #include "tests/parity.h"
 
 typedef parity_env env;
 
 static double uniform(env *e) {
-    e->rng = e->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(e->rng >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(cc_splitmix64(&e->rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* Poisson(rate) by inversion: small rates only. */

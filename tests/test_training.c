@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "models/checkpoint.h"
+#include "models/rng.h"
 #include "tests/test_util.h"
 
 enum { T = 72, S = 8 };
@@ -36,7 +37,7 @@ static void moving_hotspot(cc_tensor *t) {
     t->categories[0] = strdup("all");
     snprintf(t->city, sizeof t->city, "synthetic");
     snprintf(t->crs, sizeof t->crs, "EPSG:3857");
-    snprintf(t->bin, sizeof t->bin, "week");
+    t->bin = CC_BIN_WEEK;
     t->cell = 500, t->x0 = 0, t->y0 = 4000;
 }
 
@@ -103,7 +104,7 @@ static void integer_counts(cc_tensor *t) {
     for (size_t i = 0; i < (size_t)T * S * S; i++) {
         double lambda = t->values[i], p = exp(-lambda), u;
         int k = 0;
-        s = s * 1664525u + 1013904223u, u = (s >> 8) / 16777216.0;
+        u = cc_lcg_uniform(&s);
         for (double cdf = p; u > cdf && k < 100; k++) p *= lambda / (k + 1), cdf += p;
         t->values[i] = (float)k;
     }
@@ -180,7 +181,7 @@ static void two_channel_counts(cc_tensor *t) {
     t->categories[0] = strdup("all"), t->categories[1] = strdup("burglary");
     snprintf(t->city, sizeof t->city, "%s", one.city);
     snprintf(t->crs, sizeof t->crs, "%s", one.crs);
-    snprintf(t->bin, sizeof t->bin, "%s", one.bin);
+    t->bin = one.bin;
     t->cell = one.cell, t->x0 = one.x0, t->y0 = one.y0;
     cc_tensor_free(&one);
 }

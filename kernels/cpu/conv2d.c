@@ -6,17 +6,9 @@
 #include <string.h>
 
 #include "kernels/cpu/cpu_ops.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/cpu/gemm.h"
 
-int cc_conv2d_out_height(const cc_conv2d_shape *s) { return (s->height + 2 * s->padding - s->kernel) / s->stride + 1; }
-int cc_conv2d_out_width(const cc_conv2d_shape *s) { return (s->width + 2 * s->padding - s->kernel) / s->stride + 1; }
-
-size_t cc_conv2d_workspace_floats(const cc_conv2d_shape *s) {
-    size_t ckk = (size_t)s->in_channels * s->kernel * s->kernel;
-    size_t columns = ckk * (size_t)cc_conv2d_out_height(s) * (size_t)cc_conv2d_out_width(s);
-    size_t filter_partials = (size_t)s->out_channels * ckk + (size_t)s->out_channels;
-    return columns + filter_partials;
-}
 
 static void im2col(const cc_conv2d_shape *s, const float *x, float *columns) {
     int K = s->kernel, Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s);

@@ -4,22 +4,6 @@
 
 #include "kernels/ops.h"
 
-/* Threads the CPU ops use: ctx->threads, or all OpenMP threads when 0 (1 without OpenMP),
- * and the calling thread's index among them. */
-int cc_cpu_threads(const cc_ops_context *ctx);
-int cc_cpu_thread_index(void);
-
-#ifdef _OPENMP
-#define CC_PRAGMA(x) _Pragma(#x)
-#define CC_PARALLEL_FOR(ctx) CC_PRAGMA(omp parallel for schedule(static) num_threads(cc_cpu_threads(ctx)))
-#define CC_PARALLEL(ctx) CC_PRAGMA(omp parallel num_threads(cc_cpu_threads(ctx)))
-#define CC_FOR CC_PRAGMA(omp for schedule(static))
-#else
-#define CC_PARALLEL_FOR(ctx)
-#define CC_PARALLEL(ctx)
-#define CC_FOR
-#endif
-
 void cc_cpu_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                            const float *bias, float beta, float *y);
 void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,

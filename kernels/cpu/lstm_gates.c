@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "kernels/cpu/cpu_ops.h"
+#include "kernels/cpu/threads.h"
 
 static float sigmoid(float a) { return 1.0f / (1.0f + expf(-a)); }
 

@@ -6,9 +6,10 @@
 # and `nvidia/cudnn` folders of PyTorch's pip wheels (lib/ holds only versioned names such
 # as libcudnn.so.9, hence the explicit names below). See kernels/README.md.
 
-list(APPEND CRIMECAST_SOURCES
+list(APPEND CRIMECAST_KERNELS_SOURCES
   kernels/cuda/device_query.cu
   kernels/cuda/state.cu
+  kernels/cuda/scratch.cu
   kernels/cuda/im2col.cu
   kernels/cuda/conv2d.cu
   kernels/cuda/elementwise.cu
@@ -49,14 +50,14 @@ if(NOT CRIMECAST_CUDNN STREQUAL "OFF")
   find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 ${cudnn_search})
   if(CUDNN_INCLUDE_DIR AND CUDNN_LIBRARY)
     set(CRIMECAST_HAVE_CUDNN ON)
-    list(APPEND CRIMECAST_SOURCES kernels/cuda/conv2d_cudnn.cu)
+    list(APPEND CRIMECAST_KERNELS_SOURCES kernels/cuda/conv2d_cudnn.cu)
   elseif(CRIMECAST_CUDNN STREQUAL "ON")
     message(FATAL_ERROR "CRIMECAST_CUDNN=ON but cuDNN was not found: set -DCUDNN_ROOT (kernels/README.md)")
   endif()
 endif()
 message(STATUS "crimecast: cuDNN convolution path ${CRIMECAST_HAVE_CUDNN} ${CUDNN_LIBRARY}")
 
-# Links the backend's libraries into `target` (crimecast_lib).
+# Links the backend's libraries into `target` (crimecast_kernels).
 function(crimecast_link_cuda_backend target)
   if(CRIMECAST_CUBLAS_LIBRARY)
     target_link_libraries(${target} PUBLIC ${CRIMECAST_CUBLAS_LIBRARY} ${CRIMECAST_CUBLASLT_LIBRARY})

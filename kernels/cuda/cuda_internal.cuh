@@ -69,7 +69,7 @@ __device__ inline T cc_block_sum(T v) {
 double cc_cuda_finish_sum(const cc_ops_context *ctx, unsigned blocks, const unsigned long long *count);
 
 /* Device scratch of at least `floats` floats, grown (after the stream drains) when too
- * small. Valid until the next call: one op at a time uses it. */
+ * small (kernels/cuda/scratch.cu). Valid until the next call: one op at a time uses it. */
 float *cc_cuda_scratch(const cc_ops_context *ctx, size_t floats);
 
 /* cuBLAS math for a context's convolutions: TF32 tensor cores with ctx->tf32, else

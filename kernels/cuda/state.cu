@@ -90,19 +90,6 @@ extern "C" void cc_cuda_copy_to_host(struct cc_cuda_state *st, void *host_dst, c
 
 extern "C" void cc_cuda_synchronize(struct cc_cuda_state *st) { CC_CUDA_CHECK(cudaStreamSynchronize(stream_of(st))); }
 
-float *cc_cuda_scratch(const cc_ops_context *ctx, size_t floats) {
-    struct cc_cuda_state *st = ctx->cuda;
-    if (floats <= st->scratch_floats) return st->scratch;
-    /* Queued ops may still read the old buffer: let them finish before freeing it. */
-    CC_CUDA_CHECK(cudaStreamSynchronize(st->stream));
-    if (st->scratch) CC_CUDA_CHECK(cudaFree(st->scratch));
-    st->scratch = NULL;
-    st->scratch_floats = 0;
-    CC_CUDA_CHECK(cudaMalloc((void **)&st->scratch, sizeof(float) * floats));
-    st->scratch_floats = floats;
-    return st->scratch;
-}
-
 void cc_cuda_set_gemm_math(const cc_ops_context *ctx) {
     CC_CUBLAS_CHECK(cublasSetMathMode(ctx->cuda->cublas, ctx->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
 }

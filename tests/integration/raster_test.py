@@ -71,7 +71,7 @@ def local_time(when):
 
 def expected_recency(f, names, last_end, taus=(1.0, 3.0)):
     """recency[b][r][c] = sum over the counted incidents before bin b's end of
-    exp(-(end - t) / tau_r), from the definition in host/tensor.h; a bin ends where the
+    exp(-(end - t) / tau_r), from the definition in heatmaps/tensor.h; a bin ends where the
     next starts, the last at last_end (days)."""
     starts = [int(x) for x in f["time"][:]]
     ends = starts[1:] + [last_end]

@@ -12,14 +12,16 @@
  * product it enters (a cell quiet for months decays that far). They carry what the bin's count hides: whether its
  * incidents came at the start or the end of the bin (a burglary on Sunday night still
  * has most of its near repeats to come; one on Monday morning has had them). */
-#ifndef CRIMECAST_HOST_TENSOR_H
-#define CRIMECAST_HOST_TENSOR_H
+#ifndef CRIMECAST_HEATMAPS_TENSOR_H
+#define CRIMECAST_HEATMAPS_TENSOR_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heatmaps/time_bins.h"
+
 enum { CC_RECENCY_MAPS = 2 };
-/* The decay times of the recency maps, in days: 1 and 3 (host/tensor.c). */
+/* The decay times of the recency maps, in days: 1 and 3 (heatmaps/tensor.c). */
 extern const double cc_recency_tau_days[CC_RECENCY_MAPS];
 #define CC_RECENCY_FLOOR 1e-12f
 
@@ -32,7 +34,7 @@ typedef struct cc_tensor {
     char city[32];
     char crs[64];
     double x0, y0, cell;    /* west edge, north edge, cell side (metres) */
-    char bin[8];            /* "day", "week", "month" */
+    cc_bin_kind bin;        /* day, week or month (heatmaps/time_bins.h) */
     char *source;           /* provenance: store and query */
     char *created_by;       /* the command that wrote it */
     char model[64];         /* forecast files: the model that made them ("" otherwise) */
@@ -53,6 +55,9 @@ int cc_tensor_channel(const cc_tensor *t, const char *name);
 size_t cc_tensor_mask_cells(const cc_tensor *t);
 /* The bin starting on `day` (days since 1970-01-01), or -1. */
 int cc_tensor_bin(const cc_tensor *t, int64_t day);
+
+/* out [C][H][W] = the sum of the counts of bins first .. last (first clamped to 0). */
+void cc_tensor_sum_bins(const cc_tensor *t, int first, int last, float *out);
 
 /* Index of recency map r of bin ti, channel c, cell (row, col). */
 static inline size_t cc_tensor_recency_offset(const cc_tensor *t, int ti, int r, int c, int row, int col) {

@@ -1,4 +1,4 @@
-#include "host/tensor.h"
+#include "heatmaps/tensor.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +50,15 @@ int cc_tensor_bin(const cc_tensor *t, int64_t day) {
     for (int i = 0; i < t->T; i++)
         if (t->time[i] == day) return i;
     return -1;
+}
+
+void cc_tensor_sum_bins(const cc_tensor *t, int first, int last, float *out) {
+    size_t map = (size_t)t->C * t->H * t->W;
+    memset(out, 0, sizeof(float) * map);
+    for (int b = first < 0 ? 0 : first; b <= last; b++) {
+        const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
+        for (size_t q = 0; q < map; q++) out[q] += counts[q];
+    }
 }
 
 size_t cc_tensor_mask_cells(const cc_tensor *t) {

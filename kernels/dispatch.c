@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "kernels/cpu/cpu_ops.h"
+#include "kernels/cpu/threads.h"
 #ifdef CRIMECAST_HAVE_CUDA
 #include "kernels/cuda/cuda_ops.h"
 #endif

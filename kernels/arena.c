@@ -1,12 +1,11 @@
-#include "host/arena.h"
+#include "kernels/arena.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef CRIMECAST_HAVE_CUDA
-#include "kernels/cuda/cuda_ops.h"
-#endif
+#include "kernels/buffer.h"
+#include "kernels/device.h"
 
 enum { ALIGN_FLOATS = 16 }; /* 64 bytes */
 
@@ -37,11 +36,7 @@ size_t cc_arena_reserve(cc_arena *a, const char *name, int rank, const int *dims
 
 /* Releases the data wherever it lives; the layout stays. */
 static void release_data(cc_arena *a) {
-#ifdef CRIMECAST_HAVE_CUDA
-    if (a->device) cc_cuda_free(a->data);
-    else
-#endif
-        free(a->data);
+    cc_buffer_free(a->device, a->data); /* host: free() of the aligned block */
     a->data = NULL;
     a->device = NULL;
 }
@@ -85,31 +80,23 @@ void cc_arena_free(cc_arena *a) {
 }
 
 int cc_arena_to_device(cc_arena *a, struct cc_cuda_state *device, char *err, size_t err_len) {
-#ifdef CRIMECAST_HAVE_CUDA
+    if (!cc_cuda_compiled() || !device) {
+        snprintf(err, err_len, cc_cuda_compiled() ? "arena: no GPU to move to" : "this build of crimecast has no CUDA backend");
+        return -1;
+    }
     if (!a->data || a->device) {
         snprintf(err, err_len, "arena: only an allocated host arena moves to a device");
         return -1;
     }
     size_t bytes = sizeof(float) * allocated_floats(a);
-    float *on_device = cc_cuda_alloc(bytes);
-    cc_cuda_copy_to_device(device, on_device, a->data, bytes);
+    float *on_device = cc_buffer_alloc(device, bytes);
+    cc_buffer_upload(device, on_device, a->data, bytes);
     free(a->data);
     a->data = on_device;
     a->device = device;
     return 0;
-#else
-    (void)a, (void)device;
-    snprintf(err, err_len, "this build of crimecast has no CUDA backend");
-    return -1;
-#endif
 }
 
 void cc_arena_copy_out(const cc_arena *a, float *host) {
-#ifdef CRIMECAST_HAVE_CUDA
-    if (a->device) {
-        cc_cuda_copy_to_host(a->device, host, a->data, sizeof(float) * a->size);
-        return;
-    }
-#endif
-    memcpy(host, a->data, sizeof(float) * a->size);
+    cc_buffer_download(a->device, host, a->data, sizeof(float) * a->size);
 }

@@ -1,4 +1,4 @@
-#include "host/hdf5_util.h"
+#include "heatmaps/hdf5_util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
-#include "host/tensor_file.h"
+#include "heatmaps/tensor_file.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "host/hdf5_util.h"
+#include "heatmaps/hdf5_util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +37,7 @@ static hid_t write_values(hid_t file, const char *name, const cc_tensor *t) {
     return write_frames(file, name, 4, dims, t->values);
 }
 
-/* /recency [T][R][C][H][W] (host/tensor.h), stored like the values, with its decay
+/* /recency [T][R][C][H][W] (heatmaps/tensor.h), stored like the values, with its decay
  * times as the attribute tau_days. */
 static int write_recency(hid_t file, const cc_tensor *t) {
     hsize_t dims[5] = {(hsize_t)t->T, (hsize_t)t->R, (hsize_t)t->C, (hsize_t)t->H, (hsize_t)t->W};
@@ -91,7 +91,7 @@ static int write_root_attributes(hid_t file, const cc_tensor *t, const char *for
                  cc_hdf5_write_int(file, "format_version", CC_TENSOR_FORMAT_VERSION) |
                  cc_hdf5_write_text(file, "city", t->city) | cc_hdf5_write_text(file, "crs", t->crs) |
                  cc_hdf5_write_double(file, "cell_size_m", t->cell) |
-                 cc_hdf5_write_text(file, "bin", t->bin) | cc_hdf5_write_text(file, "first_bin", first) |
+                 cc_hdf5_write_text(file, "bin", cc_bin_kind_name(t->bin)) | cc_hdf5_write_text(file, "first_bin", first) |
                  cc_hdf5_write_text(file, "last_bin", last) |
                  cc_hdf5_write_text(file, "source", t->source) |
                  cc_hdf5_write_text(file, "created_by", t->created_by);
@@ -163,6 +163,14 @@ static int copy_text(char *dst, size_t len, char *value) {
     return 0;
 }
 
+/* The bin kind of a text attribute ("day", "week", "month"); -1 when absent or unknown. */
+static int read_bin_kind(hid_t obj, cc_bin_kind *kind) {
+    char *text = cc_hdf5_read_text(obj, "bin");
+    int status = text && cc_bin_kind_parse(text, kind) == 0 ? 0 : -1;
+    free(text);
+    return status;
+}
+
 /* Reads /recency when the file has it; 0, or -1 with `why` when it is not the maps
  * this crimecast computes (other decay times, other shape). */
 static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
@@ -218,7 +226,7 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
                   cc_hdf5_read_double(file, "cell_size_m", &t->cell) == 0 &&
                   copy_text(t->city, sizeof t->city, cc_hdf5_read_text(file, "city")) == 0 &&
                   copy_text(t->crs, sizeof t->crs, cc_hdf5_read_text(file, "crs")) == 0 &&
-                  copy_text(t->bin, sizeof t->bin, cc_hdf5_read_text(file, "bin")) == 0)
+                  read_bin_kind(file, &t->bin) == 0)
                      ? 0
                      : -1;
     if (status != 0) snprintf(why, why_len, "missing or unreadable datasets or attributes (damaged file?)");
@@ -273,7 +281,7 @@ int cc_forecast_write(const char *path, const cc_tensor *truth, const float *val
     memcpy(f.mask, truth->mask, (size_t)truth->H * truth->W);
     snprintf(f.city, sizeof f.city, "%s", truth->city);
     snprintf(f.crs, sizeof f.crs, "%s", truth->crs);
-    snprintf(f.bin, sizeof f.bin, "%s", truth->bin);
+    f.bin = truth->bin;
     f.x0 = truth->x0, f.y0 = truth->y0, f.cell = truth->cell;
     f.source = strdup(source ? source : "");
     f.created_by = strdup("crimecast " CRIMECAST_VERSION);

@@ -8,9 +8,9 @@
  *
  * cc_arena_to_device moves an allocated arena to a GPU (CUDA builds): `data` becomes a
  * device pointer, so only the ops of a CUDA context may touch it, and cc_arena_free
- * releases it there. */
-#ifndef CRIMECAST_HOST_ARENA_H
-#define CRIMECAST_HOST_ARENA_H
+ * releases it there (through kernels/buffer.h, like every device allocation). */
+#ifndef CRIMECAST_KERNELS_ARENA_H
+#define CRIMECAST_KERNELS_ARENA_H
 
 #include <stddef.h>
 

@@ -13,12 +13,12 @@
  *
  * Files are written under a temporary name in the same directory and renamed, so the
  * final name never holds half a file. */
-#ifndef CRIMECAST_HOST_TENSOR_FILE_H
-#define CRIMECAST_HOST_TENSOR_FILE_H
+#ifndef CRIMECAST_HEATMAPS_TENSOR_FILE_H
+#define CRIMECAST_HEATMAPS_TENSOR_FILE_H
 
 #include <stddef.h>
 
-#include "host/tensor.h"
+#include "heatmaps/tensor.h"
 
 #define CC_TENSOR_FORMAT "crimecast-tensor"
 #define CC_TENSOR_FORMAT_VERSION 1

@@ -1,8 +1,8 @@
 /* Small helpers over the HDF5 C API shared by the file formats (tensor, forecast,
  * model): attributes of text (variable-length UTF-8, which h5py reads as str),
  * numbers and number lists, and whole datasets. Each returns 0 or -1 (or an id / NULL). */
-#ifndef CRIMECAST_HOST_HDF5_UTIL_H
-#define CRIMECAST_HOST_HDF5_UTIL_H
+#ifndef CRIMECAST_HEATMAPS_HDF5_UTIL_H
+#define CRIMECAST_HEATMAPS_HDF5_UTIL_H
 
 #include <hdf5.h>
 

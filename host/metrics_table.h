@@ -1,25 +1,26 @@
-/* What `crimecast demo` reports: the comparison table read back from the metrics CSV
- * that `crimecast eval --csv` wrote, where the ConvLSTM stands between the best
- * baseline and the oracle, and report.md, which puts the table and the pictures
- * together. */
-#ifndef CRIMECAST_HOST_DEMO_REPORT_H
-#define CRIMECAST_HOST_DEMO_REPORT_H
+/* The comparison table: every figure `crimecast eval` computes, per model and category
+ * (host/run_eval.h fills it; its CSV has the same columns), where the ConvLSTM stands
+ * between the best baseline and the oracle, and the table as text and Markdown (what
+ * `crimecast demo` prints and puts in report.md). */
+#ifndef CRIMECAST_HOST_METRICS_TABLE_H
+#define CRIMECAST_HOST_METRICS_TABLE_H
 
 #include <stddef.h>
 #include <stdio.h>
 
 enum { CC_METRICS_MAX_COLUMNS = 96, CC_METRICS_MAX_ROWS = 256 };
 
-/* The CSV of `crimecast eval --csv`: columns model, category, then figures. */
+/* Rows of (model, category), columns of figures: mse, mse_lo, mse_hi, ... */
 typedef struct cc_metrics_table {
     int columns, rows;
     char names[CC_METRICS_MAX_COLUMNS][24];
     char model[CC_METRICS_MAX_ROWS][64], category[CC_METRICS_MAX_ROWS][64];
-    double values[CC_METRICS_MAX_ROWS][CC_METRICS_MAX_COLUMNS];  /* NaN where "nan" */
+    double values[CC_METRICS_MAX_ROWS][CC_METRICS_MAX_COLUMNS];  /* NaN where undefined */
 } cc_metrics_table;
 
-/* Reads `path`. 0 or -1 with `err` naming the file and line. */
-int cc_metrics_table_read(const char *path, cc_metrics_table *table, char *err, size_t err_len);
+/* Appends a row: `values` holds one value per column (table->columns, named first).
+ * 0, or -1 when the table is full. */
+int cc_metrics_table_add(cc_metrics_table *table, const char *model, const char *category, const double *values);
 /* The value of figure `name` for (model, category); NaN when absent. */
 double cc_metrics_value(const cc_metrics_table *table, const char *model, const char *category, const char *name);
 

@@ -1,19 +1,17 @@
-/* Backend discovery: which compute backends this build has, and which GPUs exist.
+/* The backend boundary's front door: which compute backends this build has, which GPUs
+ * exist, and the ops' context for a --device choice.
  *
  * The CPU backend is always built. The CUDA backend is built when CMake found nvcc
  * (CRIMECAST_CUDA=AUTO|ON); a CUDA build still runs, CPU-only, on a machine with no
- * GPU or no driver, and says why no device is usable. */
-#ifndef CRIMECAST_HOST_DEVICE_H
-#define CRIMECAST_HOST_DEVICE_H
+ * GPU or no driver, and says why no device is usable. Nothing above kernels/ asks which
+ * backends were compiled in except through these functions. */
+#ifndef CRIMECAST_KERNELS_DEVICE_H
+#define CRIMECAST_KERNELS_DEVICE_H
 
 #include <stddef.h>
 
-typedef struct cc_gpu_info {
-    char name[256];
-    size_t total_memory_bytes;
-    int compute_major, compute_minor;
-    int multiprocessors;
-} cc_gpu_info;
+#include "kernels/cuda/device_query.h" /* cc_gpu_info */
+#include "kernels/ops.h"
 
 /* 1 when this build contains the CUDA backend. */
 int cc_cuda_compiled(void);
@@ -31,11 +29,13 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
  * usable GPU, or `cudnn` in a build without cuDNN, returns -1 with the reason in `why`.
  * `cudnn` and `tf32` set the GPU's convolution path and math (ops.h). Release with
  * cc_close_backend. */
-#include "kernels/ops.h"
 int cc_open_backend(const char *device, int threads, int cudnn, int tf32, cc_ops_context *ctx, char *why,
                     size_t why_len);
-/* What is wrong with a --device (auto|cpu|cuda) and --conv (gemm|cudnn) choice, or NULL. */
-const char *cc_backend_choice_error(const char *device, const char *conv);
 void cc_close_backend(cc_ops_context *ctx);
+
+/* The context's matrix-product yardstick: cuBLAS SGEMM's rate on its GPU in TFLOP/s (the
+ * mean of `repeats` n x n x n products after two warm-ups, FP32 or, with tf32, TF32
+ * tensor-core math); 0 on the CPU, where nothing is measured. */
+double cc_backend_gemm_tflops(const cc_ops_context *ctx, int n, int tf32, int repeats);
 
 #endif

@@ -1,78 +1,17 @@
-#include "host/demo_report.h"
+/* host/metrics_table.h */
+#include "host/metrics_table.h"
 
 #include <math.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
-/* Splits a CSV line of plain fields (eval writes no quotes) in place; returns the count. */
-static int split_fields(char *line, char **fields, int max) {
-    int n = 0;
-    line[strcspn(line, "\r\n")] = 0;
-    for (char *p = line; n < max;) {
-        fields[n++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma) break;
-        *comma = 0;
-        p = comma + 1;
-    }
-    return n;
-}
-
-static int read_header(char *line, cc_metrics_table *t, const char *path, char *err, size_t err_len) {
-    char *fields[CC_METRICS_MAX_COLUMNS + 2];
-    int n = split_fields(line, fields, CC_METRICS_MAX_COLUMNS + 2);
-    if (n < 3 || strcmp(fields[0], "model") || strcmp(fields[1], "category") || n - 2 > CC_METRICS_MAX_COLUMNS) {
-        snprintf(err, err_len, "%s line 1: not a crimecast eval CSV header", path);
-        return -1;
-    }
-    t->columns = n - 2;
-    for (int i = 0; i < t->columns; i++) snprintf(t->names[i], sizeof t->names[i], "%s", fields[i + 2]);
+int cc_metrics_table_add(cc_metrics_table *t, const char *model, const char *category, const double *values) {
+    if (t->rows == CC_METRICS_MAX_ROWS) return -1;
+    int r = t->rows++;
+    snprintf(t->model[r], sizeof t->model[r], "%s", model);
+    snprintf(t->category[r], sizeof t->category[r], "%s", category);
+    memcpy(t->values[r], values, sizeof(double) * (size_t)t->columns);
     return 0;
-}
-
-static int read_row(char *line, int line_no, cc_metrics_table *t, const char *path, char *err, size_t err_len) {
-    char *fields[CC_METRICS_MAX_COLUMNS + 2];
-    int n = split_fields(line, fields, CC_METRICS_MAX_COLUMNS + 2), r = t->rows;
-    if (n != t->columns + 2 || r == CC_METRICS_MAX_ROWS) {
-        snprintf(err, err_len, "%s line %d: %s", path, line_no,
-                 r == CC_METRICS_MAX_ROWS ? "too many rows" : "field count differs from the header");
-        return -1;
-    }
-    snprintf(t->model[r], sizeof t->model[r], "%s", fields[0]);
-    snprintf(t->category[r], sizeof t->category[r], "%s", fields[1]);
-    for (int i = 0; i < t->columns; i++) {
-        char *end;
-        t->values[r][i] = strtod(fields[i + 2], &end);
-        if (end == fields[i + 2] || *end) {
-            snprintf(err, err_len, "%s line %d, field %s: '%s' is not a number", path, line_no, t->names[i],
-                     fields[i + 2]);
-            return -1;
-        }
-    }
-    t->rows++;
-    return 0;
-}
-
-int cc_metrics_table_read(const char *path, cc_metrics_table *t, char *err, size_t err_len) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open", path);
-        return -1;
-    }
-    memset(t, 0, sizeof *t);
-    char line[8192];
-    int line_no = 0, status = 0;
-    while (status == 0 && fgets(line, sizeof line, f)) {
-        line_no++;
-        status = line_no == 1 ? read_header(line, t, path, err, err_len)
-                              : read_row(line, line_no, t, path, err, err_len);
-    }
-    if (status == 0 && line_no == 0) {
-        snprintf(err, err_len, "%s: empty", path);
-        status = -1;
-    }
-    fclose(f);
-    return status;
 }
 
 static int column_of(const cc_metrics_table *t, const char *name) {

@@ -1,0 +1,29 @@
+/* Where the ops run, as train, predict, bench and demo take it: --device, --conv, --tf32
+ * and --threads, one group of option rows (host/options.h) that each command's table
+ * includes, and the backend it opens. */
+#ifndef CRIMECAST_HOST_DEVICE_OPTIONS_H
+#define CRIMECAST_HOST_DEVICE_OPTIONS_H
+
+#include <stddef.h>
+
+#include "host/options.h"
+#include "kernels/ops.h"
+
+typedef struct cc_device_request {
+    const char *device;  /* auto, cpu or cuda */
+    const char *conv;    /* gemm or cudnn: the GPU's convolutions */
+    int tf32;            /* TF32 tensor cores in the GPU's convolutions */
+    int threads;         /* CPU threads, 0: all */
+} cc_device_request;
+
+enum { CC_DEVICE_OPTION_COUNT = 4 };
+extern const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT];
+
+/* The group of a request struct whose member `field` is a cc_device_request. */
+#define CC_DEVICE_GROUP(type, field) {"device", CC_DEVICE_OPTIONS, CC_DEVICE_OPTION_COUNT, offsetof(type, field)}
+
+/* The ops' context the request asks for (kernels/device.h, cc_open_backend). 0, or -1
+ * with why ("--device cuda: ..."). Release with cc_close_backend. */
+int cc_device_open(const cc_device_request *request, cc_ops_context *ctx, char *why, size_t why_len);
+
+#endif

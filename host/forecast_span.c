@@ -1,0 +1,50 @@
+/* host/forecast_span.h */
+#include "host/forecast_span.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "crawler/datetime.h"
+#include "host/defaults.h"
+
+const cc_option CC_FORECAST_SPAN_OPTIONS[CC_FORECAST_SPAN_OPTION_COUNT] = {
+    {CC_OPTION_CHOICE("span", cc_forecast_span, span, "test|val|all", CC_DEFAULT_SPAN,
+                      "the span whose target bins are forecast")},
+    {CC_OPTION_INT("window", cc_forecast_span, window, "N", CC_DEFAULT_WINDOW, 1, 512,
+                   "input bins before each target, as train's")},
+    {CC_OPTION_INT("horizon", cc_forecast_span, horizon, "N", CC_DEFAULT_HORIZON, 1, 64,
+                   "bins from the forecast origin to the target")},
+    {CC_OPTION_DATE("test-from", cc_forecast_span, test_from, NULL,
+                    "the test span starts with the first bin on or after DATE (if not given: the last 15%)")},
+};
+
+int cc_test_from_bin(const char *date, const cc_tensor *t, char *err, size_t err_len) {
+    if (!date) return -1;
+    int64_t day;
+    if (cc_parse_iso_date(date, &day) != 0) {
+        snprintf(err, err_len, "--test-from '%s' is not a date", date);
+        return -2;
+    }
+    int bin = cc_first_bin_from(t, day);
+    if (bin < 0) snprintf(err, err_len, "--test-from %s is after the tensor's last bin", date);
+    return bin < 0 ? -2 : bin;
+}
+
+int cc_forecast_targets(const cc_forecast_span *s, const cc_tensor *t, cc_split *split, int **targets, char *err,
+                        size_t err_len) {
+    cc_span span;
+    cc_span_parse(s->span, &span); /* the option table admits only the names */
+    int first_test = cc_test_from_bin(s->test_from, t, err, err_len);
+    if (first_test == -2 || cc_split_make(t->T, s->window, s->horizon, first_test, split, err, err_len) != 0) return -1;
+    int n = cc_split_samples(split, span, t->T, s->window, s->horizon);
+    if (n <= 0) {
+        snprintf(err, err_len, "the %s span holds no target bin", cc_span_name(span));
+        return -1;
+    }
+    if (!(*targets = malloc(sizeof(int) * (size_t)n))) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) (*targets)[i] = cc_split_target(split, span, i, s->window, s->horizon);
+    return n;
+}

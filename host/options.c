@@ -1,0 +1,332 @@
+/* host/options.h: one parser, one usage printer and one error format for every command. */
+#include "host/options.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/datetime.h"
+
+int cc_command_result(const char *name, int status, const char *err) {
+    if (status == 0) return CC_EXIT_OK;
+    fprintf(stderr, "crimecast %s: %s\n", name, err);
+    return CC_EXIT_FAILURE;
+}
+
+int cc_usage_error(const char *command, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "crimecast %s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'crimecast %s --help'.\n", command);
+    return CC_EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------------ values */
+
+static void *field_of(void *base, size_t offset) { return (char *)base + offset; }
+
+/* "a|b|c" as "a, b or c". */
+static void describe_choices(const char *choices, char *out, size_t len) {
+    size_t n = 0;
+    out[0] = 0;
+    const char *p = choices;
+    while (*p && n + 1 < len) {
+        const char *bar = strchr(p, '|');
+        size_t word = bar ? (size_t)(bar - p) : strlen(p);
+        const char *sep = p == choices ? "" : strchr(p, '|') ? ", " : " or ";
+        n += (size_t)snprintf(out + n, len - n, "%s%.*s", sep, (int)word, p);
+        p = bar ? bar + 1 : p + word;
+    }
+}
+
+static int is_choice(const char *choices, const char *text) {
+    size_t len = strlen(text);
+    for (const char *p = choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t word = bar ? (size_t)(bar - p) : strlen(p);
+        if (word == len && !strncmp(p, text, len)) return 1;
+        p = bar ? bar + 1 : p + word;
+    }
+    return 0;
+}
+
+static int set_int(const cc_option *o, const char *text, int *field, char *why, size_t why_len) {
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (end == text || *end || v < (long long)o->min || v > (long long)o->max) {
+        snprintf(why, why_len, "--%s must be a whole number %.0f-%.0f (got '%s')", o->name, o->min, o->max, text);
+        return -1;
+    }
+    *field = (int)v;
+    return 0;
+}
+
+static int set_real(const cc_option *o, const char *text, double *field, char *why, size_t why_len) {
+    char *end;
+    double v = strtod(text, &end);
+    int below = o->open_min ? !(v > o->min) : !(v >= o->min);
+    int above = o->max > o->min && !(v <= o->max);
+    if (end == text || *end || below || above) {
+        if (o->max > o->min)
+            snprintf(why, why_len, "--%s must be a number in %s%g, %g] (got '%s')", o->name, o->open_min ? "(" : "[",
+                     o->min, o->max, text);
+        else
+            snprintf(why, why_len, "--%s must be a number %s %g (got '%s')", o->name, o->open_min ? ">" : ">=",
+                     o->min, text);
+        return -1;
+    }
+    *field = v;
+    return 0;
+}
+
+static int append(const cc_option *o, void *base, const char *text, char *why, size_t why_len) {
+    const char **list = field_of(base, o->offset);
+    int *count = field_of(base, o->count_offset);
+    if (*count >= o->max_count) {
+        if (o->name[0]) snprintf(why, why_len, "--%s can be given at most %d times", o->name, o->max_count);
+        else snprintf(why, why_len, "at most %d %s", o->max_count, o->value_name);
+        return -1;
+    }
+    list[(*count)++] = text;
+    return 0;
+}
+
+/* Stores `text` as the value of row o in the struct at `base`. 0, or -1 with why. */
+static int set_value(const cc_option *o, void *base, const char *text, char *why, size_t why_len) {
+    void *field = field_of(base, o->offset);
+    int64_t day;
+    char words[256];
+    switch (o->kind) {
+    case CC_OPT_FLAG: *(int *)field = 1; return 0;
+    case CC_OPT_TEXT: *(const char **)field = text; return 0;
+    case CC_OPT_CHOICE:
+        if (!is_choice(o->choices, text)) {
+            describe_choices(o->choices, words, sizeof words);
+            snprintf(why, why_len, "--%s must be %.200s (got '%s')", o->name, words, text);
+            return -1;
+        }
+        *(const char **)field = text;
+        return 0;
+    case CC_OPT_INT: return set_int(o, text, field, why, why_len);
+    case CC_OPT_REAL: return set_real(o, text, field, why, why_len);
+    case CC_OPT_DATE:
+        if (cc_parse_iso_date(text, &day) != 0) {
+            snprintf(why, why_len, "--%s '%s' is not a date (YYYY-MM-DD)", o->name, text);
+            return -1;
+        }
+        *(const char **)field = text;
+        return 0;
+    case CC_OPT_LIST: return append(o, base, text, why, why_len);
+    case CC_OPT_CUSTOM: return o->parse(text, field, why, why_len);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ rows */
+
+typedef struct found {
+    const cc_option *row;
+    void *base; /* the group's struct inside the request */
+} found;
+
+/* The row called exactly `name`, or the only one it is a prefix of; ambiguous counts
+ * the rows a prefix matched when it matched several. */
+static found lookup(const cc_command_spec *spec, void *request, const char *name, size_t len, int *ambiguous) {
+    found exact = {NULL, NULL}, prefix = {NULL, NULL};
+    int prefixes = 0;
+    for (int g = 0; g < spec->group_count; g++) {
+        const cc_option_group *group = &spec->groups[g];
+        for (int i = 0; i < group->count; i++) {
+            const cc_option *o = &group->options[i];
+            if (strncmp(o->name, name, len) != 0) continue;
+            found here = {o, request ? field_of(request, group->offset) : NULL};
+            if (strlen(o->name) == len) exact = here;
+            else prefix = here, prefixes++;
+        }
+    }
+    *ambiguous = 0;
+    if (exact.row) return exact;
+    if (prefixes == 1) return prefix;
+    *ambiguous = prefixes;
+    return (found){NULL, NULL};
+}
+
+const cc_option *cc_options_find(const cc_command_spec *spec, const char *name) {
+    int ambiguous;
+    found f = lookup(spec, NULL, name, strlen(name), &ambiguous);
+    return f.row && !strcmp(f.row->name, name) ? f.row : NULL;
+}
+
+void cc_options_defaults(const cc_command_spec *spec, void *request) {
+    memset(request, 0, spec->request_size);
+    for (int g = 0; g < spec->group_count; g++) {
+        const cc_option_group *group = &spec->groups[g];
+        for (int i = 0; i < group->count; i++) {
+            const cc_option *o = &group->options[i];
+            char why[256];
+            if (o->fallback && set_value(o, field_of(request, group->offset), o->fallback, why, sizeof why) != 0) {
+                fprintf(stderr, "crimecast %s: the default of --%s is invalid: %s\n", spec->name, o->name, why);
+                abort(); /* a table that contradicts itself: a programming error */
+            }
+        }
+    }
+}
+
+int cc_options_set(const cc_command_spec *spec, void *request, const char *name, const char *value, char *why,
+                   size_t why_len) {
+    int ambiguous;
+    found f = lookup(spec, request, name, strlen(name), &ambiguous);
+    if (!f.row || strcmp(f.row->name, name) != 0) {
+        snprintf(why, why_len, "'%s' is not an option of crimecast %s", name, spec->name);
+        return -1;
+    }
+    return set_value(f.row, f.base, value, why, why_len);
+}
+
+/* ------------------------------------------------------------------ argv */
+
+/* One "--name[=value]" argument (and its value from argv[*i + 1] when it takes one). */
+static int parse_option(const cc_command_spec *spec, int argc, char **argv, int *i, void *request, char *why,
+                        size_t why_len) {
+    const char *arg = argv[*i] + 2, *equals = strchr(arg, '=');
+    size_t len = equals ? (size_t)(equals - arg) : strlen(arg);
+    int ambiguous;
+    found f = lookup(spec, request, arg, len, &ambiguous);
+    if (!f.row) {
+        if (ambiguous) snprintf(why, why_len, "option '--%.*s' is ambiguous (%d options start so)", (int)len, arg, ambiguous);
+        else snprintf(why, why_len, "unknown option '--%.*s'", (int)len, arg);
+        return -1;
+    }
+    if (f.row->kind == CC_OPT_FLAG) {
+        if (equals) {
+            snprintf(why, why_len, "option '--%s' takes no value", f.row->name);
+            return -1;
+        }
+        return set_value(f.row, f.base, NULL, why, why_len);
+    }
+    const char *value = equals ? equals + 1 : NULL;
+    if (!value && *i + 1 < argc) value = argv[++*i];
+    if (!value) {
+        snprintf(why, why_len, "option '--%s' needs a value (%s)", f.row->name,
+                 f.row->value_name ? f.row->value_name : f.row->choices);
+        return -1;
+    }
+    return set_value(f.row, f.base, value, why, why_len);
+}
+
+/* The options the command requires that are still unset. */
+static int check_required(const cc_command_spec *spec, void *request, char *why, size_t why_len) {
+    for (int g = 0; g < spec->group_count; g++) {
+        const cc_option_group *group = &spec->groups[g];
+        for (int i = 0; i < group->count; i++) {
+            const cc_option *o = &group->options[i];
+            void *field = field_of(field_of(request, group->offset), o->offset);
+            int missing = o->kind == CC_OPT_LIST ? *(int *)field_of(field_of(request, group->offset), o->count_offset) == 0
+                                                 : *(const char **)field == NULL;
+            if (o->required && missing) {
+                snprintf(why, why_len, "--%s is required", o->name);
+                return -1;
+            }
+        }
+    }
+    if (spec->operands && spec->operands->required && *(int *)field_of(request, spec->operands->count_offset) == 0) {
+        snprintf(why, why_len, "no %s given", spec->operands->value_name);
+        return -1;
+    }
+    return 0;
+}
+
+int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *request) {
+    char why[1024] = "";
+    int only_operands = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        int status = 0;
+        if (!only_operands && (!strcmp(arg, "--help") || !strcmp(arg, "-h"))) {
+            cc_options_usage(spec, stdout);
+            return CC_OPTIONS_HELP;
+        } else if (!only_operands && !strcmp(arg, "--")) {
+            only_operands = 1;
+        } else if (!only_operands && !strncmp(arg, "--", 2)) {
+            status = parse_option(spec, argc, argv, &i, request, why, sizeof why);
+        } else if (!only_operands && arg[0] == '-' && arg[1]) {
+            snprintf(why, sizeof why, "unknown option '%s'", arg);
+            status = -1;
+        } else if (spec->operands) {
+            status = append(spec->operands, request, arg, why, sizeof why);
+        } else {
+            snprintf(why, sizeof why, "unexpected argument '%s'", arg);
+            status = -1;
+        }
+        if (status != 0) return cc_usage_error(spec->name, "%s", why);
+    }
+    if (check_required(spec, request, why, sizeof why) != 0 || (spec->check && spec->check(request, why, sizeof why) != 0))
+        return cc_usage_error(spec->name, "%s", why);
+    return CC_OPTIONS_OK;
+}
+
+int cc_options_read(const cc_command_spec *spec, int argc, char **argv, void *request) {
+    cc_options_defaults(spec, request);
+    return cc_options_parse(spec, argc, argv, request);
+}
+
+int cc_options_exit_status(int parsed) {
+    return parsed == CC_OPTIONS_OK ? -1 : parsed == CC_OPTIONS_HELP ? CC_EXIT_OK : parsed;
+}
+
+/* ------------------------------------------------------------------ usage */
+
+enum { USAGE_WIDTH = 92, HELP_COLUMN = 28 };
+
+/* Prints `text` from column `column` (the cursor is there), wrapped at USAGE_WIDTH with
+ * continuation lines indented to `column`. */
+static void print_wrapped(FILE *out, const char *text, int column) {
+    int at = column;
+    for (const char *p = text; *p;) {
+        while (*p == ' ') p++;
+        size_t word = strcspn(p, " ");
+        if (at > column && at + 1 + (int)word > USAGE_WIDTH) {
+            fprintf(out, "\n%*s", column, "");
+            at = column;
+        } else if (at > column) {
+            fputc(' ', out);
+            at++;
+        }
+        fprintf(out, "%.*s", (int)word, p);
+        at += (int)word;
+        p += word;
+    }
+    fputc('\n', out);
+}
+
+static void print_row(FILE *out, const cc_option *o) {
+    char head[160], text[1024];
+    const char *value = o->kind == CC_OPT_FLAG ? NULL : o->kind == CC_OPT_CHOICE ? o->choices : o->value_name;
+    int n = snprintf(head, sizeof head, "  --%s%s%s", o->name, value ? " " : "", value ? value : "");
+    snprintf(text, sizeof text, "%s%s%s%s%s", o->help, o->required ? " (required)" : "",
+             o->fallback ? " (default: " : "", o->fallback ? o->fallback : "", o->fallback ? ")" : "");
+    if (n + 2 > HELP_COLUMN) fprintf(out, "%s\n%*s", head, HELP_COLUMN, "");
+    else fprintf(out, "%-*s", HELP_COLUMN, head);
+    print_wrapped(out, text, HELP_COLUMN);
+}
+
+void cc_options_usage(const cc_command_spec *spec, FILE *out) {
+    fprintf(out, "usage: crimecast %s %s\n", spec->name, spec->synopsis);
+    if (spec->description) fprintf(out, "\n%s", spec->description);
+    for (int g = 0; g < spec->group_count; g++) {
+        const cc_option_group *group = &spec->groups[g];
+        fprintf(out, "\n%s:\n", group->title);
+        for (int i = 0; i < group->count; i++) print_row(out, &group->options[i]);
+    }
+    if (spec->operands) {
+        char head[64];
+        snprintf(head, sizeof head, "  %s", spec->operands->value_name);
+        fprintf(out, "\noperands:\n%-*s", HELP_COLUMN, head);
+        print_wrapped(out, spec->operands->help, HELP_COLUMN);
+    }
+    fprintf(out, "\n%-*s", HELP_COLUMN, "  -h, --help");
+    print_wrapped(out, "print this help and exit", HELP_COLUMN);
+}

@@ -1,0 +1,322 @@
+/* host/run_baseline.h */
+#include "host/run_baseline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "heatmaps/chart.h"
+#include "heatmaps/tensor_file.h"
+#include "host/defaults.h"
+#include "models/baselines.h"
+#include "models/dataset.h"
+#include "models/rf.h"
+#include "models/rf_importance.h"
+
+/* --k K|all: bins of history, all of them (0). */
+static int parse_k(const char *text, void *field, char *why, size_t why_len) {
+    cc_optional_int *k = field;
+    char *end;
+    long v = strcmp(text, "all") ? strtol(text, &end, 10) : 0;
+    if (strcmp(text, "all") && (end == text || *end || v < 1 || v > 100000)) {
+        snprintf(why, why_len, "--k must be a number of bins or 'all' (got '%s')", text);
+        return -1;
+    }
+    k->value = (int)v, k->given = 1;
+    return 0;
+}
+
+/* --bandwidth METRES >= 0 (0: no smoothing). */
+static int parse_bandwidth(const char *text, void *field, char *why, size_t why_len) {
+    cc_optional_real *b = field;
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !(v >= 0)) {
+        snprintf(why, why_len, "--bandwidth must be metres >= 0 (got '%s')", text);
+        return -1;
+    }
+    b->value = v, b->given = 1;
+    return 0;
+}
+
+static const cc_option BASELINE_OPTIONS[] = {
+    {CC_OPTION_CHOICE("method", cc_baseline_request, method, "persistence|histavg|seasonal|kde|rf", NULL,
+                      "the baseline"), .required = 1},
+    {CC_OPTION_TEXT("data", cc_baseline_request, data, "TENSOR.h5", NULL, "the tensor file"), .required = 1},
+    {CC_OPTION_TEXT("out", cc_baseline_request, out, "FORECAST.h5", NULL, "the forecast file"), .required = 1},
+    {CC_OPTION_CUSTOM("k", cc_baseline_request, k, "K|all", NULL, parse_k,
+                      "history bins of histavg and kde (if not given: 52 weeks, 12 months, 28 days)")},
+    {CC_OPTION_CUSTOM("bandwidth", cc_baseline_request, bandwidth, "METRES", NULL, parse_bandwidth,
+                      "kde: the Gaussian's standard deviation (if not given: one cell)")},
+    {CC_OPTION_REAL("half-life", cc_baseline_request, half_life, "BINS", NULL, 0,
+                    "kde: the weights halve every BINS bins (if not given: K / 4)"), .open_min = 1},
+};
+
+static const cc_option RF_OPTIONS[] = {
+    {CC_OPTION_INT("trees", cc_baseline_request, trees, "N", "100", 1, 100000, "trees of each forest")},
+    {CC_OPTION_INT("depth", cc_baseline_request, depth, "N", "10", 1, 100000, "the trees' most depth")},
+    {CC_OPTION_INT("lags", cc_baseline_request, lags, "N", "8", 1, 100000, "lagged counts among the features")},
+    {CC_OPTION_INT("seed", cc_baseline_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
+                   "the seed of the first booster's trees (the next boosters take S+1, ...)")},
+    {CC_OPTION_INT("threads", cc_baseline_request, threads, "N", "0", 0, 100000,
+                   "boosters fitted side by side, the trees spread over them (0: one per CPU)")},
+    {CC_OPTION_TEXT("export-features", cc_baseline_request, export_features, "PREFIX", NULL,
+                    "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets")},
+    {CC_OPTION_TEXT("importance", cc_baseline_request, importance, "FILE.csv", NULL,
+                    "each forest's permutation importance on the validation span's targets: the increase of the "
+                    "MSE when one feature's column is shuffled, mean and std over the repeats")},
+    {CC_OPTION_TEXT("importance-png", cc_baseline_request, importance_png, "FILE.png", NULL,
+                    "the importance of channel 'all' as bars with +-std whiskers (each further category in "
+                    "FILE-CATEGORY.png)")},
+    {CC_OPTION_INT("importance-repeats", cc_baseline_request, importance_repeats, "R", "5", 1, 100000,
+                   "shuffles per feature")},
+};
+
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_baseline_request *r = request;
+    if ((r->importance || r->importance_png || r->export_features) && strcmp(r->method, "rf") != 0) {
+        snprintf(why, why_len, "--export-features and --importance* need --method rf");
+        return -1;
+    }
+    return 0;
+}
+
+static const cc_option_group BASELINE_GROUPS[] = {
+    {"options", CC_OPTION_ROWS(BASELINE_OPTIONS), 0},
+    CC_FORECAST_SPAN_GROUP(cc_baseline_request, span),
+    {"random forest (--method rf)", CC_OPTION_ROWS(RF_OPTIONS), 0},
+};
+
+const cc_command_spec CC_BASELINE_SPEC = {
+    .name = "baseline",
+    .synopsis = "--method persistence|histavg|seasonal|kde|rf --data TENSOR.h5 --out FORECAST.h5 [options]",
+    .description =
+        "Writes a baseline forecast for the same target bins `crimecast predict` forecasts (the\n"
+        "same split, window and horizon), from the bins up to each forecast origin only:\n"
+        "  persistence  the last observed bin\n"
+        "  histavg      the mean of the last K bins (--k all: every bin up to the origin)\n"
+        "  seasonal     the same bin a year earlier (histavg where there is none)\n"
+        "  kde          the last K bins, halving in weight every --half-life bins, smoothed with\n"
+        "               a Gaussian of --bandwidth metres\n"
+        "  rf           a random forest (XGBoost, random-forest mode) per category on lag,\n"
+        "               neighbourhood, seasonal and position features, fitted on the training\n"
+        "               span; the trees are spread over --threads boosters\n",
+    .request_size = sizeof(cc_baseline_request),
+    .groups = BASELINE_GROUPS,
+    .group_count = 3,
+    .check = check_request,
+};
+
+void cc_baseline_request_defaults(cc_baseline_request *r) { cc_options_defaults(&CC_BASELINE_SPEC, r); }
+
+/* One CSV of rows: the features, the target, the target bin and the cell. */
+static int write_rows(const char *path, const cc_tensor *t, const cc_split *split, const cc_rf_options *rf,
+                      const int *targets, int n, char *err, size_t err_len) {
+    int p = cc_rf_feature_count(rf);
+    size_t cells = cc_tensor_mask_cells(t);
+    float *f = malloc(sizeof(float) * cells * (size_t)n * p), *y = malloc(sizeof(float) * cells * (size_t)n);
+    FILE *out = fopen(path, "w");
+    if (!f || !y || !out) {
+        snprintf(err, err_len, "%s: cannot write the feature matrix", path);
+        free(f), free(y);
+        if (out) fclose(out);
+        return -1;
+    }
+    size_t rows = cc_rf_rows(t, split, rf, 0, targets, n, f, y);
+    char name[64];
+    for (int i = 0; i < p; i++) fprintf(out, "%s,", cc_rf_feature_name(rf, i, name, sizeof name));
+    fprintf(out, "target,bin,cell\n");
+    for (size_t r = 0; r < rows; r++) {
+        for (int i = 0; i < p; i++) fprintf(out, "%.9g,", f[r * p + i]);
+        fprintf(out, "%.9g,%d,%zu\n", y[r], targets[r / cells], r % cells);
+    }
+    free(f), free(y);
+    return fclose(out) == 0 ? 0 : -1;
+}
+
+static int export_features(const char *prefix, const cc_tensor *t, const cc_split *split, const cc_rf_options *rf,
+                           const int *targets, int n, char *err, size_t err_len) {
+    char path[4200];
+    int *train = malloc(sizeof(int) * (size_t)t->T);
+    int n_train = cc_rf_training_targets(split, rf, train);
+    snprintf(path, sizeof path, "%s_train.csv", prefix);
+    int status = write_rows(path, t, split, rf, train, n_train, err, err_len);
+    snprintf(path, sizeof path, "%s_test.csv", prefix);
+    if (status == 0) status = write_rows(path, t, split, rf, targets, n, err, err_len);
+    free(train);
+    return status;
+}
+
+/* The importance CSV: one row per category x feature, most important first. */
+static int write_importance_csv(const char *path, const cc_tensor *t, const cc_rf_options *rf,
+                                const cc_rf_importance *imp, char *err, size_t err_len) {
+    int p = cc_rf_feature_count(rf);
+    int *order = malloc(sizeof(int) * (size_t)p);
+    FILE *out = order ? fopen(path, "w") : NULL;
+    if (!out) {
+        snprintf(err, err_len, "%s: cannot write the importance table", path);
+        free(order);
+        return -1;
+    }
+    char name[64];
+    fprintf(out, "category,feature,importance_mean,importance_std,baseline_mse\n");
+    for (int c = 0; c < t->C; c++) {
+        const double *mean = imp->mean + (size_t)c * p, *std = imp->std + (size_t)c * p;
+        cc_rf_importance_order(mean, p, order);
+        for (int i = 0; i < p; i++)
+            fprintf(out, "%s,%s,%.9g,%.9g,%.9g\n", t->categories[c],
+                    cc_rf_feature_name(rf, order[i], name, sizeof name), mean[order[i]], std[order[i]],
+                    imp->baseline_mse[c]);
+    }
+    free(order);
+    if (fclose(out) == 0) return 0;
+    snprintf(err, err_len, "%s: cannot write the importance table", path);
+    return -1;
+}
+
+/* One category's bars, most important on top, whiskers +- std. */
+static int importance_chart(const char *path, const cc_tensor *t, const cc_rf_options *rf,
+                            const cc_rf_importance *imp, int c, char *err, size_t err_len) {
+    int p = cc_rf_feature_count(rf);
+    int *order = malloc(sizeof(int) * (size_t)p);
+    char *names = malloc(64 * (size_t)p);
+    const char **labels = malloc(sizeof(char *) * (size_t)p);
+    double *values = malloc(sizeof(double) * (size_t)p), *errors = malloc(sizeof(double) * (size_t)p);
+    int status = -1;
+    if (!order || !names || !labels || !values || !errors) {
+        snprintf(err, err_len, "%s: out of memory for the chart", path);
+    } else {
+        const double *mean = imp->mean + (size_t)c * p, *std = imp->std + (size_t)c * p;
+        cc_rf_importance_order(mean, p, order);
+        for (int i = 0; i < p; i++) {
+            labels[i] = cc_rf_feature_name(rf, order[i], names + 64 * (size_t)i, 64);
+            values[i] = mean[order[i]];
+            errors[i] = std[order[i]];
+        }
+        char title[256], value_label[128];
+        snprintf(title, sizeof title, "rf permutation importance, %s '%s', validation span", t->city,
+                 t->categories[c]);
+        snprintf(value_label, sizeof value_label, "increase in MSE (baseline %.4g)", imp->baseline_mse[c]);
+        cc_bar_chart chart = {title, value_label, 0};
+        status = cc_bar_chart_png(path, &chart, labels, values, errors, p, err, err_len);
+    }
+    free(order), free(names), free(labels), free(values), free(errors);
+    return status;
+}
+
+/* Channel 0 ('all') in PATH; each further category c in PATH-<category>.png (PATH
+ * without its .png suffix). */
+static int write_importance_png(const char *path, const cc_tensor *t, const cc_rf_options *rf,
+                                const cc_rf_importance *imp, char *err, size_t err_len) {
+    int status = importance_chart(path, t, rf, imp, 0, err, err_len);
+    size_t stem = strlen(path);
+    if (stem >= 4 && !strcmp(path + stem - 4, ".png")) stem -= 4;
+    for (int c = 1; !status && c < t->C; c++) {
+        char other[4400];
+        snprintf(other, sizeof other, "%.*s-%s.png", (int)stem, path, t->categories[c]);
+        status = importance_chart(other, t, rf, imp, c, err, err_len);
+    }
+    return status;
+}
+
+/* The target bins `--span val` forecasts: importance is measured on them. */
+static int validation_targets(const cc_tensor *t, const cc_split *split, int window, int horizon, int *targets) {
+    int n = cc_split_samples(split, CC_SPAN_VAL, t->T, window, horizon);
+    for (int i = 0; i < n; i++) targets[i] = cc_split_target(split, CC_SPAN_VAL, i, window, horizon);
+    return n > 0 ? n : 0;
+}
+
+/* The rf forecast, its fitting times and, when asked, its importance files. */
+static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *rf, int window,
+                       const int *targets, int n, float *values, int repeats, const char *csv, const char *png,
+                       FILE *out, char *err, size_t err_len) {
+    int p = cc_rf_feature_count(rf), want = csv || png;
+    size_t per_feature = (size_t)t->C * p;
+    double *fit = calloc((size_t)t->C, sizeof(double));
+    int *val = malloc(sizeof(int) * (size_t)t->T);
+    cc_rf_importance imp = {val, val ? validation_targets(t, split, window, rf->horizon, val) : 0, repeats,
+                            calloc((size_t)t->C, sizeof(double)), calloc(per_feature, sizeof(double)),
+                            calloc(per_feature, sizeof(double))};
+    int status = fit && val && imp.baseline_mse && imp.mean && imp.std ? 0 : -1;
+    if (status) snprintf(err, err_len, "out of memory");
+    if (!status) status = cc_rf_forecast(t, split, rf, targets, n, values, fit, want ? &imp : NULL, err, err_len);
+    for (int c = 0; !status && c < t->C; c++)
+        fprintf(out, "rf: forest for '%s' (%d trees, depth %d) fitted in %.3f s\n", t->categories[c], rf->trees,
+                rf->depth, fit[c]);
+    if (!status && csv) status = write_importance_csv(csv, t, rf, &imp, err, err_len);
+    if (!status && png) status = write_importance_png(png, t, rf, &imp, err, err_len);
+    if (!status && want)
+        fprintf(out, "rf: permutation importance on the validation span (%d shuffles per feature)%s%s%s%s\n", repeats,
+                csv ? ": " : "", csv ? csv : "", png ? " " : "", png ? png : "");
+    free(fit), free(val), free(imp.baseline_mse), free(imp.mean), free(imp.std);
+    return status;
+}
+
+/* The forecast file's model name: rf-100, histavg-52, kde-960m, persistence, ... */
+static void model_name(const cc_baseline_request *r, const cc_baseline_options *o, char *name, size_t len) {
+    if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d", r->trees);
+    else if (o->method == CC_BASELINE_HISTAVG && o->k == 0) snprintf(name, len, "histavg-all");
+    else if (o->method == CC_BASELINE_HISTAVG) snprintf(name, len, "histavg-%d", o->k);
+    else if (o->method == CC_BASELINE_KDE) snprintf(name, len, "kde-%.0fm", o->bandwidth_m);
+    else snprintf(name, len, "%s", cc_baseline_name(o->method));
+}
+
+/* The naive baselines' options on tensor t: the defaults that depend on its bins and cells. */
+static cc_baseline_options naive_options(const cc_baseline_request *r, const cc_tensor *t) {
+    cc_baseline_options o = {0};
+    cc_baseline_parse(r->method, &o.method); /* rf: unused */
+    o.horizon = r->span.horizon;
+    o.k = r->k.given ? r->k.value : cc_baseline_default_k(t->bin);
+    o.bandwidth_m = r->bandwidth.given ? r->bandwidth.value : t->cell;
+    o.half_life = r->half_life > 0 ? r->half_life : (o.k > 0 ? o.k : cc_baseline_default_k(t->bin)) / 4.0;
+    return o;
+}
+
+/* The forecasts of targets[0..n) into values [n][C][H][W]. */
+static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_split *split,
+                    const cc_baseline_options *o, const int *targets, int n, float *values, FILE *out, char *err,
+                    size_t err_len) {
+    if (strcmp(r->method, "rf") != 0) {
+        cc_baseline_forecast(t, o, targets, n, values);
+        return 0;
+    }
+    cc_rf_options rf = {r->trees, r->depth, r->lags, r->span.horizon, r->threads, (unsigned)r->seed};
+    if (r->export_features && export_features(r->export_features, t, split, &rf, targets, n, err, err_len) != 0)
+        return -1;
+    return rf_forecast(t, split, &rf, r->span.window, targets, n, values, r->importance_repeats, r->importance,
+                       r->importance_png, out, err, err_len);
+}
+
+static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {
+    cc_split split;
+    int *targets = NULL, n = cc_forecast_targets(&r->span, t, &split, &targets, err, err_len);
+    if (n < 0) return -1;
+    size_t map = (size_t)t->C * t->H * t->W;
+    int64_t *times = malloc(sizeof(int64_t) * (size_t)n);
+    float *values = malloc(sizeof(float) * map * (size_t)n);
+    int status = -1;
+    if (!times || !values) {
+        snprintf(err, err_len, "out of memory for %d forecasts", n);
+    } else {
+        for (int i = 0; i < n; i++) times[i] = t->time[targets[i]];
+        cc_baseline_options o = naive_options(r, t);
+        char model[64], source[8300];
+        model_name(r, &o, model, sizeof model);
+        snprintf(source, sizeof source, "%s on %s, %s span", model, r->data, r->span.span);
+        if (forecast(r, t, &split, &o, targets, n, values, out, err, err_len) == 0 &&
+            cc_forecast_write(r->out, t, values, times, n, model, r->span.horizon, source, err, err_len) == 0) {
+            fprintf(out, "%s: %s, %d %s bins x %d channels x %d x %d\n", r->out, model, n, cc_bin_kind_name(t->bin),
+                    t->C, t->H, t->W);
+            status = 0;
+        }
+    }
+    free(targets), free(times), free(values);
+    return status;
+}
+
+int cc_run_baseline(const cc_baseline_request *r, FILE *out, char *err, size_t err_len) {
+    cc_tensor t;
+    if (cc_tensor_read(r->data, "counts", &t, err, err_len) != 0) return -1;
+    int status = write_baseline(r, &t, out, err, err_len);
+    cc_tensor_free(&t);
+    return status;
+}

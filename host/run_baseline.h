@@ -1,0 +1,34 @@
+/* The baselines' forecasts, as `crimecast baseline` and `demo` run them: persistence,
+ * historical average, seasonal, KDE (models/baselines.h) and the random forest
+ * (models/rf.h) for the target bins of a forecast span, into a forecast file. */
+#ifndef CRIMECAST_HOST_RUN_BASELINE_H
+#define CRIMECAST_HOST_RUN_BASELINE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "host/forecast_span.h"
+#include "host/options.h"
+
+typedef struct cc_baseline_request {
+    const char *method;               /* persistence, histavg, seasonal, kde or rf */
+    const char *data, *out;
+    cc_optional_int k;                /* history bins; 0 = all; not given: by the bin kind */
+    cc_optional_real bandwidth;       /* kde, metres; not given: one cell */
+    double half_life;                 /* kde, bins; 0: K / 4 */
+    int trees, depth, lags, seed, threads;       /* rf */
+    const char *export_features;      /* rf: PREFIX of the feature matrices written */
+    const char *importance, *importance_png;     /* rf: permutation importance files */
+    int importance_repeats;
+    cc_forecast_span span;
+} cc_baseline_request;
+
+extern const cc_command_spec CC_BASELINE_SPEC;
+
+void cc_baseline_request_defaults(cc_baseline_request *request);
+
+/* Writes the forecast file (and the rf's extra files) and its report lines to `out`. 0,
+ * or -1 with err. */
+int cc_run_baseline(const cc_baseline_request *request, FILE *out, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,196 @@
+/* host/run_bench.h */
+#include "host/run_bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/clock.h"
+#include "kernels/buffer.h"
+#include "kernels/device.h"
+#include "models/convlstm.h"
+#include "models/rng.h"
+#include "models/train_step.h"
+
+/* The benchmarks' standard configuration (bench/RESULTS.md), every size changeable. */
+static const cc_option BENCH_OPTIONS[] = {
+    {CC_OPTION_INT("batch", cc_bench_request, batch, "N", "16", 1, 100000, "samples per step")},
+    {CC_OPTION_INT("grid", cc_bench_request, grid, "N", "32", 1, 100000, "N x N cells")},
+    {CC_OPTION_INT("channels", cc_bench_request, channels, "C", "1", 1, 100000, "count maps in and out")},
+    {CC_OPTION_INT("layers", cc_bench_request, layers, "N", "2", 1, CC_MAX_LAYERS, "ConvLSTM layers")},
+    {CC_OPTION_INT("hidden", cc_bench_request, hidden, "N", "64", 1, 100000, "hidden channels of every layer")},
+    {CC_OPTION_INT("kernel", cc_bench_request, kernel, "K", "5", 1, 100000, "convolution kernel size")},
+    {CC_OPTION_INT("window", cc_bench_request, window, "N", "8", 1, 100000, "input steps")},
+    {CC_OPTION_INT("horizon", cc_bench_request, horizon, "N", "1", 1, 100000, "output steps")},
+    {CC_OPTION_INT("steps", cc_bench_request, steps, "N", "5", 1, 100000, "timed steps")},
+    {CC_OPTION_INT("warmup", cc_bench_request, warmup, "N", "1", 0, 100000, "untimed steps first")},
+    {CC_OPTION_FLAG("json", cc_bench_request, json, "one JSON record instead of the line")},
+};
+
+static const cc_option BENCH_OPERANDS = {
+    CC_OPTION_LIST("", cc_bench_request, benchmark, benchmark_count, 1, "BENCHMARK", "the benchmark to run: train"),
+    .required = 1};
+
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_bench_request *r = request;
+    if (strcmp(r->benchmark[0], "train") != 0)
+        snprintf(why, why_len, "the benchmark to run: train (got '%s')", r->benchmark[0]);
+    else if (r->kernel % 2 == 0) snprintf(why, why_len, "--kernel must be odd");
+    else return 0;
+    return -1;
+}
+
+static const cc_option_group BENCH_GROUPS[] = {
+    {"options", CC_OPTION_ROWS(BENCH_OPTIONS), 0},
+    CC_DEVICE_GROUP(cc_bench_request, device),
+};
+
+const cc_command_spec CC_BENCH_SPEC = {
+    .name = "bench",
+    .synopsis = "train [--device auto|cpu|cuda] [--conv gemm|cudnn] [--tf32] [--threads N] [--json] [shape options]",
+    .description =
+        "Times full training steps (forward, masked Poisson loss, backward through time, AdamW)\n"
+        "of a ConvLSTM on random data and prints the median step time and the convolutions'\n"
+        "achieved FLOP rate. The defaults are the standard configuration of the benchmarks.\n"
+        "--device auto takes the GPU when one is usable. On a GPU it also measures cuBLAS's\n"
+        "SGEMM rate (FP32 and TF32) on the same device, for reference, and the time the step's\n"
+        "FLOPs would take at that rate.\n",
+    .request_size = sizeof(cc_bench_request),
+    .groups = BENCH_GROUPS,
+    .group_count = 2,
+    .operands = &BENCH_OPERANDS,
+    .check = check_request,
+};
+
+static cc_convlstm_config config_of(const cc_bench_request *r) {
+    cc_convlstm_config c = {0};
+    c.channels = r->channels, c.height = c.width = r->grid, c.layers = r->layers;
+    for (int l = 0; l < CC_MAX_LAYERS; l++) c.hidden[l] = r->hidden;
+    c.kernel = r->kernel, c.window = r->window, c.horizon = r->horizon, c.down = 1;
+    return c;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A buffer of `floats` floats where the context's ops read them, holding `host`'s values
+ * (or zeros when host is NULL). */
+static float *place(const cc_ops_context *ctx, const float *host, size_t floats) {
+    float *p = cc_buffer_alloc(cc_ops_device(ctx), sizeof(float) * floats);
+    if (p && host) cc_buffer_upload(cc_ops_device(ctx), p, host, sizeof(float) * floats);
+    else if (p) cc_fill(ctx, p, floats, 0.0f);
+    return p;
+}
+
+/* Multiply-adds x 2 of every convolution of one training step (backward = 2x forward). */
+static double step_flops(const cc_convlstm_config *c, int batch) {
+    double hw = (double)c->height * c->width, k2 = (double)c->kernel * c->kernel, forward = 0;
+    for (int l = 0; l < c->layers; l++) {
+        double hd = c->hidden[l], cin = l ? c->hidden[l - 1] : c->channels;
+        forward += 2.0 * 4 * hd * cin * k2 * hw * c->window;                     /* encoder input */
+        forward += 2.0 * 4 * hd * hd * k2 * hw * (c->window - 1 + c->horizon);   /* state, both stacks */
+        if (l) forward += 2.0 * 4 * hd * cin * k2 * hw * c->horizon;            /* forecaster input */
+        forward += 2.0 * c->channels * hd * hw * c->horizon;                      /* head */
+    }
+    return 3.0 * forward * batch;
+}
+
+/* Times warmup + steps training steps on random inputs; sorted step times in `times`. */
+static int time_steps(const cc_bench_request *o, const cc_convlstm_config *c, const cc_ops_context *ctx, cc_convlstm *m,
+                      double *times) {
+    size_t map = (size_t)c->channels * c->height * c->width * o->batch, nx = map * c->window, ny = map * c->horizon;
+    float *hx = malloc(sizeof(float) * nx), *hy = malloc(sizeof(float) * ny);
+    if (!hx || !hy) return free(hx), free(hy), -1;
+    unsigned state = 1;
+    for (size_t k = 0; k < nx; k++) hx[k] = (float)cc_lcg_next(&state) / 16777216.0f;
+    for (size_t k = 0; k < ny; k++) hy[k] = (float)(k % 3);
+    cc_train_step_io io = {place(ctx, hx, nx), place(ctx, hy, ny), NULL, NULL, place(ctx, NULL, ny),
+                           place(ctx, NULL, ny), place(ctx, NULL, m->params.size), place(ctx, NULL, m->params.size)};
+    free(hx), free(hy);
+    float *buffers[] = {(float *)io.x, (float *)io.target, io.out, io.d, io.adam_m, io.adam_v};
+    size_t count = sizeof buffers / sizeof *buffers, placed = 0;
+    while (placed < count && buffers[placed]) placed++;
+    for (int i = 0; placed == count && i < o->warmup + o->steps; i++) {
+        cc_ops_synchronize(ctx);
+        double start = cc_now_seconds();
+        cc_adamw adam = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f, i + 1};
+        cc_train_step(m, ctx, CC_LOSS_POISSON, &adam, 0.0, &io);
+        cc_ops_synchronize(ctx);
+        if (i >= o->warmup) times[i - o->warmup] = cc_now_seconds() - start;
+    }
+    for (size_t k = 0; k < count; k++) cc_buffer_free(cc_ops_device(ctx), buffers[k]);
+    if (placed < count) return -1; /* out of host memory (device allocations abort) */
+    qsort(times, (size_t)o->steps, sizeof *times, compare_doubles);
+    return 0;
+}
+
+typedef struct gemm_rates {
+    double fp32, tf32; /* TFLOP/s, 0 when not measured (CPU) */
+    char gpu[256];
+} gemm_rates;
+
+static gemm_rates measure_gemm(const cc_ops_context *ctx) {
+    gemm_rates r = {0, 0, "cpu"};
+    if (ctx->backend != CC_BACKEND_CUDA) return r;
+    cc_gpu_info info;
+    char err[256];
+    if (cc_cuda_device_info(0, &info, err, sizeof err) == 0) snprintf(r.gpu, sizeof r.gpu, "%s", info.name);
+    r.fp32 = cc_backend_gemm_tflops(ctx, 4096, 0, 10);
+    r.tf32 = cc_backend_gemm_tflops(ctx, 4096, 1, 10);
+    return r;
+}
+
+static void report(FILE *out, const cc_bench_request *o, const cc_convlstm_config *c, const cc_ops_context *ctx,
+                   const double *times, const gemm_rates *g) {
+    int steps = o->steps, gpu = ctx->backend == CC_BACKEND_CUDA;
+    double median = steps % 2 ? times[steps / 2] : 0.5 * (times[steps / 2 - 1] + times[steps / 2]);
+    double flops = step_flops(c, o->batch), tflops = flops / median * 1e-12;
+    double gemm = o->device.tf32 ? g->tf32 : g->fp32, floor = gemm > 0 ? flops / (gemm * 1e12) : 0;
+    const char *conv = gpu ? o->device.conv : "gemm", *math = gpu && o->device.tf32 ? "tf32" : "fp32";
+    if (o->json) {
+        fprintf(out, "{\"device\": \"%s\", \"gpu\": \"%s\", \"conv\": \"%s\", \"math\": \"%s\", \"batch\": %d, \"grid\": %d, "
+               "\"channels\": %d, \"layers\": %d, \"hidden\": %d, \"kernel\": %d, \"window\": %d, \"horizon\": %d, "
+               "\"steps\": %d, \"step_seconds\": %.6f, \"step_seconds_min\": %.6f, \"gflops\": %.3f, "
+               "\"gemm_tflops_fp32\": %.2f, \"gemm_tflops_tf32\": %.2f, \"flop_time_at_gemm_rate\": %.6f}\n",
+               gpu ? "cuda" : "cpu", g->gpu, conv, math, o->batch, c->height, c->channels, c->layers, c->hidden[0],
+               c->kernel, c->window, c->horizon, steps, median, times[0], tflops * 1e3, g->fp32, g->tf32, floor);
+        return;
+    }
+    char where[300];
+    snprintf(where, sizeof where, gpu ? "cuda: %s" : "cpu", g->gpu);
+    fprintf(out, "bench train (%s, conv %s, %s): batch %d, %dx%d, %d channel(s), %d x %d hidden, kernel %d, window %d, "
+           "horizon %d: median step %.4f s (min %.4f s) over %d steps, %.1f GFLOP/s\n",
+           where, conv, math, o->batch, c->height, c->width, c->channels,
+           c->layers, c->hidden[0], c->kernel, c->window, c->horizon, median, times[0], steps, tflops * 1e3);
+    if (gpu)
+        fprintf(out, "  cuBLAS SGEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32; the step's %.1f GFLOP take "
+               "%.4f s at the %s rate (the step is %.1fx that)\n",
+               g->fp32, g->tf32, flops * 1e-9, floor, math, median / floor);
+}
+
+int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len) {
+    cc_convlstm_config c = config_of(r);
+    cc_ops_context ctx;
+    if (cc_device_open(&r->device, &ctx, err, err_len) != 0) return -1;
+    cc_convlstm m;
+    if (cc_convlstm_create(&m, &c, r->batch, 1, err, err_len) != 0) {
+        cc_close_backend(&ctx);
+        return -1;
+    }
+    int status = -1;
+    double *times = malloc(sizeof(double) * (size_t)r->steps);
+    if (ctx.backend == CC_BACKEND_CUDA && cc_convlstm_to_device(&m, ctx.cuda, err, err_len) != 0) {
+        /* err says why */
+    } else if (!times || time_steps(r, &c, &ctx, &m, times) != 0) {
+        snprintf(err, err_len, "out of memory");
+    } else {
+        gemm_rates g = measure_gemm(&ctx);
+        report(out, r, &c, &ctx, times, &g);
+        status = 0;
+    }
+    free(times);
+    cc_convlstm_free(&m);
+    cc_close_backend(&ctx);
+    return status;
+}

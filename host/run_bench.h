@@ -1,0 +1,26 @@
+/* `crimecast bench train`: the time of a training step of the benchmarks' standard
+ * ConvLSTM on random data, on either backend, with the FLOP rate it reaches and (on a
+ * GPU) cuBLAS's SGEMM rate on the same device as the yardstick. */
+#ifndef CRIMECAST_HOST_RUN_BENCH_H
+#define CRIMECAST_HOST_RUN_BENCH_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "host/device_options.h"
+#include "host/options.h"
+
+typedef struct cc_bench_request {
+    const char *benchmark[1];     /* the operand: "train" */
+    int benchmark_count;
+    int batch, grid, channels, layers, hidden, kernel, window, horizon;
+    int steps, warmup, json;
+    cc_device_request device;
+} cc_bench_request;
+
+extern const cc_command_spec CC_BENCH_SPEC;
+
+/* Times the steps and prints the figures (a line, or JSON) to `out`. 0, or -1 with err. */
+int cc_run_bench(const cc_bench_request *request, FILE *out, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,166 @@
+/* host/run_crawl.h */
+#include "host/run_crawl.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/crawl.h"
+#include "crawler/datetime.h"
+#include "host/city_check.h"
+#include "host/defaults.h"
+#include "host/progress.h"
+
+static const cc_option CRAWL_OPTIONS[] = {
+    {CC_OPTION_TEXT("city", cc_crawl_request, city, "CITY", NULL, "the city whose portal is crawled"), .required = 1},
+    {CC_OPTION_TEXT("db", cc_crawl_request, db, "PATH", CC_DEFAULT_DB, "the incident store")},
+    {CC_OPTION_DATE("from", cc_crawl_request, from, NULL, "the first day; London reads whole months"), .required = 1},
+    {CC_OPTION_DATE("to", cc_crawl_request, to, NULL, "the day after the last"), .required = 1},
+    {CC_OPTION_TEXT("base-url", cc_crawl_request, base_url, "URL", NULL,
+                    "replace the portal's scheme and host (a mirror or test server)")},
+    {CC_OPTION_TEXT("token", cc_crawl_request, token, "T", NULL,
+                    "Socrata app token, sent as X-App-Token (if not given: CRIMECAST_SOCRATA_TOKEN)")},
+    {CC_OPTION_INT("page-size", cc_crawl_request, page_size, "N", "10000", 1, 1000000, "Socrata rows per request")},
+    {CC_OPTION_REAL("timeout", cc_crawl_request, timeout, "S", "120", 0.001,
+                    "seconds for one request (connecting: at most 15)")},
+    {CC_OPTION_INT("retries", cc_crawl_request, retries, "N", "8", 0, 1000, "retries of a failed request")},
+    {CC_OPTION_REAL("backoff", cc_crawl_request, backoff, "S", "1", 0.001, "first retry delay in seconds, doubling")},
+};
+
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_crawl_request *r = request;
+    int64_t from, to;
+    cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
+    if (to > from) return cc_city_check(r->city, 0, why, why_len);
+    snprintf(why, why_len, "--to must be after --from");
+    return -1;
+}
+
+static const cc_option_group CRAWL_GROUPS[] = {{"options", CC_OPTION_ROWS(CRAWL_OPTIONS), 0}};
+
+const cc_command_spec CC_CRAWL_SPEC = {
+    .name = "crawl",
+    .synopsis = "--city CITY [--db PATH] --from DATE --to DATE [--base-url URL] [--token T] [options]",
+    .description =
+        "Fetches the city's records for [from, to) from its open-data portal into the store:\n"
+        "Chicago, San Francisco and Los Angeles through the Socrata API (every dataset the\n"
+        "range touches), London through data.police.uk (month by month, tiled). Every page is\n"
+        "committed with the crawl's position, so an interrupted crawl (Ctrl-C, kill, power\n"
+        "loss) run again with the same arguments continues where it stopped, and a range\n"
+        "already crawled only fetches what is new.\n",
+    .request_size = sizeof(cc_crawl_request),
+    .groups = CRAWL_GROUPS,
+    .group_count = 1,
+    .check = check_request,
+};
+
+void cc_crawl_request_defaults(cc_crawl_request *r) { cc_options_defaults(&CC_CRAWL_SPEC, r); }
+
+/* The one piece of process state a signal handler may touch. */
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_interrupt(int signal_number) {
+    (void)signal_number;
+    interrupted = 1;
+}
+
+typedef struct reporter {
+    cc_progress bar;
+    const char *city;
+    FILE *out;
+} reporter;
+
+static void on_page(void *context, const char *window, const cc_crawl_stats *s) {
+    reporter *r = context;
+    if (!r->bar.enabled) return;
+    double elapsed = cc_now_seconds() - r->bar.start;
+    fprintf(stderr, "\r%s %s: %ld pages, %llu rows, %.0f rows/s, %ld retries\033[K", r->city, window, s->pages,
+            (unsigned long long)s->rows.rows_read, elapsed > 0 ? (double)s->rows.rows_read / elapsed : 0.0,
+            s->retries);
+}
+
+static void on_window(void *context, const char *window, long pages, long rows, const cc_crawl_stats *s) {
+    reporter *r = context;
+    if (r->bar.enabled) return;
+    fprintf(r->out, "%s %s: %ld pages, %ld rows (%llu rows, %llu inserted so far, %ld retries)\n", r->city, window,
+            pages, rows, (unsigned long long)s->rows.rows_read, (unsigned long long)s->rows.inserted, s->retries);
+    fflush(r->out);
+}
+
+static void print_summary(FILE *out, const cc_crawl_request *a, const cc_crawl_stats *s) {
+    const cc_import_stats *r = &s->rows;
+    fprintf(out, "crawl %s %s..%s: %ld pages, %ld requests, %ld retries, %llu rows read, %llu inserted, "
+                 "%llu duplicates, %llu rejected (no coordinates %llu, outside bbox %llu, bad date %llu, "
+                 "malformed %llu) [%.1f s]\n",
+            a->city, a->from, a->to, s->pages, s->requests, s->retries, (unsigned long long)r->rows_read,
+            (unsigned long long)r->inserted, (unsigned long long)r->duplicates,
+            (unsigned long long)cc_import_rejected_total(r), (unsigned long long)r->rejected[CC_REJECT_NO_COORDINATES],
+            (unsigned long long)r->rejected[CC_REJECT_OUTSIDE_BBOX], (unsigned long long)r->rejected[CC_REJECT_BAD_DATE],
+            (unsigned long long)r->rejected[CC_REJECT_MALFORMED], s->seconds);
+    fflush(out);
+    for (int i = 0; i < r->example_count; i++) fprintf(stderr, "  %s\n", r->examples[i]);
+}
+
+/* The crawler's options for the request (texts borrowed; `header` holds the token's). */
+static cc_crawl_options options_of(const cc_crawl_request *r, char *header, size_t header_len) {
+    cc_crawl_options o = {0};
+    cc_parse_iso_date(r->from, &o.from), cc_parse_iso_date(r->to, &o.to);
+    o.base_url = r->base_url;
+    o.page_size = r->page_size;
+    o.http.total_timeout_s = r->timeout;
+    o.http.connect_timeout_s = r->timeout < 15 ? r->timeout : 15;
+    o.http.max_retries = r->retries > 0 ? r->retries : -1; /* -1: none (0 means the client's default) */
+    o.http.backoff_base_s = r->backoff;
+    const char *token = r->token ? r->token : getenv("CRIMECAST_SOCRATA_TOKEN");
+    if (token) {
+        snprintf(header, header_len, "X-App-Token: %s", token);
+        o.http.header = header;
+    }
+    return o;
+}
+
+/* Runs the crawl with Ctrl-C caught: 0 done, 1 interrupted, -1 an error. */
+static int crawl_caught(cc_store *store, const cc_city *city, cc_crawl_options *o, cc_crawl_stats *stats, char *err,
+                        size_t err_len) {
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &action, &previous);
+    o->stop = &interrupted;
+    int status = cc_crawl(store, city, o, stats, err, err_len);
+    sigaction(SIGINT, &previous, NULL);
+    return status;
+}
+
+static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city *city, FILE *out, char *err,
+                      size_t err_len) {
+    char header[512];
+    cc_crawl_options o = options_of(r, header, sizeof header);
+    reporter rep = {.city = r->city, .out = out};
+    cc_progress_begin(&rep.bar, r->city, 0);
+    o.on_page = on_page, o.on_window = on_window, o.context = &rep;
+    cc_crawl_stats stats;
+    char why[2048];
+    int status = crawl_caught(store, city, &o, &stats, why, sizeof why);
+    cc_progress_end(&rep.bar);
+    print_summary(out, r, &stats);
+    if (status < 0)
+        snprintf(err, err_len, "%s\n  everything before this page is stored; run again to resume", why);
+    if (status > 0)
+        snprintf(err, err_len, "interrupted after the last stored page; resume with:\n  crimecast crawl --city %s "
+                 "--db %s --from %s --to %s%s%s", r->city, r->db, r->from, r->to, r->base_url ? " --base-url " : "",
+                 r->base_url ? r->base_url : "");
+    return status == 0 ? 0 : -1;
+}
+
+int cc_run_crawl(const cc_crawl_request *r, FILE *out, char *err, size_t err_len) {
+    cc_city *city = cc_city_load(r->city, err, err_len);
+    if (!city) return -1;
+    cc_store *store = cc_store_open(r->db, err, err_len);
+    int status = store ? crawl_into(r, store, city, out, err, err_len) : -1;
+    cc_store_close(store);
+    cc_city_free(city);
+    return status;
+}

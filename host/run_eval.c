@@ -1,0 +1,477 @@
+/* host/run_eval.h */
+#include "host/run_eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heatmaps/chart.h"
+#include "heatmaps/tensor_file.h"
+
+/* --topk 1,5,10: area percentages in (0, 100], at most CC_MAX_TOPK. */
+static int parse_topk(const char *text, void *field, char *why, size_t why_len) {
+    double *percent = field;
+    int *count = (int *)((char *)field + offsetof(cc_eval_request, topk.count) - offsetof(cc_eval_request, topk.percent));
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || (*end && *end != ',') || !(v > 0 && v <= 100) || n == CC_MAX_TOPK) {
+            snprintf(why, why_len, "--topk takes area percentages in (0, 100], e.g. 1,5,10 (got '%s')", text);
+            return -1;
+        }
+        percent[n++] = v;
+        p = *end ? end + 1 : end;
+    }
+    if (n == 0) {
+        snprintf(why, why_len, "--topk takes area percentages in (0, 100], e.g. 1,5,10 (got '%s')", text);
+        return -1;
+    }
+    *count = n;
+    return 0;
+}
+
+static const cc_option EVAL_OPTIONS[] = {
+    {CC_OPTION_TEXT("data", cc_eval_request, data, "TENSOR.h5", NULL, "the tensor whose counts are the truth"),
+     .required = 1},
+    {CC_OPTION_FLAG("json", cc_eval_request, json, "records as JSON instead of the table")},
+    {CC_OPTION_FLAG("csv", cc_eval_request, csv, "records as CSV instead of the table")},
+    {CC_OPTION_CUSTOM("topk", cc_eval_request, topk.percent, "LIST", "1,5,10", parse_topk,
+                      "the areas flagged for hit rate, PAI and PEI, in % of the cells")},
+    {CC_OPTION_TEXT("roc", cc_eval_request, roc, "ROC.png", NULL, "draw the hotspot ROC curve of every model")},
+    {CC_OPTION_TEXT("roc-category", cc_eval_request, roc_category, "NAME", NULL,
+                    "the category of the ROC curves (if not given: the first, 'all')")},
+    {CC_OPTION_TEXT("versus", cc_eval_request, versus, "MODEL", NULL,
+                    "paired differences of every model's MSE, MAE and deviance minus MODEL's, bin by bin")},
+};
+
+static const cc_option EVAL_OPERANDS = {
+    CC_OPTION_LIST("", cc_eval_request, forecasts, forecast_count, CC_EVAL_MAX_FORECASTS, "FORECAST.h5...",
+                   "the forecast files to score"),
+    .required = 1};
+
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_eval_request *r = request;
+    if (!(r->json && r->csv)) return 0;
+    snprintf(why, why_len, "give --json or --csv, not both");
+    return -1;
+}
+
+static const cc_option_group EVAL_GROUPS[] = {{"options", CC_OPTION_ROWS(EVAL_OPTIONS), 0}};
+
+const cc_command_spec CC_EVAL_SPEC = {
+    .name = "eval",
+    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10] [--roc ROC.png] [--versus MODEL]",
+    .description =
+        "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
+        "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance;\n"
+        "ROC AUC, average precision and F1 of the hotspots (the top 10% of cells by true count);\n"
+        "hit rate, PAI and PEI with the top K% of the area flagged. Each figure is the mean\n"
+        "over bins with a bootstrap 95% interval over bins. A table on stdout (best per column\n"
+        "marked *), or --json / --csv records with keys model, category, mse, mae, deviance,\n"
+        "auc, ap, f1, hit@K, pai@K, pei@K and *_lo / *_hi for the intervals.\n"
+        "--roc draws the hotspot ROC curve of every model for one category, vertically averaged\n"
+        "over the bins, with each model's mean AUC.\n"
+        "--versus MODEL (a model name of one of the forecasts, e.g. rf-100): the paired\n"
+        "difference of every model's MSE, MAE and deviance minus MODEL's, bin by bin over the\n"
+        "bins both forecast, with a bootstrap 95% interval of its mean (the same resampled bins\n"
+        "for both models, so a shared hard week does not widen it). Negative is better; the\n"
+        "table says 'ahead' or 'behind' when the interval excludes 0, 'tie' otherwise. --json\n"
+        "and --csv gain the keys mse_vs, mae_vs, deviance_vs and their _lo / _hi.\n",
+    .request_size = sizeof(cc_eval_request),
+    .groups = EVAL_GROUPS,
+    .group_count = 1,
+    .operands = &EVAL_OPERANDS,
+    .check = check_request,
+};
+
+void cc_eval_request_defaults(cc_eval_request *r) { cc_options_defaults(&CC_EVAL_SPEC, r); }
+
+enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, PAIRED = 3 /* mse, mae, deviance */ };
+
+typedef struct row {
+    char model[64], category[64];
+    int figures;
+    double mean[MAX_FIGURES], lo[MAX_FIGURES], hi[MAX_FIGURES];
+    const cc_tensor *forecast; /* whose bins per_bin holds */
+    double *per_bin;           /* [forecast->T][figures] */
+    double vs[PAIRED], vs_lo[PAIRED], vs_hi[PAIRED]; /* --versus: paired differences, NaN without */
+} row;
+
+static void figure_names(const double *topk, int topk_count, char names[][16]) {
+    const char *fixed[FIXED] = {"mse", "mae", "deviance", "auc", "ap", "f1"};
+    for (int i = 0; i < FIXED; i++) snprintf(names[i], 16, "%s", fixed[i]);
+    const char *area[3] = {"hit", "pai", "pei"};
+    for (int a = 0; a < 3; a++)
+        for (int t = 0; t < topk_count; t++) snprintf(names[FIXED + a * topk_count + t], 16, "%s@%g", area[a], topk[t]);
+}
+
+static int lower_is_better(int figure) { return figure < 3; }
+
+/* The tensor bin holding forecast bin b, or -1 with err. */
+static int truth_bin(const cc_tensor *truth, const cc_tensor *f, int b, char *err, size_t err_len) {
+    int tb = cc_tensor_bin(truth, f->time[b]);
+    if (tb >= 0) return tb;
+    snprintf(err, err_len, "forecast bin %d (day %lld) is not a bin of the tensor", b, (long long)f->time[b]);
+    return -1;
+}
+
+/* In-mask cells of channel c_truth of truth bin tb and channel c_f of forecast bin b. */
+static int gather_cells(const cc_tensor *truth, const cc_tensor *f, int tb, int c_truth, int b, int c_f, float *y,
+                        float *p) {
+    size_t plane = (size_t)truth->H * truth->W;
+    int n = 0;
+    for (size_t k = 0; k < plane; k++)
+        if (truth->mask[k]) {
+            y[n] = truth->values[cc_tensor_offset(truth, tb, c_truth, 0, 0) + k];
+            p[n++] = f->values[cc_tensor_offset(f, b, c_f, 0, 0) + k];
+        }
+    return n;
+}
+
+/* Scores channel c of forecast f; -1 with err when bins do not align. */
+static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, const double *topk, int topk_count,
+                 row *r, char *err, size_t err_len) {
+    int cells = (int)cc_tensor_mask_cells(truth);
+    float *y = malloc(sizeof(float) * (size_t)cells), *p = malloc(sizeof(float) * (size_t)cells);
+    int *scratch = malloc(sizeof(int) * 3 * (size_t)cells);
+    r->figures = FIXED + 3 * topk_count;
+    double *per_bin = malloc(sizeof(double) * (size_t)f->T * r->figures);
+    r->forecast = f, r->per_bin = per_bin;
+    int status = 0;
+    for (int b = 0; b < f->T && status == 0; b++) {
+        int tb = truth_bin(truth, f, b, err, err_len);
+        if (tb < 0) {
+            status = -1;
+            break;
+        }
+        int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
+        cc_map_metrics m;
+        cc_map_metrics_compute(y, p, n, topk, topk_count, scratch, &m);
+        double *v = per_bin + (size_t)b * r->figures;
+        double fixed[FIXED] = {m.mse, m.mae, m.deviance, m.auc, m.ap, m.f1};
+        memcpy(v, fixed, sizeof fixed);
+        for (int t = 0; t < topk_count; t++) {
+            v[FIXED + t] = m.hit[t];
+            v[FIXED + topk_count + t] = m.pai[t];
+            v[FIXED + 2 * topk_count + t] = m.pei[t];
+        }
+    }
+    double *column = malloc(sizeof(double) * (size_t)f->T);
+    for (int i = 0; status == 0 && i < r->figures; i++) {
+        for (int b = 0; b < f->T; b++) column[b] = per_bin[(size_t)b * r->figures + i];
+        cc_bootstrap_mean(column, f->T, 1000, 1, &r->mean[i], &r->lo[i], &r->hi[i]);
+    }
+    free(y), free(p), free(scratch), free(column);
+    return status;
+}
+
+/* r's paired differences against v (same category): figure minus v's figure on every bin
+ * both forecast, bootstrapped over those bins. NaN when they share no bin. */
+static void paired_difference(row *r, const row *v) {
+    const cc_tensor *a = r->forecast, *b = v->forecast;
+    size_t stride = (size_t)(a->T > 0 ? a->T : 1);
+    double *diff = malloc(sizeof(double) * PAIRED * stride); /* [PAIRED][shared bins] */
+    int n = 0;
+    for (int ta = 0; ta < a->T; ta++) {
+        int tb = cc_tensor_bin(b, a->time[ta]);
+        if (tb < 0) continue;
+        for (int i = 0; i < PAIRED; i++)
+            diff[i * stride + n] = r->per_bin[(size_t)ta * r->figures + i] - v->per_bin[(size_t)tb * v->figures + i];
+        n++;
+    }
+    for (int i = 0; i < PAIRED; i++) cc_bootstrap_mean(diff + i * stride, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
+    free(diff);
+}
+
+/* --versus: fills every row's paired differences against the row of model `versus` in
+ * its category. Returns -1 with err when no forecast is of that model. */
+static int paired_differences(row *rows, int count, const char *versus, char *err, size_t err_len) {
+    int found = 0;
+    for (int r = 0; r < count; r++) {
+        const row *v = NULL;
+        for (int o = 0; o < count && !v; o++)
+            if (!strcmp(rows[o].model, versus) && !strcmp(rows[o].category, rows[r].category)) v = &rows[o];
+        for (int i = 0; i < PAIRED; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
+        if (v) paired_difference(&rows[r], v), found = 1;
+    }
+    if (!found) snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
+    return found ? 0 : -1;
+}
+
+/* 'ahead', 'behind' or 'tie' for a paired difference (lower is better). */
+static const char *verdict(double lo, double hi) { return hi < 0 ? "ahead" : lo > 0 ? "behind" : "tie"; }
+
+enum { ROC_POINTS = 101 };
+
+/* The hotspot ROC curve of channel c_f of forecast f, vertically averaged over its bins
+ * (bins without both classes left out): tpr[ROC_POINTS]. Returns the bins averaged, or
+ * -1 with err. */
+static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, double *tpr, char *err,
+                    size_t err_len) {
+    size_t plane = (size_t)truth->H * truth->W;
+    float *y = malloc(sizeof(float) * plane), *p = malloc(sizeof(float) * plane);
+    int *scratch = malloc(sizeof(int) * plane);
+    unsigned char *labels = malloc(plane);
+    double one[ROC_POINTS];
+    int used = 0;
+    for (int i = 0; i < ROC_POINTS; i++) tpr[i] = 0;
+    for (int b = 0; b < f->T && used >= 0; b++) {
+        int tb = truth_bin(truth, f, b, err, err_len);
+        if (tb < 0) {
+            used = -1;
+            break;
+        }
+        int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
+        cc_hotspot_labels(y, n, scratch, labels);
+        if (cc_roc_curve_sampled(labels, p, n, scratch, ROC_POINTS, one) != 0) continue;
+        for (int i = 0; i < ROC_POINTS; i++) tpr[i] += one[i];
+        used++;
+    }
+    for (int i = 0; used > 0 && i < ROC_POINTS; i++) tpr[i] /= used;
+    free(y), free(p), free(scratch), free(labels);
+    return used;
+}
+
+/* --roc: one curve per forecast for truth channel c, labelled with the model and the
+ * mean AUC of the table. */
+static int write_roc(const char *path, const cc_tensor *truth, int c, const cc_tensor *forecasts, const char *const *files,
+                     int n_files, const row *rows, int count, char *err, size_t err_len) {
+    double fpr[ROC_POINTS], *tpr = calloc((size_t)n_files * ROC_POINTS, sizeof(double));
+    char(*labels)[96] = calloc((size_t)n_files, sizeof *labels);
+    cc_series *series = calloc((size_t)n_files, sizeof *series);
+    int status = tpr && labels && series ? 0 : -1, drawn = 0;
+    for (int i = 0; i < ROC_POINTS; i++) fpr[i] = (double)i / (ROC_POINTS - 1);
+    for (int i = 0; i < n_files && status == 0; i++) {
+        const cc_tensor *f = &forecasts[i];
+        int cf = cc_tensor_channel(f, truth->categories[c]);
+        double *curve = tpr + (size_t)drawn * ROC_POINTS;
+        if (cf >= 0 && mean_roc(truth, f, c, cf, curve, err, err_len) > 0) {
+            const char *model = f->model[0] ? f->model : files[i];
+            double auc = NAN;
+            for (int r = 0; r < count; r++)
+                if (!strcmp(rows[r].model, model) && !strcmp(rows[r].category, truth->categories[c])) auc = rows[r].mean[3];
+            snprintf(labels[drawn], sizeof labels[drawn], "%s (AUC %.3f)", model, auc);
+            series[drawn] = (cc_series){labels[drawn], fpr, curve, ROC_POINTS};
+            drawn++;
+        } else if (cf >= 0) {
+            status = -1; /* mean_roc filled err, or no bin had both classes */
+            if (!err[0]) snprintf(err, err_len, "%s: no bin has both hotspots and other cells", files[i]);
+        }
+    }
+    char title[128];
+    snprintf(title, sizeof title, "Hotspot ROC (top 10%% of cells), category %s", truth->categories[c]);
+    cc_line_chart chart = {.title = title, .x_label = "false positive rate", .y_label = "true positive rate",
+                           .x_min = 0, .x_max = 1, .y_min = 0, .y_max = 1, .chance_line = 1};
+    if (status == 0 && drawn == 0) {
+        snprintf(err, err_len, "--roc: no forecast has category '%s'", truth->categories[c]);
+        status = -1;
+    }
+    if (status == 0) status = cc_line_chart_png(path, &chart, series, drawn, err, err_len);
+    free(tpr), free(labels), free(series);
+    return status;
+}
+
+static void print_paired(FILE *out, const row *rows, int start, int end, const char *versus, char names[][16]) {
+    fprintf(out, "minus %s, paired over shared bins (negative: better)\n%-16s", versus, "model");
+    for (int i = 0; i < PAIRED; i++) fprintf(out, " %30s", names[i]);
+    fprintf(out, "\n");
+    for (int r = start; r < end; r++) {
+        if (!strcmp(rows[r].model, versus)) continue;
+        fprintf(out, "%-16s", rows[r].model);
+        for (int i = 0; i < PAIRED; i++) {
+            char cell[64];
+            if (isfinite(rows[r].vs[i]))
+                snprintf(cell, sizeof cell, "%+.4g [%+.3g,%+.3g] %s", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i],
+                         verdict(rows[r].vs_lo[i], rows[r].vs_hi[i]));
+            else
+                snprintf(cell, sizeof cell, "no shared bins");
+            fprintf(out, " %30s", cell);
+        }
+        fprintf(out, "\n");
+    }
+}
+
+static void print_table(FILE *out, const row *rows, int count, char names[][16], int figures, const char *versus) {
+    for (int start = 0; start < count;) {
+        int end = start;
+        while (end < count && !strcmp(rows[end].category, rows[start].category)) end++;
+        fprintf(out, "category %s\n%-16s", rows[start].category, "model");
+        for (int i = 0; i < figures; i++) fprintf(out, " %17s", names[i]);
+        fprintf(out, "\n");
+        for (int r = start; r < end; r++) {
+            fprintf(out, "%-16s", rows[r].model);
+            for (int i = 0; i < figures; i++) {
+                int best = 1;
+                for (int o = start; o < end; o++)
+                    if (isfinite(rows[o].mean[i]) &&
+                        (lower_is_better(i) ? rows[o].mean[i] < rows[r].mean[i] : rows[o].mean[i] > rows[r].mean[i]))
+                        best = 0;
+                char cell[64];
+                snprintf(cell, sizeof cell, "%.4g [%.3g,%.3g]%s", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i],
+                         best && end - start > 1 ? "*" : "");
+                fprintf(out, " %17s", cell);
+            }
+            fprintf(out, "\n");
+        }
+        if (versus) print_paired(out, rows, start, end, versus, names);
+        fprintf(out, "\n");
+        start = end;
+    }
+}
+
+static void print_json_figure(FILE *out, const char *name, const char *suffix, double v) {
+    if (isfinite(v))
+        fprintf(out, ", \"%s%s\": %.10g", name, suffix, v);
+    else
+        fprintf(out, ", \"%s%s\": null", name, suffix);
+}
+
+static void print_json(FILE *out, const row *rows, int count, char names[][16], int figures, int versus) {
+    fprintf(out, "[\n");
+    for (int r = 0; r < count; r++) {
+        fprintf(out, "  {\"model\": \"%s\", \"category\": \"%s\"", rows[r].model, rows[r].category);
+        for (int i = 0; i < figures; i++) {
+            print_json_figure(out, names[i], "", rows[r].mean[i]);
+            print_json_figure(out, names[i], "_lo", rows[r].lo[i]);
+            print_json_figure(out, names[i], "_hi", rows[r].hi[i]);
+        }
+        for (int i = 0; i < PAIRED && versus; i++) {
+            print_json_figure(out, names[i], "_vs", rows[r].vs[i]);
+            print_json_figure(out, names[i], "_vs_lo", rows[r].vs_lo[i]);
+            print_json_figure(out, names[i], "_vs_hi", rows[r].vs_hi[i]);
+        }
+        fprintf(out, "}%s\n", r + 1 < count ? "," : "");
+    }
+    fprintf(out, "]\n");
+}
+
+static void print_csv(FILE *out, const row *rows, int count, char names[][16], int figures, int versus) {
+    fprintf(out, "model,category");
+    for (int i = 0; i < figures; i++) fprintf(out, ",%s,%s_lo,%s_hi", names[i], names[i], names[i]);
+    for (int i = 0; i < PAIRED && versus; i++) fprintf(out, ",%s_vs,%s_vs_lo,%s_vs_hi", names[i], names[i], names[i]);
+    fprintf(out, "\n");
+    for (int r = 0; r < count; r++) {
+        fprintf(out, "%s,%s", rows[r].model, rows[r].category);
+        for (int i = 0; i < figures; i++) fprintf(out, ",%.10g,%.10g,%.10g", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i]);
+        for (int i = 0; i < PAIRED && versus; i++) fprintf(out, ",%.10g,%.10g,%.10g", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i]);
+        fprintf(out, "\n");
+    }
+}
+
+/* Reads every forecast file once, each on the truth's grid. Returns 0, or -1 with err
+ * (the forecasts read so far are freed). */
+static int read_forecasts(const char *const *files, int n, const cc_tensor *truth, const char *data, cc_tensor *out, char *err,
+                          size_t err_len) {
+    for (int i = 0; i < n; i++) {
+        cc_tensor *f = &out[i];
+        int ok = cc_tensor_read(files[i], "forecast", f, err, err_len) == 0;
+        if (ok && (f->H != truth->H || f->W != truth->W || strcmp(f->crs, truth->crs) != 0 || f->cell != truth->cell)) {
+            snprintf(err, err_len, "%s: another grid than %s", files[i], data);
+            cc_tensor_free(f);
+            ok = 0;
+        }
+        if (!ok) {
+            while (i-- > 0) cc_tensor_free(&out[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The rows as the table the CSV prints: model, category, then each figure's mean, _lo
+ * and _hi (and the paired differences with --versus). */
+static int fill_table(cc_metrics_table *table, const row *rows, int count, char names[][16], int figures,
+                      int versus, char *err, size_t err_len) {
+    memset(table, 0, sizeof *table);
+    const char *suffix[3] = {"", "_lo", "_hi"}, *vs_suffix[3] = {"_vs", "_vs_lo", "_vs_hi"};
+    int columns = 3 * figures + (versus ? 3 * PAIRED : 0);
+    if (columns > CC_METRICS_MAX_COLUMNS || count > CC_METRICS_MAX_ROWS) {
+        snprintf(err, err_len, "more figures or rows than the comparison table holds");
+        return -1;
+    }
+    for (int i = 0; i < figures; i++)
+        for (int k = 0; k < 3; k++) snprintf(table->names[3 * i + k], sizeof table->names[0], "%.15s%.6s", names[i], suffix[k]);
+    for (int i = 0; versus && i < PAIRED; i++)
+        for (int k = 0; k < 3; k++)
+            snprintf(table->names[3 * figures + 3 * i + k], sizeof table->names[0], "%.15s%.6s", names[i], vs_suffix[k]);
+    table->columns = columns;
+    for (int r = 0; r < count; r++) {
+        double values[CC_METRICS_MAX_COLUMNS];
+        for (int i = 0; i < figures; i++)
+            values[3 * i] = rows[r].mean[i], values[3 * i + 1] = rows[r].lo[i], values[3 * i + 2] = rows[r].hi[i];
+        for (int i = 0; versus && i < PAIRED; i++) {
+            double *v = values + 3 * figures + 3 * i;
+            v[0] = rows[r].vs[i], v[1] = rows[r].vs_lo[i], v[2] = rows[r].vs_hi[i];
+        }
+        cc_metrics_table_add(table, rows[r].model, rows[r].category, values);
+    }
+    return 0;
+}
+
+/* Every forecast's rows, one per category the forecast and the truth share. */
+static int score_all(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts, row *rows,
+                     int *count, char *err, size_t err_len) {
+    for (int c = 0; c < truth->C; c++)
+        for (int i = 0; i < a->forecast_count; i++) {
+            const cc_tensor *f = &forecasts[i];
+            int cf = cc_tensor_channel(f, truth->categories[c]);
+            if (cf < 0) continue;
+            row *r = &rows[(*count)++];
+            snprintf(r->model, sizeof r->model, "%s", f->model[0] ? f->model : a->forecasts[i]);
+            snprintf(r->category, sizeof r->category, "%s", truth->categories[c]);
+            char why[512];
+            if (score(truth, f, c, cf, a->topk.percent, a->topk.count, r, why, sizeof why) != 0) {
+                snprintf(err, err_len, "%s: %s", a->forecasts[i], why);
+                return -1;
+            }
+        }
+    return 0;
+}
+
+/* The rows' report on `out`, the ROC chart and the table. */
+static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts, row *rows, int count,
+                  FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
+    int roc_channel = 0;
+    if (a->roc_category && (roc_channel = cc_tensor_channel(truth, a->roc_category)) < 0) {
+        snprintf(err, err_len, "--roc-category '%s' is not a category of %s", a->roc_category, a->data);
+        return -1;
+    }
+    if (a->versus && paired_differences(rows, count, a->versus, err, err_len) != 0) return -1;
+    err[0] = 0;
+    if (a->roc && write_roc(a->roc, truth, roc_channel, forecasts, a->forecasts, a->forecast_count, rows, count, err,
+                            err_len) != 0)
+        return -1;
+    char names[MAX_FIGURES][16];
+    figure_names(a->topk.percent, a->topk.count, names);
+    int figures = FIXED + 3 * a->topk.count;
+    if (a->json) print_json(out, rows, count, names, figures, a->versus != NULL);
+    else if (a->csv) print_csv(out, rows, count, names, figures, a->versus != NULL);
+    else print_table(out, rows, count, names, figures, a->versus);
+    return table ? fill_table(table, rows, count, names, figures, a->versus != NULL, err, err_len) : 0;
+}
+
+int cc_run_eval(const cc_eval_request *a, FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
+    cc_tensor truth;
+    if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
+    int n_files = a->forecast_count, count = 0, status = -1;
+    row *rows = calloc((size_t)(n_files * truth.C > 0 ? n_files * truth.C : 1), sizeof *rows);
+    cc_tensor *forecasts = calloc((size_t)n_files, sizeof *forecasts);
+    if (!rows || !forecasts) {
+        snprintf(err, err_len, "out of memory");
+        free(forecasts);
+        forecasts = NULL, n_files = 0;
+    } else if (read_forecasts(a->forecasts, n_files, &truth, a->data, forecasts, err, err_len) != 0) {
+        free(forecasts);
+        forecasts = NULL, n_files = 0;
+    } else if (score_all(a, &truth, forecasts, rows, &count, err, err_len) == 0) {
+        status = report(a, &truth, forecasts, rows, count, out, table, err, err_len);
+    }
+    for (int i = 0; i < n_files; i++) cc_tensor_free(&forecasts[i]);
+    free(forecasts);
+    for (int r = 0; r < count; r++) free(rows[r].per_bin);
+    free(rows);
+    cc_tensor_free(&truth);
+    return status;
+}

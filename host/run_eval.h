@@ -1,0 +1,38 @@
+/* Scoring forecasts against the truth, as `crimecast eval` and `demo` run it: every
+ * figure of models/metrics.h per model and category, averaged over the forecast's bins
+ * with bootstrap intervals, paired differences against one model, and ROC curves. */
+#ifndef CRIMECAST_HOST_RUN_EVAL_H
+#define CRIMECAST_HOST_RUN_EVAL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "host/metrics_table.h"
+#include "host/options.h"
+#include "models/metrics.h"
+
+enum { CC_EVAL_MAX_FORECASTS = 64 };
+
+typedef struct cc_eval_request {
+    const char *data;                                 /* the tensor: the truth */
+    const char *forecasts[CC_EVAL_MAX_FORECASTS];
+    int forecast_count;
+    int json, csv;                                    /* the format on `out`; neither: a table */
+    struct {
+        double percent[CC_MAX_TOPK];                  /* areas flagged for hit rate, PAI, PEI */
+        int count;
+    } topk;
+    const char *roc, *roc_category;                   /* --roc PNG of one category */
+    const char *versus;                               /* paired differences against this model */
+} cc_eval_request;
+
+extern const cc_command_spec CC_EVAL_SPEC;
+
+void cc_eval_request_defaults(cc_eval_request *request);
+
+/* Scores every forecast, prints the result to `out` in the request's format, writes the
+ * ROC chart when asked, and fills `table` (NULL: not wanted) with the CSV's columns.
+ * 0, or -1 with err. */
+int cc_run_eval(const cc_eval_request *request, FILE *out, cc_metrics_table *table, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,123 @@
+/* host/run_import.h */
+#include "host/run_import.h"
+
+#include <string.h>
+
+#include "crawler/city.h"
+#include "crawler/import.h"
+#include "crawler/store.h"
+#include "host/city_check.h"
+#include "host/defaults.h"
+#include "host/progress.h"
+
+static const cc_option IMPORT_OPTIONS[] = {
+    {CC_OPTION_TEXT("city", cc_import_request, city, "CITY", NULL,
+                    "the city the records belong to: chicago, sanfrancisco, losangeles or london"), .required = 1},
+    {CC_OPTION_TEXT("db", cc_import_request, db, "PATH", CC_DEFAULT_DB, "the incident store")},
+};
+
+static const cc_option IMPORT_OPERANDS = {
+    CC_OPTION_LIST("", cc_import_request, files, file_count, CC_IMPORT_MAX_FILES, "FILE...",
+                   "record files: .csv, .csv.gz, or police.uk .zip archives"),
+    .required = 1};
+
+static int check_request(void *request, char *why, size_t why_len) {
+    return cc_city_check(((cc_import_request *)request)->city, 0, why, why_len);
+}
+
+static const cc_option_group IMPORT_GROUPS[] = {{"options", CC_OPTION_ROWS(IMPORT_OPTIONS), 0}};
+
+const cc_command_spec CC_IMPORT_SPEC = {
+    .name = "import",
+    .synopsis = "--city CITY [--db PATH] FILE...",
+    .description =
+        "Loads crime records into the incident store (SQLite). A FILE is a .csv or .csv.gz in\n"
+        "any layout the portals publish (recognised by its header: Chicago portal/API; SF\n"
+        "2003-2018, 2018-present and the Kaggle sf-crime files; LA 2010-2019 and 2020-present;\n"
+        "police.uk street-level CSV), or a police.uk .zip archive (its Metropolitan and City of\n"
+        "London street-level CSVs are read).\n\n"
+        "Each file is one transaction: it is stored whole or, on an error, not at all. Rows\n"
+        "already stored (same city and source id) are counted as duplicates, so importing a\n"
+        "file twice inserts nothing the second time. Rows without usable coordinates, outside\n"
+        "the city's bounding box, with an unparseable date or malformed are counted and\n"
+        "skipped; the first few are shown as file:line.\n\n"
+        "Exit status: 0 all files imported, 1 a file failed (the store unchanged for it), 2 a\n"
+        "usage error.\n",
+    .request_size = sizeof(cc_import_request),
+    .groups = IMPORT_GROUPS,
+    .group_count = 1,
+    .operands = &IMPORT_OPERANDS,
+    .check = check_request,
+};
+
+void cc_import_request_defaults(cc_import_request *r) { cc_options_defaults(&CC_IMPORT_SPEC, r); }
+
+static void show_progress(void *context, uint64_t done, uint64_t total) {
+    cc_progress *bar = context;
+    bar->total = total;
+    cc_progress_update(bar, done);
+}
+
+static void print_file_report(FILE *out, const char *path, const cc_import_stats *s, double seconds,
+                              const cc_city *city) {
+    fprintf(out, "%s: %llu read, %llu inserted, %llu duplicates, %llu rejected (no coordinates %llu, "
+                 "outside bbox %llu, bad date %llu, malformed %llu) [%s, %.1f s]\n",
+            path, (unsigned long long)s->rows_read, (unsigned long long)s->inserted,
+            (unsigned long long)s->duplicates, (unsigned long long)cc_import_rejected_total(s),
+            (unsigned long long)s->rejected[CC_REJECT_NO_COORDINATES],
+            (unsigned long long)s->rejected[CC_REJECT_OUTSIDE_BBOX], (unsigned long long)s->rejected[CC_REJECT_BAD_DATE],
+            (unsigned long long)s->rejected[CC_REJECT_MALFORMED], s->format, seconds);
+    fflush(out); /* keep the report and its examples (stderr) in order on a terminal */
+    for (int i = 0; i < s->example_count; i++) fprintf(stderr, "  %s\n", s->examples[i]);
+    if (s->unmapped_rows) {
+        fprintf(stderr, "  warning: %llu rows have raw types not in the %s category map, stored as 'other':",
+                (unsigned long long)s->unmapped_rows, cc_city_name(city));
+        for (int i = 0; i < s->unmapped_count; i++) fprintf(stderr, "%s '%s'", i ? "," : "", s->unmapped[i]);
+        fprintf(stderr, "\n");
+    }
+    if (s->members_read || s->members_skipped)
+        fprintf(out, "  archive: %d member CSVs read, %d other members skipped\n", s->members_read, s->members_skipped);
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* The files one after another; returns how many failed. */
+static int import_files(cc_store *store, const cc_city *city, const cc_import_request *r, FILE *out) {
+    int failed = 0;
+    unsigned long long inserted = 0, read = 0;
+    for (int i = 0; i < r->file_count; i++) {
+        cc_import_stats stats;
+        char err[1024];
+        cc_progress bar;
+        cc_progress_begin(&bar, base_name(r->files[i]), 0);
+        double start = cc_now_seconds();
+        int status = cc_import_file(store, city, r->files[i], &stats, show_progress, &bar, err, sizeof err);
+        cc_progress_end(&bar);
+        if (status != 0) {
+            fprintf(stderr, "crimecast import: %s\n  nothing from this file was stored\n", err);
+            failed++;
+            continue;
+        }
+        print_file_report(out, r->files[i], &stats, cc_now_seconds() - start, city);
+        inserted += stats.inserted;
+        read += stats.rows_read;
+    }
+    if (r->file_count > 1)
+        fprintf(out, "total: %d files, %d failed, %llu rows read, %llu inserted\n", r->file_count, failed, read,
+                inserted);
+    return failed;
+}
+
+int cc_run_import(const cc_import_request *r, FILE *out, char *err, size_t err_len) {
+    cc_city *city = cc_city_load(r->city, err, err_len);
+    if (!city) return -1;
+    cc_store *store = cc_store_open(r->db, err, err_len);
+    int failed = store ? import_files(store, city, r, out) : -1;
+    if (failed > 0) snprintf(err, err_len, "%d of %d files failed (their errors above)", failed, r->file_count);
+    cc_store_close(store);
+    cc_city_free(city);
+    return failed == 0 ? 0 : -1;
+}

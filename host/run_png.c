@@ -1,0 +1,192 @@
+/* host/run_png.h */
+#include "host/run_png.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crawler/datetime.h"
+#include "heatmaps/colormap.h"
+#include "heatmaps/png_export.h"
+#include "heatmaps/tensor_file.h"
+
+/* --index I >= 0. */
+static int parse_index(const char *text, void *field, char *why, size_t why_len) {
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < 0 || v > 1000000000) {
+        snprintf(why, why_len, "--index must be >= 0 (got '%s')", text);
+        return -1;
+    }
+    cc_optional_int *index = field;
+    index->value = (int)v, index->given = 1;
+    return 0;
+}
+
+static const cc_option PNG_OPTIONS[] = {
+    {CC_OPTION_TEXT("in", cc_png_request, in, "FILE.h5", NULL, "a tensor or forecast file"), .required = 1},
+    {CC_OPTION_CHOICE("dataset", cc_png_request, dataset, "counts|forecast", NULL,
+                      "the dataset drawn (if not given: the one the file has)")},
+    {CC_OPTION_DATE("time", cc_png_request, time, NULL, "draw the bin starting on DATE")},
+    {CC_OPTION_CUSTOM("index", cc_png_request, index, "I", NULL, parse_index, "draw time step I (from 0)")},
+    {CC_OPTION_FLAG("all", cc_png_request, all,
+                    "draw every time step into the directory --out, as <category>_<date>.png, on one colour scale")},
+    {CC_OPTION_TEXT("category", cc_png_request, category, "NAME", "all", "the channel drawn")},
+    {CC_OPTION_CHOICE("cmap", cc_png_request, cmap, "inferno|viridis|magma|gray", "inferno", "the colormap")},
+    {CC_OPTION_CHOICE("scale", cc_png_request, scale, "linear|sqrt|log", "linear", "the colour scale's shape")},
+    {CC_OPTION_REAL("vmax", cc_png_request, vmax, "V", NULL, 0, "the scale's top (if not given: the values' maximum)"),
+     .open_min = 1},
+    {CC_OPTION_REAL("vmax-quantile", cc_png_request, quantile, "Q", NULL, 0,
+                    "the scale's top at this quantile of the in-mask values of every frame drawn"),
+     .open_min = 1, .max = 1},
+    {CC_OPTION_INT("zoom", cc_png_request, zoom, "K", "8", 1, 64, "pixels per cell side")},
+    {CC_OPTION_TEXT("out", cc_png_request, out, "FILE.png|DIR", NULL, "the PNG, or the directory of --all"),
+     .required = 1},
+};
+
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_png_request *r = request;
+    if ((r->time != NULL) + (r->index.given != 0) + (r->all != 0) != 1)
+        snprintf(why, why_len, "give exactly one of --time, --index and --all");
+    else if (r->vmax > 0 && r->quantile > 0) snprintf(why, why_len, "give --vmax or --vmax-quantile, not both");
+    else return 0;
+    return -1;
+}
+
+static const cc_option_group PNG_GROUPS[] = {{"options", CC_OPTION_ROWS(PNG_OPTIONS), 0}};
+
+const cc_command_spec CC_PNG_SPEC = {
+    .name = "png",
+    .synopsis = "--in FILE.h5 (--time DATE | --index I | --all) [--category NAME] [options] --out FILE.png|DIR",
+    .description =
+        "Draws one time step of one channel as an 8-bit palette PNG, north up, cells outside\n"
+        "the mask in a neutral colour, or every time step into a directory, all on the same\n"
+        "colour scale. The scale runs from 0 to vmax. The scale, colormap, time and category\n"
+        "are written into each PNG as text chunks.\n",
+    .request_size = sizeof(cc_png_request),
+    .groups = PNG_GROUPS,
+    .group_count = 1,
+    .check = check_request,
+};
+
+void cc_png_request_defaults(cc_png_request *r) { cc_options_defaults(&CC_PNG_SPEC, r); }
+
+/* The request's drawing style, but for vmax. */
+typedef struct png_look {
+    const cc_colormap *cmap;
+    cc_scale scale;
+} png_look;
+
+static int compare_floats(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* vmax over the in-mask values of frames [first, last] of channel c. */
+static double choose_vmax(const cc_tensor *t, int c, int first, int last, double quantile) {
+    size_t plane = (size_t)t->H * t->W, n = 0;
+    float *v = malloc(sizeof *v * plane * (size_t)(last - first + 1));
+    if (!v) return 1.0;
+    for (int ti = first; ti <= last; ti++)
+        for (size_t k = 0; k < plane; k++)
+            if (t->mask[k]) v[n++] = t->values[cc_tensor_offset(t, ti, c, 0, 0) + k];
+    double vmax = 0;
+    if (n > 0) {
+        qsort(v, n, sizeof *v, compare_floats);
+        double q = quantile > 0 ? quantile : 1.0;
+        size_t k = (size_t)ceil(q * (double)n) - 1;
+        vmax = v[k < n ? k : n - 1];
+    }
+    free(v);
+    return vmax > 0 ? vmax : 1.0; /* an empty map still needs a scale */
+}
+
+static int draw_frame(const cc_png_request *a, const png_look *look, const cc_tensor *t, int ti, int c, double vmax,
+                      const char *path, char *err, size_t err_len) {
+    char date[11], vmax_text[32];
+    cc_format_iso_date(t->time[ti], date);
+    snprintf(vmax_text, sizeof vmax_text, "%.9g", vmax);
+    cc_png_style style = {look->cmap, look->scale, vmax, a->zoom};
+    cc_png_text texts[] = {{"vmin", "0"},
+                           {"vmax", vmax_text},
+                           {"scale", cc_scale_name(look->scale)},
+                           {"colormap", look->cmap->name},
+                           {"time", date},
+                           {"category", t->categories[c]},
+                           {"bin", cc_bin_kind_name(t->bin)},
+                           {"Software", "crimecast " CRIMECAST_VERSION}};
+    return cc_png_write(path, t->values + cc_tensor_offset(t, ti, c, 0, 0), t->mask, t->H, t->W, &style, texts,
+                        (int)(sizeof texts / sizeof texts[0]), err, err_len);
+}
+
+static int pick_frame(const cc_png_request *a, const cc_tensor *t, char *err, size_t err_len) {
+    if (a->index.given) {
+        if (a->index.value < t->T) return a->index.value;
+        snprintf(err, err_len, "%s: --index %d, but the file has %d time steps", a->in, a->index.value, t->T);
+        return -1;
+    }
+    int64_t day;
+    cc_parse_iso_date(a->time, &day); /* valid: the table checked it */
+    int ti = cc_tensor_bin(t, day);
+    if (ti >= 0) return ti;
+    char first[11], last[11];
+    cc_format_iso_date(t->time[0], first);
+    cc_format_iso_date(t->time[t->T - 1], last);
+    snprintf(err, err_len, "%s: no %s bin starts on %s (bins start %s .. %s)", a->in, cc_bin_kind_name(t->bin), a->time,
+             first, last);
+    return -1;
+}
+
+static int draw_all(const cc_png_request *a, const png_look *look, const cc_tensor *t, int c, FILE *out, char *err,
+                    size_t err_len) {
+    if (mkdir(a->out, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "%s: cannot create directory: %s", a->out, strerror(errno));
+        return -1;
+    }
+    double vmax = a->vmax > 0 ? a->vmax : choose_vmax(t, c, 0, t->T - 1, a->quantile);
+    for (int ti = 0; ti < t->T; ti++) {
+        char date[11], path[4200];
+        cc_format_iso_date(t->time[ti], date);
+        snprintf(path, sizeof path, "%s/%s_%s.png", a->out, t->categories[c], date);
+        if (draw_frame(a, look, t, ti, c, vmax, path, err, err_len) != 0) return -1;
+    }
+    fprintf(out, "%s: %d PNGs of '%s', %d x %d pixels, scale 0 .. %g (%s, %s)\n", a->out, t->T, t->categories[c],
+            t->W * a->zoom, t->H * a->zoom, vmax, cc_scale_name(look->scale), look->cmap->name);
+    return 0;
+}
+
+static int draw_one(const cc_png_request *a, const png_look *look, const cc_tensor *t, int c, FILE *out, char *err,
+                    size_t err_len) {
+    int ti = pick_frame(a, t, err, err_len);
+    if (ti < 0) return -1;
+    double vmax = a->vmax > 0 ? a->vmax : choose_vmax(t, c, ti, ti, a->quantile);
+    if (draw_frame(a, look, t, ti, c, vmax, a->out, err, err_len) != 0) return -1;
+    char date[11];
+    cc_format_iso_date(t->time[ti], date);
+    fprintf(out, "%s: '%s', %s bin of %s, %d x %d pixels, scale 0 .. %g (%s, %s)\n", a->out, t->categories[c],
+            cc_bin_kind_name(t->bin), date, t->W * a->zoom, t->H * a->zoom, vmax, cc_scale_name(look->scale),
+            look->cmap->name);
+    return 0;
+}
+
+/* "FILE has no category 'x' (it has: all burglary ...)". */
+static void no_category(const cc_png_request *a, const cc_tensor *t, char *err, size_t err_len) {
+    size_t n = (size_t)snprintf(err, err_len, "%s has no category '%s' (it has:", a->in, a->category);
+    for (int k = 0; k < t->C && n < err_len; k++) n += (size_t)snprintf(err + n, err_len - n, " %s", t->categories[k]);
+    if (n < err_len) snprintf(err + n, err_len - n, ")");
+}
+
+int cc_run_png(const cc_png_request *a, FILE *out, char *err, size_t err_len) {
+    png_look look = {cc_colormap_find(a->cmap), CC_SCALE_LINEAR};
+    cc_scale_parse(a->scale, &look.scale); /* valid: the table checked it */
+    cc_tensor t;
+    if (cc_tensor_read(a->in, a->dataset, &t, err, err_len) != 0) return -1;
+    int status = -1, c = cc_tensor_channel(&t, a->category);
+    if (c < 0) no_category(a, &t, err, err_len);
+    else if (a->all) status = draw_all(a, &look, &t, c, out, err, err_len);
+    else status = draw_one(a, &look, &t, c, out, err, err_len);
+    cc_tensor_free(&t);
+    return status;
+}

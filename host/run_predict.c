@@ -1,0 +1,190 @@
+/* host/run_predict.h: one model file or several, each possibly a seed ensemble, averaged
+ * into one forecast file. */
+#include "host/run_predict.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/datetime.h"
+#include "heatmaps/tensor_file.h"
+#include "host/defaults.h"
+#include "kernels/device.h"
+#include "models/checkpoint.h"
+
+enum { PREDICT_BATCH = 16 };
+
+static const cc_option PREDICT_OPTIONS[] = {
+    {CC_OPTION_LIST("model", cc_predict_request, models, model_count, CC_PREDICT_MAX_MODELS, "MODEL.h5",
+                    "a model file; several (the same options, other seeds) are averaged"), .required = 1},
+    {CC_OPTION_TEXT("data", cc_predict_request, data, "TENSOR.h5", NULL, "the tensor the models were trained on"),
+     .required = 1},
+    {CC_OPTION_TEXT("out", cc_predict_request, out, "FORECAST.h5", NULL, "the forecast file"), .required = 1},
+    {CC_OPTION_CHOICE("span", cc_predict_request, span, "test|val|all", CC_DEFAULT_SPAN,
+                      "the span whose target bins are forecast")},
+};
+
+static const cc_option_group PREDICT_GROUPS[] = {
+    {"options", CC_OPTION_ROWS(PREDICT_OPTIONS), 0},
+    CC_DEVICE_GROUP(cc_predict_request, device),
+};
+
+const cc_command_spec CC_PREDICT_SPEC = {
+    .name = "predict",
+    .synopsis = "--model MODEL.h5 [--model MODEL2.h5 ...] --data TENSOR.h5 --out FORECAST.h5 [options]",
+    .description =
+        "Writes the model's expected counts for every target bin of the span: the bin `horizon`\n"
+        "bins after each input window of the span. Several --model files (the same options\n"
+        "trained with other seeds) make an ensemble: the forecast is the mean of their expected\n"
+        "counts; they must share the window, horizon and split. A model file of `train --seeds N`\n"
+        "is such an ensemble by itself (all its members count). The forecast file has /forecast\n"
+        "[T'][C][H][W], the target bins' /time, and the tensor's /category, /y, /x, /mask and grid\n"
+        "attributes, with format = crimecast-forecast, model and horizon. A model trained on\n"
+        "another grid or channel set is refused. A model trained on either device runs on either.\n",
+    .request_size = sizeof(cc_predict_request),
+    .groups = PREDICT_GROUPS,
+    .group_count = 2,
+};
+
+void cc_predict_request_defaults(cc_predict_request *r) { cc_options_defaults(&CC_PREDICT_SPEC, r); }
+
+/* What every member of an ensemble must share with the first: the target bins. */
+static int same_targets(const cc_model_info *a, const cc_model_info *b) {
+    return a->config.window == b->config.window && a->config.horizon == b->config.horizon &&
+           !memcmp(a->split.begin, b->split.begin, sizeof a->split.begin) && !memcmp(a->split.end, b->split.end, sizeof a->split.end);
+}
+
+/* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
+ * member) for the windows starting at starts[0..n) to sum [n][C][H][W], through `all`
+ * [n][horizon][C][H][W]. Returns the members added, or 0 with err. */
+static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, const cc_model_info *info,
+                                const cc_tensor *t, const int *starts, int n, float *all, float *sum, char *err,
+                                size_t err_len) {
+    const cc_convlstm_config *c = &info->config;
+    size_t map = (size_t)t->C * t->H * t->W, bytes = sizeof(float) * model->params.size;
+    int members = cc_model_forecast_members(info);
+    float *root = malloc(bytes);
+    if (!root) {
+        snprintf(err, err_len, "out of memory");
+        return 0;
+    }
+    memcpy(root, model->params.data, bytes);
+    for (int k = 0; k < members; k++) {
+        memcpy(model->params.data, k < info->finished ? info->member[k].params : root, bytes);
+        if (cc_predict(model, ctx, t, info->scale, info->loss, starts, n, PREDICT_BATCH, all, err, err_len) != 0) {
+            members = 0;
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            const float *lead = all + ((size_t)i * c->horizon + c->horizon - 1) * map;
+            for (size_t q = 0; q < map; q++) sum[(size_t)i * map + q] += lead[q];
+        }
+    }
+    free(root);
+    return members;
+}
+
+/* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per
+ * member, counted in *members); `first` (zeroed by the caller) receives the first file's
+ * info, later ones are checked against it. 0 or -1 with err. */
+static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const cc_tensor *t, cc_span span, int index,
+                               cc_model_info *first, int *n_out, int *members, float **sum, char *err, size_t err_len) {
+    cc_convlstm model;
+    cc_model_info info;
+    if (cc_checkpoint_read(path, PREDICT_BATCH, &model, &info, NULL, err, err_len) != 0) return -1;
+    const cc_convlstm_config *c = &info.config;
+    int n = cc_split_samples(&info.split, span, t->T, c->window, c->horizon), status = -1;
+    size_t map = (size_t)t->C * t->H * t->W;
+    float *all = NULL;
+    int *starts = NULL;
+    char why[768];
+    if (cc_model_matches_tensor(&info, t, why, sizeof why) != 0) {
+        snprintf(err, err_len, "%s: %s", path, why);
+    } else if (info.grid.T != t->T) {
+        snprintf(err, err_len, "%s: the tensor has %d bins, the model's had %d", path, t->T, info.grid.T);
+    } else if (index > 0 && !same_targets(first, &info)) {
+        snprintf(err, err_len, "%s: its window, horizon or split differ from the first model's (an ensemble needs the same target bins)", path);
+    } else if (cc_model_forecast_members(&info) == 0) {
+        snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", path);
+    } else if (n <= 0) {
+        snprintf(err, err_len, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
+    } else if (!(starts = malloc(sizeof(int) * (size_t)n)) || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
+               (index == 0 && !(*sum = calloc(map * (size_t)n, sizeof(float))))) {
+        snprintf(err, err_len, "out of memory for %d forecasts", n);
+    } else {
+        for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
+        char why_not[256];
+        int added = add_member_forecasts(ctx, &model, &info, t, starts, n, all, *sum, why_not, sizeof why_not);
+        if (added > 0) {
+            if (added < info.members)
+                fprintf(stderr, "crimecast predict: %s: %d of its %d members are trained (its training was interrupted); "
+                                "forecasting with those\n", path, added, info.members);
+            *n_out = n, *members += added;
+            status = 0;
+        } else {
+            snprintf(err, err_len, "%s: %s", path, why_not);
+        }
+    }
+    free(starts), free(all);
+    cc_convlstm_free(&model);
+    if (index == 0 && status == 0) *first = info;
+    else cc_model_info_free(&info);
+    return status;
+}
+
+static int write_forecast(const cc_predict_request *a, cc_span span, const cc_tensor *t, const cc_model_info *info,
+                          const float *mean, int n, int members, FILE *out, char *err, size_t err_len) {
+    const cc_convlstm_config *c = &info->config;
+    int64_t *times = malloc(sizeof(int64_t) * (size_t)n);
+    if (!times) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) times[i] = t->time[cc_split_target(&info->split, span, i, c->window, c->horizon)];
+    char source[8400];
+    if (members == 1)
+        snprintf(source, sizeof source, "model %s on %s, %s span", a->models[0], a->data, cc_span_name(span));
+    else
+        snprintf(source, sizeof source, "mean of %d models (%d file%s: %s, ...) on %s, %s span", members, a->model_count,
+                 a->model_count > 1 ? "s" : "", a->models[0], a->data, cc_span_name(span));
+    int status = cc_forecast_write(a->out, t, mean, times, n, c->down > 1 ? "convlstm-ae" : "convlstm", c->horizon, source,
+                                   err, err_len);
+    if (status == 0) {
+        char first[11], last[11];
+        cc_format_iso_date(times[0], first);
+        cc_format_iso_date(times[n - 1], last);
+        fprintf(out, "%s: %d %s bins (%s .. %s) x %d channels x %d x %d, horizon %d%s\n", a->out, n,
+                cc_bin_kind_name(t->bin), first, last, t->C, t->H, t->W, c->horizon, members > 1 ? ", ensemble mean" : "");
+        if (members > 1) fprintf(out, "(the mean of %d models)\n", members);
+    }
+    free(times);
+    return status;
+}
+
+int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err_len) {
+    cc_span span;
+    cc_span_parse(a->span, &span); /* the option table admits only the names */
+    cc_ops_context ctx;
+    if (cc_device_open(&a->device, &ctx, err, err_len) != 0) return -1;
+    cc_tensor t;
+    if (cc_tensor_read(a->data, "counts", &t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &t, err, err_len) != 0) {
+        cc_tensor_free(&t);
+        cc_close_backend(&ctx);
+        return -1;
+    }
+    cc_model_info first;
+    memset(&first, 0, sizeof first);
+    float *sum = NULL;
+    int n = 0, members = 0, ok = 1;
+    for (int k = 0; ok && k < a->model_count; k++)
+        ok = add_model_forecasts(&ctx, a->models[k], &t, span, k, &first, &n, &members, &sum, err, err_len) == 0;
+    if (ok) {
+        size_t total = (size_t)n * t.C * t.H * t.W;
+        for (size_t q = 0; q < total; q++) sum[q] /= (float)members;
+        ok = write_forecast(a, span, &t, &first, sum, n, members, out, err, err_len) == 0;
+    }
+    free(sum);
+    cc_model_info_free(&first);
+    cc_tensor_free(&t);
+    cc_close_backend(&ctx);
+    return ok ? 0 : -1;
+}

@@ -1,0 +1,192 @@
+/* host/run_raster.h */
+#include "host/run_raster.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/city.h"
+#include "crawler/datetime.h"
+#include "crawler/store.h"
+#include "heatmaps/raster.h"
+#include "heatmaps/tensor_file.h"
+#include "host/city_check.h"
+#include "host/defaults.h"
+#include "host/progress.h"
+
+enum { MAX_CATEGORIES = 64 };
+
+static const cc_option RASTER_OPTIONS[] = {
+    {CC_OPTION_TEXT("city", cc_raster_request, city, "CITY", NULL, "the city whose stored incidents are counted"),
+     .required = 1},
+    {CC_OPTION_TEXT("db", cc_raster_request, db, "PATH", CC_DEFAULT_DB, "the incident store")},
+    {CC_OPTION_DATE("from", cc_raster_request, from, NULL, "the span's first day"), .required = 1},
+    {CC_OPTION_DATE("to", cc_raster_request, to, NULL,
+                    "the day after the span; partial bins at either end are dropped and reported"), .required = 1},
+    {CC_OPTION_CHOICE("bin", cc_raster_request, bin, "day|week|month", NULL,
+                      "local calendar days, ISO weeks (Monday to Sunday) or calendar months; London's records are "
+                      "monthly"), .required = 1},
+    {CC_OPTION_INT("grid", cc_raster_request, grid, "N", NULL, 1, 4096,
+                   "N x N square cells over the longer side of the city's bounding box")},
+    {CC_OPTION_REAL("cell", cc_raster_request, cell, "METRES", NULL, 1, "cells of this size covering the bounding box")},
+    {CC_OPTION_TEXT("categories", cc_raster_request, categories, "all|LIST", "all",
+                    "a channel per category present, or a comma list of crimecast categories; channel 0 is always "
+                    "'all' (every incident)")},
+    {CC_OPTION_TEXT("crs", cc_raster_request, crs, "EPSG:NNNN", NULL,
+                    "the grid's metric CRS (if not given: the city's, e.g. a UTM zone)")},
+    {CC_OPTION_CHOICE("recency", cc_raster_request, recency, "on|off", "on",
+                      "also /recency: the incidents weighted by how recent they were at each bin's end (decays of "
+                      "1 and 3 days), twice the counts' size; none when no record's time is finer than the bin")},
+    {CC_OPTION_TEXT("out", cc_raster_request, out, "FILE.h5", NULL, "the tensor file, written whole or not at all"),
+     .required = 1},
+};
+
+/* Splits a comma list into names (pointing into the returned copy, which the caller
+ * frees); NULL and no names for "all". */
+static char *split_categories(const char *list, const char **names, int *count) {
+    *count = 0;
+    if (!strcmp(list, "all")) return NULL;
+    char *copy = strdup(list);
+    for (char *save, *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && *count < MAX_CATEGORIES;
+         tok = strtok_r(NULL, ",", &save))
+        names[(*count)++] = tok;
+    return copy;
+}
+
+static int known_categories(const char *list, char *why, size_t why_len) {
+    const char *names[MAX_CATEGORIES];
+    int count;
+    char *copy = split_categories(list, names, &count);
+    int status = 0;
+    for (int k = 0; k < count && status == 0; k++) {
+        int known = 0;
+        for (int i = 0; CC_TAXONOMY[i]; i++) known |= !strcmp(CC_TAXONOMY[i], names[k]);
+        if (!known) {
+            snprintf(why, why_len, "--categories: '%s' is not a crimecast category (violence, robbery, burglary, "
+                     "theft, vehicle_theft, drugs, weapons, criminal_damage, fraud, public_order, other, unknown)",
+                     names[k]);
+            status = -1;
+        }
+    }
+    free(copy);
+    return status;
+}
+
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_raster_request *r = request;
+    int64_t from, to;
+    cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
+    if (to <= from) snprintf(why, why_len, "--to must be after --from");
+    else if ((r->grid > 0) == (r->cell > 0)) snprintf(why, why_len, "give exactly one of --grid N and --cell METRES");
+    else return known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, 0, why, why_len) != 0 ? -1 : 0;
+    return -1;
+}
+
+static const cc_option_group RASTER_GROUPS[] = {{"options", CC_OPTION_ROWS(RASTER_OPTIONS), 0}};
+
+const cc_command_spec CC_RASTER_SPEC = {
+    .name = "raster",
+    .synopsis = "--city CITY [--db PATH] --from DATE --to DATE --bin day|week|month (--grid N | --cell METRES)\n"
+                "                        [--categories all|LIST] [--crs EPSG:NNNN] [--recency on|off] --out FILE.h5",
+    .description = "Counts the stored incidents of CITY into a space-time tensor /counts[T][C][H][W] in an\n"
+                   "HDF5 file (see README: tensor file format).\n",
+    .request_size = sizeof(cc_raster_request),
+    .groups = RASTER_GROUPS,
+    .group_count = 1,
+    .check = check_request,
+};
+
+void cc_raster_request_defaults(cc_raster_request *r) { cc_options_defaults(&CC_RASTER_SPEC, r); }
+
+static void show_progress(void *context, uint64_t done) { cc_progress_update(context, done); }
+
+static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats *s, const cc_tensor *t,
+                   double seconds) {
+    char first[11], last[11];
+    cc_format_iso_date(t->time[0], first);
+    cc_format_iso_date(t->time[t->T - 1], last);
+    fprintf(out, "%s: %d %ss (%s .. %s) x %d channels x %d x %d cells of %.1f m in %s; %llu incidents, "
+                 "%llu counted, %llu in dropped partial bins, %llu off the grid [%.1f s]\n",
+            r->out, t->T, cc_bin_kind_name(s->axis.kind), first, last, t->C, t->H, t->W, t->cell, t->crs,
+            (unsigned long long)s->incidents, (unsigned long long)s->counted, (unsigned long long)s->outside_bins,
+            (unsigned long long)s->outside_grid, seconds);
+    if (t->R == 0 && !strcmp(r->recency, "off"))
+        fprintf(out, "  no recency maps (--recency off)\n");
+    else if (t->R == 0)
+        fprintf(out, "  no recency maps: no incident's time is finer than a %s\n", cc_bin_kind_name(s->axis.kind));
+    if (s->axis.dropped_head_days || s->axis.dropped_tail_days)
+        fprintf(out, "  dropped partial bins: %lld days at the start, %lld at the end\n",
+                (long long)s->axis.dropped_head_days, (long long)s->axis.dropped_tail_days);
+}
+
+static char *describe_source(const cc_raster_request *r) {
+    char *text = malloc(1024);
+    if (text)
+        snprintf(text, 1024, "sqlite:%s SELECT occurred, lat, lon, category FROM incidents WHERE city = '%s' "
+                             "AND occurred >= '%s 00:00' AND occurred < '%s 00:00'",
+                 r->db, r->city, r->from, r->to);
+    return text;
+}
+
+/* The request as the raster command line that makes the same file. */
+static char *describe_command(const cc_raster_request *r) {
+    char *text = malloc(4096), size[64];
+    if (!text) return NULL;
+    if (r->grid > 0) snprintf(size, sizeof size, "--grid %d", r->grid);
+    else snprintf(size, sizeof size, "--cell %.17g", r->cell);
+    snprintf(text, 4096, "crimecast %s raster --city %s --db %s --from %s --to %s --bin %s %s --categories %s%s%s "
+                         "--recency %s --out %s",
+             CRIMECAST_VERSION, r->city, r->db, r->from, r->to, r->bin, size, r->categories, r->crs ? " --crs " : "",
+             r->crs ? r->crs : "", r->recency, r->out);
+    return text;
+}
+
+/* The spec of heatmaps/raster.h; names point into the caller's array. */
+static cc_raster_spec spec_of(const cc_raster_request *r, const char *const *names, int count) {
+    cc_raster_spec spec = {0};
+    cc_bin_kind_parse(r->bin, &spec.bin); /* valid: the table checked them */
+    cc_parse_iso_date(r->from, &spec.from);
+    cc_parse_iso_date(r->to, &spec.to);
+    spec.crs = r->crs;
+    spec.cells = r->grid;
+    spec.cell_metres = r->cell;
+    spec.categories = count ? names : NULL;
+    spec.category_count = count;
+    spec.without_recency = !strcmp(r->recency, "off");
+    return spec;
+}
+
+static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city *city, FILE *out, char *err,
+                     size_t err_len) {
+    const char *names[MAX_CATEGORIES];
+    int count;
+    char *list = split_categories(r->categories, names, &count);
+    cc_raster_spec spec = spec_of(r, names, count);
+    cc_tensor t;
+    cc_raster_stats stats;
+    cc_progress bar;
+    cc_progress_begin(&bar, "raster", 0);
+    if (bar.enabled) bar.total = (uint64_t)cc_store_count(store, r->city); /* an upper bound */
+    double start = cc_now_seconds();
+    int ok = cc_rasterise(store, city, &spec, &t, &stats, bar.enabled ? show_progress : NULL, &bar, err, err_len) == 0;
+    cc_progress_end(&bar);
+    if (ok) {
+        t.source = describe_source(r);
+        t.created_by = describe_command(r);
+        ok = cc_tensor_write(r->out, &t, "counts", CC_TENSOR_FORMAT, NULL, 0, err, err_len) == 0;
+        if (ok) report(out, r, &stats, &t, cc_now_seconds() - start);
+        cc_tensor_free(&t);
+    }
+    free(list);
+    return ok ? 0 : -1;
+}
+
+int cc_run_raster(const cc_raster_request *r, FILE *out, char *err, size_t err_len) {
+    if (check_request((void *)r, err, err_len) != 0) return -1;
+    cc_city *city = cc_city_load(r->city, err, err_len);
+    if (!city) return -1;
+    cc_store *store = cc_store_open(r->db, err, err_len);
+    int status = store ? rasterise(r, store, city, out, err, err_len) : -1;
+    cc_store_close(store);
+    cc_city_free(city);
+    return status;
+}

@@ -1,0 +1,439 @@
+/* host/run_train.h: train's option table, and a training run from tensor file to model
+ * file (seed ensembles, resuming), on the CPU or the GPU. */
+#include "host/run_train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/datetime.h"
+#include "heatmaps/tensor_file.h"
+#include "host/defaults.h"
+#include "host/forecast_span.h"
+#include "host/progress.h"
+#include "kernels/device.h"
+#include "models/baselines.h"
+#include "models/checkpoint.h"
+
+enum { DEFAULT_LAYERS = 2, DEFAULT_HIDDEN = 16 };
+
+/* --hidden 16,16: channels per layer, 1-1024 each, at most CC_MAX_LAYERS. */
+static int parse_hidden(const char *text, void *field, char *why, size_t why_len) {
+    cc_train_request *r = (cc_train_request *)((char *)field - offsetof(cc_train_request, hidden));
+    int n = 0;
+    const char *p = text;
+    while (*p && n < CC_MAX_LAYERS) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 1024 || (*end && *end != ',')) break;
+        r->hidden[n++] = (int)v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    if (*p || n == 0) {
+        snprintf(why, why_len, "--hidden takes channels per layer, e.g. 64,64 (got '%s')", text);
+        return -1;
+    }
+    r->hidden_count = n;
+    return 0;
+}
+
+static const cc_option TRAIN_OPTIONS[] = {
+    {CC_OPTION_TEXT("data", cc_train_request, data, "TENSOR.h5", NULL, "the tensor file to learn from"), .required = 1},
+    {CC_OPTION_TEXT("out", cc_train_request, out, "MODEL.h5", NULL, "the model file, written whole after every "
+                                                                     "improvement"), .required = 1},
+    {CC_OPTION_CHOICE("model", cc_train_request, model, "convlstm|convlstm-ae", "convlstm",
+                      "the network: a ConvLSTM, or one inside a strided encoder and decoder (larger grids)")},
+    {CC_OPTION_INT("layers", cc_train_request, layers, "N", NULL, 1, CC_MAX_LAYERS,
+                   "ConvLSTM layers (if not given: as many as --hidden lists, else 2)")},
+    {CC_OPTION_CUSTOM("hidden", cc_train_request, hidden, "LIST", NULL, parse_hidden,
+                      "hidden channels per layer, e.g. 16,16 (if not given: 16 each)")},
+    {CC_OPTION_INT("kernel", cc_train_request, kernel, "K", "3", 1, 15, "convolution kernel size, odd")},
+    {CC_OPTION_INT("window", cc_train_request, window, "N", CC_DEFAULT_WINDOW, 1, 512, "input bins per sample")},
+    {CC_OPTION_INT("horizon", cc_train_request, horizon, "N", CC_DEFAULT_HORIZON, 1, 64,
+                   "bins from the forecast origin to the target")},
+    {CC_OPTION_CHOICE("loss", cc_train_request, loss, "poisson|mse", "poisson",
+                      "Poisson likelihood of the counts, or squared error of normalised log counts")},
+    {CC_OPTION_TEXT("baseline", cc_train_request, baseline, "K|auto|none", "auto",
+                    "the historical average of K bins the network corrects (auto: a year, none with mse; none: the "
+                    "network predicts the whole log-rate)")},
+    {CC_OPTION_FLAG("peephole", cc_train_request, peephole, "peephole connections in the ConvLSTM cells")},
+    {CC_OPTION_CHOICE("context", cc_train_request, context, "on|off", "on",
+                      "context maps on every input step: multi-scale averages, near repeats, season")},
+    {CC_OPTION_CHOICE("recency", cc_train_request, recency, "on|off", "on",
+                      "recency-weighted near-repeat maps, when the tensor has them")},
+    {CC_OPTION_INT("skip", cc_train_request, skip, "K", "3", 0, 9,
+                   "a linear KxK convolution of the last step's maps added to the output (0: none; odd)")},
+    {CC_OPTION_CHOICE("level-gate", cc_train_request, level_gate, "on|off|skip", "skip",
+                      "the 1-, 4- and 13-bin log ratios times log(1 + yearly rate): for the skip path only, for the "
+                      "ConvLSTM too, or not at all")},
+    {CC_OPTION_CHOICE("down", cc_train_request, down, "2|4", "2", "convlstm-ae: the encoder's downsampling factor")},
+    {CC_OPTION_INT("features", cc_train_request, features, "F", "16", 1, 1024, "convlstm-ae: feature maps")},
+    {CC_OPTION_REAL("lr", cc_train_request, lr, "RATE", "0.001", 1e-12, "AdamW's learning rate")},
+    {CC_OPTION_REAL("weight-decay", cc_train_request, weight_decay, "W", "0", 0, "AdamW's decoupled weight decay")},
+    {CC_OPTION_REAL("clip", cc_train_request, clip, "NORM", "1", 0, "the gradients' global norm is clipped to NORM "
+                                                                      "(0: never)")},
+    {CC_OPTION_INT("batch", cc_train_request, batch, "N", "16", 1, 4096, "samples per optimiser step")},
+    {CC_OPTION_INT("epochs", cc_train_request, epochs, "N", NULL, 1, CC_MAX_EPOCHS,
+                   "most epochs (if not given: 20, more on a small tensor: at least 250 optimiser steps)")},
+    {CC_OPTION_INT("patience", cc_train_request, patience, "N", NULL, 1, CC_MAX_EPOCHS,
+                   "epochs without a better validation loss before stopping (if not given: 5, at least 60 steps)")},
+    {CC_OPTION_INT("seed", cc_train_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
+                   "the seed of the initial weights and the sample order")},
+    {CC_OPTION_INT("seeds", cc_train_request, seeds, "N", "1", 1, CC_MAX_MEMBERS,
+                   "members of a seed ensemble, seeds S, S+1, ... in one model file")},
+    {CC_OPTION_DATE("test-from", cc_train_request, test_from, NULL,
+                    "the test span starts with the first bin on or after DATE (if not given: the last 15%)")},
+    {CC_OPTION_TEXT("resume", cc_train_request, resume, "MODEL.h5", NULL,
+                    "continue this model file's training (its options, its members still to come)")},
+    {CC_OPTION_TEXT("config", cc_train_request, config, "CONFIG.json", NULL,
+                    "options from a file `crimecast tune` wrote; the command line overrides them")},
+};
+
+/* The rules between options (usage errors). */
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_train_request *r = request;
+    int layers = r->layers ? r->layers : r->hidden_count ? r->hidden_count : DEFAULT_LAYERS;
+    if (r->kernel % 2 == 0) snprintf(why, why_len, "--kernel must be odd");
+    else if (r->skip % 2 == 0 && r->skip) snprintf(why, why_len, "--skip must be 0 (off) or odd (got %d)", r->skip);
+    else if (r->hidden_count && r->layers && r->hidden_count != layers)
+        snprintf(why, why_len, "--hidden lists %d layers, --layers says %d", r->hidden_count, r->layers);
+    else return 0;
+    return -1;
+}
+
+static const cc_option_group TRAIN_GROUPS[] = {
+    {"options", CC_OPTION_ROWS(TRAIN_OPTIONS), 0},
+    CC_DEVICE_GROUP(cc_train_request, device),
+};
+
+const cc_command_spec CC_TRAIN_SPEC = {
+    .name = "train",
+    .synopsis = "--data TENSOR.h5 --out MODEL.h5 [options]",
+    .description =
+        "Trains a ConvLSTM encoder-forecaster (Shi et al. 2015) on every channel of the tensor:\n"
+        "`window` bins in, `horizon` bins out; convlstm-ae wraps it in a strided-convolution\n"
+        "encoder (down x2 or x4, F feature maps) and a transposed-convolution decoder, for\n"
+        "larger grids. The time axis is split chronologically, 70/15/15 (or the test span from\n"
+        "--test-from), with window-1 bins between spans; inputs are log1p counts scaled per\n"
+        "channel on the training span; cells outside the mask are ignored.\n\n"
+        "With the Poisson loss the network learns a correction to the historical average: log\n"
+        "rate = log(mean of the last K bins at the forecast origin) + network, so untrained it\n"
+        "equals that average (--baseline auto: K = 52 weeks, 12 months, 28 days). --context on\n"
+        "adds input maps to every step: each channel's log-average over the last year and, as\n"
+        "log ratios to it, over the last 1, 4 and 13 bins and the whole history up to the\n"
+        "forecast origin, a near-repeat map log(1 + last bin's count / long-run rate), and the\n"
+        "target's season (sin and cos of its day of the year). --recency on adds the near-repeat\n"
+        "map again with each past incident weighted by how recent it was at the forecast\n"
+        "origin, exp(-age / d) for d = 1 and 3 days: whether the last bin's incidents came early\n"
+        "or late in it. --level-gate adds the 1-, 4- and 13-bin log ratios again, multiplied by\n"
+        "log(1 + the cell's yearly rate), so the response to a recent change can grow with the\n"
+        "cell's count: for the skip path only (skip; none without one), for the ConvLSTM too\n"
+        "(on), or not at all (off). --skip K adds a linear KxK convolution of the last step's\n"
+        "maps to the output log-rate: a Poisson GLM over those averages, which the ConvLSTM\n"
+        "corrects.\n\n"
+        "Early stopping on the validation loss: the best epoch is saved to MODEL.h5 (written\n"
+        "whole after every improvement). --seeds N trains N members with seeds seed, seed+1, ...\n"
+        "one after another into the same file; predict forecasts the mean of their expected\n"
+        "counts (a seed ensemble). --resume continues a model file's training (the member in\n"
+        "training, then the members still to come). --device auto trains on the GPU when one\n"
+        "is usable.\n",
+    .request_size = sizeof(cc_train_request),
+    .groups = TRAIN_GROUPS,
+    .group_count = 2,
+    .check = check_request,
+};
+
+void cc_train_request_defaults(cc_train_request *r) { cc_options_defaults(&CC_TRAIN_SPEC, r); }
+
+int cc_train_request_configure(cc_train_request *r, const cc_train_config *config, char *why, size_t why_len) {
+    for (int i = 0; i < config->count; i++)
+        if (cc_options_set(&CC_TRAIN_SPEC, r, config->key[i], config->value[i], why, why_len) != 0) return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the plan */
+
+/* What the request asks of the network and the optimiser, before the tensor is read. */
+typedef struct train_plan {
+    const cc_train_request *request;
+    cc_convlstm_config config;
+    cc_train_options options;
+    FILE *out;
+} train_plan;
+
+static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *err, size_t err_len) {
+    char why[512];
+    if (check_request((void *)r, why, sizeof why) != 0) {
+        snprintf(err, err_len, "%s", why);
+        return -1;
+    }
+    memset(p, 0, sizeof *p);
+    p->request = r, p->out = out;
+    cc_convlstm_config *c = &p->config;
+    c->layers = r->layers ? r->layers : r->hidden_count ? r->hidden_count : DEFAULT_LAYERS;
+    c->hidden[0] = c->hidden[1] = DEFAULT_HIDDEN; /* the default's layers; more repeat the last */
+    for (int l = 0; l < r->hidden_count; l++) c->hidden[l] = r->hidden[l];
+    for (int l = 1; l < c->layers; l++)
+        if (!c->hidden[l]) c->hidden[l] = c->hidden[l - 1];
+    c->kernel = r->kernel, c->window = r->window, c->horizon = r->horizon, c->skip = r->skip;
+    c->peephole = r->peephole, c->features = r->features;
+    c->down = !strcmp(r->model, "convlstm-ae") ? atoi(r->down) : 1;
+    cc_train_options *o = &p->options;
+    cc_loss_parse(r->loss, &o->loss); /* the table admits only the names */
+    o->lr = r->lr, o->weight_decay = r->weight_decay, o->clip = r->clip, o->batch = r->batch;
+    o->epochs = r->epochs, o->patience = r->patience, o->seed = (unsigned)r->seed;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ reporting */
+
+typedef struct reporter {
+    cc_progress bar;
+    FILE *out;
+    const char *path;
+    cc_convlstm *model;
+    cc_train_state *state;
+    cc_model_info *info;
+    int epochs;
+    char err[1024];
+} reporter;
+
+/* "member 2/3 " while training a seed ensemble, else "". */
+static const char *member_label(const cc_model_info *info, char *buf, size_t len) {
+    if (info->members > 1) snprintf(buf, len, "member %d/%d ", info->finished + 1, info->members);
+    else buf[0] = 0;
+    return buf;
+}
+
+static void on_batch(void *context, int epoch, int batch, int batches, double loss, double rate) {
+    reporter *r = context;
+    if (!r->bar.enabled) return;
+    double now = cc_now_seconds();
+    if (now - r->bar.last_draw < 0.1 && batch < batches) return;
+    r->bar.last_draw = now;
+    char member[32];
+    fprintf(stderr, "\r%sepoch %d/%d  batch %d/%d  loss %.5f  %.0f samples/s\033[K",
+            member_label(r->info, member, sizeof member), epoch, r->epochs, batch, batches, loss, rate);
+}
+
+static int on_epoch(void *context, int epoch, double train_loss, double val_loss, int improved) {
+    reporter *r = context;
+    cc_progress_end(&r->bar);
+    fprintf(r->out, "epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
+            improved ? " (best so far: saved)" : "");
+    fflush(r->out);
+    if (!improved) return 0;
+    return cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err);
+}
+
+/* ------------------------------------------------------------------ set-up */
+
+/* Whether the request asks for the recency maps (used when the tensor has them; a resumed
+ * model brings its own choice, so train reads the maps for --resume too). */
+static int wants_recency_maps(const cc_train_request *r) {
+    return !strcmp(r->context, "on") && !strcmp(r->recency, "on");
+}
+
+/* The model's gated (models/convlstm.h): skip gives the maps to the skip path, so
+ * without one there are none. */
+static int level_gate_value(const char *text, int skip) {
+    return !strcmp(text, "on") ? 1 : !strcmp(text, "skip") && skip ? 2 : 0;
+}
+
+/* --baseline: K bins, none (0), or auto (the bin kind's year or month; none with MSE). */
+static int baseline_bins(const train_plan *p, const cc_tensor *t, int *k, char *err, size_t err_len) {
+    const char *text = p->request->baseline;
+    char *end;
+    if (!strcmp(text, "none")) *k = 0;
+    else if (!strcmp(text, "auto")) *k = p->options.loss == CC_LOSS_POISSON ? cc_baseline_default_k(t->bin) : 0;
+    else if ((*k = (int)strtol(text, &end, 10)) < 1 || *end || *k > t->T) {
+        snprintf(err, err_len, "--baseline must be K (1-%d bins), auto or none (got '%s')", t->T, text);
+        return -1;
+    }
+    if (*k > 0 && p->options.loss != CC_LOSS_POISSON) {
+        snprintf(err, err_len, "--baseline K corrects a Poisson log-rate: use it with --loss poisson, or --baseline none");
+        return -1;
+    }
+    return 0;
+}
+
+/* A new, untrained model for seed p->options.seed with its training state: the same for
+ * the first member and every later one, so member k of `--seeds N` is bit for bit the
+ * model `--seed seed+k` trains alone. */
+static int create_member(const train_plan *p, const cc_tensor *t, const cc_split *split, cc_convlstm *model,
+                         cc_train_state *state, char *err, size_t err_len) {
+    if (cc_convlstm_create(model, &p->config, p->options.batch, p->options.seed, err, err_len) != 0) return -1;
+    if (cc_train_state_init(state, model) != 0) {
+        snprintf(err, err_len, "out of memory for the training state");
+        return -1;
+    }
+    if (p->options.loss == CC_LOSS_POISSON) {
+        cc_train_init_head(model, t, split);
+        memcpy(state->best.data, model->params.data, sizeof(float) * model->params.size);
+    }
+    return 0;
+}
+
+/* The model of a resumed run: the file's, with its own options (but the epochs asked). */
+static int resume(train_plan *p, const cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
+                  char *err, size_t err_len) {
+    if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0) return -1;
+    if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
+    int epochs = p->options.epochs;
+    p->options = info->options; /* the run continues with the model's own options */
+    p->options.epochs = epochs;
+    p->config = info->config;
+    return 0;
+}
+
+static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
+                  char *err, size_t err_len) {
+    const cc_train_request *r = p->request;
+    if (r->resume) return resume(p, t, model, info, state, err, err_len);
+    int test_from = cc_test_from_bin(r->test_from, t, err, err_len);
+    if (test_from == -2) return -1;
+    cc_convlstm_config *c = &p->config;
+    c->channels = t->C, c->height = t->H, c->width = t->W;
+    if (baseline_bins(p, t, &c->baseline_k, err, err_len) != 0) return -1;
+    int context = !strcmp(r->context, "on");
+    cc_sample_spec spec = {c->window, c->horizon, context, wants_recency_maps(r) ? t->R : 0,
+                           context ? level_gate_value(r->level_gate, c->skip) : 0};
+    c->recency = spec.recency, c->gated = spec.gated;
+    c->context = cc_sample_context_maps(&spec, t->C);
+    c->skip_only = cc_skip_only_maps(t->C, spec.gated);
+    info->config = *c;
+    info->loss = p->options.loss;
+    info->options = p->options;
+    info->members = r->seeds;
+    info->scale = malloc(sizeof(float) * (size_t)t->C);
+    if (!info->scale || cc_split_make(t->T, c->window, c->horizon, test_from, &info->split, err, err_len) != 0) return -1;
+    cc_normalisation_fit(t, &info->split, info->scale);
+    if (create_member(p, t, &info->split, model, state, err, err_len) != 0) return -1;
+    info->grid = *t; /* metadata: the grid and channels are borrowed from the tensor */
+    info->grid.values = NULL;
+    cc_format_iso_date(t->time[0], info->first_bin);
+    cc_format_iso_date(t->time[t->T - 1], info->last_bin);
+    return 0;
+}
+
+/* Epochs and patience not given: cc_train_default_length for this tensor's epochs. A
+ * resumed run keeps the file's patience. The file records them. */
+static void set_length(train_plan *p, const cc_tensor *t, cc_model_info *info) {
+    const cc_convlstm_config *c = &info->config;
+    int batches = cc_split_samples(&info->split, CC_SPAN_TRAIN, t->T, c->window, c->horizon) / p->options.batch;
+    int epochs, patience;
+    cc_train_default_length(batches, &epochs, &patience);
+    if (!p->options.epochs) p->options.epochs = epochs;
+    if (!p->options.patience) p->options.patience = patience;
+    info->options.epochs = p->options.epochs, info->options.patience = p->options.patience;
+}
+
+/* ------------------------------------------------------------------ members */
+
+/* The model file after the last epoch: the best parameters with their optimiser moments
+ * (so a resume continues from them) and the whole loss history, including the epochs
+ * after the best; written even when this run never improved (a resume may not). */
+static int write_final(const train_plan *p, cc_convlstm *model, cc_train_state *state, const cc_model_info *info,
+                       char *err, size_t err_len) {
+    size_t bytes = sizeof(float) * model->params.size;
+    memcpy(state->m.data, state->best_m.data, bytes);
+    memcpy(state->v.data, state->best_v.data, bytes);
+    return cc_checkpoint_write(p->request->out, model, state, info, err, err_len);
+}
+
+/* Files the root member (trained, its best parameters in `model`) among the finished
+ * ones and makes a new, untrained member for the next seed the root. */
+static int start_next_member(train_plan *p, const cc_tensor *t, cc_convlstm *model, cc_model_info *info,
+                             cc_train_state *state, char *err, size_t err_len) {
+    cc_member *m = &info->member[info->finished];
+    size_t bytes = sizeof(float) * model->params.size;
+    if (!(m->params = malloc(bytes))) {
+        snprintf(err, err_len, "out of memory for ensemble member %d", info->finished + 1);
+        return -1;
+    }
+    memcpy(m->params, model->params.data, bytes);
+    m->seed = p->options.seed, m->best_epoch = state->best_epoch, m->best_val = state->best_val;
+    info->finished++;
+    info->options.seed = ++p->options.seed;
+    cc_train_state_free(state);
+    cc_convlstm_free(model);
+    return create_member(p, t, &info->split, model, state, err, err_len);
+}
+
+/* Trains the root member, then each member still to come, writing the model file after
+ * every member so that an interrupted run resumes at the member it was training. */
+static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context *ctx, cc_convlstm *model,
+                         cc_model_info *info, cc_train_state *state, char *err, size_t err_len) {
+    FILE *out = p->out;
+    for (;;) {
+        char member[32];
+        if (info->members > 1)
+            fprintf(out, "%s(seed %u)\n", member_label(info, member, sizeof member), p->options.seed), fflush(out);
+        if (cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len) != 0 ||
+            write_final(p, model, state, info, err, err_len) != 0)
+            return -1;
+        double test = cc_evaluate(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss, p->options.batch);
+        fprintf(out, "%s%sbest epoch %d, validation loss %.6f, test loss %.6f\n",
+                info->members > 1 ? "" : p->request->out,
+                info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,
+                state->best_val, test);
+        if (info->finished + 1 >= info->members) return 0;
+        if (start_next_member(p, t, model, info, state, err, err_len) != 0 ||
+            cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0)
+            return -1;
+    }
+}
+
+/* The run on an opened backend and a read tensor. */
+static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_train_outcome *outcome, char *err,
+                    size_t err_len) {
+    const cc_train_request *r = p->request;
+    cc_convlstm model;
+    cc_model_info info;
+    cc_train_state state;
+    memset(&model, 0, sizeof model), memset(&info, 0, sizeof info), memset(&state, 0, sizeof state);
+    int status = -1;
+    if (set_up(p, t, &model, &info, &state, err, err_len) == 0) {
+        set_length(p, t, &info);
+        reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
+                        .epochs = p->options.epochs};
+        cc_progress_begin(&rep.bar, "train", 0);
+        p->options.on_batch = on_batch, p->options.on_epoch = on_epoch, p->options.context = &rep;
+        const cc_split *s = &info.split;
+        fprintf(p->out,
+                "training %s: %d x %d x %d x %d, train bins %d-%d, validation %d-%d, test %d-%d; %zu parameters; up "
+                "to %d epochs, patience %d%s, on the %s\n",
+                r->data, t->T, t->C, t->H, t->W, s->begin[0], s->end[0] - 1, s->begin[1], s->end[1] - 1, s->begin[2],
+                s->end[2] - 1, model.params.size, p->options.epochs, p->options.patience, r->resume ? " (resumed)" : "",
+                ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU");
+        if (train_members(p, t, ctx, &model, &info, &state, err, err_len) == 0) {
+            if (info.members > 1)
+                fprintf(p->out, "%s: %d members, seeds %u-%u; predict forecasts the mean of their expected counts\n",
+                        r->out, info.members, p->options.seed - (unsigned)info.finished, p->options.seed);
+            if (outcome) outcome->best_epoch = state.best_epoch, outcome->best_val = state.best_val;
+            status = 0;
+        } else if (rep.err[0]) {
+            snprintf(err, err_len, "%s", rep.err);
+        }
+    }
+    if (!r->resume) info.grid = (cc_tensor){0}; /* borrowed from t */
+    cc_model_info_free(&info);
+    cc_train_state_free(&state);
+    cc_convlstm_free(&model);
+    return status;
+}
+
+int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome, char *err, size_t err_len) {
+    train_plan p;
+    if (plan_from(r, out, &p, err, err_len) != 0) return -1;
+    cc_ops_context ctx;
+    if (cc_device_open(&r->device, &ctx, err, err_len) != 0) return -1;
+    cc_tensor t;
+    int status = -1;
+    if (cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 &&
+        (!(r->resume || wants_recency_maps(r)) || cc_tensor_read_recency(r->data, &t, err, err_len) == 0))
+        status = train_on(&p, &t, &ctx, outcome, err, err_len);
+    cc_tensor_free(&t);
+    cc_close_backend(&ctx);
+    return status;
+}

@@ -1,0 +1,57 @@
+/* Training, as `crimecast train`, `tune` and `demo` all run it: one request, whose option
+ * table (CC_TRAIN_SPEC) is train's command line, the one place of training's defaults,
+ * and the keys of a training configuration file (host/train_config.h). */
+#ifndef CRIMECAST_HOST_RUN_TRAIN_H
+#define CRIMECAST_HOST_RUN_TRAIN_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "host/device_options.h"
+#include "host/options.h"
+#include "host/train_config.h"
+#include "models/convlstm.h"
+
+typedef struct cc_train_request {
+    const char *data, *out;           /* the tensor file; the model file written */
+    const char *model;                /* convlstm or convlstm-ae */
+    const char *resume;               /* a model file whose training continues, or NULL */
+    const char *config;               /* --config FILE: read by the command line before the rest */
+    const char *test_from;            /* the test span's first date, or NULL for 70/15/15 */
+    const char *loss;                 /* poisson or mse */
+    const char *baseline;             /* K, auto or none: the historical average corrected */
+    const char *context, *recency;    /* on or off */
+    const char *level_gate;           /* on, off or skip */
+    const char *down;                 /* convlstm-ae: 2 or 4 */
+    int layers;                       /* 0: as many as hidden lists, else 2 */
+    int hidden[CC_MAX_LAYERS], hidden_count; /* 0 values: 16 each */
+    int kernel, window, horizon, skip, features, peephole;
+    int batch, epochs, patience;      /* epochs, patience 0: by the tensor (models/train.h) */
+    int seed, seeds;
+    double lr, weight_decay, clip;
+    cc_device_request device;
+} cc_train_request;
+
+extern const cc_command_spec CC_TRAIN_SPEC;
+
+/* Train's defaults (the table's). */
+void cc_train_request_defaults(cc_train_request *request);
+
+/* Sets every option of a training configuration as the command line would (the
+ * request's texts then point into `config`, which must outlive it). 0, or -1 with why
+ * naming the option. */
+int cc_train_request_configure(cc_train_request *request, const cc_train_config *config, char *why, size_t why_len);
+
+/* What a finished run reports besides its model file: the last member's best epoch and
+ * its validation loss (the model file's best_epoch and best_val). */
+typedef struct cc_train_outcome {
+    int best_epoch;
+    double best_val;
+} cc_train_outcome;
+
+/* Trains (or resumes) as the request says, writing the model file after every
+ * improvement and at the end, and the epochs' report to `out`. outcome may be NULL.
+ * 0, or -1 with err. */
+int cc_run_train(const cc_train_request *request, FILE *out, cc_train_outcome *outcome, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,205 @@
+/* host/run_tune.h */
+#include "host/run_tune.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host/defaults.h"
+#include "host/progress.h"
+#include "host/run_train.h"
+#include "host/train_config.h"
+#include "models/rng.h"
+#include "models/train.h"
+
+enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 3, SPACE_BASELINE = 2,
+       SPACE_GATE = 3 };
+enum {
+    SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE * SPACE_GATE,
+    MAX_BUDGET = SPACE_SIZE
+};
+
+static const char *const HIDDEN[SPACE_HIDDEN] = {"16,16", "8,8", "32,32"};
+static const char *const KERNEL[SPACE_KERNEL] = {"3", "5"};
+static const char *const LR[SPACE_LR] = {"0.001", "0.003"};
+static const char *const CONTEXT[SPACE_CONTEXT] = {"on", "off"};
+static const char *const SKIP[SPACE_SKIP] = {"3", "1", "0"};
+static const char *const BASELINE[SPACE_BASELINE] = {"auto", "none"};
+/* skip is train's default; on helped San Francisco's validation loss and hurt London's
+ * (bench/RESULTS.md). With skip 0 or context off, skip and on give what off gives. */
+static const char *const GATE[SPACE_GATE] = {"skip", "off", "on"};
+
+/* Candidate `index` of the grid, as train options; index 0 is train's default
+ * (16,16, kernel 3, lr 1e-3, context on, skip 3, baseline auto, level-gate skip). */
+static void candidate_options(int index, cc_train_config *c) {
+    memset(c, 0, sizeof *c);
+    int i = index;
+    cc_train_config_set(c, "hidden", HIDDEN[i % SPACE_HIDDEN]), i /= SPACE_HIDDEN;
+    cc_train_config_set(c, "kernel", KERNEL[i % SPACE_KERNEL]), i /= SPACE_KERNEL;
+    cc_train_config_set(c, "lr", LR[i % SPACE_LR]), i /= SPACE_LR;
+    cc_train_config_set(c, "context", CONTEXT[i % SPACE_CONTEXT]), i /= SPACE_CONTEXT;
+    cc_train_config_set(c, "skip", SKIP[i % SPACE_SKIP]), i /= SPACE_SKIP;
+    cc_train_config_set(c, "baseline", BASELINE[i % SPACE_BASELINE]), i /= SPACE_BASELINE;
+    cc_train_config_set(c, "level-gate", GATE[i % SPACE_GATE]);
+}
+
+/* The order candidates are tried in: 0 first, then a seeded shuffle of the rest. */
+static void search_order(unsigned seed, int *order) {
+    for (int i = 0; i < SPACE_SIZE; i++) order[i] = i;
+    unsigned state = seed * 2654435761u + 12345u;
+    for (int i = SPACE_SIZE - 1; i > 1; i--) {
+        int j = 1 + (int)(cc_lcg_next(&state) % (unsigned)i);
+        int tmp = order[i];
+        order[i] = order[j], order[j] = tmp;
+    }
+}
+
+static const cc_option TUNE_OPTIONS[] = {
+    {CC_OPTION_TEXT("data", cc_tune_request, data, "TENSOR.h5", NULL, "the tensor the candidates train on"),
+     .required = 1},
+    {CC_OPTION_TEXT("out", cc_tune_request, out, "CONFIG.json", NULL, "the winner's training configuration"),
+     .required = 1},
+    {CC_OPTION_INT("budget", cc_tune_request, budget, "N", "8", 1, MAX_BUDGET, "candidates trained")},
+    {CC_OPTION_INT("epochs", cc_tune_request, epochs, "N", "20", 1, CC_MAX_EPOCHS, "most epochs of a candidate")},
+    {CC_OPTION_INT("patience", cc_tune_request, patience, "N", "4", 1, CC_MAX_EPOCHS,
+                   "a candidate's epochs without a better validation loss before it stops")},
+    {CC_OPTION_INT("window", cc_tune_request, window, "N", CC_DEFAULT_WINDOW, 1, 512, "input bins per sample")},
+    {CC_OPTION_INT("seed", cc_tune_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
+                   "the seed of the search order and of every candidate")},
+    {CC_OPTION_INT("threads", cc_tune_request, threads, "N", "0", 0, 1024, "CPU threads the training uses, 0: all")},
+    {CC_OPTION_TEXT("keep", cc_tune_request, keep, "DIR", NULL,
+                    "keep the candidates' model files and tune.log here (if not given: a temporary directory)")},
+};
+
+static const cc_option_group TUNE_GROUPS[] = {{"options", CC_OPTION_ROWS(TUNE_OPTIONS), 0}};
+
+const cc_command_spec CC_TUNE_SPEC = {
+    .name = "tune",
+    .synopsis = "--data TENSOR.h5 --out CONFIG.json [--budget 8] [--epochs 20] [--patience 4] [--keep DIR]",
+    .description =
+        "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
+        "others drawn without repetition, seeded, from: hidden 8,8 / 16,16 / 32,32; kernel 3 / 5;\n"
+        "lr 1e-3 / 3e-3; context on / off; skip 3 / 1 / 0; baseline auto / none; level-gate\n"
+        "skip / off / on), each for at most --epochs epochs with early stopping, and scores each by\n"
+        "its best validation loss (mean Poisson loss per cell on the validation span). The test\n"
+        "span is never looked at. Prints every candidate and writes the best as CONFIG.json,\n"
+        "which `crimecast train --config` reads.\n",
+    .request_size = sizeof(cc_tune_request),
+    .groups = TUNE_GROUPS,
+    .group_count = 1,
+};
+
+void cc_tune_request_defaults(cc_tune_request *r) { cc_options_defaults(&CC_TUNE_SPEC, r); }
+
+/* A directory for the candidates: --keep DIR, or a fresh temporary one (removed after). */
+static int candidate_dir(const cc_tune_request *a, char *dir, size_t len, char *err, size_t err_len) {
+    if (a->keep) {
+        snprintf(dir, len, "%s", a->keep);
+        if (mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
+        snprintf(err, err_len, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, len, "%s/crimecast-tune-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(dir)) return 0;
+    snprintf(err, err_len, "cannot create a temporary directory: %s", strerror(errno));
+    return -1;
+}
+
+static void remove_candidates(const char *dir, int budget) {
+    char path[4200];
+    for (int i = 0; i < budget; i++) {
+        snprintf(path, sizeof path, "%s/candidate-%02d.h5", dir, i + 1);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/tune.log", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Trains one candidate into `model`, its epochs into `log`; 0 with its best validation
+ * loss, or -1 with err. */
+static int try_candidate(const cc_tune_request *a, const cc_train_config *c, const char *model, FILE *log,
+                         double *loss, char *err, size_t err_len) {
+    cc_train_request r;
+    cc_train_request_defaults(&r);
+    if (cc_train_request_configure(&r, c, err, err_len) != 0) return -1;
+    r.data = a->data, r.out = model;
+    r.epochs = a->epochs, r.patience = a->patience, r.window = a->window, r.seed = a->seed;
+    r.device.threads = a->threads;
+    cc_train_outcome outcome;
+    if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return -1;
+    *loss = outcome.best_val;
+    if (isfinite(*loss)) return 0;
+    snprintf(err, err_len, "no finite validation loss");
+    return -1;
+}
+
+/* The search; fills best (its options) and returns its index in the order, or -1. */
+static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train_config *best, double *best_loss) {
+    int order[SPACE_SIZE], winner = -1;
+    search_order((unsigned)a->seed, order);
+    *best_loss = INFINITY;
+    char log_path[4200];
+    snprintf(log_path, sizeof log_path, "%s/tune.log", dir);
+    FILE *log = fopen(log_path, "a");
+    if (!log) {
+        fprintf(stderr, "crimecast tune: cannot write %s: %s\n", log_path, strerror(errno));
+        return -1;
+    }
+    fprintf(out, "%-4s %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %s\n", "#", "hidden", "kernel", "lr", "context", "skip",
+            "baseline", "gate", "validation loss", "time");
+    for (int i = 0; i < a->budget; i++) {
+        cc_train_config c;
+        candidate_options(order[i], &c);
+        char model[4200], err[1024];
+        snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
+        double loss = NAN, start = cc_now_seconds();
+        int ok = try_candidate(a, &c, model, log, &loss, err, sizeof err) == 0;
+        char score[32] = "failed (tune.log)";
+        if (ok) snprintf(score, sizeof score, "%.6f", loss);
+        else fprintf(log, "crimecast tune: candidate %d: %s\n", i + 1, err), fflush(log);
+        fprintf(out, "%-4d %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %.1f s\n", i + 1, cc_train_config_get(&c, "hidden"),
+                cc_train_config_get(&c, "kernel"), cc_train_config_get(&c, "lr"), cc_train_config_get(&c, "context"),
+                cc_train_config_get(&c, "skip"), cc_train_config_get(&c, "baseline"),
+                cc_train_config_get(&c, "level-gate"), score, cc_now_seconds() - start);
+        fflush(out);
+        if (ok && loss < *best_loss) *best_loss = loss, *best = c, winner = i;
+    }
+    fclose(log);
+    return winner;
+}
+
+/* The winner's options with the run's window, epochs and patience, written to a->out. */
+static int write_best(const cc_tune_request *a, cc_train_config *best, double loss, char *err, size_t err_len) {
+    char text[3][16];
+    snprintf(text[0], sizeof text[0], "%d", a->window);
+    snprintf(text[1], sizeof text[1], "%d", a->epochs);
+    snprintf(text[2], sizeof text[2], "%d", a->patience);
+    cc_train_config_set(best, "window", text[0]);
+    cc_train_config_set(best, "epochs", text[1]);
+    cc_train_config_set(best, "patience", text[2]);
+    return cc_train_config_write(a->out, best, a->data, loss, err, err_len);
+}
+
+int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) {
+    char dir[4096];
+    if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
+    fprintf(out, "tuning on %s: %d candidates, at most %d epochs each, window %d; scored on the validation span\n",
+            a->data, a->budget, a->epochs, a->window);
+    cc_train_config best;
+    double loss;
+    int winner = search(a, dir, out, &best, &loss), status = -1;
+    if (winner < 0) {
+        snprintf(err, err_len, "every candidate failed; see the log in %s (--keep DIR keeps it)", dir);
+    } else if (write_best(a, &best, loss, err, err_len) == 0) {
+        fprintf(out, "best: candidate %d, validation loss %.6f -> %s (use: crimecast train --config %s ...)\n",
+                winner + 1, loss, a->out, a->out);
+        status = 0;
+    }
+    if (!a->keep) remove_candidates(dir, a->budget);
+    return status;
+}

@@ -1,0 +1,28 @@
+/* A small random search over the ConvLSTM's options, as `crimecast tune` runs it: each
+ * candidate is a training run (host/run_train.h) with some of train's options changed,
+ * scored by its best validation loss (the test span is never read); the winner becomes
+ * a training configuration file (host/train_config.h) that `train --config` reads. */
+#ifndef CRIMECAST_HOST_RUN_TUNE_H
+#define CRIMECAST_HOST_RUN_TUNE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "host/options.h"
+
+typedef struct cc_tune_request {
+    const char *data, *out;       /* the tensor; the configuration file written */
+    int budget;                   /* candidates trained */
+    int epochs, patience, window, seed, threads;   /* of every candidate */
+    const char *keep;             /* keep the candidates' model files here (NULL: a temporary directory) */
+} cc_tune_request;
+
+extern const cc_command_spec CC_TUNE_SPEC;
+
+void cc_tune_request_defaults(cc_tune_request *request);
+
+/* Trains the candidates (their epochs into DIR/tune.log), a line per candidate to `out`,
+ * and writes the winner's configuration. 0, or -1 with err. */
+int cc_run_tune(const cc_tune_request *request, FILE *out, char *err, size_t err_len);
+
+#endif

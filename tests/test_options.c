@@ -1,0 +1,261 @@
+/* host/options.h: the one parser every command's table goes through. A small table of
+ * every kind of row, read from argv vectors; the values, the defaults, the errors (with
+ * their exit status and message) and the usage are checked against what is written here
+ * by hand. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "host/options.h"
+
+typedef struct sample {
+    int flag;
+    const char *text, *choice, *date;
+    int count;
+    double real, open_real;
+    const char *list[3];
+    int list_count;
+    cc_optional_int custom;
+    const char *operands[2];
+    int operand_count;
+    struct {
+        int inner;
+    } group;
+} sample;
+
+static int parse_even(const char *text, void *field, char *why, size_t why_len) {
+    cc_optional_int *v = field;
+    char *end;
+    long n = strtol(text, &end, 10);
+    if (*end || end == text || n % 2) {
+        snprintf(why, why_len, "--even wants an even number (got '%s')", text);
+        return -1;
+    }
+    v->value = (int)n, v->given = 1;
+    return 0;
+}
+
+static const cc_option ROWS[] = {
+    {CC_OPTION_FLAG("flag", sample, flag, "a flag")},
+    {CC_OPTION_TEXT("text", sample, text, "T", NULL, "a text"), .required = 1},
+    {CC_OPTION_CHOICE("choice", sample, choice, "red|green|blue", "green", "a colour")},
+    {CC_OPTION_DATE("date", sample, date, NULL, "a day")},
+    {CC_OPTION_INT("count", sample, count, "N", "3", 1, 10, "a count")},
+    {CC_OPTION_REAL("real", sample, real, "X", "0.5", 0, "a non-negative number")},
+    {CC_OPTION_REAL("real-open", sample, open_real, "X", NULL, 0, "a positive number"), .open_min = 1, .max = 1},
+    {CC_OPTION_LIST("item", sample, list, list_count, 3, "I", "an item")},
+    {CC_OPTION_CUSTOM("even", sample, custom, "E", NULL, parse_even, "an even number")},
+};
+
+typedef struct inner_group {
+    int inner;
+} inner_group;
+
+static const cc_option INNER[] = {{CC_OPTION_INT("inner", inner_group, inner, "N", "7", 0, 100, "in a group")}};
+
+static const cc_option OPERANDS = {
+    CC_OPTION_LIST("", sample, operands, operand_count, 2, "FILE...", "files"), .required = 1};
+
+static int no_blue_with_flag(void *request, char *why, size_t why_len) {
+    const sample *s = request;
+    if (!(s->flag && !strcmp(s->choice, "blue"))) return 0;
+    snprintf(why, why_len, "--flag does not go with blue");
+    return -1;
+}
+
+static const cc_option_group GROUPS[] = {
+    {"options", CC_OPTION_ROWS(ROWS), 0},
+    {"more", INNER, 1, offsetof(sample, group)},
+};
+
+static const cc_command_spec SPEC = {
+    .name = "sample",
+    .synopsis = "--text T [options] FILE...",
+    .description = "A sample command.\n",
+    .request_size = sizeof(sample),
+    .groups = GROUPS,
+    .group_count = 2,
+    .operands = &OPERANDS,
+    .check = no_blue_with_flag,
+};
+
+/* Parses the NULL-terminated arguments with stderr captured into `message`. */
+static int parse(sample *s, char *message, size_t len, ...) {
+    char *argv[32] = {"sample"};
+    int argc = 1;
+    va_list ap;
+    va_start(ap, len);
+    for (char *a; (a = va_arg(ap, char *)) != NULL;) argv[argc++] = a;
+    va_end(ap);
+    fflush(stderr);
+    FILE *saved = stderr, *capture = tmpfile();
+    stderr = capture;
+    int status = cc_options_read(&SPEC, argc, argv, s);
+    stderr = saved;
+    rewind(capture);
+    size_t n = fread(message, 1, len - 1, capture);
+    message[n] = 0;
+    fclose(capture);
+    return status;
+}
+
+static void test_defaults(void **unused) {
+    (void)unused;
+    sample s;
+    memset(&s, 0xAB, sizeof s); /* every field is set, not left as it was */
+    cc_options_defaults(&SPEC, &s);
+    assert_int_equal(s.flag, 0);
+    assert_null(s.text);
+    assert_string_equal(s.choice, "green");
+    assert_int_equal(s.count, 3);
+    assert_true(s.real == 0.5);
+    assert_true(s.open_real == 0);
+    assert_int_equal(s.list_count, 0);
+    assert_int_equal(s.custom.given, 0);
+    assert_int_equal(s.group.inner, 7);
+}
+
+static void test_values_of_every_kind(void **unused) {
+    (void)unused;
+    sample s;
+    char message[512];
+    assert_int_equal(parse(&s, message, sizeof message, "a.csv", "--text", "hello", "--flag", "--choice=red", "--date",
+                           "2020-02-29", "--count", "10", "--real", "2.25", "--real-open", "1", "--item", "x", "--item",
+                           "y", "--even", "4", "--inner", "0", "b.csv", NULL),
+                     CC_OPTIONS_OK);
+    assert_string_equal(message, "");
+    assert_int_equal(s.flag, 1);
+    assert_string_equal(s.text, "hello");
+    assert_string_equal(s.choice, "red");
+    assert_string_equal(s.date, "2020-02-29");
+    assert_int_equal(s.count, 10);
+    assert_true(s.real == 2.25 && s.open_real == 1);
+    assert_int_equal(s.list_count, 2);
+    assert_string_equal(s.list[1], "y");
+    assert_true(s.custom.given && s.custom.value == 4);
+    assert_int_equal(s.group.inner, 0);
+    assert_int_equal(s.operand_count, 2);
+    assert_string_equal(s.operands[0], "a.csv");
+    assert_string_equal(s.operands[1], "b.csv");
+}
+
+static void test_prefixes_and_double_dash(void **unused) {
+    (void)unused;
+    sample s;
+    char message[512];
+    /* --te is only --text; --cou only --count; after "--" a dash is an operand */
+    assert_int_equal(parse(&s, message, sizeof message, "--te", "x", "--cou", "5", "--", "--flag", NULL), CC_OPTIONS_OK);
+    assert_string_equal(s.text, "x");
+    assert_int_equal(s.count, 5);
+    assert_int_equal(s.flag, 0);
+    assert_string_equal(s.operands[0], "--flag");
+    /* --re is --real and --real-open: ambiguous; --real itself is exact */
+    assert_int_equal(parse(&s, message, sizeof message, "--text", "x", "--re", "1", "f", NULL), CC_EXIT_USAGE);
+    assert_non_null(strstr(message, "ambiguous"));
+    assert_int_equal(parse(&s, message, sizeof message, "--text", "x", "--real", "1", "f", NULL), CC_OPTIONS_OK);
+}
+
+/* Each bad command line, the exit status 2 and the words of its message. */
+static void test_errors(void **unused) {
+    (void)unused;
+    struct {
+        const char *args[6], *says;
+    } cases[] = {
+        {{"--text", "x", "--frob", "f"}, "unknown option '--frob'"},
+        {{"--text", "x", "-q", "f"}, "unknown option '-q'"},
+        {{"--text", "x", "f", "--count"}, "option '--count' needs a value (N)"},
+        {{"--text", "x", "--flag=1", "f"}, "option '--flag' takes no value"},
+        {{"--text", "x", "--choice", "pink", "f"}, "--choice must be red, green or blue (got 'pink')"},
+        {{"--text", "x", "--count", "11", "f"}, "--count must be a whole number 1-10 (got '11')"},
+        {{"--text", "x", "--count", "3x", "f"}, "--count must be a whole number 1-10 (got '3x')"},
+        {{"--text", "x", "--real", "-1", "f"}, "--real must be a number >= 0 (got '-1')"},
+        {{"--text", "x", "--real-open", "0", "f"}, "--real-open must be a number in (0, 1] (got '0')"},
+        {{"--text", "x", "--date", "2021-02-29", "f"}, "--date '2021-02-29' is not a date (YYYY-MM-DD)"},
+        {{"--text", "x", "--even", "3", "f"}, "--even wants an even number (got '3')"},
+        {{"--text", "x", "--inner", "101", "f"}, "--inner must be a whole number 0-100"},
+        {{"f"}, "--text is required"},
+        {{"--text", "x"}, "no FILE... given"},
+        {{"--text", "x", "a", "b", "c"}, "at most 2 FILE..."},
+        {{"--text", "x", "--flag", "--choice", "blue", "f"}, "--flag does not go with blue"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[8] = {"sample"};
+        int argc = 1;
+        for (int k = 0; k < 6 && cases[i].args[k]; k++) argv[argc++] = (char *)cases[i].args[k];
+        sample s;
+        fflush(stderr);
+        FILE *saved = stderr, *capture = tmpfile();
+        stderr = capture;
+        int status = cc_options_read(&SPEC, argc, argv, &s);
+        stderr = saved;
+        rewind(capture);
+        char message[512];
+        message[fread(message, 1, sizeof message - 1, capture)] = 0;
+        fclose(capture);
+        if (status != CC_EXIT_USAGE || !strstr(message, cases[i].says) || !strstr(message, "crimecast sample: ") ||
+            !strstr(message, "Try 'crimecast sample --help'."))
+            fail_msg("case %zu: status %d, message '%s', wanted '%s'", i, status, message, cases[i].says);
+    }
+}
+
+static void test_set_by_name(void **unused) {
+    (void)unused;
+    sample s;
+    char why[256];
+    cc_options_defaults(&SPEC, &s);
+    assert_int_equal(cc_options_set(&SPEC, &s, "count", "7", why, sizeof why), 0);
+    assert_int_equal(s.count, 7);
+    assert_int_equal(cc_options_set(&SPEC, &s, "inner", "9", why, sizeof why), 0);
+    assert_int_equal(s.group.inner, 9);
+    /* names are exact here (a configuration file spells them out) */
+    assert_int_equal(cc_options_set(&SPEC, &s, "cou", "7", why, sizeof why), -1);
+    assert_non_null(strstr(why, "'cou' is not an option of crimecast sample"));
+    assert_int_equal(cc_options_set(&SPEC, &s, "choice", "pink", why, sizeof why), -1);
+    assert_non_null(strstr(why, "--choice must be red, green or blue"));
+    assert_non_null(cc_options_find(&SPEC, "real-open"));
+    assert_null(cc_options_find(&SPEC, "real-"));
+}
+
+static void test_help_prints_the_table(void **unused) {
+    (void)unused;
+    char *argv[] = {"sample", "--text", "x", "--help"};
+    fflush(stdout);
+    FILE *saved = stdout, *capture = tmpfile();
+    stdout = capture;
+    sample s;
+    int status = cc_options_read(&SPEC, 4, argv, &s);
+    stdout = saved;
+    rewind(capture);
+    char text[4096];
+    text[fread(text, 1, sizeof text - 1, capture)] = 0;
+    fclose(capture);
+    assert_int_equal(status, CC_OPTIONS_HELP);
+    assert_int_equal(cc_options_exit_status(status), CC_EXIT_OK);
+    const char *head = "usage: crimecast sample --text T [options] FILE...\n\nA sample command.\n";
+    assert_true(!strncmp(text, head, strlen(head)));
+    const char *lines[] = {"\noptions:\n",
+                           "  --flag                    a flag\n",
+                           "  --text T                  a text (required)\n",
+                           "  --choice red|green|blue   a colour (default: green)\n",
+                           "  --count N                 a count (default: 3)\n",
+                           "  --item I                  an item\n",
+                           "\nmore:\n  --inner N                 in a group (default: 7)\n",
+                           "\noperands:\n  FILE...                   files\n",
+                           "  -h, --help                print this help and exit\n"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        if (!strstr(text, lines[i])) fail_msg("the usage lacks '%s':\n%s", lines[i], text);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),         cmocka_unit_test(test_values_of_every_kind),
+        cmocka_unit_test(test_prefixes_and_double_dash), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_set_by_name),      cmocka_unit_test(test_help_prints_the_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
