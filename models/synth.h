@@ -1,7 +1,7 @@
 /* A synthetic city whose crime process is known: a seeded, self-exciting point process
  * (a marked spatio-temporal Hawkes process, ETAS-style), its simulation, and its oracle
  * forecast (the true conditional mean count of every cell and bin). Compute only: no
- * files, no PROJ, no store; host/cmd_synth.c does the I/O.
+ * files, no PROJ, no store; host/run_synth.c does the I/O.
  *
  * THE PROCESS. Time t is in days since 1970-01-01 on the city's local wall clock (the
  * store's clock, so no time zone enters), space x in metres of the city's projected

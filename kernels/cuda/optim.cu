@@ -1,7 +1,7 @@
 /* AdamW and the reductions behind gradient clipping on the GPU (reference
  * kernels/cpu/optim.c). The AdamW step is one fused pass over the whole parameter arena;
  * sums of squares are deterministic two-pass reductions in double. The clip itself
- * (norm, then cc_cuda_scale) is composed in kernels/ops.c for both backends. */
+ * (norm, then cc_cuda_scale) is composed in kernels/dispatch.c for both backends. */
 #include <math.h>
 
 #include "kernels/cuda/cuda_internal.cuh"
