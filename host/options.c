@@ -125,6 +125,17 @@ static int set_value(const cc_option *o, void *base, const char *text, char *why
     return -1;
 }
 
+/* Whether a required row is still unset: a text field still NULL, a list still empty.
+ * (Only those kinds may be required: a number or a flag always has a value.) */
+static int unset(const cc_option *o, void *base) {
+    if (o->kind == CC_OPT_LIST) return *(int *)field_of(base, o->count_offset) == 0;
+    return *(const char **)field_of(base, o->offset) == NULL;
+}
+
+static int requirable(const cc_option *o) {
+    return o->kind == CC_OPT_TEXT || o->kind == CC_OPT_CHOICE || o->kind == CC_OPT_DATE || o->kind == CC_OPT_LIST;
+}
+
 /* ------------------------------------------------------------------ rows */
 
 typedef struct found {
@@ -167,6 +178,10 @@ void cc_options_defaults(const cc_command_spec *spec, void *request) {
         for (int i = 0; i < group->count; i++) {
             const cc_option *o = &group->options[i];
             char why[256];
+            if (o->required && !requirable(o)) {
+                fprintf(stderr, "crimecast %s: --%s is required but always has a value\n", spec->name, o->name);
+                abort(); /* a table that contradicts itself: a programming error */
+            }
             if (o->fallback && set_value(o, field_of(request, group->offset), o->fallback, why, sizeof why) != 0) {
                 fprintf(stderr, "crimecast %s: the default of --%s is invalid: %s\n", spec->name, o->name, why);
                 abort(); /* a table that contradicts itself: a programming error */
@@ -223,16 +238,13 @@ static int check_required(const cc_command_spec *spec, void *request, char *why,
         const cc_option_group *group = &spec->groups[g];
         for (int i = 0; i < group->count; i++) {
             const cc_option *o = &group->options[i];
-            void *field = field_of(field_of(request, group->offset), o->offset);
-            int missing = o->kind == CC_OPT_LIST ? *(int *)field_of(field_of(request, group->offset), o->count_offset) == 0
-                                                 : *(const char **)field == NULL;
-            if (o->required && missing) {
+            if (o->required && unset(o, field_of(request, group->offset))) {
                 snprintf(why, why_len, "--%s is required", o->name);
                 return -1;
             }
         }
     }
-    if (spec->operands && spec->operands->required && *(int *)field_of(request, spec->operands->count_offset) == 0) {
+    if (spec->operands && spec->operands->required && unset(spec->operands, request)) {
         snprintf(why, why_len, "no %s given", spec->operands->value_name);
         return -1;
     }
@@ -314,7 +326,7 @@ static void print_row(FILE *out, const cc_option *o) {
 }
 
 void cc_options_usage(const cc_command_spec *spec, FILE *out) {
-    fprintf(out, "usage: crimecast %s %s\n", spec->name, spec->synopsis);
+    fprintf(out, "usage: crimecast %s%s%s\n", spec->name, spec->synopsis[0] ? " " : "", spec->synopsis);
     if (spec->description) fprintf(out, "\n%s", spec->description);
     for (int g = 0; g < spec->group_count; g++) {
         const cc_option_group *group = &spec->groups[g];

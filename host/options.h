@@ -41,7 +41,7 @@ typedef struct cc_option {
     double min, max;            /* INT and REAL bounds */
     int open_min;               /* REAL: the value must exceed min */
     const char *choices;        /* CHOICE: "auto|cpu|cuda" */
-    int required;               /* the command needs it (TEXT, DATE, CHOICE, LIST) */
+    int required;               /* the command needs it (TEXT, DATE, CHOICE, LIST only) */
     size_t count_offset;        /* LIST: the int count of values */
     int max_count;              /* LIST: room in the field's array */
     /* CUSTOM: 0, or -1 with `why` (the whole message, e.g. "--hidden takes ..."). */

@@ -150,8 +150,9 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
         snprintf(err, err_len, "%s\n  everything before this page is stored; run again to resume", why);
     if (status > 0)
         snprintf(err, err_len, "interrupted after the last stored page; resume with:\n  crimecast crawl --city %s "
-                 "--db %s --from %s --to %s%s%s", r->city, r->db, r->from, r->to, r->base_url ? " --base-url " : "",
-                 r->base_url ? r->base_url : "");
+                 "--db %s --from %s --to %s%s%s --page-size %d --timeout %g --retries %d --backoff %g%s", r->city, r->db,
+                 r->from, r->to, r->base_url ? " --base-url " : "", r->base_url ? r->base_url : "", r->page_size,
+                 r->timeout, r->retries, r->backoff, r->token ? " --token (the same token)" : "");
     return status == 0 ? 0 : -1;
 }
 

@@ -11,7 +11,7 @@
 #include "host/options.h"
 #include "models/metrics.h"
 
-enum { CC_EVAL_MAX_FORECASTS = 64 };
+enum { CC_EVAL_MAX_FORECASTS = 256 };
 
 typedef struct cc_eval_request {
     const char *data;                                 /* the tensor: the truth */

@@ -138,6 +138,13 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     return -1;
 }
 
+/* Why a candidate failed: on stderr, and in the log beside its epochs. */
+static void report_failure(FILE *log, int candidate, const char *err) {
+    fprintf(log, "crimecast tune: candidate %d: %s\n", candidate, err);
+    fflush(log);
+    fprintf(stderr, "crimecast tune: candidate %d: %s\n", candidate, err);
+}
+
 /* The search; fills best (its options) and returns its index in the order, or -1. */
 static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train_config *best, double *best_loss) {
     int order[SPACE_SIZE], winner = -1;
@@ -148,7 +155,7 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
     FILE *log = fopen(log_path, "a");
     if (!log) {
         fprintf(stderr, "crimecast tune: cannot write %s: %s\n", log_path, strerror(errno));
-        return -1;
+        return -1; /* the caller says every candidate failed: none could run */
     }
     fprintf(out, "%-4s %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %s\n", "#", "hidden", "kernel", "lr", "context", "skip",
             "baseline", "gate", "validation loss", "time");
@@ -161,7 +168,7 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         int ok = try_candidate(a, &c, model, log, &loss, err, sizeof err) == 0;
         char score[32] = "failed (tune.log)";
         if (ok) snprintf(score, sizeof score, "%.6f", loss);
-        else fprintf(log, "crimecast tune: candidate %d: %s\n", i + 1, err), fflush(log);
+        else report_failure(log, i + 1, err);
         fprintf(out, "%-4d %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %.1f s\n", i + 1, cc_train_config_get(&c, "hidden"),
                 cc_train_config_get(&c, "kernel"), cc_train_config_get(&c, "lr"), cc_train_config_get(&c, "context"),
                 cc_train_config_get(&c, "skip"), cc_train_config_get(&c, "baseline"),
