@@ -36,7 +36,7 @@ int cc_forecast_targets(const cc_forecast_span *s, const cc_tensor *t, cc_split 
     cc_span_parse(s->span, &span); /* the option table admits only the names */
     int first_test = cc_test_from_bin(s->test_from, t, err, err_len);
     if (first_test == -2 || cc_split_make(t->T, s->window, s->horizon, first_test, split, err, err_len) != 0) return -1;
-    int n = cc_split_samples(split, span, t->T, s->window, s->horizon);
+    int n = cc_split_samples(split, span);
     if (n <= 0) {
         snprintf(err, err_len, "the %s span holds no target bin", cc_span_name(span));
         return -1;
@@ -45,6 +45,6 @@ int cc_forecast_targets(const cc_forecast_span *s, const cc_tensor *t, cc_split 
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    for (int i = 0; i < n; i++) (*targets)[i] = cc_split_target(split, span, i, s->window, s->horizon);
+    for (int i = 0; i < n; i++) (*targets)[i] = cc_split_target(split, span, i);
     return n;
 }

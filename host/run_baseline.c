@@ -219,21 +219,20 @@ static int write_importance_png(const char *path, const cc_tensor *t, const cc_r
 }
 
 /* The target bins `--span val` forecasts: importance is measured on them. */
-static int validation_targets(const cc_tensor *t, const cc_split *split, int window, int horizon, int *targets) {
-    int n = cc_split_samples(split, CC_SPAN_VAL, t->T, window, horizon);
-    for (int i = 0; i < n; i++) targets[i] = cc_split_target(split, CC_SPAN_VAL, i, window, horizon);
+static int validation_targets(const cc_split *split, int *targets) {
+    int n = cc_split_samples(split, CC_SPAN_VAL);
+    for (int i = 0; i < n; i++) targets[i] = cc_split_target(split, CC_SPAN_VAL, i);
     return n > 0 ? n : 0;
 }
 
 /* The rf forecast, its fitting times and, when asked, its importance files. */
-static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *rf, int window,
-                       const int *targets, int n, float *values, int repeats, const char *csv, const char *png,
+static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *rf, const int *targets, int n, float *values, int repeats, const char *csv, const char *png,
                        FILE *out, char *err, size_t err_len) {
     int p = cc_rf_feature_count(rf), want = csv || png;
     size_t per_feature = (size_t)t->C * p;
     double *fit = calloc((size_t)t->C, sizeof(double));
     int *val = malloc(sizeof(int) * (size_t)t->T);
-    cc_rf_importance imp = {val, val ? validation_targets(t, split, window, rf->horizon, val) : 0, repeats,
+    cc_rf_importance imp = {val, val ? validation_targets(split, val) : 0, repeats,
                             calloc((size_t)t->C, sizeof(double)), calloc(per_feature, sizeof(double)),
                             calloc(per_feature, sizeof(double))};
     int status = fit && val && imp.baseline_mse && imp.mean && imp.std ? 0 : -1;
@@ -282,7 +281,7 @@ static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_s
     cc_rf_options rf = {r->trees, r->depth, r->lags, r->span.horizon, r->threads, (unsigned)r->seed};
     if (r->export_features && export_features(r->export_features, t, split, &rf, targets, n, err, err_len) != 0)
         return -1;
-    return rf_forecast(t, split, &rf, r->span.window, targets, n, values, r->importance_repeats, r->importance,
+    return rf_forecast(t, split, &rf, targets, n, values, r->importance_repeats, r->importance,
                        r->importance_png, out, err, err_len);
 }
 

@@ -44,6 +44,9 @@ static const cc_option EVAL_OPTIONS[] = {
                     "the category of the ROC curves (if not given: the first, 'all')")},
     {CC_OPTION_TEXT("versus", cc_eval_request, versus, "MODEL", NULL,
                     "paired differences of every model's MSE, MAE and deviance minus MODEL's, bin by bin")},
+    {CC_OPTION_FLAG("common-bins", cc_eval_request, common_bins,
+                    "score every forecast on the bins all of them forecast (without it, forecasts of different bins "
+                    "are refused)")},
 };
 
 static const cc_option EVAL_OPERANDS = {
@@ -380,6 +383,60 @@ static int read_forecasts(const char *const *files, int n, const cc_tensor *trut
     return 0;
 }
 
+/* Whether forecast f has a bin starting on `day`. */
+static int has_bin(const cc_tensor *f, int64_t day) { return cc_tensor_bin(f, day) >= 0; }
+
+static int same_bins(const cc_tensor *a, const cc_tensor *b) {
+    if (a->T != b->T) return 0;
+    for (int i = 0; i < a->T; i++)
+        if (a->time[i] != b->time[i]) return 0;
+    return 1;
+}
+
+/* Keeps the bins of f that start on one of days[0..n), in order. */
+static void keep_bins(cc_tensor *f, const int64_t *days, int n) {
+    size_t map = (size_t)f->C * f->H * f->W;
+    int kept = 0;
+    for (int b = 0; b < f->T; b++) {
+        int listed = 0;
+        for (int i = 0; i < n && !listed; i++) listed = f->time[b] == days[i];
+        if (!listed) continue;
+        memmove(f->values + (size_t)kept * map, f->values + (size_t)b * map, sizeof(float) * map);
+        f->time[kept++] = f->time[b];
+    }
+    f->T = kept;
+}
+
+/* Every forecast must cover the same bins, unless --common-bins: then each is cut to
+ * the bins all of them share. 0, or -1 with err naming two files that differ. */
+static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err, size_t err_len) {
+    int n = a->forecast_count, differ = -1;
+    for (int i = 1; i < n && differ < 0; i++)
+        if (!same_bins(&forecasts[0], &forecasts[i])) differ = i;
+    if (differ < 0) return 0;
+    if (!a->common_bins) {
+        int shared = 0;
+        for (int b = 0; b < forecasts[0].T; b++) shared += has_bin(&forecasts[differ], forecasts[0].time[b]);
+        snprintf(err, err_len, "%s and %s forecast different bins (%d and %d, %d of them shared); give --common-bins "
+                 "to score every forecast on the bins all of them have", a->forecasts[0], a->forecasts[differ],
+                 forecasts[0].T, forecasts[differ].T, shared);
+        return -1;
+    }
+    int64_t *common = malloc(sizeof(int64_t) * (size_t)(forecasts[0].T > 0 ? forecasts[0].T : 1));
+    int shared = 0;
+    for (int b = 0; common && b < forecasts[0].T; b++) {
+        int everywhere = 1;
+        for (int i = 1; i < n && everywhere; i++) everywhere = has_bin(&forecasts[i], forecasts[0].time[b]);
+        if (everywhere) common[shared++] = forecasts[0].time[b];
+    }
+    int listed = common != NULL;
+    for (int i = 0; listed && i < n; i++) keep_bins(&forecasts[i], common, shared);
+    free(common);
+    if (shared > 0) return 0;
+    snprintf(err, err_len, listed ? "the forecasts share no bin" : "out of memory");
+    return -1;
+}
+
 /* The rows as the table the CSV prints: model, category, then each figure's mean, _lo
  * and _hi (and the paired differences with --versus). */
 static int fill_table(cc_metrics_table *table, const row *rows, int count, char names[][16], int figures,
@@ -465,7 +522,7 @@ int cc_run_eval(const cc_eval_request *a, FILE *out, cc_metrics_table *table, ch
     } else if (read_forecasts(a->forecasts, n_files, &truth, a->data, forecasts, err, err_len) != 0) {
         free(forecasts);
         forecasts = NULL, n_files = 0;
-    } else if (score_all(a, &truth, forecasts, rows, &count, err, err_len) == 0) {
+    } else if (align_bins(a, forecasts, err, err_len) == 0 && score_all(a, &truth, forecasts, rows, &count, err, err_len) == 0) {
         status = report(a, &truth, forecasts, rows, count, out, table, err, err_len);
     }
     for (int i = 0; i < n_files; i++) cc_tensor_free(&forecasts[i]);

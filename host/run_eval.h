@@ -24,6 +24,7 @@ typedef struct cc_eval_request {
     } topk;
     const char *roc, *roc_category;                   /* --roc PNG of one category */
     const char *versus;                               /* paired differences against this model */
+    int common_bins;                                  /* score on the bins every forecast has */
 } cc_eval_request;
 
 extern const cc_command_spec CC_EVAL_SPEC;

@@ -47,10 +47,13 @@ const cc_command_spec CC_PREDICT_SPEC = {
 
 void cc_predict_request_defaults(cc_predict_request *r) { cc_options_defaults(&CC_PREDICT_SPEC, r); }
 
-/* What every member of an ensemble must share with the first: the target bins. */
-static int same_targets(const cc_model_info *a, const cc_model_info *b) {
-    return a->config.window == b->config.window && a->config.horizon == b->config.horizon &&
-           !memcmp(a->split.begin, b->split.begin, sizeof a->split.begin) && !memcmp(a->split.end, b->split.end, sizeof a->split.end);
+/* What every member of an ensemble must share with the first: the span's target bins,
+ * each forecast `horizon` bins ahead. (Windows may differ: rolling origin gives every
+ * window the same validation and test targets.) */
+static int same_targets(const cc_model_info *a, const cc_model_info *b, cc_span span) {
+    int n = cc_split_samples(&a->split, span);
+    return a->config.horizon == b->config.horizon && n == cc_split_samples(&b->split, span) &&
+           (n == 0 || cc_split_target(&a->split, span, 0) == cc_split_target(&b->split, span, 0));
 }
 
 /* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
@@ -92,7 +95,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     cc_model_info info;
     if (cc_checkpoint_read(path, PREDICT_BATCH, &model, &info, NULL, err, err_len) != 0) return -1;
     const cc_convlstm_config *c = &info.config;
-    int n = cc_split_samples(&info.split, span, t->T, c->window, c->horizon), status = -1;
+    int n = cc_split_samples(&info.split, span), status = -1;
     size_t map = (size_t)t->C * t->H * t->W;
     float *all = NULL;
     int *starts = NULL;
@@ -101,8 +104,9 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "%s: %s", path, why);
     } else if (info.grid.T != t->T) {
         snprintf(err, err_len, "%s: the tensor has %d bins, the model's had %d", path, t->T, info.grid.T);
-    } else if (index > 0 && !same_targets(first, &info)) {
-        snprintf(err, err_len, "%s: its window, horizon or split differ from the first model's (an ensemble needs the same target bins)", path);
+    } else if (index > 0 && !same_targets(first, &info, span)) {
+        snprintf(err, err_len, "%s: its horizon or split differ from the first model's (an ensemble needs the same target "
+                 "bins)", path);
     } else if (cc_model_forecast_members(&info) == 0) {
         snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", path);
     } else if (n <= 0) {
@@ -112,6 +116,11 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
         for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
+        if (info.split.gapped)
+            fprintf(stderr, "crimecast predict: %s: trained with the split before rolling origin (spans of whole "
+                    "samples, window-1 bins apart): it forecasts its %s targets %d..%d, not the span's every bin\n",
+                    path, cc_span_name(span), cc_split_target(&info.split, span, 0),
+                    cc_split_target(&info.split, span, n - 1));
         char why_not[256];
         int added = add_member_forecasts(ctx, &model, &info, t, starts, n, all, *sum, why_not, sizeof why_not);
         if (added > 0) {
@@ -139,7 +148,7 @@ static int write_forecast(const cc_predict_request *a, cc_span span, const cc_te
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    for (int i = 0; i < n; i++) times[i] = t->time[cc_split_target(&info->split, span, i, c->window, c->horizon)];
+    for (int i = 0; i < n; i++) times[i] = t->time[cc_split_target(&info->split, span, i)];
     char source[8400];
     if (members == 1)
         snprintf(source, sizeof source, "model %s on %s, %s span", a->models[0], a->data, cc_span_name(span));

@@ -318,9 +318,8 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
 
 /* Epochs and patience not given: cc_train_default_length for this tensor's epochs. A
  * resumed run keeps the file's patience. The file records them. */
-static void set_length(train_plan *p, const cc_tensor *t, cc_model_info *info) {
-    const cc_convlstm_config *c = &info->config;
-    int batches = cc_split_samples(&info->split, CC_SPAN_TRAIN, t->T, c->window, c->horizon) / p->options.batch;
+static void set_length(train_plan *p, cc_model_info *info) {
+    int batches = cc_split_samples(&info->split, CC_SPAN_TRAIN) / p->options.batch;
     int epochs, patience;
     cc_train_default_length(batches, &epochs, &patience);
     if (!p->options.epochs) p->options.epochs = epochs;
@@ -394,16 +393,16 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
     memset(&model, 0, sizeof model), memset(&info, 0, sizeof info), memset(&state, 0, sizeof state);
     int status = -1;
     if (set_up(p, t, &model, &info, &state, err, err_len) == 0) {
-        set_length(p, t, &info);
+        set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
                         .epochs = p->options.epochs};
         cc_progress_begin(&rep.bar, "train", 0);
         p->options.on_batch = on_batch, p->options.on_epoch = on_epoch, p->options.context = &rep;
         const cc_split *s = &info.split;
         fprintf(p->out,
-                "training %s: %d x %d x %d x %d, train bins %d-%d, validation %d-%d, test %d-%d; %zu parameters; up "
-                "to %d epochs, patience %d%s, on the %s\n",
-                r->data, t->T, t->C, t->H, t->W, s->begin[0], s->end[0] - 1, s->begin[1], s->end[1] - 1, s->begin[2],
+                "training %s: %d x %d x %d x %d, target bins: train %d-%d, validation %d-%d, test %d-%d; %zu "
+                "parameters; up to %d epochs, patience %d%s, on the %s\n",
+                r->data, t->T, t->C, t->H, t->W, s->first[0], s->end[0] - 1, s->first[1], s->end[1] - 1, s->first[2],
                 s->end[2] - 1, model.params.size, p->options.epochs, p->options.patience, r->resume ? " (resumed)" : "",
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU");
         if (train_members(p, t, ctx, &model, &info, &state, err, err_len) == 0) {

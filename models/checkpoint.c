@@ -45,7 +45,7 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
     const cc_convlstm_config *c = &info->config;
     const cc_train_options *o = &info->options;
     const cc_split *sp = &info->split;
-    int split[7] = {sp->begin[0], sp->end[0], sp->begin[1], sp->end[1], sp->begin[2], sp->end[2], sp->gap};
+    int spans[6] = {sp->first[0], sp->end[0], sp->first[1], sp->end[1], sp->first[2], sp->end[2]};
     return cc_hdf5_write_text(f, "format", CC_MODEL_FORMAT) | cc_hdf5_write_int(f, "format_version", CC_MODEL_FORMAT_VERSION) |
            cc_hdf5_write_text(f, "model", c->down > 1 ? "convlstm-ae" : "convlstm") |
            cc_hdf5_write_text(f, "gate_order", "ifgo") | cc_hdf5_write_int(f, "down", c->down > 1 ? c->down : 1) |
@@ -63,7 +63,8 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_int(f, "patience", o->patience) | cc_hdf5_write_int(f, "seed", o->seed) |
            cc_hdf5_write_int(f, "epochs_done", s->epochs_done) | cc_hdf5_write_int(f, "step", s->step) |
            cc_hdf5_write_int(f, "best_epoch", s->best_epoch) | cc_hdf5_write_double(f, "best_val", s->best_val) |
-           cc_hdf5_write_ints(f, "split", split, 7) | cc_hdf5_write_text(f, "city", info->grid.city) |
+           cc_hdf5_write_ints(f, "target_spans", spans, 6) | cc_hdf5_write_text(f, "split_protocol", CC_SPLIT_PROTOCOL) |
+           cc_hdf5_write_text(f, "city", info->grid.city) |
            cc_hdf5_write_text(f, "crs", info->grid.crs) | cc_hdf5_write_double(f, "cell_size_m", info->grid.cell) |
            cc_hdf5_write_double(f, "x0", info->grid.x0) | cc_hdf5_write_double(f, "y0", info->grid.y0) |
            cc_hdf5_write_text(f, "bin", cc_bin_kind_name(info->grid.bin)) | cc_hdf5_write_text(f, "first_bin", info->first_bin) |
@@ -141,13 +142,34 @@ static int read_int(hid_t f, const char *name, int *value) {
     return 0;
 }
 
+/* The target spans, or (files before rolling origin) the spans of whole samples with a
+ * gap between them, re-read as target spans. Each span must lie inside the axis, in
+ * order, and hold a target. */
+static int read_split(hid_t f, cc_model_info *info) {
+    int v[7], n = 0, T = info->grid.T, window = info->config.window, horizon = info->config.horizon;
+    cc_split *s = &info->split;
+    if (H5Aexists(f, "target_spans") > 0) {
+        if (cc_hdf5_read_ints(f, "target_spans", v, 6, &n) != 0 || n != 6) return -1;
+        memset(s, 0, sizeof *s);
+        s->T = T, s->lead = window + horizon - 1;
+        for (int i = 0; i < 3; i++) s->first[i] = v[2 * i], s->end[i] = v[2 * i + 1];
+    } else {
+        if (cc_hdf5_read_ints(f, "split", v, 7, &n) != 0 || n != 7) return -1;
+        int begin[3] = {v[0], v[2], v[4]}, end[3] = {v[1], v[3], v[5]};
+        cc_split_from_gapped(T, window, horizon, begin, end, s);
+    }
+    int ordered = s->first[0] >= s->lead && s->end[2] == T;
+    for (int i = 0; i < 3; i++) ordered = ordered && s->first[i] < s->end[i] && (i == 0 || s->first[i] >= s->end[i - 1]);
+    return ordered ? 0 : -1;
+}
+
 static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
     cc_convlstm_config *c = &info->config;
     cc_train_options *o = &info->options;
     char *loss = cc_hdf5_read_text(f, "loss");
     int ok = loss && cc_loss_parse(loss, &info->loss) == 0;
     free(loss);
-    int split[7], n = 0, layers_read = 0, seed = 0;
+    int layers_read = 0, seed = 0;
     long long step = 0;
     ok = ok && read_int(f, "channels", &c->channels) == 0 && read_int(f, "height", &c->height) == 0 &&
          read_int(f, "width", &c->width) == 0 && read_int(f, "layers", &c->layers) == 0 &&
@@ -163,7 +185,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          cc_hdf5_read_double(f, "lr", &o->lr) == 0 && cc_hdf5_read_double(f, "weight_decay", &o->weight_decay) == 0 &&
          cc_hdf5_read_double(f, "clip", &o->clip) == 0 && read_int(f, "batch", &o->batch) == 0 &&
          read_int(f, "patience", &o->patience) == 0 && read_int(f, "seed", &seed) == 0 &&
-         cc_hdf5_read_ints(f, "split", split, 7, &n) == 0 && n == 7 && read_int(f, "T", &info->grid.T) == 0 &&
+         read_int(f, "T", &info->grid.T) == 0 &&
          cc_hdf5_read_double(f, "cell_size_m", &info->grid.cell) == 0 && cc_hdf5_read_double(f, "x0", &info->grid.x0) == 0 &&
          cc_hdf5_read_double(f, "y0", &info->grid.y0) == 0;
     o->seed = (unsigned)seed;
@@ -173,9 +195,8 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          (H5Aexists(f, "members_finished") <= 0 || read_int(f, "members_finished", &info->finished) == 0) &&
          info->members >= 1 && info->members <= CC_MAX_MEMBERS && info->finished >= 0 &&
          info->finished < info->members;
+    ok = ok && read_split(f, info) == 0;
     if (ok) {
-        for (int i = 0; i < 3; i++) info->split.begin[i] = split[2 * i], info->split.end[i] = split[2 * i + 1];
-        info->split.gap = split[6];
         char *texts[5] = {cc_hdf5_read_text(f, "city"), cc_hdf5_read_text(f, "crs"), cc_hdf5_read_text(f, "bin"),
                           cc_hdf5_read_text(f, "first_bin"), cc_hdf5_read_text(f, "last_bin")};
         for (int i = 0; i < 5; i++) ok = ok && texts[i];

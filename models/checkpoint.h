@@ -6,8 +6,12 @@
  *     hidden (int list), kernel, window, horizon, peephole, baseline_k and context (0 in files
  *     written before it existed), training options (lr,
  *     weight_decay, clip, batch, patience, seed), epochs_done, step, best_epoch,
- *     best_val, split (train/val/test begin and end bins, gap), and the tensor's grid:
- *     city, crs, cell_size_m, x0, y0, bin, first_bin, last_bin, T
+ *     best_val, target_spans (first and end target bins of train, validation, test:
+ *     models/dataset.h) with split_protocol = "rolling-origin", and the tensor's grid:
+ *     city, crs, cell_size_m, x0, y0, bin, first_bin, last_bin, T.
+ *     Files written before rolling origin have no target_spans but split (begin and end
+ *     bins of the three spans of whole samples, and the gap between them); they are read
+ *     as the target spans they forecast, cc_split.gapped set.
  *   /category           the tensor's channels (UTF-8 strings)
  *   /norm/scale         float32 [C] normalisation scales
  *   /params/<name>      float32, each with its shape (names: models/convlstm.h)
@@ -34,6 +38,7 @@
 
 #define CC_MODEL_FORMAT "crimecast-model"
 #define CC_MODEL_FORMAT_VERSION 1
+#define CC_SPLIT_PROTOCOL "rolling-origin"
 
 enum { CC_MAX_MEMBERS = 16 };
 

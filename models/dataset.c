@@ -18,51 +18,50 @@ int cc_span_parse(const char *name, cc_span *span) {
     return -1;
 }
 
+/* The bin where a share of the axis ends (0.70 T, 0.85 T), rounded half away from zero. */
+static int cut(int T, double share) { return (int)lround(share * T); }
+
 int cc_split_make(int T, int window, int horizon, int test_from, cc_split *s, char *err, size_t err_len) {
     memset(s, 0, sizeof *s);
-    s->gap = window - 1;
-    int test_begin, val_begin, train_end;
-    if (test_from < 0) {
-        train_end = (int)lround(0.70 * T);
-        val_begin = train_end + s->gap;
-        int val_end = (int)lround(0.85 * T);
-        test_begin = val_end + s->gap;
-        s->begin[1] = val_begin, s->end[1] = val_end;
-    } else {
-        test_begin = test_from;
-        int before = test_from - s->gap; /* bins available to train and validation */
-        train_end = (int)lround(before * 70.0 / 85.0);
-        s->begin[1] = train_end + s->gap, s->end[1] = before;
-    }
-    s->begin[0] = 0, s->end[0] = train_end;
-    s->begin[2] = test_begin, s->end[2] = T;
-    int need = window + horizon;
+    s->T = T, s->lead = window + horizon - 1;
+    int val_first = test_from < 0 ? cut(T, 0.70) : (int)lround(test_from * 70.0 / 85.0);
+    int test_first = test_from < 0 ? cut(T, 0.85) : test_from;
+    int bounds[4] = {s->lead, val_first, test_first, T};
+    for (int i = 0; i < 3; i++) s->first[i] = bounds[i], s->end[i] = bounds[i + 1];
     for (int i = 0; i < 3; i++)
-        if (s->end[i] - s->begin[i] < need || s->begin[i] < 0) {
+        if (s->end[i] <= s->first[i]) {
             snprintf(err, err_len,
-                     "the %s span (bins %d..%d of %d) is too short for one sample of window %d + horizon %d",
-                     SPAN_NAMES[i], s->begin[i], s->end[i], T, window, horizon);
+                     "the %s span (target bins %d..%d of %d) holds no target: a target needs window %d + horizon %d "
+                     "- 1 = %d bins before it",
+                     SPAN_NAMES[i], s->first[i], s->end[i] - 1, T, window, horizon, s->lead);
             return -1;
         }
     return 0;
 }
 
-int cc_split_samples(const cc_split *s, cc_span span, int T, int window, int horizon) {
-    int begin = span == CC_SPAN_ALL ? 0 : s->begin[span], end = span == CC_SPAN_ALL ? T : s->end[span];
-    int n = end - begin - (window + horizon) + 1;
+void cc_split_from_gapped(int T, int window, int horizon, const int begin[3], const int end[3], cc_split *s) {
+    memset(s, 0, sizeof *s);
+    s->T = T, s->lead = window + horizon - 1, s->gapped = 1;
+    for (int i = 0; i < 3; i++) s->first[i] = begin[i] + s->lead, s->end[i] = end[i];
+}
+
+int cc_split_samples(const cc_split *s, cc_span span) {
+    int n = span == CC_SPAN_ALL ? s->T - s->lead : s->end[span] - s->first[span];
     return n > 0 ? n : 0;
 }
 
-int cc_split_sample_start(const cc_split *s, cc_span span, int i) {
-    return (span == CC_SPAN_ALL ? 0 : s->begin[span]) + i;
-}
+int cc_split_target(const cc_split *s, cc_span span, int i) { return (span == CC_SPAN_ALL ? s->lead : s->first[span]) + i; }
+
+int cc_split_sample_start(const cc_split *s, cc_span span, int i) { return cc_split_target(s, span, i) - s->lead; }
+
+int cc_split_fit_end(const cc_split *s) { return s->end[CC_SPAN_TRAIN]; }
 
 void cc_normalisation_fit(const cc_tensor *t, const cc_split *s, float *scale) {
     size_t plane = (size_t)t->H * t->W;
     for (int c = 0; c < t->C; c++) {
         double sum = 0;
         long n = 0;
-        for (int ti = s->begin[0]; ti < s->end[0]; ti++) {
+        for (int ti = 0; ti < cc_split_fit_end(s); ti++) {
             const float *map = t->values + cc_tensor_offset(t, ti, c, 0, 0);
             for (size_t k = 0; k < plane; k++)
                 if (t->mask[k]) {
@@ -76,9 +75,6 @@ void cc_normalisation_fit(const cc_tensor *t, const cc_split *s, float *scale) {
     }
 }
 
-int cc_split_target(const cc_split *split, cc_span span, int i, int window, int horizon) {
-    return cc_split_sample_start(split, span, i) + window + horizon - 1;
-}
 
 int cc_first_bin_from(const cc_tensor *t, int64_t day) {
     for (int i = 0; i < t->T; i++)

@@ -1,15 +1,31 @@
 /* Training data from a tensor file: the chronological split, normalisation, and
  * windows gathered into batches.
  *
- * Split (the one function every command uses): the time axis [0, T) is cut into
- * consecutive train, validation and test spans, 70/15/15 by default or with the test
- * span starting at a given bin; a gap of window-1 bins separates the spans, so no
- * input window reaches into an earlier span's targets. A sample is `window` input
- * bins followed by `horizon` target bins, all inside one span.
+ * Split (the one definition every command uses: train, predict, every baseline, synth
+ * --oracle, tune): rolling origin over *target* bins. A sample forecasts one target bin
+ * tau from the `window` bins that end `horizon` bins before it, tau - lead .. tau -
+ * horizon with lead = window + horizon - 1; with horizon > 1 the model also outputs the
+ * steps between (its loss reads all `horizon` of them), but a sample's target - what
+ * predict, the baselines and the oracle forecast, and what eval scores - is its last step
+ * tau. The targets are cut into consecutive train, validation and test spans: the axis
+ * [0, T) at round(0.70 T) and round(0.85 T), so the test targets are the last 15% of
+ * the bins and the validation targets the 15% before them (or the test targets from a
+ * given bin on, the bins before it cut 70:15), and the training targets run from the
+ * first bin with a whole input window before it (bin lead). Every bin of a span is a
+ * target; its inputs come from whatever earlier bins they are, in any span.
  *
- * Normalisation, fitted on the training span only: x' = log1p(x) / scale_c, with
- * scale_c the root mean square of log1p(x) of channel c over the training span's
- * in-mask cells (1 when that is 0). */
+ * Nothing leaks: inputs are past observations, which any forecaster reads. What must not
+ * reach training is a validation or test *target*, and it never does: a training sample's
+ * targets all lie before the first validation target, and everything fitted - the
+ * weights, the normalisation below, the historical-average offset's statistics, the
+ * forest - reads bins [0, cc_split_fit_end) only; early stopping reads validation
+ * targets alone. (Until 2026-12 the spans held whole samples with window-1 bins between
+ * them, so the first window-1 + window bins of the validation and test spans were never
+ * forecast; model files of that protocol still read, cc_split.gapped.)
+ *
+ * Normalisation, fitted on the bins training reads only: x' = log1p(x) / scale_c, with
+ * scale_c the root mean square of log1p(x) of channel c over bins [0, fit end)'s in-mask
+ * cells (1 when that is 0). */
 #ifndef CRIMECAST_MODELS_DATASET_H
 #define CRIMECAST_MODELS_DATASET_H
 
@@ -20,23 +36,31 @@
 typedef enum { CC_SPAN_TRAIN, CC_SPAN_VAL, CC_SPAN_TEST, CC_SPAN_ALL } cc_span;
 
 typedef struct cc_split {
-    int begin[3], end[3];   /* [begin, end) bins of train, validation, test */
-    int gap;
+    int T;                  /* bins of the axis */
+    int lead;               /* window + horizon - 1: a sample's first input is this many bins
+                               before its target */
+    int first[3], end[3];   /* target bins [first, end) of train, validation, test */
+    int gapped;             /* 1: read from a model file of the old protocol (spans of whole
+                               samples with window-1 bins between them) */
 } cc_split;
 
-/* Splits T bins for samples of window + horizon bins; test_from < 0 for the default
- * 70/15/15, else the first test bin. Returns 0, or -1 with `err` when a span is too
- * short to hold one sample. */
+/* Splits T bins for a window and horizon; test_from < 0 for the default cut at 70% and
+ * 85% of the axis, else the first test target. Returns 0, or -1 with `err` when a span
+ * holds no target. */
 int cc_split_make(int T, int window, int horizon, int test_from, cc_split *split, char *err, size_t err_len);
 
-/* Number of samples of a span, and the first input bin of its i-th sample. CC_SPAN_ALL
- * covers every window of the whole axis. */
-int cc_split_samples(const cc_split *split, cc_span span, int T, int window, int horizon);
+/* The split of an old model file: its spans of whole samples, [begin, end) bins of
+ * train, validation and test as it stored them, re-read as target spans. */
+void cc_split_from_gapped(int T, int window, int horizon, const int begin[3], const int end[3], cc_split *split);
+
+/* Number of targets of a span (CC_SPAN_ALL: every bin from `lead` on), the target bin of
+ * its i-th sample, and that sample's first input bin (target - lead). */
+int cc_split_samples(const cc_split *split, cc_span span);
+int cc_split_target(const cc_split *split, cc_span span, int i);
 int cc_split_sample_start(const cc_split *split, cc_span span, int i);
 
-/* The target bin of a span's i-th sample: the bin `horizon` bins after its window (what
- * predict, baseline and the oracle forecast, so they line up bin for bin). */
-int cc_split_target(const cc_split *split, cc_span span, int i, int window, int horizon);
+/* Fitting reads bins [0, this) only: the training targets and everything before them. */
+int cc_split_fit_end(const cc_split *split);
 
 /* The first bin of t starting on or after `day` (a --test-from date), or -1. */
 int cc_first_bin_from(const cc_tensor *t, int64_t day);
@@ -44,7 +68,7 @@ int cc_first_bin_from(const cc_tensor *t, int64_t day);
 const char *cc_span_name(cc_span span);
 int cc_span_parse(const char *name, cc_span *span);
 
-/* Per-channel scales over the training span (see above); scale has t->C entries. */
+/* Per-channel scales over the bins fitting reads (see above); scale has t->C entries. */
 void cc_normalisation_fit(const cc_tensor *t, const cc_split *split, float *scale);
 
 /* Context maps, read by the network after the C count maps of every input step, the

@@ -24,7 +24,7 @@ const char *cc_rf_feature_name(const cc_rf_options *o, int i, char *buf, size_t 
 
 int cc_rf_training_targets(const cc_split *s, const cc_rf_options *o, int *targets) {
     int n = 0;
-    for (int tau = s->begin[0] + o->lags + o->horizon - 1; tau < s->end[0]; tau++) targets[n++] = tau;
+    for (int tau = o->lags + o->horizon - 1; tau < cc_split_fit_end(s); tau++) targets[n++] = tau;
     return n;
 }
 
@@ -54,9 +54,10 @@ size_t cc_rf_rows(const cc_tensor *t, const cc_split *s, const cc_rf_options *o,
     size_t rows = 0, plane = (size_t)t->H * t->W;
     float *train_mean = calloc(plane, sizeof(float));
     if (!train_mean) return 0;
-    for (int b = s->begin[0]; b < s->end[0]; b++)
+    int fit_end = cc_split_fit_end(s);
+    for (int b = 0; b < fit_end; b++)
         for (size_t k = 0; k < plane; k++) train_mean[k] += t->values[cc_tensor_offset(t, b, c, 0, 0) + k];
-    for (size_t k = 0; k < plane; k++) train_mean[k] /= (float)(s->end[0] - s->begin[0]);
+    for (size_t k = 0; k < plane; k++) train_mean[k] /= (float)fit_end;
     for (int i = 0; i < n; i++) {
         int tau = targets[i], origin = tau - o->horizon;
         for (int row = 0; row < t->H; row++)

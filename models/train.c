@@ -64,7 +64,7 @@ void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *
     for (int c = 0; c < t->C; c++) {
         double sum = 0;
         long n = 0;
-        for (int ti = split->begin[0]; ti < split->end[0]; ti++)
+        for (int ti = 0; ti < cc_split_fit_end(split); ti++)
             for (size_t k = 0; k < plane; k++)
                 if (t->mask[k]) sum += t->values[cc_tensor_offset(t, ti, c, 0, 0) + k], n++;
         double mean = n ? sum / (double)n : 0.0;
@@ -108,8 +108,7 @@ static void gather(cc_batch_io *b, const cc_tensor *t, const float *scale, cc_lo
 
 static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                             cc_span span, const float *scale, cc_loss_kind loss) {
-    const cc_convlstm_config *c = &b->model->cfg;
-    int n = cc_split_samples(split, span, t->T, c->window, c->horizon);
+    int n = cc_split_samples(split, span);
     if (n == 0) return NAN;
     double total = 0;
     for (int i = 0; i < n; i += b->batch) {
@@ -204,8 +203,7 @@ static void keep_best(const cc_convlstm *model, cc_train_state *s) {
 
 int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
              const float *scale, const cc_train_options *o, cc_train_state *s, char *err, size_t err_len) {
-    const cc_convlstm_config *c = &model->cfg;
-    int n = cc_split_samples(split, CC_SPAN_TRAIN, t->T, c->window, c->horizon);
+    int n = cc_split_samples(split, CC_SPAN_TRAIN);
     if (n < o->batch) {
         snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or --window)", n,
                  o->batch);

@@ -80,7 +80,7 @@ typedef struct fixture {
 
 /* The forecasts and mean losses of the same parameters on both devices. */
 static void check_inference(env *e, const train_case *c, fixture *f, cc_convlstm *model) {
-    int n = cc_split_samples(&f->split, CC_SPAN_TEST, f->t.T, c->cfg.window, c->cfg.horizon);
+    int n = cc_split_samples(&f->split, CC_SPAN_TEST);
     int *starts = malloc(sizeof(int) * (size_t)n);
     size_t floats = (size_t)n * c->cfg.horizon * f->t.C * f->t.H * f->t.W;
     float *want = malloc(sizeof(float) * floats), *got = malloc(sizeof(float) * floats);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/datetime.h"
 #include "models/checkpoint.h"
 #include "models/rng.h"
 #include "tests/test_util.h"
@@ -41,12 +42,11 @@ static void moving_hotspot(cc_tensor *t) {
     t->cell = 500, t->x0 = 0, t->y0 = 4000;
 }
 
-/* Poisson loss of persistence over the test samples' targets. */
-static double persistence_loss(const cc_tensor *t, const cc_split *s, int window) {
+/* Poisson loss of persistence over the test targets. */
+static double persistence_loss(const cc_tensor *t, const cc_split *s) {
     double sum = 0;
     long n = 0;
-    for (int start = s->begin[2]; start + window < s->end[2]; start++) {
-        int target = start + window;
+    for (int target = s->first[2]; target < s->end[2]; target++) {
         for (int k = 0; k < S * S; k++) {
             double last = t->values[(size_t)(target - 1) * S * S + k], y = t->values[(size_t)target * S * S + k];
             double r = log(last > 1e-3 ? last : 1e-3);
@@ -57,10 +57,10 @@ static double persistence_loss(const cc_tensor *t, const cc_split *s, int window
 }
 
 /* The part of the Poisson loss no forecast can remove: the loss of the truth itself. */
-static double perfect_loss(const cc_tensor *t, const cc_split *s, int window) {
+static double perfect_loss(const cc_tensor *t, const cc_split *s) {
     double sum = 0;
     long n = 0;
-    for (int target = s->begin[2] + window; target < s->end[2]; target++)
+    for (int target = s->first[2]; target < s->end[2]; target++)
         for (int k = 0; k < S * S; k++) {
             double y = t->values[(size_t)target * S * S + k];
             sum += y - y * log(y), n++;
@@ -87,7 +87,7 @@ static void test_learns_a_moving_hotspot(void **state) {
     cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
     assert_int_equal(cc_train(&model, &ctx, &t, &split, scale, &o, &st, err, sizeof err), 0);
     double test = cc_evaluate(&model, &ctx, &t, &split, CC_SPAN_TEST, scale, CC_LOSS_POISSON, 8);
-    double persistence = persistence_loss(&t, &split, cfg.window), floor = perfect_loss(&t, &split, cfg.window);
+    double persistence = persistence_loss(&t, &split), floor = perfect_loss(&t, &split);
     printf("test loss %.4f, persistence %.4f, perfect %.4f\n", test, persistence, floor);
     /* Close at least 80% of the gap between persistence and a perfect forecast. */
     assert_true(test - floor < 0.2 * (persistence - floor));
@@ -303,7 +303,9 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(back.config.gated, 1);
     assert_true(back.scale[0] == 0.75f);
     assert_true(back.options.lr == 1e-3 && back.options.seed == 7);
-    assert_int_equal(back.split.begin[2], info.split.begin[2]);
+    for (int i = 0; i < 3; i++)
+        assert_true(back.split.first[i] == info.split.first[i] && back.split.end[i] == info.split.end[i]);
+    assert_true(back.split.T == info.split.T && back.split.lead == info.split.lead && !back.split.gapped);
     assert_int_equal(back.members, 3);
     assert_int_equal(back.finished, 2);
     assert_int_equal(cc_model_forecast_members(&back), 3); /* the root has trained epochs */
@@ -365,29 +367,144 @@ static void test_default_training_length(void **state) {
     assert_int_equal(patience, 60);
 }
 
-static void test_split_spans_and_gaps(void **state) {
+/* Rolling origin: every bin of a span is a target, the spans cut at 70% and 85% of the
+ * axis, and the training targets start where a whole input window fits. */
+static void test_split_targets(void **state) {
     (void)state;
     cc_split s;
     char err[256];
     assert_int_equal(cc_split_make(200, 8, 1, -1, &s, err, sizeof err), 0);
-    assert_int_equal(s.end[0], 140);   /* 70% */
-    assert_int_equal(s.begin[1], 147); /* a gap of window - 1 */
-    assert_int_equal(s.end[1], 170);   /* 85% */
-    assert_int_equal(s.begin[2], 177);
-    assert_int_equal(s.end[2], 200);
-    assert_int_equal(cc_split_samples(&s, CC_SPAN_TRAIN, 200, 8, 1), 140 - 9 + 1);
-    assert_int_equal(cc_split_samples(&s, CC_SPAN_TEST, 200, 8, 1), 23 - 9 + 1);
-    assert_int_equal(cc_split_sample_start(&s, CC_SPAN_TEST, 0), 177);
-    assert_int_equal(cc_split_make(100, 8, 1, -1, &s, err, sizeof err), -1); /* validation: 8 bins < 9 */
-    assert_int_equal(cc_split_make(40, 8, 1, -1, &s, err, sizeof err), -1); /* too short */
-    assert_non_null(strstr(err, "too short"));
+    int want[3][2] = {{8, 140}, {140, 170}, {170, 200}}; /* lead 8; 0.70 x 200; 0.85 x 200 */
+    for (int i = 0; i < 3; i++) assert_true(s.first[i] == want[i][0] && s.end[i] == want[i][1]);
+    assert_int_equal(cc_split_samples(&s, CC_SPAN_TRAIN), 132);
+    assert_int_equal(cc_split_samples(&s, CC_SPAN_VAL), 30);
+    assert_int_equal(cc_split_samples(&s, CC_SPAN_TEST), 30);
+    assert_int_equal(cc_split_samples(&s, CC_SPAN_ALL), 192);
+    assert_int_equal(cc_split_target(&s, CC_SPAN_TEST, 0), 170);
+    assert_int_equal(cc_split_sample_start(&s, CC_SPAN_TEST, 0), 162); /* inputs 162..169, all validation bins */
+    assert_int_equal(cc_split_fit_end(&s), 140);
+    /* Chicago 2015-01-05 .. 2018-01-01 weekly, window 8: 156 bins, the last 23 are test
+     * targets (round(0.85 x 156) = 133); London 2016-01 .. 2024-12 monthly, window 4:
+     * 108 bins, 16 test months (round(0.85 x 108) = 92). */
+    assert_int_equal(cc_split_make(156, 8, 1, -1, &s, err, sizeof err), 0);
+    assert_true(s.first[2] == 133 && cc_split_samples(&s, CC_SPAN_TEST) == 23);
+    assert_int_equal(cc_split_make(108, 4, 1, -1, &s, err, sizeof err), 0);
+    assert_true(s.first[2] == 92 && cc_split_samples(&s, CC_SPAN_TEST) == 16);
+    /* horizon 3: each target once, its last step; the window ends 3 bins before it */
+    assert_int_equal(cc_split_make(108, 4, 3, -1, &s, err, sizeof err), 0);
+    assert_true(s.lead == 6 && s.first[0] == 6 && s.first[2] == 92 && cc_split_samples(&s, CC_SPAN_TEST) == 16);
+    assert_int_equal(cc_split_sample_start(&s, CC_SPAN_TEST, 0), 86); /* inputs 86..89, steps 90, 91, 92 */
+    /* --test-from: the first test target is that bin; the bins before it cut 70:15 */
     if (cc_split_make(100, 4, 1, 80, &s, err, sizeof err) != 0) fail_msg("%s", err);
-    assert_int_equal(s.begin[2], 80);
-    assert_int_equal(s.end[1], 77);
+    assert_true(s.first[2] == 80 && s.end[2] == 100 && s.first[1] == 66 && s.end[1] == 80); /* 80 x 70/85 = 65.9 */
+    /* a window that leaves the training span no target */
+    assert_int_equal(cc_split_make(20, 16, 1, -1, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "the train span (target bins 16..13 of 20) holds no target"));
+    /* a model file of the old protocol: its spans of whole samples, re-read as targets */
+    int begin[3] = {0, 147, 177}, end[3] = {140, 170, 200};
+    cc_split_from_gapped(200, 8, 1, begin, end, &s);
+    assert_true(s.gapped && s.first[1] == 155 && s.first[2] == 185 && cc_split_samples(&s, CC_SPAN_TEST) == 15);
+}
+
+/* --test-from 2017-06-05 on Chicago's weekly axis from 2015-01-05: the first test target
+ * is that week (bin 126), the last the axis' last bin. */
+static void test_split_test_from_date(void **state) {
+    (void)state;
+    cc_tensor t;
+    assert_int_equal(cc_tensor_alloc(&t, 156, 1, 1, 1), 0);
+    int64_t first;
+    assert_int_equal(cc_parse_iso_date("2015-01-05", &first), 0);
+    for (int i = 0; i < t.T; i++) t.time[i] = first + 7 * i;
+    int64_t day;
+    assert_int_equal(cc_parse_iso_date("2017-06-05", &day), 0);
+    int bin = cc_first_bin_from(&t, day);
+    cc_split s;
+    char err[256], date[11];
+    assert_int_equal(cc_split_make(t.T, 8, 1, bin, &s, err, sizeof err), 0);
+    cc_format_iso_date(t.time[cc_split_target(&s, CC_SPAN_TEST, 0)], date);
+    assert_string_equal(date, "2017-06-05");
+    int n = cc_split_samples(&s, CC_SPAN_TEST);
+    assert_int_equal(cc_split_target(&s, CC_SPAN_TEST, n - 1), t.T - 1);
+    assert_int_equal(n, 30);
+    cc_tensor_free(&t);
+}
+
+/* A trained model's record: every epoch's losses, the parameters, and the forecast of the
+ * first test target (whose inputs all lie before the test span). */
+typedef struct run_record {
+    double train_loss[8], val_loss[8], first_forecast[S * S];
+    float *params;
+    size_t count;
+} run_record;
+
+static void train_and_record(const cc_tensor *t, run_record *r) {
+    /* train's kind of model: a correction to the 6-bin average, context maps, a skip path */
+    cc_convlstm_config cfg = {1, S, S, 1, {4}, 3, 4, 1, 0, 1, 0, 6, cc_context_maps(1, 0, 0), 3};
+    cc_split split;
+    char err[256];
+    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &split, err, sizeof err), 0);
+    cc_convlstm model;
+    assert_int_equal(cc_convlstm_create(&model, &cfg, 8, 3, err, sizeof err), 0);
+    float scale[1];
+    cc_normalisation_fit(t, &split, scale);
+    cc_train_init_head(&model, t, &split);
+    cc_train_state st;
+    assert_int_equal(cc_train_state_init(&st, &model), 0);
+    cc_train_options o = {8, 8, 8, 1e-2, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL};
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    assert_int_equal(cc_train(&model, &ctx, t, &split, scale, &o, &st, err, sizeof err), 0);
+    memcpy(r->train_loss, st.train_loss, sizeof r->train_loss);
+    memcpy(r->val_loss, st.val_loss, sizeof r->val_loss);
+    r->count = model.params.size;
+    r->params = malloc(sizeof(float) * r->count);
+    memcpy(r->params, model.params.data, sizeof(float) * r->count);
+    int start = cc_split_sample_start(&split, CC_SPAN_TEST, 0);
+    float out[S * S];
+    assert_int_equal(cc_predict(&model, &ctx, t, scale, CC_LOSS_POISSON, &start, 1, 8, out, err, sizeof err), 0);
+    for (int k = 0; k < S * S; k++) r->first_forecast[k] = out[k];
+    cc_train_state_free(&st);
+    cc_convlstm_free(&model);
+}
+
+/* No training or validation step reads a test target: with every test target NaN the
+ * losses stay finite and bit-identical, so do the parameters and the forecast of the
+ * first test target; and training never reads a validation target: with those NaN the
+ * training losses are bit-identical (the validation loss is NaN, so no epoch improves). */
+static void test_no_step_reads_a_held_out_target(void **state) {
+    (void)state;
+    cc_tensor t;
+    moving_hotspot(&t);
+    cc_split split;
+    char err[256];
+    assert_int_equal(cc_split_make(T, 4, 1, -1, &split, err, sizeof err), 0);
+    run_record clean, poisoned;
+    train_and_record(&t, &clean);
+    for (int ti = split.first[2]; ti < split.end[2]; ti++)
+        for (int k = 0; k < S * S; k++) t.values[(size_t)ti * S * S + k] = NAN;
+    train_and_record(&t, &poisoned);
+    for (int e = 0; e < 8; e++) {
+        assert_true(isfinite(poisoned.train_loss[e]) && isfinite(poisoned.val_loss[e]));
+        assert_memory_equal(&clean.train_loss[e], &poisoned.train_loss[e], sizeof(double));
+        assert_memory_equal(&clean.val_loss[e], &poisoned.val_loss[e], sizeof(double));
+    }
+    assert_memory_equal(clean.params, poisoned.params, sizeof(float) * clean.count);
+    assert_memory_equal(clean.first_forecast, poisoned.first_forecast, sizeof clean.first_forecast);
+    for (int ti = split.first[1]; ti < split.end[1]; ti++)
+        for (int k = 0; k < S * S; k++) t.values[(size_t)ti * S * S + k] = NAN;
+    run_record blind;
+    train_and_record(&t, &blind);
+    for (int e = 0; e < 8; e++) {
+        assert_memory_equal(&clean.train_loss[e], &blind.train_loss[e], sizeof(double));
+        assert_true(isnan(blind.val_loss[e]));
+    }
+    free(clean.params), free(poisoned.params), free(blind.params);
+    cc_tensor_free(&t);
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_spans_and_gaps),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_targets),
+                                       cmocka_unit_test(test_split_test_from_date),
+                                       cmocka_unit_test(test_no_step_reads_a_held_out_target),
                                        cmocka_unit_test(test_default_training_length),
                                        cmocka_unit_test(test_checkpoint_round_trip_is_bit_exact),
                                        cmocka_unit_test(test_learns_a_moving_hotspot),

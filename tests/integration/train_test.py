@@ -134,6 +134,46 @@ def check_skip_only_gate(tmp, tensor, common):
               and m["params/enc0.wx"].shape == (32, 20, 3, 3), p.stderr)
 
 
+def check_test_from(tmp, tensor, common):
+    """--test-from 2017-06-05: the first forecast target is that week, the last the tensor's last bin;
+    every baseline forecasts the same bins."""
+    model, forecast, base = (os.path.join(tmp, n) for n in ("tf.h5", "tf_f.h5", "tf_b.h5"))
+    p = run("train", *common, "--epochs", "1", "--test-from", "2017-06-05", "--out", model)
+    q = run("predict", "--model", model, "--data", tensor, "--out", forecast)
+    r = run("baseline", "--method", "histavg", "--data", tensor, "--test-from", "2017-06-05", "--out", base)
+    with h5py.File(forecast, "r") as f, h5py.File(tensor, "r") as t, h5py.File(base, "r") as b:
+        days = f["time"][:]
+        first = (np.datetime64("2017-06-05") - np.datetime64("1970-01-01")).astype(int)
+        check("--test-from: the first target is that week, the last the tensor's last bin",
+              p.returncode == 0 and q.returncode == 0 and days[0] == first and days[-1] == t["time"][-1]
+              and len(days) == 30, (p.stderr, q.stderr, days[:2]))
+        check("--test-from: the baseline forecasts the same bins", r.returncode == 0
+              and np.array_equal(b["time"][:], days), r.stderr)
+    # --horizon 2: each test bin is a target once (the last step of its sample), for the network and a baseline
+    p = run("train", *common, "--epochs", "1", "--horizon", "2", "--out", model)
+    q = run("predict", "--model", model, "--data", tensor, "--out", forecast)
+    r = run("baseline", "--method", "persistence", "--data", tensor, "--horizon", "2", "--out", base)
+    with h5py.File(forecast, "r") as f, h5py.File(tensor, "r") as t, h5py.File(base, "r") as b:
+        check("--horizon 2: every test bin once, the same bins for the network and a baseline",
+              p.returncode == 0 and q.returncode == 0 and r.returncode == 0 and np.array_equal(f["time"][:], t["time"][133:])
+              and np.array_equal(b["time"][:], f["time"][:]) and int(f.attrs["horizon"]) == 2, (p.stderr, q.stderr, r.stderr))
+
+
+def check_old_split_model(tmp, tensor, model):
+    """A model file of the old protocol (spans of whole samples, window-1 bins apart) is
+    still read: predict forecasts the targets it was trained for and says so."""
+    old, forecast = os.path.join(tmp, "old.h5"), os.path.join(tmp, "old_f.h5")
+    shutil.copy(model, old)
+    with h5py.File(old, "r+") as m:
+        del m.attrs["target_spans"], m.attrs["split_protocol"]
+        m.attrs["split"] = np.array([0, 109, 112, 133, 136, 156, 3], dtype=np.int32)  # window 4: gap 3
+    p = run("predict", "--model", old, "--data", tensor, "--out", forecast)
+    with h5py.File(forecast, "r") as f, h5py.File(tensor, "r") as t:
+        check("an old model file still predicts, its old targets, and says so", p.returncode == 0
+              and "split before rolling origin" in p.stderr and np.array_equal(f["time"][:], t["time"][140:]),
+              p.stderr)
+
+
 def main():
     if not os.path.isdir(DATA):
         print("SKIPPED: no shared data at %s" % DATA)
@@ -158,8 +198,12 @@ def main():
                   and int(m.attrs["skip"]) == 3 and m["params/skip.w"].shape == (2, 26, 3, 3)
                   and "optim" in m and len(m["history/val_loss"]) == m.attrs["epochs_done"], dict(m.attrs))
             history = m["history/val_loss"][:]
-            split = list(m.attrs["split"])
+            spans = list(m.attrs["target_spans"])
             params = {k: m["params/" + k][:] for k in m["params"]}
+            # 156 weekly bins: train targets from bin 4 (window 4), validation from round(0.70 x 156) = 109,
+            # test from round(0.85 x 156) = 133: the last 23 bins, every one a target (rolling origin)
+            check("the model file records the target spans", spans == [4, 109, 109, 133, 133, 156]
+                  and m.attrs["split_protocol"] == "rolling-origin" and "split" not in m.attrs, spans)
 
         again = os.path.join(tmp, "again.h5")
         p = run("train", *common, "--epochs", "2", "--out", again)
@@ -171,13 +215,9 @@ def main():
         p = run("predict", "--model", model, "--data", tensor, "--out", forecast)
         check("predict exits 0", p.returncode == 0, p.stderr)
         with h5py.File(forecast, "r") as f, h5py.File(tensor, "r") as t:
-            window, horizon = 4, 1
-            test_begin, test_end = split[4], split[5]
-            n = test_end - test_begin - (window + horizon) + 1
             fc = f["forecast"][:]
-            check("forecast shape", fc.shape == (n, 2, 32, 32), fc.shape)
-            want_time = t["time"][test_begin + window + horizon - 1: test_begin + window + horizon - 1 + n]
-            check("forecast times are the test span's target bins", np.array_equal(f["time"][:], want_time))
+            check("the test forecast covers the last 23 bins", fc.shape == (23, 2, 32, 32), fc.shape)
+            check("forecast times are the test span's target bins", np.array_equal(f["time"][:], t["time"][133:]))
             check("forecast attributes", f.attrs["format"] == "crimecast-forecast" and f.attrs["model"] == "convlstm"
                   and int(f.attrs["horizon"]) == 1 and f.attrs["crs"] == t.attrs["crs"]
                   and f.attrs["bin"] == "week", dict(f.attrs))
@@ -185,6 +225,9 @@ def main():
                   and np.array_equal(f["x"][:], t["x"][:]) and list(f["category"][:]) == list(t["category"][:]))
             check("expected counts are finite and >= 0", np.all(np.isfinite(fc)) and fc.min() >= 0)
             check("forecast dimension labels", [d.label for d in f["forecast"].dims] == ["time", "category", "y", "x"])
+
+        check_test_from(tmp, tensor, common)
+        check_old_split_model(tmp, tensor, model)
 
         resumed = os.path.join(tmp, "resumed.h5")
         p = run("train", "--data", tensor, "--resume", model, "--epochs", "4", "--out", resumed)
@@ -207,7 +250,14 @@ def main():
         run("train", "--data", tensor, "--hidden", "4,4", "--kernel", "3", "--window", "3", "--threads", "1", "--epochs", "1",
             "--out", other)
         p = run("predict", "--model", model, "--model", other, "--data", tensor, "--out", ensemble)
-        check("an ensemble of other windows is refused", p.returncode == 1 and "w3.h5" in p.stderr
+        with h5py.File(forecast, "r") as a, h5py.File(ensemble, "r") as e:
+            check("an ensemble of other windows forecasts the same target bins (rolling origin)",
+                  p.returncode == 0 and np.array_equal(e["time"][:], a["time"][:]), p.stderr)
+        other = os.path.join(tmp, "split.h5")
+        run("train", "--data", tensor, "--hidden", "4,4", "--kernel", "3", "--window", "3", "--threads", "1", "--epochs", "1",
+            "--test-from", "2017-03-06", "--out", other)
+        p = run("predict", "--model", model, "--model", other, "--data", tensor, "--out", ensemble)
+        check("an ensemble of another split is refused", p.returncode == 1 and "split.h5" in p.stderr
               and "same target bins" in p.stderr, p.stderr)
 
         ae, ae_forecast = os.path.join(tmp, "ae.h5"), os.path.join(tmp, "ae_f.h5")
