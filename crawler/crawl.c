@@ -178,6 +178,7 @@ static void crime_as_row(const crawl_job *job, const cJSON *crime, long index, c
     row->lengths = lengths;
     row->line = index + 1;
     row->unterminated_quote = 0;
+    row->nul_byte = 0; /* cJSON's strings end at their first NUL: none inside */
 }
 
 static cc_row_parser *police_uk_parser(const crawl_job *job) {

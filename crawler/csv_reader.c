@@ -23,6 +23,7 @@ struct cc_csv_reader {
     char **fields;
     size_t *lengths;
     int field_count, field_cap;
+    int too_long;      /* the record passed CC_CSV_MOST_RECORD */
     char error[512];
 };
 
@@ -76,12 +77,17 @@ static int refill(cc_csv_reader *r) {
         r->at_start = 0;
         /* A BOM split across the first read is not worth handling: reads are 1 MiB. */
         if (r->in_len >= 3 && !memcmp(r->in, "\xEF\xBB\xBF", 3)) r->in_pos = 3;
+        if (r->in_pos == r->in_len) return refill(r); /* the BOM was all: read on (or end) */
     }
     return 1;
 }
 
 static int grow_text(cc_csv_reader *r, size_t need) {
     if (need <= r->text_cap) return 0;
+    if (need > CC_CSV_MOST_RECORD) { /* a file is not trusted to size what is held */
+        r->too_long = 1;
+        return -1;
+    }
     size_t cap = r->text_cap;
     while (cap < need) cap *= 2;
     char *text = realloc(r->text, cap);
@@ -101,6 +107,10 @@ static int put_char(cc_csv_reader *r, char c) {
 static int begin_field(cc_csv_reader *r) {
     if (r->field_count == r->field_cap) {
         int cap = r->field_cap * 2;
+        if (cap > CC_CSV_MOST_FIELDS) {
+            r->too_long = 1;
+            return -1;
+        }
         size_t *starts = realloc(r->starts, sizeof *starts * (size_t)cap);
         if (!starts) return -1;
         r->starts = starts;
@@ -123,7 +133,11 @@ static int end_field(cc_csv_reader *r) {
 }
 
 static void publish_row(cc_csv_reader *r, cc_csv_row *row, long first_line, int unterminated) {
-    for (int i = 0; i < r->field_count; i++) r->fields[i] = r->text + r->starts[i];
+    row->nul_byte = 0;
+    for (int i = 0; i < r->field_count; i++) {
+        r->fields[i] = r->text + r->starts[i];
+        row->nul_byte |= strlen(r->fields[i]) != r->lengths[i];
+    }
     row->field_count = r->field_count;
     row->fields = r->fields;
     row->lengths = r->lengths;
@@ -233,6 +247,10 @@ int cc_csv_next(cc_csv_reader *r, cc_csv_row *row) {
     return 1;
 
 nomem:
-    snprintf(r->error, sizeof r->error, "out of memory reading a record at line %ld", first_line);
+    if (r->too_long)
+        snprintf(r->error, sizeof r->error, "line %ld: a record longer than %d MiB (not a CSV file of records?)",
+                 first_line, CC_CSV_MOST_RECORD >> 20);
+    else
+        snprintf(r->error, sizeof r->error, "out of memory reading a record at line %ld", first_line);
     return -1;
 }

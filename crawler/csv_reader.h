@@ -5,9 +5,13 @@
  * are skipped (they are not records). Like Python's csv module (non-strict), text
  * after a closing quote is kept and a quote inside an unquoted field is literal, so
  * record counts agree with it. A quoted field still open at the end of the input
- * yields a last row flagged `unterminated_quote`, which callers reject as malformed.
+ * yields a last row flagged `unterminated_quote`, and a record with a NUL byte in a field
+ * is flagged `nul_byte` (its fields' C strings would stop there); callers reject both as
+ * malformed.
  *
- * Rows are valid until the next call to cc_csv_next. */
+ * Rows are valid until the next call to cc_csv_next. A record longer than
+ * CC_CSV_MOST_RECORD bytes or of more than CC_CSV_MOST_FIELDS fields is a read error (a
+ * file is not trusted to size what the reader holds; the portals' records are < 10 kB). */
 #ifndef CRIMECAST_CRAWLER_CSV_READER_H
 #define CRIMECAST_CRAWLER_CSV_READER_H
 
@@ -15,12 +19,16 @@
 
 #include "crawler/byte_source.h"
 
+#define CC_CSV_MOST_RECORD (16 << 20)
+enum { CC_CSV_MOST_FIELDS = 4096 };
+
 typedef struct cc_csv_row {
     int field_count;
     char **fields;         /* NUL-terminated; owned by the reader */
     size_t *lengths;
     long line;             /* 1-based physical line on which the record starts */
     int unterminated_quote;
+    int nul_byte;          /* a field holds a NUL byte: its C string stops short of it */
 } cc_csv_row;
 
 typedef struct cc_csv_reader cc_csv_reader;

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "crawler/clock.h"
+
 struct cc_http_client {
     CURL *curl;
     struct curl_slist *headers;
@@ -22,6 +24,7 @@ typedef struct transfer {
     char *body;
     size_t length, capacity;
     double retry_after_s;   /* from a Retry-After header, or -1 */
+    int too_big;            /* the body passed CC_HTTP_MOST_BODY: the transfer was stopped */
 } transfer;
 
 static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -33,12 +36,6 @@ void cc_http_options_defaults(cc_http_options *o) {
     if (o->max_retries < 0) o->max_retries = 0; /* asked for no retries */
     if (o->backoff_base_s <= 0) o->backoff_base_s = 1;
     if (o->rate_per_s > 0 && o->burst <= 0) o->burst = 1;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void sleep_seconds(double s) {
@@ -61,7 +58,7 @@ cc_http_client *cc_http_client_new(const cc_http_options *options, char *err, si
     cc_http_options_defaults(&c->options);
     if (options->header) c->headers = curl_slist_append(NULL, options->header);
     c->tokens = c->options.burst;
-    c->last_refill = now_seconds();
+    c->last_refill = cc_now_seconds();
     c->jitter_state = options->seed ? options->seed : 0x5eed;
     return c;
 }
@@ -84,6 +81,10 @@ void cc_http_response_free(cc_http_response *r) {
 static size_t on_body(char *data, size_t size, size_t count, void *context) {
     transfer *t = context;
     size_t n = size * count;
+    if (t->length + n > CC_HTTP_MOST_BODY) {
+        t->too_big = 1;
+        return 0; /* makes curl fail the transfer */
+    }
     if (t->length + n + 1 > t->capacity) {
         size_t capacity = t->capacity ? t->capacity : 1 << 16;
         while (capacity < t->length + n + 1) capacity *= 2;
@@ -112,7 +113,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *context) {
 static void take_token(cc_http_client *c) {
     if (c->options.rate_per_s <= 0) return;
     for (;;) {
-        double now = now_seconds();
+        double now = cc_now_seconds();
         c->tokens = fmin(c->options.burst, c->tokens + (now - c->last_refill) * c->options.rate_per_s);
         c->last_refill = now;
         if (c->tokens >= 1) {
@@ -176,9 +177,14 @@ static double backoff(cc_http_client *c, int attempt_number, double retry_after_
 int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *err, size_t err_len) {
     memset(r, 0, sizeof *r);
     for (int n = 0;; n++) {
-        transfer t = {NULL, 0, 0, -1};
+        transfer t = {NULL, 0, 0, -1, 0};
         long status;
         CURLcode code = attempt(c, url, &t, &status);
+        if (t.too_big) {
+            free(t.body);
+            snprintf(err, err_len, "%s: the response is larger than %d MiB: refused", url, CC_HTTP_MOST_BODY >> 20);
+            return -1;
+        }
         int ok = code == CURLE_OK && status >= 200 && status < 300;
         int retry = code == CURLE_OK ? (status == 429 || status >= 500) && status != c->options.answer_status
                                      : retryable_curl_error(code);

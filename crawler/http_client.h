@@ -6,12 +6,15 @@
  * the server's Retry-After when it sends one; up to max_retries times. Any other 4xx
  * is not retried: the error names the URL and status. Responses may be gzip-encoded
  * (decoded by curl). An optional token bucket keeps to a request rate (police.uk:
- * 15 requests/s, bursts of 30). A client belongs to one thread; no global state
- * besides libcurl's one-time global init. */
+ * 15 requests/s, bursts of 30). A response body larger than CC_HTTP_MOST_BODY is refused
+ * (a page of the portals is a few MB; a server is not trusted to size what is held). A
+ * client belongs to one thread; no global state besides libcurl's one-time global init. */
 #ifndef CRIMECAST_CRAWLER_HTTP_CLIENT_H
 #define CRIMECAST_CRAWLER_HTTP_CLIENT_H
 
 #include <stddef.h>
+
+#define CC_HTTP_MOST_BODY (256 << 20)
 
 typedef struct cc_http_options {
     double connect_timeout_s;   /* default 15 */

@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/printable.h"
 #include "crawler/row_ordinals.h"
+
+/* A field as a message may show it: printable, at most 40 bytes of it. */
+enum { SHOWN = 4 * 40 + 8 };
+static const char *shown(const char *text, char *out) { return cc_printable(text, out, SHOWN, 40); }
 
 /* A layout, as data. Column names are normalised; NULL means "not in this layout". */
 typedef struct source_format {
@@ -115,12 +120,13 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
         if (resolve_columns(&FORMATS[i], names, count, p->col)) match = &FORMATS[i];
     free(names);
     if (!match) {
+        char a[SHOWN], b[SHOWN], c[SHOWN];
         snprintf(err, err_len,
                  "header (line %ld) matches no known layout (chicago, sf-2003-2018, sf-2018, "
                  "sf-kaggle-train, sf-kaggle-test, la-2010, la, police-uk-street); first columns: "
                  "'%s', '%s', '%s'",
-                 header->line, count > 0 ? header->fields[0] : "", count > 1 ? header->fields[1] : "",
-                 count > 2 ? header->fields[2] : "");
+                 header->line, shown(count > 0 ? header->fields[0] : "", a), shown(count > 1 ? header->fields[1] : "", b),
+                 shown(count > 2 ? header->fields[2] : "", c));
         free(p);
         return NULL;
     }
@@ -174,32 +180,60 @@ static int is_blank(const char *s) {
     return *s == '\0';
 }
 
-/* Parses a whole field as a finite number; 0 or -1. */
-static int parse_number(const char *s, double *value) {
+/* A decimal number at s (spaces before it skipped): [+-]digits[.digits][(e|E)[+-]digits],
+ * finite. Returns the end of it, or NULL. strtod alone would also take hexadecimal
+ * ("0x29.f"), "inf" and "nan", which no portal writes for a coordinate. */
+static const char *decimal(const char *s, double *value) {
+    while (*s == ' ') s++;
+    const char *p = s + (*s == '+' || *s == '-');
+    size_t whole = strspn(p, "0123456789"), part = 0;
+    p += whole;
+    if (*p == '.') part = strspn(p + 1, "0123456789"), p += 1 + part;
+    if (whole + part == 0) return NULL;
+    if (*p == 'e' || *p == 'E') {
+        const char *q = p + 1 + (p[1] == '+' || p[1] == '-');
+        size_t digits = strspn(q, "0123456789");
+        if (!digits) return NULL;
+        p = q + digits;
+    }
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    while (*end == ' ') end++;
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) return -1;
+    if (end != p || errno == ERANGE || !isfinite(v)) return NULL;
     *value = v;
-    return 0;
+    return p;
+}
+
+/* Parses a whole field as a finite decimal number; 0 or -1. */
+static int parse_number(const char *s, double *value) {
+    const char *end = decimal(s, value);
+    if (!end) return -1;
+    while (*end == ' ') end++;
+    return *end == '\0' ? 0 : -1;
+}
+
+/* The text `word` at s after spaces; the end of it, or NULL. */
+static const char *expect(const char *s, const char *word) {
+    while (*s == ' ') s++;
+    size_t n = strlen(word);
+    return strncmp(s, word, n) == 0 ? s + n : NULL;
 }
 
 /* "(lat, lon)" (LAPD) or "POINT (lon lat)" (Socrata WKT). 1 parsed, 0 empty, -1 bad. */
 static int parse_point(const char *s, double *lat, double *lon) {
     if (is_blank(s)) return 0;
     double a, b;
-    if (sscanf(s, " POINT ( %lf %lf )", &a, &b) == 2) {
-        *lon = a;
-        *lat = b;
-        return 1;
-    }
-    if (sscanf(s, " ( %lf , %lf )", &a, &b) == 2) {
-        *lat = a;
-        *lon = b;
-        return 1;
-    }
-    return -1;
+    const char *p = expect(s, "POINT");
+    int wkt = p != NULL;
+    p = expect(wkt ? p : s, "(");
+    if (p) p = decimal(p, &a);
+    if (p && !wkt) p = expect(p, ",");
+    if (p) p = decimal(p, &b);
+    if (p) p = expect(p, ")");
+    if (!p || !is_blank(p)) return -1;
+    *lat = wkt ? b : a;
+    *lon = wkt ? a : b;
+    return 1;
 }
 
 static cc_reject_reason parse_coordinates(const cc_row_parser *p, const cc_csv_row *row,
@@ -208,7 +242,8 @@ static cc_reject_reason parse_coordinates(const cc_row_parser *p, const cc_csv_r
     int have = 0;
     if (!is_blank(lat) || !is_blank(lon)) {
         if (parse_number(lat, &out->lat) != 0 || parse_number(lon, &out->lon) != 0) {
-            snprintf(detail, len, "latitude/longitude not numbers: '%s', '%s'", lat, lon);
+            char a[SHOWN], b[SHOWN];
+            snprintf(detail, len, "latitude/longitude not decimal numbers: '%s', '%s'", shown(lat, a), shown(lon, b));
             return CC_REJECT_MALFORMED;
         }
         have = 1;
@@ -217,7 +252,8 @@ static cc_reject_reason parse_coordinates(const cc_row_parser *p, const cc_csv_r
         const char *point = field(p, row, COL_POINT);
         have = parse_point(point, &out->lat, &out->lon);
         if (have < 0) {
-            snprintf(detail, len, "location not a point: '%s'", point);
+            char a[SHOWN];
+            snprintf(detail, len, "location not a point: '%s'", shown(point, a));
             return CC_REJECT_MALFORMED;
         }
     }
@@ -237,13 +273,15 @@ static cc_reject_reason parse_time(const cc_row_parser *p, const cc_csv_row *row
     const char *text = field(p, row, COL_DATETIME);
     cc_local_time t;
     if (cc_parse_local_time(text, &t) != 0) {
-        snprintf(detail, len, "field '%s': '%s' is not a date", p->format->datetime_col, text);
+        char a[SHOWN];
+        snprintf(detail, len, "field '%s': '%s' is not a date", p->format->datetime_col, shown(text, a));
         return CC_REJECT_BAD_DATE;
     }
     const char *clock = field(p, row, COL_TIME);
     if (clock && !is_blank(clock)) { /* a separate time column replaces the date's midnight */
         if (cc_parse_time_of_day(clock, &t.hour, &t.minute) != 0) {
-            snprintf(detail, len, "field '%s': '%s' is not a time of day", p->format->time_col, clock);
+            char a[SHOWN];
+            snprintf(detail, len, "field '%s': '%s' is not a time of day", p->format->time_col, shown(clock, a));
             return CC_REJECT_BAD_DATE;
         }
         t.precision = CC_TIME_MINUTE;
@@ -278,6 +316,10 @@ cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc
                                      char *detail, size_t detail_len) {
     if (row->unterminated_quote) {
         snprintf(detail, detail_len, "quoted field not closed before the end of the file");
+        return CC_REJECT_MALFORMED;
+    }
+    if (row->nul_byte) {
+        snprintf(detail, detail_len, "a field holds a NUL byte");
         return CC_REJECT_MALFORMED;
     }
     if (row->field_count != p->header_fields) {

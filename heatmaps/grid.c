@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heatmaps/tensor.h"
+
 struct cc_projection {
     PJ_CONTEXT *context;
     PJ *transform;
@@ -116,22 +118,23 @@ int cc_grid_from_bbox(cc_projection *p, const cc_bbox *bbox, const char *crs, in
     }
     /* A metre of margin: a point on the box's edge must not fall off by rounding. */
     env[0] -= 1.0, env[1] -= 1.0, env[2] += 1.0, env[3] += 1.0;
-    double width = env[2] - env[0], height = env[3] - env[1];
+    double width = env[2] - env[0], height = env[3] - env[1], columns, rows;
     if (cells > 0) {
         g->cell = fmax(width, height) / cells;
-        g->width = g->height = cells;
+        columns = rows = cells;
     } else if (cell_metres > 0) {
         g->cell = cell_metres;
-        g->width = (int)ceil(width / cell_metres);
-        g->height = (int)ceil(height / cell_metres);
+        columns = ceil(width / cell_metres), rows = ceil(height / cell_metres);
     } else {
         snprintf(err, err_len, "give a grid size (cells > 0) or a cell size in metres (> 0)");
         return -1;
     }
-    if ((double)g->width * g->height > 1e8) {
-        snprintf(err, err_len, "%d x %d cells is too many (cell %.1f m)", g->height, g->width, g->cell);
+    if (!(columns <= CC_TENSOR_MOST_SIDE && rows <= CC_TENSOR_MOST_SIDE)) { /* before they become ints */
+        snprintf(err, err_len, "%.0f x %.0f cells of %.1f m: a tensor holds at most %d a side", rows, columns, g->cell,
+                 CC_TENSOR_MOST_SIDE);
         return -1;
     }
+    g->width = (int)columns, g->height = (int)rows;
     /* Centre the cells on the envelope. */
     g->x0 = 0.5 * (env[0] + env[2]) - 0.5 * g->width * g->cell;
     g->y0 = 0.5 * (env[1] + env[3]) + 0.5 * g->height * g->cell;

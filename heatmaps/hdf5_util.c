@@ -68,61 +68,91 @@ hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t 
     return ds;
 }
 
-char *cc_hdf5_read_text(hid_t obj, const char *name) {
-    if (H5Aexists(obj, name) <= 0) return NULL;
+/* What a file's type may be for a read into mem_type: a number for a number (HDF5
+ * converts integers and floats), a variable-length string for a string. Anything else is
+ * refused before HDF5 is asked to convert it: its conversion code is not hardened
+ * against crafted files. */
+static int readable_as(hid_t file_type, hid_t mem_type) {
+    H5T_class_t want = H5Tget_class(mem_type), have = H5Tget_class(file_type);
+    if (want == H5T_STRING) return have == H5T_STRING && H5Tis_variable_str(file_type) > 0;
+    return (want == H5T_INTEGER || want == H5T_FLOAT) && (have == H5T_INTEGER || have == H5T_FLOAT) &&
+           H5Tget_size(file_type) <= 16;
+}
+
+/* An attribute's element count when its type reads as mem_type and its space is scalar
+ * or one-dimensional; -1 otherwise (or when absent). */
+static hssize_t attribute_count(hid_t attr, hid_t mem_type) {
+    hid_t type = H5Aget_type(attr), space = H5Aget_space(attr);
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    hssize_t n = type >= 0 && readable_as(type, mem_type) && rank >= 0 && rank <= 1
+                     ? H5Sget_simple_extent_npoints(space)
+                     : -1;
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    return n;
+}
+
+/* Reads attribute `name` of at most `capacity` elements of mem_type into values; *count
+ * its length. -1 when absent, of another kind, or longer. */
+static int read_attribute(hid_t obj, const char *name, hid_t mem_type, void *values, hssize_t capacity,
+                          hssize_t *count) {
+    *count = -1;
+    if (H5Aexists(obj, name) <= 0) return -1;
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    hssize_t n = attr >= 0 ? attribute_count(attr, mem_type) : -1;
+    int ok = n >= 0 && n <= capacity && H5Aread(attr, mem_type, values) >= 0;
+    if (attr >= 0) H5Aclose(attr);
+    *count = n;
+    return ok ? 0 : -1;
+}
+
+char *cc_hdf5_read_text(hid_t obj, const char *name) {
     hid_t type = cc_hdf5_utf8_type();
     char *value = NULL, *copy = NULL;
-    if (attr >= 0 && H5Aread(attr, type, &value) >= 0 && value) {
-        copy = strdup(value);
-        H5free_memory(value);
-    }
+    hssize_t n;
+    if (read_attribute(obj, name, type, &value, 1, &n) == 0 && n == 1 && value) copy = strdup(value);
+    if (value) H5free_memory(value);
     H5Tclose(type);
-    if (attr >= 0) H5Aclose(attr);
     return copy;
 }
 
-static int read_attribute(hid_t obj, const char *name, hid_t type, void *value) {
-    if (H5Aexists(obj, name) <= 0) return -1;
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    int ok = attr >= 0 && H5Aread(attr, type, value) >= 0;
-    if (attr >= 0) H5Aclose(attr);
-    return ok ? 0 : -1;
+/* One number: a scalar, or an array of one. */
+static int read_scalar(hid_t obj, const char *name, hid_t mem_type, void *value) {
+    hssize_t n;
+    return read_attribute(obj, name, mem_type, value, 1, &n) == 0 && n == 1 ? 0 : -1;
 }
 
-int cc_hdf5_read_int(hid_t obj, const char *name, long long *value) {
-    return read_attribute(obj, name, H5T_NATIVE_LLONG, value);
-}
+int cc_hdf5_read_int(hid_t obj, const char *name, long long *value) { return read_scalar(obj, name, H5T_NATIVE_LLONG, value); }
 
 int cc_hdf5_read_double(hid_t obj, const char *name, double *value) {
-    return read_attribute(obj, name, H5T_NATIVE_DOUBLE, value);
-}
-
-/* A 1-D attribute of at most `capacity` numbers, read as `mem_type`; *count its length. */
-static int read_numbers(hid_t obj, const char *name, hid_t mem_type, void *values, int capacity, int *count) {
-    if (H5Aexists(obj, name) <= 0) return -1;
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t space = H5Aget_space(attr);
-    hssize_t n = H5Sget_simple_extent_npoints(space);
-    int ok = n >= 0 && n <= capacity && H5Aread(attr, mem_type, values) >= 0;
-    H5Sclose(space);
-    H5Aclose(attr);
-    *count = (int)n;
-    return ok ? 0 : -1;
+    return read_scalar(obj, name, H5T_NATIVE_DOUBLE, value);
 }
 
 int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, int *count) {
-    return read_numbers(obj, name, H5T_NATIVE_INT, values, capacity, count);
+    hssize_t n;
+    int status = read_attribute(obj, name, H5T_NATIVE_INT, values, capacity, &n);
+    *count = (int)(n > 0 ? n : 0);
+    return status;
 }
 
 int cc_hdf5_read_doubles(hid_t obj, const char *name, double *values, int capacity, int *count) {
-    return read_numbers(obj, name, H5T_NATIVE_DOUBLE, values, capacity, count);
+    hssize_t n;
+    int status = read_attribute(obj, name, H5T_NATIVE_DOUBLE, values, capacity, &n);
+    *count = (int)(n > 0 ? n : 0);
+    return status;
 }
 
-int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, void *out) {
+int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, size_t count, void *out) {
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
     hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-    int ok = ds >= 0 && H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
-    if (ds >= 0) H5Dclose(ds);
+    if (ds < 0) return -1;
+    hid_t type = H5Dget_type(ds), space = H5Dget_space(ds);
+    int ok = type >= 0 && space >= 0 && readable_as(type, mem_type) &&
+             H5Sget_simple_extent_npoints(space) == (hssize_t)count &&
+             H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+    if (type >= 0) H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    H5Dclose(ds);
     return ok ? 0 : -1;
 }
 

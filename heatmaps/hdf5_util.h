@@ -1,6 +1,13 @@
 /* Small helpers over the HDF5 C API shared by the file formats (tensor, forecast,
  * model): attributes of text (variable-length UTF-8, which h5py reads as str),
- * numbers and number lists, and whole datasets. Each returns 0 or -1 (or an id / NULL). */
+ * numbers and number lists, and whole datasets. Each returns 0 or -1 (or an id / NULL).
+ *
+ * The readers trust nothing a file says: a read happens only when the stored type is of
+ * the kind asked for (numbers as numbers, variable-length strings as strings) and the
+ * stored size fits the caller's buffer exactly (a dataset) or within its capacity (an
+ * attribute); otherwise the reader refuses (-1) before HDF5 converts anything. What is
+ * left is libhdf5's own parsing of the file's structure, which is not hardened against
+ * crafted files (README, "Files from others"). */
 #ifndef CRIMECAST_HEATMAPS_HDF5_UTIL_H
 #define CRIMECAST_HEATMAPS_HDF5_UTIL_H
 
@@ -32,7 +39,9 @@ int cc_hdf5_read_int(hid_t obj, const char *name, long long *value);
 int cc_hdf5_read_double(hid_t obj, const char *name, double *value);
 int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, int *count);
 int cc_hdf5_read_doubles(hid_t obj, const char *name, double *values, int capacity, int *count);
-int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, void *out);
+/* The whole dataset into out, which holds exactly `count` elements of mem_type: refused
+ * when the dataset has another number of elements or a type of another kind. */
+int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, size_t count, void *out);
 /* Dimensions of a dataset of exactly `rank` dims. */
 int cc_hdf5_dataset_dims(hid_t loc, const char *name, int rank, hsize_t *dims);
 

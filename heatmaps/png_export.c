@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "crawler/whole_file.h"
+
 static void palette(const cc_colormap *cmap, unsigned char out[256 * 3]) {
     memcpy(out, cmap->rgb, CC_COLORMAP_LEVELS * 3);
     memcpy(out + CC_PALETTE_MASKED * 3, cmap->masked, 3);
@@ -64,15 +66,10 @@ static unsigned char *add_text(const unsigned char *png, size_t size, const cc_p
 }
 
 static int write_whole(const char *path, const unsigned char *bytes, size_t size) {
-    char temp[4200];
-    snprintf(temp, sizeof temp, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(temp, "wb");
-    if (!f) return -1;
-    int ok = fwrite(bytes, 1, size, f) == size;
-    ok = (fclose(f) == 0) && ok;
-    if (ok && rename(temp, path) == 0) return 0;
-    unlink(temp);
-    return -1;
+    cc_whole_file out;
+    char err[256];
+    FILE *f = cc_whole_file_fopen(&out, path, err, sizeof err);
+    return f ? cc_whole_file_fclose(&out, f, fwrite(bytes, 1, size, f) == size, err, sizeof err) : -1;
 }
 
 /* tEXt keywords are 1-79 Latin-1 characters (PNG spec 11.3.4.3). */

@@ -21,6 +21,12 @@
 #include "heatmaps/time_bins.h"
 
 enum { CC_RECENCY_MAPS = 2 };
+
+/* The largest tensor crimecast makes or reads: bins, channels, cells a side, and values
+ * in all (16 GiB of floats). A file or a grid asking for more is refused before anything
+ * is allocated for it. */
+enum { CC_TENSOR_MOST_BINS = 100000, CC_TENSOR_MOST_CHANNELS = 64, CC_TENSOR_MOST_SIDE = 8192 };
+#define CC_TENSOR_MOST_VALUES ((uint64_t)1 << 32)
 /* The decay times of the recency maps, in days: 1 and 3 (heatmaps/tensor.c). */
 extern const double cc_recency_tau_days[CC_RECENCY_MAPS];
 #define CC_RECENCY_FLOOR 1e-12f

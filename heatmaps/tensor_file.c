@@ -2,13 +2,15 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
-
-#include "heatmaps/hdf5_util.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "crawler/datetime.h"
+#include "crawler/whole_file.h"
+#include "heatmaps/hdf5_util.h"
 #include "heatmaps/time_bins.h"
 
 /* A float32 dataset of `rank` dims written whole, chunked one time step at a time
@@ -126,19 +128,19 @@ int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, c
         snprintf(err, err_len, "%s: empty tensor (%d x %d x %d x %d)", path, t->T, t->C, t->H, t->W);
         return -1;
     }
-    char temp[4200];
-    snprintf(temp, sizeof temp, "%s.tmp-%ld", path, (long)getpid());
+    cc_whole_file out;
+    if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
     cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fcreate(temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t file = H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int status = file < 0 ? -1 : write_file(file, t, dataset, format, extra, extra_count);
     if (file >= 0 && H5Fclose(file) < 0) status = -1;
     cc_hdf5_restore(q);
-    if (status == 0 && rename(temp, path) != 0) status = -1;
     if (status != 0) {
-        unlink(temp);
+        cc_whole_file_abandon(&out);
         snprintf(err, err_len, "%s: cannot write the HDF5 file (disk full, or no permission?)", path);
+        return -1;
     }
-    return status;
+    return cc_whole_file_commit(&out, err, err_len);
 }
 
 /* ------------------------------------------------------------------ reading */
@@ -146,7 +148,7 @@ int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, c
 static int read_categories(hid_t file, cc_tensor *t) {
     hid_t type = cc_hdf5_utf8_type();
     char **names = calloc((size_t)t->C, sizeof *names);
-    int status = names ? cc_hdf5_read_dataset(file, "/category", type, names) : -1;
+    int status = names ? cc_hdf5_read_dataset(file, "/category", type, (size_t)t->C, names) : -1;
     for (int c = 0; status == 0 && c < t->C; c++) {
         t->categories[c] = strdup(names[c] ? names[c] : "");
         H5free_memory(names[c]);
@@ -190,11 +192,67 @@ static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
                  CC_RECENCY_MAPS);
         return -1;
     }
-    if (cc_tensor_alloc_recency(t) != 0 || cc_hdf5_read_dataset(file, "/recency", H5T_NATIVE_FLOAT, t->recency) != 0) {
+    size_t floats = (size_t)t->T * CC_RECENCY_MAPS * t->C * t->H * t->W;
+    if (cc_tensor_alloc_recency(t) != 0 || cc_hdf5_read_dataset(file, "/recency", H5T_NATIVE_FLOAT, floats, t->recency) != 0) {
         snprintf(why, why_len, "cannot read /recency (out of memory, or a damaged file)");
         return -1;
     }
     return 0;
+}
+
+/* A file is not trusted to size what crimecast allocates: heatmaps/tensor.h's limits. */
+static int plausible_shape(const hsize_t *d) {
+    return d[0] >= 1 && d[0] <= CC_TENSOR_MOST_BINS && d[1] >= 1 && d[1] <= CC_TENSOR_MOST_CHANNELS && d[2] >= 1 &&
+           d[2] <= CC_TENSOR_MOST_SIDE && d[3] >= 1 && d[3] <= CC_TENSOR_MOST_SIDE &&
+           d[0] * d[1] * d[2] * d[3] <= CC_TENSOR_MOST_VALUES;
+}
+
+/* One dataset of exactly `count` values, or why not. */
+static int read_part(hid_t file, const char *name, hid_t type, size_t count, void *out, char *why, size_t why_len) {
+    if (cc_hdf5_read_dataset(file, name, type, count, out) == 0) return 0;
+    snprintf(why, why_len, "dataset %s is missing, unreadable, or not %zu values of the right kind", name, count);
+    return -1;
+}
+
+/* The counts or expected counts must be numbers of events: finite and >= 0. */
+static int check_values(const cc_tensor *t, const char *name, char *why, size_t why_len) {
+    size_t plane = (size_t)t->H * t->W, n = (size_t)t->T * t->C * plane;
+    for (size_t q = 0; q < n; q++) {
+        float v = t->values[q];
+        if (isfinite(v) && v >= 0) continue;
+        int bin = (int)(q / ((size_t)t->C * plane)), c = (int)(q / plane % (size_t)t->C), cell = (int)(q % plane);
+        char date[11];
+        cc_format_iso_date(t->time[bin], date);
+        snprintf(why, why_len, "%s holds %g at bin %d (%s), channel '%s', cell row %d, column %d: counts must be "
+                 "finite and >= 0", name, v, bin, date, t->categories[c], cell / t->W, cell % t->W);
+        return -1;
+    }
+    return 0;
+}
+
+/* The grid's and the axis' datasets and attributes, after the values. */
+static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *why, size_t why_len) {
+    if (read_part(file, "/time", H5T_NATIVE_INT64, (size_t)t->T, t->time, why, why_len) != 0 ||
+        read_part(file, "/mask", H5T_NATIVE_UINT8, (size_t)t->H * t->W, t->mask, why, why_len) != 0 ||
+        read_part(file, "/y", H5T_NATIVE_DOUBLE, (size_t)t->H, y, why, why_len) != 0 ||
+        read_part(file, "/x", H5T_NATIVE_DOUBLE, (size_t)t->W, x, why, why_len) != 0)
+        return -1;
+    if (read_categories(file, t) != 0) {
+        snprintf(why, why_len, "dataset /category is missing, unreadable, or not %d names", t->C);
+        return -1;
+    }
+    if (cc_hdf5_read_double(file, "cell_size_m", &t->cell) != 0 || !(t->cell > 0 && isfinite(t->cell)) ||
+        copy_text(t->city, sizeof t->city, cc_hdf5_read_text(file, "city")) != 0 ||
+        copy_text(t->crs, sizeof t->crs, cc_hdf5_read_text(file, "crs")) != 0 || read_bin_kind(file, &t->bin) != 0) {
+        snprintf(why, why_len, "root attribute cell_size_m, city, crs or bin is missing or not what crimecast writes");
+        return -1;
+    }
+    for (int i = 1; i < t->T; i++)
+        if (t->time[i] <= t->time[i - 1]) {
+            snprintf(why, why_len, "/time is not increasing (bin %d)", i);
+            return -1;
+        }
+    return isfinite(x[0]) && isfinite(y[0]) ? 0 : (snprintf(why, why_len, "/x or /y is not finite"), -1);
 }
 
 static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, size_t why_len) {
@@ -213,23 +271,23 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
         snprintf(why, why_len, "no 4-D dataset %s", name);
         return -1;
     }
+    if (!plausible_shape(dims)) {
+        snprintf(why, why_len, "%s is %llu x %llu x %llu x %llu: more than crimecast reads (at most %d bins, %d "
+                 "channels, %d x %d cells, 2^32 values)", name, (unsigned long long)dims[0], (unsigned long long)dims[1],
+                 (unsigned long long)dims[2], (unsigned long long)dims[3], CC_TENSOR_MOST_BINS, CC_TENSOR_MOST_CHANNELS,
+                 CC_TENSOR_MOST_SIDE, CC_TENSOR_MOST_SIDE);
+        return -1;
+    }
     if (cc_tensor_alloc(t, (int)dims[0], (int)dims[1], (int)dims[2], (int)dims[3]) != 0) {
         snprintf(why, why_len, "out of memory for %s", name);
         return -1;
     }
     double *y = malloc(sizeof *y * dims[2]), *x = malloc(sizeof *x * dims[3]);
-    int status = (y && x && cc_hdf5_read_dataset(file, name, H5T_NATIVE_FLOAT, t->values) == 0 &&
-                  cc_hdf5_read_dataset(file, "/time", H5T_NATIVE_INT64, t->time) == 0 &&
-                  cc_hdf5_read_dataset(file, "/mask", H5T_NATIVE_UINT8, t->mask) == 0 &&
-                  cc_hdf5_read_dataset(file, "/y", H5T_NATIVE_DOUBLE, y) == 0 &&
-                  cc_hdf5_read_dataset(file, "/x", H5T_NATIVE_DOUBLE, x) == 0 && read_categories(file, t) == 0 &&
-                  cc_hdf5_read_double(file, "cell_size_m", &t->cell) == 0 &&
-                  copy_text(t->city, sizeof t->city, cc_hdf5_read_text(file, "city")) == 0 &&
-                  copy_text(t->crs, sizeof t->crs, cc_hdf5_read_text(file, "crs")) == 0 &&
-                  read_bin_kind(file, &t->bin) == 0)
-                     ? 0
-                     : -1;
-    if (status != 0) snprintf(why, why_len, "missing or unreadable datasets or attributes (damaged file?)");
+    int status = !y || !x ? (snprintf(why, why_len, "out of memory"), -1)
+                          : read_part(file, name, H5T_NATIVE_FLOAT, (size_t)(dims[0] * dims[1] * dims[2] * dims[3]),
+                                      t->values, why, why_len);
+    if (status == 0) status = read_metadata(file, t, y, x, why, why_len);
+    if (status == 0) status = check_values(t, name, why, why_len);
     if (status == 0) {
         t->x0 = x[0] - 0.5 * t->cell;
         t->y0 = y[0] + 0.5 * t->cell;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/whole_file.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
@@ -114,11 +115,11 @@ static int write_rows(const char *path, const cc_tensor *t, const cc_split *spli
     int p = cc_rf_feature_count(rf);
     size_t cells = cc_tensor_mask_cells(t);
     float *f = malloc(sizeof(float) * cells * (size_t)n * p), *y = malloc(sizeof(float) * cells * (size_t)n);
-    FILE *out = fopen(path, "w");
-    if (!f || !y || !out) {
-        snprintf(err, err_len, "%s: cannot write the feature matrix", path);
+    cc_whole_file file;
+    FILE *out = f && y ? cc_whole_file_fopen(&file, path, err, err_len) : NULL;
+    if (!out) {
+        if (!f || !y) snprintf(err, err_len, "%s: out of memory for the feature matrix", path);
         free(f), free(y);
-        if (out) fclose(out);
         return -1;
     }
     size_t rows = cc_rf_rows(t, split, rf, 0, targets, n, f, y);
@@ -130,7 +131,7 @@ static int write_rows(const char *path, const cc_tensor *t, const cc_split *spli
         fprintf(out, "%.9g,%d,%zu\n", y[r], targets[r / cells], r % cells);
     }
     free(f), free(y);
-    return fclose(out) == 0 ? 0 : -1;
+    return cc_whole_file_fclose(&file, out, !ferror(out), err, err_len);
 }
 
 static int export_features(const char *prefix, const cc_tensor *t, const cc_split *split, const cc_rf_options *rf,
@@ -151,9 +152,10 @@ static int write_importance_csv(const char *path, const cc_tensor *t, const cc_r
                                 const cc_rf_importance *imp, char *err, size_t err_len) {
     int p = cc_rf_feature_count(rf);
     int *order = malloc(sizeof(int) * (size_t)p);
-    FILE *out = order ? fopen(path, "w") : NULL;
+    cc_whole_file file;
+    FILE *out = order ? cc_whole_file_fopen(&file, path, err, err_len) : NULL;
     if (!out) {
-        snprintf(err, err_len, "%s: cannot write the importance table", path);
+        if (!order) snprintf(err, err_len, "%s: out of memory for the importance table", path);
         free(order);
         return -1;
     }
@@ -168,9 +170,7 @@ static int write_importance_csv(const char *path, const cc_tensor *t, const cc_r
                     imp->baseline_mse[c]);
     }
     free(order);
-    if (fclose(out) == 0) return 0;
-    snprintf(err, err_len, "%s: cannot write the importance table", path);
-    return -1;
+    return cc_whole_file_fclose(&file, out, !ferror(out), err, err_len);
 }
 
 /* One category's bars, most important on top, whiskers +- std. */

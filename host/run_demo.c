@@ -11,6 +11,7 @@
 
 #include "crawler/datetime.h"
 #include "crawler/store.h"
+#include "crawler/whole_file.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/panels.h"
 #include "heatmaps/tensor_file.h"
@@ -255,7 +256,7 @@ static int models(demo *d) {
  * whole or not at all). */
 static int evaluate(demo *d, FILE *log, char *err, size_t err_len) {
     (void)log;
-    char paths[MAX_MODELS][PATH_LEN], roc[PATH_LEN], temp[PATH_LEN + 16];
+    char paths[MAX_MODELS][PATH_LEN], roc[PATH_LEN];
     cc_eval_request r;
     cc_eval_request_defaults(&r);
     r.data = d->tensor, r.csv = 1, r.roc = roc;
@@ -264,17 +265,14 @@ static int evaluate(demo *d, FILE *log, char *err, size_t err_len) {
     for (int i = 0; i < BASELINE_COUNT; i++) forecast_path(paths[r.forecast_count], d, BASELINES[i]), r.forecast_count++;
     if (d->synthetic) forecast_path(paths[r.forecast_count], d, "oracle"), r.forecast_count++;
     for (int i = 0; i < r.forecast_count; i++) r.forecasts[i] = paths[i];
-    snprintf(temp, sizeof temp, "%s.tmp", d->metrics);
-    FILE *csv = fopen(temp, "w");
-    if (!csv) {
-        snprintf(err, err_len, "%.1000s: cannot write: %s", temp, strerror(errno));
-        return -1;
-    }
-    int status = cc_run_eval(&r, csv, d->table, err, err_len);
-    if (fclose(csv) != 0 && status == 0) snprintf(err, err_len, "%.1000s: cannot write", temp), status = -1;
-    if (status == 0 && rename(temp, d->metrics) != 0) snprintf(err, err_len, "%.1000s: cannot write", d->metrics), status = -1;
-    if (status != 0) unlink(temp);
-    return status;
+    cc_whole_file metrics;
+    FILE *csv = cc_whole_file_fopen(&metrics, d->metrics, err, err_len);
+    if (!csv) return -1;
+    char why[1024] = "";
+    int scored = cc_run_eval(&r, csv, d->table, why, sizeof why) == 0;
+    int written = cc_whole_file_fclose(&metrics, csv, scored, err, err_len) == 0;
+    if (!scored) snprintf(err, err_len, "%s", why);
+    return scored && written ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ pictures */
@@ -422,16 +420,17 @@ static void report_pictures(FILE *out, const cc_tensor *forecast) {
 }
 
 static int write_report(const demo *d, const cc_metrics_table *table, char *err, size_t err_len) {
-    char path[PATH_LEN], temp[PATH_LEN + 16];
+    char path[PATH_LEN];
     join(path, d, "report.md");
-    snprintf(temp, sizeof temp, "%s.tmp", path);
+    cc_whole_file report;
     cc_tensor t, forecast;
+    if (cc_whole_file_begin(&report, path, err, err_len) != 0) return -1;
     if (cc_tensor_read(d->tensor, "counts", &t, err, err_len) != 0) return -1;
     if (read_forecast(d, "convlstm", &forecast, err, err_len) != 0) {
         cc_tensor_free(&t);
         return -1;
     }
-    FILE *out = fopen(temp, "w");
+    FILE *out = fopen(report.temp, "w");
     int status = out ? 0 : -1;
     if (out) {
         report_summary(out, d, &t);
@@ -445,11 +444,11 @@ static int write_report(const demo *d, const cc_metrics_table *table, char *err,
         fprintf(out, "\nMSE and mean Poisson deviance: lower is better; AUC, AP (top-10%% hotspots), hit rate, PAI and "
                      "PEI (5%% of the area flagged): higher is better. Intervals: bootstrap 95%% over test bins.\n\n");
         report_pictures(out, &forecast);
-        status = fclose(out) == 0 && rename(temp, path) == 0 ? 0 : -1;
+        status = fclose(out) == 0 ? cc_whole_file_commit(&report, err, err_len) : -1;
     }
     if (status != 0) {
         snprintf(err, err_len, "%.900s: cannot write", path);
-        unlink(temp);
+        cc_whole_file_abandon(&report);
     }
     cc_tensor_free(&t), cc_tensor_free(&forecast);
     return status;

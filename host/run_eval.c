@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/datetime.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
 
@@ -116,7 +117,9 @@ static int lower_is_better(int figure) { return figure < 3; }
 static int truth_bin(const cc_tensor *truth, const cc_tensor *f, int b, char *err, size_t err_len) {
     int tb = cc_tensor_bin(truth, f->time[b]);
     if (tb >= 0) return tb;
-    snprintf(err, err_len, "forecast bin %d (day %lld) is not a bin of the tensor", b, (long long)f->time[b]);
+    char date[11];
+    cc_format_iso_date(f->time[b], date);
+    snprintf(err, err_len, "forecast bin %d (%s) is not a bin of the tensor", b, date);
     return -1;
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crawler/whole_file.h"
+
 int cc_train_config_set(cc_train_config *c, const char *key, const char *value) {
     if (!*key || strlen(key) >= sizeof c->key[0] || strlen(value) >= sizeof c->value[0]) return -1;
     int i = 0;
@@ -38,17 +40,13 @@ static char *config_json(const cc_train_config *c, const char *tuned_on, double 
 
 int cc_train_config_write(const char *path, const cc_train_config *c, const char *tuned_on, double validation_loss,
                           char *err, size_t err_len) {
-    char *text = config_json(c, tuned_on, validation_loss), temp[4200];
-    snprintf(temp, sizeof temp, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = text ? fopen(temp, "w") : NULL;
-    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = f && fclose(f) == 0 && ok && rename(temp, path) == 0;
-    if (!ok) {
-        if (f) unlink(temp);
-        snprintf(err, err_len, "%s: cannot write the configuration", path);
-    }
+    char *text = config_json(c, tuned_on, validation_loss);
+    cc_whole_file out;
+    FILE *f = text ? cc_whole_file_fopen(&out, path, err, err_len) : NULL;
+    int status = f ? cc_whole_file_fclose(&out, f, fputs(text, f) >= 0 && fputc('\n', f) != EOF, err, err_len) : -1;
+    if (!text) snprintf(err, err_len, "%s: out of memory for the configuration", path);
     free(text);
-    return ok ? 0 : -1;
+    return status;
 }
 
 static char *read_text(const char *path) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crawler/whole_file.h"
 #include "heatmaps/hdf5_util.h"
 #include "models/dataset.h"
 
@@ -33,7 +34,7 @@ static int read_arena(hid_t file, const char *group, cc_arena *a, char *why, siz
         snprintf(name, sizeof name, "%s/%s", group, e->name);
         int same = cc_hdf5_dataset_dims(file, name, e->rank, dims) == 0;
         for (int d = 0; same && d < e->rank; d++) same = dims[d] == (hsize_t)e->dims[d];
-        if (!same || cc_hdf5_read_dataset(file, name, H5T_NATIVE_FLOAT, cc_arena_at(a, e->offset)) != 0) {
+        if (!same || cc_hdf5_read_dataset(file, name, H5T_NATIVE_FLOAT, e->count, cc_arena_at(a, e->offset)) != 0) {
             snprintf(why, why_len, "%s is missing or has another shape than the configuration says", name);
             return -1;
         }
@@ -120,19 +121,19 @@ static int write_model(hid_t f, const cc_convlstm *model, const cc_train_state *
 
 int cc_checkpoint_write(const char *path, const cc_convlstm *model, const cc_train_state *state,
                         const cc_model_info *info, char *err, size_t err_len) {
-    char temp[4200];
-    snprintf(temp, sizeof temp, "%s.tmp-%ld", path, (long)getpid());
+    cc_whole_file out;
+    if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
     cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fcreate(temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t file = H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int status = file < 0 ? -1 : write_model(file, model, state, info);
     if (file >= 0 && H5Fclose(file) < 0) status = -1;
     cc_hdf5_restore(q);
-    if (status == 0 && rename(temp, path) != 0) status = -1;
     if (status != 0) {
-        unlink(temp);
+        cc_whole_file_abandon(&out);
         snprintf(err, err_len, "%s: cannot write the model file", path);
+        return -1;
     }
-    return status;
+    return cc_whole_file_commit(&out, err, err_len);
 }
 
 static int read_int(hid_t f, const char *name, int *value) {
@@ -140,6 +141,19 @@ static int read_int(hid_t f, const char *name, int *value) {
     if (cc_hdf5_read_int(f, name, &v) != 0) return -1;
     *value = (int)v;
     return 0;
+}
+
+/* Sizes a model file may ask for (a file is not trusted to size what crimecast allocates):
+ * the tensor limits of heatmaps/tensor.h, and layers of at most 1024 channels. */
+static int plausible_config(const cc_convlstm_config *c, int T) {
+    int ok = c->channels >= 1 && c->channels <= CC_TENSOR_MOST_CHANNELS && c->height >= 1 &&
+             c->height <= CC_TENSOR_MOST_SIDE && c->width >= 1 && c->width <= CC_TENSOR_MOST_SIDE && c->layers >= 1 &&
+             c->layers <= CC_MAX_LAYERS && c->kernel >= 1 && c->kernel <= 15 && c->window >= 1 && c->window <= 512 &&
+             c->horizon >= 1 && c->horizon <= 64 && T >= 1 && T <= CC_TENSOR_MOST_BINS &&
+             c->features >= 0 && c->features <= 1024 && c->context >= 0 && c->context <= 4096 && c->skip >= 0 &&
+             c->skip <= 15;
+    for (int l = 0; ok && l < c->layers; l++) ok = c->hidden[l] >= 1 && c->hidden[l] <= 1024;
+    return ok;
 }
 
 /* The target spans, or (files before rolling origin) the spans of whole samples with a
@@ -190,12 +204,13 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          cc_hdf5_read_double(f, "y0", &info->grid.y0) == 0;
     o->seed = (unsigned)seed;
     ok = ok && read_int(f, "epochs_done", &info->epochs_done) == 0;
-    info->members = 1, info->finished = 0; /* older files: a single model */
-    ok = ok && (H5Aexists(f, "members") <= 0 || read_int(f, "members", &info->members) == 0) &&
-         (H5Aexists(f, "members_finished") <= 0 || read_int(f, "members_finished", &info->finished) == 0) &&
-         info->members >= 1 && info->members <= CC_MAX_MEMBERS && info->finished >= 0 &&
-         info->finished < info->members;
-    ok = ok && read_split(f, info) == 0;
+    int members = 1, finished = 0; /* older files: a single model */
+    ok = ok && (H5Aexists(f, "members") <= 0 || read_int(f, "members", &members) == 0) &&
+         (H5Aexists(f, "members_finished") <= 0 || read_int(f, "members_finished", &finished) == 0) &&
+         members >= 1 && members <= CC_MAX_MEMBERS && finished >= 0 && finished < members;
+    /* Only checked counts reach info: cc_model_info_free frees `finished` members. */
+    info->members = ok ? members : 1, info->finished = ok ? finished : 0;
+    ok = ok && plausible_config(c, info->grid.T) && read_split(f, info) == 0;
     if (ok) {
         char *texts[5] = {cc_hdf5_read_text(f, "city"), cc_hdf5_read_text(f, "crs"), cc_hdf5_read_text(f, "bin"),
                           cc_hdf5_read_text(f, "first_bin"), cc_hdf5_read_text(f, "last_bin")};
@@ -226,8 +241,8 @@ static int read_grid_arrays(hid_t f, cc_model_info *info) {
     char **names = calloc((size_t)C, sizeof(char *));
     hid_t strings = cc_hdf5_utf8_type();
     int ok = info->scale && info->grid.categories && names &&
-             cc_hdf5_read_dataset(f, "/norm/scale", H5T_NATIVE_FLOAT, info->scale) == 0 &&
-             cc_hdf5_read_dataset(f, "/category", strings, names) == 0;
+             cc_hdf5_read_dataset(f, "/norm/scale", H5T_NATIVE_FLOAT, (size_t)C, info->scale) == 0 &&
+             cc_hdf5_read_dataset(f, "/category", strings, (size_t)C, names) == 0;
     for (int c = 0; ok && c < C; c++) {
         info->grid.categories[c] = strdup(names[c] ? names[c] : "");
         H5free_memory(names[c]);
@@ -273,8 +288,13 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
         snprintf(why, why_len, "not a crimecast model file (root attribute 'format')");
         return -1;
     }
-    if (read_config(f, info, s) != 0 || read_grid_arrays(f, info) != 0) {
-        snprintf(why, why_len, "missing or unreadable configuration attributes (damaged file?)");
+    if (read_config(f, info, s) != 0) {
+        snprintf(why, why_len, "configuration attributes missing, unreadable or out of range (damaged file?)");
+        return -1;
+    }
+    if (read_grid_arrays(f, info) != 0) {
+        snprintf(why, why_len, "dataset /norm/scale or /category is missing, unreadable, or not %d values",
+                 info->config.channels);
         return -1;
     }
     int context = info->config.context, recency = info->config.recency, gated = info->config.gated;
@@ -304,8 +324,8 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
     hsize_t n;
     if (s->epochs_done > 0 &&
         (cc_hdf5_dataset_dims(f, "/history/train_loss", 1, &n) != 0 || n != (hsize_t)s->epochs_done ||
-         cc_hdf5_read_dataset(f, "/history/train_loss", H5T_NATIVE_DOUBLE, s->train_loss) != 0 ||
-         cc_hdf5_read_dataset(f, "/history/val_loss", H5T_NATIVE_DOUBLE, s->val_loss) != 0)) {
+         cc_hdf5_read_dataset(f, "/history/train_loss", H5T_NATIVE_DOUBLE, n, s->train_loss) != 0 ||
+         cc_hdf5_read_dataset(f, "/history/val_loss", H5T_NATIVE_DOUBLE, n, s->val_loss) != 0)) {
         snprintf(why, why_len, "the loss history does not match epochs_done");
         return -1;
     }
@@ -340,7 +360,7 @@ int cc_model_forecast_members(const cc_model_info *info) { return info->finished
 
 void cc_model_info_free(cc_model_info *info) {
     free(info->scale);
-    for (int i = 0; i < info->finished; i++) free(info->member[i].params);
+    for (int i = 0; i < info->finished && i < CC_MAX_MEMBERS - 1; i++) free(info->member[i].params);
     if (info->grid.categories)
         for (int c = 0; c < info->grid.C; c++) free(info->grid.categories[c]);
     free(info->grid.categories);

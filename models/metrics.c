@@ -19,6 +19,21 @@ static int by_key_desc(const void *a, const void *b) {
     return x->index - y->index;
 }
 
+/* 1 when every value is finite. A ranking of NaN means nothing, and the tie groups below
+ * (runs of equal scores) would never end on one: NaN equals nothing, itself included. */
+static int all_finite(const float *v, int n) {
+    for (int i = 0; i < n; i++)
+        if (!isfinite(v[i])) return 0;
+    return 1;
+}
+
+/* The end of the run of scores equal to scores[order[i]] from i on (at least i + 1). */
+static int tie_end(const float *scores, const int *order, int n, int i) {
+    int j = i + 1;
+    while (j < n && scores[order[j]] == scores[order[i]]) j++;
+    return j;
+}
+
 /* order[0..n) = cell indices sorted by value (desc), ties by index. */
 static void rank_cells(const float *v, int n, int *order) {
     keyed *k = malloc(sizeof *k * (size_t)(n > 0 ? n : 1));
@@ -29,6 +44,7 @@ static void rank_cells(const float *v, int n, int *order) {
 }
 
 double cc_roc_auc(const unsigned char *labels, const float *scores, int n, int *scratch) {
+    if (!all_finite(scores, n)) return NAN;
     rank_cells(scores, n, scratch); /* descending score */
     long positives = 0;
     for (int i = 0; i < n; i++) positives += labels[i] != 0;
@@ -38,11 +54,10 @@ double cc_roc_auc(const unsigned char *labels, const float *scores, int n, int *
     double wins = 0;
     long negatives_below = negatives;
     for (int i = 0; i < n;) {
-        int j = i;
+        int j = tie_end(scores, scratch, n, i);
         long pos = 0, neg = 0;
-        while (j < n && scores[scratch[j]] == scores[scratch[i]]) {
-            if (labels[scratch[j]]) pos++; else neg++;
-            j++;
+        for (int k = i; k < j; k++) {
+            if (labels[scratch[k]]) pos++; else neg++;
         }
         negatives_below -= neg;
         wins += (double)pos * ((double)negatives_below + 0.5 * (double)neg);
@@ -52,6 +67,7 @@ double cc_roc_auc(const unsigned char *labels, const float *scores, int n, int *
 }
 
 double cc_average_precision(const unsigned char *labels, const float *scores, int n, int *scratch) {
+    if (!all_finite(scores, n)) return NAN;
     rank_cells(scores, n, scratch);
     long positives = 0;
     for (int i = 0; i < n; i++) positives += labels[i] != 0;
@@ -59,10 +75,9 @@ double cc_average_precision(const unsigned char *labels, const float *scores, in
     double ap = 0, previous_recall = 0;
     long tp = 0, fp = 0;
     for (int i = 0; i < n;) {
-        int j = i;
-        while (j < n && scores[scratch[j]] == scores[scratch[i]]) {
-            if (labels[scratch[j]]) tp++; else fp++;
-            j++;
+        int j = tie_end(scores, scratch, n, i);
+        for (int k = i; k < j; k++) {
+            if (labels[scratch[k]]) tp++; else fp++;
         }
         double recall = (double)tp / (double)positives, precision = (double)tp / (double)(tp + fp);
         ap += (recall - previous_recall) * precision;
@@ -89,16 +104,15 @@ int cc_roc_curve_sampled(const unsigned char *labels, const float *scores, int n
     long positives = 0;
     for (int i = 0; i < n; i++) positives += labels[i] != 0;
     long negatives = n - positives;
-    if (!positives || !negatives || points < 2) return -1;
+    if (!positives || !negatives || points < 2 || !all_finite(scores, n)) return -1;
     rank_cells(scores, n, scratch);
     for (int s = 0; s < points; s++) tpr[s] = 0;
     double f0 = 0, t0 = 0;
     long tp = 0, fp = 0;
     for (int i = 0; i < n;) { /* one vertex per distinct score, highest first */
-        int j = i;
-        while (j < n && scores[scratch[j]] == scores[scratch[i]]) {
-            if (labels[scratch[j]]) tp++; else fp++;
-            j++;
+        int j = tie_end(scores, scratch, n, i);
+        for (int k = i; k < j; k++) {
+            if (labels[scratch[k]]) tp++; else fp++;
         }
         double f1 = (double)fp / negatives, t1 = (double)tp / positives;
         for (int s = 0; s < points; s++) {
@@ -145,6 +159,12 @@ static void area_measures(const float *y, const int *forecast_order, const int *
 void cc_map_metrics_compute(const float *y, const float *p, int n, const double *topk_percent, int topk_count,
                             int *scratch, cc_map_metrics *m) {
     memset(m, 0, sizeof *m);
+    if (!all_finite(y, n) || !all_finite(p, n)) { /* no figure of a map with a NaN in it */
+        m->mse = m->mae = m->deviance = m->auc = m->ap = m->f1 = NAN;
+        m->topk_count = topk_count;
+        for (int t = 0; t < topk_count; t++) m->hit[t] = m->pai[t] = m->pei[t] = NAN;
+        return;
+    }
     count_errors(y, p, n, m);
     int *truth_order = scratch, *forecast_order = scratch + n, *work = scratch + 2 * n;
     rank_cells(y, n, truth_order);

@@ -13,7 +13,9 @@
  * Criminology: with the top a = round(K% of the cells) forecast cells flagged (at least
  * one), hit rate n/N, PAI = (n/N)/(a/A) and PEI = n/n*, where n is the crimes in the
  * flagged cells, N all crimes, A all cells and n* the most crimes any a cells held.
- * A figure that is undefined for the map (no crime; no hotspot or no other cell) is NaN. */
+ * A figure that is undefined for the map (no crime; no hotspot or no other cell) is NaN,
+ * and so is every figure of a map with a non-finite truth or forecast value (a ranking of
+ * NaN means nothing; the file readers refuse such values before they get here). */
 #ifndef CRIMECAST_MODELS_METRICS_H
 #define CRIMECAST_MODELS_METRICS_H
 

@@ -179,9 +179,11 @@ static int train_epoch(cc_batch_io *b, const cc_ops_context *ctx, const cc_tenso
         cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)(s->step + 1)};
         double loss = cc_train_step(b->model, ctx, o->loss, &opt, o->clip, &b->io);
         if (!isfinite(loss)) {
-            snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d; the last good "
-                                   "checkpoint is kept (try a lower --lr or --clip)",
-                     loss, epoch, bi + 1, batches);
+            char kept[96] = "no epoch of this model was saved";
+            if (s->best_epoch > 0) snprintf(kept, sizeof kept, "the model file keeps epoch %d, the best so far", s->best_epoch);
+            snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d (%s); a step that "
+                                   "diverges calls for a lower --lr or --clip",
+                     loss, epoch, bi + 1, batches, kept);
             return -1;
         }
         s->step++;

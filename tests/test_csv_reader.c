@@ -181,6 +181,34 @@ static void test_truncated_gzip_is_an_error(void **state) {
     assert_non_null(strstr(cc_csv_error(f->reader), "truncated"));
 }
 
+/* A record past CC_CSV_MOST_RECORD, or of more than CC_CSV_MOST_FIELDS fields, is a read
+ * error naming its line, not an allocation as big as the file; a BOM alone is no record. */
+static void test_limits_and_a_bom_alone(void **state) {
+    fixture *f = *state;
+    size_t big = CC_CSV_MOST_RECORD + 10;
+    char *text = malloc(big + 16);
+    size_t n = (size_t)sprintf(text, "a,b\n1,");
+    memset(text + n, 'x', big), n += big;
+    text[n++] = '\n';
+    open_text(f, text, n, 0);
+    free(text);
+    expect_row(f, 1, 2, (const char *[]){"a", "b"});
+    cc_csv_row row;
+    assert_int_equal(cc_csv_next(f->reader, &row), -1);
+    assert_non_null(strstr(cc_csv_error(f->reader), "line 2: a record longer than 16 MiB"));
+    cc_csv_close(f->reader), cc_byte_source_close(f->src);
+    size_t fields = CC_CSV_MOST_FIELDS + 1;
+    text = malloc(2 * fields + 1);
+    for (size_t i = 0; i < fields; i++) text[2 * i] = 'x', text[2 * i + 1] = i + 1 < fields ? ',' : '\n';
+    open_text(f, text, 2 * fields, 0);
+    free(text);
+    assert_int_equal(cc_csv_next(f->reader, &row), -1);
+    assert_non_null(strstr(cc_csv_error(f->reader), "line 1:"));
+    cc_csv_close(f->reader), cc_byte_source_close(f->src);
+    open_text(f, "\xEF\xBB\xBF", 3, 0);
+    expect_end(f);
+}
+
 static void test_missing_file(void **state) {
     (void)state;
     char err[256];
@@ -198,6 +226,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_unterminated_quote_is_flagged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_records_spanning_read_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_gzip_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits_and_a_bom_alone, setup, teardown),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests_name("csv_reader", tests, NULL, NULL);

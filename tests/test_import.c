@@ -515,6 +515,56 @@ static void test_unknown_header_and_wrong_city(void **state) {
     assert_int_equal(stored_count(f), 0);
 }
 
+/* Writes `len` bytes (NULs allowed) to dir/name and imports them. */
+static int import_bytes(fixture *f, const char *name, const char *data, size_t len, cc_import_stats *stats,
+                        char *err, size_t err_len) {
+    char *path = tu_path(f->dir, name);
+    tu_write_file(path, data, len);
+    int status = cc_import_file(f->store, f->city, path, stats, NULL, NULL, err, err_len);
+    free(path);
+    return status;
+}
+
+/* Hostile input (issue 26): a file of a byte-order mark alone, a Socrata page of one, a
+ * NUL inside a field, numbers strtod would take but no portal writes, a binary header. */
+static void test_hostile_input(void **state) {
+    fixture *f = *state;
+    use_city(f, "chicago");
+    cc_import_stats s;
+    char err[1024] = "";
+    /* a BOM and nothing else: an empty file, not a read past the buffer */
+    assert_int_equal(import_bytes(f, "bom.csv", "\xEF\xBB\xBF", 3, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "bom.csv: empty file"));
+    memset(&s, 0, sizeof s);
+    assert_int_equal(cc_store_begin(f->store, err, sizeof err), 0);
+    assert_int_equal(cc_import_bytes(f->store, f->city, "\xEF\xBB\xBF", 3, "page", &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty"));
+    cc_store_rollback(f->store);
+    /* a NUL in a description is malformed, not silently cut; hexadecimal, inf and nan
+     * coordinates are malformed, not 41.9375 */
+    static const char rows[] = CHICAGO_HEADER
+        "20000001,HZ1,02/03/2015 10:00:00 AM,X,0820,THEFT,OVER\0$500,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,-87.63\r\n"
+        "20000002,HZ2,02/03/2015 10:00:00 AM,X,0820,THEFT,OVER $500,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,0x29.f,-87.63\r\n"
+        "20000003,HZ3,02/03/2015 10:00:00 AM,X,0820,THEFT,OVER $500,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,inf,-87.63\r\n"
+        "20000004,HZ4,02/03/2015 10:00:00 AM,X,0820,THEFT,OVER $500,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,nan\r\n"
+        "20000005,HZ5,02/03/2015 10:00:00 AM,X,0820,THEFT,OVER $500,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM, 4.188e1 ,-87.63\r\n";
+    assert_int_equal(import_bytes(f, "hostile.csv", rows, sizeof rows - 1, &s, err, sizeof err), 0);
+    expect_counts(&s, 5, 1, 0, 0, 0, 0, 4);
+    assert_true(has_example(&s, "hostile.csv:2: malformed row (a field holds a NUL byte)"));
+    assert_true(has_example(&s, "hostile.csv:3: malformed row (latitude/longitude not decimal numbers: '0x29.f'"));
+    expect_stored(f, "chicago", "20000005", "printf('%.2f', lat)", "41.88");
+    /* a binary header: the message shows its bytes escaped, none raw */
+    static const char binary[] = "\x7F""ELF\x01\x1B[31m,\xFF\xFE\n\x02\x03\n";
+    assert_int_equal(import_bytes(f, "binary.csv", binary, sizeof binary - 1, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "'\\x7FELF\\x01\\x1B[31m', '\\xFF\\xFE'"));
+    for (const char *p = err; *p; p++) assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+}
+
 static void test_store_refuses_other_databases(void **state) {
     fixture *f = *state;
     char *other = tu_path(f->dir, "other.db");
@@ -595,7 +645,7 @@ int main(void) {
         T(test_la_2020_mixed_dates),           T(test_la_2010_location_point),
         T(test_police_uk_csv),                 T(test_police_uk_zip_archive),
         T(test_truncated_gzip_leaves_store_unchanged), T(test_unknown_header_and_wrong_city),
-        T(test_store_refuses_other_databases),
+        T(test_store_refuses_other_databases), T(test_hostile_input),
     };
 #undef T
     return cmocka_run_group_tests_name("import", tests, NULL, NULL);

@@ -59,6 +59,24 @@ static void test_empty_map_is_undefined(void **state) {
     assert_true(fabs(m.mse - 38.5) < 1e-12); /* mean of squares 1..10 */
 }
 
+/* A NaN among the scores used to hang the tie groups (NaN equals nothing, itself included):
+ * every ranking figure is NaN instead, at once, and the whole map's figures too. */
+static void test_nan_scores_end(void **state) {
+    (void)state;
+    int scratch[30];
+    unsigned char labels[4] = {1, 0, 1, 0};
+    float scores[4] = {0.9f, NAN, 0.5f, 0.1f};
+    double tpr[5];
+    assert_true(isnan(cc_roc_auc(labels, scores, 4, scratch)));
+    assert_true(isnan(cc_average_precision(labels, scores, 4, scratch)));
+    assert_int_equal(cc_roc_curve_sampled(labels, scores, 4, scratch, 5, tpr), -1);
+    float y[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, p[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, INFINITY};
+    const double topk[1] = {10};
+    cc_map_metrics m;
+    cc_map_metrics_compute(y, p, 10, topk, 1, scratch, &m);
+    assert_true(isnan(m.mse) && isnan(m.deviance) && isnan(m.auc) && isnan(m.ap) && isnan(m.pai[0]));
+}
+
 static void test_bootstrap(void **state) {
     (void)state;
     double v[6] = {1, 2, 3, 4, NAN, 5}, mean, lo, hi;
@@ -72,6 +90,7 @@ static void test_bootstrap(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_area_measures_by_hand), cmocka_unit_test(test_auc_and_ap_by_hand),
-                                       cmocka_unit_test(test_empty_map_is_undefined), cmocka_unit_test(test_bootstrap)};
+                                       cmocka_unit_test(test_empty_map_is_undefined), cmocka_unit_test(test_bootstrap),
+                                       cmocka_unit_test(test_nan_scores_end)};
     return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }

@@ -52,7 +52,8 @@ static void test_matches_pytorch(void **state) {
     for (int i = 0; i < m.params.count; i++) {
         char name[128];
         snprintf(name, sizeof name, "/params/%s", m.params.entries[i].name);
-        if (cc_hdf5_read_dataset(f, name, H5T_NATIVE_FLOAT, cc_arena_at(&m.params, m.params.entries[i].offset)) != 0)
+        if (cc_hdf5_read_dataset(f, name, H5T_NATIVE_FLOAT, m.params.entries[i].count,
+                                 cc_arena_at(&m.params, m.params.entries[i].offset)) != 0)
             fail_msg("fixture has no %s", name);
     }
     size_t map = (size_t)cfg.channels * cfg.height * cfg.width * batch;
@@ -60,10 +61,10 @@ static void test_matches_pytorch(void **state) {
     float *x = malloc(sizeof(float) * nx), *target = malloc(sizeof(float) * ny), *want = malloc(sizeof(float) * ny);
     float *out = malloc(sizeof(float) * ny), *d = malloc(sizeof(float) * ny);
     uint8_t *mask = malloc((size_t)cfg.height * cfg.width);
-    assert_int_equal(cc_hdf5_read_dataset(f, "/x", H5T_NATIVE_FLOAT, x), 0);
-    assert_int_equal(cc_hdf5_read_dataset(f, "/target", H5T_NATIVE_FLOAT, target), 0);
-    assert_int_equal(cc_hdf5_read_dataset(f, "/out", H5T_NATIVE_FLOAT, want), 0);
-    assert_int_equal(cc_hdf5_read_dataset(f, "/mask", H5T_NATIVE_UINT8, mask), 0);
+    assert_int_equal(cc_hdf5_read_dataset(f, "/x", H5T_NATIVE_FLOAT, nx, x), 0);
+    assert_int_equal(cc_hdf5_read_dataset(f, "/target", H5T_NATIVE_FLOAT, ny, target), 0);
+    assert_int_equal(cc_hdf5_read_dataset(f, "/out", H5T_NATIVE_FLOAT, ny, want), 0);
+    assert_int_equal(cc_hdf5_read_dataset(f, "/mask", H5T_NATIVE_UINT8, (size_t)cfg.height * cfg.width, mask), 0);
 
     cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
     cc_convlstm_forward(&m, &ctx, x, out);
@@ -81,7 +82,7 @@ static void test_matches_pytorch(void **state) {
         char name[128];
         snprintf(name, sizeof name, "/grads/%s", e->name);
         float *ref = malloc(sizeof(float) * e->count);
-        assert_int_equal(cc_hdf5_read_dataset(f, name, H5T_NATIVE_FLOAT, ref), 0);
+        assert_int_equal(cc_hdf5_read_dataset(f, name, H5T_NATIVE_FLOAT, e->count, ref), 0);
         double error = relative_error(cc_arena_at(&m.grads, e->offset), ref, e->count);
         if (error > 1e-4) fail_msg("%s: gradient differs from PyTorch by %.3g relative", e->name, error);
         free(ref);

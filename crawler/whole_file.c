@@ -1,0 +1,107 @@
+/* crawler/whole_file.h */
+#include "crawler/whole_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* The directory of a path ("." when it has none) and its last part. */
+static void split_path(const char *path, char *dir, size_t dir_len, const char **base) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(dir, dir_len, ".");
+        *base = path;
+    } else if (slash == path) {
+        snprintf(dir, dir_len, "/");
+        *base = slash + 1;
+    } else {
+        snprintf(dir, dir_len, "%.*s", (int)(slash - path), path);
+        *base = slash + 1;
+    }
+}
+
+/* The pid of a leftover's name "<base>.tmp-<pid>", or 0 when the name is not one. */
+static long leftover_pid(const char *name, const char *base) {
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp-", 5) != 0) return 0;
+    char *end;
+    long pid = strtol(name + n + 5, &end, 10);
+    return *end == '\0' && pid > 0 ? pid : 0;
+}
+
+/* Removes "<base>.tmp-<pid>" files in dir whose process no longer exists. */
+static void remove_leftovers(const char *dir, const char *base) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        long pid = leftover_pid(e->d_name, base);
+        if (pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to judge */
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len) {
+    if (strlen(path) >= sizeof f->path) {
+        snprintf(err, err_len, "%.200s...: the file name is too long", path);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s", path);
+    snprintf(f->temp, sizeof f->temp, "%s.tmp-%ld", path, (long)getpid());
+    char dir[4096];
+    const char *base;
+    split_path(path, dir, sizeof dir, &base);
+    remove_leftovers(dir, base);
+    return 0;
+}
+
+/* fsync of a file or directory opened read-only (enough on Linux); 0 or -1. */
+static int sync_path(const char *path, int directory) {
+    int fd = open(path, O_RDONLY | (directory ? O_DIRECTORY : 0));
+    if (fd < 0) return -1;
+    int status = fsync(fd);
+    close(fd);
+    return status;
+}
+
+int cc_whole_file_commit(cc_whole_file *f, char *err, size_t err_len) {
+    const char *step = NULL;
+    if (sync_path(f->temp, 0) != 0) step = "flush";
+    else if (rename(f->temp, f->path) != 0) step = "rename";
+    if (step) {
+        snprintf(err, err_len, "%s: cannot %s the file written (%s)", f->path, step, strerror(errno));
+        unlink(f->temp);
+        return -1;
+    }
+    char dir[4096];
+    const char *base;
+    split_path(f->path, dir, sizeof dir, &base);
+    sync_path(dir, 1); /* best effort: some file systems refuse to sync a directory */
+    return 0;
+}
+
+void cc_whole_file_abandon(cc_whole_file *f) { unlink(f->temp); }
+
+FILE *cc_whole_file_fopen(cc_whole_file *f, const char *path, char *err, size_t err_len) {
+    if (cc_whole_file_begin(f, path, err, err_len) != 0) return NULL;
+    FILE *stream = fopen(f->temp, "wb");
+    if (!stream) snprintf(err, err_len, "%s: cannot write (%s)", path, strerror(errno));
+    return stream;
+}
+
+int cc_whole_file_fclose(cc_whole_file *f, FILE *stream, int ok, char *err, size_t err_len) {
+    ok = fclose(stream) == 0 && ok;
+    if (ok) return cc_whole_file_commit(f, err, err_len);
+    cc_whole_file_abandon(f);
+    snprintf(err, err_len, "%s: cannot write (disk full?)", f->path);
+    return -1;
+}

@@ -1,0 +1,40 @@
+/* Files written whole or not at all, and durably: every file crimecast writes (tensors,
+ * forecasts, model files, PNGs, configurations, reports) is written under a temporary
+ * name beside its final one, flushed to the disk (fsync), renamed over the final name,
+ * and the rename itself flushed (fsync of the directory). A crash or a kill -9 leaves
+ * either the old file or the new one under the final name, never half of one; after a
+ * power loss the file that was renamed is the file that is there.
+ *
+ * The temporary name is "<final>.tmp-<pid>". A run killed mid-write leaves its temporary
+ * behind; the next write of the same final name removes every such leftover whose process
+ * is gone (a live process's temporary is another run's write in progress, left alone). */
+#ifndef CRIMECAST_CRAWLER_WHOLE_FILE_H
+#define CRIMECAST_CRAWLER_WHOLE_FILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct cc_whole_file {
+    char path[4096];     /* the final name */
+    char temp[4200];     /* what the caller writes */
+} cc_whole_file;
+
+/* Prepares writing `path`: the temporary name in f->temp, and the leftovers of killed
+ * runs removed. 0, or -1 with err (a name too long). */
+int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len);
+
+/* The temporary file, written and closed by the caller, becomes `path`: flushed, renamed,
+ * the directory flushed. 0, or -1 with err (the temporary removed). */
+int cc_whole_file_commit(cc_whole_file *f, char *err, size_t err_len);
+
+/* Gives up: removes the temporary file, if any. */
+void cc_whole_file_abandon(cc_whole_file *f);
+
+/* The same for stdio writes: begin, and the temporary opened for writing ("wb"). NULL
+ * with err. */
+FILE *cc_whole_file_fopen(cc_whole_file *f, const char *path, char *err, size_t err_len);
+/* Closes what cc_whole_file_fopen opened and commits it, or abandons it when `ok` is 0
+ * (the caller's writes failed) or the close fails. 0, or -1 with err. */
+int cc_whole_file_fclose(cc_whole_file *f, FILE *stream, int ok, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Files crimecast did not write, edited with h5py the way a damaged or crafted file
+would be (issue 26): every reader refuses what it cannot use with exit 1 and a message
+naming the file and the dataset or attribute, and never crashes (a crash is a negative
+return code here, a signal). Also the values a count or a forecast cannot hold (NaN,
+negative), a seed ensemble's member count beyond its room, a grid too fine to hold.
+
+usage: hostile_files_test.py CRIMECAST
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, summary  # noqa: E402
+from synthetic_tensor import write_tensor  # noqa: E402
+
+CRIMECAST = sys.argv[1]
+T, C, H, W = 60, 2, 6, 6
+
+
+def run(*args):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+
+
+def refused(name, p, *words):
+    """Exit 1 (not a crash, not a usage error) and every word in the message."""
+    check(name, p.returncode == 1 and all(w in p.stderr for w in words), (p.returncode, p.stderr[-600:]))
+
+
+def edited(src, dst, edit):
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        edit(f)
+    return dst
+
+
+def replace(f, name, data):
+    del f[name]
+    f[name] = data
+
+
+def tensor_cases(tmp, tensor):
+    """A tensor whose datasets disagree with /counts, or hold what a count cannot be."""
+    for name, data in (("time", (16800 + 7 * np.arange(T + 40)).astype(np.int64)),
+                       ("mask", np.ones((H + 3, W), np.uint8)), ("x", np.arange(W + 100, dtype=float)),
+                       ("category", np.array(["all", "burglary", "theft"], dtype=h5py.string_dtype()))):
+        bad = edited(tensor, os.path.join(tmp, "long_%s.h5" % name), lambda f: replace(f, name, data))
+        refused("a tensor whose /%s is longer than /counts says is refused" % name,
+                run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad, "/" + name)
+    bad = edited(tensor, os.path.join(tmp, "cell_array.h5"),
+                 lambda f: f.attrs.__setitem__("cell_size_m", np.full(4096, 500.0)))
+    refused("a scalar attribute stored as 4096 doubles is refused",
+            run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad, "cell_size_m")
+    bad = edited(tensor, os.path.join(tmp, "fixed_format.h5"),
+                 lambda f: f.attrs.__setitem__("format", np.bytes_(b"crimecast-tensor")))
+    refused("a fixed-length string where text is variable-length is refused",
+            run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad, "format")
+    bad = edited(tensor, os.path.join(tmp, "string_counts.h5"),
+                 lambda f: replace(f, "counts", np.full((T, C, H, W), "7", dtype=h5py.string_dtype())))
+    refused("/counts of strings is refused", run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")),
+            bad, "/counts")
+    for label, value, shown in (("NaN", np.nan, "nan"), ("negative", -1.0, "-1")):
+        def poison(f, value=value):
+            counts = f["counts"][:]
+            counts[50, 1, 2, 3] = value
+            replace(f, "counts", counts)
+        bad = edited(tensor, os.path.join(tmp, "%s.h5" % label), poison)
+        refused("a %s count is refused at reading, naming the bin, channel and cell" % label,
+                run("train", "--data", bad, "--out", os.path.join(tmp, "m.h5"), "--epochs", "1", "--threads", "1"),
+                bad, "holds " + shown, "bin 50", "channel 'burglary'", "cell row 2, column 3")
+
+
+def forecast_cases(tmp, tensor):
+    forecast = os.path.join(tmp, "f.h5")
+    p = run("baseline", "--method", "histavg", "--data", tensor, "--out", forecast)
+    check("the baseline to edit is written", p.returncode == 0, p.stderr)
+
+    def nan(f):
+        values = f["forecast"][:]
+        values[0, 0, 1, 1] = np.nan
+        replace(f, "forecast", values)
+    bad = edited(forecast, os.path.join(tmp, "nan_forecast.h5"), nan)
+    refused("a NaN in a forecast is refused, not scored (eval used to spin)",
+            run("eval", "--data", tensor, bad), bad, "holds nan")
+
+    def moved(f):
+        days = f["time"][:]
+        days[0] += 3
+        replace(f, "time", days)
+    bad = edited(forecast, os.path.join(tmp, "moved.h5"), moved)
+    day = 16800 + 7 * int(np.floor(0.85 * T + 0.5)) + 3
+    date = str(np.datetime64("1970-01-01") + np.timedelta64(day, "D"))
+    refused("a forecast bin the tensor lacks is named by its date", run("eval", "--data", tensor, bad), date)
+
+
+def model_cases(tmp, tensor):
+    model = os.path.join(tmp, "m.h5")
+    p = run("train", "--data", tensor, "--out", model, "--hidden", "2", "--window", "4", "--epochs", "1",
+            "--threads", "1", "--seeds", "2")
+    check("the model to edit is written", p.returncode == 0, p.stderr)
+    out = os.path.join(tmp, "mf.h5")
+    bad = edited(model, os.path.join(tmp, "scale.h5"), lambda f: replace(f, "norm/scale", np.ones(4096, np.float32)))
+    refused("a model whose /norm/scale holds 4096 floats is refused",
+            run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "/norm/scale")
+    for finished in (16, 99):
+        bad = edited(model, os.path.join(tmp, "members_%d.h5" % finished),
+                     lambda f, n=finished: f.attrs.__setitem__("members_finished", n))
+        refused("members_finished = %d is refused by predict" % finished,
+                run("predict", "--model", bad, "--data", tensor, "--out", out), bad)
+        refused("members_finished = %d is refused by train --resume" % finished,
+                run("train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")), bad)
+    bad = edited(model, os.path.join(tmp, "wide.h5"), lambda f: f.attrs.__setitem__("channels", 100000))
+    refused("a model asking for 100000 channels is refused before allocating",
+            run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "out of range")
+
+
+def grid_case(tmp):
+    p = run("raster", "--city", "chicago", "--db", os.path.join(tmp, "none.db"), "--from", "2020-01-06",
+            "--to", "2020-02-03", "--bin", "week", "--cell", "1", "--out", os.path.join(tmp, "fine.h5"))
+    refused("a grid of 1 m cells over Chicago is refused before allocating", p, "at most 8192 a side")
+
+
+def main():
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(2.0, size=(T, C, H, W)).astype(np.float32)
+    counts[:, 1] = np.minimum(counts[:, 1], counts[:, 0])
+    mask = np.ones((H, W), np.uint8)
+    with tempfile.TemporaryDirectory() as tmp:
+        tensor = os.path.join(tmp, "t.h5")
+        write_tensor(tensor, counts, mask, ["all", "burglary"], created_by="hostile_files_test.py")
+        tensor_cases(tmp, tensor)
+        forecast_cases(tmp, tensor)
+        model_cases(tmp, tensor)
+        grid_case(tmp)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
