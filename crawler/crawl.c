@@ -1,12 +1,12 @@
 #include "crawler/crawl.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crawler/clock.h"
 #include "crawler/datetime.h"
+#include "crawler/police_uk.h"
 
 enum { DEFAULT_PAGE_SIZE = 10000, TILES_PER_SIDE = 4, MAX_SPLIT_DEPTH = 10 };
 
@@ -147,77 +147,10 @@ static int crawl_socrata(crawl_job *job) {
 
 /* ------------------------------------------------------------------ police.uk */
 
-static const char *const POLICE_UK_HEADER[] = {
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"};
-enum { POLICE_UK_FIELDS = 12 };
-
-static const char *json_text(const cJSON *obj, const char *field) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
-    return cJSON_IsString(item) ? item->valuestring : "";
-}
-
-/* One API crime as a street-level CSV row, so the import parser reads it. */
-static void crime_as_row(const crawl_job *job, const cJSON *crime, long index, char **fields, size_t *lengths,
-                         cc_csv_row *row) {
-    const cJSON *location = cJSON_GetObjectItemCaseSensitive(crime, "location");
-    const cJSON *street = cJSON_GetObjectItemCaseSensitive(location, "street");
-    const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(crime, "outcome_status");
-    const char *slug = json_text(crime, "category");
-    const char *type = cc_city_api_category(job->city, slug);
-    const char *values[POLICE_UK_FIELDS] = {
-        json_text(crime, "persistent_id"), json_text(crime, "month"), "", "",
-        json_text(location, "longitude"), json_text(location, "latitude"), json_text(street, "name"), "", "",
-        type ? type : slug, json_text(outcome, "category"), json_text(crime, "context")};
-    for (int i = 0; i < POLICE_UK_FIELDS; i++) {
-        fields[i] = (char *)values[i];
-        lengths[i] = strlen(values[i]);
-    }
-    row->field_count = POLICE_UK_FIELDS;
-    row->fields = fields;
-    row->lengths = lengths;
-    row->line = index + 1;
-    row->unterminated_quote = 0;
-    row->nul_byte = 0; /* cJSON's strings end at their first NUL: none inside */
-}
-
-static cc_row_parser *police_uk_parser(const crawl_job *job) {
-    char *fields[POLICE_UK_FIELDS];
-    size_t lengths[POLICE_UK_FIELDS];
-    for (int i = 0; i < POLICE_UK_FIELDS; i++) {
-        fields[i] = (char *)POLICE_UK_HEADER[i];
-        lengths[i] = strlen(POLICE_UK_HEADER[i]);
-    }
-    cc_csv_row header = {POLICE_UK_FIELDS, fields, lengths, 1, 0};
-    char why[512];
-    cc_row_parser *parser = cc_row_parser_for_header(job->city, &header, why, sizeof why);
-    if (!parser) snprintf(job->err, job->err_len, "police.uk: %s", why);
-    return parser;
-}
-
 static int store_json_tile(crawl_job *job, const cc_http_response *page, const char *label, void *context) {
     (void)context;
-    cJSON *crimes = cJSON_ParseWithLength(page->body, page->length);
-    if (!cJSON_IsArray(crimes)) {
-        snprintf(job->err, job->err_len, "%s: the response is not a JSON array of crimes", label);
-        cJSON_Delete(crimes);
-        return -1;
-    }
-    cc_row_parser *parser = police_uk_parser(job);
-    int status = parser ? 0 : -1;
-    long index = 0;
-    const cJSON *crime;
-    cJSON_ArrayForEach(crime, crimes) {
-        if (status != 0) break;
-        char *fields[POLICE_UK_FIELDS];
-        size_t lengths[POLICE_UK_FIELDS];
-        cc_csv_row row;
-        crime_as_row(job, crime, index++, fields, lengths, &row);
-        status = cc_import_row(job->store, job->city, parser, &row, label, &job->stats->rows, job->err, job->err_len);
-    }
-    cc_row_parser_free(parser);
-    cJSON_Delete(crimes);
-    return status;
+    return cc_police_uk_import_page(job->store, job->city, page->body, page->length, label, &job->stats->rows,
+                                    job->err, job->err_len);
 }
 
 static int store_nothing(crawl_job *job, const cc_http_response *page, const char *label, void *context) {

@@ -123,6 +123,18 @@ def test_faults(tmp, expected):
                 check("Retry-After honoured", time.time() - started >= 1.0)
 
 
+def wait_for_first_page(db, proc, limit_s=30.0):
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(db, timeout=1.0) as con:
+                if con.execute("SELECT count(*) FROM crawl_state").fetchone()[0] > 0:
+                    return
+        except sqlite3.Error:
+            pass  # not created yet, or busy
+        time.sleep(0.02)
+
+
 def test_kill_and_resume(tmp, expected):
     with Mock("--delay", "0.03") as mock:
         db = os.path.join(tmp, "killed.db")
@@ -143,7 +155,9 @@ def test_kill_and_resume(tmp, expected):
         db = os.path.join(tmp, "interrupted.db")
         proc = subprocess.Popen(crawl_args("chicago", db, mock, "--page-size", "100"), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
-        time.sleep(0.4)
+        # Interrupt once the first page is committed (so Ctrl-C lands mid-crawl, after the
+        # handler is installed, however loaded the machine is).
+        wait_for_first_page(db, proc)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate()
         check("Ctrl-C stops cleanly with a resume hint", proc.returncode == 1 and "resume with" in err, (proc.returncode, err))

@@ -1,0 +1,80 @@
+#include "crawler/police_uk.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const POLICE_UK_HEADER[] = {
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"};
+enum { POLICE_UK_FIELDS = 12 };
+
+/* A field that is absent or not a string reads as empty: the row parser then rejects
+ * the crime under the reason its field names (missing date, missing coordinates...). */
+static const char *json_text(const cJSON *obj, const char *field) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
+    return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+/* One API crime as a street-level CSV row, so the import parser reads it. */
+static void crime_as_row(const cc_city *city, const cJSON *crime, long index, char **fields, size_t *lengths,
+                         cc_csv_row *row) {
+    const cJSON *location = cJSON_GetObjectItemCaseSensitive(crime, "location");
+    const cJSON *street = cJSON_GetObjectItemCaseSensitive(location, "street");
+    const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(crime, "outcome_status");
+    const char *slug = json_text(crime, "category");
+    const char *type = cc_city_api_category(city, slug);
+    const char *values[POLICE_UK_FIELDS] = {
+        json_text(crime, "persistent_id"), json_text(crime, "month"), "", "",
+        json_text(location, "longitude"), json_text(location, "latitude"), json_text(street, "name"), "", "",
+        type ? type : slug, json_text(outcome, "category"), json_text(crime, "context")};
+    for (int i = 0; i < POLICE_UK_FIELDS; i++) {
+        fields[i] = (char *)values[i];
+        lengths[i] = strlen(values[i]);
+    }
+    row->field_count = POLICE_UK_FIELDS;
+    row->fields = fields;
+    row->lengths = lengths;
+    row->line = index + 1;
+    row->unterminated_quote = 0;
+    row->nul_byte = 0; /* strlen above stops at a \u0000 inside a JSON string */
+}
+
+static cc_row_parser *street_level_parser(const cc_city *city, char *err, size_t err_len) {
+    char *fields[POLICE_UK_FIELDS];
+    size_t lengths[POLICE_UK_FIELDS];
+    for (int i = 0; i < POLICE_UK_FIELDS; i++) {
+        fields[i] = (char *)POLICE_UK_HEADER[i];
+        lengths[i] = strlen(POLICE_UK_HEADER[i]);
+    }
+    cc_csv_row header = {POLICE_UK_FIELDS, fields, lengths, 1, 0, 0};
+    char why[512];
+    cc_row_parser *parser = cc_row_parser_for_header(city, &header, why, sizeof why);
+    if (!parser) snprintf(err, err_len, "police.uk: %s", why);
+    return parser;
+}
+
+int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length,
+                             const char *label, cc_import_stats *stats, char *err, size_t err_len) {
+    cJSON *crimes = cJSON_ParseWithLength(body, length);
+    if (!cJSON_IsArray(crimes)) {
+        snprintf(err, err_len, "%s: the response is not a JSON array of crimes", label);
+        cJSON_Delete(crimes);
+        return -1;
+    }
+    cc_row_parser *parser = street_level_parser(city, err, err_len);
+    int status = parser ? 0 : -1;
+    long index = 0;
+    const cJSON *crime;
+    cJSON_ArrayForEach(crime, crimes) {
+        if (status != 0) break;
+        char *fields[POLICE_UK_FIELDS];
+        size_t lengths[POLICE_UK_FIELDS];
+        cc_csv_row row;
+        crime_as_row(city, crime, index++, fields, lengths, &row);
+        status = cc_import_row(store, city, parser, &row, label, stats, err, err_len);
+    }
+    cc_row_parser_free(parser);
+    cJSON_Delete(crimes);
+    return status;
+}
