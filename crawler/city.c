@@ -1,6 +1,5 @@
 #include "crawler/city.h"
 
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <stdint.h>
@@ -8,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "crawler/json_file.h"
 
 const char *const CC_TAXONOMY[] = {
     "violence", "robbery", "burglary", "theft", "vehicle_theft", "drugs", "weapons",
@@ -209,50 +210,9 @@ static int read_portal(const cJSON *root, cc_city *city, const char *path, char 
     return 0;
 }
 
-static char *read_whole_file(const char *path, char *err, size_t err_len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open city definition", path);
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (len + 1 == cap) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf || failed) {
-        free(buf);
-        snprintf(err, err_len, "%s: cannot read city definition", path);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
 cc_city *cc_city_load_file(const char *path, char *err, size_t err_len) {
-    char *text = read_whole_file(path, err, err_len);
-    if (!text) return NULL;
-    cJSON *root = cJSON_Parse(text);
-    if (!root) {
-        const char *where = cJSON_GetErrorPtr();
-        snprintf(err, err_len, "%s: invalid JSON near '%.20s'", path, where ? where : "?");
-        free(text);
-        return NULL;
-    }
-    free(text);
+    cJSON *root = cc_json_file_parse(path, "city definition", err, err_len);
+    if (!root) return NULL;
     cc_city *city = calloc(1, sizeof *city);
     int ok = city != NULL;
     if (ok) {

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crawler/json_file.h"
+#include "crawler/printable.h"
 #include "crawler/whole_file.h"
 
 int cc_train_config_set(cc_train_config *c, const char *key, const char *value) {
@@ -49,30 +51,13 @@ int cc_train_config_write(const char *path, const cc_train_config *c, const char
     return status;
 }
 
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *text = malloc(cap);
-    for (size_t got; text && (got = fread(text + n, 1, cap - n - 1, f)) > 0;) {
-        n += got;
-        if (n + 1 == cap) {
-            char *bigger = cap < (1u << 24) ? realloc(text, cap *= 2) : NULL;
-            if (!bigger) free(text);
-            text = bigger;
-        }
-    }
-    fclose(f);
-    if (text) text[n] = 0;
-    return text;
-}
-
 static int read_options(const cJSON *options, cc_train_config *c, const char *path, char *err, size_t err_len) {
     const cJSON *item;
     cJSON_ArrayForEach(item, options) {
         if (!cJSON_IsString(item) || cc_train_config_set(c, item->string, item->valuestring) != 0) {
+            char key[64];
             snprintf(err, err_len, "%s: option '%s' must be a short text value (a train option's value)", path,
-                     item->string ? item->string : "?");
+                     cc_printable(item->string ? item->string : "?", key, sizeof key, 24));
             return -1;
         }
     }
@@ -81,19 +66,12 @@ static int read_options(const cJSON *options, cc_train_config *c, const char *pa
 
 int cc_train_config_read(const char *path, cc_train_config *c, char *err, size_t err_len) {
     memset(c, 0, sizeof *c);
-    char *text = read_text(path);
-    if (!text) {
-        snprintf(err, err_len, "%s: cannot read", path);
-        return -1;
-    }
-    cJSON *root = cJSON_Parse(text);
-    free(text);
+    cJSON *root = cc_json_file_parse(path, "training configuration", err, err_len);
+    if (!root) return -1;
     const cJSON *format = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *options = cJSON_GetObjectItemCaseSensitive(root, "options");
     int status = -1;
-    if (!root)
-        snprintf(err, err_len, "%s: not JSON (near '%.20s')", path, cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
-    else if (!cJSON_IsString(format) || strcmp(format->valuestring, CC_TRAIN_CONFIG_FORMAT))
+    if (!cJSON_IsString(format) || strcmp(format->valuestring, CC_TRAIN_CONFIG_FORMAT))
         snprintf(err, err_len, "%s: field 'format' is not \"%s\"", path, CC_TRAIN_CONFIG_FORMAT);
     else if (!cJSON_IsObject(options))
         snprintf(err, err_len, "%s: field 'options' must be an object of train options", path);

@@ -99,6 +99,13 @@ def main():
         p = subprocess.run([CRIMECAST, "train", "--config", bad, "--data", tensor, "--out", model], capture_output=True,
                            text=True)
         check("a foreign config is refused, naming the file", p.returncode == 2 and "bad.json" in p.stderr, p.stderr)
+        with open(bad, "wb") as f:
+            f.write(b'{"format": \x01\x02\xff\x1b[31m not json')  # cJSON skips bytes <= 32
+        p = subprocess.run([CRIMECAST, "train", "--config", bad, "--data", tensor, "--out", model], capture_output=True)
+        err = p.stderr.decode("latin-1")
+        check("a config that is not JSON is refused at the byte, its bytes quoted printably",
+              p.returncode == 2 and "bad.json: not a valid JSON training configuration (byte 13" in err
+              and "near '\\xFF\\x1B[31m" in err and "\x1b" not in err, err)
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "0"], capture_output=True,
                            text=True)
         check("--budget 0 is a usage error", p.returncode == 2, p.stderr)
