@@ -9,6 +9,11 @@
 #include <sys/stat.h>
 
 #include "crawler/json_file.h"
+#include "crawler/printable.h"
+
+/* A name from the file as a message may show it: printable, at most 40 bytes of it. */
+enum { SHOWN = 4 * 40 + 8 };
+static const char *shown(const char *text, char *out) { return cc_printable(text, out, SHOWN, 40); }
 
 const char *const CC_TAXONOMY[] = {
     "violence", "robbery", "burglary", "theft", "vehicle_theft", "drugs", "weapons",
@@ -119,22 +124,25 @@ static int read_categories(const cJSON *root, cc_city *city, const char *path, c
     cJSON_ArrayForEach(cat, cats) {
         const char *category = taxonomy_entry(cat->string);
         if (!category || !cJSON_IsArray(cat)) {
+            char name[SHOWN];
             snprintf(err, err_len, "%s: categories.%s: not a crimecast category (or not a list)",
-                     path, cat->string);
+                     path, shown(cat->string, name));
             return -1;
         }
         const cJSON *raw;
         cJSON_ArrayForEach(raw, cat) {
             char key[KEY_MAX];
             if (!cJSON_IsString(raw) || normalise_raw_type(raw->valuestring, key) == 0) {
+                char name[SHOWN];
                 snprintf(err, err_len, "%s: categories.%s: every raw type must be a non-empty string",
-                         path, cat->string);
+                         path, shown(cat->string, name));
                 return -1;
             }
             raw_type_entry *slot = find_slot(city, key);
             if (slot->key) {
+                char name[SHOWN];
                 snprintf(err, err_len, "%s: raw type '%s' is mapped twice (%s and %s)", path,
-                         raw->valuestring, slot->category, category);
+                         shown(raw->valuestring, name), slot->category, category);
                 return -1;
             }
             slot->key = strdup(key);
@@ -294,7 +302,8 @@ static void list_known_cities(const char *dir, char *out, size_t out_len) {
 cc_city *cc_city_load(const char *name, char *err, size_t err_len) {
     for (const char *c = name; *c; c++) {
         if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' && *c != '-') {
-            snprintf(err, err_len, "invalid city name '%s'", name);
+            char quoted[SHOWN];
+            snprintf(err, err_len, "invalid city name '%s'", shown(name, quoted));
             return NULL;
         }
     }

@@ -142,13 +142,51 @@ int cc_hdf5_read_doubles(hid_t obj, const char *name, double *values, int capaci
     return status;
 }
 
+/* Whether the file stores all of an open dataset (every chunk written): what a
+ * writer of data does. One that is not was created and left unwritten, or claims a size
+ * its file does not hold; its fill values are not data. A chunked dataset is counted
+ * chunk by chunk (HDF5's space status calls compressed chunks partly allocated). */
+static int stored_whole(hid_t ds, hssize_t count) {
+    if (count == 0) return 1;
+    hid_t dcpl = H5Dget_create_plist(ds);
+    H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    int stored = 0;
+    if (layout == H5D_CHUNKED) {
+        hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], chunks = 1, written = 0;
+        hid_t space = H5Dget_space(ds);
+        int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+        if (rank > 0 && H5Pget_chunk(dcpl, rank, chunk) == rank) {
+            for (int i = 0; i < rank && chunks; i++) chunks *= chunk[i] ? (dims[i] + chunk[i] - 1) / chunk[i] : 0;
+            /* the dataset's own space: HDF5 1.10 refuses H5S_ALL here */
+            stored = chunks > 0 && H5Dget_num_chunks(ds, space, &written) >= 0 && written == chunks;
+        }
+        if (space >= 0) H5Sclose(space);
+    } else if (layout == H5D_CONTIGUOUS || layout == H5D_COMPACT) {
+        H5D_space_status_t status;
+        stored = H5Dget_space_status(ds, &status) >= 0 && status == H5D_SPACE_STATUS_ALLOCATED;
+    }
+    if (dcpl >= 0) H5Pclose(dcpl);
+    return stored;
+}
+
+int cc_hdf5_dataset_stored(hid_t loc, const char *name) {
+    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return 0;
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (ds < 0) return 0;
+    hid_t space = H5Dget_space(ds);
+    int stored = space >= 0 && stored_whole(ds, H5Sget_simple_extent_npoints(space));
+    if (space >= 0) H5Sclose(space);
+    H5Dclose(ds);
+    return stored;
+}
+
 int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, size_t count, void *out) {
     if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return -1;
     hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
     if (ds < 0) return -1;
     hid_t type = H5Dget_type(ds), space = H5Dget_space(ds);
     int ok = type >= 0 && space >= 0 && readable_as(type, mem_type) &&
-             H5Sget_simple_extent_npoints(space) == (hssize_t)count &&
+             H5Sget_simple_extent_npoints(space) == (hssize_t)count && stored_whole(ds, (hssize_t)count) &&
              H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
     if (type >= 0) H5Tclose(type);
     if (space >= 0) H5Sclose(space);

@@ -40,8 +40,13 @@ int cc_hdf5_read_double(hid_t obj, const char *name, double *value);
 int cc_hdf5_read_ints(hid_t obj, const char *name, int *values, int capacity, int *count);
 int cc_hdf5_read_doubles(hid_t obj, const char *name, double *values, int capacity, int *count);
 /* The whole dataset into out, which holds exactly `count` elements of mem_type: refused
- * when the dataset has another number of elements or a type of another kind. */
+ * when the dataset has another number of elements, a type of another kind, or is not
+ * stored whole (cc_hdf5_dataset_stored). */
 int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, size_t count, void *out);
+/* 1 when the file stores all of dataset `name` (every chunk written, as any writer of
+ * data does), 0 when absent or not: a file that claims a size it does not hold is
+ * refused before anything is allocated for it. */
+int cc_hdf5_dataset_stored(hid_t loc, const char *name);
 /* Dimensions of a dataset of exactly `rank` dims. */
 int cc_hdf5_dataset_dims(hid_t loc, const char *name, int rank, hsize_t *dims);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "crawler/datetime.h"
@@ -173,6 +174,26 @@ static int read_bin_kind(hid_t obj, cc_bin_kind *kind) {
     return status;
 }
 
+/* Counts, expected counts and recency maps are numbers of events: finite and >= 0.
+ * `values` is [T][maps][C][H][W] (maps 1 for counts). */
+static int check_values(const cc_tensor *t, const char *name, const float *values, int maps, char *why,
+                        size_t why_len) {
+    size_t plane = (size_t)t->H * t->W, per_bin = (size_t)maps * t->C * plane, n = (size_t)t->T * per_bin;
+    for (size_t q = 0; q < n; q++) {
+        float v = values[q];
+        if (isfinite(v) && v >= 0) continue;
+        int bin = (int)(q / per_bin), map = (int)(q % per_bin / ((size_t)t->C * plane));
+        int c = (int)(q / plane % (size_t)t->C), cell = (int)(q % plane);
+        char date[11], which[32] = "";
+        cc_format_iso_date(t->time[bin], date);
+        if (maps > 1) snprintf(which, sizeof which, ", map %d", map);
+        snprintf(why, why_len, "%s holds %g at bin %d (%s)%s, channel '%s', cell row %d, column %d: counts must be "
+                 "finite and >= 0", name, v, bin, date, which, t->categories[c], cell / t->W, cell % t->W);
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads /recency when the file has it; 0, or -1 with `why` when it is not the maps
  * this crimecast computes (other decay times, other shape). */
 static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
@@ -197,7 +218,20 @@ static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
         snprintf(why, why_len, "cannot read /recency (out of memory, or a damaged file)");
         return -1;
     }
-    return 0;
+    return check_values(t, "/recency", t->recency, CC_RECENCY_MAPS, why, why_len);
+}
+
+/* The memory this process may have, in bytes (0 when unknown): the machine's, or less
+ * under an address-space limit (ulimit -v). A tensor larger than that cannot be read,
+ * however the file asks. */
+static double memory_limit_bytes(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double have = pages > 0 && page > 0 ? (double)pages * (double)page : 0.0;
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+        (have == 0 || (double)limit.rlim_cur < have))
+        have = (double)limit.rlim_cur;
+    return have;
 }
 
 /* A file is not trusted to size what crimecast allocates: heatmaps/tensor.h's limits. */
@@ -212,22 +246,6 @@ static int read_part(hid_t file, const char *name, hid_t type, size_t count, voi
     if (cc_hdf5_read_dataset(file, name, type, count, out) == 0) return 0;
     snprintf(why, why_len, "dataset %s is missing, unreadable, or not %zu values of the right kind", name, count);
     return -1;
-}
-
-/* The counts or expected counts must be numbers of events: finite and >= 0. */
-static int check_values(const cc_tensor *t, const char *name, char *why, size_t why_len) {
-    size_t plane = (size_t)t->H * t->W, n = (size_t)t->T * t->C * plane;
-    for (size_t q = 0; q < n; q++) {
-        float v = t->values[q];
-        if (isfinite(v) && v >= 0) continue;
-        int bin = (int)(q / ((size_t)t->C * plane)), c = (int)(q / plane % (size_t)t->C), cell = (int)(q % plane);
-        char date[11];
-        cc_format_iso_date(t->time[bin], date);
-        snprintf(why, why_len, "%s holds %g at bin %d (%s), channel '%s', cell row %d, column %d: counts must be "
-                 "finite and >= 0", name, v, bin, date, t->categories[c], cell / t->W, cell % t->W);
-        return -1;
-    }
-    return 0;
 }
 
 /* The grid's and the axis' datasets and attributes, after the values. */
@@ -278,6 +296,17 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
                  CC_TENSOR_MOST_SIDE, CC_TENSOR_MOST_SIDE);
         return -1;
     }
+    if (!cc_hdf5_dataset_stored(file, name)) {
+        snprintf(why, why_len, "%s is not stored whole (chunks never written): the file claims more than it holds",
+                 name);
+        return -1;
+    }
+    double need = 4.0 * (double)(dims[0] * dims[1] * dims[2] * dims[3]), have = memory_limit_bytes();
+    if (have > 0 && need > have) {
+        snprintf(why, why_len, "%s needs %.1f GiB, more than this process may have (%.1f GiB)", name,
+                 need / (1 << 30), have / (1 << 30));
+        return -1;
+    }
     if (cc_tensor_alloc(t, (int)dims[0], (int)dims[1], (int)dims[2], (int)dims[3]) != 0) {
         snprintf(why, why_len, "out of memory for %s", name);
         return -1;
@@ -287,7 +316,7 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
                           : read_part(file, name, H5T_NATIVE_FLOAT, (size_t)(dims[0] * dims[1] * dims[2] * dims[3]),
                                       t->values, why, why_len);
     if (status == 0) status = read_metadata(file, t, y, x, why, why_len);
-    if (status == 0) status = check_values(t, name, why, why_len);
+    if (status == 0) status = check_values(t, name, t->values, 1, why, why_len);
     if (status == 0) {
         t->x0 = x[0] - 0.5 * t->cell;
         t->y0 = y[0] + 0.5 * t->cell;

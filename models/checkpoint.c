@@ -1,6 +1,7 @@
 #include "models/checkpoint.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +298,12 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
                  info->config.channels);
         return -1;
     }
+    for (int c = 0; c < info->config.channels; c++)
+        if (!(isfinite(info->scale[c]) && info->scale[c] > 0)) { /* inputs are divided by it */
+            snprintf(why, why_len, "/norm/scale[%d] is %g: a normalisation scale must be finite and > 0", c,
+                     info->scale[c]);
+            return -1;
+        }
     int context = info->config.context, recency = info->config.recency, gated = info->config.gated;
     if (recency < 0 || recency > CC_RECENCY_MAPS || (!context && (recency || gated)) || (gated < 0 || gated > 2) ||
         (context && context != cc_context_maps(info->config.channels, recency, gated))) {

@@ -15,6 +15,7 @@ PACKAGES=(
   libopenblas-dev                      # CPU GEMMs of the convolutions
   libxgboost-dev                       # the random-forest baseline
   libcmocka-dev                        # unit tests
+  clang libclang-rt-14-dev             # fuzz targets (libFuzzer, ASan, UBSan: tests/fuzz)
   python3 python3-numpy python3-h5py python3-pyproj python3-sklearn   # independent reference checks
   python3-torch                        # the benchmark against PyTorch (and the fixture's script)
 )

@@ -94,7 +94,7 @@ static void test_bad_definitions_are_refused(void **state) {
     const char *head = "{\"name\": \"x\", \"timezone\": \"UTC\", \"crs\": \"EPSG:3857\", "
                        "\"bbox\": {\"min_lon\": 0, \"min_lat\": 0, \"max_lon\": 1, \"max_lat\": 1},";
     char json[1024];
-    expect_bad_definition("{\"name\": ", "not a valid JSON city definition (byte 9");
+    expect_bad_definition("{\"name\": ", "not a valid JSON city definition (byte 8");
     snprintf(json, sizeof json, "%s \"categories\": {\"piracy\": [\"X\"]}}", head);
     expect_bad_definition(json, "not a crimecast category");
     snprintf(json, sizeof json, "%s \"categories\": {\"theft\": [\"X\"], \"other\": [\"x \"]}}", head);

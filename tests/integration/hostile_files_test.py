@@ -8,6 +8,7 @@ negative), a seed ensemble's member count beyond its room, a grid too fine to ho
 usage: hostile_files_test.py CRIMECAST
 """
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -76,6 +77,53 @@ def tensor_cases(tmp, tensor):
                 bad, "holds " + shown, "bin 50", "channel 'burglary'", "cell row 2, column 3")
 
 
+def recency_and_size_cases(tmp, tensor):
+    """Recency maps hold counts too; a file claims no more than it stores, nor more than
+    the process may have (found by tests/fuzz/fuzz_tensor_file)."""
+    def nan_recency(f):
+        recency = np.zeros((T, 2, C, H, W), np.float32)
+        recency[50, 1, 1, 2, 3] = np.nan
+        f["recency"] = recency
+        f["recency"].attrs["tau_days"] = np.array([1.0, 3.0])
+    bad = edited(tensor, os.path.join(tmp, "nan_recency.h5"), nan_recency)
+    refused("a NaN in /recency is refused at reading, naming the bin, map, channel and cell",
+            run("train", "--data", bad, "--out", os.path.join(tmp, "m.h5"), "--recency", "on", "--epochs", "1",
+                "--threads", "1"),
+            bad, "/recency holds nan", "bin 50", "map 1", "channel 'burglary'", "cell row 2, column 3")
+
+    def unwritten(f):
+        del f["counts"]
+        f.create_dataset("counts", shape=(4000, 64, 128, 128), chunks=(1, 1, 128, 128), dtype=np.float32)
+    bad = edited(tensor, os.path.join(tmp, "unwritten.h5"), unwritten)
+    refused("a /counts of 16 GiB that the file does not store is refused before allocating",
+            run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad, "not stored whole")
+
+    with open(CRIMECAST, "rb") as f:
+        sanitized = b"__asan_init" in f.read()
+    if sanitized:
+        print("skip a tensor larger than ulimit -v (AddressSanitizer needs the address space)")
+        return
+    big = os.path.join(tmp, "big.h5")
+    with h5py.File(big, "w") as f:
+        for key, value in h5py.File(tensor, "r").attrs.items():
+            f.attrs[key] = value
+        counts = f.create_dataset("counts", shape=(2048, 8, 128, 128), chunks=(64, 8, 128, 128), dtype=np.float32,
+                                  compression="gzip")
+        zeros = np.zeros((64, 8, 128, 128), np.float32)
+        for b in range(0, 2048, 64):
+            counts[b:b + 64] = zeros
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_AS, (768 << 20, 768 << 20))
+    # One OpenBLAS thread: its worker threads retry a failed 128 MiB mmap forever under
+    # ulimit -v, so the process would hang at exit (OpenBLAS's, not crimecast's).
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    p = subprocess.run([CRIMECAST, "png", "--in", big, "--index", "0", "--out", os.path.join(tmp, "x.png")],
+                       capture_output=True, text=True, preexec_fn=limited, env=env, timeout=120)
+    refused("a 1 GiB tensor under ulimit -v 768 MiB is refused, saying so", p, big,
+            "needs 1.0 GiB, more than this process may have (0.8 GiB)")
+
+
 def forecast_cases(tmp, tensor):
     forecast = os.path.join(tmp, "f.h5")
     p = run("baseline", "--method", "histavg", "--data", tensor, "--out", forecast)
@@ -115,6 +163,10 @@ def model_cases(tmp, tensor):
                 run("predict", "--model", bad, "--data", tensor, "--out", out), bad)
         refused("members_finished = %d is refused by train --resume" % finished,
                 run("train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")), bad)
+    bad = edited(model, os.path.join(tmp, "zero_scale.h5"),
+                 lambda f: replace(f, "norm/scale", np.array([0.0, 1.0], np.float32)))
+    refused("a model whose normalisation scale is 0 is refused (found by tests/fuzz/fuzz_model_file)",
+            run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "/norm/scale[0] is 0")
     bad = edited(model, os.path.join(tmp, "wide.h5"), lambda f: f.attrs.__setitem__("channels", 100000))
     refused("a model asking for 100000 channels is refused before allocating",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "out of range")
@@ -135,6 +187,7 @@ def main():
         tensor = os.path.join(tmp, "t.h5")
         write_tensor(tensor, counts, mask, ["all", "burglary"], created_by="hostile_files_test.py")
         tensor_cases(tmp, tensor)
+        recency_and_size_cases(tmp, tensor)
         forecast_cases(tmp, tensor)
         model_cases(tmp, tensor)
         grid_case(tmp)
