@@ -274,12 +274,14 @@ static int create_member(const train_plan *p, const cc_tensor *t, const cc_split
     return 0;
 }
 
-/* The model of a resumed run: the file's, with its own options (but the epochs asked). */
+/* The model of a resumed run: the file's, with its own options, its number of epochs
+ * too unless --epochs asks for another (so a killed run resumes to where it would have
+ * ended; files written before they recorded it: train's default length). */
 static int resume(train_plan *p, const cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
                   char *err, size_t err_len) {
     if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0) return -1;
     if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
-    int epochs = p->options.epochs;
+    int epochs = p->options.epochs ? p->options.epochs : info->options.epochs;
     p->options = info->options; /* the run continues with the model's own options */
     p->options.epochs = epochs;
     p->config = info->config;

@@ -62,6 +62,7 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_int(f, "horizon", c->horizon) | cc_hdf5_write_int(f, "peephole", c->peephole) |
            cc_hdf5_write_double(f, "lr", o->lr) | cc_hdf5_write_double(f, "weight_decay", o->weight_decay) |
            cc_hdf5_write_double(f, "clip", o->clip) | cc_hdf5_write_int(f, "batch", o->batch) |
+           cc_hdf5_write_int(f, "epochs", o->epochs) |
            cc_hdf5_write_int(f, "patience", o->patience) | cc_hdf5_write_int(f, "seed", o->seed) |
            cc_hdf5_write_int(f, "epochs_done", s->epochs_done) | cc_hdf5_write_int(f, "step", s->step) |
            cc_hdf5_write_int(f, "best_epoch", s->best_epoch) | cc_hdf5_write_double(f, "best_val", s->best_val) |
@@ -157,6 +158,13 @@ static int plausible_config(const cc_convlstm_config *c, int T) {
     return ok;
 }
 
+/* Training options a resumed run continues with: numbers train itself could have set. */
+static int plausible_options(const cc_train_options *o) {
+    return o->epochs >= 0 && o->epochs <= CC_MAX_EPOCHS && o->patience >= 0 && o->patience <= CC_MAX_EPOCHS &&
+           o->batch >= 1 && o->batch <= 65536 && isfinite(o->lr) && o->lr >= 0 && isfinite(o->weight_decay) &&
+           o->weight_decay >= 0 && isfinite(o->clip) && o->clip >= 0;
+}
+
 /* The target spans, or (files before rolling origin) the spans of whole samples with a
  * gap between them, re-read as target spans. Each span must lie inside the axis, in
  * order, and hold a target. */
@@ -199,6 +207,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          (H5Aexists(f, "skip") <= 0 || read_int(f, "skip", &c->skip) == 0) &&
          cc_hdf5_read_double(f, "lr", &o->lr) == 0 && cc_hdf5_read_double(f, "weight_decay", &o->weight_decay) == 0 &&
          cc_hdf5_read_double(f, "clip", &o->clip) == 0 && read_int(f, "batch", &o->batch) == 0 &&
+         (H5Aexists(f, "epochs") <= 0 || read_int(f, "epochs", &o->epochs) == 0) && /* older files: none */
          read_int(f, "patience", &o->patience) == 0 && read_int(f, "seed", &seed) == 0 &&
          read_int(f, "T", &info->grid.T) == 0 &&
          cc_hdf5_read_double(f, "cell_size_m", &info->grid.cell) == 0 && cc_hdf5_read_double(f, "x0", &info->grid.x0) == 0 &&
@@ -211,7 +220,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          members >= 1 && members <= CC_MAX_MEMBERS && finished >= 0 && finished < members;
     /* Only checked counts reach info: cc_model_info_free frees `finished` members. */
     info->members = ok ? members : 1, info->finished = ok ? finished : 0;
-    ok = ok && plausible_config(c, info->grid.T) && read_split(f, info) == 0;
+    ok = ok && plausible_config(c, info->grid.T) && plausible_options(o) && read_split(f, info) == 0;
     if (ok) {
         char *texts[5] = {cc_hdf5_read_text(f, "city"), cc_hdf5_read_text(f, "crs"), cc_hdf5_read_text(f, "bin"),
                           cc_hdf5_read_text(f, "first_bin"), cc_hdf5_read_text(f, "last_bin")};

@@ -5,7 +5,8 @@
  *     channels, height, width, layers,
  *     hidden (int list), kernel, window, horizon, peephole, baseline_k and context (0 in files
  *     written before it existed), training options (lr,
- *     weight_decay, clip, batch, patience, seed), epochs_done, step, best_epoch,
+ *     weight_decay, clip, batch, epochs (absent before 2026-12: train's default length),
+ *     patience, seed), epochs_done, step, best_epoch,
  *     best_val, target_spans (first and end target bins of train, validation, test:
  *     models/dataset.h) with split_protocol = "rolling-origin", and the tensor's grid:
  *     city, crs, cell_size_m, x0, y0, bin, first_bin, last_bin, T.

@@ -148,6 +148,10 @@ def test_kill_and_resume(tmp, expected):
                 proc.kill()
                 kills += 1
             proc.wait()
+            if os.path.exists(db):
+                with sqlite3.connect(db) as con:
+                    integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+                check("killed crawl %d: PRAGMA integrity_check is ok" % attempt, integrity == "ok", integrity)
         p = crawl("chicago", db, mock, "--page-size", "100")
         check("killed %d times, then finished" % kills, p.returncode == 0 and kills >= 3, (kills, p.stderr))
         store_matches("after SIGKILLs", db, "chicago", expected)

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Hard stops (issue 26): `kill -9` at random moments of import, raster, png and train
+(while it writes checkpoints), then what a user finds:
+
+* the store passes `PRAGMA integrity_check` and holds a whole number of files (each file
+  one transaction: the count is the sum of the first k files' rows);
+* no output is half-written under its final name: a file there is complete (an HDF5
+  file that reads and equals the uninterrupted run's, a PNG that ends with its IEND
+  chunk and equals the uninterrupted one);
+* a killed run's temporary (NAME.tmp-PID) is gone after the next run;
+* running again, or `train --resume`, ends where an uninterrupted run ends, bit for bit.
+
+The kill moments are drawn uniformly over the uninterrupted run's duration (seeded), so
+each kill lands somewhere in the work: early, mid-write, or after the end.
+(crawl: tests/integration/crawl_test.py kills and resumes it against the mock portal.)
+
+usage: hard_stops_test.py CRIMECAST
+"""
+import glob
+import gzip
+import hashlib
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, summary  # noqa: E402
+
+CRIMECAST = sys.argv[1]
+KILLS = 5
+rng = random.Random(26)
+
+
+def run(*args):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+
+
+def timed(*args):
+    """Runs to the end; returns the seconds it took."""
+    start = time.monotonic()
+    p = run(*args)
+    check("uninterrupted: %s %s" % (args[0], args[1] if len(args) > 1 else ""), p.returncode == 0, p.stderr[-800:])
+    return time.monotonic() - start
+
+
+def killed_at_random(seconds, *args):
+    """Starts the command and kill -9s it at a random moment of a run that takes
+    `seconds`; returns whether it was still running when killed."""
+    proc = subprocess.Popen([CRIMECAST, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0.05, 1.1) * seconds)
+    alive = proc.poll() is None
+    if alive:
+        proc.kill()
+    proc.wait()
+    return alive
+
+
+def leftovers(folder):
+    return glob.glob(os.path.join(folder, "*.tmp-*")) + glob.glob(os.path.join(folder, "*", "*.tmp-*"))
+
+
+def digest(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def h5_content(path):
+    """Every dataset and attribute of an HDF5 file (a file that does not read: None)."""
+    try:
+        with h5py.File(path, "r") as f:
+            items = {"/": sorted((k, repr(v)) for k, v in f.attrs.items() if k != "created_by")}
+
+            def visit(name, obj):
+                if isinstance(obj, h5py.Dataset):
+                    items[name] = obj[()].tobytes() if obj.dtype.kind != "O" else repr(obj[()])
+                items[name + "@"] = sorted((k, repr(v)) for k, v in obj.attrs.items()
+                                           if k not in ("DIMENSION_LIST", "REFERENCE_LIST"))
+            f.visititems(visit)
+            return items
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------- import
+
+HEADER = ("ID,Case Number,Date,Block,IUCR,Primary Type,Description,Location Description,Arrest,Domestic,Beat,"
+          "District,Ward,Community Area,FBI Code,X Coordinate,Y Coordinate,Updated On,Latitude,Longitude\n")
+
+
+def write_records(path, first_id, rows):
+    r = np.random.default_rng(first_id)
+    lat, lon = 41.75 + 0.2 * r.random(rows), -87.75 + 0.15 * r.random(rows)
+    day, minute = r.integers(1, 28, rows), r.integers(0, 24 * 60, rows)
+    lines = [HEADER]
+    for i in range(rows):
+        h, m = divmod(int(minute[i]), 60)
+        lines.append("%d,HZ%d,03/%02d/2016 %02d:%02d:00 %s,001XX W MADISON ST,0610,BURGLARY,FORCIBLE ENTRY,"
+                     "RESIDENCE,false,false,0111,001,42,32,05,1176000,1900000,03/10/2016 03:51:00 PM,%.6f,%.6f\n"
+                     % (first_id + i, first_id + i, day[i], (h % 12) or 12, m, "AM" if h < 12 else "PM", lat[i], lon[i]))
+    with gzip.open(path, "wt", newline="") as f:
+        f.writelines(lines)
+
+
+def store_state(db):
+    with sqlite3.connect(db) as con:
+        integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+        content = hashlib.sha256(repr(con.execute(
+            "SELECT * FROM incidents ORDER BY city, source_id").fetchall()).encode()).hexdigest()
+    return integrity, rows, content
+
+
+def import_case(tmp):
+    files, sizes = [], [40000, 25000, 60000, 30000]
+    for k, n in enumerate(sizes):
+        files.append(os.path.join(tmp, "records_%d.csv.gz" % k))
+        write_records(files[-1], 1000000 * (k + 1), n)
+    whole = [sum(sizes[:k]) for k in range(len(sizes) + 1)]
+    clean = os.path.join(tmp, "clean.db")
+    seconds = timed("import", "--city", "chicago", "--db", clean, *files)
+    want = store_state(clean)
+    check("the uninterrupted import holds every row", want[1] == whole[-1], want)
+    db = os.path.join(tmp, "killed.db")
+    for attempt in range(KILLS):
+        killed_at_random(seconds, "import", "--city", "chicago", "--db", db, *files)
+        if not os.path.exists(db):
+            continue
+        integrity, rows, _ = store_state(db)
+        check("import killed (%d): PRAGMA integrity_check is ok" % attempt, integrity == "ok", integrity)
+        check("import killed (%d): the store holds whole files (%d rows)" % (attempt, rows), rows in whole,
+              (rows, whole))
+    p = run("import", "--city", "chicago", "--db", db, *files)
+    check("import again after the kills: exit 0", p.returncode == 0, p.stderr[-500:])
+    check("import again after the kills: the store equals the uninterrupted one", store_state(db) == want,
+          (store_state(db)[:2], want[:2]))
+
+
+# ---------------------------------------------------------------- raster and png
+
+def raster_args(db, out):
+    return ["raster", "--city", "synthetic", "--db", db, "--from", "2016-01-04", "--to", "2022-01-03", "--bin", "week",
+            "--grid", "96", "--out", out]
+
+
+def raster_case(tmp, db):
+    clean = os.path.join(tmp, "clean.h5")
+    seconds = timed(*raster_args(db, clean))
+    want = h5_content(clean)
+    folder = os.path.join(tmp, "raster")
+    os.makedirs(folder)
+    out = os.path.join(folder, "tensor.h5")
+    killed_any = False
+    for attempt in range(KILLS):
+        killed_any |= killed_at_random(seconds, *raster_args(db, out))
+        if os.path.exists(out):
+            check("raster killed (%d): the file under the final name is whole" % attempt, h5_content(out) == want)
+    check("raster: at least one kill landed while it ran", killed_any)
+    p = run(*raster_args(db, out))
+    check("raster again: exit 0 and the uninterrupted tensor", p.returncode == 0 and h5_content(out) == want,
+          p.stderr[-500:])
+    check("raster again: no temporary left behind", not leftovers(folder), leftovers(folder))
+    return clean
+
+
+def png_is_whole(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    return data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
+
+
+def png_case(tmp, tensor):
+    clean = os.path.join(tmp, "png_clean")
+    seconds = timed("png", "--in", tensor, "--all", "--zoom", "4", "--out", clean)
+    want = {os.path.basename(p): digest(p) for p in glob.glob(os.path.join(clean, "*.png"))}
+    out = os.path.join(tmp, "png")
+    for attempt in range(KILLS):
+        killed_at_random(seconds, "png", "--in", tensor, "--all", "--zoom", "4", "--out", out)
+        pngs = glob.glob(os.path.join(out, "*.png"))
+        check("png killed (%d): every PNG under its final name is whole (%d of %d)" % (attempt, len(pngs), len(want)),
+              all(png_is_whole(p) and digest(p) == want[os.path.basename(p)] for p in pngs))
+    p = run("png", "--in", tensor, "--all", "--zoom", "4", "--out", out)
+    got = {os.path.basename(p): digest(p) for p in glob.glob(os.path.join(out, "*.png"))}
+    check("png again: every picture, equal to the uninterrupted ones", p.returncode == 0 and got == want,
+          (p.stderr[-300:], len(got), len(want)))
+    check("png again: no temporary left behind", not leftovers(out), leftovers(out))
+
+
+# ---------------------------------------------------------------- train
+
+def params(path):
+    with h5py.File(path, "r") as f:
+        return {k: f["params"][k][()].tobytes() for k in f["params"]}, int(f.attrs["best_epoch"])
+
+
+def train_case(tmp, tensor):
+    # A high learning rate: some epochs do not improve, so a resume replays from an older
+    # checkpoint than the last epoch.
+    common = ["--data", tensor, "--hidden", "4", "--layers", "1", "--window", "4", "--epochs", "10", "--patience", "10",
+              "--lr", "0.02",
+              "--threads", "1", "--device", "cpu"]
+    clean = os.path.join(tmp, "model_clean.h5")
+    seconds = timed("train", *common, "--out", clean)
+    want = params(clean)
+    folder = os.path.join(tmp, "train")
+    os.makedirs(folder)
+    model = os.path.join(folder, "model.h5")
+    resumed = 0
+    for attempt in range(KILLS):
+        if os.path.exists(model):
+            check("train killed: the model file reads", h5_content(model) is not None)
+            args = ["train", "--data", tensor, "--resume", model, "--threads", "1", "--device", "cpu", "--out", model]
+            resumed += 1
+        else:
+            args = ["train", *common, "--out", model]
+        killed_at_random(seconds, *args)
+    if os.path.exists(model):
+        p = run("train", "--data", tensor, "--resume", model, "--threads", "1", "--device", "cpu", "--out", model)
+        resumed += 1
+    else:
+        p = run("train", *common, "--out", model)
+    check("train after %d resumes: exit 0" % resumed, p.returncode == 0, p.stderr[-500:])
+    check("train killed and resumed: the uninterrupted model, bit for bit", params(model) == want)
+    check("train: no temporary left behind", not leftovers(folder), leftovers(folder))
+    p = run("predict", "--model", model, "--data", tensor, "--out", os.path.join(tmp, "f.h5"))
+    check("predict reads the resumed model", p.returncode == 0, p.stderr[-300:])
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        import_case(tmp)
+        db = os.path.join(tmp, "synth.db")
+        p = run("synth", "--db", db, "--from", "2016-01-04", "--to", "2022-01-03", "--seed", "2")
+        check("the synthetic store is written", p.returncode == 0, p.stderr)
+        tensor = raster_case(tmp, db)
+        png_case(tmp, tensor)
+        small = os.path.join(tmp, "small.h5")
+        p = run("raster", "--city", "synthetic", "--db", db, "--from", "2019-01-07", "--to", "2022-01-03", "--bin",
+                "week", "--grid", "16", "--categories", "burglary", "--out", small)
+        check("the training tensor is written", p.returncode == 0, p.stderr)
+        train_case(tmp, small)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
