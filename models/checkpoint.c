@@ -314,11 +314,15 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
             return -1;
         }
     int context = info->config.context, recency = info->config.recency, gated = info->config.gated;
-    if (recency < 0 || recency > CC_RECENCY_MAPS || (!context && (recency || gated)) || (gated < 0 || gated > 2) ||
-        (context && context != cc_context_maps(info->config.channels, recency, gated))) {
+    if (recency < 0 || recency > CC_RECENCY_MAPS || gated < 0 || gated > 2 || (!context && (recency || gated))) {
+        snprintf(why, why_len, "its recency (%d) and level_gate (%d) attributes are not what crimecast writes "
+                 "(0-%d and 0-2, both 0 without context maps)", recency, gated, CC_RECENCY_MAPS);
+        return -1;
+    }
+    if (context && context != cc_context_maps(info->config.channels, recency, gated)) {
         /* an older definition of the maps */
         snprintf(why, why_len, "its %d context maps are not the %d this crimecast computes; train the model again",
-                 context, cc_context_maps(info->config.channels, recency < 0 ? 0 : recency, gated > 0));
+                 context, cc_context_maps(info->config.channels, recency, gated));
         return -1;
     }
     info->config.skip_only = cc_skip_only_maps(info->config.channels, gated);

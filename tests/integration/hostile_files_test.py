@@ -167,6 +167,10 @@ def model_cases(tmp, tensor):
                  lambda f: replace(f, "norm/scale", np.array([0.0, 1.0], np.float32)))
     refused("a model whose normalisation scale is 0 is refused (found by tests/fuzz/fuzz_model_file)",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "/norm/scale[0] is 0")
+    bad = edited(model, os.path.join(tmp, "recency.h5"), lambda f: f.attrs.__setitem__("recency", 1103344161))
+    refused("a model whose recency attribute is huge is refused (its message overflowed an int: "
+            "tests/fuzz/fuzz_model_file under UBSan)",
+            run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "recency (1103344161)")
     bad = edited(model, os.path.join(tmp, "wide.h5"), lambda f: f.attrs.__setitem__("channels", 100000))
     refused("a model asking for 100000 channels is refused before allocating",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "out of range")
