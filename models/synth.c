@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/hawkes.h"
 #include "models/rng.h"
 
 #define TWO_PI 6.283185307179586476925286766559
@@ -15,13 +16,8 @@
 /* Expected counts below this are dropped from the oracle (per event and generation,
  * and per background generation): far below any count a forecast is judged on. */
 #define NEGLIGIBLE_COUNT 1e-10
-/* Generations are summed until n^k falls below this share of the total, n / (1 - n). */
-#define GENERATION_TAIL 1e-12
-#define MAX_GENERATIONS 2000
 /* Gauss-Legendre pieces per day for the time integrals B_k. */
 #define PIECES_PER_DAY 8
-/* Cells further than this many standard deviations from a Gaussian's centre get 0. */
-#define GAUSS_REACH 9.0
 /* Background thinning runs in chunks of this many days, each with its own random
  * stream and bound, so extending --to leaves the events before the old end unchanged. */
 #define CHUNK_DAYS 32.0
@@ -303,180 +299,48 @@ int cc_synth_simulate(const cc_synth_params *p, double from, double to, cc_synth
 
 /* ---------------------------------------------------------------- oracle */
 
-/* Scratch of one oracle call. */
-typedef struct oracle_work {
-    const cc_synth_grid *grid;
-    double *out;
-    double *px, *py;        /* [width], [height]: one Gaussian's cell probabilities */
-    double *terms;          /* [term_capacity]: Poisson probabilities */
-    int term_capacity;
-    double *g_hi, *g_lo;    /* [K + 1]: G_k at the window's two ends */
-    double *weight;         /* [K + 1]: w_k or B_k */
-    int generations;        /* K */
-} oracle_work;
-
-/* The upper tail of the standard normal. */
-static double normal_upper(double z) { return 0.5 * erfc(z * 0.70710678118654752440); }
-
-/* Probabilities of N(centre, sd^2) over cells [i step, (i+1) step), i = 0..n-1, where
- * `centre` is measured from edge 0. Only cells within GAUSS_REACH sd are filled;
- * [*lo, *hi] is that range (empty when *lo > *hi). */
-static void cell_probabilities(double centre, double sd, double step, int n, double *p, int *lo, int *hi) {
-    double first = floor((centre - GAUSS_REACH * sd) / step), last = floor((centre + GAUSS_REACH * sd) / step);
-    *lo = first < 0 ? 0 : (int)fmin(first, n);
-    *hi = last > n - 1 ? n - 1 : (int)fmax(last, -1);
-    if (*lo > *hi) return;
-    double upper = normal_upper((*lo * step - centre) / sd);
-    for (int i = *lo; i <= *hi; i++) {
-        double next = normal_upper(((i + 1) * step - centre) / sd);
-        p[i] = upper - next;
-        upper = next;
-    }
+/* r(t) = R m(t) of one category. */
+static double category_rate(const void *context, double t) {
+    const cc_synth_category *c = context;
+    return c->rate * cc_synth_modulation(c, t);
 }
 
-/* Adds weight * P_A(centre, variance) to every cell A. */
-static void add_gaussian(oracle_work *w, double x, double y, double variance, double weight) {
-    const cc_synth_grid *g = w->grid;
-    double sd = sqrt(variance);
-    int c0, c1, r0, r1;
-    cell_probabilities(x - g->x0, sd, g->cell, g->width, w->px, &c0, &c1);
-    if (c0 > c1) return;
-    cell_probabilities(g->y0 - y, sd, g->cell, g->height, w->py, &r0, &r1);
-    for (int r = r0; r <= r1; r++) {
-        double row_weight = weight * w->py[r];
-        double *line = w->out + (size_t)r * g->width;
-        for (int c = c0; c <= c1; c++) line[c] += row_weight * w->px[c];
-    }
-}
-
-/* G_k(z / beta) = P(Gamma(k, beta) <= z / beta) = P(Poisson(z) >= k) for k = 1..K, as
- * sums of Poisson probabilities from the top down (accurate in both tails). */
-static void gamma_cdfs(oracle_work *w, double z, double *g) {
-    int K = w->generations;
-    if (!(z > 0)) {
-        for (int k = 0; k <= K; k++) g[k] = 0;
-        return;
-    }
-    int mode = (int)floor(z), top = w->term_capacity - 1;
-    double *terms = w->terms;
-    /* Recur outwards from the mode, where the probability is largest and cannot underflow. */
-    double at_mode = exp(-z + mode * log(z) - lgamma(mode + 1.0));
-    if (mode <= top) terms[mode] = at_mode;
-    double term = at_mode;
-    for (int j = mode; j > 0; j--) {
-        term *= j / z;
-        if (j - 1 <= top) terms[j - 1] = term;
-    }
-    term = at_mode;
-    for (int j = mode + 1; j <= top; j++) {
-        term *= z / j;
-        if (j > mode) terms[j] = term;
-    }
-    double tail = 0;
-    for (int j = top; j >= 1; j--) {
-        tail += terms[j];
-        if (j <= K) g[j] = tail;
-    }
-    g[0] = 1;
-}
-
-/* Room for the Poisson sums of arguments up to z_max. */
-static int terms_needed(double z_max, int K) {
-    double top = fmax((double)K, z_max + 14.0 * sqrt(z_max) + 60.0);
-    return (int)top + 2;
-}
-
-static int generation_count(double n) {
-    if (!(n > 0)) return 0;
-    int K = 1;
-    double share = n;
-    while (share > GENERATION_TAIL * (1.0 - n) && K < MAX_GENERATIONS) share *= n, K++;
-    return K;
-}
-
-/* B_k of the header, k = 0..K, into w->weight. */
-static void background_weights(oracle_work *w, const cc_synth_category *c, double origin, double t0, double t1) {
-    int K = w->generations;
-    double beta = 1.0 / c->decay_days, n = c->branching;
-    w->weight[0] = cc_synth_background_integral(c, t0, t1); /* the background's own events */
-    for (int k = 1; k <= K; k++) w->weight[k] = 0;
-    double edges[3] = {origin, t0, t1};
-    for (int part = 0; part < 2; part++) {
-        double a = edges[part], b = edges[part + 1];
-        if (!(b > a)) continue;
-        int pieces = (int)ceil((b - a) * PIECES_PER_DAY);
-        double width = (b - a) / pieces;
-        for (int p = 0; p < pieces; p++) {
-            double mid = a + (p + 0.5) * width;
-            for (int q = 0; q < 8; q++) {
-                double s = mid + 0.5 * width * GL_NODES[q];
-                double rate = c->rate * cc_synth_modulation(c, s) * GL_WEIGHTS[q] * 0.5 * width;
-                gamma_cdfs(w, beta * (t1 - s), w->g_hi);
-                gamma_cdfs(w, beta * (t0 - s), w->g_lo);
-                double nk = 1;
-                for (int k = 1; k <= K; k++) {
-                    nk *= n;
-                    w->weight[k] += rate * nk * (w->g_hi[k] - w->g_lo[k]);
-                }
-            }
-        }
-    }
-}
-
-static void add_background(oracle_work *w, const cc_synth_category *c) {
-    double sigma2 = c->sigma_m * c->sigma_m;
-    for (int k = 0; k <= w->generations; k++) {
-        if (w->weight[k] < NEGLIGIBLE_COUNT) continue;
-        for (int z = 0; z < c->zone_count; z++) {
-            const cc_synth_zone *zone = &c->zones[z];
-            add_gaussian(w, zone->x, zone->y, zone->sd * zone->sd + k * sigma2, w->weight[k] * zone->weight);
-        }
-    }
-}
-
-/* The history's pending cascades: sum_k w_k sum_i a_i P_A(x_i, k sigma^2). */
-static void add_history(oracle_work *w, const cc_synth_category *c, int ci, const cc_synth_event *h, size_t count,
-                        double origin, double t0, double t1) {
-    int K = w->generations;
-    double beta = 1.0 / c->decay_days, n = c->branching, sigma2 = c->sigma_m * c->sigma_m;
-    gamma_cdfs(w, beta * (t1 - origin), w->g_hi);
-    gamma_cdfs(w, beta * (t0 - origin), w->g_lo);
-    double nk = 1, total = 0;
-    for (int k = 1; k <= K; k++) {
-        nk *= n;
-        w->weight[k] = nk * (w->g_hi[k] - w->g_lo[k]);
-        total += w->weight[k];
-    }
-    /* The first event at or after the origin; walk back while an event still matters. */
+/* The category's events that can still matter at the origin, in time order: walking
+ * back from the origin while an event's pending offspring (at most n / (1 - n) events
+ * in all, scaled by exp(-beta age)) exceed the negligible count. */
+static cc_hawkes_event *recent_history(const cc_synth_category *c, int ci, const cc_synth_event *h, size_t count,
+                                       double origin, size_t *n_out) {
     size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (h[mid].t < origin) lo = mid + 1;
         else hi = mid;
     }
-    for (size_t i = lo; i-- > 0;) {
-        double a = exp(-beta * (origin - h[i].t));
-        if (a * total < NEGLIGIBLE_COUNT) break;
-        if (h[i].category != ci) continue;
-        for (int k = 1; k <= K; k++)
-            if (a * w->weight[k] >= NEGLIGIBLE_COUNT) add_gaussian(w, h[i].x, h[i].y, k * sigma2, a * w->weight[k]);
-    }
+    double beta = 1.0 / c->decay_days, most = c->branching / (1.0 - c->branching);
+    size_t first = lo, n = 0;
+    while (first > 0 && exp(-beta * (origin - h[first - 1].t)) * most >= NEGLIGIBLE_COUNT) first--;
+    for (size_t i = first; i < lo; i++) n += h[i].category == ci;
+    cc_hawkes_event *events = malloc(sizeof *events * (n ? n : 1));
+    if (!events) return NULL;
+    n = 0;
+    for (size_t i = first; i < lo; i++)
+        if (h[i].category == ci) events[n++] = (cc_hawkes_event){h[i].t, h[i].x, h[i].y};
+    *n_out = n;
+    return events;
 }
 
 int cc_synth_oracle(const cc_synth_params *p, int ci, const cc_synth_event *history, size_t history_count,
                     double origin, double t0, double t1, const cc_synth_grid *grid, double *out) {
     const cc_synth_category *c = &p->categories[ci];
-    oracle_work w = {grid, out, NULL, NULL, NULL, 0, NULL, NULL, NULL, generation_count(c->branching)};
-    w.term_capacity = terms_needed((t1 - origin) / c->decay_days, w.generations);
-    size_t doubles = (size_t)grid->width + (size_t)grid->height + (size_t)w.term_capacity + 3 * ((size_t)w.generations + 1);
-    double *scratch = calloc(doubles, sizeof *scratch);
-    if (!scratch) return -1;
-    w.px = scratch, w.py = w.px + grid->width, w.terms = w.py + grid->height;
-    w.g_hi = w.terms + w.term_capacity, w.g_lo = w.g_hi + w.generations + 1, w.weight = w.g_lo + w.generations + 1;
-    memset(out, 0, sizeof *out * (size_t)grid->width * (size_t)grid->height);
-    background_weights(&w, c, origin, t0, t1);
-    add_background(&w, c);
-    add_history(&w, c, ci, history, history_count, origin, t0, t1);
-    free(scratch);
-    return 0;
+    cc_hawkes_component zones[CC_SYNTH_MAX_ZONES];
+    for (int z = 0; z < c->zone_count; z++)
+        zones[z] = (cc_hawkes_component){c->zones[z].x, c->zones[z].y, c->zones[z].sd * c->zones[z].sd,
+                                         c->zones[z].weight};
+    cc_hawkes_process process = {c->branching, 1.0 / c->decay_days, c->sigma_m * c->sigma_m, category_rate, c,
+                                 zones, (size_t)c->zone_count, NEGLIGIBLE_COUNT, 9.0};
+    size_t n = 0;
+    cc_hawkes_event *recent = recent_history(c, ci, history, history_count, origin, &n);
+    int status = recent ? cc_hawkes_expected_counts(&process, recent, n, origin, t0, t1, grid, out) : -1;
+    free(recent);
+    return status;
 }

@@ -31,52 +31,25 @@
  * every machine.
  *
  * THE ORACLE. Given every event before the forecast origin t_o (horizon h: the start of
- * the bin h-1 bins before the target, so h = 1 means t_o = t0), the expected count in
- * the cell A (a rectangle) and the target bin W = [t0, t1), t_o <= t0, is
+ * the bin h-1 bins before the target, so h = 1 means t_o = t0), the expected count of a
+ * cell and the target bin [t0, t1) is the Hawkes process's of models/hawkes.h (its
+ * equations and why they are the whole conditional mean are there), with r(t) = R m(t)
+ * and the hot zones as the background mixture (v_j = tau_j^2). tests/test_synth.c checks
+ * it against Monte Carlo continuations simulated the other way, by thinning the
+ * conditional intensity itself. Numerics (hawkes.h): terms below 1e-10 expected events
+ * dropped, Gaussians cut 9 sd from their centres; against a run with every setting much
+ * finer, the oracle of seed 1 (32 x 32 cells, weekly, horizons 1 and 4) differs by at
+ * most 1e-8 expected events in a cell, 3e-7 relative.
  *
- *   E[N(A x W) | H_{t_o}] = sum_{k>=0} B_k sum_j pi_j P_A(c_j, tau_j^2 + k sigma^2)
- *                         + sum_{k>=1} w_k sum_{t_i < t_o} a_i P_A(x_i, k sigma^2)
- *
- * with, writing G_k for the Gamma(k, beta) distribution function (the delay of a
- * k-th generation descendant: a sum of k exponential delays),
- *   P_A(c, v) = the probability that N(c, v I) lies in A: a product of two differences
- *               of the normal distribution function (erfc) along x and y;
- *   a_i = exp(-beta (t_o - t_i));
- *   w_k = n^k [G_k(t1 - t_o) - G_k(t0 - t_o)];
- *   B_0 = integral_{t0}^{t1} R m(s) ds;
- *   B_k = integral_{t_o}^{t1} R m(s) n^k [G_k(t1 - s) - G_k(max(t0 - s, 0))] ds, k >= 1.
- *
- * Why. (1) The second sum: event i's children that have not happened by t_o number
- * Poisson(n a_i) (a child's delay exceeds t_o - t_i with probability a_i) and, the
- * exponential being memoryless, arrive at t_o + Exp(beta) at x_i + N(0, sigma^2 I); the
- * children that did happen before t_o are events of the history themselves and
- * contribute through their own a. A pending child starts a cascade in which the
- * generation-k member (the child is k = 1) is expected n^(k-1) times, at t_o plus k
- * exponential delays and x_i plus k independent Gaussian steps, i.e. N(x_i, k sigma^2 I).
- * So event i contributes a_i n^k [G_k(t1 - t_o) - G_k(t0 - t_o)] P_A(x_i, k sigma^2) for
- * every k >= 1. (2) The first sum: background events of (t_o, t1) are a Poisson process of
- * intensity mu; one at (s, y) has generation-k descendants in W with expected count
- * n^k [G_k(t1 - s) - G_k(t0 - s)] (k = 0: itself, when s is in W) at y + N(0, k sigma^2 I);
- * integrating y over the zone N(c_j, tau_j^2 I) adds the variances. By linearity of
- * expectation the two sums are the whole conditional mean; nothing else is random.
- * tests/test_synth.c checks them against Monte Carlo continuations simulated the other
- * way, by thinning the conditional intensity itself.
- *
- * Numerics: B_k by 8-point Gauss-Legendre on pieces of at most 1/8 day (m is a smooth
- * product of cosines and an exponential; the piece edges include t0, where the
- * integrand has a kink); G_k(x) = P(Poisson(beta x) >= k), summed from the top down so
- * both tails keep their precision; generations are summed until n^k is below 1e-12 of
- * n / (1 - n); a history event, or one generation of it, whose whole contribution is
- * below 1e-10 expected events is skipped, and a Gaussian is cut 9 sd from its centre.
- * Against a run with every one of those settings much finer, the oracle of seed 1 (32 x
- * 32 cells, weekly, horizons 1 and 4) differs by at most 1e-8 expected events in a cell,
- * 3e-7 relative. Times are stored rounded down to the minute, which never moves an event
- * across midnight, so bins of whole days see exactly the simulated events. */
+ * Times are stored rounded down to the minute, which never moves an event across
+ * midnight, so bins of whole days see exactly the simulated events. */
 #ifndef CRIMECAST_MODELS_SYNTH_H
 #define CRIMECAST_MODELS_SYNTH_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "models/hawkes.h"
 
 enum { CC_SYNTH_MAX_CATEGORIES = 8, CC_SYNTH_MAX_ZONES = 8 };
 
@@ -145,12 +118,8 @@ void cc_synth_events_free(cc_synth_events *events);
  * parent indices refer to the sorted list. Returns 0, or -1 when out of memory. */
 int cc_synth_simulate(const cc_synth_params *params, double from, double to, cc_synth_events *out);
 
-/* A grid as in heatmaps/grid.h: cell (row, col) spans x in [x0 + col cell, x0 + (col+1)
- * cell), y in (y0 - (row+1) cell, y0 - row cell]; row 0 north. */
-typedef struct cc_synth_grid {
-    double x0, y0, cell;
-    int height, width;
-} cc_synth_grid;
+/* The grid of the oracle (models/hawkes.h). */
+typedef cc_hawkes_grid cc_synth_grid;
 
 /* The oracle of the header comment for category `category`: writes the expected count
  * of every cell of `grid` in [t0, t1) given the events of `history` (sorted by time, any
