@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heatmaps/events.h"
+
 enum { BATCH = 1 << 16, MAX_CHANNELS = 32 };
 
 /* Incidents waiting for projection: PROJ transforms a batch far faster than points
@@ -86,16 +88,6 @@ static int precision_finer_than_bin(cc_bin_kind bin, const char *precision) {
     return 1;
 }
 
-/* The incident's time, days since 1970-01-01 on the local clock: the middle of its
- * precision (the minute itself, noon of the day, the middle of the month). */
-static double incident_day(const char *occurred, const char *precision) {
-    int year = digits(occurred, 4), month = digits(occurred + 5, 2), day = digits(occurred + 8, 2);
-    if (!strcmp(precision, "month")) return (double)cc_days_from_civil(year, month, 1) + 0.5 * cc_days_in_month(year, month);
-    double start = (double)cc_days_from_civil(year, month, day);
-    if (!strcmp(precision, "day")) return start + 0.5;
-    return start + (digits(occurred + 11, 2) * 60 + digits(occurred + 14, 2)) / 1440.0;
-}
-
 static int visit(void *context, const cc_incident_point *p) {
     raster_job *job = context;
     cc_raster_stats *stats = job->stats;
@@ -118,7 +110,7 @@ static int visit(void *context, const cc_incident_point *p) {
     b->x[b->count] = p->lon;
     b->y[b->count] = p->lat;
     b->bin[b->count] = bin;
-    b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - incident_day(p->occurred, p->time_precision));
+    b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - cc_incident_day(p->occurred, p->time_precision));
     b->timed[b->count] = (unsigned char)precision_finer_than_bin(job->spec->bin, p->time_precision);
     b->channel[b->count] = (signed char)(tax >= 0 ? job->channel_of_taxonomy[tax] : -1);
     if (++b->count == BATCH) {

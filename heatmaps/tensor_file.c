@@ -86,7 +86,7 @@ static int write_scales(hid_t file, hid_t values, const cc_tensor *t) {
 }
 
 static int write_root_attributes(hid_t file, const cc_tensor *t, const char *format,
-                                 const cc_text_attribute *extra, int extra_count) {
+                                 const cc_file_attribute *extra, int extra_count) {
     char first[11], last[11];
     cc_format_iso_date(t->time[0], first);
     cc_format_iso_date(t->time[t->T - 1], last);
@@ -99,13 +99,14 @@ static int write_root_attributes(hid_t file, const cc_tensor *t, const char *for
                  cc_hdf5_write_text(file, "source", t->source) |
                  cc_hdf5_write_text(file, "created_by", t->created_by);
     for (int i = 0; i < extra_count; i++)
-        status |= extra[i].value ? cc_hdf5_write_text(file, extra[i].name, extra[i].value)
-                                 : cc_hdf5_write_int(file, extra[i].name, extra[i].number);
+        status |= extra[i].value   ? cc_hdf5_write_text(file, extra[i].name, extra[i].value)
+                  : extra[i].reals ? cc_hdf5_write_doubles(file, extra[i].name, extra[i].reals, extra[i].real_count)
+                                   : cc_hdf5_write_int(file, extra[i].name, extra[i].number);
     return status ? -1 : 0;
 }
 
 static int write_file(hid_t file, const cc_tensor *t, const char *dataset, const char *format,
-                      const cc_text_attribute *extra, int extra_count) {
+                      const cc_file_attribute *extra, int extra_count) {
     char name[128];
     snprintf(name, sizeof name, "/%s", dataset);
     hid_t values = write_values(file, name, t);
@@ -124,7 +125,7 @@ static int write_file(hid_t file, const cc_tensor *t, const char *dataset, const
 }
 
 int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, const char *format,
-                    const cc_text_attribute *extra, int extra_count, char *err, size_t err_len) {
+                    const cc_file_attribute *extra, int extra_count, char *err, size_t err_len) {
     if (t->T < 1 || t->C < 1 || t->H < 1 || t->W < 1) {
         snprintf(err, err_len, "%s: empty tensor (%d x %d x %d x %d)", path, t->T, t->C, t->H, t->W);
         return -1;
@@ -357,6 +358,12 @@ int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err
 
 int cc_forecast_write(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
                       const char *model, int horizon, const char *source, char *err, size_t err_len) {
+    return cc_forecast_write_with(path, truth, values, time, n, model, horizon, source, NULL, 0, err, err_len);
+}
+
+int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
+                           const char *model, int horizon, const char *source, const cc_file_attribute *more,
+                           int more_count, char *err, size_t err_len) {
     cc_tensor f;
     if (cc_tensor_alloc(&f, n, truth->C, truth->H, truth->W) != 0) {
         snprintf(err, err_len, "%s: out of memory for %d forecasts", path, n);
@@ -372,8 +379,17 @@ int cc_forecast_write(const char *path, const cc_tensor *truth, const float *val
     f.x0 = truth->x0, f.y0 = truth->y0, f.cell = truth->cell;
     f.source = strdup(source ? source : "");
     f.created_by = strdup("crimecast " CRIMECAST_VERSION);
-    cc_text_attribute extra[2] = {{"model", model, 0}, {"horizon", NULL, horizon}};
-    int status = cc_tensor_write(path, &f, "forecast", "crimecast-forecast", extra, 2, err, err_len);
+    cc_file_attribute *extra = malloc(sizeof *extra * (size_t)(2 + more_count));
+    int status = -1;
+    if (extra) {
+        extra[0] = (cc_file_attribute){"model", model, 0, NULL, 0};
+        extra[1] = (cc_file_attribute){"horizon", NULL, horizon, NULL, 0};
+        for (int i = 0; i < more_count; i++) extra[2 + i] = more[i];
+        status = cc_tensor_write(path, &f, "forecast", "crimecast-forecast", extra, 2 + more_count, err, err_len);
+    } else {
+        snprintf(err, err_len, "%s: out of memory", path);
+    }
+    free(extra);
     cc_tensor_free(&f);
     return status;
 }

@@ -23,21 +23,29 @@
 #define CC_TENSOR_FORMAT "crimecast-tensor"
 #define CC_TENSOR_FORMAT_VERSION 1
 
-/* An extra root attribute: text, or an integer when value is NULL. */
-typedef struct cc_text_attribute {
+/* An extra root attribute: text (value), a list of reals (reals, real_count), or else
+ * the integer `number`. */
+typedef struct cc_file_attribute {
     const char *name, *value;
     long long number;
-} cc_text_attribute;
+    const double *reals;
+    int real_count;
+} cc_file_attribute;
 
 /* Writes `t` to `path` with the data in /<dataset> and root attribute format=`format`.
  * Returns 0 or -1 with `err` naming the file. */
 int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, const char *format,
-                    const cc_text_attribute *extra, int extra_count, char *err, size_t err_len);
+                    const cc_file_attribute *extra, int extra_count, char *err, size_t err_len);
 
 /* Writes a forecast file: n maps `values` [n][C][H][W] for bins `time`, on the grid,
  * channels and mask of `truth`; format = crimecast-forecast, model, horizon. */
 int cc_forecast_write(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
                       const char *model, int horizon, const char *source, char *err, size_t err_len);
+
+/* The same with extra root attributes (a baseline's fitted parameters). */
+int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
+                           const char *model, int horizon, const char *source, const cc_file_attribute *extra,
+                           int extra_count, char *err, size_t err_len);
 
 /* Reads a file written by cc_tensor_write; `dataset` NULL picks "counts" or "forecast",
  * whichever exists. Returns 0 or -1 with `err`. No recency maps: */

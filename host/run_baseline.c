@@ -7,6 +7,7 @@
 #include "crawler/whole_file.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
+#include "host/baseline_etas.h"
 #include "host/defaults.h"
 #include "models/baselines.h"
 #include "models/dataset.h"
@@ -40,14 +41,15 @@ static int parse_bandwidth(const char *text, void *field, char *why, size_t why_
 }
 
 static const cc_option BASELINE_OPTIONS[] = {
-    {CC_OPTION_CHOICE("method", cc_baseline_request, method, "persistence|histavg|seasonal|kde|rf", NULL,
+    {CC_OPTION_CHOICE("method", cc_baseline_request, method, "persistence|histavg|seasonal|kde|rf|etas", NULL,
                       "the baseline"), .required = 1},
     {CC_OPTION_TEXT("data", cc_baseline_request, data, "TENSOR.h5", NULL, "the tensor file"), .required = 1},
     {CC_OPTION_TEXT("out", cc_baseline_request, out, "FORECAST.h5", NULL, "the forecast file"), .required = 1},
     {CC_OPTION_CUSTOM("k", cc_baseline_request, k, "K|all", NULL, parse_k,
                       "history bins of histavg and kde (if not given: 52 weeks, 12 months, 28 days)")},
     {CC_OPTION_CUSTOM("bandwidth", cc_baseline_request, bandwidth, "METRES", NULL, parse_bandwidth,
-                      "kde: the Gaussian's standard deviation (if not given: one cell)")},
+                      "kde: the Gaussian's standard deviation (if not given: one cell); etas: the background's "
+                      "kernel (if not given: 250)")},
     {CC_OPTION_REAL("half-life", cc_baseline_request, half_life, "BINS", NULL, 0,
                     "kde: the weights halve every BINS bins (if not given: K / 4)"), .open_min = 1},
 };
@@ -59,7 +61,8 @@ static const cc_option RF_OPTIONS[] = {
     {CC_OPTION_INT("seed", cc_baseline_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
                    "the seed of the first booster's trees (the next boosters take S+1, ...)")},
     {CC_OPTION_INT("threads", cc_baseline_request, threads, "N", "0", 0, 100000,
-                   "boosters fitted side by side, the trees spread over them (0: one per CPU)")},
+                   "boosters fitted side by side, the trees spread over them (0: one per CPU); etas: the EM's "
+                   "threads")},
     {CC_OPTION_TEXT("export-features", cc_baseline_request, export_features, "PREFIX", NULL,
                     "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets")},
     {CC_OPTION_TEXT("importance", cc_baseline_request, importance, "FILE.csv", NULL,
@@ -72,10 +75,23 @@ static const cc_option RF_OPTIONS[] = {
                    "shuffles per feature")},
 };
 
+static const cc_option ETAS_OPTIONS[] = {
+    {CC_OPTION_TEXT("db", cc_baseline_request, db, "STORE", NULL,
+                    "the incident store to read (if not given: the one the tensor was rastered from)")},
+    {CC_OPTION_INT("iterations", cc_baseline_request, iterations, "N", "100", 1, CC_ETAS_MAX_ITERATIONS,
+                   "most EM iterations (it stops earlier when the parameters settle)")},
+    {CC_OPTION_CHOICE("background", cc_baseline_request, background, "modulated|constant", "modulated",
+                      "the background's rate: modulated by the hour of day and the day of week, or constant")},
+};
+
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_baseline_request *r = request;
     if ((r->importance || r->importance_png || r->export_features) && strcmp(r->method, "rf") != 0) {
         snprintf(why, why_len, "--export-features and --importance* need --method rf");
+        return -1;
+    }
+    if (r->db && strcmp(r->method, "etas") != 0) {
+        snprintf(why, why_len, "--db needs --method etas");
         return -1;
     }
     return 0;
@@ -85,11 +101,12 @@ static const cc_option_group BASELINE_GROUPS[] = {
     {"options", CC_OPTION_ROWS(BASELINE_OPTIONS), 0},
     CC_FORECAST_SPAN_GROUP(cc_baseline_request, span),
     {"random forest (--method rf)", CC_OPTION_ROWS(RF_OPTIONS), 0},
+    {"self-exciting point process (--method etas)", CC_OPTION_ROWS(ETAS_OPTIONS), 0},
 };
 
 const cc_command_spec CC_BASELINE_SPEC = {
     .name = "baseline",
-    .synopsis = "--method persistence|histavg|seasonal|kde|rf --data TENSOR.h5 --out FORECAST.h5 [options]",
+    .synopsis = "--method persistence|histavg|seasonal|kde|rf|etas --data TENSOR.h5 --out FORECAST.h5 [options]",
     .description =
         "Writes a baseline forecast for the same target bins `crimecast predict` forecasts (the\n"
         "same split, window and horizon), from the bins up to each forecast origin only:\n"
@@ -100,10 +117,15 @@ const cc_command_spec CC_BASELINE_SPEC = {
         "               a Gaussian of --bandwidth metres\n"
         "  rf           a random forest (XGBoost, random-forest mode) per category on lag,\n"
         "               neighbourhood, seasonal and position features, fitted on the training\n"
-        "               span; the trees are spread over --threads boosters\n",
+        "               span; the trees are spread over --threads boosters\n"
+        "  etas         a self-exciting point process (ETAS: Mohler et al. 2011) per category,\n"
+        "               fitted by EM to the incidents behind the tensor (their exact times and\n"
+        "               places, from the incident store) up to the end of the training span,\n"
+        "               forecasting each cell's expected count given every incident before the\n"
+        "               origin; its fitted parameters are printed and stored in the file\n",
     .request_size = sizeof(cc_baseline_request),
     .groups = BASELINE_GROUPS,
-    .group_count = 3,
+    .group_count = 4,
     .check = check_request,
 };
 
@@ -253,6 +275,7 @@ static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_op
 /* The forecast file's model name: rf-100, histavg-52, kde-960m, persistence, ... */
 static void model_name(const cc_baseline_request *r, const cc_baseline_options *o, char *name, size_t len) {
     if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d", r->trees);
+    else if (!strcmp(r->method, "etas")) snprintf(name, len, "etas");
     else if (o->method == CC_BASELINE_HISTAVG && o->k == 0) snprintf(name, len, "histavg-all");
     else if (o->method == CC_BASELINE_HISTAVG) snprintf(name, len, "histavg-%d", o->k);
     else if (o->method == CC_BASELINE_KDE) snprintf(name, len, "kde-%.0fm", o->bandwidth_m);
@@ -301,12 +324,20 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
         char model[64], source[8300];
         model_name(r, &o, model, sizeof model);
         snprintf(source, sizeof source, "%s on %s, %s span", model, r->data, r->span.span);
-        if (forecast(r, t, &split, &o, targets, n, values, out, err, err_len) == 0 &&
-            cc_forecast_write(r->out, t, values, times, n, model, r->span.horizon, source, err, err_len) == 0) {
+        cc_etas_record record = {0};
+        int etas = !strcmp(r->method, "etas");
+        cc_etas_baseline_options eo = {r->db, r->bandwidth.given ? r->bandwidth.value : 0, r->iterations,
+                                       r->background && !strcmp(r->background, "constant"), r->threads};
+        int made = etas ? cc_etas_baseline(t, &split, targets, n, r->span.horizon, &eo, values, &record, out, err,
+                                           err_len)
+                        : forecast(r, t, &split, &o, targets, n, values, out, err, err_len);
+        if (made == 0 && cc_forecast_write_with(r->out, t, values, times, n, model, r->span.horizon, source,
+                                                record.attributes, record.count, err, err_len) == 0) {
             fprintf(out, "%s: %s, %d %s bins x %d channels x %d x %d\n", r->out, model, n, cc_bin_kind_name(t->bin),
                     t->C, t->H, t->W);
             status = 0;
         }
+        cc_etas_record_free(&record);
     }
     free(targets), free(times), free(values);
     return status;

@@ -1,6 +1,7 @@
 /* The baselines' forecasts, as `crimecast baseline` and `demo` run them: persistence,
- * historical average, seasonal, KDE (models/baselines.h) and the random forest
- * (models/rf.h) for the target bins of a forecast span, into a forecast file. */
+ * historical average, seasonal, KDE (models/baselines.h), the random forest
+ * (models/rf.h) and the self-exciting point process (host/baseline_etas.h) for the
+ * target bins of a forecast span, into a forecast file. */
 #ifndef CRIMECAST_HOST_RUN_BASELINE_H
 #define CRIMECAST_HOST_RUN_BASELINE_H
 
@@ -11,7 +12,7 @@
 #include "host/options.h"
 
 typedef struct cc_baseline_request {
-    const char *method;               /* persistence, histavg, seasonal, kde or rf */
+    const char *method;               /* persistence, histavg, seasonal, kde, rf or etas */
     const char *data, *out;
     cc_optional_int k;                /* history bins; 0 = all; not given: by the bin kind */
     cc_optional_real bandwidth;       /* kde, metres; not given: one cell */
@@ -20,6 +21,9 @@ typedef struct cc_baseline_request {
     const char *export_features;      /* rf: PREFIX of the feature matrices written */
     const char *importance, *importance_png;     /* rf: permutation importance files */
     int importance_repeats;
+    const char *db;                   /* etas: the incident store (NULL: the tensor's) */
+    int iterations;                   /* etas: most EM iterations */
+    const char *background;           /* etas: modulated or constant */
     cc_forecast_span span;
 } cc_baseline_request;
 

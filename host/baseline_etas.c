@@ -1,0 +1,189 @@
+/* host/baseline_etas.h */
+#include "host/baseline_etas.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/clock.h"
+#include "crawler/store.h"
+#include "heatmaps/events.h"
+#include "heatmaps/time_bins.h"
+#include "host/progress.h"
+#include "models/hawkes.h"
+
+enum { RECORD_FIELDS = 9 };
+/* The background's level at a forecast origin: from the year before it. */
+#define LEVEL_DAYS 365.0
+
+int cc_tensor_source_store(const cc_tensor *t, char *path, size_t len) {
+    const char *s = t->source;
+    if (!s || strncmp(s, "sqlite:", 7) != 0) return -1;
+    const char *end = strstr(s, " SELECT ");
+    size_t n = end ? (size_t)(end - s - 7) : 0;
+    if (!n || n >= len) return -1;
+    memcpy(path, s + 7, n);
+    path[n] = '\0';
+    return 0;
+}
+
+void cc_etas_record_free(cc_etas_record *r) {
+    free(r->attributes), free(r->names), free(r->reals);
+    memset(r, 0, sizeof *r);
+}
+
+static int record_init(cc_etas_record *r, int channels) {
+    r->count = 2 * channels;
+    r->attributes = calloc((size_t)r->count, sizeof *r->attributes);
+    r->names = calloc((size_t)r->count, sizeof *r->names);
+    r->reals = calloc((size_t)channels * (RECORD_FIELDS + 3 * CC_ETAS_MAX_ITERATIONS), sizeof(double));
+    return r->attributes && r->names && r->reals ? 0 : -1;
+}
+
+static void record_fit(cc_etas_record *r, int c, const char *channel, const cc_etas_fit *fit) {
+    double *fields = r->reals + (size_t)c * (RECORD_FIELDS + 3 * CC_ETAS_MAX_ITERATIONS);
+    double *history = fields + RECORD_FIELDS;
+    const cc_etas_params *p = &fit->params;
+    double values[RECORD_FIELDS] = {p->branching, p->decay_days, p->sigma_m, p->background_rate, fit->bandwidth_m,
+                                    fit->iterations, fit->converged, fit->log_likelihood, (double)fit->count};
+    memcpy(fields, values, sizeof values);
+    for (int i = 0; i < fit->iterations; i++) {
+        history[3 * i] = fit->history[i].branching;
+        history[3 * i + 1] = fit->history[i].decay_days;
+        history[3 * i + 2] = fit->history[i].sigma_m;
+    }
+    snprintf(r->names[2 * c], sizeof r->names[0], "etas_%s", channel);
+    snprintf(r->names[2 * c + 1], sizeof r->names[0], "etas_%s_history", channel);
+    r->attributes[2 * c] = (cc_file_attribute){r->names[2 * c], NULL, 0, fields, RECORD_FIELDS};
+    r->attributes[2 * c + 1] = (cc_file_attribute){r->names[2 * c + 1], NULL, 0, history, 3 * fit->iterations};
+}
+
+/* A bar over the EM's iterations (a TTY only: otherwise the summary line per channel). */
+static int on_iteration(void *context, int iteration, const cc_etas_params *p) {
+    (void)p;
+    cc_progress_update(context, (uint64_t)iteration);
+    return 0;
+}
+
+/* The incidents of every channel from the tensor's first bin to its last bin's end. */
+static int read_points(const cc_tensor *t, const cc_etas_baseline_options *o, cc_channel_points *points,
+                       FILE *out, char *err, size_t err_len) {
+    char path[4096];
+    if (o->store) snprintf(path, sizeof path, "%s", o->store);
+    else if (cc_tensor_source_store(t, path, sizeof path) != 0) {
+        snprintf(err, err_len, "the tensor does not name its incident store (source '%s'): give --db STORE",
+                 t->source ? t->source : "");
+        return -1;
+    }
+    cc_store *store = cc_store_open(path, err, err_len);
+    if (!store) return -1;
+    cc_point_stats stats;
+    int64_t from = t->time[0], to = cc_bin_end(t->bin, t->time[t->T - 1]);
+    int status = cc_tensor_points(store, t, from, to, points, &stats, err, err_len);
+    cc_store_close(store);
+    if (status != 0) return -1;
+    /* The events must be timed finer than the bins, or their order within a bin is made up. */
+    uint64_t finer = stats.by_precision[0] + (t->bin != CC_BIN_DAY ? stats.by_precision[1] : 0);
+    if (2 * finer < stats.read) {
+        snprintf(err, err_len, "%llu of %s's %llu incidents in the span are timed no finer than the %s bins (by "
+                 "precision: %llu minute, %llu day, %llu month): a self-exciting process needs their times",
+                 (unsigned long long)(stats.read - finer), t->city, (unsigned long long)stats.read,
+                 cc_bin_kind_name(t->bin), (unsigned long long)stats.by_precision[0],
+                 (unsigned long long)stats.by_precision[1], (unsigned long long)stats.by_precision[2]);
+        cc_channel_points_free(points, t->C);
+        return -1;
+    }
+    fprintf(out, "etas: %llu incidents of %s from %s (%llu timed to the minute, %llu to the day; %llu not "
+                 "projected)\n", (unsigned long long)stats.read, t->city, path,
+            (unsigned long long)stats.by_precision[0], (unsigned long long)stats.by_precision[1],
+            (unsigned long long)stats.unprojected);
+    return 0;
+}
+
+/* A channel's forecasts of targets[0..n) into values (stride C maps), the background's
+ * level set at each origin from the year before it. */
+static int forecast_channel(const cc_tensor *t, int c, const cc_hawkes_process *process, cc_etas_level *level,
+                            const cc_hawkes_event *events, size_t count, const int *targets, int n, int horizon,
+                            float *values, double *map) {
+    cc_hawkes_grid grid = {t->x0, t->y0, t->cell, t->H, t->W};
+    cc_hawkes_forecaster *f = cc_hawkes_forecaster_new(process, &grid);
+    if (!f) return -1;
+    size_t cells = (size_t)t->H * t->W, per_target = (size_t)t->C * cells;
+    int status = 0;
+    for (int i = 0; status == 0 && i < n; i++) {
+        int target = targets[i], origin_bin = target - horizon + 1;
+        double origin = (double)t->time[origin_bin], t0 = (double)t->time[target];
+        double t1 = (double)cc_bin_end(t->bin, t->time[target]);
+        level->rate = cc_etas_recent_rate(level->fit, events, count, origin, LEVEL_DAYS);
+        status = cc_hawkes_forecast(f, events, count, origin, t0, t1, map);
+        float *dst = values + (size_t)i * per_target + (size_t)c * cells;
+        for (size_t q = 0; q < cells; q++) dst[q] = (float)map[q];
+    }
+    cc_hawkes_forecaster_free(f);
+    return status;
+}
+
+static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *points, double fit_end,
+                            const cc_etas_baseline_options *o, const int *targets, int n, int horizon, float *values,
+                            cc_etas_record *record, FILE *out, char *err, size_t err_len) {
+    /* cc_timed_point and cc_hawkes_event are both {t, x, y}: one array serves both. */
+    cc_hawkes_event *events = malloc(sizeof *events * (points->count ? points->count : 1));
+    double *map = malloc(sizeof(double) * (size_t)t->H * t->W);
+    if (!events || !map) {
+        free(events), free(map);
+        snprintf(err, err_len, "out of memory for %zu incidents", points->count);
+        return -1;
+    }
+    size_t fitted = 0;
+    for (size_t i = 0; i < points->count; i++) {
+        events[i] = (cc_hawkes_event){points->points[i].t, points->points[i].x, points->points[i].y};
+        fitted += points->points[i].t < fit_end;
+    }
+    char label[96];
+    snprintf(label, sizeof label, "etas '%s': EM", t->categories[c]);
+    cc_progress bar;
+    cc_progress_begin(&bar, label, (uint64_t)(o->iterations > 0 ? o->iterations : 100));
+    cc_etas_options eo = {o->bandwidth_m, 0, 0, o->iterations, 0, o->constant_background, {0}, o->threads,
+                          on_iteration, &bar};
+    cc_etas_fit fit;
+    double start = cc_now_seconds();
+    int status = cc_etas_fit_events(events, fitted, (double)t->time[0], fit_end, &eo, &fit, err, err_len);
+    cc_progress_end(&bar);
+    if (status == 0) {
+        const cc_etas_params *p = &fit.params;
+        fprintf(out, "etas '%s': %zu incidents, branching ratio %.4f, mean delay %.3f days, trigger distance %.1f m, "
+                     "background %.3f/day (bandwidth %.0f m), %d EM iterations%s, %.1f s\n",
+                t->categories[c], fitted, p->branching, p->decay_days, p->sigma_m, p->background_rate,
+                fit.bandwidth_m, fit.iterations, fit.converged ? "" : " (not converged)", cc_now_seconds() - start);
+        record_fit(record, c, t->categories[c], &fit);
+        cc_hawkes_process process;
+        cc_hawkes_component *components = NULL;
+        cc_etas_level level = {&fit, fit.params.background_rate};
+        status = cc_etas_process(&fit, events, &level, &process, &components);
+        if (status == 0)
+            status = forecast_channel(t, c, &process, &level, events, points->count, targets, n, horizon, values, map);
+        if (status != 0) snprintf(err, err_len, "out of memory forecasting '%s'", t->categories[c]);
+        free(components);
+        cc_etas_fit_free(&fit);
+    }
+    free(events), free(map);
+    return status;
+}
+
+int cc_etas_baseline(const cc_tensor *t, const cc_split *split, const int *targets, int n, int horizon,
+                     const cc_etas_baseline_options *o, float *values, cc_etas_record *record, FILE *out,
+                     char *err, size_t err_len) {
+    cc_channel_points *points = calloc((size_t)t->C, sizeof *points);
+    if (!points || record_init(record, t->C) != 0) {
+        free(points);
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    int status = read_points(t, o, points, out, err, err_len);
+    /* Fitting reads the training targets' span and what came before it only. */
+    double fit_end = (double)t->time[cc_split_fit_end(split)];
+    for (int c = 0; status == 0 && c < t->C; c++)
+        status = fit_and_forecast(t, c, &points[c], fit_end, o, targets, n, horizon, values, record, out, err, err_len);
+    cc_channel_points_free(points, t->C);
+    free(points);
+    return status;
+}

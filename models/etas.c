@@ -1,0 +1,453 @@
+/* The ETAS baseline's EM fit: see models/etas.h for the model and the algorithm. */
+#include "models/etas.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/cpu/threads.h"
+
+#define TWO_PI 6.283185307179586476925286766559
+#define DEFAULT_BANDWIDTH_M 250.0
+#define DEFAULT_TIME_HORIZON 180.0
+#define DEFAULT_DISTANCE_HORIZON 3000.0
+#define DEFAULT_ITERATIONS 100
+#define DEFAULT_TOLERANCE 1e-4
+/* Pairs reach this many mean delays and this many sigmas (below each option's most). */
+#define DELAYS_REACHED 12.0
+#define SIGMAS_REACHED 5.0
+/* The density raster: cells of h / RASTER_PER_H, the blur cut at BLUR_REACH h, at most
+ * RASTER_MOST nodes (coarser cells beyond). */
+#define RASTER_PER_H 3.0
+#define BLUR_REACH 4.0
+#define RASTER_MOST (8u << 20)
+/* Events per block of the E-step: the unit whose partial sums are added in order. */
+#define BLOCK 1024
+/* A floor under the background intensity (events per day per m^2), so that an event
+ * with no neighbour within the kernel's reach has a finite likelihood. */
+#define INTENSITY_FLOOR 1e-15
+
+/* ---------------------------------------------------------------- the density raster */
+
+/* Node (i, j) sits at (x0 + i step, y0 + j step). */
+typedef struct density {
+    double x0, y0, step, h;
+    int nx, ny, reach;
+    double *mass, *blurred, *scratch;   /* [ny][nx] */
+    double *kernel;                     /* [2 reach + 1], sums to 1 */
+} density;
+
+static void density_free(density *d) { free(d->mass), free(d->blurred), free(d->scratch), free(d->kernel); }
+
+static int density_init(density *d, const cc_hawkes_event *e, size_t n, double h) {
+    double x_min = e[0].x, x_max = e[0].x, y_min = e[0].y, y_max = e[0].y;
+    for (size_t i = 1; i < n; i++) {
+        x_min = fmin(x_min, e[i].x), x_max = fmax(x_max, e[i].x);
+        y_min = fmin(y_min, e[i].y), y_max = fmax(y_max, e[i].y);
+    }
+    memset(d, 0, sizeof *d);
+    d->h = h;
+    d->step = h / RASTER_PER_H;
+    for (;;) {
+        d->reach = (int)ceil(BLUR_REACH * h / d->step);
+        double wx = (x_max - x_min) / d->step + 2.0 * d->reach + 4, wy = (y_max - y_min) / d->step + 2.0 * d->reach + 4;
+        if (wx * wy <= RASTER_MOST) {
+            d->nx = (int)wx, d->ny = (int)wy;
+            break;
+        }
+        d->step *= 1.5;
+    }
+    d->x0 = x_min - (d->reach + 2) * d->step, d->y0 = y_min - (d->reach + 2) * d->step;
+    size_t nodes = (size_t)d->nx * (size_t)d->ny;
+    d->mass = calloc(nodes, sizeof(double));
+    d->blurred = calloc(nodes, sizeof(double));
+    d->scratch = calloc(nodes, sizeof(double));
+    d->kernel = malloc(sizeof(double) * (size_t)(2 * d->reach + 1));
+    if (!d->mass || !d->blurred || !d->scratch || !d->kernel) return -1;
+    double sum = 0;
+    for (int k = -d->reach; k <= d->reach; k++) {
+        double u = k * d->step / h;
+        sum += d->kernel[k + d->reach] = exp(-0.5 * u * u);
+    }
+    for (int k = 0; k <= 2 * d->reach; k++) d->kernel[k] /= sum;
+    return 0;
+}
+
+/* The four nodes around x and their weights (cloud in cell). */
+static void corners(const density *d, double x, double y, int *i, int *j, double w[4]) {
+    double u = (x - d->x0) / d->step, v = (y - d->y0) / d->step;
+    *i = (int)floor(u), *j = (int)floor(v);
+    double fx = u - *i, fy = v - *j;
+    w[0] = (1 - fx) * (1 - fy), w[1] = fx * (1 - fy), w[2] = (1 - fx) * fy, w[3] = fx * fy;
+}
+
+/* Masses from the events' weights, then the separable blur. */
+static void density_build(density *d, const cc_hawkes_event *e, size_t n, const double *weight) {
+    size_t nodes = (size_t)d->nx * (size_t)d->ny;
+    memset(d->mass, 0, sizeof(double) * nodes);
+    for (size_t q = 0; q < n; q++) {
+        int i, j;
+        double w[4];
+        corners(d, e[q].x, e[q].y, &i, &j, w);
+        double *row = d->mass + (size_t)j * d->nx + i;
+        row[0] += weight[q] * w[0], row[1] += weight[q] * w[1];
+        row[d->nx] += weight[q] * w[2], row[d->nx + 1] += weight[q] * w[3];
+    }
+    int R = d->reach;
+    for (int j = 0; j < d->ny; j++) /* along x */
+        for (int i = 0; i < d->nx; i++) {
+            double s = 0;
+            int lo = i - R < 0 ? -i : -R, hi = i + R >= d->nx ? d->nx - 1 - i : R;
+            for (int k = lo; k <= hi; k++) s += d->kernel[k + R] * d->mass[(size_t)j * d->nx + i + k];
+            d->scratch[(size_t)j * d->nx + i] = s;
+        }
+    for (int j = 0; j < d->ny; j++) /* along y */
+        for (int i = 0; i < d->nx; i++) {
+            double s = 0;
+            int lo = j - R < 0 ? -j : -R, hi = j + R >= d->ny ? d->ny - 1 - j : R;
+            for (int k = lo; k <= hi; k++) s += d->kernel[k + R] * d->scratch[(size_t)(j + k) * d->nx + i];
+            d->blurred[(size_t)j * d->nx + i] = s;
+        }
+}
+
+/* The blurred mass at x, without the share of an event of weight `own` at x itself, per
+ * m^2. */
+static double density_at(const density *d, double x, double y, double own) {
+    int i, j;
+    double w[4];
+    corners(d, x, y, &i, &j, w);
+    const double *row = d->blurred + (size_t)j * d->nx + i;
+    double value = w[0] * row[0] + w[1] * row[1] + w[2] * row[d->nx] + w[3] * row[d->nx + 1];
+    /* The event's own mass went to the four nodes with weights w and was blurred by the
+     * kernel: its share at its own position is sum_a sum_b w_a w_b k(di_ab) k(dj_ab). */
+    static const int DI[4] = {0, 1, 0, 1}, DJ[4] = {0, 0, 1, 1};
+    double self = 0;
+    for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++)
+            self += w[a] * w[b] * d->kernel[DI[a] - DI[b] + d->reach] * d->kernel[DJ[a] - DJ[b] + d->reach];
+    return fmax(value - own * self, 0.0) / (d->step * d->step);
+}
+
+/* ---------------------------------------------------------------- the spatial hash */
+
+typedef struct hash {
+    double x0, y0, cell;
+    int nx, ny;
+    size_t *start;      /* [nx ny + 1] */
+    size_t *items;      /* event indices, by cell, in time order */
+} hash;
+
+static void hash_free(hash *g) { free(g->start), free(g->items); }
+
+static int hash_cell(const hash *g, double x, double y) {
+    int i = (int)floor((x - g->x0) / g->cell), j = (int)floor((y - g->y0) / g->cell);
+    i = i < 0 ? 0 : i >= g->nx ? g->nx - 1 : i;
+    j = j < 0 ? 0 : j >= g->ny ? g->ny - 1 : j;
+    return j * g->nx + i;
+}
+
+static int hash_build(hash *g, const cc_hawkes_event *e, size_t n, double cell) {
+    hash_free(g);
+    memset(g, 0, sizeof *g);
+    double x_min = e[0].x, x_max = e[0].x, y_min = e[0].y, y_max = e[0].y;
+    for (size_t i = 1; i < n; i++) {
+        x_min = fmin(x_min, e[i].x), x_max = fmax(x_max, e[i].x);
+        y_min = fmin(y_min, e[i].y), y_max = fmax(y_max, e[i].y);
+    }
+    /* No more cells than events: a wider cell only adds pairs to test. */
+    double w = x_max - x_min, h = y_max - y_min;
+    while ((w / cell + 1) * (h / cell + 1) > (double)n + 16) cell *= 1.25;
+    g->x0 = x_min, g->y0 = y_min, g->cell = cell;
+    g->nx = (int)(w / cell) + 1, g->ny = (int)(h / cell) + 1;
+    size_t cells = (size_t)g->nx * (size_t)g->ny;
+    g->start = calloc(cells + 1, sizeof(size_t));
+    g->items = malloc(sizeof(size_t) * n);
+    if (!g->start || !g->items) return -1;
+    for (size_t q = 0; q < n; q++) g->start[hash_cell(g, e[q].x, e[q].y) + 1]++;
+    for (size_t c = 0; c < cells; c++) g->start[c + 1] += g->start[c];
+    size_t *fill = malloc(sizeof(size_t) * cells);
+    if (!fill) return -1;
+    memcpy(fill, g->start, sizeof(size_t) * cells);
+    for (size_t q = 0; q < n; q++) g->items[fill[hash_cell(g, e[q].x, e[q].y)]++] = q;
+    free(fill);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- time of day and week */
+
+static int weekday_of(double t) {
+    long day = (long)floor(t);
+    return (int)(((day % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday; Monday = 0 */
+}
+
+static int hour_of(double t) {
+    int h = (int)floor((t - floor(t)) * 24.0);
+    return h < 0 ? 0 : h > 23 ? 23 : h;
+}
+
+static double full_modulation(const cc_etas_fit *fit, double t) { return fit->hour[hour_of(t)] * fit->weekday[weekday_of(t)]; }
+
+double cc_etas_modulation(const cc_etas_fit *fit, double t) { return fit->weekday[weekday_of(t)]; }
+
+/* ---------------------------------------------------------------- the E-step */
+
+typedef struct sums {
+    double triggered, delay, spread;    /* sum p_ij, sum p_ij dt, sum p_ij d^2 */
+    double background, log_lambda, pairs;
+} sums;
+
+typedef struct em {
+    const cc_hawkes_event *e;
+    size_t n;
+    const cc_etas_options *o;
+    cc_etas_fit *fit;
+    density d;
+    hash g;
+    double time_horizon, distance_horizon;
+    sums *block;
+} em;
+
+/* One event: lambda_j, its background share p_jj, and its pairs' p-weighted sums. */
+static void expect_event(em *m, size_t j, sums *s) {
+    const cc_hawkes_event *e = m->e, *ej = &e[j];
+    const cc_etas_params *p = &m->fit->params;
+    double T = m->fit->t_end - m->fit->t_start;
+    double own = m->fit->background[j];
+    double mu = full_modulation(m->fit, ej->t) * density_at(&m->d, ej->x, ej->y, own) / T;
+    mu = fmax(mu, INTENSITY_FLOOR);
+    double omega = 1.0 / p->decay_days, sigma2 = p->sigma_m * p->sigma_m;
+    double scale = p->branching * omega / (TWO_PI * sigma2), d_max2 = m->distance_horizon * m->distance_horizon;
+    double g0 = 0, g1 = 0, g2 = 0, pairs = 0;
+    int cell = hash_cell(&m->g, ej->x, ej->y), ci = cell % m->g.nx, cj = cell / m->g.nx;
+    for (int dj = -1; dj <= 1; dj++)
+        for (int di = -1; di <= 1; di++) {
+            int i = ci + di, jj = cj + dj;
+            if (i < 0 || jj < 0 || i >= m->g.nx || jj >= m->g.ny) continue;
+            size_t c = (size_t)jj * m->g.nx + i, lo = m->g.start[c], hi = m->g.start[c + 1];
+            /* The first of the cell's events within the time horizon before t_j. */
+            double t_first = ej->t - m->time_horizon;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (e[m->g.items[mid]].t < t_first) lo = mid + 1;
+                else hi = mid;
+            }
+            for (size_t q = lo; q < m->g.start[c + 1]; q++) {
+                const cc_hawkes_event *ei = &e[m->g.items[q]];
+                if (ei->t >= ej->t) break; /* same-time events are not parents */
+                double dx = ej->x - ei->x, dy = ej->y - ei->y, d2 = dx * dx + dy * dy;
+                if (d2 > d_max2) continue;
+                double dt = ej->t - ei->t;
+                double g = scale * exp(-omega * dt - 0.5 * d2 / sigma2);
+                g0 += g, g1 += g * dt, g2 += g * d2, pairs += 1;
+            }
+        }
+    double lambda = mu + g0;
+    m->fit->background[j] = mu / lambda;
+    s->background += mu / lambda;
+    s->triggered += g0 / lambda, s->delay += g1 / lambda, s->spread += g2 / lambda;
+    s->log_lambda += log(lambda);
+    s->pairs += pairs;
+}
+
+/* The E-step over blocks; `total` the blocks' sums added in order. The weights of the
+ * density raster are the previous step's p_jj, read before each is overwritten: the
+ * raster was built from them before this step began. */
+static void expect(em *m, sums *total) {
+    size_t blocks = (m->n + BLOCK - 1) / BLOCK;
+    cc_ops_context ctx = {CC_BACKEND_CPU, m->o->threads};
+    (void)ctx;
+    CC_PARALLEL_FOR(&ctx)
+    for (size_t b = 0; b < blocks; b++) {
+        sums s = {0};
+        size_t end = (b + 1) * BLOCK < m->n ? (b + 1) * BLOCK : m->n;
+        for (size_t j = b * BLOCK; j < end; j++) expect_event(m, j, &s);
+        m->block[b] = s;
+    }
+    memset(total, 0, sizeof *total);
+    for (size_t b = 0; b < blocks; b++) {
+        total->triggered += m->block[b].triggered, total->delay += m->block[b].delay;
+        total->spread += m->block[b].spread, total->background += m->block[b].background;
+        total->log_lambda += m->block[b].log_lambda, total->pairs += m->block[b].pairs;
+    }
+}
+
+/* ---------------------------------------------------------------- the M-step */
+
+static void modulation_from_background(em *m) {
+    cc_etas_fit *fit = m->fit;
+    for (int h = 0; h < 24; h++) fit->hour[h] = 1;
+    for (int d = 0; d < 7; d++) fit->weekday[d] = 1;
+    if (m->o->constant_background) return;
+    double hour[24] = {0}, day[7] = {0}, total = 0, exposure[7] = {0};
+    for (size_t j = 0; j < m->n; j++) {
+        double w = fit->background[j];
+        hour[hour_of(m->e[j].t)] += w, day[weekday_of(m->e[j].t)] += w, total += w;
+    }
+    if (!(total > 0)) return;
+    /* Days of each weekday in the window, whole or in part. */
+    for (double t = floor(fit->t_start); t < fit->t_end; t += 1) {
+        double from = fmax(t, fit->t_start), to = fmin(t + 1, fit->t_end);
+        exposure[weekday_of(t)] += to - from;
+    }
+    double days = fit->t_end - fit->t_start;
+    for (int h = 0; h < 24; h++) fit->hour[h] = hour[h] / total * 24.0;
+    for (int d = 0; d < 7; d++) fit->weekday[d] = exposure[d] > 0 ? day[d] / total / (exposure[d] / days) : 1;
+    /* An hour or weekday without background events would make every event there
+     * triggered: keep a floor of a hundredth of the mean. */
+    for (int h = 0; h < 24; h++) fit->hour[h] = fmax(fit->hour[h], 0.01);
+    for (int d = 0; d < 7; d++) fit->weekday[d] = fmax(fit->weekday[d], 0.01);
+}
+
+static void maximise(em *m, const sums *s) {
+    cc_etas_fit *fit = m->fit;
+    cc_etas_params *p = &fit->params;
+    double omega = 1.0 / p->decay_days, room = 0;
+    for (size_t i = 0; i < m->n; i++) room += 1.0 - exp(-omega * (fit->t_end - m->e[i].t));
+    if (s->triggered > 0 && s->delay > 0 && s->spread > 0) {
+        p->branching = fmin(s->triggered / room, 0.999);
+        p->decay_days = s->delay / s->triggered;
+        p->sigma_m = sqrt(s->spread / (2.0 * s->triggered));
+    } else {
+        p->branching = 0;
+    }
+    p->background_rate = s->background / (fit->t_end - fit->t_start);
+    modulation_from_background(m);
+}
+
+/* The horizons of the next E-step, and the hash for the distance. */
+static int set_horizons(em *m) {
+    const cc_etas_params *p = &m->fit->params;
+    double most_t = m->o->time_horizon_days > 0 ? m->o->time_horizon_days : DEFAULT_TIME_HORIZON;
+    double most_d = m->o->distance_horizon_m > 0 ? m->o->distance_horizon_m : DEFAULT_DISTANCE_HORIZON;
+    m->time_horizon = fmin(DELAYS_REACHED * p->decay_days, most_t);
+    double distance = fmin(SIGMAS_REACHED * p->sigma_m, most_d);
+    if (m->g.start && distance == m->distance_horizon) return 0;
+    m->distance_horizon = distance;
+    return hash_build(&m->g, m->e, m->n, distance);
+}
+
+static double relative_change(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-12); }
+
+static int converged(const cc_etas_params *a, const cc_etas_params *b, double tolerance) {
+    return relative_change(a->branching, b->branching) < tolerance &&
+           relative_change(a->decay_days, b->decay_days) < tolerance &&
+           relative_change(a->sigma_m, b->sigma_m) < tolerance;
+}
+
+static double expected_total(const em *m) {
+    const cc_etas_fit *fit = m->fit;
+    double omega = 1.0 / fit->params.decay_days, triggered = 0;
+    for (size_t i = 0; i < m->n; i++) triggered += 1.0 - exp(-omega * (fit->t_end - m->e[i].t));
+    return fit->params.background_rate * (fit->t_end - fit->t_start) + fit->params.branching * triggered;
+}
+
+int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_start, double t_end,
+                       const cc_etas_options *o, cc_etas_fit *fit, char *err, size_t err_len) {
+    memset(fit, 0, sizeof *fit);
+    if (count < 10 || !(t_end > t_start)) {
+        snprintf(err, err_len, "%zu events in %.1f days: too few to fit a self-exciting process", count, t_end - t_start);
+        return -1;
+    }
+    em m = {events, count, o, fit, {0}, {0}, 0, 0, NULL};
+    fit->t_start = t_start, fit->t_end = t_end, fit->count = count;
+    fit->bandwidth_m = o->bandwidth_m > 0 ? o->bandwidth_m : DEFAULT_BANDWIDTH_M;
+    fit->params = o->start;
+    if (!(fit->params.branching > 0)) fit->params.branching = 0.3;
+    if (!(fit->params.decay_days > 0)) fit->params.decay_days = 3.0;
+    if (!(fit->params.sigma_m > 0)) fit->params.sigma_m = 300.0;
+    for (int h = 0; h < 24; h++) fit->hour[h] = 1;
+    for (int d = 0; d < 7; d++) fit->weekday[d] = 1;
+    fit->background = malloc(sizeof(double) * count);
+    m.block = malloc(sizeof(sums) * ((count + BLOCK - 1) / BLOCK));
+    int status = fit->background && m.block && density_init(&m.d, events, count, fit->bandwidth_m) == 0 ? 0 : -1;
+    if (status == 0)
+        for (size_t j = 0; j < count; j++) fit->background[j] = 1.0 - fit->params.branching;
+    int most = o->max_iterations > 0 ? o->max_iterations : DEFAULT_ITERATIONS;
+    if (most > CC_ETAS_MAX_ITERATIONS) most = CC_ETAS_MAX_ITERATIONS;
+    double tolerance = o->tolerance > 0 ? o->tolerance : DEFAULT_TOLERANCE;
+    for (int it = 0; status == 0 && it < most; it++) {
+        if (set_horizons(&m) != 0) {
+            status = -1;
+            break;
+        }
+        density_build(&m.d, events, count, fit->background);
+        sums s;
+        expect(&m, &s);
+        cc_etas_params before = fit->params;
+        maximise(&m, &s);
+        fit->history[it] = fit->params;
+        fit->iterations = it + 1;
+        fit->pairs = s.pairs;
+        fit->log_likelihood = s.log_lambda - expected_total(&m);
+        if (converged(&fit->params, &before, tolerance)) fit->converged = 1;
+        if (o->on_iteration && o->on_iteration(o->context, it + 1, &fit->params)) break;
+        if (fit->converged) break;
+    }
+    if (status != 0) {
+        snprintf(err, err_len, "out of memory fitting %zu events", count);
+        cc_etas_fit_free(fit);
+    }
+    density_free(&m.d), hash_free(&m.g), free(m.block);
+    return status;
+}
+
+void cc_etas_fit_free(cc_etas_fit *fit) {
+    free(fit->background);
+    fit->background = NULL;
+}
+
+/* ---------------------------------------------------------------- forecasting */
+
+static double forecast_rate(const void *context, double t) {
+    const cc_etas_level *level = context;
+    return level->rate * cc_etas_modulation(level->fit, t);
+}
+
+static size_t first_at_or_after(const cc_hawkes_event *e, size_t count, double t) {
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].t < t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+double cc_etas_recent_rate(const cc_etas_fit *fit, const cc_hawkes_event *events, size_t count, double origin,
+                           double days) {
+    size_t n = first_at_or_after(events, count, origin) - first_at_or_after(events, count, origin - days);
+    return (1.0 - fit->params.branching) * (double)n / days;
+}
+
+int cc_etas_process(const cc_etas_fit *fit, const cc_hawkes_event *events, const cc_etas_level *level,
+                    cc_hawkes_process *process, cc_hawkes_component **components) {
+    /* The density's raster nodes stand for the events: the same mixture the fit used,
+     * with as many components as nodes that hold weight (not one per event). */
+    density d;
+    if (density_init(&d, events, fit->count, fit->bandwidth_m) != 0) {
+        density_free(&d);
+        return -1;
+    }
+    density_build(&d, events, fit->count, fit->background);
+    size_t nodes = (size_t)d.nx * (size_t)d.ny, n = 0;
+    double total = 0;
+    for (size_t q = 0; q < nodes; q++) n += d.mass[q] > 0, total += d.mass[q];
+    cc_hawkes_component *c = malloc(sizeof *c * (n ? n : 1));
+    if (!c) {
+        density_free(&d);
+        return -1;
+    }
+    n = 0;
+    double h2 = fit->bandwidth_m * fit->bandwidth_m;
+    for (int j = 0; j < d.ny; j++)
+        for (int i = 0; i < d.nx; i++) {
+            double w = d.mass[(size_t)j * d.nx + i];
+            if (w > 0) c[n++] = (cc_hawkes_component){d.x0 + i * d.step, d.y0 + j * d.step, h2, w / total};
+        }
+    density_free(&d);
+    *components = c;
+    *process = (cc_hawkes_process){fit->params.branching, 1.0 / fit->params.decay_days,
+                                   fit->params.sigma_m * fit->params.sigma_m, forecast_rate, level, c, n, 1e-6, 6.0};
+    return 0;
+}

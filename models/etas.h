@@ -1,0 +1,117 @@
+/* The ETAS baseline: a self-exciting point process fitted to a category's events by
+ * expectation-maximisation (stochastic declustering; Mohler et al. 2011, "Self-exciting
+ * point process modeling of crime", JASA; Zhuang, Ogata and Vere-Jones 2002), the model
+ * behind PredPol and open_cp's SEPP. Compute only; the events come projected and timed
+ * from the caller (host/run_baseline.c).
+ *
+ * THE MODEL. Time t in days, space x in metres;
+ *
+ *     lambda(t, x) = R m(t) s(x) + sum_{t_i < t} theta omega exp(-omega (t - t_i)) N(x - x_i; sigma^2 I)
+ *
+ * theta is the branching ratio (expected direct offspring of an event), 1/omega the mean
+ * delay of an offspring, sigma its displacement; R the background's events per day, m(t)
+ * = m_hour(hour of day) m_day(day of week) its time modulation (each factor of mean 1;
+ * constant when the options say so), s(x) a kernel density of the events weighted by
+ * their probability of being background: s(x) = sum_j p_jj K_h(x - x_j) / sum_j p_jj,
+ * K_h the Gaussian of standard deviation h (the bandwidth).
+ *
+ * THE EM. E-step: for event j, lambda_j = R m(t_j) s_{-j}(x_j) + sum_{i: t_i < t_j}
+ * g_ij (s_{-j}: the density without j's own kernel), p_jj = background / lambda_j and
+ * p_ij = g_ij / lambda_j, the probability that i triggered j. Pairs are cut at a time
+ * horizon (12 mean delays, at most `time_horizon_days`) and a distance horizon (5 sigma,
+ * at most `distance_horizon_m`), found through a spatial hash of cells one distance
+ * horizon wide, each holding its events in time order. M-step, in closed form:
+ *     theta   = sum_{i<j} p_ij / sum_i (1 - exp(-omega (T_end - t_i)))
+ *     omega   = sum_{i<j} p_ij / sum_{i<j} p_ij (t_j - t_i)
+ *     sigma^2 = sum_{i<j} p_ij |x_j - x_i|^2 / (2 sum_{i<j} p_ij)
+ *     R       = sum_j p_jj / (T_end - T_start)
+ *     m_hour, m_day: the p_jj-weighted histograms of the events' hours and weekdays,
+ *                    each over the uniform share, normalised to mean 1
+ * (theta's denominator counts the offspring an event could have had before the window
+ * ends). Events at the same time are not each other's parents. Iterations stop when
+ * theta, omega and sigma change by less than `tolerance` (relative) or after
+ * `max_iterations`.
+ *
+ * The density s is evaluated on a raster (cells of h/3, each event's weight shared among
+ * the four nearest cell centres, a separable Gaussian blur of standard deviation h cut at
+ * 4h), read back at each event by bilinear interpolation; an event's own share is taken
+ * out exactly (leave-one-out), so an isolated event is not its own background.
+ *
+ * Deterministic: the E-step runs over fixed blocks of events whose partial sums are
+ * added in block order, whatever the number of threads. */
+#ifndef CRIMECAST_MODELS_ETAS_H
+#define CRIMECAST_MODELS_ETAS_H
+
+#include <stddef.h>
+
+#include "models/hawkes.h"
+
+enum { CC_ETAS_MAX_ITERATIONS = 500 };
+
+typedef struct cc_etas_params {
+    double branching;       /* theta */
+    double decay_days;      /* 1 / omega */
+    double sigma_m;         /* sigma */
+    double background_rate; /* R, events per day */
+} cc_etas_params;
+
+typedef struct cc_etas_options {
+    double bandwidth_m;         /* h (default 0: 250 m) */
+    double time_horizon_days;   /* most (default 0: 180) */
+    double distance_horizon_m;  /* most (default 0: 3000) */
+    int max_iterations;         /* default 0: 100 */
+    double tolerance;           /* default 0: 1e-4 */
+    int constant_background;    /* 1: m(t) = 1 */
+    cc_etas_params start;       /* initial values (zeros: 0.3, 3 days, 300 m) */
+    int threads;                /* 0: all */
+    /* After each iteration; non-zero stops the fit (it keeps what it has). */
+    int (*on_iteration)(void *context, int iteration, const cc_etas_params *params);
+    void *context;
+} cc_etas_options;
+
+typedef struct cc_etas_fit {
+    cc_etas_params params;
+    int iterations;
+    int converged;
+    cc_etas_params history[CC_ETAS_MAX_ITERATIONS]; /* after each iteration */
+    double log_likelihood;      /* sum_j log lambda_j - integral of lambda, at the last E-step */
+    double hour[24], weekday[7];/* m_hour, m_day (weekday 0 = Monday); 1 when constant */
+    double t_start, t_end;      /* the window fitted */
+    double bandwidth_m;
+    size_t count;               /* events fitted */
+    double *background;         /* [count]: p_jj at the last E-step */
+    double pairs;               /* pairs within the horizons, at the last E-step */
+} cc_etas_fit;
+
+/* Fits the events (sorted by time, all in [t_start, t_end)). Returns 0, or -1 with err
+ * (too few events, out of memory). */
+int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_start, double t_end,
+                       const cc_etas_options *options, cc_etas_fit *fit, char *err, size_t err_len);
+void cc_etas_fit_free(cc_etas_fit *fit);
+
+/* The background's level in a forecast: R events per day (the fit's own R, or the level
+ * at the forecast origin: cc_etas_recent_rate), times m_day. */
+typedef struct cc_etas_level {
+    const cc_etas_fit *fit;
+    double rate;
+} cc_etas_level;
+
+/* The fitted process for forecasting (models/hawkes.h): its background mixture is the
+ * density s (a component of variance h^2 at each raster node that holds weight), r(t) =
+ * level->rate m_day(t) (the hour of day averages out over bins of whole days).
+ * `components` is allocated (the caller frees it); `fit`, `level` and the components
+ * must outlive the process, and level->rate may change between forecasts. */
+int cc_etas_process(const cc_etas_fit *fit, const cc_hawkes_event *events, const cc_etas_level *level,
+                    cc_hawkes_process *process, cc_hawkes_component **components);
+
+/* The background rate at `origin` from the events of the `days` before it: (1 - theta)
+ * times their number per day, the background's share of a stationary process's events.
+ * Crime moves over the years (the synthetic city drifts by design); the fit's own R is
+ * the average over the training span, which a forecast years later would carry forward. */
+double cc_etas_recent_rate(const cc_etas_fit *fit, const cc_hawkes_event *events, size_t count, double origin,
+                           double days);
+
+/* m_day(t) of a fit, the background's modulation in forecasts (1 when constant). */
+double cc_etas_modulation(const cc_etas_fit *fit, double t);
+
+#endif
