@@ -11,7 +11,7 @@
 #include "host/progress.h"
 #include "models/hawkes.h"
 
-enum { RECORD_FIELDS = 9 };
+enum { RECORD_FIELDS = 11 };
 /* The background's level at a forecast origin: from the year before it. */
 #define LEVEL_DAYS 365.0
 
@@ -44,7 +44,8 @@ static void record_fit(cc_etas_record *r, int c, const char *channel, const cc_e
     double *history = fields + RECORD_FIELDS;
     const cc_etas_params *p = &fit->params;
     double values[RECORD_FIELDS] = {p->branching, p->decay_days, p->sigma_m, p->background_rate, fit->bandwidth_m,
-                                    fit->iterations, fit->converged, fit->log_likelihood, (double)fit->count};
+                                    fit->iterations, fit->converged, fit->log_likelihood, (double)fit->count,
+                                    fit->t_start, fit->t_end};
     memcpy(fields, values, sizeof values);
     for (int i = 0; i < fit->iterations; i++) {
         history[3 * i] = fit->history[i].branching;

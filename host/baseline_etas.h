@@ -24,8 +24,8 @@ typedef struct cc_etas_baseline_options {
 
 /* What the forecast file records of the fits: per channel "etas_<channel>" = [theta,
  * decay days, sigma m, background events per day, bandwidth m, iterations, converged,
- * log-likelihood, events fitted] and "etas_<channel>_history" = [theta, decay, sigma]
- * after each iteration. */
+ * log-likelihood, events fitted, first and end day of the window fitted] and
+ * "etas_<channel>_history" = [theta, decay, sigma] after each iteration. */
 typedef struct cc_etas_record {
     int count;
     cc_file_attribute *attributes;  /* [2 C] */

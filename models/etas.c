@@ -129,6 +129,49 @@ static double density_at(const density *d, double x, double y, double own) {
     return fmax(value - own * self, 0.0) / (d->step * d->step);
 }
 
+/* ---------------------------------------------------------------- the bandwidth */
+
+/* Candidates when the bandwidth is chosen: 100 m to 3.2 km in steps of sqrt 2. */
+enum { BANDWIDTH_GRID = 11 };
+#define BANDWIDTH_FIRST 100.0
+#define BANDWIDTH_FACTOR 1.4142135623730951
+/* Below this density (per m^2, of the normalised s) a leave-one-out log is cut. */
+#define DENSITY_FLOOR 1e-14
+
+/* The weighted leave-one-out log-likelihood of the background density: sum_j p_jj log
+ * s_{-j}(x_j), s normalised by the weights' sum. */
+static double bandwidth_score(const density *d, const cc_hawkes_event *e, size_t n, const double *weight) {
+    double total = 0, score = 0;
+    for (size_t j = 0; j < n; j++) total += weight[j];
+    for (size_t j = 0; j < n; j++)
+        score += weight[j] * log(fmax(density_at(d, e[j].x, e[j].y, weight[j]) / total, DENSITY_FLOOR));
+    return score;
+}
+
+/* Builds the density for the best of `count` bandwidths (the weights' leave-one-out
+ * likelihood) into *best, which holds the previous density (freed when replaced). */
+static int choose_bandwidth(density *best, const cc_hawkes_event *e, size_t n, const double *weight,
+                            const double *candidates, int count, double *chosen) {
+    double best_score = -INFINITY;
+    for (int k = 0; k < count; k++) {
+        density d;
+        if (density_init(&d, e, n, candidates[k]) != 0) {
+            density_free(&d);
+            return -1;
+        }
+        density_build(&d, e, n, weight);
+        double score = bandwidth_score(&d, e, n, weight);
+        if (score > best_score) {
+            best_score = score, *chosen = candidates[k];
+            density_free(best);
+            *best = d;
+        } else {
+            density_free(&d);
+        }
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- the spatial hash */
 
 typedef struct hash {
@@ -335,11 +378,13 @@ static int converged(const cc_etas_params *a, const cc_etas_params *b, double to
            relative_change(a->sigma_m, b->sigma_m) < tolerance;
 }
 
-static double expected_total(const em *m) {
+/* The integral of lambda over the window under the E-step's parameters: the background's
+ * events (the density's mass, sum p_jj) and the offspring each event has had by the end. */
+static double expected_total(const em *m, double background) {
     const cc_etas_fit *fit = m->fit;
     double omega = 1.0 / fit->params.decay_days, triggered = 0;
     for (size_t i = 0; i < m->n; i++) triggered += 1.0 - exp(-omega * (fit->t_end - m->e[i].t));
-    return fit->params.background_rate * (fit->t_end - fit->t_start) + fit->params.branching * triggered;
+    return background + fit->params.branching * triggered;
 }
 
 int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_start, double t_end,
@@ -360,7 +405,9 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
     for (int d = 0; d < 7; d++) fit->weekday[d] = 1;
     fit->background = malloc(sizeof(double) * count);
     m.block = malloc(sizeof(sums) * ((count + BLOCK - 1) / BLOCK));
-    int status = fit->background && m.block && density_init(&m.d, events, count, fit->bandwidth_m) == 0 ? 0 : -1;
+    int chosen = !(o->bandwidth_m > 0);
+    int status = fit->background && m.block && (chosen || density_init(&m.d, events, count, fit->bandwidth_m) == 0)
+                     ? 0 : -1;
     if (status == 0)
         for (size_t j = 0; j < count; j++) fit->background[j] = 1.0 - fit->params.branching;
     int most = o->max_iterations > 0 ? o->max_iterations : DEFAULT_ITERATIONS;
@@ -371,15 +418,32 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
             status = -1;
             break;
         }
-        density_build(&m.d, events, count, fit->background);
+        if (!chosen) {
+            density_build(&m.d, events, count, fit->background);
+        } else {
+            /* The first iteration tries the whole grid, later ones a step either way. */
+            double candidates[BANDWIDTH_GRID];
+            int k = 0;
+            if (it == 0)
+                for (double h = BANDWIDTH_FIRST; k < BANDWIDTH_GRID; h *= BANDWIDTH_FACTOR) candidates[k++] = h;
+            else
+                candidates[k++] = fit->bandwidth_m / BANDWIDTH_FACTOR, candidates[k++] = fit->bandwidth_m,
+                candidates[k++] = fit->bandwidth_m * BANDWIDTH_FACTOR;
+            if (choose_bandwidth(&m.d, events, count, fit->background, candidates, k, &fit->bandwidth_m) != 0) {
+                status = -1;
+                break;
+            }
+        }
+        double background = 0;
+        for (size_t j = 0; j < count; j++) background += fit->background[j];
         sums s;
         expect(&m, &s);
         cc_etas_params before = fit->params;
+        fit->log_likelihood = s.log_lambda - expected_total(&m, background);
         maximise(&m, &s);
         fit->history[it] = fit->params;
         fit->iterations = it + 1;
         fit->pairs = s.pairs;
-        fit->log_likelihood = s.log_lambda - expected_total(&m);
         if (converged(&fit->params, &before, tolerance)) fit->converged = 1;
         if (o->on_iteration && o->on_iteration(o->context, it + 1, &fit->params)) break;
         if (fit->converged) break;

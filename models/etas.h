@@ -37,6 +37,14 @@
  * 4h), read back at each event by bilinear interpolation; an event's own share is taken
  * out exactly (leave-one-out), so an isolated event is not its own background.
  *
+ * The bandwidth h is chosen by the data unless the options fix it: before each E-step,
+ * the h that maximises the background's weighted leave-one-out log-likelihood, sum_j p_jj
+ * log s_{-j}(x_j), among 100 m .. 3.2 km in steps of sqrt 2 (the first iteration tries
+ * them all, later ones a step either way). Why: with a kernel too narrow for the data
+ * (a sparse background), a triggering kernel of long delay and wide reach fits what the
+ * background density misses, and EM finds triggering in a Poisson process (250 m on a
+ * city-wide Poisson process of 4,400 events a year: branching ratio 0.46; tests/test_etas.c).
+ *
  * Deterministic: the E-step runs over fixed blocks of events whose partial sums are
  * added in block order, whatever the number of threads. */
 #ifndef CRIMECAST_MODELS_ETAS_H
@@ -56,7 +64,7 @@ typedef struct cc_etas_params {
 } cc_etas_params;
 
 typedef struct cc_etas_options {
-    double bandwidth_m;         /* h (default 0: 250 m) */
+    double bandwidth_m;         /* h (default 0: chosen by the data, see above) */
     double time_horizon_days;   /* most (default 0: 180) */
     double distance_horizon_m;  /* most (default 0: 3000) */
     int max_iterations;         /* default 0: 100 */
@@ -74,7 +82,9 @@ typedef struct cc_etas_fit {
     int iterations;
     int converged;
     cc_etas_params history[CC_ETAS_MAX_ITERATIONS]; /* after each iteration */
-    double log_likelihood;      /* sum_j log lambda_j - integral of lambda, at the last E-step */
+    double log_likelihood;      /* sum_j log lambda_j - integral of lambda, under the last E-step's
+                                   parameters (the integral: sum_j p_jj of the density it read,
+                                   plus theta sum_i (1 - exp(-omega (T_end - t_i)))) */
     double hour[24], weekday[7];/* m_hour, m_day (weekday 0 = Monday); 1 when constant */
     double t_start, t_end;      /* the window fitted */
     double bandwidth_m;
