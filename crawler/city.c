@@ -99,7 +99,9 @@ static int read_bbox(const cJSON *root, cc_bbox *bbox) {
         if (!cJSON_IsNumber(v)) return -1;
         *values[i] = v->valuedouble;
     }
-    return bbox->min_lon < bbox->max_lon && bbox->min_lat < bbox->max_lat ? 0 : -1;
+    /* WGS84 degrees: a longitude in [-180, 180], a latitude in [-90, 90] (so no infinity). */
+    int degrees = bbox->min_lon >= -180 && bbox->max_lon <= 180 && bbox->min_lat >= -90 && bbox->max_lat <= 90;
+    return degrees && bbox->min_lon < bbox->max_lon && bbox->min_lat < bbox->max_lat ? 0 : -1;
 }
 
 /* Adds every raw type of "categories": {"violence": ["ASSAULT", ...], ...}. */
@@ -231,8 +233,8 @@ cc_city *cc_city_load_file(const char *path, char *err, size_t err_len) {
             snprintf(err, err_len, "%s: fields 'name', 'timezone' and 'crs' must be strings", path);
             ok = 0;
         } else if (read_bbox(root, &city->bbox) != 0) {
-            snprintf(err, err_len, "%s: field 'bbox' must hold min_lon < max_lon, min_lat < max_lat",
-                     path);
+            snprintf(err, err_len, "%s: field 'bbox' must hold min_lon < max_lon in [-180, 180] and min_lat < "
+                     "max_lat in [-90, 90] (WGS84 degrees)", path);
             ok = 0;
         } else if (read_categories(root, city, path, err, err_len) != 0 ||
                    read_portal(root, city, path, err, err_len) != 0) {

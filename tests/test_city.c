@@ -105,6 +105,15 @@ static void test_bad_definitions_are_refused(void **state) {
                           "\"bbox\": {\"min_lon\": 2, \"min_lat\": 0, \"max_lon\": 1, \"max_lat\": 1},"
                           "\"categories\": {}}",
                           "bbox");
+    /* Found by tests/fuzz/fuzz_city: cJSON reads 1e999 as infinity. */
+    expect_bad_definition("{\"name\": \"x\", \"timezone\": \"UTC\", \"crs\": \"EPSG:3857\", "
+                          "\"bbox\": {\"min_lon\": -1e999, \"min_lat\": 0, \"max_lon\": 1, \"max_lat\": 1},"
+                          "\"categories\": {}}",
+                          "WGS84 degrees");
+    expect_bad_definition("{\"name\": \"x\", \"timezone\": \"UTC\", \"crs\": \"EPSG:3857\", "
+                          "\"bbox\": {\"min_lon\": 0, \"min_lat\": 0, \"max_lon\": 1, \"max_lat\": 95},"
+                          "\"categories\": {}}",
+                          "WGS84 degrees");
 }
 
 int main(void) {
