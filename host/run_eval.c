@@ -33,6 +33,26 @@ static int parse_topk(const char *text, void *field, char *why, size_t why_len) 
     return 0;
 }
 
+/* --area 0.5km2,1km2: fixed areas in square kilometres (the unit may be left out). */
+static int parse_area(const char *text, void *field, char *why, size_t why_len) {
+    double *km2 = field;
+    int *count = (int *)((char *)field + offsetof(cc_eval_request, area.count) - offsetof(cc_eval_request, area.km2));
+    int n = 0;
+    for (const char *p = text; *p;) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end != p && !strncmp(end, "km2", 3)) end += 3;
+        if (end == p || (*end && *end != ',') || !(v > 0 && v < 1e6) || n == CC_MAX_TOPK) {
+            snprintf(why, why_len, "--area takes areas in square kilometres, e.g. 0.5km2,1km2,2km2 (got '%s')", text);
+            return -1;
+        }
+        km2[n++] = v;
+        p = *end ? end + 1 : end;
+    }
+    *count = n;
+    return 0;
+}
+
 static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_eval_request, data, "TENSOR.h5", NULL, "the tensor whose counts are the truth"),
      .required = 1},
@@ -40,6 +60,9 @@ static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_FLAG("csv", cc_eval_request, csv, "records as CSV instead of the table")},
     {CC_OPTION_CUSTOM("topk", cc_eval_request, topk.percent, "LIST", "1,5,10", parse_topk,
                       "the areas flagged for hit rate, PAI and PEI, in % of the cells")},
+    {CC_OPTION_CUSTOM("area", cc_eval_request, area.km2, "LIST", NULL, parse_area,
+                      "fixed areas flagged for hit rate, PAI and PEI, in square kilometres (e.g. 0.5km2,1km2): "
+                      "the nearest whole number of cells, at least one")},
     {CC_OPTION_TEXT("roc", cc_eval_request, roc, "ROC.png", NULL, "draw the hotspot ROC curve of every model")},
     {CC_OPTION_TEXT("roc-category", cc_eval_request, roc_category, "NAME", NULL,
                     "the category of the ROC curves (if not given: the first, 'all')")},
@@ -57,6 +80,10 @@ static const cc_option EVAL_OPERANDS = {
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_eval_request *r = request;
+    if (r->topk.count + r->area.count > CC_MAX_TOPK) {
+        snprintf(why, why_len, "--topk and --area take at most %d areas together", CC_MAX_TOPK);
+        return -1;
+    }
     if (!(r->json && r->csv)) return 0;
     snprintf(why, why_len, "give --json or --csv, not both");
     return -1;
@@ -66,15 +93,19 @@ static const cc_option_group EVAL_GROUPS[] = {{"options", CC_OPTION_ROWS(EVAL_OP
 
 const cc_command_spec CC_EVAL_SPEC = {
     .name = "eval",
-    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10] [--roc ROC.png] [--versus MODEL]",
+    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10] [--area 1km2] [--roc ROC.png] "
+                "[--versus MODEL]",
     .description =
         "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
         "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance;\n"
         "ROC AUC, average precision and F1 of the hotspots (the top 10% of cells by true count);\n"
-        "hit rate, PAI and PEI with the top K% of the area flagged. Each figure is the mean\n"
+        "hit rate, PAI and PEI with the top K% of the area flagged (--topk) or a fixed area\n"
+        "(--area: the nearest whole number of cells to it, at least one; PEI is then NIJ's\n"
+        "PEI*, the share of the most crimes that area could have held). Each figure is the mean\n"
         "over bins with a bootstrap 95% interval over bins. A table on stdout (best per column\n"
         "marked *), or --json / --csv records with keys model, category, mse, mae, deviance,\n"
-        "auc, ap, f1, hit@K, pai@K, pei@K and *_lo / *_hi for the intervals.\n"
+        "auc, ap, f1, hit@K, pai@K, pei@K (hit@1km2, ... for areas) and *_lo / *_hi for the\n"
+        "intervals.\n"
         "--roc draws the hotspot ROC curve of every model for one category, vertically averaged\n"
         "over the bins, with each model's mean AUC.\n"
         "--versus MODEL (a model name of one of the forecasts, e.g. rf-100): the paired\n"
@@ -92,7 +123,7 @@ const cc_command_spec CC_EVAL_SPEC = {
 
 void cc_eval_request_defaults(cc_eval_request *r) { cc_options_defaults(&CC_EVAL_SPEC, r); }
 
-enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, PAIRED = 3 /* mse, mae, deviance */ };
+enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, PAIRED = 3 /* mse, mae, deviance */, FIGURE_NAME = 48 };
 
 typedef struct row {
     char model[64], category[64];
@@ -103,12 +134,25 @@ typedef struct row {
     double vs[PAIRED], vs_lo[PAIRED], vs_hi[PAIRED]; /* --versus: paired differences, NaN without */
 } row;
 
-static void figure_names(const double *topk, int topk_count, char names[][16]) {
+/* The area measures: the --topk percentages, then the --area areas. */
+static int measure_count(const cc_eval_request *a) { return a->topk.count + a->area.count; }
+
+static void figure_names(const cc_eval_request *a, char names[][FIGURE_NAME]) {
     const char *fixed[FIXED] = {"mse", "mae", "deviance", "auc", "ap", "f1"};
-    for (int i = 0; i < FIXED; i++) snprintf(names[i], 16, "%s", fixed[i]);
+    for (int i = 0; i < FIXED; i++) snprintf(names[i], FIGURE_NAME, "%s", fixed[i]);
     const char *area[3] = {"hit", "pai", "pei"};
-    for (int a = 0; a < 3; a++)
-        for (int t = 0; t < topk_count; t++) snprintf(names[FIXED + a * topk_count + t], 16, "%s@%g", area[a], topk[t]);
+    int m = measure_count(a);
+    for (int k = 0; k < 3; k++) {
+        for (int t = 0; t < a->topk.count; t++) snprintf(names[FIXED + k * m + t], FIGURE_NAME, "%s@%g", area[k], a->topk.percent[t]);
+        for (int t = 0; t < a->area.count; t++)
+            snprintf(names[FIXED + k * m + a->topk.count + t], FIGURE_NAME, "%s@%gkm2", area[k], a->area.km2[t]);
+    }
+}
+
+/* Cells flagged by each measure on maps of n cells of the tensor's size. */
+static void flagged_cells(const cc_eval_request *a, const cc_tensor *truth, int n, int *flagged) {
+    for (int t = 0; t < a->topk.count; t++) flagged[t] = cc_flagged_for_percent(a->topk.percent[t], n);
+    for (int t = 0; t < a->area.count; t++) flagged[a->topk.count + t] = cc_flagged_for_area(a->area.km2[t], truth->cell, n);
 }
 
 static int lower_is_better(int figure) { return figure < 3; }
@@ -137,8 +181,9 @@ static int gather_cells(const cc_tensor *truth, const cc_tensor *f, int tb, int 
 }
 
 /* Scores channel c of forecast f; -1 with err when bins do not align. */
-static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, const double *topk, int topk_count,
-                 row *r, char *err, size_t err_len) {
+static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, row *r,
+                 char *err, size_t err_len) {
+    int topk_count = measure_count(a), flagged[CC_MAX_TOPK];
     int cells = (int)cc_tensor_mask_cells(truth);
     float *y = malloc(sizeof(float) * (size_t)cells), *p = malloc(sizeof(float) * (size_t)cells);
     int *scratch = malloc(sizeof(int) * 3 * (size_t)cells);
@@ -154,7 +199,8 @@ static int score(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_
         }
         int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
         cc_map_metrics m;
-        cc_map_metrics_compute(y, p, n, topk, topk_count, scratch, &m);
+        flagged_cells(a, truth, n, flagged);
+        cc_map_metrics_flagged(y, p, n, flagged, topk_count, scratch, &m);
         double *v = per_bin + (size_t)b * r->figures;
         double fixed[FIXED] = {m.mse, m.mae, m.deviance, m.auc, m.ap, m.f1};
         memcpy(v, fixed, sizeof fixed);
@@ -279,7 +325,7 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, const cc_t
     return status;
 }
 
-static void print_paired(FILE *out, const row *rows, int start, int end, const char *versus, char names[][16]) {
+static void print_paired(FILE *out, const row *rows, int start, int end, const char *versus, char names[][FIGURE_NAME]) {
     fprintf(out, "minus %s, paired over shared bins (negative: better)\n%-16s", versus, "model");
     for (int i = 0; i < PAIRED; i++) fprintf(out, " %30s", names[i]);
     fprintf(out, "\n");
@@ -299,7 +345,7 @@ static void print_paired(FILE *out, const row *rows, int start, int end, const c
     }
 }
 
-static void print_table(FILE *out, const row *rows, int count, char names[][16], int figures, const char *versus) {
+static void print_table(FILE *out, const row *rows, int count, char names[][FIGURE_NAME], int figures, const char *versus) {
     for (int start = 0; start < count;) {
         int end = start;
         while (end < count && !strcmp(rows[end].category, rows[start].category)) end++;
@@ -334,7 +380,7 @@ static void print_json_figure(FILE *out, const char *name, const char *suffix, d
         fprintf(out, ", \"%s%s\": null", name, suffix);
 }
 
-static void print_json(FILE *out, const row *rows, int count, char names[][16], int figures, int versus) {
+static void print_json(FILE *out, const row *rows, int count, char names[][FIGURE_NAME], int figures, int versus) {
     fprintf(out, "[\n");
     for (int r = 0; r < count; r++) {
         fprintf(out, "  {\"model\": \"%s\", \"category\": \"%s\"", rows[r].model, rows[r].category);
@@ -353,7 +399,7 @@ static void print_json(FILE *out, const row *rows, int count, char names[][16], 
     fprintf(out, "]\n");
 }
 
-static void print_csv(FILE *out, const row *rows, int count, char names[][16], int figures, int versus) {
+static void print_csv(FILE *out, const row *rows, int count, char names[][FIGURE_NAME], int figures, int versus) {
     fprintf(out, "model,category");
     for (int i = 0; i < figures; i++) fprintf(out, ",%s,%s_lo,%s_hi", names[i], names[i], names[i]);
     for (int i = 0; i < PAIRED && versus; i++) fprintf(out, ",%s_vs,%s_vs_lo,%s_vs_hi", names[i], names[i], names[i]);
@@ -442,7 +488,7 @@ static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err,
 
 /* The rows as the table the CSV prints: model, category, then each figure's mean, _lo
  * and _hi (and the paired differences with --versus). */
-static int fill_table(cc_metrics_table *table, const row *rows, int count, char names[][16], int figures,
+static int fill_table(cc_metrics_table *table, const row *rows, int count, char names[][FIGURE_NAME], int figures,
                       int versus, char *err, size_t err_len) {
     memset(table, 0, sizeof *table);
     const char *suffix[3] = {"", "_lo", "_hi"}, *vs_suffix[3] = {"_vs", "_vs_lo", "_vs_hi"};
@@ -482,7 +528,7 @@ static int score_all(const cc_eval_request *a, const cc_tensor *truth, const cc_
             snprintf(r->model, sizeof r->model, "%s", f->model[0] ? f->model : a->forecasts[i]);
             snprintf(r->category, sizeof r->category, "%s", truth->categories[c]);
             char why[512];
-            if (score(truth, f, c, cf, a->topk.percent, a->topk.count, r, why, sizeof why) != 0) {
+            if (score(a, truth, f, c, cf, r, why, sizeof why) != 0) {
                 snprintf(err, err_len, "%s: %s", a->forecasts[i], why);
                 return -1;
             }
@@ -503,9 +549,9 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
     if (a->roc && write_roc(a->roc, truth, roc_channel, forecasts, a->forecasts, a->forecast_count, rows, count, err,
                             err_len) != 0)
         return -1;
-    char names[MAX_FIGURES][16];
-    figure_names(a->topk.percent, a->topk.count, names);
-    int figures = FIXED + 3 * a->topk.count;
+    char names[MAX_FIGURES][FIGURE_NAME];
+    figure_names(a, names);
+    int figures = FIXED + 3 * measure_count(a);
     if (a->json) print_json(out, rows, count, names, figures, a->versus != NULL);
     else if (a->csv) print_csv(out, rows, count, names, figures, a->versus != NULL);
     else print_table(out, rows, count, names, figures, a->versus);

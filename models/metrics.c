@@ -138,15 +138,23 @@ static void count_errors(const float *y, const float *p, int n, cc_map_metrics *
     m->mse = n ? se / n : NAN, m->mae = n ? ae / n : NAN, m->deviance = n ? dev / n : NAN;
 }
 
+int cc_flagged_for_percent(double percent, int n) {
+    int a = (int)lround(percent / 100.0 * n);
+    return a < 1 ? 1 : a > n ? n : a;
+}
+
+int cc_flagged_for_area(double km2, double cell_m, int n) {
+    int a = (int)lround(km2 * 1e6 / (cell_m * cell_m));
+    return a < 1 ? 1 : a > n ? n : a;
+}
+
 static void area_measures(const float *y, const int *forecast_order, const int *truth_order, int n,
-                          const double *percent, int count, cc_map_metrics *m) {
+                          const int *flagged, int count, cc_map_metrics *m) {
     double total = 0;
     for (int i = 0; i < n; i++) total += y[i];
     m->topk_count = count;
     for (int t = 0; t < count; t++) {
-        int a = (int)lround(percent[t] / 100.0 * n);
-        if (a < 1) a = 1;
-        if (a > n) a = n;
+        int a = flagged[t] < 1 ? 1 : flagged[t] > n ? n : flagged[t];
         double caught = 0, best = 0;
         for (int i = 0; i < a; i++) caught += y[forecast_order[i]], best += y[truth_order[i]];
         int defined = total > 0;
@@ -157,6 +165,13 @@ static void area_measures(const float *y, const int *forecast_order, const int *
 }
 
 void cc_map_metrics_compute(const float *y, const float *p, int n, const double *topk_percent, int topk_count,
+                            int *scratch, cc_map_metrics *m) {
+    int flagged[CC_MAX_TOPK];
+    for (int t = 0; t < topk_count && t < CC_MAX_TOPK; t++) flagged[t] = cc_flagged_for_percent(topk_percent[t], n);
+    cc_map_metrics_flagged(y, p, n, flagged, topk_count, scratch, m);
+}
+
+void cc_map_metrics_flagged(const float *y, const float *p, int n, const int *flagged, int topk_count,
                             int *scratch, cc_map_metrics *m) {
     memset(m, 0, sizeof *m);
     if (!all_finite(y, n) || !all_finite(p, n)) { /* no figure of a map with a NaN in it */
@@ -178,7 +193,7 @@ void cc_map_metrics_compute(const float *y, const float *p, int n, const double 
     for (int i = 0; i < k; i++) tp += labels[forecast_order[i]];
     m->f1 = k > 0 ? (double)tp / k : NAN; /* k flagged, k hotspots: 2TP / (2TP + FP + FN) = TP / k */
     free(labels);
-    area_measures(y, forecast_order, truth_order, n, topk_percent, topk_count, m);
+    area_measures(y, forecast_order, truth_order, n, flagged, topk_count, m);
 }
 
 static int compare_doubles(const void *a, const void *b) {

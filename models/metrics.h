@@ -10,9 +10,12 @@
  * scikit-learn's roc_auc_score); average precision (scikit-learn's definition: the
  * sum over score thresholds of the recall gained times the precision there); F1 when
  * the k highest forecast cells (ties: lower index first) are flagged.
- * Criminology: with the top a = round(K% of the cells) forecast cells flagged (at least
- * one), hit rate n/N, PAI = (n/N)/(a/A) and PEI = n/n*, where n is the crimes in the
- * flagged cells, N all crimes, A all cells and n* the most crimes any a cells held.
+ * Criminology: with the top a forecast cells flagged (ties: lower index first), hit rate
+ * n/N, PAI = (n/N)/(a/A) and PEI = n/n*, where n is the crimes in the flagged cells, N
+ * all crimes, A all cells and n* the most crimes any a cells held (NIJ's PEI*: the best
+ * possible over the same flagged area). a is round(K% of the cells), or, for a fixed
+ * area, the nearest whole number of cells to it (a cell is flagged when at least half of
+ * it is needed); at least one, at most every cell.
  * A figure that is undefined for the map (no crime; no hotspot or no other cell) is NaN,
  * and so is every figure of a map with a non-finite truth or forecast value (a ranking of
  * NaN means nothing; the file readers refuse such values before they get here). */
@@ -34,6 +37,13 @@ typedef struct cc_map_metrics {
  * the cells) for hit rate, PAI and PEI. scratch: room for 3 n ints. */
 void cc_map_metrics_compute(const float *truth, const float *forecast, int n, const double *topk_percent,
                             int topk_count, int *scratch, cc_map_metrics *out);
+/* The same with the flagged areas as numbers of cells (at most CC_MAX_TOPK of them). */
+void cc_map_metrics_flagged(const float *truth, const float *forecast, int n, const int *flagged, int count,
+                            int *scratch, cc_map_metrics *out);
+/* The cells flagged for K% of n cells, and for `km2` square kilometres in cells of
+ * `cell_m` metres (the rules above). */
+int cc_flagged_for_percent(double percent, int n);
+int cc_flagged_for_area(double km2, double cell_m, int n);
 
 /* ROC AUC with tie handling (average ranks) for binary labels; NaN without both classes. */
 double cc_roc_auc(const unsigned char *labels, const float *scores, int n, int *scratch);

@@ -9,7 +9,9 @@ here with h5py (random weekly counts, 2 channels, 8 x 8, a mask with holes):
 * eval --csv carries the same figures;
 * eval --roc draws a PNG (decoded here) with one curve per model in its own colour;
 * eval --versus gives paired per-bin differences over the bins two forecasts share, with
-  the bootstrap interval recomputed here from the documented resampling.
+  the bootstrap interval recomputed here from the documented resampling;
+* eval --area flags the nearest whole number of cells to a fixed area and reports hit
+  rate, PAI and PEI there, recomputed here in float64.
 
 usage: baseline_eval_test.py CRIMECAST
 """
@@ -121,6 +123,40 @@ def check_versus(tensor, files, expected, counts, mask, tgt, tmp):
     check("eval --versus an absent model is refused", p.returncode == 1 and "rf-7" in p.stderr, p.stderr)
 
 
+def check_areas(tensor, files, expected, counts, mask, tgt):
+    """eval --area: the nearest whole number of 500 m cells (0.25 km2 each) to each area,
+    at least one, flagged by forecast (ties: lower cell first); hit rate, PAI and PEI
+    recomputed here in float64."""
+    areas = {"0.1km2": 1, "0.6km2": 2, "1km2": 4, "2.1km2": 8}   # round(area / 0.25 km2), at least 1
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--topk", "5", "--area", "0.1km2,0.6,1km2,2.1km2",
+                        *files], capture_output=True, text=True)
+    check("eval --area exits 0", p.returncode == 0, p.stderr)
+    records = json.loads(p.stdout) if p.returncode == 0 else []
+    inside = mask == 1
+    worst = 0.0
+    for rec in records:
+        c = 0 if rec["category"] == "all" else 1
+        pred = np.array(expected[rec["model"]])[:, c][:, inside].astype(np.float32).astype(float)
+        truth = counts[tgt][:, c][:, inside].astype(float)
+        n = truth.shape[1]
+        for name, a in areas.items():
+            hit, pai, pei = [], [], []
+            for b in range(len(tgt)):
+                order = sorted(range(n), key=lambda i: (-pred[b, i], i))[:a]
+                caught, total = truth[b][order].sum(), truth[b].sum()
+                best = np.sort(truth[b])[::-1][:a].sum()
+                hit.append(caught / total)
+                pai.append(caught / total / (a / n))
+                pei.append(caught / best)
+            for key, want in (("hit", hit), ("pai", pai), ("pei", pei)):
+                got = rec["%s@%s" % (key, name)]
+                worst = max(worst, abs(got - np.mean(want)) / max(1.0, abs(np.mean(want))))
+    check("eval --area: hit rate, PAI and PEI at 0.1, 0.6, 1 and 2.1 km2 equal float64 recomputation (%.1e)" % worst,
+          len(records) == len(files) * C and worst < 1e-6, worst)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--area", "1 acre", *files], capture_output=True, text=True)
+    check("eval --area refuses what is not square kilometres", p.returncode == 2 and "--area" in p.stderr, p.stderr)
+
+
 def main():
     rng = np.random.default_rng(5)
     rate = rng.gamma(1.0, 2.0, size=(C, H, W))
@@ -177,6 +213,7 @@ def main():
             check("eval %s auc (scikit-learn per bin)" % label, abs(rec["auc"] - np.mean(aucs)) < 1e-4, (rec["auc"], np.mean(aucs)))
             check("eval %s hit@5" % label, abs(rec["hit@5"] - np.mean(hits)) < 1e-4, (rec["hit@5"], np.mean(hits)))
             check("eval %s interval brackets the mean" % label, rec["mse_lo"] <= rec["mse"] <= rec["mse_hi"])
+        check_areas(tensor, files, expected, counts, mask, tgt)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--csv", *files], capture_output=True, text=True)
         rows = list(csv.DictReader(io.StringIO(p.stdout)))
         check("eval --csv carries the same figures", len(rows) == len(records)
