@@ -1,6 +1,7 @@
 /* host/run_baseline.h */
 #include "host/run_baseline.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,10 +49,12 @@ static const cc_option BASELINE_OPTIONS[] = {
     {CC_OPTION_CUSTOM("k", cc_baseline_request, k, "K|all", NULL, parse_k,
                       "history bins of histavg and kde (if not given: 52 weeks, 12 months, 28 days)")},
     {CC_OPTION_CUSTOM("bandwidth", cc_baseline_request, bandwidth, "METRES", NULL, parse_bandwidth,
-                      "kde: the Gaussian's standard deviation (if not given: one cell); etas: the background's "
-                      "kernel (if not given: 250)")},
+                      "kde: the Gaussian's standard deviation (if neither this nor --half-life is given, both "
+                      "are chosen on the validation span; else one cell); etas: the background's kernel (if not "
+                      "given: chosen by the fit's leave-one-out likelihood)")},
     {CC_OPTION_REAL("half-life", cc_baseline_request, half_life, "BINS", NULL, 0,
-                    "kde: the weights halve every BINS bins (if not given: K / 4)"), .open_min = 1},
+                    "kde: the weights halve every BINS bins (if not given: see --bandwidth; else K / 4)"),
+     .open_min = 1},
 };
 
 static const cc_option RF_OPTIONS[] = {
@@ -293,6 +296,31 @@ static cc_baseline_options naive_options(const cc_baseline_request *r, const cc_
     return o;
 }
 
+/* --method kde without --bandwidth and --half-life: both chosen on the validation span
+ * (models/baselines.h), printed, and recorded as kde_chosen = [bandwidth m, half-life
+ * bins, validation deviance]. */
+static int choose_kde(const cc_tensor *t, const cc_split *split, cc_baseline_options *o, double *chosen, FILE *out,
+                      char *err, size_t err_len) {
+    int n = cc_split_samples(split, CC_SPAN_VAL);
+    int *val = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+    if (!val) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) val[i] = cc_split_target(split, CC_SPAN_VAL, i);
+    double deviance = n > 0 ? cc_kde_choose(t, val, n, o) : NAN;
+    free(val);
+    if (!isfinite(deviance)) {
+        snprintf(err, err_len, n > 0 ? "out of memory choosing the kde's bandwidth" : "no validation bin to choose the "
+                 "kde's bandwidth on: give --bandwidth and --half-life");
+        return -1;
+    }
+    chosen[0] = o->bandwidth_m, chosen[1] = o->half_life, chosen[2] = deviance;
+    fprintf(out, "kde: bandwidth %.0f m and half-life %g bins chosen on the validation span's %d bins (mean deviance "
+                 "%.4f; of 1/2, 1, 2, 4 cells and K/32 .. K/2 bins)\n", o->bandwidth_m, o->half_life, n, deviance);
+    return 0;
+}
+
 /* The forecasts of targets[0..n) into values [n][C][H][W]. */
 static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_split *split,
                     const cc_baseline_options *o, const int *targets, int n, float *values, FILE *out, char *err,
@@ -325,6 +353,17 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
         model_name(r, &o, model, sizeof model);
         snprintf(source, sizeof source, "%s on %s, %s span", model, r->data, r->span.span);
         cc_etas_record record = {0};
+        double chosen[3];
+        cc_file_attribute kde_attributes[1] = {{"kde_chosen", NULL, 0, chosen, 3}};
+        if (o.method == CC_BASELINE_KDE && !strcmp(r->method, "kde") && !r->bandwidth.given && !(r->half_life > 0)) {
+            if (choose_kde(t, &split, &o, chosen, out, err, err_len) != 0) {
+                free(targets), free(times), free(values);
+                return -1;
+            }
+            model_name(r, &o, model, sizeof model);
+            snprintf(source, sizeof source, "%s on %s, %s span", model, r->data, r->span.span);
+            record.attributes = kde_attributes, record.count = 1;
+        }
         int etas = !strcmp(r->method, "etas");
         cc_etas_baseline_options eo = {r->db, r->bandwidth.given ? r->bandwidth.value : 0, r->iterations,
                                        r->background && !strcmp(r->background, "constant"), r->threads};
@@ -337,7 +376,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
                     t->C, t->H, t->W);
             status = 0;
         }
-        cc_etas_record_free(&record);
+        if (etas) cc_etas_record_free(&record);
     }
     free(targets), free(times), free(values);
     return status;

@@ -100,3 +100,42 @@ void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, cons
         }
     }
 }
+
+/* Mean Poisson deviance of forecasts [n][C][H][W] over the in-mask cells of the targets. */
+static double mean_deviance(const cc_tensor *t, const int *targets, int n, const float *f) {
+    size_t plane = (size_t)t->H * t->W;
+    double sum = 0;
+    long count = 0;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < t->C; c++) {
+            const float *p = f + ((size_t)i * t->C + c) * plane;
+            const float *y = t->values + cc_tensor_offset(t, targets[i], c, 0, 0);
+            for (size_t q = 0; q < plane; q++) {
+                if (!t->mask[q]) continue;
+                double pp = p[q] > 1e-9 ? p[q] : 1e-9;
+                sum += 2.0 * ((y[q] > 0 ? y[q] * log(y[q] / pp) : 0.0) - (y[q] - pp));
+                count++;
+            }
+        }
+    return count ? sum / count : NAN;
+}
+
+double cc_kde_choose(const cc_tensor *t, const int *targets, int n, cc_baseline_options *o) {
+    static const double CELLS[4] = {0.5, 1, 2, 4}, SHARES[5] = {1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0 / 2};
+    float *f = malloc(sizeof(float) * (size_t)n * t->C * t->H * t->W);
+    if (!f) return NAN;
+    int K = o->k > 0 ? o->k : cc_baseline_default_k(t->bin);
+    double best = INFINITY, best_bandwidth = 0, best_half_life = 0;
+    for (int b = 0; b < 4; b++)
+        for (int h = 0; h < 5; h++) {
+            cc_baseline_options candidate = *o;
+            candidate.method = CC_BASELINE_KDE;
+            candidate.bandwidth_m = CELLS[b] * t->cell, candidate.half_life = SHARES[h] * K;
+            cc_baseline_forecast(t, &candidate, targets, n, f);
+            double deviance = mean_deviance(t, targets, n, f);
+            if (deviance < best) best = deviance, best_bandwidth = candidate.bandwidth_m, best_half_life = candidate.half_life;
+        }
+    free(f);
+    o->bandwidth_m = best_bandwidth, o->half_life = best_half_life;
+    return best;
+}

@@ -31,4 +31,12 @@ int cc_baseline_default_k(cc_bin_kind bin);
 /* out [n][C][H][W]: the forecasts of target bins targets[0..n) (each >= horizon). */
 void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, const int *targets, int n, float *out);
 
+/* The kde's bandwidth and half-life chosen on the validation span's targets (`targets`,
+ * n of them): the pair with the lowest mean Poisson deviance over their in-mask cells and
+ * every channel (as models/metrics.h computes it), among bandwidths of 1/2, 1, 2 and 4
+ * cells and half-lives of K/32, K/16, K/8, K/4 and K/2 bins (K = o->k, or the bin kind's
+ * default when 0); ties keep the first in that order. Sets o->bandwidth_m and
+ * o->half_life and returns that deviance, or NaN when out of memory (o untouched). */
+double cc_kde_choose(const cc_tensor *t, const int *targets, int n, cc_baseline_options *o);
+
 #endif

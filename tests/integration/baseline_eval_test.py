@@ -11,7 +11,9 @@ here with h5py (random weekly counts, 2 channels, 8 x 8, a mask with holes):
 * eval --versus gives paired per-bin differences over the bins two forecasts share, with
   the bootstrap interval recomputed here from the documented resampling;
 * eval --area flags the nearest whole number of cells to a fixed area and reports hit
-  rate, PAI and PEI there, recomputed here in float64.
+  rate, PAI and PEI there, recomputed here in float64;
+* kde without --bandwidth and --half-life chooses both on the validation span, as the
+  grid search recomputed here does.
 
 usage: baseline_eval_test.py CRIMECAST
 """
@@ -123,6 +125,39 @@ def check_versus(tensor, files, expected, counts, mask, tgt, tmp):
     check("eval --versus an absent model is refused", p.returncode == 1 and "rf-7" in p.stderr, p.stderr)
 
 
+def check_kde_choice(tensor, counts, mask, tmp):
+    """kde without --bandwidth and --half-life: the pair of 1/2, 1, 2, 4 cells and K/32 ..
+    K/2 bins with the lowest mean Poisson deviance over the validation targets' in-mask
+    cells, recomputed here; the test forecast made with it."""
+    val = list(range(int(math.floor(0.70 * T + 0.5)), int(math.floor(0.85 * T + 0.5))))
+    inside = mask == 1
+    best = None
+    for cells in (0.5, 1, 2, 4):
+        for share in (1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2):
+            f = np.array([kde_reference(counts, mask, t - 1, 52, share * 52, cells) for t in val]).astype(np.float32)
+            p = np.maximum(f.astype(float), 1e-9)[:, :, inside]
+            y = counts[val][:, :, inside].astype(float)
+            dev = np.mean(2 * (np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / p), 0) - (y - p)))
+            if best is None or dev < best[0]:
+                best = (dev, cells * 500.0, share * 52)
+    out = os.path.join(tmp, "kde_chosen.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "kde", "--data", tensor, "--out", out], capture_output=True,
+                       text=True)
+    check("baseline kde without --bandwidth exits 0 and says what it chose", p.returncode == 0
+          and "chosen on the validation span" in p.stdout, p.stdout + p.stderr)
+    with h5py.File(out, "r") as f:
+        chosen = f.attrs.get("kde_chosen")
+        got = f["forecast"][:]
+        model = f.attrs["model"]
+    check("kde: the bandwidth and half-life of lowest validation deviance (%.0f m, %g bins; deviance %.5f)"
+          % (best[1], best[2], best[0]),
+          chosen is not None and abs(chosen[0] - best[1]) < 1e-9 and abs(chosen[1] - best[2]) < 1e-9
+          and abs(chosen[2] - best[0]) < 1e-6 * best[0], (chosen, best))
+    want = np.array([kde_reference(counts, mask, t - 1, 52, best[2], best[1] / 500.0) for t in targets()])
+    check("kde: the test forecast with the chosen pair (%s)" % model,
+          got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5))
+
+
 def check_areas(tensor, files, expected, counts, mask, tgt):
     """eval --area: the nearest whole number of 500 m cells (0.25 km2 each) to each area,
     at least one, flagged by forecast (ties: lower cell first); hit rate, PAI and PEI
@@ -214,6 +249,7 @@ def main():
             check("eval %s hit@5" % label, abs(rec["hit@5"] - np.mean(hits)) < 1e-4, (rec["hit@5"], np.mean(hits)))
             check("eval %s interval brackets the mean" % label, rec["mse_lo"] <= rec["mse"] <= rec["mse_hi"])
         check_areas(tensor, files, expected, counts, mask, tgt)
+        check_kde_choice(tensor, counts, mask, tmp)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--csv", *files], capture_output=True, text=True)
         rows = list(csv.DictReader(io.StringIO(p.stdout)))
         check("eval --csv carries the same figures", len(rows) == len(records)
