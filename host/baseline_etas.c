@@ -91,7 +91,7 @@ static int read_points(const cc_tensor *t, const cc_etas_baseline_options *o, cc
                  cc_bin_kind_name(t->bin), (unsigned long long)stats.by_precision[0],
                  (unsigned long long)stats.by_precision[1], (unsigned long long)stats.by_precision[2]);
         cc_channel_points_free(points, t->C);
-        return -1;
+        return CC_ETAS_NOT_TIMED;
     }
     fprintf(out, "etas: %llu incidents of %s from %s (%llu timed to the minute, %llu to the day; %llu not "
                  "projected)\n", (unsigned long long)stats.read, t->city, path,

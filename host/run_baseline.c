@@ -370,6 +370,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
         int made = etas ? cc_etas_baseline(t, &split, targets, n, r->span.horizon, &eo, values, &record, out, err,
                                            err_len)
                         : forecast(r, t, &split, &o, targets, n, values, out, err, err_len);
+        if (made == CC_ETAS_NOT_TIMED) status = CC_ETAS_NOT_TIMED;
         if (made == 0 && cc_forecast_write_with(r->out, t, values, times, n, model, r->span.horizon, source,
                                                 record.attributes, record.count, err, err_len) == 0) {
             fprintf(out, "%s: %s, %d %s bins x %d channels x %d x %d\n", r->out, model, n, cc_bin_kind_name(t->bin),
