@@ -9,9 +9,11 @@
 #   synthetic  the demo's nine-year synthetic city, seeds 1-3 (crimecast demo --seed S)
 #
 # For each tensor: the network (one model per seed, and the seeds' mean with predict
-# --model x N), every baseline (persistence, histavg, seasonal, kde, rf), eval's table
-# (CSV) and the paired differences against the forest (eval --versus rf-100, JSON), all
-# on the same target bins (rolling origin, the test span).
+# --model x N), every baseline (persistence, histavg, seasonal, kde, rf, and etas where
+# the incidents are timed: not London), eval's table (CSV, with hit rate / PAI / PEI at
+# 1%, 5%, 10% and 1 km2) and the paired differences against the forest and the network
+# (eval --versus rf-100, --versus convlstm, JSON), all on the same target bins (rolling
+# origin, the test span). Each baseline's time and peak memory go to OUTDIR/time.txt.
 #
 # usage: bash bench/forecast_tables.sh OUTDIR [TABLE...]   (default: every table)
 #        CRIMECAST=path/to/crimecast (default build/crimecast); SHARED=../shared/data
@@ -52,13 +54,20 @@ measure() {
         models+=(--model "$d/model_s$s.h5")
     done
     [ "$seeds" -gt 1 ] && "$cc" predict "${models[@]}" --data "$t" --device cpu --out "$d/convlstm_mean.h5" >/dev/null
-    for m in persistence histavg seasonal kde rf; do
-        [ -e "$d/$m.h5" ] || { log "$name: baseline $m"; "$cc" baseline --method $m --data "$t" --window "$window" --out "$d/$m.h5" >/dev/null; }
+    local methods=(persistence histavg seasonal kde rf) point=()
+    # ETAS needs the incidents' times (London's are months: the baseline says so and stops).
+    [ "$name" != london ] && methods+=(etas) && point=("$d/etas.h5")
+    for m in "${methods[@]}"; do
+        [ -e "$d/$m.h5" ] || { log "$name: baseline $m"; /usr/bin/time -f "$name $m: %e s, %M KiB" -a -o "$out/time.txt" \
+            "$cc" baseline --method "$m" --data "$t" --window "$window" --out "$d/$m.h5" >"$d/$m.log"; }
     done
-    local base=("$d/persistence.h5" "$d/histavg.h5" "$d/seasonal.h5" "$d/kde.h5" "$d/rf.h5")
-    "$cc" eval --data "$t" --csv "$d/convlstm_s1.h5" "${base[@]}" >"$d/eval.csv"
+    local base=("$d/persistence.h5" "$d/histavg.h5" "$d/seasonal.h5" "$d/kde.h5" "$d/rf.h5" "${point[@]}")
+    "$cc" eval --data "$t" --csv --topk 1,5,10 --area 1km2 "$d/convlstm_s1.h5" "${base[@]}" >"$d/eval.csv"
     for s in $(seq 1 "$seeds"); do
-        "$cc" eval --data "$t" --json --versus rf-100 "$d/convlstm_s$s.h5" "$d/histavg.h5" "$d/rf.h5" >"$d/versus_s$s.json"
+        "$cc" eval --data "$t" --json --versus rf-100 "$d/convlstm_s$s.h5" "$d/histavg.h5" "$d/kde.h5" "${point[@]}" \
+            "$d/rf.h5" >"$d/versus_s$s.json"
+        "$cc" eval --data "$t" --json --versus convlstm "$d/convlstm_s$s.h5" "$d/kde.h5" "${point[@]}" \
+            >"$d/versus_convlstm_s$s.json"
     done
     if [ "$seeds" -gt 1 ]; then
         "$cc" eval --data "$t" --json --versus rf-100 "$d/convlstm_mean.h5" "$d/rf.h5" >"$d/versus_mean.json"
@@ -81,8 +90,11 @@ synthetic() {
             touch "$d.done"
         fi
         local f="$d/forecasts"
-        "$cc" eval --data "$d/tensor.h5" --json --versus rf-100 "$f/convlstm.h5" "$f/histavg.h5" "$f/rf.h5" "$f/oracle.h5" \
-            >"$d/versus.json"
+        "$cc" eval --data "$d/tensor.h5" --csv --topk 1,5,10 --area 1km2 "$f"/*.h5 >"$d/eval.csv"
+        "$cc" eval --data "$d/tensor.h5" --json --versus rf-100 "$f/convlstm.h5" "$f/histavg.h5" "$f/kde.h5" \
+            "$f/etas.h5" "$f/rf.h5" "$f/oracle.h5" >"$d/versus.json"
+        "$cc" eval --data "$d/tensor.h5" --json --versus convlstm "$f/convlstm.h5" "$f/kde.h5" "$f/etas.h5" \
+            "$f/oracle.h5" >"$d/versus_convlstm.json"
     done
     log "synthetic: done"
 }

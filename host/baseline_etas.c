@@ -143,7 +143,7 @@ static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *
     snprintf(label, sizeof label, "etas '%s': EM", t->categories[c]);
     cc_progress bar;
     cc_progress_begin(&bar, label, (uint64_t)(o->iterations > 0 ? o->iterations : 100));
-    cc_etas_options eo = {o->bandwidth_m, 0, 0, o->iterations, 0, o->constant_background, {0}, o->threads,
+    cc_etas_options eo = {o->bandwidth_m, 0, 0, o->iterations, 0, o->constant_background, 0, {0}, o->threads,
                           on_iteration, &bar};
     cc_etas_fit fit;
     double start = cc_now_seconds();

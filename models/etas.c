@@ -14,9 +14,13 @@
 #define DEFAULT_DISTANCE_HORIZON 3000.0
 #define DEFAULT_ITERATIONS 100
 #define DEFAULT_TOLERANCE 1e-4
-/* Pairs reach this many mean delays and this many sigmas (below each option's most). */
-#define DELAYS_REACHED 12.0
-#define SIGMAS_REACHED 5.0
+#define DEFAULT_MIN_SIGMA_M 50.0
+/* Pairs reach this many mean delays and this many sigmas (below each option's most): the
+ * kernel mass beyond is exp(-8) and exp(-8) again, and the M-step's delay and sigma^2
+ * come out 0.27% short of an uncut sum's (8 e^-8 / (1 - e^-8)); each more delay or sigma
+ * would add an eighth or more to the pairs. */
+#define DELAYS_REACHED 8.0
+#define SIGMAS_REACHED 4.0
 /* The density raster: cells of h / RASTER_PER_H, the blur cut at BLUR_REACH h, at most
  * RASTER_MOST nodes (coarser cells beyond). */
 #define RASTER_PER_H 3.0
@@ -138,6 +142,17 @@ enum { BANDWIDTH_GRID = 11 };
 /* Below this density (per m^2, of the normalised s) a leave-one-out log is cut. */
 #define DENSITY_FLOOR 1e-14
 
+/* The bandwidths a step either way of h, and h, within the grid (a narrower kernel only
+ * ever gains where incidents share an address: Chicago's are geocoded to the block). */
+static int neighbours(double h, double *candidates) {
+    double last = BANDWIDTH_FIRST * pow(BANDWIDTH_FACTOR, BANDWIDTH_GRID - 1) * (1 + 1e-9);
+    int k = 0;
+    if (h / BANDWIDTH_FACTOR >= BANDWIDTH_FIRST * (1 - 1e-9)) candidates[k++] = h / BANDWIDTH_FACTOR;
+    candidates[k++] = h;
+    if (h * BANDWIDTH_FACTOR <= last) candidates[k++] = h * BANDWIDTH_FACTOR;
+    return k;
+}
+
 /* The weighted leave-one-out log-likelihood of the background density: sum_j p_jj log
  * s_{-j}(x_j), s normalised by the weights' sum. */
 static double bandwidth_score(const density *d, const cc_hawkes_event *e, size_t n, const double *weight) {
@@ -176,12 +191,15 @@ static int choose_bandwidth(density *best, const cc_hawkes_event *e, size_t n, c
 
 typedef struct hash {
     double x0, y0, cell;
+    int reach;          /* cells either way that a search within the distance must visit */
     int nx, ny;
     size_t *start;      /* [nx ny + 1] */
-    size_t *items;      /* event indices, by cell, in time order */
+    double *t, *x, *y;  /* the events by cell, in time order within a cell: contiguous, so
+                         * the E-step reads each cell's candidates as one stream */
+    size_t *order;      /* [n]: the event at each of those places */
 } hash;
 
-static void hash_free(hash *g) { free(g->start), free(g->items); }
+static void hash_free(hash *g) { free(g->start), free(g->t), free(g->x), free(g->y), free(g->order); }
 
 static int hash_cell(const hash *g, double x, double y) {
     int i = (int)floor((x - g->x0) / g->cell), j = (int)floor((y - g->y0) / g->cell);
@@ -190,7 +208,11 @@ static int hash_cell(const hash *g, double x, double y) {
     return j * g->nx + i;
 }
 
-static int hash_build(hash *g, const cc_hawkes_event *e, size_t n, double cell) {
+/* Cells of half the search distance: the 5 x 5 cells around an event, less those wholly
+ * beyond the distance, cover 2.4 times the search circle's area where cells of the whole
+ * distance (3 x 3) cover 2.9 times. */
+static int hash_build(hash *g, const cc_hawkes_event *e, size_t n, double distance) {
+    double cell = distance / 2;
     hash_free(g);
     memset(g, 0, sizeof *g);
     double x_min = e[0].x, x_max = e[0].x, y_min = e[0].y, y_max = e[0].y;
@@ -201,20 +223,34 @@ static int hash_build(hash *g, const cc_hawkes_event *e, size_t n, double cell) 
     /* No more cells than events: a wider cell only adds pairs to test. */
     double w = x_max - x_min, h = y_max - y_min;
     while ((w / cell + 1) * (h / cell + 1) > (double)n + 16) cell *= 1.25;
-    g->x0 = x_min, g->y0 = y_min, g->cell = cell;
+    g->x0 = x_min, g->y0 = y_min, g->cell = cell, g->reach = (int)ceil(distance / cell);
     g->nx = (int)(w / cell) + 1, g->ny = (int)(h / cell) + 1;
     size_t cells = (size_t)g->nx * (size_t)g->ny;
     g->start = calloc(cells + 1, sizeof(size_t));
-    g->items = malloc(sizeof(size_t) * n);
-    if (!g->start || !g->items) return -1;
+    g->t = malloc(sizeof(double) * n), g->x = malloc(sizeof(double) * n), g->y = malloc(sizeof(double) * n);
+    g->order = malloc(sizeof(size_t) * n);
+    if (!g->start || !g->t || !g->x || !g->y || !g->order) return -1;
     for (size_t q = 0; q < n; q++) g->start[hash_cell(g, e[q].x, e[q].y) + 1]++;
     for (size_t c = 0; c < cells; c++) g->start[c + 1] += g->start[c];
     size_t *fill = malloc(sizeof(size_t) * cells);
     if (!fill) return -1;
     memcpy(fill, g->start, sizeof(size_t) * cells);
-    for (size_t q = 0; q < n; q++) g->items[fill[hash_cell(g, e[q].x, e[q].y)]++] = q;
+    for (size_t q = 0; q < n; q++) {
+        size_t at = fill[hash_cell(g, e[q].x, e[q].y)]++;
+        g->t[at] = e[q].t, g->x[at] = e[q].x, g->y[at] = e[q].y, g->order[at] = q;
+    }
     free(fill);
     return 0;
+}
+
+/* Whether every point of cell (i, j) lies farther than sqrt(d2) from (x, y). The edge
+ * cells hold what lies outside the box too (hash_cell clamps), so they are never skipped. */
+static int beyond(const hash *g, int i, int j, double x, double y, double d2) {
+    if (i == 0 || j == 0 || i == g->nx - 1 || j == g->ny - 1) return 0;
+    double left = g->x0 + i * g->cell, bottom = g->y0 + j * g->cell;
+    double dx = fmax(fmax(left - x, x - (left + g->cell)), 0.0);
+    double dy = fmax(fmax(bottom - y, y - (bottom + g->cell)), 0.0);
+    return dx * dx + dy * dy > d2 * (1 + 1e-9) + 1e-6; /* a margin for the cell edges' rounding */
 }
 
 /* ---------------------------------------------------------------- time of day and week */
@@ -251,9 +287,27 @@ typedef struct em {
     sums *block;
 } em;
 
+/* The first index in [lo, hi) of the sorted t whose time is at least `from`: a scan of a
+ * short run, else a binary search without branches (a mispredicted branch per step cost
+ * more than the step's load: a third of the E-step's time on Chicago). */
+static size_t first_from(const double *t, size_t lo, size_t hi, double from) {
+    size_t n = hi - lo;
+    if (n <= 8) {
+        while (lo < hi && t[lo] < from) lo++;
+        return lo;
+    }
+    const double *b = t + lo;
+    while (n > 1) {
+        size_t half = n / 2;
+        b = b[half - 1] < from ? b + half : b;
+        n -= half;
+    }
+    return (size_t)(b - t) + (*b < from);
+}
+
 /* One event: lambda_j, its background share p_jj, and its pairs' p-weighted sums. */
 static void expect_event(em *m, size_t j, sums *s) {
-    const cc_hawkes_event *e = m->e, *ej = &e[j];
+    const cc_hawkes_event *ej = &m->e[j];
     const cc_etas_params *p = &m->fit->params;
     double T = m->fit->t_end - m->fit->t_start;
     double own = m->fit->background[j];
@@ -262,25 +316,21 @@ static void expect_event(em *m, size_t j, sums *s) {
     double omega = 1.0 / p->decay_days, sigma2 = p->sigma_m * p->sigma_m;
     double scale = p->branching * omega / (TWO_PI * sigma2), d_max2 = m->distance_horizon * m->distance_horizon;
     double g0 = 0, g1 = 0, g2 = 0, pairs = 0;
-    int cell = hash_cell(&m->g, ej->x, ej->y), ci = cell % m->g.nx, cj = cell / m->g.nx;
-    for (int dj = -1; dj <= 1; dj++)
-        for (int di = -1; di <= 1; di++) {
+    int cell = hash_cell(&m->g, ej->x, ej->y), ci = cell % m->g.nx, cj = cell / m->g.nx, r = m->g.reach;
+    for (int dj = -r; dj <= r; dj++)
+        for (int di = -r; di <= r; di++) {
             int i = ci + di, jj = cj + dj;
             if (i < 0 || jj < 0 || i >= m->g.nx || jj >= m->g.ny) continue;
+            if (beyond(&m->g, i, jj, ej->x, ej->y, d_max2)) continue;
             size_t c = (size_t)jj * m->g.nx + i, lo = m->g.start[c], hi = m->g.start[c + 1];
-            /* The first of the cell's events within the time horizon before t_j. */
-            double t_first = ej->t - m->time_horizon;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (e[m->g.items[mid]].t < t_first) lo = mid + 1;
-                else hi = mid;
-            }
-            for (size_t q = lo; q < m->g.start[c + 1]; q++) {
-                const cc_hawkes_event *ei = &e[m->g.items[q]];
-                if (ei->t >= ej->t) break; /* same-time events are not parents */
-                double dx = ej->x - ei->x, dy = ej->y - ei->y, d2 = dx * dx + dy * dy;
+            const double *t = m->g.t, *x = m->g.x, *y = m->g.y;
+            /* The cell's events within the time horizon before t_j. */
+            if (lo == hi) continue;
+            size_t first = first_from(t, lo, hi, ej->t - m->time_horizon);
+            for (size_t q = first; q < hi && t[q] < ej->t; q++) { /* same-time events are not parents */
+                double dx = ej->x - x[q], dy = ej->y - y[q], d2 = dx * dx + dy * dy;
                 if (d2 > d_max2) continue;
-                double dt = ej->t - ei->t;
+                double dt = ej->t - t[q];
                 double g = scale * exp(-omega * dt - 0.5 * d2 / sigma2);
                 g0 += g, g1 += g * dt, g2 += g * d2, pairs += 1;
             }
@@ -293,7 +343,9 @@ static void expect_event(em *m, size_t j, sums *s) {
     s->pairs += pairs;
 }
 
-/* The E-step over blocks; `total` the blocks' sums added in order. The weights of the
+/* The E-step over blocks of events in the hash's order (cell by cell: the neighbours one
+ * event reads are the next one's, still in cache; in time order the E-step waited on
+ * memory), `total` the blocks' sums added in order. The weights of the
  * density raster are the previous step's p_jj, read before each is overwritten: the
  * raster was built from them before this step began. */
 static void expect(em *m, sums *total) {
@@ -304,7 +356,7 @@ static void expect(em *m, sums *total) {
     for (size_t b = 0; b < blocks; b++) {
         sums s = {0};
         size_t end = (b + 1) * BLOCK < m->n ? (b + 1) * BLOCK : m->n;
-        for (size_t j = b * BLOCK; j < end; j++) expect_event(m, j, &s);
+        for (size_t at = b * BLOCK; at < end; at++) expect_event(m, m->g.order[at], &s);
         m->block[b] = s;
     }
     memset(total, 0, sizeof *total);
@@ -350,7 +402,9 @@ static void maximise(em *m, const sums *s) {
     if (s->triggered > 0 && s->delay > 0 && s->spread > 0) {
         p->branching = fmin(s->triggered / room, 0.999);
         p->decay_days = s->delay / s->triggered;
-        p->sigma_m = sqrt(s->spread / (2.0 * s->triggered));
+        /* Not narrower than where the incidents were put (see min_sigma_m in etas.h). */
+        double least = m->o->min_sigma_m > 0 ? m->o->min_sigma_m : DEFAULT_MIN_SIGMA_M;
+        p->sigma_m = fmax(sqrt(s->spread / (2.0 * s->triggered)), least);
     } else {
         p->branching = 0;
     }
@@ -427,8 +481,7 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
             if (it == 0)
                 for (double h = BANDWIDTH_FIRST; k < BANDWIDTH_GRID; h *= BANDWIDTH_FACTOR) candidates[k++] = h;
             else
-                candidates[k++] = fit->bandwidth_m / BANDWIDTH_FACTOR, candidates[k++] = fit->bandwidth_m,
-                candidates[k++] = fit->bandwidth_m * BANDWIDTH_FACTOR;
+                k = neighbours(fit->bandwidth_m, candidates);
             if (choose_bandwidth(&m.d, events, count, fit->background, candidates, k, &fit->bandwidth_m) != 0) {
                 status = -1;
                 break;

@@ -33,8 +33,8 @@ printf "%-13s %10s %10s %8s %7s %10s %8s\n" target seconds execs exec/s cov feat
 status=0
 for name in "${TARGETS[@]}"; do
   log=build-fuzz/fuzz-logs/$name.log
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+  execs=$(grep -a -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+  last=$(grep -a -E '^#[0-9]+' "$log" | tail -1)
   cov=$(echo "$last" | grep -o 'cov: [0-9]*' | awk '{print $2}')
   ft=$(echo "$last" | grep -o 'ft: [0-9]*' | awk '{print $2}')
   crashes=$(find "build-fuzz/fuzz-work/$name/artifacts" -type f 2>/dev/null | wc -l)

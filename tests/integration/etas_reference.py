@@ -159,12 +159,15 @@ def reference_em(e, t_start, t_end, iterations=ITERATIONS):
         exposure[weekday_of(d)] += min(d + 1, t_end) - max(d, t_start)
         d += 1
     for _ in range(iterations):
-        time_h, dist_h = min(12.0 * decay, 180.0), min(5.0 * sigma, 3000.0)
+        time_h, dist_h = min(8.0 * decay, 180.0), min(4.0 * sigma, 3000.0)
         # The log-likelihood under this E-step's parameters: the density's mass is the
         # background's expected events, theta the offspring each event had by the end.
         expected = p.sum() + theta * np.sum(1.0 - np.exp(-(t_end - e[:, 0]) / decay))
         # The bandwidth: the whole grid first, then a step of sqrt 2 either way.
-        grid = [100.0 * math.sqrt(2) ** k for k in range(11)] if h is None else [h / math.sqrt(2), h, h * math.sqrt(2)]
+        # (never outside 100 m .. 3.2 km).
+        whole = [100.0 * math.sqrt(2) ** k for k in range(11)]
+        grid = whole if h is None else [c for c in (h / math.sqrt(2), h, h * math.sqrt(2))
+                                        if whole[0] * (1 - 1e-9) <= c <= whole[-1] * (1 + 1e-9)]
         density, h = chosen_density(e, p, grid)
         omega, s2 = 1.0 / decay, sigma * sigma
         mus = np.maximum(np.array([hour[hours[j]] * weekday[days[j]] for j in range(n)])
@@ -191,7 +194,7 @@ def reference_em(e, t_start, t_end, iterations=ITERATIONS):
         room = np.sum(1.0 - np.exp(-omega * (t_end - e[:, 0])))
         theta = min(a0 / room, 0.999)
         decay = a1 / a0
-        sigma = math.sqrt(a2 / (2.0 * a0))
+        sigma = max(math.sqrt(a2 / (2.0 * a0)), 50.0)   # the narrowest trigger: 50 m
         rate = p.sum() / T
         total = p.sum()
         hour = np.maximum(np.bincount(hours, weights=p, minlength=24) / total * 24.0, 0.01)
