@@ -1,6 +1,7 @@
 /* host/baseline_etas.h */
 #include "host/baseline_etas.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 #include "host/progress.h"
 #include "models/hawkes.h"
 
-enum { RECORD_FIELDS = 11 };
+enum { RECORD_FIELDS = 14 };
 /* The background's level at a forecast origin: from the year before it. */
 #define LEVEL_DAYS 365.0
 
@@ -39,13 +40,14 @@ static int record_init(cc_etas_record *r, int channels) {
     return r->attributes && r->names && r->reals ? 0 : -1;
 }
 
-static void record_fit(cc_etas_record *r, int c, const char *channel, const cc_etas_fit *fit) {
+static void record_fit(cc_etas_record *r, int c, const char *channel, const cc_etas_fit *fit, int modulated,
+                       const double deviance[2]) {
     double *fields = r->reals + (size_t)c * (RECORD_FIELDS + 3 * CC_ETAS_MAX_ITERATIONS);
     double *history = fields + RECORD_FIELDS;
     const cc_etas_params *p = &fit->params;
     double values[RECORD_FIELDS] = {p->branching, p->decay_days, p->sigma_m, p->background_rate, fit->bandwidth_m,
                                     fit->iterations, fit->converged, fit->log_likelihood, (double)fit->count,
-                                    fit->t_start, fit->t_end};
+                                    fit->t_start, fit->t_end, modulated, deviance[0], deviance[1]};
     memcpy(fields, values, sizeof values);
     for (int i = 0; i < fit->iterations; i++) {
         history[3 * i] = fit->history[i].branching;
@@ -100,15 +102,15 @@ static int read_points(const cc_tensor *t, const cc_etas_baseline_options *o, cc
     return 0;
 }
 
-/* A channel's forecasts of targets[0..n) into values (stride C maps), the background's
- * level set at each origin from the year before it. */
-static int forecast_channel(const cc_tensor *t, int c, const cc_hawkes_process *process, cc_etas_level *level,
+/* A channel's forecasts of targets[0..n) into values (the i-th at values + i stride),
+ * the background's level set at each origin from the year before it. */
+static int forecast_channel(const cc_tensor *t, const cc_hawkes_process *process, cc_etas_level *level,
                             const cc_hawkes_event *events, size_t count, const int *targets, int n, int horizon,
-                            float *values, double *map) {
+                            float *values, size_t stride, double *map) {
     cc_hawkes_grid grid = {t->x0, t->y0, t->cell, t->H, t->W};
     cc_hawkes_forecaster *f = cc_hawkes_forecaster_new(process, &grid);
     if (!f) return -1;
-    size_t cells = (size_t)t->H * t->W, per_target = (size_t)t->C * cells;
+    size_t cells = (size_t)t->H * t->W;
     int status = 0;
     for (int i = 0; status == 0 && i < n; i++) {
         int target = targets[i], origin_bin = target - horizon + 1;
@@ -116,16 +118,58 @@ static int forecast_channel(const cc_tensor *t, int c, const cc_hawkes_process *
         double t1 = (double)cc_bin_end(t->bin, t->time[target]);
         level->rate = cc_etas_recent_rate(level->fit, events, count, origin, LEVEL_DAYS);
         status = cc_hawkes_forecast(f, events, count, origin, t0, t1, map);
-        float *dst = values + (size_t)i * per_target + (size_t)c * cells;
+        float *dst = values + (size_t)i * stride;
         for (size_t q = 0; q < cells; q++) dst[q] = (float)map[q];
     }
     cc_hawkes_forecaster_free(f);
     return status;
 }
 
-static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *points, double fit_end,
+/* The mean Poisson deviance of channel c's forecasts f [n][H][W] of targets over the
+ * in-mask cells (the measure kde's choice uses too). */
+static double channel_deviance(const cc_tensor *t, int c, const int *targets, int n, const float *f) {
+    size_t cells = (size_t)t->H * t->W;
+    double sum = 0;
+    long count = 0;
+    for (int i = 0; i < n; i++) {
+        const float *y = t->values + cc_tensor_offset(t, targets[i], c, 0, 0), *p = f + (size_t)i * cells;
+        for (size_t q = 0; q < cells; q++) {
+            if (!t->mask[q]) continue;
+            double pp = p[q] > 1e-9 ? p[q] : 1e-9;
+            sum += 2.0 * ((y[q] > 0 ? y[q] * log(y[q] / pp) : 0.0) - (y[q] - pp));
+            count++;
+        }
+    }
+    return count ? sum / count : NAN;
+}
+
+/* AUTO: whether the validation span's forecasts are better with m_day than without
+ * (deviance[0] with, [1] without); 1 where there is no validation span. */
+static int modulation_helps(const cc_tensor *t, int c, const cc_split *split, const cc_hawkes_process *process,
+                            cc_etas_level *level, const cc_hawkes_event *events, size_t count, int horizon,
+                            double *map, double deviance[2]) {
+    int n = cc_split_samples(split, CC_SPAN_VAL);
+    if (n <= 0) return 1;
+    size_t cells = (size_t)t->H * t->W;
+    int *targets = malloc(sizeof(int) * (size_t)n);
+    float *f = malloc(sizeof(float) * (size_t)n * cells);
+    int status = targets && f ? 0 : -1;
+    for (int i = 0; status == 0 && i < n; i++) targets[i] = cc_split_target(split, CC_SPAN_VAL, i);
+    for (int constant = 0; status == 0 && constant < 2; constant++) {
+        level->constant = constant;
+        status = forecast_channel(t, process, level, events, count, targets, n, horizon, f, cells, map);
+        if (status == 0) deviance[constant] = channel_deviance(t, c, targets, n, f);
+    }
+    free(targets), free(f);
+    if (status != 0) return -1;
+    return !(deviance[1] < deviance[0]);
+}
+
+static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *points, const cc_split *split,
                             const cc_etas_baseline_options *o, const int *targets, int n, int horizon, float *values,
                             cc_etas_record *record, FILE *out, char *err, size_t err_len) {
+    /* Fitting reads the training targets' span and what came before it only. */
+    double fit_end = (double)t->time[cc_split_fit_end(split)];
     /* cc_timed_point and cc_hawkes_event are both {t, x, y}: one array serves both. */
     cc_hawkes_event *events = malloc(sizeof *events * (points->count ? points->count : 1));
     double *map = malloc(sizeof(double) * (size_t)t->H * t->W);
@@ -143,7 +187,8 @@ static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *
     snprintf(label, sizeof label, "etas '%s': EM", t->categories[c]);
     cc_progress bar;
     cc_progress_begin(&bar, label, (uint64_t)(o->iterations > 0 ? o->iterations : 100));
-    cc_etas_options eo = {o->bandwidth_m, 0, 0, o->iterations, 0, o->constant_background, 0, {0}, o->threads,
+    int constant = o->background == CC_ETAS_BACKGROUND_CONSTANT;
+    cc_etas_options eo = {o->bandwidth_m, 0, 0, o->iterations, 0, constant, 0, {0}, o->threads,
                           on_iteration, &bar};
     cc_etas_fit fit;
     double start = cc_now_seconds();
@@ -155,13 +200,26 @@ static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *
                      "background %.3f/day (bandwidth %.0f m), %d EM iterations%s, %.1f s\n",
                 t->categories[c], fitted, p->branching, p->decay_days, p->sigma_m, p->background_rate,
                 fit.bandwidth_m, fit.iterations, fit.converged ? "" : " (not converged)", cc_now_seconds() - start);
-        record_fit(record, c, t->categories[c], &fit);
         cc_hawkes_process process;
         cc_hawkes_component *components = NULL;
-        cc_etas_level level = {&fit, fit.params.background_rate};
+        cc_etas_level level = {&fit, fit.params.background_rate, constant};
+        double deviance[2] = {NAN, NAN};
+        int modulated = !constant;
         status = cc_etas_process(&fit, events, &level, &process, &components);
+        if (status == 0 && o->background == CC_ETAS_BACKGROUND_AUTO) {
+            modulated = modulation_helps(t, c, split, &process, &level, events, points->count, horizon, map, deviance);
+            status = modulated < 0 ? -1 : 0;
+            if (status == 0 && isfinite(deviance[0]))
+                fprintf(out, "etas '%s': the background %s the day of week (validation mean deviance %.5f with it, "
+                             "%.5f without)\n", t->categories[c], modulated ? "follows" : "leaves out", deviance[0],
+                        deviance[1]);
+        }
+        level.constant = !modulated;
+        record_fit(record, c, t->categories[c], &fit, modulated, deviance);
+        size_t cells = (size_t)t->H * t->W;
         if (status == 0)
-            status = forecast_channel(t, c, &process, &level, events, points->count, targets, n, horizon, values, map);
+            status = forecast_channel(t, &process, &level, events, points->count, targets, n, horizon,
+                                      values + (size_t)c * cells, (size_t)t->C * cells, map);
         if (status != 0) snprintf(err, err_len, "out of memory forecasting '%s'", t->categories[c]);
         free(components);
         cc_etas_fit_free(&fit);
@@ -180,10 +238,8 @@ int cc_etas_baseline(const cc_tensor *t, const cc_split *split, const int *targe
         return -1;
     }
     int status = read_points(t, o, points, out, err, err_len);
-    /* Fitting reads the training targets' span and what came before it only. */
-    double fit_end = (double)t->time[cc_split_fit_end(split)];
     for (int c = 0; status == 0 && c < t->C; c++)
-        status = fit_and_forecast(t, c, &points[c], fit_end, o, targets, n, horizon, values, record, out, err, err_len);
+        status = fit_and_forecast(t, c, &points[c], split, o, targets, n, horizon, values, record, out, err, err_len);
     cc_channel_points_free(points, t->C);
     free(points);
     return status;

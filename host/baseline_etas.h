@@ -14,17 +14,24 @@
 #include "models/dataset.h"
 #include "models/etas.h"
 
+/* The background's time modulation m(t): fitted, and kept in the forecasts when it
+ * lowers the validation span's mean Poisson deviance (AUTO; kept where there is no
+ * validation span), or always (MODULATED), or never, fit included (CONSTANT). */
+typedef enum { CC_ETAS_BACKGROUND_AUTO, CC_ETAS_BACKGROUND_MODULATED, CC_ETAS_BACKGROUND_CONSTANT } cc_etas_background;
+
 typedef struct cc_etas_baseline_options {
     const char *store;          /* NULL: the store the tensor's source names */
     double bandwidth_m;         /* 0: models/etas.h's default */
     int iterations;             /* 0: models/etas.h's default */
-    int constant_background;
+    cc_etas_background background;
     int threads;
 } cc_etas_baseline_options;
 
 /* What the forecast file records of the fits: per channel "etas_<channel>" = [theta,
  * decay days, sigma m, background events per day, bandwidth m, iterations, converged,
- * log-likelihood, events fitted, first and end day of the window fitted] and
+ * log-likelihood, events fitted, first and end day of the window fitted, 1 if the
+ * forecasts use m_day (else 0), the validation span's mean deviance with m_day and
+ * without it (NaN where not measured)] and
  * "etas_<channel>_history" = [theta, decay, sigma] after each iteration. */
 typedef struct cc_etas_record {
     int count;

@@ -83,8 +83,10 @@ static const cc_option ETAS_OPTIONS[] = {
                     "the incident store to read (if not given: the one the tensor was rastered from)")},
     {CC_OPTION_INT("iterations", cc_baseline_request, iterations, "N", "100", 1, CC_ETAS_MAX_ITERATIONS,
                    "most EM iterations (it stops earlier when the parameters settle)")},
-    {CC_OPTION_CHOICE("background", cc_baseline_request, background, "modulated|constant", "modulated",
-                      "the background's rate: modulated by the hour of day and the day of week, or constant")},
+    {CC_OPTION_CHOICE("background", cc_baseline_request, background, "auto|modulated|constant", "auto",
+                      "the background's rate: modulated by the hour of day and the day of week, or constant; "
+                      "auto: fitted modulated, and the forecasts keep the day of week if it lowers the "
+                      "validation span's deviance")},
 };
 
 static int check_request(void *request, char *why, size_t why_len) {
@@ -365,8 +367,11 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
             record.attributes = kde_attributes, record.count = 1;
         }
         int etas = !strcmp(r->method, "etas");
+        cc_etas_background background = !r->background || !strcmp(r->background, "auto") ? CC_ETAS_BACKGROUND_AUTO
+                                        : !strcmp(r->background, "constant")                ? CC_ETAS_BACKGROUND_CONSTANT
+                                                                                            : CC_ETAS_BACKGROUND_MODULATED;
         cc_etas_baseline_options eo = {r->db, r->bandwidth.given ? r->bandwidth.value : 0, r->iterations,
-                                       r->background && !strcmp(r->background, "constant"), r->threads};
+                                       background, r->threads};
         int made = etas ? cc_etas_baseline(t, &split, targets, n, r->span.horizon, &eo, values, &record, out, err,
                                            err_len)
                         : forecast(r, t, &split, &o, targets, n, values, out, err, err_len);

@@ -518,7 +518,7 @@ void cc_etas_fit_free(cc_etas_fit *fit) {
 
 static double forecast_rate(const void *context, double t) {
     const cc_etas_level *level = context;
-    return level->rate * cc_etas_modulation(level->fit, t);
+    return level->constant ? level->rate : level->rate * cc_etas_modulation(level->fit, t);
 }
 
 static size_t first_at_or_after(const cc_hawkes_event *e, size_t count, double t) {

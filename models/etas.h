@@ -105,10 +105,11 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
 void cc_etas_fit_free(cc_etas_fit *fit);
 
 /* The background's level in a forecast: R events per day (the fit's own R, or the level
- * at the forecast origin: cc_etas_recent_rate), times m_day. */
+ * at the forecast origin: cc_etas_recent_rate), times m_day unless `constant`. */
 typedef struct cc_etas_level {
     const cc_etas_fit *fit;
     double rate;
+    int constant;   /* 1: the forecast leaves m_day out (the fit may have used it) */
 } cc_etas_level;
 
 /* The fitted process for forecasting (models/hawkes.h): its background mixture is the

@@ -235,6 +235,11 @@ def main():
                   abs(fields[3] - rate) / rate < 1e-9)
             check("%s: the log-likelihood agrees (%.4f, %.4f)" % (channel, fields[7], log_likelihood),
                   abs(fields[7] - log_likelihood) / abs(log_likelihood) < 1e-9)
+            # --background auto: the day of week kept iff its validation deviance is lower.
+            modulated, with_it, without = fields[11], fields[12], fields[13]
+            check("%s: the background's choice follows the validation deviances (%g: %.5f with, %.5f without)"
+                  % (channel, modulated, with_it, without),
+                  np.isfinite(with_it) and np.isfinite(without) and modulated == float(not without < with_it))
     return summary()
 
 
