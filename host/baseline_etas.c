@@ -10,6 +10,7 @@
 #include "heatmaps/events.h"
 #include "heatmaps/time_bins.h"
 #include "host/progress.h"
+#include "models/baselines.h"
 #include "models/hawkes.h"
 
 enum { RECORD_FIELDS = 14 };
@@ -125,24 +126,6 @@ static int forecast_channel(const cc_tensor *t, const cc_hawkes_process *process
     return status;
 }
 
-/* The mean Poisson deviance of channel c's forecasts f [n][H][W] of targets over the
- * in-mask cells (the measure kde's choice uses too). */
-static double channel_deviance(const cc_tensor *t, int c, const int *targets, int n, const float *f) {
-    size_t cells = (size_t)t->H * t->W;
-    double sum = 0;
-    long count = 0;
-    for (int i = 0; i < n; i++) {
-        const float *y = t->values + cc_tensor_offset(t, targets[i], c, 0, 0), *p = f + (size_t)i * cells;
-        for (size_t q = 0; q < cells; q++) {
-            if (!t->mask[q]) continue;
-            double pp = p[q] > 1e-9 ? p[q] : 1e-9;
-            sum += 2.0 * ((y[q] > 0 ? y[q] * log(y[q] / pp) : 0.0) - (y[q] - pp));
-            count++;
-        }
-    }
-    return count ? sum / count : NAN;
-}
-
 /* AUTO: whether the validation span's forecasts are better with m_day than without
  * (deviance[0] with, [1] without); 1 where there is no validation span. */
 static int modulation_helps(const cc_tensor *t, int c, const cc_split *split, const cc_hawkes_process *process,
@@ -158,7 +141,7 @@ static int modulation_helps(const cc_tensor *t, int c, const cc_split *split, co
     for (int constant = 0; status == 0 && constant < 2; constant++) {
         level->constant = constant;
         status = forecast_channel(t, process, level, events, count, targets, n, horizon, f, cells, map);
-        if (status == 0) deviance[constant] = channel_deviance(t, c, targets, n, f);
+        if (status == 0) deviance[constant] = cc_mean_poisson_deviance(t, targets, n, c, 1, f);
     }
     free(targets), free(f);
     if (status != 0) return -1;

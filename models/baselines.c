@@ -101,15 +101,15 @@ void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, cons
     }
 }
 
-/* Mean Poisson deviance of forecasts [n][C][H][W] over the in-mask cells of the targets. */
-static double mean_deviance(const cc_tensor *t, const int *targets, int n, const float *f) {
+double cc_mean_poisson_deviance(const cc_tensor *t, const int *targets, int n, int first_channel, int channels,
+                                const float *f) {
     size_t plane = (size_t)t->H * t->W;
     double sum = 0;
     long count = 0;
     for (int i = 0; i < n; i++)
-        for (int c = 0; c < t->C; c++) {
-            const float *p = f + ((size_t)i * t->C + c) * plane;
-            const float *y = t->values + cc_tensor_offset(t, targets[i], c, 0, 0);
+        for (int c = 0; c < channels; c++) {
+            const float *p = f + ((size_t)i * channels + c) * plane;
+            const float *y = t->values + cc_tensor_offset(t, targets[i], first_channel + c, 0, 0);
             for (size_t q = 0; q < plane; q++) {
                 if (!t->mask[q]) continue;
                 double pp = p[q] > 1e-9 ? p[q] : 1e-9;
@@ -132,7 +132,7 @@ double cc_kde_choose(const cc_tensor *t, const int *targets, int n, cc_baseline_
             candidate.method = CC_BASELINE_KDE;
             candidate.bandwidth_m = CELLS[b] * t->cell, candidate.half_life = SHARES[h] * K;
             cc_baseline_forecast(t, &candidate, targets, n, f);
-            double deviance = mean_deviance(t, targets, n, f);
+            double deviance = cc_mean_poisson_deviance(t, targets, n, 0, t->C, f);
             if (deviance < best) best = deviance, best_bandwidth = candidate.bandwidth_m, best_half_life = candidate.half_life;
         }
     free(f);

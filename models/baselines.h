@@ -39,4 +39,11 @@ void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, cons
  * o->half_life and returns that deviance, or NaN when out of memory (o untouched). */
 double cc_kde_choose(const cc_tensor *t, const int *targets, int n, cc_baseline_options *o);
 
+/* The mean Poisson deviance (models/metrics.h's, forecasts floored at 1e-9) of forecasts
+ * f [n][channels][H][W] of channels first_channel .. + channels at the bins targets[0..n),
+ * over the in-mask cells: the measure the baselines' choices on the validation span use.
+ * NaN when there is no cell. */
+double cc_mean_poisson_deviance(const cc_tensor *t, const int *targets, int n, int first_channel, int channels,
+                                const float *f);
+
 #endif
