@@ -54,6 +54,27 @@ static cc_hawkes_event *category_events(const cc_synth_events *ev, int ci, doubl
 
 static double off(double got, double want) { return got / want - 1.0; }
 
+/* The synthetic city of `seed` cut to its first category, without triggering or time
+ * cycles: a Poisson process over the category's zones. */
+static cc_synth_params untriggered(int seed, const cc_synth_domain *domain) {
+    cc_synth_params p;
+    cc_synth_params_from_seed(seed, domain, &p);
+    cc_synth_category *c = &p.categories[0];
+    c->branching = 1e-9;
+    c->daily_amp = c->weekly_amp = c->annual_amp = c->drift = 0;
+    p.category_count = 1;
+    return p;
+}
+
+/* The first category's events of `p` simulated over [FROM, FROM + days), at the minute. */
+static cc_hawkes_event *first_category(const cc_synth_params *p, double days, size_t *n) {
+    cc_synth_events ev = {0};
+    assert_int_equal(cc_synth_simulate(p, FROM, FROM + days, &ev), 0);
+    cc_hawkes_event *e = category_events(&ev, 0, FROM + days, n);
+    cc_synth_events_free(&ev);
+    return e;
+}
+
 static void test_recovers_the_synthetic_city(void **state) {
     (void)state;
     cc_synth_domain domain = synthetic_domain();
@@ -93,10 +114,8 @@ static void test_same_fit_on_one_and_two_threads(void **state) {
     cc_synth_domain domain = synthetic_domain();
     cc_synth_params p;
     cc_synth_params_from_seed(2, &domain, &p);
-    cc_synth_events ev = {0};
-    assert_int_equal(cc_synth_simulate(&p, FROM, FROM + 200, &ev), 0);
     size_t n;
-    cc_hawkes_event *e = category_events(&ev, 0, FROM + 200, &n);
+    cc_hawkes_event *e = first_category(&p, 200, &n);
     cc_etas_fit one, two;
     char err[256];
     cc_etas_options o = {0};
@@ -109,7 +128,6 @@ static void test_same_fit_on_one_and_two_threads(void **state) {
     assert_true(one.log_likelihood == two.log_likelihood);
     cc_etas_fit_free(&one), cc_etas_fit_free(&two);
     free(e);
-    cc_synth_events_free(&ev);
 }
 
 /* A Poisson process (no triggering at all) over a broad zone: little is taken for
@@ -117,18 +135,12 @@ static void test_same_fit_on_one_and_two_threads(void **state) {
 static void test_no_triggering_is_found_small(void **state) {
     (void)state;
     cc_synth_domain domain = synthetic_domain();
-    cc_synth_params p;
-    cc_synth_params_from_seed(3, &domain, &p);
-    cc_synth_category *c = &p.categories[0];
-    c->branching = 1e-9;
-    c->daily_amp = c->weekly_amp = c->annual_amp = c->drift = 0;
-    c->zone_count = 1;
-    c->zones[0] = (cc_synth_zone){(domain.x_min + domain.x_max) / 2, (domain.y_min + domain.y_max) / 2, 5000, 1};
-    p.category_count = 1;
-    cc_synth_events ev = {0};
-    assert_int_equal(cc_synth_simulate(&p, FROM, FROM + 365, &ev), 0);
+    cc_synth_params p = untriggered(3, &domain);
+    p.categories[0].zone_count = 1;
+    p.categories[0].zones[0] =
+        (cc_synth_zone){(domain.x_min + domain.x_max) / 2, (domain.y_min + domain.y_max) / 2, 5000, 1};
     size_t n;
-    cc_hawkes_event *e = category_events(&ev, 0, FROM + 365, &n);
+    cc_hawkes_event *e = first_category(&p, 365, &n);
     cc_etas_options o = {0};
     cc_etas_fit fit, narrow;
     char err[256];
@@ -141,7 +153,6 @@ static void test_no_triggering_is_found_small(void **state) {
     assert_true(fit.params.branching < 0.05);
     cc_etas_fit_free(&fit), cc_etas_fit_free(&narrow);
     free(e);
-    cc_synth_events_free(&ev);
 }
 
 static int by_time(const void *a, const void *b) {
@@ -158,16 +169,9 @@ static int by_time(const void *a, const void *b) {
 static void test_repeats_at_one_address(void **state) {
     (void)state;
     cc_synth_domain domain = synthetic_domain();
-    cc_synth_params p;
-    cc_synth_params_from_seed(3, &domain, &p);
-    cc_synth_category *c = &p.categories[0];
-    c->branching = 1e-9;
-    c->daily_amp = c->weekly_amp = c->annual_amp = c->drift = 0;
-    p.category_count = 1;
-    cc_synth_events ev = {0};
-    assert_int_equal(cc_synth_simulate(&p, FROM, FROM + 730, &ev), 0);
+    cc_synth_params p = untriggered(3, &domain);
     size_t n;
-    cc_hawkes_event *e = category_events(&ev, 0, FROM + 730, &n);
+    cc_hawkes_event *e = first_category(&p, 730, &n);
     cc_hawkes_event *all = malloc(sizeof *all * (n + n / 3 + 1));
     assert_non_null(all);
     size_t count = 0;
@@ -196,7 +200,6 @@ static void test_repeats_at_one_address(void **state) {
     assert_true(fabs(off(fit.params.decay_days, 5.0)) < 0.15);
     cc_etas_fit_free(&fit);
     free(all), free(e);
-    cc_synth_events_free(&ev);
 }
 
 int main(void) {
