@@ -394,11 +394,10 @@ static void modulation_from_background(em *m) {
     for (int d = 0; d < 7; d++) fit->weekday[d] = fmax(fit->weekday[d], 0.01);
 }
 
-static void maximise(em *m, const sums *s) {
+/* `room`: offspring_room under the E-step's parameters (theta's denominator). */
+static void maximise(em *m, const sums *s, double room) {
     cc_etas_fit *fit = m->fit;
     cc_etas_params *p = &fit->params;
-    double omega = 1.0 / p->decay_days, room = 0;
-    for (size_t i = 0; i < m->n; i++) room += 1.0 - exp(-omega * (fit->t_end - m->e[i].t));
     if (s->triggered > 0 && s->delay > 0 && s->spread > 0) {
         p->branching = fmin(s->triggered / room, 0.999);
         p->decay_days = s->delay / s->triggered;
@@ -432,13 +431,13 @@ static int converged(const cc_etas_params *a, const cc_etas_params *b, double to
            relative_change(a->sigma_m, b->sigma_m) < tolerance;
 }
 
-/* The integral of lambda over the window under the E-step's parameters: the background's
- * events (the density's mass, sum p_jj) and the offspring each event has had by the end. */
-static double expected_total(const em *m, double background) {
-    const cc_etas_fit *fit = m->fit;
-    double omega = 1.0 / fit->params.decay_days, triggered = 0;
-    for (size_t i = 0; i < m->n; i++) triggered += 1.0 - exp(-omega * (fit->t_end - m->e[i].t));
-    return background + fit->params.branching * triggered;
+/* sum_i (1 - exp(-omega (T_end - t_i))) under the current parameters: the offspring each
+ * event could have had before the window ends, per unit of theta. It is the M-step's
+ * denominator for theta, and with theta the triggered part of the integral of lambda. */
+static double offspring_room(const em *m) {
+    double omega = 1.0 / m->fit->params.decay_days, room = 0;
+    for (size_t i = 0; i < m->n; i++) room += 1.0 - exp(-omega * (m->fit->t_end - m->e[i].t));
+    return room;
 }
 
 int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_start, double t_end,
@@ -492,8 +491,11 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
         sums s;
         expect(&m, &s);
         cc_etas_params before = fit->params;
-        fit->log_likelihood = s.log_lambda - expected_total(&m, background);
-        maximise(&m, &s);
+        /* The integral of lambda under the E-step's parameters: the background's events
+         * (the density's mass, sum p_jj) and the offspring the events have had by the end. */
+        double room = offspring_room(&m);
+        fit->log_likelihood = s.log_lambda - (background + fit->params.branching * room);
+        maximise(&m, &s, room);
         fit->history[it] = fit->params;
         fit->iterations = it + 1;
         fit->pairs = s.pairs;
