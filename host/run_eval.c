@@ -63,6 +63,9 @@ static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_CUSTOM("area", cc_eval_request, area.km2, "LIST", NULL, parse_area,
                       "fixed areas flagged for hit rate, PAI and PEI, in square kilometres (e.g. 0.5km2,1km2): "
                       "the nearest whole number of cells, at least one")},
+    {CC_OPTION_CHOICE("hotspot", cc_eval_request, hotspot, "top10|occurrence", "top10",
+                      "the hotspot label of AUC, AP and F1: the top 10% of cells by true count (cells tied at the "
+                      "cut share its places), or every cell with a crime")},
     {CC_OPTION_TEXT("roc", cc_eval_request, roc, "ROC.png", NULL, "draw the hotspot ROC curve of every model")},
     {CC_OPTION_TEXT("roc-category", cc_eval_request, roc_category, "NAME", NULL,
                     "the category of the ROC curves (if not given: the first, 'all')")},
@@ -93,12 +96,14 @@ static const cc_option_group EVAL_GROUPS[] = {{"options", CC_OPTION_ROWS(EVAL_OP
 
 const cc_command_spec CC_EVAL_SPEC = {
     .name = "eval",
-    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10] [--area 1km2] [--roc ROC.png] "
-                "[--versus MODEL]",
+    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10] [--area 1km2] "
+                "[--hotspot top10|occurrence] [--roc ROC.png] [--versus MODEL]",
     .description =
         "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
         "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance;\n"
-        "ROC AUC, average precision and F1 of the hotspots (the top 10% of cells by true count);\n"
+        "ROC AUC, average precision and F1 of the hotspots (--hotspot top10: the top 10% of\n"
+        "cells by true count, cells tied at the cut sharing its places; occurrence: every cell\n"
+        "with a crime); no figure depends on the order of tied cells;\n"
         "hit rate, PAI and PEI with the top K% of the area flagged (--topk) or a fixed area\n"
         "(--area: the nearest whole number of cells to it, at least one; PEI is then NIJ's\n"
         "PEI*, the share of the most crimes that area could have held). Each figure is the mean\n"
@@ -155,6 +160,10 @@ static void flagged_cells(const cc_eval_request *a, const cc_tensor *truth, int 
     for (int t = 0; t < a->area.count; t++) flagged[a->topk.count + t] = cc_flagged_for_area(a->area.km2[t], truth->cell, n);
 }
 
+static cc_hotspot_label hotspot_label(const cc_eval_request *a) {
+    return a->hotspot && !strcmp(a->hotspot, "occurrence") ? CC_HOTSPOT_OCCURRENCE : CC_HOTSPOT_TOP10;
+}
+
 static int lower_is_better(int figure) { return figure < 3; }
 
 /* The tensor bin holding forecast bin b, or -1 with err. */
@@ -200,7 +209,7 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
         int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
         cc_map_metrics m;
         flagged_cells(a, truth, n, flagged);
-        cc_map_metrics_flagged(y, p, n, flagged, topk_count, scratch, &m);
+        cc_map_metrics_flagged(y, p, n, hotspot_label(a), flagged, topk_count, scratch, &m);
         double *v = per_bin + (size_t)b * r->figures;
         double fixed[FIXED] = {m.mse, m.mae, m.deviance, m.auc, m.ap, m.f1};
         memcpy(v, fixed, sizeof fixed);
@@ -260,12 +269,12 @@ enum { ROC_POINTS = 101 };
 /* The hotspot ROC curve of channel c_f of forecast f, vertically averaged over its bins
  * (bins without both classes left out): tpr[ROC_POINTS]. Returns the bins averaged, or
  * -1 with err. */
-static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, double *tpr, char *err,
-                    size_t err_len) {
+static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, cc_hotspot_label label,
+                    double *tpr, char *err, size_t err_len) {
     size_t plane = (size_t)truth->H * truth->W;
     float *y = malloc(sizeof(float) * plane), *p = malloc(sizeof(float) * plane);
     int *scratch = malloc(sizeof(int) * plane);
-    unsigned char *labels = malloc(plane);
+    double *positive = malloc(sizeof(double) * plane);
     double one[ROC_POINTS];
     int used = 0;
     for (int i = 0; i < ROC_POINTS; i++) tpr[i] = 0;
@@ -276,20 +285,21 @@ static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int
             break;
         }
         int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
-        cc_hotspot_labels(y, n, scratch, labels);
-        if (cc_roc_curve_sampled(labels, p, n, scratch, ROC_POINTS, one) != 0) continue;
+        cc_hotspot_weights(y, n, label, scratch, positive);
+        if (cc_roc_curve_sampled(positive, p, n, scratch, ROC_POINTS, one) != 0) continue;
         for (int i = 0; i < ROC_POINTS; i++) tpr[i] += one[i];
         used++;
     }
     for (int i = 0; used > 0 && i < ROC_POINTS; i++) tpr[i] /= used;
-    free(y), free(p), free(scratch), free(labels);
+    free(y), free(p), free(scratch), free(positive);
     return used;
 }
 
 /* --roc: one curve per forecast for truth channel c, labelled with the model and the
  * mean AUC of the table. */
-static int write_roc(const char *path, const cc_tensor *truth, int c, const cc_tensor *forecasts, const char *const *files,
-                     int n_files, const row *rows, int count, char *err, size_t err_len) {
+static int write_roc(const char *path, const cc_tensor *truth, int c, cc_hotspot_label label,
+                     const cc_tensor *forecasts, const char *const *files, int n_files, const row *rows, int count,
+                     char *err, size_t err_len) {
     double fpr[ROC_POINTS], *tpr = calloc((size_t)n_files * ROC_POINTS, sizeof(double));
     char(*labels)[96] = calloc((size_t)n_files, sizeof *labels);
     cc_series *series = calloc((size_t)n_files, sizeof *series);
@@ -299,7 +309,7 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, const cc_t
         const cc_tensor *f = &forecasts[i];
         int cf = cc_tensor_channel(f, truth->categories[c]);
         double *curve = tpr + (size_t)drawn * ROC_POINTS;
-        if (cf >= 0 && mean_roc(truth, f, c, cf, curve, err, err_len) > 0) {
+        if (cf >= 0 && mean_roc(truth, f, c, cf, label, curve, err, err_len) > 0) {
             const char *model = f->model[0] ? f->model : files[i];
             double auc = NAN;
             for (int r = 0; r < count; r++)
@@ -313,7 +323,8 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, const cc_t
         }
     }
     char title[128];
-    snprintf(title, sizeof title, "Hotspot ROC (top 10%% of cells), category %s", truth->categories[c]);
+    snprintf(title, sizeof title, "Hotspot ROC (%s), category %s",
+             label == CC_HOTSPOT_OCCURRENCE ? "cells with a crime" : "top 10% of cells", truth->categories[c]);
     cc_line_chart chart = {.title = title, .x_label = "false positive rate", .y_label = "true positive rate",
                            .x_min = 0, .x_max = 1, .y_min = 0, .y_max = 1, .chance_line = 1};
     if (status == 0 && drawn == 0) {
@@ -546,7 +557,7 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
     }
     if (a->versus && paired_differences(rows, count, a->versus, err, err_len) != 0) return -1;
     err[0] = 0;
-    if (a->roc && write_roc(a->roc, truth, roc_channel, forecasts, a->forecasts, a->forecast_count, rows, count, err,
+    if (a->roc && write_roc(a->roc, truth, roc_channel, hotspot_label(a), forecasts, a->forecasts, a->forecast_count, rows, count, err,
                             err_len) != 0)
         return -1;
     char names[MAX_FIGURES][FIGURE_NAME];

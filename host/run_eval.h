@@ -26,6 +26,7 @@ typedef struct cc_eval_request {
         double km2[CC_MAX_TOPK];                      /* fixed areas flagged, square kilometres */
         int count;
     } area;                                           /* topk.count + area.count <= CC_MAX_TOPK */
+    const char *hotspot;                              /* "top10" or "occurrence" */
     const char *roc, *roc_category;                   /* --roc PNG of one category */
     const char *versus;                               /* paired differences against this model */
     int common_bins;                                  /* score on the bins every forecast has */

@@ -12,7 +12,8 @@ typedef struct keyed {
     int index;
 } keyed;
 
-/* Descending by key, then ascending by index: "highest first, lower index wins ties". */
+/* Descending by key, then ascending by index: a deterministic order (no figure depends on
+ * the order within a tie, see metrics.h). */
 static int by_key_desc(const void *a, const void *b) {
     const keyed *x = a, *y = b;
     if (x->key != y->key) return x->key < y->key ? 1 : -1;
@@ -43,43 +44,53 @@ static void rank_cells(const float *v, int n, int *order) {
     free(k);
 }
 
-double cc_roc_auc(const unsigned char *labels, const float *scores, int n, int *scratch) {
-    if (!all_finite(scores, n)) return NAN;
-    rank_cells(scores, n, scratch); /* descending score */
-    long positives = 0;
-    for (int i = 0; i < n; i++) positives += labels[i] != 0;
-    long negatives = n - positives;
-    if (!positives || !negatives) return NAN;
-    /* Mann-Whitney: pairs (positive, negative) with the positive scored higher, ties half. */
-    double wins = 0;
-    long negatives_below = negatives;
-    for (int i = 0; i < n;) {
-        int j = tie_end(scores, scratch, n, i);
-        long pos = 0, neg = 0;
-        for (int k = i; k < j; k++) {
-            if (labels[scratch[k]]) pos++; else neg++;
-        }
-        negatives_below -= neg;
-        wins += (double)pos * ((double)negatives_below + 0.5 * (double)neg);
-        i = j;
-    }
-    return wins / ((double)positives * (double)negatives);
+/* Total positive and negative weight of the cells. */
+static void class_weights(const double *positive, int n, double *pos, double *neg) {
+    *pos = *neg = 0;
+    for (int i = 0; i < n; i++) *pos += positive[i], *neg += 1.0 - positive[i];
 }
 
-double cc_average_precision(const unsigned char *labels, const float *scores, int n, int *scratch) {
+/* The positive and negative weight of the tie group order[i..j). */
+static void group_weights(const double *positive, const int *order, int i, int j, double *pos, double *neg) {
+    *pos = *neg = 0;
+    for (int k = i; k < j; k++) *pos += positive[order[k]], *neg += 1.0 - positive[order[k]];
+}
+
+/* A class with no weight (up to rounding of the shares) leaves the figure undefined. */
+static int has_weight(double w) { return w > 1e-9; }
+
+double cc_roc_auc(const double *positive, const float *scores, int n, int *scratch) {
     if (!all_finite(scores, n)) return NAN;
-    rank_cells(scores, n, scratch);
-    long positives = 0;
-    for (int i = 0; i < n; i++) positives += labels[i] != 0;
-    if (!positives) return NAN;
-    double ap = 0, previous_recall = 0;
-    long tp = 0, fp = 0;
+    double positives, negatives;
+    class_weights(positive, n, &positives, &negatives);
+    if (!has_weight(positives) || !has_weight(negatives)) return NAN;
+    rank_cells(scores, n, scratch); /* descending score */
+    /* Mann-Whitney: pairs (positive, negative) with the positive scored higher, ties half. */
+    double wins = 0, negatives_below = negatives;
     for (int i = 0; i < n;) {
         int j = tie_end(scores, scratch, n, i);
-        for (int k = i; k < j; k++) {
-            if (labels[scratch[k]]) tp++; else fp++;
-        }
-        double recall = (double)tp / (double)positives, precision = (double)tp / (double)(tp + fp);
+        double pos, neg;
+        group_weights(positive, scratch, i, j, &pos, &neg);
+        negatives_below -= neg;
+        wins += pos * (negatives_below + 0.5 * neg);
+        i = j;
+    }
+    return wins / (positives * negatives);
+}
+
+double cc_average_precision(const double *positive, const float *scores, int n, int *scratch) {
+    if (!all_finite(scores, n)) return NAN;
+    double positives, negatives;
+    class_weights(positive, n, &positives, &negatives);
+    if (!has_weight(positives)) return NAN;
+    rank_cells(scores, n, scratch);
+    double ap = 0, previous_recall = 0, tp = 0, fp = 0;
+    for (int i = 0; i < n;) {
+        int j = tie_end(scores, scratch, n, i);
+        double pos, neg;
+        group_weights(positive, scratch, i, j, &pos, &neg);
+        tp += pos, fp += neg;
+        double recall = tp / positives, precision = tp + fp > 0 ? tp / (tp + fp) : 0;
         ap += (recall - previous_recall) * precision;
         previous_recall = recall;
         i = j;
@@ -87,11 +98,30 @@ double cc_average_precision(const unsigned char *labels, const float *scores, in
     return ap;
 }
 
-void cc_hotspot_labels(const float *truth, int n, int *scratch, unsigned char *labels) {
+void cc_top_share(const float *v, const int *order, int n, double a, double *share) {
+    for (int i = 0; i < n; i++) share[i] = 0;
+    double taken = 0;
+    for (int i = 0; i < n && taken < a;) {
+        int j = tie_end(v, order, n, i);
+        double room = a - taken, each = room >= j - i ? 1.0 : room / (j - i);
+        for (int k = i; k < j; k++) share[order[k]] = each;
+        if (each < 1.0) break; /* the cut fell inside this tie: the places are all taken */
+        taken += j - i;
+        i = j;
+    }
+}
+
+void cc_hotspot_weights(const float *truth, int n, cc_hotspot_label label, int *scratch, double *weight) {
+    if (label == CC_HOTSPOT_OCCURRENCE) {
+        for (int i = 0; i < n; i++) weight[i] = truth[i] >= 1 ? 1.0 : 0.0;
+        return;
+    }
+    if (!all_finite(truth, n)) { /* no tie groups to share among; every figure is NaN then */
+        for (int i = 0; i < n; i++) weight[i] = NAN;
+        return;
+    }
     rank_cells(truth, n, scratch);
-    memset(labels, 0, (size_t)n);
-    int k = (int)lround(0.10 * n);
-    for (int i = 0; i < k; i++) labels[scratch[i]] = 1;
+    cc_top_share(truth, scratch, n, (double)lround(0.10 * n), weight);
 }
 
 /* Linear interpolation of the ROC segment (f0, t0)-(f1, t1) at false-positive rate f. */
@@ -99,22 +129,21 @@ static double segment_tpr(double f0, double t0, double f1, double t1, double f) 
     return f1 > f0 ? t0 + (t1 - t0) * (f - f0) / (f1 - f0) : t1;
 }
 
-int cc_roc_curve_sampled(const unsigned char *labels, const float *scores, int n, int *scratch, int points,
+int cc_roc_curve_sampled(const double *positive, const float *scores, int n, int *scratch, int points,
                          double *tpr) {
-    long positives = 0;
-    for (int i = 0; i < n; i++) positives += labels[i] != 0;
-    long negatives = n - positives;
-    if (!positives || !negatives || points < 2 || !all_finite(scores, n)) return -1;
+    double positives, negatives;
+    class_weights(positive, n, &positives, &negatives);
+    if (!has_weight(positives) || !has_weight(negatives) || points < 2 || !all_finite(scores, n)) return -1;
     rank_cells(scores, n, scratch);
     for (int s = 0; s < points; s++) tpr[s] = 0;
-    double f0 = 0, t0 = 0;
-    long tp = 0, fp = 0;
+    double f0 = 0, t0 = 0, tp = 0, fp = 0;
     for (int i = 0; i < n;) { /* one vertex per distinct score, highest first */
         int j = tie_end(scores, scratch, n, i);
-        for (int k = i; k < j; k++) {
-            if (labels[scratch[k]]) tp++; else fp++;
-        }
-        double f1 = (double)fp / negatives, t1 = (double)tp / positives;
+        double pos, neg;
+        group_weights(positive, scratch, i, j, &pos, &neg);
+        tp += pos, fp += neg;
+        double f1 = fp / negatives, t1 = tp / positives;
+        if (j == n) f1 = t1 = 1.0; /* the sums of weights end where they began, up to rounding */
         for (int s = 0; s < points; s++) {
             double f = (double)s / (points - 1);
             if (f >= f0 && f <= f1) {
@@ -148,15 +177,18 @@ int cc_flagged_for_area(double km2, double cell_m, int n) {
     return a < 1 ? 1 : a > n ? n : a;
 }
 
-static void area_measures(const float *y, const int *forecast_order, const int *truth_order, int n,
-                          const int *flagged, int count, cc_map_metrics *m) {
+/* Hit rate, PAI and PEI for each flagged area; `share` is room for n doubles. */
+static void area_measures(const float *y, const float *p, const int *forecast_order, const int *truth_order, int n,
+                          const int *flagged, int count, double *share, cc_map_metrics *m) {
     double total = 0;
     for (int i = 0; i < n; i++) total += y[i];
     m->topk_count = count;
     for (int t = 0; t < count; t++) {
         int a = flagged[t] < 1 ? 1 : flagged[t] > n ? n : flagged[t];
         double caught = 0, best = 0;
-        for (int i = 0; i < a; i++) caught += y[forecast_order[i]], best += y[truth_order[i]];
+        cc_top_share(p, forecast_order, n, a, share);
+        for (int i = 0; i < n; i++) caught += share[i] * y[i];
+        for (int i = 0; i < a; i++) best += y[truth_order[i]]; /* ties in the truth change no sum */
         int defined = total > 0;
         m->hit[t] = defined ? caught / total : NAN;
         m->pai[t] = defined ? (caught / total) / ((double)a / n) : NAN;
@@ -164,15 +196,26 @@ static void area_measures(const float *y, const int *forecast_order, const int *
     }
 }
 
-void cc_map_metrics_compute(const float *y, const float *p, int n, const double *topk_percent, int topk_count,
-                            int *scratch, cc_map_metrics *m) {
+void cc_map_metrics_compute(const float *y, const float *p, int n, cc_hotspot_label label, const double *topk_percent,
+                            int topk_count, int *scratch, cc_map_metrics *m) {
     int flagged[CC_MAX_TOPK];
     for (int t = 0; t < topk_count && t < CC_MAX_TOPK; t++) flagged[t] = cc_flagged_for_percent(topk_percent[t], n);
-    cc_map_metrics_flagged(y, p, n, flagged, topk_count, scratch, m);
+    cc_map_metrics_flagged(y, p, n, label, flagged, topk_count, scratch, m);
 }
 
-void cc_map_metrics_flagged(const float *y, const float *p, int n, const int *flagged, int topk_count,
-                            int *scratch, cc_map_metrics *m) {
+/* F1 of the forecast's top k cells (k = the hotspots' weight) against the hotspots:
+ * 2 TP / (flagged + positives) = TP / k, both sides weighing k. */
+static double hotspot_f1(const double *positive, const float *p, const int *forecast_order, int n, double *share) {
+    double k = 0, tp = 0;
+    for (int i = 0; i < n; i++) k += positive[i];
+    if (!has_weight(k)) return NAN;
+    cc_top_share(p, forecast_order, n, k, share);
+    for (int i = 0; i < n; i++) tp += share[i] * positive[i];
+    return tp / k;
+}
+
+void cc_map_metrics_flagged(const float *y, const float *p, int n, cc_hotspot_label label, const int *flagged,
+                            int topk_count, int *scratch, cc_map_metrics *m) {
     memset(m, 0, sizeof *m);
     if (!all_finite(y, n) || !all_finite(p, n)) { /* no figure of a map with a NaN in it */
         m->mse = m->mae = m->deviance = m->auc = m->ap = m->f1 = NAN;
@@ -184,16 +227,14 @@ void cc_map_metrics_flagged(const float *y, const float *p, int n, const int *fl
     int *truth_order = scratch, *forecast_order = scratch + n, *work = scratch + 2 * n;
     rank_cells(y, n, truth_order);
     rank_cells(p, n, forecast_order);
-    int k = (int)lround(0.10 * n);
-    unsigned char *labels = calloc((size_t)(n > 0 ? n : 1), 1);
-    cc_hotspot_labels(y, n, work, labels);
-    m->auc = cc_roc_auc(labels, p, n, work);
-    m->ap = cc_average_precision(labels, p, n, work);
-    int tp = 0;
-    for (int i = 0; i < k; i++) tp += labels[forecast_order[i]];
-    m->f1 = k > 0 ? (double)tp / k : NAN; /* k flagged, k hotspots: 2TP / (2TP + FP + FN) = TP / k */
-    free(labels);
-    area_measures(y, forecast_order, truth_order, n, flagged, topk_count, m);
+    size_t room = (size_t)(n > 0 ? n : 1);
+    double *positive = malloc(sizeof(double) * room), *share = malloc(sizeof(double) * room);
+    cc_hotspot_weights(y, n, label, work, positive);
+    m->auc = cc_roc_auc(positive, p, n, work);
+    m->ap = cc_average_precision(positive, p, n, work);
+    m->f1 = hotspot_f1(positive, p, forecast_order, n, share);
+    area_measures(y, p, forecast_order, truth_order, n, flagged, topk_count, share, m);
+    free(positive), free(share);
 }
 
 static int compare_doubles(const void *a, const void *b) {

@@ -4,13 +4,24 @@
  * Count errors: MSE, MAE and mean Poisson deviance 2 (y log(y/p) - (y - p)) (y log y = 0
  * at y = 0; p floored at 1e-9).
  * (Counts of cells are rounded half up.)
- * Hotspot ranking: the hotspots are the k = round(10% of the cells) cells with the
- * highest true count, ties at the threshold broken by row-major index (lower first).
- * ROC AUC of the forecast as a score for them (tied scores count one half, as
- * scikit-learn's roc_auc_score); average precision (scikit-learn's definition: the
- * sum over score thresholds of the recall gained times the precision there); F1 when
- * the k highest forecast cells (ties: lower index first) are flagged.
- * Criminology: with the top a forecast cells flagged (ties: lower index first), hit rate
+ *
+ * No ranking figure depends on the order of the cells. Where tied values straddle a cut
+ * (the top k cells of a map whose k-th and (k+1)-th values are equal) every tied cell is
+ * taken in an equal share, the expected figure over all orders of the tie: on sparse maps
+ * (a 150 m grid is mostly zeros) a cut by cell index would pick the hotspots, or the
+ * flagged cells, by where they lie in the grid.
+ *
+ * Hotspots, a weight per cell in [0, 1] (`cc_hotspot_label`):
+ *   CC_HOTSPOT_TOP10: the k = round(10% of the cells) cells of highest true count, the
+ *     cells tied at the cut sharing its remaining places equally (k weights sum to k);
+ *   CC_HOTSPOT_OCCURRENCE: the cells with at least one crime (weight 0 or 1), the label
+ *     of the deep-learning crime papers, meaningful where most cells are empty.
+ * ROC AUC of the forecast as a score for them and average precision, each as
+ * scikit-learn computes it with every cell entered twice, as a positive of weight w and
+ * a negative of weight 1 - w (tied scores count one half in the AUC); F1 when the k
+ * highest forecast cells are flagged (k = the hotspots' total weight; tied forecasts at
+ * the cut shared as above).
+ * Criminology: with the top a forecast cells flagged (ties at the cut shared), hit rate
  * n/N, PAI = (n/N)/(a/A) and PEI = n/n*, where n is the crimes in the flagged cells, N
  * all crimes, A all cells and n* the most crimes any a cells held (NIJ's PEI*: the best
  * possible over the same flagged area). a is round(K% of the cells), or, for a fixed
@@ -26,6 +37,8 @@
 
 enum { CC_MAX_TOPK = 8 };
 
+typedef enum cc_hotspot_label { CC_HOTSPOT_TOP10 = 0, CC_HOTSPOT_OCCURRENCE = 1 } cc_hotspot_label;
+
 typedef struct cc_map_metrics {
     double mse, mae, deviance;
     double auc, ap, f1;
@@ -35,32 +48,37 @@ typedef struct cc_map_metrics {
 
 /* truth, forecast: n in-mask cells in row-major order. topk_percent: the areas (in % of
  * the cells) for hit rate, PAI and PEI. scratch: room for 3 n ints. */
-void cc_map_metrics_compute(const float *truth, const float *forecast, int n, const double *topk_percent,
-                            int topk_count, int *scratch, cc_map_metrics *out);
+void cc_map_metrics_compute(const float *truth, const float *forecast, int n, cc_hotspot_label label,
+                            const double *topk_percent, int topk_count, int *scratch, cc_map_metrics *out);
 /* The same with the flagged areas as numbers of cells (at most CC_MAX_TOPK of them). */
-void cc_map_metrics_flagged(const float *truth, const float *forecast, int n, const int *flagged, int count,
-                            int *scratch, cc_map_metrics *out);
+void cc_map_metrics_flagged(const float *truth, const float *forecast, int n, cc_hotspot_label label,
+                            const int *flagged, int count, int *scratch, cc_map_metrics *out);
 /* The cells flagged for K% of n cells, and for `km2` square kilometres in cells of
  * `cell_m` metres (the rules above). */
 int cc_flagged_for_percent(double percent, int n);
 int cc_flagged_for_area(double km2, double cell_m, int n);
 
-/* ROC AUC with tie handling (average ranks) for binary labels; NaN without both classes. */
-double cc_roc_auc(const unsigned char *labels, const float *scores, int n, int *scratch);
-/* Average precision as scikit-learn computes it; NaN without positives. */
-double cc_average_precision(const unsigned char *labels, const float *scores, int n, int *scratch);
+/* positive[i] in [0, 1]: how much of cell i is a positive (the rest of it a negative).
+ * ROC AUC (Mann-Whitney, tied scores one half); NaN without positive and negative weight. */
+double cc_roc_auc(const double *positive, const float *scores, int n, int *scratch);
+/* Average precision as scikit-learn computes it; NaN without positive weight. */
+double cc_average_precision(const double *positive, const float *scores, int n, int *scratch);
 
-/* The hotspot labels of a map: labels[i] = 1 for the k = round(10% of n) cells with the
- * highest truth, ties broken by lower index. scratch: room for n ints. */
-void cc_hotspot_labels(const float *truth, int n, int *scratch, unsigned char *labels);
+/* The hotspot weights of a map under `label` (above). scratch: room for n ints. */
+void cc_hotspot_weights(const float *truth, int n, cc_hotspot_label label, int *scratch, double *weight);
 
-/* The ROC curve of `scores` for binary `labels`, sampled at `points` (>= 2) evenly spaced
+/* share[i] in [0, 1]: cell i's part in the top `a` cells of v (0 <= a <= n), the cells
+ * tied at the cut sharing its remaining places equally; the shares sum to a. order: the
+ * cells by v, highest first (any order among equal values). */
+void cc_top_share(const float *v, const int *order, int n, double a, double *share);
+
+/* The ROC curve of `scores` for the weights `positive` (as cc_roc_auc), sampled at `points` (>= 2) evenly spaced
  * false-positive rates 0, 1/(points-1), ..., 1: tpr[i] is the true-positive rate there,
  * linear between the curve's vertices (a run of tied scores is one straight segment, as
  * in scikit-learn's roc_curve), the highest where the curve is vertical. Averaging such
  * samples over maps gives the vertically averaged ROC curve whose area is the mean AUC.
  * Returns 0, or -1 (tpr untouched) without both classes. scratch: room for n ints. */
-int cc_roc_curve_sampled(const unsigned char *labels, const float *scores, int n, int *scratch, int points,
+int cc_roc_curve_sampled(const double *positive, const float *scores, int n, int *scratch, int points,
                          double *tpr);
 
 /* Mean of the finite values, and a bootstrap 95% interval of that mean over the values

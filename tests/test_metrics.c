@@ -15,22 +15,23 @@ static void test_area_measures_by_hand(void **state) {
     /* 20 cells, 10 crimes: 4 in cell 3, 3 in cell 7, 2 in cell 11, 1 in cell 0. */
     float y[20] = {0}, p[20] = {0};
     y[3] = 4, y[7] = 3, y[11] = 2, y[0] = 1;
-    /* The forecast ranks cell 7 first, then cells 3 and 5 tied (3 wins: lower index). */
+    /* The forecast ranks cell 7 first, then cells 3 and 5 tied. */
     p[7] = 9, p[3] = 5, p[5] = 5, p[11] = 1;
     int scratch[60];
     const double topk[2] = {5, 10}; /* 1 cell, then 2 cells */
     cc_map_metrics m;
-    cc_map_metrics_compute(y, p, 20, topk, 2, scratch, &m);
+    cc_map_metrics_compute(y, p, 20, CC_HOTSPOT_TOP10, topk, 2, scratch, &m);
     /* 1 cell flagged: cell 7 holds 3 of 10; the best single cell held 4. */
     assert_true(fabs(m.hit[0] - 0.3) < 1e-12);
     assert_true(fabs(m.pai[0] - 0.3 / (1.0 / 20)) < 1e-12);
     assert_true(fabs(m.pei[0] - 3.0 / 4.0) < 1e-12);
-    /* 2 cells: 7 and 3 (the tie with 5 goes to 3): 7 of 10, the best 2 cells held 7. */
-    assert_true(fabs(m.hit[1] - 0.7) < 1e-12);
-    assert_true(fabs(m.pai[1] - 0.7 / 0.1) < 1e-12);
-    assert_true(fabs(m.pei[1] - 1.0) < 1e-12);
-    /* k = 2 hotspots (cells 3, 7), the forecast's top 2 are the same: F1 = 1. */
-    assert_true(fabs(m.f1 - 1.0) < 1e-12);
+    /* 2 cells: 7, then half of 3 and half of 5 (tied for the last place): 3 + 4/2 + 0/2
+     * = 5 of 10, the best 2 cells held 7. */
+    assert_true(fabs(m.hit[1] - 0.5) < 1e-12);
+    assert_true(fabs(m.pai[1] - 0.5 / 0.1) < 1e-12);
+    assert_true(fabs(m.pei[1] - 5.0 / 7.0) < 1e-12);
+    /* k = 2 hotspots (cells 3, 7); flagged 7, half of 3, half of 5: TP = 1.5, F1 = 1.5/2. */
+    assert_true(fabs(m.f1 - 0.75) < 1e-12);
     assert_true(fabs(m.mae - (1 + 1 + 5 + 6 + 1) / 20.0) < 1e-12); /* cells 0, 3, 5, 7, 11 */
 }
 
@@ -38,14 +39,69 @@ static void test_auc_and_ap_by_hand(void **state) {
     (void)state;
     int scratch[8];
     /* Positives scored 0.9 and 0.5; negatives 0.5, 0.1: of 4 pairs, 3 won and 1 tied. */
-    unsigned char labels[4] = {1, 1, 0, 0};
+    double labels[4] = {1, 1, 0, 0};
     float scores[4] = {0.9f, 0.5f, 0.5f, 0.1f};
     assert_true(fabs(cc_roc_auc(labels, scores, 4, scratch) - 3.5 / 4) < 1e-12);
     /* Thresholds 0.9: recall 1/2 at precision 1; 0.5: recall 1 at precision 2/3. */
     assert_true(fabs(cc_average_precision(labels, scores, 4, scratch) - (0.5 * 1 + 0.5 * 2.0 / 3)) < 1e-12);
-    unsigned char none[4] = {0, 0, 0, 0};
+    double none[4] = {0, 0, 0, 0};
     assert_true(isnan(cc_roc_auc(none, scores, 4, scratch)));
     assert_true(isnan(cc_average_precision(none, scores, 4, scratch)));
+}
+
+/* A sparse map, as at 150 m: 6 crimes in 4 of 20 cells. k = 2 hotspots: the cell of 3
+ * crimes, and one place shared by the three cells of 1 (a third each). A forecast of
+ * nothing anywhere (persistence after an empty week) ranks no cell above another: AUC
+ * one half, AP the positive share 2/20, the 2 flagged cells a tenth of every cell. */
+static void test_sparse_map_shares_ties(void **state) {
+    (void)state;
+    float y[20] = {0}, p[20] = {0};
+    y[4] = 3, y[1] = y[9] = y[15] = 1;
+    int scratch[60];
+    double w[20];
+    cc_hotspot_weights(y, 20, CC_HOTSPOT_TOP10, scratch, w);
+    assert_true(w[4] == 1.0 && fabs(w[1] - 1.0 / 3) < 1e-15 && fabs(w[15] - 1.0 / 3) < 1e-15 && w[0] == 0);
+    cc_hotspot_weights(y, 20, CC_HOTSPOT_OCCURRENCE, scratch, w);
+    assert_true(w[4] == 1 && w[1] == 1 && w[9] == 1 && w[15] == 1 && w[0] == 0 && w[19] == 0);
+    const double topk[1] = {10};
+    cc_map_metrics m;
+    cc_map_metrics_compute(y, p, 20, CC_HOTSPOT_TOP10, topk, 1, scratch, &m);
+    assert_true(fabs(m.auc - 0.5) < 1e-12 && fabs(m.ap - 0.1) < 1e-12);
+    assert_true(fabs(m.f1 - 0.1) < 1e-12);                       /* TP = 0.1 x 2 of k = 2 */
+    assert_true(fabs(m.hit[0] - 0.1) < 1e-12 && fabs(m.pai[0] - 1.0) < 1e-12);
+    assert_true(fabs(m.pei[0] - 0.6 / 4) < 1e-12);               /* the best 2 cells held 4 */
+    /* Occurrence: 4 positives; a forecast of 2 at cell 4 and 1 at cells 1 and 7 ranks
+     * positives 4, 1 first, then 7 (a negative), then 17 cells tied at 0 (2 positives). */
+    p[4] = 2, p[1] = 1, p[7] = 1;
+    cc_map_metrics_compute(y, p, 20, CC_HOTSPOT_OCCURRENCE, topk, 1, scratch, &m);
+    /* wins: 4 beats 16 negatives, 1 beats 15 and ties 1 (7), 9 and 15 tie 15 each. */
+    double wins = 16 + 15 + 0.5 + 2 * (0.5 * 15);
+    assert_true(fabs(m.auc - wins / (4.0 * 16)) < 1e-12);
+    /* Thresholds: 2 -> recall 1/4 at precision 1; 1 -> 2/4 at 2/3; 0 -> 1 at 4/20. */
+    assert_true(fabs(m.ap - (0.25 * 1 + 0.25 * 2.0 / 3 + 0.5 * 0.2)) < 1e-12);
+    /* F1: k = 4 flagged: cells 4, 1, 7 and one place shared by the 17 zeros (2 positives). */
+    assert_true(fabs(m.f1 - (2 + 2.0 / 17) / 4) < 1e-12);
+}
+
+/* No figure depends on where the cells lie: the same map with its cells reversed. */
+static void test_figures_ignore_cell_order(void **state) {
+    (void)state;
+    float y[30], p[30], ry[30], rp[30];
+    for (int i = 0; i < 30; i++) {
+        y[i] = (float)((i * 7) % 5 == 0 ? (i % 3) : 0);
+        p[i] = (float)((i * 11) % 4);
+        ry[29 - i] = y[i], rp[29 - i] = p[i];
+    }
+    int scratch[90];
+    const double topk[2] = {5, 20};
+    for (int label = 0; label < 2; label++) {
+        cc_map_metrics a, b;
+        cc_map_metrics_compute(y, p, 30, (cc_hotspot_label)label, topk, 2, scratch, &a);
+        cc_map_metrics_compute(ry, rp, 30, (cc_hotspot_label)label, topk, 2, scratch, &b);
+        assert_true(fabs(a.auc - b.auc) < 1e-12 && fabs(a.ap - b.ap) < 1e-12 && fabs(a.f1 - b.f1) < 1e-12);
+        for (int t = 0; t < 2; t++)
+            assert_true(fabs(a.hit[t] - b.hit[t]) < 1e-12 && fabs(a.pei[t] - b.pei[t]) < 1e-12);
+    }
 }
 
 static void test_empty_map_is_undefined(void **state) {
@@ -54,7 +110,7 @@ static void test_empty_map_is_undefined(void **state) {
     int scratch[30];
     const double topk[1] = {10};
     cc_map_metrics m;
-    cc_map_metrics_compute(y, p, 10, topk, 1, scratch, &m);
+    cc_map_metrics_compute(y, p, 10, CC_HOTSPOT_TOP10, topk, 1, scratch, &m);
     assert_true(isnan(m.hit[0]) && isnan(m.pai[0]) && isnan(m.pei[0]));
     assert_true(fabs(m.mse - 38.5) < 1e-12); /* mean of squares 1..10 */
 }
@@ -64,7 +120,7 @@ static void test_empty_map_is_undefined(void **state) {
 static void test_nan_scores_end(void **state) {
     (void)state;
     int scratch[30];
-    unsigned char labels[4] = {1, 0, 1, 0};
+    double labels[4] = {1, 0, 1, 0};
     float scores[4] = {0.9f, NAN, 0.5f, 0.1f};
     double tpr[5];
     assert_true(isnan(cc_roc_auc(labels, scores, 4, scratch)));
@@ -73,7 +129,7 @@ static void test_nan_scores_end(void **state) {
     float y[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, p[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, INFINITY};
     const double topk[1] = {10};
     cc_map_metrics m;
-    cc_map_metrics_compute(y, p, 10, topk, 1, scratch, &m);
+    cc_map_metrics_compute(y, p, 10, CC_HOTSPOT_TOP10, topk, 1, scratch, &m);
     assert_true(isnan(m.mse) && isnan(m.deviance) && isnan(m.auc) && isnan(m.ap) && isnan(m.pai[0]));
 }
 
@@ -90,6 +146,8 @@ static void test_bootstrap(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_area_measures_by_hand), cmocka_unit_test(test_auc_and_ap_by_hand),
+                                       cmocka_unit_test(test_sparse_map_shares_ties),
+                                       cmocka_unit_test(test_figures_ignore_cell_order),
                                        cmocka_unit_test(test_empty_map_is_undefined), cmocka_unit_test(test_bootstrap),
                                        cmocka_unit_test(test_nan_scores_end)};
     return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

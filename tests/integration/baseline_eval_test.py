@@ -30,7 +30,7 @@ import h5py
 import numpy as np
 
 from png_reader import read_png
-from synthetic_tensor import hotspot_auc, write_tensor
+from synthetic_tensor import hotspot_auc, top_share, write_tensor
 
 from checks import check, summary
 
@@ -160,8 +160,8 @@ def check_kde_choice(tensor, counts, mask, tmp):
 
 def check_areas(tensor, files, expected, counts, mask, tgt):
     """eval --area: the nearest whole number of 500 m cells (0.25 km2 each) to each area,
-    at least one, flagged by forecast (ties: lower cell first); hit rate, PAI and PEI
-    recomputed here in float64."""
+    at least one, flagged by forecast (cells tied at the cut share it); hit rate, PAI and
+    PEI recomputed here in float64."""
     areas = {"0.1km2": 1, "0.6km2": 2, "1km2": 4, "2.1km2": 8}   # round(area / 0.25 km2), at least 1
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--topk", "5", "--area", "0.1km2,0.6,1km2,2.1km2",
                         *files], capture_output=True, text=True)
@@ -177,8 +177,7 @@ def check_areas(tensor, files, expected, counts, mask, tgt):
         for name, a in areas.items():
             hit, pai, pei = [], [], []
             for b in range(len(tgt)):
-                order = sorted(range(n), key=lambda i: (-pred[b, i], i))[:a]
-                caught, total = truth[b][order].sum(), truth[b].sum()
+                caught, total = (top_share(pred[b], a) * truth[b]).sum(), truth[b].sum()
                 best = np.sort(truth[b])[::-1][:a].sum()
                 hit.append(caught / total)
                 pai.append(caught / total / (a / n))
@@ -240,8 +239,7 @@ def main():
             aucs = [hotspot_auc(truth[b], pred[b]) for b in range(len(tgt))]
             total = truth.sum(1)
             a = int(math.floor(0.05 * truth.shape[1] + 0.5))
-            hits = [truth[b][sorted(range(truth.shape[1]), key=lambda i: (-pred[b, i], i))[:a]].sum() / total[b]
-                    for b in range(len(tgt))]
+            hits = [(top_share(pred[b], a) * truth[b]).sum() / total[b] for b in range(len(tgt))]
             label = "%s/%s" % (rec["model"], rec["category"])
             check("eval %s mse" % label, abs(rec["mse"] - mse) < 1e-4 * max(1, mse), (rec["mse"], mse))
             check("eval %s mae" % label, abs(rec["mae"] - mae) < 1e-4 * max(1, mae), (rec["mae"], mae))

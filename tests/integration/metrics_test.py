@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """crimecast's forecast metrics against scikit-learn (Debian python3-sklearn) on random
-maps with many ties (small integer counts, rounded forecasts): ROC AUC, average
-precision and F1 of the top-k hotspots, plus MSE, MAE and mean Poisson deviance with
-numpy, and hit rate / PAI / PEI recomputed here from their definitions.
+maps with many ties (small integer counts, rounded forecasts, sparse maps as at 150 m):
+ROC AUC, average precision and F1 of the hotspots (top 10% with tied cells sharing the
+cut, or occurrence) through sklearn's sample weights, every cell entered as a positive of
+weight w and a negative of weight 1 - w; MSE, MAE and mean Poisson deviance with numpy;
+hit rate / PAI / PEI recomputed here from their definitions.
 
 usage: metrics_test.py METRICS_PROBE
 """
@@ -16,15 +18,22 @@ from sklearn.metrics import average_precision_score, f1_score, roc_auc_score, ro
 PROBE = sys.argv[1]
 rng = np.random.default_rng(11)
 cases = []
-for _ in range(60):
+for c in range(90):
     n = int(rng.integers(10, 400))
-    y = rng.poisson(rng.uniform(0.1, 3.0), size=n).astype(np.float32)
+    # A third of the maps sparse as a 150 m grid is (0.05-0.4 crimes a cell, most cells
+    # empty): there the hotspots and the flagged cells are decided by ties.
+    rate = rng.uniform(0.05, 0.4) if c % 3 == 0 else rng.uniform(0.1, 3.0)
+    y = rng.poisson(rate, size=n).astype(np.float32)
     p = (y * rng.uniform(0, 1.2) + rng.gamma(1.0, 1.0, size=n)).astype(np.float32)
     if rng.uniform() < 0.4:
         p = np.round(p).astype(np.float32)  # many tied scores
-    cases.append((y, p))
-text = "".join("%d\n%s\n%s\n" % (len(y), " ".join("%r" % float(v) for v in y), " ".join("%r" % float(v) for v in p))
-               for y, p in cases) + "0\n"
+    if c % 9 == 0:
+        p = np.roll(y, 1)  # persistence-like: integer counts, mostly zero
+    label = int(c % 2)  # 0: top 10%, 1: occurrence
+    cases.append((y, p, label))
+text = "".join("%d %d\n%s\n%s\n" % (len(y), label, " ".join("%r" % float(v) for v in y),
+                                      " ".join("%r" % float(v) for v in p))
+               for y, p, label in cases) + "0 0\n"
 out = subprocess.run([PROBE], input=text, capture_output=True, text=True, check=True).stdout.split("\n")
 
 def round_half_up(x):
@@ -32,9 +41,26 @@ def round_half_up(x):
     return int(math.floor(x + 0.5))
 
 
-def order(v):
-    """Highest first, ties by lower index."""
-    return sorted(range(len(v)), key=lambda i: (-float(v[i]), i))
+def top_share(v, a):
+    """Each cell's part in the top a cells of v, the cells tied at the cut sharing its
+    remaining places equally: the expected membership over all orders of the tie."""
+    v = np.asarray(v, dtype=float)
+    share = np.zeros(len(v))
+    above = 0
+    for value in sorted(set(v.tolist()), reverse=True):
+        tied = v == value
+        g = int(tied.sum())
+        room = a - above
+        if room <= 0:
+            break
+        share[tied] = min(1.0, room / g)
+        above += g
+    return share
+
+
+def split(weight):
+    """Every cell twice: as a positive of weight w and as a negative of weight 1 - w."""
+    return np.concatenate([np.ones(len(weight)), np.zeros(len(weight))]), np.concatenate([weight, 1 - weight])
 
 failures = 0
 def close(name, got, want, tol=1e-6):
@@ -44,28 +70,39 @@ def close(name, got, want, tol=1e-6):
     failures += 1
     print("FAIL %s: crimecast %r, reference %r" % (name, got, want))
 
-for c, ((y, p), line) in enumerate(zip(cases, out)):
+for c, ((y, p, label), line) in enumerate(zip(cases, out)):
     got = [float(v) for v in line.split()]
     n = len(y)
-    k = round_half_up(0.10 * n)
-    labels = np.zeros(n, dtype=int)
-    labels[order(y)[:k]] = 1
-    flagged = np.zeros(n, dtype=int)
-    flagged[order(p)[:k]] = 1
+    weight = (y >= 1).astype(float) if label else top_share(y, round_half_up(0.10 * n))
+    for i in range(n):
+        close("case %d hotspot weight of cell %d" % (c, i), got[26 + i], weight[i], 1e-9)
     yd, pd = y.astype(float), p.astype(float)
     close("case %d mse" % c, got[0], float(np.mean((pd - yd) ** 2)))
     close("case %d mae" % c, got[1], float(np.mean(np.abs(pd - yd))))
     pp = np.maximum(pd, 1e-9)
     dev = 2 * (np.where(yd > 0, yd * np.log(np.where(yd > 0, yd, 1) / pp), 0) - (yd - pp))
     close("case %d deviance" % c, got[2], float(np.mean(dev)))
-    both = 0 < labels.sum() < n
-    close("case %d auc" % c, got[3], roc_auc_score(labels, p) if both else float("nan"))
-    close("case %d ap" % c, got[4], average_precision_score(labels, p) if labels.sum() else float("nan"))
-    close("case %d f1" % c, got[5], f1_score(labels, flagged) if k else float("nan"))
+    classes, sample_weight = split(weight)
+    scores = np.concatenate([p, p])
+    both = weight.sum() > 1e-9 and (1 - weight).sum() > 1e-9
+    close("case %d auc" % c, got[3],
+          roc_auc_score(classes, scores, sample_weight=sample_weight) if both else float("nan"))
+    close("case %d ap" % c, got[4],
+          average_precision_score(classes, scores, sample_weight=sample_weight) if weight.sum() else float("nan"))
+    # F1 of the forecast's top k cells, k the hotspots' weight: each cell as four pieces
+    # (hotspot or not) x (flagged or not) weighted by the product of the two shares.
+    k = weight.sum()
+    flag = top_share(p, k)
+    pieces_true = np.concatenate([np.ones(n), np.ones(n), np.zeros(n), np.zeros(n)])
+    pieces_pred = np.concatenate([np.ones(n), np.zeros(n), np.ones(n), np.zeros(n)])
+    pieces_weight = np.concatenate([weight * flag, weight * (1 - flag), (1 - weight) * flag, (1 - weight) * (1 - flag)])
+    close("case %d f1" % c, got[5],
+          f1_score(pieces_true, pieces_pred, sample_weight=pieces_weight) if k else float("nan"))
     total = yd.sum()
     for t, pct in enumerate((1, 5, 10)):
         a = min(n, max(1, round_half_up(pct / 100 * n)))
-        caught, best = yd[order(p)[:a]].sum(), yd[order(y)[:a]].sum()
+        caught = float((top_share(p, a) * yd).sum())
+        best = float(np.sort(yd)[::-1][:a].sum())
         close("case %d hit@%d" % (c, pct), got[6 + t], caught / total if total else float("nan"))
         close("case %d pai@%d" % (c, pct), got[9 + t], (caught / total) / (a / n) if total else float("nan"))
         close("case %d pei@%d" % (c, pct), got[12 + t], caught / best if best else float("nan"))
@@ -73,7 +110,7 @@ for c, ((y, p), line) in enumerate(zip(cases, out)):
     # The sampled ROC curve: scikit-learn's vertices, joined linearly, the highest
     # true-positive rate where the curve is vertical.
     if both:
-        fpr, tpr, _ = roc_curve(labels, p, drop_intermediate=False)
+        fpr, tpr, _ = roc_curve(classes, scores, sample_weight=sample_weight, drop_intermediate=False)
         for s_, f in enumerate(np.linspace(0, 1, 11)):
             want = max(t0 + (t1 - t0) * (f - f0) / (f1 - f0) if f1 > f0 else t1
                        for f0, t0, f1, t1 in zip(fpr[:-1], tpr[:-1], fpr[1:], tpr[1:]) if f0 <= f <= f1)

@@ -25,11 +25,25 @@ def write_tensor(path, counts, mask, categories, cell=500.0, created_by="test"):
         f.attrs["cell_size_m"] = cell
 
 
+def top_share(values, a):
+    """Each cell's part in the top a cells of `values`, the cells tied at the cut sharing
+    its remaining places equally (eval's rule: no figure depends on the cells' order)."""
+    values = np.asarray(values, dtype=float)
+    share = np.zeros(len(values))
+    above = 0
+    for value in sorted(set(values.tolist()), reverse=True):
+        if above >= a:
+            break
+        tied = values == value
+        share[tied] = min(1.0, (a - above) / tied.sum())
+        above += int(tied.sum())
+    return share
+
+
 def hotspot_auc(truth, pred):
-    """ROC AUC of `pred` for the top 10% cells of `truth` (halves rounded up, ties by
-    lower cell index), one bin's in-mask cells."""
+    """ROC AUC of `pred` for the top 10% cells of `truth` (halves rounded up, tied cells
+    sharing the cut), one bin's in-mask cells: scikit-learn with every cell entered as a
+    hotspot of weight w and a non-hotspot of weight 1 - w."""
     n = len(truth)
-    order = sorted(range(n), key=lambda i: (-truth[i], i))
-    labels = np.zeros(n, dtype=int)
-    labels[order[:int(math.floor(0.10 * n + 0.5))]] = 1
-    return roc_auc_score(labels, pred)
+    w = top_share(truth, int(math.floor(0.10 * n + 0.5)))
+    return roc_auc_score(np.r_[np.ones(n), np.zeros(n)], np.r_[pred, pred], sample_weight=np.r_[w, 1 - w])
