@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "heatmaps/events.h"
+#include "heatmaps/sparse.h"
 
 enum { BATCH = 1 << 16, MAX_CHANNELS = 32 };
 
@@ -20,11 +21,20 @@ typedef struct pending {
     int count;
 } pending;
 
+/* Every counted incident's place in its planes ("all" and its category's), grown as the
+ * scan goes: the counts and recency sums are made from them at the end (sparse.h). */
+typedef struct event_list {
+    cc_sparse_event *items;
+    size_t count, room;
+} event_list;
+
 typedef struct raster_job {
     const cc_raster_spec *spec;
     cc_projection *projection;
     cc_raster_stats *stats;
     cc_tensor *tensor;
+    event_list events;
+    int out_of_memory;
     const char *city;
     int channel_of_taxonomy[MAX_CHANNELS];   /* taxonomy index → channel, or -1 */
     pending *batch;
@@ -40,13 +50,21 @@ static int taxonomy_index(const char *category) {
     return -1;
 }
 
-/* The incident's share of the recency maps of its own bin (raster.h). */
-static void add_recency(cc_tensor *t, int bin, int channel, int row, int col, float age) {
-    for (int r = 0; r < t->R; r++) {
-        float weight = (float)exp(-age / cc_recency_tau_days[r]);
-        t->recency[cc_tensor_recency_offset(t, bin, r, 0, row, col)] += weight;
-        if (channel > 0) t->recency[cc_tensor_recency_offset(t, bin, r, channel, row, col)] += weight;
+static int push_event(event_list *list, uint32_t key, float age) {
+    if (list->count == list->room) {
+        size_t room = list->room ? 2 * list->room : 1 << 20;
+        cc_sparse_event *grown = realloc(list->items, sizeof *grown * room);
+        if (!grown) return -1;
+        list->items = grown, list->room = room;
     }
+    list->items[list->count++] = (cc_sparse_event){key, age};
+    return 0;
+}
+
+/* The event key of plane (bin, channel), cell (row, col). */
+static uint32_t event_key(const cc_tensor *t, int bin, int channel, int row, int col) {
+    return (uint32_t)(((size_t)bin * (size_t)t->C + (size_t)channel) * (size_t)t->H * (size_t)t->W +
+                      (size_t)row * (size_t)t->W + (size_t)col);
 }
 
 static void flush(raster_job *job) {
@@ -59,9 +77,9 @@ static void flush(raster_job *job) {
             job->stats->outside_grid++;
             continue;
         }
-        t->values[cc_tensor_offset(t, b->bin[i], 0, row, col)] += 1.0f;
-        if (b->channel[i] > 0) t->values[cc_tensor_offset(t, b->bin[i], b->channel[i], row, col)] += 1.0f;
-        add_recency(t, b->bin[i], b->channel[i], row, col, b->age[i]);
+        int failed = push_event(&job->events, event_key(t, b->bin[i], 0, row, col), b->age[i]);
+        if (b->channel[i] > 0) failed |= push_event(&job->events, event_key(t, b->bin[i], b->channel[i], row, col), b->age[i]);
+        job->out_of_memory |= failed;
         job->stats->counted++;
         job->stats->timed += b->timed[i];
     }
@@ -149,23 +167,14 @@ static int plan_channels(raster_job *job, char **names, int *count) {
 
 /* Drops all-zero category channels (when every category was asked for implicitly). */
 static void compact_channels(cc_tensor *t) {
-    size_t plane = (size_t)t->H * t->W;
+    cc_sparse *s = t->sparse;
     int keep[MAX_CHANNELS], kept = 0;
     for (int c = 0; c < t->C; c++) {
         int used = c == 0;
-        for (int ti = 0; ti < t->T && !used; ti++)
-            for (size_t k = 0; k < plane && !used; k++) used = t->values[cc_tensor_offset(t, ti, c, 0, 0) + k] != 0;
+        for (int ti = 0; ti < t->T && !used; ti++) used = s->start[ti * t->C + c + 1] > s->start[ti * t->C + c];
         if (used) keep[kept++] = c;
     }
-    for (int ti = 0; ti < t->T; ti++)
-        for (int k = 0; k < kept; k++)
-            memmove(t->values + ((size_t)ti * kept + k) * plane, t->values + cc_tensor_offset(t, ti, keep[k], 0, 0),
-                    plane * sizeof *t->values);
-    for (int ti = 0; ti < t->T; ti++) /* the same for the recency maps, [T][R][kept] in place of [T][R][C] */
-        for (int r = 0; r < t->R; r++)
-            for (int k = 0; k < kept; k++)
-                memmove(t->recency + (((size_t)ti * t->R + r) * kept + k) * plane,
-                        t->recency + cc_tensor_recency_offset(t, ti, r, keep[k], 0, 0), plane * sizeof *t->recency);
+    cc_sparse_keep_channels(s, t->C, keep, kept);
     char *names[MAX_CHANNELS];
     for (int c = 0; c < t->C; c++) names[c] = t->categories[c], t->categories[c] = NULL;
     for (int k = 0; k < kept; k++) t->categories[k] = names[keep[k]], names[keep[k]] = NULL;
@@ -173,43 +182,49 @@ static void compact_channels(cc_tensor *t) {
     t->C = kept;
 }
 
-/* Each bin's recency maps hold only its own incidents after the scan; adding the
- * previous bin's, decayed over this bin's length, makes them sums over the whole past
- * (raster.h). Dropped when no incident's time is finer than the bin (police.uk months
- * under month bins): they would hold nothing the counts do not. */
+/* The recency sums are dropped when no incident's time is finer than the bin (police.uk
+ * months under month bins): they would hold nothing the counts do not. */
 static void finish_recency(cc_tensor *t, const cc_raster_stats *stats) {
-    if (stats->timed == 0 || !t->recency) {
-        free(t->recency);
-        t->recency = NULL, t->R = 0;
-        return;
-    }
-    size_t map = (size_t)t->C * t->H * t->W;
-    for (int ti = 0; ti < t->T; ti++) {
-        double length = (double)(cc_time_axis_start(&stats->axis, ti + 1) - cc_time_axis_start(&stats->axis, ti));
-        for (int r = 0; r < t->R; r++) {
-            float decay = (float)exp(-length / cc_recency_tau_days[r]);
-            float *now = t->recency + cc_tensor_recency_offset(t, ti, r, 0, 0, 0);
-            const float *before = ti ? t->recency + cc_tensor_recency_offset(t, ti - 1, r, 0, 0, 0) : NULL;
-            for (size_t q = 0; q < map; q++) {
-                float sum = now[q] + (before ? decay * before[q] : 0.0f);
-                now[q] = sum < CC_RECENCY_FLOOR ? 0.0f : sum;
-            }
-        }
-    }
+    if (stats->timed > 0 || !t->sparse->recent) return;
+    free(t->sparse->recent);
+    t->sparse->recent = NULL, t->sparse->R = 0;
 }
 
 static void fill_metadata(cc_tensor *t, const cc_raster_stats *stats, const char *city) {
     for (int ti = 0; ti < t->T; ti++) t->time[ti] = cc_time_axis_start(&stats->axis, ti);
-    size_t plane = (size_t)t->H * t->W;
-    for (int ti = 0; ti < t->T; ti++)
-        for (size_t k = 0; k < plane; k++)
-            if (t->values[cc_tensor_offset(t, ti, 0, 0, 0) + k] != 0) t->mask[k] = 1;
+    const cc_sparse *s = t->sparse;
+    for (int ti = 0; ti < t->T; ti++) /* channel 0, "all" */
+        for (int64_t i = s->start[ti * t->C]; i < s->start[ti * t->C + 1]; i++) t->mask[s->cell[i]] = 1;
     snprintf(t->city, sizeof t->city, "%s", city);
     snprintf(t->crs, sizeof t->crs, "%s", stats->grid.crs);
     t->bin = stats->axis.kind;
     t->x0 = stats->grid.x0;
     t->y0 = stats->grid.y0;
     t->cell = stats->grid.cell;
+}
+
+/* The counts (and recency sums) from the scan's events; dense values too unless the
+ * layout is sparse. 0, or -1 with err (out of memory). */
+static int build_counts(raster_job *job) {
+    cc_tensor *t = job->tensor;
+    const cc_raster_spec *spec = job->spec;
+    t->sparse = calloc(1, sizeof *t->sparse);
+    int R = spec->without_recency ? 0 : CC_RECENCY_MAPS;
+    if (job->out_of_memory || !t->sparse ||
+        cc_sparse_from_events(job->events.items, job->events.count, t->T * t->C, t->H * t->W, R, t->sparse) != 0)
+        return -1;
+    free(job->events.items);
+    job->events.items = NULL;
+    if (!spec->categories) compact_channels(t);
+    finish_recency(t, job->stats);
+    size_t values = (size_t)t->T * t->C * t->H * t->W;
+    int dense = spec->layout == CC_LAYOUT_DENSE ||
+                (spec->layout == CC_LAYOUT_AUTO && values * sizeof(float) <= CC_RASTER_DENSE_MOST_BYTES);
+    if (!dense) return 0;
+    t->values = malloc(sizeof *t->values * values);
+    if (!t->values) return -1;
+    cc_sparse_scatter_counts(t->sparse, t->values);
+    return 0;
 }
 
 static int scan(raster_job *job, cc_store *store) {
@@ -228,8 +243,8 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
                  char *err, size_t err_len) {
     memset(stats, 0, sizeof *stats);
     memset(out, 0, sizeof *out);
-    raster_job job = {spec, NULL, stats, out, cc_city_name(city), {0}, NULL, progress, progress_context,
-                      err, err_len};
+    raster_job job = {spec, NULL, stats, out, {NULL, 0, 0}, 0, cc_city_name(city), {0}, NULL, progress,
+                      progress_context, err, err_len};
     if (cc_time_axis_build(spec->bin, spec->from, spec->to, &stats->axis) != 0) {
         snprintf(err, err_len, "no whole %s fits in the span", cc_bin_kind_name(spec->bin));
         return -1;
@@ -243,26 +258,30 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
         cc_grid_from_bbox(job.projection, &bbox, crs, spec->cells, spec->cell_metres, &stats->grid, err,
                           err_len) == 0 &&
         plan_channels(&job, names, &channels) == 0) {
+        uint64_t values = (uint64_t)stats->axis.count * (uint64_t)channels * (uint64_t)stats->grid.height *
+                          (uint64_t)stats->grid.width;
         job.batch = malloc(sizeof *job.batch);
-        if (!job.batch ||
-            cc_tensor_alloc(out, stats->axis.count, channels, stats->grid.height, stats->grid.width) != 0 ||
-            (!spec->without_recency && cc_tensor_alloc_recency(out) != 0)) {
-            snprintf(err, err_len, "out of memory for %d x %d x %d x %d counts%s", stats->axis.count, channels,
-                     stats->grid.height, stats->grid.width,
-                     spec->without_recency ? "" : " and their recency maps (--recency off needs a third)");
+        if (values > CC_TENSOR_MOST_VALUES) {
+            snprintf(err, err_len, "%d bins x %d channels x %d x %d cells is more than crimecast makes (2^32 values)",
+                     stats->axis.count, channels, stats->grid.height, stats->grid.width);
+        } else if (!job.batch ||
+                   cc_tensor_alloc_frame(out, stats->axis.count, channels, stats->grid.height, stats->grid.width) != 0) {
+            snprintf(err, err_len, "out of memory");
         } else {
             job.batch->count = 0;
             for (int c = 0; c < channels; c++) out->categories[c] = strdup(names[c]);
             status = scan(&job, store);
+            if (status == 0 && build_counts(&job) != 0) {
+                snprintf(err, err_len, "out of memory for the counts of %llu incidents%s (%d x %d x %d x %d)",
+                         (unsigned long long)stats->counted, out->values ? "" : " and their dense tensor",
+                         stats->axis.count, channels, stats->grid.height, stats->grid.width);
+                status = -1;
+            }
         }
     }
-    if (status == 0) {
-        if (!spec->categories) compact_channels(out);
-        finish_recency(out, stats);
-        fill_metadata(out, stats, cc_city_name(city));
-    } else {
-        cc_tensor_free(out);
-    }
+    if (status == 0) fill_metadata(out, stats, cc_city_name(city));
+    else cc_tensor_free(out);
+    free(job.events.items);
     free(job.batch);
     cc_projection_free(job.projection);
     return status;

@@ -10,10 +10,12 @@
  * A bin finer than the incidents' time precision (police.uk months under weekly
  * bins) is an error: the data cannot say which week a month's incident belongs to.
  *
- * The tensor also gets the recency maps of heatmaps/tensor.h (unless the spec says without,
- * and when at least one incident's time is finer than the bins), counted over the same incidents, bins
- * and cells: the bin's end minus the incident's time, decayed, plus the previous bin's
- * maps decayed over the bin's length. */
+ * The counts are made sparse (heatmaps/sparse.h: a cost that scales with the incidents,
+ * not the cells) in out->sparse, with the in-bin recency sums of every entry (unless the
+ * spec says without, and when at least one incident's time is finer than the bins) from
+ * which a reader derives the recency maps of heatmaps/tensor.h; out->values holds them
+ * dense too unless the layout is sparse (CC_LAYOUT_AUTO: dense up to
+ * CC_RASTER_DENSE_MOST_BYTES of floats). */
 #ifndef CRIMECAST_HEATMAPS_RASTER_H
 #define CRIMECAST_HEATMAPS_RASTER_H
 
@@ -26,6 +28,13 @@
 #include "heatmaps/time_bins.h"
 #include "heatmaps/tensor.h"
 
+/* How the counts are stored: dense /counts, /sparse alone, or by size. */
+typedef enum cc_raster_layout { CC_LAYOUT_AUTO = 0, CC_LAYOUT_DENSE, CC_LAYOUT_SPARSE } cc_raster_layout;
+
+/* CC_LAYOUT_AUTO's bound: 256 MiB of dense counts (Chicago 2012-2017 weekly, 12 channels
+ * at 64 x 64 is 61 MiB; at 150 m, 1.1 GiB). */
+#define CC_RASTER_DENSE_MOST_BYTES ((size_t)256 << 20)
+
 typedef struct cc_raster_spec {
     cc_bin_kind bin;
     int64_t from, to;                 /* days since 1970-01-01: [from, to) */
@@ -34,7 +43,8 @@ typedef struct cc_raster_spec {
     double cell_metres;               /* ... or cells of this size (when cells == 0) */
     const char *const *categories;    /* channels after "all"; NULL: every category present */
     int category_count;
-    int without_recency;              /* 1: no recency maps (they take twice the counts' memory) */
+    int without_recency;              /* 1: no recency sums */
+    cc_raster_layout layout;
 } cc_raster_spec;
 
 typedef struct cc_raster_stats {

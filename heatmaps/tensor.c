@@ -3,21 +3,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cc_tensor_alloc(cc_tensor *t, int T, int C, int H, int W) {
+#include "heatmaps/sparse.h"
+
+int cc_tensor_alloc_frame(cc_tensor *t, int T, int C, int H, int W) {
     memset(t, 0, sizeof *t);
     t->T = T, t->C = C, t->H = H, t->W = W;
-    t->values = calloc((size_t)T * (size_t)C * (size_t)H * (size_t)W, sizeof *t->values);
     t->time = calloc((size_t)(T > 0 ? T : 1), sizeof *t->time);
     t->categories = calloc((size_t)(C > 0 ? C : 1), sizeof *t->categories);
     t->mask = calloc((size_t)H * (size_t)W, 1);
-    if (!t->values || !t->time || !t->categories || !t->mask) {
+    if (!t->time || !t->categories || !t->mask) {
         cc_tensor_free(t);
         return -1;
     }
     return 0;
 }
 
-const double cc_recency_tau_days[CC_RECENCY_MAPS] = {1.0, 3.0};
+int cc_tensor_alloc(cc_tensor *t, int T, int C, int H, int W) {
+    if (cc_tensor_alloc_frame(t, T, C, H, W) != 0) return -1;
+    t->values = calloc((size_t)T * (size_t)C * (size_t)H * (size_t)W, sizeof *t->values);
+    if (!t->values) {
+        cc_tensor_free(t);
+        return -1;
+    }
+    return 0;
+}
+
 
 int cc_tensor_alloc_recency(cc_tensor *t) {
     free(t->recency);
@@ -30,6 +40,8 @@ int cc_tensor_alloc_recency(cc_tensor *t) {
 void cc_tensor_free(cc_tensor *t) {
     free(t->values);
     free(t->recency);
+    if (t->sparse) cc_sparse_free(t->sparse);
+    free(t->sparse);
     free(t->time);
     if (t->categories)
         for (int c = 0; c < t->C; c++) free(t->categories[c]);

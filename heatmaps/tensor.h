@@ -18,22 +18,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heatmaps/recency.h"
 #include "heatmaps/time_bins.h"
 
-enum { CC_RECENCY_MAPS = 2 };
 
 /* The largest tensor crimecast makes or reads: bins, channels, cells a side, and values
  * in all (16 GiB of floats). A file or a grid asking for more is refused before anything
  * is allocated for it. */
 enum { CC_TENSOR_MOST_BINS = 100000, CC_TENSOR_MOST_CHANNELS = 64, CC_TENSOR_MOST_SIDE = 8192 };
 #define CC_TENSOR_MOST_VALUES ((uint64_t)1 << 32)
-/* The decay times of the recency maps, in days: 1 and 3 (heatmaps/tensor.c). */
-extern const double cc_recency_tau_days[CC_RECENCY_MAPS];
-#define CC_RECENCY_FLOOR 1e-12f
+
+struct cc_sparse; /* heatmaps/sparse.h */
 
 typedef struct cc_tensor {
     int T, C, H, W;
-    float *values;          /* [T][C][H][W] */
+    float *values;          /* [T][C][H][W]; NULL only for a sparse raster (below) */
     int64_t *time;          /* [T] bin start, days since 1970-01-01, local calendar */
     char **categories;      /* [C] channel names, "all" first */
     uint8_t *mask;          /* [H][W], 1 inside the study area */
@@ -46,11 +45,15 @@ typedef struct cc_tensor {
     char model[64];         /* forecast files: the model that made them ("" otherwise) */
     int R;                  /* recency maps per bin: CC_RECENCY_MAPS, or 0 when absent */
     float *recency;         /* [T][R][C][H][W] (see above), NULL when R is 0 */
+    struct cc_sparse *sparse; /* raster's output: the counts and in-bin recency sums of the cells
+                               with incidents (heatmaps/sparse.h); NULL when read from a file */
 } cc_tensor;
 
 /* Allocates values (zeroed), time, categories (NULL names) and mask (zeroed); no
  * recency maps. Returns 0 or -1 (out of memory; the tensor is freed). */
 int cc_tensor_alloc(cc_tensor *tensor, int T, int C, int H, int W);
+/* The same without values (a sparse raster's tensor: counts in t->sparse). */
+int cc_tensor_alloc_frame(cc_tensor *tensor, int T, int C, int H, int W);
 /* Allocates zeroed recency maps (R = CC_RECENCY_MAPS) for an allocated tensor. 0 or -1. */
 int cc_tensor_alloc_recency(cc_tensor *tensor);
 void cc_tensor_free(cc_tensor *tensor);

@@ -12,27 +12,65 @@
 #include "crawler/datetime.h"
 #include "crawler/whole_file.h"
 #include "heatmaps/hdf5_util.h"
+#include "heatmaps/sparse.h"
 #include "heatmaps/time_bins.h"
 
-/* A float32 dataset of `rank` dims written whole, chunked one time step at a time
- * (dims[0] is time), shuffled, deflated and checksummed; its id (close it) or -1. */
-static hid_t write_frames(hid_t file, const char *name, int rank, const hsize_t *dims, const float *data) {
-    hsize_t chunk[5] = {1};
+/* A dataset of `rank` dims written whole, chunked `rows` of dims[0] at a time, shuffled
+ * and deflated at `level` (0: neither) and checksummed; its id (close it) or -1. An empty one (dims[0] 0)
+ * is contiguous: a chunk cannot be smaller than one row. */
+static hid_t write_chunked(hid_t file, const char *name, hid_t file_type, hid_t mem_type, int rank,
+                           const hsize_t *dims, hsize_t rows, int level, const void *data) {
+    hsize_t chunk[5] = {rows};
     for (int d = 1; d < rank; d++) chunk[d] = dims[d];
     hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, rank, chunk);
-    H5Pset_shuffle(dcpl);
-    H5Pset_deflate(dcpl, 4);
-    H5Pset_fletcher32(dcpl);
-    hid_t ds = H5Dcreate2(file, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (ds >= 0 && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    if (dims[0] > 0) {
+        H5Pset_chunk(dcpl, rank, chunk);
+        if (level > 0) H5Pset_shuffle(dcpl), H5Pset_deflate(dcpl, (unsigned)level);
+        H5Pset_fletcher32(dcpl);
+    }
+    hid_t ds = H5Dcreate2(file, name, file_type, space, lcpl, dcpl, H5P_DEFAULT);
+    if (ds >= 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
         H5Dclose(ds);
         ds = -1;
     }
-    H5Pclose(dcpl);
+    H5Pclose(dcpl), H5Pclose(lcpl);
     H5Sclose(space);
     return ds;
+}
+
+/* A float32 dataset of `rank` dims, one time step (dims[0]) a chunk, deflate level 4. */
+static hid_t write_frames(hid_t file, const char *name, int rank, const hsize_t *dims, const float *data) {
+    return write_chunked(file, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, rank, dims, 1, 4, data);
+}
+
+/* /sparse (heatmaps/tensor_file.h): the entries of t->sparse, with their counts when
+ * there is no dense /counts, with their recency sums when there are some. Deflate level
+ * 1 (level 4 took longer than reading the rows from the store); none for the recency
+ * sums, which it shrank by a fifth at the cost of a quarter of raster's time. */
+static int write_sparse(hid_t file, const cc_tensor *t) {
+    const cc_sparse *s = t->sparse;
+    enum { ROWS = 1 << 16 };
+    hsize_t starts = (hsize_t)s->planes + 1, nnz = (hsize_t)s->nnz, rows = nnz < ROWS ? (nnz ? nnz : 1) : ROWS;
+    hsize_t recent_dims[2] = {nnz, (hsize_t)s->R};
+    hid_t ds[4] = {
+        write_chunked(file, "/sparse/start", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &starts,
+                      starts < ROWS ? starts : ROWS, 1, s->start),
+        write_chunked(file, "/sparse/cell", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &nnz, rows, 1, s->cell),
+        t->values ? 0 : write_chunked(file, "/sparse/count", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, &nnz, rows, 1, s->count),
+        s->R ? write_chunked(file, "/sparse/recent", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, recent_dims, rows, 0, s->recent)
+             : 0};
+    int status = 0;
+    for (int i = 0; i < 4; i++) status |= ds[i] < 0;
+    if (!status && s->R)
+        status = cc_hdf5_write_doubles(ds[3], "tau_days", cc_recency_tau_days, CC_RECENCY_MAPS) |
+                 cc_hdf5_write_text(ds[3], "description",
+                                    "per entry: sum over the plane's incidents of exp(-(bin end - incident time) / "
+                                    "tau_days); the maps follow bin by bin (heatmaps/sparse.h)");
+    for (int i = 0; i < 4; i++)
+        if (ds[i] > 0) H5Dclose(ds[i]);
+    return status ? -1 : 0;
 }
 
 static hid_t write_values(hid_t file, const char *name, const cc_tensor *t) {
@@ -40,23 +78,8 @@ static hid_t write_values(hid_t file, const char *name, const cc_tensor *t) {
     return write_frames(file, name, 4, dims, t->values);
 }
 
-/* /recency [T][R][C][H][W] (heatmaps/tensor.h), stored like the values, with its decay
- * times as the attribute tau_days. */
-static int write_recency(hid_t file, const cc_tensor *t) {
-    hsize_t dims[5] = {(hsize_t)t->T, (hsize_t)t->R, (hsize_t)t->C, (hsize_t)t->H, (hsize_t)t->W};
-    hid_t ds = write_frames(file, "/recency", 5, dims, t->recency);
-    static const char *const LABELS[5] = {"time", "decay", "category", "y", "x"};
-    int status = ds >= 0 && cc_hdf5_write_doubles(ds, "tau_days", cc_recency_tau_days, CC_RECENCY_MAPS) == 0 &&
-                         cc_hdf5_write_text(ds, "description",
-                                            "sum over past incidents of exp(-(bin end - incident time) / tau_days)") == 0
-                     ? 0
-                     : -1;
-    for (unsigned d = 0; status == 0 && d < 5; d++) status = H5DSset_label(ds, d, LABELS[d]) < 0 ? -1 : 0;
-    if (ds >= 0) H5Dclose(ds);
-    return status;
-}
-
-/* The coordinate datasets, made dimension scales of the values. */
+/* The coordinate datasets, made dimension scales of the values (values -1: none, a
+ * sparse tensor's). */
 static int write_scales(hid_t file, hid_t values, const cc_tensor *t) {
     double *y = malloc(sizeof *y * (size_t)t->H), *x = malloc(sizeof *x * (size_t)t->W);
     if (!y || !x) {
@@ -76,7 +99,7 @@ static int write_scales(hid_t file, hid_t values, const cc_tensor *t) {
     int status = 0;
     for (unsigned d = 0; d < 4; d++) {
         if (scales[d] < 0 || H5DSset_scale(scales[d], LABELS[d]) < 0 ||
-            H5DSattach_scale(values, scales[d], d) < 0 || H5DSset_label(values, d, LABELS[d]) < 0)
+            (values >= 0 && (H5DSattach_scale(values, scales[d], d) < 0 || H5DSset_label(values, d, LABELS[d]) < 0)))
             status = -1;
         if (scales[d] >= 0) H5Dclose(scales[d]);
     }
@@ -109,17 +132,19 @@ static int write_file(hid_t file, const cc_tensor *t, const char *dataset, const
                       const cc_file_attribute *extra, int extra_count) {
     char name[128];
     snprintf(name, sizeof name, "/%s", dataset);
-    hid_t values = write_values(file, name, t);
+    hid_t values = t->values ? write_values(file, name, t) : H5Gcreate2(file, "/sparse", H5P_DEFAULT, H5P_DEFAULT,
+                                                                        H5P_DEFAULT);
     if (values < 0) return -1;
-    int status = write_scales(file, values, t);
-    H5Dclose(values);
+    int status = t->values ? write_scales(file, values, t) : write_scales(file, -1, t);
+    if (t->values) H5Dclose(values);
+    else H5Gclose(values);
+    if (status == 0 && t->sparse) status = write_sparse(file, t);
     if (status == 0) {
         hsize_t mask_dims[2] = {(hsize_t)t->H, (hsize_t)t->W};
         hid_t mask = cc_hdf5_write_dataset(file, "/mask", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, mask_dims, t->mask);
         status = mask < 0 ? -1 : 0;
         if (mask >= 0) H5Dclose(mask);
     }
-    if (status == 0 && t->R > 0) status = write_recency(file, t);
     if (status == 0) status = write_root_attributes(file, t, format, extra, extra_count);
     return status;
 }
@@ -146,6 +171,10 @@ int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, c
 }
 
 /* ------------------------------------------------------------------ reading */
+
+/* Days since 1970-01-01 of 0001-01-01 and 9999-12-31: the bins a file may have. */
+#define CC_FIRST_DAY (-719162LL)
+#define CC_LAST_DAY 2932896LL
 
 static int read_categories(hid_t file, cc_tensor *t) {
     hid_t type = cc_hdf5_utf8_type();
@@ -175,6 +204,13 @@ static int read_bin_kind(hid_t obj, cc_bin_kind *kind) {
     return status;
 }
 
+/* One dataset of exactly `count` values, or why not. */
+static int read_part(hid_t file, const char *name, hid_t type, size_t count, void *out, char *why, size_t why_len) {
+    if (cc_hdf5_read_dataset(file, name, type, count, out) == 0) return 0;
+    snprintf(why, why_len, "dataset %s is missing, unreadable, or not %zu values of the right kind", name, count);
+    return -1;
+}
+
 /* Counts, expected counts and recency maps are numbers of events: finite and >= 0.
  * `values` is [T][maps][C][H][W] (maps 1 for counts). */
 static int check_values(const cc_tensor *t, const char *name, const float *values, int maps, char *why,
@@ -195,10 +231,9 @@ static int check_values(const cc_tensor *t, const char *name, const float *value
     return 0;
 }
 
-/* Reads /recency when the file has it; 0, or -1 with `why` when it is not the maps
- * this crimecast computes (other decay times, other shape). */
-static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
-    if (H5Lexists(file, "/recency", H5P_DEFAULT) <= 0) return 0;
+/* The old layout: dense /recency [T][R][C][H][W] (files of crimecast before sparse
+ * rasters, and tools that write the maps themselves). */
+static int read_dense_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
     hsize_t dims[5];
     double tau[CC_RECENCY_MAPS + 1];
     int n = 0;
@@ -222,6 +257,79 @@ static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
     return check_values(t, "/recency", t->recency, CC_RECENCY_MAPS, why, why_len);
 }
 
+/* /sparse of a file whose grid, bins and channels t holds: its entries, with their
+ * counts and/or recency sums as asked. 0, or -1 with why (s freed). */
+static int read_sparse(hid_t file, const cc_tensor *t, int want_count, int want_recent, cc_sparse *s, char *why,
+                       size_t why_len) {
+    memset(s, 0, sizeof *s);
+    hsize_t nnz, starts, recent[2] = {0, 0};
+    uint64_t values = (uint64_t)t->T * t->C * t->H * t->W;
+    double tau[CC_RECENCY_MAPS + 1];
+    int n = 0;
+    if (want_recent) {
+        hid_t ds = H5Dopen2(file, "/sparse/recent", H5P_DEFAULT);
+        int known = ds >= 0 && cc_hdf5_read_doubles(ds, "tau_days", tau, CC_RECENCY_MAPS + 1, &n) == 0 &&
+                    n == CC_RECENCY_MAPS;
+        for (int r = 0; known && r < n; r++) known = tau[r] == cc_recency_tau_days[r];
+        if (ds >= 0) H5Dclose(ds);
+        if (!known || cc_hdf5_dataset_dims(file, "/sparse/recent", 2, recent) != 0 || recent[1] != CC_RECENCY_MAPS) {
+            snprintf(why, why_len, "/sparse/recent is not [entries][%d] with tau_days 1 and 3 (another crimecast's?)",
+                     CC_RECENCY_MAPS);
+            return -1;
+        }
+    }
+    if (cc_hdf5_dataset_dims(file, "/sparse/start", 1, &starts) != 0 ||
+        cc_hdf5_dataset_dims(file, "/sparse/cell", 1, &nnz) != 0 || starts != (hsize_t)t->T * t->C + 1 ||
+        nnz > values || (want_recent && recent[0] != nnz) || !cc_hdf5_dataset_stored(file, "/sparse/cell")) {
+        snprintf(why, why_len, "/sparse is not start [T x C + 1], cell [entries] and recent [entries][%d] with at "
+                 "most one entry a value", CC_RECENCY_MAPS);
+        return -1;
+    }
+    if (cc_sparse_alloc(s, t->T * t->C, t->H * t->W, (int64_t)nnz, want_recent ? CC_RECENCY_MAPS : 0) != 0) {
+        snprintf(why, why_len, "out of memory for /sparse");
+        return -1;
+    }
+    if (!want_count) free(s->count), s->count = NULL;
+    int status = read_part(file, "/sparse/start", H5T_NATIVE_INT64, (size_t)starts, s->start, why, why_len) |
+                 read_part(file, "/sparse/cell", H5T_NATIVE_INT32, (size_t)nnz, s->cell, why, why_len);
+    if (status == 0 && want_count)
+        status = read_part(file, "/sparse/count", H5T_NATIVE_FLOAT, (size_t)nnz, s->count, why, why_len);
+    if (status == 0 && want_recent)
+        status = read_part(file, "/sparse/recent", H5T_NATIVE_FLOAT, (size_t)nnz * CC_RECENCY_MAPS, s->recent, why,
+                           why_len);
+    if (status == 0) status = cc_sparse_check(s, why, why_len);
+    if (status != 0) cc_sparse_free(s);
+    return status ? -1 : 0;
+}
+
+/* The recency maps from /sparse/recent, bin by bin (heatmaps/sparse.h). */
+static int derive_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
+    cc_sparse s;
+    if (read_sparse(file, t, 0, 1, &s, why, why_len) != 0) return -1;
+    double *bin_days = malloc(sizeof *bin_days * (size_t)t->T);
+    int status = bin_days && cc_tensor_alloc_recency(t) == 0 ? 0 : -1;
+    if (status == 0) {
+        /* from one bin's end to the next: the decay between the two sums */
+        for (int b = 0; b < t->T; b++)
+            bin_days[b] = (double)(cc_bin_end(t->bin, t->time[b]) - (b ? cc_bin_end(t->bin, t->time[b - 1]) : t->time[b]));
+        cc_sparse_recency_maps(&s, t->T, t->C, bin_days, t->recency);
+    } else {
+        snprintf(why, why_len, "out of memory for the recency maps");
+    }
+    free(bin_days);
+    cc_sparse_free(&s);
+    return status;
+}
+
+/* Reads the recency maps when the file has them; 0, or -1 with `why` when they are not
+ * the maps this crimecast computes (other decay times, other shape). */
+static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
+    if (H5Lexists(file, "/recency", H5P_DEFAULT) > 0) return read_dense_recency(file, t, why, why_len);
+    if (H5Lexists(file, "/sparse", H5P_DEFAULT) > 0 && H5Lexists(file, "/sparse/recent", H5P_DEFAULT) > 0)
+        return derive_recency(file, t, why, why_len);
+    return 0;
+}
+
 /* The memory this process may have, in bytes (0 when unknown): the machine's, or less
  * under an address-space limit (ulimit -v). A tensor larger than that cannot be read,
  * however the file asks. */
@@ -242,13 +350,6 @@ static int plausible_shape(const hsize_t *d) {
            d[0] * d[1] * d[2] * d[3] <= CC_TENSOR_MOST_VALUES;
 }
 
-/* One dataset of exactly `count` values, or why not. */
-static int read_part(hid_t file, const char *name, hid_t type, size_t count, void *out, char *why, size_t why_len) {
-    if (cc_hdf5_read_dataset(file, name, type, count, out) == 0) return 0;
-    snprintf(why, why_len, "dataset %s is missing, unreadable, or not %zu values of the right kind", name, count);
-    return -1;
-}
-
 /* The grid's and the axis' datasets and attributes, after the values. */
 static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *why, size_t why_len) {
     if (read_part(file, "/time", H5T_NATIVE_INT64, (size_t)t->T, t->time, why, why_len) != 0 ||
@@ -266,12 +367,40 @@ static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *w
         snprintf(why, why_len, "root attribute cell_size_m, city, crs or bin is missing or not what crimecast writes");
         return -1;
     }
+    for (int i = 0; i < t->T; i++)
+        if (t->time[i] < CC_FIRST_DAY || t->time[i] > CC_LAST_DAY) { /* the bin arithmetic stays in range */
+            snprintf(why, why_len, "/time holds %lld at bin %d: not a day of the years 1 to 9999", (long long)t->time[i], i);
+            return -1;
+        }
     for (int i = 1; i < t->T; i++)
         if (t->time[i] <= t->time[i - 1]) {
             snprintf(why, why_len, "/time is not increasing (bin %d)", i);
             return -1;
         }
     return isfinite(x[0]) && isfinite(y[0]) ? 0 : (snprintf(why, why_len, "/x or /y is not finite"), -1);
+}
+
+/* Whether the counts are stored sparse: /sparse/count (and no /counts). */
+static int sparse_counts(hid_t file) {
+    return H5Lexists(file, "/sparse", H5P_DEFAULT) > 0 && H5Lexists(file, "/sparse/count", H5P_DEFAULT) > 0;
+}
+
+/* A sparse tensor's [T][C][H][W] from its scales /time, /category, /y and /x. */
+static int scale_dims(hid_t file, hsize_t *dims) {
+    static const char *const SCALES[4] = {"/time", "/category", "/y", "/x"};
+    for (int d = 0; d < 4; d++)
+        if (H5Lexists(file, SCALES[d], H5P_DEFAULT) <= 0 || cc_hdf5_dataset_dims(file, SCALES[d], 1, &dims[d]) != 0)
+            return -1;
+    return 0;
+}
+
+/* The dense counts of a sparse tensor (its bins, channels and grid read). */
+static int read_sparse_counts(hid_t file, cc_tensor *t, char *why, size_t why_len) {
+    cc_sparse s;
+    if (read_sparse(file, t, 1, 0, &s, why, why_len) != 0) return -1;
+    cc_sparse_scatter_counts(&s, t->values);
+    cc_sparse_free(&s);
+    return 0;
 }
 
 static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, size_t why_len) {
@@ -283,11 +412,15 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
         return -1;
     }
     char name[128];
-    if (!dataset) dataset = H5Lexists(file, "/counts", H5P_DEFAULT) > 0 ? "counts" : "forecast";
+    if (!dataset) dataset = H5Lexists(file, "/counts", H5P_DEFAULT) > 0 || sparse_counts(file) ? "counts" : "forecast";
     snprintf(name, sizeof name, "/%s", dataset);
+    int sparse = !strcmp(dataset, "counts") && H5Lexists(file, name, H5P_DEFAULT) <= 0 && sparse_counts(file);
+    if (sparse) snprintf(name, sizeof name, "/sparse/count");
     hsize_t dims[4];
-    if (H5Lexists(file, name, H5P_DEFAULT) <= 0 || cc_hdf5_dataset_dims(file, name, 4, dims) != 0) {
-        snprintf(why, why_len, "no 4-D dataset %s", name);
+    if (sparse ? scale_dims(file, dims) != 0
+               : H5Lexists(file, name, H5P_DEFAULT) <= 0 || cc_hdf5_dataset_dims(file, name, 4, dims) != 0) {
+        snprintf(why, why_len, sparse ? "/time, /category, /y or /x is missing or not 1-D" : "no 4-D dataset %s",
+                 name);
         return -1;
     }
     if (!plausible_shape(dims)) {
@@ -314,9 +447,11 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
     }
     double *y = malloc(sizeof *y * dims[2]), *x = malloc(sizeof *x * dims[3]);
     int status = !y || !x ? (snprintf(why, why_len, "out of memory"), -1)
+                 : sparse ? 0
                           : read_part(file, name, H5T_NATIVE_FLOAT, (size_t)(dims[0] * dims[1] * dims[2] * dims[3]),
                                       t->values, why, why_len);
     if (status == 0) status = read_metadata(file, t, y, x, why, why_len);
+    if (status == 0 && sparse) status = read_sparse_counts(file, t, why, why_len);
     if (status == 0) status = check_values(t, name, t->values, 1, why, why_len);
     if (status == 0) {
         t->x0 = x[0] - 0.5 * t->cell;

@@ -7,6 +7,12 @@
  *   /category   variable-length UTF-8 strings [C]
  *   /y, /x      float64 [H], [W]   cell centres in the CRS (y decreasing: row 0 north)
  *   /mask       uint8 [H][W]
+ *   /sparse     the cells with incidents, plane by plane (heatmaps/sparse.h), tensor
+ *               files only: start int64 [T*C + 1], cell int32 [N], count float32 [N]
+ *               (only when /counts is absent: a sparse layout), recent float32 [N][2]
+ *               (the in-bin recency sums, attribute tau_days, when there are some);
+ *               shuffle + deflate 1 (recent: none) + Fletcher32.
+ *               Files of older crimecasts hold dense /recency [T][2][C][H][W] instead.
  *   root attributes: format, format_version (int), city, crs, cell_size_m (double),
  *   bin, first_bin, last_bin (ISO dates), source, created_by, plus any extra text
  *   attributes. Text is variable-length UTF-8 (h5py reads str).
@@ -48,12 +54,14 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
                            int extra_count, char *err, size_t err_len);
 
 /* Reads a file written by cc_tensor_write; `dataset` NULL picks "counts" or "forecast",
- * whichever exists. Returns 0 or -1 with `err`. No recency maps: */
+ * whichever exists ("counts" of a sparse file are made dense). Returns 0 or -1 with
+ * `err`. No recency maps: */
 int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len);
 
-/* Adds the file's /recency to `t` (read from the same file by cc_tensor_read), when it
- * has them (else t->R stays 0): for train and predict, the only readers; twice the
- * counts' memory. -1 with `err` when they are not the maps this crimecast computes. */
+/* Adds the file's recency maps to `t` (read from the same file by cc_tensor_read), when
+ * it has them (else t->R stays 0), derived from /sparse/recent (or an older file's dense
+ * /recency): for train and predict, the only readers; twice the counts' memory. -1 with
+ * `err` when they are not the maps this crimecast computes. */
 int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len);
 
 #endif

@@ -8,6 +8,7 @@
 #include "crawler/datetime.h"
 #include "crawler/store.h"
 #include "heatmaps/raster.h"
+#include "heatmaps/sparse.h"
 #include "heatmaps/tensor_file.h"
 #include "host/city_check.h"
 #include "host/defaults.h"
@@ -34,8 +35,12 @@ static const cc_option RASTER_OPTIONS[] = {
     {CC_OPTION_TEXT("crs", cc_raster_request, crs, "EPSG:NNNN", NULL,
                     "the grid's metric CRS (if not given: the city's, e.g. a UTM zone)")},
     {CC_OPTION_CHOICE("recency", cc_raster_request, recency, "on|off", "on",
-                      "also /recency: the incidents weighted by how recent they were at each bin's end (decays of "
-                      "1 and 3 days), twice the counts' size; none when no record's time is finer than the bin")},
+                      "also the recency sums (/sparse/recent): each cell's incidents weighted by how recent they were "
+                      "at its bin's end (decays of 1 and 3 days), from which train derives the recency maps; none "
+                      "when no record's time is finer than the bin")},
+    {CC_OPTION_CHOICE("layout", cc_raster_request, layout, "auto|dense|sparse", "auto",
+                      "the counts dense in /counts, or only as the cells with incidents in /sparse (a cost that "
+                      "scales with the incidents: for fine grids); auto: dense up to 256 MiB of counts")},
     {CC_OPTION_TEXT("out", cc_raster_request, out, "FILE.h5", NULL, "the tensor file, written whole or not at all"),
      .required = 1},
 };
@@ -86,7 +91,8 @@ static const cc_option_group RASTER_GROUPS[] = {{"options", CC_OPTION_ROWS(RASTE
 const cc_command_spec CC_RASTER_SPEC = {
     .name = "raster",
     .synopsis = "--city CITY [--db PATH] --from DATE --to DATE --bin day|week|month (--grid N | --cell METRES)\n"
-                "                        [--categories all|LIST] [--crs EPSG:NNNN] [--recency on|off] --out FILE.h5",
+                "                        [--categories all|LIST] [--crs EPSG:NNNN] [--recency on|off] "
+                "[--layout auto|dense|sparse] --out FILE.h5",
     .description = "Counts the stored incidents of CITY into a space-time tensor /counts[T][C][H][W] in an\n"
                    "HDF5 file (see README: tensor file format).\n",
     .request_size = sizeof(cc_raster_request),
@@ -109,9 +115,12 @@ static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats 
             r->out, t->T, cc_bin_kind_name(s->axis.kind), first, last, t->C, t->H, t->W, t->cell, t->crs,
             (unsigned long long)s->incidents, (unsigned long long)s->counted, (unsigned long long)s->outside_bins,
             (unsigned long long)s->outside_grid, seconds);
-    if (t->R == 0 && !strcmp(r->recency, "off"))
+    if (!t->values)
+        fprintf(out, "  counts stored sparse: %lld cells with incidents of %.0f (%.2f%%)\n", (long long)t->sparse->nnz,
+                (double)t->T * t->C * t->H * t->W, 100.0 * (double)t->sparse->nnz / ((double)t->T * t->C * t->H * t->W));
+    if (t->sparse->R == 0 && !strcmp(r->recency, "off"))
         fprintf(out, "  no recency maps (--recency off)\n");
-    else if (t->R == 0)
+    else if (t->sparse->R == 0)
         fprintf(out, "  no recency maps: no incident's time is finer than a %s\n", cc_bin_kind_name(s->axis.kind));
     if (s->axis.dropped_head_days || s->axis.dropped_tail_days)
         fprintf(out, "  dropped partial bins: %lld days at the start, %lld at the end\n",
@@ -134,9 +143,9 @@ static char *describe_command(const cc_raster_request *r) {
     if (r->grid > 0) snprintf(size, sizeof size, "--grid %d", r->grid);
     else snprintf(size, sizeof size, "--cell %.17g", r->cell);
     snprintf(text, 4096, "crimecast %s raster --city %s --db %s --from %s --to %s --bin %s %s --categories %s%s%s "
-                         "--recency %s --out %s",
+                         "--recency %s --layout %s --out %s",
              CRIMECAST_VERSION, r->city, r->db, r->from, r->to, r->bin, size, r->categories, r->crs ? " --crs " : "",
-             r->crs ? r->crs : "", r->recency, r->out);
+             r->crs ? r->crs : "", r->recency, r->layout, r->out);
     return text;
 }
 
@@ -152,6 +161,8 @@ static cc_raster_spec spec_of(const cc_raster_request *r, const char *const *nam
     spec.categories = count ? names : NULL;
     spec.category_count = count;
     spec.without_recency = !strcmp(r->recency, "off");
+    spec.layout = !strcmp(r->layout, "dense") ? CC_LAYOUT_DENSE : !strcmp(r->layout, "sparse") ? CC_LAYOUT_SPARSE
+                                                                                               : CC_LAYOUT_AUTO;
     return spec;
 }
 

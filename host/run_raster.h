@@ -17,6 +17,7 @@ typedef struct cc_raster_request {
     const char *categories;     /* all, or a comma list of crimecast categories */
     const char *crs;            /* NULL: the city's */
     const char *recency;        /* on or off */
+    const char *layout;         /* auto, dense or sparse */
 } cc_raster_request;
 
 extern const cc_command_spec CC_RASTER_SPEC;

@@ -1,9 +1,10 @@
 /* Tensor and forecast files (heatmaps/tensor_file.h), edited from templates crimecast
  * wrote (hdf5_edit.h).
  *
- * Input: one byte, then the edits. The byte's low bit picks the template (a tensor with
- * recency maps, or a forecast), the next two what is asked for (whichever of /counts or
- * /forecast is there, /counts, or /forecast, as each command asks).
+ * Input: one byte, then the edits. The byte's low two bits pick the template (a tensor
+ * with dense counts and sparse recency sums, a forecast, or a tensor stored sparse), the
+ * next two what is asked for (whichever of /counts or /forecast is there, /counts, or
+ * /forecast, as each command asks).
  *
  * Promises checked: a file is read whole or refused with a printable message naming it;
  * what is read is what every command assumes without checking again: a shape within
@@ -18,7 +19,8 @@
 #include "hdf5_edit.h"
 #include "heatmaps/tensor_file.h"
 
-static h5_template templates[2];
+enum { TEMPLATES = 3, FORECAST = 1 };
+static h5_template templates[TEMPLATES];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,14 +29,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
     h5_template_load(&templates[0], CRIMECAST_FUZZ_TEMPLATES "/tensor.h5");
     h5_template_load(&templates[1], CRIMECAST_FUZZ_TEMPLATES "/forecast.h5");
+    h5_template_load(&templates[2], CRIMECAST_FUZZ_TEMPLATES "/tensor_sparse.h5");
     /* The templates must read as they are, or the fuzzer explores nothing of use. */
-    const char *names[2] = {"/tensor.h5", "/forecast.h5"};
-    for (int i = 0; i < 2; i++) {
+    const char *names[TEMPLATES] = {"/tensor.h5", "/forecast.h5", "/tensor_sparse.h5"};
+    for (int i = 0; i < TEMPLATES; i++) {
         char path[512], err[1024];
         snprintf(path, sizeof path, "%s%s", CRIMECAST_FUZZ_TEMPLATES, names[i]);
         cc_tensor t;
         FUZZ_CHECK(cc_tensor_read(path, NULL, &t, err, sizeof err) == 0 &&
-                       (i == 1 || (cc_tensor_read_recency(path, &t, err, sizeof err) == 0 && t.R > 0)),
+                       (i == FORECAST || (cc_tensor_read_recency(path, &t, err, sizeof err) == 0 && t.R > 0)),
                    "the template does not read (run tests/fuzz/make_templates.sh): %s", err);
         cc_tensor_free(&t);
     }
@@ -69,15 +72,16 @@ static void check_tensor(const cc_tensor *t) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_input in = {data, size, 0};
     uint8_t choice = fuzz_u8(&in);
-    const h5_template *template = &templates[choice & 1];
+    int which = (choice & 3) % TEMPLATES;
+    const h5_template *template = &templates[which];
     const char *asked[3] = {NULL, "counts", "forecast"};
-    const char *dataset = asked[(choice >> 1 & 3) % 3];
+    const char *dataset = asked[(choice >> 2 & 3) % 3];
     const char *path = fuzz_path("tensor.h5");
     h5_edit(template, path, &in);
     cc_tensor t;
     char err[1024] = "";
     int status = cc_tensor_read(path, dataset, &t, err, sizeof err);
-    if (status == 0 && (choice & 1) == 0) {
+    if (status == 0 && which != FORECAST) {
         status = cc_tensor_read_recency(path, &t, err, sizeof err);
         if (status != 0) cc_tensor_free(&t);
     }

@@ -91,17 +91,37 @@ def expected_recency(f, names, last_end, taus=(1.0, 3.0)):
     return out
 
 
+def recency_from_sparse(f, last_end, taus=(1.0, 3.0)):
+    """The recency maps from /sparse/recent, as heatmaps/sparse.h defines them: the in-bin
+    sums scattered to their cells, plus the previous bin's maps decayed over the bin."""
+    n_time, n_channels, h, w = len(f["time"]), len(f["category"]), f["y"].shape[0], f["x"].shape[0]
+    starts = [int(x) for x in f["time"][:]]
+    ends = starts[1:] + [last_end]
+    start, cell, recent = f["sparse/start"][:], f["sparse/cell"][:], f["sparse/recent"][:].astype(float)
+    plane = np.repeat(np.arange(n_time * n_channels), np.diff(start))
+    in_bin = np.zeros((n_time * n_channels, len(taus), h * w))
+    for r in range(len(taus)):
+        in_bin[plane, r, cell] = recent[:, r]
+    in_bin = in_bin.reshape(n_time, n_channels, len(taus), h, w).transpose(0, 2, 1, 3, 4)
+    out = np.zeros_like(in_bin)
+    for b in range(n_time):
+        for r, tau in enumerate(taus):
+            out[b, r] = in_bin[b, r] + (math.exp(-(ends[b] - ends[b - 1]) / tau) * out[b - 1, r] if b else 0)
+    return out
+
+
 def check_recency(f, names, last_end, what):
-    ds = f["recency"]
-    n_time, n_channels, h, w = f["counts"].shape
-    check("%s: recency shape [T][2][C][H][W]" % what, ds.shape == (n_time, 2, n_channels, h, w), ds.shape)
-    check("%s: recency float32, chunked by bin, filtered" % what,
-          ds.dtype == np.float32 and ds.chunks == (1, 2, n_channels, h, w) and ds.shuffle and ds.fletcher32)
-    check("%s: recency labels" % what, [d.label for d in ds.dims] == ["time", "decay", "category", "y", "x"])
+    ds = f["sparse/recent"]
+    n_time, n_channels, h, w = len(f["time"]), len(f["category"]), f["y"].shape[0], f["x"].shape[0]
+    nonzero = int((f["counts"][:] > 0).sum()) if "counts" in f else len(f["sparse/count"])
+    check("%s: a pair of recency sums per cell with incidents" % what,
+          ds.shape == (nonzero, 2) and f["sparse/cell"].shape == (nonzero,) and
+          f["sparse/start"].shape == (n_time * n_channels + 1,), (ds.shape, nonzero))
+    check("%s: recency sums float32, checksummed" % what, ds.dtype == np.float32 and ds.fletcher32)
     check("%s: tau_days 1 and 3" % what, list(ds.attrs["tau_days"]) == [1.0, 3.0], ds.attrs["tau_days"])
     want = expected_recency(f, names, last_end)
-    got = ds[:]
-    check("%s: recency maps = the decayed sums recomputed here" % what,
+    got = recency_from_sparse(f, last_end)
+    check("%s: recency maps from the sparse sums = the decayed sums recomputed here" % what,
           np.allclose(got, want, rtol=1e-5, atol=1e-7), np.abs(got - want).max())
 
 
@@ -196,8 +216,9 @@ def main():
             check_recency(f, names, int(f["time"][-1]) + 7, "weekly")
             # By hand: incident 1 came at 23:59 on the last day of bin 0, one minute before its end.
             row1, col1 = expected_cell(f, 41.8781, -87.6298)
+            late = recency_from_sparse(f, int(f["time"][-1]) + 7)[0, 0, 0, row1, col1]
             check("a late incident is nearly whole in its bin's recency (1-day decay)",
-                  abs(f["recency"][0, 0, 0, row1, col1] - math.exp(-1 / 1440)) < 1e-6, f["recency"][0, 0, 0, row1, col1])
+                  abs(late - math.exp(-1 / 1440)) < 1e-6, late)
 
         weeks = out
         out = os.path.join(tmp, "other.h5")
@@ -223,8 +244,28 @@ def main():
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
         with h5py.File(out, "r") as f:
-            check("--recency off: the same counts, no /recency", p.returncode == 0 and "recency" not in f
-                  and np.array_equal(f["counts"][:], daily_counts) and "--recency off" in p.stdout, p)
+            check("--recency off: the same counts, no recency sums", p.returncode == 0 and "recent" not in f["sparse"]
+                  and "recency" not in f and np.array_equal(f["counts"][:], daily_counts)
+                  and "--recency off" in p.stdout, p)
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
+                "--bin", "day", "--grid", "8", "--layout", "sparse", "--out", out)
+        with h5py.File(out, "r") as f:
+            n_time, n_channels = len(f["time"]), len(f["category"])
+            start, cell, count = f["sparse/start"][:], f["sparse/cell"][:], f["sparse/count"][:]
+            dense = np.zeros((n_time * n_channels, 64))
+            dense[np.repeat(np.arange(n_time * n_channels), np.diff(start)), cell] = count
+            check("--layout sparse: no /counts, the same counts as the cells with incidents", p.returncode == 0
+                  and "counts" not in f and np.array_equal(dense.reshape(daily_counts.shape), daily_counts)
+                  and all(np.all(np.diff(cell[start[i]:start[i + 1]]) > 0) for i in range(len(start) - 1))
+                  and "stored sparse" in p.stdout, p)
+            check_recency(f, names, int(f["time"][-1]) + 1, "daily, sparse")
+        sparse_png, dense_png = os.path.join(tmp, "s.png"), os.path.join(tmp, "d.png")
+        p1 = run("png", "--in", out, "--time", "2020-12-27", "--out", sparse_png)
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
+                "--bin", "day", "--grid", "8", "--layout", "dense", "--out", out)
+        p2 = run("png", "--in", out, "--time", "2020-12-27", "--out", dense_png)
+        check("a sparse tensor reads as its dense twin (the same PNG)", p1.returncode == 0 and p2.returncode == 0
+              and open(sparse_png, "rb").read() == open(dense_png, "rb").read(), (p1, p2))
 
         png = os.path.join(tmp, "w.png")
         p = run("png", "--in", weeks, "--time", "2020-12-28", "--zoom", "4", "--out", png)
@@ -250,7 +291,7 @@ def main():
         with h5py.File(out, "r") as f:
             check("London monthly", p.returncode == 0 and f["counts"][:, 0].sum() == 1 and f.attrs["crs"] == "EPSG:27700")
             check("month-precision records under month bins: no recency maps",
-                  "recency" not in f and "no recency maps" in p.stdout, p.stdout)
+                  "recent" not in f["sparse"] and "no recency maps" in p.stdout, p.stdout)
         bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                   "--bin", "month", "--grid", "8", "--crs", "EPSG:4326", "--out", out)
         check("a geographic CRS is refused", bad.returncode == 1 and "not a projected CRS in metres" in bad.stderr, bad)

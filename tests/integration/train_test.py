@@ -101,7 +101,7 @@ def check_recency_required(tmp, tensor, common, model):
     bare = os.path.join(tmp, "bare.h5")
     shutil.copyfile(tensor, bare)
     with h5py.File(bare, "r+") as t:
-        del t["recency"]
+        del t["sparse/recent"]
     p = run("predict", "--model", model, "--data", bare, "--out", os.path.join(tmp, "x.h5"))
     check("a tensor without recency maps is refused by a model that reads them",
           p.returncode == 1 and "recency maps" in p.stderr and not os.path.exists(os.path.join(tmp, "x.h5")), p.stderr)

@@ -1,0 +1,204 @@
+/* Sparse counts (heatmaps/sparse.h): built from random events and checked against dense
+ * sums taken here in double (counts, in-bin recency sums, the maps derived bin by bin
+ * against a direct sum over every earlier incident), channel compaction, the refusals of
+ * cc_sparse_check, and tensor files written sparse and dense reading back the same. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heatmaps/sparse.h"
+#include "heatmaps/tensor.h"
+#include "heatmaps/tensor_file.h"
+#include "heatmaps/time_bins.h"
+#include "models/rng.h"
+#include "test_util.h"
+
+enum { T = 6, C = 3, H = 4, W = 5, CELLS = H * W, EVENTS = 400 };
+
+/* Events of random planes and cells (some repeated), ages in [0, 7) days. */
+static void random_events(cc_sparse_event *e, unsigned seed) {
+    unsigned state = seed;
+    for (int i = 0; i < EVENTS; i++) {
+        unsigned plane = cc_lcg_next(&state) % (T * C), cell = cc_lcg_next(&state) % 7; /* cells 0..6 crowd */
+        if (cc_lcg_next(&state) % 3 == 0) cell = cc_lcg_next(&state) % CELLS;
+        e[i].key = plane * CELLS + cell;
+        e[i].age = (float)(cc_lcg_next(&state) % 7000) / 1000.0f;
+    }
+}
+
+/* counts[plane][cell] and sums[plane][r][cell] taken straight from the events. */
+static void dense_sums(const cc_sparse_event *e, double *counts, double *sums) {
+    memset(counts, 0, sizeof(double) * T * C * CELLS);
+    memset(sums, 0, sizeof(double) * T * C * CC_RECENCY_MAPS * CELLS);
+    for (int i = 0; i < EVENTS; i++) {
+        int plane = (int)(e[i].key / CELLS), cell = (int)(e[i].key % CELLS);
+        counts[plane * CELLS + cell] += 1;
+        for (int r = 0; r < CC_RECENCY_MAPS; r++)
+            sums[(plane * CC_RECENCY_MAPS + r) * CELLS + cell] += exp(-e[i].age / cc_recency_tau_days[r]);
+    }
+}
+
+static void test_built_from_events(void **state) {
+    (void)state;
+    cc_sparse_event e[EVENTS], copy[EVENTS];
+    random_events(e, 7);
+    memcpy(copy, e, sizeof e);
+    static double counts[T * C * CELLS], sums[T * C * CC_RECENCY_MAPS * CELLS];
+    dense_sums(copy, counts, sums);
+    cc_sparse s;
+    assert_int_equal(cc_sparse_from_events(e, EVENTS, T * C, CELLS, CC_RECENCY_MAPS, &s), 0);
+    char why[256];
+    assert_int_equal(cc_sparse_check(&s, why, sizeof why), 0);
+    int64_t nonzero = 0;
+    for (int q = 0; q < T * C * CELLS; q++) nonzero += counts[q] > 0;
+    assert_int_equal(s.nnz, nonzero);
+    float values[T * C * CELLS];
+    cc_sparse_scatter_counts(&s, values);
+    for (int q = 0; q < T * C * CELLS; q++) assert_true(values[q] == (float)counts[q]);
+    for (int p = 0; p < T * C; p++)
+        for (int64_t i = s.start[p]; i < s.start[p + 1]; i++)
+            for (int r = 0; r < CC_RECENCY_MAPS; r++) {
+                double want = sums[(p * CC_RECENCY_MAPS + r) * CELLS + s.cell[i]];
+                assert_true(fabs(s.recent[i * CC_RECENCY_MAPS + r] - want) <= 1e-5 * want);
+            }
+    cc_sparse_free(&s);
+}
+
+/* recency[b][r][c][cell] = the sum over every incident of bins <= b of
+ * exp(-(age + the days from its bin's end to b's end) / tau), 0 below the floor. */
+static void test_recency_maps_are_decayed_sums(void **state) {
+    (void)state;
+    cc_sparse_event e[EVENTS], copy[EVENTS];
+    random_events(e, 11);
+    memcpy(copy, e, sizeof e);
+    cc_sparse s;
+    assert_int_equal(cc_sparse_from_events(e, EVENTS, T * C, CELLS, CC_RECENCY_MAPS, &s), 0);
+    const double bin_days[T] = {7, 7, 31, 30, 7, 1}; /* any lengths: the decay follows them */
+    double end[T];
+    for (int b = 0; b < T; b++) end[b] = (b ? end[b - 1] : 0) + bin_days[b];
+    static float maps[T * CC_RECENCY_MAPS * C * CELLS];
+    cc_sparse_recency_maps(&s, T, C, bin_days, maps);
+    for (int b = 0; b < T; b++)
+        for (int r = 0; r < CC_RECENCY_MAPS; r++)
+            for (int c = 0; c < C; c++)
+                for (int cell = 0; cell < CELLS; cell++) {
+                    double want = 0;
+                    for (int i = 0; i < EVENTS; i++) {
+                        int plane = (int)(copy[i].key / CELLS), bi = plane / C;
+                        if (plane % C != c || (int)(copy[i].key % CELLS) != cell || bi > b) continue;
+                        want += exp(-(copy[i].age + end[b] - end[bi]) / cc_recency_tau_days[r]);
+                    }
+                    if (want < 1e-12) want = 0;
+                    float got = maps[((b * CC_RECENCY_MAPS + r) * C + c) * CELLS + cell];
+                    assert_true(fabs(got - want) <= 1e-5 * want + 1e-12);
+                }
+    cc_sparse_free(&s);
+}
+
+static void test_keep_channels(void **state) {
+    (void)state;
+    cc_sparse_event e[EVENTS];
+    random_events(e, 3);
+    cc_sparse s;
+    assert_int_equal(cc_sparse_from_events(e, EVENTS, T * C, CELLS, CC_RECENCY_MAPS, &s), 0);
+    static float before[T * C * CELLS], after[T * 2 * CELLS];
+    cc_sparse_scatter_counts(&s, before);
+    const int keep[2] = {0, 2};
+    cc_sparse_keep_channels(&s, C, keep, 2);
+    char why[256];
+    assert_int_equal(cc_sparse_check(&s, why, sizeof why), 0);
+    assert_int_equal(s.planes, T * 2);
+    cc_sparse_scatter_counts(&s, after);
+    for (int b = 0; b < T; b++)
+        for (int k = 0; k < 2; k++)
+            assert_memory_equal(after + (b * 2 + k) * CELLS, before + (b * C + keep[k]) * CELLS, sizeof(float) * CELLS);
+    cc_sparse_free(&s);
+}
+
+static void test_check_refuses(void **state) {
+    (void)state;
+    cc_sparse s;
+    assert_int_equal(cc_sparse_alloc(&s, 2, CELLS, 3, CC_RECENCY_MAPS), 0);
+    const int64_t start[3] = {0, 2, 3};
+    const int32_t cell[3] = {1, 4, 0};
+    memcpy(s.start, start, sizeof start), memcpy(s.cell, cell, sizeof cell);
+    for (int i = 0; i < 3; i++) s.count[i] = 1, s.recent[2 * i] = s.recent[2 * i + 1] = 0.5f;
+    char why[256] = "";
+    assert_int_equal(cc_sparse_check(&s, why, sizeof why), 0);
+    s.cell[1] = 1; /* a cell twice in one plane */
+    assert_int_equal(cc_sparse_check(&s, why, sizeof why), -1);
+    assert_non_null(strstr(why, "entry 1"));
+    s.cell[1] = CELLS; /* off the grid */
+    assert_int_equal(cc_sparse_check(&s, why, sizeof why), -1);
+    s.cell[1] = 4, s.count[2] = 0;
+    assert_int_equal(cc_sparse_check(&s, why, sizeof why), -1);
+    assert_non_null(strstr(why, "count"));
+    s.count[2] = 1, s.recent[3] = NAN;
+    assert_int_equal(cc_sparse_check(&s, why, sizeof why), -1);
+    s.recent[3] = 0.5f, s.start[2] = 1;
+    assert_int_equal(cc_sparse_check(&s, why, sizeof why), -1);
+    cc_sparse_free(&s);
+}
+
+/* A weekly tensor of the random events, its counts dense or not. */
+static void make_tensor(cc_tensor *t, int dense) {
+    cc_sparse_event e[EVENTS];
+    random_events(e, 5);
+    assert_int_equal(cc_tensor_alloc_frame(t, T, C, H, W), 0);
+    t->sparse = calloc(1, sizeof *t->sparse);
+    assert_int_equal(cc_sparse_from_events(e, EVENTS, T * C, CELLS, CC_RECENCY_MAPS, t->sparse), 0);
+    for (int b = 0; b < T; b++) t->time[b] = 18631 + 7 * b; /* Mondays from 2021-01-04 */
+    const char *names[C] = {"all", "burglary", "theft"};
+    for (int c = 0; c < C; c++) t->categories[c] = strdup(names[c]);
+    memset(t->mask, 1, CELLS);
+    strcpy(t->city, "synthetic"), strcpy(t->crs, "EPSG:32616");
+    t->bin = CC_BIN_WEEK, t->x0 = 1000, t->y0 = 5000, t->cell = 150;
+    t->source = strdup("test_sparse"), t->created_by = strdup("test_sparse");
+    if (dense) {
+        t->values = malloc(sizeof(float) * T * C * CELLS);
+        cc_sparse_scatter_counts(t->sparse, t->values);
+    }
+}
+
+static void test_files_dense_and_sparse_read_the_same(void **state) {
+    (void)state;
+    char *dir = tu_make_temp_dir(), *paths[2] = {tu_path(dir, "sparse.h5"), tu_path(dir, "dense.h5")};
+    cc_tensor made, read[2];
+    char err[512];
+    for (int dense = 0; dense < 2; dense++) {
+        make_tensor(&made, dense);
+        assert_int_equal(cc_tensor_write(paths[dense], &made, "counts", CC_TENSOR_FORMAT, NULL, 0, err, sizeof err), 0);
+        int status = cc_tensor_read(paths[dense], NULL, &read[dense], err, sizeof err);
+        if (status != 0) fail_msg("%s", err);
+        assert_int_equal(cc_tensor_read_recency(paths[dense], &read[dense], err, sizeof err), 0);
+        assert_int_equal(read[dense].R, CC_RECENCY_MAPS);
+        float values[T * C * CELLS];
+        cc_sparse_scatter_counts(made.sparse, values);
+        assert_memory_equal(read[dense].values, values, sizeof values);
+        /* the maps with the weeks' lengths, as the reader derives them */
+        double days[T];
+        for (int b = 0; b < T; b++) days[b] = 7;
+        static float maps[T * CC_RECENCY_MAPS * C * CELLS];
+        cc_sparse_recency_maps(made.sparse, T, C, days, maps);
+        assert_memory_equal(read[dense].recency, maps, sizeof maps);
+        cc_tensor_free(&made);
+    }
+    assert_memory_equal(read[0].values, read[1].values, sizeof(float) * T * C * CELLS);
+    for (int i = 0; i < 2; i++) cc_tensor_free(&read[i]), free(paths[i]);
+    tu_remove_dir(dir);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_built_from_events), cmocka_unit_test(test_recency_maps_are_decayed_sums),
+        cmocka_unit_test(test_keep_channels), cmocka_unit_test(test_check_refuses),
+        cmocka_unit_test(test_files_dense_and_sparse_read_the_same)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
