@@ -29,13 +29,15 @@ import numpy as np
 import torch
 
 from paired_by_cell import poisson_deviance  # the same clamp as eval's
+from tensor_h5 import read_counts, read_recency
 
 
 def load(path, channel):
     with h5py.File(path, "r") as h:
-        x = h["counts"][:, channel].astype(np.float64)
+        x = read_counts(h)[:, channel]
         mask = h["mask"][:] > 0
-        rec = h["recency"][:, :, channel].astype(np.float64) if "recency" in h else None
+        rec = read_recency(h)
+        rec = rec[:, :, channel] if rec is not None else None
     return x, mask, rec
 
 

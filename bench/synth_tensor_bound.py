@@ -48,6 +48,8 @@ import h5py
 import numpy as np
 import torch
 
+from tensor_h5 import read_counts, read_recency
+
 
 def log_average(cumsum, origin, k):
     """log((counts of bins origin-k'+1 .. origin + 1/2) / k'), k = 0: all (models/dataset.h)."""
@@ -116,8 +118,8 @@ def main():
     demo = sys.argv[1]
     kernels = [int(k) for k in sys.argv[2:]] or [1, 3]
     with h5py.File(os.path.join(demo, "tensor.h5"), "r") as f:
-        counts, mask, days = f["counts"][:].astype(np.float64), f["mask"][:].astype(bool), f["time"][:]
-        recency_maps = f["recency"][:].astype(np.float64) if "recency" in f else None
+        counts, mask, days = read_counts(f), f["mask"][:].astype(bool), f["time"][:]
+        recency_maps = read_recency(f)
     split, window = split_of(demo, counts.shape[0])
     with h5py.File(os.path.join(demo, "oracle_all.h5"), "r") as o:
         oracle, oracle_days = o["forecast"][:].astype(np.float64), list(o["time"][:])
@@ -125,7 +127,7 @@ def main():
     daily = None
     if os.path.exists(daily_path):
         with h5py.File(daily_path, "r") as f:
-            daily, daily_days = f["counts"][:].astype(np.float64), f["time"][:]
+            daily, daily_days = read_counts(f), f["time"][:]
         assert daily.shape[1:] == counts.shape[1:], "daily.h5 must have the weekly tensor's channels and grid"
     cumsum = np.concatenate([np.zeros((1,) + counts.shape[1:]), np.cumsum(counts, 0)])
     mask = torch.tensor(mask)
