@@ -2,9 +2,12 @@
  * file (seed ensembles, resuming), on the CPU or the GPU. */
 #include "host/run_train.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crawler/datetime.h"
 #include "heatmaps/tensor_file.h"
@@ -14,6 +17,7 @@
 #include "kernels/device.h"
 #include "models/baselines.h"
 #include "models/checkpoint.h"
+#include "models/memory_plan.h"
 
 enum { DEFAULT_LAYERS = 2, DEFAULT_HIDDEN = 16 };
 
@@ -34,6 +38,27 @@ static int parse_hidden(const char *text, void *field, char *why, size_t why_len
         return -1;
     }
     r->hidden_count = n;
+    return 0;
+}
+
+/* --memory 40G, 512M, 1.5T (binary units; a bare number is bytes) or auto (0). */
+static int parse_memory(const char *text, void *field, char *why, size_t why_len) {
+    double *bytes = field;
+    if (!strcmp(text, "auto")) return *bytes = 0, 0;
+    char *end;
+    double v = strtod(text, &end);
+    const char *units = "KMGT";
+    const char *unit = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+    if (unit) {
+        v *= pow(1024.0, (double)(unit - units + 1));
+        end++;
+        if (!strcmp(end, "iB") || !strcmp(end, "B")) end += strlen(end);
+    }
+    if (end == text || *end || !(v >= 1 << 20) || !isfinite(v)) {
+        snprintf(why, why_len, "--memory takes a size of at least 1M, e.g. 40G or 512M, or auto (got '%s')", text);
+        return -1;
+    }
+    *bytes = v;
     return 0;
 }
 
@@ -73,6 +98,10 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_REAL("clip", cc_train_request, clip, "NORM", "1", 0, "the gradients' global norm is clipped to NORM "
                                                                       "(0: never)")},
     {CC_OPTION_INT("batch", cc_train_request, batch, "N", "16", 1, 4096, "samples per optimiser step")},
+    {CC_OPTION_CUSTOM("memory", cc_train_request, memory, "SIZE|auto", "auto", parse_memory,
+                      "the memory the run may take where it works (the GPU's, or the host's on the CPU), e.g. 40G "
+                      "or 512M; auto: 90% of the GPU's memory, or of the host's available memory. A run that needs "
+                      "more stops before it starts, naming the largest --batch that fits")},
     {CC_OPTION_INT("epochs", cc_train_request, epochs, "N", NULL, 1, CC_MAX_EPOCHS,
                    "most epochs (if not given: 20, more on a small tensor: at least 250 optimiser steps)")},
     {CC_OPTION_INT("patience", cc_train_request, patience, "N", NULL, 1, CC_MAX_EPOCHS,
@@ -159,6 +188,9 @@ typedef struct train_plan {
     cc_convlstm_config config;
     cc_train_options options;
     FILE *out;
+    const cc_ops_context *ctx;  /* where the run works */
+    cc_train_memory memory;     /* its planned memory (models/memory_plan.h) */
+    double budget;              /* what it may take there, bytes */
 } train_plan;
 
 static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *err, size_t err_len) {
@@ -260,6 +292,57 @@ static int baseline_bins(const train_plan *p, const cc_tensor *t, int *k, char *
 /* A new, untrained model for seed p->options.seed with its training state: the same for
  * the first member and every later one, so member k of `--seeds N` is bit for bit the
  * model `--seed seed+k` trains alone. */
+/* ------------------------------------------------------------------ memory */
+
+static const double GIB = 1073741824.0;
+
+/* The host's available memory (MemAvailable: free plus what the kernel can reclaim), or
+ * its physical memory where /proc says nothing. */
+static double host_available_bytes(void) {
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    double kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1) break;
+    if (f) fclose(f);
+    if (kib > 0) return kib * 1024.0;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+}
+
+/* --memory, or 90% of the GPU's memory or of the host's available memory. */
+static double memory_budget(const train_plan *p) {
+    if (p->request->memory > 0) return p->request->memory;
+    cc_gpu_info gpu;
+    char why[256];
+    if (p->ctx->backend == CC_BACKEND_CUDA && cc_cuda_device_info(0, &gpu, why, sizeof why) == 0)
+        return 0.9 * (double)gpu.total_memory_bytes;
+    return 0.9 * host_available_bytes();
+}
+
+/* The run's planned memory against its budget, before anything of size is allocated: an
+ * error with the figures and the largest --batch that fits when it needs more. */
+static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err_len) {
+    int on_gpu = p->ctx->backend == CC_BACKEND_CUDA, threads = cc_ops_threads(p->ctx), batch = p->options.batch;
+    if (cc_train_memory_plan(&p->config, batch, t->T, t->R, on_gpu, threads, &p->memory, err, err_len) != 0) return -1;
+    p->budget = memory_budget(p);
+    const cc_train_memory *m = &p->memory;
+    double need = on_gpu ? m->device : m->host;
+    if (p->budget <= 0 || need <= p->budget) return 0;
+    int fits = cc_train_memory_largest_batch(&p->config, batch, t->T, t->R, on_gpu, threads, p->budget);
+    char advice[160];
+    if (fits > 0) snprintf(advice, sizeof advice, "the largest batch that fits is --batch %d", fits);
+    else snprintf(advice, sizeof advice, "not even one sample fits: a smaller --hidden or --window, or --model convlstm-ae");
+    snprintf(err, err_len, "batch %d on the %d x %d grid needs %.2f GiB on the %s (activations %.2f, parameters and "
+                           "optimiser %.3f, batches %.2f, im2col %.2f, tensor %.2f, program %.2f), more than the %.2f GiB it may "
+                           "take (%s); %s",
+             batch, t->H, t->W, need / GIB, on_gpu ? "GPU" : "host", m->activations / GIB, m->model / GIB,
+             m->batches / GIB, m->workspace / GIB, m->tensor / GIB, on_gpu ? 0.0 : m->program / GIB, p->budget / GIB,
+             p->request->memory > 0 ? "--memory" : on_gpu ? "90% of the GPU's" : "90% of the host's available memory",
+             advice);
+    return -1;
+}
+
 static int create_member(const train_plan *p, const cc_tensor *t, const cc_split *split, cc_convlstm *model,
                          cc_train_state *state, char *err, size_t err_len) {
     if (cc_convlstm_create(model, &p->config, p->options.batch, p->options.seed, err, err_len) != 0) return -1;
@@ -285,7 +368,7 @@ static int resume(train_plan *p, const cc_tensor *t, cc_convlstm *model, cc_mode
     p->options = info->options; /* the run continues with the model's own options */
     p->options.epochs = epochs;
     p->config = info->config;
-    return 0;
+    return check_memory(p, t, err, err_len);
 }
 
 static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
@@ -310,7 +393,8 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     info->scale = malloc(sizeof(float) * (size_t)t->C);
     if (!info->scale || cc_split_make(t->T, c->window, c->horizon, test_from, &info->split, err, err_len) != 0) return -1;
     cc_normalisation_fit(t, &info->split, info->scale);
-    if (create_member(p, t, &info->split, model, state, err, err_len) != 0) return -1;
+    if (check_memory(p, t, err, err_len) != 0 || create_member(p, t, &info->split, model, state, err, err_len) != 0)
+        return -1;
     info->grid = *t; /* metadata: the grid and channels are borrowed from the tensor */
     info->grid.values = NULL;
     cc_format_iso_date(t->time[0], info->first_bin);
@@ -407,6 +491,13 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
                 r->data, t->T, t->C, t->H, t->W, s->first[0], s->end[0] - 1, s->first[1], s->end[1] - 1, s->first[2],
                 s->end[2] - 1, model.params.size, p->options.epochs, p->options.patience, r->resume ? " (resumed)" : "",
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU");
+        char host_share[64] = "";
+        if (ctx->backend == CC_BACKEND_CUDA) snprintf(host_share, sizeof host_share, "; %.2f GiB on the host", p->memory.host / GIB);
+        fprintf(p->out, "memory planned: %.2f GiB on the %s of the %.2f GiB it may take (activations %.2f GiB at "
+                        "batch %d)%s\n",
+                (ctx->backend == CC_BACKEND_CUDA ? p->memory.device : p->memory.host) / GIB,
+                ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", p->budget / GIB, p->memory.activations / GIB,
+                p->options.batch, host_share);
         if (train_members(p, t, ctx, &model, &info, &state, err, err_len) == 0) {
             if (info.members > 1)
                 fprintf(p->out, "%s: %d members, seeds %u-%u; predict forecasts the mean of their expected counts\n",
@@ -429,6 +520,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     if (plan_from(r, out, &p, err, err_len) != 0) return -1;
     cc_ops_context ctx;
     if (cc_device_open(&r->device, &ctx, err, err_len) != 0) return -1;
+    p.ctx = &ctx;
     cc_tensor t;
     int status = -1;
     if (cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 &&

@@ -229,8 +229,8 @@ static int check_config(const cc_convlstm_config *c, int batch, char *err, size_
     return why ? -1 : 0;
 }
 
-int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, char *err,
-                       size_t err_len) {
+/* The model's layout for `batch`: its arenas planned, nothing allocated. 0, or -1 with err. */
+static int plan(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, char *err, size_t err_len) {
     memset(m, 0, sizeof *m);
     if (check_config(cfg, batch, err, err_len) != 0) return -1;
     m->cfg = *cfg;
@@ -244,6 +244,20 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
     plan_params(m);
     plan_acts(m);
     m->workspace_per_thread = m->workspace_floats = workspace_floats(m);
+    return 0;
+}
+
+int cc_convlstm_measure(const cc_convlstm_config *cfg, int batch, cc_convlstm_size *out, char *err, size_t err_len) {
+    cc_convlstm m;
+    if (plan(&m, cfg, batch, err, err_len) != 0) return -1;
+    *out = (cc_convlstm_size){m.params.size, m.acts.size, m.workspace_per_thread};
+    cc_convlstm_free(&m);
+    return 0;
+}
+
+int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, char *err,
+                       size_t err_len) {
+    if (plan(m, cfg, batch, err, err_len) != 0) return -1;
     m->workspace = malloc(sizeof(float) * m->workspace_floats);
     if (!m->workspace || cc_arena_allocate(&m->params) != 0 || cc_arena_clone_layout(&m->params, &m->grads) != 0 ||
         cc_arena_allocate(&m->acts) != 0) {

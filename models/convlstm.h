@@ -108,6 +108,15 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
                        size_t err_len);
 void cc_convlstm_free(cc_convlstm *m);
 
+/* The floats a model of `cfg` takes at `batch`, measured from its planned layout without
+ * allocating it: the parameter arena (gradients and each optimiser moment are as many),
+ * the activation arena, and the convolutions' im2col workspace of one thread. */
+typedef struct cc_convlstm_size {
+    size_t params, acts, workspace;
+} cc_convlstm_size;
+/* 0, or -1 with err (the config refused, as cc_convlstm_create would). */
+int cc_convlstm_measure(const cc_convlstm_config *cfg, int batch, cc_convlstm_size *out, char *err, size_t err_len);
+
 /* Offset of the bias of the layer that produces the outputs (head.b, or ae.head.b). */
 size_t cc_convlstm_output_bias(const cc_convlstm *m);
 

@@ -17,6 +17,7 @@
 
 #include "crawler/datetime.h"
 #include "models/checkpoint.h"
+#include "models/memory_plan.h"
 #include "models/rng.h"
 #include "tests/test_util.h"
 
@@ -192,6 +193,45 @@ static void two_channel_counts(cc_tensor *t) {
  * [C][H][W]), the target's season (two planes), then the two recency maps
  * log(1 + R_d(o) / long-run rate) as [d][C][H][W] and the level-gated 1-, 4- and 13-bin
  * ratios (a_k - a_P) log(1 + exp(a_P)) as [k][C][H][W]. */
+/* The memory plan: activations counted by hand for a one-layer ConvLSTM (per step and
+ * sample, 4h gates, 4h gate gradients, c, h, dh: 11h maps; per sample, the encoder's and
+ * forecaster's dc_carry and three scratch maps: 5h), the model's 7 parameter copies on
+ * the CPU equal to what cc_convlstm_create allocates, and the largest batch at a budget
+ * exactly at a plan. */
+static void test_memory_plan(void **state) {
+    (void)state;
+    cc_convlstm_config c = {.channels = 2, .height = 8, .width = 8, .layers = 1, .hidden = {4}, .kernel = 3,
+                            .window = 3, .horizon = 1};
+    const int batch = 2, h = 4, plane = 64, bins = 50, R = 2;
+    cc_train_memory m;
+    char err[256];
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 0, 1, &m, err, sizeof err), 0);
+    double acts = (11.0 * h * (c.window + c.horizon) + 5.0 * h) * batch * plane;
+    assert_true(m.activations == 4 * acts);
+    cc_convlstm model;
+    assert_int_equal(cc_convlstm_create(&model, &c, batch, 1, err, sizeof err), 0);
+    assert_true(m.activations == 4.0 * (double)model.acts.size);
+    assert_true(m.model == 4.0 * 7 * (double)model.params.size);
+    assert_true(m.workspace == 4.0 * (double)model.workspace_per_thread);
+    cc_convlstm_free(&model);
+    assert_true(m.tensor == 4.0 * bins * c.channels * plane * (1 + R));
+    double x = (double)c.window * batch * c.channels * plane, y = (double)c.horizon * batch * c.channels * plane;
+    assert_true(m.batches == 4 * (x + 4 * y));
+    assert_true(m.host == CC_PROGRAM_BYTES + m.tensor + m.model + m.activations + m.batches + m.workspace &&
+                m.device == 0);
+    /* On a GPU the activations, the model's second copy and the batches' copies move there. */
+    cc_train_memory g;
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 1, 1, &g, err, sizeof err), 0);
+    assert_true(g.device > g.activations && g.host < m.host && g.activations == m.activations);
+    /* The largest batch within a budget that is exactly the plan of batch 5. */
+    cc_train_memory five;
+    assert_int_equal(cc_train_memory_plan(&c, 5, bins, R, 0, 1, &five, err, sizeof err), 0);
+    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, five.host), 5);
+    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, five.host - 1), 4);
+    assert_int_equal(cc_train_memory_largest_batch(&c, 3, bins, R, 0, 1, five.host), 3);
+    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, 1000), 0);
+}
+
 static void test_context_maps(void **state) {
     (void)state;
     cc_tensor t;
@@ -509,6 +549,7 @@ int main(void) {
                                        cmocka_unit_test(test_checkpoint_round_trip_is_bit_exact),
                                        cmocka_unit_test(test_learns_a_moving_hotspot),
                                        cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),
-                                       cmocka_unit_test(test_context_maps)};
+                                       cmocka_unit_test(test_context_maps),
+                                       cmocka_unit_test(test_memory_plan)};
     return cmocka_run_group_tests_name("training", tests, NULL, NULL);
 }

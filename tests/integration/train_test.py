@@ -11,7 +11,10 @@
 * convlstm-ae trains and predicts too;
 * a tensor on another grid is refused, and so is one without the recency maps the model
   reads (--recency off trains without them; the level gate adds 3C maps); --device cuda
-  without a GPU exits 1 naming why (with one, it trains there).
+  without a GPU exits 1 naming why (with one, it trains there);
+* patrol resolution on the CPU: 150 m cells (299 x 247), 16 weeks of 2017 stored sparse,
+  every channel: train, predict and eval run; a --memory budget the plan exceeds stops
+  the run before any work, naming the largest batch that fits, which then trains.
 
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
 """
@@ -92,6 +95,38 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
     with h5py.File(resumed, "r") as r:
         check("the resumed ensemble equals the uninterrupted one, bit for bit", p.returncode == 0
               and int(r.attrs["members_finished"]) == 1 and same_params(params_of(r), want_params), (p.stdout, p.stderr))
+
+
+def check_patrol_resolution(tmp, db):
+    """150 m cells: the sparse tensor trains, forecasts and scores on the CPU, within the
+    memory plan."""
+    tensor, model, forecast = (os.path.join(tmp, n) for n in ("p150.h5", "p150_m.h5", "p150_f.h5"))
+    p = run("raster", "--city", "chicago", "--db", db, "--from", "2017-01-02", "--to", "2017-04-24", "--bin", "week",
+            "--cell", "150", "--layout", "sparse", "--out", tensor)
+    with h5py.File(tensor, "r") as f:
+        check("raster at 150 m: a 299 x 247 grid, counts stored sparse", p.returncode == 0 and "counts" not in f
+              and (f["y"].shape[0], f["x"].shape[0]) == (299, 247) and "stored sparse" in p.stdout, (p.stdout, p.stderr))
+    small = ["--data", tensor, "--hidden", "4", "--layers", "1", "--window", "3", "--threads", "2", "--epochs", "1"]
+    p = run("train", *small, "--batch", "8", "--memory", "2G", "--out", model)
+    fits = None
+    if p.returncode == 1 and "--batch " in p.stderr:
+        fits = int(p.stderr.split("--batch ")[1].split()[0])
+    check("a batch over the --memory budget is refused before any work, naming the largest that fits",
+          p.returncode == 1 and "more than the 2.00 GiB it may take (--memory)" in p.stderr and fits is not None
+          and 1 <= fits < 8 and not os.path.exists(model), p.stderr)
+    p = run("train", *small, "--batch", str(fits or 1), "--memory", "2G", "--out", model)
+    check("that batch trains at 150 m within the budget", p.returncode == 0 and "memory planned:" in p.stdout
+          and "epoch 1:" in p.stdout, (p.stdout, p.stderr))
+    q = run("predict", "--model", model, "--data", tensor, "--out", forecast)
+    e = run("eval", "--data", tensor, forecast, "--area", "1km2", "--hotspot", "occurrence", "--json")
+    ok = q.returncode == 0 and e.returncode == 0
+    if ok:
+        import json
+        with h5py.File(forecast, "r") as f:
+            ok = f["forecast"].shape[1:] == (len(h5py.File(tensor, "r")["category"]), 299, 247)
+        records = json.loads(e.stdout)
+        ok = ok and all(0 <= r["auc"] <= 1 and r["pai@1km2"] >= 0 for r in records if r["auc"] == r["auc"])
+    check("predict and eval at 150 m (occurrence hotspots, 1 km2)", ok, (q.stderr, e.stderr))
 
 
 def check_recency_required(tmp, tensor, common, model):
@@ -273,6 +308,7 @@ def main():
         check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
         check_skip_only_gate(tmp, tensor, common)
         check_recency_required(tmp, tensor, common, model)
+        check_patrol_resolution(tmp, db)
         p = run("train", *common, "--device", "cuda", "--out", os.path.join(tmp, "c.h5"))
         if p.returncode == 0:  # a GPU is here: it trained there
             check("--device cuda trains on the GPU", "on the GPU" in p.stdout, p.stdout)

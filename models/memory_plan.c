@@ -1,0 +1,49 @@
+#include "models/memory_plan.h"
+
+/* floats -> bytes */
+static double bytes(double floats) { return 4.0 * floats; }
+
+/* The GPU's im2col scratch for one convolution of `per_image` column floats at `batch`
+ * (kernels/cuda/conv2d.cu: chunks of images within 64 Mi floats, at least one image). */
+static double gpu_scratch_floats(double per_image, int batch) {
+    const double budget = 64.0 * 1024 * 1024;
+    double chunked = per_image * batch;
+    if (chunked <= budget) return chunked;
+    return per_image > budget ? per_image : budget;
+}
+
+int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
+                         cc_train_memory *out, char *err, size_t err_len) {
+    cc_convlstm_size size;
+    if (cc_convlstm_measure(cfg, batch, &size, err, err_len) != 0) return -1;
+    double plane = (double)cfg->height * cfg->width;
+    double x = (double)cfg->window * batch * (cfg->channels + cfg->context) * plane;
+    double y = (double)cfg->horizon * batch * cfg->channels * plane;
+    double tensor = bytes((double)T * cfg->channels * plane * (1 + R));
+    double host_model = bytes(7.0 * size.params), device_model = on_gpu ? bytes(4.0 * size.params) : 0;
+    double acts = bytes((double)size.acts);
+    /* host: x, y, base, out (and dL/dr on the CPU); the GPU's copies: x, y, base, out, dL/dr and the mask */
+    double host_batches = bytes(x + (on_gpu ? 3 : 4) * y), device_batches = on_gpu ? bytes(x + 4 * y) + plane : 0;
+    double workspace = on_gpu ? bytes(gpu_scratch_floats((double)size.workspace, batch))
+                              : bytes((double)size.workspace * (threads > 0 ? threads : 1));
+    *out = (cc_train_memory){tensor, host_model + device_model, acts, host_batches + device_batches, workspace,
+                             CC_PROGRAM_BYTES, 0, 0};
+    out->host = CC_PROGRAM_BYTES + tensor + host_model + host_batches + (on_gpu ? 0 : acts + workspace);
+    out->device = on_gpu ? device_model + acts + device_batches + workspace : 0;
+    return 0;
+}
+
+int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
+                                  double budget) {
+    char err[160];
+    int lo = 0, hi = batch; /* lo fits (0 trivially), find the largest */
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        cc_train_memory m;
+        int fits = cc_train_memory_plan(cfg, mid, T, R, on_gpu, threads, &m, err, sizeof err) == 0 &&
+                   (on_gpu ? m.device : m.host) <= budget;
+        if (fits) lo = mid;
+        else hi = mid - 1;
+    }
+    return lo;
+}

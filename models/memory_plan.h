@@ -1,0 +1,46 @@
+/* The memory a training run holds, planned before anything is allocated, so that a run
+ * that cannot fit stops at once with the figures instead of failing (or swapping) hours
+ * later; at 150 m a 300 x 300 grid's activations grow by gigabytes per sample.
+ *
+ * Counted, in bytes (models/train.c, models/batch_io.c, kernels/cuda/conv2d.cu hold
+ * them):
+ *   tensor       counts [T][C][H][W] and, when the model reads them, the recency maps
+ *                [T][R][C][H][W] (host)
+ *   model        parameters P, gradients P, AdamW moments 2P, the best epoch's
+ *                parameters and moments 3P (host); on a GPU its copy holds 4P more
+ *   activations  one batch's forward states and their gradients (where the ops run)
+ *   batches      one batch's inputs, targets, baseline, outputs and loss gradient
+ *                (host; on a GPU, the device's copies too)
+ *   workspace    the convolutions' im2col columns: one image per CPU thread, or the GPU's
+ *                chunked scratch (at most 256 MiB, or one image's when that is more)
+ *   program      the program, its libraries and the file readers' buffers, host: a fixed
+ *                CC_PROGRAM_BYTES, measured (peak RSS less the rest: 0.18 GiB training
+ *                Chicago at 64 x 64 and at 150 m on the CPU)
+ * Not counted: the CUDA context and cuDNN's own workspace (hundreds of MiB at most). */
+#ifndef CRIMECAST_MODELS_MEMORY_PLAN_H
+#define CRIMECAST_MODELS_MEMORY_PLAN_H
+
+#include <stddef.h>
+
+#include "models/convlstm.h"
+
+#define CC_PROGRAM_BYTES (192.0 * 1024 * 1024)
+
+typedef struct cc_train_memory {
+    double tensor, model, activations, batches, workspace;   /* bytes, host and device together */
+    double program;                                           /* host */
+    double host, device;                                      /* where they lie: device 0 on the CPU */
+} cc_train_memory;
+
+/* The plan of a run of `cfg` at `batch` on a tensor of T bins with R recency maps read
+ * (0: none), on the GPU (on_gpu) or on the CPU with `threads` threads. 0, or -1 with err
+ * (the config refused). */
+int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
+                         cc_train_memory *out, char *err, size_t err_len);
+
+/* The largest batch <= `batch` whose plan needs at most `budget` bytes where the work
+ * runs (the device on a GPU, else the host); 0 when not even one sample fits. */
+int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
+                                  double budget);
+
+#endif
