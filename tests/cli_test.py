@@ -162,7 +162,7 @@ def check_help(command, prefix):
         q = run(*prefix, "--" + name)
         check("%s --%s takes a value" % (command, name),
               q.returncode == 2 and "option '--%s' needs a value" % name in q.stderr, q)
-        if "|" in value and not value.startswith(("K|", "all|", "FILE")):
+        if "|" in value and not value.startswith(("K|", "all|", "FILE", "SIZE|")):
             choices = value.split("|")
             q = run(*prefix, "--" + name, "zzz")
             words = ", ".join(choices[:-1]) + " or " + choices[-1]
