@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The full program on a GPU machine from the bundle (scripts/gpu_bundle.sh), on tensor
+# files made here (`raster --cell 150 --layout sparse`): info, then for each tensor
+# train on the GPU (timed, with the GPU's peak memory from nvidia-smi), predict, the
+# baselines, eval at a patrol's areas and a PNG. kernels/README.md, "The GPU bundle",
+# has the commands that carry the bundle and the tensors there.
+#
+# usage: scripts/gpu_run.sh BUNDLE(.tar.xz or folder) OUTDIR TENSOR.h5...
+#        (OUTDIR gets per tensor its log, eval CSV, nvidia-smi trace and PNG: 4 files;
+#        the model and forecast files stay in a scratch folder)
+# Environment: DEVICE (cuda; cpu to try the script where there is no GPU), TRAIN_ARGS
+# (extra train options, e.g. "--epochs 20 --batch 8"), BASELINES (default
+# "persistence histavg kde etas"), TIMEOUT_TRAIN (seconds, default 1800).
+set -u -o pipefail
+bundle=${1:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
+out=${2:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
+shift 2
+device=${DEVICE:-cuda}
+mkdir -p "$out"
+work=$(mktemp -d)
+if [ -f "$bundle" ]; then
+  dir=$work/bundle
+  mkdir -p "$dir"
+  tar -C "$dir" -xJf "$bundle" || exit 1
+  bundle=$(ls -d "$dir"/*/ | head -1)
+fi
+cc="$(cd "$bundle" && pwd)/crimecast"
+step() { echo; echo "== $* ($(date -u +%T))"; }
+now() { date +%s.%N; }
+
+step machine
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null || echo "no nvidia-smi"
+"$cc" info || exit 1
+
+status=0
+for tensor in "$@"; do
+  name=$(basename "$tensor" .h5)
+  log="$out/$name.log"
+  step "$name: train on the $device"
+  smi=""
+  if command -v nvidia-smi >/dev/null; then
+    nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 >"$out/$name.smi" 2>/dev/null &
+    smi=$!
+  fi
+  t0=$(now)
+  # shellcheck disable=SC2086
+  timeout "${TIMEOUT_TRAIN:-1800}" "$cc" train --data "$tensor" --out "$work/$name.model.h5" --device "$device" \
+    ${TRAIN_ARGS:-} >"$log" 2>&1
+  rc=$?
+  t1=$(now)
+  [ -n "$smi" ] && kill "$smi" 2>/dev/null
+  grep -E '^(training|memory planned|epoch|.*best epoch)' "$log" | tail -8
+  echo "train: exit $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s wall"
+  [ -s "$out/$name.smi" ] && echo "GPU memory used, peak: $(sort -n "$out/$name.smi" | tail -1) MiB (nvidia-smi, every 200 ms)"
+  [ $rc -eq 0 ] || { status=1; tail -5 "$log"; continue; }
+
+  step "$name: predict, baselines"
+  forecasts=("$work/$name.convlstm.h5")
+  "$cc" predict --model "$work/$name.model.h5" --data "$tensor" --out "$work/$name.convlstm.h5" --device "$device" >>"$log" 2>&1 ||
+    { status=1; tail -3 "$log"; }
+  for method in ${BASELINES:-persistence histavg kde etas}; do
+    t0=$(now)
+    if "$cc" baseline --data "$tensor" --method "$method" --out "$work/$name.$method.h5" >>"$log" 2>&1; then
+      forecasts+=("$work/$name.$method.h5")
+      echo "baseline $method: $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
+    else
+      status=1; tail -3 "$log"
+    fi
+  done
+
+  step "$name: eval (deviance, MSE; hit rate, PAI, PEI at 0.5 and 1 km2 and 1% of the area)"
+  "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --versus convlstm 2>&1 | tee -a "$log"
+  "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --csv >"$out/$name.eval.csv" 2>>"$log"
+  "$cc" eval --data "$tensor" "${forecasts[@]}" --hotspot occurrence --topk 1 2>&1 | tee -a "$log" | head -20
+  step "$name: png"
+  if "$cc" png --in "$work/$name.convlstm.h5" --all --out "$work/$name.png" >>"$log" 2>&1; then
+    first=$(ls "$work/$name.png" | head -1)
+    cp "$work/$name.png/$first" "$out/$name.png" && echo "$out/$name.png ($first, the first forecast bin)"
+  fi
+done
+exit $status
