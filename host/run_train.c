@@ -81,6 +81,9 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_TEXT("baseline", cc_train_request, baseline, "K|auto|none", "auto",
                     "the historical average of K bins the network corrects (auto: a year, none with mse; none: the "
                     "network predicts the whole log-rate)")},
+    {CC_OPTION_REAL("baseline-smooth", cc_train_request, baseline_sigma, "CELLS", "0", 0,
+                    "the historical average smoothed in space first, inside the mask, by a Gaussian of this many "
+                    "cells (at most 20; 0: each cell's own, noisy where counts are sparse)")},
     {CC_OPTION_FLAG("peephole", cc_train_request, peephole, "peephole connections in the ConvLSTM cells")},
     {CC_OPTION_CHOICE("context", cc_train_request, context, "on|off", "on",
                       "context maps on every input step: multi-scale averages, near repeats, season")},
@@ -126,6 +129,8 @@ static int check_request(void *request, char *why, size_t why_len) {
     else if (r->skip % 2 == 0 && r->skip) snprintf(why, why_len, "--skip must be 0 (off) or odd (got %d)", r->skip);
     else if (r->hidden_count && r->layers && r->hidden_count != layers)
         snprintf(why, why_len, "--hidden lists %d layers, --layers says %d", r->hidden_count, r->layers);
+    else if (r->baseline_sigma > CC_MAX_BASELINE_SIGMA)
+        snprintf(why, why_len, "--baseline-smooth takes at most %d cells (got %g)", CC_MAX_BASELINE_SIGMA, r->baseline_sigma);
     else return 0;
     return -1;
 }
@@ -209,6 +214,7 @@ static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *
         if (!c->hidden[l]) c->hidden[l] = c->hidden[l - 1];
     c->kernel = r->kernel, c->window = r->window, c->horizon = r->horizon, c->skip = r->skip;
     c->peephole = r->peephole, c->features = r->features;
+    c->baseline_sigma = r->baseline_sigma;
     c->down = !strcmp(r->model, "convlstm-ae") ? atoi(r->down) : 1;
     cc_train_options *o = &p->options;
     cc_loss_parse(r->loss, &o->loss); /* the table admits only the names */

@@ -29,6 +29,7 @@ typedef struct cc_train_request {
     int batch, epochs, patience;      /* epochs, patience 0: by the tensor (models/train.h) */
     int seed, seeds;
     double lr, weight_decay, clip;
+    double baseline_sigma;            /* --baseline-smooth, cells */
     double memory;                    /* bytes the run may take where it works; 0: auto */
     cc_device_request device;
 } cc_train_request;

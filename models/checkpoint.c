@@ -52,6 +52,7 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_text(f, "model", c->down > 1 ? "convlstm-ae" : "convlstm") |
            cc_hdf5_write_text(f, "gate_order", "ifgo") | cc_hdf5_write_int(f, "down", c->down > 1 ? c->down : 1) |
            cc_hdf5_write_int(f, "features", c->features) | cc_hdf5_write_int(f, "baseline_k", c->baseline_k) |
+           cc_hdf5_write_double(f, "baseline_sigma", c->baseline_sigma) |
            cc_hdf5_write_int(f, "context", c->context) | cc_hdf5_write_int(f, "recency", c->recency) |
            cc_hdf5_write_int(f, "level_gate", c->gated) |
            cc_hdf5_write_int(f, "skip", c->skip) |
@@ -201,6 +202,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
          read_int(f, "horizon", &c->horizon) == 0 && read_int(f, "peephole", &c->peephole) == 0 &&
          read_int(f, "down", &c->down) == 0 && read_int(f, "features", &c->features) == 0 &&
          (H5Aexists(f, "baseline_k") <= 0 || read_int(f, "baseline_k", &c->baseline_k) == 0) && /* older files: none */
+         (H5Aexists(f, "baseline_sigma") <= 0 || cc_hdf5_read_double(f, "baseline_sigma", &c->baseline_sigma) == 0) &&
          (H5Aexists(f, "context") <= 0 || read_int(f, "context", &c->context) == 0) &&
          (H5Aexists(f, "recency") <= 0 || read_int(f, "recency", &c->recency) == 0) && /* older files: none */
          (H5Aexists(f, "level_gate") <= 0 || read_int(f, "level_gate", &c->gated) == 0) &&
@@ -317,6 +319,12 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
     if (recency < 0 || recency > CC_RECENCY_MAPS || gated < 0 || gated > 2 || (!context && (recency || gated))) {
         snprintf(why, why_len, "its recency (%d) and level_gate (%d) attributes are not what crimecast writes "
                  "(0-%d and 0-2, both 0 without context maps)", recency, gated, CC_RECENCY_MAPS);
+        return -1;
+    }
+    double sigma = info->config.baseline_sigma;
+    if (!(sigma >= 0 && sigma <= CC_MAX_BASELINE_SIGMA)) { /* NaN too */
+        snprintf(why, why_len, "its baseline_sigma (%g) is not what crimecast writes (0-%d cells)", sigma,
+                 CC_MAX_BASELINE_SIGMA);
         return -1;
     }
     if (context && context != cc_context_maps(info->config.channels, recency, gated)) {

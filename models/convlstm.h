@@ -68,6 +68,10 @@ typedef struct cc_convlstm_config {
                                    outputs through the skip path only: the recurrent
                                    network's input weights on them start at zero and stay
                                    there (train's --level-gate skip) */
+    double baseline_sigma;      /* > 0: the historical average (baseline_k) smoothed in
+                                   space first, a Gaussian of this many cells
+                                   (models/dataset.h); 0: each cell's own. Last, so that
+                                   positional initialisers of the fields above still hold */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */

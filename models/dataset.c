@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -189,11 +190,52 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
     }
 }
 
-void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, float *log_rate) {
-    size_t map = (size_t)t->C * t->H * t->W;
+/* out = G * in along one axis (stride between neighbours, n of them, count lines each
+ * `line` apart), G the normalised taps[0..radius] (symmetric). */
+static void blur_lines(const float *in, float *out, int n, int count, size_t stride, size_t line, const double *taps,
+                       int radius) {
+    for (int l = 0; l < count; l++)
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int d = -radius; d <= radius; d++) {
+                int j = i + d;
+                if (j >= 0 && j < n) sum += taps[d < 0 ? -d : d] * in[(size_t)l * line + (size_t)j * stride];
+            }
+            out[(size_t)l * line + (size_t)i * stride] = (float)sum;
+        }
+}
+
+/* map = G * map (separable: rows, then columns). tmp: room for H W floats. */
+static void gaussian_blur(float *map, int H, int W, const double *taps, int radius, float *tmp) {
+    blur_lines(map, tmp, W, H, 1, (size_t)W, taps, radius);  /* along x, each row */
+    blur_lines(tmp, map, H, W, (size_t)W, 1, taps, radius);  /* along y, each column */
+}
+
+void cc_smooth_in_mask(float *map, const uint8_t *mask, int H, int W, double sigma, float *scratch) {
+    int radius = (int)ceil(3 * sigma);
+    double taps[64];
+    if (radius > 63) radius = 63;
+    for (int d = 0; d <= radius; d++) taps[d] = exp(-0.5 * d * d / (sigma * sigma));
+    size_t cells = (size_t)H * W;
+    float *weight = scratch, *tmp = scratch + cells, *numerator = scratch + 2 * cells;
+    for (size_t q = 0; q < cells; q++) weight[q] = mask[q] ? 1.0f : 0.0f, numerator[q] = mask[q] ? map[q] : 0.0f;
+    gaussian_blur(numerator, H, W, taps, radius, tmp);
+    gaussian_blur(weight, H, W, taps, radius, tmp);
+    for (size_t q = 0; q < cells; q++)
+        if (weight[q] > 0) map[q] = numerator[q] / weight[q];
+}
+
+void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, double sigma,
+                        float *log_rate) {
+    size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
+    float *scratch = sigma > 0 ? malloc(sizeof(float) * 3 * plane) : NULL;
     for (int i = 0; i < n; i++) {
         float *first_step = log_rate + (size_t)i * map;
-        log_average(t, starts[i] + window - 1, k, first_step);
+        int origin = starts[i] + window - 1, first = k > 0 && origin - k + 1 > 0 ? origin - k + 1 : 0;
+        cc_tensor_sum_bins(t, first, origin, first_step); /* counts are whole numbers: float sums are exact */
+        for (int c = 0; scratch && c < t->C; c++) cc_smooth_in_mask(first_step + c * plane, t->mask, t->H, t->W, sigma, scratch);
+        for (size_t q = 0; q < map; q++) first_step[q] = (float)log((first_step[q] + 0.5) / (origin - first + 1));
         for (int s = 1; s < horizon; s++) memcpy(log_rate + ((size_t)s * n + i) * map, first_step, sizeof(float) * map);
     }
+    free(scratch);
 }

@@ -133,9 +133,19 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
                      float *x, float *y);
 
 /* The historical-average log-rate at each sample's forecast origin o = start + window - 1:
- *   log_rate = log((sum of the counts of bins o-k'+1 .. o + 1/2) / k'),  k' = min(k, o + 1)
- * (the half count keeps cells that saw no incident finite), the same for every horizon
- * step: log_rate [horizon][n][C][H][W], laid out like the targets. */
-void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, float *log_rate);
+ *   log_rate = log((S + 1/2) / k'),  k' = min(k, o + 1),
+ * S the sum of the counts of bins o-k'+1 .. o (the half count keeps cells that saw no
+ * incident finite), the same for every horizon step: log_rate [horizon][n][C][H][W],
+ * laid out like the targets. With sigma > 0, S is first smoothed in space inside the
+ * mask m, per channel, by a Gaussian G of sigma cells (cut at 3 sigma):
+ *   S'(x) = sum_y G(x - y) m(y) S(y) / sum_y G(x - y) m(y)
+ * (at 150 m most cells' yearly count is 0 or 1: their own mean is noise, their
+ * neighbourhood's is a rate; the division keeps the level at the mask's edge). */
+void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, double sigma,
+                        float *log_rate);
+
+/* The smoothing above on one [H][W] map, in place; scratch: room for 3 H W floats. */
+enum { CC_MAX_BASELINE_SIGMA = 20 }; /* cells: the Gaussian's taps stop at 3 sigma < 64 */
+void cc_smooth_in_mask(float *map, const uint8_t *mask, int H, int W, double sigma, float *scratch);
 
 #endif

@@ -102,7 +102,7 @@ static void gather(cc_batch_io *b, const cc_tensor *t, const float *scale, cc_lo
     cc_sample_spec spec = sample_spec(c);
     cc_gather_batch(t, scale, starts, n, &spec, b->x, b->y);
     if (loss == CC_LOSS_MSE) normalise_targets(t, scale, b->y, c->horizon * n * t->C);
-    if (c->baseline_k > 0) cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, b->base);
+    if (c->baseline_k > 0) cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, c->baseline_sigma, b->base);
     cc_batch_io_stage(b, n);
 }
 

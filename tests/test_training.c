@@ -193,6 +193,42 @@ static void two_channel_counts(cc_tensor *t) {
  * [C][H][W]), the target's season (two planes), then the two recency maps
  * log(1 + R_d(o) / long-run rate) as [d][C][H][W] and the level-gated 1-, 4- and 13-bin
  * ratios (a_k - a_P) log(1 + exp(a_P)) as [k][C][H][W]. */
+/* The smoothed historical average (models/dataset.h): a single count spreads as the
+ * Gaussian's taps over their sum, squared (separable), away from the edges; a constant
+ * field stays constant up to the mask's edge (the division by the mask's weight); and
+ * the baseline of a tensor of constant counts is the same smoothed or not. */
+static void test_smoothed_baseline(void **state) {
+    (void)state;
+    enum { N = 15 };
+    float map[N * N] = {0}, scratch[3 * N * N];
+    uint8_t mask[N * N];
+    memset(mask, 1, sizeof mask);
+    map[7 * N + 7] = 1;
+    cc_smooth_in_mask(map, mask, N, N, 1.0, scratch);
+    double taps = 0;
+    for (int d = -3; d <= 3; d++) taps += exp(-0.5 * d * d);
+    assert_true(fabs(map[(7 + 2) * N + 7 + 1] - exp(-0.5 * 1) * exp(-0.5 * 4) / (taps * taps)) < 1e-7);
+    assert_true(fabs(map[7 * N + 7] - 1 / (taps * taps)) < 1e-7);
+    assert_true(map[7 * N + 11] == 0); /* 4 cells away: past 3 sigma */
+    for (int q = 0; q < N * N; q++) map[q] = 2, mask[q] = (q % N) < 9; /* the east columns outside */
+    cc_smooth_in_mask(map, mask, N, N, 2.0, scratch);
+    for (int q = 0; q < N * N; q++)
+        if (mask[q]) assert_true(fabs(map[q] - 2) < 1e-6);
+    cc_tensor t;
+    assert_int_equal(cc_tensor_alloc(&t, 6, 1, N, N), 0);
+    memset(t.mask, 1, N * N);
+    for (size_t q = 0; q < (size_t)6 * N * N; q++) t.values[q] = 3;
+    int starts[1] = {1};
+    float plain[N * N], smooth[N * N];
+    cc_gather_baseline(&t, starts, 1, 3, 1, 52, 0.0, plain);
+    cc_gather_baseline(&t, starts, 1, 3, 1, 52, 1.5, smooth);
+    for (int q = 0; q < N * N; q++) {
+        assert_true(fabs(plain[q] - log((3.0 * 4 + 0.5) / 4)) < 1e-6); /* origin 3: bins 0-3 */
+        assert_true(fabs(smooth[q] - plain[q]) < 1e-6);
+    }
+    cc_tensor_free(&t);
+}
+
 /* The memory plan: activations counted by hand for a one-layer ConvLSTM (per step and
  * sample, 4h gates, 4h gate gradients, c, h, dh: 11h maps; per sample, the encoder's and
  * forecaster's dc_carry and three scratch maps: 5h), the model's 7 parameter copies on
@@ -550,6 +586,7 @@ int main(void) {
                                        cmocka_unit_test(test_learns_a_moving_hotspot),
                                        cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),
                                        cmocka_unit_test(test_context_maps),
-                                       cmocka_unit_test(test_memory_plan)};
+                                       cmocka_unit_test(test_memory_plan),
+                                       cmocka_unit_test(test_smoothed_baseline)};
     return cmocka_run_group_tests_name("training", tests, NULL, NULL);
 }

@@ -114,9 +114,12 @@ def check_patrol_resolution(tmp, db):
     check("a batch over the --memory budget is refused before any work, naming the largest that fits",
           p.returncode == 1 and "more than the 2.00 GiB it may take (--memory)" in p.stderr and fits is not None
           and 1 <= fits < 8 and not os.path.exists(model), p.stderr)
-    p = run("train", *small, "--batch", str(fits or 1), "--memory", "2G", "--out", model)
-    check("that batch trains at 150 m within the budget", p.returncode == 0 and "memory planned:" in p.stdout
-          and "epoch 1:" in p.stdout, (p.stdout, p.stderr))
+    p = run("train", *small, "--batch", str(fits or 1), "--memory", "2G", "--baseline-smooth", "2", "--out", model)
+    with h5py.File(model, "r") as m:
+        sigma = float(m.attrs["baseline_sigma"])
+    check("that batch trains at 150 m within the budget, the historical average smoothed (2 cells)",
+          p.returncode == 0 and "memory planned:" in p.stdout and "epoch 1:" in p.stdout and sigma == 2.0,
+          (p.stdout, p.stderr))
     q = run("predict", "--model", model, "--data", tensor, "--out", forecast)
     e = run("eval", "--data", tensor, forecast, "--area", "1km2", "--hotspot", "occurrence", "--json")
     ok = q.returncode == 0 and e.returncode == 0
