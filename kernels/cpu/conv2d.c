@@ -10,43 +10,64 @@
 #include "kernels/cpu/gemm.h"
 
 
+/* The output columns q whose input column q*stride + j - pad lies inside [0, width):
+ * [*first, *last). Computed once per kernel column so the copies below run without a
+ * bounds test per element (they were a sixth of a CPU training step with one). */
+static void valid_columns(const cc_conv2d_shape *s, int j, int out_width, int *first, int *last) {
+    int offset = j - s->padding, lo = 0, hi = out_width;
+    while (lo < hi && lo * s->stride + offset < 0) lo++;
+    while (hi > lo && (hi - 1) * s->stride + offset >= s->width) hi--;
+    *first = lo, *last = hi;
+}
+
 static void im2col(const cc_conv2d_shape *s, const float *x, float *columns) {
-    int K = s->kernel, Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s);
+    int K = s->kernel, Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), stride = s->stride;
     for (int c = 0; c < s->in_channels; c++)
         for (int i = 0; i < K; i++)
             for (int j = 0; j < K; j++) {
                 float *out = columns + ((size_t)(c * K + i) * K + j) * Ho * Wo;
                 const float *plane = x + (size_t)c * s->height * s->width;
+                int first, last;
+                valid_columns(s, j, Wo, &first, &last);
                 for (int p = 0; p < Ho; p++) {
-                    int y = p * s->stride + i - s->padding;
+                    int y = p * stride + i - s->padding;
                     float *row = out + (size_t)p * Wo;
-                    if (y < 0 || y >= s->height) {
+                    if (y < 0 || y >= s->height || first >= last) {
                         memset(row, 0, sizeof *row * (size_t)Wo);
                         continue;
                     }
-                    for (int q = 0; q < Wo; q++) {
-                        int xx = q * s->stride + j - s->padding;
-                        row[q] = xx >= 0 && xx < s->width ? plane[(size_t)y * s->width + xx] : 0.0f;
-                    }
+                    const float *in = plane + (size_t)y * s->width;
+                    int offset = j - s->padding; /* input column of output column q: q*stride + offset */
+                    memset(row, 0, sizeof *row * (size_t)first);
+                    if (stride == 1)
+                        memcpy(row + first, in + first + offset, sizeof *row * (size_t)(last - first));
+                    else
+                        for (int q = first; q < last; q++) row[q] = in[q * stride + offset];
+                    memset(row + last, 0, sizeof *row * (size_t)(Wo - last));
                 }
             }
 }
 
 /* Adds the columns back onto the image they came from. */
 static void col2im(const cc_conv2d_shape *s, const float *columns, float *x) {
-    int K = s->kernel, Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s);
+    int K = s->kernel, Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), stride = s->stride;
     for (int c = 0; c < s->in_channels; c++)
         for (int i = 0; i < K; i++)
             for (int j = 0; j < K; j++) {
                 const float *in = columns + ((size_t)(c * K + i) * K + j) * Ho * Wo;
                 float *plane = x + (size_t)c * s->height * s->width;
+                int first, last;
+                valid_columns(s, j, Wo, &first, &last);
                 for (int p = 0; p < Ho; p++) {
-                    int y = p * s->stride + i - s->padding;
+                    int y = p * stride + i - s->padding;
                     if (y < 0 || y >= s->height) continue;
-                    for (int q = 0; q < Wo; q++) {
-                        int xx = q * s->stride + j - s->padding;
-                        if (xx >= 0 && xx < s->width) plane[(size_t)y * s->width + xx] += in[(size_t)p * Wo + q];
-                    }
+                    float *out = plane + (size_t)y * s->width;
+                    const float *row = in + (size_t)p * Wo;
+                    int offset = j - s->padding;
+                    if (stride == 1)
+                        for (int q = first; q < last; q++) out[q + offset] += row[q];
+                    else
+                        for (int q = first; q < last; q++) out[q * stride + offset] += row[q];
                 }
             }
 }
