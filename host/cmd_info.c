@@ -3,7 +3,7 @@
 
 #include "host/commands.h"
 #include "host/options.h"
-#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_choice.h"
 #include "kernels/device.h"
 
 typedef struct info_request {
@@ -45,7 +45,7 @@ int cc_cmd_info(int argc, char **argv) {
     if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
     printf("crimecast %s\n", CRIMECAST_VERSION);
     printf("backends: cpu%s\n", cc_cuda_compiled() ? ", cuda" : "");
-    printf("cpu gemm: %s\n", cc_cpu_gemm_name());
+    printf("cpu gemm: %s\n", cc_cpu_gemm_choice());
 #ifdef CRIMECAST_HAVE_IO
     printf("data:     store, import\n");
 #else

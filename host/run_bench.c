@@ -6,6 +6,8 @@
 
 #include "crawler/clock.h"
 #include "kernels/buffer.h"
+#include "kernels/cpu/gemm.h"
+#include "kernels/cpu/gemm_choice.h"
 #include "kernels/device.h"
 #include "models/convlstm.h"
 #include "models/rng.h"
@@ -53,7 +55,8 @@ const cc_command_spec CC_BENCH_SPEC = {
         "achieved FLOP rate. The defaults are the standard configuration of the benchmarks.\n"
         "--device auto takes the GPU when one is usable. On a GPU it also measures cuBLAS's\n"
         "SGEMM rate (FP32 and TF32) on the same device, for reference, and the time the step's\n"
-        "FLOPs would take at that rate.\n",
+        "FLOPs would take at that rate; on the CPU, the SGEMM rate of the recurrent convolution's\n"
+        "product on every thread at once, and which kernels ran it (see `crimecast info`).\n",
     .request_size = sizeof(cc_bench_request),
     .groups = BENCH_GROUPS,
     .group_count = 2,
@@ -126,13 +129,21 @@ static int time_steps(const cc_bench_request *o, const cc_convlstm_config *c, co
 }
 
 typedef struct gemm_rates {
-    double fp32, tf32; /* TFLOP/s, 0 when not measured (CPU) */
+    double fp32, tf32; /* TFLOP/s, 0 when not measured (TF32 on the CPU) */
     char gpu[256];
+    int m, n, k; /* the product measured on the CPU */
 } gemm_rates;
 
-static gemm_rates measure_gemm(const cc_ops_context *ctx) {
-    gemm_rates r = {0, 0, "cpu"};
-    if (ctx->backend != CC_BACKEND_CUDA) return r;
+/* On the CPU the yardstick is the product the recurrent convolution hands the GEMM per
+ * image (4 hidden x cells x hidden k^2), on every thread at once, as the step runs it. */
+static gemm_rates measure_gemm(const cc_ops_context *ctx, const cc_convlstm_config *c) {
+    gemm_rates r = {0, 0, "cpu", 4 * c->hidden[0], c->height * c->width, c->hidden[0] * c->kernel * c->kernel};
+    if (ctx->backend != CC_BACKEND_CUDA) {
+        double flop = 2.0 * r.m * r.n * r.k;
+        int repeats = flop > 2e10 ? 1 : (int)(2e10 / flop) + 1; /* about 0.1 s per thread at 200 GFLOP/s */
+        r.fp32 = cc_cpu_gemm_gflops(ctx, r.m, r.n, r.k, repeats > 50 ? 50 : repeats) * 1e-3;
+        return r;
+    }
     cc_gpu_info info;
     char err[256];
     if (cc_cuda_device_info(0, &info, err, sizeof err) == 0) snprintf(r.gpu, sizeof r.gpu, "%s", info.name);
@@ -152,9 +163,11 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm_confi
         fprintf(out, "{\"device\": \"%s\", \"gpu\": \"%s\", \"conv\": \"%s\", \"math\": \"%s\", \"batch\": %d, \"grid\": %d, "
                "\"channels\": %d, \"layers\": %d, \"hidden\": %d, \"kernel\": %d, \"window\": %d, \"horizon\": %d, "
                "\"steps\": %d, \"step_seconds\": %.6f, \"step_seconds_min\": %.6f, \"gflops\": %.3f, "
-               "\"gemm_tflops_fp32\": %.2f, \"gemm_tflops_tf32\": %.2f, \"flop_time_at_gemm_rate\": %.6f}\n",
+               "\"gemm_tflops_fp32\": %.4f, \"gemm_tflops_tf32\": %.4f, \"flop_time_at_gemm_rate\": %.6f, "
+               "\"cpu_gemm\": \"%s\"}\n",
                gpu ? "cuda" : "cpu", g->gpu, conv, math, o->batch, c->height, c->channels, c->layers, c->hidden[0],
-               c->kernel, c->window, c->horizon, steps, median, times[0], tflops * 1e3, g->fp32, g->tf32, floor);
+               c->kernel, c->window, c->horizon, steps, median, times[0], tflops * 1e3, g->fp32, g->tf32, floor,
+               gpu ? "" : cc_cpu_gemm_choice());
         return;
     }
     char where[300];
@@ -167,6 +180,10 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm_confi
         fprintf(out, "  cuBLAS SGEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32; the step's %.1f GFLOP take "
                "%.4f s at the %s rate (the step is %.1fx that)\n",
                g->fp32, g->tf32, flops * 1e-9, floor, math, median / floor);
+    else if (floor > 0)
+        fprintf(out, "  SGEMM %dx%dx%d on every thread: %.1f GFLOP/s (%s); the step's %.1f GFLOP take %.4f s at "
+               "that rate (the step is %.2fx that)\n",
+               g->m, g->n, g->k, g->fp32 * 1e3, cc_cpu_gemm_choice(), flops * 1e-9, floor, median / floor);
 }
 
 int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len) {
@@ -185,7 +202,7 @@ int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len
     } else if (!times || time_steps(r, &c, &ctx, &m, times) != 0) {
         snprintf(err, err_len, "out of memory");
     } else {
-        gemm_rates g = measure_gemm(&ctx);
+        gemm_rates g = measure_gemm(&ctx, &c);
         report(out, r, &c, &ctx, times, &g);
         status = 0;
     }

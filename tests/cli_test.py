@@ -64,13 +64,47 @@ try:
     bench = json.loads(p.stdout)
 except ValueError:
     bench = {}
-check("bench train --device cpu --json: one object, the config given, a positive step time, no GEMM rate",
+check("bench train --device cpu --json: one object, the config given, a positive step time, the CPU's SGEMM rate",
       p.returncode == 0 and bench.get("device") == "cpu" and bench.get("batch") == 2 and bench.get("grid") == 8
-      and bench.get("hidden") == 4 and bench.get("step_seconds", 0) > 0 and bench.get("gemm_tflops_fp32") == 0, p)
+      and bench.get("hidden") == 4 and bench.get("step_seconds", 0) > 0 and bench.get("gemm_tflops_fp32", 0) > 0
+      and bench.get("gemm_tflops_tf32") == 0 and bench.get("flop_time_at_gemm_rate", 0) > 0
+      and bench.get("cpu_gemm", "") != "", p)
 p = run("info")
 if re.search(r"^gpu:\s+none", p.stdout, re.M):  # no GPU here (as in CI)
     p = run("bench", "train", "--device", "cuda", "--steps", "1")
     check("bench --device cuda without a GPU exits 1 naming why", p.returncode == 1 and "--device cuda: " in p.stderr, p)
+# The GEMM kernels: chosen at start-up, checked against a float64 reference in a child
+# process; CRIMECAST_GEMM_FAULT makes a kernel set fail that check (wrong or crashed).
+def info_gemm(**env):
+    q = subprocess.run([CRIMECAST, "info"], capture_output=True, text=True, env={**os.environ, **env})
+    line = re.search(r"^cpu gemm: (.*)$", q.stdout, re.M)
+    return q, line.group(1) if line else ""
+q, gemm = info_gemm()
+if gemm.startswith("OpenBLAS"):
+    loaded = re.search(r"(\w+) kernels", gemm).group(1)
+    error = float(re.search(r"largest relative error (\S+)$", gemm).group(1))
+    check("info: the GEMM kernels, why, and the check's error", q.returncode == 0 and error < 1e-4
+          and ("own pick" in gemm or "OPENBLAS_CORETYPE" in gemm), gemm)
+    q, gemm = info_gemm(CRIMECAST_GEMM_FAULT=loaded)
+    check("a kernel set with wrong results is dropped for the next", q.returncode == 0
+          and "failed the check: %s wrong" % loaded in gemm and not re.match(r"OpenBLAS [^,]*, %s kernels" % loaded, gemm)
+          and re.search(r"largest relative error \S+$", gemm), gemm)
+    q, gemm = info_gemm(CRIMECAST_GEMM_FAULT=loaded + ":crash")
+    check("a kernel set that crashes the check is dropped for the next", q.returncode == 0
+          and "%s crashed" % loaded in gemm, gemm)
+    q, gemm = info_gemm(CRIMECAST_GEMM_FAULT="%s,Haswell,SkylakeX,Prescott:crash" % loaded)
+    check("every kernel set failing leaves the built-in loops", q.returncode == 0
+          and gemm.startswith("built-in loops") and "failed the check" in gemm, gemm)
+    q = subprocess.run([CRIMECAST, "bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden",
+                        "4", "--steps", "2", "--json"], capture_output=True, text=True,
+                       env={**os.environ, "CRIMECAST_GEMM_FAULT": "%s,Haswell,SkylakeX,Prescott" % loaded})
+    check("the loops train when every kernel set failed", q.returncode == 0
+          and json.loads(q.stdout or "{}").get("cpu_gemm", "").startswith("built-in loops"), q)
+    q, gemm = info_gemm(OPENBLAS_CORETYPE="Prescott")
+    check("OPENBLAS_CORETYPE set by the user is obeyed and said", "Prescott kernels (set by OPENBLAS_CORETYPE)" in gemm,
+          gemm)
+else:
+    check("info: a build without OpenBLAS says the loops run", gemm.startswith("built-in loops"), gemm)
 p = run("info", "--bogus")
 check("info rejects arguments", p.returncode == 2, p)
 p = run("import", "--help")

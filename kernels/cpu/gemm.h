@@ -1,23 +1,23 @@
 /* Single-precision matrix product for the CPU ops, row-major:
  *   C[M][N] = alpha * op(A)[M][K] * op(B)[K][N] + beta * C
- * through OpenBLAS's cblas_sgemm when the build has it (CRIMECAST_HAVE_BLAS), else a
- * cache-blocked loop nest (for compute-core builds with no BLAS at hand). */
+ * through OpenBLAS's cblas_sgemm when the build has it (CRIMECAST_HAVE_BLAS) and its
+ * kernels passed the start-up check (kernels/cpu/gemm_choice.h: which kernels, why), else
+ * a cache-blocked loop nest (also what compute-core builds with no BLAS at hand run). */
 #ifndef CRIMECAST_KERNELS_CPU_GEMM_H
 #define CRIMECAST_KERNELS_CPU_GEMM_H
+
+#include "kernels/ops.h"
 
 void cc_cpu_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                   const float *b, int ldb, float beta, float *c, int ldc);
 
-/* What multiplies: "OpenBLAS (<its kernels>)" or "built-in loops". */
-const char *cc_cpu_gemm_name(void);
+/* The loop nest alone (the fallback, and a second implementation for tests). */
+void cc_cpu_sgemm_loops(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                        const float *b, int ldb, float beta, float *c, int ldc);
 
-/* OpenBLAS (a DYNAMIC_ARCH build such as Debian's) picks its kernels from a table of CPU
- * models when it loads; a CPU it does not know - a virtual machine that hides the model -
- * gets the generic Prescott (SSE3) kernels, half the speed of the AVX2 + FMA ones the CPU
- * has. Only OPENBLAS_CORETYPE, read at load time, changes the choice, so when that
- * happened (and the variable is unset) this sets OPENBLAS_CORETYPE=Haswell and executes
- * the program again with the same arguments. Returns only when nothing needs doing or
- * the restart failed (then the run goes on with the slow kernels). Call first in main. */
-void cc_cpu_gemm_restart_if_slow(char **argv);
+/* The CPU's SGEMM rate as the convolutions use it, in GFLOP/s: every thread of ctx runs
+ * its own single-threaded m x n x k product (A m x k times B k x n) `repeats` times after
+ * one untimed run; the total FLOPs over the wall time. The yardstick of `bench train`. */
+double cc_cpu_gemm_gflops(const cc_ops_context *ctx, int m, int n, int k, int repeats);
 
 #endif
