@@ -9,7 +9,7 @@
  * crimecast's results (so both compute the same thing).
  *
  * Built and run by bench/conv_vs_onednn.sh; not part of the program.
- * usage: conv_onednn N CIN COUT H W K [REPEATS] */
+ * usage: conv_onednn N CIN COUT H W K [STRIDE] [REPEATS]   (padding K/2) */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -120,7 +120,7 @@ static operand operand_of(onednn *e, const dnnl_memory_desc_t *plain, const dnnl
 }
 
 typedef struct conv_case {
-    int n, cin, cout, h, w, k;
+    int n, cin, cout, h, w, k, stride, ho, wo;
 } conv_case;
 
 typedef struct timings {
@@ -165,23 +165,25 @@ static void time_primitive(onednn *e, dnnl_primitive_t p, arg_list *args, operan
 static timings time_onednn(onednn *e, const conv_case *s, int blocked, float *x, float *w, float *bias, float *y,
                            float *dy, float *dx, float *dw, float *db, int repeats) {
     dnnl_format_tag_t act = blocked ? dnnl_format_tag_any : dnnl_nchw, wt = blocked ? dnnl_format_tag_any : dnnl_oihw;
-    dnnl_memory_desc_t x_any = desc4(s->n, s->cin, s->h, s->w, act), y_any = desc4(s->n, s->cout, s->h, s->w, act);
+    dnnl_memory_desc_t x_any = desc4(s->n, s->cin, s->h, s->w, act), y_any = desc4(s->n, s->cout, s->ho, s->wo, act);
     dnnl_memory_desc_t w_any = desc4(s->cout, s->cin, s->k, s->k, wt), b_md;
-    dnnl_dims_t bias_dims = {s->cout}, strides = {1, 1}, pad = {s->k / 2, s->k / 2};
+    dnnl_dims_t bias_dims = {s->cout}, strides = {s->stride, s->stride}, pad = {s->k / 2, s->k / 2};
+    /* right padding so that (H + l + r - K) / stride + 1 = Ho exactly, as oneDNN requires */
+    dnnl_dims_t pad_r = {(s->ho - 1) * s->stride + s->k - s->h - s->k / 2, (s->wo - 1) * s->stride + s->k - s->w - s->k / 2};
     DNNL(dnnl_memory_desc_init_by_tag(&b_md, 1, bias_dims, dnnl_f32, dnnl_a));
-    dnnl_memory_desc_t x_plain = desc4(s->n, s->cin, s->h, s->w, dnnl_nchw), y_plain = desc4(s->n, s->cout, s->h, s->w, dnnl_nchw);
+    dnnl_memory_desc_t x_plain = desc4(s->n, s->cin, s->h, s->w, dnnl_nchw), y_plain = desc4(s->n, s->cout, s->ho, s->wo, dnnl_nchw);
     dnnl_memory_desc_t w_plain = desc4(s->cout, s->cin, s->k, s->k, dnnl_oihw);
     timings out = {0};
 
     dnnl_convolution_desc_t fd, bd, wd;
     dnnl_primitive_desc_t fpd, bpd, wpd;
     DNNL(dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_direct, &x_any, &w_any, &b_md,
-                                            &y_any, strides, pad, pad));
+                                            &y_any, strides, pad, pad_r));
     DNNL(dnnl_primitive_desc_create(&fpd, &fd, NULL, e->engine, NULL));
-    DNNL(dnnl_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct, &x_any, &w_any, &y_any, strides, pad, pad));
+    DNNL(dnnl_convolution_backward_data_desc_init(&bd, dnnl_convolution_direct, &x_any, &w_any, &y_any, strides, pad, pad_r));
     DNNL(dnnl_primitive_desc_create(&bpd, &bd, NULL, e->engine, fpd));
     DNNL(dnnl_convolution_backward_weights_desc_init(&wd, dnnl_convolution_direct, &x_any, &w_any, &b_md, &y_any,
-                                                     strides, pad, pad));
+                                                     strides, pad, pad_r));
     DNNL(dnnl_primitive_desc_create(&wpd, &wd, NULL, e->engine, fpd));
     const char *impl = NULL;
     DNNL(dnnl_primitive_desc_query(fpd, dnnl_query_impl_info_str, 0, &impl));
@@ -234,20 +236,22 @@ static timings time_onednn(onednn *e, const conv_case *s, int blocked, float *x,
 
 int main(int argc, char **argv) {
     if (argc < 7) {
-        fprintf(stderr, "usage: conv_onednn N CIN COUT H W K [REPEATS]\n");
+        fprintf(stderr, "usage: conv_onednn N CIN COUT H W K [STRIDE] [REPEATS]\n");
         return 2;
     }
     cc_cpu_gemm_choose(argv);
-    conv_case s = {atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6])};
-    int repeats = argc > 7 ? atoi(argv[7]) : 7, threads = omp_get_max_threads();
-    size_t nx = (size_t)s.n * s.cin * s.h * s.w, ny = (size_t)s.n * s.cout * s.h * s.w;
+    conv_case s = {atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]),
+                   argc > 7 ? atoi(argv[7]) : 1, 0, 0};
+    int repeats = argc > 8 ? atoi(argv[8]) : 7, threads = omp_get_max_threads();
+    cc_conv2d_shape shape = {s.n, s.cin, s.cout, s.h, s.w, s.k, s.stride, s.k / 2};
+    s.ho = cc_conv2d_out_height(&shape), s.wo = cc_conv2d_out_width(&shape);
+    size_t nx = (size_t)s.n * s.cin * s.h * s.w, ny = (size_t)s.n * s.cout * s.ho * s.wo;
     size_t nw = (size_t)s.cout * s.cin * s.k * s.k;
     float *x = random_floats(nx, 1), *w = random_floats(nw, 2), *bias = random_floats((size_t)s.cout, 3);
     float *dy = random_floats(ny, 4);
     float *y0 = calloc(ny, 4), *dx0 = calloc(nx, 4), *dw0 = calloc(nw, 4), *db0 = calloc((size_t)s.cout, 4);
     float *y1 = calloc(ny, 4), *dx1 = calloc(nx, 4), *dw1 = calloc(nw, 4), *db1 = calloc((size_t)s.cout, 4);
 
-    cc_conv2d_shape shape = {s.n, s.cin, s.cout, s.h, s.w, s.k, 1, s.k / 2};
     size_t workspace = cc_conv2d_workspace_floats(&shape) * (size_t)threads;
     cc_ops_context ctx = {0};
     ctx.backend = CC_BACKEND_CPU;
@@ -268,9 +272,9 @@ int main(int argc, char **argv) {
         }
         ours[op] = median(t, repeats) * 1e3;
     }
-    double flop = 2.0 * s.n * s.cout * s.cin * s.k * s.k * s.h * s.w;
-    printf("conv %d x %d -> %d, %dx%d, kernel %d, batch %d, %d threads, %.2f GFLOP per op; %s\n", s.n, s.cin, s.cout,
-           s.h, s.w, s.k, s.n, threads, flop * 1e-9, cc_cpu_gemm_choice());
+    double flop = 2.0 * s.n * s.cout * s.cin * s.k * s.k * s.ho * s.wo;
+    printf("conv batch %d, %d -> %d channels, %dx%d, kernel %d, stride %d, %d threads, %.2f GFLOP per op; %s\n", s.n,
+           s.cin, s.cout, s.h, s.w, s.k, s.stride, threads, flop * 1e-9, cc_cpu_gemm_choice());
     printf("  %-22s forward %8.2f ms  backward data %8.2f ms  backward filter %8.2f ms  total %8.2f ms\n",
            "crimecast im2col+GEMM", ours[0], ours[1], ours[2], ours[0] + ours[1] + ours[2]);
     onednn e;

@@ -18,8 +18,13 @@ gcc -std=c11 -O3 -march=native -fopenmp -D_POSIX_C_SOURCE=200809L -I"$here" -o "
 export OMP_NUM_THREADS="${THREADS:-2}"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $OMP_NUM_THREADS threads"
 repeats="${REPEATS:-7}"
+if [ -n "${SHAPES:-}" ]; then  # "N CIN COUT H W K STRIDE;..." instead of the standard ones
+  IFS=";" read -ra list <<<"$SHAPES"
+  for shape in "${list[@]}"; do "$out/conv_onednn" $shape "$repeats"; done
+  exit 0
+fi
 # The standard configuration's convolutions (batch 16, 32 x 32, 64 hidden, kernel 5):
 # the recurrent one (h -> 4 gates, every step) and the first layer's input one (1 -> 4
 # gates over the whole window at once, batch 8 x 16).
-"$out/conv_onednn" 16 64 256 32 32 5 "$repeats"
-"$out/conv_onednn" 128 1 256 32 32 5 "$repeats"
+"$out/conv_onednn" 16 64 256 32 32 5 1 "$repeats"
+"$out/conv_onednn" 128 1 256 32 32 5 1 "$repeats"

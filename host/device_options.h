@@ -11,7 +11,7 @@
 
 typedef struct cc_device_request {
     const char *device;  /* auto, cpu or cuda */
-    const char *conv;    /* gemm or cudnn: the GPU's convolutions */
+    const char *conv;    /* auto, gemm, cudnn (GPU) or onednn (CPU): the convolutions */
     int tf32;            /* TF32 tensor cores in the GPU's convolutions */
     int threads;         /* CPU threads, 0: all */
 } cc_device_request;

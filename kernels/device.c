@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/cpu/onednn.h"
+
 #ifdef CRIMECAST_HAVE_CUDA
 #include "kernels/cuda/cuda_ops.h"
 #include "kernels/cuda/device_query.h"
@@ -37,10 +39,19 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 
 #endif
 
-int cc_open_backend(const char *device, int threads, int cudnn, int tf32, cc_ops_context *ctx, char *why,
+/* The CPU's convolutions: oneDNN unless "gemm" (or no oneDNN in the build, which is an
+ * error only when "onednn" was asked for). */
+static int open_cpu_convolutions(const char *conv, cc_ops_context *ctx, char *why, size_t why_len) {
+    if (!strcmp(conv, "gemm") || (!cc_onednn_built() && strcmp(conv, "onednn") != 0)) return 0;
+    ctx->onednn = cc_onednn_create(why, why_len);
+    return ctx->onednn ? 0 : -1;
+}
+
+int cc_open_backend(const char *device, int threads, const char *conv, int tf32, cc_ops_context *ctx, char *why,
                     size_t why_len) {
-    *ctx = (cc_ops_context){CC_BACKEND_CPU, threads, NULL, 0, NULL, 0, 0};
-    if (!strcmp(device, "cpu")) return 0;
+    *ctx = (cc_ops_context){CC_BACKEND_CPU, threads, NULL, 0, NULL, 0, 0, NULL};
+    int cudnn = !strcmp(conv, "cudnn");
+    if (!strcmp(device, "cpu")) return open_cpu_convolutions(conv, ctx, why, why_len);
     int required = !strcmp(device, "cuda");
 #ifdef CRIMECAST_HAVE_CUDA
     if (cc_cuda_device_count(why, why_len) > 0 && (ctx->cuda = cc_cuda_state_create(0, why, why_len)) != NULL) {
@@ -56,15 +67,22 @@ int cc_open_backend(const char *device, int threads, int cudnn, int tf32, cc_ops
     (void)cudnn, (void)tf32;
     cc_cuda_device_count(why, why_len);
 #endif
-    return required ? -1 : 0;
+    return required ? -1 : open_cpu_convolutions(conv, ctx, why, why_len);
 }
 
 void cc_close_backend(cc_ops_context *ctx) {
 #ifdef CRIMECAST_HAVE_CUDA
     cc_cuda_state_destroy(ctx->cuda);
 #endif
+    cc_onednn_destroy(ctx->onednn);
     ctx->cuda = NULL;
+    ctx->onednn = NULL;
     ctx->backend = CC_BACKEND_CPU;
+}
+
+const char *cc_backend_conv_name(const cc_ops_context *ctx) {
+    if (ctx->backend == CC_BACKEND_CUDA) return ctx->conv_cudnn ? "cudnn" : "gemm";
+    return ctx->onednn ? "onednn" : "gemm";
 }
 
 double cc_backend_gemm_tflops(const cc_ops_context *ctx, int n, int tf32, int repeats) {

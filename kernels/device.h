@@ -26,12 +26,20 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 /* The ops' context for a --device choice ("auto", "cpu" or "cuda"): the first GPU with a
  * fresh CUDA state (the ops' stream and library handles) in ctx->cuda, or the CPU with
  * `threads`. "auto" takes the GPU when one is usable, else the CPU; "cuda" without a
- * usable GPU, or `cudnn` in a build without cuDNN, returns -1 with the reason in `why`.
- * `cudnn` and `tf32` set the GPU's convolution path and math (ops.h). Release with
- * cc_close_backend. */
-int cc_open_backend(const char *device, int threads, int cudnn, int tf32, cc_ops_context *ctx, char *why,
+ * usable GPU returns -1 with the reason in `why`.
+ * `conv` ("auto", "gemm", "cudnn" or "onednn") picks the convolutions: on the GPU im2col
+ * + cuBLAS unless "cudnn"; on the CPU oneDNN (a cc_onednn object in ctx->onednn) for
+ * "auto" and "onednn" when the build has it, im2col + GEMM otherwise or for "gemm". A
+ * path named for the other kind of device is ignored; "cudnn" or "onednn" asked of the
+ * device it applies to in a build without it returns -1. `tf32` sets the GPU's math
+ * (ops.h). Release with cc_close_backend. */
+int cc_open_backend(const char *device, int threads, const char *conv, int tf32, cc_ops_context *ctx, char *why,
                     size_t why_len);
 void cc_close_backend(cc_ops_context *ctx);
+
+/* The convolution path a context runs: "gemm" (im2col + cuBLAS or OpenBLAS), "cudnn" or
+ * "onednn". */
+const char *cc_backend_conv_name(const cc_ops_context *ctx);
 
 /* The context's matrix-product yardstick: cuBLAS SGEMM's rate on its GPU in TFLOP/s (the
  * mean of `repeats` n x n x n products after two warm-ups, FP32 or, with tf32, TF32

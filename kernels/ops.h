@@ -37,6 +37,9 @@ typedef struct cc_ops_context {
     struct cc_cuda_state *cuda;
     int tf32;               /* allow TF32 tensor-core math in convolutions (--tf32) */
     int conv_cudnn;         /* convolutions through cuDNN, not im2col + cuBLAS (--conv cudnn) */
+    /* CPU backend only: when set, the convolutions run through oneDNN (kernels/cpu/onednn.h;
+     * --conv auto or onednn), else as im2col + GEMM. */
+    struct cc_onednn *onednn;
 } cc_ops_context;
 
 /* Threads a context's ops run on (for sizing per-thread workspace). */

@@ -13,6 +13,7 @@ PACKAGES=(
   libpng-dev                           # heatmap PNGs
   libcurl4-openssl-dev                 # crawler
   libopenblas-dev                      # CPU GEMMs of the convolutions
+  libdnnl-dev                          # CPU convolutions through oneDNN (kernels/cpu/onednn.h)
   libxgboost-dev                       # the random-forest baseline
   libcmocka-dev                        # unit tests
   clang libclang-rt-14-dev             # fuzz targets (libFuzzer, ASan, UBSan: tests/fuzz)

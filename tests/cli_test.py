@@ -58,7 +58,7 @@ for command, extra in (("train", ["--data", "t.h5", "--out", "m.h5"]), ("predict
           p.returncode == 2 and "--device must be auto, cpu or cuda" in p.stderr, p)
     p = run(command, *extra, "--conv", "winograd")
     check(command + " --conv winograd is a usage error naming the choices",
-          p.returncode == 2 and "--conv must be gemm or cudnn" in p.stderr, p)
+          p.returncode == 2 and "--conv must be auto, gemm, cudnn or onednn" in p.stderr, p)
 p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "3", "--json")
 try:
     bench = json.loads(p.stdout)

@@ -3,7 +3,9 @@
  * L = sum(a * output) for every gradient. The convolution is linear in x and w, so its
  * differences are exact up to float rounding; the gates are smooth. A wrong gradient
  * (transposed kernel, missing peephole term, wrong gate order) is off by O(1), far
- * outside the bounds used. */
+ * outside the bounds used. The convolutions are tested on both CPU paths: im2col + GEMM,
+ * and oneDNN (kernels/cpu/onednn.h) where the build has it, in its plain layouts (few
+ * channels) and its blocked ones (16 and more), with odd channel counts and strides. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +13,17 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/cpu/onednn.h"
 #include "kernels/ops.h"
 #include "models/rng.h"
+
+/* The convolution paths under test: 0 im2col + GEMM, 1 oneDNN (when built). */
+static cc_onednn *onednn;
+static int conv_paths(void) { return onednn ? 2 : 1; }
 
 static unsigned rng_state = 12345u;
 
@@ -52,6 +60,9 @@ static const cc_conv2d_shape CONV_SHAPES[] = {
     {1, 2, 3, 9, 8, 5, 2, 2}, /* stride 2, kernel 5 */
     {3, 1, 2, 6, 6, 1, 1, 0}, /* 1 x 1 head */
     {2, 2, 2, 8, 7, 2, 2, 0}, /* stride 2 down-sampling, no padding */
+    {2, 16, 20, 6, 5, 3, 1, 1},  /* oneDNN's blocked layouts */
+    {1, 17, 16, 9, 8, 5, 2, 2},  /* blocked, channels not a multiple of 16, stride 2 */
+    {2, 16, 16, 8, 7, 2, 2, 0},  /* blocked, a right edge the stride leaves out */
 };
 
 static void conv_reference(const cc_conv2d_shape *s, const float *x, const float *w, const float *b, double *y) {
@@ -80,8 +91,9 @@ typedef struct conv_case {
     cc_ops_context ctx;
 } conv_case;
 
-static conv_case make_conv(const cc_conv2d_shape *s) {
+static conv_case make_conv(const cc_conv2d_shape *s, int path) {
     conv_case c = {*s, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, {CC_BACKEND_CPU, 1, NULL, 0}};
+    c.ctx.onednn = path ? onednn : NULL;
     c.nx = (size_t)s->batch * s->in_channels * s->height * s->width;
     c.nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
     c.ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
@@ -103,13 +115,18 @@ static double conv_loss(conv_case *c) {
 
 static void test_conv_forward_matches_direct_sum(void **state) {
     (void)state;
+    for (int path = 0; path < conv_paths(); path++)
     for (size_t t = 0; t < sizeof CONV_SHAPES / sizeof CONV_SHAPES[0]; t++) {
-        conv_case c = make_conv(&CONV_SHAPES[t]);
+        conv_case c = make_conv(&CONV_SHAPES[t], path);
         double *want = malloc(sizeof *want * c.ny);
         conv_reference(&c.s, c.x, c.w, c.b, want);
         float *before = malloc(sizeof *before * c.ny);
         memcpy(before, c.y, sizeof *before * c.ny);
+        long ran_before, declined_before, ran, declined;
+        cc_onednn_counts(onednn, &ran_before, &declined_before);
         cc_conv2d_forward(&c.ctx, &c.s, c.x, c.w, c.b, 1.0f, c.y); /* accumulate onto y */
+        cc_onednn_counts(onednn, &ran, &declined);
+        if (path) assert_true(ran == ran_before + 1); /* oneDNN ran it: no fallback hid behind the check */
         for (size_t k = 0; k < c.ny; k++) want[k] += before[k];
         assert_true(relative_error(c.y, want, c.ny) < 1e-5);
         conv_reference(&c.s, c.x, c.w, NULL, want);
@@ -136,14 +153,15 @@ static void finite_differences(conv_case *c, float *param, size_t n, double *gra
 
 static void test_conv_gradients_match_finite_differences(void **state) {
     (void)state;
+    for (int path = 0; path < conv_paths(); path++)
     for (size_t t = 0; t < sizeof CONV_SHAPES / sizeof CONV_SHAPES[0]; t++) {
-        conv_case c = make_conv(&CONV_SHAPES[t]);
+        conv_case c = make_conv(&CONV_SHAPES[t], path);
         double *fd_x = malloc(sizeof(double) * c.nx), *fd_w = malloc(sizeof(double) * c.nw);
-        double fd_b[16];
+        double fd_b[32];
         finite_differences(&c, c.x, c.nx, fd_x);
         finite_differences(&c, c.w, c.nw, fd_w);
         finite_differences(&c, c.b, (size_t)c.s.out_channels, fd_b);
-        float *dx = random_array(c.nx), *dw = calloc(c.nw, sizeof(float)), *db = calloc(16, sizeof(float));
+        float *dx = random_array(c.nx), *dw = calloc(c.nw, sizeof(float)), *db = calloc(32, sizeof(float));
         cc_conv2d_backward_data(&c.ctx, &c.s, c.a, c.w, 0.0f, dx);
         cc_conv2d_backward_filter(&c.ctx, &c.s, c.x, c.a, dw, db);
         assert_true(relative_error(dx, fd_x, c.nx) < 2e-3);
@@ -169,7 +187,7 @@ static void test_conv_threads_agree(void **state) {
     /* Images split over threads: the same results as one thread (filter gradients are
      * summed per thread, then across threads, so they agree to rounding). */
     cc_conv2d_shape s = {5, 3, 4, 7, 6, 3, 1, 1};
-    conv_case one = make_conv(&s);
+    conv_case one = make_conv(&s, 0);
     cc_ops_context many = one.ctx;
     many.threads = 3;
     float *work = malloc(sizeof(float) * 3 * cc_conv2d_workspace_floats(&s));
@@ -191,6 +209,59 @@ static void test_conv_threads_agree(void **state) {
     assert_true(relative_error(dw3, want, one.nw) < 1e-6);
     free(work), free(y1), free(y3), free(dx1), free(dx3), free(dw1), free(dw3), free(want);
     free_conv(&one);
+}
+
+/* oneDNN against im2col + GEMM on shapes of the models' size (the finite differences
+ * above would take too long there), and bit for bit the same on a second run with the
+ * same threads: the reductions of its filter gradient have a fixed order. */
+static void test_onednn_agrees_with_im2col_and_repeats(void **state) {
+    (void)state;
+    if (!onednn) skip();
+    static const cc_conv2d_shape shapes[] = {
+        {4, 64, 256, 16, 16, 5, 1, 2}, /* the recurrent convolution of the standard config */
+        {8, 1, 256, 16, 16, 5, 1, 2},  /* the first input convolution */
+        {2, 12, 64, 32, 32, 5, 4, 2},  /* the latent encoder's stride 4 */
+        {2, 128, 12, 16, 16, 1, 1, 0}, /* the 1 x 1 head */
+    };
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        conv_case g = make_conv(&shapes[t], 0), d = make_conv(&shapes[t], 1);
+        g.ctx.threads = d.ctx.threads = 2;
+        for (conv_case *c = &g; c; c = c == &g ? &d : NULL) { /* two threads' slices (d's for a fallback) */
+            free(c->work);
+            c->work = c->ctx.workspace = malloc(sizeof(float) * 2 * cc_conv2d_workspace_floats(&shapes[t]));
+        }
+        float *y[3], *dx[3], *dw[3], db[3][256];
+        for (int run = 0; run < 3; run++) {
+            conv_case *c = run ? &d : &g;
+            y[run] = malloc(sizeof(float) * g.ny), dx[run] = malloc(sizeof(float) * g.nx);
+            dw[run] = calloc(g.nw, sizeof(float));
+            memcpy(y[run], g.y, sizeof(float) * g.ny); /* beta = 1 onto the same values */
+            memcpy(dx[run], g.x, sizeof(float) * g.nx);
+            memset(db[run], 0, sizeof db[run]);
+            cc_conv2d_forward(&c->ctx, &c->s, g.x, g.w, g.b, 1.0f, y[run]);
+            cc_conv2d_backward_data(&c->ctx, &c->s, g.a, g.w, 1.0f, dx[run]);
+            cc_conv2d_backward_filter(&c->ctx, &c->s, g.x, g.a, dw[run], db[run]);
+        }
+        double *want = malloc(sizeof(double) * (g.nx > g.ny ? (g.nx > g.nw ? g.nx : g.nw) : (g.ny > g.nw ? g.ny : g.nw)));
+        for (size_t k = 0; k < g.ny; k++) want[k] = y[0][k];
+        assert_true(relative_error(y[1], want, g.ny) < 1e-5);
+        for (size_t k = 0; k < g.nx; k++) want[k] = dx[0][k];
+        assert_true(relative_error(dx[1], want, g.nx) < 1e-5);
+        for (size_t k = 0; k < g.nw; k++) want[k] = dw[0][k];
+        assert_true(relative_error(dw[1], want, g.nw) < 1e-5);
+        for (int o = 0; o < g.s.out_channels; o++) want[o] = db[0][o];
+        assert_true(relative_error(db[1], want, (size_t)g.s.out_channels) < 1e-5);
+        assert_memory_equal(y[1], y[2], sizeof(float) * g.ny);
+        assert_memory_equal(dx[1], dx[2], sizeof(float) * g.nx);
+        assert_memory_equal(dw[1], dw[2], sizeof(float) * g.nw);
+        assert_memory_equal(db[1], db[2], sizeof(float) * (size_t)g.s.out_channels);
+        long ran, declined;
+        cc_onednn_counts(onednn, &ran, &declined);
+        assert_int_equal(declined, 0); /* every call above ran in oneDNN, none fell back */
+        for (int run = 0; run < 3; run++) free(y[run]), free(dx[run]), free(dw[run]);
+        free(want);
+        free_conv(&g), free_conv(&d);
+    }
 }
 
 /* ------------------------------------------------------------------ gates */
@@ -381,11 +452,17 @@ int main(void) {
         cmocka_unit_test(test_conv_forward_matches_direct_sum),
         cmocka_unit_test(test_conv_gradients_match_finite_differences),
         cmocka_unit_test(test_conv_threads_agree),
+        cmocka_unit_test(test_onednn_agrees_with_im2col_and_repeats),
         cmocka_unit_test(test_gates_forward_matches_equations),
         cmocka_unit_test(test_gates_backward_matches_finite_differences),
         cmocka_unit_test(test_losses_values_and_gradients),
         cmocka_unit_test(test_adamw_and_clipping),
         cmocka_unit_test(test_relu_and_bias_ops),
     };
-    return cmocka_run_group_tests_name("ops_cpu", tests, NULL, NULL);
+    char why[256];
+    onednn = cc_onednn_create(why, sizeof why); /* NULL in a build without oneDNN: one path */
+    if (!onednn) printf("oneDNN path not tested: %s\n", why);
+    int failed = cmocka_run_group_tests_name("ops_cpu", tests, NULL, NULL);
+    cc_onednn_destroy(onednn);
+    return failed;
 }

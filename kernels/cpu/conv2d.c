@@ -2,12 +2,15 @@
  *   columns[c*K*K + i*K + j][p*Wo + q] = x[c][p*stride + i - pad][q*stride + j - pad]
  *   forward:         y_n[Cout][Ho*Wo]  = W[Cout][Cin*K*K] . columns
  *   backward data:   columns = W^T . dy_n, then col2im sums them back into dx_n
- *   backward filter: dW += dy_n . columns^T,  dbias += row sums of dy_n */
+ *   backward filter: dW += dy_n . columns^T,  dbias += row sums of dy_n
+ * unless the context holds a oneDNN object (kernels/cpu/onednn.h): then oneDNN runs them,
+ * and this path only where it has no primitive for a shape. */
 #include <string.h>
 
 #include "kernels/cpu/cpu_ops.h"
-#include "kernels/cpu/threads.h"
 #include "kernels/cpu/gemm.h"
+#include "kernels/cpu/onednn.h"
+#include "kernels/cpu/threads.h"
 
 
 /* The output columns q whose input column q*stride + j - pad lies inside [0, width):
@@ -80,6 +83,7 @@ static float *thread_columns(const cc_ops_context *ctx, const cc_conv2d_shape *s
 
 void cc_cpu_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                            const float *bias, float beta, float *y) {
+    if (ctx->onednn && cc_onednn_conv2d_forward(ctx->onednn, cc_cpu_threads(ctx), s, x, w, bias, beta, y) == 0) return;
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
     CC_PARALLEL_FOR(ctx)
@@ -112,6 +116,8 @@ void cc_cpu_bias_backward(const float *dy, int batch, int channels, int plane, f
 
 void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
                                  const float *w, float beta, float *dx) {
+    if (ctx->onednn && cc_onednn_conv2d_backward_data(ctx->onednn, cc_cpu_threads(ctx), s, dy, w, beta, dx) == 0)
+        return;
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
     CC_PARALLEL_FOR(ctx)
@@ -128,6 +134,8 @@ void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shap
  * the slices are then added in thread order, so results do not depend on timing. */
 void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                    const float *dy, float *dw, float *dbias) {
+    if (ctx->onednn && cc_onednn_conv2d_backward_filter(ctx->onednn, cc_cpu_threads(ctx), s, x, dy, dw, dbias) == 0)
+        return;
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
     size_t columns_floats = (size_t)ckk * Ho * Wo, dw_floats = (size_t)s->out_channels * ckk;

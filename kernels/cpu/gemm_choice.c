@@ -9,8 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "kernels/cpu/gemm.h"
-
 /* ---- the check against a float64 reference ---- */
 
 static float test_value(unsigned *seed) {
