@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/cpu/onednn.h"
 #include "models/rng.h"
 
 
@@ -128,19 +129,20 @@ static cc_conv2d_shape skip_shape(const cc_convlstm *m, int batch) {
     return s;
 }
 
-/* The largest im2col buffer any of the model's convolutions needs. */
-static size_t workspace_floats(const cc_convlstm *m) {
+/* The largest per-image figure `measure` gives of any of the model's convolutions:
+ * im2col columns (cc_conv2d_workspace_floats) or oneDNN's scratch (cc_onednn_image_floats). */
+static size_t most_per_image(const cc_convlstm *m, size_t (*measure)(const cc_conv2d_shape *)) {
     size_t most = 0;
     if (m->cfg.skip) {
         cc_conv2d_shape s = skip_shape(m, 1);
-        most = cc_conv2d_workspace_floats(&s);
+        most = measure(&s);
     }
     for (int l = 0; l < m->cfg.layers; l++) {
         int hd = m->cfg.hidden[l], K = m->cfg.kernel;
         cc_conv2d_shape shapes[3] = {conv_shape(m, 1, input_channels(m, l), 4 * hd, K), conv_shape(m, 1, hd, 4 * hd, K),
                                      conv_shape(m, 1, hd, m->core_channels, 1)};
         for (int i = 0; i < 3; i++) {
-            size_t n = cc_conv2d_workspace_floats(&shapes[i]);
+            size_t n = measure(&shapes[i]);
             if (n > most) most = n;
         }
     }
@@ -149,12 +151,14 @@ static size_t workspace_floats(const cc_convlstm *m) {
         cc_conv2d_shape shapes[3] = {ae_shape(m, 1, i, i ? F : model_inputs(&m->cfg), 3), ae_shape(m, 1, i, F, 4),
                                      {1, F, m->cfg.channels, m->cfg.height, m->cfg.width, 1, 1, 0}};
         for (int k = 0; k < 3; k++) {
-            size_t n = cc_conv2d_workspace_floats(&shapes[k]);
+            size_t n = measure(&shapes[k]);
             if (n > most) most = n;
         }
     }
     return most;
 }
+
+static size_t workspace_floats(const cc_convlstm *m) { return most_per_image(m, cc_conv2d_workspace_floats); }
 
 static void init_uniform(float *w, size_t n, double bound, unsigned *state) {
     for (size_t k = 0; k < n; k++) w[k] = (float)((cc_lcg_uniform(state) * 2.0 - 1.0) * bound);
@@ -250,7 +254,8 @@ static int plan(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, char *
 int cc_convlstm_measure(const cc_convlstm_config *cfg, int batch, cc_convlstm_size *out, char *err, size_t err_len) {
     cc_convlstm m;
     if (plan(&m, cfg, batch, err, err_len) != 0) return -1;
-    *out = (cc_convlstm_size){m.params.size, m.acts.size, m.workspace_per_thread};
+    *out = (cc_convlstm_size){m.params.size, m.acts.size, m.workspace_per_thread,
+                              most_per_image(&m, cc_onednn_image_floats)};
     cc_convlstm_free(&m);
     return 0;
 }

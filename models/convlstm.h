@@ -114,9 +114,10 @@ void cc_convlstm_free(cc_convlstm *m);
 
 /* The floats a model of `cfg` takes at `batch`, measured from its planned layout without
  * allocating it: the parameter arena (gradients and each optimiser moment are as many),
- * the activation arena, and the convolutions' im2col workspace of one thread. */
+ * the activation arena, the convolutions' im2col workspace of one thread, and the most
+ * scratch one image of a convolution takes through oneDNN on the CPU. */
 typedef struct cc_convlstm_size {
-    size_t params, acts, workspace;
+    size_t params, acts, workspace, onednn_image;
 } cc_convlstm_size;
 /* 0, or -1 with err (the config refused, as cc_convlstm_create would). */
 int cc_convlstm_measure(const cc_convlstm_config *cfg, int batch, cc_convlstm_size *out, char *err, size_t err_len);

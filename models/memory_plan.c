@@ -1,5 +1,7 @@
 #include "models/memory_plan.h"
 
+#include "kernels/cpu/onednn.h"
+
 /* floats -> bytes */
 static double bytes(double floats) { return 4.0 * floats; }
 
@@ -10,6 +12,17 @@ static double gpu_scratch_floats(double per_image, int batch) {
     double chunked = per_image * batch;
     if (chunked <= budget) return chunked;
     return per_image > budget ? per_image : budget;
+}
+
+/* The CPU's convolution scratch: im2col columns for every thread, or oneDNN's copies of
+ * the largest call in chunks within CC_ONEDNN_SCRATCH_FLOATS (kernels/cpu/onednn.h), the
+ * larger of the two (the plan is made before the path is known; only one is touched). The
+ * largest call takes every input step of a batch at once. */
+static double cpu_scratch_floats(const cc_convlstm_config *cfg, const cc_convlstm_size *size, int batch, int threads) {
+    double im2col = (double)size->workspace * (threads > 0 ? threads : 1);
+    double per_image = (double)size->onednn_image, call = per_image * cfg->window * batch;
+    double cap = (double)CC_ONEDNN_SCRATCH_FLOATS, onednn = call <= cap ? call : per_image > cap ? per_image : cap;
+    return im2col > onednn ? im2col : onednn;
 }
 
 int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
@@ -25,7 +38,7 @@ int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R,
     /* host: x, y, base, out (and dL/dr on the CPU); the GPU's copies: x, y, base, out, dL/dr and the mask */
     double host_batches = bytes(x + (on_gpu ? 3 : 4) * y), device_batches = on_gpu ? bytes(x + 4 * y) + plane : 0;
     double workspace = on_gpu ? bytes(gpu_scratch_floats((double)size.workspace, batch))
-                              : bytes((double)size.workspace * (threads > 0 ? threads : 1));
+                              : bytes(cpu_scratch_floats(cfg, &size, batch, threads));
     *out = (cc_train_memory){tensor, host_model + device_model, acts, host_batches + device_batches, workspace,
                              CC_PROGRAM_BYTES, 0, 0};
     out->host = CC_PROGRAM_BYTES + tensor + host_model + host_batches + (on_gpu ? 0 : acts + workspace);

@@ -12,7 +12,8 @@
  *   batches      one batch's inputs, targets, baseline, outputs and loss gradient
  *                (host; on a GPU, the device's copies too)
  *   workspace    the convolutions' im2col columns: one image per CPU thread, or the GPU's
- *                chunked scratch (at most 256 MiB, or one image's when that is more)
+ *                chunked scratch (at most 256 MiB, or one image's when that is more); on
+ *                the CPU at least oneDNN's chunked copies (the same rule)
  *   program      the program, its libraries and the file readers' buffers, host: a fixed
  *                CC_PROGRAM_BYTES, measured (peak RSS less the rest: 0.18 GiB training
  *                Chicago at 64 x 64 and at 150 m on the CPU)

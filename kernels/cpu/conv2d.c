@@ -81,9 +81,8 @@ static float *thread_columns(const cc_ops_context *ctx, const cc_conv2d_shape *s
     return ctx->workspace + (size_t)cc_cpu_thread_index() * cc_conv2d_workspace_floats(s);
 }
 
-void cc_cpu_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
-                           const float *bias, float beta, float *y) {
-    if (ctx->onednn && cc_onednn_conv2d_forward(ctx->onednn, cc_cpu_threads(ctx), s, x, w, bias, beta, y) == 0) return;
+static void gemm_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
+                         const float *bias, float beta, float *y) {
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
     CC_PARALLEL_FOR(ctx)
@@ -114,10 +113,8 @@ void cc_cpu_bias_backward(const float *dy, int batch, int channels, int plane, f
     }
 }
 
-void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
-                                 const float *w, float beta, float *dx) {
-    if (ctx->onednn && cc_onednn_conv2d_backward_data(ctx->onednn, cc_cpu_threads(ctx), s, dy, w, beta, dx) == 0)
-        return;
+static void gemm_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
+                               const float *w, float beta, float *dx) {
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
     CC_PARALLEL_FOR(ctx)
@@ -132,10 +129,8 @@ void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shap
 
 /* Each thread sums its images' filter gradients in its own slice of the workspace;
  * the slices are then added in thread order, so results do not depend on timing. */
-void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
-                                   const float *dy, float *dw, float *dbias) {
-    if (ctx->onednn && cc_onednn_conv2d_backward_filter(ctx->onednn, cc_cpu_threads(ctx), s, x, dy, dw, dbias) == 0)
-        return;
+static void gemm_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                                 const float *dy, float *dw, float *dbias) {
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s), ckk = s->in_channels * s->kernel * s->kernel;
     size_t in_size = (size_t)s->in_channels * s->height * s->width, out_size = (size_t)s->out_channels * Ho * Wo;
     size_t columns_floats = (size_t)ckk * Ho * Wo, dw_floats = (size_t)s->out_channels * ckk;
@@ -156,5 +151,72 @@ void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_sh
         for (size_t k = 0; k < dw_floats; k++) dw[k] += partial[k];
         if (dbias)
             for (int o = 0; o < s->out_channels; o++) dbias[o] += partial[dw_floats + o];
+    }
+}
+
+/* ---- the ops: oneDNN in chunks of images when the context has it, each chunk it
+ * declines (no primitive, no memory) run by im2col + GEMM above ---- */
+
+typedef struct image_sizes {
+    size_t in, out;
+} image_sizes;
+
+static image_sizes sizes_of(const cc_conv2d_shape *s) {
+    image_sizes z = {(size_t)s->in_channels * s->height * s->width,
+                     (size_t)s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s)};
+    return z;
+}
+
+static cc_conv2d_shape chunk_of(const cc_conv2d_shape *s, int first, int chunk) {
+    cc_conv2d_shape c = *s;
+    c.batch = first + chunk <= s->batch ? chunk : s->batch - first;
+    return c;
+}
+
+void cc_cpu_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
+                           const float *bias, float beta, float *y) {
+    if (!ctx->onednn) {
+        gemm_forward(ctx, s, x, w, bias, beta, y);
+        return;
+    }
+    image_sizes z = sizes_of(s);
+    for (int first = 0, chunk = cc_onednn_chunk_images(s); first < s->batch; first += chunk) {
+        cc_conv2d_shape c = chunk_of(s, first, chunk);
+        const float *xc = x + first * z.in;
+        float *yc = y + first * z.out;
+        if (cc_onednn_conv2d_forward(ctx->onednn, cc_cpu_threads(ctx), &c, xc, w, bias, beta, yc) != 0)
+            gemm_forward(ctx, &c, xc, w, bias, beta, yc);
+    }
+}
+
+void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
+                                 const float *w, float beta, float *dx) {
+    if (!ctx->onednn) {
+        gemm_backward_data(ctx, s, dy, w, beta, dx);
+        return;
+    }
+    image_sizes z = sizes_of(s);
+    for (int first = 0, chunk = cc_onednn_chunk_images(s); first < s->batch; first += chunk) {
+        cc_conv2d_shape c = chunk_of(s, first, chunk);
+        const float *dyc = dy + first * z.out;
+        float *dxc = dx + first * z.in;
+        if (cc_onednn_conv2d_backward_data(ctx->onednn, cc_cpu_threads(ctx), &c, dyc, w, beta, dxc) != 0)
+            gemm_backward_data(ctx, &c, dyc, w, beta, dxc);
+    }
+}
+
+/* dw and dbias accumulate: each chunk adds its share, in image order. */
+void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                                   const float *dy, float *dw, float *dbias) {
+    if (!ctx->onednn) {
+        gemm_backward_filter(ctx, s, x, dy, dw, dbias);
+        return;
+    }
+    image_sizes z = sizes_of(s);
+    for (int first = 0, chunk = cc_onednn_chunk_images(s); first < s->batch; first += chunk) {
+        cc_conv2d_shape c = chunk_of(s, first, chunk);
+        const float *xc = x + first * z.in, *dyc = dy + first * z.out;
+        if (cc_onednn_conv2d_backward_filter(ctx->onednn, cc_cpu_threads(ctx), &c, xc, dyc, dw, dbias) != 0)
+            gemm_backward_filter(ctx, &c, xc, dyc, dw, dbias);
     }
 }

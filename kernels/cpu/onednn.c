@@ -10,6 +10,26 @@
 
 #include "kernels/shapes.h"
 
+/* Channels as the blocked layouts store them: in blocks of 16. */
+static size_t padded(const cc_conv2d_shape *s, int channels) {
+    return cc_onednn_blocked(s) ? (size_t)(channels + 15) / 16 * 16 : (size_t)channels;
+}
+
+int cc_onednn_blocked(const cc_conv2d_shape *s) { return s->in_channels >= 16 && s->out_channels >= 16; }
+
+int cc_onednn_chunk_images(const cc_conv2d_shape *s) {
+    size_t per_image = cc_onednn_image_floats(s);
+    size_t fit = per_image ? CC_ONEDNN_SCRATCH_FLOATS / per_image : (size_t)s->batch;
+    return fit < 1 ? 1 : fit > (size_t)s->batch ? s->batch : (int)fit;
+}
+
+size_t cc_onednn_image_floats(const cc_conv2d_shape *s) {
+    size_t in = padded(s, s->in_channels) * s->height * s->width;
+    size_t out = padded(s, s->out_channels) * (size_t)cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+    size_t weights = padded(s, s->in_channels) * padded(s, s->out_channels) * s->kernel * s->kernel;
+    return in + out + weights;
+}
+
 #ifdef CRIMECAST_HAVE_DNNL
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
@@ -85,8 +105,6 @@ static int counted(cc_onednn *d, int status) {
     else d->declined++;
     return status;
 }
-
-int cc_onednn_blocked(const cc_conv2d_shape *s) { return s->in_channels >= 16 && s->out_channels >= 16; }
 
 /* ---- making an entry ---- */
 
@@ -339,6 +357,7 @@ cc_onednn *cc_onednn_create(char *why, size_t why_len) {
 
 void cc_onednn_destroy(cc_onednn *d) { (void)d; }
 size_t cc_onednn_scratch_bytes(const cc_onednn *d) { return (void)d, 0; }
+
 void cc_onednn_counts(const cc_onednn *d, long *ran, long *declined) { (void)d, *ran = *declined = 0; }
 int cc_onednn_blocked(const cc_conv2d_shape *s) { return s->in_channels >= 16 && s->out_channels >= 16; }
 

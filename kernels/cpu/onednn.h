@@ -34,6 +34,15 @@ void cc_onednn_destroy(cc_onednn *d);
 /* Whether a shape runs in oneDNN's blocked layouts (else its plain NCHW path). */
 int cc_onednn_blocked(const cc_conv2d_shape *s);
 
+/* An upper bound of the scratch floats one image of a call needs: the copies of its input,
+ * output and weights in the layouts it runs in (channels in blocks of 16 when blocked).
+ * The CPU ops hand oneDNN chunks of cc_onednn_chunk_images images, as many as keep that
+ * bound within CC_ONEDNN_SCRATCH_FLOATS (at least one), so the scratch a run holds is at
+ * most max(CC_ONEDNN_SCRATCH_FLOATS, one image's): models/memory_plan.c counts it so. */
+size_t cc_onednn_image_floats(const cc_conv2d_shape *s);
+int cc_onednn_chunk_images(const cc_conv2d_shape *s);
+#define CC_ONEDNN_SCRATCH_FLOATS ((size_t)64 * 1024 * 1024)
+
 /* The three convolution ops on `threads` OpenMP threads. 0 when done; -1 when oneDNN has
  * no primitive for the shape or no memory for it (nothing was written: the caller runs
  * im2col + GEMM instead). */
