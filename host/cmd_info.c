@@ -4,6 +4,7 @@
 #include "host/commands.h"
 #include "host/options.h"
 #include "kernels/cpu/gemm_choice.h"
+#include "kernels/cpu/onednn.h"
 #include "kernels/device.h"
 
 typedef struct info_request {
@@ -45,7 +46,10 @@ int cc_cmd_info(int argc, char **argv) {
     if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
     printf("crimecast %s\n", CRIMECAST_VERSION);
     printf("backends: cpu%s\n", cc_cuda_compiled() ? ", cuda" : "");
+    char conv[256];
+    cc_onednn_describe(conv, sizeof conv);
     printf("cpu gemm: %s\n", cc_cpu_gemm_choice());
+    printf("cpu conv: %s%s\n", conv, cc_onednn_built() ? "; --conv gemm for im2col + the GEMM above" : "");
 #ifdef CRIMECAST_HAVE_IO
     printf("data:     store, import\n");
 #else

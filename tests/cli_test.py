@@ -80,6 +80,18 @@ def info_gemm(**env):
     line = re.search(r"^cpu gemm: (.*)$", q.stdout, re.M)
     return q, line.group(1) if line else ""
 q, gemm = info_gemm()
+conv_line = re.search(r"^cpu conv: (.*)$", q.stdout, re.M)
+check("info names the CPU's convolution path", conv_line is not None
+      and (conv_line.group(1).startswith("oneDNN v") or conv_line.group(1).startswith("im2col + GEMM")), q.stdout)
+for conv in ("auto", "gemm", "onednn"):
+    b = run("bench", "train", "--device", "cpu", "--conv", conv, "--batch", "2", "--grid", "8", "--hidden", "4",
+            "--steps", "1", "--json")
+    want = "gemm" if conv == "gemm" or conv_line.group(1).startswith("im2col") else "onednn"
+    if conv == "onednn" and want == "gemm":  # a build without oneDNN refuses it
+        check("bench --conv onednn without oneDNN exits 1 naming why", b.returncode == 1 and "oneDNN" in b.stderr, b)
+        continue
+    check("bench --device cpu --conv %s runs the %s path" % (conv, want),
+          b.returncode == 0 and json.loads(b.stdout or "{}").get("conv") == want, b)
 if gemm.startswith("OpenBLAS"):
     loaded = re.search(r"(\w+) kernels", gemm).group(1)
     error = float(re.search(r"largest relative error (\S+)$", gemm).group(1))

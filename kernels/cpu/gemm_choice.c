@@ -140,7 +140,7 @@ int cc_gemm_search_parse(const char *text, cc_gemm_search *s) {
 /* ---- the search in the process ---- */
 
 /* Written once, by cc_cpu_gemm_choose at the start of main, before any thread exists. */
-static char choice[512] = "built-in loops (the search did not run)";
+static char choice[1024] = "built-in loops (the search did not run)";
 static int use_loops;
 
 const char *cc_cpu_gemm_choice(void) { return choice; }

@@ -36,6 +36,21 @@ size_t cc_onednn_image_floats(const cc_conv2d_shape *s) {
 
 int cc_onednn_built(void) { return 1; }
 
+void cc_onednn_describe(char *out, size_t out_len) {
+    const dnnl_version_t *v = dnnl_version();
+    static const char *isas[] = {"any", "sse41", "avx", "avx2", "avx512_core", "avx512_core_vnni", "avx512_core_bf16",
+                                 "avx512_core_amx"};
+    static const dnnl_cpu_isa_t codes[] = {dnnl_cpu_isa_all, dnnl_cpu_isa_sse41, dnnl_cpu_isa_avx, dnnl_cpu_isa_avx2,
+                                           dnnl_cpu_isa_avx512_core, dnnl_cpu_isa_avx512_core_vnni,
+                                           dnnl_cpu_isa_avx512_core_bf16, dnnl_cpu_isa_avx512_core_amx};
+    const char *isa = "unknown";
+    dnnl_cpu_isa_t got = dnnl_get_effective_cpu_isa();
+    for (size_t q = 0; q < sizeof codes / sizeof *codes; q++)
+        if (codes[q] == got) isa = isas[q];
+    snprintf(out, out_len, "oneDNN v%d.%d.%d (CPU ISA as it sees it: %s; blocked layouts at 16+ channels in and out)",
+             v->major, v->minor, v->patch, isa);
+}
+
 typedef enum { FORWARD, BACKWARD_DATA, BACKWARD_FILTER } direction;
 
 enum { CACHE_ENTRIES = 64, IN0 = 0, IN1 = 1, OUT = 2, ALIGN = 64 };
@@ -349,6 +364,10 @@ int cc_onednn_conv2d_backward_filter(cc_onednn *d, int threads, const cc_conv2d_
 #else
 
 int cc_onednn_built(void) { return 0; }
+
+void cc_onednn_describe(char *out, size_t out_len) {
+    snprintf(out, out_len, "im2col + GEMM (this build has no oneDNN: Debian's libdnnl-dev)");
+}
 
 cc_onednn *cc_onednn_create(char *why, size_t why_len) {
     snprintf(why, why_len, "this build has no oneDNN (Debian: libdnnl-dev)");

@@ -27,6 +27,9 @@ typedef struct cc_onednn cc_onednn;
 /* 1 when this build has oneDNN (CRIMECAST_HAVE_DNNL). */
 int cc_onednn_built(void);
 
+/* "oneDNN v2.6.3 (its CPU ISA: avx512_core ...)" or why it is not there, for `crimecast info`. */
+void cc_onednn_describe(char *out, size_t out_len);
+
 /* A new object, or NULL with why (a build without oneDNN, no engine). */
 cc_onednn *cc_onednn_create(char *why, size_t why_len);
 void cc_onednn_destroy(cc_onednn *d);
