@@ -13,8 +13,8 @@
 #     glibc 2.39 >= 2.36 here: the bundle prints the newest symbol version it needs);
 #   - cuBLAS, cuBLASLt and cuDNN: 600 MiB, and the GPU machine has them in the toolkit or
 #     PyTorch's wheels (the wrapper finds them);
-#   - OpenBLAS (35 MiB): the bundle's CPU GEMMs are the blocked loop nest (-DCRIMECAST_BLAS=OFF);
-#     its work is on the GPU.
+#   - OpenBLAS (35 MiB) and oneDNN (40 MiB): the bundle's CPU convolutions are im2col and
+#     the blocked loop nest (-DCRIMECAST_BLAS=OFF -DCRIMECAST_DNNL=OFF); its work is on the GPU.
 #
 # usage: scripts/gpu_bundle.sh [OUTDIR] [--tar]     (default gpu-bundle/; --tar also
 #        writes OUTDIR.tar.xz, the bundle compressed for a copy with a size limit)
