@@ -376,9 +376,7 @@ cc_onednn *cc_onednn_create(char *why, size_t why_len) {
 
 void cc_onednn_destroy(cc_onednn *d) { (void)d; }
 size_t cc_onednn_scratch_bytes(const cc_onednn *d) { return (void)d, 0; }
-
 void cc_onednn_counts(const cc_onednn *d, long *ran, long *declined) { (void)d, *ran = *declined = 0; }
-int cc_onednn_blocked(const cc_conv2d_shape *s) { return s->in_channels >= 16 && s->out_channels >= 16; }
 
 int cc_onednn_conv2d_forward(cc_onednn *d, int threads, const cc_conv2d_shape *s, const float *x, const float *w,
                              const float *bias, float beta, float *y) {
