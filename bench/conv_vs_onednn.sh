@@ -10,10 +10,11 @@ if [ ! -e /usr/include/oneapi/dnnl/dnnl.h ]; then
   if [ "$(id -u)" = 0 ]; then apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null
   else echo "conv_vs_onednn: needs Debian's libdnnl-dev (apt-get install libdnnl-dev)" >&2; exit 1; fi
 fi
+# crimecast side: im2col + OpenBLAS (onednn.c built without CRIMECAST_HAVE_DNNL: its stubs)
 blas_flags=(-DCRIMECAST_HAVE_BLAS=1 -lopenblas)
 out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
 gcc -std=c11 -O3 -march=native -fopenmp -D_POSIX_C_SOURCE=200809L -I"$here" -o "$out/conv_onednn" \
-  "$here/bench/conv_onednn.c" "$here"/kernels/cpu/{conv2d,gemm,gemm_choice,threads}.c "$here/kernels/shapes.c" \
+  "$here/bench/conv_onednn.c" "$here"/kernels/cpu/{conv2d,gemm,gemm_choice,threads,onednn}.c "$here/kernels/shapes.c" \
   -ldnnl "${blas_flags[@]}" -lm
 export OMP_NUM_THREADS="${THREADS:-2}"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $OMP_NUM_THREADS threads"
