@@ -14,15 +14,21 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
                       "the convolutions: auto is im2col + cuBLAS on the GPU and oneDNN on the CPU (im2col + "
                       "OpenBLAS in a build without it); gemm is im2col + GEMM on either; cudnn (GPU) and onednn "
                       "(CPU) are ignored on the other device")},
-    {CC_OPTION_FLAG("tf32", cc_device_request, tf32,
-                    "allow TF32 tensor cores in the GPU's convolutions: faster, about 1e-3 from FP32")},
+    {CC_OPTION_CHOICE("precision", cc_device_request, precision, "fp32|tf32|bf16", "fp32",
+                      "the convolutions' math: FP32; TF32 tensor cores on the GPU (about 1e-3 from FP32; FP32 on "
+                      "the CPU); bfloat16 inputs with FP32 sums on the CPU through oneDNN (each product within 2^-7)")},
+    {CC_OPTION_FLAG("tf32", cc_device_request, tf32, "the same as --precision tf32")},
     {CC_OPTION_INT("threads", cc_device_request, threads, "N", "0", 0, 1024, "CPU threads the ops use, 0: all")},
 };
 
 int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, size_t why_len) {
     char reason[512];
-    if (cc_open_backend(r->device, r->threads, r->conv, r->tf32, ctx, reason, sizeof reason) == 0)
-        return 0;
+    const char *precision = r->tf32 ? "tf32" : r->precision;
+    if (r->tf32 && strcmp(r->precision, "fp32") != 0 && strcmp(r->precision, "tf32") != 0) {
+        snprintf(why, why_len, "--tf32 and --precision %s ask for different math", r->precision);
+        return -1;
+    }
+    if (cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason) == 0) return 0;
     snprintf(why, why_len, "--device %s: %s", r->device, reason);
     return -1;
 }

@@ -1,5 +1,5 @@
-/* Where the ops run, as train, predict, bench and demo take it: --device, --conv, --tf32
- * and --threads, one group of option rows (host/options.h) that each command's table
+/* Where the ops run, as train, predict, bench and demo take it: --device, --conv,
+ * --precision (--tf32) and --threads, one group of option rows (host/options.h) that each command's table
  * includes, and the backend it opens. */
 #ifndef CRIMECAST_HOST_DEVICE_OPTIONS_H
 #define CRIMECAST_HOST_DEVICE_OPTIONS_H
@@ -12,11 +12,12 @@
 typedef struct cc_device_request {
     const char *device;  /* auto, cpu or cuda */
     const char *conv;    /* auto, gemm, cudnn (GPU) or onednn (CPU): the convolutions */
-    int tf32;            /* TF32 tensor cores in the GPU's convolutions */
+    const char *precision; /* fp32, tf32 (GPU) or bf16 (CPU): the convolutions' math */
+    int tf32;            /* --tf32: an alias of --precision tf32 */
     int threads;         /* CPU threads, 0: all */
 } cc_device_request;
 
-enum { CC_DEVICE_OPTION_COUNT = 4 };
+enum { CC_DEVICE_OPTION_COUNT = 5 };
 extern const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT];
 
 /* The group of a request struct whose member `field` is a cc_device_request. */

@@ -48,7 +48,8 @@ static const cc_option_group BENCH_GROUPS[] = {
 
 const cc_command_spec CC_BENCH_SPEC = {
     .name = "bench",
-    .synopsis = "train [--device auto|cpu|cuda] [--conv auto|gemm|cudnn|onednn] [--tf32] [--threads N] [--json] [shape options]",
+    .synopsis = "train [--device auto|cpu|cuda] [--conv auto|gemm|cudnn|onednn] [--precision fp32|tf32|bf16] "
+                "[--threads N] [--json] [shape options]",
     .description =
         "Times full training steps (forward, masked Poisson loss, backward through time, AdamW)\n"
         "of a ConvLSTM on random data and prints the median step time and the convolutions'\n"
@@ -157,8 +158,8 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm_confi
     int steps = o->steps, gpu = ctx->backend == CC_BACKEND_CUDA;
     double median = steps % 2 ? times[steps / 2] : 0.5 * (times[steps / 2 - 1] + times[steps / 2]);
     double flops = step_flops(c, o->batch), tflops = flops / median * 1e-12;
-    double gemm = o->device.tf32 ? g->tf32 : g->fp32, floor = gemm > 0 ? flops / (gemm * 1e12) : 0;
-    const char *conv = cc_backend_conv_name(ctx), *math = gpu && o->device.tf32 ? "tf32" : "fp32";
+    const char *conv = cc_backend_conv_name(ctx), *math = cc_backend_precision_name(ctx);
+    double gemm = !strcmp(math, "tf32") ? g->tf32 : g->fp32, floor = gemm > 0 ? flops / (gemm * 1e12) : 0;
     if (o->json) {
         fprintf(out, "{\"device\": \"%s\", \"gpu\": \"%s\", \"conv\": \"%s\", \"math\": \"%s\", \"batch\": %d, \"grid\": %d, "
                "\"channels\": %d, \"layers\": %d, \"hidden\": %d, \"kernel\": %d, \"window\": %d, \"horizon\": %d, "

@@ -40,23 +40,32 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 #endif
 
 /* The CPU's convolutions: oneDNN unless "gemm" (or no oneDNN in the build, which is an
- * error only when "onednn" was asked for). */
-static int open_cpu_convolutions(const char *conv, cc_ops_context *ctx, char *why, size_t why_len) {
-    if (!strcmp(conv, "gemm") || (!cc_onednn_built() && strcmp(conv, "onednn") != 0)) return 0;
-    ctx->onednn = cc_onednn_create(why, why_len);
+ * error only when "onednn" or bf16 was asked for); bf16 needs oneDNN. */
+static int open_cpu_convolutions(const char *conv, int bf16, cc_ops_context *ctx, char *why, size_t why_len) {
+    if (bf16 && !strcmp(conv, "gemm")) {
+        snprintf(why, why_len, "--precision bf16 runs the CPU's convolutions through oneDNN, not --conv gemm");
+        return -1;
+    }
+    if (!bf16 && (!strcmp(conv, "gemm") || (!cc_onednn_built() && strcmp(conv, "onednn") != 0))) return 0;
+    ctx->onednn = cc_onednn_create(bf16, why, why_len);
     return ctx->onednn ? 0 : -1;
 }
 
-int cc_open_backend(const char *device, int threads, const char *conv, int tf32, cc_ops_context *ctx, char *why,
-                    size_t why_len) {
+int cc_open_backend(const char *device, int threads, const char *conv, const char *precision, cc_ops_context *ctx,
+                    char *why, size_t why_len) {
     *ctx = (cc_ops_context){CC_BACKEND_CPU, threads, NULL, 0, NULL, 0, 0, NULL};
-    int cudnn = !strcmp(conv, "cudnn");
-    if (!strcmp(device, "cpu")) return open_cpu_convolutions(conv, ctx, why, why_len);
+    int cudnn = !strcmp(conv, "cudnn"), tf32 = !strcmp(precision, "tf32"), bf16 = !strcmp(precision, "bf16");
+    if (!strcmp(device, "cpu")) return open_cpu_convolutions(conv, bf16, ctx, why, why_len);
     int required = !strcmp(device, "cuda");
 #ifdef CRIMECAST_HAVE_CUDA
     if (cc_cuda_device_count(why, why_len) > 0 && (ctx->cuda = cc_cuda_state_create(0, why, why_len)) != NULL) {
         if (cudnn && !cc_cuda_has_cudnn()) {
             snprintf(why, why_len, "this build has no cuDNN convolution path (--conv cudnn)");
+            cc_close_backend(ctx);
+            return -1;
+        }
+        if (bf16) { /* said plainly rather than run in FP32 under a bf16 label */
+            snprintf(why, why_len, "--precision bf16 is not built for the GPU yet (the CPU has it through oneDNN)");
             cc_close_backend(ctx);
             return -1;
         }
@@ -67,7 +76,7 @@ int cc_open_backend(const char *device, int threads, const char *conv, int tf32,
     (void)cudnn, (void)tf32;
     cc_cuda_device_count(why, why_len);
 #endif
-    return required ? -1 : open_cpu_convolutions(conv, ctx, why, why_len);
+    return required ? -1 : open_cpu_convolutions(conv, bf16, ctx, why, why_len);
 }
 
 void cc_close_backend(cc_ops_context *ctx) {
@@ -78,6 +87,11 @@ void cc_close_backend(cc_ops_context *ctx) {
     ctx->cuda = NULL;
     ctx->onednn = NULL;
     ctx->backend = CC_BACKEND_CPU;
+}
+
+const char *cc_backend_precision_name(const cc_ops_context *ctx) {
+    if (ctx->backend == CC_BACKEND_CUDA) return ctx->tf32 ? "tf32" : "fp32";
+    return cc_onednn_bf16(ctx->onednn) ? "bf16" : "fp32";
 }
 
 const char *cc_backend_conv_name(const cc_ops_context *ctx) {

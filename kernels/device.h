@@ -31,11 +31,16 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
  * + cuBLAS unless "cudnn"; on the CPU oneDNN (a cc_onednn object in ctx->onednn) for
  * "auto" and "onednn" when the build has it, im2col + GEMM otherwise or for "gemm". A
  * path named for the other kind of device is ignored; "cudnn" or "onednn" asked of the
- * device it applies to in a build without it returns -1. `tf32` sets the GPU's math
- * (ops.h). Release with cc_close_backend. */
-int cc_open_backend(const char *device, int threads, const char *conv, int tf32, cc_ops_context *ctx, char *why,
-                    size_t why_len);
+ * device it applies to in a build without it returns -1. `precision` ("fp32", "tf32" or
+ * "bf16") sets the convolutions' math: tf32 the GPU's tensor cores (ignored on the CPU),
+ * bf16 the CPU's through oneDNN (kernels/cpu/onednn.h; -1 on the GPU, where it is not
+ * built yet, with --conv gemm, or where oneDNN has no bf16). Release with cc_close_backend. */
+int cc_open_backend(const char *device, int threads, const char *conv, const char *precision, cc_ops_context *ctx,
+                    char *why, size_t why_len);
 void cc_close_backend(cc_ops_context *ctx);
+
+/* The convolutions' math a context runs: "fp32", "tf32" or "bf16". */
+const char *cc_backend_precision_name(const cc_ops_context *ctx);
 
 /* The convolution path a context runs: "gemm" (im2col + cuBLAS or OpenBLAS), "cudnn" or
  * "onednn". */

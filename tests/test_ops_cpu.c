@@ -264,6 +264,78 @@ static void test_onednn_agrees_with_im2col_and_repeats(void **state) {
     }
 }
 
+/* --precision bf16: oneDNN's convolutions on bfloat16 copies of their inputs, FP32 sums.
+ * Each input rounds to nearest with a relative error of at most 2^-8 (8 significant
+ * bits), so each product is off by at most about 2^-7 of its size, and every output by
+ * at most 2^-7 sum |w x| (plus FP32 accumulation, 1e-5 of that at these depths). The
+ * bound per element comes from the same convolution of |x| and |w| in FP32 (im2col);
+ * the reference is FP32 im2col, 1e-6 from exact here. bf16 must also really have run:
+ * some outputs differ from FP32's by more than FP32 rounding would explain. */
+static void assert_within_bf16(const float *got, const float *want, const float *abs_sum, size_t n) {
+    double most_off = 0;
+    for (size_t k = 0; k < n; k++) {
+        double off = fabs((double)got[k] - want[k]), bound = (ldexp(1, -7) + 1e-5) * abs_sum[k] + 1e-30;
+        assert_true(off <= bound);
+        if (abs_sum[k] > 0) most_off = fmax(most_off, off / abs_sum[k]);
+    }
+    assert_true(most_off > 1e-5); /* rounded to bfloat16, not computed in FP32 */
+}
+
+static float *absolute(const float *x, size_t n) {
+    float *a = malloc(sizeof *a * n);
+    for (size_t k = 0; k < n; k++) a[k] = fabsf(x[k]);
+    return a;
+}
+
+static void test_onednn_bf16_within_rounding(void **state) {
+    (void)state;
+    char why[256];
+    cc_onednn *bf16 = onednn ? cc_onednn_create(1, why, sizeof why) : NULL;
+    if (!bf16) {
+        printf("bf16 not tested: %s\n", onednn ? why : "no oneDNN");
+        skip();
+    }
+    static const cc_conv2d_shape shapes[] = {
+        {4, 64, 256, 16, 16, 5, 1, 2}, /* blocked */
+        {8, 1, 256, 16, 16, 5, 1, 2},  /* plain */
+        {2, 12, 64, 32, 32, 5, 4, 2},  /* plain, stride 4 */
+        {2, 17, 32, 9, 8, 3, 2, 1},    /* blocked, ragged channels, stride 2 */
+    };
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        conv_case c = make_conv(&shapes[t], 0);
+        cc_ops_context half = c.ctx;
+        half.onednn = bf16;
+        float *ax = absolute(c.x, c.nx), *aw = absolute(c.w, c.nw), *ab = absolute(c.b, (size_t)c.s.out_channels);
+        float *ady = absolute(c.a, c.ny);
+        float *y = malloc(sizeof(float) * c.ny), *y_ref = malloc(sizeof(float) * c.ny), *y_abs = malloc(sizeof(float) * c.ny);
+        cc_conv2d_forward(&half, &c.s, c.x, c.w, c.b, 0.0f, y);
+        cc_conv2d_forward(&c.ctx, &c.s, c.x, c.w, c.b, 0.0f, y_ref);
+        cc_conv2d_forward(&c.ctx, &c.s, ax, aw, ab, 0.0f, y_abs);
+        assert_within_bf16(y, y_ref, y_abs, c.ny);
+        float *dx = calloc(c.nx, sizeof(float)), *dx_ref = calloc(c.nx, sizeof(float)), *dx_abs = calloc(c.nx, sizeof(float));
+        cc_conv2d_backward_data(&half, &c.s, c.a, c.w, 0.0f, dx);
+        cc_conv2d_backward_data(&c.ctx, &c.s, c.a, c.w, 0.0f, dx_ref);
+        cc_conv2d_backward_data(&c.ctx, &c.s, ady, aw, 0.0f, dx_abs);
+        assert_within_bf16(dx, dx_ref, dx_abs, c.nx);
+        float *dw = calloc(c.nw, sizeof(float)), *dw_ref = calloc(c.nw, sizeof(float)), *dw_abs = calloc(c.nw, sizeof(float));
+        float db[256] = {0}, db_ref[256] = {0};
+        cc_conv2d_backward_filter(&half, &c.s, c.x, c.a, dw, db);
+        cc_conv2d_backward_filter(&c.ctx, &c.s, c.x, c.a, dw_ref, db_ref);
+        cc_conv2d_backward_filter(&c.ctx, &c.s, ax, ady, dw_abs, NULL);
+        assert_within_bf16(dw, dw_ref, dw_abs, c.nw);
+        for (int o = 0; o < c.s.out_channels; o++) /* the bias gradient sums bfloat16 dy */
+            assert_true(fabs(db[o] - db_ref[o]) <= ldexp(1, -8) * 1.0001 * c.s.batch * (double)(c.ny / c.s.batch / c.s.out_channels));
+        free(ax), free(aw), free(ab), free(ady), free(y), free(y_ref), free(y_abs);
+        free(dx), free(dx_ref), free(dx_abs), free(dw), free(dw_ref), free(dw_abs);
+        free_conv(&c);
+    }
+    long ran, declined;
+    cc_onednn_counts(bf16, &ran, &declined);
+    assert_int_equal(declined, 0);
+    assert_int_equal(ran, 3 * 4);
+    cc_onednn_destroy(bf16);
+}
+
 /* ------------------------------------------------------------------ gates */
 
 typedef struct gate_case {
@@ -453,6 +525,7 @@ int main(void) {
         cmocka_unit_test(test_conv_gradients_match_finite_differences),
         cmocka_unit_test(test_conv_threads_agree),
         cmocka_unit_test(test_onednn_agrees_with_im2col_and_repeats),
+        cmocka_unit_test(test_onednn_bf16_within_rounding),
         cmocka_unit_test(test_gates_forward_matches_equations),
         cmocka_unit_test(test_gates_backward_matches_finite_differences),
         cmocka_unit_test(test_losses_values_and_gradients),
@@ -460,7 +533,7 @@ int main(void) {
         cmocka_unit_test(test_relu_and_bias_ops),
     };
     char why[256];
-    onednn = cc_onednn_create(why, sizeof why); /* NULL in a build without oneDNN: one path */
+    onednn = cc_onednn_create(0, why, sizeof why); /* NULL in a build without oneDNN: one path */
     if (!onednn) printf("oneDNN path not tested: %s\n", why);
     int failed = cmocka_run_group_tests_name("ops_cpu", tests, NULL, NULL);
     cc_onednn_destroy(onednn);

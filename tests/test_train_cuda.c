@@ -145,11 +145,11 @@ static void check_training(env *e, const train_case *c, fixture *f) {
 int main(void) {
     char why[256];
     env e = {0};
-    if (cc_open_backend("cuda", 1, "gemm", 0, &e.gpu, why, sizeof why) != 0) {
+    if (cc_open_backend("cuda", 1, "gemm", "fp32", &e.gpu, why, sizeof why) != 0) {
         printf("SKIPPED: no usable CUDA device: %s\n", why);
         return 77;
     }
-    cc_open_backend("cpu", 0, "gemm", 0, &e.cpu, why, sizeof why);
+    cc_open_backend("cpu", 0, "gemm", "fp32", &e.cpu, why, sizeof why);
     e.rng = parity_seed();
     for (size_t k = 0; k < sizeof CASES / sizeof *CASES; k++) {
         const train_case *c = &CASES[k];

@@ -60,7 +60,7 @@ enum { CACHE_ENTRIES = 64, IN0 = 0, IN1 = 1, OUT = 2, ALIGN = 64 };
 typedef struct entry {
     cc_conv2d_shape shape;
     direction dir;
-    int has_bias, threads;
+    int has_bias, threads, bf16;
     float beta;
     dnnl_primitive_t conv;
     dnnl_memory_desc_t user_md[3], inner_md[3], bias_md;
@@ -77,9 +77,26 @@ struct cc_onednn {
     void *scratch;
     size_t scratch_bytes;
     long ran, declined;
+    int bf16; /* the convolutions read bfloat16 copies of their inputs */
 };
 
-cc_onednn *cc_onednn_create(char *why, size_t why_len) {
+static int entry_make(cc_onednn *d, entry *e);
+static void entry_free(entry *e);
+
+/* Whether oneDNN has bfloat16 convolutions on this CPU: a small one of each direction. */
+static int bf16_available(cc_onednn *d) {
+    const cc_conv2d_shape probes[] = {{2, 16, 32, 8, 8, 3, 1, 1}, {2, 2, 8, 8, 8, 3, 1, 1}};
+    int ok = 1;
+    for (size_t p = 0; p < sizeof probes / sizeof *probes; p++)
+        for (int dir = FORWARD; dir <= BACKWARD_FILTER && ok; dir++) {
+            entry e = {.shape = probes[p], .dir = (direction)dir, .has_bias = dir != BACKWARD_DATA, .threads = 1, .bf16 = 1};
+            ok = entry_make(d, &e) == 0;
+            if (ok) entry_free(&e);
+        }
+    return ok;
+}
+
+cc_onednn *cc_onednn_create(int bf16, char *why, size_t why_len) {
     cc_onednn *d = calloc(1, sizeof *d);
     if (!d) return snprintf(why, why_len, "out of memory"), NULL;
     if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success ||
@@ -89,8 +106,16 @@ cc_onednn *cc_onednn_create(char *why, size_t why_len) {
         free(d);
         return NULL;
     }
+    d->bf16 = bf16;
+    if (bf16 && !bf16_available(d)) {
+        snprintf(why, why_len, "oneDNN has no bfloat16 convolutions on this CPU (it needs AVX-512)");
+        cc_onednn_destroy(d);
+        return NULL;
+    }
     return d;
 }
+
+int cc_onednn_bf16(const cc_onednn *d) { return d ? d->bf16 : 0; }
 
 static void entry_free(entry *e) {
     dnnl_primitive_t prims[] = {e->conv, e->to_inner[0], e->to_inner[1], e->to_user};
@@ -128,6 +153,11 @@ static int desc4(dnnl_memory_desc_t *md, int a, int b, int c, int d, dnnl_format
     return dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag) == dnnl_success ? 0 : -1;
 }
 
+static int desc4_typed(dnnl_memory_desc_t *md, int a, int b, int c, int d, dnnl_data_type_t type, dnnl_format_tag_t tag) {
+    dnnl_dims_t dims = {a, b, c, d};
+    return dnnl_memory_desc_init_by_tag(md, 4, dims, type, tag) == dnnl_success ? 0 : -1;
+}
+
 /* A reorder from one layout to another, adding `sum` times the destination when non-zero. */
 static dnnl_primitive_t make_reorder(cc_onednn *d, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
                                      float sum) {
@@ -153,9 +183,17 @@ static dnnl_primitive_t make_reorder(cc_onednn *d, const dnnl_memory_desc_t *fro
 static dnnl_primitive_desc_t make_conv_pd(cc_onednn *d, const entry *e, dnnl_format_tag_t act, dnnl_format_tag_t wt) {
     const cc_conv2d_shape *s = &e->shape;
     int ho = cc_conv2d_out_height(s), wo = cc_conv2d_out_width(s);
-    dnnl_memory_desc_t x, w, y;
-    if (desc4(&x, s->batch, s->in_channels, s->height, s->width, act) || desc4(&y, s->batch, s->out_channels, ho, wo, act) ||
-        desc4(&w, s->out_channels, s->in_channels, s->kernel, s->kernel, wt))
+    /* bf16: what the direction reads is bfloat16, what it writes FP32 (x, w, y in order);
+     * the forward hint of a backward direction reads and writes bfloat16 */
+    dnnl_data_type_t f = dnnl_f32, h = e->bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_data_type_t types[3][3] = {{h, h, f}, {f, h, h}, {h, f, h}}, *t = types[e->dir];
+    dnnl_memory_desc_t x, w, y, hx, hw, hy;
+    if (desc4_typed(&x, s->batch, s->in_channels, s->height, s->width, t[0], act) ||
+        desc4_typed(&w, s->out_channels, s->in_channels, s->kernel, s->kernel, t[1], wt) ||
+        desc4_typed(&y, s->batch, s->out_channels, ho, wo, t[2], act) ||
+        desc4_typed(&hx, s->batch, s->in_channels, s->height, s->width, h, act) ||
+        desc4_typed(&hw, s->out_channels, s->in_channels, s->kernel, s->kernel, h, wt) ||
+        desc4_typed(&hy, s->batch, s->out_channels, ho, wo, e->dir == FORWARD ? f : h, act))
         return NULL;
     /* right padding such that (H + left + right - K) / stride + 1 = Ho exactly */
     dnnl_dims_t strides = {s->stride, s->stride}, left = {s->padding, s->padding},
@@ -164,7 +202,7 @@ static dnnl_primitive_desc_t make_conv_pd(cc_onednn *d, const entry *e, dnnl_for
     const dnnl_memory_desc_t *bias = e->has_bias ? &e->bias_md : NULL;
     dnnl_convolution_desc_t fd, cd;
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
-    if (dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_direct, &x, &w, bias, &y,
+    if (dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_direct, &hx, &hw, bias, &hy,
                                            strides, left, right) != dnnl_success)
         return NULL;
     dnnl_primitive_attr_t attr = NULL;
@@ -254,13 +292,14 @@ static entry *entry_for(cc_onednn *d, const cc_conv2d_shape *s, direction dir, i
     if (dir == BACKWARD_FILTER) beta = 0;
     for (int q = 0; q < d->used; q++) {
         entry *e = &d->cache[q];
-        if (e->dir == dir && e->has_bias == has_bias && e->beta == beta && e->threads == threads && same_shape(&e->shape, s))
+        if (e->dir == dir && e->has_bias == has_bias && e->beta == beta && e->threads == threads &&
+            same_shape(&e->shape, s))
             return e;
     }
     int slot = d->used < CACHE_ENTRIES ? d->used++ : d->next_evicted++ % CACHE_ENTRIES;
     entry *e = &d->cache[slot];
     if (e->conv) entry_free(e);
-    *e = (entry){.shape = *s, .dir = dir, .has_bias = has_bias, .threads = threads, .beta = beta};
+    *e = (entry){.shape = *s, .dir = dir, .has_bias = has_bias, .threads = threads, .beta = beta, .bf16 = d->bf16};
     if (entry_make(d, e) != 0) {
         /* keep the slot empty; later calls try again (and fall back again) */
         if (slot == d->used - 1) d->used--;
@@ -369,10 +408,13 @@ void cc_onednn_describe(char *out, size_t out_len) {
     snprintf(out, out_len, "im2col + GEMM (this build has no oneDNN: Debian's libdnnl-dev)");
 }
 
-cc_onednn *cc_onednn_create(char *why, size_t why_len) {
+cc_onednn *cc_onednn_create(int bf16, char *why, size_t why_len) {
+    (void)bf16;
     snprintf(why, why_len, "this build has no oneDNN (Debian: libdnnl-dev)");
     return NULL;
 }
+
+int cc_onednn_bf16(const cc_onednn *d) { return (void)d, 0; }
 
 void cc_onednn_destroy(cc_onednn *d) { (void)d; }
 size_t cc_onednn_scratch_bytes(const cc_onednn *d) { return (void)d, 0; }

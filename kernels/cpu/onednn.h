@@ -30,8 +30,20 @@ int cc_onednn_built(void);
 /* "oneDNN v2.6.3 (its CPU ISA: avx512_core ...)" or why it is not there, for `crimecast info`. */
 void cc_onednn_describe(char *out, size_t out_len);
 
-/* A new object, or NULL with why (a build without oneDNN, no engine). */
-cc_onednn *cc_onednn_create(char *why, size_t why_len);
+/* A new object, or NULL with why (a build without oneDNN, no engine, or bf16 asked of a
+ * CPU where oneDNN has no bfloat16 convolutions).
+ *
+ * bf16 (--precision bf16): every convolution reads bfloat16 copies of its inputs (x and
+ * w forward, dy and w backward data, x and dy backward filter: the reorders from FP32
+ * round them to nearest even) and accumulates and writes FP32, as mixed-precision
+ * training does; parameters, optimizer state, gates, losses stay FP32. bfloat16 keeps 8
+ * significant bits (each input within 2^-8 of itself), so each product is within about
+ * 2^-7 of FP32's and an output within 2^-7 sum |w x| (tests/test_ops_cpu.c holds every
+ * element to that). The AMX or AVX512_BF16 units run them where the CPU has them. */
+cc_onednn *cc_onednn_create(int bf16, char *why, size_t why_len);
+
+/* Whether d runs its convolutions in bfloat16. */
+int cc_onednn_bf16(const cc_onednn *d);
 void cc_onednn_destroy(cc_onednn *d);
 
 /* Whether a shape runs in oneDNN's blocked layouts (else its plain NCHW path). */

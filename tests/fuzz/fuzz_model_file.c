@@ -35,7 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     FUZZ_CHECK(cc_tensor_read(tensor_path, NULL, &tensor, err, sizeof err) == 0 &&
                    cc_tensor_read_recency(tensor_path, &tensor, err, sizeof err) == 0,
                "%s", err);
-    FUZZ_CHECK(cc_open_backend("cpu", 1, "gemm", 0, &cpu, err, sizeof err) == 0, "%s", err);
+    FUZZ_CHECK(cc_open_backend("cpu", 1, "gemm", "fp32", &cpu, err, sizeof err) == 0, "%s", err);
     cc_convlstm model;
     cc_model_info info;
     cc_train_state state;

@@ -197,6 +197,29 @@ def check_test_from(tmp, tensor, common):
               and np.array_equal(b["time"][:], f["time"][:]) and int(f.attrs["horizon"]) == 2, (p.stderr, q.stderr, r.stderr))
 
 
+def check_bf16_training(tmp, tensor, common, model):
+    """--precision bf16 (the CPU's convolutions through oneDNN on bfloat16 inputs): the rule,
+    written before the run, is a best validation loss within 0.1% of the FP32 run's with the
+    same seed and epochs (the model trained in main), parameters not identical (it did run
+    in bfloat16), and deterministic. Where oneDNN has no bfloat16, a clear error."""
+    half, again = os.path.join(tmp, "bf16.h5"), os.path.join(tmp, "bf16_again.h5")
+    p = run("train", *common, "--epochs", "2", "--precision", "bf16", "--out", half)
+    if p.returncode == 1 and "no bfloat16" in p.stderr:
+        check("--precision bf16 where oneDNN has none is refused, naming why", not os.path.exists(half), p.stderr)
+        return
+    q = run("train", *common, "--epochs", "2", "--precision", "bf16", "--out", again)
+    with h5py.File(model, "r") as m, h5py.File(half, "r") as h, h5py.File(again, "r") as a:
+        fp32_val, bf16_val = float(min(m["history/val_loss"][:])), float(min(h["history/val_loss"][:]))
+        differs = any(not np.array_equal(m["params/" + k][:], h["params/" + k][:]) for k in m["params"])
+        repeats = all(np.array_equal(h["params/" + k][:], a["params/" + k][:]) for k in h["params"])
+    print("validation loss: fp32 %.6f, bf16 %.6f (%+.2f%%)" % (fp32_val, bf16_val, 100 * (bf16_val / fp32_val - 1)))
+    check("bf16 training reaches a validation loss within 0.1% of FP32's, in bfloat16, deterministically",
+          p.returncode == 0 and q.returncode == 0 and abs(bf16_val / fp32_val - 1) <= 0.001 and differs and repeats,
+          (p.stdout, p.stderr, fp32_val, bf16_val, differs, repeats))
+    p = run("train", *common, "--epochs", "1", "--precision", "bf16", "--conv", "gemm", "--out", os.path.join(tmp, "g.h5"))
+    check("--precision bf16 with --conv gemm is refused", p.returncode == 1 and "not --conv gemm" in p.stderr, p.stderr)
+
+
 def check_old_split_model(tmp, tensor, model):
     """A model file of the old protocol (spans of whole samples, window-1 bins apart) is
     still read: predict forecasts the targets it was trained for and says so."""
@@ -309,6 +332,7 @@ def main():
                 "--grid", "16", "--categories", "burglary", "--out", small)
         p = run("predict", "--model", model, "--data", small, "--out", os.path.join(tmp, "x.h5"))
         check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
+        check_bf16_training(tmp, tensor, common, model)
         check_skip_only_gate(tmp, tensor, common)
         check_recency_required(tmp, tensor, common, model)
         check_patrol_resolution(tmp, db)
