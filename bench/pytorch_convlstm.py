@@ -8,7 +8,7 @@ JSON object with the median step time.
 
 usage: pytorch_convlstm.py [--threads 2] [--steps 3] [--warmup 1] [--batch 16] [--grid 32]
        [--channels 1] [--layers 2] [--hidden 64] [--kernel 5] [--window 8] [--horizon 1]
-       [--device cpu|cuda] [--tf32 0|1]
+       [--device cpu|cuda] [--tf32 0|1] [--bf16 0|1]
 """
 import argparse
 import json
@@ -73,6 +73,9 @@ def main():
         ap.add_argument("--" + name, type=int, default=default)
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     ap.add_argument("--tf32", type=int, choices=(0, 1), default=0)
+    # bf16 as crimecast's --precision bf16: autocast runs the convolutions on bfloat16
+    # inputs (oneDNN on the CPU), parameters, optimizer and loss stay FP32
+    ap.add_argument("--bf16", type=int, choices=(0, 1), default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     # Equal precision with crimecast: plain FP32 unless --tf32 1 (PyTorch's cuDNN default is TF32).
@@ -90,7 +93,9 @@ def main():
         sync()
         start = time.perf_counter()
         opt.zero_grad()
-        r = model(x, a.horizon)
+        with torch.autocast(device_type=a.device, dtype=torch.bfloat16, enabled=bool(a.bf16)):
+            r = model(x, a.horizon)
+        r = r.float()
         loss = (torch.exp(r) - y * r).mean()
         loss.backward()
         opt.step()
@@ -99,7 +104,7 @@ def main():
             times.append(time.perf_counter() - start)
     print(json.dumps({"framework": "pytorch %s" % torch.__version__, "threads": a.threads, "device": a.device,
                       "gpu": torch.cuda.get_device_name() if a.device == "cuda" else None, "tf32": a.tf32,
-                      "batch": a.batch, "grid": a.grid,
+                      "bf16": a.bf16, "batch": a.batch, "grid": a.grid,
                       "step_seconds": statistics.median(times), "step_seconds_min": min(times),
                       "mkldnn": torch.backends.mkldnn.is_available()}))
 

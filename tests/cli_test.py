@@ -92,6 +92,15 @@ for conv in ("auto", "gemm", "onednn"):
         continue
     check("bench --device cpu --conv %s runs the %s path" % (conv, want),
           b.returncode == 0 and json.loads(b.stdout or "{}").get("conv") == want, b)
+b = run("bench", "train", "--device", "cpu", "--tf32", "--precision", "bf16", "--steps", "1")
+check("--tf32 with --precision bf16 is refused as contradictory", b.returncode == 1 and "--tf32 and --precision bf16" in b.stderr, b)
+b = run("bench", "train", "--device", "cpu", "--precision", "bf16", "--batch", "2", "--grid", "8", "--hidden", "16",
+        "--steps", "1", "--json")
+if b.returncode == 0:
+    check("bench --precision bf16 on the CPU runs oneDNN in bf16", json.loads(b.stdout).get("math") == "bf16"
+          and json.loads(b.stdout).get("conv") == "onednn", b)
+else:
+    check("bench --precision bf16 where it cannot run says why", b.returncode == 1 and ("oneDNN" in b.stderr), b)
 if gemm.startswith("OpenBLAS"):
     loaded = re.search(r"(\w+) kernels", gemm).group(1)
     error = float(re.search(r"largest relative error (\S+)$", gemm).group(1))
