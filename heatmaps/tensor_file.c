@@ -480,6 +480,16 @@ int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *er
     return status;
 }
 
+int cc_forecast_horizon(const char *path) {
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    long long horizon = 0;
+    if (file < 0 || cc_hdf5_read_int(file, "horizon", &horizon) != 0 || horizon < 1 || horizon > 1000000) horizon = 0;
+    if (file >= 0) H5Fclose(file);
+    cc_hdf5_restore(q);
+    return (int)horizon;
+}
+
 int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len) {
     cc_hdf5_quiet q = cc_hdf5_silence();
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

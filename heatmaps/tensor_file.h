@@ -58,6 +58,9 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
  * `err`. No recency maps: */
 int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len);
 
+/* A forecast file's horizon attribute (bins ahead), or 0 when it has none. */
+int cc_forecast_horizon(const char *path);
+
 /* Adds the file's recency maps to `t` (read from the same file by cc_tensor_read), when
  * it has them (else t->R stays 0), derived from /sparse/recent (or an older file's dense
  * /recency): for train and predict, the only readers; twice the counts' memory. -1 with

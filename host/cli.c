@@ -20,6 +20,7 @@ static const cc_command COMMANDS[] = {
     {"crawl", "fetch a city's records from its open-data portal, resumably", cc_cmd_crawl},
     {"raster", "count incidents into a space-time tensor (HDF5)", cc_cmd_raster},
     {"png", "draw heatmap PNGs from a tensor or forecast file", cc_cmd_png},
+    {"export", "write a forecast or tensor as a GeoTIFF for GIS tools", cc_cmd_export},
     {"train", "train a ConvLSTM on a tensor file", cc_cmd_train},
     {"predict", "forecast a span of a tensor with a trained model", cc_cmd_predict},
     {"baseline", "the baselines: persistence, histavg, seasonal, kde, random forest", cc_cmd_baseline},

@@ -41,7 +41,7 @@ build() {
   local out=$1 build=${BUILD_DIR:-$here/build-bundle}
   mkdir -p "$build"
   cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCRIMECAST_CUDA=ON -DCRIMECAST_CUDNN=ON \
-    -DCRIMECAST_BLAS=OFF -DCRIMECAST_DNNL=OFF -DCMAKE_CUDA_ARCHITECTURES="${CRIMECAST_CUDA_ARCH:-90}" \
+    -DCRIMECAST_BLAS=OFF -DCRIMECAST_DNNL=OFF -DCRIMECAST_GDAL=OFF -DCMAKE_CUDA_ARCHITECTURES="${CRIMECAST_CUDA_ARCH:-90}" \
     -DCMAKE_BUILD_RPATH='$ORIGIN/../lib' >"$build/bundle-configure.log" 2>&1 || { tail -20 "$build/bundle-configure.log"; exit 1; }
   cmake --build "$build" --target crimecast -j"${JOBS:-$(nproc)}" >"$build/bundle-build.log" 2>&1 ||
     { tail -30 "$build/bundle-build.log"; exit 1; }

@@ -14,6 +14,7 @@ PACKAGES=(
   libcurl4-openssl-dev                 # crawler
   libopenblas-dev                      # CPU GEMMs of the convolutions
   libdnnl-dev                          # CPU convolutions through oneDNN (kernels/cpu/onednn.h)
+  libgdal-dev python3-gdal             # GeoTIFF export (heatmaps/geotiff.h) and its test
   libxgboost-dev                       # the random-forest baseline
   libcmocka-dev                        # unit tests
   clang libclang-rt-14-dev             # fuzz targets (libFuzzer, ASan, UBSan: tests/fuzz)

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""crimecast export against GDAL's own Python bindings (python3-gdal) and PROJ (pyproj):
+a tensor written here with h5py (an irregular mask, random counts, a UTM grid) and a
+histavg forecast of it are exported; the GeoTIFF's CRS equals the file's, its
+geotransform the grid's cell corners (from the /x, /y cell centres) to 1 mm, every band's
+values the file's inside the mask and the nodata value outside, band descriptions and
+metadata what they say; a corner's WGS84 coordinates through GDAL's transform equal
+pyproj's. Bad input: a time not in the file, an unknown category, a file without a CRS,
+an unwritable output, a polygon format: a clear error, exit 1 (2 for usage), no file.
+
+usage: export_test.py CRIMECAST
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+from osgeo import gdal, osr
+from pyproj import Transformer
+
+from checks import check, summary
+from synthetic_tensor import write_tensor
+
+CRIMECAST = sys.argv[1]
+gdal.UseExceptions()
+
+
+def run(*args):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+
+
+def corners(path):
+    with h5py.File(path, "r") as f:
+        cell = float(f.attrs["cell_size_m"])
+        return float(f["x"][0]) - cell / 2, float(f["y"][0]) + cell / 2, cell
+
+
+def check_geotiff(name, tif, h5, dataset, band_maps, descriptions):
+    """band_maps [B][H][W] the file's values, in band order."""
+    d = gdal.Open(tif)
+    with h5py.File(h5, "r") as f:
+        crs, mask = f.attrs["crs"], f["mask"][:].astype(bool)
+    want = osr.SpatialReference()
+    want.SetFromUserInput(crs)
+    x0, y0, cell = corners(h5)
+    gt = d.GetGeoTransform()
+    check(name + ": the file's CRS", osr.SpatialReference(wkt=d.GetProjection()).IsSame(want) == 1, d.GetProjection())
+    check(name + ": geotransform = the grid's cell corners to 1 mm, north up",
+          abs(gt[0] - x0) < 1e-3 and abs(gt[3] - y0) < 1e-3 and abs(gt[1] - cell) < 1e-3 and abs(gt[5] + cell) < 1e-3
+          and gt[2] == 0 and gt[4] == 0 and d.RasterXSize == mask.shape[1] and d.RasterYSize == mask.shape[0], gt)
+    values_ok, nodata_ok = True, True
+    for b, expected in enumerate(band_maps):
+        band = d.GetRasterBand(b + 1)
+        got = band.ReadAsArray()
+        values_ok &= band.DataType == gdal.GDT_Float32 and np.array_equal(got[mask], expected[mask].astype(np.float32))
+        nodata_ok &= band.GetNoDataValue() == -1.0 and np.all(got[~mask] == -1.0)
+    check(name + ": %d float32 bands equal to the file's %s inside the mask" % (len(band_maps), dataset),
+          d.RasterCount == len(band_maps) and values_ok)
+    check(name + ": nodata -1 outside the mask", nodata_ok and (~mask).any())
+    check(name + ": band descriptions", [d.GetRasterBand(b + 1).GetDescription() for b in range(d.RasterCount)]
+          == descriptions, [d.GetRasterBand(b + 1).GetDescription() for b in range(d.RasterCount)][:3])
+    return d, crs, x0, y0
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        rng = np.random.default_rng(7)
+        T, C, H, W = 30, 2, 12, 17
+        counts = rng.poisson(1.5, size=(T, C, H, W)).astype(np.float32)
+        mask = np.ones((H, W), np.uint8)
+        mask[:3, :5] = 0
+        mask[9:, 12:] = 0
+        tensor, forecast = os.path.join(tmp, "t.h5"), os.path.join(tmp, "f.h5")
+        write_tensor(tensor, counts, mask, ["all", "burglary"], cell=250.0)
+        with h5py.File(tensor, "r+") as f:  # a real place: UTM 16N, Chicago's zone
+            f["x"][:] = f["x"][:] + 440000.0
+            f["y"][:] = f["y"][:] + 4630000.0
+        p = run("baseline", "--method", "histavg", "--data", tensor, "--span", "all", "--out", forecast)
+        check("a histavg forecast to export", p.returncode == 0, p.stderr)
+        with h5py.File(forecast, "r") as f:
+            fc, times = f["forecast"][:], f["time"][:]
+        target = int(times[5])
+        day = np.datetime64("1970-01-01") + np.timedelta64(target, "D")
+
+        tif = os.path.join(tmp, "f.tif")
+        p = run("export", "--in", forecast, "--time", str(day), "--out", tif)
+        check("export --time exits 0 naming the file", p.returncode == 0 and tif in p.stdout, p.stderr)
+        d, crs, x0, y0 = check_geotiff("forecast, one bin", tif, forecast, "forecast", [fc[5, 0], fc[5, 1]],
+                                       ["all %s" % day, "burglary %s" % day])
+        meta = d.GetMetadata()
+        check("metadata: model, target bin, horizon, units", meta.get("CRIMECAST_MODEL", "").startswith("histavg")
+              and meta.get("CRIMECAST_TARGET_BIN") == str(day) and meta.get("CRIMECAST_HORIZON") == "1"
+              and meta.get("CRIMECAST_UNITS") == "expected incidents per cell per week", meta)
+        # one corner in WGS84: GDAL's transform of the file's CRS against pyproj's
+        src = osr.SpatialReference(wkt=d.GetProjection())
+        wgs = osr.SpatialReference()
+        wgs.ImportFromEPSG(4326)
+        wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        lon, lat, _ = osr.CoordinateTransformation(src, wgs).TransformPoint(x0, y0)
+        plon, plat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x0, y0)
+        check("the north-west corner in WGS84: GDAL's transform = PROJ's to 1e-9 degrees",
+              abs(lon - plon) < 1e-9 and abs(lat - plat) < 1e-9, (lon, lat, plon, plat))
+        d = None
+
+        tif_all = os.path.join(tmp, "t.tif")
+        p = run("export", "--in", tensor, "--all", "--category", "burglary", "--out", tif_all)
+        check("export --all exits 0", p.returncode == 0, p.stderr)
+        with h5py.File(tensor, "r") as f:
+            dates = [str(np.datetime64("1970-01-01") + np.timedelta64(int(t), "D")) for t in f["time"][:]]
+        d, *_ = check_geotiff("tensor, every bin of burglary", tif_all, tensor, "counts", list(counts[:, 1]),
+                              ["burglary %s" % t for t in dates])
+        check("metadata of counts", d.GetMetadata().get("CRIMECAST_MODEL") == "observed counts"
+              and d.GetMetadata().get("CRIMECAST_HORIZON") == "none")
+        d = None
+
+        def refused(name, args, out, status=1, says=""):
+            q = run("export", *args, "--out", out)
+            check(name, q.returncode == status and says in q.stderr and not os.path.exists(out)
+                  and not [n for n in os.listdir(os.path.dirname(out) or ".") if ".tmp-" in n]
+                  if os.path.isdir(os.path.dirname(out)) else q.returncode == status and says in q.stderr, q.stderr)
+        out = os.path.join(tmp, "bad.tif")
+        refused("a time not in the file: exit 1 naming the bins", ["--in", forecast, "--time", "1999-01-04"], out,
+                says="no week bin starts on 1999-01-04")
+        refused("an unknown category: exit 1 naming those there are", ["--in", forecast, "--time", str(day),
+                "--category", "arson"], out, says="has no category 'arson' (it has: all burglary)")
+        nocrs = os.path.join(tmp, "nocrs.h5")
+        with h5py.File(forecast, "r") as f, h5py.File(nocrs, "w") as g:
+            for k in f:
+                f.copy(k, g)
+            for k, v in f.attrs.items():
+                if k != "crs":
+                    g.attrs[k] = v
+        q = run("export", "--in", nocrs, "--time", str(day), "--out", out)
+        check("a file without a CRS: exit 1, nothing written", q.returncode == 1 and not os.path.exists(out)
+              and nocrs in q.stderr, q.stderr)
+        refused("an unwritable output: exit 1 naming it", ["--in", forecast, "--time", str(day)],
+                os.path.join(tmp, "no", "such", "dir", "x.tif"), says="x.tif")
+        refused("polygon formats are a usage error for now", ["--in", forecast, "--time", str(day)],
+                os.path.join(tmp, "x.geojson"), status=2, says="--out must name a .tif file")
+        refused("--time and --all together are a usage error", ["--in", forecast, "--time", str(day), "--all"], out,
+                status=2, says="exactly one of --time and --all")
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
