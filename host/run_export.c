@@ -7,7 +7,22 @@
 
 #include "crawler/datetime.h"
 #include "heatmaps/geotiff.h"
+#include "heatmaps/hotspot_polygons.h"
 #include "heatmaps/tensor_file.h"
+#include "models/metrics.h"
+
+/* --area 1km2: the flagged area in square kilometres (the unit may be left out). */
+static int parse_area(const char *text, void *field, char *why, size_t why_len) {
+    char *end;
+    double v = strtod(text, &end);
+    if (end != text && !strcmp(end, "km2")) end += 3;
+    if (end == text || *end || !(v > 0 && v < 1e6)) {
+        snprintf(why, why_len, "--area takes an area in square kilometres, e.g. 1km2 (got '%s')", text);
+        return -1;
+    }
+    *(double *)field = v;
+    return 0;
+}
 
 static const cc_option EXPORT_OPTIONS[] = {
     {CC_OPTION_TEXT("in", cc_export_request, in, "FILE.h5", NULL, "a forecast or tensor file"), .required = 1},
@@ -17,7 +32,14 @@ static const cc_option EXPORT_OPTIONS[] = {
     {CC_OPTION_FLAG("all", cc_export_request, all, "every time step of one category, one band each")},
     {CC_OPTION_TEXT("category", cc_export_request, category, "NAME", NULL,
                     "only this category (if not given: every category with --time, 'all' with --all)")},
-    {CC_OPTION_TEXT("out", cc_export_request, out, "FILE.tif", NULL, "the GeoTIFF written"), .required = 1},
+    {CC_OPTION_CUSTOM("area", cc_export_request, area_km2, "KM2", NULL, parse_area,
+                      "polygons: flag this area, e.g. 1km2 (eval's rule: the nearest whole number of cells)")},
+    {CC_OPTION_REAL("topk", cc_export_request, topk, "PCT", NULL, 0,
+                    "polygons: flag this % of the cells inside the study area (eval's rule)"), .open_min = 1, .max = 100},
+    {CC_OPTION_FLAG("dissolve", cc_export_request, dissolve, "polygons: one per connected patch of flagged cells")},
+    {CC_OPTION_TEXT("out", cc_export_request, out, "FILE.tif|.geojson|.gpkg", NULL,
+                    "the GeoTIFF, or the hotspot polygons (GeoJSON in WGS84, GeoPackage in the grid's CRS)"),
+     .required = 1},
 };
 
 static int has_suffix(const char *path, const char *suffix) {
@@ -25,12 +47,20 @@ static int has_suffix(const char *path, const char *suffix) {
     return n >= k && !strcasecmp(path + n - k, suffix);
 }
 
+static int polygons_wanted(const cc_export_request *r) {
+    return has_suffix(r->out, ".geojson") || has_suffix(r->out, ".gpkg");
+}
+
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_export_request *r = request;
+    int polygons = polygons_wanted(r), budgets = (r->area_km2 > 0) + (r->topk > 0);
     if ((r->time != NULL) + (r->all != 0) != 1) snprintf(why, why_len, "give exactly one of --time and --all");
-    else if (!has_suffix(r->out, ".tif") && !has_suffix(r->out, ".tiff"))
-        snprintf(why, why_len, "--out must name a .tif file (GeoTIFF; hotspot polygons, .geojson and .gpkg, are "
-                               "not built yet) (got '%s')", r->out);
+    else if (!polygons && !has_suffix(r->out, ".tif") && !has_suffix(r->out, ".tiff"))
+        snprintf(why, why_len, "--out must name a .tif, .geojson or .gpkg file (got '%s')", r->out);
+    else if (polygons && (r->all || budgets != 1))
+        snprintf(why, why_len, "hotspot polygons take one bin (--time) and one budget (--area or --topk)");
+    else if (!polygons && (budgets || r->dissolve))
+        snprintf(why, why_len, "--area, --topk and --dissolve are for hotspot polygons (.geojson, .gpkg)");
     else return 0;
     return -1;
 }
@@ -39,14 +69,21 @@ static const cc_option_group EXPORT_GROUPS[] = {{"options", CC_OPTION_ROWS(EXPOR
 
 const cc_command_spec CC_EXPORT_SPEC = {
     .name = "export",
-    .synopsis = "--in FILE.h5 (--time DATE | --all) [--category NAME] --out FILE.tif",
+    .synopsis = "--in FILE.h5 (--time DATE | --all) [--category NAME] --out FILE.tif\n"
+                "       crimecast export --in FORECAST.h5 --time DATE (--area KM2 | --topk PCT) [--dissolve] "
+                "[--category NAME] --out FILE.geojson|FILE.gpkg",
     .description =
         "Writes a forecast (expected counts) or a tensor (counts) as a GeoTIFF for GIS tools,\n"
         "through GDAL: float32 bands in the grid's own CRS, north up, the geotransform of the\n"
         "cell corners exactly, cells outside the study area as nodata (-1). With --time, one\n"
         "band per category of that bin; with --all, one band per time step of one category.\n"
         "Band descriptions name the category and bin; the file's metadata the model, the\n"
-        "target bin, the horizon, the units and the source file.\n",
+        "target bin, the horizon, the units and the source file.\n"
+        "To .geojson or .gpkg: the hotspot cells of one bin and category (default 'all') at an\n"
+        "area budget, by eval's rule (the a highest cells; a tie at the cut broken by row-major\n"
+        "order and marked 'tied'), one square per cell or one polygon per connected patch\n"
+        "(--dissolve), with the expected count, rank, cumulative share of the forecast, model\n"
+        "and target bin. GeoJSON in WGS84 (RFC 7946), GeoPackage in the grid's CRS.\n",
     .request_size = sizeof(cc_export_request),
     .groups = EXPORT_GROUPS,
     .group_count = 1,
@@ -134,6 +171,58 @@ static int write_file(const cc_export_request *a, const cc_tensor *t, int ti, in
     return status;
 }
 
+/* Cells in the mask by value, highest first; ties in row-major order (a stable sort). */
+typedef struct ranked {
+    int cell;
+    float value;
+} ranked;
+
+static int by_value(const void *x, const void *y) {
+    const ranked *a = x, *b = y;
+    if (a->value != b->value) return a->value < b->value ? 1 : -1;
+    return (a->cell > b->cell) - (a->cell < b->cell);
+}
+
+static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti, int c, FILE *out, char *err,
+                          size_t err_len) {
+    size_t plane = (size_t)t->H * t->W;
+    const float *map = t->values + ((size_t)ti * t->C + c) * plane;
+    ranked *order = malloc(sizeof *order * plane);
+    cc_hotspot_cell *cells = malloc(sizeof *cells * plane);
+    if (!order || !cells) {
+        free(order), free(cells);
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    int n = 0;
+    double total = 0;
+    for (size_t k = 0; k < plane; k++)
+        if (t->mask[k]) order[n++] = (ranked){(int)k, map[k]}, total += map[k];
+    qsort(order, (size_t)n, sizeof *order, by_value);
+    int flagged = n == 0 ? 0 : a->area_km2 > 0 ? cc_flagged_for_area(a->area_km2, t->cell, n)
+                                               : cc_flagged_for_percent(a->topk, n);
+    /* a tie at the cut: cells of the cut's value on both sides of it */
+    int tie_at_cut = flagged > 0 && flagged < n && order[flagged].value == order[flagged - 1].value;
+    double running = 0;
+    for (int i = 0; i < flagged; i++) {
+        running += order[i].value;
+        int tied = tie_at_cut && order[i].value == order[flagged - 1].value;
+        cells[i] = (cc_hotspot_cell){order[i].cell / t->W, order[i].cell % t->W, order[i].value, i + 1,
+                                     total > 0 ? running / total : 0, tied};
+    }
+    char target[11];
+    cc_format_iso_date(t->time[ti], target);
+    cc_hotspot_layer layer = {t->crs, t->x0, t->y0, t->cell, cells, flagged,
+                              t->model[0] ? t->model : "observed counts", target, t->categories[c], a->dissolve};
+    int status = cc_hotspot_polygons_write(a->out, &layer, err, err_len);
+    if (status == 0)
+        fprintf(out, "%s: the %d highest of %d cells (%.3g km2, %.1f%% of the forecast), '%s', %s bin of %s%s\n", a->out,
+                flagged, n, flagged * t->cell * t->cell * 1e-6, 100 * (flagged ? cells[flagged - 1].cumulative_share : 0),
+                t->categories[c], cc_bin_kind_name(t->bin), target, a->dissolve ? ", patches dissolved" : "");
+    free(order), free(cells);
+    return status;
+}
+
 int cc_run_export(const cc_export_request *a, FILE *out, char *err, size_t err_len) {
     if (!cc_geotiff_available()) {
         snprintf(err, err_len, "%s: this build has no GDAL, so no GeoTIFF (Debian: libgdal-dev)", a->out);
@@ -142,13 +231,15 @@ int cc_run_export(const cc_export_request *a, FILE *out, char *err, size_t err_l
     cc_tensor t;
     if (cc_tensor_read(a->in, a->dataset, &t, err, err_len) != 0) return -1;
     int status = -1, ti = 0;
-    const char *category = a->category ? a->category : a->all ? "all" : NULL;
+    const char *category = a->category ? a->category : a->all || polygons_wanted(a) ? "all" : NULL;
     int c = category ? cc_tensor_channel(&t, category) : -1;
     cc_export_request named = *a;
     named.category = category;
     if (category && c < 0) no_category(&named, &t, err, err_len);
     else if (!t.crs[0]) snprintf(err, err_len, "%s: the file has no CRS, so it cannot be placed on a map", a->in);
-    else if (a->all || (ti = bin_of(a, &t, err, err_len)) >= 0) status = write_file(a, &t, ti, c, out, err, err_len);
+    else if (!a->all && (ti = bin_of(a, &t, err, err_len)) < 0) status = -1;
+    else if (polygons_wanted(a)) status = write_polygons(a, &t, ti, c, out, err, err_len);
+    else status = write_file(a, &t, ti, c, out, err, err_len);
     cc_tensor_free(&t);
     return status;
 }

@@ -1,5 +1,6 @@
-/* Forecasts and tensors into GIS files, as `crimecast export` writes them
- * (heatmaps/geotiff.h does the writing through GDAL). */
+/* Forecasts and tensors into GIS files, as `crimecast export` writes them: GeoTIFF
+ * rasters (heatmaps/geotiff.h) and hotspot polygons at an area budget
+ * (heatmaps/hotspot_polygons.h), both through GDAL. */
 #ifndef CRIMECAST_HOST_RUN_EXPORT_H
 #define CRIMECAST_HOST_RUN_EXPORT_H
 
@@ -12,8 +13,10 @@ typedef struct cc_export_request {
     const char *in, *dataset;  /* the file; counts or forecast (NULL: whichever it has) */
     const char *time;          /* one target bin, every category as a band ... */
     int all;                   /* ... or every time step of one category as a band */
-    const char *category;      /* NULL: every category (one bin), "all" (--all) */
-    const char *out;           /* FILE.tif */
+    const char *category;      /* NULL: every category (one bin), "all" (--all, polygons) */
+    double area_km2, topk;     /* polygons: the flagged area, in km2 or % of the cells (0: not given) */
+    int dissolve;              /* polygons: one per connected patch */
+    const char *out;           /* FILE.tif, FILE.geojson or FILE.gpkg */
 } cc_export_request;
 
 extern const cc_command_spec CC_EXPORT_SPEC;

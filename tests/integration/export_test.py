@@ -6,7 +6,12 @@ geotransform the grid's cell corners (from the /x, /y cell centres) to 1 mm, eve
 values the file's inside the mask and the nodata value outside, band descriptions and
 metadata what they say; a corner's WGS84 coordinates through GDAL's transform equal
 pyproj's. Bad input: a time not in the file, an unknown category, a file without a CRS,
-an unwritable output, a polygon format: a clear error, exit 1 (2 for usage), no file.
+an unwritable output: a clear error, exit 1 (2 for usage), no file. Hotspot polygons
+(.gpkg in the grid's CRS, .geojson in WGS84) read back with OGR: as many as eval's
+budget rule flags, those very cells (the highest; a tie at the cut broken in row-major
+order), their values and ranks, the budget's area exactly, inside the grid; one cell's
+corners in WGS84 equal to pyproj's transform; --dissolve one polygon per 4-connected
+patch with the same total area.
 
 usage: export_test.py CRIMECAST
 """
@@ -17,7 +22,7 @@ import tempfile
 
 import h5py
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal, ogr, osr
 from pyproj import Transformer
 
 from checks import check, summary
@@ -62,6 +67,85 @@ def check_geotiff(name, tif, h5, dataset, band_maps, descriptions):
     check(name + ": band descriptions", [d.GetRasterBand(b + 1).GetDescription() for b in range(d.RasterCount)]
           == descriptions, [d.GetRasterBand(b + 1).GetDescription() for b in range(d.RasterCount)][:3])
     return d, crs, x0, y0
+
+
+def components(cells):
+    """4-connected patches of a set of (row, col)."""
+    left, patches = set(cells), 0
+    while left:
+        patches += 1
+        stack = [left.pop()]
+        while stack:
+            r, c = stack.pop()
+            for n in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                if n in left:
+                    left.remove(n)
+                    stack.append(n)
+    return patches
+
+
+def check_polygons(tmp, forecast, values, mask, day):
+    x0, y0, cell = corners(forecast)
+    H, W = mask.shape
+    n = int(mask.sum())
+    a = int(np.floor(0.10 * n + 0.5))  # eval's rule for --topk 10: round(10% of the in-mask cells)
+    # the a highest in-mask cells, ties in row-major order
+    index = np.flatnonzero(mask.ravel())
+    order = index[np.lexsort((index, -values.ravel()[index]))]
+    want = [(int(k) // W, int(k) % W) for k in order[:a]]
+    gpkg = os.path.join(tmp, "h.gpkg")
+    p = run("export", "--in", forecast, "--time", str(day), "--topk", "10", "--out", gpkg)
+    check("export --topk 10 to GeoPackage exits 0", p.returncode == 0, p.stderr)
+    layer_ds = ogr.Open(gpkg)
+    layer = layer_ds.GetLayer(0)
+    feats = list(layer)
+    got, ok_values, inside, area = [], True, True, 0.0
+    for f in feats:
+        g = f.GetGeometryRef()
+        xmin, xmax, ymin, ymax = g.GetEnvelope()
+        row, col = int(round((y0 - ymax) / cell)), int(round((xmin - x0) / cell))
+        got.append((row, col))
+        ok_values &= abs(f.GetField("value") - float(values[row, col])) <= 1e-6 * max(1.0, abs(values[row, col]))
+        inside &= x0 - 1e-6 <= xmin and xmax <= x0 + W * cell + 1e-6 and y0 - H * cell - 1e-6 <= ymin and ymax <= y0 + 1e-6
+        area += g.GetArea()
+    check("gpkg: as many polygons as eval's rule flags (%d), those very cells, in rank order" % a,
+          len(feats) == a and got == want and [f.GetField("rank") for f in feats] == list(range(1, a + 1)),
+          (len(feats), a, got[:4], want[:4]))
+    check("gpkg: each polygon's value is the forecast's at its cell", ok_values)
+    check("gpkg: total area = the budget's cells x cell area, every polygon inside the grid",
+          abs(area - a * cell * cell) < 1e-6 * a * cell * cell and inside, (area, a * cell * cell))
+    crs = osr.SpatialReference(wkt=layer.GetSpatialRef().ExportToWkt())
+    with h5py.File(forecast, "r") as f:
+        grid_crs = f.attrs["crs"]
+    want_crs = osr.SpatialReference()
+    want_crs.SetFromUserInput(grid_crs)
+    check("gpkg: in the grid's CRS", crs.IsSame(want_crs) == 1)
+    layer_ds = None
+
+    geojson = os.path.join(tmp, "h.geojson")
+    p = run("export", "--in", forecast, "--time", str(day), "--topk", "10", "--out", geojson)
+    ds = ogr.Open(geojson)
+    first = ds.GetLayer(0).GetNextFeature()
+    ring = first.GetGeometryRef().GetGeometryRef(0)
+    points = [(ring.GetX(i), ring.GetY(i)) for i in range(ring.GetPointCount())]
+    r0, c0 = want[0]
+    to_wgs = Transformer.from_crs(grid_crs, "EPSG:4326", always_xy=True)
+    expected = [to_wgs.transform(x0 + (c0 + dx) * cell, y0 - (r0 + dy) * cell) for dx, dy in ((0, 0), (1, 0), (1, 1), (0, 1))]
+    # GeoJSON keeps 10 decimals: 5e-11 degrees
+    matched = all(min(max(abs(lon - x), abs(lat - y)) for x, y in points) < 1e-9 for lon, lat in expected)
+    check("geojson: the top cell's four corners in WGS84 = pyproj's transform of the grid corners (1e-9 deg)",
+          p.returncode == 0 and matched and len(points) == 5 and first.GetField("rank") == 1, (points, expected))
+    ds = None
+
+    dissolved = os.path.join(tmp, "d.gpkg")
+    p = run("export", "--in", forecast, "--time", str(day), "--topk", "10", "--dissolve", "--out", dissolved)
+    ds = ogr.Open(dissolved)
+    feats = list(ds.GetLayer(0))
+    area = sum(f.GetGeometryRef().GetArea() for f in feats)
+    check("--dissolve: one polygon per 4-connected patch, the same total area and cells",
+          p.returncode == 0 and len(feats) == components(want) and abs(area - a * cell * cell) < 1e-6 * a * cell * cell
+          and sum(f.GetField("cells") for f in feats) == a, (len(feats), components(want), area))
+    ds = None
 
 
 def main():
@@ -115,6 +199,8 @@ def main():
               and d.GetMetadata().get("CRIMECAST_HORIZON") == "none")
         d = None
 
+        check_polygons(tmp, forecast, fc[5, 0], mask.astype(bool), day)
+
         def refused(name, args, out, status=1, says=""):
             q = run("export", *args, "--out", out)
             check(name, q.returncode == status and says in q.stderr and not os.path.exists(out)
@@ -137,8 +223,10 @@ def main():
               and nocrs in q.stderr, q.stderr)
         refused("an unwritable output: exit 1 naming it", ["--in", forecast, "--time", str(day)],
                 os.path.join(tmp, "no", "such", "dir", "x.tif"), says="x.tif")
-        refused("polygon formats are a usage error for now", ["--in", forecast, "--time", str(day)],
-                os.path.join(tmp, "x.geojson"), status=2, says="--out must name a .tif file")
+        refused("polygons without a budget are a usage error", ["--in", forecast, "--time", str(day)],
+                os.path.join(tmp, "x.geojson"), status=2, says="one budget (--area or --topk)")
+        refused("another format is a usage error", ["--in", forecast, "--time", str(day)],
+                os.path.join(tmp, "x.shp"), status=2, says="--out must name a .tif, .geojson or .gpkg file")
         refused("--time and --all together are a usage error", ["--in", forecast, "--time", str(day), "--all"], out,
                 status=2, says="exactly one of --time and --all")
     return summary()

@@ -1,0 +1,150 @@
+/* heatmaps/hotspot_polygons.h */
+#include "heatmaps/hotspot_polygons.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#ifdef CRIMECAST_HAVE_GDAL
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+static int has_suffix(const char *path, const char *suffix) {
+    size_t n = strlen(path), k = strlen(suffix);
+    return n >= k && !strcasecmp(path + n - k, suffix);
+}
+
+/* The square of cell (row, col), corners in the grid's CRS. */
+static OGRGeometryH cell_square(const cc_hotspot_layer *l, int row, int col) {
+    double west = l->x0 + col * l->cell, east = west + l->cell, north = l->y0 - row * l->cell, south = north - l->cell;
+    OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing), square = OGR_G_CreateGeometry(wkbPolygon);
+    OGR_G_AddPoint_2D(ring, west, north);
+    OGR_G_AddPoint_2D(ring, west, south);
+    OGR_G_AddPoint_2D(ring, east, south);
+    OGR_G_AddPoint_2D(ring, east, north);
+    OGR_G_AddPoint_2D(ring, west, north);
+    OGR_G_AddGeometryDirectly(square, ring);
+    return square;
+}
+
+static int add_field(OGRLayerH layer, const char *name, OGRFieldType type) {
+    OGRFieldDefnH field = OGR_Fld_Create(name, type);
+    int ok = OGR_L_CreateField(layer, field, TRUE) == OGRERR_NONE;
+    OGR_Fld_Destroy(field);
+    return ok;
+}
+
+/* One feature: the geometry (taken over) and the fields of a cell or patch. */
+static int add_feature(OGRLayerH layer, const cc_hotspot_layer *l, OGRGeometryH shape, int cells, double value, int rank,
+                       double share, int tied) {
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+    OGR_F_SetFieldInteger(f, OGR_F_GetFieldIndex(f, "cells"), cells);
+    OGR_F_SetFieldDouble(f, OGR_F_GetFieldIndex(f, "value"), value);
+    OGR_F_SetFieldInteger(f, OGR_F_GetFieldIndex(f, "rank"), rank);
+    OGR_F_SetFieldDouble(f, OGR_F_GetFieldIndex(f, "cum_share"), share);
+    OGR_F_SetFieldInteger(f, OGR_F_GetFieldIndex(f, "tied"), tied);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "model"), l->model);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "target"), l->target);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "category"), l->category);
+    OGR_F_SetGeometryDirectly(f, shape);
+    int ok = OGR_L_CreateFeature(layer, f) == OGRERR_NONE;
+    OGR_F_Destroy(f);
+    return ok;
+}
+
+/* Patches: cells joined through shared edges (4-neighbours), found by a flood fill over
+ * the flagged cells; each patch's squares united into one polygon (GEOS, through OGR). */
+static int write_patches(OGRLayerH layer, const cc_hotspot_layer *l) {
+    int n = l->count, ok = 1;
+    int *patch = malloc(sizeof *patch * (size_t)n), *queue = malloc(sizeof *queue * (size_t)n);
+    if (!patch || !queue) ok = 0;
+    for (int i = 0; ok && i < n; i++) patch[i] = -1;
+    for (int seed = 0; ok && seed < n; seed++) {
+        if (patch[seed] >= 0) continue;
+        int head = 0, tail = 0, best = l->cells[seed].rank, tied = 0;
+        double value = 0, share = 0;
+        patch[seed] = seed, queue[tail++] = seed;
+        OGRGeometryH squares = OGR_G_CreateGeometry(wkbMultiPolygon);
+        while (head < tail) {
+            const cc_hotspot_cell *c = &l->cells[queue[head++]];
+            OGR_G_AddGeometryDirectly(squares, cell_square(l, c->row, c->col));
+            value += c->value, tied |= c->tied;
+            if (c->rank <= best) best = c->rank, share = c->cumulative_share;
+            for (int j = 0; j < n; j++) /* n is a patrol budget's cells: quadratic is fine */
+                if (patch[j] < 0 && abs(l->cells[j].row - c->row) + abs(l->cells[j].col - c->col) == 1)
+                    patch[j] = seed, queue[tail++] = j;
+        }
+        OGRGeometryH merged = OGR_G_UnionCascaded(squares);
+        OGR_G_DestroyGeometry(squares);
+        ok = merged && add_feature(layer, l, merged, tail, value, best, share, tied);
+    }
+    free(patch), free(queue);
+    return ok;
+}
+
+static int write_layer(const char *tmp, const char *path, const cc_hotspot_layer *l, OGRSpatialReferenceH srs) {
+    int geojson = has_suffix(path, ".geojson");
+    GDALDriverH driver = GDALGetDriverByName(geojson ? "GeoJSON" : "GPKG");
+    GDALDatasetH ds = driver ? GDALCreate(driver, tmp, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    if (!ds) return -1;
+    /* RFC 7946: WGS84 longitude/latitude (GDAL reprojects), counter-clockwise exteriors */
+    char *geojson_options[] = {"RFC7946=YES", "COORDINATE_PRECISION=10", "WRITE_NAME=YES", NULL};
+    OGRLayerH layer = GDALDatasetCreateLayer(ds, "hotspots", srs, wkbPolygon, geojson ? geojson_options : NULL);
+    int ok = layer && add_field(layer, "cells", OFTInteger) && add_field(layer, "value", OFTReal) &&
+             add_field(layer, "rank", OFTInteger) && add_field(layer, "cum_share", OFTReal) &&
+             add_field(layer, "tied", OFTInteger) && add_field(layer, "model", OFTString) &&
+             add_field(layer, "target", OFTString) && add_field(layer, "category", OFTString);
+    if (ok && l->dissolve) ok = write_patches(layer, l);
+    for (int i = 0; ok && !l->dissolve && i < l->count; i++) {
+        const cc_hotspot_cell *c = &l->cells[i];
+        ok = add_feature(layer, l, cell_square(l, c->row, c->col), 1, c->value, c->rank, c->cumulative_share, c->tied);
+    }
+    GDALClose(ds);
+    return ok && CPLGetLastErrorType() < CE_Failure ? 0 : -1;
+}
+
+int cc_hotspot_polygons_write(const char *path, const cc_hotspot_layer *l, char *err, size_t err_len) {
+    if (!has_suffix(path, ".geojson") && !has_suffix(path, ".gpkg")) {
+        snprintf(err, err_len, "%s: hotspot polygons are written as .geojson or .gpkg", path);
+        return -1;
+    }
+    GDALAllRegister();
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    if (!srs || OSRSetFromUserInput(srs, l->crs) != OGRERR_NONE) {
+        if (srs) OSRDestroySpatialReference(srs);
+        snprintf(err, err_len, "%s: the grid's CRS '%s' is not one GDAL knows", path, l->crs);
+        return -1;
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    char tmp[4200];
+    const char *ext = strrchr(path, '.');
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld%s", path, (long)getpid(), ext); /* the drivers go by extension */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    int status = write_layer(tmp, path, l, srs);
+    if (status != 0)
+        snprintf(err, err_len, "%s: GDAL could not write it: %s", path,
+                 CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown error");
+    CPLPopErrorHandler();
+    OSRDestroySpatialReference(srs);
+    if (status == 0 && rename(tmp, path) != 0) {
+        snprintf(err, err_len, "%s: cannot move the finished file into place", path);
+        status = -1;
+    }
+    if (status != 0) unlink(tmp);
+    return status;
+}
+
+#else
+
+int cc_hotspot_polygons_write(const char *path, const cc_hotspot_layer *l, char *err, size_t err_len) {
+    (void)l;
+    snprintf(err, err_len, "%s: this build has no GDAL, so no polygons (Debian: libgdal-dev)", path);
+    return -1;
+}
+
+#endif
