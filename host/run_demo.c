@@ -12,7 +12,6 @@
 #include "crawler/datetime.h"
 #include "crawler/store.h"
 #include "crawler/whole_file.h"
-#include "heatmaps/chart.h"
 #include "heatmaps/panels.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
@@ -24,9 +23,10 @@
 #include "host/run_import.h"
 #include "host/run_predict.h"
 #include "host/run_raster.h"
+#include "host/run_report.h"
+#include "host/html_report.h"
 #include "host/run_synth.h"
 #include "host/run_train.h"
-#include "models/checkpoint.h"
 
 static const cc_option DEMO_OPTIONS[] = {
     {CC_OPTION_TEXT("out", cc_demo_request, out, "DIR", "crimecast-demo", "where everything is written")},
@@ -289,25 +289,9 @@ static int evaluate(demo *d, FILE *log, char *err, size_t err_len) {
 
 /* training.png: the training and validation loss per epoch, from the model file. */
 static int training_chart(const demo *d, char *err, size_t err_len) {
-    cc_convlstm model;
-    cc_model_info info;
-    cc_train_state state;
-    memset(&model, 0, sizeof model), memset(&info, 0, sizeof info), memset(&state, 0, sizeof state);
-    if (cc_checkpoint_read(d->model, 1, &model, &info, &state, err, err_len) != 0) return -1;
-    int n = state.epochs_done;
-    double epoch[CC_MAX_EPOCHS];
-    for (int i = 0; i < n; i++) epoch[i] = i + 1;
-    cc_series series[2] = {{"training loss", epoch, state.train_loss, n}, {"validation loss", epoch, state.val_loss, n}};
-    char path[PATH_LEN], title[128];
+    char path[PATH_LEN];
     join(path, d, "training.png");
-    snprintf(title, sizeof title, "ConvLSTM training (%s loss; best epoch %d)", cc_loss_name(info.loss),
-             state.best_epoch);
-    cc_line_chart chart = {.title = title, .x_label = "epoch", .y_label = "mean loss per cell"};
-    int status = cc_line_chart_png(path, &chart, series, 2, err, err_len);
-    cc_convlstm_free(&model);
-    cc_model_info_free(&info);
-    cc_train_state_free(&state);
-    return status;
+    return cc_training_chart_png(d->model, path, err, err_len);
 }
 
 typedef struct panel_inputs {
@@ -464,8 +448,33 @@ static int write_report(const demo *d, const cc_metrics_table *table, char *err,
     return status;
 }
 
+/* report.html: the same in one self-contained file (the pictures embedded). */
+static int write_html_report(const demo *d, const cc_metrics_table *table, char *err, size_t err_len) {
+    cc_tensor forecast;
+    if (read_forecast(d, "convlstm", &forecast, err, err_len) != 0) return -1;
+    char path[PATH_LEN], training[PATH_LEN], roc[PATH_LEN], panel[3][PATH_LEN], dates[3][11], caption[3][96];
+    join(path, d, "report.html"), join(training, d, "training.png"), join(roc, d, "roc.png");
+    cc_html_figure figures[5] = {{"Training", training, "ConvLSTM training and validation loss per epoch"},
+                                 {"Hotspots", roc, "ROC curves of the top-10% hotspot cells, averaged over the test bins"}};
+    int count = 2;
+    for (int b = 0; b < forecast.T && b < 3; b++, count++) {
+        cc_format_iso_date(forecast.time[b], dates[b]);
+        snprintf(panel[b], PATH_LEN, "%s/panels/%s.png", d->dir, dates[b]);
+        snprintf(caption[b], sizeof caption[b], "%s: truth, ConvLSTM, random forest, historical average, |error|",
+                 dates[b]);
+        figures[count] = (cc_html_figure){b ? NULL : "Forecast panels", panel[b], caption[b]};
+    }
+    char intro[512];
+    snprintf(intro, sizeof intro, "%s: every model forecast the test span one bin ahead; the same as report.md, "
+             "with the pictures inside this file.", d->synthetic ? "A synthetic city" : d->request->city);
+    cc_html_report html = {"crimecast demo", intro, table, forecast.categories[0], NULL, figures, count};
+    int status = cc_html_report_write(path, &html, err, err_len);
+    cc_tensor_free(&forecast);
+    return status;
+}
+
 static int report(demo *d, FILE *out, char *err, size_t err_len) {
-    if (write_report(d, d->table, err, err_len) != 0) return -1;
+    if (write_report(d, d->table, err, err_len) != 0 || write_html_report(d, d->table, err, err_len) != 0) return -1;
     const cc_metrics_table *table = d->table;
     const char *channel = table->category[0];
     fprintf(out, "\ncrimecast demo: test span, channel '%s' (every category: %s)\n\n", channel, d->metrics);
@@ -475,7 +484,7 @@ static int report(demo *d, FILE *out, char *err, size_t err_len) {
         fprintf(out, "\n");
         cc_model_standing_print(out, &standing);
     }
-    fprintf(out, "\nWritten to %s/: report.md, metrics.csv, roc.png, training.png, panels/, tensor.h5, model.h5,\n"
+    fprintf(out, "\nWritten to %s/: report.md, report.html, metrics.csv, roc.png, training.png, panels/, tensor.h5, model.h5,\n"
                  "forecasts/, crimecast.db, demo.log (%.0f s in all)\n", d->dir, cc_now_seconds() - d->started);
     return 0;
 }

@@ -14,7 +14,8 @@ PACKAGES=(
   libcurl4-openssl-dev                 # crawler
   libopenblas-dev                      # CPU GEMMs of the convolutions
   libdnnl-dev                          # CPU convolutions through oneDNN (kernels/cpu/onednn.h)
-  libgdal-dev python3-gdal             # GeoTIFF export (heatmaps/geotiff.h) and its test
+  libgdal-dev python3-gdal             # GIS export (heatmaps/geotiff.h, hotspot_polygons.h) and its test
+  chromium                             # renders the HTML report in its test (headless)
   libxgboost-dev                       # the random-forest baseline
   libcmocka-dev                        # unit tests
   clang libclang-rt-14-dev             # fuzz targets (libFuzzer, ASan, UBSan: tests/fuzz)

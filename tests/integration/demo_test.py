@@ -115,6 +115,12 @@ def main():
         for link in re.findall(r"\]\(([^)]+)\)", report):
             check("report link %s exists" % link, os.path.exists(os.path.join(out, link)))
         check("report says where the ConvLSTM stands", "of the gap between" in report)
+        with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+            page = f.read()
+        images = re.findall(r'<img alt="[^"]*" src="([^"]*)"', page)
+        check("report.html: the table and every picture embedded (training, ROC, panels), nothing outside it",
+              "<td>oracle</td>" in page and len(images) >= 3 and all(i.startswith("data:image/png;base64,") for i in images)
+              and not re.search(r'(src|href)="(?!data:)', page), len(images))
         p = subprocess.run([CRIMECAST, "demo", "--city", "chicago", "--out", out], capture_output=True, text=True)
         check("--city without files is a usage error", p.returncode == 2 and "--file" in p.stderr, p.stderr)
     return summary()

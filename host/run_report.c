@@ -1,0 +1,174 @@
+/* host/run_report.h. The pictures are drawn into a temporary directory, embedded, and
+ * removed with it. */
+#include "host/run_report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crawler/datetime.h"
+#include "heatmaps/chart.h"
+#include "heatmaps/colormap.h"
+#include "heatmaps/panels.h"
+#include "heatmaps/tensor_file.h"
+#include "host/html_report.h"
+#include "models/checkpoint.h"
+
+static const cc_option REPORT_OPTIONS[] = {
+    {CC_OPTION_TEXT("data", cc_report_request, data, "TENSOR.h5", NULL, "the tensor whose counts are the truth"),
+     .required = 1},
+    {CC_OPTION_TEXT("model", cc_report_request, model, "MODEL.h5", NULL, "a model file: its training curve")},
+    {CC_OPTION_TEXT("versus", cc_report_request, versus, "MODEL", NULL,
+                    "paired differences of every model against this one (a model name, e.g. histavg-52)")},
+    {CC_OPTION_TEXT("category", cc_report_request, category, "NAME", "all", "the channel shown")},
+    {CC_OPTION_TEXT("title", cc_report_request, title, "TEXT", "crimecast forecasts", "the report's title")},
+    {CC_OPTION_TEXT("out", cc_report_request, out, "REPORT.html", NULL, "the HTML file written"), .required = 1},
+};
+
+static const cc_option REPORT_OPERANDS = {
+    CC_OPTION_LIST("", cc_report_request, forecasts, forecast_count, CC_EVAL_MAX_FORECASTS, "FORECAST.h5...",
+                   "the forecasts compared"),
+    .required = 1};
+
+static const cc_option_group REPORT_GROUPS[] = {{"options", CC_OPTION_ROWS(REPORT_OPTIONS), 0}};
+
+const cc_command_spec CC_REPORT_SPEC = {
+    .name = "report",
+    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--model MODEL.h5] [--versus MODEL] [--category NAME] --out REPORT.html",
+    .description =
+        "Scores the forecasts against the tensor as `crimecast eval` does and writes one\n"
+        "self-contained HTML file (pictures embedded, nothing fetched from a network): the\n"
+        "comparison table with 95% intervals, paired differences (--versus), the ROC curves,\n"
+        "the training curve (--model) and maps of the truth and each forecast for the last bin\n"
+        "they share. Opens in any browser.\n",
+    .request_size = sizeof(cc_report_request),
+    .groups = REPORT_GROUPS,
+    .group_count = 1,
+    .operands = &REPORT_OPERANDS,
+};
+
+int cc_training_chart_png(const char *model_path, const char *png_path, char *err, size_t err_len) {
+    cc_convlstm model;
+    cc_model_info info;
+    cc_train_state state;
+    memset(&model, 0, sizeof model), memset(&info, 0, sizeof info), memset(&state, 0, sizeof state);
+    if (cc_checkpoint_read(model_path, 1, &model, &info, &state, err, err_len) != 0) return -1;
+    int n = state.epochs_done;
+    double epoch[CC_MAX_EPOCHS];
+    for (int i = 0; i < n; i++) epoch[i] = i + 1;
+    cc_series series[2] = {{"training loss", epoch, state.train_loss, n}, {"validation loss", epoch, state.val_loss, n}};
+    char title[128];
+    snprintf(title, sizeof title, "ConvLSTM training (%s loss; best epoch %d)", cc_loss_name(info.loss),
+             state.best_epoch);
+    cc_line_chart chart = {.title = title, .x_label = "epoch", .y_label = "mean loss per cell"};
+    int status = cc_line_chart_png(png_path, &chart, series, 2, err, err_len);
+    cc_convlstm_free(&model);
+    cc_model_info_free(&info);
+    cc_train_state_free(&state);
+    return status;
+}
+
+enum { MAX_MAPS = 6 };
+
+/* maps.png: the truth and up to five forecasts on the last bin every one of them has,
+ * one colour scale (square root, up to the largest value shown). */
+static int draw_maps(const cc_report_request *a, const char *png, char *caption, size_t caption_len, char *err,
+                     size_t err_len) {
+    cc_tensor truth, f[MAX_MAPS - 1];
+    int n = a->forecast_count < MAX_MAPS - 1 ? a->forecast_count : MAX_MAPS - 1, read = 0, status = -1;
+    if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
+    while (read < n && cc_tensor_read(a->forecasts[read], "forecast", &f[read], err, err_len) == 0) read++;
+    int c = cc_tensor_channel(&truth, a->category);
+    if (read == n && c < 0) snprintf(err, err_len, "%s has no category '%s'", a->data, a->category);
+    if (read == n && c >= 0) {
+        int64_t day = INT64_MIN; /* the last bin in the truth and every forecast */
+        for (int b = f[0].T - 1; b >= 0 && day == INT64_MIN; b--) {
+            int everywhere = cc_tensor_bin(&truth, f[0].time[b]) >= 0;
+            for (int m = 1; m < n; m++) everywhere &= cc_tensor_bin(&f[m], f[0].time[b]) >= 0;
+            if (everywhere) day = f[0].time[b];
+        }
+        if (day == INT64_MIN) snprintf(err, err_len, "the forecasts share no bin with each other and the tensor");
+        else {
+            cc_panel panels[MAX_MAPS];
+            size_t plane = (size_t)truth.H * truth.W;
+            double vmax = 1;
+            panels[0] = (cc_panel){"truth", truth.values + cc_tensor_offset(&truth, cc_tensor_bin(&truth, day), c, 0, 0)};
+            for (int m = 0; m < n; m++) {
+                int mc = cc_tensor_channel(&f[m], a->category);
+                panels[m + 1] = (cc_panel){f[m].model, f[m].values + cc_tensor_offset(&f[m], cc_tensor_bin(&f[m], day),
+                                                                                       mc < 0 ? 0 : mc, 0, 0)};
+            }
+            for (int p = 0; p <= n; p++)
+                for (size_t k = 0; k < plane; k++)
+                    if (truth.mask[k]) vmax = fmax(vmax, panels[p].values[k]);
+            char date[11];
+            cc_format_iso_date(day, date);
+            snprintf(caption, caption_len, "%s, %s of %s, category %s: the recorded counts and each forecast's expected "
+                     "counts, one colour scale (square root, 0 to %.1f incidents per cell)", truth.city,
+                     cc_bin_kind_name(truth.bin), date, a->category, vmax);
+            cc_png_style style = {cc_colormap_find("inferno"), CC_SCALE_SQRT, vmax, 6};
+            status = cc_panels_png(png, panels, n + 1, truth.mask, truth.H, truth.W, &style, caption, err, err_len);
+        }
+    }
+    for (int m = 0; m < read; m++) cc_tensor_free(&f[m]);
+    cc_tensor_free(&truth);
+    return status;
+}
+
+typedef struct pictures {
+    char dir[64], roc[128], training[128], maps[128];
+} pictures;
+
+static void remove_pictures(pictures *p) {
+    unlink(p->roc), unlink(p->training), unlink(p->maps);
+    rmdir(p->dir);
+}
+
+static int write_report(const cc_report_request *a, pictures *p, cc_metrics_table *table, FILE *out, char *err,
+                 size_t err_len) {
+    cc_eval_request e;
+    cc_eval_request_defaults(&e);
+    e.data = a->data, e.csv = 1, e.roc = p->roc, e.roc_category = a->category, e.versus = a->versus;
+    e.forecast_count = a->forecast_count;
+    for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
+    FILE *sink = fopen("/dev/null", "w");
+    int scored = sink && cc_run_eval(&e, sink, table, err, err_len) == 0;
+    if (sink) fclose(sink);
+    if (!scored) return -1;
+    char maps_caption[512];
+    if (draw_maps(a, p->maps, maps_caption, sizeof maps_caption, err, err_len) != 0) return -1;
+    if (a->model && cc_training_chart_png(a->model, p->training, err, err_len) != 0) return -1;
+    cc_html_figure figures[3];
+    int count = 0;
+    figures[count++] = (cc_html_figure){"Hotspots", p->roc,
+                                        "ROC curves of the top-10% hotspot cells, averaged over the bins"};
+    figures[count++] = (cc_html_figure){"Maps", p->maps, maps_caption};
+    if (a->model) figures[count++] = (cc_html_figure){"Training", p->training, "training and validation loss per epoch"};
+    char intro[1024];
+    snprintf(intro, sizeof intro, "%d forecast(s) scored against the counts of %s, as crimecast eval scores them "
+             "(the mean over the bins every forecast covers, with bootstrap intervals).", a->forecast_count, a->data);
+    cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count};
+    if (cc_html_report_write(a->out, &report, err, err_len) != 0) return -1;
+    fprintf(out, "%s: %d forecast(s), category '%s', %d picture(s) embedded\n", a->out, a->forecast_count, a->category,
+            count);
+    return 0;
+}
+
+int cc_run_report(const cc_report_request *a, FILE *out, char *err, size_t err_len) {
+    pictures p;
+    snprintf(p.dir, sizeof p.dir, "/tmp/crimecast-report-XXXXXX");
+    if (!mkdtemp(p.dir)) {
+        snprintf(err, err_len, "cannot make a temporary directory for the pictures");
+        return -1;
+    }
+    snprintf(p.roc, sizeof p.roc, "%s/roc.png", p.dir);
+    snprintf(p.training, sizeof p.training, "%s/training.png", p.dir);
+    snprintf(p.maps, sizeof p.maps, "%s/maps.png", p.dir);
+    cc_metrics_table *table = malloc(sizeof *table);
+    int status = table ? write_report(a, &p, table, out, err, err_len) : -1;
+    if (!table) snprintf(err, err_len, "out of memory");
+    free(table);
+    remove_pictures(&p);
+    return status;
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""crimecast report: one self-contained HTML file. A tensor written here with h5py and
+two baselines of it are reported; the page parses, every picture is an embedded PNG
+that decodes (tests/integration/png_reader.py), nothing points outside the file, the
+table's deviance for each model is the one `crimecast eval --json` gives, the paired
+differences are there; headless Chromium (Debian's chromium) renders it with no failed
+resource and a screenshot that is not blank. Bad input: an unknown category, a missing
+forecast: exit 1 naming it, no file.
+
+usage: report_test.py CRIMECAST
+"""
+import base64
+import html.parser
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+from checks import check, summary
+from png_reader import read_png
+from synthetic_tensor import write_tensor
+
+CRIMECAST = sys.argv[1]
+
+
+def run(*args):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+
+
+class Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.links, self.cells, self.rows = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.images.append(a.get("src", ""))
+        for key in ("href", "src"):
+            if key in a and not a[key].startswith("data:"):
+                self.links.append(a[key])
+        if tag == "tr":
+            self.rows.append([])
+
+    def handle_data(self, data):
+        if self.rows and self.lasttag == "td":
+            self.rows[-1].append(data.strip())
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        rng = np.random.default_rng(3)
+        counts = rng.poisson(2.0, size=(40, 2, 10, 12)).astype(np.float32)
+        mask = np.ones((10, 12), np.uint8)
+        mask[:2, :3] = 0
+        tensor = os.path.join(tmp, "t.h5")
+        write_tensor(tensor, counts, mask, ["all", "theft"])
+        forecasts = []
+        for method in ("histavg", "persistence"):
+            f = os.path.join(tmp, method + ".h5")
+            p = run("baseline", "--method", method, "--data", tensor, "--out", f)
+            check("baseline " + method, p.returncode == 0, p.stderr)
+            forecasts.append(f)
+        out = os.path.join(tmp, "report.html")
+        p = run("report", "--data", tensor, *forecasts, "--versus", "persistence", "--out", out)
+        check("report exits 0 naming the file", p.returncode == 0 and out in p.stdout, p.stderr)
+        page = Page()
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        page.feed(text)
+        pngs_ok = len(page.images) == 2
+        for k, src in enumerate(page.images):
+            pngs_ok &= src.startswith("data:image/png;base64,")
+            path = os.path.join(tmp, "img%d.png" % k)
+            with open(path, "wb") as g:
+                g.write(base64.b64decode(src.split(",", 1)[1], validate=True))
+            rgb, _ = read_png(path)
+            pngs_ok &= rgb.shape[0] > 50 and rgb.shape[1] > 50 and rgb.std() > 0
+        check("two embedded PNGs (ROC, maps) that decode and are not blank", pngs_ok, len(page.images))
+        check("nothing points outside the file", page.links == [], page.links)
+        e = run("eval", "--data", tensor, *forecasts, "--json")
+        scores = {r["model"]: r for r in json.loads(e.stdout) if r["category"] == "all"} if e.returncode == 0 else {}
+        table = {}
+        for row in page.rows:  # the comparison table comes first; the paired one repeats the names
+            if row and row[0] in scores and row[0] not in table:
+                table[row[0]] = row
+        same = len(table) == 2 and all(abs(float(table[m][2]) - scores[m]["deviance"]) <= 1e-3 * abs(scores[m]["deviance"])
+                                      for m in scores)
+        check("the table's deviance is eval's for each model", same, (table, {m: scores[m]["deviance"] for m in scores}))
+        check("the paired differences against persistence are there",
+              "each model minus persistence" in text and "Negative: better than persistence" in text)
+
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not chromium:
+            print("skip: no chromium here (Debian: chromium) for the rendering check")
+        else:
+            shot = os.path.join(tmp, "shot.png")
+            c = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                "--window-size=1100,1600", "--screenshot=" + shot, "--enable-logging=stderr",
+                                "--v=0", "file://" + out], capture_output=True, text=True, timeout=120)
+            failed = [l for l in c.stderr.splitlines() if "Failed to load resource" in l or "net::ERR" in l]
+            rgb = read_png(shot)[0] if os.path.exists(shot) else np.zeros((1, 1, 3))
+            check("headless Chromium renders it: no failed resource, a screenshot that is not blank",
+                  c.returncode == 0 and not failed and rgb.shape[0] == 1600 and rgb.std() > 10, (failed, c.stderr[-500:]))
+
+        bad = os.path.join(tmp, "bad.html")
+        q = run("report", "--data", tensor, *forecasts, "--category", "arson", "--out", bad)
+        check("an unknown category: exit 1 naming it, no file", q.returncode == 1 and "arson" in q.stderr
+              and not os.path.exists(bad), q.stderr)
+        missing = os.path.join(tmp, "nope.h5")
+        q = run("report", "--data", tensor, forecasts[0], missing, "--out", bad)
+        check("a missing forecast: exit 1 naming it, no file", q.returncode == 1 and missing in q.stderr
+              and not os.path.exists(bad), q.stderr)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
