@@ -24,6 +24,19 @@ static int parse_area(const char *text, void *field, char *why, size_t why_len) 
     return 0;
 }
 
+/* --topk 1%: a share of the cells in (0, 100] (the % may be left out). */
+static int parse_percent(const char *text, void *field, char *why, size_t why_len) {
+    char *end;
+    double v = strtod(text, &end);
+    if (end != text && !strcmp(end, "%")) end++;
+    if (end == text || *end || !(v > 0 && v <= 100)) {
+        snprintf(why, why_len, "--topk takes a share of the cells in (0, 100], e.g. 1%% (got '%s')", text);
+        return -1;
+    }
+    *(double *)field = v;
+    return 0;
+}
+
 static const cc_option EXPORT_OPTIONS[] = {
     {CC_OPTION_TEXT("in", cc_export_request, in, "FILE.h5", NULL, "a forecast or tensor file"), .required = 1},
     {CC_OPTION_CHOICE("dataset", cc_export_request, dataset, "counts|forecast", NULL,
@@ -34,8 +47,8 @@ static const cc_option EXPORT_OPTIONS[] = {
                     "only this category (if not given: every category with --time, 'all' with --all)")},
     {CC_OPTION_CUSTOM("area", cc_export_request, area_km2, "KM2", NULL, parse_area,
                       "polygons: flag this area, e.g. 1km2 (eval's rule: the nearest whole number of cells)")},
-    {CC_OPTION_REAL("topk", cc_export_request, topk, "PCT", NULL, 0,
-                    "polygons: flag this % of the cells inside the study area (eval's rule)"), .open_min = 1, .max = 100},
+    {CC_OPTION_CUSTOM("topk", cc_export_request, topk, "PCT", NULL, parse_percent,
+                      "polygons: flag this % of the cells inside the study area, e.g. 1% (eval's rule)")},
     {CC_OPTION_FLAG("dissolve", cc_export_request, dissolve, "polygons: one per connected patch of flagged cells")},
     {CC_OPTION_TEXT("out", cc_export_request, out, "FILE.tif|.geojson|.gpkg", NULL,
                     "the GeoTIFF, or the hotspot polygons (GeoJSON in WGS84, GeoPackage in the grid's CRS)"),
@@ -171,44 +184,31 @@ static int write_file(const cc_export_request *a, const cc_tensor *t, int ti, in
     return status;
 }
 
-/* Cells in the mask by value, highest first; ties in row-major order (a stable sort). */
-typedef struct ranked {
-    int cell;
-    float value;
-} ranked;
-
-static int by_value(const void *x, const void *y) {
-    const ranked *a = x, *b = y;
-    if (a->value != b->value) return a->value < b->value ? 1 : -1;
-    return (a->cell > b->cell) - (a->cell < b->cell);
-}
-
 static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti, int c, FILE *out, char *err,
                           size_t err_len) {
     size_t plane = (size_t)t->H * t->W;
     const float *map = t->values + ((size_t)ti * t->C + c) * plane;
-    ranked *order = malloc(sizeof *order * plane);
+    int *order = malloc(sizeof *order * plane);
     cc_hotspot_cell *cells = malloc(sizeof *cells * plane);
-    if (!order || !cells) {
+    int n = order && cells ? cc_rank_cells(map, t->mask, (int)plane, order) : -1;
+    if (n < 0) {
         free(order), free(cells);
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    int n = 0;
     double total = 0;
-    for (size_t k = 0; k < plane; k++)
-        if (t->mask[k]) order[n++] = (ranked){(int)k, map[k]}, total += map[k];
-    qsort(order, (size_t)n, sizeof *order, by_value);
+    for (int i = 0; i < n; i++) total += map[order[i]];
     int flagged = n == 0 ? 0 : a->area_km2 > 0 ? cc_flagged_for_area(a->area_km2, t->cell, n)
                                                : cc_flagged_for_percent(a->topk, n);
     /* a tie at the cut: cells of the cut's value on both sides of it */
-    int tie_at_cut = flagged > 0 && flagged < n && order[flagged].value == order[flagged - 1].value;
+    float cut = flagged > 0 ? map[order[flagged - 1]] : 0;
+    int tie_at_cut = flagged > 0 && flagged < n && map[order[flagged]] == cut;
     double running = 0;
     for (int i = 0; i < flagged; i++) {
-        running += order[i].value;
-        int tied = tie_at_cut && order[i].value == order[flagged - 1].value;
-        cells[i] = (cc_hotspot_cell){order[i].cell / t->W, order[i].cell % t->W, order[i].value, i + 1,
-                                     total > 0 ? running / total : 0, tied};
+        float value = map[order[i]];
+        running += value;
+        cells[i] = (cc_hotspot_cell){order[i] / t->W, order[i] % t->W, value, i + 1, total > 0 ? running / total : 0,
+                                     tie_at_cut && value == cut};
     }
     char target[11];
     cc_format_iso_date(t->time[ti], target);

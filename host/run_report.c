@@ -14,6 +14,7 @@
 #include "heatmaps/tensor_file.h"
 #include "host/html_report.h"
 #include "models/checkpoint.h"
+#include "models/metrics.h"
 
 static const cc_option REPORT_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_report_request, data, "TENSOR.h5", NULL, "the tensor whose counts are the truth"),
@@ -40,8 +41,9 @@ const cc_command_spec CC_REPORT_SPEC = {
         "Scores the forecasts against the tensor as `crimecast eval` does and writes one\n"
         "self-contained HTML file (pictures embedded, nothing fetched from a network): the\n"
         "comparison table with 95% intervals, paired differences (--versus), the ROC curves,\n"
-        "the training curve (--model) and maps of the truth and each forecast for the last bin\n"
-        "they share. Opens in any browser.\n",
+        "the training curve (--model), maps of the truth and each forecast for the last bin\n"
+        "they share and the hotspot cells each flags there with 5% of the area. Opens in any\n"
+        "browser.\n",
     .request_size = sizeof(cc_report_request),
     .groups = REPORT_GROUPS,
     .group_count = 1,
@@ -71,10 +73,37 @@ int cc_training_chart_png(const char *model_path, const char *png_path, char *er
 
 enum { MAX_MAPS = 6 };
 
+/* hotspots.png: for the truth and each forecast, the cells flagged with 5% of the study
+ * area (eval's hit@5% budget; a tie at the cut in row-major order, cc_rank_cells). */
+static int draw_hotspots(const char *png, const cc_panel *maps, int count, const cc_tensor *truth, const char *date,
+                         const char *category, char *err, size_t err_len) {
+    int plane = truth->H * truth->W, status = -1;
+    float *flags = calloc((size_t)plane * count, sizeof *flags);
+    int *order = malloc(sizeof *order * (size_t)plane);
+    cc_panel panels[MAX_MAPS];
+    char titles[MAX_MAPS][80];
+    for (int p = 0; flags && order && p < count; p++) {
+        int n = cc_rank_cells(maps[p].values, truth->mask, plane, order);
+        int a = n > 0 ? cc_flagged_for_percent(5, n) : 0;
+        for (int i = 0; i < a; i++) flags[(size_t)p * plane + order[i]] = 1;
+        snprintf(titles[p], sizeof titles[p], "%s: top 5%%", p ? maps[p].title : "truth");
+        panels[p] = (cc_panel){titles[p], flags + (size_t)p * plane};
+    }
+    if (flags && order) {
+        char caption[256];
+        snprintf(caption, sizeof caption, "%s of %s, category %s: the cells each map flags with 5%% of the area", 
+                 cc_bin_kind_name(truth->bin), date, category);
+        cc_png_style style = {cc_colormap_find("viridis"), CC_SCALE_LINEAR, 1.0, 6};
+        status = cc_panels_png(png, panels, count, truth->mask, truth->H, truth->W, &style, caption, err, err_len);
+    } else snprintf(err, err_len, "out of memory");
+    free(flags), free(order);
+    return status;
+}
+
 /* maps.png: the truth and up to five forecasts on the last bin every one of them has,
  * one colour scale (square root, up to the largest value shown). */
-static int draw_maps(const cc_report_request *a, const char *png, char *caption, size_t caption_len, char *err,
-                     size_t err_len) {
+static int draw_maps(const cc_report_request *a, const char *png, const char *hotspots_png, char *caption,
+                     size_t caption_len, char *err, size_t err_len) {
     cc_tensor truth, f[MAX_MAPS - 1];
     int n = a->forecast_count < MAX_MAPS - 1 ? a->forecast_count : MAX_MAPS - 1, read = 0, status = -1;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
@@ -109,6 +138,7 @@ static int draw_maps(const cc_report_request *a, const char *png, char *caption,
                      cc_bin_kind_name(truth.bin), date, a->category, vmax);
             cc_png_style style = {cc_colormap_find("inferno"), CC_SCALE_SQRT, vmax, 6};
             status = cc_panels_png(png, panels, n + 1, truth.mask, truth.H, truth.W, &style, caption, err, err_len);
+            if (status == 0) status = draw_hotspots(hotspots_png, panels, n + 1, &truth, date, a->category, err, err_len);
         }
     }
     for (int m = 0; m < read; m++) cc_tensor_free(&f[m]);
@@ -117,11 +147,11 @@ static int draw_maps(const cc_report_request *a, const char *png, char *caption,
 }
 
 typedef struct pictures {
-    char dir[64], roc[128], training[128], maps[128];
+    char dir[64], roc[128], training[128], maps[128], hotspots[128];
 } pictures;
 
 static void remove_pictures(pictures *p) {
-    unlink(p->roc), unlink(p->training), unlink(p->maps);
+    unlink(p->roc), unlink(p->training), unlink(p->maps), unlink(p->hotspots);
     rmdir(p->dir);
 }
 
@@ -137,12 +167,15 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     if (sink) fclose(sink);
     if (!scored) return -1;
     char maps_caption[512];
-    if (draw_maps(a, p->maps, maps_caption, sizeof maps_caption, err, err_len) != 0) return -1;
+    if (draw_maps(a, p->maps, p->hotspots, maps_caption, sizeof maps_caption, err, err_len) != 0) return -1;
     if (a->model && cc_training_chart_png(a->model, p->training, err, err_len) != 0) return -1;
-    cc_html_figure figures[3];
+    cc_html_figure figures[4];
     int count = 0;
     figures[count++] = (cc_html_figure){"Hotspots", p->roc,
                                         "ROC curves of the top-10% hotspot cells, averaged over the bins"};
+    figures[count++] = (cc_html_figure){NULL, p->hotspots,
+                                        "the cells each map flags with 5% of the study area (the hit@5% budget), "
+                                        "on the last bin every forecast has"};
     figures[count++] = (cc_html_figure){"Maps", p->maps, maps_caption};
     if (a->model) figures[count++] = (cc_html_figure){"Training", p->training, "training and validation loss per epoch"};
     char intro[1024];
@@ -165,6 +198,7 @@ int cc_run_report(const cc_report_request *a, FILE *out, char *err, size_t err_l
     snprintf(p.roc, sizeof p.roc, "%s/roc.png", p.dir);
     snprintf(p.training, sizeof p.training, "%s/training.png", p.dir);
     snprintf(p.maps, sizeof p.maps, "%s/maps.png", p.dir);
+    snprintf(p.hotspots, sizeof p.hotspots, "%s/hotspots.png", p.dir);
     cc_metrics_table *table = malloc(sizeof *table);
     int status = table ? write_report(a, &p, table, out, err, err_len) : -1;
     if (!table) snprintf(err, err_len, "out of memory");

@@ -58,6 +58,11 @@ void cc_map_metrics_flagged(const float *truth, const float *forecast, int n, cc
 int cc_flagged_for_percent(double percent, int n);
 int cc_flagged_for_area(double km2, double cell_m, int n);
 
+/* The cells inside `mask` (NULL: all `plane`) by value, highest first, a tie in index
+ * (row-major) order, into order[]: the ranking drawn and exported where a map must flag
+ * whole cells (the figures above share ties instead). Returns how many, or -1 (memory). */
+int cc_rank_cells(const float *map, const unsigned char *mask, int plane, int *order);
+
 /* positive[i] in [0, 1]: how much of cell i is a positive (the rest of it a negative).
  * ROC AUC (Mann-Whitney, tied scores one half); NaN without positive and negative weight. */
 double cc_roc_auc(const double *positive, const float *scores, int n, int *scratch);

@@ -144,11 +144,24 @@ static void test_bootstrap(void **state) {
     assert_true(lo == 2.0 && hi == 2.0);
 }
 
+/* cc_rank_cells by hand: highest first, ties in index order, masked cells left out. */
+static void test_rank_cells(void **state) {
+    (void)state;
+    const float map[8] = {2, 5, 2, 9, 5, 0, 7, 2};
+    const unsigned char mask[8] = {1, 1, 1, 1, 1, 1, 0, 1};
+    int order[8], want[7] = {3, 1, 4, 0, 2, 7, 5};
+    assert_int_equal(cc_rank_cells(map, mask, 8, order), 7);
+    assert_memory_equal(order, want, sizeof want);
+    int all[8], want_all[8] = {3, 6, 1, 4, 0, 2, 7, 5};
+    assert_int_equal(cc_rank_cells(map, NULL, 8, all), 8);
+    assert_memory_equal(all, want_all, sizeof want_all);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_area_measures_by_hand), cmocka_unit_test(test_auc_and_ap_by_hand),
                                        cmocka_unit_test(test_sparse_map_shares_ties),
                                        cmocka_unit_test(test_figures_ignore_cell_order),
                                        cmocka_unit_test(test_empty_map_is_undefined), cmocka_unit_test(test_bootstrap),
-                                       cmocka_unit_test(test_nan_scores_end)};
+                                       cmocka_unit_test(test_nan_scores_end), cmocka_unit_test(test_rank_cells)};
     return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }

@@ -94,7 +94,7 @@ def check_polygons(tmp, forecast, values, mask, day):
     order = index[np.lexsort((index, -values.ravel()[index]))]
     want = [(int(k) // W, int(k) % W) for k in order[:a]]
     gpkg = os.path.join(tmp, "h.gpkg")
-    p = run("export", "--in", forecast, "--time", str(day), "--topk", "10", "--out", gpkg)
+    p = run("export", "--in", forecast, "--time", str(day), "--topk", "10%", "--out", gpkg)
     check("export --topk 10 to GeoPackage exits 0", p.returncode == 0, p.stderr)
     layer_ds = ogr.Open(gpkg)
     layer = layer_ds.GetLayer(0)
@@ -225,6 +225,8 @@ def main():
                 os.path.join(tmp, "no", "such", "dir", "x.tif"), says="x.tif")
         refused("polygons without a budget are a usage error", ["--in", forecast, "--time", str(day)],
                 os.path.join(tmp, "x.geojson"), status=2, says="one budget (--area or --topk)")
+        refused("--topk outside (0, 100] is a usage error", ["--in", forecast, "--time", str(day), "--topk", "150%"],
+                os.path.join(tmp, "x.gpkg"), status=2, says="--topk takes a share of the cells in (0, 100]")
         refused("another format is a usage error", ["--in", forecast, "--time", str(day)],
                 os.path.join(tmp, "x.shp"), status=2, says="--out must name a .tif, .geojson or .gpkg file")
         refused("--time and --all together are a usage error", ["--in", forecast, "--time", str(day), "--all"], out,

@@ -72,7 +72,7 @@ def main():
         with open(out, encoding="utf-8") as f:
             text = f.read()
         page.feed(text)
-        pngs_ok = len(page.images) == 2
+        pngs_ok = len(page.images) == 3
         for k, src in enumerate(page.images):
             pngs_ok &= src.startswith("data:image/png;base64,")
             path = os.path.join(tmp, "img%d.png" % k)
@@ -80,7 +80,7 @@ def main():
                 g.write(base64.b64decode(src.split(",", 1)[1], validate=True))
             rgb, _ = read_png(path)
             pngs_ok &= rgb.shape[0] > 50 and rgb.shape[1] > 50 and rgb.std() > 0
-        check("two embedded PNGs (ROC, maps) that decode and are not blank", pngs_ok, len(page.images))
+        check("three embedded PNGs (ROC, hotspots, maps) that decode and are not blank", pngs_ok, len(page.images))
         check("nothing points outside the file", page.links == [], page.links)
         e = run("eval", "--data", tensor, *forecasts, "--json")
         scores = {r["model"]: r for r in json.loads(e.stdout) if r["category"] == "all"} if e.returncode == 0 else {}
