@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "crawler/whole_file.h"
 
 #ifdef CRIMECAST_HAVE_GDAL
 #include <cpl_conv.h>
@@ -67,22 +68,21 @@ int cc_geotiff_write(const char *path, const cc_geo_raster *r, char *err, size_t
         snprintf(err, err_len, "%s: the grid's CRS '%s' is not one GDAL knows", path, r->crs);
         return -1;
     }
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    cc_whole_file file;
+    if (cc_whole_file_begin(&file, path, err, err_len) != 0) {
+        CPLFree(wkt);
+        return -1;
+    }
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
-    int status = write_dataset(tmp, r, wkt);
+    int status = write_dataset(file.temp, r, wkt);
     if (status != 0)
         snprintf(err, err_len, "%s: GDAL could not write it: %s", path,
                  CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown error");
     CPLPopErrorHandler();
     CPLFree(wkt);
-    if (status == 0 && rename(tmp, path) != 0) {
-        snprintf(err, err_len, "%s: cannot move the finished file into place", path);
-        status = -1;
-    }
-    if (status != 0) unlink(tmp);
-    return status;
+    if (status != 0) cc_whole_file_abandon(&file);
+    return status == 0 ? cc_whole_file_commit(&file, err, err_len) : -1;
 }
 
 #else

@@ -4,8 +4,8 @@
  *   x = x0 + col * cell,  y = y0 - row * cell   (x0 the west edge, y0 the north edge)
  * so pixel (col, row)'s top-left corner is the grid cell's north-west corner (GDAL's
  * "Area" pixels). Cells outside the mask hold CC_GEOTIFF_NODATA, declared as every band's
- * nodata value (a count or expected count is never negative). The file is written under a
- * temporary name and renamed: whole or not at all. */
+ * nodata value (a count or expected count is never negative). The file is written whole
+ * or not at all (crawler/whole_file.h). */
 #ifndef CRIMECAST_HEATMAPS_GEOTIFF_H
 #define CRIMECAST_HEATMAPS_GEOTIFF_H
 

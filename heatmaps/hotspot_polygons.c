@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
+
+#include "crawler/whole_file.h"
 
 #ifdef CRIMECAST_HAVE_GDAL
 #include <cpl_error.h>
@@ -120,23 +121,21 @@ int cc_hotspot_polygons_write(const char *path, const cc_hotspot_layer *l, char 
         return -1;
     }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    char tmp[4200];
-    const char *ext = strrchr(path, '.');
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld%s", path, (long)getpid(), ext); /* the drivers go by extension */
+    cc_whole_file file;
+    if (cc_whole_file_begin(&file, path, err, err_len) != 0) {
+        OSRDestroySpatialReference(srs);
+        return -1;
+    }
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
-    int status = write_layer(tmp, path, l, srs);
+    int status = write_layer(file.temp, path, l, srs);
     if (status != 0)
         snprintf(err, err_len, "%s: GDAL could not write it: %s", path,
                  CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown error");
     CPLPopErrorHandler();
     OSRDestroySpatialReference(srs);
-    if (status == 0 && rename(tmp, path) != 0) {
-        snprintf(err, err_len, "%s: cannot move the finished file into place", path);
-        status = -1;
-    }
-    if (status != 0) unlink(tmp);
-    return status;
+    if (status != 0) cc_whole_file_abandon(&file);
+    return status == 0 ? cc_whole_file_commit(&file, err, err_len) : -1;
 }
 
 #else

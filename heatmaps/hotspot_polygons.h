@@ -2,7 +2,7 @@
  * cell (its exact corners in the grid's CRS), or with `dissolve` one polygon per
  * 4-connected patch of them. GeoJSON (.geojson) is written in WGS84 longitude/latitude
  * as RFC 7946 requires (GDAL reprojects, through PROJ), GeoPackage (.gpkg) in the grid's
- * CRS. Written under a temporary name and renamed: whole or not at all. Which cells are
+ * CRS. Written whole or not at all (crawler/whole_file.h). Which cells are
  * flagged, their ranks and shares are the caller's (host/run_export.c applies eval's
  * budget rule). */
 #ifndef CRIMECAST_HEATMAPS_HOTSPOT_POLYGONS_H

@@ -480,6 +480,28 @@ int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *er
     return status;
 }
 
+int cc_tensor_channel_named(const cc_tensor *t, const char *path, const char *name, char *err, size_t err_len) {
+    int c = cc_tensor_channel(t, name);
+    if (c >= 0) return c;
+    size_t n = (size_t)snprintf(err, err_len, "%s has no category '%s' (it has:", path, name);
+    for (int k = 0; k < t->C && n < err_len; k++) n += (size_t)snprintf(err + n, err_len - n, " %s", t->categories[k]);
+    if (n < err_len) snprintf(err + n, err_len - n, ")");
+    return -1;
+}
+
+int cc_tensor_bin_dated(const cc_tensor *t, const char *path, const char *date, char *err, size_t err_len) {
+    int64_t day = 0;
+    cc_parse_iso_date(date, &day);
+    int ti = cc_tensor_bin(t, day);
+    if (ti >= 0) return ti;
+    char first[11], last[11];
+    cc_format_iso_date(t->time[0], first);
+    cc_format_iso_date(t->time[t->T - 1], last);
+    snprintf(err, err_len, "%s: no %s bin starts on %s (bins start %s .. %s)", path, cc_bin_kind_name(t->bin), date,
+             first, last);
+    return -1;
+}
+
 int cc_forecast_horizon(const char *path) {
     cc_hdf5_quiet q = cc_hdf5_silence();
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

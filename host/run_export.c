@@ -103,26 +103,6 @@ const cc_command_spec CC_EXPORT_SPEC = {
     .check = check_request,
 };
 
-/* "FILE has no category 'x' (it has: all burglary ...)". */
-static void no_category(const cc_export_request *a, const cc_tensor *t, char *err, size_t err_len) {
-    size_t n = (size_t)snprintf(err, err_len, "%s has no category '%s' (it has:", a->in, a->category);
-    for (int k = 0; k < t->C && n < err_len; k++) n += (size_t)snprintf(err + n, err_len - n, " %s", t->categories[k]);
-    if (n < err_len) snprintf(err + n, err_len - n, ")");
-}
-
-static int bin_of(const cc_export_request *a, const cc_tensor *t, char *err, size_t err_len) {
-    int64_t day;
-    cc_parse_iso_date(a->time, &day); /* valid: the table checked it */
-    int ti = cc_tensor_bin(t, day);
-    if (ti >= 0) return ti;
-    char first[11], last[11];
-    cc_format_iso_date(t->time[0], first);
-    cc_format_iso_date(t->time[t->T - 1], last);
-    snprintf(err, err_len, "%s: no %s bin starts on %s (bins start %s .. %s)", a->in, cc_bin_kind_name(t->bin), a->time,
-             first, last);
-    return -1;
-}
-
 /* The bands: (time step, channel) pairs, with their descriptions. */
 typedef struct band_plan {
     int count;
@@ -230,14 +210,11 @@ int cc_run_export(const cc_export_request *a, FILE *out, char *err, size_t err_l
     }
     cc_tensor t;
     if (cc_tensor_read(a->in, a->dataset, &t, err, err_len) != 0) return -1;
-    int status = -1, ti = 0;
+    int status = -1, ti = 0, c = -1;
     const char *category = a->category ? a->category : a->all || polygons_wanted(a) ? "all" : NULL;
-    int c = category ? cc_tensor_channel(&t, category) : -1;
-    cc_export_request named = *a;
-    named.category = category;
-    if (category && c < 0) no_category(&named, &t, err, err_len);
+    if (category && (c = cc_tensor_channel_named(&t, a->in, category, err, err_len)) < 0) status = -1;
     else if (!t.crs[0]) snprintf(err, err_len, "%s: the file has no CRS, so it cannot be placed on a map", a->in);
-    else if (!a->all && (ti = bin_of(a, &t, err, err_len)) < 0) status = -1;
+    else if (!a->all && (ti = cc_tensor_bin_dated(&t, a->in, a->time, err, err_len)) < 0) status = -1;
     else if (polygons_wanted(a)) status = write_polygons(a, &t, ti, c, out, err, err_len);
     else status = write_file(a, &t, ti, c, out, err, err_len);
     cc_tensor_free(&t);

@@ -127,16 +127,7 @@ static int pick_frame(const cc_png_request *a, const cc_tensor *t, char *err, si
         snprintf(err, err_len, "%s: --index %d, but the file has %d time steps", a->in, a->index.value, t->T);
         return -1;
     }
-    int64_t day;
-    cc_parse_iso_date(a->time, &day); /* valid: the table checked it */
-    int ti = cc_tensor_bin(t, day);
-    if (ti >= 0) return ti;
-    char first[11], last[11];
-    cc_format_iso_date(t->time[0], first);
-    cc_format_iso_date(t->time[t->T - 1], last);
-    snprintf(err, err_len, "%s: no %s bin starts on %s (bins start %s .. %s)", a->in, cc_bin_kind_name(t->bin), a->time,
-             first, last);
-    return -1;
+    return cc_tensor_bin_dated(t, a->in, a->time, err, err_len); /* the date is valid: the table checked it */
 }
 
 static int draw_all(const cc_png_request *a, const png_look *look, const cc_tensor *t, int c, FILE *out, char *err,
@@ -171,20 +162,13 @@ static int draw_one(const cc_png_request *a, const png_look *look, const cc_tens
     return 0;
 }
 
-/* "FILE has no category 'x' (it has: all burglary ...)". */
-static void no_category(const cc_png_request *a, const cc_tensor *t, char *err, size_t err_len) {
-    size_t n = (size_t)snprintf(err, err_len, "%s has no category '%s' (it has:", a->in, a->category);
-    for (int k = 0; k < t->C && n < err_len; k++) n += (size_t)snprintf(err + n, err_len - n, " %s", t->categories[k]);
-    if (n < err_len) snprintf(err + n, err_len - n, ")");
-}
-
 int cc_run_png(const cc_png_request *a, FILE *out, char *err, size_t err_len) {
     png_look look = {cc_colormap_find(a->cmap), CC_SCALE_LINEAR};
     cc_scale_parse(a->scale, &look.scale); /* valid: the table checked it */
     cc_tensor t;
     if (cc_tensor_read(a->in, a->dataset, &t, err, err_len) != 0) return -1;
-    int status = -1, c = cc_tensor_channel(&t, a->category);
-    if (c < 0) no_category(a, &t, err, err_len);
+    int status = -1, c = cc_tensor_channel_named(&t, a->in, a->category, err, err_len);
+    if (c < 0) status = -1;
     else if (a->all) status = draw_all(a, &look, &t, c, out, err, err_len);
     else status = draw_one(a, &look, &t, c, out, err, err_len);
     cc_tensor_free(&t);

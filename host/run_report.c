@@ -108,8 +108,7 @@ static int draw_maps(const cc_report_request *a, const char *png, const char *ho
     int n = a->forecast_count < MAX_MAPS - 1 ? a->forecast_count : MAX_MAPS - 1, read = 0, status = -1;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
     while (read < n && cc_tensor_read(a->forecasts[read], "forecast", &f[read], err, err_len) == 0) read++;
-    int c = cc_tensor_channel(&truth, a->category);
-    if (read == n && c < 0) snprintf(err, err_len, "%s has no category '%s'", a->data, a->category);
+    int c = read == n ? cc_tensor_channel_named(&truth, a->data, a->category, err, err_len) : -1;
     if (read == n && c >= 0) {
         int64_t day = INT64_MIN; /* the last bin in the truth and every forecast */
         for (int b = f[0].T - 1; b >= 0 && day == INT64_MIN; b--) {

@@ -177,27 +177,15 @@ int cc_flagged_for_area(double km2, double cell_m, int n) {
     return a < 1 ? 1 : a > n ? n : a;
 }
 
-/* Orders cells by value, highest first, ties by index (qsort's comparator over a pair). */
-typedef struct ranked_cell {
-    int cell;
-    float value;
-} ranked_cell;
-
-static int by_value_then_index(const void *x, const void *y) {
-    const ranked_cell *a = x, *b = y;
-    if (a->value != b->value) return a->value < b->value ? 1 : -1;
-    return (a->cell > b->cell) - (a->cell < b->cell);
-}
-
 int cc_rank_cells(const float *map, const unsigned char *mask, int plane, int *order) {
-    ranked_cell *r = malloc(sizeof *r * (size_t)(plane > 0 ? plane : 1));
-    if (!r) return -1;
+    keyed *k = malloc(sizeof *k * (size_t)(plane > 0 ? plane : 1));
+    if (!k) return -1;
     int n = 0;
-    for (int k = 0; k < plane; k++)
-        if (!mask || mask[k]) r[n++] = (ranked_cell){k, map[k]};
-    qsort(r, (size_t)n, sizeof *r, by_value_then_index);
-    for (int i = 0; i < n; i++) order[i] = r[i].cell;
-    free(r);
+    for (int i = 0; i < plane; i++)
+        if (!mask || mask[i]) k[n].key = map[i], k[n++].index = i;
+    qsort(k, (size_t)n, sizeof *k, by_key_desc);
+    for (int i = 0; i < n; i++) order[i] = k[i].index;
+    free(k);
     return n;
 }
 

@@ -148,11 +148,6 @@ static int counted(cc_onednn *d, int status) {
 
 /* ---- making an entry ---- */
 
-static int desc4(dnnl_memory_desc_t *md, int a, int b, int c, int d, dnnl_format_tag_t tag) {
-    dnnl_dims_t dims = {a, b, c, d};
-    return dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag) == dnnl_success ? 0 : -1;
-}
-
 static int desc4_typed(dnnl_memory_desc_t *md, int a, int b, int c, int d, dnnl_data_type_t type, dnnl_format_tag_t tag) {
     dnnl_dims_t dims = {a, b, c, d};
     return dnnl_memory_desc_init_by_tag(md, 4, dims, type, tag) == dnnl_success ? 0 : -1;
@@ -253,9 +248,9 @@ static int entry_make(cc_onednn *d, entry *e) {
         {dnnl_query_diff_dst_md, dnnl_query_weights_md, dnnl_query_diff_src_md},
         {dnnl_query_src_md, dnnl_query_diff_dst_md, dnnl_query_diff_weights_md}};
     dnnl_memory_desc_t x, w, y;
-    int ok = !desc4(&x, s->batch, s->in_channels, s->height, s->width, dnnl_nchw) &&
-             !desc4(&y, s->batch, s->out_channels, ho, wo, dnnl_nchw) &&
-             !desc4(&w, s->out_channels, s->in_channels, s->kernel, s->kernel, dnnl_oihw);
+    int ok = !desc4_typed(&x, s->batch, s->in_channels, s->height, s->width, dnnl_f32, dnnl_nchw) &&
+             !desc4_typed(&y, s->batch, s->out_channels, ho, wo, dnnl_f32, dnnl_nchw) &&
+             !desc4_typed(&w, s->out_channels, s->in_channels, s->kernel, s->kernel, dnnl_f32, dnnl_oihw);
     const dnnl_memory_desc_t *user[3][3] = {{&x, &w, &y}, {&y, &w, &x}, {&x, &y, &w}};
     size_t bytes = 0;
     for (int k = 0; ok && k < 3; k++) {
