@@ -53,6 +53,31 @@ int cc_hdf5_write_doubles(hid_t obj, const char *name, const double *values, int
     return write_attribute(obj, name, H5T_NATIVE_DOUBLE, H5Screate_simple(1, &n, NULL), values);
 }
 
+/* A dataset of `rank` dims written whole, chunked `rows` of dims[0] at a time, shuffled
+ * and deflated at `level` (0: neither) and checksummed; its id (close it) or -1. An empty one (dims[0] 0)
+ * is contiguous: a chunk cannot be smaller than one row. */
+hid_t cc_hdf5_write_chunked(hid_t file, const char *name, hid_t file_type, hid_t mem_type, int rank,
+                           const hsize_t *dims, hsize_t rows, int level, const void *data) {
+    hsize_t chunk[5] = {rows};
+    for (int d = 1; d < rank; d++) chunk[d] = dims[d];
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    if (dims[0] > 0) {
+        H5Pset_chunk(dcpl, rank, chunk);
+        if (level > 0) H5Pset_shuffle(dcpl), H5Pset_deflate(dcpl, (unsigned)level);
+        H5Pset_fletcher32(dcpl);
+    }
+    hid_t ds = H5Dcreate2(file, name, file_type, space, lcpl, dcpl, H5P_DEFAULT);
+    if (ds >= 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        H5Dclose(ds);
+        ds = -1;
+    }
+    H5Pclose(dcpl), H5Pclose(lcpl);
+    H5Sclose(space);
+    return ds;
+}
+
 hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
                             const hsize_t *dims, const void *data) {
     hid_t space = H5Screate_simple(rank, dims, NULL);

@@ -34,6 +34,11 @@ int cc_hdf5_write_doubles(hid_t obj, const char *name, const double *values, int
 hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
                             const hsize_t *dims, const void *data);
 
+/* The same chunked `rows` of dims[0] at a time, shuffled and deflated at `level` (0:
+ * neither) and checksummed; an empty one (dims[0] 0) is contiguous. */
+hid_t cc_hdf5_write_chunked(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
+                            const hsize_t *dims, hsize_t rows, int level, const void *data);
+
 char *cc_hdf5_read_text(hid_t obj, const char *name);   /* malloc'ed, NULL when absent */
 int cc_hdf5_read_int(hid_t obj, const char *name, long long *value);
 int cc_hdf5_read_double(hid_t obj, const char *name, double *value);

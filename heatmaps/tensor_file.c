@@ -15,34 +15,9 @@
 #include "heatmaps/sparse.h"
 #include "heatmaps/time_bins.h"
 
-/* A dataset of `rank` dims written whole, chunked `rows` of dims[0] at a time, shuffled
- * and deflated at `level` (0: neither) and checksummed; its id (close it) or -1. An empty one (dims[0] 0)
- * is contiguous: a chunk cannot be smaller than one row. */
-static hid_t write_chunked(hid_t file, const char *name, hid_t file_type, hid_t mem_type, int rank,
-                           const hsize_t *dims, hsize_t rows, int level, const void *data) {
-    hsize_t chunk[5] = {rows};
-    for (int d = 1; d < rank; d++) chunk[d] = dims[d];
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    if (dims[0] > 0) {
-        H5Pset_chunk(dcpl, rank, chunk);
-        if (level > 0) H5Pset_shuffle(dcpl), H5Pset_deflate(dcpl, (unsigned)level);
-        H5Pset_fletcher32(dcpl);
-    }
-    hid_t ds = H5Dcreate2(file, name, file_type, space, lcpl, dcpl, H5P_DEFAULT);
-    if (ds >= 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-        H5Dclose(ds);
-        ds = -1;
-    }
-    H5Pclose(dcpl), H5Pclose(lcpl);
-    H5Sclose(space);
-    return ds;
-}
-
 /* A float32 dataset of `rank` dims, one time step (dims[0]) a chunk, deflate level 4. */
 static hid_t write_frames(hid_t file, const char *name, int rank, const hsize_t *dims, const float *data) {
-    return write_chunked(file, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, rank, dims, 1, 4, data);
+    return cc_hdf5_write_chunked(file, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, rank, dims, 1, 4, data);
 }
 
 /* /sparse (heatmaps/tensor_file.h): the entries of t->sparse, with their counts when
@@ -55,11 +30,11 @@ static int write_sparse(hid_t file, const cc_tensor *t) {
     hsize_t starts = (hsize_t)s->planes + 1, nnz = (hsize_t)s->nnz, rows = nnz < ROWS ? (nnz ? nnz : 1) : ROWS;
     hsize_t recent_dims[2] = {nnz, (hsize_t)s->R};
     hid_t ds[4] = {
-        write_chunked(file, "/sparse/start", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &starts,
+        cc_hdf5_write_chunked(file, "/sparse/start", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &starts,
                       starts < ROWS ? starts : ROWS, 1, s->start),
-        write_chunked(file, "/sparse/cell", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &nnz, rows, 1, s->cell),
-        t->values ? 0 : write_chunked(file, "/sparse/count", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, &nnz, rows, 1, s->count),
-        s->R ? write_chunked(file, "/sparse/recent", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, recent_dims, rows, 0, s->recent)
+        cc_hdf5_write_chunked(file, "/sparse/cell", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, &nnz, rows, 1, s->cell),
+        t->values ? 0 : cc_hdf5_write_chunked(file, "/sparse/count", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, &nnz, rows, 1, s->count),
+        s->R ? cc_hdf5_write_chunked(file, "/sparse/recent", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, recent_dims, rows, 0, s->recent)
              : 0};
     int status = 0;
     for (int i = 0; i < 4; i++) status |= ds[i] < 0;

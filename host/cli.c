@@ -19,6 +19,7 @@ static const cc_command COMMANDS[] = {
     {"import", "load a city's crime record files into the incident store", cc_cmd_import},
     {"crawl", "fetch a city's records from its open-data portal, resumably", cc_cmd_crawl},
     {"raster", "count incidents into a space-time tensor (HDF5)", cc_cmd_raster},
+    {"covariates", "add covariate maps (deprivation, mobility) to a tensor file", cc_cmd_covariates},
     {"png", "draw heatmap PNGs from a tensor or forecast file", cc_cmd_png},
     {"export", "write a forecast or tensor as a GeoTIFF or hotspot polygons for GIS tools", cc_cmd_export},
     {"report", "score forecasts into one self-contained HTML report", cc_cmd_report},

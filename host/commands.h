@@ -17,6 +17,7 @@ int cc_cmd_baseline(int argc, char **argv);
 int cc_cmd_eval(int argc, char **argv);
 int cc_cmd_png(int argc, char **argv);
 int cc_cmd_export(int argc, char **argv);
+int cc_cmd_covariates(int argc, char **argv);
 int cc_cmd_report(int argc, char **argv);
 int cc_cmd_synth(int argc, char **argv);
 int cc_cmd_demo(int argc, char **argv);

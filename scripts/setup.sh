@@ -20,6 +20,7 @@ PACKAGES=(
   libcmocka-dev                        # unit tests
   clang libclang-rt-14-dev             # fuzz targets (libFuzzer, ASan, UBSan: tests/fuzz)
   python3 python3-numpy python3-h5py python3-pyproj python3-sklearn   # independent reference checks
+  python3-pandas                       # the covariates test's borough aggregation reference
   python3-torch                        # the benchmark against PyTorch (and the fixture's script)
 )
 

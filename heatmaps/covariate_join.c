@@ -1,0 +1,317 @@
+/* heatmaps/covariate_join.h */
+#include "heatmaps/covariate_join.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/csv_reader.h"
+
+/* ------------------------------------------------------------------ the lookup */
+
+typedef struct code_pair {
+    char *polygon, *table;
+} code_pair;
+
+static int by_polygon_code(const void *a, const void *b) {
+    return strcmp(((const code_pair *)a)->polygon, ((const code_pair *)b)->polygon);
+}
+
+static int column_of(const cc_csv_row *header, const char *name) {
+    for (int i = 0; i < header->field_count; i++)
+        if (!strcmp(header->fields[i], name)) return i;
+    return -1;
+}
+
+static int read_pairs(cc_csv_reader *csv, int a, int b, code_pair **out, long *count) {
+    long n = 0, cap = 0;
+    code_pair *pairs = NULL;
+    cc_csv_row row;
+    int got;
+    while ((got = cc_csv_next(csv, &row)) == 1) {
+        if (row.field_count <= (a > b ? a : b) || !row.fields[a][0] || !row.fields[b][0]) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            code_pair *grown = realloc(pairs, sizeof *pairs * (size_t)cap);
+            if (!grown) break;
+            pairs = grown;
+        }
+        pairs[n].polygon = strdup(row.fields[a]), pairs[n].table = strdup(row.fields[b]);
+        if (!pairs[n].polygon || !pairs[n].table) {
+            free(pairs[n].polygon), free(pairs[n].table);
+            break;
+        }
+        n++;
+    }
+    *out = pairs, *count = n;
+    return got; /* 0 at the end; 1 when stopped for memory; -1 on a read error */
+}
+
+int cc_code_lookup_read(const char *path, const char *polygon_column, const char *table_column, cc_code_lookup *l,
+                        char *err, size_t err_len) {
+    memset(l, 0, sizeof *l);
+    cc_byte_source *src = cc_byte_source_open_file(path, err, err_len);
+    if (!src) return -1;
+    cc_csv_reader *csv = cc_csv_open(src);
+    cc_csv_row header;
+    int status = -1, a = -1, b = -1;
+    if (!csv || cc_csv_next(csv, &header) != 1) snprintf(err, err_len, "%s: no header line", path);
+    else if ((a = column_of(&header, polygon_column)) < 0 || (b = column_of(&header, table_column)) < 0) {
+        size_t n = (size_t)snprintf(err, err_len, "%s has no column '%s' (it has:", path,
+                                    a < 0 ? polygon_column : table_column);
+        for (int i = 0; i < header.field_count && n < err_len; i++)
+            n += (size_t)snprintf(err + n, err_len - n, " %s", header.fields[i]);
+        if (n < err_len) snprintf(err + n, err_len - n, ")");
+    } else {
+        code_pair *pairs = NULL;
+        int got = read_pairs(csv, a, b, &pairs, &l->n);
+        if (got) snprintf(err, err_len, "%s: %s", path, got < 0 ? cc_csv_error(csv) : "out of memory");
+        qsort(pairs, (size_t)l->n, sizeof *pairs, by_polygon_code);
+        l->polygon_code = malloc(sizeof(char *) * (size_t)(l->n ? l->n : 1));
+        l->table_code = malloc(sizeof(char *) * (size_t)(l->n ? l->n : 1));
+        for (long i = 0; l->polygon_code && l->table_code && i < l->n; i++)
+            l->polygon_code[i] = pairs[i].polygon, l->table_code[i] = pairs[i].table;
+        status = got || !l->polygon_code || !l->table_code ? -1 : 0;
+        if (!got && status) snprintf(err, err_len, "%s: out of memory", path);
+        if (status) /* the pairs were not handed over: free them here */
+            for (long i = 0; i < l->n; i++) free(pairs[i].polygon), free(pairs[i].table);
+        if (status) l->n = 0;
+        free(pairs);
+    }
+    if (csv) cc_csv_close(csv);
+    cc_byte_source_close(src);
+    if (!status && l->n == 0) snprintf(err, err_len, "%s: no pair of codes in it", path), status = -1;
+    if (status) cc_code_lookup_free(l);
+    return status;
+}
+
+void cc_code_lookup_free(cc_code_lookup *l) {
+    for (long i = 0; i < l->n; i++) free(l->polygon_code[i]), free(l->table_code[i]);
+    free(l->polygon_code), free(l->table_code);
+    memset(l, 0, sizeof *l);
+}
+
+/* The first pair of polygon code `code` (pairs are sorted), or -1. */
+static long first_pair(const cc_code_lookup *l, const char *code) {
+    long lo = 0, hi = l->n;
+    while (lo < hi) {
+        long mid = lo + (hi - lo) / 2;
+        if (strcmp(l->polygon_code[mid], code) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < l->n && !strcmp(l->polygon_code[lo], code) ? lo : -1;
+}
+
+/* How many pairs name table code `code` (a parent's children): a linear count, made once
+ * per code through the sorted list built in count_children. */
+typedef struct child_count {
+    const char *code;
+    int children;
+} child_count;
+
+static int by_code(const void *a, const void *b) {
+    return strcmp(((const child_count *)a)->code, ((const child_count *)b)->code);
+}
+
+static child_count *count_children(const cc_code_lookup *l, long *distinct) {
+    child_count *c = malloc(sizeof *c * (size_t)l->n);
+    if (!c) return NULL;
+    for (long i = 0; i < l->n; i++) c[i] = (child_count){l->table_code[i], 1};
+    qsort(c, (size_t)l->n, sizeof *c, by_code);
+    long n = 0;
+    for (long i = 0; i < l->n; i++) {
+        if (n && !strcmp(c[n - 1].code, c[i].code)) c[n - 1].children++;
+        else c[n++] = c[i];
+    }
+    *distinct = n;
+    return c;
+}
+
+/* ------------------------------------------------------------------ the join */
+
+/* The table's distinct keys (its rows are sorted by key): key q's first row. */
+static int table_keys(const cc_covariate_table *t, cc_join *j) {
+    j->key_first = malloc(sizeof *j->key_first * (size_t)(t->rows + 1));
+    if (!j->key_first) return -1;
+    j->keys = 0;
+    for (long i = 0; i < t->rows; i++)
+        if (i == 0 || strcmp(t->keys[i], t->keys[i - 1])) j->key_first[j->keys++] = i;
+    j->key_first[j->keys] = t->rows;
+    return 0;
+}
+
+static int find_key(const cc_covariate_table *t, const cc_join *j, const char *code) {
+    int lo = 0, hi = j->keys;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(t->keys[j->key_first[mid]], code);
+        if (!c) return mid;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return -1;
+}
+
+/* Polygon p's table keys through the lookup, into keys (room: the lookup's size), and
+ * how the code changed; the number of keys found. */
+static int lookup_keys(const cc_covariate_table *t, const cc_join *j, const cc_code_lookup *l,
+                       const child_count *children, long distinct, const char *code, int *keys, int *split) {
+    long i = first_pair(l, code);
+    int n = 0;
+    *split = 0;
+    for (; i >= 0 && i < l->n && !strcmp(l->polygon_code[i], code); i++) {
+        int q = find_key(t, j, l->table_code[i]);
+        if (q < 0) continue;
+        int seen = 0;
+        for (int k = 0; k < n; k++) seen |= keys[k] == q;
+        if (seen) continue;
+        keys[n++] = q;
+        child_count probe = {l->table_code[i], 0}, *c = bsearch(&probe, children, (size_t)distinct, sizeof probe, by_code);
+        *split = c && c->children > 1;
+    }
+    return n;
+}
+
+static int add_terms(cc_join *j, int *cap, int p, const int *keys, int n) {
+    if (j->start[p] + n > *cap) {
+        int grown = 2 * *cap + n;
+        int *key = realloc(j->key, sizeof *key * (size_t)grown);
+        if (key) j->key = key;
+        double *share = realloc(j->share, sizeof *share * (size_t)grown);
+        if (share) j->share = share;
+        if (!key || !share) return -1;
+        *cap = grown;
+    }
+    for (int k = 0; k < n; k++) j->key[j->start[p] + k] = keys[k], j->share[j->start[p] + k] = 1.0 / n;
+    j->start[p + 1] = j->start[p] + n;
+    return 0;
+}
+
+/* Each polygon's terms, and the counts of how each matched. */
+static int match_polygons(const cc_area_weights *w, const cc_covariate_table *t, const cc_code_lookup *l, cc_join *j,
+                          int *keys, const child_count *children, long distinct) {
+    int cap = w->polygons + 16;
+    j->key = malloc(sizeof *j->key * (size_t)cap);
+    j->share = malloc(sizeof *j->share * (size_t)cap);
+    if (!j->key || !j->share) return -1;
+    j->start[0] = 0;
+    for (int p = 0; p < w->polygons; p++) {
+        int q = find_key(t, j, w->keys[p]), n = 0, split = 0;
+        if (q >= 0) keys[n++] = q, j->direct++;
+        else if (l && (n = lookup_keys(t, j, l, children, distinct, w->keys[p], keys, &split)) > 0) {
+            if (n > 1) j->merged++;
+            else if (split) j->split++;
+            else j->renamed++;
+        } else {
+            j->unmatched++;
+            if (!j->first_unmatched[0]) snprintf(j->first_unmatched, sizeof j->first_unmatched, "%s", w->keys[p]);
+        }
+        if (add_terms(j, &cap, p, keys, n) != 0) return -1;
+    }
+    return 0;
+}
+
+static void count_unused_keys(cc_join *j) {
+    char *used = calloc((size_t)(j->keys ? j->keys : 1), 1);
+    if (!used) return;
+    for (int i = 0; i < j->start[j->polygons]; i++) used[j->key[i]] = 1;
+    j->keys_unused = 0;
+    for (int q = 0; q < j->keys; q++) j->keys_unused += !used[q];
+    free(used);
+}
+
+int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, const cc_code_lookup *l, cc_join *j,
+                     char *err, size_t err_len) {
+    memset(j, 0, sizeof *j);
+    j->polygons = w->polygons;
+    j->start = malloc(sizeof *j->start * (size_t)(w->polygons + 1));
+    int *keys = malloc(sizeof *keys * (size_t)((l ? l->n : 0) + 1));
+    long distinct = 0;
+    child_count *children = l ? count_children(l, &distinct) : NULL;
+    int status = j->start && keys && (!l || children) && table_keys(t, j) == 0 ? 0 : -1;
+    if (!status) status = match_polygons(w, t, l, j, keys, children, distinct);
+    if (status) snprintf(err, err_len, "out of memory joining the polygons to the table");
+    free(keys), free(children);
+    if (!status) count_unused_keys(j);
+    if (!status && j->unmatched == j->polygons) {
+        snprintf(err, err_len, "no polygon's code matches a key of the table (the first: '%s'%s)", j->first_unmatched,
+                 l ? ", nor through the lookup" : "; a lookup of code changes may help");
+        status = -1;
+    }
+    if (status) cc_join_free(j);
+    return status;
+}
+
+void cc_join_free(cc_join *j) {
+    free(j->start), free(j->key), free(j->share), free(j->key_first);
+    memset(j, 0, sizeof *j);
+}
+
+void cc_join_describe(const cc_join *j, char *out, size_t len) {
+    snprintf(out, len,
+             "%d polygons: %d direct, %d renamed, %d split (parent's value repeated), %d merged (mean of the parents), "
+             "%d unmatched%s%s%s; %d of %d table keys unused",
+             j->polygons, j->direct, j->renamed, j->split, j->merged, j->unmatched, j->unmatched ? " (the first: '" : "",
+             j->unmatched ? j->first_unmatched : "", j->unmatched ? "')" : "", j->keys_unused, j->keys);
+}
+
+/* ------------------------------------------------------------------ the maps */
+
+/* v [bins][keys][columns]: each key's value per bin (the bin's mean over its days). */
+static double *key_values(const cc_join *j, const cc_covariate_table *t, const int64_t *start, const int64_t *end,
+                          int bins) {
+    int K = t->columns;
+    double *v = malloc(sizeof *v * (size_t)bins * j->keys * K);
+    double *sum = malloc(sizeof *sum * (size_t)K);
+    int *n = malloc(sizeof *n * (size_t)K);
+    for (int b = 0; v && sum && n && b < bins; b++)
+        for (int q = 0; q < j->keys; q++) {
+            for (int k = 0; k < K; k++) sum[k] = 0, n[k] = 0;
+            for (long i = j->key_first[q]; i < j->key_first[q + 1]; i++) {
+                if (t->days && (t->days[i] < start[b] || t->days[i] >= end[b])) continue;
+                for (int k = 0; k < K; k++) {
+                    double x = t->values[(size_t)i * K + k];
+                    if (isfinite(x)) sum[k] += x, n[k]++;
+                }
+            }
+            for (int k = 0; k < K; k++) v[((size_t)b * j->keys + q) * K + k] = n[k] ? sum[k] / n[k] : NAN;
+        }
+    free(sum), free(n);
+    return v;
+}
+
+int cc_join_maps(const cc_area_weights *w, const cc_join *j, const cc_covariate_table *t, const int64_t *start,
+                 const int64_t *end, int bins, int H, int W, float *maps) {
+    int K = t->columns;
+    size_t plane = (size_t)H * W;
+    double *v = key_values(j, t, start, end, bins);
+    double *num = malloc(sizeof *num * (size_t)bins * K), *den = malloc(sizeof *den * (size_t)bins * K);
+    if (!v || !num || !den) {
+        free(v), free(num), free(den);
+        return -1;
+    }
+    for (size_t i = 0; i < (size_t)bins * K * plane; i++) maps[i] = NAN;
+    for (long a = 0; a < w->pieces;) { /* the pieces of one cell: a .. e */
+        long e = a;
+        int cell = w->piece[a].cell;
+        while (e < w->pieces && w->piece[e].cell == cell) e++;
+        memset(num, 0, sizeof *num * (size_t)bins * K), memset(den, 0, sizeof *den * (size_t)bins * K);
+        for (long i = a; i < e; i++) {
+            int p = w->piece[i].polygon;
+            for (int term = j->start[p]; term < j->start[p + 1]; term++) {
+                double weight = w->piece[i].area * j->share[term];
+                for (int b = 0; b < bins; b++)
+                    for (int k = 0; k < K; k++) {
+                        double x = v[((size_t)b * j->keys + j->key[term]) * K + k];
+                        if (isfinite(x)) num[b * K + k] += weight * x, den[b * K + k] += weight;
+                    }
+            }
+        }
+        for (int b = 0; b < bins; b++)
+            for (int k = 0; k < K; k++)
+                if (den[b * K + k] > 0) maps[((size_t)b * K + k) * plane + cell] = (float)(num[b * K + k] / den[b * K + k]);
+        a = e;
+    }
+    free(v), free(num), free(den);
+    return 0;
+}

@@ -1,0 +1,230 @@
+/* heatmaps/covariates.h */
+#include "heatmaps/covariates.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crawler/whole_file.h"
+#include "heatmaps/hdf5_util.h"
+
+static const char *const KIND[2] = {"static", "dynamic"};
+
+static size_t map_floats(const cc_covariates *c, int dynamic, int maps) {
+    return (size_t)maps * c->H * c->W * (dynamic ? (size_t)c->T : 1);
+}
+
+void cc_covariates_free(cc_covariates *c) {
+    free(c->static_values), free(c->dynamic_values), free(c->static_info), free(c->dynamic_info);
+    int T = c->T, H = c->H, W = c->W;
+    memset(c, 0, sizeof *c);
+    c->T = T, c->H = H, c->W = W;
+}
+
+int cc_covariates_find(const cc_covariates *c, const char *name, int *dynamic) {
+    for (int k = 0; k < c->K; k++)
+        if (!strcmp(c->static_info[k].name, name)) return *dynamic = 0, k;
+    for (int k = 0; k < c->D; k++)
+        if (!strcmp(c->dynamic_info[k].name, name)) return *dynamic = 1, k;
+    return -1;
+}
+
+/* Map k of one kind at bin b (static maps: b is 0). */
+static float *map_at(const cc_covariates *c, int dynamic, int b, int k) {
+    size_t plane = (size_t)c->H * c->W;
+    return dynamic ? c->dynamic_values + ((size_t)b * c->D + k) * plane : c->static_values + (size_t)k * plane;
+}
+
+/* Removes map k of one kind. */
+static void drop_map(cc_covariates *c, int dynamic, int k) {
+    int *count = dynamic ? &c->D : &c->K, n = *count, bins = dynamic ? c->T : 1;
+    size_t plane = (size_t)c->H * c->W;
+    float *values = dynamic ? c->dynamic_values : c->static_values;
+    size_t w = 0;
+    for (int b = 0; b < bins; b++)
+        for (int j = 0; j < n; j++)
+            if (j != k) memmove(values + w, values + ((size_t)b * n + j) * plane, sizeof(float) * plane), w += plane;
+    cc_covariate_info *info = dynamic ? c->dynamic_info : c->static_info;
+    memmove(info + k, info + k + 1, sizeof *info * (size_t)(n - k - 1));
+    (*count)--;
+}
+
+int cc_covariates_add(cc_covariates *c, int dynamic, int count, const float *values, const cc_covariate_info *info) {
+    for (int i = 0; i < count; i++) {
+        int kind, k = cc_covariates_find(c, info[i].name, &kind);
+        if (k >= 0) drop_map(c, kind, k);
+    }
+    int old = dynamic ? c->D : c->K, total = old + count, bins = dynamic ? c->T : 1;
+    if (c->K + c->D + count > CC_COVARIATES_MOST) return -1;
+    size_t plane = (size_t)c->H * c->W;
+    float *merged = malloc(sizeof(float) * map_floats(c, dynamic, total ? total : 1));
+    cc_covariate_info *infos = malloc(sizeof *infos * (size_t)total);
+    if (!merged || !infos) {
+        free(merged), free(infos);
+        return -1;
+    }
+    float *before = dynamic ? c->dynamic_values : c->static_values;
+    for (int b = 0; b < bins; b++) {
+        float *row = merged + (size_t)b * total * plane;
+        if (old) memcpy(row, before + (size_t)b * old * plane, sizeof(float) * old * plane);
+        memcpy(row + (size_t)old * plane, values + (size_t)b * count * plane, sizeof(float) * count * plane);
+    }
+    cc_covariate_info *had = dynamic ? c->dynamic_info : c->static_info;
+    if (old) memcpy(infos, had, sizeof *infos * (size_t)old);
+    memcpy(infos + old, info, sizeof *infos * (size_t)count);
+    free(before), free(had);
+    if (dynamic) c->dynamic_values = merged, c->dynamic_info = infos, c->D = total;
+    else c->static_values = merged, c->static_info = infos, c->K = total;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the file */
+
+static int write_texts(hid_t group, const char *name, const char *const *texts, int n) {
+    hid_t type = cc_hdf5_utf8_type();
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t ds = cc_hdf5_write_dataset(group, name, type, type, 1, dims, texts);
+    H5Tclose(type);
+    if (ds < 0) return -1;
+    H5Dclose(ds);
+    return 0;
+}
+
+/* The four text lists of one kind's maps. */
+static int write_infos(hid_t group, const char *kind, const cc_covariate_info *info, int n) {
+    const char **texts = malloc(sizeof *texts * (size_t)n);
+    int status = texts ? 0 : -1;
+    static const char *const FIELDS[4] = {"name", "unit", "source", "join"};
+    for (int f = 0; !status && f < 4; f++) {
+        for (int k = 0; k < n; k++)
+            texts[k] = f == 0 ? info[k].name : f == 1 ? info[k].unit : f == 2 ? info[k].source : info[k].join;
+        char name[32];
+        snprintf(name, sizeof name, "%s_%s", kind, FIELDS[f]);
+        status = write_texts(group, name, texts, n);
+    }
+    free(texts);
+    return status;
+}
+
+static int write_kind(hid_t group, const cc_covariates *c, int dynamic) {
+    int n = dynamic ? c->D : c->K;
+    if (n == 0) return 0;
+    hsize_t dims[4] = {(hsize_t)c->T, (hsize_t)n, (hsize_t)c->H, (hsize_t)c->W};
+    const hsize_t *d = dynamic ? dims : dims + 1;
+    hid_t ds = cc_hdf5_write_chunked(group, KIND[dynamic], H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, dynamic ? 4 : 3, d, 1, 4,
+                                     dynamic ? c->dynamic_values : c->static_values);
+    if (ds < 0) return -1;
+    H5Dclose(ds);
+    return write_infos(group, KIND[dynamic], dynamic ? c->dynamic_info : c->static_info, n);
+}
+
+static int copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[1 << 16];
+    size_t n;
+    int ok = in && out;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+    ok = ok && !ferror(in);
+    if (in) fclose(in);
+    if (out && fclose(out) != 0) ok = 0;
+    return ok ? 0 : -1;
+}
+
+int cc_covariates_store(const char *path, const cc_covariates *c, char *err, size_t err_len) {
+    cc_whole_file f;
+    if (cc_whole_file_begin(&f, path, err, err_len) != 0) return -1;
+    if (copy_file(path, f.temp) != 0) {
+        snprintf(err, err_len, "%s: cannot copy it to %s to change it", path, f.temp);
+        cc_whole_file_abandon(&f);
+        return -1;
+    }
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    hid_t file = H5Fopen(f.temp, H5F_ACC_RDWR, H5P_DEFAULT), group = -1;
+    int status = file < 0 ? -1 : 0;
+    /* the old maps' space is not reclaimed (h5repack would): files grow by what they replace */
+    if (!status && H5Lexists(file, "/covariates", H5P_DEFAULT) > 0) status = H5Ldelete(file, "/covariates", H5P_DEFAULT);
+    if (!status && (group = H5Gcreate2(file, "/covariates", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) status = -1;
+    if (!status) status = write_kind(group, c, 0);
+    if (!status) status = write_kind(group, c, 1);
+    if (group >= 0) H5Gclose(group);
+    if (file >= 0 && H5Fclose(file) < 0) status = -1;
+    cc_hdf5_restore(q);
+    if (status) {
+        snprintf(err, err_len, "%s: cannot write its covariates (HDF5 error)", path);
+        cc_whole_file_abandon(&f);
+        return -1;
+    }
+    return cc_whole_file_commit(&f, err, err_len);
+}
+
+static int read_texts(hid_t group, const char *kind, const char *field, int n, cc_covariate_info *info) {
+    char name[32];
+    snprintf(name, sizeof name, "%s_%s", kind, field);
+    hid_t type = cc_hdf5_utf8_type();
+    char **texts = calloc((size_t)n, sizeof *texts);
+    int status = texts ? cc_hdf5_read_dataset(group, name, type, (size_t)n, texts) : -1;
+    for (int k = 0; !status && k < n; k++) {
+        const char *t = texts[k] ? texts[k] : "";
+        if (!strcmp(field, "name")) snprintf(info[k].name, sizeof info[k].name, "%s", t);
+        else if (!strcmp(field, "unit")) snprintf(info[k].unit, sizeof info[k].unit, "%s", t);
+        else if (!strcmp(field, "source")) snprintf(info[k].source, sizeof info[k].source, "%s", t);
+        else snprintf(info[k].join, sizeof info[k].join, "%s", t);
+    }
+    for (int k = 0; texts && !status && k < n; k++) H5free_memory(texts[k]);
+    free(texts);
+    H5Tclose(type);
+    return status;
+}
+
+static int read_kind(hid_t group, cc_covariates *c, int dynamic, char *why, size_t why_len) {
+    if (H5Lexists(group, KIND[dynamic], H5P_DEFAULT) <= 0) return 0;
+    hsize_t dims[4];
+    int rank = dynamic ? 4 : 3;
+    if (cc_hdf5_dataset_dims(group, KIND[dynamic], rank, dims) != 0 ||
+        (dynamic && dims[0] != (hsize_t)c->T) || dims[rank - 2] != (hsize_t)c->H || dims[rank - 1] != (hsize_t)c->W ||
+        dims[rank - 3] == 0 || dims[rank - 3] > CC_COVARIATES_MOST) {
+        snprintf(why, why_len, "/covariates/%s is not [%s%s][H][W] of the tensor's grid", KIND[dynamic],
+                 dynamic ? "T][" : "", "K");
+        return -1;
+    }
+    int n = (int)dims[rank - 3];
+    float *values = malloc(sizeof(float) * map_floats(c, dynamic, n));
+    cc_covariate_info *info = calloc((size_t)n, sizeof *info);
+    int status = values && info ? cc_hdf5_read_dataset(group, KIND[dynamic], H5T_NATIVE_FLOAT, map_floats(c, dynamic, n), values) : -1;
+    static const char *const FIELDS[4] = {"name", "unit", "source", "join"};
+    for (int f = 0; !status && f < 4; f++) status = read_texts(group, KIND[dynamic], FIELDS[f], n, info);
+    if (status) {
+        free(values), free(info);
+        snprintf(why, why_len, "/covariates/%s or its names, units, sources or joins are unreadable", KIND[dynamic]);
+        return -1;
+    }
+    if (dynamic) c->dynamic_values = values, c->dynamic_info = info, c->D = n;
+    else c->static_values = values, c->static_info = info, c->K = n;
+    return 0;
+}
+
+int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, char *err, size_t err_len) {
+    memset(c, 0, sizeof *c);
+    c->T = t->T, c->H = t->H, c->W = t->W;
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), group = -1;
+    char why[512] = "";
+    int status = file < 0 ? -1 : 0;
+    if (status) snprintf(why, sizeof why, "cannot open it");
+    if (!status && H5Lexists(file, "/covariates", H5P_DEFAULT) > 0) {
+        group = H5Gopen2(file, "/covariates", H5P_DEFAULT);
+        status = group < 0 ? -1 : read_kind(group, c, 0, why, sizeof why);
+        if (!status) status = read_kind(group, c, 1, why, sizeof why);
+    }
+    if (group >= 0) H5Gclose(group);
+    if (file >= 0) H5Fclose(file);
+    cc_hdf5_restore(q);
+    if (status) {
+        snprintf(err, err_len, "%s: %s", path, why[0] ? why : "/covariates is unreadable");
+        cc_covariates_free(c);
+    }
+    return status;
+}
+
+float *cc_covariates_map(const cc_covariates *c, int dynamic, int b, int k) { return map_at(c, dynamic, b, k); }

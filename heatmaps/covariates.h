@@ -1,0 +1,60 @@
+/* Covariates on a tensor's grid, stored in its tensor file beside the counts:
+ *
+ *   /covariates/static          float32 [K][H][W]     maps that do not change (deprivation)
+ *   /covariates/dynamic         float32 [T][D][H][W]  maps per time bin (mobility), one bin a chunk
+ *   /covariates/<kind>_name     UTF-8 strings [K] or [D]: short names (features, input maps)
+ *   /covariates/<kind>_unit     what a value is ("IoD2019 score", "% change from baseline")
+ *   /covariates/<kind>_source   the table and polygons it came from
+ *   /covariates/<kind>_join     how: the keys matched, the code changes carried, the
+ *                               weighting over cells and the aggregation over days
+ *
+ * A value is NaN where no data reaches the cell (no polygon with a value covers it, or the
+ * bin lies outside the table's days): the file says "missing" and each reader decides
+ * what the model sees (the forest: XGBoost's missing; the network: 0 and an indicator
+ * map), never an invented zero. `crimecast covariates` adds maps; a map of a name already
+ * there is replaced. */
+#ifndef CRIMECAST_HEATMAPS_COVARIATES_H
+#define CRIMECAST_HEATMAPS_COVARIATES_H
+
+#include <stddef.h>
+
+#include "heatmaps/tensor.h"
+
+enum { CC_COVARIATES_MOST = 64 };
+
+typedef struct cc_covariate_info {
+    char name[64], unit[128], source[1024], join[2048];
+} cc_covariate_info;
+
+typedef struct cc_covariates {
+    int K, D;                       /* static maps; dynamic maps per bin */
+    int T, H, W;
+    float *static_values;           /* [K][H][W], NaN: missing */
+    float *dynamic_values;          /* [T][D][H][W], NaN: missing */
+    cc_covariate_info *static_info; /* [K] */
+    cc_covariate_info *dynamic_info;/* [D] */
+} cc_covariates;
+
+/* The covariates of the tensor file `path`, whose tensor `t` was read from it (its T, H
+ * and W); none (K = D = 0) when it has none. 0, or -1 with `err`. */
+int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *cov, char *err, size_t err_len);
+
+/* Rewrites the tensor file `path` with its /covariates replaced by `cov` (whole: a copy
+ * under a temporary name, changed, then renamed over it). 0, or -1 with `err`. */
+int cc_covariates_store(const char *path, const cc_covariates *cov, char *err, size_t err_len);
+
+/* Adds `count` maps of one kind (dynamic 0: static [count][H][W]; 1: [T][count][H][W])
+ * to `cov`, replacing maps of the same names. 0, or -1 (out of memory, or more than
+ * CC_COVARIATES_MOST maps). */
+int cc_covariates_add(cc_covariates *cov, int dynamic, int count, const float *values,
+                      const cc_covariate_info *info);
+
+/* The map of covariate `name`: its kind and index, or -1. */
+int cc_covariates_find(const cc_covariates *cov, const char *name, int *dynamic);
+
+/* Map k of one kind (dynamic 0 or 1) at bin b (0 for a static map): [H][W]. */
+float *cc_covariates_map(const cc_covariates *cov, int dynamic, int b, int k);
+
+void cc_covariates_free(cc_covariates *cov);
+
+#endif

@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""crimecast covariates against independent computations:
+
+- static maps: a tensor grid written here with h5py (EPSG:27700), polygons written with
+  OGR (a hole, a multipolygon, a non-convex one, one off the grid) and a keyed table; each
+  cell's value is recomputed with GDAL/OGR's own geometry engine (GEOS: Intersection and
+  GetArea of each polygon with the cell's square) as sum a v / sum a over the polygons
+  with a value, and must agree to 1e-6 (relative). The same polygons in WGS84 (GeoPackage)
+  are reprojected and give the same maps to 1e-6; the table's missing and non-numeric
+  values are counted and reported, not zeros.
+- real LSOAs (when ../shared/data is there): the IoD2019 scores on the 2011 LSOA
+  shapefile, over a 12 x 12 window of 250 m cells, against OGR to 1e-6; the 2021 LSOA
+  polygons through the ONS lookup: the counts of direct, split and merged codes equal
+  those the lookup's CHGIND column gives, and the maps equal OGR's with the split children
+  carrying their parent's value and merged ones the mean of their parents.
+- dynamic maps: Google mobility per borough (the LSOAs' LAD11CD), daily, into monthly
+  bins: pandas' mean of each borough's days per month (NaN-skipping) spread by area,
+  against crimecast's to 1e-6; months outside the series all NaN.
+- bad input: an unknown key column, an unknown polygon field, codes that match nothing, a
+  layer without CRS, --names of the wrong count: exit 1, a message naming the file and
+  the problem, and the tensor file unchanged byte for byte.
+
+usage: covariates_test.py CRIMECAST [SHARED_DATA]
+"""
+import gzip
+import hashlib
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+import pandas as pd
+from osgeo import ogr, osr
+
+from checks import check, summary
+
+CRIMECAST = sys.argv[1]
+SHARED = sys.argv[2] if len(sys.argv) > 2 else None
+ogr.UseExceptions()
+osr.UseExceptions()
+
+
+def run(*args):
+    return subprocess.run([CRIMECAST, "covariates", *args], capture_output=True, text=True)
+
+
+def days(iso):
+    return (np.datetime64(iso) - np.datetime64("1970-01-01")).astype(np.int64)
+
+
+def write_grid_tensor(path, x0, y0, cell, H, W, times, bin_kind):
+    """A tensor file in crimecast's format on a grid with west edge x0, north edge y0."""
+    T = len(times)
+    rng = np.random.default_rng(5)
+    with h5py.File(path, "w") as f:
+        f["counts"] = rng.poisson(0.5, size=(T, 1, H, W)).astype(np.float32)
+        f["time"] = np.array(times, dtype=np.int64)
+        f["category"] = np.array(["all"], dtype=h5py.string_dtype())
+        f["y"] = y0 - cell * (np.arange(H) + 0.5)
+        f["x"] = x0 + cell * (np.arange(W) + 0.5)
+        f["mask"] = np.ones((H, W), dtype=np.uint8)
+        for k, v in dict(format="crimecast-tensor", city="london", crs="EPSG:27700", bin=bin_kind,
+                         source="test", created_by="covariates_test").items():
+            f.attrs[k] = v
+        f.attrs["format_version"] = 1
+        f.attrs["cell_size_m"] = cell
+
+
+def cell_square(x0, y0, cell, r, c):
+    w, n = x0 + c * cell, y0 - r * cell
+    ring = ogr.Geometry(ogr.wkbLinearRing)
+    for x, y in ((w, n), (w + cell, n), (w + cell, n - cell), (w, n - cell), (w, n)):
+        ring.AddPoint_2D(x, y)
+    sq = ogr.Geometry(ogr.wkbPolygon)
+    sq.AddGeometry(ring)
+    return sq
+
+
+def reference_maps(geoms, values, x0, y0, cell, H, W):
+    """[K][H][W]: sum a v / sum a over geometries with a finite value (NaN where none)."""
+    K = values.shape[1]
+    num, den = np.zeros((K, H, W)), np.zeros((K, H, W))
+    for r in range(H):
+        for c in range(W):
+            sq = cell_square(x0, y0, cell, r, c)
+            for g, v in zip(geoms, values):
+                if not g.Intersects(sq):
+                    continue
+                a = g.Intersection(sq).GetArea()
+                for k in range(K):
+                    if np.isfinite(v[k]) and a > 0:
+                        num[k, r, c] += a * v[k]
+                        den[k, r, c] += a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def close(a, b, rel=1e-6):
+    """Equal NaN pattern and |a - b| <= rel * max(1, |b|)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape or not np.array_equal(np.isnan(a), np.isnan(b)):
+        return False
+    m = ~np.isnan(b)
+    return bool(np.all(np.abs(a[m] - b[m]) <= rel * np.maximum(1, np.abs(b[m]))))
+
+
+def worst(a, b):
+    m = ~np.isnan(np.asarray(b, float))
+    return float(np.max(np.abs(np.asarray(a)[m] - np.asarray(b)[m]) / np.maximum(1, np.abs(np.asarray(b)[m])))) if m.any() else 0
+
+
+def polygon(rings):
+    p = ogr.Geometry(ogr.wkbPolygon)
+    for pts in rings:
+        ring = ogr.Geometry(ogr.wkbLinearRing)
+        for x, y in pts + [pts[0]]:
+            ring.AddPoint_2D(x, y)
+        p.AddGeometry(ring)
+    return p
+
+
+def write_layer(path, driver, srs_code, feats, field="code"):
+    drv = ogr.GetDriverByName(driver)
+    ds = drv.CreateDataSource(path)
+    srs = None
+    if srs_code:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(srs_code)
+    layer = ds.CreateLayer("areas", srs, ogr.wkbUnknown)
+    layer.CreateField(ogr.FieldDefn(field, ogr.OFTString))
+    for code, g in feats:
+        f = ogr.Feature(layer.GetLayerDefn())
+        f.SetField(field, code)
+        f.SetGeometry(g)
+        layer.CreateFeature(f)
+    ds = None
+
+
+def read_static(path):
+    with h5py.File(path, "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["covariates/static_name"][()]]
+        return f["covariates/static"][()], names, f
+
+
+def md5(path):
+    return hashlib.md5(open(path, "rb").read()).hexdigest()
+
+
+def synthetic_polygons():
+    x0, y0 = 530000.0, 181000.0
+    square = polygon([[(x0 + 100, y0 - 100), (x0 + 700, y0 - 100), (x0 + 700, y0 - 650), (x0 + 100, y0 - 650)],
+                      [(x0 + 300, y0 - 300), (x0 + 450, y0 - 300), (x0 + 450, y0 - 420), (x0 + 300, y0 - 420)]])
+    ell = polygon([[(x0 + 650, y0 - 50), (x0 + 1180, y0 - 50), (x0 + 1180, y0 - 900), (x0 + 1000, y0 - 900),
+                    (x0 + 1000, y0 - 300), (x0 + 650, y0 - 300)]])
+    multi = ogr.Geometry(ogr.wkbMultiPolygon)
+    multi.AddGeometry(polygon([[(x0 + 50, y0 - 700), (x0 + 420, y0 - 760), (x0 + 380, y0 - 1150), (x0 + 60, y0 - 1100)]]))
+    multi.AddGeometry(polygon([[(x0 + 600, y0 - 950), (x0 + 900, y0 - 980), (x0 + 760, y0 - 1190)]]))
+    off = polygon([[(x0 + 5000, y0 - 5000), (x0 + 5200, y0 - 5000), (x0 + 5200, y0 - 5200)]])
+    straddle = polygon([[(x0 - 200, y0 + 100), (x0 + 90, y0 + 100), (x0 + 90, y0 - 600), (x0 - 200, y0 - 600)]])
+    return x0, y0, [("A1", square), ("B2", ell), ("C3", multi), ("D4", off), ("E5", straddle)]
+
+
+def test_synthetic(tmp):
+    x0, y0, feats = synthetic_polygons()
+    cell, H, W = 250.0, 5, 5
+    tensor = os.path.join(tmp, "t.h5")
+    write_grid_tensor(tensor, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
+    gpkg, wgs84, nocrs = (os.path.join(tmp, n) for n in ("areas.gpkg", "areas_wgs84.gpkg", "nocrs.shp"))
+    write_layer(gpkg, "GPKG", 27700, feats)
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(27700), dst.ImportFromEPSG(4326)
+    src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER), dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    to_wgs = osr.CoordinateTransformation(src, dst)
+    wgs = []
+    for code, g in feats:
+        g2 = g.Clone()
+        g2.Transform(to_wgs)
+        wgs.append((code, g2))
+    write_layer(wgs84, "GPKG", 4326, wgs)
+    write_layer(nocrs, "ESRI Shapefile", None, feats)
+    table = os.path.join(tmp, "table.csv")
+    with open(table, "w") as f:  # B2's 'rate' is missing, E5's 'score' not a number, Z9 matches no polygon
+        f.write("code,name,score,rate\nA1,first,10.5,0.25\nB2,second,-3.25,\nC3,third,7,0.5\nD4,fourth,100,1\n"
+                "E5,fifth,abc,0.75\nZ9,nowhere,1,1\n")
+    values = np.array([[10.5, 0.25], [-3.25, np.nan], [7, 0.5], [100, 1], [np.nan, 0.75]])
+    want = reference_maps([g for _, g in feats], values, x0, y0, cell, H, W)
+
+    before = md5(tensor)
+    bad = [("unknown key column", ["--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "LSOA"],
+            "has no key column 'LSOA' (it has: 'code', 'name', 'score', 'rate')"),
+           ("unknown polygon field", ["--polygons", gpkg, "--polygon-key", "LSOA11CD", "--table", table, "--key", "code"],
+            "has no field 'LSOA11CD' (it has: code)"),
+           ("codes matching nothing", ["--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "name"],
+            "no polygon's code matches a key of the table (the first: 'A1'"),
+           ("a layer without CRS", ["--polygons", nocrs, "--polygon-key", "code", "--table", table, "--key", "code"],
+            "the layer states no CRS"),
+           ("--names of the wrong count", ["--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code",
+                                           "--names", "only_one"], "--names gives 1 names for the 2 columns")]
+    for what, args, says in bad:
+        p = run("--data", tensor, *args)
+        check(f"{what}: exit 1 and the message", p.returncode == 1 and says in p.stderr,
+              f"exit {p.returncode}, stderr {p.stderr.strip()!r}")
+    check("after every refusal the tensor file is unchanged and no temporary is left", md5(tensor) == before and not [n for n in os.listdir(tmp) if ".tmp-" in n])
+
+    p = run("--data", tensor, "--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code")
+    check("covariates from a GeoPackage in the grid's CRS", p.returncode == 0, p.stderr)
+    got, names, _ = read_static(tensor)
+    check("the numeric columns taken by default, named from their headers", names == ["score", "rate"], names)
+    check("area-weighted maps equal OGR's intersections to 1e-6", close(got, want), f"worst {worst(got, want):.2e}")
+    check("the non-numeric value is counted and named", "1 not numbers" in p.stdout and "'E5'" not in p.stdout and "line 6, column 'score': 'abc' is not a number"
+          in p.stdout, p.stdout)
+    check("the join's counts are reported", "5 polygons: 5 direct" in p.stdout and "1 of 6 table keys unused" in p.stdout, p.stdout)
+
+    p = run("--data", tensor, "--polygons", wgs84, "--polygon-key", "code", "--table", table, "--key", "code",
+            "--columns", "score", "--names", "score_wgs84")
+    check("WGS84 polygons are reprojected, and it says so", p.returncode == 0 and "reprojected to EPSG:27700" in p.stdout,
+          p.stdout + p.stderr)
+    back = osr.CoordinateTransformation(dst, src)  # what crimecast does to them, done here by OGR
+    carried = []
+    for _, g in wgs:
+        g3 = g.Clone()
+        g3.Transform(back)
+        carried.append(g3)
+    want_wgs = reference_maps(carried, values[:, :1], x0, y0, cell, H, W)
+    got, names, _ = read_static(tensor)
+    check("the reprojected polygons give OGR's maps of them to 1e-6, and the original's to 1e-4 (the round trip)",
+          names == ["score", "rate", "score_wgs84"] and close(got[2], want_wgs[0]) and close(got[2], want[0], 1e-4),
+          f"{names} worst {worst(got[2], want_wgs[0]):.2e}, against the original {worst(got[2], want[0]):.2e}")
+
+
+def shapefile_path():
+    return os.path.join(SHARED, "london", "london_lsoa2011_boundaries_shp.tar.gz")
+
+
+def lsoa_geoms(path, x0, y0, cell, H, W):
+    """(code, borough, geometry in EPSG:27700 as crimecast carries it) of the polygons meeting the window."""
+    ds = ogr.Open(path)
+    layer = ds.GetLayer(0)
+    srs = layer.GetSpatialRef()
+    dst = osr.SpatialReference()
+    dst.ImportFromEPSG(27700)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER), dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = None if srs.IsSame(dst) else osr.CoordinateTransformation(srs, dst)
+    layer.SetSpatialFilterRect(x0 - 10, y0 - H * cell - 10, x0 + W * cell + 10, y0 + 10)
+    out = []
+    defn = layer.GetLayerDefn()
+    fields = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    for f in layer:
+        g = f.GetGeometryRef().Clone()
+        if ct:
+            g.Transform(ct)
+        out.append(({k: f.GetField(k) for k in fields}, g))
+    return out
+
+
+def iod_table():
+    return pd.read_csv(os.path.join(SHARED, "london", "iod2019_london_lsoa_scores_ranks_deciles.csv.gz"))
+
+
+def test_lsoa(tmp):
+    x0, y0, cell, H, W = 529000.0, 183000.0, 250.0, 12, 12  # Islington / Camden / City edge
+    tensor = os.path.join(tmp, "lsoa.h5")
+    months = [days(f"{y}-{m:02d}-01") for y in (2019, 2020, 2021, 2022, 2023) for m in range(1, 13)]
+    write_grid_tensor(tensor, x0, y0, cell, H, W, months, "month")
+    iod = iod_table()
+    score = "Index of Multiple Deprivation (IMD) Score"
+    by_code = dict(zip(iod["LSOA code (2011)"], iod[score]))
+    feats = lsoa_geoms("/vsitar/" + shapefile_path(), x0, y0, cell, H, W)
+    want = reference_maps([g for _, g in feats], np.array([[by_code[a["LSOA11CD"]]] for a, _ in feats]),
+                          x0, y0, cell, H, W)
+    p = run("--data", tensor, "--polygons", shapefile_path(), "--polygon-key", "LSOA11CD", "--table",
+            os.path.join(SHARED, "london", "iod2019_london_lsoa_scores_ranks_deciles.csv.gz"),
+            "--key", "LSOA code (2011)", "--columns", "IMD) Score", "--names", "imd")
+    check("IoD2019 on the 2011 LSOAs: every code direct", p.returncode == 0 and "4835 direct" in p.stdout,
+          p.stdout + p.stderr)
+    got, _, _ = read_static(tensor)
+    check(f"IMD score over {len(feats)} real LSOAs equals OGR's area weighting to 1e-6", close(got[0], want[0]),
+          f"worst {worst(got[0], want[0]):.2e}")
+
+    # the 2021 polygons through the ONS lookup
+    lookup = pd.read_csv(os.path.join(SHARED, "london", "lsoa2011_to_lsoa2021_lookup_ew.csv.gz"), encoding="utf-8-sig")
+    lookup = lookup[lookup["LAD22CD"].str.startswith("E09")]
+    parents = lookup.groupby("LSOA21CD")["LSOA11CD"].apply(list).to_dict()
+    children = lookup.groupby("LSOA11CD")["LSOA21CD"].nunique().to_dict()
+    direct = sum(1 for c in parents if c in by_code)
+    merged = sum(1 for c, ps in parents.items() if c not in by_code and len(ps) > 1)
+    split = sum(1 for c, ps in parents.items() if c not in by_code and len(ps) == 1 and children[ps[0]] > 1)
+    p = run("--data", tensor, "--polygons", os.path.join(SHARED, "london", "london_lsoa2021_boundaries.gpkg.gz"),
+            "--polygon-key", "LSOA21CD", "--table",
+            os.path.join(SHARED, "london", "iod2019_london_lsoa_scores_ranks_deciles.csv.gz"),
+            "--key", "LSOA code (2011)", "--columns", "IMD) Score", "--names", "imd21",
+            "--lookup", os.path.join(SHARED, "london", "lsoa2011_to_lsoa2021_lookup_ew.csv.gz"),
+            "--lookup-columns", "LSOA21CD,LSOA11CD")
+    says = f"{len(parents)} polygons: {direct} direct, 0 renamed, {split} split (parent's value repeated), {merged} merged"
+    check("2021 LSOAs through the lookup: the counts pandas gives", p.returncode == 0 and says in p.stdout, says)
+    feats21 = lsoa_geoms("/vsigzip/" + os.path.join(SHARED, "london", "london_lsoa2021_boundaries.gpkg.gz"),
+                         x0, y0, cell, H, W)
+    v21 = [by_code[a["LSOA21CD"]] if a["LSOA21CD"] in by_code else np.mean([by_code[q] for q in parents[a["LSOA21CD"]]])
+           for a, _ in feats21]
+    want21 = reference_maps([g for _, g in feats21], np.array([[v] for v in v21]), x0, y0, cell, H, W)
+    got, names, _ = read_static(tensor)
+    check("the 2021 maps: split children carry the parent, merged the parents' mean (to 1e-6 of OGR)", names == ["imd", "imd21"] and close(got[1], want21[0]),
+          f"worst {worst(got[1], want21[0]):.2e}")
+
+    # mobility per borough, monthly
+    mob_path = os.path.join(SHARED, "london", "google_mobility_london_boroughs_2020_2022.csv.gz")
+    p = run("--data", tensor, "--polygons", shapefile_path(), "--polygon-key", "LAD11CD", "--table", mob_path,
+            "--key", "area_code", "--date", "date", "--columns", "percent_change")
+    check("mobility by borough through the LSOAs' LAD11CD", p.returncode == 0 and "33 table keys" in p.stdout,
+          p.stdout + p.stderr)
+    mob = pd.read_csv(mob_path)
+    cols = [c for c in mob.columns if "percent_change" in c]
+    mob["month"] = pd.to_datetime(mob["date"]).dt.to_period("M")
+    means = mob.groupby(["area_code", "month"])[cols].mean()  # pandas skips NaN
+    with h5py.File(tensor, "r") as f:
+        dyn = f["covariates/dynamic"][()]
+        dnames = [n.decode() if isinstance(n, bytes) else n for n in f["covariates/dynamic_name"][()]]
+    check("six dynamic maps per month, named from the headers", dnames[0] == "retail_and_recreation_percent_change" and dyn.shape == (60, 6, H, W), f"{dnames} {dyn.shape}")
+    ok, worst_seen, outside_nan = True, 0.0, True
+    for b, day in enumerate(months):
+        period = pd.Period(str(np.datetime64(int(day), "D")), "M")
+        vals = np.array([[means.loc[(a["LAD11CD"], period)][c] if (a["LAD11CD"], period) in means.index else np.nan
+                          for c in cols] for a, _ in feats])
+        if np.all(np.isnan(vals)):
+            outside_nan &= bool(np.all(np.isnan(dyn[b])))
+            continue
+        want_b = reference_maps([g for _, g in feats], vals, x0, y0, cell, H, W)
+        ok &= close(dyn[b], want_b)
+        worst_seen = max(worst_seen, worst(dyn[b], want_b))
+    check("monthly mobility equals pandas' means spread by OGR's areas to 1e-6", ok, f"worst {worst_seen:.2e}")
+    check("months outside the series are missing (NaN), not zero", outside_nan)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        test_synthetic(tmp)
+        if SHARED and os.path.exists(shapefile_path()):
+            test_lsoa(tmp)
+        else:
+            print("skip: the real LSOA checks (no ../shared/data)")
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
