@@ -12,6 +12,7 @@
 #include "host/defaults.h"
 #include "models/baselines.h"
 #include "models/dataset.h"
+#include "heatmaps/covariates.h"
 #include "models/rf.h"
 #include "models/rf_importance.h"
 
@@ -66,6 +67,9 @@ static const cc_option RF_OPTIONS[] = {
     {CC_OPTION_INT("threads", cc_baseline_request, threads, "N", "0", 0, 100000,
                    "boosters fitted side by side, the trees spread over them (0: one per CPU); etas: the EM's "
                    "threads")},
+    {CC_OPTION_CHOICE("covariates", cc_baseline_request, covariates, "on|off", "off",
+                      "the tensor file's covariates (crimecast covariates) as features: static maps of the cell, "
+                      "dynamic ones at the forecast origin; missing values as XGBoost's missing")},
     {CC_OPTION_TEXT("export-features", cc_baseline_request, export_features, "PREFIX", NULL,
                     "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets")},
     {CC_OPTION_TEXT("importance", cc_baseline_request, importance, "FILE.csv", NULL,
@@ -91,6 +95,10 @@ static const cc_option ETAS_OPTIONS[] = {
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_baseline_request *r = request;
+    if (r->covariates && !strcmp(r->covariates, "on") && strcmp(r->method, "rf") != 0) {
+        snprintf(why, why_len, "--covariates on needs --method rf (the network takes them through train)");
+        return -1;
+    }
     if ((r->importance || r->importance_png || r->export_features) && strcmp(r->method, "rf") != 0) {
         snprintf(why, why_len, "--export-features and --importance* need --method rf");
         return -1;
@@ -279,7 +287,7 @@ static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_op
 
 /* The forecast file's model name: rf-100, histavg-52, kde-960m, persistence, ... */
 static void model_name(const cc_baseline_request *r, const cc_baseline_options *o, char *name, size_t len) {
-    if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d", r->trees);
+    if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d%s", r->trees, r->covariates && !strcmp(r->covariates, "on") ? "+cov" : "");
     else if (!strcmp(r->method, "etas")) snprintf(name, len, "etas");
     else if (o->method == CC_BASELINE_HISTAVG && o->k == 0) snprintf(name, len, "histavg-all");
     else if (o->method == CC_BASELINE_HISTAVG) snprintf(name, len, "histavg-%d", o->k);
@@ -331,11 +339,24 @@ static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_s
         cc_baseline_forecast(t, o, targets, n, values);
         return 0;
     }
-    cc_rf_options rf = {r->trees, r->depth, r->lags, r->span.horizon, r->threads, (unsigned)r->seed};
-    if (r->export_features && export_features(r->export_features, t, split, &rf, targets, n, err, err_len) != 0)
-        return -1;
-    return rf_forecast(t, split, &rf, targets, n, values, r->importance_repeats, r->importance,
-                       r->importance_png, out, err, err_len);
+    cc_rf_options rf = {r->trees, r->depth, r->lags, r->span.horizon, r->threads, (unsigned)r->seed, NULL};
+    cc_covariates covariates = {0};
+    if (r->covariates && !strcmp(r->covariates, "on")) {
+        if (cc_covariates_read(r->data, t, &covariates, err, err_len) != 0) return -1;
+        if (covariates.K + covariates.D == 0) {
+            snprintf(err, err_len, "%s has no covariates (add them with crimecast covariates)", r->data);
+            return -1;
+        }
+        rf.covariates = &covariates;
+        fprintf(out, "rf: %d static and %d dynamic covariates among the features\n", covariates.K, covariates.D);
+    }
+    int status = 0;
+    if (r->export_features) status = export_features(r->export_features, t, split, &rf, targets, n, err, err_len);
+    if (!status)
+        status = rf_forecast(t, split, &rf, targets, n, values, r->importance_repeats, r->importance,
+                             r->importance_png, out, err, err_len);
+    cc_covariates_free(&covariates);
+    return status;
 }
 
 static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {

@@ -21,6 +21,7 @@ typedef struct cc_baseline_request {
     const char *export_features;      /* rf: PREFIX of the feature matrices written */
     const char *importance, *importance_png;     /* rf: permutation importance files */
     int importance_repeats;
+    const char *covariates;           /* rf: on or off (the tensor file's /covariates as features) */
     const char *db;                   /* etas: the incident store (NULL: the tensor's) */
     int iterations;                   /* etas: most EM iterations */
     const char *background;           /* etas: modulated or constant */

@@ -7,6 +7,7 @@
 
 #include "crawler/clock.h"
 #include "crawler/datetime.h"
+#include "heatmaps/covariates.h"
 #include "models/rf_forest.h"
 #include "models/rf_importance.h"
 
@@ -16,9 +17,13 @@ enum { FIXED_FEATURES = CC_RF_FIXED_FEATURES };
 const char *cc_rf_feature_name(const cc_rf_options *o, int i, char *buf, size_t len) {
     static const char *const FIXED[FIXED_FEATURES] = {"sum3x3_lag1", "sum5x5_lag1", "train_mean", "last_year",
                                                        "season",      "row",         "col"};
+    const cc_covariates *c = o->covariates;
+    int covariate = i - 2 * o->lags - FIXED_FEATURES;
     if (i < o->lags) snprintf(buf, len, "lag%d", i + 1);
     else if (i < 2 * o->lags) snprintf(buf, len, "all_lag%d", i - o->lags + 1);
-    else snprintf(buf, len, "%s", FIXED[i - 2 * o->lags]);
+    else if (covariate < 0) snprintf(buf, len, "%s", FIXED[i - 2 * o->lags]);
+    else if (covariate < c->K) snprintf(buf, len, "%s", c->static_info[covariate].name);
+    else snprintf(buf, len, "%s", c->dynamic_info[covariate - c->K].name);
     return buf;
 }
 
@@ -46,6 +51,13 @@ static float season(const cc_tensor *t, int bin) {
     cc_civil_from_days(t->time[bin], &y, &m, &d);
     if (t->bin == CC_BIN_MONTH) return (float)m;
     return (float)((t->time[bin] - cc_days_from_civil(y, 1, 1)) / 7 + 1);
+}
+
+/* The covariates of a cell: its static maps, then its dynamic maps at the origin. */
+static void covariate_features(const cc_covariates *c, int origin, int cell, float *f) {
+    if (!c) return;
+    for (int k = 0; k < c->K; k++) f[k] = cc_covariates_map(c, 0, 0, k)[cell];
+    for (int k = 0; k < c->D; k++) f[c->K + k] = cc_covariates_map(c, 1, origin, k)[cell];
 }
 
 size_t cc_rf_rows(const cc_tensor *t, const cc_split *s, const cc_rf_options *o, int c, const int *targets, int n,
@@ -77,6 +89,7 @@ size_t cc_rf_rows(const cc_tensor *t, const cc_split *s, const cc_rf_options *o,
                 g[4] = season(t, tau);
                 g[5] = (float)row;
                 g[6] = (float)col;
+                covariate_features(o->covariates, origin, row * t->W + col, g + FIXED_FEATURES);
                 y[rows++] = count(t, tau, c, row, col);
             }
     }

@@ -4,7 +4,10 @@
  * category on features of that cell at the forecast origin o = target - horizon:
  *   own count at lags 1..L, the 'all' count at lags 1..L, the sums over the 3x3 and 5x5
  *   neighbourhoods at lag 1, the cell's training-span mean, the same bin a year earlier
- *   (missing when there is none), week or month of the year of the target, row, column.
+ *   (missing when there is none), week or month of the year of the target, row, column,
+ *   and with covariates (heatmaps/covariates.h) the cell's static maps and its dynamic
+ *   maps at the origin o (never the target's bin), NaN where missing: XGBoost's own
+ *   missing value, which each split sends down the side that fits best.
  * One forest per category channel, fitted on the training span's targets only.
  * The forest itself (fitting, predicting): models/rf_forest.h. */
 #ifndef CRIMECAST_MODELS_RF_H

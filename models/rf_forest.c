@@ -2,6 +2,8 @@
  * boosters fitted side by side. */
 #include "models/rf_forest.h"
 
+#include "heatmaps/covariates.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -10,7 +12,10 @@
 #include <unistd.h>
 #include <xgboost/c_api.h>
 
-int cc_rf_feature_count(const cc_rf_options *o) { return 2 * o->lags + CC_RF_FIXED_FEATURES; }
+int cc_rf_feature_count(const cc_rf_options *o) {
+    const cc_covariates *c = o->covariates;
+    return 2 * o->lags + CC_RF_FIXED_FEATURES + (c ? c->K + c->D : 0);
+}
 
 /* Names the failing XGBoost call and gives XGBoost's reason (thread-local, so this runs
  * in the thread that made the call). */

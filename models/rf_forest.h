@@ -14,17 +14,20 @@
 
 #include <stddef.h>
 
+struct cc_covariates; /* heatmaps/covariates.h */
+
 typedef struct cc_rf_options {
     int trees, depth, lags, horizon;
     int threads;    /* 0: one per online CPU */
     unsigned seed;
+    const struct cc_covariates *covariates; /* NULL: none; else K + D features more (models/rf.h) */
 } cc_rf_options;
 
 /* A fitted forest (opaque). */
 typedef struct cc_rf_forest cc_rf_forest;
 
-/* Features per row: own and 'all' counts at lags 1..L, and CC_RF_FIXED_FEATURES more
- * (models/rf.h names them). */
+/* Features per row: own and 'all' counts at lags 1..L, CC_RF_FIXED_FEATURES more
+ * (models/rf.h names them), and the covariates' K static and D dynamic maps. */
 enum { CC_RF_FIXED_FEATURES = 7 };
 int cc_rf_feature_count(const cc_rf_options *o);
 
