@@ -40,6 +40,7 @@ int cc_tensor_alloc_recency(cc_tensor *t) {
 void cc_tensor_free(cc_tensor *t) {
     free(t->values);
     free(t->recency);
+    free(t->static_inputs), free(t->dynamic_inputs);
     if (t->sparse) cc_sparse_free(t->sparse);
     free(t->sparse);
     free(t->time);

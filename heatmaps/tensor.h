@@ -45,6 +45,10 @@ typedef struct cc_tensor {
     char model[64];         /* forecast files: the model that made them ("" otherwise) */
     int R;                  /* recency maps per bin: CC_RECENCY_MAPS, or 0 when absent */
     float *recency;         /* [T][R][C][H][W] (see above), NULL when R is 0 */
+    int input_static;       /* covariate input maps, as the network reads them (models/covariate_inputs.h): */
+    int input_dynamic;      /*   static ones [input_static][H][W], dynamic ones per bin */
+    float *static_inputs;   /*   [T][input_dynamic][H][W]; NULL (and 0) when the network reads none */
+    float *dynamic_inputs;
     struct cc_sparse *sparse; /* raster's output: the counts and in-bin recency sums of the cells
                                with incidents (heatmaps/sparse.h); NULL when read from a file */
 } cc_tensor;

@@ -89,11 +89,18 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
 /* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per
  * member, counted in *members); `first` (zeroed by the caller) receives the first file's
  * info, later ones are checked against it. 0 or -1 with err. */
-static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const cc_tensor *t, cc_span span, int index,
-                               cc_model_info *first, int *n_out, int *members, float **sum, char *err, size_t err_len) {
+static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const char *data, cc_tensor *t,
+                               cc_span span, int index, cc_model_info *first, int *n_out, int *members, float **sum,
+                               char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
     if (cc_checkpoint_read(path, PREDICT_BATCH, &model, &info, NULL, err, err_len) != 0) return -1;
+    /* the covariates' input maps under this model's standardisation (each member file has its own) */
+    if (info.config.covariates && cc_covariate_inputs_read(data, &info.covariates, t, err, err_len) != 0) {
+        cc_model_info_free(&info);
+        cc_convlstm_free(&model);
+        return -1;
+    }
     const cc_convlstm_config *c = &info.config;
     int n = cc_split_samples(&info.split, span), status = -1;
     size_t map = (size_t)t->C * t->H * t->W;
@@ -185,7 +192,7 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     float *sum = NULL;
     int n = 0, members = 0, ok = 1;
     for (int k = 0; ok && k < a->model_count; k++)
-        ok = add_model_forecasts(&ctx, a->models[k], &t, span, k, &first, &n, &members, &sum, err, err_len) == 0;
+        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, span, k, &first, &n, &members, &sum, err, err_len) == 0;
     if (ok) {
         size_t total = (size_t)n * t.C * t.H * t.W;
         for (size_t q = 0; q < total; q++) sum[q] /= (float)members;

@@ -87,6 +87,9 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_FLAG("peephole", cc_train_request, peephole, "peephole connections in the ConvLSTM cells")},
     {CC_OPTION_CHOICE("context", cc_train_request, context, "on|off", "on",
                       "context maps on every input step: multi-scale averages, near repeats, season")},
+    {CC_OPTION_CHOICE("covariates", cc_train_request, covariates, "on|off", "off",
+                      "the tensor file's covariates (crimecast covariates) as input maps on every step: static ones, "
+                      "each step's own dynamic ones, standardised, with missing-indicator maps")},
     {CC_OPTION_CHOICE("recency", cc_train_request, recency, "on|off", "on",
                       "recency-weighted near-repeat maps, when the tensor has them")},
     {CC_OPTION_INT("skip", cc_train_request, skip, "K", "3", 0, 9,
@@ -366,15 +369,35 @@ static int create_member(const train_plan *p, const cc_tensor *t, const cc_split
 /* The model of a resumed run: the file's, with its own options, its number of epochs
  * too unless --epochs asks for another (so a killed run resumes to where it would have
  * ended; files written before they recorded it: train's default length). */
-static int resume(train_plan *p, const cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
+static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
                   char *err, size_t err_len) {
     if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0) return -1;
+    if (info->config.covariates && cc_covariate_inputs_read(p->request->data, &info->covariates, t, err, err_len) != 0)
+        return -1;
     if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
     int epochs = p->options.epochs ? p->options.epochs : info->options.epochs;
     p->options = info->options; /* the run continues with the model's own options */
     p->options.epochs = epochs;
     p->config = info->config;
     return check_memory(p, t, err, err_len);
+}
+
+static int wants_covariates(const cc_train_request *r) { return r->covariates && !strcmp(r->covariates, "on"); }
+
+/* --covariates on: the tensor file's covariates, standardised on what training may read,
+ * as input maps on t; the standardisation into info. */
+static int attach_covariates(const char *path, cc_tensor *t, const cc_split *split, cc_model_info *info, char *err,
+                             size_t err_len) {
+    cc_covariates cov;
+    if (cc_covariates_read(path, t, &cov, err, err_len) != 0) return -1;
+    int status = -1;
+    if (cov.K + cov.D == 0) snprintf(err, err_len, "%s has no covariates (add them with crimecast covariates)", path);
+    else {
+        cc_covariate_norm_fit(&cov, t, split, &info->covariates);
+        status = cc_covariate_inputs_attach(&cov, &info->covariates, t, err, err_len);
+    }
+    cc_covariates_free(&cov);
+    return status;
 }
 
 static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
@@ -399,6 +422,11 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     info->scale = malloc(sizeof(float) * (size_t)t->C);
     if (!info->scale || cc_split_make(t->T, c->window, c->horizon, test_from, &info->split, err, err_len) != 0) return -1;
     cc_normalisation_fit(t, &info->split, info->scale);
+    if (wants_covariates(r) && attach_covariates(r->data, t, &info->split, info, err, err_len) != 0) return -1;
+    c->covariates = info->config.covariates = info->covariates.K + info->covariates.D
+                                                  ? cc_covariate_input_maps(info->covariates.K, info->covariates.D)
+                                                  : 0;
+    c->context += c->covariates, info->config.context = c->context;
     if (check_memory(p, t, err, err_len) != 0 || create_member(p, t, &info->split, model, state, err, err_len) != 0)
         return -1;
     info->grid = *t; /* metadata: the grid and channels are borrowed from the tensor */

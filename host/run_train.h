@@ -21,6 +21,7 @@ typedef struct cc_train_request {
     const char *loss;                 /* poisson or mse */
     const char *baseline;             /* K, auto or none: the historical average corrected */
     const char *context, *recency;    /* on or off */
+    const char *covariates;           /* on or off: the tensor file's covariates as input maps */
     const char *level_gate;           /* on, off or skip */
     const char *down;                 /* convlstm-ae: 2 or 4 */
     int layers;                       /* 0: as many as hidden lists, else 2 */

@@ -99,8 +99,53 @@ static int write_members(hid_t f, const cc_convlstm *model, const cc_model_info 
     return 0;
 }
 
+static int read_int(hid_t f, const char *name, int *value);
+
+/* The covariates the model reads (models/covariate_inputs.h): their kinds, names and
+ * standardisation, as root attributes. */
+static int write_covariates(hid_t f, const cc_model_info *info) {
+    const cc_covariate_norm *n = &info->covariates;
+    if (cc_hdf5_write_int(f, "covariates", info->config.covariates) != 0) return -1;
+    if (!info->config.covariates) return 0;
+    char names[CC_COVARIATES_MOST * 65] = "";
+    for (int k = 0; k < n->K + n->D; k++) strcat(strcat(names, k ? "\n" : ""), n->name[k]);
+    return cc_hdf5_write_int(f, "covariate_static", n->K) | cc_hdf5_write_int(f, "covariate_dynamic", n->D) |
+           cc_hdf5_write_text(f, "covariate_names", names) |
+           cc_hdf5_write_doubles(f, "covariate_mean", n->mean, n->K + n->D) |
+           cc_hdf5_write_doubles(f, "covariate_sd", n->sd, n->K + n->D);
+}
+
+static int read_covariates(hid_t f, cc_model_info *info, char *why, size_t why_len) {
+    cc_covariate_norm *n = &info->covariates;
+    int *maps = &info->config.covariates, got_mean = 0, got_sd = 0;
+    if (H5Aexists(f, "covariates") <= 0) return 0; /* older files: none */
+    *maps = -1;
+    if (read_int(f, "covariates", maps) != 0 || *maps < 0) {
+        snprintf(why, why_len, "its covariates attribute is unreadable or negative");
+        return -1;
+    }
+    if (*maps == 0) return 0;
+    char *names = NULL;
+    int ok = read_int(f, "covariate_static", &n->K) == 0 && read_int(f, "covariate_dynamic", &n->D) == 0 &&
+             n->K >= 0 && n->D >= 0 && n->K + n->D <= CC_COVARIATES_MOST && *maps == cc_covariate_input_maps(n->K, n->D) &&
+             cc_hdf5_read_doubles(f, "covariate_mean", n->mean, CC_COVARIATES_MOST, &got_mean) == 0 &&
+             cc_hdf5_read_doubles(f, "covariate_sd", n->sd, CC_COVARIATES_MOST, &got_sd) == 0 &&
+             got_mean == n->K + n->D && got_sd == n->K + n->D && (names = cc_hdf5_read_text(f, "covariate_names")) != NULL;
+    char *next = names;
+    for (int k = 0; ok && k < n->K + n->D; k++) {
+        char *end = strchr(next, '\n');
+        if (end) *end = 0;
+        snprintf(n->name[k], sizeof n->name[k], "%s", next);
+        ok = n->name[k][0] && isfinite(n->mean[k]) && isfinite(n->sd[k]) && n->sd[k] > 0 && (end || k == n->K + n->D - 1);
+        next = end ? end + 1 : next;
+    }
+    free(names);
+    if (!ok) snprintf(why, why_len, "its covariate attributes are not what crimecast writes");
+    return ok ? 0 : -1;
+}
+
 static int write_model(hid_t f, const cc_convlstm *model, const cc_train_state *s, const cc_model_info *info) {
-    if (write_config(f, info, s) != 0) return -1;
+    if (write_config(f, info, s) != 0 || write_covariates(f, info) != 0) return -1;
     hid_t strings = cc_hdf5_utf8_type();
     hsize_t C = (hsize_t)info->grid.C, epochs = (hsize_t)s->epochs_done;
     hid_t ids[4] = {cc_hdf5_write_dataset(f, "/category", strings, strings, 1, &C, info->grid.categories),
@@ -315,7 +360,15 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
                      info->scale[c]);
             return -1;
         }
-    int context = info->config.context, recency = info->config.recency, gated = info->config.gated;
+    if (read_covariates(f, info, why, why_len) != 0) return -1;
+    /* the context maps proper, after the covariates' input maps */
+    int context = info->config.context - info->config.covariates, recency = info->config.recency,
+        gated = info->config.gated;
+    if (context < 0) {
+        snprintf(why, why_len, "its %d covariate maps exceed its %d extra input maps", info->config.covariates,
+                 info->config.context);
+        return -1;
+    }
     if (recency < 0 || recency > CC_RECENCY_MAPS || gated < 0 || gated > 2 || (!context && (recency || gated))) {
         snprintf(why, why_len, "its recency (%d) and level_gate (%d) attributes are not what crimecast writes "
                  "(0-%d and 0-2, both 0 without context maps)", recency, gated, CC_RECENCY_MAPS);
@@ -411,6 +464,11 @@ int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char 
     if (!same) {
         snprintf(err, err_len, "the model was trained on %d channels (%s, ...); this tensor has %d (%s, ...)",
                  g->C, g->categories[0], t->C, t->C ? t->categories[0] : "");
+        return -1;
+    }
+    if (info->config.covariates && t->input_static + t->input_dynamic != info->config.covariates) {
+        snprintf(err, err_len, "the model reads %d covariate input maps; this tensor's covariates give %d", 
+                 info->config.covariates, t->input_static + t->input_dynamic);
         return -1;
     }
     if (info->config.recency > t->R) {

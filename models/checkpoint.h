@@ -35,6 +35,7 @@
 #include <stddef.h>
 
 #include "heatmaps/tensor.h"
+#include "models/covariate_inputs.h"
 #include "models/train.h"
 
 #define CC_MODEL_FORMAT "crimecast-model"
@@ -57,6 +58,8 @@ typedef struct cc_model_info {
     cc_train_options options;     /* callbacks unused */
     cc_split split;
     float *scale;                 /* [C] */
+    cc_covariate_norm covariates; /* the covariates the model reads and their standardisation
+                                     (config.covariates > 0) */
     cc_tensor grid;               /* metadata only: C, H, W, categories, city, crs, x0, y0, cell, bin; T */
     char first_bin[11], last_bin[11];
     int epochs_done;              /* the root member's (0: untrained) */

@@ -72,6 +72,9 @@ typedef struct cc_convlstm_config {
                                    space first, a Gaussian of this many cells
                                    (models/dataset.h); 0: each cell's own. Last, so that
                                    positional initialisers of the fields above still hold */
+    int covariates;             /* the first `covariates` of the context maps are the
+                                   tensor's covariate input maps (models/covariate_inputs.h);
+                                   the rest are cc_context_maps' (or none) */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */

@@ -121,14 +121,21 @@ int cc_skip_only_maps(int channels, int gated);
 typedef struct cc_sample_spec {
     int window, horizon;
     int context, recency, gated;
+    int covariates;         /* 1: the tensor's covariate input maps (t->input_static +
+                               t->input_dynamic, models/covariate_inputs.h) on every step */
 } cc_sample_spec;
 
 /* The context maps per step a sample of `spec` carries: 0 without context. */
 int cc_sample_context_maps(const cc_sample_spec *spec, int channels);
+/* All extra maps per step on tensor t: the covariate input maps (when asked), then the
+ * context maps (when asked). */
+int cc_sample_extra_maps(const cc_sample_spec *spec, const cc_tensor *t);
 
 /* Gathers samples into time-major batches: x [window][n][C + maps][H][W] (normalised
- * counts, then the cc_sample_context_maps(spec, C) context maps), y [horizon][n][C][H][W]
- * raw counts of the targets. starts[i] is sample i's first input bin. */
+ * counts; then, with covariates, the static input maps and the dynamic ones of the
+ * step's own bin; then the cc_sample_context_maps(spec, C) context maps, the same on every
+ * step), y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's first
+ * input bin. */
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
                      float *x, float *y);
 

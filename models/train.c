@@ -82,10 +82,13 @@ static void normalise_targets(const cc_tensor *t, const float *scale, float *tar
         }
 }
 
-/* The samples the model reads: its window and horizon, and context maps when it has any
- * (the count, config.context, follows from recency and gated: checkpoint.c checks it). */
+/* The samples the model reads: its window and horizon, the covariates' input maps when it
+ * reads them (attached to the tensor: models/covariate_inputs.h), and context maps when it
+ * has any (their count, config.context less config.covariates, follows from recency and
+ * gated: checkpoint.c checks it). */
 static cc_sample_spec sample_spec(const cc_convlstm_config *c) {
-    return (cc_sample_spec){c->window, c->horizon, c->context > 0, c->recency, c->gated};
+    return (cc_sample_spec){c->window, c->horizon, c->context - c->covariates > 0, c->recency, c->gated,
+                            c->covariates > 0};
 }
 
 static int open_batches(cc_batch_io *b, cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, int batch,

@@ -275,6 +275,48 @@ static void test_memory_plan(void **state) {
     assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, 1000), 0);
 }
 
+/* Covariate input maps (models/covariate_inputs.h) sit between a step's counts and its
+ * context maps: the static ones on every step, the dynamic ones of the step's own bin. */
+static void test_covariate_maps_in_batches(void **state) {
+    (void)state;
+    cc_tensor t;
+    two_channel_counts(&t);
+    enum { C = 2, WINDOW = 3, HORIZON = 1, N = 2, KS = 2, KD = 3 };
+    size_t plane = (size_t)S * S;
+    t.input_static = KS, t.input_dynamic = KD;
+    t.static_inputs = malloc(sizeof(float) * KS * plane);
+    t.dynamic_inputs = malloc(sizeof(float) * (size_t)T * KD * plane);
+    assert_non_null(t.static_inputs), assert_non_null(t.dynamic_inputs);
+    for (size_t q = 0; q < KS * plane; q++) t.static_inputs[q] = 100.0f + (float)q;
+    for (size_t q = 0; q < (size_t)T * KD * plane; q++) t.dynamic_inputs[q] = -(float)q;
+    cc_sample_spec spec = {WINDOW, HORIZON, 1, 0, 0, 1};
+    int E = cc_context_maps(C, 0, 0);
+    assert_int_equal(cc_sample_extra_maps(&spec, &t), KS + KD + E);
+    int starts[N] = {3, 17};
+    float scale[C] = {1.0f, 2.0f};
+    float *x = malloc(sizeof(float) * WINDOW * N * (C + KS + KD + E) * plane), *y = malloc(sizeof(float) * N * C * plane);
+    cc_gather_batch(&t, scale, starts, N, &spec, x, y);
+    cc_sample_spec plain = {WINDOW, HORIZON, 1, 0, 0, 0};
+    float *x0 = malloc(sizeof(float) * WINDOW * N * (C + E) * plane);
+    cc_gather_batch(&t, scale, starts, N, &plain, x0, y);
+    for (int s = 0; s < WINDOW; s++)
+        for (int i = 0; i < N; i++) {
+            const float *step = x + ((size_t)s * N + i) * (C + KS + KD + E) * plane;
+            const float *without = x0 + ((size_t)s * N + i) * (C + E) * plane;
+            for (size_t k = 0; k < plane; k++) {
+                for (int c = 0; c < C; c++) assert_float_equal(step[c * plane + k], without[c * plane + k], 0);
+                for (int m = 0; m < KS; m++) assert_float_equal(step[(C + m) * plane + k], 100.0f + m * plane + k, 0);
+                for (int m = 0; m < KD; m++) /* the step's own bin */
+                    assert_float_equal(step[(C + KS + m) * plane + k],
+                                       -(float)(((size_t)(starts[i] + s) * KD + m) * plane + k), 0);
+                for (int m = 0; m < E; m++) /* the context maps unchanged, after them */
+                    assert_float_equal(step[(C + KS + KD + m) * plane + k], without[(C + m) * plane + k], 0);
+            }
+        }
+    free(x), free(x0), free(y);
+    cc_tensor_free(&t);
+}
+
 static void test_context_maps(void **state) {
     (void)state;
     cc_tensor t;
@@ -593,6 +635,7 @@ int main(void) {
                                        cmocka_unit_test(test_learns_a_moving_hotspot),
                                        cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),
                                        cmocka_unit_test(test_context_maps),
+                                       cmocka_unit_test(test_covariate_maps_in_batches),
                                        cmocka_unit_test(test_memory_plan),
                                        cmocka_unit_test(test_smoothed_baseline)};
     return cmocka_run_group_tests_name("training", tests, NULL, NULL);

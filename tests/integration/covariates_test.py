@@ -16,6 +16,10 @@
 - dynamic maps: Google mobility per borough (the LSOAs' LAD11CD), daily, into monthly
   bins: pandas' mean of each borough's days per month (NaN-skipping) spread by area,
   against crimecast's to 1e-6; months outside the series all NaN.
+- the models: train --covariates on stores the standardisation numpy computes (static
+  maps over the mask, dynamic ones over the training bins only), predict applies it and
+  refuses a tensor without those covariates; baseline rf --covariates on ranks every
+  covariate in --importance; both refuse a tensor without covariates.
 - bad input: an unknown key column, an unknown polygon field, codes that match nothing, a
   layer without CRS, --names of the wrong count: exit 1, a message naming the file and
   the problem, and the tensor file unchanged byte for byte.
@@ -231,6 +235,74 @@ def test_synthetic(tmp):
           f"{names} worst {worst(got[2], want_wgs[0]):.2e}, against the original {worst(got[2], want[0]):.2e}")
 
 
+def crimecast(*args):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+
+
+def test_models(tmp):
+    """The forest and the network read the covariates the synthetic test added."""
+    x0, y0, feats = synthetic_polygons()
+    cell, H, W, T = 250.0, 5, 5, 40
+    tensor = os.path.join(tmp, "m.h5")
+    write_grid_tensor(tensor, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(T)], "week")
+    gpkg = os.path.join(tmp, "areas.gpkg")
+    static = os.path.join(tmp, "static.csv")
+    with open(static, "w") as f:
+        f.write("code,score\nA1,1\nB2,5\nC3,2\nD4,3\nE5,8\n")
+    daily = os.path.join(tmp, "daily.csv")
+    rng = np.random.default_rng(3)
+    with open(daily, "w") as f:  # a series that starts after the tensor and ends before it
+        f.write("code,date,visits\n")
+        for code, _ in feats:
+            for d in range(70, 200):
+                v = rng.normal(10, 3)
+                f.write(f"{code},{np.datetime64('2020-01-06') + d},{'' if rng.random() < 0.1 else f'{v:.3f}'}\n")
+    for args in (["--table", static, "--key", "code"], ["--table", daily, "--key", "code", "--date", "date"]):
+        p = run("--data", tensor, "--polygons", gpkg, "--polygon-key", "code", *args)
+        check("covariates for the models' test", p.returncode == 0, p.stderr)
+    plain = os.path.join(tmp, "plain.h5")
+    write_grid_tensor(plain, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(T)], "week")
+
+    model = os.path.join(tmp, "model.h5")
+    p = crimecast("train", "--data", tensor, "--covariates", "on", "--window", "4", "--epochs", "1", "--hidden", "4",
+                  "--device", "cpu", "--out", model)
+    check("train --covariates on", p.returncode == 0, p.stderr)
+    with h5py.File(tensor, "r") as f, h5py.File(model, "r") as m:
+        st, dy, mask = f["covariates/static"][()], f["covariates/dynamic"][()], f["mask"][()].astype(bool)
+        fit_end = int(m.attrs["target_spans"][1])
+        vals = [st[0][mask].astype(np.float64)] + [dy[:fit_end, k][:, mask].astype(np.float64) for k in range(dy.shape[1])]
+        mean = [np.nanmean(v) for v in vals]
+        sd = [np.nanstd(v) for v in vals]
+        names = m.attrs["covariate_names"].split("\n")
+        check("the model file names its covariates, static first", names == ["score", "visits"], names)
+        check("the standardisation is numpy's over the mask and the training bins only",
+              np.allclose(m.attrs["covariate_mean"], mean, rtol=1e-7) and np.allclose(m.attrs["covariate_sd"], sd, rtol=1e-7),
+              f"{m.attrs['covariate_mean']} {m.attrs['covariate_sd']} vs {mean} {sd}")
+        check("the input maps: 1 static + its missing map + 2 per dynamic covariate", int(m.attrs["covariates"]) == 4,
+              m.attrs["covariates"])
+    forecast = os.path.join(tmp, "forecast.h5")
+    p = crimecast("predict", "--model", model, "--data", tensor, "--device", "cpu", "--out", forecast)
+    check("predict with the covariates' model", p.returncode == 0 and os.path.exists(forecast), p.stderr)
+    p = crimecast("predict", "--model", model, "--data", plain, "--device", "cpu", "--out", forecast + "2")
+    check("predict refuses a tensor without the model's covariates",
+          p.returncode == 1 and "has no static covariate 'score', which the model reads" in p.stderr, p.stderr)
+    p = crimecast("train", "--data", plain, "--covariates", "on", "--epochs", "1", "--device", "cpu", "--out", model + "2")
+    check("train --covariates on refuses a tensor without covariates",
+          p.returncode == 1 and "has no covariates (add them with crimecast covariates)" in p.stderr, p.stderr)
+
+    imp = os.path.join(tmp, "imp.csv")
+    p = crimecast("baseline", "--method", "rf", "--data", tensor, "--covariates", "on", "--trees", "10",
+                  "--importance", imp, "--out", os.path.join(tmp, "rf.h5"))
+    check("baseline rf --covariates on", p.returncode == 0 and "1 static and 1 dynamic covariates" in p.stdout,
+          p.stdout + p.stderr)
+    ranked = pd.read_csv(imp)
+    check("--importance ranks every covariate beside the lags",
+          {"score", "visits", "lag1", "train_mean"} <= set(ranked["feature"]), sorted(set(ranked["feature"])))
+    p = crimecast("baseline", "--method", "rf", "--data", plain, "--covariates", "on", "--out", os.path.join(tmp, "x.h5"))
+    check("baseline rf --covariates on refuses a tensor without covariates", p.returncode == 1 and "has no covariates"
+          in p.stderr, p.stderr)
+
+
 def shapefile_path():
     return os.path.join(SHARED, "london", "london_lsoa2011_boundaries_shp.tar.gz")
 
@@ -337,6 +409,7 @@ def test_lsoa(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_synthetic(tmp)
+        test_models(tmp)
         if SHARED and os.path.exists(shapefile_path()):
             test_lsoa(tmp)
         else:
