@@ -9,6 +9,9 @@
 # LAD11CD), the mean of each month's days (dynamic; missing before 2020-02-15 and after
 # 2022-10-15).
 #
+# Three variants: off (the crime history only), iod (and deprivation: tensor_iod.h5, the
+# static maps alone), all (and mobility: tensor.h5, both kinds).
+#
 # The rule, written before the run: each variant is judged on the validation span first
 # (the network by its validation Poisson deviance, the forest by eval's deviance of its
 # --span val forecast). The test span is then scored once for every variant, and the
@@ -43,38 +46,40 @@ tensor() { # tensor DIR GRID
         --polygon-key LSOA11CD --table "$lon"/iod2019_london_lsoa_scores_ranks_deciles.csv.gz \
         --key 'LSOA code (2011)' --columns Score --names imd --names income --names employment \
         --names education --names health --names crime --names housing --names living_env >"$d/covariates.log"
+    cp "$d/tensor.h5" "$d/tensor_iod.h5"
     "$cc" covariates --data "$d/tensor.h5" --polygons "$lon"/london_lsoa2011_boundaries_shp.tar.gz \
         --polygon-key LAD11CD --table "$lon"/google_mobility_london_boroughs_2020_2022.csv.gz --key area_code \
         --date date --columns percent_change --names retail --names grocery --names parks --names transit \
         --names workplaces --names residential --unit "% change from Google's baseline" >>"$d/covariates.log"
 }
 
-forest() { # forest DIR on|off
-    local d=$1 cov=$2 imp=()
-    [ "$cov" = on ] && imp=(--importance "$d/importance.csv" --importance-png "$d/importance.png")
+# the tensor file and --covariates of a variant
+data_of() { case $2 in off | all) echo "$1/tensor.h5" ;; iod) echo "$1/tensor_iod.h5" ;; esac; }
+switch_of() { [ "$1" = off ] && echo off || echo on; }
+
+forest() { # forest DIR off|iod|all
+    local d=$1 v=$2 imp=()
+    [ "$v" = all ] && imp=(--importance "$d/importance.csv" --importance-png "$d/importance.png")
     for span in val test; do
-        [ -e "$d/rf_${cov}_$span.h5" ] && continue
-        log "$d: rf covariates $cov, $span span"
-        /usr/bin/time -f "rf $cov $span: %e s" -a -o "$d/time.txt" "$cc" baseline --method rf --data "$d/tensor.h5" \
-            --window 4 --span "$span" --covariates "$cov" "${imp[@]}" --out "$d/rf_${cov}_$span.h5" >"$d/rf_${cov}_$span.log"
+        [ -e "$d/rf_${v}_$span.h5" ] && continue
+        log "$d: rf covariates $v, $span span"
+        /usr/bin/time -f "rf $v $span: %e s" -a -o "$d/time.txt" "$cc" baseline --method rf --data "$(data_of "$d" "$v")" \
+            --window 4 --span "$span" --covariates "$(switch_of "$v")" "${imp[@]}" --out "$d/rf_${v}_$span.h5" \
+            >"$d/rf_${v}_$span.log"
         imp=()
     done
 }
 
-network() { # network DIR on|off SEED [TRAIN OPTIONS...]
-    local d=$1 cov=$2 s=$3
+network() { # network DIR off|iod|all SEED [TRAIN OPTIONS...]
+    local d=$1 v=$2 s=$3
     shift 3
-    local m="$d/model_${cov}_s$s.h5"
+    local m="$d/model_${v}_s$s.h5"
     if [ ! -e "$m.done" ]; then
-        log "$d: train covariates $cov seed $s"
-        /usr/bin/time -f "train $cov seed $s: %e s" -a -o "$d/time.txt" "$cc" train --data "$d/tensor.h5" --window 4 \
-            --seed "$s" --device cpu --covariates "$cov" "$@" --out "$m" >"$d/train_${cov}_s$s.log"
+        log "$d: train covariates $v seed $s"
+        /usr/bin/time -f "train $v seed $s: %e s" -a -o "$d/time.txt" "$cc" train --data "$(data_of "$d" "$v")" \
+            --window 4 --seed "$s" --device cpu --covariates "$(switch_of "$v")" "$@" --out "$m" >"$d/train_${v}_s$s.log"
         touch "$m.done"
     fi
-    for span in val test; do
-        "$cc" predict --model "$m" --data "$d/tensor.h5" --device cpu --span "$span" \
-            --out "$d/convlstm_${cov}_s${s}_$span.h5" >/dev/null
-    done
 }
 
 measure() { # measure GRID SEEDS [TRAIN OPTIONS...]
@@ -82,23 +87,27 @@ measure() { # measure GRID SEEDS [TRAIN OPTIONS...]
     shift 2
     mkdir -p "$d"
     tensor "$d" "$grid"
-    for cov in off on; do
-        forest "$d" "$cov"
-        for s in $(seq 1 "$n"); do network "$d" "$cov" "$s" "$@"; done
+    for v in off iod all; do
+        forest "$d" "$v"
+        for s in $(seq 1 "$n"); do network "$d" "$v" "$s" "$@"; done
     done
     for span in val test; do
-        for cov in off on; do
+        for v in off iod all; do
             local models=()
-            for s in $(seq 1 "$n"); do models+=(--model "$d/model_${cov}_s$s.h5"); done
-            "$cc" predict "${models[@]}" --data "$d/tensor.h5" --device cpu --span "$span" \
-                --out "$d/ensemble_${cov}_$span.h5" >/dev/null
+            for s in $(seq 1 "$n"); do models+=(--model "$d/model_${v}_s$s.h5"); done
+            "$cc" predict "${models[@]}" --data "$(data_of "$d" "$v")" --device cpu --span "$span" \
+                --out "$d/ensemble_${v}_$span.h5" >/dev/null
         done
-        local files=("$d/rf_off_$span.h5" "$d/rf_on_$span.h5" "$d/ensemble_off_$span.h5" "$d/ensemble_on_$span.h5")
-        "$cc" eval --data "$d/tensor.h5" --csv --topk 1,5,10 --area 1km2 "${files[@]}" >"$d/eval_$span.csv"
-        "$cc" eval --data "$d/tensor.h5" --json --topk 1 --area 1km2 --versus rf-100 "${files[@]}" \
-            >"$d/versus_rf_$span.json"
-        "$cc" eval --data "$d/tensor.h5" --json --topk 1 --area 1km2 --versus convlstm "${files[@]:2}" \
-            >"$d/versus_convlstm_$span.json"
+        "$cc" eval --data "$d/tensor.h5" --csv --topk 1,5,10 --area 1km2 "$d/rf_off_$span.h5" \
+            "$d/ensemble_off_$span.h5" >"$d/eval_$span.csv"
+        for v in iod all; do
+            "$cc" eval --data "$d/tensor.h5" --csv --topk 1,5,10 --area 1km2 "$d/rf_${v}_$span.h5" \
+                "$d/ensemble_${v}_$span.h5" >"$d/eval_${v}_$span.csv"
+            "$cc" eval --data "$d/tensor.h5" --json --topk 1 --area 1km2 --versus rf-100 "$d/rf_off_$span.h5" \
+                "$d/rf_${v}_$span.h5" >"$d/versus_rf_${v}_$span.json"
+            "$cc" eval --data "$d/tensor.h5" --json --topk 1 --area 1km2 --versus convlstm "$d/ensemble_off_$span.h5" \
+                "$d/ensemble_${v}_$span.h5" >"$d/versus_convlstm_${v}_$span.json"
+        done
     done
     /usr/bin/python3 "$here/bench/covariates_summary.py" "$d" "$n" | tee -a "$out/summary.txt"
 }
@@ -107,7 +116,7 @@ log "crimecast $("$cc" --version), $(grep -m1 'model name' /proc/cpuinfo | cut -
 for grid in $grids; do
     case $grid in
     32) measure 32 "$seeds" ;;
-    500) measure 500 1 --model convlstm-ae --down 2 ;;
+    500) measure 500 "${SEEDS500:-1}" ;;  # 97 x 122 cells: the plain convlstm (convlstm-ae needs even sides)
     *) echo "unknown grid $grid" >&2; exit 2 ;;
     esac
 done

@@ -23,23 +23,24 @@ def fmt(r, k):
 
 
 print(f"\n== {d}")
+NAMES = {"iod": "deprivation", "all": "deprivation + mobility"}
 for span in ("val", "test"):
-    for versus in ("rf", "convlstm"):
-        path = os.path.join(d, f"versus_{versus}_{span}.json")
-        rows = [r for r in json.load(open(path)) if r["category"] == "all"]
-        print(f"-- {span} span, paired against {rows[0]['model'] if versus == 'rf' else 'convlstm'} ('all')")
-        for r in rows:
-            area = next((k for k in r if k.startswith("hit@") and "km2" in k and not k.endswith(("_lo", "_hi"))), None)
-            print(f"{r['model']:>14}  deviance {fmt(r, 'deviance')}  mse {fmt(r, 'mse')}  hit@1 {r['hit@1']:.3f}  "
-                  f"pai@1 {r['pai@1']:.2f}" + (f"  {area} {r[area]:.3f}" if area else "") +
-                  f"  | deviance minus ref {fmt(r, 'deviance_vs')}  mse minus ref {fmt(r, 'mse_vs')}")
-for cov in ("off", "on"):
+    for v in ("iod", "all"):
+        for versus in ("rf", "convlstm"):
+            rows = [r for r in json.load(open(os.path.join(d, f"versus_{versus}_{v}_{span}.json"))) if r["category"] == "all"]
+            print(f"-- {span} span, {NAMES[v]}: paired against {rows[0]['model']} ('all')")
+            for r in rows:
+                area = next((k for k in r if k.startswith("hit@") and "km2" in k and not k.endswith(("_lo", "_hi"))), None)
+                print(f"{r['model']:>14}  deviance {fmt(r, 'deviance')}  mse {fmt(r, 'mse')}  hit@1 {r['hit@1']:.3f}  "
+                      f"pai@1 {r['pai@1']:.2f}" + (f"  {area} {r[area]:.3f}" if area else "") +
+                      f"  | minus ref: deviance {fmt(r, 'deviance_vs')}  mse {fmt(r, 'mse_vs')}")
+for v in ("off", "iod", "all"):
     vals = []
     for s in range(1, seeds + 1):
-        log = open(os.path.join(d, f"train_{cov}_s{s}.log")).read()
+        log = open(os.path.join(d, f"train_{v}_s{s}.log")).read()
         m = re.findall(r"validation loss (-?[0-9.]+), test loss", log)
         vals.append(float(m[-1]) if m else float("nan"))
-    print(f"network covariates {cov}: validation loss per seed " + ", ".join(f"{v:.5f}" for v in vals) +
+    print(f"network, covariates {v}: validation loss per seed " + ", ".join(f"{x:.5f}" for x in vals) +
           f"; mean {sum(vals) / len(vals):.5f}")
 imp = os.path.join(d, "importance.csv")
 if os.path.exists(imp):

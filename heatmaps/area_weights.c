@@ -181,7 +181,10 @@ static int envelope_cells(OGRGeometryH geometry, const cc_grid *g, feature_cells
 /* A feature's polygons (Polygon or MultiPolygon, curves linearised) over the grid. */
 static int weigh_feature(OGRGeometryH geometry, int polygon, const cc_grid *g, piece_list *pieces, double *outside,
                          clip_scratch *s) {
-    OGRGeometryH multi = OGR_G_ForceToMultiPolygon(OGR_G_Clone(geometry));
+    /* curves (CurvePolygon, MultiSurface) as the straight edges GDAL approximates them by */
+    OGRGeometryH linear = OGR_G_HasCurveGeometry(geometry, TRUE) ? OGR_G_GetLinearGeometry(geometry, 0, NULL)
+                                                                  : OGR_G_Clone(geometry);
+    OGRGeometryH multi = OGR_G_ForceToMultiPolygon(linear);
     feature_cells f = {0};
     int status = 0;
     if (envelope_cells(multi, g, &f)) {
