@@ -197,13 +197,13 @@ static int match_polygons(const cc_area_weights *w, const cc_covariate_table *t,
     j->start[0] = 0;
     for (int p = 0; p < w->polygons; p++) {
         int q = find_key(t, j, w->keys[p]), n = 0, split = 0;
-        if (q >= 0) keys[n++] = q, j->direct++;
+        if (q >= 0) keys[n++] = q, j->direct++, j->how[p] = 'd';
         else if (l && (n = lookup_keys(t, j, l, children, distinct, w->keys[p], keys, &split)) > 0) {
-            if (n > 1) j->merged++;
-            else if (split) j->split++;
-            else j->renamed++;
+            if (n > 1) j->merged++, j->how[p] = 'm';
+            else if (split) j->split++, j->how[p] = 's';
+            else j->renamed++, j->how[p] = 'r';
         } else {
-            j->unmatched++;
+            j->unmatched++, j->how[p] = 'u';
             if (!j->first_unmatched[0]) snprintf(j->first_unmatched, sizeof j->first_unmatched, "%s", w->keys[p]);
         }
         if (add_terms(j, &cap, p, keys, n) != 0) return -1;
@@ -225,10 +225,11 @@ int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, cons
     memset(j, 0, sizeof *j);
     j->polygons = w->polygons;
     j->start = malloc(sizeof *j->start * (size_t)(w->polygons + 1));
+    j->how = malloc((size_t)w->polygons + 1);
     int *keys = malloc(sizeof *keys * (size_t)((l ? l->n : 0) + 1));
     long distinct = 0;
     child_count *children = l ? count_children(l, &distinct) : NULL;
-    int status = j->start && keys && (!l || children) && table_keys(t, j) == 0 ? 0 : -1;
+    int status = j->start && j->how && keys && (!l || children) && table_keys(t, j) == 0 ? 0 : -1;
     if (!status) status = match_polygons(w, t, l, j, keys, children, distinct);
     if (status) snprintf(err, err_len, "out of memory joining the polygons to the table");
     free(keys), free(children);
@@ -243,8 +244,28 @@ int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, cons
 }
 
 void cc_join_free(cc_join *j) {
-    free(j->start), free(j->key), free(j->share), free(j->key_first);
+    free(j->start), free(j->how), free(j->key), free(j->share), free(j->key_first);
     memset(j, 0, sizeof *j);
+}
+
+/* A code as a CSV field: quoted, inner quotes doubled. */
+static void csv_field(const char *text, FILE *out) {
+    fputc('"', out);
+    for (const char *c = text; *c; c++) fputs(*c == '"' ? "\"\"" : (char[2]){*c, 0}, out);
+    fputc('"', out);
+}
+
+void cc_join_write_csv(const cc_join *j, const cc_area_weights *w, const cc_covariate_table *t, FILE *out) {
+    fprintf(out, "polygon_code,how,table_codes,share\n");
+    for (int p = 0; p < j->polygons; p++) {
+        const char *how = j->how[p] == 'd' ? "direct" : j->how[p] == 'r' ? "renamed" : j->how[p] == 's' ? "split"
+                          : j->how[p] == 'm' ? "merged" : "unmatched";
+        csv_field(w->keys[p], out);
+        fprintf(out, ",%s,\"", how);
+        for (int k = j->start[p]; k < j->start[p + 1]; k++)
+            fprintf(out, "%s%s", k > j->start[p] ? ";" : "", t->keys[j->key_first[j->key[k]]]);
+        fprintf(out, "\",%.6g\n", j->start[p + 1] > j->start[p] ? j->share[j->start[p]] : 0.0);
+    }
 }
 
 void cc_join_describe(const cc_join *j, char *out, size_t len) {

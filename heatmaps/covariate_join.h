@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "heatmaps/area_weights.h"
 #include "heatmaps/covariate_table.h"
@@ -48,6 +49,7 @@ typedef struct cc_join {
     double *share;       /* each term's share of the polygon's area */
     int keys;            /* distinct keys of the table */
     long *key_first;     /* [keys + 1]: key q's rows are key_first[q] .. key_first[q+1] (sorted by day) */
+    char *how;           /* [polygons]: 'd' direct, 'r' renamed, 's' split, 'm' merged, 'u' unmatched */
     int direct, renamed, split, merged, unmatched;
     int keys_unused;     /* table keys no polygon takes */
     char first_unmatched[64];
@@ -58,6 +60,10 @@ typedef struct cc_join {
 int cc_join_polygons(const cc_area_weights *weights, const cc_covariate_table *table, const cc_code_lookup *lookup,
                      cc_join *join, char *err, size_t err_len);
 void cc_join_free(cc_join *join);
+
+/* Every polygon's join as CSV to `out`: polygon code, how (direct, renamed, split,
+ * merged, unmatched), the table codes it took (';'-separated) and each one's share. */
+void cc_join_write_csv(const cc_join *join, const cc_area_weights *weights, const cc_covariate_table *table, FILE *out);
 
 /* One line on the join: "4835 polygons: 4659 direct, 0 renamed, 313 split, 44 merged,
  * 0 unmatched; 0 table keys unused". */

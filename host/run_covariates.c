@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/whole_file.h"
 #include "heatmaps/area_weights.h"
 #include "heatmaps/covariate_join.h"
 #include "heatmaps/covariates.h"
@@ -37,6 +38,9 @@ static const cc_option COVARIATES_OPTIONS[] = {
                     "code changes: pairs of a polygon code and a table code (the ONS LSOA 2011->2021 lookup)")},
     {CC_OPTION_TEXT("lookup-columns", cc_covariates_request, lookup_columns, "POLYGON_COL,TABLE_COL", NULL,
                     "the lookup's columns of polygon codes and of table codes, e.g. LSOA21CD,LSOA11CD")},
+    {CC_OPTION_TEXT("join-csv", cc_covariates_request, join_csv, "FILE.csv", NULL,
+                    "write every polygon's join: its code, how it matched (direct, renamed, split, merged, unmatched), "
+                    "the table codes it took and their shares")},
 };
 
 static int check_request(void *request, char *why, size_t why_len) {
@@ -163,6 +167,17 @@ static int bin_bounds(const cc_tensor *t, int64_t **start, int64_t **end) {
     return 0;
 }
 
+static int write_join_csv(const char *path, const cc_join *join, const cc_area_weights *w,
+                          const cc_covariate_table *table, FILE *out, char *err, size_t err_len) {
+    cc_whole_file f;
+    FILE *csv = cc_whole_file_fopen(&f, path, err, err_len);
+    if (!csv) return -1;
+    cc_join_write_csv(join, w, table, csv);
+    if (cc_whole_file_fclose(&f, csv, !ferror(csv), err, err_len) != 0) return -1;
+    fprintf(out, "%s: the join of each of the %d polygons\n", path, join->polygons);
+    return 0;
+}
+
 /* Joined, weighed and mapped: the new maps and their descriptions into cov. */
 static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const cc_area_weights *w,
                      const cc_covariate_table *table, const cc_code_lookup *lookup, cc_covariates *cov, FILE *out,
@@ -172,6 +187,10 @@ static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const c
     char described[1024];
     cc_join_describe(&join, described, sizeof described);
     fprintf(out, "%s: %s\n", r->polygons, described);
+    if (r->join_csv && write_join_csv(r->join_csv, &join, w, table, out, err, err_len) != 0) {
+        cc_join_free(&join);
+        return -1;
+    }
     int bins = r->date ? t->T : 1, status = -1;
     int64_t *start = NULL, *end = NULL;
     float *maps = malloc(sizeof(float) * (size_t)bins * table->columns * t->H * t->W);

@@ -24,6 +24,7 @@ typedef struct cc_covariates_request {
     int name_count;
     const char *unit;
     const char *lookup, *lookup_columns; /* "POLYGON_COL,TABLE_COL" */
+    const char *join_csv;               /* every polygon's join, as CSV (NULL: none) */
 } cc_covariates_request;
 
 extern const cc_command_spec CC_COVARIATES_SPEC;

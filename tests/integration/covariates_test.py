@@ -365,9 +365,23 @@ def test_lsoa(tmp):
             os.path.join(SHARED, "london", "iod2019_london_lsoa_scores_ranks_deciles.csv.gz"),
             "--key", "LSOA code (2011)", "--columns", "IMD) Score", "--names", "imd21",
             "--lookup", os.path.join(SHARED, "london", "lsoa2011_to_lsoa2021_lookup_ew.csv.gz"),
-            "--lookup-columns", "LSOA21CD,LSOA11CD")
+            "--lookup-columns", "LSOA21CD,LSOA11CD", "--join-csv", os.path.join(tmp, "join.csv"))
     says = f"{len(parents)} polygons: {direct} direct, 0 renamed, {split} split (parent's value repeated), {merged} merged"
     check("2021 LSOAs through the lookup: the counts pandas gives", p.returncode == 0 and says in p.stdout, says)
+    join = pd.read_csv(os.path.join(tmp, "join.csv"), dtype=str, keep_default_na=False)
+
+    def how(code):
+        ps = parents[code]
+        return ("direct" if code in by_code else "merged" if len(ps) > 1 else
+                "split" if children[ps[0]] > 1 else "renamed")
+
+    def took(code):
+        return [code] if code in by_code else sorted(parents[code])
+
+    check("--join-csv: every 2021 code's match and its 2011 parents as the lookup gives them",
+          len(join) == len(parents) and all(r.how == how(r.polygon_code) and sorted(r.table_codes.split(";")) ==
+                                            took(r.polygon_code) for r in join.itertuples()),
+          join.head().to_string())
     feats21 = lsoa_geoms("/vsigzip/" + os.path.join(SHARED, "london", "london_lsoa2021_boundaries.gpkg.gz"),
                          x0, y0, cell, H, W)
     v21 = [by_code[a["LSOA21CD"]] if a["LSOA21CD"] in by_code else np.mean([by_code[q] for q in parents[a["LSOA21CD"]]])
