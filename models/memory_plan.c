@@ -32,7 +32,9 @@ int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R,
     double plane = (double)cfg->height * cfg->width;
     double x = (double)cfg->window * batch * (cfg->channels + cfg->context) * plane;
     double y = (double)cfg->horizon * batch * cfg->channels * plane;
-    double tensor = bytes((double)T * cfg->channels * plane * (1 + R));
+    /* the covariates' input maps (models/covariate_inputs.h) at most T per map: the static
+     * ones are held once, but the config does not say which are static */
+    double tensor = bytes((double)T * cfg->channels * plane * (1 + R) + (double)T * cfg->covariates * plane);
     double host_model = bytes(7.0 * size.params), device_model = on_gpu ? bytes(4.0 * size.params) : 0;
     double acts = bytes((double)size.acts);
     /* host: x, y, base, out (and dL/dr on the CPU); the GPU's copies: x, y, base, out, dL/dr and the mask */

@@ -5,7 +5,8 @@
  * Counted, in bytes (models/train.c, models/batch_io.c, kernels/cuda/conv2d.cu hold
  * them):
  *   tensor       counts [T][C][H][W] and, when the model reads them, the recency maps
- *                [T][R][C][H][W] (host)
+ *                [T][R][C][H][W] and the covariates' input maps (at most [T][maps][H][W])
+ *                (host)
  *   model        parameters P, gradients P, AdamW moments 2P, the best epoch's
  *                parameters and moments 3P (host); on a GPU its copy holds 4P more
  *   activations  one batch's forward states and their gradients (where the ops run)
