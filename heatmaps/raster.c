@@ -174,7 +174,7 @@ static void compact_channels(cc_tensor *t) {
         for (int ti = 0; ti < t->T && !used; ti++) used = s->start[ti * t->C + c + 1] > s->start[ti * t->C + c];
         if (used) keep[kept++] = c;
     }
-    cc_sparse_keep_channels(s, t->C, keep, kept);
+    if (cc_sparse_keep_channels(s, t->C, keep, kept) != 0) return; /* out of memory: every channel kept */
     char *names[MAX_CHANNELS];
     for (int c = 0; c < t->C; c++) names[c] = t->categories[c], t->categories[c] = NULL;
     for (int k = 0; k < kept; k++) t->categories[k] = names[keep[k]], names[keep[k]] = NULL;

@@ -79,10 +79,11 @@ int cc_sparse_from_events(cc_sparse_event *events, size_t n, int planes, int cel
     return 0;
 }
 
-void cc_sparse_keep_channels(cc_sparse *s, int C, const int *keep, int kept) {
+int cc_sparse_keep_channels(cc_sparse *s, int C, const int *keep, int kept) {
     int T = s->planes / C;
     int64_t to = 0;
     int64_t *start = malloc(sizeof *start * ((size_t)T * kept + 1));
+    if (!start) return -1;
     start[0] = 0;
     for (int b = 0; b < T; b++)
         for (int k = 0; k < kept; k++) {
@@ -96,6 +97,7 @@ void cc_sparse_keep_channels(cc_sparse *s, int C, const int *keep, int kept) {
         }
     free(s->start);
     s->start = start, s->planes = T * kept, s->nnz = to;
+    return 0;
 }
 
 void cc_sparse_scatter_counts(const cc_sparse *s, float *values) {

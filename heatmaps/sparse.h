@@ -43,8 +43,9 @@ int cc_sparse_from_events(cc_sparse_event *events, size_t n, int planes, int cel
 int cc_sparse_alloc(cc_sparse *s, int planes, int cells, int64_t nnz, int R);
 void cc_sparse_free(cc_sparse *s);
 
-/* Keeps channels keep[0..kept) (increasing) of the C in every bin, in place. */
-void cc_sparse_keep_channels(cc_sparse *s, int C, const int *keep, int kept);
+/* Keeps channels keep[0..kept) (increasing) of the C in every bin, in place. 0, or -1
+ * (out of memory) with s unchanged. */
+int cc_sparse_keep_channels(cc_sparse *s, int C, const int *keep, int kept);
 
 /* values[planes][cells] = the counts (values zeroed first). */
 void cc_sparse_scatter_counts(const cc_sparse *s, float *values);
