@@ -12,6 +12,7 @@
 
 #include "crawler/csv_reader.h"
 #include "crawler/datetime.h"
+#include "crawler/printable.h"
 
 static int contains_nocase(const char *text, const char *pattern) {
     size_t n = strlen(pattern);
@@ -40,10 +41,22 @@ typedef struct table_reader {
     int key, date, field_count;
     int source[CC_TABLE_MOST_COLUMNS];   /* header index of each chosen column */
     int tentative;                        /* columns chosen by default: drop those with text */
-    char first_bad[CC_TABLE_MOST_COLUMNS][200]; /* each column's first field that is not a number */
+    char first_bad[CC_TABLE_MOST_COLUMNS][400]; /* each column's first field that is not a number */
     long capacity;
     long *lines;                          /* each kept row's line in the file */
+    char *state;                          /* [rows][columns]: 0 a number, 1 missing, 2 not a number */
 } table_reader;
+
+/* A file's text as a message may show it: printable, at most 60 bytes of it. */
+typedef struct shown_text {
+    char text[256];
+} shown_text;
+
+static shown_text shown(const char *text) {
+    shown_text s;
+    cc_printable(text, s.text, sizeof s.text, 60);
+    return s;
+}
 
 static int find_column(const cc_csv_row *header, const char *name) {
     for (int i = 0; i < header->field_count; i++)
@@ -53,9 +66,9 @@ static int find_column(const cc_csv_row *header, const char *name) {
 
 static void list_columns(const char *path, const cc_csv_row *header, const char *what, const char *name, char *err,
                          size_t err_len) {
-    size_t n = (size_t)snprintf(err, err_len, "%s has no %s column '%s' (it has:", path, what, name);
+    size_t n = (size_t)snprintf(err, err_len, "%s has no %s column '%s' (it has:", path, what, shown(name).text);
     for (int i = 0; i < header->field_count && n < err_len; i++)
-        n += (size_t)snprintf(err + n, err_len - n, "%s '%s'", i ? "," : "", header->fields[i]);
+        n += (size_t)snprintf(err + n, err_len - n, "%s '%s'", i ? "," : "", shown(header->fields[i]).text);
     if (n < err_len) snprintf(err + n, err_len - n, ")");
 }
 
@@ -103,9 +116,11 @@ static int grow(table_reader *r, cc_covariate_table *t, int dated) {
     if (values) t->values = values;
     long *lines = realloc(r->lines, sizeof *lines * (size_t)cap);
     if (lines) r->lines = lines;
+    char *state = realloc(r->state, (size_t)cap * (size_t)(t->columns ? t->columns : 1));
+    if (state) r->state = state;
     int64_t *days = dated ? realloc(t->days, sizeof *days * (size_t)cap) : NULL;
     if (days) t->days = days;
-    if (!keys || !values || !lines || (dated && !days)) return -1;
+    if (!keys || !values || !lines || !state || (dated && !days)) return -1;
     r->capacity = cap;
     return 0;
 }
@@ -130,7 +145,7 @@ static int take_row(table_reader *r, cc_covariate_table *t, const cc_csv_row *ro
                      row->field_count != r->field_count ? "a different number of fields than the header"
                      : !key[0]                          ? "empty key"
                                                         : "not a YYYY-MM-DD date: ",
-                     row->field_count == r->field_count && key[0] ? row->fields[r->date] : "");
+                     row->field_count == r->field_count && key[0] ? shown(row->fields[r->date]).text : "");
         return 0;
     }
     if (t->rows >= CC_TABLE_MOST_ROWS) return -2;
@@ -140,12 +155,14 @@ static int take_row(table_reader *r, cc_covariate_table *t, const cc_csv_row *ro
     double *v = t->values + (size_t)t->rows * t->columns;
     for (int k = 0; k < t->columns; k++) {
         const char *field = row->fields[r->source[k]];
-        if (is_missing_text(field)) v[k] = NAN, t->missing[k]++;
+        char *state = r->state + (size_t)t->rows * t->columns + k;
+        *state = 0;
+        if (is_missing_text(field)) v[k] = NAN, t->missing[k]++, *state = 1;
         else if (parse_number(field, &v[k]) != 0) {
-            v[k] = NAN, t->not_numeric[k]++;
+            v[k] = NAN, t->not_numeric[k]++, *state = 2;
             if (!r->first_bad[k][0])
-                snprintf(r->first_bad[k], sizeof r->first_bad[k], "line %ld, column '%s': '%.60s'", row->line,
-                         t->headers[k], field);
+                snprintf(r->first_bad[k], sizeof r->first_bad[k], "line %ld, column '%s': '%s'", row->line,
+                         shown(t->headers[k]).text, shown(field).text);
         }
     }
     t->rows++;
@@ -164,7 +181,7 @@ static void drop_text_columns(table_reader *r, cc_covariate_table *t) {
     size_t w = 0;
     for (long i = 0; i < t->rows; i++)
         for (int k = 0; k < old; k++)
-            if (keep[k]) t->values[w++] = t->values[(size_t)i * old + k];
+            if (keep[k]) r->state[w] = r->state[(size_t)i * old + k], t->values[w++] = t->values[(size_t)i * old + k];
     for (int k = 0; k < old; k++) {
         if (!keep[k]) {
             free(t->headers[k]);
@@ -202,8 +219,9 @@ static int drop_repeats(table_reader *r, cc_covariate_table *t) {
     char **keys = malloc(sizeof *keys * room);
     double *values = malloc(sizeof *values * room * (size_t)(t->columns ? t->columns : 1));
     int64_t *days = t->days ? malloc(sizeof *days * room) : NULL;
-    if (!order || !keys || !values || (t->days && !days)) {
-        free(order), free(keys), free(values), free(days);
+    char *repeat = calloc(room, 1);
+    if (!order || !keys || !values || (t->days && !days) || !repeat) {
+        free(order), free(keys), free(values), free(days), free(repeat);
         return -1;
     }
     for (long i = 0; i < n; i++) order[i] = (row_ref){t->keys[i], t->days ? t->days[i] : 0, i};
@@ -213,8 +231,8 @@ static int drop_repeats(table_reader *r, cc_covariate_table *t) {
         if (s && !by_key_day_row(&(row_ref){order[s].key, order[s].day, 0}, &(row_ref){order[s - 1].key, order[s - 1].day, 0})) {
             t->skipped++;
             note_problem(t, "%s: row at line %ld skipped: key '%s' repeats the row at line %ld", r->path, r->lines[i],
-                         t->keys[i], r->lines[order[s - 1].row]);
-            free(t->keys[i]);
+                         shown(t->keys[i]).text, r->lines[order[s - 1].row]);
+            repeat[s] = 1; /* its key is freed below: the next row is compared with it */
             continue;
         }
         keys[kept] = t->keys[i];
@@ -223,7 +241,16 @@ static int drop_repeats(table_reader *r, cc_covariate_table *t) {
                sizeof *values * (size_t)t->columns);
         kept++;
     }
-    free(order), free(t->keys), free(t->values), free(t->days);
+    for (int k = 0; k < t->columns; k++) t->missing[k] = t->not_numeric[k] = 0; /* over the rows kept */
+    for (long s = 0; s < n; s++) {
+        if (repeat[s]) {
+            free(t->keys[order[s].row]);
+            continue;
+        }
+        const char *state = r->state + (size_t)order[s].row * t->columns;
+        for (int k = 0; k < t->columns; k++) t->missing[k] += state[k] == 1, t->not_numeric[k] += state[k] == 2;
+    }
+    free(repeat), free(order), free(t->keys), free(t->values), free(t->days);
     t->keys = keys, t->values = values, t->days = days, t->rows = kept;
     return 0;
 }
@@ -292,7 +319,7 @@ int cc_covariate_table_read(const char *path, const char *key_column, const char
         snprintf(err, err_len, "%s: no row kept (%ld skipped; %s)", path, t->skipped, t->first_problem);
         status = -1;
     }
-    free(r.lines);
+    free(r.lines), free(r.state);
     if (status) cc_covariate_table_free(t);
     return status;
 }

@@ -31,7 +31,7 @@ typedef struct cc_covariate_table {
     long missing[CC_TABLE_MOST_COLUMNS];      /* empty or NA fields per column */
     long not_numeric[CC_TABLE_MOST_COLUMNS];  /* fields that were not numbers per column */
     long skipped;                             /* rows skipped: empty key, bad date, repeated key */
-    char first_problem[512];                  /* the first field or row not taken, named ("" if none) */
+    char first_problem[1024];                  /* the first field or row not taken, named ("" if none) */
 } cc_covariate_table;
 
 /* Reads `path`. key_column and date_column (NULL: none) are exact header names;
