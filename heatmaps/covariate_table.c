@@ -41,7 +41,7 @@ typedef struct table_reader {
     int key, date, field_count;
     int source[CC_TABLE_MOST_COLUMNS];   /* header index of each chosen column */
     int tentative;                        /* columns chosen by default: drop those with text */
-    char first_bad[CC_TABLE_MOST_COLUMNS][400]; /* each column's first field that is not a number */
+    char first_bad[CC_TABLE_MOST_COLUMNS][640]; /* each column's first field that is not a number */
     long capacity;
     long *lines;                          /* each kept row's line in the file */
     char *state;                          /* [rows][columns]: 0 a number, 1 missing, 2 not a number */
