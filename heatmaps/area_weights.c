@@ -256,8 +256,9 @@ static OGRCoordinateTransformationH grid_transform(OGRLayerH layer, const char *
         OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
         ct = OCTNewCoordinateTransformation(src, to);
         OSRDestroySpatialReference(src);
+        srs_name(from, name, sizeof name);
         if (!ct) snprintf(err, err_len, "%s: no transformation from %s to %s", path, name, g->crs);
-        else snprintf(w->crs_note, sizeof w->crs_note, "%s, reprojected to %s", srs_name(from, name, sizeof name), g->crs);
+        else snprintf(w->crs_note, sizeof w->crs_note, "%s, reprojected to %s", name, g->crs);
         *fail = ct == NULL;
     }
     OSRDestroySpatialReference(to);

@@ -107,6 +107,7 @@ static long first_pair(const cc_code_lookup *l, const char *code) {
  * per code through the sorted list built in count_children. */
 typedef struct child_count {
     const char *code;
+    const char *child;  /* while counting: the pair's polygon code */
     int children;
 } child_count;
 
@@ -114,14 +115,21 @@ static int by_code(const void *a, const void *b) {
     return strcmp(((const child_count *)a)->code, ((const child_count *)b)->code);
 }
 
+static int by_code_then_child(const void *a, const void *b) {
+    int c = by_code(a, b);
+    return c ? c : strcmp(((const child_count *)a)->child, ((const child_count *)b)->child);
+}
+
+/* Distinct polygon codes per table code (a lookup may repeat a pair, as an OA-level one
+ * does once per output area: a repeat is no second child). */
 static child_count *count_children(const cc_code_lookup *l, long *distinct) {
-    child_count *c = malloc(sizeof *c * (size_t)l->n);
+    child_count *c = malloc(sizeof *c * (size_t)(l->n ? l->n : 1));
     if (!c) return NULL;
-    for (long i = 0; i < l->n; i++) c[i] = (child_count){l->table_code[i], 1};
-    qsort(c, (size_t)l->n, sizeof *c, by_code);
+    for (long i = 0; i < l->n; i++) c[i] = (child_count){l->table_code[i], l->polygon_code[i], 1};
+    qsort(c, (size_t)l->n, sizeof *c, by_code_then_child);
     long n = 0;
     for (long i = 0; i < l->n; i++) {
-        if (n && !strcmp(c[n - 1].code, c[i].code)) c[n - 1].children++;
+        if (n && !strcmp(c[n - 1].code, c[i].code)) c[n - 1].children += strcmp(c[i - 1].child, c[i].child) != 0;
         else c[n++] = c[i];
     }
     *distinct = n;
@@ -166,7 +174,7 @@ static int lookup_keys(const cc_covariate_table *t, const cc_join *j, const cc_c
         for (int k = 0; k < n; k++) seen |= keys[k] == q;
         if (seen) continue;
         keys[n++] = q;
-        child_count probe = {l->table_code[i], 0}, *c = bsearch(&probe, children, (size_t)distinct, sizeof probe, by_code);
+        child_count probe = {l->table_code[i], NULL, 0}, *c = bsearch(&probe, children, (size_t)distinct, sizeof probe, by_code);
         *split = c && c->children > 1;
     }
     return n;
@@ -248,10 +256,14 @@ void cc_join_free(cc_join *j) {
     memset(j, 0, sizeof *j);
 }
 
-/* A code as a CSV field: quoted, inner quotes doubled. */
+/* Text inside a quoted CSV field: inner quotes doubled. */
+static void csv_text(const char *text, FILE *out) {
+    for (const char *c = text; *c; c++) fputs(*c == '"' ? "\"\"" : (char[2]){*c, 0}, out);
+}
+
 static void csv_field(const char *text, FILE *out) {
     fputc('"', out);
-    for (const char *c = text; *c; c++) fputs(*c == '"' ? "\"\"" : (char[2]){*c, 0}, out);
+    csv_text(text, out);
     fputc('"', out);
 }
 
@@ -262,8 +274,10 @@ void cc_join_write_csv(const cc_join *j, const cc_area_weights *w, const cc_cova
                           : j->how[p] == 'm' ? "merged" : "unmatched";
         csv_field(w->keys[p], out);
         fprintf(out, ",%s,\"", how);
-        for (int k = j->start[p]; k < j->start[p + 1]; k++)
-            fprintf(out, "%s%s", k > j->start[p] ? ";" : "", t->keys[j->key_first[j->key[k]]]);
+        for (int k = j->start[p]; k < j->start[p + 1]; k++) {
+            if (k > j->start[p]) fputc(';', out);
+            csv_text(t->keys[j->key_first[j->key[k]]], out);
+        }
         fprintf(out, "\",%.6g\n", j->start[p + 1] > j->start[p] ? j->share[j->start[p]] : 0.0);
     }
 }
@@ -288,8 +302,17 @@ static double *key_values(const cc_join *j, const cc_covariate_table *t, const i
     for (int b = 0; v && sum && n && b < bins; b++)
         for (int q = 0; q < j->keys; q++) {
             for (int k = 0; k < K; k++) sum[k] = 0, n[k] = 0;
-            for (long i = j->key_first[q]; i < j->key_first[q + 1]; i++) {
-                if (t->days && (t->days[i] < start[b] || t->days[i] >= end[b])) continue;
+            long first = j->key_first[q], last = j->key_first[q + 1];
+            if (t->days) { /* the key's rows are sorted by day: the bin's first by bisection */
+                long hi = last;
+                while (first < hi) {
+                    long mid = first + (hi - first) / 2;
+                    if (t->days[mid] < start[b]) first = mid + 1;
+                    else hi = mid;
+                }
+            }
+            for (long i = first; i < last; i++) {
+                if (t->days && t->days[i] >= end[b]) break;
                 for (int k = 0; k < K; k++) {
                     double x = t->values[(size_t)i * K + k];
                     if (isfinite(x)) sum[k] += x, n[k]++;

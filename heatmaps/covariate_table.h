@@ -5,7 +5,8 @@
  * Columns are chosen by `patterns`: each selects every column whose header contains it
  * (case-insensitive), so "Score" picks the eight IoD2019 score columns and
  * "percent_change" Google's six mobility series; with no pattern, every column but the
- * key and the date whose filled values are all numbers. Values:
+ * key and the date whose filled values are mostly numbers (fewer than half of them text:
+ * names and codes are left out, a numeric column's stray text is counted as below). Values:
  *   - an empty field, "NA", "NaN" or "null" is missing (NaN), and counted per column;
  *   - a field that is not a number is missing too, counted, and the first such field's
  *     row and column named in the report (never an invented zero);

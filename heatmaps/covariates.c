@@ -189,6 +189,11 @@ static int read_kind(hid_t group, cc_covariates *c, int dynamic, char *why, size
         return -1;
     }
     int n = (int)dims[rank - 3];
+    if (c->K + n > CC_COVARIATES_MOST) { /* static ones are read first */
+        snprintf(why, why_len, "/covariates holds %d static and %d dynamic maps, more than %d in all", c->K, n,
+                 CC_COVARIATES_MOST);
+        return -1;
+    }
     float *values = malloc(sizeof(float) * map_floats(c, dynamic, n));
     cc_covariate_info *info = calloc((size_t)n, sizeof *info);
     int status = values && info ? cc_hdf5_read_dataset(group, KIND[dynamic], H5T_NATIVE_FLOAT, map_floats(c, dynamic, n), values) : -1;

@@ -45,7 +45,8 @@ int cc_covariates_store(const char *path, const cc_covariates *cov, char *err, s
 
 /* Adds `count` maps of one kind (dynamic 0: static [count][H][W]; 1: [T][count][H][W])
  * to `cov`, replacing maps of the same names. 0, or -1 (out of memory, or more than
- * CC_COVARIATES_MOST maps). */
+ * CC_COVARIATES_MOST maps in all), when the maps of those names may already be gone:
+ * the caller drops `cov` (as `crimecast covariates` does, storing nothing). */
 int cc_covariates_add(cc_covariates *cov, int dynamic, int count, const float *values,
                       const cc_covariate_info *info);
 

@@ -106,6 +106,16 @@ static void name_from_header(const char *header, char *out, size_t len) {
     snprintf(out, len, "%s", full);
 }
 
+/* A name the model file and the features can carry: printable ASCII without spaces. */
+static int usable_name(const char *name) {
+    int alnum = 0;
+    for (const char *c = name; *c; c++) {
+        if (*c <= ' ' || *c > '~') return 0;
+        alnum |= isalnum((unsigned char)*c) != 0;
+    }
+    return alnum;
+}
+
 static int map_infos(const cc_covariates_request *r, const cc_covariate_table *table, const char *join,
                      const char *crs_note, cc_covariate_info *info, char *err, size_t err_len) {
     if (r->name_count && r->name_count != table->columns) {
@@ -116,6 +126,11 @@ static int map_infos(const cc_covariates_request *r, const cc_covariate_table *t
     for (int k = 0; k < table->columns; k++) {
         if (r->name_count) snprintf(info[k].name, sizeof info[k].name, "%s", r->names[k]);
         else name_from_header(table->headers[k], info[k].name, sizeof info[k].name);
+        if (!usable_name(info[k].name)) {
+            snprintf(err, err_len, "column %d of those taken gives no usable name ('%s': a name needs a letter or "
+                     "digit, printable ASCII, no space): name the columns with --names", k + 1, info[k].name);
+            return -1;
+        }
         for (int i = 0; i < k; i++)
             if (!strcmp(info[i].name, info[k].name)) {
                 snprintf(err, err_len, "columns '%s' and '%s' would both be named '%s': name them with --names",
@@ -209,11 +224,16 @@ static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const c
 }
 
 static int read_lookup(const cc_covariates_request *r, cc_code_lookup *lookup, char *err, size_t err_len) {
-    char columns[256];
-    snprintf(columns, sizeof columns, "%s", r->lookup_columns);
-    char *comma = strchr(columns, ',');
+    char *columns = strdup(r->lookup_columns), *comma = columns ? strchr(columns, ',') : NULL;
+    if (!comma) { /* check_request saw the comma: only memory can fail here */
+        free(columns);
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
     *comma = 0;
-    return cc_code_lookup_read(r->lookup, columns, comma + 1, lookup, err, err_len);
+    int status = cc_code_lookup_read(r->lookup, columns, comma + 1, lookup, err, err_len);
+    free(columns);
+    return status;
 }
 
 static void report_table(const cc_covariates_request *r, const cc_covariate_table *table, FILE *out) {

@@ -393,8 +393,10 @@ static int attach_covariates(const char *path, cc_tensor *t, const cc_split *spl
     int status = -1;
     if (cov.K + cov.D == 0) snprintf(err, err_len, "%s has no covariates (add them with crimecast covariates)", path);
     else {
-        cc_covariate_norm_fit(&cov, t, split, &info->covariates);
-        status = cc_covariate_inputs_attach(&cov, &info->covariates, t, err, err_len);
+        char why[512];
+        status = cc_covariate_norm_fit(&cov, t, split, &info->covariates, why, sizeof why);
+        if (status) snprintf(err, err_len, "%s: %s", path, why);
+        else status = cc_covariate_inputs_attach(&cov, &info->covariates, t, err, err_len);
     }
     cc_covariates_free(&cov);
     return status;

@@ -107,6 +107,7 @@ static int write_covariates(hid_t f, const cc_model_info *info) {
     const cc_covariate_norm *n = &info->covariates;
     if (cc_hdf5_write_int(f, "covariates", info->config.covariates) != 0) return -1;
     if (!info->config.covariates) return 0;
+    if (n->K + n->D > CC_COVARIATES_MOST) return -1;
     char names[CC_COVARIATES_MOST * 65] = "";
     for (int k = 0; k < n->K + n->D; k++) strcat(strcat(names, k ? "\n" : ""), n->name[k]);
     return cc_hdf5_write_int(f, "covariate_static", n->K) | cc_hdf5_write_int(f, "covariate_dynamic", n->D) |

@@ -8,8 +8,8 @@
 
 int cc_covariate_input_maps(int K, int D) { return K + (K > 0) + 2 * D; }
 
-/* Mean and sd of the finite in-mask values of `maps` planes [planes][H][W] at stride. */
-static void moments(const float *first, int planes, size_t stride, const uint8_t *mask, size_t plane, double *mean,
+/* Mean and sd of the finite in-mask values of `planes` planes [H][W] at stride; how many. */
+static long moments(const float *first, int planes, size_t stride, const uint8_t *mask, size_t plane, double *mean,
                     double *sd) {
     double sum = 0, squares = 0;
     long n = 0;
@@ -21,21 +21,33 @@ static void moments(const float *first, int planes, size_t stride, const uint8_t
     *mean = n ? sum / n : 0;
     double var = n ? squares / n - *mean * *mean : 0;
     *sd = var > 1e-12 ? sqrt(var) : 1;
+    return n;
 }
 
-void cc_covariate_norm_fit(const cc_covariates *cov, const cc_tensor *t, const cc_split *split, cc_covariate_norm *n) {
+int cc_covariate_norm_fit(const cc_covariates *cov, const cc_tensor *t, const cc_split *split, cc_covariate_norm *n,
+                          char *err, size_t err_len) {
     memset(n, 0, sizeof *n);
+    if (cov->K + cov->D > CC_COVARIATES_MOST) {
+        snprintf(err, err_len, "%d covariates, more than %d", cov->K + cov->D, CC_COVARIATES_MOST);
+        return -1;
+    }
     n->K = cov->K, n->D = cov->D;
     size_t plane = (size_t)t->H * t->W;
-    for (int k = 0; k < cov->K; k++) {
-        snprintf(n->name[k], sizeof n->name[k], "%s", cov->static_info[k].name);
-        moments(cov->static_values + k * plane, 1, plane, t->mask, plane, &n->mean[k], &n->sd[k]);
+    for (int k = 0; k < cov->K + cov->D; k++) {
+        int dynamic = k >= cov->K, j = dynamic ? k - cov->K : k;
+        const cc_covariate_info *info = dynamic ? &cov->dynamic_info[j] : &cov->static_info[j];
+        snprintf(n->name[k], sizeof n->name[k], "%s", info->name);
+        long known = dynamic ? moments(cov->dynamic_values + j * plane, cc_split_fit_end(split), (size_t)cov->D * plane,
+                                       t->mask, plane, &n->mean[k], &n->sd[k])
+                             : moments(cov->static_values + j * plane, 1, plane, t->mask, plane, &n->mean[k], &n->sd[k]);
+        if (!known) { /* the network would meet its values first outside training, with untrained weights */
+            snprintf(err, err_len, "covariate '%s' has no value inside the mask%s: add the covariates to a tensor "
+                     "without it, or train without --covariates", info->name,
+                     dynamic ? " in the bins training reads (its series starts after them)" : "");
+            return -1;
+        }
     }
-    for (int k = 0; k < cov->D; k++) {
-        snprintf(n->name[cov->K + k], sizeof n->name[0], "%s", cov->dynamic_info[k].name);
-        moments(cov->dynamic_values + k * plane, cc_split_fit_end(split), (size_t)cov->D * plane, t->mask, plane,
-                &n->mean[cov->K + k], &n->sd[cov->K + k]);
-    }
+    return 0;
 }
 
 /* The index of covariate `name` among one kind's maps, or -1. */

@@ -4,8 +4,8 @@
  *
  * Each covariate k is standardised, z = (v - mean_k) / sd_k, with mean and sd over the
  * values the fit may read: a static map's in-mask cells, a dynamic map's in-mask cells of
- * the bins [0, cc_split_fit_end) (never a validation or test bin), sd 1 when it is 0 or
- * nothing is known. The maps a step reads, after its C count maps:
+ * the bins [0, cc_split_fit_end) (never a validation or test bin), sd 1 when it is 0; a
+ * covariate with no value there is refused. The maps a step reads, after its C count maps:
  *   K static maps      z, 0 where missing
  *   1 map (K > 0)      1 where any static covariate is missing, else 0
  *   D dynamic maps     z of the step's own bin, 0 where missing
@@ -31,8 +31,12 @@ typedef struct cc_covariate_norm {
 /* Input maps per step for K static and D dynamic covariates: K + (K > 0) + 2D. */
 int cc_covariate_input_maps(int K, int D);
 
-/* Fits the standardisation on what the split lets training read (above). */
-void cc_covariate_norm_fit(const cc_covariates *cov, const cc_tensor *t, const cc_split *split, cc_covariate_norm *norm);
+/* Fits the standardisation on what the split lets training read (above). -1 with `err`
+ * when a covariate has no value there (a series that starts after the training bins:
+ * the network would meet it first at forecast time, through untrained weights), or
+ * there are more than CC_COVARIATES_MOST. */
+int cc_covariate_norm_fit(const cc_covariates *cov, const cc_tensor *t, const cc_split *split, cc_covariate_norm *norm,
+                          char *err, size_t err_len);
 
 /* Builds the input maps of `cov` under `norm` onto t (t->static_inputs, t->dynamic_inputs,
  * replacing any). The tensor's covariates must be the norm's by name and kind: -1 with

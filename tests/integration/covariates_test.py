@@ -290,6 +290,24 @@ def test_models(tmp):
     check("train --covariates on refuses a tensor without covariates",
           p.returncode == 1 and "has no covariates (add them with crimecast covariates)" in p.stderr, p.stderr)
 
+    late = os.path.join(tmp, "late.h5")  # a series that starts after every bin training reads
+    write_grid_tensor(late, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(T)], "week")
+    late_table = os.path.join(tmp, "late.csv")
+    with open(late_table, "w") as f:
+        f.write("code,date,(visits)\n" + "".join(f"{code},{np.datetime64('2020-01-06') + d},1\n"
+                                                  for code, _ in feats for d in range(260, 275)))
+    p = run("--data", late, "--polygons", gpkg, "--polygon-key", "code", "--table", late_table, "--key", "code",
+            "--date", "date")
+    check("a header that gives no name is refused until --names names it",
+          p.returncode == 1 and "gives no usable name" in p.stderr, p.stderr)
+    p = run("--data", late, "--polygons", gpkg, "--polygon-key", "code", "--table", late_table, "--key", "code",
+            "--date", "date", "--names", "late_visits")
+    p = crimecast("train", "--data", late, "--covariates", "on", "--window", "4", "--epochs", "1", "--hidden", "4",
+                  "--device", "cpu", "--out", model + "3")
+    check("train refuses a covariate with no value in the bins training reads",
+          p.returncode == 1 and "covariate 'late_visits' has no value inside the mask in the bins training reads"
+          in p.stderr and not os.path.exists(model + "3"), p.stderr)
+
     imp = os.path.join(tmp, "imp.csv")
     p = crimecast("baseline", "--method", "rf", "--data", tensor, "--covariates", "on", "--trees", "10",
                   "--importance", imp, "--out", os.path.join(tmp, "rf.h5"))
@@ -301,6 +319,28 @@ def test_models(tmp):
     p = crimecast("baseline", "--method", "rf", "--data", plain, "--covariates", "on", "--out", os.path.join(tmp, "x.h5"))
     check("baseline rf --covariates on refuses a tensor without covariates", p.returncode == 1 and "has no covariates"
           in p.stderr, p.stderr)
+
+
+def test_lookup(tmp):
+    """Code changes through a lookup whose pairs repeat (as an OA-level lookup's do)."""
+    x0, y0, feats = synthetic_polygons()
+    cell, H, W = 250.0, 5, 5
+    tensor = os.path.join(tmp, "lookup.h5")
+    write_grid_tensor(tensor, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
+    table, lookup = os.path.join(tmp, "old.csv"), os.path.join(tmp, "lookup.csv")
+    with open(table, "w") as f:
+        f.write("old,v\nP1,2\nP2,7\nP3,1\nP4,4\n")
+    with open(lookup, "w") as f:  # A1 renamed (its pair twice), B2 and C3 split P2, D4 merges P3 and P4, E5 none
+        f.write("new,old\nA1,P1\nA1,P1\nB2,P2\nC3,P2\nD4,P3\nD4,P4\n")
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
+            "--key", "old", "--lookup", lookup, "--lookup-columns", "new,old")
+    check("a lookup's repeated pair is no split; split, merged and unmatched counted",
+          p.returncode == 0 and "5 polygons: 0 direct, 1 renamed, 2 split (parent's value repeated), 1 merged (mean of "
+          "the parents), 1 unmatched (the first: 'E5')" in p.stdout, p.stdout + p.stderr)
+    want = reference_maps([g for _, g in feats], np.array([[2.0], [7.0], [7.0], [2.5], [np.nan]]), x0, y0, cell, H, W)
+    got, _, _ = read_static(tensor)
+    check("renamed and split carry the parent's value, merged the parents' mean, unmatched adds nothing (1e-6)",
+          close(got, want), f"worst {worst(got, want):.2e}")
 
 
 def shapefile_path():
@@ -423,6 +463,7 @@ def test_lsoa(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_synthetic(tmp)
+        test_lookup(tmp)
         test_models(tmp)
         if SHARED and os.path.exists(shapefile_path()):
             test_lsoa(tmp)
