@@ -18,12 +18,6 @@ static int by_polygon_code(const void *a, const void *b) {
     return strcmp(((const code_pair *)a)->polygon, ((const code_pair *)b)->polygon);
 }
 
-static int column_of(const cc_csv_row *header, const char *name) {
-    for (int i = 0; i < header->field_count; i++)
-        if (!strcmp(header->fields[i], name)) return i;
-    return -1;
-}
-
 static int read_pairs(cc_csv_reader *csv, int a, int b, code_pair **out, long *count) {
     long n = 0, cap = 0;
     code_pair *pairs = NULL;
@@ -57,12 +51,9 @@ int cc_code_lookup_read(const char *path, const char *polygon_column, const char
     cc_csv_row header;
     int status = -1, a = -1, b = -1;
     if (!csv || cc_csv_next(csv, &header) != 1) snprintf(err, err_len, "%s: no header line", path);
-    else if ((a = column_of(&header, polygon_column)) < 0 || (b = column_of(&header, table_column)) < 0) {
-        size_t n = (size_t)snprintf(err, err_len, "%s has no column '%s' (it has:", path,
-                                    a < 0 ? polygon_column : table_column);
-        for (int i = 0; i < header.field_count && n < err_len; i++)
-            n += (size_t)snprintf(err + n, err_len - n, " %s", header.fields[i]);
-        if (n < err_len) snprintf(err + n, err_len - n, ")");
+    else if ((a = cc_table_column(&header, path, "lookup", polygon_column, err, err_len)) < 0 ||
+             (b = cc_table_column(&header, path, "lookup", table_column, err, err_len)) < 0) {
+        /* err says which column is missing */
     } else {
         code_pair *pairs = NULL;
         int got = read_pairs(csv, a, b, &pairs, &l->n);

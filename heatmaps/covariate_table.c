@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "crawler/csv_reader.h"
 #include "crawler/datetime.h"
 #include "crawler/printable.h"
 
@@ -70,6 +69,13 @@ static void list_columns(const char *path, const cc_csv_row *header, const char 
     for (int i = 0; i < header->field_count && n < err_len; i++)
         n += (size_t)snprintf(err + n, err_len - n, "%s '%s'", i ? "," : "", shown(header->fields[i]).text);
     if (n < err_len) snprintf(err + n, err_len - n, ")");
+}
+
+int cc_table_column(const cc_csv_row *header, const char *path, const char *what, const char *name, char *err,
+                    size_t err_len) {
+    int i = find_column(header, name);
+    if (i < 0) list_columns(path, header, what, name, err, err_len);
+    return i;
 }
 
 static int add_column(table_reader *r, cc_covariate_table *t, const cc_csv_row *header, int i, char *err,
@@ -264,12 +270,11 @@ static int read_header(table_reader *r, cc_csv_reader *csv, cc_covariate_table *
         return -1;
     }
     r->field_count = header.field_count;
-    r->key = find_column(&header, key_column);
-    r->date = date_column ? find_column(&header, date_column) : -1;
-    if (r->key < 0) list_columns(r->path, &header, "key", key_column, err, err_len);
-    else if (date_column && r->date < 0) list_columns(r->path, &header, "date", date_column, err, err_len);
-    else return choose_columns(r, t, &header, patterns, pattern_count, err, err_len);
-    return -1;
+    r->date = -1;
+    if ((r->key = cc_table_column(&header, r->path, "key", key_column, err, err_len)) < 0 ||
+        (date_column && (r->date = cc_table_column(&header, r->path, "date", date_column, err, err_len)) < 0))
+        return -1;
+    return choose_columns(r, t, &header, patterns, pattern_count, err, err_len);
 }
 
 static int read_rows(table_reader *r, cc_csv_reader *csv, cc_covariate_table *t, char *err, size_t err_len) {

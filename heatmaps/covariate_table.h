@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crawler/csv_reader.h"
+
 enum { CC_TABLE_MOST_COLUMNS = 32, CC_TABLE_MOST_ROWS = 20000000 };
 
 typedef struct cc_covariate_table {
@@ -43,5 +45,11 @@ int cc_covariate_table_read(const char *path, const char *key_column, const char
                             const char *const *patterns, int pattern_count, cc_covariate_table *table, char *err,
                             size_t err_len);
 void cc_covariate_table_free(cc_covariate_table *table);
+
+/* The column of `header` named exactly `name`, or -1 with `err`: "PATH has no WHAT column
+ * 'NAME' (it has: 'a', 'b', ...)", the file's text made printable. For the table's key
+ * and date columns and a code lookup's two columns. */
+int cc_table_column(const cc_csv_row *header, const char *path, const char *what, const char *name, char *err,
+                    size_t err_len);
 
 #endif
