@@ -406,11 +406,15 @@ static void skip_forward(cc_convlstm *m, const cc_ops_context *ctx, const float 
         cc_conv2d_forward(ctx, &s, last_input_step(m, x), P(m->skip_w), NULL, 1.0f, y + t * output_step_floats(m));
 }
 
-static void skip_backward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy) {
+/* The skip path's gradients; with dx, also its gradient into the last input step. */
+static void skip_backward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy, float *dx) {
     if (m->skip_w == NONE) return;
     cc_conv2d_shape s = skip_shape(m, m->batch);
-    for (int t = 0; t < m->cfg.horizon; t++)
-        cc_conv2d_backward_filter(ctx, &s, last_input_step(m, x), dy + t * output_step_floats(m), G(m->skip_w), NULL);
+    for (int t = 0; t < m->cfg.horizon; t++) {
+        const float *dy_t = dy + t * output_step_floats(m);
+        cc_conv2d_backward_filter(ctx, &s, last_input_step(m, x), dy_t, G(m->skip_w), NULL);
+        if (dx) cc_conv2d_backward_data(ctx, &s, dy_t, P(m->skip_w), 1.0f, (float *)last_input_step(m, dx));
+    }
 }
 
 static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y);
@@ -419,6 +423,14 @@ void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *outer, const floa
     cc_ops_context ctx = with_workspace(m, outer);
     network_forward(m, &ctx, x, y);
     skip_forward(m, &ctx, x, y);
+}
+
+void cc_convlstm_forward_parts(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *network,
+                               float *skip) {
+    cc_ops_context ctx = with_workspace(m, outer);
+    network_forward(m, &ctx, x, network);
+    cc_fill(&ctx, skip, (size_t)m->cfg.horizon * output_step_floats(m), 0.0f);
+    skip_forward(m, &ctx, x, skip);
 }
 
 /* The recurrent network (and the convlstm-ae's encoder and decoder around it). */
@@ -525,19 +537,28 @@ static void core_backward(cc_convlstm *m, const cc_ops_context *ctx, const float
     }
 }
 
-static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy);
+static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy, float *dx);
 
 void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {
     cc_ops_context ctx = with_workspace(m, outer);
-    skip_backward(m, &ctx, x, dy);
-    network_backward(m, &ctx, x, dy);
+    skip_backward(m, &ctx, x, dy, NULL);
+    network_backward(m, &ctx, x, dy, NULL);
     zero_skip_only_weights(m, &ctx, &m->grads);
 }
 
-static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy) {
+void cc_convlstm_backward_input(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy, float *dx) {
+    cc_ops_context ctx = with_workspace(m, outer);
+    const cc_convlstm_config *c = &m->cfg;
+    cc_fill(&ctx, dx, (size_t)c->window * m->batch * model_inputs(c) * c->height * c->width, 0.0f);
+    skip_backward(m, &ctx, x, dy, dx);
+    network_backward(m, &ctx, x, dy, dx);
+    zero_skip_only_weights(m, &ctx, &m->grads);
+}
+
+static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy, float *dx) {
     cc_ops_context ctx = *outer;
     if (!m->stages) {
-        core_backward(m, &ctx, x, dy, NULL);
+        core_backward(m, &ctx, x, dy, dx);
         return;
     }
     const cc_convlstm_config *c = &m->cfg;
@@ -565,5 +586,6 @@ static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const 
         const float *input = i ? A(m->ae_enc_out[i - 1]) : x;
         cc_conv2d_backward_filter(&ctx, &s, input, d, G(m->ae_enc_w[i]), G(m->ae_enc_b[i]));
         if (i) cc_conv2d_backward_data(&ctx, &s, d, P(m->ae_enc_w[i]), 0.0f, A(m->ae_enc_d[i - 1]));
+        else if (dx) cc_conv2d_backward_data(&ctx, &s, d, P(m->ae_enc_w[0]), 1.0f, dx);
     }
 }

@@ -144,4 +144,14 @@ void cc_convlstm_forward(cc_convlstm *m, const cc_ops_context *ctx, const float 
 /* Adds dL/dparams into m->grads, given dy = dL/dy, after cc_convlstm_forward(x). */
 void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy);
 
+/* The two terms of y = model(x) apart: `network` the recurrent network's output (the
+ * head, or the convlstm-ae's decoder and head, biases included) and `skip` the skip
+ * path's S * x_L (zeros without one), so y = network + skip; both like y. The model's
+ * activations then hold this forward pass (states, gates), as after cc_convlstm_forward. */
+void cc_convlstm_forward_parts(cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *network, float *skip);
+
+/* cc_convlstm_backward, and also dx = dL/dx (written, like x): the gradient of the
+ * outputs' loss with respect to every input map of every step (saliency). */
+void cc_convlstm_backward_input(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy, float *dx);
+
 #endif

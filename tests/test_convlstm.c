@@ -1,5 +1,6 @@
-/* The whole ConvLSTM encoder-forecaster: every parameter's gradient from
- * cc_convlstm_backward against central finite differences of L = sum(a * y), for one
+/* The whole ConvLSTM encoder-forecaster: every parameter's gradient and every input's
+ * (cc_convlstm_backward_input, the saliency of `inspect`) against central finite
+ * differences of L = sum(a * y), and forward_parts' split y = network + skip, for one
  * and two layers, with and without peepholes, kernel 3 and 1, and the convlstm-ae
  * (strided encoder and transposed-convolution decoder around it, down 2 and 4). */
 #include <setjmp.h>
@@ -52,6 +53,33 @@ static double loss(fixture *f) {
     return sum;
 }
 
+/* forward_parts: network + skip = forward, and skip = S * x_L recomputed in double. */
+static void check_parts(fixture *f) {
+    const cc_convlstm_config *c = &f->m.cfg;
+    float *network = malloc(sizeof(float) * f->ny), *skip = malloc(sizeof(float) * f->ny);
+    cc_convlstm_forward(&f->m, &f->ctx, f->x, f->y);
+    cc_convlstm_forward_parts(&f->m, &f->ctx, f->x, network, skip);
+    int B = f->m.batch, M = c->channels + c->context, H = c->height, W = c->width, K = c->skip;
+    const float *S = c->skip ? cc_arena_at(&f->m.params, f->m.skip_w) : NULL;
+    const float *last = f->x + (size_t)(c->window - 1) * B * M * H * W;
+    for (size_t k = 0; k < f->ny; k++) {
+        if (fabsf(network[k] + skip[k] - f->y[k]) > 1e-5f * (1 + fabsf(f->y[k])))
+            fail_msg("network + skip != y at %zu: %g + %g vs %g", k, network[k], skip[k], f->y[k]);
+        size_t r = k % ((size_t)B * c->channels * H * W);
+        int x = (int)(r % W), y = (int)(r / W % H), o = (int)(r / ((size_t)H * W) % c->channels), b = (int)(r / ((size_t)c->channels * H * W));
+        double want = 0;
+        for (int i = 0; S && i < M; i++)
+            for (int dy = 0; dy < K; dy++)
+                for (int dx = 0; dx < K; dx++) {
+                    int yy = y + dy - K / 2, xx = x + dx - K / 2;
+                    if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+                    want += (double)S[(((size_t)o * M + i) * K + dy) * K + dx] * last[(((size_t)b * M + i) * H + yy) * W + xx];
+                }
+        if (fabs(skip[k] - want) > 1e-5 * (1 + fabs(want))) fail_msg("skip part at %zu: %g, S * x_L = %g", k, skip[k], want);
+    }
+    free(network), free(skip);
+}
+
 static void check_model(const cc_convlstm_config *cfg, int batch) {
     state = 777u; /* the same draws for a config whichever checks ran before it */
     fixture f;
@@ -78,7 +106,8 @@ static void check_model(const cc_convlstm_config *cfg, int batch) {
     loss(&f);
     uint64_t base_pattern = relu_pattern(&f.m);
     cc_arena_zero(&f.m.grads);
-    cc_convlstm_backward(&f.m, &f.ctx, f.x, f.a);
+    float *dx = malloc(sizeof(float) * f.nx);
+    cc_convlstm_backward_input(&f.m, &f.ctx, f.x, f.a, dx);
 
     /* convlstm-ae: a difference whose two evaluations switch some ReLU on or off
      * straddles a kink and says nothing about the derivative; such points are skipped
@@ -113,7 +142,30 @@ static void check_model(const cc_convlstm_config *cfg, int batch) {
             fail_msg("%s: gradient off by %.3g relative (layers %d, peephole %d, kernel %d)", e->name, worst / scale,
                      cfg->layers, cfg->peephole, cfg->kernel);
     }
+    /* The saliency: dL/dx against differences of every input (same tolerance). */
+    double worst = 0, scale = 1e-12;
+    for (size_t k = 0; k < f.nx; k++) {
+        float keep = f.x[k];
+        f.x[k] = keep + eps;
+        double up = loss(&f);
+        uint64_t pattern_up = relu_pattern(&f.m);
+        f.x[k] = keep - eps;
+        double down = loss(&f);
+        uint64_t pattern_down = relu_pattern(&f.m);
+        f.x[k] = keep;
+        if (pattern_up != base_pattern || pattern_down != base_pattern) {
+            skipped++;
+            continue;
+        }
+        checked++;
+        double fd = (up - down) / (2.0 * eps);
+        worst = fmax(worst, fabs(fd - dx[k]));
+        scale = fmax(scale, fabs(fd));
+    }
+    if (worst > 2e-2 * scale + 1.5e-4) fail_msg("dL/dx off by %.3g relative", worst / scale);
     if (skipped > checked / 5) fail_msg("%ld of %ld points straddle a ReLU kink: too few checked", skipped, skipped + checked);
+    check_parts(&f);
+    free(dx);
     free(f.x), free(f.y), free(f.a);
     cc_convlstm_free(&f.m);
 }
