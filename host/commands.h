@@ -13,6 +13,7 @@ int cc_cmd_raster(int argc, char **argv);
 int cc_cmd_crawl(int argc, char **argv);
 int cc_cmd_train(int argc, char **argv);
 int cc_cmd_predict(int argc, char **argv);
+int cc_cmd_inspect(int argc, char **argv);
 int cc_cmd_baseline(int argc, char **argv);
 int cc_cmd_eval(int argc, char **argv);
 int cc_cmd_png(int argc, char **argv);

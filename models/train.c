@@ -86,7 +86,7 @@ static void normalise_targets(const cc_tensor *t, const float *scale, float *tar
  * reads them (attached to the tensor: models/covariate_inputs.h), and context maps when it
  * has any (their count, config.context less config.covariates, follows from recency and
  * gated: checkpoint.c checks it). */
-static cc_sample_spec sample_spec(const cc_convlstm_config *c) {
+cc_sample_spec cc_model_sample_spec(const cc_convlstm_config *c) {
     return (cc_sample_spec){c->window, c->horizon, c->context - c->covariates > 0, c->recency, c->gated,
                             c->covariates > 0};
 }
@@ -102,7 +102,7 @@ static int open_batches(cc_batch_io *b, cc_convlstm *model, const cc_ops_context
 static void gather(cc_batch_io *b, const cc_tensor *t, const float *scale, cc_loss_kind loss, const int *starts,
                    int n) {
     const cc_convlstm_config *c = &b->model->cfg;
-    cc_sample_spec spec = sample_spec(c);
+    cc_sample_spec spec = cc_model_sample_spec(c);
     cc_gather_batch(t, scale, starts, n, &spec, b->x, b->y);
     if (loss == CC_LOSS_MSE) normalise_targets(t, scale, b->y, c->horizon * n * t->C);
     if (c->baseline_k > 0) cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, c->baseline_sigma, b->base);

@@ -53,6 +53,10 @@ typedef struct cc_train_state {
 enum { CC_DEFAULT_EPOCHS = 20, CC_DEFAULT_PATIENCE = 5, CC_MIN_TRAIN_STEPS = 250, CC_MIN_PATIENCE_STEPS = 60 };
 void cc_train_default_length(int batches_per_epoch, int *epochs, int *patience);
 
+/* What a sample of a model of config c holds (models/dataset.h): its window, horizon,
+ * covariate input maps and context maps, as training, evaluation and prediction gather them. */
+cc_sample_spec cc_model_sample_spec(const cc_convlstm_config *c);
+
 /* Allocates the state's arenas for `model` (zeroed moments, best = current params). */
 int cc_train_state_init(cc_train_state *state, const cc_convlstm *model);
 void cc_train_state_free(cc_train_state *state);

@@ -2,7 +2,8 @@
 """`crimecast demo --quick` end to end into a temporary directory: every output exists,
 opens with an independent reader (sqlite3, h5py, csv, our own PNG decoder) and is
 plausible: the oracle beats persistence, the ConvLSTM's training loss fell, the
-figures in metrics.csv agree with the forecast files recomputed here with numpy.
+figures in metrics.csv agree with the forecast files recomputed here with numpy; then
+`inspect` on the demo's model (inspect_checks.py).
 
 usage: demo_test.py CRIMECAST
 """
@@ -21,6 +22,7 @@ import numpy as np
 from png_reader import read_png
 
 from checks import check, summary
+from inspect_checks import check_inspect
 
 CRIMECAST = sys.argv[1]
 MODELS = ["convlstm", "persistence", "histavg", "seasonal", "kde", "rf", "oracle"]
@@ -109,6 +111,8 @@ def main():
         forecasts, bins = check_forecasts(out, counts, times, mask)
         check_metrics(out, counts, mask, forecasts, bins)
         check_pictures(out, len(bins))
+        check_inspect(CRIMECAST, os.path.join(out, "model.h5"), os.path.join(out, "tensor.h5"),
+                      os.path.join(out, "forecasts", "convlstm.h5"), tmp)
         with open(os.path.join(out, "report.md")) as f:
             report = f.read()
         check("report has the table", "| model |" in report and "| oracle |" in report)
