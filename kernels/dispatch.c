@@ -78,6 +78,18 @@ void cc_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size
     BACKEND(ctx, "relu_backward", cc_cuda_relu_backward(ctx, y, dy, n), cc_cpu_relu_backward(y, dy, n));
 }
 
+void cc_cell_scale_forward(const cc_ops_context *ctx, const float *w, const float *x, float *y, int batch, int maps,
+                           int plane) {
+    BACKEND(ctx, "cell_scale_forward", cc_cuda_cell_scale_forward(ctx, w, x, y, batch, maps, plane),
+            cc_cpu_cell_scale_forward(ctx, w, x, y, batch, maps, plane));
+}
+
+void cc_cell_scale_backward(const cc_ops_context *ctx, const float *w, const float *x, const float *dy, float *dx,
+                            float *dw, int batch, int maps, int plane) {
+    BACKEND(ctx, "cell_scale_backward", cc_cuda_cell_scale_backward(ctx, w, x, dy, dx, dw, batch, maps, plane),
+            cc_cpu_cell_scale_backward(ctx, w, x, dy, dx, dw, batch, maps, plane));
+}
+
 void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane) {
     BACKEND(ctx, "bias_add", cc_cuda_bias_add(ctx, y, bias, batch, channels, plane),
             cc_cpu_bias_add(y, bias, batch, channels, plane));

@@ -80,6 +80,17 @@ void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int bat
 /* dbias[c] += sum of dy[n][c][k]: the gradient of cc_bias_add. */
 void cc_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane, float *dbias);
 
+/* Per-cell weights (ST-ResNet's fusion, models/st_resnet.h): for every n,
+ *   y[n][c][k] += w[c][k] * x[n][c][k]
+ * over `batch` blocks of `maps` planes of `plane` cells; and its backward:
+ *   dx[n][c][k] = w[c][k] * dy[n][c][k]  (written; dx may be NULL),
+ *   dw[c][k]   += sum over n of x[n][c][k] * dy[n][c][k]  (in double, n in order:
+ *   deterministic on both backends). */
+void cc_cell_scale_forward(const cc_ops_context *ctx, const float *w, const float *x, float *y, int batch, int maps,
+                           int plane);
+void cc_cell_scale_backward(const cc_ops_context *ctx, const float *w, const float *x, const float *dy, float *dx,
+                            float *dw, int batch, int maps, int plane);
+
 /* ------------------------------------------------------------------ ConvLSTM gates */
 
 /* The fused gate update of one ConvLSTM step, gate order i, f, g, o. On entry `gates`

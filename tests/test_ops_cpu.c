@@ -519,8 +519,24 @@ static void test_relu_and_bias_ops(void **state) {
     assert_true(c[0] == 7 && c[2] == 7);
 }
 
+/* Per-cell weights over 2 blocks x 2 maps x 3 cells: values by hand. */
+static void test_cell_scale_ops(void **state) {
+    (void)state;
+    cc_ops_context ctx = {CC_BACKEND_CPU, 2, NULL, 0};
+    float w[6] = {1, -2, 0.5f, 3, 0, -1}, x[12], y[12], dy[12], dx[12], dw[6] = {1, 1, 1, 1, 1, 1};
+    for (int k = 0; k < 12; k++) x[k] = (float)(k + 1), y[k] = 10.0f, dy[k] = (float)(k % 5) - 2.0f;
+    cc_cell_scale_forward(&ctx, w, x, y, 2, 2, 3);
+    for (int k = 0; k < 12; k++) assert_true(y[k] == 10.0f + w[k % 6] * (float)(k + 1));
+    cc_cell_scale_backward(&ctx, w, x, dy, dx, dw, 2, 2, 3);
+    for (int k = 0; k < 12; k++) assert_true(dx[k] == w[k % 6] * dy[k]);
+    for (int k = 0; k < 6; k++) assert_true(dw[k] == 1.0f + x[k] * dy[k] + x[k + 6] * dy[k + 6]);
+    cc_cell_scale_backward(&ctx, w, x, dy, NULL, dw, 2, 2, 3); /* no dx: dw alone, added again */
+    for (int k = 0; k < 6; k++) assert_true(dw[k] == 1.0f + 2.0f * (x[k] * dy[k] + x[k + 6] * dy[k + 6]));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cell_scale_ops),
         cmocka_unit_test(test_conv_forward_matches_direct_sum),
         cmocka_unit_test(test_conv_gradients_match_finite_differences),
         cmocka_unit_test(test_conv_threads_agree),

@@ -293,6 +293,24 @@ static void check_bias(env *e, const int *shape) {
     free_pair(&y), free_pair(&bias), free_pair(&dbias);
 }
 
+/* ST-ResNet's fusion: y += w x per cell, and its gradients (dw sums the batch in double). */
+static void check_cell_scale(env *e, const int *shape) {
+    char at[48];
+    int batch = shape[0], maps = shape[1], plane = shape[2];
+    snprintf(at, sizeof at, "{%d,%d,%d}", batch, maps, plane);
+    size_t n = (size_t)batch * maps * plane, block = (size_t)maps * plane;
+    pair w = make_random(e, block, -1, 1), x = make_random(e, n, -1, 1), y = make_random(e, n, -1, 1);
+    pair dy = make_random(e, n, -1, 1), dx = make_random(e, n, -1, 1), dw = make_random(e, block, -1, 1);
+    cc_cell_scale_forward(&e->cpu, w.h, x.h, y.h, batch, maps, plane);
+    cc_cell_scale_forward(&e->gpu, w.d, x.d, y.d, batch, maps, plane);
+    expect_close(e, "cell_scale_forward", at, &y);
+    cc_cell_scale_backward(&e->cpu, w.h, x.h, dy.h, dx.h, dw.h, batch, maps, plane);
+    cc_cell_scale_backward(&e->gpu, w.d, x.d, dy.d, dx.d, dw.d, batch, maps, plane);
+    expect_close(e, "cell_scale_backward dx", at, &dx);
+    expect_close(e, "cell_scale_backward dw", at, &dw);
+    free_pair(&w), free_pair(&x), free_pair(&y), free_pair(&dy), free_pair(&dx), free_pair(&dw);
+}
+
 /* ------------------------------------------------------------------ driver */
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -329,6 +347,7 @@ static void check_everything_else(env *e) {
     check_elementwise(e, 0); /* an empty range launches nothing and fails nothing */
     expect_scalar(e, "sum_squares", "n 0", cc_sum_squares(&e->gpu, NULL, 0), 0.0);
     for (size_t k = 0; k < COUNT(BIAS_SHAPES); k++) check_bias(e, BIAS_SHAPES[k]);
+    for (size_t k = 0; k < COUNT(BIAS_SHAPES); k++) check_cell_scale(e, BIAS_SHAPES[k]);
 }
 
 int main(void) {

@@ -10,6 +10,10 @@ void cc_cpu_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shap
                                  const float *w, float beta, float *dx);
 void cc_cpu_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                    const float *dy, float *dw, float *dbias);
+void cc_cpu_cell_scale_forward(const cc_ops_context *ctx, const float *w, const float *x, float *y, int batch, int maps,
+                               int plane);
+void cc_cpu_cell_scale_backward(const cc_ops_context *ctx, const float *w, const float *x, const float *dy, float *dx,
+                                float *dw, int batch, int maps, int plane);
 void cc_cpu_bias_add(float *y, const float *bias, int batch, int channels, int plane);
 void cc_cpu_bias_backward(const float *dy, int batch, int channels, int plane, float *dbias);
 void cc_cpu_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates,

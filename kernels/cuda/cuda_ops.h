@@ -62,6 +62,10 @@ void cc_cuda_fill(const cc_ops_context *ctx, float *x, size_t n, float value);
 void cc_cuda_scale(const cc_ops_context *ctx, float *x, size_t n, float factor);
 void cc_cuda_relu_forward(const cc_ops_context *ctx, float *x, size_t n);
 void cc_cuda_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n);
+void cc_cuda_cell_scale_forward(const cc_ops_context *ctx, const float *w, const float *x, float *y, int batch,
+                                int maps, int plane);
+void cc_cuda_cell_scale_backward(const cc_ops_context *ctx, const float *w, const float *x, const float *dy, float *dx,
+                                 float *dw, int batch, int maps, int plane);
 void cc_cuda_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane);
 void cc_cuda_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane,
                            float *dbias);
