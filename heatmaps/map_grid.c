@@ -11,7 +11,7 @@
 enum { MARGIN = 14, GAP = 6, BLOCK_GAP = 24, BAR_HEIGHT = 10, LABEL_GAP = 2, MIN_MAP_PIXELS = 40, MIN_SINGLE_PIXELS = 200,
        BAR_MIN = 200 };
 
-static const cc_rgb WHITE = {255, 255, 255}, INK = {30, 30, 30}, MASKED = {200, 200, 200};
+static const cc_rgb WHITE = {255, 255, 255}, INK = {30, 30, 30}, MASKED = {246, 246, 246}; /* off the diverging middle */
 
 int cc_map_grid_level(double v, double vmin, double vmax) {
     double x = (v - vmin) / (vmax - vmin);

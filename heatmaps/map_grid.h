@@ -4,11 +4,11 @@
  * glance and compare by colour.
  *
  * Colours: a block marked diverging is drawn cool-warm (blue below the middle of the
- * scale, near-white at it, red above: Moreland's cool-warm end colours joined linearly
+ * scale, light grey at it, red above: Moreland's cool-warm end colours joined linearly
  * in RGB through a light grey), else in matplotlib's viridis. A value v takes level
  * floor((v - vmin) / (vmax - vmin) * 255), clipped to 0..254, as the colour bar's
  * pixel columns do: column i of a bar w wide shows level floor(i * 255 / w). Cells
- * outside the mask are grey.
+ * outside the mask are near-white (246), apart from the diverging middle (221).
  *
  * So that a program can read the numbers back off the picture, each block's geometry
  * and scale are written as a tEXt chunk "block<b>" of space-separated key=value pairs:

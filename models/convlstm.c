@@ -40,9 +40,16 @@ static size_t reserve(cc_arena *a, const char *prefix, int l, const char *what, 
     return cc_arena_reserve(a, name, rank, dims);
 }
 
+static int is_st_resnet(const cc_convlstm *m) { return m->cfg.arch == CC_ARCH_ST_RESNET; }
+
 static void plan_params(cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
     int K = c->kernel;
+    if (is_st_resnet(m)) {
+        cc_st_plan_params(m);
+        m->skip_w = c->skip ? reserve(&m->params, "skip", -1, "w", 4, c->channels, model_inputs(c), c->skip, c->skip) : NONE;
+        return;
+    }
     for (int stack = 0; stack < 2; stack++)
         for (int l = 0; l < c->layers; l++) {
             const char *prefix = stack ? "fc" : "enc";
@@ -94,6 +101,10 @@ static void plan_ae_acts(cc_convlstm *m) {
 
 static void plan_acts(cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
+    if (is_st_resnet(m)) {
+        cc_st_plan_acts(m);
+        return;
+    }
     int hw[2] = {m->core_height, m->core_width}, max_hidden = 0;
     for (int stack = 0; stack < 2; stack++)
         for (int l = 0; l < c->layers; l++) {
@@ -136,6 +147,10 @@ static size_t most_per_image(const cc_convlstm *m, size_t (*measure)(const cc_co
     if (m->cfg.skip) {
         cc_conv2d_shape s = skip_shape(m, 1);
         most = measure(&s);
+    }
+    if (is_st_resnet(m)) {
+        size_t st = cc_st_most_per_image(m, measure);
+        return st > most ? st : most;
     }
     for (int l = 0; l < m->cfg.layers; l++) {
         int hd = m->cfg.hidden[l], K = m->cfg.kernel;
@@ -182,6 +197,7 @@ static skip_only_weights skip_only_block(const cc_convlstm *m) {
 }
 
 static void zero_skip_only_weights(const cc_convlstm *m, const cc_ops_context *ctx, cc_arena *a) {
+    if (is_st_resnet(m)) return; /* its branches read the count maps only */
     skip_only_weights b = skip_only_block(m);
     if (!b.count) return;
     float *w = cc_arena_at(a, b.offset);
@@ -204,6 +220,10 @@ static void init_weights(cc_convlstm *m, unsigned seed) {
         if (is_peep) fan_in = 1;
         if (!is_bias) init_uniform(cc_arena_at(&m->params, e->offset), e->count, is_peep ? 0.1 : 1.0 / sqrt((double)fan_in), &state);
     }
+    if (is_st_resnet(m)) {
+        cc_st_init(m);
+        return;
+    }
     for (int stack = 0; stack < 2; stack++)
         for (int l = 0; l < m->cfg.layers; l++) { /* forget gate bias 1: remember by default */
             const cc_convlstm_params *p = stack ? &m->fc[l] : &m->enc[l];
@@ -213,23 +233,36 @@ static void init_weights(cc_convlstm *m, unsigned seed) {
     zero_skip_only_weights(m, NULL, &m->params);
 }
 
+/* What every architecture needs: the grid, the inputs, the skip path, the batch. */
+static const char *check_common(const cc_convlstm_config *c, int batch) {
+    if (c->arch != CC_ARCH_CONVLSTM && c->arch != CC_ARCH_ST_RESNET) return "unknown architecture";
+    if (c->channels < 1 || c->height < 1 || c->width < 1) return "channels, height and width must be >= 1";
+    if (c->context < 0) return "context must be >= 0";
+    if (c->skip < 0 || (c->skip && c->skip % 2 == 0)) return "skip must be 0 or an odd kernel size";
+    if (c->skip_only < 0 || c->skip_only > c->context) return "skip_only must be 0..context";
+    if (c->skip_only && !c->skip) return "inputs for the skip path only (skip_only) need a skip path";
+    if (c->window < 1 || c->horizon < 1) return "window and horizon must be >= 1";
+    if (batch < 1) return "batch must be >= 1";
+    return NULL;
+}
+
+static const char *check_convlstm(const cc_convlstm_config *c) {
+    if (c->layers < 1 || c->layers > CC_MAX_LAYERS) return "layers must be 1..4";
+    if (c->kernel < 1 || c->kernel % 2 == 0) return "kernel must be odd";
+    if (c->down != 0 && c->down != 1 && c->down != 2 && c->down != 4) return "down must be 1, 2 or 4";
+    if (c->down > 1 && c->features < 1) return "convlstm-ae needs features >= 1";
+    if (c->down > 1 && (c->height % c->down || c->width % c->down)) return "height and width must divide by down";
+    for (int l = 0; l < c->layers; l++)
+        if (c->hidden[l] < 1) return "every layer needs hidden channels >= 1";
+    return NULL;
+}
+
 static int check_config(const cc_convlstm_config *c, int batch, char *err, size_t err_len) {
-    const char *why = NULL;
-    if (c->channels < 1 || c->height < 1 || c->width < 1) why = "channels, height and width must be >= 1";
-    else if (c->context < 0) why = "context must be >= 0";
-    else if (c->layers < 1 || c->layers > CC_MAX_LAYERS) why = "layers must be 1..4";
-    else if (c->kernel < 1 || c->kernel % 2 == 0) why = "kernel must be odd";
-    else if (c->skip < 0 || (c->skip && c->skip % 2 == 0)) why = "skip must be 0 or an odd kernel size";
-    else if (c->skip_only < 0 || c->skip_only > c->context) why = "skip_only must be 0..context";
-    else if (c->skip_only && !c->skip) why = "inputs for the skip path only (skip_only) need a skip path";
-    else if (c->window < 1 || c->horizon < 1) why = "window and horizon must be >= 1";
-    else if (batch < 1) why = "batch must be >= 1";
-    else if (c->down != 0 && c->down != 1 && c->down != 2 && c->down != 4) why = "down must be 1, 2 or 4";
-    else if (c->down > 1 && c->features < 1) why = "convlstm-ae needs features >= 1";
-    else if (c->down > 1 && (c->height % c->down || c->width % c->down)) why = "height and width must divide by down";
-    for (int l = 0; !why && l < c->layers; l++)
-        if (c->hidden[l] < 1) why = "every layer needs hidden channels >= 1";
-    if (why) snprintf(err, err_len, "convlstm: %s", why);
+    int st = c->arch == CC_ARCH_ST_RESNET;
+    const char *why = check_common(c, batch);
+    if (!why) why = st ? cc_st_check(c) : check_convlstm(c);
+    const char *prefix = !st ? "convlstm: " : strncmp(why ? why : "", "st-resnet", 9) ? "st-resnet: " : "";
+    if (why) snprintf(err, err_len, "%s%s", prefix, why);
     return why ? -1 : 0;
 }
 
@@ -240,6 +273,7 @@ static int plan(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, char *
     m->cfg = *cfg;
     if (m->cfg.down < 1) m->cfg.down = 1;
     m->batch = batch;
+    if (is_st_resnet(m)) m->cfg.down = 1;
     m->stages = m->cfg.down == 4 ? 2 : m->cfg.down == 2 ? 1 : 0;
     m->core_channels = m->stages ? cfg->features : cfg->channels;
     m->core_inputs = m->stages ? cfg->features : model_inputs(cfg);
@@ -274,7 +308,9 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
     return 0;
 }
 
-size_t cc_convlstm_output_bias(const cc_convlstm *m) { return m->stages ? m->ae_head_b : m->head_b; }
+size_t cc_convlstm_output_bias(const cc_convlstm *m) {
+    return is_st_resnet(m) ? m->st_bias : m->stages ? m->ae_head_b : m->head_b;
+}
 
 int cc_convlstm_set_batch(cc_convlstm *m, int batch) {
     if (batch == m->batch) return 0;
@@ -436,6 +472,10 @@ void cc_convlstm_forward_parts(cc_convlstm *m, const cc_ops_context *outer, cons
 /* The recurrent network (and the convlstm-ae's encoder and decoder around it). */
 static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
     cc_ops_context ctx = *outer;
+    if (is_st_resnet(m)) {
+        cc_st_forward(m, &ctx, x, y);
+        return;
+    }
     if (!m->stages) {
         core_forward(m, &ctx, x, y);
         return;
@@ -557,6 +597,10 @@ void cc_convlstm_backward_input(cc_convlstm *m, const cc_ops_context *outer, con
 
 static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy, float *dx) {
     cc_ops_context ctx = *outer;
+    if (is_st_resnet(m)) {
+        cc_st_backward(m, &ctx, x, dy, dx);
+        return;
+    }
     if (!m->stages) {
         core_backward(m, &ctx, x, dy, dx);
         return;

@@ -38,6 +38,7 @@
 
 #include "kernels/arena.h"
 #include "kernels/ops.h"
+#include "models/st_resnet.h"
 
 enum { CC_MAX_LAYERS = 4 };
 
@@ -75,6 +76,13 @@ typedef struct cc_convlstm_config {
     int covariates;             /* the first `covariates` of the context maps are the
                                    tensor's covariate input maps (models/covariate_inputs.h);
                                    the rest are cc_context_maps' (or none) */
+    /* The architecture: CC_ARCH_CONVLSTM (the above), or CC_ARCH_ST_RESNET
+     * (models/st_resnet.h: layers, hidden, kernel, peephole and down unused; features is
+     * its filters; window = cc_st_window, horizon 1). */
+    int arch;
+    int closeness, period, trend;   /* ST-ResNet: frames of each branch */
+    int period_lag, trend_lag;      /* ST-ResNet: bins between the period, trend frames */
+    int resunits;                   /* ST-ResNet: residual units per branch */
 } cc_convlstm_config;
 
 typedef struct cc_convlstm_params {     /* offsets into the parameter (and gradient) arena */
@@ -105,6 +113,8 @@ typedef struct cc_convlstm {
     size_t skip_w;                      /* (size_t)-1 without a skip path */
     cc_convlstm_acts enc_act[CC_MAX_LAYERS], fc_act[CC_MAX_LAYERS];
     size_t zeros, dh_rec, dc;           /* [batch][max hidden][H][W] scratch */
+    cc_st_branch st[CC_ST_BRANCHES];    /* ST-ResNet (cfg.arch): close, period, trend */
+    size_t st_bias;
     float *workspace;                   /* grown to workspace_per_thread x threads */
     size_t workspace_floats, workspace_per_thread;
 } cc_convlstm;

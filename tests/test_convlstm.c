@@ -31,9 +31,20 @@ typedef struct fixture {
     size_t nx, ny;
 } fixture;
 
-/* Which ReLUs of the convlstm-ae are on: a hash of the signs of their outputs. */
+/* Whether an activation entry is a ReLU's output: ST-ResNet's st.<branch>.a<k>, .c<k>. */
+static int st_relu_output(const char *name) {
+    const char *dot = strrchr(name, '.');
+    return !strncmp(name, "st.", 3) && dot && (dot[1] == 'a' || dot[1] == 'c') && dot[2] >= '0' && dot[2] <= '9';
+}
+
+/* Which ReLUs of the convlstm-ae (or ST-ResNet) are on: a hash of the signs of their outputs. */
 static uint64_t relu_pattern(const cc_convlstm *m) {
     uint64_t h = 1469598103934665603ULL;
+    for (int k = 0; k < m->acts.count; k++) {
+        const cc_arena_entry *e = &m->acts.entries[k];
+        if (!st_relu_output(e->name)) continue;
+        for (size_t q = 0; q < e->count; q++) h = (h ^ (uint64_t)(cc_arena_at(&m->acts, e->offset)[q] > 0)) * 1099511628211ULL;
+    }
     for (int i = 0; i < m->stages; i++) {
         const cc_arena_entry *entries[2] = {NULL, NULL};
         for (int k = 0; k < m->acts.count; k++)
@@ -97,8 +108,10 @@ static void check_model(const cc_convlstm_config *cfg, int batch) {
      * stay negative, so both sides of the ReLU are exercised). */
     for (int i = 0; i < f.m.params.count; i++) {
         const cc_arena_entry *e = &f.m.params.entries[i];
-        if (!strncmp(e->name, "ae.", 3) && e->rank == 1)
+        if ((!strncmp(e->name, "ae.", 3) || !strncmp(e->name, "st.", 3)) && e->rank == 1)
             for (size_t k = 0; k < e->count; k++) f.m.params.data[e->offset + k] = 0.3f + 0.2f * uniform();
+        if (strstr(e->name, ".fuse")) /* starts constant: make the cells differ */
+            for (size_t k = 0; k < e->count; k++) f.m.params.data[e->offset + k] = uniform();
         if (!strcmp(e->name, "skip.w")) /* starts at zero: give it values, so it is checked away from 0 */
             for (size_t k = 0; k < e->count; k++) f.m.params.data[e->offset + k] = 0.5f * uniform();
     }
@@ -193,6 +206,21 @@ static void test_two_layers(void **unused) {
     check_model(&cfg, 1);
 }
 
+/* ST-ResNet (models/st_resnet.h): three branches at lags 1, 2 and 3 (window 3), residual
+ * units, the per-cell fusion, with context maps and the skip path. */
+static void test_st_resnet(void **unused) {
+    (void)unused;
+    cc_convlstm_config cfg = {.channels = 2, .height = 5, .width = 4, .window = 3, .horizon = 1, .features = 3,
+                              .arch = CC_ARCH_ST_RESNET, .closeness = 2, .period = 1, .trend = 1, .period_lag = 2,
+                              .trend_lag = 3, .resunits = 1};
+    check_model(&cfg, 2);
+    cfg.context = 2, cfg.skip = 3, cfg.resunits = 2; /* the skip path reads the last step's 4 maps */
+    check_model(&cfg, 2);
+    cfg = (cc_convlstm_config){.channels = 1, .height = 4, .width = 6, .window = 2, .horizon = 1, .features = 2,
+                               .arch = CC_ARCH_ST_RESNET, .closeness = 2, .resunits = 0}; /* closeness only, no units */
+    check_model(&cfg, 3);
+}
+
 static void test_bad_config_is_refused(void **unused) {
     (void)unused;
     cc_convlstm m;
@@ -211,6 +239,13 @@ static void test_bad_config_is_refused(void **unused) {
     cc_convlstm_config held_beyond_context = {1, 4, 4, 1, {3}, 3, 3, 1, 0, 1, 0, 0, 3, 3, 0, 2, 4};
     assert_int_equal(cc_convlstm_create(&m, &held_beyond_context, 1, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "skip_only must be 0..context"));
+    cc_convlstm_config st = {.channels = 1, .height = 4, .width = 4, .window = 4, .horizon = 1, .features = 2,
+                             .arch = CC_ARCH_ST_RESNET, .closeness = 3};
+    assert_int_equal(cc_convlstm_create(&m, &st, 1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "longest lag"));
+    st.window = 3, st.horizon = 2;
+    assert_int_equal(cc_convlstm_create(&m, &st, 1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "horizon must be 1"));
 }
 
 static void test_autoencoder(void **unused) {
@@ -313,6 +348,7 @@ static void test_skip_only_maps(void **unused) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_one_layer), cmocka_unit_test(test_two_layers),
                                        cmocka_unit_test(test_autoencoder), cmocka_unit_test(test_skip_only_maps),
+                                       cmocka_unit_test(test_st_resnet),
                                        cmocka_unit_test(test_bad_config_is_refused)};
     return cmocka_run_group_tests_name("convlstm", tests, NULL, NULL);
 }

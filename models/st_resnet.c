@@ -1,0 +1,237 @@
+/* models/st_resnet.h */
+#include "models/st_resnet.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "models/convlstm.h"
+
+static const char *const BRANCH_NAMES[CC_ST_BRANCHES] = {"close", "period", "trend"};
+
+#define P(offset) cc_arena_at(&m->params, (offset))
+#define G(offset) cc_arena_at(&m->grads, (offset))
+#define A(offset) cc_arena_at(&m->acts, (offset))
+
+static void branch_shape(const cc_convlstm_config *c, int b, int *frames, int *lag) {
+    int f[CC_ST_BRANCHES] = {c->closeness, c->period, c->trend}, l[CC_ST_BRANCHES] = {1, c->period_lag, c->trend_lag};
+    *frames = f[b], *lag = l[b];
+}
+
+int cc_st_window(const cc_convlstm_config *c) {
+    int most = 1;
+    for (int b = 0; b < CC_ST_BRANCHES; b++) {
+        int frames, lag;
+        branch_shape(c, b, &frames, &lag);
+        if (frames > 0 && frames * lag > most) most = frames * lag;
+    }
+    return most;
+}
+
+const char *cc_st_check(const cc_convlstm_config *c) {
+    if (c->closeness < 0 || c->period < 0 || c->trend < 0) return "st-resnet: closeness, period and trend must be >= 0";
+    if (c->closeness + c->period + c->trend == 0) return "st-resnet: at least one branch needs frames";
+    if ((c->period && c->period_lag < 1) || (c->trend && c->trend_lag < 1)) return "st-resnet: the lags must be >= 1";
+    if (c->resunits < 0 || c->resunits > CC_ST_MAX_UNITS) return "st-resnet: resunits must be 0..12";
+    if (c->features < 1) return "st-resnet: features (filters) must be >= 1";
+    if (c->horizon != 1) return "st-resnet forecasts one bin ahead: horizon must be 1";
+    if (c->window != cc_st_window(c)) return "st-resnet: the window must be the longest lag (cc_st_window)";
+    return NULL;
+}
+
+static size_t reserve(cc_arena *a, int b, const char *what, int rank, int d0, int d1, int d2, int d3) {
+    char name[CC_ARENA_NAME];
+    if (b >= 0) snprintf(name, sizeof name, "st.%s.%s", BRANCH_NAMES[b], what);
+    else snprintf(name, sizeof name, "st.%s", what);
+    int dims[4] = {d0, d1, d2, d3};
+    return cc_arena_reserve(a, name, rank, dims);
+}
+
+void cc_st_plan_params(cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    int F = c->features, C = c->channels;
+    for (int b = 0; b < CC_ST_BRANCHES; b++) {
+        cc_st_branch *br = &m->st[b];
+        branch_shape(c, b, &br->frames, &br->lag);
+        if (!br->frames) continue;
+        br->conv1_w = reserve(&m->params, b, "conv1.w", 4, F, br->frames * C, 3, 3);
+        br->conv1_b = reserve(&m->params, b, "conv1.b", 1, F, 0, 0, 0);
+        for (int k = 0; k < c->resunits; k++) {
+            char name[32];
+            snprintf(name, sizeof name, "unit%d.wa", k), br->wa[k] = reserve(&m->params, b, name, 4, F, F, 3, 3);
+            snprintf(name, sizeof name, "unit%d.ba", k), br->ba[k] = reserve(&m->params, b, name, 1, F, 0, 0, 0);
+            snprintf(name, sizeof name, "unit%d.wb", k), br->wb[k] = reserve(&m->params, b, name, 4, F, F, 3, 3);
+            snprintf(name, sizeof name, "unit%d.bb", k), br->bb[k] = reserve(&m->params, b, name, 1, F, 0, 0, 0);
+        }
+        br->conv2_w = reserve(&m->params, b, "conv2.w", 4, C, F, 3, 3);
+        br->conv2_b = reserve(&m->params, b, "conv2.b", 1, C, 0, 0, 0);
+        br->fuse = reserve(&m->params, b, "fuse", 3, C, c->height, c->width, 0);
+    }
+    m->st_bias = reserve(&m->params, -1, "bias", 1, C, 0, 0, 0);
+}
+
+void cc_st_plan_acts(cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    int B = m->batch, F = c->features, C = c->channels, H = c->height, W = c->width;
+    for (int b = 0; b < CC_ST_BRANCHES; b++) {
+        cc_st_branch *br = &m->st[b];
+        if (!br->frames) continue;
+        br->in = reserve(&m->acts, b, "in", 4, B, br->frames * C, H, W);
+        br->z = reserve(&m->acts, b, "z", 4, B, F, H, W);
+        for (int k = 0; k <= c->resunits; k++) {
+            char name[32];
+            snprintf(name, sizeof name, "a%d", k), br->a[k] = reserve(&m->acts, b, name, 4, B, F, H, W);
+            if (k < c->resunits) snprintf(name, sizeof name, "c%d", k), br->c[k] = reserve(&m->acts, b, name, 4, B, F, H, W);
+        }
+        br->out = reserve(&m->acts, b, "out", 4, B, C, H, W);
+        br->dz = reserve(&m->acts, b, "dz", 4, B, F, H, W);
+        br->da = reserve(&m->acts, b, "da", 4, B, F, H, W);
+        br->dc = reserve(&m->acts, b, "dc", 4, B, F, H, W);
+        br->dout = reserve(&m->acts, b, "dout", 4, B, C, H, W);
+        br->din = reserve(&m->acts, b, "din", 4, B, br->frames * C, H, W);
+    }
+}
+
+static int branches(const cc_convlstm *m) {
+    int n = 0;
+    for (int b = 0; b < CC_ST_BRANCHES; b++) n += m->st[b].frames > 0;
+    return n;
+}
+
+void cc_st_init(cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    size_t cells = (size_t)c->channels * c->height * c->width;
+    for (int b = 0; b < CC_ST_BRANCHES; b++)
+        if (m->st[b].frames)
+            for (size_t k = 0; k < cells; k++) P(m->st[b].fuse)[k] = 1.0f / (float)branches(m);
+}
+
+void cc_st_zero_output(cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    for (int b = 0; b < CC_ST_BRANCHES; b++)
+        if (m->st[b].frames) {
+            memset(P(m->st[b].conv2_w), 0, sizeof(float) * (size_t)c->channels * c->features * 9);
+            memset(P(m->st[b].conv2_b), 0, sizeof(float) * (size_t)c->channels);
+        }
+    memset(P(m->st_bias), 0, sizeof(float) * (size_t)c->channels);
+}
+
+/* A 3x3 'same' convolution of the branch, in -> out maps, over the batch. */
+static cc_conv2d_shape conv3(const cc_convlstm *m, int in, int out) {
+    cc_conv2d_shape s = {m->batch, in, out, m->cfg.height, m->cfg.width, 3, 1, 1};
+    return s;
+}
+
+size_t cc_st_most_per_image(const cc_convlstm *m, size_t (*measure)(const cc_conv2d_shape *)) {
+    const cc_convlstm_config *c = &m->cfg;
+    size_t most = 0;
+    for (int b = 0; b < CC_ST_BRANCHES; b++) {
+        if (!m->st[b].frames) continue;
+        cc_conv2d_shape shapes[3] = {conv3(m, m->st[b].frames * c->channels, c->features), conv3(m, c->features, c->features),
+                                     conv3(m, c->features, c->channels)};
+        for (int i = 0; i < 3; i++) {
+            shapes[i].batch = 1;
+            size_t n = measure(&shapes[i]);
+            if (n > most) most = n;
+        }
+    }
+    return most;
+}
+
+static size_t plane(const cc_convlstm *m) { return (size_t)m->cfg.height * m->cfg.width; }
+static int model_inputs(const cc_convlstm_config *c) { return c->channels + c->context; }
+
+/* Frame j (lag (j+1) lag) of sample n: its C count maps in x, and its place in the branch input. */
+static size_t frame_in_x(const cc_convlstm *m, const cc_st_branch *br, int n, int j) {
+    int step = m->cfg.window - (j + 1) * br->lag;
+    return ((size_t)step * m->batch + n) * model_inputs(&m->cfg) * plane(m);
+}
+static size_t frame_in_branch(const cc_convlstm *m, const cc_st_branch *br, int n, int j) {
+    return ((size_t)n * br->frames + j) * m->cfg.channels * plane(m);
+}
+
+static void gather_frames(cc_convlstm *m, const cc_ops_context *ctx, const cc_st_branch *br, const float *x) {
+    size_t maps = (size_t)m->cfg.channels * plane(m);
+    float *in = A(br->in);
+    cc_fill(ctx, in, (size_t)m->batch * br->frames * maps, 0.0f);
+    for (int n = 0; n < m->batch; n++)
+        for (int j = 0; j < br->frames; j++)
+            cc_axpy(ctx, maps, 1.0f, x + frame_in_x(m, br, n, j), in + frame_in_branch(m, br, n, j));
+}
+
+/* dst = ReLU(src). */
+static void relu_copy(const cc_ops_context *ctx, const float *src, float *dst, size_t n) {
+    cc_fill(ctx, dst, n, 0.0f);
+    cc_axpy(ctx, n, 1.0f, src, dst);
+    cc_relu_forward(ctx, dst, n);
+}
+
+static void branch_forward(cc_convlstm *m, const cc_ops_context *ctx, cc_st_branch *br, const float *x) {
+    const cc_convlstm_config *c = &m->cfg;
+    int F = c->features, C = c->channels;
+    size_t feature_floats = (size_t)m->batch * F * plane(m);
+    gather_frames(m, ctx, br, x);
+    cc_conv2d_shape first = conv3(m, br->frames * C, F), unit = conv3(m, F, F), last = conv3(m, F, C);
+    cc_conv2d_forward(ctx, &first, A(br->in), P(br->conv1_w), P(br->conv1_b), 0.0f, A(br->z));
+    for (int k = 0; k < c->resunits; k++) {
+        relu_copy(ctx, A(br->z), A(br->a[k]), feature_floats);
+        cc_conv2d_forward(ctx, &unit, A(br->a[k]), P(br->wa[k]), P(br->ba[k]), 0.0f, A(br->c[k]));
+        cc_relu_forward(ctx, A(br->c[k]), feature_floats);
+        cc_conv2d_forward(ctx, &unit, A(br->c[k]), P(br->wb[k]), P(br->bb[k]), 1.0f, A(br->z)); /* Z += ... */
+    }
+    relu_copy(ctx, A(br->z), A(br->a[c->resunits]), feature_floats);
+    cc_conv2d_forward(ctx, &last, A(br->a[c->resunits]), P(br->conv2_w), P(br->conv2_b), 0.0f, A(br->out));
+}
+
+void cc_st_forward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y) {
+    const cc_convlstm_config *c = &m->cfg;
+    cc_fill(ctx, y, (size_t)m->batch * c->channels * plane(m), 0.0f);
+    cc_bias_add(ctx, y, P(m->st_bias), m->batch, c->channels, (int)plane(m));
+    for (int b = 0; b < CC_ST_BRANCHES; b++) {
+        cc_st_branch *br = &m->st[b];
+        if (!br->frames) continue;
+        branch_forward(m, ctx, br, x);
+        cc_cell_scale_forward(ctx, P(br->fuse), A(br->out), y, m->batch, c->channels, (int)plane(m));
+    }
+}
+
+/* Backward of branch_forward, from dL/dO in br->dout; with dx, the frames' gradient added into it. */
+static void branch_backward(cc_convlstm *m, const cc_ops_context *ctx, cc_st_branch *br, float *dx) {
+    const cc_convlstm_config *c = &m->cfg;
+    int F = c->features, C = c->channels;
+    size_t feature_floats = (size_t)m->batch * F * plane(m);
+    cc_conv2d_shape first = conv3(m, br->frames * C, F), unit = conv3(m, F, F), last = conv3(m, F, C);
+    float *dz = A(br->dz), *da = A(br->da), *dc = A(br->dc);
+    cc_conv2d_backward_filter(ctx, &last, A(br->a[c->resunits]), A(br->dout), G(br->conv2_w), G(br->conv2_b));
+    cc_conv2d_backward_data(ctx, &last, A(br->dout), P(br->conv2_w), 0.0f, dz);
+    cc_relu_backward(ctx, A(br->a[c->resunits]), dz, feature_floats);
+    for (int k = c->resunits - 1; k >= 0; k--) {
+        /* Z_{k+1} = Z_k + W_kb * c_k + b_kb, c_k = ReLU(W_ka * a_k + b_ka), a_k = ReLU(Z_k) */
+        cc_conv2d_backward_filter(ctx, &unit, A(br->c[k]), dz, G(br->wb[k]), G(br->bb[k]));
+        cc_conv2d_backward_data(ctx, &unit, dz, P(br->wb[k]), 0.0f, dc); /* dL/dc_k, then through its ReLU */
+        cc_relu_backward(ctx, A(br->c[k]), dc, feature_floats);
+        cc_conv2d_backward_filter(ctx, &unit, A(br->a[k]), dc, G(br->wa[k]), G(br->ba[k]));
+        cc_conv2d_backward_data(ctx, &unit, dc, P(br->wa[k]), 0.0f, da); /* dL/da_k, then through ReLU(Z_k) */
+        cc_relu_backward(ctx, A(br->a[k]), da, feature_floats);
+        cc_axpy(ctx, feature_floats, 1.0f, da, dz); /* the identity's gradient plus the unit's */
+    }
+    cc_conv2d_backward_filter(ctx, &first, A(br->in), dz, G(br->conv1_w), G(br->conv1_b));
+    if (!dx) return;
+    cc_conv2d_backward_data(ctx, &first, dz, P(br->conv1_w), 0.0f, A(br->din));
+    size_t maps = (size_t)C * plane(m);
+    for (int n = 0; n < m->batch; n++)
+        for (int j = 0; j < br->frames; j++)
+            cc_axpy(ctx, maps, 1.0f, A(br->din) + frame_in_branch(m, br, n, j), dx + frame_in_x(m, br, n, j));
+}
+
+void cc_st_backward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy, float *dx) {
+    (void)x; /* the forward pass kept what backward reads: the gathered frames and every activation */
+    const cc_convlstm_config *c = &m->cfg;
+    cc_bias_backward(ctx, dy, m->batch, c->channels, (int)plane(m), G(m->st_bias));
+    for (int b = 0; b < CC_ST_BRANCHES; b++) {
+        cc_st_branch *br = &m->st[b];
+        if (!br->frames) continue;
+        cc_cell_scale_backward(ctx, P(br->fuse), A(br->out), dy, A(br->dout), G(br->fuse), m->batch, c->channels,
+                               (int)plane(m));
+        branch_backward(m, ctx, br, dx);
+    }
+}

@@ -1,0 +1,73 @@
+/* ST-ResNet (Zhang, Zheng and Qi, AAAI 2017, "Deep spatio-temporal residual networks for
+ * citywide crowd flows prediction"), as crimecast's third network, on the same ops,
+ * arenas, training, model files and forecasts as the ConvLSTM (models/convlstm.h: a
+ * cc_convlstm with cfg.arch = CC_ARCH_ST_RESNET).
+ *
+ * Inputs: three branches read frames (the C normalised count maps of a bin) at fixed lags
+ * before the target tau:
+ *   closeness  X_c = [x_{tau-1}, ..., x_{tau-lc}]            (lag 1, lc = cfg.closeness)
+ *   period     X_p = [x_{tau-p}, ..., x_{tau-lp p}]          (p = cfg.period_lag bins)
+ *   trend      X_q = [x_{tau-q}, ..., x_{tau-lq q}]          (q = cfg.trend_lag bins)
+ * (a branch with no frames is left out). The sample window is the longest lag, so the
+ * frames are steps `window - lag` of the usual time-major input x [window][batch][maps][H][W].
+ * Each branch, with F = cfg.features filters and R = cfg.resunits residual units:
+ *   Z_0 = W_1 * X + b_1                                     (3x3, frames C -> F)
+ *   Z_{k+1} = Z_k + W_kb * ReLU(W_ka * ReLU(Z_k) + b_ka) + b_kb   (3x3, F -> F)
+ *   O = W_2 * ReLU(Z_R) + b_2                               (3x3, F -> C)
+ * Fusion, learned per cell and channel, and the Poisson log-rate head:
+ *   y = W_c o O_c + W_p o O_p + W_q o O_q + v    (o: per-cell product, kernels/ops.h
+ *                                                 cc_cell_scale; v [C] the output bias)
+ * then, as for the ConvLSTM, the skip path y += S * x_L (the last input step's counts and
+ * context maps: the role of the paper's external component) and the baseline offset
+ * (models/train.h). The paper's tanh output and batch normalisation are left out: the
+ * outputs are log-rates, and batches are small. Horizon 1 only.
+ *
+ * Parameters: st.<b>.conv1.w [F][frames C][3][3], .b [F]; st.<b>.unit<k>.wa/.wb
+ * [F][F][3][3], .ba/.bb [F]; st.<b>.conv2.w [C][F][3][3], .b [C]; st.<b>.fuse [C][H][W]
+ * (starts at 1/branches); st.bias [C]; b in close, period, trend. */
+#ifndef CRIMECAST_MODELS_ST_RESNET_H
+#define CRIMECAST_MODELS_ST_RESNET_H
+
+#include <stddef.h>
+
+#include "kernels/ops.h"
+
+enum { CC_ARCH_CONVLSTM = 0, CC_ARCH_ST_RESNET = 1 };
+enum { CC_ST_BRANCHES = 3, CC_ST_MAX_UNITS = 12 };
+
+/* One branch's offsets: parameters (params and grads arenas) and activations. */
+typedef struct cc_st_branch {
+    int frames, lag;                    /* frames 0: the branch is absent */
+    size_t conv1_w, conv1_b, wa[CC_ST_MAX_UNITS], ba[CC_ST_MAX_UNITS], wb[CC_ST_MAX_UNITS], bb[CC_ST_MAX_UNITS];
+    size_t conv2_w, conv2_b, fuse;
+    size_t in;                          /* [batch][frames C][H][W] the frames gathered */
+    size_t z;                           /* [batch][F][H][W] the running residual sum */
+    size_t a[CC_ST_MAX_UNITS + 1];      /* ReLU(Z_k), k = 0..R */
+    size_t c[CC_ST_MAX_UNITS];          /* ReLU(W_ka * ReLU(Z_k) + b_ka) */
+    size_t out;                         /* [batch][C][H][W] O */
+    size_t dz, da, dc, dout, din;       /* gradient scratch */
+} cc_st_branch;
+
+struct cc_convlstm;
+struct cc_convlstm_config;
+
+/* The sample window an ST-ResNet config needs: its longest lag. */
+int cc_st_window(const struct cc_convlstm_config *c);
+/* Why the config cannot be an ST-ResNet, or NULL. */
+const char *cc_st_check(const struct cc_convlstm_config *c);
+/* Reserves the parameters (after the skip path's) and the activations for m->batch. */
+void cc_st_plan_params(struct cc_convlstm *m);
+void cc_st_plan_acts(struct cc_convlstm *m);
+/* Fusion weights 1/branches, the output layers' weights as the caller drew them. */
+void cc_st_init(struct cc_convlstm *m);
+/* Zeroes what makes the outputs (conv2 of every branch, the output bias): an untrained
+ * model then outputs exactly 0 (models/train.h, the baseline offset). */
+void cc_st_zero_output(struct cc_convlstm *m);
+/* The convolutions' most per-image figure of `measure` (the im2col workspace, oneDNN). */
+size_t cc_st_most_per_image(const struct cc_convlstm *m, size_t (*measure)(const cc_conv2d_shape *));
+/* y = the branches' fusion + v (the skip path is the caller's). */
+void cc_st_forward(struct cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y);
+/* Gradients of cc_st_forward given dy; with dx, adds dL/dx into it. */
+void cc_st_backward(struct cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy, float *dx);
+
+#endif
