@@ -143,7 +143,7 @@ static double cell_state_range(const inspect_run *r) {
     size_t plane = (size_t)m->core_height * m->core_width;
     double most = 0;
     for (int stack = 0; stack < 2; stack++)
-        for (int l = 0; l < m->cfg.layers; l++)
+        for (int l = 0; l < cc_inspect_layers(m); l++)
             for (int s = 0; s < (stack ? m->cfg.horizon : m->cfg.window); s++) {
                 double v = most_abs(cc_inspect_state(m, stack, l, s, CC_STATE_C), (size_t)m->cfg.hidden[l] * plane);
                 if (v > most) most = v;
@@ -169,7 +169,7 @@ static int write_states(const inspect_run *r, char *err, size_t err_len) {
     char labels[64][8];
     const char *label_ptrs[64];
     for (int stack = 0; stack < 2; stack++)
-        for (int l = 0; l < m->cfg.layers; l++) {
+        for (int l = 0; l < cc_inspect_layers(m); l++) {
             int hd = m->cfg.hidden[l];
             for (int u = 0; u < hd && u < 64; u++) snprintf(labels[u], sizeof labels[u], "u%d", u), label_ptrs[u] = labels[u];
             for (int s = 0; s < (stack ? m->cfg.horizon : m->cfg.window); s++) {
@@ -344,7 +344,7 @@ static void print_json(const inspect_run *r, FILE *out) {
             term_mean(r, r->in.baseline), term_mean(r, r->in.skip), term_mean(r, r->in.network));
     fprintf(out, " \"layers\": [");
     for (int stack = 0, first = 1; stack < 2; stack++)
-        for (int l = 0; l < m->cfg.layers; l++, first = 0) {
+        for (int l = 0; l < cc_inspect_layers(m); l++, first = 0) {
             fprintf(out, "%s\n  {\"stack\": \"%s\", \"layer\": %d, \"hidden\": %d", first ? "" : ",",
                     stack ? "forecaster" : "encoder", l, m->cfg.hidden[l]);
             for (int k = 0; k < CC_STATE_KINDS; k++) {
@@ -375,7 +375,7 @@ static void print_text(const inspect_run *r, FILE *out) {
             term_mean(r, r->in.network));
     fprintf(out, "%-14s %-6s %s\n", "layer", "hidden", "saturated share: h c i f g o; dead units");
     for (int stack = 0; stack < 2; stack++)
-        for (int l = 0; l < m->cfg.layers; l++) {
+        for (int l = 0; l < cc_inspect_layers(m); l++) {
             fprintf(out, "%-10s %-3d %-6d", stack ? "forecaster" : "encoder", l, m->cfg.hidden[l]);
             int dead = 0;
             for (int k = 0; k < CC_STATE_KINDS; k++) {

@@ -163,7 +163,7 @@ static int write_forecast(const cc_predict_request *a, cc_span span, const cc_te
         snprintf(source, sizeof source, "mean of %d models (%d file%s: %s, ...) on %s, %s span", members, a->model_count,
                  a->model_count > 1 ? "s" : "", a->models[0], a->data, cc_span_name(span));
     char model[32]; /* +cov: it reads covariates (eval tells the two apart) */
-    snprintf(model, sizeof model, "%s%s", c->down > 1 ? "convlstm-ae" : "convlstm", c->covariates ? "+cov" : "");
+    snprintf(model, sizeof model, "%s%s", cc_model_arch_name(c), c->covariates ? "+cov" : "");
     int status = cc_forecast_write(a->out, t, mean, times, n, model, c->horizon, source, err, err_len);
     if (status == 0) {
         char first[11], last[11];

@@ -62,12 +62,25 @@ static int parse_memory(const char *text, void *field, char *why, size_t why_len
     return 0;
 }
 
+/* A lag of 1..512 bins. */
+static int parse_lag(const char *text, void *field, char *why, size_t why_len) {
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < 1 || v > 512) {
+        snprintf(why, why_len, "a lag is 1..512 bins (got '%s')", text);
+        return -1;
+    }
+    cc_optional_int *lag = field;
+    lag->value = (int)v, lag->given = 1;
+    return 0;
+}
+
 static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_train_request, data, "TENSOR.h5", NULL, "the tensor file to learn from"), .required = 1},
     {CC_OPTION_TEXT("out", cc_train_request, out, "MODEL.h5", NULL, "the model file, written whole after every "
                                                                      "improvement"), .required = 1},
-    {CC_OPTION_CHOICE("model", cc_train_request, model, "convlstm|convlstm-ae", "convlstm",
-                      "the network: a ConvLSTM, or one inside a strided encoder and decoder (larger grids)")},
+    {CC_OPTION_CHOICE("model", cc_train_request, model, "convlstm|convlstm-ae|st-resnet", "convlstm",
+                      "the network: a ConvLSTM, one inside a strided encoder and decoder (larger grids), or ST-ResNet")},
     {CC_OPTION_INT("layers", cc_train_request, layers, "N", NULL, 1, CC_MAX_LAYERS,
                    "ConvLSTM layers (if not given: as many as --hidden lists, else 2)")},
     {CC_OPTION_CUSTOM("hidden", cc_train_request, hidden, "LIST", NULL, parse_hidden,
@@ -98,7 +111,19 @@ static const cc_option TRAIN_OPTIONS[] = {
                       "the 1-, 4- and 13-bin log ratios times log(1 + yearly rate): for the skip path only, for the "
                       "ConvLSTM too, or not at all")},
     {CC_OPTION_CHOICE("down", cc_train_request, down, "2|4", "2", "convlstm-ae: the encoder's downsampling factor")},
-    {CC_OPTION_INT("features", cc_train_request, features, "F", "16", 1, 1024, "convlstm-ae: feature maps")},
+    {CC_OPTION_INT("features", cc_train_request, features, "F", "16", 1, 1024,
+                   "convlstm-ae: feature maps; st-resnet: filters of every convolution")},
+    {CC_OPTION_INT("closeness", cc_train_request, closeness, "N", "3", 0, 64, "st-resnet: the last N bins")},
+    {CC_OPTION_INT("period", cc_train_request, period, "N", "1", 0, 64,
+                   "st-resnet: the bins 1..N period lags before the target")},
+    {CC_OPTION_INT("trend", cc_train_request, trend, "N", "1", 0, 64,
+                   "st-resnet: the bins 1..N trend lags before the target")},
+    {CC_OPTION_CUSTOM("period-lag", cc_train_request, period_lag, "BINS", NULL, parse_lag,
+                      "st-resnet: bins between period frames (if not given: 7 days, 13 weeks, 3 months)")},
+    {CC_OPTION_CUSTOM("trend-lag", cc_train_request, trend_lag, "BINS", NULL, parse_lag,
+                      "st-resnet: bins between trend frames (if not given: a year, 364 days, 52 weeks, 12 months)")},
+    {CC_OPTION_INT("resunits", cc_train_request, resunits, "N", "2", 0, CC_ST_MAX_UNITS,
+                   "st-resnet: residual units per branch")},
     {CC_OPTION_REAL("lr", cc_train_request, lr, "RATE", "0.001", 1e-12, "AdamW's learning rate")},
     {CC_OPTION_REAL("weight-decay", cc_train_request, weight_decay, "W", "0", 0, "AdamW's decoupled weight decay")},
     {CC_OPTION_REAL("clip", cc_train_request, clip, "NORM", "1", 0, "the gradients' global norm is clipped to NORM "
@@ -219,6 +244,8 @@ static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *
     c->peephole = r->peephole, c->features = r->features;
     c->baseline_sigma = r->baseline_sigma;
     c->down = !strcmp(r->model, "convlstm-ae") ? atoi(r->down) : 1;
+    c->arch = !strcmp(r->model, "st-resnet") ? CC_ARCH_ST_RESNET : CC_ARCH_CONVLSTM;
+    c->closeness = r->closeness, c->period = r->period, c->trend = r->trend, c->resunits = r->resunits;
     cc_train_options *o = &p->options;
     cc_loss_parse(r->loss, &o->loss); /* the table admits only the names */
     o->lr = r->lr, o->weight_decay = r->weight_decay, o->clip = r->clip, o->batch = r->batch;
@@ -402,6 +429,26 @@ static int attach_covariates(const char *path, cc_tensor *t, const cc_split *spl
     return status;
 }
 
+/* ST-ResNet's lags by the tensor's bin, and its window: the longest of them. */
+static int st_resnet_window(const cc_train_request *r, const cc_tensor *t, cc_convlstm_config *c, char *err,
+                            size_t err_len) {
+    int period = t->bin == CC_BIN_DAY ? 7 : t->bin == CC_BIN_WEEK ? 13 : 3;
+    int trend = t->bin == CC_BIN_DAY ? 364 : t->bin == CC_BIN_WEEK ? 52 : 12;
+    c->period_lag = r->period_lag.given ? r->period_lag.value : period;
+    c->trend_lag = r->trend_lag.given ? r->trend_lag.value : trend;
+    if (c->horizon != 1) {
+        snprintf(err, err_len, "--model st-resnet forecasts one bin ahead: --horizon must be 1");
+        return -1;
+    }
+    c->window = cc_st_window(c);
+    if (c->window >= t->T) {
+        snprintf(err, err_len, "--model st-resnet: its longest lag (%d bins) leaves no target in the tensor's %d bins",
+                 c->window, t->T);
+        return -1;
+    }
+    return 0;
+}
+
 static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
                   char *err, size_t err_len) {
     const cc_train_request *r = p->request;
@@ -410,6 +457,7 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     if (test_from == -2) return -1;
     cc_convlstm_config *c = &p->config;
     c->channels = t->C, c->height = t->H, c->width = t->W;
+    if (c->arch == CC_ARCH_ST_RESNET && st_resnet_window(r, t, c, err, err_len) != 0) return -1;
     if (baseline_bins(p, t, &c->baseline_k, err, err_len) != 0) return -1;
     int context = !strcmp(r->context, "on");
     cc_sample_spec spec = {c->window, c->horizon, context, wants_recency_maps(r) ? t->R : 0,

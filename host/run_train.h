@@ -14,7 +14,7 @@
 
 typedef struct cc_train_request {
     const char *data, *out;           /* the tensor file; the model file written */
-    const char *model;                /* convlstm or convlstm-ae */
+    const char *model;                /* convlstm, convlstm-ae or st-resnet */
     const char *resume;               /* a model file whose training continues, or NULL */
     const char *config;               /* --config FILE: read by the command line before the rest */
     const char *test_from;            /* the test span's first date, or NULL for 70/15/15 */
@@ -27,6 +27,8 @@ typedef struct cc_train_request {
     int layers;                       /* 0: as many as hidden lists, else 2 */
     int hidden[CC_MAX_LAYERS], hidden_count; /* 0 values: 16 each */
     int kernel, window, horizon, skip, features, peephole;
+    int closeness, period, trend, resunits;       /* st-resnet: frames per branch, residual units */
+    cc_optional_int period_lag, trend_lag;        /* st-resnet: bins apart (if not given: by the bin) */
     int batch, epochs, patience;      /* epochs, patience 0: by the tensor (models/train.h) */
     int seed, seeds;
     double lr, weight_decay, clip;

@@ -43,13 +43,20 @@ static int read_arena(hid_t file, const char *group, cc_arena *a, char *why, siz
     return 0;
 }
 
+const char *cc_model_arch_name(const cc_convlstm_config *c) {
+    return c->arch == CC_ARCH_ST_RESNET ? "st-resnet" : c->down > 1 ? "convlstm-ae" : "convlstm";
+}
+
 static int write_config(hid_t f, const cc_model_info *info, const cc_train_state *s) {
     const cc_convlstm_config *c = &info->config;
     const cc_train_options *o = &info->options;
     const cc_split *sp = &info->split;
     int spans[6] = {sp->first[0], sp->end[0], sp->first[1], sp->end[1], sp->first[2], sp->end[2]};
     return cc_hdf5_write_text(f, "format", CC_MODEL_FORMAT) | cc_hdf5_write_int(f, "format_version", CC_MODEL_FORMAT_VERSION) |
-           cc_hdf5_write_text(f, "model", c->down > 1 ? "convlstm-ae" : "convlstm") |
+           cc_hdf5_write_text(f, "model", cc_model_arch_name(c)) | cc_hdf5_write_int(f, "closeness", c->closeness) |
+           cc_hdf5_write_int(f, "period", c->period) | cc_hdf5_write_int(f, "trend", c->trend) |
+           cc_hdf5_write_int(f, "period_lag", c->period_lag) | cc_hdf5_write_int(f, "trend_lag", c->trend_lag) |
+           cc_hdf5_write_int(f, "resunits", c->resunits) |
            cc_hdf5_write_text(f, "gate_order", "ifgo") | cc_hdf5_write_int(f, "down", c->down > 1 ? c->down : 1) |
            cc_hdf5_write_int(f, "features", c->features) | cc_hdf5_write_int(f, "baseline_k", c->baseline_k) |
            cc_hdf5_write_double(f, "baseline_sigma", c->baseline_sigma) |
@@ -233,11 +240,26 @@ static int read_split(hid_t f, cc_model_info *info) {
     return ordered ? 0 : -1;
 }
 
+/* ST-ResNet's attributes (files before it: a ConvLSTM, none of them). */
+static int read_architecture(hid_t f, cc_convlstm_config *c) {
+    char *model = cc_hdf5_read_text(f, "model");
+    int ok = model != NULL;
+    c->arch = ok && !strcmp(model, "st-resnet") ? CC_ARCH_ST_RESNET : CC_ARCH_CONVLSTM;
+    free(model);
+    const char *names[6] = {"closeness", "period", "trend", "period_lag", "trend_lag", "resunits"};
+    int *fields[6] = {&c->closeness, &c->period, &c->trend, &c->period_lag, &c->trend_lag, &c->resunits};
+    for (int i = 0; ok && i < 6; i++) {
+        ok = H5Aexists(f, names[i]) <= 0 || read_int(f, names[i], fields[i]) == 0;
+        ok = ok && *fields[i] >= 0 && *fields[i] <= 512;
+    }
+    return ok ? 0 : -1;
+}
+
 static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
     cc_convlstm_config *c = &info->config;
     cc_train_options *o = &info->options;
     char *loss = cc_hdf5_read_text(f, "loss");
-    int ok = loss && cc_loss_parse(loss, &info->loss) == 0;
+    int ok = loss && cc_loss_parse(loss, &info->loss) == 0 && read_architecture(f, c) == 0;
     free(loss);
     int layers_read = 0, seed = 0;
     long long step = 0;

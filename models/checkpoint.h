@@ -1,7 +1,9 @@
 /* Model files (HDF5, `crimecast train`), the one place that defines their layout:
  *
  *   root attributes: format = "crimecast-model", format_version = 1, model =
- *     "convlstm" or "convlstm-ae", down, features, gate_order = "ifgo", loss,
+ *     "convlstm", "convlstm-ae" or "st-resnet", down, features, closeness, period,
+ *     trend, period_lag, trend_lag, resunits (ST-ResNet's; absent before it: 0),
+ *     gate_order = "ifgo", loss,
  *     channels, height, width, layers,
  *     hidden (int list), kernel, window, horizon, peephole, baseline_k and context (0 in files
  *     written before it existed), training options (lr,
@@ -80,6 +82,9 @@ int cc_checkpoint_read(const char *path, int batch, cc_convlstm *model, cc_model
                        cc_train_state *state, char *err, size_t err_len);
 
 void cc_model_info_free(cc_model_info *info);
+
+/* The model attribute of a config: "convlstm", "convlstm-ae" or "st-resnet". */
+const char *cc_model_arch_name(const cc_convlstm_config *c);
 
 /* Members a forecast averages: the finished ones, plus the root's once trained. */
 int cc_model_forecast_members(const cc_model_info *info);

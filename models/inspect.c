@@ -94,6 +94,8 @@ int cc_inspect(cc_convlstm *m, const cc_ops_context *ctx, const cc_tensor *t, co
     return 0;
 }
 
+int cc_inspect_layers(const cc_convlstm *m) { return m->cfg.arch == CC_ARCH_ST_RESNET ? 0 : m->cfg.layers; }
+
 const char *cc_state_kind_name(cc_state_kind kind) {
     static const char *const names[CC_STATE_KINDS] = {"h", "c", "i", "f", "g", "o"};
     return kind >= 0 && kind < CC_STATE_KINDS ? names[kind] : "?";

@@ -56,6 +56,9 @@ void cc_inspection_free(cc_inspection *in);
 typedef enum { CC_STATE_H, CC_STATE_C, CC_GATE_I, CC_GATE_F, CC_GATE_G, CC_GATE_O, CC_STATE_KINDS } cc_state_kind;
 const char *cc_state_kind_name(cc_state_kind kind);    /* "h", "c", "i", "f", "g", "o" */
 
+/* The recurrent layers whose states there are to show: the ConvLSTM's, none in ST-ResNet. */
+int cc_inspect_layers(const cc_convlstm *m);
+
 /* stack 0: the encoder (steps 0..window-1), 1: the forecaster (0..horizon-1). */
 const float *cc_inspect_state(const cc_convlstm *m, int stack, int layer, int step, cc_state_kind kind);
 

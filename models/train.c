@@ -45,6 +45,10 @@ void cc_train_state_free(cc_train_state *s) {
 /* The layer that produces the outputs: head<l>.w and head.b, or ae.head.w/.b. */
 static void zero_output_layer(cc_convlstm *model) {
     const cc_convlstm_config *c = &model->cfg;
+    if (c->arch == CC_ARCH_ST_RESNET) {
+        cc_st_zero_output(model);
+        return;
+    }
     if (model->stages) {
         memset(cc_arena_at(&model->params, model->ae_head_w), 0, sizeof(float) * (size_t)c->channels * c->features);
     } else {
@@ -59,7 +63,8 @@ void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *
         zero_output_layer(model);
         return;
     }
-    float *bias = cc_arena_at(&model->params, model->head_b);
+    /* ST-ResNet: its output bias; a ConvLSTM (also the convlstm-ae): the recurrent core's head bias */
+    float *bias = cc_arena_at(&model->params, model->cfg.arch == CC_ARCH_ST_RESNET ? model->st_bias : model->head_b);
     size_t plane = (size_t)t->H * t->W;
     for (int c = 0; c < t->C; c++) {
         double sum = 0;
