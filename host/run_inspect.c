@@ -334,12 +334,26 @@ static double term_mean(const inspect_run *r, const float *term) {
     return n ? sum / n : NAN;
 }
 
+/* `text` as a JSON string: quotes, backslashes and control characters escaped. */
+static void print_json_string(FILE *out, const char *text) {
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '"' || *c == '\\') fprintf(out, "\\%c", *c);
+        else if (*c < 0x20) fprintf(out, "\\u%04x", *c);
+        else fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
 static void print_json(const inspect_run *r, FILE *out) {
     const cc_convlstm *m = &r->model;
     char date[11];
     cc_format_iso_date(r->t.time[r->target], date);
-    fprintf(out, "{\"model\": \"%s\", \"target\": \"%s\", \"category\": \"%s\", \"objective\": %.9g,\n", r->cli->model,
-            date, r->t.categories[r->category], r->in.objective);
+    fprintf(out, "{\"model\": ");
+    print_json_string(out, r->cli->model);
+    fprintf(out, ", \"target\": \"%s\", \"category\": ", date);
+    print_json_string(out, r->t.categories[r->category]);
+    fprintf(out, ", \"objective\": %.9g,\n", r->in.objective);
     fprintf(out, " \"decomposition\": {\"baseline_mean\": %.9g, \"skip_mean\": %.9g, \"network_mean\": %.9g},\n",
             term_mean(r, r->in.baseline), term_mean(r, r->in.skip), term_mean(r, r->in.network));
     fprintf(out, " \"layers\": [");
