@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "host/commands.h"
+#include "host/mpi_world.h"
 #include "host/run_train.h"
 #include "host/train_config.h"
 
@@ -22,6 +23,16 @@ int cc_cmd_train(int argc, char **argv) {
     int parsed = cc_options_read(&CC_TRAIN_SPEC, argc, argv, &r);
     if (parsed == CC_OPTIONS_OK && r.config) parsed = with_config(argc, argv, &r, &config);
     if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
-    char err[1024] = "";
-    return cc_command_result("train", cc_run_train(&r, stdout, NULL, err, sizeof err), err);
+    char err[1024] = "", ranked[1100];
+    cc_mpi_world world; /* under mpirun: data parallel, rank 0 prints and writes */
+    if (cc_mpi_world_join(&world, err, sizeof err) != 0) return cc_command_result("train", -1, err);
+    r.collective = cc_mpi_world_collective(&world);
+    FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
+    int status = cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err);
+    if (out && out != stdout) fclose(out);
+    if (r.collective) snprintf(ranked, sizeof ranked, "rank %d of %d: %s", r.collective->rank, r.collective->size, err);
+    else snprintf(ranked, sizeof ranked, "%s", err);
+    int code = cc_command_result("train", status, ranked);
+    cc_mpi_world_leave(&world, status != 0);
+    return code;
 }

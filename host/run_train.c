@@ -229,6 +229,7 @@ typedef struct train_plan {
     const cc_ops_context *ctx;  /* where the run works */
     cc_train_memory memory;     /* its planned memory (models/memory_plan.h) */
     double budget;              /* what it may take there, bytes */
+    int writes;                 /* 1: this process writes the model file (rank 0, or alone) */
 } train_plan;
 
 static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *err, size_t err_len) {
@@ -255,6 +256,13 @@ static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *
     cc_loss_parse(r->loss, &o->loss); /* the table admits only the names */
     o->lr = r->lr, o->weight_decay = r->weight_decay, o->clip = r->clip, o->batch = r->batch;
     o->epochs = r->epochs, o->patience = r->patience, o->seed = (unsigned)r->seed;
+    o->collective = r->collective;
+    p->writes = !r->collective || r->collective->rank == 0;
+    if (r->collective && r->seeds > 1) {
+        snprintf(err, err_len, "--seeds %d under mpirun: the members are not spread over the processes yet; "
+                 "train them one process at a time, or the data-parallel run with --seeds 1", r->seeds);
+        return -1;
+    }
     return 0;
 }
 
@@ -268,6 +276,7 @@ typedef struct reporter {
     cc_train_state *state;
     cc_model_info *info;
     int epochs;
+    int writes;                 /* 0: another rank prints and writes */
     char err[1024];
 } reporter;
 
@@ -291,6 +300,7 @@ static void on_batch(void *context, int epoch, int batch, int batches, double lo
 
 static int on_epoch(void *context, int epoch, double train_loss, double val_loss, int improved) {
     reporter *r = context;
+    if (!r->writes) return 0;
     cc_progress_end(&r->bar);
     fprintf(r->out, "epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
             improved ? " (best so far: saved)" : "");
@@ -512,7 +522,7 @@ static int write_final(const train_plan *p, cc_convlstm *model, cc_train_state *
     size_t bytes = sizeof(float) * model->params.size;
     memcpy(state->m.data, state->best_m.data, bytes);
     memcpy(state->v.data, state->best_v.data, bytes);
-    return cc_checkpoint_write(p->request->out, model, state, info, err, err_len);
+    return p->writes ? cc_checkpoint_write(p->request->out, model, state, info, err, err_len) : 0;
 }
 
 /* Files the root member (trained, its best parameters in `model`) among the finished
@@ -570,8 +580,9 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
     if (set_up(p, t, &model, &info, &state, err, err_len) == 0) {
         set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
-                        .epochs = p->options.epochs};
+                        .epochs = p->options.epochs, .writes = p->writes};
         cc_progress_begin(&rep.bar, "train", 0);
+        if (!p->writes) rep.bar.enabled = 0; /* one bar for the job: rank 0's */
         p->options.on_batch = on_batch, p->options.on_epoch = on_epoch, p->options.context = &rep;
         const cc_split *s = &info.split;
         fprintf(p->out,

@@ -10,6 +10,7 @@
 #include "host/device_options.h"
 #include "host/options.h"
 #include "host/train_config.h"
+#include "models/collective.h"
 #include "models/convlstm.h"
 
 typedef struct cc_train_request {
@@ -35,6 +36,9 @@ typedef struct cc_train_request {
     double baseline_sigma;            /* --baseline-smooth, cells */
     double memory;                    /* bytes the run may take where it works; 0: auto */
     cc_device_request device;
+    /* Set by the command line when mpirun started it (host/mpi_world.h), not an option:
+     * data-parallel training over the ranks; rank 0 alone prints and writes. NULL: one process. */
+    const cc_collective *collective;
 } cc_train_request;
 
 extern const cc_command_spec CC_TRAIN_SPEC;

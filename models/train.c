@@ -114,18 +114,25 @@ static void gather(cc_batch_io *b, const cc_tensor *t, const float *scale, cc_lo
     cc_batch_io_stage(b, n);
 }
 
+/* Mean loss over a span's samples; with a collective, each rank takes its share of them
+ * and the sums are added over the ranks. */
 static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
-                            cc_span span, const float *scale, cc_loss_kind loss) {
-    int n = cc_split_samples(split, span);
+                            cc_span span, const float *scale, cc_loss_kind loss, const cc_collective *all) {
+    int n = cc_split_samples(split, span), first, count;
     if (n == 0) return NAN;
+    cc_collective_share(all, n, &first, &count);
+    const cc_collective *keep = b->io.collective;
+    b->io.collective = NULL; /* a forward pass: nothing to sum inside it */
     double total = 0;
-    for (int i = 0; i < n; i += b->batch) {
-        int k = n - i < b->batch ? n - i : b->batch;
+    for (int i = first; i < first + count; i += b->batch) {
+        int k = first + count - i < b->batch ? first + count - i : b->batch;
         for (int j = 0; j < k; j++) b->starts[j] = cc_split_sample_start(split, span, i + j);
         cc_convlstm_set_batch(b->model, k);
         gather(b, t, scale, loss, b->starts, k);
         total += cc_forward_loss(b->model, ctx, loss, &b->io) * k;
     }
+    b->io.collective = keep;
+    if (all && all->sum_doubles(all->self, &total, 1) != 0) return NAN;
     return total / n;
 }
 
@@ -134,7 +141,7 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
     cc_batch_io b;
     char err[256];
     if (open_batches(&b, model, ctx, t, batch, err, sizeof err) != 0) return NAN;
-    double mean = evaluate_with(&b, ctx, t, split, span, scale, loss);
+    double mean = evaluate_with(&b, ctx, t, split, span, scale, loss, NULL);
     cc_batch_io_close(&b);
     return mean;
 }
@@ -180,10 +187,13 @@ static int train_epoch(cc_batch_io *b, const cc_ops_context *ctx, const cc_tenso
     unsigned rng = o->seed * 2654435761u + (unsigned)epoch;
     for (int i = 0; i < n; i++) order[i] = cc_split_sample_start(split, CC_SPAN_TRAIN, i);
     shuffle(order, n, &rng);
-    cc_convlstm_set_batch(b->model, o->batch);
+    int first, count; /* this rank's share of every batch (all of it in one process) */
+    cc_collective_share(o->collective, o->batch, &first, &count);
+    cc_convlstm_set_batch(b->model, count);
+    b->io.collective = o->collective, b->io.share = (double)count / o->batch;
     double total = 0, start = cc_now_seconds();
     for (int bi = 0; bi < batches; bi++) {
-        gather(b, t, scale, o->loss, order + bi * o->batch, o->batch);
+        gather(b, t, scale, o->loss, order + bi * o->batch + first, count);
         cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)(s->step + 1)};
         double loss = cc_train_step(b->model, ctx, o->loss, &opt, o->clip, &b->io);
         if (!isfinite(loss)) {
@@ -214,6 +224,14 @@ static void keep_best(const cc_convlstm *model, cc_train_state *s) {
 int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
              const float *scale, const cc_train_options *o, cc_train_state *s, char *err, size_t err_len) {
     int n = cc_split_samples(split, CC_SPAN_TRAIN);
+    if (o->collective && (o->batch < o->collective->size || ctx->backend != CC_BACKEND_CPU)) {
+        snprintf(err, err_len, o->batch < o->collective->size
+                                   ? "--batch %d is smaller than the %d processes: each needs a share of every batch"
+                                   : "data-parallel training runs on the CPU backend only in this build (%d, %d): "
+                                     "--device cpu",
+                 o->batch, o->collective->size);
+        return -1;
+    }
     if (n < o->batch) {
         snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or --window)", n,
                  o->batch);
@@ -233,7 +251,7 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
         status = train_epoch(&b, ctx, t, split, scale, o, s, order, n, &train_loss, err, err_len);
         if (status != 0) break;
         cc_batch_io_sync_back(&b, model, &s->m, &s->v); /* the host's model and moments: checkpoints, the best epoch */
-        double val = evaluate_with(&b, ctx, t, split, CC_SPAN_VAL, scale, o->loss);
+        double val = evaluate_with(&b, ctx, t, split, CC_SPAN_VAL, scale, o->loss, o->collective);
         int epoch = ++s->epochs_done;
         s->train_loss[epoch - 1] = train_loss;
         s->val_loss[epoch - 1] = val;

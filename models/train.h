@@ -32,6 +32,12 @@ typedef struct cc_train_options {
     /* Returns non-zero to abort (e.g. the checkpoint could not be written). */
     int (*on_epoch)(void *context, int epoch, double train_loss, double val_loss, int improved);
     void *context;
+    /* Data parallel over N processes (models/collective.h; NULL: one): every rank walks the
+     * same shuffled order and takes its share of each global batch of `batch` samples
+     * (batch >= N), the step's loss and gradients summed over the ranks (train_step.h);
+     * the validation samples are split over the ranks and their losses summed. Every rank
+     * ends with the same parameters, those of one process to rounding. */
+    const cc_collective *collective;
 } cc_train_options;
 
 /* What training carries from epoch to epoch, and what a checkpoint stores. */

@@ -31,9 +31,18 @@ double cc_forward_loss(cc_convlstm *m, const cc_ops_context *ctx, cc_loss_kind l
 double cc_train_step(cc_convlstm *m, const cc_ops_context *ctx, cc_loss_kind loss, const cc_adamw *opt,
                      double clip, const cc_train_step_io *io) {
     double value = cc_forward_loss(m, ctx, loss, io);
+    const cc_collective *all = io->collective;
+    if (all) { /* L = sum over ranks of share_r L_r: the whole batch's mean */
+        value *= io->share;
+        if (all->sum_doubles(all->self, &value, 1) != 0) return NAN;
+    }
     if (!isfinite(value)) return value;
     cc_fill(ctx, m->grads.data, m->grads.size, 0.0f);
     cc_convlstm_backward(m, ctx, io->x, io->d);
+    if (all) {
+        cc_axpy(ctx, m->grads.size, (float)(io->share - 1.0), m->grads.data, m->grads.data); /* g *= share */
+        if (all->sum_floats(all->self, m->grads.data, m->grads.size) != 0) return NAN;
+    }
     if (clip > 0) cc_clip_global_norm(ctx, m->grads.data, m->grads.size, clip);
     cc_adamw_step(ctx, opt, m->params.data, m->grads.data, io->adam_m, io->adam_v, m->params.size);
     return value;

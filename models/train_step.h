@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kernels/ops.h"
+#include "models/collective.h"
 #include "models/convlstm.h"
 
 /* What the outputs are: log-rates under a Poisson loss, or normalised log1p counts under
@@ -21,7 +22,8 @@ int cc_loss_parse(const char *name, cc_loss_kind *loss);
  *     r = f(x) + log_offset,   L = loss(r, target; mask),   g = dL/dparams,
  *     g <- clip(g, clip) (clip > 0),   params, m, v <- AdamW(params, g, m, v; opt).
  * The batch is the model's (cc_convlstm_set_batch). Returns L; when L is not finite the
- * step stops there, before the gradients and parameters change. */
+ * step stops there, before the gradients and parameters change (on every rank alike: L is
+ * summed first). NAN also when a collective fails. */
 typedef struct cc_train_step_io {
     const float *x;           /* [window][batch][C + context][H][W], normalised inputs */
     const float *target;      /* [horizon][batch][C][H][W]: counts (Poisson) or normalised
@@ -30,6 +32,12 @@ typedef struct cc_train_step_io {
     const float *log_offset;  /* like target: the baseline log-rate added to f(x), or NULL */
     float *out, *d;           /* like target: the log-rates r and dL/dr (written) */
     float *adam_m, *adam_v;   /* AdamW moments, the parameter layout */
+    /* Data parallel (NULL: one process): this rank's batch is `share` of the global one;
+     * the loss and the gradients are weighted by it and summed over the ranks before the
+     * clipping and the update, so every rank takes the step one process would take on the
+     * whole batch (to rounding). CPU buffers only. */
+    const cc_collective *collective;
+    double share;
 } cc_train_step_io;
 double cc_train_step(cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss, const cc_adamw *opt,
                      double clip, const cc_train_step_io *io);

@@ -2,6 +2,7 @@
 # Installs every Debian package crimecast needs, then builds it into build/.
 # Idempotent and non-interactive. Extra arguments go to CMake, e.g.
 #   bash scripts/setup.sh -DCRIMECAST_CUDA=OFF
+#   bash scripts/setup.sh -DCRIMECAST_MPI=ON     (also installs Open MPI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,11 @@ PACKAGES=(
   python3-pandas                       # the covariates test's borough aggregation reference
   python3-torch                        # the benchmark against PyTorch (and the fixture's script)
 )
+
+# Open MPI only when asked for: -DCRIMECAST_MPI=ON (data-parallel training, mpirun).
+for arg in "$@"; do
+  if [ "$arg" = "-DCRIMECAST_MPI=ON" ]; then PACKAGES+=(libopenmpi-dev openmpi-bin); fi
+done
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -1,0 +1,26 @@
+/* Sums across the processes of a data-parallel training run (`mpirun -np N crimecast
+ * train`, models/train.h): an interface implemented above this layer (host/mpi_world.c,
+ * over MPI), so that models/ needs no MPI. Where there is one process it is NULL. */
+#ifndef CRIMECAST_MODELS_COLLECTIVE_H
+#define CRIMECAST_MODELS_COLLECTIVE_H
+
+#include <stddef.h>
+
+typedef struct cc_collective {
+    int rank, size;             /* this process, and how many there are */
+    void *self;
+    /* x[0..n) (host memory) = the sum over the ranks of each rank's x, bit for bit the
+     * same on every rank. 0, or -1 (the run cannot go on). */
+    int (*sum_floats)(void *self, float *x, size_t n);
+    int (*sum_doubles)(void *self, double *x, size_t n);
+} cc_collective;
+
+/* Rank r's share of a batch of n samples: [*first, *first + *count), the ranks' shares
+ * in rank order covering the batch (sizes differ by at most one). */
+static inline void cc_collective_share(const cc_collective *c, int n, int *first, int *count) {
+    int r = c ? c->rank : 0, size = c ? c->size : 1;
+    *first = (int)((long)n * r / size);
+    *count = (int)((long)n * (r + 1) / size) - *first;
+}
+
+#endif

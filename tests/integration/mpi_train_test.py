@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Data-parallel training over MPI (`mpirun --oversubscribe -np 2 crimecast train`, CPU
+backend) against one process with the same global batch and seed: the losses of every
+epoch and every parameter agree within 1e-5 relative after 3 epochs, the model files hold
+the same architecture and split; rank 0 alone prints. Killing one rank makes the job exit
+non-zero with a message and leaves a model file that `--resume` continues.
+
+usage: mpi_train_test.py CRIMECAST MPIRUN
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+from checks import check, summary
+from synthetic_tensor import write_tensor
+
+CRIMECAST, MPIRUN = sys.argv[1], sys.argv[2]
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
+           # Open MPI's own allocations are not ours to judge under LeakSanitizer
+           ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
+
+
+def train(ranks, *args):
+    cmd = [CRIMECAST, "train"] + [str(a) for a in args]
+    if ranks:
+        cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks)] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+
+
+def relative(a, b):
+    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
+
+
+def main():
+    rng = np.random.default_rng(11)
+    T, C, H, W = 80, 2, 10, 9
+    counts = rng.poisson(rng.gamma(2, 0.5, (1, C, H, W)) * np.ones((T, 1, 1, 1))).astype(np.float32)
+    with tempfile.TemporaryDirectory() as tmp:
+        tensor = os.path.join(tmp, "t.h5")
+        write_tensor(tensor, counts, np.ones((H, W), np.uint8), ["burglary", "robbery"])
+        common = ["--data", tensor, "--hidden", "4,4", "--window", 4, "--batch", 6, "--threads", 1, "--seed", 5,
+                  "--device", "cpu", "--epochs", 3, "--patience", 3]
+        one, two = os.path.join(tmp, "one.h5"), os.path.join(tmp, "two.h5")
+        p1 = train(0, *common, "--out", one)
+        p2 = train(2, *common, "--out", two)
+        check("one process trains", p1.returncode == 0, p1.stderr[-2000:])
+        check("mpirun -np 2 trains", p2.returncode == 0, p2.stderr[-2000:])
+        if p1.returncode or p2.returncode:
+            return summary()
+        check("rank 0 alone prints (one report)", p2.stdout.count("epoch 3:") == 1, p2.stdout)
+        with h5py.File(one, "r") as a, h5py.File(two, "r") as b:
+            for name in ("train_loss", "val_loss"):
+                la, lb = a["history/" + name][:], b["history/" + name][:]
+                check("%s of 3 epochs within 1e-5 relative" % name, len(la) == 3 and len(lb) == 3
+                      and relative(lb, la) < 1e-5, (la, lb))
+            worst = max(relative(b["params/" + k][:], a["params/" + k][:]) for k in a["params"])
+            check("every parameter within 1e-5 relative (%.2g)" % worst, worst < 1e-5 and set(a["params"]) == set(b["params"]))
+            same = all(np.array_equal(np.atleast_1d(a.attrs[k]), np.atleast_1d(b.attrs[k]))
+                       for k in ("model", "hidden", "window", "horizon", "context", "target_spans", "batch", "seed"))
+            check("the same architecture and split", same)
+
+        # one rank killed mid-run: the job stops, non-zero, and the file resumes
+        killed = os.path.join(tmp, "killed.h5")
+        long = common[:-4] + ["--epochs", 40, "--patience", 40, "--out", killed]
+        job = subprocess.Popen([MPIRUN, "--oversubscribe", "-np", "2", CRIMECAST, "train"] + [str(a) for a in long],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+        deadline = time.time() + 120
+        while not os.path.exists(killed) and time.time() < deadline and job.poll() is None:
+            time.sleep(0.2)
+        ranks = subprocess.run(["pgrep", "-f", "-P", str(job.pid), "crimecast"], capture_output=True, text=True).stdout.split()
+        if ranks:
+            os.kill(int(ranks[-1]), signal.SIGKILL)
+        out, err = job.communicate(timeout=120)
+        check("killing a rank ends the job non-zero, with a message", bool(ranks) and job.returncode != 0 and err.strip(),
+              (ranks, job.returncode, err[-1500:]))
+        with h5py.File(killed, "r") as f:
+            done = int(f.attrs["epochs_done"])
+        check("the model file it left is whole (epochs_done %d)" % done, done >= 1)
+        p = train(2, "--resume", killed, "--data", tensor, "--threads", 1, "--device", "cpu", "--epochs", done + 2,
+                  "--out", killed)
+        with h5py.File(killed, "r") as f:
+            after = int(f.attrs["epochs_done"])
+        check("--resume continues it (%d -> %d epochs)" % (done, after), p.returncode == 0 and after == done + 2,
+              p.stderr[-1500:])
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
