@@ -14,6 +14,19 @@ int cc_command_result(const char *name, int status, const char *err) {
     return CC_EXIT_FAILURE;
 }
 
+/* --index I >= 0 (host/options.h). */
+int cc_parse_index(const char *text, void *field, char *why, size_t why_len) {
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < 0 || v > 1000000000) {
+        snprintf(why, why_len, "--index must be >= 0 (got '%s')", text);
+        return -1;
+    }
+    cc_optional_int *index = field;
+    index->value = (int)v, index->given = 1;
+    return 0;
+}
+
 int cc_usage_error(const char *command, const char *fmt, ...) {
     va_list ap;
     fprintf(stderr, "crimecast %s: ", command);

@@ -81,6 +81,9 @@ typedef struct cc_optional_real {
 
 enum { CC_OPTIONS_OK = 0, CC_OPTIONS_HELP = -1 };
 
+/* A CUSTOM row's parser for --index I (a cc_optional_int, I >= 0). */
+int cc_parse_index(const char *text, void *field, char *why, size_t why_len);
+
 /* Zeroes the request and applies every default of the table. */
 void cc_options_defaults(const cc_command_spec *spec, void *request);
 

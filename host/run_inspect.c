@@ -19,19 +19,6 @@
 #include "models/covariate_inputs.h"
 #include "models/inspect.h"
 
-/* "I" >= 0. */
-static int parse_index(const char *text, void *field, char *why, size_t why_len) {
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || v < 0 || v > 1000000000) {
-        snprintf(why, why_len, "--index must be >= 0 (got '%s')", text);
-        return -1;
-    }
-    cc_optional_int *index = field;
-    index->value = (int)v, index->given = 1;
-    return 0;
-}
-
 /* "ROW,COL". */
 static int parse_cell(const char *text, void *field, char *why, size_t why_len) {
     cc_inspect_cell *cell = field;
@@ -61,7 +48,7 @@ static const cc_option INSPECT_OPTIONS[] = {
     {CC_OPTION_TEXT("model", cc_inspect_cli, model, "MODEL.h5", NULL, "a model file of train"), .required = 1},
     {CC_OPTION_TEXT("data", cc_inspect_cli, data, "TENSOR.h5", NULL, "the tensor it was trained on"), .required = 1},
     {CC_OPTION_DATE("time", cc_inspect_cli, time, NULL, "the forecast's target: the bin starting on DATE")},
-    {CC_OPTION_CUSTOM("index", cc_inspect_cli, index, "I", NULL, parse_index, "or the target bin's index (from 0)")},
+    {CC_OPTION_CUSTOM("index", cc_inspect_cli, index, "I", NULL, cc_parse_index, "or the target bin's index (from 0)")},
     {CC_OPTION_TEXT("category", cc_inspect_cli, category, "NAME", NULL,
                     "the channel the saliency follows and the pictures show (default: the first)")},
     {CC_OPTION_CUSTOM("cell", cc_inspect_cli, cell, "ROW,COL", NULL, parse_cell,

@@ -12,25 +12,12 @@
 #include "heatmaps/png_export.h"
 #include "heatmaps/tensor_file.h"
 
-/* --index I >= 0. */
-static int parse_index(const char *text, void *field, char *why, size_t why_len) {
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || v < 0 || v > 1000000000) {
-        snprintf(why, why_len, "--index must be >= 0 (got '%s')", text);
-        return -1;
-    }
-    cc_optional_int *index = field;
-    index->value = (int)v, index->given = 1;
-    return 0;
-}
-
 static const cc_option PNG_OPTIONS[] = {
     {CC_OPTION_TEXT("in", cc_png_request, in, "FILE.h5", NULL, "a tensor or forecast file"), .required = 1},
     {CC_OPTION_CHOICE("dataset", cc_png_request, dataset, "counts|forecast", NULL,
                       "the dataset drawn (if not given: the one the file has)")},
     {CC_OPTION_DATE("time", cc_png_request, time, NULL, "draw the bin starting on DATE")},
-    {CC_OPTION_CUSTOM("index", cc_png_request, index, "I", NULL, parse_index, "draw time step I (from 0)")},
+    {CC_OPTION_CUSTOM("index", cc_png_request, index, "I", NULL, cc_parse_index, "draw time step I (from 0)")},
     {CC_OPTION_FLAG("all", cc_png_request, all,
                     "draw every time step into the directory --out, as <category>_<date>.png, on one colour scale")},
     {CC_OPTION_TEXT("category", cc_png_request, category, "NAME", "all", "the channel drawn")},
