@@ -1,7 +1,7 @@
-/* host/mpi_world.h: whether an MPI launcher started this process (both builds). */
-#include <stdlib.h>
+/* host/mpi_launch.h */
+#include "host/mpi_launch.h"
 
-#include "host/mpi_world.h"
+#include <stdlib.h>
 
 int cc_mpi_launched(void) {
     /* Open MPI's mpirun; MPICH's Hydra and Slurm's srun (PMI); PMIx launchers */
@@ -9,8 +9,4 @@ int cc_mpi_launched(void) {
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         if (getenv(vars[i])) return 1;
     return 0;
-}
-
-const cc_collective *cc_mpi_world_collective(const cc_mpi_world *w) {
-    return w->joined && w->collective.size > 1 ? &w->collective : NULL;
 }

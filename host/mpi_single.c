@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host/mpi_launch.h"
 #include "host/mpi_world.h"
 
 int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host/mpi_launch.h"
 #include "host/mpi_world.h"
 
 /* A sum that every rank gets bit for bit alike: reduced onto rank 0 in MPI's order, then

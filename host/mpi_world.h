@@ -16,14 +16,13 @@ typedef struct cc_mpi_world {
     cc_collective collective;   /* rank and size (0 and 1 when not joined); host sums */
 } cc_mpi_world;
 
-/* Whether an MPI launcher started this process (its environment variables). */
-int cc_mpi_launched(void);
-
 /* Joins the job when launched by MPI. 0, or -1 with err. */
 int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len);
 
 /* The sums of a data-parallel run, or NULL for a single process. */
-const cc_collective *cc_mpi_world_collective(const cc_mpi_world *w);
+static inline const cc_collective *cc_mpi_world_collective(const cc_mpi_world *w) {
+    return w->joined && w->collective.size > 1 ? &w->collective : NULL;
+}
 
 /* Leaves the job: MPI_Finalize, or when `failed` and there are other ranks, MPI_Abort so
  * that they stop too (the launcher then exits non-zero). */

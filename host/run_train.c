@@ -455,7 +455,7 @@ static int st_resnet_window(const cc_train_request *r, const cc_tensor *t, cc_co
         snprintf(err, err_len, "--model st-resnet forecasts one bin ahead: --horizon must be 1");
         return -1;
     }
-    c->window = cc_st_window(c);
+    c->window = cc_st_window(c->closeness, c->period, c->trend, c->period_lag, c->trend_lag);
     if (c->window >= t->T) {
         snprintf(err, err_len, "--model st-resnet: its longest lag (%d bins) leaves no target in the tensor's %d bins",
                  c->window, t->T);

@@ -42,11 +42,18 @@ static size_t reserve(cc_arena *a, const char *prefix, int l, const char *what, 
 
 static int is_st_resnet(const cc_convlstm *m) { return m->cfg.arch == CC_ARCH_ST_RESNET; }
 
+/* ST-ResNet's shape from the config (models/st_resnet.h). */
+static cc_st_shape st_shape(const cc_convlstm_config *c, int batch) {
+    cc_st_shape s = {c->channels, c->height, c->width, c->channels + c->context, c->window, batch, c->features,
+                     c->resunits, {c->closeness, c->period, c->trend}, {1, c->period_lag, c->trend_lag}};
+    return s;
+}
+
 static void plan_params(cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
     int K = c->kernel;
     if (is_st_resnet(m)) {
-        cc_st_plan_params(m);
+        cc_st_plan_params(&m->st, &m->params);
         m->skip_w = c->skip ? reserve(&m->params, "skip", -1, "w", 4, c->channels, model_inputs(c), c->skip, c->skip) : NONE;
         return;
     }
@@ -102,7 +109,8 @@ static void plan_ae_acts(cc_convlstm *m) {
 static void plan_acts(cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
     if (is_st_resnet(m)) {
-        cc_st_plan_acts(m);
+        m->st.shape.batch = m->batch;
+        cc_st_plan_acts(&m->st, &m->acts);
         return;
     }
     int hw[2] = {m->core_height, m->core_width}, max_hidden = 0;
@@ -149,7 +157,7 @@ static size_t most_per_image(const cc_convlstm *m, size_t (*measure)(const cc_co
         most = measure(&s);
     }
     if (is_st_resnet(m)) {
-        size_t st = cc_st_most_per_image(m, measure);
+        size_t st = cc_st_most_per_image(&m->st, measure);
         return st > most ? st : most;
     }
     for (int l = 0; l < m->cfg.layers; l++) {
@@ -221,7 +229,7 @@ static void init_weights(cc_convlstm *m, unsigned seed) {
         if (!is_bias) init_uniform(cc_arena_at(&m->params, e->offset), e->count, is_peep ? 0.1 : 1.0 / sqrt((double)fan_in), &state);
     }
     if (is_st_resnet(m)) {
-        cc_st_init(m);
+        cc_st_init(&m->st, &m->params);
         return;
     }
     for (int stack = 0; stack < 2; stack++)
@@ -260,7 +268,8 @@ static const char *check_convlstm(const cc_convlstm_config *c) {
 static int check_config(const cc_convlstm_config *c, int batch, char *err, size_t err_len) {
     int st = c->arch == CC_ARCH_ST_RESNET;
     const char *why = check_common(c, batch);
-    if (!why) why = st ? cc_st_check(c) : check_convlstm(c);
+    cc_st_shape shape = st_shape(c, batch);
+    if (!why) why = st ? cc_st_check(&shape, c->horizon) : check_convlstm(c);
     const char *prefix = !st ? "convlstm: " : strncmp(why ? why : "", "st-resnet", 9) ? "st-resnet: " : "";
     if (why) snprintf(err, err_len, "%s%s", prefix, why);
     return why ? -1 : 0;
@@ -273,7 +282,7 @@ static int plan(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, char *
     m->cfg = *cfg;
     if (m->cfg.down < 1) m->cfg.down = 1;
     m->batch = batch;
-    if (is_st_resnet(m)) m->cfg.down = 1;
+    if (is_st_resnet(m)) m->cfg.down = 1, m->st.shape = st_shape(cfg, batch);
     m->stages = m->cfg.down == 4 ? 2 : m->cfg.down == 2 ? 1 : 0;
     m->core_channels = m->stages ? cfg->features : cfg->channels;
     m->core_inputs = m->stages ? cfg->features : model_inputs(cfg);
@@ -309,7 +318,7 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
 }
 
 size_t cc_convlstm_output_bias(const cc_convlstm *m) {
-    return is_st_resnet(m) ? m->st_bias : m->stages ? m->ae_head_b : m->head_b;
+    return is_st_resnet(m) ? m->st.bias : m->stages ? m->ae_head_b : m->head_b;
 }
 
 int cc_convlstm_set_batch(cc_convlstm *m, int batch) {
@@ -473,7 +482,7 @@ void cc_convlstm_forward_parts(cc_convlstm *m, const cc_ops_context *outer, cons
 static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
     cc_ops_context ctx = *outer;
     if (is_st_resnet(m)) {
-        cc_st_forward(m, &ctx, x, y);
+        cc_st_forward(&m->st, &ctx, &m->params, &m->acts, x, y);
         return;
     }
     if (!m->stages) {
@@ -598,7 +607,7 @@ void cc_convlstm_backward_input(cc_convlstm *m, const cc_ops_context *outer, con
 static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy, float *dx) {
     cc_ops_context ctx = *outer;
     if (is_st_resnet(m)) {
-        cc_st_backward(m, &ctx, x, dy, dx);
+        cc_st_backward(&m->st, &ctx, &m->params, &m->grads, &m->acts, dy, dx);
         return;
     }
     if (!m->stages) {

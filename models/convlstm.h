@@ -113,8 +113,7 @@ typedef struct cc_convlstm {
     size_t skip_w;                      /* (size_t)-1 without a skip path */
     cc_convlstm_acts enc_act[CC_MAX_LAYERS], fc_act[CC_MAX_LAYERS];
     size_t zeros, dh_rec, dc;           /* [batch][max hidden][H][W] scratch */
-    cc_st_branch st[CC_ST_BRANCHES];    /* ST-ResNet (cfg.arch): close, period, trend */
-    size_t st_bias;
+    cc_st_resnet st;                    /* ST-ResNet (cfg.arch): its shape and offsets */
     float *workspace;                   /* grown to workspace_per_thread x threads */
     size_t workspace_floats, workspace_per_thread;
 } cc_convlstm;

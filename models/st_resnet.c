@@ -4,37 +4,30 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "models/convlstm.h"
 
 static const char *const BRANCH_NAMES[CC_ST_BRANCHES] = {"close", "period", "trend"};
 
-#define P(offset) cc_arena_at(&m->params, (offset))
-#define G(offset) cc_arena_at(&m->grads, (offset))
-#define A(offset) cc_arena_at(&m->acts, (offset))
+#define P(offset) cc_arena_at(params, (offset))
+#define G(offset) cc_arena_at(grads, (offset))
+#define A(offset) cc_arena_at(acts, (offset))
 
-static void branch_shape(const cc_convlstm_config *c, int b, int *frames, int *lag) {
-    int f[CC_ST_BRANCHES] = {c->closeness, c->period, c->trend}, l[CC_ST_BRANCHES] = {1, c->period_lag, c->trend_lag};
-    *frames = f[b], *lag = l[b];
-}
-
-int cc_st_window(const cc_convlstm_config *c) {
-    int most = 1;
-    for (int b = 0; b < CC_ST_BRANCHES; b++) {
-        int frames, lag;
-        branch_shape(c, b, &frames, &lag);
-        if (frames > 0 && frames * lag > most) most = frames * lag;
-    }
+int cc_st_window(int closeness, int period, int trend, int period_lag, int trend_lag) {
+    int most = closeness > 1 ? closeness : 1;
+    if (period > 0 && period * period_lag > most) most = period * period_lag;
+    if (trend > 0 && trend * trend_lag > most) most = trend * trend_lag;
     return most;
 }
 
-const char *cc_st_check(const cc_convlstm_config *c) {
-    if (c->closeness < 0 || c->period < 0 || c->trend < 0) return "st-resnet: closeness, period and trend must be >= 0";
-    if (c->closeness + c->period + c->trend == 0) return "st-resnet: at least one branch needs frames";
-    if ((c->period && c->period_lag < 1) || (c->trend && c->trend_lag < 1)) return "st-resnet: the lags must be >= 1";
-    if (c->resunits < 0 || c->resunits > CC_ST_MAX_UNITS) return "st-resnet: resunits must be 0..12";
-    if (c->features < 1) return "st-resnet: features (filters) must be >= 1";
-    if (c->horizon != 1) return "st-resnet forecasts one bin ahead: horizon must be 1";
-    if (c->window != cc_st_window(c)) return "st-resnet: the window must be the longest lag (cc_st_window)";
+const char *cc_st_check(const cc_st_shape *s, int horizon) {
+    const int *f = s->frames, *l = s->lag;
+    if (f[0] < 0 || f[1] < 0 || f[2] < 0) return "st-resnet: closeness, period and trend must be >= 0";
+    if (f[0] + f[1] + f[2] == 0) return "st-resnet: at least one branch needs frames";
+    if ((f[1] && l[1] < 1) || (f[2] && l[2] < 1)) return "st-resnet: the lags must be >= 1";
+    if (s->resunits < 0 || s->resunits > CC_ST_MAX_UNITS) return "st-resnet: resunits must be 0..12";
+    if (s->features < 1) return "st-resnet: features (filters) must be >= 1";
+    if (horizon != 1) return "st-resnet forecasts one bin ahead: horizon must be 1";
+    if (s->window != cc_st_window(f[0], f[1], f[2], l[1], l[2]))
+        return "st-resnet: the window must be the longest lag (cc_st_window)";
     return NULL;
 }
 
@@ -46,88 +39,88 @@ static size_t reserve(cc_arena *a, int b, const char *what, int rank, int d0, in
     return cc_arena_reserve(a, name, rank, dims);
 }
 
-void cc_st_plan_params(cc_convlstm *m) {
-    const cc_convlstm_config *c = &m->cfg;
+void cc_st_plan_params(cc_st_resnet *st, cc_arena *params) {
+    const cc_st_shape *c = &st->shape;
     int F = c->features, C = c->channels;
     for (int b = 0; b < CC_ST_BRANCHES; b++) {
-        cc_st_branch *br = &m->st[b];
-        branch_shape(c, b, &br->frames, &br->lag);
+        cc_st_branch *br = &st->branch[b];
+        br->frames = c->frames[b], br->lag = b == 0 ? 1 : c->lag[b];
         if (!br->frames) continue;
-        br->conv1_w = reserve(&m->params, b, "conv1.w", 4, F, br->frames * C, 3, 3);
-        br->conv1_b = reserve(&m->params, b, "conv1.b", 1, F, 0, 0, 0);
+        br->conv1_w = reserve(params, b, "conv1.w", 4, F, br->frames * C, 3, 3);
+        br->conv1_b = reserve(params, b, "conv1.b", 1, F, 0, 0, 0);
         for (int k = 0; k < c->resunits; k++) {
             char name[32];
-            snprintf(name, sizeof name, "unit%d.wa", k), br->wa[k] = reserve(&m->params, b, name, 4, F, F, 3, 3);
-            snprintf(name, sizeof name, "unit%d.ba", k), br->ba[k] = reserve(&m->params, b, name, 1, F, 0, 0, 0);
-            snprintf(name, sizeof name, "unit%d.wb", k), br->wb[k] = reserve(&m->params, b, name, 4, F, F, 3, 3);
-            snprintf(name, sizeof name, "unit%d.bb", k), br->bb[k] = reserve(&m->params, b, name, 1, F, 0, 0, 0);
+            snprintf(name, sizeof name, "unit%d.wa", k), br->wa[k] = reserve(params, b, name, 4, F, F, 3, 3);
+            snprintf(name, sizeof name, "unit%d.ba", k), br->ba[k] = reserve(params, b, name, 1, F, 0, 0, 0);
+            snprintf(name, sizeof name, "unit%d.wb", k), br->wb[k] = reserve(params, b, name, 4, F, F, 3, 3);
+            snprintf(name, sizeof name, "unit%d.bb", k), br->bb[k] = reserve(params, b, name, 1, F, 0, 0, 0);
         }
-        br->conv2_w = reserve(&m->params, b, "conv2.w", 4, C, F, 3, 3);
-        br->conv2_b = reserve(&m->params, b, "conv2.b", 1, C, 0, 0, 0);
-        br->fuse = reserve(&m->params, b, "fuse", 3, C, c->height, c->width, 0);
+        br->conv2_w = reserve(params, b, "conv2.w", 4, C, F, 3, 3);
+        br->conv2_b = reserve(params, b, "conv2.b", 1, C, 0, 0, 0);
+        br->fuse = reserve(params, b, "fuse", 3, C, c->height, c->width, 0);
     }
-    m->st_bias = reserve(&m->params, -1, "bias", 1, C, 0, 0, 0);
+    st->bias = reserve(params, -1, "bias", 1, C, 0, 0, 0);
 }
 
-void cc_st_plan_acts(cc_convlstm *m) {
-    const cc_convlstm_config *c = &m->cfg;
-    int B = m->batch, F = c->features, C = c->channels, H = c->height, W = c->width;
+void cc_st_plan_acts(cc_st_resnet *st, cc_arena *acts) {
+    const cc_st_shape *c = &st->shape;
+    int B = c->batch, F = c->features, C = c->channels, H = c->height, W = c->width;
     for (int b = 0; b < CC_ST_BRANCHES; b++) {
-        cc_st_branch *br = &m->st[b];
+        cc_st_branch *br = &st->branch[b];
         if (!br->frames) continue;
-        br->in = reserve(&m->acts, b, "in", 4, B, br->frames * C, H, W);
-        br->z = reserve(&m->acts, b, "z", 4, B, F, H, W);
+        br->in = reserve(acts, b, "in", 4, B, br->frames * C, H, W);
+        br->z = reserve(acts, b, "z", 4, B, F, H, W);
         for (int k = 0; k <= c->resunits; k++) {
             char name[32];
-            snprintf(name, sizeof name, "a%d", k), br->a[k] = reserve(&m->acts, b, name, 4, B, F, H, W);
-            if (k < c->resunits) snprintf(name, sizeof name, "c%d", k), br->c[k] = reserve(&m->acts, b, name, 4, B, F, H, W);
+            snprintf(name, sizeof name, "a%d", k), br->a[k] = reserve(acts, b, name, 4, B, F, H, W);
+            if (k < c->resunits) snprintf(name, sizeof name, "c%d", k), br->c[k] = reserve(acts, b, name, 4, B, F, H, W);
         }
-        br->out = reserve(&m->acts, b, "out", 4, B, C, H, W);
-        br->dz = reserve(&m->acts, b, "dz", 4, B, F, H, W);
-        br->da = reserve(&m->acts, b, "da", 4, B, F, H, W);
-        br->dc = reserve(&m->acts, b, "dc", 4, B, F, H, W);
-        br->dout = reserve(&m->acts, b, "dout", 4, B, C, H, W);
-        br->din = reserve(&m->acts, b, "din", 4, B, br->frames * C, H, W);
+        br->out = reserve(acts, b, "out", 4, B, C, H, W);
+        br->dz = reserve(acts, b, "dz", 4, B, F, H, W);
+        br->da = reserve(acts, b, "da", 4, B, F, H, W);
+        br->dc = reserve(acts, b, "dc", 4, B, F, H, W);
+        br->dout = reserve(acts, b, "dout", 4, B, C, H, W);
+        br->din = reserve(acts, b, "din", 4, B, br->frames * C, H, W);
     }
 }
 
-static int branches(const cc_convlstm *m) {
+static int branches(const cc_st_resnet *st) {
     int n = 0;
-    for (int b = 0; b < CC_ST_BRANCHES; b++) n += m->st[b].frames > 0;
+    for (int b = 0; b < CC_ST_BRANCHES; b++) n += st->branch[b].frames > 0;
     return n;
 }
 
-void cc_st_init(cc_convlstm *m) {
-    const cc_convlstm_config *c = &m->cfg;
+void cc_st_init(const cc_st_resnet *st, cc_arena *params) {
+    const cc_st_shape *c = &st->shape;
     size_t cells = (size_t)c->channels * c->height * c->width;
     for (int b = 0; b < CC_ST_BRANCHES; b++)
-        if (m->st[b].frames)
-            for (size_t k = 0; k < cells; k++) P(m->st[b].fuse)[k] = 1.0f / (float)branches(m);
+        if (st->branch[b].frames)
+            for (size_t k = 0; k < cells; k++) P(st->branch[b].fuse)[k] = 1.0f / (float)branches(st);
 }
 
-void cc_st_zero_output(cc_convlstm *m) {
-    const cc_convlstm_config *c = &m->cfg;
+void cc_st_zero_output(const cc_st_resnet *st, cc_arena *params) {
+    const cc_st_shape *c = &st->shape;
     for (int b = 0; b < CC_ST_BRANCHES; b++)
-        if (m->st[b].frames) {
-            memset(P(m->st[b].conv2_w), 0, sizeof(float) * (size_t)c->channels * c->features * 9);
-            memset(P(m->st[b].conv2_b), 0, sizeof(float) * (size_t)c->channels);
+        if (st->branch[b].frames) {
+            memset(P(st->branch[b].conv2_w), 0, sizeof(float) * (size_t)c->channels * c->features * 9);
+            memset(P(st->branch[b].conv2_b), 0, sizeof(float) * (size_t)c->channels);
         }
-    memset(P(m->st_bias), 0, sizeof(float) * (size_t)c->channels);
+    memset(P(st->bias), 0, sizeof(float) * (size_t)c->channels);
 }
 
 /* A 3x3 'same' convolution of the branch, in -> out maps, over the batch. */
-static cc_conv2d_shape conv3(const cc_convlstm *m, int in, int out) {
-    cc_conv2d_shape s = {m->batch, in, out, m->cfg.height, m->cfg.width, 3, 1, 1};
+static cc_conv2d_shape conv3(const cc_st_shape *c, int in, int out) {
+    cc_conv2d_shape s = {c->batch, in, out, c->height, c->width, 3, 1, 1};
     return s;
 }
 
-size_t cc_st_most_per_image(const cc_convlstm *m, size_t (*measure)(const cc_conv2d_shape *)) {
-    const cc_convlstm_config *c = &m->cfg;
+size_t cc_st_most_per_image(const cc_st_resnet *st, size_t (*measure)(const cc_conv2d_shape *)) {
+    const cc_st_shape *c = &st->shape;
     size_t most = 0;
     for (int b = 0; b < CC_ST_BRANCHES; b++) {
-        if (!m->st[b].frames) continue;
-        cc_conv2d_shape shapes[3] = {conv3(m, m->st[b].frames * c->channels, c->features), conv3(m, c->features, c->features),
-                                     conv3(m, c->features, c->channels)};
+        if (!st->branch[b].frames) continue;
+        cc_conv2d_shape shapes[3] = {conv3(c, st->branch[b].frames * c->channels, c->features),
+                                     conv3(c, c->features, c->features), conv3(c, c->features, c->channels)};
         for (int i = 0; i < 3; i++) {
             shapes[i].batch = 1;
             size_t n = measure(&shapes[i]);
@@ -137,25 +130,23 @@ size_t cc_st_most_per_image(const cc_convlstm *m, size_t (*measure)(const cc_con
     return most;
 }
 
-static size_t plane(const cc_convlstm *m) { return (size_t)m->cfg.height * m->cfg.width; }
-static int model_inputs(const cc_convlstm_config *c) { return c->channels + c->context; }
+static size_t plane(const cc_st_shape *c) { return (size_t)c->height * c->width; }
 
 /* Frame j (lag (j+1) lag) of sample n: its C count maps in x, and its place in the branch input. */
-static size_t frame_in_x(const cc_convlstm *m, const cc_st_branch *br, int n, int j) {
-    int step = m->cfg.window - (j + 1) * br->lag;
-    return ((size_t)step * m->batch + n) * model_inputs(&m->cfg) * plane(m);
+static size_t frame_in_x(const cc_st_shape *c, const cc_st_branch *br, int n, int j) {
+    int step = c->window - (j + 1) * br->lag;
+    return ((size_t)step * c->batch + n) * c->inputs * plane(c);
 }
-static size_t frame_in_branch(const cc_convlstm *m, const cc_st_branch *br, int n, int j) {
-    return ((size_t)n * br->frames + j) * m->cfg.channels * plane(m);
+static size_t frame_in_branch(const cc_st_shape *c, const cc_st_branch *br, int n, int j) {
+    return ((size_t)n * br->frames + j) * c->channels * plane(c);
 }
 
-static void gather_frames(cc_convlstm *m, const cc_ops_context *ctx, const cc_st_branch *br, const float *x) {
-    size_t maps = (size_t)m->cfg.channels * plane(m);
-    float *in = A(br->in);
-    cc_fill(ctx, in, (size_t)m->batch * br->frames * maps, 0.0f);
-    for (int n = 0; n < m->batch; n++)
-        for (int j = 0; j < br->frames; j++)
-            cc_axpy(ctx, maps, 1.0f, x + frame_in_x(m, br, n, j), in + frame_in_branch(m, br, n, j));
+static void gather_frames(const cc_st_shape *c, const cc_ops_context *ctx, const cc_st_branch *br, float *in,
+                          const float *x) {
+    size_t maps = (size_t)c->channels * plane(c);
+    cc_fill(ctx, in, (size_t)c->batch * br->frames * maps, 0.0f);
+    for (int n = 0; n < c->batch; n++)
+        for (int j = 0; j < br->frames; j++) cc_axpy(ctx, maps, 1.0f, x + frame_in_x(c, br, n, j), in + frame_in_branch(c, br, n, j));
 }
 
 /* dst = ReLU(src). */
@@ -165,12 +156,12 @@ static void relu_copy(const cc_ops_context *ctx, const float *src, float *dst, s
     cc_relu_forward(ctx, dst, n);
 }
 
-static void branch_forward(cc_convlstm *m, const cc_ops_context *ctx, cc_st_branch *br, const float *x) {
-    const cc_convlstm_config *c = &m->cfg;
+static void branch_forward(const cc_st_shape *c, const cc_ops_context *ctx, const cc_st_branch *br,
+                           const cc_arena *params, cc_arena *acts, const float *x) {
     int F = c->features, C = c->channels;
-    size_t feature_floats = (size_t)m->batch * F * plane(m);
-    gather_frames(m, ctx, br, x);
-    cc_conv2d_shape first = conv3(m, br->frames * C, F), unit = conv3(m, F, F), last = conv3(m, F, C);
+    size_t feature_floats = (size_t)c->batch * F * plane(c);
+    gather_frames(c, ctx, br, A(br->in), x);
+    cc_conv2d_shape first = conv3(c, br->frames * C, F), unit = conv3(c, F, F), last = conv3(c, F, C);
     cc_conv2d_forward(ctx, &first, A(br->in), P(br->conv1_w), P(br->conv1_b), 0.0f, A(br->z));
     for (int k = 0; k < c->resunits; k++) {
         relu_copy(ctx, A(br->z), A(br->a[k]), feature_floats);
@@ -182,24 +173,25 @@ static void branch_forward(cc_convlstm *m, const cc_ops_context *ctx, cc_st_bran
     cc_conv2d_forward(ctx, &last, A(br->a[c->resunits]), P(br->conv2_w), P(br->conv2_b), 0.0f, A(br->out));
 }
 
-void cc_st_forward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y) {
-    const cc_convlstm_config *c = &m->cfg;
-    cc_fill(ctx, y, (size_t)m->batch * c->channels * plane(m), 0.0f);
-    cc_bias_add(ctx, y, P(m->st_bias), m->batch, c->channels, (int)plane(m));
+void cc_st_forward(const cc_st_resnet *st, const cc_ops_context *ctx, const cc_arena *params, cc_arena *acts,
+                   const float *x, float *y) {
+    const cc_st_shape *c = &st->shape;
+    cc_fill(ctx, y, (size_t)c->batch * c->channels * plane(c), 0.0f);
+    cc_bias_add(ctx, y, P(st->bias), c->batch, c->channels, (int)plane(c));
     for (int b = 0; b < CC_ST_BRANCHES; b++) {
-        cc_st_branch *br = &m->st[b];
+        const cc_st_branch *br = &st->branch[b];
         if (!br->frames) continue;
-        branch_forward(m, ctx, br, x);
-        cc_cell_scale_forward(ctx, P(br->fuse), A(br->out), y, m->batch, c->channels, (int)plane(m));
+        branch_forward(c, ctx, br, params, acts, x);
+        cc_cell_scale_forward(ctx, P(br->fuse), A(br->out), y, c->batch, c->channels, (int)plane(c));
     }
 }
 
 /* Backward of branch_forward, from dL/dO in br->dout; with dx, the frames' gradient added into it. */
-static void branch_backward(cc_convlstm *m, const cc_ops_context *ctx, cc_st_branch *br, float *dx) {
-    const cc_convlstm_config *c = &m->cfg;
+static void branch_backward(const cc_st_shape *c, const cc_ops_context *ctx, const cc_st_branch *br,
+                            const cc_arena *params, cc_arena *grads, cc_arena *acts, float *dx) {
     int F = c->features, C = c->channels;
-    size_t feature_floats = (size_t)m->batch * F * plane(m);
-    cc_conv2d_shape first = conv3(m, br->frames * C, F), unit = conv3(m, F, F), last = conv3(m, F, C);
+    size_t feature_floats = (size_t)c->batch * F * plane(c);
+    cc_conv2d_shape first = conv3(c, br->frames * C, F), unit = conv3(c, F, F), last = conv3(c, F, C);
     float *dz = A(br->dz), *da = A(br->da), *dc = A(br->dc);
     cc_conv2d_backward_filter(ctx, &last, A(br->a[c->resunits]), A(br->dout), G(br->conv2_w), G(br->conv2_b));
     cc_conv2d_backward_data(ctx, &last, A(br->dout), P(br->conv2_w), 0.0f, dz);
@@ -217,21 +209,22 @@ static void branch_backward(cc_convlstm *m, const cc_ops_context *ctx, cc_st_bra
     cc_conv2d_backward_filter(ctx, &first, A(br->in), dz, G(br->conv1_w), G(br->conv1_b));
     if (!dx) return;
     cc_conv2d_backward_data(ctx, &first, dz, P(br->conv1_w), 0.0f, A(br->din));
-    size_t maps = (size_t)C * plane(m);
-    for (int n = 0; n < m->batch; n++)
+    size_t maps = (size_t)C * plane(c);
+    for (int n = 0; n < c->batch; n++)
         for (int j = 0; j < br->frames; j++)
-            cc_axpy(ctx, maps, 1.0f, A(br->din) + frame_in_branch(m, br, n, j), dx + frame_in_x(m, br, n, j));
+            cc_axpy(ctx, maps, 1.0f, A(br->din) + frame_in_branch(c, br, n, j), dx + frame_in_x(c, br, n, j));
 }
 
-void cc_st_backward(cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy, float *dx) {
-    (void)x; /* the forward pass kept what backward reads: the gathered frames and every activation */
-    const cc_convlstm_config *c = &m->cfg;
-    cc_bias_backward(ctx, dy, m->batch, c->channels, (int)plane(m), G(m->st_bias));
+/* The forward pass kept what backward reads: the gathered frames and every activation. */
+void cc_st_backward(const cc_st_resnet *st, const cc_ops_context *ctx, const cc_arena *params, cc_arena *grads,
+                    cc_arena *acts, const float *dy, float *dx) {
+    const cc_st_shape *c = &st->shape;
+    cc_bias_backward(ctx, dy, c->batch, c->channels, (int)plane(c), G(st->bias));
     for (int b = 0; b < CC_ST_BRANCHES; b++) {
-        cc_st_branch *br = &m->st[b];
+        const cc_st_branch *br = &st->branch[b];
         if (!br->frames) continue;
-        cc_cell_scale_backward(ctx, P(br->fuse), A(br->out), dy, A(br->dout), G(br->fuse), m->batch, c->channels,
-                               (int)plane(m));
-        branch_backward(m, ctx, br, dx);
+        cc_cell_scale_backward(ctx, P(br->fuse), A(br->out), dy, A(br->dout), G(br->fuse), c->batch, c->channels,
+                               (int)plane(c));
+        branch_backward(c, ctx, br, params, grads, acts, dx);
     }
 }

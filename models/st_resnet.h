@@ -3,6 +3,8 @@
  * arenas, training, model files and forecasts as the ConvLSTM (models/convlstm.h: a
  * cc_convlstm with cfg.arch = CC_ARCH_ST_RESNET).
  *
+ * Written against kernels/ alone: the caller (models/convlstm.c, cfg.arch) owns the arenas.
+ *
  * Inputs: three branches read frames (the C normalised count maps of a bin) at fixed lags
  * before the target tau:
  *   closeness  X_c = [x_{tau-1}, ..., x_{tau-lc}]            (lag 1, lc = cfg.closeness)
@@ -30,6 +32,7 @@
 
 #include <stddef.h>
 
+#include "kernels/arena.h"
 #include "kernels/ops.h"
 
 enum { CC_ARCH_CONVLSTM = 0, CC_ARCH_ST_RESNET = 1 };
@@ -48,26 +51,41 @@ typedef struct cc_st_branch {
     size_t dz, da, dc, dout, din;       /* gradient scratch */
 } cc_st_branch;
 
-struct cc_convlstm;
-struct cc_convlstm_config;
+/* What the network is: its grid and channels, its branches, filters and units, and the
+ * sample it reads (window steps of `inputs` maps, the first `channels` the counts). */
+typedef struct cc_st_shape {
+    int channels, height, width, inputs, window, batch;
+    int features, resunits;
+    int frames[CC_ST_BRANCHES], lag[CC_ST_BRANCHES];  /* close (lag 1), period, trend */
+} cc_st_shape;
 
-/* The sample window an ST-ResNet config needs: its longest lag. */
-int cc_st_window(const struct cc_convlstm_config *c);
-/* Why the config cannot be an ST-ResNet, or NULL. */
-const char *cc_st_check(const struct cc_convlstm_config *c);
-/* Reserves the parameters (after the skip path's) and the activations for m->batch. */
-void cc_st_plan_params(struct cc_convlstm *m);
-void cc_st_plan_acts(struct cc_convlstm *m);
-/* Fusion weights 1/branches, the output layers' weights as the caller drew them. */
-void cc_st_init(struct cc_convlstm *m);
+/* The network: its shape and its offsets into the caller's arenas (parameters and
+ * gradients share a layout; activations another). */
+typedef struct cc_st_resnet {
+    cc_st_shape shape;
+    cc_st_branch branch[CC_ST_BRANCHES];
+    size_t bias;                        /* st.bias [C], the output bias */
+} cc_st_resnet;
+
+/* The sample window a network of these branches needs: its longest lag (>= 1). */
+int cc_st_window(int closeness, int period, int trend, int period_lag, int trend_lag);
+/* Why the shape cannot be an ST-ResNet (horizon: the caller's), or NULL. */
+const char *cc_st_check(const cc_st_shape *s, int horizon);
+/* Reserves the parameters in `params` and, for shape.batch, the activations in `acts`. */
+void cc_st_plan_params(cc_st_resnet *st, cc_arena *params);
+void cc_st_plan_acts(cc_st_resnet *st, cc_arena *acts);
+/* Fusion weights 1/branches (the rest as the caller drew it). */
+void cc_st_init(const cc_st_resnet *st, cc_arena *params);
 /* Zeroes what makes the outputs (conv2 of every branch, the output bias): an untrained
- * model then outputs exactly 0 (models/train.h, the baseline offset). */
-void cc_st_zero_output(struct cc_convlstm *m);
+ * network then outputs exactly 0 (models/train.h, the baseline offset). */
+void cc_st_zero_output(const cc_st_resnet *st, cc_arena *params);
 /* The convolutions' most per-image figure of `measure` (the im2col workspace, oneDNN). */
-size_t cc_st_most_per_image(const struct cc_convlstm *m, size_t (*measure)(const cc_conv2d_shape *));
-/* y = the branches' fusion + v (the skip path is the caller's). */
-void cc_st_forward(struct cc_convlstm *m, const cc_ops_context *ctx, const float *x, float *y);
-/* Gradients of cc_st_forward given dy; with dx, adds dL/dx into it. */
-void cc_st_backward(struct cc_convlstm *m, const cc_ops_context *ctx, const float *x, const float *dy, float *dx);
+size_t cc_st_most_per_image(const cc_st_resnet *st, size_t (*measure)(const cc_conv2d_shape *));
+/* y [batch][C][H][W] = the branches' fusion + the output bias, from x [window][batch][inputs][H][W]. */
+void cc_st_forward(const cc_st_resnet *st, const cc_ops_context *ctx, const cc_arena *params, cc_arena *acts,
+                   const float *x, float *y);
+/* Adds the gradients of cc_st_forward given dy into `grads`; with dx, dL/dx into dx. */
+void cc_st_backward(const cc_st_resnet *st, const cc_ops_context *ctx, const cc_arena *params, cc_arena *grads,
+                    cc_arena *acts, const float *dy, float *dx);
 
 #endif

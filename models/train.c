@@ -46,7 +46,7 @@ void cc_train_state_free(cc_train_state *s) {
 static void zero_output_layer(cc_convlstm *model) {
     const cc_convlstm_config *c = &model->cfg;
     if (c->arch == CC_ARCH_ST_RESNET) {
-        cc_st_zero_output(model);
+        cc_st_zero_output(&model->st, &model->params);
         return;
     }
     if (model->stages) {
@@ -64,7 +64,7 @@ void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *
         return;
     }
     /* ST-ResNet: its output bias; a ConvLSTM (also the convlstm-ae): the recurrent core's head bias */
-    float *bias = cc_arena_at(&model->params, model->cfg.arch == CC_ARCH_ST_RESNET ? model->st_bias : model->head_b);
+    float *bias = cc_arena_at(&model->params, model->cfg.arch == CC_ARCH_ST_RESNET ? model->st.bias : model->head_b);
     size_t plane = (size_t)t->H * t->W;
     for (int c = 0; c < t->C; c++) {
         double sum = 0;
