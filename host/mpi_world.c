@@ -30,6 +30,26 @@ static int sum_doubles(void *self, double *x, size_t n) {
     return sum(x, n, MPI_DOUBLE, ((cc_mpi_world *)self)->collective.rank);
 }
 
+static int broadcast(void *buffer, size_t n, MPI_Datatype type, int root) {
+    enum { CHUNK = 1 << 28 };
+    size_t width = type == MPI_FLOAT ? sizeof(float) : sizeof(double);
+    for (size_t at = 0; at < n; at += CHUNK) {
+        int count = (int)(n - at < CHUNK ? n - at : CHUNK);
+        if (MPI_Bcast((char *)buffer + at * width, count, type, root, MPI_COMM_WORLD) != MPI_SUCCESS) return -1;
+    }
+    return 0;
+}
+
+static int broadcast_floats(void *self, float *x, size_t n, int root) {
+    (void)self;
+    return broadcast(x, n, MPI_FLOAT, root);
+}
+
+static int broadcast_doubles(void *self, double *x, size_t n, int root) {
+    (void)self;
+    return broadcast(x, n, MPI_DOUBLE, root);
+}
+
 int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {
     memset(w, 0, sizeof *w);
     w->collective.size = 1;
@@ -41,7 +61,7 @@ int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {
         return -1;
     }
     w->joined = 1;
-    w->collective = (cc_collective){rank, size, w, sum_floats, sum_doubles};
+    w->collective = (cc_collective){rank, size, w, sum_floats, sum_doubles, broadcast_floats, broadcast_doubles};
     return 0;
 }
 

@@ -230,6 +230,7 @@ typedef struct train_plan {
     cc_train_memory memory;     /* its planned memory (models/memory_plan.h) */
     double budget;              /* what it may take there, bytes */
     int writes;                 /* 1: this process writes the model file (rank 0, or alone) */
+    const cc_collective *spread; /* --seeds under mpirun: the members spread over these ranks */
 } train_plan;
 
 static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *err, size_t err_len) {
@@ -256,11 +257,13 @@ static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *
     cc_loss_parse(r->loss, &o->loss); /* the table admits only the names */
     o->lr = r->lr, o->weight_decay = r->weight_decay, o->clip = r->clip, o->batch = r->batch;
     o->epochs = r->epochs, o->patience = r->patience, o->seed = (unsigned)r->seed;
-    o->collective = r->collective;
     p->writes = !r->collective || r->collective->rank == 0;
-    if (r->collective && r->seeds > 1) {
-        snprintf(err, err_len, "--seeds %d under mpirun: the members are not spread over the processes yet; "
-                 "train them one process at a time, or the data-parallel run with --seeds 1", r->seeds);
+    /* Under mpirun: one model's batches split over the ranks, or with --seeds the members
+     * spread over them, each member trained whole by one rank. */
+    if (r->collective && r->seeds > 1) p->spread = r->collective;
+    else o->collective = r->collective;
+    if (p->spread && r->resume) {
+        snprintf(err, err_len, "--resume of a --seeds run under mpirun: resume it in one process");
         return -1;
     }
     return 0;
@@ -277,6 +280,8 @@ typedef struct reporter {
     cc_model_info *info;
     int epochs;
     int writes;                 /* 0: another rank prints and writes */
+    int saves;                  /* 1: the file is written at every improvement (not while
+                                   --seeds members are spread over ranks: the others' are not here yet) */
     char err[1024];
 } reporter;
 
@@ -305,7 +310,7 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
     fprintf(r->out, "epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
             improved ? " (best so far: saved)" : "");
     fflush(r->out);
-    if (!improved) return 0;
+    if (!improved || !r->saves) return 0;
     return cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err);
 }
 
@@ -568,6 +573,77 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
     }
 }
 
+/* --seeds K under mpirun: member k (seed + k) is trained whole, in one process, by rank
+ * (K - 1 - k) mod N, so rank 0 trains the last member (the file's root, with its training
+ * state); then every member's best parameters and scores are broadcast from their rank
+ * in order and rank 0 writes the file one process would have written. */
+static int owner_of(int member, int members, int ranks) { return (members - 1 - member) % ranks; }
+
+/* This rank's members, each trained from its seed; the earlier ones kept in info->member. */
+static int train_own_members(train_plan *p, const cc_tensor *t, const cc_ops_context *ctx, cc_convlstm *model,
+                             cc_model_info *info, cc_train_state *state, unsigned base, char *err, size_t err_len) {
+    const cc_collective *all = p->spread;
+    int K = info->members, created = 0; /* set_up made member 0 */
+    for (int k = 0; k < K; k++) {
+        if (owner_of(k, K, all->size) != all->rank) continue;
+        if (k > 0 || created) {
+            cc_train_state_free(state);
+            cc_convlstm_free(model);
+            p->options.seed = info->options.seed = base + (unsigned)k;
+            if (create_member(p, t, &info->split, model, state, err, err_len) != 0) return -1;
+        }
+        created = 1;
+        info->finished = k;
+        fprintf(p->out, "member %d/%d (seed %u) on rank %d\n", k + 1, K, base + (unsigned)k, all->rank), fflush(p->out);
+        if (cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len) != 0) return -1;
+        fprintf(p->out, "member %d/%d: best epoch %d, validation loss %.6f\n", k + 1, K, state->best_epoch, state->best_val);
+        if (k == K - 1) continue; /* the root stays in model and state */
+        cc_member *m = &info->member[k];
+        if (!(m->params = malloc(sizeof(float) * model->params.size))) {
+            snprintf(err, err_len, "out of memory for ensemble member %d", k + 1);
+            return -1;
+        }
+        memcpy(m->params, model->params.data, sizeof(float) * model->params.size);
+        m->seed = base + (unsigned)k, m->best_epoch = state->best_epoch, m->best_val = state->best_val;
+    }
+    return 0;
+}
+
+/* Every member but the root, from its rank to all (rank 0 keeps them in info->member). */
+static int gather_members(train_plan *p, const cc_convlstm *model, cc_model_info *info, unsigned base, char *err,
+                          size_t err_len) {
+    const cc_collective *all = p->spread;
+    int K = info->members;
+    for (int k = 0; k < K - 1; k++) {
+        cc_member *m = &info->member[k];
+        int owner = owner_of(k, K, all->size);
+        if (!m->params && !(m->params = calloc(model->params.size, sizeof(float)))) {
+            snprintf(err, err_len, "out of memory for ensemble member %d", k + 1);
+            return -1;
+        }
+        double scores[2] = {m->best_epoch, m->best_val};
+        if (all->broadcast_floats(all->self, m->params, model->params.size, owner) != 0 ||
+            all->broadcast_doubles(all->self, scores, 2, owner) != 0) {
+            snprintf(err, err_len, "the members could not be gathered (MPI)");
+            return -1;
+        }
+        m->seed = base + (unsigned)k, m->best_epoch = (int)scores[0], m->best_val = scores[1];
+    }
+    info->finished = K - 1;
+    p->options.seed = info->options.seed = base + (unsigned)(K - 1);
+    return 0;
+}
+
+static int train_members_spread(train_plan *p, const cc_tensor *t, const cc_ops_context *ctx, cc_convlstm *model,
+                                 cc_model_info *info, cc_train_state *state, char *err, size_t err_len) {
+    unsigned base = p->options.seed;
+    if (train_own_members(p, t, ctx, model, info, state, base, err, err_len) != 0 ||
+        gather_members(p, model, info, base, err, err_len) != 0)
+        return -1;
+    /* rank 0 trained the root (member K - 1): its model and state are the file's */
+    return write_final(p, model, state, info, err, err_len);
+}
+
 /* The run on an opened backend and a read tensor. */
 static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_train_outcome *outcome, char *err,
                     size_t err_len) {
@@ -580,7 +656,7 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
     if (set_up(p, t, &model, &info, &state, err, err_len) == 0) {
         set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
-                        .epochs = p->options.epochs, .writes = p->writes};
+                        .epochs = p->options.epochs, .writes = p->writes, .saves = p->writes && !p->spread};
         cc_progress_begin(&rep.bar, "train", 0);
         if (!p->writes) rep.bar.enabled = 0; /* one bar for the job: rank 0's */
         p->options.on_batch = on_batch, p->options.on_epoch = on_epoch, p->options.context = &rep;
@@ -598,7 +674,9 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
                 (ctx->backend == CC_BACKEND_CUDA ? p->memory.device : p->memory.host) / GIB,
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", p->budget / GIB, p->memory.activations / GIB,
                 p->options.batch, host_share);
-        if (train_members(p, t, ctx, &model, &info, &state, err, err_len) == 0) {
+        int trained = p->spread ? train_members_spread(p, t, ctx, &model, &info, &state, err, err_len)
+                                : train_members(p, t, ctx, &model, &info, &state, err, err_len);
+        if (trained == 0) {
             if (info.members > 1)
                 fprintf(p->out, "%s: %d members, seeds %u-%u; predict forecasts the mean of their expected counts\n",
                         r->out, info.members, p->options.seed - (unsigned)info.finished, p->options.seed);

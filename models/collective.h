@@ -13,6 +13,9 @@ typedef struct cc_collective {
      * same on every rank. 0, or -1 (the run cannot go on). */
     int (*sum_floats)(void *self, float *x, size_t n);
     int (*sum_doubles)(void *self, double *x, size_t n);
+    /* x[0..n) (host memory) = rank `root`'s x on every rank. 0, or -1. */
+    int (*broadcast_floats)(void *self, float *x, size_t n, int root);
+    int (*broadcast_doubles)(void *self, double *x, size_t n, int root);
 } cc_collective;
 
 /* Rank r's share of a batch of n samples: [*first, *first + *count), the ranks' shares

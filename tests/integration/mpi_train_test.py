@@ -2,7 +2,8 @@
 """Data-parallel training over MPI (`mpirun --oversubscribe -np 2 crimecast train`, CPU
 backend) against one process with the same global batch and seed: the losses of every
 epoch and every parameter agree within 1e-5 relative after 3 epochs, the model files hold
-the same architecture and split; rank 0 alone prints. Killing one rank makes the job exit
+the same architecture and split; rank 0 alone prints. `--seeds 3` over 2 ranks writes
+the file one process writes, bit for bit. Killing one rank makes the job exit
 non-zero with a message and leaves a model file that `--resume` continues.
 
 usage: mpi_train_test.py CRIMECAST MPIRUN
@@ -64,6 +65,33 @@ def main():
             same = all(np.array_equal(np.atleast_1d(a.attrs[k]), np.atleast_1d(b.attrs[k]))
                        for k in ("model", "hidden", "window", "horizon", "context", "target_spans", "batch", "seed"))
             check("the same architecture and split", same)
+
+        # --seeds 3 over 2 ranks: each member trained whole by one rank, the file rank 0
+        # writes the one process's, bit for bit (--bind-to none: bound to one core, oneDNN
+        # picks other kernels and the members differ in the last bits)
+        seeds = ["--seeds", 3, "--epochs", 2]
+        s1, s2 = os.path.join(tmp, "seeds1.h5"), os.path.join(tmp, "seeds2.h5")
+        q1 = train(0, *common[:-4], *seeds, "--out", s1)
+        q2 = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", CRIMECAST, "train"]
+                            + [str(a) for a in common[:-4] + seeds + ["--out", s2]], capture_output=True, text=True, env=ENV)
+        check("--seeds 3: one process and 2 ranks train", q1.returncode == 0 and q2.returncode == 0,
+              (q1.stderr[-1000:], q2.stderr[-1000:]))
+        if q1.returncode == 0 and q2.returncode == 0:
+            def everything(f):
+                out = {}
+                f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+                return out
+            with h5py.File(s1, "r") as a, h5py.File(s2, "r") as b:
+                A, B = everything(a), everything(b)
+                differ = sorted(k for k in A if k not in B or not np.array_equal(A[k], B[k]))
+                check("--seeds 3 on 2 ranks: every dataset of the file equal to one process's (%d of %d differ)"
+                      % (len(differ), len(A)), not differ and set(A) == set(B) and int(a.attrs["members"]) == 3,
+                      differ[:5])
+                attrs = [k for k in a.attrs if k not in b.attrs
+                         or not np.array_equal(np.atleast_1d(a.attrs[k]), np.atleast_1d(b.attrs[k]))]
+                check("--seeds 3 on 2 ranks: the same attributes, members' seeds and scores",
+                      not attrs and all(dict(a["ensemble"][i].attrs) == dict(b["ensemble"][i].attrs)
+                                        for i in a["ensemble"]), attrs)
 
         # one rank killed mid-run: the job stops, non-zero, and the file resumes
         killed = os.path.join(tmp, "killed.h5")
