@@ -109,13 +109,14 @@ static int candidate_dir(const cc_tune_request *a, char *dir, size_t len, char *
     return -1;
 }
 
-static void remove_candidates(const char *dir, int budget) {
+static void remove_candidates(const char *dir, int budget, const cc_collective *all) {
     char path[4200];
     for (int i = 0; i < budget; i++) {
         snprintf(path, sizeof path, "%s/candidate-%02d.h5", dir, i + 1);
         unlink(path);
     }
-    snprintf(path, sizeof path, "%s/tune.log", dir);
+    if (all && all->rank > 0) snprintf(path, sizeof path, "%s/tune-rank%d.log", dir, all->rank);
+    else snprintf(path, sizeof path, "%s/tune.log", dir);
     unlink(path);
     rmdir(dir);
 }
@@ -145,13 +146,47 @@ static void report_failure(FILE *log, int candidate, const char *err) {
     fprintf(stderr, "crimecast tune: candidate %d: %s\n", candidate, err);
 }
 
+static void print_row(FILE *out, int i, const cc_train_config *c, int ok, double loss, double seconds) {
+    char score[32] = "failed (tune.log)";
+    if (ok) snprintf(score, sizeof score, "%.6f", loss);
+    fprintf(out, "%-4d %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %.1f s\n", i + 1, cc_train_config_get(c, "hidden"),
+            cc_train_config_get(c, "kernel"), cc_train_config_get(c, "lr"), cc_train_config_get(c, "context"),
+            cc_train_config_get(c, "skip"), cc_train_config_get(c, "baseline"), cc_train_config_get(c, "level-gate"),
+            score, seconds);
+    fflush(out);
+}
+
+/* Under mpirun: candidate i trained by rank i mod N; each score (ok, loss, seconds) then
+ * broadcast from its rank, so every rank picks the same winner one process would. */
+static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, const int *order, double (*scores)[3]) {
+    const cc_collective *all = a->collective;
+    for (int i = 0; i < a->budget; i++) {
+        scores[i][0] = 0, scores[i][1] = NAN, scores[i][2] = 0;
+        if (i % all->size != all->rank) continue;
+        cc_train_config c;
+        candidate_options(order[i], &c);
+        char model[4200], err[1024];
+        snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
+        double start = cc_now_seconds();
+        scores[i][0] = try_candidate(a, &c, model, log, &scores[i][1], err, sizeof err) == 0;
+        if (!scores[i][0]) report_failure(log, i + 1, err);
+        scores[i][2] = cc_now_seconds() - start;
+    }
+    for (int i = 0; i < a->budget; i++)
+        if (all->broadcast_doubles(all->self, scores[i], 3, i % all->size) != 0) return -1;
+    return 0;
+}
+
 /* The search; fills best (its options) and returns its index in the order, or -1. */
 static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train_config *best, double *best_loss) {
     int order[SPACE_SIZE], winner = -1;
     search_order((unsigned)a->seed, order);
     *best_loss = INFINITY;
-    char log_path[4200];
-    snprintf(log_path, sizeof log_path, "%s/tune.log", dir);
+    char log_path[4200]; /* under mpirun, one log per rank */
+    if (a->collective && a->collective->rank > 0)
+        snprintf(log_path, sizeof log_path, "%s/tune-rank%d.log", dir, a->collective->rank);
+    else
+        snprintf(log_path, sizeof log_path, "%s/tune.log", dir);
     FILE *log = fopen(log_path, "a");
     if (!log) {
         fprintf(stderr, "crimecast tune: cannot write %s: %s\n", log_path, strerror(errno));
@@ -159,6 +194,19 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
     }
     fprintf(out, "%-4s %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %s\n", "#", "hidden", "kernel", "lr", "context", "skip",
             "baseline", "gate", "validation loss", "time");
+    if (a->collective) {
+        double (*scores)[3] = malloc(sizeof *scores * (size_t)a->budget);
+        int shared = scores && spread_scores(a, dir, log, order, scores) == 0;
+        for (int i = 0; shared && i < a->budget; i++) {
+            cc_train_config c;
+            candidate_options(order[i], &c);
+            print_row(out, i, &c, scores[i][0] != 0, scores[i][1], scores[i][2]);
+            if (scores[i][0] != 0 && scores[i][1] < *best_loss) *best_loss = scores[i][1], *best = c, winner = i;
+        }
+        free(scores);
+        fclose(log);
+        return winner;
+    }
     for (int i = 0; i < a->budget; i++) {
         cc_train_config c;
         candidate_options(order[i], &c);
@@ -166,14 +214,8 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
         double loss = NAN, start = cc_now_seconds();
         int ok = try_candidate(a, &c, model, log, &loss, err, sizeof err) == 0;
-        char score[32] = "failed (tune.log)";
-        if (ok) snprintf(score, sizeof score, "%.6f", loss);
-        else report_failure(log, i + 1, err);
-        fprintf(out, "%-4d %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %.1f s\n", i + 1, cc_train_config_get(&c, "hidden"),
-                cc_train_config_get(&c, "kernel"), cc_train_config_get(&c, "lr"), cc_train_config_get(&c, "context"),
-                cc_train_config_get(&c, "skip"), cc_train_config_get(&c, "baseline"),
-                cc_train_config_get(&c, "level-gate"), score, cc_now_seconds() - start);
-        fflush(out);
+        if (!ok) report_failure(log, i + 1, err);
+        print_row(out, i, &c, ok, loss, cc_now_seconds() - start);
         if (ok && loss < *best_loss) *best_loss = loss, *best = c, winner = i;
     }
     fclose(log);
@@ -202,11 +244,13 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     int winner = search(a, dir, out, &best, &loss), status = -1;
     if (winner < 0) {
         snprintf(err, err_len, "every candidate failed; see the log in %s (--keep DIR keeps it)", dir);
+    } else if (a->collective && a->collective->rank > 0) {
+        status = 0; /* rank 0 writes the configuration */
     } else if (write_best(a, &best, loss, err, err_len) == 0) {
         fprintf(out, "best: candidate %d, validation loss %.6f -> %s (use: crimecast train --config %s ...)\n",
                 winner + 1, loss, a->out, a->out);
         status = 0;
     }
-    if (!a->keep) remove_candidates(dir, a->budget);
+    if (!a->keep) remove_candidates(dir, a->budget, a->collective);
     return status;
 }

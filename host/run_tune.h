@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "models/collective.h"
+
 #include "host/options.h"
 
 typedef struct cc_tune_request {
@@ -15,6 +17,9 @@ typedef struct cc_tune_request {
     int budget;                   /* candidates trained */
     int epochs, patience, window, seed, threads;   /* of every candidate */
     const char *keep;             /* keep the candidates' model files here (NULL: a temporary directory) */
+    /* Set by the command line under mpirun (host/mpi_world.h), not an option: candidate i
+     * is trained by rank i mod N, the scores shared, rank 0 prints and writes. NULL: one process. */
+    const cc_collective *collective;
 } cc_tune_request;
 
 extern const cc_command_spec CC_TUNE_SPEC;

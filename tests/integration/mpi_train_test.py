@@ -3,7 +3,8 @@
 backend) against one process with the same global batch and seed: the losses of every
 epoch and every parameter agree within 1e-5 relative after 3 epochs, the model files hold
 the same architecture and split; rank 0 alone prints. `--seeds 3` over 2 ranks writes
-the file one process writes, bit for bit. Killing one rank makes the job exit
+the file one process writes, bit for bit, and `tune --budget 4` on 2 ranks its
+configuration file. Killing one rank makes the job exit
 non-zero with a message and leaves a model file that `--resume` continues.
 
 usage: mpi_train_test.py CRIMECAST MPIRUN
@@ -92,6 +93,22 @@ def main():
                 check("--seeds 3 on 2 ranks: the same attributes, members' seeds and scores",
                       not attrs and all(dict(a["ensemble"][i].attrs) == dict(b["ensemble"][i].attrs)
                                         for i in a["ensemble"]), attrs)
+
+        # tune --budget 4 over 2 ranks: candidate i on rank i mod 2, the same table and the
+        # configuration file one process writes
+        tune = ["tune", "--data", tensor, "--budget", 4, "--epochs", 1, "--window", 4, "--threads", 1, "--seed", 2]
+        c1, c2 = os.path.join(tmp, "tune1.json"), os.path.join(tmp, "tune2.json")
+        t1 = subprocess.run([CRIMECAST] + [str(a) for a in tune + ["--out", c1]], capture_output=True, text=True, env=ENV)
+        t2 = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", CRIMECAST]
+                            + [str(a) for a in tune + ["--out", c2]], capture_output=True, text=True, env=ENV)
+        check("tune: one process and 2 ranks", t1.returncode == 0 and t2.returncode == 0, (t1.stderr[-800:], t2.stderr[-800:]))
+        if t1.returncode == 0 and t2.returncode == 0:
+            with open(c1) as f1, open(c2) as f2:
+                same = f1.read() == f2.read()
+            scores = lambda text: [line.split()[8] for line in text.splitlines() if line[:1].isdigit()]
+            check("tune on 2 ranks writes the configuration file one process writes, byte for byte", same)
+            check("tune on 2 ranks prints the same scores, once", scores(t1.stdout) == scores(t2.stdout)
+                  and len(scores(t2.stdout)) == 4, (t1.stdout, t2.stdout))
 
         # one rank killed mid-run: the job stops, non-zero, and the file resumes
         killed = os.path.join(tmp, "killed.h5")
