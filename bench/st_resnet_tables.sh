@@ -26,6 +26,7 @@ st_resnet() { # st_resnet NAME WINDOW SEEDS [train options of the table]
     shift 3
     [ -e "$d/convlstm_s1.h5" ] || CRIMECAST="$cc" bash "$here/bench/forecast_tables.sh" "$out" "$name"
     mkdir -p "$d/st"
+    : >"$d/st/choice.txt"
     for features in 16 32; do
         for units in 1 2; do
             local m="$d/st/select_f${features}_r${units}.h5"
