@@ -1,7 +1,10 @@
 #include "heatmaps/hdf5_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "crawler/whole_file.h"
 
 cc_hdf5_quiet cc_hdf5_silence(void) {
     cc_hdf5_quiet q;
@@ -17,6 +20,23 @@ hid_t cc_hdf5_utf8_type(void) {
     H5Tset_size(type, H5T_VARIABLE);
     H5Tset_cset(type, H5T_CSET_UTF8);
     return type;
+}
+
+int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
+                             char *err, size_t err_len) {
+    cc_whole_file out;
+    if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    hid_t file = H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    int status = file < 0 ? -1 : write(file, context);
+    if (file >= 0 && H5Fclose(file) < 0) status = -1;
+    cc_hdf5_restore(q);
+    if (status != 0) {
+        cc_whole_file_abandon(&out);
+        snprintf(err, err_len, "%s: cannot write %s (disk full, or no permission?)", path, what);
+        return -1;
+    }
+    return cc_whole_file_commit(&out, err, err_len);
 }
 
 static int write_attribute(hid_t obj, const char *name, hid_t type, hid_t space, const void *value) {

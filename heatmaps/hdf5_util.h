@@ -24,6 +24,15 @@ void cc_hdf5_restore(cc_hdf5_quiet q);
 
 hid_t cc_hdf5_utf8_type(void);   /* close with H5Tclose */
 
+/* Writes the whole HDF5 file `path` through `write` (which returns 0 or -1), never half
+ * of it: into a temporary file beside it, renamed over `path` only when `write` and the
+ * close succeeded (crawler/whole_file.h); otherwise the temporary is removed, `path` is
+ * as it was, and err names the file and `what` it is ("the model file"). HDF5's own
+ * error printing is silenced meanwhile. */
+typedef int (*cc_hdf5_file_writer)(hid_t file, const void *context);
+int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
+                             char *err, size_t err_len);
+
 int cc_hdf5_write_text(hid_t obj, const char *name, const char *value);
 int cc_hdf5_write_int(hid_t obj, const char *name, long long value);
 int cc_hdf5_write_double(hid_t obj, const char *name, double value);

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "crawler/datetime.h"
-#include "crawler/whole_file.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/sparse.h"
 #include "heatmaps/time_bins.h"
@@ -103,8 +102,19 @@ static int write_root_attributes(hid_t file, const cc_tensor *t, const char *for
     return status ? -1 : 0;
 }
 
-static int write_file(hid_t file, const cc_tensor *t, const char *dataset, const char *format,
-                      const cc_file_attribute *extra, int extra_count) {
+typedef struct tensor_file_parts {
+    const cc_tensor *t;
+    const char *dataset, *format;
+    const cc_file_attribute *extra;
+    int extra_count;
+} tensor_file_parts;
+
+static int write_file(hid_t file, const void *context) {
+    const tensor_file_parts *parts = context;
+    const cc_tensor *t = parts->t;
+    const char *dataset = parts->dataset, *format = parts->format;
+    const cc_file_attribute *extra = parts->extra;
+    int extra_count = parts->extra_count;
     char name[128];
     snprintf(name, sizeof name, "/%s", dataset);
     hid_t values = t->values ? write_values(file, name, t) : H5Gcreate2(file, "/sparse", H5P_DEFAULT, H5P_DEFAULT,
@@ -130,19 +140,8 @@ int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, c
         snprintf(err, err_len, "%s: empty tensor (%d x %d x %d x %d)", path, t->T, t->C, t->H, t->W);
         return -1;
     }
-    cc_whole_file out;
-    if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
-    cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    int status = file < 0 ? -1 : write_file(file, t, dataset, format, extra, extra_count);
-    if (file >= 0 && H5Fclose(file) < 0) status = -1;
-    cc_hdf5_restore(q);
-    if (status != 0) {
-        cc_whole_file_abandon(&out);
-        snprintf(err, err_len, "%s: cannot write the HDF5 file (disk full, or no permission?)", path);
-        return -1;
-    }
-    return cc_whole_file_commit(&out, err, err_len);
+    tensor_file_parts parts = {t, dataset, format, extra, extra_count};
+    return cc_hdf5_write_whole_file(path, "the HDF5 file", write_file, &parts, err, err_len);
 }
 
 /* ------------------------------------------------------------------ reading */

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include "crawler/datetime.h"
-#include "crawler/whole_file.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/map_grid.h"
 #include "heatmaps/tensor_file.h"
@@ -48,7 +47,7 @@ static const cc_option INSPECT_OPTIONS[] = {
     {CC_OPTION_TEXT("model", cc_inspect_cli, model, "MODEL.h5", NULL, "a model file of train"), .required = 1},
     {CC_OPTION_TEXT("data", cc_inspect_cli, data, "TENSOR.h5", NULL, "the tensor it was trained on"), .required = 1},
     {CC_OPTION_DATE("time", cc_inspect_cli, time, NULL, "the forecast's target: the bin starting on DATE")},
-    {CC_OPTION_CUSTOM("index", cc_inspect_cli, index, "I", NULL, cc_parse_index, "or the target bin's index (from 0)")},
+    {CC_OPTION_SOME_INT("index", cc_inspect_cli, index, "I", 0, 1000000000, "or the target bin's index (from 0)")},
     {CC_OPTION_TEXT("category", cc_inspect_cli, category, "NAME", NULL,
                     "the channel the saliency follows and the pictures show (default: the first)")},
     {CC_OPTION_CUSTOM("cell", cc_inspect_cli, cell, "ROW,COL", NULL, parse_cell,
@@ -251,7 +250,8 @@ static int write_saliency(const inspect_run *r, char *err, size_t err_len) {
     return status;
 }
 
-static int write_arrays(hid_t file, const inspect_run *r) {
+static int write_arrays(hid_t file, const void *context) {
+    const inspect_run *r = context;
     const cc_inspection *in = &r->in;
     hsize_t inputs[4] = {(hsize_t)in->window, (hsize_t)in->maps, (hsize_t)in->H, (hsize_t)in->W};
     hsize_t outputs[4] = {(hsize_t)in->horizon, (hsize_t)in->C, (hsize_t)in->H, (hsize_t)in->W};
@@ -280,19 +280,7 @@ static int write_arrays(hid_t file, const inspect_run *r) {
 static int write_h5(const inspect_run *r, char *err, size_t err_len) {
     char path[4200];
     snprintf(path, sizeof path, "%s/inspect.h5", r->cli->out);
-    cc_whole_file out;
-    if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
-    cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    int status = file < 0 ? -1 : write_arrays(file, r);
-    if (file >= 0 && H5Fclose(file) < 0) status = -1;
-    cc_hdf5_restore(q);
-    if (status != 0) {
-        cc_whole_file_abandon(&out);
-        snprintf(err, err_len, "%s: cannot write the HDF5 file (disk full, or no permission?)", path);
-        return -1;
-    }
-    return cc_whole_file_commit(&out, err, err_len);
+    return cc_hdf5_write_whole_file(path, "the HDF5 file", write_arrays, r, err, err_len);
 }
 
 /* ------------------------------------------------------------------ the summary */

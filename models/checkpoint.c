@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crawler/whole_file.h"
 #include "heatmaps/hdf5_util.h"
 #include "models/dataset.h"
 
@@ -152,7 +151,17 @@ static int read_covariates(hid_t f, cc_model_info *info, char *why, size_t why_l
     return ok ? 0 : -1;
 }
 
-static int write_model(hid_t f, const cc_convlstm *model, const cc_train_state *s, const cc_model_info *info) {
+typedef struct model_file_parts {
+    const cc_convlstm *model;
+    const cc_train_state *state;
+    const cc_model_info *info;
+} model_file_parts;
+
+static int write_model(hid_t f, const void *context) {
+    const model_file_parts *parts = context;
+    const cc_convlstm *model = parts->model;
+    const cc_train_state *s = parts->state;
+    const cc_model_info *info = parts->info;
     if (write_config(f, info, s) != 0 || write_covariates(f, info) != 0) return -1;
     hid_t strings = cc_hdf5_utf8_type();
     hsize_t C = (hsize_t)info->grid.C, epochs = (hsize_t)s->epochs_done;
@@ -177,19 +186,8 @@ static int write_model(hid_t f, const cc_convlstm *model, const cc_train_state *
 
 int cc_checkpoint_write(const char *path, const cc_convlstm *model, const cc_train_state *state,
                         const cc_model_info *info, char *err, size_t err_len) {
-    cc_whole_file out;
-    if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
-    cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    int status = file < 0 ? -1 : write_model(file, model, state, info);
-    if (file >= 0 && H5Fclose(file) < 0) status = -1;
-    cc_hdf5_restore(q);
-    if (status != 0) {
-        cc_whole_file_abandon(&out);
-        snprintf(err, err_len, "%s: cannot write the model file", path);
-        return -1;
-    }
-    return cc_whole_file_commit(&out, err, err_len);
+    model_file_parts parts = {model, state, info};
+    return cc_hdf5_write_whole_file(path, "the model file", write_model, &parts, err, err_len);
 }
 
 static int read_int(hid_t f, const char *name, int *value) {
