@@ -14,19 +14,6 @@ int cc_command_result(const char *name, int status, const char *err) {
     return CC_EXIT_FAILURE;
 }
 
-/* --index I >= 0 (host/options.h). */
-int cc_parse_index(const char *text, void *field, char *why, size_t why_len) {
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || v < 0 || v > 1000000000) {
-        snprintf(why, why_len, "--index must be >= 0 (got '%s')", text);
-        return -1;
-    }
-    cc_optional_int *index = field;
-    index->value = (int)v, index->given = 1;
-    return 0;
-}
-
 int cc_usage_error(const char *command, const char *fmt, ...) {
     va_list ap;
     fprintf(stderr, "crimecast %s: ", command);
@@ -124,6 +111,12 @@ static int set_value(const cc_option *o, void *base, const char *text, char *why
         *(const char **)field = text;
         return 0;
     case CC_OPT_INT: return set_int(o, text, field, why, why_len);
+    case CC_OPT_SOME_INT: {
+        cc_optional_int *some = field;
+        if (set_int(o, text, &some->value, why, why_len) != 0) return -1;
+        some->given = 1;
+        return 0;
+    }
     case CC_OPT_REAL: return set_real(o, text, field, why, why_len);
     case CC_OPT_DATE:
         if (cc_parse_iso_date(text, &day) != 0) {

@@ -25,6 +25,7 @@ typedef enum {
     CC_OPT_TEXT,    /* --name VALUE: const char * field (the argv string) */
     CC_OPT_CHOICE,  /* --name VALUE, one of `choices` ("a|b|c"): const char * field */
     CC_OPT_INT,     /* --name N, a whole number in [min, max]: int field */
+    CC_OPT_SOME_INT, /* the same into a cc_optional_int (given set): no default, the command decides */
     CC_OPT_REAL,    /* --name X, a number >= min (> min with open_min; <= max when max > min): double field */
     CC_OPT_DATE,    /* --name YYYY-MM-DD, a valid date: const char * field */
     CC_OPT_LIST,    /* --name VALUE, repeatable: const char *field[max_count], int count at count_offset */
@@ -70,7 +71,7 @@ typedef struct cc_command_spec {
 } cc_command_spec;
 
 /* Fields of options with no fixed default: their default depends on the data, and the
- * command needs to know whether one was given (filled by a CUSTOM row's parse). */
+ * command needs to know whether one was given (a SOME_INT row, or a CUSTOM row's parse). */
 typedef struct cc_optional_int {
     int value, given;
 } cc_optional_int;
@@ -80,9 +81,6 @@ typedef struct cc_optional_real {
 } cc_optional_real;
 
 enum { CC_OPTIONS_OK = 0, CC_OPTIONS_HELP = -1 };
-
-/* A CUSTOM row's parser for --index I (a cc_optional_int, I >= 0). */
-int cc_parse_index(const char *text, void *field, char *why, size_t why_len);
 
 /* Zeroes the request and applies every default of the table. */
 void cc_options_defaults(const cc_command_spec *spec, void *request);
@@ -132,6 +130,9 @@ int cc_usage_error(const char *command, const char *fmt, ...) __attribute__((for
 #define CC_OPTION_INT(nm, type, field, value, def, lo, hi, text) \
     .name = (nm), .kind = CC_OPT_INT, .offset = offsetof(type, field), .value_name = (value), .fallback = (def), \
     .min = (lo), .max = (hi), .help = (text)
+#define CC_OPTION_SOME_INT(nm, type, field, value, lo, hi, text) \
+    .name = (nm), .kind = CC_OPT_SOME_INT, .offset = offsetof(type, field), .value_name = (value), .min = (lo), \
+    .max = (hi), .help = (text)
 #define CC_OPTION_REAL(nm, type, field, value, def, lo, text) \
     .name = (nm), .kind = CC_OPT_REAL, .offset = offsetof(type, field), .value_name = (value), .fallback = (def), \
     .min = (lo), .help = (text)

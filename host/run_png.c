@@ -17,7 +17,7 @@ static const cc_option PNG_OPTIONS[] = {
     {CC_OPTION_CHOICE("dataset", cc_png_request, dataset, "counts|forecast", NULL,
                       "the dataset drawn (if not given: the one the file has)")},
     {CC_OPTION_DATE("time", cc_png_request, time, NULL, "draw the bin starting on DATE")},
-    {CC_OPTION_CUSTOM("index", cc_png_request, index, "I", NULL, cc_parse_index, "draw time step I (from 0)")},
+    {CC_OPTION_SOME_INT("index", cc_png_request, index, "I", 0, 1000000000, "draw time step I (from 0)")},
     {CC_OPTION_FLAG("all", cc_png_request, all,
                     "draw every time step into the directory --out, as <category>_<date>.png, on one colour scale")},
     {CC_OPTION_TEXT("category", cc_png_request, category, "NAME", "all", "the channel drawn")},

@@ -63,18 +63,6 @@ static int parse_memory(const char *text, void *field, char *why, size_t why_len
 }
 
 /* A lag of 1..512 bins. */
-static int parse_lag(const char *text, void *field, char *why, size_t why_len) {
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || v < 1 || v > 512) {
-        snprintf(why, why_len, "a lag is 1..512 bins (got '%s')", text);
-        return -1;
-    }
-    cc_optional_int *lag = field;
-    lag->value = (int)v, lag->given = 1;
-    return 0;
-}
-
 static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_train_request, data, "TENSOR.h5", NULL, "the tensor file to learn from"), .required = 1},
     {CC_OPTION_TEXT("out", cc_train_request, out, "MODEL.h5", NULL, "the model file, written whole after every "
@@ -118,9 +106,9 @@ static const cc_option TRAIN_OPTIONS[] = {
                    "st-resnet: the bins 1..N period lags before the target")},
     {CC_OPTION_INT("trend", cc_train_request, trend, "N", "1", 0, 64,
                    "st-resnet: the bins 1..N trend lags before the target")},
-    {CC_OPTION_CUSTOM("period-lag", cc_train_request, period_lag, "BINS", NULL, parse_lag,
+    {CC_OPTION_SOME_INT("period-lag", cc_train_request, period_lag, "BINS", 1, 512,
                       "st-resnet: bins between period frames (if not given: 7 days, 13 weeks, 3 months)")},
-    {CC_OPTION_CUSTOM("trend-lag", cc_train_request, trend_lag, "BINS", NULL, parse_lag,
+    {CC_OPTION_SOME_INT("trend-lag", cc_train_request, trend_lag, "BINS", 1, 512,
                       "st-resnet: bins between trend frames (if not given: a year, 364 days, 52 weeks, 12 months)")},
     {CC_OPTION_INT("resunits", cc_train_request, resunits, "N", "2", 0, CC_ST_MAX_UNITS,
                    "st-resnet: residual units per branch")},

@@ -20,7 +20,7 @@ typedef struct sample {
     double real, open_real;
     const char *list[3];
     int list_count;
-    cc_optional_int custom;
+    cc_optional_int custom, some;
     const char *operands[2];
     int operand_count;
     struct {
@@ -50,6 +50,7 @@ static const cc_option ROWS[] = {
     {CC_OPTION_REAL("real-open", sample, open_real, "X", NULL, 0, "a positive number"), .open_min = 1, .max = 1},
     {CC_OPTION_LIST("item", sample, list, list_count, 3, "I", "an item")},
     {CC_OPTION_CUSTOM("even", sample, custom, "E", NULL, parse_even, "an even number")},
+    {CC_OPTION_SOME_INT("lag", sample, some, "BINS", 1, 52, "a lag, if given")},
 };
 
 typedef struct inner_group {
@@ -117,6 +118,7 @@ static void test_defaults(void **unused) {
     assert_true(s.open_real == 0);
     assert_int_equal(s.list_count, 0);
     assert_int_equal(s.custom.given, 0);
+    assert_int_equal(s.some.given, 0);
     assert_int_equal(s.group.inner, 7);
 }
 
@@ -126,7 +128,7 @@ static void test_values_of_every_kind(void **unused) {
     char message[512];
     assert_int_equal(parse(&s, message, sizeof message, "a.csv", "--text", "hello", "--flag", "--choice=red", "--date",
                            "2020-02-29", "--count", "10", "--real", "2.25", "--real-open", "1", "--item", "x", "--item",
-                           "y", "--even", "4", "--inner", "0", "b.csv", NULL),
+                           "y", "--even", "4", "--lag", "52", "--inner", "0", "b.csv", NULL),
                      CC_OPTIONS_OK);
     assert_string_equal(message, "");
     assert_int_equal(s.flag, 1);
@@ -138,6 +140,7 @@ static void test_values_of_every_kind(void **unused) {
     assert_int_equal(s.list_count, 2);
     assert_string_equal(s.list[1], "y");
     assert_true(s.custom.given && s.custom.value == 4);
+    assert_true(s.some.given && s.some.value == 52);
     assert_int_equal(s.group.inner, 0);
     assert_int_equal(s.operand_count, 2);
     assert_string_equal(s.operands[0], "a.csv");
@@ -178,6 +181,7 @@ static void test_errors(void **unused) {
         {{"--text", "x", "--date", "2021-02-29", "f"}, "--date '2021-02-29' is not a date (YYYY-MM-DD)"},
         {{"--text", "x", "--even", "3", "f"}, "--even wants an even number (got '3')"},
         {{"--text", "x", "--inner", "101", "f"}, "--inner must be a whole number 0-100"},
+        {{"--text", "x", "--lag", "0", "f"}, "--lag must be a whole number 1-52 (got '0')"},
         {{"f"}, "--text is required"},
         {{"--text", "x"}, "no FILE... given"},
         {{"--text", "x", "a", "b", "c"}, "at most 2 FILE..."},
@@ -244,6 +248,7 @@ static void test_help_prints_the_table(void **unused) {
                            "  --choice red|green|blue   a colour (default: green)\n",
                            "  --count N                 a count (default: 3)\n",
                            "  --item I                  an item\n",
+                           "  --lag BINS                a lag, if given\n",
                            "\nmore:\n  --inner N                 in a group (default: 7)\n",
                            "\noperands:\n  FILE...                   files\n",
                            "  -h, --help                print this help and exit\n"};
