@@ -133,7 +133,7 @@ int cc_map_grid_png(const char *path, const char *title, const cc_map_block *blo
         return -1;
     }
     cc_canvas_text(&canvas, MARGIN, MARGIN, title, 2, INK);
-    char values[MAX_BLOCKS][320], keys[MAX_BLOCKS][16];
+    char values[MAX_BLOCKS][320], keys[MAX_BLOCKS][24]; /* "block" and any int */
     cc_png_text texts[MAX_BLOCKS + 1] = {{"Title", title}};
     int y = MARGIN + title_h;
     for (int r = 0; r < rows; r++) {

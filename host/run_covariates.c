@@ -103,7 +103,10 @@ static void name_from_header(const char *header, char *out, size_t len) {
         while (cut > full && *cut != '_') cut--;
         *(cut > full ? cut : full + MOST) = 0;
     }
-    snprintf(out, len, "%s", full);
+    size_t kept = strlen(full); /* copied by hand: snprintf draws a truncation warning at -O1 */
+    if (kept >= len) kept = len - 1;
+    memcpy(out, full, kept);
+    out[kept] = 0;
 }
 
 /* A name the model file and the features can carry: printable ASCII without spaces. */

@@ -152,7 +152,7 @@ static int write_states(const inspect_run *r, char *err, size_t err_len) {
     snprintf(dir, sizeof dir, "%s/states", r->cli->out);
     if (make_dir(dir, err, err_len) != 0) return -1;
     double c_range = cell_state_range(r);
-    char labels[64][8];
+    char labels[64][16];
     const char *label_ptrs[64];
     for (int stack = 0; stack < 2; stack++)
         for (int l = 0; l < cc_inspect_layers(m); l++) {
