@@ -33,6 +33,10 @@ if ! ls "$cuda_lib"/libcudnn.so* >/dev/null 2>&1 && [ -e "$site/nvidia/cudnn/inc
   roots+=(-DCUDNN_ROOT="$site/nvidia/cudnn")
   export LD_LIBRARY_PATH="$site/nvidia/cudnn/lib:${LD_LIBRARY_PATH:-}"
 fi
+if ! ls "$cuda_lib"/libnccl.so* >/dev/null 2>&1 && [ -e "$site/nvidia/nccl/include/nccl.h" ]; then
+  roots+=(-DNCCL_ROOT="$site/nvidia/nccl") # the data-parallel GPU sums (test_train_cuda: world size 1)
+  export LD_LIBRARY_PATH="$site/nvidia/nccl/lib:${LD_LIBRARY_PATH:-}"
+fi
 echo "library roots: ${roots[*]:-(toolkit)}"
 
 step build

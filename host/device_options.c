@@ -32,3 +32,14 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
     snprintf(why, why_len, "--device %s: %s", r->device, reason);
     return -1;
 }
+
+int cc_device_open_for_rank(const cc_device_request *r, int local_rank, cc_ops_context *ctx, char *why,
+                            size_t why_len) {
+    char reason[256], device[32];
+    int gpus = strcmp(r->device, "cpu") != 0 ? cc_cuda_device_count(reason, sizeof reason) : 0;
+    if (local_rank <= 0 || gpus <= 0) return cc_device_open(r, ctx, why, why_len);
+    cc_device_request on_gpu = *r;
+    snprintf(device, sizeof device, "cuda:%d", local_rank % gpus);
+    on_gpu.device = device;
+    return cc_device_open(&on_gpu, ctx, why, why_len);
+}

@@ -27,4 +27,10 @@ extern const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT];
  * with why ("--device cuda: ..."). Release with cc_close_backend. */
 int cc_device_open(const cc_device_request *request, cc_ops_context *ctx, char *why, size_t why_len);
 
+/* The same for the process of node-local index `local_rank` in an MPI job: on a GPU
+ * (--device cuda, or auto where there is one), GPU local_rank mod the GPUs there are, so
+ * that the ranks of a machine spread over its GPUs. local_rank 0 is cc_device_open. */
+int cc_device_open_for_rank(const cc_device_request *request, int local_rank, cc_ops_context *ctx, char *why,
+                            size_t why_len);
+
 #endif

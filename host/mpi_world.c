@@ -5,6 +5,7 @@
 
 #include "host/mpi_launch.h"
 #include "host/mpi_world.h"
+#include "kernels/nccl.h"
 
 /* A sum that every rank gets bit for bit alike: reduced onto rank 0 in MPI's order, then
  * broadcast (MPI_Allreduce may round differently on different ranks). */
@@ -50,24 +51,77 @@ static int broadcast_doubles(void *self, double *x, size_t n, int root) {
     return broadcast(x, n, MPI_DOUBLE, root);
 }
 
+/* NCCL's communicator on ctx's GPU: rank 0 makes its id, MPI carries it to the others. */
+static int use_device(void *self, const cc_ops_context *ctx, char *err, size_t err_len) {
+    cc_mpi_world *w = self;
+    if (w->nccl && w->nccl_device == ctx->cuda) return 0;
+    cc_nccl_close(w->nccl);
+    w->nccl = NULL;
+    cc_nccl_id id;
+    memset(&id, 0, sizeof id);
+    int made = w->collective.rank == 0 ? cc_nccl_make_id(&id, err, err_len) : 0, all_made = made;
+    /* every rank learns whether rank 0 has an id before any waits in NCCL for the others */
+    if (MPI_Bcast(&all_made, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS ||
+        MPI_Bcast(id.bytes, CC_NCCL_ID_BYTES, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) {
+        snprintf(err, err_len, "the NCCL id could not be sent (MPI)");
+        return -1;
+    }
+    if (all_made != 0) {
+        if (made == 0) snprintf(err, err_len, "rank 0 could not make an NCCL id");
+        return -1;
+    }
+    w->nccl = cc_nccl_open(ctx, &id, w->collective.rank, w->collective.size, err, err_len);
+    w->nccl_device = w->nccl ? ctx->cuda : NULL;
+    return w->nccl ? 0 : -1;
+}
+
+static int sum_device_floats(void *self, float *x, size_t n) {
+    cc_mpi_world *w = self;
+    char err[512];
+    if (!w->nccl) return -1;
+    if (cc_nccl_sum_floats(w->nccl, x, n, err, sizeof err) == 0) return 0;
+    fprintf(stderr, "crimecast: rank %d: %s\n", w->collective.rank, err);
+    return -1;
+}
+
+/* This process's index among the ranks on its machine (the ranks that share memory). */
+static int node_local_rank(int *local) {
+    MPI_Comm node;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS) return -1;
+    int ok = MPI_Comm_rank(node, local) == MPI_SUCCESS;
+    MPI_Comm_free(&node);
+    return ok ? 0 : -1;
+}
+
 int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {
     memset(w, 0, sizeof *w);
     w->collective.size = 1;
     if (!cc_mpi_launched()) return 0;
-    int rank = 0, size = 1;
+    int rank = 0, size = 1, local = 0;
     if (MPI_Init(NULL, NULL) != MPI_SUCCESS || MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS ||
-        MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS) {
+        MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS || node_local_rank(&local) != 0) {
         snprintf(err, err_len, "MPI_Init failed");
         return -1;
     }
     w->joined = 1;
-    w->collective = (cc_collective){rank, size, w, sum_floats, sum_doubles, broadcast_floats, broadcast_doubles};
+    w->collective = (cc_collective){rank,
+                                    size,
+                                    local,
+                                    w,
+                                    sum_floats,
+                                    sum_doubles,
+                                    broadcast_floats,
+                                    broadcast_doubles,
+                                    cc_nccl_built() ? use_device : NULL,
+                                    sum_device_floats};
     return 0;
 }
 
 void cc_mpi_world_leave(cc_mpi_world *w, int failed) {
     if (!w->joined) return;
     if (failed && w->collective.size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    cc_nccl_close(w->nccl);
+    w->nccl = NULL;
     MPI_Finalize();
     w->joined = 0;
 }

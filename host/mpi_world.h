@@ -13,7 +13,10 @@
 
 typedef struct cc_mpi_world {
     int joined;                 /* MPI initialised (the launcher started several or one) */
-    cc_collective collective;   /* rank and size (0 and 1 when not joined); host sums */
+    cc_collective collective;   /* rank and size (0 and 1 when not joined); host sums, and
+                                 * GPU sums over NCCL once use_device has joined them */
+    struct cc_nccl *nccl;       /* the GPU communicator, or NULL */
+    const void *nccl_device;    /* the CUDA state it was opened on */
 } cc_mpi_world;
 
 /* Joins the job when launched by MPI. 0, or -1 with err. */

@@ -685,7 +685,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     train_plan p;
     if (plan_from(r, out, &p, err, err_len) != 0) return -1;
     cc_ops_context ctx;
-    if (cc_device_open(&r->device, &ctx, err, err_len) != 0) return -1;
+    if (cc_device_open_for_rank(&r->device, r->local_rank, &ctx, err, err_len) != 0) return -1;
     p.ctx = &ctx;
     cc_tensor t;
     int status = -1;

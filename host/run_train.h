@@ -39,6 +39,9 @@ typedef struct cc_train_request {
     /* Set by the command line when mpirun started it (host/mpi_world.h), not an option:
      * data-parallel training over the ranks; rank 0 alone prints and writes. NULL: one process. */
     const cc_collective *collective;
+    /* Set with it (or by tune under mpirun): this process's index among the ranks on its
+     * machine; on GPUs it takes GPU local_rank mod their number (one rank per GPU). */
+    int local_rank;
 } cc_train_request;
 
 extern const cc_command_spec CC_TRAIN_SPEC;

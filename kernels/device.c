@@ -3,6 +3,7 @@
 #include "kernels/device.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels/cpu/onednn.h"
@@ -51,14 +52,32 @@ static int open_cpu_convolutions(const char *conv, int bf16, cc_ops_context *ctx
     return ctx->onednn ? 0 : -1;
 }
 
+/* "N" of "cuda:N". */
+static int parse_gpu_index(const char *text, int *gpu) {
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < 0 || v > 4096) return -1;
+    *gpu = (int)v;
+    return 0;
+}
+
 int cc_open_backend(const char *device, int threads, const char *conv, const char *precision, cc_ops_context *ctx,
                     char *why, size_t why_len) {
     *ctx = (cc_ops_context){CC_BACKEND_CPU, threads, NULL, 0, NULL, 0, 0, NULL};
     int cudnn = !strcmp(conv, "cudnn"), tf32 = !strcmp(precision, "tf32"), bf16 = !strcmp(precision, "bf16");
     if (!strcmp(device, "cpu")) return open_cpu_convolutions(conv, bf16, ctx, why, why_len);
-    int required = !strcmp(device, "cuda");
+    int gpu = 0, required = !strcmp(device, "cuda") || !strncmp(device, "cuda:", 5);
+    if (!strncmp(device, "cuda:", 5) && parse_gpu_index(device + 5, &gpu) != 0) {
+        snprintf(why, why_len, "'%s': a GPU's index is a whole number from 0", device);
+        return -1;
+    }
 #ifdef CRIMECAST_HAVE_CUDA
-    if (cc_cuda_device_count(why, why_len) > 0 && (ctx->cuda = cc_cuda_state_create(0, why, why_len)) != NULL) {
+    int gpus = cc_cuda_device_count(why, why_len);
+    if (gpus > 0 && gpu >= gpus) {
+        snprintf(why, why_len, "'%s': this machine has %d GPU%s (0..%d)", device, gpus, gpus == 1 ? "" : "s", gpus - 1);
+        return -1;
+    }
+    if (gpus > 0 && (ctx->cuda = cc_cuda_state_create(gpu, why, why_len)) != NULL) {
         if (cudnn && !cc_cuda_has_cudnn()) {
             snprintf(why, why_len, "this build has no cuDNN convolution path (--conv cudnn)");
             cc_close_backend(ctx);
@@ -73,7 +92,7 @@ int cc_open_backend(const char *device, int threads, const char *conv, const cha
         return 0;
     }
 #else
-    (void)cudnn, (void)tf32;
+    (void)cudnn, (void)tf32, (void)gpu;
     cc_cuda_device_count(why, why_len);
 #endif
     return required ? -1 : open_cpu_convolutions(conv, bf16, ctx, why, why_len);

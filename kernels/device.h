@@ -23,10 +23,11 @@ int cc_cuda_device_count(char *why, size_t why_len);
 /* Properties of device `index`. Returns 0 on success, -1 with `err` filled otherwise. */
 int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len);
 
-/* The ops' context for a --device choice ("auto", "cpu" or "cuda"): the first GPU with a
- * fresh CUDA state (the ops' stream and library handles) in ctx->cuda, or the CPU with
- * `threads`. "auto" takes the GPU when one is usable, else the CPU; "cuda" without a
- * usable GPU returns -1 with the reason in `why`.
+/* The ops' context for a --device choice ("auto", "cpu", "cuda" or "cuda:N"): the first
+ * GPU (GPU N) with a fresh CUDA state (the ops' stream and library handles) in ctx->cuda,
+ * or the CPU with `threads`. "auto" takes the GPU when one is usable, else the CPU;
+ * "cuda" without a usable GPU, or "cuda:N" without a GPU N, returns -1 with the reason
+ * in `why`.
  * `conv` ("auto", "gemm", "cudnn" or "onednn") picks the convolutions: on the GPU im2col
  * + cuBLAS unless "cudnn"; on the CPU oneDNN (a cc_onednn object in ctx->onednn) for
  * "auto" and "onednn" when the build has it, im2col + GEMM otherwise or for "gemm". A

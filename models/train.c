@@ -221,17 +221,25 @@ static void keep_best(const cc_convlstm *model, cc_train_state *s) {
     memcpy(s->best_v.data, s->v.data, bytes);
 }
 
+/* On GPUs the gradients are summed where they lie, over the ranks' GPU communicator. */
+static int join_device_sums(const cc_collective *all, const cc_ops_context *ctx, char *err, size_t err_len) {
+    char why[512] = "this build has no NCCL";
+    if (all->use_device && all->use_device(all->self, ctx, why, sizeof why) == 0) return 0;
+    snprintf(err, err_len, "data-parallel training on GPUs needs their sums (%s); --device cpu trains over MPI alone",
+             why);
+    return -1;
+}
+
 int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
              const float *scale, const cc_train_options *o, cc_train_state *s, char *err, size_t err_len) {
     int n = cc_split_samples(split, CC_SPAN_TRAIN);
-    if (o->collective && (o->batch < o->collective->size || ctx->backend != CC_BACKEND_CPU)) {
-        snprintf(err, err_len, o->batch < o->collective->size
-                                   ? "--batch %d is smaller than the %d processes: each needs a share of every batch"
-                                   : "data-parallel training runs on the CPU backend only in this build (%d, %d): "
-                                     "--device cpu",
+    if (o->collective && o->batch < o->collective->size) {
+        snprintf(err, err_len, "--batch %d is smaller than the %d processes: each needs a share of every batch",
                  o->batch, o->collective->size);
         return -1;
     }
+    if (o->collective && ctx->backend == CC_BACKEND_CUDA && join_device_sums(o->collective, ctx, err, err_len) != 0)
+        return -1;
     if (n < o->batch) {
         snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or --window)", n,
                  o->batch);

@@ -41,7 +41,9 @@ double cc_train_step(cc_convlstm *m, const cc_ops_context *ctx, cc_loss_kind los
     cc_convlstm_backward(m, ctx, io->x, io->d);
     if (all) {
         cc_axpy(ctx, m->grads.size, (float)(io->share - 1.0), m->grads.data, m->grads.data); /* g *= share */
-        if (all->sum_floats(all->self, m->grads.data, m->grads.size) != 0) return NAN;
+        int summed = ctx->backend == CC_BACKEND_CUDA ? all->sum_device_floats(all->self, m->grads.data, m->grads.size)
+                                                     : all->sum_floats(all->self, m->grads.data, m->grads.size);
+        if (summed != 0) return NAN;
     }
     if (clip > 0) cc_clip_global_norm(ctx, m->grads.data, m->grads.size, clip);
     cc_adamw_step(ctx, opt, m->params.data, m->grads.data, io->adam_m, io->adam_v, m->params.size);

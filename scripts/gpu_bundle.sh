@@ -14,7 +14,9 @@
 #   - cuBLAS, cuBLASLt and cuDNN: 600 MiB, and the GPU machine has them in the toolkit or
 #     PyTorch's wheels (the wrapper finds them);
 #   - OpenBLAS (35 MiB) and oneDNN (40 MiB): the bundle's CPU convolutions are im2col and
-#     the blocked loop nest (-DCRIMECAST_BLAS=OFF -DCRIMECAST_DNNL=OFF); its work is on the GPU.
+#     the blocked loop nest (-DCRIMECAST_BLAS=OFF -DCRIMECAST_DNNL=OFF); its work is on the GPU;
+#   - MPI and NCCL (-DCRIMECAST_NCCL=OFF): one process per bundle. The NCCL path is checked
+#     on a GPU machine by the compute core's build there (bench/gpu_check.sh).
 #
 # usage: scripts/gpu_bundle.sh [OUTDIR] [--tar]     (default gpu-bundle/; --tar also
 #        writes OUTDIR.tar.xz, the bundle compressed for a copy with a size limit)
@@ -41,7 +43,7 @@ build() {
   local out=$1 build=${BUILD_DIR:-$here/build-bundle}
   mkdir -p "$build"
   cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCRIMECAST_CUDA=ON -DCRIMECAST_CUDNN=ON \
-    -DCRIMECAST_BLAS=OFF -DCRIMECAST_DNNL=OFF -DCRIMECAST_GDAL=OFF -DCMAKE_CUDA_ARCHITECTURES="${CRIMECAST_CUDA_ARCH:-90}" \
+    -DCRIMECAST_BLAS=OFF -DCRIMECAST_DNNL=OFF -DCRIMECAST_GDAL=OFF -DCRIMECAST_NCCL=OFF -DCMAKE_CUDA_ARCHITECTURES="${CRIMECAST_CUDA_ARCH:-90}" \
     -DCMAKE_BUILD_RPATH='$ORIGIN/../lib' >"$build/bundle-configure.log" 2>&1 || { tail -20 "$build/bundle-configure.log"; exit 1; }
   cmake --build "$build" --target crimecast -j"${JOBS:-$(nproc)}" >"$build/bundle-build.log" 2>&1 ||
     { tail -30 "$build/bundle-build.log"; exit 1; }

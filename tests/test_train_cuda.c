@@ -9,6 +9,10 @@
  *     so a gradient within rounding of zero can step either way on either device, and
  *     the runs drift apart by up to lr per step from there. The host model and state
  *     must come back from the GPU (the parameters, the AdamW moments).
+ *   - data-parallel training over NCCL at world size 1 (kernels/nccl.h, where the build
+ *     has it): cc_train with a collective whose GPU sums are an NCCL communicator of one
+ *     rank gives every loss and parameter of the run without it, bit for bit, and the
+ *     gradients went through NCCL once per step.
  * Models: Poisson with a historical-average baseline and a mask; MSE without either.
  * Plain C (no cmocka), label `gpu`, exits 77 (skipped) without a usable GPU.
  * CRIMECAST_TEST_SEED=<n> repeats a run. */
@@ -18,6 +22,8 @@
 #include <string.h>
 
 #include "kernels/device.h"
+#include "kernels/nccl.h"
+#include "models/collective.h"
 #include "models/train.h"
 #include "tests/parity.h"
 
@@ -142,6 +148,60 @@ static void check_training(env *e, const train_case *c, fixture *f) {
     cc_convlstm_free(&cpu.model), cc_convlstm_free(&gpu.model);
 }
 
+/* A job of one rank: the host sums are the values themselves, the GPU sums NCCL's. */
+typedef struct one_rank {
+    cc_nccl *nccl;
+    long device_sums;
+} one_rank;
+
+static int host_sum_floats(void *self, float *x, size_t n) { return (void)self, (void)x, (void)n, 0; }
+static int host_sum_doubles(void *self, double *x, size_t n) { return (void)self, (void)x, (void)n, 0; }
+static int host_broadcast_floats(void *self, float *x, size_t n, int root) { return (void)self, (void)x, (void)n, (void)root, 0; }
+static int host_broadcast_doubles(void *self, double *x, size_t n, int root) { return (void)self, (void)x, (void)n, (void)root, 0; }
+
+static int nccl_use_device(void *self, const cc_ops_context *ctx, char *err, size_t err_len) {
+    one_rank *o = self;
+    cc_nccl_id id;
+    if (o->nccl) return 0;
+    if (cc_nccl_make_id(&id, err, err_len) != 0) return -1;
+    o->nccl = cc_nccl_open(ctx, &id, 0, 1, err, err_len);
+    return o->nccl ? 0 : -1;
+}
+
+static int nccl_sum_device_floats(void *self, float *x, size_t n) {
+    one_rank *o = self;
+    char err[256];
+    o->device_sums++;
+    if (cc_nccl_sum_floats(o->nccl, x, n, err, sizeof err) == 0) return 0;
+    printf("cc_nccl_sum_floats: %s\n", err);
+    return -1;
+}
+
+static void check_nccl_world_of_one(env *e, const train_case *c, fixture *f) {
+    run alone, over_nccl;
+    if (start_run(c, f, &alone) != 0 || start_run(c, f, &over_nccl) != 0) abort();
+    one_rank rank = {NULL, 0};
+    cc_collective all = {0, 1, 0, &rank, host_sum_floats, host_sum_doubles, host_broadcast_floats,
+                         host_broadcast_doubles, nccl_use_device, nccl_sum_device_floats};
+    cc_train_options o = {3, 3, 4, 1e-3, 1e-4, 1.0, 5, c->loss, NULL, NULL, NULL};
+    char err[512] = "";
+    int first = cc_train(&alone.model, &e->gpu, &f->t, &f->split, f->scale, &o, &alone.state, err, sizeof err);
+    o.collective = &all;
+    int second = cc_train(&over_nccl.model, &e->gpu, &f->t, &f->split, f->scale, &o, &over_nccl.state, err, sizeof err);
+    if (second != 0) printf("  cc_train over NCCL: %s\n", err);
+    record(e, first == 0 && second == 0 && rank.device_sums == over_nccl.state.step, "NCCL: one sum per step",
+           (double)rank.device_sums, (double)over_nccl.state.step);
+    int same = alone.state.epochs_done == over_nccl.state.epochs_done;
+    for (int k = 0; same && k < alone.state.epochs_done; k++)
+        same = alone.state.train_loss[k] == over_nccl.state.train_loss[k] && alone.state.val_loss[k] == over_nccl.state.val_loss[k];
+    record(e, same, "NCCL at world size 1: the losses, bit for bit", 0, 0);
+    same = !memcmp(alone.model.params.data, over_nccl.model.params.data, sizeof(float) * alone.model.params.size);
+    record(e, same, "NCCL at world size 1: the parameters, bit for bit", 0, 0);
+    cc_nccl_close(rank.nccl);
+    cc_train_state_free(&alone.state), cc_train_state_free(&over_nccl.state);
+    cc_convlstm_free(&alone.model), cc_convlstm_free(&over_nccl.model);
+}
+
 int main(void) {
     char why[256];
     env e = {0};
@@ -160,6 +220,8 @@ int main(void) {
         cc_normalisation_fit(&f.t, &f.split, f.scale);
         e.label = c->name;
         check_training(&e, c, &f);
+        if (cc_nccl_built()) check_nccl_world_of_one(&e, c, &f);
+        else printf("  [%s] NCCL: not in this build, not checked\n", c->name);
         free(f.t.values), free(f.t.mask);
     }
     printf("%d checks, %d failed\n", e.checks, e.failures);
