@@ -39,23 +39,32 @@ elseif(NOT TARGET CUDA::cublas)
   message(FATAL_ERROR "the CUDA toolkit has no cuBLAS: point -DCUBLAS_ROOT at one (kernels/README.md)")
 endif()
 
-set(CRIMECAST_HAVE_CUDNN OFF)
-if(NOT CRIMECAST_CUDNN STREQUAL "OFF")
-  if(CUDNN_ROOT)
-    set(cudnn_search PATHS "${CUDNN_ROOT}" PATH_SUFFIXES include lib lib64 NO_DEFAULT_PATH)
-  else()
-    set(cudnn_search HINTS ${CUDAToolkit_INCLUDE_DIRS} ${CUDAToolkit_LIBRARY_DIR}
-        "${CUDAToolkit_LIBRARY_ROOT}/lib" "${CUDAToolkit_LIBRARY_ROOT}/lib64")
+# An optional library beside the toolkit's, `what` (cuDNN, NCCL): looked for in <NAME>_ROOT
+# when set (a folder with include/ and lib/, e.g. a PyTorch wheel's), else in the
+# toolkit's folders, unless CRIMECAST_<NAME> is OFF (ON: its absence is an error). Sets
+# CRIMECAST_HAVE_<NAME>, <NAME>_INCLUDE_DIR and <NAME>_LIBRARY, and adds `source` to the
+# kernels when found. The remaining arguments are the library's names.
+macro(crimecast_find_cuda_extra NAME what header source)
+  set(CRIMECAST_HAVE_${NAME} OFF)
+  if(NOT CRIMECAST_${NAME} STREQUAL "OFF")
+    if(${NAME}_ROOT)
+      set(extra_search PATHS "${${NAME}_ROOT}" PATH_SUFFIXES include lib lib64 NO_DEFAULT_PATH)
+    else()
+      set(extra_search HINTS ${CUDAToolkit_INCLUDE_DIRS} ${CUDAToolkit_LIBRARY_DIR}
+          "${CUDAToolkit_LIBRARY_ROOT}/lib" "${CUDAToolkit_LIBRARY_ROOT}/lib64")
+    endif()
+    find_path(${NAME}_INCLUDE_DIR ${header} ${extra_search})
+    find_library(${NAME}_LIBRARY NAMES ${ARGN} ${extra_search})
+    if(${NAME}_INCLUDE_DIR AND ${NAME}_LIBRARY)
+      set(CRIMECAST_HAVE_${NAME} ON)
+      list(APPEND CRIMECAST_KERNELS_SOURCES ${source})
+    elseif(CRIMECAST_${NAME} STREQUAL "ON")
+      message(FATAL_ERROR "CRIMECAST_${NAME}=ON but ${what} was not found: set -D${NAME}_ROOT (kernels/README.md)")
+    endif()
   endif()
-  find_path(CUDNN_INCLUDE_DIR cudnn.h ${cudnn_search})
-  find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 ${cudnn_search})
-  if(CUDNN_INCLUDE_DIR AND CUDNN_LIBRARY)
-    set(CRIMECAST_HAVE_CUDNN ON)
-    list(APPEND CRIMECAST_KERNELS_SOURCES kernels/cuda/conv2d_cudnn.cu)
-  elseif(CRIMECAST_CUDNN STREQUAL "ON")
-    message(FATAL_ERROR "CRIMECAST_CUDNN=ON but cuDNN was not found: set -DCUDNN_ROOT (kernels/README.md)")
-  endif()
-endif()
+endmacro()
+
+crimecast_find_cuda_extra(CUDNN cuDNN cudnn.h kernels/cuda/conv2d_cudnn.cu cudnn libcudnn.so.9)
 message(STATUS "crimecast: cuDNN convolution path ${CRIMECAST_HAVE_CUDNN} ${CUDNN_LIBRARY}")
 
 # NCCL: the GPU sums of data-parallel training (kernels/nccl.h), from NCCL_ROOT (e.g. the
@@ -63,23 +72,7 @@ message(STATUS "crimecast: cuDNN convolution path ${CRIMECAST_HAVE_CUDNN} ${CUDN
 set(NCCL_ROOT "$ENV{NCCL_ROOT}" CACHE PATH "NCCL outside the toolkit (folder with lib/ and include/)")
 set(CRIMECAST_NCCL AUTO CACHE STRING "NCCL for data-parallel training on GPUs: AUTO (when found), ON, OFF")
 set_property(CACHE CRIMECAST_NCCL PROPERTY STRINGS AUTO ON OFF)
-set(CRIMECAST_HAVE_NCCL OFF)
-if(NOT CRIMECAST_NCCL STREQUAL "OFF")
-  if(NCCL_ROOT)
-    set(nccl_search PATHS "${NCCL_ROOT}" PATH_SUFFIXES include lib lib64 NO_DEFAULT_PATH)
-  else()
-    set(nccl_search HINTS ${CUDAToolkit_INCLUDE_DIRS} ${CUDAToolkit_LIBRARY_DIR}
-        "${CUDAToolkit_LIBRARY_ROOT}/lib" "${CUDAToolkit_LIBRARY_ROOT}/lib64")
-  endif()
-  find_path(NCCL_INCLUDE_DIR nccl.h ${nccl_search})
-  find_library(NCCL_LIBRARY NAMES nccl libnccl.so.2 ${nccl_search})
-  if(NCCL_INCLUDE_DIR AND NCCL_LIBRARY)
-    set(CRIMECAST_HAVE_NCCL ON)
-    list(APPEND CRIMECAST_KERNELS_SOURCES kernels/cuda/nccl.cu)
-  elseif(CRIMECAST_NCCL STREQUAL "ON")
-    message(FATAL_ERROR "CRIMECAST_NCCL=ON but NCCL was not found: set -DNCCL_ROOT (kernels/README.md)")
-  endif()
-endif()
+crimecast_find_cuda_extra(NCCL NCCL nccl.h kernels/cuda/nccl.cu nccl libnccl.so.2)
 message(STATUS "crimecast: NCCL ${CRIMECAST_HAVE_NCCL} ${NCCL_LIBRARY}")
 
 # Links the backend's libraries into `target` (crimecast_kernels).
