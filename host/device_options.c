@@ -36,8 +36,10 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
 int cc_device_open_for_rank(const cc_device_request *r, int local_rank, cc_ops_context *ctx, char *why,
                             size_t why_len) {
     char reason[256], device[32];
-    int gpus = strcmp(r->device, "cpu") != 0 ? cc_cuda_device_count(reason, sizeof reason) : 0;
-    if (local_rank <= 0 || gpus <= 0) return cc_device_open(r, ctx, why, why_len);
+    /* the GPUs are counted only for a rank past the first: a lone process is not delayed */
+    if (local_rank <= 0 || !strcmp(r->device, "cpu")) return cc_device_open(r, ctx, why, why_len);
+    int gpus = cc_cuda_device_count(reason, sizeof reason);
+    if (gpus <= 0) return cc_device_open(r, ctx, why, why_len);
     cc_device_request on_gpu = *r;
     snprintf(device, sizeof device, "cuda:%d", local_rank % gpus);
     on_gpu.device = device;

@@ -62,7 +62,6 @@ static int parse_memory(const char *text, void *field, char *why, size_t why_len
     return 0;
 }
 
-/* A lag of 1..512 bins. */
 static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_train_request, data, "TENSOR.h5", NULL, "the tensor file to learn from"), .required = 1},
     {CC_OPTION_TEXT("out", cc_train_request, out, "MODEL.h5", NULL, "the model file, written whole after every "
