@@ -78,6 +78,12 @@ void cc_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size
     BACKEND(ctx, "relu_backward", cc_cuda_relu_backward(ctx, y, dy, n), cc_cpu_relu_backward(y, dy, n));
 }
 
+void cc_plane_copy(const cc_ops_context *ctx, int planes, int rows, int cols, const float *src, int src_h, int src_w,
+                   float *dst, int dst_h, int dst_w) {
+    BACKEND(ctx, "plane_copy", cc_cuda_plane_copy(ctx, planes, rows, cols, src, src_h, src_w, dst, dst_h, dst_w),
+            cc_cpu_plane_copy(planes, rows, cols, src, src_h, src_w, dst, dst_h, dst_w));
+}
+
 void cc_cell_scale_forward(const cc_ops_context *ctx, const float *w, const float *x, float *y, int batch, int maps,
                            int plane) {
     BACKEND(ctx, "cell_scale_forward", cc_cuda_cell_scale_forward(ctx, w, x, y, batch, maps, plane),

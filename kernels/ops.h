@@ -75,6 +75,13 @@ void cc_fill(const cc_ops_context *ctx, float *x, size_t n, float value);
 void cc_relu_forward(const cc_ops_context *ctx, float *x, size_t n);
 void cc_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n);
 
+/* Copies the top-left rows x cols block of each of `planes` maps, src [planes][src_h][src_w]
+ * to dst [planes][dst_h][dst_w] (rows <= both heights, cols <= both widths); dst's other
+ * cells are left as they are. convlstm-ae crops its decoder's output with it on a grid
+ * that the downsampling does not divide, and pads the gradient back into a zeroed map. */
+void cc_plane_copy(const cc_ops_context *ctx, int planes, int rows, int cols, const float *src, int src_h, int src_w,
+                   float *dst, int dst_h, int dst_w);
+
 /* y[n][c][k] += bias[c] over `batch` blocks of `channels` planes of `plane` cells. */
 void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane);
 /* dbias[c] += sum of dy[n][c][k]: the gradient of cc_bias_add. */

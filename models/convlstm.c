@@ -84,9 +84,24 @@ static void plan_params(cc_convlstm *m) {
     }
 }
 
-/* Height and width at encoder stage i (0: full resolution). */
-static int stage_height(const cc_convlstm *m, int i) { return m->cfg.height >> i; }
-static int stage_width(const cc_convlstm *m, int i) { return m->cfg.width >> i; }
+/* Height and width at encoder stage i (0: full resolution): each 3x3 stride-2 convolution
+ * (padding 1) takes n to ceil(n / 2), so a grid the downsampling does not divide keeps
+ * its last row and column. */
+static int halved(int n, int times) {
+    while (times-- > 0) n = (n + 1) / 2;
+    return n;
+}
+static int stage_height(const cc_convlstm *m, int i) { return halved(m->cfg.height, i); }
+static int stage_width(const cc_convlstm *m, int i) { return halved(m->cfg.width, i); }
+
+/* Height and width at decoder level i (stages: the core; 0: full resolution): each 4x4
+ * transposed convolution (stride 2, padding 1) doubles the size, so level 0 is the grid
+ * padded up to a multiple of down, cropped to the grid before the head (m->ae_crop). */
+static int decoded_height(const cc_convlstm *m, int i) { return m->core_height << (m->stages - i); }
+static int decoded_width(const cc_convlstm *m, int i) { return m->core_width << (m->stages - i); }
+static int padded(const cc_convlstm *m) {
+    return m->stages && (decoded_height(m, 0) != m->cfg.height || decoded_width(m, 0) != m->cfg.width);
+}
 
 static void plan_ae_acts(cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
@@ -95,14 +110,19 @@ static void plan_ae_acts(cc_convlstm *m) {
         int h = stage_height(m, i + 1), w = stage_width(m, i + 1);
         m->ae_enc_out[i] = reserve(&m->acts, "ae.enc", i, "out", 4, in_steps, F, h, w);
         m->ae_enc_d[i] = reserve(&m->acts, "ae.enc", i, "d", 4, in_steps, F, h, w);
-        /* decoder stage i outputs at resolution stages - 1 - i */
-        h = stage_height(m, m->stages - 1 - i), w = stage_width(m, m->stages - 1 - i);
+        /* decoder stage i outputs at level stages - 1 - i */
+        h = decoded_height(m, m->stages - 1 - i), w = decoded_width(m, m->stages - 1 - i);
         m->ae_dec_out[i] = reserve(&m->acts, "ae.dec", i, "out", 4, out_steps, F, h, w);
         m->ae_dec_d[i] = reserve(&m->acts, "ae.dec", i, "d", 4, out_steps, F, h, w);
     }
     if (m->stages) {
         m->core_out = reserve(&m->acts, "ae", -1, "core_out", 4, out_steps, F, m->core_height, m->core_width);
         m->core_dout = reserve(&m->acts, "ae", -1, "core_dout", 4, out_steps, F, m->core_height, m->core_width);
+    }
+    m->ae_crop = m->ae_crop_d = NONE;
+    if (padded(m)) {
+        m->ae_crop = reserve(&m->acts, "ae", -1, "crop", 4, out_steps, F, c->height, c->width);
+        m->ae_crop_d = reserve(&m->acts, "ae", -1, "crop_d", 4, out_steps, F, c->height, c->width);
     }
 }
 
@@ -133,11 +153,17 @@ static void plan_acts(cc_convlstm *m) {
     plan_ae_acts(m);
 }
 
-/* The strided encoder convolution of stage i (also, read backwards, the decoder's
- * transposed convolution from stage i + 1 to stage i). */
-static cc_conv2d_shape ae_shape(const cc_convlstm *m, int batch, int i, int in, int kernel) {
-    /* stride 2, padding 1: 3x3 halves the size (encoder), 4x4 read backwards doubles it */
-    cc_conv2d_shape s = {batch, in, m->cfg.features, stage_height(m, i), stage_width(m, i), kernel, 2, 1};
+/* The strided encoder convolution of stage i: 3x3, stride 2, padding 1 (n -> ceil(n / 2)). */
+static cc_conv2d_shape encoder_shape(const cc_convlstm *m, int batch, int i, int in) {
+    cc_conv2d_shape s = {batch, in, m->cfg.features, stage_height(m, i), stage_width(m, i), 3, 2, 1};
+    return s;
+}
+
+/* The decoder's transposed convolution from level i + 1 to level i: the 4x4, stride 2,
+ * padding 1 convolution of a level-i map (2n -> n), read backwards (n -> 2n). */
+static cc_conv2d_shape decoder_shape(const cc_convlstm *m, int batch, int i) {
+    int F = m->cfg.features;
+    cc_conv2d_shape s = {batch, F, F, decoded_height(m, i), decoded_width(m, i), 4, 2, 1};
     return s;
 }
 
@@ -171,7 +197,7 @@ static size_t most_per_image(const cc_convlstm *m, size_t (*measure)(const cc_co
     }
     for (int i = 0; i < m->stages; i++) {
         int F = m->cfg.features;
-        cc_conv2d_shape shapes[3] = {ae_shape(m, 1, i, i ? F : model_inputs(&m->cfg), 3), ae_shape(m, 1, i, F, 4),
+        cc_conv2d_shape shapes[3] = {encoder_shape(m, 1, i, i ? F : model_inputs(&m->cfg)), decoder_shape(m, 1, i),
                                      {1, F, m->cfg.channels, m->cfg.height, m->cfg.width, 1, 1, 0}};
         for (int k = 0; k < 3; k++) {
             size_t n = measure(&shapes[k]);
@@ -259,7 +285,6 @@ static const char *check_convlstm(const cc_convlstm_config *c) {
     if (c->kernel < 1 || c->kernel % 2 == 0) return "kernel must be odd";
     if (c->down != 0 && c->down != 1 && c->down != 2 && c->down != 4) return "down must be 1, 2 or 4";
     if (c->down > 1 && c->features < 1) return "convlstm-ae needs features >= 1";
-    if (c->down > 1 && (c->height % c->down || c->width % c->down)) return "height and width must divide by down";
     for (int l = 0; l < c->layers; l++)
         if (c->hidden[l] < 1) return "every layer needs hidden channels >= 1";
     return NULL;
@@ -286,8 +311,8 @@ static int plan(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, char *
     m->stages = m->cfg.down == 4 ? 2 : m->cfg.down == 2 ? 1 : 0;
     m->core_channels = m->stages ? cfg->features : cfg->channels;
     m->core_inputs = m->stages ? cfg->features : model_inputs(cfg);
-    m->core_height = cfg->height / m->cfg.down;
-    m->core_width = cfg->width / m->cfg.down;
+    m->core_height = halved(cfg->height, m->stages);
+    m->core_width = halved(cfg->width, m->stages);
     plan_params(m);
     plan_acts(m);
     m->workspace_per_thread = m->workspace_floats = workspace_floats(m);
@@ -415,6 +440,10 @@ static size_t ae_floats(const cc_convlstm *m, int steps, int stage) {
     return (size_t)steps * m->batch * m->cfg.features * stage_height(m, stage) * stage_width(m, stage);
 }
 
+static size_t decoded_floats(const cc_convlstm *m, int steps, int level) {
+    return (size_t)steps * m->batch * m->cfg.features * decoded_height(m, level) * decoded_width(m, level);
+}
+
 /* The ops' context with the model's workspace, grown to one slice per thread. */
 static cc_ops_context with_workspace(cc_convlstm *m, const cc_ops_context *outer) {
     cc_ops_context ctx = *outer;
@@ -478,6 +507,17 @@ void cc_convlstm_forward_parts(cc_convlstm *m, const cc_ops_context *outer, cons
     skip_forward(m, &ctx, x, skip);
 }
 
+/* The decoder's full-resolution maps on the grid: its last output, cropped to the grid
+ * when that was padded up to a multiple of down. */
+static const float *decoded_grid(cc_convlstm *m, const cc_ops_context *ctx, int out_steps) {
+    const float *full = A(m->ae_dec_out[m->stages - 1]);
+    if (!padded(m)) return full;
+    const cc_convlstm_config *c = &m->cfg;
+    cc_plane_copy(ctx, out_steps * c->features, c->height, c->width, full, decoded_height(m, 0), decoded_width(m, 0),
+                  A(m->ae_crop), c->height, c->width);
+    return A(m->ae_crop);
+}
+
 /* The recurrent network (and the convlstm-ae's encoder and decoder around it). */
 static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const float *x, float *y) {
     cc_ops_context ctx = *outer;
@@ -492,7 +532,7 @@ static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const f
     const cc_convlstm_config *c = &m->cfg;
     int in_steps = c->window * m->batch, out_steps = c->horizon * m->batch, F = c->features;
     for (int i = 0; i < m->stages; i++) { /* strided encoder */
-        cc_conv2d_shape s = ae_shape(m, in_steps, i, i ? F : model_inputs(c), 3);
+        cc_conv2d_shape s = encoder_shape(m, in_steps, i, i ? F : model_inputs(c));
         cc_conv2d_forward(&ctx, &s, i ? A(m->ae_enc_out[i - 1]) : x, P(m->ae_enc_w[i]), P(m->ae_enc_b[i]), 0.0f,
                           A(m->ae_enc_out[i]));
         cc_relu_forward(&ctx, A(m->ae_enc_out[i]), ae_floats(m, c->window, i + 1));
@@ -500,14 +540,15 @@ static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const f
     core_forward(m, &ctx, A(m->ae_enc_out[m->stages - 1]), A(m->core_out));
     for (int i = 0; i < m->stages; i++) { /* transposed-convolution decoder */
         int fine = m->stages - 1 - i;
-        cc_conv2d_shape s = ae_shape(m, out_steps, fine, F, 4);
+        cc_conv2d_shape s = decoder_shape(m, out_steps, fine);
         cc_conv2d_backward_data(&ctx, &s, i ? A(m->ae_dec_out[i - 1]) : A(m->core_out), P(m->ae_dec_w[i]), 0.0f,
                                 A(m->ae_dec_out[i]));
-        cc_bias_add(&ctx, A(m->ae_dec_out[i]), P(m->ae_dec_b[i]), out_steps, F, stage_height(m, fine) * stage_width(m, fine));
-        cc_relu_forward(&ctx, A(m->ae_dec_out[i]), ae_floats(m, c->horizon, fine));
+        cc_bias_add(&ctx, A(m->ae_dec_out[i]), P(m->ae_dec_b[i]), out_steps, F,
+                    decoded_height(m, fine) * decoded_width(m, fine));
+        cc_relu_forward(&ctx, A(m->ae_dec_out[i]), decoded_floats(m, c->horizon, fine));
     }
     cc_conv2d_shape head = {out_steps, F, c->channels, c->height, c->width, 1, 1, 0};
-    cc_conv2d_forward(&ctx, &head, A(m->ae_dec_out[m->stages - 1]), P(m->ae_head_w), P(m->ae_head_b), 0.0f, y);
+    cc_conv2d_forward(&ctx, &head, decoded_grid(m, &ctx, out_steps), P(m->ae_head_w), P(m->ae_head_b), 0.0f, y);
 }
 
 /* ------------------------------------------------------------------ backward */
@@ -618,14 +659,21 @@ static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const 
     int in_steps = c->window * m->batch, out_steps = c->horizon * m->batch, F = c->features;
     int last = m->stages - 1;
     cc_conv2d_shape head = {out_steps, F, c->channels, c->height, c->width, 1, 1, 0};
-    cc_conv2d_backward_data(&ctx, &head, dy, P(m->ae_head_w), 0.0f, A(m->ae_dec_d[last]));
-    cc_conv2d_backward_filter(&ctx, &head, A(m->ae_dec_out[last]), dy, G(m->ae_head_w), G(m->ae_head_b));
+    float *d_grid = padded(m) ? A(m->ae_crop_d) : A(m->ae_dec_d[last]);
+    cc_conv2d_backward_data(&ctx, &head, dy, P(m->ae_head_w), 0.0f, d_grid);
+    cc_conv2d_backward_filter(&ctx, &head, padded(m) ? A(m->ae_crop) : A(m->ae_dec_out[last]), dy, G(m->ae_head_w),
+                              G(m->ae_head_b));
+    if (padded(m)) { /* the crop's gradient: zero on the padding */
+        cc_fill(&ctx, A(m->ae_dec_d[last]), decoded_floats(m, c->horizon, 0), 0.0f);
+        cc_plane_copy(&ctx, out_steps * F, c->height, c->width, d_grid, c->height, c->width, A(m->ae_dec_d[last]),
+                      decoded_height(m, 0), decoded_width(m, 0));
+    }
     for (int i = last; i >= 0; i--) { /* decoder, back to the core's output */
         int fine = m->stages - 1 - i;
         float *d = A(m->ae_dec_d[i]);
-        cc_relu_backward(&ctx, A(m->ae_dec_out[i]), d, ae_floats(m, c->horizon, fine));
-        cc_bias_backward(&ctx, d, out_steps, F, stage_height(m, fine) * stage_width(m, fine), G(m->ae_dec_b[i]));
-        cc_conv2d_shape s = ae_shape(m, out_steps, fine, F, 4);
+        cc_relu_backward(&ctx, A(m->ae_dec_out[i]), d, decoded_floats(m, c->horizon, fine));
+        cc_bias_backward(&ctx, d, out_steps, F, decoded_height(m, fine) * decoded_width(m, fine), G(m->ae_dec_b[i]));
+        cc_conv2d_shape s = decoder_shape(m, out_steps, fine);
         const float *coarse = i ? A(m->ae_dec_out[i - 1]) : A(m->core_out);
         cc_conv2d_backward_filter(&ctx, &s, d, coarse, G(m->ae_dec_w[i]), NULL);
         cc_conv2d_forward(&ctx, &s, d, P(m->ae_dec_w[i]), NULL, 0.0f, i ? A(m->ae_dec_d[i - 1]) : A(m->core_dout));
@@ -635,7 +683,7 @@ static void network_backward(cc_convlstm *m, const cc_ops_context *outer, const 
     for (int i = last; i >= 0; i--) { /* strided encoder */
         float *d = A(m->ae_enc_d[i]);
         cc_relu_backward(&ctx, A(m->ae_enc_out[i]), d, ae_floats(m, c->window, i + 1));
-        cc_conv2d_shape s = ae_shape(m, in_steps, i, i ? F : model_inputs(c), 3);
+        cc_conv2d_shape s = encoder_shape(m, in_steps, i, i ? F : model_inputs(c));
         const float *input = i ? A(m->ae_enc_out[i - 1]) : x;
         cc_conv2d_backward_filter(&ctx, &s, input, d, G(m->ae_enc_w[i]), G(m->ae_enc_b[i]));
         if (i) cc_conv2d_backward_data(&ctx, &s, d, P(m->ae_enc_w[i]), 0.0f, A(m->ae_enc_d[i - 1]));

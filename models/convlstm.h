@@ -23,8 +23,11 @@
  * (3x3, stride 2, ReLU, once per factor 2) maps the C input maps to F feature maps at
  * 1/down resolution; the encoder-forecaster runs there on F channels; a decoder of
  * transposed convolutions (4x4, stride 2, ReLU) brings its output back to full
- * resolution, and a 1x1 convolution gives the C output maps. H and W must divide by
- * `down`. Extra parameters: ae.enc<i>.w/.b, ae.dec<i>.w/.b, ae.head.w/.b.
+ * resolution, and a 1x1 convolution gives the C output maps. Any H and W: each encoder
+ * stage takes n cells to ceil(n / 2) (its zero padding covers the odd last row), so the
+ * core is ceil(H / down) x ceil(W / down), the decoder returns down times that, and its
+ * maps are cropped to H x W before the head (the padding's gradient is zero).
+ * Extra parameters: ae.enc<i>.w/.b, ae.dec<i>.w/.b, ae.head.w/.b.
  *
  * Layouts are time-major: x [window][batch][C + context][H][W], y [horizon][batch][C][H][W].
  * Parameters, gradients and activations are arenas (kernels/arena.h); parameter names:
@@ -107,6 +110,8 @@ typedef struct cc_convlstm {
     size_t ae_enc_out[CC_MAX_STAGES], ae_enc_d[CC_MAX_STAGES];  /* activations, their gradients */
     size_t ae_dec_out[CC_MAX_STAGES], ae_dec_d[CC_MAX_STAGES];
     size_t core_out, core_dout;
+    size_t ae_crop, ae_crop_d;          /* the decoder's output cropped to the grid, and its
+                                           gradient; (size_t)-1 unless the grid was padded */
     cc_arena params, grads, acts;
     cc_convlstm_params enc[CC_MAX_LAYERS], fc[CC_MAX_LAYERS];
     size_t head_w[CC_MAX_LAYERS], head_b;

@@ -112,12 +112,13 @@ const float *cc_inspect_state(const cc_convlstm *m, int stack, int layer, int st
 }
 
 uint8_t *cc_inspect_core_mask(const cc_convlstm *m, const uint8_t *mask) {
-    int H = m->core_height, W = m->core_width, d = m->cfg.down > 1 ? m->cfg.down : 1;
-    uint8_t *core = calloc((size_t)H * W, 1);
+    int W = m->core_width, d = m->cfg.down > 1 ? m->cfg.down : 1;
+    uint8_t *core = calloc((size_t)m->core_height * W, 1);
     if (!core) return NULL;
-    for (int y = 0; y < H * d; y++)
-        for (int x = 0; x < W * d; x++)
-            if (mask[(size_t)y * W * d + x]) core[(size_t)(y / d) * W + x / d] = 1;
+    /* core cell (y / d, x / d) reads the grid around (y, x); the core is ceil(grid / d) */
+    for (int y = 0; y < m->cfg.height; y++)
+        for (int x = 0; x < m->cfg.width; x++)
+            if (mask[(size_t)y * m->cfg.width + x]) core[(size_t)(y / d) * W + x / d] = 1;
     return core;
 }
 

@@ -495,6 +495,25 @@ static void test_adamw_and_clipping(void **state) {
     assert_true(fabs(g[0] - 0.6f) < 1e-7); /* under the limit: untouched */
 }
 
+/* Crop a 2 x 3 x 4 stack to its top-left 2 x 3 block, then pad it back into a 3 x 4
+ * map of zeros: what convlstm-ae does with its decoder's output and its gradient. */
+static void test_plane_copy(void **state) {
+    (void)state;
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    float big[24], small[12], back[24];
+    for (int k = 0; k < 24; k++) big[k] = (float)k, back[k] = 0.0f;
+    cc_plane_copy(&ctx, 2, 2, 3, big, 3, 4, small, 2, 3);
+    const float want[12] = {0, 1, 2, 4, 5, 6, 12, 13, 14, 16, 17, 18};
+    assert_memory_equal(small, want, sizeof want);
+    cc_plane_copy(&ctx, 2, 2, 3, small, 2, 3, back, 3, 4);
+    for (int p = 0; p < 2; p++)
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 4; c++) {
+                int k = (p * 3 + r) * 4 + c;
+                assert_true(back[k] == (r < 2 && c < 3 ? big[k] : 0.0f));
+            }
+}
+
 static void test_relu_and_bias_ops(void **state) {
     (void)state;
     cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
@@ -547,6 +566,7 @@ int main(void) {
         cmocka_unit_test(test_losses_values_and_gradients),
         cmocka_unit_test(test_adamw_and_clipping),
         cmocka_unit_test(test_relu_and_bias_ops),
+        cmocka_unit_test(test_plane_copy),
     };
     char why[256];
     onednn = cc_onednn_create(0, why, sizeof why); /* NULL in a build without oneDNN: one path */

@@ -293,6 +293,25 @@ static void check_bias(env *e, const int *shape) {
     free_pair(&y), free_pair(&bias), free_pair(&dbias);
 }
 
+/* convlstm-ae's crop of a padded map (rows x cols of src_h x src_w planes) into a poisoned
+ * one, and the pad back into random maps (only the block is written: the rest must stay). */
+static const int PLANE_COPY_SHAPES[][5] = {{1, 1, 1, 1, 1}, {3, 7, 10, 8, 12}, {5, 63, 61, 64, 64}, {2, 299, 247, 300, 248}};
+
+static void check_plane_copy(env *e, const int *shape) {
+    char at[64];
+    int planes = shape[0], rows = shape[1], cols = shape[2], big_h = shape[3], big_w = shape[4];
+    snprintf(at, sizeof at, "{%d,%d,%d,%d,%d}", planes, rows, cols, big_h, big_w);
+    size_t n_big = (size_t)planes * big_h * big_w, n_small = (size_t)planes * rows * cols;
+    pair big = make_random(e, n_big, -1, 1), small = make_poisoned(e, n_small), back = make_random(e, n_big, -1, 1);
+    cc_plane_copy(&e->cpu, planes, rows, cols, big.h, big_h, big_w, small.h, rows, cols);
+    cc_plane_copy(&e->gpu, planes, rows, cols, big.d, big_h, big_w, small.d, rows, cols);
+    expect_close(e, "plane_copy crop", at, &small);
+    cc_plane_copy(&e->cpu, planes, rows, cols, small.h, rows, cols, back.h, big_h, big_w);
+    cc_plane_copy(&e->gpu, planes, rows, cols, small.d, rows, cols, back.d, big_h, big_w);
+    expect_close(e, "plane_copy pad", at, &back);
+    free_pair(&big), free_pair(&small), free_pair(&back);
+}
+
 /* ST-ResNet's fusion: y += w x per cell, and its gradients (dw sums the batch in double). */
 static void check_cell_scale(env *e, const int *shape) {
     char at[48];
@@ -348,6 +367,7 @@ static void check_everything_else(env *e) {
     expect_scalar(e, "sum_squares", "n 0", cc_sum_squares(&e->gpu, NULL, 0), 0.0);
     for (size_t k = 0; k < COUNT(BIAS_SHAPES); k++) check_bias(e, BIAS_SHAPES[k]);
     for (size_t k = 0; k < COUNT(BIAS_SHAPES); k++) check_cell_scale(e, BIAS_SHAPES[k]);
+    for (size_t k = 0; k < COUNT(PLANE_COPY_SHAPES); k++) check_plane_copy(e, PLANE_COPY_SHAPES[k]);
 }
 
 int main(void) {

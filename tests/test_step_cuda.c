@@ -11,7 +11,8 @@
  * Those elements are counted and printed, and held to that bound instead.
  *
  * Models: a plain two-layer ConvLSTM with peepholes, a log-rate offset, a mask and
- * clipping; the convlstm-ae (down 2) under the MSE loss; context maps with the linear
+ * clipping; the convlstm-ae (down 2) under the MSE loss, and at down 4 on a grid it
+ * does not divide (cropped); context maps with the linear
  * skip path, and with the level-gated maps held out of the network (skip path only).
  * Plain C (no cmocka), label `gpu`, exits 77 (skipped) without a usable GPU.
  * CRIMECAST_TEST_SEED=<n> repeats a run. */
@@ -90,6 +91,9 @@ typedef struct step_case {
 static const step_case CASES[] = {
     {"convlstm, peepholes, offset, mask, clip", {2, 9, 11, 2, {5, 7}, 3, 4, 2, 1, 1, 0, 0, 0}, 3, CC_LOSS_POISSON, 1, 1, 0.05},
     {"convlstm-ae down 2, mse", {1, 12, 8, 1, {6}, 3, 3, 1, 0, 2, 4, 0, 0}, 2, CC_LOSS_MSE, 0, 0, 0},
+    /* 11 x 9 at down 4: a 3 x 3 core, the decoder's 12 x 12 maps cropped to the grid */
+    {"convlstm-ae down 4, odd grid, cropped", {2, 11, 9, 1, {4}, 3, 3, 1, 0, 4, 3, 0, 2, 3}, 2, CC_LOSS_POISSON, 1, 1,
+     1.0},
     {"context maps, skip path", {2, 7, 7, 1, {4}, 5, 3, 1, 0, 1, 0, 0, 3, 3}, 2, CC_LOSS_POISSON, 1, 0, 1.0},
     /* the last 6 maps (cc_gated_maps(2)) for the skip path only: held weights zeroed on the device */
     {"gated maps, skip path only", {2, 6, 7, 1, {4}, 3, 3, 1, 0, 1, 0, 0, 8, 3, 0, 2, 6}, 2, CC_LOSS_POISSON, 1, 0, 1.0},

@@ -30,5 +30,7 @@ void cc_cpu_axpy(size_t n, float alpha, const float *x, float *y);
 void cc_cpu_fill(float *x, size_t n, float value);
 void cc_cpu_relu_forward(float *x, size_t n);
 void cc_cpu_relu_backward(const float *y, float *dy, size_t n);
+void cc_cpu_plane_copy(int planes, int rows, int cols, const float *src, int src_h, int src_w, float *dst, int dst_h,
+                       int dst_w);
 
 #endif

@@ -1,5 +1,7 @@
-/* AdamW and the reductions behind gradient clipping, on the CPU. */
+/* AdamW, the reductions behind gradient clipping, and the element-wise and copy ops, on the CPU. */
 #include <math.h>
+
+#include <string.h>
 
 #include "kernels/cpu/cpu_ops.h"
 
@@ -37,4 +39,11 @@ void cc_cpu_relu_forward(float *x, size_t n) {
 
 void cc_cpu_relu_backward(const float *y, float *dy, size_t n) {
     for (size_t k = 0; k < n; k++) dy[k] = y[k] > 0 ? dy[k] : 0.0f;
+}
+
+void cc_cpu_plane_copy(int planes, int rows, int cols, const float *src, int src_h, int src_w, float *dst, int dst_h,
+                       int dst_w) {
+    for (int p = 0; p < planes; p++)
+        for (int r = 0; r < rows; r++)
+            memcpy(dst + ((size_t)p * dst_h + r) * dst_w, src + ((size_t)p * src_h + r) * src_w, sizeof(float) * cols);
 }

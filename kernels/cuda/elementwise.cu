@@ -24,6 +24,15 @@ __global__ void relu_backward_kernel(const float *y, float *dy, size_t n) {
     CC_GRID_STRIDE_LOOP(k, n) dy[k] = y[k] > 0 ? dy[k] : 0.0f;
 }
 
+/* One thread per copied float: dst (p, r, c) <- src (p, r, c). */
+__global__ void plane_copy_kernel(size_t n, int rows, int cols, const float *src, int src_h, int src_w, float *dst,
+                                  int dst_h, int dst_w) {
+    CC_GRID_STRIDE_LOOP(k, n) {
+        size_t c = k % (size_t)cols, r = k / cols % (size_t)rows, p = k / ((size_t)cols * rows);
+        dst[(p * dst_h + r) * dst_w + c] = src[(p * src_h + r) * src_w + c];
+    }
+}
+
 __global__ void bias_add_kernel(float *y, const float *bias, int channels, size_t plane, size_t n) {
     CC_GRID_STRIDE_LOOP(k, n) y[k] += bias[k / plane % channels];
 }
@@ -69,6 +78,15 @@ extern "C" void cc_cuda_relu_forward(const cc_ops_context *ctx, float *x, size_t
 extern "C" void cc_cuda_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n) {
     if (!n) return;
     relu_backward_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(y, dy, n);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
+extern "C" void cc_cuda_plane_copy(const cc_ops_context *ctx, int planes, int rows, int cols, const float *src,
+                                   int src_h, int src_w, float *dst, int dst_h, int dst_w) {
+    if (planes <= 0 || rows <= 0 || cols <= 0) return;
+    size_t n = (size_t)planes * rows * cols;
+    plane_copy_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(n, rows, cols, src, src_h, src_w, dst, dst_h,
+                                                                        dst_w);
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
