@@ -1,8 +1,12 @@
 /* The crimecast binary: everything lives in libcrimecast; main only dispatches. */
+#include <stdio.h>
 #include "host/cli.h"
 #include "kernels/cpu/gemm_choice.h"
 
 int main(int argc, char **argv) {
+    /* Line-buffered even into a file or pipe: a long train's epoch lines reach `tail -f` and
+     * a scheduler's log as they happen, not when the buffer fills or the run ends. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     cc_cpu_gemm_choose(argv); /* OpenBLAS kernels from the CPU features, checked: see gemm_choice.h */
     return cc_main(argc, argv);
 }

@@ -8,7 +8,9 @@
   file that reads and equals the uninterrupted run's, a PNG that ends with its IEND
   chunk and equals the uninterrupted one);
 * a killed run's temporary (NAME.tmp-PID) is gone after the next run;
-* running again, or `train --resume`, ends where an uninterrupted run ends, bit for bit.
+* running again, or `train --resume`, ends where an uninterrupted run ends, bit for bit;
+* and, not a kill but what a killed job's log needs: train's stdout lines reach a pipe as
+  they are printed (line-buffered), not all at exit.
 
 The kill moments are drawn uniformly over the uninterrupted run's duration (seeded), so
 each kill lands somewhere in the work: early, mid-write, or after the end.
@@ -199,6 +201,18 @@ def params(path):
         return {k: f["params"][k][()].tobytes() for k in f["params"]}, int(f.attrs["best_epoch"])
 
 
+def lines_as_they_happen(seconds, *args):
+    """A log read through a pipe (a scheduler's log, `| tee`) gets each line when it is
+    printed: the first and the last arrive most of the run apart, not together at exit."""
+    proc = subprocess.Popen([CRIMECAST, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    arrived = [time.monotonic() for _ in proc.stdout]
+    proc.wait()
+    spread = arrived[-1] - arrived[0] if arrived else 0.0
+    check("%s: stdout lines arrive as printed (%d lines over %.2f s of a %.2f s run)" % (args[0], len(arrived), spread,
+                                                                                        seconds),
+          proc.returncode == 0 and len(arrived) >= 3 and spread > 0.3 * seconds)
+
+
 def train_case(tmp, tensor):
     # A high learning rate: some epochs do not improve, so a resume replays from an older
     # checkpoint than the last epoch.
@@ -208,6 +222,7 @@ def train_case(tmp, tensor):
     clean = os.path.join(tmp, "model_clean.h5")
     seconds = timed("train", *common, "--out", clean)
     want = params(clean)
+    lines_as_they_happen(seconds, "train", *common, "--out", os.path.join(tmp, "model_piped.h5"))
     folder = os.path.join(tmp, "train")
     os.makedirs(folder)
     model = os.path.join(folder, "model.h5")
