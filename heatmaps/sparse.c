@@ -24,6 +24,21 @@ int cc_sparse_alloc(cc_sparse *s, int planes, int cells, int64_t nnz, int R) {
     return 0;
 }
 
+int cc_sparse_from_dense(const float *values, int planes, int cells, cc_sparse *out) {
+    size_t all = (size_t)planes * (size_t)cells;
+    int64_t nnz = 0;
+    for (size_t q = 0; q < all; q++) nnz += values[q] != 0.0f;
+    if (cc_sparse_alloc(out, planes, cells, nnz, 0) != 0) return -1;
+    int64_t e = 0;
+    for (int p = 0; p < planes; p++) {
+        const float *plane = values + (size_t)p * cells;
+        for (int k = 0; k < cells; k++)
+            if (plane[k] != 0.0f) out->cell[e] = k, out->count[e++] = plane[k];
+        out->start[p + 1] = e;
+    }
+    return 0;
+}
+
 void cc_sparse_free(cc_sparse *s) {
     free(s->start), free(s->cell), free(s->count), free(s->recent);
     memset(s, 0, sizeof *s);

@@ -47,6 +47,11 @@ void cc_sparse_free(cc_sparse *s);
  * (out of memory) with s unchanged. */
 int cc_sparse_keep_channels(cc_sparse *s, int C, const int *keep, int kept);
 
+/* The nonzero values of values[planes][cells] as sparse counts (R = 0): the inverse of
+ * cc_sparse_scatter_counts (values must be >= 0, as counts are). 0, or -1 when out of
+ * memory. */
+int cc_sparse_from_dense(const float *values, int planes, int cells, cc_sparse *out);
+
 /* values[planes][cells] = the counts (values zeroed first). */
 void cc_sparse_scatter_counts(const cc_sparse *s, float *values);
 

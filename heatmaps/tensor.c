@@ -43,6 +43,8 @@ void cc_tensor_free(cc_tensor *t) {
     free(t->static_inputs), free(t->dynamic_inputs);
     if (t->sparse) cc_sparse_free(t->sparse);
     free(t->sparse);
+    if (t->nonzeros) cc_sparse_free(t->nonzeros);
+    free(t->nonzeros);
     free(t->time);
     if (t->categories)
         for (int c = 0; c < t->C; c++) free(t->categories[c]);
@@ -65,13 +67,42 @@ int cc_tensor_bin(const cc_tensor *t, int64_t day) {
     return -1;
 }
 
+/* The indexed sum: plane b * C + c's entries into out[c]. */
+static void sum_indexed_bins(const cc_tensor *t, int first, int last, float *out) {
+    const cc_sparse *nz = t->nonzeros;
+    for (int b = first; b <= last; b++)
+        for (int c = 0; c < t->C; c++) {
+            int plane = b * t->C + c;
+            float *map = out + (size_t)c * nz->cells;
+            for (int64_t e = nz->start[plane]; e < nz->start[plane + 1]; e++) map[nz->cell[e]] += nz->count[e];
+        }
+}
+
 void cc_tensor_sum_bins(const cc_tensor *t, int first, int last, float *out) {
     size_t map = (size_t)t->C * t->H * t->W;
     memset(out, 0, sizeof(float) * map);
+    if (t->nonzeros) {
+        sum_indexed_bins(t, first < 0 ? 0 : first, last, out);
+        return;
+    }
     for (int b = first < 0 ? 0 : first; b <= last; b++) {
         const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
         for (size_t q = 0; q < map; q++) out[q] += counts[q];
     }
+}
+
+int cc_tensor_index_nonzeros(cc_tensor *t) {
+    if (!t->values || t->nonzeros) return t->nonzeros != NULL;
+    size_t all = (size_t)t->T * t->C * t->H * t->W, nonzero = 0;
+    for (size_t q = 0; q < all; q++) nonzero += t->values[q] != 0.0f;
+    if (nonzero > all / 8) return 0;
+    cc_sparse *index = malloc(sizeof *index);
+    if (!index || cc_sparse_from_dense(t->values, t->T * t->C, t->H * t->W, index) != 0) {
+        free(index);
+        return -1;
+    }
+    t->nonzeros = index;
+    return 1;
 }
 
 size_t cc_tensor_mask_cells(const cc_tensor *t) {

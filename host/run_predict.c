@@ -188,6 +188,7 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
         cc_close_backend(&ctx);
         return -1;
     }
+    cc_tensor_index_nonzeros(&t); /* faster context sums when the counts are sparse; optional */
     cc_model_info first;
     memset(&first, 0, sizeof first);
     float *sum = NULL;

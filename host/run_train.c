@@ -689,8 +689,10 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     cc_tensor t;
     int status = -1;
     if (cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 &&
-        (!(r->resume || wants_recency_maps(r)) || cc_tensor_read_recency(r->data, &t, err, err_len) == 0))
+        (!(r->resume || wants_recency_maps(r)) || cc_tensor_read_recency(r->data, &t, err, err_len) == 0)) {
+        cc_tensor_index_nonzeros(&t); /* without it (out of memory) the context sums read every cell */
         status = train_on(&p, &t, &ctx, outcome, err, err_len);
+    }
     cc_tensor_free(&t);
     cc_close_backend(&ctx);
     return status;

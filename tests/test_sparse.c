@@ -195,10 +195,48 @@ static void test_files_dense_and_sparse_read_the_same(void **state) {
     free(dir);
 }
 
+/* The nonzero index of a tensor's counts (cc_tensor_index_nonzeros): sums over any bins
+ * equal the dense sums and a float64 reference bit for bit, scattered back it is the
+ * tensor, and a dense tensor gets none. */
+static void test_indexed_sums_are_the_dense_sums(void **state) {
+    (void)state;
+    enum { BINS = 40, CH = 3, ROWS = 9, COLS = 7, MAP = CH * ROWS * COLS };
+    cc_tensor t;
+    assert_int_equal(cc_tensor_alloc(&t, BINS, CH, ROWS, COLS), 0);
+    unsigned rng = 11;
+    for (size_t q = 0; q < (size_t)BINS * MAP; q++) /* 1 in 20 values a count of 1..5 */
+        if (cc_lcg_next(&rng) % 20 == 0) t.values[q] = (float)(1 + cc_lcg_next(&rng) % 5);
+    static float dense[MAP], indexed[MAP], back[BINS * MAP];
+    static const int spans[][2] = {{0, 0}, {-3, 5}, {7, 39}, {12, 12}, {0, 39}, {20, 31}};
+    assert_int_equal(cc_tensor_index_nonzeros(&t), 1);
+    cc_sparse_scatter_counts(t.nonzeros, back);
+    assert_memory_equal(back, t.values, sizeof back);
+    for (size_t k = 0; k < sizeof spans / sizeof *spans; k++) {
+        cc_sparse *index = t.nonzeros;
+        t.nonzeros = NULL;
+        cc_tensor_sum_bins(&t, spans[k][0], spans[k][1], dense);
+        t.nonzeros = index;
+        cc_tensor_sum_bins(&t, spans[k][0], spans[k][1], indexed);
+        assert_memory_equal(dense, indexed, sizeof dense);
+        for (int q = 0; q < MAP; q++) {
+            double want = 0;
+            for (int b = spans[k][0] < 0 ? 0 : spans[k][0]; b <= spans[k][1]; b++) want += t.values[(size_t)b * MAP + q];
+            assert_true(indexed[q] == (float)want);
+        }
+    }
+    cc_tensor_free(&t);
+    assert_int_equal(cc_tensor_alloc(&t, 4, 1, 3, 3), 0); /* half the values nonzero: no index */
+    for (int q = 0; q < 36; q++) t.values[q] = (float)(q % 2);
+    assert_int_equal(cc_tensor_index_nonzeros(&t), 0);
+    assert_null(t.nonzeros);
+    cc_tensor_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_built_from_events), cmocka_unit_test(test_recency_maps_are_decayed_sums),
         cmocka_unit_test(test_keep_channels), cmocka_unit_test(test_check_refuses),
-        cmocka_unit_test(test_files_dense_and_sparse_read_the_same)};
+        cmocka_unit_test(test_files_dense_and_sparse_read_the_same),
+        cmocka_unit_test(test_indexed_sums_are_the_dense_sums)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
