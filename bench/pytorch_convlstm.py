@@ -3,12 +3,15 @@
 or, with --device cuda, on the GPU through cuDNN (eager; --tf32 1 allows TF32 tensor cores):
 the same ConvLSTM encoder-forecaster as crimecast's (models/convlstm.h; gate order i, f,
 g, o; forecaster layer 0 without input; 1x1 head over all forecaster layers), the same
-training step (forward, masked Poisson loss on log-rates, backward, AdamW). Prints one
-JSON object with the median step time.
+training step (forward, masked Poisson loss on log-rates, backward, AdamW). With --down 2
+or 4, crimecast's convlstm-ae: per factor 2 a 3x3 stride-2 convolution and ReLU to
+--features maps, the ConvLSTM on them (its head writing F maps), per factor 2 a 4x4
+stride-2 transposed convolution and ReLU, the maps cropped to the grid, a 1x1 head.
+Prints one JSON object with the median step time.
 
 usage: pytorch_convlstm.py [--threads 2] [--steps 3] [--warmup 1] [--batch 16] [--grid 32]
        [--channels 1] [--layers 2] [--hidden 64] [--kernel 5] [--window 8] [--horizon 1]
-       [--device cpu|cuda] [--tf32 0|1] [--bf16 0|1]
+       [--down 1|2|4] [--features 16] [--device cpu|cuda] [--tf32 0|1] [--bf16 0|1]
 """
 import argparse
 import json
@@ -66,10 +69,34 @@ class ConvLSTM(nn.Module):
         return self.head(hs.reshape(horizon * batch, *hs.shape[2:])).reshape(horizon, batch, -1, height, width)
 
 
+class ConvLSTMAE(nn.Module):
+    def __init__(self, channels, layers, hidden, kernel, down, features):
+        super().__init__()
+        stages = {2: 1, 4: 2}[down]
+        self.encoder = nn.ModuleList([nn.Conv2d(channels if i == 0 else features, features, 3, stride=2, padding=1)
+                                      for i in range(stages)])
+        self.core = ConvLSTM(features, layers, hidden, kernel)
+        self.decoder = nn.ModuleList([nn.ConvTranspose2d(features, features, 4, stride=2, padding=1)
+                                      for _ in range(stages)])
+        self.head = nn.Conv2d(features, channels, 1)
+
+    def forward(self, x, horizon):  # x [window][batch][C][H][W]
+        window, batch, _, height, width = x.shape
+        z = x.reshape(window * batch, *x.shape[2:])
+        for conv in self.encoder:
+            z = torch.relu(conv(z))
+        z = self.core(z.reshape(window, batch, *z.shape[1:]), horizon)
+        z = z.reshape(horizon * batch, *z.shape[2:])
+        for deconv in self.decoder:
+            z = torch.relu(deconv(z))
+        y = self.head(z[:, :, :height, :width])
+        return y.reshape(horizon, batch, -1, height, width)
+
+
 def main():
     ap = argparse.ArgumentParser()
     for name, default in dict(threads=2, steps=3, warmup=1, batch=16, grid=32, channels=1, layers=2, hidden=64,
-                              kernel=5, window=8, horizon=1).items():
+                              kernel=5, window=8, horizon=1, down=1, features=16).items():
         ap.add_argument("--" + name, type=int, default=default)
     ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     ap.add_argument("--tf32", type=int, choices=(0, 1), default=0)
@@ -83,7 +110,10 @@ def main():
     torch.backends.cudnn.benchmark = True
     torch.manual_seed(1)
     dev = torch.device(a.device)
-    model = ConvLSTM(a.channels, a.layers, a.hidden, a.kernel).to(dev)
+    if a.down == 1:
+        model = ConvLSTM(a.channels, a.layers, a.hidden, a.kernel).to(dev)
+    else:
+        model = ConvLSTMAE(a.channels, a.layers, a.hidden, a.kernel, a.down, a.features).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
     x = torch.rand(a.window, a.batch, a.channels, a.grid, a.grid, device=dev)
     y = torch.randint(0, 3, (a.horizon, a.batch, a.channels, a.grid, a.grid), device=dev).float()
@@ -104,7 +134,7 @@ def main():
             times.append(time.perf_counter() - start)
     print(json.dumps({"framework": "pytorch %s" % torch.__version__, "threads": a.threads, "device": a.device,
                       "gpu": torch.cuda.get_device_name() if a.device == "cuda" else None, "tf32": a.tf32,
-                      "bf16": a.bf16, "batch": a.batch, "grid": a.grid,
+                      "bf16": a.bf16, "batch": a.batch, "grid": a.grid, "down": a.down,
                       "step_seconds": statistics.median(times), "step_seconds_min": min(times),
                       "mkldnn": torch.backends.mkldnn.is_available()}))
 

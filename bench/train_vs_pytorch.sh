@@ -9,16 +9,21 @@
 # machine's SGEMM rate on the same product and threads (measured by crimecast in the same
 # run), and the ratios pytorch/crimecast (target >= 1.0: crimecast at least as fast).
 #
-# usage: bench/train_vs_pytorch.sh [CRIMECAST]   (STEPS=3, THREADS=2)
+# SHAPE changes the configuration for both, e.g. patrol resolution (issue 29):
+#   SHAPE="--batch 8 --grid 256 --channels 12 --down 4" bash bench/train_vs_pytorch.sh
+#
+# usage: bench/train_vs_pytorch.sh [CRIMECAST]   (STEPS=3, THREADS=2, SHAPE="")
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 crimecast="${1:-$here/build/crimecast}"
 steps="${STEPS:-3}"
 threads="${THREADS:-2}"
+read -r -a shape <<<"${SHAPE:-}"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $threads threads each"
 "$crimecast" info | grep '^cpu '
-bench() { "$crimecast" bench train --device cpu --threads "$threads" --steps "$steps" --json "$@"; }
-torch() { OMP_NUM_THREADS="$threads" /usr/bin/python3 "$here/bench/pytorch_convlstm.py" --threads "$threads" --steps "$steps" "$@"; }
+bench() { "$crimecast" bench train --device cpu --threads "$threads" --steps "$steps" --json "${shape[@]}" "$@"; }
+torch() { OMP_NUM_THREADS="$threads" /usr/bin/python3 "$here/bench/pytorch_convlstm.py" --threads "$threads" --steps "$steps" \
+  "${shape[@]}" "$@"; }
 auto=$(bench --conv auto)
 gemm=$(bench --conv gemm)
 half=$(bench --precision bf16 2>&1 || true)

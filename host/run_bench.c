@@ -23,6 +23,9 @@ static const cc_option BENCH_OPTIONS[] = {
     {CC_OPTION_INT("kernel", cc_bench_request, kernel, "K", "5", 1, 100000, "convolution kernel size")},
     {CC_OPTION_INT("window", cc_bench_request, window, "N", "8", 1, 100000, "input steps")},
     {CC_OPTION_INT("horizon", cc_bench_request, horizon, "N", "1", 1, 100000, "output steps")},
+    {CC_OPTION_CHOICE("down", cc_bench_request, down, "1|2|4", "1",
+                      "1: the ConvLSTM; 2 or 4: convlstm-ae, the ConvLSTM inside a strided encoder and decoder")},
+    {CC_OPTION_INT("features", cc_bench_request, features, "F", "16", 1, 100000, "convlstm-ae: feature maps")},
     {CC_OPTION_INT("steps", cc_bench_request, steps, "N", "5", 1, 100000, "timed steps")},
     {CC_OPTION_INT("warmup", cc_bench_request, warmup, "N", "1", 0, 100000, "untimed steps first")},
     {CC_OPTION_FLAG("json", cc_bench_request, json, "one JSON record instead of the line")},
@@ -52,8 +55,10 @@ const cc_command_spec CC_BENCH_SPEC = {
                 "[--threads N] [--json] [shape options]",
     .description =
         "Times full training steps (forward, masked Poisson loss, backward through time, AdamW)\n"
-        "of a ConvLSTM on random data and prints the median step time and the convolutions'\n"
-        "achieved FLOP rate. The defaults are the standard configuration of the benchmarks.\n"
+        "of a ConvLSTM (or, with --down 2|4, the convlstm-ae) on random data and prints the\n"
+        "median step time and the convolutions' achieved FLOP rate. The defaults are the\n"
+        "standard configuration of the benchmarks; patrol resolution is --batch 8 --grid 256\n"
+        "--channels 12 --down 4.\n"
         "--device auto takes the GPU when one is usable. On a GPU it also measures cuBLAS's\n"
         "SGEMM rate (FP32 and TF32) on the same device, for reference, and the time the step's\n"
         "FLOPs would take at that rate; on the CPU, the SGEMM rate of the recurrent convolution's\n"
@@ -69,7 +74,7 @@ static cc_convlstm_config config_of(const cc_bench_request *r) {
     cc_convlstm_config c = {0};
     c.channels = r->channels, c.height = c.width = r->grid, c.layers = r->layers;
     for (int l = 0; l < CC_MAX_LAYERS; l++) c.hidden[l] = r->hidden;
-    c.kernel = r->kernel, c.window = r->window, c.horizon = r->horizon, c.down = 1;
+    c.kernel = r->kernel, c.window = r->window, c.horizon = r->horizon, c.down = atoi(r->down), c.features = r->features;
     return c;
 }
 
@@ -87,16 +92,32 @@ static float *place(const cc_ops_context *ctx, const float *host, size_t floats)
     return p;
 }
 
-/* Multiply-adds x 2 of every convolution of one training step (backward = 2x forward). */
+static int halved(int n, int times) {
+    while (times-- > 0) n = (n + 1) / 2;
+    return n;
+}
+
+/* Multiply-adds x 2 of every convolution of one training step (backward = 2x forward).
+ * convlstm-ae: the recurrence runs on F maps at 1/down resolution (its head writes F
+ * maps), beside the strided 3x3 encoder, the 4x4 transposed decoder and the 1x1 head. */
 static double step_flops(const cc_convlstm_config *c, int batch) {
-    double hw = (double)c->height * c->width, k2 = (double)c->kernel * c->kernel, forward = 0;
+    int stages = c->down == 4 ? 2 : c->down == 2 ? 1 : 0, F = c->features;
+    double hw = (double)halved(c->height, stages) * halved(c->width, stages), k2 = (double)c->kernel * c->kernel;
+    double core = stages ? F : c->channels, forward = 0;
     for (int l = 0; l < c->layers; l++) {
-        double hd = c->hidden[l], cin = l ? c->hidden[l - 1] : c->channels;
+        double hd = c->hidden[l], cin = l ? c->hidden[l - 1] : core;
         forward += 2.0 * 4 * hd * cin * k2 * hw * c->window;                     /* encoder input */
         forward += 2.0 * 4 * hd * hd * k2 * hw * (c->window - 1 + c->horizon);   /* state, both stacks */
         if (l) forward += 2.0 * 4 * hd * cin * k2 * hw * c->horizon;            /* forecaster input */
-        forward += 2.0 * c->channels * hd * hw * c->horizon;                      /* head */
+        forward += 2.0 * core * hd * hw * c->horizon;                             /* head */
     }
+    for (int i = 0; i < stages; i++) { /* stage i: level i to i + 1 and back */
+        double coarse = (double)halved(c->height, i + 1) * halved(c->width, i + 1);
+        double decoded = (double)(halved(c->height, stages) << (stages - 1 - i)) * (halved(c->width, stages) << (stages - 1 - i));
+        forward += 2.0 * F * (i ? F : c->channels) * 9 * coarse * c->window;     /* strided encoder */
+        forward += 2.0 * F * F * 16 * decoded * c->horizon;                       /* transposed decoder */
+    }
+    if (stages) forward += 2.0 * c->channels * F * c->height * c->width * c->horizon; /* full-resolution head */
     return 3.0 * forward * batch;
 }
 
@@ -138,7 +159,8 @@ typedef struct gemm_rates {
 /* On the CPU the yardstick is the product the recurrent convolution hands the GEMM per
  * image (4 hidden x cells x hidden k^2), on every thread at once, as the step runs it. */
 static gemm_rates measure_gemm(const cc_ops_context *ctx, const cc_convlstm_config *c) {
-    gemm_rates r = {0, 0, "cpu", 4 * c->hidden[0], c->height * c->width, c->hidden[0] * c->kernel * c->kernel};
+    int stages = c->down == 4 ? 2 : c->down == 2 ? 1 : 0, cells = halved(c->height, stages) * halved(c->width, stages);
+    gemm_rates r = {0, 0, "cpu", 4 * c->hidden[0], cells, c->hidden[0] * c->kernel * c->kernel};
     if (ctx->backend != CC_BACKEND_CUDA) {
         double flop = 2.0 * r.m * r.n * r.k;
         int repeats = flop > 2e10 ? 1 : (int)(2e10 / flop) + 1; /* about 0.1 s per thread at 200 GFLOP/s */
@@ -163,19 +185,23 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm_confi
     if (o->json) {
         fprintf(out, "{\"device\": \"%s\", \"gpu\": \"%s\", \"conv\": \"%s\", \"math\": \"%s\", \"batch\": %d, \"grid\": %d, "
                "\"channels\": %d, \"layers\": %d, \"hidden\": %d, \"kernel\": %d, \"window\": %d, \"horizon\": %d, "
-               "\"steps\": %d, \"step_seconds\": %.6f, \"step_seconds_min\": %.6f, \"gflops\": %.3f, "
+               "\"down\": %d, \"features\": %d, "
+               "\"steps\": %d, \"step_gflop\": %.9g, \"step_seconds\": %.6f, \"step_seconds_min\": %.6f, \"gflops\": %.3f, "
                "\"gemm_tflops_fp32\": %.4f, \"gemm_tflops_tf32\": %.4f, \"flop_time_at_gemm_rate\": %.6f, "
                "\"cpu_gemm\": \"%s\"}\n",
                gpu ? "cuda" : "cpu", g->gpu, conv, math, o->batch, c->height, c->channels, c->layers, c->hidden[0],
-               c->kernel, c->window, c->horizon, steps, median, times[0], tflops * 1e3, g->fp32, g->tf32, floor,
+               c->kernel, c->window, c->horizon, c->down, c->down > 1 ? c->features : 0, steps, flops * 1e-9, median, times[0],
+               tflops * 1e3, g->fp32, g->tf32, floor,
                gpu ? "" : cc_cpu_gemm_choice());
         return;
     }
     char where[300];
     snprintf(where, sizeof where, gpu ? "cuda: %s" : "cpu", g->gpu);
-    fprintf(out, "bench train (%s, conv %s, %s): batch %d, %dx%d, %d channel(s), %d x %d hidden, kernel %d, window %d, "
-           "horizon %d: median step %.4f s (min %.4f s) over %d steps, %.1f GFLOP/s\n",
-           where, conv, math, o->batch, c->height, c->width, c->channels,
+    char model[64] = "";
+    if (c->down > 1) snprintf(model, sizeof model, "convlstm-ae down %d, %d features, ", c->down, c->features);
+    fprintf(out, "bench train (%s, conv %s, %s): %sbatch %d, %dx%d, %d channel(s), %d x %d hidden, kernel %d, "
+           "window %d, horizon %d: median step %.4f s (min %.4f s) over %d steps, %.1f GFLOP/s\n",
+           where, conv, math, model, o->batch, c->height, c->width, c->channels,
            c->layers, c->hidden[0], c->kernel, c->window, c->horizon, median, times[0], steps, tflops * 1e3);
     if (gpu)
         fprintf(out, "  cuBLAS SGEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32; the step's %.1f GFLOP take "

@@ -14,6 +14,8 @@ typedef struct cc_bench_request {
     const char *benchmark[1];     /* the operand: "train" */
     int benchmark_count;
     int batch, grid, channels, layers, hidden, kernel, window, horizon;
+    const char *down;             /* "1": the ConvLSTM; "2" or "4": convlstm-ae ... */
+    int features;                 /* ... with `features` maps */
     int steps, warmup, json;
     cc_device_request device;
 } cc_bench_request;

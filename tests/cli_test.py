@@ -69,6 +69,25 @@ check("bench train --device cpu --json: one object, the config given, a positive
       and bench.get("hidden") == 4 and bench.get("step_seconds", 0) > 0 and bench.get("gemm_tflops_fp32", 0) > 0
       and bench.get("gemm_tflops_tf32") == 0 and bench.get("flop_time_at_gemm_rate", 0) > 0
       and bench.get("cpu_gemm", "") != "", p)
+# convlstm-ae at down 4 on a 10 x 10 grid: encoder 10 -> 5 -> 3, a 3 x 3 core, decoder
+# 3 -> 6 -> 12 (cropped to 10). Its multiply-adds counted conv by conv, times 2 (FLOPs)
+# and 3 (forward and two backward products), against gflops x step time.
+B, G, C, HD, K, WIN, F = 2, 10, 3, 4, 3, 8, 5
+p = run("bench", "train", "--device", "cpu", "--batch", str(B), "--grid", str(G), "--channels", str(C), "--hidden",
+        str(HD), "--kernel", str(K), "--down", "4", "--features", str(F), "--steps", "1", "--warmup", "0", "--json")
+bench = json.loads(p.stdout) if p.returncode == 0 else {}
+core = 3 * 3
+macs = (4 * HD * F * K * K * core * WIN + 4 * HD * HD * K * K * core * WIN + F * HD * core  # layer 0: input, state, head
+        + 4 * HD * HD * K * K * core * (WIN + WIN + 1) + F * HD * core  # layer 1: input, state, forecaster input, head
+        + F * C * 9 * 5 * 5 * WIN + F * F * 9 * 3 * 3 * WIN  # strided encoder
+        + F * F * 16 * 3 * 3 + F * F * 16 * 6 * 6  # transposed decoder, per coarse input cell
+        + C * F * G * G)  # the 1x1 head at full resolution
+counted = bench.get("step_gflop", 0) * 1e9
+check("bench train --down 4: convlstm-ae on a grid down does not divide, its FLOPs as counted by hand (%.0f vs %d)"
+      % (counted, 6 * B * macs), p.returncode == 0 and bench.get("down") == 4 and bench.get("features") == F
+      and abs(counted - 6 * B * macs) <= 1e-6 * 6 * B * macs, p)
+p = run("bench", "train", "--device", "cpu", "--down", "3")
+check("bench --down 3 is refused naming the choices", p.returncode != 0 and "--down must be 1, 2 or 4" in p.stderr, p)
 p = run("info")
 if re.search(r"^gpu:\s+none", p.stdout, re.M):  # no GPU here (as in CI)
     p = run("bench", "train", "--device", "cuda", "--steps", "1")
