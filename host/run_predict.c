@@ -13,6 +13,14 @@
 
 enum { PREDICT_BATCH = 16 };
 
+/* Samples forecast at once: 16, or the training run's batch when smaller. What fit
+ * training fits here (the same activations, no optimiser state): at 150 m a batch of 16
+ * holds 5.5 GB of inputs alone, where training at 8 had planned 7.5 GiB in all. */
+static int predict_batch(const cc_model_info *info) {
+    int trained = info->options.batch;
+    return trained >= 1 && trained < PREDICT_BATCH ? trained : PREDICT_BATCH;
+}
+
 static const cc_option PREDICT_OPTIONS[] = {
     {CC_OPTION_LIST("model", cc_predict_request, models, model_count, CC_PREDICT_MAX_MODELS, "MODEL.h5",
                     "a model file; several (the same options, other seeds) are averaged"), .required = 1},
@@ -73,7 +81,7 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
     memcpy(root, model->params.data, bytes);
     for (int k = 0; k < members; k++) {
         memcpy(model->params.data, k < info->finished ? info->member[k].params : root, bytes);
-        if (cc_predict(model, ctx, t, info->scale, info->loss, starts, n, PREDICT_BATCH, all, err, err_len) != 0) {
+        if (cc_predict(model, ctx, t, info->scale, info->loss, starts, n, predict_batch(info), all, err, err_len) != 0) {
             members = 0;
             break;
         }
@@ -94,7 +102,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
                                char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
-    if (cc_checkpoint_read(path, PREDICT_BATCH, &model, &info, NULL, err, err_len) != 0) return -1;
+    if (cc_checkpoint_read(path, 1, &model, &info, NULL, err, err_len) != 0) return -1; /* batch set per model below */
     /* the covariates' input maps under this model's standardisation (each member file has its own) */
     if (info.config.covariates && cc_covariate_inputs_read(data, &info.covariates, t, err, err_len) != 0) {
         cc_model_info_free(&info);
