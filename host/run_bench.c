@@ -92,17 +92,13 @@ static float *place(const cc_ops_context *ctx, const float *host, size_t floats)
     return p;
 }
 
-static int halved(int n, int times) {
-    while (times-- > 0) n = (n + 1) / 2;
-    return n;
-}
-
 /* Multiply-adds x 2 of every convolution of one training step (backward = 2x forward).
  * convlstm-ae: the recurrence runs on F maps at 1/down resolution (its head writes F
  * maps), beside the strided 3x3 encoder, the 4x4 transposed decoder and the 1x1 head. */
-static double step_flops(const cc_convlstm_config *c, int batch) {
-    int stages = c->down == 4 ? 2 : c->down == 2 ? 1 : 0, F = c->features;
-    double hw = (double)halved(c->height, stages) * halved(c->width, stages), k2 = (double)c->kernel * c->kernel;
+static double step_flops(const cc_convlstm *m, int batch) {
+    const cc_convlstm_config *c = &m->cfg;
+    int stages = m->stages, F = c->features;
+    double hw = (double)m->core_height * m->core_width, k2 = (double)c->kernel * c->kernel;
     double core = stages ? F : c->channels, forward = 0;
     for (int l = 0; l < c->layers; l++) {
         double hd = c->hidden[l], cin = l ? c->hidden[l - 1] : core;
@@ -112,8 +108,8 @@ static double step_flops(const cc_convlstm_config *c, int batch) {
         forward += 2.0 * core * hd * hw * c->horizon;                             /* head */
     }
     for (int i = 0; i < stages; i++) { /* stage i: level i to i + 1 and back */
-        double coarse = (double)halved(c->height, i + 1) * halved(c->width, i + 1);
-        double decoded = (double)(halved(c->height, stages) << (stages - 1 - i)) * (halved(c->width, stages) << (stages - 1 - i));
+        double coarse = (double)cc_convlstm_encoded_size(c->height, i + 1) * cc_convlstm_encoded_size(c->width, i + 1);
+        double decoded = (double)(m->core_height << (stages - 1 - i)) * (m->core_width << (stages - 1 - i));
         forward += 2.0 * F * (i ? F : c->channels) * 9 * coarse * c->window;     /* strided encoder */
         forward += 2.0 * F * F * 16 * decoded * c->horizon;                       /* transposed decoder */
     }
@@ -158,9 +154,9 @@ typedef struct gemm_rates {
 
 /* On the CPU the yardstick is the product the recurrent convolution hands the GEMM per
  * image (4 hidden x cells x hidden k^2), on every thread at once, as the step runs it. */
-static gemm_rates measure_gemm(const cc_ops_context *ctx, const cc_convlstm_config *c) {
-    int stages = c->down == 4 ? 2 : c->down == 2 ? 1 : 0, cells = halved(c->height, stages) * halved(c->width, stages);
-    gemm_rates r = {0, 0, "cpu", 4 * c->hidden[0], cells, c->hidden[0] * c->kernel * c->kernel};
+static gemm_rates measure_gemm(const cc_ops_context *ctx, const cc_convlstm *m) {
+    const cc_convlstm_config *c = &m->cfg;
+    gemm_rates r = {0, 0, "cpu", 4 * c->hidden[0], m->core_height * m->core_width, c->hidden[0] * c->kernel * c->kernel};
     if (ctx->backend != CC_BACKEND_CUDA) {
         double flop = 2.0 * r.m * r.n * r.k;
         int repeats = flop > 2e10 ? 1 : (int)(2e10 / flop) + 1; /* about 0.1 s per thread at 200 GFLOP/s */
@@ -175,11 +171,12 @@ static gemm_rates measure_gemm(const cc_ops_context *ctx, const cc_convlstm_conf
     return r;
 }
 
-static void report(FILE *out, const cc_bench_request *o, const cc_convlstm_config *c, const cc_ops_context *ctx,
+static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, const cc_ops_context *ctx,
                    const double *times, const gemm_rates *g) {
     int steps = o->steps, gpu = ctx->backend == CC_BACKEND_CUDA;
     double median = steps % 2 ? times[steps / 2] : 0.5 * (times[steps / 2 - 1] + times[steps / 2]);
-    double flops = step_flops(c, o->batch), tflops = flops / median * 1e-12;
+    const cc_convlstm_config *c = &m->cfg;
+    double flops = step_flops(m, o->batch), tflops = flops / median * 1e-12;
     const char *conv = cc_backend_conv_name(ctx), *math = cc_backend_precision_name(ctx);
     double gemm = !strcmp(math, "tf32") ? g->tf32 : g->fp32, floor = gemm > 0 ? flops / (gemm * 1e12) : 0;
     if (o->json) {
@@ -229,8 +226,8 @@ int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len
     } else if (!times || time_steps(r, &c, &ctx, &m, times) != 0) {
         snprintf(err, err_len, "out of memory");
     } else {
-        gemm_rates g = measure_gemm(&ctx, &c);
-        report(out, r, &c, &ctx, times, &g);
+        gemm_rates g = measure_gemm(&ctx, &m);
+        report(out, r, &m, &ctx, times, &g);
         status = 0;
     }
     free(times);

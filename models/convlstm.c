@@ -87,12 +87,12 @@ static void plan_params(cc_convlstm *m) {
 /* Height and width at encoder stage i (0: full resolution): each 3x3 stride-2 convolution
  * (padding 1) takes n to ceil(n / 2), so a grid the downsampling does not divide keeps
  * its last row and column. */
-static int halved(int n, int times) {
-    while (times-- > 0) n = (n + 1) / 2;
+int cc_convlstm_encoded_size(int n, int stages) {
+    while (stages-- > 0) n = (n + 1) / 2;
     return n;
 }
-static int stage_height(const cc_convlstm *m, int i) { return halved(m->cfg.height, i); }
-static int stage_width(const cc_convlstm *m, int i) { return halved(m->cfg.width, i); }
+static int stage_height(const cc_convlstm *m, int i) { return cc_convlstm_encoded_size(m->cfg.height, i); }
+static int stage_width(const cc_convlstm *m, int i) { return cc_convlstm_encoded_size(m->cfg.width, i); }
 
 /* Height and width at decoder level i (stages: the core; 0: full resolution): each 4x4
  * transposed convolution (stride 2, padding 1) doubles the size, so level 0 is the grid
@@ -311,8 +311,8 @@ static int plan(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, char *
     m->stages = m->cfg.down == 4 ? 2 : m->cfg.down == 2 ? 1 : 0;
     m->core_channels = m->stages ? cfg->features : cfg->channels;
     m->core_inputs = m->stages ? cfg->features : model_inputs(cfg);
-    m->core_height = halved(cfg->height, m->stages);
-    m->core_width = halved(cfg->width, m->stages);
+    m->core_height = cc_convlstm_encoded_size(cfg->height, m->stages);
+    m->core_width = cc_convlstm_encoded_size(cfg->width, m->stages);
     plan_params(m);
     plan_acts(m);
     m->workspace_per_thread = m->workspace_floats = workspace_floats(m);

@@ -129,6 +129,9 @@ int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch,
                        size_t err_len);
 void cc_convlstm_free(cc_convlstm *m);
 
+/* A side of n cells after `stages` convlstm-ae encoder stages: ceil(n / 2) per stage. */
+int cc_convlstm_encoded_size(int n, int stages);
+
 /* The floats a model of `cfg` takes at `batch`, measured from its planned layout without
  * allocating it: the parameter arena (gradients and each optimiser moment are as many),
  * the activation arena, the convolutions' im2col workspace of one thread, and the most
