@@ -1,5 +1,6 @@
 /* The crimecast binary: everything lives in libcrimecast; main only dispatches. */
 #include <stdio.h>
+
 #include "host/cli.h"
 #include "kernels/cpu/gemm_choice.h"
 

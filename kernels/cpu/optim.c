@@ -1,6 +1,5 @@
 /* AdamW, the reductions behind gradient clipping, and the element-wise and copy ops, on the CPU. */
 #include <math.h>
-
 #include <string.h>
 
 #include "kernels/cpu/cpu_ops.h"
