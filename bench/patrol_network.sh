@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The network at patrol resolution (issue 28): Chicago 2012-01-01 .. 2018-01-01, weekly,
-# 150 m cells (299 x 247, 12 channels), the default split, trained on whatever device
-# --device picks (DEVICE, default auto), then scored beside the baselines by
-# bench/patrol_tables.sh (its NETWORK_chicago).
+# The network at patrol resolution (issue 28): Chicago 2012-01-01 .. 2018-01-01 (299 x 247,
+# 12 channels) or San Francisco 2003-01-01 .. 2015-01-01 (105 x 101, 13 channels), weekly,
+# 150 m cells, the default split, trained on whatever device --device picks (DEVICE,
+# default auto), then scored beside the baselines by bench/patrol_tables.sh (its
+# NETWORK_<city>).
 #
 # The rule, written before the runs (2026-12-03): two candidates, both convlstm-ae at
 # down 4 (the recurrence on a 75 x 62 latent grid; train's other defaults: 16 features,
@@ -14,49 +15,57 @@
 #      since at 150 m most cells see 0 or 1 incidents a year.
 # The one with the lower best validation loss (the model file's best_val) is chosen; only
 # it forecasts the test span, once. Nothing about the test span is read before that.
+# San Francisco (written 2026-12-03, before its runs): the same candidates and rule, at
+# most 16 epochs (the default EPOCHS there), since its epochs cost about a third of
+# Chicago's (a 27 x 26 latent grid, twice the weeks); Chicago's 8 had not converged.
 #
-# usage: bash bench/patrol_network.sh OUTDIR
+# usage: bash bench/patrol_network.sh OUTDIR [chicago|sanfrancisco]
 #        CRIMECAST=path/to/crimecast (default build/crimecast); TENSOR=the 150 m tensor
-#        (default: patrol_tables.sh's OUTDIR/chicago/tensor150.h5, made when missing)
+#        (default: patrol_tables.sh's OUTDIR/CITY/tensor150.h5, made when missing)
 #        CANDIDATES="B" trains only those (e.g. one per machine, or two at once); the
 #        choice waits for both. A candidate whose model file exists is not trained again
 #        (train --resume continues one that was stopped).
 set -euo pipefail
-out=${1:?usage: patrol_network.sh OUTDIR}
+out=${1:?usage: patrol_network.sh OUTDIR [chicago|sanfrancisco]}
+city=${2:-chicago}
+case $city in chicago) epochs=${EPOCHS:-8} ;; sanfrancisco) epochs=${EPOCHS:-16} ;;
+  *) echo "patrol_network.sh: unknown city $city (chicago or sanfrancisco)" >&2; exit 2 ;; esac
 here=$(cd "$(dirname "$0")/.." && pwd)
 cc=${CRIMECAST:-$here/build/crimecast}
 device=${DEVICE:-auto}
-epochs=${EPOCHS:-8}
 mkdir -p "$out"
 log() { echo "[$(date -u +%T)] $*" | tee -a "$out/log.txt" >&2; }
 
-tensor=${TENSOR:-$out/chicago/tensor150.h5}
-[ -e "$tensor" ] || BASELINES=persistence bash "$here/bench/patrol_tables.sh" "$out" chicago
+tensor=${TENSOR:-$out/$city/tensor150.h5}
+[ -e "$tensor" ] || BASELINES=persistence bash "$here/bench/patrol_tables.sh" "$out" "$city"
+# Each city's candidates and forecast live in its own folder under OUTDIR.
+run="$out/$city"
+mkdir -p "$run"
 
 common=(--data "$tensor" --model convlstm-ae --down 4 --batch 8 --seed 1 --epochs "$epochs" --patience 3
   --device "$device")
 declare -A extra=([A]="" [B]="--baseline-smooth 1")
 for k in ${CANDIDATES:-A B}; do
-  model="$out/candidate_$k.h5"
+  model="$run/candidate_$k.h5"
   [ -e "$model" ] && { log "candidate $k: $model exists"; continue; }
   log "candidate $k: train ${extra[$k]}"
   # shellcheck disable=SC2086 # extra[k] is a list of options
-  /usr/bin/time -f "candidate $k: %e s, %M KiB" -a -o "$out/time.txt" \
-    "$cc" train "${common[@]}" ${extra[$k]} --out "$model" | tee "$out/candidate_$k.log"
+  /usr/bin/time -f "$city candidate $k: %e s, %M KiB" -a -o "$out/time.txt" \
+    "$cc" train "${common[@]}" ${extra[$k]} --out "$model" | tee "$run/candidate_$k.log"
 done
 
 for k in A B; do
-  [ -e "$out/candidate_$k.h5" ] || { log "candidate $k is not trained yet: run again to choose"; exit 0; }
+  [ -e "$run/candidate_$k.h5" ] || { log "candidate $k is not trained yet: run again to choose"; exit 0; }
 done
 best_val() { /usr/bin/python3 -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["best_val"])' "$1"; }
-va=$(best_val "$out/candidate_A.h5") vb=$(best_val "$out/candidate_B.h5")
+va=$(best_val "$run/candidate_A.h5") vb=$(best_val "$run/candidate_B.h5")
 chosen=$(/usr/bin/python3 -c 'import sys; print("A" if float(sys.argv[1]) <= float(sys.argv[2]) else "B")' "$va" "$vb")
-log "validation losses: A $va, B $vb; chosen: $chosen"
-echo "A $va B $vb chosen $chosen" >"$out/chosen.txt"
+log "$city: validation losses: A $va, B $vb; chosen: $chosen"
+echo "A $va B $vb chosen $chosen" >"$run/chosen.txt"
 
-forecast="$out/network.h5"
+forecast="$run/network.h5"
 [ -e "$forecast" ] || { log "predict the test span with candidate $chosen";
-  /usr/bin/time -f "predict: %e s, %M KiB" -a -o "$out/time.txt" \
-    "$cc" predict --model "$out/candidate_$chosen.h5" --data "$tensor" --device "$device" --out "$forecast"; }
-NETWORK_chicago="$forecast" bash "$here/bench/patrol_tables.sh" "$out" chicago
-log "done: $out/chicago/eval_top10.csv, eval_occurrence.csv, versus_kde.json"
+  /usr/bin/time -f "$city predict: %e s, %M KiB" -a -o "$out/time.txt" \
+    "$cc" predict --model "$run/candidate_$chosen.h5" --data "$tensor" --device "$device" --out "$forecast"; }
+env "NETWORK_$city=$forecast" bash "$here/bench/patrol_tables.sh" "$out" "$city"
+log "done: $run/eval_top10.csv, eval_occurrence.csv, versus_kde.json"
