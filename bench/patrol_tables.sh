@@ -51,7 +51,8 @@ for city in $cities; do
   log "$city: eval"
   "$cc" eval --data "$t" --csv --topk 1 --area 0.5km2,1km2 "${forecasts[@]}" >"$d/eval_top10.csv"
   "$cc" eval --data "$t" --csv --topk 1 --area 0.5km2,1km2 --hotspot occurrence "${forecasts[@]}" >"$d/eval_occurrence.csv"
-  kde=$(grep -o 'kde-[0-9.]*m' "$d/kde.log" | head -1) # the model name says the chosen bandwidth
+  kde= # the model name says the chosen bandwidth; no KDE among BASELINES, no pairing
+  [ -e "$d/kde.log" ] && kde=$(grep -o 'kde-[0-9.]*m' "$d/kde.log" | head -1)
   [ -n "$kde" ] && "$cc" eval --data "$t" --json --versus "$kde" --topk 1 --area 1km2 "${forecasts[@]}" >"$d/versus_kde.json"
   log "$city: done"
 done

@@ -120,6 +120,12 @@ static const cc_option TRAIN_OPTIONS[] = {
                       "the memory the run may take where it works (the GPU's, or the host's on the CPU), e.g. 40G "
                       "or 512M; auto: 90% of the GPU's memory, or of the host's available memory. A run that needs "
                       "more stops before it starts, naming the largest --batch that fits")},
+    {CC_OPTION_CHOICE("gather", cc_train_request, gather, "auto|resident|host", "auto",
+                      "where batches are assembled: resident builds tables of every bin's input, context and target "
+                      "maps once where the ops run and assembles each batch there (nothing crosses from the host "
+                      "inside an epoch; the tables join the memory plan), host gathers each batch on the host and "
+                      "copies it to the GPU; auto: resident on a GPU when the tables fit the budget, else host. The "
+                      "same batches either way")},
     {CC_OPTION_INT("epochs", cc_train_request, epochs, "N", NULL, 1, CC_MAX_EPOCHS,
                    "most epochs (if not given: 20, more on a small tensor: at least 250 optimiser steps)")},
     {CC_OPTION_INT("patience", cc_train_request, patience, "N", NULL, 1, CC_MAX_EPOCHS,
@@ -216,6 +222,7 @@ typedef struct train_plan {
     const cc_ops_context *ctx;  /* where the run works */
     cc_train_memory memory;     /* its planned memory (models/memory_plan.h) */
     double budget;              /* what it may take there, bytes */
+    double tables;              /* the resident windows' bytes there (0: gathered on the host) */
     int writes;                 /* 1: this process writes the model file (rank 0, or alone) */
     const cc_collective *spread; /* --seeds under mpirun: the members spread over these ranks */
 } train_plan;
@@ -363,6 +370,27 @@ static double memory_budget(const train_plan *p) {
     return 0.9 * host_available_bytes();
 }
 
+/* --gather: resident windows where they fit (auto: on a GPU only, where the host's gather
+ * and upload would starve it; on the CPU the tables would only trade memory for the
+ * gather's arithmetic), their bytes added to the plan. */
+static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *err, size_t err_len) {
+    const char *asked = p->request->gather ? p->request->gather : "auto";
+    int on_gpu = p->ctx->backend == CC_BACKEND_CUDA;
+    cc_window_tables_spec spec = cc_train_window_tables_spec(&p->config, p->options.loss);
+    double tables = cc_window_tables_bytes(&spec, t);
+    int fits = p->budget <= 0 || need + tables <= p->budget;
+    p->options.resident = 0, p->tables = 0;
+    if (!strcmp(asked, "host") || (!strcmp(asked, "auto") && !(on_gpu && fits))) return 0;
+    if (!fits) {
+        snprintf(err, err_len, "--gather resident: the per-bin tables take %.2f GiB beside the run's %.2f GiB on the %s, "
+                               "more than the %.2f GiB it may take; --gather host gathers each batch on the host instead",
+                 tables / GIB, need / GIB, on_gpu ? "GPU" : "host", p->budget / GIB);
+        return -1;
+    }
+    p->options.resident = 1, p->tables = tables;
+    return 0;
+}
+
 /* The run's planned memory against its budget, before anything of size is allocated: an
  * error with the figures and the largest --batch that fits when it needs more. */
 static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err_len) {
@@ -371,7 +399,7 @@ static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err
     p->budget = memory_budget(p);
     const cc_train_memory *m = &p->memory;
     double need = on_gpu ? m->device : m->host;
-    if (p->budget <= 0 || need <= p->budget) return 0;
+    if (p->budget <= 0 || need <= p->budget) return choose_gather(p, t, need, err, err_len);
     int fits = cc_train_memory_largest_batch(&p->config, batch, t->T, t->R, on_gpu, threads, p->budget);
     char advice[160];
     if (fits > 0) snprintf(advice, sizeof advice, "the largest batch that fits is --batch %d", fits);
@@ -656,11 +684,13 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU");
         char host_share[64] = "";
         if (ctx->backend == CC_BACKEND_CUDA) snprintf(host_share, sizeof host_share, "; %.2f GiB on the host", p->memory.host / GIB);
+        char tables[96] = "";
+        if (p->options.resident) snprintf(tables, sizeof tables, ", resident windows %.2f GiB", p->tables / GIB);
         fprintf(p->out, "memory planned: %.2f GiB on the %s of the %.2f GiB it may take (activations %.2f GiB at "
-                        "batch %d)%s\n",
-                (ctx->backend == CC_BACKEND_CUDA ? p->memory.device : p->memory.host) / GIB,
+                        "batch %d%s)%s\n",
+                ((ctx->backend == CC_BACKEND_CUDA ? p->memory.device : p->memory.host) + p->tables) / GIB,
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", p->budget / GIB, p->memory.activations / GIB,
-                p->options.batch, host_share);
+                p->options.batch, tables, host_share);
         int trained = p->spread ? train_members_spread(p, t, ctx, &model, &info, &state, err, err_len)
                                 : train_members(p, t, ctx, &model, &info, &state, err, err_len);
         if (trained == 0) {

@@ -35,6 +35,7 @@ typedef struct cc_train_request {
     double lr, weight_decay, clip;
     double baseline_sigma;            /* --baseline-smooth, cells */
     double memory;                    /* bytes the run may take where it works; 0: auto */
+    const char *gather;               /* auto, resident or host: where batches are assembled */
     cc_device_request device;
     /* Set by the command line when mpirun started it (host/mpi_world.h), not an option:
      * data-parallel training over the ranks; rank 0 alone prints and writes. NULL: one process. */

@@ -84,6 +84,12 @@ void cc_plane_copy(const cc_ops_context *ctx, int planes, int rows, int cols, co
             cc_cpu_plane_copy(planes, rows, cols, src, src_h, src_w, dst, dst_h, dst_w));
 }
 
+void cc_gather_rows(const cc_ops_context *ctx, int blocks, const int *rows, const float *table, size_t row_stride,
+                    size_t count, float *dst, size_t dst_stride) {
+    BACKEND(ctx, "gather_rows", cc_cuda_gather_rows(ctx, blocks, rows, table, row_stride, count, dst, dst_stride),
+            cc_cpu_gather_rows(blocks, rows, table, row_stride, count, dst, dst_stride));
+}
+
 void cc_cell_scale_forward(const cc_ops_context *ctx, const float *w, const float *x, float *y, int batch, int maps,
                            int plane) {
     BACKEND(ctx, "cell_scale_forward", cc_cuda_cell_scale_forward(ctx, w, x, y, batch, maps, plane),

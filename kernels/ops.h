@@ -82,6 +82,14 @@ void cc_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size
 void cc_plane_copy(const cc_ops_context *ctx, int planes, int rows, int cols, const float *src, int src_h, int src_w,
                    float *dst, int dst_h, int dst_w);
 
+/* Copies `blocks` runs of `count` floats out of a table of rows: for j < blocks,
+ *   dst[j * dst_stride .. + count) = table[rows[j] * row_stride .. + count)
+ * rows[] is a host array (on a GPU its values travel with the launches, so no copy of it
+ * and no synchronisation). Training assembles its batches with it out of per-bin tables
+ * held where the ops run (models/window_tables.h): no gather on the host, no upload. */
+void cc_gather_rows(const cc_ops_context *ctx, int blocks, const int *rows, const float *table, size_t row_stride,
+                    size_t count, float *dst, size_t dst_stride);
+
 /* y[n][c][k] += bias[c] over `batch` blocks of `channels` planes of `plane` cells. */
 void cc_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane);
 /* dbias[c] += sum of dy[n][c][k]: the gradient of cc_bias_add. */

@@ -24,6 +24,8 @@ typedef struct cc_batch_io {
     cc_convlstm mirror;          /* the GPU copy */
     struct cc_cuda_state *device; /* where the ops' buffers live: NULL on the host */
     cc_train_step_io io;         /* where the ops read and write (host or device) */
+    struct cc_window_tables *tables; /* set: batches are assembled from these where the ops
+                                        run (models/window_tables.h), not gathered here */
 } cc_batch_io;
 
 /* Buffers for batches of up to `batch` samples of `model` on ctx's device (on a GPU, a

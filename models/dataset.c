@@ -175,6 +175,15 @@ static void covariate_maps(const cc_tensor *t, int bin, float *dst) {
     if (d) memcpy(dst + s, t->dynamic_inputs + (size_t)bin * d, sizeof(float) * d);
 }
 
+void cc_normalise_counts(const cc_tensor *t, const float *scale, float *values, size_t maps) {
+    size_t plane = (size_t)t->H * t->W;
+    for (size_t m = 0; m < maps; m++)
+        for (size_t k = 0; k < plane; k++) {
+            float *v = &values[m * plane + k];
+            *v = (float)(log1p((double)*v) / scale[m % (size_t)t->C]);
+        }
+}
+
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
                      float *x, float *y) {
     int window = spec->window, horizon = spec->horizon;

@@ -131,6 +131,10 @@ int cc_sample_context_maps(const cc_sample_spec *spec, int channels);
  * context maps (when asked). */
 int cc_sample_extra_maps(const cc_sample_spec *spec, const cc_tensor *t);
 
+/* MSE compares normalised values: `maps` count maps [maps][H][W] (map m of channel m % C)
+ * become log1p(count) / scale_c, in place. */
+void cc_normalise_counts(const cc_tensor *t, const float *scale, float *values, size_t maps);
+
 /* Gathers samples into time-major batches: x [window][n][C + maps][H][W] (normalised
  * counts; then, with covariates, the static input maps and the dynamic ones of the
  * step's own bin; then the cc_sample_context_maps(spec, C) context maps, the same on every

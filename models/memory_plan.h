@@ -18,7 +18,9 @@
  *   program      the program, its libraries and the file readers' buffers, host: a fixed
  *                CC_PROGRAM_BYTES, measured (peak RSS less the rest: 0.18 GiB training
  *                Chicago at 64 x 64 and at 150 m on the CPU)
- * Not counted: the CUDA context and cuDNN's own workspace (hundreds of MiB at most). */
+ * Not counted: the CUDA context and cuDNN's own workspace (hundreds of MiB at most).
+ * Resident windows (models/window_tables.h, cc_window_tables_bytes) are added to the plan
+ * by train when it chooses them (--gather). */
 #ifndef CRIMECAST_MODELS_MEMORY_PLAN_H
 #define CRIMECAST_MODELS_MEMORY_PLAN_H
 

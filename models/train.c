@@ -77,16 +77,6 @@ void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *
     }
 }
 
-/* MSE compares normalised values: raw-count targets become log1p(count) / scale. */
-static void normalise_targets(const cc_tensor *t, const float *scale, float *target, int maps) {
-    int plane = t->H * t->W;
-    for (int m = 0; m < maps; m++)
-        for (int k = 0; k < plane; k++) {
-            float *v = &target[(size_t)m * plane + k];
-            *v = (float)(log1p((double)*v) / scale[m % t->C]);
-        }
-}
-
 /* The samples the model reads: its window and horizon, the covariates' input maps when it
  * reads them (attached to the tensor: models/covariate_inputs.h), and context maps when it
  * has any (their count, config.context less config.covariates, follows from recency and
@@ -104,14 +94,29 @@ static int open_batches(cc_batch_io *b, cc_convlstm *model, const cc_ops_context
 /* Gathers the batch of n samples at `starts` where the ops read it: inputs, targets as the
  * loss compares them (counts, or normalised for MSE), and the baseline log-rate when the
  * model is a correction to it (log rate = log baseline + f(x)). */
-static void gather(cc_batch_io *b, const cc_tensor *t, const float *scale, cc_loss_kind loss, const int *starts,
-                   int n) {
+static void gather(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+                   cc_loss_kind loss, const int *starts, int n) {
+    if (b->tables) {
+        cc_window_tables_assemble(b->tables, ctx, starts, n, &b->io);
+        return;
+    }
     const cc_convlstm_config *c = &b->model->cfg;
     cc_sample_spec spec = cc_model_sample_spec(c);
     cc_gather_batch(t, scale, starts, n, &spec, b->x, b->y);
-    if (loss == CC_LOSS_MSE) normalise_targets(t, scale, b->y, c->horizon * n * t->C);
+    if (loss == CC_LOSS_MSE) cc_normalise_counts(t, scale, b->y, c->horizon * n * t->C);
     if (c->baseline_k > 0) cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, c->baseline_sigma, b->base);
     cc_batch_io_stage(b, n);
+}
+
+/* The tables a run with resident windows assembles its batches from. */
+cc_window_tables_spec cc_train_window_tables_spec(const cc_convlstm_config *c, cc_loss_kind loss) {
+    return (cc_window_tables_spec){cc_model_sample_spec(c), c->baseline_k, c->baseline_sigma, loss == CC_LOSS_MSE};
+}
+
+static int open_tables(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+                       const cc_convlstm *model, const cc_train_options *o, char *err, size_t err_len) {
+    cc_window_tables_spec spec = cc_train_window_tables_spec(&model->cfg, o->loss);
+    return cc_window_tables_open(w, ctx, t, scale, &spec, o->batch, err, err_len);
 }
 
 /* Mean loss over a span's samples; with a collective, each rank takes its share of them
@@ -128,7 +133,7 @@ static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_
         int k = first + count - i < b->batch ? first + count - i : b->batch;
         for (int j = 0; j < k; j++) b->starts[j] = cc_split_sample_start(split, span, i + j);
         cc_convlstm_set_batch(b->model, k);
-        gather(b, t, scale, loss, b->starts, k);
+        gather(b, ctx, t, scale, loss, b->starts, k);
         total += cc_forward_loss(b->model, ctx, loss, &b->io) * k;
     }
     b->io.collective = keep;
@@ -155,7 +160,7 @@ int cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t
     for (int i = 0; i < n; i += batch) {
         int k = n - i < batch ? n - i : batch;
         cc_convlstm_set_batch(b.model, k);
-        gather(&b, t, scale, loss, starts + i, k);
+        gather(&b, ctx, t, scale, loss, starts + i, k);
         cc_forward_rates(b.model, ctx, &b.io);
         cc_batch_io_fetch_out(&b, k);
         for (int j = 0; j < k; j++)
@@ -193,7 +198,7 @@ static int train_epoch(cc_batch_io *b, const cc_ops_context *ctx, const cc_tenso
     b->io.collective = o->collective, b->io.share = (double)count / o->batch;
     double total = 0, start = cc_now_seconds();
     for (int bi = 0; bi < batches; bi++) {
-        gather(b, t, scale, o->loss, order + bi * o->batch + first, count);
+        gather(b, ctx, t, scale, o->loss, order + bi * o->batch + first, count);
         cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)(s->step + 1)};
         double loss = cc_train_step(b->model, ctx, o->loss, &opt, o->clip, &b->io);
         if (!isfinite(loss)) {
@@ -252,6 +257,13 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
         free(order);
         return -1;
     }
+    cc_window_tables tables;
+    if (o->resident && open_tables(&tables, ctx, t, scale, model, o, err, err_len) != 0) {
+        free(order);
+        cc_batch_io_close(&b);
+        return -1;
+    }
+    if (o->resident) b.tables = &tables;
     cc_batch_io_load_moments(&b, &s->m, &s->v);
     int status = 0, since_best = 0;
     while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
@@ -277,6 +289,7 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     }
     memcpy(model->params.data, s->best.data, sizeof(float) * model->params.size);
     free(order);
+    if (o->resident) cc_window_tables_close(&tables);
     cc_batch_io_close(&b);
     return status;
 }

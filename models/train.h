@@ -19,6 +19,7 @@
 #include "models/convlstm.h"
 #include "models/dataset.h"
 #include "models/train_step.h"
+#include "models/window_tables.h"
 
 enum { CC_MAX_EPOCHS = 1000 };
 
@@ -38,6 +39,11 @@ typedef struct cc_train_options {
      * the validation samples are split over the ranks and their losses summed. Every rank
      * ends with the same parameters, those of one process to rounding. */
     const cc_collective *collective;
+    /* 1: batches are assembled where the ops run from per-bin tables built once
+     * (models/window_tables.h: GPU-first, nothing crosses from the host inside an epoch;
+     * cc_window_tables_bytes more memory there); 0: each batch gathered on the host (and
+     * uploaded to a GPU). The same batches either way, bit for bit. */
+    int resident;
 } cc_train_options;
 
 /* What training carries from epoch to epoch, and what a checkpoint stores. */
@@ -62,6 +68,9 @@ void cc_train_default_length(int batches_per_epoch, int *epochs, int *patience);
 /* What a sample of a model of config c holds (models/dataset.h): its window, horizon,
  * covariate input maps and context maps, as training, evaluation and prediction gather them. */
 cc_sample_spec cc_model_sample_spec(const cc_convlstm_config *c);
+
+/* What the resident windows of a model of config c, trained with `loss`, hold. */
+cc_window_tables_spec cc_train_window_tables_spec(const cc_convlstm_config *c, cc_loss_kind loss);
 
 /* Allocates the state's arenas for `model` (zeroed moments, best = current params). */
 int cc_train_state_init(cc_train_state *state, const cc_convlstm *model);

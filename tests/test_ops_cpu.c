@@ -495,6 +495,20 @@ static void test_adamw_and_clipping(void **state) {
     assert_true(fabs(g[0] - 0.6f) < 1e-7); /* under the limit: untouched */
 }
 
+/* Runs of rows out of a table, by hand: rows 2, 0, 2 of a 3 x 4 table (row stride 4),
+ * their first 3 floats, into a destination 5 floats apart (the gaps untouched). */
+static void test_gather_rows(void **state) {
+    (void)state;
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    float table[12], dst[15];
+    for (int k = 0; k < 12; k++) table[k] = (float)k;
+    for (int k = 0; k < 15; k++) dst[k] = -1.0f;
+    const int rows[3] = {2, 0, 2};
+    cc_gather_rows(&ctx, 3, rows, table, 4, 3, dst, 5);
+    const float want[15] = {8, 9, 10, -1, -1, 0, 1, 2, -1, -1, 8, 9, 10, -1, -1};
+    assert_memory_equal(dst, want, sizeof want);
+}
+
 /* Crop a 2 x 3 x 4 stack to its top-left 2 x 3 block, then pad it back into a 3 x 4
  * map of zeros: what convlstm-ae does with its decoder's output and its gradient. */
 static void test_plane_copy(void **state) {
@@ -567,6 +581,7 @@ int main(void) {
         cmocka_unit_test(test_adamw_and_clipping),
         cmocka_unit_test(test_relu_and_bias_ops),
         cmocka_unit_test(test_plane_copy),
+        cmocka_unit_test(test_gather_rows),
     };
     char why[256];
     onednn = cc_onednn_create(0, why, sizeof why); /* NULL in a build without oneDNN: one path */

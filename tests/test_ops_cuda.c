@@ -312,6 +312,28 @@ static void check_plane_copy(env *e, const int *shape) {
     free_pair(&big), free_pair(&small), free_pair(&back);
 }
 
+/* Resident windows' batches (models/window_tables.h): runs of rows out of a table into a
+ * poisoned destination, wider than the runs (the gaps must stay poisoned on both). More
+ * than one launch's 512 runs, rows repeated and out of order, one-float and long runs. */
+static const int GATHER_SHAPES[][4] = {{1, 1, 1, 1}, {7, 5, 3, 4}, {40, 1100, 97, 130}, {313, 64, 73853, 73853}};
+
+static void check_gather_rows(env *e, const int *shape) {
+    char at[64];
+    int table_rows = shape[0], blocks = shape[1], count = shape[2], dst_stride = shape[3];
+    size_t row_stride = (size_t)count + 3;
+    snprintf(at, sizeof at, "{%d,%d,%d,%d}", table_rows, blocks, count, dst_stride);
+    pair table = make_random(e, (size_t)table_rows * row_stride, -1, 1);
+    pair dst = make_poisoned(e, (size_t)blocks * dst_stride);
+    int *rows = malloc(sizeof(int) * (size_t)blocks);
+    if (!rows) abort();
+    for (int j = 0; j < blocks; j++) rows[j] = (int)(((unsigned)j * 2654435761u) % (unsigned)table_rows);
+    cc_gather_rows(&e->cpu, blocks, rows, table.h, row_stride, (size_t)count, dst.h, (size_t)dst_stride);
+    cc_gather_rows(&e->gpu, blocks, rows, table.d, row_stride, (size_t)count, dst.d, (size_t)dst_stride);
+    expect_close(e, "gather_rows", at, &dst);
+    free(rows);
+    free_pair(&table), free_pair(&dst);
+}
+
 /* ST-ResNet's fusion: y += w x per cell, and its gradients (dw sums the batch in double). */
 static void check_cell_scale(env *e, const int *shape) {
     char at[48];
@@ -368,6 +390,7 @@ static void check_everything_else(env *e) {
     for (size_t k = 0; k < COUNT(BIAS_SHAPES); k++) check_bias(e, BIAS_SHAPES[k]);
     for (size_t k = 0; k < COUNT(BIAS_SHAPES); k++) check_cell_scale(e, BIAS_SHAPES[k]);
     for (size_t k = 0; k < COUNT(PLANE_COPY_SHAPES); k++) check_plane_copy(e, PLANE_COPY_SHAPES[k]);
+    for (size_t k = 0; k < COUNT(GATHER_SHAPES); k++) check_gather_rows(e, GATHER_SHAPES[k]);
 }
 
 int main(void) {

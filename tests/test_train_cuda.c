@@ -148,6 +148,28 @@ static void check_training(env *e, const train_case *c, fixture *f) {
     cc_convlstm_free(&cpu.model), cc_convlstm_free(&gpu.model);
 }
 
+/* Resident windows on the GPU (models/window_tables.h): the batches assembled there from
+ * the per-bin tables are the host's gather, so the same ops train the same parameters,
+ * bit for bit. */
+static void check_resident_windows(env *e, const train_case *c, fixture *f) {
+    run host, resident;
+    if (start_run(c, f, &host) != 0 || start_run(c, f, &resident) != 0) abort();
+    cc_train_options o = {3, 3, 4, 1e-3, 1e-4, 1.0, 5, c->loss, NULL, NULL, NULL};
+    char err[256] = "";
+    int first = cc_train(&host.model, &e->gpu, &f->t, &f->split, f->scale, &o, &host.state, err, sizeof err);
+    o.resident = 1;
+    int second = cc_train(&resident.model, &e->gpu, &f->t, &f->split, f->scale, &o, &resident.state, err, sizeof err);
+    if (second != 0) printf("  cc_train with resident windows: %s\n", err);
+    int same = first == 0 && second == 0 && host.state.epochs_done == resident.state.epochs_done;
+    for (int k = 0; same && k < host.state.epochs_done; k++)
+        same = host.state.train_loss[k] == resident.state.train_loss[k] && host.state.val_loss[k] == resident.state.val_loss[k];
+    record(e, same, "resident windows: the losses, bit for bit", 0, 0);
+    same = !memcmp(host.model.params.data, resident.model.params.data, sizeof(float) * host.model.params.size);
+    record(e, same, "resident windows: the parameters, bit for bit", 0, 0);
+    cc_train_state_free(&host.state), cc_train_state_free(&resident.state);
+    cc_convlstm_free(&host.model), cc_convlstm_free(&resident.model);
+}
+
 /* A job of one rank: the host sums are the values themselves, the GPU sums NCCL's. */
 typedef struct one_rank {
     cc_nccl *nccl;
@@ -220,6 +242,7 @@ int main(void) {
         cc_normalisation_fit(&f.t, &f.split, f.scale);
         e.label = c->name;
         check_training(&e, c, &f);
+        check_resident_windows(&e, c, &f);
         if (cc_nccl_built()) check_nccl_world_of_one(&e, c, &f);
         else printf("  [%s] NCCL: not in this build, not checked\n", c->name);
         free(f.t.values), free(f.t.mask);

@@ -317,6 +317,92 @@ static void test_covariate_maps_in_batches(void **state) {
     cc_tensor_free(&t);
 }
 
+/* A two-channel tensor with every kind of map a sample can carry: two recency maps per
+ * channel and bin, two static and three dynamic covariate input maps. */
+static void tensor_with_every_map(cc_tensor *t) {
+    enum { KS = 2, KD = 3 };
+    size_t plane = (size_t)S * S;
+    two_channel_counts(t);
+    assert_int_equal(cc_tensor_alloc_recency(t), 0);
+    for (size_t q = 0; q < (size_t)T * CC_RECENCY_MAPS * 2 * plane; q++) t->recency[q] = (float)((q * 7919) % 23) / 7.0f;
+    t->input_static = KS, t->input_dynamic = KD;
+    t->static_inputs = malloc(sizeof(float) * KS * plane);
+    t->dynamic_inputs = malloc(sizeof(float) * (size_t)T * KD * plane);
+    assert_non_null(t->static_inputs), assert_non_null(t->dynamic_inputs);
+    for (size_t q = 0; q < KS * plane; q++) t->static_inputs[q] = 0.5f + (float)(q % 11);
+    for (size_t q = 0; q < (size_t)T * KD * plane; q++) t->dynamic_inputs[q] = (float)((q * 31) % 17) - 8.0f;
+}
+
+/* Resident windows (models/window_tables.h): batches assembled from the per-bin tables
+ * are the host's gather bit for bit - inputs with covariates, context, recency and gated
+ * maps, the targets of a two-bin horizon (raw, and normalised for MSE), the smoothed
+ * baseline - for samples anywhere on the axis, the last one included; and two epochs of
+ * training either way end with the same losses and parameters. */
+static void test_resident_windows_are_the_host_gather(void **state) {
+    (void)state;
+    cc_tensor t;
+    tensor_with_every_map(&t);
+    enum { C = 2, WINDOW = 3, HORIZON = 2, N = 5 };
+    size_t plane = (size_t)S * S, map = C * plane;
+    cc_sample_spec sample = {WINDOW, HORIZON, 1, CC_RECENCY_MAPS, 2, 1};
+    size_t step = (size_t)(C + cc_sample_extra_maps(&sample, &t)) * plane;
+    int starts[N] = {0, 17, 40, 5, T - WINDOW - HORIZON}; /* the last sample's targets end the axis */
+    float scale[C] = {0.8f, 1.7f};
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    float *x = malloc(sizeof(float) * WINDOW * N * step), *y = malloc(sizeof(float) * HORIZON * N * map);
+    float *base = malloc(sizeof(float) * HORIZON * N * map);
+    float *rx = malloc(sizeof(float) * WINDOW * N * step), *ry = malloc(sizeof(float) * HORIZON * N * map);
+    float *rbase = malloc(sizeof(float) * HORIZON * N * map);
+    assert_true(x && y && base && rx && ry && rbase);
+    for (int mse = 0; mse <= 1; mse++) {
+        cc_window_tables_spec spec = {sample, 52, 1.0, mse};
+        cc_window_tables w;
+        char err[256];
+        assert_int_equal(cc_window_tables_open(&w, &ctx, &t, scale, &spec, N, err, sizeof err), 0);
+        assert_int_equal(w.rows, T - HORIZON);
+        assert_true(cc_window_tables_bytes(&spec, &t) ==
+                    sizeof(float) * ((double)(T - HORIZON) * (double)(step + map) + (double)T * (double)map));
+        for (size_t q = 0; q < WINDOW * N * step; q++) x[q] = NAN; /* what the tables leave unwritten shows */
+        for (size_t q = 0; q < HORIZON * N * map; q++) y[q] = base[q] = NAN;
+        cc_train_step_io io = {.x = x, .target = y, .log_offset = base};
+        cc_window_tables_assemble(&w, &ctx, starts, N, &io);
+        cc_gather_batch(&t, scale, starts, N, &sample, rx, ry);
+        if (mse) cc_normalise_counts(&t, scale, ry, (size_t)HORIZON * N * C);
+        cc_gather_baseline(&t, starts, N, WINDOW, HORIZON, 52, 1.0, rbase);
+        assert_memory_equal(x, rx, sizeof(float) * WINDOW * N * step);
+        assert_memory_equal(y, ry, sizeof(float) * HORIZON * N * map);
+        assert_memory_equal(base, rbase, sizeof(float) * HORIZON * N * map);
+        cc_window_tables_close(&w);
+    }
+    free(x), free(y), free(base), free(rx), free(ry), free(rbase);
+
+    /* Two epochs each way: a convlstm with every map, a baseline offset, horizon 2. */
+    int covariates = t.input_static + t.input_dynamic;
+    cc_convlstm_config cfg = {C, S, S, 1, {4}, 3, WINDOW, HORIZON, 0, 1, 0, 52};
+    cfg.context = covariates + cc_context_maps(C, CC_RECENCY_MAPS, 2), cfg.covariates = covariates;
+    cfg.skip = 3, cfg.recency = CC_RECENCY_MAPS, cfg.gated = 2, cfg.skip_only = cc_gated_maps(C);
+    cfg.baseline_sigma = 1.0;
+    cc_split split;
+    char err[256];
+    assert_int_equal(cc_split_make(T, WINDOW, HORIZON, -1, &split, err, sizeof err), 0);
+    cc_convlstm model[2];
+    cc_train_state st[2];
+    for (int resident = 0; resident <= 1; resident++) {
+        assert_int_equal(cc_convlstm_create(&model[resident], &cfg, 4, 5, err, sizeof err), 0);
+        assert_int_equal(cc_train_state_init(&st[resident], &model[resident]), 0);
+        cc_train_options o = {2, 2, 4, 1e-2, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL};
+        o.resident = resident;
+        assert_int_equal(cc_train(&model[resident], &ctx, &t, &split, scale, &o, &st[resident], err, sizeof err), 0);
+    }
+    assert_int_equal(st[1].epochs_done, 2);
+    assert_memory_equal(st[0].train_loss, st[1].train_loss, sizeof(double) * 2);
+    assert_memory_equal(st[0].val_loss, st[1].val_loss, sizeof(double) * 2);
+    assert_true(st[0].train_loss[1] != st[0].train_loss[0]); /* it trained */
+    assert_memory_equal(model[0].params.data, model[1].params.data, sizeof(float) * model[0].params.size);
+    for (int k = 0; k < 2; k++) cc_train_state_free(&st[k]), cc_convlstm_free(&model[k]);
+    cc_tensor_free(&t);
+}
+
 static void test_context_maps(void **state) {
     (void)state;
     cc_tensor t;
@@ -635,6 +721,7 @@ int main(void) {
                                        cmocka_unit_test(test_learns_a_moving_hotspot),
                                        cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),
                                        cmocka_unit_test(test_context_maps),
+        cmocka_unit_test(test_resident_windows_are_the_host_gather),
                                        cmocka_unit_test(test_covariate_maps_in_batches),
                                        cmocka_unit_test(test_memory_plan),
                                        cmocka_unit_test(test_smoothed_baseline)};

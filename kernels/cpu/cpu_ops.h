@@ -30,6 +30,8 @@ void cc_cpu_axpy(size_t n, float alpha, const float *x, float *y);
 void cc_cpu_fill(float *x, size_t n, float value);
 void cc_cpu_relu_forward(float *x, size_t n);
 void cc_cpu_relu_backward(const float *y, float *dy, size_t n);
+void cc_cpu_gather_rows(int blocks, const int *rows, const float *table, size_t row_stride, size_t count, float *dst,
+                        size_t dst_stride);
 void cc_cpu_plane_copy(int planes, int rows, int cols, const float *src, int src_h, int src_w, float *dst, int dst_h,
                        int dst_w);
 

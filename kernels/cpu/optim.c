@@ -40,6 +40,12 @@ void cc_cpu_relu_backward(const float *y, float *dy, size_t n) {
     for (size_t k = 0; k < n; k++) dy[k] = y[k] > 0 ? dy[k] : 0.0f;
 }
 
+void cc_cpu_gather_rows(int blocks, const int *rows, const float *table, size_t row_stride, size_t count, float *dst,
+                        size_t dst_stride) {
+    for (int j = 0; j < blocks; j++)
+        memcpy(dst + (size_t)j * dst_stride, table + (size_t)rows[j] * row_stride, sizeof(float) * count);
+}
+
 void cc_cpu_plane_copy(int planes, int rows, int cols, const float *src, int src_h, int src_w, float *dst, int dst_h,
                        int dst_w) {
     for (int p = 0; p < planes; p++)

@@ -62,6 +62,8 @@ void cc_cuda_fill(const cc_ops_context *ctx, float *x, size_t n, float value);
 void cc_cuda_scale(const cc_ops_context *ctx, float *x, size_t n, float factor);
 void cc_cuda_relu_forward(const cc_ops_context *ctx, float *x, size_t n);
 void cc_cuda_relu_backward(const cc_ops_context *ctx, const float *y, float *dy, size_t n);
+void cc_cuda_gather_rows(const cc_ops_context *ctx, int blocks, const int *rows, const float *table,
+                         size_t row_stride, size_t count, float *dst, size_t dst_stride);
 void cc_cuda_plane_copy(const cc_ops_context *ctx, int planes, int rows, int cols, const float *src, int src_h,
                         int src_w, float *dst, int dst_h, int dst_w);
 void cc_cuda_cell_scale_forward(const cc_ops_context *ctx, const float *w, const float *x, float *y, int batch,

@@ -1,6 +1,8 @@
 /* Element-wise ops and the bias kernels on the GPU (kernels/cpu/optim.c and conv2d.c are
  * the references). Each launch is skipped for an empty range: a zero-block grid is a
  * launch error. */
+#include <string.h>
+
 #include "kernels/cuda/cuda_internal.cuh"
 
 __global__ void axpy_kernel(size_t n, float alpha, const float *x, float *y) {
@@ -79,6 +81,37 @@ extern "C" void cc_cuda_relu_backward(const cc_ops_context *ctx, const float *y,
     if (!n) return;
     relu_backward_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(y, dy, n);
     CC_CUDA_CHECK(cudaGetLastError());
+}
+
+/* The row indices of up to CC_GATHER_ROWS_PER_LAUNCH blocks, passed by value with the
+ * launch (2 KiB, inside every architecture's 4 KiB of kernel parameters). */
+#define CC_GATHER_ROWS_PER_LAUNCH 512
+struct gather_rows_batch {
+    int rows[CC_GATHER_ROWS_PER_LAUNCH];
+};
+
+/* blockIdx.y: the run; x and the threads: its floats. */
+__global__ void gather_rows_kernel(gather_rows_batch b, const float *table, size_t row_stride, size_t count,
+                                   float *dst, size_t dst_stride) {
+    const float *src = table + (size_t)b.rows[blockIdx.y] * row_stride;
+    float *out = dst + (size_t)blockIdx.y * dst_stride;
+    for (size_t k = (size_t)blockIdx.x * blockDim.x + threadIdx.x; k < count; k += (size_t)gridDim.x * blockDim.x)
+        out[k] = src[k];
+}
+
+extern "C" void cc_cuda_gather_rows(const cc_ops_context *ctx, int blocks, const int *rows, const float *table,
+                                    size_t row_stride, size_t count, float *dst, size_t dst_stride) {
+    if (blocks <= 0 || !count) return;
+    unsigned across = (unsigned)((count + CC_THREADS - 1) / CC_THREADS);
+    if (across > 1024) across = 1024; /* the blocks stride over longer runs */
+    for (int first = 0; first < blocks; first += CC_GATHER_ROWS_PER_LAUNCH) {
+        int n = blocks - first < CC_GATHER_ROWS_PER_LAUNCH ? blocks - first : CC_GATHER_ROWS_PER_LAUNCH;
+        gather_rows_batch b;
+        memcpy(b.rows, rows + first, sizeof(int) * (size_t)n);
+        gather_rows_kernel<<<dim3(across, (unsigned)n), CC_THREADS, 0, cc_stream(ctx)>>>(
+            b, table, row_stride, count, dst + (size_t)first * dst_stride, dst_stride);
+        CC_CUDA_CHECK(cudaGetLastError());
+    }
 }
 
 extern "C" void cc_cuda_plane_copy(const cc_ops_context *ctx, int planes, int rows, int cols, const float *src,

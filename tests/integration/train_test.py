@@ -12,9 +12,11 @@
 * a tensor on another grid is refused, and so is one without the recency maps the model
   reads (--recency off trains without them; the level gate adds 3C maps); --device cuda
   without a GPU exits 1 naming why (with one, it trains there);
+* --gather resident (batches assembled from per-bin tables) trains the same parameters;
 * patrol resolution on the CPU: 150 m cells (299 x 247), 16 weeks of 2017 stored sparse,
   every channel: train, predict and eval run; a --memory budget the plan exceeds stops
-  the run before any work, naming the largest batch that fits, which then trains.
+  the run before any work, naming the largest batch that fits, which then trains; resident
+  windows that would not fit beside it are refused the same way.
 
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
 """
@@ -97,6 +99,17 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
               and int(r.attrs["members_finished"]) == 1 and same_params(params_of(r), want_params), (p.stdout, p.stderr))
 
 
+def check_resident_windows(tmp, common, params):
+    """--gather resident (per-bin tables, each batch assembled where the ops run: on the
+    CPU here) trains the parameters the host's gather trains, bit for bit."""
+    model = os.path.join(tmp, "resident.h5")
+    p = run("train", *common, "--epochs", "2", "--gather", "resident", "--out", model)
+    with h5py.File(model, "r") as m:
+        same = all(np.array_equal(params[k], m["params/" + k][:]) for k in params)
+    check("--gather resident trains what the host's gather trains, bit for bit",
+          p.returncode == 0 and "resident windows" in p.stdout and same, (p.stdout, p.stderr))
+
+
 def check_patrol_resolution(tmp, db):
     """150 m cells: the sparse tensor trains, forecasts and scores on the CPU, within the
     memory plan."""
@@ -120,6 +133,11 @@ def check_patrol_resolution(tmp, db):
     check("that batch trains at 150 m within the budget, the historical average smoothed (2 cells)",
           p.returncode == 0 and "memory planned:" in p.stdout and "epoch 1:" in p.stdout and sigma == 2.0,
           (p.stdout, p.stderr))
+    resident = os.path.join(tmp, "p150_r.h5")
+    p = run("train", *small, "--batch", str(fits or 1), "--memory", "2G", "--gather", "resident", "--out", resident)
+    check("resident windows beyond the budget are refused before any work, pointing to --gather host",
+          p.returncode == 1 and "--gather resident: the per-bin tables take" in p.stderr and "--gather host" in p.stderr
+          and not os.path.exists(resident), p.stderr)
     q = run("predict", "--model", model, "--data", tensor, "--out", forecast)
     e = run("eval", "--data", tensor, forecast, "--area", "1km2", "--hotspot", "occurrence", "--json")
     ok = q.returncode == 0 and e.returncode == 0
@@ -271,6 +289,7 @@ def main():
         with h5py.File(again, "r") as m:
             same = all(np.array_equal(params[k], m["params/" + k][:]) for k in params)
         check("deterministic for a seed", p.returncode == 0 and same)
+        check_resident_windows(tmp, common, params)
 
         forecast = os.path.join(tmp, "f.h5")
         p = run("predict", "--model", model, "--data", tensor, "--out", forecast)

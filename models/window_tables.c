@@ -1,0 +1,146 @@
+/* Resident windows (models/window_tables.h): built by the host's own gathers, one bin at
+ * a time, and read by cc_gather_rows wherever the ops run. */
+#include "models/window_tables.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/buffer.h"
+
+enum { STAGING_BYTES = 256 << 20 }; /* the host's chunk of rows on their way to a GPU */
+
+static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W; }
+
+/* A step's own maps (counts, covariates) and its context maps, as cc_gather_batch lays them. */
+static size_t step_floats(const cc_window_tables_spec *spec, const cc_tensor *t) {
+    size_t covariates = spec->sample.covariates ? (size_t)(t->input_static + t->input_dynamic) : 0;
+    return map_floats(t) + covariates * t->H * t->W;
+}
+
+static size_t row_floats(const cc_window_tables_spec *spec, const cc_tensor *t) {
+    return step_floats(spec, t) + (size_t)cc_sample_context_maps(&spec->sample, t->C) * t->H * t->W;
+}
+
+static int table_rows(const cc_window_tables_spec *spec, const cc_tensor *t) {
+    return t->T > spec->sample.horizon ? t->T - spec->sample.horizon : 0;
+}
+
+double cc_window_tables_bytes(const cc_window_tables_spec *spec, const cc_tensor *t) {
+    double rows = table_rows(spec, t), map = (double)map_floats(t);
+    return sizeof(float) * (rows * (double)row_floats(spec, t) + (double)t->T * map +
+                            (spec->baseline_k > 0 ? rows * map : 0.0));
+}
+
+/* Rows [first, first + n) of the window and base tables, written at `window` and `base`
+ * (host memory); y: scratch for cc_gather_batch's targets (horizon maps). */
+static void gather_rows_of(const cc_tensor *t, const float *scale, const cc_window_tables_spec *spec, int first, int n,
+                           size_t row, float *window, float *base, float *y) {
+    cc_sample_spec one = spec->sample;
+    one.window = 1; /* a window of one bin: its step maps and the context of its origin */
+    for (int b = first; b < first + n; b++) {
+        cc_gather_batch(t, scale, &b, 1, &one, window + (size_t)(b - first) * row, y);
+        if (base)
+            cc_gather_baseline(t, &b, 1, 1, 1, spec->baseline_k, spec->baseline_sigma,
+                               base + (size_t)(b - first) * map_floats(t));
+    }
+}
+
+/* The window and base tables, filled chunk by chunk through host staging (directly on
+ * the host). */
+static int fill_windows(cc_window_tables *w, const cc_tensor *t, const float *scale, const cc_window_tables_spec *spec,
+                        float *y) {
+    size_t map = w->map_floats, per_row = w->row_floats + (w->base ? map : 0);
+    if (!w->device) {
+        gather_rows_of(t, scale, spec, 0, w->rows, w->row_floats, w->window, w->base, y);
+        return 0;
+    }
+    int chunk = (int)(STAGING_BYTES / (sizeof(float) * per_row));
+    if (chunk < 1) chunk = 1;
+    if (chunk > w->rows) chunk = w->rows;
+    float *staging = malloc(sizeof(float) * per_row * (size_t)chunk);
+    if (!staging) return -1;
+    float *staged_base = w->base ? staging + w->row_floats * (size_t)chunk : NULL;
+    for (int first = 0; first < w->rows; first += chunk) {
+        int n = w->rows - first < chunk ? w->rows - first : chunk;
+        gather_rows_of(t, scale, spec, first, n, w->row_floats, staging, staged_base, y);
+        cc_buffer_upload(w->device, w->window + (size_t)first * w->row_floats, staging,
+                         sizeof(float) * w->row_floats * (size_t)n);
+        if (w->base)
+            cc_buffer_upload(w->device, w->base + (size_t)first * map, staged_base, sizeof(float) * map * (size_t)n);
+    }
+    free(staging);
+    return 0;
+}
+
+/* Every bin's counts as the loss compares them. */
+static int fill_targets(cc_window_tables *w, const cc_tensor *t, const float *scale, int mse) {
+    size_t bytes = sizeof(float) * w->map_floats * (size_t)t->T;
+    if (!mse) {
+        cc_buffer_upload(w->device, w->targets, t->values, bytes);
+        return 0;
+    }
+    float *normalised = w->device ? malloc(bytes) : w->targets;
+    if (!normalised) return -1;
+    memcpy(normalised, t->values, bytes);
+    cc_normalise_counts(t, scale, normalised, (size_t)t->T * t->C);
+    if (w->device) {
+        cc_buffer_upload(w->device, w->targets, normalised, bytes);
+        free(normalised);
+    }
+    return 0;
+}
+
+int cc_window_tables_open(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+                          const cc_window_tables_spec *spec, int batch, char *err, size_t err_len) {
+    memset(w, 0, sizeof *w);
+    w->device = cc_ops_device(ctx);
+    w->rows = table_rows(spec, t), w->T = t->T, w->batch = batch;
+    w->window_bins = spec->sample.window, w->horizon = spec->sample.horizon;
+    w->map_floats = map_floats(t), w->step_floats = step_floats(spec, t), w->row_floats = row_floats(spec, t);
+    int runs = (w->window_bins > w->horizon ? w->window_bins : w->horizon) * batch;
+    w->blocks = malloc(sizeof(int) * (size_t)runs);
+    float *y = malloc(sizeof(float) * w->map_floats * (size_t)w->horizon);
+    w->window = cc_buffer_alloc(w->device, sizeof(float) * w->row_floats * (size_t)w->rows);
+    w->targets = cc_buffer_alloc(w->device, sizeof(float) * w->map_floats * (size_t)t->T);
+    if (spec->baseline_k > 0) w->base = cc_buffer_alloc(w->device, sizeof(float) * w->map_floats * (size_t)w->rows);
+    int ok = w->blocks && y && w->window && w->targets && (w->base || spec->baseline_k <= 0) &&
+             fill_windows(w, t, scale, spec, y) == 0 && fill_targets(w, t, scale, spec->mse) == 0;
+    free(y);
+    if (ok) return 0;
+    snprintf(err, err_len, "out of host memory for the resident windows (%.2f GiB): try --gather host",
+             cc_window_tables_bytes(spec, t) / (1024.0 * 1024 * 1024));
+    cc_window_tables_close(w);
+    return -1;
+}
+
+void cc_window_tables_close(cc_window_tables *w) {
+    cc_buffer_free(w->device, w->window);
+    cc_buffer_free(w->device, w->targets);
+    cc_buffer_free(w->device, w->base);
+    free(w->blocks);
+    memset(w, 0, sizeof *w);
+}
+
+void cc_window_tables_assemble(cc_window_tables *w, const cc_ops_context *ctx, const int *starts, int n,
+                               cc_train_step_io *io) {
+    int window = w->window_bins, horizon = w->horizon;
+    size_t row = w->row_floats, step = w->step_floats, map = w->map_floats;
+    float *x = (float *)io->x;
+    for (int s = 0; s < window; s++) /* x[s][i]'s own maps: window row b0 + s */
+        for (int i = 0; i < n; i++) w->blocks[s * n + i] = starts[i] + s;
+    cc_gather_rows(ctx, window * n, w->blocks, w->window, row, step, x, row);
+    if (row > step) { /* x[s][i]'s context maps: those of the origin's row, on every step */
+        for (int s = 0; s < window; s++)
+            for (int i = 0; i < n; i++) w->blocks[s * n + i] = starts[i] + window - 1;
+        cc_gather_rows(ctx, window * n, w->blocks, w->window + step, row, row - step, x + step, row);
+    }
+    for (int h = 0; h < horizon; h++) /* y[h][i]: the counts of bin o + 1 + h */
+        for (int i = 0; i < n; i++) w->blocks[h * n + i] = starts[i] + window + h;
+    cc_gather_rows(ctx, horizon * n, w->blocks, w->targets, map, map, (float *)io->target, map);
+    if (w->base && io->log_offset) { /* log_offset[h][i]: the origin's baseline, every h */
+        for (int h = 0; h < horizon; h++)
+            for (int i = 0; i < n; i++) w->blocks[h * n + i] = starts[i] + window - 1;
+        cc_gather_rows(ctx, horizon * n, w->blocks, w->base, map, map, (float *)io->log_offset, map);
+    }
+}
