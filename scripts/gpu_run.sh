@@ -10,7 +10,9 @@
 #        the model and forecast files stay in a scratch folder)
 # Environment: DEVICE (cuda; cpu to try the script where there is no GPU), TRAIN_ARGS
 # (extra train options, e.g. "--epochs 20 --batch 8"), BASELINES (default
-# "persistence histavg kde etas"), TIMEOUT_TRAIN (seconds, default 1800).
+# "persistence histavg kde etas"), TIMEOUT_TRAIN (seconds, default 1800), PYTORCH_E2E
+# (e.g. "EPOCHS=2 BATCH=8": bench/train_e2e_vs_pytorch.sh on each tensor after its
+# training, its JSON line kept as NAME.e2e.json; PYTHON the interpreter with PyTorch).
 set -u -o pipefail
 bundle=${1:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
 out=${2:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
@@ -53,6 +55,16 @@ for tensor in "$@"; do
   echo "train: exit $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s wall"
   [ -s "$out/$name.smi" ] && echo "GPU memory used, peak: $(sort -n "$out/$name.smi" | tail -1) MiB (nvidia-smi, every 200 ms)"
   [ $rc -eq 0 ] || { status=1; tail -5 "$log"; continue; }
+  if [ -n "${PYTORCH_E2E:-}" ]; then # e.g. "EPOCHS=2 BATCH=8": the same training in PyTorch, timed
+    step "$name: end to end against PyTorch ($PYTORCH_E2E)"
+    # shellcheck disable=SC2086 # PYTORCH_E2E is a list of assignments
+    if env $PYTORCH_E2E CRIMECAST="$cc" DEVICE="$device" PYTHON="${PYTHON:-python3}" \
+      bash "$(dirname "$0")/../bench/train_e2e_vs_pytorch.sh" "$tensor" "$work/e2e_$name" >>"$log" 2>&1; then
+      tail -1 "$log" | tee "$out/$name.e2e.json"
+    else
+      status=1; tail -3 "$log"
+    fi
+  fi
 
   step "$name: predict, baselines"
   forecasts=("$work/$name.convlstm.h5")

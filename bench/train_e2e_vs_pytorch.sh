@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# End-to-end training time, crimecast against PyTorch on the same tensor file (issue 28):
+# `crimecast train` and bench/pytorch_train.py train the same convlstm-ae (the same
+# inputs: normalised counts and the 52-bin average as offset; no context maps, recency
+# maps or skip path, which the PyTorch script does not build) for the same epochs, batch
+# and loss, on the same device. Each is timed as a whole process (reading the file,
+# training, validation every epoch; crimecast also writes its model file), one after the
+# other; the JSON line at the end gives both, their ratio, and each run's validation
+# losses (they start level - both begin as the 52-bin average - and should stay close).
+#
+# usage: bash bench/train_e2e_vs_pytorch.sh TENSOR.h5 [OUTDIR]
+#        DEVICE=cpu|cuda (default cpu), EPOCHS (8), BATCH (8), DOWN (4), FEATURES (16),
+#        THREADS (default: the CPU's cores), TF32 (0: plain FP32 on both), CRIMECAST
+#        (default build/crimecast), PYTHON (default /usr/bin/python3)
+set -euo pipefail
+tensor=${1:?usage: train_e2e_vs_pytorch.sh TENSOR.h5 [OUTDIR]}
+out=${2:-$(mktemp -d)}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cc=${CRIMECAST:-$here/build/crimecast}
+py=${PYTHON:-/usr/bin/python3}
+device=${DEVICE:-cpu} epochs=${EPOCHS:-8} batch=${BATCH:-8} down=${DOWN:-4} features=${FEATURES:-16}
+threads=${THREADS:-$(nproc)} tf32=${TF32:-0}
+mkdir -p "$out"
+now() { date +%s.%N; }
+
+precision=()
+[ "$tf32" = 1 ] && precision=(--precision tf32)
+start=$(now)
+"$cc" train --data "$tensor" --out "$out/crimecast.h5" --model convlstm-ae --down "$down" --features "$features" \
+  --context off --recency off --level-gate off --skip 0 --baseline 52 --batch "$batch" --epochs "$epochs" \
+  --patience "$epochs" --seed 1 --device "$device" --threads "$threads" "${precision[@]}" | tee "$out/crimecast.log"
+crimecast_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
+
+start=$(now)
+"$py" "$here/bench/pytorch_train.py" "$tensor" --epochs "$epochs" --batch "$batch" --down "$down" \
+  --features "$features" --device "$device" --threads "$threads" --tf32 "$tf32" | tee "$out/pytorch.log"
+pytorch_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
+
+"$py" - "$out" "$crimecast_s" "$pytorch_s" <<'EOF'
+import json, re, sys
+out, cc_s, pt_s = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+cc_val = [float(v) for v in re.findall(r"^epoch [0-9]+: .*validation loss (-?[0-9.]+)", open(out + "/crimecast.log").read(), re.M)]
+pt = json.loads(open(out + "/pytorch.log").read().strip().splitlines()[-1])
+print(json.dumps({"device": pt["device"], "gpu": pt["gpu"], "tensor": pt["tensor"], "epochs": pt["epochs"],
+                  "batch": pt["batch"], "down": pt["down"], "features": pt["features"], "tf32": pt["tf32"],
+                  "crimecast_seconds": round(cc_s, 2), "pytorch_seconds": round(pt_s, 2),
+                  "pytorch_train_seconds": round(pt["train_seconds"], 2),
+                  "ratio_pytorch_over_crimecast": round(pt_s / cc_s, 3),
+                  "crimecast_val_loss": cc_val, "pytorch_val_loss": pt["val_loss"],
+                  "pytorch_peak_gpu_bytes": pt["peak_gpu_bytes"]}))
+EOF
