@@ -124,8 +124,9 @@ static const cc_option TRAIN_OPTIONS[] = {
                       "where batches are assembled: resident builds tables of every bin's input, context and target "
                       "maps once where the ops run and assembles each batch there (nothing crosses from the host "
                       "inside an epoch; the tables join the memory plan), host gathers each batch on the host and "
-                      "copies it to the GPU; auto: resident on a GPU when the tables fit the budget, else host. The "
-                      "same batches either way")},
+                      "copies it to the GPU; auto: resident on a GPU when the tables fit the budget, on the CPU when "
+                      "they fit half of it in one process (a fifth faster an epoch at 150 m), else host. The same "
+                      "batches either way")},
     {CC_OPTION_INT("epochs", cc_train_request, epochs, "N", NULL, 1, CC_MAX_EPOCHS,
                    "most epochs (if not given: 20, more on a small tensor: at least 250 optimiser steps)")},
     {CC_OPTION_INT("patience", cc_train_request, patience, "N", NULL, 1, CC_MAX_EPOCHS,
@@ -370,17 +371,20 @@ static double memory_budget(const train_plan *p) {
     return 0.9 * host_available_bytes();
 }
 
-/* --gather: resident windows where they fit (auto: on a GPU only, where the host's gather
- * and upload would starve it; on the CPU the tables would only trade memory for the
- * gather's arithmetic), their bytes added to the plan. */
+/* --gather: resident windows where they fit, their bytes added to the plan. auto: on a GPU
+ * whenever they fit (the host's gather and upload would starve it); on the CPU only in one
+ * process (ranks on one host would each hold them) and within half the budget: there they
+ * trade memory for the gather's arithmetic, a fifth of an epoch at 150 m (San Francisco:
+ * 52 s an epoch against 67 s, 6.9 GiB against 2.1 GiB; bench/RESULTS.md). */
 static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *err, size_t err_len) {
     const char *asked = p->request->gather ? p->request->gather : "auto";
     int on_gpu = p->ctx->backend == CC_BACKEND_CUDA;
     cc_window_tables_spec spec = cc_train_window_tables_spec(&p->config, p->options.loss);
     double tables = cc_window_tables_bytes(&spec, t);
     int fits = p->budget <= 0 || need + tables <= p->budget;
+    int roomy = !p->request->collective && (p->budget <= 0 || need + tables <= 0.5 * p->budget);
     p->options.resident = 0, p->tables = 0;
-    if (!strcmp(asked, "host") || (!strcmp(asked, "auto") && !(on_gpu && fits))) return 0;
+    if (!strcmp(asked, "host") || (!strcmp(asked, "auto") && !(on_gpu ? fits : roomy))) return 0;
     if (!fits) {
         snprintf(err, err_len, "--gather resident: the per-bin tables take %.2f GiB beside the run's %.2f GiB on the %s, "
                                "more than the %.2f GiB it may take; --gather host gathers each batch on the host instead",
@@ -388,6 +392,10 @@ static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *e
         return -1;
     }
     p->options.resident = 1, p->tables = tables;
+    if (on_gpu) { /* the host gathers nothing: batches are assembled on the GPU */
+        double gathered = cc_train_memory_host_gather_bytes(&p->config, p->options.batch);
+        p->memory.host -= gathered, p->memory.batches -= gathered;
+    }
     return 0;
 }
 
@@ -659,6 +667,17 @@ static int train_members_spread(train_plan *p, const cc_tensor *t, const cc_ops_
     return write_final(p, model, state, info, err, err_len);
 }
 
+/* Resident windows depend on the tensor and the config, not the seed: built once here for
+ * every member of the run (p->options.tables), rather than by each member's cc_train. */
+static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_context *ctx, const cc_convlstm *model,
+                               const cc_model_info *info, cc_window_tables *w, char *err, size_t err_len) {
+    p->options.tables = NULL;
+    if (!p->options.resident) return 0;
+    if (cc_train_open_window_tables(w, ctx, t, info->scale, model, &p->options, err, err_len) != 0) return -1;
+    p->options.tables = w;
+    return 0;
+}
+
 /* The run on an opened backend and a read tensor. */
 static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_train_outcome *outcome, char *err,
                     size_t err_len) {
@@ -667,8 +686,10 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
     cc_model_info info;
     cc_train_state state;
     memset(&model, 0, sizeof model), memset(&info, 0, sizeof info), memset(&state, 0, sizeof state);
+    cc_window_tables windows;
     int status = -1;
-    if (set_up(p, t, &model, &info, &state, err, err_len) == 0) {
+    if (set_up(p, t, &model, &info, &state, err, err_len) == 0 &&
+        share_window_tables(p, t, ctx, &model, &info, &windows, err, err_len) == 0) {
         set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
                         .epochs = p->options.epochs, .writes = p->writes, .saves = p->writes && !p->spread};
@@ -703,6 +724,7 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
             snprintf(err, err_len, "%s", rep.err);
         }
     }
+    if (p->options.tables) cc_window_tables_close(p->options.tables), p->options.tables = NULL;
     if (!r->resume) info.grid = (cc_tensor){0}; /* borrowed from t */
     cc_model_info_free(&info);
     cc_train_state_free(&state);

@@ -16,16 +16,16 @@ static size_t output_floats(const cc_convlstm_config *c, int n) {
     return (size_t)c->horizon * n * c->channels * c->height * c->width;
 }
 
-static int open_host(cc_batch_io *b, const cc_convlstm_config *c, int batch) {
+/* The host's buffers: the gathered batch (x, y, base) unless the ops assemble it where
+ * they run, the outputs read back, and on the CPU the loss gradient dL/dr. */
+static int open_host(cc_batch_io *b, const cc_convlstm_config *c, int batch, int gathered, int on_gpu) {
     size_t nx = input_floats(c, batch), ny = output_floats(c, batch);
-    b->x = malloc(sizeof(float) * nx);
-    b->y = malloc(sizeof(float) * ny);
+    if (gathered) b->x = malloc(sizeof(float) * nx), b->y = malloc(sizeof(float) * ny), b->base = malloc(sizeof(float) * ny);
     b->out = malloc(sizeof(float) * ny);
-    b->base = malloc(sizeof(float) * ny);
     b->starts = malloc(sizeof(int) * (size_t)batch);
-    float *d = malloc(sizeof(float) * ny);
+    float *d = on_gpu ? NULL : malloc(sizeof(float) * ny);
     b->io = (cc_train_step_io){b->x, b->y, NULL, c->baseline_k > 0 ? b->base : NULL, b->out, d, NULL, NULL};
-    return b->x && b->y && b->out && b->base && b->starts && d ? 0 : -1;
+    return (!gathered || (b->x && b->y && b->base)) && b->out && b->starts && (on_gpu || d) ? 0 : -1;
 }
 
 /* A device buffer of `bytes`, holding `host`'s bytes when host is not NULL. */
@@ -53,19 +53,17 @@ static int open_device(cc_batch_io *b, const cc_convlstm *model, const cc_ops_co
 }
 
 int cc_batch_io_open(cc_batch_io *b, cc_convlstm *model, const cc_ops_context *ctx, const uint8_t *mask,
-                     size_t mask_cells, int batch, char *err, size_t err_len) {
+                     size_t mask_cells, int batch, int host_gather, char *err, size_t err_len) {
     memset(b, 0, sizeof *b);
     b->batch = batch, b->model = model;
-    if (open_host(b, &model->cfg, batch) != 0) {
+    int on_gpu = cc_ops_device(ctx) != NULL;
+    if (open_host(b, &model->cfg, batch, host_gather || !on_gpu, on_gpu) != 0) {
         snprintf(err, err_len, "out of memory for batches of %d samples", batch);
         cc_batch_io_close(b);
         return -1;
     }
     b->io.mask = (uint8_t *)mask;
-    if (!cc_ops_device(ctx)) return 0;
-    float *host_d = b->io.d;
-    b->io.d = NULL;
-    free(host_d); /* the host needs no dL/dr on a GPU */
+    if (!on_gpu) return 0;
     if (open_device(b, model, ctx, mask, mask_cells, err, err_len) == 0) return 0;
     cc_batch_io_close(b);
     return -1;

@@ -17,7 +17,8 @@
 #include "models/train_step.h"
 
 typedef struct cc_batch_io {
-    float *x, *y, *out, *base;   /* host: the gathered batch, outputs read back, baseline */
+    float *x, *y, *out, *base;   /* host: the gathered batch (none when assembled on a GPU),
+                                    outputs read back, baseline */
     int *starts;
     int batch;                   /* the most samples a batch holds */
     cc_convlstm *model;          /* what the ops run: the caller's model, or &mirror */
@@ -31,9 +32,11 @@ typedef struct cc_batch_io {
 /* Buffers for batches of up to `batch` samples of `model` on ctx's device (on a GPU, a
  * copy of the model's current parameters; `mask` is the tensor's, copied there). The
  * baseline offset (io.log_offset) exists only for a model with cfg.baseline_k > 0.
+ * host_gather 0: the caller assembles every batch where the ops run (resident windows),
+ * so on a GPU the host holds no x, y or base (NULL); on the CPU they are the ops' own.
  * 0, or -1 with err. */
 int cc_batch_io_open(cc_batch_io *b, cc_convlstm *model, const cc_ops_context *ctx, const uint8_t *mask,
-                     size_t mask_cells, int batch, char *err, size_t err_len);
+                     size_t mask_cells, int batch, int host_gather, char *err, size_t err_len);
 void cc_batch_io_close(cc_batch_io *b);
 
 /* Makes the gathered batch of n samples (x, y, and the baseline when the model has one)

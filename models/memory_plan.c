@@ -25,13 +25,25 @@ static double cpu_scratch_floats(const cc_convlstm_config *cfg, const cc_convlst
     return im2col > onednn ? im2col : onednn;
 }
 
+/* A batch's inputs and its targets (floats). */
+static double input_floats(const cc_convlstm_config *cfg, int batch) {
+    return (double)cfg->window * batch * (cfg->channels + cfg->context) * cfg->height * cfg->width;
+}
+
+static double target_floats(const cc_convlstm_config *cfg, int batch) {
+    return (double)cfg->horizon * batch * cfg->channels * cfg->height * cfg->width;
+}
+
+double cc_train_memory_host_gather_bytes(const cc_convlstm_config *cfg, int batch) {
+    return bytes(input_floats(cfg, batch) + 2 * target_floats(cfg, batch));
+}
+
 int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
                          cc_train_memory *out, char *err, size_t err_len) {
     cc_convlstm_size size;
     if (cc_convlstm_measure(cfg, batch, &size, err, err_len) != 0) return -1;
     double plane = (double)cfg->height * cfg->width;
-    double x = (double)cfg->window * batch * (cfg->channels + cfg->context) * plane;
-    double y = (double)cfg->horizon * batch * cfg->channels * plane;
+    double x = input_floats(cfg, batch), y = target_floats(cfg, batch);
     /* the covariates' input maps (models/covariate_inputs.h) at most T per map: the static
      * ones are held once, but the config does not say which are static */
     double tensor = bytes((double)T * cfg->channels * plane * (1 + R) + (double)T * cfg->covariates * plane);

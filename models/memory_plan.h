@@ -20,7 +20,8 @@
  *                Chicago at 64 x 64 and at 150 m on the CPU)
  * Not counted: the CUDA context and cuDNN's own workspace (hundreds of MiB at most).
  * Resident windows (models/window_tables.h, cc_window_tables_bytes) are added to the plan
- * by train when it chooses them (--gather). */
+ * by train when it chooses them (--gather); on a GPU the host's batches then lose the
+ * gathered batch (cc_train_memory_host_gather_bytes). */
 #ifndef CRIMECAST_MODELS_MEMORY_PLAN_H
 #define CRIMECAST_MODELS_MEMORY_PLAN_H
 
@@ -41,6 +42,10 @@ typedef struct cc_train_memory {
  * (the config refused). */
 int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
                          cc_train_memory *out, char *err, size_t err_len);
+
+/* The host's gathered batch (inputs, targets, baseline) within the plan's batches: what a
+ * GPU run whose batches are assembled on the device (resident windows) does not hold. */
+double cc_train_memory_host_gather_bytes(const cc_convlstm_config *cfg, int batch);
 
 /* The largest batch <= `batch` whose plan needs at most `budget` bytes where the work
  * runs (the device on a GPU, else the host); 0 when not even one sample fits. */

@@ -87,8 +87,8 @@ cc_sample_spec cc_model_sample_spec(const cc_convlstm_config *c) {
 }
 
 static int open_batches(cc_batch_io *b, cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, int batch,
-                        char *err, size_t err_len) {
-    return cc_batch_io_open(b, model, ctx, t->mask, (size_t)t->H * t->W, batch, err, err_len);
+                        int host_gather, char *err, size_t err_len) {
+    return cc_batch_io_open(b, model, ctx, t->mask, (size_t)t->H * t->W, batch, host_gather, err, err_len);
 }
 
 /* Gathers the batch of n samples at `starts` where the ops read it: inputs, targets as the
@@ -113,8 +113,9 @@ cc_window_tables_spec cc_train_window_tables_spec(const cc_convlstm_config *c, c
     return (cc_window_tables_spec){cc_model_sample_spec(c), c->baseline_k, c->baseline_sigma, loss == CC_LOSS_MSE};
 }
 
-static int open_tables(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
-                       const cc_convlstm *model, const cc_train_options *o, char *err, size_t err_len) {
+int cc_train_open_window_tables(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t,
+                                const float *scale, const cc_convlstm *model, const cc_train_options *o, char *err,
+                                size_t err_len) {
     cc_window_tables_spec spec = cc_train_window_tables_spec(&model->cfg, o->loss);
     return cc_window_tables_open(w, ctx, t, scale, &spec, o->batch, err, err_len);
 }
@@ -145,7 +146,7 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
                    cc_span span, const float *scale, cc_loss_kind loss, int batch) {
     cc_batch_io b;
     char err[256];
-    if (open_batches(&b, model, ctx, t, batch, err, sizeof err) != 0) return NAN;
+    if (open_batches(&b, model, ctx, t, batch, 1, err, sizeof err) != 0) return NAN;
     double mean = evaluate_with(&b, ctx, t, split, span, scale, loss, NULL);
     cc_batch_io_close(&b);
     return mean;
@@ -156,7 +157,7 @@ int cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t
     const cc_convlstm_config *c = &model->cfg;
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
     cc_batch_io b;
-    if (open_batches(&b, model, ctx, t, batch, err, err_len) != 0) return -1;
+    if (open_batches(&b, model, ctx, t, batch, 1, err, err_len) != 0) return -1;
     for (int i = 0; i < n; i += batch) {
         int k = n - i < batch ? n - i : batch;
         cc_convlstm_set_batch(b.model, k);
@@ -252,18 +253,19 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     }
     cc_batch_io b;
     int *order = malloc(sizeof(int) * (size_t)n);
-    if (!order || open_batches(&b, model, ctx, t, o->batch, err, err_len) != 0) {
+    if (!order || open_batches(&b, model, ctx, t, o->batch, !o->resident, err, err_len) != 0) {
         if (!order) snprintf(err, err_len, "out of memory for training buffers");
         free(order);
         return -1;
     }
-    cc_window_tables tables;
-    if (o->resident && open_tables(&tables, ctx, t, scale, model, o, err, err_len) != 0) {
+    cc_window_tables own; /* built here unless the caller shares its tables */
+    int builds = o->resident && !o->tables;
+    if (builds && cc_train_open_window_tables(&own, ctx, t, scale, model, o, err, err_len) != 0) {
         free(order);
         cc_batch_io_close(&b);
         return -1;
     }
-    if (o->resident) b.tables = &tables;
+    if (o->resident) b.tables = builds ? &own : o->tables;
     cc_batch_io_load_moments(&b, &s->m, &s->v);
     int status = 0, since_best = 0;
     while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
@@ -289,7 +291,7 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     }
     memcpy(model->params.data, s->best.data, sizeof(float) * model->params.size);
     free(order);
-    if (o->resident) cc_window_tables_close(&tables);
+    if (builds) cc_window_tables_close(&own);
     cc_batch_io_close(&b);
     return status;
 }

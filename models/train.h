@@ -44,6 +44,10 @@ typedef struct cc_train_options {
      * cc_window_tables_bytes more memory there); 0: each batch gathered on the host (and
      * uploaded to a GPU). The same batches either way, bit for bit. */
     int resident;
+    /* With resident: tables the caller built (cc_train_open_window_tables) and shares
+     * between runs on the same tensor and config, e.g. the members of a seed ensemble;
+     * NULL: cc_train builds its own and frees them at its end. */
+    struct cc_window_tables *tables;
 } cc_train_options;
 
 /* What training carries from epoch to epoch, and what a checkpoint stores. */
@@ -71,6 +75,11 @@ cc_sample_spec cc_model_sample_spec(const cc_convlstm_config *c);
 
 /* What the resident windows of a model of config c, trained with `loss`, hold. */
 cc_window_tables_spec cc_train_window_tables_spec(const cc_convlstm_config *c, cc_loss_kind loss);
+/* The resident windows cc_train would build for `model` with options o, to share through
+ * o->tables (closed by the caller with cc_window_tables_close). 0, or -1 with err. */
+int cc_train_open_window_tables(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t,
+                                const float *scale, const cc_convlstm *model, const cc_train_options *o, char *err,
+                                size_t err_len);
 
 /* Allocates the state's arenas for `model` (zeroed moments, best = current params). */
 int cc_train_state_init(cc_train_state *state, const cc_convlstm *model);

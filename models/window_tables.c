@@ -12,14 +12,15 @@ enum { STAGING_BYTES = 256 << 20 }; /* the host's chunk of rows on their way to 
 
 static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W; }
 
-/* A step's own maps (counts, covariates) and its context maps, as cc_gather_batch lays them. */
-static size_t step_floats(const cc_window_tables_spec *spec, const cc_tensor *t) {
-    size_t covariates = spec->sample.covariates ? (size_t)(t->input_static + t->input_dynamic) : 0;
-    return map_floats(t) + covariates * t->H * t->W;
+/* A window row: a bin's count maps and the extra maps cc_gather_batch lays after them
+ * (covariates, then the context of the origin), as one step of its input. */
+static size_t row_floats(const cc_window_tables_spec *spec, const cc_tensor *t) {
+    return map_floats(t) + (size_t)cc_sample_extra_maps(&spec->sample, t) * t->H * t->W;
 }
 
-static size_t row_floats(const cc_window_tables_spec *spec, const cc_tensor *t) {
-    return step_floats(spec, t) + (size_t)cc_sample_context_maps(&spec->sample, t->C) * t->H * t->W;
+/* A step's own maps (counts, covariates): the row less its context maps. */
+static size_t step_floats(const cc_window_tables_spec *spec, const cc_tensor *t) {
+    return row_floats(spec, t) - (size_t)cc_sample_context_maps(&spec->sample, t->C) * t->H * t->W;
 }
 
 static int table_rows(const cc_window_tables_spec *spec, const cc_tensor *t) {

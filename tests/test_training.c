@@ -266,6 +266,10 @@ static void test_memory_plan(void **state) {
     cc_train_memory g;
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 1, 1, &g, err, sizeof err), 0);
     assert_true(g.device > g.activations && g.host < m.host && g.activations == m.activations);
+    /* The host's part of them: x, y, the baseline and the outputs read back (no dL/dr); the
+     * gathered batch, x, y and the baseline, is what resident windows spare it. */
+    assert_true(cc_train_memory_host_gather_bytes(&c, batch) == 4 * (x + 2 * y));
+    assert_true(g.batches == 4 * (x + 3 * y) + 4 * (x + 4 * y) + plane);
     /* The largest batch within a budget that is exactly the plan of batch 5. */
     cc_train_memory five;
     assert_int_equal(cc_train_memory_plan(&c, 5, bins, R, 0, 1, &five, err, sizeof err), 0);
@@ -385,21 +389,32 @@ static void test_resident_windows_are_the_host_gather(void **state) {
     cc_split split;
     char err[256];
     assert_int_equal(cc_split_make(T, WINDOW, HORIZON, -1, &split, err, sizeof err), 0);
-    cc_convlstm model[2];
-    cc_train_state st[2];
-    for (int resident = 0; resident <= 1; resident++) {
-        assert_int_equal(cc_convlstm_create(&model[resident], &cfg, 4, 5, err, sizeof err), 0);
-        assert_int_equal(cc_train_state_init(&st[resident], &model[resident]), 0);
-        cc_train_options o = {2, 2, 4, 1e-2, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL};
-        o.resident = resident;
-        assert_int_equal(cc_train(&model[resident], &ctx, &t, &split, scale, &o, &st[resident], err, sizeof err), 0);
+    /* Runs: 0 the host's gather, 1 resident tables of its own, 2 and 3 one set of tables
+     * shared by two runs in turn (the members of a seed ensemble): training reads them and
+     * leaves them as they were. */
+    enum { RUNS = 4 };
+    cc_convlstm model[RUNS];
+    cc_train_state st[RUNS];
+    cc_train_options o = {2, 2, 4, 1e-2, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL};
+    cc_window_tables shared;
+    for (int run = 0; run < RUNS; run++) {
+        assert_int_equal(cc_convlstm_create(&model[run], &cfg, 4, 5, err, sizeof err), 0);
+        assert_int_equal(cc_train_state_init(&st[run], &model[run]), 0);
+        o.resident = run > 0;
+        if (run == 2)
+            assert_int_equal(cc_train_open_window_tables(&shared, &ctx, &t, scale, &model[run], &o, err, sizeof err), 0);
+        o.tables = run >= 2 ? &shared : NULL;
+        assert_int_equal(cc_train(&model[run], &ctx, &t, &split, scale, &o, &st[run], err, sizeof err), 0);
     }
-    assert_int_equal(st[1].epochs_done, 2);
-    assert_memory_equal(st[0].train_loss, st[1].train_loss, sizeof(double) * 2);
-    assert_memory_equal(st[0].val_loss, st[1].val_loss, sizeof(double) * 2);
+    cc_window_tables_close(&shared);
     assert_true(st[0].train_loss[1] != st[0].train_loss[0]); /* it trained */
-    assert_memory_equal(model[0].params.data, model[1].params.data, sizeof(float) * model[0].params.size);
-    for (int k = 0; k < 2; k++) cc_train_state_free(&st[k]), cc_convlstm_free(&model[k]);
+    for (int run = 1; run < RUNS; run++) {
+        assert_int_equal(st[run].epochs_done, 2);
+        assert_memory_equal(st[0].train_loss, st[run].train_loss, sizeof(double) * 2);
+        assert_memory_equal(st[0].val_loss, st[run].val_loss, sizeof(double) * 2);
+        assert_memory_equal(model[0].params.data, model[run].params.data, sizeof(float) * model[0].params.size);
+    }
+    for (int k = 0; k < RUNS; k++) cc_train_state_free(&st[k]), cc_convlstm_free(&model[k]);
     cc_tensor_free(&t);
 }
 

@@ -84,12 +84,19 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tensor, model, forecast = (os.path.join(tmp, n) for n in ("t.h5", "st.h5", "f.h5"))
         write_tensor(tensor, counts, mask, ["burglary", "robbery"])
-        p = run("train", "--data", tensor, "--model", "st-resnet", "--closeness", 2, "--period", 2, "--period-lag", 4,
+        args = ["--data", tensor, "--model", "st-resnet", "--closeness", 2, "--period", 2, "--period-lag", 4,
                 "--trend", 1, "--trend-lag", 13, "--resunits", 2, "--features", 6, "--context", "off", "--skip", 0,
-                "--epochs", 3, "--batch", 8, "--threads", 1, "--device", "cpu", "--out", model)
+                "--epochs", 3, "--batch", 8, "--threads", 1, "--device", "cpu"]
+        p = run("train", *args, "--gather", "resident", "--out", model)
         check("train --model st-resnet exits 0", p.returncode == 0, p.stderr[-2000:])
         if p.returncode:
             return summary()
+        host = os.path.join(tmp, "st_host.h5")
+        q = run("train", *args, "--gather", "host", "--out", host)
+        with h5py.File(model, "r") as m, h5py.File(host, "r") as h:
+            same = all(np.array_equal(m["params/" + k][:], h["params/" + k][:]) for k in m["params"])
+        check("ST-ResNet's 13-bin windows: resident tables train what the host's gather trains, bit for bit",
+              q.returncode == 0 and "resident windows" in p.stdout and same, (p.stdout, q.stderr))
         with h5py.File(model, "r") as m:
             a = m.attrs
             check("model file: st-resnet, its lags, window = the longest lag (13)",

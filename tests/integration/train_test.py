@@ -108,6 +108,22 @@ def check_resident_windows(tmp, common, params):
         same = all(np.array_equal(params[k], m["params/" + k][:]) for k in params)
     check("--gather resident trains what the host's gather trains, bit for bit",
           p.returncode == 0 and "resident windows" in p.stdout and same, (p.stdout, p.stderr))
+    # A seed ensemble builds the tables once and every member reads them: each member
+    # still trains what the host's gather trains.
+    files = {g: os.path.join(tmp, "seeds_%s.h5" % g) for g in ("host", "resident")}
+    runs = {g: run("train", *common, "--epochs", "1", "--seeds", "2", "--gather", g, "--out", f)
+            for g, f in files.items()}
+    datasets = {}
+    for g, f in files.items():
+        with h5py.File(f, "r") as m:
+            found = {}
+            m.visititems(lambda k, v: found.__setitem__(k, v[()]) if isinstance(v, h5py.Dataset) else None)
+            datasets[g] = found
+    host, resident = datasets["host"], datasets["resident"]
+    same = host.keys() == resident.keys() and all(np.array_equal(host[k], resident[k]) for k in host)
+    check("--seeds 2 with resident windows: every member and dataset equal to the host's gather",
+          all(r.returncode == 0 for r in runs.values()) and any(k.startswith("ensemble/") for k in host) and same,
+          (sorted(host), [r.stderr for r in runs.values()]))
 
 
 def check_patrol_resolution(tmp, db):
