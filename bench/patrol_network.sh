@@ -18,13 +18,20 @@
 # San Francisco (written 2026-12-03, before its runs): the same candidates and rule, at
 # most 16 epochs (the default EPOCHS there), since its epochs cost about a third of
 # Chicago's (a 27 x 26 latent grid, twice the weeks); Chicago's 8 had not converged.
+# Second round, LONGER=N (written 2026-12-03 14:50 UTC, before its run, but after the
+# first round's test figures had been seen: San Francisco's network level with the forest
+# and behind the 52-week average on PAI at 1 km2): the chosen candidate's best epoch was
+# 15 of 16 in San Francisco, still improving, so it is trained again from its seed with
+# at most N epochs (patience 3). Its first 16 epochs are the first round's (the same seed
+# and batches); it replaces the first round's model only if its best validation loss is
+# lower, and only then is the test span forecast again (network_N.h5) and scored.
 #
 # usage: bash bench/patrol_network.sh OUTDIR [chicago|sanfrancisco]
 #        CRIMECAST=path/to/crimecast (default build/crimecast); TENSOR=the 150 m tensor
 #        (default: patrol_tables.sh's OUTDIR/CITY/tensor150.h5, made when missing)
 #        CANDIDATES="B" trains only those (e.g. one per machine, or two at once); the
 #        choice waits for both. A candidate whose model file exists is not trained again
-#        (train --resume continues one that was stopped).
+#        (train --resume continues one that was stopped). LONGER=N: the second round.
 set -euo pipefail
 out=${1:?usage: patrol_network.sh OUTDIR [chicago|sanfrancisco]}
 city=${2:-chicago}
@@ -63,9 +70,23 @@ chosen=$(/usr/bin/python3 -c 'import sys; print("A" if float(sys.argv[1]) <= flo
 log "$city: validation losses: A $va, B $vb; chosen: $chosen"
 echo "A $va B $vb chosen $chosen" >"$run/chosen.txt"
 
-forecast="$run/network.h5"
-[ -e "$forecast" ] || { log "predict the test span with candidate $chosen";
+model="$run/candidate_$chosen.h5" forecast="$run/network.h5"
+if [ -n "${LONGER:-}" ]; then # the second round (see the header)
+  long="$run/candidate_${chosen}_$LONGER.h5"
+  [ -e "$long" ] || { log "candidate $chosen again, at most $LONGER epochs"
+    # shellcheck disable=SC2086 # extra[chosen] is a list of options
+    /usr/bin/time -f "$city candidate $chosen, $LONGER epochs: %e s, %M KiB" -a -o "$out/time.txt" \
+      "$cc" train --data "$tensor" --model convlstm-ae --down 4 --batch 8 --seed 1 --epochs "$LONGER" --patience 3 \
+      --device "$device" ${extra[$chosen]} --out "$long" | tee "$run/candidate_${chosen}_$LONGER.log"; }
+  vl=$(best_val "$long")
+  longer=$(/usr/bin/python3 -c 'import sys; print(int(float(sys.argv[1]) < float(sys.argv[2])))' "$vl" "$(best_val "$model")")
+  log "$city: candidate $chosen with at most $LONGER epochs: validation loss $vl; kept: $([ "$longer" = 1 ] && echo it || echo the first round)"
+  echo "$chosen $LONGER epochs $vl kept $longer" >>"$run/chosen.txt"
+  [ "$longer" = 1 ] || exit 0
+  model=$long forecast="$run/network_$LONGER.h5"
+fi
+[ -e "$forecast" ] || { log "predict the test span with $model";
   /usr/bin/time -f "$city predict: %e s, %M KiB" -a -o "$out/time.txt" \
-    "$cc" predict --model "$run/candidate_$chosen.h5" --data "$tensor" --device "$device" --out "$forecast"; }
+    "$cc" predict --model "$model" --data "$tensor" --device "$device" --out "$forecast"; }
 env "NETWORK_$city=$forecast" bash "$here/bench/patrol_tables.sh" "$out" "$city"
 log "done: $run/eval_top10.csv, eval_occurrence.csv, versus_kde.json"
