@@ -141,18 +141,28 @@ static size_t frame_in_branch(const cc_st_shape *c, const cc_st_branch *br, int 
     return ((size_t)n * br->frames + j) * c->channels * plane(c);
 }
 
+/* The branch's frames out of the window, one run of C maps each: in[n][j] = the counts
+ * of step window - (j + 1) lag of sample n, copied by cc_gather_rows in chunks of
+ * indices (one launch each on a GPU, rather than a copy per frame). */
 static void gather_frames(const cc_st_shape *c, const cc_ops_context *ctx, const cc_st_branch *br, float *in,
                           const float *x) {
-    size_t maps = (size_t)c->channels * plane(c);
-    cc_fill(ctx, in, (size_t)c->batch * br->frames * maps, 0.0f);
-    for (int n = 0; n < c->batch; n++)
-        for (int j = 0; j < br->frames; j++) cc_axpy(ctx, maps, 1.0f, x + frame_in_x(c, br, n, j), in + frame_in_branch(c, br, n, j));
+    enum { CHUNK = 256 };
+    int rows[CHUNK], blocks = c->batch * br->frames;
+    size_t maps = (size_t)c->channels * plane(c), step = (size_t)c->inputs * plane(c); /* a row: one step of one sample */
+    for (int first = 0; first < blocks; first += CHUNK) {
+        int n = blocks - first < CHUNK ? blocks - first : CHUNK;
+        for (int b = 0; b < n; b++) {
+            int sample = (first + b) / br->frames, j = (first + b) % br->frames;
+            rows[b] = (c->window - (j + 1) * br->lag) * c->batch + sample; /* frame_in_x's row */
+        }
+        cc_gather_rows(ctx, n, rows, x, step, maps, in + (size_t)first * maps, maps);
+    }
 }
 
-/* dst = ReLU(src). */
+/* dst = ReLU(src): a copy (one run of n floats), then the ReLU in place. */
 static void relu_copy(const cc_ops_context *ctx, const float *src, float *dst, size_t n) {
-    cc_fill(ctx, dst, n, 0.0f);
-    cc_axpy(ctx, n, 1.0f, src, dst);
+    const int only_row = 0;
+    cc_gather_rows(ctx, 1, &only_row, src, n, n, dst, n);
     cc_relu_forward(ctx, dst, n);
 }
 
