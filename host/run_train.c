@@ -673,8 +673,12 @@ static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_c
                                const cc_model_info *info, cc_window_tables *w, char *err, size_t err_len) {
     p->options.tables = NULL;
     if (!p->options.resident) return 0;
+    double start = cc_now_seconds(); /* at 150 m a minute or more, before the first epoch */
     if (cc_train_open_window_tables(w, ctx, t, info->scale, model, &p->options, err, err_len) != 0) return -1;
     p->options.tables = w;
+    fprintf(p->out, "resident windows: %d bins' tables, %.2f GiB on the %s, built in %.1f s\n", w->rows,
+            p->tables / GIB, ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", cc_now_seconds() - start);
+    fflush(p->out);
     return 0;
 }
 
@@ -688,8 +692,7 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
     memset(&model, 0, sizeof model), memset(&info, 0, sizeof info), memset(&state, 0, sizeof state);
     cc_window_tables windows;
     int status = -1;
-    if (set_up(p, t, &model, &info, &state, err, err_len) == 0 &&
-        share_window_tables(p, t, ctx, &model, &info, &windows, err, err_len) == 0) {
+    if (set_up(p, t, &model, &info, &state, err, err_len) == 0) {
         set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
                         .epochs = p->options.epochs, .writes = p->writes, .saves = p->writes && !p->spread};
@@ -712,8 +715,9 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
                 ((ctx->backend == CC_BACKEND_CUDA ? p->memory.device : p->memory.host) + p->tables) / GIB,
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", p->budget / GIB, p->memory.activations / GIB,
                 p->options.batch, tables, host_share);
-        int trained = p->spread ? train_members_spread(p, t, ctx, &model, &info, &state, err, err_len)
-                                : train_members(p, t, ctx, &model, &info, &state, err, err_len);
+        int trained = share_window_tables(p, t, ctx, &model, &info, &windows, err, err_len) != 0 ? -1
+                      : p->spread ? train_members_spread(p, t, ctx, &model, &info, &state, err, err_len)
+                                  : train_members(p, t, ctx, &model, &info, &state, err, err_len);
         if (trained == 0) {
             if (info.members > 1)
                 fprintf(p->out, "%s: %d members, seeds %u-%u; predict forecasts the mean of their expected counts\n",

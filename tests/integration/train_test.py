@@ -108,6 +108,8 @@ def check_resident_windows(tmp, common, params):
         same = all(np.array_equal(params[k], m["params/" + k][:]) for k in params)
     check("--gather resident trains what the host's gather trains, bit for bit",
           p.returncode == 0 and "resident windows" in p.stdout and same, (p.stdout, p.stderr))
+    check("train says how long the tables took to build",
+          "resident windows: 155 bins' tables" in p.stdout and " built in " in p.stdout, p.stdout)
     # A seed ensemble builds the tables once and every member reads them: each member
     # still trains what the host's gather trains.
     files = {g: os.path.join(tmp, "seeds_%s.h5" % g) for g in ("host", "resident")}
