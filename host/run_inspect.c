@@ -142,7 +142,7 @@ static const char *const STATE_TITLES[CC_STATE_KINDS] = {
 
 /* The date of input step s (or, for the forecaster, output step s). */
 static void step_date(const inspect_run *r, int stack, int s, char date[11]) {
-    int bin = stack ? r->start + r->model.cfg.window + s : r->start + s;
+    int bin = stack ? r->start + r->model.cfg.window + s : r->in.bin[s];
     cc_format_iso_date(r->t.time[bin], date);
 }
 
@@ -217,7 +217,7 @@ static int write_decomposition(const inspect_run *r, char *err, size_t err_len) 
 static int write_saliency(const inspect_run *r, char *err, size_t err_len) {
     const cc_inspection *in = &r->in;
     size_t plane = (size_t)in->H * in->W;
-    int L = in->window, others = in->maps - 1;
+    int L = in->steps, others = in->maps - 1;
     float *counts = malloc(sizeof(float) * plane * L), *rest = calloc(plane * L, sizeof(float));
     char (*dates)[11] = malloc(sizeof *dates * (size_t)L);
     const char **labels = malloc(sizeof *labels * (size_t)L);
@@ -253,7 +253,7 @@ static int write_saliency(const inspect_run *r, char *err, size_t err_len) {
 static int write_arrays(hid_t file, const void *context) {
     const inspect_run *r = context;
     const cc_inspection *in = &r->in;
-    hsize_t inputs[4] = {(hsize_t)in->window, (hsize_t)in->maps, (hsize_t)in->H, (hsize_t)in->W};
+    hsize_t inputs[4] = {(hsize_t)in->steps, (hsize_t)in->maps, (hsize_t)in->H, (hsize_t)in->W};
     hsize_t outputs[4] = {(hsize_t)in->horizon, (hsize_t)in->C, (hsize_t)in->H, (hsize_t)in->W};
     const struct { const char *name; const float *data; const hsize_t *dims; } sets[] = {
         {"x", in->x, inputs}, {"saliency", in->saliency, inputs}, {"baseline", in->baseline, outputs},
@@ -346,7 +346,7 @@ static void print_json(const inspect_run *r, FILE *out) {
             fprintf(out, "}");
         }
     fprintf(out, "],\n \"saliency_by_step\": [");
-    for (int s = 0; s < m->cfg.window; s++) {
+    for (int s = 0; s < r->in.steps; s++) {
         double own, others;
         saliency_at_step(r, s, &own, &others);
         step_date(r, 0, s, date);
@@ -375,7 +375,7 @@ static void print_text(const inspect_run *r, FILE *out) {
             fprintf(out, "; %d\n", dead);
         }
     fprintf(out, "saliency by input step (sum |dF/dx|: counts / other maps):");
-    for (int s = 0; s < m->cfg.window; s++) {
+    for (int s = 0; s < r->in.steps; s++) {
         double own, others;
         saliency_at_step(r, s, &own, &others);
         step_date(r, 0, s, date);

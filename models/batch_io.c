@@ -8,18 +8,11 @@
 
 #include "kernels/buffer.h"
 
-static size_t input_floats(const cc_convlstm_config *c, int n) {
-    return (size_t)c->window * n * (c->channels + c->context) * c->height * c->width;
-}
-
-static size_t output_floats(const cc_convlstm_config *c, int n) {
-    return (size_t)c->horizon * n * c->channels * c->height * c->width;
-}
 
 /* The host's buffers: the gathered batch (x, y, base) unless the ops assemble it where
  * they run, the outputs read back, and on the CPU the loss gradient dL/dr. */
 static int open_host(cc_batch_io *b, const cc_convlstm_config *c, int batch, int gathered, int on_gpu) {
-    size_t nx = input_floats(c, batch), ny = output_floats(c, batch);
+    size_t nx = cc_model_input_floats(c, batch), ny = cc_model_output_floats(c, batch);
     if (gathered) b->x = malloc(sizeof(float) * nx), b->y = malloc(sizeof(float) * ny), b->base = malloc(sizeof(float) * ny);
     b->out = malloc(sizeof(float) * ny);
     b->starts = malloc(sizeof(int) * (size_t)batch);
@@ -43,7 +36,7 @@ static int open_device(cc_batch_io *b, const cc_convlstm *model, const cc_ops_co
     memcpy(b->mirror.params.data, model->params.data, sizeof(float) * model->params.size);
     if (cc_convlstm_to_device(&b->mirror, ctx->cuda, err, err_len) != 0) return -1;
     struct cc_cuda_state *gpu = ctx->cuda;
-    size_t nx = sizeof(float) * input_floats(c, b->batch), ny = sizeof(float) * output_floats(c, b->batch);
+    size_t nx = sizeof(float) * cc_model_input_floats(c, b->batch), ny = sizeof(float) * cc_model_output_floats(c, b->batch);
     b->io = (cc_train_step_io){placed(gpu, NULL, nx), placed(gpu, NULL, ny), mask ? placed(gpu, mask, mask_cells) : NULL,
                                c->baseline_k > 0 ? placed(gpu, NULL, ny) : NULL, placed(gpu, NULL, ny),
                                placed(gpu, NULL, ny), NULL, NULL};
@@ -85,14 +78,14 @@ void cc_batch_io_close(cc_batch_io *b) {
 void cc_batch_io_stage(cc_batch_io *b, int n) {
     if (!b->device) return; /* the ops read the gathered host buffers themselves */
     const cc_convlstm_config *c = &b->model->cfg;
-    size_t ny = sizeof(float) * output_floats(c, n);
-    cc_buffer_upload(b->device, (float *)b->io.x, b->x, sizeof(float) * input_floats(c, n));
+    size_t ny = sizeof(float) * cc_model_output_floats(c, n);
+    cc_buffer_upload(b->device, (float *)b->io.x, b->x, sizeof(float) * cc_model_input_floats(c, n));
     cc_buffer_upload(b->device, (float *)b->io.target, b->y, ny);
     if (b->io.log_offset) cc_buffer_upload(b->device, (float *)b->io.log_offset, b->base, ny);
 }
 
 void cc_batch_io_fetch_out(cc_batch_io *b, int n) {
-    if (b->device) cc_buffer_download(b->device, b->out, b->io.out, sizeof(float) * output_floats(&b->model->cfg, n));
+    if (b->device) cc_buffer_download(b->device, b->out, b->io.out, sizeof(float) * cc_model_output_floats(&b->model->cfg, n));
 }
 
 void cc_batch_io_load_moments(cc_batch_io *b, const cc_arena *m, const cc_arena *v) {

@@ -49,6 +49,24 @@ static cc_st_shape st_shape(const cc_convlstm_config *c, int batch) {
     return s;
 }
 
+cc_lags cc_model_lags(const cc_convlstm_config *c) {
+    cc_st_shape s = st_shape(c, 1);
+    return c->arch == CC_ARCH_ST_RESNET ? cc_st_lags(&s) : (cc_lags){{0}};
+}
+
+int cc_model_input_steps(const cc_convlstm_config *c) {
+    cc_lags lags = cc_model_lags(c);
+    return cc_lags_steps(&lags, c->window);
+}
+
+size_t cc_model_input_floats(const cc_convlstm_config *c, int n) {
+    return (size_t)cc_model_input_steps(c) * n * model_inputs(c) * c->height * c->width;
+}
+
+size_t cc_model_output_floats(const cc_convlstm_config *c, int n) {
+    return (size_t)c->horizon * n * c->channels * c->height * c->width;
+}
+
 static void plan_params(cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
     int K = c->kernel;
@@ -462,10 +480,10 @@ static cc_ops_context with_workspace(cc_convlstm *m, const cc_ops_context *outer
     return ctx;
 }
 
-/* The last input step of x [window][batch][C + context][H][W]. */
+/* The last input step of x [steps][batch][C + context][H][W] (lag 1: the origin's bin). */
 static const float *last_input_step(const cc_convlstm *m, const float *x) {
     const cc_convlstm_config *c = &m->cfg;
-    return x + (size_t)(c->window - 1) * m->batch * model_inputs(c) * c->height * c->width;
+    return x + (size_t)(cc_model_input_steps(c) - 1) * m->batch * model_inputs(c) * c->height * c->width;
 }
 
 static size_t output_step_floats(const cc_convlstm *m) {
@@ -639,7 +657,7 @@ void cc_convlstm_backward(cc_convlstm *m, const cc_ops_context *outer, const flo
 void cc_convlstm_backward_input(cc_convlstm *m, const cc_ops_context *outer, const float *x, const float *dy, float *dx) {
     cc_ops_context ctx = with_workspace(m, outer);
     const cc_convlstm_config *c = &m->cfg;
-    cc_fill(&ctx, dx, (size_t)c->window * m->batch * model_inputs(c) * c->height * c->width, 0.0f);
+    cc_fill(&ctx, dx, cc_model_input_floats(c, m->batch), 0.0f);
     skip_backward(m, &ctx, x, dy, dx);
     network_backward(m, &ctx, x, dy, dx);
     zero_skip_only_weights(m, &ctx, &m->grads);

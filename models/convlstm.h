@@ -29,7 +29,9 @@
  * maps are cropped to H x W before the head (the padding's gradient is zero).
  * Extra parameters: ae.enc<i>.w/.b, ae.dec<i>.w/.b, ae.head.w/.b.
  *
- * Layouts are time-major: x [window][batch][C + context][H][W], y [horizon][batch][C][H][W].
+ * Layouts are time-major: x [steps][batch][C + context][H][W], y [horizon][batch][C][H][W]
+ * (steps: every bin of the window for the ConvLSTM, the lags ST-ResNet reads for it,
+ * cc_model_input_steps).
  * Parameters, gradients and activations are arenas (kernels/arena.h); parameter names:
  * enc<l>.wx [4Hd][Cin][K][K], enc<l>.wh [4Hd][Hd][K][K], enc<l>.b [4Hd],
  * enc<l>.peep [3][Hd][H][W] (with peepholes), the same with fc<l> (fc0 has no wx),
@@ -128,6 +130,14 @@ typedef struct cc_convlstm {
 int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, char *err,
                        size_t err_len);
 void cc_convlstm_free(cc_convlstm *m);
+
+/* The lags of its window a model reads (models/sample_lags.h): none held (every bin) for
+ * the ConvLSTM, cc_st_lags for ST-ResNet; x's steps, and the floats of x and y for a
+ * batch of n samples. */
+cc_lags cc_model_lags(const cc_convlstm_config *c);
+int cc_model_input_steps(const cc_convlstm_config *c);
+size_t cc_model_input_floats(const cc_convlstm_config *c, int n);
+size_t cc_model_output_floats(const cc_convlstm_config *c, int n);
 
 /* A side of n cells after `stages` convlstm-ae encoder stages: ceil(n / 2) per stage. */
 int cc_convlstm_encoded_size(int n, int stages);

@@ -164,6 +164,8 @@ int cc_sample_context_maps(const cc_sample_spec *spec, int channels) {
     return spec->context ? cc_context_maps(channels, spec->recency, spec->gated) : 0;
 }
 
+int cc_sample_steps(const cc_sample_spec *spec) { return cc_lags_steps(&spec->lags, spec->window); }
+
 int cc_sample_extra_maps(const cc_sample_spec *spec, const cc_tensor *t) {
     return (spec->covariates ? t->input_static + t->input_dynamic : 0) + cc_sample_context_maps(spec, t->C);
 }
@@ -186,25 +188,26 @@ void cc_normalise_counts(const cc_tensor *t, const float *scale, float *values, 
 
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
                      float *x, float *y) {
-    int window = spec->window, horizon = spec->horizon;
+    int window = spec->window, horizon = spec->horizon, steps = cc_sample_steps(spec);
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
     size_t covariates = spec->covariates ? (size_t)(t->input_static + t->input_dynamic) * plane : 0;
     size_t step_maps = map + covariates + (size_t)cc_sample_context_maps(spec, t->C) * plane;
     size_t context_at = map + covariates; /* where a step's context maps start */
     for (int i = 0; i < n; i++) {
-        for (int s = 0; s < window; s++) {
-            const float *src = t->values + cc_tensor_offset(t, starts[i] + s, 0, 0, 0);
+        for (int s = 0; s < steps; s++) {
+            int bin = starts[i] + window - cc_lags_lag_of_step(&spec->lags, window, s);
+            const float *src = t->values + cc_tensor_offset(t, bin, 0, 0, 0);
             float *dst = x + ((size_t)s * n + i) * step_maps;
             for (int c = 0; c < t->C; c++)
                 for (size_t k = 0; k < plane; k++)
                     dst[c * plane + k] = (float)(log1p((double)src[c * plane + k]) / scale[c]);
-            if (covariates) covariate_maps(t, starts[i] + s, dst + map);
+            if (covariates) covariate_maps(t, bin, dst + map);
         }
         if (spec->context) { /* computed once, copied into every step; the target (written below) is scratch */
             float *first = x + (size_t)i * step_maps + context_at;
             context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, spec->recency, spec->gated,
                          first, y + (size_t)i * map);
-            for (int s = 1; s < window; s++)
+            for (int s = 1; s < steps; s++)
                 memcpy(x + ((size_t)s * n + i) * step_maps + context_at, first,
                        sizeof(float) * (step_maps - context_at));
         }

@@ -32,6 +32,7 @@
 #include <stddef.h>
 
 #include "heatmaps/tensor.h"
+#include "models/sample_lags.h"
 
 typedef enum { CC_SPAN_TRAIN, CC_SPAN_VAL, CC_SPAN_TEST, CC_SPAN_ALL } cc_span;
 
@@ -115,15 +116,20 @@ int cc_gated_maps(int channels);
  * the level-gated ratios when gated is 2, else none. */
 int cc_skip_only_maps(int channels, int gated);
 
-/* What one sample holds: `window` input bins, `horizon` target bins, and, when `context`
- * is 1, the cc_context_maps(C, recency, gated) context maps on every input step
- * (recency <= the tensor's R; gated 0, 1 or 2). */
+/* What one sample holds: input steps out of its `window` bins (all of them, or the held
+ * `lags`: models/sample_lags.h), `horizon` target bins, and, when `context` is 1, the
+ * cc_context_maps(C, recency, gated) context maps on every input step (recency <= the
+ * tensor's R; gated 0, 1 or 2). */
 typedef struct cc_sample_spec {
     int window, horizon;
     int context, recency, gated;
     int covariates;         /* 1: the tensor's covariate input maps (t->input_static +
                                t->input_dynamic, models/covariate_inputs.h) on every step */
+    cc_lags lags;           /* none held: every bin of the window, in order */
 } cc_sample_spec;
+
+/* The input steps a sample of `spec` holds (cc_lags_steps). */
+int cc_sample_steps(const cc_sample_spec *spec);
 
 /* The context maps per step a sample of `spec` carries: 0 without context. */
 int cc_sample_context_maps(const cc_sample_spec *spec, int channels);
@@ -135,8 +141,9 @@ int cc_sample_extra_maps(const cc_sample_spec *spec, const cc_tensor *t);
  * become log1p(count) / scale_c, in place. */
 void cc_normalise_counts(const cc_tensor *t, const float *scale, float *values, size_t maps);
 
-/* Gathers samples into time-major batches: x [window][n][C + maps][H][W] (normalised
- * counts; then, with covariates, the static input maps and the dynamic ones of the
+/* Gathers samples into time-major batches: x [steps][n][C + maps][H][W] (step s the bin
+ * start + window - lag of step s: every bin of the window in order, or the held lags,
+ * oldest first; normalised counts; then, with covariates, the static input maps and the dynamic ones of the
  * step's own bin; then the cc_sample_context_maps(spec, C) context maps, the same on every
  * step), y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's first
  * input bin. */

@@ -9,7 +9,7 @@
 #include "models/train.h"
 
 void cc_inspection_free(cc_inspection *in) {
-    free(in->x), free(in->saliency), free(in->baseline), free(in->network), free(in->skip), free(in->forecast);
+    free(in->bin), free(in->x), free(in->saliency), free(in->baseline), free(in->network), free(in->skip), free(in->forecast);
     memset(in, 0, sizeof *in);
 }
 
@@ -24,22 +24,27 @@ static int check_request(const cc_convlstm *m, const cc_tensor *t, const cc_insp
         snprintf(err, err_len, "category %d: the tensor has %d", r->category, t->C);
     else if (r->cell < -1 || r->cell >= plane)
         snprintf(err, err_len, "cell %d is outside the %d x %d grid", r->cell, t->H, t->W);
-    else if (r->nudge.delta != 0 && (r->nudge.step < 0 || r->nudge.step >= c->window || r->nudge.map < 0 ||
-                                     r->nudge.map >= maps || r->nudge.cell < 0 || r->nudge.cell >= plane))
+    else if (r->nudge.delta != 0 && (r->nudge.step < 0 || r->nudge.step >= cc_model_input_steps(c) ||
+                                     r->nudge.map < 0 || r->nudge.map >= maps || r->nudge.cell < 0 ||
+                                     r->nudge.cell >= plane))
         snprintf(err, err_len, "the nudge (step %d, map %d, cell %d) is outside the %d steps x %d maps x %d cells",
-                 r->nudge.step, r->nudge.map, r->nudge.cell, c->window, maps, plane);
+                 r->nudge.step, r->nudge.map, r->nudge.cell, cc_model_input_steps(c), maps, plane);
     else
         return 0;
     return -1;
 }
 
-static int allocate(cc_inspection *in, const cc_convlstm_config *c, int maps, const cc_tensor *t) {
-    size_t plane = (size_t)t->H * t->W, inputs = (size_t)c->window * maps * plane, outputs = (size_t)c->horizon * t->C * plane;
-    *in = (cc_inspection){c->window, c->horizon, maps, t->C, t->H, t->W};
+static int allocate(cc_inspection *in, const cc_convlstm_config *c, int maps, const cc_tensor *t, int start) {
+    int steps = cc_model_input_steps(c);
+    size_t plane = (size_t)t->H * t->W, inputs = (size_t)steps * maps * plane, outputs = (size_t)c->horizon * t->C * plane;
+    *in = (cc_inspection){steps, c->horizon, maps, t->C, t->H, t->W};
+    cc_lags lags = cc_model_lags(c);
+    in->bin = malloc(sizeof(int) * (size_t)steps);
+    for (int s = 0; in->bin && s < steps; s++) in->bin[s] = start + c->window - cc_lags_lag_of_step(&lags, c->window, s);
     in->x = malloc(sizeof(float) * inputs), in->saliency = malloc(sizeof(float) * inputs);
     in->baseline = calloc(outputs, sizeof(float)), in->network = malloc(sizeof(float) * outputs);
     in->skip = malloc(sizeof(float) * outputs), in->forecast = malloc(sizeof(float) * outputs);
-    return in->x && in->saliency && in->baseline && in->network && in->skip && in->forecast ? 0 : -1;
+    return in->bin && in->x && in->saliency && in->baseline && in->network && in->skip && in->forecast ? 0 : -1;
 }
 
 /* lambda = link(r), and dlambda/dr. */
@@ -62,7 +67,7 @@ int cc_inspect(cc_convlstm *m, const cc_ops_context *ctx, const cc_tensor *t, co
     if (check_request(m, t, r, maps, err, err_len) != 0) return -1;
     size_t plane = (size_t)t->H * t->W, outputs = (size_t)c->horizon * t->C * plane;
     float *target = malloc(sizeof(float) * outputs), *dy = calloc(outputs, sizeof(float));
-    if (allocate(out, c, maps, t) != 0 || !target || !dy || cc_convlstm_set_batch(m, 1) != 0) {
+    if (allocate(out, c, maps, t, r->start) != 0 || !target || !dy || cc_convlstm_set_batch(m, 1) != 0) {
         snprintf(err, err_len, "out of memory for one forecast of %d x %d cells", t->H, t->W);
         free(target), free(dy);
         cc_inspection_free(out);

@@ -11,7 +11,7 @@
  *                                and b = 0), clipped at 0 as predict does.
  * The saliency follows one number, the forecast F = sum of lambda over the cells chosen
  * (every cell of the mask, or one cell) of one category at the target (the last output
- * step): saliency = dF/dx, x the network's inputs [window][maps][H][W] (normalised
+ * step): saliency = dF/dx, x the network's inputs [steps][maps][H][W] (normalised
  * log1p counts, then the covariate and context maps), by backpropagation through the
  * whole network (cc_convlstm_backward_input).
  *
@@ -37,9 +37,11 @@ typedef struct cc_inspect_request {
 } cc_inspect_request;
 
 typedef struct cc_inspection {
-    int window, horizon, maps, C, H, W;
-    float *x;           /* [window][maps][H][W] the inputs (nudged) */
-    float *saliency;    /* [window][maps][H][W] dF/dx */
+    int steps, horizon, maps, C, H, W;  /* steps: x's (every bin of the window, or the
+                                           lags the model reads: cc_model_input_steps) */
+    int *bin;           /* [steps] the tensor bin of each input step */
+    float *x;           /* [steps][maps][H][W] the inputs (nudged) */
+    float *saliency;    /* [steps][maps][H][W] dF/dx */
     float *baseline, *network, *skip, *forecast;   /* [horizon][C][H][W] */
     double objective;   /* F */
 } cc_inspection;

@@ -20,19 +20,14 @@ static double gpu_scratch_floats(double per_image, int batch) {
  * largest call takes every input step of a batch at once. */
 static double cpu_scratch_floats(const cc_convlstm_config *cfg, const cc_convlstm_size *size, int batch, int threads) {
     double im2col = (double)size->workspace * (threads > 0 ? threads : 1);
-    double per_image = (double)size->onednn_image, call = per_image * cfg->window * batch;
+    double per_image = (double)size->onednn_image, call = per_image * cc_model_input_steps(cfg) * batch;
     double cap = (double)CC_ONEDNN_SCRATCH_FLOATS, onednn = call <= cap ? call : per_image > cap ? per_image : cap;
     return im2col > onednn ? im2col : onednn;
 }
 
 /* A batch's inputs and its targets (floats). */
-static double input_floats(const cc_convlstm_config *cfg, int batch) {
-    return (double)cfg->window * batch * (cfg->channels + cfg->context) * cfg->height * cfg->width;
-}
-
-static double target_floats(const cc_convlstm_config *cfg, int batch) {
-    return (double)cfg->horizon * batch * cfg->channels * cfg->height * cfg->width;
-}
+static double input_floats(const cc_convlstm_config *cfg, int batch) { return (double)cc_model_input_floats(cfg, batch); }
+static double target_floats(const cc_convlstm_config *cfg, int batch) { return (double)cc_model_output_floats(cfg, batch); }
 
 double cc_train_memory_host_gather_bytes(const cc_convlstm_config *cfg, int batch) {
     return bytes(input_floats(cfg, batch) + 2 * target_floats(cfg, batch));

@@ -18,6 +18,14 @@ int cc_st_window(int closeness, int period, int trend, int period_lag, int trend
     return most;
 }
 
+cc_lags cc_st_lags(const cc_st_shape *s) {
+    cc_lags lags = {{0}};
+    cc_lags_add(&lags, 1);
+    for (int b = 0; b < CC_ST_BRANCHES; b++)
+        for (int j = 1; j <= s->frames[b]; j++) cc_lags_add(&lags, j * (b ? s->lag[b] : 1));
+    return lags;
+}
+
 const char *cc_st_check(const cc_st_shape *s, int horizon) {
     const int *f = s->frames, *l = s->lag;
     if (f[0] < 0 || f[1] < 0 || f[2] < 0) return "st-resnet: closeness, period and trend must be >= 0";
@@ -132,28 +140,32 @@ size_t cc_st_most_per_image(const cc_st_resnet *st, size_t (*measure)(const cc_c
 
 static size_t plane(const cc_st_shape *c) { return (size_t)c->height * c->width; }
 
-/* Frame j (lag (j+1) lag) of sample n: its C count maps in x, and its place in the branch input. */
-static size_t frame_in_x(const cc_st_shape *c, const cc_st_branch *br, int n, int j) {
-    int step = c->window - (j + 1) * br->lag;
-    return ((size_t)step * c->batch + n) * c->inputs * plane(c);
+/* Frame j of sample n (lag (j + 1) lag): its row of x [steps][batch], a step of one
+ * sample (its C count maps first), and its place in the branch input. */
+static int frame_row(const cc_st_shape *c, const cc_lags *lags, const cc_st_branch *br, int n, int j) {
+    return cc_lags_step_of_lag(lags, c->window, (j + 1) * br->lag) * c->batch + n;
+}
+static size_t frame_in_x(const cc_st_shape *c, const cc_lags *lags, const cc_st_branch *br, int n, int j) {
+    return (size_t)frame_row(c, lags, br, n, j) * c->inputs * plane(c);
 }
 static size_t frame_in_branch(const cc_st_shape *c, const cc_st_branch *br, int n, int j) {
     return ((size_t)n * br->frames + j) * c->channels * plane(c);
 }
 
-/* The branch's frames out of the window, one run of C maps each: in[n][j] = the counts
- * of step window - (j + 1) lag of sample n, copied by cc_gather_rows in chunks of
- * indices (one launch each on a GPU, rather than a copy per frame). */
+/* The branch's frames out of x, one run of C maps each: in[n][j] = the counts of lag
+ * (j + 1) lag of sample n, copied by cc_gather_rows in chunks of indices (one launch
+ * each on a GPU, rather than a copy per frame). */
 static void gather_frames(const cc_st_shape *c, const cc_ops_context *ctx, const cc_st_branch *br, float *in,
                           const float *x) {
     enum { CHUNK = 256 };
     int rows[CHUNK], blocks = c->batch * br->frames;
+    cc_lags lags = cc_st_lags(c);
     size_t maps = (size_t)c->channels * plane(c), step = (size_t)c->inputs * plane(c); /* a row: one step of one sample */
     for (int first = 0; first < blocks; first += CHUNK) {
         int n = blocks - first < CHUNK ? blocks - first : CHUNK;
         for (int b = 0; b < n; b++) {
             int sample = (first + b) / br->frames, j = (first + b) % br->frames;
-            rows[b] = (c->window - (j + 1) * br->lag) * c->batch + sample; /* frame_in_x's row */
+            rows[b] = frame_row(c, &lags, br, sample, j);
         }
         cc_gather_rows(ctx, n, rows, x, step, maps, in + (size_t)first * maps, maps);
     }
@@ -220,9 +232,10 @@ static void branch_backward(const cc_st_shape *c, const cc_ops_context *ctx, con
     if (!dx) return;
     cc_conv2d_backward_data(ctx, &first, dz, P(br->conv1_w), 0.0f, A(br->din));
     size_t maps = (size_t)C * plane(c);
+    cc_lags lags = cc_st_lags(c);
     for (int n = 0; n < c->batch; n++)
         for (int j = 0; j < br->frames; j++)
-            cc_axpy(ctx, maps, 1.0f, A(br->din) + frame_in_branch(c, br, n, j), dx + frame_in_x(c, br, n, j));
+            cc_axpy(ctx, maps, 1.0f, A(br->din) + frame_in_branch(c, br, n, j), dx + frame_in_x(c, &lags, br, n, j));
 }
 
 /* The forward pass kept what backward reads: the gathered frames and every activation. */

@@ -3,15 +3,17 @@
  * arenas, training, model files and forecasts as the ConvLSTM (models/convlstm.h: a
  * cc_convlstm with cfg.arch = CC_ARCH_ST_RESNET).
  *
- * Written against kernels/ alone: the caller (models/convlstm.c, cfg.arch) owns the arenas.
+ * Written against kernels/ (and models/sample_lags.h): the caller (models/convlstm.c,
+ * cfg.arch) owns the arenas.
  *
  * Inputs: three branches read frames (the C normalised count maps of a bin) at fixed lags
  * before the target tau:
  *   closeness  X_c = [x_{tau-1}, ..., x_{tau-lc}]            (lag 1, lc = cfg.closeness)
  *   period     X_p = [x_{tau-p}, ..., x_{tau-lp p}]          (p = cfg.period_lag bins)
  *   trend      X_q = [x_{tau-q}, ..., x_{tau-lq q}]          (q = cfg.trend_lag bins)
- * (a branch with no frames is left out). The sample window is the longest lag, so the
- * frames are steps `window - lag` of the usual time-major input x [window][batch][maps][H][W].
+ * (a branch with no frames is left out). The sample window is the longest lag, but x
+ * holds only the lags the branches read and lag 1 (cc_st_lags): x [steps][batch][maps][H][W],
+ * time-major, the held lags longest first (models/sample_lags.h), lag 1 last.
  * Each branch, with F = cfg.features filters and R = cfg.resunits residual units:
  *   Z_0 = W_1 * X + b_1                                     (3x3, frames C -> F)
  *   Z_{k+1} = Z_k + W_kb * ReLU(W_ka * ReLU(Z_k) + b_ka) + b_kb   (3x3, F -> F)
@@ -34,6 +36,7 @@
 
 #include "kernels/arena.h"
 #include "kernels/ops.h"
+#include "models/sample_lags.h"
 
 enum { CC_ARCH_CONVLSTM = 0, CC_ARCH_ST_RESNET = 1 };
 enum { CC_ST_BRANCHES = 3, CC_ST_MAX_UNITS = 12 };
@@ -69,6 +72,8 @@ typedef struct cc_st_resnet {
 
 /* The sample window a network of these branches needs: its longest lag (>= 1). */
 int cc_st_window(int closeness, int period, int trend, int period_lag, int trend_lag);
+/* The lags x holds: every branch's frames, and lag 1 (the skip path's last step). */
+cc_lags cc_st_lags(const cc_st_shape *s);
 /* Why the shape cannot be an ST-ResNet (horizon: the caller's), or NULL. */
 const char *cc_st_check(const cc_st_shape *s, int horizon);
 /* Reserves the parameters in `params` and, for shape.batch, the activations in `acts`. */
@@ -81,7 +86,7 @@ void cc_st_init(const cc_st_resnet *st, cc_arena *params);
 void cc_st_zero_output(const cc_st_resnet *st, cc_arena *params);
 /* The convolutions' most per-image figure of `measure` (the im2col workspace, oneDNN). */
 size_t cc_st_most_per_image(const cc_st_resnet *st, size_t (*measure)(const cc_conv2d_shape *));
-/* y [batch][C][H][W] = the branches' fusion + the output bias, from x [window][batch][inputs][H][W]. */
+/* y [batch][C][H][W] = the branches' fusion + the output bias, from x [steps][batch][inputs][H][W]. */
 void cc_st_forward(const cc_st_resnet *st, const cc_ops_context *ctx, const cc_arena *params, cc_arena *acts,
                    const float *x, float *y);
 /* Adds the gradients of cc_st_forward given dy into `grads`; with dx, dL/dx into dx. */

@@ -77,13 +77,14 @@ void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *
     }
 }
 
-/* The samples the model reads: its window and horizon, the covariates' input maps when it
- * reads them (attached to the tensor: models/covariate_inputs.h), and context maps when it
- * has any (their count, config.context less config.covariates, follows from recency and
- * gated: checkpoint.c checks it). */
+/* The samples the model reads: its window and horizon, the lags of the window it reads
+ * (cc_model_lags), the covariates' input maps when it reads them (attached to the tensor:
+ * models/covariate_inputs.h), and context maps when it has any (their count,
+ * config.context less config.covariates, follows from recency and gated: checkpoint.c
+ * checks it). */
 cc_sample_spec cc_model_sample_spec(const cc_convlstm_config *c) {
     return (cc_sample_spec){c->window, c->horizon, c->context - c->covariates > 0, c->recency, c->gated,
-                            c->covariates > 0};
+                            c->covariates > 0, cc_model_lags(c)};
 }
 
 static int open_batches(cc_batch_io *b, cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, int batch,

@@ -69,8 +69,9 @@ typedef struct cc_train_state {
 enum { CC_DEFAULT_EPOCHS = 20, CC_DEFAULT_PATIENCE = 5, CC_MIN_TRAIN_STEPS = 250, CC_MIN_PATIENCE_STEPS = 60 };
 void cc_train_default_length(int batches_per_epoch, int *epochs, int *patience);
 
-/* What a sample of a model of config c holds (models/dataset.h): its window, horizon,
- * covariate input maps and context maps, as training, evaluation and prediction gather them. */
+/* What a sample of a model of config c holds (models/dataset.h): its window and the lags
+ * of it the model reads, horizon, covariate input maps and context maps, as training,
+ * evaluation and prediction gather them. */
 cc_sample_spec cc_model_sample_spec(const cc_convlstm_config *c);
 
 /* What the resident windows of a model of config c, trained with `loss`, hold. */

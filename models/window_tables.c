@@ -38,7 +38,7 @@ double cc_window_tables_bytes(const cc_window_tables_spec *spec, const cc_tensor
 static void gather_rows_of(const cc_tensor *t, const float *scale, const cc_window_tables_spec *spec, int first, int n,
                            size_t row, float *window, float *base, float *y) {
     cc_sample_spec one = spec->sample;
-    one.window = 1; /* a window of one bin: its step maps and the context of its origin */
+    one.window = 1, one.lags = (cc_lags){{0}}; /* one bin: its step maps and the context of its origin */
     for (int b = first; b < first + n; b++) {
         cc_gather_batch(t, scale, &b, 1, &one, window + (size_t)(b - first) * row, y);
         if (base)
@@ -97,9 +97,10 @@ int cc_window_tables_open(cc_window_tables *w, const cc_ops_context *ctx, const 
     memset(w, 0, sizeof *w);
     w->device = cc_ops_device(ctx);
     w->rows = table_rows(spec, t), w->T = t->T, w->batch = batch;
-    w->window_bins = spec->sample.window, w->horizon = spec->sample.horizon;
+    w->window_bins = spec->sample.window, w->horizon = spec->sample.horizon, w->lags = spec->sample.lags;
+    w->steps = cc_sample_steps(&spec->sample);
     w->map_floats = map_floats(t), w->step_floats = step_floats(spec, t), w->row_floats = row_floats(spec, t);
-    int runs = (w->window_bins > w->horizon ? w->window_bins : w->horizon) * batch;
+    int runs = (w->steps > w->horizon ? w->steps : w->horizon) * batch;
     w->blocks = malloc(sizeof(int) * (size_t)runs);
     float *y = malloc(sizeof(float) * w->map_floats * (size_t)w->horizon);
     w->window = cc_buffer_alloc(w->device, sizeof(float) * w->row_floats * (size_t)w->rows);
@@ -125,16 +126,18 @@ void cc_window_tables_close(cc_window_tables *w) {
 
 void cc_window_tables_assemble(cc_window_tables *w, const cc_ops_context *ctx, const int *starts, int n,
                                cc_train_step_io *io) {
-    int window = w->window_bins, horizon = w->horizon;
+    int window = w->window_bins, horizon = w->horizon, steps = w->steps;
     size_t row = w->row_floats, step = w->step_floats, map = w->map_floats;
     float *x = (float *)io->x;
-    for (int s = 0; s < window; s++) /* x[s][i]'s own maps: window row b0 + s */
-        for (int i = 0; i < n; i++) w->blocks[s * n + i] = starts[i] + s;
-    cc_gather_rows(ctx, window * n, w->blocks, w->window, row, step, x, row);
+    for (int s = 0; s < steps; s++) { /* x[s][i]'s own maps: window row b0 + window - lag of step s */
+        int back = window - cc_lags_lag_of_step(&w->lags, window, s);
+        for (int i = 0; i < n; i++) w->blocks[s * n + i] = starts[i] + back;
+    }
+    cc_gather_rows(ctx, steps * n, w->blocks, w->window, row, step, x, row);
     if (row > step) { /* x[s][i]'s context maps: those of the origin's row, on every step */
-        for (int s = 0; s < window; s++)
+        for (int s = 0; s < steps; s++)
             for (int i = 0; i < n; i++) w->blocks[s * n + i] = starts[i] + window - 1;
-        cc_gather_rows(ctx, window * n, w->blocks, w->window + step, row, row - step, x + step, row);
+        cc_gather_rows(ctx, steps * n, w->blocks, w->window + step, row, row - step, x + step, row);
     }
     for (int h = 0; h < horizon; h++) /* y[h][i]: the counts of bin o + 1 + h */
         for (int i = 0; i < n; i++) w->blocks[h * n + i] = starts[i] + window + h;

@@ -15,7 +15,8 @@
  * and for every bin b < T
  *   targets[b] = the counts of bin b as the loss compares them (normalised for MSE),
  * a batch is
- *   x[s][i]          = [steps of window[b0 + s] | context of window[o]]   s < window
+ *   x[s][i]          = [steps of window[o + 1 - lag_s] | context of window[o]]   s < steps
+ *                      (lag_s the lag of step s: window - s, or the held lags, models/sample_lags.h)
  *   y[h][i]          = targets[o + 1 + h]                                h < horizon
  *   log_offset[h][i] = base[o]
  * the host's gather bit for bit, since every row is the host's own gather of that bin. */
@@ -31,7 +32,8 @@
 
 typedef struct cc_window_tables {
     float *window, *targets, *base;  /* at `device`; base NULL without a baseline offset */
-    int rows, T, window_bins, horizon;
+    int rows, T, window_bins, horizon, steps;
+    cc_lags lags;                    /* the sample's (models/sample_lags.h): x's steps */
     size_t step_floats, row_floats, map_floats;  /* a bin's step maps, a window row, a count map */
     int *blocks;                     /* host scratch: the row of each run of a batch */
     int batch;                       /* the most samples a batch holds */

@@ -72,7 +72,7 @@ static void check_parts(fixture *f) {
     cc_convlstm_forward_parts(&f->m, &f->ctx, f->x, network, skip);
     int B = f->m.batch, M = c->channels + c->context, H = c->height, W = c->width, K = c->skip;
     const float *S = c->skip ? cc_arena_at(&f->m.params, f->m.skip_w) : NULL;
-    const float *last = f->x + (size_t)(c->window - 1) * B * M * H * W;
+    const float *last = f->x + (size_t)(cc_model_input_steps(c) - 1) * B * M * H * W; /* lag 1 */
     for (size_t k = 0; k < f->ny; k++) {
         if (fabsf(network[k] + skip[k] - f->y[k]) > 1e-5f * (1 + fabsf(f->y[k])))
             fail_msg("network + skip != y at %zu: %g + %g vs %g", k, network[k], skip[k], f->y[k]);
@@ -98,7 +98,7 @@ static void check_model(const cc_convlstm_config *cfg, int batch) {
     assert_int_equal(cc_convlstm_create(&f.m, cfg, batch, 42, err, sizeof err), 0);
     f.ctx = (cc_ops_context){CC_BACKEND_CPU, 1, NULL, 0};
     size_t map = (size_t)cfg->channels * cfg->height * cfg->width * batch;
-    f.nx = map / cfg->channels * (cfg->channels + cfg->context) * cfg->window, f.ny = map * cfg->horizon;
+    f.nx = map / cfg->channels * (cfg->channels + cfg->context) * cc_model_input_steps(cfg), f.ny = map * cfg->horizon;
     f.x = malloc(sizeof(float) * f.nx), f.y = malloc(sizeof(float) * f.ny), f.a = malloc(sizeof(float) * f.ny);
     for (size_t k = 0; k < f.nx; k++) f.x[k] = uniform();
     for (size_t k = 0; k < f.ny; k++) f.a[k] = uniform();
@@ -219,6 +219,13 @@ static void test_st_resnet(void **unused) {
     cfg = (cc_convlstm_config){.channels = 1, .height = 4, .width = 6, .window = 2, .horizon = 1, .features = 2,
                                .arch = CC_ARCH_ST_RESNET, .closeness = 2, .resunits = 0}; /* closeness only, no units */
     check_model(&cfg, 3);
+    /* Lags with gaps: x holds lags 8, 4, 3 and 1 of a window of 8 (models/sample_lags.h),
+     * the skip path reading the last, lag 1. */
+    cfg = (cc_convlstm_config){.channels = 2, .height = 4, .width = 5, .window = 8, .horizon = 1, .features = 3,
+                               .arch = CC_ARCH_ST_RESNET, .closeness = 1, .period = 2, .trend = 1, .period_lag = 4,
+                               .trend_lag = 3, .resunits = 1, .context = 1, .skip = 3};
+    assert_int_equal(cc_model_input_steps(&cfg), 4);
+    check_model(&cfg, 2);
 }
 
 static void test_bad_config_is_refused(void **unused) {

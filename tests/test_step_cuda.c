@@ -97,10 +97,11 @@ static const step_case CASES[] = {
     {"context maps, skip path", {2, 7, 7, 1, {4}, 5, 3, 1, 0, 1, 0, 0, 3, 3}, 2, CC_LOSS_POISSON, 1, 0, 1.0},
     /* the last 6 maps (cc_gated_maps(2)) for the skip path only: held weights zeroed on the device */
     {"gated maps, skip path only", {2, 6, 7, 1, {4}, 3, 3, 1, 0, 1, 0, 0, 8, 3, 0, 2, 6}, 2, CC_LOSS_POISSON, 1, 0, 1.0},
-    /* ST-ResNet: three branches (window 4 = trend lag 2 x 2 frames), two residual units, skip path */
+    /* ST-ResNet: three branches (window 6 = the trend lag; x holds lags 6, 3, 2, 1), two
+     * residual units, skip path */
     {"st-resnet, context, skip path",
-     {.channels = 2, .height = 8, .width = 6, .window = 4, .horizon = 1, .features = 5, .context = 3, .skip = 3,
-      .arch = CC_ARCH_ST_RESNET, .closeness = 2, .period = 1, .trend = 2, .period_lag = 3, .trend_lag = 2, .resunits = 2},
+     {.channels = 2, .height = 8, .width = 6, .window = 6, .horizon = 1, .features = 5, .context = 3, .skip = 3,
+      .arch = CC_ARCH_ST_RESNET, .closeness = 2, .period = 1, .trend = 1, .period_lag = 3, .trend_lag = 6, .resunits = 2},
      3, CC_LOSS_POISSON, 1, 1, 1.0},
 };
 
@@ -143,7 +144,7 @@ static int set_up(env *e, const step_case *c, sides *s) {
         return -1;
     }
     size_t plane = (size_t)c->cfg.height * c->cfg.width;
-    s->nx = (size_t)c->cfg.window * c->batch * (c->cfg.channels + c->cfg.context) * plane;
+    s->nx = cc_model_input_floats(&c->cfg, c->batch);
     s->ny = (size_t)c->cfg.horizon * c->batch * c->cfg.channels * plane;
     s->np = s->cpu.params.size;
     size_t most = s->nx > s->ny ? s->nx : s->ny;

@@ -337,6 +337,76 @@ static void tensor_with_every_map(cc_tensor *t) {
     for (size_t q = 0; q < (size_t)T * KD * plane; q++) t->dynamic_inputs[q] = (float)((q * 31) % 17) - 8.0f;
 }
 
+
+/* Lags with gaps (models/sample_lags.h): a sample that holds lags 6, 3 and 1 of a window
+ * of 6 is the dense sample's steps 0, 3 and 5, whole (counts, covariates, context maps),
+ * whether gathered on the host or assembled from resident windows; ST-ResNet's config
+ * asks for exactly its branches' lags and lag 1, and the memory plan counts those steps. */
+static void test_lags_with_gaps(void **state) {
+    (void)state;
+    cc_lags none = {{0}}, held = {{0}};
+    cc_lags_add(&held, 6), cc_lags_add(&held, 1), cc_lags_add(&held, 3), cc_lags_add(&held, 3);
+    assert_int_equal(cc_lags_steps(&none, 4), 4);
+    assert_int_equal(cc_lags_lag_of_step(&none, 4, 0), 4), assert_int_equal(cc_lags_step_of_lag(&none, 4, 1), 3);
+    assert_int_equal(cc_lags_step_of_lag(&none, 4, 5), -1);
+    assert_int_equal(cc_lags_steps(&held, 6), 3);
+    const int lag_of[3] = {6, 3, 1}; /* longest first */
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(cc_lags_lag_of_step(&held, 6, k), lag_of[k]);
+        assert_int_equal(cc_lags_step_of_lag(&held, 6, lag_of[k]), k);
+    }
+    assert_int_equal(cc_lags_step_of_lag(&held, 6, 2), -1);
+
+    cc_tensor t;
+    tensor_with_every_map(&t);
+    enum { C = 2, WINDOW = 6, HORIZON = 1, N = 3, STEPS = 3 };
+    size_t plane = (size_t)S * S, map = C * plane;
+    cc_sample_spec dense = {WINDOW, HORIZON, 1, CC_RECENCY_MAPS, 2, 1}, sparse = dense;
+    sparse.lags = held;
+    assert_int_equal(cc_sample_steps(&sparse), STEPS);
+    size_t step = (size_t)(C + cc_sample_extra_maps(&dense, &t)) * plane;
+    int starts[N] = {0, 23, T - WINDOW - HORIZON};
+    float scale[C] = {0.8f, 1.7f};
+    float *x = malloc(sizeof(float) * WINDOW * N * step), *gx = malloc(sizeof(float) * STEPS * N * step);
+    float *rx = malloc(sizeof(float) * STEPS * N * step), *y = malloc(sizeof(float) * N * map);
+    float *gy = malloc(sizeof(float) * N * map), *ry = malloc(sizeof(float) * N * map);
+    assert_true(x && gx && rx && y && gy && ry);
+    cc_gather_batch(&t, scale, starts, N, &dense, x, y);
+    cc_gather_batch(&t, scale, starts, N, &sparse, gx, gy);
+    for (int k = 0; k < STEPS; k++)
+        for (int i = 0; i < N; i++)
+            assert_memory_equal(gx + ((size_t)k * N + i) * step, x + ((size_t)(WINDOW - lag_of[k]) * N + i) * step,
+                                sizeof(float) * step);
+    assert_memory_equal(gy, y, sizeof(float) * N * map);
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    cc_window_tables_spec spec = {sparse, 0, 0.0, 0};
+    cc_window_tables w;
+    char err[256];
+    assert_int_equal(cc_window_tables_open(&w, &ctx, &t, scale, &spec, N, err, sizeof err), 0);
+    for (size_t q = 0; q < STEPS * N * step; q++) rx[q] = NAN;
+    cc_train_step_io io = {.x = rx, .target = ry};
+    cc_window_tables_assemble(&w, &ctx, starts, N, &io);
+    assert_memory_equal(rx, gx, sizeof(float) * STEPS * N * step);
+    assert_memory_equal(ry, gy, sizeof(float) * N * map);
+    cc_window_tables_close(&w);
+    free(x), free(gx), free(rx), free(y), free(gy), free(ry);
+    cc_tensor_free(&t);
+
+    /* Weekly with a yearly trend: closeness 3, period 1 x 13, trend 1 x 52 read lags 52,
+     * 13, 3, 2, 1 of a window of 52. */
+    cc_convlstm_config st = {.channels = 2, .height = 30, .width = 20, .window = 52, .horizon = 1, .features = 4,
+                             .arch = CC_ARCH_ST_RESNET, .closeness = 3, .period = 1, .trend = 1, .period_lag = 13,
+                             .trend_lag = 52, .resunits = 1, .context = 5, .skip = 3};
+    cc_sample_spec of_st = cc_model_sample_spec(&st);
+    assert_int_equal(cc_sample_steps(&of_st), 5);
+    const int st_lags[5] = {52, 13, 3, 2, 1};
+    for (int k = 0; k < 5; k++) assert_int_equal(cc_lags_lag_of_step(&of_st.lags, 52, k), st_lags[k]);
+    double x_floats = 5.0 * 4 * (2 + 5) * 30 * 20, y_floats = 1.0 * 4 * 2 * 30 * 20; /* batch 4 */
+    assert_true(cc_train_memory_host_gather_bytes(&st, 4) == 4.0 * (x_floats + 2 * y_floats));
+    st.closeness = 0, st.period = 0; /* the trend alone still holds lag 1, the skip path's step */
+    assert_int_equal(cc_model_input_steps(&st), 2);
+}
+
 /* Resident windows (models/window_tables.h): batches assembled from the per-bin tables
  * are the host's gather bit for bit - inputs with covariates, context, recency and gated
  * maps, the targets of a two-bin horizon (raw, and normalised for MSE), the smoothed
@@ -737,6 +807,7 @@ int main(void) {
                                        cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),
                                        cmocka_unit_test(test_context_maps),
         cmocka_unit_test(test_resident_windows_are_the_host_gather),
+                                       cmocka_unit_test(test_lags_with_gaps),
                                        cmocka_unit_test(test_covariate_maps_in_batches),
                                        cmocka_unit_test(test_memory_plan),
                                        cmocka_unit_test(test_smoothed_baseline)};

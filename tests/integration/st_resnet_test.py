@@ -9,6 +9,8 @@ targets are the ConvLSTM's (rolling origin), and a horizon other than 1 is refus
 
 usage: st_resnet_test.py CRIMECAST
 """
+import datetime
+import json
 import os
 import subprocess
 import sys
@@ -73,6 +75,41 @@ def reference(model, counts, target):
     return y + np.log((counts[o - kk + 1:o + 1].astype(np.float64).sum(axis=0) + 0.5) / kk)
 
 
+def iso(day):
+    return (datetime.date(1970, 1, 1) + datetime.timedelta(days=int(day))).isoformat()
+
+
+def check_inspect(m, model, tensor, counts, days, tau, tmp):
+    """inspect on ST-ResNet: its input holds only the lags it reads (13, 8, 4, 2, 1 of its
+    13-bin window), each the normalised counts of that bin; the saliency of the trend frame
+    equals finite differences of the forecast (two --nudge runs)."""
+    lags = [13, 8, 4, 2, 1]
+    out = os.path.join(tmp, "inspect")
+    p = run("inspect", "--model", model, "--data", tensor, "--index", tau, "--json", "--out", out)
+    check("inspect of an ST-ResNet exits 0", p.returncode == 0, p.stderr[-2000:])
+    if p.returncode:
+        return
+    summary = json.loads(p.stdout)
+    check("saliency by step: the bins of lags 13, 8, 4, 2, 1",
+          [r["bin"] for r in summary["saliency_by_step"]] == [iso(days[tau - lag]) for lag in lags],
+          summary["saliency_by_step"])
+    with h5py.File(os.path.join(out, "inspect.h5"), "r") as f:
+        x, sal, objective = f["x"][:], f["saliency"][:], float(f.attrs["objective"])
+    scale = m["norm/scale"][:].astype(np.float64)
+    want = np.stack([np.log1p(counts[tau - lag].astype(np.float64)) / scale[:, None, None] for lag in lags])
+    check("x holds those bins' normalised counts, nothing else", x.shape == want.shape
+          and np.allclose(x, want, rtol=1e-6, atol=1e-6), (x.shape, want.shape))
+    row, col = np.unravel_index(int(np.argmax(np.abs(sal[0, 0]))), sal.shape[2:])
+    F, delta = [], 0.05
+    for sign in (1, -1):
+        q = run("inspect", "--model", model, "--data", tensor, "--index", tau, "--json", "--out",
+                os.path.join(tmp, "nudged"), "--nudge", "0,0,%d,%d,%g" % (row, col, sign * delta))
+        F.append(json.loads(q.stdout)["objective"] if q.returncode == 0 else float("nan"))
+    fd = (F[0] - F[1]) / (2 * delta)
+    check("the trend frame's saliency = finite differences of F (2%)",
+          abs(fd - sal[0, 0, row, col]) <= 0.02 * abs(fd) and abs(fd) > 0, (fd, float(sal[0, 0, row, col]), objective))
+
+
 def main():
     rng = np.random.default_rng(5)
     T, C, H, W = 90, 2, 8, 7
@@ -121,6 +158,7 @@ def main():
                 want = np.exp(reference(m, counts, tau))
                 worst = max(worst, float(np.abs(fc[i] - want).max() / want.max()))
             check("every expected count = the float64 numpy ST-ResNet (1e-4 of the largest)", worst < 1e-4, worst)
+            check_inspect(m, model, tensor, counts, days, targets[2], tmp)
         convlstm = os.path.join(tmp, "c.h5")
         p = run("train", "--data", tensor, "--hidden", "4", "--layers", "1", "--epochs", 1, "--context", "off",
                 "--threads", 1, "--device", "cpu", "--out", convlstm)
