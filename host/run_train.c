@@ -392,23 +392,21 @@ static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *e
         return -1;
     }
     p->options.resident = 1, p->tables = tables;
-    if (on_gpu) { /* the host gathers nothing: batches are assembled on the GPU */
-        double gathered = cc_train_memory_host_gather_bytes(&p->config, p->options.batch);
-        p->memory.host -= gathered, p->memory.batches -= gathered;
-    }
-    return 0;
+    if (!on_gpu) return 0; /* on a GPU the host gathers nothing: batches are assembled there */
+    return cc_train_memory_plan(&p->config, p->options.batch, t->T, t->R, on_gpu, 0, cc_ops_threads(p->ctx), &p->memory,
+                                err, err_len);
 }
 
 /* The run's planned memory against its budget, before anything of size is allocated: an
  * error with the figures and the largest --batch that fits when it needs more. */
 static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err_len) {
     int on_gpu = p->ctx->backend == CC_BACKEND_CUDA, threads = cc_ops_threads(p->ctx), batch = p->options.batch;
-    if (cc_train_memory_plan(&p->config, batch, t->T, t->R, on_gpu, threads, &p->memory, err, err_len) != 0) return -1;
+    if (cc_train_memory_plan(&p->config, batch, t->T, t->R, on_gpu, 1, threads, &p->memory, err, err_len) != 0) return -1;
     p->budget = memory_budget(p);
     const cc_train_memory *m = &p->memory;
     double need = on_gpu ? m->device : m->host;
     if (p->budget <= 0 || need <= p->budget) return choose_gather(p, t, need, err, err_len);
-    int fits = cc_train_memory_largest_batch(&p->config, batch, t->T, t->R, on_gpu, threads, p->budget);
+    int fits = cc_train_memory_largest_batch(&p->config, batch, t->T, t->R, on_gpu, 1, threads, p->budget);
     char advice[160];
     if (fits > 0) snprintf(advice, sizeof advice, "the largest batch that fits is --batch %d", fits);
     else snprintf(advice, sizeof advice, "not even one sample fits: a smaller --hidden or --window, or --model convlstm-ae");

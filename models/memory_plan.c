@@ -29,12 +29,8 @@ static double cpu_scratch_floats(const cc_convlstm_config *cfg, const cc_convlst
 static double input_floats(const cc_convlstm_config *cfg, int batch) { return (double)cc_model_input_floats(cfg, batch); }
 static double target_floats(const cc_convlstm_config *cfg, int batch) { return (double)cc_model_output_floats(cfg, batch); }
 
-double cc_train_memory_host_gather_bytes(const cc_convlstm_config *cfg, int batch) {
-    return bytes(input_floats(cfg, batch) + 2 * target_floats(cfg, batch));
-}
-
-int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
-                         cc_train_memory *out, char *err, size_t err_len) {
+int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int host_gather,
+                         int threads, cc_train_memory *out, char *err, size_t err_len) {
     cc_convlstm_size size;
     if (cc_convlstm_measure(cfg, batch, &size, err, err_len) != 0) return -1;
     double plane = (double)cfg->height * cfg->width;
@@ -44,8 +40,10 @@ int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R,
     double tensor = bytes((double)T * cfg->channels * plane * (1 + R) + (double)T * cfg->covariates * plane);
     double host_model = bytes(7.0 * size.params), device_model = on_gpu ? bytes(4.0 * size.params) : 0;
     double acts = bytes((double)size.acts);
-    /* host: x, y, base, out (and dL/dr on the CPU); the GPU's copies: x, y, base, out, dL/dr and the mask */
-    double host_batches = bytes(x + (on_gpu ? 3 : 4) * y), device_batches = on_gpu ? bytes(x + 4 * y) + plane : 0;
+    /* host: x, y, base, out (and dL/dr on the CPU), out alone on a GPU that assembles its
+     * batches; the GPU's copies: x, y, base, out, dL/dr and the mask */
+    double host_batches = bytes(!on_gpu ? x + 4 * y : host_gather ? x + 3 * y : y);
+    double device_batches = on_gpu ? bytes(x + 4 * y) + plane : 0;
     double workspace = on_gpu ? bytes(gpu_scratch_floats((double)size.workspace, batch))
                               : bytes(cpu_scratch_floats(cfg, &size, batch, threads));
     *out = (cc_train_memory){tensor, host_model + device_model, acts, host_batches + device_batches, workspace,
@@ -55,14 +53,14 @@ int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R,
     return 0;
 }
 
-int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
-                                  double budget) {
+int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int host_gather,
+                                  int threads, double budget) {
     char err[160];
     int lo = 0, hi = batch; /* lo fits (0 trivially), find the largest */
     while (lo < hi) {
         int mid = lo + (hi - lo + 1) / 2;
         cc_train_memory m;
-        int fits = cc_train_memory_plan(cfg, mid, T, R, on_gpu, threads, &m, err, sizeof err) == 0 &&
+        int fits = cc_train_memory_plan(cfg, mid, T, R, on_gpu, host_gather, threads, &m, err, sizeof err) == 0 &&
                    (on_gpu ? m.device : m.host) <= budget;
         if (fits) lo = mid;
         else hi = mid - 1;

@@ -11,7 +11,8 @@
  *                parameters and moments 3P (host); on a GPU its copy holds 4P more
  *   activations  one batch's forward states and their gradients (where the ops run)
  *   batches      one batch's inputs, targets, baseline, outputs and loss gradient
- *                (host; on a GPU, the device's copies too)
+ *                (host; on a GPU, the device's copies too, and the host keeps only the
+ *                outputs when the batches are assembled there: host_gather 0)
  *   workspace    the convolutions' im2col columns: one image per CPU thread, or the GPU's
  *                chunked scratch (at most 256 MiB, or one image's when that is more); on
  *                the CPU at least oneDNN's chunked copies (the same rule)
@@ -20,8 +21,7 @@
  *                Chicago at 64 x 64 and at 150 m on the CPU)
  * Not counted: the CUDA context and cuDNN's own workspace (hundreds of MiB at most).
  * Resident windows (models/window_tables.h, cc_window_tables_bytes) are added to the plan
- * by train when it chooses them (--gather); on a GPU the host's batches then lose the
- * gathered batch (cc_train_memory_host_gather_bytes). */
+ * by train when it chooses them (--gather), and on a GPU it plans again with host_gather 0. */
 #ifndef CRIMECAST_MODELS_MEMORY_PLAN_H
 #define CRIMECAST_MODELS_MEMORY_PLAN_H
 
@@ -38,18 +38,16 @@ typedef struct cc_train_memory {
 } cc_train_memory;
 
 /* The plan of a run of `cfg` at `batch` on a tensor of T bins with R recency maps read
- * (0: none), on the GPU (on_gpu) or on the CPU with `threads` threads. 0, or -1 with err
- * (the config refused). */
-int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
-                         cc_train_memory *out, char *err, size_t err_len);
-
-/* The host's gathered batch (inputs, targets, baseline) within the plan's batches: what a
- * GPU run whose batches are assembled on the device (resident windows) does not hold. */
-double cc_train_memory_host_gather_bytes(const cc_convlstm_config *cfg, int batch);
+ * (0: none), on the GPU (on_gpu) or on the CPU with `threads` threads; host_gather 1 when
+ * the host gathers each batch, 0 when the batches are assembled where the ops run
+ * (resident windows: on a GPU the host then holds no inputs, targets or baseline). 0, or
+ * -1 with err (the config refused). */
+int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int host_gather,
+                         int threads, cc_train_memory *out, char *err, size_t err_len);
 
 /* The largest batch <= `batch` whose plan needs at most `budget` bytes where the work
  * runs (the device on a GPU, else the host); 0 when not even one sample fits. */
-int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int threads,
-                                  double budget);
+int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int host_gather,
+                                  int threads, double budget);
 
 #endif

@@ -242,7 +242,7 @@ static void test_memory_plan(void **state) {
     const int batch = 2, h = 4, plane = 64, bins = 50, R = 2;
     cc_train_memory m;
     char err[256];
-    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 0, 1, &m, err, sizeof err), 0);
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 0, 1, 1, &m, err, sizeof err), 0);
     double acts = (11.0 * h * (c.window + c.horizon) + 5.0 * h) * batch * plane;
     assert_true(m.activations == 4 * acts);
     cc_convlstm model;
@@ -264,19 +264,25 @@ static void test_memory_plan(void **state) {
                 m.device == 0);
     /* On a GPU the activations, the model's second copy and the batches' copies move there. */
     cc_train_memory g;
-    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 1, 1, &g, err, sizeof err), 0);
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 1, 1, 1, &g, err, sizeof err), 0);
     assert_true(g.device > g.activations && g.host < m.host && g.activations == m.activations);
     /* The host's part of them: x, y, the baseline and the outputs read back (no dL/dr); the
      * gathered batch, x, y and the baseline, is what resident windows spare it. */
-    assert_true(cc_train_memory_host_gather_bytes(&c, batch) == 4 * (x + 2 * y));
     assert_true(g.batches == 4 * (x + 3 * y) + 4 * (x + 4 * y) + plane);
+    cc_train_memory resident;
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 1, 0, 1, &resident, err, sizeof err), 0);
+    assert_true(resident.batches == g.batches - 4 * (x + 2 * y) && resident.host == g.host - 4 * (x + 2 * y) &&
+                resident.device == g.device);
+    cc_train_memory cpu_resident; /* on the CPU the batches are the ops' own either way */
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 0, 0, 1, &cpu_resident, err, sizeof err), 0);
+    assert_true(cpu_resident.host == m.host);
     /* The largest batch within a budget that is exactly the plan of batch 5. */
     cc_train_memory five;
-    assert_int_equal(cc_train_memory_plan(&c, 5, bins, R, 0, 1, &five, err, sizeof err), 0);
-    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, five.host), 5);
-    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, five.host - 1), 4);
-    assert_int_equal(cc_train_memory_largest_batch(&c, 3, bins, R, 0, 1, five.host), 3);
-    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, 1000), 0);
+    assert_int_equal(cc_train_memory_plan(&c, 5, bins, R, 0, 1, 1, &five, err, sizeof err), 0);
+    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, 1, five.host), 5);
+    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, 1, five.host - 1), 4);
+    assert_int_equal(cc_train_memory_largest_batch(&c, 3, bins, R, 0, 1, 1, five.host), 3);
+    assert_int_equal(cc_train_memory_largest_batch(&c, 16, bins, R, 0, 1, 1, 1000), 0);
 }
 
 /* Covariate input maps (models/covariate_inputs.h) sit between a step's counts and its
@@ -402,7 +408,9 @@ static void test_lags_with_gaps(void **state) {
     const int st_lags[5] = {52, 13, 3, 2, 1};
     for (int k = 0; k < 5; k++) assert_int_equal(cc_lags_lag_of_step(&of_st.lags, 52, k), st_lags[k]);
     double x_floats = 5.0 * 4 * (2 + 5) * 30 * 20, y_floats = 1.0 * 4 * 2 * 30 * 20; /* batch 4 */
-    assert_true(cc_train_memory_host_gather_bytes(&st, 4) == 4.0 * (x_floats + 2 * y_floats));
+    cc_train_memory plan;
+    assert_int_equal(cc_train_memory_plan(&st, 4, 60, 0, 0, 1, 1, &plan, err, sizeof err), 0);
+    assert_true(plan.batches == 4.0 * (x_floats + 4 * y_floats)); /* x, y, base, out, dL/dr */
     st.closeness = 0, st.period = 0; /* the trend alone still holds lag 1, the skip path's step */
     assert_int_equal(cc_model_input_steps(&st), 2);
 }
