@@ -166,6 +166,10 @@ int cc_sample_context_maps(const cc_sample_spec *spec, int channels) {
 
 int cc_sample_steps(const cc_sample_spec *spec) { return cc_lags_steps(&spec->lags, spec->window); }
 
+int cc_sample_step_bin(const cc_sample_spec *spec, int start, int s) {
+    return start + spec->window - cc_lags_lag_of_step(&spec->lags, spec->window, s);
+}
+
 int cc_sample_extra_maps(const cc_sample_spec *spec, const cc_tensor *t) {
     return (spec->covariates ? t->input_static + t->input_dynamic : 0) + cc_sample_context_maps(spec, t->C);
 }
@@ -195,7 +199,7 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
     size_t context_at = map + covariates; /* where a step's context maps start */
     for (int i = 0; i < n; i++) {
         for (int s = 0; s < steps; s++) {
-            int bin = starts[i] + window - cc_lags_lag_of_step(&spec->lags, window, s);
+            int bin = cc_sample_step_bin(spec, starts[i], s);
             const float *src = t->values + cc_tensor_offset(t, bin, 0, 0, 0);
             float *dst = x + ((size_t)s * n + i) * step_maps;
             for (int c = 0; c < t->C; c++)

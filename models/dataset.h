@@ -128,8 +128,10 @@ typedef struct cc_sample_spec {
     cc_lags lags;           /* none held: every bin of the window, in order */
 } cc_sample_spec;
 
-/* The input steps a sample of `spec` holds (cc_lags_steps). */
+/* The input steps a sample of `spec` holds (cc_lags_steps), and the bin of step s of the
+ * sample whose window starts at bin `start`: start + window - the step's lag. */
 int cc_sample_steps(const cc_sample_spec *spec);
+int cc_sample_step_bin(const cc_sample_spec *spec, int start, int s);
 
 /* The context maps per step a sample of `spec` carries: 0 without context. */
 int cc_sample_context_maps(const cc_sample_spec *spec, int channels);

@@ -38,9 +38,9 @@ static int allocate(cc_inspection *in, const cc_convlstm_config *c, int maps, co
     int steps = cc_model_input_steps(c);
     size_t plane = (size_t)t->H * t->W, inputs = (size_t)steps * maps * plane, outputs = (size_t)c->horizon * t->C * plane;
     *in = (cc_inspection){steps, c->horizon, maps, t->C, t->H, t->W};
-    cc_lags lags = cc_model_lags(c);
+    cc_sample_spec spec = cc_model_sample_spec(c);
     in->bin = malloc(sizeof(int) * (size_t)steps);
-    for (int s = 0; in->bin && s < steps; s++) in->bin[s] = start + c->window - cc_lags_lag_of_step(&lags, c->window, s);
+    for (int s = 0; in->bin && s < steps; s++) in->bin[s] = cc_sample_step_bin(&spec, start, s);
     in->x = malloc(sizeof(float) * inputs), in->saliency = malloc(sizeof(float) * inputs);
     in->baseline = calloc(outputs, sizeof(float)), in->network = malloc(sizeof(float) * outputs);
     in->skip = malloc(sizeof(float) * outputs), in->forecast = malloc(sizeof(float) * outputs);

@@ -97,10 +97,9 @@ int cc_window_tables_open(cc_window_tables *w, const cc_ops_context *ctx, const 
     memset(w, 0, sizeof *w);
     w->device = cc_ops_device(ctx);
     w->rows = table_rows(spec, t), w->T = t->T, w->batch = batch;
-    w->window_bins = spec->sample.window, w->horizon = spec->sample.horizon, w->lags = spec->sample.lags;
-    w->steps = cc_sample_steps(&spec->sample);
+    w->horizon = spec->sample.horizon, w->sample = spec->sample;
     w->map_floats = map_floats(t), w->step_floats = step_floats(spec, t), w->row_floats = row_floats(spec, t);
-    int runs = (w->steps > w->horizon ? w->steps : w->horizon) * batch;
+    int steps = cc_sample_steps(&w->sample), runs = (steps > w->horizon ? steps : w->horizon) * batch;
     w->blocks = malloc(sizeof(int) * (size_t)runs);
     float *y = malloc(sizeof(float) * w->map_floats * (size_t)w->horizon);
     w->window = cc_buffer_alloc(w->device, sizeof(float) * w->row_floats * (size_t)w->rows);
@@ -126,13 +125,11 @@ void cc_window_tables_close(cc_window_tables *w) {
 
 void cc_window_tables_assemble(cc_window_tables *w, const cc_ops_context *ctx, const int *starts, int n,
                                cc_train_step_io *io) {
-    int window = w->window_bins, horizon = w->horizon, steps = w->steps;
+    int window = w->sample.window, horizon = w->horizon, steps = cc_sample_steps(&w->sample);
     size_t row = w->row_floats, step = w->step_floats, map = w->map_floats;
     float *x = (float *)io->x;
-    for (int s = 0; s < steps; s++) { /* x[s][i]'s own maps: window row b0 + window - lag of step s */
-        int back = window - cc_lags_lag_of_step(&w->lags, window, s);
-        for (int i = 0; i < n; i++) w->blocks[s * n + i] = starts[i] + back;
-    }
+    for (int s = 0; s < steps; s++) /* x[s][i]'s own maps: the window row of the step's bin */
+        for (int i = 0; i < n; i++) w->blocks[s * n + i] = cc_sample_step_bin(&w->sample, starts[i], s);
     cc_gather_rows(ctx, steps * n, w->blocks, w->window, row, step, x, row);
     if (row > step) { /* x[s][i]'s context maps: those of the origin's row, on every step */
         for (int s = 0; s < steps; s++)

@@ -15,8 +15,8 @@
  * and for every bin b < T
  *   targets[b] = the counts of bin b as the loss compares them (normalised for MSE),
  * a batch is
- *   x[s][i]          = [steps of window[o + 1 - lag_s] | context of window[o]]   s < steps
- *                      (lag_s the lag of step s: window - s, or the held lags, models/sample_lags.h)
+ *   x[s][i]          = [steps of window[b_s] | context of window[o]]   s < steps
+ *                      (b_s = cc_sample_step_bin(b0, s): b0 + s, or the held lags' bins)
  *   y[h][i]          = targets[o + 1 + h]                                h < horizon
  *   log_offset[h][i] = base[o]
  * the host's gather bit for bit, since every row is the host's own gather of that bin. */
@@ -32,8 +32,8 @@
 
 typedef struct cc_window_tables {
     float *window, *targets, *base;  /* at `device`; base NULL without a baseline offset */
-    int rows, T, window_bins, horizon, steps;
-    cc_lags lags;                    /* the sample's (models/sample_lags.h): x's steps */
+    int rows, T, horizon;
+    cc_sample_spec sample;           /* what a sample holds: its window and the lags it reads */
     size_t step_floats, row_floats, map_floats;  /* a bin's step maps, a window row, a count map */
     int *blocks;                     /* host scratch: the row of each run of a batch */
     int batch;                       /* the most samples a batch holds */
