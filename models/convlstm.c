@@ -294,6 +294,7 @@ static const char *check_common(const cc_convlstm_config *c, int batch) {
     if (c->skip_only < 0 || c->skip_only > c->context) return "skip_only must be 0..context";
     if (c->skip_only && !c->skip) return "inputs for the skip path only (skip_only) need a skip path";
     if (c->window < 1 || c->horizon < 1) return "window and horizon must be >= 1";
+    if (c->window > CC_MAX_LAG) return "the window (the longest lag) must be at most 512 bins";
     if (batch < 1) return "batch must be >= 1";
     return NULL;
 }

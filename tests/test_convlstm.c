@@ -250,6 +250,9 @@ static void test_bad_config_is_refused(void **unused) {
     st.window = 3, st.horizon = 2;
     assert_int_equal(cc_convlstm_create(&m, &st, 1, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "horizon must be 1"));
+    st.horizon = 1, st.trend = 2, st.trend_lag = 364, st.window = 728; /* daily, two years back */
+    assert_int_equal(cc_convlstm_create(&m, &st, 1, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "at most 512"));
 }
 
 static void test_autoencoder(void **unused) {
