@@ -373,7 +373,7 @@ static double memory_budget(const train_plan *p) {
 
 /* --gather: resident windows where they fit, their bytes added to the plan. auto: on a GPU
  * whenever they fit (the host's gather and upload would starve it); on the CPU only in one
- * process (ranks on one host would each hold them) and within half the budget: there they
+ * process (ranks on one host would each hold them: data parallel, or tune's candidates) and within half the budget: there they
  * trade memory for the gather's arithmetic, a fifth of an epoch at 150 m (San Francisco:
  * 52 s an epoch against 67 s, 6.9 GiB against 2.1 GiB; bench/RESULTS.md). */
 static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *err, size_t err_len) {
@@ -382,7 +382,8 @@ static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *e
     cc_window_tables_spec spec = cc_train_window_tables_spec(&p->config, p->options.loss);
     double tables = cc_window_tables_bytes(&spec, t);
     int fits = p->budget <= 0 || need + tables <= p->budget;
-    int roomy = !p->request->collective && (p->budget <= 0 || need + tables <= 0.5 * p->budget);
+    int alone = !p->request->collective && !p->request->beside_others;
+    int roomy = alone && (p->budget <= 0 || need + tables <= 0.5 * p->budget);
     p->options.resident = 0, p->tables = 0;
     if (!strcmp(asked, "host") || (!strcmp(asked, "auto") && !(on_gpu ? fits : roomy))) return 0;
     if (!fits) {

@@ -43,6 +43,9 @@ typedef struct cc_train_request {
     /* Set with it (or by tune under mpirun): this process's index among the ranks on its
      * machine; on GPUs it takes GPU local_rank mod their number (one rank per GPU). */
     int local_rank;
+    /* Set by tune under mpirun: other ranks train their own models beside this one, so
+     * --gather auto keeps to the host's gather on the CPU, as under a collective. */
+    int beside_others;
 } cc_train_request;
 
 extern const cc_command_spec CC_TRAIN_SPEC;

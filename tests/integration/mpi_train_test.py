@@ -98,9 +98,11 @@ def main():
         # configuration file one process writes
         tune = ["tune", "--data", tensor, "--budget", 4, "--epochs", 1, "--window", 4, "--threads", 1, "--seed", 2]
         c1, c2 = os.path.join(tmp, "tune1.json"), os.path.join(tmp, "tune2.json")
-        t1 = subprocess.run([CRIMECAST] + [str(a) for a in tune + ["--out", c1]], capture_output=True, text=True, env=ENV)
+        k1, k2 = os.path.join(tmp, "kept1"), os.path.join(tmp, "kept2")
+        t1 = subprocess.run([CRIMECAST] + [str(a) for a in tune + ["--out", c1, "--keep", k1]], capture_output=True,
+                            text=True, env=ENV)
         t2 = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "2", CRIMECAST]
-                            + [str(a) for a in tune + ["--out", c2]], capture_output=True, text=True, env=ENV)
+                            + [str(a) for a in tune + ["--out", c2, "--keep", k2]], capture_output=True, text=True, env=ENV)
         check("tune: one process and 2 ranks", t1.returncode == 0 and t2.returncode == 0, (t1.stderr[-800:], t2.stderr[-800:]))
         if t1.returncode == 0 and t2.returncode == 0:
             with open(c1) as f1, open(c2) as f2:
@@ -109,6 +111,9 @@ def main():
             check("tune on 2 ranks writes the configuration file one process writes, byte for byte", same)
             check("tune on 2 ranks prints the same scores, once", scores(t1.stdout) == scores(t2.stdout)
                   and len(scores(t2.stdout)) == 4, (t1.stdout, t2.stdout))
+            logs = lambda d: "".join(open(os.path.join(d, n)).read() for n in sorted(os.listdir(d)) if n.endswith(".log"))
+            check("tune's candidates hold resident windows in one process, not on 2 ranks of one machine (--gather auto)",
+                  "resident windows" in logs(k1) and "resident windows" not in logs(k2), (logs(k1)[-600:], logs(k2)[-600:]))
 
         # one rank killed mid-run: the job stops, non-zero, and the file resumes
         killed = os.path.join(tmp, "killed.h5")
