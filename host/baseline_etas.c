@@ -1,9 +1,11 @@
 /* host/baseline_etas.h */
 #include "host/baseline_etas.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crawler/clock.h"
 #include "crawler/store.h"
@@ -76,6 +78,11 @@ static int read_points(const cc_tensor *t, const cc_etas_baseline_options *o, cc
     else if (cc_tensor_source_store(t, path, sizeof path) != 0) {
         snprintf(err, err_len, "the tensor does not name its incident store (source '%s'): give --db STORE",
                  t->source ? t->source : "");
+        return -1;
+    }
+    if (access(path, R_OK) != 0) { /* opening would create an empty store, and find no incident */
+        snprintf(err, err_len, "cannot read the incident store %s%s: %s; give --db STORE", path,
+                 o->store ? "" : " (named by the tensor's source)", strerror(errno));
         return -1;
     }
     cc_store *store = cc_store_open(path, err, err_len);

@@ -1,8 +1,10 @@
 /* host/run_raster.h */
 #include "host/run_raster.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crawler/city.h"
 #include "crawler/datetime.h"
@@ -127,12 +129,17 @@ static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats 
                 (long long)s->axis.dropped_head_days, (long long)s->axis.dropped_tail_days);
 }
 
+/* The store is named by its absolute path: a baseline that reads the incidents again
+ * (ETAS, from the tensor alone) then finds it from any directory. */
 static char *describe_source(const cc_raster_request *r) {
-    char *text = malloc(1024);
+    char here[PATH_MAX];
+    int relative = r->db[0] != '/' && getcwd(here, sizeof here);
+    size_t len = strlen(r->db) + (relative ? strlen(here) : 0) + 1024;
+    char *text = malloc(len);
     if (text)
-        snprintf(text, 1024, "sqlite:%s SELECT occurred, lat, lon, category FROM incidents WHERE city = '%s' "
-                             "AND occurred >= '%s 00:00' AND occurred < '%s 00:00'",
-                 r->db, r->city, r->from, r->to);
+        snprintf(text, len, "sqlite:%s%s%s SELECT occurred, lat, lon, category FROM incidents WHERE city = '%s' "
+                            "AND occurred >= '%s 00:00' AND occurred < '%s 00:00'",
+                 relative ? here : "", relative ? "/" : "", r->db, r->city, r->from, r->to);
     return text;
 }
 

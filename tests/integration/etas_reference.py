@@ -28,12 +28,12 @@ from pyproj import Transformer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, summary  # noqa: E402
 
-CRIMECAST = sys.argv[1]
+CRIMECAST = os.path.abspath(sys.argv[1])  # runs from other directories too
 ITERATIONS = 15
 
 
-def run(*args):
-    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+def run(*args, cwd=None):
+    return subprocess.run([CRIMECAST, *args], capture_output=True, text=True, cwd=cwd)
 
 
 def weekday_of(t):
@@ -240,7 +240,36 @@ def main():
             check("%s: the background's choice follows the validation deviances (%g: %.5f with, %.5f without)"
                   % (channel, modulated, with_it, without),
                   np.isfinite(with_it) and np.isfinite(without) and modulated == float(not without < with_it))
+        check_store_paths(tmp, forecast)
     return summary()
+
+
+def check_store_paths(tmp, forecast):
+    """A tensor rastered from a store given by a relative path names it by its absolute
+    path, so ETAS finds it from another directory; a store that is not there is an error
+    that names it (not an empty store made on the spot, with no incident in it)."""
+    inner = os.path.join(tmp, "elsewhere")
+    os.mkdir(inner)
+    p = run("raster", "--city", "synthetic", "--db", "s.db", "--from", "2020-01-06", "--to", "2020-04-06", "--bin",
+            "week", "--grid", "8", "--categories", "burglary", "--out", "rel.h5", cwd=tmp)
+    with h5py.File(os.path.join(tmp, "rel.h5"), "r") as t:
+        source = t.attrs["source"]
+    source = source.decode() if isinstance(source, bytes) else source
+    check("raster --db s.db: the tensor names the store by its absolute path",
+          p.returncode == 0 and source.startswith("sqlite:" + os.path.realpath(os.path.join(tmp, "s.db")) + " "),
+          (p.stderr, source))
+    p = run("baseline", "--method", "etas", "--data", os.path.join(tmp, "rel.h5"), "--window", "2", "--iterations",
+            str(ITERATIONS), "--out", "f.h5", cwd=inner)
+    with h5py.File(os.path.join(inner, "f.h5"), "r") as a, h5py.File(forecast, "r") as b:
+        same = np.array_equal(a["forecast"][:], b["forecast"][:])
+    check("ETAS from another directory reads it, and forecasts what it did", p.returncode == 0 and same
+          and not os.path.exists(os.path.join(inner, "s.db")), p.stderr)
+    missing = os.path.join(inner, "nonesuch.db")
+    p = run("baseline", "--method", "etas", "--data", os.path.join(tmp, "rel.h5"), "--db", missing, "--out", "g.h5",
+            cwd=inner)
+    check("ETAS with a store that is not there: an error naming it, no store made, no forecast",
+          p.returncode != 0 and missing in p.stderr and not os.path.exists(missing)
+          and not os.path.exists(os.path.join(inner, "g.h5")), p.stderr)
 
 
 if __name__ == "__main__":
