@@ -373,9 +373,10 @@ static double memory_budget(const train_plan *p) {
 
 /* --gather: resident windows where they fit, their bytes added to the plan. auto: on a GPU
  * whenever they fit (the host's gather and upload would starve it); on the CPU only in one
- * process (ranks on one host would each hold them: data parallel, or tune's candidates) and within half the budget: there they
- * trade memory for the gather's arithmetic, a fifth of an epoch at 150 m (San Francisco:
- * 52 s an epoch against 67 s, 6.9 GiB against 2.1 GiB; bench/RESULTS.md). */
+ * process (ranks on one host would each hold them: data parallel, or tune's candidates)
+ * and within half the budget: there they trade memory for the gather's arithmetic, a
+ * fifth of an epoch at 150 m (San Francisco: 52 s an epoch against 67 s, 6.9 GiB against
+ * 2.1 GiB; bench/RESULTS.md). */
 static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *err, size_t err_len) {
     const char *asked = p->request->gather ? p->request->gather : "auto";
     int on_gpu = p->ctx->backend == CC_BACKEND_CUDA;

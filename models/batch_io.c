@@ -8,7 +8,6 @@
 
 #include "kernels/buffer.h"
 
-
 /* The host's buffers: the gathered batch (x, y, base) unless the ops assemble it where
  * they run, the outputs read back, and on the CPU the loss gradient dL/dr. */
 static int open_host(cc_batch_io *b, const cc_convlstm_config *c, int batch, int gathered, int on_gpu) {

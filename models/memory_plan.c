@@ -25,16 +25,13 @@ static double cpu_scratch_floats(const cc_convlstm_config *cfg, const cc_convlst
     return im2col > onednn ? im2col : onednn;
 }
 
-/* A batch's inputs and its targets (floats). */
-static double input_floats(const cc_convlstm_config *cfg, int batch) { return (double)cc_model_input_floats(cfg, batch); }
-static double target_floats(const cc_convlstm_config *cfg, int batch) { return (double)cc_model_output_floats(cfg, batch); }
-
 int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int host_gather,
                          int threads, cc_train_memory *out, char *err, size_t err_len) {
     cc_convlstm_size size;
     if (cc_convlstm_measure(cfg, batch, &size, err, err_len) != 0) return -1;
     double plane = (double)cfg->height * cfg->width;
-    double x = input_floats(cfg, batch), y = target_floats(cfg, batch);
+    /* a batch's inputs and its targets (floats) */
+    double x = (double)cc_model_input_floats(cfg, batch), y = (double)cc_model_output_floats(cfg, batch);
     /* the covariates' input maps (models/covariate_inputs.h) at most T per map: the static
      * ones are held once, but the config does not say which are static */
     double tensor = bytes((double)T * cfg->channels * plane * (1 + R) + (double)T * cfg->covariates * plane);
