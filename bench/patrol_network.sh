@@ -33,18 +33,9 @@
 #        choice waits for both. A candidate whose model file exists is not trained again
 #        (train --resume continues one that was stopped). LONGER=N: the second round.
 set -euo pipefail
-out=${1:?usage: patrol_network.sh OUTDIR [chicago|sanfrancisco]}
-city=${2:-chicago}
-case $city in chicago) epochs=${EPOCHS:-8} ;; sanfrancisco) epochs=${EPOCHS:-16} ;;
-  *) echo "patrol_network.sh: unknown city $city (chicago or sanfrancisco)" >&2; exit 2 ;; esac
-here=$(cd "$(dirname "$0")/.." && pwd)
-cc=${CRIMECAST:-$here/build/crimecast}
-device=${DEVICE:-auto}
-mkdir -p "$out"
-log() { echo "[$(date -u +%T)] $*" | tee -a "$out/log.txt" >&2; }
-
-tensor=${TENSOR:-$out/$city/tensor150.h5}
-[ -e "$tensor" ] || BASELINES=persistence bash "$here/bench/patrol_tables.sh" "$out" "$city"
+NAME=patrol_network.sh LOG_NAME=log.txt
+# shellcheck source=bench/patrol_common.sh
+source "$(dirname "$0")/patrol_common.sh"
 # Each city's candidates and forecast live in its own folder under OUTDIR.
 run="$out/$city"
 mkdir -p "$run"
@@ -64,7 +55,6 @@ done
 for k in A B; do
   [ -e "$run/candidate_$k.h5" ] || { log "candidate $k is not trained yet: run again to choose"; exit 0; }
 done
-best_val() { /usr/bin/python3 -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["best_val"])' "$1"; }
 va=$(best_val "$run/candidate_A.h5") vb=$(best_val "$run/candidate_B.h5")
 chosen=$(/usr/bin/python3 -c 'import sys; print("A" if float(sys.argv[1]) <= float(sys.argv[2]) else "B")' "$va" "$vb")
 log "$city: validation losses: A $va, B $vb; chosen: $chosen"

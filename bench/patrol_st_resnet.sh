@@ -23,19 +23,9 @@
 #        from bench/RESULTS.md, when the file is gone); TENSOR, CRIMECAST, DEVICE,
 #        CANDIDATES as in bench/patrol_network.sh; THREADS per candidate (default: train's).
 set -euo pipefail
-out=${1:?usage: patrol_st_resnet.sh OUTDIR [chicago|sanfrancisco]}
-city=${2:-chicago}
-case $city in chicago) epochs=${EPOCHS:-8} ;; sanfrancisco) epochs=${EPOCHS:-16} ;;
-  *) echo "patrol_st_resnet.sh: unknown city $city (chicago or sanfrancisco)" >&2; exit 2 ;; esac
-here=$(cd "$(dirname "$0")/.." && pwd)
-cc=${CRIMECAST:-$here/build/crimecast}
-device=${DEVICE:-auto}
-mkdir -p "$out"
-log() { echo "[$(date -u +%T)] $*" | tee -a "$out/st_log.txt" >&2; }
-best_val() { /usr/bin/python3 -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r").attrs["best_val"])' "$1"; }
-
-tensor=${TENSOR:-$out/$city/tensor150.h5}
-[ -e "$tensor" ] || BASELINES=persistence bash "$here/bench/patrol_tables.sh" "$out" "$city"
+NAME=patrol_st_resnet.sh LOG_NAME=st_log.txt
+# shellcheck source=bench/patrol_common.sh
+source "$(dirname "$0")/patrol_common.sh"
 run="$out/$city/st"
 mkdir -p "$run"
 threads=()
