@@ -4,8 +4,9 @@
 # machine"): build the compute core (-DCRIMECAST_IO=OFF) for the device's architecture,
 # run the `gpu` tests, the CUDA/CPU parity tests (each op, and a whole training step) on
 # fixed seeds, compute-sanitizer memcheck and racecheck on them, then `crimecast bench
-# train` on the GPU and PyTorch's eager ConvLSTM step (cuDNN) on the standard configs,
-# FP32 and TF32, in the same run.
+# train` on the GPU and PyTorch's eager ConvLSTM step (cuDNN) on the standard configs
+# and the patrol one, FP32, TF32 and BF16, in the same run (and torch.compile with
+# GPU_CHECK_COMPILE=1).
 #
 # usage: bench/gpu_check.sh [OUTDIR]     (logs go to OUTDIR, default ./gpu-check)
 #        GPU_CHECK_QUICK=1 bench/gpu_check.sh OUTDIR: the tests and memcheck only, for a
@@ -80,18 +81,37 @@ for tool in $tools; do
 done
 
 [ -n "${GPU_CHECK_QUICK:-}" ] && { rm -f "$out/last.log"; exit $status; }
-step "bench train: crimecast on the GPU, then PyTorch eager (cuDNN), FP32 and TF32"
-for cfg in "16 32" "64 32" "16 64" "64 64"; do
+step "bench train: crimecast on the GPU, then PyTorch eager (cuDNN), FP32, TF32 and BF16"
+# The four standard configs (batch, grid) and the patrol one (batch 8, 256 x 256,
+# convlstm-ae down 4, 12 channels); GPU_CHECK_CONFIGS="64 64" (say) runs a subset. bf16
+# runs crimecast's GEMM path only (cuDNN refuses it). Each precision at both
+# determinisms: crimecast's default against PyTorch with cudnn.deterministic, and
+# --deterministic off (cuDNN's fastest-ranked algorithm) against PyTorch's default; each
+# crimecast run with and without --graph on.
+# GPU_CHECK_COMPILE=1 adds PyTorch under torch.compile(mode="max-autotune", CUDA graphs)
+# at each precision: minutes of compiling and tuning per config, so only on a long lease.
+configs=${GPU_CHECK_CONFIGS:-"16 32,64 32,16 64,64 64,8 256 --channels 12 --down 4"}
+IFS=, read -r -a config_list <<<"$configs"
+for cfg in "${config_list[@]}"; do
   set -- $cfg
-  for conv in gemm cudnn; do
-    for tf32 in "" --tf32; do
-      timeout 60 build-gpu/crimecast bench train --device cuda --conv $conv $tf32 --batch $1 --grid $2 --warmup 2 --steps 10 \
-        --json 2>&1 | tee -a "$out/bench_crimecast.jsonl"
+  shape=("--batch" "$1" "--grid" "$2" "${@:3}")
+  for run in "gemm fp32 on" "cudnn fp32 on" "cudnn fp32 off" "gemm tf32 on" "cudnn tf32 on" "cudnn tf32 off" \
+             "gemm bf16 on"; do
+    set -- $run
+    for graph in off on; do  # on: the step replayed as a CUDA graph from the second warm-up step
+      timeout 90 build-gpu/crimecast bench train --device cuda --conv $1 --precision $2 --deterministic $3 \
+        --graph $graph "${shape[@]}" --warmup 3 --steps 10 --json 2>&1 | tee -a "$out/bench_crimecast.jsonl"
     done
   done
-  for tf32 in 0 1; do
-    python3 bench/pytorch_convlstm.py --device cuda --tf32 $tf32 --batch $1 --grid $2 --warmup 2 --steps 10 \
-      2>&1 | tee -a "$out/bench_pytorch.jsonl"
+  compiled="0"
+  [ -n "${GPU_CHECK_COMPILE:-}" ] && compiled="0 1"
+  for compile in $compiled; do
+    for math in "0 0 1" "0 0 0" "1 0 1" "1 0 0" "0 1 1" "0 1 0"; do  # tf32, bf16, deterministic
+      set -- $math
+      timeout 600 python3 bench/pytorch_convlstm.py --device cuda --tf32 $1 --bf16 $2 --deterministic $3 \
+        --compile $compile "${shape[@]}" --warmup $((compile ? 5 : 2)) --steps 10 2>&1 | grep '^{' |
+        tee -a "$out/bench_pytorch.jsonl"
+    done
   done
 done
 build-gpu/crimecast bench train --device cuda --batch 64 --grid 64 --steps 5 2>&1 | tail -2

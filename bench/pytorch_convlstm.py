@@ -7,11 +7,16 @@ training step (forward, masked Poisson loss on log-rates, backward, AdamW). With
 or 4, crimecast's convlstm-ae: per factor 2 a 3x3 stride-2 convolution and ReLU to
 --features maps, the ConvLSTM on them (its head writing F maps), per factor 2 a 4x4
 stride-2 transposed convolution and ReLU, the maps cropped to the grid, a 1x1 head.
-Prints one JSON object with the median step time.
+With --compile 1 the model runs under torch.compile(mode="max-autotune": Triton and
+cuBLAS kernels tuned per shape, CUDA graphs on), what a user who wants PyTorch's fastest
+step would write; the optimizer stays eager in both. The first --warmup steps compile,
+tune and record the graphs (give it several). Prints one JSON object with the median step
+time.
 
 usage: pytorch_convlstm.py [--threads 2] [--steps 3] [--warmup 1] [--batch 16] [--grid 32]
        [--channels 1] [--layers 2] [--hidden 64] [--kernel 5] [--window 8] [--horizon 1]
-       [--down 1|2|4] [--features 16] [--device cpu|cuda] [--tf32 0|1] [--bf16 0|1]
+       [--down 1|2|4] [--features 16] [--device cpu|cuda] [--tf32 0|1] [--bf16 0|1] [--compile 0|1]
+       [--deterministic 0|1]
 """
 import argparse
 import json
@@ -103,11 +108,17 @@ def main():
     # bf16 as crimecast's --precision bf16: autocast runs the convolutions on bfloat16
     # inputs (oneDNN on the CPU), parameters, optimizer and loss stay FP32
     ap.add_argument("--bf16", type=int, choices=(0, 1), default=0)
+    ap.add_argument("--compile", type=int, choices=(0, 1), default=0)
+    # 1: cuDNN's deterministic algorithms only, as crimecast's default; 0: any (PyTorch's default)
+    ap.add_argument("--deterministic", type=int, choices=(0, 1), default=0)
     a = ap.parse_args()
+    if a.compile and not hasattr(torch, "compile"):
+        raise SystemExit("--compile 1 needs PyTorch 2 (torch.compile); this is %s" % torch.__version__)
     torch.set_num_threads(a.threads)
     # Equal precision with crimecast: plain FP32 unless --tf32 1 (PyTorch's cuDNN default is TF32).
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = bool(a.tf32)
-    torch.backends.cudnn.benchmark = True
+    torch.backends.cudnn.benchmark = True  # timed choice among the algorithms allowed
+    torch.backends.cudnn.deterministic = bool(a.deterministic)
     torch.manual_seed(1)
     dev = torch.device(a.device)
     if a.down == 1:
@@ -115,6 +126,9 @@ def main():
     else:
         model = ConvLSTMAE(a.channels, a.layers, a.hidden, a.kernel, a.down, a.features).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    forward = torch.compile(model, mode="max-autotune") if a.compile else model
+    # CUDA graph trees reuse their outputs' memory: each step tells them a new one begins
+    mark_step = getattr(getattr(torch, "compiler", None), "cudagraph_mark_step_begin", None)
     x = torch.rand(a.window, a.batch, a.channels, a.grid, a.grid, device=dev)
     y = torch.randint(0, 3, (a.horizon, a.batch, a.channels, a.grid, a.grid), device=dev).float()
     sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
@@ -123,8 +137,10 @@ def main():
         sync()
         start = time.perf_counter()
         opt.zero_grad()
+        if a.compile and mark_step:
+            mark_step()
         with torch.autocast(device_type=a.device, dtype=torch.bfloat16, enabled=bool(a.bf16)):
-            r = model(x, a.horizon)
+            r = forward(x, a.horizon)
         r = r.float()
         loss = (torch.exp(r) - y * r).mean()
         loss.backward()
@@ -134,7 +150,9 @@ def main():
             times.append(time.perf_counter() - start)
     print(json.dumps({"framework": "pytorch %s" % torch.__version__, "threads": a.threads, "device": a.device,
                       "gpu": torch.cuda.get_device_name() if a.device == "cuda" else None, "tf32": a.tf32,
-                      "bf16": a.bf16, "batch": a.batch, "grid": a.grid, "down": a.down,
+                      "bf16": a.bf16, "compile": "max-autotune" if a.compile else None,
+                      "deterministic": a.deterministic,
+                      "channels": a.channels, "batch": a.batch, "grid": a.grid, "down": a.down,
                       "step_seconds": statistics.median(times), "step_seconds_min": min(times),
                       "mkldnn": torch.backends.mkldnn.is_available()}))
 

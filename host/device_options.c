@@ -16,8 +16,16 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
                       "(CPU) are ignored on the other device")},
     {CC_OPTION_CHOICE("precision", cc_device_request, precision, "fp32|tf32|bf16", "fp32",
                       "the convolutions' math: FP32; TF32 tensor cores on the GPU (about 1e-3 from FP32; FP32 on "
-                      "the CPU); bfloat16 inputs with FP32 sums on the CPU through oneDNN (each product within 2^-7)")},
+                      "the CPU); bfloat16 inputs with FP32 sums (each product within 2^-7), through oneDNN on the "
+                      "CPU and im2col + cuBLAS on the GPU")},
     {CC_OPTION_FLAG("tf32", cc_device_request, tf32, "the same as --precision tf32")},
+    {CC_OPTION_CHOICE("deterministic", cc_device_request, deterministic, "on|off", "on",
+                      "on: every run gives the same bits; off lets cuDNN (--conv cudnn) take the algorithm its "
+                      "heuristics rank fastest, non-deterministic, Winograd or FFT ones included (the other paths "
+                      "are deterministic either way)")},
+    {CC_OPTION_CHOICE("graph", cc_device_request, graph, "on|off", "off",
+                      "on: a training step is recorded once as a CUDA graph and replayed (one launch a step, no "
+                      "host work between its ops; GPU only). Off by default until it has run on a GPU")},
     {CC_OPTION_INT("threads", cc_device_request, threads, "N", "0", 0, 1024, "CPU threads the ops use, 0: all")},
 };
 
@@ -28,7 +36,12 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
         snprintf(why, why_len, "--tf32 and --precision %s ask for different math", r->precision);
         return -1;
     }
-    if (cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason) == 0) return 0;
+    if (cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason) == 0) {
+        /* only cuDNN has algorithms to choose: every other path stays deterministic */
+        ctx->any_algorithm = r->deterministic && !strcmp(r->deterministic, "off") && ctx->conv_cudnn;
+        ctx->graphs = r->graph && !strcmp(r->graph, "on") && ctx->backend == CC_BACKEND_CUDA;
+        return 0;
+    }
     snprintf(why, why_len, "--device %s: %s", r->device, reason);
     return -1;
 }

@@ -132,22 +132,31 @@ static int time_steps(const cc_bench_request *o, const cc_convlstm_config *c, co
     float *buffers[] = {(float *)io.x, (float *)io.target, io.out, io.d, io.adam_m, io.adam_v};
     size_t count = sizeof buffers / sizeof *buffers, placed = 0;
     while (placed < count && buffers[placed]) placed++;
-    for (int i = 0; placed == count && i < o->warmup + o->steps; i++) {
+    /* the trainer's step (models/train_step.h): nothing read back inside it, and with
+     * --graph on replayed as a CUDA graph from the second step on */
+    cc_step_scalars start_values = {0, 0, 0, -1, 0, 0, 0, 0};
+    cc_step_scalars *scalars = placed == count ? cc_buffer_alloc(cc_ops_device(ctx), sizeof start_values) : NULL;
+    if (scalars) cc_buffer_upload(cc_ops_device(ctx), scalars, &start_values, sizeof start_values);
+    cc_adamw adam = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f, 0};
+    cc_step_runner runner;
+    cc_step_runner_open(&runner, m, ctx, CC_LOSS_POISSON, &adam, 0.0, &io, scalars);
+    for (int i = 0; scalars && i < o->warmup + o->steps; i++) {
         cc_ops_synchronize(ctx);
         double start = cc_now_seconds();
-        cc_adamw adam = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f, i + 1};
-        cc_train_step(m, ctx, CC_LOSS_POISSON, &adam, 0.0, &io);
+        cc_step_runner_queue(&runner);
         cc_ops_synchronize(ctx);
         if (i >= o->warmup) times[i - o->warmup] = cc_now_seconds() - start;
     }
+    cc_step_runner_close(&runner);
+    cc_buffer_free(cc_ops_device(ctx), scalars);
     for (size_t k = 0; k < count; k++) cc_buffer_free(cc_ops_device(ctx), buffers[k]);
-    if (placed < count) return -1; /* out of host memory (device allocations abort) */
+    if (placed < count || !scalars) return -1; /* out of host memory (device allocations abort) */
     qsort(times, (size_t)o->steps, sizeof *times, compare_doubles);
     return 0;
 }
 
 typedef struct gemm_rates {
-    double fp32, tf32; /* TFLOP/s, 0 when not measured (TF32 on the CPU) */
+    double fp32, tf32, bf16; /* TFLOP/s, 0 when not measured (TF32 and BF16 on the CPU) */
     char gpu[256];
     int m, n, k; /* the product measured on the CPU */
 } gemm_rates;
@@ -156,7 +165,7 @@ typedef struct gemm_rates {
  * image (4 hidden x cells x hidden k^2), on every thread at once, as the step runs it. */
 static gemm_rates measure_gemm(const cc_ops_context *ctx, const cc_convlstm *m) {
     const cc_convlstm_config *c = &m->cfg;
-    gemm_rates r = {0, 0, "cpu", 4 * c->hidden[0], m->core_height * m->core_width, c->hidden[0] * c->kernel * c->kernel};
+    gemm_rates r = {0, 0, 0, "cpu", 4 * c->hidden[0], m->core_height * m->core_width, c->hidden[0] * c->kernel * c->kernel};
     if (ctx->backend != CC_BACKEND_CUDA) {
         double flop = 2.0 * r.m * r.n * r.k;
         int repeats = flop > 2e10 ? 1 : (int)(2e10 / flop) + 1; /* about 0.1 s per thread at 200 GFLOP/s */
@@ -166,8 +175,9 @@ static gemm_rates measure_gemm(const cc_ops_context *ctx, const cc_convlstm *m) 
     cc_gpu_info info;
     char err[256];
     if (cc_cuda_device_info(0, &info, err, sizeof err) == 0) snprintf(r.gpu, sizeof r.gpu, "%s", info.name);
-    r.fp32 = cc_backend_gemm_tflops(ctx, 4096, 0, 10);
-    r.tf32 = cc_backend_gemm_tflops(ctx, 4096, 1, 10);
+    r.fp32 = cc_backend_gemm_tflops(ctx, 4096, "fp32", 10);
+    r.tf32 = cc_backend_gemm_tflops(ctx, 4096, "tf32", 10);
+    if (ctx->bf16) r.bf16 = cc_backend_gemm_tflops(ctx, 4096, "bf16", 10); /* Ampere and later only */
     return r;
 }
 
@@ -178,17 +188,20 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
     const cc_convlstm_config *c = &m->cfg;
     double flops = step_flops(m, o->batch), tflops = flops / median * 1e-12;
     const char *conv = cc_backend_conv_name(ctx), *math = cc_backend_precision_name(ctx);
-    double gemm = !strcmp(math, "tf32") ? g->tf32 : g->fp32, floor = gemm > 0 ? flops / (gemm * 1e12) : 0;
+    double gemm = !strcmp(math, "tf32") ? g->tf32 : gpu && !strcmp(math, "bf16") ? g->bf16 : g->fp32;
+    double floor = gemm > 0 ? flops / (gemm * 1e12) : 0;
     if (o->json) {
-        fprintf(out, "{\"device\": \"%s\", \"gpu\": \"%s\", \"conv\": \"%s\", \"math\": \"%s\", \"batch\": %d, \"grid\": %d, "
+        fprintf(out, "{\"device\": \"%s\", \"gpu\": \"%s\", \"conv\": \"%s\", \"math\": \"%s\", \"deterministic\": \"%s\", \"graph\": \"%s\", "
+               "\"batch\": %d, \"grid\": %d, "
                "\"channels\": %d, \"layers\": %d, \"hidden\": %d, \"kernel\": %d, \"window\": %d, \"horizon\": %d, "
                "\"down\": %d, \"features\": %d, "
                "\"steps\": %d, \"step_gflop\": %.9g, \"step_seconds\": %.6f, \"step_seconds_min\": %.6f, \"gflops\": %.3f, "
-               "\"gemm_tflops_fp32\": %.4f, \"gemm_tflops_tf32\": %.4f, \"flop_time_at_gemm_rate\": %.6f, "
+               "\"gemm_tflops_fp32\": %.4f, \"gemm_tflops_tf32\": %.4f, \"gemm_tflops_bf16\": %.4f, "
+               "\"flop_time_at_gemm_rate\": %.6f, "
                "\"cpu_gemm\": \"%s\"}\n",
-               gpu ? "cuda" : "cpu", g->gpu, conv, math, o->batch, c->height, c->channels, c->layers, c->hidden[0],
+               gpu ? "cuda" : "cpu", g->gpu, conv, math, ctx->any_algorithm ? "off" : "on", ctx->graphs ? "on" : "off", o->batch, c->height, c->channels, c->layers, c->hidden[0],
                c->kernel, c->window, c->horizon, c->down, c->down > 1 ? c->features : 0, steps, flops * 1e-9, median, times[0],
-               tflops * 1e3, g->fp32, g->tf32, floor,
+               tflops * 1e3, g->fp32, g->tf32, g->bf16, floor,
                gpu ? "" : cc_cpu_gemm_choice());
         return;
     }
@@ -196,14 +209,14 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
     snprintf(where, sizeof where, gpu ? "cuda: %s" : "cpu", g->gpu);
     char model[64] = "";
     if (c->down > 1) snprintf(model, sizeof model, "convlstm-ae down %d, %d features, ", c->down, c->features);
-    fprintf(out, "bench train (%s, conv %s, %s): %sbatch %d, %dx%d, %d channel(s), %d x %d hidden, kernel %d, "
+    fprintf(out, "bench train (%s, conv %s, %s%s%s): %sbatch %d, %dx%d, %d channel(s), %d x %d hidden, kernel %d, "
            "window %d, horizon %d: median step %.4f s (min %.4f s) over %d steps, %.1f GFLOP/s\n",
-           where, conv, math, model, o->batch, c->height, c->width, c->channels,
+           where, conv, math, ctx->any_algorithm ? ", any algorithm" : "", ctx->graphs ? ", CUDA graph" : "", model, o->batch, c->height, c->width, c->channels,
            c->layers, c->hidden[0], c->kernel, c->window, c->horizon, median, times[0], steps, tflops * 1e3);
     if (gpu)
-        fprintf(out, "  cuBLAS SGEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32; the step's %.1f GFLOP take "
-               "%.4f s at the %s rate (the step is %.1fx that)\n",
-               g->fp32, g->tf32, flops * 1e-9, floor, math, median / floor);
+        fprintf(out, "  cuBLAS GEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32, %.1f BF16; the step's %.1f GFLOP "
+               "take %.4f s at the %s rate (the step is %.1fx that)\n",
+               g->fp32, g->tf32, g->bf16, flops * 1e-9, floor, math, median / floor);
     else if (floor > 0)
         fprintf(out, "  SGEMM %dx%dx%d on every thread: %.1f GFLOP/s (%s); the step's %.1f GFLOP take %.4f s at "
                "that rate (the step is %.2fx that)\n",

@@ -52,6 +52,19 @@ static int open_cpu_convolutions(const char *conv, int bf16, cc_ops_context *ctx
     return ctx->onednn ? 0 : -1;
 }
 
+#ifdef CRIMECAST_HAVE_CUDA
+/* 1, saying why, when GPU `gpu` cannot run the bf16 convolutions: cuBLAS's bfloat16
+ * products need compute capability 8.0 (Ampere) or later. */
+static int bf16_unsupported(int gpu, char *why, size_t why_len) {
+    cc_gpu_info info;
+    if (cc_cuda_device_info(gpu, &info, why, why_len) != 0) return 1;
+    if (info.compute_major >= 8) return 0;
+    snprintf(why, why_len, "--precision bf16 needs a GPU of compute capability 8.0 or later (%s is %d.%d)", info.name,
+             info.compute_major, info.compute_minor);
+    return 1;
+}
+#endif
+
 /* "N" of "cuda:N". */
 static int parse_gpu_index(const char *text, int *gpu) {
     char *end;
@@ -63,7 +76,7 @@ static int parse_gpu_index(const char *text, int *gpu) {
 
 int cc_open_backend(const char *device, int threads, const char *conv, const char *precision, cc_ops_context *ctx,
                     char *why, size_t why_len) {
-    *ctx = (cc_ops_context){CC_BACKEND_CPU, threads, NULL, 0, NULL, 0, 0, NULL};
+    *ctx = (cc_ops_context){.backend = CC_BACKEND_CPU, .threads = threads};
     int cudnn = !strcmp(conv, "cudnn"), tf32 = !strcmp(precision, "tf32"), bf16 = !strcmp(precision, "bf16");
     if (!strcmp(device, "cpu")) return open_cpu_convolutions(conv, bf16, ctx, why, why_len);
     int gpu = 0, required = !strcmp(device, "cuda") || !strncmp(device, "cuda:", 5);
@@ -83,12 +96,17 @@ int cc_open_backend(const char *device, int threads, const char *conv, const cha
             cc_close_backend(ctx);
             return -1;
         }
-        if (bf16) { /* said plainly rather than run in FP32 under a bf16 label */
-            snprintf(why, why_len, "--precision bf16 is not built for the GPU yet (the CPU has it through oneDNN)");
+        if (bf16 && cudnn) { /* said plainly rather than run another path under the label asked for */
+            snprintf(why, why_len, "--precision bf16 runs the GPU's convolutions as im2col + cuBLAS (--conv gemm), "
+                                   "not through cuDNN");
             cc_close_backend(ctx);
             return -1;
         }
-        ctx->backend = CC_BACKEND_CUDA, ctx->threads = 1, ctx->conv_cudnn = cudnn, ctx->tf32 = tf32;
+        if (bf16 && bf16_unsupported(gpu, why, why_len)) {
+            cc_close_backend(ctx);
+            return -1;
+        }
+        ctx->backend = CC_BACKEND_CUDA, ctx->threads = 1, ctx->conv_cudnn = cudnn, ctx->tf32 = tf32, ctx->bf16 = bf16;
         return 0;
     }
 #else
@@ -109,7 +127,7 @@ void cc_close_backend(cc_ops_context *ctx) {
 }
 
 const char *cc_backend_precision_name(const cc_ops_context *ctx) {
-    if (ctx->backend == CC_BACKEND_CUDA) return ctx->tf32 ? "tf32" : "fp32";
+    if (ctx->backend == CC_BACKEND_CUDA) return ctx->bf16 ? "bf16" : ctx->tf32 ? "tf32" : "fp32";
     return cc_onednn_bf16(ctx->onednn) ? "bf16" : "fp32";
 }
 
@@ -118,10 +136,10 @@ const char *cc_backend_conv_name(const cc_ops_context *ctx) {
     return ctx->onednn ? "onednn" : "gemm";
 }
 
-double cc_backend_gemm_tflops(const cc_ops_context *ctx, int n, int tf32, int repeats) {
+double cc_backend_gemm_tflops(const cc_ops_context *ctx, int n, const char *precision, int repeats) {
 #ifdef CRIMECAST_HAVE_CUDA
-    if (ctx->backend == CC_BACKEND_CUDA && ctx->cuda) return cc_cuda_gemm_tflops(ctx->cuda, n, tf32, repeats);
+    if (ctx->backend == CC_BACKEND_CUDA && ctx->cuda) return cc_cuda_gemm_tflops(ctx->cuda, n, precision, repeats);
 #endif
-    (void)ctx, (void)n, (void)tf32, (void)repeats;
+    (void)ctx, (void)n, (void)precision, (void)repeats;
     return 0;
 }

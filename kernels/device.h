@@ -34,8 +34,9 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
  * path named for the other kind of device is ignored; "cudnn" or "onednn" asked of the
  * device it applies to in a build without it returns -1. `precision` ("fp32", "tf32" or
  * "bf16") sets the convolutions' math: tf32 the GPU's tensor cores (ignored on the CPU),
- * bf16 the CPU's through oneDNN (kernels/cpu/onednn.h; -1 on the GPU, where it is not
- * built yet, with --conv gemm, or where oneDNN has no bf16). Release with cc_close_backend. */
+ * bf16 bfloat16 inputs with FP32 sums: on the GPU im2col + cuBLAS on its tensor cores
+ * (kernels/cuda/conv2d_bf16.cu; -1 with "cudnn"), on the CPU oneDNN (kernels/cpu/onednn.h;
+ * -1 with "gemm" or where oneDNN has no bf16). Release with cc_close_backend. */
 int cc_open_backend(const char *device, int threads, const char *conv, const char *precision, cc_ops_context *ctx,
                     char *why, size_t why_len);
 void cc_close_backend(cc_ops_context *ctx);
@@ -47,9 +48,10 @@ const char *cc_backend_precision_name(const cc_ops_context *ctx);
  * "onednn". */
 const char *cc_backend_conv_name(const cc_ops_context *ctx);
 
-/* The context's matrix-product yardstick: cuBLAS SGEMM's rate on its GPU in TFLOP/s (the
- * mean of `repeats` n x n x n products after two warm-ups, FP32 or, with tf32, TF32
- * tensor-core math); 0 on the CPU, where nothing is measured. */
-double cc_backend_gemm_tflops(const cc_ops_context *ctx, int n, int tf32, int repeats);
+/* The context's matrix-product yardstick: cuBLAS's GEMM rate on its GPU in TFLOP/s (the
+ * mean of `repeats` n x n x n products after two warm-ups) at `precision`: "fp32" (SGEMM),
+ * "tf32" (SGEMM on TF32 tensor cores) or "bf16" (bfloat16 inputs, FP32 sums and output,
+ * as the bf16 convolutions run); 0 on the CPU, where nothing is measured. */
+double cc_backend_gemm_tflops(const cc_ops_context *ctx, int n, const char *precision, int repeats);
 
 #endif

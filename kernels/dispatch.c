@@ -156,3 +156,30 @@ double cc_clip_global_norm(const cc_ops_context *ctx, float *g, size_t n, double
     }
     return norm;
 }
+
+void cc_poisson_nll_into(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps,
+                         int plane, float *d, double *mean) {
+    BACKEND(ctx, "poisson_nll_into", cc_cuda_poisson_nll_into(ctx, r, y, mask, maps, plane, d, mean),
+            (void)(*mean = cc_cpu_poisson_nll(r, y, mask, maps, plane, d)));
+}
+
+void cc_mse_into(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps, int plane,
+                 float *d, double *mean) {
+    BACKEND(ctx, "mse_into", cc_cuda_mse_into(ctx, r, y, mask, maps, plane, d, mean),
+            (void)(*mean = cc_cpu_mse(r, y, mask, maps, plane, d)));
+}
+
+void cc_step_account(const cc_ops_context *ctx, cc_step_scalars *s) {
+    BACKEND(ctx, "step_account", cc_cuda_step_account(ctx, s), cc_cpu_step_account(s));
+}
+
+void cc_clip_global_norm_in_place(const cc_ops_context *ctx, float *g, size_t n, double max_norm) {
+    BACKEND(ctx, "clip_global_norm_in_place", cc_cuda_clip_global_norm_in_place(ctx, g, n, max_norm),
+            (void)cc_clip_global_norm(ctx, g, n, max_norm));
+}
+
+void cc_adamw_step_guarded(const cc_ops_context *ctx, const cc_adamw *opt, cc_step_scalars *s, float *params,
+                           const float *grads, float *m, float *v, size_t n) {
+    BACKEND(ctx, "adamw_step_guarded", cc_cuda_adamw_step_guarded(ctx, opt, s, params, grads, m, v, n),
+            cc_cpu_adamw_step_guarded(opt, s, params, grads, m, v, n));
+}

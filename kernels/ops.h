@@ -37,6 +37,12 @@ typedef struct cc_ops_context {
     struct cc_cuda_state *cuda;
     int tf32;               /* allow TF32 tensor-core math in convolutions (--tf32) */
     int conv_cudnn;         /* convolutions through cuDNN, not im2col + cuBLAS (--conv cudnn) */
+    int bf16;               /* convolutions in bfloat16 on tensor cores, FP32 sums and outputs
+                               (--precision bf16; im2col + cuBLAS whatever conv_cudnn says) */
+    int any_algorithm;      /* cuDNN may take any algorithm its heuristics rank first,
+                               non-deterministic or Winograd/FFT (--deterministic off) */
+    int graphs;             /* CUDA: training steps recorded once as a CUDA graph and replayed
+                               (kernels/graph.h; --graph on); the CPU ignores it */
     /* CPU backend only: when set, the convolutions run through oneDNN (kernels/cpu/onednn.h;
      * --conv auto or onednn), else as im2col + GEMM. */
     struct cc_onednn *onednn;
@@ -156,6 +162,46 @@ double cc_sum_squares(const cc_ops_context *ctx, const float *x, size_t n);
 
 /* Scales g so its L2 norm is at most max_norm; returns the norm before scaling. */
 double cc_clip_global_norm(const cc_ops_context *ctx, float *g, size_t n, double max_norm);
+
+/* ------------------------------------------------------------------ a step's scalars */
+
+/* What a training step reads and writes besides tensors, kept where its ops run (device
+ * memory on a GPU), so that a step needs no host synchronisation and can be recorded as a
+ * CUDA graph (kernels/graph.h): the host reads them once per logging interval. The ops
+ * below write them; the caller sets them (cc_buffer_upload) before a run of steps:
+ * loss_sum 0, steps 0, bad_step -1, adam_t the AdamW steps taken so far. */
+typedef struct cc_step_scalars {
+    double loss;          /* this step's mean loss (cc_poisson_nll_into, cc_mse_into) */
+    double loss_sum;      /* the sum of the finite losses accounted since the reset */
+    double steps;         /* steps accounted since the reset */
+    double bad_step;      /* the first accounted step (0-based) whose loss was not finite, or -1 */
+    double bad_loss;      /* that loss */
+    double adam_t;        /* AdamW updates made: t of the next bias correction less one */
+    double correction1;   /* 1 - beta1^t and 1 - beta2^t of the update in flight */
+    double correction2;
+} cc_step_scalars;
+
+/* cc_poisson_nll and cc_mse with the mean written to *mean (where the ops run), not
+ * returned: nothing waits for it. */
+void cc_poisson_nll_into(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps,
+                         int plane, float *d, double *mean);
+void cc_mse_into(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps, int plane,
+                 float *d, double *mean);
+
+/* Accounts s->loss: added to loss_sum when finite and no step has gone bad; else, for the
+ * first bad one, bad_step = steps and bad_loss = loss. Then steps += 1. Once a step is
+ * bad every later update is skipped (cc_adamw_step_guarded): the parameters stay as they
+ * were before it, and the host, reading the scalars, stops the run. */
+void cc_step_account(const cc_ops_context *ctx, cc_step_scalars *s);
+
+/* cc_clip_global_norm without returning the norm: it stays on the device. */
+void cc_clip_global_norm_in_place(const cc_ops_context *ctx, float *g, size_t n, double max_norm);
+
+/* cc_adamw_step with t = s->adam_t + 1 read where the ops run (opt->step is ignored), and
+ * nothing done once s->bad_step >= 0; s->adam_t is advanced with the update. The same
+ * arithmetic as cc_adamw_step at that t. */
+void cc_adamw_step_guarded(const cc_ops_context *ctx, const cc_adamw *opt, cc_step_scalars *s, float *params,
+                           const float *grads, float *m, float *v, size_t n);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crawler/clock.h"
+#include "kernels/buffer.h"
 #include "models/batch_io.h"
 #include "models/rng.h"
 
@@ -187,28 +188,40 @@ static void shuffle(int *a, int n, unsigned *state) {
     }
 }
 
-static int train_epoch(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
-                       const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
-                       double *mean_loss, char *err, size_t err_len) {
-    int epoch = s->epochs_done + 1, batches = n / o->batch;
-    unsigned rng = o->seed * 2654435761u + (unsigned)epoch;
+/* The error of a step whose loss was not finite. */
+static void diverged(const cc_train_state *s, int epoch, int batch, int batches, double loss, char *err,
+                     size_t err_len) {
+    char kept[96] = "no epoch of this model was saved";
+    if (s->best_epoch > 0) snprintf(kept, sizeof kept, "the model file keeps epoch %d, the best so far", s->best_epoch);
+    snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d (%s); a step that "
+                           "diverges calls for a lower --lr or --clip",
+             loss, epoch, batch, batches, kept);
+}
+
+/* This epoch's shuffled training samples in `order`; the rank's share of a batch. */
+static void epoch_order(cc_batch_io *b, const cc_split *split, const cc_train_options *o, const cc_train_state *s,
+                        int *order, int n, int *first, int *count) {
+    unsigned rng = o->seed * 2654435761u + (unsigned)(s->epochs_done + 1);
     for (int i = 0; i < n; i++) order[i] = cc_split_sample_start(split, CC_SPAN_TRAIN, i);
     shuffle(order, n, &rng);
-    int first, count; /* this rank's share of every batch (all of it in one process) */
-    cc_collective_share(o->collective, o->batch, &first, &count);
-    cc_convlstm_set_batch(b->model, count);
-    b->io.collective = o->collective, b->io.share = (double)count / o->batch;
+    cc_collective_share(o->collective, o->batch, first, count); /* all of it in one process */
+    cc_convlstm_set_batch(b->model, *count);
+    b->io.collective = o->collective, b->io.share = (double)*count / o->batch;
+}
+
+/* Data parallel: every step's loss summed over the ranks on the host (cc_train_step). */
+static int train_epoch_summed(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+                              const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
+                              double *mean_loss, char *err, size_t err_len) {
+    int epoch = s->epochs_done + 1, batches = n / o->batch, first, count;
+    epoch_order(b, split, o, s, order, n, &first, &count);
     double total = 0, start = cc_now_seconds();
     for (int bi = 0; bi < batches; bi++) {
         gather(b, ctx, t, scale, o->loss, order + bi * o->batch + first, count);
         cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)(s->step + 1)};
         double loss = cc_train_step(b->model, ctx, o->loss, &opt, o->clip, &b->io);
         if (!isfinite(loss)) {
-            char kept[96] = "no epoch of this model was saved";
-            if (s->best_epoch > 0) snprintf(kept, sizeof kept, "the model file keeps epoch %d, the best so far", s->best_epoch);
-            snprintf(err, err_len, "the training loss became %g at epoch %d, batch %d of %d (%s); a step that "
-                                   "diverges calls for a lower --lr or --clip",
-                     loss, epoch, bi + 1, batches, kept);
+            diverged(s, epoch, bi + 1, batches, loss, err, err_len);
             return -1;
         }
         s->step++;
@@ -219,6 +232,56 @@ static int train_epoch(cc_batch_io *b, const cc_ops_context *ctx, const cc_tenso
     }
     *mean_loss = batches ? total / batches : NAN;
     return 0;
+}
+
+/* One process: the steps queue their work and the host reads their scalars (loss, a bad
+ * step) only to report, every batch on the CPU and about once a second on a GPU. */
+static int train_epoch_deferred(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+                                const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
+                                double *mean_loss, char *err, size_t err_len) {
+    int epoch = s->epochs_done + 1, batches = n / o->batch, first, count, gpu = ctx->backend == CC_BACKEND_CUDA;
+    epoch_order(b, split, o, s, order, n, &first, &count);
+    struct cc_cuda_state *device = cc_ops_device(ctx);
+    cc_step_scalars host = {0, 0, 0, -1, 0, (double)s->step, 0, 0};
+    cc_step_scalars *scalars = cc_buffer_alloc(device, sizeof host);
+    if (!scalars) {
+        snprintf(err, err_len, "out of memory for a step's scalars");
+        return -1;
+    }
+    cc_buffer_upload(device, scalars, &host, sizeof host);
+    cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, 0};
+    cc_step_runner steps;
+    cc_step_runner_open(&steps, b->model, ctx, o->loss, &opt, o->clip, &b->io, scalars);
+    int status = 0;
+    double start = cc_now_seconds(), reported = start;
+    for (int bi = 0; bi < batches && status == 0; bi++) {
+        gather(b, ctx, t, scale, o->loss, order + bi * o->batch + first, count);
+        cc_step_runner_queue(&steps);
+        double now = cc_now_seconds();
+        if (gpu && bi + 1 < batches && now - reported < 1.0) continue;
+        reported = now;
+        cc_buffer_download(device, &host, scalars, sizeof host); /* waits for the steps queued */
+        s->step = (long)host.adam_t;
+        if (host.bad_step >= 0) {
+            diverged(s, epoch, (int)host.bad_step + 1, batches, host.bad_loss, err, err_len);
+            status = -1;
+        } else if (o->on_batch) {
+            o->on_batch(o->context, epoch, bi + 1, batches, host.loss_sum / host.steps,
+                        (bi + 1) * o->batch / (now - start + 1e-9));
+        }
+    }
+    s->replayed += steps.replayed;
+    cc_step_runner_close(&steps); /* evaluation may reallocate the activations the graph holds */
+    cc_buffer_free(device, scalars);
+    *mean_loss = batches ? host.loss_sum / batches : NAN;
+    return status;
+}
+
+static int train_epoch(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+                       const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
+                       double *mean_loss, char *err, size_t err_len) {
+    return (o->collective ? train_epoch_summed : train_epoch_deferred)(b, ctx, t, split, scale, o, s, order, n,
+                                                                        mean_loss, err, err_len);
 }
 
 static void keep_best(const cc_convlstm *model, cc_train_state *s) {

@@ -54,6 +54,7 @@ typedef struct cc_train_options {
 typedef struct cc_train_state {
     int epochs_done;          /* epochs finished (also after a resume) */
     long step;                /* optimiser steps taken */
+    long replayed;            /* of them, steps replayed from a CUDA graph (ctx->graphs; not stored) */
     int best_epoch;           /* 1-based; 0 before the first */
     double best_val;
     double train_loss[CC_MAX_EPOCHS], val_loss[CC_MAX_EPOCHS];

@@ -2,7 +2,10 @@
 #include "models/train_step.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "kernels/graph.h"
 
 const char *cc_loss_name(cc_loss_kind loss) { return loss == CC_LOSS_POISSON ? "poisson" : "mse"; }
 
@@ -48,4 +51,55 @@ double cc_train_step(cc_convlstm *m, const cc_ops_context *ctx, cc_loss_kind los
     if (clip > 0) cc_clip_global_norm(ctx, m->grads.data, m->grads.size, clip);
     cc_adamw_step(ctx, opt, m->params.data, m->grads.data, io->adam_m, io->adam_v, m->params.size);
     return value;
+}
+
+void cc_train_step_deferred(cc_convlstm *m, const cc_ops_context *ctx, cc_loss_kind loss, const cc_adamw *opt,
+                            double clip, const cc_train_step_io *io, cc_step_scalars *s) {
+    const cc_convlstm_config *c = &m->cfg;
+    int maps = c->horizon * m->batch * c->channels, plane = c->height * c->width;
+    cc_forward_rates(m, ctx, io);
+    if (loss == CC_LOSS_POISSON) cc_poisson_nll_into(ctx, io->out, io->target, io->mask, maps, plane, io->d, &s->loss);
+    else cc_mse_into(ctx, io->out, io->target, io->mask, maps, plane, io->d, &s->loss);
+    cc_step_account(ctx, s);
+    /* A bad loss leaves the parameters as they were: the update below is skipped (the
+     * gradients are computed anyway; nothing on the host knows yet). */
+    cc_fill(ctx, m->grads.data, m->grads.size, 0.0f);
+    cc_convlstm_backward(m, ctx, io->x, io->d);
+    if (clip > 0) cc_clip_global_norm_in_place(ctx, m->grads.data, m->grads.size, clip);
+    cc_adamw_step_guarded(ctx, opt, s, m->params.data, m->grads.data, io->adam_m, io->adam_v, m->params.size);
+}
+
+void cc_step_runner_open(cc_step_runner *r, cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss,
+                         const cc_adamw *opt, double clip, const cc_train_step_io *io, cc_step_scalars *scalars) {
+    *r = (cc_step_runner){model, ctx, loss, *opt, clip, io, scalars, 0, 0,
+                          ctx->backend == CC_BACKEND_CUDA && ctx->graphs, NULL};
+}
+
+static void run_step(void *arg) {
+    cc_step_runner *r = arg;
+    cc_train_step_deferred(r->model, r->ctx, r->loss, &r->opt, r->clip, r->io, r->scalars);
+}
+
+void cc_step_runner_queue(cc_step_runner *r) {
+    if (r->graphs && r->queued++ >= 1) {
+        if (r->graph && cc_graph_replay(r->ctx, r->graph) == 0) {
+            r->replayed++;
+            return;
+        }
+        cc_graph_free(r->graph);
+        char why[256] = "";
+        if ((r->graph = cc_graph_record(r->ctx, run_step, r, why, sizeof why)) != NULL &&
+            cc_graph_replay(r->ctx, r->graph) == 0) {
+            r->replayed++;
+            return;
+        }
+        fprintf(stderr, "crimecast: training steps run without a CUDA graph: %s\n", why);
+        r->graphs = 0;
+    }
+    run_step(r);
+}
+
+void cc_step_runner_close(cc_step_runner *r) {
+    cc_graph_free(r->graph);
+    r->graph = NULL;
 }

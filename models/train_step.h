@@ -41,6 +41,42 @@ typedef struct cc_train_step_io {
 } cc_train_step_io;
 double cc_train_step(cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss, const cc_adamw *opt,
                      double clip, const cc_train_step_io *io);
+
+/* The same step with nothing returned to the host: L goes to s->loss and is accounted
+ * there (cc_step_account), the clipping norm stays on the device, and AdamW takes its t
+ * from s and moves nothing once a step has gone bad (kernels/ops.h, cc_step_scalars).
+ * s lives where the ops run. No collective (io->collective is ignored). The ops it queues
+ * are the same on every call for the same model, batch size and buffers, so a GPU can
+ * record them once as a CUDA graph (kernels/graph.h) and replay them; the host reads s
+ * when it reports. Computes what cc_train_step computes, bit for bit, on either backend. */
+void cc_train_step_deferred(cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss, const cc_adamw *opt,
+                            double clip, const cc_train_step_io *io, cc_step_scalars *s);
+
+/* Queues deferred steps of one model, batch size and set of buffers: the first as called
+ * (it sizes the scratch its convolutions borrow), then, on a GPU with ctx->graphs, the
+ * second recorded as a CUDA graph (kernels/graph.h) and every step from it on a replay
+ * (recorded again when the scratch moved). A recording that fails says why on stderr
+ * once and leaves the steps as called. The caller gathers each batch into io's buffers
+ * before queuing its step. */
+typedef struct cc_step_runner {
+    cc_convlstm *model;
+    const cc_ops_context *ctx;
+    cc_loss_kind loss;
+    cc_adamw opt;                 /* opt.step is unused: t comes from the scalars */
+    double clip;
+    const cc_train_step_io *io;
+    cc_step_scalars *scalars;     /* where the ops run */
+    long queued;                  /* steps queued so far */
+    long replayed;                /* of them, replays of the recorded graph */
+    int graphs;                   /* 1 while steps are recorded and replayed */
+    struct cc_graph *graph;
+} cc_step_runner;
+void cc_step_runner_open(cc_step_runner *r, cc_convlstm *model, const cc_ops_context *ctx, cc_loss_kind loss,
+                         const cc_adamw *opt, double clip, const cc_train_step_io *io, cc_step_scalars *scalars);
+void cc_step_runner_queue(cc_step_runner *r);
+/* Frees the graph (the model's buffers may change after this). */
+void cc_step_runner_close(cc_step_runner *r);
+
 /* The step's forward half: io->out = r = f(x) + log_offset; then (cc_forward_loss) the
  * loss L, returned, with dL/dr in io->d. */
 void cc_forward_rates(cc_convlstm *model, const cc_ops_context *ctx, const cc_train_step_io *io);

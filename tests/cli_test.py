@@ -120,6 +120,16 @@ if b.returncode == 0:
           and json.loads(b.stdout).get("conv") == "onednn", b)
 else:
     check("bench --precision bf16 where it cannot run says why", b.returncode == 1 and ("oneDNN" in b.stderr), b)
+for flag, want in (([], "on"), (["--deterministic", "off"], "on")):  # the CPU's ops are deterministic either way
+    b = run("bench", "train", "--device", "cpu", *flag, "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "1",
+            "--json")
+    check("bench %s on the CPU reports deterministic %s" % (" ".join(flag) or "(default)", want),
+          b.returncode == 0 and json.loads(b.stdout or "{}").get("deterministic") == want, b)
+b = run("bench", "train", "--device", "cpu", "--deterministic", "maybe", "--steps", "1")
+check("--deterministic takes on or off", b.returncode != 0 and "--deterministic" in b.stderr and "on or off" in b.stderr, b)
+b = run("bench", "train", "--device", "cuda", "--conv", "cudnn", "--precision", "bf16", "--steps", "1")
+check("bf16 with --conv cudnn is refused (on a GPU: bf16 runs im2col + cuBLAS; without one: no GPU)",
+      b.returncode == 1 and ("--conv gemm" in b.stderr or "--device cuda" in b.stderr), b)
 if gemm.startswith("OpenBLAS"):
     loaded = re.search(r"(\w+) kernels", gemm).group(1)
     error = float(re.search(r"largest relative error (\S+)$", gemm).group(1))

@@ -495,6 +495,55 @@ static void test_adamw_and_clipping(void **state) {
     assert_true(fabs(g[0] - 0.6f) < 1e-7); /* under the limit: untouched */
 }
 
+/* A step's scalars (kernels/ops.h, cc_step_scalars), by hand: the _into losses give what
+ * the returning ones return; the accounting sums the finite losses up to the first bad
+ * one and keeps its place; the guarded AdamW is cc_adamw_step at t = adam_t + 1, bit for
+ * bit, and moves nothing once a step is bad; the in-place clip is cc_clip_global_norm's. */
+static void test_step_scalars(void **state) {
+    (void)state;
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    float r[6] = {0.1f, -0.4f, 1.2f, 0.0f, -2.0f, 0.7f}, y[6] = {0, 1, 3, 0, 2, 1}, d1[6], d2[6];
+    const uint8_t mask[3] = {1, 0, 1};
+    cc_step_scalars s = {0, 0, 0, -1, 0, 0, 0, 0};
+    double want = cc_poisson_nll(&ctx, r, y, mask, 2, 3, d1);
+    cc_poisson_nll_into(&ctx, r, y, mask, 2, 3, d2, &s.loss);
+    assert_true(s.loss == want && !memcmp(d1, d2, sizeof d1));
+    want = cc_mse(&ctx, r, y, NULL, 2, 3, d1);
+    cc_mse_into(&ctx, r, y, NULL, 2, 3, d2, &s.loss);
+    assert_true(s.loss == want && !memcmp(d1, d2, sizeof d1));
+
+    const double losses[5] = {1.5, 2.25, NAN, 4.0, INFINITY};
+    s = (cc_step_scalars){0, 0, 0, -1, 0, 3, 0, 0};
+    for (int k = 0; k < 5; k++) {
+        s.loss = losses[k];
+        cc_step_account(&ctx, &s);
+        assert_true(s.steps == k + 1);
+        assert_true(s.loss_sum == (k < 1 ? 1.5 : 3.75));    /* nothing after the bad step */
+        assert_true(s.bad_step == (k < 2 ? -1 : 2) && (k < 2 || isnan(s.bad_loss)));
+    }
+
+    float p[3] = {1.0f, -2.0f, 0.5f}, m[3] = {0.01f, 0, -0.02f}, v[3] = {1e-4f, 0, 2e-4f};
+    float p2[3], m2[3], v2[3];
+    memcpy(p2, p, sizeof p), memcpy(m2, m, sizeof m), memcpy(v2, v, sizeof v);
+    const float g[3] = {0.1f, -0.3f, 2.0f};
+    cc_adamw opt = {0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, 4};
+    cc_adamw_step(&ctx, &opt, p, g, m, v, 3);
+    s = (cc_step_scalars){0, 0, 0, -1, 0, 3, 0, 0};
+    opt.step = 99; /* ignored: t comes from the scalars */
+    cc_adamw_step_guarded(&ctx, &opt, &s, p2, g, m2, v2, 3);
+    assert_true(!memcmp(p, p2, sizeof p) && !memcmp(m, m2, sizeof m) && !memcmp(v, v2, sizeof v));
+    assert_true(s.adam_t == 4 && s.correction1 == 1.0 - pow(0.9f, 4) && s.correction2 == 1.0 - pow(0.999f, 4));
+    s.bad_step = 0;
+    cc_adamw_step_guarded(&ctx, &opt, &s, p2, g, m2, v2, 3);
+    assert_true(!memcmp(p, p2, sizeof p) && !memcmp(m, m2, sizeof m) && !memcmp(v, v2, sizeof v) && s.adam_t == 4);
+
+    float a[4] = {3.0f, 4.0f, 0.0f, 1.0f}, b[4];
+    memcpy(b, a, sizeof a);
+    cc_clip_global_norm(&ctx, a, 4, 1.0);
+    cc_clip_global_norm_in_place(&ctx, b, 4, 1.0);
+    assert_true(!memcmp(a, b, sizeof a) && fabs(b[0] - 3.0 / sqrt(26.0)) < 1e-7);
+}
+
 /* Runs of rows out of a table, by hand: rows 2, 0, 2 of a 3 x 4 table (row stride 4),
  * their first 3 floats, into a destination 5 floats apart (the gaps untouched). */
 static void test_gather_rows(void **state) {
@@ -579,6 +628,7 @@ int main(void) {
         cmocka_unit_test(test_gates_backward_matches_finite_differences),
         cmocka_unit_test(test_losses_values_and_gradients),
         cmocka_unit_test(test_adamw_and_clipping),
+        cmocka_unit_test(test_step_scalars),
         cmocka_unit_test(test_relu_and_bias_ops),
         cmocka_unit_test(test_plane_copy),
         cmocka_unit_test(test_gather_rows),

@@ -2,7 +2,8 @@
  * independent references in test_ops_cpu.c): the same fresh random inputs through both,
  * several shapes with odd sizes, every written output poisoned with NaN first so an
  * element the GPU leaves unwritten fails, and
- *     max |gpu - cpu| / max |cpu|  <=  1e-5   (2e-3 for TF32 convolutions);
+ *     max |gpu - cpu| / max |cpu|  <=  1e-5   (2e-3 for TF32 convolutions;
+ *     bf16 convolutions within the rounding bound of each element, check_conv_bf16);
  * a NaN or infinity anywhere fails. Scalars accumulated in double on both sides (losses,
  * sums of squares) must agree to 1e-9.
  *
@@ -95,16 +96,29 @@ static const cc_conv2d_shape CONV_SHAPES[] = {
     {2, 17, 16, 33, 31, 3, 1, 1}, /* many blocks, 153-row columns */
 };
 
-static void check_conv(env *e, const cc_conv2d_shape *s) {
-    char at[96];
-    snprintf(at, sizeof at, "{%d,%d,%d,%d,%d,k%d,s%d,p%d}", s->batch, s->in_channels, s->out_channels, s->height,
+/* A shape's label and the floats of x, w and y. */
+static void conv_sizes(const cc_conv2d_shape *s, char *at, size_t at_len, size_t *nx, size_t *nw, size_t *ny) {
+    snprintf(at, at_len, "{%d,%d,%d,%d,%d,k%d,s%d,p%d}", s->batch, s->in_channels, s->out_channels, s->height,
              s->width, s->kernel, s->stride, s->padding);
-    size_t nx = (size_t)s->batch * s->in_channels * s->height * s->width;
-    size_t nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
-    size_t ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+    *nx = (size_t)s->batch * s->in_channels * s->height * s->width;
+    *nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
+    *ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+}
+
+/* The CPU context with the workspace the shape needs (the caller frees it). */
+static cc_ops_context cpu_with_workspace(const env *e, const cc_conv2d_shape *s) {
     cc_ops_context cpu = e->cpu;
     cpu.workspace_floats = cc_conv2d_workspace_floats(s);
     cpu.workspace = malloc(sizeof(float) * cpu.workspace_floats);
+    if (!cpu.workspace) abort();
+    return cpu;
+}
+
+static void check_conv(env *e, const cc_conv2d_shape *s) {
+    char at[96];
+    size_t nx, nw, ny;
+    conv_sizes(s, at, sizeof at, &nx, &nw, &ny);
+    cc_ops_context cpu = cpu_with_workspace(e, s);
     pair x = make_random(e, nx, -1, 1), w = make_random(e, nw, -1, 1), b = make_random(e, s->out_channels, -1, 1);
     pair dy = make_random(e, ny, -1, 1);
 
@@ -136,6 +150,94 @@ static void check_conv(env *e, const cc_conv2d_shape *s) {
 
     pair *all[] = {&x, &w, &b, &dy, &y, &y_acc, &dx, &dx_acc, &dw, &db, &dw_only};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free_pair(all[k]);
+    free(cpu.workspace);
+}
+
+/* --precision bf16 (kernels/cuda/conv2d_bf16.cu): x, w and dy rounded to bfloat16 (8
+ * significant bits, each off by at most 2^-8 of itself), so each product by at most about
+ * 2^-7 of its size, and each output by at most 2^-7 of the sum of |products| behind it,
+ * plus FP32 summation (1e-4 of that sum: a couple of thousand terms at 2^-24 each,
+ * either side, bound the worst case; random signs stay far inside it). That sum comes from the same convolution of |x|, |w| (|dy|) on the CPU. The part
+ * that the op adds onto (beta 1, the gradients' += ) is FP32 on both sides: 1e-6 of the
+ * result. bf16 must also really have run: some output of each op is off by more than
+ * FP32 rounding would explain (1e-5 of its sum), on shapes with 64 outputs or more. */
+static void expect_within_bf16(env *e, const char *what, const char *detail, const pair *p, const float *abs_sum,
+                               int must_differ) {
+    float *got = malloc(sizeof(float) * (p->n ? p->n : 1));
+    if (!got) abort();
+    cc_cuda_copy_to_host(e->gpu.cuda, got, p->d, sizeof(float) * p->n);
+    double worst = 0, most_off = 0; /* worst: off / bound; most_off: off / abs_sum */
+    for (size_t k = 0; k < p->n; k++) {
+        double off = fabs((double)got[k] - p->h[k]);
+        double bound = (ldexp(1, -7) + 1e-4) * abs_sum[k] + 1e-6 * fabs((double)p->h[k]) + 1e-30;
+        int finite = isfinite(got[k]) && isfinite(p->h[k]) && isfinite(abs_sum[k]);
+        worst = finite ? fmax(worst, off / bound) : INFINITY;
+        if (abs_sum[k] > 0) most_off = fmax(most_off, off / abs_sum[k]);
+    }
+    record(e, worst <= 1, what, detail, worst, 1);
+    if (must_differ && parity_tally(e, most_off > 1e-5) == 0)
+        printf("FAIL [%s] %s %s: no output off by more than FP32 rounding (%.3g): not run in bf16?\n", e->label, what,
+               detail, most_off);
+    free(got);
+}
+
+static float *absolute_of(const float *x, size_t n) {
+    float *a = malloc(sizeof(float) * (n ? n : 1));
+    if (!a) abort();
+    for (size_t k = 0; k < n; k++) a[k] = fabsf(x[k]);
+    return a;
+}
+
+/* Each op on the GPU in bf16 against the CPU's FP32, within the bound above. */
+static void check_conv_bf16(env *e, const cc_conv2d_shape *s) {
+    char at[96];
+    size_t nx, nw, ny;
+    conv_sizes(s, at, sizeof at, &nx, &nw, &ny);
+    cc_ops_context cpu = cpu_with_workspace(e, s);
+    int differ = ny >= 64;
+    pair x = make_random(e, nx, -1, 1), w = make_random(e, nw, -1, 1), b = make_random(e, s->out_channels, -1, 1);
+    pair dy = make_random(e, ny, -1, 1);
+    float *ax = absolute_of(x.h, nx), *aw = absolute_of(w.h, nw), *ab = absolute_of(b.h, (size_t)s->out_channels);
+    float *ady = absolute_of(dy.h, ny);
+
+    pair y = make_poisoned(e, ny), y_acc = make_random(e, ny, -1, 1);
+    float *y_abs = malloc(sizeof(float) * ny), *y_acc_abs = absolute_of(y_acc.h, ny);
+    cc_conv2d_forward(&cpu, s, ax, aw, ab, 0.0f, y_abs);
+    cc_conv2d_forward(&cpu, s, x.h, w.h, b.h, 0.0f, y.h);
+    cc_conv2d_forward(&e->gpu, s, x.d, w.d, b.d, 0.0f, y.d);
+    expect_within_bf16(e, "conv2d_forward beta 0 + bias", at, &y, y_abs, differ);
+    cc_conv2d_forward(&cpu, s, ax, aw, NULL, 1.0f, y_acc_abs); /* |y_old| + the sum: FP32 on both sides */
+    cc_conv2d_forward(&cpu, s, x.h, w.h, NULL, 1.0f, y_acc.h);
+    cc_conv2d_forward(&e->gpu, s, x.d, w.d, NULL, 1.0f, y_acc.d);
+    expect_within_bf16(e, "conv2d_forward beta 1", at, &y_acc, y_acc_abs, 0);
+
+    pair dx = make_poisoned(e, nx), dx_acc = make_random(e, nx, -1, 1);
+    float *dx_abs = malloc(sizeof(float) * nx), *dx_acc_abs = absolute_of(dx_acc.h, nx);
+    cc_conv2d_backward_data(&cpu, s, ady, aw, 0.0f, dx_abs);
+    cc_conv2d_backward_data(&cpu, s, dy.h, w.h, 0.0f, dx.h);
+    cc_conv2d_backward_data(&e->gpu, s, dy.d, w.d, 0.0f, dx.d);
+    expect_within_bf16(e, "conv2d_backward_data beta 0", at, &dx, dx_abs, differ && nx >= 64);
+    cc_conv2d_backward_data(&cpu, s, ady, aw, 1.0f, dx_acc_abs);
+    cc_conv2d_backward_data(&cpu, s, dy.h, w.h, 1.0f, dx_acc.h);
+    cc_conv2d_backward_data(&e->gpu, s, dy.d, w.d, 1.0f, dx_acc.d);
+    expect_within_bf16(e, "conv2d_backward_data beta 1", at, &dx_acc, dx_acc_abs, 0);
+
+    /* The filter gradient adds onto what is there; the bias gradient sums FP32 dy. */
+    pair dw = make_random(e, nw, -1, 1), db = make_random(e, s->out_channels, -1, 1);
+    float *dw_abs = absolute_of(dw.h, nw);
+    cc_conv2d_backward_filter(&cpu, s, ax, ady, dw_abs, NULL);
+    cc_conv2d_backward_filter(&cpu, s, x.h, dy.h, dw.h, db.h);
+    cc_conv2d_backward_filter(&e->gpu, s, x.d, dy.d, dw.d, db.d);
+    expect_within_bf16(e, "conv2d_backward_filter dw", at, &dw, dw_abs, differ);
+    double tol = e->tol;
+    e->tol = 1e-5;
+    expect_close(e, "conv2d_backward_filter dbias (FP32 dy)", at, &db);
+    e->tol = tol;
+
+    pair *all[] = {&x, &w, &b, &dy, &y, &y_acc, &dx, &dx_acc, &dw, &db};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free_pair(all[k]);
+    float *host[] = {ax, aw, ab, ady, y_abs, y_acc_abs, dx_abs, dx_acc_abs, dw_abs};
+    for (size_t k = 0; k < sizeof host / sizeof host[0]; k++) free(host[k]);
     free(cpu.workspace);
 }
 
@@ -213,7 +315,17 @@ static void check_losses(env *e, const struct loss_case *lc) {
                           : cc_poisson_nll(&e->gpu, r.d, y.d, use_d, lc->maps, lc->plane, d.d);
         expect_scalar(e, kind ? "mse value" : "poisson_nll value", at, got, want);
         expect_close(e, kind ? "mse gradient" : "poisson_nll gradient", at, &d);
-        free_pair(&d);
+        /* the _into form: the same mean left on the device, and the same gradient */
+        pair d_into = make_poisoned(e, total);
+        memcpy(d_into.h, d.h, sizeof(float) * total);
+        double *mean = cc_cuda_alloc(sizeof(double)), into = NAN;
+        if (kind) cc_mse_into(&e->gpu, r.d, y.d, use_d, lc->maps, lc->plane, d_into.d, mean);
+        else cc_poisson_nll_into(&e->gpu, r.d, y.d, use_d, lc->maps, lc->plane, d_into.d, mean);
+        cc_cuda_copy_to_host(e->gpu.cuda, &into, mean, sizeof into);
+        expect_scalar(e, kind ? "mse_into value" : "poisson_nll_into value", at, into, want);
+        expect_close(e, kind ? "mse_into gradient" : "poisson_nll_into gradient", at, &d_into);
+        cc_cuda_free(mean);
+        free_pair(&d_into), free_pair(&d);
     }
     free_pair(&r), free_pair(&y), free(mask_h), cc_cuda_free(mask_d);
 }
@@ -253,6 +365,48 @@ static void check_norms(env *e, size_t n) {
         expect_close(e, clip ? "clip_global_norm clipped" : "clip_global_norm untouched", at, &g);
     }
     free_pair(&g);
+}
+
+/* A step's scalars on the device (kernels/cuda/step.cu) against the CPU's: the clip left
+ * on the device, the accounting of finite and bad losses, and three guarded AdamW steps
+ * (t from the scalars) then one after a bad step (nothing moves). */
+static void check_step_scalars(env *e, size_t n) {
+    char at[32];
+    snprintf(at, sizeof at, "n %zu", n);
+    pair g = make_random(e, n, -1, 1);
+    double norm = sqrt(cc_sum_squares(&e->cpu, g.h, n));
+    for (int clip = 1; clip >= 0; clip--) {
+        double limit = clip ? 0.5 * norm : 2.0 * norm;
+        cc_clip_global_norm_in_place(&e->cpu, g.h, n, limit);
+        cc_clip_global_norm_in_place(&e->gpu, g.d, n, limit);
+        expect_close(e, clip ? "clip_global_norm_in_place clipped" : "clip_global_norm_in_place untouched", at, &g);
+    }
+    cc_step_scalars cpu = {0, 0, 0, -1, 0, 5, 0, 0}, gpu;
+    cc_step_scalars *device = cc_cuda_alloc(sizeof cpu);
+    cc_cuda_copy_to_device(e->gpu.cuda, device, &cpu, sizeof cpu);
+    pair p = make_random(e, n, -1, 1), m = make_random(e, n, -0.1f, 0.1f), v = make_random(e, n, 0, 0.01f);
+    const double losses[4] = {1.25, 0.5, 2.0, NAN};
+    for (int step = 0; step < 4; step++) {
+        cpu.loss = losses[step];
+        cc_cuda_copy_to_device(e->gpu.cuda, &device->loss, &cpu.loss, sizeof cpu.loss); /* as the loss op writes it */
+        cc_step_account(&e->cpu, &cpu);
+        cc_step_account(&e->gpu, device);
+        cc_adamw opt = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 0};
+        cc_adamw_step_guarded(&e->cpu, &opt, &cpu, p.h, g.h, m.h, v.h, n);
+        cc_adamw_step_guarded(&e->gpu, &opt, device, p.d, g.d, m.d, v.d, n);
+    }
+    cc_cuda_copy_to_host(e->gpu.cuda, &gpu, device, sizeof gpu);
+    int same = gpu.loss_sum == cpu.loss_sum && gpu.steps == 4 && cpu.steps == 4 && gpu.bad_step == 3 &&
+               cpu.bad_step == 3 && isnan(gpu.bad_loss) && gpu.adam_t == 8 && cpu.adam_t == 8;
+    record(e, same, "step_account and the guarded AdamW's t", at, same ? 0 : 1, 0);
+    expect_scalar(e, "guarded AdamW bias correction 1", at, gpu.correction1, cpu.correction1);
+    expect_scalar(e, "guarded AdamW bias correction 2", at, gpu.correction2, cpu.correction2);
+    expect_close(e, "adamw_step_guarded params", at, &p);
+    expect_close(e, "adamw_step_guarded m", at, &m);
+    expect_close(e, "adamw_step_guarded v", at, &v);
+    cc_cuda_free(device);
+    pair *all[] = {&g, &p, &m, &v};
+    for (size_t k = 0; k < 4; k++) free_pair(all[k]);
 }
 
 /* ------------------------------------------------------------------ element-wise, bias */
@@ -379,11 +533,40 @@ static void check_convolutions(env *e) {
         }
 }
 
+/* --deterministic off: cuDNN's fastest-ranked algorithm, FFT and Winograd ones included,
+ * whose transforms round more than a direct sum (about 1e-5 to 1e-4 of the largest output
+ * in FP32): 1e-3. */
+static void check_convolutions_any_algorithm(env *e) {
+    if (!cc_cuda_has_cudnn()) return;
+    env run = *e;
+    run.gpu.conv_cudnn = 1, run.gpu.any_algorithm = 1;
+    run.tol = 1e-3;
+    run.label = "conv cudnn, fp32, any algorithm";
+    for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv(&run, &CONV_SHAPES[k]);
+    e->rng = run.rng, e->checks = run.checks, e->failures = run.failures;
+}
+
+/* bf16 runs the GEMM path whatever conv_cudnn says (kernels/cuda/conv2d.cu). */
+static void check_convolutions_bf16(env *e) {
+    cc_gpu_info info;
+    char why[256];
+    if (cc_cuda_device_info(0, &info, why, sizeof why) != 0 || info.compute_major < 8) {
+        printf("bf16 convolutions not checked: they need compute capability 8.0 or later\n");
+        return;
+    }
+    env run = *e;
+    run.gpu.bf16 = 1;
+    run.label = "conv gemm, bf16";
+    for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv_bf16(&run, &CONV_SHAPES[k]);
+    e->rng = run.rng, e->checks = run.checks, e->failures = run.failures;
+}
+
 static void check_everything_else(env *e) {
     e->label = "fp32";
     for (size_t k = 0; k < COUNT(GATE_SHAPES); k++) check_gates(e, &GATE_SHAPES[k]);
     for (size_t k = 0; k < COUNT(LOSS_CASES); k++) check_losses(e, &LOSS_CASES[k]);
     for (size_t k = 0; k < COUNT(LENGTHS); k++) check_adamw(e, LENGTHS[k]), check_norms(e, LENGTHS[k]);
+    for (size_t k = 0; k < COUNT(LENGTHS); k++) check_step_scalars(e, LENGTHS[k]);
     for (size_t k = 0; k < COUNT(LENGTHS); k++) check_elementwise(e, LENGTHS[k]);
     check_elementwise(e, 0); /* an empty range launches nothing and fails nothing */
     expect_scalar(e, "sum_squares", "n 0", cc_sum_squares(&e->gpu, NULL, 0), 0.0);
@@ -415,6 +598,8 @@ int main(void) {
         return 1;
     }
     check_convolutions(&e);
+    check_convolutions_any_algorithm(&e);
+    check_convolutions_bf16(&e);
     check_everything_else(&e);
     cc_cuda_state_destroy(cuda);
     printf("%d checks, %d failed (cuDNN path %s)\n", e.checks, e.failures,

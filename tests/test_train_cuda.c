@@ -9,6 +9,10 @@
  *     so a gradient within rounding of zero can step either way on either device, and
  *     the runs drift apart by up to lr per step from there. The host model and state
  *     must come back from the GPU (the parameters, the AdamW moments).
+ *   - cc_train with its steps replayed from a CUDA graph (ctx->graphs): the losses and
+ *     parameters of the steps as called, bit for bit;
+ *   - cc_train with bf16 convolutions on the GPU: every epoch's losses within 1% of the
+ *     CPU's FP32 run;
  *   - data-parallel training over NCCL at world size 1 (kernels/nccl.h, where the build
  *     has it): cc_train with a collective whose GPU sums are an NCCL communicator of one
  *     rank gives every loss and parameter of the run without it, bit for bit, and the
@@ -170,6 +174,66 @@ static void check_resident_windows(env *e, const train_case *c, fixture *f) {
     cc_convlstm_free(&host.model), cc_convlstm_free(&resident.model);
 }
 
+/* --precision bf16 on the GPU (kernels/cuda/conv2d_bf16.cu): a whole run trains to the
+ * CPU's FP32 losses within 1% each epoch (the CPU's bf16 came within 0.1% of FP32 on a
+ * real tensor, README "Precision"; the convolutions' inputs carry 8 significant bits, and
+ * the parameters, AdamW and the losses stay FP32). */
+static void check_bf16_training(env *e, const train_case *c, fixture *f) {
+    cc_ops_context bf16;
+    char err[256] = "";
+    if (cc_open_backend("cuda", 1, "gemm", "bf16", &bf16, err, sizeof err) != 0) {
+        if (strstr(err, "compute capability")) printf("  [%s] bf16 not checked: %s\n", e->label, err);
+        else record(e, 0, err, 0, 0);
+        return;
+    }
+    run cpu, half;
+    if (start_run(c, f, &cpu) != 0 || start_run(c, f, &half) != 0) abort();
+    cc_train_options o = {3, 3, 4, 1e-3, 1e-4, 1.0, 5, c->loss, NULL, NULL, NULL};
+    int cpu_status = cc_train(&cpu.model, &e->cpu, &f->t, &f->split, f->scale, &o, &cpu.state, err, sizeof err);
+    int half_status = cc_train(&half.model, &bf16, &f->t, &f->split, f->scale, &o, &half.state, err, sizeof err);
+    if (cpu_status != 0 || half_status != 0) printf("  [%s] bf16: cc_train: %s\n", e->label, err);
+    record(e, cpu_status == 0 && half_status == 0 && half.state.epochs_done == cpu.state.epochs_done,
+           "bf16: both trained", 0, 0);
+    for (int k = 0; k < cpu.state.epochs_done; k++) {
+        double train = scalar_error(half.state.train_loss[k], cpu.state.train_loss[k]);
+        double val = scalar_error(half.state.val_loss[k], cpu.state.val_loss[k]);
+        record(e, train <= 1e-2, "bf16: an epoch's training loss against FP32's", train, 1e-2);
+        record(e, val <= 1e-2, "bf16: an epoch's validation loss against FP32's", val, 1e-2);
+    }
+    if (half.state.epochs_done > 0 && cpu.state.epochs_done > 0)
+        printf("  [%s] bf16: validation loss %.6f against FP32's %.6f\n", e->label,
+               half.state.val_loss[half.state.epochs_done - 1], cpu.state.val_loss[cpu.state.epochs_done - 1]);
+    cc_train_state_free(&cpu.state), cc_train_state_free(&half.state);
+    cc_convlstm_free(&cpu.model), cc_convlstm_free(&half.model);
+    cc_close_backend(&bf16);
+}
+
+/* --graph on (kernels/graph.h): every step but each epoch's first replayed from a CUDA
+ * graph gives the losses and parameters of the steps as called, bit for bit. */
+static void check_graph_replay(env *e, const train_case *c, fixture *f) {
+    run called, replayed;
+    if (start_run(c, f, &called) != 0 || start_run(c, f, &replayed) != 0) abort();
+    cc_train_options o = {3, 3, 4, 1e-3, 1e-4, 1.0, 5, c->loss, NULL, NULL, NULL};
+    cc_ops_context graphs = e->gpu;
+    graphs.graphs = 1;
+    char err[256] = "";
+    int first = cc_train(&called.model, &e->gpu, &f->t, &f->split, f->scale, &o, &called.state, err, sizeof err);
+    int second = cc_train(&replayed.model, &graphs, &f->t, &f->split, f->scale, &o, &replayed.state, err, sizeof err);
+    if (first != 0 || second != 0) printf("  [%s] graphs: cc_train: %s\n", e->label, err);
+    long want = replayed.state.step - replayed.state.epochs_done; /* all but each epoch's first step */
+    record(e, replayed.state.replayed == want, "graphs: steps replayed", (double)replayed.state.replayed, (double)want);
+    int same = first == 0 && second == 0 && called.state.epochs_done == replayed.state.epochs_done &&
+               called.state.step == replayed.state.step;
+    for (int k = 0; same && k < called.state.epochs_done; k++)
+        same = called.state.train_loss[k] == replayed.state.train_loss[k] &&
+               called.state.val_loss[k] == replayed.state.val_loss[k];
+    record(e, same, "graphs: the losses, bit for bit", 0, 0);
+    same = !memcmp(called.model.params.data, replayed.model.params.data, sizeof(float) * called.model.params.size);
+    record(e, same, "graphs: the parameters, bit for bit", 0, 0);
+    cc_train_state_free(&called.state), cc_train_state_free(&replayed.state);
+    cc_convlstm_free(&called.model), cc_convlstm_free(&replayed.model);
+}
+
 /* A job of one rank: the host sums are the values themselves, the GPU sums NCCL's. */
 typedef struct one_rank {
     cc_nccl *nccl;
@@ -243,6 +307,8 @@ int main(void) {
         e.label = c->name;
         check_training(&e, c, &f);
         check_resident_windows(&e, c, &f);
+        check_bf16_training(&e, c, &f);
+        check_graph_replay(&e, c, &f);
         if (cc_nccl_built()) check_nccl_world_of_one(&e, c, &f);
         else printf("  [%s] NCCL: not in this build, not checked\n", c->name);
         free(f.t.values), free(f.t.mask);

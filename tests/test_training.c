@@ -99,6 +99,39 @@ static void test_learns_a_moving_hotspot(void **state) {
     cc_tensor_free(&t);
 }
 
+/* A step whose loss is not finite (a NaN count in one bin) stops the run with the batch
+ * named; the steps before it were taken and counted, none after it. */
+static void test_a_bad_step_stops_the_run(void **state) {
+    (void)state;
+    cc_tensor t;
+    moving_hotspot(&t);
+    cc_convlstm_config cfg = {1, S, S, 1, {4}, 3, 4, 1, 0, 1, 0};
+    cc_split split;
+    char err[256] = "";
+    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &split, err, sizeof err), 0);
+    t.values[cc_tensor_offset(&t, split.first[0] + 20, 0, 3, 3)] = NAN; /* a training target (and input) */
+    cc_convlstm model;
+    assert_int_equal(cc_convlstm_create(&model, &cfg, 4, 3, err, sizeof err), 0);
+    float scale[1] = {1.0f};
+    cc_train_init_head(&model, &t, &split);
+    cc_train_state st;
+    assert_int_equal(cc_train_state_init(&st, &model), 0);
+    cc_train_options o = {2, 2, 4, 1e-3, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL};
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    assert_int_equal(cc_train(&model, &ctx, &t, &split, scale, &o, &st, err, sizeof err), -1);
+    int batch = 0, batches = 0;
+    printf("%s\n", err);
+    assert_non_null(strstr(err, "the training loss became ")), assert_non_null(strstr(err, "nan at epoch 1, batch "));
+    assert_int_equal(sscanf(strstr(err, ", batch ") + 2, "batch %d of %d", &batch, &batches), 2);
+    assert_int_equal(batches, cc_split_samples(&split, CC_SPAN_TRAIN) / o.batch);
+    assert_true(batch >= 1 && batch <= batches);
+    assert_int_equal(st.step, batch - 1);
+    assert_int_equal(st.epochs_done, 0);
+    cc_train_state_free(&st);
+    cc_convlstm_free(&model);
+    cc_tensor_free(&t);
+}
+
 /* Integer counts (Poisson draws around the moving hotspot), so sums are exact. */
 static void integer_counts(cc_tensor *t) {
     unsigned s = 7;
@@ -807,6 +840,7 @@ static void test_no_step_reads_a_held_out_target(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_targets),
+                                       cmocka_unit_test(test_a_bad_step_stops_the_run),
                                        cmocka_unit_test(test_split_test_from_date),
                                        cmocka_unit_test(test_no_step_reads_a_held_out_target),
                                        cmocka_unit_test(test_default_training_length),

@@ -24,6 +24,12 @@ void cc_cpu_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *
 double cc_cpu_poisson_nll(const float *r, const float *y, const uint8_t *mask, int maps, int plane, float *d);
 double cc_cpu_mse(const float *r, const float *y, const uint8_t *mask, int maps, int plane, float *d);
 void cc_cpu_adamw_step(const cc_adamw *opt, float *params, const float *grads, float *m, float *v, size_t n);
+/* The AdamW update with the bias corrections c1 = 1 - beta1^t, c2 = 1 - beta2^t given. */
+void cc_cpu_adamw_update(const cc_adamw *opt, double c1, double c2, float *params, const float *grads, float *m,
+                         float *v, size_t n);
+void cc_cpu_step_account(cc_step_scalars *s);
+void cc_cpu_adamw_step_guarded(const cc_adamw *opt, cc_step_scalars *s, float *params, const float *grads, float *m,
+                               float *v, size_t n);
 double cc_cpu_sum_squares(const float *x, size_t n);
 void cc_cpu_scale(float *x, size_t n, float factor);
 void cc_cpu_axpy(size_t n, float alpha, const float *x, float *y);

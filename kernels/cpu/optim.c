@@ -5,7 +5,11 @@
 #include "kernels/cpu/cpu_ops.h"
 
 void cc_cpu_adamw_step(const cc_adamw *o, float *p, const float *g, float *m, float *v, size_t n) {
-    double c1 = 1.0 - pow(o->beta1, o->step), c2 = 1.0 - pow(o->beta2, o->step);
+    cc_cpu_adamw_update(o, 1.0 - pow(o->beta1, o->step), 1.0 - pow(o->beta2, o->step), p, g, m, v, n);
+}
+
+void cc_cpu_adamw_update(const cc_adamw *o, double c1, double c2, float *p, const float *g, float *m, float *v,
+                         size_t n) {
     for (size_t k = 0; k < n; k++) {
         m[k] = o->beta1 * m[k] + (1.0f - o->beta1) * g[k];
         v[k] = o->beta2 * v[k] + (1.0f - o->beta2) * g[k] * g[k];

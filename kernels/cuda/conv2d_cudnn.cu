@@ -4,7 +4,9 @@
  *
  * Algorithms come from cuDNN's heuristics (no timing runs), taking the first that is
  * deterministic and of the GEMM family: FFT and Winograd algorithms lose precision, and
- * the point of this path is a second, comparable implementation. Without ctx->tf32 the
+ * the point of this path is a second, comparable implementation. With ctx->any_algorithm
+ * (--deterministic off) the first that runs, whatever its family and determinism: the
+ * heuristics rank by expected speed. Without ctx->tf32 the
  * math is restricted to FMA (CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later).
  * Descriptors and the algorithm choices are made once per shape and math (a plan, kept in
  * the CUDA state: a model runs a dozen shapes), not on every call: cuDNN's heuristics are
@@ -72,11 +74,12 @@ static bool tensor_op_math(cudnnMathType_t m) {
 }
 
 /* The first heuristic result that runs, is deterministic, of the GEMM family and (without
- * TF32) off the tensor cores; failing that the first that runs at all; else -1. */
+ * TF32) off the tensor cores, unless any_algorithm; failing that the first that runs at all
+ * (off the tensor cores without TF32); else -1. */
 template <typename Perf, typename Algo>
 static int pick(const cc_ops_context *ctx, const Perf *perf, int returned, bool (*precise)(Algo)) {
     int chosen = -1;
-    for (int k = 0; k < returned && chosen < 0; k++)
+    for (int k = 0; k < returned && chosen < 0 && !ctx->any_algorithm; k++)
         if (perf[k].status == CUDNN_STATUS_SUCCESS && perf[k].determinism == CUDNN_DETERMINISTIC &&
             precise(perf[k].algo) && (ctx->tf32 || !tensor_op_math(perf[k].mathType)))
             chosen = k;
@@ -93,7 +96,7 @@ enum { PLANS = 32 };
  * its workspace. */
 typedef struct cudnn_plan {
     cc_conv2d_shape shape;
-    int tf32;
+    int tf32, any_algorithm;
     cudnn_conv d;
     bool chosen[DIRECTIONS];
     int algo[DIRECTIONS];
@@ -127,7 +130,9 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
     }
     struct cc_cudnn_plans *all = st->cudnn_plans;
     for (int i = 0; i < all->count; i++)
-        if (all->plan[i].tf32 == ctx->tf32 && same_shape(&all->plan[i].shape, s)) return &all->plan[i];
+        if (all->plan[i].tf32 == ctx->tf32 && all->plan[i].any_algorithm == ctx->any_algorithm &&
+            same_shape(&all->plan[i].shape, s))
+            return &all->plan[i];
     cudnn_plan *p;
     if (all->count < PLANS) {
         p = &all->plan[all->count++];
@@ -137,7 +142,7 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
         release(&p->d);
     }
     memset(p, 0, sizeof *p);
-    p->shape = *s, p->tf32 = ctx->tf32, p->d = describe(ctx, s);
+    p->shape = *s, p->tf32 = ctx->tf32, p->any_algorithm = ctx->any_algorithm, p->d = describe(ctx, s);
     return p;
 }
 

@@ -12,11 +12,14 @@ list(APPEND CRIMECAST_KERNELS_SOURCES
   kernels/cuda/scratch.cu
   kernels/cuda/im2col.cu
   kernels/cuda/conv2d.cu
+  kernels/cuda/conv2d_bf16.cu
   kernels/cuda/elementwise.cu
   kernels/cuda/cell_scale.cu
   kernels/cuda/lstm_gates.cu
   kernels/cuda/loss.cu
   kernels/cuda/optim.cu
+  kernels/cuda/step.cu
+  kernels/cuda/graph.cu
   kernels/cuda/gemm_rate.cu
 )
 

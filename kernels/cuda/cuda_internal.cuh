@@ -3,6 +3,7 @@
 #ifndef CRIMECAST_KERNELS_CUDA_INTERNAL_CUH
 #define CRIMECAST_KERNELS_CUDA_INTERNAL_CUH
 
+#include <cuda_bf16.h>
 #include <stddef.h>
 
 #include "kernels/cuda/cuda_check.h"
@@ -23,6 +24,8 @@ struct cc_cuda_state {
 #endif
     float *scratch;            /* im2col columns, cuDNN workspace: grows on demand */
     size_t scratch_floats;
+    unsigned long scratch_moves; /* times the scratch was reallocated: a recorded graph holds
+                                    its address and is stale once this changes (graph.cu) */
     double *partials;          /* [CC_REDUCE_BLOCKS] first-pass sums of a reduction */
     double *result;            /* the reduction's final value */
     unsigned long long *count; /* elements a masked loss counts */
@@ -67,6 +70,17 @@ __device__ inline T cc_block_sum(T v) {
  * in a fixed order, times 1/count when count is given (0 when it is 0, the mean of no
  * elements), and returns it on the host. Synchronises the stream. */
 double cc_cuda_finish_sum(const cc_ops_context *ctx, unsigned blocks, const unsigned long long *count);
+/* The same second pass with the result left on the device, at `result`: no wait. */
+void cc_cuda_finish_sum_into(const cc_ops_context *ctx, unsigned blocks, const unsigned long long *count,
+                             double *result);
+
+/* sum(x^2) over n > 0 floats in double, left on the device at `result` (optim.cu). */
+void cc_cuda_sum_squares_into(const cc_ops_context *ctx, const float *x, size_t n, double *result);
+
+/* The AdamW update of kernels/cuda/optim.cu with the bias corrections and the skip read
+ * from s on the device (kernels/cuda/step.cu prepares them). */
+void cc_cuda_adamw_guarded_update(const cc_ops_context *ctx, const cc_adamw *opt, const cc_step_scalars *s,
+                                  float *params, const float *grads, float *m, float *v, size_t n);
 
 /* Device scratch of at least `floats` floats, grown (after the stream drains) when too
  * small (kernels/cuda/scratch.cu). Valid until the next call: one op at a time uses it. */
@@ -83,6 +97,18 @@ void cc_cuda_im2col(const cc_ops_context *ctx, const cc_conv2d_shape *s, int ima
                     float *columns);
 void cc_cuda_col2im(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *columns,
                     float beta, float *dx);
+/* im2col with each element rounded to bfloat16 (to nearest even). */
+void cc_cuda_im2col_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x,
+                         __nv_bfloat16 *columns);
+
+/* The bf16 convolution path (kernels/cuda/conv2d_bf16.cu; ctx->bf16), same contracts:
+ * x, w and dy rounded to bfloat16, products summed in FP32, outputs FP32. */
+void cc_bf16_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
+                            const float *bias, float beta, float *y);
+void cc_bf16_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
+                                  const float *w, float beta, float *dx);
+void cc_bf16_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
+                                    const float *dy, float *dw, float *dbias);
 
 #ifdef CRIMECAST_HAVE_CUDNN
 /* The cuDNN convolution path (kernels/cuda/conv2d_cudnn.cu), same contracts. */

@@ -44,9 +44,17 @@ void cc_cuda_copy_to_host(struct cc_cuda_state *state, void *host_dst, const voi
 /* Waits until every op queued on the state has finished. */
 void cc_cuda_synchronize(struct cc_cuda_state *state);
 
-/* cuBLAS SGEMM's rate on the state's device, in TFLOP/s: the mean of `repeats` n x n x n
- * products after two warm-ups, full FP32 or (tf32) TF32 tensor-core math. */
-double cc_cuda_gemm_tflops(struct cc_cuda_state *state, int n, int tf32, int repeats);
+/* cuBLAS's GEMM rate on the state's device, in TFLOP/s: the mean of `repeats` n x n x n
+ * products after two warm-ups, at "fp32", "tf32" or "bf16" (kernels/device.h,
+ * cc_backend_gemm_tflops). */
+double cc_cuda_gemm_tflops(struct cc_cuda_state *state, int n, const char *precision, int repeats);
+
+/* CUDA graphs (kernels/graph.h, kernels/cuda/graph.cu). */
+struct cc_cuda_graph;
+struct cc_cuda_graph *cc_cuda_graph_record(const cc_ops_context *ctx, void (*record)(void *), void *arg, char *why,
+                                           size_t why_len);
+int cc_cuda_graph_replay(const cc_ops_context *ctx, struct cc_cuda_graph *graph);
+void cc_cuda_graph_free(struct cc_cuda_graph *graph);
 
 /* ------------------------------------------------------------------ ops (see kernels/ops.h) */
 
@@ -70,6 +78,14 @@ void cc_cuda_cell_scale_forward(const cc_ops_context *ctx, const float *w, const
                                 int maps, int plane);
 void cc_cuda_cell_scale_backward(const cc_ops_context *ctx, const float *w, const float *x, const float *dy, float *dx,
                                  float *dw, int batch, int maps, int plane);
+void cc_cuda_poisson_nll_into(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps,
+                              int plane, float *d, double *mean);
+void cc_cuda_mse_into(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps,
+                      int plane, float *d, double *mean);
+void cc_cuda_step_account(const cc_ops_context *ctx, cc_step_scalars *s);
+void cc_cuda_clip_global_norm_in_place(const cc_ops_context *ctx, float *g, size_t n, double max_norm);
+void cc_cuda_adamw_step_guarded(const cc_ops_context *ctx, const cc_adamw *opt, cc_step_scalars *s, float *params,
+                                const float *grads, float *m, float *v, size_t n);
 void cc_cuda_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels, int plane);
 void cc_cuda_bias_backward(const cc_ops_context *ctx, const float *dy, int batch, int channels, int plane,
                            float *dbias);

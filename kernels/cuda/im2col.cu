@@ -2,7 +2,8 @@
  * kernels/cpu/conv2d.c):
  *   columns[n][c*K*K + i*K + j][p*Wo + q] = x[n][c][p*stride + i - pad][q*stride + j - pad]
  * col2im is written as a gather, one thread per input pixel summing the column entries
- * that came from it, in the CPU's (i, j) order: no atomics, so it is deterministic. */
+ * that came from it, in the CPU's (i, j) order: no atomics, so it is deterministic. The
+ * bf16 GEMM path (kernels/cuda/conv2d_bf16.cu) takes its columns rounded to bfloat16. */
 #include "kernels/cuda/cuda_internal.cuh"
 
 /* The geometry both kernels need, passed by value. */
@@ -16,7 +17,12 @@ static conv_geometry geometry_of(const cc_conv2d_shape *s) {
     return g;
 }
 
-__global__ void im2col_kernel(conv_geometry g, size_t total, const float *x, float *columns) {
+/* The columns' element: FP32, or bfloat16 rounded to nearest (the bf16 GEMM path). */
+__device__ inline void store(float *at, float v) { *at = v; }
+__device__ inline void store(__nv_bfloat16 *at, float v) { *at = __float2bfloat16_rn(v); }
+
+template <typename T>
+__global__ void im2col_kernel(conv_geometry g, size_t total, const float *x, T *columns) {
     size_t out_plane = (size_t)g.out_height * g.out_width, rows = (size_t)g.channels * g.kernel * g.kernel;
     CC_GRID_STRIDE_LOOP(e, total) {
         int q = (int)(e % g.out_width), p = (int)(e / g.out_width % g.out_height);
@@ -24,7 +30,7 @@ __global__ void im2col_kernel(conv_geometry g, size_t total, const float *x, flo
         int j = (int)(row % g.kernel), i = (int)(row / g.kernel % g.kernel), c = (int)(row / ((size_t)g.kernel * g.kernel));
         int yy = p * g.stride + i - g.padding, xx = q * g.stride + j - g.padding;
         bool inside = yy >= 0 && yy < g.height && xx >= 0 && xx < g.width;
-        columns[e] = inside ? x[((n * g.channels + c) * g.height + yy) * g.width + xx] : 0.0f;
+        store(columns + e, inside ? x[((n * g.channels + c) * g.height + yy) * g.width + xx] : 0.0f);
     }
 }
 
@@ -58,13 +64,23 @@ __global__ void col2im_kernel(conv_geometry g, size_t total, const float *column
     }
 }
 
-void cc_cuda_im2col(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x,
-                    float *columns) {
+template <typename T>
+static void im2col(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x, T *columns) {
     conv_geometry g = geometry_of(s);
     size_t total = (size_t)images * g.channels * g.kernel * g.kernel * g.out_height * g.out_width;
     if (!total) return;
-    im2col_kernel<<<cc_blocks(total), CC_THREADS, 0, cc_stream(ctx)>>>(g, total, x, columns);
+    im2col_kernel<T><<<cc_blocks(total), CC_THREADS, 0, cc_stream(ctx)>>>(g, total, x, columns);
     CC_CUDA_CHECK(cudaGetLastError());
+}
+
+void cc_cuda_im2col(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x,
+                    float *columns) {
+    im2col(ctx, s, images, x, columns);
+}
+
+void cc_cuda_im2col_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x,
+                         __nv_bfloat16 *columns) {
+    im2col(ctx, s, images, x, columns);
 }
 
 void cc_cuda_col2im(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *columns,

@@ -3,7 +3,8 @@
  *   2. per element, the loss term and its gradient (scaled by 1/count, read on the
  *      device so the host need not wait for the count), block partials in double;
  *   3. the partials summed in a fixed order and scaled (cc_cuda_finish_sum), copied
- *      back: the mean reaches the host, the one synchronisation of a training step.
+ *      back: the mean reaches the host, the one synchronisation of a training step;
+ *      or, for the _into forms, left on the device in a step's scalars (no wait).
  * Double accumulation in a fixed tree: the result matches the CPU's double sum to
  * rounding and is the same every run. */
 #include "kernels/cuda/cuda_internal.cuh"
@@ -39,9 +40,9 @@ __global__ void loss_kernel(loss_kind kind, const float *r, const float *y, cons
     if (threadIdx.x == 0) partials[blockIdx.x] = sum;
 }
 
-static double masked_mean(const cc_ops_context *ctx, loss_kind kind, const float *r, const float *y,
-                          const uint8_t *mask, int maps, int plane, float *d) {
-    if (maps <= 0 || plane <= 0) return 0.0;
+/* The first two launches; returns the partials' count for the second pass. */
+static unsigned masked_terms(const cc_ops_context *ctx, loss_kind kind, const float *r, const float *y,
+                             const uint8_t *mask, int maps, int plane, float *d) {
     struct cc_cuda_state *st = ctx->cuda;
     size_t total = (size_t)maps * plane;
     count_kernel<<<1, CC_REDUCE_THREADS, 0, st->stream>>>(mask, maps, plane, st->count);
@@ -50,7 +51,35 @@ static double masked_mean(const cc_ops_context *ctx, loss_kind kind, const float
     loss_kernel<<<blocks, CC_REDUCE_THREADS, 0, st->stream>>>(kind, r, y, mask, (size_t)plane, total, st->count, d,
                                                                st->partials);
     CC_CUDA_CHECK(cudaGetLastError());
-    return cc_cuda_finish_sum(ctx, blocks, st->count);
+    return blocks;
+}
+
+static double masked_mean(const cc_ops_context *ctx, loss_kind kind, const float *r, const float *y,
+                          const uint8_t *mask, int maps, int plane, float *d) {
+    if (maps <= 0 || plane <= 0) return 0.0;
+    unsigned blocks = masked_terms(ctx, kind, r, y, mask, maps, plane, d);
+    return cc_cuda_finish_sum(ctx, blocks, ctx->cuda->count);
+}
+
+/* The mean left on the device at `mean` (a step's scalars): no copy, no wait. */
+static void masked_mean_into(const cc_ops_context *ctx, loss_kind kind, const float *r, const float *y,
+                             const uint8_t *mask, int maps, int plane, float *d, double *mean) {
+    if (maps <= 0 || plane <= 0) {
+        CC_CUDA_CHECK(cudaMemsetAsync(mean, 0, sizeof *mean, cc_stream(ctx)));
+        return;
+    }
+    unsigned blocks = masked_terms(ctx, kind, r, y, mask, maps, plane, d);
+    cc_cuda_finish_sum_into(ctx, blocks, ctx->cuda->count, mean);
+}
+
+extern "C" void cc_cuda_poisson_nll_into(const cc_ops_context *ctx, const float *r, const float *y,
+                                         const uint8_t *mask, int maps, int plane, float *d, double *mean) {
+    masked_mean_into(ctx, POISSON, r, y, mask, maps, plane, d, mean);
+}
+
+extern "C" void cc_cuda_mse_into(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask,
+                                 int maps, int plane, float *d, double *mean) {
+    masked_mean_into(ctx, SQUARED, r, y, mask, maps, plane, d, mean);
 }
 
 extern "C" double cc_cuda_poisson_nll(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask,

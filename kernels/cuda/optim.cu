@@ -15,16 +15,36 @@ struct adamw_constants {
 /* The CPU's arithmetic, operation for operation: m and v in float with explicit
  * round-to-nearest products and sums (no fused multiply-add, which the CPU build does
  * not use either), the update in double. */
+__device__ inline void adamw_update(const adamw_constants &a, double correction1, double correction2, float *p,
+                                    const float *g, float *m, float *v, size_t k) {
+    float gk = g[k];
+    float mk = __fadd_rn(__fmul_rn(a.beta1, m[k]), __fmul_rn(1.0f - a.beta1, gk));
+    float vk = __fadd_rn(__fmul_rn(a.beta2, v[k]), __fmul_rn(__fmul_rn(1.0f - a.beta2, gk), gk));
+    m[k] = mk, v[k] = vk;
+    double mhat = mk / correction1, vhat = vk / correction2;
+    float decay = __fmul_rn(a.weight_decay, p[k]);
+    p[k] -= (float)(a.lr * (decay + mhat / (sqrt(vhat) + a.eps)));
+}
+
 __global__ void adamw_kernel(adamw_constants a, float *p, const float *g, float *m, float *v, size_t n) {
-    CC_GRID_STRIDE_LOOP(k, n) {
-        float gk = g[k];
-        float mk = __fadd_rn(__fmul_rn(a.beta1, m[k]), __fmul_rn(1.0f - a.beta1, gk));
-        float vk = __fadd_rn(__fmul_rn(a.beta2, v[k]), __fmul_rn(__fmul_rn(1.0f - a.beta2, gk), gk));
-        m[k] = mk, v[k] = vk;
-        double mhat = mk / a.correction1, vhat = vk / a.correction2;
-        float decay = __fmul_rn(a.weight_decay, p[k]);
-        p[k] -= (float)(a.lr * (decay + mhat / (sqrt(vhat) + a.eps)));
-    }
+    CC_GRID_STRIDE_LOOP(k, n) adamw_update(a, a.correction1, a.correction2, p, g, m, v, k);
+}
+
+/* cc_adamw_step_guarded: t and the skip read on the device (kernels/cuda/step.cu sets the
+ * corrections first, or marks the step bad). */
+__global__ void adamw_guarded_kernel(adamw_constants a, const cc_step_scalars *s, float *p, const float *g, float *m,
+                                     float *v, size_t n) {
+    if (s->bad_step >= 0) return;
+    double correction1 = s->correction1, correction2 = s->correction2;
+    CC_GRID_STRIDE_LOOP(k, n) adamw_update(a, correction1, correction2, p, g, m, v, k);
+}
+
+void cc_cuda_adamw_guarded_update(const cc_ops_context *ctx, const cc_adamw *opt, const cc_step_scalars *s,
+                                  float *params, const float *grads, float *m, float *v, size_t n) {
+    if (!n) return;
+    adamw_constants a = {opt->lr, opt->beta1, opt->beta2, opt->eps, opt->weight_decay, 0, 0};
+    adamw_guarded_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(a, s, params, grads, m, v, n);
+    CC_CUDA_CHECK(cudaGetLastError());
 }
 
 __global__ void sum_squares_kernel(const float *x, size_t n, double *partials) {
@@ -43,10 +63,16 @@ __global__ void finish_sum_kernel(const double *partials, unsigned blocks, const
     if (threadIdx.x == 0) *result = count ? sum * (*count ? 1.0 / (double)*count : 0.0) : sum;
 }
 
+void cc_cuda_finish_sum_into(const cc_ops_context *ctx, unsigned blocks, const unsigned long long *count,
+                             double *result) {
+    struct cc_cuda_state *st = ctx->cuda;
+    finish_sum_kernel<<<1, CC_REDUCE_THREADS, 0, st->stream>>>(st->partials, blocks, count, result);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
 double cc_cuda_finish_sum(const cc_ops_context *ctx, unsigned blocks, const unsigned long long *count) {
     struct cc_cuda_state *st = ctx->cuda;
-    finish_sum_kernel<<<1, CC_REDUCE_THREADS, 0, st->stream>>>(st->partials, blocks, count, st->result);
-    CC_CUDA_CHECK(cudaGetLastError());
+    cc_cuda_finish_sum_into(ctx, blocks, count, st->result);
     double result = 0;
     cc_cuda_copy_to_host(st, &result, st->result, sizeof result);
     return result;
@@ -61,10 +87,18 @@ extern "C" void cc_cuda_adamw_step(const cc_ops_context *ctx, const cc_adamw *op
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
-extern "C" double cc_cuda_sum_squares(const cc_ops_context *ctx, const float *x, size_t n) {
-    if (!n) return 0.0;
+void cc_cuda_sum_squares_into(const cc_ops_context *ctx, const float *x, size_t n, double *result) {
     unsigned blocks = cc_reduce_blocks(n);
     sum_squares_kernel<<<blocks, CC_REDUCE_THREADS, 0, cc_stream(ctx)>>>(x, n, ctx->cuda->partials);
     CC_CUDA_CHECK(cudaGetLastError());
-    return cc_cuda_finish_sum(ctx, blocks, NULL);
+    cc_cuda_finish_sum_into(ctx, blocks, NULL, result);
+}
+
+extern "C" double cc_cuda_sum_squares(const cc_ops_context *ctx, const float *x, size_t n) {
+    if (!n) return 0.0;
+    struct cc_cuda_state *st = ctx->cuda;
+    cc_cuda_sum_squares_into(ctx, x, n, st->result);
+    double result = 0;
+    cc_cuda_copy_to_host(st, &result, st->result, sizeof result);
+    return result;
 }
