@@ -126,8 +126,10 @@ extern "C" void cc_cuda_conv2d_backward_data(const cc_ops_context *ctx, const cc
     }
 }
 
-/* One GEMM per image, each adding into dw in image order: deterministic, and no
- * per-image partials to hold. */
+/* The filter gradient as one strided-batched GEMM per chunk of images, each image's
+ * product into its own slice of partials [count][Cout][R], then the slices added into dW
+ * in image order (cc_cuda_add_slices): one launch for the chunk rather than one per image,
+ * and still deterministic. Chunks hold columns and partials within the scratch budget. */
 extern "C" void cc_cuda_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                                const float *dy, float *dw, float *dbias) {
     if (ctx->bf16) {
@@ -142,20 +144,23 @@ extern "C" void cc_cuda_conv2d_backward_filter(const cc_ops_context *ctx, const 
     }
     conv_dims d = dims_of(s);
     if (empty(s, &d)) return;
-    float *scratch = columns_scratch(ctx, &d);
-    const float one = 1.0f;
+    size_t column_floats = d.direct ? 0 : (size_t)d.rows * d.out_plane, weights = (size_t)s->out_channels * d.rows;
+    size_t per_image = column_floats + weights, fit = COLUMNS_BUDGET_FLOATS / per_image;
+    int chunk = fit >= (size_t)s->batch ? s->batch : fit ? (int)fit : 1;
+    float *scratch = cc_cuda_scratch(ctx, per_image * chunk);
+    float *partials = scratch + column_floats * chunk;
+    const float one = 1.0f, zero = 0.0f;
     cc_cuda_set_gemm_math(ctx);
-    for (int first = 0; first < s->batch; first += d.chunk) {
-        int count = min_int(d.chunk, s->batch - first);
+    for (int first = 0; first < s->batch; first += chunk) {
+        int count = min_int(chunk, s->batch - first);
         const float *columns = columns_of(ctx, s, &d, x, first, count, scratch);
-        for (int k = 0; k < count; k++) {
-            const float *columns_n = d.direct ? columns + (size_t)k * d.in_size
-                                              : columns + (size_t)k * d.rows * d.out_plane;
-            /* dW^T [R x Cout] += columns_n [R x P] . dy_n^T [P x Cout] */
-            CC_CUBLAS_CHECK(cublasSgemm(ctx->cuda->cublas, CUBLAS_OP_T, CUBLAS_OP_N, d.rows, s->out_channels,
-                                        d.out_plane, &one, columns_n, d.out_plane,
-                                        dy + (size_t)(first + k) * d.out_size, d.out_plane, &one, dw, d.rows));
-        }
+        long long column_stride = d.direct ? (long long)d.in_size : (long long)d.rows * d.out_plane;
+        /* partial_n^T [R x Cout] = columns_n [R x P] . dy_n^T [P x Cout] */
+        CC_CUBLAS_CHECK(cublasSgemmStridedBatched(
+            ctx->cuda->cublas, CUBLAS_OP_T, CUBLAS_OP_N, d.rows, s->out_channels, d.out_plane, &one, columns,
+            d.out_plane, column_stride, dy + (size_t)first * d.out_size, d.out_plane, (long long)d.out_size, &zero,
+            partials, d.rows, (long long)weights, count));
+        cc_cuda_add_slices(ctx, partials, count, weights, dw);
     }
     if (dbias) cc_cuda_bias_backward(ctx, dy, s->batch, s->out_channels, d.out_plane, dbias);
 }

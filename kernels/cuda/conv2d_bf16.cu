@@ -3,15 +3,15 @@
  * rounded to bfloat16 and their sums kept in FP32 (cuBLAS's GemmEx, CUBLAS_COMPUTE_32F):
  *   forward:         y_n  = bf16(W) . bf16(columns_n)             (+ bias, + beta y, FP32)
  *   backward data:   columns_n = bf16(W)^T . bf16(dy_n), then col2im in FP32
- *   backward filter: dW += bf16(dy_n) . bf16(columns_n)^T          (dbias from FP32 dy)
+ *   backward filter: dW += sum_n bf16(dy_n) . bf16(columns_n)^T    (dbias from FP32 dy)
  * The parameters, their gradients and the optimizer stay FP32 (master weights): W is
  * rounded afresh on every call, a copy the size of the filter. Each output is off from
  * FP32's by at most about 2^-7 of the sum of |products| behind it (two inputs rounded to
  * 8 significant bits); tests/test_ops_cuda.c checks exactly that bound.
  *
  * Images go through in chunks whose bfloat16 copies fit a fixed scratch budget, and the
- * filter gradient adds image by image into dW in image order, so results are the same
- * every run. */
+ * filter gradient is one batched product into per-image slices, added into dW in image
+ * order, so results are the same every run. */
 #include "kernels/cuda/cuda_internal.cuh"
 
 /* Most bytes of the rounded copies (and FP32 columns) held at once. */
@@ -136,21 +136,26 @@ void cc_bf16_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_s
                                     const float *dy, float *dw, float *dbias) {
     bf16_dims d = dims_of(s);
     if (empty(s, &d)) return;
+    /* per image: its rounded columns and dy, and its FP32 slice of the filter gradient */
     size_t column_bytes = sizeof(bf16) * d.rows * d.out_plane, dy_bytes = sizeof(bf16) * d.out_size;
-    int chunk = chunk_of(s, 0, column_bytes + dy_bytes);
-    size_t bytes[2] = {column_bytes * chunk, dy_bytes * chunk};
-    void *at[2];
-    carve(ctx, 2, bytes, at);
+    size_t slice_bytes = sizeof(float) * d.weights;
+    int chunk = chunk_of(s, 0, column_bytes + dy_bytes + slice_bytes);
+    size_t bytes[3] = {column_bytes * chunk, dy_bytes * chunk, slice_bytes * chunk};
+    void *at[3];
+    carve(ctx, 3, bytes, at);
     bf16 *columns = (bf16 *)at[0], *dy16 = (bf16 *)at[1];
+    float *slices = (float *)at[2];
     cc_cuda_set_gemm_math(ctx);
     for (int first = 0; first < s->batch; first += chunk) {
         int count = min_int(chunk, s->batch - first);
         cc_cuda_im2col_bf16(ctx, s, count, x + (size_t)first * d.in_size, columns);
         to_bf16(ctx, dy + (size_t)first * d.out_size, (size_t)count * d.out_size, dy16);
-        for (int k = 0; k < count; k++) /* dW^T [R x Cout] += columns_n [R x P] . dy_n^T [P x Cout] */
-            gemm(ctx, CUBLAS_OP_T, CUBLAS_OP_N, d.rows, s->out_channels, d.out_plane,
-                 columns + (size_t)k * d.rows * d.out_plane, d.out_plane, 0, dy16 + (size_t)k * d.out_size,
-                 d.out_plane, 0, 1.0f, dw, d.rows, 0, 1);
+        /* slice_n^T [R x Cout] = columns_n [R x P] . dy_n^T [P x Cout], one batched product;
+         * then the slices added into dW in image order */
+        gemm(ctx, CUBLAS_OP_T, CUBLAS_OP_N, d.rows, s->out_channels, d.out_plane, columns, d.out_plane,
+             (long long)d.rows * d.out_plane, dy16, d.out_plane, (long long)d.out_size, 0.0f, slices, d.rows,
+             (long long)d.weights, count);
+        cc_cuda_add_slices(ctx, slices, count, d.weights, dw);
     }
     if (dbias) cc_cuda_bias_backward(ctx, dy, s->batch, s->out_channels, d.out_plane, dbias);
 }

@@ -90,6 +90,10 @@ float *cc_cuda_scratch(const cc_ops_context *ctx, size_t floats);
  * CUBLAS_DEFAULT_MATH (full FP32, results close to the CPU's). */
 void cc_cuda_set_gemm_math(const cc_ops_context *ctx);
 
+/* dst[k] += slices[0][k] + slices[1][k] + ... (count slices of n floats), added in slice
+ * order: per-image partial gradients summed deterministically (elementwise.cu). */
+void cc_cuda_add_slices(const cc_ops_context *ctx, const float *slices, int count, size_t n, float *dst);
+
 /* im2col / col2im over `images` consecutive images (kernels/cuda/im2col.cu):
  * columns [images][Cin*K*K][Ho*Wo]. col2im gathers each input pixel's contributions
  * (no atomics) into dx, keeping dx's old value when beta != 0 (beta 0: dx is not read). */

@@ -35,6 +35,21 @@ __global__ void plane_copy_kernel(size_t n, int rows, int cols, const float *src
     }
 }
 
+/* One thread per element: dst[k] += slices[0][k], then slices[1][k], ... in order. */
+__global__ void add_slices_kernel(const float *slices, int count, size_t n, float *dst) {
+    CC_GRID_STRIDE_LOOP(k, n) {
+        float sum = dst[k];
+        for (int i = 0; i < count; i++) sum += slices[(size_t)i * n + k];
+        dst[k] = sum;
+    }
+}
+
+void cc_cuda_add_slices(const cc_ops_context *ctx, const float *slices, int count, size_t n, float *dst) {
+    if (count <= 0 || !n) return;
+    add_slices_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(slices, count, n, dst);
+    CC_CUDA_CHECK(cudaGetLastError());
+}
+
 __global__ void bias_add_kernel(float *y, const float *bias, int channels, size_t plane, size_t n) {
     CC_GRID_STRIDE_LOOP(k, n) y[k] += bias[k / plane % channels];
 }
