@@ -257,10 +257,9 @@ static int train_epoch_deferred(cc_batch_io *b, const cc_ops_context *ctx, const
     for (int bi = 0; bi < batches && status == 0; bi++) {
         gather(b, ctx, t, scale, o->loss, order + bi * o->batch + first, count);
         cc_step_runner_queue(&steps);
-        double now = cc_now_seconds();
-        if (gpu && bi + 1 < batches && now - reported < 1.0) continue;
-        reported = now;
+        if (gpu && bi + 1 < batches && cc_now_seconds() - reported < 1.0) continue;
         cc_buffer_download(device, &host, scalars, sizeof host); /* waits for the steps queued */
+        double now = reported = cc_now_seconds();
         s->step = (long)host.adam_t;
         if (host.bad_step >= 0) {
             diverged(s, epoch, (int)host.bad_step + 1, batches, host.bad_loss, err, err_len);
@@ -310,6 +309,9 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     }
     if (o->collective && ctx->backend == CC_BACKEND_CUDA && join_device_sums(o->collective, ctx, err, err_len) != 0)
         return -1;
+    if (o->collective && ctx->graphs)
+        fprintf(stderr, "crimecast: --graph on is not used in data-parallel training: each step's loss is summed "
+                        "over the ranks on the host\n");
     if (n < o->batch) {
         snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or --window)", n,
                  o->batch);

@@ -55,9 +55,10 @@ void cc_train_step_deferred(cc_convlstm *model, const cc_ops_context *ctx, cc_lo
 /* Queues deferred steps of one model, batch size and set of buffers: the first as called
  * (it sizes the scratch its convolutions borrow), then, on a GPU with ctx->graphs, the
  * second recorded as a CUDA graph (kernels/graph.h) and every step from it on a replay
- * (recorded again when the scratch moved). A recording that fails says why on stderr
- * once and leaves the steps as called. The caller gathers each batch into io's buffers
- * before queuing its step. */
+ * (recorded again when the scratch moved). A recording that cannot start, end or be
+ * instantiated says why on stderr once and leaves the steps as called; an op that fails
+ * while it is recorded ends the process naming the call, as any failed CUDA call does.
+ * The caller gathers each batch into io's buffers before queuing its step. */
 typedef struct cc_step_runner {
     cc_convlstm *model;
     const cc_ops_context *ctx;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/cuda/cuda_ops.h"
 #include "kernels/device.h"
 #include "kernels/nccl.h"
 #include "models/collective.h"
@@ -209,15 +210,18 @@ static void check_bf16_training(env *e, const train_case *c, fixture *f) {
 }
 
 /* --graph on (kernels/graph.h): every step but each epoch's first replayed from a CUDA
- * graph gives the losses and parameters of the steps as called, bit for bit. */
-static void check_graph_replay(env *e, const train_case *c, fixture *f) {
+ * graph gives the losses and parameters of the steps as called, bit for bit, with the
+ * batches gathered on the host or assembled on the GPU, and through cuDNN. */
+static void check_graph_replay(env *e, const train_case *c, fixture *f, int resident, int cudnn) {
     run called, replayed;
     if (start_run(c, f, &called) != 0 || start_run(c, f, &replayed) != 0) abort();
     cc_train_options o = {3, 3, 4, 1e-3, 1e-4, 1.0, 5, c->loss, NULL, NULL, NULL};
-    cc_ops_context graphs = e->gpu;
+    o.resident = resident; /* resident windows: the host queues batches ahead of the GPU */
+    cc_ops_context as_called = e->gpu, graphs = e->gpu;
+    as_called.conv_cudnn = graphs.conv_cudnn = cudnn;
     graphs.graphs = 1;
     char err[256] = "";
-    int first = cc_train(&called.model, &e->gpu, &f->t, &f->split, f->scale, &o, &called.state, err, sizeof err);
+    int first = cc_train(&called.model, &as_called, &f->t, &f->split, f->scale, &o, &called.state, err, sizeof err);
     int second = cc_train(&replayed.model, &graphs, &f->t, &f->split, f->scale, &o, &replayed.state, err, sizeof err);
     if (first != 0 || second != 0) printf("  [%s] graphs: cc_train: %s\n", e->label, err);
     long want = replayed.state.step - replayed.state.epochs_done; /* all but each epoch's first step */
@@ -308,7 +312,9 @@ int main(void) {
         check_training(&e, c, &f);
         check_resident_windows(&e, c, &f);
         check_bf16_training(&e, c, &f);
-        check_graph_replay(&e, c, &f);
+        check_graph_replay(&e, c, &f, 0, 0);
+        check_graph_replay(&e, c, &f, 1, 0);
+        if (cc_cuda_has_cudnn()) check_graph_replay(&e, c, &f, 0, 1);
         if (cc_nccl_built()) check_nccl_world_of_one(&e, c, &f);
         else printf("  [%s] NCCL: not in this build, not checked\n", c->name);
         free(f.t.values), free(f.t.mask);

@@ -66,6 +66,14 @@ __device__ inline T cc_block_sum(T v) {
     return lane[0];
 }
 
+/* AdamW's bias corrections 1 - beta1^t and 1 - beta2^t, in double on the device: one
+ * formula for the plain and the guarded AdamW, so that both give the same bits. */
+__device__ inline void cc_cuda_bias_corrections(float beta1, float beta2, double t, double *correction1,
+                                                double *correction2) {
+    *correction1 = 1.0 - pow((double)beta1, t);
+    *correction2 = 1.0 - pow((double)beta2, t);
+}
+
 /* Second pass of a reduction (kernels/cuda/optim.cu): sums the state's `blocks` partials
  * in a fixed order, times 1/count when count is given (0 when it is 0, the mean of no
  * elements), and returns it on the host. Synchronises the stream. */

@@ -6,10 +6,11 @@
 
 #include "kernels/cuda/cuda_internal.cuh"
 
-/* The step's constants, the bias corrections computed once on the host in double. */
+/* The step's constants. The bias corrections 1 - beta^t are computed on the device by one
+ * thread (cc_cuda_bias_corrections), for this op and the guarded one alike, so that both
+ * give the same bits (the host's pow and the device's may differ in the last place). */
 struct adamw_constants {
     float lr, beta1, beta2, eps, weight_decay;
-    double correction1, correction2; /* 1 - beta^t */
 };
 
 /* The CPU's arithmetic, operation for operation: m and v in float with explicit
@@ -26,8 +27,14 @@ __device__ inline void adamw_update(const adamw_constants &a, double correction1
     p[k] -= (float)(a.lr * (decay + mhat / (sqrt(vhat) + a.eps)));
 }
 
-__global__ void adamw_kernel(adamw_constants a, float *p, const float *g, float *m, float *v, size_t n) {
-    CC_GRID_STRIDE_LOOP(k, n) adamw_update(a, a.correction1, a.correction2, p, g, m, v, k);
+__global__ void corrections_kernel(float beta1, float beta2, double t, double *corrections) {
+    cc_cuda_bias_corrections(beta1, beta2, t, &corrections[0], &corrections[1]);
+}
+
+__global__ void adamw_kernel(adamw_constants a, const double *corrections, float *p, const float *g, float *m,
+                             float *v, size_t n) {
+    double correction1 = corrections[0], correction2 = corrections[1];
+    CC_GRID_STRIDE_LOOP(k, n) adamw_update(a, correction1, correction2, p, g, m, v, k);
 }
 
 /* cc_adamw_step_guarded: t and the skip read on the device (kernels/cuda/step.cu sets the
@@ -42,7 +49,7 @@ __global__ void adamw_guarded_kernel(adamw_constants a, const cc_step_scalars *s
 void cc_cuda_adamw_guarded_update(const cc_ops_context *ctx, const cc_adamw *opt, const cc_step_scalars *s,
                                   float *params, const float *grads, float *m, float *v, size_t n) {
     if (!n) return;
-    adamw_constants a = {opt->lr, opt->beta1, opt->beta2, opt->eps, opt->weight_decay, 0, 0};
+    adamw_constants a = {opt->lr, opt->beta1, opt->beta2, opt->eps, opt->weight_decay};
     adamw_guarded_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(a, s, params, grads, m, v, n);
     CC_CUDA_CHECK(cudaGetLastError());
 }
@@ -81,9 +88,11 @@ double cc_cuda_finish_sum(const cc_ops_context *ctx, unsigned blocks, const unsi
 extern "C" void cc_cuda_adamw_step(const cc_ops_context *ctx, const cc_adamw *opt, float *params, const float *grads,
                                    float *m, float *v, size_t n) {
     if (!n) return;
-    adamw_constants a = {opt->lr, opt->beta1, opt->beta2, opt->eps, opt->weight_decay,
-                         1.0 - pow(opt->beta1, opt->step), 1.0 - pow(opt->beta2, opt->step)};
-    adamw_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(a, params, grads, m, v, n);
+    double *corrections = ctx->cuda->partials; /* free between reductions: the stream runs one op at a time */
+    corrections_kernel<<<1, 1, 0, cc_stream(ctx)>>>(opt->beta1, opt->beta2, (double)opt->step, corrections);
+    CC_CUDA_CHECK(cudaGetLastError());
+    adamw_constants a = {opt->lr, opt->beta1, opt->beta2, opt->eps, opt->weight_decay};
+    adamw_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(a, corrections, params, grads, m, v, n);
     CC_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -37,7 +37,7 @@ extern "C" void cc_cuda_clip_global_norm_in_place(const cc_ops_context *ctx, flo
 __global__ void adamw_prepare_kernel(float beta1, float beta2, cc_step_scalars *s) {
     if (s->bad_step >= 0) return;
     double t = s->adam_t + 1;
-    s->correction1 = 1.0 - pow((double)beta1, t), s->correction2 = 1.0 - pow((double)beta2, t);
+    cc_cuda_bias_corrections(beta1, beta2, t, &s->correction1, &s->correction2);
     s->adam_t = t;
 }
 
