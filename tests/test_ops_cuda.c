@@ -105,13 +105,27 @@ static void conv_sizes(const cc_conv2d_shape *s, char *at, size_t at_len, size_t
     *ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
 }
 
-/* The CPU context with the workspace the shape needs (the caller frees it). */
+/* The CPU context with the workspace the shape needs (the caller frees it): on every
+ * thread for a shape of more than a million column floats (LARGE_SHAPE), else on one. */
 static cc_ops_context cpu_with_workspace(const env *e, const cc_conv2d_shape *s) {
     cc_ops_context cpu = e->cpu;
-    cpu.workspace_floats = cc_conv2d_workspace_floats(s);
+    size_t columns = (size_t)s->in_channels * s->kernel * s->kernel * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+    if (columns > ((size_t)1 << 20)) cpu.threads = 0;
+    cpu.workspace_floats = cc_conv2d_workspace_floats(s) * (size_t)cc_ops_threads(&cpu);
     cpu.workspace = malloc(sizeof(float) * cpu.workspace_floats);
     if (!cpu.workspace) abort();
     return cpu;
+}
+
+/* Large enough that the GPU paths split the batch into chunks (kernels/cuda/conv2d.cu
+ * and conv2d_bf16.cu hold 256 MiB of columns at a time): 17 images of 8.2M column floats,
+ * three FP32 chunks, two or three bf16 ones - the ConvLSTM core's shape at patrol size.
+ * CRIMECAST_TEST_LARGE=0 leaves it out (under compute-sanitizer, which it would outlast). */
+static const cc_conv2d_shape LARGE_SHAPE = {17, 80, 8, 64, 64, 5, 1, 2};
+
+static int large_shapes(void) {
+    const char *v = getenv("CRIMECAST_TEST_LARGE");
+    return !v || strcmp(v, "0") != 0;
 }
 
 static void check_conv(env *e, const cc_conv2d_shape *s) {
@@ -529,6 +543,7 @@ static void check_convolutions(env *e) {
             run.label = LABELS[cudnn][tf32];
             for (size_t k = 0; k < COUNT(CONV_SHAPES); k++)
                 if (!tf32 || conv_outputs(&CONV_SHAPES[k]) >= 64) check_conv(&run, &CONV_SHAPES[k]);
+            if (large_shapes()) check_conv(&run, &LARGE_SHAPE);
             e->rng = run.rng, e->checks = run.checks, e->failures = run.failures;
         }
 }
@@ -543,6 +558,7 @@ static void check_convolutions_any_algorithm(env *e) {
     run.tol = 1e-3;
     run.label = "conv cudnn, fp32, any algorithm";
     for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv(&run, &CONV_SHAPES[k]);
+    if (large_shapes()) check_conv(&run, &LARGE_SHAPE);
     e->rng = run.rng, e->checks = run.checks, e->failures = run.failures;
 }
 
@@ -558,6 +574,7 @@ static void check_convolutions_bf16(env *e) {
     run.gpu.bf16 = 1;
     run.label = "conv gemm, bf16";
     for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv_bf16(&run, &CONV_SHAPES[k]);
+    if (large_shapes()) check_conv_bf16(&run, &LARGE_SHAPE);
     e->rng = run.rng, e->checks = run.checks, e->failures = run.failures;
 }
 
