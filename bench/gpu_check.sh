@@ -119,5 +119,7 @@ for cfg in "${config_list[@]}"; do
   done
 done
 build-gpu/crimecast bench train --device cuda --batch 64 --grid 64 --steps 5 2>&1 | tail -2
+step "issue 29's ratios (bench/gpu_ratios.py)"
+python3 bench/gpu_ratios.py "$out" | tee "$out/ratios.md"
 rm -f "$out/last.log"
 exit $status
