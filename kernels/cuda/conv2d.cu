@@ -16,27 +16,12 @@
 /* Most floats of im2col columns held at once (256 MiB). */
 static const size_t COLUMNS_BUDGET_FLOATS = (size_t)64 << 20;
 
-typedef struct conv_dims {
-    int out_plane;            /* Ho * Wo */
-    int rows;                 /* Cin * K * K: the columns' rows */
-    size_t in_size, out_size; /* floats of one image in and out */
-    int direct;               /* 1x1, stride 1, no padding: columns == x */
-    int chunk;                /* images per GEMM batch */
-} conv_dims;
-
-static conv_dims dims_of(const cc_conv2d_shape *s) {
-    conv_dims d;
-    d.out_plane = cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
-    d.rows = s->in_channels * s->kernel * s->kernel;
-    d.in_size = (size_t)s->in_channels * s->height * s->width;
-    d.out_size = (size_t)s->out_channels * d.out_plane;
-    d.direct = s->kernel == 1 && s->stride == 1 && s->padding == 0;
-    size_t per_image = (size_t)d.rows * d.out_plane, fit = per_image ? COLUMNS_BUDGET_FLOATS / per_image : 1;
-    d.chunk = d.direct || fit >= (size_t)s->batch ? s->batch : (fit ? (int)fit : 1);
-    return d;
+/* Images per GEMM batch: as many as have their columns within the budget. */
+static int columns_chunk(const cc_conv2d_shape *s, const cc_conv_dims *d) {
+    return cc_cuda_images_per_chunk(s->batch, COLUMNS_BUDGET_FLOATS, d->direct ? 0 : (size_t)d->rows * d->out_plane);
 }
 
-static int empty(const cc_conv2d_shape *s, const conv_dims *d) { return s->batch <= 0 || d->out_size == 0; }
+static int empty(const cc_conv2d_shape *s, const cc_conv_dims *d) { return s->batch <= 0 || d->out_size == 0; }
 
 static int use_cudnn(const cc_ops_context *ctx) {
     if (!ctx->conv_cudnn) return 0;
@@ -51,7 +36,7 @@ static int use_cudnn(const cc_ops_context *ctx) {
 
 /* Columns of images [first, first + count): x itself when direct, else im2col'd into
  * the scratch. */
-static const float *columns_of(const cc_ops_context *ctx, const cc_conv2d_shape *s, const conv_dims *d,
+static const float *columns_of(const cc_ops_context *ctx, const cc_conv2d_shape *s, const cc_conv_dims *d,
                                const float *x, int first, int count, float *scratch) {
     const float *images = x + (size_t)first * d->in_size;
     if (d->direct) return images;
@@ -59,8 +44,8 @@ static const float *columns_of(const cc_ops_context *ctx, const cc_conv2d_shape 
     return scratch;
 }
 
-static float *columns_scratch(const cc_ops_context *ctx, const conv_dims *d) {
-    return d->direct ? NULL : cc_cuda_scratch(ctx, (size_t)d->chunk * d->rows * d->out_plane);
+static float *columns_scratch(const cc_ops_context *ctx, const cc_conv_dims *d, int chunk) {
+    return d->direct ? NULL : cc_cuda_scratch(ctx, (size_t)chunk * d->rows * d->out_plane);
 }
 
 static int min_int(int a, int b) { return a < b ? a : b; }
@@ -77,13 +62,14 @@ extern "C" void cc_cuda_conv2d_forward(const cc_ops_context *ctx, const cc_conv2
 #endif
         return;
     }
-    conv_dims d = dims_of(s);
+    cc_conv_dims d = cc_cuda_conv_dims(s);
     if (empty(s, &d)) return;
-    float *scratch = columns_scratch(ctx, &d);
+    int chunk = columns_chunk(s, &d);
+    float *scratch = columns_scratch(ctx, &d, chunk);
     const float one = 1.0f;
     cc_cuda_set_gemm_math(ctx);
-    for (int first = 0; first < s->batch; first += d.chunk) {
-        int count = min_int(d.chunk, s->batch - first);
+    for (int first = 0; first < s->batch; first += chunk) {
+        int count = min_int(chunk, s->batch - first);
         const float *columns = columns_of(ctx, s, &d, x, first, count, scratch);
         /* y_n^T [P x Cout] = columns_n^T [P x R] . W^T [R x Cout]; W shared (stride 0).
          * beta 0: cuBLAS does not read y, so garbage (NaN) there cannot leak in. */
@@ -107,13 +93,14 @@ extern "C" void cc_cuda_conv2d_backward_data(const cc_ops_context *ctx, const cc
 #endif
         return;
     }
-    conv_dims d = dims_of(s);
+    cc_conv_dims d = cc_cuda_conv_dims(s);
     if (empty(s, &d)) return;
-    float *scratch = columns_scratch(ctx, &d);
+    int chunk = columns_chunk(s, &d);
+    float *scratch = columns_scratch(ctx, &d, chunk);
     const float one = 1.0f, zero = 0.0f;
     cc_cuda_set_gemm_math(ctx);
-    for (int first = 0; first < s->batch; first += d.chunk) {
-        int count = min_int(d.chunk, s->batch - first);
+    for (int first = 0; first < s->batch; first += chunk) {
+        int count = min_int(chunk, s->batch - first);
         /* Direct: the columns are dx itself, so the GEMM applies beta; else the GEMM
          * overwrites the columns and col2im applies beta. */
         float *target = d.direct ? dx + (size_t)first * d.in_size : scratch;
@@ -142,12 +129,11 @@ extern "C" void cc_cuda_conv2d_backward_filter(const cc_ops_context *ctx, const 
 #endif
         return;
     }
-    conv_dims d = dims_of(s);
+    cc_conv_dims d = cc_cuda_conv_dims(s);
     if (empty(s, &d)) return;
-    size_t column_floats = d.direct ? 0 : (size_t)d.rows * d.out_plane, weights = (size_t)s->out_channels * d.rows;
-    size_t per_image = column_floats + weights, fit = COLUMNS_BUDGET_FLOATS / per_image;
-    int chunk = fit >= (size_t)s->batch ? s->batch : fit ? (int)fit : 1;
-    float *scratch = cc_cuda_scratch(ctx, per_image * chunk);
+    size_t column_floats = d.direct ? 0 : (size_t)d.rows * d.out_plane, weights = d.weights;
+    int chunk = cc_cuda_images_per_chunk(s->batch, COLUMNS_BUDGET_FLOATS, column_floats + weights);
+    float *scratch = cc_cuda_scratch(ctx, (column_floats + weights) * chunk);
     float *partials = scratch + column_floats * chunk;
     const float one = 1.0f, zero = 0.0f;
     cc_cuda_set_gemm_math(ctx);

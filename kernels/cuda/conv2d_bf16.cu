@@ -30,32 +30,11 @@ static void to_bf16(const cc_ops_context *ctx, const float *x, size_t n, bf16 *y
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
-typedef struct bf16_dims {
-    int out_plane;                  /* Ho * Wo */
-    int rows;                       /* Cin * K * K */
-    size_t in_size, out_size;       /* floats of one image in and out */
-    size_t weights;                 /* Cout * Cin * K * K */
-    int direct;                     /* 1x1, stride 1, no padding: col2im is a copy */
-} bf16_dims;
-
-static bf16_dims dims_of(const cc_conv2d_shape *s) {
-    bf16_dims d;
-    d.out_plane = cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
-    d.rows = s->in_channels * s->kernel * s->kernel;
-    d.in_size = (size_t)s->in_channels * s->height * s->width;
-    d.out_size = (size_t)s->out_channels * d.out_plane;
-    d.weights = (size_t)s->out_channels * d.rows;
-    d.direct = s->kernel == 1 && s->stride == 1 && s->padding == 0;
-    return d;
-}
-
 static size_t aligned(size_t bytes) { return (bytes + ALIGN - 1) / ALIGN * ALIGN; }
 
 /* Images per chunk when each takes `per_image` bytes of scratch beside `fixed` bytes. */
 static int chunk_of(const cc_conv2d_shape *s, size_t fixed, size_t per_image) {
-    size_t room = SCRATCH_BUDGET_BYTES > fixed ? SCRATCH_BUDGET_BYTES - fixed : 0;
-    size_t fit = per_image ? room / per_image : (size_t)s->batch;
-    return fit >= (size_t)s->batch ? s->batch : fit ? (int)fit : 1;
+    return cc_cuda_images_per_chunk(s->batch, SCRATCH_BUDGET_BYTES > fixed ? SCRATCH_BUDGET_BYTES - fixed : 0, per_image);
 }
 
 /* The scratch cut into consecutive regions of the given byte sizes (each aligned). */
@@ -77,14 +56,14 @@ static void gemm(const cc_ops_context *ctx, cublasOperation_t op_a, cublasOperat
                                                stride_c, batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
-static int empty(const cc_conv2d_shape *s, const bf16_dims *d) {
+static int empty(const cc_conv2d_shape *s, const cc_conv_dims *d) {
     return s->batch <= 0 || d->out_size == 0 || d->rows == 0;
 }
 static int min_int(int a, int b) { return a < b ? a : b; }
 
 void cc_bf16_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                             const float *bias, float beta, float *y) {
-    bf16_dims d = dims_of(s);
+    cc_conv_dims d = cc_cuda_conv_dims(s);
     if (empty(s, &d)) return;
     size_t column_bytes = sizeof(bf16) * d.rows * d.out_plane;
     int chunk = chunk_of(s, aligned(sizeof(bf16) * d.weights), column_bytes);
@@ -107,7 +86,7 @@ void cc_bf16_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s,
 
 void cc_bf16_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
                                   const float *w, float beta, float *dx) {
-    bf16_dims d = dims_of(s);
+    cc_conv_dims d = cc_cuda_conv_dims(s);
     if (empty(s, &d)) return;
     /* per image: dy_n rounded, and (unless direct) its FP32 columns for col2im */
     size_t dy_bytes = sizeof(bf16) * d.out_size, column_bytes = d.direct ? 0 : sizeof(float) * d.rows * d.out_plane;
@@ -134,7 +113,7 @@ void cc_bf16_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_sha
 
 void cc_bf16_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                     const float *dy, float *dw, float *dbias) {
-    bf16_dims d = dims_of(s);
+    cc_conv_dims d = cc_cuda_conv_dims(s);
     if (empty(s, &d)) return;
     /* per image: its rounded columns and dy, and its FP32 slice of the filter gradient */
     size_t column_bytes = sizeof(bf16) * d.rows * d.out_plane, dy_bytes = sizeof(bf16) * d.out_size;

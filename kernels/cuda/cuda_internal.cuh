@@ -102,6 +102,34 @@ void cc_cuda_set_gemm_math(const cc_ops_context *ctx);
  * order: per-image partial gradients summed deterministically (elementwise.cu). */
 void cc_cuda_add_slices(const cc_ops_context *ctx, const float *slices, int count, size_t n, float *dst);
 
+/* The sizes of a convolution's products, shared by the GEMM paths (conv2d.cu, and
+ * conv2d_bf16.cu in bfloat16). */
+struct cc_conv_dims {
+    int out_plane;            /* Ho * Wo */
+    int rows;                 /* Cin * K * K: the columns' rows */
+    size_t in_size, out_size; /* floats of one image in and out */
+    size_t weights;           /* Cout * Cin * K * K */
+    int direct;               /* 1x1, stride 1, no padding: the columns are x itself */
+};
+
+static inline cc_conv_dims cc_cuda_conv_dims(const cc_conv2d_shape *s) {
+    cc_conv_dims d;
+    d.out_plane = cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+    d.rows = s->in_channels * s->kernel * s->kernel;
+    d.in_size = (size_t)s->in_channels * s->height * s->width;
+    d.out_size = (size_t)s->out_channels * d.out_plane;
+    d.weights = (size_t)s->out_channels * d.rows;
+    d.direct = s->kernel == 1 && s->stride == 1 && s->padding == 0;
+    return d;
+}
+
+/* Images of a batch taken at once when each needs `per_image` of `room` (floats or bytes):
+ * the whole batch when it fits (or needs nothing), else as many as fit, at least one. */
+static inline int cc_cuda_images_per_chunk(int batch, size_t room, size_t per_image) {
+    size_t fit = per_image ? room / per_image : (size_t)batch;
+    return fit >= (size_t)batch ? batch : fit ? (int)fit : 1;
+}
+
 /* im2col / col2im over `images` consecutive images (kernels/cuda/im2col.cu):
  * columns [images][Cin*K*K][Ho*Wo]. col2im gathers each input pixel's contributions
  * (no atomics) into dx, keeping dx's old value when beta != 0 (beta 0: dx is not read). */

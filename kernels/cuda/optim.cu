@@ -96,18 +96,19 @@ extern "C" void cc_cuda_adamw_step(const cc_ops_context *ctx, const cc_adamw *op
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
-void cc_cuda_sum_squares_into(const cc_ops_context *ctx, const float *x, size_t n, double *result) {
+/* The first pass of sum(x^2) over n > 0 floats into the partials; returns their count. */
+static unsigned sum_squares_terms(const cc_ops_context *ctx, const float *x, size_t n) {
     unsigned blocks = cc_reduce_blocks(n);
     sum_squares_kernel<<<blocks, CC_REDUCE_THREADS, 0, cc_stream(ctx)>>>(x, n, ctx->cuda->partials);
     CC_CUDA_CHECK(cudaGetLastError());
-    cc_cuda_finish_sum_into(ctx, blocks, NULL, result);
+    return blocks;
+}
+
+void cc_cuda_sum_squares_into(const cc_ops_context *ctx, const float *x, size_t n, double *result) {
+    cc_cuda_finish_sum_into(ctx, sum_squares_terms(ctx, x, n), NULL, result);
 }
 
 extern "C" double cc_cuda_sum_squares(const cc_ops_context *ctx, const float *x, size_t n) {
     if (!n) return 0.0;
-    struct cc_cuda_state *st = ctx->cuda;
-    cc_cuda_sum_squares_into(ctx, x, n, st->result);
-    double result = 0;
-    cc_cuda_copy_to_host(st, &result, st->result, sizeof result);
-    return result;
+    return cc_cuda_finish_sum(ctx, sum_squares_terms(ctx, x, n), NULL);
 }
