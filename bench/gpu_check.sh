@@ -13,6 +13,8 @@
 #        short lease (no racecheck, no benchmarks)
 #        GPU_CHECK_BENCH_ONLY=1 bench/gpu_check.sh OUTDIR: the benchmarks only, on the
 #        build-gpu an earlier run left (brought up to date, not rebuilt from scratch)
+#        GPU_CHECK_BUILD_ONLY=1: the build alone (to overlap it with other work);
+#        GPU_CHECK_REUSE=1: keep an earlier run's build-gpu (brought up to date) for the tests
 set -u -o pipefail
 out=${1:-gpu-check}
 mkdir -p "$out"
@@ -43,13 +45,14 @@ fi
 echo "library roots: ${roots[*]:-(toolkit)}"
 
 step build
-[ -n "${GPU_CHECK_BENCH_ONLY:-}" ] && [ -f build-gpu/CMakeCache.txt ] || rm -rf build-gpu
+[ -n "${GPU_CHECK_BENCH_ONLY:-}${GPU_CHECK_REUSE:-}" ] && [ -f build-gpu/CMakeCache.txt ] || rm -rf build-gpu
 cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCRIMECAST_IO=OFF -DCRIMECAST_CUDA=ON \
       -DCRIMECAST_CUDNN=ON -DCRIMECAST_WERROR=ON -DCMAKE_CUDA_ARCHITECTURES="$arch" "${roots[@]}" \
       >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
 grep 'crimecast:' "$out/configure.log"
 cmake --build build-gpu -j"$(nproc)" >"$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
 echo built
+[ -n "${GPU_CHECK_BUILD_ONLY:-}" ] && exit 0
 
 status=0
 if [ -z "${GPU_CHECK_BENCH_ONLY:-}" ]; then
@@ -76,8 +79,15 @@ for tool in $tools; do
   [ $tool = racecheck ] && tests="ops step"
   for test in $tests; do
     step "compute-sanitizer $tool, test_${test}_cuda"
+    # NCCL's communicator setup (test_train_cuda, world size 1) probes its own kernels with
+    # cudaFuncGetAttributes and handles the "no kernel image" (error 209) it gets for some
+    # of them: 16 such API errors, every one inside libnccl's ncclInitKernelsForDevice
+    # (H200, PyTorch's NCCL wheel, 2026-12-04). Memcheck still reports every bad memory
+    # access there; an API error of crimecast's own stops the test (CC_CUDA_CHECK).
+    api=all
+    [ $test = train ] && api=no
     CRIMECAST_TEST_LARGE=0 CRIMECAST_TEST_SEED=1 timeout 120 compute-sanitizer --tool $tool --error-exitcode 9 \
-      build-gpu/tests/test_${test}_cuda >"$out/sanitizer.log" 2>&1
+      --report-api-errors $api build-gpu/tests/test_${test}_cuda >"$out/sanitizer.log" 2>&1
     rc=$?; echo "exit $rc"; grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|checks' "$out/sanitizer.log" | tail -3
     [ $rc -eq 0 ] || { status=1; grep -m5 -E 'Error|hazard' "$out/sanitizer.log"; }
   done

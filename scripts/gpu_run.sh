@@ -6,13 +6,15 @@
 # has the commands that carry the bundle and the tensors there.
 #
 # usage: scripts/gpu_run.sh BUNDLE(.tar.xz or folder) OUTDIR TENSOR.h5...
-#        (OUTDIR gets per tensor its log, eval CSV, nvidia-smi trace and PNG: 4 files;
+#        (OUTDIR gets machine.log, and per tensor its log, eval CSV, nvidia-smi trace and PNG: 4 files;
 #        the model and forecast files stay in a scratch folder)
 # Environment: DEVICE (cuda; cpu to try the script where there is no GPU), TRAIN_ARGS
 # (extra train options, e.g. "--epochs 20 --batch 8"), BASELINES (default
 # "persistence histavg kde etas"), TIMEOUT_TRAIN (seconds, default 1800), PYTORCH_E2E
 # (e.g. "EPOCHS=2 BATCH=8": bench/train_e2e_vs_pytorch.sh on each tensor after its
-# training, its JSON line kept as NAME.e2e.json; PYTHON the interpreter with PyTorch).
+# training, its JSON line kept as NAME.e2e.json; PYTHON the interpreter with PyTorch),
+# KEEP_MODEL=1 (the trained model file also in OUTDIR, as NAME.model.h5.xz, to forecast
+# with it elsewhere).
 set -u -o pipefail
 bundle=${1:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
 out=${2:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
@@ -31,8 +33,11 @@ step() { echo; echo "== $* ($(date -u +%T))"; }
 now() { date +%s.%N; }
 
 step machine
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null || echo "no nvidia-smi"
-"$cc" info || exit 1
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null || echo "no nvidia-smi"
+  "$cc" info
+} 2>&1 | tee "$out/machine.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 
 status=0
 for tensor in "$@"; do
@@ -52,9 +57,12 @@ for tensor in "$@"; do
   t1=$(now)
   [ -n "$smi" ] && kill "$smi" 2>/dev/null
   grep -E '^(training|memory planned|epoch|.*best epoch)' "$log" | tail -8
-  echo "train: exit $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s wall"
-  [ -s "$out/$name.smi" ] && echo "GPU memory used, peak: $(sort -n "$out/$name.smi" | tail -1) MiB (nvidia-smi, every 200 ms)"
+  # the figures also go to the log, which comes back whole where stdout may be cut short
+  echo "train: exit $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s wall" | tee -a "$log"
+  [ -s "$out/$name.smi" ] && echo "GPU memory used, peak: $(sort -n "$out/$name.smi" | tail -1) MiB (nvidia-smi, every 200 ms)" |
+    tee -a "$log"
   [ $rc -eq 0 ] || { status=1; tail -5 "$log"; continue; }
+  [ -n "${KEEP_MODEL:-}" ] && xz -T0 -c "$work/$name.model.h5" >"$out/$name.model.h5.xz"
   if [ -n "${PYTORCH_E2E:-}" ]; then # e.g. "EPOCHS=2 BATCH=8": the same training in PyTorch, timed
     step "$name: end to end against PyTorch ($PYTORCH_E2E)"
     # shellcheck disable=SC2086 # PYTORCH_E2E is a list of assignments
@@ -74,15 +82,16 @@ for tensor in "$@"; do
     t0=$(now)
     if "$cc" baseline --data "$tensor" --method "$method" --out "$work/$name.$method.h5" >>"$log" 2>&1; then
       forecasts+=("$work/$name.$method.h5")
-      echo "baseline $method: $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
+      echo "baseline $method: $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s" | tee -a "$log"
     else
       status=1; tail -3 "$log"
     fi
   done
 
   step "$name: eval (deviance, MSE; hit rate, PAI, PEI at 0.5 and 1 km2 and 1% of the area)"
-  "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --versus convlstm 2>&1 | tee -a "$log"
   "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --csv >"$out/$name.eval.csv" 2>>"$log"
+  network=$(awk -F, 'NR == 2 { print $1 }' "$out/$name.eval.csv") # the model name --versus takes (convlstm-ae, ...)
+  "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --versus "$network" 2>&1 | tee -a "$log"
   "$cc" eval --data "$tensor" "${forecasts[@]}" --hotspot occurrence --topk 1 2>&1 | tee -a "$log" | head -20
   step "$name: png"
   if "$cc" png --in "$work/$name.convlstm.h5" --all --out "$work/$name.png" >>"$log" 2>&1; then
