@@ -1,5 +1,5 @@
-/* Resident windows (models/window_tables.h): built by the host's own gathers, one bin at
- * a time, and read by cc_gather_rows wherever the ops run. */
+/* Resident windows (models/window_tables.h): built by the host's own gathers, one bin per
+ * CPU thread at a time, and read by cc_gather_rows wherever the ops run. */
 #include "models/window_tables.h"
 
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels/buffer.h"
+#include "kernels/cpu/threads.h"
 
 enum { STAGING_BYTES = 256 << 20 }; /* the host's chunk of rows on their way to a GPU */
 
@@ -34,13 +35,19 @@ double cc_window_tables_bytes(const cc_window_tables_spec *spec, const cc_tensor
 }
 
 /* Rows [first, first + n) of the window and base tables, written at `window` and `base`
- * (host memory); y: scratch for cc_gather_batch's targets (horizon maps). */
-static void gather_rows_of(const cc_tensor *t, const float *scale, const cc_window_tables_spec *spec, int first, int n,
-                           size_t row, float *window, float *base, float *y) {
+ * (host memory), one bin per iteration on the context's CPU threads: every row is its
+ * bin's own gather, so the bits do not depend on the threads. y: cc_gather_batch's
+ * targets scratch, `y_floats` per thread. */
+static void gather_rows_of(const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+                           const cc_window_tables_spec *spec, int first, int n, size_t row, float *window, float *base,
+                           float *y, size_t y_floats) {
     cc_sample_spec one = spec->sample;
     one.window = 1, one.lags = (cc_lags){{0}}; /* one bin: its step maps and the context of its origin */
+    (void)ctx;
+    CC_PARALLEL_FOR(ctx)
     for (int b = first; b < first + n; b++) {
-        cc_gather_batch(t, scale, &b, 1, &one, window + (size_t)(b - first) * row, y);
+        float *y_own = y + (size_t)cc_cpu_thread_index() * y_floats;
+        cc_gather_batch(t, scale, &b, 1, &one, window + (size_t)(b - first) * row, y_own);
         if (base)
             cc_gather_baseline(t, &b, 1, 1, 1, spec->baseline_k, spec->baseline_sigma,
                                base + (size_t)(b - first) * map_floats(t));
@@ -48,29 +55,38 @@ static void gather_rows_of(const cc_tensor *t, const float *scale, const cc_wind
 }
 
 /* The window and base tables, filled chunk by chunk through host staging (directly on
- * the host). */
-static int fill_windows(cc_window_tables *w, const cc_tensor *t, const float *scale, const cc_window_tables_spec *spec,
-                        float *y) {
+ * the host). A chunk holds at least a row per thread, so that every thread has a bin. */
+static int fill_windows(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
+                        const cc_window_tables_spec *spec) {
     size_t map = w->map_floats, per_row = w->row_floats + (w->base ? map : 0);
+    int threads = cc_cpu_threads(ctx);
+    size_t y_floats = map * (size_t)w->horizon;
+    float *y = malloc(sizeof(float) * y_floats * (size_t)threads);
+    if (!y) return -1;
     if (!w->device) {
-        gather_rows_of(t, scale, spec, 0, w->rows, w->row_floats, w->window, w->base, y);
+        gather_rows_of(ctx, t, scale, spec, 0, w->rows, w->row_floats, w->window, w->base, y, y_floats);
+        free(y);
         return 0;
     }
     int chunk = (int)(STAGING_BYTES / (sizeof(float) * per_row));
-    if (chunk < 1) chunk = 1;
+    if (chunk < threads) chunk = threads;
     if (chunk > w->rows) chunk = w->rows;
     float *staging = malloc(sizeof(float) * per_row * (size_t)chunk);
-    if (!staging) return -1;
+    if (!staging) {
+        free(y);
+        return -1;
+    }
     float *staged_base = w->base ? staging + w->row_floats * (size_t)chunk : NULL;
     for (int first = 0; first < w->rows; first += chunk) {
         int n = w->rows - first < chunk ? w->rows - first : chunk;
-        gather_rows_of(t, scale, spec, first, n, w->row_floats, staging, staged_base, y);
+        gather_rows_of(ctx, t, scale, spec, first, n, w->row_floats, staging, staged_base, y, y_floats);
         cc_buffer_upload(w->device, w->window + (size_t)first * w->row_floats, staging,
                          sizeof(float) * w->row_floats * (size_t)n);
         if (w->base)
             cc_buffer_upload(w->device, w->base + (size_t)first * map, staged_base, sizeof(float) * map * (size_t)n);
     }
     free(staging);
+    free(y);
     return 0;
 }
 
@@ -101,13 +117,11 @@ int cc_window_tables_open(cc_window_tables *w, const cc_ops_context *ctx, const 
     w->map_floats = map_floats(t), w->step_floats = step_floats(spec, t), w->row_floats = row_floats(spec, t);
     int steps = cc_sample_steps(&w->sample), runs = (steps > w->horizon ? steps : w->horizon) * batch;
     w->blocks = malloc(sizeof(int) * (size_t)runs);
-    float *y = malloc(sizeof(float) * w->map_floats * (size_t)w->horizon);
     w->window = cc_buffer_alloc(w->device, sizeof(float) * w->row_floats * (size_t)w->rows);
     w->targets = cc_buffer_alloc(w->device, sizeof(float) * w->map_floats * (size_t)t->T);
     if (spec->baseline_k > 0) w->base = cc_buffer_alloc(w->device, sizeof(float) * w->map_floats * (size_t)w->rows);
-    int ok = w->blocks && y && w->window && w->targets && (w->base || spec->baseline_k <= 0) &&
-             fill_windows(w, t, scale, spec, y) == 0 && fill_targets(w, t, scale, spec->mse) == 0;
-    free(y);
+    int ok = w->blocks && w->window && w->targets && (w->base || spec->baseline_k <= 0) &&
+             fill_windows(w, ctx, t, scale, spec) == 0 && fill_targets(w, t, scale, spec->mse) == 0;
     if (ok) return 0;
     snprintf(err, err_len, "out of host memory for the resident windows (%.2f GiB): try --gather host",
              cc_window_tables_bytes(spec, t) / (1024.0 * 1024 * 1024));

@@ -54,7 +54,9 @@ typedef struct cc_window_tables_spec {
 double cc_window_tables_bytes(const cc_window_tables_spec *spec, const cc_tensor *t);
 
 /* Builds the tables for batches of up to `batch` samples where ctx's ops run: one host
- * gather per bin, uploaded in chunks of at most 256 MiB. `scale` is the normalisation.
+ * gather per bin, on the context's CPU threads (cc_cpu_threads: on a GPU context, all of
+ * them unless --threads says otherwise), uploaded in chunks of 256 MiB or of a row per
+ * thread when that is more. The same bits on any number of threads. `scale` is the normalisation.
  * 0, or -1 with err (out of host memory). */
 int cc_window_tables_open(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
                           const cc_window_tables_spec *spec, int batch, char *err, size_t err_len);
