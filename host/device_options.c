@@ -23,9 +23,10 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
                       "on: every run gives the same bits; off lets cuDNN (--conv cudnn) take the algorithm its "
                       "heuristics rank fastest, non-deterministic, Winograd or FFT ones included (the other paths "
                       "are deterministic either way)")},
-    {CC_OPTION_CHOICE("graph", cc_device_request, graph, "on|off", "off",
+    {CC_OPTION_CHOICE("graph", cc_device_request, graph, "on|off", "on",
                       "on: a training step is recorded once as a CUDA graph and replayed (one launch a step, no "
-                      "host work between its ops; GPU only). Off by default until it has run on a GPU")},
+                      "host work between its ops; the same bits as off; GPU only, and not in data-parallel runs, "
+                      "which sum each step's loss over the ranks on the host)")},
     {CC_OPTION_INT("threads", cc_device_request, threads, "N", "0", 0, 1024, "CPU threads the ops use, 0: all")},
 };
 

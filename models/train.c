@@ -309,9 +309,6 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     }
     if (o->collective && ctx->backend == CC_BACKEND_CUDA && join_device_sums(o->collective, ctx, err, err_len) != 0)
         return -1;
-    if (o->collective && ctx->graphs)
-        fprintf(stderr, "crimecast: --graph on is not used in data-parallel training: each step's loss is summed "
-                        "over the ranks on the host\n");
     if (n < o->batch) {
         snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or --window)", n,
                  o->batch);
