@@ -115,10 +115,14 @@ int cc_sparse_keep_channels(cc_sparse *s, int C, const int *keep, int kept) {
     return 0;
 }
 
-void cc_sparse_scatter_counts(const cc_sparse *s, float *values) {
-    memset(values, 0, sizeof *values * (size_t)s->planes * (size_t)s->cells);
+void cc_sparse_place_counts(const cc_sparse *s, float *values) {
     for (int p = 0; p < s->planes; p++)
         for (int64_t i = s->start[p]; i < s->start[p + 1]; i++) values[(size_t)p * s->cells + s->cell[i]] = s->count[i];
+}
+
+void cc_sparse_scatter_counts(const cc_sparse *s, float *values) {
+    memset(values, 0, sizeof *values * (size_t)s->planes * (size_t)s->cells);
+    cc_sparse_place_counts(s, values);
 }
 
 void cc_sparse_recency_maps(const cc_sparse *s, int T, int C, const double *bin_days, float *recency) {

@@ -54,6 +54,10 @@ int cc_sparse_from_dense(const float *values, int planes, int cells, cc_sparse *
 
 /* values[planes][cells] = the counts (values zeroed first). */
 void cc_sparse_scatter_counts(const cc_sparse *s, float *values);
+/* The same into values that are already 0 (from calloc): only the entries' values are
+ * written, so the memory pages of cells without incidents are never touched (at 150 m
+ * most of a sparse category's). */
+void cc_sparse_place_counts(const cc_sparse *s, float *values);
 
 /* recency[T][R][C][cells] from the in-bin sums (above); bin_days[b] is bin b's length. */
 void cc_sparse_recency_maps(const cc_sparse *s, int T, int C, const double *bin_days, float *recency);

@@ -43,8 +43,7 @@ void cc_tensor_free(cc_tensor *t) {
     free(t->static_inputs), free(t->dynamic_inputs);
     if (t->sparse) cc_sparse_free(t->sparse);
     free(t->sparse);
-    if (t->nonzeros) cc_sparse_free(t->nonzeros);
-    free(t->nonzeros);
+    cc_tensor_drop_index(t);
     free(t->time);
     if (t->categories)
         for (int c = 0; c < t->C; c++) free(t->categories[c]);
@@ -89,6 +88,12 @@ void cc_tensor_sum_bins(const cc_tensor *t, int first, int last, float *out) {
         const float *counts = t->values + cc_tensor_offset(t, b, 0, 0, 0);
         for (size_t q = 0; q < map; q++) out[q] += counts[q];
     }
+}
+
+void cc_tensor_drop_index(cc_tensor *t) {
+    if (t->nonzeros) cc_sparse_free(t->nonzeros);
+    free(t->nonzeros);
+    t->nonzeros = NULL;
 }
 
 int cc_tensor_index_nonzeros(cc_tensor *t) {

@@ -52,7 +52,9 @@ typedef struct cc_tensor {
     struct cc_sparse *sparse; /* raster's output: the counts and in-bin recency sums of the cells
                                with incidents (heatmaps/sparse.h); NULL when read from a file */
     struct cc_sparse *nonzeros; /* an index of values' nonzero counts for sums over bins
-                                 (cc_tensor_index_nonzeros), or NULL */
+                                 (cc_tensor_index_nonzeros; a sparse file's reader keeps
+                                 its entries as it), or NULL: code that changes values
+                                 must free it first */
 } cc_tensor;
 
 /* Allocates values (zeroed), time, categories (NULL names) and mask (zeroed); no
@@ -82,6 +84,8 @@ void cc_tensor_sum_bins(const cc_tensor *t, int first, int last, float *out);
  * time). Values must not change afterwards (the index would go stale). Returns 1 built,
  * 0 not worth it (or no values), -1 out of memory (no index: the sums read every cell). */
 int cc_tensor_index_nonzeros(cc_tensor *t);
+/* Frees t->nonzeros, as whoever changes t->values must. */
+void cc_tensor_drop_index(cc_tensor *t);
 
 /* Index of recency map r of bin ti, channel c, cell (row, col). */
 static inline size_t cc_tensor_recency_offset(const cc_tensor *t, int ti, int r, int c, int row, int col) {

@@ -369,11 +369,21 @@ static int scale_dims(hid_t file, hsize_t *dims) {
 }
 
 /* The dense counts of a sparse tensor (its bins, channels and grid read). */
+/* The dense counts from /sparse; the entries, already the index of the nonzero counts
+ * that cc_tensor_index_nonzeros would build from them, are kept as t->nonzeros on the
+ * same terms (at most an eighth of the values nonzero). */
 static int read_sparse_counts(hid_t file, cc_tensor *t, char *why, size_t why_len) {
     cc_sparse s;
     if (read_sparse(file, t, 1, 0, &s, why, why_len) != 0) return -1;
-    cc_sparse_scatter_counts(&s, t->values);
-    cc_sparse_free(&s);
+    cc_sparse_place_counts(&s, t->values); /* t->values came zeroed from cc_tensor_alloc */
+    size_t all = (size_t)t->T * t->C * t->H * t->W;
+    cc_sparse *index = (size_t)s.nnz <= all / 8 ? malloc(sizeof *index) : NULL;
+    if (index) {
+        *index = s;
+        t->nonzeros = index;
+    } else {
+        cc_sparse_free(&s);
+    }
     return 0;
 }
 
@@ -426,7 +436,9 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
                                       t->values, why, why_len);
     if (status == 0) status = read_metadata(file, t, y, x, why, why_len);
     if (status == 0 && sparse) status = read_sparse_counts(file, t, why, why_len);
-    if (status == 0) status = check_values(t, name, t->values, 1, why, why_len);
+    /* a sparse file's counts were checked entry by entry (cc_sparse_check: finite, > 0);
+     * every other value is 0 */
+    if (status == 0 && !sparse) status = check_values(t, name, t->values, 1, why, why_len);
     if (status == 0) {
         t->x0 = x[0] - 0.5 * t->cell;
         t->y0 = y[0] + 0.5 * t->cell;

@@ -147,12 +147,14 @@ static void test_check_refuses(void **state) {
 }
 
 /* A weekly tensor of the random events, its counts dense or not. */
-static void make_tensor(cc_tensor *t, int dense) {
+/* A tensor of the first `events` of random_events' (at most EVENTS), its counts also
+ * dense when `dense`. */
+static void make_tensor_of(cc_tensor *t, int dense, int events) {
     cc_sparse_event e[EVENTS];
     random_events(e, 5);
     assert_int_equal(cc_tensor_alloc_frame(t, T, C, H, W), 0);
     t->sparse = calloc(1, sizeof *t->sparse);
-    assert_int_equal(cc_sparse_from_events(e, EVENTS, T * C, CELLS, CC_RECENCY_MAPS, t->sparse), 0);
+    assert_int_equal(cc_sparse_from_events(e, (size_t)events, T * C, CELLS, CC_RECENCY_MAPS, t->sparse), 0);
     for (int b = 0; b < T; b++) t->time[b] = 18631 + 7 * b; /* Mondays from 2021-01-04 */
     const char *names[C] = {"all", "burglary", "theft"};
     for (int c = 0; c < C; c++) t->categories[c] = strdup(names[c]);
@@ -165,6 +167,8 @@ static void make_tensor(cc_tensor *t, int dense) {
         cc_sparse_scatter_counts(t->sparse, t->values);
     }
 }
+
+static void make_tensor(cc_tensor *t, int dense) { make_tensor_of(t, dense, EVENTS); }
 
 static void test_files_dense_and_sparse_read_the_same(void **state) {
     (void)state;
@@ -193,6 +197,50 @@ static void test_files_dense_and_sparse_read_the_same(void **state) {
     for (int i = 0; i < 2; i++) cc_tensor_free(&read[i]), free(paths[i]);
     tu_remove_dir(dir);
     free(dir);
+}
+
+/* A sparse file's entries become the nonzero index of what was read (the one
+ * cc_tensor_index_nonzeros builds from the dense counts, field by field) when at most an
+ * eighth of the values are nonzero; denser, and from a dense file, there is none. Sums
+ * over bins read through it equal the plain sums. */
+static void test_sparse_file_keeps_its_index(void **state) {
+    (void)state;
+    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "t.h5");
+    char err[512];
+    const int events[] = {30, EVENTS}; /* at most 30 of 360 values nonzero; then more than 45 */
+    for (int k = 0; k < 2; k++)
+        for (int dense = 0; dense < 2; dense++) {
+            cc_tensor made, t;
+            make_tensor_of(&made, dense, events[k]);
+            int64_t nnz = made.sparse->nnz;
+            assert_int_equal(cc_tensor_write(path, &made, "counts", CC_TENSOR_FORMAT, NULL, 0, err, sizeof err), 0);
+            cc_tensor_free(&made);
+            if (cc_tensor_read(path, NULL, &t, err, sizeof err) != 0) fail_msg("%s", err);
+            int want_index = !dense && nnz <= T * C * CELLS / 8;
+            assert_true(k == 0 ? nnz <= T * C * CELLS / 8 : nnz > T * C * CELLS / 8); /* the cases are as meant */
+            assert_int_equal(t.nonzeros != NULL, want_index);
+            if (want_index) {
+                cc_sparse rebuilt;
+                assert_int_equal(cc_sparse_from_dense(t.values, T * C, CELLS, &rebuilt), 0);
+                assert_int_equal(t.nonzeros->planes, rebuilt.planes);
+                assert_int_equal(t.nonzeros->cells, rebuilt.cells);
+                assert_int_equal(t.nonzeros->nnz, rebuilt.nnz);
+                assert_int_equal(t.nonzeros->R, 0);
+                assert_memory_equal(t.nonzeros->start, rebuilt.start, sizeof(int64_t) * (T * C + 1));
+                assert_memory_equal(t.nonzeros->cell, rebuilt.cell, sizeof(int32_t) * (size_t)rebuilt.nnz);
+                assert_memory_equal(t.nonzeros->count, rebuilt.count, sizeof(float) * (size_t)rebuilt.nnz);
+                cc_sparse_free(&rebuilt);
+                float indexed[C * CELLS], plain[C * CELLS];
+                cc_tensor_sum_bins(&t, 1, T - 1, indexed);
+                cc_tensor_drop_index(&t);
+                assert_null(t.nonzeros);
+                cc_tensor_sum_bins(&t, 1, T - 1, plain);
+                assert_memory_equal(indexed, plain, sizeof plain);
+            }
+            cc_tensor_free(&t);
+        }
+    tu_remove_dir(dir);
+    free(dir), free(path);
 }
 
 /* The nonzero index of a tensor's counts (cc_tensor_index_nonzeros): sums over any bins
@@ -237,6 +285,6 @@ int main(void) {
         cmocka_unit_test(test_built_from_events), cmocka_unit_test(test_recency_maps_are_decayed_sums),
         cmocka_unit_test(test_keep_channels), cmocka_unit_test(test_check_refuses),
         cmocka_unit_test(test_files_dense_and_sparse_read_the_same),
-        cmocka_unit_test(test_indexed_sums_are_the_dense_sums)};
+        cmocka_unit_test(test_indexed_sums_are_the_dense_sums), cmocka_unit_test(test_sparse_file_keeps_its_index)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
