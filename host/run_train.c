@@ -586,7 +586,8 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
             return -1;
         if (state->replayed > 0)
             fprintf(out, "%ld of %ld steps replayed from a CUDA graph (--graph on)\n", state->replayed, state->step);
-        double test = cc_evaluate(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss, p->options.batch);
+        double test = cc_evaluate_from(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss,
+                                       p->options.batch, p->options.tables);
         fprintf(out, "%s%sbest epoch %d, validation loss %.6f, test loss %.6f\n",
                 info->members > 1 ? "" : p->request->out,
                 info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,

@@ -146,9 +146,16 @@ static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_
 
 double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                    cc_span span, const float *scale, cc_loss_kind loss, int batch) {
+    return cc_evaluate_from(model, ctx, t, split, span, scale, loss, batch, NULL);
+}
+
+double cc_evaluate_from(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
+                        cc_span span, const float *scale, cc_loss_kind loss, int batch, cc_window_tables *tables) {
     cc_batch_io b;
     char err[256];
-    if (open_batches(&b, model, ctx, t, batch, 1, err, sizeof err) != 0) return NAN;
+    if (tables && batch > tables->batch) batch = tables->batch;
+    if (open_batches(&b, model, ctx, t, batch, !tables, err, sizeof err) != 0) return NAN;
+    b.tables = tables;
     double mean = evaluate_with(&b, ctx, t, split, span, scale, loss, NULL);
     cc_batch_io_close(&b);
     return mean;

@@ -521,6 +521,15 @@ static void test_resident_windows_are_the_host_gather(void **state) {
         o.tables = run >= 2 ? &shared : NULL;
         assert_int_equal(cc_train(&model[run], &ctx, &t, &split, scale, &o, &st[run], err, sizeof err), 0);
     }
+    /* The test loss from the shared tables (as train prints it) is the host gather's, bit
+     * for bit; a batch larger than the tables' (4) is cut to theirs */
+    for (int batch = 3; batch <= 9; batch += 6) {
+        double host = cc_evaluate(&model[0], &ctx, &t, &split, CC_SPAN_TEST, scale, CC_LOSS_POISSON, batch < 4 ? batch : 4);
+        double from_tables =
+            cc_evaluate_from(&model[0], &ctx, &t, &split, CC_SPAN_TEST, scale, CC_LOSS_POISSON, batch, &shared);
+        assert_true(isfinite(host) && host > 0);
+        assert_memory_equal(&host, &from_tables, sizeof host);
+    }
     cc_window_tables_close(&shared);
     assert_true(st[0].train_loss[1] != st[0].train_loss[0]); /* it trained */
     for (int run = 1; run < RUNS; run++) {
