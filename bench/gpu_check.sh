@@ -97,8 +97,8 @@ fi
 [ -n "${GPU_CHECK_QUICK:-}" ] && { rm -f "$out/last.log"; exit $status; }
 step "bench train: crimecast on the GPU, then PyTorch eager (cuDNN), FP32, TF32 and BF16"
 # The four standard configs (batch, grid) and the patrol one (batch 8, 256 x 256,
-# convlstm-ae down 4, 12 channels); GPU_CHECK_CONFIGS="64 64" (say) runs a subset. bf16
-# runs crimecast's GEMM path only (cuDNN refuses it). Each precision at both
+# convlstm-ae down 4, 12 channels); GPU_CHECK_CONFIGS="64 64" (say) runs a subset. Each
+# precision at both
 # determinisms: crimecast's default against PyTorch with cudnn.deterministic, and
 # --deterministic off (cuDNN's fastest-ranked algorithm) against PyTorch's default; each
 # crimecast run with and without --graph on.
@@ -110,7 +110,7 @@ for cfg in "${config_list[@]}"; do
   set -- $cfg
   shape=("--batch" "$1" "--grid" "$2" "${@:3}")
   for run in "gemm fp32 on" "cudnn fp32 on" "cudnn fp32 off" "gemm tf32 on" "cudnn tf32 on" "cudnn tf32 off" \
-             "gemm bf16 on"; do
+             "gemm bf16 on" "cudnn bf16 on" "cudnn bf16 off"; do
     set -- $run
     for graph in off on; do  # on: the step replayed as a CUDA graph from the second warm-up step
       timeout 90 build-gpu/crimecast bench train --device cuda --conv $1 --precision $2 --deterministic $3 \

@@ -17,7 +17,7 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
     {CC_OPTION_CHOICE("precision", cc_device_request, precision, "fp32|tf32|bf16", "fp32",
                       "the convolutions' math: FP32; TF32 tensor cores on the GPU (about 1e-3 from FP32; FP32 on "
                       "the CPU); bfloat16 inputs with FP32 sums (each product within 2^-7), through oneDNN on the "
-                      "CPU and im2col + cuBLAS on the GPU")},
+                      "CPU and im2col + cuBLAS (or cuDNN with --conv cudnn) on the GPU")},
     {CC_OPTION_FLAG("tf32", cc_device_request, tf32, "the same as --precision tf32")},
     {CC_OPTION_CHOICE("deterministic", cc_device_request, deterministic, "on|off", "on",
                       "on: every run gives the same bits; off lets cuDNN (--conv cudnn) take the algorithm its "

@@ -53,8 +53,8 @@ static int open_cpu_convolutions(const char *conv, int bf16, cc_ops_context *ctx
 }
 
 #ifdef CRIMECAST_HAVE_CUDA
-/* 1, saying why, when GPU `gpu` cannot run the bf16 convolutions: cuBLAS's bfloat16
- * products need compute capability 8.0 (Ampere) or later. */
+/* 1, saying why, when GPU `gpu` cannot run the bf16 convolutions: cuBLAS's and cuDNN's
+ * bfloat16 products need compute capability 8.0 (Ampere) or later. */
 static int bf16_unsupported(int gpu, char *why, size_t why_len) {
     cc_gpu_info info;
     if (cc_cuda_device_info(gpu, &info, why, why_len) != 0) return 1;
@@ -93,12 +93,6 @@ int cc_open_backend(const char *device, int threads, const char *conv, const cha
     if (gpus > 0 && (ctx->cuda = cc_cuda_state_create(gpu, why, why_len)) != NULL) {
         if (cudnn && !cc_cuda_has_cudnn()) {
             snprintf(why, why_len, "this build has no cuDNN convolution path (--conv cudnn)");
-            cc_close_backend(ctx);
-            return -1;
-        }
-        if (bf16 && cudnn) { /* said plainly rather than run another path under the label asked for */
-            snprintf(why, why_len, "--precision bf16 runs the GPU's convolutions as im2col + cuBLAS (--conv gemm), "
-                                   "not through cuDNN");
             cc_close_backend(ctx);
             return -1;
         }

@@ -35,7 +35,8 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
  * device it applies to in a build without it returns -1. `precision` ("fp32", "tf32" or
  * "bf16") sets the convolutions' math: tf32 the GPU's tensor cores (ignored on the CPU),
  * bf16 bfloat16 inputs with FP32 sums: on the GPU im2col + cuBLAS on its tensor cores
- * (kernels/cuda/conv2d_bf16.cu; -1 with "cudnn"), on the CPU oneDNN (kernels/cpu/onednn.h;
+ * (kernels/cuda/conv2d_bf16.cu), or cuDNN's bfloat16 convolutions with "cudnn"
+ * (kernels/cuda/conv2d_cudnn.cu), on the CPU oneDNN (kernels/cpu/onednn.h;
  * -1 with "gemm" or where oneDNN has no bf16). Release with cc_close_backend. */
 int cc_open_backend(const char *device, int threads, const char *conv, const char *precision, cc_ops_context *ctx,
                     char *why, size_t why_len);

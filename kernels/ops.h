@@ -38,7 +38,7 @@ typedef struct cc_ops_context {
     int tf32;               /* allow TF32 tensor-core math in convolutions (--tf32) */
     int conv_cudnn;         /* convolutions through cuDNN, not im2col + cuBLAS (--conv cudnn) */
     int bf16;               /* convolutions in bfloat16 on tensor cores, FP32 sums and outputs
-                               (--precision bf16; im2col + cuBLAS whatever conv_cudnn says) */
+                               (--precision bf16; im2col + cuBLAS, or cuDNN with conv_cudnn) */
     int any_algorithm;      /* cuDNN may take any algorithm its heuristics rank first,
                                non-deterministic or Winograd/FFT (--deterministic off) */
     int graphs;             /* CUDA: training steps recorded once as a CUDA graph and replayed

@@ -127,9 +127,13 @@ for flag, want in (([], "on"), (["--deterministic", "off"], "on")):  # the CPU's
           b.returncode == 0 and json.loads(b.stdout or "{}").get("deterministic") == want, b)
 b = run("bench", "train", "--device", "cpu", "--deterministic", "maybe", "--steps", "1")
 check("--deterministic takes on or off", b.returncode != 0 and "--deterministic" in b.stderr and "on or off" in b.stderr, b)
-b = run("bench", "train", "--device", "cuda", "--conv", "cudnn", "--precision", "bf16", "--steps", "1")
-check("bf16 with --conv cudnn is refused (on a GPU: bf16 runs im2col + cuBLAS; without one: no GPU)",
-      b.returncode == 1 and ("--conv gemm" in b.stderr or "--device cuda" in b.stderr), b)
+b = run("bench", "train", "--device", "cuda", "--conv", "cudnn", "--precision", "bf16", "--batch", "2", "--grid",
+        "8", "--hidden", "4", "--steps", "1", "--json")
+if re.search(r"^gpu:\s+none", run("info").stdout, re.M):
+    check("--device cuda without a GPU is refused, saying so", b.returncode == 1 and "--device cuda" in b.stderr, b)
+else:  # cuDNN's bfloat16 convolutions (kernels/cuda/conv2d_cudnn.cu)
+    check("bf16 with --conv cudnn runs on a GPU", b.returncode == 0 and json.loads(b.stdout or "{}").get("conv")
+          == "cudnn" and json.loads(b.stdout or "{}").get("math") == "bf16", b)
 if gemm.startswith("OpenBLAS"):
     loaded = re.search(r"(\w+) kernels", gemm).group(1)
     error = float(re.search(r"largest relative error (\S+)$", gemm).group(1))

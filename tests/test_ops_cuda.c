@@ -174,16 +174,19 @@ static void check_conv(env *e, const cc_conv2d_shape *s) {
  * either side, bound the worst case; random signs stay far inside it). That sum comes from the same convolution of |x|, |w| (|dy|) on the CPU. The part
  * that the op adds onto (beta 1, the gradients' += ) is FP32 on both sides: 1e-6 of the
  * result. bf16 must also really have run: some output of each op is off by more than
- * FP32 rounding would explain (1e-5 of its sum), on shapes with 64 outputs or more. */
+ * FP32 rounding would explain (1e-5 of its sum), on shapes with 64 outputs or more.
+ * cuDNN's bf16 (--conv cudnn) also rounds each result to bfloat16 before it is widened
+ * and added in FP32: `result_rounding` 2^-9 of it, and so of the sum (0 on the GEMM path,
+ * whose GEMMs write FP32). */
 static void expect_within_bf16(env *e, const char *what, const char *detail, const pair *p, const float *abs_sum,
-                               int must_differ) {
+                               int must_differ, double result_rounding) {
     float *got = malloc(sizeof(float) * (p->n ? p->n : 1));
     if (!got) abort();
     cc_cuda_copy_to_host(e->gpu.cuda, got, p->d, sizeof(float) * p->n);
     double worst = 0, most_off = 0; /* worst: off / bound; most_off: off / abs_sum */
     for (size_t k = 0; k < p->n; k++) {
         double off = fabs((double)got[k] - p->h[k]);
-        double bound = (ldexp(1, -7) + 1e-4) * abs_sum[k] + 1e-6 * fabs((double)p->h[k]) + 1e-30;
+        double bound = (ldexp(1, -7) + result_rounding + 1e-4) * abs_sum[k] + 1e-6 * fabs((double)p->h[k]) + 1e-30;
         int finite = isfinite(got[k]) && isfinite(p->h[k]) && isfinite(abs_sum[k]);
         worst = finite ? fmax(worst, off / bound) : INFINITY;
         if (abs_sum[k] > 0) most_off = fmax(most_off, off / abs_sum[k]);
@@ -203,7 +206,7 @@ static float *absolute_of(const float *x, size_t n) {
 }
 
 /* Each op on the GPU in bf16 against the CPU's FP32, within the bound above. */
-static void check_conv_bf16(env *e, const cc_conv2d_shape *s) {
+static void check_conv_bf16(env *e, const cc_conv2d_shape *s, double result_rounding) {
     char at[96];
     size_t nx, nw, ny;
     conv_sizes(s, at, sizeof at, &nx, &nw, &ny);
@@ -219,22 +222,22 @@ static void check_conv_bf16(env *e, const cc_conv2d_shape *s) {
     cc_conv2d_forward(&cpu, s, ax, aw, ab, 0.0f, y_abs);
     cc_conv2d_forward(&cpu, s, x.h, w.h, b.h, 0.0f, y.h);
     cc_conv2d_forward(&e->gpu, s, x.d, w.d, b.d, 0.0f, y.d);
-    expect_within_bf16(e, "conv2d_forward beta 0 + bias", at, &y, y_abs, differ);
+    expect_within_bf16(e, "conv2d_forward beta 0 + bias", at, &y, y_abs, differ, result_rounding);
     cc_conv2d_forward(&cpu, s, ax, aw, NULL, 1.0f, y_acc_abs); /* |y_old| + the sum: FP32 on both sides */
     cc_conv2d_forward(&cpu, s, x.h, w.h, NULL, 1.0f, y_acc.h);
     cc_conv2d_forward(&e->gpu, s, x.d, w.d, NULL, 1.0f, y_acc.d);
-    expect_within_bf16(e, "conv2d_forward beta 1", at, &y_acc, y_acc_abs, 0);
+    expect_within_bf16(e, "conv2d_forward beta 1", at, &y_acc, y_acc_abs, 0, result_rounding);
 
     pair dx = make_poisoned(e, nx), dx_acc = make_random(e, nx, -1, 1);
     float *dx_abs = malloc(sizeof(float) * nx), *dx_acc_abs = absolute_of(dx_acc.h, nx);
     cc_conv2d_backward_data(&cpu, s, ady, aw, 0.0f, dx_abs);
     cc_conv2d_backward_data(&cpu, s, dy.h, w.h, 0.0f, dx.h);
     cc_conv2d_backward_data(&e->gpu, s, dy.d, w.d, 0.0f, dx.d);
-    expect_within_bf16(e, "conv2d_backward_data beta 0", at, &dx, dx_abs, differ && nx >= 64);
+    expect_within_bf16(e, "conv2d_backward_data beta 0", at, &dx, dx_abs, differ && nx >= 64, result_rounding);
     cc_conv2d_backward_data(&cpu, s, ady, aw, 1.0f, dx_acc_abs);
     cc_conv2d_backward_data(&cpu, s, dy.h, w.h, 1.0f, dx_acc.h);
     cc_conv2d_backward_data(&e->gpu, s, dy.d, w.d, 1.0f, dx_acc.d);
-    expect_within_bf16(e, "conv2d_backward_data beta 1", at, &dx_acc, dx_acc_abs, 0);
+    expect_within_bf16(e, "conv2d_backward_data beta 1", at, &dx_acc, dx_acc_abs, 0, result_rounding);
 
     /* The filter gradient adds onto what is there; the bias gradient sums FP32 dy. */
     pair dw = make_random(e, nw, -1, 1), db = make_random(e, s->out_channels, -1, 1);
@@ -242,7 +245,7 @@ static void check_conv_bf16(env *e, const cc_conv2d_shape *s) {
     cc_conv2d_backward_filter(&cpu, s, ax, ady, dw_abs, NULL);
     cc_conv2d_backward_filter(&cpu, s, x.h, dy.h, dw.h, db.h);
     cc_conv2d_backward_filter(&e->gpu, s, x.d, dy.d, dw.d, db.d);
-    expect_within_bf16(e, "conv2d_backward_filter dw", at, &dw, dw_abs, differ);
+    expect_within_bf16(e, "conv2d_backward_filter dw", at, &dw, dw_abs, differ, result_rounding);
     double tol = e->tol;
     e->tol = 1e-5;
     expect_close(e, "conv2d_backward_filter dbias (FP32 dy)", at, &db);
@@ -578,7 +581,8 @@ static void check_convolutions_any_algorithm(env *e) {
     e->rng = run.rng, e->checks = run.checks, e->failures = run.failures;
 }
 
-/* bf16 runs the GEMM path whatever conv_cudnn says (kernels/cuda/conv2d.cu). */
+/* bf16 on the GEMM path (kernels/cuda/conv2d_bf16.cu) and through cuDNN
+ * (kernels/cuda/conv2d_cudnn.cu), whose results are rounded to bfloat16 once more. */
 static void check_convolutions_bf16(env *e) {
     cc_gpu_info info;
     char why[256];
@@ -589,8 +593,14 @@ static void check_convolutions_bf16(env *e) {
     env run = *e;
     run.gpu.bf16 = 1;
     run.label = "conv gemm, bf16";
-    for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv_bf16(&run, &CONV_SHAPES[k]);
-    if (large_shapes()) check_conv_bf16(&run, &LARGE_SHAPE);
+    for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv_bf16(&run, &CONV_SHAPES[k], 0);
+    if (large_shapes()) check_conv_bf16(&run, &LARGE_SHAPE, 0);
+    if (cc_cuda_has_cudnn()) {
+        run.gpu.conv_cudnn = 1;
+        run.label = "conv cudnn, bf16";
+        for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv_bf16(&run, &CONV_SHAPES[k], ldexp(1, -9));
+        if (large_shapes()) check_conv_bf16(&run, &LARGE_SHAPE, ldexp(1, -9));
+    }
     e->rng = run.rng, e->checks = run.checks, e->failures = run.failures;
 }
 

@@ -175,14 +175,15 @@ static void check_resident_windows(env *e, const train_case *c, fixture *f) {
     cc_convlstm_free(&host.model), cc_convlstm_free(&resident.model);
 }
 
-/* --precision bf16 on the GPU (kernels/cuda/conv2d_bf16.cu): a whole run trains to the
- * CPU's FP32 losses within 1% each epoch (the CPU's bf16 came within 0.1% of FP32 on a
- * real tensor, README "Precision"; the convolutions' inputs carry 8 significant bits, and
- * the parameters, AdamW and the losses stay FP32). */
-static void check_bf16_training(env *e, const train_case *c, fixture *f) {
+/* --precision bf16 on the GPU (`conv` "gemm": kernels/cuda/conv2d_bf16.cu; "cudnn":
+ * kernels/cuda/conv2d_cudnn.cu): a whole run trains to the CPU's FP32 losses within 1%
+ * each epoch (the CPU's bf16 came within 0.1% of FP32 on a real tensor, README
+ * "Precision"; the convolutions' inputs carry 8 significant bits, and the parameters,
+ * AdamW and the losses stay FP32). */
+static void check_bf16_training(env *e, const train_case *c, fixture *f, const char *conv) {
     cc_ops_context bf16;
     char err[256] = "";
-    if (cc_open_backend("cuda", 1, "gemm", "bf16", &bf16, err, sizeof err) != 0) {
+    if (cc_open_backend("cuda", 1, conv, "bf16", &bf16, err, sizeof err) != 0) {
         if (strstr(err, "compute capability")) printf("  [%s] bf16 not checked: %s\n", e->label, err);
         else record(e, 0, err, 0, 0);
         return;
@@ -192,7 +193,7 @@ static void check_bf16_training(env *e, const train_case *c, fixture *f) {
     cc_train_options o = {3, 3, 4, 1e-3, 1e-4, 1.0, 5, c->loss, NULL, NULL, NULL};
     int cpu_status = cc_train(&cpu.model, &e->cpu, &f->t, &f->split, f->scale, &o, &cpu.state, err, sizeof err);
     int half_status = cc_train(&half.model, &bf16, &f->t, &f->split, f->scale, &o, &half.state, err, sizeof err);
-    if (cpu_status != 0 || half_status != 0) printf("  [%s] bf16: cc_train: %s\n", e->label, err);
+    if (cpu_status != 0 || half_status != 0) printf("  [%s] bf16 (%s): cc_train: %s\n", e->label, conv, err);
     record(e, cpu_status == 0 && half_status == 0 && half.state.epochs_done == cpu.state.epochs_done,
            "bf16: both trained", 0, 0);
     for (int k = 0; k < cpu.state.epochs_done; k++) {
@@ -202,7 +203,7 @@ static void check_bf16_training(env *e, const train_case *c, fixture *f) {
         record(e, val <= 1e-2, "bf16: an epoch's validation loss against FP32's", val, 1e-2);
     }
     if (half.state.epochs_done > 0 && cpu.state.epochs_done > 0)
-        printf("  [%s] bf16: validation loss %.6f against FP32's %.6f\n", e->label,
+        printf("  [%s] bf16 (%s): validation loss %.6f against FP32's %.6f\n", e->label, conv,
                half.state.val_loss[half.state.epochs_done - 1], cpu.state.val_loss[cpu.state.epochs_done - 1]);
     cc_train_state_free(&cpu.state), cc_train_state_free(&half.state);
     cc_convlstm_free(&cpu.model), cc_convlstm_free(&half.model);
@@ -311,7 +312,8 @@ int main(void) {
         e.label = c->name;
         check_training(&e, c, &f);
         check_resident_windows(&e, c, &f);
-        check_bf16_training(&e, c, &f);
+        check_bf16_training(&e, c, &f, "gemm");
+        if (cc_cuda_has_cudnn()) check_bf16_training(&e, c, &f, "cudnn");
         check_graph_replay(&e, c, &f, 0, 0);
         check_graph_replay(&e, c, &f, 1, 0);
         if (cc_cuda_has_cudnn()) check_graph_replay(&e, c, &f, 0, 1);

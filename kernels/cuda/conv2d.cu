@@ -7,7 +7,8 @@
  * cuBLAS is column-major: a row-major [r][c] matrix is its column-major transpose, so
  * C = A.B is issued as C^T = B^T.A^T with the operands swapped.
  *
- * ctx->bf16 sends them to kernels/cuda/conv2d_bf16.cu (the same products in bfloat16).
+ * ctx->bf16 sends them to kernels/cuda/conv2d_bf16.cu (the same products in bfloat16),
+ * unless they go through cuDNN (conv2d_cudnn.cu, which has its own bf16).
  *
  * Images go through in chunks whose columns fit a fixed scratch budget; a 1x1, stride-1,
  * unpadded convolution needs no columns at all (x already is them). */
@@ -52,14 +53,14 @@ static int min_int(int a, int b) { return a < b ? a : b; }
 
 extern "C" void cc_cuda_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                        const float *w, const float *bias, float beta, float *y) {
-    if (ctx->bf16) {
-        cc_bf16_conv2d_forward(ctx, s, x, w, bias, beta, y);
-        return;
-    }
-    if (use_cudnn(ctx)) {
+    if (use_cudnn(ctx)) { /* in FP32, TF32 or bf16 */
 #ifdef CRIMECAST_HAVE_CUDNN
         cc_cudnn_conv2d_forward(ctx, s, x, w, bias, beta, y);
 #endif
+        return;
+    }
+    if (ctx->bf16) {
+        cc_bf16_conv2d_forward(ctx, s, x, w, bias, beta, y);
         return;
     }
     cc_conv_dims d = cc_cuda_conv_dims(s);
@@ -83,14 +84,14 @@ extern "C" void cc_cuda_conv2d_forward(const cc_ops_context *ctx, const cc_conv2
 
 extern "C" void cc_cuda_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
                                              const float *w, float beta, float *dx) {
-    if (ctx->bf16) {
-        cc_bf16_conv2d_backward_data(ctx, s, dy, w, beta, dx);
-        return;
-    }
-    if (use_cudnn(ctx)) {
+    if (use_cudnn(ctx)) { /* in FP32, TF32 or bf16 */
 #ifdef CRIMECAST_HAVE_CUDNN
         cc_cudnn_conv2d_backward_data(ctx, s, dy, w, beta, dx);
 #endif
+        return;
+    }
+    if (ctx->bf16) {
+        cc_bf16_conv2d_backward_data(ctx, s, dy, w, beta, dx);
         return;
     }
     cc_conv_dims d = cc_cuda_conv_dims(s);
@@ -119,14 +120,14 @@ extern "C" void cc_cuda_conv2d_backward_data(const cc_ops_context *ctx, const cc
  * and still deterministic. Chunks hold columns and partials within the scratch budget. */
 extern "C" void cc_cuda_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                                const float *dy, float *dw, float *dbias) {
-    if (ctx->bf16) {
-        cc_bf16_conv2d_backward_filter(ctx, s, x, dy, dw, dbias);
-        return;
-    }
-    if (use_cudnn(ctx)) {
+    if (use_cudnn(ctx)) { /* in FP32, TF32 or bf16 */
 #ifdef CRIMECAST_HAVE_CUDNN
         cc_cudnn_conv2d_backward_filter(ctx, s, x, dy, dw, dbias);
 #endif
+        return;
+    }
+    if (ctx->bf16) {
+        cc_bf16_conv2d_backward_filter(ctx, s, x, dy, dw, dbias);
         return;
     }
     cc_conv_dims d = cc_cuda_conv_dims(s);

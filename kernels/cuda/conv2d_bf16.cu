@@ -16,33 +16,15 @@
 
 /* Most bytes of the rounded copies (and FP32 columns) held at once. */
 static const size_t SCRATCH_BUDGET_BYTES = (size_t)256 << 20;
-static const size_t ALIGN = 256; /* cuBLAS wants its operands aligned; 256 B suits every type */
+static const size_t ALIGN = 256; /* cc_cuda_carve_scratch's alignment */
 
 typedef __nv_bfloat16 bf16;
-
-__global__ void to_bf16_kernel(const float *x, bf16 *y, size_t n) {
-    CC_GRID_STRIDE_LOOP(k, n) y[k] = __float2bfloat16_rn(x[k]);
-}
-
-static void to_bf16(const cc_ops_context *ctx, const float *x, size_t n, bf16 *y) {
-    if (!n) return;
-    to_bf16_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(x, y, n);
-    CC_CUDA_CHECK(cudaGetLastError());
-}
 
 static size_t aligned(size_t bytes) { return (bytes + ALIGN - 1) / ALIGN * ALIGN; }
 
 /* Images per chunk when each takes `per_image` bytes of scratch beside `fixed` bytes. */
 static int chunk_of(const cc_conv2d_shape *s, size_t fixed, size_t per_image) {
     return cc_cuda_images_per_chunk(s->batch, SCRATCH_BUDGET_BYTES > fixed ? SCRATCH_BUDGET_BYTES - fixed : 0, per_image);
-}
-
-/* The scratch cut into consecutive regions of the given byte sizes (each aligned). */
-static void carve(const cc_ops_context *ctx, int regions, const size_t *bytes, void **at) {
-    size_t total = 0;
-    for (int k = 0; k < regions; k++) total += aligned(bytes[k]);
-    char *base = (char *)cc_cuda_scratch(ctx, (total + sizeof(float) - 1) / sizeof(float));
-    for (int k = 0; k < regions; k++) at[k] = bytes[k] ? base : NULL, base += aligned(bytes[k]);
 }
 
 /* C = A . B (+ beta C) over `batch` products, cuBLAS's column-major view (conv2d.cu's
@@ -69,10 +51,10 @@ void cc_bf16_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s,
     int chunk = chunk_of(s, aligned(sizeof(bf16) * d.weights), column_bytes);
     size_t bytes[2] = {sizeof(bf16) * d.weights, column_bytes * chunk};
     void *at[2];
-    carve(ctx, 2, bytes, at);
+    cc_cuda_carve_scratch(ctx, 2, bytes, at);
     bf16 *w16 = (bf16 *)at[0], *columns = (bf16 *)at[1];
     cc_cuda_set_gemm_math(ctx);
-    to_bf16(ctx, w, d.weights, w16);
+    cc_cuda_to_bf16(ctx, w, d.weights, w16);
     for (int first = 0; first < s->batch; first += chunk) {
         int count = min_int(chunk, s->batch - first);
         cc_cuda_im2col_bf16(ctx, s, count, x + (size_t)first * d.in_size, columns);
@@ -93,14 +75,14 @@ void cc_bf16_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_sha
     int chunk = chunk_of(s, aligned(sizeof(bf16) * d.weights), dy_bytes + column_bytes);
     size_t bytes[3] = {sizeof(bf16) * d.weights, dy_bytes * chunk, column_bytes * chunk};
     void *at[3];
-    carve(ctx, 3, bytes, at);
+    cc_cuda_carve_scratch(ctx, 3, bytes, at);
     bf16 *w16 = (bf16 *)at[0], *dy16 = (bf16 *)at[1];
     float *columns = (float *)at[2];
     cc_cuda_set_gemm_math(ctx);
-    to_bf16(ctx, w, d.weights, w16);
+    cc_cuda_to_bf16(ctx, w, d.weights, w16);
     for (int first = 0; first < s->batch; first += chunk) {
         int count = min_int(chunk, s->batch - first);
-        to_bf16(ctx, dy + (size_t)first * d.out_size, (size_t)count * d.out_size, dy16);
+        cc_cuda_to_bf16(ctx, dy + (size_t)first * d.out_size, (size_t)count * d.out_size, dy16);
         /* Direct: the columns are dx itself, so the GEMM applies beta; else col2im does. */
         float *target = d.direct ? dx + (size_t)first * d.in_size : columns;
         /* columns_n^T [P x R] = dy_n^T [P x Cout] . W [Cout x R] */
@@ -121,14 +103,14 @@ void cc_bf16_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_s
     int chunk = chunk_of(s, 0, column_bytes + dy_bytes + slice_bytes);
     size_t bytes[3] = {column_bytes * chunk, dy_bytes * chunk, slice_bytes * chunk};
     void *at[3];
-    carve(ctx, 3, bytes, at);
+    cc_cuda_carve_scratch(ctx, 3, bytes, at);
     bf16 *columns = (bf16 *)at[0], *dy16 = (bf16 *)at[1];
     float *slices = (float *)at[2];
     cc_cuda_set_gemm_math(ctx);
     for (int first = 0; first < s->batch; first += chunk) {
         int count = min_int(chunk, s->batch - first);
         cc_cuda_im2col_bf16(ctx, s, count, x + (size_t)first * d.in_size, columns);
-        to_bf16(ctx, dy + (size_t)first * d.out_size, (size_t)count * d.out_size, dy16);
+        cc_cuda_to_bf16(ctx, dy + (size_t)first * d.out_size, (size_t)count * d.out_size, dy16);
         /* slice_n^T [R x Cout] = columns_n [R x P] . dy_n^T [P x Cout], one batched product;
          * then the slices added into dW in image order */
         gemm(ctx, CUBLAS_OP_T, CUBLAS_OP_N, d.rows, s->out_channels, d.out_plane, columns, d.out_plane,

@@ -8,6 +8,13 @@
  * (--deterministic off) the first that runs, whatever its family and determinism: the
  * heuristics rank by expected speed. Without ctx->tf32 the
  * math is restricted to FMA (CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later).
+ *
+ * --precision bf16 (ctx->bf16): the descriptors say bfloat16 for x, w and y with FP32
+ * accumulation (cuDNN's pseudo-bfloat16 configuration, on the tensor cores). x, w and dy
+ * are rounded into scratch, and each result, rounded to bfloat16 by cuDNN, is widened back
+ * into FP32, where beta and dW's += apply: one rounding more than the GEMM path's bf16
+ * (the result's own, at most 2^-9 of it). Parameters, gradients and the optimizer stay
+ * FP32 (master weights), as on the GEMM path.
  * Descriptors and the algorithm choices are made once per shape and math (a plan, kept in
  * the CUDA state: a model runs a dozen shapes), not on every call: cuDNN's heuristics are
  * host work that a small convolution would wait on. The choice is the same either way. */
@@ -22,22 +29,25 @@ typedef struct cudnn_conv {
     cudnnConvolutionDescriptor_t conv;
 } cudnn_conv;
 
+/* Tensor-core math: TF32 on FP32 data, or bfloat16 data. */
+static bool tensor_ops(const cc_ops_context *ctx) { return ctx->tf32 || ctx->bf16; }
+
 static cudnn_conv describe(const cc_ops_context *ctx, const cc_conv2d_shape *s) {
     cudnn_conv d;
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s);
+    cudnnDataType_t data = ctx->bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT; /* the sums: FP32 either way */
     CC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d.x));
     CC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d.y));
     CC_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d.w));
     CC_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d.conv));
-    CC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d.x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s->batch, s->in_channels,
-                                              s->height, s->width));
-    CC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d.y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s->batch, s->out_channels,
-                                              Ho, Wo));
-    CC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(d.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s->out_channels,
-                                              s->in_channels, s->kernel, s->kernel));
+    CC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d.x, CUDNN_TENSOR_NCHW, data, s->batch, s->in_channels, s->height,
+                                              s->width));
+    CC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d.y, CUDNN_TENSOR_NCHW, data, s->batch, s->out_channels, Ho, Wo));
+    CC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(d.w, data, CUDNN_TENSOR_NCHW, s->out_channels, s->in_channels, s->kernel,
+                                              s->kernel));
     CC_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(d.conv, s->padding, s->padding, s->stride, s->stride, 1, 1,
                                                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-    CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, ctx->tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, tensor_ops(ctx) ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
     int n, c, h, w;
     CC_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(d.conv, d.x, d.w, &n, &c, &h, &w));
     if (n != s->batch || c != s->out_channels || h != Ho || w != Wo) {
@@ -74,17 +84,18 @@ static bool tensor_op_math(cudnnMathType_t m) {
 }
 
 /* The first heuristic result that runs, is deterministic, of the GEMM family and (without
- * TF32) off the tensor cores, unless any_algorithm; failing that the first that runs at all
- * (off the tensor cores without TF32); else -1. */
+ * TF32 or bf16) off the tensor cores, unless any_algorithm; failing that the first that
+ * runs at all (off the tensor cores without TF32 or bf16); else -1. */
 template <typename Perf, typename Algo>
 static int pick(const cc_ops_context *ctx, const Perf *perf, int returned, bool (*precise)(Algo)) {
     int chosen = -1;
     for (int k = 0; k < returned && chosen < 0 && !ctx->any_algorithm; k++)
         if (perf[k].status == CUDNN_STATUS_SUCCESS && perf[k].determinism == CUDNN_DETERMINISTIC &&
-            precise(perf[k].algo) && (ctx->tf32 || !tensor_op_math(perf[k].mathType)))
+            precise(perf[k].algo) && (tensor_ops(ctx) || !tensor_op_math(perf[k].mathType)))
             chosen = k;
     for (int k = 0; k < returned && chosen < 0; k++)
-        if (perf[k].status == CUDNN_STATUS_SUCCESS && (ctx->tf32 || !tensor_op_math(perf[k].mathType))) chosen = k;
+        if (perf[k].status == CUDNN_STATUS_SUCCESS && (tensor_ops(ctx) || !tensor_op_math(perf[k].mathType)))
+            chosen = k;
     return chosen;
 }
 
@@ -96,7 +107,7 @@ enum { PLANS = 32 };
  * its workspace. */
 typedef struct cudnn_plan {
     cc_conv2d_shape shape;
-    int tf32, any_algorithm;
+    int tf32, bf16, any_algorithm;
     cudnn_conv d;
     bool chosen[DIRECTIONS];
     int algo[DIRECTIONS];
@@ -130,8 +141,8 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
     }
     struct cc_cudnn_plans *all = st->cudnn_plans;
     for (int i = 0; i < all->count; i++)
-        if (all->plan[i].tf32 == ctx->tf32 && all->plan[i].any_algorithm == ctx->any_algorithm &&
-            same_shape(&all->plan[i].shape, s))
+        if (all->plan[i].tf32 == ctx->tf32 && all->plan[i].bf16 == ctx->bf16 &&
+            all->plan[i].any_algorithm == ctx->any_algorithm && same_shape(&all->plan[i].shape, s))
             return &all->plan[i];
     cudnn_plan *p;
     if (all->count < PLANS) {
@@ -142,7 +153,8 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
         release(&p->d);
     }
     memset(p, 0, sizeof *p);
-    p->shape = *s, p->tf32 = ctx->tf32, p->any_algorithm = ctx->any_algorithm, p->d = describe(ctx, s);
+    p->shape = *s, p->tf32 = ctx->tf32, p->bf16 = ctx->bf16, p->any_algorithm = ctx->any_algorithm;
+    p->d = describe(ctx, s);
     return p;
 }
 
@@ -152,7 +164,7 @@ static void choose(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf
                    bool (*precise)(Algo), Algo fallback) {
     int k = pick(ctx, perf, returned, precise);
     p->algo[dir] = k >= 0 ? (int)perf[k].algo : (int)fallback;
-    p->math[dir] = ctx->tf32 && k >= 0 ? perf[k].mathType : ctx->tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+    p->math[dir] = tensor_ops(ctx) && k >= 0 ? perf[k].mathType : tensor_ops(ctx) ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
     p->chosen[dir] = true;
     CC_CUDNN_CHECK(cudnnSetConvolutionMathType(p->d.conv, p->math[dir]));
 }
@@ -197,10 +209,78 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
     return p;
 }
 
+/* ---------------------------------------------------------------- bfloat16 */
+
+typedef __nv_bfloat16 bf16;
+
+/* Operands a (na floats) and b (nb) rounded to bfloat16 into scratch at at[0] and at[1],
+ * beside room for a bfloat16 result of `out` values at at[2] and direction dir's cuDNN
+ * workspace (returned; NULL when it needs none): one carve, so nothing overlaps. */
+static void *round_operands(const cc_ops_context *ctx, const cudnn_plan *p, int dir, const float *a, size_t na,
+                            const float *b, size_t nb, size_t out, bf16 *at[3]) {
+    size_t bytes[4] = {sizeof(bf16) * na, sizeof(bf16) * nb, sizeof(bf16) * out, p->bytes[dir]};
+    void *where[4];
+    cc_cuda_carve_scratch(ctx, 4, bytes, where);
+    for (int k = 0; k < 3; k++) at[k] = (bf16 *)where[k];
+    cc_cuda_to_bf16(ctx, a, na, at[0]);
+    cc_cuda_to_bf16(ctx, b, nb, at[1]);
+    return where[3];
+}
+
+/* y = bf16(x) * bf16(w) summed in FP32, rounded to bf16, widened: + beta y in FP32. */
+static void forward_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, const cudnn_plan *p, const float *x,
+                         const float *w, float beta, float *y) {
+    cc_conv_dims d = cc_cuda_conv_dims(s);
+    size_t ny = (size_t)s->batch * d.out_size;
+    bf16 *at[3]; /* x, w, y */
+    void *space = round_operands(ctx, p, FORWARD, x, (size_t)s->batch * d.in_size, w, d.weights, ny, at);
+    const float one = 1.0f, zero = 0.0f;
+    CC_CUDNN_CHECK(cudnnConvolutionForward(handle(ctx), &one, p->d.x, at[0], p->d.w, at[1], p->d.conv,
+                                           (cudnnConvolutionFwdAlgo_t)p->algo[FORWARD], space, p->bytes[FORWARD],
+                                           &zero, p->d.y, at[2]));
+    cc_cuda_from_bf16(ctx, at[2], ny, beta, y);
+}
+
+/* dx = bf16(dy) * bf16(w) transposed, the same way. */
+static void backward_data_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, const cudnn_plan *p,
+                               const float *dy, const float *w, float beta, float *dx) {
+    cc_conv_dims d = cc_cuda_conv_dims(s);
+    size_t nx = (size_t)s->batch * d.in_size;
+    bf16 *at[3]; /* dy, w, dx */
+    void *space = round_operands(ctx, p, BACKWARD_DATA, dy, (size_t)s->batch * d.out_size, w, d.weights, nx, at);
+    const float one = 1.0f, zero = 0.0f;
+    CC_CUDNN_CHECK(cudnnConvolutionBackwardData(handle(ctx), &one, p->d.w, at[1], p->d.y, at[0], p->d.conv,
+                                                (cudnnConvolutionBwdDataAlgo_t)p->algo[BACKWARD_DATA], space,
+                                                p->bytes[BACKWARD_DATA], &zero, p->d.x, at[2]));
+    cc_cuda_from_bf16(ctx, at[2], nx, beta, dx);
+}
+
+/* dW += the batch's filter gradient from bf16(x) and bf16(dy), added in FP32. */
+static void backward_filter_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, const cudnn_plan *p,
+                                 const float *x, const float *dy, float *dw) {
+    cc_conv_dims d = cc_cuda_conv_dims(s);
+    bf16 *at[3]; /* x, dy, dW */
+    void *space = round_operands(ctx, p, BACKWARD_FILTER, x, (size_t)s->batch * d.in_size, dy,
+                                 (size_t)s->batch * d.out_size, d.weights, at);
+    const float one = 1.0f, zero = 0.0f;
+    CC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle(ctx), &one, p->d.x, at[0], p->d.y, at[1], p->d.conv,
+                                                  (cudnnConvolutionBwdFilterAlgo_t)p->algo[BACKWARD_FILTER], space,
+                                                  p->bytes[BACKWARD_FILTER], &zero, p->d.w, at[2]));
+    cc_cuda_from_bf16(ctx, at[2], d.weights, 1.0f, dw);
+}
+
+/* ---------------------------------------------------------------- the ops */
+
 void cc_cudnn_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                              const float *bias, float beta, float *y) {
     if (s->batch <= 0) return;
     cudnn_plan *p = ready(ctx, s, FORWARD);
+    if (ctx->bf16) {
+        forward_bf16(ctx, s, p, x, w, beta, y);
+        if (bias)
+            cc_cuda_bias_add(ctx, y, bias, s->batch, s->out_channels, cc_conv2d_out_height(s) * cc_conv2d_out_width(s));
+        return;
+    }
     size_t bytes = p->bytes[FORWARD];
     void *space = workspace(ctx, bytes);
     const float one = 1.0f;
@@ -214,6 +294,10 @@ void cc_cudnn_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_sh
                                    const float *w, float beta, float *dx) {
     if (s->batch <= 0) return;
     cudnn_plan *p = ready(ctx, s, BACKWARD_DATA);
+    if (ctx->bf16) {
+        backward_data_bf16(ctx, s, p, dy, w, beta, dx);
+        return;
+    }
     size_t bytes = p->bytes[BACKWARD_DATA];
     void *space = workspace(ctx, bytes);
     const float one = 1.0f;
@@ -226,12 +310,16 @@ void cc_cudnn_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_
                                      const float *dy, float *dw, float *dbias) {
     if (s->batch <= 0) return;
     cudnn_plan *p = ready(ctx, s, BACKWARD_FILTER);
-    size_t bytes = p->bytes[BACKWARD_FILTER];
-    void *space = workspace(ctx, bytes);
-    const float one = 1.0f; /* beta 1: dw accumulates */
-    CC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle(ctx), &one, p->d.x, x, p->d.y, dy, p->d.conv,
-                                                  (cudnnConvolutionBwdFilterAlgo_t)p->algo[BACKWARD_FILTER], space,
-                                                  bytes, &one, p->d.w, dw));
+    if (ctx->bf16) {
+        backward_filter_bf16(ctx, s, p, x, dy, dw);
+    } else {
+        size_t bytes = p->bytes[BACKWARD_FILTER];
+        void *space = workspace(ctx, bytes);
+        const float one = 1.0f; /* beta 1: dw accumulates */
+        CC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle(ctx), &one, p->d.x, x, p->d.y, dy, p->d.conv,
+                                                      (cudnnConvolutionBwdFilterAlgo_t)p->algo[BACKWARD_FILTER], space,
+                                                      bytes, &one, p->d.w, dw));
+    }
     if (dbias)
         cc_cuda_bias_backward(ctx, dy, s->batch, s->out_channels, cc_conv2d_out_height(s) * cc_conv2d_out_width(s),
                               dbias);

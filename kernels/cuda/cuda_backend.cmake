@@ -13,6 +13,7 @@ list(APPEND CRIMECAST_KERNELS_SOURCES
   kernels/cuda/im2col.cu
   kernels/cuda/conv2d.cu
   kernels/cuda/conv2d_bf16.cu
+  kernels/cuda/bf16_copy.cu
   kernels/cuda/elementwise.cu
   kernels/cuda/cell_scale.cu
   kernels/cuda/lstm_gates.cu

@@ -141,6 +141,15 @@ void cc_cuda_col2im(const cc_ops_context *ctx, const cc_conv2d_shape *s, int ima
 void cc_cuda_im2col_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x,
                          __nv_bfloat16 *columns);
 
+/* bfloat16 copies (kernels/cuda/bf16_copy.cu): y = x rounded to nearest even; and back,
+ * y = x + beta y in FP32 (beta 0: y is not read). */
+void cc_cuda_to_bf16(const cc_ops_context *ctx, const float *x, size_t n, __nv_bfloat16 *y);
+void cc_cuda_from_bf16(const cc_ops_context *ctx, const __nv_bfloat16 *x, size_t n, float beta, float *y);
+/* The context's scratch cut into consecutive regions of bytes[0..regions) (each 256-byte
+ * aligned; NULL for an empty one) at at[0..regions): one cc_cuda_scratch call, so the
+ * regions never overlap (scratch.cu). */
+void cc_cuda_carve_scratch(const cc_ops_context *ctx, int regions, const size_t *bytes, void **at);
+
 /* The bf16 convolution path (kernels/cuda/conv2d_bf16.cu; ctx->bf16), same contracts:
  * x, w and dy rounded to bfloat16, products summed in FP32, outputs FP32. */
 void cc_bf16_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,

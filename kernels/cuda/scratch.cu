@@ -23,3 +23,13 @@ float *cc_cuda_scratch(const cc_ops_context *ctx, size_t floats) {
     st->scratch_moves++;
     return st->scratch;
 }
+
+/* 256 bytes: cuBLAS and cuDNN want their operands aligned, and it suits every type. */
+static size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
+
+void cc_cuda_carve_scratch(const cc_ops_context *ctx, int regions, const size_t *bytes, void **at) {
+    size_t total = 0;
+    for (int k = 0; k < regions; k++) total += aligned(bytes[k]);
+    char *base = (char *)cc_cuda_scratch(ctx, (total + sizeof(float) - 1) / sizeof(float));
+    for (int k = 0; k < regions; k++) at[k] = bytes[k] ? base : NULL, base += aligned(bytes[k]);
+}
