@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# One short GPU lease (15 minutes of device time, one call of at most 10), in order of
+# value, each step cut to the time left: the full program from the bundle on Chicago at
+# 150 m (issue 28: train, the PyTorch end-to-end comparison, predict, eval, png), with the
+# compute core building beside it; then the GPU tests, parity on seeds 1-3 and memcheck
+# (bench/gpu_check.sh GPU_CHECK_QUICK=1); then issue 29's benchmarks on the configs that
+# fit. Everything lands in OUTDIR, the check's logs packed as check.tgz (a lease brings
+# back at most 8 files).
+#
+# usage: bash bench/gpu_lease.sh OUTDIR [BUNDLE.tar.xz TENSOR.h5]
+#        (default gpu-carry/gpu-bundle.tar.xz and gpu-carry/chicago150.h5: kernels/README.md,
+#        "The GPU bundle", says how to make them); DEADLINE seconds for all of it (565),
+#        CONFIGS for the benchmarks (default "64 64,8 256 --channels 12 --down 4").
+set -u
+out=${1:?usage: bench/gpu_lease.sh OUTDIR [BUNDLE.tar.xz TENSOR.h5]}
+bundle=${2:-gpu-carry/gpu-bundle.tar.xz} tensor=${3:-gpu-carry/chicago150.h5}
+deadline=${DEADLINE:-565}
+here=$(cd "$(dirname "$0")/.." && pwd)
+t0=$(date +%s)
+left() { echo $((deadline - ($(date +%s) - t0))); }
+mkdir -p "$out/check"
+(GPU_CHECK_BUILD_ONLY=1 nice -n 15 bash "$here/bench/gpu_check.sh" "$out/check" >"$out/check/build_step.log" 2>&1
+ echo "build rc=$?" >>"$out/check/build_step.log") &
+builder=$!
+KEEP_MODEL=1 TIMEOUT_TRAIN=240 BASELINES=histavg PYTORCH_E2E="EPOCHS=2 BATCH=8" \
+  TRAIN_ARGS="--model convlstm-ae --down 4 --batch 8 --seed 1 --epochs 8 --patience 3" \
+  timeout $(($(left) - 200)) bash "$here/scripts/gpu_run.sh" "$bundle" "$out" "$tensor"
+echo "gpu_run: exit $? at $(($(date +%s) - t0)) s"
+wait $builder
+tail -2 "$out/check/build_step.log"
+echo "== tests at $(($(date +%s) - t0)) s, $(left) s left"
+GPU_CHECK_QUICK=1 GPU_CHECK_REUSE=1 timeout $(($(left) - 60)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1
+echo "== benchmarks at $(($(date +%s) - t0)) s, $(left) s left"
+[ "$(left)" -gt 40 ] && GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_CONFIGS="${CONFIGS:-64 64,8 256 --channels 12 --down 4}" \
+  timeout $(($(left) - 10)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1 | grep '^{' | cut -c1-300
+python3 "$here/bench/gpu_ratios.py" "$out/check" 2>/dev/null | tee "$out/check/ratios.md"
+(cd "$out" && tar czf check.tgz check && rm -rf check)
+ls -la "$out"
