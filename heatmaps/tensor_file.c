@@ -368,8 +368,7 @@ static int scale_dims(hid_t file, hsize_t *dims) {
     return 0;
 }
 
-/* The dense counts of a sparse tensor (its bins, channels and grid read). */
-/* The dense counts from /sparse; the entries, already the index of the nonzero counts
+/* The dense counts of a sparse tensor (its bins, channels and grid read) from /sparse; the entries, already the index of the nonzero counts
  * that cc_tensor_index_nonzeros would build from them, are kept as t->nonzeros on the
  * same terms (at most an eighth of the values nonzero). */
 static int read_sparse_counts(hid_t file, cc_tensor *t, char *why, size_t why_len) {

@@ -457,7 +457,7 @@ static int same_bins(const cc_tensor *a, const cc_tensor *b) {
 static void keep_bins(cc_tensor *f, const int64_t *days, int n) {
     size_t map = (size_t)f->C * f->H * f->W;
     int kept = 0;
-    cc_tensor_drop_index(f); /* a tensor file given as a forecast comes with one */
+    cc_tensor_drop_index(f); /* values change below: an index (none today) would go stale */
     for (int b = 0; b < f->T; b++) {
         int listed = 0;
         for (int i = 0; i < n && !listed; i++) listed = f->time[b] == days[i];

@@ -153,6 +153,7 @@ double cc_evaluate_from(cc_convlstm *model, const cc_ops_context *ctx, const cc_
                         cc_span span, const float *scale, cc_loss_kind loss, int batch, cc_window_tables *tables) {
     cc_batch_io b;
     char err[256];
+    if (tables && tables->mse != (loss == CC_LOSS_MSE)) tables = NULL; /* their targets are another loss's */
     if (tables && batch > tables->batch) batch = tables->batch;
     if (open_batches(&b, model, ctx, t, batch, !tables, err, sizeof err) != 0) return NAN;
     b.tables = tables;

@@ -105,9 +105,10 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
 double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                    cc_span span, const float *scale, cc_loss_kind loss, int batch);
 /* The same, the batches assembled from `tables` (the run's resident windows, built for
- * this model and loss with cc_train_open_window_tables, batches of at most their batch)
- * where the ops run instead of gathered on the host: the same bits, without the host's
- * gather (at 150 m seconds a batch) and upload. NULL tables: cc_evaluate. */
+ * this model with cc_train_open_window_tables, batches of at most their batch) where the
+ * ops run instead of gathered on the host: the same bits, without the host's gather (at
+ * 150 m seconds a batch) and upload. NULL tables, or tables of the other loss (their
+ * targets normalised or not): cc_evaluate. */
 double cc_evaluate_from(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                         cc_span span, const float *scale, cc_loss_kind loss, int batch, cc_window_tables *tables);
 

@@ -10,6 +10,7 @@
 #include "kernels/cpu/threads.h"
 
 enum { STAGING_BYTES = 256 << 20 }; /* the host's chunk of rows on their way to a GPU */
+enum { MOST_BUILD_THREADS = 16 };    /* staging holds a row per thread: at 150 m up to 48 MiB each */
 
 static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W; }
 
@@ -55,11 +56,16 @@ static void gather_rows_of(const cc_ops_context *ctx, const cc_tensor *t, const 
 }
 
 /* The window and base tables, filled chunk by chunk through host staging (directly on
- * the host). A chunk holds at least a row per thread, so that every thread has a bin. */
-static int fill_windows(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
-                        const cc_window_tables_spec *spec) {
+ * the host), on the context's threads up to MOST_BUILD_THREADS. A chunk holds at least a
+ * row per thread, so that every thread has a bin. */
+static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, const cc_tensor *t,
+                        const float *scale, const cc_window_tables_spec *spec) {
     size_t map = w->map_floats, per_row = w->row_floats + (w->base ? map : 0);
-    int threads = cc_cpu_threads(ctx);
+    cc_ops_context build = *all_threads; /* only its thread count is read here */
+    int threads = cc_cpu_threads(&build);
+    if (threads > MOST_BUILD_THREADS) threads = MOST_BUILD_THREADS;
+    build.threads = threads;
+    const cc_ops_context *ctx = &build;
     size_t y_floats = map * (size_t)w->horizon;
     float *y = malloc(sizeof(float) * y_floats * (size_t)threads);
     if (!y) return -1;
@@ -113,7 +119,7 @@ int cc_window_tables_open(cc_window_tables *w, const cc_ops_context *ctx, const 
     memset(w, 0, sizeof *w);
     w->device = cc_ops_device(ctx);
     w->rows = table_rows(spec, t), w->T = t->T, w->batch = batch;
-    w->horizon = spec->sample.horizon, w->sample = spec->sample;
+    w->horizon = spec->sample.horizon, w->sample = spec->sample, w->mse = spec->mse;
     w->map_floats = map_floats(t), w->step_floats = step_floats(spec, t), w->row_floats = row_floats(spec, t);
     int steps = cc_sample_steps(&w->sample), runs = (steps > w->horizon ? steps : w->horizon) * batch;
     w->blocks = malloc(sizeof(int) * (size_t)runs);

@@ -62,7 +62,9 @@ for tensor in "$@"; do
   [ -s "$out/$name.smi" ] && echo "GPU memory used, peak: $(sort -n "$out/$name.smi" | tail -1) MiB (nvidia-smi, every 200 ms)" |
     tee -a "$log"
   [ $rc -eq 0 ] || { status=1; tail -5 "$log"; continue; }
-  [ -n "${KEEP_MODEL:-}" ] && xz -T0 -c "$work/$name.model.h5" >"$out/$name.model.h5.xz"
+  if [ "${KEEP_MODEL:-0}" = 1 ] && ! xz -T0 -c "$work/$name.model.h5" >"$out/$name.model.h5.xz"; then
+    status=1; rm -f "$out/$name.model.h5.xz"
+  fi
   if [ -n "${PYTORCH_E2E:-}" ]; then # e.g. "EPOCHS=2 BATCH=8": the same training in PyTorch, timed
     step "$name: end to end against PyTorch ($PYTORCH_E2E)"
     # shellcheck disable=SC2086 # PYTORCH_E2E is a list of assignments
@@ -89,9 +91,13 @@ for tensor in "$@"; do
   done
 
   step "$name: eval (deviance, MSE; hit rate, PAI, PEI at 0.5 and 1 km2 and 1% of the area)"
-  "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --csv >"$out/$name.eval.csv" 2>>"$log"
+  "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --csv >"$out/$name.eval.csv" 2>>"$log" ||
+    status=1
   network=$(awk -F, 'NR == 2 { print $1 }' "$out/$name.eval.csv") # the model name --versus takes (convlstm-ae, ...)
-  "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --versus "$network" 2>&1 | tee -a "$log"
+  if [ -n "$network" ]; then
+    "$cc" eval --data "$tensor" "${forecasts[@]}" --area 0.5km2,1km2 --topk 1 --versus "$network" 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  fi
   "$cc" eval --data "$tensor" "${forecasts[@]}" --hotspot occurrence --topk 1 2>&1 | tee -a "$log" | head -20
   step "$name: png"
   if "$cc" png --in "$work/$name.convlstm.h5" --all --out "$work/$name.png" >>"$log" 2>&1; then

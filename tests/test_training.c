@@ -469,15 +469,21 @@ static void test_resident_windows_are_the_host_gather(void **state) {
     float *rx = malloc(sizeof(float) * WINDOW * N * step), *ry = malloc(sizeof(float) * HORIZON * N * map);
     float *rbase = malloc(sizeof(float) * HORIZON * N * map);
     assert_true(x && y && base && rx && ry && rbase);
-    /* Tables built on 1 thread and on 3 (bins shared unevenly among them): the same bits. */
-    for (int case_ = 0; case_ < 4; case_++) {
-        int mse = case_ % 2;
-        cc_ops_context built_on = ctx;
-        built_on.threads = case_ < 2 ? 1 : 3;
+    /* Tables built on 1 thread and on 3 (bins shared unevenly among them): the same bits,
+     * every row of them; then the 3 threads' batches are the host's gather. */
+    for (int mse = 0; mse <= 1; mse++) {
+        cc_ops_context three = ctx;
+        three.threads = 3;
         cc_window_tables_spec spec = {sample, 52, 1.0, mse};
-        cc_window_tables w;
+        cc_window_tables one_thread, w;
         char err[256];
-        assert_int_equal(cc_window_tables_open(&w, &built_on, &t, scale, &spec, N, err, sizeof err), 0);
+        assert_int_equal(cc_window_tables_open(&one_thread, &ctx, &t, scale, &spec, N, err, sizeof err), 0);
+        assert_int_equal(cc_window_tables_open(&w, &three, &t, scale, &spec, N, err, sizeof err), 0);
+        assert_int_equal(w.mse, mse);
+        assert_memory_equal(w.window, one_thread.window, sizeof(float) * (size_t)w.rows * w.row_floats);
+        assert_memory_equal(w.base, one_thread.base, sizeof(float) * (size_t)w.rows * map);
+        assert_memory_equal(w.targets, one_thread.targets, sizeof(float) * (size_t)T * map);
+        cc_window_tables_close(&one_thread);
         assert_int_equal(w.rows, T - HORIZON);
         assert_true(cc_window_tables_bytes(&spec, &t) ==
                     sizeof(float) * ((double)(T - HORIZON) * (double)(step + map) + (double)T * (double)map));
@@ -530,6 +536,10 @@ static void test_resident_windows_are_the_host_gather(void **state) {
         assert_true(isfinite(host) && host > 0);
         assert_memory_equal(&host, &from_tables, sizeof host);
     }
+    /* Poisson's tables asked for the MSE loss (normalised targets): the host's gather */
+    double mse_host = cc_evaluate(&model[0], &ctx, &t, &split, CC_SPAN_TEST, scale, CC_LOSS_MSE, 4);
+    double mse_tables = cc_evaluate_from(&model[0], &ctx, &t, &split, CC_SPAN_TEST, scale, CC_LOSS_MSE, 4, &shared);
+    assert_memory_equal(&mse_host, &mse_tables, sizeof mse_host);
     cc_window_tables_close(&shared);
     assert_true(st[0].train_loss[1] != st[0].train_loss[0]); /* it trained */
     for (int run = 1; run < RUNS; run++) {
