@@ -40,6 +40,7 @@ pytorch_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
 import json, re, sys
 out, cc_s, pt_s = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 cc_val = [float(v) for v in re.findall(r"^epoch [0-9]+: .*validation loss (-?[0-9.]+)", open(out + "/crimecast.log").read(), re.M)]
+cc_time = re.findall(r"^time: (.*)$", open(out + "/crimecast.log").read(), re.M)  # train's phases, its last line
 pt = json.loads(open(out + "/pytorch.log").read().strip().splitlines()[-1])
 print(json.dumps({"device": pt["device"], "gpu": pt["gpu"], "tensor": pt["tensor"], "epochs": pt["epochs"],
                   "batch": pt["batch"], "down": pt["down"], "features": pt["features"], "tf32": pt["tf32"],
@@ -47,5 +48,6 @@ print(json.dumps({"device": pt["device"], "gpu": pt["gpu"], "tensor": pt["tensor
                   "pytorch_train_seconds": round(pt["train_seconds"], 2),
                   "ratio_pytorch_over_crimecast": round(pt_s / cc_s, 3),
                   "crimecast_val_loss": cc_val, "pytorch_val_loss": pt["val_loss"],
+                  "crimecast_phases": cc_time[-1] if cc_time else None,
                   "pytorch_peak_gpu_bytes": pt["peak_gpu_bytes"]}))
 EOF

@@ -214,6 +214,18 @@ int cc_train_request_configure(cc_train_request *r, const cc_train_config *confi
 
 /* ------------------------------------------------------------------ the plan */
 
+/* Where a run's wall time went, in seconds, printed as its last line: on a GPU the
+ * phases around the epochs (opening the device, reading, the tables) are what decide the
+ * end-to-end time, so a run says what they cost. */
+typedef struct run_clock {
+    double start;                  /* cc_now_seconds() when the run began */
+    double device, read, setup;    /* opening the backend, reading the tensor, the model and its plan */
+    double tables;                 /* building the resident windows */
+    double training;               /* the epochs: steps, validation, checkpoints (every member) */
+    double test, file;             /* the test loss, the final model file */
+    int epochs;                    /* epochs run, every member */
+} run_clock;
+
 /* What the request asks of the network and the optimiser, before the tensor is read. */
 typedef struct train_plan {
     const cc_train_request *request;
@@ -226,6 +238,7 @@ typedef struct train_plan {
     double tables;              /* the resident windows' bytes there (0: gathered on the host) */
     int writes;                 /* 1: this process writes the model file (rank 0, or alone) */
     const cc_collective *spread; /* --seeds under mpirun: the members spread over these ranks */
+    run_clock clock;
 } train_plan;
 
 static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *err, size_t err_len) {
@@ -277,6 +290,7 @@ typedef struct reporter {
     int writes;                 /* 0: another rank prints and writes */
     int saves;                  /* 1: the file is written at every improvement (not while
                                    --seeds members are spread over ranks: the others' are not here yet) */
+    run_clock *clock;           /* counts the epochs */
     char err[1024];
 } reporter;
 
@@ -300,6 +314,7 @@ static void on_batch(void *context, int epoch, int batch, int batches, double lo
 
 static int on_epoch(void *context, int epoch, double train_loss, double val_loss, int improved) {
     reporter *r = context;
+    r->clock->epochs++;
     if (!r->writes) return 0;
     cc_progress_end(&r->bar);
     fprintf(r->out, "epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
@@ -581,13 +596,19 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
         char member[32];
         if (info->members > 1)
             fprintf(out, "%s(seed %u)\n", member_label(info, member, sizeof member), p->options.seed), fflush(out);
-        if (cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len) != 0 ||
-            write_final(p, model, state, info, err, err_len) != 0)
-            return -1;
+        run_clock *clock = &p->clock;
+        double began = cc_now_seconds();
+        if (cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len) != 0) return -1;
+        double trained = cc_now_seconds();
+        clock->training += trained - began;
+        if (write_final(p, model, state, info, err, err_len) != 0) return -1;
+        double written = cc_now_seconds();
+        clock->file += written - trained;
         if (state->replayed > 0)
             fprintf(out, "%ld of %ld steps replayed from a CUDA graph (--graph on)\n", state->replayed, state->step);
         double test = cc_evaluate_from(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss,
                                        p->options.batch, p->options.tables);
+        clock->test += cc_now_seconds() - written;
         fprintf(out, "%s%sbest epoch %d, validation loss %.6f, test loss %.6f\n",
                 info->members > 1 ? "" : p->request->out,
                 info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,
@@ -621,7 +642,9 @@ static int train_own_members(train_plan *p, const cc_tensor *t, const cc_ops_con
         created = 1;
         info->finished = k;
         fprintf(p->out, "member %d/%d (seed %u) on rank %d\n", k + 1, K, base + (unsigned)k, all->rank), fflush(p->out);
+        double began = cc_now_seconds();
         if (cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len) != 0) return -1;
+        p->clock.training += cc_now_seconds() - began;
         fprintf(p->out, "member %d/%d: best epoch %d, validation loss %.6f\n", k + 1, K, state->best_epoch, state->best_val);
         if (k == K - 1) continue; /* the root stays in model and state */
         cc_member *m = &info->member[k];
@@ -667,7 +690,10 @@ static int train_members_spread(train_plan *p, const cc_tensor *t, const cc_ops_
         gather_members(p, model, info, base, err, err_len) != 0)
         return -1;
     /* rank 0 trained the root (member K - 1): its model and state are the file's */
-    return write_final(p, model, state, info, err, err_len);
+    double began = cc_now_seconds();
+    int status = write_final(p, model, state, info, err, err_len);
+    p->clock.file += cc_now_seconds() - began;
+    return status;
 }
 
 /* Resident windows depend on the tensor and the config, not the seed: built once here for
@@ -679,8 +705,9 @@ static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_c
     double start = cc_now_seconds(); /* at 150 m a minute or more, before the first epoch */
     if (cc_train_open_window_tables(w, ctx, t, info->scale, model, &p->options, err, err_len) != 0) return -1;
     p->options.tables = w;
+    p->clock.tables = cc_now_seconds() - start;
     fprintf(p->out, "resident windows: %d bins' tables, %.2f GiB on the %s, built in %.1f s\n", w->rows,
-            p->tables / GIB, ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", cc_now_seconds() - start);
+            p->tables / GIB, ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", p->clock.tables);
     fflush(p->out);
     return 0;
 }
@@ -695,10 +722,13 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
     memset(&model, 0, sizeof model), memset(&info, 0, sizeof info), memset(&state, 0, sizeof state);
     cc_window_tables windows;
     int status = -1;
+    double began = cc_now_seconds();
     if (set_up(p, t, &model, &info, &state, err, err_len) == 0) {
+        p->clock.setup = cc_now_seconds() - began;
         set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
-                        .epochs = p->options.epochs, .writes = p->writes, .saves = p->writes && !p->spread};
+                        .epochs = p->options.epochs, .writes = p->writes, .saves = p->writes && !p->spread,
+                        .clock = &p->clock};
         cc_progress_begin(&rep.bar, "train", 0);
         if (!p->writes) rep.bar.enabled = 0; /* one bar for the job: rank 0's */
         p->options.on_batch = on_batch, p->options.on_epoch = on_epoch, p->options.context = &rep;
@@ -739,18 +769,38 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
     return status;
 }
 
+/* The run's last line: its wall time and the phases' shares of it. */
+static void print_clock(const train_plan *p, const cc_ops_context *ctx) {
+    const run_clock *c = &p->clock;
+    double all = cc_now_seconds() - c->start;
+    double rest = all - (c->device + c->read + c->setup + c->tables + c->training + c->test + c->file);
+    char tables[64] = "";
+    if (p->options.resident) snprintf(tables, sizeof tables, ", resident windows %.1f s", c->tables);
+    fprintf(p->out,
+            "time: %.1f s in all: opening the %s %.1f s, reading the tensor %.1f s, set-up %.1f s%s, %d epoch%s %.1f s "
+            "(%.2f s an epoch, validation included), model file %.1f s, test loss %.1f s, the rest %.1f s\n",
+            all, ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU backend", c->device, c->read, c->setup, tables,
+            c->epochs, c->epochs == 1 ? "" : "s", c->training, c->epochs ? c->training / c->epochs : 0.0, c->file, c->test,
+            rest);
+}
+
 int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome, char *err, size_t err_len) {
     train_plan p;
+    double start = cc_now_seconds();
     if (plan_from(r, out, &p, err, err_len) != 0) return -1;
+    p.clock.start = start;
     cc_ops_context ctx;
     if (cc_device_open_for_rank(&r->device, r->local_rank, &ctx, err, err_len) != 0) return -1;
     p.ctx = &ctx;
+    p.clock.device = cc_now_seconds() - start;
     cc_tensor t;
     int status = -1;
     if (cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 &&
         (!(r->resume || wants_recency_maps(r)) || cc_tensor_read_recency(r->data, &t, err, err_len) == 0)) {
         cc_tensor_index_nonzeros(&t); /* without it (out of memory) the context sums read every cell */
+        p.clock.read = cc_now_seconds() - start - p.clock.device;
         status = train_on(&p, &t, &ctx, outcome, err, err_len);
+        if (status == 0 && p.writes) print_clock(&p, &ctx);
     }
     cc_tensor_free(&t);
     cc_close_backend(&ctx);

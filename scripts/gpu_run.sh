@@ -56,7 +56,7 @@ for tensor in "$@"; do
   rc=$?
   t1=$(now)
   [ -n "$smi" ] && kill "$smi" 2>/dev/null
-  grep -E '^(training|memory planned|epoch|.*best epoch)' "$log" | tail -8
+  grep -E '^(training|memory planned|resident windows|epoch|.*best epoch|time:)' "$log" | tail -10
   # the figures also go to the log, which comes back whole where stdout may be cut short
   echo "train: exit $rc, $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s wall" | tee -a "$log"
   [ -s "$out/$name.smi" ] && echo "GPU memory used, peak: $(sort -n "$out/$name.smi" | tail -1) MiB (nvidia-smi, every 200 ms)" |

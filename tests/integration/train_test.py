@@ -2,7 +2,8 @@
 """crimecast train and predict end to end on a real city (Chicago 2015-2017 from
 ../shared/data, weekly, 32 x 32, channels all + burglary), checked with h5py:
 
-* training runs, writes a model file with the documented layout and loss history;
+* training runs, writes a model file with the documented layout and loss history, and
+  ends with its wall time by phase (the phases adding up to it);
 * the test-span forecast file has the right shape, target times, grid and attributes;
 * training is deterministic for a seed (bit-identical parameters twice);
 * --resume continues the loss curve of the saved model;
@@ -21,10 +22,12 @@
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import h5py
 import numpy as np
@@ -271,6 +274,23 @@ def check_old_split_model(tmp, tensor, model):
               p.stderr)
 
 
+def check_time_line(stdout, epochs, wall):
+    """train's last line: its wall time and the phases', which add up to it (each printed to
+    0.1 s), with the epochs it ran, and no more than the test measured around the process."""
+    last = stdout.strip().splitlines()[-1]
+    m = re.match(r"time: ([0-9.]+) s in all: opening the CPU backend ([0-9.]+) s, reading the tensor ([0-9.]+) s, "
+                 r"set-up ([0-9.]+) s(?:, resident windows ([0-9.]+) s)?, ([0-9]+) epochs? ([0-9.]+) s \(([0-9.]+) s an epoch, validation included\), "
+                 r"model file ([0-9.]+) s, test loss ([0-9.]+) s, the rest (-?[0-9.]+) s$", last)
+    check("train's last line gives its wall time by phase", m is not None, last)
+    if not m:
+        return
+    total, device, read, setup, tables, ran, training, each, written, test, rest = (float(v or 0) for v in m.groups())
+    check("the phases add up to the whole (to the printed 0.1 s) and fit inside the process's wall time",
+          abs(device + read + setup + tables + training + written + test + rest - total) <= 0.05 * 9 and total <= wall
+          and rest >= -0.05 and training > 0 and abs(each * ran - training) <= 0.01 * ran + 0.05, (last, wall))
+    check("the time line counts the epochs run", int(ran) == epochs, last)
+
+
 def main():
     if not os.path.isdir(DATA):
         print("SKIPPED: no shared data at %s" % DATA)
@@ -285,8 +305,11 @@ def main():
         common = ["--data", tensor, "--hidden", "8,8", "--kernel", "3", "--window", "4", "--batch", "8", "--threads", "1",
                   "--seed", "3"]
         model = os.path.join(tmp, "m.h5")
+        began = time.monotonic()
         p = run("train", *common, "--epochs", "2", "--out", model)
+        wall = time.monotonic() - began
         check("train exits 0", p.returncode == 0 and "epoch 2:" in p.stdout, (p.stdout, p.stderr))
+        check_time_line(p.stdout, 2, wall)
         with h5py.File(model, "r") as m:
             check("model file layout", m.attrs["format"] == "crimecast-model" and m.attrs["model"] == "convlstm"
                   and m.attrs["gate_order"] == "ifgo" and list(m.attrs["hidden"]) == [8, 8]
