@@ -57,8 +57,46 @@ int cc_split_sample_start(const cc_split *s, cc_span span, int i) { return cc_sp
 
 int cc_split_fit_end(const cc_split *s) { return s->end[CC_SPAN_TRAIN]; }
 
+/* Whole counts whose functions are looked up rather than computed. A cell's input maps
+ * are functions of its count alone (given the channel or the bins summed), and at fine
+ * resolution most cells hold 0, 1 or 2, so a table per plane or row spares a logarithm
+ * per cell: at 150 m that is most of the time the resident windows take to build. Each
+ * entry is the very expression the cell would evaluate, with the same operands, so a
+ * lookup gives the same bits as computing it. */
+enum { WHOLE_COUNTS = 64 };
+
+/* v as an index into such a table, or -1 where v is not one of its whole counts (a
+ * fraction, 64 or more, negative, -0 or NaN: those are computed). */
+static int whole_count(float v) {
+    if (!(v >= 0.0f) || v >= (float)WHOLE_COUNTS || signbit(v)) return -1;
+    int i = (int)v;
+    return (float)i == v ? i : -1;
+}
+
+/* dst[k] = log(1 + src[k]) / scale over `cells` floats (dst may be src). */
+static void normalise_plane(const float *src, float *dst, size_t cells, double scale) {
+    float table[WHOLE_COUNTS];
+    for (int s = 0; s < WHOLE_COUNTS; s++) table[s] = (float)(log1p((double)s) / scale);
+    for (size_t k = 0; k < cells; k++) {
+        int i = whole_count(src[k]);
+        dst[k] = i >= 0 ? table[i] : (float)(log1p((double)src[k]) / scale);
+    }
+}
+
+/* sums[q] = log((sums[q] + 1/2) / bins): the log-rate of `bins` bins' summed counts. */
+static void log_rates(float *sums, size_t n, int bins) {
+    float table[WHOLE_COUNTS];
+    for (int s = 0; s < WHOLE_COUNTS; s++) table[s] = (float)log(((double)s + 0.5) / bins);
+    for (size_t q = 0; q < n; q++) {
+        int i = whole_count(sums[q]);
+        sums[q] = i >= 0 ? table[i] : (float)log((sums[q] + 0.5) / bins);
+    }
+}
+
 void cc_normalisation_fit(const cc_tensor *t, const cc_split *s, float *scale) {
     size_t plane = (size_t)t->H * t->W;
+    double table[WHOLE_COUNTS];
+    for (int i = 0; i < WHOLE_COUNTS; i++) table[i] = log1p((double)i);
     for (int c = 0; c < t->C; c++) {
         double sum = 0;
         long n = 0;
@@ -66,7 +104,8 @@ void cc_normalisation_fit(const cc_tensor *t, const cc_split *s, float *scale) {
             const float *map = t->values + cc_tensor_offset(t, ti, c, 0, 0);
             for (size_t k = 0; k < plane; k++)
                 if (t->mask[k]) {
-                    double v = log1p((double)map[k]);
+                    int i = whole_count(map[k]);
+                    double v = i >= 0 ? table[i] : log1p((double)map[k]);
                     sum += v * v;
                     n++;
                 }
@@ -104,13 +143,14 @@ static void log_average(const cc_tensor *t, int origin, int k, float *out) {
     int first = k > 0 && origin - k + 1 > 0 ? origin - k + 1 : 0;
     size_t map = (size_t)t->C * t->H * t->W;
     cc_tensor_sum_bins(t, first, origin, out); /* counts are whole numbers: float sums are exact */
-    for (size_t q = 0; q < map; q++) out[q] = (float)log((out[q] + 0.5) / (origin - first + 1));
+    log_rates(out, map, origin - first + 1);
 }
 
 /* out[q] = log(1 + n[q] / exp(a_all[q])) over a [C][H][W] map: a count (or a
  * recency-weighted count) relative to the cell's long-run rate. */
 static void relative_to_rate(const float *n, const float *a_all, size_t map, float *out) {
-    for (size_t q = 0; q < map; q++) out[q] = (float)log1p(n[q] / exp((double)a_all[q]));
+    for (size_t q = 0; q < map; q++) /* +-0 / exp(a) is +-0 while exp(a) > 0, and log1p(+-0) is +-0 */
+        out[q] = n[q] == 0.0f && a_all[q] > -700.0f ? n[q] : (float)log1p(n[q] / exp((double)a_all[q]));
 }
 
 /* out [C][H][W] = log(1 + n_o / exp(a_all)), the near-repeat map (see the header), from
@@ -130,8 +170,10 @@ static void recency_maps(const cc_tensor *t, int origin, int recency, const floa
 /* out [GATED_SPANS][C][H][W] = (a_k - a_P) log(1 + exp(a_P)), k = 1, 4, 13: the ratio maps
  * `ratios` [..][C][H][W] scaled by the cell's level, from the year's log-rate a_P `year`. */
 static void gated_ratio_maps(const float *year, const float *ratios, size_t map, float *out) {
+    float last = NAN; /* most cells share the year's rate of no crime: its level is kept */
+    double level = 0;
     for (size_t q = 0; q < map; q++) {
-        double level = log1p(exp((double)year[q]));
+        if (!(year[q] == last)) last = year[q], level = log1p(exp((double)year[q]));
         for (int s = 0; s < GATED_SPANS; s++) out[s * map + q] = (float)(ratios[s * map + q] * level);
     }
 }
@@ -183,11 +225,7 @@ static void covariate_maps(const cc_tensor *t, int bin, float *dst) {
 
 void cc_normalise_counts(const cc_tensor *t, const float *scale, float *values, size_t maps) {
     size_t plane = (size_t)t->H * t->W;
-    for (size_t m = 0; m < maps; m++)
-        for (size_t k = 0; k < plane; k++) {
-            float *v = &values[m * plane + k];
-            *v = (float)(log1p((double)*v) / scale[m % (size_t)t->C]);
-        }
+    for (size_t m = 0; m < maps; m++) normalise_plane(values + m * plane, values + m * plane, plane, scale[m % (size_t)t->C]);
 }
 
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
@@ -202,9 +240,7 @@ void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, 
             int bin = cc_sample_step_bin(spec, starts[i], s);
             const float *src = t->values + cc_tensor_offset(t, bin, 0, 0, 0);
             float *dst = x + ((size_t)s * n + i) * step_maps;
-            for (int c = 0; c < t->C; c++)
-                for (size_t k = 0; k < plane; k++)
-                    dst[c * plane + k] = (float)(log1p((double)src[c * plane + k]) / scale[c]);
+            for (int c = 0; c < t->C; c++) normalise_plane(src + c * plane, dst + c * plane, plane, scale[c]);
             if (covariates) covariate_maps(t, bin, dst + map);
         }
         if (spec->context) { /* computed once, copied into every step; the target (written below) is scratch */
@@ -265,7 +301,7 @@ void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window
         int origin = starts[i] + window - 1, first = k > 0 && origin - k + 1 > 0 ? origin - k + 1 : 0;
         cc_tensor_sum_bins(t, first, origin, first_step); /* counts are whole numbers: float sums are exact */
         for (int c = 0; scratch && c < t->C; c++) cc_smooth_in_mask(first_step + c * plane, t->mask, t->H, t->W, sigma, scratch);
-        for (size_t q = 0; q < map; q++) first_step[q] = (float)log((first_step[q] + 0.5) / (origin - first + 1));
+        log_rates(first_step, map, origin - first + 1);
         for (int s = 1; s < horizon; s++) memcpy(log_rate + ((size_t)s * n + i) * map, first_step, sizeof(float) * map);
     }
     free(scratch);

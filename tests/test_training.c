@@ -612,6 +612,67 @@ static void test_context_maps(void **state) {
     cc_tensor_free(&t);
 }
 
+/* The same bits as the definitions' expressions, evaluated here cell by cell: the inputs
+ * look whole counts below 64 up in tables (models/dataset.c), so counts of 0-63 and
+ * beyond, fractions and -0 are all mixed in, and every float compared by its bits. */
+static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+static void test_whole_count_tables_give_the_definitions_bits(void **state) {
+    (void)state;
+    cc_tensor t;
+    two_channel_counts(&t);
+    const float odd[] = {63, 64, 65, 100, 1000, 0.5f, 2.25f, -0.0f, 1e-30f, 17};
+    for (size_t q = 0; q < (size_t)T * 2 * S * S; q += 3) t.values[q] = odd[q / 3 % (sizeof odd / sizeof odd[0])];
+    for (size_t q = 1; q < (size_t)T * 2 * S * S; q += 7) t.values[q] = 0.0f;
+    enum { C = 2, WINDOW = 3, HORIZON = 1, N = 3, E = 6 * C + 2 + 3 * C };
+    cc_split split;
+    char err[256];
+    assert_int_equal(cc_split_make(T, WINDOW, HORIZON, -1, &split, err, sizeof err), 0);
+    float scale[C];
+    cc_normalisation_fit(&t, &split, scale);
+    for (int c = 0; c < C; c++) { /* the RMS of log1p over the fitted bins, in the same order */
+        double sum = 0;
+        long n = 0;
+        for (int b = 0; b < cc_split_fit_end(&split); b++)
+            for (int k = 0; k < S * S; k++) {
+                double v = log1p((double)t.values[((size_t)b * C + c) * S * S + k]);
+                sum += v * v, n++;
+            }
+        assert_true(same_bits(scale[c], (float)sqrt(sum / (double)n)));
+    }
+    int starts[N] = {0, 20, T - WINDOW - HORIZON};
+    static float x[WINDOW * N * (C + E) * S * S], y[HORIZON * N * C * S * S], base[N * C * S * S];
+    cc_sample_spec spec = {WINDOW, HORIZON, 1, 0, 1};
+    assert_int_equal(cc_sample_context_maps(&spec, C), E);
+    cc_gather_batch(&t, scale, starts, N, &spec, x, y);
+    cc_gather_baseline(&t, starts, N, WINDOW, HORIZON, 5, 0.0, base);
+    size_t map = (size_t)C * S * S;
+    for (int i = 0; i < N; i++) {
+        int origin = starts[i] + WINDOW - 1, first = origin - 4 > 0 ? origin - 4 : 0;
+        for (size_t q = 0; q < map; q++) {
+            float sum = 0; /* whole numbers and these fractions: the float sum is exact in any order */
+            for (int b = first; b <= origin; b++) sum += t.values[(size_t)b * map + q];
+            assert_true(same_bits(base[i * map + q], (float)log((sum + 0.5) / (origin - first + 1))));
+        }
+        for (int s = 0; s < WINDOW; s++) {
+            const float *step = x + ((size_t)s * N + i) * (C + E) * S * S;
+            const float *counts = t.values + (size_t)(starts[i] + s) * map;
+            for (size_t q = 0; q < map; q++)
+                assert_true(same_bits(step[q], (float)(log1p((double)counts[q]) / scale[q / (S * S)])));
+            const float *year = step + map, *ratios = step + 2 * map, *near = step + 6 * map, *gated = near + map + 2 * S * S;
+            const float *last = t.values + (size_t)origin * map;
+            for (size_t q = 0; q < map; q++) {
+                /* the whole history's log-rate, a_all = ratio(all) + year, is not stored: a zero
+                   count's near-repeat map is 0 with the count's sign, whatever the rate */
+                if (last[q] == 0.0f) assert_true(same_bits(near[q], last[q]));
+                for (int j = 0; j < 3; j++) /* (a_k - a_P) log(1 + exp(a_P)) from the stored ratio and year */
+                    assert_true(same_bits(gated[j * map + q], (float)(ratios[j * map + q] * log1p(exp((double)year[q])))));
+            }
+        }
+    }
+    cc_tensor_free(&t);
+}
+
 static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
@@ -871,6 +932,7 @@ int main(void) {
                                        cmocka_unit_test(test_learns_a_moving_hotspot),
                                        cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),
                                        cmocka_unit_test(test_context_maps),
+                                       cmocka_unit_test(test_whole_count_tables_give_the_definitions_bits),
         cmocka_unit_test(test_resident_windows_are_the_host_gather),
                                        cmocka_unit_test(test_lags_with_gaps),
                                        cmocka_unit_test(test_covariate_maps_in_batches),
