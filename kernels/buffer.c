@@ -50,6 +50,50 @@ void cc_buffer_upload(struct cc_cuda_state *device, void *dst, const void *host_
 #endif
 }
 
+void cc_staging_alloc(cc_staging *s, struct cc_cuda_state *device, size_t bytes) {
+    s->data = NULL, s->pinned = 0;
+#ifdef CRIMECAST_HAVE_CUDA
+    if (device && (s->data = cc_cuda_host_alloc(bytes))) {
+        s->pinned = 1;
+        return;
+    }
+#else
+    (void)device;
+#endif
+    s->data = bytes ? malloc(bytes) : NULL; /* no GPU, or no page-locked memory to be had */
+}
+
+void cc_staging_free(cc_staging *s) {
+#ifdef CRIMECAST_HAVE_CUDA
+    if (s->pinned) cc_cuda_host_free(s->data);
+    else free(s->data);
+#else
+    free(s->data);
+#endif
+    s->data = NULL, s->pinned = 0;
+}
+
+void cc_buffer_upload_start(struct cc_cuda_state *device, void *dst, const void *host_src, size_t bytes) {
+    if (!device) {
+        if (dst != host_src && bytes) memcpy(dst, host_src, bytes);
+        return;
+    }
+#ifdef CRIMECAST_HAVE_CUDA
+    cc_cuda_copy_to_device_start(device, dst, host_src, bytes);
+#else
+    no_cuda("cc_buffer_upload_start");
+#endif
+}
+
+void cc_buffer_wait(struct cc_cuda_state *device) {
+    if (!device) return;
+#ifdef CRIMECAST_HAVE_CUDA
+    cc_cuda_synchronize(device);
+#else
+    no_cuda("cc_buffer_wait");
+#endif
+}
+
 void cc_buffer_download(struct cc_cuda_state *device, void *host_dst, const void *src, size_t bytes) {
     if (!device) {
         if (host_dst != src && bytes) memcpy(host_dst, src, bytes);

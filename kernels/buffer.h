@@ -30,4 +30,20 @@ void cc_buffer_upload(struct cc_cuda_state *device, void *dst, const void *host_
  * the ops queued before it). */
 void cc_buffer_download(struct cc_cuda_state *device, void *host_dst, const void *src, size_t bytes);
 
+/* Host memory that uploads to `device` read from: page-locked for a GPU when the system
+ * lends it (the copy engine reads it directly, at several times the rate of pageable
+ * memory, and an upload from it runs beside the host's work), else ordinary memory. */
+typedef struct cc_staging {
+    void *data;   /* NULL when out of host memory */
+    int pinned;   /* 1: page-locked (cudaHostAlloc) */
+} cc_staging;
+/* `bytes` of staging for uploads to `device`; s->data NULL when out of host memory. */
+void cc_staging_alloc(cc_staging *s, struct cc_cuda_state *device, size_t bytes);
+void cc_staging_free(cc_staging *s);
+/* Starts copying host memory into a buffer at `device` and returns: host_src must stay
+ * as it is until cc_buffer_wait. On the host it is a copy, complete on return. */
+void cc_buffer_upload_start(struct cc_cuda_state *device, void *dst, const void *host_src, size_t bytes);
+/* Returns once every copy started at `device` (and every op queued there) is complete. */
+void cc_buffer_wait(struct cc_cuda_state *device);
+
 #endif

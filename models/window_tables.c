@@ -9,7 +9,9 @@
 #include "kernels/buffer.h"
 #include "kernels/cpu/threads.h"
 
-enum { STAGING_BYTES = 256 << 20 }; /* the host's chunk of rows on their way to a GPU */
+/* The host's two chunks of rows on their way to a GPU; each holds at least a row per
+ * build thread, so at 150 m (41-48 MiB a row, 16 threads) the staging is 1.3-1.5 GiB. */
+enum { STAGING_BYTES = 256 << 20 };
 enum { MOST_BUILD_THREADS = 16 };    /* staging holds a row per thread: at 150 m up to 48 MiB each */
 
 static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W; }
@@ -57,7 +59,9 @@ static void gather_rows_of(const cc_ops_context *ctx, const cc_tensor *t, const 
 
 /* The window and base tables, filled chunk by chunk through host staging (directly on
  * the host), on the context's threads up to MOST_BUILD_THREADS. A chunk holds at least a
- * row per thread, so that every thread has a bin. */
+ * row per thread, so that every thread has a bin. On a GPU the staging has two halves,
+ * page-locked when the system lends it: while one chunk's rows upload from one half, the
+ * threads gather the next into the other. */
 static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, const cc_tensor *t,
                         const float *scale, const cc_window_tables_spec *spec) {
     size_t map = w->map_floats, per_row = w->row_floats + (w->base ? map : 0);
@@ -69,29 +73,32 @@ static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, 
     size_t y_floats = map * (size_t)w->horizon;
     float *y = malloc(sizeof(float) * y_floats * (size_t)threads);
     if (!y) return -1;
-    if (!w->device) {
+    if (!w->device || w->rows == 0) {
         gather_rows_of(ctx, t, scale, spec, 0, w->rows, w->row_floats, w->window, w->base, y, y_floats);
         free(y);
         return 0;
     }
-    int chunk = (int)(STAGING_BYTES / (sizeof(float) * per_row));
+    int chunk = (int)(STAGING_BYTES / 2 / (sizeof(float) * per_row));
     if (chunk < threads) chunk = threads;
     if (chunk > w->rows) chunk = w->rows;
-    float *staging = malloc(sizeof(float) * per_row * (size_t)chunk);
-    if (!staging) {
+    size_t half = per_row * (size_t)chunk;
+    cc_staging staging;
+    cc_staging_alloc(&staging, w->device, sizeof(float) * 2 * half);
+    if (!staging.data) {
         free(y);
         return -1;
     }
-    float *staged_base = w->base ? staging + w->row_floats * (size_t)chunk : NULL;
-    for (int first = 0; first < w->rows; first += chunk) {
+    for (int first = 0, k = 0; first < w->rows; first += chunk, k ^= 1) {
         int n = w->rows - first < chunk ? w->rows - first : chunk;
-        gather_rows_of(ctx, t, scale, spec, first, n, w->row_floats, staging, staged_base, y, y_floats);
-        cc_buffer_upload(w->device, w->window + (size_t)first * w->row_floats, staging,
-                         sizeof(float) * w->row_floats * (size_t)n);
-        if (w->base)
-            cc_buffer_upload(w->device, w->base + (size_t)first * map, staged_base, sizeof(float) * map * (size_t)n);
+        float *rows = (float *)staging.data + (size_t)k * half, *base = w->base ? rows + w->row_floats * (size_t)chunk : NULL;
+        gather_rows_of(ctx, t, scale, spec, first, n, w->row_floats, rows, base, y, y_floats);
+        cc_buffer_wait(w->device); /* the previous chunk's upload, from the other half, is done */
+        cc_buffer_upload_start(w->device, w->window + (size_t)first * w->row_floats, rows,
+                               sizeof(float) * w->row_floats * (size_t)n);
+        if (base) cc_buffer_upload_start(w->device, w->base + (size_t)first * map, base, sizeof(float) * map * (size_t)n);
     }
-    free(staging);
+    cc_buffer_wait(w->device);
+    cc_staging_free(&staging);
     free(y);
     return 0;
 }

@@ -56,8 +56,10 @@ double cc_window_tables_bytes(const cc_window_tables_spec *spec, const cc_tensor
 
 /* Builds the tables for batches of up to `batch` samples where ctx's ops run: one host
  * gather per bin, on the context's CPU threads (cc_cpu_threads: on a GPU context, all of
- * them unless --threads says otherwise; at most 16), uploaded in chunks of 256 MiB or of
- * a row per thread when that is more. The same bits on any number of threads. `scale` is the normalisation.
+ * them unless --threads says otherwise; at most 16). On a GPU the rows go through two
+ * halves of host staging (page-locked when the system lends it), each of 128 MiB or of
+ * a row per thread when that is more: one chunk uploads while the next is gathered. The
+ * same bits on any number of threads. `scale` is the normalisation.
  * 0, or -1 with err (out of host memory). */
 int cc_window_tables_open(cc_window_tables *w, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
                           const cc_window_tables_spec *spec, int batch, char *err, size_t err_len);

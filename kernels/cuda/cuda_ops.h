@@ -41,6 +41,13 @@ void cc_cuda_free(void *device_ptr);
  * once the copy is complete, so the host buffer may be reused at once. */
 void cc_cuda_copy_to_device(struct cc_cuda_state *state, void *device_dst, const void *host_src, size_t bytes);
 void cc_cuda_copy_to_host(struct cc_cuda_state *state, void *host_dst, const void *device_src, size_t bytes);
+/* Queues the copy on the state's stream and returns: the host buffer must stay as it is
+ * until cc_cuda_synchronize (the copy overlaps the host's work when it is page-locked). */
+void cc_cuda_copy_to_device_start(struct cc_cuda_state *state, void *device_dst, const void *host_src, size_t bytes);
+/* Page-locked host memory (cudaHostAlloc), or NULL when the system lends none (the
+ * failure is cleared: the caller falls back to ordinary memory). */
+void *cc_cuda_host_alloc(size_t bytes);
+void cc_cuda_host_free(void *host_ptr);
 /* Waits until every op queued on the state has finished. */
 void cc_cuda_synchronize(struct cc_cuda_state *state);
 

@@ -81,6 +81,25 @@ extern "C" void cc_cuda_copy_to_device(struct cc_cuda_state *st, void *device_ds
     CC_CUDA_CHECK(cudaStreamSynchronize(stream_of(st)));
 }
 
+extern "C" void cc_cuda_copy_to_device_start(struct cc_cuda_state *st, void *device_dst, const void *host_src,
+                                             size_t bytes) {
+    if (bytes) CC_CUDA_CHECK(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, stream_of(st)));
+}
+
+extern "C" void *cc_cuda_host_alloc(size_t bytes) {
+    void *p = NULL;
+    if (!bytes) return NULL;
+    if (cudaHostAlloc(&p, bytes, cudaHostAllocDefault) != cudaSuccess) {
+        (void)cudaGetLastError(); /* not sticky: the process carries on with pageable memory */
+        return NULL;
+    }
+    return p;
+}
+
+extern "C" void cc_cuda_host_free(void *host_ptr) {
+    if (host_ptr) CC_CUDA_CHECK(cudaFreeHost(host_ptr));
+}
+
 extern "C" void cc_cuda_copy_to_host(struct cc_cuda_state *st, void *host_dst, const void *device_src,
                                      size_t bytes) {
     if (!bytes) return;
