@@ -614,9 +614,12 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
                 info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,
                 state->best_val, test);
         if (info->finished + 1 >= info->members) return 0;
-        if (start_next_member(p, t, model, info, state, err, err_len) != 0 ||
-            cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0)
-            return -1;
+        double tested = cc_now_seconds();
+        if (start_next_member(p, t, model, info, state, err, err_len) != 0) return -1;
+        double made = cc_now_seconds();
+        clock->setup += made - tested;
+        if (cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0) return -1;
+        clock->file += cc_now_seconds() - made;
     }
 }
 

@@ -621,10 +621,13 @@ static void test_whole_count_tables_give_the_definitions_bits(void **state) {
     (void)state;
     cc_tensor t;
     two_channel_counts(&t);
-    const float odd[] = {63, 64, 65, 100, 1000, 0.5f, 2.25f, -0.0f, 1e-30f, 17};
+    const float odd[] = {63, 64, 65, 100, 1000, 0.5f, 2.25f, -0.0f, 1e-30f, 17, 63.5f, 1e-40f, -0.5f};
     for (size_t q = 0; q < (size_t)T * 2 * S * S; q += 3) t.values[q] = odd[q / 3 % (sizeof odd / sizeof odd[0])];
     for (size_t q = 1; q < (size_t)T * 2 * S * S; q += 7) t.values[q] = 0.0f;
-    enum { C = 2, WINDOW = 3, HORIZON = 1, N = 3, E = 6 * C + 2 + 3 * C };
+    assert_int_equal(cc_tensor_alloc_recency(&t), 0); /* zeros (and -0) among them, as at fine resolution */
+    for (size_t q = 0; q < (size_t)T * CC_RECENCY_MAPS * 2 * S * S; q++)
+        t.recency[q] = q % 3 ? 0.0f : q % 2 ? -0.0f : (float)((q * 7919) % 23) / 7.0f;
+    enum { C = 2, WINDOW = 3, HORIZON = 1, N = 3, E = 6 * C + 2 + C + 3 * C };
     cc_split split;
     char err[256];
     assert_int_equal(cc_split_make(T, WINDOW, HORIZON, -1, &split, err, sizeof err), 0);
@@ -642,7 +645,7 @@ static void test_whole_count_tables_give_the_definitions_bits(void **state) {
     }
     int starts[N] = {0, 20, T - WINDOW - HORIZON};
     static float x[WINDOW * N * (C + E) * S * S], y[HORIZON * N * C * S * S], base[N * C * S * S];
-    cc_sample_spec spec = {WINDOW, HORIZON, 1, 0, 1};
+    cc_sample_spec spec = {WINDOW, HORIZON, 1, 1, 1};
     assert_int_equal(cc_sample_context_maps(&spec, C), E);
     cc_gather_batch(&t, scale, starts, N, &spec, x, y);
     cc_gather_baseline(&t, starts, N, WINDOW, HORIZON, 5, 0.0, base);
@@ -650,7 +653,7 @@ static void test_whole_count_tables_give_the_definitions_bits(void **state) {
     for (int i = 0; i < N; i++) {
         int origin = starts[i] + WINDOW - 1, first = origin - 4 > 0 ? origin - 4 : 0;
         for (size_t q = 0; q < map; q++) {
-            float sum = 0; /* whole numbers and these fractions: the float sum is exact in any order */
+            float sum = 0; /* in bin order, as cc_tensor_sum_bins adds them (1e-30 + 17 rounds) */
             for (int b = first; b <= origin; b++) sum += t.values[(size_t)b * map + q];
             assert_true(same_bits(base[i * map + q], (float)log((sum + 0.5) / (origin - first + 1))));
         }
@@ -659,12 +662,16 @@ static void test_whole_count_tables_give_the_definitions_bits(void **state) {
             const float *counts = t.values + (size_t)(starts[i] + s) * map;
             for (size_t q = 0; q < map; q++)
                 assert_true(same_bits(step[q], (float)(log1p((double)counts[q]) / scale[q / (S * S)])));
-            const float *year = step + map, *ratios = step + 2 * map, *near = step + 6 * map, *gated = near + map + 2 * S * S;
+            const float *year = step + map, *ratios = step + 2 * map, *near = step + 6 * map;
+            const float *recent = near + map + 2 * S * S, *gated = recent + map;
             const float *last = t.values + (size_t)origin * map;
             for (size_t q = 0; q < map; q++) {
-                /* the whole history's log-rate, a_all = ratio(all) + year, is not stored: a zero
-                   count's near-repeat map is 0 with the count's sign, whatever the rate */
-                if (last[q] == 0.0f) assert_true(same_bits(near[q], last[q]));
+                float all = 0; /* the whole history's sum and log-rate a_all, as log_average forms them */
+                for (int b = 0; b <= origin; b++) all += t.values[(size_t)b * map + q];
+                double rate = exp((double)(float)log((all + 0.5) / (origin + 1)));
+                assert_true(same_bits(near[q], (float)log1p(last[q] / rate))); /* log(1 + n_o / exp(a_all)) */
+                float r = t.recency[((size_t)origin * CC_RECENCY_MAPS * C) * S * S + q]; /* recency map 0 */
+                assert_true(same_bits(recent[q], (float)log1p(r / rate)));
                 for (int j = 0; j < 3; j++) /* (a_k - a_P) log(1 + exp(a_P)) from the stored ratio and year */
                     assert_true(same_bits(gated[j * map + q], (float)(ratios[j * map + q] * log1p(exp((double)year[q])))));
             }
