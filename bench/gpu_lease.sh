@@ -1,31 +1,43 @@
 #!/usr/bin/env bash
 # One short GPU lease (15 minutes of device time, one call of at most 10), in order of
 # value, each step cut to the time left: the full program from the bundle on Chicago at
-# 150 m (issue 28: train, the PyTorch end-to-end comparison, predict, eval, png), with the
-# compute core building beside it; then the GPU tests, parity on seeds 1-3 and memcheck
-# (bench/gpu_check.sh GPU_CHECK_QUICK=1); then issue 29's benchmarks on the configs that
-# fit. Everything lands in OUTDIR, the check's logs packed as check.tgz (a lease brings
-# back at most 8 files).
+# 150 m (issue 28: train, the PyTorch end-to-end comparison, predict, eval, png) and, when
+# gpu-carry holds it, San Francisco at 150 m with the network its validation span chose
+# (ST-ResNet S16, bench/patrol_st_resnet.sh), with the compute core building beside them;
+# then the GPU tests, parity on seeds 1-3 and memcheck (bench/gpu_check.sh
+# GPU_CHECK_QUICK=1); then issue 29's benchmarks on the configs that fit. Everything
+# lands in OUTDIR as run.tgz (packed as soon as the run ends) and check.tgz (a lease
+# brings back at most 8 files).
 #
-# usage: bash bench/gpu_lease.sh OUTDIR [BUNDLE.tar.xz TENSOR.h5]
-#        (default gpu-carry/gpu-bundle.tar.xz and gpu-carry/chicago150.h5: kernels/README.md,
-#        "The GPU bundle", says how to make them); DEADLINE seconds for all of it (565),
-#        CONFIGS for the benchmarks (default "64 64,8 256 --channels 12 --down 4").
+# usage: bash bench/gpu_lease.sh OUTDIR [BUNDLE.tar.xz TENSOR.h5...]
+#        (default gpu-carry/gpu-bundle.tar.xz, gpu-carry/chicago150.h5 and, if there,
+#        gpu-carry/sanfrancisco150.h5: kernels/README.md, "The GPU bundle", says how to
+#        make them); DEADLINE seconds for all of it (565), CONFIGS for the benchmarks
+#        (default "64 64,8 256 --channels 12 --down 4").
 set -u
-out=${1:?usage: bench/gpu_lease.sh OUTDIR [BUNDLE.tar.xz TENSOR.h5]}
-bundle=${2:-gpu-carry/gpu-bundle.tar.xz} tensor=${3:-gpu-carry/chicago150.h5}
+out=${1:?usage: bench/gpu_lease.sh OUTDIR [BUNDLE.tar.xz TENSOR.h5...]}
+bundle=${2:-gpu-carry/gpu-bundle.tar.xz}
+shift $(($# > 1 ? 2 : 1))
+tensors=("$@")
+if [ ${#tensors[@]} -eq 0 ]; then
+  tensors=(gpu-carry/chicago150.h5)
+  [ -f gpu-carry/sanfrancisco150.h5 ] && tensors+=(gpu-carry/sanfrancisco150.h5)
+fi
 deadline=${DEADLINE:-565}
 here=$(cd "$(dirname "$0")/.." && pwd)
 t0=$(date +%s)
 left() { echo $((deadline - ($(date +%s) - t0))); }
-mkdir -p "$out/check"
+mkdir -p "$out/check" "$out/run"
 (GPU_CHECK_BUILD_ONLY=1 nice -n 15 bash "$here/bench/gpu_check.sh" "$out/check" >"$out/check/build_step.log" 2>&1
  echo "build rc=$?" >>"$out/check/build_step.log") &
 builder=$!
 KEEP_MODEL=1 TIMEOUT_TRAIN=240 BASELINES=histavg PYTORCH_E2E="EPOCHS=2 BATCH=8" \
   TRAIN_ARGS="--model convlstm-ae --down 4 --batch 8 --seed 1 --epochs 8 --patience 3" \
-  timeout $(($(left) - 200)) bash "$here/scripts/gpu_run.sh" "$bundle" "$out" "$tensor"
+  TRAIN_ARGS_sanfrancisco150="--model st-resnet --features 16 --resunits 2 --batch 8 --seed 1 --epochs 16 --patience 3" \
+  PYTORCH_E2E_sanfrancisco150="" \
+  timeout $(($(left) - 200)) bash "$here/scripts/gpu_run.sh" "$bundle" "$out/run" "${tensors[@]}"
 echo "gpu_run: exit $? at $(($(date +%s) - t0)) s"
+(cd "$out" && tar czf run.tgz run && rm -rf run)
 wait $builder
 tail -2 "$out/check/build_step.log"
 echo "== tests at $(($(date +%s) - t0)) s, $(left) s left"

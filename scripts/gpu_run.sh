@@ -14,7 +14,9 @@
 # (e.g. "EPOCHS=2 BATCH=8": bench/train_e2e_vs_pytorch.sh on each tensor after its
 # training, its JSON line kept as NAME.e2e.json; PYTHON the interpreter with PyTorch),
 # KEEP_MODEL=1 (the trained model file also in OUTDIR, as NAME.model.h5.xz, to forecast
-# with it elsewhere).
+# with it elsewhere). TRAIN_ARGS_NAME and PYTORCH_E2E_NAME (NAME the tensor file's name
+# without .h5, e.g. TRAIN_ARGS_sanfrancisco150) set them for one tensor; set empty, the
+# latter skips that tensor's comparison.
 set -u -o pipefail
 bundle=${1:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
 out=${2:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
@@ -49,10 +51,14 @@ for tensor in "$@"; do
     nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 >"$out/$name.smi" 2>/dev/null &
     smi=$!
   fi
+  own_args="TRAIN_ARGS_${name//[^A-Za-z0-9_]/_}" own_e2e="PYTORCH_E2E_${name//[^A-Za-z0-9_]/_}"
+  train_args=${TRAIN_ARGS:-} e2e=${PYTORCH_E2E:-}
+  [ -n "${!own_args+set}" ] && train_args=${!own_args}
+  [ -n "${!own_e2e+set}" ] && e2e=${!own_e2e}
   t0=$(now)
   # shellcheck disable=SC2086
   timeout "${TIMEOUT_TRAIN:-1800}" "$cc" train --data "$tensor" --out "$work/$name.model.h5" --device "$device" \
-    ${TRAIN_ARGS:-} >"$log" 2>&1
+    $train_args >"$log" 2>&1
   rc=$?
   t1=$(now)
   [ -n "$smi" ] && kill "$smi" 2>/dev/null
@@ -65,10 +71,10 @@ for tensor in "$@"; do
   if [ "${KEEP_MODEL:-0}" = 1 ] && ! xz -T0 -c "$work/$name.model.h5" >"$out/$name.model.h5.xz"; then
     status=1; rm -f "$out/$name.model.h5.xz"
   fi
-  if [ -n "${PYTORCH_E2E:-}" ]; then # e.g. "EPOCHS=2 BATCH=8": the same training in PyTorch, timed
-    step "$name: end to end against PyTorch ($PYTORCH_E2E)"
-    # shellcheck disable=SC2086 # PYTORCH_E2E is a list of assignments
-    if env $PYTORCH_E2E CRIMECAST="$cc" DEVICE="$device" PYTHON="${PYTHON:-python3}" \
+  if [ -n "$e2e" ]; then # e.g. "EPOCHS=2 BATCH=8": the same training in PyTorch, timed
+    step "$name: end to end against PyTorch ($e2e)"
+    # shellcheck disable=SC2086 # e2e is a list of assignments
+    if env $e2e CRIMECAST="$cc" DEVICE="$device" PYTHON="${PYTHON:-python3}" \
       bash "$(dirname "$0")/../bench/train_e2e_vs_pytorch.sh" "$tensor" "$work/e2e_$name" >>"$log" 2>&1; then
       tail -1 "$log" | tee "$out/$name.e2e.json"
     else
