@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/cpu/threads.h"
+
 
 static const char *const SPAN_NAMES[] = {"train", "val", "test", "all"};
 
@@ -228,33 +230,44 @@ void cc_normalise_counts(const cc_tensor *t, const float *scale, float *values, 
     for (size_t m = 0; m < maps; m++) normalise_plane(values + m * plane, values + m * plane, plane, scale[m % (size_t)t->C]);
 }
 
-void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
-                     float *x, float *y) {
+/* Sample i of cc_gather_batch's n: its steps of x, its targets in y, y[0][i] its scratch
+ * until then (no other sample's). */
+static void gather_sample(const cc_tensor *t, const float *scale, const int *starts, int n, int i,
+                          const cc_sample_spec *spec, float *x, float *y) {
     int window = spec->window, horizon = spec->horizon, steps = cc_sample_steps(spec);
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
     size_t covariates = spec->covariates ? (size_t)(t->input_static + t->input_dynamic) * plane : 0;
     size_t step_maps = map + covariates + (size_t)cc_sample_context_maps(spec, t->C) * plane;
     size_t context_at = map + covariates; /* where a step's context maps start */
-    for (int i = 0; i < n; i++) {
-        for (int s = 0; s < steps; s++) {
-            int bin = cc_sample_step_bin(spec, starts[i], s);
-            const float *src = t->values + cc_tensor_offset(t, bin, 0, 0, 0);
-            float *dst = x + ((size_t)s * n + i) * step_maps;
-            for (int c = 0; c < t->C; c++) normalise_plane(src + c * plane, dst + c * plane, plane, scale[c]);
-            if (covariates) covariate_maps(t, bin, dst + map);
-        }
-        if (spec->context) { /* computed once, copied into every step; the target (written below) is scratch */
-            float *first = x + (size_t)i * step_maps + context_at;
-            context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, spec->recency, spec->gated,
-                         first, y + (size_t)i * map);
-            for (int s = 1; s < steps; s++)
-                memcpy(x + ((size_t)s * n + i) * step_maps + context_at, first,
-                       sizeof(float) * (step_maps - context_at));
-        }
-        for (int s = 0; s < horizon; s++)
-            memcpy(y + ((size_t)s * n + i) * map, t->values + cc_tensor_offset(t, starts[i] + window + s, 0, 0, 0),
-                   sizeof(float) * map);
+    for (int s = 0; s < steps; s++) {
+        int bin = cc_sample_step_bin(spec, starts[i], s);
+        const float *src = t->values + cc_tensor_offset(t, bin, 0, 0, 0);
+        float *dst = x + ((size_t)s * n + i) * step_maps;
+        for (int c = 0; c < t->C; c++) normalise_plane(src + c * plane, dst + c * plane, plane, scale[c]);
+        if (covariates) covariate_maps(t, bin, dst + map);
     }
+    if (spec->context) { /* computed once, copied into every step; the target (written below) is scratch */
+        float *first = x + (size_t)i * step_maps + context_at;
+        context_maps(t, starts[i] + window - 1, starts[i] + window + horizon - 1, spec->recency, spec->gated, first,
+                     y + (size_t)i * map);
+        for (int s = 1; s < steps; s++)
+            memcpy(x + ((size_t)s * n + i) * step_maps + context_at, first, sizeof(float) * (step_maps - context_at));
+    }
+    for (int s = 0; s < horizon; s++)
+        memcpy(y + ((size_t)s * n + i) * map, t->values + cc_tensor_offset(t, starts[i] + window + s, 0, 0, 0),
+               sizeof(float) * map);
+}
+
+void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
+                     float *x, float *y) {
+    for (int i = 0; i < n; i++) gather_sample(t, scale, starts, n, i, spec, x, y);
+}
+
+void cc_gather_batch_threads(const cc_ops_context *ctx, const cc_tensor *t, const float *scale, const int *starts,
+                             int n, const cc_sample_spec *spec, float *x, float *y) {
+    (void)ctx;
+    CC_PARALLEL_FOR(ctx)
+    for (int i = 0; i < n; i++) gather_sample(t, scale, starts, n, i, spec, x, y);
 }
 
 /* out = G * in along one axis (stride between neighbours, n of them, count lines each

@@ -32,6 +32,7 @@
 #include <stddef.h>
 
 #include "heatmaps/tensor.h"
+#include "kernels/ops.h"
 #include "models/sample_lags.h"
 
 typedef enum { CC_SPAN_TRAIN, CC_SPAN_VAL, CC_SPAN_TEST, CC_SPAN_ALL } cc_span;
@@ -151,6 +152,12 @@ void cc_normalise_counts(const cc_tensor *t, const float *scale, float *values, 
  * input bin. */
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
                      float *x, float *y);
+/* The same, a sample per CPU thread of ctx (cc_cpu_threads): each sample's maps are its
+ * own, so the bits are cc_gather_batch's on any number of threads. At 150 m a sample's
+ * context maps take tens of milliseconds, which one thread would spend while the others
+ * wait for the batch. */
+void cc_gather_batch_threads(const cc_ops_context *ctx, const cc_tensor *t, const float *scale, const int *starts,
+                             int n, const cc_sample_spec *spec, float *x, float *y);
 
 /* The historical-average log-rate at each sample's forecast origin o = start + window - 1:
  *   log_rate = log((S + 1/2) / k'),  k' = min(k, o + 1),

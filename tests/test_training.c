@@ -573,6 +573,13 @@ static void test_context_maps(void **state) {
     cc_sample_spec no_context = {WINDOW, HORIZON, 0, 2, 1};
     assert_int_equal(cc_sample_context_maps(&no_context, C), 0);
     cc_gather_batch(&t, scale, starts, N, &spec, x, y);
+    { /* a sample per thread: the same bits */
+        static float x3[WINDOW * N * (C + E) * S * S], y3[HORIZON * N * C * S * S];
+        cc_ops_context three = {CC_BACKEND_CPU, 3, NULL, 0};
+        cc_gather_batch_threads(&three, &t, scale, starts, N, &spec, x3, y3);
+        assert_memory_equal(x3, x, sizeof x3);
+        assert_memory_equal(y3, y, sizeof y3);
+    }
     const int spans[4] = {1, 4, 13, 0};
 #define MAP(m) (step + (size_t)(m) * S * S)
     for (int s = 0; s < WINDOW; s++)
