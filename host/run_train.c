@@ -14,6 +14,7 @@
 #include "host/defaults.h"
 #include "host/forecast_span.h"
 #include "host/progress.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/device.h"
 #include "models/baselines.h"
 #include "models/checkpoint.h"
@@ -410,8 +411,11 @@ static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *e
     }
     p->options.resident = 1, p->tables = tables;
     if (!on_gpu) return 0; /* on a GPU the host gathers nothing: batches are assembled there */
-    return cc_train_memory_plan(&p->config, p->options.batch, t->T, t->R, on_gpu, 0, cc_ops_threads(p->ctx), &p->memory,
-                                err, err_len);
+    if (cc_train_memory_plan(&p->config, p->options.batch, t->T, t->R, on_gpu, 0, cc_ops_threads(p->ctx), &p->memory,
+                             err, err_len) != 0)
+        return -1;
+    p->memory.host += cc_window_tables_staging_bytes(&spec, t, cc_cpu_threads(p->ctx)); /* while they are built */
+    return 0;
 }
 
 /* The run's planned memory against its budget, before anything of size is allocated: an

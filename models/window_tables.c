@@ -31,6 +31,21 @@ static int table_rows(const cc_window_tables_spec *spec, const cc_tensor *t) {
     return t->T > spec->sample.horizon ? t->T - spec->sample.horizon : 0;
 }
 
+/* Rows in each half of a GPU build's staging: 128 MiB of them, or a row per build thread
+ * when that is more, or every row when there are fewer. */
+static int staging_chunk(int rows, size_t per_row_floats, int threads) {
+    int chunk = (int)(STAGING_BYTES / 2 / (sizeof(float) * per_row_floats));
+    if (chunk < threads) chunk = threads;
+    return chunk > rows ? rows : chunk;
+}
+
+static int build_threads(int threads) { return threads > MOST_BUILD_THREADS ? MOST_BUILD_THREADS : threads; }
+
+double cc_window_tables_staging_bytes(const cc_window_tables_spec *spec, const cc_tensor *t, int threads) {
+    size_t per_row = row_floats(spec, t) + (spec->baseline_k > 0 ? map_floats(t) : 0);
+    return 2.0 * sizeof(float) * (double)per_row * staging_chunk(table_rows(spec, t), per_row, build_threads(threads));
+}
+
 double cc_window_tables_bytes(const cc_window_tables_spec *spec, const cc_tensor *t) {
     double rows = table_rows(spec, t), map = (double)map_floats(t);
     return sizeof(float) * (rows * (double)row_floats(spec, t) + (double)t->T * map +
@@ -66,8 +81,7 @@ static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, 
                         const float *scale, const cc_window_tables_spec *spec) {
     size_t map = w->map_floats, per_row = w->row_floats + (w->base ? map : 0);
     cc_ops_context build = *all_threads; /* only its thread count is read here */
-    int threads = cc_cpu_threads(&build);
-    if (threads > MOST_BUILD_THREADS) threads = MOST_BUILD_THREADS;
+    int threads = build_threads(cc_cpu_threads(&build));
     build.threads = threads;
     const cc_ops_context *ctx = &build;
     size_t y_floats = map * (size_t)w->horizon;
@@ -78,9 +92,7 @@ static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, 
         free(y);
         return 0;
     }
-    int chunk = (int)(STAGING_BYTES / 2 / (sizeof(float) * per_row));
-    if (chunk < threads) chunk = threads;
-    if (chunk > w->rows) chunk = w->rows;
+    int chunk = staging_chunk(w->rows, per_row, threads);
     size_t half = per_row * (size_t)chunk;
     cc_staging staging;
     cc_staging_alloc(&staging, w->device, sizeof(float) * 2 * half);

@@ -53,6 +53,9 @@ typedef struct cc_window_tables_spec {
 
 /* Bytes the tables take on tensor t (where the ops run). */
 double cc_window_tables_bytes(const cc_window_tables_spec *spec, const cc_tensor *t);
+/* Host bytes a GPU build of them stages through on `threads` CPU threads (the two halves
+ * of cc_window_tables_open), held while they are built. */
+double cc_window_tables_staging_bytes(const cc_window_tables_spec *spec, const cc_tensor *t, int threads);
 
 /* Builds the tables for batches of up to `batch` samples where ctx's ops run: one host
  * gather per bin, on the context's CPU threads (cc_cpu_threads: on a GPU context, all of

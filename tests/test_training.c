@@ -687,6 +687,27 @@ static void test_whole_count_tables_give_the_definitions_bits(void **state) {
     cc_tensor_free(&t);
 }
 
+/* A GPU build's host staging: two halves of 128 MiB of rows, or of a row per build thread
+ * (at most 16) when rows are larger, or of every row; counted by hand here. */
+static void test_window_tables_staging_bytes(void **state) {
+    (void)state;
+    cc_tensor t;
+    memset(&t, 0, sizeof t);
+    t.T = 313, t.C = 12, t.H = 299, t.W = 247; /* Chicago at 150 m: only the sizes are read */
+    cc_window_tables_spec spec = {{8, 1, 1, 2, 2}, 52, 0.0, 0};
+    double plane = 299.0 * 247, maps = 12 + (6 + 2 + 3) * 12 + 2; /* counts, then 134 context maps */
+    double row = 4 * (maps * plane + 12 * plane);                 /* a window row and its baseline row */
+    double half = 128.0 * 1024 * 1024;
+    assert_true(row > half / 3 && row <= half / 2); /* two rows in a 128 MiB half */
+    assert_float_equal(cc_window_tables_staging_bytes(&spec, &t, 1), 2 * 2 * row, 1);
+    assert_float_equal(cc_window_tables_staging_bytes(&spec, &t, 3), 2 * 3 * row, 1);
+    assert_float_equal(cc_window_tables_staging_bytes(&spec, &t, 16), 2 * 16 * row, 1);
+    assert_float_equal(cc_window_tables_staging_bytes(&spec, &t, 64), 2 * 16 * row, 1); /* at most 16 threads */
+    t.H = t.W = 8; /* small rows: 128 MiB holds every one of the 312 */
+    double small = 4 * (maps * 64 + 12 * 64);
+    assert_float_equal(cc_window_tables_staging_bytes(&spec, &t, 16), 2 * 312 * small, 1);
+}
+
 static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     (void)state;
     cc_tensor t;
@@ -947,6 +968,7 @@ int main(void) {
                                        cmocka_unit_test(test_baseline_correction_starts_at_the_historical_average),
                                        cmocka_unit_test(test_context_maps),
                                        cmocka_unit_test(test_whole_count_tables_give_the_definitions_bits),
+                                       cmocka_unit_test(test_window_tables_staging_bytes),
         cmocka_unit_test(test_resident_windows_are_the_host_gather),
                                        cmocka_unit_test(test_lags_with_gaps),
                                        cmocka_unit_test(test_covariate_maps_in_batches),
