@@ -39,15 +39,8 @@ void cc_buffer_free(struct cc_cuda_state *device, void *buffer) {
 }
 
 void cc_buffer_upload(struct cc_cuda_state *device, void *dst, const void *host_src, size_t bytes) {
-    if (!device) {
-        if (dst != host_src && bytes) memcpy(dst, host_src, bytes);
-        return;
-    }
-#ifdef CRIMECAST_HAVE_CUDA
-    cc_cuda_copy_to_device(device, dst, host_src, bytes);
-#else
-    no_cuda("cc_buffer_upload");
-#endif
+    cc_buffer_upload_start(device, dst, host_src, bytes);
+    if (bytes) cc_buffer_wait(device); /* nothing queued for 0 bytes, as before: no wait */
 }
 
 void cc_staging_alloc(cc_staging *s, struct cc_cuda_state *device, size_t bytes) {

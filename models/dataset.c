@@ -7,7 +7,6 @@
 
 #include "kernels/cpu/threads.h"
 
-
 static const char *const SPAN_NAMES[] = {"train", "val", "test", "all"};
 
 const char *cc_span_name(cc_span span) { return SPAN_NAMES[span]; }
