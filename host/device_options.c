@@ -11,16 +11,17 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
     {CC_OPTION_CHOICE("device", cc_device_request, device, "auto|cpu|cuda", CC_DEFAULT_DEVICE,
                       "where the ops run: the GPU when one is usable (auto), the CPU, or the GPU or an error")},
     {CC_OPTION_CHOICE("conv", cc_device_request, conv, "auto|gemm|cudnn|onednn", "auto",
-                      "the convolutions: auto is im2col + cuBLAS on the GPU and oneDNN on the CPU (im2col + "
-                      "OpenBLAS in a build without it); gemm is im2col + GEMM on either; cudnn (GPU) and onednn "
-                      "(CPU) are ignored on the other device")},
+                      "the convolutions: auto is, on the GPU, cuDNN with TF32 or with --deterministic off and im2col "
+                      "+ cuBLAS otherwise (what measured faster), on the CPU oneDNN (im2col + OpenBLAS in a build "
+                      "without it); gemm is im2col + GEMM on either; cudnn (GPU) and onednn (CPU) are ignored on "
+                      "the other device")},
     {CC_OPTION_CHOICE("precision", cc_device_request, precision, "fp32|tf32|bf16", "fp32",
                       "the convolutions' math: FP32; TF32 tensor cores on the GPU (about 1e-3 from FP32; FP32 on "
                       "the CPU); bfloat16 inputs with FP32 sums (each product within 2^-7), through oneDNN on the "
                       "CPU and im2col + cuBLAS (or cuDNN with --conv cudnn) on the GPU")},
     {CC_OPTION_FLAG("tf32", cc_device_request, tf32, "the same as --precision tf32")},
     {CC_OPTION_CHOICE("deterministic", cc_device_request, deterministic, "on|off", "on",
-                      "on: every run gives the same bits; off lets cuDNN (--conv cudnn) take the algorithm its "
+                      "on: every run gives the same bits; off lets cuDNN (--conv cudnn, or auto) take the algorithm its "
                       "heuristics rank fastest, non-deterministic, Winograd or FFT ones included (the other paths "
                       "are deterministic either way)")},
     {CC_OPTION_CHOICE("graph", cc_device_request, graph, "on|off", "on",
@@ -37,9 +38,14 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
         snprintf(why, why_len, "--tf32 and --precision %s ask for different math", r->precision);
         return -1;
     }
-    if (cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason) == 0) {
+    int deterministic = !(r->deterministic && !strcmp(r->deterministic, "off"));
+    /* auto takes cuDNN on a GPU where it measured faster; a CPU ignores "cudnn" as it does "auto" */
+    const char *conv = r->conv;
+    if (!strcmp(conv, "auto") && !strcmp(cc_gpu_auto_conv(precision, deterministic, cc_cudnn_compiled()), "cudnn"))
+        conv = "cudnn";
+    if (cc_open_backend(r->device, r->threads, conv, precision, ctx, reason, sizeof reason) == 0) {
         /* only cuDNN has algorithms to choose: every other path stays deterministic */
-        ctx->any_algorithm = r->deterministic && !strcmp(r->deterministic, "off") && ctx->conv_cudnn;
+        ctx->any_algorithm = !deterministic && ctx->conv_cudnn;
         ctx->graphs = r->graph && !strcmp(r->graph, "on") && ctx->backend == CC_BACKEND_CUDA;
         return 0;
     }

@@ -14,6 +14,8 @@
 
 int cc_cuda_compiled(void) { return 1; }
 
+int cc_cudnn_compiled(void) { return cc_cuda_has_cudnn(); }
+
 int cc_cuda_device_count(char *why, size_t why_len) {
     return cc_cuda_query_device_count(why, why_len);
 }
@@ -25,6 +27,8 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 #else
 
 int cc_cuda_compiled(void) { return 0; }
+
+int cc_cudnn_compiled(void) { return 0; }
 
 int cc_cuda_device_count(char *why, size_t why_len) {
     snprintf(why, why_len, "this build has no CUDA backend (configured with CRIMECAST_CUDA=OFF "
@@ -39,6 +43,12 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 }
 
 #endif
+
+const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn_built) {
+    if (!cudnn_built) return "gemm";
+    if (!strcmp(precision, "tf32")) return "cudnn";
+    return !strcmp(precision, "fp32") && !deterministic ? "cudnn" : "gemm";
+}
 
 /* The CPU's convolutions: oneDNN unless "gemm" (or no oneDNN in the build, which is an
  * error only when "onednn" or bf16 was asked for); bf16 needs oneDNN. */

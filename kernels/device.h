@@ -23,13 +23,25 @@ int cc_cuda_device_count(char *why, size_t why_len);
 /* Properties of device `index`. Returns 0 on success, -1 with `err` filled otherwise. */
 int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len);
 
+/* 1 when this build has cuDNN's convolutions (the GPU's `--conv cudnn`). */
+int cc_cudnn_compiled(void);
+
+/* The GPU's convolution path for `--conv auto`, from what an NVIDIA H200 measured
+ * (bench/RESULTS.md, 2026-12-04, the training step of three configurations): "cudnn" when
+ * `cudnn_built` and the math is TF32 (cuDNN's TF32 kernels took the step 2.2-3.1x faster
+ * than im2col + cuBLAS) or FP32 with `deterministic` 0 (cuDNN's fastest-ranked algorithms,
+ * 1.6-1.8x); "gemm" otherwise: deterministic FP32, where im2col + cuBLAS was 2-8% faster
+ * than cuDNN's deterministic algorithms, and bf16, where cuDNN's path was not yet timed.
+ * `precision` is "fp32", "tf32" or "bf16". */
+const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn_built);
+
 /* The ops' context for a --device choice ("auto", "cpu", "cuda" or "cuda:N"): the first
  * GPU (GPU N) with a fresh CUDA state (the ops' stream and library handles) in ctx->cuda,
  * or the CPU with `threads`. "auto" takes the GPU when one is usable, else the CPU;
  * "cuda" without a usable GPU, or "cuda:N" without a GPU N, returns -1 with the reason
  * in `why`.
  * `conv` ("auto", "gemm", "cudnn" or "onednn") picks the convolutions: on the GPU im2col
- * + cuBLAS unless "cudnn"; on the CPU oneDNN (a cc_onednn object in ctx->onednn) for
+ * + cuBLAS unless "cudnn" (callers resolve "auto" with cc_gpu_auto_conv first); on the CPU oneDNN (a cc_onednn object in ctx->onednn) for
  * "auto" and "onednn" when the build has it, im2col + GEMM otherwise or for "gemm". A
  * path named for the other kind of device is ignored; "cudnn" or "onednn" asked of the
  * device it applies to in a build without it returns -1. `precision` ("fp32", "tf32" or

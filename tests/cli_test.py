@@ -127,6 +127,26 @@ for flag, want in (([], "on"), (["--deterministic", "off"], "on")):  # the CPU's
           b.returncode == 0 and json.loads(b.stdout or "{}").get("deterministic") == want, b)
 b = run("bench", "train", "--device", "cpu", "--deterministic", "maybe", "--steps", "1")
 check("--deterministic takes on or off", b.returncode != 0 and "--deterministic" in b.stderr and "on or off" in b.stderr, b)
+# --conv auto: on the CPU TF32 and --deterministic off leave the CPU's own choice (oneDNN, or
+# im2col + GEMM without it); on a GPU with cuDNN they take cuDNN, deterministic FP32 and
+# bf16 stay on im2col + cuBLAS (kernels/device.h, cc_gpu_auto_conv)
+for flags in (["--precision", "tf32"], ["--deterministic", "off"]):
+    b = run("bench", "train", "--device", "cpu", *flags, "--batch", "2", "--grid", "8", "--hidden", "4", "--steps",
+            "1", "--json")
+    want = "gemm" if conv_line.group(1).startswith("im2col") else "onednn"
+    check("bench --device cpu %s keeps the CPU's %s path" % (" ".join(flags), want),
+          b.returncode == 0 and json.loads(b.stdout or "{}").get("conv") == want, b)
+gpu_conv = re.search(r"^gpu conv: (.*)$", q.stdout, re.M)
+check("info says which GPU convolutions a CUDA build has", (gpu_conv is not None) == ("cuda" in q.stdout.split("\n")[1]),
+      q.stdout)
+if gpu_conv and not re.search(r"^gpu:\s+none", q.stdout, re.M):
+    cudnn = "cuDNN" in gpu_conv.group(1)
+    for flags, want in ((["--precision", "fp32"], "gemm"), (["--precision", "tf32"], "cudnn" if cudnn else "gemm"),
+                        (["--deterministic", "off"], "cudnn" if cudnn else "gemm"), (["--precision", "bf16"], "gemm")):
+        b = run("bench", "train", "--device", "cuda", *flags, "--batch", "2", "--grid", "8", "--hidden", "4",
+                "--steps", "1", "--json")
+        check("bench --device cuda %s with --conv auto runs %s" % (" ".join(flags), want),
+              b.returncode == 0 and json.loads(b.stdout or "{}").get("conv") == want, b)
 b = run("bench", "train", "--device", "cuda", "--conv", "cudnn", "--precision", "bf16", "--batch", "2", "--grid",
         "8", "--hidden", "4", "--steps", "1", "--json")
 if re.search(r"^gpu:\s+none", run("info").stdout, re.M):
