@@ -7,6 +7,10 @@
 # training, validation every epoch; crimecast also writes its model file), one after the
 # other; the JSON line at the end gives both, their ratio, and each run's validation
 # losses (they start level - both begin as the 52-bin average - and should stay close).
+# The PyTorch script runs as its users write it (cudnn.benchmark, non-deterministic
+# algorithms allowed); crimecast by default is deterministic, so CRIMECAST_ALSO (say
+# "--deterministic=off", one word) times crimecast a second time with those options added,
+# its figures in the JSON line's crimecast_also_* keys.
 #
 # usage: bash bench/train_e2e_vs_pytorch.sh TENSOR.h5 [OUTDIR]
 #        DEVICE=cpu|cuda (default cpu), EPOCHS (8), BATCH (8), DOWN (4), FEATURES (16),
@@ -25,29 +29,50 @@ now() { date +%s.%N; }
 
 precision=()
 [ "$tf32" = 1 ] && precision=(--precision tf32)
-start=$(now)
-"$cc" train --data "$tensor" --out "$out/crimecast.h5" --model convlstm-ae --down "$down" --features "$features" \
-  --context off --recency off --level-gate off --skip 0 --baseline 52 --batch "$batch" --epochs "$epochs" \
-  --patience "$epochs" --seed 1 --device "$device" --threads "$threads" "${precision[@]}" | tee "$out/crimecast.log"
-crimecast_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
+# crimecast_run LOG [OPTIONS...]: one whole training process, its wall seconds on stdout
+crimecast_run() {
+  local log=$1 start
+  shift
+  start=$(now)
+  "$cc" train --data "$tensor" --out "$out/crimecast.h5" --model convlstm-ae --down "$down" --features "$features" \
+    --context off --recency off --level-gate off --skip 0 --baseline 52 --batch "$batch" --epochs "$epochs" \
+    --patience "$epochs" --seed 1 --device "$device" --threads "$threads" "${precision[@]}" "$@" | tee "$log" >&2
+  awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }'
+}
+crimecast_s=$(crimecast_run "$out/crimecast.log")
+also=${CRIMECAST_ALSO:-}
+also_s=0
+# shellcheck disable=SC2086 # CRIMECAST_ALSO is a list of options
+[ -n "$also" ] && also_s=$(crimecast_run "$out/crimecast_also.log" $also)
 
 start=$(now)
 "$py" "$here/bench/pytorch_train.py" "$tensor" --epochs "$epochs" --batch "$batch" --down "$down" \
   --features "$features" --device "$device" --threads "$threads" --tf32 "$tf32" | tee "$out/pytorch.log"
 pytorch_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
 
-"$py" - "$out" "$crimecast_s" "$pytorch_s" <<'EOF'
+"$py" - "$out" "$crimecast_s" "$pytorch_s" "$also" "$also_s" <<'EOF'
 import json, re, sys
-out, cc_s, pt_s = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-cc_val = [float(v) for v in re.findall(r"^epoch [0-9]+: .*validation loss (-?[0-9.]+)", open(out + "/crimecast.log").read(), re.M)]
-cc_time = re.findall(r"^time: (.*)$", open(out + "/crimecast.log").read(), re.M)  # train's phases, its last line
+out, cc_s, pt_s, also, also_s = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+
+def crimecast_log(name):  # validation losses epoch by epoch, and train's phases (its last line)
+    text = open("%s/%s.log" % (out, name)).read()
+    val = [float(v) for v in re.findall(r"^epoch [0-9]+: .*validation loss (-?[0-9.]+)", text, re.M)]
+    phases = re.findall(r"^time: (.*)$", text, re.M)
+    return val, phases[-1] if phases else None
+
 pt = json.loads(open(out + "/pytorch.log").read().strip().splitlines()[-1])
-print(json.dumps({"device": pt["device"], "gpu": pt["gpu"], "tensor": pt["tensor"], "epochs": pt["epochs"],
-                  "batch": pt["batch"], "down": pt["down"], "features": pt["features"], "tf32": pt["tf32"],
-                  "crimecast_seconds": round(cc_s, 2), "pytorch_seconds": round(pt_s, 2),
-                  "pytorch_train_seconds": round(pt["train_seconds"], 2),
-                  "ratio_pytorch_over_crimecast": round(pt_s / cc_s, 3),
-                  "crimecast_val_loss": cc_val, "pytorch_val_loss": pt["val_loss"],
-                  "crimecast_phases": cc_time[-1] if cc_time else None,
-                  "pytorch_peak_gpu_bytes": pt["peak_gpu_bytes"]}))
+cc_val, cc_phases = crimecast_log("crimecast")
+record = {"device": pt["device"], "gpu": pt["gpu"], "tensor": pt["tensor"], "epochs": pt["epochs"],
+          "batch": pt["batch"], "down": pt["down"], "features": pt["features"], "tf32": pt["tf32"],
+          "crimecast_seconds": round(cc_s, 2), "pytorch_seconds": round(pt_s, 2),
+          "pytorch_train_seconds": round(pt["train_seconds"], 2),
+          "ratio_pytorch_over_crimecast": round(pt_s / cc_s, 3),
+          "crimecast_val_loss": cc_val, "pytorch_val_loss": pt["val_loss"], "crimecast_phases": cc_phases,
+          "pytorch_peak_gpu_bytes": pt["peak_gpu_bytes"]}
+if also:
+    also_val, also_phases = crimecast_log("crimecast_also")
+    record.update({"crimecast_also_args": also, "crimecast_also_seconds": round(also_s, 2),
+                   "ratio_pytorch_over_crimecast_also": round(pt_s / also_s, 3),
+                   "crimecast_also_val_loss": also_val, "crimecast_also_phases": also_phases})
+print(json.dumps(record))
 EOF
