@@ -52,6 +52,21 @@ static inline unsigned cc_reduce_blocks(size_t n) {
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                      \
          i += (size_t)gridDim.x * blockDim.x)
 
+/* Kernels over `rows` rows of `len` elements each (an image's plane, a channel of one
+ * image): the blocks along y take the rows, those along x the elements of a row
+ *   CC_ROW_LOOP(r, rows) { ...once per row... CC_GRID_STRIDE_LOOP(k, len) { ... } }
+ * so what depends on the row alone (its image, channel, bias) is worked out once per row,
+ * not by dividing every element's flat index: an integer division by a value known only at
+ * run time is a software routine on a GPU, tens of instructions (64-bit: more), beside a
+ * copy's one load and store. Launch with cc_row_grid(rows, len). */
+constexpr size_t CC_MAX_ROW_BLOCKS = 65535; /* gridDim.y's limit: kernels loop over the rest */
+
+#define CC_ROW_LOOP(r, rows) for (size_t r = blockIdx.y; r < (rows); r += gridDim.y)
+
+static inline dim3 cc_row_grid(size_t rows, size_t len) {
+    return dim3(cc_blocks(len), (unsigned)(rows < CC_MAX_ROW_BLOCKS ? rows : CC_MAX_ROW_BLOCKS));
+}
+
 /* Sum of v over the block (CC_REDUCE_THREADS threads), valid in thread 0: a fixed tree,
  * so the same inputs always give the same bits (no atomics). */
 template <typename T>

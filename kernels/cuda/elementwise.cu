@@ -26,12 +26,14 @@ __global__ void relu_backward_kernel(const float *y, float *dy, size_t n) {
     CC_GRID_STRIDE_LOOP(k, n) dy[k] = y[k] > 0 ? dy[k] : 0.0f;
 }
 
-/* One thread per copied float: dst (p, r, c) <- src (p, r, c). */
-__global__ void plane_copy_kernel(size_t n, int rows, int cols, const float *src, int src_h, int src_w, float *dst,
-                                  int dst_h, int dst_w) {
-    CC_GRID_STRIDE_LOOP(k, n) {
-        size_t c = k % (size_t)cols, r = k / cols % (size_t)rows, p = k / ((size_t)cols * rows);
-        dst[(p * dst_h + r) * dst_w + c] = src[(p * src_h + r) * src_w + c];
+/* dst (p, r, c) <- src (p, r, c): a block row per copied row (p, r), threads along c. */
+__global__ void plane_copy_kernel(size_t copied_rows, int rows, int cols, const float *src, int src_h, int src_w,
+                                  float *dst, int dst_h, int dst_w) {
+    CC_ROW_LOOP(pr, copied_rows) {
+        size_t p = pr / (unsigned)rows, r = pr - p * rows;
+        const float *from = src + (p * src_h + r) * src_w;
+        float *to = dst + (p * dst_h + r) * dst_w;
+        CC_GRID_STRIDE_LOOP(c, (size_t)cols) to[c] = from[c];
     }
 }
 
@@ -50,19 +52,29 @@ void cc_cuda_add_slices(const cc_ops_context *ctx, const float *slices, int coun
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
-__global__ void bias_add_kernel(float *y, const float *bias, int channels, size_t plane, size_t n) {
-    CC_GRID_STRIDE_LOOP(k, n) y[k] += bias[k / plane % channels];
+/* A block row per plane (n, c) of y, which takes bias[c] throughout. */
+__global__ void bias_add_kernel(float *y, const float *bias, int channels, size_t plane, size_t planes) {
+    CC_ROW_LOOP(r, planes) {
+        float b = bias[r % (unsigned)channels], *row = y + r * plane;
+        CC_GRID_STRIDE_LOOP(k, plane) row[k] += b;
+    }
 }
 
 /* One block per channel sums its batch x plane gradients in double, in a fixed order, and
- * adds the sum once: deterministic, and as accurate as the CPU's double sum. */
+ * adds the sum once: deterministic, and as accurate as the CPU's double sum. Thread t
+ * takes elements t, t + T, t + 2T, ... of the channel's batch x plane (T threads), their
+ * image n and cell k carried from one to the next rather than divided out of each. */
 __global__ void bias_backward_kernel(const float *dy, int batch, int channels, size_t plane, float *dbias) {
     int c = blockIdx.x;
     size_t cells = (size_t)batch * plane;
+    size_t each = plane ? plane : 1; /* no plane, no elements: only keeps the divisions defined */
+    size_t n = threadIdx.x / each, k = threadIdx.x % each, skip_images = blockDim.x / each,
+           skip_cells = blockDim.x % each;
     double sum = 0;
     for (size_t e = threadIdx.x; e < cells; e += blockDim.x) {
-        size_t n = e / plane, k = e % plane;
         sum += dy[(n * channels + c) * plane + k];
+        n += skip_images, k += skip_cells;
+        if (k >= plane) k -= plane, n++;
     }
     sum = cc_block_sum(sum);
     if (threadIdx.x == 0) dbias[c] += (float)sum;
@@ -132,17 +144,18 @@ extern "C" void cc_cuda_gather_rows(const cc_ops_context *ctx, int blocks, const
 extern "C" void cc_cuda_plane_copy(const cc_ops_context *ctx, int planes, int rows, int cols, const float *src,
                                    int src_h, int src_w, float *dst, int dst_h, int dst_w) {
     if (planes <= 0 || rows <= 0 || cols <= 0) return;
-    size_t n = (size_t)planes * rows * cols;
-    plane_copy_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(n, rows, cols, src, src_h, src_w, dst, dst_h,
-                                                                        dst_w);
+    size_t copied_rows = (size_t)planes * rows;
+    plane_copy_kernel<<<cc_row_grid(copied_rows, (size_t)cols), CC_THREADS, 0, cc_stream(ctx)>>>(
+        copied_rows, rows, cols, src, src_h, src_w, dst, dst_h, dst_w);
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
 extern "C" void cc_cuda_bias_add(const cc_ops_context *ctx, float *y, const float *bias, int batch, int channels,
                                  int plane) {
-    size_t n = (size_t)batch * channels * plane;
     if (batch <= 0 || channels <= 0 || plane <= 0) return;
-    bias_add_kernel<<<cc_blocks(n), CC_THREADS, 0, cc_stream(ctx)>>>(y, bias, channels, (size_t)plane, n);
+    size_t planes = (size_t)batch * channels;
+    bias_add_kernel<<<cc_row_grid(planes, (size_t)plane), CC_THREADS, 0, cc_stream(ctx)>>>(y, bias, channels,
+                                                                                         (size_t)plane, planes);
     CC_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -2,7 +2,8 @@
  * kernels/cpu/conv2d.c):
  *   columns[n][c*K*K + i*K + j][p*Wo + q] = x[n][c][p*stride + i - pad][q*stride + j - pad]
  * col2im is written as a gather, one thread per input pixel summing the column entries
- * that came from it, in the CPU's (i, j) order: no atomics, so it is deterministic. The
+ * that came from it, in the CPU's (i, j) order: no atomics, so it is deterministic. Both
+ * take a row at a time (CC_ROW_LOOP), not a flat index divided into its coordinates. The
  * bf16 GEMM path (kernels/cuda/conv2d_bf16.cu) takes its columns rounded to bfloat16. */
 #include "kernels/cuda/cuda_internal.cuh"
 
@@ -21,16 +22,26 @@ static conv_geometry geometry_of(const cc_conv2d_shape *s) {
 __device__ inline void store(float *at, float v) { *at = v; }
 __device__ inline void store(__nv_bfloat16 *at, float v) { *at = __float2bfloat16_rn(v); }
 
+/* One block row per column row (image n, channel c, tap i, j), its threads along the
+ * output plane: the row's taps and source plane are worked out once per row, and an
+ * element costs one 32-bit division (its p, q). The same values as an element-wise
+ * kernel: a copy, or a zero for padding. */
 template <typename T>
-__global__ void im2col_kernel(conv_geometry g, size_t total, const float *x, T *columns) {
-    size_t out_plane = (size_t)g.out_height * g.out_width, rows = (size_t)g.channels * g.kernel * g.kernel;
-    CC_GRID_STRIDE_LOOP(e, total) {
-        int q = (int)(e % g.out_width), p = (int)(e / g.out_width % g.out_height);
-        size_t row = e / out_plane % rows, n = e / (out_plane * rows);
-        int j = (int)(row % g.kernel), i = (int)(row / g.kernel % g.kernel), c = (int)(row / ((size_t)g.kernel * g.kernel));
-        int yy = p * g.stride + i - g.padding, xx = q * g.stride + j - g.padding;
-        bool inside = yy >= 0 && yy < g.height && xx >= 0 && xx < g.width;
-        store(columns + e, inside ? x[((n * g.channels + c) * g.height + yy) * g.width + xx] : 0.0f);
+__global__ void im2col_kernel(conv_geometry g, size_t column_rows, const float *x, T *columns) {
+    unsigned taps = (unsigned)(g.kernel * g.kernel), rows = (unsigned)g.channels * taps;
+    unsigned out_plane = (unsigned)g.out_height * (unsigned)g.out_width, in_plane = (unsigned)g.height * g.width;
+    CC_ROW_LOOP(r, column_rows) { /* r = n * rows + row: columns[n][row] is row r */
+        size_t n = r / rows;
+        unsigned row = (unsigned)(r - n * rows);
+        int c = (int)(row / taps), i = (int)(row / g.kernel % g.kernel), j = (int)(row % g.kernel);
+        const float *plane = x + (n * g.channels + c) * in_plane;
+        T *out = columns + r * out_plane;
+        CC_GRID_STRIDE_LOOP(pq, out_plane) {
+            int p = (int)((unsigned)pq / (unsigned)g.out_width), q = (int)pq - p * g.out_width;
+            int yy = p * g.stride + i - g.padding, xx = q * g.stride + j - g.padding;
+            bool inside = yy >= 0 && yy < g.height && xx >= 0 && xx < g.width;
+            store(out + pq, inside ? plane[yy * g.width + xx] : 0.0f);
+        }
     }
 }
 
@@ -43,33 +54,40 @@ __device__ inline int source_position(int at, int tap, int stride, int padding, 
     return position < out_size ? position : -1;
 }
 
-__global__ void col2im_kernel(conv_geometry g, size_t total, const float *columns, int keep, float *dx) {
+/* One block row per input plane (image n, channel c), its threads along the plane's
+ * pixels, each summing in the CPU's (i, j) order. */
+__global__ void col2im_kernel(conv_geometry g, size_t planes, const float *columns, int keep, float *dx) {
     size_t out_plane = (size_t)g.out_height * g.out_width, rows = (size_t)g.channels * g.kernel * g.kernel;
-    CC_GRID_STRIDE_LOOP(e, total) {
-        int xx = (int)(e % g.width), yy = (int)(e / g.width % g.height);
-        size_t c = e / ((size_t)g.width * g.height) % g.channels, n = e / ((size_t)g.width * g.height * g.channels);
+    unsigned in_plane = (unsigned)g.height * g.width;
+    CC_ROW_LOOP(r, planes) { /* r = n * channels + c: dx[n][c] is plane r */
+        size_t n = r / g.channels;
+        int c = (int)(r - n * g.channels);
         const float *image = columns + n * rows * out_plane;
-        float sum = keep ? dx[e] : 0.0f; /* beta 0: dx may hold garbage, even NaN */
-        for (int i = 0; i < g.kernel; i++) {
-            int p = source_position(yy, i, g.stride, g.padding, g.out_height);
-            if (p < 0) continue;
-            for (int j = 0; j < g.kernel; j++) {
-                int q = source_position(xx, j, g.stride, g.padding, g.out_width);
-                if (q < 0) continue;
-                size_t row = (c * g.kernel + i) * g.kernel + j;
-                sum += image[row * out_plane + (size_t)p * g.out_width + q];
+        float *target = dx + r * in_plane;
+        CC_GRID_STRIDE_LOOP(e, in_plane) {
+            int yy = (int)((unsigned)e / (unsigned)g.width), xx = (int)e - yy * g.width;
+            float sum = keep ? target[e] : 0.0f; /* beta 0: dx may hold garbage, even NaN */
+            for (int i = 0; i < g.kernel; i++) {
+                int p = source_position(yy, i, g.stride, g.padding, g.out_height);
+                if (p < 0) continue;
+                for (int j = 0; j < g.kernel; j++) {
+                    int q = source_position(xx, j, g.stride, g.padding, g.out_width);
+                    if (q < 0) continue;
+                    size_t row = ((size_t)c * g.kernel + i) * g.kernel + j;
+                    sum += image[row * out_plane + (size_t)p * g.out_width + q];
+                }
             }
+            target[e] = sum;
         }
-        dx[e] = sum;
     }
 }
 
 template <typename T>
 static void im2col(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x, T *columns) {
     conv_geometry g = geometry_of(s);
-    size_t total = (size_t)images * g.channels * g.kernel * g.kernel * g.out_height * g.out_width;
-    if (!total) return;
-    im2col_kernel<T><<<cc_blocks(total), CC_THREADS, 0, cc_stream(ctx)>>>(g, total, x, columns);
+    size_t column_rows = (size_t)images * g.channels * g.kernel * g.kernel, out_plane = (size_t)g.out_height * g.out_width;
+    if (!column_rows || !out_plane) return;
+    im2col_kernel<T><<<cc_row_grid(column_rows, out_plane), CC_THREADS, 0, cc_stream(ctx)>>>(g, column_rows, x, columns);
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -86,8 +104,9 @@ void cc_cuda_im2col_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
 void cc_cuda_col2im(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *columns,
                     float beta, float *dx) {
     conv_geometry g = geometry_of(s);
-    size_t total = (size_t)images * g.channels * g.height * g.width;
-    if (!total) return;
-    col2im_kernel<<<cc_blocks(total), CC_THREADS, 0, cc_stream(ctx)>>>(g, total, columns, beta != 0.0f, dx);
+    size_t planes = (size_t)images * g.channels, in_plane = (size_t)g.height * g.width;
+    if (!planes || !in_plane) return;
+    col2im_kernel<<<cc_row_grid(planes, in_plane), CC_THREADS, 0, cc_stream(ctx)>>>(g, planes, columns, beta != 0.0f,
+                                                                                   dx);
     CC_CUDA_CHECK(cudaGetLastError());
 }

@@ -17,11 +17,11 @@ static peepholes peepholes_of(const cc_lstm_shape *s, const float *peep, size_t 
     return p;
 }
 
-/* One thread per (image, cell): element e = n * state + k. */
-__global__ void gates_forward_kernel(size_t total, size_t state, float *gates, const float *c_prev, peepholes peep,
+/* One thread per (image, cell), a block row per image n: element e = n * state + k. */
+__global__ void gates_forward_kernel(size_t batch, size_t state, float *gates, const float *c_prev, peepholes peep,
                                      float *c, float *h) {
-    CC_GRID_STRIDE_LOOP(e, total) {
-        size_t n = e / state, k = e % state;
+    CC_ROW_LOOP(n, batch) CC_GRID_STRIDE_LOOP(k, state) {
+        size_t e = n * state + k;
         float *gi = gates + 4 * n * state + k, *gf = gi + state, *gg = gf + state, *go = gg + state;
         float cp = c_prev[e];
         float i = sigmoid(*gi + (peep.i ? peep.i[k] * cp : 0.0f));
@@ -65,10 +65,10 @@ static size_t state_floats(const cc_lstm_shape *s) { return (size_t)s->hidden * 
 
 extern "C" void cc_cuda_lstm_gates_forward(const cc_ops_context *ctx, const cc_lstm_shape *s, float *gates,
                                            const float *c_prev, const float *peep, float *c, float *h) {
-    size_t state = state_floats(s), total = (size_t)(s->batch > 0 ? s->batch : 0) * state;
-    if (!total) return;
-    gates_forward_kernel<<<cc_blocks(total), CC_THREADS, 0, cc_stream(ctx)>>>(
-        total, state, gates, c_prev, peepholes_of(s, peep, state), c, h);
+    size_t state = state_floats(s), batch = (size_t)(s->batch > 0 ? s->batch : 0);
+    if (!batch || !state) return;
+    gates_forward_kernel<<<cc_row_grid(batch, state), CC_THREADS, 0, cc_stream(ctx)>>>(
+        batch, state, gates, c_prev, peepholes_of(s, peep, state), c, h);
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
