@@ -46,12 +46,16 @@ __global__ void im2col_kernel(conv_geometry g, size_t column_rows, const float *
 }
 
 /* Output index a kernel tap (offset `tap` in one dimension) reads input coordinate `at`
- * from, or -1 when no output position does. */
+ * from, or -1 when no output position does. Stride 1 (every ConvLSTM convolution) needs
+ * no division: the branch is the same for the whole launch. */
 __device__ inline int source_position(int at, int tap, int stride, int padding, int out_size) {
     int shifted = at + padding - tap;
-    if (shifted < 0 || shifted % stride) return -1;
-    int position = shifted / stride;
-    return position < out_size ? position : -1;
+    if (shifted < 0) return -1;
+    if (stride != 1) {
+        if (shifted % stride) return -1;
+        shifted /= stride;
+    }
+    return shifted < out_size ? shifted : -1;
 }
 
 /* One block row per input plane (image n, channel c), its threads along the plane's
