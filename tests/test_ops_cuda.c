@@ -94,6 +94,9 @@ static const cc_conv2d_shape CONV_SHAPES[] = {
     {3, 4, 3, 9, 11, 4, 2, 1},    /* the decoder's transposed-convolution shape */
     {1, 1, 1, 1, 1, 1, 1, 0},     /* one pixel */
     {2, 17, 16, 33, 31, 3, 1, 1}, /* many blocks, 153-row columns */
+    /* more rows than a grid's y dimension holds (65535): the row-wise kernels loop */
+    {64, 64, 2, 4, 4, 5, 1, 2},  /* im2col: 64 images x 1600 column rows */
+    {64, 1100, 1, 3, 3, 3, 1, 1}, /* col2im: 64 images x 1100 input planes */
 };
 
 /* A shape's label and the floats of x, w and y. */
@@ -447,7 +450,8 @@ static void check_elementwise(env *e, size_t n) {
     free_pair(&x), free_pair(&y), free_pair(&filled);
 }
 
-static const int BIAS_SHAPES[][3] = {{1, 1, 1}, {3, 5, 35}, {2, 4, 4099}, {3, 16, 1089}}; /* batch, channels, plane */
+/* batch, channels, plane; the last has more planes than a grid's y dimension (65535) */
+static const int BIAS_SHAPES[][3] = {{1, 1, 1}, {3, 5, 35}, {2, 4, 4099}, {3, 16, 1089}, {2, 40000, 3}};
 
 static void check_bias(env *e, const int *shape) {
     char at[48];
@@ -466,7 +470,8 @@ static void check_bias(env *e, const int *shape) {
 
 /* convlstm-ae's crop of a padded map (rows x cols of src_h x src_w planes) into a poisoned
  * one, and the pad back into random maps (only the block is written: the rest must stay). */
-static const int PLANE_COPY_SHAPES[][5] = {{1, 1, 1, 1, 1}, {3, 7, 10, 8, 12}, {5, 63, 61, 64, 64}, {2, 299, 247, 300, 248}};
+static const int PLANE_COPY_SHAPES[][5] = {{1, 1, 1, 1, 1}, {3, 7, 10, 8, 12}, {5, 63, 61, 64, 64}, {2, 299, 247, 300, 248},
+                                           {35000, 2, 3, 3, 4}}; /* 70,000 copied rows: more than a grid's y */
 
 static void check_plane_copy(env *e, const int *shape) {
     char at[64];
