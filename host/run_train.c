@@ -432,7 +432,7 @@ static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err
     if (fits > 0) snprintf(advice, sizeof advice, "the largest batch that fits is --batch %d", fits);
     else snprintf(advice, sizeof advice, "not even one sample fits: a smaller --hidden or --window, or --model convlstm-ae");
     snprintf(err, err_len, "batch %d on the %d x %d grid needs %.2f GiB on the %s (activations %.2f, parameters and "
-                           "optimiser %.3f, batches %.2f, im2col %.2f, tensor %.2f, program %.2f), more than the %.2f GiB it may "
+                           "optimiser %.3f, batches %.2f, convolution scratch %.2f, tensor %.2f, program %.2f), more than the %.2f GiB it may "
                            "take (%s); %s",
              batch, t->H, t->W, need / GIB, on_gpu ? "GPU" : "host", m->activations / GIB, m->model / GIB,
              m->batches / GIB, m->workspace / GIB, m->tensor / GIB, on_gpu ? 0.0 : m->program / GIB, p->budget / GIB,

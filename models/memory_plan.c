@@ -5,13 +5,14 @@
 /* floats -> bytes */
 static double bytes(double floats) { return 4.0 * floats; }
 
-/* The GPU's im2col scratch for one convolution of `per_image` column floats at `batch`
- * (kernels/cuda/conv2d.cu: chunks of images within 64 Mi floats, at least one image). */
+/* The GPU's convolution scratch: im2col columns for one convolution of `per_image` column
+ * floats at `batch` (kernels/cuda/conv2d.cu: chunks of images within 64 Mi floats, at
+ * least one image), or cuDNN's workspace (CC_CUDNN_WORKSPACE_FLOATS, kernels/ops.h), the
+ * larger: the plan is made before the path is known, and the two share the scratch. */
 static double gpu_scratch_floats(double per_image, int batch) {
-    const double budget = 64.0 * 1024 * 1024;
-    double chunked = per_image * batch;
-    if (chunked <= budget) return chunked;
-    return per_image > budget ? per_image : budget;
+    const double budget = 64.0 * 1024 * 1024, cudnn = (double)CC_CUDNN_WORKSPACE_FLOATS;
+    double chunked = per_image * batch, im2col = chunked <= budget ? chunked : per_image > budget ? per_image : budget;
+    return im2col > cudnn ? im2col : cudnn;
 }
 
 /* The CPU's convolution scratch: im2col columns for every thread, or oneDNN's copies of

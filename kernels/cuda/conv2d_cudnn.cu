@@ -4,7 +4,8 @@
  *
  * Algorithms come from cuDNN's heuristics (no timing runs), taking the first that is
  * deterministic and of the GEMM family: FFT and Winograd algorithms lose precision, and
- * the point of this path is a second, comparable implementation. With ctx->any_algorithm
+ * the point of this path is a second, comparable implementation. Each takes at most
+ * CC_CUDNN_WORKSPACE_FLOATS of workspace, as the memory plan counts, when one does. With ctx->any_algorithm
  * (--deterministic off) the first that runs, whatever its family and determinism: the
  * heuristics rank by expected speed. Without ctx->tf32 the
  * math is restricted to FMA (CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later).
@@ -83,20 +84,27 @@ static bool tensor_op_math(cudnnMathType_t m) {
     return m == CUDNN_TENSOR_OP_MATH || m == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
 }
 
-/* The first heuristic result that runs, is deterministic, of the GEMM family and (without
- * TF32 or bf16) off the tensor cores, unless any_algorithm; failing that the first that
- * runs at all (off the tensor cores without TF32 or bf16); else -1. */
+/* Whether heuristic result r runs (off the tensor cores without TF32 or bf16), and when
+ * `strict` is deterministic and of the GEMM family, and when `within` needs no more
+ * workspace than CC_CUDNN_WORKSPACE_FLOATS (kernels/ops.h), which the memory plan counts. */
+template <typename Perf, typename Algo>
+static bool eligible(const cc_ops_context *ctx, const Perf *r, bool (*precise)(Algo), bool strict, bool within) {
+    return r->status == CUDNN_STATUS_SUCCESS && (tensor_ops(ctx) || !tensor_op_math(r->mathType)) &&
+           (!strict || (r->determinism == CUDNN_DETERMINISTIC && precise(r->algo))) &&
+           (!within || r->memory <= sizeof(float) * CC_CUDNN_WORKSPACE_FLOATS);
+}
+
+/* The first heuristic result (they come ranked by expected speed) that is eligible:
+ * deterministic and of the GEMM family unless any_algorithm, within the workspace budget;
+ * failing that, the same beyond the budget (a deterministic run stays so); then whatever
+ * runs, within the budget first. -1 when nothing runs. */
 template <typename Perf, typename Algo>
 static int pick(const cc_ops_context *ctx, const Perf *perf, int returned, bool (*precise)(Algo)) {
-    int chosen = -1;
-    for (int k = 0; k < returned && chosen < 0 && !ctx->any_algorithm; k++)
-        if (perf[k].status == CUDNN_STATUS_SUCCESS && perf[k].determinism == CUDNN_DETERMINISTIC &&
-            precise(perf[k].algo) && (tensor_ops(ctx) || !tensor_op_math(perf[k].mathType)))
-            chosen = k;
-    for (int k = 0; k < returned && chosen < 0; k++)
-        if (perf[k].status == CUDNN_STATUS_SUCCESS && (tensor_ops(ctx) || !tensor_op_math(perf[k].mathType)))
-            chosen = k;
-    return chosen;
+    static const bool ORDER[4][2] = {{true, true}, {true, false}, {false, true}, {false, false}}; /* strict, within */
+    for (int pass = ctx->any_algorithm ? 2 : 0; pass < 4; pass++)
+        for (int k = 0; k < returned; k++)
+            if (eligible(ctx, &perf[k], precise, ORDER[pass][0], ORDER[pass][1])) return k;
+    return -1;
 }
 
 enum { FORWARD, BACKWARD_DATA, BACKWARD_FILTER, DIRECTIONS };

@@ -33,6 +33,9 @@ struct cc_cuda_state *cc_cuda_state_create(int device, char *err, size_t err_len
 void cc_cuda_state_destroy(struct cc_cuda_state *state);
 /* 1 when this build has the cuDNN convolution path (ctx->conv_cudnn). */
 int cc_cuda_has_cudnn(void);
+/* Floats of device scratch the state holds: the most any convolution so far borrowed (im2col
+ * columns, cuDNN's workspace), which a run's memory plan must cover. */
+size_t cc_cuda_scratch_floats(const struct cc_cuda_state *state);
 
 /* Device memory (cudaMalloc: never managed memory). NULL for 0 bytes. */
 void *cc_cuda_alloc(size_t bytes);
