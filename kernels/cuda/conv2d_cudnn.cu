@@ -4,11 +4,11 @@
  *
  * Algorithms come from cuDNN's heuristics (no timing runs), taking the first that is
  * deterministic and of the GEMM family: FFT and Winograd algorithms lose precision, and
- * the point of this path is a second, comparable implementation. Each takes at most
- * CC_CUDNN_WORKSPACE_FLOATS of workspace, as the memory plan counts, when one does. With ctx->any_algorithm
+ * the point of this path is a second, comparable implementation. With ctx->any_algorithm
  * (--deterministic off) the first that runs, whatever its family and determinism: the
- * heuristics rank by expected speed. Without ctx->tf32 the
- * math is restricted to FMA (CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later).
+ * heuristics rank by expected speed. Either way within CC_CUDNN_WORKSPACE_FLOATS of
+ * workspace, which the memory plan counts, when one is. Without ctx->tf32 the math is
+ * restricted to FMA (CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later).
  *
  * --precision bf16 (ctx->bf16): the descriptors say bfloat16 for x, w and y with FP32
  * accumulation (cuDNN's pseudo-bfloat16 configuration, on the tensor cores). x, w and dy
