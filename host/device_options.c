@@ -21,9 +21,9 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
                       "CPU and im2col + cuBLAS (or cuDNN with --conv cudnn) on the GPU")},
     {CC_OPTION_FLAG("tf32", cc_device_request, tf32, "the same as --precision tf32")},
     {CC_OPTION_CHOICE("deterministic", cc_device_request, deterministic, "on|off", "on",
-                      "on: every run gives the same bits; off lets cuDNN (--conv cudnn, or auto) take the algorithm its "
-                      "heuristics rank fastest, non-deterministic, Winograd or FFT ones included (the other paths "
-                      "are deterministic either way)")},
+                      "on: every run gives the same bits; off lets cuDNN (--conv cudnn, or auto) take the "
+                      "algorithm its heuristics rank fastest, non-deterministic, Winograd or FFT ones included (the "
+                      "other paths are deterministic either way)")},
     {CC_OPTION_CHOICE("graph", cc_device_request, graph, "on|off", "on",
                       "on: a training step is recorded once as a CUDA graph and replayed (one launch a step, no "
                       "host work between its ops; the same bits as off; GPU only, and not in data-parallel runs, "

@@ -89,9 +89,11 @@ __global__ void col2im_kernel(conv_geometry g, size_t planes, const float *colum
 template <typename T>
 static void im2col(const cc_ops_context *ctx, const cc_conv2d_shape *s, int images, const float *x, T *columns) {
     conv_geometry g = geometry_of(s);
-    size_t column_rows = (size_t)images * g.channels * g.kernel * g.kernel, out_plane = (size_t)g.out_height * g.out_width;
+    size_t column_rows = (size_t)images * g.channels * g.kernel * g.kernel;
+    size_t out_plane = (size_t)g.out_height * g.out_width;
     if (!column_rows || !out_plane) return;
-    im2col_kernel<T><<<cc_row_grid(column_rows, out_plane), CC_THREADS, 0, cc_stream(ctx)>>>(g, column_rows, x, columns);
+    dim3 grid = cc_row_grid(column_rows, out_plane);
+    im2col_kernel<T><<<grid, CC_THREADS, 0, cc_stream(ctx)>>>(g, column_rows, x, columns);
     CC_CUDA_CHECK(cudaGetLastError());
 }
 
