@@ -181,7 +181,17 @@ static void *workspace(const cc_ops_context *ctx, size_t bytes) {
     return bytes ? (void *)cc_cuda_scratch(ctx, (bytes + sizeof(float) - 1) / sizeof(float)) : NULL;
 }
 
-static cudnnHandle_t handle(const cc_ops_context *ctx) { return ctx->cuda->cudnn; }
+/* The state's cuDNN handle, made on its first use (kernels/cuda/state.cu makes none: a run
+ * on the GEMM path never loads cuDNN). The first use comes in an unrecorded run of the ops,
+ * as a CUDA graph's recording requires (kernels/graph.h). */
+static cudnnHandle_t handle(const cc_ops_context *ctx) {
+    struct cc_cuda_state *st = ctx->cuda;
+    if (!st->cudnn) {
+        CC_CUDNN_CHECK(cudnnCreate(&st->cudnn));
+        CC_CUDNN_CHECK(cudnnSetStream(st->cudnn, st->stream));
+    }
+    return st->cudnn;
+}
 
 /* The plan for s with direction dir chosen, its math type set on the descriptor. */
 static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, int dir) {

@@ -3,8 +3,9 @@
 
 #include "kernels/cuda/cuda_internal.cuh"
 
-/* Sets up everything but the scratch, which grows with the first convolution. Returns 0,
- * or -1 with the failing call in err; the caller destroys the partial state. */
+/* Sets up everything but the scratch, which grows with the first convolution, and cuDNN's
+ * handle, made on the first cuDNN convolution. Returns 0, or -1 with the failing call in
+ * err; the caller destroys the partial state. */
 static int init_state(struct cc_cuda_state *st, char *err, size_t err_len) {
     if (CC_CUDA_TRY(cudaSetDevice(st->device), err, err_len)) return -1;
     /* A blocking stream: it stays ordered with the legacy default stream, so a stray
@@ -12,10 +13,8 @@ static int init_state(struct cc_cuda_state *st, char *err, size_t err_len) {
     if (CC_CUDA_TRY(cudaStreamCreate(&st->stream), err, err_len)) return -1;
     if (CC_CUBLAS_TRY(cublasCreate(&st->cublas), err, err_len)) return -1;
     if (CC_CUBLAS_TRY(cublasSetStream(st->cublas, st->stream), err, err_len)) return -1;
-#ifdef CRIMECAST_HAVE_CUDNN
-    if (CC_CUDNN_TRY(cudnnCreate(&st->cudnn), err, err_len)) return -1;
-    if (CC_CUDNN_TRY(cudnnSetStream(st->cudnn, st->stream), err, err_len)) return -1;
-#endif
+    /* cuDNN's handle waits for the first cuDNN convolution (conv2d_cudnn.cu): a run on the
+     * GEMM path, the default, never loads it. */
     if (CC_CUDA_TRY(cudaMalloc((void **)&st->partials, sizeof(double) * (CC_REDUCE_BLOCKS + 1)), err, err_len))
         return -1;
     st->result = st->partials + CC_REDUCE_BLOCKS;
