@@ -9,9 +9,10 @@
  *
  * The state (stream, cuBLAS and cuDNN handles - cuDNN's made on its first use -, device
  * scratch for im2col columns and the cuDNN workspace, reduction partials) belongs to
- * whoever builds the context, never to a global: create one per device and thread, put it in cc_ops_context.cuda. Every
- * CUDA, cuBLAS and cuDNN call is checked (kernels/cuda/cuda_check.h); a failure ends the
- * process with the call, file, line and the library's message. */
+ * whoever builds the context, never to a global: create one per device and thread, put
+ * it in cc_ops_context.cuda. Every CUDA, cuBLAS and cuDNN call is checked
+ * (kernels/cuda/cuda_check.h); a failure ends the process with the call, file, line and
+ * the library's message. */
 #ifndef CRIMECAST_KERNELS_CUDA_OPS_H
 #define CRIMECAST_KERNELS_CUDA_OPS_H
 
