@@ -29,21 +29,24 @@ now() { date +%s.%N; }
 
 precision=()
 [ "$tf32" = 1 ] && precision=(--precision tf32)
-# crimecast_run LOG [OPTIONS...]: one whole training process, its wall seconds on stdout
+# crimecast_run NAME [OPTIONS...]: one whole training process (log and model file
+# OUTDIR/NAME.log and .h5), its wall seconds on stdout; a failed run fails the script
+# (`set -e` does not reach into a command substitution: hence the return)
 crimecast_run() {
-  local log=$1 start
+  local name=$1 start
   shift
   start=$(now)
-  "$cc" train --data "$tensor" --out "$out/crimecast.h5" --model convlstm-ae --down "$down" --features "$features" \
+  "$cc" train --data "$tensor" --out "$out/$name.h5" --model convlstm-ae --down "$down" --features "$features" \
     --context off --recency off --level-gate off --skip 0 --baseline 52 --batch "$batch" --epochs "$epochs" \
-    --patience "$epochs" --seed 1 --device "$device" --threads "$threads" "${precision[@]}" "$@" | tee "$log" >&2
+    --patience "$epochs" --seed 1 --device "$device" --threads "$threads" "${precision[@]}" "$@" |
+    tee "$out/$name.log" >&2 || return 1
   awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }'
 }
-crimecast_s=$(crimecast_run "$out/crimecast.log")
+crimecast_s=$(crimecast_run crimecast)
 also=${CRIMECAST_ALSO:-}
 also_s=0
 # shellcheck disable=SC2086 # CRIMECAST_ALSO is a list of options
-[ -n "$also" ] && also_s=$(crimecast_run "$out/crimecast_also.log" $also)
+[ -n "$also" ] && also_s=$(crimecast_run crimecast_also $also)
 
 start=$(now)
 "$py" "$here/bench/pytorch_train.py" "$tensor" --epochs "$epochs" --batch "$batch" --down "$down" \

@@ -11,10 +11,10 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
     {CC_OPTION_CHOICE("device", cc_device_request, device, "auto|cpu|cuda", CC_DEFAULT_DEVICE,
                       "where the ops run: the GPU when one is usable (auto), the CPU, or the GPU or an error")},
     {CC_OPTION_CHOICE("conv", cc_device_request, conv, "auto|gemm|cudnn|onednn", "auto",
-                      "the convolutions: auto is, on the GPU, cuDNN with TF32 or with --deterministic off and im2col "
-                      "+ cuBLAS otherwise (what measured faster), on the CPU oneDNN (im2col + OpenBLAS in a build "
-                      "without it); gemm is im2col + GEMM on either; cudnn (GPU) and onednn (CPU) are ignored on "
-                      "the other device")},
+                      "the convolutions: auto is, on the GPU, cuDNN with TF32 or in FP32 with --deterministic off and "
+                      "im2col + cuBLAS otherwise (what measured faster), on the CPU oneDNN (im2col + OpenBLAS in a "
+                      "build without it); gemm is im2col + GEMM on either; cudnn (GPU) and onednn (CPU) are "
+                      "ignored on the other device")},
     {CC_OPTION_CHOICE("precision", cc_device_request, precision, "fp32|tf32|bf16", "fp32",
                       "the convolutions' math: FP32; TF32 tensor cores on the GPU (about 1e-3 from FP32; FP32 on "
                       "the CPU); bfloat16 inputs with FP32 sums (each product within 2^-7), through oneDNN on the "
@@ -43,7 +43,15 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
     const char *conv = r->conv;
     if (!strcmp(conv, "auto") && !strcmp(cc_gpu_auto_conv(precision, deterministic, cc_cudnn_compiled()), "cudnn"))
         conv = "cudnn";
-    if (cc_open_backend(r->device, r->threads, conv, precision, ctx, reason, sizeof reason) == 0) {
+    int opened = cc_open_backend(r->device, r->threads, conv, precision, ctx, reason, sizeof reason);
+    if (opened != 0 && conv != r->conv) { /* cuDNN was auto's choice: im2col + cuBLAS runs where it cannot */
+        char first[sizeof reason];
+        snprintf(first, sizeof first, "%s", reason);
+        opened = cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason);
+        if (opened == 0 && ctx->backend == CC_BACKEND_CUDA)
+            fprintf(stderr, "crimecast: --conv auto: %s; the GPU's convolutions run as im2col + cuBLAS\n", first);
+    }
+    if (opened == 0) {
         /* only cuDNN has algorithms to choose: every other path stays deterministic */
         ctx->any_algorithm = !deterministic && ctx->conv_cudnn;
         ctx->graphs = r->graph && !strcmp(r->graph, "on") && ctx->backend == CC_BACKEND_CUDA;

@@ -387,6 +387,13 @@ static double memory_budget(const train_plan *p) {
     return 0.9 * host_available_bytes();
 }
 
+/* Where the plan puts the ops (models/memory_plan.h): the CPU, or a GPU with or without
+ * cuDNN's convolutions (its workspace). */
+static int plan_device(const cc_ops_context *ctx) {
+    if (ctx->backend != CC_BACKEND_CUDA) return CC_PLAN_CPU;
+    return ctx->conv_cudnn ? CC_PLAN_GPU_CUDNN : CC_PLAN_GPU;
+}
+
 /* --gather: resident windows where they fit, their bytes added to the plan. auto: on a GPU
  * whenever they fit (the host's gather and upload would starve it); on the CPU only in one
  * process (ranks on one host would each hold them: data parallel, or tune's candidates)
@@ -395,7 +402,7 @@ static double memory_budget(const train_plan *p) {
  * 2.1 GiB; bench/RESULTS.md). */
 static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *err, size_t err_len) {
     const char *asked = p->request->gather ? p->request->gather : "auto";
-    int on_gpu = p->ctx->backend == CC_BACKEND_CUDA;
+    int on_gpu = plan_device(p->ctx);
     cc_window_tables_spec spec = cc_train_window_tables_spec(&p->config, p->options.loss);
     double tables = cc_window_tables_bytes(&spec, t);
     int fits = p->budget <= 0 || need + tables <= p->budget;
@@ -421,7 +428,7 @@ static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *e
 /* The run's planned memory against its budget, before anything of size is allocated: an
  * error with the figures and the largest --batch that fits when it needs more. */
 static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err_len) {
-    int on_gpu = p->ctx->backend == CC_BACKEND_CUDA, threads = cc_ops_threads(p->ctx), batch = p->options.batch;
+    int on_gpu = plan_device(p->ctx), threads = cc_ops_threads(p->ctx), batch = p->options.batch;
     if (cc_train_memory_plan(&p->config, batch, t->T, t->R, on_gpu, 1, threads, &p->memory, err, err_len) != 0) return -1;
     p->budget = memory_budget(p);
     const cc_train_memory *m = &p->memory;

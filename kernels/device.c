@@ -106,6 +106,12 @@ int cc_open_backend(const char *device, int threads, const char *conv, const cha
             cc_close_backend(ctx);
             return -1;
         }
+        char reason[256];
+        if (cudnn && cc_cuda_start_cudnn(ctx->cuda, reason, sizeof reason) != 0) {
+            snprintf(why, why_len, "cuDNN did not start: %s", reason);
+            cc_close_backend(ctx);
+            return -1;
+        }
         if (bf16 && bf16_unsupported(gpu, why, why_len)) {
             cc_close_backend(ctx);
             return -1;

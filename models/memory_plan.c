@@ -7,12 +7,12 @@ static double bytes(double floats) { return 4.0 * floats; }
 
 /* The GPU's convolution scratch: im2col columns for one convolution of `per_image` column
  * floats at `batch` (kernels/cuda/conv2d.cu: chunks of images within 64 Mi floats, at
- * least one image), or cuDNN's workspace (CC_CUDNN_WORKSPACE_FLOATS, kernels/ops.h), the
- * larger: the plan is made before the path is known, and the two share the scratch. */
-static double gpu_scratch_floats(double per_image, int batch) {
-    const double budget = 64.0 * 1024 * 1024, cudnn = (double)CC_CUDNN_WORKSPACE_FLOATS;
+ * least one image); through cuDNN its workspace's most (CC_CUDNN_WORKSPACE_FLOATS,
+ * kernels/ops.h), or the columns' figure where that is more (a bound, not a need). */
+static double gpu_scratch_floats(double per_image, int batch, int cudnn) {
+    const double budget = 64.0 * 1024 * 1024, workspace = cudnn ? (double)CC_CUDNN_WORKSPACE_FLOATS : 0;
     double chunked = per_image * batch, im2col = chunked <= budget ? chunked : per_image > budget ? per_image : budget;
-    return im2col > cudnn ? im2col : cudnn;
+    return im2col > workspace ? im2col : workspace;
 }
 
 /* The CPU's convolution scratch: im2col columns for every thread, or oneDNN's copies of
@@ -42,7 +42,7 @@ int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R,
      * batches; the GPU's copies: x, y, base, out, dL/dr and the mask */
     double host_batches = bytes(!on_gpu ? x + 4 * y : host_gather ? x + 3 * y : y);
     double device_batches = on_gpu ? bytes(x + 4 * y) + plane : 0;
-    double workspace = on_gpu ? bytes(gpu_scratch_floats((double)size.workspace, batch))
+    double workspace = on_gpu ? bytes(gpu_scratch_floats((double)size.workspace, batch, on_gpu == CC_PLAN_GPU_CUDNN))
                               : bytes(cpu_scratch_floats(cfg, &size, batch, threads));
     *out = (cc_train_memory){tensor, host_model + device_model, acts, host_batches + device_batches, workspace,
                              CC_PROGRAM_BYTES, 0, 0};

@@ -37,8 +37,14 @@ typedef struct cc_train_memory {
     double host, device;                                      /* where they lie: device 0 on the CPU */
 } cc_train_memory;
 
+/* `on_gpu` of the plans below: where the ops run. */
+enum { CC_PLAN_CPU = 0, CC_PLAN_GPU = 1, CC_PLAN_GPU_CUDNN = 2 /* convolutions through cuDNN */ };
+
 /* The plan of a run of `cfg` at `batch` on a tensor of T bins with R recency maps read
- * (0: none), on the GPU (on_gpu) or on the CPU with `threads` threads; host_gather 1 when
+ * (0: none), on the GPU (on_gpu CC_PLAN_GPU, or CC_PLAN_GPU_CUDNN: its scratch then holds
+ * cuDNN's workspace, CC_CUDNN_WORKSPACE_FLOATS, when that is more than the im2col columns;
+ * the bf16 copies of --conv cudnn --precision bf16 are not counted) or on the CPU
+ * (CC_PLAN_CPU) with `threads` threads; host_gather 1 when
  * the host gathers each batch, 0 when the batches are assembled where the ops run
  * (resident windows: on a GPU the host then holds no inputs, targets or baseline). 0, or
  * -1 with err (the config refused). */

@@ -302,6 +302,12 @@ static void test_memory_plan(void **state) {
     /* The host's part of them: x, y, the baseline and the outputs read back (no dL/dr); the
      * gathered batch, x, y and the baseline, is what resident windows spare it. */
     assert_true(g.batches == 4 * (x + 3 * y) + 4 * (x + 4 * y) + plane);
+    /* Through cuDNN the scratch is its workspace's most (kernels/ops.h), far more than this
+     * model's im2col columns (2896 floats an image, 5792 at batch 2). */
+    cc_train_memory cudnn;
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU_CUDNN, 1, 1, &cudnn, err, sizeof err), 0);
+    assert_true(g.workspace == 4.0 * 2896 * batch && cudnn.workspace == 4.0 * CC_CUDNN_WORKSPACE_FLOATS);
+    assert_true(cudnn.device == g.device - g.workspace + cudnn.workspace && cudnn.host == g.host);
     cc_train_memory resident;
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, 1, 0, 1, &resident, err, sizeof err), 0);
     assert_true(resident.batches == g.batches - 4 * (x + 2 * y) && resident.host == g.host - 4 * (x + 2 * y) &&

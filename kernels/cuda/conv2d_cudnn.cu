@@ -181,16 +181,14 @@ static void *workspace(const cc_ops_context *ctx, size_t bytes) {
     return bytes ? (void *)cc_cuda_scratch(ctx, (bytes + sizeof(float) - 1) / sizeof(float)) : NULL;
 }
 
-/* The state's cuDNN handle, made on its first use (kernels/cuda/state.cu makes none: a run
- * on the GEMM path never loads cuDNN). The first use comes in an unrecorded run of the ops,
- * as a CUDA graph's recording requires (kernels/graph.h). */
+/* The state's cuDNN handle: cc_open_backend starts it for a context that asks for cuDNN
+ * (cc_cuda_start_cudnn); a context set up by hand gets it on its first cuDNN convolution,
+ * which comes in an unrecorded run of the ops, as a CUDA graph's recording requires
+ * (kernels/graph.h). */
 static cudnnHandle_t handle(const cc_ops_context *ctx) {
-    struct cc_cuda_state *st = ctx->cuda;
-    if (!st->cudnn) {
-        CC_CUDNN_CHECK(cudnnCreate(&st->cudnn));
-        CC_CUDNN_CHECK(cudnnSetStream(st->cudnn, st->stream));
-    }
-    return st->cudnn;
+    char why[256];
+    if (cc_cuda_start_cudnn(ctx->cuda, why, sizeof why) != 0) cc_library_failure("cuDNN", why);
+    return ctx->cuda->cudnn;
 }
 
 /* The plan for s with direction dir chosen, its math type set on the descriptor. */

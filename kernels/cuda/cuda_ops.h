@@ -7,7 +7,7 @@
  * host (the losses, cc_cuda_sum_squares, and so the clipping): those copy it back and
  * wait, the one synchronisation of a training step.
  *
- * The state (stream, cuBLAS and cuDNN handles - cuDNN's made on its first use -, device
+ * The state (stream, cuBLAS and cuDNN handles - cuDNN's made when it is to be used -, device
  * scratch for im2col columns and the cuDNN workspace, reduction partials) belongs to
  * whoever builds the context, never to a global: create one per device and thread, put
  * it in cc_ops_context.cuda. Every CUDA, cuBLAS and cuDNN call is checked
@@ -34,9 +34,10 @@ struct cc_cuda_state *cc_cuda_state_create(int device, char *err, size_t err_len
 void cc_cuda_state_destroy(struct cc_cuda_state *state);
 /* 1 when this build has the cuDNN convolution path (ctx->conv_cudnn). */
 int cc_cuda_has_cudnn(void);
-/* Floats of device scratch the state holds: the most any convolution so far borrowed (im2col
- * columns, cuDNN's workspace), which a run's memory plan must cover. */
-size_t cc_cuda_scratch_floats(const struct cc_cuda_state *state);
+/* Starts cuDNN on the state (its handle, on the state's stream) unless it has been: 0, or
+ * -1 with the reason in err (no cuDNN in the build, or the library failed to start). A
+ * state's first cuDNN convolution starts it too, ending the process if it cannot. */
+int cc_cuda_start_cudnn(struct cc_cuda_state *state, char *err, size_t err_len);
 
 /* Device memory (cudaMalloc: never managed memory). NULL for 0 bytes. */
 void *cc_cuda_alloc(size_t bytes);

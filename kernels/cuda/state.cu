@@ -4,8 +4,8 @@
 #include "kernels/cuda/cuda_internal.cuh"
 
 /* Sets up everything but the scratch, which grows with the first convolution, and cuDNN's
- * handle, made on the first cuDNN convolution. Returns 0, or -1 with the failing call in
- * err; the caller destroys the partial state. */
+ * handle (cc_cuda_start_cudnn). Returns 0, or -1 with the failing call in err; the caller
+ * destroys the partial state. */
 static int init_state(struct cc_cuda_state *st, char *err, size_t err_len) {
     if (CC_CUDA_TRY(cudaSetDevice(st->device), err, err_len)) return -1;
     /* A blocking stream: it stays ordered with the legacy default stream, so a stray
@@ -13,8 +13,8 @@ static int init_state(struct cc_cuda_state *st, char *err, size_t err_len) {
     if (CC_CUDA_TRY(cudaStreamCreate(&st->stream), err, err_len)) return -1;
     if (CC_CUBLAS_TRY(cublasCreate(&st->cublas), err, err_len)) return -1;
     if (CC_CUBLAS_TRY(cublasSetStream(st->cublas, st->stream), err, err_len)) return -1;
-    /* cuDNN's handle waits for the first cuDNN convolution (conv2d_cudnn.cu): a run on the
-     * GEMM path, the default, never loads it. */
+    /* cuDNN's handle only for a context that will use it (cc_cuda_start_cudnn): a run on
+     * the GEMM path, the default, never starts cuDNN. */
     if (CC_CUDA_TRY(cudaMalloc((void **)&st->partials, sizeof(double) * (CC_REDUCE_BLOCKS + 1)), err, err_len))
         return -1;
     st->result = st->partials + CC_REDUCE_BLOCKS;
@@ -50,6 +50,19 @@ extern "C" void cc_cuda_state_destroy(struct cc_cuda_state *st) {
     if (st->cublas) CC_CUBLAS_CHECK(cublasDestroy(st->cublas));
     if (st->stream) CC_CUDA_CHECK(cudaStreamDestroy(st->stream));
     free(st);
+}
+
+extern "C" int cc_cuda_start_cudnn(struct cc_cuda_state *st, char *err, size_t err_len) {
+#ifdef CRIMECAST_HAVE_CUDNN
+    if (st->cudnn) return 0;
+    if (CC_CUDNN_TRY(cudnnCreate(&st->cudnn), err, err_len)) return -1;
+    if (CC_CUDNN_TRY(cudnnSetStream(st->cudnn, st->stream), err, err_len)) return -1;
+    return 0;
+#else
+    (void)st;
+    if (err && err_len) snprintf(err, err_len, "this build has no cuDNN");
+    return -1;
+#endif
 }
 
 extern "C" int cc_cuda_has_cudnn(void) {
