@@ -181,6 +181,13 @@ static void *workspace(const cc_ops_context *ctx, size_t bytes) {
     return bytes ? (void *)cc_cuda_scratch(ctx, (bytes + sizeof(float) - 1) / sizeof(float)) : NULL;
 }
 
+extern "C" int cc_cuda_start_cudnn(struct cc_cuda_state *st, char *err, size_t err_len) {
+    if (st->cudnn) return 0;
+    if (CC_CUDNN_TRY(cudnnCreate(&st->cudnn), err, err_len)) return -1;
+    if (CC_CUDNN_TRY(cudnnSetStream(st->cudnn, st->stream), err, err_len)) return -1;
+    return 0;
+}
+
 /* The state's cuDNN handle: cc_open_backend starts it for a context that asks for cuDNN
  * (cc_cuda_start_cudnn); a context set up by hand gets it on its first cuDNN convolution,
  * which comes in an unrecorded run of the ops, as a CUDA graph's recording requires

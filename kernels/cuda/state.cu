@@ -52,18 +52,14 @@ extern "C" void cc_cuda_state_destroy(struct cc_cuda_state *st) {
     free(st);
 }
 
+#ifndef CRIMECAST_HAVE_CUDNN
+/* With cuDNN it is kernels/cuda/conv2d_cudnn.cu's. */
 extern "C" int cc_cuda_start_cudnn(struct cc_cuda_state *st, char *err, size_t err_len) {
-#ifdef CRIMECAST_HAVE_CUDNN
-    if (st->cudnn) return 0;
-    if (CC_CUDNN_TRY(cudnnCreate(&st->cudnn), err, err_len)) return -1;
-    if (CC_CUDNN_TRY(cudnnSetStream(st->cudnn, st->stream), err, err_len)) return -1;
-    return 0;
-#else
     (void)st;
     if (err && err_len) snprintf(err, err_len, "this build has no cuDNN");
     return -1;
-#endif
 }
+#endif
 
 extern "C" int cc_cuda_has_cudnn(void) {
 #ifdef CRIMECAST_HAVE_CUDNN
