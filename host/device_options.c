@@ -39,19 +39,12 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
         return -1;
     }
     int deterministic = !(r->deterministic && !strcmp(r->deterministic, "off"));
-    /* auto takes cuDNN on a GPU where it measured faster; a CPU ignores "cudnn" as it does "auto" */
-    const char *conv = r->conv;
-    if (!strcmp(conv, "auto") && !strcmp(cc_gpu_auto_conv(precision, deterministic, cc_cudnn_compiled()), "cudnn"))
-        conv = "cudnn";
-    int opened = cc_open_backend(r->device, r->threads, conv, precision, ctx, reason, sizeof reason);
-    if (opened != 0 && conv != r->conv) { /* cuDNN was auto's choice: im2col + cuBLAS runs where it cannot */
-        char first[sizeof reason];
-        snprintf(first, sizeof first, "%s", reason);
-        opened = cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason);
-        if (opened == 0 && ctx->backend == CC_BACKEND_CUDA)
-            fprintf(stderr, "crimecast: --conv auto: %s; the GPU's convolutions run as im2col + cuBLAS\n", first);
-    }
-    if (opened == 0) {
+    if (cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason) == 0) {
+        /* auto takes cuDNN on a GPU where it measured faster, im2col + cuBLAS where it cannot start */
+        if (!strcmp(r->conv, "auto") && ctx->backend == CC_BACKEND_CUDA &&
+            !strcmp(cc_gpu_auto_conv(precision, deterministic, cc_cudnn_compiled()), "cudnn") &&
+            cc_backend_use_cudnn(ctx, reason, sizeof reason) != 0)
+            fprintf(stderr, "crimecast: --conv auto: %s; the GPU's convolutions run as im2col + cuBLAS\n", reason);
         /* only cuDNN has algorithms to choose: every other path stays deterministic */
         ctx->any_algorithm = !deterministic && ctx->conv_cudnn;
         ctx->graphs = r->graph && !strcmp(r->graph, "on") && ctx->backend == CC_BACKEND_CUDA;

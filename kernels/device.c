@@ -101,22 +101,11 @@ int cc_open_backend(const char *device, int threads, const char *conv, const cha
         return -1;
     }
     if (gpus > 0 && (ctx->cuda = cc_cuda_state_create(gpu, why, why_len)) != NULL) {
-        if (cudnn && !cc_cuda_has_cudnn()) {
-            snprintf(why, why_len, "this build has no cuDNN convolution path (--conv cudnn)");
+        ctx->backend = CC_BACKEND_CUDA, ctx->threads = 1, ctx->tf32 = tf32, ctx->bf16 = bf16;
+        if ((bf16 && bf16_unsupported(gpu, why, why_len)) || (cudnn && cc_backend_use_cudnn(ctx, why, why_len) != 0)) {
             cc_close_backend(ctx);
             return -1;
         }
-        char reason[256];
-        if (cudnn && cc_cuda_start_cudnn(ctx->cuda, reason, sizeof reason) != 0) {
-            snprintf(why, why_len, "cuDNN did not start: %s", reason);
-            cc_close_backend(ctx);
-            return -1;
-        }
-        if (bf16 && bf16_unsupported(gpu, why, why_len)) {
-            cc_close_backend(ctx);
-            return -1;
-        }
-        ctx->backend = CC_BACKEND_CUDA, ctx->threads = 1, ctx->conv_cudnn = cudnn, ctx->tf32 = tf32, ctx->bf16 = bf16;
         return 0;
     }
 #else
@@ -124,6 +113,26 @@ int cc_open_backend(const char *device, int threads, const char *conv, const cha
     cc_cuda_device_count(why, why_len);
 #endif
     return required ? -1 : open_cpu_convolutions(conv, bf16, ctx, why, why_len);
+}
+
+int cc_backend_use_cudnn(cc_ops_context *ctx, char *why, size_t why_len) {
+#ifdef CRIMECAST_HAVE_CUDA
+    char reason[256];
+    if (ctx->backend != CC_BACKEND_CUDA || !cc_cuda_has_cudnn()) {
+        snprintf(why, why_len, "this build has no cuDNN convolution path (--conv cudnn)");
+        return -1;
+    }
+    if (cc_cuda_start_cudnn(ctx->cuda, reason, sizeof reason) != 0) {
+        snprintf(why, why_len, "cuDNN did not start: %s", reason);
+        return -1;
+    }
+    ctx->conv_cudnn = 1;
+    return 0;
+#else
+    (void)ctx;
+    snprintf(why, why_len, "this build has no cuDNN convolution path (--conv cudnn)");
+    return -1;
+#endif
 }
 
 void cc_close_backend(cc_ops_context *ctx) {

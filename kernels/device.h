@@ -30,8 +30,8 @@ int cc_cudnn_compiled(void);
  * (bench/RESULTS.md, 2026-12-04, the training step of three configurations): "cudnn" when
  * `cudnn_built` and the math is TF32 (cuDNN's TF32 kernels took the step 2.2-3.1x faster
  * than im2col + cuBLAS) or FP32 with `deterministic` 0 (cuDNN's fastest-ranked algorithms,
- * 1.6-1.8x); "gemm" otherwise: deterministic FP32, where im2col + cuBLAS was 2-8% faster
- * than cuDNN's deterministic algorithms, and bf16, where cuDNN's path was not yet timed.
+ * 1.6-1.8x); "gemm" otherwise: deterministic FP32, where the two were within 10% of each
+ * other either way over two leases, and bf16, where cuDNN's path was not yet timed.
  * `precision` is "fp32", "tf32" or "bf16". */
 const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn_built);
 
@@ -41,7 +41,8 @@ const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn
  * "cuda" without a usable GPU, or "cuda:N" without a GPU N, returns -1 with the reason
  * in `why`.
  * `conv` ("auto", "gemm", "cudnn" or "onednn") picks the convolutions: on the GPU im2col
- * + cuBLAS unless "cudnn" (callers resolve "auto" with cc_gpu_auto_conv first); on the CPU oneDNN (a cc_onednn object in ctx->onednn) for
+ * + cuBLAS unless "cudnn" (a caller may then switch auto's to cuDNN: cc_gpu_auto_conv,
+ * cc_backend_use_cudnn); on the CPU oneDNN (a cc_onednn object in ctx->onednn) for
  * "auto" and "onednn" when the build has it, im2col + GEMM otherwise or for "gemm". A
  * path named for the other kind of device is ignored; "cudnn" or "onednn" asked of the
  * device it applies to in a build without it returns -1. `precision` ("fp32", "tf32" or
@@ -53,6 +54,10 @@ const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn
 int cc_open_backend(const char *device, int threads, const char *conv, const char *precision, cc_ops_context *ctx,
                     char *why, size_t why_len);
 void cc_close_backend(cc_ops_context *ctx);
+
+/* Sends a GPU context's convolutions through cuDNN, starting it: 0, or -1 with why (not on
+ * a GPU, no cuDNN in the build, or cuDNN did not start), the context unchanged. */
+int cc_backend_use_cudnn(cc_ops_context *ctx, char *why, size_t why_len);
 
 /* The convolutions' math a context runs: "fp32", "tf32" or "bf16". */
 const char *cc_backend_precision_name(const cc_ops_context *ctx);

@@ -63,10 +63,11 @@ void cc_ops_synchronize(const cc_ops_context *ctx);
 void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                        const float *w, const float *bias, float beta, float *y);
 
-/* The most scratch a GPU convolution through cuDNN (--conv cudnn, or auto with TF32 or
- * --deterministic off) takes for cuDNN's workspace, 512 MiB: its algorithms are chosen
- * among those that need no more when one does, and a GPU run's memory plan counts it
- * (models/memory_plan.c). The bf16 copies of its operands come on top. */
+/* The most scratch a GPU convolution through cuDNN (--conv cudnn, or auto with TF32, or
+ * FP32 with --deterministic off) takes for cuDNN's workspace, 512 MiB: its algorithms are
+ * chosen among those that need no more when one does, and the memory plan of a run
+ * through cuDNN counts it (models/memory_plan.c). The bf16 copies of its operands come
+ * on top. */
 #define CC_CUDNN_WORKSPACE_FLOATS ((size_t)128 << 20)
 
 /* dx = dL/dx of the convolution given dy = dL/dy (plus beta * dx). Also the forward
