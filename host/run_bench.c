@@ -10,6 +10,7 @@
 #include "kernels/cpu/gemm_choice.h"
 #include "kernels/device.h"
 #include "models/convlstm.h"
+#include "models/memory_plan.h"
 #include "models/rng.h"
 #include "models/train_step.h"
 
@@ -156,6 +157,8 @@ static int time_steps(const cc_bench_request *o, const cc_convlstm_config *c, co
     return 0;
 }
 
+static const double MIB = 1048576.0;
+
 typedef struct gemm_rates {
     double fp32, tf32, bf16; /* TFLOP/s, 0 when not measured (TF32 and BF16 on the CPU) */
     char gpu[256];
@@ -198,11 +201,12 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                "\"down\": %d, \"features\": %d, "
                "\"steps\": %d, \"step_gflop\": %.9g, \"step_seconds\": %.6f, \"step_seconds_min\": %.6f, \"gflops\": %.3f, "
                "\"gemm_tflops_fp32\": %.4f, \"gemm_tflops_tf32\": %.4f, \"gemm_tflops_bf16\": %.4f, "
-               "\"flop_time_at_gemm_rate\": %.6f, "
+               "\"flop_time_at_gemm_rate\": %.6f, \"cudnn_workspace_grant_mib\": %.1f, \"device_scratch_mib\": %.1f, "
                "\"cpu_gemm\": \"%s\"}\n",
                gpu ? "cuda" : "cpu", g->gpu, conv, math, ctx->any_algorithm ? "off" : "on", ctx->graphs ? "on" : "off", o->batch, c->height, c->channels, c->layers, c->hidden[0],
                c->kernel, c->window, c->horizon, c->down, c->down > 1 ? c->features : 0, steps, flops * 1e-9, median, times[0],
                tflops * 1e3, g->fp32, g->tf32, g->bf16, floor,
+               ctx->conv_cudnn ? 4.0 * (double)ctx->cudnn_workspace_floats / MIB : 0.0, cc_backend_scratch_bytes(ctx) / MIB,
                gpu ? "" : cc_cpu_gemm_choice());
         return;
     }
@@ -218,10 +222,28 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
         fprintf(out, "  cuBLAS GEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32, %.1f BF16; the step's %.1f GFLOP "
                "take %.4f s at the %s rate (the step is %.1fx that)\n",
                g->fp32, g->tf32, g->bf16, flops * 1e-9, floor, math, median / floor);
+    if (gpu && ctx->conv_cudnn)
+        fprintf(out, "  device scratch held: %.1f MiB (cuDNN's workspace, granted up to %.1f MiB, and its timing runs)\n",
+                cc_backend_scratch_bytes(ctx) / MIB, 4.0 * (double)ctx->cudnn_workspace_floats / MIB);
+    else if (gpu)
+        fprintf(out, "  device scratch held: %.1f MiB (im2col columns)\n", cc_backend_scratch_bytes(ctx) / MIB);
     else if (floor > 0)
         fprintf(out, "  SGEMM %dx%dx%d on every thread: %.1f GFLOP/s (%s); the step's %.1f GFLOP take %.4f s at "
                "that rate (the step is %.2fx that)\n",
                g->m, g->n, g->k, g->fp32 * 1e3, cc_cpu_gemm_choice(), flops * 1e-9, floor, median / floor);
+}
+
+/* Through cuDNN, the workspace a training run of this shape would grant (host/run_train.c):
+ * what 90% of the GPU's memory leaves beyond the step's plan, so that the benchmark times
+ * the algorithms training would take. */
+static void grant_cudnn_workspace(const cc_convlstm_config *c, int batch, cc_ops_context *ctx) {
+    cc_gpu_info gpu;
+    cc_train_memory plan;
+    char why[256];
+    if (ctx->backend != CC_BACKEND_CUDA || !ctx->conv_cudnn || cc_cuda_device_info(0, &gpu, why, sizeof why) != 0 ||
+        cc_train_memory_plan(c, batch, c->window + c->horizon, 0, CC_PLAN_GPU_CUDNN, 1, 1, &plan, why, sizeof why) != 0)
+        return;
+    ctx->cudnn_workspace_floats = cc_cudnn_workspace_grant(plan.workspace, plan.device, 0.9 * (double)gpu.total_memory_bytes);
 }
 
 int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len) {
@@ -235,6 +257,7 @@ int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len
     }
     int status = -1;
     double *times = malloc(sizeof(double) * (size_t)r->steps);
+    grant_cudnn_workspace(&c, r->batch, &ctx);
     if (ctx.backend == CC_BACKEND_CUDA && cc_convlstm_to_device(&m, ctx.cuda, err, err_len) != 0) {
         /* err says why */
     } else if (!times || time_steps(r, &c, &ctx, &m, times) != 0) {

@@ -233,7 +233,7 @@ typedef struct train_plan {
     cc_convlstm_config config;
     cc_train_options options;
     FILE *out;
-    const cc_ops_context *ctx;  /* where the run works */
+    cc_ops_context *ctx;        /* where the run works */
     cc_train_memory memory;     /* its planned memory (models/memory_plan.h) */
     double budget;              /* what it may take there, bytes */
     double tables;              /* the resident windows' bytes there (0: gathered on the host) */
@@ -726,6 +726,17 @@ static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_c
     return 0;
 }
 
+/* A run through cuDNN grants its algorithms the workspace its budget leaves beyond the
+ * plan (cc_cudnn_workspace_grant), which the plan then counts: 512 MiB, the least it
+ * reserves, kept the fastest algorithms out at 64 x 64 (kernels/ops.h). */
+static void grant_cudnn_workspace(train_plan *p) {
+    if (plan_device(p->ctx) != CC_PLAN_GPU_CUDNN) return;
+    size_t grant = cc_cudnn_workspace_grant(p->memory.workspace, p->memory.device + p->tables, p->budget);
+    double more = 4.0 * (double)grant - p->memory.workspace;
+    if (more > 0) p->memory.workspace += more, p->memory.device += more;
+    p->ctx->cudnn_workspace_floats = grant;
+}
+
 /* The run on an opened backend and a read tensor. */
 static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_train_outcome *outcome, char *err,
                     size_t err_len) {
@@ -739,6 +750,7 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
     double began = cc_now_seconds();
     if (set_up(p, t, &model, &info, &state, err, err_len) == 0) {
         p->clock.setup = cc_now_seconds() - began;
+        grant_cudnn_workspace(p);
         set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
                         .epochs = p->options.epochs, .writes = p->writes, .saves = p->writes && !p->spread,
@@ -757,11 +769,14 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
         if (ctx->backend == CC_BACKEND_CUDA) snprintf(host_share, sizeof host_share, "; %.2f GiB on the host", p->memory.host / GIB);
         char tables[96] = "";
         if (p->options.resident) snprintf(tables, sizeof tables, ", resident windows %.2f GiB", p->tables / GIB);
+        char cudnn[64] = "";
+        if (plan_device(ctx) == CC_PLAN_GPU_CUDNN)
+            snprintf(cudnn, sizeof cudnn, ", cuDNN's workspace up to %.2f GiB", 4.0 * (double)ctx->cudnn_workspace_floats / GIB);
         fprintf(p->out, "memory planned: %.2f GiB on the %s of the %.2f GiB it may take (activations %.2f GiB at "
-                        "batch %d%s)%s\n",
+                        "batch %d%s%s)%s\n",
                 ((ctx->backend == CC_BACKEND_CUDA ? p->memory.device : p->memory.host) + p->tables) / GIB,
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", p->budget / GIB, p->memory.activations / GIB,
-                p->options.batch, tables, host_share);
+                p->options.batch, tables, cudnn, host_share);
         int trained = share_window_tables(p, t, ctx, &model, &info, &windows, err, err_len) != 0 ? -1
                       : p->spread ? train_members_spread(p, t, ctx, &model, &info, &state, err, err_len)
                                   : train_members(p, t, ctx, &model, &info, &state, err, err_len);

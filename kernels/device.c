@@ -162,3 +162,11 @@ double cc_backend_gemm_tflops(const cc_ops_context *ctx, int n, const char *prec
     (void)ctx, (void)n, (void)precision, (void)repeats;
     return 0;
 }
+
+double cc_backend_scratch_bytes(const cc_ops_context *ctx) {
+#ifdef CRIMECAST_HAVE_CUDA
+    if (ctx->backend == CC_BACKEND_CUDA && ctx->cuda) return 4.0 * (double)cc_cuda_scratch_floats(ctx->cuda);
+#endif
+    (void)ctx;
+    return 0;
+}

@@ -72,4 +72,8 @@ const char *cc_backend_conv_name(const cc_ops_context *ctx);
  * as the bf16 convolutions run); 0 on the CPU, where nothing is measured. */
 double cc_backend_gemm_tflops(const cc_ops_context *ctx, int n, const char *precision, int repeats);
 
+/* Bytes of device scratch a GPU context holds: the most any convolution so far borrowed
+ * (im2col columns, cuDNN's workspace and timing runs); 0 on the CPU. */
+double cc_backend_scratch_bytes(const cc_ops_context *ctx);
+
 #endif

@@ -39,8 +39,12 @@ typedef struct cc_ops_context {
     int conv_cudnn;         /* convolutions through cuDNN, not im2col + cuBLAS (--conv cudnn) */
     int bf16;               /* convolutions in bfloat16 on tensor cores, FP32 sums and outputs
                                (--precision bf16; im2col + cuBLAS, or cuDNN with conv_cudnn) */
-    int any_algorithm;      /* cuDNN may take any algorithm its heuristics rank first,
-                               non-deterministic or Winograd/FFT (--deterministic off) */
+    int any_algorithm;      /* cuDNN may take any algorithm, non-deterministic or
+                               Winograd/FFT, the fastest of them timed on the first call
+                               of each shape (--deterministic off) */
+    size_t cudnn_workspace_floats; /* the most workspace cuDNN's algorithms may take (0:
+                               CC_CUDNN_WORKSPACE_FLOATS); train and bench set what their
+                               memory budget leaves (cc_cudnn_workspace_grant) */
     int graphs;             /* CUDA: training steps recorded once as a CUDA graph and replayed
                                (kernels/graph.h; --graph on); the CPU ignores it */
     /* CPU backend only: when set, the convolutions run through oneDNN (kernels/cpu/onednn.h;
@@ -63,12 +67,17 @@ void cc_ops_synchronize(const cc_ops_context *ctx);
 void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                        const float *w, const float *bias, float beta, float *y);
 
-/* The most scratch a GPU convolution through cuDNN (--conv cudnn, or auto with TF32, or
- * FP32 with --deterministic off) takes for cuDNN's workspace, 512 MiB: its algorithms are
- * chosen among those that need no more when one does, and the memory plan of a run
- * through cuDNN counts it (models/memory_plan.c). The bf16 copies of its operands come
- * on top. */
+/* The workspace a GPU convolution through cuDNN (--conv cudnn, or auto with TF32, or
+ * FP32 with --deterministic off) may take when its context says nothing else, 512 MiB,
+ * and the least that the memory plan of a run through cuDNN reserves for it
+ * (models/memory_plan.c); a run grants it what its budget leaves beyond that, up to
+ * CC_CUDNN_WORKSPACE_MAX_FLOATS (16 GiB). Its algorithms are chosen among those that need
+ * no more than the context's grant when one does. 512 MiB was too little at 64 x 64,
+ * batch 64: on an H200 the TF32 step went from 107.7 to 176.8 ms and FP32 with
+ * --deterministic off from 346 to 585 ms (bench/RESULTS.md). The bf16 copies of its
+ * operands come on top. */
 #define CC_CUDNN_WORKSPACE_FLOATS ((size_t)128 << 20)
+#define CC_CUDNN_WORKSPACE_MAX_FLOATS ((size_t)4 << 30)
 
 /* dx = dL/dx of the convolution given dy = dL/dy (plus beta * dx). Also the forward
  * pass of a transposed convolution. */

@@ -56,4 +56,11 @@ int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R,
 int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int host_gather,
                                   int threads, double budget);
 
+/* The workspace, in floats, that a run through cuDNN grants its algorithms (the context's
+ * cudnn_workspace_floats, kernels/ops.h): the `reserved` bytes its plan holds for the
+ * convolution scratch (at least CC_CUDNN_WORKSPACE_FLOATS) and whatever `budget` leaves
+ * beyond the `planned` bytes on the device, at most CC_CUDNN_WORKSPACE_MAX_FLOATS (never
+ * under `reserved`). Without a budget (<= 0), `reserved`. */
+size_t cc_cudnn_workspace_grant(double reserved, double planned, double budget);
+
 #endif

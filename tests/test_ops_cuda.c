@@ -155,8 +155,15 @@ static void check_conv(env *e, const cc_conv2d_shape *s) {
     cc_conv2d_backward_data(&e->gpu, s, dy.d, w.d, 1.0f, dx_acc.d);
     expect_close(e, "conv2d_backward_data beta 1", at, &dx_acc);
 
-    /* Parameter gradients accumulate onto what is there. */
+    /* Parameter gradients accumulate onto what is there. Each sums batch x Ho x Wo
+     * products (69,632 in LARGE_SHAPE, against at most 2,000 in the other directions):
+     * summed in another order, FP32's rounding grows with the square root of a sum's
+     * length relative to the sum, so the FP32 bound widens by sqrt(length / 4096), 4.1x
+     * there (cuDNN's deterministic filter gradient measured 1.22e-5 of the largest on an
+     * H200, seed 3). TF32's and the transforms' bounds are set by their inputs' rounding. */
     pair dw = make_random(e, nw, -1, 1), db = make_random(e, s->out_channels, -1, 1), dw_only = make_random(e, nw, -1, 1);
+    double tol = e->tol, length = (double)s->batch * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+    if (!e->gpu.tf32 && !e->gpu.any_algorithm && length > 4096) e->tol = tol * sqrt(length / 4096);
     cc_conv2d_backward_filter(&cpu, s, x.h, dy.h, dw.h, db.h);
     cc_conv2d_backward_filter(&e->gpu, s, x.d, dy.d, dw.d, db.d);
     expect_close(e, "conv2d_backward_filter dw", at, &dw);
@@ -164,6 +171,7 @@ static void check_conv(env *e, const cc_conv2d_shape *s) {
     cc_conv2d_backward_filter(&cpu, s, x.h, dy.h, dw_only.h, NULL);
     cc_conv2d_backward_filter(&e->gpu, s, x.d, dy.d, dw_only.d, NULL);
     expect_close(e, "conv2d_backward_filter dw, no dbias", at, &dw_only);
+    e->tol = tol;
 
     pair *all[] = {&x, &w, &b, &dy, &y, &y_acc, &dx, &dx_acc, &dw, &db, &dw_only};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free_pair(all[k]);

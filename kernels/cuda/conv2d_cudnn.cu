@@ -2,13 +2,19 @@
  * only when CMake finds cuDNN (CRIMECAST_HAVE_CUDNN). Same contracts as the GEMM path:
  * cross-correlation, zero padding, NCHW; y = conv + beta*y, dw and dbias accumulate.
  *
- * Algorithms come from cuDNN's heuristics (no timing runs), taking the first that is
- * deterministic and of the GEMM family: FFT and Winograd algorithms lose precision, and
- * the point of this path is a second, comparable implementation. With ctx->any_algorithm
- * (--deterministic off) the first that runs, whatever its family and determinism: the
- * heuristics rank by expected speed. Either way within CC_CUDNN_WORKSPACE_FLOATS of
- * workspace, which the memory plan counts, when one is. Without ctx->tf32 the math is
- * restricted to FMA (CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later).
+ * Deterministic runs (the default) take the first of cuDNN's heuristic results (ranked by
+ * expected speed, no timing runs) that is deterministic and of the GEMM family: FFT and
+ * Winograd algorithms lose precision, the point of this path is a second, comparable
+ * implementation, and a choice made by timing could differ from one run to the next, and
+ * with it the bits. With ctx->any_algorithm (--deterministic off) the algorithms are timed
+ * on the shape's first call (cuDNN's Find, as PyTorch's cudnn.benchmark does) and the
+ * fastest that runs is kept, whatever its family and determinism: the heuristics' first
+ * was 1.3x PyTorch's timed choice in FP32 and, at 64 x 64 in TF32, slower than the
+ * deterministic one (bench/RESULTS.md). A first call recorded into a CUDA graph cannot
+ * time (the runs would be recorded) and takes the heuristics' first. Either way within the
+ * context's workspace grant (ctx->cudnn_workspace_floats, else CC_CUDNN_WORKSPACE_FLOATS),
+ * which the memory plan counts, when one is. Without ctx->tf32 the math is restricted to
+ * FMA (CUDNN_DEFAULT_MATH would allow TF32 on Ampere and later).
  *
  * --precision bf16 (ctx->bf16): the descriptors say bfloat16 for x, w and y with FP32
  * accumulation (cuDNN's pseudo-bfloat16 configuration, on the tensor cores). x, w and dy
@@ -18,7 +24,7 @@
  * FP32 (master weights), as on the GEMM path.
  * Descriptors and the algorithm choices are made once per shape and math (a plan, kept in
  * the CUDA state: a model runs a dozen shapes), not on every call: cuDNN's heuristics are
- * host work that a small convolution would wait on. The choice is the same either way. */
+ * host work that a small convolution would wait on, and timing runs take longer still. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,17 +90,22 @@ static bool tensor_op_math(cudnnMathType_t m) {
     return m == CUDNN_TENSOR_OP_MATH || m == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
 }
 
-/* Whether heuristic result r runs (off the tensor cores without TF32 or bf16), and when
- * `strict` is deterministic and of the GEMM family, and when `within` needs no more
- * workspace than CC_CUDNN_WORKSPACE_FLOATS (kernels/ops.h), which the memory plan counts. */
+/* Bytes of workspace the context grants cuDNN (kernels/ops.h), which the memory plan counts. */
+static size_t workspace_grant(const cc_ops_context *ctx) {
+    return sizeof(float) * (ctx->cudnn_workspace_floats ? ctx->cudnn_workspace_floats : CC_CUDNN_WORKSPACE_FLOATS);
+}
+
+/* Whether result r runs (off the tensor cores without TF32 or bf16), and when `strict` is
+ * deterministic and of the GEMM family, and when `within` needs no more workspace than
+ * the context grants. */
 template <typename Perf, typename Algo>
 static bool eligible(const cc_ops_context *ctx, const Perf *r, bool (*precise)(Algo), bool strict, bool within) {
     return r->status == CUDNN_STATUS_SUCCESS && (tensor_ops(ctx) || !tensor_op_math(r->mathType)) &&
            (!strict || (r->determinism == CUDNN_DETERMINISTIC && precise(r->algo))) &&
-           (!within || r->memory <= sizeof(float) * CC_CUDNN_WORKSPACE_FLOATS);
+           (!within || r->memory <= workspace_grant(ctx));
 }
 
-/* The first heuristic result (they come ranked by expected speed) that is eligible:
+/* The first result (heuristic ones come ranked by expected speed, timed ones by time) that is eligible:
  * deterministic and of the GEMM family unless any_algorithm, within the workspace budget;
  * failing that, the same beyond the budget (a deterministic run stays so); then whatever
  * runs, within the budget first. -1 when nothing runs. */
@@ -116,6 +127,7 @@ enum { PLANS = 32 };
 typedef struct cudnn_plan {
     cc_conv2d_shape shape;
     int tf32, bf16, any_algorithm;
+    size_t grant; /* workspace_grant when chosen */
     cudnn_conv d;
     bool chosen[DIRECTIONS];
     int algo[DIRECTIONS];
@@ -150,7 +162,8 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
     struct cc_cudnn_plans *all = st->cudnn_plans;
     for (int i = 0; i < all->count; i++)
         if (all->plan[i].tf32 == ctx->tf32 && all->plan[i].bf16 == ctx->bf16 &&
-            all->plan[i].any_algorithm == ctx->any_algorithm && same_shape(&all->plan[i].shape, s))
+            all->plan[i].any_algorithm == ctx->any_algorithm && all->plan[i].grant == workspace_grant(ctx) &&
+            same_shape(&all->plan[i].shape, s))
             return &all->plan[i];
     cudnn_plan *p;
     if (all->count < PLANS) {
@@ -162,11 +175,12 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
     }
     memset(p, 0, sizeof *p);
     p->shape = *s, p->tf32 = ctx->tf32, p->bf16 = ctx->bf16, p->any_algorithm = ctx->any_algorithm;
+    p->grant = workspace_grant(ctx);
     p->d = describe(ctx, s);
     return p;
 }
 
-/* Records direction `dir`'s choice: perf[k] of the heuristics, or `fallback` when none ran. */
+/* Records direction `dir`'s choice: perf[k] of the results, or `fallback` when none ran. */
 template <typename Perf, typename Algo>
 static void choose(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf *perf, int returned,
                    bool (*precise)(Algo), Algo fallback) {
@@ -198,19 +212,60 @@ static cudnnHandle_t handle(const cc_ops_context *ctx) {
     return ctx->cuda->cudnn;
 }
 
-/* The plan for s with direction dir chosen, its math type set on the descriptor. */
-static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, int dir) {
+/* Whether the state's stream is recording a CUDA graph (kernels/graph.h): timing runs
+ * there would be recorded rather than run. */
+static bool recording(const cc_ops_context *ctx) {
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    CC_CUDA_CHECK(cudaStreamIsCapturing(ctx->cuda->stream, &status));
+    return status != cudaStreamCaptureStatusNone;
+}
+
+/* Whether this call's algorithms are timed (--deterministic off, not recording). */
+static bool timed(const cc_ops_context *ctx) { return ctx->any_algorithm && !recording(ctx); }
+
+/* Scratch for timing: room for the direction's output (`out` floats; the real one may be
+ * accumulated into, so the runs write elsewhere) and, in what is left of the grant, the
+ * most workspace any heuristic result within it needs. at[0] the output, at[1] the
+ * workspace; returns the workspace's bytes. */
+template <typename Perf>
+static size_t timing_scratch(const cc_ops_context *ctx, const Perf *perf, int returned, size_t out, void *at[2]) {
+    size_t grant = workspace_grant(ctx), out_bytes = sizeof(float) * out, most = 0;
+    size_t room = grant > out_bytes ? grant - out_bytes : 0;
+    for (int k = 0; k < returned; k++)
+        if (perf[k].status == CUDNN_STATUS_SUCCESS && perf[k].memory <= room && perf[k].memory > most)
+            most = perf[k].memory;
+    size_t bytes[2] = {out_bytes, most};
+    cc_cuda_carve_scratch(ctx, 2, bytes, at);
+    return most;
+}
+
+/* The plan for s with direction dir chosen, its math type set on the descriptor. a and b
+ * are the direction's operands (forward: x, w; backward data: w, dy; backward filter: x,
+ * dy), read by the timing runs of --deterministic off. */
+static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, int dir, const void *a, const void *b) {
     cudnn_plan *p = plan_for(ctx, s);
     cudnn_conv *d = &p->d;
     if (p->chosen[dir]) {
         CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d->conv, p->math[dir]));
         return p;
     }
+    /* Each direction is asked with the precision's math, not the last direction's choice. */
+    CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d->conv, tensor_ops(ctx) ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    size_t nx = (size_t)s->batch * s->in_channels * s->height * s->width;
+    size_t ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
+    size_t nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
     int returned = 0;
+    void *at[2];
     if (dir == FORWARD) {
         cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle(ctx), d->x, d->w, d->conv, d->y,
                                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
+        if (timed(ctx)) {
+            size_t space = timing_scratch(ctx, perf, returned, ny, at);
+            CC_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(handle(ctx), d->x, a, d->w, b, d->conv, d->y, at[0],
+                                                                  CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
+                                                                  at[1], space));
+        }
         choose(ctx, p, dir, perf, returned, precise_forward, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
         CC_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle(ctx), d->x, d->w, d->conv, d->y,
                                                                (cudnnConvolutionFwdAlgo_t)p->algo[dir], &p->bytes[dir]));
@@ -218,6 +273,12 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
         cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             handle(ctx), d->w, d->y, d->conv, d->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, perf));
+        if (timed(ctx)) {
+            size_t space = timing_scratch(ctx, perf, returned, nx, at);
+            CC_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(handle(ctx), d->w, a, d->y, b, d->conv, d->x,
+                                                                       at[0], CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+                                                                       &returned, perf, at[1], space));
+        }
         choose(ctx, p, dir, perf, returned, precise_backward_data, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1);
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
             handle(ctx), d->w, d->y, d->conv, d->x, (cudnnConvolutionBwdDataAlgo_t)p->algo[dir], &p->bytes[dir]));
@@ -225,6 +286,12 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
         cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             handle(ctx), d->x, d->y, d->conv, d->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &returned, perf));
+        if (timed(ctx)) {
+            size_t space = timing_scratch(ctx, perf, returned, nw, at);
+            CC_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(handle(ctx), d->x, a, d->y, b, d->conv, d->w,
+                                                                         at[0], CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                                         &returned, perf, at[1], space));
+        }
         choose(ctx, p, dir, perf, returned, precise_backward_filter, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1);
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
             handle(ctx), d->x, d->y, d->conv, d->w, (cudnnConvolutionBwdFilterAlgo_t)p->algo[dir], &p->bytes[dir]));
@@ -297,7 +364,7 @@ static void backward_filter_bf16(const cc_ops_context *ctx, const cc_conv2d_shap
 void cc_cudnn_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                              const float *bias, float beta, float *y) {
     if (s->batch <= 0) return;
-    cudnn_plan *p = ready(ctx, s, FORWARD);
+    cudnn_plan *p = ready(ctx, s, FORWARD, x, w);
     if (ctx->bf16) {
         forward_bf16(ctx, s, p, x, w, beta, y);
         if (bias)
@@ -316,7 +383,7 @@ void cc_cudnn_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s
 void cc_cudnn_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
                                    const float *w, float beta, float *dx) {
     if (s->batch <= 0) return;
-    cudnn_plan *p = ready(ctx, s, BACKWARD_DATA);
+    cudnn_plan *p = ready(ctx, s, BACKWARD_DATA, w, dy);
     if (ctx->bf16) {
         backward_data_bf16(ctx, s, p, dy, w, beta, dx);
         return;
@@ -332,7 +399,7 @@ void cc_cudnn_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_sh
 void cc_cudnn_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                      const float *dy, float *dw, float *dbias) {
     if (s->batch <= 0) return;
-    cudnn_plan *p = ready(ctx, s, BACKWARD_FILTER);
+    cudnn_plan *p = ready(ctx, s, BACKWARD_FILTER, x, dy);
     if (ctx->bf16) {
         backward_filter_bf16(ctx, s, p, x, dy, dw);
     } else {

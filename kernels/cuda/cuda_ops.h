@@ -34,6 +34,9 @@ struct cc_cuda_state *cc_cuda_state_create(int device, char *err, size_t err_len
 void cc_cuda_state_destroy(struct cc_cuda_state *state);
 /* 1 when this build has the cuDNN convolution path (ctx->conv_cudnn). */
 int cc_cuda_has_cudnn(void);
+/* Floats of device scratch the state holds: the most any convolution so far borrowed (im2col
+ * columns, cuDNN's workspace and timing runs). */
+size_t cc_cuda_scratch_floats(const struct cc_cuda_state *state);
 /* Starts cuDNN on the state (its handle, on the state's stream) unless it has been: 0, or
  * -1 with the reason in err (no cuDNN in the build, or the library failed to start). A
  * state's first cuDNN convolution starts it too, ending the process if it cannot. */

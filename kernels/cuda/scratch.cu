@@ -24,6 +24,8 @@ float *cc_cuda_scratch(const cc_ops_context *ctx, size_t floats) {
     return st->scratch;
 }
 
+extern "C" size_t cc_cuda_scratch_floats(const struct cc_cuda_state *st) { return st->scratch_floats; }
+
 /* 256 bytes: cuBLAS and cuDNN want their operands aligned, and it suits every type. */
 static size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
 
