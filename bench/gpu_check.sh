@@ -14,7 +14,9 @@
 #        GPU_CHECK_BENCH_ONLY=1 bench/gpu_check.sh OUTDIR: the benchmarks only, on the
 #        build-gpu an earlier run left (brought up to date, not rebuilt from scratch)
 #        GPU_CHECK_BUILD_ONLY=1: the build alone (to overlap it with other work);
-#        GPU_CHECK_REUSE=1: keep an earlier run's build-gpu (brought up to date) for the tests
+#        GPU_CHECK_REUSE=1: keep an earlier run's build-gpu (brought up to date) for the tests;
+#        GPU_CHECK_GRAPHS=on: the benchmarks with the graph-replayed step only (the
+#        default, both, showed it never slower: bench/RESULTS.md)
 set -u -o pipefail
 out=${1:-gpu-check}
 mkdir -p "$out"
@@ -114,7 +116,7 @@ for cfg in "${config_list[@]}"; do
   for run in "gemm fp32 on" "cudnn fp32 on" "cudnn fp32 off" "gemm tf32 on" "cudnn tf32 on" "cudnn tf32 off" \
              "gemm bf16 on" "cudnn bf16 on" "cudnn bf16 off"; do
     set -- $run
-    for graph in off on; do  # on: the step replayed as a CUDA graph from the second warm-up step
+    for graph in ${GPU_CHECK_GRAPHS:-off on}; do  # on: the step replayed as a CUDA graph from the second warm-up step
       timeout 90 build-gpu/crimecast bench train --device cuda --conv $1 --precision $2 --deterministic $3 \
         --graph $graph "${shape[@]}" --warmup 3 --steps 10 --json 2>&1 | tee -a "$out/bench_crimecast.jsonl"
     done

@@ -2,7 +2,7 @@
 # One short GPU lease (15 minutes of device time, one call of at most 10), in order of
 # value, each step cut to the time left: the full program from the bundle on Chicago at
 # 150 m (issue 28: train, the PyTorch end-to-end comparison, predict, eval, png) and, when
-# gpu-carry holds it, San Francisco at 150 m with the network its validation span chose
+# LEASE_SF=1 asks (it ran on 2026-12-04, late), San Francisco at 150 m with the network its validation span chose
 # (ST-ResNet S16, bench/patrol_st_resnet.sh), with the compute core building beside them;
 # then the GPU tests, parity on seeds 1-3 and memcheck (bench/gpu_check.sh
 # GPU_CHECK_QUICK=1); then issue 29's benchmarks on the configs that fit. Everything
@@ -10,7 +10,7 @@
 # brings back at most 8 files).
 #
 # usage: bash bench/gpu_lease.sh OUTDIR [BUNDLE.tar.xz TENSOR.h5...]
-#        (default gpu-carry/gpu-bundle.tar.xz, gpu-carry/chicago150.h5 and, if there,
+#        (default gpu-carry/gpu-bundle.tar.xz, gpu-carry/chicago150.h5 and, with LEASE_SF=1,
 #        gpu-carry/sanfrancisco150.h5: kernels/README.md, "The GPU bundle", says how to
 #        make them); DEADLINE seconds for all of it (565), CONFIGS for the benchmarks
 #        (default "64 64,8 256 --channels 12 --down 4").
@@ -21,7 +21,7 @@ shift $(($# > 1 ? 2 : 1))
 tensors=("$@")
 if [ ${#tensors[@]} -eq 0 ]; then
   tensors=(gpu-carry/chicago150.h5)
-  [ -f gpu-carry/sanfrancisco150.h5 ] && tensors+=(gpu-carry/sanfrancisco150.h5)
+  [ -n "${LEASE_SF:-}" ] && [ -f gpu-carry/sanfrancisco150.h5 ] && tensors+=(gpu-carry/sanfrancisco150.h5)
 fi
 deadline=${DEADLINE:-565}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +43,7 @@ tail -2 "$out/check/build_step.log"
 echo "== tests at $(($(date +%s) - t0)) s, $(left) s left"
 GPU_CHECK_QUICK=1 GPU_CHECK_REUSE=1 timeout $(($(left) - 60)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1
 echo "== benchmarks at $(($(date +%s) - t0)) s, $(left) s left"
-[ "$(left)" -gt 40 ] && GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_CONFIGS="${CONFIGS:-64 64,8 256 --channels 12 --down 4}" \
+[ "$(left)" -gt 40 ] && GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_GRAPHS=on GPU_CHECK_CONFIGS="${CONFIGS:-64 64,8 256 --channels 12 --down 4}" \
   timeout $(($(left) - 10)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1 | grep '^{' | cut -c1-300
 python3 "$here/bench/gpu_ratios.py" "$out/check" 2>/dev/null | tee "$out/check/ratios.md"
 (cd "$out" && tar czf check.tgz check && rm -rf check)

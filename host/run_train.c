@@ -720,8 +720,14 @@ static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_c
     if (cc_train_open_window_tables(w, ctx, t, info->scale, model, &p->options, err, err_len) != 0) return -1;
     p->options.tables = w;
     p->clock.tables = cc_now_seconds() - start;
-    fprintf(p->out, "resident windows: %d bins' tables, %.2f GiB on the %s, built in %.1f s\n", w->rows,
-            p->tables / GIB, ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", p->clock.tables);
+    char uploads[96] = "";
+    if (w->device)
+        snprintf(uploads, sizeof uploads, ", then waiting for the uploads %.1f s (staging %s)", w->upload_seconds,
+                 w->pinned ? "page-locked" : "pageable");
+    fprintf(p->out, "resident windows: %d bins' tables, %.2f GiB on the %s, built in %.1f s (rows gathered on %d "
+                    "thread%s %.1f s%s)\n",
+            w->rows, p->tables / GIB, ctx->backend == CC_BACKEND_CUDA ? "GPU" : "host", p->clock.tables,
+            w->build_threads, w->build_threads == 1 ? "" : "s", w->gather_seconds, uploads);
     fflush(p->out);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/clock.h"
 #include "kernels/buffer.h"
 #include "kernels/cpu/threads.h"
 
@@ -87,8 +88,11 @@ static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, 
     size_t y_floats = map * (size_t)w->horizon;
     float *y = malloc(sizeof(float) * y_floats * (size_t)threads);
     if (!y) return -1;
+    w->build_threads = threads;
     if (!w->device || w->rows == 0) {
+        double began = cc_now_seconds();
         gather_rows_of(ctx, t, scale, spec, 0, w->rows, w->row_floats, w->window, w->base, y, y_floats);
+        w->gather_seconds = cc_now_seconds() - began;
         free(y);
         return 0;
     }
@@ -100,16 +104,22 @@ static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, 
         free(y);
         return -1;
     }
+    w->pinned = staging.pinned;
     for (int first = 0, k = 0; first < w->rows; first += chunk, k ^= 1) {
         int n = w->rows - first < chunk ? w->rows - first : chunk;
         float *rows = (float *)staging.data + (size_t)k * half, *base = w->base ? rows + w->row_floats * (size_t)chunk : NULL;
+        double began = cc_now_seconds();
         gather_rows_of(ctx, t, scale, spec, first, n, w->row_floats, rows, base, y, y_floats);
+        double gathered = cc_now_seconds();
         cc_buffer_wait(w->device); /* the previous chunk's upload, from the other half, is done */
+        w->gather_seconds += gathered - began, w->upload_seconds += cc_now_seconds() - gathered;
         cc_buffer_upload_start(w->device, w->window + (size_t)first * w->row_floats, rows,
                                sizeof(float) * w->row_floats * (size_t)n);
         if (base) cc_buffer_upload_start(w->device, w->base + (size_t)first * map, base, sizeof(float) * map * (size_t)n);
     }
+    double waited = cc_now_seconds();
     cc_buffer_wait(w->device);
+    w->upload_seconds += cc_now_seconds() - waited;
     cc_staging_free(&staging);
     free(y);
     return 0;
@@ -119,7 +129,9 @@ static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, 
 static int fill_targets(cc_window_tables *w, const cc_tensor *t, const float *scale, int mse) {
     size_t bytes = sizeof(float) * w->map_floats * (size_t)t->T;
     if (!mse) {
+        double began = cc_now_seconds();
         cc_buffer_upload(w->device, w->targets, t->values, bytes);
+        if (w->device) w->upload_seconds += cc_now_seconds() - began;
         return 0;
     }
     float *normalised = w->device ? malloc(bytes) : w->targets;

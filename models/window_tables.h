@@ -39,6 +39,11 @@ typedef struct cc_window_tables {
     int *blocks;                     /* host scratch: the row of each run of a batch */
     int batch;                       /* the most samples a batch holds */
     struct cc_cuda_state *device;    /* NULL: host memory */
+    /* How the build went, for train's log: seconds the CPU threads spent gathering rows,
+     * seconds the host then waited for uploads and the targets, the build threads, and
+     * whether a GPU build's staging was page-locked. */
+    double gather_seconds, upload_seconds;
+    int build_threads, pinned;
 } cc_window_tables;
 
 /* What the tables hold: samples of `spec` on tensor t, with the baseline offset of
