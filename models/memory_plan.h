@@ -15,11 +15,13 @@
  *                outputs when the batches are assembled there: host_gather 0)
  *   workspace    the convolutions' im2col columns: one image per CPU thread, or the GPU's
  *                chunked scratch (at most 256 MiB, or one image's when that is more); on
- *                the CPU at least oneDNN's chunked copies (the same rule)
+ *                the CPU at least oneDNN's chunked copies (the same rule); through cuDNN
+ *                at least CC_CUDNN_WORKSPACE_FLOATS, to which train adds the workspace it
+ *                grants cuDNN from what its budget leaves (cc_cudnn_workspace_grant)
  *   program      the program, its libraries and the file readers' buffers, host: a fixed
  *                CC_PROGRAM_BYTES, measured (peak RSS less the rest: 0.18 GiB training
  *                Chicago at 64 x 64 and at 150 m on the CPU)
- * Not counted: the CUDA context and cuDNN's own workspace (hundreds of MiB at most).
+ * Not counted: the CUDA context and the libraries' own allocations (hundreds of MiB).
  * Resident windows (models/window_tables.h, cc_window_tables_bytes) are added to the plan
  * by train when it chooses them (--gather), and on a GPU it plans again with host_gather 0. */
 #ifndef CRIMECAST_MODELS_MEMORY_PLAN_H
