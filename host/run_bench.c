@@ -251,16 +251,14 @@ int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len
     cc_ops_context ctx;
     if (cc_device_open(&r->device, &ctx, err, err_len) != 0) return -1;
     cc_convlstm m;
-    if (cc_convlstm_create(&m, &c, r->batch, 1, err, err_len) != 0) {
+    if (cc_convlstm_create_on(&m, &c, r->batch, 1, cc_ops_device(&ctx), err, err_len) != 0) {
         cc_close_backend(&ctx);
         return -1;
     }
     int status = -1;
     double *times = malloc(sizeof(double) * (size_t)r->steps);
     grant_cudnn_workspace(&c, r->batch, &ctx);
-    if (ctx.backend == CC_BACKEND_CUDA && cc_convlstm_to_device(&m, ctx.cuda, err, err_len) != 0) {
-        /* err says why */
-    } else if (!times || time_steps(r, &c, &ctx, &m, times) != 0) {
+    if (!times || time_steps(r, &c, &ctx, &m, times) != 0) {
         snprintf(err, err_len, "out of memory");
     } else {
         gemm_rates g = measure_gemm(&ctx, &m);

@@ -39,15 +39,31 @@ static void release_data(cc_arena *a) {
     cc_buffer_free(a->device, a->data); /* host: free() of the aligned block */
     a->data = NULL;
     a->device = NULL;
+    a->allocated = 0;
 }
 
 int cc_arena_allocate(cc_arena *a) {
     release_data(a);
     a->data = aligned_alloc(64, sizeof(float) * allocated_floats(a));
     if (!a->data) return -1;
+    a->allocated = allocated_floats(a);
     cc_arena_zero(a);
     return 0;
 }
+
+int cc_arena_allocate_at(cc_arena *a, struct cc_cuda_state *device) {
+    if (!device) {
+        if (!a->data || a->device || a->allocated < allocated_floats(a)) return cc_arena_allocate(a);
+    } else if (!a->data || a->device != device || a->allocated < allocated_floats(a)) {
+        release_data(a);
+        a->data = cc_buffer_alloc(device, sizeof(float) * allocated_floats(a)); /* aborts on failure */
+        a->device = device, a->allocated = allocated_floats(a);
+    }
+    cc_buffer_zero(a->device, a->data, sizeof(float) * allocated_floats(a));
+    return 0;
+}
+
+void cc_arena_reset_layout(cc_arena *a) { a->count = 0, a->size = 0; }
 
 int cc_arena_clone_layout(const cc_arena *a, cc_arena *copy) {
     memset(copy, 0, sizeof *copy);
@@ -94,6 +110,7 @@ int cc_arena_to_device(cc_arena *a, struct cc_cuda_state *device, char *err, siz
     free(a->data);
     a->data = on_device;
     a->device = device;
+    a->allocated = allocated_floats(a);
     return 0;
 }
 

@@ -29,6 +29,7 @@ typedef struct cc_arena {
     float *data;            /* NULL until cc_arena_allocate; a device pointer when `device` */
     struct cc_cuda_state *device;  /* the GPU holding data, or NULL: data is in host memory */
     size_t size;            /* floats, padding included */
+    size_t allocated;       /* floats `data` holds (>= size once allocated) */
     cc_arena_entry *entries;
     int count, capacity;
 } cc_arena;
@@ -37,6 +38,13 @@ typedef struct cc_arena {
 size_t cc_arena_reserve(cc_arena *arena, const char *name, int rank, const int *dims);
 /* Allocates the planned size, zeroed. 0 or -1. */
 int cc_arena_allocate(cc_arena *arena);
+/* Makes `data` hold the planned size, zeroed, at `device` (NULL: the host): the present
+ * allocation when it is there and large enough (no new memory, nothing copied), else a
+ * new one there; on a GPU allocated and zeroed on the device, nothing staged on the
+ * host. 0, or -1 (out of host memory). */
+int cc_arena_allocate_at(cc_arena *arena, struct cc_cuda_state *device);
+/* Forgets the layout (entries and size) to plan it again, keeping the allocation. */
+void cc_arena_reset_layout(cc_arena *arena);
 /* A second arena with the same layout (e.g. gradients), zeroed. 0 or -1. */
 int cc_arena_clone_layout(const cc_arena *arena, cc_arena *copy);
 const cc_arena_entry *cc_arena_find(const cc_arena *arena, const char *name);

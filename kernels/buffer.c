@@ -78,6 +78,18 @@ void cc_buffer_upload_start(struct cc_cuda_state *device, void *dst, const void 
 #endif
 }
 
+void cc_buffer_zero(struct cc_cuda_state *device, void *dst, size_t bytes) {
+    if (!device) {
+        if (bytes) memset(dst, 0, bytes);
+        return;
+    }
+#ifdef CRIMECAST_HAVE_CUDA
+    cc_cuda_zero(device, dst, bytes);
+#else
+    no_cuda("cc_buffer_zero");
+#endif
+}
+
 void cc_buffer_wait(struct cc_cuda_state *device) {
     if (!device) return;
 #ifdef CRIMECAST_HAVE_CUDA

@@ -26,6 +26,9 @@ void *cc_buffer_alloc(struct cc_cuda_state *device, size_t bytes);
 void cc_buffer_free(struct cc_cuda_state *device, void *buffer);
 /* Copies host memory into a buffer at `device`; returns once the copy is complete. */
 void cc_buffer_upload(struct cc_cuda_state *device, void *dst, const void *host_src, size_t bytes);
+/* Sets `bytes` of a buffer at `device` to zero bits (0.0f): on the host at once, on a GPU
+ * on its stream, before the ops queued after it (nothing crosses from the host). */
+void cc_buffer_zero(struct cc_cuda_state *device, void *dst, size_t bytes);
 /* Copies a buffer at `device` into host memory; returns once the copy is complete (after
  * the ops queued before it). */
 void cc_buffer_download(struct cc_cuda_state *device, void *host_dst, const void *src, size_t bytes);

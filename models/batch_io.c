@@ -31,10 +31,9 @@ static void *placed(struct cc_cuda_state *device, const void *host, size_t bytes
 static int open_device(cc_batch_io *b, const cc_convlstm *model, const cc_ops_context *ctx, const uint8_t *mask,
                        size_t mask_cells, char *err, size_t err_len) {
     const cc_convlstm_config *c = &model->cfg;
-    if (cc_convlstm_create(&b->mirror, c, b->batch, 1, err, err_len) != 0) return -1;
-    memcpy(b->mirror.params.data, model->params.data, sizeof(float) * model->params.size);
-    if (cc_convlstm_to_device(&b->mirror, ctx->cuda, err, err_len) != 0) return -1;
     struct cc_cuda_state *gpu = ctx->cuda;
+    if (cc_convlstm_create_on(&b->mirror, c, b->batch, 1, gpu, err, err_len) != 0) return -1;
+    cc_buffer_upload(gpu, b->mirror.params.data, model->params.data, sizeof(float) * model->params.size);
     size_t nx = sizeof(float) * cc_model_input_floats(c, b->batch), ny = sizeof(float) * cc_model_output_floats(c, b->batch);
     b->io = (cc_train_step_io){placed(gpu, NULL, nx), placed(gpu, NULL, ny), mask ? placed(gpu, mask, mask_cells) : NULL,
                                c->baseline_k > 0 ? placed(gpu, NULL, ny) : NULL, placed(gpu, NULL, ny),

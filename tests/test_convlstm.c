@@ -183,6 +183,56 @@ static void check_model(const cc_convlstm_config *cfg, int batch) {
     cc_convlstm_free(&f.m);
 }
 
+/* Model m's layout of activations equals model n's, and its values are all zero bits. */
+static void assert_fresh_acts(const cc_convlstm *m, const cc_convlstm *n) {
+    assert_true(m->acts.size == n->acts.size && m->acts.count == n->acts.count && m->acts.allocated >= m->acts.size);
+    for (int k = 0; k < m->acts.count; k++)
+        assert_true(!strcmp(m->acts.entries[k].name, n->acts.entries[k].name) &&
+                    m->acts.entries[k].offset == n->acts.entries[k].offset &&
+                    m->acts.entries[k].count == n->acts.entries[k].count);
+    for (size_t k = 0; k < m->acts.size; k++) assert_true(m->acts.data[k] == 0.0f && !signbit(m->acts.data[k]));
+}
+
+/* set_batch plans the activations for the new batch inside their allocation when it is
+ * large enough (a smaller batch, or back to the first), zeroed as a new model's are, and
+ * the model then computes, bit for bit, what a model made at that batch computes. */
+static void test_set_batch(void **unused) {
+    (void)unused;
+    cc_convlstm_config cfg = {1, 4, 5, 1, {3}, 3, 3, 2, 0, 1, 0};
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    char err[256];
+    cc_convlstm m, made[3];
+    assert_int_equal(cc_convlstm_create(&m, &cfg, 3, 42, err, sizeof err), 0);
+    for (int b = 0; b < 3; b++) assert_int_equal(cc_convlstm_create(&made[b], &cfg, b + 2, 42, err, sizeof err), 0);
+    float *held = m.acts.data;
+    size_t held_floats = m.acts.allocated;
+    assert_true(held_floats == m.acts.size);
+    for (size_t k = 0; k < m.acts.size; k++) m.acts.data[k] = NAN; /* what a forward pass leaves */
+    assert_int_equal(cc_convlstm_set_batch(&m, 2), 0);
+    assert_ptr_equal(m.acts.data, held);
+    assert_true(m.acts.allocated == held_floats && m.acts.size < held_floats);
+    assert_fresh_acts(&m, &made[0]);
+
+    size_t nx = cc_model_input_floats(&cfg, 2), ny = cc_model_output_floats(&cfg, 2);
+    float *x = malloc(sizeof(float) * nx), *y = malloc(sizeof(float) * ny), *y_made = malloc(sizeof(float) * ny);
+    state = 99u;
+    for (size_t k = 0; k < nx; k++) x[k] = uniform();
+    cc_convlstm_forward(&m, &ctx, x, y);
+    cc_convlstm_forward(&made[0], &ctx, x, y_made);
+    assert_memory_equal(y, y_made, sizeof(float) * ny);
+
+    for (size_t k = 0; k < m.acts.size; k++) m.acts.data[k] = NAN;
+    assert_int_equal(cc_convlstm_set_batch(&m, 3), 0); /* back to the batch it was made for */
+    assert_ptr_equal(m.acts.data, held);
+    assert_fresh_acts(&m, &made[1]);
+    assert_int_equal(cc_convlstm_set_batch(&m, 4), 0); /* more than the allocation holds */
+    assert_true(m.acts.allocated == m.acts.size && m.acts.size > held_floats);
+    assert_fresh_acts(&m, &made[2]);
+    free(x), free(y), free(y_made);
+    cc_convlstm_free(&m);
+    for (int b = 0; b < 3; b++) cc_convlstm_free(&made[b]);
+}
+
 static void test_one_layer(void **unused) {
     (void)unused;
     cc_convlstm_config cfg = {1, 4, 5, 1, {3}, 3, 3, 2, 0, 1, 0};
@@ -365,6 +415,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_one_layer), cmocka_unit_test(test_two_layers),
                                        cmocka_unit_test(test_autoencoder), cmocka_unit_test(test_skip_only_maps),
                                        cmocka_unit_test(test_st_resnet),
-                                       cmocka_unit_test(test_bad_config_is_refused)};
+                                       cmocka_unit_test(test_bad_config_is_refused),
+                                       cmocka_unit_test(test_set_batch)};
     return cmocka_run_group_tests_name("convlstm", tests, NULL, NULL);
 }

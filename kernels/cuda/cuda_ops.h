@@ -52,6 +52,9 @@ void cc_cuda_copy_to_host(struct cc_cuda_state *state, void *host_dst, const voi
 /* Queues the copy on the state's stream and returns: the host buffer must stay as it is
  * until cc_cuda_synchronize (the copy overlaps the host's work when it is page-locked). */
 void cc_cuda_copy_to_device_start(struct cc_cuda_state *state, void *device_dst, const void *host_src, size_t bytes);
+/* Zero bytes (all-zero bits: 0.0f) on the state's stream, ordered before the ops queued
+ * after it; returns without waiting. */
+void cc_cuda_zero(struct cc_cuda_state *state, void *device_dst, size_t bytes);
 /* Page-locked host memory (cudaHostAlloc), or NULL when the system lends none (the
  * failure is cleared: the caller falls back to ordinary memory). */
 void *cc_cuda_host_alloc(size_t bytes);

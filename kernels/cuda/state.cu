@@ -94,6 +94,10 @@ extern "C" void cc_cuda_copy_to_device_start(struct cc_cuda_state *st, void *dev
     if (bytes) CC_CUDA_CHECK(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, stream_of(st)));
 }
 
+extern "C" void cc_cuda_zero(struct cc_cuda_state *st, void *device_dst, size_t bytes) {
+    if (bytes) CC_CUDA_CHECK(cudaMemsetAsync(device_dst, 0, bytes, stream_of(st)));
+}
+
 extern "C" void *cc_cuda_host_alloc(size_t bytes) {
     void *p = NULL;
     if (!bytes) return NULL;
