@@ -30,6 +30,7 @@ typedef struct cc_arena {
     struct cc_cuda_state *device;  /* the GPU holding data, or NULL: data is in host memory */
     size_t size;            /* floats, padding included */
     size_t allocated;       /* floats `data` holds (>= size once allocated) */
+    void *host_block;       /* host: the calloc block `data` lies in, 64-byte aligned */
     cc_arena_entry *entries;
     int count, capacity;
 } cc_arena;
