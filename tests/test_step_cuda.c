@@ -1,6 +1,8 @@
 /* A whole training step on the GPU against the same step on the CPU (models/train.h,
- * cc_train_step): the same model (same seed), the same random batch, two steps in a
- * row; after each, the loss, the log-rates, dL/dr, every gradient, the AdamW moments and
+ * cc_train_step): the same model (same seed; the GPU's made on the device, as a trainer's
+ * mirror is), the same random batch, four steps in a row, the third at one sample fewer
+ * (both models re-plan their activations in place, the GPU's poisoned first), the fourth
+ * back at the full batch; after each, the loss, the log-rates, dL/dr, every gradient, the AdamW moments and
  * the updated parameters must agree:
  *     max |gpu - cpu| / max |cpu|  <=  1e-5   (2e-3 with TF32 convolutions),
  * NaN never passes, and every buffer the step writes is poisoned with NaN first.
@@ -137,9 +139,9 @@ static void new_batch(env *e, const step_case *c, sides *s) {
 static int set_up(env *e, const step_case *c, sides *s) {
     char err[256];
     memset(s, 0, sizeof *s);
+    /* the GPU's model as the trainer makes its mirror: activations allocated and zeroed there */
     if (cc_convlstm_create(&s->cpu, &c->cfg, c->batch, 7, err, sizeof err) != 0 ||
-        cc_convlstm_create(&s->gpu, &c->cfg, c->batch, 7, err, sizeof err) != 0 ||
-        cc_convlstm_to_device(&s->gpu, e->gpu.cuda, err, sizeof err) != 0) {
+        cc_convlstm_create_on(&s->gpu, &c->cfg, c->batch, 7, e->gpu.cuda, err, sizeof err) != 0) {
         printf("FAIL [%s] %s: %s\n", e->label, c->name, err);
         return -1;
     }
@@ -180,7 +182,17 @@ static void check_case(env *e, const step_case *c) {
         return;
     }
     const float lr = 1e-3f;
-    for (int step = 1; step <= 2; step++) {
+    /* Steps 3 and 4 at one sample fewer, then the full batch again: both models re-plan
+     * their activations (cc_convlstm_set_batch) inside the allocation they have, the
+     * GPU's poisoned first, as an evaluation's partial batch and the next epoch do. */
+    for (int step = 1; step <= 4; step++) {
+        int batch = step == 3 && c->batch > 1 ? c->batch - 1 : c->batch;
+        if (batch != s.cpu.batch) {
+            cc_fill(&e->gpu, s.gpu.acts.data, s.gpu.acts.size, NAN);
+            if (cc_convlstm_set_batch(&s.cpu, batch) != 0 || cc_convlstm_set_batch(&s.gpu, batch) != 0) abort();
+            s.ny = (size_t)c->cfg.horizon * batch * c->cfg.channels * c->cfg.height * c->cfg.width;
+            s.nx = cc_model_input_floats(&c->cfg, batch);
+        }
         new_batch(e, c, &s);
         cc_adamw opt = {lr, 0.9f, 0.999f, 1e-8f, 0.01f, step};
         cc_train_step_io on_cpu = {s.x, s.target, c->masked ? s.mask : NULL, c->offset ? s.offset : NULL, s.out, s.d, s.m, s.v};
