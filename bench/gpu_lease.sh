@@ -39,10 +39,13 @@ KEEP_MODEL=1 TIMEOUT_TRAIN=240 BASELINES=histavg PYTORCH_E2E="EPOCHS=2 BATCH=8 C
   timeout $(($(left) - 200)) bash "$here/scripts/gpu_run.sh" "$bundle" "$out/run" "${tensors[@]}"
 echo "gpu_run: exit $? at $(($(date +%s) - t0)) s"
 (cd "$out" && tar czf run.tgz run && rm -rf run)
-GPU_CHECK_BUILD_ONLY=1 bash "$here/bench/gpu_check.sh" "$out/check" >"$out/check/build_step.log" 2>&1
+# `timeout 0` means no limit, and a negative one fails: each step runs only with time left
+# for its margin, so the call ends, packed, inside its 600 s
+[ "$(left)" -gt 120 ] && timeout $(($(left) - 100)) env GPU_CHECK_BUILD_ONLY=1 bash "$here/bench/gpu_check.sh" \
+  "$out/check" >"$out/check/build_step.log" 2>&1
 echo "build rc=$? at $(($(date +%s) - t0)) s" | tee -a "$out/check/build_step.log"
 echo "== tests at $(($(date +%s) - t0)) s, $(left) s left"
-GPU_CHECK_QUICK=1 GPU_CHECK_REUSE=1 timeout $(($(left) - 60)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1
+[ "$(left)" -gt 90 ] && GPU_CHECK_QUICK=1 GPU_CHECK_REUSE=1 timeout $(($(left) - 60)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1
 echo "== benchmarks at $(($(date +%s) - t0)) s, $(left) s left"
 [ "$(left)" -gt 40 ] && GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_GRAPHS=on GPU_CHECK_CONFIGS="${CONFIGS:-64 64,8 256 --channels 12 --down 4}" \
   timeout $(($(left) - 10)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1 | grep '^{' | cut -c1-300

@@ -159,6 +159,11 @@ static int time_steps(const cc_bench_request *o, const cc_convlstm_config *c, co
 
 static const double MIB = 1048576.0;
 
+/* The workspace cuDNN's algorithms may take on this context (kernels/ops.h). */
+static size_t cudnn_grant_floats(const cc_ops_context *ctx) {
+    return ctx->cudnn_workspace_floats ? ctx->cudnn_workspace_floats : CC_CUDNN_WORKSPACE_FLOATS;
+}
+
 typedef struct gemm_rates {
     double fp32, tf32, bf16; /* TFLOP/s, 0 when not measured (TF32 and BF16 on the CPU) */
     char gpu[256];
@@ -206,7 +211,7 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                gpu ? "cuda" : "cpu", g->gpu, conv, math, ctx->any_algorithm ? "off" : "on", ctx->graphs ? "on" : "off", o->batch, c->height, c->channels, c->layers, c->hidden[0],
                c->kernel, c->window, c->horizon, c->down, c->down > 1 ? c->features : 0, steps, flops * 1e-9, median, times[0],
                tflops * 1e3, g->fp32, g->tf32, g->bf16, floor,
-               ctx->conv_cudnn ? 4.0 * (double)ctx->cudnn_workspace_floats / MIB : 0.0, cc_backend_scratch_bytes(ctx) / MIB,
+               ctx->conv_cudnn ? 4.0 * (double)cudnn_grant_floats(ctx) / MIB : 0.0, cc_backend_scratch_bytes(ctx) / MIB,
                gpu ? "" : cc_cpu_gemm_choice());
         return;
     }
@@ -224,7 +229,7 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                g->fp32, g->tf32, g->bf16, flops * 1e-9, floor, math, median / floor);
     if (gpu && ctx->conv_cudnn)
         fprintf(out, "  device scratch held: %.1f MiB (cuDNN's workspace, granted up to %.1f MiB, and its timing runs)\n",
-                cc_backend_scratch_bytes(ctx) / MIB, 4.0 * (double)ctx->cudnn_workspace_floats / MIB);
+                cc_backend_scratch_bytes(ctx) / MIB, 4.0 * (double)cudnn_grant_floats(ctx) / MIB);
     else if (gpu)
         fprintf(out, "  device scratch held: %.1f MiB (im2col columns)\n", cc_backend_scratch_bytes(ctx) / MIB);
     else if (floor > 0)
@@ -233,9 +238,10 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                g->m, g->n, g->k, g->fp32 * 1e3, cc_cpu_gemm_choice(), flops * 1e-9, floor, median / floor);
 }
 
-/* Through cuDNN, the workspace a training run of this shape would grant (host/run_train.c):
- * what 90% of the GPU's memory leaves beyond the step's plan, so that the benchmark times
- * the algorithms training would take. */
+/* Through cuDNN, about the workspace a training run of this shape would grant
+ * (host/run_train.c): half of what 90% of GPU 0's memory leaves beyond the step's plan,
+ * so that the benchmark times the algorithms training would take. A run with resident
+ * windows plans them too, so below the 16 GiB cap it grants less than this. */
 static void grant_cudnn_workspace(const cc_convlstm_config *c, int batch, cc_ops_context *ctx) {
     cc_gpu_info gpu;
     cc_train_memory plan;

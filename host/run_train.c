@@ -721,7 +721,7 @@ static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_c
     p->options.tables = w;
     p->clock.tables = cc_now_seconds() - start;
     char uploads[96] = "";
-    if (w->device)
+    if (w->device && w->rows > 0)
         snprintf(uploads, sizeof uploads, ", then waiting for the uploads %.1f s (staging %s)", w->upload_seconds,
                  w->pinned ? "page-locked" : "pageable");
     fprintf(p->out, "resident windows: %d bins' tables, %.2f GiB on the %s, built in %.1f s (rows gathered on %d "
@@ -732,12 +732,15 @@ static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_c
     return 0;
 }
 
-/* A run through cuDNN grants its algorithms the workspace its budget leaves beyond the
+/* A run through cuDNN grants its algorithms part of what its budget leaves beyond the
  * plan (cc_cudnn_workspace_grant), which the plan then counts: 512 MiB, the least it
- * reserves, kept the fastest algorithms out at 64 x 64 (kernels/ops.h). */
+ * reserves, kept the fastest algorithms out at 64 x 64 (kernels/ops.h). A rank beside
+ * others (data parallel, tune's candidates) may share its GPU with them, each budgeting
+ * the whole of it: it keeps the reserve. */
 static void grant_cudnn_workspace(train_plan *p) {
     if (plan_device(p->ctx) != CC_PLAN_GPU_CUDNN) return;
-    size_t grant = cc_cudnn_workspace_grant(p->memory.workspace, p->memory.device + p->tables, p->budget);
+    int alone = !p->request->collective && !p->request->beside_others;
+    size_t grant = cc_cudnn_workspace_grant(p->memory.workspace, p->memory.device + p->tables, alone ? p->budget : 0);
     double more = 4.0 * (double)grant - p->memory.workspace;
     if (more > 0) p->memory.workspace += more, p->memory.device += more;
     p->ctx->cudnn_workspace_floats = grant;

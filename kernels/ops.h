@@ -43,8 +43,10 @@ typedef struct cc_ops_context {
                                Winograd/FFT, the fastest of them timed on the first call
                                of each shape (--deterministic off) */
     size_t cudnn_workspace_floats; /* the most workspace cuDNN's algorithms may take (0:
-                               CC_CUDNN_WORKSPACE_FLOATS); train and bench set what their
-                               memory budget leaves (cc_cudnn_workspace_grant) */
+                               CC_CUDNN_WORKSPACE_FLOATS); train and bench grant part of
+                               what their memory budget leaves (cc_cudnn_workspace_grant).
+                               The deterministic choice depends on it: the same bits come
+                               from the same GPU, budget and shapes */
     int graphs;             /* CUDA: training steps recorded once as a CUDA graph and replayed
                                (kernels/graph.h; --graph on); the CPU ignores it */
     /* CPU backend only: when set, the convolutions run through oneDNN (kernels/cpu/onednn.h;
@@ -70,8 +72,8 @@ void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, cons
 /* The workspace a GPU convolution through cuDNN (--conv cudnn, or auto with TF32, or
  * FP32 with --deterministic off) may take when its context says nothing else, 512 MiB,
  * and the least that the memory plan of a run through cuDNN reserves for it
- * (models/memory_plan.c); a run grants it what its budget leaves beyond that, up to
- * CC_CUDNN_WORKSPACE_MAX_FLOATS (16 GiB). Its algorithms are chosen among those that need
+ * (models/memory_plan.c); a run grants it half of what its budget leaves beyond that, up
+ * to CC_CUDNN_WORKSPACE_MAX_FLOATS (16 GiB). Its algorithms are chosen among those that need
  * no more than the context's grant when one does. 512 MiB was too little at 64 x 64,
  * batch 64: on an H200 the TF32 step went from 107.7 to 176.8 ms and FP32 with
  * --deterministic off from 346 to 585 ms (bench/RESULTS.md). The bf16 copies of its

@@ -69,7 +69,7 @@ int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int 
 size_t cc_cudnn_workspace_grant(double reserved, double planned, double budget) {
     double most = 4.0 * (double)CC_CUDNN_WORKSPACE_MAX_FLOATS, least = 4.0 * (double)CC_CUDNN_WORKSPACE_FLOATS;
     if (reserved < least) reserved = least;
-    double grant = budget > planned ? reserved + (budget - planned) : reserved;
+    double grant = budget > planned ? reserved + 0.5 * (budget - planned) : reserved;
     if (grant > most) grant = most > reserved ? most : reserved;
     return (size_t)(grant / 4.0);
 }

@@ -139,7 +139,9 @@ static int fill_targets(cc_window_tables *w, const cc_tensor *t, const float *sc
     memcpy(normalised, t->values, bytes);
     cc_normalise_counts(t, scale, normalised, (size_t)t->T * t->C);
     if (w->device) {
+        double began = cc_now_seconds();
         cc_buffer_upload(w->device, w->targets, normalised, bytes);
+        w->upload_seconds += cc_now_seconds() - began;
         free(normalised);
     }
     return 0;

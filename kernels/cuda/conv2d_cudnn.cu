@@ -223,26 +223,33 @@ static bool recording(const cc_ops_context *ctx) {
 /* Whether this call's algorithms are timed (--deterministic off, not recording). */
 static bool timed(const cc_ops_context *ctx) { return ctx->any_algorithm && !recording(ctx); }
 
-/* Scratch for timing: room for the direction's output (`out` floats; the real one may be
- * accumulated into, so the runs write elsewhere) and, in what is left of the grant, the
- * most workspace any heuristic result within it needs. at[0] the output, at[1] the
- * workspace; returns the workspace's bytes. */
+/* Where the timing runs write and work, all within the grant: at[0] the output, `direct`
+ * when the call will overwrite its output anyway (beta 0), else scratch for `out` floats
+ * (an output that is accumulated into, the filter gradient's); at[1] the most workspace
+ * any usable heuristic result needs within what is left, *space its bytes. false, and
+ * nothing timed, when an output in scratch would leave no room. */
 template <typename Perf>
-static size_t timing_scratch(const cc_ops_context *ctx, const Perf *perf, int returned, size_t out, void *at[2]) {
-    size_t grant = workspace_grant(ctx), out_bytes = sizeof(float) * out, most = 0;
-    size_t room = grant > out_bytes ? grant - out_bytes : 0;
+static bool timing_scratch(const cc_ops_context *ctx, const Perf *perf, int returned, size_t out, void *direct,
+                           void *at[2], size_t *space) {
+    size_t grant = workspace_grant(ctx), out_bytes = direct ? 0 : sizeof(float) * out, most = 0;
+    if (out_bytes >= grant) return false;
     for (int k = 0; k < returned; k++)
-        if (perf[k].status == CUDNN_STATUS_SUCCESS && perf[k].memory <= room && perf[k].memory > most)
+        if (perf[k].status == CUDNN_STATUS_SUCCESS && (tensor_ops(ctx) || !tensor_op_math(perf[k].mathType)) &&
+            perf[k].memory <= grant - out_bytes && perf[k].memory > most)
             most = perf[k].memory;
     size_t bytes[2] = {out_bytes, most};
-    cc_cuda_carve_scratch(ctx, 2, bytes, at);
-    return most;
+    void *where[2];
+    cc_cuda_carve_scratch(ctx, 2, bytes, where);
+    at[0] = direct ? direct : where[0], at[1] = where[1], *space = most;
+    return true;
 }
 
 /* The plan for s with direction dir chosen, its math type set on the descriptor. a and b
  * are the direction's operands (forward: x, w; backward data: w, dy; backward filter: x,
- * dy), read by the timing runs of --deterministic off. */
-static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, int dir, const void *a, const void *b) {
+ * dy), read by the timing runs of --deterministic off, and `direct` its output when the
+ * call overwrites it (beta 0; else NULL), which the timing runs may write. */
+static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, int dir, const void *a, const void *b,
+                         void *direct) {
     cudnn_plan *p = plan_for(ctx, s);
     cudnn_conv *d = &p->d;
     if (p->chosen[dir]) {
@@ -256,12 +263,12 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
     size_t nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
     int returned = 0;
     void *at[2];
+    size_t space = 0;
     if (dir == FORWARD) {
         cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle(ctx), d->x, d->w, d->conv, d->y,
                                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
-        if (timed(ctx)) {
-            size_t space = timing_scratch(ctx, perf, returned, ny, at);
+        if (timed(ctx) && timing_scratch(ctx, perf, returned, ny, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(handle(ctx), d->x, a, d->w, b, d->conv, d->y, at[0],
                                                                   CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
                                                                   at[1], space));
@@ -273,8 +280,7 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
         cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             handle(ctx), d->w, d->y, d->conv, d->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, perf));
-        if (timed(ctx)) {
-            size_t space = timing_scratch(ctx, perf, returned, nx, at);
+        if (timed(ctx) && timing_scratch(ctx, perf, returned, nx, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(handle(ctx), d->w, a, d->y, b, d->conv, d->x,
                                                                        at[0], CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
                                                                        &returned, perf, at[1], space));
@@ -286,8 +292,7 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
         cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             handle(ctx), d->x, d->y, d->conv, d->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &returned, perf));
-        if (timed(ctx)) {
-            size_t space = timing_scratch(ctx, perf, returned, nw, at);
+        if (timed(ctx) && timing_scratch(ctx, perf, returned, nw, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(handle(ctx), d->x, a, d->y, b, d->conv, d->w,
                                                                          at[0], CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
                                                                          &returned, perf, at[1], space));
@@ -364,7 +369,7 @@ static void backward_filter_bf16(const cc_ops_context *ctx, const cc_conv2d_shap
 void cc_cudnn_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x, const float *w,
                              const float *bias, float beta, float *y) {
     if (s->batch <= 0) return;
-    cudnn_plan *p = ready(ctx, s, FORWARD, x, w);
+    cudnn_plan *p = ready(ctx, s, FORWARD, x, w, beta == 0.0f ? y : NULL);
     if (ctx->bf16) {
         forward_bf16(ctx, s, p, x, w, beta, y);
         if (bias)
@@ -383,7 +388,7 @@ void cc_cudnn_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s
 void cc_cudnn_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,
                                    const float *w, float beta, float *dx) {
     if (s->batch <= 0) return;
-    cudnn_plan *p = ready(ctx, s, BACKWARD_DATA, w, dy);
+    cudnn_plan *p = ready(ctx, s, BACKWARD_DATA, w, dy, beta == 0.0f ? dx : NULL);
     if (ctx->bf16) {
         backward_data_bf16(ctx, s, p, dy, w, beta, dx);
         return;
@@ -399,7 +404,7 @@ void cc_cudnn_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_sh
 void cc_cudnn_conv2d_backward_filter(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                                      const float *dy, float *dw, float *dbias) {
     if (s->batch <= 0) return;
-    cudnn_plan *p = ready(ctx, s, BACKWARD_FILTER, x, dy);
+    cudnn_plan *p = ready(ctx, s, BACKWARD_FILTER, x, dy, NULL); /* dw accumulates */
     if (ctx->bf16) {
         backward_filter_bf16(ctx, s, p, x, dy, dw);
     } else {
