@@ -159,11 +159,6 @@ static int time_steps(const cc_bench_request *o, const cc_convlstm_config *c, co
 
 static const double MIB = 1048576.0;
 
-/* The workspace cuDNN's algorithms may take on this context (kernels/ops.h). */
-static size_t cudnn_grant_floats(const cc_ops_context *ctx) {
-    return ctx->cudnn_workspace_floats ? ctx->cudnn_workspace_floats : CC_CUDNN_WORKSPACE_FLOATS;
-}
-
 typedef struct gemm_rates {
     double fp32, tf32, bf16; /* TFLOP/s, 0 when not measured (TF32 and BF16 on the CPU) */
     char gpu[256];
@@ -211,7 +206,7 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                gpu ? "cuda" : "cpu", g->gpu, conv, math, ctx->any_algorithm ? "off" : "on", ctx->graphs ? "on" : "off", o->batch, c->height, c->channels, c->layers, c->hidden[0],
                c->kernel, c->window, c->horizon, c->down, c->down > 1 ? c->features : 0, steps, flops * 1e-9, median, times[0],
                tflops * 1e3, g->fp32, g->tf32, g->bf16, floor,
-               ctx->conv_cudnn ? 4.0 * (double)cudnn_grant_floats(ctx) / MIB : 0.0, cc_backend_scratch_bytes(ctx) / MIB,
+               ctx->conv_cudnn ? 4.0 * (double)cc_cudnn_workspace_floats(ctx) / MIB : 0.0, cc_backend_scratch_bytes(ctx) / MIB,
                gpu ? "" : cc_cpu_gemm_choice());
         return;
     }
@@ -229,7 +224,7 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                g->fp32, g->tf32, g->bf16, flops * 1e-9, floor, math, median / floor);
     if (gpu && ctx->conv_cudnn)
         fprintf(out, "  device scratch held: %.1f MiB (cuDNN's workspace, granted up to %.1f MiB, and its timing runs)\n",
-                cc_backend_scratch_bytes(ctx) / MIB, 4.0 * (double)cudnn_grant_floats(ctx) / MIB);
+                cc_backend_scratch_bytes(ctx) / MIB, 4.0 * (double)cc_cudnn_workspace_floats(ctx) / MIB);
     else if (gpu)
         fprintf(out, "  device scratch held: %.1f MiB (im2col columns)\n", cc_backend_scratch_bytes(ctx) / MIB);
     else if (floor > 0)

@@ -81,6 +81,12 @@ void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, cons
 #define CC_CUDNN_WORKSPACE_FLOATS ((size_t)128 << 20)
 #define CC_CUDNN_WORKSPACE_MAX_FLOATS ((size_t)4 << 30)
 
+/* The workspace, in floats, a context lets cuDNN's algorithms take: its grant, else
+ * CC_CUDNN_WORKSPACE_FLOATS. */
+static inline size_t cc_cudnn_workspace_floats(const cc_ops_context *ctx) {
+    return ctx->cudnn_workspace_floats ? ctx->cudnn_workspace_floats : CC_CUDNN_WORKSPACE_FLOATS;
+}
+
 /* dx = dL/dx of the convolution given dy = dL/dy (plus beta * dx). Also the forward
  * pass of a transposed convolution. */
 void cc_conv2d_backward_data(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *dy,

@@ -2,7 +2,7 @@
  *
  * Batches are gathered on the host (models/dataset.h). On the CPU the ops run the
  * caller's model on those host buffers. With a CUDA context they run a copy of the model
- * on the GPU (cc_convlstm_to_device) on device copies of the buffers: each batch is
+ * on the GPU (cc_convlstm_create_on) on device copies of the buffers: each batch is
  * uploaded before the forward pass, the outputs come back only where the host reads them
  * (predictions), and the parameters and AdamW moments come back once per epoch, so the
  * caller's model and training state stay the host's record (checkpoints, the best

@@ -347,18 +347,25 @@ int cc_convlstm_measure(const cc_convlstm_config *cfg, int batch, cc_convlstm_si
     return 0;
 }
 
-int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, char *err,
-                       size_t err_len) {
+/* The model planned for `batch` with its workspace, parameters (weights from `seed`) and
+ * gradients in host memory, and its activations there too when `host_acts`. */
+static int create_on_host(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, int host_acts,
+                          char *err, size_t err_len) {
     if (plan(m, cfg, batch, err, err_len) != 0) return -1;
     m->workspace = malloc(sizeof(float) * m->workspace_floats);
     if (!m->workspace || cc_arena_allocate(&m->params) != 0 || cc_arena_clone_layout(&m->params, &m->grads) != 0 ||
-        cc_arena_allocate(&m->acts) != 0) {
+        (host_acts && cc_arena_allocate(&m->acts) != 0)) {
         snprintf(err, err_len, "convlstm: out of memory (%zu parameters, %zu activations)", m->params.size, m->acts.size);
         cc_convlstm_free(m);
         return -1;
     }
     init_weights(m, seed);
     return 0;
+}
+
+int cc_convlstm_create(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, char *err,
+                       size_t err_len) {
+    return create_on_host(m, cfg, batch, seed, 1, err, err_len);
 }
 
 size_t cc_convlstm_output_bias(const cc_convlstm *m) {
@@ -379,28 +386,12 @@ int cc_convlstm_set_batch(cc_convlstm *m, int batch) {
 
 int cc_convlstm_create_on(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed,
                           struct cc_cuda_state *device, char *err, size_t err_len) {
-    if (!device) return cc_convlstm_create(m, cfg, batch, seed, err, err_len);
-    if (plan(m, cfg, batch, err, err_len) != 0) return -1;
-    m->workspace = malloc(sizeof(float) * m->workspace_floats);
-    if (!m->workspace || cc_arena_allocate(&m->params) != 0 || cc_arena_clone_layout(&m->params, &m->grads) != 0) {
-        snprintf(err, err_len, "convlstm: out of memory (%zu parameters)", m->params.size);
+    if (create_on_host(m, cfg, batch, seed, !device, err, err_len) != 0) return -1;
+    if (device && (cc_arena_to_device(&m->params, device, err, err_len) != 0 ||
+                   cc_arena_to_device(&m->grads, device, err, err_len) != 0 || cc_arena_allocate_at(&m->acts, device) != 0)) {
         cc_convlstm_free(m);
         return -1;
     }
-    init_weights(m, seed);
-    if (cc_arena_to_device(&m->params, device, err, err_len) != 0 || cc_arena_to_device(&m->grads, device, err, err_len) != 0 ||
-        cc_arena_allocate_at(&m->acts, device) != 0) {
-        cc_convlstm_free(m);
-        return -1;
-    }
-    return 0;
-}
-
-int cc_convlstm_to_device(cc_convlstm *m, struct cc_cuda_state *device, char *err, size_t err_len) {
-    if (cc_arena_to_device(&m->params, device, err, err_len) != 0 ||
-        cc_arena_to_device(&m->grads, device, err, err_len) != 0 ||
-        cc_arena_to_device(&m->acts, device, err, err_len) != 0)
-        return -1;
     return 0;
 }
 

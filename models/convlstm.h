@@ -160,15 +160,12 @@ size_t cc_convlstm_output_bias(const cc_convlstm *m);
  * is large enough. 0 or -1. */
 int cc_convlstm_set_batch(cc_convlstm *m, int batch);
 
-/* Moves the parameters, gradients and activations to a GPU (kernels/arena.h): from then on
- * the model runs with a CUDA context on that state, and x, y, dy are device pointers.
- * 0, or -1 with err (no CUDA in this build). Read the parameters back with
- * cc_arena_copy_out. */
-int cc_convlstm_to_device(cc_convlstm *m, struct cc_cuda_state *device, char *err, size_t err_len);
-/* cc_convlstm_create then cc_convlstm_to_device (device NULL: create alone), except that
- * the activations are allocated and zeroed on the GPU rather than zeroed on the host and
- * copied there: at 150 m they are 0.8 GiB at batch 8, about 0.3 s of fresh host pages
- * and a copy for a GPU that zeroes them in a millisecond. The same model. */
+/* cc_convlstm_create, the model then on a GPU when `device` is not NULL (kernels/arena.h):
+ * the parameters and gradients copied there, the activations allocated and zeroed there
+ * (at 150 m 0.8 GiB at batch 8, about 0.3 s of fresh host pages and a copy, for a GPU
+ * that zeroes them in a millisecond). From then on the model runs with a CUDA context on
+ * that state, and x, y, dy are device pointers; read the parameters back with
+ * cc_arena_copy_out. 0, or -1 with err (no CUDA in this build). */
 int cc_convlstm_create_on(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed,
                           struct cc_cuda_state *device, char *err, size_t err_len);
 

@@ -91,9 +91,7 @@ static bool tensor_op_math(cudnnMathType_t m) {
 }
 
 /* Bytes of workspace the context grants cuDNN (kernels/ops.h), which the memory plan counts. */
-static size_t workspace_grant(const cc_ops_context *ctx) {
-    return sizeof(float) * (ctx->cudnn_workspace_floats ? ctx->cudnn_workspace_floats : CC_CUDNN_WORKSPACE_FLOATS);
-}
+static size_t workspace_grant(const cc_ops_context *ctx) { return sizeof(float) * cc_cudnn_workspace_floats(ctx); }
 
 /* Whether result r runs (off the tensor cores without TF32 or bf16), and when `strict` is
  * deterministic and of the GEMM family, and when `within` needs no more workspace than
