@@ -104,7 +104,7 @@ step "bench train: crimecast on the GPU, then PyTorch eager (cuDNN), FP32, TF32 
 # convlstm-ae down 4, 12 channels); GPU_CHECK_CONFIGS="64 64" (say) runs a subset. Each
 # precision at both
 # determinisms: crimecast's default against PyTorch with cudnn.deterministic, and
-# --deterministic off (cuDNN's fastest-ranked algorithm) against PyTorch's default; each
+# --deterministic off (cuDNN's fastest timed algorithm of the GEMM family) against PyTorch's default; each
 # crimecast run with and without --graph on.
 # GPU_CHECK_COMPILE=1 adds PyTorch under torch.compile(mode="max-autotune", CUDA graphs)
 # at each precision: minutes of compiling and tuning per config, so only on a long lease.

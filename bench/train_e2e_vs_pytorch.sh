@@ -9,7 +9,8 @@
 # losses (they start level - both begin as the 52-bin average - and should stay close).
 # The PyTorch script runs as its users write it (cudnn.benchmark, non-deterministic
 # algorithms allowed); crimecast by default is deterministic, so CRIMECAST_ALSO (say
-# "--deterministic=off", one word) times crimecast a second time with those options added,
+# "--conv=cudnn --deterministic=off": in FP32 auto's GEMM path is deterministic either
+# way) times crimecast a second time with those options added,
 # its figures in the JSON line's crimecast_also_* keys.
 #
 # usage: bash bench/train_e2e_vs_pytorch.sh TENSOR.h5 [OUTDIR]

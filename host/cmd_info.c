@@ -52,8 +52,7 @@ int cc_cmd_info(int argc, char **argv) {
     printf("cpu conv: %s%s\n", conv, cc_onednn_built() ? "; --conv gemm for im2col + the GEMM above" : "");
     if (cc_cuda_compiled())
         printf("gpu conv: %s\n", cc_cudnn_compiled() ? "im2col + cuBLAS, or cuDNN; --conv auto takes cuDNN with --precision "
-                                                      "tf32, or fp32 with --deterministic off, im2col + cuBLAS "
-                                                      "otherwise"
+                                                      "tf32 or bf16, im2col + cuBLAS in fp32"
                                                     : "im2col + cuBLAS (this build has no cuDNN)");
 #ifdef CRIMECAST_HAVE_IO
     printf("data:     store, import\n");

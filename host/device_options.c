@@ -11,8 +11,8 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
     {CC_OPTION_CHOICE("device", cc_device_request, device, "auto|cpu|cuda", CC_DEFAULT_DEVICE,
                       "where the ops run: the GPU when one is usable (auto), the CPU, or the GPU or an error")},
     {CC_OPTION_CHOICE("conv", cc_device_request, conv, "auto|gemm|cudnn|onednn", "auto",
-                      "the convolutions: auto is, on the GPU, cuDNN with TF32 or in FP32 with --deterministic off and "
-                      "im2col + cuBLAS otherwise (what measured faster), on the CPU oneDNN (im2col + OpenBLAS in a "
+                      "the convolutions: auto is, on the GPU, cuDNN with TF32 or bf16 and im2col + cuBLAS in FP32 "
+                      "(what measured faster), on the CPU oneDNN (im2col + OpenBLAS in a "
                       "build without it); gemm is im2col + GEMM on either; cudnn (GPU) and onednn (CPU) are "
                       "ignored on the other device")},
     {CC_OPTION_CHOICE("precision", cc_device_request, precision, "fp32|tf32|bf16", "fp32",
@@ -22,8 +22,8 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
     {CC_OPTION_FLAG("tf32", cc_device_request, tf32, "the same as --precision tf32")},
     {CC_OPTION_CHOICE("deterministic", cc_device_request, deterministic, "on|off", "on",
                       "on: every run gives the same bits; off lets cuDNN (--conv cudnn, or auto) take the "
-                      "algorithm its heuristics rank fastest, non-deterministic, Winograd or FFT ones included (the "
-                      "other paths are deterministic either way)")},
+                      "fastest algorithm of the GEMM family, timed on each shape's first call, non-deterministic ones "
+                      "included (never Winograd or FFT; the other paths are deterministic either way)")},
     {CC_OPTION_CHOICE("graph", cc_device_request, graph, "on|off", "on",
                       "on: a training step is recorded once as a CUDA graph and replayed (one launch a step, no "
                       "host work between its ops; the same bits as off; GPU only, and not in data-parallel runs, "

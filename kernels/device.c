@@ -46,8 +46,8 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 
 const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn_built) {
     if (!cudnn_built) return "gemm";
-    if (!strcmp(precision, "tf32")) return "cudnn";
-    return !strcmp(precision, "fp32") && !deterministic ? "cudnn" : "gemm";
+    (void)deterministic; /* FP32 stays on im2col + cuBLAS either way: cuDNN's faster FP32 algorithms were transforms */
+    return !strcmp(precision, "tf32") || !strcmp(precision, "bf16") ? "cudnn" : "gemm";
 }
 
 /* The CPU's convolutions: oneDNN unless "gemm" (or no oneDNN in the build, which is an
@@ -101,7 +101,7 @@ int cc_open_backend(const char *device, int threads, const char *conv, const cha
         return -1;
     }
     if (gpus > 0 && (ctx->cuda = cc_cuda_state_create(gpu, why, why_len)) != NULL) {
-        ctx->backend = CC_BACKEND_CUDA, ctx->threads = 1, ctx->tf32 = tf32, ctx->bf16 = bf16;
+        ctx->backend = CC_BACKEND_CUDA, ctx->tf32 = tf32, ctx->bf16 = bf16; /* threads kept: the host work */
         if ((bf16 && bf16_unsupported(gpu, why, why_len)) || (cudnn && cc_backend_use_cudnn(ctx, why, why_len) != 0)) {
             cc_close_backend(ctx);
             return -1;

@@ -27,17 +27,21 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 int cc_cudnn_compiled(void);
 
 /* The GPU's convolution path for `--conv auto`, from what an NVIDIA H200 measured
- * (bench/RESULTS.md, 2026-12-04, the training step of three configurations): "cudnn" when
- * `cudnn_built` and the math is TF32 (cuDNN's TF32 kernels took the step 2.2-3.1x faster
- * than im2col + cuBLAS) or FP32 with `deterministic` 0 (cuDNN's fastest-ranked algorithms,
- * 1.6-1.8x); "gemm" otherwise: deterministic FP32, where the two were within 10% of each
- * other either way over two leases, and bf16, where cuDNN's path was not yet timed.
- * `precision` is "fp32", "tf32" or "bf16". */
+ * (bench/RESULTS.md, 2026-12-04, evening: the training step of the four standard
+ * configurations and the patrol one, cuDNN with its workspace grant): "cudnn" when
+ * `cudnn_built` and the math is TF32 (1.8-2.4x im2col + cuBLAS's step) or bf16 (1.9-2.6x);
+ * "gemm" in FP32, `deterministic` or not: there cuDNN's GEMM-family algorithms took
+ * 1.16-1.23x the GEMM path's time, and the ones that beat it 2.2-4.1x were FFT or Winograd,
+ * which cuDNN's path no longer takes (kernels/cuda/conv2d_cudnn.cu). `precision` is
+ * "fp32", "tf32" or "bf16". */
 const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn_built);
 
 /* The ops' context for a --device choice ("auto", "cpu", "cuda" or "cuda:N"): the first
  * GPU (GPU N) with a fresh CUDA state (the ops' stream and library handles) in ctx->cuda,
- * or the CPU with `threads`. "auto" takes the GPU when one is usable, else the CPU;
+ * or the CPU. Either way ctx->threads = `threads` (0: all): the CPU ops run on them, and
+ * on a GPU the host work around the ops (the resident windows' tables, the recency maps,
+ * host gathers); a GPU context with one thread built Chicago's 150 m tables in 13.5 s on
+ * a 16-core H200 machine. "auto" takes the GPU when one is usable, else the CPU;
  * "cuda" without a usable GPU, or "cuda:N" without a GPU N, returns -1 with the reason
  * in `why`.
  * `conv` ("auto", "gemm", "cudnn" or "onednn") picks the convolutions: on the GPU im2col

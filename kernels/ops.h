@@ -28,7 +28,8 @@ struct cc_cuda_state;
 
 typedef struct cc_ops_context {
     cc_backend backend;
-    int threads;            /* CPU threads the ops may use (0: all) */
+    int threads;            /* CPU threads the CPU ops, and the host work beside a GPU's,
+                               may use (0: all) */
     float *workspace;       /* scratch owned by the caller: per thread, im2col columns and
                                filter-gradient partials (cc_conv2d_workspace_floats each) */
     size_t workspace_floats;
@@ -39,9 +40,10 @@ typedef struct cc_ops_context {
     int conv_cudnn;         /* convolutions through cuDNN, not im2col + cuBLAS (--conv cudnn) */
     int bf16;               /* convolutions in bfloat16 on tensor cores, FP32 sums and outputs
                                (--precision bf16; im2col + cuBLAS, or cuDNN with conv_cudnn) */
-    int any_algorithm;      /* cuDNN may take any algorithm, non-deterministic or
-                               Winograd/FFT, the fastest of them timed on the first call
-                               of each shape (--deterministic off) */
+    int any_algorithm;      /* cuDNN may take a non-deterministic algorithm of the GEMM
+                               family (never Winograd or FFT, whose transforms round), the
+                               fastest timed on the first call of each shape
+                               (--deterministic off) */
     size_t cudnn_workspace_floats; /* the most workspace cuDNN's algorithms may take (0:
                                CC_CUDNN_WORKSPACE_FLOATS); train and bench grant part of
                                what their memory budget leaves (cc_cudnn_workspace_grant).

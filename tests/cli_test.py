@@ -128,8 +128,8 @@ for flag, want in (([], "on"), (["--deterministic", "off"], "on")):  # the CPU's
 b = run("bench", "train", "--device", "cpu", "--deterministic", "maybe", "--steps", "1")
 check("--deterministic takes on or off", b.returncode != 0 and "--deterministic" in b.stderr and "on or off" in b.stderr, b)
 # --conv auto: on the CPU TF32 and --deterministic off leave the CPU's own choice (oneDNN, or
-# im2col + GEMM without it); on a GPU with cuDNN they take cuDNN, deterministic FP32 and
-# bf16 stay on im2col + cuBLAS (kernels/device.h, cc_gpu_auto_conv)
+# im2col + GEMM without it); on a GPU with cuDNN TF32 and bf16 take cuDNN, FP32 stays on
+# im2col + cuBLAS with --deterministic off too (kernels/device.h, cc_gpu_auto_conv)
 for flags in (["--precision", "tf32"], ["--deterministic", "off"]):
     b = run("bench", "train", "--device", "cpu", *flags, "--batch", "2", "--grid", "8", "--hidden", "4", "--steps",
             "1", "--json")
@@ -142,7 +142,7 @@ check("info says which GPU convolutions a CUDA build has", (gpu_conv is not None
 if gpu_conv and not re.search(r"^gpu:\s+none", q.stdout, re.M):
     cudnn = "or cuDNN" in gpu_conv.group(1)  # without it: "(this build has no cuDNN)"
     for flags, want in ((["--precision", "fp32"], "gemm"), (["--precision", "tf32"], "cudnn" if cudnn else "gemm"),
-                        (["--deterministic", "off"], "cudnn" if cudnn else "gemm"), (["--precision", "bf16"], "gemm")):
+                        (["--deterministic", "off"], "gemm"), (["--precision", "bf16"], "cudnn" if cudnn else "gemm")):
         b = run("bench", "train", "--device", "cuda", *flags, "--batch", "2", "--grid", "8", "--hidden", "4",
                 "--steps", "1", "--json")
         check("bench --device cuda %s with --conv auto runs %s" % (" ".join(flags), want),

@@ -164,7 +164,7 @@ static void check_conv(env *e, const cc_conv2d_shape *s) {
      * and the transforms' bounds are set by their inputs' rounding. */
     pair dw = make_random(e, nw, -1, 1), db = make_random(e, s->out_channels, -1, 1), dw_only = make_random(e, nw, -1, 1);
     double tol = e->tol, length = (double)s->batch * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
-    if (e->gpu.conv_cudnn && !e->gpu.tf32 && !e->gpu.any_algorithm && length > 4096) e->tol = tol * sqrt(length / 4096);
+    if (e->gpu.conv_cudnn && !e->gpu.tf32 && length > 4096) e->tol = tol * sqrt(length / 4096);
     cc_conv2d_backward_filter(&cpu, s, x.h, dy.h, dw.h, db.h);
     cc_conv2d_backward_filter(&e->gpu, s, x.d, dy.d, dw.d, db.d);
     expect_close(e, "conv2d_backward_filter dw", at, &dw);
@@ -581,14 +581,16 @@ static void check_convolutions(env *e) {
         }
 }
 
-/* --deterministic off: cuDNN's fastest-ranked algorithm, FFT and Winograd ones included,
- * whose transforms round more than a direct sum (about 1e-5 to 1e-4 of the largest output
- * in FP32): 1e-3. */
+/* --deterministic off: cuDNN's fastest timed algorithm of the GEMM family, atomic
+ * (non-deterministic) sums included: the same products summed in another order, so FP32's
+ * bounds (1e-5, the filter gradient's widened as above). FFT and Winograd are excluded;
+ * with them, on an H200 (seeds 1-3, 2026-12-04), LARGE_SHAPE's filter gradient was off by
+ * 1.1-2.0% of its largest value, which this bound fails. */
 static void check_convolutions_any_algorithm(env *e) {
     if (!cc_cuda_has_cudnn()) return;
     env run = *e;
     run.gpu.conv_cudnn = 1, run.gpu.any_algorithm = 1;
-    run.tol = 1e-3;
+    run.tol = 1e-5;
     run.label = "conv cudnn, fp32, any algorithm";
     for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv(&run, &CONV_SHAPES[k]);
     if (large_shapes()) check_conv(&run, &LARGE_SHAPE);

@@ -2,13 +2,17 @@
  * only when CMake finds cuDNN (CRIMECAST_HAVE_CUDNN). Same contracts as the GEMM path:
  * cross-correlation, zero padding, NCHW; y = conv + beta*y, dw and dbias accumulate.
  *
+ * Every run takes the GEMM family (implicit or explicit GEMM, direct): FFT and Winograd
+ * algorithms do fewer multiplications but round in their transforms, and on an H200 (cuDNN
+ * 9, FP32, 2026-12-04) the one cuDNN timed fastest for the filter gradient of a 64 x 64,
+ * 17 -> 80 channel, kernel 5 shape was off by 1.1-2.0% of the largest value, worse than
+ * TF32 or bf16, while the point of this path is FP32 that compares with the GEMM path.
  * Deterministic runs (the default) take the first of cuDNN's heuristic results (ranked by
- * expected speed, no timing runs) that is deterministic and of the GEMM family: FFT and
- * Winograd algorithms lose precision, the point of this path is a second, comparable
- * implementation, and a choice made by timing could differ from one run to the next, and
- * with it the bits. With ctx->any_algorithm (--deterministic off) the algorithms are timed
- * on the shape's first call (cuDNN's Find, as PyTorch's cudnn.benchmark does) and the
- * fastest that runs is kept, whatever its family and determinism: the heuristics' first
+ * expected speed, no timing runs) that is deterministic as well: a choice made by timing
+ * could differ from one run to the next, and with it the bits. With ctx->any_algorithm
+ * (--deterministic off: determinism lifted, not precision) the algorithms are timed on the
+ * shape's first call (cuDNN's Find, as PyTorch's cudnn.benchmark does) and the fastest of
+ * the family is kept, non-deterministic ones (atomic sums) included: the heuristics' first
  * was 1.3x PyTorch's timed choice in FP32 and, at 64 x 64 in TF32, slower than the
  * deterministic one (bench/RESULTS.md). A first call recorded into a CUDA graph cannot
  * time (the runs would be recorded) and takes the heuristics' first. Either way within the
@@ -93,24 +97,24 @@ static bool tensor_op_math(cudnnMathType_t m) {
 /* Bytes of workspace the context grants cuDNN (kernels/ops.h), which the memory plan counts. */
 static size_t workspace_grant(const cc_ops_context *ctx) { return sizeof(float) * cc_cudnn_workspace_floats(ctx); }
 
-/* Whether result r runs (off the tensor cores without TF32 or bf16), and when `strict` is
- * deterministic and of the GEMM family, and when `within` needs no more workspace than
- * the context grants. */
+/* Whether result r runs (off the tensor cores without TF32 or bf16); when `strict`, of the
+ * GEMM family and, unless ctx->any_algorithm, deterministic; when `within`, needing no
+ * more workspace than the context grants. */
 template <typename Perf, typename Algo>
 static bool eligible(const cc_ops_context *ctx, const Perf *r, bool (*precise)(Algo), bool strict, bool within) {
     return r->status == CUDNN_STATUS_SUCCESS && (tensor_ops(ctx) || !tensor_op_math(r->mathType)) &&
-           (!strict || (r->determinism == CUDNN_DETERMINISTIC && precise(r->algo))) &&
+           (!strict || (precise(r->algo) && (ctx->any_algorithm || r->determinism == CUDNN_DETERMINISTIC))) &&
            (!within || r->memory <= workspace_grant(ctx));
 }
 
 /* The first result (heuristic ones come ranked by expected speed, timed ones by time) that is eligible:
- * deterministic and of the GEMM family unless any_algorithm, within the workspace budget;
- * failing that, the same beyond the budget (a deterministic run stays so); then whatever
- * runs, within the budget first. -1 when nothing runs. */
+ * of the GEMM family (and deterministic unless any_algorithm), within the workspace budget;
+ * failing that, the same beyond the budget; then whatever runs, within the budget first.
+ * -1 when nothing runs. */
 template <typename Perf, typename Algo>
 static int pick(const cc_ops_context *ctx, const Perf *perf, int returned, bool (*precise)(Algo)) {
     static const bool ORDER[4][2] = {{true, true}, {true, false}, {false, true}, {false, false}}; /* strict, within */
-    for (int pass = ctx->any_algorithm ? 2 : 0; pass < 4; pass++)
+    for (int pass = 0; pass < 4; pass++)
         for (int k = 0; k < returned; k++)
             if (eligible(ctx, &perf[k], precise, ORDER[pass][0], ORDER[pass][1])) return k;
     return -1;
@@ -224,16 +228,17 @@ static bool timed(const cc_ops_context *ctx) { return ctx->any_algorithm && !rec
 /* Where the timing runs write and work, all within the grant: at[0] the output, `direct`
  * when the call will overwrite its output anyway (beta 0), else scratch for `out` floats
  * (an output that is accumulated into, the filter gradient's); at[1] the most workspace
- * any usable heuristic result needs within what is left, *space its bytes. false, and
- * nothing timed, when an output in scratch would leave no room. */
-template <typename Perf>
-static bool timing_scratch(const cc_ops_context *ctx, const Perf *perf, int returned, size_t out, void *direct,
-                           void *at[2], size_t *space) {
+ * any heuristic result of the GEMM family needs within what is left, *space its bytes
+ * (the transforms' larger workspaces are not carved: they could not be chosen). false,
+ * and nothing timed, when an output in scratch would leave no room. */
+template <typename Perf, typename Algo>
+static bool timing_scratch(const cc_ops_context *ctx, const Perf *perf, int returned, bool (*precise)(Algo),
+                           size_t out, void *direct, void *at[2], size_t *space) {
     size_t grant = workspace_grant(ctx), out_bytes = direct ? 0 : sizeof(float) * out, most = 0;
     if (out_bytes >= grant) return false;
     for (int k = 0; k < returned; k++)
-        if (perf[k].status == CUDNN_STATUS_SUCCESS && (tensor_ops(ctx) || !tensor_op_math(perf[k].mathType)) &&
-            perf[k].memory <= grant - out_bytes && perf[k].memory > most)
+        if (eligible(ctx, &perf[k], precise, true, false) && perf[k].memory <= grant - out_bytes &&
+            perf[k].memory > most)
             most = perf[k].memory;
     size_t bytes[2] = {out_bytes, most};
     void *where[2];
@@ -266,7 +271,7 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
         cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle(ctx), d->x, d->w, d->conv, d->y,
                                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
-        if (timed(ctx) && timing_scratch(ctx, perf, returned, ny, direct, at, &space)) {
+        if (timed(ctx) && timing_scratch(ctx, perf, returned, precise_forward, ny, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(handle(ctx), d->x, a, d->w, b, d->conv, d->y, at[0],
                                                                   CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
                                                                   at[1], space));
@@ -278,7 +283,7 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
         cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             handle(ctx), d->w, d->y, d->conv, d->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, perf));
-        if (timed(ctx) && timing_scratch(ctx, perf, returned, nx, direct, at, &space)) {
+        if (timed(ctx) && timing_scratch(ctx, perf, returned, precise_backward_data, nx, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(handle(ctx), d->w, a, d->y, b, d->conv, d->x,
                                                                        at[0], CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
                                                                        &returned, perf, at[1], space));
@@ -290,7 +295,7 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
         cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             handle(ctx), d->x, d->y, d->conv, d->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &returned, perf));
-        if (timed(ctx) && timing_scratch(ctx, perf, returned, nw, direct, at, &space)) {
+        if (timed(ctx) && timing_scratch(ctx, perf, returned, precise_backward_filter, nw, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(handle(ctx), d->x, a, d->y, b, d->conv, d->w,
                                                                          at[0], CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
                                                                          &returned, perf, at[1], space));
