@@ -106,6 +106,8 @@ step "bench train: crimecast on the GPU, then PyTorch eager (cuDNN), FP32, TF32 
 # determinisms: crimecast's default against PyTorch with cudnn.deterministic, and
 # --deterministic off (cuDNN's fastest timed algorithm of the GEMM family) against PyTorch's default; each
 # crimecast run with and without --graph on.
+# GPU_CHECK_PROFILE=1 adds, per config, crimecast's step at each precision with --conv auto
+# and --profile (where the time goes, op by op) into bench_profile.txt.
 # GPU_CHECK_COMPILE=1 adds PyTorch under torch.compile(mode="max-autotune", CUDA graphs)
 # at each precision: minutes of compiling and tuning per config, so only on a long lease.
 configs=${GPU_CHECK_CONFIGS:-"16 32,64 32,16 64,64 64,8 256 --channels 12 --down 4"}
@@ -120,6 +122,10 @@ for cfg in "${config_list[@]}"; do
       timeout 90 build-gpu/crimecast bench train --device cuda --conv $1 --precision $2 --deterministic $3 \
         --graph $graph "${shape[@]}" --warmup 3 --steps 10 --json 2>&1 | tee -a "$out/bench_crimecast.jsonl"
     done
+  done
+  for math in ${GPU_CHECK_PROFILE:+fp32 tf32 bf16}; do
+    timeout 90 build-gpu/crimecast bench train --device cuda --precision $math "${shape[@]}" --warmup 2 --steps 5 \
+      --profile 2>&1 | tee -a "$out/bench_profile.txt" | head -1
   done
   compiled="0"
   [ -n "${GPU_CHECK_COMPILE:-}" ] && compiled="0 1"

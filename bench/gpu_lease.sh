@@ -47,7 +47,7 @@ echo "build rc=$? at $(($(date +%s) - t0)) s" | tee -a "$out/check/build_step.lo
 echo "== tests at $(($(date +%s) - t0)) s, $(left) s left"
 [ "$(left)" -gt 90 ] && GPU_CHECK_QUICK=1 GPU_CHECK_REUSE=1 timeout $(($(left) - 60)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1
 echo "== benchmarks at $(($(date +%s) - t0)) s, $(left) s left"
-[ "$(left)" -gt 40 ] && GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_GRAPHS=on GPU_CHECK_CONFIGS="${CONFIGS:-64 64,8 256 --channels 12 --down 4}" \
+[ "$(left)" -gt 40 ] && GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_GRAPHS=on GPU_CHECK_PROFILE=1 GPU_CHECK_CONFIGS="${CONFIGS:-64 64,8 256 --channels 12 --down 4}" \
   timeout $(($(left) - 10)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1 | grep '^{' | cut -c1-300
 python3 "$here/bench/gpu_ratios.py" "$out/check" 2>/dev/null | tee "$out/check/ratios.md"
 (cd "$out" && tar czf check.tgz check && rm -rf check)

@@ -9,6 +9,7 @@
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_choice.h"
 #include "kernels/device.h"
+#include "kernels/op_profile.h"
 #include "models/convlstm.h"
 #include "models/memory_plan.h"
 #include "models/rng.h"
@@ -30,6 +31,9 @@ static const cc_option BENCH_OPTIONS[] = {
     {CC_OPTION_INT("steps", cc_bench_request, steps, "N", "5", 1, 100000, "timed steps")},
     {CC_OPTION_INT("warmup", cc_bench_request, warmup, "N", "1", 0, 100000, "untimed steps first")},
     {CC_OPTION_FLAG("json", cc_bench_request, json, "one JSON record instead of the line")},
+    {CC_OPTION_FLAG("profile", cc_bench_request, profile,
+                    "then the same number of steps again, called one by one (no CUDA graph), each op timed: the "
+                    "time per op and its share of those steps")},
 };
 
 static const cc_option BENCH_OPERANDS = {
@@ -53,7 +57,7 @@ static const cc_option_group BENCH_GROUPS[] = {
 const cc_command_spec CC_BENCH_SPEC = {
     .name = "bench",
     .synopsis = "train [--device auto|cpu|cuda] [--conv auto|gemm|cudnn|onednn] [--precision fp32|tf32|bf16] "
-                "[--threads N] [--json] [shape options]",
+                "[--threads N] [--json] [--profile] [shape options]",
     .description =
         "Times full training steps (forward, masked Poisson loss, backward through time, AdamW)\n"
         "of a ConvLSTM (or, with --down 2|4, the convlstm-ae) on random data and prints the\n"
@@ -63,7 +67,9 @@ const cc_command_spec CC_BENCH_SPEC = {
         "--device auto takes the GPU when one is usable. On a GPU it also measures cuBLAS's\n"
         "SGEMM rate (FP32 and TF32) on the same device, for reference, and the time the step's\n"
         "FLOPs would take at that rate; on the CPU, the SGEMM rate of the recurrent convolution's\n"
-        "product on every thread at once, and which kernels ran it (see `crimecast info`).\n",
+        "product on every thread at once, and which kernels ran it (see `crimecast info`).\n"
+        "--profile then runs the steps again one by one, each op timed (on a GPU between CUDA\n"
+        "events around it), and prints where those steps' time went, op by op.\n",
     .request_size = sizeof(cc_bench_request),
     .groups = BENCH_GROUPS,
     .group_count = 2,
@@ -118,9 +124,49 @@ static double step_flops(const cc_convlstm *m, int batch) {
     return 3.0 * forward * batch;
 }
 
-/* Times warmup + steps training steps on random inputs; sorted step times in `times`. */
+/* --profile: where `steps` steps called one by one spent their time, op by op, per step. */
+typedef struct step_profile {
+    int steps, ops;
+    double seconds; /* the steps' wall time, per step */
+    cc_op_time time[CC_OP_PROFILE_MOST]; /* calls and seconds per step, longest first */
+} step_profile;
+
+/* One step, waited for: its wall time. */
+static double timed_step(const cc_ops_context *ctx, cc_step_runner *runner) {
+    cc_ops_synchronize(ctx);
+    double start = cc_now_seconds();
+    cc_step_runner_queue(runner);
+    cc_ops_synchronize(ctx);
+    return cc_now_seconds() - start;
+}
+
+/* The same steps again on a copy of ctx with a profile attached and no CUDA graph (a
+ * graph's replay passes no op through kernels/dispatch.c): one untimed, then o->steps. */
+static int profile_steps(const cc_bench_request *o, const cc_ops_context *ctx, cc_convlstm *m, const cc_adamw *adam,
+                         const cc_train_step_io *io, cc_step_scalars *scalars, step_profile *out) {
+    cc_ops_context plain = *ctx;
+    plain.graphs = 0;
+    if (!(plain.profile = cc_op_profile_create())) return -1;
+    cc_step_runner runner;
+    cc_step_runner_open(&runner, m, &plain, CC_LOSS_POISSON, adam, 0.0, io, scalars);
+    timed_step(&plain, &runner);
+    cc_op_profile_collect(&plain);
+    cc_op_profile_reset(plain.profile);
+    double wall = 0;
+    for (int i = 0; i < o->steps; i++) wall += timed_step(&plain, &runner);
+    cc_op_profile_collect(&plain);
+    cc_step_runner_close(&runner);
+    out->steps = o->steps, out->seconds = wall / o->steps;
+    out->ops = cc_op_profile_times(plain.profile, out->time, CC_OP_PROFILE_MOST);
+    for (int k = 0; k < out->ops; k++) out->time[k].seconds /= o->steps;
+    cc_op_profile_free(plain.profile);
+    return 0;
+}
+
+/* Times warmup + steps training steps on random inputs; sorted step times in `times`;
+ * with `prof`, then profiles as many (profile_steps). */
 static int time_steps(const cc_bench_request *o, const cc_convlstm_config *c, const cc_ops_context *ctx, cc_convlstm *m,
-                      double *times) {
+                      double *times, step_profile *prof) {
     size_t map = (size_t)c->channels * c->height * c->width * o->batch, nx = map * c->window, ny = map * c->horizon;
     float *hx = malloc(sizeof(float) * nx), *hy = malloc(sizeof(float) * ny);
     if (!hx || !hy) return free(hx), free(hy), -1;
@@ -143,16 +189,14 @@ static int time_steps(const cc_bench_request *o, const cc_convlstm_config *c, co
     cc_step_runner_open(&runner, m, ctx, CC_LOSS_POISSON, &adam, 0.0, &io, scalars);
     int warmup = ctx->graphs && o->warmup < 2 ? 2 : o->warmup; /* step 1 records the graph: never timed */
     for (int i = 0; scalars && i < warmup + o->steps; i++) {
-        cc_ops_synchronize(ctx);
-        double start = cc_now_seconds();
-        cc_step_runner_queue(&runner);
-        cc_ops_synchronize(ctx);
-        if (i >= warmup) times[i - warmup] = cc_now_seconds() - start;
+        double seconds = timed_step(ctx, &runner);
+        if (i >= warmup) times[i - warmup] = seconds;
     }
     cc_step_runner_close(&runner);
+    int profiled = !prof || !scalars || profile_steps(o, ctx, m, &adam, &io, scalars, prof) == 0;
     cc_buffer_free(cc_ops_device(ctx), scalars);
     for (size_t k = 0; k < count; k++) cc_buffer_free(cc_ops_device(ctx), buffers[k]);
-    if (placed < count || !scalars) return -1; /* out of host memory (device allocations abort) */
+    if (placed < count || !scalars || !profiled) return -1; /* out of host memory (device allocations abort) */
     qsort(times, (size_t)o->steps, sizeof *times, compare_doubles);
     return 0;
 }
@@ -185,8 +229,29 @@ static gemm_rates measure_gemm(const cc_ops_context *ctx, const cc_convlstm *m) 
     return r;
 }
 
+/* --profile's figures: a JSON array of the ops, or a table under the line. */
+static void report_profile(FILE *out, const step_profile *p, int json) {
+    double ops = 0;
+    for (int k = 0; k < p->ops; k++) ops += p->time[k].seconds;
+    if (json) {
+        fprintf(out, ", \"profile_steps\": %d, \"profile_step_seconds\": %.6f, \"profile_ops_seconds\": %.6f, \"profile\": [",
+                p->steps, p->seconds, ops);
+        for (int k = 0; k < p->ops; k++)
+            fprintf(out, "%s{\"op\": \"%s\", \"calls\": %g, \"seconds\": %.6f}", k ? ", " : "", p->time[k].op,
+                    (double)p->time[k].calls / p->steps, p->time[k].seconds);
+        fprintf(out, "]");
+        return;
+    }
+    fprintf(out, "  time per op, %d step%s called one by one (no CUDA graph): %.4f s a step, %.4f s of it in the ops "
+                 "(%.1f%%; the rest outside them: copies, zeroing, waiting for the host)\n",
+            p->steps, p->steps == 1 ? "" : "s", p->seconds, ops, p->seconds > 0 ? 100.0 * ops / p->seconds : 0.0);
+    for (int k = 0; k < p->ops; k++)
+        fprintf(out, "    %-28s %10.3f ms a step %6.1f%% %9g calls a step\n", p->time[k].op, 1e3 * p->time[k].seconds,
+                p->seconds > 0 ? 100.0 * p->time[k].seconds / p->seconds : 0.0, (double)p->time[k].calls / p->steps);
+}
+
 static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, const cc_ops_context *ctx,
-                   const double *times, const gemm_rates *g) {
+                   const double *times, const gemm_rates *g, const step_profile *prof) {
     int steps = o->steps, gpu = ctx->backend == CC_BACKEND_CUDA;
     double median = steps % 2 ? times[steps / 2] : 0.5 * (times[steps / 2 - 1] + times[steps / 2]);
     const cc_convlstm_config *c = &m->cfg;
@@ -202,12 +267,14 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                "\"steps\": %d, \"step_gflop\": %.9g, \"step_seconds\": %.6f, \"step_seconds_min\": %.6f, \"gflops\": %.3f, "
                "\"gemm_tflops_fp32\": %.4f, \"gemm_tflops_tf32\": %.4f, \"gemm_tflops_bf16\": %.4f, "
                "\"flop_time_at_gemm_rate\": %.6f, \"cudnn_workspace_grant_mib\": %.1f, \"device_scratch_mib\": %.1f, "
-               "\"cpu_gemm\": \"%s\"}\n",
+               "\"cpu_gemm\": \"%s\"",
                gpu ? "cuda" : "cpu", g->gpu, conv, math, ctx->any_algorithm ? "off" : "on", ctx->graphs ? "on" : "off", o->batch, c->height, c->channels, c->layers, c->hidden[0],
                c->kernel, c->window, c->horizon, c->down, c->down > 1 ? c->features : 0, steps, flops * 1e-9, median, times[0],
                tflops * 1e3, g->fp32, g->tf32, g->bf16, floor,
                ctx->conv_cudnn ? 4.0 * (double)cc_cudnn_workspace_floats(ctx) / MIB : 0.0, cc_backend_scratch_bytes(ctx) / MIB,
                gpu ? "" : cc_cpu_gemm_choice());
+        if (prof) report_profile(out, prof, 1);
+        fprintf(out, "}\n");
         return;
     }
     char where[300];
@@ -231,6 +298,7 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
         fprintf(out, "  SGEMM %dx%dx%d on every thread: %.1f GFLOP/s (%s); the step's %.1f GFLOP take %.4f s at "
                "that rate (the step is %.2fx that)\n",
                g->m, g->n, g->k, g->fp32 * 1e3, cc_cpu_gemm_choice(), flops * 1e-9, floor, median / floor);
+    if (prof) report_profile(out, prof, 0);
 }
 
 /* Through cuDNN, about the workspace a training run of this shape would grant
@@ -259,11 +327,12 @@ int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len
     int status = -1;
     double *times = malloc(sizeof(double) * (size_t)r->steps);
     grant_cudnn_workspace(&c, r->batch, &ctx);
-    if (!times || time_steps(r, &c, &ctx, &m, times) != 0) {
+    step_profile prof;
+    if (!times || time_steps(r, &c, &ctx, &m, times, r->profile ? &prof : NULL) != 0) {
         snprintf(err, err_len, "out of memory");
     } else {
         gemm_rates g = measure_gemm(&ctx, &m);
-        report(out, r, &m, &ctx, times, &g);
+        report(out, r, &m, &ctx, times, &g, r->profile ? &prof : NULL);
         status = 0;
     }
     free(times);

@@ -17,6 +17,7 @@ typedef struct cc_bench_request {
     const char *down;             /* "1": the ConvLSTM; "2" or "4": convlstm-ae ... */
     int features;                 /* ... with `features` maps */
     int steps, warmup, json;
+    int profile;                  /* time each op over the steps too (kernels/op_profile.h) */
     cc_device_request device;
 } cc_bench_request;
 

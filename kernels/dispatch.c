@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/cpu_ops.h"
 #include "kernels/cpu/threads.h"
+#include "kernels/op_profile.h"
 #ifdef CRIMECAST_HAVE_CUDA
 #include "kernels/cuda/cuda_ops.h"
 #endif
@@ -24,13 +25,28 @@ static int on_cuda(const cc_ops_context *ctx, const char *op) {
     abort();
 }
 
-/* BACKEND(ctx, op, cuda_call, cpu_call): the call for the context's backend. Without
- * CUDA the CUDA call is not even compiled (its symbols do not exist). */
+/* RUN(ctx, op, cuda_call, cpu_call): the call for the context's backend. Without CUDA
+ * the CUDA call is not even compiled (its symbols do not exist). */
 #ifdef CRIMECAST_HAVE_CUDA
-#define BACKEND(ctx, op, cuda_call, cpu_call) (on_cuda((ctx), (op)) ? (cuda_call) : (cpu_call))
+#define RUN(ctx, op, cuda_call, cpu_call) (on_cuda((ctx), (op)) ? (cuda_call) : (cpu_call))
 #else
-#define BACKEND(ctx, op, cuda_call, cpu_call) (on_cuda((ctx), (op)), (cpu_call))
+#define RUN(ctx, op, cuda_call, cpu_call) (on_cuda((ctx), (op)), (cpu_call))
 #endif
+
+/* BACKEND for an op that returns nothing, BACKEND_VALUE for one that returns a double:
+ * RUN, timed into ctx->profile when one is attached (kernels/op_profile.h). */
+#define BACKEND(ctx, op, cuda_call, cpu_call)                                                                  \
+    ((ctx)->profile ? (cc_op_profile_begin(ctx), RUN(ctx, op, cuda_call, cpu_call), cc_op_profile_end((ctx), (op))) \
+                    : (void)RUN(ctx, op, cuda_call, cpu_call))
+#define BACKEND_VALUE(ctx, op, cuda_call, cpu_call)                                                        \
+    ((ctx)->profile ? profiled((ctx), (op), (cc_op_profile_begin(ctx), RUN(ctx, op, cuda_call, cpu_call))) \
+                    : RUN(ctx, op, cuda_call, cpu_call))
+
+/* The value of a profiled op, once its time is taken (the argument is evaluated first). */
+static double profiled(const cc_ops_context *ctx, const char *op, double value) {
+    cc_op_profile_end(ctx, op);
+    return value;
+}
 
 /* The CUDA ops use no CPU threads or host workspace: one thread sizes it to one slice. */
 int cc_ops_threads(const cc_ops_context *ctx) { return ctx->backend == CC_BACKEND_CUDA ? 1 : cc_cpu_threads(ctx); }
@@ -128,13 +144,13 @@ void cc_lstm_gates_backward(const cc_ops_context *ctx, const cc_lstm_shape *s, c
 
 double cc_poisson_nll(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps,
                       int plane, float *d) {
-    return BACKEND(ctx, "poisson_nll", cc_cuda_poisson_nll(ctx, r, y, mask, maps, plane, d),
+    return BACKEND_VALUE(ctx, "poisson_nll", cc_cuda_poisson_nll(ctx, r, y, mask, maps, plane, d),
                    cc_cpu_poisson_nll(r, y, mask, maps, plane, d));
 }
 
 double cc_mse(const cc_ops_context *ctx, const float *r, const float *y, const uint8_t *mask, int maps, int plane,
               float *d) {
-    return BACKEND(ctx, "mse", cc_cuda_mse(ctx, r, y, mask, maps, plane, d), cc_cpu_mse(r, y, mask, maps, plane, d));
+    return BACKEND_VALUE(ctx, "mse", cc_cuda_mse(ctx, r, y, mask, maps, plane, d), cc_cpu_mse(r, y, mask, maps, plane, d));
 }
 
 void cc_adamw_step(const cc_ops_context *ctx, const cc_adamw *opt, float *params, const float *grads, float *m,
@@ -144,7 +160,7 @@ void cc_adamw_step(const cc_ops_context *ctx, const cc_adamw *opt, float *params
 }
 
 double cc_sum_squares(const cc_ops_context *ctx, const float *x, size_t n) {
-    return BACKEND(ctx, "sum_squares", cc_cuda_sum_squares(ctx, x, n), cc_cpu_sum_squares(x, n));
+    return BACKEND_VALUE(ctx, "sum_squares", cc_cuda_sum_squares(ctx, x, n), cc_cpu_sum_squares(x, n));
 }
 
 /* One composition for both backends: the norm (on the host), then a scale in place. */

@@ -51,6 +51,9 @@ typedef struct cc_ops_context {
                                from the same GPU, budget and shapes */
     int graphs;             /* CUDA: training steps recorded once as a CUDA graph and replayed
                                (kernels/graph.h; --graph on); the CPU ignores it */
+    /* Either backend: when set, every op is timed into it (kernels/op_profile.h; bench
+     * --profile). NULL: not timed. */
+    struct cc_op_profile *profile;
     /* CPU backend only: when set, the convolutions run through oneDNN (kernels/cpu/onednn.h;
      * --conv auto or onednn), else as im2col + GEMM. */
     struct cc_onednn *onednn;

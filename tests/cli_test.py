@@ -125,6 +125,25 @@ for flag, want in (([], "on"), (["--deterministic", "off"], "on")):  # the CPU's
             "--json")
     check("bench %s on the CPU reports deterministic %s" % (" ".join(flag) or "(default)", want),
           b.returncode == 0 and json.loads(b.stdout or "{}").get("deterministic") == want, b)
+# --profile: the ops of the steps, counted by the model's equations: each of the 3 layers
+# evaluates its cell's gates once per input step (window 4) and once per output step
+# (horizon 2), forward and backward; one optimizer step; the ops' time within the steps'.
+b = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--layers", "3",
+        "--window", "4", "--horizon", "2", "--steps", "2", "--profile", "--json")
+prof = json.loads(b.stdout or "{}") if b.returncode == 0 else {}
+calls = {p["op"]: p["calls"] for p in prof.get("profile", [])}
+seconds = [p["seconds"] for p in prof.get("profile", [])]
+check("bench --profile counts each op per step as the equations say", b.returncode == 0 and prof.get("profile_steps") == 2
+      and calls.get("lstm_gates_forward") == 18 and calls.get("lstm_gates_backward") == 18
+      and calls.get("adamw_step_guarded") == 1 and calls.get("conv2d_forward", 0) > 0, b)
+check("bench --profile: times longest first, their sum within the steps' wall time",
+      seconds == sorted(seconds, reverse=True) and all(t >= 0 for t in seconds)
+      and abs(sum(seconds) - prof.get("profile_ops_seconds", -1)) < 1e-5
+      and prof.get("profile_ops_seconds", 1) <= prof.get("profile_step_seconds", 0) * 1.0001 + 1e-6, b)
+b = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "1", "--profile")
+check("bench --profile prints the time per op under the line", b.returncode == 0
+      and re.search(r"time per op, 1 step called one by one", b.stdout)
+      and re.search(r"^\s+conv2d_forward\s+[0-9.]+ ms a step", b.stdout, re.M), b)
 b = run("bench", "train", "--device", "cpu", "--deterministic", "maybe", "--steps", "1")
 check("--deterministic takes on or off", b.returncode != 0 and "--deterministic" in b.stderr and "on or off" in b.stderr, b)
 # --conv auto: on the CPU TF32 and --deterministic off leave the CPU's own choice (oneDNN, or

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kernels/buffer.h"
 #include "kernels/device.h"
+#include "kernels/op_profile.h"
 
 static void test_every_device_reports_sane_properties(void **state) {
     (void)state;
@@ -85,6 +87,49 @@ static void test_gpu_context_keeps_the_cpu_threads(void **state) {
     }
 }
 
+/* An op profile on a GPU (kernels/op_profile.h): each op counted by name, its time taken
+ * between CUDA events once collected, every time positive and their sum within the wall
+ * time around the calls; the events are reused after a collect. */
+static void test_gpu_op_profile(void **state) {
+    (void)state;
+    cc_ops_context ctx;
+    char why[512];
+    if (cc_open_backend("cuda", 1, "gemm", "fp32", &ctx, why, sizeof why) != 0) fail_msg("%s", why);
+    struct cc_cuda_state *gpu = cc_ops_device(&ctx);
+    enum { N = 1 << 24 };
+    float *x = cc_buffer_alloc(gpu, sizeof(float) * N), *y = cc_buffer_alloc(gpu, sizeof(float) * N);
+    assert_non_null(ctx.profile = cc_op_profile_create());
+    for (int round = 0; round < 2; round++) {
+        cc_op_profile_reset(ctx.profile);
+        cc_ops_synchronize(&ctx);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        cc_fill(&ctx, x, N, 1.0f);
+        cc_fill(&ctx, y, N, 2.0f);
+        for (int k = 0; k < 3; k++) cc_axpy(&ctx, N, 0.5f, x, y);
+        cc_op_profile_collect(&ctx); /* waits for the device */
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        cc_op_time times[CC_OP_PROFILE_MOST];
+        int n = cc_op_profile_times(ctx.profile, times, CC_OP_PROFILE_MOST);
+        assert_int_equal(n, 2);
+        double sum = 0;
+        for (int k = 0; k < n; k++) {
+            assert_int_equal(times[k].calls, !strcmp(times[k].op, "axpy") ? 3 : 2);
+            assert_true(times[k].seconds > 0);
+            sum += times[k].seconds;
+        }
+        if (sum > wall) fail_msg("the ops' %g s exceed the wall time's %g s", sum, wall);
+    }
+    float back;
+    cc_buffer_download(gpu, &back, y, sizeof back);
+    assert_true(back == 3.5f); /* 2 + 3 x 0.5: the profile changed nothing */
+    cc_op_profile_free(ctx.profile);
+    cc_buffer_free(gpu, x);
+    cc_buffer_free(gpu, y);
+    cc_close_backend(&ctx);
+}
+
 int main(void) {
     char why[512] = "";
     if (cc_cuda_device_count(why, sizeof why) == 0) {
@@ -93,6 +138,7 @@ int main(void) {
     }
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_device_reports_sane_properties),
                                        cmocka_unit_test(test_staged_uploads_arrive_whole),
-                                       cmocka_unit_test(test_gpu_context_keeps_the_cpu_threads)};
+                                       cmocka_unit_test(test_gpu_context_keeps_the_cpu_threads),
+                                       cmocka_unit_test(test_gpu_op_profile)};
     return cmocka_run_group_tests_name("cuda_device", tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@ list(APPEND CRIMECAST_KERNELS_SOURCES
   kernels/cuda/step.cu
   kernels/cuda/graph.cu
   kernels/cuda/gemm_rate.cu
+  kernels/cuda/events.cu
 )
 
 set(CUBLAS_ROOT "$ENV{CUBLAS_ROOT}" CACHE PATH "cuBLAS outside the toolkit (folder with lib/ and include/)")

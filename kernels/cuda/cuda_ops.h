@@ -62,6 +62,13 @@ void cc_cuda_host_free(void *host_ptr);
 /* Waits until every op queued on the state has finished. */
 void cc_cuda_synchronize(struct cc_cuda_state *state);
 
+/* Timing events on a state's stream (kernels/op_profile.h): created once and reused;
+ * cc_cuda_event_seconds waits for `end` and gives the time from `start` to it. */
+void *cc_cuda_event_create(void);
+void cc_cuda_event_record(struct cc_cuda_state *state, void *event);
+double cc_cuda_event_seconds(void *start, void *end);
+void cc_cuda_event_destroy(void *event);
+
 /* cuBLAS's GEMM rate on the state's device, in TFLOP/s: the mean of `repeats` n x n x n
  * products after two warm-ups, at "fp32", "tf32" or "bf16" (kernels/device.h,
  * cc_backend_gemm_tflops). */
