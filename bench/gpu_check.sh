@@ -125,7 +125,7 @@ for cfg in "${config_list[@]}"; do
   done
   for math in ${GPU_CHECK_PROFILE:+fp32 tf32 bf16}; do
     timeout 90 build-gpu/crimecast bench train --device cuda --precision $math "${shape[@]}" --warmup 2 --steps 5 \
-      --profile 2>&1 | tee -a "$out/bench_profile.txt" | head -1
+      --profile 2>&1 | tee -a "$out/bench_profile.txt" | sed -n 1p
   done
   compiled="0"
   [ -n "${GPU_CHECK_COMPILE:-}" ] && compiled="0 1"

@@ -28,6 +28,7 @@ int cc_cmd_train(int argc, char **argv) {
     if (cc_mpi_world_join(&world, err, sizeof err) != 0) return cc_command_result("train", -1, err);
     r.collective = cc_mpi_world_collective(&world);
     r.local_rank = world.collective.local_rank;
+    r.local_size = world.collective.local_size;
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     int status = cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err);
     if (out && out != stdout) fclose(out);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host/defaults.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/device.h"
 
 const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
@@ -54,15 +55,24 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
     return -1;
 }
 
-int cc_device_open_for_rank(const cc_device_request *r, int local_rank, cc_ops_context *ctx, char *why,
-                            size_t why_len) {
+/* --threads 0 for one of `local_size` ranks on a machine: its share of the threads the
+ * process may use (OpenMP's count, which follows the rank's CPU binding), at least one. */
+static int rank_threads(int threads, int local_size) {
+    if (threads != 0 || local_size <= 1) return threads;
+    int all = cc_cpu_threads(&(cc_ops_context){.backend = CC_BACKEND_CPU, .threads = 0}), share = all / local_size;
+    return share > 0 ? share : 1;
+}
+
+int cc_device_open_for_rank(const cc_device_request *r, int local_rank, int local_size, cc_ops_context *ctx,
+                            char *why, size_t why_len) {
     char reason[256], device[32];
+    cc_device_request own = *r;
+    own.threads = rank_threads(r->threads, local_size);
     /* the GPUs are counted only for a rank past the first: a lone process is not delayed */
-    if (local_rank <= 0 || !strcmp(r->device, "cpu")) return cc_device_open(r, ctx, why, why_len);
+    if (local_rank <= 0 || !strcmp(r->device, "cpu")) return cc_device_open(&own, ctx, why, why_len);
     int gpus = cc_cuda_device_count(reason, sizeof reason);
-    if (gpus <= 0) return cc_device_open(r, ctx, why, why_len);
-    cc_device_request on_gpu = *r;
+    if (gpus <= 0) return cc_device_open(&own, ctx, why, why_len);
     snprintf(device, sizeof device, "cuda:%d", local_rank % gpus);
-    on_gpu.device = device;
-    return cc_device_open(&on_gpu, ctx, why, why_len);
+    own.device = device;
+    return cc_device_open(&own, ctx, why, why_len);
 }

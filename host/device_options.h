@@ -29,10 +29,13 @@ extern const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT];
  * with why ("--device cuda: ..."). Release with cc_close_backend. */
 int cc_device_open(const cc_device_request *request, cc_ops_context *ctx, char *why, size_t why_len);
 
-/* The same for the process of node-local index `local_rank` in an MPI job: on a GPU
- * (--device cuda, or auto where there is one), GPU local_rank mod the GPUs there are, so
- * that the ranks of a machine spread over its GPUs. local_rank 0 is cc_device_open. */
-int cc_device_open_for_rank(const cc_device_request *request, int local_rank, cc_ops_context *ctx, char *why,
+/* The same for the process of node-local index `local_rank` of `local_size` in an MPI job:
+ * on a GPU (--device cuda, or auto where there is one), GPU local_rank mod the GPUs there
+ * are, so that the ranks of a machine spread over its GPUs; with --threads 0 (all) each
+ * rank takes its share of the machine's CPU threads (at least one), on a GPU as on the CPU
+ * (the host work beside a GPU's ops: kernels/device.h). Alone (local_size 0 or 1) it is
+ * cc_device_open. */
+int cc_device_open_for_rank(const cc_device_request *request, int local_rank, int local_size, cc_ops_context *ctx, char *why,
                             size_t why_len);
 
 #endif

@@ -84,11 +84,11 @@ static int sum_device_floats(void *self, float *x, size_t n) {
     return -1;
 }
 
-/* This process's index among the ranks on its machine (the ranks that share memory). */
-static int node_local_rank(int *local) {
+/* This process's index among the ranks on its machine (the ranks that share memory), and their number. */
+static int node_local_rank(int *local, int *local_size) {
     MPI_Comm node;
     if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS) return -1;
-    int ok = MPI_Comm_rank(node, local) == MPI_SUCCESS;
+    int ok = MPI_Comm_rank(node, local) == MPI_SUCCESS && MPI_Comm_size(node, local_size) == MPI_SUCCESS;
     MPI_Comm_free(&node);
     return ok ? 0 : -1;
 }
@@ -97,9 +97,9 @@ int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {
     memset(w, 0, sizeof *w);
     w->collective.size = 1;
     if (!cc_mpi_launched()) return 0;
-    int rank = 0, size = 1, local = 0;
+    int rank = 0, size = 1, local = 0, local_size = 1;
     if (MPI_Init(NULL, NULL) != MPI_SUCCESS || MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS ||
-        MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS || node_local_rank(&local) != 0) {
+        MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS || node_local_rank(&local, &local_size) != 0) {
         snprintf(err, err_len, "MPI_Init failed");
         return -1;
     }
@@ -113,7 +113,8 @@ int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {
                                     broadcast_floats,
                                     broadcast_doubles,
                                     cc_nccl_built() ? use_device : NULL,
-                                    sum_device_floats};
+                                    sum_device_floats,
+                                    local_size};
     return 0;
 }
 

@@ -153,8 +153,10 @@ static int profile_steps(const cc_bench_request *o, const cc_ops_context *ctx, c
     cc_op_profile_collect(&plain);
     cc_op_profile_reset(plain.profile);
     double wall = 0;
-    for (int i = 0; i < o->steps; i++) wall += timed_step(&plain, &runner);
-    cc_op_profile_collect(&plain);
+    for (int i = 0; i < o->steps; i++) {
+        wall += timed_step(&plain, &runner);
+        cc_op_profile_collect(&plain); /* the step has been waited for: its events are free again */
+    }
     cc_step_runner_close(&runner);
     out->steps = o->steps, out->seconds = wall / o->steps;
     out->ops = cc_op_profile_times(plain.profile, out->time, CC_OP_PROFILE_MOST);

@@ -828,7 +828,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     if (plan_from(r, out, &p, err, err_len) != 0) return -1;
     p.clock.start = start;
     cc_ops_context ctx;
-    if (cc_device_open_for_rank(&r->device, r->local_rank, &ctx, err, err_len) != 0) return -1;
+    if (cc_device_open_for_rank(&r->device, r->local_rank, r->local_size, &ctx, err, err_len) != 0) return -1;
     p.ctx = &ctx;
     p.clock.device = cc_now_seconds() - start;
     cc_tensor t;

@@ -43,6 +43,7 @@ typedef struct cc_train_request {
     /* Set with it (or by tune under mpirun): this process's index among the ranks on its
      * machine; on GPUs it takes GPU local_rank mod their number (one rank per GPU). */
     int local_rank;
+    int local_size; /* the ranks on its machine (0 or 1: alone): with --threads 0 each takes its share of the cores */
     /* Set by tune under mpirun: other ranks train their own models beside this one, so
      * --gather auto keeps to the host's gather on the CPU, as under a collective. */
     int beside_others;

@@ -132,6 +132,7 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     r.epochs = a->epochs, r.patience = a->patience, r.window = a->window, r.seed = a->seed;
     r.device.threads = a->threads;
     r.local_rank = a->collective ? a->collective->local_rank : 0; /* its own GPU under mpirun */
+    r.local_size = a->collective ? a->collective->local_size : 1;
     r.beside_others = a->collective && a->collective->size > 1;
     cc_train_outcome outcome;
     if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return -1;

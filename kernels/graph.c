@@ -14,6 +14,10 @@ struct cc_graph {
 };
 
 cc_graph *cc_graph_record(const cc_ops_context *ctx, void (*record)(void *arg), void *arg, char *why, size_t why_len) {
+    if (ctx->profile) { /* its events would be recorded into the graph, not timed */
+        snprintf(why, why_len, "an op profile is attached: its ops are timed as they are called");
+        return NULL;
+    }
 #ifdef CRIMECAST_HAVE_CUDA
     if (ctx->backend == CC_BACKEND_CUDA && ctx->cuda) {
         struct cc_cuda_graph *recorded = cc_cuda_graph_record(ctx, record, arg, why, why_len);

@@ -21,8 +21,8 @@
 typedef struct cc_graph cc_graph;
 
 /* Records what record(arg) queues on ctx's stream, without running it. NULL, with why,
- * on the CPU or in a build without CUDA (run the function instead), or when the
- * recording failed. */
+ * on the CPU or in a build without CUDA (run the function instead), for a context with
+ * an op profile attached (kernels/op_profile.h), or when the recording failed. */
 cc_graph *cc_graph_record(const cc_ops_context *ctx, void (*record)(void *arg), void *arg, char *why, size_t why_len);
 
 /* Queues the recorded ops again on ctx's stream (no wait): 0, or -1, queuing nothing,

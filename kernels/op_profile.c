@@ -51,14 +51,20 @@ void cc_op_profile_reset(cc_op_profile *p) {
     p->events_used = 0, p->waiting_count = 0;
 }
 
-/* The op's row: found by name, or a new one (the last row takes every name beyond the table's room). */
+/* The op's row: found by name, or a new one; past the table's room the last row, renamed,
+ * takes every op not already in it. */
 static int row_of(cc_op_profile *p, const char *op) {
     for (int k = 0; k < p->ops; k++)
         if (p->time[k].op == op || !strcmp(p->time[k].op, op)) return k;
-    if (p->ops == CC_OP_PROFILE_MOST) return CC_OP_PROFILE_MOST - 1;
+    if (p->ops == CC_OP_PROFILE_MOST) {
+        p->time[CC_OP_PROFILE_MOST - 1].op = "(other ops)";
+        return CC_OP_PROFILE_MOST - 1;
+    }
     p->time[p->ops] = (cc_op_time){op, 0, 0.0};
     return p->ops++;
 }
+
+size_t cc_op_profile_events(const cc_op_profile *p) { return p->events_made; }
 
 #ifdef CRIMECAST_HAVE_CUDA
 /* The next unused event, made when none is left; aborts when out of host memory. */

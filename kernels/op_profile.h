@@ -8,9 +8,9 @@
  * Work outside the ops (copies, zeroing, a graph's replay) is not seen: a caller compares
  * the ops' sum with its own wall time. With no profile attached each op pays one branch.
  *
- * A GPU profile must not be attached while a CUDA graph records (kernels/graph.h): its
- * events would be recorded into the graph, not timed; bench profiles steps called one by
- * one. One host thread at a time, as the ops themselves. */
+ * A context with a profile is not recorded into a CUDA graph (kernels/graph.h refuses it:
+ * the events would be recorded, not timed); its steps run as they are called. One host
+ * thread at a time, as the ops themselves. */
 #ifndef CRIMECAST_KERNELS_OP_PROFILE_H
 #define CRIMECAST_KERNELS_OP_PROFILE_H
 
@@ -42,6 +42,10 @@ void cc_op_profile_reset(cc_op_profile *p);
 void cc_op_profile_collect(const cc_ops_context *ctx);
 /* The ops counted, longest total first, at most `most` of them: how many were written. */
 int cc_op_profile_times(const cc_op_profile *p, cc_op_time *out, int most);
+
+/* The CUDA events a GPU profile has made (0 on the CPU): two per op between collects,
+ * reused after each (for tests). */
+size_t cc_op_profile_events(const cc_op_profile *p);
 
 /* kernels/dispatch.c's hooks around each op, when ctx->profile is set. */
 void cc_op_profile_begin(const cc_ops_context *ctx);

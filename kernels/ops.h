@@ -74,8 +74,8 @@ void cc_ops_synchronize(const cc_ops_context *ctx);
 void cc_conv2d_forward(const cc_ops_context *ctx, const cc_conv2d_shape *s, const float *x,
                        const float *w, const float *bias, float beta, float *y);
 
-/* The workspace a GPU convolution through cuDNN (--conv cudnn, or auto with TF32, or
- * FP32 with --deterministic off) may take when its context says nothing else, 512 MiB,
+/* The workspace a GPU convolution through cuDNN (--conv cudnn, or auto with TF32 or
+ * bf16) may take when its context says nothing else, 512 MiB,
  * and the least that the memory plan of a run through cuDNN reserves for it
  * (models/memory_plan.c); a run grants it half of what its budget leaves beyond that, up
  * to CC_CUDNN_WORKSPACE_MAX_FLOATS (16 GiB). Its algorithms are chosen among those that need

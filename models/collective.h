@@ -26,6 +26,7 @@ typedef struct cc_collective {
      * NULL where the job has no GPU sums (a build without NCCL). */
     int (*use_device)(void *self, const cc_ops_context *ctx, char *err, size_t err_len);
     int (*sum_device_floats)(void *self, float *x, size_t n);
+    int local_size; /* the processes on this machine (0 read as 1): they share its CPU threads */
 } cc_collective;
 
 /* Rank r's share of a batch of n samples: [*first, *first + *count), the ranks' shares

@@ -120,6 +120,7 @@ static void test_gpu_op_profile(void **state) {
             sum += times[k].seconds;
         }
         if (sum > wall) fail_msg("the ops' %g s exceed the wall time's %g s", sum, wall);
+        assert_int_equal(cc_op_profile_events(ctx.profile), 2 * 5); /* the second round reused the first's */
     }
     float back;
     cc_buffer_download(gpu, &back, y, sizeof back);

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdio.h>
+
+#include "kernels/graph.h"
 #include "kernels/op_profile.h"
 
 static double now(void) {
@@ -63,6 +66,7 @@ static void test_counts_each_call_by_name(void **state) {
     assert_true(sum <= wall);
 
     assert_int_equal(cc_op_profile_times(ctx.profile, times, 2), 2); /* at most `most` */
+    assert_int_equal(cc_op_profile_events(ctx.profile), 0);          /* no CUDA events on the CPU */
     cc_op_profile_reset(ctx.profile);
     assert_int_equal(cc_op_profile_times(ctx.profile, times, CC_OP_PROFILE_MOST), 0);
     cc_op_profile_free(ctx.profile);
@@ -87,8 +91,41 @@ static void test_values_unchanged(void **state) {
     cc_op_profile_free(timed.profile);
 }
 
+/* A context with a profile is never recorded into a CUDA graph (its events would be
+ * recorded, not timed): kernels/graph.h refuses it, saying why, before any backend. */
+static void test_graph_refuses_a_profiled_context(void **state) {
+    (void)state;
+    cc_ops_context ctx = {.backend = CC_BACKEND_CPU, .threads = 1};
+    assert_non_null(ctx.profile = cc_op_profile_create());
+    char why[256] = "";
+    assert_null(cc_graph_record(&ctx, NULL, NULL, why, sizeof why));
+    assert_non_null(strstr(why, "profile"));
+    cc_op_profile_free(ctx.profile);
+}
+
+/* Past CC_OP_PROFILE_MOST names the last row takes the rest, named so. */
+static void test_rows_beyond_the_table(void **state) {
+    (void)state;
+    cc_ops_context ctx = {.backend = CC_BACKEND_CPU, .threads = 1};
+    assert_non_null(ctx.profile = cc_op_profile_create());
+    static char names[CC_OP_PROFILE_MOST + 5][16];
+    for (int k = 0; k < CC_OP_PROFILE_MOST + 5; k++) {
+        snprintf(names[k], sizeof names[k], "op%d", k);
+        cc_op_profile_begin(&ctx);
+        cc_op_profile_end(&ctx, names[k]);
+    }
+    cc_op_time times[CC_OP_PROFILE_MOST];
+    int n = cc_op_profile_times(ctx.profile, times, CC_OP_PROFILE_MOST);
+    assert_int_equal(n, CC_OP_PROFILE_MOST);
+    assert_int_equal(row(times, n, "(other ops)")->calls, 6); /* op63 and the 5 beyond */
+    assert_int_equal(row(times, n, "op62")->calls, 1);
+    cc_op_profile_free(ctx.profile);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_counts_each_call_by_name),
-                                       cmocka_unit_test(test_values_unchanged)};
+                                       cmocka_unit_test(test_values_unchanged),
+                                       cmocka_unit_test(test_graph_refuses_a_profiled_context),
+                                       cmocka_unit_test(test_rows_beyond_the_table)};
     return cmocka_run_group_tests_name("op_profile", tests, NULL, NULL);
 }

@@ -97,20 +97,21 @@ static bool tensor_op_math(cudnnMathType_t m) {
 /* Bytes of workspace the context grants cuDNN (kernels/ops.h), which the memory plan counts. */
 static size_t workspace_grant(const cc_ops_context *ctx) { return sizeof(float) * cc_cudnn_workspace_floats(ctx); }
 
-/* Whether result r runs (off the tensor cores without TF32 or bf16); when `strict`, of the
- * GEMM family and, unless ctx->any_algorithm, deterministic; when `within`, needing no
- * more workspace than the context grants. */
+/* Whether result r runs (off the tensor cores without TF32 or bf16) and is of the GEMM
+ * family; when `strict`, deterministic unless ctx->any_algorithm; when `within`, needing
+ * no more workspace than the context grants. */
 template <typename Perf, typename Algo>
 static bool eligible(const cc_ops_context *ctx, const Perf *r, bool (*precise)(Algo), bool strict, bool within) {
     return r->status == CUDNN_STATUS_SUCCESS && (tensor_ops(ctx) || !tensor_op_math(r->mathType)) &&
-           (!strict || (precise(r->algo) && (ctx->any_algorithm || r->determinism == CUDNN_DETERMINISTIC))) &&
+           precise(r->algo) && (!strict || ctx->any_algorithm || r->determinism == CUDNN_DETERMINISTIC) &&
            (!within || r->memory <= workspace_grant(ctx));
 }
 
 /* The first result (heuristic ones come ranked by expected speed, timed ones by time) that is eligible:
- * of the GEMM family (and deterministic unless any_algorithm), within the workspace budget;
- * failing that, the same beyond the budget; then whatever runs, within the budget first.
- * -1 when nothing runs. */
+ * of the GEMM family and deterministic unless any_algorithm, within the workspace budget;
+ * failing that, the same beyond the budget; then, where no deterministic one runs, a
+ * non-deterministic one of the family (within the budget first). Never a transform: -1
+ * when no GEMM-family result runs, and the caller's GEMM-family fallback is tried. */
 template <typename Perf, typename Algo>
 static int pick(const cc_ops_context *ctx, const Perf *perf, int returned, bool (*precise)(Algo)) {
     static const bool ORDER[4][2] = {{true, true}, {true, false}, {false, true}, {false, false}}; /* strict, within */

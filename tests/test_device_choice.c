@@ -1,0 +1,52 @@
+/* Which ops a run gets, decided on the host (no GPU needed): --conv auto's path on a GPU
+ * (kernels/device.h, cc_gpu_auto_conv: cuDNN for TF32 and bf16, im2col + cuBLAS for FP32
+ * whatever the determinism, from an H200's measurements) and the CPU threads each rank
+ * of an MPI job takes with --threads 0 (host/device_options.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "host/device_options.h"
+#include "kernels/cpu/threads.h"
+#include "kernels/device.h"
+
+static void test_auto_conv_on_a_gpu(void **state) {
+    (void)state;
+    assert_string_equal(cc_gpu_auto_conv("fp32", 1, 1), "gemm");
+    assert_string_equal(cc_gpu_auto_conv("fp32", 0, 1), "gemm"); /* cuDNN's faster FP32 algorithms were transforms */
+    assert_string_equal(cc_gpu_auto_conv("tf32", 1, 1), "cudnn");
+    assert_string_equal(cc_gpu_auto_conv("tf32", 0, 1), "cudnn");
+    assert_string_equal(cc_gpu_auto_conv("bf16", 1, 1), "cudnn");
+    assert_string_equal(cc_gpu_auto_conv("bf16", 0, 1), "cudnn");
+    assert_string_equal(cc_gpu_auto_conv("tf32", 1, 0), "gemm"); /* a build without cuDNN */
+    assert_string_equal(cc_gpu_auto_conv("bf16", 1, 0), "gemm");
+}
+
+/* The threads of a rank's context on the CPU: --threads N as given; 0 alone means all
+ * (ctx->threads 0); 0 beside others on the machine their share of all, at least one. */
+static void test_rank_threads(void **state) {
+    (void)state;
+    int all = cc_cpu_threads(&(cc_ops_context){.backend = CC_BACKEND_CPU, .threads = 0});
+    const struct {
+        int threads, local_size, want;
+    } cases[] = {{3, 4, 3}, {0, 1, 0}, {0, 0, 0}, {0, 2, all / 2 > 0 ? all / 2 : 1}, {0, 1000, 1}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        cc_device_request r = {.device = "cpu", .conv = "auto", .precision = "fp32", .threads = cases[k].threads};
+        cc_ops_context ctx;
+        char why[256];
+        if (cc_device_open_for_rank(&r, 1, cases[k].local_size, &ctx, why, sizeof why) != 0) fail_msg("%s", why);
+        if (ctx.threads != cases[k].want)
+            fail_msg("--threads %d, %d ranks here: %d threads, want %d", cases[k].threads, cases[k].local_size,
+                     ctx.threads, cases[k].want);
+        cc_close_backend(&ctx);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_auto_conv_on_a_gpu), cmocka_unit_test(test_rank_threads)};
+    return cmocka_run_group_tests_name("device_choice", tests, NULL, NULL);
+}
