@@ -16,7 +16,8 @@
 # usage: bash bench/train_e2e_vs_pytorch.sh TENSOR.h5 [OUTDIR]
 #        DEVICE=cpu|cuda (default cpu), EPOCHS (8), BATCH (8), DOWN (4), FEATURES (16),
 #        THREADS (default: the CPU's cores), TF32 (0: plain FP32 on both), CRIMECAST
-#        (default build/crimecast), PYTHON (default /usr/bin/python3)
+#        (default build/crimecast), PYTHON (default /usr/bin/python3), ROUNDS (1: each side
+#        once; N: N alternating rounds, medians reported)
 set -euo pipefail
 tensor=${1:?usage: train_e2e_vs_pytorch.sh TENSOR.h5 [OUTDIR]}
 out=${2:-$(mktemp -d)}
@@ -43,20 +44,28 @@ crimecast_run() {
     tee "$out/$name.log" >&2 || return 1
   awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }'
 }
-crimecast_s=$(crimecast_run crimecast)
+# ROUNDS rounds, each crimecast then PyTorch, alternating so that a drift of the machine
+# (clocks, another tenant) falls on both; every figure is the median over the rounds
+# (the lists are in the JSON line), the logs the last round's.
 also=${CRIMECAST_ALSO:-}
-also_s=0
-# shellcheck disable=SC2086 # CRIMECAST_ALSO is a list of options
-[ -n "$also" ] && also_s=$(crimecast_run crimecast_also $also)
+crimecast_each="" pytorch_each="" also_each=""
+for ((round = 1; round <= ${ROUNDS:-1}; round++)); do
+  crimecast_each+="$(crimecast_run crimecast),"
+  # shellcheck disable=SC2086 # CRIMECAST_ALSO is a list of options
+  [ -n "$also" ] && also_each+="$(crimecast_run crimecast_also $also),"
+  start=$(now)
+  "$py" "$here/bench/pytorch_train.py" "$tensor" --epochs "$epochs" --batch "$batch" --down "$down" \
+    --features "$features" --device "$device" --threads "$threads" --tf32 "$tf32" | tee "$out/pytorch.log"
+  pytorch_each+="$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }'),"
+done
 
-start=$(now)
-"$py" "$here/bench/pytorch_train.py" "$tensor" --epochs "$epochs" --batch "$batch" --down "$down" \
-  --features "$features" --device "$device" --threads "$threads" --tf32 "$tf32" | tee "$out/pytorch.log"
-pytorch_s=$(awk -v a="$start" -v b="$(now)" 'BEGIN { print b - a }')
-
-"$py" - "$out" "$crimecast_s" "$pytorch_s" "$also" "$also_s" <<'EOF'
-import json, re, sys
-out, cc_s, pt_s, also, also_s = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+"$py" - "$out" "$crimecast_each" "$pytorch_each" "$also" "$also_each" <<'EOF'
+import json, re, statistics, sys
+out, also = sys.argv[1], sys.argv[4]
+each = lambda text: [float(s) for s in text.split(",") if s]
+cc_each, pt_each, also_each = each(sys.argv[2]), each(sys.argv[3]), each(sys.argv[5])
+cc_s, pt_s = statistics.median(cc_each), statistics.median(pt_each)
+also_s = statistics.median(also_each) if also_each else 0
 
 def crimecast_log(name):  # validation losses epoch by epoch, and train's phases (its last line)
     text = open("%s/%s.log" % (out, name)).read()
@@ -70,7 +79,8 @@ record = {"device": pt["device"], "gpu": pt["gpu"], "tensor": pt["tensor"], "epo
           "batch": pt["batch"], "down": pt["down"], "features": pt["features"], "tf32": pt["tf32"],
           "crimecast_seconds": round(cc_s, 2), "pytorch_seconds": round(pt_s, 2),
           "pytorch_train_seconds": round(pt["train_seconds"], 2),
-          "ratio_pytorch_over_crimecast": round(pt_s / cc_s, 3),
+          "ratio_pytorch_over_crimecast": round(pt_s / cc_s, 3), "rounds": len(cc_each),
+          "crimecast_seconds_each": [round(s, 2) for s in cc_each], "pytorch_seconds_each": [round(s, 2) for s in pt_each],
           "crimecast_val_loss": cc_val, "pytorch_val_loss": pt["val_loss"], "crimecast_phases": cc_phases,
           "pytorch_peak_gpu_bytes": pt["peak_gpu_bytes"]}
 if also:
