@@ -32,7 +32,7 @@ mkdir -p "$out/check" "$out/run"
 # The compute core builds after the timed runs, not beside them: 16 nvcc jobs, even
 # niced, share the caches and memory bandwidth the host phases of train and the PyTorch
 # comparison are timed on (on 2026-12-04 they overlapped).
-KEEP_MODEL=1 TIMEOUT_TRAIN=240 BASELINES=histavg PYTORCH_E2E="EPOCHS=2 BATCH=8 ROUNDS=3" \
+KEEP_MODEL=1 TIMEOUT_TRAIN=240 BASELINES=histavg PYTORCH_E2E="EPOCHS=2 BATCH=8 ROUNDS=2" \
   TRAIN_ARGS="--model convlstm-ae --down 4 --batch 8 --seed 1 --epochs 8 --patience 3" \
   TRAIN_ARGS_sanfrancisco150="--model st-resnet --features 16 --resunits 2 --batch 8 --seed 1 --epochs 16 --patience 3" \
   PYTORCH_E2E_sanfrancisco150="" \
