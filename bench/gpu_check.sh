@@ -17,6 +17,8 @@
 #        GPU_CHECK_REUSE=1: keep an earlier run's build-gpu (brought up to date) for the tests;
 #        GPU_CHECK_GRAPHS=on: the benchmarks with the graph-replayed step only (the
 #        default, both, showed it never slower: bench/RESULTS.md)
+#        GPU_CHECK_SANITIZE_ONLY=racecheck (or memcheck): that compute-sanitizer tool alone,
+#        no ctest, parity or benchmarks (a lease's second call, with GPU_CHECK_REUSE=1)
 set -u -o pipefail
 out=${1:-gpu-check}
 mkdir -p "$out"
@@ -58,6 +60,7 @@ echo built
 
 status=0
 if [ -z "${GPU_CHECK_BENCH_ONLY:-}" ]; then
+[ -n "${GPU_CHECK_SANITIZE_ONLY:-}" ] || {
 step "ctest -L gpu"
 ctest --test-dir build-gpu -L gpu --output-on-failure 2>&1 | tee "$out/ctest_gpu.log" | tail -15
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
@@ -72,10 +75,12 @@ for test in ops step train; do
   done
   grep '^  \[' "$out/${test}_parity.log" | head -5
 done
+}
 
 command -v compute-sanitizer >/dev/null || export PATH="$PATH:$(dirname "$(command -v nvcc)")"
 tools="memcheck racecheck"
 [ -n "${GPU_CHECK_QUICK:-}" ] && tools=memcheck
+[ -n "${GPU_CHECK_SANITIZE_ONLY:-}" ] && tools=$GPU_CHECK_SANITIZE_ONLY
 for tool in $tools; do
   tests="ops step train"
   # racecheck on test_train_cuda outran 100 s on an H200; its kernels are the ones the other two run
@@ -94,8 +99,10 @@ for tool in $tools; do
       --report-api-errors $api build-gpu/tests/test_${test}_cuda >"$out/sanitizer.log" 2>&1
     rc=$?; echo "exit $rc"; grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|checks' "$out/sanitizer.log" | tail -3
     [ $rc -eq 0 ] || { status=1; grep -m5 -E 'Error|hazard' "$out/sanitizer.log"; }
+    cat "$out/sanitizer.log" >>"$out/sanitizer_all.log"
   done
 done
+[ -n "${GPU_CHECK_SANITIZE_ONLY:-}" ] && exit $status
 
 fi
 [ -n "${GPU_CHECK_QUICK:-}" ] && { rm -f "$out/last.log"; exit $status; }
