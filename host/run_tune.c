@@ -33,9 +33,16 @@ static const char *const BASELINE[SPACE_BASELINE] = {"auto", "none"};
 static const char *const GATE[SPACE_GATE] = {"skip", "off", "on"};
 
 /* Candidate `index` of the grid, as train options; index 0 is train's default
- * (16,16, kernel 3, lr 1e-3, context on, skip 3, baseline auto, level-gate skip). */
-static void candidate_options(int index, cc_train_config *c) {
+ * (16,16, kernel 3, lr 1e-3, context on, skip 3, baseline auto, level-gate skip). The
+ * request's fixed options (--model, --down, --batch) go with every candidate, so that the
+ * winner's configuration file repeats them. */
+static void candidate_options(const cc_tune_request *a, int index, cc_train_config *c) {
     memset(c, 0, sizeof *c);
+    char batch[16];
+    snprintf(batch, sizeof batch, "%d", a->batch);
+    if (a->model) cc_train_config_set(c, "model", a->model);
+    if (a->down) cc_train_config_set(c, "down", a->down);
+    if (a->batch > 0) cc_train_config_set(c, "batch", batch);
     int i = index;
     cc_train_config_set(c, "hidden", HIDDEN[i % SPACE_HIDDEN]), i /= SPACE_HIDDEN;
     cc_train_config_set(c, "kernel", KERNEL[i % SPACE_KERNEL]), i /= SPACE_KERNEL;
@@ -70,6 +77,11 @@ static const cc_option TUNE_OPTIONS[] = {
     {CC_OPTION_INT("seed", cc_tune_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
                    "the seed of the search order and of every candidate")},
     {CC_OPTION_INT("threads", cc_tune_request, threads, "N", "0", 0, 1024, "CPU threads the training uses, 0: all")},
+    {CC_OPTION_CHOICE("model", cc_tune_request, model, "convlstm|convlstm-ae", NULL,
+                      "every candidate's network (if not given: train's default); convlstm-ae for fine grids")},
+    {CC_OPTION_CHOICE("down", cc_tune_request, down, "2|4", NULL, "convlstm-ae: the encoder's downsampling")},
+    {CC_OPTION_INT("batch", cc_tune_request, batch, "N", "0", 0, 100000,
+                   "every candidate's batch (0: train's default, or what its memory plan allows)")},
     {CC_OPTION_TEXT("keep", cc_tune_request, keep, "DIR", NULL,
                     "keep the candidates' model files and tune.log here (if not given: a temporary directory)")},
 };
@@ -78,7 +90,8 @@ static const cc_option_group TUNE_GROUPS[] = {{"options", CC_OPTION_ROWS(TUNE_OP
 
 const cc_command_spec CC_TUNE_SPEC = {
     .name = "tune",
-    .synopsis = "--data TENSOR.h5 --out CONFIG.json [--budget 8] [--epochs 20] [--patience 4] [--keep DIR]",
+    .synopsis = "--data TENSOR.h5 --out CONFIG.json [--budget 8] [--epochs 20] [--patience 4] [--keep DIR]\n"
+                "                [--model convlstm|convlstm-ae] [--down 2|4] [--batch N]",
     .description =
         "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
         "others drawn without repetition, seeded, from: hidden 8,8 / 16,16 / 32,32; kernel 3 / 5;\n"
@@ -86,7 +99,9 @@ const cc_command_spec CC_TUNE_SPEC = {
         "skip / off / on), each for at most --epochs epochs with early stopping, and scores each by\n"
         "its best validation loss (mean Poisson loss per cell on the validation span). The test\n"
         "span is never looked at. Prints every candidate and writes the best as CONFIG.json,\n"
-        "which `crimecast train --config` reads.\n",
+        "which `crimecast train --config` reads. --model, --down and --batch are the same for\n"
+        "every candidate and written with the winner: --model convlstm-ae --down 4 --batch 8\n"
+        "searches at patrol resolution (150 m cells), where the plain ConvLSTM does not fit.\n",
     .request_size = sizeof(cc_tune_request),
     .groups = TUNE_GROUPS,
     .group_count = 1,
@@ -167,7 +182,7 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
         scores[i][0] = 0, scores[i][1] = NAN, scores[i][2] = 0;
         if (i % all->size != all->rank) continue;
         cc_train_config c;
-        candidate_options(order[i], &c);
+        candidate_options(a, order[i], &c);
         char model[4200], err[1024];
         snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
         double start = cc_now_seconds();
@@ -202,7 +217,7 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         int shared = scores && spread_scores(a, dir, log, order, scores) == 0;
         for (int i = 0; shared && i < a->budget; i++) {
             cc_train_config c;
-            candidate_options(order[i], &c);
+            candidate_options(a, order[i], &c);
             print_row(out, i, &c, scores[i][0] != 0, scores[i][1], scores[i][2]);
             if (scores[i][0] != 0 && scores[i][1] < *best_loss) *best_loss = scores[i][1], *best = c, winner = i;
         }
@@ -212,7 +227,7 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
     }
     for (int i = 0; i < a->budget; i++) {
         cc_train_config c;
-        candidate_options(order[i], &c);
+        candidate_options(a, order[i], &c);
         char model[4200], err[1024];
         snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
         double loss = NAN, start = cc_now_seconds();

@@ -17,6 +17,8 @@ typedef struct cc_tune_request {
     int budget;                   /* candidates trained */
     int epochs, patience, window, seed, threads;   /* of every candidate */
     const char *keep;             /* keep the candidates' model files here (NULL: a temporary directory) */
+    const char *model, *down;     /* every candidate's network and downsampling (NULL: train's defaults) */
+    int batch;                    /* every candidate's batch (0: train's default) */
     /* Set by the command line under mpirun (host/mpi_world.h), not an option: candidate i
      * is trained by rank i mod N, the scores shared, rank 0 prints and writes. NULL: one process. */
     const cc_collective *collective;

@@ -7,6 +7,8 @@
   an option on the command line overrides the file's;
 * the test span is never looked at: with every count after the validation span
   replaced by noise, tune scores every candidate exactly as before;
+* --model convlstm-ae --down 2 --batch 3: every candidate is that network at that batch
+  (h5py), and the configuration file carries them, so train --config repeats the winner;
 * a bad configuration file and a bad budget are refused.
 
 usage: tune_test.py CRIMECAST
@@ -37,9 +39,9 @@ def level_gate(options):
     return {"on": 1, "skip": 2 if options["skip"] != "0" else 0}.get(options["level-gate"], 0)
 
 
-def tune(tensor, out, keep):
+def tune(tensor, out, keep, *extra):
     p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", out, "--budget", "3", "--epochs", "2",
-                        "--window", str(WINDOW), "--threads", "1", "--keep", keep], capture_output=True, text=True)
+                        "--window", str(WINDOW), "--threads", "1", "--keep", keep, *extra], capture_output=True, text=True)
     losses = {int(m.group(1)): float(m.group(2)) for m in re.finditer(r"^(\d+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+([0-9.]+)",
                                                                        p.stdout, re.M)}
     stored = {}
@@ -92,6 +94,30 @@ def main():
         write_tensor(tensor2, noisy, mask, ["all", "burglary"], created_by="tune_test.py")
         p, losses2, stored2 = tune(tensor2, os.path.join(tmp, "best2.json"), os.path.join(tmp, "b"))
         check("tune never reads the test span", p.returncode == 0 and stored2 == stored, (stored, stored2))
+
+        ae_config, ae_keep = os.path.join(tmp, "ae.json"), os.path.join(tmp, "ae")
+        p, ae_losses, ae_stored = tune(tensor, ae_config, ae_keep, "--model", "convlstm-ae", "--down", "2", "--batch", "3")
+        networks = []
+        for i in ae_losses:
+            with h5py.File(os.path.join(ae_keep, "candidate-%02d.h5" % i), "r") as m:
+                networks.append((str(m.attrs["model"]), int(m.attrs["down"]), int(m.attrs["batch"])))
+        check("tune --model convlstm-ae --down 2 --batch 3 trains that network at that batch, every candidate",
+              p.returncode == 0 and len(ae_losses) == 3 and set(networks) == {("convlstm-ae", 2, 3)}, (p.stderr, networks))
+        with open(ae_config) as f:
+            ae_cfg = json.load(f)
+        check("the configuration file carries the fixed options",
+              {k: ae_cfg["options"].get(k) for k in ("model", "down", "batch")}
+              == {"model": "convlstm-ae", "down": "2", "batch": "3"}, ae_cfg)
+        p = subprocess.run([CRIMECAST, "train", "--config", ae_config, "--data", tensor, "--out", model, "--threads", "1"],
+                           capture_output=True, text=True)
+        with h5py.File(model, "r") as m:
+            check("train --config repeats the convlstm-ae winner's loss", p.returncode == 0
+                  and str(m.attrs["model"]) == "convlstm-ae"
+                  and abs(float(m.attrs["best_val"]) - min(ae_stored.values())) < 1e-12, p.stderr)
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--model", "st-resnet"],
+                           capture_output=True, text=True)
+        check("tune --model st-resnet is a usage error (its grid is the ConvLSTM's)", p.returncode == 2
+              and "--model" in p.stderr, p.stderr)
 
         bad = os.path.join(tmp, "bad.json")
         with open(bad, "w") as f:
