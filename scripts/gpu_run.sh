@@ -16,7 +16,11 @@
 # KEEP_MODEL=1 (the trained model file also in OUTDIR, as NAME.model.h5.xz, to forecast
 # with it elsewhere). TRAIN_ARGS_NAME and PYTORCH_E2E_NAME (NAME the tensor file's name
 # without .h5, e.g. TRAIN_ARGS_sanfrancisco150) set them for one tensor; set empty, the
-# latter skips that tensor's comparison.
+# latter skips that tensor's comparison. TUNE_ARGS (or TUNE_ARGS_NAME; e.g. "--model
+# convlstm-ae --down 4 --batch 8 --budget 8 --epochs 12 --patience 3"): first `crimecast
+# tune` on the tensor (its table in NAME.tune.log), then train runs with the winner's
+# configuration (--config, before TRAIN_ARGS) and everything after uses that model: a
+# network chosen on the validation span only, then scored once on the test span.
 set -u -o pipefail
 bundle=${1:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
 out=${2:?usage: scripts/gpu_run.sh BUNDLE OUTDIR TENSOR.h5...}
@@ -45,16 +49,31 @@ status=0
 for tensor in "$@"; do
   name=$(basename "$tensor" .h5)
   log="$out/$name.log"
+  own_args="TRAIN_ARGS_${name//[^A-Za-z0-9_]/_}" own_e2e="PYTORCH_E2E_${name//[^A-Za-z0-9_]/_}"
+  own_tune="TUNE_ARGS_${name//[^A-Za-z0-9_]/_}"
+  train_args=${TRAIN_ARGS:-} e2e=${PYTORCH_E2E:-} tune_args=${TUNE_ARGS:-}
+  [ -n "${!own_args+set}" ] && train_args=${!own_args}
+  [ -n "${!own_e2e+set}" ] && e2e=${!own_e2e}
+  [ -n "${!own_tune+set}" ] && tune_args=${!own_tune}
+  if [ -n "$tune_args" ]; then
+    step "$name: tune on the $device ($tune_args)"
+    t0=$(now)
+    # shellcheck disable=SC2086 # tune_args is a list of options
+    if "$cc" tune --data "$tensor" --out "$work/$name.tune.json" --keep "$work/tune_$name" $tune_args \
+      >"$out/$name.tune.log" 2>&1; then
+      cat "$out/$name.tune.log"
+      echo "tune: $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s" | tee -a "$out/$name.tune.log"
+      train_args="--config $work/$name.tune.json $train_args"
+    else
+      status=1; tail -5 "$out/$name.tune.log"; continue
+    fi
+  fi
   step "$name: train on the $device"
   smi=""
   if command -v nvidia-smi >/dev/null; then
     nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 200 >"$out/$name.smi" 2>/dev/null &
     smi=$!
   fi
-  own_args="TRAIN_ARGS_${name//[^A-Za-z0-9_]/_}" own_e2e="PYTORCH_E2E_${name//[^A-Za-z0-9_]/_}"
-  train_args=${TRAIN_ARGS:-} e2e=${PYTORCH_E2E:-}
-  [ -n "${!own_args+set}" ] && train_args=${!own_args}
-  [ -n "${!own_e2e+set}" ] && e2e=${!own_e2e}
   t0=$(now)
   # shellcheck disable=SC2086
   timeout "${TIMEOUT_TRAIN:-1800}" "$cc" train --data "$tensor" --out "$work/$name.model.h5" --device "$device" \
