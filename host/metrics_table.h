@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum { CC_METRICS_MAX_COLUMNS = 96, CC_METRICS_MAX_ROWS = 256 };
+enum { CC_METRICS_MAX_COLUMNS = 192, CC_METRICS_MAX_ROWS = 256 };
 
 /* Rows of (model, category), columns of figures: mse, mse_lo, mse_hi, ... */
 typedef struct cc_metrics_table {

@@ -70,7 +70,8 @@ static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_TEXT("roc-category", cc_eval_request, roc_category, "NAME", NULL,
                     "the category of the ROC curves (if not given: the first, 'all')")},
     {CC_OPTION_TEXT("versus", cc_eval_request, versus, "MODEL", NULL,
-                    "paired differences of every model's MSE, MAE and deviance minus MODEL's, bin by bin")},
+                    "paired differences of every model's figures (MSE, deviance, ..., PAI at each area) minus "
+                    "MODEL's, bin by bin")},
     {CC_OPTION_FLAG("common-bins", cc_eval_request, common_bins,
                     "score every forecast on the bins all of them forecast (without it, forecasts of different bins "
                     "are refused)")},
@@ -114,11 +115,14 @@ const cc_command_spec CC_EVAL_SPEC = {
         "--roc draws the hotspot ROC curve of every model for one category, vertically averaged\n"
         "over the bins, with each model's mean AUC.\n"
         "--versus MODEL (a model name of one of the forecasts, e.g. rf-100): the paired\n"
-        "difference of every model's MSE, MAE and deviance minus MODEL's, bin by bin over the\n"
-        "bins both forecast, with a bootstrap 95% interval of its mean (the same resampled bins\n"
-        "for both models, so a shared hard week does not widen it). Negative is better; the\n"
-        "table says 'ahead' or 'behind' when the interval excludes 0, 'tie' otherwise. --json\n"
-        "and --csv gain the keys mse_vs, mae_vs, deviance_vs and their _lo / _hi.\n",
+        "difference of every model's figures minus MODEL's (the errors, AUC, AP, F1, and hit\n"
+        "rate, PAI and PEI at each area), bin by bin over the bins both forecast, with a\n"
+        "bootstrap 95% interval of its mean (the same resampled bins for both models, so a\n"
+        "shared hard week does not widen it; a bin where a figure is undefined, a hit rate on a\n"
+        "map without crimes, is left out of that figure's). The table says 'ahead' or 'behind'\n"
+        "when the interval excludes 0 (lower is better for mse, mae and deviance, higher for the\n"
+        "rest), 'tie' otherwise. --json and --csv gain each figure's key with _vs (mse_vs,\n"
+        "pai@1km2_vs, ...) and their _lo / _hi.\n",
     .request_size = sizeof(cc_eval_request),
     .groups = EVAL_GROUPS,
     .group_count = 1,
@@ -128,7 +132,7 @@ const cc_command_spec CC_EVAL_SPEC = {
 
 void cc_eval_request_defaults(cc_eval_request *r) { cc_options_defaults(&CC_EVAL_SPEC, r); }
 
-enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, PAIRED = 3 /* mse, mae, deviance */, FIGURE_NAME = 48 };
+enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, FIGURE_NAME = 48 };
 
 typedef struct row {
     char model[64], category[64];
@@ -136,7 +140,7 @@ typedef struct row {
     double mean[MAX_FIGURES], lo[MAX_FIGURES], hi[MAX_FIGURES];
     const cc_tensor *forecast; /* whose bins per_bin holds */
     double *per_bin;           /* [forecast->T][figures] */
-    double vs[PAIRED], vs_lo[PAIRED], vs_hi[PAIRED]; /* --versus: paired differences, NaN without */
+    double vs[MAX_FIGURES], vs_lo[MAX_FIGURES], vs_hi[MAX_FIGURES]; /* --versus: paired differences, NaN without */
 } row;
 
 /* The area measures: the --topk percentages, then the --area areas. */
@@ -228,21 +232,25 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
     return status;
 }
 
-/* r's paired differences against v (same category): figure minus v's figure on every bin
- * both forecast, bootstrapped over those bins. NaN when they share no bin. */
+/* r's paired differences against v (same category): each figure minus v's on every bin
+ * both forecast, bootstrapped over those bins (the same resampled bins for every figure;
+ * a bin where the figure is undefined for either, a hit rate on a map without crimes,
+ * left out of that figure's). NaN when they share no bin. */
 static void paired_difference(row *r, const row *v) {
     const cc_tensor *a = r->forecast, *b = v->forecast;
     size_t stride = (size_t)(a->T > 0 ? a->T : 1);
-    double *diff = malloc(sizeof(double) * PAIRED * stride); /* [PAIRED][shared bins] */
+    double *diff = malloc(sizeof(double) * (size_t)r->figures * stride); /* [figures][shared bins] */
+    if (!diff) abort();
     int n = 0;
     for (int ta = 0; ta < a->T; ta++) {
         int tb = cc_tensor_bin(b, a->time[ta]);
         if (tb < 0) continue;
-        for (int i = 0; i < PAIRED; i++)
+        for (int i = 0; i < r->figures; i++)
             diff[i * stride + n] = r->per_bin[(size_t)ta * r->figures + i] - v->per_bin[(size_t)tb * v->figures + i];
         n++;
     }
-    for (int i = 0; i < PAIRED; i++) cc_bootstrap_mean(diff + i * stride, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
+    for (int i = 0; i < r->figures; i++)
+        cc_bootstrap_mean(diff + i * stride, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
     free(diff);
 }
 
@@ -254,15 +262,22 @@ static int paired_differences(row *rows, int count, const char *versus, char *er
         const row *v = NULL;
         for (int o = 0; o < count && !v; o++)
             if (!strcmp(rows[o].model, versus) && !strcmp(rows[o].category, rows[r].category)) v = &rows[o];
-        for (int i = 0; i < PAIRED; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
+        for (int i = 0; i < MAX_FIGURES; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
         if (v) paired_difference(&rows[r], v), found = 1;
     }
     if (!found) snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
     return found ? 0 : -1;
 }
 
-/* 'ahead', 'behind' or 'tie' for a paired difference (lower is better). */
-static const char *verdict(double lo, double hi) { return hi < 0 ? "ahead" : lo > 0 ? "behind" : "tie"; }
+/* 'ahead', 'behind' or 'tie' for a paired difference of figure i (lower is better for the
+ * errors, higher for the rest). */
+static const char *verdict(int i, double lo, double hi) {
+    if (!lower_is_better(i)) {
+        double flipped = lo;
+        lo = -hi, hi = -flipped;
+    }
+    return hi < 0 ? "ahead" : lo > 0 ? "behind" : "tie";
+}
 
 enum { ROC_POINTS = 101 };
 
@@ -336,18 +351,20 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, cc_hotspot
     return status;
 }
 
-static void print_paired(FILE *out, const row *rows, int start, int end, const char *versus, char names[][FIGURE_NAME]) {
-    fprintf(out, "minus %s, paired over shared bins (negative: better)\n%-16s", versus, "model");
-    for (int i = 0; i < PAIRED; i++) fprintf(out, " %30s", names[i]);
+static void print_paired(FILE *out, const row *rows, int start, int end, const char *versus, char names[][FIGURE_NAME],
+                         int figures) {
+    fprintf(out, "minus %s, paired over shared bins (ahead: better, lower for mse, mae, deviance, higher for the rest)\n%-16s",
+            versus, "model");
+    for (int i = 0; i < figures; i++) fprintf(out, " %30s", names[i]);
     fprintf(out, "\n");
     for (int r = start; r < end; r++) {
         if (!strcmp(rows[r].model, versus)) continue;
         fprintf(out, "%-16s", rows[r].model);
-        for (int i = 0; i < PAIRED; i++) {
+        for (int i = 0; i < figures; i++) {
             char cell[64];
             if (isfinite(rows[r].vs[i]))
                 snprintf(cell, sizeof cell, "%+.4g [%+.3g,%+.3g] %s", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i],
-                         verdict(rows[r].vs_lo[i], rows[r].vs_hi[i]));
+                         verdict(i, rows[r].vs_lo[i], rows[r].vs_hi[i]));
             else
                 snprintf(cell, sizeof cell, "no shared bins");
             fprintf(out, " %30s", cell);
@@ -378,7 +395,7 @@ static void print_table(FILE *out, const row *rows, int count, char names[][FIGU
             }
             fprintf(out, "\n");
         }
-        if (versus) print_paired(out, rows, start, end, versus, names);
+        if (versus) print_paired(out, rows, start, end, versus, names, figures);
         fprintf(out, "\n");
         start = end;
     }
@@ -400,7 +417,7 @@ static void print_json(FILE *out, const row *rows, int count, char names[][FIGUR
             print_json_figure(out, names[i], "_lo", rows[r].lo[i]);
             print_json_figure(out, names[i], "_hi", rows[r].hi[i]);
         }
-        for (int i = 0; i < PAIRED && versus; i++) {
+        for (int i = 0; i < figures && versus; i++) {
             print_json_figure(out, names[i], "_vs", rows[r].vs[i]);
             print_json_figure(out, names[i], "_vs_lo", rows[r].vs_lo[i]);
             print_json_figure(out, names[i], "_vs_hi", rows[r].vs_hi[i]);
@@ -413,12 +430,12 @@ static void print_json(FILE *out, const row *rows, int count, char names[][FIGUR
 static void print_csv(FILE *out, const row *rows, int count, char names[][FIGURE_NAME], int figures, int versus) {
     fprintf(out, "model,category");
     for (int i = 0; i < figures; i++) fprintf(out, ",%s,%s_lo,%s_hi", names[i], names[i], names[i]);
-    for (int i = 0; i < PAIRED && versus; i++) fprintf(out, ",%s_vs,%s_vs_lo,%s_vs_hi", names[i], names[i], names[i]);
+    for (int i = 0; i < figures && versus; i++) fprintf(out, ",%s_vs,%s_vs_lo,%s_vs_hi", names[i], names[i], names[i]);
     fprintf(out, "\n");
     for (int r = 0; r < count; r++) {
         fprintf(out, "%s,%s", rows[r].model, rows[r].category);
         for (int i = 0; i < figures; i++) fprintf(out, ",%.10g,%.10g,%.10g", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i]);
-        for (int i = 0; i < PAIRED && versus; i++) fprintf(out, ",%.10g,%.10g,%.10g", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i]);
+        for (int i = 0; i < figures && versus; i++) fprintf(out, ",%.10g,%.10g,%.10g", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i]);
         fprintf(out, "\n");
     }
 }
@@ -504,14 +521,14 @@ static int fill_table(cc_metrics_table *table, const row *rows, int count, char 
                       int versus, char *err, size_t err_len) {
     memset(table, 0, sizeof *table);
     const char *suffix[3] = {"", "_lo", "_hi"}, *vs_suffix[3] = {"_vs", "_vs_lo", "_vs_hi"};
-    int columns = 3 * figures + (versus ? 3 * PAIRED : 0);
+    int columns = 3 * figures + (versus ? 3 * figures : 0);
     if (columns > CC_METRICS_MAX_COLUMNS || count > CC_METRICS_MAX_ROWS) {
         snprintf(err, err_len, "more figures or rows than the comparison table holds");
         return -1;
     }
     for (int i = 0; i < figures; i++)
         for (int k = 0; k < 3; k++) snprintf(table->names[3 * i + k], sizeof table->names[0], "%.15s%.6s", names[i], suffix[k]);
-    for (int i = 0; versus && i < PAIRED; i++)
+    for (int i = 0; versus && i < figures; i++)
         for (int k = 0; k < 3; k++)
             snprintf(table->names[3 * figures + 3 * i + k], sizeof table->names[0], "%.15s%.6s", names[i], vs_suffix[k]);
     table->columns = columns;
@@ -519,7 +536,7 @@ static int fill_table(cc_metrics_table *table, const row *rows, int count, char 
         double values[CC_METRICS_MAX_COLUMNS];
         for (int i = 0; i < figures; i++)
             values[3 * i] = rows[r].mean[i], values[3 * i + 1] = rows[r].lo[i], values[3 * i + 2] = rows[r].hi[i];
-        for (int i = 0; versus && i < PAIRED; i++) {
+        for (int i = 0; versus && i < figures; i++) {
             double *v = values + 3 * figures + 3 * i;
             v[0] = rows[r].vs[i], v[1] = rows[r].vs_lo[i], v[2] = rows[r].vs_hi[i];
         }

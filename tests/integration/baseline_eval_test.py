@@ -22,6 +22,7 @@ import io
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -191,6 +192,50 @@ def check_areas(tensor, files, expected, counts, mask, tgt):
     check("eval --area refuses what is not square kilometres", p.returncode == 2 and "--area" in p.stderr, p.stderr)
 
 
+def check_versus_areas(tensor, files, expected, counts, mask, tgt):
+    """eval --versus pairs every figure, the hotspot ones too: PAI at 1 km2 (4 cells here)
+    minus histavg-52's, bin by bin (bins without crimes left out), its mean and the same
+    bootstrap as above; the verdict reads higher PAI as ahead."""
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--topk", "5", "--area", "1km2", "--versus",
+                        "histavg-52", *files], capture_output=True, text=True)
+    check("eval --versus --area exits 0", p.returncode == 0, p.stderr)
+    inside, worst, compared = mask == 1, 0.0, 0
+    for rec in json.loads(p.stdout) if p.returncode == 0 else []:
+        c = 0 if rec["category"] == "all" else 1
+        truth = counts[tgt][:, c][:, inside].astype(float)
+        n = truth.shape[1]
+
+        def pai(model):
+            pred = np.array(expected[model])[:, c][:, inside].astype(np.float32).astype(float)
+            return np.array([(top_share(pred[b], 4) * truth[b]).sum() / truth[b].sum() / (4 / n)
+                             if truth[b].sum() > 0 else np.nan for b in range(len(tgt))])
+
+        diff = pai(rec["model"]) - pai("histavg-52")
+        diff = diff[np.isfinite(diff)]
+        lo, hi = lcg_bootstrap(list(diff))
+        for got, want in ((rec["pai@1km2_vs"], diff.mean()), (rec["pai@1km2_vs_lo"], lo), (rec["pai@1km2_vs_hi"], hi)):
+            worst = max(worst, abs(got - want) / max(1.0, abs(want)))
+        compared += 1
+    check("eval --versus: pai@1km2_vs and its interval equal the paired float64 recomputation (%.1e)" % worst,
+          compared == len(files) * C and worst < 1e-6, worst)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--area", "1km2", "--versus", "histavg-52", *files],
+                       capture_output=True, text=True)
+    records = json.loads(subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--area", "1km2", "--versus",
+                                         "histavg-52", *files], capture_output=True, text=True).stdout or "[]")
+    # the text table's verdicts, row by row, for pai@1km2: ahead where the interval is above 0
+    table = re.findall(r"^(\S+)\s+(.*)$", p.stdout.split("minus histavg-52")[1], re.M) if "minus histavg-52" in p.stdout else []
+    header = p.stdout.split("minus histavg-52")[1].splitlines()[1].split() if table else []
+    ok = bool(table) and "pai@1km2" in header
+    for rec in records:
+        if rec["category"] != "all" or rec["model"] == "histavg-52":
+            continue
+        cells = [row for row in table if row[0] == rec["model"]]
+        want = "ahead" if rec["pai@1km2_vs_lo"] > 0 else "behind" if rec["pai@1km2_vs_hi"] < 0 else "tie"
+        words = re.findall(r"\] (ahead|behind|tie)", cells[0][1]) if cells else []
+        ok = ok and len(words) == len(header) - 1 and words[header.index("pai@1km2") - 1] == want
+    check("eval --versus table: the PAI column's verdict reads higher as ahead", ok, p.stdout[-2000:])
+
+
 def main():
     rng = np.random.default_rng(5)
     rate = rng.gamma(1.0, 2.0, size=(C, H, W))
@@ -247,6 +292,7 @@ def main():
             check("eval %s hit@5" % label, abs(rec["hit@5"] - np.mean(hits)) < 1e-4, (rec["hit@5"], np.mean(hits)))
             check("eval %s interval brackets the mean" % label, rec["mse_lo"] <= rec["mse"] <= rec["mse_hi"])
         check_areas(tensor, files, expected, counts, mask, tgt)
+        check_versus_areas(tensor, files, expected, counts, mask, tgt)
         check_kde_choice(tensor, counts, mask, tmp)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--csv", *files], capture_output=True, text=True)
         rows = list(csv.DictReader(io.StringIO(p.stdout)))
