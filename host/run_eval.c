@@ -141,6 +141,7 @@ typedef struct row {
     const cc_tensor *forecast; /* whose bins per_bin holds */
     double *per_bin;           /* [forecast->T][figures] */
     double vs[MAX_FIGURES], vs_lo[MAX_FIGURES], vs_hi[MAX_FIGURES]; /* --versus: paired differences, NaN without */
+    int vs_bins;               /* --versus: the bins shared with MODEL's forecast */
 } row;
 
 /* The area measures: the --topk percentages, then the --area areas. */
@@ -233,9 +234,9 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
 }
 
 /* r's paired differences against v (same category): each figure minus v's on every bin
- * both forecast, bootstrapped over those bins (the same resampled bins for every figure;
- * a bin where the figure is undefined for either, a hit rate on a map without crimes,
- * left out of that figure's). NaN when they share no bin. */
+ * both forecast, bootstrapped over those bins (a bin where the figure is undefined for
+ * either, a hit rate on a map without crimes, is left out of that figure's). NaN when
+ * they share no bin, or the figure is undefined on every shared bin. */
 static void paired_difference(row *r, const row *v) {
     const cc_tensor *a = r->forecast, *b = v->forecast;
     size_t stride = (size_t)(a->T > 0 ? a->T : 1);
@@ -249,6 +250,7 @@ static void paired_difference(row *r, const row *v) {
             diff[i * stride + n] = r->per_bin[(size_t)ta * r->figures + i] - v->per_bin[(size_t)tb * v->figures + i];
         n++;
     }
+    r->vs_bins = n;
     for (int i = 0; i < r->figures; i++)
         cc_bootstrap_mean(diff + i * stride, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
     free(diff);
@@ -366,7 +368,7 @@ static void print_paired(FILE *out, const row *rows, int start, int end, const c
                 snprintf(cell, sizeof cell, "%+.4g [%+.3g,%+.3g] %s", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i],
                          verdict(i, rows[r].vs_lo[i], rows[r].vs_hi[i]));
             else
-                snprintf(cell, sizeof cell, "no shared bins");
+                snprintf(cell, sizeof cell, rows[r].vs_bins > 0 ? "undefined" : "no shared bins");
             fprintf(out, " %30s", cell);
         }
         fprintf(out, "\n");
