@@ -43,7 +43,7 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
     if (cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason) == 0) {
         /* auto takes cuDNN on a GPU where it measured faster, im2col + cuBLAS where it cannot start */
         if (!strcmp(r->conv, "auto") && ctx->backend == CC_BACKEND_CUDA &&
-            !strcmp(cc_gpu_auto_conv(precision, deterministic, cc_cudnn_compiled()), "cudnn") &&
+            !strcmp(cc_gpu_auto_conv(precision, cc_cudnn_compiled()), "cudnn") &&
             cc_backend_use_cudnn(ctx, reason, sizeof reason) != 0)
             fprintf(stderr, "crimecast: --conv auto: %s; the GPU's convolutions run as im2col + cuBLAS\n", reason);
         /* only cuDNN has algorithms to choose: every other path stays deterministic */

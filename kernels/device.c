@@ -44,9 +44,8 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 
 #endif
 
-const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn_built) {
+const char *cc_gpu_auto_conv(const char *precision, int cudnn_built) {
     if (!cudnn_built) return "gemm";
-    (void)deterministic; /* FP32 stays on im2col + cuBLAS either way: cuDNN's faster FP32 algorithms were transforms */
     return !strcmp(precision, "tf32") || !strcmp(precision, "bf16") ? "cudnn" : "gemm";
 }
 

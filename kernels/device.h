@@ -30,11 +30,11 @@ int cc_cudnn_compiled(void);
  * (bench/RESULTS.md, 2026-12-04, evening: the training step of the four standard
  * configurations and the patrol one, cuDNN with its workspace grant): "cudnn" when
  * `cudnn_built` and the math is TF32 (1.8-2.4x im2col + cuBLAS's step) or bf16 (1.9-2.6x);
- * "gemm" in FP32, `deterministic` or not: there cuDNN's GEMM-family algorithms took
+ * "gemm" in FP32, with --deterministic on or off: there cuDNN's GEMM-family algorithms took
  * 1.16-1.23x the GEMM path's time, and the ones that beat it 2.2-4.1x were FFT or Winograd,
  * which cuDNN's path no longer takes (kernels/cuda/conv2d_cudnn.cu). `precision` is
  * "fp32", "tf32" or "bf16". */
-const char *cc_gpu_auto_conv(const char *precision, int deterministic, int cudnn_built);
+const char *cc_gpu_auto_conv(const char *precision, int cudnn_built);
 
 /* The ops' context for a --device choice ("auto", "cpu", "cuda" or "cuda:N"): the first
  * GPU (GPU N) with a fresh CUDA state (the ops' stream and library handles) in ctx->cuda,

@@ -16,14 +16,12 @@
 
 static void test_auto_conv_on_a_gpu(void **state) {
     (void)state;
-    assert_string_equal(cc_gpu_auto_conv("fp32", 1, 1), "gemm");
-    assert_string_equal(cc_gpu_auto_conv("fp32", 0, 1), "gemm"); /* cuDNN's faster FP32 algorithms were transforms */
-    assert_string_equal(cc_gpu_auto_conv("tf32", 1, 1), "cudnn");
-    assert_string_equal(cc_gpu_auto_conv("tf32", 0, 1), "cudnn");
-    assert_string_equal(cc_gpu_auto_conv("bf16", 1, 1), "cudnn");
-    assert_string_equal(cc_gpu_auto_conv("bf16", 0, 1), "cudnn");
-    assert_string_equal(cc_gpu_auto_conv("tf32", 1, 0), "gemm"); /* a build without cuDNN */
-    assert_string_equal(cc_gpu_auto_conv("bf16", 1, 0), "gemm");
+    assert_string_equal(cc_gpu_auto_conv("fp32", 1), "gemm"); /* cuDNN's faster FP32 algorithms were transforms */
+    assert_string_equal(cc_gpu_auto_conv("tf32", 1), "cudnn");
+    assert_string_equal(cc_gpu_auto_conv("bf16", 1), "cudnn");
+    assert_string_equal(cc_gpu_auto_conv("fp32", 0), "gemm"); /* a build without cuDNN */
+    assert_string_equal(cc_gpu_auto_conv("tf32", 0), "gemm");
+    assert_string_equal(cc_gpu_auto_conv("bf16", 0), "gemm");
 }
 
 /* The threads of a rank's context on the CPU: --threads N as given; 0 alone means all
