@@ -7,6 +7,14 @@
  *     max |gpu - cpu| / max |cpu|  <=  1e-5   (2e-3 with TF32 convolutions),
  * NaN never passes, and every buffer the step writes is poisoned with NaN first.
  *
+ * With TF32 the gradients and the AdamW moments are held to 1e-2 instead. A filter or
+ * skip-path gradient is a sum over batch x cells of products whose operands TF32 rounds
+ * to 10 bits (u = 2^-11, each product off by up to 2u); where those terms cancel, the
+ * sum's error measured against the largest gradient grows with the square root of their
+ * number. On the H200 a random seed (1796408028) put ST-ResNet's gradients with context
+ * and the skip path 3.8e-3 off (about 8u), past the 2e-3 the forward quantities keep;
+ * 1e-2 is about 20u, and a wrong index or a missing term is off by O(1).
+ *
  * One allowance, for the parameters alone: AdamW's first steps move a parameter by about
  * lr * g / |g|, so a gradient within rounding of zero (|g| <= 100 tol max|g| on the CPU)
  * may take the other sign on the GPU and move its parameter by up to 2 lr the other way.
@@ -32,6 +40,8 @@
 
 typedef parity_env env;
 
+static const double TF32_GRADIENT_TOL = 1e-2; /* gradients and moments with TF32: see the header */
+
 static void *device_copy(env *e, const void *host, size_t bytes) {
     void *d = cc_cuda_alloc(bytes);
     cc_cuda_copy_to_device(e->gpu.cuda, d, host, bytes);
@@ -52,10 +62,11 @@ static void record(env *e, int ok, int step, const char *what, double error, dou
     printf("FAIL [%s] step %d, %s: relative error %.3g > %.3g\n", e->label, step, what, error, tol);
 }
 
-static void expect_close(env *e, int step, const char *what, const float *gpu_device, const float *cpu, size_t n) {
+static void expect_close(env *e, int step, const char *what, const float *gpu_device, const float *cpu, size_t n,
+                         double tol) {
     float *got = download(e, gpu_device, n);
     double error = parity_relative_error(got, cpu, n);
-    record(e, error <= e->tol, step, what, error, e->tol);
+    record(e, error <= tol, step, what, error, tol);
     free(got);
 }
 
@@ -182,6 +193,7 @@ static void check_case(env *e, const step_case *c) {
         return;
     }
     const float lr = 1e-3f;
+    const double gradient_tol = e->gpu.tf32 ? TF32_GRADIENT_TOL : e->tol;
     /* Steps 3 and 4 at one sample fewer, then the full batch again: both models re-plan
      * their activations (cc_convlstm_set_batch) inside the allocation they have, the
      * GPU's poisoned first, as an evaluation's partial batch and the next epoch do. */
@@ -202,11 +214,11 @@ static void check_case(env *e, const step_case *c) {
         double got = cc_train_step(&s.gpu, &e->gpu, c->loss, &opt, c->clip, &on_gpu);
         double loss_error = isfinite(got) && isfinite(want) ? fabs(got - want) / fmax(fabs(want), 1e-30) : INFINITY;
         record(e, loss_error <= e->tol, step, "loss", loss_error, e->tol);
-        expect_close(e, step, "log-rates", s.dout, s.out, s.ny);
-        expect_close(e, step, "dL/dr", s.dd, s.d, s.ny);
-        expect_close(e, step, "gradients", s.gpu.grads.data, s.cpu.grads.data, s.np);
-        expect_close(e, step, "AdamW m", s.dm, s.m, s.np);
-        expect_close(e, step, "AdamW v", s.dv, s.v, s.np);
+        expect_close(e, step, "log-rates", s.dout, s.out, s.ny, e->tol);
+        expect_close(e, step, "dL/dr", s.dd, s.d, s.ny, e->tol);
+        expect_close(e, step, "gradients", s.gpu.grads.data, s.cpu.grads.data, s.np, gradient_tol);
+        expect_close(e, step, "AdamW m", s.dm, s.m, s.np, gradient_tol);
+        expect_close(e, step, "AdamW v", s.dv, s.v, s.np, gradient_tol);
         expect_params(e, step, s.gpu.params.data, s.cpu.params.data, s.cpu.grads.data, s.np, lr);
     }
     tear_down(&s);
