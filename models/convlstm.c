@@ -583,6 +583,26 @@ static void network_forward(cc_convlstm *m, const cc_ops_context *outer, const f
 
 /* ------------------------------------------------------------------ backward */
 
+/* dL/dW_h = sum over t of (h_{t-1} correlated with dgates_t). The time loop needs only the
+ * gradient into h_{t-1} step by step; W_h's gradient waits until every dgates_t is known
+ * and is then one weight gradient over the steps' images together ((steps - 1) x batch
+ * of them, h_0 .. h_{T-2} and dgates_1 .. dgates_{T-1} lying contiguous), plus one for
+ * step 0 when the stack starts from a given h0 (the forecaster). One large call instead
+ * of T small ones: the same sum, and on a GPU the largest part of a step was these small
+ * weight gradients (bench/RESULTS.md, the fourth lease's profile). */
+static void recurrent_filter_backward(cc_convlstm *m, const cc_ops_context *ctx, int l, const cc_convlstm_params *p,
+                                      const cc_convlstm_acts *a, int steps, const float *h0) {
+    int hd = m->cfg.hidden[l];
+    if (steps > 1) {
+        cc_conv2d_shape later = conv_shape(m, (steps - 1) * m->batch, hd, 4 * hd, m->cfg.kernel);
+        cc_conv2d_backward_filter(ctx, &later, A(a->h), A(step(m, a->dgates, 1, 4 * hd)), G(p->wh), NULL);
+    }
+    if (h0) {
+        cc_conv2d_shape first = conv_shape(m, m->batch, hd, 4 * hd, m->cfg.kernel);
+        cc_conv2d_backward_filter(ctx, &first, h0, A(a->dgates), G(p->wh), NULL);
+    }
+}
+
 /* Backpropagates through a stack's time loop. On entry a->dh holds, for every step, the
  * gradient reaching h from outside the recurrence (the head, the layer above, the
  * forecaster); dc0 the gradient reaching the last c from outside (or NULL). Fills
@@ -605,13 +625,12 @@ static void backprop_stack(cc_convlstm *m, const cc_ops_context *ctx, int l, con
         const float *c_prev = t > 0 ? A(step(m, a->c, t - 1, hd)) : c0 ? c0 : A(m->zeros);
         cc_lstm_gates_backward(ctx, &gates, A(step(m, a->gates, t, 4 * hd)), c_prev, A(step(m, a->c, t, hd)),
                                p->peep == NONE ? NULL : P(p->peep), dh, dc, dg, dc, p->peep == NONE ? NULL : G(p->peep));
-        if (h_prev) {
-            cc_conv2d_backward_filter(ctx, &state, h_prev, dg, G(p->wh), NULL);
+        if (h_prev)
             cc_conv2d_backward_data(ctx, &state, dg, P(p->wh), 0.0f, dh_rec);
-        } else {
+        else
             cc_fill(ctx, dh_rec, state_floats, 0.0f);
-        }
     }
+    recurrent_filter_backward(m, ctx, l, p, a, steps, h0);
 }
 
 /* Gradients of W_x * input + b for every step; adds the gradient into the input (when
