@@ -388,11 +388,13 @@ static double memory_budget(const train_plan *p) {
 }
 
 /* Where the plan puts the ops (models/memory_plan.h): the CPU, or a GPU with or without
- * cuDNN's convolutions (its workspace). */
+ * cuDNN's convolutions (its workspace, and in bf16 its rounded operands). */
 static int plan_device(const cc_ops_context *ctx) {
     if (ctx->backend != CC_BACKEND_CUDA) return CC_PLAN_CPU;
-    return ctx->conv_cudnn ? CC_PLAN_GPU_CUDNN : CC_PLAN_GPU;
+    return ctx->conv_cudnn ? CC_PLAN_GPU_CUDNN | (ctx->bf16 ? CC_PLAN_BF16 : 0) : CC_PLAN_GPU;
 }
+
+static int through_cudnn(const cc_ops_context *ctx) { return (plan_device(ctx) & CC_PLAN_WHERE) == CC_PLAN_GPU_CUDNN; }
 
 /* --gather: resident windows where they fit, their bytes added to the plan. auto: on a GPU
  * whenever they fit (the host's gather and upload would starve it); on the CPU only in one
@@ -738,10 +740,11 @@ static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_c
  * others (data parallel, tune's candidates) may share its GPU with them, each budgeting
  * the whole of it: it keeps the reserve. */
 static void grant_cudnn_workspace(train_plan *p) {
-    if (plan_device(p->ctx) != CC_PLAN_GPU_CUDNN) return;
+    if (!through_cudnn(p->ctx)) return;
     int alone = !p->request->collective && !p->request->beside_others;
-    size_t grant = cc_cudnn_workspace_grant(p->memory.workspace, p->memory.device + p->tables, alone ? p->budget : 0);
-    double more = 4.0 * (double)grant - p->memory.workspace;
+    double reserved = p->memory.workspace - p->memory.bf16_copies; /* the copies lie beside the workspace */
+    size_t grant = cc_cudnn_workspace_grant(reserved, p->memory.device + p->tables, alone ? p->budget : 0);
+    double more = 4.0 * (double)grant - reserved;
     if (more > 0) p->memory.workspace += more, p->memory.device += more;
     p->ctx->cudnn_workspace_floats = grant;
 }
@@ -779,7 +782,7 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
         char tables[96] = "";
         if (p->options.resident) snprintf(tables, sizeof tables, ", resident windows %.2f GiB", p->tables / GIB);
         char cudnn[64] = "";
-        if (plan_device(ctx) == CC_PLAN_GPU_CUDNN)
+        if (through_cudnn(ctx))
             snprintf(cudnn, sizeof cudnn, ", cuDNN's workspace up to %.2f GiB", 4.0 * (double)ctx->cudnn_workspace_floats / GIB);
         fprintf(p->out, "memory planned: %.2f GiB on the %s of the %.2f GiB it may take (activations %.2f GiB at "
                         "batch %d%s%s)%s\n",

@@ -26,6 +26,15 @@ static double cpu_scratch_floats(const cc_convlstm_config *cfg, const cc_convlst
     return im2col > onednn ? im2col : onednn;
 }
 
+/* cuDNN's bfloat16 path (kernels/cuda/conv2d_cudnn.cu, round_operands) rounds a whole
+ * call's two operands into scratch beside room for its result, two bytes a value, and
+ * holds them beside the call's workspace. The largest call takes every input step of a
+ * batch at once; oneDNN's per-image figure (an image's input, output and the filter) bounds
+ * what one image of any call holds. In floats. */
+static double cudnn_bf16_copies_floats(const cc_convlstm_config *cfg, const cc_convlstm_size *size, int batch) {
+    return 0.5 * (double)size->onednn_image * cc_model_input_steps(cfg) * batch;
+}
+
 int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int on_gpu, int host_gather,
                          int threads, cc_train_memory *out, char *err, size_t err_len) {
     cc_convlstm_size size;
@@ -42,10 +51,12 @@ int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R,
      * batches; the GPU's copies: x, y, base, out, dL/dr and the mask */
     double host_batches = bytes(!on_gpu ? x + 4 * y : host_gather ? x + 3 * y : y);
     double device_batches = on_gpu ? bytes(x + 4 * y) + plane : 0;
-    double workspace = on_gpu ? bytes(gpu_scratch_floats((double)size.workspace, batch, on_gpu == CC_PLAN_GPU_CUDNN))
+    int cudnn = (on_gpu & CC_PLAN_WHERE) == CC_PLAN_GPU_CUDNN;
+    double bf16_copies = cudnn && (on_gpu & CC_PLAN_BF16) ? bytes(cudnn_bf16_copies_floats(cfg, &size, batch)) : 0;
+    double workspace = on_gpu ? bytes(gpu_scratch_floats((double)size.workspace, batch, cudnn)) + bf16_copies
                               : bytes(cpu_scratch_floats(cfg, &size, batch, threads));
     *out = (cc_train_memory){tensor, host_model + device_model, acts, host_batches + device_batches, workspace,
-                             CC_PROGRAM_BYTES, 0, 0};
+                             CC_PROGRAM_BYTES, 0, 0, bf16_copies};
     out->host = CC_PROGRAM_BYTES + tensor + host_model + host_batches + (on_gpu ? 0 : acts + workspace);
     out->device = on_gpu ? device_model + acts + device_batches + workspace : 0;
     return 0;

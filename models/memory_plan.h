@@ -17,7 +17,9 @@
  *                chunked scratch (at most 256 MiB, or one image's when that is more); on
  *                the CPU at least oneDNN's chunked copies (the same rule); through cuDNN
  *                at least CC_CUDNN_WORKSPACE_FLOATS, to which train adds the workspace it
- *                grants cuDNN from what its budget leaves (cc_cudnn_workspace_grant)
+ *                grants cuDNN from what its budget leaves (cc_cudnn_workspace_grant);
+ *                through cuDNN in bfloat16 (CC_PLAN_BF16) also the bfloat16 copies of a
+ *                call's operands and result, held beside its workspace (bf16_copies)
  *   program      the program, its libraries and the file readers' buffers, host: a fixed
  *                CC_PROGRAM_BYTES, measured (peak RSS less the rest: 0.18 GiB training
  *                Chicago at 64 x 64 and at 150 m on the CPU)
@@ -37,15 +39,23 @@ typedef struct cc_train_memory {
     double tensor, model, activations, batches, workspace;   /* bytes, host and device together */
     double program;                                           /* host */
     double host, device;                                      /* where they lie: device 0 on the CPU */
+    double bf16_copies;                                       /* of workspace: cuDNN's bfloat16 operands */
 } cc_train_memory;
 
-/* `on_gpu` of the plans below: where the ops run. */
-enum { CC_PLAN_CPU = 0, CC_PLAN_GPU = 1, CC_PLAN_GPU_CUDNN = 2 /* convolutions through cuDNN */ };
+/* `on_gpu` of the plans below: where the ops run (CC_PLAN_WHERE of it), and CC_PLAN_BF16
+ * or'ed in for --precision bf16 on a GPU. */
+enum {
+    CC_PLAN_CPU = 0,
+    CC_PLAN_GPU = 1,
+    CC_PLAN_GPU_CUDNN = 2, /* convolutions through cuDNN */
+    CC_PLAN_WHERE = 3,
+    CC_PLAN_BF16 = 4 /* cuDNN's path then rounds a whole call's operands into scratch */
+};
 
 /* The plan of a run of `cfg` at `batch` on a tensor of T bins with R recency maps read
  * (0: none), on the GPU (on_gpu CC_PLAN_GPU, or CC_PLAN_GPU_CUDNN: its scratch then holds
- * cuDNN's workspace, CC_CUDNN_WORKSPACE_FLOATS, when that is more than the im2col columns;
- * the bf16 copies of --conv cudnn --precision bf16 are not counted) or on the CPU
+ * cuDNN's workspace, CC_CUDNN_WORKSPACE_FLOATS, when that is more than the im2col columns,
+ * and with CC_PLAN_BF16 the bfloat16 copies of its largest call beside it) or on the CPU
  * (CC_PLAN_CPU) with `threads` threads; host_gather 1 when
  * the host gathers each batch, 0 when the batches are assembled where the ops run
  * (resident windows: on a GPU the host then holds no inputs, targets or baseline). 0, or

@@ -308,6 +308,15 @@ static void test_memory_plan(void **state) {
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU_CUDNN, 1, 1, &cudnn, err, sizeof err), 0);
     assert_true(g.workspace == 4.0 * 2896 * batch && cudnn.workspace == 4.0 * CC_CUDNN_WORKSPACE_FLOATS);
     assert_true(cudnn.device == g.device - g.workspace + cudnn.workspace && cudnn.host == g.host);
+    /* In bfloat16 cuDNN's path rounds a whole call's operands and result into scratch beside
+     * its workspace: the largest call's 11136 values above (oneDNN's figure), 2 bytes each.
+     * The GEMM path's bfloat16 copies are chunked inside its own scratch: nothing more. */
+    cc_train_memory half, gemm_half;
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU_CUDNN | CC_PLAN_BF16, 1, 1, &half, err, sizeof err), 0);
+    assert_true(half.bf16_copies == 2.0 * 11136 && half.workspace == cudnn.workspace + 2.0 * 11136 &&
+                half.device == cudnn.device + 2.0 * 11136 && half.host == cudnn.host && cudnn.bf16_copies == 0);
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU | CC_PLAN_BF16, 1, 1, &gemm_half, err, sizeof err), 0);
+    assert_true(gemm_half.bf16_copies == 0 && gemm_half.workspace == g.workspace && gemm_half.device == g.device);
     /* What a run through cuDNN grants its algorithms (kernels/ops.h): the plan's scratch and
      * half of what the budget leaves beyond the plan, within 16 GiB; never less than the plan's. */
     const double MIB = 1048576.0, GIB = 1024 * MIB;
