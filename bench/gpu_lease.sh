@@ -43,16 +43,20 @@ e2e_chicago="EPOCHS=2 BATCH=8 ROUNDS=2"
   train_chicago="" e2e_chicago=""
 # LEASE_STEP_ONLY=1 leaves out the full program's runs (issue 28's measurements) and gives
 # their 2-5 minutes to issue 29's tests and benchmarks.
-[ -n "${LEASE_STEP_ONLY:-}" ] && tensors=()
+[ "${LEASE_STEP_ONLY:-0}" = 1 ] && tensors=()
 [ ${#tensors[@]} -gt 0 ] && KEEP_MODEL=1 TIMEOUT_TRAIN=240 BASELINES=histavg PYTORCH_E2E="EPOCHS=2 BATCH=8 ROUNDS=2" \
   TUNE_ARGS_chicago150="$tune_chicago" TRAIN_ARGS_chicago150="$train_chicago" PYTORCH_E2E_chicago150="$e2e_chicago" \
   TRAIN_ARGS="--model convlstm-ae --down 4 --batch 8 --seed 1 --epochs 8 --patience 3" \
   TRAIN_ARGS_sanfrancisco150="--model st-resnet --features 16 --resunits 2 --batch 8 --seed 1 --epochs 16 --patience 3" \
   PYTORCH_E2E_sanfrancisco150="" \
   timeout $(($(left) - 200)) bash "$here/scripts/gpu_run.sh" "$bundle" "$out/run" "${tensors[@]}"
-echo "gpu_run: exit $? at $(($(date +%s) - t0)) s"
-if [ ${#tensors[@]} -gt 0 ]; then (cd "$out" && tar czf run.tgz run); fi
-rm -rf "$out/run"
+run_rc=$?
+if [ ${#tensors[@]} -gt 0 ]; then
+  echo "gpu_run: exit $run_rc at $(($(date +%s) - t0)) s"
+  (cd "$out" && tar czf run.tgz run && rm -rf run)
+else
+  rmdir "$out/run"
+fi
 # `timeout 0` means no limit, and a negative one fails: each step runs only with time left
 # for its margin, so the call ends, packed, inside its 600 s
 [ "$(left)" -gt 120 ] && timeout $(($(left) - 100)) env GPU_CHECK_BUILD_ONLY=1 bash "$here/bench/gpu_check.sh" \
@@ -62,7 +66,7 @@ echo "== tests at $(($(date +%s) - t0)) s, $(left) s left"
 [ "$(left)" -gt 90 ] && GPU_CHECK_QUICK=1 GPU_CHECK_REUSE=1 timeout $(($(left) - 60)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1
 # what a timeout left of the tests (compute-sanitizer outlives gpu_check.sh) must not share
 # the GPU with the benchmarks
-pkill -KILL -f compute-sanitizer 2>/dev/null; pkill -KILL -f 'test_(ops|step|train)_cuda' 2>/dev/null; sleep 1
+pkill -KILL -f '^[^ ]*compute-sanitizer( |$)' 2>/dev/null; pkill -KILL -f '^[^ ]*/test_(ops|step|train)_cuda( |$)' 2>/dev/null; sleep 1
 echo "== benchmarks at $(($(date +%s) - t0)) s, $(left) s left"
 [ "$(left)" -gt 40 ] && GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_GRAPHS=on GPU_CHECK_PROFILE=1 GPU_CHECK_CONFIGS="${CONFIGS:-64 64,8 256 --channels 12 --down 4}" \
   timeout $(($(left) - 10)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1 | grep '^{' | cut -c1-300

@@ -72,7 +72,7 @@ int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int 
  * cudnn_workspace_floats, kernels/ops.h): the `reserved` bytes its plan holds for the
  * convolution scratch (at least CC_CUDNN_WORKSPACE_FLOATS) and half of what `budget`
  * leaves beyond the `planned` bytes on the device (the other half stays a margin for what
- * the plan does not count: the libraries' own memory, bf16 operand copies, CUDA graphs),
+ * the plan does not count: the libraries' own memory, CUDA graphs),
  * at most CC_CUDNN_WORKSPACE_MAX_FLOATS (never under `reserved`). Without a budget (<= 0),
  * `reserved`. */
 size_t cc_cudnn_workspace_grant(double reserved, double planned, double budget);

@@ -194,7 +194,7 @@ static void check_case(env *e, const step_case *c) {
     }
     const float lr = 1e-3f;
     const double gradient_tol = e->gpu.tf32 ? TF32_GRADIENT_TOL : e->tol;
-    /* Steps 3 and 4 at one sample fewer, then the full batch again: both models re-plan
+    /* Step 3 at one sample fewer, step 4 at the full batch again: both models re-plan
      * their activations (cc_convlstm_set_batch) inside the allocation they have, the
      * GPU's poisoned first, as an evaluation's partial batch and the next epoch do. */
     for (int step = 1; step <= 4; step++) {

@@ -302,21 +302,36 @@ static void test_memory_plan(void **state) {
     /* The host's part of them: x, y, the baseline and the outputs read back (no dL/dr); the
      * gathered batch, x, y and the baseline, is what resident windows spare it. */
     assert_true(g.batches == 4 * (x + 3 * y) + 4 * (x + 4 * y) + plane);
-    /* Through cuDNN the scratch is its workspace's most (kernels/ops.h), far more than this
-     * model's im2col columns (2896 floats an image, 5792 at batch 2). */
+    /* On the GPU's GEMM path the scratch is the im2col columns of its largest call, every
+     * input step of the batch at once: 2896 floats an image, x 3 steps x batch 2. Through
+     * cuDNN it is its workspace's most (kernels/ops.h), far more. */
     cc_train_memory cudnn;
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU_CUDNN, 1, 1, &cudnn, err, sizeof err), 0);
-    assert_true(g.workspace == 4.0 * 2896 * batch && cudnn.workspace == 4.0 * CC_CUDNN_WORKSPACE_FLOATS);
+    assert_true(g.workspace == 4.0 * 2896 * 3 * batch && cudnn.workspace == 4.0 * CC_CUDNN_WORKSPACE_FLOATS);
     assert_true(cudnn.device == g.device - g.workspace + cudnn.workspace && cudnn.host == g.host);
     /* In bfloat16 cuDNN's path rounds a whole call's operands and result into scratch beside
      * its workspace: the largest call's 11136 values above (oneDNN's figure), 2 bytes each.
-     * The GEMM path's bfloat16 copies are chunked inside its own scratch: nothing more. */
+     * The GEMM path's bfloat16 copies are chunked within its columns' budget: counted as them. */
     cc_train_memory half, gemm_half;
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU_CUDNN | CC_PLAN_BF16, 1, 1, &half, err, sizeof err), 0);
     assert_true(half.bf16_copies == 2.0 * 11136 && half.workspace == cudnn.workspace + 2.0 * 11136 &&
                 half.device == cudnn.device + 2.0 * 11136 && half.host == cudnn.host && cudnn.bf16_copies == 0);
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU | CC_PLAN_BF16, 1, 1, &gemm_half, err, sizeof err), 0);
     assert_true(gemm_half.bf16_copies == 0 && gemm_half.workspace == g.workspace && gemm_half.device == g.device);
+    /* With a horizon longer than the window the forecaster's calls are the largest: 4 output
+     * steps x batch 2 of the recurrent convolution's 1856 values, on the CPU (oneDNN's
+     * copies, 14848 floats, more than im2col's 2896) and in cuDNN's bf16 copies. */
+    cc_convlstm_config longer = c;
+    longer.window = 2, longer.horizon = 4;
+    cc_train_memory lm, lh;
+    assert_int_equal(cc_train_memory_plan(&longer, batch, bins, R, 0, 1, 1, &lm, err, sizeof err), 0);
+    assert_true(lm.workspace == 4.0 * 1856 * 4 * batch);
+    assert_int_equal(cc_train_memory_plan(&longer, batch, bins, R, CC_PLAN_GPU_CUDNN | CC_PLAN_BF16, 1, 1, &lh, err, sizeof err), 0);
+    assert_true(lh.bf16_copies == 2.0 * 1856 * 4 * batch);
+    /* CC_PLAN_BF16 alone is a CPU plan. */
+    cc_train_memory cpu_half;
+    assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_BF16, 1, 1, &cpu_half, err, sizeof err), 0);
+    assert_true(cpu_half.host == m.host && cpu_half.device == 0 && cpu_half.bf16_copies == 0);
     /* What a run through cuDNN grants its algorithms (kernels/ops.h): the plan's scratch and
      * half of what the budget leaves beyond the plan, within 16 GiB; never less than the plan's. */
     const double MIB = 1048576.0, GIB = 1024 * MIB;
