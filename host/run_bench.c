@@ -312,8 +312,7 @@ static void grant_cudnn_workspace(const cc_convlstm_config *c, int batch, cc_ops
     cc_train_memory plan;
     char why[256];
     if (ctx->backend != CC_BACKEND_CUDA || !ctx->conv_cudnn || cc_cuda_device_info(0, &gpu, why, sizeof why) != 0 ||
-        cc_train_memory_plan(c, batch, c->window + c->horizon, 0, CC_PLAN_GPU_CUDNN | (ctx->bf16 ? CC_PLAN_BF16 : 0), 1,
-                             1, &plan, why, sizeof why) != 0)
+        cc_train_memory_plan(c, batch, c->window + c->horizon, 0, cc_plan_device(ctx), 1, 1, &plan, why, sizeof why) != 0)
         return;
     ctx->cudnn_workspace_floats = cc_cudnn_workspace_grant(plan.workspace - plan.bf16_copies, plan.device,
                                                            0.9 * (double)gpu.total_memory_bytes);

@@ -387,14 +387,7 @@ static double memory_budget(const train_plan *p) {
     return 0.9 * host_available_bytes();
 }
 
-/* Where the plan puts the ops (models/memory_plan.h): the CPU, or a GPU with or without
- * cuDNN's convolutions (its workspace, and in bf16 its rounded operands). */
-static int plan_device(const cc_ops_context *ctx) {
-    if (ctx->backend != CC_BACKEND_CUDA) return CC_PLAN_CPU;
-    return ctx->conv_cudnn ? CC_PLAN_GPU_CUDNN | (ctx->bf16 ? CC_PLAN_BF16 : 0) : CC_PLAN_GPU;
-}
-
-static int through_cudnn(const cc_ops_context *ctx) { return (plan_device(ctx) & CC_PLAN_WHERE) == CC_PLAN_GPU_CUDNN; }
+static int through_cudnn(const cc_ops_context *ctx) { return ctx->backend == CC_BACKEND_CUDA && ctx->conv_cudnn; }
 
 /* --gather: resident windows where they fit, their bytes added to the plan. auto: on a GPU
  * whenever they fit (the host's gather and upload would starve it); on the CPU only in one
@@ -404,7 +397,7 @@ static int through_cudnn(const cc_ops_context *ctx) { return (plan_device(ctx) &
  * 2.1 GiB; bench/RESULTS.md). */
 static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *err, size_t err_len) {
     const char *asked = p->request->gather ? p->request->gather : "auto";
-    int on_gpu = plan_device(p->ctx);
+    int on_gpu = cc_plan_device(p->ctx);
     cc_window_tables_spec spec = cc_train_window_tables_spec(&p->config, p->options.loss);
     double tables = cc_window_tables_bytes(&spec, t);
     int fits = p->budget <= 0 || need + tables <= p->budget;
@@ -430,7 +423,7 @@ static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *e
 /* The run's planned memory against its budget, before anything of size is allocated: an
  * error with the figures and the largest --batch that fits when it needs more. */
 static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err_len) {
-    int on_gpu = plan_device(p->ctx), threads = cc_ops_threads(p->ctx), batch = p->options.batch;
+    int on_gpu = cc_plan_device(p->ctx), threads = cc_ops_threads(p->ctx), batch = p->options.batch;
     if (cc_train_memory_plan(&p->config, batch, t->T, t->R, on_gpu, 1, threads, &p->memory, err, err_len) != 0) return -1;
     p->budget = memory_budget(p);
     const cc_train_memory *m = &p->memory;

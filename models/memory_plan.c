@@ -43,6 +43,11 @@ static double cudnn_bf16_copies_floats(const cc_convlstm_config *cfg, const cc_c
     return 0.5 * (double)size->onednn_image * largest_call_images(cfg, batch);
 }
 
+int cc_plan_device(const cc_ops_context *ctx) {
+    if (ctx->backend != CC_BACKEND_CUDA) return CC_PLAN_CPU;
+    return ctx->conv_cudnn ? CC_PLAN_GPU_CUDNN | (ctx->bf16 ? CC_PLAN_BF16 : 0) : CC_PLAN_GPU;
+}
+
 int cc_train_memory_plan(const cc_convlstm_config *cfg, int batch, int T, int R, int device, int host_gather,
                          int threads, cc_train_memory *out, char *err, size_t err_len) {
     int on_gpu = device & CC_PLAN_WHERE; /* CC_PLAN_BF16 means nothing on the CPU */

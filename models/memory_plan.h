@@ -52,6 +52,10 @@ enum {
     CC_PLAN_BF16 = 4 /* cuDNN's path then rounds a whole call's operands into scratch */
 };
 
+/* The plan's `on_gpu` for the context a run's ops take: CC_PLAN_CPU, CC_PLAN_GPU, or
+ * CC_PLAN_GPU_CUDNN (with CC_PLAN_BF16 when the math is bfloat16). */
+int cc_plan_device(const cc_ops_context *ctx);
+
 /* The plan of a run of `cfg` at `batch` on a tensor of T bins with R recency maps read
  * (0: none), on the GPU (on_gpu CC_PLAN_GPU, or CC_PLAN_GPU_CUDNN: its scratch then holds
  * cuDNN's workspace, CC_CUDNN_WORKSPACE_FLOATS, when that is more than the im2col columns,

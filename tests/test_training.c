@@ -328,6 +328,13 @@ static void test_memory_plan(void **state) {
     assert_true(lm.workspace == 4.0 * 1856 * 4 * batch);
     assert_int_equal(cc_train_memory_plan(&longer, batch, bins, R, CC_PLAN_GPU_CUDNN | CC_PLAN_BF16, 1, 1, &lh, err, sizeof err), 0);
     assert_true(lh.bf16_copies == 2.0 * 1856 * 4 * batch);
+    /* The plan's device for a context: bf16 matters only through cuDNN. */
+    cc_ops_context on_cpu = {.backend = CC_BACKEND_CPU, .bf16 = 1}, gemm16 = {.backend = CC_BACKEND_CUDA, .bf16 = 1};
+    cc_ops_context cudnn16 = {.backend = CC_BACKEND_CUDA, .conv_cudnn = 1, .bf16 = 1}, cudnn32 = {.backend = CC_BACKEND_CUDA, .conv_cudnn = 1};
+    assert_int_equal(cc_plan_device(&on_cpu), CC_PLAN_CPU);
+    assert_int_equal(cc_plan_device(&gemm16), CC_PLAN_GPU);
+    assert_int_equal(cc_plan_device(&cudnn16), CC_PLAN_GPU_CUDNN | CC_PLAN_BF16);
+    assert_int_equal(cc_plan_device(&cudnn32), CC_PLAN_GPU_CUDNN);
     /* CC_PLAN_BF16 alone is a CPU plan. */
     cc_train_memory cpu_half;
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_BF16, 1, 1, &cpu_half, err, sizeof err), 0);
