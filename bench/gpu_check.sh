@@ -122,17 +122,20 @@ IFS=, read -r -a config_list <<<"$configs"
 for cfg in "${config_list[@]}"; do
   set -- $cfg
   shape=("--batch" "$1" "--grid" "$2" "${@:3}")
+  # conv, precision, deterministic, cuDNN's layout of its bf16 copies (--cudnn-layout)
   for run in "gemm fp32 on" "cudnn fp32 on" "cudnn fp32 off" "gemm tf32 on" "cudnn tf32 on" "cudnn tf32 off" \
-             "gemm bf16 on" "cudnn bf16 on" "cudnn bf16 off"; do
+             "gemm bf16 on" "cudnn bf16 on" "cudnn bf16 off" "cudnn bf16 on nhwc" "cudnn bf16 off nhwc"; do
     set -- $run
     for graph in ${GPU_CHECK_GRAPHS:-off on}; do  # on: the step replayed as a CUDA graph from the second warm-up step
       timeout 90 build-gpu/crimecast bench train --device cuda --conv $1 --precision $2 --deterministic $3 \
-        --graph $graph "${shape[@]}" --warmup 3 --steps 10 --json 2>&1 | tee -a "$out/bench_crimecast.jsonl"
+        --cudnn-layout ${4:-nchw} --graph $graph "${shape[@]}" --warmup 3 --steps 10 --json 2>&1 |
+        tee -a "$out/bench_crimecast.jsonl"
     done
   done
-  for math in ${GPU_CHECK_PROFILE:+fp32 tf32 bf16}; do
-    timeout 90 build-gpu/crimecast bench train --device cuda --precision $math "${shape[@]}" --warmup 2 --steps 5 \
-      --profile 2>&1 | tee -a "$out/bench_profile.txt" | sed -n 1p
+  for math in ${GPU_CHECK_PROFILE:+fp32 tf32 bf16 bf16:nhwc}; do
+    layout=nchw; [ "$math" = bf16:nhwc ] && math=bf16 layout=nhwc
+    timeout 90 build-gpu/crimecast bench train --device cuda --precision $math --cudnn-layout $layout "${shape[@]}" \
+      --warmup 2 --steps 5 --profile 2>&1 | tee -a "$out/bench_profile.txt" | sed -n 1p
   done
   compiled="0"
   [ -n "${GPU_CHECK_COMPILE:-}" ] && compiled="0 1"

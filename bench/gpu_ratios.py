@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Issue 29's ratios from one run of bench/gpu_check.sh: for every config (batch, grid,
 channels, down), precision (fp32, tf32, bf16) and determinism, crimecast's fastest step
-(over --conv gemm|cudnn and --graph off|on) against PyTorch eager and torch.compile at the
+(over --conv gemm|cudnn, --cudnn-layout nchw|nhwc and --graph off|on) against PyTorch eager and torch.compile at the
 same precision and determinism, and crimecast's step against the time its FLOPs need at the
 GEMM rate measured in the same run. Prints a Markdown table; the targets: PyTorch eager /
 crimecast >= 1.5, torch.compile / crimecast >= 1.0, crimecast / FLOP time <= 2 (the last on
@@ -79,7 +79,8 @@ def table(best, pytorch):
         floor = r.get("flop_time_at_gemm_rate") or 0
         largest = config[:2] == (64, 64) and config[2:] == (1, 1)
         lines.append("| %d, %d, %d, %d | %s | %s | %.1f ms (%s, graph %s) | %s | %s | %s |" % (
-            config + (precision, "on" if deterministic else "off", step * 1e3, r.get("conv"), r.get("graph", "off"),
+            config + (precision, "on" if deterministic else "off", step * 1e3,
+                      r.get("conv") + (" nhwc" if r.get("cudnn_layout") == "nhwc" else ""), r.get("graph", "off"),
                       verdict(eager / step if eager else None, 1.5), verdict(compiled / step if compiled else None, 1.0),
                       verdict(step / floor if floor else None, 2.0, at_least=False) if largest
                       else ("%.2f" % (step / floor) if floor else "-"))))

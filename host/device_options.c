@@ -21,6 +21,10 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
                       "the CPU); bfloat16 inputs with FP32 sums (each product within 2^-7), through oneDNN on the "
                       "CPU and im2col + cuBLAS (or cuDNN with --conv cudnn) on the GPU")},
     {CC_OPTION_FLAG("tf32", cc_device_request, tf32, "the same as --precision tf32")},
+    {CC_OPTION_CHOICE("cudnn-layout", cc_device_request, cudnn_layout, "nchw|nhwc", "nchw",
+                      "the layout of the bfloat16 copies cuDNN convolves (--precision bf16 through cuDNN): as the "
+                      "FP32 tensors (nchw), or channels last (nhwc, the layout of its Hopper tensor-core kernels, "
+                      "transposed in the rounding pass); the same sums either way")},
     {CC_OPTION_CHOICE("deterministic", cc_device_request, deterministic, "on|off", "on",
                       "on: every run gives the same bits; off lets cuDNN (--conv cudnn, or auto) take the "
                       "fastest algorithm of the GEMM family, timed on each shape's first call, non-deterministic ones "
@@ -48,6 +52,7 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
             fprintf(stderr, "crimecast: --conv auto: %s; the GPU's convolutions run as im2col + cuBLAS\n", reason);
         /* only cuDNN has algorithms to choose: every other path stays deterministic */
         ctx->any_algorithm = !deterministic && ctx->conv_cudnn;
+        ctx->cudnn_nhwc = r->cudnn_layout && !strcmp(r->cudnn_layout, "nhwc") && ctx->conv_cudnn && ctx->bf16;
         ctx->graphs = r->graph && !strcmp(r->graph, "on") && ctx->backend == CC_BACKEND_CUDA;
         return 0;
     }

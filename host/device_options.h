@@ -1,5 +1,5 @@
 /* Where the ops run, as train, predict, bench and demo take it: --device, --conv,
- * --precision (--tf32), --deterministic, --graph and --threads, one group of option rows (host/options.h) that each command's table
+ * --precision (--tf32), --cudnn-layout, --deterministic, --graph and --threads, one group of option rows (host/options.h) that each command's table
  * includes, and the backend it opens. */
 #ifndef CRIMECAST_HOST_DEVICE_OPTIONS_H
 #define CRIMECAST_HOST_DEVICE_OPTIONS_H
@@ -13,13 +13,14 @@ typedef struct cc_device_request {
     const char *device;  /* auto, cpu or cuda */
     const char *conv;    /* auto, gemm, cudnn (GPU) or onednn (CPU): the convolutions */
     const char *precision; /* fp32, tf32 (GPU) or bf16: the convolutions' math */
+    const char *cudnn_layout; /* nchw or nhwc: cuDNN's bf16 copies (GPU, --precision bf16) */
     const char *deterministic; /* on, or off: cuDNN may pick any algorithm (GPU, --conv cudnn) */
     const char *graph;   /* on: training steps replayed as CUDA graphs (GPU), off */
     int tf32;            /* --tf32: an alias of --precision tf32 */
     int threads;         /* CPU threads, 0: all */
 } cc_device_request;
 
-enum { CC_DEVICE_OPTION_COUNT = 7 };
+enum { CC_DEVICE_OPTION_COUNT = 8 };
 extern const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT];
 
 /* The group of a request struct whose member `field` is a cc_device_request. */

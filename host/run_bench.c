@@ -262,7 +262,7 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
     double gemm = !strcmp(math, "tf32") ? g->tf32 : gpu && !strcmp(math, "bf16") ? g->bf16 : g->fp32;
     double floor = gemm > 0 ? flops / (gemm * 1e12) : 0;
     if (o->json) {
-        fprintf(out, "{\"device\": \"%s\", \"gpu\": \"%s\", \"conv\": \"%s\", \"math\": \"%s\", \"deterministic\": \"%s\", \"graph\": \"%s\", "
+        fprintf(out, "{\"device\": \"%s\", \"gpu\": \"%s\", \"conv\": \"%s\", \"math\": \"%s\", \"deterministic\": \"%s\", \"graph\": \"%s\", \"cudnn_layout\": \"%s\", "
                "\"batch\": %d, \"grid\": %d, "
                "\"channels\": %d, \"layers\": %d, \"hidden\": %d, \"kernel\": %d, \"window\": %d, \"horizon\": %d, "
                "\"down\": %d, \"features\": %d, "
@@ -270,7 +270,7 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                "\"gemm_tflops_fp32\": %.4f, \"gemm_tflops_tf32\": %.4f, \"gemm_tflops_bf16\": %.4f, "
                "\"flop_time_at_gemm_rate\": %.6f, \"cudnn_workspace_grant_mib\": %.1f, \"device_scratch_mib\": %.1f, "
                "\"cpu_gemm\": \"%s\"",
-               gpu ? "cuda" : "cpu", g->gpu, conv, math, ctx->any_algorithm ? "off" : "on", ctx->graphs ? "on" : "off", o->batch, c->height, c->channels, c->layers, c->hidden[0],
+               gpu ? "cuda" : "cpu", g->gpu, conv, math, ctx->any_algorithm ? "off" : "on", ctx->graphs ? "on" : "off", ctx->cudnn_nhwc ? "nhwc" : "nchw", o->batch, c->height, c->channels, c->layers, c->hidden[0],
                c->kernel, c->window, c->horizon, c->down, c->down > 1 ? c->features : 0, steps, flops * 1e-9, median, times[0],
                tflops * 1e3, g->fp32, g->tf32, g->bf16, floor,
                ctx->conv_cudnn ? 4.0 * (double)cc_cudnn_workspace_floats(ctx) / MIB : 0.0, cc_backend_scratch_bytes(ctx) / MIB,
@@ -283,9 +283,9 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
     snprintf(where, sizeof where, gpu ? "cuda: %s" : "cpu", g->gpu);
     char model[64] = "";
     if (c->down > 1) snprintf(model, sizeof model, "convlstm-ae down %d, %d features, ", c->down, c->features);
-    fprintf(out, "bench train (%s, conv %s, %s%s%s): %sbatch %d, %dx%d, %d channel(s), %d x %d hidden, kernel %d, "
+    fprintf(out, "bench train (%s, conv %s, %s%s%s%s): %sbatch %d, %dx%d, %d channel(s), %d x %d hidden, kernel %d, "
            "window %d, horizon %d: median step %.4f s (min %.4f s) over %d steps, %.1f GFLOP/s\n",
-           where, conv, math, ctx->any_algorithm ? ", any algorithm" : "", ctx->graphs ? ", CUDA graph" : "", model, o->batch, c->height, c->width, c->channels,
+           where, conv, math, ctx->cudnn_nhwc ? ", NHWC" : "", ctx->any_algorithm ? ", any algorithm" : "", ctx->graphs ? ", CUDA graph" : "", model, o->batch, c->height, c->width, c->channels,
            c->layers, c->hidden[0], c->kernel, c->window, c->horizon, median, times[0], steps, tflops * 1e3);
     if (gpu)
         fprintf(out, "  cuBLAS GEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32, %.1f BF16; the step's %.1f GFLOP "

@@ -40,6 +40,9 @@ typedef struct cc_ops_context {
     int conv_cudnn;         /* convolutions through cuDNN, not im2col + cuBLAS (--conv cudnn) */
     int bf16;               /* convolutions in bfloat16 on tensor cores, FP32 sums and outputs
                                (--precision bf16; im2col + cuBLAS, or cuDNN with conv_cudnn) */
+    int cudnn_nhwc;         /* cuDNN's bf16 convolutions on channels-last (NHWC) copies, the
+                               layout of its tensor-core kernels, transposed as they are
+                               rounded; else on NCHW copies (--cudnn-layout) */
     int any_algorithm;      /* cuDNN may take a non-deterministic algorithm of the GEMM
                                family (never Winograd or FFT, whose transforms round), the
                                fastest timed on the first call of each shape

@@ -598,7 +598,8 @@ static void check_convolutions_any_algorithm(env *e) {
 }
 
 /* bf16 on the GEMM path (kernels/cuda/conv2d_bf16.cu) and through cuDNN
- * (kernels/cuda/conv2d_cudnn.cu), whose results are rounded to bfloat16 once more. */
+ * (kernels/cuda/conv2d_cudnn.cu), whose results are rounded to bfloat16 once more, on
+ * NCHW copies and on channels-last ones. */
 static void check_convolutions_bf16(env *e) {
     cc_gpu_info info;
     char why[256];
@@ -614,6 +615,12 @@ static void check_convolutions_bf16(env *e) {
     if (cc_cuda_has_cudnn()) {
         run.gpu.conv_cudnn = 1;
         run.label = "conv cudnn, bf16";
+        for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv_bf16(&run, &CONV_SHAPES[k], ldexp(1, -9));
+        if (large_shapes()) check_conv_bf16(&run, &LARGE_SHAPE, ldexp(1, -9));
+        /* channels-last copies (--cudnn-layout nhwc): the transposes both ways, the filter's
+         * among them, must put every element back where it was, with the same bound */
+        run.gpu.cudnn_nhwc = 1;
+        run.label = "conv cudnn, bf16, nhwc";
         for (size_t k = 0; k < COUNT(CONV_SHAPES); k++) check_conv_bf16(&run, &CONV_SHAPES[k], ldexp(1, -9));
         if (large_shapes()) check_conv_bf16(&run, &LARGE_SHAPE, ldexp(1, -9));
     }

@@ -176,11 +176,11 @@ static void check_resident_windows(env *e, const train_case *c, fixture *f) {
 }
 
 /* --precision bf16 on the GPU (`conv` "gemm": kernels/cuda/conv2d_bf16.cu; "cudnn":
- * kernels/cuda/conv2d_cudnn.cu): a whole run trains to the CPU's FP32 losses within 1%
+ * kernels/cuda/conv2d_cudnn.cu, NCHW or channels-last copies): a whole run trains to the CPU's FP32 losses within 1%
  * each epoch (the CPU's bf16 came within 0.1% of FP32 on a real tensor, README
  * "Precision"; the convolutions' inputs carry 8 significant bits, and the parameters,
  * AdamW and the losses stay FP32). */
-static void check_bf16_training(env *e, const train_case *c, fixture *f, const char *conv) {
+static void check_bf16_training(env *e, const train_case *c, fixture *f, const char *conv, int nhwc) {
     cc_ops_context bf16;
     char err[256] = "";
     if (cc_open_backend("cuda", 1, conv, "bf16", &bf16, err, sizeof err) != 0) {
@@ -188,6 +188,7 @@ static void check_bf16_training(env *e, const train_case *c, fixture *f, const c
         else record(e, 0, err, 0, 0);
         return;
     }
+    bf16.cudnn_nhwc = nhwc; /* --cudnn-layout nhwc: cuDNN's copies channels last */
     run cpu, half;
     if (start_run(c, f, &cpu) != 0 || start_run(c, f, &half) != 0) abort();
     cc_train_options o = {3, 3, 4, 1e-3, 1e-4, 1.0, 5, c->loss, NULL, NULL, NULL};
@@ -203,7 +204,7 @@ static void check_bf16_training(env *e, const train_case *c, fixture *f, const c
         record(e, val <= 1e-2, "bf16: an epoch's validation loss against FP32's", val, 1e-2);
     }
     if (half.state.epochs_done > 0 && cpu.state.epochs_done > 0)
-        printf("  [%s] bf16 (%s): validation loss %.6f against FP32's %.6f\n", e->label, conv,
+        printf("  [%s] bf16 (%s%s): validation loss %.6f against FP32's %.6f\n", e->label, conv, nhwc ? ", nhwc" : "",
                half.state.val_loss[half.state.epochs_done - 1], cpu.state.val_loss[cpu.state.epochs_done - 1]);
     cc_train_state_free(&cpu.state), cc_train_state_free(&half.state);
     cc_convlstm_free(&cpu.model), cc_convlstm_free(&half.model);
@@ -312,8 +313,9 @@ int main(void) {
         e.label = c->name;
         check_training(&e, c, &f);
         check_resident_windows(&e, c, &f);
-        check_bf16_training(&e, c, &f, "gemm");
-        if (cc_cuda_has_cudnn()) check_bf16_training(&e, c, &f, "cudnn");
+        check_bf16_training(&e, c, &f, "gemm", 0);
+        if (cc_cuda_has_cudnn()) check_bf16_training(&e, c, &f, "cudnn", 0);
+        if (cc_cuda_has_cudnn()) check_bf16_training(&e, c, &f, "cudnn", 1);
         check_graph_replay(&e, c, &f, 0, 0);
         check_graph_replay(&e, c, &f, 1, 0);
         if (cc_cuda_has_cudnn()) check_graph_replay(&e, c, &f, 0, 1);

@@ -25,7 +25,10 @@
  * are rounded into scratch, and each result, rounded to bfloat16 by cuDNN, is widened back
  * into FP32, where beta and dW's += apply: one rounding more than the GEMM path's bf16
  * (the result's own, at most 2^-9 of it). Parameters, gradients and the optimizer stay
- * FP32 (master weights), as on the GEMM path.
+ * FP32 (master weights), as on the GEMM path. With ctx->cudnn_nhwc (--cudnn-layout nhwc)
+ * the copies are channels last, transposed in the same pass (bf16_copy.cu), and the
+ * descriptors say NHWC: cuDNN's Hopper tensor-core kernels are NHWC ones, which on NCHW
+ * data would have to transform around the GEMM; the same sums either way.
  * Descriptors and the algorithm choices are made once per shape and math (a plan, kept in
  * the CUDA state: a model runs a dozen shapes), not on every call: cuDNN's heuristics are
  * host work that a small convolution would wait on, and timing runs take longer still. */
@@ -43,19 +46,25 @@ typedef struct cudnn_conv {
 /* Tensor-core math: TF32 on FP32 data, or bfloat16 data. */
 static bool tensor_ops(const cc_ops_context *ctx) { return ctx->tf32 || ctx->bf16; }
 
+/* Whether the call's bf16 copies are channels last (--cudnn-layout nhwc); FP32 data is
+ * convolved where it lies, NCHW. */
+static bool nhwc(const cc_ops_context *ctx) { return ctx->bf16 && ctx->cudnn_nhwc; }
+
 static cudnn_conv describe(const cc_ops_context *ctx, const cc_conv2d_shape *s) {
     cudnn_conv d;
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s);
     cudnnDataType_t data = ctx->bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT; /* the sums: FP32 either way */
+    /* NHWC: dimensions still given as n, c, h, w; the filter's format says [out][K][K][in] */
+    cudnnTensorFormat_t layout = nhwc(ctx) ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
     CC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d.x));
     CC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d.y));
     CC_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d.w));
     CC_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d.conv));
-    CC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d.x, CUDNN_TENSOR_NCHW, data, s->batch, s->in_channels, s->height,
-                                              s->width));
-    CC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d.y, CUDNN_TENSOR_NCHW, data, s->batch, s->out_channels, Ho, Wo));
-    CC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(d.w, data, CUDNN_TENSOR_NCHW, s->out_channels, s->in_channels, s->kernel,
-                                              s->kernel));
+    CC_CUDNN_CHECK(
+        cudnnSetTensor4dDescriptor(d.x, layout, data, s->batch, s->in_channels, s->height, s->width));
+    CC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d.y, layout, data, s->batch, s->out_channels, Ho, Wo));
+    CC_CUDNN_CHECK(
+        cudnnSetFilter4dDescriptor(d.w, data, layout, s->out_channels, s->in_channels, s->kernel, s->kernel));
     CC_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(d.conv, s->padding, s->padding, s->stride, s->stride, 1, 1,
                                                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
     CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv, tensor_ops(ctx) ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
@@ -129,7 +138,7 @@ enum { PLANS = 32 };
  * its workspace. */
 typedef struct cudnn_plan {
     cc_conv2d_shape shape;
-    int tf32, bf16, any_algorithm;
+    int tf32, bf16, nhwc, any_algorithm; /* nhwc: the bf16 copies are channels last */
     size_t grant; /* workspace_grant when chosen */
     cudnn_conv d;
     bool chosen[DIRECTIONS];
@@ -164,7 +173,7 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
     }
     struct cc_cudnn_plans *all = st->cudnn_plans;
     for (int i = 0; i < all->count; i++)
-        if (all->plan[i].tf32 == ctx->tf32 && all->plan[i].bf16 == ctx->bf16 &&
+        if (all->plan[i].tf32 == ctx->tf32 && all->plan[i].bf16 == ctx->bf16 && all->plan[i].nhwc == nhwc(ctx) &&
             all->plan[i].any_algorithm == ctx->any_algorithm && all->plan[i].grant == workspace_grant(ctx) &&
             same_shape(&all->plan[i].shape, s))
             return &all->plan[i];
@@ -177,7 +186,7 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
         release(&p->d);
     }
     memset(p, 0, sizeof *p);
-    p->shape = *s, p->tf32 = ctx->tf32, p->bf16 = ctx->bf16, p->any_algorithm = ctx->any_algorithm;
+    p->shape = *s, p->tf32 = ctx->tf32, p->bf16 = ctx->bf16, p->nhwc = nhwc(ctx), p->any_algorithm = ctx->any_algorithm;
     p->grant = workspace_grant(ctx);
     p->d = describe(ctx, s);
     return p;
@@ -312,60 +321,87 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
 
 typedef __nv_bfloat16 bf16;
 
-/* Operands a (na floats) and b (nb) rounded to bfloat16 into scratch at at[0] and at[1],
- * beside room for a bfloat16 result of `out` values at at[2] and direction dir's cuDNN
- * workspace (returned; NULL when it needs none): one carve, so nothing overlaps. */
-static void *round_operands(const cc_ops_context *ctx, const cudnn_plan *p, int dir, const float *a, size_t na,
-                            const float *b, size_t nb, size_t out, bf16 *at[3]) {
-    size_t bytes[4] = {sizeof(bf16) * na, sizeof(bf16) * nb, sizeof(bf16) * out, p->bytes[dir]};
+/* An operand or result of a bf16 call as its FP32 tensor: [images][channels][plane]
+ * (x and dx: batch, Cin, H*W; y and dy: batch, Cout, Ho*Wo; w and dW: Cout, Cin, K*K). */
+typedef struct tensor3 {
+    int images, channels;
+    size_t plane;
+} tensor3;
+
+static size_t count(tensor3 t) { return (size_t)t.images * t.channels * t.plane; }
+static tensor3 input_of(const cc_conv2d_shape *s) { return {s->batch, s->in_channels, (size_t)s->height * s->width}; }
+static tensor3 output_of(const cc_conv2d_shape *s) {
+    return {s->batch, s->out_channels, (size_t)cc_conv2d_out_height(s) * cc_conv2d_out_width(s)};
+}
+static tensor3 filter_of(const cc_conv2d_shape *s) {
+    return {s->out_channels, s->in_channels, (size_t)s->kernel * s->kernel};
+}
+
+/* FP32 `from` rounded to bfloat16 at `to`, in the layout the plan's descriptors say. */
+static void round_into(const cc_ops_context *ctx, const cudnn_plan *p, const float *from, tensor3 t, bf16 *to) {
+    if (p->nhwc)
+        cc_cuda_to_bf16_nhwc(ctx, from, t.images, t.channels, t.plane, to);
+    else
+        cc_cuda_to_bf16(ctx, from, count(t), to);
+}
+
+/* A bfloat16 result widened into FP32 `to` (NCHW): to = result + beta to. */
+static void widen_into(const cc_ops_context *ctx, const cudnn_plan *p, const bf16 *from, tensor3 t, float beta,
+                      float *to) {
+    if (p->nhwc)
+        cc_cuda_from_bf16_nhwc(ctx, from, t.images, t.channels, t.plane, beta, to);
+    else
+        cc_cuda_from_bf16(ctx, from, count(t), beta, to);
+}
+
+/* Operands a and b rounded to bfloat16 into scratch at at[0] and at[1], beside room for
+ * the bfloat16 result `out` at at[2] and direction dir's cuDNN workspace (returned; NULL
+ * when it needs none): one carve, so nothing overlaps. */
+static void *round_operands(const cc_ops_context *ctx, const cudnn_plan *p, int dir, const float *a, tensor3 ta,
+                            const float *b, tensor3 tb, tensor3 out, bf16 *at[3]) {
+    size_t bytes[4] = {sizeof(bf16) * count(ta), sizeof(bf16) * count(tb), sizeof(bf16) * count(out), p->bytes[dir]};
     void *where[4];
     cc_cuda_carve_scratch(ctx, 4, bytes, where);
     for (int k = 0; k < 3; k++) at[k] = (bf16 *)where[k];
-    cc_cuda_to_bf16(ctx, a, na, at[0]);
-    cc_cuda_to_bf16(ctx, b, nb, at[1]);
+    round_into(ctx, p, a, ta, at[0]);
+    round_into(ctx, p, b, tb, at[1]);
     return where[3];
 }
 
 /* y = bf16(x) * bf16(w) summed in FP32, rounded to bf16, widened: + beta y in FP32. */
 static void forward_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, const cudnn_plan *p, const float *x,
                          const float *w, float beta, float *y) {
-    cc_conv_dims d = cc_cuda_conv_dims(s);
-    size_t ny = (size_t)s->batch * d.out_size;
     bf16 *at[3]; /* x, w, y */
-    void *space = round_operands(ctx, p, FORWARD, x, (size_t)s->batch * d.in_size, w, d.weights, ny, at);
+    void *space = round_operands(ctx, p, FORWARD, x, input_of(s), w, filter_of(s), output_of(s), at);
     const float one = 1.0f, zero = 0.0f;
     CC_CUDNN_CHECK(cudnnConvolutionForward(handle(ctx), &one, p->d.x, at[0], p->d.w, at[1], p->d.conv,
                                            (cudnnConvolutionFwdAlgo_t)p->algo[FORWARD], space, p->bytes[FORWARD],
                                            &zero, p->d.y, at[2]));
-    cc_cuda_from_bf16(ctx, at[2], ny, beta, y);
+    widen_into(ctx, p, at[2], output_of(s), beta, y);
 }
 
 /* dx = bf16(dy) * bf16(w) transposed, the same way. */
 static void backward_data_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, const cudnn_plan *p,
                                const float *dy, const float *w, float beta, float *dx) {
-    cc_conv_dims d = cc_cuda_conv_dims(s);
-    size_t nx = (size_t)s->batch * d.in_size;
     bf16 *at[3]; /* dy, w, dx */
-    void *space = round_operands(ctx, p, BACKWARD_DATA, dy, (size_t)s->batch * d.out_size, w, d.weights, nx, at);
+    void *space = round_operands(ctx, p, BACKWARD_DATA, dy, output_of(s), w, filter_of(s), input_of(s), at);
     const float one = 1.0f, zero = 0.0f;
     CC_CUDNN_CHECK(cudnnConvolutionBackwardData(handle(ctx), &one, p->d.w, at[1], p->d.y, at[0], p->d.conv,
                                                 (cudnnConvolutionBwdDataAlgo_t)p->algo[BACKWARD_DATA], space,
                                                 p->bytes[BACKWARD_DATA], &zero, p->d.x, at[2]));
-    cc_cuda_from_bf16(ctx, at[2], nx, beta, dx);
+    widen_into(ctx, p, at[2], input_of(s), beta, dx);
 }
 
 /* dW += the batch's filter gradient from bf16(x) and bf16(dy), added in FP32. */
 static void backward_filter_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, const cudnn_plan *p,
                                  const float *x, const float *dy, float *dw) {
-    cc_conv_dims d = cc_cuda_conv_dims(s);
     bf16 *at[3]; /* x, dy, dW */
-    void *space = round_operands(ctx, p, BACKWARD_FILTER, x, (size_t)s->batch * d.in_size, dy,
-                                 (size_t)s->batch * d.out_size, d.weights, at);
+    void *space = round_operands(ctx, p, BACKWARD_FILTER, x, input_of(s), dy, output_of(s), filter_of(s), at);
     const float one = 1.0f, zero = 0.0f;
     CC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(handle(ctx), &one, p->d.x, at[0], p->d.y, at[1], p->d.conv,
                                                   (cudnnConvolutionBwdFilterAlgo_t)p->algo[BACKWARD_FILTER], space,
                                                   p->bytes[BACKWARD_FILTER], &zero, p->d.w, at[2]));
-    cc_cuda_from_bf16(ctx, at[2], d.weights, 1.0f, dw);
+    widen_into(ctx, p, at[2], filter_of(s), 1.0f, dw);
 }
 
 /* ---------------------------------------------------------------- the ops */

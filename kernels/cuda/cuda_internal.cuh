@@ -160,6 +160,12 @@ void cc_cuda_im2col_bf16(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
  * y = x + beta y in FP32 (beta 0: y is not read). */
 void cc_cuda_to_bf16(const cc_ops_context *ctx, const float *x, size_t n, __nv_bfloat16 *y);
 void cc_cuda_from_bf16(const cc_ops_context *ctx, const __nv_bfloat16 *x, size_t n, float beta, float *y);
+/* The same between FP32 [images][channels][plane] and bfloat16 channels last,
+ * [images][plane][channels] (NHWC; a filter [out][in][K][K] is images = out, plane = K*K). */
+void cc_cuda_to_bf16_nhwc(const cc_ops_context *ctx, const float *x, int images, int channels, size_t plane,
+                          __nv_bfloat16 *y);
+void cc_cuda_from_bf16_nhwc(const cc_ops_context *ctx, const __nv_bfloat16 *x, int images, int channels,
+                            size_t plane, float beta, float *y);
 /* The context's scratch cut into consecutive regions of bytes[0..regions) (each 256-byte
  * aligned; NULL for an empty one) at at[0..regions): one cc_cuda_scratch call, so the
  * regions never overlap (scratch.cu). */
