@@ -66,7 +66,7 @@ echo "== tests at $(($(date +%s) - t0)) s, $(left) s left"
 [ "$(left)" -gt 90 ] && GPU_CHECK_QUICK=1 GPU_CHECK_REUSE=1 timeout $(($(left) - 60)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1
 # what a timeout left of the tests (compute-sanitizer outlives gpu_check.sh) must not share
 # the GPU with the benchmarks
-pkill -KILL -f '^[^ ]*compute-sanitizer( |$)' 2>/dev/null; pkill -KILL -f '^[^ ]*/test_(ops|step|train)_cuda( |$)' 2>/dev/null; sleep 1
+bash "$here/bench/gpu_leftovers.sh"
 echo "== benchmarks at $(($(date +%s) - t0)) s, $(left) s left"
 [ "$(left)" -gt 40 ] && GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_GRAPHS=on GPU_CHECK_PROFILE=1 GPU_CHECK_CONFIGS="${CONFIGS:-64 64,8 256 --channels 12 --down 4}" \
   timeout $(($(left) - 10)) bash "$here/bench/gpu_check.sh" "$out/check" 2>&1 | grep '^{' | cut -c1-300

@@ -20,7 +20,7 @@ mkdir -p "$out/check2"
 # timeout stops gpu_check.sh, but compute-sanitizer and the test under it can outlive it and
 # share the GPU with what is timed next (2026-12-04, night: the GEMM rates measured beside
 # them were half the first call's)
-pkill -KILL -f '^[^ ]*compute-sanitizer( |$)' 2>/dev/null; pkill -KILL -f '^[^ ]*/test_(ops|step|train)_cuda( |$)' 2>/dev/null; sleep 1
+bash "$here/bench/gpu_leftovers.sh"
 echo "== benchmarks at $(($(date +%s) - t0)) s, $(left) s left"
 [ "$(left)" -gt 30 ] && env GPU_CHECK_BENCH_ONLY=1 GPU_CHECK_GRAPHS=on ${COMPILE:+GPU_CHECK_COMPILE=1} \
   GPU_CHECK_CONFIGS="${CONFIGS:-16 64}" timeout $(($(left) - 10)) bash "$here/bench/gpu_check.sh" "$out/check2" 2>&1 |

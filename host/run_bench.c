@@ -314,7 +314,7 @@ static void grant_cudnn_workspace(const cc_convlstm_config *c, int batch, cc_ops
     if (ctx->backend != CC_BACKEND_CUDA || !ctx->conv_cudnn || cc_cuda_device_info(0, &gpu, why, sizeof why) != 0 ||
         cc_train_memory_plan(c, batch, c->window + c->horizon, 0, cc_plan_device(ctx), 1, 1, &plan, why, sizeof why) != 0)
         return;
-    ctx->cudnn_workspace_floats = cc_cudnn_workspace_grant(plan.workspace - plan.bf16_copies, plan.device,
+    ctx->cudnn_workspace_floats = cc_cudnn_workspace_grant(cc_cudnn_workspace_reserved(&plan), plan.device,
                                                            0.9 * (double)gpu.total_memory_bytes);
 }
 

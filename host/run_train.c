@@ -735,7 +735,7 @@ static int share_window_tables(train_plan *p, const cc_tensor *t, const cc_ops_c
 static void grant_cudnn_workspace(train_plan *p) {
     if (!through_cudnn(p->ctx)) return;
     int alone = !p->request->collective && !p->request->beside_others;
-    double reserved = p->memory.workspace - p->memory.bf16_copies; /* the copies lie beside the workspace */
+    double reserved = cc_cudnn_workspace_reserved(&p->memory);
     size_t grant = cc_cudnn_workspace_grant(reserved, p->memory.device + p->tables, alone ? p->budget : 0);
     double more = 4.0 * (double)grant - reserved;
     if (more > 0) p->memory.workspace += more, p->memory.device += more;

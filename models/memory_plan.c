@@ -98,3 +98,5 @@ size_t cc_cudnn_workspace_grant(double reserved, double planned, double budget) 
     if (grant > most) grant = most > reserved ? most : reserved;
     return (size_t)(grant / 4.0);
 }
+
+double cc_cudnn_workspace_reserved(const cc_train_memory *plan) { return plan->workspace - plan->bf16_copies; }

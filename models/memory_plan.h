@@ -81,4 +81,8 @@ int cc_train_memory_largest_batch(const cc_convlstm_config *cfg, int batch, int 
  * `reserved`. */
 size_t cc_cudnn_workspace_grant(double reserved, double planned, double budget);
 
+/* The bytes a plan reserves for cuDNN's own workspace: its scratch less the bfloat16
+ * copies that lie beside the workspace (the `reserved` of cc_cudnn_workspace_grant). */
+double cc_cudnn_workspace_reserved(const cc_train_memory *plan);
+
 #endif

@@ -316,6 +316,8 @@ static void test_memory_plan(void **state) {
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU_CUDNN | CC_PLAN_BF16, 1, 1, &half, err, sizeof err), 0);
     assert_true(half.bf16_copies == 2.0 * 11136 && half.workspace == cudnn.workspace + 2.0 * 11136 &&
                 half.device == cudnn.device + 2.0 * 11136 && half.host == cudnn.host && cudnn.bf16_copies == 0);
+    /* what is reserved for cuDNN's own workspace is the same with or without the copies */
+    assert_true(cc_cudnn_workspace_reserved(&half) == cudnn.workspace && cc_cudnn_workspace_reserved(&cudnn) == cudnn.workspace);
     assert_int_equal(cc_train_memory_plan(&c, batch, bins, R, CC_PLAN_GPU | CC_PLAN_BF16, 1, 1, &gemm_half, err, sizeof err), 0);
     assert_true(gemm_half.bf16_copies == 0 && gemm_half.workspace == g.workspace && gemm_half.device == g.device);
     /* With a horizon longer than the window the forecaster's calls are the largest: 4 output
