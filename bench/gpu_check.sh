@@ -116,7 +116,9 @@ step "bench train: crimecast on the GPU, then PyTorch eager (cuDNN), FP32, TF32 
 # GPU_CHECK_PROFILE=1 adds, per config, crimecast's step at each precision with --conv auto
 # and --profile (where the time goes, op by op) into bench_profile.txt.
 # GPU_CHECK_COMPILE=1 adds PyTorch under torch.compile(mode="max-autotune", CUDA graphs)
-# at each precision: minutes of compiling and tuning per config, so only on a long lease.
+# at each precision: minutes of compiling and tuning per config, so only on a long lease;
+# GPU_CHECK_COMPILE_MATHS="1 0 1,0 1 1" (say: tf32, bf16, deterministic) compiles those
+# alone, each right after crimecast's runs of the config (before PyTorch eager's).
 configs=${GPU_CHECK_CONFIGS:-"16 32,64 32,16 64,64 64,8 256 --channels 12 --down 4"}
 IFS=, read -r -a config_list <<<"$configs"
 for cfg in "${config_list[@]}"; do
@@ -139,8 +141,12 @@ for cfg in "${config_list[@]}"; do
   done
   compiled="0"
   [ -n "${GPU_CHECK_COMPILE:-}" ] && compiled="0 1"
+  [ -n "${GPU_CHECK_COMPILE_MATHS:-}" ] && compiled="1 0"
   for compile in $compiled; do
-    for math in "0 0 1" "0 0 0" "1 0 1" "1 0 0" "0 1 1" "0 1 0"; do  # tf32, bf16, deterministic
+    maths="0 0 1,0 0 0,1 0 1,1 0 0,0 1 1,0 1 0"  # tf32, bf16, deterministic
+    [ "$compile" = 1 ] && maths=${GPU_CHECK_COMPILE_MATHS:-$maths}
+    IFS=, read -r -a math_list <<<"$maths"
+    for math in "${math_list[@]}"; do
       set -- $math
       timeout 600 python3 bench/pytorch_convlstm.py --device cuda --tf32 $1 --bf16 $2 --deterministic $3 \
         --compile $compile "${shape[@]}" --warmup $((compile ? 5 : 2)) --steps 10 2>&1 | grep '^{' |
