@@ -148,8 +148,10 @@ for cfg in "${config_list[@]}"; do
     IFS=, read -r -a math_list <<<"$maths"
     for math in "${math_list[@]}"; do
       set -- $math
+      # with GPU_CHECK_PROFILE eager PyTorch also lists the kernels its step ran (which algorithms)
+      kernels=0; [ -n "${GPU_CHECK_PROFILE:-}" ] && [ "$compile" = 0 ] && kernels=15
       timeout 600 python3 bench/pytorch_convlstm.py --device cuda --tf32 $1 --bf16 $2 --deterministic $3 \
-        --compile $compile "${shape[@]}" --warmup $((compile ? 5 : 2)) --steps 10 2>&1 | grep '^{' |
+        --compile $compile "${shape[@]}" --warmup $((compile ? 5 : 2)) --steps 10 --kernels $kernels 2>&1 | grep '^{' |
         tee -a "$out/bench_pytorch.jsonl"
     done
   done

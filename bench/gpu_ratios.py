@@ -87,15 +87,43 @@ def table(best, pytorch):
     return "\n".join(lines)
 
 
+def kernel_families(rows):
+    """Markdown: for each PyTorch run that listed its kernels (pytorch_convlstm.py --kernels),
+    the share of the listed kernels' time in each family (Winograd, FFT, implicit GEMM...)."""
+    lines = []
+    for r in rows:
+        if "kernels" not in r or not r["kernels"]:
+            continue
+        of = r.get("kernels_of", {})
+        precision = "bf16" if of.get("bf16") else "tf32" if of.get("tf32") else "fp32"
+        total = sum(k["ms"] for k in r["kernels"])
+        share = {}
+        for k in r["kernels"]:
+            share[k["family"]] = share.get(k["family"], 0.0) + k["ms"]
+        parts = ", ".join("%s %.0f%%" % (f, 100 * t / total) for f, t in sorted(share.items(), key=lambda x: -x[1]))
+        lines.append("| %s, %s, down %s | %s | %s | %.1f ms | %s |" % (
+            of.get("batch"), of.get("grid"), of.get("down"), precision, "on" if of.get("deterministic") else "off",
+            total, parts))
+    if not lines:
+        return ""
+    return "\n".join(["", "PyTorch eager's kernels (the listed ones' time, one profiled step):", "",
+                      "| batch, grid, down | precision | deterministic | listed kernels | by family |",
+                      "|---|---|---|---|---|"] + lines)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = sys.argv[1]
     best = ours(records(os.path.join(out, "bench_crimecast.jsonl")))
-    pytorch = theirs(records(os.path.join(out, "bench_pytorch.jsonl")))
+    pytorch_rows = records(os.path.join(out, "bench_pytorch.jsonl"))
+    pytorch = theirs(pytorch_rows)
     if not best:
         sys.exit("%s: no crimecast GPU step in bench_crimecast.jsonl" % out)
     print(table(best, pytorch))
+    families = kernel_families(pytorch_rows)
+    if families:
+        print(families)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,15 @@ With --compile 1 the model runs under torch.compile(mode="max-autotune": Triton 
 cuBLAS kernels tuned per shape, CUDA graphs on), what a user who wants PyTorch's fastest
 step would write; the optimizer stays eager in both. The first --warmup steps compile,
 tune and record the graphs (give it several). Prints one JSON object with the median step
-time.
+time. With --kernels N, one more step runs under torch.profiler and a second JSON object
+lists the N kernels (CUDA) or ops (CPU) that took the most time, each with the family its
+name says (Winograd, FFT, implicit GEMM, GEMM, layout transform, other): which algorithms
+PyTorch's cuDNN chose (bench/RESULTS.md argues its FP32 step is fast through transforms).
 
 usage: pytorch_convlstm.py [--threads 2] [--steps 3] [--warmup 1] [--batch 16] [--grid 32]
        [--channels 1] [--layers 2] [--hidden 64] [--kernel 5] [--window 8] [--horizon 1]
        [--down 1|2|4] [--features 16] [--device cpu|cuda] [--tf32 0|1] [--bf16 0|1] [--compile 0|1]
-       [--deterministic 0|1]
+       [--deterministic 0|1] [--kernels N]
 """
 import argparse
 import json
@@ -98,6 +101,41 @@ class ConvLSTMAE(nn.Module):
         return y.reshape(horizon, batch, -1, height, width)
 
 
+# Substrings of kernel names (lower case) and the family they say, first match wins: cuDNN's
+# and cuBLAS's kernels name their algorithm (e.g. sm90_xmma_fprop_implicit_gemm_...,
+# ..._winograd_..., fft2d_r2c_...), and its layout transforms say nchwToNhwc or the like.
+FAMILIES = (("winograd", "winograd"), ("fft", "fft"), ("implicit_gemm", "implicit gemm"),
+            ("implicit_convolve", "implicit gemm"), ("wgrad_alg", "direct"), ("nchwtonhwc", "layout transform"),
+            ("nhwctonchw", "layout transform"), ("transpose", "layout transform"), ("gemm", "gemm"),
+            ("nvjet", "gemm"), ("conv", "convolution, other"))
+
+
+def family(name):
+    low = name.lower()
+    return next((f for key, f in FAMILIES if key in low), "other")
+
+
+def kernel_times(step, device, top):
+    """The `top` kernels (CUDA) or ops (CPU) of one step by their own time, as dicts."""
+    from torch.profiler import ProfilerActivity, profile
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
+    with profile(activities=activities) as prof:
+        step()
+    rows = []
+    for e in prof.key_averages():
+        if device == "cuda":  # kernels only: their device time (named self_cuda_time_total before PyTorch 2.4)
+            own = getattr(e, "self_device_time_total", None)
+            own = getattr(e, "self_cuda_time_total", 0) if own is None else own
+            if getattr(e, "device_type", None) is not None and "CUDA" not in str(e.device_type):
+                continue
+        else:
+            own = e.self_cpu_time_total
+        if own > 0:
+            rows.append({"name": e.key[:160], "family": family(e.key), "ms": own / 1e3, "calls": e.count})
+    rows.sort(key=lambda r: -r["ms"])
+    return rows[:top]
+
+
 def main():
     ap = argparse.ArgumentParser()
     for name, default in dict(threads=2, steps=3, warmup=1, batch=16, grid=32, channels=1, layers=2, hidden=64,
@@ -111,6 +149,7 @@ def main():
     ap.add_argument("--compile", type=int, choices=(0, 1), default=0)
     # 1: cuDNN's deterministic algorithms only, as crimecast's default; 0: any (PyTorch's default)
     ap.add_argument("--deterministic", type=int, choices=(0, 1), default=0)
+    ap.add_argument("--kernels", type=int, default=0)
     a = ap.parse_args()
     if a.compile and not hasattr(torch, "compile"):
         raise SystemExit("--compile 1 needs PyTorch 2 (torch.compile); this is %s" % torch.__version__)
@@ -133,9 +172,8 @@ def main():
     y = torch.randint(0, 3, (a.horizon, a.batch, a.channels, a.grid, a.grid), device=dev).float()
     sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     times = []
-    for i in range(a.warmup + a.steps):
-        sync()
-        start = time.perf_counter()
+
+    def step():
         opt.zero_grad()
         if a.compile and mark_step:
             mark_step()
@@ -146,6 +184,11 @@ def main():
         loss.backward()
         opt.step()
         sync()
+
+    for i in range(a.warmup + a.steps):
+        sync()
+        start = time.perf_counter()
+        step()
         if i >= a.warmup:
             times.append(time.perf_counter() - start)
     print(json.dumps({"framework": "pytorch %s" % torch.__version__, "threads": a.threads, "device": a.device,
@@ -155,6 +198,11 @@ def main():
                       "channels": a.channels, "batch": a.batch, "grid": a.grid, "down": a.down,
                       "step_seconds": statistics.median(times), "step_seconds_min": min(times),
                       "mkldnn": torch.backends.mkldnn.is_available()}))
+    if a.kernels > 0:
+        rows = kernel_times(step, a.device, a.kernels)
+        print(json.dumps({"kernels_of": {"tf32": a.tf32, "bf16": a.bf16, "deterministic": a.deterministic,
+                                         "compile": a.compile, "batch": a.batch, "grid": a.grid, "down": a.down},
+                          "kernels": rows}))
 
 
 if __name__ == "__main__":
