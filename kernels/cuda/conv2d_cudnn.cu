@@ -50,12 +50,12 @@ static bool tensor_ops(const cc_ops_context *ctx) { return ctx->tf32 || ctx->bf1
  * convolved where it lies, NCHW. */
 static bool nhwc(const cc_ops_context *ctx) { return ctx->bf16 && ctx->cudnn_nhwc; }
 
-static cudnn_conv describe(const cc_ops_context *ctx, const cc_conv2d_shape *s) {
+static cudnn_conv describe(const cc_ops_context *ctx, const cc_conv2d_shape *s, bool channels_last) {
     cudnn_conv d;
     int Ho = cc_conv2d_out_height(s), Wo = cc_conv2d_out_width(s);
     cudnnDataType_t data = ctx->bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT; /* the sums: FP32 either way */
     /* NHWC: dimensions still given as n, c, h, w; the filter's format says [out][K][K][in] */
-    cudnnTensorFormat_t layout = nhwc(ctx) ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+    cudnnTensorFormat_t layout = channels_last ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
     CC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d.x));
     CC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d.y));
     CC_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d.w));
@@ -138,7 +138,8 @@ enum { PLANS = 32 };
  * its workspace. */
 typedef struct cudnn_plan {
     cc_conv2d_shape shape;
-    int tf32, bf16, nhwc, any_algorithm; /* nhwc: the bf16 copies are channels last */
+    int tf32, bf16, asked_nhwc, any_algorithm; /* the context's ask: the key */
+    int nhwc;     /* the bf16 copies are channels last: as asked, unless cuDNN had no algorithm for it */
     size_t grant; /* workspace_grant when chosen */
     cudnn_conv d;
     bool chosen[DIRECTIONS];
@@ -173,7 +174,7 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
     }
     struct cc_cudnn_plans *all = st->cudnn_plans;
     for (int i = 0; i < all->count; i++)
-        if (all->plan[i].tf32 == ctx->tf32 && all->plan[i].bf16 == ctx->bf16 && all->plan[i].nhwc == nhwc(ctx) &&
+        if (all->plan[i].tf32 == ctx->tf32 && all->plan[i].bf16 == ctx->bf16 && all->plan[i].asked_nhwc == nhwc(ctx) &&
             all->plan[i].any_algorithm == ctx->any_algorithm && all->plan[i].grant == workspace_grant(ctx) &&
             same_shape(&all->plan[i].shape, s))
             return &all->plan[i];
@@ -186,21 +187,38 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
         release(&p->d);
     }
     memset(p, 0, sizeof *p);
-    p->shape = *s, p->tf32 = ctx->tf32, p->bf16 = ctx->bf16, p->nhwc = nhwc(ctx), p->any_algorithm = ctx->any_algorithm;
+    p->shape = *s, p->tf32 = ctx->tf32, p->bf16 = ctx->bf16, p->asked_nhwc = p->nhwc = nhwc(ctx);
+    p->any_algorithm = ctx->any_algorithm;
     p->grant = workspace_grant(ctx);
-    p->d = describe(ctx, s);
+    p->d = describe(ctx, s, p->nhwc);
     return p;
 }
 
-/* Records direction `dir`'s choice: perf[k] of the results, or `fallback` when none ran. */
+/* Records direction `dir`'s choice: perf[k] of the results, or `fallback` when none ran.
+ * false when none ran. */
 template <typename Perf, typename Algo>
-static void choose(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf *perf, int returned,
+static bool choose(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf *perf, int returned,
                    bool (*precise)(Algo), Algo fallback) {
     int k = pick(ctx, perf, returned, precise);
     p->algo[dir] = k >= 0 ? (int)perf[k].algo : (int)fallback;
     p->math[dir] = tensor_ops(ctx) && k >= 0 ? perf[k].mathType : tensor_ops(ctx) ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
     p->chosen[dir] = true;
     CC_CUDNN_CHECK(cudnnSetConvolutionMathType(p->d.conv, p->math[dir]));
+    return k >= 0;
+}
+
+/* A channels-last plan for which cuDNN ran no algorithm of the GEMM family in some
+ * direction (it may want channel counts of a multiple of 8 there): the plan becomes NCHW,
+ * every direction chosen again, rather than the run stopping on an unsupported fallback. */
+static void fall_back_to_nchw(const cc_ops_context *ctx, cudnn_plan *p, const cc_conv2d_shape *s) {
+    fprintf(stderr,
+            "crimecast: cuDNN has no bfloat16 NHWC algorithm of the GEMM family for the %d x %d x %d x %d -> %d "
+            "channel convolution (kernel %d, stride %d): NCHW copies for that shape\n",
+            s->batch, s->in_channels, s->height, s->width, s->out_channels, s->kernel, s->stride);
+    release(&p->d);
+    p->nhwc = 0;
+    p->d = describe(ctx, s, false);
+    for (int dir = 0; dir < DIRECTIONS; dir++) p->chosen[dir] = false;
 }
 
 static void *workspace(const cc_ops_context *ctx, size_t bytes) {
@@ -261,6 +279,9 @@ static bool timing_scratch(const cc_ops_context *ctx, const Perf *perf, int retu
  * are the direction's operands (forward: x, w; backward data: w, dy; backward filter: x,
  * dy), read by the timing runs of --deterministic off, and `direct` its output when the
  * call overwrites it (beta 0; else NULL), which the timing runs may write. */
+static cudnn_plan *again_as_nchw(const cc_ops_context *ctx, cudnn_plan *p, const cc_conv2d_shape *s, int dir,
+                                 const void *a, const void *b, void *direct);
+
 static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, int dir, const void *a, const void *b,
                          void *direct) {
     cudnn_plan *p = plan_for(ctx, s);
@@ -286,7 +307,8 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
                                                                   CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
                                                                   at[1], space));
         }
-        choose(ctx, p, dir, perf, returned, precise_forward, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
+        if (!choose(ctx, p, dir, perf, returned, precise_forward, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM) && p->nhwc)
+            return again_as_nchw(ctx, p, s, dir, a, b, direct);
         CC_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle(ctx), d->x, d->w, d->conv, d->y,
                                                                (cudnnConvolutionFwdAlgo_t)p->algo[dir], &p->bytes[dir]));
     } else if (dir == BACKWARD_DATA) {
@@ -298,7 +320,8 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
                                                                        at[0], CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
                                                                        &returned, perf, at[1], space));
         }
-        choose(ctx, p, dir, perf, returned, precise_backward_data, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1);
+        if (!choose(ctx, p, dir, perf, returned, precise_backward_data, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1) && p->nhwc)
+            return again_as_nchw(ctx, p, s, dir, a, b, direct);
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
             handle(ctx), d->w, d->y, d->conv, d->x, (cudnnConvolutionBwdDataAlgo_t)p->algo[dir], &p->bytes[dir]));
     } else {
@@ -310,11 +333,21 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
                                                                          at[0], CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
                                                                          &returned, perf, at[1], space));
         }
-        choose(ctx, p, dir, perf, returned, precise_backward_filter, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1);
+        if (!choose(ctx, p, dir, perf, returned, precise_backward_filter, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1) &&
+            p->nhwc)
+            return again_as_nchw(ctx, p, s, dir, a, b, direct);
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
             handle(ctx), d->x, d->y, d->conv, d->w, (cudnnConvolutionBwdFilterAlgo_t)p->algo[dir], &p->bytes[dir]));
     }
     return p;
+}
+
+/* ready() once more after the plan fell back to NCHW (its key, the context's ask, is kept,
+ * so the lookup finds it; it is NCHW now, so this happens once). */
+static cudnn_plan *again_as_nchw(const cc_ops_context *ctx, cudnn_plan *p, const cc_conv2d_shape *s, int dir,
+                                 const void *a, const void *b, void *direct) {
+    fall_back_to_nchw(ctx, p, s);
+    return ready(ctx, s, dir, a, b, direct);
 }
 
 /* ---------------------------------------------------------------- bfloat16 */
