@@ -28,7 +28,9 @@
  * FP32 (master weights), as on the GEMM path. With ctx->cudnn_nhwc (--cudnn-layout nhwc)
  * the copies are channels last, transposed in the same pass (bf16_copy.cu), and the
  * descriptors say NHWC: cuDNN's Hopper tensor-core kernels are NHWC ones, which on NCHW
- * data would have to transform around the GEMM; the same sums either way.
+ * data would have to transform around the GEMM; the same sums either way. A shape for
+ * which cuDNN runs no NHWC algorithm of the GEMM family in some direction keeps NCHW
+ * copies (fall_back_to_nchw, said once on stderr).
  * Descriptors and the algorithm choices are made once per shape and math (a plan, kept in
  * the CUDA state: a model runs a dozen shapes), not on every call: cuDNN's heuristics are
  * host work that a small convolution would wait on, and timing runs take longer still. */
