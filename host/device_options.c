@@ -36,6 +36,10 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
     {CC_OPTION_INT("threads", cc_device_request, threads, "N", "0", 0, 1024, "CPU threads the ops use, 0: all")},
 };
 
+int cc_cudnn_channels_last(const char *layout, int conv_cudnn, int bf16) {
+    return layout && !strcmp(layout, "nhwc") && conv_cudnn && bf16;
+}
+
 int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, size_t why_len) {
     char reason[512];
     const char *precision = r->tf32 ? "tf32" : r->precision;
@@ -52,7 +56,7 @@ int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, s
             fprintf(stderr, "crimecast: --conv auto: %s; the GPU's convolutions run as im2col + cuBLAS\n", reason);
         /* only cuDNN has algorithms to choose: every other path stays deterministic */
         ctx->any_algorithm = !deterministic && ctx->conv_cudnn;
-        ctx->cudnn_nhwc = r->cudnn_layout && !strcmp(r->cudnn_layout, "nhwc") && ctx->conv_cudnn && ctx->bf16;
+        ctx->cudnn_nhwc = cc_cudnn_channels_last(r->cudnn_layout, ctx->conv_cudnn, ctx->bf16);
         ctx->graphs = r->graph && !strcmp(r->graph, "on") && ctx->backend == CC_BACKEND_CUDA;
         return 0;
     }

@@ -26,6 +26,11 @@ extern const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT];
 /* The group of a request struct whose member `field` is a cc_device_request. */
 #define CC_DEVICE_GROUP(type, field) {"device", CC_DEVICE_OPTIONS, CC_DEVICE_OPTION_COUNT, offsetof(type, field)}
 
+/* Whether cuDNN's bfloat16 copies go channels last (ctx->cudnn_nhwc): --cudnn-layout nhwc
+ * (`layout`, NULL meaning the default nchw) on a context whose convolutions run through
+ * cuDNN (`conv_cudnn`) in bf16 (`bf16`); every other path has no copies of that kind. */
+int cc_cudnn_channels_last(const char *layout, int conv_cudnn, int bf16);
+
 /* The ops' context the request asks for (kernels/device.h, cc_open_backend). 0, or -1
  * with why ("--device cuda: ..."). Release with cc_close_backend. */
 int cc_device_open(const cc_device_request *request, cc_ops_context *ctx, char *why, size_t why_len);

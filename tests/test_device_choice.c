@@ -24,6 +24,30 @@ static void test_auto_conv_on_a_gpu(void **state) {
     assert_string_equal(cc_gpu_auto_conv("bf16", 0), "gemm");
 }
 
+/* --cudnn-layout nhwc takes effect only through cuDNN in bf16 (the only copies it
+ * describes); a CPU context asked for it runs as ever. */
+static void test_cudnn_layout(void **state) {
+    (void)state;
+    assert_int_equal(cc_cudnn_channels_last("nhwc", 1, 1), 1);
+    assert_int_equal(cc_cudnn_channels_last("nhwc", 0, 1), 0); /* the GEMM path */
+    assert_int_equal(cc_cudnn_channels_last("nhwc", 1, 0), 0); /* FP32 or TF32 through cuDNN */
+    assert_int_equal(cc_cudnn_channels_last("nchw", 1, 1), 0);
+    assert_int_equal(cc_cudnn_channels_last(NULL, 1, 1), 0);
+}
+
+static void test_cudnn_layout_on_the_cpu(void **state) {
+    (void)state;
+    cc_device_request r = {.device = "cpu", .conv = "auto", .precision = "bf16", .cudnn_layout = "nhwc"};
+    cc_ops_context ctx;
+    char why[256];
+    if (cc_device_open(&r, &ctx, why, sizeof why) != 0) {
+        if (strstr(why, "bf16") || strstr(why, "bfloat16")) skip(); /* a CPU without bf16 convolutions */
+        fail_msg("%s", why);
+    }
+    assert_int_equal(ctx.cudnn_nhwc, 0);
+    cc_close_backend(&ctx);
+}
+
 /* The threads of a rank's context on the CPU: --threads N as given; 0 alone means all
  * (ctx->threads 0); 0 beside others on the machine their share of all, at least one. */
 static void test_rank_threads(void **state) {
@@ -45,6 +69,8 @@ static void test_rank_threads(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_auto_conv_on_a_gpu), cmocka_unit_test(test_rank_threads)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_auto_conv_on_a_gpu), cmocka_unit_test(test_rank_threads),
+                                       cmocka_unit_test(test_cudnn_layout),
+                                       cmocka_unit_test(test_cudnn_layout_on_the_cpu)};
     return cmocka_run_group_tests_name("device_choice", tests, NULL, NULL);
 }
