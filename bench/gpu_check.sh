@@ -147,6 +147,7 @@ for cfg in "${config_list[@]}"; do
     [ "$compile" = 1 ] && maths=${GPU_CHECK_COMPILE_MATHS:-$maths}
     IFS=, read -r -a math_list <<<"$maths"
     for math in "${math_list[@]}"; do
+      [[ "$math" =~ ^[01]\ [01]\ [01]$ ]] || { echo "gpu_check: '$math' is not 'tf32 bf16 deterministic' (0 or 1 each): skipped" >&2; continue; }
       set -- $math
       # with GPU_CHECK_PROFILE eager PyTorch also lists the kernels its step ran (which algorithms)
       kernels=0; [ -n "${GPU_CHECK_PROFILE:-}" ] && [ "$compile" = 0 ] && kernels=15

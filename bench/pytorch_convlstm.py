@@ -105,7 +105,7 @@ class ConvLSTMAE(nn.Module):
 # and cuBLAS's kernels name their algorithm (e.g. sm90_xmma_fprop_implicit_gemm_...,
 # ..._winograd_..., fft2d_r2c_...), and its layout transforms say nchwToNhwc or the like.
 FAMILIES = (("winograd", "winograd"), ("fft", "fft"), ("implicit_gemm", "implicit gemm"),
-            ("implicit_convolve", "implicit gemm"), ("wgrad_alg", "direct"), ("nchwtonhwc", "layout transform"),
+            ("implicit_convolve", "implicit gemm"), ("wgrad_alg", "filter gradient, cuDNN algo 0/1"), ("dgrad", "data gradient, other"), ("nchwtonhwc", "layout transform"),
             ("nhwctonchw", "layout transform"), ("transpose", "layout transform"), ("gemm", "gemm"),
             ("nvjet", "gemm"), ("conv", "convolution, other"))
 

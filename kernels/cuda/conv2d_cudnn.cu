@@ -30,7 +30,7 @@
  * descriptors say NHWC: cuDNN's Hopper tensor-core kernels are NHWC ones, which on NCHW
  * data would have to transform around the GEMM; the same sums either way. A shape for
  * which cuDNN runs no NHWC algorithm of the GEMM family in some direction keeps NCHW
- * copies (fall_back_to_nchw, said once on stderr).
+ * copies (settle_layout, when the plan is made; said on stderr for each such plan).
  * Descriptors and the algorithm choices are made once per shape and math (a plan, kept in
  * the CUDA state: a model runs a dozen shapes), not on every call: cuDNN's heuristics are
  * host work that a small convolution would wait on, and timing runs take longer still. */
@@ -168,6 +168,42 @@ static bool same_shape(const cc_conv2d_shape *a, const cc_conv2d_shape *b) {
            a->padding == b->padding;
 }
 
+static cudnnHandle_t handle(const cc_ops_context *ctx);
+
+/* Whether cuDNN's heuristics offer an eligible algorithm (pick) in every direction for
+ * descriptors d: host work only, no run, so it may happen while a graph records. */
+static bool every_direction_runs(const cc_ops_context *ctx, const cudnn_conv *d) {
+    CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d->conv, tensor_ops(ctx) ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+    int n = 0;
+    cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    CC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle(ctx), d->x, d->w, d->conv, d->y,
+                                                          CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, fwd));
+    if (pick(ctx, fwd, n, precise_forward) < 0) return false;
+    cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle(ctx), d->w, d->y, d->conv, d->x,
+                                                               CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, data));
+    if (pick(ctx, data, n, precise_backward_data) < 0) return false;
+    cudnnConvolutionBwdFilterAlgoPerf_t filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+    CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle(ctx), d->x, d->y, d->conv, d->w,
+                                                                 CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, filter));
+    return pick(ctx, filter, n, precise_backward_filter) >= 0;
+}
+
+/* A channels-last plan's layout, decided once when the plan is made, before any direction
+ * is chosen: NCHW copies for a shape where cuDNN offers no NHWC algorithm of the GEMM
+ * family in some direction (it may want channel counts of a multiple of 8), rather than a
+ * run stopping on an unsupported fallback algorithm. */
+static void settle_layout(const cc_ops_context *ctx, cudnn_plan *p, const cc_conv2d_shape *s) {
+    if (!p->nhwc || every_direction_runs(ctx, &p->d)) return;
+    fprintf(stderr,
+            "crimecast: cuDNN has no bfloat16 NHWC algorithm of the GEMM family for the %d x %d x %d x %d -> %d "
+            "channel convolution (kernel %d, stride %d): NCHW copies for that shape\n",
+            s->batch, s->in_channels, s->height, s->width, s->out_channels, s->kernel, s->stride);
+    release(&p->d);
+    p->nhwc = 0;
+    p->d = describe(ctx, s, false);
+}
+
 static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s) {
     struct cc_cuda_state *st = ctx->cuda;
     if (!st->cudnn_plans && !(st->cudnn_plans = (struct cc_cudnn_plans *)calloc(1, sizeof *st->cudnn_plans))) {
@@ -193,34 +229,31 @@ static cudnn_plan *plan_for(const cc_ops_context *ctx, const cc_conv2d_shape *s)
     p->any_algorithm = ctx->any_algorithm;
     p->grant = workspace_grant(ctx);
     p->d = describe(ctx, s, p->nhwc);
+    settle_layout(ctx, p, s);
     return p;
 }
 
-/* Records direction `dir`'s choice: perf[k] of the results, or `fallback` when none ran.
- * false when none ran. */
+/* Records direction `dir`'s choice: perf[k] of the results, or `fallback` when none ran. */
 template <typename Perf, typename Algo>
-static bool choose(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf *perf, int returned,
+static void choose(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf *perf, int returned,
                    bool (*precise)(Algo), Algo fallback) {
     int k = pick(ctx, perf, returned, precise);
     p->algo[dir] = k >= 0 ? (int)perf[k].algo : (int)fallback;
     p->math[dir] = tensor_ops(ctx) && k >= 0 ? perf[k].mathType : tensor_ops(ctx) ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
     p->chosen[dir] = true;
     CC_CUDNN_CHECK(cudnnSetConvolutionMathType(p->d.conv, p->math[dir]));
-    return k >= 0;
 }
 
-/* A channels-last plan for which cuDNN ran no algorithm of the GEMM family in some
- * direction (it may want channel counts of a multiple of 8 there): the plan becomes NCHW,
- * every direction chosen again, rather than the run stopping on an unsupported fallback. */
-static void fall_back_to_nchw(const cc_ops_context *ctx, cudnn_plan *p, const cc_conv2d_shape *s) {
-    fprintf(stderr,
-            "crimecast: cuDNN has no bfloat16 NHWC algorithm of the GEMM family for the %d x %d x %d x %d -> %d "
-            "channel convolution (kernel %d, stride %d): NCHW copies for that shape\n",
-            s->batch, s->in_channels, s->height, s->width, s->out_channels, s->kernel, s->stride);
-    release(&p->d);
-    p->nhwc = 0;
-    p->d = describe(ctx, s, false);
-    for (int dir = 0; dir < DIRECTIONS; dir++) p->chosen[dir] = false;
+/* The timing runs' results when one of them is eligible, else the heuristics' (a run that
+ * needed more workspace than the timing had comes back failed, where the heuristics still
+ * rank it). */
+template <typename Perf, typename Algo>
+static void choose_timed(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf *heuristic, int heuristics,
+                         const Perf *timed, int timings, bool (*precise)(Algo), Algo fallback) {
+    if (timings > 0 && pick(ctx, timed, timings, precise) >= 0)
+        choose(ctx, p, dir, timed, timings, precise, fallback);
+    else
+        choose(ctx, p, dir, heuristic, heuristics, precise, fallback);
 }
 
 static void *workspace(const cc_ops_context *ctx, size_t bytes) {
@@ -281,9 +314,6 @@ static bool timing_scratch(const cc_ops_context *ctx, const Perf *perf, int retu
  * are the direction's operands (forward: x, w; backward data: w, dy; backward filter: x,
  * dy), read by the timing runs of --deterministic off, and `direct` its output when the
  * call overwrites it (beta 0; else NULL), which the timing runs may write. */
-static cudnn_plan *again_as_nchw(const cc_ops_context *ctx, cudnn_plan *p, const cc_conv2d_shape *s, int dir,
-                                 const void *a, const void *b, void *direct);
-
 static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, int dir, const void *a, const void *b,
                          void *direct) {
     cudnn_plan *p = plan_for(ctx, s);
@@ -297,59 +327,52 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
     size_t nx = (size_t)s->batch * s->in_channels * s->height * s->width;
     size_t ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
     size_t nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
-    int returned = 0;
+    int returned = 0, timings = 0; /* results of the heuristics, of the timing runs */
     void *at[2];
     size_t space = 0;
     if (dir == FORWARD) {
-        cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+        cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT], runs[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle(ctx), d->x, d->w, d->conv, d->y,
                                                               CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
         if (timed(ctx) && timing_scratch(ctx, perf, returned, precise_forward, ny, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(handle(ctx), d->x, a, d->w, b, d->conv, d->y, at[0],
-                                                                  CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf,
+                                                                  CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &timings, runs,
                                                                   at[1], space));
         }
-        if (!choose(ctx, p, dir, perf, returned, precise_forward, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM) && p->nhwc)
-            return again_as_nchw(ctx, p, s, dir, a, b, direct);
+        choose_timed(ctx, p, dir, perf, returned, runs, timings, precise_forward,
+                     CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM);
         CC_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle(ctx), d->x, d->w, d->conv, d->y,
                                                                (cudnnConvolutionFwdAlgo_t)p->algo[dir], &p->bytes[dir]));
     } else if (dir == BACKWARD_DATA) {
-        cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+        cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT],
+            runs[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             handle(ctx), d->w, d->y, d->conv, d->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, perf));
         if (timed(ctx) && timing_scratch(ctx, perf, returned, precise_backward_data, nx, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(handle(ctx), d->w, a, d->y, b, d->conv, d->x,
                                                                        at[0], CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
-                                                                       &returned, perf, at[1], space));
+                                                                       &timings, runs, at[1], space));
         }
-        if (!choose(ctx, p, dir, perf, returned, precise_backward_data, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1) && p->nhwc)
-            return again_as_nchw(ctx, p, s, dir, a, b, direct);
+        choose_timed(ctx, p, dir, perf, returned, runs, timings, precise_backward_data,
+                     CUDNN_CONVOLUTION_BWD_DATA_ALGO_1);
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
             handle(ctx), d->w, d->y, d->conv, d->x, (cudnnConvolutionBwdDataAlgo_t)p->algo[dir], &p->bytes[dir]));
     } else {
-        cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+        cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT],
+            runs[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             handle(ctx), d->x, d->y, d->conv, d->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &returned, perf));
         if (timed(ctx) && timing_scratch(ctx, perf, returned, precise_backward_filter, nw, direct, at, &space)) {
             CC_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(handle(ctx), d->x, a, d->y, b, d->conv, d->w,
                                                                          at[0], CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                                                                         &returned, perf, at[1], space));
+                                                                         &timings, runs, at[1], space));
         }
-        if (!choose(ctx, p, dir, perf, returned, precise_backward_filter, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1) &&
-            p->nhwc)
-            return again_as_nchw(ctx, p, s, dir, a, b, direct);
+        choose_timed(ctx, p, dir, perf, returned, runs, timings, precise_backward_filter,
+                     CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1);
         CC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
             handle(ctx), d->x, d->y, d->conv, d->w, (cudnnConvolutionBwdFilterAlgo_t)p->algo[dir], &p->bytes[dir]));
     }
     return p;
-}
-
-/* ready() once more after the plan fell back to NCHW (its key, the context's ask, is kept,
- * so the lookup finds it; it is NCHW now, so this happens once). */
-static cudnn_plan *again_as_nchw(const cc_ops_context *ctx, cudnn_plan *p, const cc_conv2d_shape *s, int dir,
-                                 const void *a, const void *b, void *direct) {
-    fall_back_to_nchw(ctx, p, s);
-    return ready(ctx, s, dir, a, b, direct);
 }
 
 /* ---------------------------------------------------------------- bfloat16 */
