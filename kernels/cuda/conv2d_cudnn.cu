@@ -249,9 +249,9 @@ static void choose(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf
  * rank it). */
 template <typename Perf, typename Algo>
 static void choose_timed(const cc_ops_context *ctx, cudnn_plan *p, int dir, const Perf *heuristic, int heuristics,
-                         const Perf *timed, int timings, bool (*precise)(Algo), Algo fallback) {
-    if (timings > 0 && pick(ctx, timed, timings, precise) >= 0)
-        choose(ctx, p, dir, timed, timings, precise, fallback);
+                         const Perf *runs, int timings, bool (*precise)(Algo), Algo fallback) {
+    if (timings > 0 && pick(ctx, runs, timings, precise) >= 0)
+        choose(ctx, p, dir, runs, timings, precise, fallback);
     else
         choose(ctx, p, dir, heuristic, heuristics, precise, fallback);
 }
