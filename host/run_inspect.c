@@ -449,7 +449,8 @@ static int run(inspect_run *r, FILE *out, char *err, size_t err_len) {
         snprintf(err, err_len, "--nudge: cell %d,%d is outside the %d x %d grid", a->nudge.row, a->nudge.col, r->t.H, r->t.W);
         return -1;
     }
-    cc_device_request device = {"cpu", "gemm", "fp32", "nchw", "on", "off", 0, 0};
+    cc_device_request device = {.device = "cpu", .conv = "gemm", .precision = "fp32", .cudnn_layout = "nchw",
+                                 .deterministic = "on", .graph = "off"};
     cc_ops_context ctx;
     if (cc_device_open(&device, &ctx, err, err_len) != 0) return -1;
     int status = cc_inspect(&r->model, &ctx, &r->t, r->info.scale, r->info.loss, &q, &r->in, err, err_len);

@@ -162,6 +162,22 @@ void cc_cudnn_plans_free(struct cc_cudnn_plans *plans) {
     free(plans);
 }
 
+/* An operand or result of a call as its FP32 tensor: [images][channels][plane]
+ * (x and dx: batch, Cin, H*W; y and dy: batch, Cout, Ho*Wo; w and dW: Cout, Cin, K*K). */
+typedef struct tensor3 {
+    int images, channels;
+    size_t plane;
+} tensor3;
+
+static size_t count(tensor3 t) { return (size_t)t.images * t.channels * t.plane; }
+static tensor3 input_of(const cc_conv2d_shape *s) { return {s->batch, s->in_channels, (size_t)s->height * s->width}; }
+static tensor3 output_of(const cc_conv2d_shape *s) {
+    return {s->batch, s->out_channels, (size_t)cc_conv2d_out_height(s) * cc_conv2d_out_width(s)};
+}
+static tensor3 filter_of(const cc_conv2d_shape *s) {
+    return {s->out_channels, s->in_channels, (size_t)s->kernel * s->kernel};
+}
+
 static bool same_shape(const cc_conv2d_shape *a, const cc_conv2d_shape *b) {
     return a->batch == b->batch && a->in_channels == b->in_channels && a->out_channels == b->out_channels &&
            a->height == b->height && a->width == b->width && a->kernel == b->kernel && a->stride == b->stride &&
@@ -324,9 +340,7 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
     }
     /* Each direction is asked with the precision's math, not the last direction's choice. */
     CC_CUDNN_CHECK(cudnnSetConvolutionMathType(d->conv, tensor_ops(ctx) ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
-    size_t nx = (size_t)s->batch * s->in_channels * s->height * s->width;
-    size_t ny = (size_t)s->batch * s->out_channels * cc_conv2d_out_height(s) * cc_conv2d_out_width(s);
-    size_t nw = (size_t)s->out_channels * s->in_channels * s->kernel * s->kernel;
+    size_t nx = count(input_of(s)), ny = count(output_of(s)), nw = count(filter_of(s));
     int returned = 0, timings = 0; /* results of the heuristics, of the timing runs */
     void *at[2];
     size_t space = 0;
@@ -378,22 +392,6 @@ static cudnn_plan *ready(const cc_ops_context *ctx, const cc_conv2d_shape *s, in
 /* ---------------------------------------------------------------- bfloat16 */
 
 typedef __nv_bfloat16 bf16;
-
-/* An operand or result of a bf16 call as its FP32 tensor: [images][channels][plane]
- * (x and dx: batch, Cin, H*W; y and dy: batch, Cout, Ho*Wo; w and dW: Cout, Cin, K*K). */
-typedef struct tensor3 {
-    int images, channels;
-    size_t plane;
-} tensor3;
-
-static size_t count(tensor3 t) { return (size_t)t.images * t.channels * t.plane; }
-static tensor3 input_of(const cc_conv2d_shape *s) { return {s->batch, s->in_channels, (size_t)s->height * s->width}; }
-static tensor3 output_of(const cc_conv2d_shape *s) {
-    return {s->batch, s->out_channels, (size_t)cc_conv2d_out_height(s) * cc_conv2d_out_width(s)};
-}
-static tensor3 filter_of(const cc_conv2d_shape *s) {
-    return {s->out_channels, s->in_channels, (size_t)s->kernel * s->kernel};
-}
 
 /* FP32 `from` rounded to bfloat16 at `to`, in the layout the plan's descriptors say. */
 static void round_into(const cc_ops_context *ctx, const cudnn_plan *p, const float *from, tensor3 t, bf16 *to) {
