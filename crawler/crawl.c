@@ -96,7 +96,8 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
         socrata_url(job, ds, from, to, pos.next_offset, url, sizeof url);
         snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos.next_offset);
         cc_http_response page;
-        if (cc_http_get(job->http, url, &page, job->err, job->err_len) != 0) return -1;
+        int got = cc_http_get(job->http, url, &page, job->err, job->err_len);
+        if (got != 0) return got; /* 1: stopped, nothing of the page stored */
         socrata_page result = {0};
         cc_crawl_position next = pos;
         /* The position is written after the rows are counted: see store_csv_page. */
@@ -200,6 +201,7 @@ static int crawl_tile(crawl_job *job, const char *month, const tile *t, int dept
              month, t->lat0, t->lon0, t->lat1, t->lon0, t->lat1, t->lon1, t->lat0, t->lon1);
     cc_http_response page;
     int got = cc_http_get(job->http, url, &page, job->err, job->err_len);
+    if (got > 0) return 1; /* stopped, nothing of the tile stored */
     cc_crawl_position done = {0, 1};
     if (got != 0 && page.status == 503) { /* too many crimes in the tile: split it */
         int status = split_tile(job, month, t, depth);
@@ -261,6 +263,7 @@ int cc_crawl(cc_store *store, const cc_city *city, const cc_crawl_options *optio
     size_t n = strlen(job.base_url);
     while (n > 0 && job.base_url[n - 1] == '/') job.base_url[--n] = '\0';
     cc_http_options http = options->http;
+    http.stop = options->stop; /* a stop also ends the request in flight and any retry's wait */
     if (police) {
         if (http.rate_per_s <= 0) http.rate_per_s = 15, http.burst = 30;
         http.answer_status = 503;

@@ -41,7 +41,8 @@ typedef struct cc_crawl_options {
     const char *base_url;              /* replaces the portal's scheme and host; NULL: the portal */
     int page_size;                     /* Socrata $limit; 0: 10000 */
     cc_http_options http;
-    const volatile sig_atomic_t *stop; /* non-zero: stop after the current page */
+    const volatile sig_atomic_t *stop; /* non-zero: stop; a page being stored is stored whole,
+                                          a request in flight (or waiting to retry) is dropped */
     /* Called after each page (progress) and each finished window (log); may be NULL. */
     void (*on_page)(void *context, const char *window, const cc_crawl_stats *stats);
     void (*on_window)(void *context, const char *window, long pages, long rows,

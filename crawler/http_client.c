@@ -38,11 +38,22 @@ void cc_http_options_defaults(cc_http_options *o) {
     if (o->rate_per_s > 0 && o->burst <= 0) o->burst = 1;
 }
 
-static void sleep_seconds(double s) {
+static int stopped(const cc_http_client *c) { return c->options.stop && *c->options.stop; }
+
+/* Sleeps s seconds, or less when the stop flag is set: the signal that sets it ends
+ * nanosleep early (EINTR), and the flag is read before sleeping on. */
+static void sleep_seconds(const cc_http_client *c, double s) {
     if (s <= 0) return;
     struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0) {
+    while (!stopped(c) && nanosleep(&ts, &ts) != 0) {
     }
+}
+
+/* curl's progress callback, called at least once a second during a transfer: a non-zero
+ * return aborts it (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *context, curl_off_t total_down, curl_off_t down, curl_off_t total_up, curl_off_t up) {
+    (void)total_down, (void)down, (void)total_up, (void)up;
+    return stopped(context);
 }
 
 cc_http_client *cc_http_client_new(const cc_http_options *options, char *err, size_t err_len) {
@@ -120,7 +131,8 @@ static void take_token(cc_http_client *c) {
             c->tokens -= 1;
             return;
         }
-        sleep_seconds((1 - c->tokens) / c->options.rate_per_s);
+        if (stopped(c)) return;
+        sleep_seconds(c, (1 - c->tokens) / c->options.rate_per_s);
     }
 }
 
@@ -157,8 +169,14 @@ static CURLcode attempt(cc_http_client *c, const char *url, transfer *t, long *s
     curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+    if (c->options.stop) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    }
     if (c->headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
     take_token(c);
+    if (stopped(c)) return CURLE_ABORTED_BY_CALLBACK;
     c->stats.requests++;
     CURLcode code = curl_easy_perform(h);
     *status = 0;
@@ -179,7 +197,12 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
     for (int n = 0;; n++) {
         transfer t = {NULL, 0, 0, -1, 0};
         long status;
-        CURLcode code = attempt(c, url, &t, &status);
+        CURLcode code = stopped(c) ? CURLE_ABORTED_BY_CALLBACK : attempt(c, url, &t, &status);
+        if (stopped(c)) { /* whatever came back is dropped: the caller stops before storing */
+            free(t.body);
+            snprintf(err, err_len, "%s: stopped before the response was whole", url);
+            return 1;
+        }
         if (t.too_big) {
             free(t.body);
             snprintf(err, err_len, "%s: the response is larger than %d MiB: refused", url, CC_HTTP_MOST_BODY >> 20);
@@ -205,7 +228,7 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
         }
         free(t.body);
         c->stats.retries++;
-        sleep_seconds(backoff(c, n, t.retry_after_s));
+        sleep_seconds(c, backoff(c, n, t.retry_after_s));
     }
 }
 

@@ -8,10 +8,13 @@
  * (decoded by curl). An optional token bucket keeps to a request rate (police.uk:
  * 15 requests/s, bursts of 30). A response body larger than CC_HTTP_MOST_BODY is refused
  * (a page of the portals is a few MB; a server is not trusted to size what is held). A
- * client belongs to one thread; no global state besides libcurl's one-time global init. */
+ * flag the caller sets (options.stop, from a signal handler) abandons a request at once:
+ * the transfer in flight, a retry's wait and the rate limiter's. A client belongs to one
+ * thread; no global state besides libcurl's one-time global init. */
 #ifndef CRIMECAST_CRAWLER_HTTP_CLIENT_H
 #define CRIMECAST_CRAWLER_HTTP_CLIENT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #define CC_HTTP_MOST_BODY (256 << 20)
@@ -27,6 +30,7 @@ typedef struct cc_http_options {
     long answer_status;         /* a status that is an answer, not a failure: returned at once
                                    without retrying (police.uk: 503 = too many crimes); 0: none */
     unsigned seed;              /* for the jitter */
+    const volatile sig_atomic_t *stop; /* non-zero: give up the request now; NULL: never */
 } cc_http_options;
 
 typedef struct cc_http_response {
@@ -49,7 +53,8 @@ void cc_http_client_free(cc_http_client *client);
 
 /* GETs `url`, retrying as above. Returns 0 with a 2xx response, or the response of a
  * non-retryable status in `response->status` with -1, or -1 with status 0 when the
- * transfer failed after every retry. `err` names the URL either way. */
+ * transfer failed after every retry (`err` names the URL either way), or 1 with status 0
+ * and no body when *options.stop was set before the response was whole. */
 int cc_http_get(cc_http_client *client, const char *url, cc_http_response *response, char *err,
                 size_t err_len);
 

@@ -125,6 +125,7 @@ static int crawl_caught(cc_store *store, const cc_city *city, cc_crawl_options *
     struct sigaction action, previous;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_interrupt;
+    action.sa_flags = SA_RESETHAND; /* a second Ctrl-C is the default's: the store's transactions keep it whole */
     sigemptyset(&action.sa_mask);
     interrupted = 0;
     sigaction(SIGINT, &action, &previous);

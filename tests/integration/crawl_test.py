@@ -6,7 +6,8 @@
   slow answers past the timeout, malformed rows) the store again holds exactly the
   served records, malformed rows counted as rejected;
 * killed with SIGKILL at random points and restarted, the crawl ends with the same
-  store as a clean crawl; Ctrl-C stops it cleanly and says how to resume;
+  store as a clean crawl; Ctrl-C stops it cleanly and says how to resume, within seconds
+  also while a request hangs or waits to be retried;
 * a second crawl of the same range asks only for pages past what is stored, and
   fetches only records added since;
 * police.uk: tiles the API refuses (503) are split, the store holds the served crimes
@@ -170,6 +171,42 @@ def test_kill_and_resume(tmp, expected):
         store_matches("after Ctrl-C and resume", db, "chicago", expected)
 
 
+def wait_for_request(mock, limit_s=30.0):
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and not mock.get("/__log"):
+        time.sleep(0.02)
+
+
+def ctrl_c_while_waiting(tmp, what, mock_args, crawl_extra, settle_s):
+    """Ctrl-C while the crawl waits on the portal: it stops within seconds, whatever the
+    request's timeout or the retry's delay, and says how to resume."""
+    with Mock(*mock_args) as mock:
+        db = os.path.join(tmp, "waiting-%s.db" % what.split()[0])
+        args = [CRIMECAST, "crawl", "--city", "chicago", "--db", db, "--base-url", mock.url, "--from", "2015-01-01",
+                "--to", "2015-03-01", *crawl_extra]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for_request(mock)
+        time.sleep(settle_s)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+        waited = time.monotonic() - sent
+        check("Ctrl-C %s: stops in %.1f s (under 5) with a resume hint" % (what, waited),
+              waited < 5 and proc.returncode == 1 and "resume with" in err, (proc.returncode, err[-400:]))
+
+
+def test_ctrl_c_while_waiting(tmp):
+    # The portal answers after 30 s; the request's timeout is 60 s.
+    ctrl_c_while_waiting(tmp, "mid-request", ["--delay", "30"], ["--timeout", "60"], 0.3)
+    # Every answer a 5xx; the retry waits 15-30 s.
+    ctrl_c_while_waiting(tmp, "before a retry", ["--fault", "5xx", "--every", "1"],
+                         ["--timeout", "5", "--backoff", "30", "--retries", "3"], 0.5)
+
+
 def test_police_uk(tmp):
     with Mock("--cap", "150") as mock:
         expected = mock.get("/__expected")["london"]
@@ -208,6 +245,7 @@ def main():
         expected = test_socrata(tmp)
         test_faults(tmp, expected)
         test_kill_and_resume(tmp, expected)
+        test_ctrl_c_while_waiting(tmp)
         test_police_uk(tmp)
         test_errors(tmp)
     return summary()
