@@ -38,6 +38,13 @@ static int read_arena(hid_t file, const char *group, cc_arena *a, char *why, siz
             snprintf(why, why_len, "%s is missing or has another shape than the configuration says", name);
             return -1;
         }
+        const float *v = cc_arena_at(a, e->offset);
+        for (size_t k = 0; k < e->count; k++)
+            if (!isfinite(v[k])) { /* training stops at a non-finite loss: it never writes one */
+                snprintf(why, why_len, "%s holds %g at element %zu: parameters and moments must be finite", name,
+                         (double)v[k], k);
+                return -1;
+            }
     }
     return 0;
 }
@@ -305,7 +312,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
     if (ok && s) {
         ok = read_int(f, "epochs_done", &s->epochs_done) == 0 && cc_hdf5_read_int(f, "step", &step) == 0 &&
              read_int(f, "best_epoch", &s->best_epoch) == 0 && cc_hdf5_read_double(f, "best_val", &s->best_val) == 0 &&
-             s->epochs_done <= CC_MAX_EPOCHS;
+             s->epochs_done <= CC_MAX_EPOCHS && s->best_epoch <= s->epochs_done;
         s->step = (long)step;
     }
     return ok ? 0 : -1;

@@ -338,7 +338,10 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     }
     if (o->resident) b.tables = builds ? &own : o->tables;
     cc_batch_io_load_moments(&b, &s->m, &s->v);
-    int status = 0, since_best = 0;
+    /* Epochs since the best, from the state alone, so a resumed run waits the patience the
+     * uninterrupted run had left: a run that stopped early and was killed after its final
+     * write resumes to nothing, as it ended. (best_epoch 0: none improved yet.) */
+    int status = 0, since_best = s->epochs_done - s->best_epoch;
     while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
         double train_loss;
         status = train_epoch(&b, ctx, t, split, scale, o, s, order, n, &train_loss, err, err_len);

@@ -9,6 +9,8 @@
   chunk and equals the uninterrupted one);
 * a killed run's temporary (NAME.tmp-PID) is gone after the next run;
 * running again, or `train --resume`, ends where an uninterrupted run ends, bit for bit;
+  a finished run that stopped early on patience resumes to nothing (a job killed after
+  train's last write and retried leaves the model as it was);
 * and, not a kill but what a killed job's log needs: train's stdout lines reach a pipe as
   they are printed (line-buffered), not all at exit.
 
@@ -247,6 +249,40 @@ def train_case(tmp, tensor):
     check("predict reads the resumed model", p.returncode == 0, p.stderr[-300:])
 
 
+def model_state(path):
+    """What a resume must leave as it was: parameters, moments, counters and history."""
+    def content(value):  # strings by value (the bytes of an object array are pointers)
+        return repr(value.tolist()) if value.dtype.kind == "O" else value.tobytes()
+
+    with h5py.File(path, "r") as f:
+        data = {}
+        f.visititems(lambda name, obj: data.__setitem__(name, content(obj[()]))
+                     if isinstance(obj, h5py.Dataset) else None)
+        return data, {k: f.attrs[k] for k in ("epochs_done", "step", "best_epoch", "best_val")}
+
+
+def finished_run_case(tmp, tensor):
+    """A run that stopped early (patience), killed after its final write (while it scores
+    the test span) and retried with --resume, as a scheduler retries a killed job: the
+    resume has nothing left to train and leaves the model as the run ended it."""
+    args = ["--data", tensor, "--hidden", "4", "--layers", "1", "--window", "4", "--epochs", "30", "--patience", "1",
+            "--lr", "0.05", "--threads", "1", "--device", "cpu", "--seed", "3"]
+    ended = os.path.join(tmp, "model_ended.h5")
+    p = run("train", *args, "--out", ended)
+    check("an early-stopped run: exit 0", p.returncode == 0, p.stderr[-500:])
+    want, counters = model_state(ended)
+    check("the run stopped early on patience (the case under test)",
+          counters["epochs_done"] < 30 and counters["epochs_done"] == counters["best_epoch"] + 1, counters)
+    model = os.path.join(tmp, "model_retried.h5")
+    p = run("train", "--data", tensor, "--resume", ended, "--threads", "1", "--device", "cpu", "--out", model)
+    check("resume of a finished run: exit 0", p.returncode == 0, p.stderr[-500:])
+    got, got_counters = model_state(model)
+    check("resume of a finished run: its counters as the run ended them", got_counters == counters,
+          (got_counters, counters))
+    check("resume of a finished run: every dataset as the run ended it, bit for bit", got == want,
+          sorted(k for k in want if got.get(k) != want[k]))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         import_case(tmp)
@@ -260,6 +296,7 @@ def main():
                 "week", "--grid", "16", "--categories", "burglary", "--out", small)
         check("the training tensor is written", p.returncode == 0, p.stderr)
         train_case(tmp, small)
+        finished_run_case(tmp, small)
     return summary()
 
 
