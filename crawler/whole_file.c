@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -26,16 +27,25 @@ static void split_path(const char *path, char *dir, size_t dir_len, const char *
     }
 }
 
-/* The pid of a leftover's name "<base>.tmp-<pid>", or 0 when the name is not one. */
+/* Whether `tail` ends a leftover's name: nothing, or the side file SQLite keeps beside a
+ * database being written (a GeoPackage written through GDAL: "-journal", or "-wal" and
+ * "-shm"), which a kill leaves behind with the temporary. */
+static int leftover_tail(const char *tail) {
+    return !strcmp(tail, "") || !strcmp(tail, "-journal") || !strcmp(tail, "-wal") || !strcmp(tail, "-shm");
+}
+
+/* The pid of a leftover's name "<base>.tmp-<pid>[-journal|-wal|-shm]", or 0 when the
+ * name is not one. */
 static long leftover_pid(const char *name, const char *base) {
     size_t n = strlen(base);
     if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp-", 5) != 0) return 0;
     char *end;
     long pid = strtol(name + n + 5, &end, 10);
-    return *end == '\0' && pid > 0 ? pid : 0;
+    return leftover_tail(end) && pid > 0 ? pid : 0;
 }
 
-/* Removes "<base>.tmp-<pid>" files in dir whose process no longer exists. */
+/* Removes "<base>.tmp-<pid>" files (and their SQLite side files) in dir whose process no
+ * longer exists. */
 static void remove_leftovers(const char *dir, const char *base) {
     DIR *d = opendir(dir);
     if (!d) return;
@@ -60,6 +70,15 @@ int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t er
     char dir[4096];
     const char *base;
     split_path(path, dir, sizeof dir, &base);
+    struct stat st; /* said here: a writer's own failure (libhdf5's, GDAL's) names no cause */
+    if (stat(dir, &st) != 0) {
+        snprintf(err, err_len, "%.2000s: cannot write it: the directory %.2000s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "%.2000s: cannot write it: %.2000s is not a directory", path, dir);
+        return -1;
+    }
     remove_leftovers(dir, base);
     return 0;
 }

@@ -6,8 +6,9 @@
  * power loss the file that was renamed is the file that is there.
  *
  * The temporary name is "<final>.tmp-<pid>". A run killed mid-write leaves its temporary
- * behind; the next write of the same final name removes every such leftover whose process
- * is gone (a live process's temporary is another run's write in progress, left alone). */
+ * behind (a GeoPackage also its SQLite "-journal", "-wal" or "-shm" beside it); the next
+ * write of the same final name removes every such leftover whose process is gone (a live
+ * process's temporary is another run's write in progress, left alone). */
 #ifndef CRIMECAST_CRAWLER_WHOLE_FILE_H
 #define CRIMECAST_CRAWLER_WHOLE_FILE_H
 

@@ -65,11 +65,10 @@ static unsigned char *add_text(const unsigned char *png, size_t size, const cc_p
     return out;
 }
 
-static int write_whole(const char *path, const unsigned char *bytes, size_t size) {
+static int write_whole(const char *path, const unsigned char *bytes, size_t size, char *err, size_t err_len) {
     cc_whole_file out;
-    char err[256];
-    FILE *f = cc_whole_file_fopen(&out, path, err, sizeof err);
-    return f ? cc_whole_file_fclose(&out, f, fwrite(bytes, 1, size, f) == size, err, sizeof err) : -1;
+    FILE *f = cc_whole_file_fopen(&out, path, err, err_len);
+    return f ? cc_whole_file_fclose(&out, f, fwrite(bytes, 1, size, f) == size, err, err_len) : -1;
 }
 
 /* tEXt keywords are 1-79 Latin-1 characters (PNG spec 11.3.4.3). */
@@ -85,15 +84,16 @@ static int check_keywords(const char *path, const cc_png_text *texts, int text_c
     return 0;
 }
 
-/* The text chunks spliced into the encoded stream, written whole. */
+/* The text chunks spliced into the encoded stream, written whole. 0, or -1 with err. */
 static int write_with_text(const char *path, const unsigned char *png, size_t size, const cc_png_text *texts,
-                           int text_count) {
+                           int text_count, char *err, size_t err_len) {
     size_t full_size = 0;
     /* 33 bytes: the signature and IHDR, after which the text goes */
     unsigned char *full = size > 33 ? add_text(png, size, texts, text_count, &full_size) : NULL;
-    int ok = full && write_whole(path, full, full_size) == 0;
+    int status = full ? write_whole(path, full, full_size, err, err_len) : -1;
+    if (!full) snprintf(err, err_len, "%s: cannot write PNG: out of memory", path);
     free(full);
-    return ok ? 0 : -1;
+    return status;
 }
 
 int cc_png_write_image(const char *path, png_image *image, const void *pixels, const void *colormap,
@@ -106,11 +106,9 @@ int cc_png_write_image(const char *path, png_image *image, const void *pixels, c
         png = malloc(size);
         encoded = png && png_image_write_to_memory(image, png, &size, 0, pixels, 0, colormap);
     }
-    int ok = encoded && write_with_text(path, png, size, texts, text_count) == 0;
+    int ok = encoded && write_with_text(path, png, size, texts, text_count, err, err_len) == 0;
     if (!encoded)
         snprintf(err, err_len, "%s: cannot write PNG%s%s", path, image->message[0] ? ": " : "", image->message);
-    else if (!ok)
-        snprintf(err, err_len, "%s: cannot write PNG", path);
     png_image_free(image);
     free(png);
     return ok ? 0 : -1;

@@ -27,17 +27,23 @@ static int exists(const char *path) { return access(path, F_OK) == 0; }
 
 static void test_leftovers_of_dead_runs_go(void **state) {
     (void)state;
-    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "out.h5"), dead[4400], live[4400], other[4400];
-    snprintf(dead, sizeof dead, "%s.tmp-%ld", path, dead_pid());
+    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "out.h5"), dead[4400], journal[4400], live[4400],
+         live_journal[4410], other[4400], not_ours[4400];
+    long gone = dead_pid();
+    snprintf(dead, sizeof dead, "%s.tmp-%ld", path, gone);
+    snprintf(journal, sizeof journal, "%s.tmp-%ld-journal", path, gone); /* SQLite's, of a GeoPackage */
     snprintf(live, sizeof live, "%s.tmp-%ld", path, (long)getppid()); /* a process that is there */
+    snprintf(live_journal, sizeof live_journal, "%s-wal", live);
     snprintf(other, sizeof other, "%s/other.h5.tmp-%ld", dir, dead_pid()); /* another file's */
-    tu_write_file(dead, "half", 4), tu_write_file(live, "half", 4), tu_write_file(other, "half", 4);
+    snprintf(not_ours, sizeof not_ours, "%s.tmp-%ld-notes", path, gone); /* a name we never write */
+    const char *names[] = {dead, journal, live, live_journal, other, not_ours};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) tu_write_file(names[i], "half", 4);
     cc_whole_file f;
     char err[256];
     FILE *out = cc_whole_file_fopen(&f, path, err, sizeof err);
     assert_non_null(out);
-    assert_false(exists(dead));  /* gone with the begin */
-    assert_true(exists(live) && exists(other));
+    assert_false(exists(dead) || exists(journal)); /* gone with the begin */
+    assert_true(exists(live) && exists(live_journal) && exists(other) && exists(not_ours));
     assert_false(exists(path));  /* nothing under the final name while it is written */
     fputs("whole", out);
     assert_int_equal(cc_whole_file_fclose(&f, out, 1, err, sizeof err), 0);
@@ -56,7 +62,26 @@ static void test_leftovers_of_dead_runs_go(void **state) {
     free(dir), free(path);
 }
 
+/* A file in a directory that is not there says so (libhdf5 and GDAL, failing to create
+ * the temporary, would name no cause). */
+static void test_a_missing_directory_is_named(void **state) {
+    (void)state;
+    char *dir = tu_make_temp_dir(), *missing = tu_path(dir, "nope/out.h5"), *file = tu_path(dir, "plain");
+    char *under_file = tu_path(dir, "plain/out.h5"), err[512] = "";
+    tu_write_file(file, "x", 1);
+    cc_whole_file f;
+    assert_int_equal(cc_whole_file_begin(&f, missing, err, sizeof err), -1);
+    assert_non_null(strstr(err, "No such file or directory"));
+    assert_non_null(strstr(err, "/nope"));
+    assert_int_equal(cc_whole_file_begin(&f, under_file, err, sizeof err), -1);
+    assert_non_null(strstr(err, "is not a directory"));
+    assert_null(cc_whole_file_fopen(&f, missing, err, sizeof err));
+    tu_remove_dir(dir);
+    free(dir), free(missing), free(file), free(under_file);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_leftovers_of_dead_runs_go)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_leftovers_of_dead_runs_go),
+                                       cmocka_unit_test(test_a_missing_directory_is_named)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
