@@ -15,7 +15,8 @@ static const cc_rgb WHITE = {255, 255, 255}, INK = {30, 30, 30}, MASKED = {246, 
 
 int cc_map_grid_level(double v, double vmin, double vmax) {
     double x = (v - vmin) / (vmax - vmin);
-    if (!(x > 0)) return 0; /* NaN too */
+    if (!(x > 0)) return 0;   /* NaN too */
+    if (!(x < 1)) return 254; /* before the cast: a value past vmax, or infinite, would overflow int */
     int level = (int)floor(x * 255.0);
     return level > 254 ? 254 : level;
 }

@@ -1,5 +1,6 @@
 #include "heatmaps/tensor.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,4 +115,11 @@ size_t cc_tensor_mask_cells(const cc_tensor *t) {
     size_t cells = 0, plane = (size_t)t->H * t->W;
     for (size_t k = 0; k < plane; k++) cells += t->mask[k] != 0;
     return cells;
+}
+
+int cc_tensor_require_cells(const cc_tensor *t, const char *path, char *err, size_t err_len) {
+    if (cc_tensor_mask_cells(t) > 0) return 0;
+    snprintf(err, err_len, "%s: the mask holds no cell (no incident in the rastered span?): nothing to learn from, "
+             "forecast or score", path);
+    return -1;
 }

@@ -70,6 +70,10 @@ void cc_tensor_free(cc_tensor *tensor);
 int cc_tensor_channel(const cc_tensor *t, const char *name);
 /* The number of cells inside the mask. */
 size_t cc_tensor_mask_cells(const cc_tensor *t);
+/* 0 when the mask holds a cell; else -1 with err naming `path`: every loss and score is
+ * a mean over the mask, and an empty one has none (a NaN, or a loss of 0 that trains
+ * nothing). */
+int cc_tensor_require_cells(const cc_tensor *t, const char *path, char *err, size_t err_len);
 /* The bin starting on `day` (days since 1970-01-01), or -1. */
 int cc_tensor_bin(const cc_tensor *t, int64_t day);
 

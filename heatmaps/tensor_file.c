@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crawler/datetime.h"
+#include "crawler/printable.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/sparse.h"
 #include "heatmaps/time_bins.h"
@@ -161,6 +162,24 @@ static int read_categories(hid_t file, cc_tensor *t) {
     free(names);
     H5Tclose(type);
     return status;
+}
+
+/* Channels are chosen by name (--category): each name is there once, and not empty. */
+static int check_categories(const cc_tensor *t, char *why, size_t why_len) {
+    for (int c = 0; c < t->C; c++) {
+        char shown[80];
+        if (!t->categories[c] || !t->categories[c][0]) { /* NULL: strdup ran out of memory */
+            snprintf(why, why_len, "/category[%d] is empty: every channel needs a name", c);
+            return -1;
+        }
+        for (int d = 0; d < c; d++)
+            if (!strcmp(t->categories[c], t->categories[d])) {
+                snprintf(why, why_len, "/category names '%s' twice (channels %d and %d)",
+                         cc_printable(t->categories[c], shown, sizeof shown, 60), d, c);
+                return -1;
+            }
+    }
+    return 0;
 }
 
 static int copy_text(char *dst, size_t len, char *value) {
@@ -335,6 +354,14 @@ static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *w
         snprintf(why, why_len, "dataset /category is missing, unreadable, or not %d names", t->C);
         return -1;
     }
+    if (check_categories(t, why, why_len) != 0) return -1;
+    long long version = 0;
+    if (H5Aexists(file, "format_version") > 0 &&
+        (cc_hdf5_read_int(file, "format_version", &version) != 0 || version > CC_TENSOR_FORMAT_VERSION)) {
+        snprintf(why, why_len, "format_version %lld: written by a newer crimecast (this one reads up to %d)", version,
+                 CC_TENSOR_FORMAT_VERSION);
+        return -1;
+    }
     if (cc_hdf5_read_double(file, "cell_size_m", &t->cell) != 0 || !(t->cell > 0 && isfinite(t->cell)) ||
         copy_text(t->city, sizeof t->city, cc_hdf5_read_text(file, "city")) != 0 ||
         copy_text(t->crs, sizeof t->crs, cc_hdf5_read_text(file, "crs")) != 0 || read_bin_kind(file, &t->bin) != 0) {
@@ -352,6 +379,40 @@ static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *w
             return -1;
         }
     return isfinite(x[0]) && isfinite(y[0]) ? 0 : (snprintf(why, why_len, "/x or /y is not finite"), -1);
+}
+
+/* The cell centres crimecast writes: /x rising east by one cell a column, /y falling south
+ * by one a row (to 1% of a cell: another writer's float32 axes round by metres). A file
+ * whose /y rises would be drawn and exported upside down. */
+static int check_axes(const cc_tensor *t, const double *y, const double *x, char *why, size_t why_len) {
+    double slack = 0.01 * t->cell;
+    for (int i = 1; i < t->W; i++)
+        if (!(fabs(x[i] - (x[0] + i * t->cell)) <= slack)) {
+            snprintf(why, why_len, "/x[%d] is %g, not %g: cell centres rise east one cell_size_m (%g) apart", i, x[i],
+                     x[0] + i * t->cell, t->cell);
+            return -1;
+        }
+    for (int i = 1; i < t->H; i++)
+        if (!(fabs(y[i] - (y[0] - i * t->cell)) <= slack)) {
+            snprintf(why, why_len, "/y[%d] is %g, not %g: cell centres fall south (row 0 is the north) one "
+                     "cell_size_m (%g) apart", i, y[i], y[0] - i * t->cell, t->cell);
+            return -1;
+        }
+    return 0;
+}
+
+/* A tensor's bins follow one another without a gap (a forecast's may skip: its target
+ * bins): a baseline's lag of a year is 52 weeks counted as bins. */
+static int check_consecutive(const cc_tensor *t, char *why, size_t why_len) {
+    for (int i = 1; i < t->T; i++)
+        if (t->time[i] != cc_bin_end(t->bin, t->time[i - 1])) {
+            char date[11], want[11];
+            cc_format_iso_date(t->time[i], date), cc_format_iso_date(cc_bin_end(t->bin, t->time[i - 1]), want);
+            snprintf(why, why_len, "/time[%d] is %s, not %s: a tensor's %s bins follow one another", i, date, want,
+                     cc_bin_kind_name(t->bin));
+            return -1;
+        }
+    return 0;
 }
 
 /* Whether the counts are stored sparse: /sparse/count (and no /counts). */
@@ -434,6 +495,8 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
                           : read_part(file, name, H5T_NATIVE_FLOAT, (size_t)(dims[0] * dims[1] * dims[2] * dims[3]),
                                       t->values, why, why_len);
     if (status == 0) status = read_metadata(file, t, y, x, why, why_len);
+    if (status == 0) status = check_axes(t, y, x, why, why_len);
+    if (status == 0 && !strcmp(dataset, "counts")) status = check_consecutive(t, why, why_len);
     if (status == 0 && sparse) status = read_sparse_counts(file, t, why, why_len);
     /* a sparse file's counts were checked entry by entry (cc_sparse_check: finite, > 0);
      * every other value is 0 */
@@ -533,7 +596,10 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
     f.created_by = strdup("crimecast " CRIMECAST_VERSION);
     cc_file_attribute *extra = malloc(sizeof *extra * (size_t)(2 + more_count));
     int status = -1;
-    if (extra) {
+    char why[512];
+    if (check_values(&f, "the forecast", f.values, 1, why, sizeof why) != 0) { /* what every reader refuses */
+        snprintf(err, err_len, "%s: not written: %s (rates past float's range, from a damaged model?)", path, why);
+    } else if (extra) {
         extra[0] = (cc_file_attribute){"model", model, 0, NULL, 0};
         extra[1] = (cc_file_attribute){"horizon", NULL, horizon, NULL, 0};
         for (int i = 0; i < more_count; i++) extra[2 + i] = more[i];

@@ -1,10 +1,12 @@
 /* host/options.h: one parser, one usage printer and one error format for every command. */
 #include "host/options.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "crawler/datetime.h"
 
@@ -69,7 +71,7 @@ static int set_real(const cc_option *o, const char *text, double *field, char *w
     double v = strtod(text, &end);
     int below = o->open_min ? !(v > o->min) : !(v >= o->min);
     int above = o->max > o->min && !(v <= o->max);
-    if (end == text || *end || below || above) {
+    if (end == text || *end || below || above || !isfinite(v)) { /* "inf" and "nan" parse, and mean nothing here */
         if (o->max > o->min)
             snprintf(why, why_len, "--%s must be a number in %s%g, %g] (got '%s')", o->name, o->open_min ? "(" : "[",
                      o->min, o->max, text);
@@ -257,6 +259,65 @@ static int check_required(const cc_command_spec *spec, void *request, char *why,
     return 0;
 }
 
+/* ------------------------------------------------------------------ files */
+
+typedef struct file_arg {
+    const cc_option *row;
+    const char *path;
+} file_arg;
+
+enum { MOST_FILE_ARGS = 256 };
+
+/* Appends row o's paths (the struct at base) to args; returns the new count. */
+static int paths_of(const cc_option *o, void *base, file_arg *args, int n) {
+    if (o->kind == CC_OPT_LIST) {
+        const char **list = field_of(base, o->offset);
+        int count = *(int *)field_of(base, o->count_offset);
+        for (int i = 0; i < count && n < MOST_FILE_ARGS; i++) args[n++] = (file_arg){o, list[i]};
+    } else if (o->kind == CC_OPT_TEXT && *(const char **)field_of(base, o->offset) && n < MOST_FILE_ARGS) {
+        args[n++] = (file_arg){o, *(const char **)field_of(base, o->offset)};
+    }
+    return n;
+}
+
+/* The request's paths of one role, operands included. */
+static int paths_with_role(const cc_command_spec *spec, void *request, cc_file_role role, file_arg *args) {
+    int n = 0;
+    for (int g = 0; g < spec->group_count; g++)
+        for (int i = 0; i < spec->groups[g].count; i++)
+            if (spec->groups[g].options[i].file == role)
+                n = paths_of(&spec->groups[g].options[i], field_of(request, spec->groups[g].offset), args, n);
+    if (spec->operands && spec->operands->file == role) n = paths_of(spec->operands, request, args, n);
+    return n;
+}
+
+static void describe_arg(const file_arg *a, char *out, size_t len) {
+    if (a->row->name[0]) snprintf(out, len, "--%s %.300s", a->row->name, a->path);
+    else snprintf(out, len, "%.300s (among the %s)", a->path, a->row->value_name);
+}
+
+/* A path written that is a file read (same device and inode): -1 with why. Paths that do
+ * not exist yet are new files, none of the inputs. */
+static int check_written_apart(const cc_command_spec *spec, void *request, char *why, size_t why_len) {
+    file_arg read[MOST_FILE_ARGS], written[MOST_FILE_ARGS];
+    int reads = paths_with_role(spec, request, CC_FILE_READ, read);
+    int writes = paths_with_role(spec, request, CC_FILE_WRITTEN, written);
+    for (int w = 0; w < writes; w++) {
+        struct stat out;
+        if (stat(written[w].path, &out) != 0) continue;
+        for (int r = 0; r < reads; r++) {
+            struct stat in;
+            if (stat(read[r].path, &in) != 0 || in.st_dev != out.st_dev || in.st_ino != out.st_ino) continue;
+            char a[400], b[400];
+            describe_arg(&written[w], a, sizeof a), describe_arg(&read[r], b, sizeof b);
+            snprintf(why, why_len, "%s and %s are the same file: writing the one would destroy the other "
+                                   "(name another output)", a, b);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *request) {
     char why[1024] = "";
     int only_operands = 0;
@@ -281,7 +342,9 @@ int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *r
         }
         if (status != 0) return cc_usage_error(spec->name, "%s", why);
     }
-    if (check_required(spec, request, why, sizeof why) != 0 || (spec->check && spec->check(request, why, sizeof why) != 0))
+    if (check_required(spec, request, why, sizeof why) != 0 ||
+        check_written_apart(spec, request, why, sizeof why) != 0 ||
+        (spec->check && spec->check(request, why, sizeof why) != 0))
         return cc_usage_error(spec->name, "%s", why);
     return CC_OPTIONS_OK;
 }

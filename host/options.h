@@ -32,6 +32,12 @@ typedef enum {
     CC_OPT_CUSTOM,  /* --name VALUE: `parse` checks the text and stores it in the field */
 } cc_option_kind;
 
+/* What a TEXT or LIST row's paths are to the command: files it reads, or files (or a
+ * directory) it writes. The parser refuses a written path that is a read one (the same
+ * file by device and inode: also through a link), before anything is read or written:
+ * `predict --model m.h5 --out m.h5` would replace the model with its forecast. */
+typedef enum { CC_FILE_NONE = 0, CC_FILE_READ, CC_FILE_WRITTEN } cc_file_role;
+
 typedef struct cc_option {
     const char *name;           /* without the leading "--" */
     cc_option_kind kind;
@@ -47,6 +53,7 @@ typedef struct cc_option {
     int max_count;              /* LIST: room in the field's array */
     /* CUSTOM: 0, or -1 with `why` (the whole message, e.g. "--hidden takes ..."). */
     int (*parse)(const char *text, void *field, char *why, size_t why_len);
+    cc_file_role file;          /* TEXT, LIST: a path read or written (see cc_file_role) */
 } cc_option;
 
 /* Rows of a table, filling the struct at `offset` in the command's request. */
@@ -87,7 +94,8 @@ void cc_options_defaults(const cc_command_spec *spec, void *request);
 
 /* Parses argv[1..argc) (argv[0] is the command's name) on top of what `request` holds -
  * call cc_options_defaults first, or use cc_options_read - then checks the required
- * options, the operands and spec->check. Returns CC_OPTIONS_OK; CC_OPTIONS_HELP after
+ * options, the operands, that no written path is a read one (cc_file_role) and
+ * spec->check. Returns CC_OPTIONS_OK; CC_OPTIONS_HELP after
  * printing the usage to stdout (-h, --help); or CC_EXIT_USAGE after printing the error
  * to stderr with a hint to use --help. */
 int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *request);

@@ -34,7 +34,7 @@ static int parse_bandwidth(const char *text, void *field, char *why, size_t why_
     cc_optional_real *b = field;
     char *end;
     double v = strtod(text, &end);
-    if (end == text || *end || !(v >= 0)) {
+    if (end == text || *end || !(v >= 0 && isfinite(v))) {
         snprintf(why, why_len, "--bandwidth must be metres >= 0 (got '%s')", text);
         return -1;
     }
@@ -45,8 +45,10 @@ static int parse_bandwidth(const char *text, void *field, char *why, size_t why_
 static const cc_option BASELINE_OPTIONS[] = {
     {CC_OPTION_CHOICE("method", cc_baseline_request, method, "persistence|histavg|seasonal|kde|rf|etas", NULL,
                       "the baseline"), .required = 1},
-    {CC_OPTION_TEXT("data", cc_baseline_request, data, "TENSOR.h5", NULL, "the tensor file"), .required = 1},
-    {CC_OPTION_TEXT("out", cc_baseline_request, out, "FORECAST.h5", NULL, "the forecast file"), .required = 1},
+    {CC_OPTION_TEXT("data", cc_baseline_request, data, "TENSOR.h5", NULL, "the tensor file"),
+     .required = 1, .file = CC_FILE_READ},
+    {CC_OPTION_TEXT("out", cc_baseline_request, out, "FORECAST.h5", NULL, "the forecast file"),
+     .required = 1, .file = CC_FILE_WRITTEN},
     {CC_OPTION_CUSTOM("k", cc_baseline_request, k, "K|all", NULL, parse_k,
                       "history bins of histavg and kde (if not given: 52 weeks, 12 months, 28 days)")},
     {CC_OPTION_CUSTOM("bandwidth", cc_baseline_request, bandwidth, "METRES", NULL, parse_bandwidth,
@@ -74,17 +76,19 @@ static const cc_option RF_OPTIONS[] = {
                     "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets")},
     {CC_OPTION_TEXT("importance", cc_baseline_request, importance, "FILE.csv", NULL,
                     "each forest's permutation importance on the validation span's targets: the increase of the "
-                    "MSE when one feature's column is shuffled, mean and std over the repeats")},
+                    "MSE when one feature's column is shuffled, mean and std over the repeats"),
+     .file = CC_FILE_WRITTEN},
     {CC_OPTION_TEXT("importance-png", cc_baseline_request, importance_png, "FILE.png", NULL,
                     "the importance of channel 'all' as bars with +-std whiskers (each further category in "
-                    "FILE-CATEGORY.png)")},
+                    "FILE-CATEGORY.png)"), .file = CC_FILE_WRITTEN},
     {CC_OPTION_INT("importance-repeats", cc_baseline_request, importance_repeats, "R", "5", 1, 100000,
                    "shuffles per feature")},
 };
 
 static const cc_option ETAS_OPTIONS[] = {
     {CC_OPTION_TEXT("db", cc_baseline_request, db, "STORE", NULL,
-                    "the incident store to read (if not given: the one the tensor was rastered from)")},
+                    "the incident store to read (if not given: the one the tensor was rastered from)"),
+     .file = CC_FILE_READ},
     {CC_OPTION_INT("iterations", cc_baseline_request, iterations, "N", "100", 1, CC_ETAS_MAX_ITERATIONS,
                    "most EM iterations (it stops earlier when the parameters settle)")},
     {CC_OPTION_CHOICE("background", cc_baseline_request, background, "auto|modulated|constant", "auto",
@@ -336,8 +340,9 @@ static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_s
                     const cc_baseline_options *o, const int *targets, int n, float *values, FILE *out, char *err,
                     size_t err_len) {
     if (strcmp(r->method, "rf") != 0) {
-        cc_baseline_forecast(t, o, targets, n, values);
-        return 0;
+        if (cc_baseline_forecast(t, o, targets, n, values) == 0) return 0;
+        snprintf(err, err_len, "out of memory for the kde's smoothing");
+        return -1;
     }
     cc_rf_options rf = {r->trees, r->depth, r->lags, r->span.horizon, r->threads, (unsigned)r->seed, NULL};
     cc_covariates covariates = {0};
@@ -412,6 +417,10 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
 int cc_run_baseline(const cc_baseline_request *r, FILE *out, char *err, size_t err_len) {
     cc_tensor t;
     if (cc_tensor_read(r->data, "counts", &t, err, err_len) != 0) return -1;
+    if (cc_tensor_require_cells(&t, r->data, err, err_len) != 0) {
+        cc_tensor_free(&t);
+        return -1;
+    }
     cc_tensor_index_nonzeros(&t); /* faster historical averages when the counts are sparse; optional */
     int status = write_baseline(r, &t, out, err, err_len);
     cc_tensor_free(&t);

@@ -16,16 +16,16 @@
 static const cc_option COVARIATES_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_covariates_request, data, "TENSOR.h5", NULL,
                     "the tensor file the maps are added to (rewritten whole)"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_TEXT("polygons", cc_covariates_request, polygons, "FILE", NULL,
                     "the areas: any vector file GDAL reads (.shp, .gpkg, .geojson; inside .gz, .tar.gz, .zip)"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_TEXT("layer", cc_covariates_request, layer, "NAME", NULL, "the polygons' layer (if not given: the first)")},
     {CC_OPTION_TEXT("polygon-key", cc_covariates_request, polygon_key, "FIELD", NULL,
                     "the polygons' field holding the code the table is keyed by (LSOA11CD, LAD11CD, ...)"),
      .required = 1},
     {CC_OPTION_TEXT("table", cc_covariates_request, table, "FILE.csv", NULL, "the values, keyed by code (.csv or .csv.gz)"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_TEXT("key", cc_covariates_request, key, "COLUMN", NULL, "the table's code column"), .required = 1},
     {CC_OPTION_TEXT("date", cc_covariates_request, date, "COLUMN", NULL,
                     "the table's YYYY-MM-DD column: a daily series, averaged over each bin (dynamic maps)")},
@@ -35,12 +35,13 @@ static const cc_option COVARIATES_OPTIONS[] = {
                     "short names of the columns taken, in order (repeatable; if not given: from the headers)")},
     {CC_OPTION_TEXT("unit", cc_covariates_request, unit, "TEXT", NULL, "what the values are, stored with each map")},
     {CC_OPTION_TEXT("lookup", cc_covariates_request, lookup, "FILE.csv", NULL,
-                    "code changes: pairs of a polygon code and a table code (the ONS LSOA 2011->2021 lookup)")},
+                    "code changes: pairs of a polygon code and a table code (the ONS LSOA 2011->2021 lookup)"),
+     .file = CC_FILE_READ},
     {CC_OPTION_TEXT("lookup-columns", cc_covariates_request, lookup_columns, "POLYGON_COL,TABLE_COL", NULL,
                     "the lookup's columns of polygon codes and of table codes, e.g. LSOA21CD,LSOA11CD")},
     {CC_OPTION_TEXT("join-csv", cc_covariates_request, join_csv, "FILE.csv", NULL,
                     "write every polygon's join: its code, how it matched (direct, renamed, split, merged, unmatched), "
-                    "the table codes it took and their shares")},
+                    "the table codes it took and their shares"), .file = CC_FILE_WRITTEN},
 };
 
 static int check_request(void *request, char *why, size_t why_len) {

@@ -29,11 +29,12 @@
 #include "host/run_train.h"
 
 static const cc_option DEMO_OPTIONS[] = {
-    {CC_OPTION_TEXT("out", cc_demo_request, out, "DIR", "crimecast-demo", "where everything is written")},
+    {CC_OPTION_TEXT("out", cc_demo_request, out, "DIR", "crimecast-demo", "where everything is written"),
+     .file = CC_FILE_WRITTEN},
     {CC_OPTION_TEXT("city", cc_demo_request, city, "CITY", NULL,
                     "a real city whose record files (--file) replace the synthetic city (no oracle then)")},
     {CC_OPTION_LIST("file", cc_demo_request, files, file_count, CC_DEMO_MAX_FILES, "FILE",
-                    "a record file of --city (also as operands)")},
+                    "a record file of --city (also as operands)"), .file = CC_FILE_READ},
     {CC_OPTION_FLAG("quick", cc_demo_request, quick,
                     "a smaller city and model: about 20 seconds on two CPU cores instead of four minutes")},
     {CC_OPTION_INT("seed", cc_demo_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
@@ -41,7 +42,8 @@ static const cc_option DEMO_OPTIONS[] = {
 };
 
 static const cc_option DEMO_OPERANDS = {
-    CC_OPTION_LIST("", cc_demo_request, files, file_count, CC_DEMO_MAX_FILES, "FILE...", "more record files of --city")};
+    CC_OPTION_LIST("", cc_demo_request, files, file_count, CC_DEMO_MAX_FILES, "FILE...", "more record files of --city"),
+     .file = CC_FILE_READ};
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_demo_request *r = request;

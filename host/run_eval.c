@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crawler/datetime.h"
+#include "crawler/printable.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
 
@@ -55,7 +56,7 @@ static int parse_area(const char *text, void *field, char *why, size_t why_len) 
 
 static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_eval_request, data, "TENSOR.h5", NULL, "the tensor whose counts are the truth"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_FLAG("json", cc_eval_request, json, "records as JSON instead of the table")},
     {CC_OPTION_FLAG("csv", cc_eval_request, csv, "records as CSV instead of the table")},
     {CC_OPTION_CUSTOM("topk", cc_eval_request, topk.percent, "LIST", "1,5,10", parse_topk,
@@ -66,7 +67,8 @@ static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_CHOICE("hotspot", cc_eval_request, hotspot, "top10|occurrence", "top10",
                       "the hotspot label of AUC, AP and F1: the top 10% of cells by true count (cells tied at the "
                       "cut share its places), or every cell with a crime")},
-    {CC_OPTION_TEXT("roc", cc_eval_request, roc, "ROC.png", NULL, "draw the hotspot ROC curve of every model")},
+    {CC_OPTION_TEXT("roc", cc_eval_request, roc, "ROC.png", NULL, "draw the hotspot ROC curve of every model"),
+     .file = CC_FILE_WRITTEN},
     {CC_OPTION_TEXT("roc-category", cc_eval_request, roc_category, "NAME", NULL,
                     "the category of the ROC curves (if not given: the first, 'all')")},
     {CC_OPTION_TEXT("versus", cc_eval_request, versus, "MODEL", NULL,
@@ -80,7 +82,7 @@ static const cc_option EVAL_OPTIONS[] = {
 static const cc_option EVAL_OPERANDS = {
     CC_OPTION_LIST("", cc_eval_request, forecasts, forecast_count, CC_EVAL_MAX_FORECASTS, "FORECAST.h5...",
                    "the forecast files to score"),
-    .required = 1};
+    .required = 1, .file = CC_FILE_READ};
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_eval_request *r = request;
@@ -413,7 +415,10 @@ static void print_json_figure(FILE *out, const char *name, const char *suffix, d
 static void print_json(FILE *out, const row *rows, int count, char names[][FIGURE_NAME], int figures, int versus) {
     fprintf(out, "[\n");
     for (int r = 0; r < count; r++) {
-        fprintf(out, "  {\"model\": \"%s\", \"category\": \"%s\"", rows[r].model, rows[r].category);
+        fprintf(out, "  {\"model\": ");
+        cc_print_json_string(out, rows[r].model);
+        fprintf(out, ", \"category\": ");
+        cc_print_json_string(out, rows[r].category);
         for (int i = 0; i < figures; i++) {
             print_json_figure(out, names[i], "", rows[r].mean[i]);
             print_json_figure(out, names[i], "_lo", rows[r].lo[i]);
@@ -435,11 +440,29 @@ static void print_csv(FILE *out, const row *rows, int count, char names[][FIGURE
     for (int i = 0; i < figures && versus; i++) fprintf(out, ",%s_vs,%s_vs_lo,%s_vs_hi", names[i], names[i], names[i]);
     fprintf(out, "\n");
     for (int r = 0; r < count; r++) {
-        fprintf(out, "%s,%s", rows[r].model, rows[r].category);
+        cc_print_csv_field(out, rows[r].model);
+        fputc(',', out);
+        cc_print_csv_field(out, rows[r].category);
         for (int i = 0; i < figures; i++) fprintf(out, ",%.10g,%.10g,%.10g", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i]);
         for (int i = 0; i < figures && versus; i++) fprintf(out, ",%.10g,%.10g,%.10g", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i]);
         fprintf(out, "\n");
     }
+}
+
+/* How forecast f's grid differs from the truth's ("" when it does not): its size, CRS,
+ * cell, origin (to a millimetre), bin kind, or city (when both name one). */
+static void grid_difference(const cc_tensor *f, const cc_tensor *truth, char *what, size_t len) {
+    what[0] = '\0';
+    if (f->H != truth->H || f->W != truth->W || f->cell != truth->cell || strcmp(f->crs, truth->crs) != 0)
+        snprintf(what, len, "%d x %d cells of %g m in %s, not %d x %d of %g m in %s", f->H, f->W, f->cell, f->crs,
+                 truth->H, truth->W, truth->cell, truth->crs);
+    else if (fabs(f->x0 - truth->x0) > 1e-3 || fabs(f->y0 - truth->y0) > 1e-3)
+        snprintf(what, len, "its north-west corner is (%.3f, %.3f), not (%.3f, %.3f)", f->x0, f->y0, truth->x0,
+                 truth->y0);
+    else if (f->bin != truth->bin)
+        snprintf(what, len, "%s bins, not %s", cc_bin_kind_name(f->bin), cc_bin_kind_name(truth->bin));
+    else if (f->city[0] && truth->city[0] && strcmp(f->city, truth->city) != 0)
+        snprintf(what, len, "city '%s', not '%s'", f->city, truth->city);
 }
 
 /* Reads every forecast file once, each on the truth's grid. Returns 0, or -1 with err
@@ -449,8 +472,10 @@ static int read_forecasts(const char *const *files, int n, const cc_tensor *trut
     for (int i = 0; i < n; i++) {
         cc_tensor *f = &out[i];
         int ok = cc_tensor_read(files[i], "forecast", f, err, err_len) == 0;
-        if (ok && (f->H != truth->H || f->W != truth->W || strcmp(f->crs, truth->crs) != 0 || f->cell != truth->cell)) {
-            snprintf(err, err_len, "%s: another grid than %s", files[i], data);
+        char what[300] = "";
+        if (ok) grid_difference(f, truth, what, sizeof what);
+        if (what[0]) {
+            snprintf(err, err_len, "%s: another grid than %s (%s)", files[i], data, what);
             cc_tensor_free(f);
             ok = 0;
         }
@@ -592,6 +617,10 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
 int cc_run_eval(const cc_eval_request *a, FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
     cc_tensor truth;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
+    if (cc_tensor_require_cells(&truth, a->data, err, err_len) != 0) {
+        cc_tensor_free(&truth);
+        return -1;
+    }
     int n_files = a->forecast_count, count = 0, status = -1;
     row *rows = calloc((size_t)(n_files * truth.C > 0 ? n_files * truth.C : 1), sizeof *rows);
     cc_tensor *forecasts = calloc((size_t)n_files, sizeof *forecasts);

@@ -38,7 +38,8 @@ static int parse_percent(const char *text, void *field, char *why, size_t why_le
 }
 
 static const cc_option EXPORT_OPTIONS[] = {
-    {CC_OPTION_TEXT("in", cc_export_request, in, "FILE.h5", NULL, "a forecast or tensor file"), .required = 1},
+    {CC_OPTION_TEXT("in", cc_export_request, in, "FILE.h5", NULL, "a forecast or tensor file"),
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_CHOICE("dataset", cc_export_request, dataset, "counts|forecast", NULL,
                       "the dataset written (if not given: the one the file has)")},
     {CC_OPTION_DATE("time", cc_export_request, time, NULL, "the bin starting on DATE, one band per category")},
@@ -52,7 +53,7 @@ static const cc_option EXPORT_OPTIONS[] = {
     {CC_OPTION_FLAG("dissolve", cc_export_request, dissolve, "polygons: one per connected patch of flagged cells")},
     {CC_OPTION_TEXT("out", cc_export_request, out, "FILE.tif|.geojson|.gpkg", NULL,
                     "the GeoTIFF, or the hotspot polygons (GeoJSON in WGS84, GeoPackage in the grid's CRS)"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_WRITTEN},
 };
 
 static int has_suffix(const char *path, const char *suffix) {

@@ -13,13 +13,13 @@
 static const cc_option IMPORT_OPTIONS[] = {
     {CC_OPTION_TEXT("city", cc_import_request, city, "CITY", NULL,
                     "the city the records belong to: chicago, sanfrancisco, losangeles or london"), .required = 1},
-    {CC_OPTION_TEXT("db", cc_import_request, db, "PATH", CC_DEFAULT_DB, "the incident store")},
+    {CC_OPTION_TEXT("db", cc_import_request, db, "PATH", CC_DEFAULT_DB, "the incident store"), .file = CC_FILE_WRITTEN},
 };
 
 static const cc_option IMPORT_OPERANDS = {
     CC_OPTION_LIST("", cc_import_request, files, file_count, CC_IMPORT_MAX_FILES, "FILE...",
                    "record files: .csv, .csv.gz, or police.uk .zip archives"),
-    .required = 1};
+    .required = 1, .file = CC_FILE_READ};
 
 static int check_request(void *request, char *why, size_t why_len) {
     return cc_city_check(((cc_import_request *)request)->city, 0, why, why_len);

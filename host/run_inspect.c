@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "crawler/datetime.h"
+#include "crawler/printable.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/map_grid.h"
 #include "heatmaps/tensor_file.h"
@@ -44,8 +45,10 @@ static int parse_nudge(const char *text, void *field, char *why, size_t why_len)
 }
 
 static const cc_option INSPECT_OPTIONS[] = {
-    {CC_OPTION_TEXT("model", cc_inspect_cli, model, "MODEL.h5", NULL, "a model file of train"), .required = 1},
-    {CC_OPTION_TEXT("data", cc_inspect_cli, data, "TENSOR.h5", NULL, "the tensor it was trained on"), .required = 1},
+    {CC_OPTION_TEXT("model", cc_inspect_cli, model, "MODEL.h5", NULL, "a model file of train"),
+     .required = 1, .file = CC_FILE_READ},
+    {CC_OPTION_TEXT("data", cc_inspect_cli, data, "TENSOR.h5", NULL, "the tensor it was trained on"),
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_DATE("time", cc_inspect_cli, time, NULL, "the forecast's target: the bin starting on DATE")},
     {CC_OPTION_SOME_INT("index", cc_inspect_cli, index, "I", 0, 1000000000, "or the target bin's index (from 0)")},
     {CC_OPTION_TEXT("category", cc_inspect_cli, category, "NAME", NULL,
@@ -56,7 +59,7 @@ static const cc_option INSPECT_OPTIONS[] = {
                       "what if: add DELTA to one input (step, map, cell) first")},
     {CC_OPTION_FLAG("json", cc_inspect_cli, json, "the summary as JSON on stdout")},
     {CC_OPTION_TEXT("out", cc_inspect_cli, out, "DIR", NULL, "the directory of the pictures and inspect.h5"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_WRITTEN},
 };
 
 static int check_inspect(void *request, char *why, size_t why_len) {
@@ -309,25 +312,14 @@ static double term_mean(const inspect_run *r, const float *term) {
     return n ? sum / n : NAN;
 }
 
-/* `text` as a JSON string: quotes, backslashes and control characters escaped. */
-static void print_json_string(FILE *out, const char *text) {
-    fputc('"', out);
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-        if (*c == '"' || *c == '\\') fprintf(out, "\\%c", *c);
-        else if (*c < 0x20) fprintf(out, "\\u%04x", *c);
-        else fputc(*c, out);
-    }
-    fputc('"', out);
-}
-
 static void print_json(const inspect_run *r, FILE *out) {
     const cc_convlstm *m = &r->model;
     char date[11];
     cc_format_iso_date(r->t.time[r->target], date);
     fprintf(out, "{\"model\": ");
-    print_json_string(out, r->cli->model);
+    cc_print_json_string(out, r->cli->model);
     fprintf(out, ", \"target\": \"%s\", \"category\": ", date);
-    print_json_string(out, r->t.categories[r->category]);
+    cc_print_json_string(out, r->t.categories[r->category]);
     fprintf(out, ", \"objective\": %.9g,\n", r->in.objective);
     fprintf(out, " \"decomposition\": {\"baseline_mean\": %.9g, \"skip_mean\": %.9g, \"network_mean\": %.9g},\n",
             term_mean(r, r->in.baseline), term_mean(r, r->in.skip), term_mean(r, r->in.network));

@@ -13,7 +13,8 @@
 #include "heatmaps/tensor_file.h"
 
 static const cc_option PNG_OPTIONS[] = {
-    {CC_OPTION_TEXT("in", cc_png_request, in, "FILE.h5", NULL, "a tensor or forecast file"), .required = 1},
+    {CC_OPTION_TEXT("in", cc_png_request, in, "FILE.h5", NULL, "a tensor or forecast file"),
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_CHOICE("dataset", cc_png_request, dataset, "counts|forecast", NULL,
                       "the dataset drawn (if not given: the one the file has)")},
     {CC_OPTION_DATE("time", cc_png_request, time, NULL, "draw the bin starting on DATE")},
@@ -30,7 +31,7 @@ static const cc_option PNG_OPTIONS[] = {
      .open_min = 1, .max = 1},
     {CC_OPTION_INT("zoom", cc_png_request, zoom, "K", "8", 1, 64, "pixels per cell side")},
     {CC_OPTION_TEXT("out", cc_png_request, out, "FILE.png|DIR", NULL, "the PNG, or the directory of --all"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_WRITTEN},
 };
 
 static int check_request(void *request, char *why, size_t why_len) {

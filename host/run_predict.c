@@ -23,10 +23,12 @@ static int predict_batch(const cc_model_info *info) {
 
 static const cc_option PREDICT_OPTIONS[] = {
     {CC_OPTION_LIST("model", cc_predict_request, models, model_count, CC_PREDICT_MAX_MODELS, "MODEL.h5",
-                    "a model file; several (the same options, other seeds) are averaged"), .required = 1},
+                    "a model file; several (the same options, other seeds) are averaged"),
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_TEXT("data", cc_predict_request, data, "TENSOR.h5", NULL, "the tensor the models were trained on"),
-     .required = 1},
-    {CC_OPTION_TEXT("out", cc_predict_request, out, "FORECAST.h5", NULL, "the forecast file"), .required = 1},
+     .required = 1, .file = CC_FILE_READ},
+    {CC_OPTION_TEXT("out", cc_predict_request, out, "FORECAST.h5", NULL, "the forecast file"),
+     .required = 1, .file = CC_FILE_WRITTEN},
     {CC_OPTION_CHOICE("span", cc_predict_request, span, "test|val|all", CC_DEFAULT_SPAN,
                       "the span whose target bins are forecast")},
 };

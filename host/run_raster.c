@@ -21,7 +21,7 @@ enum { MAX_CATEGORIES = 64 };
 static const cc_option RASTER_OPTIONS[] = {
     {CC_OPTION_TEXT("city", cc_raster_request, city, "CITY", NULL, "the city whose stored incidents are counted"),
      .required = 1},
-    {CC_OPTION_TEXT("db", cc_raster_request, db, "PATH", CC_DEFAULT_DB, "the incident store")},
+    {CC_OPTION_TEXT("db", cc_raster_request, db, "PATH", CC_DEFAULT_DB, "the incident store"), .file = CC_FILE_READ},
     {CC_OPTION_DATE("from", cc_raster_request, from, NULL, "the span's first day"), .required = 1},
     {CC_OPTION_DATE("to", cc_raster_request, to, NULL,
                     "the day after the span; partial bins at either end are dropped and reported"), .required = 1},
@@ -44,7 +44,7 @@ static const cc_option RASTER_OPTIONS[] = {
                       "the counts dense in /counts, or only as the cells with incidents in /sparse (a cost that "
                       "scales with the incidents: for fine grids); auto: dense up to 256 MiB of counts")},
     {CC_OPTION_TEXT("out", cc_raster_request, out, "FILE.h5", NULL, "the tensor file, written whole or not at all"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_WRITTEN},
 };
 
 /* Splits a comma list into names (pointing into the returned copy, which the caller
@@ -187,7 +187,14 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
     double start = cc_now_seconds();
     int ok = cc_rasterise(store, city, &spec, &t, &stats, bar.enabled ? show_progress : NULL, &bar, err, err_len) == 0;
     cc_progress_end(&bar);
-    if (ok) {
+    if (ok && stats.counted == 0) { /* a tensor of zeros: nothing trains, forecasts or scores on it */
+        snprintf(err, err_len, "no incident of %s counted in %s .. %s (%llu in the store's span: %llu off the grid, "
+                 "%llu in dropped partial bins): nothing to raster; import or crawl the span first", r->city, r->from,
+                 r->to, (unsigned long long)stats.incidents, (unsigned long long)stats.outside_grid,
+                 (unsigned long long)stats.outside_bins);
+        cc_tensor_free(&t);
+        ok = 0;
+    } else if (ok) {
         t.source = describe_source(r);
         t.created_by = describe_command(r);
         ok = cc_tensor_write(r->out, &t, "counts", CC_TENSOR_FORMAT, NULL, 0, err, err_len) == 0;

@@ -18,19 +18,21 @@
 
 static const cc_option REPORT_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_report_request, data, "TENSOR.h5", NULL, "the tensor whose counts are the truth"),
-     .required = 1},
-    {CC_OPTION_TEXT("model", cc_report_request, model, "MODEL.h5", NULL, "a model file: its training curve")},
+     .required = 1, .file = CC_FILE_READ},
+    {CC_OPTION_TEXT("model", cc_report_request, model, "MODEL.h5", NULL, "a model file: its training curve"),
+     .file = CC_FILE_READ},
     {CC_OPTION_TEXT("versus", cc_report_request, versus, "MODEL", NULL,
                     "paired differences of every model against this one (a model name, e.g. histavg-52)")},
     {CC_OPTION_TEXT("category", cc_report_request, category, "NAME", "all", "the channel shown")},
     {CC_OPTION_TEXT("title", cc_report_request, title, "TEXT", "crimecast forecasts", "the report's title")},
-    {CC_OPTION_TEXT("out", cc_report_request, out, "REPORT.html", NULL, "the HTML file written"), .required = 1},
+    {CC_OPTION_TEXT("out", cc_report_request, out, "REPORT.html", NULL, "the HTML file written"),
+     .required = 1, .file = CC_FILE_WRITTEN},
 };
 
 static const cc_option REPORT_OPERANDS = {
     CC_OPTION_LIST("", cc_report_request, forecasts, forecast_count, CC_EVAL_MAX_FORECASTS, "FORECAST.h5...",
                    "the forecasts compared"),
-    .required = 1};
+    .required = 1, .file = CC_FILE_READ};
 
 static const cc_option_group REPORT_GROUPS[] = {{"options", CC_OPTION_ROWS(REPORT_OPTIONS), 0}};
 

@@ -32,8 +32,8 @@ static int parse_seed(const char *text, void *field, char *why, size_t why_len) 
 static const cc_option SYNTH_OPTIONS[] = {
     {CC_OPTION_TEXT("db", cc_synth_request, db, "PATH", NULL,
                     "store the incidents in this incident store (if not given: " CC_DEFAULT_DB " unless --oracle is "
-                    "given); running again inserts nothing")},
-    {CC_OPTION_TEXT("out", cc_synth_request, db, "PATH", NULL, "the same as --db")},
+                    "given); running again inserts nothing"), .file = CC_FILE_WRITTEN},
+    {CC_OPTION_TEXT("out", cc_synth_request, db, "PATH", NULL, "the same as --db"), .file = CC_FILE_WRITTEN},
     {CC_OPTION_TEXT("city-name", cc_synth_request, city, "NAME", "synthetic",
                     "the city definition data/cities/NAME.json (its portal kind must be 'synthetic'), and the city "
                     "the incidents are stored as")},
@@ -44,9 +44,10 @@ static const cc_option SYNTH_OPTIONS[] = {
     {CC_OPTION_TEXT("oracle", cc_synth_request, oracle, "FORECAST.h5", NULL,
                     "write the oracle forecast: the true expected count of every cell and target bin given all "
                     "incidents before the forecast origin, for the grid, channels and target bins of --data (the "
-                    "bins `crimecast baseline` forecasts with the same forecast span); model name 'oracle'")},
+                    "bins `crimecast baseline` forecasts with the same forecast span); model name 'oracle'"),
+     .file = CC_FILE_WRITTEN},
     {CC_OPTION_TEXT("data", cc_synth_request, data, "TENSOR.h5", NULL,
-                    "a tensor rastered (default CRS) from this city, seed and span")},
+                    "a tensor rastered (default CRS) from this city, seed and span"), .file = CC_FILE_READ},
 };
 
 static int check_request(void *request, char *why, size_t why_len) {

@@ -64,9 +64,11 @@ static int parse_memory(const char *text, void *field, char *why, size_t why_len
 }
 
 static const cc_option TRAIN_OPTIONS[] = {
-    {CC_OPTION_TEXT("data", cc_train_request, data, "TENSOR.h5", NULL, "the tensor file to learn from"), .required = 1},
+    {CC_OPTION_TEXT("data", cc_train_request, data, "TENSOR.h5", NULL, "the tensor file to learn from"),
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_TEXT("out", cc_train_request, out, "MODEL.h5", NULL, "the model file, written whole after every "
-                                                                     "improvement"), .required = 1},
+                                                                     "improvement"),
+     .required = 1, .file = CC_FILE_WRITTEN},
     {CC_OPTION_CHOICE("model", cc_train_request, model, "convlstm|convlstm-ae|st-resnet", "convlstm",
                       "the network: a ConvLSTM, one inside a strided encoder and decoder (larger grids), or ST-ResNet")},
     {CC_OPTION_INT("layers", cc_train_request, layers, "N", NULL, 1, CC_MAX_LAYERS,
@@ -141,7 +143,8 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_TEXT("resume", cc_train_request, resume, "MODEL.h5", NULL,
                     "continue this model file's training (its options, its members still to come)")},
     {CC_OPTION_TEXT("config", cc_train_request, config, "CONFIG.json", NULL,
-                    "options from a file `crimecast tune` wrote; the command line overrides them")},
+                    "options from a file `crimecast tune` wrote; the command line overrides them"),
+     .file = CC_FILE_READ},
 };
 
 /* The rules between options (usage errors). */
@@ -830,6 +833,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     cc_tensor t;
     int status = -1;
     if (cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 &&
+        cc_tensor_require_cells(&t, r->data, err, err_len) == 0 &&
         (!(r->resume || wants_recency_maps(r)) || cc_tensor_read_recency(r->data, &t, err, err_len) == 0)) {
         cc_tensor_index_nonzeros(&t); /* without it (out of memory) the context sums read every cell */
         p.clock.read = cc_now_seconds() - start - p.clock.device;

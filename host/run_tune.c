@@ -66,9 +66,9 @@ static void search_order(unsigned seed, int *order) {
 
 static const cc_option TUNE_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_tune_request, data, "TENSOR.h5", NULL, "the tensor the candidates train on"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_TEXT("out", cc_tune_request, out, "CONFIG.json", NULL, "the winner's training configuration"),
-     .required = 1},
+     .required = 1, .file = CC_FILE_WRITTEN},
     {CC_OPTION_INT("budget", cc_tune_request, budget, "N", "8", 1, MAX_BUDGET, "candidates trained")},
     {CC_OPTION_INT("epochs", cc_tune_request, epochs, "N", "20", 1, CC_MAX_EPOCHS, "most epochs of a candidate")},
     {CC_OPTION_INT("patience", cc_tune_request, patience, "N", "4", 1, CC_MAX_EPOCHS,
@@ -83,7 +83,8 @@ static const cc_option TUNE_OPTIONS[] = {
     {CC_OPTION_INT("batch", cc_tune_request, batch, "N", "0", 0, 100000,
                    "every candidate's batch (0: train's default, or what its memory plan allows)")},
     {CC_OPTION_TEXT("keep", cc_tune_request, keep, "DIR", NULL,
-                    "keep the candidates' model files and tune.log here (if not given: a temporary directory)")},
+                    "keep the candidates' model files and tune.log here (if not given: a temporary directory)"),
+     .file = CC_FILE_WRITTEN},
 };
 
 static const cc_option_group TUNE_GROUPS[] = {{"options", CC_OPTION_ROWS(TUNE_OPTIONS), 0}};

@@ -49,8 +49,8 @@ static void blur(float *plane, float *tmp, int H, int W, const double *kernel, i
     blur_axis(tmp, plane, H, W, kernel, radius, 0);
 }
 
-/* Weighted recent history, smoothed in space within the mask. */
-static void kde(const cc_tensor *t, const cc_baseline_options *o, int origin, float *out) {
+/* Weighted recent history, smoothed in space within the mask. 0, or -1 out of memory. */
+static int kde(const cc_tensor *t, const cc_baseline_options *o, int origin, float *out) {
     size_t plane = (size_t)t->H * t->W, n = map_floats(t);
     int k = o->k > 0 ? o->k : cc_baseline_default_k(t->bin);
     double total = 0;
@@ -63,12 +63,19 @@ static void kde(const cc_tensor *t, const cc_baseline_options *o, int origin, fl
     }
     for (size_t q = 0; q < n; q++) out[q] = (float)(out[q] / total);
     double sigma = o->bandwidth_m / t->cell;
-    int radius = (int)ceil(3 * sigma);
-    if (sigma <= 0 || radius < 1) return;
+    /* Three sigmas, but no further than the grid reaches: past it the blur adds nothing,
+     * and a huge bandwidth's radius would overflow int (its limit is the flat mean). */
+    int side = t->H > t->W ? t->H : t->W;
+    int radius = 3 * sigma < side ? (int)ceil(3 * sigma) : side;
+    if (!(sigma > 0) || radius < 1) return 0;
     double *kernel = malloc(sizeof(double) * (size_t)(2 * radius + 1)), norm = 0;
+    float *weight = malloc(sizeof(float) * plane), *tmp = malloc(sizeof(float) * plane);
+    if (!kernel || !weight || !tmp) {
+        free(kernel), free(weight), free(tmp);
+        return -1;
+    }
     for (int d = -radius; d <= radius; d++) norm += kernel[d + radius] = exp(-0.5 * d * d / (sigma * sigma));
     for (int d = 0; d <= 2 * radius; d++) kernel[d] /= norm;
-    float *weight = malloc(sizeof(float) * plane), *tmp = malloc(sizeof(float) * plane);
     for (size_t q = 0; q < plane; q++) weight[q] = t->mask[q] ? 1.0f : 0.0f;
     blur(weight, tmp, t->H, t->W, kernel, radius);
     for (int c = 0; c < t->C; c++) {
@@ -78,9 +85,10 @@ static void kde(const cc_tensor *t, const cc_baseline_options *o, int origin, fl
         for (size_t q = 0; q < plane; q++) map[q] = t->mask[q] && weight[q] > 0 ? map[q] / weight[q] : 0.0f;
     }
     free(kernel), free(weight), free(tmp);
+    return 0;
 }
 
-void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, const int *targets, int n, float *out) {
+int cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, const int *targets, int n, float *out) {
     size_t floats = map_floats(t);
     int k = o->k;
     for (int i = 0; i < n; i++) {
@@ -96,9 +104,12 @@ void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, cons
             else
                 mean_of(t, origin - cc_baseline_default_k(t->bin) + 1, origin, dst);
             break;
-        case CC_BASELINE_KDE: kde(t, o, origin, dst); break;
+        case CC_BASELINE_KDE:
+            if (kde(t, o, origin, dst) != 0) return -1;
+            break;
         }
     }
+    return 0;
 }
 
 double cc_mean_poisson_deviance(const cc_tensor *t, const int *targets, int n, int first_channel, int channels,
@@ -131,7 +142,10 @@ double cc_kde_choose(const cc_tensor *t, const int *targets, int n, cc_baseline_
             cc_baseline_options candidate = *o;
             candidate.method = CC_BASELINE_KDE;
             candidate.bandwidth_m = CELLS[b] * t->cell, candidate.half_life = SHARES[h] * K;
-            cc_baseline_forecast(t, &candidate, targets, n, f);
+            if (cc_baseline_forecast(t, &candidate, targets, n, f) != 0) {
+                free(f);
+                return NAN;
+            }
             double deviance = cc_mean_poisson_deviance(t, targets, n, 0, t->C, f);
             if (deviance < best) best = deviance, best_bandwidth = candidate.bandwidth_m, best_half_life = candidate.half_life;
         }

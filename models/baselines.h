@@ -28,8 +28,9 @@ const char *cc_baseline_name(cc_baseline_method method);
 /* The default k of a bin kind: 52 weeks, 12 months, 28 days. */
 int cc_baseline_default_k(cc_bin_kind bin);
 
-/* out [n][C][H][W]: the forecasts of target bins targets[0..n) (each >= horizon). */
-void cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, const int *targets, int n, float *out);
+/* out [n][C][H][W]: the forecasts of target bins targets[0..n) (each >= horizon). 0, or
+ * -1 out of memory (the kde's blur). */
+int cc_baseline_forecast(const cc_tensor *t, const cc_baseline_options *o, const int *targets, int n, float *out);
 
 /* The kde's bandwidth and half-life chosen on the validation span's targets (`targets`,
  * n of them): the pair with the lowest mean Poisson deviance over their in-mask cells and

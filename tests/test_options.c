@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -85,6 +86,21 @@ static const cc_command_spec SPEC = {
     .check = no_blue_with_flag,
 };
 
+/* cc_options_read with stderr captured into `message`. */
+static int read_captured(const cc_command_spec *spec, int argc, char **argv, void *request, char *message,
+                         size_t len) {
+    fflush(stderr);
+    FILE *saved = stderr, *capture = tmpfile();
+    stderr = capture;
+    int status = cc_options_read(spec, argc, argv, request);
+    stderr = saved;
+    rewind(capture);
+    size_t n = fread(message, 1, len - 1, capture);
+    message[n] = 0;
+    fclose(capture);
+    return status;
+}
+
 /* Parses the NULL-terminated arguments with stderr captured into `message`. */
 static int parse(sample *s, char *message, size_t len, ...) {
     char *argv[32] = {"sample"};
@@ -93,16 +109,7 @@ static int parse(sample *s, char *message, size_t len, ...) {
     va_start(ap, len);
     for (char *a; (a = va_arg(ap, char *)) != NULL;) argv[argc++] = a;
     va_end(ap);
-    fflush(stderr);
-    FILE *saved = stderr, *capture = tmpfile();
-    stderr = capture;
-    int status = cc_options_read(&SPEC, argc, argv, s);
-    stderr = saved;
-    rewind(capture);
-    size_t n = fread(message, 1, len - 1, capture);
-    message[n] = 0;
-    fclose(capture);
-    return status;
+    return read_captured(&SPEC, argc, argv, s, message, len);
 }
 
 static void test_defaults(void **unused) {
@@ -177,6 +184,8 @@ static void test_errors(void **unused) {
         {{"--text", "x", "--count", "11", "f"}, "--count must be a whole number 1-10 (got '11')"},
         {{"--text", "x", "--count", "3x", "f"}, "--count must be a whole number 1-10 (got '3x')"},
         {{"--text", "x", "--real", "-1", "f"}, "--real must be a number >= 0 (got '-1')"},
+        {{"--text", "x", "--real", "inf", "f"}, "--real must be a number >= 0 (got 'inf')"},
+        {{"--text", "x", "--real", "nan", "f"}, "--real must be a number >= 0 (got 'nan')"},
         {{"--text", "x", "--real-open", "0", "f"}, "--real-open must be a number in (0, 1] (got '0')"},
         {{"--text", "x", "--date", "2021-02-29", "f"}, "--date '2021-02-29' is not a date (YYYY-MM-DD)"},
         {{"--text", "x", "--even", "3", "f"}, "--even wants an even number (got '3')"},
@@ -192,15 +201,8 @@ static void test_errors(void **unused) {
         int argc = 1;
         for (int k = 0; k < 6 && cases[i].args[k]; k++) argv[argc++] = (char *)cases[i].args[k];
         sample s;
-        fflush(stderr);
-        FILE *saved = stderr, *capture = tmpfile();
-        stderr = capture;
-        int status = cc_options_read(&SPEC, argc, argv, &s);
-        stderr = saved;
-        rewind(capture);
         char message[512];
-        message[fread(message, 1, sizeof message - 1, capture)] = 0;
-        fclose(capture);
+        int status = read_captured(&SPEC, argc, argv, &s, message, sizeof message);
         if (status != CC_EXIT_USAGE || !strstr(message, cases[i].says) || !strstr(message, "crimecast sample: ") ||
             !strstr(message, "Try 'crimecast sample --help'."))
             fail_msg("case %zu: status %d, message '%s', wanted '%s'", i, status, message, cases[i].says);
@@ -256,8 +258,63 @@ static void test_help_prints_the_table(void **unused) {
         if (!strstr(text, lines[i])) fail_msg("the usage lacks '%s':\n%s", lines[i], text);
 }
 
+/* A command that reads --in and its operands, writes --out, and names --log (no role). */
+typedef struct files_request {
+    const char *in, *out, *log;
+    const char *operands[2];
+    int operand_count;
+} files_request;
+
+static const cc_option FILE_ROWS[] = {
+    {CC_OPTION_TEXT("in", files_request, in, "FILE", NULL, "read"), .file = CC_FILE_READ},
+    {CC_OPTION_TEXT("out", files_request, out, "FILE", NULL, "written"), .file = CC_FILE_WRITTEN},
+    {CC_OPTION_TEXT("log", files_request, log, "FILE", NULL, "neither")},
+};
+static const cc_option FILE_OPERANDS = {
+    CC_OPTION_LIST("", files_request, operands, operand_count, 2, "FILE...", "read"), .file = CC_FILE_READ};
+static const cc_option_group FILE_GROUPS[] = {{"options", CC_OPTION_ROWS(FILE_ROWS), 0}};
+static const cc_command_spec FILES_SPEC = {
+    .name = "files", .synopsis = "[options] FILE...", .description = "Files.\n",
+    .request_size = sizeof(files_request), .groups = FILE_GROUPS, .group_count = 1, .operands = &FILE_OPERANDS,
+};
+
+static void test_written_files_are_not_read_ones(void **unused) {
+    (void)unused;
+    char dir[] = "/tmp/cc-options-XXXXXX", a[64], b[64], link[64], fresh[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(a, sizeof a, "%s/a", dir), snprintf(b, sizeof b, "%s/b", dir);
+    snprintf(link, sizeof link, "%s/link", dir), snprintf(fresh, sizeof fresh, "%s/new", dir);
+    fclose(fopen(a, "w")), fclose(fopen(b, "w"));
+    assert_int_equal(symlink(a, link), 0);
+    char in_a[80], among_a[96];
+    snprintf(in_a, sizeof in_a, "--in %s", a), snprintf(among_a, sizeof among_a, "%s (among the FILE...)", a);
+    struct {
+        const char *args[6], *out, *read; /* read NULL: accepted; else the message names out and read */
+    } cases[] = {
+        {{"--in", a, "--out", fresh}, NULL, NULL},  /* a new file: none of the inputs */
+        {{"--in", a, "--out", b}, NULL, NULL},      /* another file, existing */
+        {{"--log", a, "--out", a}, NULL, NULL},     /* a path with no role */
+        {{"--in", a, "--out", a}, a, in_a},
+        {{"--in", b, "--out", link, b, a}, link, among_a},
+        {{"--in", a, "--out", link}, link, in_a},   /* through a link */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[8] = {"files"};
+        int argc = 1;
+        for (int k = 0; k < 6 && cases[i].args[k]; k++) argv[argc++] = (char *)cases[i].args[k];
+        files_request r;
+        char message[1024], wanted[512] = "";
+        int status = read_captured(&FILES_SPEC, argc, argv, &r, message, sizeof message);
+        if (cases[i].read) snprintf(wanted, sizeof wanted, "--out %s and %s are the same file", cases[i].out, cases[i].read);
+        int ok = cases[i].read ? status == CC_EXIT_USAGE && strstr(message, wanted) : status == CC_OPTIONS_OK;
+        if (!ok) fail_msg("case %zu: status %d, message '%s', wanted '%s'", i, status, message, wanted);
+    }
+    unlink(link), unlink(a), unlink(b), rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_written_files_are_not_read_ones),
         cmocka_unit_test(test_defaults),         cmocka_unit_test(test_values_of_every_kind),
         cmocka_unit_test(test_prefixes_and_double_dash), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_set_by_name),      cmocka_unit_test(test_help_prints_the_table),

@@ -6,11 +6,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "heatmaps/map_grid.h"
 #include "heatmaps/png_export.h"
 #include "tests/test_util.h"
 
@@ -33,6 +35,14 @@ static void test_levels_follow_matplotlib_rule(void **state) {
     assert_int_equal(cc_colormap_level(1.718281828459045, 6.38905609893065, CC_SCALE_LOG), 127);
     assert_non_null(cc_colormap_find("viridis"));
     assert_null(cc_colormap_find("jet"));
+    /* The map grids' (inspect's) rule on [vmin, vmax]; values past vmax, infinite ones
+     * among them, take the top level, not an overflowed cast (a crash, found by audit). */
+    assert_int_equal(cc_map_grid_level(0.5, 0, 1), 127);
+    assert_int_equal(cc_map_grid_level(0, -1, 1), 127);
+    assert_int_equal(cc_map_grid_level(1e300, 0, 1), 254);
+    assert_int_equal(cc_map_grid_level(INFINITY, 0, 1e-12), 254);
+    assert_int_equal(cc_map_grid_level(-INFINITY, 0, 1), 0);
+    assert_int_equal(cc_map_grid_level(NAN, 0, 1), 0);
 }
 
 static void test_png_pixels_and_text(void **state) {

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,6 +65,69 @@ def kde_reference(counts, mask, origin, k, half_life, sigma):
     for c in range(C):
         out[c] = np.where(mask == 1, blur(np.where(mask == 1, avg[c], 0)) / np.where(weight > 0, weight, 1), 0)
     return out
+
+
+def check_kde_huge_bandwidth(tensor, counts, mask, tmp):
+    """A bandwidth far past the grid is the flat limit, not an overflow: every masked
+    cell holds the mask's mean of the weighted history (the blur's radius stops at the
+    grid; 3 sigma of 1e15 m overflowed int, and the kde returned the map unsmoothed)."""
+    out = os.path.join(tmp, "kde_huge.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "kde", "--bandwidth", "1e15", "--half-life", "13",
+                        "--data", tensor, "--out", out], capture_output=True, text=True, timeout=120)
+    check("kde --bandwidth 1e15 exits 0", p.returncode == 0, p.stderr)
+    if p.returncode != 0:
+        return
+    inside = mask == 1
+    want = []
+    for t in targets():
+        origin = t - 1
+        w = np.array([2.0 ** (-j / 13.0) for j in range(52) if origin - j >= 0])
+        avg = (w[:, None, None, None] * np.array([counts[origin - j] for j in range(len(w))])).sum(0) / w.sum()
+        want.append([np.where(inside, avg[c][inside].mean(), 0) for c in range(C)])
+    with h5py.File(out, "r") as f:
+        got = f["forecast"][:]
+    want = np.array(want)
+    check("kde --bandwidth 1e15: the mask's flat mean", np.allclose(got, want, rtol=1e-4, atol=1e-5),
+          np.abs(got - want).max())
+
+
+def check_names_escaped(tensor, forecast, tmp):
+    """A model name from a file (anyone's) with a quote, a backslash, a comma and a line
+    break comes back whole through eval --json and --csv, which stay parseable."""
+    odd = os.path.join(tmp, "odd_name.h5")
+    shutil.copy(forecast, odd)
+    name = 'm "quoted", back\\slash\nnext line'
+    with h5py.File(odd, "r+") as f:
+        f.attrs["model"] = name
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", odd], capture_output=True, text=True)
+    try:
+        models = {r["model"] for r in json.loads(p.stdout)}
+    except ValueError as e:
+        models = {"unparseable: %s" % e}
+    check("eval --json: an odd model name comes back whole", models == {name}, models)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--csv", odd], capture_output=True, text=True)
+    models = {r["model"] for r in csv.DictReader(io.StringIO(p.stdout, newline=""))}
+    check("eval --csv: an odd model name comes back whole", models == {name}, models)
+
+
+def check_other_grids_refused(tensor, forecast, tmp):
+    """A forecast on another grid is refused by eval, naming what differs: shifted by a
+    kilometre (same size and cell), of another city, or of month bins."""
+    def shifted(f):
+        x = f["x"][:] + 1000.0
+        del f["x"]
+        f["x"] = x
+
+    cases = {"its north-west corner": shifted, "city 'elsewhere'": lambda f: f.attrs.__setitem__("city", "elsewhere"),
+             "month bins": lambda f: f.attrs.__setitem__("bin", "month")}
+    for says, edit in cases.items():
+        other = os.path.join(tmp, "other_grid.h5")
+        shutil.copy(forecast, other)
+        with h5py.File(other, "r+") as f:
+            edit(f)
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, other], capture_output=True, text=True)
+        check("eval refuses a forecast on another grid (%s)" % says,
+              p.returncode == 1 and "another grid" in p.stderr and says in p.stderr, p.stderr)
 
 
 def lcg_bootstrap(values, resamples=1000, seed=1):
@@ -294,10 +358,13 @@ def main():
         check_areas(tensor, files, expected, counts, mask, tgt)
         check_versus_areas(tensor, files, expected, counts, mask, tgt)
         check_kde_choice(tensor, counts, mask, tmp)
+        check_kde_huge_bandwidth(tensor, counts, mask, tmp)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--csv", *files], capture_output=True, text=True)
         rows = list(csv.DictReader(io.StringIO(p.stdout)))
         check("eval --csv carries the same figures", len(rows) == len(records)
               and all(abs(float(r["mse"]) - j["mse"]) < 1e-6 * max(1, j["mse"]) for r, j in zip(rows, records)))
+        check_names_escaped(tensor, files[0], tmp)
+        check_other_grids_refused(tensor, files[0], tmp)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
         check("eval table marks the best", p.returncode == 0 and "*" in p.stdout and "category burglary" in p.stdout)
         roc = os.path.join(tmp, "roc.png")

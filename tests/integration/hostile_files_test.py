@@ -3,7 +3,8 @@
 would be (issue 26): every reader refuses what it cannot use with exit 1 and a message
 naming the file and the dataset or attribute, and never crashes (a crash is a negative
 return code here, a signal). Also the values a count or a forecast cannot hold (NaN,
-negative), a seed ensemble's member count beyond its room, a grid too fine to hold.
+negative), a seed ensemble's member count beyond its room, a grid too fine to hold, a
+model's non-finite parameter or rates past float's range, an output naming an input.
 
 usage: hostile_files_test.py CRIMECAST
 """
@@ -66,6 +67,20 @@ def tensor_cases(tmp, tensor):
                  lambda f: replace(f, "counts", np.full((T, C, H, W), "7", dtype=h5py.string_dtype())))
     refused("/counts of strings is refused", run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")),
             bad, "/counts")
+    png = os.path.join(tmp, "x.png")
+    axes = (("y", lambda f: replace(f, "y", f["y"][:][::-1]), "/y[1]", "a /y that rises (drawn upside down)"),
+            ("x", lambda f: replace(f, "x", f["x"][:] * 1.5), "/x[1]", "an /x not one cell apart"),
+            ("time", lambda f: replace(f, "time", np.concatenate([f["time"][:30], f["time"][30:] + 7])), "/time[30]",
+             "a gap in /time (a year of bins is no longer a year)"))
+    axes += (("dup", lambda f: replace(f, "category", np.array(["all", "all"], dtype=h5py.string_dtype())),
+              "/category names 'all' twice", "a channel name twice"),
+             ("empty", lambda f: replace(f, "category", np.array(["all", ""], dtype=h5py.string_dtype())),
+              "/category[1] is empty", "an empty channel name"),
+             ("version", lambda f: f.attrs.__setitem__("format_version", 99), "format_version 99",
+              "a newer format_version"))
+    for name, edit, says, what in axes:
+        bad = edited(tensor, os.path.join(tmp, "axis_%s.h5" % name), edit)
+        refused("a tensor with %s is refused" % what, run("png", "--in", bad, "--index", "0", "--out", png), bad, says)
     for label, value, shown in (("NaN", np.nan, "nan"), ("negative", -1.0, "-1")):
         def poison(f, value=value):
             counts = f["counts"][:]
@@ -172,6 +187,25 @@ def model_cases(tmp, tensor):
     refused("a model whose recency attribute is huge is refused (its message overflowed an int: "
             "tests/fuzz/fuzz_model_file under UBSan)",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "recency (1103344161)")
+    def poisoned(f):
+        values = f["params/head.b"][:]
+        values.flat[0] = np.nan
+        replace(f, "params/head.b", values)
+    bad = edited(model, os.path.join(tmp, "nan_param.h5"), poisoned)
+    refused("a NaN parameter is refused by predict, named (it forecast zeros silently)",
+            run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "/params/head.b holds nan")
+    refused("a NaN parameter is refused by train --resume",
+            run("train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")), "/params/head.b holds nan")
+    huge = edited(model, os.path.join(tmp, "huge_bias.h5"),
+                  lambda f: replace(f, "params/head.b", np.full(f["params/head.b"].shape, 200.0, np.float32)))
+    p = run("predict", "--model", huge, "--data", tensor, "--out", out)
+    refused("a model whose rates pass float's range (e^200): no forecast of inf is written", p, out, "holds inf",
+            "not written")
+    check("... and no file under its name", not os.path.exists(out))
+    before = open(model, "rb").read()
+    p = run("predict", "--model", model, "--data", tensor, "--out", model)
+    check("predict --out naming its --model: a usage error, the model untouched",
+          p.returncode == 2 and "same file" in p.stderr and open(model, "rb").read() == before, p.stderr)
     bad = edited(model, os.path.join(tmp, "wide.h5"), lambda f: f.attrs.__setitem__("channels", 100000))
     refused("a model asking for 100000 channels is refused before allocating",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "out of range")
@@ -181,6 +215,24 @@ def grid_case(tmp):
     p = run("raster", "--city", "chicago", "--db", os.path.join(tmp, "none.db"), "--from", "2020-01-06",
             "--to", "2020-02-03", "--bin", "week", "--cell", "1", "--out", os.path.join(tmp, "fine.h5"))
     refused("a grid of 1 m cells over Chicago is refused before allocating", p, "at most 8192 a side")
+    empty = os.path.join(tmp, "empty.h5")
+    p = run("raster", "--city", "chicago", "--db", os.path.join(tmp, "none.db"), "--from", "2020-01-06",
+            "--to", "2020-02-03", "--bin", "week", "--grid", "8", "--out", empty)
+    refused("a span without incidents is not rastered into a tensor of zeros", p, "no incident of chicago counted")
+    check("... and no file is written", not os.path.exists(empty))
+
+
+def empty_mask_case(tmp, tensor):
+    """A tensor whose mask holds no cell: every loss and score is a mean over the mask, so
+    train (which saved a model of loss 0), baseline and eval (a table of nan) refuse it."""
+    bad = edited(tensor, os.path.join(tmp, "no_cells.h5"), lambda f: replace(f, "mask", np.zeros((H, W), np.uint8)))
+    forecast = os.path.join(tmp, "f_for_empty.h5")
+    p = run("baseline", "--method", "histavg", "--data", tensor, "--out", forecast)
+    check("a forecast to score against the empty mask", p.returncode == 0, p.stderr)
+    for args in (["train", "--data", bad, "--out", os.path.join(tmp, "m0.h5"), "--epochs", "1"],
+                 ["baseline", "--method", "persistence", "--data", bad, "--out", os.path.join(tmp, "b0.h5")],
+                 ["eval", "--data", bad, forecast]):
+        refused("%s refuses a tensor whose mask holds no cell" % args[0], run(*args), bad, "the mask holds no cell")
 
 
 def main():
@@ -196,6 +248,7 @@ def main():
         forecast_cases(tmp, tensor)
         model_cases(tmp, tensor)
         grid_case(tmp)
+        empty_mask_case(tmp, tensor)
     return summary()
 
 
