@@ -467,6 +467,12 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
                  name);
         return -1;
     }
+    if (!dims[0] || !dims[1] || !dims[2] || !dims[3]) {
+        snprintf(why, why_len, "%s is %llu x %llu x %llu x %llu: a dimension is empty (no bin, channel or cell)", name,
+                 (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2],
+                 (unsigned long long)dims[3]);
+        return -1;
+    }
     if (!plausible_shape(dims)) {
         snprintf(why, why_len, "%s is %llu x %llu x %llu x %llu: more than crimecast reads (at most %d bins, %d "
                  "channels, %d x %d cells, 2^32 values)", name, (unsigned long long)dims[0], (unsigned long long)dims[1],
@@ -520,7 +526,7 @@ int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *er
     memset(t, 0, sizeof *t);
     cc_hdf5_quiet q = cc_hdf5_silence();
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    char why[256] = "not an HDF5 file, or unreadable";
+    char why[512] = "not an HDF5 file, or unreadable";
     int status = file < 0 ? -1 : read_file(file, dataset, t, why, sizeof why);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
@@ -563,7 +569,7 @@ int cc_forecast_horizon(const char *path) {
 int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len) {
     cc_hdf5_quiet q = cc_hdf5_silence();
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    char why[256] = "not an HDF5 file, or unreadable";
+    char why[512] = "not an HDF5 file, or unreadable";
     int status = file < 0 ? -1 : read_recency(file, t, why, sizeof why);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);

@@ -64,6 +64,16 @@ static int known_categories(const char *list, char *why, size_t why_len) {
     int count;
     char *copy = split_categories(list, names, &count);
     int status = 0;
+    if (strcmp(list, "all") != 0 && count == 0) {
+        snprintf(why, why_len, "--categories names no category (got '%s'): give all, or names joined by commas", list);
+        status = -1;
+    }
+    for (int k = 0; k < count && status == 0; k++)
+        for (int j = 0; j < k && status == 0; j++)
+            if (!strcmp(names[j], names[k])) { /* one channel a name: channels are chosen by name */
+                snprintf(why, why_len, "--categories names '%s' twice", names[k]);
+                status = -1;
+            }
     for (int k = 0; k < count && status == 0; k++) {
         int known = 0;
         for (int i = 0; CC_TAXONOMY[i]; i++) known |= !strcmp(CC_TAXONOMY[i], names[k]);

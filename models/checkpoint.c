@@ -1,5 +1,6 @@
 #include "models/checkpoint.h"
 
+#include <float.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crawler/printable.h"
 #include "heatmaps/hdf5_util.h"
 #include "models/dataset.h"
 
@@ -204,24 +206,92 @@ static int read_int(hid_t f, const char *name, int *value) {
     return 0;
 }
 
-/* Sizes a model file may ask for (a file is not trusted to size what crimecast allocates):
- * the tensor limits of heatmaps/tensor.h, and layers of at most 1024 channels. */
-static int plausible_config(const cc_convlstm_config *c, int T) {
-    int ok = c->channels >= 1 && c->channels <= CC_TENSOR_MOST_CHANNELS && c->height >= 1 &&
-             c->height <= CC_TENSOR_MOST_SIDE && c->width >= 1 && c->width <= CC_TENSOR_MOST_SIDE && c->layers >= 1 &&
-             c->layers <= CC_MAX_LAYERS && c->kernel >= 1 && c->kernel <= 15 && c->window >= 1 && c->window <= 512 &&
-             c->horizon >= 1 && c->horizon <= 64 && T >= 1 && T <= CC_TENSOR_MOST_BINS &&
-             c->features >= 0 && c->features <= 1024 && c->context >= 0 && c->context <= 4096 && c->skip >= 0 &&
-             c->skip <= 15;
-    for (int l = 0; ok && l < c->layers; l++) ok = c->hidden[l] >= 1 && c->hidden[l] <= 1024;
-    return ok;
+/* One attribute's value and the range a model file may hold it in. */
+typedef struct bounded {
+    const char *name;
+    double value, min, max;
+} bounded;
+
+/* The first of n values outside its range: -1 with why naming it; 0 when all are in. */
+static int first_out_of_range(const bounded *b, int n, char *why, size_t why_len) {
+    for (int i = 0; i < n; i++)
+        if (!(b[i].value >= b[i].min && b[i].value <= b[i].max)) {
+            snprintf(why, why_len, "attribute %s is %g, outside %g .. %g", b[i].name, b[i].value, b[i].min, b[i].max);
+            return -1;
+        }
+    return 0;
 }
 
-/* Training options a resumed run continues with: numbers train itself could have set. */
-static int plausible_options(const cc_train_options *o) {
-    return o->epochs >= 0 && o->epochs <= CC_MAX_EPOCHS && o->patience >= 0 && o->patience <= CC_MAX_EPOCHS &&
-           o->batch >= 1 && o->batch <= 65536 && isfinite(o->lr) && o->lr >= 0 && isfinite(o->weight_decay) &&
-           o->weight_decay >= 0 && isfinite(o->clip) && o->clip >= 0;
+/* Sizes a model file may ask for (a file is not trusted to size what crimecast allocates):
+ * the tensor limits of heatmaps/tensor.h, and layers of at most 1024 channels. Then the
+ * training options a resumed run continues with: numbers train itself could have set. */
+static int plausible_config(const cc_convlstm_config *c, const cc_train_options *o, int T, char *why,
+                            size_t why_len) {
+    const bounded b[] = {
+        {"channels", c->channels, 1, CC_TENSOR_MOST_CHANNELS},
+        {"height", c->height, 1, CC_TENSOR_MOST_SIDE},
+        {"width", c->width, 1, CC_TENSOR_MOST_SIDE},
+        {"layers", c->layers, 1, CC_MAX_LAYERS},
+        {"kernel", c->kernel, 1, 15},
+        {"window", c->window, 1, 512},
+        {"horizon", c->horizon, 1, 64},
+        {"T", T, 1, CC_TENSOR_MOST_BINS},
+        {"features", c->features, 0, 1024},
+        {"context", c->context, 0, 4096},
+        {"skip", c->skip, 0, 15},
+        {"baseline_k", c->baseline_k, 0, CC_TENSOR_MOST_BINS}, /* auto: a year of bins, also past T */
+        {"epochs", o->epochs, 0, CC_MAX_EPOCHS},
+        {"patience", o->patience, 0, CC_MAX_EPOCHS},
+        {"batch", o->batch, 1, 65536},
+        {"lr", o->lr, 0, DBL_MAX},
+        {"weight_decay", o->weight_decay, 0, DBL_MAX},
+        {"clip", o->clip, 0, DBL_MAX},
+    };
+    if (first_out_of_range(b, (int)(sizeof b / sizeof *b), why, why_len) != 0) return -1;
+    for (int l = 0; l < c->layers; l++) {
+        char name[32];
+        snprintf(name, sizeof name, "hidden[%d]", l);
+        bounded h = {name, c->hidden[l], 1, 1024};
+        if (first_out_of_range(&h, 1, why, why_len) != 0) return -1;
+    }
+    return 0;
+}
+
+/* Why the attributes did not read, when no range was to blame: the first one every model
+ * file has that is missing or of another kind. */
+static void explain_unread(hid_t f, char *why, size_t why_len) {
+    static const char *const INTS[] = {"channels", "height", "width", "layers", "kernel", "window", "horizon",
+                                       "peephole", "down", "features", "batch", "patience", "seed", "T", "epochs_done"};
+    static const char *const REALS[] = {"lr", "weight_decay", "clip", "cell_size_m", "x0", "y0"};
+    static const char *const TEXTS[] = {"loss", "model", "city", "crs", "bin", "first_bin", "last_bin"};
+    long long i;
+    double d;
+    for (size_t k = 0; k < sizeof INTS / sizeof *INTS; k++)
+        if (cc_hdf5_read_int(f, INTS[k], &i) != 0) {
+            snprintf(why, why_len, "attribute %s is missing or not a whole number", INTS[k]);
+            return;
+        }
+    for (size_t k = 0; k < sizeof REALS / sizeof *REALS; k++)
+        if (cc_hdf5_read_double(f, REALS[k], &d) != 0) {
+            snprintf(why, why_len, "attribute %s is missing or not a number", REALS[k]);
+            return;
+        }
+    for (size_t k = 0; k < sizeof TEXTS / sizeof *TEXTS; k++) {
+        char *text = cc_hdf5_read_text(f, TEXTS[k]);
+        free(text);
+        if (!text) {
+            snprintf(why, why_len, "attribute %s is missing or not text", TEXTS[k]);
+            return;
+        }
+    }
+    int hidden[CC_MAX_LAYERS], sizes = 0;
+    if (cc_hdf5_read_int(f, "layers", &i) == 0 &&
+        (cc_hdf5_read_ints(f, "hidden", hidden, CC_MAX_LAYERS, &sizes) != 0 || sizes != i)) {
+        snprintf(why, why_len, "attribute hidden holds %d layer sizes, layers says %lld", sizes, i);
+        return;
+    }
+    snprintf(why, why_len, "configuration attributes inconsistent or of an unknown value (bin, the ST-ResNet "
+                           "lags: damaged file?)");
 }
 
 /* The target spans, or (files before rolling origin) the spans of whole samples with a
@@ -260,11 +330,19 @@ static int read_architecture(hid_t f, cc_convlstm_config *c) {
     return ok ? 0 : -1;
 }
 
-static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
+/* The configuration, the grid's attributes and (s given) the training state. 0, or -1
+ * with why naming the attribute where it can. */
+static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *why, size_t why_len) {
     cc_convlstm_config *c = &info->config;
     cc_train_options *o = &info->options;
+    why[0] = '\0';
     char *loss = cc_hdf5_read_text(f, "loss");
     int ok = loss && cc_loss_parse(loss, &info->loss) == 0 && read_architecture(f, c) == 0;
+    if (loss && cc_loss_parse(loss, &info->loss) != 0) {
+        char shown[64];
+        snprintf(why, why_len, "attribute loss is '%s', not a loss crimecast trains with",
+                 cc_printable(loss, shown, sizeof shown, 40));
+    }
     free(loss);
     int layers_read = 0, seed = 0;
     long long step = 0;
@@ -293,9 +371,17 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
     ok = ok && (H5Aexists(f, "members") <= 0 || read_int(f, "members", &members) == 0) &&
          (H5Aexists(f, "members_finished") <= 0 || read_int(f, "members_finished", &finished) == 0) &&
          members >= 1 && members <= CC_MAX_MEMBERS && finished >= 0 && finished < members;
+    if (!ok && !why[0] && !(members >= 1 && members <= CC_MAX_MEMBERS && finished >= 0 && finished < members))
+        snprintf(why, why_len, "attributes members (%d) and members_finished (%d) are not 1 .. %d members with fewer "
+                 "finished", members, finished, CC_MAX_MEMBERS);
     /* Only checked counts reach info: cc_model_info_free frees `finished` members. */
     info->members = ok ? members : 1, info->finished = ok ? finished : 0;
-    ok = ok && plausible_config(c, info->grid.T) && plausible_options(o) && read_split(f, info) == 0;
+    ok = ok && plausible_config(c, o, info->grid.T, why, why_len) == 0;
+    if (ok && read_split(f, info) != 0) {
+        snprintf(why, why_len, "attribute target_spans (or split) does not fit T %d, window %d and horizon %d",
+                 info->grid.T, c->window, c->horizon);
+        ok = 0;
+    }
     if (ok) {
         char *texts[5] = {cc_hdf5_read_text(f, "city"), cc_hdf5_read_text(f, "crs"), cc_hdf5_read_text(f, "bin"),
                           cc_hdf5_read_text(f, "first_bin"), cc_hdf5_read_text(f, "last_bin")};
@@ -314,7 +400,10 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s) {
              read_int(f, "best_epoch", &s->best_epoch) == 0 && cc_hdf5_read_double(f, "best_val", &s->best_val) == 0 &&
              s->epochs_done <= CC_MAX_EPOCHS && s->best_epoch <= s->epochs_done;
         s->step = (long)step;
+        if (!ok) snprintf(why, why_len, "attribute epochs_done, step, best_epoch or best_val is missing, or "
+                                        "best_epoch is past epochs_done");
     }
+    if (!ok && !why[0]) explain_unread(f, why, why_len);
     return ok ? 0 : -1;
 }
 
@@ -373,10 +462,7 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
         snprintf(why, why_len, "not a crimecast model file (root attribute 'format')");
         return -1;
     }
-    if (read_config(f, info, s) != 0) {
-        snprintf(why, why_len, "configuration attributes missing, unreadable or out of range (damaged file?)");
-        return -1;
-    }
+    if (read_config(f, info, s, why, why_len) != 0) return -1;
     if (read_grid_arrays(f, info) != 0) {
         snprintf(why, why_len, "dataset /norm/scale or /category is missing, unreadable, or not %d values",
                  info->config.channels);
@@ -427,7 +513,7 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
         snprintf(why, why_len, "out of memory");
         return -1;
     }
-    if (read_config(f, info, s) != 0 || read_arena(f, "/optim/m", &s->m, why, why_len) != 0 ||
+    if (read_config(f, info, s, why, why_len) != 0 || read_arena(f, "/optim/m", &s->m, why, why_len) != 0 ||
         read_arena(f, "/optim/v", &s->v, why, why_len) != 0)
         return -1;
     hsize_t n;

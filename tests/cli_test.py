@@ -210,6 +210,11 @@ p = run("import", "--city", "atlantis", "x.csv")
 check("unknown city is a usage error", p.returncode == 2 and "atlantis" in p.stderr, p)
 p = run("import", "--city", "chicago", "--frob", "x.csv")
 check("unknown option is a usage error", p.returncode == 2 and "--frob" in p.stderr, p)
+for categories, says in ((",", "--categories names no category"), ("burglary,theft,burglary",
+                                                                  "--categories names 'burglary' twice")):
+    p = run("raster", "--city", "chicago", "--from", "2016-01-04", "--to", "2016-02-01", "--bin", "week", "--grid",
+            "8", "--categories", categories, "--out", "never.h5")
+    check("raster --categories '%s' is a usage error" % categories, p.returncode == 2 and says in p.stderr, p)
 
 with tempfile.TemporaryDirectory() as tmp:
     src = os.path.join(tmp, "small.csv")

@@ -206,9 +206,22 @@ def model_cases(tmp, tensor):
     p = run("predict", "--model", model, "--data", tensor, "--out", model)
     check("predict --out naming its --model: a usage error, the model untouched",
           p.returncode == 2 and "same file" in p.stderr and open(model, "rb").read() == before, p.stderr)
+    named = (("window", 0, "attribute window is 0, outside 1 .. 512"),
+             ("layers", 3, "attribute hidden holds 1 layer sizes, layers says 3"),
+             ("loss", "hinge", "attribute loss is 'hinge'"),
+             ("kernel", None, "attribute kernel is missing"))
+    for attribute, value, says in named:
+        def set_or_drop(f, attribute=attribute, value=value):
+            if value is None:
+                del f.attrs[attribute]
+            else:
+                f.attrs[attribute] = value
+        bad = edited(model, os.path.join(tmp, "attr_%s.h5" % attribute), set_or_drop)
+        refused("a model whose %s attribute is damaged: the message names it" % attribute,
+                run("predict", "--model", bad, "--data", tensor, "--out", out), bad, says)
     bad = edited(model, os.path.join(tmp, "wide.h5"), lambda f: f.attrs.__setitem__("channels", 100000))
     refused("a model asking for 100000 channels is refused before allocating",
-            run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "out of range")
+            run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "attribute channels is 100000, outside 1 .. 64")
 
 
 def grid_case(tmp):
