@@ -40,12 +40,15 @@ void cc_http_options_defaults(cc_http_options *o) {
 
 static int stopped(const cc_http_client *c) { return c->options.stop && *c->options.stop; }
 
-/* Sleeps s seconds, or less when the stop flag is set: the signal that sets it ends
- * nanosleep early (EINTR), and the flag is read before sleeping on. */
+/* Sleeps s seconds, or less when the stop flag is set: in slices of at most 0.2 s, the
+ * flag read before each (a signal landing between the read and the sleep would
+ * otherwise wait out a whole backoff, up to a minute). */
 static void sleep_seconds(const cc_http_client *c, double s) {
-    if (s <= 0) return;
-    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-    while (!stopped(c) && nanosleep(&ts, &ts) != 0) {
+    double end = cc_now_seconds() + s;
+    for (double left = s; left > 0 && !stopped(c); left = end - cc_now_seconds()) {
+        double slice = left < 0.2 ? left : 0.2;
+        struct timespec ts = {(time_t)slice, (long)((slice - floor(slice)) * 1e9)};
+        nanosleep(&ts, NULL); /* EINTR: the loop reads the flag */
     }
 }
 

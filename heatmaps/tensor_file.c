@@ -356,8 +356,11 @@ static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *w
     }
     if (check_categories(t, why, why_len) != 0) return -1;
     long long version = 0;
-    if (H5Aexists(file, "format_version") > 0 &&
-        (cc_hdf5_read_int(file, "format_version", &version) != 0 || version > CC_TENSOR_FORMAT_VERSION)) {
+    if (H5Aexists(file, "format_version") > 0 && cc_hdf5_read_int(file, "format_version", &version) != 0) {
+        snprintf(why, why_len, "root attribute format_version is not a whole number");
+        return -1;
+    }
+    if (version > CC_TENSOR_FORMAT_VERSION) {
         snprintf(why, why_len, "format_version %lld: written by a newer crimecast (this one reads up to %d)", version,
                  CC_TENSOR_FORMAT_VERSION);
         return -1;
@@ -604,7 +607,8 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
     int status = -1;
     char why[512];
     if (check_values(&f, "the forecast", f.values, 1, why, sizeof why) != 0) { /* what every reader refuses */
-        snprintf(err, err_len, "%s: not written: %s (rates past float's range, from a damaged model?)", path, why);
+        snprintf(err, err_len, "%s: not written: %s (a forecast must be; a model's rates past float's range?)", path,
+                 why);
     } else if (extra) {
         extra[0] = (cc_file_attribute){"model", model, 0, NULL, 0};
         extra[1] = (cc_file_attribute){"horizon", NULL, horizon, NULL, 0};

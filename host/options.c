@@ -261,60 +261,62 @@ static int check_required(const cc_command_spec *spec, void *request, char *why,
 
 /* ------------------------------------------------------------------ files */
 
-typedef struct file_arg {
-    const cc_option *row;
-    const char *path;
-} file_arg;
-
-enum { MOST_FILE_ARGS = 256 };
-
-/* Appends row o's paths (the struct at base) to args; returns the new count. */
-static int paths_of(const cc_option *o, void *base, file_arg *args, int n) {
-    if (o->kind == CC_OPT_LIST) {
-        const char **list = field_of(base, o->offset);
-        int count = *(int *)field_of(base, o->count_offset);
-        for (int i = 0; i < count && n < MOST_FILE_ARGS; i++) args[n++] = (file_arg){o, list[i]};
-    } else if (o->kind == CC_OPT_TEXT && *(const char **)field_of(base, o->offset) && n < MOST_FILE_ARGS) {
-        args[n++] = (file_arg){o, *(const char **)field_of(base, o->offset)};
-    }
-    return n;
+/* Path i of row o (the struct at base), or NULL past its last. */
+static const char *path_of(const cc_option *o, void *base, int i) {
+    if (o->kind == CC_OPT_LIST)
+        return i < *(int *)field_of(base, o->count_offset) ? ((const char **)field_of(base, o->offset))[i] : NULL;
+    return o->kind == CC_OPT_TEXT && i == 0 ? *(const char **)field_of(base, o->offset) : NULL;
 }
 
-/* The request's paths of one role, operands included. */
-static int paths_with_role(const cc_command_spec *spec, void *request, cc_file_role role, file_arg *args) {
+typedef struct file_row {
+    const cc_option *row;
+    void *base; /* the group's struct inside the request */
+} file_row;
+
+enum { MOST_FILE_ROWS = 64 }; /* rows of one role in a command's table: a handful */
+
+/* The rows of one role, operands included; their paths are read through path_of. */
+static int rows_with_role(const cc_command_spec *spec, void *request, cc_file_role role, file_row *rows) {
     int n = 0;
     for (int g = 0; g < spec->group_count; g++)
-        for (int i = 0; i < spec->groups[g].count; i++)
+        for (int i = 0; i < spec->groups[g].count && n < MOST_FILE_ROWS; i++)
             if (spec->groups[g].options[i].file == role)
-                n = paths_of(&spec->groups[g].options[i], field_of(request, spec->groups[g].offset), args, n);
-    if (spec->operands && spec->operands->file == role) n = paths_of(spec->operands, request, args, n);
+                rows[n++] = (file_row){&spec->groups[g].options[i], field_of(request, spec->groups[g].offset)};
+    if (spec->operands && spec->operands->file == role && n < MOST_FILE_ROWS)
+        rows[n++] = (file_row){spec->operands, request};
     return n;
 }
 
-static void describe_arg(const file_arg *a, char *out, size_t len) {
-    if (a->row->name[0]) snprintf(out, len, "--%s %.300s", a->row->name, a->path);
-    else snprintf(out, len, "%.300s (among the %s)", a->path, a->row->value_name);
+static void describe_path(const cc_option *row, const char *path, char *out, size_t len) {
+    if (row->name[0]) snprintf(out, len, "--%s %.300s", row->name, path);
+    else snprintf(out, len, "%.300s (among the %s)", path, row->value_name);
 }
 
 /* A path written that is a file read (same device and inode): -1 with why. Paths that do
- * not exist yet are new files, none of the inputs. */
+ * not exist yet are new files, none of the inputs. Every path of every row is compared
+ * (import takes thousands of files). */
 static int check_written_apart(const cc_command_spec *spec, void *request, char *why, size_t why_len) {
-    file_arg read[MOST_FILE_ARGS], written[MOST_FILE_ARGS];
-    int reads = paths_with_role(spec, request, CC_FILE_READ, read);
-    int writes = paths_with_role(spec, request, CC_FILE_WRITTEN, written);
-    for (int w = 0; w < writes; w++) {
-        struct stat out;
-        if (stat(written[w].path, &out) != 0) continue;
-        for (int r = 0; r < reads; r++) {
-            struct stat in;
-            if (stat(read[r].path, &in) != 0 || in.st_dev != out.st_dev || in.st_ino != out.st_ino) continue;
-            char a[400], b[400];
-            describe_arg(&written[w], a, sizeof a), describe_arg(&read[r], b, sizeof b);
-            snprintf(why, why_len, "%s and %s are the same file: writing the one would destroy the other "
-                                   "(name another output)", a, b);
-            return -1;
+    file_row read[MOST_FILE_ROWS], written[MOST_FILE_ROWS];
+    int reads = rows_with_role(spec, request, CC_FILE_READ, read);
+    int writes = rows_with_role(spec, request, CC_FILE_WRITTEN, written);
+    for (int w = 0; w < writes; w++)
+        for (int i = 0; path_of(written[w].row, written[w].base, i); i++) {
+            const char *out_path = path_of(written[w].row, written[w].base, i);
+            struct stat out;
+            if (stat(out_path, &out) != 0) continue;
+            for (int r = 0; r < reads; r++)
+                for (int k = 0; path_of(read[r].row, read[r].base, k); k++) {
+                    const char *in_path = path_of(read[r].row, read[r].base, k);
+                    struct stat in;
+                    if (stat(in_path, &in) != 0 || in.st_dev != out.st_dev || in.st_ino != out.st_ino) continue;
+                    char a[400], b[400];
+                    describe_path(written[w].row, out_path, a, sizeof a);
+                    describe_path(read[r].row, in_path, b, sizeof b);
+                    snprintf(why, why_len, "%s and %s are the same file: writing the one would destroy the other "
+                                           "(name another output)", a, b);
+                    return -1;
+                }
         }
-    }
     return 0;
 }
 

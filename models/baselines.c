@@ -67,7 +67,7 @@ static int kde(const cc_tensor *t, const cc_baseline_options *o, int origin, flo
      * and a huge bandwidth's radius would overflow int (its limit is the flat mean). */
     int side = t->H > t->W ? t->H : t->W;
     int radius = 3 * sigma < side ? (int)ceil(3 * sigma) : side;
-    if (!(sigma > 0) || radius < 1) return 0;
+    if (!(sigma * sigma > 0) || radius < 1) return 0; /* a sigma whose square underflows: no smoothing */
     double *kernel = malloc(sizeof(double) * (size_t)(2 * radius + 1)), norm = 0;
     float *weight = malloc(sizeof(float) * plane), *tmp = malloc(sizeof(float) * plane);
     if (!kernel || !weight || !tmp) {

@@ -367,6 +367,8 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *wh
          cc_hdf5_read_double(f, "y0", &info->grid.y0) == 0;
     o->seed = (unsigned)seed;
     ok = ok && read_int(f, "epochs_done", &info->epochs_done) == 0;
+    const bounded done = {"epochs_done", info->epochs_done, 0, CC_MAX_EPOCHS}; /* it indexes the loss history */
+    ok = ok && first_out_of_range(&done, 1, why, why_len) == 0;
     int members = 1, finished = 0; /* older files: a single model */
     ok = ok && (H5Aexists(f, "members") <= 0 || read_int(f, "members", &members) == 0) &&
          (H5Aexists(f, "members_finished") <= 0 || read_int(f, "members_finished", &finished) == 0) &&
@@ -397,11 +399,14 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *wh
     }
     if (ok && s) {
         ok = read_int(f, "epochs_done", &s->epochs_done) == 0 && cc_hdf5_read_int(f, "step", &step) == 0 &&
-             read_int(f, "best_epoch", &s->best_epoch) == 0 && cc_hdf5_read_double(f, "best_val", &s->best_val) == 0 &&
-             s->epochs_done <= CC_MAX_EPOCHS && s->best_epoch <= s->epochs_done;
+             read_int(f, "best_epoch", &s->best_epoch) == 0 && cc_hdf5_read_double(f, "best_val", &s->best_val) == 0;
         s->step = (long)step;
-        if (!ok) snprintf(why, why_len, "attribute epochs_done, step, best_epoch or best_val is missing, or "
-                                        "best_epoch is past epochs_done");
+        if (!ok) snprintf(why, why_len, "attribute epochs_done, step, best_epoch or best_val is missing");
+        /* the epochs index the loss history; the epochs since the best count patience */
+        const bounded state[] = {{"epochs_done", s->epochs_done, 0, CC_MAX_EPOCHS},
+                                 {"best_epoch", s->best_epoch, 0, s->epochs_done},
+                                 {"step", (double)step, 0, 1e15}};
+        ok = ok && first_out_of_range(state, 3, why, why_len) == 0;
     }
     if (!ok && !why[0]) explain_unread(f, why, why_len);
     return ok ? 0 : -1;

@@ -219,6 +219,12 @@ def model_cases(tmp, tensor):
         bad = edited(model, os.path.join(tmp, "attr_%s.h5" % attribute), set_or_drop)
         refused("a model whose %s attribute is damaged: the message names it" % attribute,
                 run("predict", "--model", bad, "--data", tensor, "--out", out), bad, says)
+    def negative(f):
+        f.attrs["epochs_done"], f.attrs["best_epoch"] = -500, -500
+    bad = edited(model, os.path.join(tmp, "negative_epochs.h5"), negative)
+    refused("a negative epochs_done is refused by train --resume (it indexed the loss history below its start; "
+            "found by review)", run("train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")),
+            bad, "attribute epochs_done is -500")
     bad = edited(model, os.path.join(tmp, "wide.h5"), lambda f: f.attrs.__setitem__("channels", 100000))
     refused("a model asking for 100000 channels is refused before allocating",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "attribute channels is 100000, outside 1 .. 64")
