@@ -1,5 +1,6 @@
 #include "heatmaps/tensor.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,21 @@ size_t cc_tensor_mask_cells(const cc_tensor *t) {
     size_t cells = 0, plane = (size_t)t->H * t->W;
     for (size_t k = 0; k < plane; k++) cells += t->mask[k] != 0;
     return cells;
+}
+
+int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len) {
+    if (a->H != b->H || a->W != b->W || a->cell != b->cell || strcmp(a->crs, b->crs) != 0)
+        snprintf(what, len, "%d x %d cells of %g m in %s, not %d x %d of %g m in %s", a->H, a->W, a->cell, a->crs,
+                 b->H, b->W, b->cell, b->crs);
+    else if (fabs(a->x0 - b->x0) > 1e-3 || fabs(a->y0 - b->y0) > 1e-3)
+        snprintf(what, len, "its north-west corner is (%.3f, %.3f), not (%.3f, %.3f)", a->x0, a->y0, b->x0, b->y0);
+    else if (a->bin != b->bin)
+        snprintf(what, len, "%s bins, not %s", cc_bin_kind_name(a->bin), cc_bin_kind_name(b->bin));
+    else {
+        if (len) what[0] = '\0';
+        return 0;
+    }
+    return 1;
 }
 
 int cc_tensor_require_cells(const cc_tensor *t, const char *path, char *err, size_t err_len) {

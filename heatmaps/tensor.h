@@ -74,6 +74,11 @@ size_t cc_tensor_mask_cells(const cc_tensor *t);
  * a mean over the mask, and an empty one has none (a NaN, or a loss of 0 that trains
  * nothing). */
 int cc_tensor_require_cells(const cc_tensor *t, const char *path, char *err, size_t err_len);
+/* Whether a's grid differs from b's: 0 when the two share size, CRS, cell, north-west
+ * corner (to a millimetre) and bin kind; else 1, with `what` saying the first that
+ * differs, a's value before b's ("its north-west corner is (x, y), not (x, y)"). The
+ * city is not compared: two files of one grid may name it differently. */
+int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len);
 /* The bin starting on `day` (days since 1970-01-01), or -1. */
 int cc_tensor_bin(const cc_tensor *t, int64_t day);
 

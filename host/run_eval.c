@@ -449,19 +449,11 @@ static void print_csv(FILE *out, const row *rows, int count, char names[][FIGURE
     }
 }
 
-/* How forecast f's grid differs from the truth's ("" when it does not): its size, CRS,
- * cell, origin (to a millimetre), bin kind, or city (when both name one). */
+/* How forecast f's grid differs from the truth's ("" when it does not): its grid
+ * (cc_tensor_grid_difference), or its city when both name one. */
 static void grid_difference(const cc_tensor *f, const cc_tensor *truth, char *what, size_t len) {
-    what[0] = '\0';
-    if (f->H != truth->H || f->W != truth->W || f->cell != truth->cell || strcmp(f->crs, truth->crs) != 0)
-        snprintf(what, len, "%d x %d cells of %g m in %s, not %d x %d of %g m in %s", f->H, f->W, f->cell, f->crs,
-                 truth->H, truth->W, truth->cell, truth->crs);
-    else if (fabs(f->x0 - truth->x0) > 1e-3 || fabs(f->y0 - truth->y0) > 1e-3)
-        snprintf(what, len, "its north-west corner is (%.3f, %.3f), not (%.3f, %.3f)", f->x0, f->y0, truth->x0,
-                 truth->y0);
-    else if (f->bin != truth->bin)
-        snprintf(what, len, "%s bins, not %s", cc_bin_kind_name(f->bin), cc_bin_kind_name(truth->bin));
-    else if (f->city[0] && truth->city[0] && strcmp(f->city, truth->city) != 0)
+    if (!cc_tensor_grid_difference(f, truth, what, len) && f->city[0] && truth->city[0] &&
+        strcmp(f->city, truth->city) != 0)
         snprintf(what, len, "city '%s', not '%s'", f->city, truth->city);
 }
 

@@ -2,6 +2,7 @@
 
 #include <float.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,7 +202,7 @@ int cc_checkpoint_write(const char *path, const cc_convlstm *model, const cc_tra
 
 static int read_int(hid_t f, const char *name, int *value) {
     long long v;
-    if (cc_hdf5_read_int(f, name, &v) != 0) return -1;
+    if (cc_hdf5_read_int(f, name, &v) != 0 || v < INT_MIN || v > INT_MAX) return -1;
     *value = (int)v;
     return 0;
 }
@@ -257,43 +258,6 @@ static int plausible_config(const cc_convlstm_config *c, const cc_train_options 
     return 0;
 }
 
-/* Why the attributes did not read, when no range was to blame: the first one every model
- * file has that is missing or of another kind. */
-static void explain_unread(hid_t f, char *why, size_t why_len) {
-    static const char *const INTS[] = {"channels", "height", "width", "layers", "kernel", "window", "horizon",
-                                       "peephole", "down", "features", "batch", "patience", "seed", "T", "epochs_done"};
-    static const char *const REALS[] = {"lr", "weight_decay", "clip", "cell_size_m", "x0", "y0"};
-    static const char *const TEXTS[] = {"loss", "model", "city", "crs", "bin", "first_bin", "last_bin"};
-    long long i;
-    double d;
-    for (size_t k = 0; k < sizeof INTS / sizeof *INTS; k++)
-        if (cc_hdf5_read_int(f, INTS[k], &i) != 0) {
-            snprintf(why, why_len, "attribute %s is missing or not a whole number", INTS[k]);
-            return;
-        }
-    for (size_t k = 0; k < sizeof REALS / sizeof *REALS; k++)
-        if (cc_hdf5_read_double(f, REALS[k], &d) != 0) {
-            snprintf(why, why_len, "attribute %s is missing or not a number", REALS[k]);
-            return;
-        }
-    for (size_t k = 0; k < sizeof TEXTS / sizeof *TEXTS; k++) {
-        char *text = cc_hdf5_read_text(f, TEXTS[k]);
-        free(text);
-        if (!text) {
-            snprintf(why, why_len, "attribute %s is missing or not text", TEXTS[k]);
-            return;
-        }
-    }
-    int hidden[CC_MAX_LAYERS], sizes = 0;
-    if (cc_hdf5_read_int(f, "layers", &i) == 0 &&
-        (cc_hdf5_read_ints(f, "hidden", hidden, CC_MAX_LAYERS, &sizes) != 0 || sizes != i)) {
-        snprintf(why, why_len, "attribute hidden holds %d layer sizes, layers says %lld", sizes, i);
-        return;
-    }
-    snprintf(why, why_len, "configuration attributes inconsistent or of an unknown value (bin, the ST-ResNet "
-                           "lags: damaged file?)");
-}
-
 /* The target spans, or (files before rolling origin) the spans of whole samples with a
  * gap between them, re-read as target spans. Each span must lie inside the axis, in
  * order, and hold a target. */
@@ -315,101 +279,185 @@ static int read_split(hid_t f, cc_model_info *info) {
     return ordered ? 0 : -1;
 }
 
+/* The root attributes of a model file, read in a chain: each getter returns 1, or 0 with
+ * why naming the attribute and what is wrong with it, so a chain joined by && stops at,
+ * and names, the first that failed. */
+typedef struct attributes {
+    hid_t file;
+    char *why;
+    size_t why_len;
+} attributes;
+
+static int unreadable(attributes *a, const char *name, const char *kind) {
+    snprintf(a->why, a->why_len, "attribute %s is missing or not %s", name, kind);
+    return 0;
+}
+
+static int get_int(attributes *a, const char *name, int *value) {
+    long long v;
+    if (cc_hdf5_read_int(a->file, name, &v) != 0) return unreadable(a, name, "a whole number");
+    if (v < INT_MIN || v > INT_MAX) { /* a cast would wrap it into range */
+        snprintf(a->why, a->why_len, "attribute %s is %lld, past an int", name, v);
+        return 0;
+    }
+    *value = (int)v;
+    return 1;
+}
+
+static int get_double(attributes *a, const char *name, double *value) {
+    return cc_hdf5_read_double(a->file, name, value) == 0 || unreadable(a, name, "a number");
+}
+
+/* Attributes that older files lack keep their default when absent. */
+static int get_int_if_any(attributes *a, const char *name, int *value) {
+    return H5Aexists(a->file, name) <= 0 || get_int(a, name, value);
+}
+
+static int get_double_if_any(attributes *a, const char *name, double *value) {
+    return H5Aexists(a->file, name) <= 0 || get_double(a, name, value);
+}
+
+/* A malloc'ed text, or NULL with why set. */
+static char *get_text(attributes *a, const char *name) {
+    char *text = cc_hdf5_read_text(a->file, name);
+    if (!text) unreadable(a, name, "text");
+    return text;
+}
+
+static int in_range(attributes *a, const bounded *b, int n) { return first_out_of_range(b, n, a->why, a->why_len) == 0; }
+
+static int get_loss(attributes *a, cc_loss_kind *loss) {
+    char *name = get_text(a, "loss");
+    int ok = name && cc_loss_parse(name, loss) == 0;
+    if (name && !ok) {
+        char shown[64];
+        snprintf(a->why, a->why_len, "attribute loss is '%s', not a loss crimecast trains with",
+                 cc_printable(name, shown, sizeof shown, 40));
+    }
+    free(name);
+    return ok;
+}
+
 /* ST-ResNet's attributes (files before it: a ConvLSTM, none of them). */
-static int read_architecture(hid_t f, cc_convlstm_config *c) {
-    char *model = cc_hdf5_read_text(f, "model");
-    int ok = model != NULL;
-    c->arch = ok && !strcmp(model, "st-resnet") ? CC_ARCH_ST_RESNET : CC_ARCH_CONVLSTM;
+static int get_architecture(attributes *a, cc_convlstm_config *c) {
+    char *model = get_text(a, "model");
+    if (!model) return 0;
+    c->arch = !strcmp(model, "st-resnet") ? CC_ARCH_ST_RESNET : CC_ARCH_CONVLSTM;
     free(model);
     const char *names[6] = {"closeness", "period", "trend", "period_lag", "trend_lag", "resunits"};
     int *fields[6] = {&c->closeness, &c->period, &c->trend, &c->period_lag, &c->trend_lag, &c->resunits};
-    for (int i = 0; ok && i < 6; i++) {
-        ok = H5Aexists(f, names[i]) <= 0 || read_int(f, names[i], fields[i]) == 0;
-        ok = ok && *fields[i] >= 0 && *fields[i] <= 512;
+    for (int i = 0; i < 6; i++) {
+        if (!get_int_if_any(a, names[i], fields[i])) return 0;
+        const bounded lag = {names[i], *fields[i], 0, 512};
+        if (!in_range(a, &lag, 1)) return 0;
     }
-    return ok ? 0 : -1;
+    return 1;
+}
+
+/* The network's sizes: the hidden sizes must be one per layer. */
+static int get_network(attributes *a, cc_convlstm_config *c) {
+    int sizes = 0;
+    if (!(get_int(a, "channels", &c->channels) && get_int(a, "height", &c->height) &&
+          get_int(a, "width", &c->width) && get_int(a, "layers", &c->layers)))
+        return 0;
+    if (cc_hdf5_read_ints(a->file, "hidden", c->hidden, CC_MAX_LAYERS, &sizes) != 0 || sizes != c->layers) {
+        snprintf(a->why, a->why_len, "attribute hidden holds %d layer sizes, layers says %d", sizes, c->layers);
+        return 0;
+    }
+    return get_int(a, "kernel", &c->kernel) && get_int(a, "window", &c->window) &&
+           get_int(a, "horizon", &c->horizon) && get_int(a, "peephole", &c->peephole) &&
+           get_int(a, "down", &c->down) && get_int(a, "features", &c->features) &&
+           get_int_if_any(a, "baseline_k", &c->baseline_k) && get_double_if_any(a, "baseline_sigma", &c->baseline_sigma) &&
+           get_int_if_any(a, "context", &c->context) && get_int_if_any(a, "recency", &c->recency) &&
+           get_int_if_any(a, "level_gate", &c->gated) && get_int_if_any(a, "skip", &c->skip);
+}
+
+static int get_options(attributes *a, cc_train_options *o) {
+    int seed = 0;
+    int ok = get_double(a, "lr", &o->lr) && get_double(a, "weight_decay", &o->weight_decay) &&
+             get_double(a, "clip", &o->clip) && get_int(a, "batch", &o->batch) &&
+             get_int_if_any(a, "epochs", &o->epochs) && get_int(a, "patience", &o->patience) &&
+             get_int(a, "seed", &seed);
+    o->seed = (unsigned)seed;
+    return ok;
+}
+
+/* members and members_finished (older files: a single model); only checked counts reach
+ * info, as cc_model_info_free frees `finished` members. */
+static int get_members(attributes *a, cc_model_info *info) {
+    int members = 1, finished = 0;
+    if (!(get_int_if_any(a, "members", &members) && get_int_if_any(a, "members_finished", &finished))) return 0;
+    if (!(members >= 1 && members <= CC_MAX_MEMBERS && finished >= 0 && finished < members)) {
+        snprintf(a->why, a->why_len, "attributes members (%d) and members_finished (%d) are not 1 .. %d members with "
+                 "fewer finished", members, finished, CC_MAX_MEMBERS);
+        return 0;
+    }
+    info->members = members, info->finished = finished;
+    return 1;
+}
+
+/* The grid's numbers: its bins, cell and north-west corner. */
+static int get_grid(attributes *a, cc_tensor *grid) {
+    return get_int(a, "T", &grid->T) && get_double(a, "cell_size_m", &grid->cell) && get_double(a, "x0", &grid->x0) &&
+           get_double(a, "y0", &grid->y0);
+}
+
+/* The grid's labels and the span of bins trained on. */
+static int get_labels(attributes *a, cc_model_info *info) {
+    const char *names[5] = {"city", "crs", "bin", "first_bin", "last_bin"};
+    char *texts[5] = {NULL};
+    int ok = 1;
+    for (int i = 0; ok && i < 5; i++) ok = (texts[i] = get_text(a, names[i])) != NULL;
+    if (ok) {
+        snprintf(info->grid.city, sizeof info->grid.city, "%s", texts[0]);
+        snprintf(info->grid.crs, sizeof info->grid.crs, "%s", texts[1]);
+        snprintf(info->first_bin, sizeof info->first_bin, "%s", texts[3]);
+        snprintf(info->last_bin, sizeof info->last_bin, "%s", texts[4]);
+        if (cc_bin_kind_parse(texts[2], &info->grid.bin) != 0) {
+            char shown[64];
+            snprintf(a->why, a->why_len, "attribute bin is '%s', not day, week or month",
+                     cc_printable(texts[2], shown, sizeof shown, 40));
+            ok = 0;
+        }
+    }
+    for (int i = 0; i < 5; i++) free(texts[i]);
+    return ok;
+}
+
+/* Where a resumed run continues: the epochs index the loss history, and the epochs since
+ * the best count patience. */
+static int get_state(attributes *a, cc_train_state *s) {
+    long long step = 0;
+    if (!(get_int(a, "epochs_done", &s->epochs_done) && get_int(a, "best_epoch", &s->best_epoch) &&
+          get_double(a, "best_val", &s->best_val)))
+        return 0;
+    if (cc_hdf5_read_int(a->file, "step", &step) != 0) return unreadable(a, "step", "a whole number");
+    s->step = (long)step;
+    const bounded state[] = {{"epochs_done", s->epochs_done, 0, CC_MAX_EPOCHS},
+                             {"best_epoch", s->best_epoch, 0, s->epochs_done},
+                             {"step", (double)step, 0, 1e15}};
+    return in_range(a, state, 3);
 }
 
 /* The configuration, the grid's attributes and (s given) the training state. 0, or -1
- * with why naming the attribute where it can. */
+ * with why naming the attribute. */
 static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *why, size_t why_len) {
     cc_convlstm_config *c = &info->config;
-    cc_train_options *o = &info->options;
-    why[0] = '\0';
-    char *loss = cc_hdf5_read_text(f, "loss");
-    int ok = loss && cc_loss_parse(loss, &info->loss) == 0 && read_architecture(f, c) == 0;
-    if (loss && cc_loss_parse(loss, &info->loss) != 0) {
-        char shown[64];
-        snprintf(why, why_len, "attribute loss is '%s', not a loss crimecast trains with",
-                 cc_printable(loss, shown, sizeof shown, 40));
-    }
-    free(loss);
-    int layers_read = 0, seed = 0;
-    long long step = 0;
-    ok = ok && read_int(f, "channels", &c->channels) == 0 && read_int(f, "height", &c->height) == 0 &&
-         read_int(f, "width", &c->width) == 0 && read_int(f, "layers", &c->layers) == 0 &&
-         cc_hdf5_read_ints(f, "hidden", c->hidden, CC_MAX_LAYERS, &layers_read) == 0 && layers_read == c->layers &&
-         read_int(f, "kernel", &c->kernel) == 0 && read_int(f, "window", &c->window) == 0 &&
-         read_int(f, "horizon", &c->horizon) == 0 && read_int(f, "peephole", &c->peephole) == 0 &&
-         read_int(f, "down", &c->down) == 0 && read_int(f, "features", &c->features) == 0 &&
-         (H5Aexists(f, "baseline_k") <= 0 || read_int(f, "baseline_k", &c->baseline_k) == 0) && /* older files: none */
-         (H5Aexists(f, "baseline_sigma") <= 0 || cc_hdf5_read_double(f, "baseline_sigma", &c->baseline_sigma) == 0) &&
-         (H5Aexists(f, "context") <= 0 || read_int(f, "context", &c->context) == 0) &&
-         (H5Aexists(f, "recency") <= 0 || read_int(f, "recency", &c->recency) == 0) && /* older files: none */
-         (H5Aexists(f, "level_gate") <= 0 || read_int(f, "level_gate", &c->gated) == 0) &&
-         (H5Aexists(f, "skip") <= 0 || read_int(f, "skip", &c->skip) == 0) &&
-         cc_hdf5_read_double(f, "lr", &o->lr) == 0 && cc_hdf5_read_double(f, "weight_decay", &o->weight_decay) == 0 &&
-         cc_hdf5_read_double(f, "clip", &o->clip) == 0 && read_int(f, "batch", &o->batch) == 0 &&
-         (H5Aexists(f, "epochs") <= 0 || read_int(f, "epochs", &o->epochs) == 0) && /* older files: none */
-         read_int(f, "patience", &o->patience) == 0 && read_int(f, "seed", &seed) == 0 &&
-         read_int(f, "T", &info->grid.T) == 0 &&
-         cc_hdf5_read_double(f, "cell_size_m", &info->grid.cell) == 0 && cc_hdf5_read_double(f, "x0", &info->grid.x0) == 0 &&
-         cc_hdf5_read_double(f, "y0", &info->grid.y0) == 0;
-    o->seed = (unsigned)seed;
-    ok = ok && read_int(f, "epochs_done", &info->epochs_done) == 0;
+    attributes a = {f, why, why_len};
+    snprintf(why, why_len, "configuration attributes unreadable"); /* each failure below says more */
+    info->members = 1, info->finished = 0;
+    int ok = get_loss(&a, &info->loss) && get_architecture(&a, c) && get_network(&a, c) &&
+             get_options(&a, &info->options) && get_grid(&a, &info->grid) &&
+             get_int(&a, "epochs_done", &info->epochs_done);
     const bounded done = {"epochs_done", info->epochs_done, 0, CC_MAX_EPOCHS}; /* it indexes the loss history */
-    ok = ok && first_out_of_range(&done, 1, why, why_len) == 0;
-    int members = 1, finished = 0; /* older files: a single model */
-    ok = ok && (H5Aexists(f, "members") <= 0 || read_int(f, "members", &members) == 0) &&
-         (H5Aexists(f, "members_finished") <= 0 || read_int(f, "members_finished", &finished) == 0) &&
-         members >= 1 && members <= CC_MAX_MEMBERS && finished >= 0 && finished < members;
-    if (!ok && !why[0] && !(members >= 1 && members <= CC_MAX_MEMBERS && finished >= 0 && finished < members))
-        snprintf(why, why_len, "attributes members (%d) and members_finished (%d) are not 1 .. %d members with fewer "
-                 "finished", members, finished, CC_MAX_MEMBERS);
-    /* Only checked counts reach info: cc_model_info_free frees `finished` members. */
-    info->members = ok ? members : 1, info->finished = ok ? finished : 0;
-    ok = ok && plausible_config(c, o, info->grid.T, why, why_len) == 0;
+    ok = ok && in_range(&a, &done, 1) && get_members(&a, info) &&
+         plausible_config(c, &info->options, info->grid.T, why, why_len) == 0;
     if (ok && read_split(f, info) != 0) {
         snprintf(why, why_len, "attribute target_spans (or split) does not fit T %d, window %d and horizon %d",
                  info->grid.T, c->window, c->horizon);
         ok = 0;
     }
-    if (ok) {
-        char *texts[5] = {cc_hdf5_read_text(f, "city"), cc_hdf5_read_text(f, "crs"), cc_hdf5_read_text(f, "bin"),
-                          cc_hdf5_read_text(f, "first_bin"), cc_hdf5_read_text(f, "last_bin")};
-        for (int i = 0; i < 5; i++) ok = ok && texts[i];
-        if (ok) {
-            snprintf(info->grid.city, sizeof info->grid.city, "%s", texts[0]);
-            snprintf(info->grid.crs, sizeof info->grid.crs, "%s", texts[1]);
-            ok = cc_bin_kind_parse(texts[2], &info->grid.bin) == 0;
-            snprintf(info->first_bin, sizeof info->first_bin, "%s", texts[3]);
-            snprintf(info->last_bin, sizeof info->last_bin, "%s", texts[4]);
-        }
-        for (int i = 0; i < 5; i++) free(texts[i]);
-    }
-    if (ok && s) {
-        ok = read_int(f, "epochs_done", &s->epochs_done) == 0 && cc_hdf5_read_int(f, "step", &step) == 0 &&
-             read_int(f, "best_epoch", &s->best_epoch) == 0 && cc_hdf5_read_double(f, "best_val", &s->best_val) == 0;
-        s->step = (long)step;
-        if (!ok) snprintf(why, why_len, "attribute epochs_done, step, best_epoch or best_val is missing");
-        /* the epochs index the loss history; the epochs since the best count patience */
-        const bounded state[] = {{"epochs_done", s->epochs_done, 0, CC_MAX_EPOCHS},
-                                 {"best_epoch", s->best_epoch, 0, s->epochs_done},
-                                 {"step", (double)step, 0, 1e15}};
-        ok = ok && first_out_of_range(state, 3, why, why_len) == 0;
-    }
-    if (!ok && !why[0]) explain_unread(f, why, why_len);
-    return ok ? 0 : -1;
+    return ok && get_labels(&a, info) && (!s || get_state(&a, s)) ? 0 : -1;
 }
 
 static int read_grid_arrays(hid_t f, cc_model_info *info) {
@@ -569,22 +617,22 @@ void cc_model_info_free(cc_model_info *info) {
 
 int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len) {
     const cc_tensor *g = &info->grid;
-    if (t->H != g->H || t->W != g->W || strcmp(t->crs, g->crs) != 0 || t->cell != g->cell || t->x0 != g->x0 ||
-        t->y0 != g->y0 || t->bin != g->bin) {
-        snprintf(err, err_len,
-                 "the model was trained on another grid (%s, %d x %d cells of %.1f m in %s, %s bins); this tensor "
-                 "has %s, %d x %d cells of %.1f m in %s, %s bins",
-                 g->city, g->H, g->W, g->cell, g->crs, cc_bin_kind_name(g->bin), t->city, t->H, t->W, t->cell, t->crs,
-                 cc_bin_kind_name(t->bin));
+    char what[300];
+    if (cc_tensor_grid_difference(t, g, what, sizeof what)) {
+        snprintf(err, err_len, "this tensor is on another grid than the model was trained on (%s)", what);
         return -1;
     }
-    int same = t->C == g->C;
-    for (int c = 0; same && c < t->C; c++) same = !strcmp(t->categories[c], g->categories[c]);
-    if (!same) {
-        snprintf(err, err_len, "the model was trained on %d channels (%s, ...); this tensor has %d (%s, ...)",
-                 g->C, g->categories[0], t->C, t->C ? t->categories[0] : "");
+    if (t->C != g->C) {
+        snprintf(err, err_len, "the model was trained on %d channels (%s, ...); this tensor has %d (%s, ...)", g->C,
+                 g->categories[0], t->C, t->C ? t->categories[0] : "");
         return -1;
     }
+    for (int c = 0; c < t->C; c++)
+        if (strcmp(t->categories[c], g->categories[c]) != 0) {
+            snprintf(err, err_len, "the model's channel %d is '%s'; this tensor's is '%s'", c + 1, g->categories[c],
+                     t->categories[c]);
+            return -1;
+        }
     if (info->config.covariates && t->input_static + t->input_dynamic != info->config.covariates) {
         snprintf(err, err_len, "the model reads %d covariate input maps; this tensor's covariates give %d", 
                  info->config.covariates, t->input_static + t->input_dynamic);

@@ -828,9 +828,23 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_non_null(strstr(err, "recency"));
     assert_int_equal(cc_tensor_alloc_recency(&t), 0);
     assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), 0);
+    t.x0 += 1e-4; /* the same grid, written to another rounding */
+    assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), 0);
+    t.x0 += 150; /* a grid shifted by a cell is refused, saying so */
+    assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "another grid"));
+    assert_non_null(strstr(err, "north-west corner"));
+    t.x0 -= 150 + 1e-4;
+    char *kept = t.categories[t.C - 1], renamed[] = "arson"; /* a renamed channel is named */
+    t.categories[t.C - 1] = renamed;
+    assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), -1);
+    assert_non_null(strstr(err, "'arson'"));
+    t.categories[t.C - 1] = kept;
+    assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), 0);
     t.cell = 250; /* another grid is refused */
     assert_int_equal(cc_model_matches_tensor(&back, &t, err, sizeof err), -1);
     assert_non_null(strstr(err, "another grid"));
+    assert_non_null(strstr(err, "250 m"));
     cc_model_info_free(&back);
     cc_convlstm_free(&loaded);
     /* a model whose context maps are not today's definition is refused, not misread */

@@ -209,7 +209,13 @@ def model_cases(tmp, tensor):
     named = (("window", 0, "attribute window is 0, outside 1 .. 512"),
              ("layers", 3, "attribute hidden holds 1 layer sizes, layers says 3"),
              ("loss", "hinge", "attribute loss is 'hinge'"),
-             ("kernel", None, "attribute kernel is missing"))
+             ("kernel", None, "attribute kernel is missing"),
+             ("lr", "fast", "attribute lr is missing or not a number"),
+             ("city", None, "attribute city is missing or not text"),
+             ("window", 2 ** 32 + 8, "attribute window is 4294967304, past an int"),  # was read as 8, accepted
+             # these two said only "inconsistent or of an unknown value" before
+             ("bin", "fortnight", "attribute bin is 'fortnight', not day, week or month"),
+             ("period_lag", 9999, "attribute period_lag is 9999, outside 0 .. 512"))
     for attribute, value, says in named:
         def set_or_drop(f, attribute=attribute, value=value):
             if value is None:
@@ -219,6 +225,10 @@ def model_cases(tmp, tensor):
         bad = edited(model, os.path.join(tmp, "attr_%s.h5" % attribute), set_or_drop)
         refused("a model whose %s attribute is damaged: the message names it" % attribute,
                 run("predict", "--model", bad, "--data", tensor, "--out", out), bad, says)
+    bad = edited(model, os.path.join(tmp, "no_best_val.h5"), lambda f: f.attrs.__delitem__("best_val"))
+    refused("a model without best_val is refused by train --resume, naming it",
+            run("train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")), bad,
+            "attribute best_val is missing or not a number")
     def negative(f):
         f.attrs["epochs_done"], f.attrs["best_epoch"] = -500, -500
     bad = edited(model, os.path.join(tmp, "negative_epochs.h5"), negative)
