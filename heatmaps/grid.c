@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/printable.h"
 #include "heatmaps/tensor.h"
 
 struct cc_projection {
@@ -29,6 +30,42 @@ static int is_metric_projected(PJ_CONTEXT *ctx, PJ *crs) {
     return ok;
 }
 
+/* 0 when PROJ knows crs as a projected CRS in metres; else -1 with err. */
+static int require_metric(PJ_CONTEXT *ctx, const char *crs, char *err, size_t err_len) {
+    char shown[160]; /* the text may come from a file: quoted printably */
+    cc_printable(crs, shown, sizeof shown, 120);
+    if (!proj_context_get_database_path(ctx)) {
+        snprintf(err, err_len, "PROJ's database proj.db was not found, so CRS '%s' cannot be read (install "
+                 "proj-data, or set PROJ_DATA to the folder that holds proj.db)", shown);
+        return -1;
+    }
+    PJ *target = proj_create(ctx, crs);
+    if (!target) {
+        snprintf(err, err_len, "unknown CRS '%s' (PROJ: %s)", shown,
+                 proj_context_errno_string(ctx, proj_context_errno(ctx)));
+        return -1;
+    }
+    int metric = is_metric_projected(ctx, target);
+    proj_destroy(target);
+    if (!metric) {
+        snprintf(err, err_len, "CRS '%s' is not a projected CRS in metres (use e.g. a UTM zone)", shown);
+        return -1;
+    }
+    return 0;
+}
+
+int cc_crs_require_metric(const char *crs, char *err, size_t err_len) {
+    PJ_CONTEXT *ctx = proj_context_create();
+    if (!ctx) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    proj_log_level(ctx, PJ_LOG_NONE);
+    int status = require_metric(ctx, crs, err, err_len);
+    proj_context_destroy(ctx);
+    return status;
+}
+
 cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len) {
     cc_projection *p = calloc(1, sizeof *p);
     if (!p || !(p->context = proj_context_create())) {
@@ -37,17 +74,7 @@ cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len) {
         return NULL;
     }
     proj_log_level(p->context, PJ_LOG_NONE);
-    PJ *target = proj_create(p->context, crs);
-    if (!target) {
-        snprintf(err, err_len, "unknown CRS '%s' (PROJ: %s)", crs,
-                 proj_context_errno_string(p->context, proj_context_errno(p->context)));
-        cc_projection_free(p);
-        return NULL;
-    }
-    int metric = is_metric_projected(p->context, target);
-    proj_destroy(target);
-    if (!metric) {
-        snprintf(err, err_len, "CRS '%s' is not a projected CRS in metres (use e.g. a UTM zone)", crs);
+    if (require_metric(p->context, crs, err, err_len) != 0) {
         cc_projection_free(p);
         return NULL;
     }
@@ -110,6 +137,11 @@ static int projected_envelope(cc_projection *p, const cc_bbox *b, double env[4])
 int cc_grid_from_bbox(cc_projection *p, const cc_bbox *bbox, const char *crs, int cells,
                       double cell_metres, cc_grid *g, char *err, size_t err_len) {
     memset(g, 0, sizeof *g);
+    if (strlen(crs) >= sizeof g->crs) { /* files hold it whole, or their readers would see another CRS */
+        snprintf(err, err_len, "a CRS of %zu characters: at most %zu (an authority code such as EPSG:32616 is "
+                 "enough)", strlen(crs), sizeof g->crs - 1);
+        return -1;
+    }
     snprintf(g->crs, sizeof g->crs, "%s", crs);
     double env[4];
     if (projected_envelope(p, bbox, env) != 0) {

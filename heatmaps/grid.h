@@ -27,6 +27,9 @@ typedef struct cc_grid {
  * use an object from one thread at a time. */
 typedef struct cc_projection cc_projection;
 
+/* 0 when PROJ knows `crs` as a projected CRS in metres (what a grid's cells are
+ * measured in); else -1 with err: unknown, or in degrees or feet. */
+int cc_crs_require_metric(const char *crs, char *err, size_t err_len);
 /* Fails (NULL, `err`) when the CRS is unknown or not projected in metres. */
 cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len);
 void cc_projection_free(cc_projection *projection);

@@ -122,7 +122,7 @@ int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what
     if (a->H != b->H || a->W != b->W || a->cell != b->cell || strcmp(a->crs, b->crs) != 0)
         snprintf(what, len, "%d x %d cells of %g m in %s, not %d x %d of %g m in %s", a->H, a->W, a->cell, a->crs,
                  b->H, b->W, b->cell, b->crs);
-    else if (fabs(a->x0 - b->x0) > 1e-3 || fabs(a->y0 - b->y0) > 1e-3)
+    else if (!(fabs(a->x0 - b->x0) <= 1e-3 && fabs(a->y0 - b->y0) <= 1e-3)) /* NaN differs */
         snprintf(what, len, "its north-west corner is (%.3f, %.3f), not (%.3f, %.3f)", a->x0, a->y0, b->x0, b->y0);
     else if (a->bin != b->bin)
         snprintf(what, len, "%s bins, not %s", cc_bin_kind_name(a->bin), cc_bin_kind_name(b->bin));

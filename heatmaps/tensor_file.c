@@ -11,6 +11,7 @@
 
 #include "crawler/datetime.h"
 #include "crawler/printable.h"
+#include "heatmaps/grid.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/sparse.h"
 #include "heatmaps/time_bins.h"
@@ -369,6 +370,11 @@ static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *w
         copy_text(t->city, sizeof t->city, cc_hdf5_read_text(file, "city")) != 0 ||
         copy_text(t->crs, sizeof t->crs, cc_hdf5_read_text(file, "crs")) != 0 || read_bin_kind(file, &t->bin) != 0) {
         snprintf(why, why_len, "root attribute cell_size_m, city, crs or bin is missing or not what crimecast writes");
+        return -1;
+    }
+    char crs_why[256];
+    if (cc_crs_require_metric(t->crs, crs_why, sizeof crs_why) != 0) { /* cell_size_m, bandwidths, areas: metres */
+        snprintf(why, why_len, "root attribute crs: %s", crs_why);
         return -1;
     }
     for (int i = 0; i < t->T; i++)

@@ -360,7 +360,13 @@ static int get_network(attributes *a, cc_convlstm_config *c) {
     if (!(get_int(a, "channels", &c->channels) && get_int(a, "height", &c->height) &&
           get_int(a, "width", &c->width) && get_int(a, "layers", &c->layers)))
         return 0;
-    if (cc_hdf5_read_ints(a->file, "hidden", c->hidden, CC_MAX_LAYERS, &sizes) != 0 || sizes != c->layers) {
+    const bounded layers = {"layers", c->layers, 1, CC_MAX_LAYERS}; /* before it sizes the read of hidden */
+    if (!in_range(a, &layers, 1)) return 0;
+    if (cc_hdf5_read_ints(a->file, "hidden", c->hidden, CC_MAX_LAYERS, &sizes) != 0) {
+        snprintf(a->why, a->why_len, "attribute hidden is missing or not %d whole numbers (layers)", c->layers);
+        return 0;
+    }
+    if (sizes != c->layers) {
         snprintf(a->why, a->why_len, "attribute hidden holds %d layer sizes, layers says %d", sizes, c->layers);
         return 0;
     }
@@ -398,8 +404,13 @@ static int get_members(attributes *a, cc_model_info *info) {
 
 /* The grid's numbers: its bins, cell and north-west corner. */
 static int get_grid(attributes *a, cc_tensor *grid) {
-    return get_int(a, "T", &grid->T) && get_double(a, "cell_size_m", &grid->cell) && get_double(a, "x0", &grid->x0) &&
-           get_double(a, "y0", &grid->y0);
+    if (!(get_int(a, "T", &grid->T) && get_double(a, "cell_size_m", &grid->cell) && get_double(a, "x0", &grid->x0) &&
+          get_double(a, "y0", &grid->y0)))
+        return 0;
+    const bounded numbers[] = {{"cell_size_m", grid->cell, DBL_MIN, DBL_MAX}, /* NaN is outside every range */
+                               {"x0", grid->x0, -DBL_MAX, DBL_MAX},
+                               {"y0", grid->y0, -DBL_MAX, DBL_MAX}};
+    return in_range(a, numbers, 3);
 }
 
 /* The grid's labels and the span of bins trained on. */
@@ -566,7 +577,8 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
         snprintf(why, why_len, "out of memory");
         return -1;
     }
-    if (read_config(f, info, s, why, why_len) != 0 || read_arena(f, "/optim/m", &s->m, why, why_len) != 0 ||
+    attributes a = {f, why, why_len}; /* the state again: cc_train_state_init cleared it */
+    if (!get_state(&a, s) || read_arena(f, "/optim/m", &s->m, why, why_len) != 0 ||
         read_arena(f, "/optim/v", &s->v, why, why_len) != 0)
         return -1;
     hsize_t n;

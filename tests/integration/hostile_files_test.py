@@ -215,7 +215,9 @@ def model_cases(tmp, tensor):
              ("window", 2 ** 32 + 8, "attribute window is 4294967304, past an int"),  # was read as 8, accepted
              # these two said only "inconsistent or of an unknown value" before
              ("bin", "fortnight", "attribute bin is 'fortnight', not day, week or month"),
-             ("period_lag", 9999, "attribute period_lag is 9999, outside 0 .. 512"))
+             ("period_lag", 9999, "attribute period_lag is 9999, outside 0 .. 512"),
+             ("x0", float("nan"), "attribute x0 is nan"),  # matched every tensor's grid (found by review)
+             ("layers", 9, "attribute layers is 9, outside 1 .. 4"))
     for attribute, value, says in named:
         def set_or_drop(f, attribute=attribute, value=value):
             if value is None:
@@ -264,6 +266,30 @@ def empty_mask_case(tmp, tensor):
         refused("%s refuses a tensor whose mask holds no cell" % args[0], run(*args), bad, "the mask holds no cell")
 
 
+def crs_case(tmp, tensor):
+    """A grid's cells are measured in metres (cell_size_m, kde bandwidths, areas): a tensor
+    in degrees or US feet, or in a CRS PROJ does not know, is refused by the reader every
+    command shares (png, export, baseline and eval accepted one in degrees before)."""
+    forecast = os.path.join(tmp, "f_for_crs.h5")
+    p = run("baseline", "--method", "histavg", "--data", tensor, "--out", forecast)
+    check("a forecast to score against a tensor in degrees", p.returncode == 0, p.stderr)
+    cases = (("EPSG:4326", "is not a projected CRS in metres"), ("EPSG:2263", "is not a projected CRS in metres"),
+             ("EPSG:999999", "unknown CRS 'EPSG:999999'"), ("EPSG:\x01", "unknown CRS 'EPSG:\\x01'"))
+    for i, (crs, says) in enumerate(cases):
+        bad = edited(tensor, os.path.join(tmp, "crs_%d.h5" % i), lambda f, crs=crs: f.attrs.__setitem__("crs", crs))
+        for args in (["png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "crs.png")],
+                     ["baseline", "--method", "persistence", "--data", bad, "--out", os.path.join(tmp, "crs_b.h5")],
+                     ["eval", "--data", bad, forecast]):
+            refused("%s refuses a tensor in %s" % (args[0], crs), run(*args), bad, "root attribute crs", says)
+    p = run("png", "--in", tensor, "--index", "0", "--out", os.path.join(tmp, "crs.png"))
+    check("... and draws one in EPSG:32616 (UTM 16N, metres)", p.returncode == 0, p.stderr)
+    long_crs = "+proj=tmerc +lat_0=0 +lon_0=-87 +k=0.9996 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs +type=crs"
+    p = run("raster", "--city", "chicago", "--db", os.path.join(tmp, "none.db"), "--from", "2020-01-06",
+            "--to", "2020-02-03", "--bin", "week", "--grid", "8", "--crs", long_crs, "--out", os.path.join(tmp, "long.h5"))
+    refused("raster refuses a CRS longer than a tensor file holds (it wrote the first 63 characters, another CRS)", p,
+            "a CRS of %d characters: at most 63" % len(long_crs))
+
+
 def main():
     rng = np.random.default_rng(3)
     counts = rng.poisson(2.0, size=(T, C, H, W)).astype(np.float32)
@@ -278,6 +304,7 @@ def main():
         model_cases(tmp, tensor)
         grid_case(tmp)
         empty_mask_case(tmp, tensor)
+        crs_case(tmp, tensor)
     return summary()
 
 
