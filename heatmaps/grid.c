@@ -30,16 +30,21 @@ static int is_metric_projected(PJ_CONTEXT *ctx, PJ *crs) {
     return ok;
 }
 
-/* 0 when PROJ knows crs as a projected CRS in metres; else -1 with err. */
+/* 0 when PROJ knows crs as a projected CRS in metres; -1 with err when it does not; -2
+ * when this machine has no proj.db to look it up in. */
 static int require_metric(PJ_CONTEXT *ctx, const char *crs, char *err, size_t err_len) {
     char shown[160]; /* the text may come from a file: quoted printably */
     cc_printable(crs, shown, sizeof shown, 120);
-    if (!proj_context_get_database_path(ctx)) {
-        snprintf(err, err_len, "PROJ's database proj.db was not found, so CRS '%s' cannot be read (install "
-                 "proj-data, or set PROJ_DATA to the folder that holds proj.db)", shown);
+    if (!crs[0]) {
+        snprintf(err, err_len, "the CRS is empty (name one such as EPSG:32616)");
         return -1;
     }
-    PJ *target = proj_create(ctx, crs);
+    PJ *target = proj_create(ctx, crs); /* a PROJ string needs no database; an EPSG code does */
+    if (!target && !proj_context_get_database_path(ctx)) {
+        snprintf(err, err_len, "PROJ's database proj.db was not found, so CRS '%s' cannot be read (install "
+                 "proj-data, or set PROJ_DATA to the folder that holds proj.db)", shown);
+        return -2;
+    }
     if (!target) {
         snprintf(err, err_len, "unknown CRS '%s' (PROJ: %s)", shown,
                  proj_context_errno_string(ctx, proj_context_errno(ctx)));

@@ -28,7 +28,8 @@ typedef struct cc_grid {
 typedef struct cc_projection cc_projection;
 
 /* 0 when PROJ knows `crs` as a projected CRS in metres (what a grid's cells are
- * measured in); else -1 with err: unknown, or in degrees or feet. */
+ * measured in); -1 with err when it does not (empty, unknown, or in degrees or feet);
+ * -2 with err when this machine lacks PROJ's database (proj.db) to look it up in. */
 int cc_crs_require_metric(const char *crs, char *err, size_t err_len);
 /* Fails (NULL, `err`) when the CRS is unknown or not projected in metres. */
 cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len);

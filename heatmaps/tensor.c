@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/printable.h"
 #include "heatmaps/sparse.h"
 
 int cc_tensor_alloc_frame(cc_tensor *t, int T, int C, int H, int W) {
@@ -119,9 +120,11 @@ size_t cc_tensor_mask_cells(const cc_tensor *t) {
 }
 
 int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len) {
+    char crs_a[96], crs_b[96]; /* a model file's crs is not checked by PROJ: quoted printably */
     if (a->H != b->H || a->W != b->W || a->cell != b->cell || strcmp(a->crs, b->crs) != 0)
-        snprintf(what, len, "%d x %d cells of %g m in %s, not %d x %d of %g m in %s", a->H, a->W, a->cell, a->crs,
-                 b->H, b->W, b->cell, b->crs);
+        snprintf(what, len, "%d x %d cells of %g m in %s, not %d x %d of %g m in %s", a->H, a->W, a->cell,
+                 cc_printable(a->crs, crs_a, sizeof crs_a, 63), b->H, b->W, b->cell,
+                 cc_printable(b->crs, crs_b, sizeof crs_b, 63));
     else if (!(fabs(a->x0 - b->x0) <= 1e-3 && fabs(a->y0 - b->y0) <= 1e-3)) /* NaN differs */
         snprintf(what, len, "its north-west corner is (%.3f, %.3f), not (%.3f, %.3f)", a->x0, a->y0, b->x0, b->y0);
     else if (a->bin != b->bin)

@@ -190,6 +190,26 @@ static int copy_text(char *dst, size_t len, char *value) {
     return 0;
 }
 
+/* The grid's CRS, whole (a cut one names another CRS or none) and projected in metres:
+ * cell_size_m, kde bandwidths and areas are metres. */
+static int read_crs(hid_t file, cc_tensor *t, char *why, size_t why_len) {
+    char *crs = cc_hdf5_read_text(file, "crs"), problem[320];
+    if (!crs) {
+        snprintf(why, why_len, "root attribute crs is missing or not text");
+        return -1;
+    }
+    int status = -1;
+    if (strlen(crs) >= sizeof t->crs)
+        snprintf(problem, sizeof problem, "%zu characters, at most %zu", strlen(crs), sizeof t->crs - 1);
+    else
+        status = cc_crs_require_metric(crs, problem, sizeof problem);
+    if (status == -2) snprintf(why, why_len, "%s", problem); /* this machine's fault, not the file's */
+    else if (status != 0) snprintf(why, why_len, "root attribute crs: %s", problem);
+    else snprintf(t->crs, sizeof t->crs, "%s", crs);
+    free(crs);
+    return status == 0 ? 0 : -1;
+}
+
 /* The bin kind of a text attribute ("day", "week", "month"); -1 when absent or unknown. */
 static int read_bin_kind(hid_t obj, cc_bin_kind *kind) {
     char *text = cc_hdf5_read_text(obj, "bin");
@@ -367,16 +387,11 @@ static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *w
         return -1;
     }
     if (cc_hdf5_read_double(file, "cell_size_m", &t->cell) != 0 || !(t->cell > 0 && isfinite(t->cell)) ||
-        copy_text(t->city, sizeof t->city, cc_hdf5_read_text(file, "city")) != 0 ||
-        copy_text(t->crs, sizeof t->crs, cc_hdf5_read_text(file, "crs")) != 0 || read_bin_kind(file, &t->bin) != 0) {
-        snprintf(why, why_len, "root attribute cell_size_m, city, crs or bin is missing or not what crimecast writes");
+        copy_text(t->city, sizeof t->city, cc_hdf5_read_text(file, "city")) != 0 || read_bin_kind(file, &t->bin) != 0) {
+        snprintf(why, why_len, "root attribute cell_size_m, city or bin is missing or not what crimecast writes");
         return -1;
     }
-    char crs_why[256];
-    if (cc_crs_require_metric(t->crs, crs_why, sizeof crs_why) != 0) { /* cell_size_m, bandwidths, areas: metres */
-        snprintf(why, why_len, "root attribute crs: %s", crs_why);
-        return -1;
-    }
+    if (read_crs(file, t, why, why_len) != 0) return -1;
     for (int i = 0; i < t->T; i++)
         if (t->time[i] < CC_FIRST_DAY || t->time[i] > CC_LAST_DAY) { /* the bin arithmetic stays in range */
             snprintf(why, why_len, "/time holds %lld at bin %d: not a day of the years 1 to 9999", (long long)t->time[i], i);

@@ -214,7 +214,6 @@ int cc_run_export(const cc_export_request *a, FILE *out, char *err, size_t err_l
     int status = -1, ti = 0, c = -1;
     const char *category = a->category ? a->category : a->all || polygons_wanted(a) ? "all" : NULL;
     if (category && (c = cc_tensor_channel_named(&t, a->in, category, err, err_len)) < 0) status = -1;
-    else if (!t.crs[0]) snprintf(err, err_len, "%s: the file has no CRS, so it cannot be placed on a map", a->in);
     else if (!a->all && (ti = cc_tensor_bin_dated(&t, a->in, a->time, err, err_len)) < 0) status = -1;
     else if (polygons_wanted(a)) status = write_polygons(a, &t, ti, c, out, err, err_len);
     else status = write_file(a, &t, ti, c, out, err, err_len);

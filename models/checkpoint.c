@@ -360,7 +360,7 @@ static int get_network(attributes *a, cc_convlstm_config *c) {
     if (!(get_int(a, "channels", &c->channels) && get_int(a, "height", &c->height) &&
           get_int(a, "width", &c->width) && get_int(a, "layers", &c->layers)))
         return 0;
-    const bounded layers = {"layers", c->layers, 1, CC_MAX_LAYERS}; /* before it sizes the read of hidden */
+    const bounded layers = {"layers", c->layers, 1, CC_MAX_LAYERS}; /* first: hidden's message names it */
     if (!in_range(a, &layers, 1)) return 0;
     if (cc_hdf5_read_ints(a->file, "hidden", c->hidden, CC_MAX_LAYERS, &sizes) != 0) {
         snprintf(a->why, a->why_len, "attribute hidden is missing or not %d whole numbers (layers)", c->layers);
@@ -419,6 +419,11 @@ static int get_labels(attributes *a, cc_model_info *info) {
     char *texts[5] = {NULL};
     int ok = 1;
     for (int i = 0; ok && i < 5; i++) ok = (texts[i] = get_text(a, names[i])) != NULL;
+    if (ok && strlen(texts[1]) >= sizeof info->grid.crs) { /* cut, it would name another CRS */
+        snprintf(a->why, a->why_len, "attribute crs holds %zu characters, at most %zu", strlen(texts[1]),
+                 sizeof info->grid.crs - 1);
+        ok = 0;
+    }
     if (ok) {
         snprintf(info->grid.city, sizeof info->grid.city, "%s", texts[0]);
         snprintf(info->grid.crs, sizeof info->grid.crs, "%s", texts[1]);

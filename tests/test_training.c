@@ -795,6 +795,8 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_memory_equal(st2.v.data, st.v.data, sizeof(float) * st.v.size);
     assert_int_equal(st2.epochs_done, 3);
     assert_int_equal(st2.step, 42);
+    assert_int_equal(st2.best_epoch, 2); /* patience counts from it on resume */
+    assert_true(st2.best_val == 0.125);
     assert_true(st2.val_loss[2] == st.val_loss[2] && st2.train_loss[0] == 1.0);
     assert_int_equal(back.loss, CC_LOSS_MSE);
     assert_int_equal(back.config.layers, 2);
