@@ -39,6 +39,12 @@ static int require_metric(PJ_CONTEXT *ctx, const char *crs, char *err, size_t er
         snprintf(err, err_len, "the CRS is empty (name one such as EPSG:32616)");
         return -1;
     }
+    size_t most = sizeof ((cc_grid *)0)->crs - 1; /* files hold it whole: cut, it would name another CRS */
+    if (strlen(crs) > most) {
+        snprintf(err, err_len, "a CRS of %zu characters: at most %zu (an authority code such as EPSG:32616 is "
+                 "enough)", strlen(crs), most);
+        return -1;
+    }
     PJ *target = proj_create(ctx, crs); /* a PROJ string needs no database; an EPSG code does */
     if (!target && !proj_context_get_database_path(ctx)) {
         snprintf(err, err_len, "PROJ's database proj.db was not found, so CRS '%s' cannot be read (install "
@@ -142,12 +148,7 @@ static int projected_envelope(cc_projection *p, const cc_bbox *b, double env[4])
 int cc_grid_from_bbox(cc_projection *p, const cc_bbox *bbox, const char *crs, int cells,
                       double cell_metres, cc_grid *g, char *err, size_t err_len) {
     memset(g, 0, sizeof *g);
-    if (strlen(crs) >= sizeof g->crs) { /* files hold it whole, or their readers would see another CRS */
-        snprintf(err, err_len, "a CRS of %zu characters: at most %zu (an authority code such as EPSG:32616 is "
-                 "enough)", strlen(crs), sizeof g->crs - 1);
-        return -1;
-    }
-    snprintf(g->crs, sizeof g->crs, "%s", crs);
+    snprintf(g->crs, sizeof g->crs, "%s", crs); /* whole: cc_projection_new refused a longer one */
     double env[4];
     if (projected_envelope(p, bbox, env) != 0) {
         snprintf(err, err_len, "the city's bounding box cannot be projected into %s", crs);

@@ -28,7 +28,8 @@ typedef struct cc_grid {
 typedef struct cc_projection cc_projection;
 
 /* 0 when PROJ knows `crs` as a projected CRS in metres (what a grid's cells are
- * measured in); -1 with err when it does not (empty, unknown, or in degrees or feet);
+ * measured in) and it fits cc_grid.crs whole; -1 with err when it does not (empty,
+ * longer than 63 characters, unknown, or in degrees or feet);
  * -2 with err when this machine lacks PROJ's database (proj.db) to look it up in. */
 int cc_crs_require_metric(const char *crs, char *err, size_t err_len);
 /* Fails (NULL, `err`) when the CRS is unknown or not projected in metres. */
@@ -40,8 +41,8 @@ void cc_projection_forward(cc_projection *projection, double *x, double *y, size
 /* The inverse, in place: easting, northing in; longitude, latitude out. */
 void cc_projection_inverse(cc_projection *projection, double *x, double *y, size_t count);
 
-/* Builds the grid over `bbox` in `crs`: `cells` > 0 for an n x n grid, otherwise
- * `cell_metres` > 0. Returns 0 or -1 with `err`. */
+/* Builds the grid over `bbox` in `crs` (the projection's): `cells` > 0 for an n x n
+ * grid, otherwise `cell_metres` > 0. Returns 0 or -1 with `err`. */
 int cc_grid_from_bbox(cc_projection *projection, const cc_bbox *bbox, const char *crs, int cells,
                       double cell_metres, cc_grid *grid, char *err, size_t err_len);
 

@@ -198,11 +198,8 @@ static int read_crs(hid_t file, cc_tensor *t, char *why, size_t why_len) {
         snprintf(why, why_len, "root attribute crs is missing or not text");
         return -1;
     }
-    int status = -1;
-    if (strlen(crs) >= sizeof t->crs)
-        snprintf(problem, sizeof problem, "%zu characters, at most %zu", strlen(crs), sizeof t->crs - 1);
-    else
-        status = cc_crs_require_metric(crs, problem, sizeof problem);
+    _Static_assert(sizeof ((cc_tensor *)0)->crs == sizeof ((cc_grid *)0)->crs, "a grid's CRS fits a tensor's");
+    int status = cc_crs_require_metric(crs, problem, sizeof problem); /* also: it fits t->crs whole */
     if (status == -2) snprintf(why, why_len, "%s", problem); /* this machine's fault, not the file's */
     else if (status != 0) snprintf(why, why_len, "root attribute crs: %s", problem);
     else snprintf(t->crs, sizeof t->crs, "%s", crs);

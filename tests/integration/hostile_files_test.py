@@ -276,7 +276,7 @@ def crs_case(tmp, tensor):
     cases = (("EPSG:4326", "is not a projected CRS in metres"), ("EPSG:2263", "is not a projected CRS in metres"),
              ("EPSG:999999", "unknown CRS 'EPSG:999999'"), ("EPSG:\x01", "unknown CRS 'EPSG:\\x01'"),
              ("", "the CRS is empty"), ("+proj=utm +zone=16 +ellps=WGS84 +units=m +no_defs +type=crs +k_0=0.9996 +x_0=5e5",
-                                        "80 characters, at most 63"))
+                                        "a CRS of 80 characters: at most 63"))
     for i, (crs, says) in enumerate(cases):
         bad = edited(tensor, os.path.join(tmp, "crs_%d.h5" % i), lambda f, crs=crs: f.attrs.__setitem__("crs", crs))
         for args in (["png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "crs.png")],
