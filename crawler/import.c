@@ -46,6 +46,14 @@ static void note_unmapped(cc_import_stats *stats, const char *raw_type) {
         snprintf(stats->unmapped[stats->unmapped_count++], sizeof stats->unmapped[0], "%s", raw_type);
 }
 
+/* What an accepted row adds to the report: a raw type not in the map, text mended. */
+static void note_accepted(cc_import_stats *stats, const char *label, long line, const cc_incident *incident) {
+    if (!incident->raw_type_mapped) note_unmapped(stats, incident->raw_type);
+    if (incident->mended_field && stats->mended_rows++ == 0)
+        snprintf(stats->first_mended, sizeof stats->first_mended, "%s:%ld, field '%s'", label, line,
+                 incident->mended_field);
+}
+
 /* The reader thread: decompresses and parses one CSV stream, counts rejections and
  * hands accepted incidents over in batches. */
 typedef struct stream_reader {
@@ -76,7 +84,7 @@ static int take_row(stream_reader *r, cc_row_parser *parser, const cc_csv_row *r
         note_rejection(stats, r->label, row->line, reason, detail);
         return 0;
     }
-    if (!incident.raw_type_mapped) note_unmapped(stats, incident.raw_type);
+    note_accepted(stats, r->label, row->line, &incident);
     if (cc_batch_add(batch, &incident) == 0) return 0;
     snprintf(r->err, sizeof r->err, "%s:%ld: out of memory", r->label, row->line);
     return -1;
@@ -299,7 +307,7 @@ int cc_import_row(cc_store *store, const cc_city *city, cc_row_parser *parser, c
         note_rejection(stats, label, row->line, reason, detail);
         return 0;
     }
-    if (!incident.raw_type_mapped) note_unmapped(stats, incident.raw_type);
+    note_accepted(stats, label, row->line, &incident);
     int inserted = cc_store_insert(store, cc_city_name(city), &incident, err, err_len);
     if (inserted < 0) return -1;
     if (inserted)

@@ -7,7 +7,9 @@
  * gzip, a read error, an unknown header) leaves the store exactly as it was.
  *
  * Within a file, a row that cannot become an incident is counted under its reason and
- * skipped; rows_read = inserted + duplicates + sum(rejected), always. */
+ * skipped; rows_read = inserted + duplicates + sum(rejected), always. Text the store
+ * keeps is UTF-8: a raw type or description that is not (a Latin-1 export) is mended
+ * and counted, an id that is not refuses its row. */
 #ifndef CRIMECAST_CRAWLER_IMPORT_H
 #define CRIMECAST_CRAWLER_IMPORT_H
 
@@ -27,6 +29,9 @@ typedef struct cc_import_stats {
     uint64_t unmapped_rows;      /* stored as "other" because the raw type is not in the map */
     int unmapped_count;          /* distinct unmapped raw types listed below (capped) */
     char unmapped[CC_IMPORT_MAX_UNMAPPED][128];
+    uint64_t mended_rows;        /* accepted rows whose raw type or description was not
+                                    UTF-8: each ill-formed part stored as U+FFFD */
+    char first_mended[320];      /* the first of them, "file:line, field 'description'" */
     int members_read, members_skipped;  /* zip archives */
     int example_count;           /* first rejected rows, "file:line: reason (detail)" */
     char examples[CC_IMPORT_MAX_EXAMPLES][512];

@@ -13,8 +13,25 @@
  * it can stand in a printf argument list. */
 const char *cc_printable(const char *text, char *out, size_t len, size_t most);
 
+/* The same, but well-formed UTF-8 kept as it is (a name with accents reads as itself on
+ * a terminal); control characters (C0, DEL, C1) and ill-formed bytes still as \xNN. */
+const char *cc_printable_utf8(const char *text, char *out, size_t len, size_t most);
+
+/* 1 when text is well-formed UTF-8 (Unicode's table 3-7: no overlong form, no
+ * surrogate, nothing past U+10FFFF), else 0. */
+int cc_utf8_well_formed(const char *text);
+
+/* Text from a file made well-formed UTF-8, as SQLite's TEXT and every reader of the
+ * store expect: each ill-formed part (a Latin-1 byte, a cut sequence; the maximal
+ * subpart of Unicode's recommended practice, as Python's errors='replace') becomes
+ * U+FFFD. Returns `text` itself when it is well-formed (*repaired = 0); else the mended
+ * copy in *buffer, grown to *capacity bytes as needed (*repaired = 1); NULL when out of
+ * memory. */
+const char *cc_utf8_repaired(const char *text, char **buffer, size_t *capacity, int *repaired);
+
 /* Text from a file (a model's or a category's name) as one JSON string value: quoted,
- * with quotes, backslashes and control bytes escaped. */
+ * with quotes, backslashes and control bytes escaped and each ill-formed UTF-8 part as
+ * \ufffd. */
 void cc_print_json_string(FILE *out, const char *text);
 
 /* The same as one CSV field (RFC 4180): as it is, or quoted with inner quotes doubled

@@ -63,6 +63,7 @@ struct cc_row_parser {
     int header_fields;
     cc_row_ordinals *ordinals;
     char source_id[160];
+    struct mended_text { char *text; size_t capacity; } mended[2]; /* the type and description, made UTF-8 */
 };
 
 void cc_normalise_column_name(const char *name, char *out, size_t out_len) {
@@ -153,6 +154,7 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
 void cc_row_parser_free(cc_row_parser *p) {
     if (!p) return;
     cc_row_ordinals_free(p->ordinals);
+    for (int i = 0; i < 2; i++) free(p->mended[i].text);
     free(p);
 }
 
@@ -295,6 +297,18 @@ static cc_reject_reason make_source_id(cc_row_parser *p, const cc_csv_row *row, 
                                        size_t len) {
     const char *id = field(p, row, COL_ID);
     if (id && !is_blank(id)) {
+        /* Two ids cut to the same prefix, or mended to the same U+FFFD, would make the
+         * second row a false duplicate: such an id is refused, not changed. */
+        char a[SHOWN];
+        size_t most = sizeof p->source_id - 1 - strlen(p->format->id_prefix);
+        if (strlen(id) > most) {
+            snprintf(detail, len, "field '%s' is longer than %zu bytes", p->format->id_col, most);
+            return CC_REJECT_MALFORMED;
+        }
+        if (!cc_utf8_well_formed(id)) {
+            snprintf(detail, len, "field '%s': '%s' is not UTF-8 text", p->format->id_col, shown(id, a));
+            return CC_REJECT_MALFORMED;
+        }
         snprintf(p->source_id, sizeof p->source_id, "%s%s", p->format->id_prefix, id);
         return CC_REJECT_NONE;
     }
@@ -310,6 +324,17 @@ static cc_reject_reason make_source_id(cc_row_parser *p, const cc_csv_row *row, 
     }
     snprintf(p->source_id, sizeof p->source_id, "h%016" PRIx64 "-%" PRIu32, hash, ordinal);
     return CC_REJECT_NONE;
+}
+
+/* A text field as the store keeps it: well-formed UTF-8, mended in the parser's buffer
+ * `slot` when it was not (out->mended_field then names the first such column). Returns
+ * "" for an absent column, NULL when out of memory. */
+static const char *as_utf8(cc_row_parser *p, int slot, const char *column, const char *text, cc_incident *out) {
+    if (!text) return "";
+    int repaired = 0;
+    const char *mended = cc_utf8_repaired(text, &p->mended[slot].text, &p->mended[slot].capacity, &repaired);
+    if (repaired && !out->mended_field) out->mended_field = column;
+    return mended;
 }
 
 cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc_incident *out,
@@ -334,10 +359,15 @@ cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc
 
     out->source_id = p->source_id;
     out->loc_precision = p->format->loc_precision;
-    const char *raw_type = field(p, row, COL_TYPE);
+    out->mended_field = NULL;
+    const char *raw_type = field(p, row, COL_TYPE), *desc = field(p, row, COL_DESC);
+    if (!(raw_type = as_utf8(p, 0, p->format->type_col, raw_type, out)) ||
+        !(desc = as_utf8(p, 1, p->format->desc_col, desc, out))) {
+        snprintf(detail, detail_len, "out of memory mending text");
+        return CC_REJECT_MALFORMED;
+    }
     out->raw_type = is_blank(raw_type) ? NULL : raw_type;
     out->category = cc_city_category(p->city, out->raw_type, &out->raw_type_mapped);
-    const char *desc = field(p, row, COL_DESC);
     out->description = is_blank(desc) ? NULL : desc;
     return CC_REJECT_NONE;
 }

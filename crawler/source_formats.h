@@ -43,6 +43,8 @@ typedef struct cc_incident {
     const char *raw_type;            /* the portal's own type, verbatim; NULL when none */
     const char *description;         /* NULL when none */
     int raw_type_mapped;             /* 0 when raw_type was not in the city's map */
+    const char *mended_field;        /* the first column whose text was not UTF-8 and was
+                                        mended (cc_utf8_repaired); NULL when none */
 } cc_incident;
 
 typedef struct cc_row_parser cc_row_parser;

@@ -10,6 +10,7 @@
 #include "host/city_check.h"
 #include "host/defaults.h"
 #include "host/progress.h"
+#include "host/run_import.h"
 
 static const cc_option CRAWL_OPTIONS[] = {
     {CC_OPTION_TEXT("city", cc_crawl_request, city, "CITY", NULL, "the city whose portal is crawled"), .required = 1},
@@ -98,7 +99,7 @@ static void print_summary(FILE *out, const cc_crawl_request *a, const cc_crawl_s
             (unsigned long long)r->rejected[CC_REJECT_OUTSIDE_BBOX], (unsigned long long)r->rejected[CC_REJECT_BAD_DATE],
             (unsigned long long)r->rejected[CC_REJECT_MALFORMED], s->seconds);
     fflush(out);
-    for (int i = 0; i < r->example_count; i++) fprintf(stderr, "  %s\n", r->examples[i]);
+    cc_print_row_notes(stderr, r, a->city);
 }
 
 /* The crawler's options for the request (texts borrowed; `header` holds the token's). */

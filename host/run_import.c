@@ -5,6 +5,7 @@
 
 #include "crawler/city.h"
 #include "crawler/import.h"
+#include "crawler/printable.h"
 #include "crawler/store.h"
 #include "host/city_check.h"
 #include "host/defaults.h"
@@ -58,6 +59,23 @@ static void show_progress(void *context, uint64_t done, uint64_t total) {
     cc_progress_update(bar, done);
 }
 
+void cc_print_row_notes(FILE *err, const cc_import_stats *s, const char *city) {
+    for (int i = 0; i < s->example_count; i++) fprintf(err, "  %s\n", s->examples[i]);
+    if (s->unmapped_rows) {
+        fprintf(err, "  warning: %llu rows have raw types not in the %s category map, stored as 'other':",
+                (unsigned long long)s->unmapped_rows, city);
+        for (int i = 0; i < s->unmapped_count; i++) {
+            char shown[4 * 128 + 8];
+            fprintf(err, "%s '%s'", i ? "," : "", cc_printable_utf8(s->unmapped[i], shown, sizeof shown, 128));
+        }
+        fprintf(err, "\n");
+    }
+    if (s->mended_rows)
+        fprintf(err, "  warning: %llu rows hold text that is not UTF-8 (the first at %s), stored with U+FFFD for "
+                     "each bad byte sequence\n",
+                (unsigned long long)s->mended_rows, s->first_mended);
+}
+
 static void print_file_report(FILE *out, const char *path, const cc_import_stats *s, double seconds,
                               const cc_city *city) {
     fprintf(out, "%s: %llu read, %llu inserted, %llu duplicates, %llu rejected (no coordinates %llu, "
@@ -68,13 +86,7 @@ static void print_file_report(FILE *out, const char *path, const cc_import_stats
             (unsigned long long)s->rejected[CC_REJECT_OUTSIDE_BBOX], (unsigned long long)s->rejected[CC_REJECT_BAD_DATE],
             (unsigned long long)s->rejected[CC_REJECT_MALFORMED], s->format, seconds);
     fflush(out); /* keep the report and its examples (stderr) in order on a terminal */
-    for (int i = 0; i < s->example_count; i++) fprintf(stderr, "  %s\n", s->examples[i]);
-    if (s->unmapped_rows) {
-        fprintf(stderr, "  warning: %llu rows have raw types not in the %s category map, stored as 'other':",
-                (unsigned long long)s->unmapped_rows, cc_city_name(city));
-        for (int i = 0; i < s->unmapped_count; i++) fprintf(stderr, "%s '%s'", i ? "," : "", s->unmapped[i]);
-        fprintf(stderr, "\n");
-    }
+    cc_print_row_notes(stderr, s, cc_city_name(city));
     if (s->members_read || s->members_skipped)
         fprintf(out, "  archive: %d member CSVs read, %d other members skipped\n", s->members_read, s->members_skipped);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "crawler/import.h"
 #include "host/options.h"
 
 enum { CC_IMPORT_MAX_FILES = 4096 };
@@ -24,5 +25,10 @@ void cc_import_request_defaults(cc_import_request *request);
  * warnings to stderr. A file that fails leaves the store as it was and the next one is
  * still imported. 0 when every file was imported; -1 with err otherwise. */
 int cc_run_import(const cc_import_request *request, FILE *out, char *err, size_t err_len);
+
+/* What an import or a crawl has to say about its rows beyond the counts, to `err`: the
+ * first rejected rows, the raw types not in `city`'s category map, the rows whose text
+ * was mended to UTF-8. */
+void cc_print_row_notes(FILE *err, const cc_import_stats *stats, const char *city);
 
 #endif

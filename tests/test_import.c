@@ -565,6 +565,51 @@ static void test_hostile_input(void **state) {
     for (const char *p = err; *p; p++) assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
 }
 
+/* Text the store keeps is UTF-8 (issue-free readers such as Python's sqlite3 raise on
+ * anything else): a Latin-1 description or type is mended to U+FFFD and counted, an id
+ * that is not UTF-8 or too long to keep whole refuses its row. */
+static void test_text_not_utf8(void **state) {
+    fixture *f = *state;
+    use_city(f, "chicago");
+    cc_import_stats s;
+    char err[1024] = "", long_id[200];
+    memset(long_id, '7', 160), long_id[160] = 0;
+    char rows[4096];
+    snprintf(rows, sizeof rows, CHICAGO_HEADER
+        /* 2: a Latin-1 description ("CAF\xC9 VOL\xC9"), a UTF-8 one kept */
+        "30000001,HZ1,02/03/2015 10:00:00 AM,X,0820,THEFT,CAF\xC9 VOL\xC9,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,-87.63\r\n"
+        "30000002,HZ2,02/03/2015 10:00:00 AM,X,0820,THEFT,CAF\xC3\x89,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,-87.63\r\n"
+        /* 4: a type with a sequence cut short, then a space: one U+FFFD for the two bytes */
+        "30000003,HZ3,02/03/2015 10:00:00 AM,X,0820,THE\xE2\x82 FT,OK,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,-87.63\r\n"
+        /* 5: an id that is not UTF-8; 6: an id of 160 bytes */
+        "3000\xFF" "0004,HZ4,02/03/2015 10:00:00 AM,X,0820,THEFT,OK,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,-87.63\r\n"
+        "%s,HZ5,02/03/2015 10:00:00 AM,X,0820,THEFT,OK,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,-87.63\r\n", long_id);
+    assert_int_equal(import_bytes(f, "latin1.csv", rows, strlen(rows), &s, err, sizeof err), 0);
+    expect_counts(&s, 5, 3, 0, 0, 0, 0, 2);
+    expect_stored(f, "chicago", "30000001", "hex(description)", "434146EFBFBD20564F4CEFBFBD");
+    expect_stored(f, "chicago", "30000002", "hex(description)", "434146C389");
+    expect_stored(f, "chicago", "30000003", "hex(raw_type)", "544845EFBFBD204654");
+    expect_stored(f, "chicago", "30000003", "category", "other");
+    assert_int_equal(s.mended_rows, 2);
+    const char *suffix = "/latin1.csv:2, field 'description'";
+    assert_true(strlen(s.first_mended) > strlen(suffix));
+    assert_string_equal(s.first_mended + strlen(s.first_mended) - strlen(suffix), suffix);
+    assert_true(has_example(&s, "latin1.csv:5: malformed row (field 'id': '3000\\xFF0004' is not UTF-8 text)"));
+    assert_true(has_example(&s, "latin1.csv:6: malformed row (field 'id' is longer than 159 bytes)"));
+    /* 159 bytes is kept whole */
+    long_id[159] = 0;
+    snprintf(rows, sizeof rows, CHICAGO_HEADER "%s,HZ5,02/03/2015 10:00:00 AM,X,0820,THEFT,OK,STREET,false,false,"
+             "1,1,1,1,6,1,1,02/11/2016 03:48:18 PM,41.88,-87.63\r\n", long_id);
+    assert_int_equal(import_bytes(f, "long.csv", rows, strlen(rows), &s, err, sizeof err), 0);
+    expect_counts(&s, 1, 1, 0, 0, 0, 0, 0);
+    expect_stored(f, "chicago", long_id, "length(source_id)", "159");
+}
+
 static void test_store_refuses_other_databases(void **state) {
     fixture *f = *state;
     char *other = tu_path(f->dir, "other.db");
@@ -645,7 +690,7 @@ int main(void) {
         T(test_la_2020_mixed_dates),           T(test_la_2010_location_point),
         T(test_police_uk_csv),                 T(test_police_uk_zip_archive),
         T(test_truncated_gzip_leaves_store_unchanged), T(test_unknown_header_and_wrong_city),
-        T(test_store_refuses_other_databases), T(test_hostile_input),
+        T(test_store_refuses_other_databases), T(test_hostile_input), T(test_text_not_utf8),
     };
 #undef T
     return cmocka_run_group_tests_name("import", tests, NULL, NULL);

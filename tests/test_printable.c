@@ -38,6 +38,7 @@ static void test_json_strings(void **state) {
         {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},      /* a surrogate, byte by byte */
         {"\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""},      /* an overlong '/' */
         {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* past U+10FFFF */
+        {"\xe2\x82" "x", "\"\\ufffdx\""},                   /* a cut sequence is one part */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char buf[128];
@@ -64,7 +65,56 @@ static void test_csv_fields(void **state) {
     }
 }
 
+/* Mended UTF-8 by hand, byte for byte: Unicode's maximal-subpart practice (chapter 3,
+ * "U+FFFD Substitution of Maximal Subparts"), as Python's errors='replace'. */
+static void test_utf8_mended(void **state) {
+    (void)state;
+    struct {
+        const char *text, *mended; /* mended NULL: well-formed, returned as it is */
+    } cases[] = {
+        {"plain ASCII", NULL},
+        {"Caf\xc3\xa9 \xe7\x8a\xaf \xf0\x9f\x94\xa5", NULL},
+        {"", NULL},
+        {"caf\xe9", "caf\xef\xbf\xbd"},                              /* Latin-1 */
+        {"\xe2\x82" "x", "\xef\xbf\xbd" "x"},                          /* cut: one U+FFFD */
+        {"\xf0\x9f\x94", "\xef\xbf\xbd"},                           /* cut at the end */
+        {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},      /* surrogate: three */
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},                     /* overlong: two */
+        {"\x80\xbf", "\xef\xbf\xbd\xef\xbf\xbd"},                     /* stray continuations */
+        {"a\xf5\x80z", "a\xef\xbf\xbd\xef\xbf\xbdz"},                 /* F5 never leads */
+    };
+    char *buffer = NULL;
+    size_t capacity = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int repaired = -1;
+        const char *got = cc_utf8_repaired(cases[i].text, &buffer, &capacity, &repaired);
+        assert_non_null(got);
+        if (!cases[i].mended) {
+            if (got != cases[i].text || repaired != 0 || !cc_utf8_well_formed(cases[i].text))
+                fail_msg("case %zu: well-formed text changed", i);
+        } else {
+            if (strcmp(got, cases[i].mended) != 0 || repaired != 1 || cc_utf8_well_formed(cases[i].text) ||
+                !cc_utf8_well_formed(got))
+                fail_msg("case %zu: mended to '%s'", i, got);
+        }
+    }
+    free(buffer);
+}
+
+/* Messages: non-ASCII escaped, or kept when well-formed and not a control character. */
+static void test_printable_messages(void **state) {
+    (void)state;
+    char out[64];
+    const char *text = "Caf\xc3\xa9\x1b[1m\xc2\x9b\xff";
+    assert_string_equal(cc_printable(text, out, sizeof out, 40), "Caf\\xC3\\xA9\\x1B[1m\\xC2\\x9B\\xFF");
+    assert_string_equal(cc_printable_utf8(text, out, sizeof out, 40), "Caf\xc3\xa9\\x1B[1m\\xC2\\x9B\\xFF");
+    /* cut after 4 bytes: the two-byte character is not split */
+    assert_string_equal(cc_printable_utf8("Caf\xc3\xa9s", out, sizeof out, 4), "Caf...");
+    assert_string_equal(cc_printable_utf8("Caf\xc3\xa9s", out, sizeof out, 5), "Caf\xc3\xa9...");
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_json_strings), cmocka_unit_test(test_csv_fields)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_json_strings), cmocka_unit_test(test_csv_fields),
+                                       cmocka_unit_test(test_utf8_mended), cmocka_unit_test(test_printable_messages)};
     return cmocka_run_group_tests_name("printable", tests, NULL, NULL);
 }

@@ -4,13 +4,15 @@ would be (issue 26): every reader refuses what it cannot use with exit 1 and a m
 naming the file and the dataset or attribute, and never crashes (a crash is a negative
 return code here, a signal). Also the values a count or a forecast cannot hold (NaN,
 negative), a seed ensemble's member count beyond its room, a grid too fine to hold, a
-model's non-finite parameter or rates past float's range, an output naming an input.
+model's non-finite parameter or rates past float's range, an output naming an input. And
+imported text that is not UTF-8, stored as Python would decode it.
 
 usage: hostile_files_test.py CRIMECAST
 """
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -292,6 +294,41 @@ def crs_case(tmp, tensor):
             "a CRS of %d characters: at most 63" % len(long_crs))
 
 
+CHICAGO_HEADER = ("ID,Case Number,Date,Block,IUCR,Primary Type,Description,Location Description,Arrest,"
+                  "Domestic,Beat,District,Ward,Community Area,FBI Code,X Coordinate,Y Coordinate,"
+                  "Updated On,Latitude,Longitude\r\n").encode()
+
+
+def text_case(tmp):
+    """Random bytes in the type and description of a CSV (a Latin-1 export, a cut UTF-8
+    sequence): the store holds what Python's decode(errors='replace') makes of them, so
+    Python's sqlite3 reads every row (it raises on text that is not UTF-8)."""
+    rng = np.random.default_rng(11)
+    alphabet = np.array([*b"ABCXYZ", *range(0x80, 0x100)], np.uint8)
+    raws, rows = [], [CHICAGO_HEADER]
+    for i in range(400):
+        typ, desc = (bytes(rng.choice(alphabet, size=int(rng.integers(1, 10)))) for _ in range(2))
+        raws.append((typ, desc))
+        rows.append(b"%d,HZ%d,02/03/2015 10:00:00 AM,X,0820,%s,%s,STREET,false,false,1,1,1,1,6,1,1,"
+                    b"02/11/2016 03:48:18 PM,41.88,-87.63\r\n" % (40000000 + i, i, typ, desc))
+    path, db = os.path.join(tmp, "latin1.csv"), os.path.join(tmp, "text.db")
+    with open(path, "wb") as f:
+        f.write(b"".join(rows))
+    p = run("import", "--city", "chicago", "--db", db, path)
+    mended = sum(1 for t, d in raws if t.decode("utf-8", "replace").encode() != t
+                 or d.decode("utf-8", "replace").encode() != d)
+    check("import of text that is not UTF-8", p.returncode == 0 and "400 inserted" in p.stdout
+          and f"{mended} rows hold text that is not UTF-8 (the first at {path}:2" in p.stderr,
+          (p.returncode, p.stdout[-300:], p.stderr[-600:]))
+    with sqlite3.connect(db) as con:
+        stored = dict((int(i), (t, d)) for i, t, d in con.execute(
+            "SELECT source_id, raw_type, description FROM incidents WHERE city = 'chicago'"))
+    wrong = [i for i, (t, d) in enumerate(raws)
+             if stored.get(40000000 + i) != (t.decode("utf-8", "replace"), d.decode("utf-8", "replace"))]
+    check("stored text is Python's decode(errors='replace')", len(stored) == 400 and not wrong and mended > 300,
+          (len(stored), mended, wrong[:5], [stored.get(40000000 + i) for i in wrong[:3]]))
+
+
 def main():
     rng = np.random.default_rng(3)
     counts = rng.poisson(2.0, size=(T, C, H, W)).astype(np.float32)
@@ -307,6 +344,7 @@ def main():
         grid_case(tmp)
         empty_mask_case(tmp, tensor)
         crs_case(tmp, tensor)
+        text_case(tmp)
     return summary()
 
 
