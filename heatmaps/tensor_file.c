@@ -470,10 +470,17 @@ static int read_sparse_counts(hid_t file, cc_tensor *t, char *why, size_t why_le
 
 static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, size_t why_len) {
     char *format = cc_hdf5_read_text(file, "format");
-    int known = format && (!strcmp(format, CC_TENSOR_FORMAT) || !strcmp(format, "crimecast-forecast"));
+    int tensor = format && !strcmp(format, CC_TENSOR_FORMAT), forecast = format && !strcmp(format, "crimecast-forecast");
     free(format);
-    if (!known) {
+    if (!tensor && !forecast) {
         snprintf(why, why_len, "not a crimecast tensor or forecast file (root attribute 'format')");
+        return -1;
+    }
+    /* One file given for the other is the likeliest mix-up: say so, not "no /counts". */
+    if (dataset && tensor != !strcmp(dataset, "counts")) {
+        snprintf(why, why_len, tensor ? "a count tensor (format %s), not a forecast: predict or baseline writes those"
+                                      : "a forecast (format crimecast-forecast), not the count tensor raster writes",
+                 CC_TENSOR_FORMAT);
         return -1;
     }
     char name[128];

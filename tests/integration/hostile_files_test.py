@@ -146,6 +146,22 @@ def forecast_cases(tmp, tensor):
     forecast = os.path.join(tmp, "f.h5")
     p = run("baseline", "--method", "histavg", "--data", tensor, "--out", forecast)
     check("the baseline to edit is written", p.returncode == 0, p.stderr)
+    # one file given for the other: said so, not "no 4-D dataset /counts"
+    for command in (("train", "--epochs", "1", "--out", os.path.join(tmp, "m.h5")),
+                    ("baseline", "--method", "histavg", "--out", os.path.join(tmp, "b.h5"))):
+        refused("%s given a forecast as its count tensor says so" % command[0],
+                run(command[0], "--data", forecast, *command[1:]), forecast,
+                "a forecast (format crimecast-forecast), not the count tensor raster writes")
+    for name, p in (("eval", run("eval", "--data", tensor, tensor)),
+                    ("png --dataset forecast", run("png", "--in", tensor, "--dataset", "forecast", "--index", "0",
+                                                   "--out", os.path.join(tmp, "x.png")))):
+        refused("%s given a count tensor as a forecast says so" % name, p, tensor,
+                "a count tensor (format crimecast-tensor), not a forecast")
+    says_forecast = edited(tensor, os.path.join(tmp, "says_forecast.h5"),
+                           lambda f: f.attrs.__setitem__("format", "crimecast-forecast"))
+    refused("a count tensor whose format says forecast is refused as a tensor",
+            run("train", "--data", says_forecast, "--epochs", "1", "--out", os.path.join(tmp, "m.h5")), says_forecast,
+            "a forecast (format crimecast-forecast)")
 
     def nan(f):
         values = f["forecast"][:]
