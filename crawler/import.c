@@ -38,12 +38,18 @@ static void note_rejection(cc_import_stats *stats, const char *label, long line,
                  label, line, cc_reject_reason_name(reason), detail);
 }
 
+/* A raw type listed once, cut to the room a list entry has: a long type matches its own
+ * cut copy, and the cut falls between characters (the text is UTF-8 by now). */
 static void note_unmapped(cc_import_stats *stats, const char *raw_type) {
+    enum { ROOM = sizeof stats->unmapped[0] - 1 };
     stats->unmapped_rows++;
+    size_t length = strlen(raw_type);
+    if (length > ROOM)
+        for (length = ROOM; length > 0 && ((unsigned char)raw_type[length] & 0xC0) == 0x80;) length--;
     for (int i = 0; i < stats->unmapped_count; i++)
-        if (!strcmp(stats->unmapped[i], raw_type)) return;
+        if (strlen(stats->unmapped[i]) == length && !memcmp(stats->unmapped[i], raw_type, length)) return;
     if (stats->unmapped_count < CC_IMPORT_MAX_UNMAPPED)
-        snprintf(stats->unmapped[stats->unmapped_count++], sizeof stats->unmapped[0], "%s", raw_type);
+        snprintf(stats->unmapped[stats->unmapped_count++], sizeof stats->unmapped[0], "%.*s", (int)length, raw_type);
 }
 
 /* What an accepted row adds to the report: a raw type not in the map, text mended. */

@@ -20,29 +20,48 @@ static int utf8_unit(const unsigned char *c, int *well_formed) {
     return k;
 }
 
-/* A character a terminal acts on rather than shows: C0, DEL and C1 (U+0080-U+009F). */
+/* A character a terminal acts on rather than shows: C0, DEL and C1 (U+0080-U+009F); and
+ * the bidirectional overrides and isolates (U+202A-202E, U+2066-2069), which would let a
+ * crafted name reorder the message it stands in. */
 static int is_control(const unsigned char *c, int length) {
-    return length == 1 ? *c < 0x20 || *c == 0x7f : length == 2 && *c == 0xC2 && c[1] < 0xA0;
+    switch (length) {
+    case 1: return *c < 0x20 || *c == 0x7f;
+    case 2: return *c == 0xC2 && c[1] < 0xA0;
+    case 3: return *c == 0xE2 && ((c[1] == 0x80 && c[2] >= 0xAA && c[2] <= 0xAE) ||
+                                  (c[1] == 0x81 && c[2] >= 0xA6 && c[2] <= 0xA9));
+    default: return 0;
+    }
 }
 
-/* cc_printable and cc_printable_utf8: non-ASCII text kept or escaped. */
+/* One piece of the shown text at c: `step` bytes of input shown as `width` bytes (a kept
+ * character, an ASCII byte, or \xNN); returns whether the piece is a kept character. */
+static int piece(const unsigned char *c, int keep_utf8, size_t *step, size_t *width) {
+    int well_formed = 0, k = keep_utf8 ? utf8_unit(c, &well_formed) : 1;
+    int kept = k > 1 && well_formed && !is_control(c, k);
+    *step = kept ? (size_t)k : 1;
+    *width = kept ? *step : *c >= 0x20 && *c < 0x7f ? 1 : 4;
+    return kept;
+}
+
+/* cc_printable and cc_printable_utf8: non-ASCII text kept or escaped. Text that fits
+ * whole is shown whole; else each piece goes in only with room left for "..." after
+ * it, so a cut is always marked, and no character or escape is split. */
 static const char *printable(const char *text, char *out, size_t len, size_t most, int keep_utf8) {
-    size_t n = 0, i = 0;
+    size_t n = 0, i = 0, step, width;
     if (!len) return out;
-    while (text && text[i] && i < most && n + 5 < len) {
+    if (!text) text = "";
+    for (; text[i] && i < most && n < len; i += step, n += width)
+        piece((const unsigned char *)text + i, keep_utf8, &step, &width);
+    size_t room = !text[i] && i <= most && n + 1 <= len ? 1 : 4; /* the NUL alone, or "...\0" */
+    for (n = 0, i = 0; text[i] && i < most; n += width, i += step) {
         const unsigned char *c = (const unsigned char *)text + i;
-        int well_formed, k = utf8_unit(c, &well_formed);
-        if (keep_utf8 && k > 1 && well_formed && !is_control(c, k)) {
-            if (i + (size_t)k > most || n + (size_t)k + 5 >= len) break; /* no half characters */
-            memcpy(out + n, c, (size_t)k);
-            n += (size_t)k, i += (size_t)k;
-        } else if (*c >= 0x20 && *c < 0x7f) {
-            out[n++] = (char)*c, i++;
-        } else {
-            n += (size_t)snprintf(out + n, len - n, "\\x%02X", *c), i++;
-        }
+        int kept = piece(c, keep_utf8, &step, &width);
+        if (i + step > most || n + width + room > len) break;
+        if (kept) memcpy(out + n, c, step);
+        else if (width == 1) out[n] = (char)*c;
+        else snprintf(out + n, len - n, "\\x%02X", *c);
     }
-    if (text && text[i] && n + 4 <= len) n += (size_t)snprintf(out + n, len - n, "...");
+    if (text[i] && n + 4 <= len) memcpy(out + n, "...", 3), n += 3;
     out[n < len ? n : len - 1] = 0;
     return out;
 }

@@ -40,7 +40,8 @@ typedef struct cc_incident {
     double lat, lon;                 /* WGS84 */
     cc_loc_precision loc_precision;
     const char *category;            /* crimecast taxonomy */
-    const char *raw_type;            /* the portal's own type, verbatim; NULL when none */
+    const char *raw_type;            /* the portal's own type, verbatim but for bytes that are
+                                        not UTF-8 (U+FFFD); NULL when none */
     const char *description;         /* NULL when none */
     int raw_type_mapped;             /* 0 when raw_type was not in the city's map */
     const char *mended_field;        /* the first column whose text was not UTF-8 and was

@@ -5,7 +5,8 @@
  *   city TEXT, source_id TEXT, occurred TEXT ('YYYY-MM-DD HH:MM', local wall clock),
  *   time_precision TEXT ('minute'|'day'|'month'), lat REAL, lon REAL (WGS84),
  *   loc_precision TEXT ('exact'|'block'|'snapped'), category TEXT (crimecast taxonomy),
- *   raw_type TEXT (the portal's type, verbatim; NULL when the source has none),
+ *   raw_type TEXT (the portal's type, verbatim but for text not UTF-8, each ill-formed
+ *     part U+FFFD; NULL when the source has none),
  *   description TEXT (NULL when none)
  *
  * The schema version is PRAGMA user_version, checked on open: a store written by a

@@ -478,13 +478,14 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
     }
     /* One file given for the other is the likeliest mix-up: say so, not "no /counts". */
     if (dataset && tensor != !strcmp(dataset, "counts")) {
-        snprintf(why, why_len, tensor ? "a count tensor (format %s), not a forecast: predict or baseline writes those"
-                                      : "a forecast (format crimecast-forecast), not the count tensor raster writes",
-                 CC_TENSOR_FORMAT);
+        snprintf(why, why_len, "%s", tensor ? "a count tensor (format " CC_TENSOR_FORMAT "), not a forecast (predict, "
+                                            "baseline or synth --oracle writes those)"
+                                          : "a forecast (format crimecast-forecast), not a count tensor (raster writes "
+                                            "those)");
         return -1;
     }
     char name[128];
-    if (!dataset) dataset = H5Lexists(file, "/counts", H5P_DEFAULT) > 0 || sparse_counts(file) ? "counts" : "forecast";
+    if (!dataset) dataset = tensor ? "counts" : "forecast";
     snprintf(name, sizeof name, "/%s", dataset);
     int sparse = !strcmp(dataset, "counts") && H5Lexists(file, name, H5P_DEFAULT) <= 0 && sparse_counts(file);
     if (sparse) snprintf(name, sizeof name, "/sparse/count");

@@ -53,8 +53,8 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
                            const char *model, int horizon, const char *source, const cc_file_attribute *extra,
                            int extra_count, char *err, size_t err_len);
 
-/* Reads a file written by cc_tensor_write; `dataset` NULL picks "counts" or "forecast",
- * whichever exists ("counts" of a sparse file are made dense). Returns 0 or -1 with
+/* Reads a file written by cc_tensor_write; `dataset` NULL picks "counts" of a tensor or
+ * "forecast" of a forecast (by the format attribute; asked for the other, it is refused) ("counts" of a sparse file are made dense). Returns 0 or -1 with
  * `err`. No recency maps: */
 int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len);
 

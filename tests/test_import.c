@@ -608,6 +608,21 @@ static void test_text_not_utf8(void **state) {
     assert_int_equal(import_bytes(f, "long.csv", rows, strlen(rows), &s, err, sizeof err), 0);
     expect_counts(&s, 1, 1, 0, 0, 0, 0, 0);
     expect_stored(f, "chicago", long_id, "length(source_id)", "159");
+    /* an unmapped type longer than a list entry: listed once, cut between characters */
+    char type[400] = "", row[1024];
+    for (int i = 0; i < 130; i++) strcat(type, "\xc3\xa9");
+    rows[0] = 0;
+    strcat(rows, CHICAGO_HEADER);
+    for (int i = 0; i < 2; i++) {
+        snprintf(row, sizeof row, "3100000%d,HZ6,02/03/2015 10:00:00 AM,X,0820,%s,OK,STREET,false,false,"
+                 "1,1,1,1,6,1,1,02/11/2016 03:48:18 PM,41.88,-87.63\r\n", i, type);
+        strcat(rows, row);
+    }
+    assert_int_equal(import_bytes(f, "long_type.csv", rows, strlen(rows), &s, err, sizeof err), 0);
+    assert_int_equal(s.unmapped_rows, 2);
+    assert_int_equal(s.unmapped_count, 1);
+    assert_int_equal(strlen(s.unmapped[0]), 126); /* 63 characters of 2 bytes: the 64th would cut */
+    assert_int_equal(memcmp(s.unmapped[0], type, 126), 0);
 }
 
 static void test_store_refuses_other_databases(void **state) {

@@ -111,6 +111,18 @@ static void test_printable_messages(void **state) {
     /* cut after 4 bytes: the two-byte character is not split */
     assert_string_equal(cc_printable_utf8("Caf\xc3\xa9s", out, sizeof out, 4), "Caf...");
     assert_string_equal(cc_printable_utf8("Caf\xc3\xa9s", out, sizeof out, 5), "Caf\xc3\xa9...");
+    /* a right-to-left override would reorder the message: escaped */
+    assert_string_equal(cc_printable_utf8("a\xe2\x80\xae" "b\xe2\x81\xa6", out, sizeof out, 40),
+                        "a\\xE2\\x80\\xAEb\\xE2\\x81\\xA6");
+    /* a cut by the room in `out` is marked too, and the last piece needs no room for it */
+    char few[64];
+    const char *latin1 = "ab\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9";
+    assert_string_equal(cc_printable(latin1, few, sizeof few, 40),
+                        "ab\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9\\xE9...");
+    char eight[8];
+    assert_string_equal(cc_printable_utf8("\xe2\x82\xac", eight, sizeof eight, 40), "\xe2\x82\xac");
+    assert_string_equal(cc_printable("abcdefg", eight, sizeof eight, 40), "abcdefg");
+    assert_string_equal(cc_printable("abcdefgh", eight, sizeof eight, 40), "abcd...");
 }
 
 int main(void) {

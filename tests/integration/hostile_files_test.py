@@ -151,7 +151,7 @@ def forecast_cases(tmp, tensor):
                     ("baseline", "--method", "histavg", "--out", os.path.join(tmp, "b.h5"))):
         refused("%s given a forecast as its count tensor says so" % command[0],
                 run(command[0], "--data", forecast, *command[1:]), forecast,
-                "a forecast (format crimecast-forecast), not the count tensor raster writes")
+                "a forecast (format crimecast-forecast), not a count tensor (raster writes those)")
     for name, p in (("eval", run("eval", "--data", tensor, tensor)),
                     ("png --dataset forecast", run("png", "--in", tensor, "--dataset", "forecast", "--index", "0",
                                                    "--out", os.path.join(tmp, "x.png")))):
@@ -334,7 +334,7 @@ def text_case(tmp):
     mended = sum(1 for t, d in raws if t.decode("utf-8", "replace").encode() != t
                  or d.decode("utf-8", "replace").encode() != d)
     check("import of text that is not UTF-8", p.returncode == 0 and "400 inserted" in p.stdout
-          and f"{mended} rows hold text that is not UTF-8 (the first at {path}:2" in p.stderr,
+          and f"{mended} rows read hold text that is not UTF-8 (the first at {path}:2" in p.stderr,
           (p.returncode, p.stdout[-300:], p.stderr[-600:]))
     with sqlite3.connect(db) as con:
         stored = dict((int(i), (t, d)) for i, t, d in con.execute(
