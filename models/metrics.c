@@ -120,6 +120,12 @@ void cc_hotspot_weights(const float *truth, int n, cc_hotspot_label label, int *
         for (int i = 0; i < n; i++) weight[i] = NAN;
         return;
     }
+    double total = 0;
+    for (int i = 0; i < n; i++) total += truth[i];
+    if (!(total > 0)) { /* no crime, no hotspot: every cell tied at zero is no top 10% */
+        for (int i = 0; i < n; i++) weight[i] = 0.0;
+        return;
+    }
     rank_cells(truth, n, scratch);
     cc_top_share(truth, scratch, n, (double)lround(0.10 * n), weight);
 }

@@ -14,6 +14,8 @@
  * Hotspots, a weight per cell in [0, 1] (`cc_hotspot_label`):
  *   CC_HOTSPOT_TOP10: the k = round(10% of the cells) cells of highest true count, the
  *     cells tied at the cut sharing its remaining places equally (k weights sum to k);
+ *     none on a map with no crime (not 10% of cells tied at zero, whose AUC of 0.5
+ *     would pull a sparse category's mean towards chance);
  *   CC_HOTSPOT_OCCURRENCE: the cells with at least one crime (weight 0 or 1), the label
  *     of the deep-learning crime papers, meaningful where most cells are empty.
  * ROC AUC of the forecast as a score for them and average precision, each as

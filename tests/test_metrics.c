@@ -83,6 +83,26 @@ static void test_sparse_map_shares_ties(void **state) {
     assert_true(fabs(m.f1 - (2 + 2.0 / 17) / 4) < 1e-12);
 }
 
+/* A map with no crime (a day of a rare category) has no hotspot, under either label: its
+ * AUC, AP and F1 are undefined, as its hit rate is, not the 0.5, 0.1 and 0.1 of 10% of
+ * the cells tied at zero, which pulled a sparse category's mean towards chance. */
+static void test_map_without_crime_has_no_hotspot(void **state) {
+    (void)state;
+    float y[20] = {0}, p[20] = {0};
+    p[3] = 2, p[7] = 1;
+    int scratch[60];
+    double w[20];
+    for (int label = 0; label < 2; label++) {
+        cc_hotspot_weights(y, 20, (cc_hotspot_label)label, scratch, w);
+        for (int i = 0; i < 20; i++) assert_true(w[i] == 0.0);
+        const double topk[1] = {10};
+        cc_map_metrics m;
+        cc_map_metrics_compute(y, p, 20, (cc_hotspot_label)label, topk, 1, scratch, &m);
+        assert_true(isnan(m.auc) && isnan(m.ap) && isnan(m.f1) && isnan(m.hit[0]) && isnan(m.pai[0]));
+        assert_true(fabs(m.mse - 5.0 / 20) < 1e-12); /* the count errors stay defined */
+    }
+}
+
 /* No figure depends on where the cells lie: the same map with its cells reversed. */
 static void test_figures_ignore_cell_order(void **state) {
     (void)state;
@@ -160,6 +180,7 @@ static void test_rank_cells(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_area_measures_by_hand), cmocka_unit_test(test_auc_and_ap_by_hand),
                                        cmocka_unit_test(test_sparse_map_shares_ties),
+        cmocka_unit_test(test_map_without_crime_has_no_hotspot),
                                        cmocka_unit_test(test_figures_ignore_cell_order),
                                        cmocka_unit_test(test_empty_map_is_undefined), cmocka_unit_test(test_bootstrap),
                                        cmocka_unit_test(test_nan_scores_end), cmocka_unit_test(test_rank_cells)};
