@@ -1,11 +1,13 @@
 /* heatmaps/area_weights.h */
 #include "heatmaps/area_weights.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* Keeps the part of ring in (n points, xy interleaved) on one side of an axis-parallel
  * line: axis 0 is x, 1 is y; keep points with coordinate >= bound (above = 1) or <= bound.
@@ -313,6 +315,16 @@ static OGRLayerH pick_layer(GDALDatasetH ds, const char *path, const char *name,
     return layer;
 }
 
+/* Why GDAL opened nothing at `path`: the system's reason when there is no file to open,
+ * else GDAL's message (when it gave one). */
+static void unreadable(const char *path, char *err, size_t err_len) {
+    struct stat st;
+    const char *gdal = CPLGetLastErrorMsg();
+    if (stat(path, &st) != 0) snprintf(err, err_len, "%s: cannot open it: %s", path, strerror(errno));
+    else if (gdal && *gdal) snprintf(err, err_len, "%s: GDAL cannot read it as vector data (%s)", path, gdal);
+    else snprintf(err, err_len, "%s: GDAL cannot read it as vector data", path);
+}
+
 int cc_area_weights_compute(const char *path, const char *layer_name, const char *key_field, const cc_grid *g,
                             cc_area_weights *w, char *err, size_t err_len) {
     memset(w, 0, sizeof *w);
@@ -325,7 +337,7 @@ int cc_area_weights_compute(const char *path, const char *layer_name, const char
     OGRCoordinateTransformationH ct = NULL;
     piece_list pieces = {0};
     int status = -1, key = -1, fail = 1;
-    if (!ds) snprintf(err, err_len, "%s: GDAL cannot read it as vector data (%s)", path, CPLGetLastErrorMsg());
+    if (!ds) unreadable(path, err, err_len);
     else if ((layer = pick_layer(ds, path, layer_name, err, err_len)) != NULL) {
         key = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(layer), key_field);
         if (key < 0) list_fields(OGR_L_GetLayerDefn(layer), path, key_field, err, err_len);

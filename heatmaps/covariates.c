@@ -213,10 +213,9 @@ int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, c
     memset(c, 0, sizeof *c);
     c->T = t->T, c->H = t->H, c->W = t->W;
     cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), group = -1;
     char why[512] = "";
+    hid_t file = cc_hdf5_open_read(path, why, sizeof why), group = -1;
     int status = file < 0 ? -1 : 0;
-    if (status) snprintf(why, sizeof why, "cannot open it");
     if (!status && H5Lexists(file, "/covariates", H5P_DEFAULT) > 0) {
         group = H5Gopen2(file, "/covariates", H5P_DEFAULT);
         status = group < 0 ? -1 : read_kind(group, c, 0, why, sizeof why);

@@ -1,10 +1,25 @@
 #include "heatmaps/hdf5_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "crawler/whole_file.h"
+
+hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len) {
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file >= 0) return file;
+    struct stat st;
+    FILE *f = NULL;
+    if (stat(path, &st) != 0) snprintf(why, why_len, "cannot open it: %s", strerror(errno));
+    else if (S_ISDIR(st.st_mode)) snprintf(why, why_len, "a directory, not a file");
+    else if (!(f = fopen(path, "rb"))) snprintf(why, why_len, "cannot open it: %s", strerror(errno));
+    else snprintf(why, why_len, "not an HDF5 file");
+    if (f) fclose(f);
+    return -1;
+}
 
 cc_hdf5_quiet cc_hdf5_silence(void) {
     cc_hdf5_quiet q;

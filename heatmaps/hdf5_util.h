@@ -24,6 +24,11 @@ void cc_hdf5_restore(cc_hdf5_quiet q);
 
 hid_t cc_hdf5_utf8_type(void);   /* close with H5Tclose */
 
+/* Opens `path` read-only (HDF5 silenced by the caller). On failure -1, with `why` saying
+ * which: no such file (or another reason the system gives), a directory, or a file that
+ * is not HDF5. */
+hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len);
+
 /* Writes the whole HDF5 file `path` through `write` (which returns 0 or -1), never half
  * of it: into a temporary file beside it, renamed over `path` only when `write` and the
  * close succeeded (crawler/whole_file.h); otherwise the temporary is removed, `path` is

@@ -554,8 +554,8 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
 int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len) {
     memset(t, 0, sizeof *t);
     cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    char why[512] = "not an HDF5 file, or unreadable";
+    char why[512];
+    hid_t file = cc_hdf5_open_read(path, why, sizeof why);
     int status = file < 0 ? -1 : read_file(file, dataset, t, why, sizeof why);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
@@ -597,8 +597,8 @@ int cc_forecast_horizon(const char *path) {
 
 int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len) {
     cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    char why[512] = "not an HDF5 file, or unreadable";
+    char why[512];
+    hid_t file = cc_hdf5_open_read(path, why, sizeof why);
     int status = file < 0 ? -1 : read_recency(file, t, why, sizeof why);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);

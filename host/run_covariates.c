@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crawler/whole_file.h"
+#include "crawler/printable.h"
 #include "heatmaps/area_weights.h"
 #include "heatmaps/covariate_join.h"
 #include "heatmaps/covariates.h"
@@ -158,9 +159,12 @@ static cc_grid tensor_grid(const cc_tensor *t) {
     return g;
 }
 
-static void report_columns(const cc_covariate_table *table, const cc_covariate_info *info, const float *maps, int bins,
-                           const cc_tensor *t, FILE *out) {
+/* Prints how much of the mask each column's maps cover; returns the first column known
+ * in none of it, or -1. */
+static int report_columns(const cc_covariate_table *table, const cc_covariate_info *info, const float *maps, int bins,
+                          const cc_tensor *t, FILE *out) {
     size_t plane = (size_t)t->H * t->W, inside = cc_tensor_mask_cells(t);
+    int empty = -1;
     for (int k = 0; k < table->columns; k++) {
         size_t known = 0;
         int bins_with = 0;
@@ -175,7 +179,9 @@ static void report_columns(const cc_covariate_table *table, const cc_covariate_i
                 inside ? 100.0 * known / ((double)inside * bins) : 0);
         if (bins > 1) fprintf(out, ", %d of %d bins with data", bins_with, bins);
         fputc('\n', out);
+        if (!known && empty < 0) empty = k;
     }
+    return empty;
 }
 
 /* Bins [start, end) of the tensor's axis. */
@@ -218,9 +224,16 @@ static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const c
         cc_join_maps(w, &join, table, start, end, bins, t->H, t->W, maps) != 0)
         snprintf(err, err_len, "out of memory for the maps");
     else if (map_infos(r, table, described, w->crs_note, info, err, err_len) == 0) {
-        report_columns(table, info, maps, bins, t, out);
-        status = cc_covariates_add(cov, r->date != NULL, table->columns, maps, info);
-        if (status) snprintf(err, err_len, "%s: out of memory, or more than %d covariate maps", r->data, CC_COVARIATES_MOST);
+        int empty = report_columns(table, info, maps, bins, t, out);
+        /* a map of NaN alone tells a model nothing, and is a mistake: the wrong polygons,
+         * column or dates */
+        char shown[4 * 60 + 8];
+        if (empty >= 0)
+            snprintf(err, err_len, "%s: '%s' is known in none of the mask's cells (the polygons with a value cover none "
+                     "of the grid, the column holds no numbers, or its dates miss the tensor's span): nothing written",
+                     r->data, cc_printable_utf8(table->headers[empty], shown, sizeof shown, 60));
+        else if ((status = cc_covariates_add(cov, r->date != NULL, table->columns, maps, info)) != 0)
+            snprintf(err, err_len, "%s: out of memory, or more than %d covariate maps", r->data, CC_COVARIATES_MOST);
     }
     free(maps), free(info), free(start), free(end);
     cc_join_free(&join);

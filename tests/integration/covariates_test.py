@@ -202,11 +202,21 @@ def test_synthetic(tmp):
            ("a layer without CRS", ["--polygons", nocrs, "--polygon-key", "code", "--table", table, "--key", "code"],
             "the layer states no CRS"),
            ("--names of the wrong count", ["--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code",
-                                           "--names", "only_one"], "--names gives 1 names for the 2 columns")]
+                                           "--names", "only_one"], "--names gives 1 names for the 2 columns"),
+           ("a column of no numbers (a map of NaN alone)", ["--polygons", gpkg, "--polygon-key", "code", "--table", table,
+                                                           "--key", "code", "--columns", "name"],
+            "'name' is known in none of the mask's cells")]
     for what, args, says in bad:
         p = run("--data", tensor, *args)
         check(f"{what}: exit 1 and the message", p.returncode == 1 and says in p.stderr,
               f"exit {p.returncode}, stderr {p.stderr.strip()!r}")
+    away = os.path.join(tmp, "away.h5")  # the same grid 100 km east: no polygon covers it
+    write_grid_tensor(away, x0 + 1e5, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
+    away_before = md5(away)
+    p = run("--data", away, "--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code")
+    check("polygons that miss the grid: exit 1, nothing written",
+          p.returncode == 1 and "'score' is known in none of the mask's cells" in p.stderr and md5(away) == away_before,
+          f"exit {p.returncode}, stderr {p.stderr.strip()!r}")
     check("after every refusal the tensor file is unchanged and no temporary is left", md5(tensor) == before and not [n for n in os.listdir(tmp) if ".tmp-" in n])
 
     p = run("--data", tensor, "--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code")

@@ -345,6 +345,22 @@ def text_case(tmp):
           (len(stored), mended, wrong[:5], [stored.get(40000000 + i) for i in wrong[:3]]))
 
 
+def not_a_file_case(tmp, tensor):
+    """What is wrong with a path is said as it is: missing, a directory, not HDF5."""
+    text = os.path.join(tmp, "notes.txt")
+    with open(text, "w") as f:
+        f.write("hello\n")
+    missing = os.path.join(tmp, "nope.h5")
+    png = os.path.join(tmp, "x.png")
+    for what, path, says in (("a missing file", missing, "cannot open it: No such file or directory"),
+                             ("a directory", tmp, "a directory, not a file"),
+                             ("a text file", text, "not an HDF5 file")):
+        refused("png given %s says so" % what, run("png", "--in", path, "--index", "0", "--out", png), path, says)
+    refused("predict given a missing model says so",
+            run("predict", "--model", missing, "--data", tensor, "--out", os.path.join(tmp, "y.h5")), missing,
+            "cannot open it: No such file or directory")
+
+
 def main():
     rng = np.random.default_rng(3)
     counts = rng.poisson(2.0, size=(T, C, H, W)).astype(np.float32)
@@ -361,6 +377,7 @@ def main():
         empty_mask_case(tmp, tensor)
         crs_case(tmp, tensor)
         text_case(tmp)
+        not_a_file_case(tmp, tensor)
     return summary()
 
 
