@@ -1,10 +1,12 @@
 #include "crawler/store.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { ROWS_PER_STATEMENT = 32, COLUMNS = 10 };
 
@@ -119,6 +121,16 @@ static int ensure_schema(cc_store *s, char *err, size_t err_len) {
  * reads them, and turning them off makes bulk imports markedly faster. This is
  * process-wide SQLite configuration, set once before SQLite initialises. */
 static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
+cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, err_len, "%s: no incident store here (%s): import or crawl into it first, or name another with --db",
+                 path, strerror(errno));
+        return NULL;
+    }
+    return cc_store_open(path, err, err_len);
+}
 
 cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
     static pthread_once_t configured = PTHREAD_ONCE_INIT;

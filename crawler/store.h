@@ -30,6 +30,9 @@ typedef struct cc_store cc_store;
 
 /* Opens (creating when missing) the store at `path`. NULL with `err` on failure. */
 cc_store *cc_store_open(const char *path, char *err, size_t err_len);
+/* The same for a command that only reads the store: a missing `path` (a misspelt --db)
+ * is an error, not a new empty store left behind. */
+cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len);
 void cc_store_close(cc_store *store);
 
 /* Transactions. Each returns 0, or -1 with `err` filled. Rollback cannot fail usefully. */

@@ -219,7 +219,7 @@ int cc_run_raster(const cc_raster_request *r, FILE *out, char *err, size_t err_l
     if (check_request((void *)r, err, err_len) != 0) return -1;
     cc_city *city = cc_city_load(r->city, err, err_len);
     if (!city) return -1;
-    cc_store *store = cc_store_open(r->db, err, err_len);
+    cc_store *store = cc_store_open_existing(r->db, err, err_len);
     int status = store ? rasterise(r, store, city, out, err, err_len) : -1;
     cc_store_close(store);
     cc_city_free(city);

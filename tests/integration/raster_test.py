@@ -241,6 +241,12 @@ def main():
             names = [s.decode() if isinstance(s, bytes) else s for s in f["category"][:]]
             check_recency(f, names, int(f["time"][-1]) + 1, "daily")
             daily_counts = f["counts"][:]
+        misspelt = db + "x"
+        p = run("raster", "--city", "chicago", "--db", misspelt, "--from", "2020-12-27", "--to", "2020-12-29",
+                "--bin", "day", "--grid", "8", "--out", out + "x")
+        check("a misspelt --db is an error, and leaves no empty store behind", p.returncode == 1
+              and "no incident store here" in p.stderr and not os.path.exists(misspelt)
+              and not os.path.exists(out + "x"), (p.returncode, p.stderr))
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
         with h5py.File(out, "r") as f:
