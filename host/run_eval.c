@@ -587,11 +587,9 @@ static int score_all(const cc_eval_request *a, const cc_tensor *truth, const cc_
 /* The rows' report on `out`, the ROC chart and the table. */
 static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts, row *rows, int count,
                   FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
-    int roc_channel = 0;
-    if (a->roc_category && (roc_channel = cc_tensor_channel(truth, a->roc_category)) < 0) {
-        snprintf(err, err_len, "--roc-category '%s' is not a category of %s", a->roc_category, a->data);
+    int roc_channel = 0; /* report's --category comes here too: the message names no option */
+    if (a->roc_category && (roc_channel = cc_tensor_channel_named(truth, a->data, a->roc_category, err, err_len)) < 0)
         return -1;
-    }
     if (a->versus && paired_differences(rows, count, a->versus, err, err_len) != 0) return -1;
     err[0] = 0;
     if (a->roc && write_roc(a->roc, truth, roc_channel, hotspot_label(a), forecasts, a->forecasts, a->forecast_count, rows, count, err,

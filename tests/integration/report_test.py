@@ -109,12 +109,13 @@ def main():
 
         bad = os.path.join(tmp, "bad.html")
         q = run("report", "--data", tensor, *forecasts, "--category", "arson", "--out", bad)
-        check("an unknown category: exit 1 naming it, no file", q.returncode == 1 and "arson" in q.stderr
+        check("an unknown category: exit 1 naming it and the tensor's, not eval's option, no file",
+              q.returncode == 1 and "has no category 'arson' (it has: all" in q.stderr and "--roc-category" not in q.stderr
               and not os.path.exists(bad), q.stderr)
         missing = os.path.join(tmp, "nope.h5")
         q = run("report", "--data", tensor, forecasts[0], missing, "--out", bad)
-        check("a missing forecast: exit 1 naming it, no file", q.returncode == 1 and missing in q.stderr
-              and not os.path.exists(bad), q.stderr)
+        check("a missing forecast: exit 1 naming it and why, no file", q.returncode == 1 and missing in q.stderr
+              and "No such file" in q.stderr and not os.path.exists(bad), q.stderr)
     return summary()
 
 
