@@ -45,7 +45,8 @@ const cc_command_spec CC_PREDICT_SPEC = {
         "Writes the model's expected counts for every target bin of the span: the bin `horizon`\n"
         "bins after each input window of the span. Several --model files (the same options\n"
         "trained with other seeds) make an ensemble: the forecast is the mean of their expected\n"
-        "counts; they must share the window, horizon and split. A model file of `train --seeds N`\n"
+        "counts; they must share the horizon and the target bins (windows and architectures may\n"
+        "differ; the forecast's model is then 'ensemble'). A model file of `train --seeds N`\n"
         "is such an ensemble by itself (all its members count). The forecast file has /forecast\n"
         "[T'][C][H][W], the target bins' /time, and the tensor's /category, /y, /x, /mask and grid\n"
         "attributes, with format = crimecast-forecast, model and horizon. A model trained on\n"
@@ -96,12 +97,22 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
     return members;
 }
 
+/* The forecast file's model name: the architecture, +cov when it reads covariates (eval
+ * tells the two apart); "ensemble" for files of more than one such kind. */
+static void name_the_model(const cc_model_info *info, int index, char name[32]) {
+    char mine[32];
+    snprintf(mine, sizeof mine, "%s%s", cc_model_arch_name(&info->config), info->config.covariates ? "+cov" : "");
+    if (index == 0) memcpy(name, mine, sizeof mine);
+    else if (strcmp(name, mine) != 0) snprintf(name, 32, "ensemble");
+}
+
 /* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per
  * member, counted in *members); `first` (zeroed by the caller) receives the first file's
- * info, later ones are checked against it. 0 or -1 with err. */
+ * info, later ones are checked against it; `name` the forecast's model name. 0 or -1
+ * with err. */
 static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const char *data, cc_tensor *t,
-                               cc_span span, int index, cc_model_info *first, int *n_out, int *members, float **sum,
-                               char *err, size_t err_len) {
+                               cc_span span, int index, cc_model_info *first, char name[32], int *n_out, int *members,
+                               float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
     if (cc_checkpoint_read(path, 1, &model, &info, NULL, err, err_len) != 0) return -1; /* batch set per model below */
@@ -145,6 +156,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
                 fprintf(stderr, "crimecast predict: %s: %d of its %d members are trained (its training was interrupted); "
                                 "forecasting with those\n", path, added, info.members);
             *n_out = n, *members += added;
+            name_the_model(&info, index, name);
             status = 0;
         } else {
             snprintf(err, err_len, "%s: %s", path, why_not);
@@ -158,7 +170,8 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
 }
 
 static int write_forecast(const cc_predict_request *a, cc_span span, const cc_tensor *t, const cc_model_info *info,
-                          const float *mean, int n, int members, FILE *out, char *err, size_t err_len) {
+                          const char *model, const float *mean, int n, int members, FILE *out, char *err,
+                          size_t err_len) {
     const cc_convlstm_config *c = &info->config;
     int64_t *times = malloc(sizeof(int64_t) * (size_t)n);
     if (!times) {
@@ -172,8 +185,6 @@ static int write_forecast(const cc_predict_request *a, cc_span span, const cc_te
     else
         snprintf(source, sizeof source, "mean of %d models (%d file%s: %s, ...) on %s, %s span", members, a->model_count,
                  a->model_count > 1 ? "s" : "", a->models[0], a->data, cc_span_name(span));
-    char model[32]; /* +cov: it reads covariates (eval tells the two apart) */
-    snprintf(model, sizeof model, "%s%s", cc_model_arch_name(c), c->covariates ? "+cov" : "");
     int status = cc_forecast_write(a->out, t, mean, times, n, model, c->horizon, source, err, err_len);
     if (status == 0) {
         char first[11], last[11];
@@ -203,12 +214,14 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     memset(&first, 0, sizeof first);
     float *sum = NULL;
     int n = 0, members = 0, ok = 1;
+    char name[32] = "";
     for (int k = 0; ok && k < a->model_count; k++)
-        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, span, k, &first, &n, &members, &sum, err, err_len) == 0;
+        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, span, k, &first, name, &n, &members, &sum, err,
+                                 err_len) == 0;
     if (ok) {
         size_t total = (size_t)n * t.C * t.H * t.W;
         for (size_t q = 0; q < total; q++) sum[q] /= (float)members;
-        ok = write_forecast(a, span, &t, &first, sum, n, members, out, err, err_len) == 0;
+        ok = write_forecast(a, span, &t, &first, name, sum, n, members, out, err, err_len) == 0;
     }
     free(sum);
     cc_model_info_free(&first);

@@ -165,6 +165,14 @@ def main():
         p = run("predict", "--model", convlstm, "--data", tensor, "--device", "cpu", "--out", forecast + ".c")
         with h5py.File(forecast + ".c", "r") as f:
             check("the same test targets as the ConvLSTM's", np.array_equal(f["time"][:], times), (f["time"][:], times))
+            fc_convlstm = f["forecast"][:]
+        p = run("predict", "--model", model, "--model", convlstm, "--data", tensor, "--device", "cpu",
+                "--out", forecast + ".e")
+        with h5py.File(forecast + ".e", "r") as f:
+            mean = (fc.astype(np.float64) + fc_convlstm) / 2
+            check("an ensemble of the two (windows 13 and 8) is their mean, named 'ensemble', not the first's",
+                  p.returncode == 0 and f.attrs["model"] == "ensemble"
+                  and np.abs(f["forecast"][:] - mean).max() <= 1e-6 * mean.max(), (p.stderr, dict(f.attrs)))
         bad = os.path.join(tmp, "bad.h5")
         p = run("train", "--data", tensor, "--model", "st-resnet", "--horizon", 2, "--out", bad)
         check("st-resnet with --horizon 2 is refused", p.returncode != 0 and "horizon" in p.stderr
