@@ -10,6 +10,7 @@
 #include "crawler/clock.h"
 #include "crawler/store.h"
 #include "heatmaps/events.h"
+#include "heatmaps/grid.h"
 #include "heatmaps/time_bins.h"
 #include "host/progress.h"
 #include "models/baselines.h"
@@ -72,10 +73,9 @@ static int on_iteration(void *context, int iteration, const cc_etas_params *p) {
 
 /* The incidents of every channel from the tensor's first bin to its last bin's end. */
 static int read_points(const cc_tensor *t, const cc_etas_baseline_options *o, cc_channel_points *points,
-                       FILE *out, char *err, size_t err_len) {
-    char path[4096];
-    if (o->store) snprintf(path, sizeof path, "%s", o->store);
-    else if (cc_tensor_source_store(t, path, sizeof path) != 0) {
+                       char *path, size_t path_len, FILE *out, char *err, size_t err_len) {
+    if (o->store) snprintf(path, path_len, "%s", o->store);
+    else if (cc_tensor_source_store(t, path, path_len) != 0) {
         snprintf(err, err_len, "the tensor does not name its incident store (source '%s'): give --db STORE",
                  t->source ? t->source : "");
         return -1;
@@ -182,8 +182,12 @@ static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *
                           on_iteration, &bar};
     cc_etas_fit fit;
     double start = cc_now_seconds();
-    int status = cc_etas_fit_events(events, fitted, (double)t->time[0], fit_end, &eo, &fit, err, err_len);
+    char why[512];
+    int status = cc_etas_fit_events(events, fitted, (double)t->time[0], fit_end, &eo, &fit, why, sizeof why);
     cc_progress_end(&bar);
+    if (status != 0) /* which channel: a rare category fails where 'all' fitted */
+        snprintf(err, err_len, "etas '%s': %s (raster the tensor without this category, or fit another baseline)",
+                 t->categories[c], why);
     if (status == 0) {
         const cc_etas_params *p = &fit.params;
         fprintf(out, "etas '%s': %zu incidents, branching ratio %.4f, mean delay %.3f days, trigger distance %.1f m, "
@@ -218,6 +222,39 @@ static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *
     return status;
 }
 
+/* Whether the store's incidents are the tensor's: per channel, those inside the grid and
+ * span against the tensor's counts. A store other than the one rastered would fit a
+ * process to other crimes than those scored; one that gained or lost a few incidents
+ * since (a late report) is only said. */
+static int check_points_are_the_tensors(const cc_tensor *t, const cc_channel_points *points, const char *path,
+                                        char *err, size_t err_len) {
+    cc_grid g = {.x0 = t->x0, .y0 = t->y0, .cell = t->cell, .height = t->H, .width = t->W};
+    size_t plane = (size_t)t->H * t->W;
+    for (int c = 0; c < t->C; c++) {
+        double counted = 0, inside = 0;
+        for (int b = 0; b < t->T; b++) {
+            const float *map = t->values + ((size_t)b * t->C + c) * plane;
+            for (size_t q = 0; q < plane; q++) counted += map[q];
+        }
+        for (size_t i = 0; i < points[c].count; i++) {
+            int row, col;
+            inside += cc_grid_locate(&g, points[c].points[i].x, points[c].points[i].y, &row, &col) == 0;
+        }
+        if (fabs(inside - counted) <= 0.01 * counted) {
+            if (inside != counted)
+                fprintf(stderr, "crimecast baseline: etas '%s': %s holds %.0f incidents in the grid and span, the "
+                        "tensor counts %.0f (the store changed since it was rastered?)\n", t->categories[c], path,
+                        inside, counted);
+            continue;
+        }
+        snprintf(err, err_len, "etas '%s': %s holds %.0f incidents in the tensor's grid and span, the tensor counts %.0f: "
+                 "it was not rastered from this store (give the one it was, with --db)", t->categories[c], path, inside,
+                 counted);
+        return -1;
+    }
+    return 0;
+}
+
 int cc_etas_baseline(const cc_tensor *t, const cc_split *split, const int *targets, int n, int horizon,
                      const cc_etas_baseline_options *o, float *values, cc_etas_record *record, FILE *out,
                      char *err, size_t err_len) {
@@ -227,7 +264,9 @@ int cc_etas_baseline(const cc_tensor *t, const cc_split *split, const int *targe
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    int status = read_points(t, o, points, out, err, err_len);
+    char path[4096];
+    int status = read_points(t, o, points, path, sizeof path, out, err, err_len);
+    if (status == 0) status = check_points_are_the_tensors(t, points, path, err, err_len);
     for (int c = 0; status == 0 && c < t->C; c++)
         status = fit_and_forecast(t, c, &points[c], split, o, targets, n, horizon, values, record, out, err, err_len);
     cc_channel_points_free(points, t->C);

@@ -270,6 +270,25 @@ def check_store_paths(tmp, forecast):
     check("ETAS with a store that is not there: an error naming it, no store made, no forecast",
           p.returncode != 0 and missing in p.stderr and not os.path.exists(missing)
           and not os.path.exists(os.path.join(inner, "g.h5")), p.stderr)
+    # another store: the synthetic city's first four weeks only, where the tensor counts thirteen
+    other = os.path.join(inner, "other.db")
+    p = run("synth", "--db", other, "--from", "2020-01-06", "--to", "2020-02-03", "--seed", "4")
+    p = run("baseline", "--method", "etas", "--data", os.path.join(tmp, "rel.h5"), "--db", other, "--out", "h.h5",
+            cwd=inner)
+    check("ETAS with a store the tensor was not rastered from: exit 1 naming the store and both counts, no forecast",
+          p.returncode == 1 and "etas 'all': " + other + " holds " in p.stderr and "it was not rastered from this store"
+          in p.stderr and not os.path.exists(os.path.join(inner, "h.h5")), p.stderr)
+    # a channel too rare to fit is named (it failed as '0 events in ... days', no channel)
+    empty = os.path.join(tmp, "empty_channel.h5")
+    p = run("raster", "--city", "synthetic", "--db", "s.db", "--from", "2020-01-06", "--to", "2020-04-06", "--bin",
+            "week", "--grid", "8", "--categories", "burglary,fraud", "--out", empty, cwd=tmp)
+    with h5py.File(empty, "r") as f:
+        rare = [str(c.decode() if isinstance(c, bytes) else c) for c in f["category"][:]][2]
+        few = int(f["counts"][:, 2].sum())
+    p = run("baseline", "--method", "etas", "--data", empty, "--window", "2", "--iterations", str(ITERATIONS),
+            "--out", "k.h5", cwd=inner)
+    check("ETAS names the channel with too few incidents to fit (%s: %d in the span)" % (rare, few),
+          few < 10 and p.returncode == 1 and ("etas '%s': " % rare) in p.stderr and "too few" in p.stderr, p.stderr)
 
 
 if __name__ == "__main__":
