@@ -26,7 +26,7 @@ static const cc_command COMMANDS[] = {
     {"train", "train a ConvLSTM on a tensor file", cc_cmd_train},
     {"predict", "forecast a span of a tensor with a trained model", cc_cmd_predict},
     {"inspect", "look inside one forecast: states, gates, the log-rate's terms, saliency", cc_cmd_inspect},
-    {"baseline", "the baselines: persistence, histavg, seasonal, kde, random forest", cc_cmd_baseline},
+    {"baseline", "the baselines: persistence, histavg, seasonal, kde, random forest, etas", cc_cmd_baseline},
     {"eval", "score forecasts against the truth (counts, hotspots, PAI/PEI)", cc_cmd_eval},
     {"synth", "simulate a synthetic city (known process) and its oracle forecast", cc_cmd_synth},
     {"tune", "search the ConvLSTM's options on the validation span", cc_cmd_tune},

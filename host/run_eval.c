@@ -10,7 +10,13 @@
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
 
-/* --topk 1,5,10: area percentages in (0, 100], at most CC_MAX_TOPK. */
+static int listed_before(const double *values, int n, double v) {
+    for (int i = 0; i < n; i++)
+        if (values[i] == v) return 1;
+    return 0;
+}
+
+/* --topk 1,5,10: area percentages in (0, 100], at most CC_MAX_TOPK, each once. */
 static int parse_topk(const char *text, void *field, char *why, size_t why_len) {
     double *percent = field;
     int *count = (int *)((char *)field + offsetof(cc_eval_request, topk.count) - offsetof(cc_eval_request, topk.percent));
@@ -23,10 +29,14 @@ static int parse_topk(const char *text, void *field, char *why, size_t why_len) 
             snprintf(why, why_len, "--topk takes area percentages in (0, 100], e.g. 1,5,10 (got '%s')", text);
             return -1;
         }
+        if (listed_before(percent, n, v)) {
+            snprintf(why, why_len, "--topk names %g%% twice (a column each would repeat)", v);
+            return -1;
+        }
         percent[n++] = v;
         p = *end ? end + 1 : end;
     }
-    if (n == 0) {
+    if (n == 0 || p[-1] == ',') {
         snprintf(why, why_len, "--topk takes area percentages in (0, 100], e.g. 1,5,10 (got '%s')", text);
         return -1;
     }
@@ -39,16 +49,27 @@ static int parse_area(const char *text, void *field, char *why, size_t why_len) 
     double *km2 = field;
     int *count = (int *)((char *)field + offsetof(cc_eval_request, area.count) - offsetof(cc_eval_request, area.km2));
     int n = 0;
-    for (const char *p = text; *p;) {
+    const char *p = text;
+    while (*p) {
         char *end;
         double v = strtod(p, &end);
         if (end != p && !strncmp(end, "km2", 3)) end += 3;
         if (end == p || (*end && *end != ',') || !(v > 0 && v < 1e6) || n == CC_MAX_TOPK) {
-            snprintf(why, why_len, "--area takes areas in square kilometres, e.g. 0.5km2,1km2,2km2 (got '%s')", text);
+            snprintf(why, why_len, "--area takes areas in square kilometres below 10^6, e.g. 0.5km2,1km2,2km2 (got '%s')",
+                     text);
+            return -1;
+        }
+        if (listed_before(km2, n, v)) {
+            snprintf(why, why_len, "--area names %g km2 twice (a column each would repeat)", v);
             return -1;
         }
         km2[n++] = v;
         p = *end ? end + 1 : end;
+    }
+    if (n > 0 && p[-1] == ',') {
+        snprintf(why, why_len, "--area takes areas in square kilometres below 10^6, e.g. 0.5km2,1km2,2km2 (got '%s')",
+                 text);
+        return -1;
     }
     *count = n;
     return 0;
@@ -387,7 +408,7 @@ static void print_table(FILE *out, const row *rows, int count, char names[][FIGU
         for (int r = start; r < end; r++) {
             fprintf(out, "%-16s", rows[r].model);
             for (int i = 0; i < figures; i++) {
-                int best = 1;
+                int best = isfinite(rows[r].mean[i]); /* an undefined figure is nobody's best */
                 for (int o = start; o < end; o++)
                     if (isfinite(rows[o].mean[i]) &&
                         (lower_is_better(i) ? rows[o].mean[i] < rows[r].mean[i] : rows[o].mean[i] > rows[r].mean[i]))

@@ -64,8 +64,12 @@ static int known_categories(const char *list, char *why, size_t why_len) {
     int count;
     char *copy = split_categories(list, names, &count);
     int status = 0;
+    size_t len = strlen(list);
     if (strcmp(list, "all") != 0 && count == 0) {
         snprintf(why, why_len, "--categories names no category (got '%s'): give all, or names joined by commas", list);
+        status = -1;
+    } else if (len && (list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))) {
+        snprintf(why, why_len, "--categories has an empty name (got '%s'): names joined by single commas", list);
         status = -1;
     }
     for (int k = 0; k < count && status == 0; k++)

@@ -34,7 +34,7 @@ static int parse_hidden(const char *text, void *field, char *why, size_t why_len
         r->hidden[n++] = (int)v;
         p = *end == ',' ? end + 1 : end;
     }
-    if (*p || n == 0) {
+    if (*p || n == 0 || p[-1] == ',') { /* "16," names a layer it does not size */
         snprintf(why, why_len, "--hidden takes channels per layer, e.g. 64,64 (got '%s')", text);
         return -1;
     }

@@ -211,10 +211,20 @@ check("unknown city is a usage error", p.returncode == 2 and "atlantis" in p.std
 p = run("import", "--city", "chicago", "--frob", "x.csv")
 check("unknown option is a usage error", p.returncode == 2 and "--frob" in p.stderr, p)
 for categories, says in ((",", "--categories names no category"), ("burglary,theft,burglary",
-                                                                  "--categories names 'burglary' twice")):
+                                                                  "--categories names 'burglary' twice"),
+                         ("theft,,burglary", "--categories has an empty name"), ("theft,", "has an empty name")):
     p = run("raster", "--city", "chicago", "--from", "2016-01-04", "--to", "2016-02-01", "--bin", "week", "--grid",
             "8", "--categories", categories, "--out", "never.h5")
     check("raster --categories '%s' is a usage error" % categories, p.returncode == 2 and says in p.stderr, p)
+
+for command, says in ((("train", "--data", "never.h5", "--hidden", "16,", "--out", "m.h5"), "--hidden takes channels"),
+                      (("eval", "--data", "never.h5", "--topk", "5,5", "f.h5"), "--topk names 5% twice"),
+                      (("eval", "--data", "never.h5", "--topk", "5,", "f.h5"), "--topk takes area percentages"),
+                      (("eval", "--data", "never.h5", "--area", "1km2,1", "f.h5"), "--area names 1 km2 twice"),
+                      (("eval", "--data", "never.h5", "--area", "1km2,", "f.h5"), "--area takes areas"),
+                      (("eval", "--data", "never.h5", "--area", "1e9km2", "f.h5"), "below 10^6")):
+    p = run(*command)
+    check("%s is a usage error" % " ".join(command), p.returncode == 2 and says in p.stderr, p)
 
 with tempfile.TemporaryDirectory() as tmp:
     src = os.path.join(tmp, "small.csv")

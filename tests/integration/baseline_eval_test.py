@@ -300,6 +300,24 @@ def check_versus_areas(tensor, files, expected, counts, mask, tgt):
     check("eval --versus table: the PAI column's verdict reads higher as ahead", ok, p.stdout[-2000:])
 
 
+def check_undefined_not_best(counts, mask, tmp):
+    """A category with no crime: its hotspot and area figures are undefined (nan) for every
+    model, and the table marks none of them best (it marked them all)."""
+    empty = counts.copy()
+    empty[:, 1] = 0
+    tensor = os.path.join(tmp, "empty_burglary.h5")
+    write_tensor(tensor, empty, mask, ["all", "burglary"], created_by="baseline_eval_test.py")
+    files = []
+    for method in ("persistence", "histavg"):
+        files.append(os.path.join(tmp, "empty_%s.h5" % method))
+        subprocess.run([CRIMECAST, "baseline", "--method", method, "--data", tensor, "--out", files[-1]],
+                       capture_output=True, text=True)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
+    block = p.stdout.split("category burglary")[-1]
+    check("eval: a category with no crime has undefined figures, none marked best", p.returncode == 0
+          and "nan [nan,nan]" in block and "nan [nan,nan]*" not in block and "*" in block, p.stdout[-1500:])
+
+
 def main():
     rng = np.random.default_rng(5)
     rate = rng.gamma(1.0, 2.0, size=(C, H, W))
@@ -383,6 +401,7 @@ def main():
                            capture_output=True, text=True)
         check("eval --roc-category unknown is refused", p.returncode == 1 and "nope" in p.stderr, p.stderr)
         check_versus(tensor, files, expected, counts, mask, tgt, tmp)
+        check_undefined_not_best(counts, mask, tmp)
     return summary()
 
 
