@@ -25,6 +25,13 @@ int cc_test_from_bin(const char *date, const cc_tensor *t, char *err, size_t err
         snprintf(err, err_len, "--test-from '%s' is not a date", date);
         return -2;
     }
+    if (day <= t->time[0]) { /* nothing before it to train on */
+        char first[11];
+        cc_format_iso_date(t->time[0], first);
+        snprintf(err, err_len, "--test-from %s is not after the tensor's first bin (%s): no bins are left to train on",
+                 date, first);
+        return -2;
+    }
     int bin = cc_first_bin_from(t, day);
     if (bin < 0) snprintf(err, err_len, "--test-from %s is after the tensor's last bin", date);
     return bin < 0 ? -2 : bin;

@@ -260,7 +260,16 @@ def model_cases(tmp, tensor):
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "attribute channels is 100000, outside 1 .. 64")
 
 
+def empty_store(tmp):
+    """An incident store with nothing in it: a file of no bytes, which SQLite opens as an
+    empty database (raster refuses a --db where there is none)."""
+    path = os.path.join(tmp, "none.db")
+    open(path, "a").close()
+    return path
+
+
 def grid_case(tmp):
+    empty_store(tmp)
     p = run("raster", "--city", "chicago", "--db", os.path.join(tmp, "none.db"), "--from", "2020-01-06",
             "--to", "2020-02-03", "--bin", "week", "--cell", "1", "--out", os.path.join(tmp, "fine.h5"))
     refused("a grid of 1 m cells over Chicago is refused before allocating", p, "at most 8192 a side")
@@ -303,6 +312,7 @@ def crs_case(tmp, tensor):
             refused("%s refuses a tensor in %s" % (args[0], crs), run(*args), bad, "root attribute crs", says)
     p = run("png", "--in", tensor, "--index", "0", "--out", os.path.join(tmp, "crs.png"))
     check("... and draws one in EPSG:32616 (UTM 16N, metres)", p.returncode == 0, p.stderr)
+    empty_store(tmp)
     long_crs = "+proj=tmerc +lat_0=0 +lon_0=-87 +k=0.9996 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs +type=crs"
     p = run("raster", "--city", "chicago", "--db", os.path.join(tmp, "none.db"), "--from", "2020-01-06",
             "--to", "2020-02-03", "--bin", "week", "--grid", "8", "--crs", long_crs, "--out", os.path.join(tmp, "long.h5"))

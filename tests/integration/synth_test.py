@@ -74,6 +74,10 @@ def main():
             check("baseline %s runs" % method, p.returncode == 0, p.stdout + p.stderr)
             print("  %s [%.1f s]" % (method, p.seconds))
             files[method] = out
+        p = run("baseline", "--method", "histavg", "--data", tensor, "--out", os.path.join(tmp, "early.h5"),
+                "--test-from", "2018-06-04")
+        check("a --test-from before the tensor says so (it said 'target bins 1..-1')", p.returncode == 1
+              and "is not after the tensor's first bin" in p.stderr, p.stderr)
         if failures:
             return
 
