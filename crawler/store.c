@@ -125,8 +125,15 @@ static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len) {
     struct stat st;
     if (stat(path, &st) != 0) {
-        snprintf(err, err_len, "%s: no incident store here (%s): import or crawl into it first, or name another with --db",
-                 path, strerror(errno));
+        if (errno == ENOENT)
+            snprintf(err, err_len, "%s: no incident store here: import or crawl into it first, or name another with --db",
+                     path);
+        else
+            snprintf(err, err_len, "%s: cannot open the incident store: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "%s: a directory, not an incident store", path);
         return NULL;
     }
     return cc_store_open(path, err, err_len);

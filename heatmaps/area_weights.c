@@ -315,13 +315,13 @@ static OGRLayerH pick_layer(GDALDatasetH ds, const char *path, const char *name,
     return layer;
 }
 
-/* Why GDAL opened nothing at `path`: the system's reason when there is no file to open,
- * else GDAL's message (when it gave one). */
+/* Why GDAL opened nothing at `path`: GDAL's message when it gave one, else the system's
+ * reason when there is no file (GDAL says nothing then), else no reason. */
 static void unreadable(const char *path, char *err, size_t err_len) {
     struct stat st;
     const char *gdal = CPLGetLastErrorMsg();
-    if (stat(path, &st) != 0) snprintf(err, err_len, "%s: cannot open it: %s", path, strerror(errno));
-    else if (gdal && *gdal) snprintf(err, err_len, "%s: GDAL cannot read it as vector data (%s)", path, gdal);
+    if (gdal && *gdal) snprintf(err, err_len, "%s: GDAL cannot read it as vector data (%s)", path, gdal);
+    else if (stat(path, &st) != 0) snprintf(err, err_len, "%s: cannot open it: %s", path, strerror(errno));
     else snprintf(err, err_len, "%s: GDAL cannot read it as vector data", path);
 }
 
@@ -332,6 +332,7 @@ int cc_area_weights_compute(const char *path, const char *layer_name, const char
     gdal_name(path, name, sizeof name);
     GDALAllRegister();
     CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset(); /* the message read on failure is this open's */
     GDALDatasetH ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     OGRLayerH layer = NULL;
     OGRCoordinateTransformationH ct = NULL;

@@ -554,7 +554,7 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
 int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len) {
     memset(t, 0, sizeof *t);
     cc_hdf5_quiet q = cc_hdf5_silence();
-    char why[512];
+    char why[512] = "unreadable";
     hid_t file = cc_hdf5_open_read(path, why, sizeof why);
     int status = file < 0 ? -1 : read_file(file, dataset, t, why, sizeof why);
     if (file >= 0) H5Fclose(file);
@@ -597,7 +597,7 @@ int cc_forecast_horizon(const char *path) {
 
 int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len) {
     cc_hdf5_quiet q = cc_hdf5_silence();
-    char why[512];
+    char why[512] = "unreadable";
     hid_t file = cc_hdf5_open_read(path, why, sizeof why);
     int status = file < 0 ? -1 : read_recency(file, t, why, sizeof why);
     if (file >= 0) H5Fclose(file);

@@ -230,7 +230,7 @@ static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const c
         char shown[4 * 60 + 8];
         if (empty >= 0)
             snprintf(err, err_len, "%s: '%s' is known in none of the mask's cells (the polygons with a value cover none "
-                     "of the grid, the column holds no numbers, or its dates miss the tensor's span): nothing written",
+                     "of them, the column holds no numbers, or its dates miss the tensor's span): nothing written",
                      r->data, cc_printable_utf8(table->headers[empty], shown, sizeof shown, 60));
         else if ((status = cc_covariates_add(cov, r->date != NULL, table->columns, maps, info)) != 0)
             snprintf(err, err_len, "%s: out of memory, or more than %d covariate maps", r->data, CC_COVARIATES_MOST);

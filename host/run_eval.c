@@ -10,9 +10,14 @@
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
 
+/* Whether v names the same column as one of values[0..n) (columns are named by %g). */
 static int listed_before(const double *values, int n, double v) {
-    for (int i = 0; i < n; i++)
-        if (values[i] == v) return 1;
+    char mine[32], theirs[32];
+    snprintf(mine, sizeof mine, "%g", v);
+    for (int i = 0; i < n; i++) {
+        snprintf(theirs, sizeof theirs, "%g", values[i]);
+        if (!strcmp(mine, theirs)) return 1;
+    }
     return 0;
 }
 
@@ -66,7 +71,7 @@ static int parse_area(const char *text, void *field, char *why, size_t why_len) 
         km2[n++] = v;
         p = *end ? end + 1 : end;
     }
-    if (n > 0 && p[-1] == ',') {
+    if (n == 0 || p[-1] == ',') {
         snprintf(why, why_len, "--area takes areas in square kilometres below 10^6, e.g. 0.5km2,1km2,2km2 (got '%s')",
                  text);
         return -1;

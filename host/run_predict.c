@@ -46,7 +46,8 @@ const cc_command_spec CC_PREDICT_SPEC = {
         "bins after each input window of the span. Several --model files (the same options\n"
         "trained with other seeds) make an ensemble: the forecast is the mean of their expected\n"
         "counts; they must share the horizon and the target bins (windows and architectures may\n"
-        "differ; the forecast's model is then 'ensemble'). A model file of `train --seeds N`\n"
+        "differ; files of different architectures are named 'convlstm-ensemble' when all are\n"
+        "ConvLSTMs, else 'ensemble'). A model file of `train --seeds N`\n"
         "is such an ensemble by itself (all its members count). The forecast file has /forecast\n"
         "[T'][C][H][W], the target bins' /time, and the tensor's /category, /y, /x, /mask and grid\n"
         "attributes, with format = crimecast-forecast, model and horizon. A model trained on\n"
@@ -98,12 +99,14 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
 }
 
 /* The forecast file's model name: the architecture, +cov when it reads covariates (eval
- * tells the two apart); "ensemble" for files of more than one such kind. */
+ * tells the two apart); for files of more than one such kind "convlstm-ensemble" when
+ * all are ConvLSTMs (the report counts it as the network), else "ensemble". */
 static void name_the_model(const cc_model_info *info, int index, char name[32]) {
     char mine[32];
     snprintf(mine, sizeof mine, "%s%s", cc_model_arch_name(&info->config), info->config.covariates ? "+cov" : "");
+    int convlstms = !strncmp(name, "convlstm", 8) && !strncmp(mine, "convlstm", 8);
     if (index == 0) memcpy(name, mine, sizeof mine);
-    else if (strcmp(name, mine) != 0) snprintf(name, 32, "ensemble");
+    else if (strcmp(name, mine) != 0) snprintf(name, 32, "%s", convlstms ? "convlstm-ensemble" : "ensemble");
 }
 
 /* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per

@@ -607,7 +607,7 @@ int cc_checkpoint_read(const char *path, int batch, cc_convlstm *model, cc_model
     memset(info, 0, sizeof *info);
     if (state) memset(state, 0, sizeof *state);
     cc_hdf5_quiet q = cc_hdf5_silence();
-    char why[512];
+    char why[512] = "unreadable";
     hid_t file = cc_hdf5_open_read(path, why, sizeof why);
     int status = file < 0 ? -1 : read_model(file, batch, model, info, state, why, sizeof why);
     if (file >= 0) H5Fclose(file);

@@ -362,9 +362,13 @@ def not_a_file_case(tmp, tensor):
         f.write("hello\n")
     missing = os.path.join(tmp, "nope.h5")
     png = os.path.join(tmp, "x.png")
+    cut = os.path.join(tmp, "cut.h5")
+    with open(tensor, "rb") as f, open(cut, "wb") as g:
+        g.write(f.read(1500))  # the signature and superblock, the rest gone
     for what, path, says in (("a missing file", missing, "cannot open it: No such file or directory"),
                              ("a directory", tmp, "a directory, not a file"),
-                             ("a text file", text, "not an HDF5 file")):
+                             ("a text file", text, "not an HDF5 file"),
+                             ("an HDF5 file cut short", cut, "an HDF5 file that HDF5 cannot open (cut short")):
         refused("png given %s says so" % what, run("png", "--in", path, "--index", "0", "--out", png), path, says)
     refused("predict given a missing model says so",
             run("predict", "--model", missing, "--data", tensor, "--out", os.path.join(tmp, "y.h5")), missing,

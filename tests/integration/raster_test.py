@@ -247,6 +247,10 @@ def main():
         check("a misspelt --db is an error, and leaves no empty store behind", p.returncode == 1
               and "no incident store here" in p.stderr and not os.path.exists(misspelt)
               and not os.path.exists(out + "x"), (p.returncode, p.stderr))
+        p = run("raster", "--city", "chicago", "--db", tmp, "--from", "2020-12-27", "--to", "2020-12-29",
+                "--bin", "day", "--grid", "8", "--out", out + "x")
+        check("a directory as --db is said to be one", p.returncode == 1
+              and "a directory, not an incident store" in p.stderr, (p.returncode, p.stderr))
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
         with h5py.File(out, "r") as f:

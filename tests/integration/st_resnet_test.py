@@ -173,6 +173,14 @@ def main():
             check("an ensemble of the two (windows 13 and 8) is their mean, named 'ensemble', not the first's",
                   p.returncode == 0 and f.attrs["model"] == "ensemble"
                   and np.abs(f["forecast"][:] - mean).max() <= 1e-6 * mean.max(), (p.stderr, dict(f.attrs)))
+        ae = os.path.join(tmp, "ae.h5")
+        run("train", "--data", tensor, "--model", "convlstm-ae", "--down", 2, "--features", 4, "--hidden", "4",
+            "--layers", "1", "--epochs", 1, "--context", "off", "--threads", 1, "--device", "cpu", "--out", ae)
+        p = run("predict", "--model", convlstm, "--model", ae, "--data", tensor, "--device", "cpu",
+                "--out", forecast + ".a")
+        with h5py.File(forecast + ".a", "r") as f:
+            check("a ConvLSTM and a convlstm-ae together are 'convlstm-ensemble' (the report's network, not a baseline)",
+                  p.returncode == 0 and f.attrs["model"] == "convlstm-ensemble", (p.stderr, dict(f.attrs)))
         bad = os.path.join(tmp, "bad.h5")
         p = run("train", "--data", tensor, "--model", "st-resnet", "--horizon", 2, "--out", bad)
         check("st-resnet with --horizon 2 is refused", p.returncode != 0 and "horizon" in p.stderr
