@@ -85,7 +85,8 @@ int cc_tensor_points(cc_store *store, const cc_tensor *t, int64_t from_day, int6
         cc_channel_points_free(points, t->C);
         return -1;
     }
-    for (int c = 0; c < t->C; c++) qsort(points[c].points, points[c].count, sizeof(cc_timed_point), by_time);
+    for (int c = 0; c < t->C; c++) /* a channel with no incident has no array: qsort may not be given NULL */
+        if (points[c].count > 1) qsort(points[c].points, points[c].count, sizeof(cc_timed_point), by_time);
     return 0;
 }
 
