@@ -352,7 +352,8 @@ int cc_area_weights_compute(const char *path, const char *layer_name, const char
     if (ct) OCTDestroyCoordinateTransformation(ct);
     if (ds) GDALClose(ds);
     CPLPopErrorHandler();
-    if (!status) qsort(pieces.items, (size_t)pieces.count, sizeof *pieces.items, by_cell_then_polygon);
+    if (!status && pieces.count > 1) /* polygons that miss the grid leave no array: qsort may not be given NULL */
+        qsort(pieces.items, (size_t)pieces.count, sizeof *pieces.items, by_cell_then_polygon);
     w->piece = pieces.items, w->pieces = pieces.count;
     if (status) cc_area_weights_free(w);
     return status;
