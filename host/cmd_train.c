@@ -1,5 +1,6 @@
 /* crimecast train: the command line of host/run_train.h, with --config FILE. */
 #include <stdio.h>
+#include <string.h>
 
 #include "host/commands.h"
 #include "host/mpi_world.h"
@@ -17,6 +18,23 @@ static int with_config(int argc, char **argv, cc_train_request *r, cc_train_conf
     return cc_options_parse(&CC_TRAIN_SPEC, argc, argv, r);
 }
 
+/* --resume trains on with the model file's own options: names those given here that it
+ * does not use (train --resume m.h5 --lr 0.01 would otherwise keep m.h5's rate unsaid). */
+static void warn_unused_on_resume(int argc, char **argv, const cc_train_request *r) {
+    const cc_option *given[128];
+    int n = cc_options_given(&CC_TRAIN_SPEC, argc, argv, given, 128), unused = 0;
+    char names[1024] = "";
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        if (cc_train_resume_uses(given[i]) || len + strlen(given[i]->name) + 8 >= sizeof names) continue;
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s--%s", unused++ ? ", " : "", given[i]->name);
+    }
+    if (unused)
+        fprintf(stderr, "crimecast train: warning: --resume trains on with %s's own options; %s given here %s not "
+                        "used (only --data, --out, --epochs, --memory, --gather and the device options are)\n",
+                r->resume, names, unused > 1 ? "are" : "is");
+}
+
 int cc_cmd_train(int argc, char **argv) {
     cc_train_request r;
     cc_train_config config;
@@ -29,6 +47,7 @@ int cc_cmd_train(int argc, char **argv) {
     r.collective = cc_mpi_world_collective(&world);
     r.local_rank = world.collective.local_rank;
     r.local_size = world.collective.local_size;
+    if (r.resume && (!r.collective || r.collective->rank == 0)) warn_unused_on_resume(argc, argv, &r);
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     int status = cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err);
     if (out && out != stdout) fclose(out);

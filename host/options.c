@@ -96,6 +96,51 @@ static int append(const cc_option *o, void *base, const char *text, char *why, s
     return 0;
 }
 
+/* Whether v names the same value as one of values[0..n) (as %g prints them). */
+static int listed_before(const double *values, int n, double v) {
+    char mine[32], theirs[32];
+    snprintf(mine, sizeof mine, "%g", v);
+    for (int i = 0; i < n; i++) {
+        snprintf(theirs, sizeof theirs, "%g", values[i]);
+        if (!strcmp(mine, theirs)) return 1;
+    }
+    return 0;
+}
+
+static int within(const cc_number_list_rule *rule, double v) {
+    int above_min = rule->open_min ? v > rule->min : v >= rule->min;
+    int below_max = rule->open_max ? v < rule->max : v <= rule->max;
+    return above_min && below_max && (!rule->whole || v == floor(v));
+}
+
+int cc_parse_number_list(const char *text, const cc_number_list_rule *rule, double *values, int *count, char *why,
+                         size_t why_len) {
+    int n = 0;
+    const char *p = text;
+    size_t unit_len = rule->unit ? strlen(rule->unit) : 0;
+    for (;;) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end != p && unit_len && !strncmp(end, rule->unit, unit_len)) end += unit_len;
+        /* end == p: an empty item or not a number; nan and inf fail `within` */
+        if (end == p || (*end && *end != ',') || !within(rule, v) || n == rule->most) break;
+        if (rule->distinct && listed_before(values, n, v)) {
+            snprintf(why, why_len, "--%s names %g%s twice (a column each would repeat)", rule->option, v,
+                     rule->shown_unit ? rule->shown_unit : "");
+            return -1;
+        }
+        values[n++] = v;
+        if (!*end) {
+            *count = n;
+            return 0;
+        }
+        p = end + 1; /* past the comma: an item must follow */
+    }
+    if (n == rule->most) snprintf(why, why_len, "--%s takes at most %d values (got '%s')", rule->option, rule->most, text);
+    else snprintf(why, why_len, "--%s takes %s (got '%s')", rule->option, rule->takes, text);
+    return -1;
+}
+
 /* Stores `text` as the value of row o in the struct at `base`. 0, or -1 with why. */
 static int set_value(const cc_option *o, void *base, const char *text, char *why, size_t why_len) {
     void *field = field_of(base, o->offset);
@@ -349,6 +394,21 @@ int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *r
         (spec->check && spec->check(request, why, sizeof why) != 0))
         return cc_usage_error(spec->name, "%s", why);
     return CC_OPTIONS_OK;
+}
+
+int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const cc_option **rows, int most) {
+    int n = 0;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strncmp(argv[i], "--", 2) != 0) continue; /* an operand (or a value, skipped below) */
+        const char *name = argv[i] + 2, *equals = strchr(name, '=');
+        int ambiguous, listed = 0;
+        found f = lookup(spec, NULL, name, equals ? (size_t)(equals - name) : strlen(name), &ambiguous);
+        if (!f.row) continue;
+        if (f.row->kind != CC_OPT_FLAG && !equals) i++; /* its value follows */
+        for (int k = 0; k < n; k++) listed |= rows[k] == f.row;
+        if (!listed && n < most) rows[n++] = f.row;
+    }
+    return n;
 }
 
 int cc_options_read(const cc_command_spec *spec, int argc, char **argv, void *request) {

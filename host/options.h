@@ -112,6 +112,12 @@ int cc_options_exit_status(int parsed);
 int cc_options_set(const cc_command_spec *spec, void *request, const char *name, const char *value, char *why,
                    size_t why_len);
 
+/* The rows that the command line argv[1..argc) gives (each once, in the order first
+ * given), at most `most` of them into rows; returns how many. For a command line that
+ * cc_options_parse accepted: what was asked for as against what the defaults and a
+ * configuration file set (train --resume names those it does not use). */
+int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const cc_option **rows, int most);
+
 /* The row called `name` (exact), or NULL. */
 const cc_option *cc_options_find(const cc_command_spec *spec, const char *name);
 
@@ -124,6 +130,27 @@ int cc_command_result(const char *name, int status, const char *err);
 
 /* Prints "crimecast COMMAND: MESSAGE" and a hint to use --help; returns CC_EXIT_USAGE. */
 int cc_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The rule of an option that takes a comma list of numbers, e.g. --topk 1,5,10 or
+ * --area 0.5km2,1km2 or --hidden 16,16: what each value may be, and the words of the
+ * messages. */
+typedef struct cc_number_list_rule {
+    const char *option;         /* its name without "--", for the messages */
+    const char *takes;          /* what it takes, e.g. "area percentages in (0, 100], e.g. 1,5,10" */
+    double min, max;            /* each value in [min, max] */
+    int open_min, open_max;     /* the bound itself excluded */
+    int whole;                  /* whole numbers only */
+    const char *unit;           /* a suffix each value may carry ("km2"), or NULL */
+    const char *shown_unit;     /* after a value in the messages: "%", " km2" or "" */
+    int most;                   /* values at most */
+    int distinct;               /* each value once (as %g names it: a column each would repeat) */
+} cc_number_list_rule;
+
+/* Parses `text` as the rule says into values[0..*count). An empty list, an empty item
+ * ("1,,5", "16,"), a value out of bounds or more than `most` are refused with why naming
+ * the option and the whole text. 0, or -1 with why (values then undefined). */
+int cc_parse_number_list(const char *text, const cc_number_list_rule *rule, double *values, int *count, char *why,
+                         size_t why_len);
 
 /* Row builders: the members of a table row, e.g.
  *     {CC_OPTION_INT("window", train_request, window, "N", "8", 1, 512, "input bins per sample")} */

@@ -10,74 +10,25 @@
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
 
-/* Whether v names the same column as one of values[0..n) (columns are named by %g). */
-static int listed_before(const double *values, int n, double v) {
-    char mine[32], theirs[32];
-    snprintf(mine, sizeof mine, "%g", v);
-    for (int i = 0; i < n; i++) {
-        snprintf(theirs, sizeof theirs, "%g", values[i]);
-        if (!strcmp(mine, theirs)) return 1;
-    }
-    return 0;
-}
+/* The int count beside a list's values in the request (the CUSTOM row's field is the values). */
+#define COUNT_BESIDE(field, list, values) \
+    ((int *)((char *)(field) + offsetof(cc_eval_request, list.count) - offsetof(cc_eval_request, list.values)))
 
-/* --topk 1,5,10: area percentages in (0, 100], at most CC_MAX_TOPK, each once. */
+/* --topk 1,5,10: area percentages in (0, 100], each once. */
 static int parse_topk(const char *text, void *field, char *why, size_t why_len) {
-    double *percent = field;
-    int *count = (int *)((char *)field + offsetof(cc_eval_request, topk.count) - offsetof(cc_eval_request, topk.percent));
-    int n = 0;
-    const char *p = text;
-    while (*p) {
-        char *end;
-        double v = strtod(p, &end);
-        if (end == p || (*end && *end != ',') || !(v > 0 && v <= 100) || n == CC_MAX_TOPK) {
-            snprintf(why, why_len, "--topk takes area percentages in (0, 100], e.g. 1,5,10 (got '%s')", text);
-            return -1;
-        }
-        if (listed_before(percent, n, v)) {
-            snprintf(why, why_len, "--topk names %g%% twice (a column each would repeat)", v);
-            return -1;
-        }
-        percent[n++] = v;
-        p = *end ? end + 1 : end;
-    }
-    if (n == 0 || p[-1] == ',') {
-        snprintf(why, why_len, "--topk takes area percentages in (0, 100], e.g. 1,5,10 (got '%s')", text);
-        return -1;
-    }
-    *count = n;
-    return 0;
+    static const cc_number_list_rule rule = {.option = "topk", .takes = "area percentages in (0, 100], e.g. 1,5,10",
+                                             .min = 0, .open_min = 1, .max = 100, .shown_unit = "%",
+                                             .most = CC_MAX_TOPK, .distinct = 1};
+    return cc_parse_number_list(text, &rule, field, COUNT_BESIDE(field, topk, percent), why, why_len);
 }
 
-/* --area 0.5km2,1km2: fixed areas in square kilometres (the unit may be left out). */
+/* --area 0.5km2,1km2: fixed areas in square kilometres (the unit may be left out), each once. */
 static int parse_area(const char *text, void *field, char *why, size_t why_len) {
-    double *km2 = field;
-    int *count = (int *)((char *)field + offsetof(cc_eval_request, area.count) - offsetof(cc_eval_request, area.km2));
-    int n = 0;
-    const char *p = text;
-    while (*p) {
-        char *end;
-        double v = strtod(p, &end);
-        if (end != p && !strncmp(end, "km2", 3)) end += 3;
-        if (end == p || (*end && *end != ',') || !(v > 0 && v < 1e6) || n == CC_MAX_TOPK) {
-            snprintf(why, why_len, "--area takes areas in square kilometres below 10^6, e.g. 0.5km2,1km2,2km2 (got '%s')",
-                     text);
-            return -1;
-        }
-        if (listed_before(km2, n, v)) {
-            snprintf(why, why_len, "--area names %g km2 twice (a column each would repeat)", v);
-            return -1;
-        }
-        km2[n++] = v;
-        p = *end ? end + 1 : end;
-    }
-    if (n == 0 || p[-1] == ',') {
-        snprintf(why, why_len, "--area takes areas in square kilometres below 10^6, e.g. 0.5km2,1km2,2km2 (got '%s')",
-                 text);
-        return -1;
-    }
-    *count = n;
-    return 0;
+    static const cc_number_list_rule rule = {
+        .option = "area", .takes = "areas in square kilometres below 10^6, e.g. 0.5km2,1km2,2km2", .min = 0,
+        .open_min = 1, .max = 1e6, .open_max = 1, .unit = "km2", .shown_unit = " km2", .most = CC_MAX_TOPK,
+        .distinct = 1};
+    return cc_parse_number_list(text, &rule, field, COUNT_BESIDE(field, area, km2), why, why_len);
 }
 
 static const cc_option EVAL_OPTIONS[] = {

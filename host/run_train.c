@@ -24,20 +24,13 @@ enum { DEFAULT_LAYERS = 2, DEFAULT_HIDDEN = 16 };
 
 /* --hidden 16,16: channels per layer, 1-1024 each, at most CC_MAX_LAYERS. */
 static int parse_hidden(const char *text, void *field, char *why, size_t why_len) {
+    static const cc_number_list_rule rule = {.option = "hidden", .takes = "channels per layer, e.g. 64,64",
+                                             .min = 1, .max = 1024, .whole = 1, .most = CC_MAX_LAYERS};
     cc_train_request *r = (cc_train_request *)((char *)field - offsetof(cc_train_request, hidden));
-    int n = 0;
-    const char *p = text;
-    while (*p && n < CC_MAX_LAYERS) {
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end == p || v < 1 || v > 1024 || (*end && *end != ',')) break;
-        r->hidden[n++] = (int)v;
-        p = *end == ',' ? end + 1 : end;
-    }
-    if (*p || n == 0 || p[-1] == ',') { /* "16," names a layer it does not size */
-        snprintf(why, why_len, "--hidden takes channels per layer, e.g. 64,64 (got '%s')", text);
-        return -1;
-    }
+    double channels[CC_MAX_LAYERS];
+    int n;
+    if (cc_parse_number_list(text, &rule, channels, &n, why, why_len) != 0) return -1;
+    for (int l = 0; l < n; l++) r->hidden[l] = (int)channels[l];
     r->hidden_count = n;
     return 0;
 }
@@ -141,7 +134,8 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_DATE("test-from", cc_train_request, test_from, NULL,
                     "the test span starts with the first bin on or after DATE (if not given: the last 15%)")},
     {CC_OPTION_TEXT("resume", cc_train_request, resume, "MODEL.h5", NULL,
-                    "continue this model file's training (its options, its members still to come)")},
+                    "continue this model file's training with its own options (network, optimiser, split, members): "
+                    "of those here only --data, --out, --epochs, --memory, --gather and the device's apply")},
     {CC_OPTION_TEXT("config", cc_train_request, config, "CONFIG.json", NULL,
                     "options from a file `crimecast tune` wrote; the command line overrides them"),
      .file = CC_FILE_READ},
@@ -207,6 +201,15 @@ const cc_command_spec CC_TRAIN_SPEC = {
     .group_count = 2,
     .check = check_request,
 };
+
+int cc_train_resume_uses(const cc_option *row) {
+    static const char *const used[] = {"data", "out", "resume", "epochs", "memory", "gather"};
+    for (int i = 0; i < CC_DEVICE_OPTION_COUNT; i++)
+        if (row == &CC_DEVICE_OPTIONS[i]) return 1;
+    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+        if (!strcmp(row->name, used[i])) return 1;
+    return 0;
+}
 
 void cc_train_request_defaults(cc_train_request *r) { cc_options_defaults(&CC_TRAIN_SPEC, r); }
 

@@ -51,6 +51,11 @@ typedef struct cc_train_request {
 
 extern const cc_command_spec CC_TRAIN_SPEC;
 
+/* Whether train --resume uses option `row` of CC_TRAIN_SPEC: only where the run works
+ * and how long (--data, --out, --epochs, --memory, --gather, the device's); the network,
+ * the optimiser, the split and the members are the model file's. */
+int cc_train_resume_uses(const cc_option *row);
+
 /* Train's defaults (the table's). */
 void cc_train_request_defaults(cc_train_request *request);
 

@@ -258,6 +258,87 @@ static void test_help_prints_the_table(void **unused) {
         if (!strstr(text, lines[i])) fail_msg("the usage lacks '%s':\n%s", lines[i], text);
 }
 
+/* The rows a command line gives: prefixes resolved, values skipped (a value that looks
+ * like an option is still a value), each row once, nothing after "--". */
+static void test_given_rows(void **unused) {
+    (void)unused;
+    char *argv[] = {"sample", "a.csv", "--te", "--flag", "--flag", "--count=4", "--inner", "9", "--text", "y",
+                    "--", "--real", "1"};
+    const cc_option *rows[8];
+    int n = cc_options_given(&SPEC, 13, argv, rows, 8);
+    assert_int_equal(n, 4);
+    assert_string_equal(rows[0]->name, "text"); /* the first "--flag" is --te's value, the second a flag */
+    assert_string_equal(rows[1]->name, "flag");
+    assert_string_equal(rows[2]->name, "count");
+    assert_string_equal(rows[3]->name, "inner"); /* --text once, although given twice */
+    assert_int_equal(cc_options_given(&SPEC, 13, argv, rows, 2), 2); /* at most `most` */
+    char *flags[] = {"sample", "--flag", "--te", "x"};
+    n = cc_options_given(&SPEC, 4, flags, rows, 8);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0]->name, "flag"); /* a flag takes no value: --te is the next row */
+    assert_string_equal(rows[1]->name, "text");
+}
+
+/* Comma lists of numbers: each case's values or its message, written out by hand. */
+static void test_number_lists(void **unused) {
+    (void)unused;
+    static const cc_number_list_rule percent = {.option = "topk", .takes = "percentages in (0, 100]", .min = 0,
+                                                .open_min = 1, .max = 100, .shown_unit = "%", .most = 3,
+                                                .distinct = 1};
+    static const cc_number_list_rule area = {.option = "area", .takes = "areas", .min = 0, .open_min = 1,
+                                             .max = 1e6, .open_max = 1, .unit = "km2", .shown_unit = " km2",
+                                             .most = 3, .distinct = 1};
+    static const cc_number_list_rule layers = {.option = "hidden", .takes = "channels", .min = 1, .max = 1024,
+                                               .whole = 1, .most = 2};
+    struct {
+        const cc_number_list_rule *rule;
+        const char *text;
+        int count;
+        double values[3];
+        const char *says; /* NULL: accepted */
+    } cases[] = {
+        {&percent, "1,5,10", 3, {1, 5, 10}, NULL},
+        {&percent, "100", 1, {100}, NULL},
+        {&percent, "0.5,2.5", 2, {0.5, 2.5}, NULL},
+        {&percent, "0", 0, {0}, "--topk takes percentages in (0, 100] (got '0')"},
+        {&percent, "100.5", 0, {0}, "--topk takes percentages in (0, 100] (got '100.5')"},
+        {&percent, "5,5", 0, {0}, "--topk names 5% twice (a column each would repeat)"},
+        {&percent, "5,5.0", 0, {0}, "--topk names 5% twice"},
+        {&percent, "1,2,3,4", 0, {0}, "--topk takes at most 3 values (got '1,2,3,4')"},
+        {&percent, "", 0, {0}, "--topk takes percentages in (0, 100] (got '')"},
+        {&percent, "5,", 0, {0}, "(got '5,')"},
+        {&percent, ",5", 0, {0}, "(got ',5')"},
+        {&percent, "1,,5", 0, {0}, "(got '1,,5')"},
+        {&percent, "5x", 0, {0}, "(got '5x')"},
+        {&percent, "nan", 0, {0}, "(got 'nan')"},
+        {&area, "0.5km2,1,2km2", 3, {0.5, 1, 2}, NULL},
+        {&area, "1km2,1", 0, {0}, "--area names 1 km2 twice"},
+        {&area, "1e6", 0, {0}, "--area takes areas (got '1e6')"},
+        {&area, "inf", 0, {0}, "(got 'inf')"},
+        {&area, "1km", 0, {0}, "(got '1km')"},
+        {&layers, "16,16", 2, {16, 16}, NULL}, /* not distinct: layers may match */
+        {&layers, "1024", 1, {1024}, NULL},
+        {&layers, "16.5", 0, {0}, "--hidden takes channels (got '16.5')"},
+        {&layers, "0", 0, {0}, "(got '0')"},
+        {&layers, "16,16,16", 0, {0}, "--hidden takes at most 2 values"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double values[3] = {-1, -1, -1};
+        int count = -1;
+        char why[256] = "";
+        int status = cc_parse_number_list(cases[i].text, cases[i].rule, values, &count, why, sizeof why);
+        if (cases[i].says) {
+            if (status != -1 || !strstr(why, cases[i].says))
+                fail_msg("case %zu '%s': status %d, message '%s', wanted '%s'", i, cases[i].text, status, why,
+                         cases[i].says);
+            continue;
+        }
+        if (status != 0 || count != cases[i].count) fail_msg("case %zu '%s': status %d, count %d", i, cases[i].text, status, count);
+        for (int k = 0; k < count; k++)
+            if (values[k] != cases[i].values[k]) fail_msg("case %zu: value %d is %g", i, k, values[k]);
+    }
+}
+
 /* A command that reads --in and its operands, writes --out, and names --log (no role). */
 typedef struct files_request {
     const char *in, *out, *log;
@@ -318,6 +399,7 @@ int main(void) {
         cmocka_unit_test(test_defaults),         cmocka_unit_test(test_values_of_every_kind),
         cmocka_unit_test(test_prefixes_and_double_dash), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_set_by_name),      cmocka_unit_test(test_help_prints_the_table),
+        cmocka_unit_test(test_given_rows), cmocka_unit_test(test_number_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

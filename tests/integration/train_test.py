@@ -356,6 +356,15 @@ def main():
             longer = m["history/val_loss"][:]
         check("resume continues the loss curve", p.returncode == 0 and "(resumed)" in p.stdout
               and len(longer) > len(history) and np.array_equal(longer[:len(history)], history), (p.stdout, p.stderr))
+        check("a resume given only what it uses warns of nothing", "warning" not in p.stderr, p.stderr)
+        again = os.path.join(tmp, "resumed_again.h5")
+        p = run("train", "--data", tensor, "--resume", resumed, "--epochs", "4", "--lr", "0.5", "--hid", "8,8",
+                "--threads", "1", "--out", again)
+        with h5py.File(resumed, "r") as a, h5py.File(again, "r") as b:
+            kept = same_params(params_of(a), params_of(b)) and int(b.attrs["epochs_done"]) == int(a.attrs["epochs_done"])
+        check("resume names the options it does not use (--lr, --hidden; not --epochs or --threads) and keeps the "
+              "file's", p.returncode == 0 and kept and "warning: --resume trains on with" in p.stderr
+              and "; --lr, --hidden given here are not used" in p.stderr, p.stderr)
 
         resumed_forecast, ensemble = os.path.join(tmp, "rf.h5"), os.path.join(tmp, "ens.h5")
         p = run("predict", "--model", resumed, "--data", tensor, "--out", resumed_forecast)
