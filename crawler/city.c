@@ -301,27 +301,33 @@ static void list_known_cities(const char *dir, char *out, size_t out_len) {
     }
 }
 
-cc_city *cc_city_load(const char *name, char *err, size_t err_len) {
+int cc_city_path(const char *name, char *path, size_t path_len, char *err, size_t err_len) {
     for (const char *c = name; *c; c++) {
         if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' && *c != '-') {
             char quoted[SHOWN];
             snprintf(err, err_len, "invalid city name '%s'", shown(name, quoted));
-            return NULL;
+            return -1;
         }
     }
-    char dir[4096], path[4400];
+    char dir[4096];
     if (!*cc_data_dir(dir, sizeof dir)) {
         snprintf(err, err_len, "no data/cities directory found (set CRIMECAST_DATA_DIR)");
-        return NULL;
+        return -1;
     }
-    snprintf(path, sizeof path, "%s/cities/%s.json", dir, name);
+    snprintf(path, path_len, "%s/cities/%s.json", dir, name);
     struct stat st;
     if (stat(path, &st) != 0) {
         char known[512];
         list_known_cities(dir, known, sizeof known);
         snprintf(err, err_len, "unknown city '%s' (known: %s; no %s)", name, known, path);
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+cc_city *cc_city_load(const char *name, char *err, size_t err_len) {
+    char path[4400];
+    if (cc_city_path(name, path, sizeof path, err, err_len) != 0) return NULL;
     return cc_city_load_file(path, err, err_len);
 }
 

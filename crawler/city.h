@@ -45,6 +45,11 @@ extern const char *const CC_TAXONOMY[];
 #define CC_CATEGORY_OTHER "other"
 #define CC_CATEGORY_UNKNOWN "unknown"
 
+/* The path of city `name`'s definition (data/cities/NAME.json, under cc_data_dir) into
+ * path: 0 when the file is there; -1 with err for a name that is not one (characters
+ * other than a-z, 0-9, '_' and '-'), no data directory, or no such city (the known
+ * ones listed). Whether the file is a valid definition is cc_city_load_file's to say. */
+int cc_city_path(const char *name, char *path, size_t path_len, char *err, size_t err_len);
 /* Loads the definition of city `name` (e.g. "chicago"). NULL with `err` on failure. */
 cc_city *cc_city_load(const char *name, char *err, size_t err_len);
 /* Loads a city definition from an explicit JSON file. */

@@ -1,14 +1,15 @@
-/* The --city of import, crawl and raster and synth's --city-name: a city definition
+/* The --city of import, crawl and raster and synth's --city-name: naming a city
  * crimecast has (data/cities/NAME.json) is part of a valid command line, so a wrong name
- * is a usage error (exit 2) that lists what the loader says. */
+ * is a usage error (exit 2) that lists the known ones. A definition that is there but
+ * broken is not the command line's fault: the run reports it (exit 1). */
 #ifndef CRIMECAST_HOST_CITY_CHECK_H
 #define CRIMECAST_HOST_CITY_CHECK_H
 
 #include <stddef.h>
 
-/* 0 when the city definition `name` loads; -1 with the loader's reason in why. With
- * synthetic_only, a city with real records (its portal kind is not 'synthetic') is
- * refused too. */
+/* 0 when city `name` has a definition file (cc_city_path); -1 with why when it has
+ * none. With synthetic_only, a city whose definition loads and has real records (its
+ * portal kind is not 'synthetic') is refused too. */
 int cc_city_check(const char *name, int synthetic_only, char *why, size_t why_len);
 
 #endif

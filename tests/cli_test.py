@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-CRIMECAST = sys.argv[1]
+CRIMECAST = os.path.abspath(sys.argv[1])
 failures = []
 
 
@@ -208,6 +208,25 @@ p = run("import", "--city", "chicago")
 check("import without files is a usage error", p.returncode == 2 and "no FILE" in p.stderr, p)
 p = run("import", "--city", "atlantis", "x.csv")
 check("unknown city is a usage error", p.returncode == 2 and "atlantis" in p.stderr, p)
+with tempfile.TemporaryDirectory() as data_dir:
+    # A city definition that is there but broken is no fault of the command line: exit 1
+    # naming the file (it was a usage error, 2), and nothing written.
+    os.mkdir(os.path.join(data_dir, "cities"))
+    broken = os.path.join(data_dir, "cities", "broken.json")
+    with open(broken, "w") as f:
+        f.write('{"name": "broken", ')
+    env = {**os.environ, "CRIMECAST_DATA_DIR": data_dir}
+    for args in (("import", "--city", "broken", "x.csv"), ("synth", "--city-name", "broken", "--db", "s.db"),
+                 ("raster", "--city", "broken", "--from", "2020-01-06", "--to", "2020-02-03", "--bin", "week",
+                  "--grid", "4", "--db", "s.db", "--out", "t.h5"),
+                 ("crawl", "--city", "broken", "--from", "2020-01-01", "--to", "2020-02-01", "--db", "s.db")):
+        p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True, env=env, cwd=data_dir)
+        check("%s: a broken city definition is a runtime error naming the file" % args[0], p.returncode == 1
+              and broken in p.stderr and "not a valid JSON city definition" in p.stderr
+              and sorted(os.listdir(data_dir)) == ["cities"], p)
+    p = subprocess.run([CRIMECAST, "import", "--city", "atlantis", "x.csv"], capture_output=True, text=True, env=env)
+    check("beside it, an unknown city is still a usage error listing the known ones", p.returncode == 2
+          and "unknown city 'atlantis' (known: broken;" in p.stderr, p)
 p = run("import", "--city", "chicago", "--frob", "x.csv")
 check("unknown option is a usage error", p.returncode == 2 and "--frob" in p.stderr, p)
 for categories, says in ((",", "--categories names no category"), ("burglary,theft,burglary",
