@@ -9,6 +9,7 @@
 #include "crawler/city.h"
 #include "crawler/datetime.h"
 #include "crawler/store.h"
+#include "heatmaps/grid.h"
 #include "heatmaps/raster.h"
 #include "heatmaps/sparse.h"
 #include "heatmaps/tensor_file.h"
@@ -95,9 +96,12 @@ static int known_categories(const char *list, char *why, size_t why_len) {
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_raster_request *r = request;
     int64_t from, to;
+    char problem[512];
     cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
     if (to <= from) snprintf(why, why_len, "--to must be after --from");
     else if ((r->grid > 0) == (r->cell > 0)) snprintf(why, why_len, "give exactly one of --grid N and --cell METRES");
+    else if (r->crs && cc_crs_require_metric(r->crs, problem, sizeof problem) == -1)
+        snprintf(why, why_len, "--crs: %s", problem); /* -2 (no proj.db) is the machine's: the run says so */
     else return known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, 0, why, why_len) != 0 ? -1 : 0;
     return -1;
 }

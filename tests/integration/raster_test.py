@@ -304,7 +304,8 @@ def main():
                   "recent" not in f["sparse"] and "no recency maps" in p.stdout, p.stdout)
         bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                   "--bin", "month", "--grid", "8", "--crs", "EPSG:4326", "--out", out)
-        check("a geographic CRS is refused", bad.returncode == 1 and "not a projected CRS in metres" in bad.stderr, bad)
+        check("a geographic --crs is a usage error naming it", bad.returncode == 2
+              and "--crs: CRS 'EPSG:4326' is not a projected CRS in metres" in bad.stderr, bad)
         usage = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                     "--bin", "month", "--out", out)
         check("grid or cell is required", usage.returncode == 2, usage)
