@@ -91,9 +91,12 @@ const cc_command_spec CC_EVAL_SPEC = {
         "marked *), or --json / --csv records with keys model, category, mse, mae, deviance,\n"
         "auc, ap, f1, hit@K, pai@K, pei@K (hit@1km2, ... for areas) and *_lo / *_hi for the\n"
         "intervals.\n"
+        "Rows are named by each forecast's model; forecasts that share a model are told apart\n"
+        "by file name, 'histavg-52 (a.h5)', or by their place where those are alike too,\n"
+        "'histavg-52 #2'.\n"
         "--roc draws the hotspot ROC curve of every model for one category, vertically averaged\n"
         "over the bins, with each model's mean AUC.\n"
-        "--versus MODEL (a model name of one of the forecasts, e.g. rf-100): the paired\n"
+        "--versus MODEL (a row's name, e.g. rf-100 or 'histavg-52 (a.h5)'): the paired\n"
         "difference of every model's figures minus MODEL's (the errors, AUC, AP, F1, and hit\n"
         "rate, PAI and PEI at each area), bin by bin over the bins both forecast, with a\n"
         "bootstrap 95% interval of its mean (the same resampled bins for both models, so a\n"
@@ -111,10 +114,10 @@ const cc_command_spec CC_EVAL_SPEC = {
 
 void cc_eval_request_defaults(cc_eval_request *r) { cc_options_defaults(&CC_EVAL_SPEC, r); }
 
-enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, FIGURE_NAME = 48 };
+enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, FIGURE_NAME = 48, LABEL = 64 };
 
 typedef struct row {
-    char model[64], category[64];
+    char model[LABEL], category[64]; /* model: the forecast's label (name_forecasts) */
     int figures;
     double mean[MAX_FIGURES], lo[MAX_FIGURES], hi[MAX_FIGURES];
     const cc_tensor *forecast; /* whose bins per_bin holds */
@@ -235,8 +238,9 @@ static void paired_difference(row *r, const row *v) {
     free(diff);
 }
 
-/* --versus: fills every row's paired differences against the row of model `versus` in
- * its category. Returns -1 with err when no forecast is of that model. */
+/* --versus: fills every row's paired differences against the row labelled `versus` in
+ * its category. Returns -1 with err when no forecast is labelled so (saying so when
+ * `versus` is the model of several, each labelled apart). */
 static int paired_differences(row *rows, int count, const char *versus, char *err, size_t err_len) {
     int found = 0;
     for (int r = 0; r < count; r++) {
@@ -246,8 +250,15 @@ static int paired_differences(row *rows, int count, const char *versus, char *er
         for (int i = 0; i < MAX_FIGURES; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
         if (v) paired_difference(&rows[r], v), found = 1;
     }
-    if (!found) snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
-    return found ? 0 : -1;
+    if (found) return 0;
+    const char *shared_by = NULL;
+    for (int r = 0; r < count && !shared_by; r++)
+        if (!strcmp(rows[r].forecast->model, versus)) shared_by = rows[r].model;
+    if (shared_by)
+        snprintf(err, err_len, "--versus '%s' is the model of several forecasts: name one as the table does, e.g. "
+                 "'%s'", versus, shared_by);
+    else snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
+    return -1;
 }
 
 /* 'ahead', 'behind' or 'tie' for a paired difference of figure i (lower is better for the
@@ -294,8 +305,8 @@ static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int
 /* --roc: one curve per forecast for truth channel c, labelled with the model and the
  * mean AUC of the table. */
 static int write_roc(const char *path, const cc_tensor *truth, int c, cc_hotspot_label label,
-                     const cc_tensor *forecasts, const char *const *files, int n_files, const row *rows, int count,
-                     char *err, size_t err_len) {
+                     const cc_tensor *forecasts, const char *const *files, char (*model_names)[LABEL], int n_files,
+                     const row *rows, int count, char *err, size_t err_len) {
     double fpr[ROC_POINTS], *tpr = calloc((size_t)n_files * ROC_POINTS, sizeof(double));
     char(*labels)[96] = calloc((size_t)n_files, sizeof *labels);
     cc_series *series = calloc((size_t)n_files, sizeof *series);
@@ -306,7 +317,7 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, cc_hotspot
         int cf = cc_tensor_channel(f, truth->categories[c]);
         double *curve = tpr + (size_t)drawn * ROC_POINTS;
         if (cf >= 0 && mean_roc(truth, f, c, cf, label, curve, err, err_len) > 0) {
-            const char *model = f->model[0] ? f->model : files[i];
+            const char *model = model_names[i];
             double auc = NAN;
             for (int r = 0; r < count; r++)
                 if (!strcmp(rows[r].model, model) && !strcmp(rows[r].category, truth->categories[c])) auc = rows[r].mean[3];
@@ -332,15 +343,23 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, cc_hotspot
     return status;
 }
 
+/* The model column's width: the longest label, at least 16. */
+static int model_column(const row *rows, int count) {
+    int width = 16;
+    for (int r = 0; r < count; r++)
+        if ((int)strlen(rows[r].model) > width) width = (int)strlen(rows[r].model);
+    return width;
+}
+
 static void print_paired(FILE *out, const row *rows, int start, int end, const char *versus, char names[][FIGURE_NAME],
-                         int figures) {
-    fprintf(out, "minus %s, paired over shared bins (ahead: better, lower for mse, mae, deviance, higher for the rest)\n%-16s",
-            versus, "model");
+                         int figures, int width) {
+    fprintf(out, "minus %s, paired over shared bins (ahead: better, lower for mse, mae, deviance, higher for the rest)\n%-*s",
+            versus, width, "model");
     for (int i = 0; i < figures; i++) fprintf(out, " %30s", names[i]);
     fprintf(out, "\n");
     for (int r = start; r < end; r++) {
         if (!strcmp(rows[r].model, versus)) continue;
-        fprintf(out, "%-16s", rows[r].model);
+        fprintf(out, "%-*s", width, rows[r].model);
         for (int i = 0; i < figures; i++) {
             char cell[64];
             if (isfinite(rows[r].vs[i]))
@@ -355,14 +374,15 @@ static void print_paired(FILE *out, const row *rows, int start, int end, const c
 }
 
 static void print_table(FILE *out, const row *rows, int count, char names[][FIGURE_NAME], int figures, const char *versus) {
+    int width = model_column(rows, count);
     for (int start = 0; start < count;) {
         int end = start;
         while (end < count && !strcmp(rows[end].category, rows[start].category)) end++;
-        fprintf(out, "category %s\n%-16s", rows[start].category, "model");
+        fprintf(out, "category %s\n%-*s", rows[start].category, width, "model");
         for (int i = 0; i < figures; i++) fprintf(out, " %17s", names[i]);
         fprintf(out, "\n");
         for (int r = start; r < end; r++) {
-            fprintf(out, "%-16s", rows[r].model);
+            fprintf(out, "%-*s", width, rows[r].model);
             for (int i = 0; i < figures; i++) {
                 int best = isfinite(rows[r].mean[i]); /* an undefined figure is nobody's best */
                 for (int o = start; o < end; o++)
@@ -376,7 +396,7 @@ static void print_table(FILE *out, const row *rows, int count, char names[][FIGU
             }
             fprintf(out, "\n");
         }
-        if (versus) print_paired(out, rows, start, end, versus, names, figures);
+        if (versus) print_paired(out, rows, start, end, versus, names, figures, width);
         fprintf(out, "\n");
         start = end;
     }
@@ -541,16 +561,42 @@ static int fill_table(cc_metrics_table *table, const row *rows, int count, char 
     return 0;
 }
 
+static const char *model_of(const cc_tensor *f, const char *file) { return f->model[0] ? f->model : file; }
+
+static const char *file_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Each forecast's name in the rows, the ROC chart and --versus: its model; where two
+ * forecasts share a model, "model (file name)", or "model #i" (the i-th forecast given)
+ * where the file names are alike too or the label would not fit. */
+static void name_forecasts(const cc_eval_request *a, const cc_tensor *forecasts, char (*model_names)[LABEL]) {
+    int n = a->forecast_count;
+    for (int i = 0; i < n; i++) {
+        const char *model = model_of(&forecasts[i], a->forecasts[i]), *file = file_name(a->forecasts[i]);
+        int shared = 0, alike = 0;
+        for (int j = 0; j < n; j++) {
+            if (j == i || strcmp(model_of(&forecasts[j], a->forecasts[j]), model) != 0) continue;
+            shared = 1;
+            alike |= !strcmp(file_name(a->forecasts[j]), file);
+        }
+        int length = shared ? snprintf(model_names[i], LABEL, "%s (%s)", model, file)
+                            : snprintf(model_names[i], LABEL, "%s", model);
+        if (shared && (alike || length >= LABEL)) snprintf(model_names[i], LABEL, "%.50s #%d", model, i + 1);
+    }
+}
+
 /* Every forecast's rows, one per category the forecast and the truth share. */
-static int score_all(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts, row *rows,
-                     int *count, char *err, size_t err_len) {
+static int score_all(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts,
+                     char (*model_names)[LABEL], row *rows, int *count, char *err, size_t err_len) {
     for (int c = 0; c < truth->C; c++)
         for (int i = 0; i < a->forecast_count; i++) {
             const cc_tensor *f = &forecasts[i];
             int cf = cc_tensor_channel(f, truth->categories[c]);
             if (cf < 0) continue;
             row *r = &rows[(*count)++];
-            snprintf(r->model, sizeof r->model, "%s", f->model[0] ? f->model : a->forecasts[i]);
+            snprintf(r->model, sizeof r->model, "%s", model_names[i]);
             snprintf(r->category, sizeof r->category, "%s", truth->categories[c]);
             char why[512];
             if (score(a, truth, f, c, cf, r, why, sizeof why) != 0) {
@@ -562,15 +608,15 @@ static int score_all(const cc_eval_request *a, const cc_tensor *truth, const cc_
 }
 
 /* The rows' report on `out`, the ROC chart and the table. */
-static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts, row *rows, int count,
-                  FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
+static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts, char (*model_names)[LABEL],
+                  row *rows, int count, FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
     int roc_channel = 0; /* report's --category comes here too: the message names no option */
     if (a->roc_category && (roc_channel = cc_tensor_channel_named(truth, a->data, a->roc_category, err, err_len)) < 0)
         return -1;
     if (a->versus && paired_differences(rows, count, a->versus, err, err_len) != 0) return -1;
     err[0] = 0;
-    if (a->roc && write_roc(a->roc, truth, roc_channel, hotspot_label(a), forecasts, a->forecasts, a->forecast_count, rows, count, err,
-                            err_len) != 0)
+    if (a->roc && write_roc(a->roc, truth, roc_channel, hotspot_label(a), forecasts, a->forecasts, model_names, a->forecast_count,
+                            rows, count, err, err_len) != 0)
         return -1;
     char names[MAX_FIGURES][FIGURE_NAME];
     figure_names(a, names);
@@ -591,6 +637,7 @@ int cc_run_eval(const cc_eval_request *a, FILE *out, cc_metrics_table *table, ch
     int n_files = a->forecast_count, count = 0, status = -1;
     row *rows = calloc((size_t)(n_files * truth.C > 0 ? n_files * truth.C : 1), sizeof *rows);
     cc_tensor *forecasts = calloc((size_t)n_files, sizeof *forecasts);
+    char(*model_names)[LABEL] = NULL;
     if (!rows || !forecasts) {
         snprintf(err, err_len, "out of memory");
         free(forecasts);
@@ -598,9 +645,14 @@ int cc_run_eval(const cc_eval_request *a, FILE *out, cc_metrics_table *table, ch
     } else if (read_forecasts(a->forecasts, n_files, &truth, a->data, forecasts, err, err_len) != 0) {
         free(forecasts);
         forecasts = NULL, n_files = 0;
-    } else if (align_bins(a, forecasts, err, err_len) == 0 && score_all(a, &truth, forecasts, rows, &count, err, err_len) == 0) {
-        status = report(a, &truth, forecasts, rows, count, out, table, err, err_len);
+    } else if (!(model_names = calloc((size_t)n_files, sizeof *model_names))) {
+        snprintf(err, err_len, "out of memory");
+    } else if (align_bins(a, forecasts, err, err_len) == 0) {
+        name_forecasts(a, forecasts, model_names);
+        if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0)
+            status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
     }
+    free(model_names);
     for (int i = 0; i < n_files; i++) cc_tensor_free(&forecasts[i]);
     free(forecasts);
     for (int r = 0; r < count; r++) free(rows[r].per_bin);

@@ -188,6 +188,43 @@ def check_versus(tensor, files, expected, counts, mask, tgt, tmp):
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--common-bins", "--versus", "rf-7", files[1], cut],
                        capture_output=True, text=True)
     check("eval --versus an absent model is refused", p.returncode == 1 and "rf-7" in p.stderr, p.stderr)
+    check_shared_model_names(tensor, files, tmp)
+
+
+def check_shared_model_names(tensor, files, tmp):
+    """Two forecasts of the same model (two runs of one method) are two rows told apart by
+    their file names, or by their place where the names are alike too; --versus takes
+    such a label, and the bare model name is refused as ambiguous. (They were two rows
+    with one name, and --versus took whichever came first.)"""
+    other_dir = os.path.join(tmp, "again")
+    os.makedirs(other_dir, exist_ok=True)
+    again = os.path.join(tmp, "histavg-again.h5")
+    alike = os.path.join(other_dir, os.path.basename(files[1]))
+    for copy in (again, alike):
+        shutil.copy(files[1], copy)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", files[0], files[1], again],
+                       capture_output=True, text=True)
+    records = json.loads(p.stdout) if p.returncode == 0 else []
+    names = sorted({r["model"] for r in records})
+    base = os.path.basename(files[1])
+    check("eval labels two forecasts of one model by file name", names == sorted(
+        ["persistence", "histavg-52 (%s)" % base, "histavg-52 (histavg-again.h5)"]), (names, p.stderr))
+    same = [r for r in records if r["model"].startswith("histavg-52") and r["category"] == "all"]
+    check("... and scores both", len(same) == 2 and same[0]["mse"] == same[1]["mse"], same)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", files[1], alike], capture_output=True, text=True)
+    names = sorted({r["model"] for r in json.loads(p.stdout)}) if p.returncode == 0 else p.stderr
+    check("alike file names: labelled by their place among the forecasts", names == ["histavg-52 #1", "histavg-52 #2"],
+          names)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--versus", "histavg-52 (histavg-again.h5)",
+                        files[0], files[1], again], capture_output=True, text=True)
+    records = json.loads(p.stdout) if p.returncode == 0 else []
+    twin = [r for r in records if r["model"] == "histavg-52 (%s)" % base and r["category"] == "all"]
+    check("--versus takes a label: the twin's paired difference is 0", len(twin) == 1 and twin[0]["mse_vs"] == 0
+          and twin[0]["mse_vs_lo"] == 0 and twin[0]["mse_vs_hi"] == 0, (twin, p.stderr))
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--versus", "histavg-52", files[0], files[1], again],
+                       capture_output=True, text=True)
+    check("--versus a model two forecasts share is refused, naming a label", p.returncode == 1
+          and "is the model of several forecasts" in p.stderr and "'histavg-52 (%s)'" % base in p.stderr, p.stderr)
 
 
 def check_kde_choice(tensor, counts, mask, tmp):
