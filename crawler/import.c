@@ -10,6 +10,7 @@
 #include "crawler/byte_source.h"
 #include "crawler/csv_reader.h"
 #include "crawler/incident_queue.h"
+#include "crawler/printable.h"
 
 /* Everything one import needs while it reads rows. */
 typedef struct import_job {
@@ -43,9 +44,7 @@ static void note_rejection(cc_import_stats *stats, const char *label, long line,
 static void note_unmapped(cc_import_stats *stats, const char *raw_type) {
     enum { ROOM = sizeof stats->unmapped[0] - 1 };
     stats->unmapped_rows++;
-    size_t length = strlen(raw_type);
-    if (length > ROOM)
-        for (length = ROOM; length > 0 && ((unsigned char)raw_type[length] & 0xC0) == 0x80;) length--;
+    size_t length = cc_utf8_prefix(raw_type, ROOM); /* cut whole characters: the warning keeps them */
     for (int i = 0; i < stats->unmapped_count; i++)
         if (strlen(stats->unmapped[i]) == length && !memcmp(stats->unmapped[i], raw_type, length)) return;
     if (stats->unmapped_count < CC_IMPORT_MAX_UNMAPPED)

@@ -74,6 +74,16 @@ const char *cc_printable_utf8(const char *text, char *out, size_t len, size_t mo
     return printable(text, out, len, most, 1);
 }
 
+size_t cc_utf8_prefix(const char *text, size_t most) {
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)text; c[n];) {
+        int well_formed, k = utf8_unit(c + n, &well_formed);
+        if (n + (size_t)k > most) break;
+        n += (size_t)k;
+    }
+    return n;
+}
+
 int cc_utf8_well_formed(const char *text) {
     for (const unsigned char *c = (const unsigned char *)text; *c;) {
         int well_formed, k = utf8_unit(c, &well_formed);

@@ -21,6 +21,11 @@ const char *cc_printable_utf8(const char *text, char *out, size_t len, size_t mo
  * surrogate, nothing past U+10FFFF), else 0. */
 int cc_utf8_well_formed(const char *text);
 
+/* The length of the longest prefix of `text` that is at most `most` bytes and splits no
+ * UTF-8 character (an ill-formed part counts as Unicode's maximal subparts, each whole):
+ * where to cut text that must fit a fixed field. */
+size_t cc_utf8_prefix(const char *text, size_t most);
+
 /* Text from a file made well-formed UTF-8, as SQLite's TEXT and every reader of the
  * store expect: each ill-formed part (a Latin-1 byte, a cut sequence; the maximal
  * subpart of Unicode's recommended practice, as Python's errors='replace') becomes

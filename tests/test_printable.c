@@ -125,8 +125,25 @@ static void test_printable_messages(void **state) {
     assert_string_equal(cc_printable("abcdefgh", eight, sizeof eight, 40), "abcd...");
 }
 
+/* Cuts that keep characters whole, worked out by hand: "Caf\u00e9" is 5 bytes, the euro sign
+ * 3, an ill-formed byte a unit of its own. */
+static void test_utf8_prefix(void **state) {
+    (void)state;
+    assert_int_equal(cc_utf8_prefix("Caf\xc3\xa9s", 3), 3);
+    assert_int_equal(cc_utf8_prefix("Caf\xc3\xa9s", 4), 3); /* not half of the e acute */
+    assert_int_equal(cc_utf8_prefix("Caf\xc3\xa9s", 5), 5);
+    assert_int_equal(cc_utf8_prefix("Caf\xc3\xa9s", 99), 6);
+    assert_int_equal(cc_utf8_prefix("\xe2\x82\xac\xe2\x82\xac", 5), 3);
+    assert_int_equal(cc_utf8_prefix("\xe2\x82\xac", 2), 0);
+    assert_int_equal(cc_utf8_prefix("ab\xe9\xe9", 3), 3); /* Latin-1 bytes: one unit each */
+    assert_int_equal(cc_utf8_prefix("\xf0\x9f\x98\x80x", 4), 4);
+    assert_int_equal(cc_utf8_prefix("\xf0\x9f\x98\x80x", 3), 0);
+    assert_int_equal(cc_utf8_prefix("", 4), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_json_strings), cmocka_unit_test(test_csv_fields),
-                                       cmocka_unit_test(test_utf8_mended), cmocka_unit_test(test_printable_messages)};
+                                       cmocka_unit_test(test_utf8_mended), cmocka_unit_test(test_printable_messages),
+                                       cmocka_unit_test(test_utf8_prefix)};
     return cmocka_run_group_tests_name("printable", tests, NULL, NULL);
 }
