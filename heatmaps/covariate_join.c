@@ -58,7 +58,7 @@ int cc_code_lookup_read(const char *path, const char *polygon_column, const char
         code_pair *pairs = NULL;
         int got = read_pairs(csv, a, b, &pairs, &l->n);
         if (got) snprintf(err, err_len, "%s: %s", path, got < 0 ? cc_csv_error(csv) : "out of memory");
-        qsort(pairs, (size_t)l->n, sizeof *pairs, by_polygon_code);
+        if (l->n > 1) qsort(pairs, (size_t)l->n, sizeof *pairs, by_polygon_code); /* none read: pairs is NULL */
         l->polygon_code = malloc(sizeof(char *) * (size_t)(l->n ? l->n : 1));
         l->table_code = malloc(sizeof(char *) * (size_t)(l->n ? l->n : 1));
         for (long i = 0; l->polygon_code && l->table_code && i < l->n; i++)

@@ -176,17 +176,20 @@ static int gather_cells(const cc_tensor *truth, const cc_tensor *f, int tb, int 
     return n;
 }
 
-/* Scores channel c of forecast f; -1 with err when bins do not align. */
+/* Scores channel c of forecast f; -1 with err when bins do not align, or out of memory. */
 static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, row *r,
                  char *err, size_t err_len) {
     int topk_count = measure_count(a), flagged[CC_MAX_TOPK];
     int cells = (int)cc_tensor_mask_cells(truth);
-    float *y = malloc(sizeof(float) * (size_t)cells), *p = malloc(sizeof(float) * (size_t)cells);
-    int *scratch = malloc(sizeof(int) * 3 * (size_t)cells);
+    size_t room = (size_t)(cells > 0 ? cells : 1);
+    float *y = malloc(sizeof(float) * room), *p = malloc(sizeof(float) * room);
+    int *scratch = malloc(sizeof(int) * 3 * room);
     r->figures = FIXED + 3 * topk_count;
-    double *per_bin = malloc(sizeof(double) * (size_t)f->T * r->figures);
-    r->forecast = f, r->per_bin = per_bin;
-    int status = 0;
+    double *per_bin = malloc(sizeof(double) * (size_t)(f->T > 0 ? f->T : 1) * r->figures);
+    double *column = malloc(sizeof(double) * (size_t)(f->T > 0 ? f->T : 1));
+    r->forecast = f, r->per_bin = per_bin; /* freed with the rows */
+    int status = y && p && scratch && per_bin && column ? 0 : -1;
+    if (status) snprintf(err, err_len, "out of memory scoring %d cells over %d bins", cells, f->T);
     for (int b = 0; b < f->T && status == 0; b++) {
         int tb = truth_bin(truth, f, b, err, err_len);
         if (tb < 0) {
@@ -196,7 +199,11 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
         int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
         cc_map_metrics m;
         flagged_cells(a, truth, n, flagged);
-        cc_map_metrics_flagged(y, p, n, hotspot_label(a), flagged, topk_count, scratch, &m);
+        if (cc_map_metrics_flagged(y, p, n, hotspot_label(a), flagged, topk_count, scratch, &m) != 0) {
+            snprintf(err, err_len, "out of memory scoring %d cells", n);
+            status = -1;
+            break;
+        }
         double *v = per_bin + (size_t)b * r->figures;
         double fixed[FIXED] = {m.mse, m.mae, m.deviance, m.auc, m.ap, m.f1};
         memcpy(v, fixed, sizeof fixed);
@@ -206,10 +213,12 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
             v[FIXED + 2 * topk_count + t] = m.pei[t];
         }
     }
-    double *column = malloc(sizeof(double) * (size_t)f->T);
     for (int i = 0; status == 0 && i < r->figures; i++) {
         for (int b = 0; b < f->T; b++) column[b] = per_bin[(size_t)b * r->figures + i];
-        cc_bootstrap_mean(column, f->T, 1000, 1, &r->mean[i], &r->lo[i], &r->hi[i]);
+        if (cc_bootstrap_mean(column, f->T, 1000, 1, &r->mean[i], &r->lo[i], &r->hi[i]) != 0) {
+            snprintf(err, err_len, "out of memory bootstrapping %d bins", f->T);
+            status = -1;
+        }
     }
     free(y), free(p), free(scratch), free(column);
     return status;
@@ -219,11 +228,11 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
  * both forecast, bootstrapped over those bins (a bin where the figure is undefined for
  * either, a hit rate on a map without crimes, is left out of that figure's). NaN when
  * they share no bin, or the figure is undefined on every shared bin. */
-static void paired_difference(row *r, const row *v) {
+static int paired_difference(row *r, const row *v) {
     const cc_tensor *a = r->forecast, *b = v->forecast;
     size_t stride = (size_t)(a->T > 0 ? a->T : 1);
     double *diff = malloc(sizeof(double) * (size_t)r->figures * stride); /* [figures][shared bins] */
-    if (!diff) abort();
+    if (!diff) return -1;
     int n = 0;
     for (int ta = 0; ta < a->T; ta++) {
         int tb = cc_tensor_bin(b, a->time[ta]);
@@ -233,9 +242,11 @@ static void paired_difference(row *r, const row *v) {
         n++;
     }
     r->vs_bins = n;
-    for (int i = 0; i < r->figures; i++)
-        cc_bootstrap_mean(diff + i * stride, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
+    int status = 0;
+    for (int i = 0; i < r->figures && status == 0; i++)
+        status = cc_bootstrap_mean(diff + i * stride, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
     free(diff);
+    return status;
 }
 
 /* --versus: fills every row's paired differences against the row labelled `versus` in
@@ -248,7 +259,11 @@ static int paired_differences(row *rows, int count, const char *versus, char *er
         for (int o = 0; o < count && !v; o++)
             if (!strcmp(rows[o].model, versus) && !strcmp(rows[o].category, rows[r].category)) v = &rows[o];
         for (int i = 0; i < MAX_FIGURES; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
-        if (v) paired_difference(&rows[r], v), found = 1;
+        if (v && paired_difference(&rows[r], v) != 0) {
+            snprintf(err, err_len, "out of memory pairing %s with %s", rows[r].model, versus);
+            return -1;
+        }
+        found |= v != NULL;
     }
     if (found) return 0;
     const char *shared_by = NULL;

@@ -49,11 +49,12 @@ typedef struct cc_map_metrics {
 } cc_map_metrics;
 
 /* truth, forecast: n in-mask cells in row-major order. topk_percent: the areas (in % of
- * the cells) for hit rate, PAI and PEI. scratch: room for 3 n ints. */
-void cc_map_metrics_compute(const float *truth, const float *forecast, int n, cc_hotspot_label label,
+ * the cells) for hit rate, PAI and PEI. scratch: room for 3 n ints. 0, or -1 when out of
+ * memory (out then undefined). */
+int cc_map_metrics_compute(const float *truth, const float *forecast, int n, cc_hotspot_label label,
                             const double *topk_percent, int topk_count, int *scratch, cc_map_metrics *out);
 /* The same with the flagged areas as numbers of cells (at most CC_MAX_TOPK of them). */
-void cc_map_metrics_flagged(const float *truth, const float *forecast, int n, cc_hotspot_label label,
+int cc_map_metrics_flagged(const float *truth, const float *forecast, int n, cc_hotspot_label label,
                             const int *flagged, int count, int *scratch, cc_map_metrics *out);
 /* The cells flagged for K% of n cells, and for `km2` square kilometres in cells of
  * `cell_m` metres (the rules above). */
@@ -62,7 +63,8 @@ int cc_flagged_for_area(double km2, double cell_m, int n);
 
 /* The cells inside `mask` (NULL: all `plane`) by value, highest first, a tie in index
  * (row-major) order, into order[]: the ranking drawn and exported where a map must flag
- * whole cells (the figures above share ties instead). Returns how many, or -1 (memory). */
+ * whole cells (the figures above share ties instead). Returns how many (it needs no
+ * memory beyond order[]: it cannot fail). */
 int cc_rank_cells(const float *map, const unsigned char *mask, int plane, int *order);
 
 /* positive[i] in [0, 1]: how much of cell i is a positive (the rest of it a negative).
@@ -89,8 +91,9 @@ int cc_roc_curve_sampled(const double *positive, const float *scores, int n, int
                          double *tpr);
 
 /* Mean of the finite values, and a bootstrap 95% interval of that mean over the values
- * (`resamples` draws, seeded). NaN when there is no finite value. */
-void cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed, double *mean, double *lo,
+ * (`resamples` draws, seeded). NaN when there is no finite value. 0, or -1 when out of
+ * memory. */
+int cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed, double *mean, double *lo,
                        double *hi);
 
 #endif

@@ -351,6 +351,13 @@ def test_lookup(tmp):
     got, _, _ = read_static(tensor)
     check("renamed and split carry the parent's value, merged the parents' mean, unmatched adds nothing (1e-6)",
           close(got, want), f"worst {worst(got, want):.2e}")
+    empty = os.path.join(tmp, "empty_lookup.csv")
+    with open(empty, "w") as f:  # a header and no pair (it passed NULL to qsort: UBSan)
+        f.write("new,old\n")
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
+            "--key", "old", "--lookup", empty, "--lookup-columns", "new,old")
+    check("a lookup with no pair is refused, naming it", p.returncode == 1 and empty in p.stderr
+          and "no pair of codes" in p.stderr, p.stderr)
 
 
 def shapefile_path():
