@@ -85,6 +85,10 @@ static int take_row(stream_reader *r, cc_row_parser *parser, const cc_csv_row *r
     char detail[256];
     stats->rows_read++;
     cc_reject_reason reason = cc_row_parser_parse(parser, row, &incident, detail, sizeof detail);
+    if (reason == CC_PARSE_NO_MEMORY) {
+        snprintf(r->err, sizeof r->err, "%s:%ld: %s", r->label, row->line, detail);
+        return -1;
+    }
     if (reason != CC_REJECT_NONE) {
         note_rejection(stats, r->label, row->line, reason, detail);
         return 0;
@@ -308,6 +312,10 @@ int cc_import_row(cc_store *store, const cc_city *city, cc_row_parser *parser, c
     char detail[256];
     stats->rows_read++;
     cc_reject_reason reason = cc_row_parser_parse(parser, row, &incident, detail, sizeof detail);
+    if (reason == CC_PARSE_NO_MEMORY) {
+        snprintf(err, err_len, "%s:%ld: %s", label, row->line, detail);
+        return -1;
+    }
     if (reason != CC_REJECT_NONE) {
         note_rejection(stats, label, row->line, reason, detail);
         return 0;

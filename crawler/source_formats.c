@@ -167,6 +167,7 @@ const char *cc_reject_reason_name(cc_reject_reason reason) {
     case CC_REJECT_OUTSIDE_BBOX: return "outside the city's bounding box";
     case CC_REJECT_BAD_DATE: return "unparseable date";
     case CC_REJECT_MALFORMED: return "malformed row";
+    case CC_PARSE_NO_MEMORY: return "out of memory";
     case CC_REJECT_REASON_COUNT: break;
     }
     return "?";
@@ -320,7 +321,7 @@ static cc_reject_reason make_source_id(cc_row_parser *p, const cc_csv_row *row, 
     uint32_t ordinal = cc_row_ordinals_next(p->ordinals, hash);
     if (ordinal == 0) {
         snprintf(detail, len, "out of memory numbering rows");
-        return CC_REJECT_MALFORMED;
+        return CC_PARSE_NO_MEMORY;
     }
     snprintf(p->source_id, sizeof p->source_id, "h%016" PRIx64 "-%" PRIu32, hash, ordinal);
     return CC_REJECT_NONE;
@@ -364,7 +365,7 @@ cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc
     if (!(raw_type = as_utf8(p, 0, p->format->type_col, raw_type, out)) ||
         !(desc = as_utf8(p, 1, p->format->desc_col, desc, out))) {
         snprintf(detail, detail_len, "out of memory mending text");
-        return CC_REJECT_MALFORMED;
+        return CC_PARSE_NO_MEMORY;
     }
     out->raw_type = is_blank(raw_type) ? NULL : raw_type;
     out->category = cc_city_category(p->city, out->raw_type, &out->raw_type_mapped);

@@ -23,6 +23,7 @@
 #include "crawler/datetime.h"
 
 typedef enum {
+    CC_PARSE_NO_MEMORY = -1,   /* no verdict on the row: the parser ran out of memory (the import fails) */
     CC_REJECT_NONE = 0,
     CC_REJECT_NO_COORDINATES,  /* missing, or a (0, 0) placeholder */
     CC_REJECT_OUTSIDE_BBOX,    /* outside the city's bounding box (e.g. SF's -120.5, 90) */
@@ -60,7 +61,8 @@ void cc_row_parser_free(cc_row_parser *parser);
 const char *cc_row_parser_format(const cc_row_parser *parser);
 
 /* Turns a data row into `out`. Returns CC_REJECT_NONE, or the reason with a short
- * explanation in `detail` (naming the field). */
+ * explanation in `detail` (naming the field), or CC_PARSE_NO_MEMORY with what it was
+ * doing in `detail` (a row is not malformed because memory ran out). */
 cc_reject_reason cc_row_parser_parse(cc_row_parser *parser, const cc_csv_row *row,
                                      cc_incident *out, char *detail, size_t detail_len);
 

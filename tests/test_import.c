@@ -625,6 +625,44 @@ static void test_text_not_utf8(void **state) {
     assert_int_equal(memcmp(s.unmapped[0], type, 126), 0);
 }
 
+/* realloc as the library sees it (linked with -Wl,--wrap=realloc): refuses any block
+ * larger than realloc_limit (0: none), so a test can run out of memory at one place. */
+static size_t realloc_limit;
+void *__real_realloc(void *block, size_t size);
+void *__wrap_realloc(void *block, size_t size);
+void *__wrap_realloc(void *block, size_t size) {
+    return realloc_limit && size > realloc_limit ? NULL : __real_realloc(block, size);
+}
+
+/* Memory running out while a row's text is mended is no malformed row: the import fails,
+ * saying so, and stores nothing (it counted the row malformed and went on). */
+static void test_out_of_memory_mending_text(void **state) {
+    fixture *f = *state;
+    use_city(f, "chicago");
+    enum { LATIN1 = 55000 }; /* mended, 3 bytes each: 165001 bytes, over the limit; the row is under it */
+    char *rows = malloc(LATIN1 + 4096), *text = malloc(LATIN1 + 1);
+    assert_non_null(rows), assert_non_null(text);
+    memset(text, 0xE9, LATIN1), text[LATIN1] = 0;
+    int n = snprintf(rows, LATIN1 + 4096, CHICAGO_HEADER
+        "30000001,HZ1,02/03/2015 10:00:00 AM,X,0820,THEFT,OK,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,-87.63\r\n"
+        "30000002,HZ2,02/03/2015 10:00:00 AM,X,0820,THEFT,%s,STREET,false,false,1,1,1,1,6,1,1,"
+        "02/11/2016 03:48:18 PM,41.88,-87.63\r\n", text);
+    cc_import_stats s;
+    char err[1024] = "";
+    realloc_limit = 150000;
+    int status = import_bytes(f, "huge.csv", rows, (size_t)n, &s, err, sizeof err);
+    realloc_limit = 0;
+    assert_int_equal(status, -1);
+    if (!strstr(err, "huge.csv:3: out of memory mending text")) fail_msg("err: %s", err);
+    assert_int_equal(s.rejected[CC_REJECT_MALFORMED], 0);
+    assert_int_equal(stored_count(f), 0);
+    /* with the memory it needs, the same file imports whole */
+    assert_int_equal(import_bytes(f, "huge.csv", rows, (size_t)n, &s, err, sizeof err), 0);
+    expect_counts(&s, 2, 2, 0, 0, 0, 0, 0);
+    free(rows), free(text);
+}
+
 static void test_store_refuses_other_databases(void **state) {
     fixture *f = *state;
     char *other = tu_path(f->dir, "other.db");
@@ -706,6 +744,7 @@ int main(void) {
         T(test_police_uk_csv),                 T(test_police_uk_zip_archive),
         T(test_truncated_gzip_leaves_store_unchanged), T(test_unknown_header_and_wrong_city),
         T(test_store_refuses_other_databases), T(test_hostile_input), T(test_text_not_utf8),
+        T(test_out_of_memory_mending_text),
     };
 #undef T
     return cmocka_run_group_tests_name("import", tests, NULL, NULL);
