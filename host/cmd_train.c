@@ -1,4 +1,5 @@
 /* crimecast train: the command line of host/run_train.h, with --config FILE. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,30 @@ static void warn_unused_on_resume(int argc, char **argv, const cc_train_request 
                 r->resume, names, unused > 1 ? "are" : "is");
 }
 
+/* Set by Ctrl-C: the one global a signal handler needs (read through r.stop). */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int signal) {
+    (void)signal;
+    interrupted = 1;
+}
+
+/* cc_run_train with Ctrl-C caught in one process: training stops before its next step
+ * and says how to resume; a second Ctrl-C is the default's (files are written whole). */
+static int train_caught(cc_train_request *r, FILE *out, char *err, size_t err_len) {
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_interrupt;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &action, &previous);
+    r->stop = &interrupted;
+    int status = cc_run_train(r, out, NULL, err, err_len);
+    sigaction(SIGINT, &previous, NULL);
+    return status;
+}
+
 int cc_cmd_train(int argc, char **argv) {
     cc_train_request r;
     cc_train_config config;
@@ -49,7 +74,8 @@ int cc_cmd_train(int argc, char **argv) {
     r.local_size = world.collective.local_size;
     if (r.resume && (!r.collective || r.collective->rank == 0)) warn_unused_on_resume(argc, argv, &r);
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
-    int status = cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err);
+    int status = r.collective ? cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err)
+                              : train_caught(&r, out ? out : stdout, err, sizeof err); /* ranks: mpirun's Ctrl-C */
     if (out && out != stdout) fclose(out);
     if (r.collective) snprintf(ranked, sizeof ranked, "rank %d of %d: %s", r.collective->rank, r.collective->size, err);
     else snprintf(ranked, sizeof ranked, "%s", err);

@@ -411,6 +411,35 @@ int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const c
     return n;
 }
 
+/* Whether row o's value in base is other than its default (FLAG, CHOICE, TEXT, INT). */
+static int changed(const cc_option *o, const void *base, char *value, size_t len) {
+    const void *field = (const char *)base + o->offset;
+    const char *text;
+    switch (o->kind) {
+    case CC_OPT_FLAG: return value[0] = 0, *(const int *)field != 0;
+    case CC_OPT_CHOICE:
+    case CC_OPT_TEXT:
+        text = *(const char *const *)field;
+        snprintf(value, len, "%s", text ? text : "");
+        return text && (!o->fallback || strcmp(text, o->fallback) != 0);
+    case CC_OPT_INT:
+        snprintf(value, len, "%d", *(const int *)field);
+        return !o->fallback || strcmp(value, o->fallback) != 0;
+    default: return 0;
+    }
+}
+
+void cc_options_changed(const cc_option_group *group, const void *base, char *out, size_t len) {
+    size_t n = 0;
+    out[0] = 0;
+    for (int i = 0; i < group->count && n < len; i++) {
+        char value[256];
+        const cc_option *o = &group->options[i];
+        if (changed(o, base, value, sizeof value))
+            n += (size_t)snprintf(out + n, len - n, " --%s%s%s", o->name, value[0] ? " " : "", value);
+    }
+}
+
 int cc_options_read(const cc_command_spec *spec, int argc, char **argv, void *request) {
     cc_options_defaults(spec, request);
     return cc_options_parse(spec, argc, argv, request);

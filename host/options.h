@@ -118,6 +118,11 @@ int cc_options_set(const cc_command_spec *spec, void *request, const char *name,
  * configuration file set (train --resume names those it does not use). */
 int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const cc_option **rows, int most);
 
+/* The options of `group` whose values in `base` (the group's struct) differ from their
+ * defaults, as command-line text (" --threads 1 --device cpu") into out: what a command
+ * printed for the user to run again must repeat. FLAG, CHOICE, TEXT and INT rows only. */
+void cc_options_changed(const cc_option_group *group, const void *base, char *out, size_t len);
+
 /* The row called `name` (exact), or NULL. */
 const cc_option *cc_options_find(const cc_command_spec *spec, const char *name);
 

@@ -244,6 +244,7 @@ typedef struct train_plan {
     double budget;              /* what it may take there, bytes */
     double tables;              /* the resident windows' bytes there (0: gathered on the host) */
     int writes;                 /* 1: this process writes the model file (rank 0, or alone) */
+    int files_written;          /* model files this run has written (a Ctrl-C's resume starts from the last) */
     const cc_collective *spread; /* --seeds under mpirun: the members spread over these ranks */
     run_clock clock;
 } train_plan;
@@ -277,6 +278,7 @@ static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *
      * spread over them, each member trained whole by one rank. */
     if (r->collective && r->seeds > 1) p->spread = r->collective;
     else o->collective = r->collective;
+    if (!r->collective) o->stop = r->stop; /* ranks would stop at different steps */
     if (p->spread && r->resume) {
         snprintf(err, err_len, "--resume of a --seeds run under mpirun: resume it in one process");
         return -1;
@@ -298,6 +300,7 @@ typedef struct reporter {
     int saves;                  /* 1: the file is written at every improvement (not while
                                    --seeds members are spread over ranks: the others' are not here yet) */
     run_clock *clock;           /* counts the epochs */
+    int *files_written;         /* counts the checkpoints written */
     char err[1024];
 } reporter;
 
@@ -328,7 +331,9 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
             improved ? " (best so far: saved)" : "");
     fflush(r->out);
     if (!improved || !r->saves) return 0;
-    return cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err);
+    if (cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err) != 0) return -1;
+    ++*r->files_written;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ set-up */
@@ -473,8 +478,10 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
         return -1;
     if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
     int epochs = p->options.epochs ? p->options.epochs : info->options.epochs;
+    cc_train_options run = p->options;
     p->options = info->options; /* the run continues with the model's own options */
     p->options.epochs = epochs;
+    p->options.collective = run.collective, p->options.stop = run.stop; /* where and how this run works: its own */
     p->config = info->config;
     return check_memory(p, t, err, err_len);
 }
@@ -572,12 +579,54 @@ static void set_length(train_plan *p, cc_model_info *info) {
 /* The model file after the last epoch: the best parameters with their optimiser moments
  * (so a resume continues from them) and the whole loss history, including the epochs
  * after the best; written even when this run never improved (a resume may not). */
-static int write_final(const train_plan *p, cc_convlstm *model, cc_train_state *state, const cc_model_info *info,
+static int write_final(train_plan *p, cc_convlstm *model, cc_train_state *state, const cc_model_info *info,
                        char *err, size_t err_len) {
     size_t bytes = sizeof(float) * model->params.size;
     memcpy(state->m.data, state->best_m.data, bytes);
     memcpy(state->v.data, state->best_v.data, bytes);
-    return p->writes ? cc_checkpoint_write(p->request->out, model, state, info, err, err_len) : 0;
+    if (!p->writes) return 0;
+    if (cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0) return -1;
+    p->files_written++;
+    return 0;
+}
+
+/* A path as one shell word: as it is, or in single quotes. */
+static const char *shell_word(const char *path, char *out, size_t len) {
+    if (path[strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+=:,")] == 0)
+        return snprintf(out, len, "%s", path), out;
+    size_t n = 0;
+    out[n++] = '\'';
+    for (const char *c = path; *c && n + 5 < len; c++) {
+        if (*c == '\'') memcpy(out + n, "'\\''", 4), n += 4;
+        else out[n++] = *c;
+    }
+    out[n++] = '\'', out[n] = 0;
+    return out;
+}
+
+/* The error of a run stopped by Ctrl-C (options.stop): where it was, and the command that
+ * resumes it from the last file written (nothing is written after the stop: the state
+ * is partway through an epoch). */
+static int interrupted(const train_plan *p, const cc_model_info *info, const cc_train_state *state, char *err,
+                       size_t err_len) {
+    const cc_train_request *r = p->request;
+    const char *from = p->files_written ? r->out : r->resume;
+    char member[32], data[600], resume[600], out[600], epochs[32] = "";
+    member_label(info, member, sizeof member);
+    if (!from) {
+        snprintf(err, err_len, "interrupted in %sepoch %d, before any model file was written: nothing to resume, run "
+                 "the same command again", member, state->epochs_done + 1);
+        return -1;
+    }
+    if (r->epochs) snprintf(epochs, sizeof epochs, " --epochs %d", r->epochs);
+    char device[512]; /* its threads and device: a run is bit for bit the same on the same ones */
+    const cc_option_group device_options = CC_DEVICE_GROUP(cc_train_request, device);
+    cc_options_changed(&device_options, &r->device, device, sizeof device);
+    snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved; resume with:\n  crimecast train "
+             "--data %s --resume %s --out %s%s%s", member, state->epochs_done + 1, from,
+             shell_word(r->data, data, sizeof data), shell_word(from, resume, sizeof resume),
+             shell_word(r->out, out, sizeof out), epochs, device);
+    return -1;
 }
 
 /* Files the root member (trained, its best parameters in `model`) among the finished
@@ -610,7 +659,8 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
             fprintf(out, "%s(seed %u)\n", member_label(info, member, sizeof member), p->options.seed), fflush(out);
         run_clock *clock = &p->clock;
         double began = cc_now_seconds();
-        if (cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len) != 0) return -1;
+        int stopped = cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len);
+        if (stopped) return stopped > 0 ? interrupted(p, info, state, err, err_len) : -1;
         double trained = cc_now_seconds();
         clock->training += trained - began;
         if (write_final(p, model, state, info, err, err_len) != 0) return -1;
@@ -631,6 +681,7 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
         double made = cc_now_seconds();
         clock->setup += made - tested;
         if (cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0) return -1;
+        p->files_written++;
         clock->file += cc_now_seconds() - made;
     }
 }
@@ -748,6 +799,13 @@ static void grant_cudnn_workspace(train_plan *p) {
     p->ctx->cudnn_workspace_floats = grant;
 }
 
+/* ", data parallel over N processes" under a collective, else "". */
+static const char *data_parallel(const cc_train_options *o, char *out, size_t len) {
+    if (o->collective) snprintf(out, len, ", data parallel over %d processes", o->collective->size);
+    else out[0] = 0;
+    return out;
+}
+
 /* The run on an opened backend and a read tensor. */
 static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_train_outcome *outcome, char *err,
                     size_t err_len) {
@@ -765,17 +823,18 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
         set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
                         .epochs = p->options.epochs, .writes = p->writes, .saves = p->writes && !p->spread,
-                        .clock = &p->clock};
+                        .clock = &p->clock, .files_written = &p->files_written};
         cc_progress_begin(&rep.bar, "train", 0);
         if (!p->writes) rep.bar.enabled = 0; /* one bar for the job: rank 0's */
         p->options.on_batch = on_batch, p->options.on_epoch = on_epoch, p->options.context = &rep;
         const cc_split *s = &info.split;
+        char parallel[64];
         fprintf(p->out,
                 "training %s: %d x %d x %d x %d, target bins: train %d-%d, validation %d-%d, test %d-%d; %zu "
-                "parameters; up to %d epochs, patience %d%s, on the %s\n",
+                "parameters; up to %d epochs, patience %d%s, on the %s%s\n",
                 r->data, t->T, t->C, t->H, t->W, s->first[0], s->end[0] - 1, s->first[1], s->end[1] - 1, s->first[2],
                 s->end[2] - 1, model.params.size, p->options.epochs, p->options.patience, r->resume ? " (resumed)" : "",
-                ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU");
+                ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU", data_parallel(&p->options, parallel, sizeof parallel));
         char host_share[64] = "";
         if (ctx->backend == CC_BACKEND_CUDA) snprintf(host_share, sizeof host_share, "; %.2f GiB on the host", p->memory.host / GIB);
         char tables[96] = "";
@@ -791,6 +850,7 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
         int trained = share_window_tables(p, t, ctx, &model, &info, &windows, err, err_len) != 0 ? -1
                       : p->spread ? train_members_spread(p, t, ctx, &model, &info, &state, err, err_len)
                                   : train_members(p, t, ctx, &model, &info, &state, err, err_len);
+        cc_progress_end(&rep.bar); /* a stopped run's message starts a line of its own */
         if (trained == 0) {
             if (info.members > 1)
                 fprintf(p->out, "%s: %d members, seeds %u-%u; predict forecasts the mean of their expected counts\n",

@@ -4,6 +4,7 @@
 #ifndef CRIMECAST_HOST_RUN_TRAIN_H
 #define CRIMECAST_HOST_RUN_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -47,6 +48,10 @@ typedef struct cc_train_request {
     /* Set by tune under mpirun: other ranks train their own models beside this one, so
      * --gather auto keeps to the host's gather on the CPU, as under a collective. */
     int beside_others;
+    /* Set by the command line in one process (not an option): a flag its Ctrl-C handler
+     * sets. Training stops before its next step, writes nothing more, and the run fails
+     * with what the model file holds and the command that resumes it. NULL: none. */
+    const volatile sig_atomic_t *stop;
 } cc_train_request;
 
 extern const cc_command_spec CC_TRAIN_SPEC;

@@ -263,6 +263,10 @@ static int train_epoch_deferred(cc_batch_io *b, const cc_ops_context *ctx, const
     int status = 0;
     double start = cc_now_seconds(), reported = start;
     for (int bi = 0; bi < batches && status == 0; bi++) {
+        if (o->stop && *o->stop) {
+            status = 1;
+            break;
+        }
         gather(b, ctx, t, scale, o->loss, order + bi * o->batch + first, count);
         cc_step_runner_queue(&steps);
         if (gpu && bi + 1 < batches && cc_now_seconds() - reported < 1.0) continue;
@@ -345,6 +349,7 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
         double train_loss;
         status = train_epoch(&b, ctx, t, split, scale, o, s, order, n, &train_loss, err, err_len);
+        if (status == 0 && o->stop && *o->stop && !o->collective) status = 1; /* before a validation pass */
         if (status != 0) break;
         cc_batch_io_sync_back(&b, model, &s->m, &s->v); /* the host's model and moments: checkpoints, the best epoch */
         double val = evaluate_with(&b, ctx, t, split, CC_SPAN_VAL, scale, o->loss, o->collective);

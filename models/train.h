@@ -11,6 +11,7 @@
 #ifndef CRIMECAST_MODELS_TRAIN_H
 #define CRIMECAST_MODELS_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,11 @@ typedef struct cc_train_options {
      * between runs on the same tensor and config, e.g. the members of a seed ensemble;
      * NULL: cc_train builds its own and frees them at its end. */
     struct cc_window_tables *tables;
+    /* NULL, or a flag (set by a signal handler) read before every step of one process
+     * (not under a collective: ranks would stop at different steps): once non-zero,
+     * cc_train stops at once and returns 1. The state is then partway through an epoch,
+     * not one to write; a resume starts from the last file written. */
+    const volatile sig_atomic_t *stop;
 } cc_train_options;
 
 /* What training carries from epoch to epoch, and what a checkpoint stores. */
@@ -96,7 +102,8 @@ void cc_train_state_free(cc_train_state *state);
 void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *split);
 
 /* Trains from state->epochs_done on; on return the model holds the best parameters.
- * Returns 0, or -1 with `err` (NaN/Inf loss, or on_epoch asked to stop). */
+ * Returns 0; 1 when options->stop stopped it; or -1 with `err` (NaN/Inf loss, or
+ * on_epoch asked to stop). */
 int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
              const float *scale, const cc_train_options *options, cc_train_state *state, char *err,
              size_t err_len);

@@ -279,6 +279,23 @@ static void test_given_rows(void **unused) {
     assert_string_equal(rows[1]->name, "text");
 }
 
+/* The options that differ from their defaults, as command-line text. */
+static void test_changed_options(void **unused) {
+    (void)unused;
+    sample s;
+    char text[512], message[512];
+    cc_options_defaults(&SPEC, &s);
+    cc_options_changed(&GROUPS[0], &s, text, sizeof text);
+    assert_string_equal(text, "");
+    assert_int_equal(parse(&s, message, sizeof message, "--text", "x", "--flag", "--count", "3", "--choice", "red",
+                           "f", NULL), CC_OPTIONS_OK);
+    cc_options_changed(&GROUPS[0], &s, text, sizeof text); /* --count 3 is the default: left out */
+    assert_string_equal(text, " --flag --text x --choice red");
+    assert_int_equal(parse(&s, message, sizeof message, "--text", "x", "--inner", "8", "f", NULL), CC_OPTIONS_OK);
+    cc_options_changed(&GROUPS[1], &s.group, text, sizeof text);
+    assert_string_equal(text, " --inner 8");
+}
+
 /* Comma lists of numbers: each case's values or its message, written out by hand. */
 static void test_number_lists(void **unused) {
     (void)unused;
@@ -400,6 +417,7 @@ int main(void) {
         cmocka_unit_test(test_prefixes_and_double_dash), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_set_by_name),      cmocka_unit_test(test_help_prints_the_table),
         cmocka_unit_test(test_given_rows), cmocka_unit_test(test_number_lists),
+        cmocka_unit_test(test_changed_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

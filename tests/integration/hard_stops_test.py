@@ -25,6 +25,8 @@ import gzip
 import hashlib
 import os
 import random
+import shlex
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -247,6 +249,34 @@ def train_case(tmp, tensor):
     check("train: no temporary left behind", not leftovers(folder), leftovers(folder))
     p = run("predict", "--model", model, "--data", tensor, "--out", os.path.join(tmp, "f.h5"))
     check("predict reads the resumed model", p.returncode == 0, p.stderr[-300:])
+    ctrl_c_case(tmp, common, want)
+
+
+def ctrl_c_case(tmp, common, want):
+    """Ctrl-C (SIGINT) in train: it stops before its next step and exits 1, naming what
+    the model file holds and the command that resumes it (the path quoted, the device
+    options repeated); that command ends where the uninterrupted run ends, bit for bit.
+    (Ctrl-C killed train at once before 2026-12-05, as kill -9 does.)"""
+    model = os.path.join(tmp, "model ctrl-c.h5")  # a space: the printed command quotes it
+    proc = subprocess.Popen([CRIMECAST, "train", *common, "--out", model], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("epoch 3:"):
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    said = "resume with:\n  crimecast train "
+    check("train stops on Ctrl-C: exit 1, 'interrupted in epoch', and how to resume", proc.returncode == 1
+          and "interrupted in epoch " in err and said in err, (proc.returncode, err[-600:]))
+    if said not in err:
+        return
+    command = shlex.split(err.split("resume with:\n", 1)[1].strip())
+    check("the command names the file, in quotes, and the threads and device", command[1:] == [
+        "train", "--data", common[1], "--resume", model, "--out", model, "--epochs", "10", "--device", "cpu",
+        "--threads", "1"] and "'%s'" % model in err, command)
+    p = subprocess.run([CRIMECAST] + command[1:], capture_output=True, text=True)
+    check("that command ends where the uninterrupted run ends, bit for bit", p.returncode == 0
+          and params(model) == want, p.stderr[-500:])
 
 
 def model_state(path):

@@ -138,6 +138,8 @@ def main():
             after = int(f.attrs["epochs_done"])
         check("--resume continues it (%d -> %d epochs)" % (done, after), p.returncode == 0 and after == done + 2,
               p.stderr[-1500:])
+        check("... data parallel again (the resume took the file's options and lost the ranks' before 2026-12-05)",
+              "(resumed), on the CPU, data parallel over 2 processes" in p.stdout, p.stdout[-1500:])
     return summary()
 
 
