@@ -6,7 +6,12 @@
  *                that bin is before the tensor or after the origin
  *   kde          the last k bins weighted 2^(-j / half_life) (j bins before the origin),
  *                smoothed over space with a Gaussian of `bandwidth` metres, inside the
- *                mask (the blur is renormalised by the blurred mask, so no mass leaks out)
+ *                mask: each cell is the kernel-weighted mean of the cells inside the mask
+ *                (the blur divided by the blurred mask at that cell: spatstat's default,
+ *                "uniform" edge correction, Diggle 1985), so nothing is lost past the
+ *                mask's edge and a flat map stays flat; the map's total is the history's
+ *                only up to the edge cells' reweighting (0.01% at half a cell, Chicago;
+ *                a bandwidth of many cells can move it by 10% or more)
  * The random forest is models/rf.h. */
 #ifndef CRIMECAST_MODELS_BASELINES_H
 #define CRIMECAST_MODELS_BASELINES_H
