@@ -24,6 +24,9 @@ static const cc_option REPORT_OPTIONS[] = {
     {CC_OPTION_TEXT("versus", cc_report_request, versus, "MODEL", NULL,
                     "paired differences of every model against this one (a model name, e.g. histavg-52)")},
     {CC_OPTION_TEXT("category", cc_report_request, category, "NAME", "all", "the channel shown")},
+    {CC_OPTION_FLAG("common-bins", cc_report_request, common_bins,
+                    "score every forecast on the bins all of them have, as eval --common-bins (without it, "
+                    "forecasts of different bins are refused)")},
     {CC_OPTION_TEXT("title", cc_report_request, title, "TEXT", "crimecast forecasts", "the report's title")},
     {CC_OPTION_TEXT("out", cc_report_request, out, "REPORT.html", NULL, "the HTML file written"),
      .required = 1, .file = CC_FILE_WRITTEN},
@@ -38,7 +41,8 @@ static const cc_option_group REPORT_GROUPS[] = {{"options", CC_OPTION_ROWS(REPOR
 
 const cc_command_spec CC_REPORT_SPEC = {
     .name = "report",
-    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--model MODEL.h5] [--versus MODEL] [--category NAME] --out REPORT.html",
+    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--model MODEL.h5] [--versus MODEL] [--category NAME] [--common-bins] "
+                "--out REPORT.html",
     .description =
         "Scores the forecasts against the tensor as `crimecast eval` does and writes one\n"
         "self-contained HTML file (pictures embedded, nothing fetched from a network): the\n"
@@ -102,47 +106,74 @@ static int draw_hotspots(const char *png, const cc_panel *maps, int count, const
     return status;
 }
 
-/* maps.png: the truth and up to five forecasts on the last bin every one of them has,
- * one colour scale (square root, up to the largest value shown). */
+/* The forecasts with channel `category`: up to MAX_MAPS - 1 of them read into f[] (*kept);
+ * the files of those without it named in left_out ("a.h5, b.h5"), counted in *lacking.
+ * 0, or -1 with err (a file that does not read; those read are freed). */
+static int forecasts_with(const cc_report_request *a, cc_tensor *f, int *kept, char *left_out, size_t len,
+                          int *lacking, char *err, size_t err_len) {
+    size_t used = 0;
+    *kept = *lacking = 0;
+    left_out[0] = 0;
+    for (int i = 0; i < a->forecast_count; i++) {
+        cc_tensor g;
+        if (cc_tensor_read(a->forecasts[i], "forecast", &g, err, err_len) != 0) {
+            while (*kept > 0) cc_tensor_free(&f[--*kept]);
+            return -1;
+        }
+        if (cc_tensor_channel(&g, a->category) >= 0 && *kept < MAX_MAPS - 1) {
+            f[(*kept)++] = g; /* the copy owns its arrays now */
+            continue;
+        }
+        if (cc_tensor_channel(&g, a->category) < 0 && used < len)
+            used += (size_t)snprintf(left_out + used, len - used, "%s%s", (*lacking)++ ? ", " : "", a->forecasts[i]);
+        cc_tensor_free(&g);
+    }
+    return 0;
+}
+
+/* maps.png: the truth and up to five forecasts of the category on the last bin every one
+ * of them has, one colour scale (square root, up to the largest value shown); a forecast
+ * without the category has no map (the caption names it). */
 static int draw_maps(const cc_report_request *a, const char *png, const char *hotspots_png, char *caption,
-                     size_t caption_len, char *err, size_t err_len) {
+                     size_t caption_len, char *left_out, size_t left_out_len, int *lacking, char *err, size_t err_len) {
     cc_tensor truth, f[MAX_MAPS - 1];
-    int n = a->forecast_count < MAX_MAPS - 1 ? a->forecast_count : MAX_MAPS - 1, read = 0, status = -1;
+    int n = 0, status = -1;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
-    while (read < n && cc_tensor_read(a->forecasts[read], "forecast", &f[read], err, err_len) == 0) read++;
-    int c = read == n ? cc_tensor_channel_named(&truth, a->data, a->category, err, err_len) : -1;
-    if (read == n && c >= 0) {
+    int c = cc_tensor_channel_named(&truth, a->data, a->category, err, err_len);
+    if (c >= 0 && forecasts_with(a, f, &n, left_out, left_out_len, lacking, err, err_len) == 0) {
         int64_t day = INT64_MIN; /* the last bin in the truth and every forecast */
-        for (int b = f[0].T - 1; b >= 0 && day == INT64_MIN; b--) {
+        for (int b = n > 0 ? f[0].T - 1 : -1; b >= 0 && day == INT64_MIN; b--) {
             int everywhere = cc_tensor_bin(&truth, f[0].time[b]) >= 0;
             for (int m = 1; m < n; m++) everywhere &= cc_tensor_bin(&f[m], f[0].time[b]) >= 0;
             if (everywhere) day = f[0].time[b];
         }
-        if (day == INT64_MIN) snprintf(err, err_len, "the forecasts share no bin with each other and the tensor");
+        if (n == 0) snprintf(err, err_len, "no forecast has category '%s'", a->category);
+        else if (day == INT64_MIN) snprintf(err, err_len, "the forecasts share no bin with each other and the tensor");
         else {
             cc_panel panels[MAX_MAPS];
             size_t plane = (size_t)truth.H * truth.W;
             double vmax = 1;
             panels[0] = (cc_panel){"truth", truth.values + cc_tensor_offset(&truth, cc_tensor_bin(&truth, day), c, 0, 0)};
-            for (int m = 0; m < n; m++) {
-                int mc = cc_tensor_channel(&f[m], a->category);
+            for (int m = 0; m < n; m++)
                 panels[m + 1] = (cc_panel){f[m].model, f[m].values + cc_tensor_offset(&f[m], cc_tensor_bin(&f[m], day),
-                                                                                       mc < 0 ? 0 : mc, 0, 0)};
-            }
+                                                                                       cc_tensor_channel(&f[m], a->category),
+                                                                                       0, 0)};
             for (int p = 0; p <= n; p++)
                 for (size_t k = 0; k < plane; k++)
                     if (truth.mask[k]) vmax = fmax(vmax, panels[p].values[k]);
-            char date[11];
+            char date[11], absent[300] = "";
             cc_format_iso_date(day, date);
+            if (*lacking) snprintf(absent, sizeof absent, "; no map of %.200s, which has no category '%s'", left_out,
+                                   a->category);
             snprintf(caption, caption_len, "%s, %s of %s, category %s: the recorded counts and each forecast's expected "
-                     "counts, one colour scale (square root, 0 to %.1f incidents per cell)", truth.city,
-                     cc_bin_kind_name(truth.bin), date, a->category, vmax);
+                     "counts, one colour scale (square root, 0 to %.1f incidents per cell)%s", truth.city,
+                     cc_bin_kind_name(truth.bin), date, a->category, vmax, absent);
             cc_png_style style = {cc_colormap_find("inferno"), CC_SCALE_SQRT, vmax, 6};
             status = cc_panels_png(png, panels, n + 1, truth.mask, truth.H, truth.W, &style, caption, err, err_len);
             if (status == 0) status = draw_hotspots(hotspots_png, panels, n + 1, &truth, date, a->category, err, err_len);
         }
+        for (int m = 0; m < n; m++) cc_tensor_free(&f[m]);
     }
-    for (int m = 0; m < read; m++) cc_tensor_free(&f[m]);
     cc_tensor_free(&truth);
     return status;
 }
@@ -161,14 +192,18 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     cc_eval_request e;
     cc_eval_request_defaults(&e);
     e.data = a->data, e.csv = 1, e.roc = p->roc, e.roc_category = a->category, e.versus = a->versus;
+    e.common_bins = a->common_bins;
     e.forecast_count = a->forecast_count;
     for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
     FILE *sink = fopen("/dev/null", "w");
     int scored = sink && cc_run_eval(&e, sink, table, err, err_len) == 0;
     if (sink) fclose(sink);
     if (!scored) return -1;
-    char maps_caption[512];
-    if (draw_maps(a, p->maps, p->hotspots, maps_caption, sizeof maps_caption, err, err_len) != 0) return -1;
+    char maps_caption[1024], left_out[512];
+    int lacking;
+    if (draw_maps(a, p->maps, p->hotspots, maps_caption, sizeof maps_caption, left_out, sizeof left_out, &lacking, err,
+                  err_len) != 0)
+        return -1;
     if (a->model && cc_training_chart_png(a->model, p->training, err, err_len) != 0) return -1;
     cc_html_figure figures[4];
     int count = 0;
@@ -179,9 +214,13 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
                                         "on the last bin every forecast has"};
     figures[count++] = (cc_html_figure){"Maps", p->maps, maps_caption};
     if (a->model) figures[count++] = (cc_html_figure){"Training", p->training, "training and validation loss per epoch"};
-    char intro[1024];
+    char intro[1536], absent[700] = "";
+    if (lacking)
+        snprintf(absent, sizeof absent, " %d of them (%.500s) have no category '%s': they are in no row of its table "
+                 "and have no map.", lacking, left_out, a->category);
     snprintf(intro, sizeof intro, "%d forecast(s) scored against the counts of %s, as crimecast eval scores them "
-             "(the mean over the bins every forecast covers, with bootstrap intervals).", a->forecast_count, a->data);
+             "(the mean over the bins %s, with bootstrap intervals).%s", a->forecast_count, a->data,
+             a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each", absent);
     cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count};
     if (cc_html_report_write(a->out, &report, err, err_len) != 0) return -1;
     fprintf(out, "%s: %d forecast(s), category '%s', %d picture(s) embedded\n", a->out, a->forecast_count, a->category,

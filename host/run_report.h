@@ -16,6 +16,7 @@ typedef struct cc_report_request {
     const char *model;    /* a model file: its training curve (NULL: none) */
     const char *versus;   /* paired differences against this model (NULL: none) */
     const char *category; /* the channel shown */
+    int common_bins;      /* score on the bins every forecast has (eval's --common-bins) */
     const char *title;
     const char *out;      /* report.html */
 } cc_report_request;

@@ -116,7 +116,41 @@ def main():
         q = run("report", "--data", tensor, forecasts[0], missing, "--out", bad)
         check("a missing forecast: exit 1 naming it and why, no file", q.returncode == 1 and missing in q.stderr
               and "No such file" in q.stderr and not os.path.exists(bad), q.stderr)
+        category_missing_case(tmp, counts, mask, tensor, forecasts)
+        common_bins_case(tmp, tensor, forecasts)
     return summary()
+
+
+def category_missing_case(tmp, counts, mask, tensor, forecasts):
+    """A forecast without the category shown: no map of it (another channel was drawn under
+    the category's name, and set the colour scale), and the page says so."""
+    only_all = os.path.join(tmp, "only_all.h5")
+    write_tensor(only_all, counts[:, :1], mask, ["all"])
+    lacking = os.path.join(tmp, "histavg_all_only.h5")
+    p = run("baseline", "--method", "histavg", "--data", only_all, "--out", lacking)
+    check("a forecast of 'all' alone", p.returncode == 0, p.stderr)
+    out = os.path.join(tmp, "theft.html")
+    p = run("report", "--data", tensor, forecasts[0], lacking, "--category", "theft", "--out", out)
+    text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+    check("report --category theft with a forecast without theft: exit 0, and the page names it",
+          p.returncode == 0 and "1 of them (%s) have no category 'theft'" % lacking in text
+          and "no map of %s, which has no category 'theft'" % lacking in text, (p.stderr, text[-2000:]))
+
+
+def common_bins_case(tmp, tensor, forecasts):
+    """Forecasts of different bins: refused with a pointer to --common-bins, which report
+    now takes (eval's message named an option report did not have)."""
+    every = os.path.join(tmp, "histavg_all_bins.h5")
+    p = run("baseline", "--method", "histavg", "--span", "all", "--data", tensor, "--out", every)
+    check("a forecast of every bin", p.returncode == 0, p.stderr)
+    out = os.path.join(tmp, "common.html")
+    p = run("report", "--data", tensor, every, forecasts[1], "--out", out)
+    check("forecasts of different bins: refused, pointing to --common-bins", p.returncode == 1
+          and "--common-bins" in p.stderr and not os.path.exists(out), p.stderr)
+    p = run("report", "--data", tensor, every, forecasts[1], "--common-bins", "--out", out)
+    text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+    check("report --common-bins scores them on the bins both have", p.returncode == 0
+          and "every forecast covers (--common-bins)" in text, p.stderr)
 
 
 if __name__ == "__main__":
