@@ -234,8 +234,22 @@ done:
 
 static size_t aligned(size_t n) { return (n + ALIGN - 1) / ALIGN * ALIGN; }
 
-/* Fills e (shape, direction, bias, beta, threads set) with its primitives; 0 or -1. */
+/* entry_make's work, on whatever threads OpenMP has. */
+static int entry_make_primitives(cc_onednn *d, entry *e);
+
+/* Fills e (shape, direction, bias, beta, threads set) with its primitives; 0 or -1. Made
+ * with OpenMP held to e->threads: oneDNN sizes a primitive's work for the threads there
+ * are when it is created, and a primitive made for all of them ran every step on a team
+ * of that size, so --threads 1 kept a second core busy. */
 static int entry_make(cc_onednn *d, entry *e) {
+    int threads_before = omp_get_max_threads();
+    omp_set_num_threads(e->threads > 0 ? e->threads : threads_before);
+    int status = entry_make_primitives(d, e);
+    omp_set_num_threads(threads_before);
+    return status;
+}
+
+static int entry_make_primitives(cc_onednn *d, entry *e) {
     const cc_conv2d_shape *s = &e->shape;
     int blocked = cc_onednn_blocked(s), ho = cc_conv2d_out_height(s), wo = cc_conv2d_out_width(s);
     dnnl_dims_t bias_dims = {s->out_channels};
