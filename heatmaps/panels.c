@@ -11,7 +11,12 @@ static const cc_rgb WHITE = {255, 255, 255}, INK = {30, 30, 30};
 int cc_panels_png(const char *path, const cc_panel *panels, int count, const uint8_t *mask, int H, int W,
                   const cc_png_style *style, const char *caption, char *err, size_t err_len) {
     int map_w = W * style->zoom, map_h = H * style->zoom, line = cc_canvas_text_height(TITLE_SCALE);
-    int width = 2 * MARGIN + count * map_w + (count - 1) * GAP;
+    int slot = map_w; /* each panel's column: its map, or its title where that is wider (a small grid) */
+    for (int i = 0; i < count; i++) {
+        int tw = cc_canvas_text_width(panels[i].title, TITLE_SCALE);
+        if (tw > slot) slot = tw;
+    }
+    int width = 2 * MARGIN + count * slot + (count - 1) * GAP;
     int caption_w = cc_canvas_text_width(caption, CAPTION_SCALE) + 2 * MARGIN;
     if (caption_w > width) width = caption_w;
     int maps_top = MARGIN + line + 6, strip_top = maps_top + map_h + MARGIN;
@@ -23,10 +28,10 @@ int cc_panels_png(const char *path, const cc_panel *panels, int count, const uin
         return -1;
     }
     for (int i = 0; i < count; i++) {
-        int x = MARGIN + i * (map_w + GAP);
+        int x = MARGIN + i * (slot + GAP);
         int tw = cc_canvas_text_width(panels[i].title, TITLE_SCALE);
-        cc_canvas_text(&canvas, x + (map_w - tw) / 2, MARGIN, panels[i].title, TITLE_SCALE, INK);
-        cc_canvas_map(&canvas, x, maps_top, panels[i].values, mask, H, W, style);
+        cc_canvas_text(&canvas, x + (slot - tw) / 2, MARGIN, panels[i].title, TITLE_SCALE, INK);
+        cc_canvas_map(&canvas, x + (slot - map_w) / 2, maps_top, panels[i].values, mask, H, W, style);
     }
     cc_canvas_text(&canvas, MARGIN, strip_top, caption, CAPTION_SCALE, INK);
     cc_canvas_colour_bar(&canvas, MARGIN, strip_top + line + 8, BAR_WIDTH, BAR_HEIGHT, style);

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heatmaps/canvas.h"
 #include "heatmaps/map_grid.h"
+#include "heatmaps/panels.h"
 #include "heatmaps/png_export.h"
 #include "tests/test_util.h"
 
@@ -112,8 +114,35 @@ static void test_png_pixels_and_text(void **state) {
     free(dir);
 }
 
+/* Panels of a small grid with long titles: each column is as wide as its title, so the
+ * titles neither overlap nor start off the canvas (they did at a report's 16 x 16 maps). */
+static void test_panel_titles_fit(void **state) {
+    (void)state;
+    float values[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t mask[9];
+    memset(mask, 1, sizeof mask);
+    cc_panel panels[3] = {{"truth: top 5%", values}, {"histavg-52 (h.h5): top 5%", values}, {"kde-1398m: top 5%", values}};
+    cc_png_style style = {cc_colormap_find("viridis"), CC_SCALE_LINEAR, 8.0, 2};
+    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "panels.png"), err[512];
+    assert_int_equal(cc_panels_png(path, panels, 3, mask, 3, 3, &style, "c", err, sizeof err), 0);
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    assert_true(png_image_begin_read_from_file(&image, path));
+    int widest = 0;
+    for (int i = 0; i < 3; i++) {
+        int tw = cc_canvas_text_width(panels[i].title, 2);
+        if (tw > widest) widest = tw;
+    }
+    if ((int)image.width < 3 * widest) fail_msg("%u pixels wide for three titles of up to %d", image.width, widest);
+    png_image_free(&image);
+    tu_remove_dir(dir);
+    free(path), free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_levels_follow_matplotlib_rule),
-                                       cmocka_unit_test(test_png_pixels_and_text)};
+                                       cmocka_unit_test(test_png_pixels_and_text),
+                                       cmocka_unit_test(test_panel_titles_fit)};
     return cmocka_run_group_tests_name("png", tests, NULL, NULL);
 }
