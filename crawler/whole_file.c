@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "crawler/printable.h"
 
 /* The directory of a path ("." when it has none) and its last part. */
 static void split_path(const char *path, char *dir, size_t dir_len, const char **base) {
@@ -34,10 +37,18 @@ static int leftover_tail(const char *tail) {
     return !strcmp(tail, "") || !strcmp(tail, "-journal") || !strcmp(tail, "-wal") || !strcmp(tail, "-shm");
 }
 
-/* The pid of a leftover's name "<base>.tmp-<pid>[-journal|-wal|-shm]", or 0 when the
- * name is not one. */
-static long leftover_pid(const char *name, const char *base) {
+/* How much of a final name `base` its temporaries keep: all of it, or where
+ * "<base>.tmp-<pid>-journal" would pass NAME_MAX, the first bytes that leave room (cut
+ * between characters). A 251-byte name is a valid one; its temporary must be too. */
+enum { TEMP_BASE_MOST = NAME_MAX - 5 - 20 - 8 }; /* ".tmp-", a pid, "-journal" */
+static size_t temp_base_length(const char *base) {
     size_t n = strlen(base);
+    return n <= TEMP_BASE_MOST ? n : cc_utf8_prefix(base, TEMP_BASE_MOST);
+}
+
+/* The pid of a leftover's name "<base's first n bytes>.tmp-<pid>[-journal|-wal|-shm]",
+ * or 0 when the name is not one. */
+static long leftover_pid(const char *name, const char *base, size_t n) {
     if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp-", 5) != 0) return 0;
     char *end;
     long pid = strtol(name + n + 5, &end, 10);
@@ -49,8 +60,9 @@ static long leftover_pid(const char *name, const char *base) {
 static void remove_leftovers(const char *dir, const char *base) {
     DIR *d = opendir(dir);
     if (!d) return;
+    size_t kept = temp_base_length(base);
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        long pid = leftover_pid(e->d_name, base);
+        long pid = leftover_pid(e->d_name, base, kept);
         if (pid <= 0 || pid == (long)getpid()) continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to judge */
         char path[4400];
@@ -60,13 +72,11 @@ static void remove_leftovers(const char *dir, const char *base) {
     closedir(d);
 }
 
-int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len) {
-    if (strlen(path) >= sizeof f->path) {
+int cc_whole_file_check(const char *path, char *err, size_t err_len) {
+    if (strlen(path) >= sizeof ((cc_whole_file *)0)->path) {
         snprintf(err, err_len, "%.200s...: the file name is too long", path);
         return -1;
     }
-    snprintf(f->path, sizeof f->path, "%s", path);
-    snprintf(f->temp, sizeof f->temp, "%s.tmp-%ld", path, (long)getpid());
     char dir[4096];
     const char *base;
     split_path(path, dir, sizeof dir, &base);
@@ -79,6 +89,30 @@ int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t er
         snprintf(err, err_len, "%.2000s: cannot write it: %.2000s is not a directory", path, dir);
         return -1;
     }
+    if (access(dir, W_OK) != 0) {
+        snprintf(err, err_len, "%.2000s: cannot write it: the directory %.2000s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    if (!*base || strlen(base) > NAME_MAX) {
+        snprintf(err, err_len, "%.2000s: cannot write it: %s", path,
+                 *base ? "a file name longer than 255 bytes" : "the path names a directory, not a file");
+        return -1;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "%.2000s: cannot write it: a directory is there", path);
+        return -1;
+    }
+    return 0;
+}
+
+int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len) {
+    if (cc_whole_file_check(path, err, err_len) != 0) return -1;
+    char dir[4096];
+    const char *base;
+    split_path(path, dir, sizeof dir, &base);
+    snprintf(f->path, sizeof f->path, "%s", path);
+    snprintf(f->temp, sizeof f->temp, "%.*s.tmp-%ld", (int)((size_t)(base - path) + temp_base_length(base)), path,
+             (long)getpid());
     remove_leftovers(dir, base);
     return 0;
 }

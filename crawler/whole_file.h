@@ -5,7 +5,8 @@
  * either the old file or the new one under the final name, never half of one; after a
  * power loss the file that was renamed is the file that is there.
  *
- * The temporary name is "<final>.tmp-<pid>". A run killed mid-write leaves its temporary
+ * The temporary name is "<final>.tmp-<pid>" (a final name of more than 222 bytes keeps
+ * its first 222 there, so the temporary is a valid name too). A run killed mid-write leaves its temporary
  * behind (a GeoPackage also its SQLite "-journal", "-wal" or "-shm" beside it); the next
  * write of the same final name removes every such leftover whose process is gone (a live
  * process's temporary is another run's write in progress, left alone). */
@@ -20,8 +21,13 @@ typedef struct cc_whole_file {
     char temp[4200];     /* what the caller writes */
 } cc_whole_file;
 
-/* Prepares writing `path`: the temporary name in f->temp, and the leftovers of killed
- * runs removed. 0, or -1 with err (a name too long). */
+/* Whether `path` can be written whole, before any work is spent on it: its directory is
+ * there, is one and may be written, the name fits a directory entry, and no directory
+ * has that name. 0, or -1 with err naming the cause. */
+int cc_whole_file_check(const char *path, char *err, size_t err_len);
+
+/* Prepares writing `path`: cc_whole_file_check, the temporary name in f->temp, and the
+ * leftovers of killed runs removed. 0, or -1 with err. */
 int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len);
 
 /* The temporary file, written and closed by the caller, becomes `path`: flushed, renamed,

@@ -14,10 +14,10 @@
 #define COUNT_BESIDE(field, list, values) \
     ((int *)((char *)(field) + offsetof(cc_eval_request, list.count) - offsetof(cc_eval_request, list.values)))
 
-/* --topk 1,5,10: area percentages in (0, 100], each once. */
+/* --topk 1,5,10: area percentages in (0, 100], each once (the % may be given, as export takes it). */
 static int parse_topk(const char *text, void *field, char *why, size_t why_len) {
     static const cc_number_list_rule rule = {.option = "topk", .takes = "area percentages in (0, 100], e.g. 1,5,10",
-                                             .min = 0, .open_min = 1, .max = 100, .shown_unit = "%",
+                                             .min = 0, .open_min = 1, .max = 100, .unit = "%", .shown_unit = "%",
                                              .most = CC_MAX_TOPK, .distinct = 1};
     return cc_parse_number_list(text, &rule, field, COUNT_BESIDE(field, topk, percent), why, why_len);
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crawler/whole_file.h"
 #include "host/defaults.h"
 #include "host/progress.h"
 #include "host/run_train.h"
@@ -125,12 +126,14 @@ static int candidate_dir(const cc_tune_request *a, char *dir, size_t len, char *
     return -1;
 }
 
-static void remove_candidates(const char *dir, int budget, const cc_collective *all) {
+/* Removes the candidates' model files, and with `log` the log and the directory. */
+static void remove_candidates(const char *dir, int budget, const cc_collective *all, int log) {
     char path[4200];
     for (int i = 0; i < budget; i++) {
         snprintf(path, sizeof path, "%s/candidate-%02d.h5", dir, i + 1);
         unlink(path);
     }
+    if (!log) return;
     if (all && all->rank > 0) snprintf(path, sizeof path, "%s/tune-rank%d.log", dir, all->rank);
     else snprintf(path, sizeof path, "%s/tune.log", dir);
     unlink(path);
@@ -255,6 +258,8 @@ static int write_best(const cc_tune_request *a, cc_train_config *best, double lo
 
 int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) {
     char dir[4096];
+    int writes = !a->collective || a->collective->rank == 0;
+    if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
     fprintf(out, "tuning on %s: %d candidates, at most %d epochs each, window %d; scored on the validation span\n",
             a->data, a->budget, a->epochs, a->window);
@@ -262,7 +267,8 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     double loss;
     int winner = search(a, dir, out, &best, &loss), status = -1;
     if (winner < 0) {
-        snprintf(err, err_len, "every candidate failed; see the log in %s (--keep DIR keeps it)", dir);
+        snprintf(err, err_len, "every candidate failed; see the log in %s%s", dir,
+                 a->keep ? "" : " (kept for that; remove the directory after)");
     } else if (a->collective && a->collective->rank > 0) {
         status = 0; /* rank 0 writes the configuration */
     } else if (write_best(a, &best, loss, err, err_len) == 0) {
@@ -270,6 +276,6 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
                 winner + 1, loss, a->out, a->out);
         status = 0;
     }
-    if (!a->keep) remove_candidates(dir, a->budget, a->collective);
+    if (!a->keep) remove_candidates(dir, a->budget, a->collective, winner >= 0); /* a failure's log stays */
     return status;
 }

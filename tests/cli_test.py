@@ -244,6 +244,12 @@ for command, says in ((("train", "--data", "never.h5", "--hidden", "16,", "--out
                       (("eval", "--data", "never.h5", "--area", "1e9km2", "f.h5"), "below 10^6")):
     p = run(*command)
     check("%s is a usage error" % " ".join(command), p.returncode == 2 and says in p.stderr, p)
+p = run("train", "--data", "never.h5", "--out", "/no-such-dir/m.h5")
+check("train checks where it writes before it reads or trains", p.returncode == 1 and "/no-such-dir" in p.stderr
+      and "never.h5" not in p.stderr, p)
+p = run("eval", "--data", "never.h5", "--topk", "1%,5", "f.h5")
+check("eval --topk takes '1%' as export does (it refused it): past the options to the missing file",
+      p.returncode == 1 and "never.h5" in p.stderr, p)
 
 with tempfile.TemporaryDirectory() as tmp:
     src = os.path.join(tmp, "small.csv")

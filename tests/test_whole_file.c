@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,8 +81,47 @@ static void test_a_missing_directory_is_named(void **state) {
     free(dir), free(missing), free(file), free(under_file);
 }
 
+/* A valid name of 251 bytes (NAME_MAX is 255) is written, through a temporary that keeps
+ * its first 222 bytes ("<name>.tmp-<pid>" would pass 255); a dead run's leftover of that
+ * shortened name goes; a name of 256 bytes and a directory at the path are refused up
+ * front, each saying why (the long name failed as "disk full, or no permission?"). */
+static void test_long_names_and_directories(void **state) {
+    (void)state;
+    char *dir = tu_make_temp_dir(), name[300], err[512] = "";
+    memset(name, 'b', 248), strcpy(name + 248, ".h5");
+    char *path = tu_path(dir, name), leftover[600];
+    snprintf(leftover, sizeof leftover, "%s/%.222s.tmp-%ld", dir, name, dead_pid());
+    tu_write_file(leftover, "half", 4);
+    cc_whole_file f;
+    FILE *out = cc_whole_file_fopen(&f, path, err, sizeof err);
+    if (!out) fail_msg("%s", err);
+    const char *temp_name = strrchr(f.temp, '/') + 1;
+    assert_true(strlen(temp_name) <= 255 - 8); /* room for SQLite's "-journal" beside it */
+    assert_int_equal(strncmp(temp_name, name, 222), 0);
+    assert_false(exists(leftover));
+    fputs("whole", out);
+    assert_int_equal(cc_whole_file_fclose(&f, out, 1, err, sizeof err), 0);
+    assert_true(exists(path) && !exists(f.temp));
+    memset(name, 'c', 253), strcpy(name + 253, ".h5"); /* 256 bytes */
+    char *too_long = tu_path(dir, name);
+    assert_int_equal(cc_whole_file_check(too_long, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a file name longer than 255 bytes"));
+    char *sub = tu_path(dir, "sub");
+    assert_int_equal(mkdir(sub, 0777), 0);
+    assert_int_equal(cc_whole_file_check(sub, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a directory is there"));
+    char with_slash[4200];
+    snprintf(with_slash, sizeof with_slash, "%s/", sub);
+    assert_int_equal(cc_whole_file_check(with_slash, err, sizeof err), -1);
+    assert_non_null(strstr(err, "the path names a directory, not a file"));
+    assert_int_equal(cc_whole_file_check(path, err, sizeof err), 0); /* an existing file is replaced whole */
+    tu_remove_dir(dir);
+    free(dir), free(path), free(too_long), free(sub);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_leftovers_of_dead_runs_go),
-                                       cmocka_unit_test(test_a_missing_directory_is_named)};
+                                       cmocka_unit_test(test_a_missing_directory_is_named),
+                                       cmocka_unit_test(test_long_names_and_directories)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,6 +135,19 @@ def main():
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "0"], capture_output=True,
                            text=True)
         check("--budget 0 is a usage error", p.returncode == 2, p.stderr)
+
+        nowhere = os.path.join(tmp, "no-such-dir", "c.json")
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", nowhere, "--budget", "2", "--epochs", "1"],
+                           capture_output=True, text=True)
+        check("an --out in no directory is refused before any candidate trains (it was after all of them)",
+              p.returncode == 1 and "no-such-dir" in p.stderr and "candidate" not in p.stdout, (p.stdout, p.stderr))
+        env = dict(os.environ, TMPDIR=tmp)
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "1", "--window", "200"],
+                           capture_output=True, text=True, env=env)
+        logs = re.search(r"see the log in (\S+)", p.stderr)
+        log = os.path.join(logs.group(1), "tune.log") if logs else ""
+        check("every candidate failing keeps the log the message points to (it was removed)", p.returncode == 1
+              and os.path.exists(log) and "candidate 1" in open(log).read(), (p.stderr, log))
     return summary()
 
 
