@@ -45,18 +45,24 @@ static void on_interrupt(int signal) {
 }
 
 /* cc_run_train with Ctrl-C caught in one process: training stops before its next step
- * and says how to resume; a second Ctrl-C is the default's (files are written whole). */
+ * and says how to resume; a second Ctrl-C is the default's (files are written whole).
+ * A SIGINT the process was started ignoring (nohup, `&` in a script) stays ignored. */
 static int train_caught(cc_train_request *r, FILE *out, char *err, size_t err_len) {
     struct sigaction action, previous;
+    sigaction(SIGINT, NULL, &previous);
+    if (previous.sa_handler == SIG_IGN) return cc_run_train(r, out, NULL, err, err_len);
     memset(&action, 0, sizeof action);
     action.sa_handler = on_interrupt;
-    action.sa_flags = SA_RESETHAND;
+    action.sa_flags = SA_RESETHAND | SA_RESTART; /* a write to a pipe is not cut short */
     sigemptyset(&action.sa_mask);
     interrupted = 0;
     sigaction(SIGINT, &action, &previous);
     r->stop = &interrupted;
     int status = cc_run_train(r, out, NULL, err, err_len);
     sigaction(SIGINT, &previous, NULL);
+    if (status == 0 && interrupted) /* after the last step: the test loss and the file were done */
+        fprintf(stderr, "crimecast train: Ctrl-C came after the last training step; the run finished and wrote %s\n",
+                r->out);
     return status;
 }
 
@@ -66,7 +72,7 @@ int cc_cmd_train(int argc, char **argv) {
     int parsed = cc_options_read(&CC_TRAIN_SPEC, argc, argv, &r);
     if (parsed == CC_OPTIONS_OK && r.config) parsed = with_config(argc, argv, &r, &config);
     if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
-    char err[1024] = "", ranked[1100];
+    char err[16384] = "", ranked[16500]; /* an interrupted run's message holds a command with its paths */
     cc_mpi_world world; /* under mpirun: data parallel, rank 0 prints and writes */
     if (cc_mpi_world_join(&world, err, sizeof err) != 0) return cc_command_result("train", -1, err);
     r.collective = cc_mpi_world_collective(&world);

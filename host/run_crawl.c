@@ -120,10 +120,13 @@ static cc_crawl_options options_of(const cc_crawl_request *r, char *header, size
     return o;
 }
 
-/* Runs the crawl with Ctrl-C caught: 0 done, 1 interrupted, -1 an error. */
+/* Runs the crawl with Ctrl-C caught: 0 done, 1 interrupted, -1 an error. A SIGINT the
+ * process was started ignoring (nohup, `&` in a script) stays ignored. */
 static int crawl_caught(cc_store *store, const cc_city *city, cc_crawl_options *o, cc_crawl_stats *stats, char *err,
                         size_t err_len) {
     struct sigaction action, previous;
+    sigaction(SIGINT, NULL, &previous);
+    if (previous.sa_handler == SIG_IGN) return cc_crawl(store, city, o, stats, err, err_len);
     memset(&action, 0, sizeof action);
     action.sa_handler = on_interrupt;
     action.sa_flags = SA_RESETHAND; /* a second Ctrl-C is the default's: the store's transactions keep it whole */

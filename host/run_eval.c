@@ -114,7 +114,7 @@ const cc_command_spec CC_EVAL_SPEC = {
 
 void cc_eval_request_defaults(cc_eval_request *r) { cc_options_defaults(&CC_EVAL_SPEC, r); }
 
-enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, FIGURE_NAME = 48, LABEL = 64 };
+enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, FIGURE_NAME = 48, LABEL = CC_EVAL_LABEL };
 
 typedef struct row {
     char model[LABEL], category[64]; /* model: the forecast's label (name_forecasts) */
@@ -576,30 +576,45 @@ static int fill_table(cc_metrics_table *table, const row *rows, int count, char 
     return 0;
 }
 
-static const char *model_of(const cc_tensor *f, const char *file) { return f->model[0] ? f->model : file; }
-
 static const char *file_name(const char *path) {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
 }
 
-/* Each forecast's name in the rows, the ROC chart and --versus: its model; where two
- * forecasts share a model, "model (file name)", or "model #i" (the i-th forecast given)
- * where the file names are alike too or the label would not fit. */
-static void name_forecasts(const cc_eval_request *a, const cc_tensor *forecasts, char (*model_names)[LABEL]) {
-    int n = a->forecast_count;
+/* text, cut between characters to leave room for suffix, then suffix, into a label. */
+static void fit_label(char *label, const char *text, const char *suffix) {
+    size_t room = LABEL - 1 - strlen(suffix);
+    snprintf(label, LABEL, "%.*s%s", (int)cc_utf8_prefix(text, room), text, suffix);
+}
+
+void cc_eval_label_forecasts(const char *const *models, const char *const *files, int n,
+                             char (*labels)[CC_EVAL_LABEL]) {
     for (int i = 0; i < n; i++) {
-        const char *model = model_of(&forecasts[i], a->forecasts[i]), *file = file_name(a->forecasts[i]);
+        const char *model = models[i][0] ? models[i] : files[i], *file = file_name(files[i]);
         int shared = 0, alike = 0;
         for (int j = 0; j < n; j++) {
-            if (j == i || strcmp(model_of(&forecasts[j], a->forecasts[j]), model) != 0) continue;
+            const char *other = models[j][0] ? models[j] : files[j];
+            if (j == i || strcmp(other, model) != 0) continue;
             shared = 1;
-            alike |= !strcmp(file_name(a->forecasts[j]), file);
+            alike |= !strcmp(file_name(files[j]), file);
         }
-        int length = shared ? snprintf(model_names[i], LABEL, "%s (%s)", model, file)
-                            : snprintf(model_names[i], LABEL, "%s", model);
-        if (shared && (alike || length >= LABEL)) snprintf(model_names[i], LABEL, "%.50s #%d", model, i + 1);
+        char suffix[LABEL];
+        if (!shared) fit_label(labels[i], model, "");
+        else if (!alike && strlen(model) + strlen(file) + 3 < LABEL) {
+            snprintf(suffix, sizeof suffix, " (%s)", file); /* fits: checked above */
+            fit_label(labels[i], model, suffix);
+        } else {
+            snprintf(suffix, sizeof suffix, " #%d", i + 1);
+            fit_label(labels[i], model, suffix);
+        }
     }
+}
+
+/* Each forecast's name in the rows, the ROC chart and --versus (cc_eval_label_forecasts). */
+static void name_forecasts(const cc_eval_request *a, const cc_tensor *forecasts, char (*model_names)[LABEL]) {
+    const char *models[CC_EVAL_MAX_FORECASTS];
+    for (int i = 0; i < a->forecast_count; i++) models[i] = forecasts[i].model;
+    cc_eval_label_forecasts(models, a->forecasts, a->forecast_count, model_names);
 }
 
 /* Every forecast's rows, one per category the forecast and the truth share. */

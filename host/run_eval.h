@@ -41,4 +41,13 @@ void cc_eval_request_defaults(cc_eval_request *request);
  * 0, or -1 with err. */
 int cc_run_eval(const cc_eval_request *request, FILE *out, cc_metrics_table *table, char *err, size_t err_len);
 
+enum { CC_EVAL_LABEL = 64 };
+/* The name of each of n forecasts in eval's rows, its ROC chart and --versus (and the
+ * report's maps): models[i], the model its file names (files[i] where it names none);
+ * where two forecasts share a model, "model (file name)", or "model #i" (the i-th
+ * forecast given) where their file names are alike too or the label would not fit.
+ * Cut between characters. */
+void cc_eval_label_forecasts(const char *const *models, const char *const *files, int n,
+                             char (*labels)[CC_EVAL_LABEL]);
+
 #endif

@@ -106,29 +106,52 @@ static int draw_hotspots(const char *png, const cc_panel *maps, int count, const
     return status;
 }
 
-/* The forecasts with channel `category`: up to MAX_MAPS - 1 of them read into f[] (*kept);
- * the files of those without it named in left_out ("a.h5, b.h5"), counted in *lacking.
- * 0, or -1 with err (a file that does not read; those read are freed). */
-static int forecasts_with(const cc_report_request *a, cc_tensor *f, int *kept, char *left_out, size_t len,
-                          int *lacking, char *err, size_t err_len) {
+/* The forecasts with channel `category`: up to MAX_MAPS - 1 of them read into f[] (*kept),
+ * each with its name in eval's table in labels[]; the files of those without it named in
+ * left_out ("a.h5, b.h5", "..." where cut), counted in *lacking. 0, or -1 with err (a
+ * file that does not read; those read are freed). */
+static int forecasts_with(const cc_report_request *a, cc_tensor *f, char (*labels)[CC_EVAL_LABEL], int *kept,
+                          char *left_out, size_t len, int *lacking, char *err, size_t err_len) {
+    char(*model)[64] = calloc((size_t)a->forecast_count, sizeof *model);
+    char(*all)[CC_EVAL_LABEL] = calloc((size_t)a->forecast_count, sizeof *all);
+    const char **names = calloc((size_t)a->forecast_count, sizeof *names);
+    int *shown = calloc((size_t)a->forecast_count, sizeof *shown), status = 0;
     size_t used = 0;
     *kept = *lacking = 0;
     left_out[0] = 0;
-    for (int i = 0; i < a->forecast_count; i++) {
+    if (!model || !all || !names || !shown) {
+        snprintf(err, err_len, "out of memory");
+        status = -1;
+    }
+    for (int i = 0; status == 0 && i < a->forecast_count; i++) {
         cc_tensor g;
         if (cc_tensor_read(a->forecasts[i], "forecast", &g, err, err_len) != 0) {
             while (*kept > 0) cc_tensor_free(&f[--*kept]);
-            return -1;
+            status = -1;
+            break;
         }
-        if (cc_tensor_channel(&g, a->category) >= 0 && *kept < MAX_MAPS - 1) {
+        snprintf(model[i], sizeof model[i], "%s", g.model);
+        names[i] = model[i];
+        int has = cc_tensor_channel(&g, a->category) >= 0;
+        if (has && *kept < MAX_MAPS - 1) {
+            shown[*kept] = i;
             f[(*kept)++] = g; /* the copy owns its arrays now */
             continue;
         }
-        if (cc_tensor_channel(&g, a->category) < 0 && used < len)
-            used += (size_t)snprintf(left_out + used, len - used, "%s%s", (*lacking)++ ? ", " : "", a->forecasts[i]);
+        if (!has) {
+            if (used < len) used += (size_t)snprintf(left_out + used, len - used, "%s%s", *lacking ? ", " : "",
+                                                     a->forecasts[i]);
+            if (used >= len && len > 4) memcpy(left_out + len - 4, "...", 4); /* cut: say so */
+            ++*lacking;
+        }
         cc_tensor_free(&g);
     }
-    return 0;
+    if (status == 0) {
+        cc_eval_label_forecasts(names, a->forecasts, a->forecast_count, all);
+        for (int m = 0; m < *kept; m++) memcpy(labels[m], all[shown[m]], CC_EVAL_LABEL);
+    }
+    free(model), free(all), free(names), free(shown);
+    return status;
 }
 
 /* maps.png: the truth and up to five forecasts of the category on the last bin every one
@@ -137,10 +160,11 @@ static int forecasts_with(const cc_report_request *a, cc_tensor *f, int *kept, c
 static int draw_maps(const cc_report_request *a, const char *png, const char *hotspots_png, char *caption,
                      size_t caption_len, char *left_out, size_t left_out_len, int *lacking, char *err, size_t err_len) {
     cc_tensor truth, f[MAX_MAPS - 1];
+    char labels[MAX_MAPS - 1][CC_EVAL_LABEL];
     int n = 0, status = -1;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
     int c = cc_tensor_channel_named(&truth, a->data, a->category, err, err_len);
-    if (c >= 0 && forecasts_with(a, f, &n, left_out, left_out_len, lacking, err, err_len) == 0) {
+    if (c >= 0 && forecasts_with(a, f, labels, &n, left_out, left_out_len, lacking, err, err_len) == 0) {
         int64_t day = INT64_MIN; /* the last bin in the truth and every forecast */
         for (int b = n > 0 ? f[0].T - 1 : -1; b >= 0 && day == INT64_MIN; b--) {
             int everywhere = cc_tensor_bin(&truth, f[0].time[b]) >= 0;
@@ -155,7 +179,7 @@ static int draw_maps(const cc_report_request *a, const char *png, const char *ho
             double vmax = 1;
             panels[0] = (cc_panel){"truth", truth.values + cc_tensor_offset(&truth, cc_tensor_bin(&truth, day), c, 0, 0)};
             for (int m = 0; m < n; m++)
-                panels[m + 1] = (cc_panel){f[m].model, f[m].values + cc_tensor_offset(&f[m], cc_tensor_bin(&f[m], day),
+                panels[m + 1] = (cc_panel){labels[m], f[m].values + cc_tensor_offset(&f[m], cc_tensor_bin(&f[m], day),
                                                                                        cc_tensor_channel(&f[m], a->category),
                                                                                        0, 0)};
             for (int p = 0; p <= n; p++)
@@ -200,7 +224,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     if (sink) fclose(sink);
     if (!scored) return -1;
     char maps_caption[1024], left_out[512];
-    int lacking;
+    int lacking = 0;
     if (draw_maps(a, p->maps, p->hotspots, maps_caption, sizeof maps_caption, left_out, sizeof left_out, &lacking, err,
                   err_len) != 0)
         return -1;

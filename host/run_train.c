@@ -591,18 +591,38 @@ static int write_final(train_plan *p, cc_convlstm *model, cc_train_state *state,
     return 0;
 }
 
-/* A path as one shell word: as it is, or in single quotes. */
+/* A path as one shell word: as it is, or in single quotes; NULL when out (len bytes)
+ * cannot hold it whole. */
 static const char *shell_word(const char *path, char *out, size_t len) {
     if (path[strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+=:,")] == 0)
-        return snprintf(out, len, "%s", path), out;
+        return (size_t)snprintf(out, len, "%s", path) < len ? out : NULL;
     size_t n = 0;
     out[n++] = '\'';
-    for (const char *c = path; *c && n + 5 < len; c++) {
-        if (*c == '\'') memcpy(out + n, "'\\''", 4), n += 4;
-        else out[n++] = *c;
+    for (const char *c = path; *c; c++) {
+        size_t need = *c == '\'' ? 4 : 1;
+        if (n + need + 2 > len) return NULL;
+        if (*c == '\'') memcpy(out + n, "'\\''", 4);
+        else out[n] = *c;
+        n += need;
     }
     out[n++] = '\'', out[n] = 0;
     return out;
+}
+
+/* What a resume must be given again to run as this run did: --epochs, --memory and
+ * --gather when given, and the device options (a run is bit for bit the same on the
+ * same threads and device). */
+static void resume_options(const cc_train_request *r, char *out, size_t len) {
+    char device[512];
+    const cc_option_group device_options = CC_DEVICE_GROUP(cc_train_request, device);
+    cc_options_changed(&device_options, &r->device, device, sizeof device);
+    size_t n = 0;
+    out[0] = 0;
+    if (r->epochs) n += (size_t)snprintf(out + n, len - n, " --epochs %d", r->epochs);
+    if (r->memory > 0 && n < len) n += (size_t)snprintf(out + n, len - n, " --memory %.0f", r->memory);
+    if (r->gather && strcmp(r->gather, "auto") != 0 && n < len)
+        n += (size_t)snprintf(out + n, len - n, " --gather %s", r->gather);
+    if (n < len) snprintf(out + n, len - n, "%s", device);
 }
 
 /* The error of a run stopped by Ctrl-C (options.stop): where it was, and the command that
@@ -612,21 +632,30 @@ static int interrupted(const train_plan *p, const cc_model_info *info, const cc_
                        size_t err_len) {
     const cc_train_request *r = p->request;
     const char *from = p->files_written ? r->out : r->resume;
-    char member[32], data[600], resume[600], out[600], epochs[32] = "";
+    char member[32];
     member_label(info, member, sizeof member);
+    int epoch = state->epochs_done + 1;
     if (!from) {
         snprintf(err, err_len, "interrupted in %sepoch %d, before any model file was written: nothing to resume, run "
-                 "the same command again", member, state->epochs_done + 1);
+                 "the same command again", member, epoch);
         return -1;
     }
-    if (r->epochs) snprintf(epochs, sizeof epochs, " --epochs %d", r->epochs);
-    char device[512]; /* its threads and device: a run is bit for bit the same on the same ones */
-    const cc_option_group device_options = CC_DEVICE_GROUP(cc_train_request, device);
-    cc_options_changed(&device_options, &r->device, device, sizeof device);
-    snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved; resume with:\n  crimecast train "
-             "--data %s --resume %s --out %s%s%s", member, state->epochs_done + 1, from,
-             shell_word(r->data, data, sizeof data), shell_word(from, resume, sizeof resume),
-             shell_word(r->out, out, sizeof out), epochs, device);
+    enum { WORD = 4 * 4096 + 8 }; /* a path quoted for the shell, every character a quote */
+    char *data = malloc(WORD), *resume = malloc(WORD), *out = malloc(WORD), options[1024];
+    resume_options(r, options, sizeof options);
+    const char *words[3] = {NULL, NULL, NULL};
+    if (data && resume && out)
+        words[0] = shell_word(r->data, data, WORD), words[1] = shell_word(from, resume, WORD),
+        words[2] = shell_word(r->out, out, WORD);
+    int n = words[0] && words[1] && words[2]
+                ? snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved; resume with:\n  "
+                           "crimecast train --data %s --resume %s --out %s%s", member, epoch, from, words[0], words[1],
+                           words[2], options)
+                : -1;
+    if (n < 0 || (size_t)n >= err_len) /* a command cut short would run something else */
+        snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved: resume it with train "
+                 "--resume (and --data, --out and the device options as here)", member, epoch, from);
+    free(data), free(resume), free(out);
     return -1;
 }
 

@@ -357,13 +357,16 @@ def main():
         check("resume continues the loss curve", p.returncode == 0 and "(resumed)" in p.stdout
               and len(longer) > len(history) and np.array_equal(longer[:len(history)], history), (p.stdout, p.stderr))
         check("a resume given only what it uses warns of nothing", "warning" not in p.stderr, p.stderr)
-        again = os.path.join(tmp, "resumed_again.h5")
-        p = run("train", "--data", tensor, "--resume", resumed, "--epochs", "4", "--lr", "0.5", "--hid", "8,8",
+        # two epochs more, with and without --lr and --hidden: the same model (the file's rate and network)
+        plain, again = os.path.join(tmp, "resumed_plain.h5"), os.path.join(tmp, "resumed_again.h5")
+        q = run("train", "--data", tensor, "--resume", resumed, "--epochs", "6", "--threads", "1", "--out", plain)
+        p = run("train", "--data", tensor, "--resume", resumed, "--epochs", "6", "--lr", "0.5", "--hid", "16",
                 "--threads", "1", "--out", again)
-        with h5py.File(resumed, "r") as a, h5py.File(again, "r") as b:
-            kept = same_params(params_of(a), params_of(b)) and int(b.attrs["epochs_done"]) == int(a.attrs["epochs_done"])
-        check("resume names the options it does not use (--lr, --hidden; not --epochs or --threads) and keeps the "
-              "file's", p.returncode == 0 and kept and "warning: --resume trains on with" in p.stderr
+        with h5py.File(plain, "r") as a, h5py.File(again, "r") as b:
+            kept = same_params(params_of(a), params_of(b)) and int(b.attrs["epochs_done"]) == int(a.attrs["epochs_done"]) > 4
+        check("resume names the options it does not use (--lr, --hidden; not --epochs or --threads) and trains as "
+              "without them", q.returncode == 0 and p.returncode == 0 and kept
+              and "warning: --resume trains on with" in p.stderr
               and "; --lr, --hidden given here are not used" in p.stderr, p.stderr)
 
         resumed_forecast, ensemble = os.path.join(tmp, "rf.h5"), os.path.join(tmp, "ens.h5")
