@@ -1,5 +1,9 @@
 #include "heatmaps/sparse.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,13 +147,16 @@ static void recency_of_channel(const cc_sparse *s, int T, int C, const double *b
     }
 }
 
-void cc_sparse_recency_maps(const cc_sparse *s, int T, int C, const double *bin_days, float *recency) {
+void cc_sparse_recency_maps(const cc_sparse *s, int T, int C, const double *bin_days, int threads, float *recency) {
     /* Each decay and channel is a recursion of its own: spread over the CPU's threads
      * (at 150 m the maps are 2.2 GB, written once, most of it the first touch of their
      * pages), every element the same sums in the same order on any number of them. */
     int tasks = s->R * C;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 1)
+    int team = threads > 0 ? threads : omp_get_max_threads(); /* --threads holds here too */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team)
+#else
+    (void)threads;
 #endif
     for (int k = 0; k < tasks; k++) recency_of_channel(s, T, C, bin_days, k / C, k % C, recency);
 }

@@ -60,9 +60,9 @@ void cc_sparse_scatter_counts(const cc_sparse *s, float *values);
 void cc_sparse_place_counts(const cc_sparse *s, float *values);
 
 /* recency[T][R][C][cells] from the in-bin sums (above); bin_days[b] is bin b's length.
- * Each decay and channel on a thread of its own (OpenMP, when the build has it): the
- * same bits on any number of threads. */
-void cc_sparse_recency_maps(const cc_sparse *s, int T, int C, const double *bin_days, float *recency);
+ * Each decay and channel on a thread of its own (OpenMP, when the build has it), on at
+ * most `threads` of them (0: all): the same bits on any number of threads. */
+void cc_sparse_recency_maps(const cc_sparse *s, int T, int C, const double *bin_days, int threads, float *recency);
 
 /* Whether s is what crimecast writes: start from 0 to nnz without going back, cells in
  * range and increasing within each plane, counts finite and > 0, sums finite and >= 0

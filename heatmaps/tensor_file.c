@@ -314,7 +314,7 @@ static int read_sparse(hid_t file, const cc_tensor *t, int want_count, int want_
 }
 
 /* The recency maps from /sparse/recent, bin by bin (heatmaps/sparse.h). */
-static int derive_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
+static int derive_recency(hid_t file, cc_tensor *t, int threads, char *why, size_t why_len) {
     cc_sparse s;
     if (read_sparse(file, t, 0, 1, &s, why, why_len) != 0) return -1;
     double *bin_days = malloc(sizeof *bin_days * (size_t)t->T);
@@ -323,7 +323,7 @@ static int derive_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
         /* from one bin's end to the next: the decay between the two sums */
         for (int b = 0; b < t->T; b++)
             bin_days[b] = (double)(cc_bin_end(t->bin, t->time[b]) - (b ? cc_bin_end(t->bin, t->time[b - 1]) : t->time[b]));
-        cc_sparse_recency_maps(&s, t->T, t->C, bin_days, t->recency);
+        cc_sparse_recency_maps(&s, t->T, t->C, bin_days, threads, t->recency);
     } else {
         snprintf(why, why_len, "out of memory for the recency maps");
     }
@@ -334,10 +334,10 @@ static int derive_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
 
 /* Reads the recency maps when the file has them; 0, or -1 with `why` when they are not
  * the maps this crimecast computes (other decay times, other shape). */
-static int read_recency(hid_t file, cc_tensor *t, char *why, size_t why_len) {
+static int read_recency(hid_t file, cc_tensor *t, int threads, char *why, size_t why_len) {
     if (H5Lexists(file, "/recency", H5P_DEFAULT) > 0) return read_dense_recency(file, t, why, why_len);
     if (H5Lexists(file, "/sparse", H5P_DEFAULT) > 0 && H5Lexists(file, "/sparse/recent", H5P_DEFAULT) > 0)
-        return derive_recency(file, t, why, why_len);
+        return derive_recency(file, t, threads, why, why_len);
     return 0;
 }
 
@@ -595,11 +595,11 @@ int cc_forecast_horizon(const char *path) {
     return (int)horizon;
 }
 
-int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len) {
+int cc_tensor_read_recency(const char *path, cc_tensor *t, int threads, char *err, size_t err_len) {
     cc_hdf5_quiet q = cc_hdf5_silence();
     char why[512] = "unreadable";
     hid_t file = cc_hdf5_open_read(path, why, sizeof why);
-    int status = file < 0 ? -1 : read_recency(file, t, why, sizeof why);
+    int status = file < 0 ? -1 : read_recency(file, t, threads, why, sizeof why);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
     if (status != 0) snprintf(err, err_len, "%s: %s", path, why);

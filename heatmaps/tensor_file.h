@@ -70,8 +70,9 @@ int cc_forecast_horizon(const char *path);
 
 /* Adds the file's recency maps to `t` (read from the same file by cc_tensor_read), when
  * it has them (else t->R stays 0), derived from /sparse/recent (or an older file's dense
- * /recency): for train and predict, the only readers; twice the counts' memory. -1 with
- * `err` when they are not the maps this crimecast computes. */
-int cc_tensor_read_recency(const char *path, cc_tensor *t, char *err, size_t err_len);
+ * /recency) on at most `threads` CPU threads (0: all): for train and predict, the only
+ * readers; twice the counts' memory. -1 with `err` when they are not the maps this
+ * crimecast computes. */
+int cc_tensor_read_recency(const char *path, cc_tensor *t, int threads, char *err, size_t err_len);
 
 #endif

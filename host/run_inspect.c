@@ -406,7 +406,7 @@ static int load(inspect_run *r, char *err, size_t err_len) {
     const cc_inspect_cli *a = r->cli;
     if (cc_checkpoint_read(a->model, 1, &r->model, &r->info, NULL, err, err_len) != 0) return -1;
     char why[768];
-    if (cc_tensor_read(a->data, "counts", &r->t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &r->t, err, err_len) != 0)
+    if (cc_tensor_read(a->data, "counts", &r->t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &r->t, 0, err, err_len) != 0)
         return -1;
     cc_tensor_index_nonzeros(&r->t); /* faster context sums when the counts are sparse; optional */
     if (cc_model_matches_tensor(&r->info, &r->t, why, sizeof why) != 0) {

@@ -8,6 +8,7 @@
 #include "crawler/datetime.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/device.h"
 #include "models/checkpoint.h"
 
@@ -207,7 +208,7 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     cc_ops_context ctx;
     if (cc_device_open(&a->device, &ctx, err, err_len) != 0) return -1;
     cc_tensor t;
-    if (cc_tensor_read(a->data, "counts", &t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &t, err, err_len) != 0) {
+    if (cc_tensor_read(a->data, "counts", &t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &t, cc_cpu_threads(&ctx), err, err_len) != 0) {
         cc_tensor_free(&t);
         cc_close_backend(&ctx);
         return -1;

@@ -83,7 +83,7 @@ static void test_recency_maps_are_decayed_sums(void **state) {
     double end[T];
     for (int b = 0; b < T; b++) end[b] = (b ? end[b - 1] : 0) + bin_days[b];
     static float maps[T * CC_RECENCY_MAPS * C * CELLS];
-    cc_sparse_recency_maps(&s, T, C, bin_days, maps);
+    cc_sparse_recency_maps(&s, T, C, bin_days, 0, maps);
     for (int b = 0; b < T; b++)
         for (int r = 0; r < CC_RECENCY_MAPS; r++)
             for (int c = 0; c < C; c++)
@@ -180,7 +180,7 @@ static void test_files_dense_and_sparse_read_the_same(void **state) {
         assert_int_equal(cc_tensor_write(paths[dense], &made, "counts", CC_TENSOR_FORMAT, NULL, 0, err, sizeof err), 0);
         int status = cc_tensor_read(paths[dense], NULL, &read[dense], err, sizeof err);
         if (status != 0) fail_msg("%s", err);
-        assert_int_equal(cc_tensor_read_recency(paths[dense], &read[dense], err, sizeof err), 0);
+        assert_int_equal(cc_tensor_read_recency(paths[dense], &read[dense], 1, err, sizeof err), 0); /* one thread */
         assert_int_equal(read[dense].R, CC_RECENCY_MAPS);
         float values[T * C * CELLS];
         cc_sparse_scatter_counts(made.sparse, values);
@@ -189,7 +189,7 @@ static void test_files_dense_and_sparse_read_the_same(void **state) {
         double days[T];
         for (int b = 0; b < T; b++) days[b] = 7;
         static float maps[T * CC_RECENCY_MAPS * C * CELLS];
-        cc_sparse_recency_maps(made.sparse, T, C, days, maps);
+        cc_sparse_recency_maps(made.sparse, T, C, days, 0, maps); /* every thread: the same bits */
         assert_memory_equal(read[dense].recency, maps, sizeof maps);
         cc_tensor_free(&made);
     }

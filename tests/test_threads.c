@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "heatmaps/recency.h"
+#include "heatmaps/sparse.h"
 #include "kernels/cpu/onednn.h"
 #include "kernels/ops.h"
 
@@ -43,21 +45,34 @@ static void convolve(cc_onednn *onednn, int threads) {
     free(x), free(w), free(y), free(work);
 }
 
+/* The recency maps of 2 channels over 3 bins of 4 cells (4 tasks: a team's worth). */
+static void recency_maps(int threads) {
+    enum { T = 3, C = 2, CELLS = 4 };
+    cc_sparse_event e[6] = {{0 * CELLS + 1, 0.5f}, {1 * CELLS + 2, 1.0f}, {2 * CELLS + 3, 2.0f},
+                            {3 * CELLS + 0, 0.1f}, {4 * CELLS + 1, 3.0f}, {5 * CELLS + 2, 0.2f}};
+    cc_sparse s;
+    assert_int_equal(cc_sparse_from_events(e, 6, T * C, CELLS, CC_RECENCY_MAPS, &s), 0);
+    const double days[T] = {7, 7, 7};
+    static float maps[T * CC_RECENCY_MAPS * C * CELLS];
+    cc_sparse_recency_maps(&s, T, C, days, threads, maps);
+    cc_sparse_free(&s);
+}
+
+/* Every op checked in one test: a pool once made stays, so the controls (two threads,
+ * which must raise the count) come after every one-thread check. */
 static void test_one_thread_stays_one(void **state) {
     (void)state;
     char why[256];
-    cc_onednn *onednn = cc_onednn_create(0, why, sizeof why);
-    if (!onednn) {
-        printf("skip: %s\n", why);
-        skip();
-    }
+    cc_onednn *onednn = cc_onednn_create(0, why, sizeof why); /* NULL without oneDNN: its part skipped */
+    if (!onednn) printf("oneDNN not checked: %s\n", why);
     int before = threads_now();
-    convolve(onednn, 1);
-    convolve(onednn, 1);
+    recency_maps(1);
+    for (int k = 0; onednn && k < 2; k++) convolve(onednn, 1);
     int after_one = threads_now();
-    if (after_one != before) fail_msg("threads 1: %d threads before the convolutions, %d after", before, after_one);
+    if (after_one != before) fail_msg("threads 1: %d threads before, %d after", before, after_one);
     if (sysconf(_SC_NPROCESSORS_ONLN) >= 2) { /* the count sees a team: two threads make one */
-        convolve(onednn, 2);
+        if (onednn) convolve(onednn, 2);
+        else recency_maps(2);
         if (threads_now() <= before) fail_msg("threads 2: still %d threads: the count cannot tell", threads_now());
     }
     cc_onednn_destroy(onednn);

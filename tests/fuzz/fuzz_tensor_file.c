@@ -37,7 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         snprintf(path, sizeof path, "%s%s", CRIMECAST_FUZZ_TEMPLATES, names[i]);
         cc_tensor t;
         FUZZ_CHECK(cc_tensor_read(path, NULL, &t, err, sizeof err) == 0 &&
-                       (i == FORECAST || (cc_tensor_read_recency(path, &t, err, sizeof err) == 0 && t.R > 0)),
+                       (i == FORECAST || (cc_tensor_read_recency(path, &t, 1, err, sizeof err) == 0 && t.R > 0)),
                    "the template does not read (run tests/fuzz/make_templates.sh): %s", err);
         cc_tensor_free(&t);
     }
@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[1024] = "";
     int status = cc_tensor_read(path, dataset, &t, err, sizeof err);
     if (status == 0 && which != FORECAST) {
-        status = cc_tensor_read_recency(path, &t, err, sizeof err);
+        status = cc_tensor_read_recency(path, &t, 1, err, sizeof err);
         if (status != 0) cc_tensor_free(&t);
     }
     if (status == 0) {
