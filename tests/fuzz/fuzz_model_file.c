@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     h5_template_load(&model_template, CRIMECAST_FUZZ_TEMPLATES "/model.h5");
     const char *tensor_path = CRIMECAST_FUZZ_TEMPLATES "/tensor.h5";
     FUZZ_CHECK(cc_tensor_read(tensor_path, NULL, &tensor, err, sizeof err) == 0 &&
-                   cc_tensor_read_recency(tensor_path, &tensor, err, sizeof err) == 0,
+                   cc_tensor_read_recency(tensor_path, &tensor, 1, err, sizeof err) == 0,
                "%s", err);
     FUZZ_CHECK(cc_open_backend("cpu", 1, "gemm", "fp32", &cpu, err, sizeof err) == 0, "%s", err);
     cc_convlstm model;
