@@ -1,9 +1,9 @@
 /* crimecast train: the command line of host/run_train.h, with --config FILE. */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "host/commands.h"
+#include "host/ctrl_c.h"
 #include "host/mpi_world.h"
 #include "host/run_train.h"
 #include "host/train_config.h"
@@ -36,31 +36,26 @@ static void warn_unused_on_resume(int argc, char **argv, const cc_train_request 
                 r->resume, names, unused > 1 ? "are" : "is");
 }
 
-/* Set by Ctrl-C: the one global a signal handler needs (read through r.stop). */
-static volatile sig_atomic_t interrupted;
+/* cc_run_train as Ctrl-C work: training stops before its next step and says how to
+ * resume (host/ctrl_c.h). */
+typedef struct train_work {
+    cc_train_request *request;
+    FILE *out;
+    char *err;
+    size_t err_len;
+} train_work;
 
-static void on_interrupt(int signal) {
-    (void)signal;
-    interrupted = 1;
+static int train_until_stopped(void *context, volatile sig_atomic_t *stop) {
+    train_work *w = context;
+    w->request->stop = stop;
+    return cc_run_train(w->request, w->out, NULL, w->err, w->err_len);
 }
 
-/* cc_run_train with Ctrl-C caught in one process: training stops before its next step
- * and says how to resume; a second Ctrl-C is the default's (files are written whole).
- * A SIGINT the process was started ignoring (nohup, `&` in a script) stays ignored. */
 static int train_caught(cc_train_request *r, FILE *out, char *err, size_t err_len) {
-    struct sigaction action, previous;
-    sigaction(SIGINT, NULL, &previous);
-    if (previous.sa_handler == SIG_IGN) return cc_run_train(r, out, NULL, err, err_len);
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_interrupt;
-    action.sa_flags = SA_RESETHAND | SA_RESTART; /* a write to a pipe is not cut short */
-    sigemptyset(&action.sa_mask);
-    interrupted = 0;
-    sigaction(SIGINT, &action, &previous);
-    r->stop = &interrupted;
-    int status = cc_run_train(r, out, NULL, err, err_len);
-    sigaction(SIGINT, &previous, NULL);
-    if (status == 0 && interrupted) /* after the last step: the test loss and the file were done */
+    train_work work = {r, out, err, err_len};
+    int caught;
+    int status = cc_with_ctrl_c(train_until_stopped, &work, &caught);
+    if (status == 0 && caught) /* after the last step: the test loss and the file were done */
         fprintf(stderr, "crimecast train: Ctrl-C came after the last training step; the run finished and wrote %s\n",
                 r->out);
     return status;

@@ -1,16 +1,17 @@
 /* host/run_crawl.h */
 #include "host/run_crawl.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crawler/crawl.h"
 #include "crawler/datetime.h"
 #include "host/city_check.h"
+#include "host/ctrl_c.h"
 #include "host/defaults.h"
 #include "host/progress.h"
 #include "host/run_import.h"
+#include "host/shell_word.h"
 
 static const cc_option CRAWL_OPTIONS[] = {
     {CC_OPTION_TEXT("city", cc_crawl_request, city, "CITY", NULL, "the city whose portal is crawled"), .required = 1},
@@ -56,14 +57,6 @@ const cc_command_spec CC_CRAWL_SPEC = {
 };
 
 void cc_crawl_request_defaults(cc_crawl_request *r) { cc_options_defaults(&CC_CRAWL_SPEC, r); }
-
-/* The one piece of process state a signal handler may touch. */
-static volatile sig_atomic_t interrupted = 0;
-
-static void on_interrupt(int signal_number) {
-    (void)signal_number;
-    interrupted = 1;
-}
 
 typedef struct reporter {
     cc_progress bar;
@@ -120,23 +113,42 @@ static cc_crawl_options options_of(const cc_crawl_request *r, char *header, size
     return o;
 }
 
-/* Runs the crawl with Ctrl-C caught: 0 done, 1 interrupted, -1 an error. A SIGINT the
- * process was started ignoring (nohup, `&` in a script) stays ignored. */
-static int crawl_caught(cc_store *store, const cc_city *city, cc_crawl_options *o, cc_crawl_stats *stats, char *err,
-                        size_t err_len) {
-    struct sigaction action, previous;
-    sigaction(SIGINT, NULL, &previous);
-    if (previous.sa_handler == SIG_IGN) return cc_crawl(store, city, o, stats, err, err_len);
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_interrupt;
-    action.sa_flags = SA_RESETHAND; /* a second Ctrl-C is the default's: the store's transactions keep it whole */
-    sigemptyset(&action.sa_mask);
-    interrupted = 0;
-    sigaction(SIGINT, &action, &previous);
-    o->stop = &interrupted;
-    int status = cc_crawl(store, city, o, stats, err, err_len);
-    sigaction(SIGINT, &previous, NULL);
-    return status;
+/* cc_crawl as Ctrl-C work (host/ctrl_c.h): it stops after the page under way is stored. */
+typedef struct crawl_work {
+    cc_store *store;
+    const cc_city *city;
+    cc_crawl_options *options;
+    cc_crawl_stats *stats;
+    char *err;
+    size_t err_len;
+} crawl_work;
+
+static int crawl_until_stopped(void *context, volatile sig_atomic_t *stop) {
+    crawl_work *w = context;
+    w->options->stop = stop;
+    return cc_crawl(w->store, w->city, w->options, w->stats, w->err, w->err_len);
+}
+
+/* The error of a crawl stopped by Ctrl-C, with the command that resumes it: the store
+ * holds the crawl's position, so the same range and options pick it up where it was. */
+static void interrupted(const cc_crawl_request *r, char *err, size_t err_len) {
+    char *city = malloc(CC_SHELL_WORD_MAX), *db = malloc(CC_SHELL_WORD_MAX), *url = malloc(CC_SHELL_WORD_MAX);
+    const char *words[3] = {NULL, NULL, NULL};
+    if (city && db && url)
+        words[0] = cc_shell_word(r->city, city, CC_SHELL_WORD_MAX),
+        words[1] = cc_shell_word(r->db, db, CC_SHELL_WORD_MAX),
+        words[2] = r->base_url ? cc_shell_word(r->base_url, url, CC_SHELL_WORD_MAX) : "";
+    int n = words[0] && words[1] && words[2]
+                ? snprintf(err, err_len, "interrupted after the last stored page; resume with:\n  crimecast crawl --city %s "
+                           "--db %s --from %s --to %s%s%s --page-size %d --timeout %g --retries %d --backoff %g%s",
+                           words[0], words[1], r->from, r->to, r->base_url ? " --base-url " : "", words[2], r->page_size,
+                           r->timeout, r->retries, r->backoff,
+                           r->token ? "\n  (with --token as before, or CRIMECAST_SOCRATA_TOKEN set)" : "")
+                : -1;
+    if (n < 0 || (size_t)n >= err_len) /* a command cut short would run something else */
+        snprintf(err, err_len, "interrupted after the last stored page; %s holds the crawl's position: run the same "
+                 "command again to resume", r->db);
+    free(city), free(db), free(url);
 }
 
 static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city *city, FILE *out, char *err,
@@ -148,16 +160,13 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
     o.on_page = on_page, o.on_window = on_window, o.context = &rep;
     cc_crawl_stats stats;
     char why[2048];
-    int status = crawl_caught(store, city, &o, &stats, why, sizeof why);
+    crawl_work work = {store, city, &o, &stats, why, sizeof why};
+    int status = cc_with_ctrl_c(crawl_until_stopped, &work, NULL);
     cc_progress_end(&rep.bar);
     print_summary(out, r, &stats);
     if (status < 0)
         snprintf(err, err_len, "%s\n  everything before this page is stored; run again to resume", why);
-    if (status > 0)
-        snprintf(err, err_len, "interrupted after the last stored page; resume with:\n  crimecast crawl --city %s "
-                 "--db %s --from %s --to %s%s%s --page-size %d --timeout %g --retries %d --backoff %g%s", r->city, r->db,
-                 r->from, r->to, r->base_url ? " --base-url " : "", r->base_url ? r->base_url : "", r->page_size,
-                 r->timeout, r->retries, r->backoff, r->token ? " --token (the same token)" : "");
+    if (status > 0) interrupted(r, err, err_len);
     return status == 0 ? 0 : -1;
 }
 

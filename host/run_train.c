@@ -15,6 +15,7 @@
 #include "host/defaults.h"
 #include "host/forecast_span.h"
 #include "host/progress.h"
+#include "host/shell_word.h"
 #include "kernels/cpu/threads.h"
 #include "kernels/device.h"
 #include "models/baselines.h"
@@ -591,24 +592,6 @@ static int write_final(train_plan *p, cc_convlstm *model, cc_train_state *state,
     return 0;
 }
 
-/* A path as one shell word: as it is, or in single quotes; NULL when out (len bytes)
- * cannot hold it whole. */
-static const char *shell_word(const char *path, char *out, size_t len) {
-    if (path[strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+=:,")] == 0)
-        return (size_t)snprintf(out, len, "%s", path) < len ? out : NULL;
-    size_t n = 0;
-    out[n++] = '\'';
-    for (const char *c = path; *c; c++) {
-        size_t need = *c == '\'' ? 4 : 1;
-        if (n + need + 2 > len) return NULL;
-        if (*c == '\'') memcpy(out + n, "'\\''", 4);
-        else out[n] = *c;
-        n += need;
-    }
-    out[n++] = '\'', out[n] = 0;
-    return out;
-}
-
 /* What a resume must be given again to run as this run did: --epochs, --memory and
  * --gather when given, and the device options (a run is bit for bit the same on the
  * same threads and device). */
@@ -640,13 +623,13 @@ static int interrupted(const train_plan *p, const cc_model_info *info, const cc_
                  "the same command again", member, epoch);
         return -1;
     }
-    enum { WORD = 4 * 4096 + 8 }; /* a path quoted for the shell, every character a quote */
-    char *data = malloc(WORD), *resume = malloc(WORD), *out = malloc(WORD), options[1024];
+    char *data = malloc(CC_SHELL_WORD_MAX), *resume = malloc(CC_SHELL_WORD_MAX), *out = malloc(CC_SHELL_WORD_MAX);
+    char options[1024];
     resume_options(r, options, sizeof options);
     const char *words[3] = {NULL, NULL, NULL};
     if (data && resume && out)
-        words[0] = shell_word(r->data, data, WORD), words[1] = shell_word(from, resume, WORD),
-        words[2] = shell_word(r->out, out, WORD);
+        words[0] = cc_shell_word(r->data, data, CC_SHELL_WORD_MAX),
+        words[1] = cc_shell_word(from, resume, CC_SHELL_WORD_MAX), words[2] = cc_shell_word(r->out, out, CC_SHELL_WORD_MAX);
     int n = words[0] && words[1] && words[2]
                 ? snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved; resume with:\n  "
                            "crimecast train --data %s --resume %s --out %s%s", member, epoch, from, words[0], words[1],

@@ -19,6 +19,7 @@ usage: crawl_test.py CRIMECAST SHARED_DATA_DIR
 import json
 import os
 import random
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -157,7 +158,7 @@ def test_kill_and_resume(tmp, expected):
         check("killed %d times, then finished" % kills, p.returncode == 0 and kills >= 3, (kills, p.stderr))
         store_matches("after SIGKILLs", db, "chicago", expected)
 
-        db = os.path.join(tmp, "interrupted.db")
+        db = os.path.join(tmp, "inter rupted's.db")  # a space and a quote: the printed command quotes them
         proc = subprocess.Popen(crawl_args("chicago", db, mock, "--page-size", "100"), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         # Interrupt once the first page is committed (so Ctrl-C lands mid-crawl, after the
@@ -165,9 +166,14 @@ def test_kill_and_resume(tmp, expected):
         wait_for_first_page(db, proc)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate()
-        check("Ctrl-C stops cleanly with a resume hint", proc.returncode == 1 and "resume with" in err, (proc.returncode, err))
-        p = crawl("chicago", db, mock, "--page-size", "100")
-        check("resume after Ctrl-C", p.returncode == 0, p.stderr)
+        check("Ctrl-C stops cleanly with a resume hint", proc.returncode == 1 and "resume with:\n" in err,
+              (proc.returncode, err))
+        command = shlex.split(err.split("resume with:\n", 1)[1].strip()) if "resume with:\n" in err else []
+        check("the resume command names the store as one word", command[:1] == ["crimecast"] and
+              command[command.index("--db") + 1] == db and command[command.index("--base-url") + 1] == mock.url,
+              command)
+        p = subprocess.run([CRIMECAST] + command[1:], capture_output=True, text=True, timeout=600)
+        check("resume after Ctrl-C, with the printed command", p.returncode == 0, p.stderr)
         store_matches("after Ctrl-C and resume", db, "chicago", expected)
 
 

@@ -1,0 +1,29 @@
+/* host/ctrl_c.h */
+#include "host/ctrl_c.h"
+
+#include <string.h>
+
+/* Set by the handler: the one piece of process state a signal handler may touch. */
+static volatile sig_atomic_t ctrl_c_seen;
+
+static void on_ctrl_c(int signal_number) {
+    (void)signal_number;
+    ctrl_c_seen = 1;
+}
+
+int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught) {
+    if (caught) *caught = 0;
+    struct sigaction action, previous;
+    sigaction(SIGINT, NULL, &previous);
+    if (previous.sa_handler == SIG_IGN) return work(context, NULL);
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_ctrl_c;
+    action.sa_flags = SA_RESETHAND | SA_RESTART; /* the second Ctrl-C is the default's */
+    sigemptyset(&action.sa_mask);
+    ctrl_c_seen = 0;
+    sigaction(SIGINT, &action, &previous);
+    int status = work(context, &ctrl_c_seen);
+    sigaction(SIGINT, &previous, NULL);
+    if (caught) *caught = ctrl_c_seen != 0;
+    return status;
+}
