@@ -119,39 +119,37 @@ static int write_kind(hid_t group, const cc_covariates *c, int dynamic) {
     return write_infos(group, KIND[dynamic], dynamic ? c->dynamic_info : c->static_info, n);
 }
 
-static int copy_file(const char *from, const char *to) {
-    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
-    char buf[1 << 16];
-    size_t n;
-    int ok = in && out;
-    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
-    ok = ok && !ferror(in);
-    if (in) fclose(in);
-    if (out && fclose(out) != 0) ok = 0;
-    return ok ? 0 : -1;
+/* The maps of `c` as /covariates of `file`. */
+static int write_group(hid_t file, const cc_covariates *c) {
+    hid_t group = H5Gcreate2(file, "/covariates", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int status = group < 0 ? -1 : write_kind(group, c, 0);
+    if (!status) status = write_kind(group, c, 1);
+    if (group >= 0) H5Gclose(group);
+    return status;
 }
 
+/* The file is written anew, beside it, from what it holds but its old /covariates:
+ * deleting them in place would leave their space unused in the file (h5repack's job),
+ * and a run of replacements (mobility maps of every bin) would grow it by as much each
+ * time. */
 int cc_covariates_store(const char *path, const cc_covariates *c, char *err, size_t err_len) {
     cc_whole_file f;
     if (cc_whole_file_begin(&f, path, err, err_len) != 0) return -1;
-    if (copy_file(path, f.temp) != 0) {
-        snprintf(err, err_len, "%s: cannot copy it to %s to change it", path, f.temp);
-        cc_whole_file_abandon(&f);
-        return -1;
-    }
     cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fopen(f.temp, H5F_ACC_RDWR, H5P_DEFAULT), group = -1;
-    int status = file < 0 ? -1 : 0;
-    /* the old maps' space is not reclaimed (h5repack would): files grow by what they replace */
-    if (!status && H5Lexists(file, "/covariates", H5P_DEFAULT) > 0) status = H5Ldelete(file, "/covariates", H5P_DEFAULT);
-    if (!status && (group = H5Gcreate2(file, "/covariates", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) status = -1;
-    if (!status) status = write_kind(group, c, 0);
-    if (!status) status = write_kind(group, c, 1);
-    if (group >= 0) H5Gclose(group);
-    if (file >= 0 && H5Fclose(file) < 0) status = -1;
+    char why[512] = "";
+    hid_t from = cc_hdf5_open_read(path, why, sizeof why);
+    hid_t creation = from < 0 ? -1 : H5Fget_create_plist(from); /* a user block, say, kept as it was */
+    hid_t to = creation < 0 ? -1 : H5Fcreate(f.temp, H5F_ACC_TRUNC, creation, H5P_DEFAULT);
+    int copied = to >= 0 && cc_hdf5_copy_contents(from, to, "covariates") == 0;
+    int status = copied ? write_group(to, c) : -1;
+    if (to >= 0 && H5Fclose(to) < 0) status = -1;
+    if (creation >= 0) H5Pclose(creation);
+    if (from >= 0) H5Fclose(from);
     cc_hdf5_restore(q);
     if (status) {
-        snprintf(err, err_len, "%s: cannot write its covariates (HDF5 error)", path);
+        if (from < 0) snprintf(err, err_len, "%s: %s", path, why);
+        else if (!copied) snprintf(err, err_len, "%s: cannot copy what it holds into %s (disk full?)", path, f.temp);
+        else snprintf(err, err_len, "%s: cannot write its covariates (disk full?)", path);
         cc_whole_file_abandon(&f);
         return -1;
     }

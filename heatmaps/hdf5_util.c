@@ -67,6 +67,63 @@ int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_wr
     return cc_whole_file_commit(&out, err, err_len);
 }
 
+/* Root attribute `name` of `from` onto the root of `to`, in its stored type. */
+static herr_t copy_attribute(hid_t from, const char *name, const H5A_info_t *info, void *to_root) {
+    (void)info;
+    hid_t attr = H5Aopen(from, name, H5P_DEFAULT), stored = attr < 0 ? -1 : H5Aget_type(attr);
+    hid_t space = attr < 0 ? -1 : H5Aget_space(attr);
+    hid_t memory = stored < 0 ? -1 : H5Tget_native_type(stored, H5T_DIR_ASCEND);
+    hssize_t count = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+    size_t size = memory < 0 ? 0 : H5Tget_size(memory);
+    void *values = count >= 0 && size ? calloc((size_t)(count ? count : 1), size) : NULL;
+    int status = values && H5Aread(attr, memory, values) >= 0 ? 0 : -1;
+    if (!status) {
+        hid_t copy = H5Acreate2(*(hid_t *)to_root, name, stored, space, H5P_DEFAULT, H5P_DEFAULT);
+        status = copy >= 0 && H5Awrite(copy, memory, values) >= 0 ? 0 : -1;
+        if (copy >= 0) H5Aclose(copy);
+        if (H5Tis_variable_str(memory) > 0 || H5Tdetect_class(memory, H5T_VLEN) > 0)
+            H5Dvlen_reclaim(memory, space, H5P_DEFAULT, values); /* the strings HDF5 allocated */
+    }
+    free(values);
+    if (memory >= 0) H5Tclose(memory);
+    if (stored >= 0) H5Tclose(stored);
+    if (space >= 0) H5Sclose(space);
+    if (attr >= 0) H5Aclose(attr);
+    return status ? -1 : 0;
+}
+
+typedef struct copy_walk {
+    hid_t to;
+    const char *skip;
+} copy_walk;
+
+/* Object `name` linked from the root of `from` into `to` under the same name. */
+static herr_t copy_link(hid_t from, const char *name, const H5L_info_t *info, void *context) {
+    const copy_walk *walk = context;
+    if (walk->skip && strcmp(name, walk->skip) == 0) return 0;
+    if (info->type == H5L_TYPE_HARD)
+        return H5Ocopy(from, name, walk->to, name, H5P_DEFAULT, H5P_DEFAULT) >= 0 ? 0 : -1;
+    if (info->type != H5L_TYPE_SOFT) return -1;
+    char *target = malloc(info->u.val_size ? info->u.val_size : 1);
+    int status = target && H5Lget_val(from, name, target, info->u.val_size, H5P_DEFAULT) >= 0 &&
+                         H5Lcreate_soft(target, walk->to, name, H5P_DEFAULT, H5P_DEFAULT) >= 0
+                     ? 0
+                     : -1;
+    free(target);
+    return status;
+}
+
+int cc_hdf5_copy_contents(hid_t from, hid_t to, const char *skip) {
+    hid_t from_root = H5Gopen2(from, "/", H5P_DEFAULT), to_root = H5Gopen2(to, "/", H5P_DEFAULT);
+    copy_walk walk = {to, skip};
+    int status = from_root >= 0 && to_root >= 0 ? 0 : -1;
+    if (!status && H5Aiterate2(from_root, H5_INDEX_NAME, H5_ITER_INC, NULL, copy_attribute, &to_root) < 0) status = -1;
+    if (!status && H5Literate(from_root, H5_INDEX_NAME, H5_ITER_INC, NULL, copy_link, &walk) < 0) status = -1;
+    if (from_root >= 0) H5Gclose(from_root);
+    if (to_root >= 0) H5Gclose(to_root);
+    return status;
+}
+
 static int write_attribute(hid_t obj, const char *name, hid_t type, hid_t space, const void *value) {
     hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     int ok = attr >= 0 && H5Awrite(attr, type, value) >= 0;
