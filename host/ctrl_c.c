@@ -2,13 +2,19 @@
 #include "host/ctrl_c.h"
 
 #include <string.h>
+#include <unistd.h>
 
 /* Set by the handler: the one piece of process state a signal handler may touch. */
 static volatile sig_atomic_t ctrl_c_seen;
 
+/* Says at once that the Ctrl-C was heard: the work may be loading data for minutes
+ * before it next looks at the flag. write() is async-signal-safe; stdio is not. */
 static void on_ctrl_c(int signal_number) {
     (void)signal_number;
+    static const char said[] = "\ncrimecast: Ctrl-C: stopping at the next safe point (Ctrl-C again kills it)\n";
     ctrl_c_seen = 1;
+    ssize_t ignored = write(STDERR_FILENO, said, sizeof said - 1);
+    (void)ignored;
 }
 
 int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught) {

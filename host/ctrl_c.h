@@ -2,7 +2,8 @@
  *
  * The work is handed a stop flag that the first SIGINT sets; it checks the flag between
  * its units (a page, a training step), finishes the one under way, and returns saying
- * how far it got. A second Ctrl-C is the default's and kills the process: what these
+ * how far it got. The handler says on stderr at once that it heard the Ctrl-C (the work
+ * may be loading data for minutes before it next looks). A second Ctrl-C is the default's and kills the process: what these
  * commands write is written whole (store transactions, files renamed into place), so
  * that loses nothing either. A SIGINT the process was started ignoring (nohup, `&` in
  * a script) stays ignored, and the work is handed no flag.
