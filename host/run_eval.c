@@ -657,7 +657,8 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
     return table ? fill_table(table, rows, count, names, figures, a->versus != NULL, err, err_len) : 0;
 }
 
-int cc_run_eval(const cc_eval_request *a, FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
+int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *table, cc_eval_inputs *kept, char *err,
+                        size_t err_len) {
     cc_tensor truth;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
     if (cc_tensor_require_cells(&truth, a->data, err, err_len) != 0) {
@@ -682,11 +683,24 @@ int cc_run_eval(const cc_eval_request *a, FILE *out, cc_metrics_table *table, ch
         if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0)
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
     }
-    free(model_names);
-    for (int i = 0; i < n_files; i++) cc_tensor_free(&forecasts[i]);
-    free(forecasts);
     for (int r = 0; r < count; r++) free(rows[r].per_bin);
     free(rows);
-    cc_tensor_free(&truth);
+    if (status == 0 && kept) {
+        *kept = (cc_eval_inputs){truth, forecasts, model_names, n_files};
+        return 0;
+    }
+    cc_eval_inputs read = {truth, forecasts, model_names, n_files};
+    cc_eval_inputs_free(&read);
     return status;
+}
+
+int cc_run_eval(const cc_eval_request *a, FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
+    return cc_run_eval_keeping(a, out, table, NULL, err, err_len);
+}
+
+void cc_eval_inputs_free(cc_eval_inputs *inputs) {
+    for (int i = 0; inputs->forecasts && i < inputs->count; i++) cc_tensor_free(&inputs->forecasts[i]);
+    free(inputs->forecasts), free(inputs->labels);
+    cc_tensor_free(&inputs->truth);
+    memset(inputs, 0, sizeof *inputs);
 }

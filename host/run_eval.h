@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "heatmaps/tensor.h"
 #include "host/metrics_table.h"
 #include "host/options.h"
 #include "models/metrics.h"
@@ -42,6 +43,23 @@ void cc_eval_request_defaults(cc_eval_request *request);
 int cc_run_eval(const cc_eval_request *request, FILE *out, cc_metrics_table *table, char *err, size_t err_len);
 
 enum { CC_EVAL_LABEL = 64 };
+
+/* What an eval read and scored, for a caller that goes on to draw from it (report) rather
+ * than read every file again: the truth, every forecast in the order given (each cut to
+ * the bins all share under --common-bins), and each one's label in the rows. */
+typedef struct cc_eval_inputs {
+    cc_tensor truth;
+    cc_tensor *forecasts;
+    char (*labels)[CC_EVAL_LABEL];
+    int count;
+} cc_eval_inputs;
+
+/* cc_run_eval, handing what it read to *kept when it succeeds (free it with
+ * cc_eval_inputs_free); on failure nothing is kept. */
+int cc_run_eval_keeping(const cc_eval_request *request, FILE *out, cc_metrics_table *table, cc_eval_inputs *kept,
+                        char *err, size_t err_len);
+void cc_eval_inputs_free(cc_eval_inputs *inputs);
+
 /* The name of each of n forecasts in eval's rows, its ROC chart and --versus (and the
  * report's maps): models[i], the model its file names (files[i] where it names none);
  * where two forecasts share a model, "model (file name)", or "model #i" (the i-th

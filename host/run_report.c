@@ -106,100 +106,74 @@ static int draw_hotspots(const char *png, const cc_panel *maps, int count, const
     return status;
 }
 
-/* The forecasts with channel `category`: up to MAX_MAPS - 1 of them read into f[] (*kept),
- * each with its name in eval's table in labels[]; the files of those without it named in
- * left_out ("a.h5, b.h5", "..." where cut), counted in *lacking. 0, or -1 with err (a
- * file that does not read; those read are freed). */
-static int forecasts_with(const cc_report_request *a, cc_tensor *f, char (*labels)[CC_EVAL_LABEL], int *kept,
-                          char *left_out, size_t len, int *lacking, char *err, size_t err_len) {
-    char(*model)[64] = calloc((size_t)a->forecast_count, sizeof *model);
-    char(*all)[CC_EVAL_LABEL] = calloc((size_t)a->forecast_count, sizeof *all);
-    const char **names = calloc((size_t)a->forecast_count, sizeof *names);
-    int *shown = calloc((size_t)a->forecast_count, sizeof *shown), status = 0;
+/* The forecasts with channel `category`: the first MAX_MAPS - 1 of them in shown[]
+ * (*kept); the files of those without it named in left_out ("a.h5, b.h5", "..." where
+ * cut), counted in *lacking. */
+static void forecasts_with(const cc_report_request *a, const cc_eval_inputs *in, int *shown, int *kept,
+                           char *left_out, size_t len, int *lacking) {
     size_t used = 0;
     *kept = *lacking = 0;
     left_out[0] = 0;
-    if (!model || !all || !names || !shown) {
-        snprintf(err, err_len, "out of memory");
-        status = -1;
+    for (int i = 0; i < in->count; i++) {
+        int has = cc_tensor_channel(&in->forecasts[i], a->category) >= 0;
+        if (has && *kept < MAX_MAPS - 1) shown[(*kept)++] = i;
+        if (has) continue;
+        if (used < len) used += (size_t)snprintf(left_out + used, len - used, "%s%s", *lacking ? ", " : "",
+                                                 a->forecasts[i]);
+        if (used >= len && len > 4) memcpy(left_out + len - 4, "...", 4); /* cut: say so */
+        ++*lacking;
     }
-    for (int i = 0; status == 0 && i < a->forecast_count; i++) {
-        cc_tensor g;
-        if (cc_tensor_read(a->forecasts[i], "forecast", &g, err, err_len) != 0) {
-            while (*kept > 0) cc_tensor_free(&f[--*kept]);
-            status = -1;
-            break;
-        }
-        snprintf(model[i], sizeof model[i], "%s", g.model);
-        names[i] = model[i];
-        int has = cc_tensor_channel(&g, a->category) >= 0;
-        if (has && *kept < MAX_MAPS - 1) {
-            shown[*kept] = i;
-            f[(*kept)++] = g; /* the copy owns its arrays now */
-            continue;
-        }
-        if (!has) {
-            if (used < len) used += (size_t)snprintf(left_out + used, len - used, "%s%s", *lacking ? ", " : "",
-                                                     a->forecasts[i]);
-            if (used >= len && len > 4) memcpy(left_out + len - 4, "...", 4); /* cut: say so */
-            ++*lacking;
-        }
-        cc_tensor_free(&g);
-    }
-    if (status == 0) {
-        cc_eval_label_forecasts(names, a->forecasts, a->forecast_count, all);
-        for (int m = 0; m < *kept; m++) memcpy(labels[m], all[shown[m]], CC_EVAL_LABEL);
-    }
-    free(model), free(all), free(names), free(shown);
-    return status;
 }
 
 /* maps.png: the truth and up to five forecasts of the category on the last bin every one
  * of them has, one colour scale (square root, up to the largest value shown); a forecast
- * without the category has no map (the caption names it). */
-static int draw_maps(const cc_report_request *a, const char *png, const char *hotspots_png, char *caption,
-                     size_t caption_len, char *left_out, size_t left_out_len, int *lacking, char *err, size_t err_len) {
-    cc_tensor truth, f[MAX_MAPS - 1];
-    char labels[MAX_MAPS - 1][CC_EVAL_LABEL];
-    int n = 0, status = -1;
-    if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
-    int c = cc_tensor_channel_named(&truth, a->data, a->category, err, err_len);
-    if (c >= 0 && forecasts_with(a, f, labels, &n, left_out, left_out_len, lacking, err, err_len) == 0) {
-        int64_t day = INT64_MIN; /* the last bin in the truth and every forecast */
-        for (int b = n > 0 ? f[0].T - 1 : -1; b >= 0 && day == INT64_MIN; b--) {
-            int everywhere = cc_tensor_bin(&truth, f[0].time[b]) >= 0;
-            for (int m = 1; m < n; m++) everywhere &= cc_tensor_bin(&f[m], f[0].time[b]) >= 0;
-            if (everywhere) day = f[0].time[b];
-        }
-        if (n == 0) snprintf(err, err_len, "no forecast has category '%s'", a->category);
-        else if (day == INT64_MIN) snprintf(err, err_len, "the forecasts share no bin with each other and the tensor");
-        else {
-            cc_panel panels[MAX_MAPS];
-            size_t plane = (size_t)truth.H * truth.W;
-            double vmax = 1;
-            panels[0] = (cc_panel){"truth", truth.values + cc_tensor_offset(&truth, cc_tensor_bin(&truth, day), c, 0, 0)};
-            for (int m = 0; m < n; m++)
-                panels[m + 1] = (cc_panel){labels[m], f[m].values + cc_tensor_offset(&f[m], cc_tensor_bin(&f[m], day),
-                                                                                       cc_tensor_channel(&f[m], a->category),
-                                                                                       0, 0)};
-            for (int p = 0; p <= n; p++)
-                for (size_t k = 0; k < plane; k++)
-                    if (truth.mask[k]) vmax = fmax(vmax, panels[p].values[k]);
-            char date[11], absent[300] = "";
-            cc_format_iso_date(day, date);
-            if (*lacking) snprintf(absent, sizeof absent, "; no map of %.200s, which has no category '%s'", left_out,
-                                   a->category);
-            snprintf(caption, caption_len, "%s, %s of %s, category %s: the recorded counts and each forecast's expected "
-                     "counts, one colour scale (square root, 0 to %.1f incidents per cell)%s", truth.city,
-                     cc_bin_kind_name(truth.bin), date, a->category, vmax, absent);
-            cc_png_style style = {cc_colormap_find("inferno"), CC_SCALE_SQRT, vmax, 6};
-            status = cc_panels_png(png, panels, n + 1, truth.mask, truth.H, truth.W, &style, caption, err, err_len);
-            if (status == 0) status = draw_hotspots(hotspots_png, panels, n + 1, &truth, date, a->category, err, err_len);
-        }
-        for (int m = 0; m < n; m++) cc_tensor_free(&f[m]);
+ * without the category has no map (the caption names it). Drawn from what eval read. */
+static int draw_maps(const cc_report_request *a, const cc_eval_inputs *in, const char *png, const char *hotspots_png,
+                     char *caption, size_t caption_len, char *left_out, size_t left_out_len, int *lacking, char *err,
+                     size_t err_len) {
+    const cc_tensor *truth = &in->truth;
+    int shown[MAX_MAPS - 1], n = 0;
+    int c = cc_tensor_channel_named(truth, a->data, a->category, err, err_len);
+    if (c < 0) return -1;
+    forecasts_with(a, in, shown, &n, left_out, left_out_len, lacking);
+    const cc_tensor *first = n > 0 ? &in->forecasts[shown[0]] : NULL;
+    int64_t day = INT64_MIN; /* the last bin in the truth and every forecast */
+    for (int b = first ? first->T - 1 : -1; b >= 0 && day == INT64_MIN; b--) {
+        int everywhere = cc_tensor_bin(truth, first->time[b]) >= 0;
+        for (int m = 1; m < n; m++) everywhere &= cc_tensor_bin(&in->forecasts[shown[m]], first->time[b]) >= 0;
+        if (everywhere) day = first->time[b];
     }
-    cc_tensor_free(&truth);
-    return status;
+    if (n == 0) {
+        snprintf(err, err_len, "no forecast has category '%s'", a->category);
+        return -1;
+    }
+    if (day == INT64_MIN) {
+        snprintf(err, err_len, "the forecasts share no bin with each other and the tensor");
+        return -1;
+    }
+    cc_panel panels[MAX_MAPS];
+    size_t plane = (size_t)truth->H * truth->W;
+    double vmax = 1;
+    panels[0] = (cc_panel){"truth", truth->values + cc_tensor_offset(truth, cc_tensor_bin(truth, day), c, 0, 0)};
+    for (int m = 0; m < n; m++) {
+        const cc_tensor *f = &in->forecasts[shown[m]];
+        size_t at = cc_tensor_offset(f, cc_tensor_bin(f, day), cc_tensor_channel(f, a->category), 0, 0);
+        panels[m + 1] = (cc_panel){in->labels[shown[m]], f->values + at};
+    }
+    for (int p = 0; p <= n; p++)
+        for (size_t k = 0; k < plane; k++)
+            if (truth->mask[k]) vmax = fmax(vmax, panels[p].values[k]);
+    char date[11], absent[300] = "";
+    cc_format_iso_date(day, date);
+    if (*lacking)
+        snprintf(absent, sizeof absent, "; no map of %.200s, which has no category '%s'", left_out, a->category);
+    snprintf(caption, caption_len, "%s, %s of %s, category %s: the recorded counts and each forecast's expected "
+             "counts, one colour scale (square root, 0 to %.1f incidents per cell)%s", truth->city,
+             cc_bin_kind_name(truth->bin), date, a->category, vmax, absent);
+    cc_png_style style = {cc_colormap_find("inferno"), CC_SCALE_SQRT, vmax, 6};
+    if (cc_panels_png(png, panels, n + 1, truth->mask, truth->H, truth->W, &style, caption, err, err_len) != 0)
+        return -1;
+    return draw_hotspots(hotspots_png, panels, n + 1, truth, date, a->category, err, err_len);
 }
 
 typedef struct pictures {
@@ -220,14 +194,16 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     e.forecast_count = a->forecast_count;
     for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
     FILE *sink = fopen("/dev/null", "w");
-    int scored = sink && cc_run_eval(&e, sink, table, err, err_len) == 0;
+    cc_eval_inputs read;
+    int scored = sink && cc_run_eval_keeping(&e, sink, table, &read, err, err_len) == 0;
     if (sink) fclose(sink);
     if (!scored) return -1;
     char maps_caption[1024], left_out[512];
     int lacking = 0;
-    if (draw_maps(a, p->maps, p->hotspots, maps_caption, sizeof maps_caption, left_out, sizeof left_out, &lacking, err,
-                  err_len) != 0)
-        return -1;
+    int drawn = draw_maps(a, &read, p->maps, p->hotspots, maps_caption, sizeof maps_caption, left_out, sizeof left_out,
+                          &lacking, err, err_len);
+    cc_eval_inputs_free(&read);
+    if (drawn != 0) return -1;
     if (a->model && cc_training_chart_png(a->model, p->training, err, err_len) != 0) return -1;
     cc_html_figure figures[4];
     int count = 0;
