@@ -20,8 +20,14 @@ static int has_suffix(const char *path, const char *suffix) {
 }
 
 /* The square of cell (row, col), corners in the grid's CRS. */
+/* Every edge from its own row or column index, so that two cells sharing an edge have it
+ * at the very same coordinates (north - cell and the next row's y0 - (row + 1) * cell can
+ * differ in the last bit, and a union would keep the two apart). */
+static double grid_x(const cc_hotspot_layer *l, int col) { return l->x0 + col * l->cell; }
+static double grid_y(const cc_hotspot_layer *l, int row) { return l->y0 - row * l->cell; }
+
 static OGRGeometryH cell_square(const cc_hotspot_layer *l, int row, int col) {
-    double west = l->x0 + col * l->cell, east = west + l->cell, north = l->y0 - row * l->cell, south = north - l->cell;
+    double west = grid_x(l, col), east = grid_x(l, col + 1), north = grid_y(l, row), south = grid_y(l, row + 1);
     OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing), square = OGR_G_CreateGeometry(wkbPolygon);
     OGR_G_AddPoint_2D(ring, west, north);
     OGR_G_AddPoint_2D(ring, west, south);
@@ -81,6 +87,12 @@ static int write_patches(OGRLayerH layer, const cc_hotspot_layer *l) {
         }
         OGRGeometryH merged = OGR_G_UnionCascaded(squares);
         OGR_G_DestroyGeometry(squares);
+        /* a 4-connected patch is one polygon (holes and all): anything else is a bug, not
+         * a feature to write under the layer's declared Polygon type */
+        if (merged && wkbFlatten(OGR_G_GetGeometryType(merged)) != wkbPolygon) {
+            OGR_G_DestroyGeometry(merged);
+            merged = NULL;
+        }
         ok = merged && add_feature(layer, l, merged, tail, value, best, share, tied);
     }
     free(patch), free(queue);

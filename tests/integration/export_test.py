@@ -140,11 +140,15 @@ def check_polygons(tmp, forecast, values, mask, day):
     dissolved = os.path.join(tmp, "d.gpkg")
     p = run("export", "--in", forecast, "--time", str(day), "--topk", "10", "--dissolve", "--out", dissolved)
     ds = ogr.Open(dissolved)
-    feats = list(ds.GetLayer(0))
+    layer = ds.GetLayer(0)
+    feats = list(layer)
     area = sum(f.GetGeometryRef().GetArea() for f in feats)
     check("--dissolve: one polygon per 4-connected patch, the same total area and cells",
           p.returncode == 0 and len(feats) == components(want) and abs(area - a * cell * cell) < 1e-6 * a * cell * cell
           and sum(f.GetField("cells") for f in feats) == a, (len(feats), components(want), area))
+    kinds = [ogr.GeometryTypeToName(f.GetGeometryRef().GetGeometryType()) for f in feats]
+    check("--dissolve: each patch one Polygon (no MultiPolygon of touching parts), as the layer declares",
+          set(kinds) == {"Polygon"} and layer.GetGeomType() == ogr.wkbPolygon, (kinds, layer.GetGeomType()))
     ds = None
 
 
@@ -157,10 +161,12 @@ def main():
         mask[:3, :5] = 0
         mask[9:, 12:] = 0
         tensor, forecast = os.path.join(tmp, "t.h5"), os.path.join(tmp, "f.h5")
-        write_tensor(tensor, counts, mask, ["all", "burglary"], cell=250.0)
+        # A cell and origin of no round value (as a real city's grid has): a cell's edge
+        # computed two ways differs in its last bit, which would keep patches apart.
+        write_tensor(tensor, counts, mask, ["all", "burglary"], cell=173.20508075688772)
         with h5py.File(tensor, "r+") as f:  # a real place: UTM 16N, Chicago's zone
-            f["x"][:] = f["x"][:] + 440000.0
-            f["y"][:] = f["y"][:] + 4630000.0
+            f["x"][:] = f["x"][:] + 440000.1234567
+            f["y"][:] = f["y"][:] + 4628728.1226867
         p = run("baseline", "--method", "histavg", "--data", tensor, "--span", "all", "--out", forecast)
         check("a histavg forecast to export", p.returncode == 0, p.stderr)
         with h5py.File(forecast, "r") as f:
