@@ -16,7 +16,7 @@
 static const cc_option CRAWL_OPTIONS[] = {
     {CC_OPTION_TEXT("city", cc_crawl_request, city, "CITY", NULL, "the city whose portal is crawled"), .required = 1},
     {CC_OPTION_TEXT("db", cc_crawl_request, db, "PATH", CC_DEFAULT_DB, "the incident store")},
-    {CC_OPTION_DATE("from", cc_crawl_request, from, NULL, "the first day; London reads whole months"), .required = 1},
+    {CC_OPTION_DATE("from", cc_crawl_request, from, NULL, "the first day; London's, the first of a month"), .required = 1},
     {CC_OPTION_DATE("to", cc_crawl_request, to, NULL, "the day after the last"), .required = 1},
     {CC_OPTION_TEXT("base-url", cc_crawl_request, base_url, "URL", NULL,
                     "replace the portal's scheme and host (a mirror or test server)")},
@@ -29,13 +29,47 @@ static const cc_option CRAWL_OPTIONS[] = {
     {CC_OPTION_REAL("backoff", cc_crawl_request, backoff, "S", "1", 0.001, "first retry delay in seconds, doubling")},
 };
 
+/* police.uk gives each record its month alone, so a crawl there stores whole months: a
+ * range that starts or ends inside one would drop that month's days without a word (and
+ * raster would count them as zeros). 0 when the range is whole months or the portal
+ * another kind; a city file that does not load is the run's to report. */
+static int whole_months_for_police_uk(const char *name, int64_t from, int64_t to, char *why, size_t why_len) {
+    char path[4400], load_err[512];
+    if (cc_city_path(name, path, sizeof path, load_err, sizeof load_err) != 0) return 0;
+    cc_city *city = cc_city_load_file(path, load_err, sizeof load_err);
+    if (!city) return 0;
+    int monthly = strcmp(cc_city_portal(city)->kind, "police.uk") == 0;
+    cc_city_free(city);
+    int fy, fm, fd, ty, tm, td;
+    cc_civil_from_days(from, &fy, &fm, &fd);
+    cc_civil_from_days(to, &ty, &tm, &td);
+    if (!monthly || (fd == 1 && td == 1)) return 0;
+    int64_t first = cc_days_from_civil(fy, fm, 1);
+    int64_t last = td == 1 ? to : cc_days_from_civil(tm == 12 ? ty + 1 : ty, tm == 12 ? 1 : tm + 1, 1);
+    char a[11], b[11];
+    cc_format_iso_date(first, a), cc_format_iso_date(last, b);
+    snprintf(why, why_len, "%s's records carry only their month, so --from and --to must be the first of a month "
+             "(--from %s --to %s covers the range asked)", name, a, b);
+    return -1;
+}
+
+/* A portal is asked over HTTP(S) alone: anything else would only fail after the retries. */
+static int check_base_url(const char *url, char *why, size_t why_len) {
+    if (!url || !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8)) return 0;
+    snprintf(why, why_len, "--base-url takes an http:// or https:// address (got '%s')", url);
+    return -1;
+}
+
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_crawl_request *r = request;
     int64_t from, to;
     cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
-    if (to > from) return cc_city_check(r->city, 0, why, why_len);
-    snprintf(why, why_len, "--to must be after --from");
-    return -1;
+    if (to <= from) {
+        snprintf(why, why_len, "--to must be after --from");
+        return -1;
+    }
+    if (cc_city_check(r->city, 0, why, why_len) != 0 || check_base_url(r->base_url, why, why_len) != 0) return -1;
+    return whole_months_for_police_uk(r->city, from, to, why, why_len);
 }
 
 static const cc_option_group CRAWL_GROUPS[] = {{"options", CC_OPTION_ROWS(CRAWL_OPTIONS), 0}};

@@ -241,6 +241,24 @@ def test_errors(tmp):
               and "/resource/2nrs-mtv8.csv" in p.stderr, p.stderr)
         p = subprocess.run([CRIMECAST, "crawl", "--city", "chicago", "--from", "2015-01-01"], capture_output=True, text=True)
         check("missing --to is a usage error", p.returncode == 2, p.stderr)
+        # police.uk records carry only their month: a range cutting a month would drop its
+        # days silently (and raster count them as zeros), so it is refused, naming the
+        # whole-month range that covers it; nothing is asked of the portal.
+        db = os.path.join(tmp, "partial.db")
+        mock.get("/__reset")
+        for span, covering in ((("2016-01-15", "2016-03-01"), "--from 2016-01-01 --to 2016-03-01"),
+                               (("2016-01-01", "2016-02-10"), "--from 2016-01-01 --to 2016-03-01"),
+                               (("2016-12-05", "2016-12-20"), "--from 2016-12-01 --to 2017-01-01")):
+            p = crawl("london", db, mock, "--from", span[0], "--to", span[1])
+            check("London from %s to %s: a usage error naming %s" % (span[0], span[1], covering),
+                  p.returncode == 2 and "carry only their month" in p.stderr and covering in p.stderr, p.stderr)
+        check("... and nothing was asked of the portal, nothing stored", mock.get("/__log") == []
+              and not os.path.exists(db))
+        for url in ("ftp://127.0.0.1:1", "notaurl"):
+            p = subprocess.run([CRIMECAST, "crawl", "--city", "chicago", "--db", db, "--base-url", url, "--from",
+                                "2015-01-01", "--to", "2015-02-01"], capture_output=True, text=True, timeout=60)
+            check("--base-url %s: a usage error at once" % url,
+                  p.returncode == 2 and "http:// or https://" in p.stderr, p.stderr)
 
 
 def main():
