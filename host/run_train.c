@@ -681,11 +681,13 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
         clock->file += written - trained;
         if (state->replayed > 0)
             fprintf(out, "%ld of %ld steps replayed from a CUDA graph (--graph on)\n", state->replayed, state->step);
-        double test = cc_evaluate_from(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss,
-                                       p->options.batch, p->options.tables);
+        char test[64] = ""; /* tune's candidates: the test span stays unseen (FIELD.md, protocol) */
+        if (!p->request->validation_only)
+            snprintf(test, sizeof test, ", test loss %.6f",
+                     cc_evaluate_from(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss,
+                                      p->options.batch, p->options.tables));
         clock->test += cc_now_seconds() - written;
-        fprintf(out, "%s%sbest epoch %d, validation loss %.6f, test loss %.6f\n",
-                info->members > 1 ? "" : p->request->out,
+        fprintf(out, "%s%sbest epoch %d, validation loss %.6f%s\n", info->members > 1 ? "" : p->request->out,
                 info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,
                 state->best_val, test);
         if (info->finished + 1 >= info->members) return 0;
@@ -887,13 +889,14 @@ static void print_clock(const train_plan *p, const cc_ops_context *ctx) {
     const run_clock *c = &p->clock;
     double all = cc_now_seconds() - c->start;
     double rest = all - (c->device + c->read + c->setup + c->tables + c->training + c->test + c->file);
-    char tables[64] = "";
+    char tables[64] = "", test[32] = "";
     if (p->options.resident) snprintf(tables, sizeof tables, ", resident windows %.1f s", c->tables);
+    if (!p->request->validation_only) snprintf(test, sizeof test, ", test loss %.1f s", c->test);
     fprintf(p->out,
             "time: %.1f s in all: opening the %s %.1f s, reading the tensor %.1f s, set-up %.1f s%s, %d epoch%s %.1f s "
-            "(%.2f s an epoch, validation included), model file %.1f s, test loss %.1f s, the rest %.1f s\n",
+            "(%.2f s an epoch, validation included), model file %.1f s%s, the rest %.1f s\n",
             all, ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU backend", c->device, c->read, c->setup, tables,
-            c->epochs, c->epochs == 1 ? "" : "s", c->training, c->epochs ? c->training / c->epochs : 0.0, c->file, c->test,
+            c->epochs, c->epochs == 1 ? "" : "s", c->training, c->epochs ? c->training / c->epochs : 0.0, c->file, test,
             rest);
 }
 

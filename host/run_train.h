@@ -52,6 +52,9 @@ typedef struct cc_train_request {
      * sets. Training stops before its next step, writes nothing more, and the run fails
      * with what the model file holds and the command that resumes it. NULL: none. */
     const volatile sig_atomic_t *stop;
+    /* Set by tune (not an option): the test span is never scored, not even for the log;
+     * a finished member reports its best epoch and validation loss alone. */
+    int validation_only;
 } cc_train_request;
 
 extern const cc_command_spec CC_TRAIN_SPEC;

@@ -153,6 +153,7 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     r.local_rank = a->collective ? a->collective->local_rank : 0; /* its own GPU under mpirun */
     r.local_size = a->collective ? a->collective->local_size : 1;
     r.beside_others = a->collective && a->collective->size > 1;
+    r.validation_only = 1; /* its help says the test span is never looked at */
     cc_train_outcome outcome;
     if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return -1;
     *loss = outcome.best_val;

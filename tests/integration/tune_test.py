@@ -94,6 +94,10 @@ def main():
         write_tensor(tensor2, noisy, mask, ["all", "burglary"], created_by="tune_test.py")
         p, losses2, stored2 = tune(tensor2, os.path.join(tmp, "best2.json"), os.path.join(tmp, "b"))
         check("tune never reads the test span", p.returncode == 0 and stored2 == stored, (stored, stored2))
+        log = open(os.path.join(tmp, "b", "tune.log")).read()
+        finished = re.findall(r"candidate-0\d\.h5: best epoch \d+, validation loss [0-9.]+$", log, re.M)
+        check("... nor scores it for the log: each candidate ends on its validation loss alone",
+              len(finished) == 3 and "test loss" not in log, log[-700:])
 
         ae_config, ae_keep = os.path.join(tmp, "ae.json"), os.path.join(tmp, "ae")
         p, ae_losses, ae_stored = tune(tensor, ae_config, ae_keep, "--model", "convlstm-ae", "--down", "2", "--batch", "3")
