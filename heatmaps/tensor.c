@@ -69,6 +69,13 @@ int cc_tensor_bin(const cc_tensor *t, int64_t day) {
     return -1;
 }
 
+int64_t cc_tensor_bin_start(const cc_tensor *t, int b) {
+    if (b < t->T) return t->time[b];
+    int64_t day = t->time[t->T - 1];
+    for (int past = t->T - 1; past < b; past++) day = cc_bin_end(t->bin, day);
+    return day;
+}
+
 /* The indexed sum: plane b * C + c's entries into out[c]. */
 static void sum_indexed_bins(const cc_tensor *t, int first, int last, float *out) {
     const cc_sparse *nz = t->nonzeros;

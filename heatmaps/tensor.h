@@ -81,6 +81,10 @@ int cc_tensor_require_cells(const cc_tensor *t, const char *path, char *err, siz
 int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len);
 /* The bin starting on `day` (days since 1970-01-01), or -1. */
 int cc_tensor_bin(const cc_tensor *t, int64_t day);
+/* The first day of bin b (b >= 0; T > 0): t->time[b], and past the last bin (b >= T) the
+ * bins the calendar goes on with, as raster would make them (the week after, the next
+ * month): a forecast of the bins after the data has their dates, not their counts. */
+int64_t cc_tensor_bin_start(const cc_tensor *t, int b);
 
 /* out [C][H][W] = the sum of the counts of bins first .. last (first clamped to 0). With
  * the nonzero index it costs the incidents of those bins rather than their cells (at

@@ -30,8 +30,8 @@ static const cc_option PREDICT_OPTIONS[] = {
      .required = 1, .file = CC_FILE_READ},
     {CC_OPTION_TEXT("out", cc_predict_request, out, "FORECAST.h5", NULL, "the forecast file"),
      .required = 1, .file = CC_FILE_WRITTEN},
-    {CC_OPTION_CHOICE("span", cc_predict_request, span, "test|val|all", CC_DEFAULT_SPAN,
-                      "the span whose target bins are forecast")},
+    {CC_OPTION_CHOICE("span", cc_predict_request, span, "test|val|all|next", CC_DEFAULT_SPAN,
+                      "the span whose target bins are forecast; next: the bin after the tensor's last")},
 };
 
 static const cc_option_group PREDICT_GROUPS[] = {
@@ -52,7 +52,11 @@ const cc_command_spec CC_PREDICT_SPEC = {
         "is such an ensemble by itself (all its members count). The forecast file has /forecast\n"
         "[T'][C][H][W], the target bins' /time, and the tensor's /category, /y, /x, /mask and grid\n"
         "attributes, with format = crimecast-forecast, model and horizon. A model trained on\n"
-        "another grid or channel set is refused. A model trained on either device runs on either.\n",
+        "another grid or channel set is refused. A model trained on either device runs on either.\n"
+        "--span next forecasts what has not happened yet: the bin `horizon` bins after the\n"
+        "tensor's last (the week after it, for a model of horizon 1), from the model's window of\n"
+        "the tensor's last bins. The tensor may then be a newer raster of the same grid and\n"
+        "categories, of any length: rastered up to today, it gives next week's forecast.\n",
     .request_size = sizeof(cc_predict_request),
     .groups = PREDICT_GROUPS,
     .group_count = 2,
@@ -60,10 +64,19 @@ const cc_command_spec CC_PREDICT_SPEC = {
 
 void cc_predict_request_defaults(cc_predict_request *r) { cc_options_defaults(&CC_PREDICT_SPEC, r); }
 
+/* What is forecast: the targets of a span of the models' split, or (next) the bin
+ * `horizon` bins after the tensor's last, from the window of its last bins. */
+typedef struct wanted {
+    cc_span span;
+    int next;
+} wanted;
+
 /* What every member of an ensemble must share with the first: the span's target bins,
  * each forecast `horizon` bins ahead. (Windows may differ: rolling origin gives every
- * window the same validation and test targets.) */
-static int same_targets(const cc_model_info *a, const cc_model_info *b, cc_span span) {
+ * window the same validation and test targets, and the next bin is every window's.) */
+static int same_targets(const cc_model_info *a, const cc_model_info *b, const wanted *w) {
+    if (w->next) return a->config.horizon == b->config.horizon;
+    cc_span span = w->span;
     int n = cc_split_samples(&a->split, span);
     return a->config.horizon == b->config.horizon && n == cc_split_samples(&b->split, span) &&
            (n == 0 || cc_split_target(&a->split, span, 0) == cc_split_target(&b->split, span, 0));
@@ -115,7 +128,7 @@ static void name_the_model(const cc_model_info *info, int index, char name[32]) 
  * info, later ones are checked against it; `name` the forecast's model name. 0 or -1
  * with err. */
 static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const char *data, cc_tensor *t,
-                               cc_span span, int index, cc_model_info *first, char name[32], int *n_out, int *members,
+                               const wanted *w, int index, cc_model_info *first, char name[32], int *n_out, int *members,
                                float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
@@ -127,28 +140,32 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         return -1;
     }
     const cc_convlstm_config *c = &info.config;
-    int n = cc_split_samples(&info.split, span), status = -1;
+    cc_span span = w->span;
+    int n = w->next ? (t->T >= c->window) : cc_split_samples(&info.split, span), status = -1;
     size_t map = (size_t)t->C * t->H * t->W;
     float *all = NULL;
     int *starts = NULL;
     char why[768];
     if (cc_model_matches_tensor(&info, t, why, sizeof why) != 0) {
         snprintf(err, err_len, "%s: %s", path, why);
-    } else if (info.grid.T != t->T) {
-        snprintf(err, err_len, "%s: the tensor has %d bins, the model's had %d", path, t->T, info.grid.T);
-    } else if (index > 0 && !same_targets(first, &info, span)) {
+    } else if (!w->next && info.grid.T != t->T) {
+        snprintf(err, err_len, "%s: the tensor has %d bins, the model's had %d (its spans are bins of that tensor; "
+                 "--span next forecasts past any tensor of the grid)", path, t->T, info.grid.T);
+    } else if (index > 0 && !same_targets(first, &info, w)) {
         snprintf(err, err_len, "%s: its horizon or split differ from the first model's (an ensemble needs the same target "
                  "bins)", path);
     } else if (cc_model_forecast_members(&info) == 0) {
         snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", path);
+    } else if (n <= 0 && w->next) {
+        snprintf(err, err_len, "%s: %d bins, fewer than %s's window of %d", data, t->T, path, c->window);
     } else if (n <= 0) {
         snprintf(err, err_len, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
     } else if (!(starts = malloc(sizeof(int) * (size_t)n)) || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
                (index == 0 && !(*sum = calloc(map * (size_t)n, sizeof(float))))) {
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
-        for (int i = 0; i < n; i++) starts[i] = cc_split_sample_start(&info.split, span, i);
-        if (info.split.gapped)
+        for (int i = 0; i < n; i++) starts[i] = w->next ? t->T - c->window : cc_split_sample_start(&info.split, span, i);
+        if (info.split.gapped && !w->next)
             fprintf(stderr, "crimecast predict: %s: trained with the split before rolling origin (spans of whole "
                     "samples, window-1 bins apart): it forecasts its %s targets %d..%d, not the span's every bin\n",
                     path, cc_span_name(span), cc_split_target(&info.split, span, 0),
@@ -173,7 +190,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     return status;
 }
 
-static int write_forecast(const cc_predict_request *a, cc_span span, const cc_tensor *t, const cc_model_info *info,
+static int write_forecast(const cc_predict_request *a, const wanted *w, const cc_tensor *t, const cc_model_info *info,
                           const char *model, const float *mean, int n, int members, FILE *out, char *err,
                           size_t err_len) {
     const cc_convlstm_config *c = &info->config;
@@ -182,13 +199,14 @@ static int write_forecast(const cc_predict_request *a, cc_span span, const cc_te
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    for (int i = 0; i < n; i++) times[i] = t->time[cc_split_target(&info->split, span, i)];
+    for (int i = 0; i < n; i++)
+        times[i] = w->next ? cc_tensor_bin_start(t, t->T - 1 + c->horizon) : t->time[cc_split_target(&info->split, w->span, i)];
     char source[8400];
     if (members == 1)
-        snprintf(source, sizeof source, "model %s on %s, %s span", a->models[0], a->data, cc_span_name(span));
+        snprintf(source, sizeof source, "model %s on %s, %s span", a->models[0], a->data, a->span);
     else
         snprintf(source, sizeof source, "mean of %d models (%d file%s: %s, ...) on %s, %s span", members, a->model_count,
-                 a->model_count > 1 ? "s" : "", a->models[0], a->data, cc_span_name(span));
+                 a->model_count > 1 ? "s" : "", a->models[0], a->data, a->span);
     int status = cc_forecast_write(a->out, t, mean, times, n, model, c->horizon, source, err, err_len);
     if (status == 0) {
         char first[11], last[11];
@@ -197,14 +215,20 @@ static int write_forecast(const cc_predict_request *a, cc_span span, const cc_te
         fprintf(out, "%s: %d %s bins (%s .. %s) x %d channels x %d x %d, horizon %d%s\n", a->out, n,
                 cc_bin_kind_name(t->bin), first, last, t->C, t->H, t->W, c->horizon, members > 1 ? ", ensemble mean" : "");
         if (members > 1) fprintf(out, "(the mean of %d models)\n", members);
+        if (w->next) {
+            char latest[11];
+            cc_format_iso_date(t->time[t->T - 1], latest);
+            fprintf(out, "(%d %s%s after the last bin of %s, %s: no count of it is in the data)\n", c->horizon,
+                    cc_bin_kind_name(t->bin), c->horizon == 1 ? "" : "s", a->data, latest);
+        }
     }
     free(times);
     return status;
 }
 
 int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err_len) {
-    cc_span span;
-    cc_span_parse(a->span, &span); /* the option table admits only the names */
+    wanted w = {CC_SPAN_TEST, strcmp(a->span, "next") == 0};
+    if (!w.next) cc_span_parse(a->span, &w.span); /* the option table admits only the names */
     cc_ops_context ctx;
     if (cc_device_open(&a->device, &ctx, err, err_len) != 0) return -1;
     cc_tensor t;
@@ -220,12 +244,12 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     int n = 0, members = 0, ok = 1;
     char name[32] = "";
     for (int k = 0; ok && k < a->model_count; k++)
-        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, span, k, &first, name, &n, &members, &sum, err,
+        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, k, &first, name, &n, &members, &sum, err,
                                  err_len) == 0;
     if (ok) {
         size_t total = (size_t)n * t.C * t.H * t.W;
         for (size_t q = 0; q < total; q++) sum[q] /= (float)members;
-        ok = write_forecast(a, span, &t, &first, name, sum, n, members, out, err, err_len) == 0;
+        ok = write_forecast(a, &w, &t, &first, name, sum, n, members, out, err, err_len) == 0;
     }
     free(sum);
     cc_model_info_free(&first);

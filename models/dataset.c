@@ -197,7 +197,7 @@ static void context_maps(const cc_tensor *t, int origin, int target, int recency
         }
     }
     const double two_pi = 6.283185307179586, days_per_year = 365.2425;
-    double phase = two_pi * fmod((double)t->time[target], days_per_year) / days_per_year; /* days since 1970 */
+    double phase = two_pi * fmod((double)cc_tensor_bin_start(t, target), days_per_year) / days_per_year; /* days since 1970 */
     float *season = out + (size_t)MAPS_PER_CHANNEL * map;
     for (size_t k = 0; k < plane; k++) season[k] = (float)sin(phase), season[plane + k] = (float)cos(phase);
     if (gated) gated_ratio_maps(year, out + map, map, out + (size_t)(MAPS_PER_CHANNEL + recency) * map + 2 * plane);
@@ -252,9 +252,12 @@ static void gather_sample(const cc_tensor *t, const float *scale, const int *sta
         for (int s = 1; s < steps; s++)
             memcpy(x + ((size_t)s * n + i) * step_maps + context_at, first, sizeof(float) * (step_maps - context_at));
     }
-    for (int s = 0; s < horizon; s++)
-        memcpy(y + ((size_t)s * n + i) * map, t->values + cc_tensor_offset(t, starts[i] + window + s, 0, 0, 0),
-               sizeof(float) * map);
+    for (int s = 0; s < horizon; s++) { /* a target past the last bin (a forecast of what comes next) has no count */
+        int bin = starts[i] + window + s;
+        float *target = y + ((size_t)s * n + i) * map;
+        if (bin < t->T) memcpy(target, t->values + cc_tensor_offset(t, bin, 0, 0, 0), sizeof(float) * map);
+        else memset(target, 0, sizeof(float) * map);
+    }
 }
 
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,

@@ -149,7 +149,9 @@ void cc_normalise_counts(const cc_tensor *t, const float *scale, float *values, 
  * oldest first; normalised counts; then, with covariates, the static input maps and the dynamic ones of the
  * step's own bin; then the cc_sample_context_maps(spec, C) context maps, the same on every
  * step), y [horizon][n][C][H][W] raw counts of the targets. starts[i] is sample i's first
- * input bin. */
+ * input bin. A window may end at the last bin: its targets past the data are zeros (their
+ * dates, which the season maps read, continue the calendar), for a forecast of the bins
+ * to come (predict --span next). */
 void cc_gather_batch(const cc_tensor *t, const float *scale, const int *starts, int n, const cc_sample_spec *spec,
                      float *x, float *y);
 /* The same, a sample per CPU thread of ctx (cc_cpu_threads): each sample's maps are its

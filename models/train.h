@@ -119,7 +119,9 @@ double cc_evaluate(cc_convlstm *model, const cc_ops_context *ctx, const cc_tenso
 double cc_evaluate_from(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const cc_split *split,
                         cc_span span, const float *scale, cc_loss_kind loss, int batch, cc_window_tables *tables);
 
-/* Expected counts for samples starting at starts[0..n): out [n][horizon][C][H][W].
+/* Expected counts for samples starting at starts[0..n): out [n][horizon][C][H][W]. A
+ * window may end at the tensor's last bin (start = T - window): its forecast is of the
+ * bins after the data (cc_gather_batch).
  * 0, or -1 with err when its buffers (or the model's copy on the GPU) cannot be made;
  * out is then not written. */
 int cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, const float *scale,

@@ -274,6 +274,42 @@ def check_old_split_model(tmp, tensor, model):
               p.stderr)
 
 
+def check_next_bin(tmp, db, tensor, model, forecast):
+    """predict --span next: the bin after the tensor's last, from its last window. On a
+    raster of the same grid cut one week short, it must be the test forecast's last bin
+    bit for bit (the same inputs, the same target date); on the whole tensor, the week
+    after its last bin, which no file holds."""
+    shorter = os.path.join(tmp, "shorter.h5")
+    p = run("raster", "--city", "chicago", "--db", db, "--from", "2015-01-05", "--to", "2017-12-25", "--bin", "week",
+            "--grid", "32", "--categories", "burglary", "--out", shorter)
+    check("raster a week short", p.returncode == 0, p.stderr)
+    nxt, after = os.path.join(tmp, "next.h5"), os.path.join(tmp, "after.h5")
+    p = run("predict", "--model", model, "--data", shorter, "--span", "next", "--out", nxt)
+    with h5py.File(nxt, "r") as n, h5py.File(forecast, "r") as f, h5py.File(tensor, "r") as t:
+        check("--span next on a tensor a week short: the test forecast's last bin, bit for bit, and its date",
+              p.returncode == 0 and n["forecast"].shape == (1, 2, 32, 32)
+              and np.array_equal(n["forecast"][0], f["forecast"][-1]) and n["time"][0] == t["time"][-1]
+              and "1 week after the last bin of" in p.stdout, (p.stdout, p.stderr))
+        last = int(t["time"][-1])
+    p = run("predict", "--model", model, "--data", tensor, "--span", "next", "--out", after)
+    with h5py.File(after, "r") as a:
+        fc = a["forecast"][:]
+        check("--span next on the whole tensor: the week after its last bin, expected counts >= 0",
+              p.returncode == 0 and fc.shape == (1, 2, 32, 32) and list(a["time"][:]) == [last + 7]
+              and np.all(np.isfinite(fc)) and fc.min() >= 0 and a.attrs["source"].endswith("next span"),
+              (p.stderr, a["time"][:]))
+    p = run("predict", "--model", model, "--data", shorter, "--out", os.path.join(tmp, "x.h5"))
+    check("the test span of another length is refused, pointing to --span next",
+          p.returncode == 1 and "the tensor has 155 bins, the model's had 156" in p.stderr and "--span next" in p.stderr,
+          p.stderr)
+    tiny = os.path.join(tmp, "tiny.h5")
+    run("raster", "--city", "chicago", "--db", db, "--from", "2017-12-04", "--to", "2017-12-25", "--bin", "week",
+        "--grid", "32", "--categories", "burglary", "--out", tiny)
+    p = run("predict", "--model", model, "--data", tiny, "--span", "next", "--out", os.path.join(tmp, "x.h5"))
+    check("--span next on 3 bins, fewer than the window of 4: refused, saying so",
+          p.returncode == 1 and "3 bins, fewer than" in p.stderr and "window of 4" in p.stderr, p.stderr)
+
+
 def check_time_line(stdout, epochs, wall):
     """train's last line: its wall time and the phases', which add up to it (each printed to
     0.1 s), with the epochs it ran, and no more than the test measured around the process."""
@@ -347,6 +383,7 @@ def main():
             check("expected counts are finite and >= 0", np.all(np.isfinite(fc)) and fc.min() >= 0)
             check("forecast dimension labels", [d.label for d in f["forecast"].dims] == ["time", "category", "y", "x"])
 
+        check_next_bin(tmp, db, tensor, model, forecast)
         check_test_from(tmp, tensor, common)
         check_old_split_model(tmp, tensor, model)
 
