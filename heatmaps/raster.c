@@ -261,7 +261,10 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
         uint64_t values = (uint64_t)stats->axis.count * (uint64_t)channels * (uint64_t)stats->grid.height *
                           (uint64_t)stats->grid.width;
         job.batch = malloc(sizeof *job.batch);
-        if (values > CC_TENSOR_MOST_VALUES) {
+        if (stats->axis.count > CC_TENSOR_MOST_BINS) { /* what every reader refuses is not written */
+            snprintf(err, err_len, "%d %s bins is more than crimecast reads (at most %d): a shorter span or a longer bin",
+                     stats->axis.count, cc_bin_kind_name(spec->bin), CC_TENSOR_MOST_BINS);
+        } else if (values > CC_TENSOR_MOST_VALUES) {
             snprintf(err, err_len, "%d bins x %d channels x %d x %d cells is more than crimecast makes (2^32 values)",
                      stats->axis.count, channels, stats->grid.height, stats->grid.width);
         } else if (!job.batch ||

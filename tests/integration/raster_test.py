@@ -251,6 +251,11 @@ def main():
                 "--bin", "day", "--grid", "8", "--out", out + "x")
         check("a directory as --db is said to be one", p.returncode == 1
               and "a directory, not an incident store" in p.stderr, (p.returncode, p.stderr))
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "1800-01-01", "--to", "2100-01-01",
+                "--bin", "day", "--grid", "8", "--out", out + "x")
+        check("109573 day bins, more than any reader takes, are refused rather than written",
+              p.returncode == 1 and "109573 day bins is more than crimecast reads (at most 100000)" in p.stderr
+              and not os.path.exists(out + "x"), (p.returncode, p.stderr))
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
         with h5py.File(out, "r") as f:
