@@ -1,6 +1,7 @@
 /* host/run_synth.h */
 #include "host/run_synth.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,9 +21,10 @@
 /* --seed S: a whole number >= 0 (64 bits). */
 static int parse_seed(const char *text, void *field, char *why, size_t why_len) {
     char *end;
+    errno = 0;
     uint64_t seed = strtoull(text, &end, 10);
-    if (*end || end == text || text[0] == '-') {
-        snprintf(why, why_len, "--seed must be a whole number >= 0 (got '%s')", text);
+    if (*end || end == text || text[0] == '-' || errno == ERANGE) { /* not clamped to 2^64 - 1 without a word */
+        snprintf(why, why_len, "--seed must be a whole number from 0 to 18446744073709551615 (got '%s')", text);
         return -1;
     }
     *(uint64_t *)field = seed;
@@ -33,7 +35,7 @@ static const cc_option SYNTH_OPTIONS[] = {
     {CC_OPTION_TEXT("db", cc_synth_request, db, "PATH", NULL,
                     "store the incidents in this incident store (if not given: " CC_DEFAULT_DB " unless --oracle is "
                     "given); running again inserts nothing"), .file = CC_FILE_WRITTEN},
-    {CC_OPTION_TEXT("out", cc_synth_request, db, "PATH", NULL, "the same as --db"), .file = CC_FILE_WRITTEN},
+    {CC_OPTION_TEXT("out", cc_synth_request, out, "PATH", NULL, "the same as --db"), .file = CC_FILE_WRITTEN},
     {CC_OPTION_TEXT("city-name", cc_synth_request, city, "NAME", "synthetic",
                     "the city definition data/cities/NAME.json (its portal kind must be 'synthetic'), and the city "
                     "the incidents are stored as")},
@@ -51,11 +53,21 @@ static const cc_option SYNTH_OPTIONS[] = {
 };
 
 static int check_request(void *request, char *why, size_t why_len) {
-    const cc_synth_request *r = request;
+    cc_synth_request *r = request;
+    if (r->out && r->db && strcmp(r->out, r->db) != 0) {
+        snprintf(why, why_len, "--db and --out name the same store: give one (got '%s' and '%s')", r->db, r->out);
+        return -1;
+    }
+    if (r->out) r->db = r->out;
     int64_t from, to;
     cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
     if (to <= from) snprintf(why, why_len, "--to must be after --from");
     else if (to - from > 366 * 50) snprintf(why, why_len, "--from .. --to may span at most 50 years");
+    else if (from < cc_days_from_civil(1995, 1, 1) || to > cc_days_from_civil(2045, 1, 1))
+        /* the drift, up to 12% a year, is exp(drift (t - 2020)): a century away it makes a
+         * thousand times the city's rate, or nothing */
+        snprintf(why, why_len, "the simulated city is calibrated around 2020 (its drift compounds yearly): --from and "
+                 "--to must lie within 1995-01-01 .. 2045-01-01");
     else if (!r->oracle != !r->data) snprintf(why, why_len, "--oracle and --data go together");
     else return cc_city_check(r->city, 1, why, why_len);
     return -1;

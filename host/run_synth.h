@@ -13,6 +13,7 @@
 
 typedef struct cc_synth_request {
     const char *db;              /* the store written; NULL: crimecast.db unless oracle is given */
+    const char *out;             /* --out, another name for --db (the two may not differ) */
     const char *city;            /* a city definition of portal kind 'synthetic' */
     const char *from, *to;       /* the simulated span [from, to), ISO dates */
     uint64_t seed;

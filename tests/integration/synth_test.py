@@ -137,6 +137,16 @@ def main():
               p.stderr)
         p = run("synth", "--oracle", refused)
         check("--oracle without --data is a usage error", p.returncode == 2, p.stderr)
+        far = os.path.join(tmp, "far.db")
+        p = run("synth", "--db", far, "--from", "1900-01-01", "--to", "1900-01-03")
+        check("a span a century from 2020 (the drift would make millions a day) is a usage error",
+              p.returncode == 2 and "1995-01-01 .. 2045-01-01" in p.stderr and not os.path.exists(far), p.stderr)
+        p = run("synth", "--db", far, "--seed", "18446744073709551616")
+        check("a seed past 2^64 - 1 is refused, not clamped", p.returncode == 2 and "--seed must be" in p.stderr
+              and not os.path.exists(far), p.stderr)
+        p = run("synth", "--db", far, "--out", os.path.join(tmp, "other.db"))
+        check("--db and --out naming two stores is a usage error", p.returncode == 2 and "give one" in p.stderr
+              and not os.path.exists(far), p.stderr)
         p = run("synth", "--help")
         check("--help", p.returncode == 0 and "--oracle" in p.stdout, p.stdout)
         check("nothing written when refused", not os.path.exists(refused))
