@@ -38,12 +38,24 @@ enum { COMMAND_COUNT = sizeof COMMANDS / sizeof COMMANDS[0] };
 static void print_usage(FILE *out) {
     fprintf(out,
             "usage: crimecast <command> [options]\n"
-            "       crimecast <command> --help\n"
+            "       crimecast <command> --help   (or: crimecast help <command>)\n"
             "       crimecast --version\n\n"
             "crimecast forecasts crime hotspots from open incident records.\n\n"
             "commands:\n");
     for (int i = 0; i < COMMAND_COUNT; i++)
         fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+}
+
+/* `crimecast help COMMAND`: the command's own --help. */
+static int help_on(const char *name) {
+    for (int i = 0; i < COMMAND_COUNT; i++)
+        if (!strcmp(name, COMMANDS[i].name)) {
+            char *argv[] = {(char *)name, "--help", NULL};
+            return COMMANDS[i].run(2, argv);
+        }
+    fprintf(stderr, "crimecast help: unknown command '%s'\n\n", name);
+    print_usage(stderr);
+    return CC_EXIT_USAGE;
 }
 
 int cc_main(int argc, char **argv) {
@@ -52,6 +64,7 @@ int cc_main(int argc, char **argv) {
         return CC_EXIT_USAGE;
     }
     const char *name = argv[1];
+    if (!strcmp(name, "help") && argc > 2) return help_on(argv[2]); /* git's `help <command>` */
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
         print_usage(stdout);
         return CC_EXIT_OK;
