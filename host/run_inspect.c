@@ -354,17 +354,17 @@ static void print_text(const inspect_run *r, FILE *out) {
     fprintf(out, "%s, %s: F = %.4g expected; log-rate terms over the area: baseline %.3f, skip %.3f, network %.3f\n",
             r->t.categories[r->category], date, r->in.objective, term_mean(r, r->in.baseline), term_mean(r, r->in.skip),
             term_mean(r, r->in.network));
-    fprintf(out, "%-14s %-6s %s\n", "layer", "hidden", "saturated share: h c i f g o; dead units");
+    fprintf(out, "%-14s %-6s %-45s %-39s %s\n", "layer", "hidden", "mean: h c i f g o", "saturated share: h c i f g o",
+            "dead units");
     for (int stack = 0; stack < 2; stack++)
         for (int l = 0; l < cc_inspect_layers(m); l++) {
+            cc_state_stats st[CC_STATE_KINDS];
+            for (int k = 0; k < CC_STATE_KINDS; k++) st[k] = cc_inspect_stats(m, stack, l, (cc_state_kind)k, r->core_mask);
             fprintf(out, "%-10s %-3d %-6d", stack ? "forecaster" : "encoder", l, m->cfg.hidden[l]);
-            int dead = 0;
-            for (int k = 0; k < CC_STATE_KINDS; k++) {
-                cc_state_stats st = cc_inspect_stats(m, stack, l, (cc_state_kind)k, r->core_mask);
-                fprintf(out, " %5.2f", st.saturated);
-                if (k == CC_STATE_H) dead = st.dead_units;
-            }
-            fprintf(out, "; %d\n", dead);
+            for (int k = 0; k < CC_STATE_KINDS; k++) fprintf(out, " %6.3f", st[k].mean);
+            fprintf(out, "    ");
+            for (int k = 0; k < CC_STATE_KINDS; k++) fprintf(out, " %5.2f", st[k].saturated);
+            fprintf(out, "    %d\n", st[CC_STATE_H].dead_units);
         }
     fprintf(out, "saliency by input step (sum |dF/dx|: counts / other maps):");
     for (int s = 0; s < r->in.steps; s++) {
@@ -423,6 +423,11 @@ static int load(inspect_run *r, char *err, size_t err_len) {
     if (r->category < 0 || pick_target(r, err, err_len) != 0) return -1;
     if (a->cell.given && (a->cell.row >= r->t.H || a->cell.col >= r->t.W)) {
         snprintf(err, err_len, "--cell %d,%d is outside the %d x %d grid", a->cell.row, a->cell.col, r->t.H, r->t.W);
+        return -1;
+    }
+    if (a->cell.given && !r->t.mask[(size_t)a->cell.row * r->t.W + a->cell.col]) { /* its forecast is 0 by definition */
+        snprintf(err, err_len, "--cell %d,%d is outside the study area (the tensor's mask has no incident there over "
+                 "its span): nothing is forecast there", a->cell.row, a->cell.col);
         return -1;
     }
     if (!(r->core_mask = cc_inspect_core_mask(&r->model, r->t.mask))) {

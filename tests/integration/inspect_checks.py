@@ -117,7 +117,9 @@ def check_inspect(crimecast, model, data, forecast_file, work):
     # bad requests: a message, a non-zero exit, nothing written
     for args, words in [(["--index", len(days) + 5], "bins"), (["--index", 0], "input window"),
                         (["--index", t_index, "--cell", "999,0"], "outside"),
-                        (["--index", t_index, "--category", "nonesuch"], "nonesuch")]:
+                        (["--index", t_index, "--category", "nonesuch"], "nonesuch")] + [
+                        (["--index", t_index, "--cell", "%d,%d" % tuple(cell)], "outside the study area")
+                        for cell in np.argwhere(~mask)[:1]]:  # a cell of no incident: its forecast is 0 by definition
         bad = os.path.join(work, "bad")
         q = run(crimecast, "--model", model, "--data", data, "--out", bad, *args)
         check("inspect %s fails with a message" % " ".join(map(str, args)),
