@@ -147,6 +147,22 @@ static void flagged_cells(const cc_eval_request *a, const cc_tensor *truth, int 
     for (int t = 0; t < a->area.count; t++) flagged[a->topk.count + t] = cc_flagged_for_area(a->area.km2[t], truth->cell, n);
 }
 
+/* An --area the grid cannot come near (a fraction of a cell, or a cell and a half) is
+ * scored as the whole cells it rounds to, under its own column name: say so, with the
+ * area that was flagged, rather than let 1 km2 stand for 14 km2 unnoticed. */
+static void note_areas_far_from_cells(const cc_eval_request *a, const cc_tensor *truth) {
+    int n = (int)cc_tensor_mask_cells(truth);
+    double cell_km2 = truth->cell * truth->cell / 1e6;
+    for (int t = 0; n > 0 && t < a->area.count; t++) {
+        int cells = cc_flagged_for_area(a->area.km2[t], truth->cell, n);
+        double flagged = cells * cell_km2;
+        if (fabs(flagged - a->area.km2[t]) > 0.25 * a->area.km2[t])
+            fprintf(stderr, "crimecast eval: note: --area %g km2 flags %d cell%s of %.3g km2 on this grid, %.3g km2 in "
+                    "all (the columns keep the name @%gkm2)\n", a->area.km2[t], cells, cells == 1 ? "" : "s", cell_km2,
+                    flagged, a->area.km2[t]);
+    }
+}
+
 static cc_hotspot_label hotspot_label(const cc_eval_request *a) {
     return a->hotspot && !strcmp(a->hotspot, "occurrence") ? CC_HOTSPOT_OCCURRENCE : CC_HOTSPOT_TOP10;
 }
@@ -665,6 +681,7 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
         cc_tensor_free(&truth);
         return -1;
     }
+    note_areas_far_from_cells(a, &truth);
     int n_files = a->forecast_count, count = 0, status = -1;
     row *rows = calloc((size_t)(n_files * truth.C > 0 ? n_files * truth.C : 1), sizeof *rows);
     cc_tensor *forecasts = calloc((size_t)n_files, sizeof *forecasts);

@@ -268,6 +268,10 @@ def check_areas(tensor, files, expected, counts, mask, tgt):
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--topk", "5", "--area", "0.1km2,0.6,1km2,2.1km2",
                         *files], capture_output=True, text=True)
     check("eval --area exits 0", p.returncode == 0, p.stderr)
+    notes = [line for line in p.stderr.splitlines() if "note: --area" in line]
+    check("eval --area: a note for 0.1 km2 alone (1 cell of 0.25 km2; the others are within a quarter of theirs)",
+          len(notes) == 1 and "--area 0.1 km2 flags 1 cell of 0.25 km2 on this grid, 0.25 km2 in all" in notes[0],
+          p.stderr)
     records = json.loads(p.stdout) if p.returncode == 0 else []
     inside = mask == 1
     worst = 0.0
