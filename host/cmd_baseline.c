@@ -8,6 +8,9 @@ int cc_cmd_baseline(int argc, char **argv) {
     cc_baseline_request r;
     int parsed = cc_options_read(&CC_BASELINE_SPEC, argc, argv, &r);
     if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
+    char method[64];
+    snprintf(method, sizeof method, "--method %s", r.method);
+    cc_options_warn_unused(&CC_BASELINE_SPEC, argc, argv, cc_baseline_uses, &r, method);
     char err[1024] = "";
     return cc_command_result("baseline", cc_run_baseline(&r, stdout, err, sizeof err), err);
 }

@@ -411,6 +411,22 @@ int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const c
     return n;
 }
 
+int cc_options_warn_unused(const cc_command_spec *spec, int argc, char **argv, cc_option_used used,
+                           const void *request, const char *context) {
+    const cc_option *given[128];
+    int n = cc_options_given(spec, argc, argv, given, 128), unused = 0;
+    char names[1024] = "";
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        if (used(given[i], request) || len + strlen(given[i]->name) + 8 >= sizeof names) continue;
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s--%s", unused++ ? ", " : "", given[i]->name);
+    }
+    if (unused)
+        fprintf(stderr, "crimecast %s: warning: %s given here %s not used by %s\n", spec->name, names,
+                unused > 1 ? "are" : "is", context);
+    return unused;
+}
+
 /* Whether row o's value in base is other than its default (FLAG, CHOICE, TEXT, INT). */
 static int changed(const cc_option *o, const void *base, char *value, size_t len) {
     const void *field = (const char *)base + o->offset;

@@ -118,6 +118,14 @@ int cc_options_set(const cc_command_spec *spec, void *request, const char *name,
  * configuration file set (train --resume names those it does not use). */
 int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const cc_option **rows, int most);
 
+/* Warns on stderr of the options the command line gave that this run ignores (`used`
+ * says 0 for them: a method-specific option given for another method):
+ *   crimecast COMMAND: warning: --a, --b given here are not used by CONTEXT
+ * Returns how many were named. */
+typedef int (*cc_option_used)(const cc_option *row, const void *request);
+int cc_options_warn_unused(const cc_command_spec *spec, int argc, char **argv, cc_option_used used,
+                           const void *request, const char *context);
+
 /* The options of `group` whose values in `base` (the group's struct) differ from their
  * defaults, as command-line text (" --threads 1 --device cpu") into out: what a command
  * printed for the user to run again must repeat. FLAG, CHOICE, TEXT and INT rows only. */

@@ -148,6 +148,25 @@ const cc_command_spec CC_BASELINE_SPEC = {
 
 void cc_baseline_request_defaults(cc_baseline_request *r) { cc_options_defaults(&CC_BASELINE_SPEC, r); }
 
+/* The methods that read each method-specific option (the rest every method reads). */
+static const struct {
+    const char *option, *methods;
+} METHOD_OPTIONS[] = {
+    {"k", " histavg kde "}, {"bandwidth", " kde etas "}, {"half-life", " kde "}, {"trees", " rf "},
+    {"depth", " rf "}, {"lags", " rf "}, {"seed", " rf "}, {"threads", " rf etas "}, {"covariates", " rf "},
+    {"export-features", " rf "}, {"importance", " rf "}, {"importance-png", " rf "}, {"importance-repeats", " rf "},
+    {"db", " etas "}, {"iterations", " etas "}, {"background", " etas "},
+};
+
+int cc_baseline_uses(const cc_option *row, const void *request) {
+    const cc_baseline_request *r = request;
+    char method[32];
+    snprintf(method, sizeof method, " %s ", r->method);
+    for (size_t i = 0; i < sizeof METHOD_OPTIONS / sizeof METHOD_OPTIONS[0]; i++)
+        if (!strcmp(row->name, METHOD_OPTIONS[i].option)) return strstr(METHOD_OPTIONS[i].methods, method) != NULL;
+    return 1;
+}
+
 /* One CSV of rows: the features, the target, the target bin and the cell. */
 static int write_rows(const char *path, const cc_tensor *t, const cc_split *split, const cc_rf_options *rf,
                       const int *targets, int n, char *err, size_t err_len) {

@@ -32,6 +32,10 @@ extern const cc_command_spec CC_BASELINE_SPEC;
 
 void cc_baseline_request_defaults(cc_baseline_request *request);
 
+/* Whether the request's --method uses option `row` (cc_option_used): --k histavg and kde,
+ * --bandwidth kde and etas, --half-life kde, the forest's rf, the EM's etas, --threads both. */
+int cc_baseline_uses(const cc_option *row, const void *request);
+
 /* Writes the forecast file (and the rf's extra files) and its report lines to `out`. 0,
  * or -1 with err (etas: CC_ETAS_NOT_TIMED when the incidents' times are too coarse). */
 int cc_run_baseline(const cc_baseline_request *request, FILE *out, char *err, size_t err_len);

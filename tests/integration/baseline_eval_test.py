@@ -353,6 +353,14 @@ def check_undefined_not_best(counts, mask, tmp):
         files.append(os.path.join(tmp, "empty_%s.h5" % method))
         subprocess.run([CRIMECAST, "baseline", "--method", method, "--data", tensor, "--out", files[-1]],
                        capture_output=True, text=True)
+    loose = os.path.join(tmp, "empty_persistence_loose.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "persistence", "--data", tensor, "--out", loose,
+                        "--trees", "5", "--k", "4", "--bandwidth", "100"], capture_output=True, text=True)
+    with h5py.File(loose, "r") as a, h5py.File(files[0], "r") as b:
+        same = np.array_equal(a["forecast"][:], b["forecast"][:])
+    check("options another method reads are named in a warning, and change nothing",
+          p.returncode == 0 and same and "warning: --trees, --k, --bandwidth given here are not used by --method "
+          "persistence" in p.stderr, p.stderr)
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
     block = p.stdout.split("category burglary")[-1]
     check("eval: a category with no crime has undefined figures, none marked best", p.returncode == 0
