@@ -74,6 +74,11 @@ int cc_cmd_train(int argc, char **argv) {
     r.local_rank = world.collective.local_rank;
     r.local_size = world.collective.local_size;
     if (r.resume && (!r.collective || r.collective->rank == 0)) warn_unused_on_resume(argc, argv, &r);
+    if (!r.resume && (!r.collective || r.collective->rank == 0)) {
+        char model[64];
+        snprintf(model, sizeof model, "--model %s", r.model);
+        cc_options_warn_unused(&CC_TRAIN_SPEC, argc, argv, cc_train_model_uses, &r, model);
+    }
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     int status = r.collective ? cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err)
                               : train_caught(&r, out ? out : stdout, err, sizeof err); /* ranks: mpirun's Ctrl-C */

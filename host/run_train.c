@@ -157,6 +157,19 @@ static int check_request(void *request, char *why, size_t why_len) {
     return -1;
 }
 
+int cc_train_model_uses(const cc_option *row, const void *request) {
+    const cc_train_request *r = request;
+    static const char *const MODELS[] = {"convlstm:", "convlstm-ae:", "st-resnet:"};
+    int for_some = 0;
+    for (size_t i = 0; row->help && i < sizeof MODELS / sizeof MODELS[0]; i++)
+        for_some |= strncmp(row->help, MODELS[i], strlen(MODELS[i])) == 0;
+    if (!for_some) return 1;
+    char mine[48];
+    snprintf(mine, sizeof mine, "%s:", r->model);
+    const char *at = strstr(row->help, mine); /* at the start, or after "; " */
+    return at && (at == row->help || (at >= row->help + 2 && !strncmp(at - 2, "; ", 2)));
+}
+
 static const cc_option_group TRAIN_GROUPS[] = {
     {"options", CC_OPTION_ROWS(TRAIN_OPTIONS), 0},
     CC_DEVICE_GROUP(cc_train_request, device),

@@ -64,6 +64,10 @@ extern const cc_command_spec CC_TRAIN_SPEC;
  * the optimiser, the split and the members are the model file's. */
 int cc_train_resume_uses(const cc_option *row);
 
+/* Whether the request's --model reads option `row` (cc_option_used): an option whose help
+ * starts by naming models ("convlstm-ae: ...; st-resnet: ...") is read by those alone. */
+int cc_train_model_uses(const cc_option *row, const void *request);
+
 /* Train's defaults (the table's). */
 void cc_train_request_defaults(cc_train_request *request);
 

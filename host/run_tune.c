@@ -90,6 +90,15 @@ static const cc_option TUNE_OPTIONS[] = {
 
 static const cc_option_group TUNE_GROUPS[] = {{"options", CC_OPTION_ROWS(TUNE_OPTIONS), 0}};
 
+/* --down shapes convlstm-ae alone; written into the winner's configuration beside another
+ * model it would read as chosen when it was not. */
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_tune_request *r = request;
+    if (!r->down || (r->model && !strcmp(r->model, "convlstm-ae"))) return 0;
+    snprintf(why, why_len, "--down %s needs --model convlstm-ae (the other models do not downsample)", r->down);
+    return -1;
+}
+
 const cc_command_spec CC_TUNE_SPEC = {
     .name = "tune",
     .synopsis = "--data TENSOR.h5 --out CONFIG.json [--budget 8] [--epochs 20] [--patience 4] [--keep DIR]\n"
@@ -107,6 +116,7 @@ const cc_command_spec CC_TUNE_SPEC = {
     .request_size = sizeof(cc_tune_request),
     .groups = TUNE_GROUPS,
     .group_count = 1,
+    .check = check_request,
 };
 
 void cc_tune_request_defaults(cc_tune_request *r) { cc_options_defaults(&CC_TUNE_SPEC, r); }

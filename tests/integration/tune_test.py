@@ -139,6 +139,20 @@ def main():
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "0"], capture_output=True,
                            text=True)
         check("--budget 0 is a usage error", p.returncode == 2, p.stderr)
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--down", "4"], capture_output=True,
+                           text=True)
+        check("--down without --model convlstm-ae is a usage error (it went into the config unused)",
+              p.returncode == 2 and "--down 4 needs --model convlstm-ae" in p.stderr, p.stderr)
+        plain, loose = os.path.join(tmp, "plain.h5"), os.path.join(tmp, "loose.h5")
+        common = ["train", "--data", tensor, "--epochs", "1", "--window", str(WINDOW), "--threads", "1"]
+        q = subprocess.run([CRIMECAST, *common, "--out", plain], capture_output=True, text=True)
+        p = subprocess.run([CRIMECAST, *common, "--out", loose, "--down", "4", "--features", "8", "--closeness", "2"],
+                           capture_output=True, text=True)
+        with h5py.File(plain, "r") as a, h5py.File(loose, "r") as b:
+            same = all(np.array_equal(a["params/" + k][:], b["params/" + k][:]) for k in a["params"])
+        check("train names the options another --model reads, and trains as without them",
+              p.returncode == 0 and q.returncode == 0 and same and "warning: --down, --features, --closeness given "
+              "here are not used by --model convlstm" in p.stderr and "warning" not in q.stderr, p.stderr)
 
         nowhere = os.path.join(tmp, "no-such-dir", "c.json")
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", nowhere, "--budget", "2", "--epochs", "1"],
