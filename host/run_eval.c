@@ -67,6 +67,10 @@ static int check_request(void *request, char *why, size_t why_len) {
         snprintf(why, why_len, "--topk and --area take at most %d areas together", CC_MAX_TOPK);
         return -1;
     }
+    if (r->roc_category && !r->roc) { /* it chooses the chart's category: alone it would do nothing */
+        snprintf(why, why_len, "--roc-category needs --roc FILE.png");
+        return -1;
+    }
     if (!(r->json && r->csv)) return 0;
     snprintf(why, why_len, "give --json or --csv, not both");
     return -1;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "crawler/datetime.h"
 #include "heatmaps/tensor_file.h"
@@ -39,6 +40,23 @@ static const cc_option_group PREDICT_GROUPS[] = {
     CC_DEVICE_GROUP(cc_predict_request, device),
 };
 
+/* One model file given twice is not an ensemble of two: it would be reported as one. */
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_predict_request *r = request;
+    for (int i = 0; i < r->model_count; i++)
+        for (int j = 0; j < i; j++) {
+            struct stat a, b;
+            int same = !strcmp(r->models[i], r->models[j]) ||
+                       (stat(r->models[i], &a) == 0 && stat(r->models[j], &b) == 0 && a.st_dev == b.st_dev &&
+                        a.st_ino == b.st_ino);
+            if (!same) continue;
+            snprintf(why, why_len, "--model %s and --model %s are one file: an ensemble takes each model once",
+                     r->models[j], r->models[i]);
+            return -1;
+        }
+    return 0;
+}
+
 const cc_command_spec CC_PREDICT_SPEC = {
     .name = "predict",
     .synopsis = "--model MODEL.h5 [--model MODEL2.h5 ...] --data TENSOR.h5 --out FORECAST.h5 [options]",
@@ -60,6 +78,7 @@ const cc_command_spec CC_PREDICT_SPEC = {
     .request_size = sizeof(cc_predict_request),
     .groups = PREDICT_GROUPS,
     .group_count = 2,
+    .check = check_request,
 };
 
 void cc_predict_request_defaults(cc_predict_request *r) { cc_options_defaults(&CC_PREDICT_SPEC, r); }

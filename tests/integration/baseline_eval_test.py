@@ -449,6 +449,10 @@ def main():
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc", roc, "--roc-category", "nope", *files],
                            capture_output=True, text=True)
         check("eval --roc-category unknown is refused", p.returncode == 1 and "nope" in p.stderr, p.stderr)
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc-category", "burglary", *files],
+                           capture_output=True, text=True)
+        check("eval --roc-category without --roc is a usage error (it did nothing)",
+              p.returncode == 2 and "--roc-category needs --roc" in p.stderr, p.stderr)
         check_versus(tensor, files, expected, counts, mask, tgt, tmp)
         check_undefined_not_best(counts, mask, tmp)
     return summary()

@@ -415,6 +415,10 @@ def main():
                   and np.allclose(e["forecast"][:], want, rtol=1e-6, atol=1e-7)
                   and np.array_equal(e["time"][:], a["time"][:]), (p.stderr, q.stderr))
         check_seed_ensemble(tmp, tensor, common, model, forecast)
+        p = run("predict", "--model", model, "--model", os.path.join(tmp, ".", "m.h5"), "--data", tensor, "--out",
+                os.path.join(tmp, "twice.h5"))
+        check("one model file given twice is a usage error, not an ensemble of two", p.returncode == 2
+              and "are one file" in p.stderr and not os.path.exists(os.path.join(tmp, "twice.h5")), p.stderr)
 
         other = os.path.join(tmp, "w3.h5")
         run("train", "--data", tensor, "--hidden", "4,4", "--kernel", "3", "--window", "3", "--threads", "1", "--epochs", "1",
