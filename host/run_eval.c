@@ -489,6 +489,25 @@ static void grid_difference(const cc_tensor *f, const cc_tensor *truth, char *wh
         snprintf(what, len, "city '%s', not '%s'", f->city, truth->city);
 }
 
+/* What a forecast on the truth's grid may still differ in, said on stderr since it changes
+ * what is scored: its study area (mask: the cells with an incident over the span its
+ * tensor was rastered from) is not the truth's, which every score is over; categories the
+ * truth has not are in no row. */
+static void note_differences(const char *file, const cc_tensor *f, const cc_tensor *truth) {
+    size_t plane = (size_t)truth->H * truth->W, differ = 0;
+    for (size_t q = 0; f->mask && q < plane; q++) differ += (f->mask[q] != 0) != (truth->mask[q] != 0);
+    if (differ)
+        fprintf(stderr, "crimecast eval: note: %s's study area (mask) differs from the tensor's in %zu of %zu cells "
+                "(rastered over another span?); it is scored on the tensor's\n", file, differ, plane);
+    char absent[512] = "";
+    size_t used = 0;
+    for (int c = 0; c < f->C && used < sizeof absent; c++)
+        if (cc_tensor_channel(truth, f->categories[c]) < 0)
+            used += (size_t)snprintf(absent + used, sizeof absent - used, "%s'%s'", used ? ", " : "", f->categories[c]);
+    if (absent[0])
+        fprintf(stderr, "crimecast eval: note: %s forecasts %s, which the tensor has not: not scored\n", file, absent);
+}
+
 /* Reads every forecast file once, each on the truth's grid. Returns 0, or -1 with err
  * (the forecasts read so far are freed). */
 static int read_forecasts(const char *const *files, int n, const cc_tensor *truth, const char *data, cc_tensor *out, char *err,
@@ -503,6 +522,7 @@ static int read_forecasts(const char *const *files, int n, const cc_tensor *trut
             cc_tensor_free(f);
             ok = 0;
         }
+        if (ok) note_differences(files[i], f, truth);
         if (!ok) {
             while (i-- > 0) cc_tensor_free(&out[i]);
             return -1;

@@ -367,6 +367,28 @@ def check_undefined_not_best(counts, mask, tmp):
           and "nan [nan,nan]" in block and "nan [nan,nan]*" not in block and "*" in block, p.stdout[-1500:])
 
 
+def check_noted_differences(tmp, tensor, files, counts, mask):
+    """A forecast whose study area (mask) is not the tensor's, or with categories the
+    tensor has not, is scored on the tensor's mask and categories, with a note saying so."""
+    moved = os.path.join(tmp, "moved_mask.h5")
+    shutil.copy(files[0], moved)
+    with h5py.File(moved, "r+") as f:
+        m = f["mask"][:]
+        m[0, :3] = 1 - m[0, :3]
+        f["mask"][...] = m
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--csv", files[0], moved], capture_output=True, text=True)
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    alike = len(rows) == 2 * C and all(rows[i]["mse"] == rows[i + 1]["mse"] for i in range(0, len(rows), 2))
+    check("a forecast of another mask: a note with the cells that differ, scored on the tensor's",
+          p.returncode == 0 and alike and "%s's study area (mask) differs from the tensor's in 3 of %d cells"
+          % (moved, H * W) in p.stderr, (p.stderr, rows[:2]))
+    only_all = os.path.join(tmp, "only_all.h5")
+    write_tensor(only_all, counts[:, :1], mask, ["all"], created_by="baseline_eval_test.py")
+    p = subprocess.run([CRIMECAST, "eval", "--data", only_all, files[0]], capture_output=True, text=True)
+    check("a forecast of a category the tensor has not: a note naming it", p.returncode == 0
+          and "forecasts 'burglary', which the tensor has not: not scored" in p.stderr, p.stderr)
+
+
 def main():
     rng = np.random.default_rng(5)
     rate = rng.gamma(1.0, 2.0, size=(C, H, W))
@@ -423,6 +445,7 @@ def main():
             check("eval %s hit@5" % label, abs(rec["hit@5"] - np.mean(hits)) < 1e-4, (rec["hit@5"], np.mean(hits)))
             check("eval %s interval brackets the mean" % label, rec["mse_lo"] <= rec["mse"] <= rec["mse_hi"])
         check_areas(tensor, files, expected, counts, mask, tgt)
+        check_noted_differences(tmp, tensor, files, counts, mask)
         check_versus_areas(tensor, files, expected, counts, mask, tgt)
         check_kde_choice(tensor, counts, mask, tmp)
         check_kde_huge_bandwidth(tensor, counts, mask, tmp)
