@@ -125,8 +125,9 @@ void cc_tune_request_defaults(cc_tune_request *r) { cc_options_defaults(&CC_TUNE
 static int candidate_dir(const cc_tune_request *a, char *dir, size_t len, char *err, size_t err_len) {
     if (a->keep) {
         snprintf(dir, len, "%s", a->keep);
-        if (mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
-        snprintf(err, err_len, "cannot create %s: %s", dir, strerror(errno));
+        struct stat st;
+        if (mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) return 0;
+        snprintf(err, err_len, "--keep %s: %s", dir, errno == EEXIST ? "a file, not a directory" : strerror(errno));
         return -1;
     }
     const char *tmp = getenv("TMPDIR");

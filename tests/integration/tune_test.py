@@ -143,6 +143,13 @@ def main():
                            text=True)
         check("--down without --model convlstm-ae is a usage error (it went into the config unused)",
               p.returncode == 2 and "--down 4 needs --model convlstm-ae" in p.stderr, p.stderr)
+        afile = os.path.join(tmp, "afile")
+        open(afile, "w").close()
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--keep", afile], capture_output=True,
+                           text=True)
+        check("--keep naming a file says so, before any candidate (it said every candidate failed)",
+              p.returncode == 1 and "--keep %s: a file, not a directory" % afile in p.stderr and "candidate" not in p.stderr,
+              p.stderr)
         plain, loose = os.path.join(tmp, "plain.h5"), os.path.join(tmp, "loose.h5")
         common = ["train", "--data", tensor, "--epochs", "1", "--window", str(WINDOW), "--threads", "1"]
         q = subprocess.run([CRIMECAST, *common, "--out", plain], capture_output=True, text=True)
