@@ -1,5 +1,6 @@
 #include "crawler/store.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum { ROWS_PER_STATEMENT = 32, COLUMNS = 10 };
 
@@ -97,7 +99,12 @@ static int ensure_schema(cc_store *s, char *err, size_t err_len) {
     long long version = 0, objects = 0;
     if (query_int(s, "PRAGMA user_version", &version) != 0 ||
         query_int(s, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
-        snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
+        int code = sqlite3_errcode(s->db) & 0xff;
+        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
+            snprintf(err, err_len, "%s: the store or its directory cannot be written (SQLite's write-ahead log keeps "
+                     "its files beside the store): %s", s->path, sqlite3_errmsg(s->db));
+        else
+            snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
         return -1;
     }
     if (version == 0 && objects == 0) {
@@ -115,6 +122,50 @@ static int ensure_schema(cc_store *s, char *err, size_t err_len) {
         return -1;
     }
     return version < CC_STORE_SCHEMA_VERSION ? upgrade(s, (int)version, err, err_len) : 0;
+}
+
+/* What a reader needs of an existing store: a crimecast schema of a version it knows (a
+ * version-1 store holds the incidents as version 2 does; it is upgraded when next
+ * written). */
+static int check_schema_to_read(cc_store *s, char *err, size_t err_len) {
+    long long version = 0, objects = 0;
+    if (query_int(s, "PRAGMA user_version", &version) != 0 ||
+        query_int(s, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
+        snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    if (version >= 1 && version <= CC_STORE_SCHEMA_VERSION) return 0;
+    if (version == 0 && objects == 0) return 1; /* an empty database: a store with nothing in it yet */
+    if (version == 0)
+        snprintf(err, err_len, "%s: not a crimecast store (no schema version)", s->path);
+    else
+        snprintf(err, err_len, "%s: store schema version %lld, this crimecast reads versions up to %d", s->path,
+                 version, CC_STORE_SCHEMA_VERSION);
+    return -1;
+}
+
+/* Whether commits may wait in the store's write-ahead log (a writer killed before it
+ * merged them): a store read as immutable would not see them. */
+static int has_unmerged_log(const char *path) {
+    size_t n = strlen(path);
+    char *wal = malloc(n + 5);
+    struct stat st;
+    int has = wal && (sprintf(wal, "%s-wal", path), stat(wal, &st) == 0) && st.st_size > 0;
+    free(wal);
+    return has || !wal;
+}
+
+/* `path` as an SQLite URI file name (RFC 3986: %, ?, # and the like escaped). */
+static char *file_uri(const char *path, const char *query) {
+    size_t n = strlen(path);
+    char *uri = malloc(3 * n + strlen(query) + 8);
+    if (!uri) return NULL;
+    size_t k = (size_t)sprintf(uri, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        if (isalnum(*c) || strchr("/-._~", *c)) uri[k++] = (char)*c;
+        else k += (size_t)sprintf(uri + k, "%%%02X", *c);
+    sprintf(uri + k, "?%s", query);
+    return uri;
 }
 
 /* SQLite's memory statistics take a global mutex on every allocation; crimecast never
@@ -136,7 +187,58 @@ cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: a directory, not an incident store", path);
         return NULL;
     }
-    return cc_store_open(path, err, err_len);
+    return cc_store_open_to_read(path, err, err_len);
+}
+
+/* Opens `name` (a path, or a URI) read-only into s; 0, 1 for an empty database (closed
+ * again), or -1 with err. */
+static int open_read_only(cc_store *s, const char *name, int uri, char *err, size_t err_len) {
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0);
+    if (sqlite3_open_v2(name, &s->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "%s: cannot open store: %s", s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_close(s->db);
+        s->db = NULL;
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    int checked = check_schema_to_read(s, err, err_len);
+    if (checked == 0) return 0;
+    sqlite3_close(s->db);
+    s->db = NULL;
+    return checked; /* 1: empty */
+}
+
+cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_sqlite);
+    cc_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        snprintf(err, err_len, "%s: out of memory", path);
+        return NULL;
+    }
+    int status = open_read_only(s, path, 0, err, err_len);
+    if (status == 1) { /* empty: made a store with no incident, as a writer would find it */
+        cc_store_close(s);
+        return cc_store_open(path, err, err_len);
+    }
+    if (status != 0 && access(path, R_OK) == 0 && !has_unmerged_log(path)) {
+        /* A store in a directory this user cannot write (read-only media, another user's
+         * files): SQLite's write-ahead log cannot make its shared-memory file beside it.
+         * Read it as a file no one is writing (immutable) - a crawl writing it meanwhile
+         * would have to be able to write there, which this user cannot. */
+        char *uri = file_uri(path, "immutable=1"), first[512];
+        snprintf(first, sizeof first, "%s", err);
+        status = uri ? open_read_only(s, uri, 1, err, err_len) : -1;
+        if (status == 1) snprintf(err, err_len, "%s: an empty store: import or crawl into it first", path);
+        else if (status != 0) snprintf(err, err_len, "%s", first);
+        free(uri);
+    }
+    if (status != 0) {
+        cc_store_close(s);
+        return NULL;
+    }
+    return s;
 }
 
 cc_store *cc_store_open(const char *path, char *err, size_t err_len) {

@@ -33,6 +33,10 @@ cc_store *cc_store_open(const char *path, char *err, size_t err_len);
 /* The same for a command that only reads the store: a missing `path` (a misspelt --db)
  * is an error, not a new empty store left behind. */
 cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len);
+/* Opens an existing store to read it alone (raster, etas): read-only, neither created nor
+ * upgraded, so that a store on read-only media or in another user's directory is read
+ * too. Writing through it fails. NULL with `err`. */
+cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len);
 void cc_store_close(cc_store *store);
 
 /* Transactions. Each returns 0, or -1 with `err` filled. Rollback cannot fail usefully. */

@@ -85,7 +85,7 @@ static int read_points(const cc_tensor *t, const cc_etas_baseline_options *o, cc
                  o->store ? "" : " (named by the tensor's source)", strerror(errno));
         return -1;
     }
-    cc_store *store = cc_store_open(path, err, err_len);
+    cc_store *store = cc_store_open_to_read(path, err, err_len);
     if (!store) return -1;
     cc_point_stats stats;
     int64_t from = t->time[0], to = cc_bin_end(t->bin, t->time[t->T - 1]);

@@ -16,6 +16,7 @@ usage: raster_test.py CRIMECAST CITIES_DIR
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -169,6 +170,34 @@ def check_file_layout(f, n_time, n_channels, n):
     return counts
 
 
+def check_read_only_store(tmp, db, weeks):
+    """A store in a directory its reader cannot write (read-only media, another user's
+    files): raster reads it all the same, the same tensor; import says the store or its
+    directory cannot be written. Run as user nobody through setpriv (root alone can)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        print("skipped: a read-only store needs root and setpriv to become another user")
+        return
+    shelf, out = os.path.join(tmp, "shelf"), os.path.join(tmp, "open")
+    os.mkdir(shelf), os.mkdir(out)
+    shutil.copy(db, shelf)
+    store = os.path.join(shelf, os.path.basename(db))
+    os.chmod(tmp, 0o755), os.chmod(shelf, 0o555), os.chmod(store, 0o644), os.chmod(out, 0o777)
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CRIMECAST]
+    tensor = os.path.join(out, "weeks.h5")
+    p = subprocess.run(nobody + ["raster", "--city", "chicago", "--db", store, "--from", "2020-12-21", "--to",
+                                 "2021-01-13", "--bin", "week", "--grid", "16", "--out", tensor],
+                       capture_output=True, text=True)
+    with h5py.File(tensor, "r") as a, h5py.File(weeks, "r") as b:
+        same = np.array_equal(a["counts"][:], b["counts"][:])
+    check("raster reads a store in a directory it cannot write: the same counts", p.returncode == 0 and same
+          and sorted(os.listdir(shelf)) == [os.path.basename(db)], p.stderr)
+    p = subprocess.run(nobody + ["import", "--city", "chicago", "--db", store, os.path.join(tmp, "hand.csv")],
+                       capture_output=True, text=True)
+    check("import into it says the store or its directory cannot be written (it said: not a readable database)",
+          p.returncode == 1 and "cannot be written" in p.stderr, p.stderr)
+    os.chmod(shelf, 0o755)
+
+
 def main():
     chicago = json.load(open(os.path.join(CITIES, "chicago.json")))
     with tempfile.TemporaryDirectory() as tmp:
@@ -256,6 +285,7 @@ def main():
         check("109573 day bins, more than any reader takes, are refused rather than written",
               p.returncode == 1 and "109573 day bins is more than crimecast reads (at most 100000)" in p.stderr
               and not os.path.exists(out + "x"), (p.returncode, p.stderr))
+        check_read_only_store(tmp, db, weeks)
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
         with h5py.File(out, "r") as f:
