@@ -122,8 +122,9 @@ static int forecast_channel(const cc_tensor *t, const cc_hawkes_process *process
     int status = 0;
     for (int i = 0; status == 0 && i < n; i++) {
         int target = targets[i], origin_bin = target - horizon + 1;
-        double origin = (double)t->time[origin_bin], t0 = (double)t->time[target];
-        double t1 = (double)cc_bin_end(t->bin, t->time[target]);
+        /* --span next: the origin and target bins are past the data, on the calendar */
+        double origin = (double)cc_tensor_bin_start(t, origin_bin), t0 = (double)cc_tensor_bin_start(t, target);
+        double t1 = (double)cc_bin_end(t->bin, cc_tensor_bin_start(t, target));
         level->rate = cc_etas_recent_rate(level->fit, events, count, origin, LEVEL_DAYS);
         status = cc_hawkes_forecast(f, events, count, origin, t0, t1, map);
         float *dst = values + (size_t)i * stride;

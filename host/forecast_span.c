@@ -3,13 +3,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "crawler/datetime.h"
 #include "host/defaults.h"
 
 const cc_option CC_FORECAST_SPAN_OPTIONS[CC_FORECAST_SPAN_OPTION_COUNT] = {
-    {CC_OPTION_CHOICE("span", cc_forecast_span, span, "test|val|all", CC_DEFAULT_SPAN,
-                      "the span whose target bins are forecast")},
+    {CC_OPTION_CHOICE("span", cc_forecast_span, span, "test|val|all|next", CC_DEFAULT_SPAN,
+                      "the span whose target bins are forecast; next: the bin `horizon` bins after the tensor's "
+                      "last")},
     {CC_OPTION_INT("window", cc_forecast_span, window, "N", CC_DEFAULT_WINDOW, 1, 512,
                    "input bins before each target, as train's")},
     {CC_OPTION_INT("horizon", cc_forecast_span, horizon, "N", CC_DEFAULT_HORIZON, 1, 64,
@@ -39,10 +41,19 @@ int cc_test_from_bin(const char *date, const cc_tensor *t, char *err, size_t err
 
 int cc_forecast_targets(const cc_forecast_span *s, const cc_tensor *t, cc_split *split, int **targets, char *err,
                         size_t err_len) {
-    cc_span span;
-    cc_span_parse(s->span, &span); /* the option table admits only the names */
+    cc_span span = CC_SPAN_TEST;
+    int next = strcmp(s->span, "next") == 0; /* the split stays: what is fitted, fitted as for the test span */
+    if (!next) cc_span_parse(s->span, &span); /* the option table admits only the names */
     int first_test = cc_test_from_bin(s->test_from, t, err, err_len);
     if (first_test == -2 || cc_split_make(t->T, s->window, s->horizon, first_test, split, err, err_len) != 0) return -1;
+    if (next) {
+        if (!(*targets = malloc(sizeof(int)))) {
+            snprintf(err, err_len, "out of memory");
+            return -1;
+        }
+        **targets = t->T - 1 + s->horizon; /* past the data: its date is cc_tensor_bin_start's */
+        return 1;
+    }
     int n = cc_split_samples(split, span);
     if (n <= 0) {
         snprintf(err, err_len, "the %s span holds no target bin", cc_span_name(span));

@@ -23,7 +23,10 @@ extern const cc_option CC_FORECAST_SPAN_OPTIONS[CC_FORECAST_SPAN_OPTION_COUNT];
 #define CC_FORECAST_SPAN_GROUP(type, field) \
     {"forecast span", CC_FORECAST_SPAN_OPTIONS, CC_FORECAST_SPAN_OPTION_COUNT, offsetof(type, field)}
 
-/* The span's target bins of tensor t: *targets (malloc'ed, n of them) and the split.
+/* The span's target bins of tensor t: *targets (malloc'ed, n of them) and the split. For
+ * --span next, the one bin `horizon` after the last (index T - 1 + horizon, past the
+ * data: its date is cc_tensor_bin_start's, its counts are nobody's), the split as for
+ * the test span (what a method fits, it fits on the same bins).
  * Returns n > 0, or -1 with err (a span too short, no target, a bad date). */
 int cc_forecast_targets(const cc_forecast_span *span, const cc_tensor *t, cc_split *split, int **targets, char *err,
                         size_t err_len);

@@ -394,7 +394,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
     if (!times || !values) {
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
-        for (int i = 0; i < n; i++) times[i] = t->time[targets[i]];
+        for (int i = 0; i < n; i++) times[i] = cc_tensor_bin_start(t, targets[i]); /* next: past the last */
         cc_baseline_options o = naive_options(r, t);
         char model[64], source[8300];
         model_name(r, &o, model, sizeof model);

@@ -82,7 +82,7 @@ const cc_command_spec CC_SYNTH_SPEC = {
     .name = "synth",
     .synopsis = "[--db PATH] [--city-name NAME] [--from DATE] [--to DATE] [--seed S]\n"
                 "       crimecast synth --oracle FORECAST.h5 --data TENSOR.h5 [--seed S] [--from DATE] [--to DATE]\n"
-                "                       [--span test|val|all] [--window N] [--horizon N] [--test-from DATE]",
+                "                       [--span test|val|all|next] [--window N] [--horizon N] [--test-from DATE]",
     .description =
         "Simulates a synthetic city whose crime process is known (see models/synth.h): per\n"
         "category (burglary, theft, violence, vehicle_theft) a self-exciting point process, with a\n"
@@ -281,7 +281,7 @@ static void report_simulation(FILE *out, const cc_synth_params *p, const cc_synt
 /* ---------------------------------------------------------------- oracle */
 
 /* First day after bin i of the tensor. */
-static int64_t bin_end(const cc_tensor *t, int i) { return i + 1 < t->T ? t->time[i + 1] : cc_bin_end(t->bin, t->time[i]); }
+static int64_t bin_end(const cc_tensor *t, int i) { return cc_bin_end(t->bin, cc_tensor_bin_start(t, i)); }
 
 /* The tensor must come from this city, in its CRS, inside the simulated span. */
 static int check_tensor(const cc_synth_request *a, const cc_city *city, const cc_tensor *t, char *err, size_t err_len) {
@@ -355,9 +355,9 @@ static int oracle_values(const cc_synth_request *a, const cc_synth_params *p, co
     int status = 0;
     for (int i = 0; i < n && status == 0; i++) {
         int target = targets[i];
-        double origin = (double)t->time[target - a->span.horizon + 1];
+        double origin = (double)cc_tensor_bin_start(t, target - a->span.horizon + 1); /* next: past the data */
         for (int ci = 0; ci < p->category_count && status == 0; ci++)
-            status = cc_synth_oracle(p, ci, ev->items, ev->count, origin, (double)t->time[target],
+            status = cc_synth_oracle(p, ci, ev->items, ev->count, origin, (double)cc_tensor_bin_start(t, target),
                                      (double)bin_end(t, target), &grid, maps + plane * ci);
         for (int c = 0; c < t->C && status == 0; c++) {
             int which = channel_category(p, t->categories[c]);
@@ -400,7 +400,7 @@ static int write_oracle(const cc_synth_request *a, const cc_city *city, const cc
     }
     if (status == 0) {
         double seconds = cc_now_seconds() - start;
-        for (int i = 0; i < n; i++) times[i] = t.time[targets[i]];
+        for (int i = 0; i < n; i++) times[i] = cc_tensor_bin_start(&t, targets[i]);
         char source[8400];
         snprintf(source, sizeof source, "oracle of synth --seed %" PRIu64 " on %s, %s span", p->seed, a->data,
                  a->span.span);

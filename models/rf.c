@@ -48,9 +48,10 @@ static float neighbourhood(const cc_tensor *t, int bin, int c, int row, int col,
 /* Week (1-53 by day of year / 7) or month of the year of a bin start. */
 static float season(const cc_tensor *t, int bin) {
     int y, m, d;
-    cc_civil_from_days(t->time[bin], &y, &m, &d);
+    int64_t start = cc_tensor_bin_start(t, bin); /* a target past the data too */
+    cc_civil_from_days(start, &y, &m, &d);
     if (t->bin == CC_BIN_MONTH) return (float)m;
-    return (float)((t->time[bin] - cc_days_from_civil(y, 1, 1)) / 7 + 1);
+    return (float)((start - cc_days_from_civil(y, 1, 1)) / 7 + 1);
 }
 
 /* The covariates of a cell: its static maps, then its dynamic maps at the origin. */
@@ -90,7 +91,7 @@ size_t cc_rf_rows(const cc_tensor *t, const cc_split *s, const cc_rf_options *o,
                 g[5] = (float)row;
                 g[6] = (float)col;
                 covariate_features(o->covariates, origin, row * t->W + col, g + FIXED_FEATURES);
-                y[rows++] = count(t, tau, c, row, col);
+                y[rows++] = tau < t->T ? count(t, tau, c, row, col) : NAN; /* next: not yet counted */
             }
     }
     free(train_mean);

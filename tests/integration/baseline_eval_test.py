@@ -423,6 +423,25 @@ def main():
                       np.abs(got - want).max() if got.shape == want.shape else (got.shape, want.shape))
             files.append(out)
 
+        # --span next: the week after the last bin, from the bins up to it (the same float64
+        # references at bin T, which no file holds)
+        following = {"persistence": counts[T - 1], "histavg-52": counts[T - 52:T].mean(0), "histavg-all": counts.mean(0),
+                     "seasonal": counts[T - 52], "kde-750m": kde_reference(counts, mask, T - 1, 52, 13.0, 1.5)}
+        for name, extra in list(args.items()) + [("rf-5", ["--method", "rf", "--trees", "5", "--threads", "1"])]:
+            out = os.path.join(tmp, name + "-next.h5")
+            p = subprocess.run([CRIMECAST, "baseline", "--data", tensor, "--out", out, "--span", "next", *extra],
+                               capture_output=True, text=True)
+            with h5py.File(out, "r") if p.returncode == 0 else open(os.devnull) as f:
+                got = f["forecast"][:] if p.returncode == 0 else None
+                dated = p.returncode == 0 and list(f["time"][:]) == [16800 + 7 * T]
+            want = following.get(name)
+            right = got is not None and got.shape == (1, C, H, W) and (
+                np.allclose(got[0], want, rtol=1e-4, atol=1e-5) if want is not None
+                else np.all(np.isfinite(got)) and got.min() >= 0)
+            check("baseline %s --span next: the bin after the last, %s" % (
+                  name, "values = the float64 reference at bin T" if want is not None else "finite, >= 0"),
+                  dated and right, p.stderr)
+
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", *files], capture_output=True, text=True)
         check("eval --json exits 0", p.returncode == 0, p.stderr)
         records = json.loads(p.stdout)

@@ -68,6 +68,17 @@ def main():
         check("synth --oracle writes the forecast", p.returncode == 0, p.stdout + p.stderr)
         print(p.stdout.strip().splitlines()[-1] + "  [%.1f s with the simulation]" % p.seconds)
         files["oracle"] = oracle
+        # --span next: on a raster one week short, the bin after its last is the full
+        # raster's last, and the oracle (the process's expectation given every event before
+        # the origin) must be the same there, bit for bit
+        shorter, following = os.path.join(tmp, "shorter.h5"), os.path.join(tmp, "oracle-next.h5")
+        run("raster", "--city", "synthetic", "--db", db, "--from", "2019-01-01", "--to", "2021-12-20",
+            "--bin", "week", "--grid", "32", "--out", shorter)
+        p = run("synth", "--oracle", following, "--data", shorter, "--span", "next")
+        with h5py.File(oracle, "r") as a, h5py.File(following, "r") as b:
+            check("synth --oracle --span next: the following week, the full raster's last oracle bin bit for bit",
+                  p.returncode == 0 and list(b["time"][:]) == [a["time"][-1]]
+                  and np.array_equal(b["forecast"][0], a["forecast"][-1]), p.stderr)
         for method in BASELINES:
             out = os.path.join(tmp, method + ".h5")
             p = run("baseline", "--method", method, "--data", tensor, "--out", out, "--test-from", TEST_FROM)
