@@ -138,7 +138,7 @@ int cc_covariates_store(const char *path, const cc_covariates *c, char *err, siz
     cc_hdf5_quiet q = cc_hdf5_silence();
     char why[512] = "";
     hid_t from = cc_hdf5_open_read(path, why, sizeof why);
-    hid_t creation = from < 0 ? -1 : H5Fget_create_plist(from); /* a user block, say, kept as it was */
+    hid_t creation = from < 0 ? -1 : H5Fget_create_plist(from); /* the file's creation properties, as they were */
     hid_t to = creation < 0 ? -1 : H5Fcreate(f.temp, H5F_ACC_TRUNC, creation, H5P_DEFAULT);
     int copied = to >= 0 && cc_hdf5_copy_contents(from, to, "covariates") == 0;
     int status = copied ? write_group(to, c) : -1;

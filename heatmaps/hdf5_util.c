@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <hdf5_hl.h>
+
 #include "crawler/whole_file.h"
 
 /* Whether f starts like an HDF5 file: its signature at byte 0, 512, 1024, 2048, ...
@@ -67,6 +69,15 @@ int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_wr
     return cc_whole_file_commit(&out, err, err_len);
 }
 
+/* Frees what HDF5 allocated in values read as `type` (variable-length strings). */
+static void reclaim(hid_t type, hid_t space, void *values) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(type, space, H5P_DEFAULT, values);
+#else
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, values);
+#endif
+}
+
 /* Root attribute `name` of `from` onto the root of `to`, in its stored type. */
 static herr_t copy_attribute(hid_t from, const char *name, const H5A_info_t *info, void *to_root) {
     (void)info;
@@ -82,7 +93,7 @@ static herr_t copy_attribute(hid_t from, const char *name, const H5A_info_t *inf
         status = copy >= 0 && H5Awrite(copy, memory, values) >= 0 ? 0 : -1;
         if (copy >= 0) H5Aclose(copy);
         if (H5Tis_variable_str(memory) > 0 || H5Tdetect_class(memory, H5T_VLEN) > 0)
-            H5Dvlen_reclaim(memory, space, H5P_DEFAULT, values); /* the strings HDF5 allocated */
+            reclaim(memory, space, values); /* the strings HDF5 allocated */
     }
     free(values);
     if (memory >= 0) H5Tclose(memory);
@@ -113,12 +124,85 @@ static herr_t copy_link(hid_t from, const char *name, const H5L_info_t *info, vo
     return status;
 }
 
+/* Whether object `name` (a path below the root, "a/b") lies under the skipped one. */
+static int under(const char *name, const char *skip) {
+    size_t n = skip ? strlen(skip) : 0;
+    return n && !strncmp(name, skip, n) && (name[n] == 0 || name[n] == '/');
+}
+
+/* H5Ocopy copies a dataset's DIMENSION_LIST and a scale's REFERENCE_LIST as they are:
+ * object references inside a list or a compound, which still hold the source file's
+ * addresses (HDF5 rewrites only attributes whose type is a reference itself). So the
+ * copies lose both, and the scales are attached again by name, as the source has them. */
+static herr_t drop_scale_links(hid_t from, const char *name, const H5O_info_t *info, void *context) {
+    (void)from;
+    const copy_walk *walk = context;
+    if (info->type != H5O_TYPE_DATASET || under(name, walk->skip)) return 0;
+    hid_t copy = H5Dopen2(walk->to, name, H5P_DEFAULT);
+    int status = copy >= 0 ? 0 : -1;
+    static const char *const LINKS[2] = {"DIMENSION_LIST", "REFERENCE_LIST"};
+    for (int i = 0; !status && i < 2; i++)
+        if (H5Aexists(copy, LINKS[i]) > 0 && H5Adelete(copy, LINKS[i]) < 0) status = -1;
+    if (copy >= 0) H5Dclose(copy);
+    return status ? -1 : 0;
+}
+
+typedef struct scale_attach {
+    hid_t to, copy; /* the new file, the copied dataset */
+} scale_attach;
+
+/* One scale of the source dataset's dimension `dim`, attached to the copy by its name. */
+static herr_t attach_by_name(hid_t dataset, unsigned dim, hid_t scale, void *context) {
+    (void)dataset;
+    const scale_attach *a = context;
+    char name[1024];
+    ssize_t n = H5Iget_name(scale, name, sizeof name);
+    hid_t copy = n > 0 && (size_t)n < sizeof name ? H5Dopen2(a->to, name, H5P_DEFAULT) : -1;
+    int status = copy >= 0 && H5DSattach_scale(a->copy, copy, dim) >= 0 ? 0 : -1;
+    if (copy >= 0) H5Dclose(copy);
+    return status ? -1 : 0;
+}
+
+static herr_t attach_scales(hid_t from, const char *name, const H5O_info_t *info, void *context) {
+    const copy_walk *walk = context;
+    if (info->type != H5O_TYPE_DATASET || under(name, walk->skip)) return 0;
+    hid_t source = H5Dopen2(from, name, H5P_DEFAULT);
+    if (source < 0) return -1;
+    int status = 0;
+    if (H5Aexists(source, "DIMENSION_LIST") > 0) {
+        hid_t space = H5Dget_space(source);
+        int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+        scale_attach a = {walk->to, H5Dopen2(walk->to, name, H5P_DEFAULT)};
+        status = rank >= 0 && a.copy >= 0 ? 0 : -1;
+        for (int d = 0; !status && d < rank; d++)
+            if (H5DSget_num_scales(source, (unsigned)d) > 0 &&
+                H5DSiterate_scales(source, (unsigned)d, NULL, attach_by_name, &a) < 0)
+                status = -1;
+        if (a.copy >= 0) H5Dclose(a.copy);
+        if (space >= 0) H5Sclose(space);
+    }
+    H5Dclose(source);
+    return status ? -1 : 0;
+}
+
+/* Every object below `root`, by name (H5Ovisit takes the info fields wanted from 1.10.3 on
+ * as H5Ovisit2, and as the default H5Ovisit from 1.12). */
+static herr_t visit_objects(hid_t root, H5O_iterate_t visit, void *context) {
+#if H5_VERSION_GE(1, 12, 0)
+    return H5Ovisit(root, H5_INDEX_NAME, H5_ITER_INC, visit, context, H5O_INFO_BASIC);
+#else
+    return H5Ovisit(root, H5_INDEX_NAME, H5_ITER_INC, visit, context);
+#endif
+}
+
 int cc_hdf5_copy_contents(hid_t from, hid_t to, const char *skip) {
     hid_t from_root = H5Gopen2(from, "/", H5P_DEFAULT), to_root = H5Gopen2(to, "/", H5P_DEFAULT);
     copy_walk walk = {to, skip};
     int status = from_root >= 0 && to_root >= 0 ? 0 : -1;
     if (!status && H5Aiterate2(from_root, H5_INDEX_NAME, H5_ITER_INC, NULL, copy_attribute, &to_root) < 0) status = -1;
     if (!status && H5Literate(from_root, H5_INDEX_NAME, H5_ITER_INC, NULL, copy_link, &walk) < 0) status = -1;
+    if (!status && visit_objects(from_root, drop_scale_links, &walk) < 0) status = -1;
+    if (!status && visit_objects(from_root, attach_scales, &walk) < 0) status = -1;
     if (from_root >= 0) H5Gclose(from_root);
     if (to_root >= 0) H5Gclose(to_root);
     return status;

@@ -40,9 +40,10 @@ int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_wr
 
 /* Copies into the new file `to` what the file `from` holds: the root group's attributes
  * and every object linked from the root except the one named `skip` (NULL: none), with
- * their attributes, chunking and filters. What `from` had freed (objects deleted in place)
- * is not copied, so a file rewritten this way is no bigger than what it holds. Soft links
- * are recreated; an external link is refused (-1), as is any HDF5 failure. */
+ * their attributes, chunking and filters, and their dimension scales attached again in
+ * `to` (the copied links would point into `from`). What `from` had freed (objects deleted
+ * in place) is not copied, so a file rewritten this way is no bigger than what it holds.
+ * Soft links are recreated; an external link is refused (-1), as is any HDF5 failure. */
 int cc_hdf5_copy_contents(hid_t from, hid_t to, const char *skip);
 
 int cc_hdf5_write_text(hid_t obj, const char *name, const char *value);

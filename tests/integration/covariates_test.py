@@ -66,6 +66,10 @@ def write_grid_tensor(path, x0, y0, cell, H, W, times, bin_kind):
         f["y"] = y0 - cell * (np.arange(H) + 0.5)
         f["x"] = x0 + cell * (np.arange(W) + 0.5)
         f["mask"] = np.ones((H, W), dtype=np.uint8)
+        for d, name in enumerate(("time", "category", "y", "x")):  # as raster writes them
+            f[name].make_scale(name)
+            f["counts"].dims[d].attach_scale(f[name])
+            f["counts"].dims[d].label = name
         for k, v in dict(format="crimecast-tensor", city="london", crs="EPSG:27700", bin=bin_kind,
                          source="test", created_by="covariates_test").items():
             f.attrs[k] = v
@@ -281,6 +285,13 @@ def test_synthetic(tmp):
         sizes.append(os.path.getsize(tensor))
     got, names, _ = read_static(tensor)
     check("replaced three times: the same size each time", sizes[0] == sizes[1] == sizes[2], sizes)
+    with h5py.File(tensor, "r") as f:  # the links are object references: kept by value, they would point nowhere
+        scales = [[scale.name for scale in f["counts"].dims[d].values()] for d in range(4)]
+        labels = [f["counts"].dims[d].label for d in range(4)]
+        scale_values = [np.array_equal(f["counts"].dims[d][0][()], f[n][()]) for d, n in ((0, "time"), (2, "y"), (3, "x"))]
+    check("... its dimension scales still attached, by name and value (/time, /category, /y, /x)",
+          scales == [["/time"], ["/category"], ["/y"], ["/x"]] and labels == ["time", "category", "y", "x"]
+          and all(scale_values), (scales, labels))
     check("... the same maps, and everything else in the file as it was",
           names == ["score", "rate", "score_wgs84"] and np.array_equal(got, maps, equal_nan=True) and
           h5_contents(tensor, skip="covariates") == kept, names)
