@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 enum { ROWS_PER_STATEMENT = 32, COLUMNS = 10 };
@@ -80,6 +81,19 @@ static int query_int(cc_store *s, const char *sql, long long *value) {
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* Why the store's first query failed: a store or directory that cannot be written (SQLite's
+ * write-ahead log keeps two files beside the store, and even a reader makes one), or a
+ * file that is no database. */
+static void unreadable(cc_store *s, char *err, size_t err_len) {
+    int code = sqlite3_errcode(s->db) & 0xff;
+    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
+        snprintf(err, err_len, "%s: the store or its directory cannot be written, and SQLite's write-ahead log keeps "
+                 "its files beside the store (copy it where you can write, or, to read it in place, take the write "
+                 "permission off it and its directory: chmod a-w): %s", s->path, sqlite3_errmsg(s->db));
+    else
+        snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
+}
+
 /* Brings a store from schema `version` (0: empty) to the current one in one transaction. */
 static int upgrade(cc_store *s, int version, char *err, size_t err_len) {
     char sql[64];
@@ -99,12 +113,7 @@ static int ensure_schema(cc_store *s, char *err, size_t err_len) {
     long long version = 0, objects = 0;
     if (query_int(s, "PRAGMA user_version", &version) != 0 ||
         query_int(s, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
-        int code = sqlite3_errcode(s->db) & 0xff;
-        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
-            snprintf(err, err_len, "%s: the store or its directory cannot be written (SQLite's write-ahead log keeps "
-                     "its files beside the store): %s", s->path, sqlite3_errmsg(s->db));
-        else
-            snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
+        unreadable(s, err, err_len);
         return -1;
     }
     if (version == 0 && objects == 0) {
@@ -131,7 +140,7 @@ static int check_schema_to_read(cc_store *s, char *err, size_t err_len) {
     long long version = 0, objects = 0;
     if (query_int(s, "PRAGMA user_version", &version) != 0 ||
         query_int(s, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
-        snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
+        unreadable(s, err, err_len);
         return -1;
     }
     if (version >= 1 && version <= CC_STORE_SCHEMA_VERSION) return 0;
@@ -155,12 +164,33 @@ static int has_unmerged_log(const char *path) {
     return has || !wal;
 }
 
+/* Whether no one can change the store at `path`: it lies on a read-only file system, or
+ * neither it nor its directory carries a write permission for anyone; and no commit waits
+ * in its log (has_unmerged_log). Only then may it be read as immutable: SQLite then reads
+ * it without locks, which a writer at the same time would turn into wrong answers. */
+static int no_one_writes(const char *path) {
+    struct stat file, dir;
+    struct statvfs fs;
+    char *folder = strdup(path);
+    if (!folder || access(path, R_OK) != 0 || stat(path, &file) != 0 || has_unmerged_log(path)) {
+        free(folder);
+        return 0;
+    }
+    char *slash = strrchr(folder, '/');
+    const char *where = slash ? (slash == folder ? "/" : (*slash = 0, folder)) : ".";
+    int read_only_fs = statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY);
+    const mode_t writable = S_IWUSR | S_IWGRP | S_IWOTH;
+    int locked = stat(where, &dir) == 0 && !(file.st_mode & writable) && !(dir.st_mode & writable);
+    free(folder);
+    return read_only_fs || locked;
+}
+
 /* `path` as an SQLite URI file name (RFC 3986: %, ?, # and the like escaped). */
 static char *file_uri(const char *path, const char *query) {
     size_t n = strlen(path);
-    char *uri = malloc(3 * n + strlen(query) + 8);
+    char *uri = malloc(3 * n + strlen(query) + 10);
     if (!uri) return NULL;
-    size_t k = (size_t)sprintf(uri, "file:");
+    size_t k = (size_t)sprintf(uri, path[0] == '/' ? "file://" : "file:"); /* "file:///a": no authority */
     for (const unsigned char *c = (const unsigned char *)path; *c; c++)
         if (isalnum(*c) || strchr("/-._~", *c)) uri[k++] = (char)*c;
         else k += (size_t)sprintf(uri + k, "%%%02X", *c);
@@ -222,17 +252,19 @@ cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
         cc_store_close(s);
         return cc_store_open(path, err, err_len);
     }
-    if (status != 0 && access(path, R_OK) == 0 && !has_unmerged_log(path)) {
-        /* A store in a directory this user cannot write (read-only media, another user's
-         * files): SQLite's write-ahead log cannot make its shared-memory file beside it.
-         * Read it as a file no one is writing (immutable) - a crawl writing it meanwhile
-         * would have to be able to write there, which this user cannot. */
+    if (status != 0 && no_one_writes(path)) {
+        /* A store no one can change (read-only media, or the file and its directory without
+         * write permission): SQLite's write-ahead log cannot make its shared-memory file
+         * beside it, and need not, since nothing will write meanwhile. */
         char *uri = file_uri(path, "immutable=1"), first[512];
         snprintf(first, sizeof first, "%s", err);
         status = uri ? open_read_only(s, uri, 1, err, err_len) : -1;
         if (status == 1) snprintf(err, err_len, "%s: an empty store: import or crawl into it first", path);
         else if (status != 0) snprintf(err, err_len, "%s", first);
         free(uri);
+    } else if (status != 0 && has_unmerged_log(path)) {
+        snprintf(err + strlen(err), err_len - strlen(err), " (its write-ahead log %s-wal holds commits not yet merged "
+                 "into it, which only a process that can write beside it can merge)", path);
     }
     if (status != 0) {
         cc_store_close(s);

@@ -1,6 +1,7 @@
 /* host/ctrl_c.h */
 #include "host/ctrl_c.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,9 +13,11 @@ static volatile sig_atomic_t ctrl_c_seen;
 static void on_ctrl_c(int signal_number) {
     (void)signal_number;
     static const char said[] = "\ncrimecast: Ctrl-C: stopping at the next safe point (Ctrl-C again kills it)\n";
+    int saved = errno; /* the interrupted code may be about to read it */
     ctrl_c_seen = 1;
     ssize_t ignored = write(STDERR_FILENO, said, sizeof said - 1);
     (void)ignored;
+    errno = saved;
 }
 
 int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught) {

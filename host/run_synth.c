@@ -55,7 +55,7 @@ static const cc_option SYNTH_OPTIONS[] = {
 static int check_request(void *request, char *why, size_t why_len) {
     cc_synth_request *r = request;
     if (r->out && r->db && strcmp(r->out, r->db) != 0) {
-        snprintf(why, why_len, "--db and --out name the same store: give one (got '%s' and '%s')", r->db, r->out);
+        snprintf(why, why_len, "--db and --out are one option: give one store (got '%s' and '%s')", r->db, r->out);
         return -1;
     }
     if (r->out) r->db = r->out;

@@ -171,9 +171,12 @@ def check_file_layout(f, n_time, n_channels, n):
 
 
 def check_read_only_store(tmp, db, weeks):
-    """A store in a directory its reader cannot write (read-only media, another user's
-    files): raster reads it all the same, the same tensor; import says the store or its
-    directory cannot be written. Run as user nobody through setpriv (root alone can)."""
+    """A store in a directory its reader cannot write: SQLite's write-ahead log needs its
+    files beside it. Where its owner could still write it, raster refuses, saying how to
+    read it; where no one can (the store and its directory without write permission, as
+    on read-only media), raster reads it all the same, the same tensor. Import into it
+    says the store or its directory cannot be written. Run as user nobody through setpriv
+    (root alone can)."""
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         print("skipped: a read-only store needs root and setpriv to become another user")
         return
@@ -184,18 +187,23 @@ def check_read_only_store(tmp, db, weeks):
     os.chmod(tmp, 0o755), os.chmod(shelf, 0o555), os.chmod(store, 0o644), os.chmod(out, 0o777)
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CRIMECAST]
     tensor = os.path.join(out, "weeks.h5")
-    p = subprocess.run(nobody + ["raster", "--city", "chicago", "--db", store, "--from", "2020-12-21", "--to",
-                                 "2021-01-13", "--bin", "week", "--grid", "16", "--out", tensor],
-                       capture_output=True, text=True)
-    with h5py.File(tensor, "r") as a, h5py.File(weeks, "r") as b:
-        same = np.array_equal(a["counts"][:], b["counts"][:])
-    check("raster reads a store in a directory it cannot write: the same counts", p.returncode == 0 and same
-          and sorted(os.listdir(shelf)) == [os.path.basename(db)], p.stderr)
+    raster = nobody + ["raster", "--city", "chicago", "--db", store, "--from", "2020-12-21", "--to", "2021-01-13",
+                       "--bin", "week", "--grid", "16", "--out", tensor]
+    p = subprocess.run(raster, capture_output=True, text=True)
+    check("raster of a store its owner may write, in a directory it cannot: refused, saying how to read it (unlocked "
+          "reads beside a writer give wrong answers)", p.returncode == 1 and "chmod a-w" in p.stderr
+          and not os.path.exists(tensor), p.stderr)
+    os.chmod(store, 0o444)
+    p = subprocess.run(raster, capture_output=True, text=True)
+    with h5py.File(tensor, "r") if p.returncode == 0 else open(os.devnull) as f:
+        same = p.returncode == 0 and np.array_equal(f["counts"][:], h5py.File(weeks, "r")["counts"][:])
+    check("... and once no one can write it, raster reads it: the same counts, nothing written beside it",
+          same and sorted(os.listdir(shelf)) == [os.path.basename(db)], p.stderr)
     p = subprocess.run(nobody + ["import", "--city", "chicago", "--db", store, os.path.join(tmp, "hand.csv")],
                        capture_output=True, text=True)
     check("import into it says the store or its directory cannot be written (it said: not a readable database)",
           p.returncode == 1 and "cannot be written" in p.stderr, p.stderr)
-    os.chmod(shelf, 0o755)
+    os.chmod(shelf, 0o755), os.chmod(store, 0o644)
 
 
 def main():
