@@ -179,7 +179,13 @@ static int truth_bin(const cc_tensor *truth, const cc_tensor *f, int b, char *er
     if (tb >= 0) return tb;
     char date[11];
     cc_format_iso_date(f->time[b], date);
-    snprintf(err, err_len, "forecast bin %d (%s) is not a bin of the tensor", b, date);
+    char last[11];
+    cc_format_iso_date(truth->time[truth->T - 1], last);
+    snprintf(err, err_len, "forecast bin %d (%s) is not a bin of the tensor%s", b, date,
+             f->time[b] > truth->time[truth->T - 1] ? "" : " (its bins start on other days)");
+    if (f->time[b] > truth->time[truth->T - 1]) /* a forecast of what came next (--span next): not yet happened here */
+        snprintf(err + strlen(err), err_len - strlen(err), ", whose last bin is %s: score it on a raster that holds "
+                 "the week (or month) it forecasts", last);
     return -1;
 }
 

@@ -291,6 +291,11 @@ def check_next_bin(tmp, db, tensor, model, forecast):
               and np.array_equal(n["forecast"][0], f["forecast"][-1]) and n["time"][0] == t["time"][-1]
               and "1 week after the last bin of" in p.stdout, (p.stdout, p.stderr))
         last = int(t["time"][-1])
+    p = run("eval", "--data", shorter, nxt)
+    check("eval of it on the raster it came from: the week is not there yet, and it says so",
+          p.returncode == 1 and "whose last bin is 2017-12-18: score it on a raster that holds" in p.stderr, p.stderr)
+    p = run("eval", "--data", tensor, nxt)
+    check("... and on the raster that holds that week it is scored", p.returncode == 0, p.stderr)
     p = run("predict", "--model", model, "--data", tensor, "--span", "next", "--out", after)
     with h5py.File(after, "r") as a:
         fc = a["forecast"][:]
