@@ -167,9 +167,9 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     char why[768];
     if (cc_model_matches_tensor(&info, t, why, sizeof why) != 0) {
         snprintf(err, err_len, "%s: %s", path, why);
-    } else if (!w->next && info.grid.T != t->T) {
-        snprintf(err, err_len, "%s: the tensor has %d bins, the model's had %d (its spans are bins of that tensor; "
-                 "--span next forecasts past any tensor of the grid)", path, t->T, info.grid.T);
+    } else if (!w->next && cc_model_same_bins(&info, t, why, sizeof why) != 0) {
+        snprintf(err, err_len, "%s: %s (its spans are bins of that tensor; --span next forecasts past any tensor of "
+                 "the grid)", path, why);
     } else if (index > 0 && !same_targets(first, &info, w)) {
         snprintf(err, err_len, "%s: its horizon or split differ from the first model's (an ensemble needs the same target "
                  "bins)", path);

@@ -491,7 +491,12 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0) return -1;
     if (info->config.covariates && cc_covariate_inputs_read(p->request->data, &info->covariates, t, err, err_len) != 0)
         return -1;
+    char why[400];
     if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
+    if (cc_model_same_bins(info, t, why, sizeof why) != 0) { /* its split is indices into those bins */
+        snprintf(err, err_len, "%s: %s; a resume continues on the tensor it was trained on", p->request->resume, why);
+        return -1;
+    }
     int epochs = p->options.epochs ? p->options.epochs : info->options.epochs;
     cc_train_options run = p->options;
     p->options = info->options; /* the run continues with the model's own options */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crawler/datetime.h"
 #include "crawler/printable.h"
 #include "heatmaps/hdf5_util.h"
 #include "models/dataset.h"
@@ -630,6 +631,17 @@ void cc_model_info_free(cc_model_info *info) {
         for (int c = 0; c < info->grid.C; c++) free(info->grid.categories[c]);
     free(info->grid.categories);
     memset(info, 0, sizeof *info);
+}
+
+int cc_model_same_bins(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len) {
+    char first[11] = "", last[11] = "";
+    if (t->T > 0) cc_format_iso_date(t->time[0], first), cc_format_iso_date(t->time[t->T - 1], last);
+    int dated = info->first_bin[0] && info->last_bin[0];
+    if (t->T == info->grid.T && (!dated || (!strcmp(first, info->first_bin) && !strcmp(last, info->last_bin))))
+        return 0;
+    snprintf(err, err_len, "the tensor's bins are %s .. %s (%d), the model's were %s .. %s (%d)", first, last, t->T,
+             dated ? info->first_bin : "?", dated ? info->last_bin : "?", info->grid.T);
+    return -1;
 }
 
 int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len) {

@@ -93,4 +93,10 @@ int cc_model_forecast_members(const cc_model_info *info);
  * else -1 with the difference. */
 int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len);
 
+/* 0 when the tensor has the very bins the model was trained on (their number, first and
+ * last: the split's spans are indices into them), else -1 with both ranges: resuming the
+ * training or forecasting a span of it on another raster would read other weeks as the
+ * same ones (or past the tensor's end). A file that records no dates is compared by T. */
+int cc_model_same_bins(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len);
+
 #endif

@@ -305,8 +305,20 @@ def check_next_bin(tmp, db, tensor, model, forecast):
               (p.stderr, a["time"][:]))
     p = run("predict", "--model", model, "--data", shorter, "--out", os.path.join(tmp, "x.h5"))
     check("the test span of another length is refused, pointing to --span next",
-          p.returncode == 1 and "the tensor has 155 bins, the model's had 156" in p.stderr and "--span next" in p.stderr,
+          p.returncode == 1 and "the tensor's bins are 2015-01-05 .. 2017-12-18 (155), the model's were 2015-01-05 .. "
+          "2017-12-25 (156)" in p.stderr and "--span next" in p.stderr,
           p.stderr)
+    shifted = os.path.join(tmp, "shifted.h5")  # as many weeks, a week later: other bins under the same indices
+    run("raster", "--city", "chicago", "--db", db, "--from", "2015-01-12", "--to", "2018-01-08", "--bin", "week",
+        "--grid", "32", "--categories", "burglary", "--out", shifted)
+    p = run("predict", "--model", model, "--data", shifted, "--out", os.path.join(tmp, "x.h5"))
+    check("the test span of a raster as long but a week later is refused (it forecast other weeks as the test's)",
+          p.returncode == 1 and "the tensor's bins are 2015-01-12 .. 2018-01-01 (156)" in p.stderr, p.stderr)
+    for other, what in ((shifted, "a week later"), (shorter, "a week shorter")):
+        p = run("train", "--data", other, "--resume", model, "--epochs", "3", "--out", os.path.join(tmp, "x.h5"))
+        check("train --resume on a raster %s is refused (it read past the tensor or trained on other weeks)" % what,
+              p.returncode == 1 and "a resume continues on the tensor it was trained on" in p.stderr
+              and not os.path.exists(os.path.join(tmp, "x.h5")), p.stderr)
     tiny = os.path.join(tmp, "tiny.h5")
     run("raster", "--city", "chicago", "--db", db, "--from", "2017-12-04", "--to", "2017-12-25", "--bin", "week",
         "--grid", "32", "--categories", "burglary", "--out", tiny)
