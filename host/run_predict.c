@@ -142,6 +142,15 @@ static void name_the_model(const cc_model_info *info, int index, char name[32]) 
     else if (strcmp(name, mine) != 0) snprintf(name, 32, "%s", convlstms ? "convlstm-ensemble" : "ensemble");
 }
 
+/* The bins of history a model reads before a forecast's origin: its window, the year its
+ * context maps average over, the K bins of its offset's historical average. */
+static int history_bins(const cc_convlstm_config *c, cc_bin_kind bin) {
+    int most = c->window;
+    if (c->context > 0 && cc_bin_kind_per_year(bin) > most) most = cc_bin_kind_per_year(bin);
+    if (c->baseline_k > most) most = c->baseline_k;
+    return most;
+}
+
 /* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per
  * member, counted in *members); `first` (zeroed by the caller) receives the first file's
  * info, later ones are checked against it; `name` the forecast's model name. 0 or -1
@@ -184,6 +193,10 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
         for (int i = 0; i < n; i++) starts[i] = w->next ? t->T - c->window : cc_split_sample_start(&info.split, span, i);
+        if (w->next && t->T < history_bins(c, t->bin)) /* its averages over fewer bins than in training: noisier */
+            fprintf(stderr, "crimecast predict: warning: %s holds %d bins and %s reads %d before its forecast (its "
+                    "window, yearly averages and offset): the forecast rests on less history than it was trained "
+                    "with; raster more of the past\n", data, t->T, path, history_bins(c, t->bin));
         if (info.split.gapped && !w->next)
             fprintf(stderr, "crimecast predict: %s: trained with the split before rolling origin (spans of whole "
                     "samples, window-1 bins apart): it forecasts its %s targets %d..%d, not the span's every bin\n",

@@ -319,6 +319,12 @@ def check_next_bin(tmp, db, tensor, model, forecast):
         check("train --resume on a raster %s is refused (it read past the tensor or trained on other weeks)" % what,
               p.returncode == 1 and "a resume continues on the tensor it was trained on" in p.stderr
               and not os.path.exists(os.path.join(tmp, "x.h5")), p.stderr)
+    recent = os.path.join(tmp, "recent.h5")  # 20 weeks: fewer than the year the context maps average over
+    run("raster", "--city", "chicago", "--db", db, "--from", "2017-08-07", "--to", "2017-12-25", "--bin", "week",
+        "--grid", "32", "--categories", "burglary", "--out", recent)
+    p = run("predict", "--model", model, "--data", recent, "--span", "next", "--out", os.path.join(tmp, "r.h5"))
+    check("--span next on 20 weeks: forecast, with a warning that it rests on less history than the 52 bins read",
+          p.returncode == 0 and "holds 20 bins and" in p.stderr and "reads 52 before its forecast" in p.stderr, p.stderr)
     tiny = os.path.join(tmp, "tiny.h5")
     run("raster", "--city", "chicago", "--db", db, "--from", "2017-12-04", "--to", "2017-12-25", "--bin", "week",
         "--grid", "32", "--categories", "burglary", "--out", tiny)
