@@ -483,12 +483,28 @@ static int create_member(const train_plan *p, const cc_tensor *t, const cc_split
     return 0;
 }
 
+/* A finished run's file keeps its best epoch's parameters and moments, and the losses of
+ * the epochs after it: trained on from there with the counters of the last epoch, the
+ * next epoch would start from the best one's state yet be numbered (and shuffled) as a
+ * later one, which no straight run does. So the run goes back to its best epoch and runs
+ * the later ones again - the same, the training being deterministic - and then on, as if
+ * it had been asked for more epochs at first. */
+static void rewind_to_best(train_plan *p, cc_train_state *s) {
+    if (s->best_epoch <= 0 || s->epochs_done <= s->best_epoch || s->step % s->epochs_done != 0) return;
+    fprintf(p->out, "%s holds epoch %d's state (its best) and the losses of epochs %d..%d after it: training goes on "
+            "from epoch %d, those epochs again\n", p->request->resume, s->best_epoch, s->best_epoch + 1,
+            s->epochs_done, s->best_epoch);
+    s->step = s->step / s->epochs_done * s->best_epoch; /* the same batches every epoch */
+    s->epochs_done = s->best_epoch;
+}
+
 /* The model of a resumed run: the file's, with its own options, its number of epochs
  * too unless --epochs asks for another (so a killed run resumes to where it would have
  * ended; files written before they recorded it: train's default length). */
 static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
                   char *err, size_t err_len) {
     if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0) return -1;
+    rewind_to_best(p, state);
     if (info->config.covariates && cc_covariate_inputs_read(p->request->data, &info->covariates, t, err, err_len) != 0)
         return -1;
     char why[400];

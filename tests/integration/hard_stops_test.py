@@ -250,6 +250,28 @@ def train_case(tmp, tensor):
     p = run("predict", "--model", model, "--data", tensor, "--out", os.path.join(tmp, "f.h5"))
     check("predict reads the resumed model", p.returncode == 0, p.stderr[-300:])
     ctrl_c_case(tmp, common, want)
+    extension_case(tmp, tensor, common, clean)
+
+
+def extension_case(tmp, tensor, common, clean):
+    """A finished run given more epochs (--resume --epochs 10): the same model as a run
+    asked for 10 at first, bit for bit. Its file keeps the best epoch's state, so where
+    the last epochs did not improve, training goes back to the best one and runs them
+    again (before 2026-12-05 it went on from the best state numbered as the last epoch:
+    another model)."""
+    rewound, want = 0, model_state(clean)
+    for first in (4, 6, 8):
+        short = os.path.join(tmp, "model_%d.h5" % first)
+        args = [a if a != "10" or common[i - 1] != "--epochs" else str(first) for i, a in enumerate(common)]
+        p = run("train", *args, "--out", short)
+        q = run("train", "--data", tensor, "--resume", short, "--epochs", "10", "--threads", "1", "--device", "cpu",
+                "--out", os.path.join(tmp, "model_%d_to_10.h5" % first))
+        rewound += "training goes on from epoch" in q.stdout
+        got = model_state(os.path.join(tmp, "model_%d_to_10.h5" % first))
+        check("%d epochs, then resumed to 10: the 10-epoch run bit for bit (parameters, moments, history, counters)"
+              % first, p.returncode == 0 and q.returncode == 0 and got == want,
+              sorted(k for k in want[0] if got[0].get(k) != want[0][k]) + [got[1], want[1]])
+    check("... at least one of them ended on an epoch that did not improve (the case under test)", rewound > 0, rewound)
 
 
 def ctrl_c_case(tmp, common, want):
