@@ -141,13 +141,27 @@ int cc_parse_number_list(const char *text, const cc_number_list_rule *rule, doub
     return -1;
 }
 
+/* A switch: on from the command line (no text); from a configuration file, its text
+ * says which - on/true/yes/1 or off/false/no/0 (anything else, "false" taken as on
+ * among them, would turn it on unasked). */
+static int set_switch(const cc_option *o, const char *text, int *field, char *why, size_t why_len) {
+    static const char *const ON[] = {"on", "true", "yes", "1"}, *const OFF[] = {"off", "false", "no", "0"};
+    if (!text) return *field = 1, 0;
+    for (int k = 0; k < 4; k++) {
+        if (!strcmp(text, ON[k])) return *field = 1, 0;
+        if (!strcmp(text, OFF[k])) return *field = 0, 0;
+    }
+    snprintf(why, why_len, "--%s is a switch: on or off (got '%s')", o->name, text);
+    return -1;
+}
+
 /* Stores `text` as the value of row o in the struct at `base`. 0, or -1 with why. */
 static int set_value(const cc_option *o, void *base, const char *text, char *why, size_t why_len) {
     void *field = field_of(base, o->offset);
     int64_t day;
     char words[256];
     switch (o->kind) {
-    case CC_OPT_FLAG: *(int *)field = 1; return 0;
+    case CC_OPT_FLAG: return set_switch(o, text, field, why, why_len);
     case CC_OPT_TEXT: *(const char **)field = text; return 0;
     case CC_OPT_CHOICE:
         if (!is_choice(o->choices, text)) {

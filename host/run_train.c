@@ -159,6 +159,10 @@ static int check_request(void *request, char *why, size_t why_len) {
 
 int cc_train_model_uses(const cc_option *row, const void *request) {
     const cc_train_request *r = request;
+    /* The ConvLSTM's shape, which ST-ResNet's branches (3x3, --features, its lags) do not have. */
+    static const char *const RECURRENT[] = {"window", "hidden", "layers", "kernel", "peephole"};
+    for (size_t i = 0; !strcmp(r->model, "st-resnet") && i < sizeof RECURRENT / sizeof RECURRENT[0]; i++)
+        if (!strcmp(row->name, RECURRENT[i])) return 0;
     static const char *const MODELS[] = {"convlstm:", "convlstm-ae:", "st-resnet:"};
     int for_some = 0;
     for (size_t i = 0; row->help && i < sizeof MODELS / sizeof MODELS[0]; i++)

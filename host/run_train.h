@@ -65,7 +65,9 @@ extern const cc_command_spec CC_TRAIN_SPEC;
 int cc_train_resume_uses(const cc_option *row);
 
 /* Whether the request's --model reads option `row` (cc_option_used): an option whose help
- * starts by naming models ("convlstm-ae: ...; st-resnet: ...") is read by those alone. */
+ * starts by naming models ("convlstm-ae: ...; st-resnet: ...") is read by those alone,
+ * and st-resnet reads none of the ConvLSTM's shape (--window, --hidden, --layers,
+ * --kernel, --peephole). */
 int cc_train_model_uses(const cc_option *row, const void *request);
 
 /* Train's defaults (the table's). */

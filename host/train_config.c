@@ -54,6 +54,11 @@ int cc_train_config_write(const char *path, const cc_train_config *c, const char
 static int read_options(const cJSON *options, cc_train_config *c, const char *path, char *err, size_t err_len) {
     const cJSON *item;
     cJSON_ArrayForEach(item, options) {
+        if (item->string && (!strcmp(item->string, "resume") || !strcmp(item->string, "config"))) {
+            snprintf(err, err_len, "%s: option '%s' is the command line's to give, not a configuration's", path,
+                     item->string);
+            return -1;
+        }
         if (!cJSON_IsString(item) || cc_train_config_set(c, item->string, item->valuestring) != 0) {
             char key[64];
             snprintf(err, err_len, "%s: option '%s' must be a short text value (a train option's value)", path,
@@ -71,8 +76,12 @@ int cc_train_config_read(const char *path, cc_train_config *c, char *err, size_t
     const cJSON *format = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *options = cJSON_GetObjectItemCaseSensitive(root, "options");
     int status = -1;
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "format_version");
     if (!cJSON_IsString(format) || strcmp(format->valuestring, CC_TRAIN_CONFIG_FORMAT))
         snprintf(err, err_len, "%s: field 'format' is not \"%s\"", path, CC_TRAIN_CONFIG_FORMAT);
+    else if (version && !(cJSON_IsNumber(version) && version->valuedouble == 1))
+        snprintf(err, err_len, "%s: format_version %s; this crimecast reads version 1", path,
+                 cJSON_IsNumber(version) ? "other than 1" : "not a number");
     else if (!cJSON_IsObject(options))
         snprintf(err, err_len, "%s: field 'options' must be an object of train options", path);
     else

@@ -160,6 +160,28 @@ def main():
         check("train names the options another --model reads, and trains as without them",
               p.returncode == 0 and q.returncode == 0 and same and "warning: --down, --features, --closeness given "
               "here are not used by --model convlstm" in p.stderr and "warning" not in q.stderr, p.stderr)
+        p = subprocess.run([CRIMECAST, *common, "--out", loose, "--model", "st-resnet", "--hidden", "8,8,8", "--kernel",
+                            "5", "--peephole", "--features", "4"], capture_output=True, text=True)
+        check("st-resnet names the ConvLSTM's options it does not read",
+              "warning: --window, --hidden, --kernel, --peephole given here are not used by --model st-resnet" in p.stderr,
+              p.stderr)
+        switched = {}
+        for word in ("off", "false", "0", "on", "true", "maybe", ""):
+            path = os.path.join(tmp, "switch.json")
+            with open(path, "w") as f:
+                json.dump({"format": "crimecast-train-config", "format_version": 1,
+                           "options": {"peephole": word, "hidden": "4"}}, f)
+            p = subprocess.run([CRIMECAST, *common, "--config", path, "--out", loose], capture_output=True, text=True)
+            switched[word] = (p.returncode, int(h5py.File(loose, "r").attrs["peephole"]) if p.returncode == 0 else None)
+        check("a switch in a config file: off/false/0 off, on/true on, anything else a usage error (all were on)",
+              switched == {"off": (0, 0), "false": (0, 0), "0": (0, 0), "on": (0, 1), "true": (0, 1), "maybe": (2, None),
+                           "": (2, None)}, switched)
+        for what, body, says in (("format_version 99", {"format_version": 99, "options": {}}, "format_version other than 1"),
+                                 ("a resume key", {"options": {"resume": plain}}, "the command line's to give")):
+            with open(path, "w") as f:
+                json.dump({"format": "crimecast-train-config", **body}, f)
+            p = subprocess.run([CRIMECAST, *common, "--config", path, "--out", loose], capture_output=True, text=True)
+            check("a config file with %s is a usage error" % what, p.returncode == 2 and says in p.stderr, p.stderr)
 
         nowhere = os.path.join(tmp, "no-such-dir", "c.json")
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", nowhere, "--budget", "2", "--epochs", "1"],
