@@ -205,8 +205,12 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         char why_not[256];
         int added = add_member_forecasts(ctx, &model, &info, t, starts, n, all, *sum, why_not, sizeof why_not);
         if (added > 0) {
-            if (added < info.members)
-                fprintf(stderr, "crimecast predict: %s: %d of its %d members are trained (its training was interrupted); "
+            if (added < info.members && added > info.finished) /* the last of them partway through its epochs */
+                fprintf(stderr, "crimecast predict: %s: its training was interrupted: %d of its %d members finished, "
+                                "member %d after %d of its epochs; forecasting with those %d\n", path, info.finished,
+                        info.members, info.finished + 1, info.epochs_done, added);
+            else if (added < info.members)
+                fprintf(stderr, "crimecast predict: %s: its training was interrupted: %d of its %d members finished; "
                                 "forecasting with those\n", path, added, info.members);
             *n_out = n, *members += added;
             name_the_model(&info, index, name);
