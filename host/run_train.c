@@ -144,6 +144,24 @@ static const cc_option TRAIN_OPTIONS[] = {
 };
 
 /* The rules between options (usage errors). */
+/* What the options alone say cannot go together (the tensor then says the rest: --baseline's
+ * most bins). Usage errors, before anything is read. */
+static int check_option_pairs(const cc_train_request *r, char *why, size_t why_len) {
+    char *end;
+    long k = strcmp(r->baseline, "none") && strcmp(r->baseline, "auto") ? strtol(r->baseline, &end, 10) : 0;
+    if (strcmp(r->baseline, "none") && strcmp(r->baseline, "auto") && (*end || end == r->baseline || k < 1))
+        snprintf(why, why_len, "--baseline must be K (bins, at least 1), auto or none (got '%s')", r->baseline);
+    else if (k > 0 && strcmp(r->loss, "poisson") != 0)
+        snprintf(why, why_len, "--baseline K corrects a Poisson log-rate: use it with --loss poisson, or --baseline none");
+    else if (!strcmp(r->model, "st-resnet") && r->horizon != 1)
+        snprintf(why, why_len, "--model st-resnet forecasts one bin ahead: --horizon must be 1");
+    else if (r->device.device && !strcmp(r->device.device, "cpu") && r->device.conv && !strcmp(r->device.conv, "gemm") &&
+             r->device.precision && !strcmp(r->device.precision, "bf16"))
+        snprintf(why, why_len, "--device cpu: --precision bf16 runs the CPU's convolutions through oneDNN, not --conv gemm");
+    else return 0;
+    return -1;
+}
+
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_train_request *r = request;
     int layers = r->layers ? r->layers : r->hidden_count ? r->hidden_count : DEFAULT_LAYERS;
@@ -153,7 +171,7 @@ static int check_request(void *request, char *why, size_t why_len) {
         snprintf(why, why_len, "--hidden lists %d layers, --layers says %d", r->hidden_count, r->layers);
     else if (r->baseline_sigma > CC_MAX_BASELINE_SIGMA)
         snprintf(why, why_len, "--baseline-smooth takes at most %d cells (got %g)", CC_MAX_BASELINE_SIGMA, r->baseline_sigma);
-    else return 0;
+    else return check_option_pairs(r, why, why_len);
     return -1;
 }
 

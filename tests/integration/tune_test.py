@@ -165,6 +165,13 @@ def main():
         check("st-resnet names the ConvLSTM's options it does not read",
               "warning: --window, --hidden, --kernel, --peephole given here are not used by --model st-resnet" in p.stderr,
               p.stderr)
+        for pair, says in ((["--baseline", "0"], "--baseline must be K"),
+                           (["--loss", "mse", "--baseline", "52"], "corrects a Poisson log-rate"),
+                           (["--model", "st-resnet", "--horizon", "2"], "--horizon must be 1"),
+                           (["--device", "cpu", "--conv", "gemm", "--precision", "bf16"], "not --conv gemm")):
+            p = subprocess.run([CRIMECAST, *common, "--out", loose, *pair], capture_output=True, text=True)
+            check("train %s: a usage error before any work (it was exit 1)" % " ".join(pair),
+                  p.returncode == 2 and says in p.stderr and "Try 'crimecast train --help'" in p.stderr, p.stderr)
         switched = {}
         for word in ("off", "false", "0", "on", "true", "maybe", ""):
             path = os.path.join(tmp, "switch.json")
