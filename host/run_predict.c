@@ -74,7 +74,8 @@ const cc_command_spec CC_PREDICT_SPEC = {
         "--span next forecasts what has not happened yet: the bin `horizon` bins after the\n"
         "tensor's last (the week after it, for a model of horizon 1), from the model's window of\n"
         "the tensor's last bins. The tensor may then be a newer raster of the same grid and\n"
-        "categories, of any length: rastered up to today, it gives next week's forecast.\n",
+        "categories: rastered up to today, it gives next week's forecast (it warns when it holds\n"
+        "less history than the model reads: its window, a year of context, its offset's K bins).\n",
     .request_size = sizeof(cc_predict_request),
     .groups = PREDICT_GROUPS,
     .group_count = 2,
