@@ -164,10 +164,12 @@ static int has_unmerged_log(const char *path) {
     return has || !wal;
 }
 
-/* Whether no one can change the store at `path`: it lies on a read-only file system, or
- * neither it nor its directory carries a write permission for anyone; and no commit waits
- * in its log (has_unmerged_log). Only then may it be read as immutable: SQLite then reads
- * it without locks, which a writer at the same time would turn into wrong answers. */
+/* Whether no one can change the store at `path`: the file carries no write permission for
+ * anyone, and either its directory none either or it lies on a read-only file system (a
+ * read-only mount alone is not enough: the same files may be written through another);
+ * and no commit waits in its log (has_unmerged_log). Only then may it be read as
+ * immutable: SQLite then reads it without locks, which a writer at the same time would
+ * turn into wrong answers. */
 static int no_one_writes(const char *path) {
     struct stat file, dir;
     struct statvfs fs;
@@ -180,9 +182,9 @@ static int no_one_writes(const char *path) {
     const char *where = slash ? (slash == folder ? "/" : (*slash = 0, folder)) : ".";
     int read_only_fs = statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY);
     const mode_t writable = S_IWUSR | S_IWGRP | S_IWOTH;
-    int locked = stat(where, &dir) == 0 && !(file.st_mode & writable) && !(dir.st_mode & writable);
+    int dir_locked = stat(where, &dir) == 0 && !(dir.st_mode & writable);
     free(folder);
-    return read_only_fs || locked;
+    return !(file.st_mode & writable) && (read_only_fs || dir_locked);
 }
 
 /* `path` as an SQLite URI file name (RFC 3986: %, ?, # and the like escaped). */

@@ -511,8 +511,14 @@ static int create_member(const train_plan *p, const cc_tensor *t, const cc_split
  * later one, which no straight run does. So the run goes back to its best epoch and runs
  * the later ones again - the same, the training being deterministic - and then on, as if
  * it had been asked for more epochs at first. */
-static void rewind_to_best(train_plan *p, cc_train_state *s) {
-    if (s->best_epoch <= 0 || s->epochs_done <= s->best_epoch || s->step % s->epochs_done != 0) return;
+static void rewind_to_best(train_plan *p, const cc_model_info *info, cc_train_state *s) {
+    int more = p->options.epochs > s->epochs_done && s->epochs_done - s->best_epoch < p->options.patience;
+    /* Nothing to rewind for: no more epochs asked for, or the patience already spent (a
+     * straight run stopped there too). A seed ensemble's earlier members keep their
+     * length, so its later epochs are not rewound to claim otherwise. */
+    if (!more || info->members > 1 || s->best_epoch <= 0 || s->epochs_done <= s->best_epoch ||
+        s->step % s->epochs_done != 0)
+        return;
     fprintf(p->out, "%s holds epoch %d's state (its best) and the losses of epochs %d..%d after it: training goes on "
             "from epoch %d, those epochs again\n", p->request->resume, s->best_epoch, s->best_epoch + 1,
             s->epochs_done, s->best_epoch);
@@ -526,7 +532,6 @@ static void rewind_to_best(train_plan *p, cc_train_state *s) {
 static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
                   char *err, size_t err_len) {
     if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0) return -1;
-    rewind_to_best(p, state);
     if (info->config.covariates && cc_covariate_inputs_read(p->request->data, &info->covariates, t, err, err_len) != 0)
         return -1;
     char why[400];
@@ -541,7 +546,9 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     p->options.epochs = epochs;
     p->options.collective = run.collective, p->options.stop = run.stop; /* where and how this run works: its own */
     p->config = info->config;
-    return check_memory(p, t, err, err_len);
+    if (check_memory(p, t, err, err_len) != 0) return -1;
+    rewind_to_best(p, info, state);
+    return 0;
 }
 
 static int wants_covariates(const cc_train_request *r) { return r->covariates && !strcmp(r->covariates, "on"); }
