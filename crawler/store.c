@@ -222,6 +222,21 @@ cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len) {
     return cc_store_open_to_read(path, err, err_len);
 }
 
+/* An unopened store named `path`, SQLite configured once for the process (both ways of
+ * opening start here, so configure_sqlite runs once whichever comes first). NULL with
+ * err when out of memory. */
+static cc_store *new_store(const char *path, char *err, size_t err_len) {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_sqlite);
+    cc_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        snprintf(err, err_len, "%s: out of memory", path);
+        return NULL;
+    }
+    return s;
+}
+
 /* Opens `name` (a path, or a URI) read-only into s; 0, 1 for an empty database (closed
  * again), or -1 with err. */
 static int open_read_only(cc_store *s, const char *name, int uri, char *err, size_t err_len) {
@@ -241,14 +256,8 @@ static int open_read_only(cc_store *s, const char *name, int uri, char *err, siz
 }
 
 cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
-    static pthread_once_t configured = PTHREAD_ONCE_INIT;
-    pthread_once(&configured, configure_sqlite);
-    cc_store *s = calloc(1, sizeof *s);
-    if (!s || !(s->path = strdup(path))) {
-        free(s);
-        snprintf(err, err_len, "%s: out of memory", path);
-        return NULL;
-    }
+    cc_store *s = new_store(path, err, err_len);
+    if (!s) return NULL;
     int status = open_read_only(s, path, 0, err, err_len);
     if (status == 1) { /* empty: made a store with no incident, as a writer would find it */
         cc_store_close(s);
@@ -276,14 +285,8 @@ cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
 }
 
 cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
-    static pthread_once_t configured = PTHREAD_ONCE_INIT;
-    pthread_once(&configured, configure_sqlite);
-    cc_store *s = calloc(1, sizeof *s);
-    if (!s || !(s->path = strdup(path))) {
-        free(s);
-        snprintf(err, err_len, "%s: out of memory", path);
-        return NULL;
-    }
+    cc_store *s = new_store(path, err, err_len);
+    if (!s) return NULL;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         snprintf(err, err_len, "%s: cannot open store: %s", path,

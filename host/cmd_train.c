@@ -21,15 +21,14 @@ static int with_config(int argc, char **argv, cc_train_request *r, cc_train_conf
 
 /* --resume trains on with the model file's own options: names those given here that it
  * does not use (train --resume m.h5 --lr 0.01 would otherwise keep m.h5's rate unsaid). */
+static int resume_uses(const cc_option *row, const void *request) {
+    (void)request;
+    return cc_train_resume_uses(row);
+}
+
 static void warn_unused_on_resume(int argc, char **argv, const cc_train_request *r) {
-    const cc_option *given[128];
-    int n = cc_options_given(&CC_TRAIN_SPEC, argc, argv, given, 128), unused = 0;
-    char names[1024] = "";
-    size_t len = 0;
-    for (int i = 0; i < n; i++) {
-        if (cc_train_resume_uses(given[i]) || len + strlen(given[i]->name) + 8 >= sizeof names) continue;
-        len += (size_t)snprintf(names + len, sizeof names - len, "%s--%s", unused++ ? ", " : "", given[i]->name);
-    }
+    char names[1024];
+    int unused = cc_options_unused(&CC_TRAIN_SPEC, argc, argv, resume_uses, r, names, sizeof names);
     if (unused)
         fprintf(stderr, "crimecast train: warning: --resume trains on with %s's own options; %s given here %s not "
                         "used (only --data, --out, --epochs, --memory, --gather and the device options are)\n",

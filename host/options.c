@@ -425,16 +425,23 @@ int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const c
     return n;
 }
 
-int cc_options_warn_unused(const cc_command_spec *spec, int argc, char **argv, cc_option_used used,
-                           const void *request, const char *context) {
+int cc_options_unused(const cc_command_spec *spec, int argc, char **argv, cc_option_used used, const void *request,
+                      char *names, size_t names_len) {
     const cc_option *given[128];
     int n = cc_options_given(spec, argc, argv, given, 128), unused = 0;
-    char names[1024] = "";
     size_t len = 0;
+    if (names_len) names[0] = 0;
     for (int i = 0; i < n; i++) {
-        if (used(given[i], request) || len + strlen(given[i]->name) + 8 >= sizeof names) continue;
-        len += (size_t)snprintf(names + len, sizeof names - len, "%s--%s", unused++ ? ", " : "", given[i]->name);
+        if (used(given[i], request) || len + strlen(given[i]->name) + 8 >= names_len) continue;
+        len += (size_t)snprintf(names + len, names_len - len, "%s--%s", unused++ ? ", " : "", given[i]->name);
     }
+    return unused;
+}
+
+int cc_options_warn_unused(const cc_command_spec *spec, int argc, char **argv, cc_option_used used,
+                           const void *request, const char *context) {
+    char names[1024];
+    int unused = cc_options_unused(spec, argc, argv, used, request, names, sizeof names);
     if (unused)
         fprintf(stderr, "crimecast %s: warning: %s given here %s not used by %s\n", spec->name, names,
                 unused > 1 ? "are" : "is", context);

@@ -123,6 +123,9 @@ int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const c
  *   crimecast COMMAND: warning: --a, --b given here are not used by CONTEXT
  * Returns how many were named. */
 typedef int (*cc_option_used)(const cc_option *row, const void *request);
+/* The names of those options ("--a, --b", as many as names_len holds) and their count. */
+int cc_options_unused(const cc_command_spec *spec, int argc, char **argv, cc_option_used used, const void *request,
+                      char *names, size_t names_len);
 int cc_options_warn_unused(const cc_command_spec *spec, int argc, char **argv, cc_option_used used,
                            const void *request, const char *context);
 
