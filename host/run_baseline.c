@@ -73,7 +73,7 @@ static const cc_option RF_OPTIONS[] = {
                       "the tensor file's covariates (crimecast covariates) as features: static maps of the cell, "
                       "dynamic ones at the forecast origin; missing values as XGBoost's missing")},
     {CC_OPTION_TEXT("export-features", cc_baseline_request, export_features, "PREFIX", NULL,
-                    "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets")},
+                    "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets (PREFIX_test.csv holds the forecast span's rows; with --span next their target is nan: that bin is not in the tensor yet; a missing covariate is nan too)")},
     {CC_OPTION_TEXT("importance", cc_baseline_request, importance, "FILE.csv", NULL,
                     "each forest's permutation importance on the validation span's targets: the increase of the "
                     "MSE when one feature's column is shuffled, mean and std over the repeats"),

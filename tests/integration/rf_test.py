@@ -73,6 +73,20 @@ def main():
         print("hotspot AUC: crimecast rf %.4f, scikit-learn %.4f" % (auc_ours, auc_theirs))
         checks.append(("AUCs within 0.02", abs(auc_ours - auc_theirs) <= 0.02))
         checks.append(("the forest learns the hotspots (AUC > 0.8)", auc_ours > 0.8))
+        # --span next: the rows of bin T, whose target is not in the tensor (nan), whose
+        # features are the last bins' counts.
+        p = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "10",
+                            "--depth", "4", "--seed", "1", "--threads", "2", "--span", "next",
+                            "--export-features", prefix + "_next"], capture_output=True, text=True)
+        checks.append(("rf --span next runs", p.returncode == 0))
+        if p.returncode == 0:
+            nxt = np.genfromtxt(prefix + "_next_test.csv", delimiter=",", names=True)
+            checks += [
+                ("--span next exports the rows of bin T", len(nxt) == cells and np.all(nxt["bin"] == T)),
+                ("their target is nan", np.all(np.isnan(nxt["target"]))),
+                ("their lag1 is the last bin's count", np.array_equal(nxt["lag1"], counts[T - 1, 0][mask == 1])),
+                ("their lag2 the one before", np.array_equal(nxt["lag2"], counts[T - 2, 0][mask == 1])),
+            ]
     failed = [name for name, ok in checks if not ok]
     for name, ok in checks:
         print("%s %s" % ("ok  " if ok else "FAIL", name))
