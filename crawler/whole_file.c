@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,50 @@ static void remove_leftovers(const char *dir, const char *base) {
     closedir(d);
 }
 
+/* The temporaries being written, for a signal handler to remove (the one list of process
+ * state here: a handler cannot be handed anything). A slot is FREE, SETTING (its name
+ * being written: the handler skips it) or WRITING. More writes at once than slots are not
+ * listed: a signal leaves those for the next run to remove, as a kill -9 does. */
+enum { SLOT_FREE, SLOT_SETTING, SLOT_WRITING, SLOTS = 8 };
+static atomic_int slot_state[SLOTS];
+static char slot_temp[SLOTS][sizeof ((cc_whole_file *)0)->temp];
+
+static void list_temporary(cc_whole_file *f) {
+    f->slot = -1;
+    for (int i = 0; i < SLOTS; i++) {
+        int expected = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&slot_state[i], &expected, SLOT_SETTING)) continue;
+        memcpy(slot_temp[i], f->temp, sizeof f->temp);
+        atomic_store(&slot_state[i], SLOT_WRITING);
+        f->slot = i;
+        return;
+    }
+}
+
+static void unlist_temporary(cc_whole_file *f) {
+    if (f->slot < 0 || f->slot >= SLOTS) return;
+    atomic_store(&slot_state[f->slot], SLOT_FREE);
+    f->slot = -1;
+}
+
+/* unlink(name + tail), composed without stdio (this runs in a signal handler). */
+static void unlink_with_tail(const char *name, const char *tail) {
+    char path[sizeof ((cc_whole_file *)0)->temp + 16];
+    size_t n = strlen(name), t = strlen(tail);
+    if (n + t >= sizeof path) return;
+    memcpy(path, name, n);
+    memcpy(path + n, tail, t + 1);
+    unlink(path);
+}
+
+void cc_whole_file_remove_temporaries(void) {
+    static const char *const tails[] = {"", "-journal", "-wal", "-shm"};
+    for (int i = 0; i < SLOTS; i++) {
+        if (atomic_load(&slot_state[i]) != SLOT_WRITING) continue;
+        for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++) unlink_with_tail(slot_temp[i], tails[k]);
+    }
+}
+
 int cc_whole_file_check(const char *path, char *err, size_t err_len) {
     if (strlen(path) >= sizeof ((cc_whole_file *)0)->path) {
         snprintf(err, err_len, "%.200s...: the file name is too long", path);
@@ -106,6 +151,7 @@ int cc_whole_file_check(const char *path, char *err, size_t err_len) {
 }
 
 int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len) {
+    f->slot = -1;
     if (cc_whole_file_check(path, err, err_len) != 0) return -1;
     char dir[4096];
     const char *base;
@@ -114,6 +160,7 @@ int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t er
     snprintf(f->temp, sizeof f->temp, "%.*s.tmp-%ld", (int)((size_t)(base - path) + temp_base_length(base)), path,
              (long)getpid());
     remove_leftovers(dir, base);
+    list_temporary(f);
     return 0;
 }
 
@@ -133,8 +180,10 @@ int cc_whole_file_commit(cc_whole_file *f, char *err, size_t err_len) {
     if (step) {
         snprintf(err, err_len, "%s: cannot %s the file written (%s)", f->path, step, strerror(errno));
         unlink(f->temp);
+        unlist_temporary(f);
         return -1;
     }
+    unlist_temporary(f); /* renamed: nothing of it is left under the temporary name */
     char dir[4096];
     const char *base;
     split_path(f->path, dir, sizeof dir, &base);
@@ -142,7 +191,10 @@ int cc_whole_file_commit(cc_whole_file *f, char *err, size_t err_len) {
     return 0;
 }
 
-void cc_whole_file_abandon(cc_whole_file *f) { unlink(f->temp); }
+void cc_whole_file_abandon(cc_whole_file *f) {
+    unlink(f->temp);
+    unlist_temporary(f);
+}
 
 FILE *cc_whole_file_fopen(cc_whole_file *f, const char *path, char *err, size_t err_len) {
     if (cc_whole_file_begin(f, path, err, err_len) != 0) return NULL;

@@ -9,7 +9,10 @@
  * its first 222 there, so the temporary is a valid name too). A run killed mid-write leaves its temporary
  * behind (a GeoPackage also its SQLite "-journal", "-wal" or "-shm" beside it); the next
  * write of the same final name removes every such leftover whose process is gone (a live
- * process's temporary is another run's write in progress, left alone). */
+ * process's temporary is another run's write in progress, left alone). A process that
+ * dies of a signal it can catch (Ctrl-C, kill) removes its own: the temporaries being
+ * written are listed (between begin and commit or abandon), and its signal handler calls
+ * cc_whole_file_remove_temporaries (host/ctrl_c.h installs it). */
 #ifndef CRIMECAST_CRAWLER_WHOLE_FILE_H
 #define CRIMECAST_CRAWLER_WHOLE_FILE_H
 
@@ -19,6 +22,7 @@
 typedef struct cc_whole_file {
     char path[4096];     /* the final name */
     char temp[4200];     /* what the caller writes */
+    int slot;            /* its place in the list a signal handler removes (-1: none) */
 } cc_whole_file;
 
 /* Whether `path` can be written whole, before any work is spent on it: its directory is
@@ -36,6 +40,12 @@ int cc_whole_file_commit(cc_whole_file *f, char *err, size_t err_len);
 
 /* Gives up: removes the temporary file, if any. */
 void cc_whole_file_abandon(cc_whole_file *f);
+
+/* Removes every temporary this process is writing now, with its SQLite side files; for a
+ * signal handler about to end the process (async-signal-safe: unlink and lock-free
+ * atomics only). The writes it cuts short are not committed: their final names keep
+ * the old files. */
+void cc_whole_file_remove_temporaries(void);
 
 /* The same for stdio writes: begin, and the temporary opened for writing ("wb"). NULL
  * with err. */

@@ -5,8 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Set by the handler: the one piece of process state a signal handler may touch. */
+#include "crawler/whole_file.h"
+
+/* Set by the handler: the pieces of process state a signal handler may touch (the flag,
+ * and the handler to put back at the first Ctrl-C). */
 static volatile sig_atomic_t ctrl_c_seen;
+static struct sigaction before_ctrl_c;
 
 /* Says at once that the Ctrl-C was heard: the work may be loading data for minutes
  * before it next looks at the flag. write() is async-signal-safe; stdio is not. */
@@ -15,6 +19,7 @@ static void on_ctrl_c(int signal_number) {
     static const char said[] = "\ncrimecast: Ctrl-C: stopping at the next safe point (Ctrl-C again kills it)\n";
     int saved = errno; /* the interrupted code may be about to read it */
     ctrl_c_seen = 1;
+    sigaction(SIGINT, &before_ctrl_c, NULL); /* the second Ctrl-C is the previous handler's */
     ssize_t ignored = write(STDERR_FILENO, said, sizeof said - 1);
     (void)ignored;
     errno = saved;
@@ -27,12 +32,36 @@ int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught) {
     if (previous.sa_handler == SIG_IGN) return work(context, NULL);
     memset(&action, 0, sizeof action);
     action.sa_handler = on_ctrl_c;
-    action.sa_flags = SA_RESETHAND | SA_RESTART; /* the second Ctrl-C is the default's */
+    action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
     ctrl_c_seen = 0;
-    sigaction(SIGINT, &action, &previous);
+    before_ctrl_c = previous;
+    sigaction(SIGINT, &action, NULL);
     int status = work(context, &ctrl_c_seen);
     sigaction(SIGINT, &previous, NULL);
     if (caught) *caught = ctrl_c_seen != 0;
     return status;
+}
+
+/* Removes the temporaries being written, then dies of the same signal: the default
+ * action put back and the signal raised again (it is delivered when the handler
+ * returns, as the mask that blocked it goes). */
+static void remove_temporaries_and_die(int signal_number) {
+    cc_whole_file_remove_temporaries();
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
+}
+
+void cc_remove_temporaries_on_signals(void) {
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = remove_temporaries_and_die;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) sigaddset(&action.sa_mask, signals[i]);
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        sigaction(signals[i], NULL, &previous);
+        if (previous.sa_handler == SIG_IGN) continue; /* nohup, `&` in a script: stays ignored */
+        sigaction(signals[i], &action, NULL);
+    }
 }

@@ -3,13 +3,19 @@
  * The work is handed a stop flag that the first SIGINT sets; it checks the flag between
  * its units (a page, a training step), finishes the one under way, and returns saying
  * how far it got. The handler says on stderr at once that it heard the Ctrl-C (the work
- * may be loading data for minutes before it next looks). A second Ctrl-C is the default's and kills the process: what these
- * commands write is written whole (store transactions, files renamed into place), so
- * that loses nothing either. A SIGINT the process was started ignoring (nohup, `&` in
+ * may be loading data for minutes before it next looks). A second Ctrl-C kills the
+ * process (see below): what these commands write is written whole (store transactions,
+ * files renamed into place), so that loses nothing either. A SIGINT the process was started ignoring (nohup, `&` in
  * a script) stays ignored, and the work is handed no flag.
  *
  * The handler is installed with SA_RESTART, so a write to a pipe or a read from a
- * socket is not cut short by the Ctrl-C, and the previous handler is put back after. */
+ * socket is not cut short by the Ctrl-C, and the previous handler is put back after
+ * (also at the first Ctrl-C: the second is the previous handler's).
+ *
+ * Every other command dies of Ctrl-C, as a Unix tool does; main installs, before any
+ * command runs, a handler for SIGINT, SIGTERM and SIGHUP that removes the temporaries
+ * the process is writing (crawler/whole_file.h) and then dies of the same signal, so the
+ * shell sees the usual status (130 for Ctrl-C) and no NAME.tmp-PID is left behind. */
 #ifndef CRIMECAST_HOST_CTRL_C_H
 #define CRIMECAST_HOST_CTRL_C_H
 
@@ -22,5 +28,9 @@ typedef int (*cc_stoppable_work)(void *context, volatile sig_atomic_t *stop);
  * *caught (may be NULL) says whether a Ctrl-C came while it ran. Not reentrant: one
  * such work at a time in a process (the flag is the one global a handler may touch). */
 int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught);
+
+/* Installs the handler that removes this process's temporaries and dies of the signal,
+ * for SIGINT, SIGTERM and SIGHUP, each unless the process started ignoring it. */
+void cc_remove_temporaries_on_signals(void);
 
 #endif

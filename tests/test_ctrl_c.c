@@ -1,15 +1,21 @@
 /* host/ctrl_c.h: work that Ctrl-C stops. The work raises SIGINT itself (the signal is
  * delivered before raise returns), so every case is exact: the flag set, the work's
  * result returned, the handler in place before put back after, an ignored SIGINT kept
- * ignored with no flag handed over. */
+ * ignored with no flag handed over. And the handler main installs: a child process
+ * writing files dies of the signal with its temporaries removed, what it committed kept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "crawler/whole_file.h"
 #include "host/ctrl_c.h"
 
 typedef struct probe {
@@ -75,8 +81,8 @@ static void test_an_ignored_sigint_stays_ignored(void **state) {
     signal(SIGINT, SIG_DFL);
 }
 
-/* While the work runs Ctrl-C is caught, and once caught the next one is the default's
- * (SA_RESETHAND): a second Ctrl-C kills a run that takes too long to stop. */
+/* While the work runs Ctrl-C is caught, and once caught the next one is the previous
+ * handler's (here the default's): a second Ctrl-C kills a run that takes too long to stop. */
 static int look_at_the_handler(void *context, volatile sig_atomic_t *stop) {
     void (**seen)(int) = context;
     (void)stop;
@@ -96,12 +102,117 @@ static void test_the_handler_is_in_place_only_while_the_work_runs(void **state) 
     assert_ptr_equal(sigint_handler(), SIG_DFL);
 }
 
+/* The files in a directory, counted (. and .. not). */
+static int files_in(const char *dir) {
+    char command[4200];
+    snprintf(command, sizeof command, "ls -A '%s' | wc -l", dir);
+    FILE *p = popen(command, "r");
+    int n = -1;
+    if (p && fscanf(p, "%d", &n) != 1) n = -1;
+    if (p) pclose(p);
+    return n;
+}
+
+static int exists(const char *dir, const char *name) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* What the child does: commit kept.txt, then begin open.gpkg (a temporary and its SQLite
+ * journal, as GDAL leaves them) and raise `signal_number` -- through cc_with_ctrl_c's
+ * handler twice when `twice` (the first Ctrl-C only sets the flag). */
+typedef struct child_plan {
+    const char *dir;
+    int signal_number, twice;
+} child_plan;
+
+static int begin_and_raise(void *context, volatile sig_atomic_t *stop) {
+    const child_plan *plan = context;
+    (void)stop;
+    char path[4200], err[512], journal[4300];
+    cc_whole_file kept, open;
+    snprintf(path, sizeof path, "%s/kept.txt", plan->dir);
+    FILE *f = cc_whole_file_fopen(&kept, path, err, sizeof err);
+    if (!f || fputs("whole\n", f) < 0 || cc_whole_file_fclose(&kept, f, 1, err, sizeof err) != 0) return 3;
+    snprintf(path, sizeof path, "%s/open.gpkg", plan->dir);
+    if (!(f = cc_whole_file_fopen(&open, path, err, sizeof err))) return 3;
+    fputs("half", f);
+    fflush(f);
+    snprintf(journal, sizeof journal, "%s-journal", open.temp);
+    FILE *j = fopen(journal, "w");
+    if (!j) return 3;
+    fclose(j);
+    raise(plan->signal_number);
+    if (plan->twice) raise(plan->signal_number);
+    return 4; /* not reached when the signal killed it */
+}
+
+static int run_child(child_plan plan, int ignore_hup) {
+    pid_t child = fork();
+    if (child == 0) {
+        signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, ignore_hup ? SIG_IGN : SIG_DFL);
+        cc_remove_temporaries_on_signals();
+        _exit(plan.twice ? cc_with_ctrl_c(begin_and_raise, &plan, NULL) : begin_and_raise(&plan, NULL));
+    }
+    int status;
+    waitpid(child, &status, 0);
+    return status;
+}
+
+static void test_a_signal_removes_the_temporaries_and_kills(void **state) {
+    (void)state;
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) {
+        char dir[] = "/tmp/crimecast-ctrl-c-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        int status = run_child((child_plan){dir, signals[i], 0}, 0);
+        assert_true(WIFSIGNALED(status)); /* dies of it: the shell sees 128 + the signal */
+        assert_int_equal(WTERMSIG(status), signals[i]);
+        assert_true(exists(dir, "kept.txt"));  /* committed before: kept */
+        assert_false(exists(dir, "open.gpkg")); /* never committed */
+        assert_int_equal(files_in(dir), 1);     /* no open.gpkg.tmp-PID, no -journal */
+        char command[200];
+        snprintf(command, sizeof command, "rm -rf '%s'", dir);
+        assert_int_equal(system(command), 0);
+    }
+}
+
+static void test_the_second_ctrl_c_in_stoppable_work_removes_them_too(void **state) {
+    (void)state;
+    char dir[] = "/tmp/crimecast-ctrl-c-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int status = run_child((child_plan){dir, SIGINT, 1}, 0);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGINT);
+    assert_int_equal(files_in(dir), 1);
+    char command[200];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    assert_int_equal(system(command), 0);
+}
+
+static void test_an_ignored_hangup_stays_ignored(void **state) {
+    (void)state;
+    char dir[] = "/tmp/crimecast-ctrl-c-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    int status = run_child((child_plan){dir, SIGHUP, 0}, 1); /* nohup */
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 4); /* went on past the raise */
+    char command[200];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    assert_int_equal(system(command), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ctrl_c_sets_the_flag_and_the_work_finishes),
         cmocka_unit_test(test_no_ctrl_c_leaves_the_flag_clear),
         cmocka_unit_test(test_an_ignored_sigint_stays_ignored),
         cmocka_unit_test(test_the_handler_is_in_place_only_while_the_work_runs),
+        cmocka_unit_test(test_a_signal_removes_the_temporaries_and_kills),
+        cmocka_unit_test(test_the_second_ctrl_c_in_stoppable_work_removes_them_too),
+        cmocka_unit_test(test_an_ignored_hangup_stays_ignored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
