@@ -50,13 +50,15 @@ static const cc_option BASELINE_OPTIONS[] = {
     {CC_OPTION_TEXT("out", cc_baseline_request, out, "FORECAST.h5", NULL, "the forecast file"),
      .required = 1, .file = CC_FILE_WRITTEN},
     {CC_OPTION_CUSTOM("k", cc_baseline_request, k, "K|all", NULL, parse_k,
-                      "history bins of histavg and kde (if not given: 52 weeks, 12 months, 28 days)")},
+                      "history bins of histavg and kde (all: every bin up to the forecast origin; if not given: 52 "
+                      "weeks, 12 months, 28 days)")},
     {CC_OPTION_CUSTOM("bandwidth", cc_baseline_request, bandwidth, "METRES", NULL, parse_bandwidth,
                       "kde: the Gaussian's standard deviation (if neither this nor --half-life is given, both "
                       "are chosen on the validation span; else one cell); etas: the background's kernel (if not "
                       "given: chosen by the fit's leave-one-out likelihood)")},
     {CC_OPTION_REAL("half-life", cc_baseline_request, half_life, "BINS", NULL, 0,
-                    "kde: the weights halve every BINS bins (if not given: see --bandwidth; else K / 4)"),
+                    "kde: the weights halve every BINS bins (if not given: see --bandwidth; else K / 4, K being --k, "
+                    "or with --k all the default K)"),
      .open_min = 1},
 };
 
@@ -308,12 +310,17 @@ static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_op
     return status;
 }
 
-/* The forecast file's model name: rf-100, histavg-52, kde-960m, persistence, ... */
-static void model_name(const cc_baseline_request *r, const cc_baseline_options *o, char *name, size_t len) {
+/* The forecast file's model name: rf-100, histavg-52, kde-960m (kde-960m-all, kde-960m-k26
+ * with another --k than the default), persistence, ... */
+static void model_name(const cc_baseline_request *r, const cc_baseline_options *o, int default_k, char *name,
+                       size_t len) {
     if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d%s", r->trees, r->covariates && !strcmp(r->covariates, "on") ? "+cov" : "");
     else if (!strcmp(r->method, "etas")) snprintf(name, len, "etas");
     else if (o->method == CC_BASELINE_HISTAVG && o->k == 0) snprintf(name, len, "histavg-all");
     else if (o->method == CC_BASELINE_HISTAVG) snprintf(name, len, "histavg-%d", o->k);
+    else if (o->method == CC_BASELINE_KDE && o->k == 0) snprintf(name, len, "kde-%.0fm-all", o->bandwidth_m);
+    else if (o->method == CC_BASELINE_KDE && o->k != default_k)
+        snprintf(name, len, "kde-%.0fm-k%d", o->bandwidth_m, o->k); /* told apart from the default's in eval */
     else if (o->method == CC_BASELINE_KDE) snprintf(name, len, "kde-%.0fm", o->bandwidth_m);
     else snprintf(name, len, "%s", cc_baseline_name(o->method));
 }
@@ -397,7 +404,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
         for (int i = 0; i < n; i++) times[i] = cc_tensor_bin_start(t, targets[i]); /* next: past the last */
         cc_baseline_options o = naive_options(r, t);
         char model[64], source[8300];
-        model_name(r, &o, model, sizeof model);
+        model_name(r, &o, cc_baseline_default_k(t->bin), model, sizeof model);
         snprintf(source, sizeof source, "%s on %s, %s span", model, r->data, r->span.span);
         cc_etas_record record = {0};
         double chosen[3];
@@ -407,7 +414,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
                 free(targets), free(times), free(values);
                 return -1;
             }
-            model_name(r, &o, model, sizeof model);
+            model_name(r, &o, cc_baseline_default_k(t->bin), model, sizeof model);
             snprintf(source, sizeof source, "%s on %s, %s span", model, r->data, r->span.span);
             record.attributes = kde_attributes, record.count = 1;
         }

@@ -52,7 +52,7 @@ static void blur(float *plane, float *tmp, int H, int W, const double *kernel, i
 /* Weighted recent history, smoothed in space within the mask. 0, or -1 out of memory. */
 static int kde(const cc_tensor *t, const cc_baseline_options *o, int origin, float *out) {
     size_t plane = (size_t)t->H * t->W, n = map_floats(t);
-    int k = o->k > 0 ? o->k : cc_baseline_default_k(t->bin);
+    int k = o->k > 0 ? o->k : origin + 1; /* 0: every bin up to the origin */
     double total = 0;
     memset(out, 0, sizeof(float) * n);
     for (int j = 0; j < k && origin - j >= 0; j++) {

@@ -4,7 +4,8 @@
  *   histavg      mean of counts[o-k+1 .. o] (k bins; k = 0: every bin up to o)
  *   seasonal     counts[tau - period] (cc_bin_kind_per_year: 52 weeks, 12 months, 364 days); histavg when
  *                that bin is before the tensor or after the origin
- *   kde          the last k bins weighted 2^(-j / half_life) (j bins before the origin),
+ *   kde          the last k bins (k = 0: every bin up to o) weighted 2^(-j / half_life)
+ *                (j bins before the origin),
  *                smoothed over space with a Gaussian of `bandwidth` metres, inside the
  *                mask: each cell is the kernel-weighted mean of the cells inside the mask
  *                (the blur divided by the blurred mask at that cell: spatstat's default,
@@ -22,7 +23,7 @@ typedef enum { CC_BASELINE_PERSISTENCE, CC_BASELINE_HISTAVG, CC_BASELINE_SEASONA
 
 typedef struct cc_baseline_options {
     cc_baseline_method method;
-    int k;                  /* history bins; 0 = all (histavg) */
+    int k;                  /* history bins; 0 = all (histavg, kde) */
     double bandwidth_m;     /* kde */
     double half_life;       /* kde, in bins */
     int horizon;

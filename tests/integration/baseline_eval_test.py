@@ -405,10 +405,15 @@ def main():
             "histavg-all": [counts[:t].mean(0) for t in tgt],
             "seasonal": [counts[t - 52] for t in tgt],
             "kde-750m": [kde_reference(counts, mask, t - 1, 52, 13.0, 1.5) for t in tgt],
+            # --k all: every bin up to the origin, the half-life still the default K's quarter
+            "kde-750m-all": [kde_reference(counts, mask, t - 1, t, 13.0, 1.5) for t in tgt],
+            "kde-750m-k26": [kde_reference(counts, mask, t - 1, 26, 6.5, 1.5) for t in tgt],
         }
         args = {"persistence": ["--method", "persistence"], "histavg-52": ["--method", "histavg"],
                 "histavg-all": ["--method", "histavg", "--k", "all"], "seasonal": ["--method", "seasonal"],
-                "kde-750m": ["--method", "kde", "--bandwidth", "750"]}
+                "kde-750m": ["--method", "kde", "--bandwidth", "750"],
+                "kde-750m-all": ["--method", "kde", "--bandwidth", "750", "--k", "all"],
+                "kde-750m-k26": ["--method", "kde", "--bandwidth", "750", "--k", "26"]}
         files = []
         for name, extra in args.items():
             out = os.path.join(tmp, name + ".h5")
@@ -426,7 +431,9 @@ def main():
         # --span next: the week after the last bin, from the bins up to it (the same float64
         # references at bin T, which no file holds)
         following = {"persistence": counts[T - 1], "histavg-52": counts[T - 52:T].mean(0), "histavg-all": counts.mean(0),
-                     "seasonal": counts[T - 52], "kde-750m": kde_reference(counts, mask, T - 1, 52, 13.0, 1.5)}
+                     "seasonal": counts[T - 52], "kde-750m": kde_reference(counts, mask, T - 1, 52, 13.0, 1.5),
+                     "kde-750m-all": kde_reference(counts, mask, T - 1, T, 13.0, 1.5),
+                     "kde-750m-k26": kde_reference(counts, mask, T - 1, 26, 6.5, 1.5)}
         for name, extra in list(args.items()) + [("rf-5", ["--method", "rf", "--trees", "5", "--threads", "1"])]:
             out = os.path.join(tmp, name + "-next.h5")
             p = subprocess.run([CRIMECAST, "baseline", "--data", tensor, "--out", out, "--span", "next", *extra],
