@@ -84,7 +84,9 @@ const cc_command_spec CC_EVAL_SPEC = {
                 "[--hotspot top10|occurrence] [--roc ROC.png] [--versus MODEL]",
     .description =
         "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
-        "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance;\n"
+        "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance\n"
+        "(forecasts floored at 1e-9: a 0 where crimes happened costs about 41 a crime; a note\n"
+        "names the forecasts whose deviance is a tenth or more such zeros);\n"
         "ROC AUC, average precision and F1 of the hotspots (--hotspot top10: the top 10% of\n"
         "cells by true count, cells tied at the cut sharing its places; occurrence: every cell\n"
         "with a crime); no figure depends on the order of tied cells;\n"
@@ -128,6 +130,8 @@ typedef struct row {
     double *per_bin;           /* [forecast->T][figures] */
     double vs[MAX_FIGURES], vs_lo[MAX_FIGURES], vs_hi[MAX_FIGURES]; /* --versus: paired differences, NaN without */
     int vs_bins;               /* --versus: the bins shared with MODEL's forecast */
+    long crime_cells, zero_under_crime; /* in-mask cell-bins with crimes; of them forecast <= 1e-9 */
+    double deviance_sum, floored_deviance; /* the deviance's sum over those cells; the zeros' part */
 } row;
 
 /* The area measures: the --topk percentages, then the --area areas. */
@@ -203,6 +207,44 @@ static int gather_cells(const cc_tensor *truth, const cc_tensor *f, int tb, int 
 }
 
 /* Scores channel c of forecast f; -1 with err when bins do not align, or out of memory. */
+/* The Poisson deviance floors forecasts at 1e-9 (models/metrics.h): a forecast of 0 where
+ * crimes happened costs about 41 a crime, and a few such cells can outweigh the rest.
+ * Counted here so that eval can say so (note_floored_deviance). */
+static void count_floored(const float *y, const float *p, int n, row *r) {
+    for (int q = 0; q < n; q++) {
+        double pp = p[q] > 1e-9 ? p[q] : 1e-9;
+        double d = 2.0 * ((y[q] > 0 ? y[q] * log(y[q] / pp) : 0.0) - (y[q] - pp));
+        r->deviance_sum += d;
+        if (!(y[q] > 0)) continue;
+        r->crime_cells++;
+        if (p[q] <= 1e-9) r->zero_under_crime++, r->floored_deviance += d;
+    }
+}
+
+/* Says which forecasts' deviance is mostly their zeros under crimes (a tenth or more of
+ * it over all categories): persistence's, or any forecast of sparse counts. */
+static void note_floored_deviance(const row *rows, int count) {
+    for (int i = 0; i < count; i++) {
+        int first = 1;
+        for (int j = 0; j < i && first; j++) first = rows[j].forecast != rows[i].forecast;
+        if (!first) continue;
+        long crimes = 0, zeros = 0;
+        double total = 0, floored = 0;
+        for (int j = i; j < count; j++) {
+            if (rows[j].forecast != rows[i].forecast) continue;
+            crimes += rows[j].crime_cells, zeros += rows[j].zero_under_crime;
+            total += rows[j].deviance_sum, floored += rows[j].floored_deviance;
+        }
+        if (zeros == 0 || !(floored >= 0.1 * total)) continue;
+        fprintf(stderr,
+                "crimecast eval: note: %s forecasts 0 in %ld of the %ld cell-bins where crimes happened (%.1f%%); "
+                "the deviance floors a forecast at 1e-9 (about 41 a crime), and those cells make %.0f%% of its "
+                "deviance: compare it only with forecasts that have no such zeros (MSE, MAE and the rankings are not "
+                "affected)\n",
+                rows[i].model, zeros, crimes, 100.0 * zeros / crimes, 100.0 * floored / total);
+    }
+}
+
 static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, row *r,
                  char *err, size_t err_len) {
     int topk_count = measure_count(a), flagged[CC_MAX_TOPK];
@@ -223,6 +265,7 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
             break;
         }
         int n = gather_cells(truth, f, tb, c_truth, b, c_f, y, p);
+        count_floored(y, p, n, r);
         cc_map_metrics m;
         flagged_cells(a, truth, n, flagged);
         if (cc_map_metrics_flagged(y, p, n, hotspot_label(a), flagged, topk_count, scratch, &m) != 0) {
@@ -727,8 +770,10 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
         snprintf(err, err_len, "out of memory");
     } else if (align_bins(a, forecasts, err, err_len) == 0) {
         name_forecasts(a, forecasts, model_names);
-        if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0)
+        if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0) {
+            note_floored_deviance(rows, count);
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
+        }
     }
     for (int r = 0; r < count; r++) free(rows[r].per_bin);
     free(rows);

@@ -453,6 +453,21 @@ def main():
         check("eval --json exits 0", p.returncode == 0, p.stderr)
         records = json.loads(p.stdout)
         check("one record per model and category", len(records) == len(files) * C)
+        # The deviance's floor named where it rules: persistence's zeros under crimes, counted
+        # here over both categories, and their share of its summed deviance.
+        pred = np.array(expected["persistence"], dtype=np.float32).astype(float)[:, :, mask == 1]
+        truth = counts[tgt][:, :, mask == 1].astype(float)
+        floor = np.maximum(pred, 1e-9)
+        dev = 2 * (np.where(truth > 0, truth * np.log(np.where(truth > 0, truth, 1) / floor), 0) - (truth - floor))
+        zeros = (pred <= 1e-9) & (truth > 0)
+        said = "persistence forecasts 0 in %d of the %d cell-bins where crimes happened (%.1f%%)" % (
+            zeros.sum(), (truth > 0).sum(), 100 * zeros.sum() / (truth > 0).sum())
+        share = "those cells make %.0f%% of its deviance" % (100 * dev[zeros].sum() / dev.sum())
+        check("eval notes persistence's zeros under crimes (%d) and their share of the deviance" % zeros.sum(),
+              zeros.sum() > 0 and said in p.stderr and share in p.stderr, (said, share, p.stderr))
+        check("no such note for histavg-all (it has no zeros under crimes: %d)" % (
+              (np.array(expected["histavg-all"])[:, :, mask == 1] <= 1e-9) & (truth > 0)).sum(),
+              "histavg-all forecasts 0" not in p.stderr, p.stderr)
         inside = mask == 1
         for rec in records:
             c = 0 if rec["category"] == "all" else 1
