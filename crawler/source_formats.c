@@ -30,7 +30,18 @@ typedef struct source_format {
     const char *point_col;     /* "(lat, lon)" or "POINT (lon lat)", used when lat/lon are absent or empty */
     cc_loc_precision loc_precision;
     const char *marker_col;    /* one more column that must be present to tell layouts apart */
+    /* Hashed ids: the publisher's columns in the publisher's order. A row's id hashes its
+     * fields in this order (then any other column, in the file's), so the same rows saved
+     * again with the columns moved keep their ids, and a file as published hashes as
+     * it always has (its order is this one). */
+    const char *const *hash_order;
 } source_format;
+
+static const char *const KAGGLE_TRAIN_COLUMNS[] = {"dates", "category", "descript", "dayofweek", "pddistrict",
+                                                   "resolution", "address", "x", "y", NULL};
+static const char *const POLICE_UK_COLUMNS[] = {"crime_id", "month", "reported_by", "falls_within", "longitude",
+                                                "latitude", "location", "lsoa_code", "lsoa_name", "crime_type",
+                                                "last_outcome_category", "context", NULL};
 
 static const source_format FORMATS[] = {
     {"chicago", "chicago", "id", "", 0, "date", NULL, "primary_type", "description", "latitude",
@@ -40,7 +51,7 @@ static const source_format FORMATS[] = {
     {"sf-2018", "sanfrancisco", "row_id", "", 0, "incident_datetime", NULL, "incident_category",
      "incident_description", "latitude", "longitude", "point", CC_LOC_BLOCK, "incident_id"},
     {"sf-kaggle-train", "sanfrancisco", NULL, "", 0, "dates", NULL, "category", "descript", "y", "x",
-     NULL, CC_LOC_BLOCK, "pddistrict"},
+     NULL, CC_LOC_BLOCK, "pddistrict", KAGGLE_TRAIN_COLUMNS},
     {"sf-kaggle-test", "sanfrancisco", "id", "kaggle-test-", 0, "dates", NULL, NULL, NULL, "y", "x",
      NULL, CC_LOC_BLOCK, "pddistrict"},
     {"la-2010", "losangeles", "dr_number", "", 0, "date_occurred", "time_occurred",
@@ -48,7 +59,7 @@ static const source_format FORMATS[] = {
     {"la", "losangeles", "dr_no", "", 0, "date_occ", "time_occ", "crm_cd_desc", NULL, "lat", "lon",
      NULL, CC_LOC_BLOCK, "area"},
     {"police-uk-street", "london", "crime_id", "", 1, "month", NULL, "crime_type", NULL, "latitude",
-     "longitude", NULL, CC_LOC_SNAPPED, "falls_within"},
+     "longitude", NULL, CC_LOC_SNAPPED, "falls_within", POLICE_UK_COLUMNS},
 };
 enum { FORMAT_COUNT = sizeof FORMATS / sizeof FORMATS[0] };
 
@@ -62,6 +73,9 @@ struct cc_row_parser {
     int col[COL_COUNT];
     int header_fields;
     cc_row_ordinals *ordinals;
+    int *hash_order;              /* [header_fields]: the file's columns in the order hashed */
+    char **hashed_fields;         /* [header_fields]: a row's fields in that order */
+    size_t *hashed_lengths;
     char source_id[160];
     struct mended_text { char *text; size_t capacity; } mended[2]; /* the type and description, made UTF-8 */
 };
@@ -88,6 +102,21 @@ static int find_column(char names[][64], int count, const char *wanted) {
     for (int i = 0; i < count; i++)
         if (!strcmp(names[i], wanted)) return i;
     return -1;
+}
+
+/* The order a hashed id reads the file's columns in: the layout's hash_order columns the
+ * file has, then the others in the file's order. */
+static void hash_order_of(const source_format *f, char names[][64], int count, int *order) {
+    int n = 0;
+    for (int k = 0; f->hash_order && f->hash_order[k]; k++) {
+        int i = find_column(names, count, f->hash_order[k]);
+        if (i >= 0) order[n++] = i;
+    }
+    for (int i = 0; i < count; i++) {
+        int taken = 0;
+        for (int k = 0; k < n && !taken; k++) taken = order[k] == i;
+        if (!taken) order[n++] = i;
+    }
 }
 
 /* Resolves a layout's columns; returns 1 when every column it names is present. */
@@ -119,6 +148,13 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
     const source_format *match = NULL;
     for (int i = 0; i < FORMAT_COUNT && !match; i++)
         if (resolve_columns(&FORMATS[i], names, count, p->col)) match = &FORMATS[i];
+    if (match && (!match->id_col || match->hash_empty_id)) {
+        p->hash_order = malloc(sizeof(int) * (size_t)(count > 0 ? count : 1));
+        p->hashed_fields = malloc(sizeof(char *) * (size_t)(count > 0 ? count : 1));
+        p->hashed_lengths = malloc(sizeof(size_t) * (size_t)(count > 0 ? count : 1));
+        p->ordinals = cc_row_ordinals_new();
+        if (p->hash_order) hash_order_of(match, names, count, p->hash_order);
+    }
     free(names);
     if (!match) {
         char a[SHOWN], b[SHOWN], c[SHOWN];
@@ -140,13 +176,11 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
     p->format = match;
     p->city = city;
     p->header_fields = count;
-    if (!match->id_col || match->hash_empty_id) {
-        p->ordinals = cc_row_ordinals_new();
-        if (!p->ordinals) {
-            snprintf(err, err_len, "out of memory");
-            free(p);
-            return NULL;
-        }
+    if ((!match->id_col || match->hash_empty_id) &&
+        (!p->ordinals || !p->hash_order || !p->hashed_fields || !p->hashed_lengths)) {
+        snprintf(err, err_len, "out of memory");
+        cc_row_parser_free(p);
+        return NULL;
     }
     return p;
 }
@@ -154,6 +188,7 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
 void cc_row_parser_free(cc_row_parser *p) {
     if (!p) return;
     cc_row_ordinals_free(p->ordinals);
+    free(p->hash_order), free(p->hashed_fields), free(p->hashed_lengths);
     for (int i = 0; i < 2; i++) free(p->mended[i].text);
     free(p);
 }
@@ -302,7 +337,10 @@ static cc_reject_reason make_source_id(cc_row_parser *p, const cc_csv_row *row, 
          * second row a false duplicate: such an id is refused, not changed. */
         char a[SHOWN];
         size_t most = sizeof p->source_id - 1 - strlen(p->format->id_prefix);
-        if (strlen(id) > most) {
+        while (*id == ' ' || *id == '\t') id++; /* " 10007423 " is the incident 10007423 */
+        size_t n = strlen(id);
+        while (n > 0 && (id[n - 1] == ' ' || id[n - 1] == '\t')) n--;
+        if (n > most) {
             snprintf(detail, len, "field '%s' is longer than %zu bytes", p->format->id_col, most);
             return CC_REJECT_MALFORMED;
         }
@@ -310,14 +348,21 @@ static cc_reject_reason make_source_id(cc_row_parser *p, const cc_csv_row *row, 
             snprintf(detail, len, "field '%s': '%s' is not UTF-8 text", p->format->id_col, shown(id, a));
             return CC_REJECT_MALFORMED;
         }
-        snprintf(p->source_id, sizeof p->source_id, "%s%s", p->format->id_prefix, id);
+        snprintf(p->source_id, sizeof p->source_id, "%s%.*s", p->format->id_prefix, (int)n, id);
         return CC_REJECT_NONE;
     }
     if (id && !p->format->hash_empty_id) {
         snprintf(detail, len, "field '%s' is empty", p->format->id_col);
         return CC_REJECT_MALFORMED;
     }
-    uint64_t hash = cc_hash_fields(row->fields, row->lengths, row->field_count);
+    uint64_t hash;
+    if (row->field_count == p->header_fields) { /* the publisher's order (hash_order_of) */
+        for (int i = 0; i < row->field_count; i++)
+            p->hashed_fields[i] = row->fields[p->hash_order[i]], p->hashed_lengths[i] = row->lengths[p->hash_order[i]];
+        hash = cc_hash_fields(p->hashed_fields, p->hashed_lengths, row->field_count);
+    } else {
+        hash = cc_hash_fields(row->fields, row->lengths, row->field_count);
+    }
     uint32_t ordinal = cc_row_ordinals_next(p->ordinals, hash);
     if (ordinal == 0) {
         snprintf(detail, len, "out of memory numbering rows");

@@ -189,6 +189,13 @@ static void test_chicago_portal_csv(void **state) {
     import_ok(f, "chicago.csv", CHICAGO_PORTAL, GZIP, &s);
     expect_counts(&s, 10, 0, 4, 1, 1, 1, 3);
     assert_int_equal(stored_count(f), 3);
+    /* Nor an id padded with spaces (a re-saved file): it is the same incident. */
+    import_ok(f, "padded.csv",
+              CHICAGO_HEADER " 10000002\t,HZ100002,07/04/2016 01:05:00 PM,001XX W MADISON ST,0820,THEFT,x,STREET,"
+                             "false,false,0122,001,42,32,06,1175000,1900000,07/11/2016 03:48:18 PM,41.881832,-87.631437\n",
+              PLAIN, &s);
+    expect_counts(&s, 1, 0, 1, 0, 0, 0, 0);
+    assert_int_equal(stored_count(f), 3);
 }
 
 static const char CHICAGO_API[] =
@@ -227,6 +234,17 @@ static const char SF_KAGGLE_TRAIN[] =
     "VANNESS AV / GREENWICH ST,-122.424363,37.800414\n"
     "2003-01-06 00:01:00,ASSAULT,BATTERY,Monday,SOUTHERN,NONE,800 Block of BRYANT ST,-120.5,90\n";
 
+/* SF_KAGGLE_TRAIN with the columns in another order, as a spreadsheet may save it. */
+static const char SF_KAGGLE_TRAIN_COLUMNS_MOVED[] =
+    "Y,X,Category,Dates,Address,Descript,DayOfWeek,PdDistrict,Resolution\n"
+    "37.7745985956747,-122.425891675136,WARRANTS,2015-05-13 23:53:00,OAK ST / LAGUNA ST,WARRANT ARREST,Wednesday,"
+    "NORTHERN,\"ARREST, BOOKED\"\n"
+    "37.7745985956747,-122.425891675136,WARRANTS,2015-05-13 23:53:00,OAK ST / LAGUNA ST,WARRANT ARREST,Wednesday,"
+    "NORTHERN,\"ARREST, BOOKED\"\n"
+    "37.800414,-122.424363,LARCENY/THEFT,2015-05-13 23:33:00,VANNESS AV / GREENWICH ST,GRAND THEFT FROM LOCKED AUTO,"
+    "Wednesday,NORTHERN,NONE\n"
+    "90,-120.5,ASSAULT,2003-01-06 00:01:00,800 Block of BRYANT ST,BATTERY,Monday,SOUTHERN,NONE\n";
+
 static void test_sf_kaggle_train_hashed_ids(void **state) {
     fixture *f = *state;
     use_city(f, "sanfrancisco");
@@ -249,6 +267,22 @@ static void test_sf_kaggle_train_hashed_ids(void **state) {
                     "block", "other", "WARRANTS", "WARRANT ARREST");
     /* Re-import: the same ids again, so nothing new. */
     import_ok(f, "train.csv", SF_KAGGLE_TRAIN, PLAIN, &s);
+    expect_counts(&s, 4, 0, 3, 0, 1, 0, 0);
+    /* The id hashes the fields in the published column order (FNV-1a 64, each field then
+     * 0x1F), so a file as Kaggle published it keeps the ids it always had ... */
+    const char *fields[] = {"2015-05-13 23:53:00", "WARRANTS", "WARRANT ARREST", "Wednesday", "NORTHERN",
+                            "ARREST, BOOKED", "OAK ST / LAGUNA ST", "-122.425891675136", "37.7745985956747"};
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        for (const char *c = fields[i]; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        h = (h ^ 0x1F) * 1099511628211ULL;
+    }
+    char expected[32];
+    snprintf(expected, sizeof expected, "h%016llx-1", (unsigned long long)h);
+    assert_string_equal(first, expected);
+    /* ... and the same rows saved again with the columns moved are the same incidents. */
+    import_ok(f, "moved.csv", SF_KAGGLE_TRAIN_COLUMNS_MOVED, PLAIN, &s);
+    assert_string_equal(s.format, "sf-kaggle-train");
     expect_counts(&s, 4, 0, 3, 0, 1, 0, 0);
 }
 
