@@ -77,6 +77,55 @@ int cc_crs_require_metric(const char *crs, char *err, size_t err_len) {
     return status;
 }
 
+/* The largest scale error of crs over the box, max |h - 1| and |k - 1| (PROJ's meridional
+ * and parallel scale) at its corners, edge midpoints and centre; NaN where PROJ cannot
+ * tell (a point outside what the projection covers). *where is the worst point. */
+static double worst_scale_error(PJ_CONTEXT *ctx, const char *crs, const cc_bbox *b, double where[2]) {
+    PJ *target = proj_create(ctx, crs);
+    if (!target) return NAN;
+    double worst = 0;
+    for (int i = 0; i < 9 && !isnan(worst); i++) {
+        double lon = b->min_lon + 0.5 * (i % 3) * (b->max_lon - b->min_lon);
+        double lat = b->min_lat + 0.5 * (i / 3) * (b->max_lat - b->min_lat);
+        PJ_FACTORS f = proj_factors(target, proj_coord(proj_torad(lon), proj_torad(lat), 0, 0));
+        double error = fmax(fabs(f.meridional_scale - 1), fabs(f.parallel_scale - 1));
+        if (proj_errno(target) || !isfinite(error)) error = NAN;
+        if (isnan(error) || error > worst) worst = error, where[0] = lat, where[1] = lon;
+        proj_errno_reset(target);
+    }
+    proj_destroy(target);
+    return worst;
+}
+
+int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, size_t err_len) {
+    PJ_CONTEXT *ctx = proj_context_create();
+    if (!ctx) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    proj_log_level(ctx, PJ_LOG_NONE);
+    double where[2] = {0, 0}, worst = worst_scale_error(ctx, crs, box, where);
+    proj_context_destroy(ctx);
+    char shown[160];
+    cc_printable(crs, shown, sizeof shown, 120);
+    char point[64];
+    snprintf(point, sizeof point, "%.3f %s, %.3f %s", fabs(where[0]), where[0] < 0 ? "S" : "N", fabs(where[1]),
+             where[1] < 0 ? "W" : "E");
+    if (isnan(worst)) {
+        snprintf(err, err_len, "CRS '%s' cannot say its scale at %s, in the city's box: the box is outside the "
+                 "area it projects (use a CRS made for the city, such as a UTM zone)", shown, point);
+        return -1;
+    }
+    if (worst > CC_CRS_MOST_SCALE_ERROR) {
+        snprintf(err, err_len, "CRS '%s' stretches distances by %.1f%% at %s, in the city's box: its metres are "
+                 "not metres on the ground there, so cell sizes, bandwidths and areas would be wrong (use a CRS "
+                 "made for the city, such as a UTM zone: at most %g%% is taken)", shown, 100 * worst, point,
+                 100 * CC_CRS_MOST_SCALE_ERROR);
+        return -1;
+    }
+    return 0;
+}
+
 cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len) {
     cc_projection *p = calloc(1, sizeof *p);
     if (!p || !(p->context = proj_context_create())) {
@@ -149,6 +198,7 @@ int cc_grid_from_bbox(cc_projection *p, const cc_bbox *bbox, const char *crs, in
                       double cell_metres, cc_grid *g, char *err, size_t err_len) {
     memset(g, 0, sizeof *g);
     snprintf(g->crs, sizeof g->crs, "%s", crs); /* whole: cc_projection_new refused a longer one */
+    if (cc_crs_require_true_scale(crs, bbox, err, err_len) != 0) return -1;
     double env[4];
     if (projected_envelope(p, bbox, env) != 0) {
         snprintf(err, err_len, "the city's bounding box cannot be projected into %s", crs);

@@ -32,6 +32,15 @@ typedef struct cc_projection cc_projection;
  * longer than 63 characters, unknown, or in degrees or feet);
  * -2 with err when this machine lacks PROJ's database (proj.db) to look it up in. */
 int cc_crs_require_metric(const char *crs, char *err, size_t err_len);
+/* 0 when `crs`'s metres are ground metres over the box, to within CC_CRS_MOST_SCALE_ERROR
+ * (PROJ's meridional and parallel scale factors at its corners, edge midpoints and
+ * centre); -1 with err naming the worst point otherwise, or where PROJ cannot tell (the
+ * box outside the projection's reach). A UTM zone's error is at most 0.1% inside it;
+ * Web Mercator's is 1/cos(latitude) - 1, 35% at Chicago; a national grid far from its
+ * country, more. Cell sizes, KDE bandwidths and the areas of PAI and hotspot polygons are
+ * all taken as ground metres. */
+#define CC_CRS_MOST_SCALE_ERROR 0.01
+int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, size_t err_len);
 /* Fails (NULL, `err`) when the CRS is unknown or not projected in metres. */
 cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len);
 void cc_projection_free(cc_projection *projection);
@@ -42,7 +51,8 @@ void cc_projection_forward(cc_projection *projection, double *x, double *y, size
 void cc_projection_inverse(cc_projection *projection, double *x, double *y, size_t count);
 
 /* Builds the grid over `bbox` in `crs` (the projection's): `cells` > 0 for an n x n
- * grid, otherwise `cell_metres` > 0. Returns 0 or -1 with `err`. */
+ * grid, otherwise `cell_metres` > 0. Returns 0 or -1 with `err` (also when the CRS is not
+ * true to scale over the box: cc_crs_require_true_scale). */
 int cc_grid_from_bbox(cc_projection *projection, const cc_bbox *bbox, const char *crs, int cells,
                       double cell_metres, cc_grid *grid, char *err, size_t err_len);
 

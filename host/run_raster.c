@@ -36,7 +36,8 @@ static const cc_option RASTER_OPTIONS[] = {
                     "a channel per category present, or a comma list of crimecast categories; channel 0 is always "
                     "'all' (every incident)")},
     {CC_OPTION_TEXT("crs", cc_raster_request, crs, "EPSG:NNNN", NULL,
-                    "the grid's metric CRS (if not given: the city's, e.g. a UTM zone)")},
+                    "the grid's metric CRS (if not given: the city's, e.g. a UTM zone); its metres must be ground "
+                    "metres over the city's box to within 1% (Web Mercator's are not)")},
     {CC_OPTION_CHOICE("recency", cc_raster_request, recency, "on|off", "on",
                       "also the recency sums (/sparse/recent): each cell's incidents weighted by how recent they were "
                       "at its bin's end (decays of 1 and 3 days), from which train derives the recency maps; none "
@@ -93,6 +94,19 @@ static int known_categories(const char *list, char *why, size_t why_len) {
     return status;
 }
 
+/* --crs's metres are ground metres over the city's box (cc_crs_require_true_scale): Web
+ * Mercator or another country's grid is refused here, before the store is read. */
+static int crs_true_to_scale(const char *crs, const char *city_name, char *why, size_t why_len) {
+    char problem[1024];
+    cc_city *city = cc_city_load(city_name, problem, sizeof problem);
+    if (!city) return 0; /* cc_city_check found it: the run will say what is wrong with it */
+    cc_bbox box = cc_city_bbox(city);
+    int status = cc_crs_require_true_scale(crs, &box, problem, sizeof problem);
+    if (status != 0) snprintf(why, why_len, "--crs: %s", problem);
+    cc_city_free(city);
+    return status;
+}
+
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_raster_request *r = request;
     int64_t from, to;
@@ -102,7 +116,8 @@ static int check_request(void *request, char *why, size_t why_len) {
     else if ((r->grid > 0) == (r->cell > 0)) snprintf(why, why_len, "give exactly one of --grid N and --cell METRES");
     else if (r->crs && cc_crs_require_metric(r->crs, problem, sizeof problem) == -1)
         snprintf(why, why_len, "--crs: %s", problem); /* -2 (no proj.db) is the machine's: the run says so */
-    else return known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, 0, why, why_len) != 0 ? -1 : 0;
+    else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, 0, why, why_len) != 0) return -1;
+    else return r->crs ? crs_true_to_scale(r->crs, r->city, why, why_len) : 0;
     return -1;
 }
 

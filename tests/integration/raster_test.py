@@ -14,6 +14,7 @@
 usage: raster_test.py CRIMECAST CITIES_DIR
 """
 import json
+import re
 import math
 import os
 import shutil
@@ -349,6 +350,31 @@ def main():
                   "--bin", "month", "--grid", "8", "--crs", "EPSG:4326", "--out", out)
         check("a geographic --crs is a usage error naming it", bad.returncode == 2
               and "--crs: CRS 'EPSG:4326' is not a projected CRS in metres" in bad.stderr, bad)
+        # A CRS whose metres are not ground metres over the city (Web Mercator: about
+        # 1/cos(lat); the British grid in Chicago) is refused, naming its scale error:
+        # measured here as a 10 m step north and east on the WGS84 ellipsoid (pyproj's
+        # Geod) over its length in the CRS, the worst of the box's corners, edge midpoints
+        # and centre.
+        box = json.load(open(os.path.join(CITIES, "chicago.json")))["bbox"]
+        geod = pyproj.Geod(ellps="WGS84")
+        for crs in ("EPSG:3857", "EPSG:27700"):
+            to_crs = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+            worst = 0
+            for i in range(9):
+                lon = box["min_lon"] + 0.5 * (i % 3) * (box["max_lon"] - box["min_lon"])
+                lat = box["min_lat"] + 0.5 * (i // 3) * (box["max_lat"] - box["min_lat"])
+                x0, y0 = to_crs.transform(lon, lat)
+                for azimuth in (0, 90):
+                    lon1, lat1, _ = geod.fwd(lon, lat, azimuth, 10.0)
+                    x1, y1 = to_crs.transform(lon1, lat1)
+                    worst = max(worst, abs(math.hypot(x1 - x0, y1 - y0) / 10.0 - 1))
+            bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
+                      "--bin", "month", "--cell", "1000", "--crs", crs, "--out", out)
+            said = re.search(r"stretches distances by ([0-9.]+)%", bad.stderr)
+            # within half a point: far outside its zone a transverse Mercator is not quite
+            # conformal, and its worst stretch is then not exactly north or east
+            check("--crs %s (scale error %.1f%% over Chicago) is a usage error saying so" % (crs, 100 * worst),
+                  bad.returncode == 2 and said and abs(float(said.group(1)) - 100 * worst) < 0.5, bad)
         usage = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                     "--bin", "month", "--out", out)
         check("grid or cell is required", usage.returncode == 2, usage)
