@@ -162,6 +162,42 @@ static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats 
                 (long long)s->axis.dropped_head_days, (long long)s->axis.dropped_tail_days);
 }
 
+/* Whether bin b holds no incident (channel 0 is 'all'). */
+static int empty_bin(const cc_tensor *t, int b) {
+    if (t->sparse) return t->sparse->start[(size_t)b * t->C] == t->sparse->start[(size_t)b * t->C + 1];
+    size_t plane = (size_t)t->H * t->W;
+    const float *v = t->values + (size_t)b * t->C * plane;
+    for (size_t q = 0; q < plane; q++)
+        if (v[q] != 0) return 0;
+    return 1;
+}
+
+/* Bins without a single incident, said on stderr: over a city they are a gap in the store
+ * (a span not imported, a portal's missing day), not a week without crime, and a model
+ * would learn them as one. Names the first runs of them. */
+static void warn_empty_bins(const cc_tensor *t, const char *bin_name) {
+    int empty = 0, runs = 0;
+    char listed[512] = "";
+    size_t used = 0;
+    for (int b = 0; b < t->T; b++) {
+        if (!empty_bin(t, b)) continue;
+        int end = b;
+        while (end + 1 < t->T && empty_bin(t, end + 1)) end++;
+        empty += end - b + 1;
+        if (runs++ < 3 && used < sizeof listed) {
+            char first[11], last[11];
+            cc_format_iso_date(t->time[b], first), cc_format_iso_date(t->time[end], last);
+            used += (size_t)snprintf(listed + used, sizeof listed - used, "%s%s%s%s", runs > 1 ? ", " : "", first,
+                                     end > b ? " .. " : "", end > b ? last : "");
+        }
+        b = end;
+    }
+    if (empty == 0) return;
+    fprintf(stderr, "crimecast raster: warning: %d of %d %ss hold no incident at all (%s%s): a gap in the store, not "
+            "a %s without crime? Import or crawl those dates, or raster a span the store covers\n",
+            empty, t->T, bin_name, listed, runs > 3 ? ", ..." : "", bin_name);
+}
+
 /* The store is named by its absolute path: a baseline that reads the incidents again
  * (ETAS, from the tensor alone) then finds it from any directory. */
 static char *describe_source(const cc_raster_request *r) {
@@ -232,6 +268,7 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
         t.created_by = describe_command(r);
         ok = cc_tensor_write(r->out, &t, "counts", CC_TENSOR_FORMAT, NULL, 0, err, err_len) == 0;
         if (ok) report(out, r, &stats, &t, cc_now_seconds() - start);
+        if (ok) warn_empty_bins(&t, cc_bin_kind_name(stats.axis.kind));
         cc_tensor_free(&t);
     }
     free(list);

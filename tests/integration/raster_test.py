@@ -344,6 +344,10 @@ def main():
                 "--bin", "month", "--grid", "8", "--out", out)
         with h5py.File(out, "r") as f:
             check("London monthly", p.returncode == 0 and f["counts"][:, 0].sum() == 1 and f.attrs["crs"] == "EPSG:27700")
+            empty = [b for b in range(f["counts"].shape[0]) if f["counts"][b, 0].sum() == 0]
+            named = ", ".join(str(np.datetime64(int(f["time"][b]), "D")) for b in empty)
+            check("a month without a single incident is named in a warning (%s)" % named, len(empty) == 1 and
+                  "warning: 1 of 2 months hold no incident at all (%s)" % named in p.stderr, p.stderr)
             check("month-precision records under month bins: no recency maps",
                   "recent" not in f["sparse"] and "no recency maps" in p.stdout, p.stdout)
         bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
