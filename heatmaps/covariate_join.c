@@ -237,6 +237,13 @@ int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, cons
         snprintf(err, err_len, "no polygon's code matches a key of the table (the first: '%s'%s)", j->first_unmatched,
                  l ? ", nor through the lookup" : "; a lookup of code changes may help");
         status = -1;
+    } else if (!status && l && j->unmatched > 0 && j->renamed + j->split + j->merged == 0) {
+        /* a lookup given for the codes the table lacks, and used for none: its columns are
+         * most likely swapped, and the maps would silently miss those polygons */
+        snprintf(err, err_len, "the lookup took no polygon to the table: %d polygons are in neither (the first: "
+                 "'%s'); are its columns swapped? --lookup-columns names the polygons' code column first, the "
+                 "table's second", j->unmatched, j->first_unmatched);
+        status = -1;
     }
     if (status) cc_join_free(j);
     return status;

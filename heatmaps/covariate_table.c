@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,13 +26,16 @@ static int is_missing_text(const char *s) {
     return !*s || !strcasecmp(s, "NA") || !strcasecmp(s, "NaN") || !strcasecmp(s, "null");
 }
 
-/* A finite number filling the whole field (spaces around allowed), or -1. */
+/* A decimal number filling the whole field (spaces around allowed) that a map's float
+ * holds, or -1: strtod's hexadecimal ("0x10") is no table's number, and 3.5e38 would be
+ * an infinity in the map. */
 static int parse_number(const char *s, double *v) {
     char *end;
     errno = 0;
+    if (strpbrk(s, "xX")) return -1;
     *v = strtod(s, &end);
     while (isspace((unsigned char)*end)) end++;
-    return end != s && !*end && errno == 0 && isfinite(*v) ? 0 : -1;
+    return end != s && !*end && errno == 0 && isfinite(*v) && fabs(*v) <= FLT_MAX ? 0 : -1;
 }
 
 /* The reading state: the header's column indices and the growing arrays. */
@@ -216,9 +220,20 @@ static int by_key_day_row(const void *a, const void *b) {
     return (x->row > y->row) - (x->row < y->row);
 }
 
+/* Whether rows i and j hold the same values (missing alike). */
+static int same_values(const cc_covariate_table *t, long i, long j) {
+    for (int k = 0; k < t->columns; k++) {
+        double a = t->values[(size_t)i * t->columns + k], b = t->values[(size_t)j * t->columns + k];
+        if (!(a == b || (isnan(a) && isnan(b)))) return 0;
+    }
+    return 1;
+}
+
 /* A (key, day) seen before: the later rows are skipped and counted. Leaves the rows
- * sorted by key and day, which the joins look up by bisection. */
-static int drop_repeats(table_reader *r, cc_covariate_table *t) {
+ * sorted by key and day, which the joins look up by bisection. A table of maps (no date
+ * column) whose key repeats with other values is refused (-2, err): it is a series read
+ * without --date, or two sources mixed, and which row is the map's cannot be guessed. */
+static int drop_repeats(table_reader *r, cc_covariate_table *t, char *err, size_t err_len) {
     long n = t->rows, kept = 0;
     size_t room = (size_t)(n ? n : 1);
     row_ref *order = malloc(sizeof *order * room);
@@ -235,6 +250,13 @@ static int drop_repeats(table_reader *r, cc_covariate_table *t) {
     for (long s = 0; s < n; s++) {
         long i = order[s].row;
         if (s && !by_key_day_row(&(row_ref){order[s].key, order[s].day, 0}, &(row_ref){order[s - 1].key, order[s - 1].day, 0})) {
+            if (!t->days && !same_values(t, i, order[s - 1].row)) {
+                snprintf(err, err_len, "%s: key '%s' has rows of other values (lines %ld and %ld): a table of maps "
+                         "takes one row per code; a series by date needs --date COLUMN", r->path,
+                         shown(t->keys[i]).text, r->lines[order[s - 1].row], r->lines[i]);
+                free(order), free(keys), free(values), free(days), free(repeat);
+                return -2;
+            }
             t->skipped++;
             note_problem(t, "%s: row at line %ld skipped: key '%s' repeats the row at line %ld", r->path, r->lines[i],
                          shown(t->keys[i]).text, r->lines[order[s - 1].row]);
@@ -312,10 +334,9 @@ int cc_covariate_table_read(const char *path, const char *key_column, const char
     if (!status && r.tentative) drop_text_columns(&r, t);
     for (int k = 0; !status && k < t->columns; k++)
         if (r.first_bad[k][0]) note_problem(t, "%s: %s is not a number (taken as missing)", path, r.first_bad[k]);
-    if (!status && drop_repeats(&r, t) != 0) {
-        snprintf(err, err_len, "%s: out of memory", path);
-        status = -1;
-    }
+    int dropped = status ? 0 : drop_repeats(&r, t, err, err_len);
+    if (dropped == -1) snprintf(err, err_len, "%s: out of memory", path);
+    if (dropped) status = -1;
     if (!status && t->columns == 0) {
         snprintf(err, err_len, "%s: no numeric column to take (choose with --columns)", path);
         status = -1;

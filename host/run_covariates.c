@@ -47,9 +47,10 @@ static const cc_option COVARIATES_OPTIONS[] = {
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_covariates_request *r = request;
+    const char *comma = r->lookup_columns ? strchr(r->lookup_columns, ',') : NULL;
     if ((r->lookup != NULL) != (r->lookup_columns != NULL))
         snprintf(why, why_len, "--lookup and --lookup-columns go together");
-    else if (r->lookup_columns && !strchr(r->lookup_columns, ','))
+    else if (r->lookup_columns && (!comma || strchr(comma + 1, ',')))
         snprintf(why, why_len, "--lookup-columns takes two column names, e.g. LSOA21CD,LSOA11CD (got '%s')",
                  r->lookup_columns);
     else return 0;

@@ -410,6 +410,48 @@ def test_lookup(tmp):
             "--key", "old", "--lookup", empty, "--lookup-columns", "new,old")
     check("a lookup with no pair is refused, naming it", p.returncode == 1 and empty in p.stderr
           and "no pair of codes" in p.stderr, p.stderr)
+    # The lookup's columns swapped: it takes no polygon anywhere (P1..P4 match directly,
+    # E5 is nowhere): refused, not maps missing the polygons it was given for.
+    with open(table, "w") as f:
+        f.write("old,v\nA1,2\nB2,7\nC3,1\nD4,4\n")
+    before = md5(tensor)
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
+            "--key", "old", "--lookup", lookup, "--lookup-columns", "old,new")
+    check("a lookup that takes no polygon (columns swapped) is refused, the tensor untouched", p.returncode == 1
+          and "the lookup took no polygon to the table: 1 polygons are in neither (the first: 'E5')" in p.stderr
+          and md5(tensor) == before, p.stderr)
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
+            "--key", "old", "--lookup", lookup, "--lookup-columns", "new,old,x")
+    check("--lookup-columns of three names is a usage error", p.returncode == 2 and "takes two column names"
+          in p.stderr, p.stderr)
+
+
+def test_table_values(tmp):
+    """A table of maps: one row per code. A code repeated with other values (a daily
+    series read without --date) is refused; repeated alike, taken once. Hexadecimal and
+    numbers past a float's range are not numbers (missing, counted), not 16 or infinity."""
+    x0, y0, feats = synthetic_polygons()
+    cell, H, W = 250.0, 5, 5
+    tensor = os.path.join(tmp, "values.h5")
+    write_grid_tensor(tensor, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
+    table = os.path.join(tmp, "values.csv")
+    areas = os.path.join(tmp, "areas.gpkg")
+    with open(table, "w") as f:
+        f.write("code,v\nA1,2\nB2,7\nA1,5\nC3,1\n")
+    before = md5(tensor)
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", table, "--key", "code")
+    check("a code repeated with other values is refused, naming both lines, the tensor untouched", p.returncode == 1
+          and "key 'A1' has rows of other values (lines 2 and 4)" in p.stderr and "--date" in p.stderr
+          and md5(tensor) == before, p.stderr)
+    with open(table, "w") as f:
+        # (codes F6..I9 are in no polygon: numbers enough that v is taken as a numeric column)
+        f.write("code,v\nA1,2\nB2,0x10\nA1,2\nC3,3.5e38\nD4,-1e39\nE5,1.5\nF6,1\nG7,1\nH8,1\nI9,1\n")
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", table, "--key", "code")
+    got, _, _ = read_static(tensor)
+    want = reference_maps([g for _, g in feats], np.array([[2.0], [np.nan], [np.nan], [np.nan], [1.5]]), x0, y0, cell, H,
+                          W)
+    check("repeated alike: taken once; 0x10, 3.5e38 and -1e39 are missing, not 16 or infinities (1e-6)",
+          p.returncode == 0 and close(got, want) and not np.isinf(got).any(), p.stderr + f" worst {worst(got, want):.2e}")
 
 
 def shapefile_path():
@@ -533,6 +575,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_synthetic(tmp)
         test_lookup(tmp)
+        test_table_values(tmp)
         test_models(tmp)
         if SHARED and os.path.exists(shapefile_path()):
             test_lsoa(tmp)
