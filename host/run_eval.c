@@ -419,7 +419,7 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, cc_hotspot
     cc_line_chart chart = {.title = title, .x_label = "false positive rate", .y_label = "true positive rate",
                            .x_min = 0, .x_max = 1, .y_min = 0, .y_max = 1, .chance_line = 1};
     if (status == 0 && drawn == 0) {
-        snprintf(err, err_len, "--roc: no forecast has category '%s'", truth->categories[c]);
+        snprintf(err, err_len, "no forecast has category '%s': no ROC curve to draw of it", truth->categories[c]);
         status = -1;
     }
     if (status == 0) status = cc_line_chart_png(path, &chart, series, drawn, err, err_len);

@@ -77,6 +77,24 @@ int cc_training_chart_png(const char *model_path, const char *png_path, char *er
     return status;
 }
 
+/* 0 when the model was trained on the truth's grid (city, CRS, cells): its curve belongs
+ * in this report; else -1 with err. */
+static int model_of_this_grid(const char *model_path, const char *data, const cc_tensor *truth, char *err,
+                              size_t err_len) {
+    cc_convlstm model;
+    cc_model_info info;
+    memset(&model, 0, sizeof model), memset(&info, 0, sizeof info);
+    if (cc_checkpoint_read(model_path, 1, &model, &info, NULL, err, err_len) != 0) return -1;
+    char what[300] = "";
+    int differs = cc_tensor_grid_difference(truth, &info.grid, what, sizeof what);
+    if (differs)
+        snprintf(err, err_len, "%s: a model of another grid than %s (%s): its training curve is not this report's",
+                 model_path, data, what);
+    cc_convlstm_free(&model);
+    cc_model_info_free(&info);
+    return differs ? -1 : 0;
+}
+
 enum { MAX_MAPS = 6 };
 
 /* hotspots.png: for the truth and each forecast, the cells flagged with 5% of the study
@@ -198,6 +216,10 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     int scored = sink && cc_run_eval_keeping(&e, sink, table, &read, err, err_len) == 0;
     if (sink) fclose(sink);
     if (!scored) return -1;
+    if (a->model && model_of_this_grid(a->model, a->data, &read.truth, err, err_len) != 0) {
+        cc_eval_inputs_free(&read);
+        return -1;
+    }
     char maps_caption[1024], left_out[512];
     int lacking = 0;
     int drawn = draw_maps(a, &read, p->maps, p->hotspots, maps_caption, sizeof maps_caption, left_out, sizeof left_out,

@@ -116,9 +116,30 @@ def main():
         q = run("report", "--data", tensor, forecasts[0], missing, "--out", bad)
         check("a missing forecast: exit 1 naming it and why, no file", q.returncode == 1 and missing in q.stderr
               and "No such file" in q.stderr and not os.path.exists(bad), q.stderr)
+        model_grid_case(tmp, counts, mask, tensor, forecasts)
         category_missing_case(tmp, counts, mask, tensor, forecasts)
         common_bins_case(tmp, tensor, forecasts)
     return summary()
+
+
+def model_grid_case(tmp, counts, mask, tensor, forecasts):
+    """--model: the training curve of a model of this grid is drawn; one trained on another
+    grid (here 250 m cells, not 500 m) is refused, naming the difference (its curve was
+    shown under another city's report)."""
+    other = os.path.join(tmp, "other_grid.h5")
+    write_tensor(other, counts, mask, ["all", "theft"], cell=250.0)
+    for name, data in (("same", tensor), ("other", other)):
+        p = run("train", "--data", data, "--window", "4", "--epochs", "1", "--hidden", "2", "--device", "cpu",
+                "--out", os.path.join(tmp, name + "_model.h5"))
+        check("train a tiny model on the %s grid" % name, p.returncode == 0, p.stderr)
+    out = os.path.join(tmp, "with_model.html")
+    p = run("report", "--data", tensor, *forecasts, "--model", os.path.join(tmp, "same_model.h5"), "--out", out)
+    check("report --model of this grid: exit 0, a Training section", p.returncode == 0 and "Training" in open(out).read()
+          if p.returncode == 0 else False, p.stderr)
+    bad = os.path.join(tmp, "other_model.html")
+    p = run("report", "--data", tensor, *forecasts, "--model", os.path.join(tmp, "other_model.h5"), "--out", bad)
+    check("report --model of another grid: exit 1 naming it and the cell size, no file", p.returncode == 1
+          and "a model of another grid than" in p.stderr and "250" in p.stderr and not os.path.exists(bad), p.stderr)
 
 
 def category_missing_case(tmp, counts, mask, tensor, forecasts):
