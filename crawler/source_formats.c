@@ -35,6 +35,7 @@ typedef struct source_format {
      * again with the columns moved keep their ids, and a file as published hashes as
      * it always has (its order is this one). */
     const char *const *hash_order;
+    int month_only;            /* the date column holds a month, YYYY-MM, and nothing finer (police.uk) */
 } source_format;
 
 static const char *const KAGGLE_TRAIN_COLUMNS[] = {"dates", "category", "descript", "dayofweek", "pddistrict",
@@ -59,7 +60,7 @@ static const source_format FORMATS[] = {
     {"la", "losangeles", "dr_no", "", 0, "date_occ", "time_occ", "crm_cd_desc", NULL, "lat", "lon",
      NULL, CC_LOC_BLOCK, "area"},
     {"police-uk-street", "london", "crime_id", "", 1, "month", NULL, "crime_type", NULL, "latitude",
-     "longitude", NULL, CC_LOC_SNAPPED, "falls_within", POLICE_UK_COLUMNS},
+     "longitude", NULL, CC_LOC_SNAPPED, "falls_within", POLICE_UK_COLUMNS, 1},
 };
 enum { FORMAT_COUNT = sizeof FORMATS / sizeof FORMATS[0] };
 
@@ -315,6 +316,12 @@ static cc_reject_reason parse_time(const cc_row_parser *p, const cc_csv_row *row
         snprintf(detail, len, "field '%s': '%s' is not a date", p->format->datetime_col, shown(text, a));
         return CC_REJECT_BAD_DATE;
     }
+    if (p->format->month_only && t.precision != CC_TIME_MONTH) {
+        /* one such row would make the whole city's tensors take its day for a time */
+        char a[SHOWN];
+        snprintf(detail, len, "field '%s': '%s' is not a month (YYYY-MM)", p->format->datetime_col, shown(text, a));
+        return CC_REJECT_BAD_DATE;
+    }
     const char *clock = field(p, row, COL_TIME);
     if (clock && !is_blank(clock)) { /* a separate time column replaces the date's midnight */
         if (cc_parse_time_of_day(clock, &t.hour, &t.minute) != 0) {
@@ -323,6 +330,11 @@ static cc_reject_reason parse_time(const cc_row_parser *p, const cc_csv_row *row
             return CC_REJECT_BAD_DATE;
         }
         t.precision = CC_TIME_MINUTE;
+    } else if (p->col[COL_TIME] >= 0 && t.precision == CC_TIME_MINUTE) {
+        /* the time column is empty: the date's own time (LAPD's "12:00:00 AM") is a
+         * placeholder, not the time it happened */
+        t.hour = t.minute = 0;
+        t.precision = CC_TIME_DAY;
     }
     cc_format_local_time(&t, out->occurred);
     out->time_precision = t.precision;

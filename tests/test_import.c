@@ -377,7 +377,10 @@ static const char LA_2020[] =
     "700 S  HILL                         ST,,34.0459,-118.2545\n"
     "200110444,04/14/2020 12:00:00 AM,02/13/2020 12:00:00 AM,1200,01,Central,0155,2,845,"
     "SEX OFFENDER REGISTRANT OUT OF COMPLIANCE,1501,0,X,X,726,POLICE FACILITY,,,AA,Adult Arrest,845,,,,"
-    "200 E  6TH                          ST,,0,0\n";
+    "200 E  6TH                          ST,,0,0\n"
+    /* 5: no TIME OCC: the date's 00:00 is LAPD's placeholder, the time unknown */
+    "191501505,01/09/2020 00:00,01/08/2020 00:00,,15,N Hollywood,1543,1,310,BURGLARY,,0,X,X,101,STREET,,,IC,"
+    "Invest Cont,310,,,,11000 W  VENTURA BL,,34.14,-118.37\n";
 
 static void test_la_2020_mixed_dates(void **state) {
     fixture *f = *state;
@@ -385,7 +388,9 @@ static void test_la_2020_mixed_dates(void **state) {
     cc_import_stats s;
     import_ok(f, "la.csv", LA_2020, PLAIN, &s);
     assert_string_equal(s.format, "la");
-    expect_counts(&s, 3, 2, 0, 1, 0, 0, 0);
+    expect_counts(&s, 4, 3, 0, 1, 0, 0, 0);
+    expect_stored(f, "losangeles", "191501505", "time_precision", "day");
+    expect_stored(f, "losangeles", "191501505", "occurred", "2020-01-08 00:00");
     expect_incident(f, "losangeles", "010304468", "2020-01-08 22:30", "minute", "34.014100",
                     "-118.297800", "block", "violence", "BATTERY - SIMPLE ASSAULT", "<NULL>");
     expect_incident(f, "losangeles", "190101086", "2020-01-01 00:05", "minute", "34.045900",
@@ -472,6 +477,14 @@ static void test_police_uk_csv(void **state) {
                                               "source_id GLOB 'h*-[12]'"), 2);
     import_ok(f, "again.csv", POLICE_UK_MET, GZIP, &s);
     expect_counts(&s, 6, 0, 4, 1, 1, 0, 0);
+    /* A day in the Month column is no police.uk record: refused, not a day-precise one
+     * (one such row made every London tensor read times from month records). */
+    import_ok(f, "day.csv",
+              POLICE_UK_HEADER "e4f5a6,2016-01-15,Metropolitan Police Service,Metropolitan Police Service,-0.1,51.5,"
+                               "On or near Strand,E01004763,Westminster 018A,Burglary,Under investigation,\n",
+              PLAIN, &s);
+    expect_counts(&s, 1, 0, 0, 0, 0, 1, 0);
+    assert_true(has_example(&s, "day.csv:2: unparseable date (field 'month': '2016-01-15' is not a month (YYYY-MM))"));
 }
 
 static void test_police_uk_zip_archive(void **state) {
