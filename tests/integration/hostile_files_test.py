@@ -282,14 +282,17 @@ def grid_case(tmp):
 
 def empty_mask_case(tmp, tensor):
     """A tensor whose mask holds no cell: every loss and score is a mean over the mask, so
-    train (which saved a model of loss 0), baseline and eval (a table of nan) refuse it."""
+    train (which saved a model of loss 0), baseline and eval (a table of nan) refuse it, as
+    do png and export (a grey picture, "scale 0 .. 1"): the reader every command shares."""
     bad = edited(tensor, os.path.join(tmp, "no_cells.h5"), lambda f: replace(f, "mask", np.zeros((H, W), np.uint8)))
     forecast = os.path.join(tmp, "f_for_empty.h5")
     p = run("baseline", "--method", "histavg", "--data", tensor, "--out", forecast)
     check("a forecast to score against the empty mask", p.returncode == 0, p.stderr)
     for args in (["train", "--data", bad, "--out", os.path.join(tmp, "m0.h5"), "--epochs", "1"],
                  ["baseline", "--method", "persistence", "--data", bad, "--out", os.path.join(tmp, "b0.h5")],
-                 ["eval", "--data", bad, forecast]):
+                 ["eval", "--data", bad, forecast],
+                 ["png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "p0.png")],
+                 ["export", "--in", bad, "--all", "--out", os.path.join(tmp, "e0.tif")]):
         refused("%s refuses a tensor whose mask holds no cell" % args[0], run(*args), bad, "the mask holds no cell")
 
 
