@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zip.h>
 #include <zlib.h>
 
@@ -123,6 +124,10 @@ void cc_byte_source_close(cc_byte_source *src) {
 }
 
 int cc_file_is_zip(const char *path) {
+    /* A pipe (`<(zcat ...)`, /dev/stdin) is read once: looking at its first bytes here
+     * would lose them for the reader that opens it next (and a zip needs seeking anyway). */
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
     unsigned char magic[4] = {0};
