@@ -66,9 +66,18 @@ static int set_int(const cc_option *o, const char *text, int *field, char *why, 
     return 0;
 }
 
+/* strtod, but decimal only: its hexadecimal ("0x10", "0x1p4") is no value a user means
+ * (a cell of "0x10" metres was taken as 16). *end is left at text when hexadecimal. */
+static double decimal_strtod(const char *text, char **end) {
+    double v = strtod(text, end);
+    for (const char *c = text; c < *end; c++)
+        if (*c == 'x' || *c == 'X') *end = (char *)text;
+    return v;
+}
+
 static int set_real(const cc_option *o, const char *text, double *field, char *why, size_t why_len) {
     char *end;
-    double v = strtod(text, &end);
+    double v = decimal_strtod(text, &end);
     int below = o->open_min ? !(v > o->min) : !(v >= o->min);
     int above = o->max > o->min && !(v <= o->max);
     if (end == text || *end || below || above || !isfinite(v)) { /* "inf" and "nan" parse, and mean nothing here */
@@ -120,7 +129,7 @@ int cc_parse_number_list(const char *text, const cc_number_list_rule *rule, doub
     size_t unit_len = rule->unit ? strlen(rule->unit) : 0;
     for (;;) {
         char *end;
-        double v = strtod(p, &end);
+        double v = decimal_strtod(p, &end);
         if (end != p && unit_len && !strncmp(end, rule->unit, unit_len)) end += unit_len;
         /* end == p: an empty item or not a number; nan and inf fail `within` */
         if (end == p || (*end && *end != ',') || !within(rule, v) || n == rule->most) break;

@@ -186,6 +186,7 @@ static void test_errors(void **unused) {
         {{"--text", "x", "--real", "-1", "f"}, "--real must be a number >= 0 (got '-1')"},
         {{"--text", "x", "--real", "inf", "f"}, "--real must be a number >= 0 (got 'inf')"},
         {{"--text", "x", "--real", "nan", "f"}, "--real must be a number >= 0 (got 'nan')"},
+        {{"--text", "x", "--real", "0x10", "f"}, "--real must be a number >= 0 (got '0x10')"}, /* not 16 */
         {{"--text", "x", "--real-open", "0", "f"}, "--real-open must be a number in (0, 1] (got '0')"},
         {{"--text", "x", "--date", "2021-02-29", "f"}, "--date '2021-02-29' is not a date (YYYY-MM-DD)"},
         {{"--text", "x", "--even", "3", "f"}, "--even wants an even number (got '3')"},
@@ -332,6 +333,7 @@ static void test_number_lists(void **unused) {
         {&area, "1km2,1", 0, {0}, "--area names 1 km2 twice"},
         {&area, "1e6", 0, {0}, "--area takes areas (got '1e6')"},
         {&area, "inf", 0, {0}, "(got 'inf')"},
+        {&area, "0x1p1km2", 0, {0}, "(got '0x1p1km2')"}, /* hexadecimal: not 2 */
         {&area, "1km", 0, {0}, "(got '1km')"},
         {&layers, "16,16", 2, {16, 16}, NULL}, /* not distinct: layers may match */
         {&layers, "1024", 1, {1024}, NULL},
