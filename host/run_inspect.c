@@ -413,8 +413,11 @@ static int load(inspect_run *r, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: %s", a->model, why);
         return -1;
     }
-    if (r->info.config.covariates && cc_covariate_inputs_read(a->data, &r->info.covariates, &r->t, err, err_len) != 0)
+    char note[1024] = "";
+    if (r->info.config.covariates &&
+        cc_covariate_inputs_read(a->data, &r->info.covariates, &r->t, note, sizeof note, err, err_len) != 0)
         return -1;
+    if (note[0]) fprintf(stderr, "crimecast inspect: warning: %s\n", note);
     if (cc_model_forecast_members(&r->info) == 0) {
         snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", a->model);
         return -1;

@@ -163,11 +163,14 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     cc_model_info info;
     if (cc_checkpoint_read(path, 1, &model, &info, NULL, err, err_len) != 0) return -1; /* batch set per model below */
     /* the covariates' input maps under this model's standardisation (each member file has its own) */
-    if (info.config.covariates && cc_covariate_inputs_read(data, &info.covariates, t, err, err_len) != 0) {
+    char note[1024] = "";
+    if (info.config.covariates &&
+        cc_covariate_inputs_read(data, &info.covariates, t, note, sizeof note, err, err_len) != 0) {
         cc_model_info_free(&info);
         cc_convlstm_free(&model);
         return -1;
     }
+    if (note[0] && index == 0) fprintf(stderr, "crimecast predict: warning: %s\n", note);
     const cc_convlstm_config *c = &info.config;
     cc_span span = w->span;
     int n = w->next ? (t->T >= c->window) : cc_split_samples(&info.split, span), status = -1;

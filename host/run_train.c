@@ -532,8 +532,11 @@ static void rewind_to_best(train_plan *p, const cc_model_info *info, cc_train_st
 static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
                   char *err, size_t err_len) {
     if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0) return -1;
-    if (info->config.covariates && cc_covariate_inputs_read(p->request->data, &info->covariates, t, err, err_len) != 0)
+    char note[1024] = "";
+    if (info->config.covariates &&
+        cc_covariate_inputs_read(p->request->data, &info->covariates, t, note, sizeof note, err, err_len) != 0)
         return -1;
+    if (note[0]) fprintf(stderr, "crimecast train: warning: %s\n", note);
     char why[400];
     if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
     if (cc_model_same_bins(info, t, why, sizeof why) != 0) { /* its split is indices into those bins */

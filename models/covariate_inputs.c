@@ -107,12 +107,37 @@ int cc_covariate_inputs_attach(const cc_covariates *cov, const cc_covariate_norm
     return 0;
 }
 
-int cc_covariate_inputs_read(const char *path, const cc_covariate_norm *norm, cc_tensor *t, char *err, size_t err_len) {
+/* A static map far from what the model was trained on: its in-mask mean more than
+ * DRIFT_SDS of the model's sds from the model's mean, or its sd off by more than
+ * DRIFT_SD_RATIO either way. The same map on another raster of the grid moves little;
+ * another map under the same name (covariates replaces maps by name) moves a lot. */
+enum { DRIFT_SDS = 1, DRIFT_SD_RATIO = 3 };
+static void note_drift(const cc_covariates *cov, const cc_covariate_norm *norm, const cc_tensor *t, const char *path,
+                       char *note, size_t note_len) {
+    size_t plane = (size_t)t->H * t->W;
+    for (int k = 0; k < norm->K; k++) {
+        int j = find(cov->static_info, cov->K, norm->name[k]);
+        double mean, sd;
+        if (j < 0 || !moments(cov->static_values + (size_t)j * plane, 1, plane, t->mask, plane, &mean, &sd)) continue;
+        if (fabs(mean - norm->mean[k]) <= DRIFT_SDS * norm->sd[k] && sd <= DRIFT_SD_RATIO * norm->sd[k] &&
+            norm->sd[k] <= DRIFT_SD_RATIO * sd)
+            continue;
+        snprintf(note, note_len, "%s: covariate '%s' has mean %.4g and sd %.4g here; the model was trained on mean "
+                 "%.4g, sd %.4g: another map under its name? Its forecasts read it as far outside what they learned",
+                 path, norm->name[k], mean, sd, norm->mean[k], norm->sd[k]);
+        return;
+    }
+}
+
+int cc_covariate_inputs_read(const char *path, const cc_covariate_norm *norm, cc_tensor *t, char *note,
+                             size_t note_len, char *err, size_t err_len) {
     cc_covariates cov;
     if (cc_covariates_read(path, t, &cov, err, err_len) != 0) return -1;
     char why[512];
     int status = cc_covariate_inputs_attach(&cov, norm, t, why, sizeof why);
     if (status) snprintf(err, err_len, "%s: %s", path, why);
+    if (note && note_len) note[0] = 0;
+    if (!status && note && note_len) note_drift(&cov, norm, t, path, note, note_len);
     cc_covariates_free(&cov);
     return status;
 }

@@ -45,7 +45,11 @@ int cc_covariate_inputs_attach(const cc_covariates *cov, const cc_covariate_norm
                                size_t err_len);
 
 /* The same from the tensor file `path` (whose tensor t is): its covariates read and
- * attached under `norm`, as predict and a resumed training run do. 0, or -1 with `err`. */
-int cc_covariate_inputs_read(const char *path, const cc_covariate_norm *norm, cc_tensor *t, char *err, size_t err_len);
+ * attached under `norm`, as predict and a resumed training run do. 0, or -1 with `err`.
+ * `note` (may be NULL) gets a warning, or "": a static map whose in-mask mean is more
+ * than one of the model's sds from the model's mean, or whose sd is off by more than 3x
+ * (another map under the same name: covariates replaces maps by name). */
+int cc_covariate_inputs_read(const char *path, const cc_covariate_norm *norm, cc_tensor *t, char *note,
+                             size_t note_len, char *err, size_t err_len);
 
 #endif

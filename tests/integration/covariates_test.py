@@ -30,6 +30,7 @@ import gzip
 import hashlib
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -345,6 +346,25 @@ def test_models(tmp):
     forecast = os.path.join(tmp, "forecast.h5")
     p = crimecast("predict", "--model", model, "--data", tensor, "--device", "cpu", "--out", forecast)
     check("predict with the covariates' model", p.returncode == 0 and os.path.exists(forecast), p.stderr)
+    check("... no warning on the map it was trained on", "warning" not in p.stderr, p.stderr)
+    # Another map under the name 'score' (covariates replaces maps by name): values about
+    # ten sds from the model's, which predict reads as far outside what it learned.
+    swapped = os.path.join(tmp, "swapped.h5")
+    shutil.copyfile(tensor, swapped)
+    other = os.path.join(tmp, "other_score.csv")
+    with open(other, "w") as f:
+        f.write("code,score\nA1,40\nB2,45\nC3,41\nD4,43\nE5,48\n")
+    p = run("--data", swapped, "--polygons", gpkg, "--polygon-key", "code", "--table", other, "--key", "code")
+    check("another map replaces 'score'", p.returncode == 0, p.stderr)
+    with h5py.File(swapped, "r") as f, h5py.File(model, "r") as m:
+        mask = f["mask"][()].astype(bool)
+        new = f["covariates/static"][0][mask].astype(np.float64)
+        new = new[np.isfinite(new)]  # cells no polygon covers are missing
+        said = "covariate 'score' has mean %.4g and sd %.4g here; the model was trained on mean %.4g, sd %.4g" % (
+            new.mean(), new.std(), m.attrs["covariate_mean"][0], m.attrs["covariate_sd"][0])
+    p = crimecast("predict", "--model", model, "--data", swapped, "--device", "cpu", "--out", forecast + "s")
+    check("predict on another map of the model's covariate: a warning with both means and sds (numpy's)",
+          p.returncode == 0 and "warning: " + swapped + ": " + said in p.stderr, (said, p.stderr))
     p = crimecast("predict", "--model", model, "--data", plain, "--device", "cpu", "--out", forecast + "2")
     check("predict refuses a tensor without the model's covariates",
           p.returncode == 1 and "has no static covariate 'score', which the model reads" in p.stderr, p.stderr)
