@@ -305,6 +305,10 @@ static int read_features(OGRLayerH layer, int key, OGRCoordinateTransformationH 
 }
 
 static OGRLayerH pick_layer(GDALDatasetH ds, const char *path, const char *name, char *err, size_t err_len) {
+    if (GDALDatasetGetLayerCount(ds) == 0) {
+        snprintf(err, err_len, "%s: no vector layer in it (a file cut short?)", path);
+        return NULL;
+    }
     OGRLayerH layer = name ? GDALDatasetGetLayerByName(ds, name) : GDALDatasetGetLayer(ds, 0);
     if (!layer) {
         size_t n = (size_t)snprintf(err, err_len, "%s has no layer '%s' (it has:", path, name ? name : "");
@@ -313,6 +317,38 @@ static OGRLayerH pick_layer(GDALDatasetH ds, const char *path, const char *name,
         if (n < err_len) snprintf(err + n, err_len - n, ")");
     }
     return layer;
+}
+
+/* A vector file's name GDAL opens by itself (a shapefile's .shp, a GeoPackage, GeoJSON). */
+static int vector_file_name(const char *name) {
+    return has_suffix(name, ".shp") || has_suffix(name, ".gpkg") || has_suffix(name, ".geojson") ||
+           has_suffix(name, ".json");
+}
+
+/* An archive (`name`, a /vsizip/ or /vsitar/ path) whose vector files all lie in one
+ * folder inside it, as downloads keep them ("statistical-gis-boundaries-london/ESRI/"):
+ * that folder's GDAL name in `out`, and 1; 0 when there is none or several (their folders
+ * then in `several`, for the message). */
+static int folder_in_archive(const char *name, char *out, size_t len, char *several, size_t several_len) {
+    if (strncmp(name, "/vsizip/", 8) != 0 && strncmp(name, "/vsitar/", 8) != 0) return 0;
+    char **files = VSIReadDirRecursive(name);
+    char folder[4096] = "";
+    int found = 0, ambiguous = 0;
+    several[0] = 0;
+    for (int i = 0; files && files[i]; i++) {
+        if (!vector_file_name(files[i])) continue;
+        const char *slash = strrchr(files[i], '/');
+        int n = slash ? (int)(slash - files[i]) : 0;
+        if (!found) snprintf(folder, sizeof folder, "%.*s", n, files[i]), found = 1;
+        else if (strlen(folder) != (size_t)n || strncmp(folder, files[i], (size_t)n) != 0) ambiguous = 1;
+        size_t used = strlen(several);
+        if (used + (size_t)n + 4 < several_len && !strstr(several, files[i]))
+            snprintf(several + used, several_len - used, "%s%s", used ? ", " : "", files[i]);
+    }
+    CSLDestroy(files);
+    if (!found || ambiguous || !folder[0]) return 0; /* at the top: GDAL's own open would have found it */
+    snprintf(out, len, "%s/%s", name, folder);
+    return 1;
 }
 
 /* Why GDAL opened nothing at `path`: GDAL's message when it gave one, else the system's
@@ -334,11 +370,19 @@ int cc_area_weights_compute(const char *path, const char *layer_name, const char
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset(); /* the message read on failure is this open's */
     GDALDatasetH ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    char inner[4400], several[1024] = "";
+    if (!ds && folder_in_archive(name, inner, sizeof inner, several, sizeof several)) {
+        CPLErrorReset();
+        ds = GDALOpenEx(inner, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    }
     OGRLayerH layer = NULL;
     OGRCoordinateTransformationH ct = NULL;
     piece_list pieces = {0};
     int status = -1, key = -1, fail = 1;
-    if (!ds) unreadable(path, err, err_len);
+    if (!ds && several[0])
+        snprintf(err, err_len, "%s: vector files in several folders inside it (%s): name the folder to read, as "
+                 "%s/FOLDER", path, several, name);
+    else if (!ds) unreadable(path, err, err_len);
     else if ((layer = pick_layer(ds, path, layer_name, err, err_len)) != NULL) {
         key = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(layer), key_field);
         if (key < 0) list_fields(OGR_L_GetLayerDefn(layer), path, key_field, err, err_len);

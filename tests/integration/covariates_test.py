@@ -33,7 +33,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import zipfile
 
 import h5py
 import numpy as np
@@ -446,6 +448,43 @@ def test_lookup(tmp):
           in p.stderr, p.stderr)
 
 
+def test_archive_folders(tmp):
+    """Polygons inside a folder of a .zip or .tar.gz (as boundary downloads keep them) are
+    found there and give the maps the plain file gives; vector files in two folders are
+    refused, naming them and how to choose one."""
+    x0, y0, feats = synthetic_polygons()
+    cell, H, W = 250.0, 5, 5
+    table = os.path.join(tmp, "archive_values.csv")
+    with open(table, "w") as f:
+        f.write("code,v\nA1,2\nB2,7\nC3,1\nD4,4\nE5,9\n")
+    shp_dir = os.path.join(tmp, "inner", "boundaries", "ESRI")
+    os.makedirs(shp_dir)
+    write_layer(os.path.join(shp_dir, "areas.shp"), "ESRI Shapefile", 27700, feats)
+    inner = [os.path.join("boundaries", "ESRI", n) for n in os.listdir(shp_dir)]
+    zipped, tarred, two = (os.path.join(tmp, n) for n in ("areas_in_folder.zip", "areas_in_folder.tar.gz", "two.zip"))
+    with zipfile.ZipFile(zipped, "w") as z:
+        for n in inner:
+            z.write(os.path.join(tmp, "inner", n), n)
+    with tarfile.open(tarred, "w:gz") as t:
+        t.add(os.path.join(tmp, "inner", "boundaries"), "boundaries")
+    with zipfile.ZipFile(two, "w") as z:
+        for n in inner:
+            z.write(os.path.join(tmp, "inner", n), n)
+            z.write(os.path.join(tmp, "inner", n), n.replace("ESRI", "copy"))
+    want = reference_maps([g for _, g in feats], np.array([[2.0], [7.0], [1.0], [4.0], [9.0]]), x0, y0, cell, H, W)
+    for archive in (zipped, tarred):
+        tensor = os.path.join(tmp, "archive.h5")
+        write_grid_tensor(tensor, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
+        p = run("--data", tensor, "--polygons", archive, "--polygon-key", "code", "--table", table, "--key", "code")
+        got, _, _ = read_static(tensor) if p.returncode == 0 else (None, None, None)
+        check("a shapefile in a folder of %s: found, the same maps (1e-6)" % os.path.basename(archive),
+              p.returncode == 0 and close(got, want), p.stderr)
+    p = run("--data", tensor, "--polygons", two, "--polygon-key", "code", "--table", table, "--key", "code")
+    check("vector files in two folders of an archive: refused, naming both and how to choose", p.returncode == 1
+          and "vector files in several folders inside it" in p.stderr and "boundaries/ESRI/areas.shp" in p.stderr
+          and "boundaries/copy/areas.shp" in p.stderr and "/vsizip/" + two + "/FOLDER" in p.stderr, p.stderr)
+
+
 def test_table_values(tmp):
     """A table of maps: one row per code. A code repeated with other values (a daily
     series read without --date) is refused; repeated alike, taken once. Hexadecimal and
@@ -596,6 +635,7 @@ def main():
         test_synthetic(tmp)
         test_lookup(tmp)
         test_table_values(tmp)
+        test_archive_folders(tmp)
         test_models(tmp)
         if SHARED and os.path.exists(shapefile_path()):
             test_lsoa(tmp)
