@@ -209,12 +209,16 @@ static int import_stream(import_job *job, cc_byte_source *src, const char *label
 }
 
 static int import_plain_file(import_job *job, const char *path) {
-    struct stat st;
+    struct stat st = {0};
     job->total = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
     cc_byte_source *src = cc_byte_source_open_file(path, job->err, job->err_len);
     if (!src) return -1;
     int status = import_stream(job, src, path);
     cc_byte_source_close(src);
+    if (status != 0 && !S_ISREG(st.st_mode) && strstr(job->err, "matches no known layout") &&
+        strstr(job->err, "'PK\\x03\\x04")) /* the zip check passes pipes over: say why it failed */
+        snprintf(job->err, job->err_len, "%s: a zip archive through a pipe: give it as a file (a zip is read by "
+                 "seeking in it)", path);
     return status;
 }
 

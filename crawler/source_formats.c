@@ -171,7 +171,7 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
     if (strcmp(match->city, cc_city_name(city)) != 0) {
         snprintf(err, err_len, "header is the %s layout '%s', not a %s one (wrong --city?)",
                  match->city, match->name, cc_city_name(city));
-        free(p);
+        cc_row_parser_free(p);
         return NULL;
     }
     p->format = match;

@@ -75,7 +75,10 @@ static void remove_leftovers(const char *dir, const char *base) {
 
 /* The temporaries being written, for a signal handler to remove (the one list of process
  * state here: a handler cannot be handed anything). A slot is FREE, SETTING (its name
- * being written: the handler skips it) or WRITING. More writes at once than slots are not
+ * being written: the handler skips it) or WRITING. Every begin is ended by a commit or
+ * an abandon (a write that fails after begin abandons), or its slot stays taken. Files
+ * are written from one thread at a time, so the handler never reads a name being
+ * rewritten for another file. More writes at once than slots are not
  * listed: a signal leaves those for the next run to remove, as a kill -9 does. */
 enum { SLOT_FREE, SLOT_SETTING, SLOT_WRITING, SLOTS = 8 };
 static atomic_int slot_state[SLOTS];
@@ -199,7 +202,10 @@ void cc_whole_file_abandon(cc_whole_file *f) {
 FILE *cc_whole_file_fopen(cc_whole_file *f, const char *path, char *err, size_t err_len) {
     if (cc_whole_file_begin(f, path, err, err_len) != 0) return NULL;
     FILE *stream = fopen(f->temp, "wb");
-    if (!stream) snprintf(err, err_len, "%s: cannot write (%s)", path, strerror(errno));
+    if (!stream) {
+        snprintf(err, err_len, "%s: cannot write (%s)", path, strerror(errno));
+        cc_whole_file_abandon(f); /* off the list a signal handler removes */
+    }
     return stream;
 }
 

@@ -319,36 +319,44 @@ static OGRLayerH pick_layer(GDALDatasetH ds, const char *path, const char *name,
     return layer;
 }
 
-/* A vector file's name GDAL opens by itself (a shapefile's .shp, a GeoPackage, GeoJSON). */
+/* A vector file's name GDAL opens by itself (a shapefile's .shp, a GeoPackage, GeoJSON;
+ * not any .json: archives carry metadata in them). */
 static int vector_file_name(const char *name) {
-    return has_suffix(name, ".shp") || has_suffix(name, ".gpkg") || has_suffix(name, ".geojson") ||
-           has_suffix(name, ".json");
+    return has_suffix(name, ".shp") || has_suffix(name, ".gpkg") || has_suffix(name, ".geojson");
+}
+
+/* Adds folder (n bytes of text) to the list "a, b" unless it is there. */
+static void list_folder(char *list, size_t len, const char *text, int n) {
+    char folder[1024];
+    snprintf(folder, sizeof folder, "%.*s/", n, text);
+    for (const char *at = list; (at = strstr(at, folder)) != NULL; at++)
+        if ((at == list || at[-2] == ',') && (at[strlen(folder)] == ',' || !at[strlen(folder)])) return;
+    size_t used = strlen(list);
+    if (used + strlen(folder) + 3 < len) snprintf(list + used, len - used, "%s%s", used ? ", " : "", folder);
 }
 
 /* An archive (`name`, a /vsizip/ or /vsitar/ path) whose vector files all lie in one
  * folder inside it, as downloads keep them ("statistical-gis-boundaries-london/ESRI/"):
- * that folder's GDAL name in `out`, and 1; 0 when there is none or several (their folders
- * then in `several`, for the message). */
+ * that folder's GDAL name in `out`, and 1. 0 otherwise: none in a folder, or in several
+ * folders (then listed in `several`, for the message; else it is left ""). */
 static int folder_in_archive(const char *name, char *out, size_t len, char *several, size_t several_len) {
+    several[0] = 0;
     if (strncmp(name, "/vsizip/", 8) != 0 && strncmp(name, "/vsitar/", 8) != 0) return 0;
     char **files = VSIReadDirRecursive(name);
-    char folder[4096] = "";
-    int found = 0, ambiguous = 0;
-    several[0] = 0;
+    char folders[1024] = "";
+    int first = -1, count = 0;
     for (int i = 0; files && files[i]; i++) {
-        if (!vector_file_name(files[i])) continue;
         const char *slash = strrchr(files[i], '/');
-        int n = slash ? (int)(slash - files[i]) : 0;
-        if (!found) snprintf(folder, sizeof folder, "%.*s", n, files[i]), found = 1;
-        else if (strlen(folder) != (size_t)n || strncmp(folder, files[i], (size_t)n) != 0) ambiguous = 1;
-        size_t used = strlen(several);
-        if (used + (size_t)n + 4 < several_len && !strstr(several, files[i]))
-            snprintf(several + used, several_len - used, "%s%s", used ? ", " : "", files[i]);
+        if (!vector_file_name(files[i]) || !slash) continue; /* one at the top: GDAL's own open saw it */
+        list_folder(folders, sizeof folders, files[i], (int)(slash - files[i]));
+        if (first < 0) first = i;
+        count = (int)(strchr(folders, ',') ? 2 : 1);
     }
+    int found = count == 1;
+    if (found) snprintf(out, len, "%s/%.*s", name, (int)(strrchr(files[first], '/') - files[first]), files[first]);
+    if (count > 1) snprintf(several, several_len, "%s", folders);
     CSLDestroy(files);
-    if (!found || ambiguous || !folder[0]) return 0; /* at the top: GDAL's own open would have found it */
-    snprintf(out, len, "%s/%s", name, folder);
-    return 1;
+    return found;
 }
 
 /* Why GDAL opened nothing at `path`: GDAL's message when it gave one, else the system's
@@ -380,7 +388,7 @@ int cc_area_weights_compute(const char *path, const char *layer_name, const char
     piece_list pieces = {0};
     int status = -1, key = -1, fail = 1;
     if (!ds && several[0])
-        snprintf(err, err_len, "%s: vector files in several folders inside it (%s): name the folder to read, as "
+        snprintf(err, err_len, "%s: vector files in several folders inside it (%s): name the one to read, as "
                  "%s/FOLDER", path, several, name);
     else if (!ds) unreadable(path, err, err_len);
     else if ((layer = pick_layer(ds, path, layer_name, err, err_len)) != NULL) {

@@ -94,6 +94,13 @@ static long first_pair(const cc_code_lookup *l, const char *code) {
     return lo < l->n && !strcmp(l->polygon_code[lo], code) ? lo : -1;
 }
 
+/* Whether any polygon's code is in the lookup's polygon column. */
+static int polygon_in_lookup(const cc_area_weights *w, const cc_code_lookup *l) {
+    for (int p = 0; p < w->polygons; p++)
+        if (first_pair(l, w->keys[p]) >= 0) return 1;
+    return 0;
+}
+
 /* How many pairs name table code `code` (a parent's children): a linear count, made once
  * per code through the sorted list built in count_children. */
 typedef struct child_count {
@@ -237,12 +244,13 @@ int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, cons
         snprintf(err, err_len, "no polygon's code matches a key of the table (the first: '%s'%s)", j->first_unmatched,
                  l ? ", nor through the lookup" : "; a lookup of code changes may help");
         status = -1;
-    } else if (!status && l && j->unmatched > 0 && j->renamed + j->split + j->merged == 0) {
-        /* a lookup given for the codes the table lacks, and used for none: its columns are
-         * most likely swapped, and the maps would silently miss those polygons */
-        snprintf(err, err_len, "the lookup took no polygon to the table: %d polygons are in neither (the first: "
-                 "'%s'); are its columns swapped? --lookup-columns names the polygons' code column first, the "
-                 "table's second", j->unmatched, j->first_unmatched);
+    } else if (!status && l && j->unmatched > 0 && j->renamed + j->split + j->merged == 0 && !polygon_in_lookup(w, l)) {
+        /* a lookup given for the codes the table lacks whose polygon column holds no
+         * polygon's code: its columns are most likely swapped, and the maps would silently
+         * miss those polygons (a lookup that holds them but was not needed is fine) */
+        snprintf(err, err_len, "the lookup's polygon column holds no polygon's code, and %d polygons are not in the "
+                 "table (the first: '%s'): are its columns swapped? --lookup-columns names the polygons' code "
+                 "column first, the table's second", j->unmatched, j->first_unmatched);
         status = -1;
     }
     if (status) cc_join_free(j);

@@ -80,8 +80,9 @@ int cc_crs_require_metric(const char *crs, char *err, size_t err_len) {
 /* The largest scale error of crs over the box, max |h - 1| and |k - 1| (PROJ's meridional
  * and parallel scale) at its corners, edge midpoints and centre; NaN where PROJ cannot
  * tell (a point outside what the projection covers). *where is the worst point. */
-static double worst_scale_error(PJ_CONTEXT *ctx, const char *crs, const cc_bbox *b, double where[2]) {
+static double worst_scale_error(PJ_CONTEXT *ctx, const char *crs, const cc_bbox *b, double where[2], int *created) {
     PJ *target = proj_create(ctx, crs);
+    *created = target != NULL;
     if (!target) return NAN;
     double worst = 0;
     for (int i = 0; i < 9 && !isnan(worst); i++) {
@@ -104,10 +105,17 @@ int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, si
         return -1;
     }
     proj_log_level(ctx, PJ_LOG_NONE);
-    double where[2] = {0, 0}, worst = worst_scale_error(ctx, crs, box, where);
-    proj_context_destroy(ctx);
-    char shown[160];
+    int created = 0;
+    double where[2] = {0, 0}, worst = worst_scale_error(ctx, crs, box, where, &created);
+    const char *proj_says = created ? "" : proj_context_errno_string(ctx, proj_context_errno(ctx));
+    char shown[160], said[256];
     cc_printable(crs, shown, sizeof shown, 120);
+    snprintf(said, sizeof said, "%s", proj_says ? proj_says : "");
+    proj_context_destroy(ctx);
+    if (!created) {
+        snprintf(err, err_len, "PROJ cannot read CRS '%s' to measure its scale (%s)", shown, said);
+        return -1;
+    }
     char point[64];
     snprintf(point, sizeof point, "%.3f %s, %.3f %s", fabs(where[0]), where[0] < 0 ? "S" : "N", fabs(where[1]),
              where[1] < 0 ? "W" : "E");

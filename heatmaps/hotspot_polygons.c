@@ -110,7 +110,7 @@ static int write_layer(const char *tmp, const char *path, const cc_hotspot_layer
     int ok = layer && add_field(layer, "cells", OFTInteger) && add_field(layer, "value", OFTReal) &&
              add_field(layer, "rank", OFTInteger) && add_field(layer, "cum_share", OFTReal) &&
              add_field(layer, "tied", OFTInteger) && add_field(layer, "model", OFTString) &&
-             add_field(layer, "target", OFTString) && add_field(layer, "category", OFTString);
+             add_field(layer, "target", OFTDate) && add_field(layer, "category", OFTString);
     if (ok && l->dissolve) ok = write_patches(layer, l);
     for (int i = 0; ok && !l->dissolve && i < l->count; i++) {
         const cc_hotspot_cell *c = &l->cells[i];

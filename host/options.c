@@ -66,9 +66,7 @@ static int set_int(const cc_option *o, const char *text, int *field, char *why, 
     return 0;
 }
 
-/* strtod, but decimal only: its hexadecimal ("0x10", "0x1p4") is no value a user means
- * (a cell of "0x10" metres was taken as 16). *end is left at text when hexadecimal. */
-static double decimal_strtod(const char *text, char **end) {
+double cc_decimal_strtod(const char *text, char **end) {
     double v = strtod(text, end);
     for (const char *c = text; c < *end; c++)
         if (*c == 'x' || *c == 'X') *end = (char *)text;
@@ -77,7 +75,7 @@ static double decimal_strtod(const char *text, char **end) {
 
 static int set_real(const cc_option *o, const char *text, double *field, char *why, size_t why_len) {
     char *end;
-    double v = decimal_strtod(text, &end);
+    double v = cc_decimal_strtod(text, &end);
     int below = o->open_min ? !(v > o->min) : !(v >= o->min);
     int above = o->max > o->min && !(v <= o->max);
     if (end == text || *end || below || above || !isfinite(v)) { /* "inf" and "nan" parse, and mean nothing here */
@@ -129,7 +127,7 @@ int cc_parse_number_list(const char *text, const cc_number_list_rule *rule, doub
     size_t unit_len = rule->unit ? strlen(rule->unit) : 0;
     for (;;) {
         char *end;
-        double v = decimal_strtod(p, &end);
+        double v = cc_decimal_strtod(p, &end);
         if (end != p && unit_len && !strncmp(end, rule->unit, unit_len)) end += unit_len;
         /* end == p: an empty item or not a number; nan and inf fail `within` */
         if (end == p || (*end && *end != ',') || !within(rule, v) || n == rule->most) break;
@@ -388,6 +386,29 @@ static int check_written_apart(const cc_command_spec *spec, void *request, char 
     return 0;
 }
 
+/* An option of one value given again with another: the last is taken, as in most tools,
+ * but said (`raster --city chicago ... --city london` rastered London without a word). */
+static void warn_repeated(const cc_command_spec *spec, int argc, char **argv) {
+    const cc_option *rows[128];
+    const char *first[128];
+    int n = 0, warned[128] = {0};
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strncmp(argv[i], "--", 2) != 0) continue;
+        const char *name = argv[i] + 2, *equals = strchr(name, '=');
+        int ambiguous, k = 0;
+        found f = lookup(spec, NULL, name, equals ? (size_t)(equals - name) : strlen(name), &ambiguous);
+        if (!f.row || f.row->kind == CC_OPT_FLAG || f.row->kind == CC_OPT_LIST) continue;
+        const char *value = equals ? equals + 1 : i + 1 < argc ? argv[++i] : "";
+        while (k < n && rows[k] != f.row) k++;
+        if (k == n && n < 128) rows[n] = f.row, first[n++] = value;
+        else if (k < n && strcmp(first[k], value) != 0 && !warned[k]) {
+            fprintf(stderr, "crimecast %s: warning: --%s given twice ('%s', then '%s'): the last is taken\n", spec->name,
+                    f.row->name, first[k], value);
+            warned[k] = 1;
+        }
+    }
+}
+
 int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *request) {
     char why[1024] = "";
     int only_operands = 0;
@@ -416,6 +437,7 @@ int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *r
         check_written_apart(spec, request, why, sizeof why) != 0 ||
         (spec->check && spec->check(request, why, sizeof why) != 0))
         return cc_usage_error(spec->name, "%s", why);
+    warn_repeated(spec, argc, argv);
     return CC_OPTIONS_OK;
 }
 

@@ -200,4 +200,9 @@ int cc_parse_number_list(const char *text, const cc_number_list_rule *rule, doub
 /* The rows of an array, for a cc_option_group. */
 #define CC_OPTION_ROWS(rows) (rows), (int)(sizeof(rows) / sizeof((rows)[0]))
 
+/* strtod, but decimal only: its hexadecimal ("0x10", "0x1p4") is no value a user means
+ * (a cell of "0x10" metres was taken as 16). *end is left at text when it is hexadecimal,
+ * so the caller's "not a number" check refuses it. For every option's number. */
+double cc_decimal_strtod(const char *text, char **end);
+
 #endif

@@ -33,7 +33,7 @@ static int parse_k(const char *text, void *field, char *why, size_t why_len) {
 static int parse_bandwidth(const char *text, void *field, char *why, size_t why_len) {
     cc_optional_real *b = field;
     char *end;
-    double v = strtod(text, &end);
+    double v = cc_decimal_strtod(text, &end);
     if (end == text || *end || !(v >= 0 && isfinite(v))) {
         snprintf(why, why_len, "--bandwidth must be metres >= 0 (got '%s')", text);
         return -1;

@@ -420,10 +420,13 @@ static int write_report(const demo *d, const cc_metrics_table *table, char *err,
     join(path, d, "report.md");
     cc_whole_file report;
     cc_tensor t, forecast;
-    if (cc_whole_file_begin(&report, path, err, err_len) != 0) return -1;
     if (cc_tensor_read(d->tensor, "counts", &t, err, err_len) != 0) return -1;
     if (read_forecast(d, "convlstm", &forecast, err, err_len) != 0) {
         cc_tensor_free(&t);
+        return -1;
+    }
+    if (cc_whole_file_begin(&report, path, err, err_len) != 0) {
+        cc_tensor_free(&t), cc_tensor_free(&forecast);
         return -1;
     }
     FILE *out = fopen(report.temp, "w");

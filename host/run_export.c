@@ -14,7 +14,7 @@
 /* --area 1km2: the flagged area in square kilometres (the unit may be left out). */
 static int parse_area(const char *text, void *field, char *why, size_t why_len) {
     char *end;
-    double v = strtod(text, &end);
+    double v = cc_decimal_strtod(text, &end);
     if (end != text && !strcmp(end, "km2")) end += 3;
     if (end == text || *end || !(v > 0 && v < 1e6)) {
         snprintf(why, why_len, "--area takes an area in square kilometres, e.g. 1km2 (got '%s')", text);
@@ -27,7 +27,7 @@ static int parse_area(const char *text, void *field, char *why, size_t why_len) 
 /* --topk 1%: a share of the cells in (0, 100] (the % may be left out). */
 static int parse_percent(const char *text, void *field, char *why, size_t why_len) {
     char *end;
-    double v = strtod(text, &end);
+    double v = cc_decimal_strtod(text, &end);
     if (end != text && !strcmp(end, "%")) end++;
     if (end == text || *end || !(v > 0 && v <= 100)) {
         snprintf(why, why_len, "--topk takes a share of the cells in (0, 100], e.g. 1%% (got '%s')", text);

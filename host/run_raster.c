@@ -112,13 +112,13 @@ static int check_request(void *request, char *why, size_t why_len) {
     int64_t from, to;
     char problem[512];
     cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
+    int metric = r->crs ? cc_crs_require_metric(r->crs, problem, sizeof problem) : 0;
     if (to <= from) snprintf(why, why_len, "--to must be after --from");
     else if ((r->grid > 0) == (r->cell > 0)) snprintf(why, why_len, "give exactly one of --grid N and --cell METRES");
-    else if (r->crs && cc_crs_require_metric(r->crs, problem, sizeof problem) == -1)
-        snprintf(why, why_len, "--crs: %s", problem); /* -2 (no proj.db) is the machine's: the run says so */
+    else if (metric == -1) snprintf(why, why_len, "--crs: %s", problem);
     else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, 0, why, why_len) != 0) return -1;
-    else return r->crs ? crs_true_to_scale(r->crs, r->city, why, why_len) : 0;
-    return -1;
+    else return metric == 0 && r->crs ? crs_true_to_scale(r->crs, r->city, why, why_len) : 0;
+    return -1; /* (metric -2, no proj.db, is the machine's, not the request's: the run says so) */
 }
 
 static const cc_option_group RASTER_GROUPS[] = {{"options", CC_OPTION_ROWS(RASTER_OPTIONS), 0}};

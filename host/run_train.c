@@ -42,7 +42,7 @@ static int parse_memory(const char *text, void *field, char *why, size_t why_len
     double *bytes = field;
     if (!strcmp(text, "auto")) return *bytes = 0, 0;
     char *end;
-    double v = strtod(text, &end);
+    double v = cc_decimal_strtod(text, &end);
     const char *units = "KMGT";
     const char *unit = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
     if (unit) {

@@ -63,6 +63,20 @@ for command, extra in (("train", ["--data", "t.h5", "--out", "m.h5"]), ("predict
     p = run(command, *extra, "--conv", "winograd")
     check(command + " --conv winograd is a usage error naming the choices",
           p.returncode == 2 and "--conv must be auto, gemm, cudnn or onednn" in p.stderr, p)
+# Hexadecimal is no option's number (strtod takes "0x10" as 16), in the commands' own
+# parsers too: each is a usage error quoting it.
+for args in (["baseline", "--method", "kde", "--data", "t.h5", "--out", "f.h5", "--bandwidth", "0x10"],
+             ["export", "--in", "f.h5", "--time", "2020-01-06", "--out", "h.geojson", "--area", "0x1km2"],
+             ["export", "--in", "f.h5", "--time", "2020-01-06", "--out", "h.geojson", "--topk", "0x1"],
+             ["train", "--data", "t.h5", "--out", "m.h5", "--memory", "0x1G"]):
+    p = run(*args)
+    check("%s %s %s is a usage error" % (args[0], args[-2], args[-1]), p.returncode == 2 and args[-1] in p.stderr, p)
+# An option of one value given twice with two values: the last is taken, and said.
+p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "1",
+        "--warmup", "0", "--grid", "6", "--grid=6", "--json")
+check("an option given twice with other values: the last taken, a warning naming both",
+      p.returncode == 0 and json.loads(p.stdout).get("grid") == 6 and p.stderr.count("warning") == 1
+      and "warning: --grid given twice ('8', then '6'): the last is taken" in p.stderr, p)
 p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "3", "--json")
 try:
     bench = json.loads(p.stdout)

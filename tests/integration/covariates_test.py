@@ -439,9 +439,14 @@ def test_lookup(tmp):
     before = md5(tensor)
     p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
             "--key", "old", "--lookup", lookup, "--lookup-columns", "old,new")
-    check("a lookup that takes no polygon (columns swapped) is refused, the tensor untouched", p.returncode == 1
-          and "the lookup took no polygon to the table: 1 polygons are in neither (the first: 'E5')" in p.stderr
-          and md5(tensor) == before, p.stderr)
+    check("a lookup whose polygon column holds no polygon's code (columns swapped) is refused, the tensor untouched",
+          p.returncode == 1 and "the lookup's polygon column holds no polygon's code, and 1 polygons are not in the "
+          "table (the first: 'E5')" in p.stderr and md5(tensor) == before, p.stderr)
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
+            "--key", "old", "--lookup", lookup, "--lookup-columns", "new,old")
+    check("the same lookup the right way round, though not needed: taken, E5 unmatched", p.returncode == 0
+          and "4 direct, 0 renamed, 0 split (parent's value repeated), 0 merged (mean of the parents), 1 unmatched"
+          in p.stdout, p.stdout + p.stderr)
     p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
             "--key", "old", "--lookup", lookup, "--lookup-columns", "new,old,x")
     check("--lookup-columns of three names is a usage error", p.returncode == 2 and "takes two column names"
@@ -481,8 +486,16 @@ def test_archive_folders(tmp):
               p.returncode == 0 and close(got, want), p.stderr)
     p = run("--data", tensor, "--polygons", two, "--polygon-key", "code", "--table", table, "--key", "code")
     check("vector files in two folders of an archive: refused, naming both and how to choose", p.returncode == 1
-          and "vector files in several folders inside it" in p.stderr and "boundaries/ESRI/areas.shp" in p.stderr
-          and "boundaries/copy/areas.shp" in p.stderr and "/vsizip/" + two + "/FOLDER" in p.stderr, p.stderr)
+          and "vector files in several folders inside it (boundaries/ESRI/, boundaries/copy/)" in p.stderr
+          and "/vsizip/" + two + "/FOLDER" in p.stderr, p.stderr)
+    cut = os.path.join(tmp, "no_shx.zip")  # one folder, its .shx missing: GDAL's reason, not "several folders"
+    with zipfile.ZipFile(cut, "w") as z:
+        for n in inner:
+            if not n.endswith(".shx"):
+                z.write(os.path.join(tmp, "inner", n), n)
+    p = run("--data", tensor, "--polygons", cut, "--polygon-key", "code", "--table", table, "--key", "code")
+    check("a shapefile without its .shx in a folder of a zip: exit 1, not called several folders",
+          p.returncode == 1 and "several folders" not in p.stderr and cut in p.stderr, p.stderr)
 
 
 def test_table_values(tmp):

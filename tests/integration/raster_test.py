@@ -14,6 +14,7 @@
 usage: raster_test.py CRIMECAST CITIES_DIR
 """
 import gzip
+import io
 import json
 import re
 import math
@@ -22,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 import h5py
 import numpy as np
@@ -223,6 +225,13 @@ def main():
                                    input=gzip.compress(f.read()), capture_output=True)
         check("import from a pipe, gzipped: the same 7, duplicates now", piped.returncode == 0
               and b"0 inserted, 7 duplicates" in piped.stdout, piped)
+        zipped = io.BytesIO()
+        with zipfile.ZipFile(zipped, "w") as z:
+            z.write(csv_path, "hand.csv")
+        piped = subprocess.run([CRIMECAST, "import", "--city", "chicago", "--db", db, "/dev/stdin"],
+                               input=zipped.getvalue(), capture_output=True)
+        check("a zip through a pipe: exit 1 saying to give it as a file", piped.returncode == 1
+              and b"a zip archive through a pipe: give it as a file" in piped.stderr, piped)
 
         out = os.path.join(tmp, "weeks.h5")
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-21", "--to", "2021-01-13",
