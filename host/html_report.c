@@ -45,7 +45,7 @@ static const struct {
 enum { COLUMN_COUNT = sizeof COLUMNS / sizeof COLUMNS[0] };
 
 static void figure_cell(FILE *out, const cc_metrics_table *t, int r, const char *name, int interval) {
-    char lo[48], hi[48];
+    char lo[64], hi[64]; /* a name of a table column (24) and "_lo" fit; the callers' buffers are 48 */
     snprintf(lo, sizeof lo, "%s_lo", name), snprintf(hi, sizeof hi, "%s_hi", name);
     double v = cc_metrics_value(t, t->model[r], t->category[r], name);
     if (!isfinite(v)) fprintf(out, "<td>-</td>");
@@ -87,25 +87,27 @@ static void metrics_table(FILE *out, const cc_html_report *r) {
 /* --versus: each model minus `versus`, paired over shared bins, with 95% intervals. */
 static void paired_table(FILE *out, const cc_html_report *r) {
     const cc_metrics_table *t = r->table;
-    const char *names[] = {"mse", "mae", "deviance"}; /* what eval pairs */
     fprintf(out, "<h2>Paired differences: each model minus ");
     escaped(out, r->versus);
-    fprintf(out, "</h2>\n<table>\n<tr><th>model</th><th>MSE</th><th>MAE</th><th>Poisson deviance</th></tr>\n");
+    fprintf(out, "</h2>\n<table>\n<tr><th>model</th>");
+    for (int i = 0; i < COLUMN_COUNT; i++) fprintf(out, "<th>%s</th>", COLUMNS[i].title); /* the comparison's */
+    fprintf(out, "</tr>\n");
     for (int row = 0; row < t->rows; row++) {
         if (strcmp(t->category[row], r->category) || !strcmp(t->model[row], r->versus)) continue;
         fprintf(out, "<tr><td>");
         escaped(out, t->model[row]);
         fprintf(out, "</td>");
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < COLUMN_COUNT; i++) {
             char name[48];
-            snprintf(name, sizeof name, "%s_vs", names[i]);
+            snprintf(name, sizeof name, "%s_vs", COLUMNS[i].name);
             figure_cell(out, t, row, name, 1);
         }
         fprintf(out, "</tr>\n");
     }
-    fprintf(out, "</table>\n<p class=note>Negative: better than ");
+    fprintf(out, "</table>\n<p class=note>Better than ");
     escaped(out, r->versus);
-    fprintf(out, "; an interval that excludes 0 is a difference the bins support.</p>\n");
+    fprintf(out, ": negative for MSE and deviance, positive for the rest; an interval that excludes 0 is a difference "
+                 "the bins support.</p>\n");
 }
 
 static int figures(FILE *out, const cc_html_report *r, char *err, size_t err_len) {

@@ -119,5 +119,5 @@ void cc_model_standing_print(FILE *out, const cc_model_standing *s) {
                      "baseline and the oracle (it closes none of it).\n",
                 s->oracle, -100.0 * s->gap_closed);
     else
-        fprintf(out, " (no oracle for real data; lower is better).\n");
+        fprintf(out, " (no oracle among these forecasts: it exists for a synthetic city only; lower is better).\n");
 }

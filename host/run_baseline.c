@@ -414,6 +414,10 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
                 free(targets), free(times), free(values);
                 return -1;
             }
+            if (!strcmp(r->span.span, "val") || !strcmp(r->span.span, "all"))
+                fprintf(stderr, "crimecast baseline: note: kde's bandwidth and half-life were chosen on the "
+                        "validation bins this forecast covers: its scores there are in-sample (give --bandwidth and "
+                        "--half-life to compare it fairly there)\n");
             model_name(r, &o, cc_baseline_default_k(t->bin), model, sizeof model);
             snprintf(source, sizeof source, "%s on %s, %s span", model, r->data, r->span.span);
             record.attributes = kde_attributes, record.count = 1;

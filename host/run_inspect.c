@@ -93,8 +93,9 @@ const cc_command_spec CC_INSPECT_SPEC = {
         "(sigmoids below 0.05 or above 0.95, tanh beyond +-0.95) and the hidden units dead in\n"
         "this forecast; the saliency by step. --json prints it as JSON. --nudge adds DELTA to\n"
         "one input first (map 0.. C-1: the categories' normalised counts, then the covariate and\n"
-        "context maps), so F's change can be set beside the saliency. A seed ensemble's file\n"
-        "shows its last member.\n",
+        "context maps); the summary gives F without the nudge too, so its change can be set\n"
+        "beside the saliency. With --cell, F and the log-rate terms are the cell's own. A seed\n"
+        "ensemble's file shows its last member.\n",
     .request_size = sizeof(cc_inspect_cli),
     .groups = INSPECT_GROUPS,
     .group_count = 1,
@@ -111,6 +112,7 @@ typedef struct inspect_run {
     cc_inspection in;
     int target, start, category;
     uint8_t *core_mask;
+    double objective_before; /* --nudge: F of the same forecast without it (NaN without --nudge) */
 } inspect_run;
 
 static double most_abs(const float *v, size_t n) {
@@ -277,6 +279,11 @@ static int write_arrays(hid_t file, const void *context) {
         cc_hdf5_write_int(file, "category_index", r->category) != 0 || cc_hdf5_write_int(file, "cell", cell) != 0 ||
         cc_hdf5_write_double(file, "objective", in->objective) != 0)
         return -1;
+    const cc_inspect_nudge *n = &r->cli->nudge;
+    double nudge[5] = {n->step, n->map, n->row, n->col, n->delta};
+    if (n->given && (cc_hdf5_write_doubles(file, "nudge", nudge, 5) != 0 ||
+                     cc_hdf5_write_double(file, "objective_before_nudge", r->objective_before) != 0))
+        return -1;
     return 0;
 }
 
@@ -301,15 +308,34 @@ static void saliency_at_step(const inspect_run *r, int s, double *own, double *o
         }
 }
 
-/* Mean over the mask of a term at the target. */
+/* A term at the target: its mean over the mask, or with --cell the cell's own value (F
+ * is then that cell's: the terms must add up to its log-rate, not the area's). */
 static double term_mean(const inspect_run *r, const float *term) {
     const cc_inspection *in = &r->in;
     size_t plane = (size_t)in->H * in->W, at = ((size_t)(in->horizon - 1) * in->C + r->category) * plane;
+    if (r->cli->cell.given) return term[at + (size_t)r->cli->cell.row * in->W + r->cli->cell.col];
     double sum = 0;
     long n = 0;
     for (size_t q = 0; q < plane; q++)
         if (r->t.mask[q]) sum += term[at + q], n++;
     return n ? sum / n : NAN;
+}
+
+/* Where the terms are taken, for the summary: "over the area" or "at cell R,C". */
+static void terms_where(const inspect_run *r, char *out, size_t len) {
+    if (r->cli->cell.given) snprintf(out, len, "at cell %d,%d", r->cli->cell.row, r->cli->cell.col);
+    else snprintf(out, len, "over the area");
+}
+
+/* " (F without it: ..., so the nudge moved it by ...)" for a --nudge, else "". */
+static void nudge_said(const inspect_run *r, char *out, size_t len) {
+    const cc_inspect_nudge *n = &r->cli->nudge;
+    if (!n->given) {
+        out[0] = 0;
+        return;
+    }
+    snprintf(out, len, " after --nudge %d,%d,%d,%d,%g (%.4g without it: %+.4g)", n->step, n->map, n->row, n->col,
+             n->delta, r->objective_before, r->in.objective - r->objective_before);
 }
 
 static void print_json(const inspect_run *r, FILE *out) {
@@ -321,6 +347,12 @@ static void print_json(const inspect_run *r, FILE *out) {
     fprintf(out, ", \"target\": \"%s\", \"category\": ", date);
     cc_print_json_string(out, r->t.categories[r->category]);
     fprintf(out, ", \"objective\": %.9g,\n", r->in.objective);
+    if (r->cli->cell.given) fprintf(out, " \"cell\": [%d, %d],\n", r->cli->cell.row, r->cli->cell.col);
+    const cc_inspect_nudge *n = &r->cli->nudge;
+    if (n->given)
+        fprintf(out, " \"nudge\": {\"step\": %d, \"map\": %d, \"row\": %d, \"col\": %d, \"delta\": %.9g, "
+                "\"objective_before\": %.9g},\n", n->step, n->map, n->row, n->col, n->delta, r->objective_before);
+    /* the means are over the mask, or the --cell's own values ("cell" above) */
     fprintf(out, " \"decomposition\": {\"baseline_mean\": %.9g, \"skip_mean\": %.9g, \"network_mean\": %.9g},\n",
             term_mean(r, r->in.baseline), term_mean(r, r->in.skip), term_mean(r, r->in.network));
     fprintf(out, " \"layers\": [");
@@ -351,9 +383,11 @@ static void print_text(const inspect_run *r, FILE *out) {
     const cc_convlstm *m = &r->model;
     char date[11];
     cc_format_iso_date(r->t.time[r->target], date);
-    fprintf(out, "%s, %s: F = %.4g expected; log-rate terms over the area: baseline %.3f, skip %.3f, network %.3f\n",
-            r->t.categories[r->category], date, r->in.objective, term_mean(r, r->in.baseline), term_mean(r, r->in.skip),
-            term_mean(r, r->in.network));
+    char where[64], nudged[200];
+    terms_where(r, where, sizeof where), nudge_said(r, nudged, sizeof nudged);
+    fprintf(out, "%s, %s: F = %.4g expected%s%s; log-rate terms %s: baseline %.3f, skip %.3f, network %.3f\n",
+            r->t.categories[r->category], date, r->in.objective, r->cli->cell.given ? " at the cell" : "", nudged,
+            where, term_mean(r, r->in.baseline), term_mean(r, r->in.skip), term_mean(r, r->in.network));
     fprintf(out, "%-14s %-6s %-45s %-39s %s\n", "layer", "hidden", "mean: h c i f g o", "saturated share: h c i f g o",
             "dead units");
     for (int stack = 0; stack < 2; stack++)
@@ -453,7 +487,18 @@ static int run(inspect_run *r, FILE *out, char *err, size_t err_len) {
                                  .deterministic = "on", .graph = "off"};
     cc_ops_context ctx;
     if (cc_device_open(&device, &ctx, err, err_len) != 0) return -1;
-    int status = cc_inspect(&r->model, &ctx, &r->t, r->info.scale, r->info.loss, &q, &r->in, err, err_len);
+    r->objective_before = NAN;
+    int status = 0;
+    if (a->nudge.given) { /* the same forecast without the nudge first: what it changed */
+        cc_inspect_request plain = q;
+        plain.nudge.delta = 0;
+        cc_inspection before;
+        memset(&before, 0, sizeof before);
+        status = cc_inspect(&r->model, &ctx, &r->t, r->info.scale, r->info.loss, &plain, &before, err, err_len);
+        r->objective_before = before.objective;
+        cc_inspection_free(&before);
+    }
+    if (status == 0) status = cc_inspect(&r->model, &ctx, &r->t, r->info.scale, r->info.loss, &q, &r->in, err, err_len);
     cc_close_backend(&ctx);
     if (status != 0) return -1;
     if (make_dir(a->out, err, err_len) != 0 || write_states(r, err, err_len) != 0 ||

@@ -258,6 +258,11 @@ def check_kde_choice(tensor, counts, mask, tmp):
     want = np.array([kde_reference(counts, mask, t - 1, 52, best[2], best[1] / 500.0) for t in targets()])
     check("kde: the test forecast with the chosen pair (%s)" % model,
           got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5))
+    check("... and no in-sample note for the test span", "in-sample" not in p.stderr, p.stderr)
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "kde", "--data", tensor, "--span", "val", "--out", out],
+                       capture_output=True, text=True)
+    check("kde --span val without --bandwidth: a note that its scores there are in-sample", p.returncode == 0
+          and "chosen on the validation bins this forecast covers: its scores there are in-sample" in p.stderr, p.stderr)
 
 
 def check_areas(tensor, files, expected, counts, mask, tgt):

@@ -98,6 +98,12 @@ def check_inspect(crimecast, model, data, forecast_file, work):
                 q = run(crimecast, "--model", model, "--data", data, "--index", t_index, "--out",
                         os.path.join(work, "nudged"), "--json", "--nudge", "%d,%d,%d,%d,%g" % (step, category, row, col, sign * delta))
                 F.append(json.loads(q.stdout)["objective"] if q.returncode == 0 else float("nan"))
+                if sign == 1 and q.returncode == 0:  # the summary says F without the nudge: the plain run's
+                    said = json.loads(q.stdout)["nudge"]
+                    check("--nudge: the JSON names it and F without it (the plain run's)",
+                          [said[k] for k in ("step", "map", "row", "col")] == [step, category, row, col]
+                          and abs(said["delta"] - delta) < 1e-12 and abs(said["objective_before"] - objective)
+                          <= 1e-6 * objective, (said, objective))
             fd = (F[0] - F[1]) / (2 * delta)
             worst = max(worst, abs(fd - s_map[row, col]) / max(abs(fd), 1e-9))
             picture = value_off_picture(rgb, g, step, row, col)
@@ -113,6 +119,11 @@ def check_inspect(crimecast, model, data, forecast_file, work):
     one = json.loads(q.stdout)["objective"] if q.returncode == 0 else None
     check("--cell: F is that cell's forecast", one is not None and abs(one - fc[-1, category, row, col]) < 1e-5 * (1 + one),
           (one, fc[-1, category, row, col]))
+    terms = json.loads(q.stdout)["decomposition"] if q.returncode == 0 else {}
+    mine = [base[-1, category, row, col], skip[-1, category, row, col], net[-1, category, row, col]]
+    check("--cell: the log-rate terms are the cell's own (inspect.h5's there), adding up to log F",
+          terms and np.allclose([terms["baseline_mean"], terms["skip_mean"], terms["network_mean"]], mine, atol=1e-6)
+          and abs(sum(mine) - np.log(one)) < 1e-5, (terms, mine, one))
 
     # bad requests: a message, a non-zero exit, nothing written
     for args, words in [(["--index", len(days) + 5], "bins"), (["--index", 0], "input window"),

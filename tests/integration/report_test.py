@@ -92,7 +92,14 @@ def main():
                                       for m in scores)
         check("the table's deviance is eval's for each model", same, (table, {m: scores[m]["deviance"] for m in scores}))
         check("the paired differences against persistence are there",
-              "each model minus persistence" in text and "Negative: better than persistence" in text)
+              "each model minus persistence" in text and "Better than persistence: negative for MSE" in text)
+        paired = [row for row in page.rows if row and row[0] == "histavg-52"][-1:]  # the paired table's row
+        vs = {r["model"]: r for r in json.loads(run("eval", "--data", tensor, *forecasts, "--versus", "persistence",
+                                                    "--json").stdout) if r["category"] == "all"}.get("histavg-52", {})
+        check("the paired table gives every compared figure: AUC and PAI@5% as eval --versus pairs them",
+              paired and len(paired[0]) == 8 and vs and abs(float(paired[0][3].split()[0]) - vs["auc_vs"]) <= 1e-3 * (
+                  1 + abs(vs["auc_vs"])) and abs(float(paired[0][6].split()[0]) - vs["pai@5_vs"]) <= 1e-3 * (
+                  1 + abs(vs["pai@5_vs"])), (paired, {k: v for k, v in vs.items() if k.endswith("_vs")}))
 
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
         if not chromium:
