@@ -3,7 +3,9 @@
  * of the features per node, deep trees - regressing the next bin's count of a cell and
  * category on features of that cell at the forecast origin o = target - horizon:
  *   own count at lags 1..L, the 'all' count at lags 1..L, the sums over the 3x3 and 5x5
- *   neighbourhoods at lag 1, the cell's training-span mean, the same bin a year earlier
+ *   neighbourhoods at lag 1, the cell's training-span mean (the same for every row: a
+ *   training row's includes its own target, 1/fit_end of it; a validation or test row's
+ *   none), the same bin a year earlier
  *   (missing when there is none), week or month of the year of the target, row, column,
  *   and with covariates (heatmaps/covariates.h) the cell's static maps and its dynamic
  *   maps at the origin o (never the target's bin), NaN where missing: XGBoost's own
