@@ -10,6 +10,16 @@
 
 enum { DEFAULT_PAGE_SIZE = 10000, TILES_PER_SIDE = 4, MAX_SPLIT_DEPTH = 10 };
 
+/* Rows a window's crawl goes back over when it starts again (a resume, or a later crawl
+ * of the same window): Socrata pages by offset, so records the portal deleted before the
+ * saved offset shift later ones in front of it, where they would be skipped. Up to this
+ * many deletions are covered; the rows read again are duplicates, not stored twice. */
+enum { REREAD_ROWS = 1000 };
+
+/* Tries of a page that arrives cut short (no final newline: a connection closed early, a
+ * gzip stream cut with its length) before the crawl stops on it. */
+enum { CUT_PAGE_TRIES = 3 };
+
 typedef struct crawl_job {
     cc_store *store;
     const cc_city *city;
@@ -45,12 +55,13 @@ typedef int (*store_page_fn)(crawl_job *job, const cc_http_response *page, const
 static int commit_page(crawl_job *job, const char *source, const char *window, const cc_http_response *page,
                        const char *label, store_page_fn store_page, void *context, cc_crawl_position *pos) {
     if (cc_store_begin(job->store, job->err, job->err_len) != 0) return -1;
+    cc_import_stats counted = job->stats->rows; /* a page rolled back is not counted in the summary */
     int status = store_page(job, page, label, context);
     if (status == 0)
         status = cc_store_set_crawl_position(job->store, cc_city_name(job->city), source, window, pos, job->err,
                                              job->err_len);
     if (status == 0) status = cc_store_commit(job->store, job->err, job->err_len);
-    if (status != 0) cc_store_rollback(job->store);
+    if (status != 0) cc_store_rollback(job->store), job->stats->rows = counted;
     return status;
 }
 
@@ -79,7 +90,28 @@ static void socrata_url(const crawl_job *job, const cc_dataset *ds, const char *
              encoded, job->page_size, offset);
 }
 
-/* Reads one date window of a dataset from its saved position to the end. */
+/* A CSV page as Socrata sends it: empty, or whole lines. One cut mid-line lost its end
+ * on the way (its last record would be stored cut, and the offset would pass the rest). */
+static int cut_short(const cc_http_response *page) {
+    return page->length > 0 && page->body[page->length - 1] != '\n';
+}
+
+/* GETs a page, again when it arrives cut short. 0, 1 (stopped) or -1 with err. */
+static int get_whole_page(crawl_job *job, const char *url, cc_http_response *page) {
+    for (int tries = 1;; tries++) {
+        int got = cc_http_get(job->http, url, page, job->err, job->err_len);
+        if (got != 0 || !cut_short(page)) return got;
+        cc_http_response_free(page);
+        if (tries == CUT_PAGE_TRIES) {
+            snprintf(job->err, job->err_len, "%s: the page arrived cut short %d times (its last line unended): "
+                     "nothing of it stored", url, tries);
+            return -1;
+        }
+    }
+}
+
+/* Reads one date window of a dataset from its saved position to the end: an empty page
+ * (a page shorter than asked for may be a portal's own cap, not the end). */
 static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0, int64_t w1) {
     char from[11], to[11], window[32];
     cc_format_iso_date(w0, from);
@@ -88,6 +120,7 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
     const char *city = cc_city_name(job->city);
     cc_crawl_position pos;
     if (cc_store_crawl_position(job->store, city, ds->id, window, &pos, job->err, job->err_len) != 0) return -1;
+    pos.next_offset = pos.next_offset > REREAD_ROWS ? pos.next_offset - REREAD_ROWS : 0;
     long pages = 0;
     uint64_t rows_before = job->stats->rows.rows_read;
     for (;;) {
@@ -96,10 +129,12 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
         socrata_url(job, ds, from, to, pos.next_offset, url, sizeof url);
         snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos.next_offset);
         cc_http_response page;
-        int got = cc_http_get(job->http, url, &page, job->err, job->err_len);
+        int got = get_whole_page(job, url, &page);
+        if (got < 0) job->stats->refused = page.status >= 400 && page.status < 500 && page.status != 429;
         if (got != 0) return got; /* 1: stopped, nothing of the page stored */
         socrata_page result = {0};
         cc_crawl_position next = pos;
+        cc_import_stats counted = job->stats->rows; /* put back if the page is rolled back */
         /* The position is written after the rows are counted: see store_csv_page. */
         if (cc_store_begin(job->store, job->err, job->err_len) != 0) {
             cc_http_response_free(&page);
@@ -107,11 +142,11 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
         }
         int status = store_csv_page(job, &page, label, &result);
         next.next_offset = pos.next_offset + (long long)result.rows;
-        next.complete = result.rows < (uint64_t)job->page_size;
+        next.complete = result.rows == 0;
         if (status == 0)
             status = cc_store_set_crawl_position(job->store, city, ds->id, window, &next, job->err, job->err_len);
         if (status == 0) status = cc_store_commit(job->store, job->err, job->err_len);
-        if (status != 0) cc_store_rollback(job->store);
+        if (status != 0) cc_store_rollback(job->store), job->stats->rows = counted;
         cc_http_response_free(&page);
         if (status != 0) return -1;
         pos = next;
@@ -210,7 +245,10 @@ static int crawl_tile(crawl_job *job, const char *month, const tile *t, int dept
         /* Every child is stored: mark the parent done so a later crawl skips it. */
         return commit_page(job, "police.uk", window, &none, url, store_nothing, NULL, &done);
     }
-    if (got != 0) return -1;
+    if (got != 0) {
+        job->stats->refused = page.status >= 400 && page.status < 500 && page.status != 429;
+        return -1;
+    }
     uint64_t before = job->stats->rows.rows_read;
     char label[128];
     snprintf(label, sizeof label, "police.uk %s crime", window);
@@ -219,6 +257,30 @@ static int crawl_tile(crawl_job *job, const char *month, const tile *t, int dept
     if (status != 0) return -1;
     page_done(job, window);
     window_done(job, window, 1, before);
+    return 0;
+}
+
+/* A month whose every tile came back empty: police.uk answers [] for a month it has not
+ * published yet (a London month never has no crime). Its tiles are marked not done, so
+ * the next crawl asks again; counted for the summary. 0 or -1 with err. */
+static int forget_month(crawl_job *job, const char *month) {
+    if (cc_store_begin(job->store, job->err, job->err_len) != 0) return -1;
+    cc_crawl_position none = {0, 0};
+    int status = 0;
+    for (int r = 0; r < TILES_PER_SIDE && status == 0; r++)
+        for (int c = 0; c < TILES_PER_SIDE && status == 0; c++) {
+            char window[64];
+            snprintf(window, sizeof window, "%s/r%dc%d.", month, r, c);
+            status = cc_store_set_crawl_position(job->store, cc_city_name(job->city), "police.uk", window, &none,
+                                                 job->err, job->err_len);
+        }
+    if (status == 0) status = cc_store_commit(job->store, job->err, job->err_len);
+    if (status != 0) {
+        cc_store_rollback(job->store);
+        return -1;
+    }
+    if (job->stats->months_unpublished++ == 0)
+        snprintf(job->stats->first_unpublished, sizeof job->stats->first_unpublished, "%s", month);
     return 0;
 }
 
@@ -234,13 +296,23 @@ static int crawl_police_uk(crawl_job *job) {
         char month[16];
         snprintf(month, sizeof month, "%04d-%02d", y % 10000, m % 100);
         double w = (b.max_lon - b.min_lon) / TILES_PER_SIDE, h = (b.max_lat - b.min_lat) / TILES_PER_SIDE;
+        int fresh = 1; /* no tile of the month done before this run */
+        uint64_t rows_before = job->stats->rows.rows_read;
         for (int r = 0; r < TILES_PER_SIDE; r++)
             for (int c = 0; c < TILES_PER_SIDE; c++) {
                 tile t = {b.min_lon + c * w, b.min_lat + r * h, b.min_lon + (c + 1) * w, b.min_lat + (r + 1) * h, ""};
                 snprintf(t.key, sizeof t.key, "r%dc%d.", r, c);
+                cc_crawl_position pos;
+                char window[64];
+                snprintf(window, sizeof window, "%s/%s", month, t.key);
+                if (cc_store_crawl_position(job->store, cc_city_name(job->city), "police.uk", window, &pos, job->err,
+                                            job->err_len) != 0)
+                    return -1;
+                fresh &= !pos.complete;
                 int status = crawl_tile(job, month, &t, 0);
                 if (status != 0) return status;
             }
+        if (fresh && job->stats->rows.rows_read == rows_before && forget_month(job, month) != 0) return -1;
     }
     return 0;
 }

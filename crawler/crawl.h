@@ -34,6 +34,11 @@ typedef struct cc_crawl_stats {
     cc_import_stats rows;   /* rows read, inserted, duplicates, rejected by reason */
     long requests, retries;
     double seconds;
+    int refused;            /* the crawl failed on a request the portal refuses (HTTP 4xx but 429): running
+                               it again fails the same way */
+    int months_unpublished; /* police.uk months with no crime in any tile: not published yet, left to fetch
+                               again (their tiles not marked done) */
+    char first_unpublished[16];
 } cc_crawl_stats;
 
 typedef struct cc_crawl_options {

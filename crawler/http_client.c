@@ -116,9 +116,18 @@ static size_t on_body(char *data, size_t size, size_t count, void *context) {
 static size_t on_header(char *data, size_t size, size_t count, void *context) {
     transfer *t = context;
     size_t n = size * count;
-    if (n > 12 && !strncasecmp(data, "Retry-After:", 12)) {
-        double seconds = strtod(data + 12, NULL);
-        if (seconds >= 0 && seconds < 3600) t->retry_after_s = seconds; /* an HTTP date is ignored */
+    if (n > 12 && !strncasecmp(data, "Retry-After:", 12)) { /* delay-seconds, or an HTTP date */
+        char value[128], *end;
+        snprintf(value, sizeof value, "%.*s", (int)(n - 12 < sizeof value - 1 ? n - 12 : sizeof value - 1), data + 12);
+        double seconds = strtod(value, &end);
+        while (*end == ' ' || *end == '\r' || *end == '\n') end++;
+        if (end == value || *end) { /* not a number: a date, "Wed, 21 Oct 2037 07:28:00 GMT" */
+            time_t when = curl_getdate(value, NULL);
+            seconds = when == (time_t)-1 ? -1 : difftime(when, time(NULL));
+            if (when != (time_t)-1 && seconds < 0) seconds = 0; /* a date past: now */
+        }
+        /* beyond an hour (or unreadable): the backoff's own delay, as if none were given */
+        if (seconds >= 0 && seconds < 3600) t->retry_after_s = seconds;
     }
     return n;
 }
@@ -157,12 +166,55 @@ static int retryable_curl_error(CURLcode code) {
     }
 }
 
-/* One attempt. Returns the curl result; the status and body go to r and t. */
+/* Whether two URLs share scheme, host and port: where an extra header (an app token) may
+ * follow a redirect. */
+static int same_origin(const char *a, const char *b) {
+    CURLU *ua = curl_url(), *ub = curl_url();
+    int same = ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+               curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK;
+    const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT};
+    for (int i = 0; same && i < 3; i++) {
+        char *x = NULL, *y = NULL;
+        curl_url_get(ua, parts[i], &x, CURLU_DEFAULT_PORT | CURLU_DEFAULT_SCHEME);
+        curl_url_get(ub, parts[i], &y, CURLU_DEFAULT_PORT | CURLU_DEFAULT_SCHEME);
+        same = x && y && !strcasecmp(x, y);
+        curl_free(x), curl_free(y);
+    }
+    curl_url_cleanup(ua), curl_url_cleanup(ub);
+    return same;
+}
+
+enum { MOST_REDIRECTS = 10 };
+
+static CURLcode attempt_once(cc_http_client *c, const char *url, int with_header, transfer *t, long *status);
+
+/* One attempt, its redirects followed here rather than by curl: curl would send the
+ * extra header (the app token) to whatever host a redirect names; here it goes only to
+ * the first URL's origin. Returns the curl result; the status and body go to t. */
 static CURLcode attempt(cc_http_client *c, const char *url, transfer *t, long *status) {
+    char *current = strdup(url);
+    int with_header = 1;
+    CURLcode code = current ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+    for (int hops = 0; current; hops++) {
+        code = attempt_once(c, current, with_header, t, status);
+        char *next = NULL;
+        if (code != CURLE_OK || *status < 300 || *status > 399 || hops == MOST_REDIRECTS ||
+            curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || !next)
+            break;
+        with_header = with_header && same_origin(current, next);
+        free(current);
+        current = strdup(next); /* next is the handle's, gone at its reset */
+        t->length = 0, t->retry_after_s = -1; /* the redirect's own body is not the answer */
+        if (!current) code = CURLE_OUT_OF_MEMORY;
+    }
+    free(current);
+    return code;
+}
+
+static CURLcode attempt_once(cc_http_client *c, const char *url, int with_header, transfer *t, long *status) {
     CURL *h = c->curl;
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->options.connect_timeout_s * 1000));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(c->options.total_timeout_s * 1000));
@@ -177,7 +229,7 @@ static CURLcode attempt(cc_http_client *c, const char *url, transfer *t, long *s
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
     }
-    if (c->headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+    if (c->headers && with_header) curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
     take_token(c);
     if (stopped(c)) return CURLE_ABORTED_BY_CALLBACK;
     c->stats.requests++;
@@ -224,6 +276,9 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
             free(t.body);
             if (code != CURLE_OK)
                 snprintf(err, err_len, "%s: %s (after %d attempts)", url, curl_easy_strerror(code), n + 1);
+            else if (status >= 300 && status < 400)
+                snprintf(err, err_len, "%s: HTTP %ld: more than %d redirects, or one to nowhere", url, status,
+                         MOST_REDIRECTS);
             else
                 snprintf(err, err_len, "%s: HTTP %ld%s", url, status,
                          retry ? " after every retry" : " (not retried: the request itself is refused)");

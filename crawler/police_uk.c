@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const POLICE_UK_HEADER[] = {
@@ -28,16 +29,17 @@ static void crime_as_row(const cc_city *city, const cJSON *crime, long index, ch
         json_text(crime, "persistent_id"), json_text(crime, "month"), "", "",
         json_text(location, "longitude"), json_text(location, "latitude"), json_text(street, "name"), "", "",
         type ? type : slug, json_text(outcome, "category"), json_text(crime, "context")};
+    row->nul_byte = 0;
     for (int i = 0; i < POLICE_UK_FIELDS; i++) {
         fields[i] = (char *)values[i];
         lengths[i] = strlen(values[i]);
+        row->nul_byte |= memchr(values[i], '\x01', lengths[i]) != NULL; /* a \u0000 (nul_escapes_marked) */
     }
     row->field_count = POLICE_UK_FIELDS;
     row->fields = fields;
     row->lengths = lengths;
     row->line = index + 1;
     row->unterminated_quote = 0;
-    row->nul_byte = 0; /* strlen above stops at a \u0000 inside a JSON string */
 }
 
 static cc_row_parser *street_level_parser(const cc_city *city, char *err, size_t err_len) {
@@ -54,9 +56,29 @@ static cc_row_parser *street_level_parser(const cc_city *city, char *err, size_t
     return parser;
 }
 
+/* A JSON string's \u0000 would end cJSON's C string there, and an id cut so could make
+ * two crimes one: each becomes \u0001, which no police.uk field holds, and the crime with
+ * it is refused as a row with a NUL byte is (crime_as_row). The copy is the caller's to
+ * free; NULL when out of memory. */
+static char *nul_escapes_marked(const char *body, size_t length) {
+    char *copy = malloc(length + 1);
+    if (!copy) return NULL;
+    memcpy(copy, body, length);
+    copy[length] = 0;
+    for (size_t i = 0; i + 6 <= length; i++)
+        if (copy[i] == '\\' && copy[i + 1] == 'u' && !memcmp(copy + i + 2, "0000", 4)) copy[i + 5] = '1';
+    return copy;
+}
+
 int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length,
                              const char *label, cc_import_stats *stats, char *err, size_t err_len) {
-    cJSON *crimes = cJSON_ParseWithLength(body, length);
+    char *marked = nul_escapes_marked(body, length);
+    if (!marked) {
+        snprintf(err, err_len, "%s: out of memory", label);
+        return -1;
+    }
+    cJSON *crimes = cJSON_ParseWithLength(marked, length);
+    free(marked);
     if (!cJSON_IsArray(crimes)) {
         snprintf(err, err_len, "%s: the response is not a JSON array of crimes", label);
         cJSON_Delete(crimes);

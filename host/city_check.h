@@ -7,9 +7,13 @@
 
 #include <stddef.h>
 
+/* Which cities a command takes: any; only synthetic ones (synth writes them); only those
+ * with a portal to crawl (crawl). */
+typedef enum { CC_CITY_ANY, CC_CITY_SYNTHETIC, CC_CITY_CRAWLABLE } cc_city_kind;
+
 /* 0 when city `name` has a definition file (cc_city_path); -1 with why when it has
- * none. With synthetic_only, a city whose definition loads and has real records (its
- * portal kind is not 'synthetic') is refused too. */
-int cc_city_check(const char *name, int synthetic_only, char *why, size_t why_len);
+ * none. A city whose definition loads and is not of `kind` (its portal kind 'synthetic'
+ * or not) is refused too. */
+int cc_city_check(const char *name, cc_city_kind kind, char *why, size_t why_len);
 
 #endif

@@ -68,7 +68,7 @@ static int check_request(void *request, char *why, size_t why_len) {
         snprintf(why, why_len, "--to must be after --from");
         return -1;
     }
-    if (cc_city_check(r->city, 0, why, why_len) != 0 || check_base_url(r->base_url, why, why_len) != 0) return -1;
+    if (cc_city_check(r->city, CC_CITY_CRAWLABLE, why, why_len) != 0 || check_base_url(r->base_url, why, why_len) != 0) return -1;
     return whole_months_for_police_uk(r->city, from, to, why, why_len);
 }
 
@@ -198,7 +198,14 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
     int status = cc_with_ctrl_c(crawl_until_stopped, &work, NULL);
     cc_progress_end(&rep.bar);
     print_summary(out, r, &stats);
-    if (status < 0)
+    if (stats.months_unpublished)
+        fprintf(stderr, "crimecast crawl: note: police.uk has no crime for %d month%s (the first: %s): not "
+                "published yet? Left to fetch again by the next crawl\n", stats.months_unpublished,
+                stats.months_unpublished > 1 ? "s" : "", stats.first_unpublished);
+    if (status < 0 && stats.refused)
+        snprintf(err, err_len, "%s\n  everything before this page is stored; the portal refuses this request, so "
+                 "running it again fails the same way", why);
+    else if (status < 0)
         snprintf(err, err_len, "%s\n  everything before this page is stored; run again to resume", why);
     if (status > 0) interrupted(r, err, err_len);
     return status == 0 ? 0 : -1;

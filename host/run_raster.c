@@ -116,7 +116,7 @@ static int check_request(void *request, char *why, size_t why_len) {
     if (to <= from) snprintf(why, why_len, "--to must be after --from");
     else if ((r->grid > 0) == (r->cell > 0)) snprintf(why, why_len, "give exactly one of --grid N and --cell METRES");
     else if (metric == -1) snprintf(why, why_len, "--crs: %s", problem);
-    else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, 0, why, why_len) != 0) return -1;
+    else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1;
     else return metric == 0 && r->crs ? crs_true_to_scale(r->crs, r->city, why, why_len) : 0;
     return -1; /* (metric -2, no proj.db, is the machine's, not the request's: the run says so) */
 }

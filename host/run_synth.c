@@ -69,7 +69,7 @@ static int check_request(void *request, char *why, size_t why_len) {
         snprintf(why, why_len, "the simulated city is calibrated around 2020 (its drift compounds yearly): --from and "
                  "--to must lie within 1995-01-01 .. 2045-01-01");
     else if (!r->oracle != !r->data) snprintf(why, why_len, "--oracle and --data go together");
-    else return cc_city_check(r->city, 1, why, why_len);
+    else return cc_city_check(r->city, CC_CITY_SYNTHETIC, why, why_len);
     return -1;
 }
 

@@ -9,17 +9,27 @@ Serves records drawn from ../shared/data with the real APIs' query semantics:
 * data.police.uk: GET /api/crimes-street/all-crime?date=YYYY-MM&poly=lat,lng:... answers
   the crimes inside the polygon as JSON, or 503 when there are more than --cap.
   Records: a sample of london_met_burglary_2016_2024.csv.gz for 2016-01 and 2016-02.
-Faults (--fault), on every k-th data request: 429 (with Retry-After), 5xx, drop (the
-connection closes half way through the body), slow (answers after --slow seconds),
-malformed (some Socrata rows carry an unparseable date, always the same rows).
+Faults (--fault), on every k-th data request: 429 (with Retry-After), 429date (its
+Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes half way
+through the body), cut (half the body, then the connection closed as if it were all:
+no Content-Length), slow (answers after --slow seconds), malformed (some Socrata rows
+carry an unparseable date, always the same rows), nul (police.uk: the first crime of
+each answer has a \u0000 inside its id; always).
+--page-cap N answers at most N Socrata rows a page, whatever $limit asks (a portal's own
+cap). --redirect-to URL answers every data request with a 302 to URL + the same path.
+--unpublished MONTH answers [] for police.uk's MONTH until /__publish.
 Control: GET /__log (requests so far, JSON), /__reset, /__expected (what a crawl must
-store), /__append?n=N (adds N new Chicago records after the others).
+store), /__append?n=N (adds N new Chicago records after the others), /__delete?n=N
+(removes the first N), /__tokens (the X-App-Token of each data request, "" for none),
+/__publish.
 
-usage: mock_portal.py SHARED_DATA_DIR [--fault MODE] [--every K] [--delay S] [--cap N]
+usage: mock_portal.py SHARED_DATA_DIR [--fault MODE] [--every K] [--delay S] [--cap N] [--page-cap N]
+                      [--redirect-to URL] [--unpublished MONTH]
 Prints the port it listens on, then serves until killed.
 """
 import argparse
 import csv
+import email.utils
 import gzip
 import io
 import json
@@ -88,6 +98,8 @@ class Portal:
         self.log = []
         self.data_requests = 0
         self.appended = 0
+        self.tokens = []
+        self.published = not args.unpublished
 
     def malformed(self, index):
         return self.args.fault == "malformed" and index % 37 == 5
@@ -99,7 +111,8 @@ class Portal:
                           if r["latitude"] and not self.malformed(i)})
         london = sorted({c["persistent_id"] for c in self.london
                          if LONDON_BBOX[0] <= float(c["location"]["longitude"]) <= LONDON_BBOX[2]
-                         and LONDON_BBOX[1] <= float(c["location"]["latitude"]) <= LONDON_BBOX[3]})
+                         and LONDON_BBOX[1] <= float(c["location"]["latitude"]) <= LONDON_BBOX[3]
+                         and (self.published or c["month"] != self.args.unpublished)})
         rejected_dates = sum(1 for i in range(len(self.chicago)) if self.malformed(i))
         return {"chicago": chicago, "london": london, "malformed": rejected_dates}
 
@@ -128,8 +141,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(portal, url.path, query)
         with portal.lock:
             portal.log.append(self.path)
+            portal.tokens.append(self.headers.get("X-App-Token", ""))
             portal.data_requests += 1
             n = portal.data_requests
+        if portal.args.redirect_to:
+            return self.send(302, "moved\n", headers=[("Location", portal.args.redirect_to + self.path)])
         if portal.args.delay:
             time.sleep(portal.args.delay)
         if portal.args.fault and n % portal.args.every == 0 and self.fault(portal, url):
@@ -144,6 +160,18 @@ class Handler(BaseHTTPRequestHandler):
         mode = portal.args.fault
         if mode == "429":
             self.send(429, "slow down\n", headers=[("Retry-After", "1" if portal.data_requests < 5 else "0")])
+        elif mode == "429date":
+            when = email.utils.formatdate(time.time() + 2, usegmt=True)
+            self.send(429, "slow down\n", headers=[("Retry-After", when)])
+        elif mode == "cut":
+            body = self.body_for(portal, url)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
         elif mode == "5xx":
             self.send(500 if portal.data_requests % 2 else 502, "server error\n")
         elif mode == "drop":
@@ -175,6 +203,8 @@ class Handler(BaseHTTPRequestHandler):
         assert query.get("$order") == ":id", query
         rows = [(i, r) for i, r in enumerate(portal.chicago[: len(portal.chicago)]) if lo <= r["date"] < hi]
         offset, limit = int(query.get("$offset", 0)), int(query.get("$limit", 1000))
+        if portal.args.page_cap:
+            limit = min(limit, portal.args.page_cap)
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(portal.header)
@@ -193,9 +223,15 @@ class Handler(BaseHTTPRequestHandler):
     def police_crimes(self, portal, query):
         points = [tuple(float(v) for v in p.split(",")) for p in query["poly"].split(":")]
         lats, lons = [p[0] for p in points], [p[1] for p in points]
-        return [c for c in portal.london if c["month"] == query["date"]
-                and min(lats) <= float(c["location"]["latitude"]) <= max(lats)
-                and min(lons) <= float(c["location"]["longitude"]) <= max(lons)]
+        if query["date"] == portal.args.unpublished and not portal.published:
+            return []
+        crimes = [c for c in portal.london if c["month"] == query["date"]
+                  and min(lats) <= float(c["location"]["latitude"]) <= max(lats)
+                  and min(lons) <= float(c["location"]["longitude"]) <= max(lons)]
+        if portal.args.fault == "nul" and crimes:
+            crimes[0] = dict(crimes[0], persistent_id=crimes[0]["persistent_id"][:4] + "\x00" +
+                             crimes[0]["persistent_id"][4:])
+        return crimes
 
     def police(self, portal, query):
         crimes = self.police_crimes(portal, query)
@@ -213,6 +249,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, "ok\n")
         if path == "/__expected":
             return self.send(200, json.dumps(portal.expected()), "application/json")
+        if path == "/__tokens":
+            with portal.lock:
+                return self.send(200, json.dumps(portal.tokens), "application/json")
+        if path == "/__publish":
+            portal.published = True
+            return self.send(200, "ok\n")
+        if path == "/__delete":
+            with portal.lock:
+                del portal.chicago[: int(query.get("n", 1))]
+            return self.send(200, "ok\n")
         if path == "/__append":
             with portal.lock:
                 for k in range(int(query.get("n", 1))):
@@ -236,7 +282,11 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--fault", default="", choices=["", "429", "5xx", "drop", "slow", "malformed"])
+    ap.add_argument("--fault", default="", choices=["", "429", "429date", "5xx", "drop", "cut", "slow", "malformed",
+                                                    "nul"])
+    ap.add_argument("--page-cap", type=int, default=0)
+    ap.add_argument("--redirect-to", default="")
+    ap.add_argument("--unpublished", default="")
     ap.add_argument("--every", type=int, default=3)
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--slow", type=float, default=2.0)

@@ -42,7 +42,8 @@ class Mock:
 
     def get(self, path):
         with urllib.request.urlopen(self.url + path) as r:
-            return json.loads(r.read()) if path != "/__reset" and not path.startswith("/__append") else None
+            body = r.read()
+            return json.loads(body) if body[:1] in (b"[", b"{") else None  # the controls that change answer "ok"
 
     def __enter__(self):
         return self
@@ -89,21 +90,33 @@ def test_socrata(tmp):
         check("pages under $order=:id with $limit/$offset and a $where window",
               all("$order=:id" in r and "$limit=500" in r and "$where=date" in r for r in log), log[:2])
 
-        # Incremental: the same range again asks one page per window, past what is stored.
+        # Incremental: the same range again goes back 1000 rows from where each window
+        # stopped (records the portal deleted meanwhile shift later ones in front of the
+        # saved offset) and reads to an empty page: January's 1832 rows from 832, February's
+        # 545 from 0.
         mock.get("/__reset")
         p = crawl("chicago", db, mock)
         log = mock.get("/__log")
         offsets = sorted(int(r.split("$offset=")[1]) for r in log)
-        check("incremental crawl: one request per window", len(log) == 2, log)
-        check("incremental crawl: only past the stored rows (offsets 1832 and 545)", offsets == [545, 1832], offsets)
+        check("incremental crawl: from 1000 rows before where each window stopped, to an empty page",
+              offsets == [0, 500, 545, 832, 1332, 1832], offsets)
         check("incremental crawl inserts nothing", " 0 inserted" in p.stdout, p.stdout)
         mock.get("/__append?n=700")
         mock.get("/__reset")
         p = crawl("chicago", db, mock)
         log = mock.get("/__log")
-        check("new records fetched from the old end on", p.returncode == 0 and "700 rows read" in p.stdout
-              and sorted(int(r.split("$offset=")[1]) for r in log) == [545, 1832, 2332], (p.stdout, log))
+        check("new records fetched past the old end", p.returncode == 0
+              and sorted(int(r.split("$offset=")[1]) for r in log) == [0, 500, 545, 832, 1332, 1832, 2332, 2532],
+              (p.stdout, log))
         store_matches("after new records", db, "chicago", mock.get("/__expected")["chicago"])
+        # Records deleted before the saved offset: the new ones behind them still come.
+        mock.get("/__delete?n=3")
+        mock.get("/__append?n=5")
+        p = crawl("chicago", db, mock)
+        have = set(stored(db, "chicago"))
+        missing = sorted(set(mock.get("/__expected")["chicago"]) - have)
+        check("after the portal deleted 3 records and added 5, every record it serves is stored",
+              p.returncode == 0 and not missing, (missing, p.stdout, p.stderr))
         return expected
 
 
@@ -123,6 +136,23 @@ def test_faults(tmp, expected):
                       ("bad date %d," % want["malformed"]) in p.stdout and want["malformed"] > 0, p.stdout)
             if mode == "429":
                 check("Retry-After honoured", time.time() - started >= 1.0)
+    # A Retry-After given as an HTTP date (two seconds ahead) is a wait too, not "now".
+    with Mock("--fault", "429date", "--every", "2") as mock:
+        db = os.path.join(tmp, "fault-429date.db")
+        started = time.time()
+        p = crawl("chicago", db, mock, "--to", "2015-02-01", "--page-size", "2000")
+        check("Retry-After as an HTTP date: waited for (%.1f s), then stored" % (time.time() - started),
+              p.returncode == 0 and time.time() - started >= 1.0, p.stderr)
+    # A page cut short with its framing whole (connection closed, no Content-Length): the
+    # half page is not stored, the page is asked again; a portal's own page cap (fewer
+    # rows than $limit) is not taken for the end of the window.
+    for args, what in ((("--fault", "cut"), "pages cut short, their framing whole"),
+                       (("--page-cap", "300"), "pages capped at 300 rows by the portal")):
+        with Mock(*args) as mock:
+            db = os.path.join(tmp, "fault-%s.db" % args[0].strip("-"))
+            p = crawl("chicago", db, mock)
+            check("%s: exit 0" % what, p.returncode == 0, p.stderr)
+            store_matches(what, db, "chicago", mock.get("/__expected")["chicago"])
 
 
 def wait_for_first_page(db, proc, limit_s=30.0):
@@ -232,6 +262,27 @@ def test_police_uk(tmp):
         mock.get("/__reset")
         p = crawl("london", db, mock)
         check("a finished police.uk range asks for nothing", mock.get("/__log") == [] and p.returncode == 0)
+    # A month police.uk has not published yet answers []: not marked done, fetched by the
+    # next crawl once it is there.
+    with Mock("--cap", "150", "--unpublished", "2016-02") as mock:
+        db = os.path.join(tmp, "unpublished.db")
+        p = crawl("london", db, mock)
+        check("an unpublished month: exit 0 and a note naming it", p.returncode == 0
+              and "no crime for 1 month (the first: 2016-02): not published yet?" in p.stderr, p.stderr)
+        mock.get("/__publish")
+        p = crawl("london", db, mock)
+        store_matches("the month fetched once published", db, "london", mock.get("/__expected")["london"])
+    # A \u0000 inside an id would cut it (two crimes made one): that crime is refused as a
+    # row with a NUL byte; the others are stored.
+    with Mock("--cap", "150", "--fault", "nul") as mock:
+        db = os.path.join(tmp, "nul.db")
+        p = crawl("london", db, mock)
+        want = set(mock.get("/__expected")["london"])
+        have = set(stored(db, "london"))
+        refused = int(p.stdout.split("malformed ")[1].split(")")[0]) if "malformed " in p.stdout else -1
+        check("ids with a NUL refused (%d), nothing cut stored, the rest whole" % refused,
+              p.returncode == 0 and refused > 0 and have <= want and len(have) == len(want) - refused,
+              (refused, len(have), len(want), sorted(have - want)[:3]))
 
 
 def test_errors(tmp):
@@ -254,11 +305,30 @@ def test_errors(tmp):
                   p.returncode == 2 and "carry only their month" in p.stderr and covering in p.stderr, p.stderr)
         check("... and nothing was asked of the portal, nothing stored", mock.get("/__log") == []
               and not os.path.exists(db))
+        p = crawl("synthetic", os.path.join(tmp, "synthetic.db"), mock, "--from", "2015-01-01", "--to", "2015-02-01")
+        check("crawl of a city without a portal: a usage error, no store made", p.returncode == 2
+              and "has no portal to crawl" in p.stderr and not os.path.exists(os.path.join(tmp, "synthetic.db")),
+              p.stderr)
+        p = crawl("losangeles", os.path.join(tmp, "la2.db"), mock, "--from", "2020-01-01", "--to", "2020-02-01")
+        check("a refused request (404) does not say to run again", "run again" not in p.stderr
+              and "running it again fails the same way" in p.stderr, p.stderr)
         for url in ("ftp://127.0.0.1:1", "notaurl"):
             p = subprocess.run([CRIMECAST, "crawl", "--city", "chicago", "--db", db, "--base-url", url, "--from",
                                 "2015-01-01", "--to", "2015-02-01"], capture_output=True, text=True, timeout=60)
             check("--base-url %s: a usage error at once" % url,
                   p.returncode == 2 and "http:// or https://" in p.stderr, p.stderr)
+
+
+def test_token_redirect(tmp):
+    """The app token goes to the portal asked, not to another host a redirect names."""
+    with Mock() as target:
+        with Mock("--redirect-to", target.url) as portal:
+            db = os.path.join(tmp, "redirected.db")
+            p = crawl("chicago", db, portal, "--token", "SECRET123", "--to", "2015-02-01", "--page-size", "2000")
+            check("a redirect to another host is followed", p.returncode == 0, p.stderr)
+            check("... the token sent to the portal asked, not to the other host",
+                  set(portal.get("/__tokens")) == {"SECRET123"} and set(target.get("/__tokens")) == {""},
+                  (portal.get("/__tokens")[:2], target.get("/__tokens")[:2]))
 
 
 def main():
@@ -272,6 +342,7 @@ def main():
         test_ctrl_c_while_waiting(tmp)
         test_police_uk(tmp)
         test_errors(tmp)
+        test_token_redirect(tmp)
     return summary()
 
 
