@@ -139,10 +139,12 @@ int cc_covariates_store(const char *path, const cc_covariates *c, char *err, siz
     char why[512] = "";
     hid_t from = cc_hdf5_open_read(path, why, sizeof why);
     hid_t creation = from < 0 ? -1 : H5Fget_create_plist(from); /* the file's creation properties, as they were */
-    hid_t to = creation < 0 ? -1 : H5Fcreate(f.temp, H5F_ACC_TRUNC, creation, H5P_DEFAULT);
+    hid_t access = cc_hdf5_closing_access();
+    hid_t to = creation < 0 || access < 0 ? -1 : H5Fcreate(f.temp, H5F_ACC_TRUNC, creation, access);
     int copied = to >= 0 && cc_hdf5_copy_contents(from, to, "covariates") == 0;
     int status = copied ? write_group(to, c) : -1;
     if (to >= 0 && H5Fclose(to) < 0) status = -1;
+    if (access >= 0) H5Pclose(access);
     if (creation >= 0) H5Pclose(creation);
     if (from >= 0) H5Fclose(from);
     cc_hdf5_restore(q);

@@ -52,14 +52,27 @@ hid_t cc_hdf5_utf8_type(void) {
     return type;
 }
 
+void cc_hdf5_no_cleanup_at_exit(void) { H5dont_atexit(); }
+
+hid_t cc_hdf5_closing_access(void) {
+    hid_t access = H5Pcreate(H5P_FILE_ACCESS);
+    if (access >= 0 && H5Pset_fclose_degree(access, H5F_CLOSE_STRONG) < 0) {
+        H5Pclose(access);
+        return -1;
+    }
+    return access;
+}
+
 int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
                              char *err, size_t err_len) {
     cc_whole_file out;
     if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
     cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t access = cc_hdf5_closing_access();
+    hid_t file = access < 0 ? -1 : H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, access);
     int status = file < 0 ? -1 : write(file, context);
     if (file >= 0 && H5Fclose(file) < 0) status = -1;
+    if (access >= 0) H5Pclose(access);
     cc_hdf5_restore(q);
     if (status != 0) {
         cc_whole_file_abandon(&out);

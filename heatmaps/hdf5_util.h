@@ -29,6 +29,20 @@ hid_t cc_hdf5_utf8_type(void);   /* close with H5Tclose */
  * is not HDF5. */
 hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len);
 
+/* Stops HDF5 from shutting itself down at exit (H5dont_atexit); call before any other
+ * HDF5 call. crimecast closes every file it opens, so the shutdown has nothing to do but
+ * for a file whose H5Fclose failed (a disk that filled while it was written): HDF5 then
+ * tries to flush and close it again at exit and crashes (H5F__close_cb, HDF5 1.10),
+ * turning a clear "disk full" error into a segmentation fault. */
+void cc_hdf5_no_cleanup_at_exit(void);
+
+/* A file-access property list whose file closes whole at H5Fclose (H5F_CLOSE_STRONG):
+ * a writer that failed half way (disk full) may leave a group or dataset open, and with
+ * HDF5's default the file stayed open past its H5Fclose, to be flushed again into the full
+ * disk when the library shut down at exit (a crash in H5F__close_cb). The caller closes
+ * the list (H5Pclose); -1 when HDF5 cannot make it. */
+hid_t cc_hdf5_closing_access(void);
+
 /* Writes the whole HDF5 file `path` through `write` (which returns 0 or -1), never half
  * of it: into a temporary file beside it, renamed over `path` only when `write` and the
  * close succeeded (crawler/whole_file.h); otherwise the temporary is removed, `path` is

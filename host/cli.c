@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "host/commands.h"
+#ifdef CRIMECAST_HAVE_IO
+#include "heatmaps/hdf5_util.h"
+#endif
 #include "host/options.h"
 
 typedef struct cc_command {
@@ -59,6 +62,9 @@ static int help_on(const char *name) {
 }
 
 int cc_main(int argc, char **argv) {
+#ifdef CRIMECAST_HAVE_IO
+    cc_hdf5_no_cleanup_at_exit(); /* before any other HDF5 call: see hdf5_util.h */
+#endif
     if (argc < 2) {
         print_usage(stderr);
         return CC_EXIT_USAGE;

@@ -364,12 +364,14 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
     r->clock->epochs++;
     if (!r->writes) return 0;
     cc_progress_end(&r->bar);
+    /* written before it is said: a "saved" line is a file there (a kill after it loses
+     * nothing; a disk that fills says so instead) */
+    int save = improved && r->saves;
+    if (save && cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err) != 0) return -1;
+    if (save) ++*r->files_written;
     fprintf(r->out, "epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
-            improved ? " (best so far: saved)" : "");
+            save ? " (best so far: saved)" : improved ? " (best so far; the file is written when training ends)" : "");
     fflush(r->out);
-    if (!improved || !r->saves) return 0;
-    if (cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err) != 0) return -1;
-    ++*r->files_written;
     return 0;
 }
 

@@ -11,6 +11,7 @@ usage: hostile_files_test.py CRIMECAST
 """
 import os
 import resource
+import signal
 import shutil
 import sqlite3
 import subprocess
@@ -379,6 +380,29 @@ def not_a_file_case(tmp, tensor):
             "cannot open it: No such file or directory")
 
 
+def disk_full_case(tmp, tensor):
+    """A disk that fills while a file is written (here: a file-size limit below the file, its
+    signal ignored, so writes fail with EFBIG): exit 1 naming the file, nothing of it
+    left, and no "saved" said of it (HDF5 crashed at exit re-closing the failed file, and
+    train printed "saved" before writing)."""
+    def limit(kib):
+        def limited():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (kib * 1024, kib * 1024))
+        return limited
+    folder = os.path.join(tmp, "full")
+    os.makedirs(folder)
+    model, forecast = os.path.join(folder, "m.h5"), os.path.join(folder, "f.h5")
+    for args, path, kib in ((["train", "--data", tensor, "--out", model, "--epochs", "1", "--hidden", "16", "--device",
+                              "cpu"], model, 40),
+                            (["baseline", "--method", "histavg", "--data", tensor, "--span", "all", "--out", forecast],
+                             forecast, 8)):
+        p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True, preexec_fn=limit(kib))
+        check("%s on a full disk: exit 1 naming the file, nothing left of it, no 'saved'" % args[0],
+              p.returncode == 1 and path in p.stderr and "saved" not in p.stdout and os.listdir(folder) == [],
+              (p.returncode, p.stdout[-300:], p.stderr[-300:], os.listdir(folder)))
+
+
 def main():
     rng = np.random.default_rng(3)
     counts = rng.poisson(2.0, size=(T, C, H, W)).astype(np.float32)
@@ -396,6 +420,7 @@ def main():
         crs_case(tmp, tensor)
         text_case(tmp)
         not_a_file_case(tmp, tensor)
+        disk_full_case(tmp, tensor)
     return summary()
 
 
