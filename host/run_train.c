@@ -516,9 +516,9 @@ static int create_member(const train_plan *p, const cc_tensor *t, const cc_split
 static void rewind_to_best(train_plan *p, const cc_model_info *info, cc_train_state *s) {
     int more = p->options.epochs > s->epochs_done && s->epochs_done - s->best_epoch < p->options.patience;
     /* Nothing to rewind for: no more epochs asked for, or the patience already spent (a
-     * straight run stopped there too). A seed ensemble's earlier members keep their
-     * length, so its later epochs are not rewound to claim otherwise. */
-    if (!more || info->members > 1 || s->best_epoch <= 0 || s->epochs_done <= s->best_epoch ||
+     * straight run stopped there too). (A seed ensemble with members trained is not given
+     * another length at all: see resume.) */
+    if (!more || info->finished > 0 || s->best_epoch <= 0 || s->epochs_done <= s->best_epoch ||
         s->step % s->epochs_done != 0)
         return;
     fprintf(p->out, "%s holds epoch %d's state (its best) and the losses of epochs %d..%d after it: training goes on "
@@ -546,6 +546,14 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
         return -1;
     }
     int epochs = p->options.epochs ? p->options.epochs : info->options.epochs;
+    if (info->finished > 0 && epochs != info->options.epochs) {
+        /* its finished members keep only their parameters, not the state to train on */
+        snprintf(err, err_len, "%s: a seed ensemble with %d member%s trained cannot be given another length (--epochs "
+                 "%d, it was %d): those members keep only their parameters. Train it again with --epochs %d, or "
+                 "one more member alone with --seed", p->request->resume, info->finished,
+                 info->finished > 1 ? "s" : "", epochs, info->options.epochs, epochs);
+        return -1;
+    }
     cc_train_options run = p->options;
     p->options = info->options; /* the run continues with the model's own options */
     p->options.epochs = epochs;

@@ -101,6 +101,14 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
     with h5py.File(resumed, "r") as r:
         check("the resumed ensemble equals the uninterrupted one, bit for bit", p.returncode == 0
               and int(r.attrs["members_finished"]) == 1 and same_params(params_of(r), want_params), (p.stdout, p.stderr))
+    # Another length for an ensemble with a member trained: its finished members keep only
+    # their parameters, so it cannot be made the ensemble --epochs 3 would have trained
+    # (it extended the last member alone, from the wrong epoch): refused, the file as it was.
+    before = open(ens, "rb").read()
+    p = run("train", "--data", tensor, "--resume", ens, "--epochs", "3", "--threads", "1", "--out", ens)
+    check("--resume --epochs 3 of a finished 2-epoch ensemble: refused, naming why, the file unchanged",
+          p.returncode == 1 and "cannot be given another length (--epochs 3, it was 2)" in p.stderr
+          and open(ens, "rb").read() == before, (p.stdout, p.stderr))
 
 
 def check_resident_windows(tmp, common, params):
