@@ -20,7 +20,9 @@ enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPAC
        SPACE_GATE = 3 };
 enum {
     SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE * SPACE_GATE,
-    MAX_BUDGET = SPACE_SIZE
+    /* distinct models: the gate counts only with context on and a skip path (see GATE) */
+    MAX_BUDGET = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_BASELINE *
+                 ((SPACE_SKIP - 1) * SPACE_GATE + 1 + SPACE_SKIP)
 };
 
 static const char *const HIDDEN[SPACE_HIDDEN] = {"16,16", "8,8", "32,32"};
@@ -54,14 +56,35 @@ static void candidate_options(const cc_tune_request *a, int index, cc_train_conf
     cc_train_config_set(c, "level-gate", GATE[i % SPACE_GATE]);
 }
 
-/* The order candidates are tried in: 0 first, then a seeded shuffle of the rest. */
+/* The candidate that trains the same model as `index`: with context off or skip 0 the
+ * gate is off whatever it says (train gives such a model none). */
+static int same_model_as(int index) {
+    int stride = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR, i = index / stride;
+    int context = i % SPACE_CONTEXT, skip = i / SPACE_CONTEXT % SPACE_SKIP;
+    int gate = i / (SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE) % SPACE_GATE;
+    int no_gate = !strcmp(CONTEXT[context], "off") || !strcmp(SKIP[skip], "0");
+    int off = 1; /* GATE[1] */
+    return no_gate ? index + (off - gate) * stride * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE : index;
+}
+
+/* The order candidates are tried in: 0 first, then a seeded shuffle of the rest, each
+ * model once (a candidate whose model came before is dropped: "without repetition"). The
+ * first MAX_BUDGET entries of order are filled. */
 static void search_order(unsigned seed, int *order) {
-    for (int i = 0; i < SPACE_SIZE; i++) order[i] = i;
+    int all[SPACE_SIZE], n = 0;
+    for (int i = 0; i < SPACE_SIZE; i++) all[i] = i;
     unsigned state = seed * 2654435761u + 12345u;
     for (int i = SPACE_SIZE - 1; i > 1; i--) {
         int j = 1 + (int)(cc_lcg_next(&state) % (unsigned)i);
-        int tmp = order[i];
-        order[i] = order[j], order[j] = tmp;
+        int tmp = all[i];
+        all[i] = all[j], all[j] = tmp;
+    }
+    char seen[SPACE_SIZE] = {0};
+    for (int i = 0; i < SPACE_SIZE; i++) {
+        int model = same_model_as(all[i]);
+        if (seen[model]) continue;
+        seen[model] = 1;
+        order[n++] = model;
     }
 }
 
@@ -256,15 +279,18 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
     return winner;
 }
 
-/* The winner's options with the run's window, epochs and patience, written to a->out. */
+/* The winner's options with the run's window, epochs, patience and seed, written to
+ * a->out: train --config then trains the winner again, bit for bit. */
 static int write_best(const cc_tune_request *a, cc_train_config *best, double loss, char *err, size_t err_len) {
-    char text[3][16];
+    char text[4][16];
     snprintf(text[0], sizeof text[0], "%d", a->window);
     snprintf(text[1], sizeof text[1], "%d", a->epochs);
     snprintf(text[2], sizeof text[2], "%d", a->patience);
+    snprintf(text[3], sizeof text[3], "%d", a->seed);
     cc_train_config_set(best, "window", text[0]);
     cc_train_config_set(best, "epochs", text[1]);
     cc_train_config_set(best, "patience", text[2]);
+    cc_train_config_set(best, "seed", text[3]);
     return cc_train_config_write(a->out, best, a->data, loss, err, err_len);
 }
 

@@ -60,9 +60,16 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tensor, config = os.path.join(tmp, "t.h5"), os.path.join(tmp, "best.json")
         write_tensor(tensor, counts, mask, ["all", "burglary"], created_by="tune_test.py")
-        p, losses, stored = tune(tensor, config, os.path.join(tmp, "a"))
+        p, losses, stored = tune(tensor, config, os.path.join(tmp, "a"), "--seed", "3")
         check("tune exits 0", p.returncode == 0, p.stderr)
         check("three candidates scored", len(losses) == 3, p.stdout)
+        rows = re.findall(r"^\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+[0-9.]+", p.stdout, re.M)
+        check("no candidate claims a gate its model has not (context off or skip 0: gate off)",
+              rows and all(g == "off" for _, _, _, ctx, skip, _, g in rows if ctx == "off" or skip == "0"), rows)
+        wide = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "241"],
+                              capture_output=True, text=True)
+        check("--budget beyond the 240 distinct models is a usage error", wide.returncode == 2
+              and "--budget must be a whole number 1-240" in wide.stderr, wide.stderr)
         check("printed losses are the model files' best_val",
               all(abs(losses[i] - stored[i]) < 1e-6 for i in losses), (losses, stored))
         with open(config) as f:
@@ -70,14 +77,16 @@ def main():
         best = min(stored.values())
         check("config holds the lowest validation loss", abs(cfg["validation_loss"] - best) < 1e-12, (cfg, stored))
         check("config options are train options", cfg["format"] == "crimecast-train-config"
-              and {"hidden", "kernel", "lr", "context", "skip", "baseline", "level-gate", "window"} <= set(cfg["options"]), cfg)
+              and {"hidden", "kernel", "lr", "context", "skip", "baseline", "level-gate", "window"} <= set(cfg["options"])
+              and cfg["options"].get("seed") == "3", cfg)
 
         model = os.path.join(tmp, "m.h5")
         p = subprocess.run([CRIMECAST, "train", "--config", config, "--data", tensor, "--out", model, "--threads", "1"],
                            capture_output=True, text=True)
         check("train --config exits 0", p.returncode == 0, p.stderr)
         with h5py.File(model, "r") as m:
-            check("train --config reproduces the tuned loss", abs(float(m.attrs["best_val"]) - best) < 1e-12,
+            check("train --config reproduces the tuned loss (tuned with --seed 3)",
+                  abs(float(m.attrs["best_val"]) - best) < 1e-12,
                   (float(m.attrs["best_val"]), best))
             check("train --config uses the file's options", int(m.attrs["window"]) == WINDOW
                   and int(m.attrs["kernel"]) == int(cfg["options"]["kernel"])
@@ -92,7 +101,7 @@ def main():
         noisy[val_end:] = rng.poisson(20.0, size=noisy[val_end:].shape)
         tensor2 = os.path.join(tmp, "t2.h5")
         write_tensor(tensor2, noisy, mask, ["all", "burglary"], created_by="tune_test.py")
-        p, losses2, stored2 = tune(tensor2, os.path.join(tmp, "best2.json"), os.path.join(tmp, "b"))
+        p, losses2, stored2 = tune(tensor2, os.path.join(tmp, "best2.json"), os.path.join(tmp, "b"), "--seed", "3")
         check("tune never reads the test span", p.returncode == 0 and stored2 == stored, (stored, stored2))
         log = open(os.path.join(tmp, "b", "tune.log")).read()
         finished = re.findall(r"candidate-0\d\.h5: best epoch \d+, validation loss [0-9.]+$", log, re.M)
