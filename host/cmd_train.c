@@ -1,6 +1,8 @@
 /* crimecast train: the command line of host/run_train.h, with --config FILE. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/commands.h"
 #include "host/ctrl_c.h"
@@ -12,6 +14,10 @@
 static int with_config(int argc, char **argv, cc_train_request *r, cc_train_config *config) {
     char err[1024];
     const char *path = r->config;
+    if (access(path, R_OK) != 0) { /* a file that is not there is a failed run, as a missing --data is */
+        snprintf(err, sizeof err, "--config %s: %s", path, strerror(errno));
+        return cc_command_result("train", -1, err);
+    }
     if (cc_train_config_read(path, config, err, sizeof err) != 0) return cc_usage_error("train", "--config %s", err);
     cc_train_request_defaults(r);
     if (cc_train_request_configure(r, config, err, sizeof err) != 0)

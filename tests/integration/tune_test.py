@@ -145,6 +145,10 @@ def main():
         check("a config that is not JSON is refused at the byte, its bytes quoted printably",
               p.returncode == 2 and "bad.json: not a valid JSON training configuration (byte 13" in err
               and "near '\\xFF\\x1B[31m" in err and "\x1b" not in err, err)
+        p = subprocess.run([CRIMECAST, "train", "--config", bad + ".missing", "--data", tensor, "--out", model],
+                           capture_output=True, text=True)
+        check("a config file that is not there: exit 1 (as a missing --data), naming it and why", p.returncode == 1
+              and "bad.json.missing: No such file or directory" in p.stderr, p.stderr)
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "0"], capture_output=True,
                            text=True)
         check("--budget 0 is a usage error", p.returncode == 2, p.stderr)
