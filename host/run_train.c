@@ -546,6 +546,11 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
         return -1;
     }
     int epochs = p->options.epochs ? p->options.epochs : info->options.epochs;
+    if (epochs < state->epochs_done) { /* a model cannot be trained back to fewer epochs */
+        snprintf(err, err_len, "%s holds %d epochs already: --epochs %d asks for fewer (give at least %d, or train "
+                 "anew)", p->request->resume, state->epochs_done, epochs, state->epochs_done);
+        return -1;
+    }
     if (info->finished > 0 && epochs != info->options.epochs) {
         /* its finished members keep only their parameters, not the state to train on */
         snprintf(err, err_len, "%s: a seed ensemble with %d member%s trained cannot be given another length (--epochs "

@@ -109,6 +109,10 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
     check("--resume --epochs 3 of a finished 2-epoch ensemble: refused, naming why, the file unchanged",
           p.returncode == 1 and "cannot be given another length (--epochs 3, it was 2)" in p.stderr
           and open(ens, "rb").read() == before, (p.stdout, p.stderr))
+    p = run("train", "--data", tensor, "--resume", ens, "--epochs", "1", "--threads", "1", "--out", ens)
+    check("--resume --epochs 1 of a 2-epoch model: refused (it wrote epochs = 1 beside epochs_done = 2)",
+          p.returncode == 1 and "holds 2 epochs already: --epochs 1 asks for fewer" in p.stderr
+          and open(ens, "rb").read() == before, (p.stdout, p.stderr))
 
 
 def check_resident_windows(tmp, common, params):
