@@ -34,6 +34,10 @@ typedef struct crawl_job {
 
 static int stopped(const crawl_job *job) { return job->options->stop && *job->options->stop; }
 
+/* A status that asking again will not change: the request itself refused (a 4xx but 408
+ * Request Timeout and 429 Too Many Requests, which the next run may well get past). */
+static int refused_for_good(long status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
+
 static void page_done(crawl_job *job, const char *window) {
     job->stats->pages++;
     const cc_http_stats *h = cc_http_client_stats(job->http);
@@ -90,10 +94,16 @@ static void socrata_url(const crawl_job *job, const cc_dataset *ds, const char *
              encoded, job->page_size, offset);
 }
 
-/* A CSV page as Socrata sends it: empty, or whole lines. One cut mid-line lost its end
- * on the way (its last record would be stored cut, and the offset would pass the rest). */
+/* A CSV page as Socrata sends it: empty, or whole lines, its quotes paired (a quote
+ * inside a field is doubled). One cut mid-line - or just after a line break inside a
+ * quoted field - lost its end on the way: its last record would be stored cut, and the
+ * offset would pass the rest. */
 static int cut_short(const cc_http_response *page) {
-    return page->length > 0 && page->body[page->length - 1] != '\n';
+    if (page->length == 0) return 0;
+    size_t quotes = 0;
+    for (const char *c = page->body; (c = memchr(c, '"', page->length - (size_t)(c - page->body))) != NULL; c++)
+        quotes++;
+    return page->body[page->length - 1] != '\n' || quotes % 2 != 0;
 }
 
 /* GETs a page, again when it arrives cut short. 0, 1 (stopped) or -1 with err. */
@@ -130,7 +140,7 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
         snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos.next_offset);
         cc_http_response page;
         int got = get_whole_page(job, url, &page);
-        if (got < 0) job->stats->refused = page.status >= 400 && page.status < 500 && page.status != 429;
+        if (got < 0) job->stats->refused = refused_for_good(page.status);
         if (got != 0) return got; /* 1: stopped, nothing of the page stored */
         socrata_page result = {0};
         cc_crawl_position next = pos;
@@ -140,7 +150,8 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
             cc_http_response_free(&page);
             return -1;
         }
-        int status = store_csv_page(job, &page, label, &result);
+        /* an empty body (no header line either: a mirror's empty result) is the empty page */
+        int status = page.length ? store_csv_page(job, &page, label, &result) : 0;
         next.next_offset = pos.next_offset + (long long)result.rows;
         next.complete = result.rows == 0;
         if (status == 0)
@@ -246,7 +257,7 @@ static int crawl_tile(crawl_job *job, const char *month, const tile *t, int dept
         return commit_page(job, "police.uk", window, &none, url, store_nothing, NULL, &done);
     }
     if (got != 0) {
-        job->stats->refused = page.status >= 400 && page.status < 500 && page.status != 429;
+        job->stats->refused = refused_for_good(page.status);
         return -1;
     }
     uint64_t before = job->stats->rows.rows_read;
@@ -296,23 +307,26 @@ static int crawl_police_uk(crawl_job *job) {
         char month[16];
         snprintf(month, sizeof month, "%04d-%02d", y % 10000, m % 100);
         double w = (b.max_lon - b.min_lon) / TILES_PER_SIDE, h = (b.max_lat - b.min_lat) / TILES_PER_SIDE;
-        int fresh = 1; /* no tile of the month done before this run */
-        uint64_t rows_before = job->stats->rows.rows_read;
         for (int r = 0; r < TILES_PER_SIDE; r++)
             for (int c = 0; c < TILES_PER_SIDE; c++) {
                 tile t = {b.min_lon + c * w, b.min_lat + r * h, b.min_lon + (c + 1) * w, b.min_lat + (r + 1) * h, ""};
                 snprintf(t.key, sizeof t.key, "r%dc%d.", r, c);
-                cc_crawl_position pos;
-                char window[64];
-                snprintf(window, sizeof window, "%s/%s", month, t.key);
-                if (cc_store_crawl_position(job->store, cc_city_name(job->city), "police.uk", window, &pos, job->err,
-                                            job->err_len) != 0)
-                    return -1;
-                fresh &= !pos.complete;
                 int status = crawl_tile(job, month, &t, 0);
                 if (status != 0) return status;
             }
-        if (fresh && job->stats->rows.rows_read == rows_before && forget_month(job, month) != 0) return -1;
+        /* From the store, not this run: a crawl stopped part way through an empty month (or
+         * killed before it was forgotten) and run again sees tiles done, and the month must
+         * still be left undone. */
+        char from[16], to[16];
+        int ny, nm, nd;
+        cc_civil_from_days(first_of_next_month(day), &ny, &nm, &nd);
+        snprintf(from, sizeof from, "%s", month), snprintf(to, sizeof to, "%04d-%02d", ny % 10000, nm % 100);
+        long long stored = cc_store_count_occurred(job->store, cc_city_name(job->city), from, to);
+        if (stored < 0) {
+            snprintf(job->err, job->err_len, "cannot count the store's incidents of %s", month);
+            return -1;
+        }
+        if (stored == 0 && forget_month(job, month) != 0) return -1;
     }
     return 0;
 }

@@ -184,6 +184,23 @@ static int same_origin(const char *a, const char *b) {
     return same;
 }
 
+/* Whether b is a's host over https where a was http (a portal moving a user's http:// to
+ * https://, the same server). */
+static int upgrade_to_https(const char *a, const char *b) {
+    CURLU *ua = curl_url(), *ub = curl_url();
+    char *ha = NULL, *hb = NULL, *sa = NULL, *sb = NULL;
+    int upgrade = ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+                  curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK &&
+                  curl_url_get(ua, CURLUPART_HOST, &ha, 0) == CURLUE_OK &&
+                  curl_url_get(ub, CURLUPART_HOST, &hb, 0) == CURLUE_OK &&
+                  curl_url_get(ua, CURLUPART_SCHEME, &sa, 0) == CURLUE_OK &&
+                  curl_url_get(ub, CURLUPART_SCHEME, &sb, 0) == CURLUE_OK && !strcasecmp(ha, hb) &&
+                  !strcasecmp(sa, "http") && !strcasecmp(sb, "https");
+    curl_free(ha), curl_free(hb), curl_free(sa), curl_free(sb);
+    curl_url_cleanup(ua), curl_url_cleanup(ub);
+    return upgrade;
+}
+
 enum { MOST_REDIRECTS = 10 };
 
 static CURLcode attempt_once(cc_http_client *c, const char *url, int with_header, transfer *t, long *status);
@@ -201,7 +218,7 @@ static CURLcode attempt(cc_http_client *c, const char *url, transfer *t, long *s
         if (code != CURLE_OK || *status < 300 || *status > 399 || hops == MOST_REDIRECTS ||
             curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || !next)
             break;
-        with_header = with_header && same_origin(current, next);
+        with_header = with_header && (same_origin(current, next) || upgrade_to_https(current, next));
         free(current);
         current = strdup(next); /* next is the handle's, gone at its reset */
         t->length = 0, t->retry_after_s = -1; /* the redirect's own body is not the answer */
@@ -215,6 +232,8 @@ static CURLcode attempt_once(cc_http_client *c, const char *url, int with_header
     CURL *h = c->curl;
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url);
+    /* a redirect's Location is a URL like any: http(s) only, as curl's own following had */
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->options.connect_timeout_s * 1000));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(c->options.total_timeout_s * 1000));

@@ -65,8 +65,13 @@ static char *nul_escapes_marked(const char *body, size_t length) {
     if (!copy) return NULL;
     memcpy(copy, body, length);
     copy[length] = 0;
-    for (size_t i = 0; i + 6 <= length; i++)
-        if (copy[i] == '\\' && copy[i + 1] == 'u' && !memcmp(copy + i + 2, "0000", 4)) copy[i + 5] = '1';
+    size_t backslashes = 0; /* run of them before copy[i]: an odd one escapes the next character */
+    for (size_t i = 0; i < length; i++) {
+        if (copy[i] == '\\' && backslashes % 2 == 0 && i + 6 <= length && copy[i + 1] == 'u' &&
+            !memcmp(copy + i + 2, "0000", 4))
+            copy[i + 5] = '1';
+        backslashes = copy[i] == '\\' ? backslashes + 1 : 0;
+    }
     return copy;
 }
 

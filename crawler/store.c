@@ -398,6 +398,18 @@ long long cc_store_count(cc_store *s, const char *city) {
     return n;
 }
 
+long long cc_store_count_occurred(cc_store *s, const char *city, const char *from, const char *to) {
+    sqlite3_stmt *stmt;
+    const char *sql = "SELECT count(*) FROM incidents WHERE city = ? AND occurred >= ? AND occurred < ?";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) return -1;
+    sqlite3_bind_text(stmt, 1, city, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, to, -1, SQLITE_STATIC);
+    long long n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    return n;
+}
+
 int cc_store_time_range(cc_store *s, const char *city, char first[17], char last[17]) {
     sqlite3_stmt *stmt;
     const char *sql = "SELECT min(occurred), max(occurred) FROM incidents WHERE city = ?";

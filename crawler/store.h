@@ -95,5 +95,8 @@ const char *cc_store_path(const cc_store *store);
 
 /* Number of incidents of `city` (all cities when NULL); -1 on error. */
 long long cc_store_count(cc_store *store, const char *city);
+/* Incidents of `city` whose `occurred` text lies in [from, to) (texts compared as stored,
+ * "YYYY-MM-DD HH:MM"; "2016-02" .. "2016-03" is a month). -1 on an SQLite error. */
+long long cc_store_count_occurred(cc_store *store, const char *city, const char *from, const char *to);
 
 #endif

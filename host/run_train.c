@@ -367,12 +367,13 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
     /* written before it is said: a "saved" line is a file there (a kill after it loses
      * nothing; a disk that fills says so instead) */
     int save = improved && r->saves;
-    if (save && cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err) != 0) return -1;
-    if (save) ++*r->files_written;
+    int failed = save && cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err) != 0;
+    if (save && !failed) ++*r->files_written;
     fprintf(r->out, "epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
-            save ? " (best so far: saved)" : improved ? " (best so far; the file is written when training ends)" : "");
+            failed ? " (best so far: not saved)" : save ? " (best so far: saved)"
+            : improved ? " (best so far; the file is written when training ends)" : "");
     fflush(r->out);
-    return 0;
+    return failed ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ set-up */

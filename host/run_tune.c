@@ -20,9 +20,10 @@ enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPAC
        SPACE_GATE = 3 };
 enum {
     SPACE_SIZE = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE * SPACE_GATE,
-    /* distinct models: the gate counts only with context on and a skip path (see GATE) */
+    /* distinct models (see GATE): with context on, three gates where there is a skip path
+     * and two without (skip is off there); with context off, one */
     MAX_BUDGET = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR * SPACE_BASELINE *
-                 ((SPACE_SKIP - 1) * SPACE_GATE + 1 + SPACE_SKIP)
+                 ((SPACE_SKIP - 1) * SPACE_GATE + (SPACE_GATE - 1) + SPACE_SKIP)
 };
 
 static const char *const HIDDEN[SPACE_HIDDEN] = {"16,16", "8,8", "32,32"};
@@ -32,7 +33,8 @@ static const char *const CONTEXT[SPACE_CONTEXT] = {"on", "off"};
 static const char *const SKIP[SPACE_SKIP] = {"3", "1", "0"};
 static const char *const BASELINE[SPACE_BASELINE] = {"auto", "none"};
 /* skip is train's default; on helped San Francisco's validation loss and hurt London's
- * (bench/RESULTS.md). With skip 0 or context off, skip and on give what off gives. */
+ * (bench/RESULTS.md). With context off every gate gives what off gives (no gate); with
+ * skip 0, skip does (there is no skip path to gate), on does not. */
 static const char *const GATE[SPACE_GATE] = {"skip", "off", "on"};
 
 /* Candidate `index` of the grid, as train options; index 0 is train's default
@@ -56,13 +58,14 @@ static void candidate_options(const cc_tune_request *a, int index, cc_train_conf
     cc_train_config_set(c, "level-gate", GATE[i % SPACE_GATE]);
 }
 
-/* The candidate that trains the same model as `index`: with context off or skip 0 the
- * gate is off whatever it says (train gives such a model none). */
+/* The candidate that trains the same model as `index`: the gate-off one where its gate
+ * does nothing (run_train.c's level_gate_value: none without context; skip without a
+ * skip path). */
 static int same_model_as(int index) {
     int stride = SPACE_HIDDEN * SPACE_KERNEL * SPACE_LR, i = index / stride;
     int context = i % SPACE_CONTEXT, skip = i / SPACE_CONTEXT % SPACE_SKIP;
     int gate = i / (SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE) % SPACE_GATE;
-    int no_gate = !strcmp(CONTEXT[context], "off") || !strcmp(SKIP[skip], "0");
+    int no_gate = !strcmp(CONTEXT[context], "off") || (!strcmp(SKIP[skip], "0") && !strcmp(GATE[gate], "skip"));
     int off = 1; /* GATE[1] */
     return no_gate ? index + (off - gate) * stride * SPACE_CONTEXT * SPACE_SKIP * SPACE_BASELINE : index;
 }

@@ -12,12 +12,14 @@ Serves records drawn from ../shared/data with the real APIs' query semantics:
 Faults (--fault), on every k-th data request: 429 (with Retry-After), 429date (its
 Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes half way
 through the body), cut (half the body, then the connection closed as if it were all:
-no Content-Length), slow (answers after --slow seconds), malformed (some Socrata rows
+no Content-Length), cutquote (the same, cut just after a line break inside a quoted
+field: the page ends in a newline), slow (answers after --slow seconds), malformed (some Socrata rows
 carry an unparseable date, always the same rows), nul (police.uk: the first crime of
 each answer has a \u0000 inside its id; always).
 --page-cap N answers at most N Socrata rows a page, whatever $limit asks (a portal's own
 cap). --redirect-to URL answers every data request with a 302 to URL + the same path.
---unpublished MONTH answers [] for police.uk's MONTH until /__publish.
+--unpublished MONTH answers [] for police.uk's MONTH until /__publish. --empty-body answers
+a Socrata page past the end with an empty body, without the header line.
 Control: GET /__log (requests so far, JSON), /__reset, /__expected (what a crawl must
 store), /__append?n=N (adds N new Chicago records after the others), /__delete?n=N
 (removes the first N), /__tokens (the X-App-Token of each data request, "" for none),
@@ -163,13 +165,20 @@ class Handler(BaseHTTPRequestHandler):
         elif mode == "429date":
             when = email.utils.formatdate(time.time() + 2, usegmt=True)
             self.send(429, "slow down\n", headers=[("Retry-After", when)])
-        elif mode == "cut":
+        elif mode in ("cut", "cutquote"):
             body = self.body_for(portal, url)
+            if mode == "cutquote":  # just after the line break inside a quoted field: the page ends in "\n"
+                at = body.find(b"LINE ONE\n")
+                if at < 0:
+                    return False
+                body = body[: at + len(b"LINE ONE\n")]
+            else:
+                body = body[: len(body) // 2]
             self.send_response(200)
             self.send_header("Content-Type", "text/csv")
             self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
+            self.wfile.write(body)
             self.wfile.flush()
             self.close_connection = True
         elif mode == "5xx":
@@ -205,6 +214,8 @@ class Handler(BaseHTTPRequestHandler):
         offset, limit = int(query.get("$offset", 0)), int(query.get("$limit", 1000))
         if portal.args.page_cap:
             limit = min(limit, portal.args.page_cap)
+        if portal.args.empty_body and offset >= len(rows):
+            return b""  # a mirror's empty result: no header line either
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(portal.header)
@@ -212,6 +223,8 @@ class Handler(BaseHTTPRequestHandler):
             rec = dict(r)
             if portal.malformed(i):
                 rec["date"] = "not-a-date"
+            if portal.args.fault == "cutquote" and i % 50 == 7 and r["latitude"]:  # a quoted field across two lines
+                rec["description"] = "LINE ONE\nLINE TWO"
             w.writerow([rec[h] for h in portal.header])
         return out.getvalue().encode()
 
@@ -282,8 +295,9 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--fault", default="", choices=["", "429", "429date", "5xx", "drop", "cut", "slow", "malformed",
-                                                    "nul"])
+    ap.add_argument("--fault", default="", choices=["", "429", "429date", "5xx", "drop", "cut", "cutquote", "slow",
+                                                    "malformed", "nul"])
+    ap.add_argument("--empty-body", action="store_true")
     ap.add_argument("--page-cap", type=int, default=0)
     ap.add_argument("--redirect-to", default="")
     ap.add_argument("--unpublished", default="")

@@ -147,9 +147,11 @@ def test_faults(tmp, expected):
     # half page is not stored, the page is asked again; a portal's own page cap (fewer
     # rows than $limit) is not taken for the end of the window.
     for args, what in ((("--fault", "cut"), "pages cut short, their framing whole"),
-                       (("--page-cap", "300"), "pages capped at 300 rows by the portal")):
+                       (("--fault", "cutquote"), "pages cut after a line break inside a quoted field"),
+                       (("--page-cap", "300"), "pages capped at 300 rows by the portal"),
+                       (("--empty-body",), "the empty page an empty body, no header line")):
         with Mock(*args) as mock:
-            db = os.path.join(tmp, "fault-%s.db" % args[0].strip("-"))
+            db = os.path.join(tmp, "fault-%s.db" % "-".join(a.strip("-") for a in args))
             p = crawl("chicago", db, mock)
             check("%s: exit 0" % what, p.returncode == 0, p.stderr)
             store_matches(what, db, "chicago", mock.get("/__expected")["chicago"])
@@ -269,6 +271,16 @@ def test_police_uk(tmp):
         p = crawl("london", db, mock)
         check("an unpublished month: exit 0 and a note naming it", p.returncode == 0
               and "no crime for 1 month (the first: 2016-02): not published yet?" in p.stderr, p.stderr)
+        # A crawl stopped part way through that month leaves its first tiles done: the next
+        # run must still leave the month to fetch again (it judged by its own tiles).
+        con = sqlite3.connect(db)
+        con.execute("UPDATE crawl_state SET complete = 1 WHERE city = 'london' AND span IN "
+                    "('2016-02/r0c0.', '2016-02/r0c1.', '2016-02/r0c2.', '2016-02/r0c3.', '2016-02/r1c0.')")
+        con.commit()
+        con.close()
+        p = crawl("london", db, mock)
+        check("... after a stop part way through it, still left to fetch again", p.returncode == 0
+              and "no crime for 1 month (the first: 2016-02)" in p.stderr, p.stderr)
         mock.get("/__publish")
         p = crawl("london", db, mock)
         store_matches("the month fetched once published", db, "london", mock.get("/__expected")["london"])

@@ -64,12 +64,15 @@ def main():
         check("tune exits 0", p.returncode == 0, p.stderr)
         check("three candidates scored", len(losses) == 3, p.stdout)
         rows = re.findall(r"^\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+[0-9.]+", p.stdout, re.M)
-        check("no candidate claims a gate its model has not (context off or skip 0: gate off)",
-              rows and all(g == "off" for _, _, _, ctx, skip, _, g in rows if ctx == "off" or skip == "0"), rows)
-        wide = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "241"],
+        check("no candidate claims a gate its model has not (context off: gate off; skip 0: not 'skip')",
+              rows and all(g == "off" for _, _, _, ctx, skip, _, g in rows if ctx == "off")
+              and all(g != "skip" for _, _, _, ctx, skip, _, g in rows if skip == "0"), rows)
+        # 3 x 2 x 2 x 2 (hidden, kernel, lr, baseline) x (context on: 3 gates at skip 3 and 1,
+        # on or off at skip 0; context off: 3 skips) = 24 x 11
+        wide = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "265"],
                               capture_output=True, text=True)
-        check("--budget beyond the 240 distinct models is a usage error", wide.returncode == 2
-              and "--budget must be a whole number 1-240" in wide.stderr, wide.stderr)
+        check("--budget beyond the 264 distinct models is a usage error", wide.returncode == 2
+              and "--budget must be a whole number 1-264" in wide.stderr, wide.stderr)
         check("printed losses are the model files' best_val",
               all(abs(losses[i] - stored[i]) < 1e-6 for i in losses), (losses, stored))
         with open(config) as f:
