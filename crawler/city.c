@@ -267,6 +267,7 @@ const char *cc_data_dir(char *buf, size_t buf_len) {
             snprintf(buf, buf_len, "%s", candidates[i]);
             return buf;
         }
+        if (i == 0) break; /* a CRIMECAST_DATA_DIR without cities/ is a mistake to say, not to pass over */
     }
     if (buf_len) buf[0] = '\0';
     return buf;
@@ -311,7 +312,12 @@ int cc_city_path(const char *name, char *path, size_t path_len, char *err, size_
     }
     char dir[4096];
     if (!*cc_data_dir(dir, sizeof dir)) {
-        snprintf(err, err_len, "no data/cities directory found (set CRIMECAST_DATA_DIR)");
+        const char *set = getenv("CRIMECAST_DATA_DIR");
+        char quoted[SHOWN];
+        if (set && *set)
+            snprintf(err, err_len, "CRIMECAST_DATA_DIR is '%s', which holds no cities/ directory", shown(set, quoted));
+        else
+            snprintf(err, err_len, "no data/cities directory found (set CRIMECAST_DATA_DIR)");
         return -1;
     }
     snprintf(path, path_len, "%s/cities/%s.json", dir, name);

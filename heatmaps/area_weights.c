@@ -331,8 +331,10 @@ static void list_folder(char *list, size_t len, const char *text, int n) {
     snprintf(folder, sizeof folder, "%.*s/", n, text);
     for (const char *at = list; (at = strstr(at, folder)) != NULL; at++)
         if ((at == list || at[-2] == ',') && (at[strlen(folder)] == ',' || !at[strlen(folder)])) return;
-    size_t used = strlen(list);
-    if (used + strlen(folder) + 3 < len) snprintf(list + used, len - used, "%s%s", used ? ", " : "", folder);
+    size_t used = strlen(list), add = strlen(folder);
+    if (used + add + 3 >= len) return; /* the list is for a message: a long one is cut */
+    if (used) memcpy(list + used, ", ", 2), used += 2;
+    memcpy(list + used, folder, add + 1);
 }
 
 /* An archive (`name`, a /vsizip/ or /vsitar/ path) whose vector files all lie in one

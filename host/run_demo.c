@@ -68,10 +68,11 @@ const cc_command_spec CC_DEMO_SPEC = {
         "  Then: raster (weekly, 32 x 32; monthly for London) -> train a ConvLSTM -> predict the\n"
         "  test span -> the baselines persistence, histavg, seasonal, kde, rf, etas (and the oracle)\n"
         "  -> eval -> pictures -> report.\n"
-        "Writes: crimecast.db, tensor.h5, model.h5, forecasts/<model>.h5, metrics.csv, roc.png,\n"
+        "Writes: crimecast.db, tensor.h5, model.h5, forecasts/<method>.h5, metrics.csv, roc.png,\n"
         "training.png, panels/<date>.png (truth, ConvLSTM, random forest, historical average\n"
-        "and the ConvLSTM's absolute error, one colour scale), report.md and demo.log (what the\n"
-        "steps reported). Ends by printing the comparison table.\n",
+        "and the ConvLSTM's absolute error, one colour scale), report.md, report.html (the same,\n"
+        "pictures inside) and demo.log (what the steps reported). Ends by printing the\n"
+        "comparison table.\n",
     .request_size = sizeof(cc_demo_request),
     .groups = DEMO_GROUPS,
     .group_count = 2,

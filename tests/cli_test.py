@@ -226,6 +226,13 @@ p = run("import", "--city", "chicago")
 check("import without files is a usage error", p.returncode == 2 and "no FILE" in p.stderr, p)
 p = run("import", "--city", "atlantis", "x.csv")
 check("unknown city is a usage error", p.returncode == 2 and "atlantis" in p.stderr, p)
+with tempfile.TemporaryDirectory() as empty:
+    # CRIMECAST_DATA_DIR without cities/ (a typo): said, not passed over for the built-in cities
+    p = subprocess.run([CRIMECAST, "raster", "--city", "chicago", "--from", "2020-01-06", "--to", "2020-02-03", "--bin",
+                        "week", "--grid", "4", "--db", "s.db", "--out", "t.h5"], capture_output=True, text=True,
+                       env={**os.environ, "CRIMECAST_DATA_DIR": empty}, cwd=empty)
+    check("CRIMECAST_DATA_DIR without cities/: a usage error naming it", p.returncode == 2
+          and "CRIMECAST_DATA_DIR is '%s', which holds no cities/ directory" % empty in p.stderr, p)
 with tempfile.TemporaryDirectory() as data_dir:
     # A city definition that is there but broken is no fault of the command line: exit 1
     # naming the file (it was a usage error, 2), and nothing written.
