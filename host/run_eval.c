@@ -212,12 +212,11 @@ static int gather_cells(const cc_tensor *truth, const cc_tensor *f, int tb, int 
  * Counted here so that eval can say so (note_floored_deviance). */
 static void count_floored(const float *y, const float *p, int n, row *r) {
     for (int q = 0; q < n; q++) {
-        double pp = p[q] > 1e-9 ? p[q] : 1e-9;
-        double d = 2.0 * ((y[q] > 0 ? y[q] * log(y[q] / pp) : 0.0) - (y[q] - pp));
+        double d = cc_poisson_deviance_term(y[q], p[q]);
         r->deviance_sum += d;
         if (!(y[q] > 0)) continue;
         r->crime_cells++;
-        if (p[q] <= 1e-9) r->zero_under_crime++, r->floored_deviance += d;
+        if (p[q] <= CC_DEVIANCE_FLOOR) r->zero_under_crime++, r->floored_deviance += d;
     }
 }
 
@@ -749,11 +748,7 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
 int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *table, cc_eval_inputs *kept, char *err,
                         size_t err_len) {
     cc_tensor truth;
-    if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1;
-    if (cc_tensor_require_cells(&truth, a->data, err, err_len) != 0) {
-        cc_tensor_free(&truth);
-        return -1;
-    }
+    if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1; /* it refuses a mask without a cell */
     note_areas_far_from_cells(a, &truth);
     int n_files = a->forecast_count, count = 0, status = -1;
     row *rows = calloc((size_t)(n_files * truth.C > 0 ? n_files * truth.C : 1), sizeof *rows);

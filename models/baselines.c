@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/metrics.h"
 
 static const char *const NAMES[] = {"persistence", "histavg", "seasonal", "kde"};
 
@@ -123,8 +124,7 @@ double cc_mean_poisson_deviance(const cc_tensor *t, const int *targets, int n, i
             const float *y = t->values + cc_tensor_offset(t, targets[i], first_channel + c, 0, 0);
             for (size_t q = 0; q < plane; q++) {
                 if (!t->mask[q]) continue;
-                double pp = p[q] > 1e-9 ? p[q] : 1e-9;
-                sum += 2.0 * ((y[q] > 0 ? y[q] * log(y[q] / pp) : 0.0) - (y[q] - pp));
+                sum += cc_poisson_deviance_term(y[q], p[q]);
                 count++;
             }
         }

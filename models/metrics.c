@@ -205,9 +205,9 @@ int cc_roc_curve_sampled(const double *positive, const float *scores, int n, int
 static void count_errors(const float *y, const float *p, int n, cc_map_metrics *m) {
     double se = 0, ae = 0, dev = 0;
     for (int i = 0; i < n; i++) {
-        double d = (double)p[i] - y[i], pp = p[i] > 1e-9 ? p[i] : 1e-9;
+        double d = (double)p[i] - y[i];
         se += d * d, ae += fabs(d);
-        dev += 2.0 * ((y[i] > 0 ? y[i] * log(y[i] / pp) : 0.0) - (y[i] - pp));
+        dev += cc_poisson_deviance_term(y[i], p[i]);
     }
     m->mse = n ? se / n : NAN, m->mae = n ? ae / n : NAN, m->deviance = n ? dev / n : NAN;
 }

@@ -35,7 +35,20 @@
 #ifndef CRIMECAST_MODELS_METRICS_H
 #define CRIMECAST_MODELS_METRICS_H
 
+#include <math.h>
 #include <stddef.h>
+
+/* The forecast below which the Poisson deviance takes this instead (a 0 where crimes
+ * happened would be infinite). */
+#define CC_DEVIANCE_FLOOR 1e-9
+
+/* One cell's Poisson deviance 2 (y log(y/p) - (y - p)), y log y = 0 at y = 0, p floored at
+ * CC_DEVIANCE_FLOOR: the one expression eval's figure, the baselines' choices and eval's
+ * note on the floor all sum. */
+static inline double cc_poisson_deviance_term(double y, double p) {
+    double pp = p > CC_DEVIANCE_FLOOR ? p : CC_DEVIANCE_FLOOR;
+    return 2.0 * ((y > 0 ? y * log(y / pp) : 0.0) - (y - pp));
+}
 
 enum { CC_MAX_TOPK = 8 };
 
