@@ -166,39 +166,25 @@ static int retryable_curl_error(CURLcode code) {
     }
 }
 
-/* Whether two URLs share scheme, host and port: where an extra header (an app token) may
- * follow a redirect. */
-static int same_origin(const char *a, const char *b) {
-    CURLU *ua = curl_url(), *ub = curl_url();
-    int same = ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
-               curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK;
-    const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT};
-    for (int i = 0; same && i < 3; i++) {
-        char *x = NULL, *y = NULL;
-        curl_url_get(ua, parts[i], &x, CURLU_DEFAULT_PORT | CURLU_DEFAULT_SCHEME);
-        curl_url_get(ub, parts[i], &y, CURLU_DEFAULT_PORT | CURLU_DEFAULT_SCHEME);
-        same = x && y && !strcasecmp(x, y);
-        curl_free(x), curl_free(y);
+/* Whether a redirect from `from` to `to` may carry the extra header (the app token): to
+ * the same origin (scheme, host and port), or to the same host moved from http to https
+ * (a portal sending a user's http:// to its https://). */
+static int header_may_follow(const char *from, const char *to) {
+    CURLU *u[2] = {curl_url(), curl_url()};
+    const char *urls[2] = {from, to};
+    char *scheme[2] = {NULL, NULL}, *host[2] = {NULL, NULL}, *port[2] = {NULL, NULL};
+    int parsed = 1;
+    for (int i = 0; i < 2; i++) {
+        parsed = parsed && u[i] && curl_url_set(u[i], CURLUPART_URL, urls[i], 0) == CURLUE_OK &&
+                 curl_url_get(u[i], CURLUPART_SCHEME, &scheme[i], CURLU_DEFAULT_SCHEME) == CURLUE_OK &&
+                 curl_url_get(u[i], CURLUPART_HOST, &host[i], 0) == CURLUE_OK &&
+                 curl_url_get(u[i], CURLUPART_PORT, &port[i], CURLU_DEFAULT_PORT) == CURLUE_OK;
     }
-    curl_url_cleanup(ua), curl_url_cleanup(ub);
-    return same;
-}
-
-/* Whether b is a's host over https where a was http (a portal moving a user's http:// to
- * https://, the same server). */
-static int upgrade_to_https(const char *a, const char *b) {
-    CURLU *ua = curl_url(), *ub = curl_url();
-    char *ha = NULL, *hb = NULL, *sa = NULL, *sb = NULL;
-    int upgrade = ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
-                  curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK &&
-                  curl_url_get(ua, CURLUPART_HOST, &ha, 0) == CURLUE_OK &&
-                  curl_url_get(ub, CURLUPART_HOST, &hb, 0) == CURLUE_OK &&
-                  curl_url_get(ua, CURLUPART_SCHEME, &sa, 0) == CURLUE_OK &&
-                  curl_url_get(ub, CURLUPART_SCHEME, &sb, 0) == CURLUE_OK && !strcasecmp(ha, hb) &&
-                  !strcasecmp(sa, "http") && !strcasecmp(sb, "https");
-    curl_free(ha), curl_free(hb), curl_free(sa), curl_free(sb);
-    curl_url_cleanup(ua), curl_url_cleanup(ub);
-    return upgrade;
+    int same_host = parsed && !strcasecmp(host[0], host[1]);
+    int same_origin = same_host && !strcasecmp(scheme[0], scheme[1]) && !strcmp(port[0], port[1]);
+    int upgrade = same_host && !strcasecmp(scheme[0], "http") && !strcasecmp(scheme[1], "https");
+    for (int i = 0; i < 2; i++) curl_free(scheme[i]), curl_free(host[i]), curl_free(port[i]), curl_url_cleanup(u[i]);
+    return same_origin || upgrade;
 }
 
 enum { MOST_REDIRECTS = 10 };
@@ -218,7 +204,7 @@ static CURLcode attempt(cc_http_client *c, const char *url, transfer *t, long *s
         if (code != CURLE_OK || *status < 300 || *status > 399 || hops == MOST_REDIRECTS ||
             curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || !next)
             break;
-        with_header = with_header && (same_origin(current, next) || upgrade_to_https(current, next));
+        with_header = with_header && header_may_follow(current, next);
         free(current);
         current = strdup(next); /* next is the handle's, gone at its reset */
         t->length = 0, t->retry_after_s = -1; /* the redirect's own body is not the answer */
