@@ -143,9 +143,3 @@ int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what
     return 1;
 }
 
-int cc_tensor_require_cells(const cc_tensor *t, const char *path, char *err, size_t err_len) {
-    if (cc_tensor_mask_cells(t) > 0) return 0;
-    snprintf(err, err_len, "%s: the mask holds no cell (no incident in the rastered span?): nothing to learn from, "
-             "forecast or score", path);
-    return -1;
-}

@@ -70,10 +70,6 @@ void cc_tensor_free(cc_tensor *tensor);
 int cc_tensor_channel(const cc_tensor *t, const char *name);
 /* The number of cells inside the mask. */
 size_t cc_tensor_mask_cells(const cc_tensor *t);
-/* 0 when the mask holds a cell; else -1 with err naming `path`: every loss and score is
- * a mean over the mask, and an empty one has none (a NaN, or a loss of 0 that trains
- * nothing). */
-int cc_tensor_require_cells(const cc_tensor *t, const char *path, char *err, size_t err_len);
 /* Whether a's grid differs from b's: 0 when the two share size, CRS, cell, north-west
  * corner (to a millimetre) and bin kind; else 1, with `what` saying the first that
  * differs, a's value before b's ("its north-west corner is (x, y), not (x, y)"). The

@@ -368,9 +368,7 @@ static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *w
         read_part(file, "/y", H5T_NATIVE_DOUBLE, (size_t)t->H, y, why, why_len) != 0 ||
         read_part(file, "/x", H5T_NATIVE_DOUBLE, (size_t)t->W, x, why, why_len) != 0)
         return -1;
-    size_t cells = 0;
-    for (size_t q = 0; q < (size_t)t->H * t->W; q++) cells += t->mask[q] != 0;
-    if (cells == 0) { /* every loss, score and colour scale is over the mask's cells */
+    if (cc_tensor_mask_cells(t) == 0) { /* every loss, score and colour scale is over the mask's cells */
         snprintf(why, why_len, "the mask holds no cell (no incident in the rastered span?): nothing to learn from, "
                  "forecast, draw or score");
         return -1;

@@ -994,8 +994,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     p.clock.device = cc_now_seconds() - start;
     cc_tensor t;
     int status = -1;
-    if (cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 &&
-        cc_tensor_require_cells(&t, r->data, err, err_len) == 0 &&
+    if (cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 && /* it refuses a mask without a cell */
         (!(r->resume || wants_recency_maps(r)) || cc_tensor_read_recency(r->data, &t, cc_cpu_threads(&ctx), err, err_len) == 0)) {
         cc_tensor_index_nonzeros(&t); /* without it (out of memory) the context sums read every cell */
         p.clock.read = cc_now_seconds() - start - p.clock.device;
