@@ -113,6 +113,13 @@ static int files_in(const char *dir) {
     return n;
 }
 
+/* Removes a directory made by mkdtemp here and what it holds. */
+static void remove_dir(const char *dir) {
+    char command[200];
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    assert_int_equal(system(command), 0);
+}
+
 static int exists(const char *dir, const char *name) {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -173,9 +180,7 @@ static void test_a_signal_removes_the_temporaries_and_kills(void **state) {
         assert_true(exists(dir, "kept.txt"));  /* committed before: kept */
         assert_false(exists(dir, "open.gpkg")); /* never committed */
         assert_int_equal(files_in(dir), 1);     /* no open.gpkg.tmp-PID, no -journal */
-        char command[200];
-        snprintf(command, sizeof command, "rm -rf '%s'", dir);
-        assert_int_equal(system(command), 0);
+        remove_dir(dir);
     }
 }
 
@@ -187,9 +192,7 @@ static void test_the_second_ctrl_c_in_stoppable_work_removes_them_too(void **sta
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGINT);
     assert_int_equal(files_in(dir), 1);
-    char command[200];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    assert_int_equal(system(command), 0);
+    remove_dir(dir);
 }
 
 static void test_an_ignored_hangup_stays_ignored(void **state) {
@@ -199,9 +202,7 @@ static void test_an_ignored_hangup_stays_ignored(void **state) {
     int status = run_child((child_plan){dir, SIGHUP, 0}, 1); /* nohup */
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 4); /* went on past the raise */
-    char command[200];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    assert_int_equal(system(command), 0);
+    remove_dir(dir);
 }
 
 int main(void) {
