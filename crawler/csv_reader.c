@@ -132,7 +132,7 @@ static int end_field(cc_csv_reader *r) {
     return put_char(r, '\0');
 }
 
-static void publish_row(cc_csv_reader *r, cc_csv_row *row, long first_line, int unterminated) {
+static void publish_row(cc_csv_reader *r, cc_csv_row *row, long first_line, int unterminated, int unended) {
     row->nul_byte = 0;
     for (int i = 0; i < r->field_count; i++) {
         r->fields[i] = r->text + r->starts[i];
@@ -143,6 +143,7 @@ static void publish_row(cc_csv_reader *r, cc_csv_row *row, long first_line, int 
     row->lengths = r->lengths;
     row->line = first_line;
     row->unterminated_quote = unterminated;
+    row->unended = unended;
 }
 
 /* Copies an unquoted run of ordinary characters in one go: the hot path. */
@@ -202,7 +203,7 @@ int cc_csv_next(cc_csv_reader *r, cc_csv_row *row) {
                 r->line++;
                 r->swallow_lf = c == '\r';
                 if (end_field(r) != 0) goto nomem;
-                publish_row(r, row, first_line, 0);
+                publish_row(r, row, first_line, 0, 0);
                 return 1;
             } else if (c == '"' && state == FIELD_START) {
                 state = QUOTED;
@@ -232,7 +233,7 @@ int cc_csv_next(cc_csv_reader *r, cc_csv_row *row) {
                 r->line++;
                 r->swallow_lf = c == '\r';
                 if (end_field(r) != 0) goto nomem;
-                publish_row(r, row, first_line, 0);
+                publish_row(r, row, first_line, 0, 0);
                 return 1;
             } else { /* text after a closing quote: kept, as Python's csv does */
                 if (put_char(r, c) != 0) goto nomem;
@@ -243,7 +244,7 @@ int cc_csv_next(cc_csv_reader *r, cc_csv_row *row) {
     }
     if (!in_record) return 0;
     if (end_field(r) != 0) goto nomem;
-    publish_row(r, row, first_line, state == QUOTED);
+    publish_row(r, row, first_line, state == QUOTED, 1);
     return 1;
 
 nomem:

@@ -7,7 +7,8 @@
  * record counts agree with it. A quoted field still open at the end of the input
  * yields a last row flagged `unterminated_quote`, and a record with a NUL byte in a field
  * is flagged `nul_byte` (its fields' C strings would stop there); callers reject both as
- * malformed.
+ * malformed. A record ended by the end of the input rather than a line end is flagged
+ * `unended` (files as published end their last line; one that does not may be cut short).
  *
  * Rows are valid until the next call to cc_csv_next. A record longer than
  * CC_CSV_MOST_RECORD bytes or of more than CC_CSV_MOST_FIELDS fields is a read error (a
@@ -29,6 +30,7 @@ typedef struct cc_csv_row {
     long line;             /* 1-based physical line on which the record starts */
     int unterminated_quote;
     int nul_byte;          /* a field holds a NUL byte: its C string stops short of it */
+    int unended;           /* the input ended inside this record, before any line end */
 } cc_csv_row;
 
 typedef struct cc_csv_reader cc_csv_reader;

@@ -121,7 +121,7 @@ static cc_row_parser *read_header(stream_reader *r, cc_csv_reader *reader) {
 /* Reads rows until the end, an error, or the writer aborting. Returns 0 or -1. */
 static int read_rows(stream_reader *r, cc_csv_reader *reader, cc_row_parser *parser) {
     cc_incident_batch *batch = cc_queue_take_empty(r->queue);
-    cc_csv_row row;
+    cc_csv_row row = {0};
     int got;
     while (batch && (got = cc_csv_next(reader, &row)) > 0) {
         if (take_row(r, parser, &row, batch) != 0) return -1;
@@ -137,6 +137,8 @@ static int read_rows(stream_reader *r, cc_csv_reader *reader, cc_row_parser *par
                  cc_csv_error(reader));
         return -1;
     }
+    cc_import_stats *stats = r->job->stats;
+    if (row.unended && !stats->unended[0]) snprintf(stats->unended, sizeof stats->unended, "%s:%ld", r->label, row.line);
     if (batch->count)
         cc_queue_put_full(r->queue, batch);
     else

@@ -32,6 +32,8 @@ typedef struct cc_import_stats {
     uint64_t mended_rows;        /* accepted rows whose raw type or description was not
                                     UTF-8: each ill-formed part stored as U+FFFD */
     char first_mended[320];      /* the first of them, "file:line, field 'description'" */
+    char unended[320];           /* "file:line" of the first last line without a line end
+                                    (a file cut short ends so), or "" */
     int members_read, members_skipped;  /* zip archives */
     int example_count;           /* first rejected rows, "file:line: reason (detail)" */
     char examples[CC_IMPORT_MAX_EXAMPLES][512];

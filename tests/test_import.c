@@ -196,6 +196,18 @@ static void test_chicago_portal_csv(void **state) {
               PLAIN, &s);
     expect_counts(&s, 1, 0, 1, 0, 0, 0, 0);
     assert_int_equal(stored_count(f), 3);
+    assert_string_equal(s.unended, ""); /* its last line ends as published files do */
+
+    /* A file whose last line has no line end (a download cut there would read so): its
+     * row is read, and the stats name the line for the warning. */
+    import_ok(f, "cut.csv",
+              CHICAGO_HEADER "10000009,HZ100009,07/04/2016 01:05:00 PM,001XX W MADISON ST,0820,THEFT,x,STREET,"
+                             "false,false,0122,001,42,32,06,1175000,1900000,07/11/2016 03:48:18 PM,41.881832,-87.63",
+              PLAIN, &s);
+    expect_counts(&s, 1, 1, 0, 0, 0, 0, 0);
+    const char *suffix = "cut.csv:2";
+    assert_true(strlen(s.unended) >= strlen(suffix));
+    assert_string_equal(s.unended + strlen(s.unended) - strlen(suffix), suffix);
 }
 
 static const char CHICAGO_API[] =
