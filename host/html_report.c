@@ -49,9 +49,10 @@ static void figure_cell(FILE *out, const cc_metrics_table *t, int r, const char 
     snprintf(lo, sizeof lo, "%s_lo", name), snprintf(hi, sizeof hi, "%s_hi", name);
     double v = cc_metrics_value(t, t->model[r], t->category[r], name);
     if (!isfinite(v)) fprintf(out, "<td>-</td>");
-    else if (interval)
+    else if (interval && isfinite(cc_metrics_value(t, t->model[r], t->category[r], lo))) /* none from few bins */
         fprintf(out, "<td>%.4g <small>[%.3g, %.3g]</small></td>", v, cc_metrics_value(t, t->model[r], t->category[r], lo),
                 cc_metrics_value(t, t->model[r], t->category[r], hi));
+    else if (interval) fprintf(out, "<td>%.4g</td>", v);
     else fprintf(out, "<td>%.3f</td>", v);
 }
 

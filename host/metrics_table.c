@@ -67,9 +67,11 @@ static void format_figure(const cc_metrics_table *t, int r, const shown_figure *
     snprintf(lo_name, sizeof lo_name, "%s_lo", f->name);
     snprintf(hi_name, sizeof hi_name, "%s_hi", f->name);
     double v = cc_metrics_value(t, t->model[r], t->category[r], f->name);
-    if (f->interval)
+    if (f->interval && isfinite(cc_metrics_value(t, t->model[r], t->category[r], lo_name))) /* none from few bins */
         snprintf(out, len, "%.4g [%.3g, %.3g]", v, cc_metrics_value(t, t->model[r], t->category[r], lo_name),
                  cc_metrics_value(t, t->model[r], t->category[r], hi_name));
+    else if (f->interval)
+        snprintf(out, len, "%.4g", v);
     else
         snprintf(out, len, "%.3f", v);
 }

@@ -93,7 +93,10 @@ const cc_command_spec CC_EVAL_SPEC = {
         "hit rate, PAI and PEI with the top K% of the area flagged (--topk) or a fixed area\n"
         "(--area: the nearest whole number of cells to it, at least one; PEI is then NIJ's\n"
         "PEI*, the share of the most crimes that area could have held). Each figure is the mean\n"
-        "over bins with a bootstrap 95% interval over bins. A table on stdout (best per column\n"
+        "over bins with a bootstrap 95% interval over bins (1000 resamples of the bins one by\n"
+        "one, seeded, percentile; none from fewer than 10 bins, where it would cover far less\n"
+        "than 95%; weekly errors are correlated from week to week, which single-bin resampling\n"
+        "leaves out, so the intervals are somewhat narrow). A table on stdout (best per column\n"
         "marked *), or --json / --csv records with keys model, category, mse, mae, deviance,\n"
         "auc, ap, f1, hit@K, pai@K, pei@K (hit@1km2, ... for areas) and *_lo / *_hi for the\n"
         "intervals.\n"
@@ -109,7 +112,7 @@ const cc_command_spec CC_EVAL_SPEC = {
         "shared hard week does not widen it; a bin where a figure is undefined, a hit rate on a\n"
         "map without crimes, is left out of that figure's). The table says 'ahead' or 'behind'\n"
         "when the interval excludes 0 (lower is better for mse, mae and deviance, higher for the\n"
-        "rest), 'tie' otherwise. --json and --csv gain each figure's key with _vs (mse_vs,\n"
+        "rest), 'tie' otherwise, and gives no verdict without an interval. --json and --csv gain each figure's key with _vs (mse_vs,\n"
         "pai@1km2_vs, ...) and their _lo / _hi.\n",
     .request_size = sizeof(cc_eval_request),
     .groups = EVAL_GROUPS,
@@ -445,9 +448,11 @@ static void print_paired(FILE *out, const row *rows, int start, int end, const c
         fprintf(out, "%-*s", width, rows[r].model);
         for (int i = 0; i < figures; i++) {
             char cell[64];
-            if (isfinite(rows[r].vs[i]))
+            if (isfinite(rows[r].vs[i]) && isfinite(rows[r].vs_lo[i]))
                 snprintf(cell, sizeof cell, "%+.4g [%+.3g,%+.3g] %s", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i],
                          verdict(i, rows[r].vs_lo[i], rows[r].vs_hi[i]));
+            else if (isfinite(rows[r].vs[i])) /* too few bins for an interval: no verdict either */
+                snprintf(cell, sizeof cell, "%+.4g (few bins)", rows[r].vs[i]);
             else
                 snprintf(cell, sizeof cell, rows[r].vs_bins > 0 ? "undefined" : "no shared bins");
             fprintf(out, " %30s", cell);
@@ -473,8 +478,11 @@ static void print_table(FILE *out, const row *rows, int count, char names[][FIGU
                         (lower_is_better(i) ? rows[o].mean[i] < rows[r].mean[i] : rows[o].mean[i] > rows[r].mean[i]))
                         best = 0;
                 char cell[64];
-                snprintf(cell, sizeof cell, "%.4g [%.3g,%.3g]%s", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i],
-                         best && end - start > 1 ? "*" : "");
+                if (isfinite(rows[r].lo[i]))
+                    snprintf(cell, sizeof cell, "%.4g [%.3g,%.3g]%s", rows[r].mean[i], rows[r].lo[i], rows[r].hi[i],
+                             best && end - start > 1 ? "*" : "");
+                else /* too few bins for an interval (cc_bootstrap_mean) */
+                    snprintf(cell, sizeof cell, "%.4g%s", rows[r].mean[i], best && end - start > 1 ? "*" : "");
                 fprintf(out, " %17s", cell);
             }
             fprintf(out, "\n");
@@ -628,6 +636,12 @@ static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err,
     }
     int listed = common != NULL;
     for (int i = 0; listed && i < n; i++) keep_bins(&forecasts[i], common, shared);
+    if (listed && shared > 0) { /* fewer bins than some forecast has: the figures are over these alone */
+        char first[11], last[11];
+        cc_format_iso_date(common[0], first), cc_format_iso_date(common[shared - 1], last);
+        fprintf(stderr, "crimecast eval: note: --common-bins: every forecast is scored on the %d bin(s) all of them "
+                "have, %s to %s\n", shared, first, last);
+    }
     free(common);
     if (shared > 0) return 0;
     snprintf(err, err_len, listed ? "the forecasts share no bin" : "out of memory");
@@ -764,6 +778,10 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
     } else if (!(model_names = calloc((size_t)n_files, sizeof *model_names))) {
         snprintf(err, err_len, "out of memory");
     } else if (align_bins(a, forecasts, err, err_len) == 0) {
+        if (forecasts[0].T < CC_BOOTSTRAP_LEAST_VALUES)
+            fprintf(stderr, "crimecast eval: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the "
+                    "figures have none%s\n", forecasts[0].T, CC_BOOTSTRAP_LEAST_VALUES,
+                    a->versus ? " and the paired differences no verdict" : "");
         name_forecasts(a, forecasts, model_names);
         if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0) {
             note_floored_deviance(rows, count);

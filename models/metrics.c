@@ -313,7 +313,7 @@ int cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed,
     for (int i = 0; i < n; i++)
         if (isfinite(values[i])) finite[m++] = values[i], sum += values[i];
     if (m > 0) *mean = sum / m;
-    if (m > 0 && resamples > 0) {
+    if (m >= CC_BOOTSTRAP_LEAST_VALUES && resamples > 0) {
         unsigned state = seed ? seed : 1;
         for (int r = 0; r < resamples; r++) {
             double s = 0;

@@ -104,8 +104,11 @@ int cc_roc_curve_sampled(const double *positive, const float *scores, int n, int
                          double *tpr);
 
 /* Mean of the finite values, and a bootstrap 95% interval of that mean over the values
- * (`resamples` draws, seeded). NaN when there is no finite value. 0, or -1 when out of
- * memory. */
+ * (`resamples` draws, seeded, percentile). The mean is NaN when there is no finite value;
+ * the interval is NaN from fewer than CC_BOOTSTRAP_LEAST_VALUES of them, where a percentile
+ * bootstrap's "95%" interval covers far less (of normal data: 0% of the time from one
+ * value, 51% from two, 83% from five, about 90% from ten). 0, or -1 when out of memory. */
+enum { CC_BOOTSTRAP_LEAST_VALUES = 10 };
 int cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed, double *mean, double *lo,
                        double *hi);
 

@@ -155,13 +155,18 @@ static void test_nan_scores_end(void **state) {
 
 static void test_bootstrap(void **state) {
     (void)state;
-    double v[6] = {1, 2, 3, 4, NAN, 5}, mean, lo, hi;
-    cc_bootstrap_mean(v, 6, 2000, 7, &mean, &lo, &hi);
-    assert_true(fabs(mean - 3.0) < 1e-12); /* NaN left out */
-    assert_true(lo < mean && mean < hi && lo >= 1.0 && hi <= 5.0);
-    double same[3] = {2, 2, 2};
-    cc_bootstrap_mean(same, 3, 100, 7, &mean, &lo, &hi);
-    assert_true(lo == 2.0 && hi == 2.0);
+    double v[12] = {1, 2, 3, 4, NAN, 5, 6, 7, 8, 9, 10, 11}, mean, lo, hi;
+    cc_bootstrap_mean(v, 12, 2000, 7, &mean, &lo, &hi);
+    assert_true(fabs(mean - 6.0) < 1e-12); /* NaN left out */
+    assert_true(lo < mean && mean < hi && lo >= 1.0 && hi <= 11.0);
+    double same[10] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    cc_bootstrap_mean(same, 10, 100, 7, &mean, &lo, &hi);
+    assert_true(mean == 2.0 && lo == 2.0 && hi == 2.0);
+    /* Ten values make an interval, nine (the NaN is none of them) do not: the mean alone. */
+    cc_bootstrap_mean(v, 10, 2000, 7, &mean, &lo, &hi);
+    assert_true(fabs(mean - 5.0) < 1e-12 && isnan(lo) && isnan(hi)); /* (1+...+9) / 9 */
+    cc_bootstrap_mean(v, 1, 2000, 7, &mean, &lo, &hi);
+    assert_true(mean == 1.0 && isnan(lo) && isnan(hi));
 }
 
 /* cc_rank_cells by hand: highest first, ties in index order, masked cells left out. */

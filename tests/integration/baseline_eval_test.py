@@ -18,6 +18,7 @@ here with h5py (random weekly counts, 2 channels, 8 x 8, a mask with holes):
 usage: baseline_eval_test.py CRIMECAST
 """
 import csv
+import datetime
 import io
 import json
 import math
@@ -161,6 +162,12 @@ def check_versus(tensor, files, expected, counts, mask, tgt, tmp):
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--common-bins", "--versus", "histavg-52",
                         files[1], cut], capture_output=True, text=True)
     check("eval --common-bins --versus exits 0", p.returncode == 0, p.stderr)
+    with h5py.File(cut, "r") as f:
+        days = f["time"][:]
+    first, last = (datetime.date(1970, 1, 1) + datetime.timedelta(days=int(d)) for d in (days[0], days[-1]))
+    check("eval --common-bins says how many bins it kept, and which",
+          "--common-bins: every forecast is scored on the %d bin(s) all of them have, %s to %s" % (
+              len(days), first.isoformat(), last.isoformat()) in p.stderr, p.stderr)
     inside = mask == 1
     for rec in json.loads(p.stdout) if p.returncode == 0 else []:
         c = 0 if rec["category"] == "all" else 1
@@ -369,7 +376,36 @@ def check_undefined_not_best(counts, mask, tmp):
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
     block = p.stdout.split("category burglary")[-1]
     check("eval: a category with no crime has undefined figures, none marked best", p.returncode == 0
-          and "nan [nan,nan]" in block and "nan [nan,nan]*" not in block and "*" in block, p.stdout[-1500:])
+          and " nan " in block and "nan*" not in block and "*" in block, p.stdout[-1500:])
+
+
+def check_few_bins(tensor, tmp):
+    """A bootstrap interval of a mean over 9 bins or fewer covers far less than 95%: eval
+    gives none (null in JSON), says so, and --versus gives no verdict; 10 bins give one."""
+    def iso(day):
+        return (datetime.date(1970, 1, 1) + datetime.timedelta(days=int(day))).isoformat()
+    for bins in (1, 9, 10):
+        first = iso(16800 + 7 * (T - bins))
+        files = []
+        for method in ("persistence", "histavg"):
+            files.append(os.path.join(tmp, "few%d_%s.h5" % (bins, method)))
+            p = subprocess.run([CRIMECAST, "baseline", "--method", method, "--data", tensor, "--test-from", first,
+                                "--out", files[-1]], capture_output=True, text=True)
+            check("baseline --test-from %s exits 0" % first, p.returncode == 0, p.stderr)
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files, "--json"], capture_output=True, text=True)
+        rows = json.loads(p.stdout) if p.returncode == 0 else []
+        few = bins < 10
+        check("eval over %d bins: %s" % (bins, "no interval, said so" if few else "intervals"),
+              len(rows) == 4 and all(math.isfinite(r["mse"]) and (r["mse_lo"] is None) == few and
+                                     (r["auc_hi"] is None) == few for r in rows) and
+              ("a bootstrap interval needs at least 10" in p.stderr) == few, (rows[:1], p.stderr))
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files, "--versus", "persistence"],
+                           capture_output=True, text=True)
+        paired = p.stdout.split("minus persistence")[1] if "minus persistence" in p.stdout else ""
+        verdicts = sum(paired.count(w) for w in (" ahead", " behind", " tie"))
+        check("eval --versus over %d bins: %s" % (bins, "no verdict" if few else "verdicts"),
+              p.returncode == 0 and paired and ((verdicts == 0 and "(few bins)" in paired) if few else verdicts > 0),
+              p.stdout[-1200:])
 
 
 def check_noted_differences(tmp, tensor, files, counts, mask):
@@ -524,6 +560,7 @@ def main():
               p.returncode == 2 and "--roc-category needs --roc" in p.stderr, p.stderr)
         check_versus(tensor, files, expected, counts, mask, tgt, tmp)
         check_undefined_not_best(counts, mask, tmp)
+        check_few_bins(tensor, tmp)
     return summary()
 
 

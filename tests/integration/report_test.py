@@ -35,6 +35,7 @@ class Page(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
         self.images, self.links, self.cells, self.rows = [], [], [], []
+        self.cell = None  # the text of the <td> open now
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -45,10 +46,17 @@ class Page(html.parser.HTMLParser):
                 self.links.append(a[key])
         if tag == "tr":
             self.rows.append([])
+        if tag == "td":
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self.rows and self.cell is not None:  # a cell's text: "v" or "v [lo, hi]"
+            self.rows[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
 
     def handle_data(self, data):
-        if self.rows and self.lasttag == "td":
-            self.rows[-1].append(data.strip())
+        if self.cell is not None:
+            self.cell.append(data)
 
 
 def main():
@@ -88,7 +96,7 @@ def main():
         for row in page.rows:  # the comparison table comes first; the paired one repeats the names
             if row and row[0] in scores and row[0] not in table:
                 table[row[0]] = row
-        same = len(table) == 2 and all(abs(float(table[m][2]) - scores[m]["deviance"]) <= 1e-3 * abs(scores[m]["deviance"])
+        same = len(table) == 2 and all(abs(float(table[m][2].split()[0]) - scores[m]["deviance"]) <= 1e-3 * abs(scores[m]["deviance"])
                                       for m in scores)
         check("the table's deviance is eval's for each model", same, (table, {m: scores[m]["deviance"] for m in scores}))
         check("the paired differences against persistence are there",
