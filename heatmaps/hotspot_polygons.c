@@ -1,6 +1,7 @@
 /* heatmaps/hotspot_polygons.h */
 #include "heatmaps/hotspot_polygons.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #ifdef CRIMECAST_HAVE_GDAL
 #include <cpl_error.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -99,6 +101,7 @@ static int write_patches(OGRLayerH layer, const cc_hotspot_layer *l) {
     return ok;
 }
 
+/* Writes the layer to `tmp` (a .gpkg, or the GeoJSON written in memory: see below). */
 static int write_layer(const char *tmp, const char *path, const cc_hotspot_layer *l, OGRSpatialReferenceH srs) {
     int geojson = has_suffix(path, ".geojson");
     GDALDriverH driver = GDALGetDriverByName(geojson ? "GeoJSON" : "GPKG");
@@ -118,6 +121,32 @@ static int write_layer(const char *tmp, const char *path, const cc_hotspot_layer
     }
     GDALClose(ds);
     return ok && CPLGetLastErrorType() < CE_Failure ? 0 : -1;
+}
+
+/* GDAL's GeoJSON driver (3.6) reports no error when its writes fail (a full disk left a
+ * file cut at 8 KiB, taken as written): it writes into memory, and the bytes go to `dest`
+ * here, every write checked. */
+static int write_geojson(const char *dest, const char *path, const cc_hotspot_layer *l, OGRSpatialReferenceH srs,
+                         char *err, size_t err_len) {
+    char memory[4200]; /* the temporary's own name, unique to this write, under /vsimem/ */
+    if (snprintf(memory, sizeof memory, "/vsimem/%s", dest) >= (int)sizeof memory) {
+        snprintf(err, err_len, "%s: the name is too long", path);
+        return -1;
+    }
+    if (write_layer(memory, path, l, srs) != 0) {
+        VSIUnlink(memory);
+        snprintf(err, err_len, "%s: GDAL could not write it: %s", path,
+                 CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown error");
+        return -1;
+    }
+    vsi_l_offset length = 0;
+    GByte *bytes = VSIGetMemFileBuffer(memory, &length, TRUE); /* TRUE: the buffer is ours, the file gone */
+    FILE *out = bytes ? fopen(dest, "wb") : NULL;
+    int ok = out && fwrite(bytes, 1, (size_t)length, out) == (size_t)length;
+    ok = (out && fclose(out) == 0) && ok;
+    if (!ok) snprintf(err, err_len, "%s: cannot write it: %s", path, bytes ? strerror(errno) : "out of memory");
+    VSIFree(bytes);
+    return ok ? 0 : -1;
 }
 
 int cc_hotspot_polygons_write(const char *path, const cc_hotspot_layer *l, char *err, size_t err_len) {
@@ -140,8 +169,10 @@ int cc_hotspot_polygons_write(const char *path, const cc_hotspot_layer *l, char 
     }
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
-    int status = write_layer(file.temp, path, l, srs);
-    if (status != 0)
+    int status;
+    if (has_suffix(path, ".geojson"))
+        status = write_geojson(file.temp, path, l, srs, err, err_len);
+    else if ((status = write_layer(file.temp, path, l, srs)) != 0)
         snprintf(err, err_len, "%s: GDAL could not write it: %s", path,
                  CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown error");
     CPLPopErrorHandler();

@@ -9,6 +9,7 @@ imported text that is not UTF-8, stored as Python would decode it.
 
 usage: hostile_files_test.py CRIMECAST
 """
+import datetime
 import os
 import resource
 import signal
@@ -401,6 +402,25 @@ def disk_full_case(tmp, tensor):
         check("%s on a full disk: exit 1 naming the file, nothing left of it, no 'saved'" % args[0],
               p.returncode == 1 and path in p.stderr and "(best so far: saved)" not in p.stdout
               and os.listdir(folder) == [],
+              (p.returncode, p.stdout[-300:], p.stderr[-300:], os.listdir(folder)))
+    # export: GDAL's GeoJSON driver says nothing of a failed write (it left a file cut at
+    # 8 KiB and exit 0); a GeoPackage and a GeoTIFF fail inside GDAL.
+    whole = os.path.join(tmp, "whole.h5")
+    p = run("baseline", "--method", "histavg", "--data", tensor, "--span", "all", "--out", whole)
+    check("a forecast to export", p.returncode == 0, p.stderr)
+    with h5py.File(whole, "r") as f:
+        day = datetime.date(1970, 1, 1) + datetime.timedelta(days=int(f["time"][0]))
+    for name, extra in (("h.geojson", ["--time", day.isoformat(), "--topk", "50%"]),
+                        ("h.gpkg", ["--time", day.isoformat(), "--topk", "50%"]), ("h.tif", ["--all"])):
+        out = os.path.join(folder, name)
+        args = ["export", "--in", whole, "--out", out, *extra]
+        p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+        size = os.path.getsize(out) if p.returncode == 0 else 0
+        for leftover in os.listdir(folder):
+            os.unlink(os.path.join(folder, leftover))
+        p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True, preexec_fn=limit(max(1, size // 2048)))
+        check("export %s on a disk full at half its %d bytes: exit 1 naming it, nothing left" % (name, size),
+              size > 4096 and p.returncode == 1 and out in p.stderr and os.listdir(folder) == [],
               (p.returncode, p.stdout[-300:], p.stderr[-300:], os.listdir(folder)))
 
 
