@@ -165,12 +165,28 @@ static int read_categories(hid_t file, cc_tensor *t) {
     return status;
 }
 
-/* Channels are chosen by name (--category): each name is there once, and not empty. */
+/* A name that is no file name's part: a '/', a control character (a line break), or
+ * "." or "..". png --all names its files after the channel, so a file from elsewhere
+ * could write outside --out DIR. */
+static int unsafe_in_file_name(const char *name) {
+    if (!strcmp(name, ".") || !strcmp(name, "..")) return 1;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p == '/' || *p < 0x20 || *p == 0x7f) return 1;
+    return 0;
+}
+
+/* Channels are chosen by name (--category): each name is there once, not empty, and
+ * may be part of a file name (png --all's). */
 static int check_categories(const cc_tensor *t, char *why, size_t why_len) {
     for (int c = 0; c < t->C; c++) {
         char shown[80];
         if (!t->categories[c] || !t->categories[c][0]) { /* NULL: strdup ran out of memory */
             snprintf(why, why_len, "/category[%d] is empty: every channel needs a name", c);
+            return -1;
+        }
+        if (unsafe_in_file_name(t->categories[c])) {
+            snprintf(why, why_len, "/category[%d] '%s' holds a '/' or a control character, or is '.' or '..': "
+                     "a channel's name names files", c, cc_printable(t->categories[c], shown, sizeof shown, 60));
             return -1;
         }
         for (int d = 0; d < c; d++)

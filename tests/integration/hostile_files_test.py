@@ -80,6 +80,12 @@ def tensor_cases(tmp, tensor):
               "/category names 'all' twice", "a channel name twice"),
              ("empty", lambda f: replace(f, "category", np.array(["all", ""], dtype=h5py.string_dtype())),
               "/category[1] is empty", "an empty channel name"),
+             ("slash", lambda f: replace(f, "category", np.array(["all", "../../evil"], dtype=h5py.string_dtype())),
+              "/category[1] '../../evil' holds a '/'", "a channel name that would be a path (png --all)"),
+             ("newline", lambda f: replace(f, "category", np.array(["all", "a\nb"], dtype=h5py.string_dtype())),
+              "a control character", "a channel name with a line break"),
+             ("dotdot", lambda f: replace(f, "category", np.array(["all", ".."], dtype=h5py.string_dtype())),
+              "or is '.' or '..'", "a channel named '..'"),
              ("version", lambda f: f.attrs.__setitem__("format_version", 99), "format_version 99",
               "a newer format_version"))
     for name, edit, says, what in axes:
