@@ -94,13 +94,17 @@ static void unreadable(cc_store *s, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
 }
 
-/* Brings a store from schema `version` (0: empty) to the current one in one transaction. */
-static int upgrade(cc_store *s, int version, char *err, size_t err_len) {
+/* Brings a store to the current schema in one transaction, from the version read inside
+ * it (0: empty): another process opening the same new store may have made the schema
+ * since this one looked (two making it failed with "table incidents already exists"). */
+static int upgrade(cc_store *s, char *err, size_t err_len) {
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", CC_STORE_SCHEMA_VERSION);
     if (exec(s, "BEGIN IMMEDIATE;", err, err_len) != 0) return -1;
-    int status = 0;
-    if (version < 1) status = exec(s, SCHEMA_SQL, err, err_len);
+    long long version = 0;
+    int status = query_int(s, "PRAGMA user_version", &version);
+    if (status != 0) unreadable(s, err, err_len);
+    if (status == 0 && version < 1) status = exec(s, SCHEMA_SQL, err, err_len);
     if (status == 0 && version < 2) status = exec(s, CRAWL_STATE_SQL, err, err_len);
     if (status == 0) status = exec(s, sql, err, err_len);
     if (status == 0) status = exec(s, "COMMIT;", err, err_len);
@@ -118,7 +122,7 @@ static int ensure_schema(cc_store *s, char *err, size_t err_len) {
     }
     if (version == 0 && objects == 0) {
         if (exec(s, "PRAGMA journal_mode = WAL;", err, err_len) != 0) return -1;
-        return upgrade(s, 0, err, err_len);
+        return upgrade(s, err, err_len);
     }
     if (version == 0) {
         snprintf(err, err_len, "%s: a SQLite database but not a crimecast store (no schema version)",
@@ -130,7 +134,7 @@ static int ensure_schema(cc_store *s, char *err, size_t err_len) {
                  s->path, version, CC_STORE_SCHEMA_VERSION);
         return -1;
     }
-    return version < CC_STORE_SCHEMA_VERSION ? upgrade(s, (int)version, err, err_len) : 0;
+    return version < CC_STORE_SCHEMA_VERSION ? upgrade(s, err, err_len) : 0;
 }
 
 /* What a reader needs of an existing store: a crimecast schema of a version it knows (a

@@ -198,10 +198,13 @@ static void fill_incident(const cc_synth_request *a, const cc_synth_params *p, c
     in->raw_type_mapped = 1;
 }
 
-/* Inserts every event inside a transaction the caller commits; *inserted gets the number
+/* Inserts every event inside a transaction the caller commits; *before gets the city's
+ * incidents already stored (counted inside the transaction: another synth run writing the
+ * same store between a count and the inserts would mix two cities), *inserted the number
  * new to the store. On failure the transaction is rolled back. */
 static int insert_events(cc_store *store, const cc_synth_request *a, const cc_synth_params *p, const cc_synth_events *ev,
-                         const double *lon, const double *lat, long long *inserted, char *err, size_t err_len) {
+                         const double *lon, const double *lat, long long *before, long long *inserted, char *err,
+                         size_t err_len) {
     store_batch *b = malloc(sizeof *b);
     if (!b) {
         snprintf(err, err_len, "out of memory");
@@ -211,6 +214,7 @@ static int insert_events(cc_store *store, const cc_synth_request *a, const cc_sy
     cc_progress_begin(&bar, "synth", ev->count);
     int status = cc_store_begin(store, err, err_len);
     *inserted = 0;
+    *before = status == 0 ? cc_store_count(store, a->city) : 0;
     for (size_t start = 0; status == 0 && start < ev->count; start += BATCH) {
         int n = (int)(ev->count - start < BATCH ? ev->count - start : BATCH);
         for (int k = 0; k < n; k++)
@@ -240,8 +244,8 @@ static int store_events(const cc_synth_request *a, const cc_city *city, const cc
     cc_store *store = status == 0 ? cc_store_open(a->db, err, err_len) : NULL;
     if (status == 0 && !store) status = -1;
     double start = cc_now_seconds();
-    long long before = store ? cc_store_count(store, a->city) : 0, inserted = 0;
-    if (store && status == 0) status = insert_events(store, a, p, ev, lon, lat, &inserted, err, err_len);
+    long long before = 0, inserted = 0;
+    if (store && status == 0) status = insert_events(store, a, p, ev, lon, lat, &before, &inserted, err, err_len);
     /* A different seed or start under the same city name would mix two cities. */
     if (status == 0 && before > 0 && inserted > 0 && before + inserted != (long long)ev->count) {
         snprintf(err, err_len, "%s: city '%s' already holds %lld incidents of another synth run (other --seed or "

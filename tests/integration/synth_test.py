@@ -16,6 +16,7 @@ usage: synth_test.py CRIMECAST
 import csv
 import io
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -146,6 +147,18 @@ def main():
         p = run("synth", "--db", db, "--seed", "9")
         check("another run into the same city is refused", p.returncode == 1 and "another --city-name" in p.stderr,
               p.stderr)
+        # Two runs of other seeds at once into one new store: one stores its city, the
+        # other is refused (the store was counted before the inserts' transaction began, so
+        # both stored, in 2 of 4 tries: two cities mixed in one).
+        for attempt in range(3):
+            both = os.path.join(tmp, "both%d.db" % attempt)
+            runs = [subprocess.Popen([CRIMECAST, "synth", "--db", both, "--seed", seed, "--to", "2020-01-01"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in ("1", "2")]
+            codes = sorted(r.wait() for r in runs)
+            with sqlite3.connect(both) as con:
+                seeds = len({sid.rsplit("-", 1)[0] for (sid,) in con.execute("select source_id from incidents")})
+            check("two synth runs of other seeds at once into one store: one stored, one refused (try %d)" % attempt,
+                  codes == [0, 1] and seeds == 1, (codes, seeds, [r.stderr.read()[-300:] for r in runs]))
         p = run("synth", "--oracle", refused)
         check("--oracle without --data is a usage error", p.returncode == 2, p.stderr)
         far = os.path.join(tmp, "far.db")
