@@ -389,8 +389,9 @@ static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int
 }
 
 /* --roc: one curve per forecast for truth channel c, labelled with the model and the
- * mean AUC of the table. */
-static int write_roc(const char *path, const cc_tensor *truth, int c, cc_hotspot_label label,
+ * mean AUC of the table. Returns 0, -1 with err, or 1 with err (nothing written) when no
+ * bin of the channel has both hotspot and other cells: the truth has no curve to give. */
+static int write_roc(const char *path, const char *data, const cc_tensor *truth, int c, cc_hotspot_label label,
                      const cc_tensor *forecasts, const char *const *files, char (*model_names)[LABEL], int n_files,
                      const row *rows, int count, char *err, size_t err_len) {
     double fpr[ROC_POINTS], *tpr = calloc((size_t)n_files * ROC_POINTS, sizeof(double));
@@ -410,9 +411,12 @@ static int write_roc(const char *path, const cc_tensor *truth, int c, cc_hotspot
             snprintf(labels[drawn], sizeof labels[drawn], "%s (AUC %.3f)", model, auc);
             series[drawn] = (cc_series){labels[drawn], fpr, curve, ROC_POINTS};
             drawn++;
-        } else if (cf >= 0) {
-            status = -1; /* mean_roc filled err, or no bin had both classes */
-            if (!err[0]) snprintf(err, err_len, "%s: no bin has both hotspots and other cells", files[i]);
+        } else if (cf >= 0 && err[0]) {
+            status = -1; /* mean_roc filled err */
+        } else if (cf >= 0) { /* the classes come from the truth alone: every forecast would say the same */
+            snprintf(err, err_len, "%s: no bin of category '%s' among those %s forecasts has both hotspot and other "
+                     "cells (no crime in any?): no ROC curve to draw", data, truth->categories[c], files[i]);
+            status = 1;
         }
     }
     char title[128];
@@ -746,17 +750,22 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
     if (a->roc_category && (roc_channel = cc_tensor_channel_named(truth, a->data, a->roc_category, err, err_len)) < 0)
         return -1;
     if (a->versus && paired_differences(rows, count, a->versus, err, err_len) != 0) return -1;
-    err[0] = 0;
-    if (a->roc && write_roc(a->roc, truth, roc_channel, hotspot_label(a), forecasts, a->forecasts, model_names, a->forecast_count,
-                            rows, count, err, err_len) != 0)
-        return -1;
     char names[MAX_FIGURES][FIGURE_NAME];
     figure_names(a, names);
     int figures = FIXED + 3 * measure_count(a);
     if (a->json) print_json(out, rows, count, names, figures, a->versus != NULL);
     else if (a->csv) print_csv(out, rows, count, names, figures, a->versus != NULL);
     else print_table(out, rows, count, names, figures, a->versus);
-    return table ? fill_table(table, rows, count, names, figures, a->versus != NULL, err, err_len) : 0;
+    fflush(out); /* the table stands whatever becomes of the chart */
+    if (table && fill_table(table, rows, count, names, figures, a->versus != NULL, err, err_len) != 0) return -1;
+    err[0] = 0;
+    int roc = a->roc ? write_roc(a->roc, a->data, truth, roc_channel, hotspot_label(a), forecasts, a->forecasts,
+                                 model_names, a->forecast_count, rows, count, err, err_len) : 0;
+    if (roc == 1 && a->roc_if_any) {
+        err[0] = 0;
+        return 0;
+    }
+    return roc == 0 ? 0 : -1;
 }
 
 int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *table, cc_eval_inputs *kept, char *err,

@@ -29,6 +29,9 @@ typedef struct cc_eval_request {
     } area;                                           /* topk.count + area.count <= CC_MAX_TOPK */
     const char *hotspot;                              /* "top10" or "occurrence" */
     const char *roc, *roc_category;                   /* --roc PNG of one category */
+    int roc_if_any;                                   /* report's: no ROC curve to draw (a category
+                                                         without crime in the bins) writes no PNG
+                                                         and fails nothing */
     const char *versus;                               /* paired differences against this model */
     int common_bins;                                  /* score on the bins every forecast has */
 } cc_eval_request;

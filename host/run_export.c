@@ -165,6 +165,22 @@ static int write_file(const cc_export_request *a, const cc_tensor *t, int ti, in
     return status;
 }
 
+/* The cut fell inside a tie: which of the tied cells are flagged is the grid's order, not
+ * the forecast's, and an analyst should know (a map of zeros flagged its first cells). */
+static void note_tie(const float *map, const int *order, int n, int flagged, double total) {
+    float cut = map[order[flagged - 1]];
+    int first = flagged - 1, last = flagged;
+    while (first > 0 && map[order[first - 1]] == cut) first--;
+    while (last < n && map[order[last]] == cut) last++;
+    if (!(total > 0))
+        fprintf(stderr, "crimecast export: note: the map is 0 in every cell: it has no hotspot, and the %d cells "
+                "written are the grid's first in row-major order\n", flagged);
+    else
+        fprintf(stderr, "crimecast export: note: the cut falls in a tie: %d cells have the value %g, %d of them "
+                "flagged in row-major order (field 'tied'; eval's figures share the places among all of them)\n",
+                last - first, cut, flagged - first);
+}
+
 static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti, int c, FILE *out, char *err,
                           size_t err_len) {
     size_t plane = (size_t)t->H * t->W;
@@ -200,6 +216,7 @@ static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti
         fprintf(out, "%s: the %d highest of %d cells (%.3g km2, %.1f%% of the forecast), '%s', %s bin of %s%s\n", a->out,
                 flagged, n, flagged * t->cell * t->cell * 1e-6, 100 * (flagged ? cells[flagged - 1].cumulative_share : 0),
                 t->categories[c], cc_bin_kind_name(t->bin), target, a->dissolve ? ", patches dissolved" : "");
+    if (status == 0 && tie_at_cut) note_tie(map, order, n, flagged, total);
     free(order), free(cells);
     return status;
 }

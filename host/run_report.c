@@ -97,48 +97,68 @@ static int model_of_this_grid(const char *model_path, const char *data, const cc
 
 enum { MAX_MAPS = 6 };
 
+/* One map's hotspot flags in [0, 1] over the mask: the cells of eval's hit@5% budget, cells
+ * tied at the cut sharing its remaining places (cc_top_share), as eval's figures share
+ * them; no cell of a truth map without crime, which has no hotspot. */
+static void flag_top_share(const float *map, const uint8_t *mask, int plane, int is_truth, float *flags, float *v,
+                           int *cell, int *order, double *share) {
+    int n = 0;
+    double total = 0;
+    for (int q = 0; q < plane; q++)
+        if (mask[q]) cell[n] = q, v[n] = map[q], total += map[q], n++;
+    if (n == 0 || (is_truth && !(total > 0))) return;
+    cc_rank_cells(v, NULL, n, order);
+    cc_top_share(v, order, n, cc_flagged_for_percent(5, n), share);
+    for (int i = 0; i < n; i++) flags[cell[i]] = (float)share[i];
+}
+
 /* hotspots.png: for the truth and each forecast, the cells flagged with 5% of the study
- * area (eval's hit@5% budget; a tie at the cut in row-major order, cc_rank_cells). */
+ * area (eval's hit@5% budget), a tie at the cut drawn as each cell's share of its places. */
 static int draw_hotspots(const char *png, const cc_panel *maps, int count, const cc_tensor *truth, const char *date,
                          const char *category, char *err, size_t err_len) {
     int plane = truth->H * truth->W, status = -1;
-    float *flags = calloc((size_t)plane * count, sizeof *flags);
-    int *order = malloc(sizeof *order * (size_t)plane);
+    float *flags = calloc((size_t)plane * count, sizeof *flags), *v = malloc(sizeof *v * (size_t)plane);
+    int *order = malloc(sizeof *order * (size_t)plane), *cell = malloc(sizeof *cell * (size_t)plane);
+    double *share = malloc(sizeof *share * (size_t)plane);
     cc_panel panels[MAX_MAPS];
     char titles[MAX_MAPS][80];
-    for (int p = 0; flags && order && p < count; p++) {
-        int n = cc_rank_cells(maps[p].values, truth->mask, plane, order);
-        int a = n > 0 ? cc_flagged_for_percent(5, n) : 0;
-        for (int i = 0; i < a; i++) flags[(size_t)p * plane + order[i]] = 1;
+    int ready = flags && v && order && cell && share;
+    for (int p = 0; ready && p < count; p++) {
+        flag_top_share(maps[p].values, truth->mask, plane, p == 0, flags + (size_t)p * plane, v, cell, order, share);
         snprintf(titles[p], sizeof titles[p], "%s: top 5%%", p ? maps[p].title : "truth");
         panels[p] = (cc_panel){titles[p], flags + (size_t)p * plane};
     }
-    if (flags && order) {
+    if (ready) {
         char caption[256];
-        snprintf(caption, sizeof caption, "%s of %s, category %s: the cells each map flags with 5%% of the area", 
-                 cc_bin_kind_name(truth->bin), date, category);
+        snprintf(caption, sizeof caption, "%s of %s, category %s: the cells each map flags with 5%% of the area "
+                 "(a tie at the cut: each cell's share)", cc_bin_kind_name(truth->bin), date, category);
         cc_png_style style = {cc_colormap_find("viridis"), CC_SCALE_LINEAR, 1.0, 6};
         status = cc_panels_png(png, panels, count, truth->mask, truth->H, truth->W, &style, caption, err, err_len);
     } else snprintf(err, err_len, "out of memory");
-    free(flags), free(order);
+    free(flags), free(v), free(order), free(cell), free(share);
     return status;
 }
 
+/* Appends `name` to the list in `list` ("a.h5, b.h5", "..." where cut). */
+static void list_file(char *list, size_t len, size_t *used, const char *name) {
+    if (*used < len) *used += (size_t)snprintf(list + *used, len - *used, "%s%s", *used ? ", " : "", name);
+    if (*used >= len && len > 4) memcpy(list + len - 4, "...", 4); /* cut: say so */
+}
+
 /* The forecasts with channel `category`: the first MAX_MAPS - 1 of them in shown[]
- * (*kept); the files of those without it named in left_out ("a.h5, b.h5", "..." where
- * cut), counted in *lacking. */
-static void forecasts_with(const cc_report_request *a, const cc_eval_inputs *in, int *shown, int *kept,
+ * (*kept), the files of the rest named in `beyond` (their maps are not drawn); the files
+ * of those without it named in left_out, counted in *lacking. */
+static void forecasts_with(const cc_report_request *a, const cc_eval_inputs *in, int *shown, int *kept, char *beyond,
                            char *left_out, size_t len, int *lacking) {
-    size_t used = 0;
+    size_t used = 0, over = 0;
     *kept = *lacking = 0;
-    left_out[0] = 0;
+    left_out[0] = beyond[0] = 0;
     for (int i = 0; i < in->count; i++) {
         int has = cc_tensor_channel(&in->forecasts[i], a->category) >= 0;
         if (has && *kept < MAX_MAPS - 1) shown[(*kept)++] = i;
+        else if (has) list_file(beyond, len, &over, a->forecasts[i]);
         if (has) continue;
-        if (used < len) used += (size_t)snprintf(left_out + used, len - used, "%s%s", *lacking ? ", " : "",
-                                                 a->forecasts[i]);
-        if (used >= len && len > 4) memcpy(left_out + len - 4, "...", 4); /* cut: say so */
+        list_file(left_out, len, &used, a->forecasts[i]);
         ++*lacking;
     }
 }
@@ -153,7 +173,9 @@ static int draw_maps(const cc_report_request *a, const cc_eval_inputs *in, const
     int shown[MAX_MAPS - 1], n = 0;
     int c = cc_tensor_channel_named(truth, a->data, a->category, err, err_len);
     if (c < 0) return -1;
-    forecasts_with(a, in, shown, &n, left_out, left_out_len, lacking);
+    char beyond[512];
+    forecasts_with(a, in, shown, &n, beyond, left_out, left_out_len < sizeof beyond ? left_out_len : sizeof beyond,
+                   lacking);
     const cc_tensor *first = n > 0 ? &in->forecasts[shown[0]] : NULL;
     int64_t day = INT64_MIN; /* the last bin in the truth and every forecast */
     for (int b = first ? first->T - 1 : -1; b >= 0 && day == INT64_MIN; b--) {
@@ -181,13 +203,16 @@ static int draw_maps(const cc_report_request *a, const cc_eval_inputs *in, const
     for (int p = 0; p <= n; p++)
         for (size_t k = 0; k < plane; k++)
             if (truth->mask[k]) vmax = fmax(vmax, panels[p].values[k]);
-    char date[11], absent[300] = "";
+    char date[11], absent[300] = "", undrawn[300] = "";
     cc_format_iso_date(day, date);
     if (*lacking)
         snprintf(absent, sizeof absent, "; no map of %.200s, which has no category '%s'", left_out, a->category);
+    if (beyond[0])
+        snprintf(undrawn, sizeof undrawn, "; the first %d forecasts drawn, not %.200s (name a file earlier to see it)",
+                 MAX_MAPS - 1, beyond);
     snprintf(caption, caption_len, "%s, %s of %s, category %s: the recorded counts and each forecast's expected "
-             "counts, one colour scale (square root, 0 to %.1f incidents per cell)%s", truth->city,
-             cc_bin_kind_name(truth->bin), date, a->category, vmax, absent);
+             "counts, one colour scale (square root, 0 to %.1f incidents per cell)%s%s", truth->city,
+             cc_bin_kind_name(truth->bin), date, a->category, vmax, absent, undrawn);
     cc_png_style style = {cc_colormap_find("inferno"), CC_SCALE_SQRT, vmax, 6};
     if (cc_panels_png(png, panels, n + 1, truth->mask, truth->H, truth->W, &style, caption, err, err_len) != 0)
         return -1;
@@ -208,6 +233,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     cc_eval_request e;
     cc_eval_request_defaults(&e);
     e.data = a->data, e.csv = 1, e.roc = p->roc, e.roc_category = a->category, e.versus = a->versus;
+    e.roc_if_any = 1; /* a category without crime in the bins has no ROC curve, and the rest of the report stands */
     e.common_bins = a->common_bins;
     e.forecast_count = a->forecast_count;
     for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
@@ -228,18 +254,23 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     if (drawn != 0) return -1;
     if (a->model && cc_training_chart_png(a->model, p->training, err, err_len) != 0) return -1;
     cc_html_figure figures[4];
-    int count = 0;
-    figures[count++] = (cc_html_figure){"Hotspots", p->roc,
-                                        "ROC curves of the top-10% hotspot cells, averaged over the bins"};
-    figures[count++] = (cc_html_figure){NULL, p->hotspots,
+    int count = 0, roc = access(p->roc, F_OK) == 0;
+    if (roc)
+        figures[count++] = (cc_html_figure){"Hotspots", p->roc,
+                                            "ROC curves of the top-10% hotspot cells, averaged over the bins"};
+    figures[count++] = (cc_html_figure){roc ? NULL : "Hotspots", p->hotspots,
                                         "the cells each map flags with 5% of the study area (the hit@5% budget), "
-                                        "on the last bin every forecast has"};
+                                        "on the last bin every forecast has; a tie at the cut drawn as each cell's "
+                                        "share of its places"};
     figures[count++] = (cc_html_figure){"Maps", p->maps, maps_caption};
     if (a->model) figures[count++] = (cc_html_figure){"Training", p->training, "training and validation loss per epoch"};
-    char intro[1536], absent[700] = "";
+    char intro[1700], absent[700] = "";
     if (lacking)
-        snprintf(absent, sizeof absent, " %d of them (%.500s) have no category '%s': they are in no row of its table "
-                 "and have no map.", lacking, left_out, a->category);
+        snprintf(absent, sizeof absent, " %d of them (%.500s) %s no category '%s': they are in no row of its table "
+                 "and have no map.", lacking, left_out, lacking == 1 ? "has" : "have", a->category);
+    if (!roc)
+        snprintf(absent + strlen(absent), sizeof absent - strlen(absent), " No ROC curve: no bin of category '%s' "
+                 "has both hotspot and other cells (no crime in any).", a->category);
     snprintf(intro, sizeof intro, "%d forecast(s) scored against the counts of %s, as crimecast eval scores them "
              "(the mean over the bins %s, with bootstrap intervals).%s", a->forecast_count, a->data,
              a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each", absent);

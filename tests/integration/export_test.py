@@ -152,6 +152,31 @@ def check_polygons(tmp, forecast, values, mask, day):
     ds = None
 
 
+def check_tie_notes(tmp, tensor, counts, mask):
+    """Counts tie: when the cut falls inside a tie, export says how many cells tie and how
+    many of them the grid's order flagged; a map of zeros is said to have no hotspot (its
+    first cells in row-major order were written without a word)."""
+    with h5py.File(tensor, "r") as f:
+        days = f["time"][:]
+    day = str(np.datetime64("1970-01-01") + np.timedelta64(int(days[4]), "D"))
+    v = np.sort(counts[4, 0][mask])[::-1]
+    a = int(np.floor(0.10 * v.size + 0.5))
+    cut = v[a - 1]
+    tied, flagged = int((v == cut).sum()), int((v[:a] == cut).sum())
+    out = os.path.join(tmp, "tie.gpkg")
+    p = run("export", "--in", tensor, "--time", day, "--category", "all", "--topk", "10%", "--out", out)
+    want = "%d cells have the value %g, %d of them flagged in row-major order" % (tied, cut, flagged)
+    check("export notes a tie at the cut: " + want, p.returncode == 0 and (want in p.stderr) == (a < v.size and v[a] == cut)
+          and a < v.size and v[a] == cut, p.stderr)
+    zeros = os.path.join(tmp, "zeros.h5")
+    quiet = counts.copy()
+    quiet[4] = 0
+    write_tensor(zeros, quiet, mask.astype(np.uint8), ["all", "burglary"])
+    p = run("export", "--in", zeros, "--time", day, "--topk", "10%", "--out", os.path.join(tmp, "zeros.geojson"))
+    check("export of a map of zeros says it has no hotspot", p.returncode == 0 and "the map is 0 in every cell: it has "
+          "no hotspot" in p.stderr, p.stderr)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         rng = np.random.default_rng(7)
@@ -206,6 +231,7 @@ def main():
         d = None
 
         check_polygons(tmp, forecast, fc[5, 0], mask.astype(bool), day)
+        check_tie_notes(tmp, tensor, counts, mask.astype(bool))
 
         def refused(name, args, out, status=1, says=""):
             q = run("export", *args, "--out", out)

@@ -13,6 +13,7 @@ import base64
 import html.parser
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,6 +135,8 @@ def main():
         model_grid_case(tmp, counts, mask, tensor, forecasts)
         category_missing_case(tmp, counts, mask, tensor, forecasts)
         common_bins_case(tmp, tensor, forecasts)
+        crime_free_case(tmp, counts, mask, forecasts)
+        many_maps_case(tmp, tensor, forecasts)
     return summary()
 
 
@@ -169,7 +172,7 @@ def category_missing_case(tmp, counts, mask, tensor, forecasts):
     p = run("report", "--data", tensor, forecasts[0], lacking, "--category", "theft", "--out", out)
     text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
     check("report --category theft with a forecast without theft: exit 0, and the page names it",
-          p.returncode == 0 and "1 of them (%s) have no category 'theft'" % lacking in text
+          p.returncode == 0 and "1 of them (%s) has no category 'theft'" % lacking in text
           and "no map of %s, which has no category 'theft'" % lacking in text, (p.stderr, text[-2000:]))
 
 
@@ -187,6 +190,46 @@ def common_bins_case(tmp, tensor, forecasts):
     text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
     check("report --common-bins scores them on the bins both have", p.returncode == 0
           and "every forecast covers (--common-bins)" in text, p.stderr)
+
+
+def crime_free_case(tmp, counts, mask, forecasts):
+    """A category without crime over the forecast bins has no hotspot, so no ROC curve:
+    the report comes out without that figure and says why (it failed, blaming the first
+    forecast file); eval --roc still prints its table, then fails naming the tensor."""
+    quiet = counts.copy()
+    quiet[:, 1] = 0
+    tensor = os.path.join(tmp, "no_theft.h5")
+    write_tensor(tensor, quiet, mask, ["all", "theft"])
+    out = os.path.join(tmp, "no_theft.html")
+    p = run("report", "--data", tensor, *forecasts, "--category", "theft", "--out", out)
+    page = Page()
+    text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+    page.feed(text)
+    check("report of a category without crime: exit 0, no ROC figure, the page says why",
+          p.returncode == 0 and len(page.images) == 2 and "No ROC curve: no bin of category 'theft'" in text,
+          (p.stderr, len(page.images)))
+    roc = os.path.join(tmp, "no_theft_roc.png")
+    p = run("eval", "--data", tensor, *forecasts, "--roc", roc, "--roc-category", "theft")
+    check("eval --roc of a category without crime: the table, then exit 1 naming the tensor, no PNG",
+          p.returncode == 1 and "category theft" in p.stdout and tensor in p.stderr and "no ROC curve" in p.stderr
+          and not os.path.exists(roc), (p.stdout[-300:], p.stderr))
+
+
+def many_maps_case(tmp, tensor, forecasts):
+    """More forecasts than the maps drawn (five): the caption names those left out (they
+    were dropped without a word)."""
+    files = []
+    for k in range(6):
+        f = os.path.join(tmp, "kde%d.h5" % k)
+        p = run("baseline", "--method", "kde", "--bandwidth", str(600 + 100 * k), "--data", tensor, "--out", f)
+        check("kde forecast %d" % k, p.returncode == 0, p.stderr)
+        files.append(f)
+    out = os.path.join(tmp, "many.html")
+    p = run("report", "--data", tensor, *forecasts, *files, "--out", out)
+    text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+    check("report of 8 forecasts: the maps' caption names the three not drawn",
+          p.returncode == 0 and "the first 5 forecasts drawn, not %s, %s, %s" % tuple(files[3:]) in text,
+          (p.stderr, re.findall("the first 5[^<]*", text)[:1]))
 
 
 if __name__ == "__main__":
