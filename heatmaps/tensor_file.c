@@ -536,9 +536,11 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
         return -1;
     }
     double need = 4.0 * (double)(dims[0] * dims[1] * dims[2] * dims[3]), have = memory_limit_bytes();
-    if (have > 0 && need > have) {
-        snprintf(why, why_len, "%s needs %.1f GiB, more than this process may have (%.1f GiB)", name,
-                 need / (1 << 30), have / (1 << 30));
+    if (have > 0 && need > have) { /* a sparse file's few entries too: readers hold every cell */
+        snprintf(why, why_len, "%s %llu x %llu x %llu x %llu %s %.1f GiB in memory, more than this process may have "
+                 "(%.1f GiB)%s", sparse ? "its counts," : name, (unsigned long long)dims[0], (unsigned long long)dims[1],
+                 (unsigned long long)dims[2], (unsigned long long)dims[3], sparse ? "as every reader holds them, take"
+                 : "needs", need / (1 << 30), have / (1 << 30), sparse ? ": raster larger cells or a shorter span" : "");
         return -1;
     }
     if (cc_tensor_alloc(t, (int)dims[0], (int)dims[1], (int)dims[2], (int)dims[3]) != 0) {
@@ -581,6 +583,23 @@ int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *er
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
     if (status != 0) snprintf(err, err_len, "%s: %s", path, why);
+    return status;
+}
+
+int cc_tensor_file_shape(const char *path, int shape[4], char *err, size_t err_len) {
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    char why[512] = "unreadable";
+    hid_t file = cc_hdf5_open_read(path, why, sizeof why);
+    hsize_t dims[4];
+    int status = file < 0 ? -1
+                 : H5Lexists(file, "/counts", H5P_DEFAULT) > 0 ? cc_hdf5_dataset_dims(file, "/counts", 4, dims)
+                 : sparse_counts(file)                         ? scale_dims(file, dims)
+                                                               : -1;
+    if (status == 0 && !plausible_shape(dims)) status = -1;
+    for (int d = 0; status == 0 && d < 4; d++) shape[d] = (int)dims[d];
+    if (file >= 0) H5Fclose(file);
+    cc_hdf5_restore(q);
+    if (status != 0) snprintf(err, err_len, "%s: no count tensor's shape to read", path);
     return status;
 }
 

@@ -68,6 +68,12 @@ int cc_tensor_bin_dated(const cc_tensor *t, const char *path, const char *date, 
 /* A forecast file's horizon attribute (bins ahead), or 0 when it has none. */
 int cc_forecast_horizon(const char *path);
 
+/* The shape [T, C, H, W] of a tensor file's counts as every reader holds them (dense, a
+ * sparse file's too), from its metadata alone: nothing of size is read, so a command can
+ * weigh the memory a read would take first. 0, or -1 with err (cc_tensor_read then says
+ * what is wrong with the file). */
+int cc_tensor_file_shape(const char *path, int shape[4], char *err, size_t err_len);
+
 /* Adds the file's recency maps to `t` (read from the same file by cc_tensor_read), when
  * it has them (else t->R stays 0), derived from /sparse/recent (or an older file's dense
  * /recency) on at most `threads` CPU threads (0: all): for train and predict, the only

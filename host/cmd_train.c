@@ -7,6 +7,7 @@
 #include "host/commands.h"
 #include "host/ctrl_c.h"
 #include "host/mpi_world.h"
+#include "host/rank_agreement.h"
 #include "host/run_train.h"
 #include "host/train_config.h"
 
@@ -85,7 +86,10 @@ int cc_cmd_train(int argc, char **argv) {
         cc_options_warn_unused(&CC_TRAIN_SPEC, argc, argv, cc_train_model_uses, &r, model);
     }
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
-    int status = r.collective ? cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err)
+    /* each rank starts from its own command line: another option on one trained on other terms */
+    int status = r.collective ? cc_ranks_same_command(r.collective, argc, argv, err, sizeof err) : 0;
+    if (status == 0)
+        status = r.collective ? cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err)
                               : train_caught(&r, out ? out : stdout, err, sizeof err); /* ranks: mpirun's Ctrl-C */
     if (out && out != stdout) fclose(out);
     if (r.collective) snprintf(ranked, sizeof ranked, "rank %d of %d: %s", r.collective->rank, r.collective->size, err);

@@ -2,8 +2,25 @@
 #include <stdio.h>
 
 #include "host/commands.h"
+#include "heatmaps/tensor_file.h"
 #include "host/mpi_world.h"
+#include "host/rank_agreement.h"
 #include "host/run_tune.h"
+
+/* Under mpirun every rank trains its share of the candidates from its own command line
+ * and its own copy of the tensor: both must be rank 0's, or the scores compared are of
+ * other runs. */
+static int same_work_everywhere(const cc_tune_request *r, int argc, char **argv, char *err, size_t err_len) {
+    if (cc_ranks_same_command(r->collective, argc, argv, err, err_len) != 0) return -1;
+    cc_tensor t;
+    char why[1024];
+    int read = cc_tensor_read(r->data, "counts", &t, why, sizeof why) == 0;
+    /* a rank that cannot read it still takes part, with a digest no tensor gives */
+    int status = cc_ranks_same_tensor(r->collective, r->data, read ? &t : &(cc_tensor){0}, err, err_len);
+    if (read) cc_tensor_free(&t);
+    else snprintf(err, err_len, "%s", why);
+    return read ? status : -1;
+}
 
 int cc_cmd_tune(int argc, char **argv) {
     cc_tune_request r;
@@ -14,7 +31,8 @@ int cc_cmd_tune(int argc, char **argv) {
     if (cc_mpi_world_join(&world, err, sizeof err) != 0) return cc_command_result("tune", -1, err);
     r.collective = cc_mpi_world_collective(&world);
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
-    int status = cc_run_tune(&r, out ? out : stdout, err, sizeof err);
+    int status = r.collective ? same_work_everywhere(&r, argc, argv, err, sizeof err) : 0;
+    if (status == 0) status = cc_run_tune(&r, out ? out : stdout, err, sizeof err);
     if (out && out != stdout) fclose(out);
     int code = cc_command_result("tune", status, err);
     cc_mpi_world_leave(&world, status != 0);

@@ -15,6 +15,7 @@
 #include "host/defaults.h"
 #include "host/forecast_span.h"
 #include "host/progress.h"
+#include "host/rank_agreement.h"
 #include "host/shell_word.h"
 #include "kernels/cpu/threads.h"
 #include "kernels/device.h"
@@ -483,7 +484,11 @@ static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err
     int fits = cc_train_memory_largest_batch(&p->config, batch, t->T, t->R, on_gpu, 1, threads, p->budget);
     char advice[160];
     if (fits > 0) snprintf(advice, sizeof advice, "the largest batch that fits is --batch %d", fits);
-    else snprintf(advice, sizeof advice, "not even one sample fits: a smaller --hidden or --window, or --model convlstm-ae");
+    else if (p->config.down < 4) /* the encoder's downsampling shrinks the states by down^2 */
+        snprintf(advice, sizeof advice, "not even one sample fits: a smaller --hidden or --window, or --model convlstm-ae%s",
+                 p->config.down == 2 ? " --down 4" : "");
+    else snprintf(advice, sizeof advice, "not even one sample fits: a smaller --hidden or --window, or a grid of larger "
+                                         "cells (raster --cell)");
     snprintf(err, err_len, "batch %d on the %d x %d grid needs %.2f GiB on the %s (activations %.2f, parameters and "
                            "optimiser %.3f, batches %.2f, convolution scratch %.2f, tensor %.2f, program %.2f), more than the %.2f GiB it may "
                            "take (%s); %s",
@@ -982,6 +987,23 @@ static void print_clock(const train_plan *p, const cc_ops_context *ctx) {
             rest);
 }
 
+/* --memory against the tensor alone, before it is read: its dense counts and recency maps
+ * (two per count, when the model reads them) are what reading takes before the run's plan
+ * can be made, and they alone may pass the budget (a 40 m grid read 2.1 GiB under
+ * --memory 1G before the refusal). */
+static int tensor_within_memory(const cc_train_request *r, char *err, size_t err_len) {
+    int shape[4];
+    char why[256];
+    if (r->memory <= 0 || cc_tensor_file_shape(r->data, shape, why, sizeof why) != 0) return 0; /* the read says */
+    double counts = 4.0 * shape[0] * shape[1] * (double)shape[2] * shape[3];
+    double need = counts * (1 + (r->resume || wants_recency_maps(r) ? CC_RECENCY_MAPS : 0));
+    if (need <= r->memory) return 0;
+    snprintf(err, err_len, "%s: the tensor alone takes %.2f GiB in memory (%d bins x %d channels x %d x %d cells%s), "
+             "more than --memory's %.2f GiB: raster larger cells or a shorter span", r->data, need / GIB, shape[0],
+             shape[1], shape[2], shape[3], need > counts ? ", with its recency maps" : "", r->memory / GIB);
+    return -1;
+}
+
 int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome, char *err, size_t err_len) {
     train_plan p;
     double start = cc_now_seconds();
@@ -992,13 +1014,15 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     if (cc_device_open_for_rank(&r->device, r->local_rank, r->local_size, &ctx, err, err_len) != 0) return -1;
     p.ctx = &ctx;
     p.clock.device = cc_now_seconds() - start;
-    cc_tensor t;
+    cc_tensor t = {0};
     int status = -1;
-    if (cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 && /* it refuses a mask without a cell */
+    if (tensor_within_memory(r, err, err_len) == 0 &&
+        cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 && /* it refuses a mask without a cell */
         (!(r->resume || wants_recency_maps(r)) || cc_tensor_read_recency(r->data, &t, cc_cpu_threads(&ctx), err, err_len) == 0)) {
         cc_tensor_index_nonzeros(&t); /* without it (out of memory) the context sums read every cell */
         p.clock.read = cc_now_seconds() - start - p.clock.device;
-        status = train_on(&p, &t, &ctx, outcome, err, err_len);
+        status = r->collective ? cc_ranks_same_tensor(r->collective, r->data, &t, err, err_len) : 0;
+        if (status == 0) status = train_on(&p, &t, &ctx, outcome, err, err_len);
         if (status == 0 && p.writes) print_clock(&p, &ctx);
     }
     cc_tensor_free(&t);

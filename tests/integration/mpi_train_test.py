@@ -10,6 +10,7 @@ non-zero with a message and leaves a model file that `--resume` continues.
 usage: mpi_train_test.py CRIMECAST MPIRUN
 """
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ import numpy as np
 from checks import check, summary
 from synthetic_tensor import write_tensor
 
-CRIMECAST, MPIRUN = sys.argv[1], sys.argv[2]
+CRIMECAST, MPIRUN = os.path.abspath(sys.argv[1]), sys.argv[2]
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1",
            # Open MPI's own allocations are not ours to judge under LeakSanitizer
            ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
@@ -140,7 +141,43 @@ def main():
               p.stderr[-1500:])
         check("... data parallel again (the resume took the file's options and lost the ranks' before 2026-12-05)",
               "(resumed), on the CPU, data parallel over 2 processes" in p.stdout, p.stdout[-1500:])
+        disagreeing_ranks(tmp, tensor, counts, H, W, common)
     return summary()
+
+
+def disagreeing_ranks(tmp, tensor, counts, H, W, common):
+    """Ranks that do not run the same thing are refused before training, naming the rank:
+    another tensor under the same name on one machine (here: rank 1 started in another
+    directory holding its own t.h5) trained a mix of the two, and another --seed on one
+    rank a model of both seeds, each exit 0."""
+    here, there = os.path.join(tmp, "machine0"), os.path.join(tmp, "machine1")
+    os.makedirs(here), os.makedirs(there)
+    shutil.copy(tensor, os.path.join(here, "t.h5"))
+    other = counts.copy()
+    other[5] += 1
+    write_tensor(os.path.join(there, "t.h5"), other, np.ones((H, W), np.uint8), ["burglary", "robbery"])
+    out = os.path.join(tmp, "mixed.h5")
+    args = ["train", "--data", "t.h5"] + [str(a) for a in common[2:]] + ["--out", out]
+    for what, says, first, second in (
+            ("another tensor under the same name on rank 1", "t.h5: rank 1 read another tensor than rank 0",
+             ["-wdir", here, CRIMECAST] + args, ["-wdir", there, CRIMECAST] + args),
+            ("another --seed on rank 1", "rank 1 was started with other options than rank 0",
+             ["-wdir", here, CRIMECAST] + args, ["-wdir", here, CRIMECAST] + args + ["--seed", "6"])):
+        p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "1"] + first + [":", "-np", "1"] + second,
+                           capture_output=True, text=True, env=ENV)
+        check("%s: refused naming it, no model" % what, p.returncode != 0 and says in p.stderr
+              and not os.path.exists(out), (p.returncode, p.stderr[-800:]))
+    tuned = os.path.join(tmp, "mixed.json")
+    tune = ["tune", "--data", "t.h5", "--budget", "2", "--epochs", "1", "--window", "4", "--threads", "1", "--out", tuned]
+    p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "1", "-wdir", here, CRIMECAST] + tune + [":", "-np", "1", "-wdir",
+                        there, CRIMECAST] + tune, capture_output=True, text=True, env=ENV)
+    check("tune with another tensor under the same name on rank 1: refused naming it, no configuration",
+          p.returncode != 0 and "t.h5: rank 1 read another tensor than rank 0" in p.stderr and not os.path.exists(tuned),
+          (p.returncode, p.stderr[-800:]))
+    p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "1", "-wdir", here, CRIMECAST] + args + [":", "-np", "1", "-wdir",
+                        here, CRIMECAST] + args, capture_output=True, text=True, env=ENV)
+    check("the same command and tensor on both ranks, each from its own start: trains", p.returncode == 0
+          and os.path.exists(out), p.stderr[-800:])
 
 
 if __name__ == "__main__":

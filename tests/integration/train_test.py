@@ -161,6 +161,17 @@ def check_patrol_resolution(tmp, db):
     check("a batch over the --memory budget is refused before any work, naming the largest that fits",
           p.returncode == 1 and "more than the 2.00 GiB it may take (--memory)" in p.stderr and fits is not None
           and 1 <= fits < 8 and not os.path.exists(model), p.stderr)
+    # The tensor alone past the budget: refused from its shape, before it is read (a 40 m
+    # grid read 2.1 GiB under --memory 1G before the plan refused it). 16 weeks x 12
+    # channels x 299 x 247 cells, and two recency maps a count: 0.16 GiB.
+    with h5py.File(tensor, "r") as f:
+        weeks, channels = len(f["time"]), len(f["category"])
+    gib = 4.0 * weeks * channels * 299 * 247 * 3 / 2**30
+    p = run("train", *small, "--batch", "1", "--memory", "100M", "--out", model)
+    check("a tensor larger than --memory is refused from its shape, naming its size: %.2f GiB" % gib,
+          p.returncode == 1 and "the tensor alone takes %.2f GiB in memory (%d bins x %d channels x 299 x 247 cells, "
+          "with its recency maps), more than --memory's 0.10 GiB" % (gib, weeks, channels) in p.stderr
+          and not os.path.exists(model), p.stderr)
     p = run("train", *small, "--batch", str(fits or 1), "--memory", "2G", "--baseline-smooth", "2", "--out", model)
     with h5py.File(model, "r") as m:
         sigma = float(m.attrs["baseline_sigma"])

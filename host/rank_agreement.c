@@ -1,0 +1,65 @@
+/* host/rank_agreement.h */
+#include "host/rank_agreement.h"
+
+#include <stdio.h>
+#include <string.h>
+
+uint64_t cc_digest_bytes(uint64_t digest, const void *bytes, size_t n) {
+    const unsigned char *p = bytes;
+    for (size_t i = 0; i < n; i++) digest = (digest ^ p[i]) * 0x100000001b3ull;
+    return digest;
+}
+
+uint64_t cc_digest_arguments(int argc, char **argv) {
+    uint64_t digest = CC_DIGEST_START;
+    for (int i = 1; i < argc; i++) digest = cc_digest_bytes(digest, argv[i], strlen(argv[i]) + 1); /* with its NUL */
+    return digest;
+}
+
+uint64_t cc_digest_tensor(const cc_tensor *t) {
+    int shape[4] = {t->T, t->C, t->H, t->W};
+    size_t plane = (size_t)t->H * t->W;
+    uint64_t d = cc_digest_bytes(CC_DIGEST_START, shape, sizeof shape);
+    d = cc_digest_bytes(d, t->time, sizeof *t->time * (size_t)t->T);
+    for (int c = 0; c < t->C; c++) d = cc_digest_bytes(d, t->categories[c], strlen(t->categories[c]) + 1);
+    double grid[3] = {t->x0, t->y0, t->cell};
+    d = cc_digest_bytes(d, grid, sizeof grid);
+    d = cc_digest_bytes(d, t->mask, plane);
+    if (t->values) d = cc_digest_bytes(d, t->values, sizeof(float) * plane * (size_t)t->T * (size_t)t->C);
+    if (t->static_inputs) d = cc_digest_bytes(d, t->static_inputs, sizeof(float) * plane * (size_t)t->input_static);
+    if (t->dynamic_inputs)
+        d = cc_digest_bytes(d, t->dynamic_inputs, sizeof(float) * plane * (size_t)t->T * (size_t)t->input_dynamic);
+    return d;
+}
+
+int cc_ranks_differing(const cc_collective *c, uint64_t digest, int *one) {
+    enum { PIECES = 4 }; /* 16 bits each: doubles hold them exactly */
+    double mine[PIECES], root[PIECES];
+    for (int i = 0; i < PIECES; i++) mine[i] = root[i] = (double)((digest >> (16 * i)) & 0xffff);
+    if (c->broadcast_doubles(c->self, root, PIECES, 0) != 0) return -1;
+    int differs = memcmp(mine, root, sizeof mine) != 0;
+    double tally[2] = {differs, differs ? c->rank : 0}; /* how many differ, and their ranks' sum */
+    if (c->sum_doubles(c->self, tally, 2) != 0) return -1;
+    *one = (int)tally[1];
+    return (int)tally[0];
+}
+
+int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, char *err, size_t err_len) {
+    int one = 0, differ = cc_ranks_differing(c, cc_digest_arguments(argc, argv), &one);
+    if (differ < 0) snprintf(err, err_len, "the ranks could not compare their command lines");
+    else if (differ == 1) snprintf(err, err_len, "rank %d was started with other options than rank 0: every rank must "
+                                   "run the same command", one);
+    else if (differ > 1) snprintf(err, err_len, "%d ranks were started with other options than rank 0: every rank "
+                                  "must run the same command", differ);
+    return differ == 0 ? 0 : -1;
+}
+
+int cc_ranks_same_tensor(const cc_collective *c, const char *path, const cc_tensor *t, char *err, size_t err_len) {
+    int one = 0, differ = cc_ranks_differing(c, cc_digest_tensor(t), &one);
+    if (differ < 0) snprintf(err, err_len, "the ranks could not compare their tensors");
+    else if (differ == 1) snprintf(err, err_len, "%s: rank %d read another tensor than rank 0 under this name (another "
+                                   "copy on its machine?): every rank must read the same", path, one);
+    else if (differ > 1) snprintf(err, err_len, "%s: %d ranks read another tensor than rank 0 under this name (other "
+                                  "copies on their machines?): every rank must read the same", path, differ);
+    return differ == 0 ? 0 : -1;
+}

@@ -1,0 +1,39 @@
+/* Whether the ranks of an MPI job (`mpirun -np N crimecast train`) run the same thing:
+ * each starts from its own command line and reads its own copy of the tensor (the same
+ * path on every machine), and a stale copy or another option on one rank trained a mix
+ * silently (exit 0). Each rank digests what it has (FNV-1a, 64 bits); the digests are
+ * compared through the job's collective, and every rank learns which differ. */
+#ifndef CRIMECAST_HOST_RANK_AGREEMENT_H
+#define CRIMECAST_HOST_RANK_AGREEMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heatmaps/tensor.h"
+#include "models/collective.h"
+
+/* FNV-1a 64 of n bytes, going on from `digest` (start from CC_DIGEST_START). */
+#define CC_DIGEST_START 0xcbf29ce484222325ull
+uint64_t cc_digest_bytes(uint64_t digest, const void *bytes, size_t n);
+
+/* The command line after the program's name (each argument and its end). */
+uint64_t cc_digest_arguments(int argc, char **argv);
+
+/* What a run reads of a tensor: its shape, bins, categories, grid, mask and counts, and
+ * its covariate maps when they are loaded (recency maps follow from the counts). */
+uint64_t cc_digest_tensor(const cc_tensor *t);
+
+/* How many ranks hold a `digest` that is not rank 0's, the same answer on every rank
+ * (every rank must call it), with *one the rank when there is one; -1 when the sums
+ * failed. */
+int cc_ranks_differing(const cc_collective *c, uint64_t digest, int *one);
+
+/* Every rank was started with this command line (the ranks' argv digests agree). 0, or
+ * -1 with err naming the rank, or how many, that differ from rank 0. */
+int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, char *err, size_t err_len);
+
+/* Every rank read the same tensor `t` from `path` (its own copy on its machine). 0, or
+ * -1 with err naming the rank, or how many, that read another. */
+int cc_ranks_same_tensor(const cc_collective *c, const char *path, const cc_tensor *t, char *err, size_t err_len);
+
+#endif
