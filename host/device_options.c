@@ -40,13 +40,23 @@ int cc_cudnn_channels_last(const char *layout, int conv_cudnn, int bf16) {
     return layout && !strcmp(layout, "nhwc") && conv_cudnn && bf16;
 }
 
-int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, size_t why_len) {
-    char reason[512];
-    const char *precision = r->tf32 ? "tf32" : r->precision;
-    if (r->tf32 && strcmp(r->precision, "fp32") != 0 && strcmp(r->precision, "tf32") != 0) {
+int cc_device_request_check(const cc_device_request *r, char *why, size_t why_len) {
+    if (r->tf32 && r->precision && strcmp(r->precision, "fp32") != 0 && strcmp(r->precision, "tf32") != 0) {
         snprintf(why, why_len, "--tf32 and --precision %s ask for different math", r->precision);
         return -1;
     }
+    if (r->device && !strcmp(r->device, "cpu") && r->conv && !strcmp(r->conv, "gemm") && r->precision &&
+        !strcmp(r->precision, "bf16")) {
+        snprintf(why, why_len, "--device cpu: --precision bf16 runs the CPU's convolutions through oneDNN, not --conv gemm");
+        return -1;
+    }
+    return 0;
+}
+
+int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, size_t why_len) {
+    char reason[512];
+    const char *precision = r->tf32 ? "tf32" : r->precision;
+    if (cc_device_request_check(r, why, why_len) != 0) return -1; /* requests built in code too (demo, tune) */
     int deterministic = !(r->deterministic && !strcmp(r->deterministic, "off"));
     if (cc_open_backend(r->device, r->threads, r->conv, precision, ctx, reason, sizeof reason) == 0) {
         /* auto takes cuDNN on a GPU where it measured faster, im2col + cuBLAS where it cannot start */

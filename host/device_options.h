@@ -31,6 +31,10 @@ extern const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT];
  * cuDNN (`conv_cudnn`) in bf16 (`bf16`); every other path has no copies of that kind. */
 int cc_cudnn_channels_last(const char *layout, int conv_cudnn, int bf16);
 
+/* The pairs of device options that cannot go together, known from the command line (a
+ * usage error, exit 2, in every command that takes them). 0, or -1 with why. */
+int cc_device_request_check(const cc_device_request *request, char *why, size_t why_len);
+
 /* The ops' context the request asks for (kernels/device.h, cc_open_backend). 0, or -1
  * with why ("--device cuda: ..."). Release with cc_close_backend. */
 int cc_device_open(const cc_device_request *request, cc_ops_context *ctx, char *why, size_t why_len);

@@ -45,7 +45,7 @@ static int check_request(void *request, char *why, size_t why_len) {
     if (strcmp(r->benchmark[0], "train") != 0)
         snprintf(why, why_len, "the benchmark to run: train (got '%s')", r->benchmark[0]);
     else if (r->kernel % 2 == 0) snprintf(why, why_len, "--kernel must be odd");
-    else return 0;
+    else return cc_device_request_check(&r->device, why, why_len);
     return -1;
 }
 

@@ -47,9 +47,11 @@ static const cc_option DEMO_OPERANDS = {
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_demo_request *r = request;
-    if (!r->city == !r->file_count) return 0;
-    snprintf(why, why_len, "--city and --file go together");
-    return -1;
+    if (!r->city != !r->file_count) {
+        snprintf(why, why_len, "--city and --file go together");
+        return -1;
+    }
+    return cc_device_request_check(&r->device, why, why_len);
 }
 
 static const cc_option_group DEMO_GROUPS[] = {

@@ -54,7 +54,7 @@ static int check_request(void *request, char *why, size_t why_len) {
                      r->models[j], r->models[i]);
             return -1;
         }
-    return 0;
+    return cc_device_request_check(&r->device, why, why_len);
 }
 
 const cc_command_spec CC_PREDICT_SPEC = {

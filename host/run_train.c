@@ -156,10 +156,7 @@ static int check_option_pairs(const cc_train_request *r, char *why, size_t why_l
         snprintf(why, why_len, "--baseline K corrects a Poisson log-rate: use it with --loss poisson, or --baseline none");
     else if (!strcmp(r->model, "st-resnet") && r->horizon != 1)
         snprintf(why, why_len, "--model st-resnet forecasts one bin ahead: --horizon must be 1");
-    else if (r->device.device && !strcmp(r->device.device, "cpu") && r->device.conv && !strcmp(r->device.conv, "gemm") &&
-             r->device.precision && !strcmp(r->device.precision, "bf16"))
-        snprintf(why, why_len, "--device cpu: --precision bf16 runs the CPU's convolutions through oneDNN, not --conv gemm");
-    else return 0;
+    else return cc_device_request_check(&r->device, why, why_len);
     return -1;
 }
 

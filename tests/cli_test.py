@@ -130,7 +130,12 @@ for conv in ("auto", "gemm", "onednn"):
     check("bench --device cpu --conv %s runs the %s path" % (conv, want),
           b.returncode == 0 and json.loads(b.stdout or "{}").get("conv") == want, b)
 b = run("bench", "train", "--device", "cpu", "--tf32", "--precision", "bf16", "--steps", "1")
-check("--tf32 with --precision bf16 is refused as contradictory", b.returncode == 1 and "--tf32 and --precision bf16" in b.stderr, b)
+check("--tf32 with --precision bf16 is refused as contradictory", b.returncode == 2 and "--tf32 and --precision bf16" in b.stderr, b)
+for command in (["bench", "train"], ["train", "--data", "t.h5", "--out", "m.h5"], ["predict", "--model", "m.h5", "--data",
+                "t.h5", "--out", "f.h5"], ["demo"]):
+    b = run(*command, "--device", "cpu", "--conv", "gemm", "--precision", "bf16")
+    check("%s --device cpu --conv gemm --precision bf16: a usage error (exit 2), as in every command" % command[0],
+          b.returncode == 2 and "runs the CPU's convolutions through oneDNN, not --conv gemm" in b.stderr, b)
 b = run("bench", "train", "--device", "cpu", "--precision", "bf16", "--batch", "2", "--grid", "8", "--hidden", "16",
         "--steps", "1", "--json")
 if b.returncode == 0:
