@@ -219,6 +219,13 @@ if gemm.startswith("OpenBLAS"):
     q, gemm = info_gemm(OPENBLAS_CORETYPE="Prescott")
     check("OPENBLAS_CORETYPE set by the user is obeyed and said", "Prescott kernels (set by OPENBLAS_CORETYPE)" in gemm,
           gemm)
+    q, gemm = info_gemm(OPENBLAS_CORETYPE="Prescott", CRIMECAST_GEMM_FAULT="Prescott")
+    check("a user's set that fails the check is named as the user's pick, not OpenBLAS's",
+          "OPENBLAS_CORETYPE's pick was Prescott" in gemm or "OPENBLAS_CORETYPE's pick Prescott" in gemm, gemm)
+    q, gemm = info_gemm(OPENBLAS_CORETYPE="Bogus")
+    check("an OPENBLAS_CORETYPE OpenBLAS does not know: said, and not reported as obeyed",
+          "OPENBLAS_CORETYPE=Bogus is not a kernel set" in q.stderr and "set by OPENBLAS_CORETYPE" not in gemm
+          and "Bogus kernels" not in gemm, (q.stderr, gemm))
 else:
     check("info: a build without OpenBLAS says the loops run", gemm.startswith("built-in loops"), gemm)
 p = run("info", "--bogus")

@@ -246,10 +246,11 @@ static void describe(const cc_gemm_search *s, int first_start, const char *loade
     else if (first_start)
         snprintf(why, sizeof why, "OpenBLAS's own pick; the CPU's features, %s, ask for no wider set", features);
     else if (wanted && !strcasecmp(loaded, wanted))
-        snprintf(why, sizeof why, "chosen from the CPU's features, %s; OpenBLAS's own pick was %s", features, s->own);
+        snprintf(why, sizeof why, "chosen from the CPU's features, %s; %s was %s", features,
+                 s->user ? "OPENBLAS_CORETYPE's pick" : "OpenBLAS's own pick", s->own);
     else
-        snprintf(why, sizeof why, "the next set after those that failed; CPU features %s, OpenBLAS's own pick %s",
-                 features, s->own);
+        snprintf(why, sizeof why, "the next set after those that failed; CPU features %s, %s %s", features,
+                 s->user ? "OPENBLAS_CORETYPE's pick" : "OpenBLAS's own pick", s->own);
     for (int q = 0; q < s->failed_count; q++) {
         size_t used = strlen(failures);
         snprintf(failures + used, sizeof failures - used, "%s%s %s", q ? ", " : "; failed the check: ", s->failed[q],
@@ -258,6 +259,18 @@ static void describe(const cc_gemm_search *s, int first_start, const char *loade
     snprintf(choice, sizeof choice, "%s, %s kernels (%s%s); checked against a float64 reference GEMM, largest "
              "relative error %.1e",
              openblas_version(), loaded, why, failures, error);
+}
+
+/* Whether OPENBLAS_CORETYPE chose the loaded set. OpenBLAS takes a name it does not know
+ * ("Bogus", or "SapphireRapids" before 0.3.22) for its own pick, saying so only with
+ * OPENBLAS_VERBOSE: crimecast says so, and goes on as if it were unset (an empty one is). */
+static int user_pick_honoured(const char *loaded) {
+    const char *asked = getenv("OPENBLAS_CORETYPE");
+    if (!asked || !asked[0]) return 0;
+    if (!strcasecmp(asked, loaded)) return 1;
+    fprintf(stderr, "crimecast: OPENBLAS_CORETYPE=%.40s is not a kernel set %s took (it loaded %s): crimecast "
+            "chooses from the CPU's features instead\n", asked, openblas_version(), loaded);
+    return 0;
 }
 
 void cc_cpu_gemm_choose(char **argv) {
@@ -269,7 +282,7 @@ void cc_cpu_gemm_choose(char **argv) {
     if (first_start) {
         memset(&s, 0, sizeof s);
         snprintf(s.own, sizeof s.own, "%s", loaded);
-        s.user = getenv("OPENBLAS_CORETYPE") != NULL;
+        s.user = user_pick_honoured(loaded);
     }
     unsetenv("CRIMECAST_GEMM_STATE"); /* programs this one starts begin their own search */
     int avx512, avx2_fma;
