@@ -4,8 +4,14 @@
 #include "host/commands.h"
 #include "host/options.h"
 #include "kernels/cpu/gemm_choice.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/cpu/onednn.h"
 #include "kernels/device.h"
+#include "kernels/nccl.h"
+
+#ifdef CRIMECAST_HAVE_IO
+#include "host/mpi_world.h"
+#endif
 
 typedef struct info_request {
     int unused; /* info takes no options */
@@ -14,9 +20,12 @@ typedef struct info_request {
 static const cc_command_spec INFO_SPEC = {
     .name = "info",
     .synopsis = "",
-    .description = "Prints crimecast's version, the compute backends built in (cpu, cuda) and, for\n"
-                   "every CUDA device present, its name, memory and compute capability. Without a GPU\n"
-                   "it says so and why (no device, no driver, or a build without CUDA).\n",
+    .description = "Prints crimecast's version, the compute backends built in (cpu, cuda); the CPU's\n"
+                   "GEMM kernels (which OpenBLAS set, why, and its check against a float64 GEMM) and\n"
+                   "convolutions (oneDNN and the ISA it sees); the GPU's convolutions; the CPU threads\n"
+                   "the ops use; what the build has for MPI jobs (MPI, NCCL); the data commands; and,\n"
+                   "for every CUDA device present, its name, memory and compute capability. Without a\n"
+                   "GPU it says so and why (no device, no driver, or a build without CUDA).\n",
     .request_size = sizeof(info_request),
 };
 
@@ -54,7 +63,12 @@ int cc_cmd_info(int argc, char **argv) {
         printf("gpu conv: %s\n", cc_cudnn_compiled() ? "im2col + cuBLAS, or cuDNN; --conv auto takes cuDNN with --precision "
                                                       "tf32 or bf16, im2col + cuBLAS in fp32"
                                                     : "im2col + cuBLAS (this build has no cuDNN)");
+    printf("threads:  %d CPU threads for the ops (OpenMP; train/predict/bench --threads N takes fewer)\n",
+           cc_cpu_threads(&(cc_ops_context){.backend = CC_BACKEND_CPU, .threads = 0}));
 #ifdef CRIMECAST_HAVE_IO
+    char mpi[256];
+    printf("ranks:    %s%s\n", cc_mpi_world_built(mpi, sizeof mpi),
+           cc_nccl_built() ? "; GPU sums over NCCL" : cc_cuda_compiled() ? "; no NCCL (data parallel on the CPU alone)" : "");
     printf("data:     store, import\n");
 #else
     printf("data:     not built (CRIMECAST_IO=OFF: compute core only)\n");

@@ -5,4 +5,8 @@
 
 int cc_mpi_launched(void);
 
+/* How many processes the launcher started, as its environment says (OMPI_COMM_WORLD_SIZE,
+ * PMI_SIZE); 0 when it does not say (not launched, or a PMIx launcher). */
+int cc_mpi_launched_size(void);
+
 #endif

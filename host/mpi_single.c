@@ -17,3 +17,8 @@ int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {
 void cc_mpi_world_leave(cc_mpi_world *w, int failed) {
     (void)w, (void)failed;
 }
+
+const char *cc_mpi_world_built(char *out, size_t len) {
+    snprintf(out, len, "none (built without MPI: cmake -DCRIMECAST_MPI=ON)");
+    return out;
+}

@@ -8,6 +8,7 @@
 #include "kernels/buffer.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/gemm_choice.h"
+#include "kernels/cpu/threads.h"
 #include "kernels/device.h"
 #include "kernels/op_profile.h"
 #include "models/convlstm.h"
@@ -269,18 +270,19 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
                "\"steps\": %d, \"step_gflop\": %.9g, \"step_seconds\": %.6f, \"step_seconds_min\": %.6f, \"gflops\": %.3f, "
                "\"gemm_tflops_fp32\": %.4f, \"gemm_tflops_tf32\": %.4f, \"gemm_tflops_bf16\": %.4f, "
                "\"flop_time_at_gemm_rate\": %.6f, \"cudnn_workspace_grant_mib\": %.1f, \"device_scratch_mib\": %.1f, "
-               "\"cpu_gemm\": \"%s\"",
+               "\"cpu_gemm\": \"%s\", \"threads\": %d",
                gpu ? "cuda" : "cpu", g->gpu, conv, math, ctx->any_algorithm ? "off" : "on", ctx->graphs ? "on" : "off", ctx->cudnn_nhwc ? "nhwc" : "nchw", o->batch, c->height, c->channels, c->layers, c->hidden[0],
                c->kernel, c->window, c->horizon, c->down, c->down > 1 ? c->features : 0, steps, flops * 1e-9, median, times[0],
                tflops * 1e3, g->fp32, g->tf32, g->bf16, floor,
                ctx->conv_cudnn ? 4.0 * (double)cc_cudnn_workspace_floats(ctx) / MIB : 0.0, cc_backend_scratch_bytes(ctx) / MIB,
-               gpu ? "" : cc_cpu_gemm_choice());
+               gpu ? "" : cc_cpu_gemm_choice(), cc_cpu_threads(ctx));
         if (prof) report_profile(out, prof, 1);
         fprintf(out, "}\n");
         return;
     }
     char where[300];
-    snprintf(where, sizeof where, gpu ? "cuda: %s" : "cpu", g->gpu);
+    if (gpu) snprintf(where, sizeof where, "cuda: %s", g->gpu);
+    else snprintf(where, sizeof where, "cpu, %d thread%s", cc_cpu_threads(ctx), cc_cpu_threads(ctx) == 1 ? "" : "s");
     char model[64] = "";
     if (c->down > 1) snprintf(model, sizeof model, "convlstm-ae down %d, %d features, ", c->down, c->features);
     fprintf(out, "bench train (%s, conv %s, %s%s%s%s): %sbatch %d, %dx%d, %d channel(s), %d x %d hidden, kernel %d, "

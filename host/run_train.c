@@ -930,9 +930,10 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
         char parallel[64];
         fprintf(p->out,
                 "training %s: %d x %d x %d x %d, target bins: train %d-%d, validation %d-%d, test %d-%d; %zu "
-                "parameters; up to %d epochs, patience %d%s, on the %s%s\n",
+                "parameters; up to %d epoch%s, patience %d%s, on the %s%s\n",
                 r->data, t->T, t->C, t->H, t->W, s->first[0], s->end[0] - 1, s->first[1], s->end[1] - 1, s->first[2],
-                s->end[2] - 1, model.params.size, p->options.epochs, p->options.patience, r->resume ? " (resumed)" : "",
+                s->end[2] - 1, model.params.size, p->options.epochs, p->options.epochs == 1 ? "" : "s",
+                p->options.patience, r->resume ? " (resumed)" : "",
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU", data_parallel(&p->options, parallel, sizeof parallel));
         char host_share[64] = "";
         if (ctx->backend == CC_BACKEND_CUDA) snprintf(host_share, sizeof host_share, "; %.2f GiB on the host", p->memory.host / GIB);

@@ -302,8 +302,8 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     int writes = !a->collective || a->collective->rank == 0;
     if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
-    fprintf(out, "tuning on %s: %d candidates, at most %d epochs each, window %d; scored on the validation span\n",
-            a->data, a->budget, a->epochs, a->window);
+    fprintf(out, "tuning on %s: %d candidate%s, at most %d epoch%s each, window %d; scored on the validation span\n",
+            a->data, a->budget, a->budget == 1 ? "" : "s", a->epochs, a->epochs == 1 ? "" : "s", a->window);
     cc_train_config best;
     double loss;
     int winner = search(a, dir, out, &best, &loss), status = -1;

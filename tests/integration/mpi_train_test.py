@@ -178,6 +178,12 @@ def disagreeing_ranks(tmp, tensor, counts, H, W, common):
                         here, CRIMECAST] + args, capture_output=True, text=True, env=ENV)
     check("the same command and tensor on both ranks, each from its own start: trains", p.returncode == 0
           and os.path.exists(out), p.stderr[-800:])
+    forecast = os.path.join(tmp, "twice.h5")
+    p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "2", CRIMECAST, "predict", "--model", out, "--data",
+                        os.path.join(here, "t.h5"), "--out", forecast], capture_output=True, text=True, env=ENV)
+    check("predict under mpirun -np 2 is refused (each copy did the whole work into the same file)",
+          p.returncode == 2 and "only train and tune run as jobs of several processes" in p.stderr
+          and not os.path.exists(forecast), (p.returncode, p.stderr[-600:]))
 
 
 if __name__ == "__main__":
