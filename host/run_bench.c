@@ -107,10 +107,11 @@ static double step_flops(const cc_convlstm *m, int batch) {
     const cc_convlstm_config *c = &m->cfg;
     int stages = m->stages, F = c->features;
     double hw = (double)m->core_height * m->core_width, k2 = (double)c->kernel * c->kernel;
-    double core = stages ? F : c->channels, forward = 0;
+    double core = stages ? F : c->channels, forward = 0, on_data = 0; /* on_data: the convolution of the input */
     for (int l = 0; l < c->layers; l++) {
         double hd = c->hidden[l], cin = l ? c->hidden[l - 1] : core;
         forward += 2.0 * 4 * hd * cin * k2 * hw * c->window;                     /* encoder input */
+        if (l == 0 && !stages) on_data = 2.0 * 4 * hd * cin * k2 * hw * c->window;
         forward += 2.0 * 4 * hd * hd * k2 * hw * (c->window - 1 + c->horizon);   /* state, both stacks */
         if (l) forward += 2.0 * 4 * hd * cin * k2 * hw * c->horizon;            /* forecaster input */
         forward += 2.0 * core * hd * hw * c->horizon;                             /* head */
@@ -119,10 +120,13 @@ static double step_flops(const cc_convlstm *m, int batch) {
         double coarse = (double)cc_convlstm_encoded_size(c->height, i + 1) * cc_convlstm_encoded_size(c->width, i + 1);
         double decoded = (double)(m->core_height << (stages - 1 - i)) * (m->core_width << (stages - 1 - i));
         forward += 2.0 * F * (i ? F : c->channels) * 9 * coarse * c->window;     /* strided encoder */
+        if (i == 0) on_data = 2.0 * F * c->channels * 9 * coarse * c->window;
         forward += 2.0 * F * F * 16 * decoded * c->horizon;                       /* transposed decoder */
     }
     if (stages) forward += 2.0 * c->channels * F * c->height * c->width * c->horizon; /* full-resolution head */
-    return 3.0 * forward * batch;
+    /* backward: each convolution's filter and data gradients, as much again each, but for
+     * the data gradient of the one that reads the input (no gradient wanted there) */
+    return (3.0 * forward - on_data) * batch;
 }
 
 /* --profile: where `steps` steps called one by one spent their time, op by op, per step. */

@@ -89,7 +89,8 @@ check("bench train --device cpu --json: one object, the config given, a positive
       and bench.get("cpu_gemm", "") != "", p)
 # convlstm-ae at down 4 on a 10 x 10 grid: encoder 10 -> 5 -> 3, a 3 x 3 core, decoder
 # 3 -> 6 -> 12 (cropped to 10). Its multiply-adds counted conv by conv, times 2 (FLOPs)
-# and 3 (forward and two backward products), against gflops x step time.
+# and 3 (forward and two backward products), less the data gradient of the convolution
+# that reads the input (the first strided encoder stage: nothing wants it).
 B, G, C, HD, K, WIN, F = 2, 10, 3, 4, 3, 8, 5
 p = run("bench", "train", "--device", "cpu", "--batch", str(B), "--grid", str(G), "--channels", str(C), "--hidden",
         str(HD), "--kernel", str(K), "--down", "4", "--features", str(F), "--steps", "1", "--warmup", "0", "--json")
@@ -100,10 +101,23 @@ macs = (4 * HD * F * K * K * core * WIN + 4 * HD * HD * K * K * core * WIN + F *
         + F * C * 9 * 5 * 5 * WIN + F * F * 9 * 3 * 3 * WIN  # strided encoder
         + F * F * 16 * 3 * 3 + F * F * 16 * 6 * 6  # transposed decoder, per coarse input cell
         + C * F * G * G)  # the 1x1 head at full resolution
+input_macs = F * C * 9 * 5 * 5 * WIN
+want = 6 * B * macs - 2 * B * input_macs
 counted = bench.get("step_gflop", 0) * 1e9
 check("bench train --down 4: convlstm-ae on a grid down does not divide, its FLOPs as counted by hand (%.0f vs %d)"
-      % (counted, 6 * B * macs), p.returncode == 0 and bench.get("down") == 4 and bench.get("features") == F
-      and abs(counted - 6 * B * macs) <= 1e-6 * 6 * B * macs, p)
+      % (counted, want), p.returncode == 0 and bench.get("down") == 4 and bench.get("features") == F
+      and abs(counted - want) <= 1e-6 * want, p)
+# a plain convlstm of one layer, horizon 2: input over the window, state over window - 1 +
+# horizon steps, the 1x1 head over the horizon; no data gradient of the input convolution
+B, G, C, HD, K, WIN, H = 2, 8, 3, 4, 3, 4, 2
+p = run("bench", "train", "--device", "cpu", "--batch", str(B), "--grid", str(G), "--channels", str(C), "--layers", "1",
+        "--hidden", str(HD), "--kernel", str(K), "--window", str(WIN), "--horizon", str(H), "--steps", "1", "--warmup",
+        "0", "--json")
+input_macs = 4 * HD * C * K * K * G * G * WIN
+macs = input_macs + 4 * HD * HD * K * K * G * G * (WIN - 1 + H) + C * HD * G * G * H
+want, counted = 6 * B * macs - 2 * B * input_macs, (json.loads(p.stdout).get("step_gflop", 0) * 1e9 if p.returncode == 0 else 0)
+check("bench train, one layer, horizon 2: its FLOPs as counted by hand (%.0f vs %d)" % (counted, want),
+      abs(counted - want) <= 1e-6 * want, p)
 p = run("bench", "train", "--device", "cpu", "--down", "3")
 check("bench --down 3 is refused naming the choices", p.returncode != 0 and "--down must be 1, 2 or 4" in p.stderr, p)
 p = run("info")
