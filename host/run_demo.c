@@ -273,7 +273,7 @@ static int evaluate(demo *d, FILE *log, char *err, size_t err_len) {
     char paths[MAX_MODELS][PATH_LEN], roc[PATH_LEN];
     cc_eval_request r;
     cc_eval_request_defaults(&r);
-    r.data = d->tensor, r.csv = 1, r.roc = roc;
+    r.data = d->tensor, r.csv = 1, r.roc = roc, r.command = "crimecast demo";
     join(roc, d, "roc.png");
     forecast_path(paths[r.forecast_count], d, "convlstm"), r.forecast_count++;
     for (int i = 0; i < BASELINE_COUNT; i++)

@@ -37,7 +37,7 @@ static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_FLAG("json", cc_eval_request, json, "records as JSON instead of the table")},
     {CC_OPTION_FLAG("csv", cc_eval_request, csv, "records as CSV instead of the table")},
     {CC_OPTION_CUSTOM("topk", cc_eval_request, topk.percent, "LIST", "1,5,10", parse_topk,
-                      "the areas flagged for hit rate, PAI and PEI, in % of the cells")},
+                      "the areas flagged for hit rate, PAI and PEI, in % of the study area's (mask's) cells")},
     {CC_OPTION_CUSTOM("area", cc_eval_request, area.km2, "LIST", NULL, parse_area,
                       "fixed areas flagged for hit rate, PAI and PEI, in square kilometres (e.g. 0.5km2,1km2): "
                       "the nearest whole number of cells, at least one")},
@@ -123,6 +123,9 @@ const cc_command_spec CC_EVAL_SPEC = {
 
 void cc_eval_request_defaults(cc_eval_request *r) { cc_options_defaults(&CC_EVAL_SPEC, r); }
 
+/* Whose notes these are: "crimecast eval", or the command that scores through eval. */
+static const char *who(const cc_eval_request *a) { return a->command ? a->command : "crimecast eval"; }
+
 enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, FIGURE_NAME = 48, LABEL = CC_EVAL_LABEL };
 
 typedef struct row {
@@ -167,10 +170,20 @@ static void note_areas_far_from_cells(const cc_eval_request *a, const cc_tensor 
     for (int t = 0; n > 0 && t < a->area.count; t++) {
         int cells = cc_flagged_for_area(a->area.km2[t], truth->cell, n);
         double flagged = cells * cell_km2;
-        if (fabs(flagged - a->area.km2[t]) > 0.25 * a->area.km2[t])
-            fprintf(stderr, "crimecast eval: note: --area %g km2 flags %d cell%s of %.3g km2 on this grid, %.3g km2 in "
-                    "all (the columns keep the name @%gkm2)\n", a->area.km2[t], cells, cells == 1 ? "" : "s", cell_km2,
-                    flagged, a->area.km2[t]);
+        if (cells == n && a->area.km2[t] > flagged)
+            fprintf(stderr, "%s: note: --area %g km2 is more than the whole study area (%d cells, %.3g km2): every "
+                    "cell is flagged, so hit rate, PAI and PEI there are 1\n", who(a), a->area.km2[t], n, flagged);
+        else if (fabs(flagged - a->area.km2[t]) > 0.25 * a->area.km2[t])
+            fprintf(stderr, "%s: note: --area %g km2 flags %d cell%s of %.3g km2 on this grid, %.3g km2 in "
+                    "all (the columns keep the name @%gkm2)\n", who(a), a->area.km2[t], cells, cells == 1 ? "" : "s",
+                    cell_km2, flagged, a->area.km2[t]);
+    }
+    for (int t = 0; n > 0 && t < a->topk.count; t++) { /* a share of few cells rounds far from itself */
+        int cells = cc_flagged_for_percent(a->topk.percent[t], n);
+        double share = 100.0 * cells / n;
+        if (fabs(share - a->topk.percent[t]) > 0.25 * a->topk.percent[t])
+            fprintf(stderr, "%s: note: --topk %g%% flags %d of the study area's %d cells, %.3g%% of it (the columns "
+                    "keep the name @%g)\n", who(a), a->topk.percent[t], cells, n, share, a->topk.percent[t]);
     }
 }
 
@@ -225,7 +238,7 @@ static void count_floored(const float *y, const float *p, int n, row *r) {
 
 /* Says which forecasts' deviance is mostly their zeros under crimes (a tenth or more of
  * it over all categories): persistence's, or any forecast of sparse counts. */
-static void note_floored_deviance(const row *rows, int count) {
+static void note_floored_deviance(const char *command, const row *rows, int count) {
     for (int i = 0; i < count; i++) {
         int first = 1;
         for (int j = 0; j < i && first; j++) first = rows[j].forecast != rows[i].forecast;
@@ -239,11 +252,11 @@ static void note_floored_deviance(const row *rows, int count) {
         }
         if (zeros == 0 || !(floored >= 0.1 * total)) continue;
         fprintf(stderr,
-                "crimecast eval: note: %s forecasts 0 in %ld of the %ld cell-bins where crimes happened (%.1f%%); "
+                "%s: note: %s forecasts 0 in %ld of the %ld cell-bins where crimes happened (%.1f%%); "
                 "the deviance floors a forecast at 1e-9 (about 41 a crime), and those cells make %.0f%% of its "
                 "deviance: compare it only with forecasts that have no such zeros (MSE, MAE and the rankings are not "
                 "affected)\n",
-                rows[i].model, zeros, crimes, 100.0 * zeros / crimes, 100.0 * floored / total);
+                command, rows[i].model, zeros, crimes, 100.0 * zeros / crimes, 100.0 * floored / total);
     }
 }
 
@@ -553,25 +566,25 @@ static void grid_difference(const cc_tensor *f, const cc_tensor *truth, char *wh
  * what is scored: its study area (mask: the cells with an incident over the span its
  * tensor was rastered from) is not the truth's, which every score is over; categories the
  * truth has not are in no row. */
-static void note_differences(const char *file, const cc_tensor *f, const cc_tensor *truth) {
+static void note_differences(const char *command, const char *file, const cc_tensor *f, const cc_tensor *truth) {
     size_t plane = (size_t)truth->H * truth->W, differ = 0;
     for (size_t q = 0; f->mask && q < plane; q++) differ += (f->mask[q] != 0) != (truth->mask[q] != 0);
     if (differ)
-        fprintf(stderr, "crimecast eval: note: %s's study area (mask) differs from the tensor's in %zu of %zu cells "
-                "(rastered over another span?); it is scored on the tensor's\n", file, differ, plane);
+        fprintf(stderr, "%s: note: %s's study area (mask) differs from the tensor's in %zu of %zu cells "
+                "(rastered over another span?); it is scored on the tensor's\n", command, file, differ, plane);
     char absent[512] = "";
     size_t used = 0;
     for (int c = 0; c < f->C && used < sizeof absent; c++)
         if (cc_tensor_channel(truth, f->categories[c]) < 0)
             used += (size_t)snprintf(absent + used, sizeof absent - used, "%s'%s'", used ? ", " : "", f->categories[c]);
     if (absent[0])
-        fprintf(stderr, "crimecast eval: note: %s forecasts %s, which the tensor has not: not scored\n", file, absent);
+        fprintf(stderr, "%s: note: %s forecasts %s, which the tensor has not: not scored\n", command, file, absent);
 }
 
 /* Reads every forecast file once, each on the truth's grid. Returns 0, or -1 with err
  * (the forecasts read so far are freed). */
-static int read_forecasts(const char *const *files, int n, const cc_tensor *truth, const char *data, cc_tensor *out, char *err,
-                          size_t err_len) {
+static int read_forecasts(const char *command, const char *const *files, int n, const cc_tensor *truth, const char *data,
+                          cc_tensor *out, char *err, size_t err_len) {
     for (int i = 0; i < n; i++) {
         cc_tensor *f = &out[i];
         int ok = cc_tensor_read(files[i], "forecast", f, err, err_len) == 0;
@@ -582,7 +595,11 @@ static int read_forecasts(const char *const *files, int n, const cc_tensor *trut
             cc_tensor_free(f);
             ok = 0;
         }
-        if (ok) note_differences(files[i], f, truth);
+        if (ok) note_differences(command, files[i], f, truth);
+        if (ok && i > 0 && cc_forecast_horizon(files[i]) != cc_forecast_horizon(files[0]))
+            fprintf(stderr, "%s: note: %s forecasts %d bin(s) ahead, %s %d: a longer horizon is a harder forecast, "
+                    "and the rows do not say which is which\n", command, files[i], cc_forecast_horizon(files[i]),
+                    files[0], cc_forecast_horizon(files[0]));
         if (!ok) {
             while (i-- > 0) cc_tensor_free(&out[i]);
             return -1;
@@ -643,8 +660,8 @@ static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err,
     if (listed && shared > 0) { /* fewer bins than some forecast has: the figures are over these alone */
         char first[11], last[11];
         cc_format_iso_date(common[0], first), cc_format_iso_date(common[shared - 1], last);
-        fprintf(stderr, "crimecast eval: note: --common-bins: every forecast is scored on the %d bin(s) all of them "
-                "have, %s to %s\n", shared, first, last);
+        fprintf(stderr, "%s: note: --common-bins: every forecast is scored on the %d bin(s) all of them "
+                "have, %s to %s\n", who(a), shared, first, last);
     }
     free(common);
     if (shared > 0) return 0;
@@ -781,19 +798,19 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
         snprintf(err, err_len, "out of memory");
         free(forecasts);
         forecasts = NULL, n_files = 0;
-    } else if (read_forecasts(a->forecasts, n_files, &truth, a->data, forecasts, err, err_len) != 0) {
+    } else if (read_forecasts(who(a), a->forecasts, n_files, &truth, a->data, forecasts, err, err_len) != 0) {
         free(forecasts);
         forecasts = NULL, n_files = 0;
     } else if (!(model_names = calloc((size_t)n_files, sizeof *model_names))) {
         snprintf(err, err_len, "out of memory");
     } else if (align_bins(a, forecasts, err, err_len) == 0) {
         if (forecasts[0].T < CC_BOOTSTRAP_LEAST_VALUES)
-            fprintf(stderr, "crimecast eval: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the "
-                    "figures have none%s\n", forecasts[0].T, CC_BOOTSTRAP_LEAST_VALUES,
+            fprintf(stderr, "%s: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the "
+                    "figures have none%s\n", who(a), forecasts[0].T, CC_BOOTSTRAP_LEAST_VALUES,
                     a->versus ? " and the paired differences no verdict" : "");
         name_forecasts(a, forecasts, model_names);
         if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0) {
-            note_floored_deviance(rows, count);
+            note_floored_deviance(who(a), rows, count);
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
         }
     }

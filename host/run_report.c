@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "crawler/datetime.h"
+#include "crawler/whole_file.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/colormap.h"
 #include "heatmaps/panels.h"
@@ -233,7 +234,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     cc_eval_request e;
     cc_eval_request_defaults(&e);
     e.data = a->data, e.csv = 1, e.roc = p->roc, e.roc_category = a->category, e.versus = a->versus;
-    e.roc_if_any = 1; /* a category without crime in the bins has no ROC curve, and the rest of the report stands */
+    e.roc_if_any = 1, e.command = "crimecast report"; /* a category without crime in the bins has no ROC curve, and the rest of the report stands */
     e.common_bins = a->common_bins;
     e.forecast_count = a->forecast_count;
     for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
@@ -282,6 +283,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
 }
 
 int cc_run_report(const cc_report_request *a, FILE *out, char *err, size_t err_len) {
+    if (cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before every score is computed */
     pictures p;
     snprintf(p.dir, sizeof p.dir, "/tmp/crimecast-report-XXXXXX");
     if (!mkdtemp(p.dir)) {

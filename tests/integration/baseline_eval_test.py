@@ -307,6 +307,13 @@ def check_areas(tensor, files, expected, counts, mask, tgt):
           len(records) == len(files) * C and worst < 1e-6, worst)
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--area", "1 acre", *files], capture_output=True, text=True)
     check("eval --area refuses what is not square kilometres", p.returncode == 2 and "--area" in p.stderr, p.stderr)
+    n = int(mask.sum())
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--area", "1000km2", "--topk", "1,50", *files],
+                       capture_output=True, text=True)
+    want_topk = "--topk 1%% flags 1 of the study area's %d cells, %.3g%% of it" % (n, 100.0 / n)
+    check("eval: an area past the study area and a share that rounds far from itself are noted",
+          p.returncode == 0 and "--area 1000 km2 is more than the whole study area (%d cells" % n in p.stderr
+          and want_topk in p.stderr and "--topk 50%" not in p.stderr, (want_topk, p.stderr))
 
 
 def check_versus_areas(tensor, files, expected, counts, mask, tgt):
@@ -561,6 +568,13 @@ def main():
         check_versus(tensor, files, expected, counts, mask, tgt, tmp)
         check_undefined_not_best(counts, mask, tmp)
         check_few_bins(tensor, tmp)
+        far = os.path.join(tmp, "histavg_h3.h5")
+        p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--horizon", "3", "--data", tensor, "--out", far],
+                           capture_output=True, text=True)
+        q = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[1], far, "--common-bins"], capture_output=True,
+                           text=True)
+        check("eval of forecasts of other horizons notes it (the rows are both histavg-52)", p.returncode == 0
+              and q.returncode == 0 and "%s forecasts 3 bin(s) ahead, %s 1" % (far, files[1]) in q.stderr, q.stderr)
     return summary()
 
 
