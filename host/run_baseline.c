@@ -390,6 +390,27 @@ static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_s
     return status;
 }
 
+/* The targets a naive baseline cannot forecast as its name says: seasonal's with no bin a
+ * year before inside the history (they take histavg's), histavg-K's with fewer than K
+ * bins up to the origin (they average those there are). Said on stderr: two rows of eval
+ * came out identical, or a histavg-52 of 44 bins, without a word. */
+static void note_short_history(const cc_baseline_options *o, const cc_tensor *t, const int *targets, int n, int horizon,
+                               const char *model) {
+    int period = cc_bin_kind_per_year(t->bin), fallback = 0, short_k = 0;
+    for (int i = 0; i < n; i++) {
+        int tau = targets[i], origin = tau - horizon;
+        fallback += o->method == CC_BASELINE_SEASONAL && (tau - period < 0 || tau - period > origin);
+        short_k += (o->method == CC_BASELINE_HISTAVG || o->method == CC_BASELINE_SEASONAL) && o->k > 0 &&
+                   origin + 1 < o->k;
+    }
+    if (fallback)
+        fprintf(stderr, "crimecast baseline: note: %d of the %d target bins have no bin a year (%d bins) before them in "
+                "the tensor: seasonal forecasts them as histavg does\n", fallback, n, period);
+    if (short_k && o->method == CC_BASELINE_HISTAVG)
+        fprintf(stderr, "crimecast baseline: note: %d of the %d target bins have fewer than %d bins up to their origin: "
+                "%s averages those there are\n", short_k, n, o->k, model);
+}
+
 static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {
     cc_split split;
     int *targets = NULL, n = cc_forecast_targets(&r->span, t, &split, &targets, err, err_len);
@@ -423,6 +444,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
             record.attributes = kde_attributes, record.count = 1;
         }
         int etas = !strcmp(r->method, "etas");
+        if (!etas && strcmp(r->method, "rf") != 0) note_short_history(&o, t, targets, n, r->span.horizon, model);
         cc_etas_background background = !r->background || !strcmp(r->background, "auto") ? CC_ETAS_BACKGROUND_AUTO
                                         : !strcmp(r->background, "constant")                ? CC_ETAS_BACKGROUND_CONSTANT
                                                                                             : CC_ETAS_BACKGROUND_MODULATED;

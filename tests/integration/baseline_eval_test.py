@@ -568,6 +568,21 @@ def main():
         check_versus(tensor, files, expected, counts, mask, tgt, tmp)
         check_undefined_not_best(counts, mask, tmp)
         check_few_bins(tensor, tmp)
+        every = os.path.join(tmp, "seasonal_all.h5")
+        p = subprocess.run([CRIMECAST, "baseline", "--method", "seasonal", "--span", "all", "--data", tensor, "--out",
+                            every], capture_output=True, text=True)
+        with h5py.File(every, "r") as f:
+            bins = (f["time"][:] - 16800) // 7
+        early = int((bins < 52).sum())
+        check("seasonal over every bin: the %d of %d targets without a bin a year before are noted" % (early, len(bins)),
+              p.returncode == 0 and early > 0 and "%d of the %d target bins have no bin a year (52 bins) before them"
+              % (early, len(bins)) in p.stderr, p.stderr)
+        p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--span", "all", "--data", tensor, "--out",
+                            every], capture_output=True, text=True)
+        short = int((bins < 52).sum())  # origin + 1 = bin < 52 at horizon 1
+        check("histavg-52 over every bin: the %d targets with fewer than 52 bins of history are noted" % short,
+              p.returncode == 0 and "%d of the %d target bins have fewer than 52 bins up to their origin: histavg-52 "
+              "averages those there are" % (short, len(bins)) in p.stderr, p.stderr)
         far = os.path.join(tmp, "histavg_h3.h5")
         p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--horizon", "3", "--data", tensor, "--out", far],
                            capture_output=True, text=True)
