@@ -113,6 +113,12 @@ static int check_request(void *request, char *why, size_t why_len) {
         snprintf(why, why_len, "--db needs --method etas");
         return -1;
     }
+    if (!strcmp(r->method, "etas") && r->bandwidth.given && !(r->bandwidth.value > 0)) {
+        /* 0 meant "choose it" inside the fit: a kernel of no width is no background */
+        snprintf(why, why_len, "--method etas: --bandwidth is the background kernel's width, metres > 0 (leave it out "
+                 "to have the fit choose it)");
+        return -1;
+    }
     return 0;
 }
 

@@ -30,8 +30,9 @@ static const cc_option RASTER_OPTIONS[] = {
                       "local calendar days, ISO weeks (Monday to Sunday) or calendar months; London's records are "
                       "monthly"), .required = 1},
     {CC_OPTION_INT("grid", cc_raster_request, grid, "N", NULL, 1, 4096,
-                   "N x N square cells over the longer side of the city's bounding box")},
-    {CC_OPTION_REAL("cell", cc_raster_request, cell, "METRES", NULL, 1, "cells of this size covering the bounding box")},
+                   "N x N square cells over the longer side of the city's bounding box (1 .. 4096)")},
+    {CC_OPTION_REAL("cell", cc_raster_request, cell, "METRES", NULL, 1,
+                    "cells of this size covering the bounding box (at most 8192 cells a side)")},
     {CC_OPTION_TEXT("categories", cc_raster_request, categories, "all|LIST", "all",
                     "a channel per category present, or a comma list of crimecast categories; channel 0 is always "
                     "'all' (every incident)")},

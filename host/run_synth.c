@@ -39,8 +39,10 @@ static const cc_option SYNTH_OPTIONS[] = {
     {CC_OPTION_TEXT("city-name", cc_synth_request, city, "NAME", "synthetic",
                     "the city definition data/cities/NAME.json (its portal kind must be 'synthetic'), and the city "
                     "the incidents are stored as")},
-    {CC_OPTION_DATE("from", cc_synth_request, from, "2019-01-01", "the simulated span's first day")},
-    {CC_OPTION_DATE("to", cc_synth_request, to, "2022-01-01", "the day after the simulated span")},
+    {CC_OPTION_DATE("from", cc_synth_request, from, "2019-01-01",
+                    "the simulated span's first day (1995-01-01 or later: the city is calibrated around 2020)")},
+    {CC_OPTION_DATE("to", cc_synth_request, to, "2022-01-01",
+                    "the day after the simulated span (2045-01-01 at the latest; at most 50 years after --from)")},
     {CC_OPTION_CUSTOM("seed", cc_synth_request, seed, "S", CC_DEFAULT_SEED, parse_seed,
                       "the seed of the parameters and of the events")},
     {CC_OPTION_TEXT("oracle", cc_synth_request, oracle, "FORECAST.h5", NULL,

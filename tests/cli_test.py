@@ -71,6 +71,9 @@ for args in (["baseline", "--method", "kde", "--data", "t.h5", "--out", "f.h5", 
              ["train", "--data", "t.h5", "--out", "m.h5", "--memory", "0x1G"]):
     p = run(*args)
     check("%s %s %s is a usage error" % (args[0], args[-2], args[-1]), p.returncode == 2 and args[-1] in p.stderr, p)
+p = run("baseline", "--method", "etas", "--data", "t.h5", "--out", "f.h5", "--bandwidth", "0")
+check("baseline --method etas --bandwidth 0 is a usage error (0 meant 'choose it' inside the fit)",
+      p.returncode == 2 and "--bandwidth is the background kernel's width, metres > 0" in p.stderr, p)
 # An option of one value given twice with two values: the last is taken, and said.
 p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "1",
         "--warmup", "0", "--grid", "6", "--grid=6", "--json")
