@@ -119,9 +119,18 @@ int cc_png_write(const char *path, const float *values, const uint8_t *mask, int
                  size_t err_len) {
     /* Checked before building the pixels too: a bad keyword costs no work at all. */
     if (check_keywords(path, texts, text_count, err, err_len)) return -1;
+    double wide = (double)width * style->zoom, high = (double)height * style->zoom;
+    if (wide * high > (double)(1 << 30)) { /* past a gigapixel: no viewer opens it, and its memory could be the host's */
+        snprintf(err, err_len, "%s: a %.0f x %.0f picture is more than a gigapixel: a smaller --zoom", path, wide, high);
+        return -1;
+    }
     unsigned char map[256 * 3];
     palette(style->colormap, map);
     unsigned char *pixels = indices(values, mask, height, width, style);
+    if (!pixels) {
+        snprintf(err, err_len, "%s: out of memory for a %.0f x %.0f picture: a smaller --zoom", path, wide, high);
+        return -1;
+    }
     png_image image;
     memset(&image, 0, sizeof image);
     image.version = PNG_IMAGE_VERSION;

@@ -536,11 +536,16 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
         return -1;
     }
     double need = 4.0 * (double)(dims[0] * dims[1] * dims[2] * dims[3]), have = memory_limit_bytes();
+    if (have > 0 && need > have && !sparse) {
+        snprintf(why, why_len, "%s needs %.1f GiB, more than this process may have (%.1f GiB)", name,
+                 need / (1 << 30), have / (1 << 30));
+        return -1;
+    }
     if (have > 0 && need > have) { /* a sparse file's few entries too: readers hold every cell */
-        snprintf(why, why_len, "%s %llu x %llu x %llu x %llu %s %.1f GiB in memory, more than this process may have "
-                 "(%.1f GiB)%s", sparse ? "its counts," : name, (unsigned long long)dims[0], (unsigned long long)dims[1],
-                 (unsigned long long)dims[2], (unsigned long long)dims[3], sparse ? "as every reader holds them, take"
-                 : "needs", need / (1 << 30), have / (1 << 30), sparse ? ": raster larger cells or a shorter span" : "");
+        snprintf(why, why_len, "its counts, %llu x %llu x %llu x %llu as every reader holds them, take %.1f GiB, more "
+                 "than this process may have (%.1f GiB): raster larger cells or a shorter span",
+                 (unsigned long long)dims[0], (unsigned long long)dims[1], (unsigned long long)dims[2],
+                 (unsigned long long)dims[3], need / (1 << 30), have / (1 << 30));
         return -1;
     }
     if (cc_tensor_alloc(t, (int)dims[0], (int)dims[1], (int)dims[2], (int)dims[3]) != 0) {

@@ -148,6 +148,25 @@ def recency_and_size_cases(tmp, tensor):
                        capture_output=True, text=True, preexec_fn=limited, env=env, timeout=120)
     refused("a 2 GiB tensor under ulimit -v 1.5 GiB is refused, saying so", p, big,
             "needs 2.0 GiB, more than this process may have (1.5 GiB)")
+    # The same shape stored sparse, three entries: every reader makes it dense, and the
+    # message says so (it named /sparse/count, of three floats, as needing 2 GiB).
+    sparse = os.path.join(tmp, "big_sparse.h5")
+    with h5py.File(big, "r") as f, h5py.File(sparse, "w") as g:
+        for key, value in f.attrs.items():
+            g.attrs[key] = value
+        g["time"] = (16800 + 7 * np.arange(4096)).astype(np.int64)
+        g["category"] = np.array(["c%d" % c for c in range(8)], dtype=h5py.string_dtype())
+        g["y"], g["x"] = 500.0 * (127.5 - np.arange(128)), 500.0 * (np.arange(128) + 0.5)
+        g["mask"] = np.ones((128, 128), np.uint8)
+        planes = 4096 * 8
+        start = np.zeros(planes + 1, np.int64)
+        start[1:] = 3  # the three entries are plane 0's
+        g["sparse/start"], g["sparse/cell"] = start, np.array([0, 5, 9], np.int32)
+        g["sparse/count"] = np.ones(3, np.float32)
+    p = subprocess.run([CRIMECAST, "png", "--in", sparse, "--index", "0", "--out", os.path.join(tmp, "x.png")],
+                       capture_output=True, text=True, preexec_fn=limited, env=env, timeout=120)
+    refused("the same shape stored sparse: refused naming the dense size every reader holds", p, sparse,
+            "its counts, 4096 x 8 x 128 x 128 as every reader holds them, take 2.0 GiB")
 
 
 def forecast_cases(tmp, tensor):
@@ -367,6 +386,19 @@ def text_case(tmp):
           (len(stored), mended, wrong[:5], [stored.get(40000000 + i) for i in wrong[:3]]))
 
 
+def gigapixel_case(tmp):
+    """A picture past a gigapixel (600 x 600 cells at --zoom 64: 38400 x 38400) is refused
+    before its memory is asked for, naming the size (it said only "cannot write PNG" when
+    the allocation failed)."""
+    wide = os.path.join(tmp, "wide.h5")
+    write_tensor(wide, np.ones((1, 1, 600, 600), np.float32), np.ones((600, 600), np.uint8), ["all"])
+    png = os.path.join(tmp, "wide.png")
+    p = run("png", "--in", wide, "--index", "0", "--zoom", "64", "--out", png)
+    check("png of 38400 x 38400 pixels: refused naming the size, nothing written", p.returncode == 1
+          and "a 38400 x 38400 picture is more than a gigapixel: a smaller --zoom" in p.stderr
+          and not os.path.exists(png), p.stderr)
+
+
 def not_a_file_case(tmp, tensor):
     """What is wrong with a path is said as it is: missing, a directory, not HDF5."""
     text = os.path.join(tmp, "notes.txt")
@@ -447,6 +479,7 @@ def main():
         crs_case(tmp, tensor)
         text_case(tmp)
         not_a_file_case(tmp, tensor)
+        gigapixel_case(tmp)
         disk_full_case(tmp, tensor)
     return summary()
 
