@@ -73,7 +73,11 @@ static void metrics_table(FILE *out, const cc_html_report *r) {
     }
     fprintf(out, "</table>\n<p class=note>MSE and mean Poisson deviance: lower is better; AUC, AP (top-10%% "
                  "hotspots), hit rate, PAI and PEI (5%% of the area flagged): higher is better. Intervals: bootstrap "
-                 "95%% over the bins.</p>\n");
+                 "95%% over the bins");
+    if (r->block > 1) fprintf(out, ", resampled in blocks of %d consecutive bins", r->block);
+    else fprintf(out, ", resampled one by one (neighbouring bins are correlated: the intervals are somewhat narrow; "
+                      "--block resamples blocks)");
+    fprintf(out, "; none from fewer than 10 bins.</p>\n");
     cc_model_standing s;
     if (cc_model_standing_of(t, r->category, &s) == 0) {
         char sentence[512] = "";

@@ -21,6 +21,7 @@ typedef struct cc_html_report {
     const char *versus;             /* paired differences against this model (columns *_vs), or NULL */
     const cc_html_figure *figures;
     int figure_count;
+    int block;                      /* the intervals' bootstrap blocks, in bins (0 or 1: single bins) */
 } cc_html_report;
 
 /* Writes `path`. 0, or -1 with err naming the file (or the PNG that could not be read). */

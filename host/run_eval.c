@@ -54,6 +54,9 @@ static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_FLAG("common-bins", cc_eval_request, common_bins,
                     "score every forecast on the bins all of them forecast (without it, forecasts of different bins "
                     "are refused)")},
+    {CC_OPTION_INT("block", cc_eval_request, block, "BINS", "1", 1, 1000,
+                   "the intervals' bootstrap resamples blocks of this many consecutive bins (circular block "
+                   "bootstrap), which keeps the correlation of neighbouring bins; 1: single bins")},
 };
 
 static const cc_option EVAL_OPERANDS = {
@@ -96,7 +99,8 @@ const cc_command_spec CC_EVAL_SPEC = {
         "over bins with a bootstrap 95% interval over bins (1000 resamples of the bins one by\n"
         "one, seeded, percentile; none from fewer than 10 bins, where it would cover far less\n"
         "than 95%; weekly errors are correlated from week to week, which single-bin resampling\n"
-        "leaves out, so the intervals are somewhat narrow). A table on stdout (best per column\n"
+        "leaves out, so the intervals are somewhat narrow: --block B resamples blocks of B\n"
+        "consecutive bins instead, e.g. --block 4 for weeks). A table on stdout (best per column\n"
         "marked *), or --json / --csv records with keys model, category, mse, mae, deviance,\n"
         "auc, ap, f1, hit@K, pai@K, pei@K (hit@1km2, ... for areas) and *_lo / *_hi for the\n"
         "intervals.\n"
@@ -299,7 +303,7 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
     }
     for (int i = 0; status == 0 && i < r->figures; i++) {
         for (int b = 0; b < f->T; b++) column[b] = per_bin[(size_t)b * r->figures + i];
-        if (cc_bootstrap_mean(column, f->T, 1000, 1, &r->mean[i], &r->lo[i], &r->hi[i]) != 0) {
+        if (cc_bootstrap_mean_blocks(column, f->T, a->block, 1000, 1, &r->mean[i], &r->lo[i], &r->hi[i]) != 0) {
             snprintf(err, err_len, "out of memory bootstrapping %d bins", f->T);
             status = -1;
         }
@@ -312,7 +316,7 @@ static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tens
  * both forecast, bootstrapped over those bins (a bin where the figure is undefined for
  * either, a hit rate on a map without crimes, is left out of that figure's). NaN when
  * they share no bin, or the figure is undefined on every shared bin. */
-static int paired_difference(row *r, const row *v) {
+static int paired_difference(row *r, const row *v, int block) {
     const cc_tensor *a = r->forecast, *b = v->forecast;
     size_t stride = (size_t)(a->T > 0 ? a->T : 1);
     double *diff = malloc(sizeof(double) * (size_t)r->figures * stride); /* [figures][shared bins] */
@@ -328,7 +332,7 @@ static int paired_difference(row *r, const row *v) {
     r->vs_bins = n;
     int status = 0;
     for (int i = 0; i < r->figures && status == 0; i++)
-        status = cc_bootstrap_mean(diff + i * stride, n, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
+        status = cc_bootstrap_mean_blocks(diff + i * stride, n, block, 1000, 1, &r->vs[i], &r->vs_lo[i], &r->vs_hi[i]);
     free(diff);
     return status;
 }
@@ -336,14 +340,14 @@ static int paired_difference(row *r, const row *v) {
 /* --versus: fills every row's paired differences against the row labelled `versus` in
  * its category. Returns -1 with err when no forecast is labelled so (saying so when
  * `versus` is the model of several, each labelled apart). */
-static int paired_differences(row *rows, int count, const char *versus, char *err, size_t err_len) {
+static int paired_differences(row *rows, int count, const char *versus, int block, char *err, size_t err_len) {
     int found = 0;
     for (int r = 0; r < count; r++) {
         const row *v = NULL;
         for (int o = 0; o < count && !v; o++)
             if (!strcmp(rows[o].model, versus) && !strcmp(rows[o].category, rows[r].category)) v = &rows[o];
         for (int i = 0; i < MAX_FIGURES; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
-        if (v && paired_difference(&rows[r], v) != 0) {
+        if (v && paired_difference(&rows[r], v, block) != 0) {
             snprintf(err, err_len, "out of memory pairing %s with %s", rows[r].model, versus);
             return -1;
         }
@@ -766,7 +770,7 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
     int roc_channel = 0; /* report's --category comes here too: the message names no option */
     if (a->roc_category && (roc_channel = cc_tensor_channel_named(truth, a->data, a->roc_category, err, err_len)) < 0)
         return -1;
-    if (a->versus && paired_differences(rows, count, a->versus, err, err_len) != 0) return -1;
+    if (a->versus && paired_differences(rows, count, a->versus, a->block, err, err_len) != 0) return -1;
     char names[MAX_FIGURES][FIGURE_NAME];
     figure_names(a, names);
     int figures = FIXED + 3 * measure_count(a);

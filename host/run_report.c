@@ -28,6 +28,8 @@ static const cc_option REPORT_OPTIONS[] = {
     {CC_OPTION_FLAG("common-bins", cc_report_request, common_bins,
                     "score every forecast on the bins all of them have, as eval --common-bins (without it, "
                     "forecasts of different bins are refused)")},
+    {CC_OPTION_INT("block", cc_report_request, block, "BINS", "1", 1, 1000,
+                   "the intervals' bootstrap resamples blocks of this many consecutive bins, as eval --block")},
     {CC_OPTION_TEXT("title", cc_report_request, title, "TEXT", "crimecast forecasts", "the report's title")},
     {CC_OPTION_TEXT("out", cc_report_request, out, "REPORT.html", NULL, "the HTML file written"),
      .required = 1, .file = CC_FILE_WRITTEN},
@@ -235,7 +237,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     cc_eval_request_defaults(&e);
     e.data = a->data, e.csv = 1, e.roc = p->roc, e.roc_category = a->category, e.versus = a->versus;
     e.roc_if_any = 1, e.command = "crimecast report"; /* a category without crime in the bins has no ROC curve, and the rest of the report stands */
-    e.common_bins = a->common_bins;
+    e.common_bins = a->common_bins, e.block = a->block;
     e.forecast_count = a->forecast_count;
     for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
     FILE *sink = fopen("/dev/null", "w");
@@ -275,7 +277,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     snprintf(intro, sizeof intro, "%d forecast(s) scored against the counts of %s, as crimecast eval scores them "
              "(the mean over the bins %s, with bootstrap intervals).%s", a->forecast_count, a->data,
              a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each", absent);
-    cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count};
+    cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count, a->block};
     if (cc_html_report_write(a->out, &report, err, err_len) != 0) return -1;
     fprintf(out, "%s: %d forecast(s), category '%s', %d picture(s) embedded\n", a->out, a->forecast_count, a->category,
             count);

@@ -17,6 +17,7 @@ typedef struct cc_report_request {
     const char *versus;   /* paired differences against this model (NULL: none) */
     const char *category; /* the channel shown */
     int common_bins;      /* score on the bins every forecast has (eval's --common-bins) */
+    int block;            /* bins a bootstrap block holds (eval's --block) */
     const char *title;
     const char *out;      /* report.html */
 } cc_report_request;

@@ -300,6 +300,38 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+int cc_bootstrap_mean_blocks(const double *values, int n, int block, int resamples, unsigned seed, double *mean,
+                             double *lo, double *hi) {
+    if (block <= 1) return cc_bootstrap_mean(values, n, resamples, seed, mean, lo, hi);
+    double *means = malloc(sizeof(double) * (size_t)(resamples > 0 ? resamples : 1)), sum = 0;
+    int m = 0, kept = 0;
+    *mean = *lo = *hi = NAN;
+    if (!means) return -1;
+    for (int i = 0; i < n; i++)
+        if (isfinite(values[i])) sum += values[i], m++;
+    if (m > 0) *mean = sum / m;
+    unsigned state = seed ? seed : 1;
+    for (int r = 0; m >= CC_BOOTSTRAP_LEAST_VALUES && r < resamples; r++) {
+        double s = 0;
+        int count = 0;
+        for (int k = 0; k < n; k += block) {
+            int start = (int)(cc_lcg_next(&state) % (unsigned)n);
+            for (int j = 0; j < block && k + j < n; j++) {
+                double v = values[(start + j) % n];
+                if (isfinite(v)) s += v, count++;
+            }
+        }
+        if (count > 0) means[kept++] = s / count; /* a resample of undefined bins alone has no mean */
+    }
+    if (kept > 0) {
+        qsort(means, (size_t)kept, sizeof *means, compare_doubles);
+        *lo = means[(int)floor(0.025 * (kept - 1))];
+        *hi = means[(int)ceil(0.975 * (kept - 1))];
+    }
+    free(means);
+    return 0;
+}
+
 int cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed, double *mean, double *lo,
                       double *hi) {
     double *finite = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)), sum = 0;

@@ -109,6 +109,15 @@ int cc_roc_curve_sampled(const double *positive, const float *scores, int n, int
  * bootstrap's "95%" interval covers far less (of normal data: 0% of the time from one
  * value, 51% from two, 83% from five, about 90% from ten). 0, or -1 when out of memory. */
 enum { CC_BOOTSTRAP_LEAST_VALUES = 10 };
+
+/* The same with a circular block bootstrap over the series `values` (in time order, NaN
+ * where a figure is undefined): each resample strings ceil(n / block) blocks of `block`
+ * consecutive values (wrapping past the end) from uniformly drawn starts, cut to n, and
+ * takes the mean of its finite values. Blocks keep the correlation of neighbouring bins
+ * (weekly errors are correlated from week to week) that single values drop, which makes
+ * intervals too narrow. block <= 1 is cc_bootstrap_mean exactly. */
+int cc_bootstrap_mean_blocks(const double *values, int n, int block, int resamples, unsigned seed, double *mean,
+                             double *lo, double *hi);
 int cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed, double *mean, double *lo,
                        double *hi);
 

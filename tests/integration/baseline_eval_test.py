@@ -144,6 +144,53 @@ def lcg_bootstrap(values, resamples=1000, seed=1):
     return means[int(math.floor(0.025 * (resamples - 1)))], means[int(math.ceil(0.975 * (resamples - 1)))]
 
 
+def lcg_block_bootstrap(values, block, resamples=1000, seed=1):
+    """eval --block B: each resample strings ceil(n / B) blocks of B consecutive values
+    from LCG-drawn starts (wrapping past the end), cut to n; the mean of its finite values;
+    2.5% / 97.5% order statistics."""
+    state, n, means = seed, len(values), []
+    for _ in range(resamples):
+        picked = []
+        for k in range(0, n, block):
+            state = (state * 1664525 + 1013904223) % 2**32
+            start = (state >> 8) % n
+            picked += [values[(start + j) % n] for j in range(min(block, n - k))]
+        finite = [v for v in picked if math.isfinite(v)]
+        if finite:
+            means.append(sum(finite) / len(finite))
+    means.sort()
+    m = len(means)
+    return means[int(math.floor(0.025 * (m - 1)))], means[int(math.ceil(0.975 * (m - 1)))]
+
+
+def check_block_bootstrap(tensor, files, expected, counts, mask, tgt):
+    """eval --block 4: the intervals of the mean and of the paired differences from blocks
+    of 4 consecutive bins, as recomputed here; --block 1 is the single bins' bootstrap."""
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--block", "4", "--versus", "histavg-52", files[0],
+                        files[1]], capture_output=True, text=True)
+    single = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--versus", "histavg-52", files[0],
+                             files[1]], capture_output=True, text=True)
+    records = json.loads(p.stdout) if p.returncode == 0 else []
+    inside, ok = mask == 1, len(records) == 4
+    for rec in records:
+        c = 0 if rec["category"] == "all" else 1
+        truth = counts[tgt][:, c][:, inside].astype(float)
+        mine = np.array(expected[rec["model"]])[:, c][:, inside].astype(np.float32)
+        other = np.array(expected["histavg-52"])[:, c][:, inside].astype(np.float32)
+        mse = ((mine - truth) ** 2).mean(1)
+        lo, hi = lcg_block_bootstrap(list(mse), 4)
+        ok &= abs(rec["mse_lo"] - lo) < 1e-4 * max(1, abs(lo)) and abs(rec["mse_hi"] - hi) < 1e-4 * max(1, abs(hi))
+        if rec["model"] != "histavg-52":
+            lo, hi = lcg_block_bootstrap(list(mse - ((other - truth) ** 2).mean(1)), 4)
+            ok &= abs(rec["mse_vs_lo"] - lo) < 1e-4 * max(1, abs(lo)) and abs(rec["mse_vs_hi"] - hi) < 1e-4 * max(1, abs(hi))
+    check("eval --block 4: every interval as the circular block bootstrap recomputed here", ok,
+          [(r["model"], r["category"], r["mse_lo"], r["mse_hi"]) for r in records])
+    one = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--block", "1", "--versus", "histavg-52",
+                          files[0], files[1]], capture_output=True, text=True)
+    check("eval --block 1 is single bins, byte for byte", one.returncode == 0 and one.stdout == single.stdout
+          and p.stdout != single.stdout, one.stderr)
+
+
 def check_versus(tensor, files, expected, counts, mask, tgt, tmp):
     """eval --versus: per-bin paired differences over the bins two forecasts share, here a
     forecast cut to its later bins against a full one."""
@@ -566,6 +613,7 @@ def main():
         check("eval --roc-category without --roc is a usage error (it did nothing)",
               p.returncode == 2 and "--roc-category needs --roc" in p.stderr, p.stderr)
         check_versus(tensor, files, expected, counts, mask, tgt, tmp)
+        check_block_bootstrap(tensor, files, expected, counts, mask, tgt)
         check_undefined_not_best(counts, mask, tmp)
         check_few_bins(tensor, tmp)
         every = os.path.join(tmp, "seasonal_all.h5")
