@@ -104,6 +104,11 @@ static int upgrade(cc_store *s, char *err, size_t err_len) {
     long long version = 0;
     int status = query_int(s, "PRAGMA user_version", &version);
     if (status != 0) unreadable(s, err, err_len);
+    if (status == 0 && version > CC_STORE_SCHEMA_VERSION) { /* a newer crimecast made it meanwhile */
+        snprintf(err, err_len, "%s: store schema version %lld, this crimecast reads versions up to %d", s->path, version,
+                 CC_STORE_SCHEMA_VERSION);
+        status = -1;
+    }
     if (status == 0 && version < 1) status = exec(s, SCHEMA_SQL, err, err_len);
     if (status == 0 && version < 2) status = exec(s, CRAWL_STATE_SQL, err, err_len);
     if (status == 0) status = exec(s, sql, err, err_len);

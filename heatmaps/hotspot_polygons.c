@@ -144,7 +144,7 @@ static int write_geojson(const char *dest, const char *path, const cc_hotspot_la
     FILE *out = bytes ? fopen(dest, "wb") : NULL;
     int ok = out && fwrite(bytes, 1, (size_t)length, out) == (size_t)length;
     ok = (out && fclose(out) == 0) && ok;
-    if (!ok) snprintf(err, err_len, "%s: cannot write it: %s", path, bytes ? strerror(errno) : "out of memory");
+    if (!ok) snprintf(err, err_len, "%s: cannot write it: %s", path, bytes ? strerror(errno) : "GDAL kept no bytes of it");
     VSIFree(bytes);
     return ok ? 0 : -1;
 }

@@ -6,8 +6,8 @@
 #include "host/commands.h"
 #ifdef CRIMECAST_HAVE_IO
 #include "heatmaps/hdf5_util.h"
-#include "host/mpi_launch.h"
 #endif
+#include "host/mpi_launch.h"
 #include "host/options.h"
 
 typedef struct cc_command {
@@ -80,16 +80,16 @@ int cc_main(int argc, char **argv) {
         printf("crimecast %s\n", CRIMECAST_VERSION);
         return CC_EXIT_OK;
     }
-#ifdef CRIMECAST_HAVE_IO
-    /* N copies of any other command would each do the whole work, into the same files */
-    if (cc_mpi_launched_size() > 1 && strcmp(name, "train") && strcmp(name, "tune")) {
-        fprintf(stderr, "crimecast %s: started as %d processes by an MPI launcher: only train and tune run as jobs of "
-                "several processes; run %s once, without it\n", name, cc_mpi_launched_size(), name);
-        return CC_EXIT_USAGE;
+    for (int i = 0; i < COMMAND_COUNT; i++) {
+        if (strcmp(name, COMMANDS[i].name) != 0) continue;
+        /* N copies of any other command would each do the whole work, into the same files */
+        if (cc_mpi_launched_size() > 1 && strcmp(name, "train") && strcmp(name, "tune")) {
+            fprintf(stderr, "crimecast %s: started as %d processes by an MPI launcher: only train and tune run as jobs "
+                    "of several processes; run %s once, without it\n", name, cc_mpi_launched_size(), name);
+            return CC_EXIT_USAGE;
+        }
+        return COMMANDS[i].run(argc - 1, argv + 1);
     }
-#endif
-    for (int i = 0; i < COMMAND_COUNT; i++)
-        if (!strcmp(name, COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
     fprintf(stderr, "crimecast: unknown command '%s'\n\n", name);
     print_usage(stderr);
     return CC_EXIT_USAGE;

@@ -67,8 +67,9 @@ int cc_cmd_info(int argc, char **argv) {
            cc_cpu_threads(&(cc_ops_context){.backend = CC_BACKEND_CPU, .threads = 0}));
 #ifdef CRIMECAST_HAVE_IO
     char mpi[256];
-    printf("ranks:    %s%s\n", cc_mpi_world_built(mpi, sizeof mpi),
-           cc_nccl_built() ? "; GPU sums over NCCL" : cc_cuda_compiled() ? "; no NCCL (data parallel on the CPU alone)" : "");
+    int with_mpi = cc_mpi_world_built(mpi, sizeof mpi);
+    printf("ranks:    %s%s\n", mpi, !with_mpi ? "" : cc_nccl_built() ? "; GPU sums over NCCL"
+                                 : cc_cuda_compiled() ? "; no NCCL (data parallel on the CPU alone)" : "");
     printf("data:     store, import\n");
 #else
     printf("data:     not built (CRIMECAST_IO=OFF: compute core only)\n");

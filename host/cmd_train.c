@@ -87,7 +87,7 @@ int cc_cmd_train(int argc, char **argv) {
     }
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     /* each rank starts from its own command line: another option on one trained on other terms */
-    int status = r.collective ? cc_ranks_same_command(r.collective, argc, argv, err, sizeof err) : 0;
+    int status = r.collective ? cc_ranks_same_command(r.collective, argc, argv, r.config, err, sizeof err) : 0;
     if (status == 0)
         status = r.collective ? cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err)
                               : train_caught(&r, out ? out : stdout, err, sizeof err); /* ranks: mpirun's Ctrl-C */

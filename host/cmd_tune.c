@@ -11,15 +11,18 @@
  * and its own copy of the tensor: both must be rank 0's, or the scores compared are of
  * other runs. */
 static int same_work_everywhere(const cc_tune_request *r, int argc, char **argv, char *err, size_t err_len) {
-    if (cc_ranks_same_command(r->collective, argc, argv, err, err_len) != 0) return -1;
+    if (cc_ranks_same_command(r->collective, argc, argv, NULL, err, err_len) != 0) return -1;
     cc_tensor t;
     char why[1024];
-    int read = cc_tensor_read(r->data, "counts", &t, why, sizeof why) == 0;
-    /* a rank that cannot read it still takes part, with a digest no tensor gives */
-    int status = cc_ranks_same_tensor(r->collective, r->data, read ? &t : &(cc_tensor){0}, err, err_len);
+    int read = cc_tensor_read(r->data, "counts", &t, why, sizeof why) == 0, one = 0;
+    int failing = cc_ranks_failing(r->collective, !read, &one); /* every rank takes part, read or not */
+    int status = failing == 0 ? cc_ranks_same_tensor(r->collective, r->data, &t, err, err_len) : -1;
+    if (!read) snprintf(err, err_len, "%s", why);
+    else if (failing < 0) snprintf(err, err_len, "%s: the ranks could not tell each other whether they read it", r->data);
+    else if (failing == 1) snprintf(err, err_len, "%s: rank %d could not read it", r->data, one);
+    else if (failing != 0) snprintf(err, err_len, "%s: %d ranks could not read it", r->data, failing);
     if (read) cc_tensor_free(&t);
-    else snprintf(err, err_len, "%s", why);
-    return read ? status : -1;
+    return status;
 }
 
 int cc_cmd_tune(int argc, char **argv) {

@@ -127,11 +127,11 @@ void cc_mpi_world_leave(cc_mpi_world *w, int failed) {
     w->joined = 0;
 }
 
-const char *cc_mpi_world_built(char *out, size_t len) {
+int cc_mpi_world_built(char *out, size_t len) {
     char version[MPI_MAX_LIBRARY_VERSION_STRING];
     int n = 0;
     MPI_Get_library_version(version, &n); /* callable before MPI_Init */
     version[strcspn(version, ",\n")] = 0;   /* "Open MPI v4.1.4, package: ..." */
     snprintf(out, len, "MPI (%s)", version);
-    return out;
+    return 1;
 }

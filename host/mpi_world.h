@@ -27,9 +27,9 @@ static inline const cc_collective *cc_mpi_world_collective(const cc_mpi_world *w
     return w->joined && w->collective.size > 1 ? &w->collective : NULL;
 }
 
-/* What the build has for jobs of several processes: "MPI (<library version>)" or "none
- * (a build without MPI)", for crimecast info. */
-const char *cc_mpi_world_built(char *out, size_t len);
+/* What the build has for jobs of several processes, for crimecast info: "MPI (<library
+ * version>)" and 1, or "none (...)" and 0 in a build without MPI. */
+int cc_mpi_world_built(char *out, size_t len);
 
 /* Leaves the job: MPI_Finalize, or when `failed` and there are other ranks, MPI_Abort so
  * that they stop too (the launcher then exits non-zero). */

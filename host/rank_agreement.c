@@ -10,9 +10,14 @@ uint64_t cc_digest_bytes(uint64_t digest, const void *bytes, size_t n) {
     return digest;
 }
 
-uint64_t cc_digest_arguments(int argc, char **argv) {
+uint64_t cc_digest_arguments(int argc, char **argv, const char *also) {
     uint64_t digest = CC_DIGEST_START;
     for (int i = 1; i < argc; i++) digest = cc_digest_bytes(digest, argv[i], strlen(argv[i]) + 1); /* with its NUL */
+    FILE *f = also ? fopen(also, "rb") : NULL;
+    unsigned char chunk[4096];
+    size_t got;
+    while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0) digest = cc_digest_bytes(digest, chunk, got);
+    if (f) fclose(f); /* (unreadable: the run itself says so) */
     return digest;
 }
 
@@ -32,25 +37,28 @@ uint64_t cc_digest_tensor(const cc_tensor *t) {
     return d;
 }
 
-int cc_ranks_differing(const cc_collective *c, uint64_t digest, int *one) {
-    enum { PIECES = 4 }; /* 16 bits each: doubles hold them exactly */
-    double mine[PIECES], root[PIECES];
-    for (int i = 0; i < PIECES; i++) mine[i] = root[i] = (double)((digest >> (16 * i)) & 0xffff);
-    if (c->broadcast_doubles(c->self, root, PIECES, 0) != 0) return -1;
-    int differs = memcmp(mine, root, sizeof mine) != 0;
-    double tally[2] = {differs, differs ? c->rank : 0}; /* how many differ, and their ranks' sum */
+int cc_ranks_failing(const cc_collective *c, int failed, int *one) {
+    double tally[2] = {failed != 0, failed ? c->rank : 0}; /* how many, and their ranks' sum */
     if (c->sum_doubles(c->self, tally, 2) != 0) return -1;
     *one = (int)tally[1];
     return (int)tally[0];
 }
 
-int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, char *err, size_t err_len) {
-    int one = 0, differ = cc_ranks_differing(c, cc_digest_arguments(argc, argv), &one);
+int cc_ranks_differing(const cc_collective *c, uint64_t digest, int *one) {
+    enum { PIECES = 4 }; /* 16 bits each: doubles hold them exactly */
+    double mine[PIECES], root[PIECES];
+    for (int i = 0; i < PIECES; i++) mine[i] = root[i] = (double)((digest >> (16 * i)) & 0xffff);
+    if (c->broadcast_doubles(c->self, root, PIECES, 0) != 0) return -1;
+    return cc_ranks_failing(c, memcmp(mine, root, sizeof mine) != 0, one);
+}
+
+int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const char *also, char *err, size_t err_len) {
+    int one = 0, differ = cc_ranks_differing(c, cc_digest_arguments(argc, argv, also), &one);
     if (differ < 0) snprintf(err, err_len, "the ranks could not compare their command lines");
-    else if (differ == 1) snprintf(err, err_len, "rank %d was started with other options than rank 0: every rank must "
-                                   "run the same command", one);
-    else if (differ > 1) snprintf(err, err_len, "%d ranks were started with other options than rank 0: every rank "
-                                  "must run the same command", differ);
+    else if (differ == 1) snprintf(err, err_len, "rank %d was started with other options than rank 0%s: every rank must "
+                                   "run the same command", one, also ? " (or another --config file)" : "");
+    else if (differ > 1) snprintf(err, err_len, "%d ranks were started with other options than rank 0%s: every rank "
+                                  "must run the same command", differ, also ? " (or another --config file)" : "");
     return differ == 0 ? 0 : -1;
 }
 

@@ -16,8 +16,10 @@
 #define CC_DIGEST_START 0xcbf29ce484222325ull
 uint64_t cc_digest_bytes(uint64_t digest, const void *bytes, size_t n);
 
-/* The command line after the program's name (each argument and its end). */
-uint64_t cc_digest_arguments(int argc, char **argv);
+/* The command line after the program's name (each argument and its end), and the bytes
+ * of the file `also` names when not NULL (train's --config: the same command line with
+ * another configuration file on one machine is another run). */
+uint64_t cc_digest_arguments(int argc, char **argv, const char *also);
 
 /* What a run reads of a tensor: its shape, bins, categories, grid, mask and counts, and
  * its covariate maps when they are loaded (recency maps follow from the counts). */
@@ -28,9 +30,13 @@ uint64_t cc_digest_tensor(const cc_tensor *t);
  * failed. */
 int cc_ranks_differing(const cc_collective *c, uint64_t digest, int *one);
 
-/* Every rank was started with this command line (the ranks' argv digests agree). 0, or
- * -1 with err naming the rank, or how many, that differ from rank 0. */
-int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, char *err, size_t err_len);
+/* How many ranks pass a true `failed`, the same answer on every rank (every rank must
+ * call it), with *one the rank when there is one; -1 when the sum failed. */
+int cc_ranks_failing(const cc_collective *c, int failed, int *one);
+
+/* Every rank was started with this command line and `also` file (cc_digest_arguments). 0,
+ * or -1 with err naming the rank, or how many, that differ from rank 0. */
+int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const char *also, char *err, size_t err_len);
 
 /* Every rank read the same tensor `t` from `path` (its own copy on its machine). 0, or
  * -1 with err naming the rank, or how many, that read another. */

@@ -406,13 +406,12 @@ static void note_short_history(const cc_baseline_options *o, const cc_tensor *t,
     for (int i = 0; i < n; i++) {
         int tau = targets[i], origin = tau - horizon;
         fallback += o->method == CC_BASELINE_SEASONAL && (tau - period < 0 || tau - period > origin);
-        short_k += (o->method == CC_BASELINE_HISTAVG || o->method == CC_BASELINE_SEASONAL) && o->k > 0 &&
-                   origin + 1 < o->k;
+        short_k += o->method == CC_BASELINE_HISTAVG && o->k > 0 && origin + 1 < o->k;
     }
     if (fallback)
         fprintf(stderr, "crimecast baseline: note: %d of the %d target bins have no bin a year (%d bins) before them in "
                 "the tensor: seasonal forecasts them as histavg does\n", fallback, n, period);
-    if (short_k && o->method == CC_BASELINE_HISTAVG)
+    if (short_k)
         fprintf(stderr, "crimecast baseline: note: %d of the %d target bins have fewer than %d bins up to their origin: "
                 "%s averages those there are\n", short_k, n, o->k, model);
 }

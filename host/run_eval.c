@@ -364,6 +364,23 @@ static int paired_differences(row *rows, int count, const char *versus, int bloc
     return -1;
 }
 
+/* Figures with a mean but no interval: defined on fewer than CC_BOOTSTRAP_LEAST_VALUES
+ * bins (cc_bootstrap_mean), all of them when so few bins are scored, the hotspot figures
+ * of a category with crime in few bins otherwise. Said once. */
+static void note_missing_intervals(const cc_eval_request *a, const row *rows, int count, int bins) {
+    int missing = 0;
+    for (int r = 0; r < count; r++)
+        for (int i = 0; i < rows[r].figures; i++) missing += isfinite(rows[r].mean[i]) && !isfinite(rows[r].lo[i]);
+    if (!missing) return;
+    if (bins < CC_BOOTSTRAP_LEAST_VALUES)
+        fprintf(stderr, "%s: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the figures have "
+                "none%s\n", who(a), bins, CC_BOOTSTRAP_LEAST_VALUES, a->versus ? " and the paired differences no verdict" : "");
+    else
+        fprintf(stderr, "%s: note: %d figure(s) are defined on fewer than %d of the %d bins (a hit rate, PAI or PEI "
+                "needs a crime in the bin): they have no interval%s\n", who(a), missing, CC_BOOTSTRAP_LEAST_VALUES, bins,
+                a->versus ? ", nor a paired verdict" : "");
+}
+
 /* 'ahead', 'behind' or 'tie' for a paired difference of figure i (lower is better for the
  * errors, higher for the rest). */
 static const char *verdict(int i, double lo, double hi) {
@@ -808,12 +825,9 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
     } else if (!(model_names = calloc((size_t)n_files, sizeof *model_names))) {
         snprintf(err, err_len, "out of memory");
     } else if (align_bins(a, forecasts, err, err_len) == 0) {
-        if (forecasts[0].T < CC_BOOTSTRAP_LEAST_VALUES)
-            fprintf(stderr, "%s: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the "
-                    "figures have none%s\n", who(a), forecasts[0].T, CC_BOOTSTRAP_LEAST_VALUES,
-                    a->versus ? " and the paired differences no verdict" : "");
         name_forecasts(a, forecasts, model_names);
         if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0) {
+            note_missing_intervals(a, rows, count, forecasts[0].T);
             note_floored_deviance(who(a), rows, count);
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
         }

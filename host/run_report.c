@@ -211,7 +211,8 @@ static int draw_maps(const cc_report_request *a, const cc_eval_inputs *in, const
     if (*lacking)
         snprintf(absent, sizeof absent, "; no map of %.200s, which has no category '%s'", left_out, a->category);
     if (beyond[0])
-        snprintf(undrawn, sizeof undrawn, "; the first %d forecasts drawn, not %.200s (name a file earlier to see it)",
+        snprintf(undrawn, sizeof undrawn, "; the first %d forecasts with the category drawn, not %.200s (name a file "
+                 "earlier to see it)",
                  MAX_MAPS - 1, beyond);
     snprintf(caption, caption_len, "%s, %s of %s, category %s: the recorded counts and each forecast's expected "
              "counts, one colour scale (square root, 0 to %.1f incidents per cell)%s%s", truth->city,
@@ -275,7 +276,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
         snprintf(absent + strlen(absent), sizeof absent - strlen(absent), " No ROC curve: no bin of category '%s' "
                  "has both hotspot and other cells (no crime in any).", a->category);
     snprintf(intro, sizeof intro, "%d forecast(s) scored against the counts of %s, as crimecast eval scores them "
-             "(the mean over the bins %s, with bootstrap intervals).%s", a->forecast_count, a->data,
+             "(the mean over the bins %s, with bootstrap intervals where 10 bins or more define a figure).%s", a->forecast_count, a->data,
              a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each", absent);
     cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count, a->block};
     if (cc_html_report_write(a->out, &report, err, err_len) != 0) return -1;

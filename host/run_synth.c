@@ -41,8 +41,7 @@ static const cc_option SYNTH_OPTIONS[] = {
                     "the incidents are stored as")},
     {CC_OPTION_DATE("from", cc_synth_request, from, "2019-01-01",
                     "the simulated span's first day (1995-01-01 or later: the city is calibrated around 2020)")},
-    {CC_OPTION_DATE("to", cc_synth_request, to, "2022-01-01",
-                    "the day after the simulated span (2045-01-01 at the latest; at most 50 years after --from)")},
+    {CC_OPTION_DATE("to", cc_synth_request, to, "2022-01-01", "the day after the simulated span (2045-01-01 at the latest)")},
     {CC_OPTION_CUSTOM("seed", cc_synth_request, seed, "S", CC_DEFAULT_SEED, parse_seed,
                       "the seed of the parameters and of the events")},
     {CC_OPTION_TEXT("oracle", cc_synth_request, oracle, "FORECAST.h5", NULL,
@@ -217,6 +216,10 @@ static int insert_events(cc_store *store, const cc_synth_request *a, const cc_sy
     int status = cc_store_begin(store, err, err_len);
     *inserted = 0;
     *before = status == 0 ? cc_store_count(store, a->city) : 0;
+    if (*before < 0) {
+        snprintf(err, err_len, "%s: cannot count the incidents of city '%s' already stored", a->db, a->city);
+        status = -1;
+    }
     for (size_t start = 0; status == 0 && start < ev->count; start += BATCH) {
         int n = (int)(ev->count - start < BATCH ? ev->count - start : BATCH);
         for (int k = 0; k < n; k++)

@@ -985,13 +985,15 @@ static void print_clock(const train_plan *p, const cc_ops_context *ctx) {
             rest);
 }
 
-/* --memory against the tensor alone, before it is read: its dense counts and recency maps
+/* --memory against the tensor alone, before it is read, on the CPU (where --memory is the
+ * host's): its dense counts and recency maps
  * (two per count, when the model reads them) are what reading takes before the run's plan
  * can be made, and they alone may pass the budget (a 40 m grid read 2.1 GiB under
  * --memory 1G before the refusal). */
-static int tensor_within_memory(const cc_train_request *r, char *err, size_t err_len) {
+static int tensor_within_memory(const cc_train_request *r, const cc_ops_context *ctx, char *err, size_t err_len) {
     int shape[4];
     char why[256];
+    if (cc_plan_device(ctx)) return 0; /* --memory is the GPU's there; the tensor is the host's */
     if (r->memory <= 0 || cc_tensor_file_shape(r->data, shape, why, sizeof why) != 0) return 0; /* the read says */
     double counts = 4.0 * shape[0] * shape[1] * (double)shape[2] * shape[3];
     double need = counts * (1 + (r->resume || wants_recency_maps(r) ? CC_RECENCY_MAPS : 0));
@@ -1014,7 +1016,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     p.clock.device = cc_now_seconds() - start;
     cc_tensor t = {0};
     int status = -1;
-    if (tensor_within_memory(r, err, err_len) == 0 &&
+    if (tensor_within_memory(r, &ctx, err, err_len) == 0 &&
         cc_tensor_read(r->data, "counts", &t, err, err_len) == 0 && /* it refuses a mask without a cell */
         (!(r->resume || wants_recency_maps(r)) || cc_tensor_read_recency(r->data, &t, cc_cpu_threads(&ctx), err, err_len) == 0)) {
         cc_tensor_index_nonzeros(&t); /* without it (out of memory) the context sums read every cell */

@@ -239,6 +239,10 @@ if gemm.startswith("OpenBLAS"):
     q, gemm = info_gemm(OPENBLAS_CORETYPE="Prescott", CRIMECAST_GEMM_FAULT="Prescott")
     check("a user's set that fails the check is named as the user's pick, not OpenBLAS's",
           "OPENBLAS_CORETYPE's pick was Prescott" in gemm or "OPENBLAS_CORETYPE's pick Prescott" in gemm, gemm)
+    q, gemm = info_gemm(OPENBLAS_CORETYPE="Katmai")
+    check("an OPENBLAS_CORETYPE that OpenBLAS runs on another set (Katmai: Prescott's) is the user's pick",
+          "set by OPENBLAS_CORETYPE=Katmai, which OpenBLAS runs on these kernels" in gemm and "not a kernel set"
+          not in q.stderr, (q.stderr, gemm))
     q, gemm = info_gemm(OPENBLAS_CORETYPE="Bogus")
     check("an OPENBLAS_CORETYPE OpenBLAS does not know: said, and not reported as obeyed",
           "OPENBLAS_CORETYPE=Bogus is not a kernel set" in q.stderr and "set by OPENBLAS_CORETYPE" not in gemm

@@ -241,7 +241,10 @@ static void describe(const cc_gemm_search *s, int first_start, const char *loade
     char why[256] = "", failures[192] = "";
     const char *wanted = cc_gemm_core_for_features(avx512, avx2_fma);
     const char *features = avx512 ? "AVX-512 F/DQ/BW/VL/CD" : avx2_fma ? "AVX2 + FMA" : "no AVX2";
-    if (s->user && s->failed_count == 0)
+    const char *asked = getenv("OPENBLAS_CORETYPE");
+    if (s->user && s->failed_count == 0 && asked && strcasecmp(asked, loaded) != 0)
+        snprintf(why, sizeof why, "set by OPENBLAS_CORETYPE=%.40s, which OpenBLAS runs on these kernels", asked);
+    else if (s->user && s->failed_count == 0)
         snprintf(why, sizeof why, "set by OPENBLAS_CORETYPE");
     else if (first_start)
         snprintf(why, sizeof why, "OpenBLAS's own pick; the CPU's features, %s, ask for no wider set", features);
@@ -261,13 +264,24 @@ static void describe(const cc_gemm_search *s, int first_start, const char *loade
              openblas_version(), loaded, why, failures, error);
 }
 
-/* Whether OPENBLAS_CORETYPE chose the loaded set. OpenBLAS takes a name it does not know
- * ("Bogus", or "SapphireRapids" before 0.3.22) for its own pick, saying so only with
+/* The x86 names OpenBLAS's DYNAMIC_ARCH takes in OPENBLAS_CORETYPE (driver/others/
+ * dynamic.c, force_coretype, 0.3.21): several load another set (Katmai .. Banias and
+ * Athlon load Prescott's kernels, for instance), which is still the user's choice. */
+static const char *const FORCEABLE[] = {
+    "Katmai", "Coppermine", "Northwood", "Prescott", "Banias", "Atom", "Core2", "Penryn", "Dunnington",
+    "Nehalem", "Athlon", "Opteron", "Opteron(SSE3)", "Barcelona", "Nano", "Sandybridge", "Bobcat",
+    "Bulldozer", "Piledriver", "Haswell", "Steamroller", "Excavator", "Zen", "SkylakeX", "Cooperlake"};
+
+/* Whether OPENBLAS_CORETYPE chose the loaded set: a name OpenBLAS takes (above, or the
+ * very set loaded, for names newer than that table). Any other ("Bogus", or
+ * "SapphireRapids" before 0.3.22) OpenBLAS drops for its own pick, saying so only with
  * OPENBLAS_VERBOSE: crimecast says so, and goes on as if it were unset (an empty one is). */
 static int user_pick_honoured(const char *loaded) {
     const char *asked = getenv("OPENBLAS_CORETYPE");
     if (!asked || !asked[0]) return 0;
     if (!strcasecmp(asked, loaded)) return 1;
+    for (size_t i = 0; i < sizeof FORCEABLE / sizeof FORCEABLE[0]; i++)
+        if (!strncasecmp(asked, FORCEABLE[i], 20)) return 1; /* OpenBLAS's own comparison */
     fprintf(stderr, "crimecast: OPENBLAS_CORETYPE=%.40s is not a kernel set %s took (it loaded %s): crimecast "
             "chooses from the CPU's features instead\n", asked, openblas_version(), loaded);
     return 0;

@@ -462,6 +462,27 @@ def check_few_bins(tensor, tmp):
               p.stdout[-1200:])
 
 
+def check_rare_category(counts, mask, tgt, tmp):
+    """Burglary with crime in 5 of the test bins alone: its hit rate, PAI and PEI are
+    defined on 5 bins, too few for an interval; eval says so (it said nothing when the
+    bins were many and the figure's were few)."""
+    rare = counts.copy()
+    quiet = [t for t in tgt[5:]]
+    rare[quiet, 1] = 0
+    tensor = os.path.join(tmp, "rare.h5")
+    write_tensor(tensor, rare, mask, ["all", "burglary"], created_by="baseline_eval_test.py")
+    forecast = os.path.join(tmp, "rare_histavg.h5")
+    subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", tensor, "--out", forecast],
+                   capture_output=True, text=True)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, forecast, "--json", "--topk", "5"], capture_output=True,
+                       text=True)
+    rows = {r["category"]: r for r in json.loads(p.stdout)} if p.returncode == 0 else {}
+    b = rows.get("burglary", {})
+    check("a category with crime in 5 of %d bins: hit rate without interval, MSE with one, and a note" % len(tgt),
+          b and b["hit@5"] is not None and b["hit@5_lo"] is None and b["mse_lo"] is not None
+          and "figure(s) are defined on fewer than 10 of the %d bins" % len(tgt) in p.stderr, (b, p.stderr))
+
+
 def check_noted_differences(tmp, tensor, files, counts, mask):
     """A forecast whose study area (mask) is not the tensor's, or with categories the
     tensor has not, is scored on the tensor's mask and categories, with a note saying so."""
@@ -616,6 +637,7 @@ def main():
         check_block_bootstrap(tensor, files, expected, counts, mask, tgt)
         check_undefined_not_best(counts, mask, tmp)
         check_few_bins(tensor, tmp)
+        check_rare_category(counts, mask, tgt, tmp)
         every = os.path.join(tmp, "seasonal_all.h5")
         p = subprocess.run([CRIMECAST, "baseline", "--method", "seasonal", "--span", "all", "--data", tensor, "--out",
                             every], capture_output=True, text=True)

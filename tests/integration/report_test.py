@@ -228,7 +228,7 @@ def many_maps_case(tmp, tensor, forecasts):
     p = run("report", "--data", tensor, *forecasts, *files, "--out", out)
     text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
     check("report of 8 forecasts: the maps' caption names the three not drawn",
-          p.returncode == 0 and "the first 5 forecasts drawn, not %s, %s, %s" % tuple(files[3:]) in text,
+          p.returncode == 0 and "the first 5 forecasts with the category drawn, not %s, %s, %s" % tuple(files[3:]) in text,
           (p.stderr, re.findall("the first 5[^<]*", text)[:1]))
 
 
