@@ -101,6 +101,16 @@ static int polygon_in_lookup(const cc_area_weights *w, const cc_code_lookup *l) 
     return 0;
 }
 
+/* Whether an unmatched polygon's code is in the lookup's table column: the lookup the
+ * other way round would have joined it (j->how marks the unmatched 'u'). A linear scan per
+ * unmatched polygon, made only when the lookup joined none. */
+static int unmatched_in_table_column(const cc_area_weights *w, const cc_code_lookup *l, const cc_join *j) {
+    for (int p = 0; p < w->polygons; p++)
+        for (long i = 0; j->how[p] == 'u' && i < l->n; i++)
+            if (!strcmp(l->table_code[i], w->keys[p])) return 1;
+    return 0;
+}
+
 /* How many pairs name table code `code` (a parent's children): a linear count, made once
  * per code through the sorted list built in count_children. */
 typedef struct child_count {
@@ -244,13 +254,18 @@ int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, cons
         snprintf(err, err_len, "no polygon's code matches a key of the table (the first: '%s'%s)", j->first_unmatched,
                  l ? ", nor through the lookup" : "; a lookup of code changes may help");
         status = -1;
-    } else if (!status && l && j->unmatched > 0 && j->renamed + j->split + j->merged == 0 && !polygon_in_lookup(w, l)) {
-        /* a lookup given for the codes the table lacks whose polygon column holds no
-         * polygon's code: its columns are most likely swapped, and the maps would silently
-         * miss those polygons (a lookup that holds them but was not needed is fine) */
-        snprintf(err, err_len, "the lookup's polygon column holds no polygon's code, and %d polygons are not in the "
-                 "table (the first: '%s'): are its columns swapped? --lookup-columns names the polygons' code "
-                 "column first, the table's second", j->unmatched, j->first_unmatched);
+    } else if (!status && l && j->unmatched > 0 && j->renamed + j->split + j->merged == 0 &&
+               (!polygon_in_lookup(w, l) || unmatched_in_table_column(w, l, j))) {
+        /* a lookup given for the codes the table lacks that joins none of them, and either
+         * holds no polygon's code in its polygon column or would join them the other way
+         * round: its columns are swapped (codes that did not change are alike in both, so
+         * the polygon column alone may still hold polygons' codes: London's 2011-2021
+         * lookup), and the maps would silently miss those polygons. A lookup that joins
+         * nothing the table lacks and has no word of the unmatched is not needed: fine. */
+        snprintf(err, err_len, "the lookup joins none of the %d polygons the table lacks (the first: '%s')%s: are "
+                 "its columns swapped? --lookup-columns names the polygons' code column first, the table's second "
+                 "(or leave --lookup out)", j->unmatched, j->first_unmatched,
+                 polygon_in_lookup(w, l) ? "" : ", and its polygon column holds no polygon's code");
         status = -1;
     }
     if (status) cc_join_free(j);

@@ -229,9 +229,9 @@ static int same_values(const cc_covariate_table *t, long i, long j) {
     return 1;
 }
 
-/* A (key, day) seen before: the later rows are skipped and counted. Leaves the rows
- * sorted by key and day, which the joins look up by bisection. A table of maps (no date
- * column) whose key repeats with other values is refused (-2, err): it is a series read
+/* A (key, day) seen before with the same values: the later rows are skipped and counted.
+ * Leaves the rows sorted by key and day, which the joins look up by bisection. A key (and
+ * day, in a series) that repeats with other values is refused (-2, err): a series read
  * without --date, or two sources mixed, and which row is the map's cannot be guessed. */
 static int drop_repeats(table_reader *r, cc_covariate_table *t, char *err, size_t err_len) {
     long n = t->rows, kept = 0;
@@ -250,16 +250,27 @@ static int drop_repeats(table_reader *r, cc_covariate_table *t, char *err, size_
     for (long s = 0; s < n; s++) {
         long i = order[s].row;
         if (s && !by_key_day_row(&(row_ref){order[s].key, order[s].day, 0}, &(row_ref){order[s - 1].key, order[s - 1].day, 0})) {
-            if (!t->days && !same_values(t, i, order[s - 1].row)) {
-                snprintf(err, err_len, "%s: key '%s' has rows of other values (lines %ld and %ld): a table of maps "
-                         "takes one row per code; a series by date needs --date COLUMN", r->path,
-                         shown(t->keys[i]).text, r->lines[order[s - 1].row], r->lines[i]);
+            char day[16] = "";
+            if (t->days) {
+                char iso[11];
+                cc_format_iso_date(order[s].day, iso);
+                snprintf(day, sizeof day, " on %s", iso);
+            }
+            if (!same_values(t, i, order[s - 1].row)) { /* which row is the map's (the day's) cannot be guessed */
+                if (t->days)
+                    snprintf(err, err_len, "%s: key '%s'%s has rows of other values (lines %ld and %ld): a series "
+                             "takes one row per code and day", r->path, shown(t->keys[i]).text, day,
+                             r->lines[order[s - 1].row], r->lines[i]);
+                else
+                    snprintf(err, err_len, "%s: key '%s' has rows of other values (lines %ld and %ld): a table of "
+                             "maps takes one row per code; a series by date needs --date COLUMN", r->path,
+                             shown(t->keys[i]).text, r->lines[order[s - 1].row], r->lines[i]);
                 free(order), free(keys), free(values), free(days), free(repeat);
                 return -2;
             }
             t->skipped++;
-            note_problem(t, "%s: row at line %ld skipped: key '%s' repeats the row at line %ld", r->path, r->lines[i],
-                         shown(t->keys[i]).text, r->lines[order[s - 1].row]);
+            note_problem(t, "%s: row at line %ld skipped: key '%s'%s repeats the row at line %ld", r->path, r->lines[i],
+                         shown(t->keys[i]).text, day, r->lines[order[s - 1].row]);
             repeat[s] = 1; /* its key is freed below: the next row is compared with it */
             continue;
         }

@@ -209,6 +209,20 @@ static int read_kind(hid_t group, cc_covariates *c, int dynamic, char *why, size
     return 0;
 }
 
+int cc_covariates_missing_over(const cc_covariates *cov, const uint8_t *mask, const int *bins, int n) {
+    size_t plane = (size_t)cov->H * cov->W;
+    for (int d = 0; d < cov->D; d++) {
+        int known = 0;
+        for (int i = 0; i < n && !known; i++) {
+            if (bins[i] < 0 || bins[i] >= cov->T) continue;
+            const float *map = cov->dynamic_values + ((size_t)bins[i] * cov->D + d) * plane;
+            for (size_t q = 0; q < plane && !known; q++) known = mask[q] && !isnan(map[q]);
+        }
+        if (!known && n > 0) return d;
+    }
+    return -1;
+}
+
 int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, char *err, size_t err_len) {
     memset(c, 0, sizeof *c);
     c->T = t->T, c->H = t->H, c->W = t->W;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "crawler/datetime.h"
+#include "heatmaps/covariates.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
 #include "kernels/cpu/threads.h"
@@ -152,6 +153,25 @@ static int history_bins(const cc_convlstm_config *c, cc_bin_kind bin) {
     return most;
 }
 
+/* A dynamic covariate missing at every forecast origin (each window's last bin): the
+ * network reads only the zero standardised missing maps become there (a series that ended
+ * before the span). Said once, from the first model file. */
+static void warn_missing_at_origins(const char *data, const cc_tensor *t, const int *starts, int n, int window) {
+    cc_covariates cov;
+    char why[256];
+    int *origins = malloc(sizeof *origins * (size_t)(n > 0 ? n : 1));
+    if (origins && cc_covariates_read(data, t, &cov, why, sizeof why) == 0) {
+        for (int i = 0; i < n; i++) origins[i] = starts[i] + window - 1;
+        int d = cc_covariates_missing_over(&cov, t->mask, origins, n);
+        if (d >= 0)
+            fprintf(stderr, "crimecast predict: warning: covariate '%s' is missing in every cell at every forecast "
+                    "origin of this span (its series ends before them?): the model reads only what it learned of its "
+                    "missing values\n", cov.dynamic_info[d].name);
+        cc_covariates_free(&cov);
+    }
+    free(origins);
+}
+
 /* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per
  * member, counted in *members); `first` (zeroed by the caller) receives the first file's
  * info, later ones are checked against it; `name` the forecast's model name. 0 or -1
@@ -197,6 +217,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
         for (int i = 0; i < n; i++) starts[i] = w->next ? t->T - c->window : cc_split_sample_start(&info.split, span, i);
+        if (c->covariates && index == 0) warn_missing_at_origins(data, t, starts, n, c->window);
         if (w->next && t->T < history_bins(c, t->bin)) /* its averages over fewer bins than in training: noisier */
             fprintf(stderr, "crimecast predict: warning: %s holds %d bins and %s reads %d before its forecast (its "
                     "window, yearly averages and offset): the forecast rests on less history than it was trained "

@@ -348,7 +348,15 @@ def test_models(tmp):
     forecast = os.path.join(tmp, "forecast.h5")
     p = crimecast("predict", "--model", model, "--data", tensor, "--device", "cpu", "--out", forecast)
     check("predict with the covariates' model", p.returncode == 0 and os.path.exists(forecast), p.stderr)
-    check("... no warning on the map it was trained on", "warning" not in p.stderr, p.stderr)
+    check("... no drift warning on the map it was trained on", "has mean" not in p.stderr, p.stderr)
+    # the series ends on day 200 (bin 28), before the test span's origins (bins 33..38)
+    check("... and a warning that 'visits' is missing at every origin of the test span",
+          "warning: covariate 'visits' is missing in every cell at every forecast origin of this span" in p.stderr,
+          p.stderr)
+    p = crimecast("predict", "--model", model, "--data", tensor, "--device", "cpu", "--span", "val", "--out",
+                  forecast + "v")
+    check("... none on the validation span, whose origins it covers", p.returncode == 0 and "warning" not in p.stderr,
+          p.stderr)
     # Another map under the name 'score' (covariates replaces maps by name): values about
     # ten sds from the model's, which predict reads as far outside what it learned.
     swapped = os.path.join(tmp, "swapped.h5")
@@ -397,6 +405,9 @@ def test_models(tmp):
                   "--importance", imp, "--out", os.path.join(tmp, "rf.h5"))
     check("baseline rf --covariates on", p.returncode == 0 and "1 static and 1 dynamic covariates" in p.stdout,
           p.stdout + p.stderr)
+    check("... warning that 'visits' is missing at every origin of the test span (the forest's NaN branch alone)",
+          "crimecast baseline: warning: covariate 'visits' is missing in every cell at every forecast origin" in p.stderr,
+          p.stderr)
     ranked = pd.read_csv(imp)
     check("--importance ranks every covariate beside the lags",
           {"score", "visits", "lag1", "train_mean"} <= set(ranked["feature"]), sorted(set(ranked["feature"])))
@@ -440,13 +451,32 @@ def test_lookup(tmp):
     p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
             "--key", "old", "--lookup", lookup, "--lookup-columns", "old,new")
     check("a lookup whose polygon column holds no polygon's code (columns swapped) is refused, the tensor untouched",
-          p.returncode == 1 and "the lookup's polygon column holds no polygon's code, and 1 polygons are not in the "
-          "table (the first: 'E5')" in p.stderr and md5(tensor) == before, p.stderr)
+          p.returncode == 1 and "the lookup joins none of the 1 polygons the table lacks (the first: 'E5'), and its "
+          "polygon column holds no polygon's code: are its columns swapped?" in p.stderr and md5(tensor) == before,
+          p.stderr)
     p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
             "--key", "old", "--lookup", lookup, "--lookup-columns", "new,old")
     check("the same lookup the right way round, though not needed: taken, E5 unmatched", p.returncode == 0
           and "4 direct, 0 renamed, 0 split (parent's value repeated), 0 merged (mean of the parents), 1 unmatched"
           in p.stdout, p.stdout + p.stderr)
+    # London's case: the codes that did not change are alike in both columns, so the
+    # swapped lookup's polygon column does hold polygons' codes; E5 (from Q9) is joined the
+    # right way round, and the swapped lookup is refused (148 cells of wrong values before).
+    alike = os.path.join(tmp, "alike_lookup.csv")
+    with open(alike, "w") as f:
+        f.write("new,old\nA1,A1\nB2,B2\nC3,C3\nD4,D4\nE5,Q9\n")
+    with open(table, "w") as f:
+        f.write("old,v\nA1,2\nB2,7\nC3,1\nD4,4\nQ9,5\n")
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
+            "--key", "old", "--lookup", alike, "--lookup-columns", "new,old")
+    check("a lookup of mostly unchanged codes the right way round: E5 renamed from Q9", p.returncode == 0
+          and "4 direct, 1 renamed" in p.stdout, p.stdout + p.stderr)
+    before = md5(tensor)
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
+            "--key", "old", "--lookup", alike, "--lookup-columns", "old,new")
+    check("the same swapped (its polygon column holds the unchanged codes) is refused, the tensor untouched",
+          p.returncode == 1 and "the lookup joins none of the 1 polygons the table lacks (the first: 'E5'): are its "
+          "columns swapped?" in p.stderr and md5(tensor) == before, p.stderr)
     p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
             "--key", "old", "--lookup", lookup, "--lookup-columns", "new,old,x")
     check("--lookup-columns of three names is a usage error", p.returncode == 2 and "takes two column names"
@@ -524,6 +554,24 @@ def test_table_values(tmp):
                           W)
     check("repeated alike: taken once; 0x10, 3.5e38 and -1e39 are missing, not 16 or infinities (1e-6)",
           p.returncode == 0 and close(got, want) and not np.isinf(got).any(), p.stderr + f" worst {worst(got, want):.2e}")
+    # A daily series: a (code, day) repeated with other values is refused too (the first
+    # row was taken, and the message said the second 'repeats' it); repeated alike, skipped.
+    series = os.path.join(tmp, "series.csv")
+    rows = "".join("%s,2020-01-%02d,%d\n" % (c, d, d) for c in ("A1", "B2", "C3") for d in range(6, 20))
+    with open(series, "w") as f:
+        f.write("code,date,v\n" + rows + "B2,2020-01-08,50\n")
+    before = md5(tensor)
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", series, "--key", "code",
+            "--date", "date", "--names", "daily")
+    check("a series' (code, day) repeated with other values is refused, naming the day and both lines", p.returncode == 1
+          and "key 'B2' on 2020-01-08 has rows of other values (lines 18 and 44)" in p.stderr and md5(tensor) == before,
+          p.stderr)
+    with open(series, "w") as f:
+        f.write("code,date,v\n" + rows + "B2,2020-01-08,8\n")
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", series, "--key", "code",
+            "--date", "date", "--names", "daily")
+    check("repeated alike in a series: skipped, the note naming the day", p.returncode == 0
+          and "key 'B2' on 2020-01-08 repeats the row at line 18" in p.stdout + p.stderr, p.stdout + p.stderr)
 
 
 def shapefile_path():
