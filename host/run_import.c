@@ -87,6 +87,10 @@ static void print_file_report(FILE *out, const char *path, const cc_import_stats
             (unsigned long long)s->rejected[CC_REJECT_MALFORMED], s->format, seconds);
     fflush(out); /* keep the report and its examples (stderr) in order on a terminal */
     cc_print_row_notes(stderr, s, cc_city_name(city));
+    if (s->rows_read > 0 && s->inserted + s->duplicates == 0)
+        fprintf(stderr, "  warning: no row of %s was stored: all %llu were rejected (another city's file, or a layout "
+                        "crimecast reads otherwise? the examples above say why)\n",
+                path, (unsigned long long)s->rows_read);
     if (s->unended[0])
         fprintf(stderr, "  warning: the last line (%s) has no line end, as a file cut short (an interrupted download) "
                         "would end; its row was read like the others: check it against the publisher's file\n",

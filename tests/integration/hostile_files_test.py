@@ -356,6 +356,18 @@ CHICAGO_HEADER = ("ID,Case Number,Date,Block,IUCR,Primary Type,Description,Locat
                   "Updated On,Latitude,Longitude\r\n").encode()
 
 
+def rejected_file_case(tmp):
+    """A file none of whose rows is stored (here: Chicago rows far outside the city's box)
+    is warned of: it exits 0 as a file of skipped rows does, but said nothing."""
+    path, db = os.path.join(tmp, "elsewhere.csv"), os.path.join(tmp, "elsewhere.db")
+    with open(path, "wb") as f:
+        f.write(CHICAGO_HEADER + b"".join(b"%d,HZ%d,02/03/2015 10:00:00 AM,X,0820,THEFT,X,STREET,false,false,1,1,1,1,6,1,"
+                                          b"1,02/11/2016 03:48:18 PM,40.71,-74.00\r\n" % (50000000 + i, i) for i in range(3)))
+    p = run("import", "--city", "chicago", "--db", db, path)
+    check("a file of rows all rejected: a warning naming it", p.returncode == 0 and "warning: no row of %s was stored: "
+          "all 3 were rejected" % path in p.stderr, p.stderr)
+
+
 def text_case(tmp):
     """Random bytes in the type and description of a CSV (a Latin-1 export, a cut UTF-8
     sequence): the store holds what Python's decode(errors='replace') makes of them, so
@@ -478,6 +490,7 @@ def main():
         empty_mask_case(tmp, tensor)
         crs_case(tmp, tensor)
         text_case(tmp)
+        rejected_file_case(tmp)
         not_a_file_case(tmp, tensor)
         gigapixel_case(tmp)
         disk_full_case(tmp, tensor)
