@@ -23,6 +23,9 @@ typedef struct import_job {
     uint64_t total;
     char *err;
     size_t err_len;
+    int begin_at_first_batch; /* a file's own transaction, begun when its first rows are ready
+                                 (not while a pipe or slow download keeps the write lock) */
+    int begun;
 } import_job;
 
 uint64_t cc_import_rejected_total(const cc_import_stats *stats) {
@@ -175,6 +178,14 @@ static int write_batches(import_job *job, cc_incident_queue *queue) {
     }
     cc_incident_batch *batch;
     while ((batch = cc_queue_take_full(queue))) {
+        if (job->begin_at_first_batch && !job->begun) {
+            if (cc_store_begin(job->store, job->err, job->err_len) != 0) {
+                cc_queue_abort(queue);
+                free(rows);
+                return -1;
+            }
+            job->begun = 1;
+        }
         for (int i = 0; i < batch->count; i++) rows[i] = cc_batch_get(batch, i);
         long inserted = cc_store_insert_many(job->store, city, rows, batch->count, job->err, job->err_len);
         if (inserted < 0) {
@@ -291,11 +302,10 @@ int cc_import_file(cc_store *store, const cc_city *city, const char *path, cc_im
                    cc_import_progress_fn progress, void *progress_context, char *err,
                    size_t err_len) {
     memset(stats, 0, sizeof *stats);
-    import_job job = {store, city, stats, progress, progress_context, 0, 0, err, err_len};
-    if (cc_store_begin(store, err, err_len) != 0) return -1;
+    import_job job = {store, city, stats, progress, progress_context, 0, 0, err, err_len, 1, 0};
     int status = cc_file_is_zip(path) ? import_zip_file(&job, path) : import_plain_file(&job, path);
-    if (status == 0) status = cc_store_commit(store, err, err_len);
-    if (status != 0) cc_store_rollback(store);
+    if (status == 0 && job.begun) status = cc_store_commit(store, err, err_len);
+    if (status != 0 && job.begun) cc_store_rollback(store);
     return status;
 }
 

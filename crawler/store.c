@@ -64,10 +64,20 @@ static sqlite3_stmt *prepare_insert(sqlite3 *db, int rows) {
     return stmt;
 }
 
+/* SQLite's message, or for a store another process holds past the busy timeout what an
+ * analyst should do about it (it said only "database is locked"). */
+static const char *store_error_text(cc_store *s) {
+    if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY)
+        return "the store is busy: another process (an import, crawl or synth?) has been writing it for 10 s; run "
+               "again when it is done";
+    return sqlite3_errmsg(s->db);
+}
+
 static int exec(cc_store *s, const char *sql, char *err, size_t err_len) {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
-    snprintf(err, err_len, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+    int busy = (sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY;
+    snprintf(err, err_len, "%s: %s", s->path, msg && !busy ? msg : store_error_text(s));
     sqlite3_free(msg);
     return -1;
 }
@@ -81,12 +91,42 @@ static int query_int(cc_store *s, const char *sql, long long *value) {
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* The schema version and how many objects the store holds, read in one statement (one
+ * snapshot: read apart, another process making the schema between them showed a version
+ * 0 with tables, "not a crimecast store"). 0, or -1. */
+static int read_schema_state(cc_store *s, long long *version, long long *objects) {
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(s->db, "SELECT (SELECT user_version FROM pragma_user_version), "
+                                  "(SELECT count(*) FROM sqlite_master)", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) *version = sqlite3_column_int64(stmt, 0), *objects = sqlite3_column_int64(stmt, 1);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* A new store into write-ahead-log mode. SQLite answers a busy store at once here, the
+ * busy handler aside (another process making the same new store held it: "database is
+ * locked" after 0.1 s): tried again for up to the busy timeout's 10 s. */
+static int set_wal(cc_store *s, char *err, size_t err_len) {
+    for (int tries = 0;; tries++) {
+        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL);
+        if (rc == SQLITE_OK) return 0;
+        if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || tries == 500) break;
+        sqlite3_sleep(20);
+    }
+    snprintf(err, err_len, "%s: %s", s->path, store_error_text(s));
+    return -1;
+}
+
 /* Why the store's first query failed: a store or directory that cannot be written (SQLite's
  * write-ahead log keeps two files beside the store, and even a reader makes one), or a
  * file that is no database. */
 static void unreadable(cc_store *s, char *err, size_t err_len) {
     int code = sqlite3_errcode(s->db) & 0xff;
-    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
+    if (code == SQLITE_BUSY)
+        snprintf(err, err_len, "%s: %s", s->path, store_error_text(s));
+    else if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
         snprintf(err, err_len, "%s: the store or its directory cannot be written, and SQLite's write-ahead log keeps "
                  "its files beside the store (copy it where you can write, or, to read it in place, take the write "
                  "permission off it and its directory: chmod a-w): %s", s->path, sqlite3_errmsg(s->db));
@@ -120,13 +160,12 @@ static int upgrade(cc_store *s, char *err, size_t err_len) {
 /* Creates the schema in an empty database, upgrades an older one, or refuses. */
 static int ensure_schema(cc_store *s, char *err, size_t err_len) {
     long long version = 0, objects = 0;
-    if (query_int(s, "PRAGMA user_version", &version) != 0 ||
-        query_int(s, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
+    if (read_schema_state(s, &version, &objects) != 0) {
         unreadable(s, err, err_len);
         return -1;
     }
     if (version == 0 && objects == 0) {
-        if (exec(s, "PRAGMA journal_mode = WAL;", err, err_len) != 0) return -1;
+        if (set_wal(s, err, err_len) != 0) return -1;
         return upgrade(s, err, err_len);
     }
     if (version == 0) {
@@ -147,8 +186,7 @@ static int ensure_schema(cc_store *s, char *err, size_t err_len) {
  * written). */
 static int check_schema_to_read(cc_store *s, char *err, size_t err_len) {
     long long version = 0, objects = 0;
-    if (query_int(s, "PRAGMA user_version", &version) != 0 ||
-        query_int(s, "SELECT count(*) FROM sqlite_master", &objects) != 0) {
+    if (read_schema_state(s, &version, &objects) != 0) {
         unreadable(s, err, err_len);
         return -1;
     }
@@ -315,7 +353,7 @@ cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
     s->insert = prepare_insert(s->db, 1);
     s->insert_many = prepare_insert(s->db, ROWS_PER_STATEMENT);
     if (!s->insert || !s->insert_many) {
-        snprintf(err, err_len, "%s: %s", path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s: %s", path, store_error_text(s));
         cc_store_close(s);
         return NULL;
     }
@@ -367,7 +405,7 @@ static int run_insert(cc_store *s, sqlite3_stmt *st, char *err, size_t err_len) 
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        snprintf(err, err_len, "%s: insert failed: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s: insert failed: %s", s->path, store_error_text(s));
         return -1;
     }
     return sqlite3_changes(s->db);
@@ -470,7 +508,7 @@ int cc_store_scan(cc_store *s, const char *city, const char *from, const char *t
     const char *sql = scan_sequentially(s, city, from, to) ? BY_TABLE : BY_INDEX;
     sqlite3_stmt *stmt = prepare_with_texts(s, sql, city, from, to);
     if (!stmt) {
-        snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s: %s", s->path, store_error_text(s));
         return -1;
     }
     int rc, status = 0;
@@ -489,7 +527,7 @@ int cc_store_scan(cc_store *s, const char *city, const char *from, const char *t
         }
     }
     if (status == 0 && rc != SQLITE_DONE) {
-        snprintf(err, err_len, "%s: reading incidents: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s: reading incidents: %s", s->path, store_error_text(s));
         status = -1;
     }
     sqlite3_finalize(stmt);
@@ -506,7 +544,7 @@ int cc_store_crawl_position(cc_store *s, const char *city, const char *source, c
     pos->complete = 0;
     sqlite3_stmt *stmt = prepare_with_texts(s, SQL, city, source, window);
     if (!stmt) {
-        snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s: %s", s->path, store_error_text(s));
         return -1;
     }
     int rc = sqlite3_step(stmt);
@@ -516,7 +554,7 @@ int cc_store_crawl_position(cc_store *s, const char *city, const char *source, c
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        snprintf(err, err_len, "%s: reading crawl state: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s: reading crawl state: %s", s->path, store_error_text(s));
         return -1;
     }
     return 0;
@@ -531,7 +569,7 @@ int cc_store_set_crawl_position(cc_store *s, const char *city, const char *sourc
         "complete = excluded.complete, updated = excluded.updated";
     sqlite3_stmt *stmt = prepare_with_texts(s, SQL, city, source, window);
     if (!stmt) {
-        snprintf(err, err_len, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s: %s", s->path, store_error_text(s));
         return -1;
     }
     sqlite3_bind_int64(stmt, 4, pos->next_offset);
@@ -539,7 +577,7 @@ int cc_store_set_crawl_position(cc_store *s, const char *city, const char *sourc
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE) {
-        snprintf(err, err_len, "%s: saving crawl state: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, err_len, "%s: saving crawl state: %s", s->path, store_error_text(s));
         return -1;
     }
     return 0;
