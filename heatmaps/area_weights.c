@@ -85,6 +85,7 @@ double cc_ring_area_in_box(const double *x, const double *y, int n, double west,
 }
 
 #ifdef CRIMECAST_HAVE_GDAL
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
 #include <gdal.h>
@@ -377,6 +378,10 @@ int cc_area_weights_compute(const char *path, const char *layer_name, const char
     char name[4200];
     gdal_name(path, name, sizeof name);
     GDALAllRegister();
+    /* GDAL caches a .gz's sizes in a ".properties" file beside it: a write into the input's
+     * folder (read-only data, shared by other runs, and not written whole) that crimecast
+     * never asked for. GDAL's own configuration, the same for every open. */
+    CPLSetConfigOption("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO");
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset(); /* the message read on failure is this open's */
     GDALDatasetH ds = GDALOpenEx(name, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);

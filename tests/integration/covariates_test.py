@@ -514,6 +514,8 @@ def test_archive_folders(tmp):
         got, _, _ = read_static(tensor) if p.returncode == 0 else (None, None, None)
         check("a shapefile in a folder of %s: found, the same maps (1e-6)" % os.path.basename(archive),
               p.returncode == 0 and close(got, want), p.stderr)
+    written = [n for n in os.listdir(tmp) if n.endswith(".properties")]
+    check("nothing written beside the inputs (GDAL's .gz size cache, 'X.tar.gz.properties')", not written, written)
     p = run("--data", tensor, "--polygons", two, "--polygon-key", "code", "--table", table, "--key", "code")
     check("vector files in two folders of an archive: refused, naming both and how to choose", p.returncode == 1
           and "vector files in several folders inside it (boundaries/ESRI/, boundaries/copy/)" in p.stderr
