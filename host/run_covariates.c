@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/file_lock.h"
 #include "crawler/whole_file.h"
 #include "crawler/printable.h"
 #include "heatmaps/area_weights.h"
@@ -268,7 +269,12 @@ int cc_run_covariates(const cc_covariates_request *r, FILE *out, char *err, size
     cc_covariate_table table = {0};
     cc_area_weights w = {0};
     cc_code_lookup lookup = {0};
-    if (cc_tensor_read(r->data, "counts", &t, err, err_len) != 0) return -1;
+    cc_file_lock held; /* from reading the file's maps to renaming the new file over it */
+    if (cc_file_lock_take(&held, r->data, "crimecast covariates", err, err_len) != 0) return -1;
+    if (cc_tensor_read(r->data, "counts", &t, err, err_len) != 0) {
+        cc_file_lock_release(&held);
+        return -1;
+    }
     int status = cc_covariates_read(r->data, &t, &cov, err, err_len);
     if (!status) status = cc_covariate_table_read(r->table, r->key, r->date, r->columns, r->column_count, &table, err, err_len);
     if (!status) report_table(r, &table, out);
@@ -282,6 +288,7 @@ int cc_run_covariates(const cc_covariates_request *r, FILE *out, char *err, size
         status = make_maps(r, &t, &w, &table, r->lookup ? &lookup : NULL, &cov, out, err, err_len);
     }
     if (!status) status = cc_covariates_store(r->data, &cov, err, err_len);
+    cc_file_lock_release(&held);
     if (!status) fprintf(out, "%s: %d static and %d dynamic covariate maps\n", r->data, cov.K, cov.D);
     cc_code_lookup_free(&lookup), cc_area_weights_free(&w), cc_covariate_table_free(&table);
     cc_covariates_free(&cov), cc_tensor_free(&t);

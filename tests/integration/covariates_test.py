@@ -556,6 +556,29 @@ def test_table_values(tmp):
                           W)
     check("repeated alike: taken once; 0x10, 3.5e38 and -1e39 are missing, not 16 or infinities (1e-6)",
           p.returncode == 0 and close(got, want) and not np.isinf(got).any(), p.stderr + f" worst {worst(got, want):.2e}")
+    # Runs at once on one tensor, each adding its own map: every map is there after (each
+    # read the file, added its map and renamed its copy over it: the last one's alone).
+    table_a, table_b = os.path.join(tmp, "a.csv"), os.path.join(tmp, "b.csv")
+    with open(table_a, "w") as f:
+        f.write("code,v\nA1,1\nB2,2\nC3,3\nD4,4\nE5,5\n")
+    with open(table_b, "w") as f:
+        f.write("code,w\nA1,5\nB2,4\nC3,3\nD4,2\nE5,1\n")
+    lost = []
+    for attempt in range(4):
+        shared = os.path.join(tmp, "shared%d.h5" % attempt)
+        write_grid_tensor(shared, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
+        runs = [subprocess.Popen([CRIMECAST, "covariates", "--data", shared, "--polygons", areas, "--polygon-key", "code",
+                                  "--table", t, "--key", "code", "--names", n], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+                for t, n in ((table_a, "first%d" % k) for k in range(3))] + [
+                subprocess.Popen([CRIMECAST, "covariates", "--data", shared, "--polygons", areas, "--polygon-key", "code",
+                                  "--table", table_b, "--key", "code", "--names", "second"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)]
+        codes = [r.wait() for r in runs]
+        _, names, _ = read_static(shared)
+        if codes != [0, 0, 0, 0] or sorted(names) != ["first0", "first1", "first2", "second"]:
+            lost.append((attempt, codes, names))
+    check("four covariates runs at once on one tensor: every one's map is there, 4 times of 4", not lost, lost[:2])
     # A daily series: a (code, day) repeated with other values is refused too (the first
     # row was taken, and the message said the second 'repeats' it); repeated alike, skipped.
     series = os.path.join(tmp, "series.csv")
