@@ -266,6 +266,10 @@ cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: a directory, not an incident store", path);
         return NULL;
     }
+    if (!S_ISREG(st.st_mode)) { /* a FIFO: SQLite would wait on it forever */
+        snprintf(err, err_len, "%s: not a regular file (a pipe or device), not an incident store", path);
+        return NULL;
+    }
     return cc_store_open_to_read(path, err, err_len);
 }
 
@@ -332,6 +336,12 @@ cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
 }
 
 cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) { /* a FIFO would block SQLite forever */
+        snprintf(err, err_len, "%s: %s, not an incident store", path,
+                 S_ISDIR(st.st_mode) ? "a directory" : "not a regular file (a pipe or device)");
+        return NULL;
+    }
     cc_store *s = new_store(path, err, err_len);
     if (!s) return NULL;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -444,6 +444,22 @@ def text_case(tmp):
           (len(stored), mended, wrong[:5], [stored.get(40000000 + i) for i in wrong[:3]]))
 
 
+def fifo_store_case(tmp):
+    """A store that is a FIFO: refused at once (raster waited on it forever; import said
+    'disk I/O error')."""
+    fifo = os.path.join(tmp, "store.fifo")
+    os.mkfifo(fifo)
+    for args in (["raster", "--city", "chicago", "--db", fifo, "--from", "2015-01-01", "--to", "2015-02-01", "--bin",
+                  "week", "--grid", "8", "--out", os.path.join(tmp, "r.h5")],
+                 ["import", "--city", "chicago", "--db", fifo, os.path.join(tmp, "nothing.csv")]):
+        try:
+            p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            p = None
+        check("%s --db FIFO: refused at once, saying so" % args[0], p is not None and p.returncode == 1
+              and "not a regular file (a pipe or device), not an incident store" in p.stderr, p and p.stderr)
+
+
 def gigapixel_case(tmp):
     """A picture past a gigapixel (600 x 600 cells at --zoom 64: 38400 x 38400) is refused
     before its memory is asked for, naming the size (it said only "cannot write PNG" when
@@ -540,6 +556,7 @@ def main():
         new_store_race_case(tmp)
         not_a_file_case(tmp, tensor)
         gigapixel_case(tmp)
+        fifo_store_case(tmp)
         disk_full_case(tmp, tensor)
     return summary()
 
