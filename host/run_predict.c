@@ -207,7 +207,8 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "%s: its horizon or split differ from the first model's (an ensemble needs the same target "
                  "bins)", path);
     } else if (cc_model_forecast_members(&info) == 0) {
-        snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", path);
+        snprintf(err, err_len, "%s: no trained model yet (its training stopped before the first epoch ended, or is still "
+                 "in it)", path);
     } else if (n <= 0 && w->next) {
         snprintf(err, err_len, "%s: %d bins, fewer than %s's window of %d", data, t->T, path, c->window);
     } else if (n <= 0) {
@@ -231,12 +232,13 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         int added = add_member_forecasts(ctx, &model, &info, t, starts, n, all, *sum, why_not, sizeof why_not);
         if (added > 0) {
             if (added < info.members && added > info.finished) /* the last of them partway through its epochs */
-                fprintf(stderr, "crimecast predict: %s: its training was interrupted: %d of its %d members finished, "
-                                "member %d after %d of its epochs; forecasting with those %d\n", path, info.finished,
+                fprintf(stderr, "crimecast predict: %s: its training stopped part way (or is still running): %d of its "
+                                "%d members finished, member %d after %d of its epochs; forecasting with those %d\n",
+                        path, info.finished,
                         info.members, info.finished + 1, info.epochs_done, added);
             else if (added < info.members)
-                fprintf(stderr, "crimecast predict: %s: its training was interrupted: %d of its %d members finished; "
-                                "forecasting with those\n", path, added, info.members);
+                fprintf(stderr, "crimecast predict: %s: its training stopped part way (or is still running): %d of its "
+                                "%d members finished; forecasting with those\n", path, added, info.members);
             *n_out = n, *members += added;
             name_the_model(&info, index, name);
             status = 0;
