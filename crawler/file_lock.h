@@ -8,7 +8,9 @@
  * process closes another descriptor of the file (HDF5 opens and closes its own), and it
  * does not meet HDF5's flock() locks. Held until cc_file_lock_release, or the process ends.
  * A file this process may not write (its permission, read-only media) is not locked: a
- * write lock needs a descriptor open for writing. */
+ * write lock needs a descriptor open for writing; nor one on a network file system (NFS,
+ * CIFS), where Linux emulates flock() with byte-range locks and HDF5's would meet it, or
+ * on one without such locks. */
 #ifndef CRIMECAST_CRAWLER_FILE_LOCK_H
 #define CRIMECAST_CRAWLER_FILE_LOCK_H
 

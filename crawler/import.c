@@ -24,7 +24,8 @@ typedef struct import_job {
     char *err;
     size_t err_len;
     int begin_at_first_batch; /* a file's own transaction, begun when its first rows are ready
-                                 (not while a pipe or slow download keeps the write lock) */
+                                 (a pipe slow to start keeps no write lock while it waits;
+                                 from then to the file's end the transaction holds it) */
     int begun;
 } import_job;
 

@@ -11,6 +11,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "crawler/clock.h"
+
 enum { ROWS_PER_STATEMENT = 32, COLUMNS = 10 };
 
 struct cc_store {
@@ -68,8 +70,8 @@ static sqlite3_stmt *prepare_insert(sqlite3 *db, int rows) {
  * analyst should do about it (it said only "database is locked"). */
 static const char *store_error_text(cc_store *s) {
     if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY)
-        return "the store is busy: another process (an import, crawl or synth?) has been writing it for 10 s; run "
-               "again when it is done";
+        return "the store is busy: another process (an import, crawl or synth?) is writing it; run again when it is "
+               "done";
     return sqlite3_errmsg(s->db);
 }
 
@@ -109,10 +111,10 @@ static int read_schema_state(cc_store *s, long long *version, long long *objects
  * busy handler aside (another process making the same new store held it: "database is
  * locked" after 0.1 s): tried again for up to the busy timeout's 10 s. */
 static int set_wal(cc_store *s, char *err, size_t err_len) {
-    for (int tries = 0;; tries++) {
+    for (double start = cc_now_seconds();;) {
         int rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL);
         if (rc == SQLITE_OK) return 0;
-        if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || tries == 500) break;
+        if ((rc & 0xff) != SQLITE_BUSY || cc_now_seconds() - start > 10.0) break;
         sqlite3_sleep(20);
     }
     snprintf(err, err_len, "%s: %s", s->path, store_error_text(s));
@@ -266,10 +268,6 @@ cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: a directory, not an incident store", path);
         return NULL;
     }
-    if (!S_ISREG(st.st_mode)) { /* a FIFO: SQLite would wait on it forever */
-        snprintf(err, err_len, "%s: not a regular file (a pipe or device), not an incident store", path);
-        return NULL;
-    }
     return cc_store_open_to_read(path, err, err_len);
 }
 
@@ -306,7 +304,19 @@ static int open_read_only(cc_store *s, const char *name, int uri, char *err, siz
     return checked; /* 1: empty */
 }
 
+/* Whether `path`, when it exists, is a file SQLite can open: a FIFO made SQLite wait on
+ * it forever (raster, baseline --method etas), a directory or device fails obscurely. 0,
+ * or -1 with err. */
+static int regular_or_absent(const char *path, char *err, size_t err_len) {
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) return 0;
+    snprintf(err, err_len, "%s: %s, not an incident store", path,
+             S_ISDIR(st.st_mode) ? "a directory" : "not a regular file (a pipe or device)");
+    return -1;
+}
+
 cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
+    if (regular_or_absent(path, err, err_len) != 0) return NULL;
     cc_store *s = new_store(path, err, err_len);
     if (!s) return NULL;
     int status = open_read_only(s, path, 0, err, err_len);
@@ -336,12 +346,7 @@ cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
 }
 
 cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) { /* a FIFO would block SQLite forever */
-        snprintf(err, err_len, "%s: %s, not an incident store", path,
-                 S_ISDIR(st.st_mode) ? "a directory" : "not a regular file (a pipe or device)");
-        return NULL;
-    }
+    if (regular_or_absent(path, err, err_len) != 0) return NULL;
     cc_store *s = new_store(path, err, err_len);
     if (!s) return NULL;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

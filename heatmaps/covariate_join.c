@@ -101,16 +101,6 @@ static int polygon_in_lookup(const cc_area_weights *w, const cc_code_lookup *l) 
     return 0;
 }
 
-/* Whether an unmatched polygon's code is in the lookup's table column: the lookup the
- * other way round would have joined it (j->how marks the unmatched 'u'). A linear scan per
- * unmatched polygon, made only when the lookup joined none. */
-static int unmatched_in_table_column(const cc_area_weights *w, const cc_code_lookup *l, const cc_join *j) {
-    for (int p = 0; p < w->polygons; p++)
-        for (long i = 0; j->how[p] == 'u' && i < l->n; i++)
-            if (!strcmp(l->table_code[i], w->keys[p])) return 1;
-    return 0;
-}
-
 /* How many pairs name table code `code` (a parent's children): a linear count, made once
  * per code through the sorted list built in count_children. */
 typedef struct child_count {
@@ -236,6 +226,20 @@ static void count_unused_keys(cc_join *j) {
     free(used);
 }
 
+/* Whether the lookup the other way round would join an unmatched polygon: a pair whose
+ * table-side code is the polygon's and whose polygon-side code is another one the table
+ * holds (a pair of an unchanged code, X to X, says nothing: the table may lack X). A
+ * linear scan per unmatched polygon, made only when the lookup joined none. */
+static int swapped_would_join(const cc_area_weights *w, const cc_covariate_table *t, const cc_code_lookup *l,
+                              const cc_join *j) {
+    for (int p = 0; p < w->polygons; p++)
+        for (long i = 0; j->how[p] == 'u' && i < l->n; i++)
+            if (!strcmp(l->table_code[i], w->keys[p]) && strcmp(l->polygon_code[i], w->keys[p]) != 0 &&
+                find_key(t, j, l->polygon_code[i]) >= 0)
+                return 1;
+    return 0;
+}
+
 int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, const cc_code_lookup *l, cc_join *j,
                      char *err, size_t err_len) {
     memset(j, 0, sizeof *j);
@@ -255,7 +259,7 @@ int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, cons
                  l ? ", nor through the lookup" : "; a lookup of code changes may help");
         status = -1;
     } else if (!status && l && j->unmatched > 0 && j->renamed + j->split + j->merged == 0 &&
-               (!polygon_in_lookup(w, l) || unmatched_in_table_column(w, l, j))) {
+               (!polygon_in_lookup(w, l) || swapped_would_join(w, t, l, j))) {
         /* a lookup given for the codes the table lacks that joins none of them, and either
          * holds no polygon's code in its polygon column or would join them the other way
          * round: its columns are swapped (codes that did not change are alike in both, so

@@ -209,18 +209,17 @@ static int read_kind(hid_t group, cc_covariates *c, int dynamic, char *why, size
     return 0;
 }
 
-int cc_covariates_missing_over(const cc_covariates *cov, const uint8_t *mask, const int *bins, int n) {
+int cc_covariates_missing_over(const cc_covariates *cov, int d, const uint8_t *mask, const int *bins, int n) {
     size_t plane = (size_t)cov->H * cov->W;
-    for (int d = 0; d < cov->D; d++) {
-        int known = 0;
-        for (int i = 0; i < n && !known; i++) {
-            if (bins[i] < 0 || bins[i] >= cov->T) continue;
-            const float *map = cov->dynamic_values + ((size_t)bins[i] * cov->D + d) * plane;
-            for (size_t q = 0; q < plane && !known; q++) known = mask[q] && !isnan(map[q]);
-        }
-        if (!known && n > 0) return d;
+    int inside = 0;
+    for (int i = 0; i < n; i++) {
+        if (bins[i] < 0 || bins[i] >= cov->T) continue;
+        inside = 1;
+        const float *map = cov->dynamic_values + ((size_t)bins[i] * cov->D + d) * plane;
+        for (size_t q = 0; q < plane; q++)
+            if (mask[q] && !isnan(map[q])) return 0;
     }
-    return -1;
+    return inside;
 }
 
 int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, char *err, size_t err_len) {

@@ -39,11 +39,12 @@ typedef struct cc_covariates {
  * and W); none (K = D = 0) when it has none. 0, or -1 with `err`. */
 int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *cov, char *err, size_t err_len);
 
-/* The first dynamic map that is missing (NaN) in every cell of `mask` at every bin of
- * bins[0..n) (the forecast origins a model reads it at), or -1 when none is: a series
- * that ends before the span forecast (mobility ending in 2022 under a 2023 test span)
- * gives the model nothing but the missing-value branch it learned on other years. */
-int cc_covariates_missing_over(const cc_covariates *cov, const uint8_t *mask, const int *bins, int n);
+/* Whether dynamic map d is missing (NaN) in every cell of `mask` at every bin of
+ * bins[0..n) inside the series (the forecast origins a model reads it at; 0 when none is
+ * inside): a series that ends before the span forecast (mobility ending in 2022 under a
+ * 2023 test span) gives the model nothing but the missing-value branch it learned on
+ * other years. */
+int cc_covariates_missing_over(const cc_covariates *cov, int d, const uint8_t *mask, const int *bins, int n);
 
 /* Rewrites the tensor file `path` with its /covariates replaced by `cov` (whole: a copy
  * under a temporary name, changed, then renamed over it). 0, or -1 with `err`. */

@@ -56,7 +56,8 @@ static const cc_option EVAL_OPTIONS[] = {
                     "are refused)")},
     {CC_OPTION_INT("block", cc_eval_request, block, "BINS", "1", 1, 1000,
                    "the intervals' bootstrap resamples blocks of this many consecutive bins (circular block "
-                   "bootstrap), which keeps the correlation of neighbouring bins; 1: single bins")},
+                   "bootstrap), which keeps the correlation of neighbouring bins; 1: single bins; no interval "
+                   "where the bins hold fewer than 5 blocks")},
 };
 
 static const cc_option EVAL_OPERANDS = {
@@ -372,7 +373,11 @@ static void note_missing_intervals(const cc_eval_request *a, const row *rows, in
     for (int r = 0; r < count; r++)
         for (int i = 0; i < rows[r].figures; i++) missing += isfinite(rows[r].mean[i]) && !isfinite(rows[r].lo[i]);
     if (!missing) return;
-    if (bins < CC_BOOTSTRAP_LEAST_VALUES)
+    if (a->block > 1 && bins < CC_BOOTSTRAP_LEAST_BLOCKS * a->block)
+        fprintf(stderr, "%s: note: --block %d leaves fewer than %d blocks in the %d bin(s) scored, so %d figure(s) have "
+                "no interval%s: a shorter --block\n", who(a), a->block, CC_BOOTSTRAP_LEAST_BLOCKS, bins, missing,
+                a->versus ? " (nor a paired verdict)" : "");
+    else if (bins < CC_BOOTSTRAP_LEAST_VALUES)
         fprintf(stderr, "%s: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the figures have "
                 "none%s\n", who(a), bins, CC_BOOTSTRAP_LEAST_VALUES, a->versus ? " and the paired differences no verdict" : "");
     else

@@ -156,17 +156,21 @@ static int history_bins(const cc_convlstm_config *c, cc_bin_kind bin) {
 /* A dynamic covariate missing at every forecast origin (each window's last bin): the
  * network reads only the zero standardised missing maps become there (a series that ended
  * before the span). Said once, from the first model file. */
-static void warn_missing_at_origins(const char *data, const cc_tensor *t, const int *starts, int n, int window) {
+static void warn_missing_at_origins(const char *data, const cc_tensor *t, const cc_covariate_norm *reads,
+                                    const int *starts, int n, int window) {
     cc_covariates cov;
     char why[256];
     int *origins = malloc(sizeof *origins * (size_t)(n > 0 ? n : 1));
     if (origins && cc_covariates_read(data, t, &cov, why, sizeof why) == 0) {
         for (int i = 0; i < n; i++) origins[i] = starts[i] + window - 1;
-        int d = cc_covariates_missing_over(&cov, t->mask, origins, n);
-        if (d >= 0)
-            fprintf(stderr, "crimecast predict: warning: covariate '%s' is missing in every cell at every forecast "
-                    "origin of this span (its series ends before them?): the model reads only what it learned of its "
-                    "missing values\n", cov.dynamic_info[d].name);
+        for (int d = 0; d < cov.D; d++) {
+            int read = 0; /* a map the model reads (maps added after it was trained are not) */
+            for (int k = 0; k < reads->D && !read; k++) read = !strcmp(reads->name[reads->K + k], cov.dynamic_info[d].name);
+            if (read && cc_covariates_missing_over(&cov, d, t->mask, origins, n))
+                fprintf(stderr, "crimecast predict: warning: covariate '%s' is missing in every cell at every forecast "
+                        "origin of this span (its series ends before them?): the model reads only what it learned of "
+                        "its missing values\n", cov.dynamic_info[d].name);
+        }
         cc_covariates_free(&cov);
     }
     free(origins);
@@ -218,7 +222,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "out of memory for %d forecasts", n);
     } else {
         for (int i = 0; i < n; i++) starts[i] = w->next ? t->T - c->window : cc_split_sample_start(&info.split, span, i);
-        if (c->covariates && index == 0) warn_missing_at_origins(data, t, starts, n, c->window);
+        if (c->covariates && index == 0) warn_missing_at_origins(data, t, &info.covariates, starts, n, c->window);
         if (w->next && t->T < history_bins(c, t->bin)) /* its averages over fewer bins than in training: noisier */
             fprintf(stderr, "crimecast predict: warning: %s holds %d bins and %s reads %d before its forecast (its "
                     "window, yearly averages and offset): the forecast rests on less history than it was trained "

@@ -311,7 +311,8 @@ int cc_bootstrap_mean_blocks(const double *values, int n, int block, int resampl
         if (isfinite(values[i])) sum += values[i], m++;
     if (m > 0) *mean = sum / m;
     unsigned state = seed ? seed : 1;
-    for (int r = 0; m >= CC_BOOTSTRAP_LEAST_VALUES && r < resamples; r++) {
+    int enough = m >= CC_BOOTSTRAP_LEAST_VALUES && n >= CC_BOOTSTRAP_LEAST_BLOCKS * block;
+    for (int r = 0; enough && r < resamples; r++) {
         double s = 0;
         int count = 0;
         for (int k = 0; k < n; k += block) {

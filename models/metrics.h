@@ -115,7 +115,10 @@ enum { CC_BOOTSTRAP_LEAST_VALUES = 10 };
  * consecutive values (wrapping past the end) from uniformly drawn starts, cut to n, and
  * takes the mean of its finite values. Blocks keep the correlation of neighbouring bins
  * (weekly errors are correlated from week to week) that single values drop, which makes
- * intervals too narrow. block <= 1 is cc_bootstrap_mean exactly. */
+ * intervals too narrow. block <= 1 is cc_bootstrap_mean exactly. No interval (NaN) from
+ * fewer than CC_BOOTSTRAP_LEAST_BLOCKS blocks in the series: a block as long as the series
+ * resamples it whole, every resample the same mean, a zero-width interval. */
+enum { CC_BOOTSTRAP_LEAST_BLOCKS = 5 };
 int cc_bootstrap_mean_blocks(const double *values, int n, int block, int resamples, unsigned seed, double *mean,
                              double *lo, double *hi);
 int cc_bootstrap_mean(const double *values, int n, int resamples, unsigned seed, double *mean, double *lo,

@@ -167,16 +167,20 @@ static void test_bootstrap(void **state) {
     assert_true(fabs(mean - 5.0) < 1e-12 && isnan(lo) && isnan(hi)); /* (1+...+9) / 9 */
     cc_bootstrap_mean(v, 1, 2000, 7, &mean, &lo, &hi);
     assert_true(mean == 1.0 && isnan(lo) && isnan(hi));
-    /* Blocks: of one bin, the single bins' bootstrap bit for bit; of three, an interval
+    /* Blocks: of one bin, the single bins' bootstrap bit for bit; of two, an interval
      * about the same mean inside the values' range; too few values, none. */
     double blo, bhi, bmean;
     cc_bootstrap_mean(v, 12, 2000, 7, &mean, &lo, &hi);
     cc_bootstrap_mean_blocks(v, 12, 1, 2000, 7, &bmean, &blo, &bhi);
     assert_true(bmean == mean && blo == lo && bhi == hi);
-    cc_bootstrap_mean_blocks(v, 12, 3, 2000, 7, &bmean, &blo, &bhi);
+    cc_bootstrap_mean_blocks(v, 12, 2, 2000, 7, &bmean, &blo, &bhi);
     assert_true(fabs(bmean - 6.0) < 1e-12 && blo < bmean && bmean < bhi && blo >= 1.0 && bhi <= 11.0);
     cc_bootstrap_mean_blocks(v, 10, 3, 2000, 7, &bmean, &blo, &bhi);
     assert_true(fabs(bmean - 5.0) < 1e-12 && isnan(blo) && isnan(bhi));
+    /* Fewer than five blocks in the series (12 values, blocks of 3): no interval either
+     * (a block of all 12 gave every resample the same mean, a zero-width interval). */
+    cc_bootstrap_mean_blocks(v, 12, 3, 2000, 7, &bmean, &blo, &bhi);
+    assert_true(fabs(bmean - 6.0) < 1e-12 && isnan(blo) && isnan(bhi));
 }
 
 /* cc_rank_cells by hand: highest first, ties in index order, masked cells left out. */

@@ -189,6 +189,12 @@ def check_block_bootstrap(tensor, files, expected, counts, mask, tgt):
                           files[0], files[1]], capture_output=True, text=True)
     check("eval --block 1 is single bins, byte for byte", one.returncode == 0 and one.stdout == single.stdout
           and p.stdout != single.stdout, one.stderr)
+    long = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--block", "5", files[0]], capture_output=True,
+                          text=True)
+    rows = json.loads(long.stdout) if long.returncode == 0 else []
+    check("eval --block 5 over %d bins (fewer than 5 blocks): no interval, and a note saying why" % len(tgt),
+          len(tgt) < 25 and rows and all(r["mse_lo"] is None and r["mse"] is not None for r in rows)
+          and "--block 5 leaves fewer than 5 blocks in the %d bin(s) scored" % len(tgt) in long.stderr, long.stderr)
 
 
 def check_versus(tensor, files, expected, counts, mask, tgt, tmp):

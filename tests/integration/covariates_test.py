@@ -40,7 +40,11 @@ import zipfile
 import h5py
 import numpy as np
 import pandas as pd
-from osgeo import ogr, osr
+from osgeo import gdal, ogr, osr
+
+# GDAL caches a .gz's sizes in a ".properties" file beside it: this reference would write
+# into ../shared/data, as crimecast itself did until it turned the cache off.
+gdal.SetConfigOption("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO")
 
 from checks import check, summary
 
@@ -471,6 +475,17 @@ def test_lookup(tmp):
             "--key", "old", "--lookup", alike, "--lookup-columns", "new,old")
     check("a lookup of mostly unchanged codes the right way round: E5 renamed from Q9", p.returncode == 0
           and "4 direct, 1 renamed" in p.stdout, p.stdout + p.stderr)
+    same = os.path.join(tmp, "same_lookup.csv")
+    with open(same, "w") as f:  # every code unchanged, and the table lacks D4 (suppressed): nothing swapped
+        f.write("new,old\nA1,A1\nB2,B2\nC3,C3\nD4,D4\nE5,E5\n")
+    lacking = os.path.join(tmp, "lacking.csv")
+    with open(lacking, "w") as f:
+        f.write("old,v\nA1,2\nB2,7\nC3,1\nE5,5\n")
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", lacking,
+            "--key", "old", "--lookup", same, "--lookup-columns", "new,old")
+    check("a lookup of unchanged codes when the table lacks one: taken (D4 unmatched), not called swapped",
+          p.returncode == 0 and "4 direct, 0 renamed" in p.stdout and "1 unmatched (the first: 'D4')" in p.stdout,
+          p.stdout + p.stderr)
     before = md5(tensor)
     p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
             "--key", "old", "--lookup", alike, "--lookup-columns", "old,new")
@@ -724,7 +739,11 @@ def main():
         test_archive_folders(tmp)
         test_models(tmp)
         if SHARED and os.path.exists(shapefile_path()):
+            london = os.path.dirname(shapefile_path())
+            before = set(os.listdir(london))
             test_lsoa(tmp)
+            check("nothing written into ../shared/data/london (GDAL's .gz size cache)",
+                  set(os.listdir(london)) == before, set(os.listdir(london)) - before)
         else:
             print("skip: the real LSOA checks (no ../shared/data)")
     return summary()

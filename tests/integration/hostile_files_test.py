@@ -398,7 +398,17 @@ def new_store_race_case(tmp):
     os.mkfifo(fifo)
     slow = subprocess.Popen([CRIMECAST, "import", "--city", "chicago", "--db", db, fifo], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    with open(fifo, "wb") as pipe, open(files[0], "rb") as source:
+    deadline = time.time() + 30  # the writer's end opens once the import opens the reader's (never: no hang)
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:
+            if time.time() > deadline or slow.poll() is not None:
+                raise
+            time.sleep(0.05)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "wb") as pipe, open(files[0], "rb") as source:
         pipe.write(source.readline())  # the header, then a stall
         pipe.flush()
         time.sleep(0.5)
