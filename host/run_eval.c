@@ -611,6 +611,7 @@ static void note_differences(const char *command, const char *file, const cc_ten
  * (the forecasts read so far are freed). */
 static int read_forecasts(const char *command, const char *const *files, int n, const cc_tensor *truth, const char *data,
                           cc_tensor *out, char *err, size_t err_len) {
+    int first_horizon = n > 0 ? cc_forecast_horizon(files[0]) : 0;
     for (int i = 0; i < n; i++) {
         cc_tensor *f = &out[i];
         int ok = cc_tensor_read(files[i], "forecast", f, err, err_len) == 0;
@@ -622,10 +623,10 @@ static int read_forecasts(const char *command, const char *const *files, int n, 
             ok = 0;
         }
         if (ok) note_differences(command, files[i], f, truth);
-        if (ok && i > 0 && cc_forecast_horizon(files[i]) != cc_forecast_horizon(files[0]))
+        int horizon = ok && i > 0 ? cc_forecast_horizon(files[i]) : first_horizon;
+        if (horizon != first_horizon)
             fprintf(stderr, "%s: note: %s forecasts %d bin(s) ahead, %s %d: a longer horizon is a harder forecast, "
-                    "and the rows do not say which is which\n", command, files[i], cc_forecast_horizon(files[i]),
-                    files[0], cc_forecast_horizon(files[0]));
+                    "and the rows do not say which is which\n", command, files[i], horizon, files[0], first_horizon);
         if (!ok) {
             while (i-- > 0) cc_tensor_free(&out[i]);
             return -1;
