@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "crawler/printable.h"
 #include "crawler/whole_file.h"
 
 static void palette(const cc_colormap *cmap, unsigned char out[256 * 3]) {
@@ -38,14 +39,27 @@ static void put_u32(unsigned char *p, uint32_t v) {
     p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
 }
 
-/* A tEXt chunk: keyword, NUL, text; CRC over type and data. Returns its size. */
+/* A text chunk; CRC over type and data. Returns its size. Text that is all ASCII goes in
+ * tEXt (keyword, NUL, text); other well-formed UTF-8 in iTXt (keyword, NUL, compression
+ * flag 0, method 0, empty language tag and translated keyword, text), since tEXt is
+ * Latin-1 and a viewer would show a channel name like 'théft' as 'thÃ©ft'. */
+static int needs_itxt(const char *value) {
+    int ascii = 1;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) ascii &= *p < 0x80;
+    return !ascii && cc_utf8_well_formed(value);
+}
+
 static size_t text_chunk(unsigned char *out, const char *key, const char *value) {
-    size_t k = strlen(key), v = strlen(value), n = k + 1 + v;
+    static const unsigned char itxt_fields[4] = {0, 0, 0, 0};
+    int itxt = needs_itxt(value);
+    size_t k = strlen(key), v = strlen(value), fields = itxt ? sizeof itxt_fields : 0;
+    size_t n = k + 1 + fields + v;
     put_u32(out, (uint32_t)n);
-    memcpy(out + 4, "tEXt", 4);
+    memcpy(out + 4, itxt ? "iTXt" : "tEXt", 4);
     memcpy(out + 8, key, k);
     out[8 + k] = 0;
-    memcpy(out + 9 + k, value, v);
+    memcpy(out + 9 + k, itxt_fields, fields);
+    memcpy(out + 9 + k + fields, value, v);
     put_u32(out + 8 + n, (uint32_t)crc32(crc32(0, NULL, 0), out + 4, (uInt)(n + 4)));
     return n + 12;
 }
@@ -53,8 +67,8 @@ static size_t text_chunk(unsigned char *out, const char *key, const char *value)
 /* The PNG with text chunks spliced in after IHDR (signature 8 bytes + IHDR 25). */
 static unsigned char *add_text(const unsigned char *png, size_t size, const cc_png_text *texts, int count,
                                size_t *out_size) {
-    size_t extra = 0;
-    for (int i = 0; i < count; i++) extra += strlen(texts[i].key) + strlen(texts[i].value) + 13;
+    size_t extra = 0; /* per chunk: length, type, CRC, the keyword's NUL, iTXt's 4 fields */
+    for (int i = 0; i < count; i++) extra += strlen(texts[i].key) + strlen(texts[i].value) + 17;
     unsigned char *out = malloc(size + extra);
     if (!out) return NULL;
     size_t head = 8 + 25, n = head;

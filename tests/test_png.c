@@ -114,6 +114,41 @@ static void test_png_pixels_and_text(void **state) {
     free(dir);
 }
 
+/* Text that is not ASCII: well-formed UTF-8 goes in iTXt (tEXt is Latin-1, so a viewer
+ * showed 'th\xc3\xa9ft' as two Latin-1 characters), ASCII and bytes that are not UTF-8 in
+ * tEXt. Read back with libpng, which tells the chunk kinds apart by `compression`. */
+static void test_png_utf8_text_is_itxt(void **state) {
+    (void)state;
+    float values[4] = {0, 1, 2, 3};
+    const cc_colormap *cmap = cc_colormap_find("inferno");
+    cc_png_style style = {cmap, CC_SCALE_LINEAR, 3.0, 1};
+    cc_png_text texts[] = {{"category", "th\xc3\xa9" "ft"}, {"time", "2016-03-07"}, {"note", "caf\xe9"}};
+    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "utf8.png"), err[512];
+    assert_int_equal(cc_png_write(path, values, NULL, 2, 2, &style, texts, 3, err, sizeof err), 0);
+    FILE *f = fopen(path, "rb");
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) fail_msg("libpng could not read %s", path);
+    png_init_io(png, f);
+    png_read_info(png, info);
+    png_textp text;
+    int count = 0;
+    png_get_text(png, info, &text, &count);
+    assert_int_equal(count, 3);
+    assert_string_equal(text[0].key, "category");
+    assert_int_equal(text[0].compression, PNG_ITXT_COMPRESSION_NONE);
+    assert_string_equal(text[0].text, "th\xc3\xa9" "ft");
+    assert_int_equal(text[1].compression, PNG_TEXT_COMPRESSION_NONE);
+    assert_string_equal(text[1].text, "2016-03-07");
+    assert_int_equal(text[2].compression, PNG_TEXT_COMPRESSION_NONE);
+    assert_string_equal(text[2].text, "caf\xe9");
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    tu_remove_dir(dir);
+    free(path);
+    free(dir);
+}
+
 /* Panels of a small grid with long titles: each column is as wide as its title, so the
  * titles neither overlap nor start off the canvas (they did at a report's 16 x 16 maps). */
 static void test_panel_titles_fit(void **state) {
@@ -143,6 +178,7 @@ static void test_panel_titles_fit(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_levels_follow_matplotlib_rule),
                                        cmocka_unit_test(test_png_pixels_and_text),
+                                       cmocka_unit_test(test_png_utf8_text_is_itxt),
                                        cmocka_unit_test(test_panel_titles_fit)};
     return cmocka_run_group_tests_name("png", tests, NULL, NULL);
 }

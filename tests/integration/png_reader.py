@@ -72,6 +72,13 @@ def read_png(path):
         elif kind == "tEXt":
             key, _, value = body.partition(b"\0")
             text[key.decode("latin-1")] = value.decode("latin-1")
+        elif kind == "iTXt":  # keyword, NUL, flag, method, language, NUL, translated, NUL, UTF-8
+            key, _, rest = body.partition(b"\0")
+            if rest[0] != 0:
+                raise ValueError("compressed iTXt chunk %r" % key)
+            _language, _, rest = rest[2:].partition(b"\0")
+            _translated, _, value = rest.partition(b"\0")
+            text[key.decode("latin-1")] = value.decode("utf-8")
     width, height, depth, colour, _, _, interlace = header
     if depth != 8 or interlace != 0 or colour not in CHANNELS:
         raise ValueError("unsupported PNG: depth %d colour %d interlace %d" % (depth, colour, interlace))
