@@ -64,8 +64,10 @@ void cc_train_init_head(cc_convlstm *model, const cc_tensor *t, const cc_split *
         zero_output_layer(model);
         return;
     }
-    /* ST-ResNet: its output bias; a ConvLSTM (also the convlstm-ae): the recurrent core's head bias */
-    float *bias = cc_arena_at(&model->params, model->cfg.arch == CC_ARCH_ST_RESNET ? model->st.bias : model->head_b);
+    /* The bias of the layer that produces the outputs: ST-ResNet's, the ConvLSTM's head.b,
+     * the convlstm-ae's ae.head.b (its core's head.b has F entries, not C, and what it
+     * adds passes through the decoder: the averages were written there and lost) */
+    float *bias = cc_arena_at(&model->params, cc_convlstm_output_bias(model));
     size_t plane = (size_t)t->H * t->W;
     for (int c = 0; c < t->C; c++) {
         double sum = 0;

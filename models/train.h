@@ -93,8 +93,9 @@ int cc_train_open_window_tables(cc_window_tables *w, const cc_ops_context *ctx, 
 int cc_train_state_init(cc_train_state *state, const cc_convlstm *model);
 void cc_train_state_free(cc_train_state *state);
 
-/* Sets the head bias to the log of each channel's mean count over the training span
- * (Poisson), so an untrained model already predicts the average rate. A model with
+/* Sets the output layer's bias (head.b, ae.head.b, ST-ResNet's) to the log of each
+ * channel's mean count over the training span (Poisson), so an untrained model predicts
+ * about the average rate (times what the head's small random weights add). A model with
  * cfg.baseline_k > 0 predicts log rate = log(historical average of the last k bins at
  * the forecast origin, models/dataset.h) + network output: its output layer is zeroed
  * instead, so untrained it IS the historical average and training learns deviations

@@ -132,6 +132,35 @@ static void test_a_bad_step_stops_the_run(void **state) {
     cc_tensor_free(&t);
 }
 
+/* The averages go into the bias of the layer that produces the outputs. A convlstm-ae
+ * with fewer feature maps than channels (2 < 3) had them written into its core's head.b
+ * (F entries, so past its end), where they passed through the decoder and were lost: an
+ * untrained model predicted about 1 for every channel. */
+static void test_init_head_sets_the_output_bias(void **state) {
+    (void)state;
+    enum { C = 3 };
+    cc_tensor t;
+    assert_int_equal(cc_tensor_alloc(&t, T, C, S, S), 0);
+    for (int ti = 0; ti < T; ti++)
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < S * S; k++) t.values[cc_tensor_offset(&t, ti, c, 0, 0) + k] = 0.25f * (float)(c + 1);
+    memset(t.mask, 1, S * S);
+    cc_convlstm_config cfg = {C, S, S, 1, {4}, 3, 4, 1, 0, 2, 2};
+    cc_split split;
+    char err[256];
+    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &split, err, sizeof err), 0);
+    cc_convlstm model;
+    assert_int_equal(cc_convlstm_create(&model, &cfg, 2, 3, err, sizeof err), 0);
+    cc_train_init_head(&model, &t, &split);
+    const float *bias = cc_arena_at(&model.params, cc_convlstm_output_bias(&model));
+    assert_true(bias == cc_arena_at(&model.params, model.ae_head_b));
+    for (int c = 0; c < C; c++) assert_float_equal(bias[c], log(0.25 * (c + 1)), 1e-6);
+    const float *core = cc_arena_at(&model.params, model.head_b);
+    for (int f = 0; f < cfg.features; f++) assert_float_equal(core[f], 0.0f, 0.0f); /* as created */
+    cc_convlstm_free(&model);
+    cc_tensor_free(&t);
+}
+
 /* Integer counts (Poisson draws around the moving hotspot), so sums are exact. */
 static void integer_counts(cc_tensor *t) {
     unsigned s = 7;
@@ -1024,6 +1053,7 @@ static void test_no_step_reads_a_held_out_target(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_targets),
                                        cmocka_unit_test(test_a_bad_step_stops_the_run),
+                                       cmocka_unit_test(test_init_head_sets_the_output_bias),
                                        cmocka_unit_test(test_split_test_from_date),
                                        cmocka_unit_test(test_no_step_reads_a_held_out_target),
                                        cmocka_unit_test(test_default_training_length),
