@@ -651,6 +651,10 @@ int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char 
         snprintf(err, err_len, "this tensor is on another grid than the model was trained on (%s)", what);
         return -1;
     }
+    if (t->city[0] && g->city[0] && strcmp(t->city, g->city) != 0) { /* as eval refuses a forecast of another city */
+        snprintf(err, err_len, "the model was trained on city '%s'; this tensor is of '%s'", g->city, t->city);
+        return -1;
+    }
     if (t->C != g->C) {
         snprintf(err, err_len, "the model was trained on %d channels (%s, ...); this tensor has %d (%s, ...)", g->C,
                  g->categories[0], t->C, t->C ? t->categories[0] : "");

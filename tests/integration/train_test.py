@@ -492,6 +492,14 @@ def main():
                 "--grid", "16", "--categories", "burglary", "--out", small)
         p = run("predict", "--model", model, "--data", small, "--out", os.path.join(tmp, "x.h5"))
         check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
+        relabelled = os.path.join(tmp, "relabelled.h5")
+        shutil.copyfile(tensor, relabelled)
+        with h5py.File(relabelled, "r+") as f:
+            f.attrs["city"] = "sanfrancisco"
+        p = run("predict", "--model", model, "--data", relabelled, "--out", os.path.join(tmp, "x.h5"))
+        check("a tensor of another city on the same grid is refused (as eval refuses its forecasts)",
+              p.returncode == 1 and "trained on city 'chicago'; this tensor is of 'sanfrancisco'" in p.stderr
+              and not os.path.exists(os.path.join(tmp, "x.h5")), p.stderr)
         check_bf16_training(tmp, tensor, common, model)
         check_skip_only_gate(tmp, tensor, common)
         check_recency_required(tmp, tensor, common, model)
