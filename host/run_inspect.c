@@ -86,9 +86,15 @@ const cc_command_spec CC_INSPECT_SPEC = {
         "      path's s and the recurrent network's n, then r and the forecast exp(r);\n"
         "  saliency.png  dF/dx: how the forecast F (the category's expected count at the target,\n"
         "      summed over the area, or of one --cell) moves with each input: the category's\n"
-        "      normalised counts at each input step, and the step's other maps summed;\n"
-        "  inspect.h5  the numbers: /x, /saliency [window][maps][H][W], /baseline, /skip,\n"
-        "      /network, /forecast [horizon][C][H][W], attributes objective, target, category.\n"
+        "      normalised counts at each input step, and the step's other maps summed. The\n"
+        "      baseline offset b and the context maps, made from the same counts, are held\n"
+        "      fixed: one more crime also moves them, which this gradient leaves out\n"
+        "      (re-predict on a changed tensor for that); --nudge follows the same rule;\n"
+        "  inspect.h5  the numbers: /x, /saliency [steps][maps][H][W] (steps: the window's bins,\n"
+        "      or the lags an ST-ResNet reads; attribute input_bins their tensor indices),\n"
+        "      /baseline, /skip, /network, /forecast [horizon][C][H][W], attributes objective,\n"
+        "      target, category. A model trained with --loss mse has output r, forecast\n"
+        "      expm1(r x scale) (no log-rate); ST-ResNet has no recurrent states to show.\n"
         "It prints a summary: per layer the mean of each state and gate, the share saturated\n"
         "(sigmoids below 0.05 or above 0.95, tanh beyond +-0.95) and the hidden units dead in\n"
         "this forecast; the saliency by step. --json prints it as JSON. --nudge adds DELTA to\n"
@@ -153,6 +159,7 @@ static void step_date(const inspect_run *r, int stack, int s, char date[11]) {
 
 static int write_states(const inspect_run *r, char *err, size_t err_len) {
     const cc_convlstm *m = &r->model;
+    if (cc_inspect_layers(m) == 0) return 0; /* ST-ResNet: no recurrent states */
     char dir[4096], path[4200], title[256];
     snprintf(dir, sizeof dir, "%s/states", r->cli->out);
     if (make_dir(dir, err, err_len) != 0) return -1;
@@ -183,6 +190,9 @@ static int write_states(const inspect_run *r, char *err, size_t err_len) {
     return 0;
 }
 
+/* What r = b + s + n is: a log-rate (Poisson), or with MSE the normalised log1p count. */
+static const char *terms_name(const inspect_run *r) { return r->info.loss == CC_LOSS_MSE ? "output" : "log-rate"; }
+
 static int write_decomposition(const inspect_run *r, char *err, size_t err_len) {
     const cc_inspection *in = &r->in;
     size_t plane = (size_t)in->H * in->W, at = ((size_t)(in->horizon - 1) * in->C + r->category) * plane;
@@ -203,16 +213,18 @@ static int write_decomposition(const inspect_run *r, char *err, size_t err_len) 
     if (!(hi > lo)) hi = lo + 1;
     if (!(b_hi > b_lo)) b_hi = b_lo + 1;
     const uint8_t *mask = r->t.mask;
+    int mse = r->info.loss == CC_LOSS_MSE; /* r is then a normalised log1p count, not a log-rate */
     cc_map_block blocks[5] = {
         {"baseline offset b", in->baseline + at, 1, in->H, in->W, NULL, 1, b_lo, b_hi, 0, mask},
         {"skip path s", in->skip + at, 1, in->H, in->W, NULL, 1, -terms, terms, 1, mask},
         {"recurrent network n", in->network + at, 1, in->H, in->W, NULL, 1, -terms, terms, 1, mask},
-        {"log-rate r = b + s + n", log_rate, 1, in->H, in->W, NULL, 1, lo, hi, 0, mask},
-        {"forecast exp(r)", in->forecast + at, 1, in->H, in->W, NULL, 1, 0.0, top, 0, mask},
+        {mse ? "output r = b + s + n" : "log-rate r = b + s + n", log_rate, 1, in->H, in->W, NULL, 1, lo, hi, 0, mask},
+        {mse ? "forecast expm1(r x scale)" : "forecast exp(r)", in->forecast + at, 1, in->H, in->W, NULL, 1, 0.0, top,
+         0, mask},
     };
     char path[4200], title[512], date[11];
     cc_format_iso_date(r->t.time[r->target], date);
-    snprintf(title, sizeof title, "%s, %s: the log-rate's terms", r->t.categories[r->category], date);
+    snprintf(title, sizeof title, "%s, %s: the %s's terms", r->t.categories[r->category], date, terms_name(r));
     snprintf(path, sizeof path, "%s/decomposition.png", r->cli->out);
     int status = cc_map_grid_png(path, title, blocks, 5, 5, err, err_len);
     free(log_rate);
@@ -244,8 +256,10 @@ static int write_saliency(const inspect_run *r, char *err, size_t err_len) {
         cc_map_block blocks[2] = {{title_a, counts, L, in->H, in->W, labels, L <= 8 ? L : 8, -a, a, 1, r->t.mask},
                                   {title_b, rest, L, in->H, in->W, labels, L <= 8 ? L : 8, -b, b, 1, r->t.mask}};
         cc_format_iso_date(r->t.time[r->target], date);
-        snprintf(title, sizeof title, "saliency of F = %s expected at %s (%.4g)",
-                 r->cli->cell.given ? "one cell's" : "the area's", date, in->objective);
+        const cc_convlstm_config *c = &r->info.config;
+        snprintf(title, sizeof title, "saliency of F = %s expected at %s (%.4g)%s",
+                 r->cli->cell.given ? "one cell's" : "the area's", date, in->objective,
+                 c->baseline_k > 0 || c->context > 0 ? ", baseline and context maps held fixed" : "");
         snprintf(path, sizeof path, "%s/saliency.png", r->cli->out);
         status = cc_map_grid_png(path, title, blocks, others > 0 ? 2 : 1, 1, err, err_len);
     } else {
@@ -277,7 +291,8 @@ static int write_arrays(hid_t file, const void *context) {
         cc_hdf5_write_int(file, "first_input_index", r->start) != 0 ||
         cc_hdf5_write_text(file, "category", r->t.categories[r->category]) != 0 ||
         cc_hdf5_write_int(file, "category_index", r->category) != 0 || cc_hdf5_write_int(file, "cell", cell) != 0 ||
-        cc_hdf5_write_double(file, "objective", in->objective) != 0)
+        cc_hdf5_write_double(file, "objective", in->objective) != 0 ||
+        cc_hdf5_write_ints(file, "input_bins", in->bin, in->steps) != 0)
         return -1;
     const cc_inspect_nudge *n = &r->cli->nudge;
     double nudge[5] = {n->step, n->map, n->row, n->col, n->delta};
@@ -346,7 +361,8 @@ static void print_json(const inspect_run *r, FILE *out) {
     cc_print_json_string(out, r->cli->model);
     fprintf(out, ", \"target\": \"%s\", \"category\": ", date);
     cc_print_json_string(out, r->t.categories[r->category]);
-    fprintf(out, ", \"objective\": %.9g,\n", r->in.objective);
+    fprintf(out, ", \"objective\": %.9g, \"architecture\": \"%s\", \"terms\": \"%s\",\n", r->in.objective,
+            cc_model_arch_name(&m->cfg), terms_name(r));
     if (r->cli->cell.given) fprintf(out, " \"cell\": [%d, %d],\n", r->cli->cell.row, r->cli->cell.col);
     const cc_inspect_nudge *n = &r->cli->nudge;
     if (n->given)
@@ -385,11 +401,14 @@ static void print_text(const inspect_run *r, FILE *out) {
     cc_format_iso_date(r->t.time[r->target], date);
     char where[64], nudged[200];
     terms_where(r, where, sizeof where), nudge_said(r, nudged, sizeof nudged);
-    fprintf(out, "%s, %s: F = %.4g expected%s%s; log-rate terms %s: baseline %.3f, skip %.3f, network %.3f\n",
+    fprintf(out, "%s, %s: F = %.4g expected%s%s; %s terms %s: baseline %.3f, skip %.3f, network %.3f\n",
             r->t.categories[r->category], date, r->in.objective, r->cli->cell.given ? " at the cell" : "", nudged,
-            where, term_mean(r, r->in.baseline), term_mean(r, r->in.skip), term_mean(r, r->in.network));
-    fprintf(out, "%-14s %-6s %-45s %-39s %s\n", "layer", "hidden", "mean: h c i f g o", "saturated share: h c i f g o",
-            "dead units");
+            terms_name(r), where, term_mean(r, r->in.baseline), term_mean(r, r->in.skip), term_mean(r, r->in.network));
+    if (cc_inspect_layers(m) == 0)
+        fprintf(out, "no recurrent layers (%s): no states to show\n", cc_model_arch_name(&m->cfg));
+    else
+        fprintf(out, "%-14s %-6s %-45s %-39s %s\n", "layer", "hidden", "mean: h c i f g o",
+                "saturated share: h c i f g o", "dead units");
     for (int stack = 0; stack < 2; stack++)
         for (int l = 0; l < cc_inspect_layers(m); l++) {
             cc_state_stats st[CC_STATE_KINDS];
@@ -400,14 +419,17 @@ static void print_text(const inspect_run *r, FILE *out) {
             for (int k = 0; k < CC_STATE_KINDS; k++) fprintf(out, " %5.2f", st[k].saturated);
             fprintf(out, "    %d\n", st[CC_STATE_H].dead_units);
         }
-    fprintf(out, "saliency by input step (sum |dF/dx|: counts / other maps):");
+    const cc_convlstm_config *c = &r->info.config;
+    fprintf(out, "saliency by input step (sum |dF/dx|: counts / other maps%s):",
+            c->baseline_k > 0 || c->context > 0 ? "; baseline and context maps held fixed" : "");
     for (int s = 0; s < r->in.steps; s++) {
         double own, others;
         saliency_at_step(r, s, &own, &others);
         step_date(r, 0, s, date);
         fprintf(out, "%s %s %.3g/%.3g", s ? "," : "", date, own, others);
     }
-    fprintf(out, "\n%s: states/, decomposition.png, saliency.png, inspect.h5\n", r->cli->out);
+    fprintf(out, "\n%s: %sdecomposition.png, saliency.png, inspect.h5\n", r->cli->out,
+            cc_inspect_layers(m) ? "states/, " : "");
 }
 
 /* ------------------------------------------------------------------ setup */

@@ -55,7 +55,15 @@ def check_inspect(crimecast, model, data, forecast_file, work):
         x, sal = f["x"][:], f["saliency"][:]
         base, skip, net, fc = f["baseline"][:], f["skip"][:], f["network"][:], f["forecast"][:]
         objective, category = float(f.attrs["objective"]), int(f.attrs["category_index"])
+        input_bins = list(f.attrs["input_bins"])
     window, horizon = x.shape[0], fc.shape[0]
+    check("input_bins: the window's bins before the target", input_bins == list(
+        range(t_index - window - horizon + 1, t_index - horizon + 1)), (input_bins, t_index))
+    check("a Poisson model's terms are a log-rate", summary["terms"] == "log-rate"
+          and summary["architecture"].startswith("convlstm"), (summary["terms"], summary["architecture"]))
+    _, saliency_text = read_png(os.path.join(out, "saliency.png"))
+    check("the saliency picture says the baseline and context maps are held fixed",
+          "baseline and context maps held fixed" in saliency_text.get("Title", ""), saliency_text.get("Title"))
     n_layers = len(summary["layers"]) // 2
     check("one JSON record per layer of both stacks", len(summary["layers"]) == 2 * n_layers and n_layers >= 1
           and (layers is None or n_layers == layers), summary["layers"])

@@ -20,6 +20,7 @@ import h5py
 import numpy as np
 
 from checks import check, summary
+from png_reader import read_png
 from synthetic_tensor import write_tensor
 
 CRIMECAST = sys.argv[1]
@@ -93,8 +94,13 @@ def check_inspect(m, model, tensor, counts, days, tau, tmp):
     check("saliency by step: the bins of lags 13, 8, 4, 2, 1",
           [r["bin"] for r in summary["saliency_by_step"]] == [iso(days[tau - lag]) for lag in lags],
           summary["saliency_by_step"])
+    check("its summary names the architecture and shows no recurrent states (none written)",
+          summary["architecture"] == "st-resnet" and summary["layers"] == []
+          and not os.path.exists(os.path.join(out, "states")), (summary["architecture"], os.listdir(out)))
     with h5py.File(os.path.join(out, "inspect.h5"), "r") as f:
         x, sal, objective = f["x"][:], f["saliency"][:], float(f.attrs["objective"])
+        check("input_bins: the tensor indices of the lags read", list(f.attrs["input_bins"]) == [tau - lag for lag in lags],
+              list(f.attrs["input_bins"]))
     scale = m["norm/scale"][:].astype(np.float64)
     want = np.stack([np.log1p(counts[tau - lag].astype(np.float64)) / scale[:, None, None] for lag in lags])
     check("x holds those bins' normalised counts, nothing else", x.shape == want.shape
@@ -108,6 +114,29 @@ def check_inspect(m, model, tensor, counts, days, tau, tmp):
     fd = (F[0] - F[1]) / (2 * delta)
     check("the trend frame's saliency = finite differences of F (2%)",
           abs(fd - sal[0, 0, row, col]) <= 0.02 * abs(fd) and abs(fd) > 0, (fd, float(sal[0, 0, row, col]), objective))
+
+
+def check_inspect_mse(tensor, tau, tmp):
+    """inspect on a ConvLSTM trained with MSE: its terms are an output r (a normalised
+    log1p count), the forecast max(0, expm1(r x scale)), and it is labelled so (it was
+    called a log-rate with forecast exp(r))."""
+    model, out = os.path.join(tmp, "mse.h5"), os.path.join(tmp, "inspect_mse")
+    run("train", "--data", tensor, "--hidden", "4", "--layers", 1, "--epochs", 1, "--context", "off", "--loss", "mse",
+        "--baseline", "none", "--threads", 1, "--device", "cpu", "--out", model)
+    p = run("inspect", "--model", model, "--data", tensor, "--index", tau, "--json", "--out", out)
+    check("inspect of an MSE model exits 0", p.returncode == 0, p.stderr[-2000:])
+    if p.returncode:
+        return
+    with h5py.File(model, "r") as m, h5py.File(os.path.join(out, "inspect.h5"), "r") as f:
+        scale, c = m["norm/scale"][:].astype(np.float64), int(f.attrs["category_index"])
+        r = (f["baseline"][-1, c].astype(np.float64) + f["skip"][-1, c] + f["network"][-1, c])
+        fc = f["forecast"][-1, c]
+    want = np.maximum(0, np.expm1(r * scale[c]))
+    check("MSE: forecast = max(0, expm1(r x scale)) (1e-5)", np.allclose(fc, want, rtol=1e-5, atol=1e-5),
+          float(np.abs(fc - want).max()))
+    _, text = read_png(os.path.join(out, "decomposition.png"))
+    check("MSE: its terms are called the output's, not a log-rate's",
+          json.loads(p.stdout)["terms"] == "output" and "the output's terms" in text.get("Title", ""), text.get("Title"))
 
 
 def main():
@@ -181,6 +210,7 @@ def main():
         with h5py.File(forecast + ".a", "r") as f:
             check("a ConvLSTM and a convlstm-ae together are 'convlstm-ensemble' (the report's network, not a baseline)",
                   p.returncode == 0 and f.attrs["model"] == "convlstm-ensemble", (p.stderr, dict(f.attrs)))
+        check_inspect_mse(tensor, targets[2], tmp)
         bad = os.path.join(tmp, "bad.h5")
         p = run("train", "--data", tensor, "--model", "st-resnet", "--horizon", 2, "--out", bad)
         check("st-resnet with --horizon 2 is refused", p.returncode != 0 and "horizon" in p.stderr
