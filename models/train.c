@@ -324,8 +324,9 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     if (o->collective && ctx->backend == CC_BACKEND_CUDA && join_device_sums(o->collective, ctx, err, err_len) != 0)
         return -1;
     if (n < o->batch) {
-        snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or --window)", n,
-                 o->batch);
+        snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or %s)", n, o->batch,
+                 model->cfg.arch == CC_ARCH_ST_RESNET ? "--trend or --trend-lag: ST-ResNet's window is its longest lag"
+                                                      : "--window");
         return -1;
     }
     cc_batch_io b;
