@@ -226,11 +226,12 @@ const cc_command_spec CC_TRAIN_SPEC = {
         "maps to the output log-rate: a Poisson GLM over those averages, which the ConvLSTM\n"
         "corrects.\n\n"
         "Early stopping on the validation loss: the best epoch is saved to MODEL.h5 (written\n"
-        "whole after every improvement). --seeds N trains N members with seeds seed, seed+1, ...\n"
-        "one after another into the same file; predict forecasts the mean of their expected\n"
-        "counts (a seed ensemble). --resume continues a model file's training (the member in\n"
-        "training, then the members still to come). --device auto trains on the GPU when one\n"
-        "is usable.\n",
+        "whole after every improvement); a best epoch worse than the untrained model (the\n"
+        "average it corrects) is warned of. --seeds N trains N members with seeds seed,\n"
+        "seed+1, ... one after another into the same file; predict forecasts the mean of their\n"
+        "expected counts (a seed ensemble). --resume continues a model file's training (the\n"
+        "member in training, then the members still to come). --device auto trains on the GPU\n"
+        "when one is usable.\n",
     .request_size = sizeof(cc_train_request),
     .groups = TRAIN_GROUPS,
     .group_count = 2,
@@ -745,6 +746,24 @@ static int start_next_member(train_plan *p, const cc_tensor *t, cc_convlstm *mod
     return create_member(p, t, &info->split, model, state, err, err_len);
 }
 
+/* A best epoch worse on the validation span than the model before its first step (which
+ * is the historical average it corrects, or each channel's mean rate): kept with exit 0
+ * and no word, a diverged run (--lr 0.7: validation loss 9e18, forecasts of 7e22 crimes)
+ * passed for a model. Said on stderr; the file holds what training found. */
+static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *model, const cc_train_state *s,
+                                      const char *member) {
+    int says = p->writes || p->spread; /* data parallel: rank 0 for all; spread: each its own members */
+    if (!says || !isfinite(s->untrained_val) || s->best_epoch <= 0 || !(s->best_val > s->untrained_val)) return;
+    char who[48] = "";
+    if (member[0]) snprintf(who, sizeof who, "for %s, ", member);
+    int improving = s->best_epoch == s->epochs_done; /* still getting better when it stopped */
+    fprintf(stderr, "crimecast train: warning: %sthe best epoch's validation loss %.6f is worse than the untrained "
+            "model's %.6f (%s forecasts the validation span better): %s\n", who, s->best_val, s->untrained_val,
+            model->cfg.baseline_k > 0 ? "the historical average it corrects" : "each channel's mean rate",
+            improving ? "it was still improving at its last epoch, so more --epochs may pass it; or a lower --lr"
+                      : "training diverged or overfit from the first epoch; a lower --lr or --clip may help");
+}
+
 /* Trains the root member, then each member still to come, writing the model file after
  * every member so that an interrupted run resumes at the member it was training. */
 static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context *ctx, cc_convlstm *model,
@@ -774,6 +793,9 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
         fprintf(out, "%s%sbest epoch %d, validation loss %.6f%s\n", info->members > 1 ? "" : p->request->out,
                 info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,
                 state->best_val, test);
+        char who[32] = "";
+        if (info->members > 1) snprintf(who, sizeof who, "member %d/%d", info->finished + 1, info->members);
+        warn_worse_than_untrained(p, model, state, who);
         if (info->finished + 1 >= info->members) return 0;
         double tested = cc_now_seconds();
         if (start_next_member(p, t, model, info, state, err, err_len) != 0) return -1;
@@ -811,6 +833,9 @@ static int train_own_members(train_plan *p, const cc_tensor *t, const cc_ops_con
         if (cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len) != 0) return -1;
         p->clock.training += cc_now_seconds() - began;
         fprintf(p->out, "member %d/%d: best epoch %d, validation loss %.6f\n", k + 1, K, state->best_epoch, state->best_val);
+        char member[32];
+        snprintf(member, sizeof member, "member %d/%d", k + 1, K);
+        warn_worse_than_untrained(p, model, state, member);
         if (k == K - 1) continue; /* the root stays in model and state */
         cc_member *m = &info->member[k];
         if (!(m->params = malloc(sizeof(float) * model->params.size))) {

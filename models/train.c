@@ -24,7 +24,7 @@ void cc_train_default_length(int batches_per_epoch, int *epochs, int *patience) 
 
 int cc_train_state_init(cc_train_state *s, const cc_convlstm *model) {
     memset(s, 0, sizeof *s);
-    s->best_val = INFINITY;
+    s->best_val = INFINITY, s->untrained_val = NAN;
     if (cc_arena_clone_layout(&model->params, &s->m) != 0 || cc_arena_clone_layout(&model->params, &s->v) != 0 ||
         cc_arena_clone_layout(&model->params, &s->best) != 0 || cc_arena_clone_layout(&model->params, &s->best_m) != 0 ||
         cc_arena_clone_layout(&model->params, &s->best_v) != 0) {
@@ -349,6 +349,8 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
      * uninterrupted run had left: a run that stopped early and was killed after its final
      * write resumes to nothing, as it ended. (best_epoch 0: none improved yet.) */
     int status = 0, since_best = s->epochs_done - s->best_epoch;
+    if (s->epochs_done == 0 && s->step == 0) /* what every epoch must beat to be worth keeping */
+        s->untrained_val = evaluate_with(&b, ctx, t, split, CC_SPAN_VAL, scale, o->loss, o->collective);
     while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
         double train_loss;
         status = train_epoch(&b, ctx, t, split, scale, o, s, order, n, &train_loss, err, err_len);

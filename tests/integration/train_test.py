@@ -374,6 +374,23 @@ def check_time_line(stdout, epochs, wall):
     check("the time line counts the epochs run", int(ran) == epochs, last)
 
 
+def check_diverged_run_warned(tmp, common):
+    """A run whose best epoch is worse on the validation span than the model before its
+    first step (here the historical average it corrects) ends with a warning naming both
+    losses (it passed with exit 0 and no word: --lr 0.7 on a synthetic city gave forecasts of 7e22 crimes).
+    The untrained loss is the one a run at --lr 1e-12 (no step moves it) reports."""
+    p = run("train", *common, "--epochs", "2", "--lr", "0.3", "--clip", "0", "--out", os.path.join(tmp, "diverged.h5"))
+    q = run("train", *common, "--epochs", "1", "--lr", "1e-12", "--out", os.path.join(tmp, "still.h5"))
+    said = re.search(r"warning: the best epoch's validation loss (\S+) is worse than the untrained model's (\S+) "
+                     r"\(the historical average it corrects", p.stderr)
+    still = re.search(r"best epoch 1, validation loss ([-0-9.e+]+)", q.stdout)
+    check("a diverged run: exit 0, warned, with the untrained model's loss (= a run at lr 1e-12, 1e-5)",
+          p.returncode == 0 and said and still and float(said.group(1)) > float(said.group(2))
+          and abs(float(said.group(2)) - float(still.group(1))) < 1e-5, (p.stderr, q.stdout))
+    check("... and a run that moved nothing is not warned of (not worse)", q.returncode == 0 and "worse than the "
+          "untrained" not in q.stderr, q.stderr)
+
+
 def main():
     if not os.path.isdir(DATA):
         print("SKIPPED: no shared data at %s" % DATA)
@@ -492,6 +509,7 @@ def main():
                 "--grid", "16", "--categories", "burglary", "--out", small)
         p = run("predict", "--model", model, "--data", small, "--out", os.path.join(tmp, "x.h5"))
         check("another grid is refused", p.returncode == 1 and "another grid" in p.stderr, p.stderr)
+        check_diverged_run_warned(tmp, common)
         relabelled = os.path.join(tmp, "relabelled.h5")
         shutil.copyfile(tensor, relabelled)
         with h5py.File(relabelled, "r+") as f:
