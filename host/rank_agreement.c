@@ -10,6 +10,21 @@ uint64_t cc_digest_bytes(uint64_t digest, const void *bytes, size_t n) {
     return digest;
 }
 
+uint64_t cc_digest_large(uint64_t digest, const void *bytes, size_t n) {
+    const unsigned char *p = bytes;
+    uint64_t lane[4] = {digest, digest ^ 0x9e3779b97f4a7c15ull, digest ^ 0xc2b2ae3d27d4eb4full, digest ^ 0x165667b1ull};
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 4; k++) { /* each step a bijection of the lane: one word changed changes it */
+            uint64_t w;
+            memcpy(&w, p + i + 8 * k, 8);
+            lane[k] = (lane[k] ^ w) * 0x100000001b3ull;
+            lane[k] ^= lane[k] >> 32;
+        }
+    digest = cc_digest_bytes(digest, lane, sizeof lane);
+    return cc_digest_bytes(digest, p + i, n - i);
+}
+
 uint64_t cc_digest_arguments(int argc, char **argv, const char *also) {
     uint64_t digest = CC_DIGEST_START;
     for (int i = 1; i < argc; i++) digest = cc_digest_bytes(digest, argv[i], strlen(argv[i]) + 1); /* with its NUL */
@@ -29,11 +44,11 @@ uint64_t cc_digest_tensor(const cc_tensor *t) {
     for (int c = 0; c < t->C; c++) d = cc_digest_bytes(d, t->categories[c], strlen(t->categories[c]) + 1);
     double grid[3] = {t->x0, t->y0, t->cell};
     d = cc_digest_bytes(d, grid, sizeof grid);
-    d = cc_digest_bytes(d, t->mask, plane);
-    if (t->values) d = cc_digest_bytes(d, t->values, sizeof(float) * plane * (size_t)t->T * (size_t)t->C);
-    if (t->static_inputs) d = cc_digest_bytes(d, t->static_inputs, sizeof(float) * plane * (size_t)t->input_static);
+    d = cc_digest_large(d, t->mask, plane);
+    if (t->values) d = cc_digest_large(d, t->values, sizeof(float) * plane * (size_t)t->T * (size_t)t->C);
+    if (t->static_inputs) d = cc_digest_large(d, t->static_inputs, sizeof(float) * plane * (size_t)t->input_static);
     if (t->dynamic_inputs)
-        d = cc_digest_bytes(d, t->dynamic_inputs, sizeof(float) * plane * (size_t)t->T * (size_t)t->input_dynamic);
+        d = cc_digest_large(d, t->dynamic_inputs, sizeof(float) * plane * (size_t)t->T * (size_t)t->input_dynamic);
     return d;
 }
 

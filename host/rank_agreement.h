@@ -15,6 +15,10 @@
 /* FNV-1a 64 of n bytes, going on from `digest` (start from CC_DIGEST_START). */
 #define CC_DIGEST_START 0xcbf29ce484222325ull
 uint64_t cc_digest_bytes(uint64_t digest, const void *bytes, size_t n);
+/* The same for large arrays (a tensor's counts: 1.1 GB at 150 m in Chicago), eight times
+ * fewer steps: four lanes of 64-bit words, each (lane ^ word) * FNV prime then folded,
+ * the lanes and the tail then through cc_digest_bytes. Not FNV-1a's value. */
+uint64_t cc_digest_large(uint64_t digest, const void *bytes, size_t n);
 
 /* The command line after the program's name (each argument and its end), and the bytes
  * of the file `also` names when not NULL (train's --config: the same command line with
@@ -22,7 +26,8 @@ uint64_t cc_digest_bytes(uint64_t digest, const void *bytes, size_t n);
 uint64_t cc_digest_arguments(int argc, char **argv, const char *also);
 
 /* What a run reads of a tensor: its shape, bins, categories, grid, mask and counts, and
- * its covariate maps when they are loaded (recency maps follow from the counts). */
+ * its covariate maps when they are loaded (recency maps follow from the counts). Also
+ * kept in a model file, so that train --resume continues on the data it began on. */
 uint64_t cc_digest_tensor(const cc_tensor *t);
 
 /* How many ranks hold a `digest` that is not rank 0's, the same answer on every rank

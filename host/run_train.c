@@ -532,6 +532,11 @@ static void rewind_to_best(train_plan *p, const cc_model_info *info, cc_train_st
     s->epochs_done = s->best_epoch;
 }
 
+/* What training reads of the tensor (its covariate maps attached), as the model file keeps it. */
+static void tensor_digest(const cc_tensor *t, char out[17]) {
+    snprintf(out, 17, "%016llx", (unsigned long long)cc_digest_tensor(t));
+}
+
 /* The model of a resumed run: the file's, with its own options, its number of epochs
  * too unless --epochs asks for another (so a killed run resumes to where it would have
  * ended; files written before they recorded it: train's default length). */
@@ -547,6 +552,15 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
     if (cc_model_same_bins(info, t, why, sizeof why) != 0) { /* its split is indices into those bins */
         snprintf(err, err_len, "%s: %s; a resume continues on the tensor it was trained on", p->request->resume, why);
+        return -1;
+    }
+    char now[17];
+    tensor_digest(t, now);
+    if (info->tensor_digest[0] && strcmp(now, info->tensor_digest) != 0) { /* the same bins, other counts */
+        snprintf(err, err_len, "%s was trained on other data than %s holds under the same bins (its counts, mask or "
+                 "covariate maps differ: rastered again since?): its validation losses would not compare with this "
+                 "tensor's; a resume continues on the tensor it was trained on (or train anew)", p->request->resume,
+                 p->request->data);
         return -1;
     }
     int epochs = p->options.epochs ? p->options.epochs : info->options.epochs;
@@ -647,6 +661,7 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     info->grid.values = NULL;
     cc_format_iso_date(t->time[0], info->first_bin);
     cc_format_iso_date(t->time[t->T - 1], info->last_bin);
+    tensor_digest(t, info->tensor_digest);
     return 0;
 }
 

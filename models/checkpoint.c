@@ -90,6 +90,7 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_double(f, "x0", info->grid.x0) | cc_hdf5_write_double(f, "y0", info->grid.y0) |
            cc_hdf5_write_text(f, "bin", cc_bin_kind_name(info->grid.bin)) | cc_hdf5_write_text(f, "first_bin", info->first_bin) |
            cc_hdf5_write_text(f, "last_bin", info->last_bin) | cc_hdf5_write_int(f, "T", info->grid.T) |
+           (info->tensor_digest[0] ? cc_hdf5_write_text(f, "tensor_digest", info->tensor_digest) : 0) |
            cc_hdf5_write_text(f, "created_by", "crimecast " CRIMECAST_VERSION);
 }
 
@@ -414,6 +415,17 @@ static int get_grid(attributes *a, cc_tensor *grid) {
     return in_range(a, numbers, 3);
 }
 
+/* The tensor's digest, when the file keeps one (16 hex digits). */
+static int get_tensor_digest(attributes *a, cc_model_info *info) {
+    if (H5Aexists(a->file, "tensor_digest") <= 0) return 1; /* older files: none */
+    char *text = get_text(a, "tensor_digest");
+    int ok = text && strlen(text) == 16 && strspn(text, "0123456789abcdef") == 16;
+    if (text && !ok) snprintf(a->why, a->why_len, "attribute tensor_digest is not 16 hex digits");
+    if (ok) memcpy(info->tensor_digest, text, 17);
+    free(text);
+    return ok;
+}
+
 /* The grid's labels and the span of bins trained on. */
 static int get_labels(attributes *a, cc_model_info *info) {
     const char *names[5] = {"city", "crs", "bin", "first_bin", "last_bin"};
@@ -438,7 +450,7 @@ static int get_labels(attributes *a, cc_model_info *info) {
         }
     }
     for (int i = 0; i < 5; i++) free(texts[i]);
-    return ok;
+    return ok && get_tensor_digest(a, info);
 }
 
 /* Where a resumed run continues: the epochs index the loss history, and the epochs since

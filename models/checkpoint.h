@@ -64,6 +64,9 @@ typedef struct cc_model_info {
                                      (config.covariates > 0) */
     cc_tensor grid;               /* metadata only: C, H, W, categories, city, crs, x0, y0, cell, bin; T */
     char first_bin[11], last_bin[11];
+    char tensor_digest[17];       /* what training read of the tensor, as 16 hex digits (the
+                                     caller's digest; train --resume compares it); "" in files
+                                     written before it was kept */
     int epochs_done;              /* the root member's (0: untrained) */
     int members;                  /* members the run trains, >= 1 (train --seeds) */
     int finished;                 /* members trained before the root's, in member[] */

@@ -458,6 +458,18 @@ def main():
         check("resume continues the loss curve", p.returncode == 0 and "(resumed)" in p.stdout
               and len(longer) > len(history) and np.array_equal(longer[:len(history)], history), (p.stdout, p.stderr))
         check("a resume given only what it uses warns of nothing", "warning" not in p.stderr, p.stderr)
+        rastered_again = os.path.join(tmp, "rastered_again.h5")
+        shutil.copyfile(tensor, rastered_again)
+        with h5py.File(rastered_again, "r+") as f, h5py.File(model, "r") as m:
+            validation = int(m.attrs["target_spans"][2])  # a validation target: one more crime in its busiest cell
+            plane = f["counts"][validation, 0]
+            plane[np.unravel_index(int(np.argmax(plane)), plane.shape)] += 1
+            f["counts"][validation, 0] = plane
+        p = run("train", "--data", rastered_again, "--resume", model, "--epochs", "4",
+                "--out", os.path.join(tmp, "mixed.h5"))
+        check("a resume on a tensor of the same bins with other counts is refused (its validation losses would not "
+              "compare)", p.returncode == 1 and "was trained on other data than" in p.stderr
+              and not os.path.exists(os.path.join(tmp, "mixed.h5")), p.stderr)
         # two epochs more, with and without --lr and --hidden: the same model (the file's rate and network)
         plain, again = os.path.join(tmp, "resumed_plain.h5"), os.path.join(tmp, "resumed_again.h5")
         q = run("train", "--data", tensor, "--resume", resumed, "--epochs", "6", "--threads", "1", "--out", plain)
