@@ -11,7 +11,9 @@
  *     patience, seed), epochs_done, step, best_epoch,
  *     best_val, target_spans (first and end target bins of train, validation, test:
  *     models/dataset.h) with split_protocol = "rolling-origin", and the tensor's grid:
- *     city, crs, cell_size_m, x0, y0, bin, first_bin, last_bin, T.
+ *     city, crs, cell_size_m, x0, y0, bin, first_bin, last_bin, T; tensor_digest (16 hex
+ *     digits of what training read of the tensor: train --resume refuses other data under
+ *     the same bins; absent before 2026-12-06).
  *     Files written before rolling origin have no target_spans but split (begin and end
  *     bins of the three spans of whole samples, and the gap between them); they are read
  *     as the target spans they forecast, cc_split.gapped set.
