@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "host/commands.h"
+#include "host/ctrl_c.h"
 #include "heatmaps/tensor_file.h"
 #include "host/mpi_world.h"
 #include "host/rank_agreement.h"
@@ -25,6 +26,26 @@ static int same_work_everywhere(const cc_tune_request *r, int argc, char **argv,
     return status;
 }
 
+/* cc_run_tune as Ctrl-C work (host/ctrl_c.h): the candidate in training stops before its
+ * next step and the search ends, saying how far it got. */
+typedef struct tune_work {
+    cc_tune_request *request;
+    FILE *out;
+    char *err;
+    size_t err_len;
+} tune_work;
+
+static int tune_until_stopped(void *context, volatile sig_atomic_t *stop) {
+    tune_work *w = context;
+    w->request->stop = stop;
+    return cc_run_tune(w->request, w->out, w->err, w->err_len);
+}
+
+static int tune_caught(cc_tune_request *r, FILE *out, char *err, size_t err_len) {
+    tune_work work = {r, out, err, err_len};
+    return cc_with_ctrl_c(tune_until_stopped, &work, NULL);
+}
+
 int cc_cmd_tune(int argc, char **argv) {
     cc_tune_request r;
     int parsed = cc_options_read(&CC_TUNE_SPEC, argc, argv, &r);
@@ -35,7 +56,9 @@ int cc_cmd_tune(int argc, char **argv) {
     r.collective = cc_mpi_world_collective(&world);
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     int status = r.collective ? same_work_everywhere(&r, argc, argv, err, sizeof err) : 0;
-    if (status == 0) status = cc_run_tune(&r, out ? out : stdout, err, sizeof err);
+    if (status == 0)
+        status = r.collective ? cc_run_tune(&r, out ? out : stdout, err, sizeof err) /* ranks: mpirun's Ctrl-C */
+                              : tune_caught(&r, out ? out : stdout, err, sizeof err);
     if (out && out != stdout) fclose(out);
     int code = cc_command_result("tune", status, err);
     cc_mpi_world_leave(&world, status != 0);

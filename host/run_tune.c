@@ -191,6 +191,7 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     r.local_size = a->collective ? a->collective->local_size : 1;
     r.beside_others = a->collective && a->collective->size > 1;
     r.validation_only = 1; /* its help says the test span is never looked at */
+    r.stop = a->stop;
     cc_train_outcome outcome;
     if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return -1;
     *loss = outcome.best_val;
@@ -237,9 +238,14 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
     return 0;
 }
 
-/* The search; fills best (its options) and returns its index in the order, or -1. */
-static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train_config *best, double *best_loss) {
+/* The search; fills best (its options) and returns its index in the order, or -1 (with
+ * err when none could run: the log unwritable). *stopped: the candidate a Ctrl-C stopped
+ * (0-based), or -1. */
+static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train_config *best, double *best_loss,
+                  int *stopped, char *err, size_t err_len) {
     int order[SPACE_SIZE], winner = -1;
+    *stopped = -1;
+    err[0] = 0;
     search_order((unsigned)a->seed, order);
     *best_loss = INFINITY;
     char log_path[4200]; /* under mpirun, one log per rank */
@@ -249,8 +255,8 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         snprintf(log_path, sizeof log_path, "%s/tune.log", dir);
     FILE *log = fopen(log_path, "a");
     if (!log) {
-        fprintf(stderr, "crimecast tune: cannot write %s: %s\n", log_path, strerror(errno));
-        return -1; /* the caller says every candidate failed: none could run */
+        snprintf(err, err_len, "cannot write %s: %s (no candidate was trained)", log_path, strerror(errno));
+        return -1;
     }
     fprintf(out, "%-4s %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %s\n", "#", "hidden", "kernel", "lr", "context", "skip",
             "baseline", "gate", "validation loss", "time");
@@ -270,11 +276,15 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
     for (int i = 0; i < a->budget; i++) {
         cc_train_config c;
         candidate_options(a, order[i], &c);
-        char model[4200], err[1024];
+        char model[4200], failure[1024];
         snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
         double loss = NAN, start = cc_now_seconds();
-        int ok = try_candidate(a, &c, model, log, &loss, err, sizeof err) == 0;
-        if (!ok) report_failure(log, i + 1, err);
+        int ok = try_candidate(a, &c, model, log, &loss, failure, sizeof failure) == 0;
+        if (a->stop && *a->stop) { /* Ctrl-C: this candidate is unfinished, not failed */
+            *stopped = i;
+            break;
+        }
+        if (!ok) report_failure(log, i + 1, failure);
         print_row(out, i, &c, ok, loss, cc_now_seconds() - start);
         if (ok && loss < *best_loss) *best_loss = loss, *best = c, winner = i;
     }
@@ -306,8 +316,17 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
             a->data, a->budget, a->budget == 1 ? "" : "s", a->epochs, a->epochs == 1 ? "" : "s", a->window);
     cc_train_config best;
     double loss;
-    int winner = search(a, dir, out, &best, &loss), status = -1;
-    if (winner < 0) {
+    int stopped, winner = search(a, dir, out, &best, &loss, &stopped, err, err_len), status = -1;
+    if (stopped >= 0) {
+        char so_far[128] = "none finished";
+        if (winner >= 0) snprintf(so_far, sizeof so_far, "the best so far: candidate %d, validation loss %.6f", winner + 1, loss);
+        snprintf(err, err_len, "stopped by Ctrl-C in candidate %d of %d (%s); no configuration written%s%s", stopped + 1,
+                 a->budget, so_far, a->keep ? "; the candidates so far are in " : "", a->keep ? a->keep : "");
+        if (!a->keep) remove_candidates(dir, a->budget, a->collective, 1);
+        return -1;
+    } else if (winner < 0 && err[0]) {
+        /* none could run: err says why */
+    } else if (winner < 0) {
         snprintf(err, err_len, "every candidate failed; see the log in %s%s", dir,
                  a->keep ? "" : " (kept for that; remove the directory after)");
     } else if (a->collective && a->collective->rank > 0) {

@@ -5,6 +5,7 @@
 #ifndef CRIMECAST_HOST_RUN_TUNE_H
 #define CRIMECAST_HOST_RUN_TUNE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -22,6 +23,10 @@ typedef struct cc_tune_request {
     /* Set by the command line under mpirun (host/mpi_world.h), not an option: candidate i
      * is trained by rank i mod N, the scores shared, rank 0 prints and writes. NULL: one process. */
     const cc_collective *collective;
+    /* Set by the command line in one process (host/ctrl_c.h), not an option: the Ctrl-C
+     * flag. The candidate in training stops before its next step and the search ends
+     * there, no configuration written. NULL: no such flag. */
+    const volatile sig_atomic_t *stop;
 } cc_tune_request;
 
 extern const cc_command_spec CC_TUNE_SPEC;
@@ -29,7 +34,7 @@ extern const cc_command_spec CC_TUNE_SPEC;
 void cc_tune_request_defaults(cc_tune_request *request);
 
 /* Trains the candidates (their epochs into DIR/tune.log), a line per candidate to `out`,
- * and writes the winner's configuration. 0, or -1 with err. */
+ * and writes the winner's configuration. 0, or -1 with err (also when stopped). */
 int cc_run_tune(const cc_tune_request *request, FILE *out, char *err, size_t err_len);
 
 #endif

@@ -324,7 +324,8 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     if (o->collective && ctx->backend == CC_BACKEND_CUDA && join_device_sums(o->collective, ctx, err, err_len) != 0)
         return -1;
     if (n < o->batch) {
-        snprintf(err, err_len, "%d training samples, fewer than one batch of %d (lower --batch or %s)", n, o->batch,
+        snprintf(err, err_len, "%d training sample%s, fewer than one batch of %d (lower --batch or %s)", n,
+                 n == 1 ? "" : "s", o->batch,
                  model->cfg.arch == CC_ARCH_ST_RESNET ? "--trend or --trend-lag: ST-ResNet's window is its longest lag"
                                                       : "--window");
         return -1;

@@ -312,6 +312,31 @@ def ctrl_c_case(tmp, common, want):
           proc.returncode == 0 and params(ignoring) == want, err[-500:])
 
 
+def tune_ctrl_c_case(tmp, tensor):
+    """Ctrl-C in tune: the candidate in training stops before its next step, the search ends
+    there (exit 1) saying how far it got and the best so far; no configuration is written
+    and the temporary directory of the candidates is removed. (Ctrl-C killed tune at once
+    before 2026-12-06, leaving that directory behind.)"""
+    scratch, config = os.path.join(tmp, "tune-tmp"), os.path.join(tmp, "tuned.json")
+    os.mkdir(scratch)
+    proc = subprocess.Popen([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "4", "--epochs", "40",
+                             "--patience", "40", "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=dict(os.environ, TMPDIR=scratch))
+    first = ""
+    for line in proc.stdout:
+        if line.startswith("1 "):  # the first candidate's row: the second is in training
+            first = line
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    loss = first.split()[-3] if first else "?"
+    check("tune stops on Ctrl-C in candidate 2: exit 1, the best so far named, no configuration, no temporaries",
+          proc.returncode == 1 and "stopped by Ctrl-C in candidate 2 of 4 (the best so far: candidate 1, validation "
+          "loss %s); no configuration written" % loss in err and not os.path.exists(config)
+          and os.listdir(scratch) == [], (proc.returncode, err[-600:], os.listdir(scratch)))
+
+
 def model_state(path):
     """What a resume must leave as it was: parameters, moments, counters and history."""
     def content(value):  # strings by value (the bytes of an object array are pointers)
@@ -362,6 +387,7 @@ def main():
         check("the training tensor is written", p.returncode == 0, p.stderr)
         train_case(tmp, small)
         finished_run_case(tmp, small)
+        tune_ctrl_c_case(tmp, small)
     return summary()
 
 
