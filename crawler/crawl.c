@@ -6,15 +6,14 @@
 
 #include "crawler/clock.h"
 #include "crawler/datetime.h"
+#include "crawler/printable.h"
 #include "crawler/police_uk.h"
 
 enum { DEFAULT_PAGE_SIZE = 10000, TILES_PER_SIDE = 4, MAX_SPLIT_DEPTH = 10 };
 
-/* Rows a window's crawl goes back over when it starts again (a resume, or a later crawl
- * of the same window): Socrata pages by offset, so records the portal deleted before the
- * saved offset shift later ones in front of it, where they would be skipped. Up to this
- * many deletions are covered; the rows read again are duplicates, not stored twice. */
-enum { REREAD_ROWS = 1000 };
+/* Passes over a window whose rows read do not come to the portal's count of it: the
+ * first (from the saved offset), then whole windows from offset 0. */
+enum { WINDOW_PASSES = 2 };
 
 /* Tries of a page that arrives cut short (no final newline: a connection closed early, a
  * gzip stream cut with its length) before the crawl stops on it. */
@@ -120,30 +119,55 @@ static int get_whole_page(crawl_job *job, const char *url, cc_http_response *pag
     }
 }
 
-/* Reads one date window of a dataset from its saved position to the end: an empty page
- * (a page shorter than asked for may be a portal's own cap, not the end). */
-static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0, int64_t w1) {
-    char from[11], to[11], window[32];
-    cc_format_iso_date(w0, from);
-    cc_format_iso_date(w1, to);
-    snprintf(window, sizeof window, "%s..%s", from, to);
+/* The portal's count of a window's rows: one $select=count(*) request of the same $where,
+ * answered as CSV (a header line, then the number, quoted or not). 0 with *rows, 1
+ * stopped, -1 with err. */
+static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from, const char *to, long long *rows) {
+    char where[256], encoded[768], url[2048];
+    snprintf(where, sizeof where, "%s >= '%sT00:00:00' AND %s < '%sT00:00:00'", ds->date_field, from,
+             ds->date_field, to);
+    cc_url_encode(where, encoded, sizeof encoded);
+    snprintf(url, sizeof url, "%s/resource/%s.csv?$select=count(*)%%20AS%%20n&$where=%s", job->base_url, ds->id,
+             encoded);
+    cc_http_response page;
+    int got = get_whole_page(job, url, &page); /* a count cut short would be another number */
+    if (got < 0) job->stats->refused = refused_for_good(page.status);
+    if (got != 0) return got;
+    const char *end = page.body + page.length, *line = memchr(page.body, '\n', page.length);
+    char digits[32] = "";
+    size_t n = 0;
+    for (const char *c = line ? line + 1 : end; c < end && *c != '\n' && *c != '\r' && n + 1 < sizeof digits; c++)
+        if (*c != '"') digits[n++] = *c;
+    digits[n] = '\0';
+    char *stop = NULL;
+    *rows = strtoll(digits, &stop, 10);
+    int ok = n > 0 && stop && *stop == '\0' && *rows >= 0;
+    if (!ok) {
+        char shown[64];
+        snprintf(job->err, job->err_len, "%s: the portal's count of the window is not a number ('%s')", url,
+                 cc_printable(digits, shown, sizeof shown, 40));
+    }
+    cc_http_response_free(&page);
+    return ok ? 0 : -1;
+}
+
+/* Reads a window's pages from pos->next_offset to an empty page (a page shorter than
+ * asked for may be a portal's own cap, not the end), each stored with the position
+ * after it. 0, 1 (stopped) or -1 with err. */
+static int read_window_pages(crawl_job *job, const cc_dataset *ds, const char *from, const char *to,
+                             const char *window, cc_crawl_position *pos, long *pages) {
     const char *city = cc_city_name(job->city);
-    cc_crawl_position pos;
-    if (cc_store_crawl_position(job->store, city, ds->id, window, &pos, job->err, job->err_len) != 0) return -1;
-    pos.next_offset = pos.next_offset > REREAD_ROWS ? pos.next_offset - REREAD_ROWS : 0;
-    long pages = 0;
-    uint64_t rows_before = job->stats->rows.rows_read;
     for (;;) {
         if (stopped(job)) return 1;
         char url[2048], label[2200];
-        socrata_url(job, ds, from, to, pos.next_offset, url, sizeof url);
-        snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos.next_offset);
+        socrata_url(job, ds, from, to, pos->next_offset, url, sizeof url);
+        snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos->next_offset);
         cc_http_response page;
         int got = get_whole_page(job, url, &page);
         if (got < 0) job->stats->refused = refused_for_good(page.status);
         if (got != 0) return got; /* 1: stopped, nothing of the page stored */
         socrata_page result = {0};
-        cc_crawl_position next = pos;
+        cc_crawl_position next = *pos;
         cc_import_stats counted = job->stats->rows; /* put back if the page is rolled back */
         /* The position is written after the rows are counted: see store_csv_page. */
         if (cc_store_begin(job->store, job->err, job->err_len) != 0) {
@@ -152,7 +176,7 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
         }
         /* an empty body (no header line either: a mirror's empty result) is the empty page */
         int status = page.length ? store_csv_page(job, &page, label, &result) : 0;
-        next.next_offset = pos.next_offset + (long long)result.rows;
+        next.next_offset = pos->next_offset + (long long)result.rows;
         next.complete = result.rows == 0;
         if (status == 0)
             status = cc_store_set_crawl_position(job->store, city, ds->id, window, &next, job->err, job->err_len);
@@ -160,10 +184,47 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
         if (status != 0) cc_store_rollback(job->store), job->stats->rows = counted;
         cc_http_response_free(&page);
         if (status != 0) return -1;
-        pos = next;
-        pages++;
+        *pos = next;
+        (*pages)++;
         page_done(job, window);
-        if (pos.complete) break;
+        if (pos->complete) return 0;
+    }
+}
+
+/* Reads one date window of a dataset. Socrata pages by offset under $order=:id, and a
+ * record the portal adds or removes anywhere but at the end shifts the rest: a window is
+ * read until its rows read come to the portal's count of it. A window read before is
+ * asked its count first: unchanged, it is not read again (one request); changed, it is
+ * read again whole (duplicates are skipped). A resumed window goes on from its saved
+ * offset. What a portal's count and its pages still disagree on after WINDOW_PASSES is
+ * counted for the summary's warning (records it added while the window was read). */
+static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0, int64_t w1) {
+    char from[11], to[11], window[32];
+    cc_format_iso_date(w0, from);
+    cc_format_iso_date(w1, to);
+    snprintf(window, sizeof window, "%s..%s", from, to);
+    cc_crawl_position pos;
+    if (cc_store_crawl_position(job->store, cc_city_name(job->city), ds->id, window, &pos, job->err, job->err_len) != 0)
+        return -1;
+    long pages = 0;
+    long long portal_rows = -1;
+    uint64_t rows_before = job->stats->rows.rows_read;
+    for (int pass = 0;; pass++) {
+        if (pos.complete) { /* read to its end before (this run or another): what does the portal count? */
+            if (stopped(job)) return 1;
+            int got = socrata_count(job, ds, from, to, &portal_rows);
+            if (got != 0) return got;
+            if (portal_rows == pos.next_offset) break;
+            if (pass >= WINDOW_PASSES) {
+                if (job->stats->windows_miscounted++ == 0)
+                    snprintf(job->stats->first_miscounted, sizeof job->stats->first_miscounted, "%s %s", ds->id, window);
+                break;
+            }
+            if (pass > 0 || pos.next_offset > 0) job->stats->windows_reread++;
+            pos.next_offset = 0, pos.complete = 0; /* whole, from the start */
+        }
+        int status = read_window_pages(job, ds, from, to, window, &pos, &pages);
+        if (status != 0) return status;
     }
     window_done(job, window, pages, rows_before);
     return 0;

@@ -13,9 +13,11 @@
  *
  * Every page (Socrata) or tile (police.uk) is stored in one transaction together with
  * the crawl's position in crawl_state, so a crawl killed at any point and run again
- * continues where it stopped without losing or duplicating a record. A window read
- * to its end is asked again from its saved offset only (new records), a finished
- * police.uk tile not at all. */
+ * continues where it stopped without losing or duplicating a record. A Socrata window
+ * is read until its rows come to the portal's count of it ($select=count(*)): offsets
+ * shift when the portal adds or removes a record before the end, and a late record
+ * can sort anywhere under :id. A window read before is asked its count only, and read
+ * again whole when the count changed; a finished police.uk tile is not asked again. */
 #ifndef CRIMECAST_CRAWLER_CRAWL_H
 #define CRIMECAST_CRAWLER_CRAWL_H
 
@@ -39,6 +41,9 @@ typedef struct cc_crawl_stats {
     int months_unpublished; /* police.uk months with no crime in any tile: not published yet, left to fetch
                                again (their tiles not marked done) */
     char first_unpublished[16];
+    long windows_reread;    /* Socrata windows read again whole: the portal's count of them changed */
+    long windows_miscounted; /* Socrata windows whose rows read never came to the portal's count */
+    char first_miscounted[64];
 } cc_crawl_stats;
 
 typedef struct cc_crawl_options {

@@ -82,8 +82,10 @@ const cc_command_spec CC_CRAWL_SPEC = {
         "Chicago, San Francisco and Los Angeles through the Socrata API (every dataset the\n"
         "range touches), London through data.police.uk (month by month, tiled). Every page is\n"
         "committed with the crawl's position, so an interrupted crawl (Ctrl-C, kill, power\n"
-        "loss) run again with the same arguments continues where it stopped, and a range\n"
-        "already crawled only fetches what is new.\n",
+        "loss) run again with the same arguments continues where it stopped. A Socrata month\n"
+        "window is read until its rows come to the portal's count of it; a range crawled\n"
+        "before asks each window's count and reads again only the windows whose count changed\n"
+        "(police.uk: only the months not fetched yet).\n",
     .request_size = sizeof(cc_crawl_request),
     .groups = CRAWL_GROUPS,
     .group_count = 1,
@@ -202,6 +204,15 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
         fprintf(stderr, "crimecast crawl: note: police.uk has no crime for %d month%s (the first: %s): not "
                 "published yet? Left to fetch again by the next crawl\n", stats.months_unpublished,
                 stats.months_unpublished > 1 ? "s" : "", stats.first_unpublished);
+    if (stats.windows_reread)
+        fprintf(stderr, "crimecast crawl: note: %ld window%s read again whole: the portal's count of %s changed since "
+                "it was read (records added or removed before its end, which shift the pages)\n", stats.windows_reread,
+                stats.windows_reread > 1 ? "s" : "", stats.windows_reread > 1 ? "them" : "it");
+    if (stats.windows_miscounted)
+        fprintf(stderr, "crimecast crawl: warning: the rows read of %ld window%s (the first: %s) never came to the "
+                "portal's count, also read again whole (records added or removed while it was read?): run the crawl "
+                "again later\n", stats.windows_miscounted, stats.windows_miscounted > 1 ? "s" : "",
+                stats.first_miscounted);
     if (status < 0 && stats.refused)
         snprintf(err, err_len, "%s\n  everything before this page is stored; the portal refuses this request, so "
                  "running it again fails the same way", why);

@@ -3,7 +3,8 @@
 
 Serves records drawn from ../shared/data with the real APIs' query semantics:
 * Socrata: GET /resource/<dataset>.csv with $where (`<field> >= 'A' AND <field> < 'B'`),
-  $order=:id, $limit, $offset, answering CSV with the API's lower-case field names;
+  $order=:id, $limit, $offset, answering CSV with the API's lower-case field names, or
+  with $select=count(*) AS n the window's count (a quoted header and number, as Socrata);
   Chicago's ijzp-q8t2 holds January-February 2015 rows of chicago_2015_2017.csv.gz.
   Unknown datasets answer 404.
 * data.police.uk: GET /api/crimes-street/all-crime?date=YYYY-MM&poly=lat,lng:... answers
@@ -13,7 +14,8 @@ Faults (--fault), on every k-th data request: 429 (with Retry-After), 429date (i
 Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes half way
 through the body), cut (half the body, then the connection closed as if it were all:
 no Content-Length), cutquote (the same, cut just after a line break inside a quoted
-field: the page ends in a newline), slow (answers after --slow seconds), malformed (some Socrata rows
+field: the page ends in a newline), headeronly (once, the K-th request: a Socrata page of
+the header line alone, as if the window ended there), slow (answers after --slow seconds), malformed (some Socrata rows
 carry an unparseable date, always the same rows), nul (police.uk: the first crime of
 each answer has a \u0000 inside its id; always).
 --page-cap N answers at most N Socrata rows a page, whatever $limit asks (a portal's own
@@ -21,8 +23,9 @@ cap). --redirect-to URL answers every data request with a 302 to URL + the same 
 --unpublished MONTH answers [] for police.uk's MONTH until /__publish. --empty-body answers
 a Socrata page past the end with an empty body, without the header line.
 Control: GET /__log (requests so far, JSON), /__reset, /__expected (what a crawl must
-store), /__append?n=N (adds N new Chicago records after the others), /__delete?n=N
-(removes the first N), /__tokens (the X-App-Token of each data request, "" for none),
+store), /__append?n=N (adds N new Chicago records after the others), /__insert?n=N&at=K
+(adds N new records at position K of the :id order, as a late record with a low id),
+/__delete?n=N (removes the first N), /__tokens (the X-App-Token of each data request, "" for none),
 /__publish.
 
 usage: mock_portal.py SHARED_DATA_DIR [--fault MODE] [--every K] [--delay S] [--cap N] [--page-cap N]
@@ -193,6 +196,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
+        elif mode == "headeronly":
+            if portal.data_requests != portal.args.every or "$offset" not in url.query:
+                return False
+            self.send(200, ",".join(portal.header) + "\n", "text/csv")
         elif mode == "slow":
             time.sleep(portal.args.slow)
             return False
@@ -209,8 +216,10 @@ class Handler(BaseHTTPRequestHandler):
     def socrata_body(self, portal, query):
         m = re.fullmatch(r"(\w+) >= '([^']+)' AND (\w+) < '([^']+)'", query.get("$where", ""))
         lo, hi = (m.group(2), m.group(4)) if m else ("", "\uffff")
-        assert query.get("$order") == ":id", query
         rows = [(i, r) for i, r in enumerate(portal.chicago[: len(portal.chicago)]) if lo <= r["date"] < hi]
+        if "count(*)" in query.get("$select", ""):
+            return ('"n"\n"%d"\n' % len(rows)).encode()
+        assert query.get("$order") == ":id", query
         offset, limit = int(query.get("$offset", 0)), int(query.get("$limit", 1000))
         if portal.args.page_cap:
             limit = min(limit, portal.args.page_cap)
@@ -272,6 +281,15 @@ class Handler(BaseHTTPRequestHandler):
             with portal.lock:
                 del portal.chicago[: int(query.get("n", 1))]
             return self.send(200, "ok\n")
+        if path == "/__insert":
+            with portal.lock:
+                at = int(query.get("at", 0))
+                for k in range(int(query.get("n", 1))):
+                    rec = dict(portal.chicago[at])
+                    portal.appended += 1
+                    rec["id"] = str(90000000 + portal.appended)
+                    portal.chicago.insert(at, rec)
+            return self.send(200, "ok\n")
         if path == "/__append":
             with portal.lock:
                 for k in range(int(query.get("n", 1))):
@@ -295,8 +313,8 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--fault", default="", choices=["", "429", "429date", "5xx", "drop", "cut", "cutquote", "slow",
-                                                    "malformed", "nul"])
+    ap.add_argument("--fault", default="", choices=["", "429", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
+                                                    "slow", "malformed", "nul"])
     ap.add_argument("--empty-body", action="store_true")
     ap.add_argument("--page-cap", type=int, default=0)
     ap.add_argument("--redirect-to", default="")
