@@ -29,6 +29,11 @@ typedef struct crawl_job {
     int page_size;
     char *err;
     size_t err_len;
+    /* police.uk's published months (/api/crimes-street-dates), asked once, when a month
+     * first has a tile to fetch: 0 not asked yet, 1 listed, -1 not to be had */
+    int months_known;
+    char (*months)[8];
+    int month_count;
 } crawl_job;
 
 static int stopped(const crawl_job *job) { return job->options->stop && *job->options->stop; }
@@ -274,9 +279,11 @@ typedef struct tile {
 static int crawl_tile(crawl_job *job, const char *month, const tile *t, int depth);
 
 static int split_tile(crawl_job *job, const char *month, const tile *t, int depth) {
-    if (depth >= MAX_SPLIT_DEPTH) {
-        snprintf(job->err, job->err_len, "police.uk refuses tile %s of %s even after %d splits", t->key, month,
-                 depth);
+    if (depth >= MAX_SPLIT_DEPTH) { /* 503 says "more than 10,000 crimes": not in a square this small */
+        double metres = (t->lat1 - t->lat0) * 111320.0;
+        snprintf(job->err, job->err_len, "police.uk answers HTTP 503 for tile %s of %s even split %d times, a "
+                 "square of %.0f m, too small for the 10,000 crimes a 503 means there: the service is down or "
+                 "refusing", t->key, month, depth, metres);
         return -1;
     }
     job->stats->tiles_split++;
@@ -356,6 +363,53 @@ static int forget_month(crawl_job *job, const char *month) {
     return 0;
 }
 
+/* Asks police.uk once for its published months. A failure is not the crawl's: every
+ * month is then asked (an unpublished one answers [], forget_month's case), and the
+ * summary says so. 0, or 1 when stopped. */
+static int list_months(crawl_job *job) {
+    char url[600];
+    snprintf(url, sizeof url, "%s/api/crimes-street-dates", job->base_url);
+    cc_http_response page;
+    int got = cc_http_get(job->http, url, &page, job->err, job->err_len);
+    if (got > 0) return 1;
+    if (got == 0)
+        got = cc_police_uk_months(page.body, page.length, url, &job->months, &job->month_count, job->err, job->err_len);
+    cc_http_response_free(&page); /* (no body when the request failed) */
+    job->months_known = got == 0 ? 1 : -1;
+    if (got != 0) snprintf(job->stats->months_unknown_why, sizeof job->stats->months_unknown_why, "%s", job->err);
+    job->err[0] = 0;
+    return 0;
+}
+
+static int month_listed(const crawl_job *job, const char *month) {
+    for (int i = 0; i < job->month_count; i++)
+        if (!strcmp(job->months[i], month)) return 1;
+    return 0;
+}
+
+/* Whether the month has a top-level tile not fetched yet. 1, 0, or -1 with err. */
+static int month_unfinished(crawl_job *job, const char *month) {
+    for (int r = 0; r < TILES_PER_SIDE; r++)
+        for (int c = 0; c < TILES_PER_SIDE; c++) {
+            char window[64];
+            snprintf(window, sizeof window, "%s/r%dc%d.", month, r, c);
+            cc_crawl_position pos;
+            if (cc_store_crawl_position(job->store, cc_city_name(job->city), "police.uk", window, &pos, job->err,
+                                        job->err_len) != 0)
+                return -1;
+            if (!pos.complete) return 1;
+        }
+    return 0;
+}
+
+/* A month police.uk does not list (yet): not asked, left to the next crawl; counted. */
+static void month_unlisted(crawl_job *job, const char *month) {
+    cc_crawl_stats *s = job->stats;
+    if (s->months_unlisted++ == 0) snprintf(s->first_unlisted, sizeof s->first_unlisted, "%s", month);
+    for (int i = 0; i < job->month_count; i++) /* the latest it has, for the note */
+        if (strcmp(job->months[i], s->latest_listed) > 0) memcpy(s->latest_listed, job->months[i], 8);
+}
+
 static int crawl_police_uk(crawl_job *job) {
     cc_bbox b = cc_city_bbox(job->city);
     int64_t day = job->options->from;
@@ -367,6 +421,13 @@ static int crawl_police_uk(crawl_job *job) {
         if (first_of_next_month(day) > job->options->to) break;
         char month[16];
         snprintf(month, sizeof month, "%04d-%02d", y % 10000, m % 100);
+        int unfinished = month_unfinished(job, month);
+        if (unfinished < 0) return -1;
+        if (unfinished && !job->months_known && list_months(job) != 0) return 1;
+        if (unfinished && job->months_known > 0 && !month_listed(job, month)) {
+            month_unlisted(job, month);
+            continue;
+        }
         double w = (b.max_lon - b.min_lon) / TILES_PER_SIDE, h = (b.max_lat - b.min_lat) / TILES_PER_SIDE;
         for (int r = 0; r < TILES_PER_SIDE; r++)
             for (int c = 0; c < TILES_PER_SIDE; c++) {
@@ -405,7 +466,7 @@ int cc_crawl(cc_store *store, const cc_city *city, const cc_crawl_options *optio
     }
     crawl_job job = {store, city, options, stats, NULL, "", options->page_size > 0 ? options->page_size
                                                                                   : DEFAULT_PAGE_SIZE,
-                     err, err_len};
+                     err, err_len, 0, NULL, 0};
     snprintf(job.base_url, sizeof job.base_url, "%s", options->base_url ? options->base_url : portal->base_url);
     size_t n = strlen(job.base_url);
     while (n > 0 && job.base_url[n - 1] == '/') job.base_url[--n] = '\0';
@@ -424,5 +485,6 @@ int cc_crawl(cc_store *store, const cc_city *city, const cc_crawl_options *optio
     stats->requests = h->requests;
     stats->retries = h->retries;
     cc_http_client_free(job.http);
+    free(job.months);
     return status;
 }

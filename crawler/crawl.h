@@ -7,7 +7,8 @@
  *
  * police.uk (London): each month's crimes-street/all-crime is read over a 4 x 4
  * tiling of the city's bounding box; a tile the API refuses as too large (HTTP 503)
- * is split into four, recursively. Records are keyed by persistent_id (the CSVs'
+ * is split into four, recursively. A month it does not list among its published ones
+ * (/api/crimes-street-dates, asked once when a month has tiles to fetch) is not asked. Records are keyed by persistent_id (the CSVs'
  * Crime ID) or hashed when it is empty, and their category slugs are translated to
  * the street-level CSV's crime types, so crawled and imported rows are one schema.
  *
@@ -41,6 +42,10 @@ typedef struct cc_crawl_stats {
     int months_unpublished; /* police.uk months with no crime in any tile: not published yet, left to fetch
                                again (their tiles not marked done) */
     char first_unpublished[16];
+    int months_unlisted;    /* police.uk months its list of published months lacks: not asked, left to
+                               fetch again */
+    char first_unlisted[16], latest_listed[8];
+    char months_unknown_why[256]; /* why police.uk's list of months could not be had ("": it was) */
     long windows_reread;    /* Socrata windows read again whole: the portal's count of them changed */
     long windows_miscounted; /* Socrata windows whose rows read never came to the portal's count */
     char first_miscounted[64];

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/printable.h"
+
 static const char *const POLICE_UK_HEADER[] = {
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
     "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"};
@@ -75,6 +77,45 @@ static char *nul_escapes_marked(const char *body, size_t length) {
     return copy;
 }
 
+/* The start of an answer, printable and quoted ("..." when there is more), to name what
+ * came instead of the JSON expected (an HTML error page, a cut body). */
+static void answer_begins(const char *body, size_t length, char *out, size_t len) {
+    char head[64], shown[80];
+    size_t n = length < sizeof head - 1 ? length : sizeof head - 1;
+    memcpy(head, body, n);
+    head[n] = 0;
+    snprintf(out, len, "'%s'%s", cc_printable(head, shown, sizeof shown, 48), length > n ? "..." : "");
+}
+
+int cc_police_uk_months(const char *body, size_t length, const char *label, char (**months)[8], int *count,
+                        char *err, size_t err_len) {
+    cJSON *list = cJSON_ParseWithLength(body, length);
+    int n = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : -1, ok = n >= 0;
+    *months = ok ? malloc(sizeof **months * (size_t)(n > 0 ? n : 1)) : NULL;
+    *count = 0;
+    const cJSON *entry, *entries = ok ? list : NULL;
+    cJSON_ArrayForEach(entry, entries) {
+        const char *date = json_text(entry, "date");
+        int y, m;
+        char tail;
+        if (!*months || !date || strlen(date) != 7 || sscanf(date, "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12) {
+            ok = 0;
+            break;
+        }
+        memcpy((*months)[(*count)++], date, 8);
+    }
+    if (!ok) {
+        char begins[96];
+        answer_begins(body, length, begins, sizeof begins);
+        snprintf(err, err_len, "%s: not a JSON array of months ({\"date\": \"YYYY-MM\"}) (%zu bytes: %s)", label,
+                 length, begins);
+        free(*months);
+        *months = NULL, *count = 0;
+    }
+    cJSON_Delete(list);
+    return ok ? 0 : -1;
+}
+
 int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length,
                              const char *label, cc_import_stats *stats, char *err, size_t err_len) {
     char *marked = nul_escapes_marked(body, length);
@@ -85,7 +126,10 @@ int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *b
     cJSON *crimes = cJSON_ParseWithLength(marked, length);
     free(marked);
     if (!cJSON_IsArray(crimes)) {
-        snprintf(err, err_len, "%s: the response is not a JSON array of crimes", label);
+        char begins[96];
+        answer_begins(body, length, begins, sizeof begins);
+        snprintf(err, err_len, "%s: the response is not a JSON array of crimes (%s%zu bytes: %s)", label,
+                 crimes ? "" : "not JSON, ", length, begins);
         cJSON_Delete(crimes);
         return -1;
     }

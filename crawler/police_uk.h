@@ -23,4 +23,10 @@
 int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length,
                              const char *label, cc_import_stats *stats, char *err, size_t err_len);
 
+/* The months police.uk has published, from its /api/crimes-street-dates answer (a JSON
+ * array of objects whose "date" is "YYYY-MM"): *months (malloc'd, 8 bytes each, "YYYY-MM"),
+ * *count of them. 0, or -1 with err naming `label` (not such an array). */
+int cc_police_uk_months(const char *body, size_t length, const char *label, char (**months)[8], int *count,
+                        char *err, size_t err_len);
+
 #endif

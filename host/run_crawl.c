@@ -204,6 +204,14 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
         fprintf(stderr, "crimecast crawl: note: police.uk has no crime for %d month%s (the first: %s): not "
                 "published yet? Left to fetch again by the next crawl\n", stats.months_unpublished,
                 stats.months_unpublished > 1 ? "s" : "", stats.first_unpublished);
+    if (stats.months_unlisted)
+        fprintf(stderr, "crimecast crawl: note: police.uk does not list %d month%s of the range among its published "
+                "ones (the first: %s; its latest: %s): not asked, left to fetch again by the next crawl\n",
+                stats.months_unlisted, stats.months_unlisted > 1 ? "s" : "", stats.first_unlisted,
+                stats.latest_listed[0] ? stats.latest_listed : "none");
+    if (stats.months_unknown_why[0])
+        fprintf(stderr, "crimecast crawl: note: police.uk's list of published months could not be had (%s): every "
+                "month was asked\n", stats.months_unknown_why);
     if (stats.windows_reread)
         fprintf(stderr, "crimecast crawl: note: %ld window%s read again whole: the portal's count of %s changed since "
                 "it was read (records added or removed before its end, which shift the pages)\n", stats.windows_reread,

@@ -8,7 +8,10 @@ Serves records drawn from ../shared/data with the real APIs' query semantics:
   Chicago's ijzp-q8t2 holds January-February 2015 rows of chicago_2015_2017.csv.gz.
   Unknown datasets answer 404.
 * data.police.uk: GET /api/crimes-street/all-crime?date=YYYY-MM&poly=lat,lng:... answers
-  the crimes inside the polygon as JSON, or 503 when there are more than --cap.
+  the crimes inside the polygon as JSON, or 503 when there are more than --cap;
+  GET /api/crimes-street-dates lists the months it has (latest first), an --unpublished
+  one only once published (or always with --list-unpublished); --dates-status S answers
+  that list with HTTP S instead.
   Records: a sample of london_met_burglary_2016_2024.csv.gz for 2016-01 and 2016-02.
 Faults (--fault), on every k-th data request: 429 (with Retry-After), 429date (its
 Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes half way
@@ -159,6 +162,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.socrata(portal, url.path, query)
         if url.path == "/api/crimes-street/all-crime":
             return self.police(portal, query)
+        if url.path == "/api/crimes-street-dates":
+            if portal.args.dates_status:
+                return self.send(portal.args.dates_status, "no list\n")
+            months = sorted({c["month"] for c in portal.london}, reverse=True)
+            listed = [m for m in months if portal.published or portal.args.list_unpublished
+                      or m != portal.args.unpublished]
+            return self.send(200, json.dumps([{"date": m, "stop-and-search": []} for m in listed]),
+                             "application/json")
         self.send(404, "no such resource\n")
 
     def fault(self, portal, url):
@@ -319,6 +330,8 @@ def main():
     ap.add_argument("--page-cap", type=int, default=0)
     ap.add_argument("--redirect-to", default="")
     ap.add_argument("--unpublished", default="")
+    ap.add_argument("--list-unpublished", action="store_true")
+    ap.add_argument("--dates-status", type=int, default=0)
     ap.add_argument("--every", type=int, default=3)
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--slow", type=float, default=2.0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "crawler/import.h"
+#include "crawler/police_uk.h"
 #include "tests/test_util.h"
 
 typedef struct fixture {
@@ -499,6 +500,41 @@ static void test_police_uk_csv(void **state) {
     assert_true(has_example(&s, "day.csv:2: unparseable date (field 'month': '2016-01-15' is not a month (YYYY-MM))"));
 }
 
+/* The API's answers that are not what was asked: the error says how long and how it
+ * begins (an HTML error page was "not a JSON array of crimes" and nothing more). The list
+ * of published months is read from its "date" fields, and refused when not such a list. */
+static void test_police_uk_answers(void **state) {
+    fixture *f = *state;
+    use_city(f, "london");
+    cc_import_stats s;
+    memset(&s, 0, sizeof s);
+    char err[512];
+    const char html[] = "<html><body>Service unavailable</body></html>";
+    assert_int_equal(cc_store_begin(f->store, err, sizeof err), 0);
+    assert_int_equal(cc_police_uk_import_page(f->store, f->city, html, strlen(html), "tile r0c0.", &s, err, sizeof err), -1);
+    cc_store_rollback(f->store);
+    assert_string_equal(err, "tile r0c0.: the response is not a JSON array of crimes (not JSON, 45 bytes: "
+                             "'<html><body>Service unavailable</body></html>')");
+    char (*months)[8] = NULL;
+    int count = -1;
+    const char list[] = "[{\"date\":\"2024-02\",\"stop-and-search\":[]},{\"date\":\"2024-01\",\"stop-and-search\":[\"kent\"]}]";
+    assert_int_equal(cc_police_uk_months(list, strlen(list), "dates", &months, &count, err, sizeof err), 0);
+    assert_int_equal(count, 2);
+    assert_string_equal(months[0], "2024-02");
+    assert_string_equal(months[1], "2024-01");
+    free(months);
+    const char *bad[] = {"{\"date\":\"2024-02\"}", "[{\"date\":\"2024-2\"}]", "[{\"date\":\"2024-13\"}]", "[{}]", "[{\"da"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(cc_police_uk_months(bad[i], strlen(bad[i]), "dates", &months, &count, err, sizeof err), -1);
+        assert_null(months);
+        assert_non_null(strstr(err, "dates: not a JSON array of months"));
+    }
+    const char none[] = "[]";
+    assert_int_equal(cc_police_uk_months(none, 2, "dates", &months, &count, err, sizeof err), 0);
+    assert_int_equal(count, 0);
+    free(months);
+}
+
 static void test_police_uk_zip_archive(void **state) {
     fixture *f = *state;
     use_city(f, "london");
@@ -801,6 +837,7 @@ int main(void) {
         T(test_sf_2003_2018_portal),           T(test_sf_2018_portal),
         T(test_la_2020_mixed_dates),           T(test_la_2010_location_point),
         T(test_police_uk_csv),                 T(test_police_uk_zip_archive),
+        T(test_police_uk_answers),
         T(test_truncated_gzip_leaves_store_unchanged), T(test_unknown_header_and_wrong_city),
         T(test_store_refuses_other_databases), T(test_hostile_input), T(test_text_not_utf8),
         T(test_out_of_memory_mending_text),

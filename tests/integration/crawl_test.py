@@ -278,9 +278,22 @@ def test_police_uk(tmp):
         mock.get("/__reset")
         p = crawl("london", db, mock)
         check("a finished police.uk range asks for nothing", mock.get("/__log") == [] and p.returncode == 0)
-    # A month police.uk has not published yet answers []: not marked done, fetched by the
-    # next crawl once it is there.
+    # A month police.uk does not list among its published ones (/api/crimes-street-dates)
+    # is not asked (before 2026-12-06 its tiles were, and a 404 there ended the crawl as a
+    # request "refused for good"); it is named in a note and fetched once listed.
     with Mock("--cap", "150", "--unpublished", "2016-02") as mock:
+        db = os.path.join(tmp, "unlisted.db")
+        p = crawl("london", db, mock)
+        asked = [r for r in mock.get("/__log") if "date=2016-02" in r]
+        check("an unlisted month: exit 0, not asked, a note naming it and the latest listed", p.returncode == 0
+              and not asked and "does not list 1 month of the range among its published ones (the first: 2016-02; "
+              "its latest: 2016-01)" in p.stderr, (asked[:2], p.stderr))
+        mock.get("/__publish")
+        p = crawl("london", db, mock)
+        store_matches("the month fetched once listed", db, "london", mock.get("/__expected")["london"])
+    # A month listed but answering [] (published late, or the list ahead of the data): not
+    # marked done, fetched by the next crawl once it is there.
+    with Mock("--cap", "150", "--unpublished", "2016-02", "--list-unpublished") as mock:
         db = os.path.join(tmp, "unpublished.db")
         p = crawl("london", db, mock)
         check("an unpublished month: exit 0 and a note naming it", p.returncode == 0
@@ -298,6 +311,19 @@ def test_police_uk(tmp):
         mock.get("/__publish")
         p = crawl("london", db, mock)
         store_matches("the month fetched once published", db, "london", mock.get("/__expected")["london"])
+    # No list of months to be had (here a 404): every month is asked, as before the list.
+    with Mock("--cap", "150", "--dates-status", "404") as mock:
+        db = os.path.join(tmp, "nolist.db")
+        p = crawl("london", db, mock)
+        check("no list of months: a note, every month asked, exit 0", p.returncode == 0
+              and "list of published months could not be had" in p.stderr and "HTTP 404" in p.stderr, p.stderr)
+        store_matches("without the list of months", db, "london", mock.get("/__expected")["london"])
+    # Every tile answered 503 (an outage, not a tile too large): named as such.
+    with Mock("--cap", "0") as mock:
+        p = crawl("london", os.path.join(tmp, "outage.db"), mock, "--to", "2016-02-01")
+        check("503 for every tile: exit 1, the service named down, not the tile too large",
+              p.returncode == 1 and "too small for the 10,000 crimes a 503 means there: the service is down" in p.stderr,
+              p.stderr[-400:])
     # A \u0000 inside an id would cut it (two crimes made one): that crime is refused as a
     # row with a NUL byte; the others are stored.
     with Mock("--cap", "150", "--fault", "nul") as mock:
