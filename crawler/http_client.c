@@ -279,7 +279,10 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
                 return 0;
             }
             free(t.body);
-            if (code != CURLE_OK)
+            if (code == CURLE_OPERATION_TIMEDOUT)
+                snprintf(err, err_len, "%s: %s (after %d attempts of at most %g s each: --timeout)", url,
+                         curl_easy_strerror(code), n + 1, c->options.total_timeout_s);
+            else if (code != CURLE_OK)
                 snprintf(err, err_len, "%s: %s (after %d attempts)", url, curl_easy_strerror(code), n + 1);
             else if (status >= 300 && status < 400)
                 snprintf(err, err_len, "%s: HTTP %ld: more than %d redirects, or one to nowhere", url, status,
@@ -291,7 +294,10 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
         }
         free(t.body);
         c->stats.retries++;
-        sleep_seconds(c, backoff(c, n, t.retry_after_s));
+        double wait = backoff(c, n, t.retry_after_s);
+        if (c->options.on_wait && wait >= CC_HTTP_SAID_WAIT_S)
+            c->options.on_wait(c->options.wait_context, url, code == CURLE_OK ? status : 0, wait);
+        sleep_seconds(c, wait);
     }
 }
 

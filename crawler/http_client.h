@@ -31,7 +31,13 @@ typedef struct cc_http_options {
                                    without retrying (police.uk: 503 = too many crimes); 0: none */
     unsigned seed;              /* for the jitter */
     const volatile sig_atomic_t *stop; /* non-zero: give up the request now; NULL: never */
+    /* Called before a retry's wait of CC_HTTP_SAID_WAIT_S or more (a Retry-After of an
+     * hour is otherwise silence), with why (status, or 0 for a failed transfer); may be NULL. */
+    void (*on_wait)(void *context, const char *url, long status, double seconds);
+    void *wait_context;
 } cc_http_options;
+
+#define CC_HTTP_SAID_WAIT_S 5.0
 
 typedef struct cc_http_response {
     long status;

@@ -117,6 +117,15 @@ static void on_window(void *context, const char *window, long pages, long rows, 
     fflush(r->out);
 }
 
+/* A long wait before a retry, said on stderr (a portal's Retry-After may be an hour). */
+static void on_wait(void *context, const char *url, long status, double seconds) {
+    reporter *r = context;
+    char why[32] = "a failed transfer";
+    if (status) snprintf(why, sizeof why, "HTTP %ld", status);
+    fprintf(stderr, "%scrimecast crawl: %s; asking again in %.0f s: %s\n", r->bar.enabled ? "\n" : "", why, seconds,
+            url);
+}
+
 static void print_summary(FILE *out, const cc_crawl_request *a, const cc_crawl_stats *s) {
     const cc_import_stats *r = &s->rows;
     fprintf(out, "crawl %s %s..%s: %ld pages, %ld requests, %ld retries, %llu rows read, %llu inserted, "
@@ -194,6 +203,7 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
     reporter rep = {.city = r->city, .out = out};
     cc_progress_begin(&rep.bar, r->city, 0);
     o.on_page = on_page, o.on_window = on_window, o.context = &rep;
+    o.http.on_wait = on_wait, o.http.wait_context = &rep;
     cc_crawl_stats stats;
     char why[2048];
     crawl_work work = {store, city, &o, &stats, why, sizeof why};

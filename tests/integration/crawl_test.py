@@ -20,6 +20,7 @@ usage: crawl_test.py CRIMECAST SHARED_DATA_DIR
 import json
 import os
 import random
+import re
 import shlex
 import signal
 import sqlite3
@@ -249,14 +250,18 @@ def ctrl_c_while_waiting(tmp, what, mock_args, crawl_extra, settle_s):
         waited = time.monotonic() - sent
         check("Ctrl-C %s: stops in %.1f s (under 5) with a resume hint" % (what, waited),
               waited < 5 and proc.returncode == 1 and "resume with" in err, (proc.returncode, err[-400:]))
+        return err
 
 
 def test_ctrl_c_while_waiting(tmp):
     # The portal answers after 30 s; the request's timeout is 60 s.
     ctrl_c_while_waiting(tmp, "mid-request", ["--delay", "30"], ["--timeout", "60"], 0.3)
     # Every answer a 5xx; the retry waits 15-30 s.
-    ctrl_c_while_waiting(tmp, "before a retry", ["--fault", "5xx", "--every", "1"],
-                         ["--timeout", "5", "--backoff", "30", "--retries", "3"], 0.5)
+    err = ctrl_c_while_waiting(tmp, "before a retry", ["--fault", "5xx", "--every", "1"],
+                               ["--timeout", "5", "--backoff", "30", "--retries", "3"], 0.5)
+    check("a long wait before a retry is said (status, seconds, URL)",
+          re.search(r"crimecast crawl: HTTP 50[02]; asking again in \d+ s: http://127\.0\.0\.1:\d+/resource/", err),
+          err[-400:])
 
 
 def test_police_uk(tmp):
