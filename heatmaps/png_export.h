@@ -2,7 +2,8 @@
  * through libpng's simplified API. Palette entries 0..254 are the colormap, 255 the
  * neutral colour of cells outside the mask. Each cell becomes zoom x zoom pixels.
  * Text chunks (tEXt; iTXt for UTF-8 beyond ASCII) carry what is needed to read the
- * picture: scale, vmin, vmax, colormap, time, category. The file is written under a temporary name and renamed. */
+ * picture: scale, vmin, vmax, colormap, time, category. The file is written under a
+ * temporary name and renamed. */
 #ifndef CRIMECAST_HEATMAPS_PNG_EXPORT_H
 #define CRIMECAST_HEATMAPS_PNG_EXPORT_H
 

@@ -1,4 +1,4 @@
-/* Long work that Ctrl-C stops cleanly (crawl, train).
+/* Long work that Ctrl-C stops cleanly (crawl, train, tune).
  *
  * The work is handed a stop flag that the first SIGINT sets; it checks the flag between
  * its units (a page, a training step), finishes the one under way, and returns saying

@@ -761,22 +761,28 @@ static int start_next_member(train_plan *p, const cc_tensor *t, cc_convlstm *mod
     return create_member(p, t, &info->split, model, state, err, err_len);
 }
 
-/* A best epoch worse on the validation span than the model before its first step (which
- * is the historical average it corrects, or each channel's mean rate): kept with exit 0
- * and no word, a diverged run (--lr 0.7: validation loss 9e18, forecasts of 7e22 crimes)
- * passed for a model. Said on stderr; the file holds what training found. */
+/* A best epoch worse on the validation span than the model before its first step (the
+ * historical average it corrects, or each channel's mean rate; with MSE its
+ * initialisation, forecasting about zero): kept with exit 0 and no word, a diverged run
+ * (--lr 0.7: validation loss 9e18, forecasts of 7e22 crimes) passed for a model. Said on
+ * stderr, or in tune's log for its candidates (tune compares them); the file holds what
+ * training found. */
 static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *model, const cc_train_state *s,
                                       const char *member) {
     int says = p->writes || p->spread; /* data parallel: rank 0 for all; spread: each its own members */
     if (!says || !isfinite(s->untrained_val) || s->best_epoch <= 0 || !(s->best_val > s->untrained_val)) return;
     char who[48] = "";
     if (member[0]) snprintf(who, sizeof who, "for %s, ", member);
-    int improving = s->best_epoch == s->epochs_done; /* still getting better when it stopped */
-    fprintf(stderr, "crimecast train: warning: %sthe best epoch's validation loss %.6f is worse than the untrained "
-            "model's %.6f (%s forecasts the validation span better): %s\n", who, s->best_val, s->untrained_val,
-            model->cfg.baseline_k > 0 ? "the historical average it corrects" : "each channel's mean rate",
-            improving ? "it was still improving at its last epoch, so more --epochs may pass it; or a lower --lr"
-                      : "training diverged or overfit from the first epoch; a lower --lr or --clip may help");
+    const char *untrained = p->options.loss == CC_LOSS_MSE ? "its initialisation, forecasting about zero,"
+                            : model->cfg.baseline_k > 0 ? "the historical average it corrects"
+                                                        : "each channel's mean rate";
+    const char *advice = s->epochs_done == 1 ? "after one epoch; more --epochs may pass it, or a lower --lr"
+                         : s->best_epoch == s->epochs_done
+                             ? "it was still improving at its last epoch, so more --epochs may pass it; or a lower --lr"
+                             : "training diverged or overfit from the first epoch; a lower --lr or --clip may help";
+    fprintf(p->request->validation_only ? p->out : stderr, "crimecast train: warning: %sthe best epoch's validation "
+            "loss %.6f is worse than the untrained model's %.6f (%s forecasts the validation span better): %s\n", who,
+            s->best_val, s->untrained_val, untrained, advice);
 }
 
 /* Trains the root member, then each member still to come, writing the model file after

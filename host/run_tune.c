@@ -239,8 +239,8 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
 }
 
 /* The search; fills best (its options) and returns its index in the order, or -1 (with
- * err when none could run: the log unwritable). *stopped: the candidate a Ctrl-C stopped
- * (0-based), or -1. */
+ * err when none could run: the log unwritable). *stopped: the candidates a Ctrl-C left
+ * finished (those before the one it stopped or kept from beginning), or -1. */
 static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train_config *best, double *best_loss,
                   int *stopped, char *err, size_t err_len) {
     int order[SPACE_SIZE], winner = -1;
@@ -280,13 +280,18 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
         double loss = NAN, start = cc_now_seconds();
         int ok = try_candidate(a, &c, model, log, &loss, failure, sizeof failure) == 0;
-        if (a->stop && *a->stop) { /* Ctrl-C: this candidate is unfinished, not failed */
+        int ctrl_c = a->stop && *a->stop;
+        if (ctrl_c && !ok) { /* its training was stopped: unfinished, not failed */
             *stopped = i;
             break;
         }
         if (!ok) report_failure(log, i + 1, failure);
         print_row(out, i, &c, ok, loss, cc_now_seconds() - start);
         if (ok && loss < *best_loss) *best_loss = loss, *best = c, winner = i;
+        if (ctrl_c && i + 1 < a->budget) { /* after its last step: it counts, the next is not begun */
+            *stopped = i + 1;
+            break;
+        }
     }
     fclose(log);
     return winner;
@@ -319,13 +324,18 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     int stopped, winner = search(a, dir, out, &best, &loss, &stopped, err, err_len), status = -1;
     if (stopped >= 0) {
         char so_far[128] = "none finished";
-        if (winner >= 0) snprintf(so_far, sizeof so_far, "the best so far: candidate %d, validation loss %.6f", winner + 1, loss);
-        snprintf(err, err_len, "stopped by Ctrl-C in candidate %d of %d (%s); no configuration written%s%s", stopped + 1,
-                 a->budget, so_far, a->keep ? "; the candidates so far are in " : "", a->keep ? a->keep : "");
+        if (winner >= 0)
+            snprintf(so_far, sizeof so_far, "the best so far: candidate %d, validation loss %.6f", winner + 1, loss);
+        snprintf(err, err_len,
+                 "stopped by Ctrl-C with %d of %d candidates finished (%s); no configuration written%s%s%s", stopped,
+                 a->budget, so_far, a->keep ? "; the candidates so far are in " : "", a->keep ? a->keep : "",
+                 a->keep ? " (a stopped one's file holds its best epoch before the stop)" : "");
         if (!a->keep) remove_candidates(dir, a->budget, a->collective, 1);
         return -1;
-    } else if (winner < 0 && err[0]) {
-        /* none could run: err says why */
+    }
+    int none_ran = winner < 0 && err[0]; /* the log could not be written: err says why */
+    if (none_ran) {
+        /* err says why */
     } else if (winner < 0) {
         snprintf(err, err_len, "every candidate failed; see the log in %s%s", dir,
                  a->keep ? "" : " (kept for that; remove the directory after)");
@@ -336,6 +346,6 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
                 winner + 1, loss, a->out, a->out);
         status = 0;
     }
-    if (!a->keep) remove_candidates(dir, a->budget, a->collective, winner >= 0); /* a failure's log stays */
+    if (!a->keep) remove_candidates(dir, a->budget, a->collective, winner >= 0 || none_ran); /* a failure's log stays */
     return status;
 }
