@@ -18,6 +18,7 @@ typedef struct pending {
     float age[BATCH];           /* days from the incident to its bin's end (recency maps) */
     unsigned char timed[BATCH]; /* 1 when its time is finer than the bin */
     signed char channel[BATCH]; /* channel of the category, or -1 (counted in "all" only) */
+    unsigned char unknown[BATCH]; /* 1 when its category is 'unknown' (no crime type given) */
     int count;
 } pending;
 
@@ -38,6 +39,7 @@ typedef struct raster_job {
     const char *city;
     int channel_of_taxonomy[MAX_CHANNELS];   /* taxonomy index → channel, or -1 */
     pending *batch;
+    uint32_t *bin_counted, *bin_unknown; /* [T]: counted incidents, of them 'unknown' ones */
     cc_raster_progress_fn progress;
     void *progress_context;
     char *err;
@@ -81,6 +83,8 @@ static void flush(raster_job *job) {
         if (b->channel[i] > 0) failed |= push_event(&job->events, event_key(t, b->bin[i], b->channel[i], row, col), b->age[i]);
         job->out_of_memory |= failed;
         job->stats->counted++;
+        job->bin_counted[b->bin[i]]++;
+        job->bin_unknown[b->bin[i]] += b->unknown[i];
         job->stats->timed += b->timed[i];
     }
     b->count = 0;
@@ -131,6 +135,7 @@ static int visit(void *context, const cc_incident_point *p) {
     b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - cc_incident_day(p->occurred, p->time_precision));
     b->timed[b->count] = (unsigned char)precision_finer_than_bin(job->spec->bin, p->time_precision);
     b->channel[b->count] = (signed char)(tax >= 0 ? job->channel_of_taxonomy[tax] : -1);
+    b->unknown[b->count] = (unsigned char)!strcmp(p->category, "unknown");
     if (++b->count == BATCH) {
         flush(job);
         if (job->progress) job->progress(job->progress_context, stats->incidents);
@@ -227,6 +232,16 @@ static int build_counts(raster_job *job) {
     return 0;
 }
 
+/* Bins more than half of whose incidents have no category (San Francisco's Kaggle test
+ * weeks, every other week): the category channels are near empty there, not crime-free. */
+static void count_uncategorised_bins(const raster_job *job, cc_raster_stats *stats) {
+    stats->first_uncategorised = -1;
+    for (int b = 0; b < stats->axis.count; b++)
+        if (2 * (uint64_t)job->bin_unknown[b] > job->bin_counted[b]) {
+            if (stats->bins_uncategorised++ == 0) stats->first_uncategorised = b;
+        }
+}
+
 static int scan(raster_job *job, cc_store *store) {
     char from[17], to[17];
     cc_format_iso_date(job->spec->from, from);
@@ -243,7 +258,7 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
                  char *err, size_t err_len) {
     memset(stats, 0, sizeof *stats);
     memset(out, 0, sizeof *out);
-    raster_job job = {spec, NULL, stats, out, {NULL, 0, 0}, 0, cc_city_name(city), {0}, NULL, progress,
+    raster_job job = {spec, NULL, stats, out, {NULL, 0, 0}, 0, cc_city_name(city), {0}, NULL, NULL, NULL, progress,
                       progress_context, err, err_len};
     if (cc_time_axis_build(spec->bin, spec->from, spec->to, &stats->axis) != 0) {
         snprintf(err, err_len, "no whole %s fits in the span", cc_bin_kind_name(spec->bin));
@@ -261,19 +276,22 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
         uint64_t values = (uint64_t)stats->axis.count * (uint64_t)channels * (uint64_t)stats->grid.height *
                           (uint64_t)stats->grid.width;
         job.batch = malloc(sizeof *job.batch);
+        job.bin_counted = calloc((size_t)stats->axis.count + 1, sizeof *job.bin_counted);
+        job.bin_unknown = calloc((size_t)stats->axis.count + 1, sizeof *job.bin_unknown);
         if (stats->axis.count > CC_TENSOR_MOST_BINS) { /* what every reader refuses is not written */
             snprintf(err, err_len, "%d %s bins is more than crimecast reads (at most %d): a shorter span or a longer bin",
                      stats->axis.count, cc_bin_kind_name(spec->bin), CC_TENSOR_MOST_BINS);
         } else if (values > CC_TENSOR_MOST_VALUES) {
             snprintf(err, err_len, "%d bins x %d channels x %d x %d cells is more than crimecast makes (2^32 values)",
                      stats->axis.count, channels, stats->grid.height, stats->grid.width);
-        } else if (!job.batch ||
+        } else if (!job.batch || !job.bin_counted || !job.bin_unknown ||
                    cc_tensor_alloc_frame(out, stats->axis.count, channels, stats->grid.height, stats->grid.width) != 0) {
             snprintf(err, err_len, "out of memory");
         } else {
             job.batch->count = 0;
             for (int c = 0; c < channels; c++) out->categories[c] = strdup(names[c]);
             status = scan(&job, store);
+            if (status == 0) count_uncategorised_bins(&job, stats);
             if (status == 0 && build_counts(&job) != 0) {
                 snprintf(err, err_len, "out of memory for the counts of %llu incidents%s (%d x %d x %d x %d)",
                          (unsigned long long)stats->counted, out->values ? "" : " and their dense tensor",
@@ -286,6 +304,7 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
     else cc_tensor_free(out);
     free(job.events.items);
     free(job.batch);
+    free(job.bin_counted), free(job.bin_unknown);
     cc_projection_free(job.projection);
     return status;
 }

@@ -55,6 +55,9 @@ typedef struct cc_raster_stats {
     uint64_t outside_bins;    /* in the partial bins dropped at the ends */
     uint64_t outside_grid;
     uint64_t timed;           /* counted, with a time finer than the bin */
+    int bins_uncategorised;   /* bins more than half of whose counted incidents have category
+                                 'unknown' (no crime type: San Francisco's Kaggle test weeks) */
+    int first_uncategorised;  /* the first of them, or -1 */
 } cc_raster_stats;
 
 typedef void (*cc_raster_progress_fn)(void *context, uint64_t done);

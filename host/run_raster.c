@@ -199,6 +199,18 @@ static void warn_empty_bins(const cc_tensor *t, const char *bin_name) {
             empty, t->T, bin_name, listed, runs > 3 ? ", ..." : "", bin_name);
 }
 
+/* Bins whose incidents mostly have no category: their category channels are near empty,
+ * which a model and every category score read as weeks without that crime (San
+ * Francisco's Kaggle files: every other week; persistence's AUC there 0.5). */
+static void warn_uncategorised_bins(const cc_tensor *t, const cc_raster_stats *s, const char *bin_name) {
+    if (s->bins_uncategorised == 0 || t->C < 2) return;
+    char first[11];
+    cc_format_iso_date(t->time[s->first_uncategorised], first);
+    fprintf(stderr, "crimecast raster: warning: in %d of %d %ss (the first: %s) more than half the incidents have no "
+            "category ('unknown'): the category channels are near empty there, not free of those crimes; "
+            "only channel all is whole in them\n", s->bins_uncategorised, t->T, bin_name, first);
+}
+
 /* The store is named by its absolute path: a baseline that reads the incidents again
  * (ETAS, from the tensor alone) then finds it from any directory. */
 static char *describe_source(const cc_raster_request *r) {
@@ -270,6 +282,7 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
         ok = cc_tensor_write(r->out, &t, "counts", CC_TENSOR_FORMAT, NULL, 0, err, err_len) == 0;
         if (ok) report(out, r, &stats, &t, cc_now_seconds() - start);
         if (ok) warn_empty_bins(&t, cc_bin_kind_name(stats.axis.kind));
+        if (ok) warn_uncategorised_bins(&t, &stats, cc_bin_kind_name(stats.axis.kind));
         cc_tensor_free(&t);
     }
     free(list);
