@@ -44,14 +44,17 @@ static const struct {
                {"hit@5", "hit@5%", 0}, {"pai@5", "PAI@5%", 0}, {"pei@5", "PEI@5%", 0}};
 enum { COLUMN_COUNT = sizeof COLUMNS / sizeof COLUMNS[0] };
 
-static void figure_cell(FILE *out, const cc_metrics_table *t, int r, const char *name, int interval) {
+/* A figure (mean, with its interval when it has one); a paired one (`lower_better` >= 0)
+ * also with its verdict. */
+static void figure_cell(FILE *out, const cc_metrics_table *t, int r, const char *name, int interval, int lower_better) {
     char lo[64], hi[64]; /* a name of a table column (24) and "_lo" fit; the callers' buffers are 48 */
     snprintf(lo, sizeof lo, "%s_lo", name), snprintf(hi, sizeof hi, "%s_hi", name);
     double v = cc_metrics_value(t, t->model[r], t->category[r], name);
+    double l = cc_metrics_value(t, t->model[r], t->category[r], lo), h = cc_metrics_value(t, t->model[r], t->category[r], hi);
     if (!isfinite(v)) fprintf(out, "<td>-</td>");
-    else if (interval && isfinite(cc_metrics_value(t, t->model[r], t->category[r], lo))) /* none from few bins */
-        fprintf(out, "<td>%.4g <small>[%.3g, %.3g]</small></td>", v, cc_metrics_value(t, t->model[r], t->category[r], lo),
-                cc_metrics_value(t, t->model[r], t->category[r], hi));
+    else if (interval && isfinite(l) && lower_better >= 0) /* none from few bins */
+        fprintf(out, "<td>%+.4g <small>[%+.3g, %+.3g]</small> %s</td>", v, l, h, cc_paired_verdict(l, h, lower_better));
+    else if (interval && isfinite(l)) fprintf(out, "<td>%.4g <small>[%.3g, %.3g]</small></td>", v, l, h);
     else if (interval) fprintf(out, "<td>%.4g</td>", v);
     else fprintf(out, "<td>%.3f</td>", v);
 }
@@ -68,7 +71,7 @@ static void metrics_table(FILE *out, const cc_html_report *r) {
         fprintf(out, "<tr><td>");
         escaped(out, t->model[row]);
         fprintf(out, "</td>");
-        for (int i = 0; i < COLUMN_COUNT; i++) figure_cell(out, t, row, COLUMNS[i].name, COLUMNS[i].interval);
+        for (int i = 0; i < COLUMN_COUNT; i++) figure_cell(out, t, row, COLUMNS[i].name, COLUMNS[i].interval, -1);
         fprintf(out, "</tr>\n");
     }
     fprintf(out, "</table>\n<p class=note>MSE and mean Poisson deviance: lower is better; AUC, AP (top-10%% "
@@ -105,14 +108,15 @@ static void paired_table(FILE *out, const cc_html_report *r) {
         for (int i = 0; i < COLUMN_COUNT; i++) {
             char name[48];
             snprintf(name, sizeof name, "%s_vs", COLUMNS[i].name);
-            figure_cell(out, t, row, name, 1);
+            int lower_better = !strcmp(COLUMNS[i].name, "mse") || !strcmp(COLUMNS[i].name, "deviance");
+            figure_cell(out, t, row, name, 1, lower_better);
         }
         fprintf(out, "</tr>\n");
     }
     fprintf(out, "</table>\n<p class=note>Better than ");
     escaped(out, r->versus);
     fprintf(out, ": negative for MSE and deviance, positive for the rest; an interval that excludes 0 is a difference "
-                 "the bins support.</p>\n");
+                 "the bins support (ahead or behind), one that holds 0 a tie.</p>\n");
 }
 
 static int figures(FILE *out, const cc_html_report *r, char *err, size_t err_len) {

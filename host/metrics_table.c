@@ -110,6 +110,14 @@ void cc_metrics_print(FILE *out, const cc_metrics_table *t, const char *category
     }
 }
 
+const char *cc_paired_verdict(double lo, double hi, int lower_better) {
+    if (!lower_better) {
+        double flipped = lo;
+        lo = -hi, hi = -flipped;
+    }
+    return hi < 0 ? "ahead" : lo > 0 ? "behind" : "tie";
+}
+
 void cc_model_standing_print(FILE *out, const cc_model_standing *s) {
     fprintf(out, "Mean Poisson deviance: ConvLSTM %.4g, best baseline (%s) %.4g", s->convlstm, s->best_baseline,
             s->baseline);
@@ -120,6 +128,8 @@ void cc_model_standing_print(FILE *out, const cc_model_standing *s) {
         fprintf(out, ", oracle %.4g: the ConvLSTM is behind the best baseline by %.0f%% of the gap between that "
                      "baseline and the oracle (it closes none of it).\n",
                 s->oracle, -100.0 * s->gap_closed);
-    else
-        fprintf(out, " (no oracle among these forecasts: it exists for a synthetic city only; lower is better).\n");
+    else /* said in words: a page of figures left a reader to see which is lower */
+        fprintf(out, ": the ConvLSTM is %s it by the point estimates (lower is better; paired differences, --versus, "
+                "say whether the bins support it; no oracle among these forecasts: it exists for a synthetic city "
+                "only).\n", s->convlstm < s->baseline ? "ahead of" : s->convlstm > s->baseline ? "behind" : "level with");
 }

@@ -388,13 +388,7 @@ static void note_missing_intervals(const cc_eval_request *a, const row *rows, in
 
 /* 'ahead', 'behind' or 'tie' for a paired difference of figure i (lower is better for the
  * errors, higher for the rest). */
-static const char *verdict(int i, double lo, double hi) {
-    if (!lower_is_better(i)) {
-        double flipped = lo;
-        lo = -hi, hi = -flipped;
-    }
-    return hi < 0 ? "ahead" : lo > 0 ? "behind" : "tie";
-}
+static const char *verdict(int i, double lo, double hi) { return cc_paired_verdict(lo, hi, lower_is_better(i)); }
 
 enum { ROC_POINTS = 101 };
 
