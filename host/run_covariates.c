@@ -176,9 +176,9 @@ static int report_columns(const cc_covariate_table *table, const cc_covariate_in
             for (size_t x = 0; x < plane; x++) here += t->mask[x] && isfinite(m[x]);
             known += here, bins_with += here > 0;
         }
-        fprintf(out, "  %-28s '%s': %ld missing, %ld not numbers in the table; known in %.1f%% of the mask's cells",
+        fprintf(out, "  %-28s '%s': %ld missing, %ld not numbers in the table; known in %.1f%% of the mask's cells%s",
                 info[k].name, table->headers[k], table->missing[k], table->not_numeric[k],
-                inside ? 100.0 * known / ((double)inside * bins) : 0);
+                inside ? 100.0 * known / ((double)inside * bins) : 0, bins > 1 ? " over all bins" : "");
         if (bins > 1) fprintf(out, ", %d of %d bins with data", bins_with, bins);
         fputc('\n', out);
         if (!known && empty < 0) empty = k;
