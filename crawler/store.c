@@ -286,11 +286,28 @@ static cc_store *new_store(const char *path, char *err, size_t err_len) {
     return s;
 }
 
-/* Opens `name` (a path, or a URI) read-only into s; 0, 1 for an empty database (closed
- * again), or -1 with err. */
+/* Whether this process may write `path` and the directory it is in (where SQLite's
+ * write-ahead log and shared-memory files go). */
+static int writable_here(const char *path) {
+    char *folder = strdup(path);
+    if (!folder) return 0;
+    char *slash = strrchr(folder, '/');
+    const char *where = slash ? (slash == folder ? "/" : (*slash = 0, folder)) : ".";
+    int ok = access(path, W_OK) == 0 && access(where, W_OK) == 0;
+    free(folder);
+    return ok;
+}
+
+/* Opens `name` (a path, or a URI) to read into s; 0, 1 for an empty database (closed
+ * again), or -1 with err. Where this process may write the store, the handle is a
+ * read-write one held to reading (PRAGMA query_only): SQLite then merges and removes the
+ * -wal and -shm files when the last handle closes, which a read-only handle leaves
+ * behind (every raster, eval or demo left two stray files beside the store). */
 static int open_read_only(cc_store *s, const char *name, int uri, char *err, size_t err_len) {
-    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0);
-    if (sqlite3_open_v2(name, &s->db, flags, NULL) != SQLITE_OK) {
+    int rw = !uri && writable_here(name);
+    int flags = (rw ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0);
+    if (sqlite3_open_v2(name, &s->db, flags, NULL) != SQLITE_OK ||
+        (rw && sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)) {
         snprintf(err, err_len, "%s: cannot open store: %s", s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         sqlite3_close(s->db);
         s->db = NULL;

@@ -262,6 +262,8 @@ def main():
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-21", "--to", "2021-01-13",
                 "--bin", "week", "--grid", "16", "--out", out)
         check("raster weekly exits 0", p.returncode == 0, p)
+        check("reading the store leaves no -wal or -shm file beside it (a read-only handle left both)",
+              not os.path.exists(db + "-wal") and not os.path.exists(db + "-shm"), os.listdir(tmp))
         check("raster reports the dropped partial bin", "2 at the end" in p.stdout and "1 in dropped partial bins" in p.stdout, p.stdout)
         with h5py.File(out, "r") as f:
             counts = check_file_layout(f, 3, 4, 16)
