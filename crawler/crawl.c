@@ -1,5 +1,6 @@
 #include "crawler/crawl.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ typedef struct crawl_job {
     int months_known;
     char (*months)[8];
     int month_count;
+    int no_counts;      /* Socrata: the portal refused a count(*) request: windows go unchecked */
 } crawl_job;
 
 static int stopped(const crawl_job *job) { return job->options->stop && *job->options->stop; }
@@ -126,7 +128,8 @@ static int get_whole_page(crawl_job *job, const char *url, cc_http_response *pag
 
 /* The portal's count of a window's rows: one $select=count(*) request of the same $where,
  * answered as CSV (a header line, then the number, quoted or not). 0 with *rows, 1
- * stopped, -1 with err. */
+ * stopped, -1 with err. A portal that refuses the request (a 4xx: a mirror without SoQL)
+ * sets job->no_counts and answers 0 with *rows unchanged: the crawl goes on unchecked. */
 static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from, const char *to, long long *rows) {
     char where[256], encoded[768], url[2048];
     snprintf(where, sizeof where, "%s >= '%sT00:00:00' AND %s < '%sT00:00:00'", ds->date_field, from,
@@ -136,17 +139,23 @@ static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from,
              encoded);
     cc_http_response page;
     int got = get_whole_page(job, url, &page); /* a count cut short would be another number */
-    if (got < 0) job->stats->refused = refused_for_good(page.status);
+    if (got < 0 && refused_for_good(page.status)) { /* a mirror without SoQL's count: read unchecked */
+        snprintf(job->stats->counts_refused, sizeof job->stats->counts_refused, "%s", job->err);
+        job->no_counts = 1;
+        return 0;
+    }
     if (got != 0) return got;
     const char *end = page.body + page.length, *line = memchr(page.body, '\n', page.length);
     char digits[32] = "";
     size_t n = 0;
-    for (const char *c = line ? line + 1 : end; c < end && *c != '\n' && *c != '\r' && n + 1 < sizeof digits; c++)
-        if (*c != '"') digits[n++] = *c;
+    int too_long = 0;
+    for (const char *c = line ? line + 1 : end; c < end && *c != '\n' && *c != '\r'; c++)
+        if (*c != '"' && !(too_long = n + 1 >= sizeof digits)) digits[n++] = *c;
     digits[n] = '\0';
     char *stop = NULL;
+    errno = 0;
     *rows = strtoll(digits, &stop, 10);
-    int ok = n > 0 && stop && *stop == '\0' && *rows >= 0;
+    int ok = n > 0 && !too_long && errno == 0 && stop && *stop == '\0' && *rows >= 0;
     if (!ok) {
         char shown[64];
         snprintf(job->err, job->err_len, "%s: the portal's count of the window is not a number ('%s')", url,
@@ -200,9 +209,12 @@ static int read_window_pages(crawl_job *job, const cc_dataset *ds, const char *f
  * record the portal adds or removes anywhere but at the end shifts the rest: a window is
  * read until its rows read come to the portal's count of it. A window read before is
  * asked its count first: unchanged, it is not read again (one request); changed, it is
- * read again whole (duplicates are skipped). A resumed window goes on from its saved
- * offset. What a portal's count and its pages still disagree on after WINDOW_PASSES is
- * counted for the summary's warning (records it added while the window was read). */
+ * read again whole (duplicates are skipped). A window stopped part way is read again
+ * whole too: a record added or removed before its saved offset meanwhile would shift
+ * the rest by one, and rows read would still come to the count (one read twice, one
+ * never). The same shift between two of its pages in one reading is not seen: that
+ * record waits for the window's next change of count. What a portal's count and its
+ * pages still disagree on after WINDOW_PASSES is counted for the summary's warning. */
 static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0, int64_t w1) {
     char from[11], to[11], window[32];
     cc_format_iso_date(w0, from);
@@ -214,19 +226,27 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
     long pages = 0;
     long long portal_rows = -1;
     uint64_t rows_before = job->stats->rows.rows_read;
+    if (!pos.complete) pos.next_offset = 0; /* new, or stopped part way: read whole (above) */
+    int reread = 0;
     for (int pass = 0;; pass++) {
         if (pos.complete) { /* read to its end before (this run or another): what does the portal count? */
             if (stopped(job)) return 1;
-            int got = socrata_count(job, ds, from, to, &portal_rows);
+            portal_rows = pos.next_offset;
+            int got = job->no_counts ? 0 : socrata_count(job, ds, from, to, &portal_rows);
             if (got != 0) return got;
-            if (portal_rows == pos.next_offset) break;
-            if (pass >= WINDOW_PASSES) {
+            if (job->no_counts) { /* unchecked: only what comes after the saved offset */
+                if (pass > 0) break;
+                pos.complete = 0;
+            } else if (portal_rows == pos.next_offset) {
+                break;
+            } else if (pass >= WINDOW_PASSES) {
                 if (job->stats->windows_miscounted++ == 0)
                     snprintf(job->stats->first_miscounted, sizeof job->stats->first_miscounted, "%s %s", ds->id, window);
                 break;
+            } else {
+                if (!reread++ && pos.next_offset > 0) job->stats->windows_reread++;
+                pos.next_offset = 0, pos.complete = 0; /* whole, from the start */
             }
-            if (pass > 0 || pos.next_offset > 0) job->stats->windows_reread++;
-            pos.next_offset = 0, pos.complete = 0; /* whole, from the start */
         }
         int status = read_window_pages(job, ds, from, to, window, &pos, &pages);
         if (status != 0) return status;
@@ -375,6 +395,10 @@ static int list_months(crawl_job *job) {
     if (got == 0)
         got = cc_police_uk_months(page.body, page.length, url, &job->months, &job->month_count, job->err, job->err_len);
     cc_http_response_free(&page); /* (no body when the request failed) */
+    if (got == 0 && job->month_count == 0) { /* police.uk always lists years of months: this list says nothing */
+        snprintf(job->err, job->err_len, "%s: an empty list", url);
+        got = -1;
+    }
     job->months_known = got == 0 ? 1 : -1;
     if (got != 0) snprintf(job->stats->months_unknown_why, sizeof job->stats->months_unknown_why, "%s", job->err);
     job->err[0] = 0;

@@ -47,6 +47,7 @@ typedef struct cc_crawl_stats {
     char first_unlisted[16], latest_listed[8];
     char months_unknown_why[256]; /* why police.uk's list of months could not be had ("": it was) */
     long windows_reread;    /* Socrata windows read again whole: the portal's count of them changed */
+    char counts_refused[256]; /* why the portal refused a count(*) (windows then unchecked), or "" */
     long windows_miscounted; /* Socrata windows whose rows read never came to the portal's count */
     char first_miscounted[64];
 } cc_crawl_stats;

@@ -287,13 +287,18 @@ static cc_store *new_store(const char *path, char *err, size_t err_len) {
 }
 
 /* Whether this process may write `path` and the directory it is in (where SQLite's
- * write-ahead log and shared-memory files go). */
+ * write-ahead log and shared-memory files go), and their modes allow writing at all: root
+ * passes every access() test, and a store its owner made read-only (chmod a-w) is read
+ * as one. */
 static int writable_here(const char *path) {
     char *folder = strdup(path);
     if (!folder) return 0;
     char *slash = strrchr(folder, '/');
     const char *where = slash ? (slash == folder ? "/" : (*slash = 0, folder)) : ".";
-    int ok = access(path, W_OK) == 0 && access(where, W_OK) == 0;
+    struct stat file, dir;
+    const mode_t writable = S_IWUSR | S_IWGRP | S_IWOTH;
+    int ok = access(path, W_OK) == 0 && access(where, W_OK) == 0 && stat(path, &file) == 0 && stat(where, &dir) == 0 &&
+             (file.st_mode & writable) && (dir.st_mode & writable);
     free(folder);
     return ok;
 }

@@ -135,7 +135,7 @@ static int visit(void *context, const cc_incident_point *p) {
     b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - cc_incident_day(p->occurred, p->time_precision));
     b->timed[b->count] = (unsigned char)precision_finer_than_bin(job->spec->bin, p->time_precision);
     b->channel[b->count] = (signed char)(tax >= 0 ? job->channel_of_taxonomy[tax] : -1);
-    b->unknown[b->count] = (unsigned char)!strcmp(p->category, "unknown");
+    b->unknown[b->count] = (unsigned char)!strcmp(p->category, CC_CATEGORY_UNKNOWN);
     if (++b->count == BATCH) {
         flush(job);
         if (job->progress) job->progress(job->progress_context, stats->incidents);

@@ -121,15 +121,17 @@ const char *cc_paired_verdict(double lo, double hi, int lower_better) {
 void cc_model_standing_print(FILE *out, const cc_model_standing *s) {
     fprintf(out, "Mean Poisson deviance: ConvLSTM %.4g, best baseline (%s) %.4g", s->convlstm, s->best_baseline,
             s->baseline);
-    if (isfinite(s->oracle) && s->gap_closed >= 0)
+    if (isfinite(s->oracle) && isfinite(s->gap_closed) && s->gap_closed >= 0)
         fprintf(out, ", oracle %.4g: the ConvLSTM closes %.0f%% of the gap between the best baseline and the oracle.\n",
                 s->oracle, 100.0 * s->gap_closed);
-    else if (isfinite(s->oracle))
+    else if (isfinite(s->oracle) && isfinite(s->gap_closed))
         fprintf(out, ", oracle %.4g: the ConvLSTM is behind the best baseline by %.0f%% of the gap between that "
                      "baseline and the oracle (it closes none of it).\n",
                 s->oracle, -100.0 * s->gap_closed);
     else /* said in words: a page of figures left a reader to see which is lower */
-        fprintf(out, ": the ConvLSTM is %s it by the point estimates (lower is better; paired differences, --versus, "
-                "say whether the bins support it; no oracle among these forecasts: it exists for a synthetic city "
-                "only).\n", s->convlstm < s->baseline ? "ahead of" : s->convlstm > s->baseline ? "behind" : "level with");
+        fprintf(out, ": the ConvLSTM is %s it by the point estimates (lower is better; paired differences, eval or "
+                "report --versus, say whether the bins support it; %s).\n",
+                s->convlstm < s->baseline ? "ahead of" : s->convlstm > s->baseline ? "behind" : "level with",
+                isfinite(s->oracle) ? "the oracle is no better than that baseline here: no gap to close"
+                                    : "no oracle among these forecasts: it exists for a synthetic city only");
 }

@@ -226,6 +226,10 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
         fprintf(stderr, "crimecast crawl: note: %ld window%s read again whole: the portal's count of %s changed since "
                 "it was read (records added or removed before its end, which shift the pages)\n", stats.windows_reread,
                 stats.windows_reread > 1 ? "s" : "", stats.windows_reread > 1 ? "them" : "it");
+    if (stats.counts_refused[0])
+        fprintf(stderr, "crimecast crawl: warning: the portal refuses the count of a window (%s): windows were read "
+                "unchecked, from where each stopped (records it adds or removes before that are not seen)\n",
+                stats.counts_refused);
     if (stats.windows_miscounted)
         fprintf(stderr, "crimecast crawl: warning: the rows read of %ld window%s (the first: %s) never came to the "
                 "portal's count, also read again whole (records added or removed while it was read?): run the crawl "

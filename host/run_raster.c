@@ -203,12 +203,14 @@ static void warn_empty_bins(const cc_tensor *t, const char *bin_name) {
  * which a model and every category score read as weeks without that crime (San
  * Francisco's Kaggle files: every other week; persistence's AUC there 0.5). */
 static void warn_uncategorised_bins(const cc_tensor *t, const cc_raster_stats *s, const char *bin_name) {
-    if (s->bins_uncategorised == 0 || t->C < 2) return;
+    int categories = 0; /* channels of a crime type: not all, not unknown */
+    for (int c = 1; c < t->C; c++) categories += strcmp(t->categories[c], CC_CATEGORY_UNKNOWN) != 0;
+    if (s->bins_uncategorised == 0 || categories == 0) return; /* no crime-type channel to mislead */
     char first[11];
     cc_format_iso_date(t->time[s->first_uncategorised], first);
     fprintf(stderr, "crimecast raster: warning: in %d of %d %ss (the first: %s) more than half the incidents have no "
-            "category ('unknown'): the category channels are near empty there, not free of those crimes; "
-            "only channel all is whole in them\n", s->bins_uncategorised, t->T, bin_name, first);
+            "category ('unknown'): the crime-type channels are near empty there, not free of those crimes; only "
+            "channel all (and unknown) is whole in them\n", s->bins_uncategorised, t->T, bin_name, first);
 }
 
 /* The store is named by its absolute path: a baseline that reads the incidents again

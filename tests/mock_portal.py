@@ -11,7 +11,8 @@ Serves records drawn from ../shared/data with the real APIs' query semantics:
   the crimes inside the polygon as JSON, or 503 when there are more than --cap;
   GET /api/crimes-street-dates lists the months it has (latest first), an --unpublished
   one only once published (or always with --list-unpublished); --dates-status S answers
-  that list with HTTP S instead.
+  that list with HTTP S instead, --dates-empty with [].
+--no-count answers Socrata's $select=count(*) with HTTP 400 (a mirror without SoQL).
   Records: a sample of london_met_burglary_2016_2024.csv.gz for 2016-01 and 2016-02.
 Faults (--fault), on every k-th data request: 429 (with Retry-After), 429date (its
 Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes half way
@@ -165,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/api/crimes-street-dates":
             if portal.args.dates_status:
                 return self.send(portal.args.dates_status, "no list\n")
-            months = sorted({c["month"] for c in portal.london}, reverse=True)
+            months = [] if portal.args.dates_empty else sorted({c["month"] for c in portal.london}, reverse=True)
             listed = [m for m in months if portal.published or portal.args.list_unpublished
                       or m != portal.args.unpublished]
             return self.send(200, json.dumps([{"date": m, "stop-and-search": []} for m in listed]),
@@ -251,6 +252,8 @@ class Handler(BaseHTTPRequestHandler):
     def socrata(self, portal, path, query):
         if path != "/resource/%s.csv" % CHICAGO:
             return self.send(404, "dataset not found\n")
+        if portal.args.no_count and "$select" in query:
+            return self.send(400, "query.soql.no-such-function\n")
         self.send(200, self.socrata_body(portal, query), "text/csv")
 
     def police_crimes(self, portal, query):
@@ -332,6 +335,8 @@ def main():
     ap.add_argument("--unpublished", default="")
     ap.add_argument("--list-unpublished", action="store_true")
     ap.add_argument("--dates-status", type=int, default=0)
+    ap.add_argument("--dates-empty", action="store_true")
+    ap.add_argument("--no-count", action="store_true")
     ap.add_argument("--every", type=int, default=3)
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--slow", type=float, default=2.0)

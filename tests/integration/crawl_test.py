@@ -224,6 +224,35 @@ def test_kill_and_resume(tmp, expected):
         store_matches("after Ctrl-C and resume", db, "chicago", expected)
 
 
+def test_window_checks(tmp):
+    """A window stopped part way is read again whole: records added before its saved offset
+    meanwhile shift its pages, and the rows read would still come to the count (one read
+    twice, one never) - before 2026-12-06 a resume went on from the saved offset. A portal
+    that refuses count(*) (a mirror) is crawled unchecked, with a warning, not refused."""
+    with Mock("--delay", "0.05") as mock:
+        db = os.path.join(tmp, "resumed-window.db")
+        proc = subprocess.Popen(crawl_args("chicago", db, mock, "--page-size", "100"), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        wait_for_first_page(db, proc)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate()
+        mock.get("/__insert?n=7&at=2")
+        p = crawl("chicago", db, mock, "--page-size", "100")
+        check("records added early in a window while its crawl was stopped: fetched on resume", p.returncode == 0
+              and proc.returncode == 1, (proc.returncode, p.stderr))
+        store_matches("stopped, records added early, resumed", db, "chicago", mock.get("/__expected")["chicago"])
+    with Mock("--no-count") as mock:
+        db = os.path.join(tmp, "no-count.db")
+        p = crawl("chicago", db, mock)
+        check("a portal refusing count(*): exit 0, a warning that windows went unchecked", p.returncode == 0
+              and "warning: the portal refuses the count of a window" in p.stderr and "HTTP 400" in p.stderr, p.stderr)
+        store_matches("a portal refusing count(*)", db, "chicago", mock.get("/__expected")["chicago"])
+        mock.get("/__append?n=30")
+        p = crawl("chicago", db, mock)
+        store_matches("... and its new records at a window's end, crawled again", db, "chicago",
+                      mock.get("/__expected")["chicago"])
+
+
 def wait_for_request(mock, limit_s=30.0):
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline and not mock.get("/__log"):
@@ -323,6 +352,13 @@ def test_police_uk(tmp):
         check("no list of months: a note, every month asked, exit 0", p.returncode == 0
               and "list of published months could not be had" in p.stderr and "HTTP 404" in p.stderr, p.stderr)
         store_matches("without the list of months", db, "london", mock.get("/__expected")["london"])
+    # An empty list of months says nothing (police.uk lists years of them): every month asked.
+    with Mock("--cap", "150", "--dates-empty") as mock:
+        db = os.path.join(tmp, "emptylist.db")
+        p = crawl("london", db, mock)
+        check("an empty list of months: a note, every month asked, exit 0", p.returncode == 0
+              and "an empty list" in p.stderr, p.stderr)
+        store_matches("with an empty list of months", db, "london", mock.get("/__expected")["london"])
     # Every tile answered 503 (an outage, not a tile too large): named as such.
     with Mock("--cap", "0") as mock:
         p = crawl("london", os.path.join(tmp, "outage.db"), mock, "--to", "2016-02-01")
@@ -396,6 +432,7 @@ def main():
         expected = test_socrata(tmp)
         test_faults(tmp, expected)
         test_kill_and_resume(tmp, expected)
+        test_window_checks(tmp)
         test_ctrl_c_while_waiting(tmp)
         test_police_uk(tmp)
         test_errors(tmp)

@@ -230,6 +230,10 @@ def check_uncategorised_weeks(tmp, db, out):
             "week", "--grid", "8", "--categories", "burglary", "--out", out)
     with h5py.File(out, "r") as f:
         burglary = f["counts"][:, 1].sum(axis=(1, 2)).tolist()
+    q = run("raster", "--city", "sanfrancisco", "--db", db, "--from", "2014-01-13", "--to", "2014-01-20", "--bin",
+            "week", "--grid", "8", "--out", out)
+    check("... not when no channel has a crime type (all and unknown alone)",
+          q.returncode == 0 and "no category" not in q.stderr, q.stderr)
     check("weeks whose incidents are mostly uncategorised: named in a warning (2 of 4, the first 2014-01-13)",
           p.returncode == 0 and burglary == [2, 0, 2, 0] and "warning: in 2 of 4 weeks (the first: 2014-01-13) more "
           "than half the incidents have no category ('unknown')" in p.stderr, (burglary, p.stderr))
