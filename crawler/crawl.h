@@ -18,7 +18,8 @@
  * is read until its rows come to the portal's count of it ($select=count(*)): offsets
  * shift when the portal adds or removes a record before the end, and a late record
  * can sort anywhere under :id. A window read before is asked its count only, and read
- * again whole when the count changed; a finished police.uk tile is not asked again. */
+ * again whole when the count changed, as is a window stopped part way; a portal that
+ * refuses the count is read unchecked. A finished police.uk tile is not asked again. */
 #ifndef CRIMECAST_CRAWLER_CRAWL_H
 #define CRIMECAST_CRAWLER_CRAWL_H
 
