@@ -207,14 +207,15 @@ static int read_window_pages(crawl_job *job, const cc_dataset *ds, const char *f
 
 /* Reads one date window of a dataset. Socrata pages by offset under $order=:id, and a
  * record the portal adds or removes anywhere but at the end shifts the rest: a window is
- * read until its rows read come to the portal's count of it. A window read before is
+ * read until its rows read come to the portal's count of it, and that count is the one
+ * asked before the reading began (one that moved meanwhile means a record shifted past
+ * the pages or read twice, and rows read can still come to it). A window read before is
  * asked its count first: unchanged, it is not read again (one request); changed, it is
  * read again whole (duplicates are skipped). A window stopped part way is read again
- * whole too: a record added or removed before its saved offset meanwhile would shift
- * the rest by one, and rows read would still come to the count (one read twice, one
- * never). The same shift between two of its pages in one reading is not seen: that
- * record waits for the window's next change of count. What a portal's count and its
- * pages still disagree on after WINDOW_PASSES is counted for the summary's warning. */
+ * whole too: what changed while it was stopped moved no count the crawl had. One record
+ * added and one removed during a reading leave the count as it was: the added one waits
+ * for the window's next change of count. What a portal's count and its pages still
+ * disagree on after WINDOW_PASSES is counted for the summary's warning. */
 static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0, int64_t w1) {
     char from[11], to[11], window[32];
     cc_format_iso_date(w0, from);
@@ -224,30 +225,31 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
     if (cc_store_crawl_position(job->store, cc_city_name(job->city), ds->id, window, &pos, job->err, job->err_len) != 0)
         return -1;
     long pages = 0;
-    long long portal_rows = -1;
     uint64_t rows_before = job->stats->rows.rows_read;
     if (!pos.complete) pos.next_offset = 0; /* new, or stopped part way: read whole (above) */
+    long long at_start = -1; /* the portal's count when the reading under way began (-1: none) */
     int reread = 0;
     for (int pass = 0;; pass++) {
-        if (pos.complete) { /* read to its end before (this run or another): what does the portal count? */
-            if (stopped(job)) return 1;
-            portal_rows = pos.next_offset;
-            int got = job->no_counts ? 0 : socrata_count(job, ds, from, to, &portal_rows);
-            if (got != 0) return got;
+        if (stopped(job)) return 1;
+        long long count = pos.next_offset;
+        int got = job->no_counts ? 0 : socrata_count(job, ds, from, to, &count);
+        if (got != 0) return got;
+        if (pos.complete) { /* read to its end (before, or just now): do the rows come to the count? */
             if (job->no_counts) { /* unchecked: only what comes after the saved offset */
                 if (pass > 0) break;
                 pos.complete = 0;
-            } else if (portal_rows == pos.next_offset) {
-                break;
+            } else if (count == pos.next_offset && (at_start < 0 || count == at_start)) {
+                break; /* (a count that moved during the reading: a record shifted past or read twice) */
             } else if (pass >= WINDOW_PASSES) {
                 if (job->stats->windows_miscounted++ == 0)
                     snprintf(job->stats->first_miscounted, sizeof job->stats->first_miscounted, "%s %s", ds->id, window);
                 break;
             } else {
-                if (!reread++ && pos.next_offset > 0) job->stats->windows_reread++;
+                if (!reread++) job->stats->windows_reread++;
                 pos.next_offset = 0, pos.complete = 0; /* whole, from the start */
             }
         }
+        at_start = job->no_counts ? -1 : count;
         int status = read_window_pages(job, ds, from, to, window, &pos, &pages);
         if (status != 0) return status;
     }

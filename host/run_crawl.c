@@ -223,17 +223,18 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
         fprintf(stderr, "crimecast crawl: note: police.uk's list of published months could not be had (%s): every "
                 "month was asked\n", stats.months_unknown_why);
     if (stats.windows_reread)
-        fprintf(stderr, "crimecast crawl: note: %ld window%s read again whole: the portal's count of %s changed since "
-                "it was read (records added or removed before its end, which shift the pages)\n", stats.windows_reread,
-                stats.windows_reread > 1 ? "s" : "", stats.windows_reread > 1 ? "them" : "it");
+        fprintf(stderr, "crimecast crawl: note: %ld window%s read again whole: the portal's count of %s did not match "
+                "the rows read (records added or removed before its end since or while it was read, which shift the "
+                "pages; or a page that came back short)\n", stats.windows_reread, stats.windows_reread > 1 ? "s" : "",
+                stats.windows_reread > 1 ? "them" : "it");
     if (stats.counts_refused[0])
         fprintf(stderr, "crimecast crawl: warning: the portal refuses the count of a window (%s): windows were read "
                 "unchecked, from where each stopped (records it adds or removes before that are not seen)\n",
                 stats.counts_refused);
     if (stats.windows_miscounted)
         fprintf(stderr, "crimecast crawl: warning: the rows read of %ld window%s (the first: %s) never came to the "
-                "portal's count, also read again whole (records added or removed while it was read?): run the crawl "
-                "again later\n", stats.windows_miscounted, stats.windows_miscounted > 1 ? "s" : "",
+                "portal's count, also read again whole (records added or removed while it was read, or a portal whose "
+                "pages do not return what it counts): run the crawl again later\n", stats.windows_miscounted, stats.windows_miscounted > 1 ? "s" : "",
                 stats.first_miscounted);
     if (status < 0 && stats.refused)
         snprintf(err, err_len, "%s\n  everything before this page is stored; the portal refuses this request, so "

@@ -13,6 +13,8 @@ Serves records drawn from ../shared/data with the real APIs' query semantics:
   one only once published (or always with --list-unpublished); --dates-status S answers
   that list with HTTP S instead, --dates-empty with [].
 --no-count answers Socrata's $select=count(*) with HTTP 400 (a mirror without SoQL).
+--insert-on K adds a record at position 5 of the :id order when the K-th data request
+arrives (a late record while a window is being read).
   Records: a sample of london_met_burglary_2016_2024.csv.gz for 2016-01 and 2016-02.
 Faults (--fault), on every k-th data request: 429 (with Retry-After), 429date (its
 Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes half way
@@ -153,6 +155,8 @@ class Handler(BaseHTTPRequestHandler):
             portal.tokens.append(self.headers.get("X-App-Token", ""))
             portal.data_requests += 1
             n = portal.data_requests
+        if n == portal.args.insert_on:  # a late record with a low id, arriving while a window is read
+            self.control(portal, "/__insert_quiet", {"n": "1", "at": "5"})
         if portal.args.redirect_to:
             return self.send(302, "moved\n", headers=[("Location", portal.args.redirect_to + self.path)])
         if portal.args.delay:
@@ -295,7 +299,7 @@ class Handler(BaseHTTPRequestHandler):
             with portal.lock:
                 del portal.chicago[: int(query.get("n", 1))]
             return self.send(200, "ok\n")
-        if path == "/__insert":
+        if path in ("/__insert", "/__insert_quiet"):
             with portal.lock:
                 at = int(query.get("at", 0))
                 for k in range(int(query.get("n", 1))):
@@ -303,7 +307,7 @@ class Handler(BaseHTTPRequestHandler):
                     portal.appended += 1
                     rec["id"] = str(90000000 + portal.appended)
                     portal.chicago.insert(at, rec)
-            return self.send(200, "ok\n")
+            return None if path == "/__insert_quiet" else self.send(200, "ok\n")
         if path == "/__append":
             with portal.lock:
                 for k in range(int(query.get("n", 1))):
@@ -337,6 +341,7 @@ def main():
     ap.add_argument("--dates-status", type=int, default=0)
     ap.add_argument("--dates-empty", action="store_true")
     ap.add_argument("--no-count", action="store_true")
+    ap.add_argument("--insert-on", type=int, default=0)
     ap.add_argument("--every", type=int, default=3)
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--slow", type=float, default=2.0)

@@ -95,9 +95,10 @@ def test_socrata(tmp):
         store_matches("clean crawl", db, "chicago", expected)
         log = mock.get("/__log")
         pages, counts = page_offsets(log), [r for r in log if "count(*)" in urllib.parse.unquote(r)]
-        check("pages under $order=:id with $limit/$offset and a $where window, and one count of each window",
-              all("$order=:id" in r and "$limit=500" in r and "$where=date" in r for r in log if "$offset=" in r)
-              and len(counts) == 2 and len(pages) + len(counts) == len(log), log[:3])
+        check("pages under $order=:id with $limit/$offset and a $where window, and each window's count before and "
+              "after its reading", all("$order=:id" in r and "$limit=500" in r and "$where=date" in r for r in log
+                                       if "$offset=" in r) and len(counts) == 4 and len(pages) + len(counts) == len(log),
+              log[:3])
 
         # Incremental: a window read before is asked its count only; unchanged, no page.
         mock.get("/__reset")
@@ -241,6 +242,14 @@ def test_window_checks(tmp):
         check("records added early in a window while its crawl was stopped: fetched on resume", p.returncode == 0
               and proc.returncode == 1, (proc.returncode, p.stderr))
         store_matches("stopped, records added early, resumed", db, "chicago", mock.get("/__expected")["chicago"])
+    # A record added early in the :id order between two pages of one reading: the count
+    # asked before the reading and the one after differ, so the window is read again.
+    with Mock("--insert-on", "4") as mock:
+        db = os.path.join(tmp, "insert-while-read.db")
+        p = crawl("chicago", db, mock, "--page-size", "300")
+        check("a record added between two pages of a reading: exit 0, the window read again", p.returncode == 0
+              and "read again whole" in p.stderr, p.stderr)
+        store_matches("a record added between two pages", db, "chicago", mock.get("/__expected")["chicago"])
     with Mock("--no-count") as mock:
         db = os.path.join(tmp, "no-count.db")
         p = crawl("chicago", db, mock)
