@@ -47,6 +47,28 @@ static void test_levels_follow_matplotlib_rule(void **state) {
     assert_int_equal(cc_map_grid_level(NAN, 0, 1), 0);
 }
 
+/* A PNG's chunks up to the image data, read with libpng's full API (its text, palette). */
+typedef struct png_head {
+    FILE *f;
+    png_structp png;
+    png_infop info;
+} png_head;
+
+static void read_png_head(const char *path, png_head *h) {
+    h->f = fopen(path, "rb");
+    assert_non_null(h->f);
+    h->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    h->info = png_create_info_struct(h->png);
+    if (setjmp(png_jmpbuf(h->png))) fail_msg("libpng could not read %s", path);
+    png_init_io(h->png, h->f);
+    png_read_info(h->png, h->info);
+}
+
+static void close_png_head(png_head *h) {
+    png_destroy_read_struct(&h->png, &h->info, NULL);
+    fclose(h->f);
+}
+
 static void test_png_pixels_and_text(void **state) {
     (void)state;
     float values[H * W] = {0};
@@ -88,15 +110,11 @@ static void test_png_pixels_and_text(void **state) {
     free(rgb);
 
     /* The text chunks, read with libpng's full API. */
-    FILE *f = fopen(path, "rb");
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    if (setjmp(png_jmpbuf(png))) fail_msg("libpng could not read %s", path);
-    png_init_io(png, f);
-    png_read_info(png, info);
+    png_head head;
+    read_png_head(path, &head);
     png_textp text;
     int count = 0;
-    png_get_text(png, info, &text, &count);
+    png_get_text(head.png, head.info, &text, &count);
     assert_int_equal(count, 4);
     assert_string_equal(text[1].key, "vmax");
     assert_string_equal(text[1].text, "12");
@@ -104,11 +122,10 @@ static void test_png_pixels_and_text(void **state) {
     assert_string_equal(text[3].text, "2016-03-07");
     int palette_entries = 0;
     png_colorp palette;
-    png_get_PLTE(png, info, &palette, &palette_entries);
+    png_get_PLTE(head.png, head.info, &palette, &palette_entries);
     assert_int_equal(palette_entries, 256);
     assert_int_equal(palette[CC_PALETTE_MASKED].red, cmap->masked[0]);
-    png_destroy_read_struct(&png, &info, NULL);
-    fclose(f);
+    close_png_head(&head);
     tu_remove_dir(dir);
     free(path);
     free(dir);
@@ -125,15 +142,11 @@ static void test_png_utf8_text_is_itxt(void **state) {
     cc_png_text texts[] = {{"category", "th\xc3\xa9" "ft"}, {"time", "2016-03-07"}, {"note", "caf\xe9"}};
     char *dir = tu_make_temp_dir(), *path = tu_path(dir, "utf8.png"), err[512];
     assert_int_equal(cc_png_write(path, values, NULL, 2, 2, &style, texts, 3, err, sizeof err), 0);
-    FILE *f = fopen(path, "rb");
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    if (setjmp(png_jmpbuf(png))) fail_msg("libpng could not read %s", path);
-    png_init_io(png, f);
-    png_read_info(png, info);
+    png_head head;
+    read_png_head(path, &head);
     png_textp text;
     int count = 0;
-    png_get_text(png, info, &text, &count);
+    png_get_text(head.png, head.info, &text, &count);
     assert_int_equal(count, 3);
     assert_string_equal(text[0].key, "category");
     assert_int_equal(text[0].compression, PNG_ITXT_COMPRESSION_NONE);
@@ -142,8 +155,7 @@ static void test_png_utf8_text_is_itxt(void **state) {
     assert_string_equal(text[1].text, "2016-03-07");
     assert_int_equal(text[2].compression, PNG_TEXT_COMPRESSION_NONE);
     assert_string_equal(text[2].text, "caf\xe9");
-    png_destroy_read_struct(&png, &info, NULL);
-    fclose(f);
+    close_png_head(&head);
     tu_remove_dir(dir);
     free(path);
     free(dir);
