@@ -9,6 +9,7 @@
 #include "crawler/city.h"
 #include "crawler/datetime.h"
 #include "crawler/store.h"
+#include "crawler/whole_file.h"
 #include "heatmaps/grid.h"
 #include "heatmaps/raster.h"
 #include "heatmaps/sparse.h"
@@ -293,6 +294,7 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
 
 int cc_run_raster(const cc_raster_request *r, FILE *out, char *err, size_t err_len) {
     if (check_request((void *)r, err, err_len) != 0) return -1;
+    if (cc_whole_file_check(r->out, err, err_len) != 0) return -1; /* before the store is read */
     cc_city *city = cc_city_load(r->city, err, err_len);
     if (!city) return -1;
     cc_store *store = cc_store_open_existing(r->db, err, err_len);

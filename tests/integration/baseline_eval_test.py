@@ -536,6 +536,11 @@ def main():
                 "kde-750m": ["--method", "kde", "--bandwidth", "750"],
                 "kde-750m-all": ["--method", "kde", "--bandwidth", "750", "--k", "all"],
                 "kde-750m-k26": ["--method", "kde", "--bandwidth", "750", "--k", "26"]}
+        nowhere = os.path.join(tmp, "no-such-dir", "rf.h5")
+        p = subprocess.run([CRIMECAST, "baseline", "--data", tensor, "--out", nowhere, "--method", "rf", "--trees", "5"],
+                           capture_output=True, text=True)
+        check("an --out in a missing directory: refused before the fit (nothing fitted, no forecast said)",
+              p.returncode == 1 and "no-such-dir" in p.stderr and p.stdout == "", (p.stdout, p.stderr))
         files = []
         for name, extra in args.items():
             out = os.path.join(tmp, name + ".h5")
