@@ -57,7 +57,7 @@ static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_INT("block", cc_eval_request, block, "BINS", "1", 1, 1000,
                    "the intervals' bootstrap resamples blocks of this many consecutive bins (circular block "
                    "bootstrap), which keeps the correlation of neighbouring bins; 1: single bins; no interval "
-                   "where the bins hold fewer than 5 blocks")},
+                   "where the bins hold fewer than 5 blocks (nor, with any --block, fewer than 10 bins)")},
 };
 
 static const cc_option EVAL_OPERANDS = {
@@ -85,7 +85,8 @@ static const cc_option_group EVAL_GROUPS[] = {{"options", CC_OPTION_ROWS(EVAL_OP
 const cc_command_spec CC_EVAL_SPEC = {
     .name = "eval",
     .synopsis = "--data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10] [--area 1km2] "
-                "[--hotspot top10|occurrence] [--roc ROC.png] [--versus MODEL]",
+                "[--hotspot top10|occurrence]\n"
+                "       [--roc ROC.png] [--roc-category NAME] [--versus MODEL] [--common-bins] [--block BINS]",
     .description =
         "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
         "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance\n"

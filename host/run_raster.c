@@ -160,8 +160,9 @@ static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats 
     else if (t->sparse->R == 0)
         fprintf(out, "  no recency maps: no incident's time is finer than a %s\n", cc_bin_kind_name(s->axis.kind));
     if (s->axis.dropped_head_days || s->axis.dropped_tail_days)
-        fprintf(out, "  dropped partial bins: %lld days at the start, %lld at the end\n",
-                (long long)s->axis.dropped_head_days, (long long)s->axis.dropped_tail_days);
+        fprintf(out, "  dropped partial bins: %lld day%s at the start, %lld at the end\n",
+                (long long)s->axis.dropped_head_days, s->axis.dropped_head_days == 1 ? "" : "s",
+                (long long)s->axis.dropped_tail_days);
 }
 
 /* Whether bin b holds no incident (channel 0 is 'all'). */

@@ -44,8 +44,8 @@ static const cc_option_group REPORT_GROUPS[] = {{"options", CC_OPTION_ROWS(REPOR
 
 const cc_command_spec CC_REPORT_SPEC = {
     .name = "report",
-    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--model MODEL.h5] [--versus MODEL] [--category NAME] [--common-bins] "
-                "--out REPORT.html",
+    .synopsis = "--data TENSOR.h5 FORECAST.h5... [--model MODEL.h5] [--versus MODEL] [--category NAME] [--common-bins]\n"
+                "       [--block BINS] [--title TEXT] --out REPORT.html",
     .description =
         "Scores the forecasts against the tensor as `crimecast eval` does and writes one\n"
         "self-contained HTML file (pictures embedded, nothing fetched from a network): the\n"
