@@ -227,7 +227,7 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
                 "the rows read (records added or removed before its end since or while it was read, which shift the "
                 "pages; or a page that came back short)\n", stats.windows_reread, stats.windows_reread > 1 ? "s" : "",
                 stats.windows_reread > 1 ? "them" : "it");
-    if (stats.counts_refused[0])
+    if (stats.counts_refused[0] && !(status < 0 && stats.refused)) /* (a missing dataset refuses both) */
         fprintf(stderr, "crimecast crawl: warning: the portal refuses the count of a window (%s): windows were read "
                 "unchecked, from where each stopped (records it adds or removes before that are not seen)\n",
                 stats.counts_refused);
