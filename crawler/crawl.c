@@ -12,8 +12,8 @@
 
 enum { DEFAULT_PAGE_SIZE = 10000, TILES_PER_SIDE = 4, MAX_SPLIT_DEPTH = 10 };
 
-/* Passes over a window whose rows read do not come to the portal's count of it: the
- * first (from the saved offset), then whole windows from offset 0. */
+/* The last count check of a window (0-based) before it is given up on as not coming to
+ * the portal's count: each mismatch before it reads the window again whole. */
 enum { WINDOW_PASSES = 2 };
 
 /* Tries of a page that arrives cut short (no final newline: a connection closed early, a
@@ -90,12 +90,19 @@ static int store_csv_page(crawl_job *job, const cc_http_response *page, const ch
     return status;
 }
 
-static void socrata_url(const crawl_job *job, const cc_dataset *ds, const char *from, const char *to,
-                        long long offset, char *url, size_t len) {
-    char where[256], encoded[768];
+/* The window [from, to) as a URL-encoded $where on the dataset's date field: the pages
+ * and the count of a window ask the very same rows. */
+static void window_where(const cc_dataset *ds, const char *from, const char *to, char encoded[768]) {
+    char where[256];
     snprintf(where, sizeof where, "%s >= '%sT00:00:00' AND %s < '%sT00:00:00'", ds->date_field, from,
              ds->date_field, to);
-    cc_url_encode(where, encoded, sizeof encoded);
+    cc_url_encode(where, encoded, 768);
+}
+
+static void socrata_url(const crawl_job *job, const cc_dataset *ds, const char *from, const char *to,
+                        long long offset, char *url, size_t len) {
+    char encoded[768];
+    window_where(ds, from, to, encoded);
     snprintf(url, len, "%s/resource/%s.csv?$where=%s&$order=:id&$limit=%d&$offset=%lld", job->base_url, ds->id,
              encoded, job->page_size, offset);
 }
@@ -131,10 +138,8 @@ static int get_whole_page(crawl_job *job, const char *url, cc_http_response *pag
  * stopped, -1 with err. A portal that refuses the request (a 4xx: a mirror without SoQL)
  * sets job->no_counts and answers 0 with *rows unchanged: the crawl goes on unchecked. */
 static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from, const char *to, long long *rows) {
-    char where[256], encoded[768], url[2048];
-    snprintf(where, sizeof where, "%s >= '%sT00:00:00' AND %s < '%sT00:00:00'", ds->date_field, from,
-             ds->date_field, to);
-    cc_url_encode(where, encoded, sizeof encoded);
+    char encoded[768], url[2048];
+    window_where(ds, from, to, encoded);
     snprintf(url, sizeof url, "%s/resource/%s.csv?$select=count(*)%%20AS%%20n&$where=%s", job->base_url, ds->id,
              encoded);
     cc_http_response page;
