@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -213,6 +214,19 @@ static int has_unmerged_log(const char *path) {
     return has || !wal;
 }
 
+/* Any write permission bit. */
+#define WRITABLE (S_IWUSR | S_IWGRP | S_IWOTH)
+
+/* The directory `path` is in, where SQLite keeps its -wal and -shm files: "." for a bare
+ * name, "/" at the root; in `out` (PATH_MAX bytes, a longer one cut: its stat fails). */
+static const char *folder_of(const char *path, char out[PATH_MAX]) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) return ".";
+    if (slash == path) return "/";
+    snprintf(out, PATH_MAX, "%.*s", (int)(slash - path), path);
+    return out;
+}
+
 /* Whether no one can change the store at `path`: the file carries no write permission for
  * anyone, and either its directory none either or it lies on a read-only file system (a
  * read-only mount alone is not enough: the same files may be written through another);
@@ -222,18 +236,11 @@ static int has_unmerged_log(const char *path) {
 static int no_one_writes(const char *path) {
     struct stat file, dir;
     struct statvfs fs;
-    char *folder = strdup(path);
-    if (!folder || access(path, R_OK) != 0 || stat(path, &file) != 0 || has_unmerged_log(path)) {
-        free(folder);
-        return 0;
-    }
-    char *slash = strrchr(folder, '/');
-    const char *where = slash ? (slash == folder ? "/" : (*slash = 0, folder)) : ".";
+    char folder[PATH_MAX];
+    if (access(path, R_OK) != 0 || stat(path, &file) != 0 || has_unmerged_log(path)) return 0;
     int read_only_fs = statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY);
-    const mode_t writable = S_IWUSR | S_IWGRP | S_IWOTH;
-    int dir_locked = stat(where, &dir) == 0 && !(dir.st_mode & writable);
-    free(folder);
-    return !(file.st_mode & writable) && (read_only_fs || dir_locked);
+    int dir_locked = stat(folder_of(path, folder), &dir) == 0 && !(dir.st_mode & WRITABLE);
+    return !(file.st_mode & WRITABLE) && (read_only_fs || dir_locked);
 }
 
 /* `path` as an SQLite URI file name (RFC 3986: %, ?, # and the like escaped). */
@@ -291,16 +298,11 @@ static cc_store *new_store(const char *path, char *err, size_t err_len) {
  * passes every access() test, and a store its owner made read-only (chmod a-w) is read
  * as one. */
 static int writable_here(const char *path) {
-    char *folder = strdup(path);
-    if (!folder) return 0;
-    char *slash = strrchr(folder, '/');
-    const char *where = slash ? (slash == folder ? "/" : (*slash = 0, folder)) : ".";
+    char folder[PATH_MAX];
+    const char *where = folder_of(path, folder);
     struct stat file, dir;
-    const mode_t writable = S_IWUSR | S_IWGRP | S_IWOTH;
-    int ok = access(path, W_OK) == 0 && access(where, W_OK) == 0 && stat(path, &file) == 0 && stat(where, &dir) == 0 &&
-             (file.st_mode & writable) && (dir.st_mode & writable);
-    free(folder);
-    return ok;
+    return access(path, W_OK) == 0 && access(where, W_OK) == 0 && stat(path, &file) == 0 && stat(where, &dir) == 0 &&
+           (file.st_mode & WRITABLE) && (dir.st_mode & WRITABLE);
 }
 
 /* Opens `name` (a path, or a URI) to read into s; 0, 1 for an empty database (closed
