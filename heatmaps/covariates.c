@@ -222,6 +222,15 @@ int cc_covariates_missing_over(const cc_covariates *cov, int d, const uint8_t *m
     return inside;
 }
 
+int cc_covariates_warn_missing_over(const cc_covariates *cov, int d, const uint8_t *mask, const int *bins, int n,
+                                    const char *command) {
+    if (!cc_covariates_missing_over(cov, d, mask, bins, n)) return 0;
+    fprintf(stderr, "%s: warning: covariate '%s' is missing in every cell at every forecast origin of this span (its "
+            "series ends before them?): the model reads only what it learned of its missing values\n", command,
+            cov->dynamic_info[d].name);
+    return 1;
+}
+
 int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, char *err, size_t err_len) {
     memset(c, 0, sizeof *c);
     c->T = t->T, c->H = t->H, c->W = t->W;

@@ -46,6 +46,12 @@ int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *cov,
  * other years. */
 int cc_covariates_missing_over(const cc_covariates *cov, int d, const uint8_t *mask, const int *bins, int n);
 
+/* The same, and when so a warning on stderr as `command` (baseline's forest and predict's
+ * network alike read only what they learned of the map's missing values there). Returns
+ * whether it warned. */
+int cc_covariates_warn_missing_over(const cc_covariates *cov, int d, const uint8_t *mask, const int *bins, int n,
+                                    const char *command);
+
 /* Rewrites the tensor file `path` with its /covariates replaced by `cov` (whole: a copy
  * under a temporary name, changed, then renamed over it). 0, or -1 with `err`. */
 int cc_covariates_store(const char *path, const cc_covariates *cov, char *err, size_t err_len);

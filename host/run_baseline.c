@@ -375,11 +375,7 @@ static void warn_missing_at_origins(const cc_covariates *cov, const cc_tensor *t
     int *origins = malloc(sizeof *origins * (size_t)(n > 0 ? n : 1));
     if (!origins) return;
     for (int i = 0; i < n; i++) origins[i] = targets[i] - horizon;
-    for (int d = 0; d < cov->D; d++)
-        if (cc_covariates_missing_over(cov, d, t->mask, origins, n))
-            fprintf(stderr, "%s: warning: covariate '%s' is missing in every cell at every forecast origin of this "
-                    "span (its series ends before them?): the model reads only what it learned of its missing values\n",
-                    command, cov->dynamic_info[d].name);
+    for (int d = 0; d < cov->D; d++) cc_covariates_warn_missing_over(cov, d, t->mask, origins, n, command);
     free(origins);
 }
 

@@ -167,10 +167,7 @@ static void warn_missing_at_origins(const char *data, const cc_tensor *t, const 
         for (int d = 0; d < cov.D; d++) {
             int read = 0; /* a map the model reads (maps added after it was trained are not) */
             for (int k = 0; k < reads->D && !read; k++) read = !strcmp(reads->name[reads->K + k], cov.dynamic_info[d].name);
-            if (read && cc_covariates_missing_over(&cov, d, t->mask, origins, n))
-                fprintf(stderr, "crimecast predict: warning: covariate '%s' is missing in every cell at every forecast "
-                        "origin of this span (its series ends before them?): the model reads only what it learned of "
-                        "its missing values\n", cov.dynamic_info[d].name);
+            if (read) cc_covariates_warn_missing_over(&cov, d, t->mask, origins, n, "crimecast predict");
         }
         cc_covariates_free(&cov);
     }
