@@ -151,11 +151,42 @@ static int run_step(demo *d, const char *what, const char *command, demo_step st
 
 /* ------------------------------------------------------------------ data */
 
+/* The store's incidents: of the synthetic city (*synthetic) and of every city (*all).
+ * 0, or -1 when there is no store or it cannot be read. */
+static int count_stored(const char *path, long long *synthetic, long long *all) {
+    char ignored[256];
+    if (access(path, F_OK) != 0) return -1;
+    cc_store *store = cc_store_open_to_read(path, ignored, sizeof ignored);
+    if (!store) return -1;
+    *synthetic = cc_store_count(store, "synthetic"), *all = cc_store_count(store, NULL);
+    cc_store_close(store);
+    return *synthetic >= 0 && *all >= 0 ? 0 : -1;
+}
+
+/* The synthetic demo's store is its own product: one holding nothing but a synthetic
+ * city (an earlier demo, perhaps of another --seed or --quick, whose incidents synth would
+ * refuse to mix with this run's) is simulated afresh, which takes a second or two. A
+ * store holding other cities' records too (--out pointed at an analyst's folder) is kept. */
 static int synthesise(demo *d, FILE *log, char *err, size_t err_len) {
+    long long synthetic = 0, all = 0;
+    int counted = count_stored(d->store, &synthetic, &all) == 0, own = counted && synthetic == all;
+    if (own && all > 0) {
+        char side[PATH_LEN + 8];
+        if (unlink(d->store) != 0) {
+            snprintf(err, err_len, "cannot replace %.1000s: %s", d->store, strerror(errno));
+            return -1;
+        }
+        snprintf(side, sizeof side, "%s-wal", d->store), unlink(side);
+        snprintf(side, sizeof side, "%s-shm", d->store), unlink(side);
+        fprintf(log, "%s held only an earlier demo's synthetic city: simulated afresh\n", d->store);
+    }
     cc_synth_request r;
     cc_synth_request_defaults(&r);
     r.db = d->store, r.seed = (uint64_t)d->request->seed, r.from = d->from, r.to = d->to;
-    return cc_run_synth(&r, log, err, err_len);
+    int status = cc_run_synth(&r, log, err, err_len);
+    if (status != 0 && counted && !own && synthetic > 0 && strlen(err) + 1 < err_len) /* two runs mixed */
+        snprintf(err + strlen(err), err_len - strlen(err), "; for the demo, give another --out");
+    return status;
 }
 
 /* The span of a real city's records: from its first day to the day after its last
