@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crawler/whole_file.h"
+#include "models/metrics.h"
 
 /* Text with &, <, > and " escaped. */
 static void escaped(FILE *out, const char *text) {
@@ -54,6 +55,7 @@ static void figure_cell(FILE *out, const cc_metrics_table *t, int r, const char 
     if (!isfinite(v)) fprintf(out, "<td>-</td>");
     else if (interval && isfinite(l) && lower_better >= 0) /* none from few bins */
         fprintf(out, "<td>%+.4g <small>[%+.3g, %+.3g]</small> %s</td>", v, l, h, cc_paired_verdict(l, h, lower_better));
+    else if (lower_better >= 0) fprintf(out, "<td>%+.4g <small>(no interval)</small></td>", v);
     else if (interval && isfinite(l)) fprintf(out, "<td>%.4g <small>[%.3g, %.3g]</small></td>", v, l, h);
     else if (interval) fprintf(out, "<td>%.4g</td>", v);
     else fprintf(out, "<td>%.3f</td>", v);
@@ -80,7 +82,9 @@ static void metrics_table(FILE *out, const cc_html_report *r) {
     if (r->block > 1) fprintf(out, ", resampled in blocks of %d consecutive bins", r->block);
     else fprintf(out, ", resampled one by one (neighbouring bins are correlated: the intervals are somewhat narrow; "
                       "--block resamples blocks)");
-    fprintf(out, "; none from fewer than 10 bins.</p>\n");
+    fprintf(out, "; none from fewer than %d bins", CC_BOOTSTRAP_LEAST_VALUES);
+    if (r->block > 1) fprintf(out, " or fewer than %d blocks", CC_BOOTSTRAP_LEAST_BLOCKS);
+    fprintf(out, ".</p>\n");
     cc_model_standing s;
     if (cc_model_standing_of(t, r->category, &s) == 0) {
         char sentence[512] = "";

@@ -31,7 +31,25 @@ double cc_metrics_value(const cc_metrics_table *t, const char *model, const char
     return r >= 0 && c >= 0 ? t->values[r][c] : NAN;
 }
 
-static int is_convlstm(const char *model) { return !strncmp(model, "convlstm", 8); }
+static int starts_with(const char *text, const char *prefix) { return !strncmp(text, prefix, strlen(prefix)); }
+
+static int is_convlstm(const char *model) { return starts_with(model, "convlstm"); }
+
+/* The field's baselines, by the names `crimecast baseline` gives them (host/run_baseline.c):
+ * not a network (st-resnet, an ensemble) nor a forecast of unknown making. */
+static int is_baseline(const char *model) {
+    static const char *const BASELINES[] = {"persistence", "histavg", "seasonal", "kde", "rf", "etas"};
+    for (size_t i = 0; i < sizeof BASELINES / sizeof BASELINES[0]; i++)
+        if (starts_with(model, BASELINES[i])) return 1;
+    return 0;
+}
+
+/* The lower of the finite deviance d of `model` and the best so far (*best, named `name`). */
+static void keep_lowest(double d, const char *model, double *best, char name[64]) {
+    if (!isfinite(d) || d >= *best) return; /* a NaN best is replaced */
+    *best = d;
+    snprintf(name, 64, "%s", model);
+}
 
 int cc_model_standing_of(const cc_metrics_table *t, const char *category, cc_model_standing *s) {
     memset(s, 0, sizeof *s);
@@ -39,12 +57,9 @@ int cc_model_standing_of(const cc_metrics_table *t, const char *category, cc_mod
     for (int r = 0; r < t->rows; r++) {
         if (strcmp(t->category[r], category)) continue;
         double d = cc_metrics_value(t, t->model[r], category, "deviance");
-        if (is_convlstm(t->model[r])) s->convlstm = d;
+        if (is_convlstm(t->model[r])) keep_lowest(d, t->model[r], &s->convlstm, s->convlstm_model);
         else if (!strcmp(t->model[r], "oracle")) s->oracle = d;
-        else if (isfinite(d) && !(d >= s->baseline)) {
-            s->baseline = d;
-            snprintf(s->best_baseline, sizeof s->best_baseline, "%s", t->model[r]);
-        }
+        else if (is_baseline(t->model[r])) keep_lowest(d, t->model[r], &s->baseline, s->best_baseline);
     }
     if (!isfinite(s->convlstm) || !s->best_baseline[0]) return -1;
     if (isfinite(s->oracle) && s->baseline > s->oracle) s->gap_closed = (s->baseline - s->convlstm) / (s->baseline - s->oracle);
@@ -119,8 +134,9 @@ const char *cc_paired_verdict(double lo, double hi, int lower_better) {
 }
 
 void cc_model_standing_print(FILE *out, const cc_model_standing *s) {
-    fprintf(out, "Mean Poisson deviance: ConvLSTM %.4g, best baseline (%s) %.4g", s->convlstm, s->best_baseline,
-            s->baseline);
+    if (!strcmp(s->convlstm_model, "convlstm")) fprintf(out, "Mean Poisson deviance: ConvLSTM %.4g", s->convlstm);
+    else fprintf(out, "Mean Poisson deviance: ConvLSTM (%s, the best of its kind here) %.4g", s->convlstm_model, s->convlstm);
+    fprintf(out, ", best baseline (%s) %.4g", s->best_baseline, s->baseline);
     if (isfinite(s->oracle) && isfinite(s->gap_closed) && s->gap_closed >= 0)
         fprintf(out, ", oracle %.4g: the ConvLSTM closes %.0f%% of the gap between the best baseline and the oracle.\n",
                 s->oracle, 100.0 * s->gap_closed);

@@ -207,6 +207,13 @@ static int truth_bin(const cc_tensor *truth, const cc_tensor *f, int b, char *er
     cc_format_iso_date(f->time[b], date);
     char last[11];
     cc_format_iso_date(truth->time[truth->T - 1], last);
+    char first[11];
+    cc_format_iso_date(truth->time[0], first);
+    if (f->time[b] < truth->time[0]) {
+        snprintf(err, err_len, "forecast bin %d (%s) is before the tensor's first bin, %s: score it on a raster "
+                 "that holds the bins it forecasts", b, date, first);
+        return -1;
+    }
     snprintf(err, err_len, "forecast bin %d (%s) is not a bin of the tensor%s", b, date,
              f->time[b] > truth->time[truth->T - 1] ? "" : " (its bins start on other days)");
     if (f->time[b] > truth->time[truth->T - 1]) /* a forecast of what came next (--span next): not yet happened here */
@@ -349,6 +356,7 @@ static int paired_differences(row *rows, int count, const char *versus, int bloc
         for (int o = 0; o < count && !v; o++)
             if (!strcmp(rows[o].model, versus) && !strcmp(rows[o].category, rows[r].category)) v = &rows[o];
         for (int i = 0; i < MAX_FIGURES; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
+        rows[r].vs_bins = -1; /* until paired: `versus` forecasts no channel of this category */
         if (v && paired_difference(&rows[r], v, block) != 0) {
             snprintf(err, err_len, "out of memory pairing %s with %s", rows[r].model, versus);
             return -1;
@@ -362,7 +370,17 @@ static int paired_differences(row *rows, int count, const char *versus, int bloc
     if (shared_by)
         snprintf(err, err_len, "--versus '%s' is the model of several forecasts: name one as the table does, e.g. "
                  "'%s'", versus, shared_by);
-    else snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
+    else {
+        const char *cut = NULL; /* a label cut from a longer model name (cc_eval_label_forecasts) */
+        for (int r = 0; r < count && !cut; r++) {
+            size_t n = strlen(rows[r].model); /* cut between UTF-8 characters: up to 3 bytes short */
+            if (n + 4 >= LABEL && strlen(versus) > n && !strncmp(rows[r].model, versus, n)) cut = rows[r].model;
+        }
+        if (cut)
+            snprintf(err, err_len, "--versus: the table labels a model by at most its first %d bytes: give '%s'",
+                     LABEL - 1, cut);
+        else snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
+    }
     return -1;
 }
 
@@ -374,17 +392,17 @@ static void note_missing_intervals(const cc_eval_request *a, const row *rows, in
     for (int r = 0; r < count; r++)
         for (int i = 0; i < rows[r].figures; i++) missing += isfinite(rows[r].mean[i]) && !isfinite(rows[r].lo[i]);
     if (!missing) return;
-    if (a->block > 1 && bins < CC_BOOTSTRAP_LEAST_BLOCKS * a->block)
-        fprintf(stderr, "%s: note: --block %d leaves fewer than %d blocks in the %d bin(s) scored, so %d figure(s) have "
-                "no interval%s: a shorter --block\n", who(a), a->block, CC_BOOTSTRAP_LEAST_BLOCKS, bins, missing,
-                a->versus ? " (nor a paired verdict)" : "");
-    else if (bins < CC_BOOTSTRAP_LEAST_VALUES)
+    if (bins < CC_BOOTSTRAP_LEAST_VALUES) /* first: no --block helps */
         fprintf(stderr, "%s: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the figures have "
                 "none%s\n", who(a), bins, CC_BOOTSTRAP_LEAST_VALUES, a->versus ? " and the paired differences no verdict" : "");
+    else if (a->block > 1 && bins < CC_BOOTSTRAP_LEAST_BLOCKS * a->block)
+        fprintf(stderr, "%s: note: --block %d leaves fewer than %d blocks in the %d bins scored, so %d figure(s) have "
+                "no interval%s: --block %d at most here\n", who(a), a->block, CC_BOOTSTRAP_LEAST_BLOCKS, bins, missing,
+                a->versus ? " (nor a paired verdict)" : "", bins / CC_BOOTSTRAP_LEAST_BLOCKS);
     else
-        fprintf(stderr, "%s: note: %d figure(s) are defined on fewer than %d of the %d bins (a hit rate, PAI or PEI "
-                "needs a crime in the bin): they have no interval%s\n", who(a), missing, CC_BOOTSTRAP_LEAST_VALUES, bins,
-                a->versus ? ", nor a paired verdict" : "");
+        fprintf(stderr, "%s: note: %d figure(s) are defined on fewer than %d of the %d bins (the hotspot figures - AUC, "
+                "AP, F1, hit rate, PAI, PEI - need a crime in the bin): they have no interval%s\n", who(a), missing,
+                CC_BOOTSTRAP_LEAST_VALUES, bins, a->versus ? ", nor a paired verdict" : "");
 }
 
 /* 'ahead', 'behind' or 'tie' for a paired difference of figure i (lower is better for the
@@ -489,10 +507,12 @@ static void print_paired(FILE *out, const row *rows, int start, int end, const c
             if (isfinite(rows[r].vs[i]) && isfinite(rows[r].vs_lo[i]))
                 snprintf(cell, sizeof cell, "%+.4g [%+.3g,%+.3g] %s", rows[r].vs[i], rows[r].vs_lo[i], rows[r].vs_hi[i],
                          verdict(i, rows[r].vs_lo[i], rows[r].vs_hi[i]));
-            else if (isfinite(rows[r].vs[i])) /* too few bins for an interval: no verdict either */
-                snprintf(cell, sizeof cell, "%+.4g (few bins)", rows[r].vs[i]);
+            else if (isfinite(rows[r].vs[i])) /* too few bins or blocks for an interval (the note says which) */
+                snprintf(cell, sizeof cell, "%+.4g (no interval)", rows[r].vs[i]);
             else
-                snprintf(cell, sizeof cell, rows[r].vs_bins > 0 ? "undefined" : "no shared bins");
+                snprintf(cell, sizeof cell, rows[r].vs_bins > 0    ? "undefined"
+                                            : rows[r].vs_bins == 0 ? "no shared bins"
+                                                                   : "no such category there");
             fprintf(out, " %30s", cell);
         }
         fprintf(out, "\n");
@@ -694,12 +714,19 @@ static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err,
 /* The rows as the table the CSV prints: model, category, then each figure's mean, _lo
  * and _hi (and the paired differences with --versus). */
 static int fill_table(cc_metrics_table *table, const row *rows, int count, char names[][FIGURE_NAME], int figures,
-                      int versus, char *err, size_t err_len) {
+                      int versus, const char *category, char *err, size_t err_len) {
     memset(table, 0, sizeof *table);
     const char *suffix[3] = {"", "_lo", "_hi"}, *vs_suffix[3] = {"_vs", "_vs_lo", "_vs_hi"};
-    int columns = 3 * figures + (versus ? 3 * figures : 0);
-    if (columns > CC_METRICS_MAX_COLUMNS || count > CC_METRICS_MAX_ROWS) {
-        snprintf(err, err_len, "more figures or rows than the comparison table holds");
+    int columns = 3 * figures + (versus ? 3 * figures : 0), wanted = 0;
+    for (int r = 0; r < count; r++) wanted += !category || !strcmp(rows[r].category, category);
+    if (columns > CC_METRICS_MAX_COLUMNS) {
+        snprintf(err, err_len, "%d figures with their intervals (--topk, --area, --versus) are more than the "
+                 "comparison table's %d columns", columns, CC_METRICS_MAX_COLUMNS);
+        return -1;
+    }
+    if (wanted > CC_METRICS_MAX_ROWS) {
+        snprintf(err, err_len, "%d rows (forecasts x categories) are more than the comparison table's %d: fewer "
+                 "forecasts, or a tensor of fewer categories", wanted, CC_METRICS_MAX_ROWS);
         return -1;
     }
     for (int i = 0; i < figures; i++)
@@ -709,6 +736,7 @@ static int fill_table(cc_metrics_table *table, const row *rows, int count, char 
             snprintf(table->names[3 * figures + 3 * i + k], sizeof table->names[0], "%.15s%.6s", names[i], vs_suffix[k]);
     table->columns = columns;
     for (int r = 0; r < count; r++) {
+        if (category && strcmp(rows[r].category, category) != 0) continue;
         double values[CC_METRICS_MAX_COLUMNS];
         for (int i = 0; i < figures; i++)
             values[3 * i] = rows[r].mean[i], values[3 * i + 1] = rows[r].lo[i], values[3 * i + 2] = rows[r].hi[i];
@@ -796,7 +824,7 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
     else if (a->csv) print_csv(out, rows, count, names, figures, a->versus != NULL);
     else print_table(out, rows, count, names, figures, a->versus);
     fflush(out); /* the table stands whatever becomes of the chart */
-    if (table && fill_table(table, rows, count, names, figures, a->versus != NULL, err, err_len) != 0) return -1;
+    if (table && fill_table(table, rows, count, names, figures, a->versus != NULL, a->table_category, err, err_len) != 0) return -1;
     err[0] = 0;
     int roc = a->roc ? write_roc(a->roc, a->data, truth, roc_channel, hotspot_label(a), forecasts, a->forecasts,
                                  model_names, a->forecast_count, rows, count, err, err_len) : 0;

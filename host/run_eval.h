@@ -36,6 +36,7 @@ typedef struct cc_eval_request {
     int common_bins;                                  /* score on the bins every forecast has */
     int block;                                        /* bins a bootstrap block holds (1: single bins) */
     const char *command;                              /* whose notes on stderr: NULL, "crimecast eval" */
+    const char *table_category;                       /* the table's rows of this category only (NULL: all) */
 } cc_eval_request;
 
 extern const cc_command_spec CC_EVAL_SPEC;

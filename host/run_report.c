@@ -89,10 +89,14 @@ static int model_of_this_grid(const char *model_path, const char *data, const cc
     memset(&model, 0, sizeof model), memset(&info, 0, sizeof info);
     if (cc_checkpoint_read(model_path, 1, &model, &info, NULL, err, err_len) != 0) return -1;
     char what[300] = "";
-    int differs = cc_tensor_grid_difference(truth, &info.grid, what, sizeof what);
+    const char *city = info.grid.city;
+    int differs = cc_tensor_grid_difference(&info.grid, truth, what, sizeof what); /* the model's, not the truth's */
     if (differs)
         snprintf(err, err_len, "%s: a model of another grid than %s (%s): its training curve is not this report's",
                  model_path, data, what);
+    else if ((differs = city[0] && truth->city[0] && strcmp(city, truth->city) != 0))
+        snprintf(err, err_len, "%s: a model of city '%s', not of %s's '%s': its training curve is not this report's",
+                 model_path, city, data, truth->city);
     cc_convlstm_free(&model);
     cc_model_info_free(&info);
     return differs ? -1 : 0;
@@ -238,7 +242,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     cc_eval_request_defaults(&e);
     e.data = a->data, e.csv = 1, e.roc = p->roc, e.roc_category = a->category, e.versus = a->versus;
     e.roc_if_any = 1, e.command = "crimecast report"; /* a category without crime in the bins has no ROC curve, and the rest of the report stands */
-    e.common_bins = a->common_bins, e.block = a->block;
+    e.common_bins = a->common_bins, e.block = a->block, e.table_category = a->category; /* the page's rows */
     e.forecast_count = a->forecast_count;
     for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
     FILE *sink = fopen("/dev/null", "w");
@@ -268,7 +272,9 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
                                         "share of its places"};
     figures[count++] = (cc_html_figure){"Maps", p->maps, maps_caption};
     if (a->model) figures[count++] = (cc_html_figure){"Training", p->training, "training and validation loss per epoch"};
-    char intro[1700], absent[700] = "";
+    char intro[1700], absent[700] = "", blocks[96] = "";
+    if (a->block > 1)
+        snprintf(blocks, sizeof blocks, " and make %d blocks or more of %d bins", CC_BOOTSTRAP_LEAST_BLOCKS, a->block);
     if (lacking)
         snprintf(absent, sizeof absent, " %d of them (%.500s) %s no category '%s': they are in no row of its table "
                  "and have no map.", lacking, left_out, lacking == 1 ? "has" : "have", a->category);
@@ -276,8 +282,9 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
         snprintf(absent + strlen(absent), sizeof absent - strlen(absent), " No ROC curve: no bin of category '%s' "
                  "has both hotspot and other cells (no crime in any).", a->category);
     snprintf(intro, sizeof intro, "%d forecast(s) scored against the counts of %s, as crimecast eval scores them "
-             "(the mean over the bins %s, with bootstrap intervals where 10 bins or more define a figure).%s", a->forecast_count, a->data,
-             a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each", absent);
+             "(the mean over the bins %s, with bootstrap intervals where %d bins or more define a figure%s).%s", a->forecast_count, a->data,
+             a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each",
+             CC_BOOTSTRAP_LEAST_VALUES, blocks, absent);
     cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count, a->block};
     if (cc_html_report_write(a->out, &report, err, err_len) != 0) return -1;
     fprintf(out, "%s: %d forecast(s), category '%s', %d picture(s) embedded\n", a->out, a->forecast_count, a->category,

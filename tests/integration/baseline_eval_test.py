@@ -194,7 +194,8 @@ def check_block_bootstrap(tensor, files, expected, counts, mask, tgt):
     rows = json.loads(long.stdout) if long.returncode == 0 else []
     check("eval --block 5 over %d bins (fewer than 5 blocks): no interval, and a note saying why" % len(tgt),
           len(tgt) < 25 and rows and all(r["mse_lo"] is None and r["mse"] is not None for r in rows)
-          and "--block 5 leaves fewer than 5 blocks in the %d bin(s) scored" % len(tgt) in long.stderr, long.stderr)
+          and "--block 5 leaves fewer than 5 blocks in the %d bins scored" % len(tgt) in long.stderr
+          and "--block %d at most here" % (len(tgt) // 5) in long.stderr, long.stderr)
 
 
 def check_versus(tensor, files, expected, counts, mask, tgt, tmp):
@@ -464,8 +465,62 @@ def check_few_bins(tensor, tmp):
         paired = p.stdout.split("minus persistence")[1] if "minus persistence" in p.stdout else ""
         verdicts = sum(paired.count(w) for w in (" ahead", " behind", " tie"))
         check("eval --versus over %d bins: %s" % (bins, "no verdict" if few else "verdicts"),
-              p.returncode == 0 and paired and ((verdicts == 0 and "(few bins)" in paired) if few else verdicts > 0),
+              p.returncode == 0 and paired and ((verdicts == 0 and "(no interval)" in paired) if few else verdicts > 0),
               p.stdout[-1200:])
+
+
+def check_eval_messages(tensor, files, counts, mask, tmp):
+    """What eval says when it cannot score or pair, each cause named as it is: a forecast
+    that starts before the tensor (it was called misaligned), a --versus model without the
+    category (its cells read "no shared bins"), intervals missing for too few bins or too
+    few --block blocks (the note blamed --block when no block size could help), a --versus
+    naming a model cut in the table (it was "not the model of any forecast")."""
+    late = os.path.join(tmp, "late.h5")  # the same weeks from bin T - 5 on, after the forecast's first
+    write_tensor(late, counts[T - 5:], mask, ["all", "burglary"], created_by="baseline_eval_test.py")
+    with h5py.File(late, "r+") as f:
+        f["time"][...] = f["time"][:] + 7 * (T - 5)
+    p = subprocess.run([CRIMECAST, "eval", "--data", late, files[0]], capture_output=True, text=True)
+    first = (datetime.date(1970, 1, 1) + datetime.timedelta(days=16800 + 7 * (T - 5))).isoformat()
+    check("a forecast starting before the tensor: exit 1, 'before the tensor's first bin, %s'" % first,
+          p.returncode == 1 and "before the tensor's first bin, %s" % first in p.stderr, p.stderr)
+
+    only_all = os.path.join(tmp, "msg_only_all.h5")
+    write_tensor(only_all, counts[:, :1], mask, ["all"], created_by="baseline_eval_test.py")
+    all_histavg = os.path.join(tmp, "msg_all_histavg.h5")
+    subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", only_all, "--out", all_histavg],
+                   capture_output=True, text=True)
+    with h5py.File(all_histavg, "r+") as f:
+        f.attrs["model"] = "all-only"
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[0], all_histavg, "--versus", "all-only"],
+                       capture_output=True, text=True)
+    burglary = p.stdout.split("category burglary")[-1]
+    check("--versus a model without the category: its paired cells say so, not 'no shared bins'",
+          p.returncode == 0 and "no such category there" in burglary and "no shared bins" not in burglary, p.stdout)
+
+    def iso(day):
+        return (datetime.date(1970, 1, 1) + datetime.timedelta(days=int(day))).isoformat()
+    for bins, block, said in ((12, 3, "--block 3 leaves fewer than 5 blocks in the 12 bins scored"),
+                              (9, 2, "9 bin(s) scored: a bootstrap interval needs at least 10")):
+        pair = []
+        for method in ("persistence", "histavg"):
+            pair.append(os.path.join(tmp, "msg%d_%s.h5" % (bins, method)))
+            subprocess.run([CRIMECAST, "baseline", "--method", method, "--data", tensor, "--test-from",
+                            iso(16800 + 7 * (T - bins)), "--out", pair[-1]], capture_output=True, text=True)
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *pair, "--block", str(block)], capture_output=True,
+                           text=True)
+        check("%d bins, --block %d: the note names the cause ('%s')" % (bins, block, said),
+              p.returncode == 0 and said in p.stderr and ("--block 2 at most here" in p.stderr) == (bins == 12),
+              p.stderr)
+
+    long_name = "histavg-52-with-a-very-long-descriptive-name-from-another-lab-v2-final"  # 70 bytes
+    named = os.path.join(tmp, "msg_long.h5")
+    shutil.copy(files[1], named)
+    with h5py.File(named, "r+") as f:
+        f.attrs["model"] = long_name
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[0], named, "--versus", long_name],
+                       capture_output=True, text=True)
+    check("--versus a model name longer than the table's labels: exit 1 giving the label to use",
+          p.returncode == 1 and "give '%s'" % long_name[:63] in p.stderr, p.stderr)
 
 
 def check_rare_category(counts, mask, tgt, tmp):
@@ -649,6 +704,7 @@ def main():
         check_undefined_not_best(counts, mask, tmp)
         check_few_bins(tensor, tmp)
         check_rare_category(counts, mask, tgt, tmp)
+        check_eval_messages(tensor, files, counts, mask, tmp)
         every = os.path.join(tmp, "seasonal_all.h5")
         p = subprocess.run([CRIMECAST, "baseline", "--method", "seasonal", "--span", "all", "--data", tensor, "--out",
                             every], capture_output=True, text=True)
