@@ -24,6 +24,8 @@ struct cc_csv_reader {
     size_t *lengths;
     int field_count, field_cap;
     int too_long;      /* the record passed CC_CSV_MOST_RECORD */
+    int too_many;      /* the record has more than CC_CSV_MOST_FIELDS fields */
+    int quoted_cr;     /* the last character, inside quotes, was a CR: an LF after it ends no line */
     char error[512];
 };
 
@@ -103,14 +105,16 @@ static int put_char(cc_csv_reader *r, char c) {
     return 0;
 }
 
-/* Starts a new field at the current end of text. */
+/* Starts a new field at the current end of text; past CC_CSV_MOST_FIELDS the record is
+ * flagged and the last field takes the rest (a separator kept between them). */
 static int begin_field(cc_csv_reader *r) {
+    if (r->field_count == CC_CSV_MOST_FIELDS) {
+        r->too_many = 1;
+        r->text_len--; /* the last field's NUL (end_field) becomes the comma it stood for */
+        return put_char(r, ',');
+    }
     if (r->field_count == r->field_cap) {
-        int cap = r->field_cap * 2;
-        if (cap > CC_CSV_MOST_FIELDS) {
-            r->too_long = 1;
-            return -1;
-        }
+        int cap = r->field_cap * 2 < CC_CSV_MOST_FIELDS ? r->field_cap * 2 : CC_CSV_MOST_FIELDS;
         size_t *starts = realloc(r->starts, sizeof *starts * (size_t)cap);
         if (!starts) return -1;
         r->starts = starts;
@@ -144,6 +148,7 @@ static void publish_row(cc_csv_reader *r, cc_csv_row *row, long first_line, int 
     row->line = first_line;
     row->unterminated_quote = unterminated;
     row->unended = unended;
+    row->too_many_fields = r->too_many;
 }
 
 /* Copies an unquoted run of ordinary characters in one go: the hot path. */
@@ -163,6 +168,7 @@ static int copy_unquoted_run(cc_csv_reader *r) {
 int cc_csv_next(cc_csv_reader *r, cc_csv_row *row) {
     r->text_len = 0;
     r->field_count = 0;
+    r->too_many = r->quoted_cr = 0;
     parse_state state = FIELD_START;
     int in_record = 0;     /* a record has begun (not just blank lines) */
     long first_line = r->line;
@@ -217,10 +223,11 @@ int cc_csv_next(cc_csv_reader *r, cc_csv_row *row) {
             if (c == '"') {
                 state = QUOTE_IN_QUOTED;
             } else {
-                if (c == '\n' || (c == '\r' && (r->in_pos >= r->in_len || r->in[r->in_pos] != '\n')))
-                    r->line++;
+                /* a CRLF is one line end, though its LF come in the next read */
+                if (c == '\r' || (c == '\n' && !r->quoted_cr)) r->line++;
                 if (put_char(r, c) != 0) goto nomem;
             }
+            r->quoted_cr = c == '\r';
             break;
         case QUOTE_IN_QUOTED:
             if (c == '"') {

@@ -10,9 +10,11 @@
  * malformed. A record ended by the end of the input rather than a line end is flagged
  * `unended` (files as published end their last line; one that does not may be cut short).
  *
- * Rows are valid until the next call to cc_csv_next. A record longer than
- * CC_CSV_MOST_RECORD bytes or of more than CC_CSV_MOST_FIELDS fields is a read error (a
- * file is not trusted to size what the reader holds; the portals' records are < 10 kB). */
+ * Rows are valid until the next call to cc_csv_next. A record of more than
+ * CC_CSV_MOST_FIELDS fields is read whole but flagged `too_many_fields` (its fields past
+ * the last kept run into that one): callers reject it as malformed, as a row of the wrong
+ * field count. A record longer than CC_CSV_MOST_RECORD bytes is a read error (a file is
+ * not trusted to size what the reader holds; the portals' records are < 10 kB). */
 #ifndef CRIMECAST_CRAWLER_CSV_READER_H
 #define CRIMECAST_CRAWLER_CSV_READER_H
 
@@ -31,6 +33,7 @@ typedef struct cc_csv_row {
     int unterminated_quote;
     int nul_byte;          /* a field holds a NUL byte: its C string stops short of it */
     int unended;           /* the input ended inside this record, before any line end */
+    int too_many_fields;   /* more than CC_CSV_MOST_FIELDS fields: the last kept holds the rest */
 } cc_csv_row;
 
 typedef struct cc_csv_reader cc_csv_reader;

@@ -31,7 +31,7 @@ static void crime_as_row(const cc_city *city, const cJSON *crime, long index, ch
         json_text(crime, "persistent_id"), json_text(crime, "month"), "", "",
         json_text(location, "longitude"), json_text(location, "latitude"), json_text(street, "name"), "", "",
         type ? type : slug, json_text(outcome, "category"), json_text(crime, "context")};
-    row->nul_byte = 0;
+    *row = (cc_csv_row){0};
     for (int i = 0; i < POLICE_UK_FIELDS; i++) {
         fields[i] = (char *)values[i];
         lengths[i] = strlen(values[i]);

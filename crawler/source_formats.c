@@ -31,9 +31,9 @@ typedef struct source_format {
     cc_loc_precision loc_precision;
     const char *marker_col;    /* one more column that must be present to tell layouts apart */
     /* Hashed ids: the publisher's columns in the publisher's order. A row's id hashes its
-     * fields in this order (then any other column, in the file's), so the same rows saved
-     * again with the columns moved keep their ids, and a file as published hashes as
-     * it always has (its order is this one). */
+     * fields in this order (and no other column), so the same rows saved again with the
+     * columns moved, or with a column added, keep their ids, and a file as published
+     * hashes as it always has (its order is this one). */
     const char *const *hash_order;
     int month_only;            /* the date column holds a month, YYYY-MM, and nothing finer (police.uk) */
 } source_format;
@@ -74,8 +74,9 @@ struct cc_row_parser {
     int col[COL_COUNT];
     int header_fields;
     cc_row_ordinals *ordinals;
-    int *hash_order;              /* [header_fields]: the file's columns in the order hashed */
-    char **hashed_fields;         /* [header_fields]: a row's fields in that order */
+    int *hash_order;              /* [hash_count]: the file's columns in the order hashed */
+    int hash_count;               /* the layout's columns the file has (hash_order_of) */
+    char **hashed_fields;         /* [hash_count]: a row's fields in that order */
     size_t *hashed_lengths;
     char source_id[160];
     struct mended_text { char *text; size_t capacity; } mended[2]; /* the type and description, made UTF-8 */
@@ -105,19 +106,17 @@ static int find_column(char names[][64], int count, const char *wanted) {
     return -1;
 }
 
-/* The order a hashed id reads the file's columns in: the layout's hash_order columns the
- * file has, then the others in the file's order. */
-static void hash_order_of(const source_format *f, char names[][64], int count, int *order) {
+/* The columns a hashed id reads, in the order it reads them: the layout's hash_order
+ * columns the file has, in the publisher's order. Columns the layout does not name (a
+ * pandas index written first, a trailing comma's empty column) are left out: the same
+ * records with them are the same records. Returns their count. */
+static int hash_order_of(const source_format *f, char names[][64], int count, int *order) {
     int n = 0;
     for (int k = 0; f->hash_order && f->hash_order[k]; k++) {
         int i = find_column(names, count, f->hash_order[k]);
         if (i >= 0) order[n++] = i;
     }
-    for (int i = 0; i < count; i++) {
-        int taken = 0;
-        for (int k = 0; k < n && !taken; k++) taken = order[k] == i;
-        if (!taken) order[n++] = i;
-    }
+    return n;
 }
 
 /* Resolves a layout's columns; returns 1 when every column it names is present. */
@@ -154,7 +153,7 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
         p->hashed_fields = malloc(sizeof(char *) * (size_t)(count > 0 ? count : 1));
         p->hashed_lengths = malloc(sizeof(size_t) * (size_t)(count > 0 ? count : 1));
         p->ordinals = cc_row_ordinals_new();
-        if (p->hash_order) hash_order_of(match, names, count, p->hash_order);
+        if (p->hash_order) p->hash_count = hash_order_of(match, names, count, p->hash_order);
     }
     free(names);
     if (!match) {
@@ -322,6 +321,13 @@ static cc_reject_reason parse_time(const cc_row_parser *p, const cc_csv_row *row
         snprintf(detail, len, "field '%s': '%s' is not a month (YYYY-MM)", p->format->datetime_col, shown(text, a));
         return CC_REJECT_BAD_DATE;
     }
+    if (!p->format->month_only && t.precision == CC_TIME_MONTH) {
+        /* a month where the layout dates to the day: one such row would hold the whole
+         * city's tensors to months, and a separate time column would make up its day */
+        char a[SHOWN];
+        snprintf(detail, len, "field '%s': '%s' is a month, not a date", p->format->datetime_col, shown(text, a));
+        return CC_REJECT_BAD_DATE;
+    }
     const char *clock = field(p, row, COL_TIME);
     if (clock && !is_blank(clock)) { /* a separate time column replaces the date's midnight */
         if (cc_parse_time_of_day(clock, &t.hour, &t.minute) != 0) {
@@ -367,14 +373,10 @@ static cc_reject_reason make_source_id(cc_row_parser *p, const cc_csv_row *row, 
         snprintf(detail, len, "field '%s' is empty", p->format->id_col);
         return CC_REJECT_MALFORMED;
     }
-    uint64_t hash;
-    if (row->field_count == p->header_fields) { /* the publisher's order (hash_order_of) */
-        for (int i = 0; i < row->field_count; i++)
-            p->hashed_fields[i] = row->fields[p->hash_order[i]], p->hashed_lengths[i] = row->lengths[p->hash_order[i]];
-        hash = cc_hash_fields(p->hashed_fields, p->hashed_lengths, row->field_count);
-    } else {
-        hash = cc_hash_fields(row->fields, row->lengths, row->field_count);
-    }
+    /* the publisher's columns in its order (hash_order_of); the row has the header's fields */
+    for (int i = 0; i < p->hash_count; i++)
+        p->hashed_fields[i] = row->fields[p->hash_order[i]], p->hashed_lengths[i] = row->lengths[p->hash_order[i]];
+    uint64_t hash = cc_hash_fields(p->hashed_fields, p->hashed_lengths, p->hash_count);
     uint32_t ordinal = cc_row_ordinals_next(p->ordinals, hash);
     if (ordinal == 0) {
         snprintf(detail, len, "out of memory numbering rows");
@@ -403,6 +405,15 @@ cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc
     }
     if (row->nul_byte) {
         snprintf(detail, detail_len, "a field holds a NUL byte");
+        return CC_REJECT_MALFORMED;
+    }
+    if (row->unended) { /* stored as it stands, a cut row was there for good: its id's whole row a duplicate
+                         * where the id came first, another incident where it was hashed or came last */
+        snprintf(detail, detail_len, "the file's last line has no line end (a file cut short?): not stored");
+        return CC_REJECT_MALFORMED;
+    }
+    if (row->too_many_fields) {
+        snprintf(detail, detail_len, "more than %d fields, the header has %d", CC_CSV_MOST_FIELDS, p->header_fields);
         return CC_REJECT_MALFORMED;
     }
     if (row->field_count != p->header_fields) {

@@ -93,7 +93,8 @@ static void print_file_report(FILE *out, const char *path, const cc_import_stats
                 path, (unsigned long long)s->rows_read);
     if (s->unended[0])
         fprintf(stderr, "  warning: the last line (%s) has no line end, as a file cut short (an interrupted download) "
-                        "would end; its row was read like the others: check it against the publisher's file\n",
+                        "would end: its row was not stored (counted malformed); if the file is whole, end its last "
+                        "line and import it again\n",
                 s->unended);
     if (s->members_read || s->members_skipped)
         fprintf(out, "  archive: %d member CSVs read, %d other members skipped\n", s->members_read, s->members_skipped);

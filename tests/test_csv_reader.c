@@ -162,6 +162,26 @@ static void test_records_spanning_read_buffers(void **state) {
     free(text);
 }
 
+/* A quoted CRLF whose CR is the last byte of a 1 MiB read and whose LF is the first of
+ * the next is one line end (it counted two: every later line number one too many). */
+static void test_quoted_crlf_across_reads(void **state) {
+    fixture *f = *state;
+    size_t chunk = 1u << 20, len = chunk + 64;
+    char *text = malloc(len);
+    size_t n = (size_t)sprintf(text, "a,b\n1,\"");
+    while (n < chunk - 1) text[n++] = 'z';
+    text[n++] = '\r', text[n++] = '\n'; /* bytes chunk - 1 and chunk */
+    n += (size_t)sprintf(text + n, "end\"\n2,after\n");
+    open_text(f, text, n, 0);
+    free(text);
+    expect_row(f, 1, 2, (const char *[]){"a", "b"});
+    cc_csv_row row;
+    assert_int_equal(cc_csv_next(f->reader, &row), 1);
+    assert_int_equal(row.line, 2);
+    expect_row(f, 4, 2, (const char *[]){"2", "after"});
+    expect_end(f);
+}
+
 static void test_truncated_gzip_is_an_error(void **state) {
     fixture *f = *state;
     char *text = malloc(200000);
@@ -186,8 +206,10 @@ static void test_truncated_gzip_is_an_error(void **state) {
     assert_non_null(strstr(cc_csv_error(f->reader), "truncated"));
 }
 
-/* A record past CC_CSV_MOST_RECORD, or of more than CC_CSV_MOST_FIELDS fields, is a read
- * error naming its line, not an allocation as big as the file; a BOM alone is no record. */
+/* A record past CC_CSV_MOST_RECORD is a read error naming its line, not an allocation as
+ * big as the file; one of more than CC_CSV_MOST_FIELDS fields is read whole and flagged
+ * (the file went on; it ended the file, "longer than 16 MiB"), its extra fields in the
+ * last kept one; a BOM alone is no record. */
 static void test_limits_and_a_bom_alone(void **state) {
     fixture *f = *state;
     size_t big = CC_CSV_MOST_RECORD + 10;
@@ -202,13 +224,22 @@ static void test_limits_and_a_bom_alone(void **state) {
     assert_int_equal(cc_csv_next(f->reader, &row), -1);
     assert_non_null(strstr(cc_csv_error(f->reader), "line 2: a record longer than 16 MiB"));
     cc_csv_close(f->reader), cc_byte_source_close(f->src);
-    size_t fields = CC_CSV_MOST_FIELDS + 1;
-    text = malloc(2 * fields + 1);
-    for (size_t i = 0; i < fields; i++) text[2 * i] = 'x', text[2 * i + 1] = i + 1 < fields ? ',' : '\n';
-    open_text(f, text, 2 * fields, 0);
+    size_t fields = CC_CSV_MOST_FIELDS + 2;
+    text = malloc(2 * fields + 16);
+    for (size_t i = 0; i < fields; i++) text[2 * i] = i + 2 < fields ? 'x' : 'y', text[2 * i + 1] = i + 1 < fields ? ',' : '\n';
+    n = 2 * fields + (size_t)sprintf(text + 2 * fields, "1,2\n");
+    open_text(f, text, n, 0);
     free(text);
-    assert_int_equal(cc_csv_next(f->reader, &row), -1);
-    assert_non_null(strstr(cc_csv_error(f->reader), "line 1:"));
+    assert_int_equal(cc_csv_next(f->reader, &row), 1);
+    assert_true(row.too_many_fields);
+    assert_int_equal(row.field_count, CC_CSV_MOST_FIELDS);
+    assert_string_equal(row.fields[CC_CSV_MOST_FIELDS - 1], "x,y,y");
+    assert_int_equal(row.lengths[CC_CSV_MOST_FIELDS - 1], 5);
+    assert_int_equal(cc_csv_next(f->reader, &row), 1);
+    assert_false(row.too_many_fields);
+    assert_int_equal(row.line, 2);
+    assert_int_equal(row.field_count, 2);
+    expect_end(f);
     cc_csv_close(f->reader), cc_byte_source_close(f->src);
     open_text(f, "\xEF\xBB\xBF", 3, 0);
     expect_end(f);
@@ -230,6 +261,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_lenient_quotes_like_python, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unterminated_quote_is_flagged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_records_spanning_read_buffers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quoted_crlf_across_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_gzip_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_a_bom_alone, setup, teardown),
         cmocka_unit_test(test_missing_file),

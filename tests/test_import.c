@@ -200,12 +200,15 @@ static void test_chicago_portal_csv(void **state) {
     assert_string_equal(s.unended, ""); /* its last line ends as published files do */
 
     /* A file whose last line has no line end (a download cut there would read so): its
-     * row is read, and the stats name the line for the warning. */
+     * row is counted malformed, not stored (cut, it would stay: here its longitude lost
+     * digits), and the stats name the line for the warning. */
     import_ok(f, "cut.csv",
               CHICAGO_HEADER "10000009,HZ100009,07/04/2016 01:05:00 PM,001XX W MADISON ST,0820,THEFT,x,STREET,"
                              "false,false,0122,001,42,32,06,1175000,1900000,07/11/2016 03:48:18 PM,41.881832,-87.63",
               PLAIN, &s);
-    expect_counts(&s, 1, 1, 0, 0, 0, 0, 0);
+    expect_counts(&s, 1, 0, 0, 0, 0, 0, 1);
+    assert_int_equal(stored_count(f), 3);
+    assert_true(has_example(&s, "cut.csv:2: malformed row (the file's last line has no line end"));
     const char *suffix = "cut.csv:2";
     assert_true(strlen(s.unended) >= strlen(suffix));
     assert_string_equal(s.unended + strlen(s.unended) - strlen(suffix), suffix);
@@ -258,6 +261,18 @@ static const char SF_KAGGLE_TRAIN_COLUMNS_MOVED[] =
     "Wednesday,NORTHERN,NONE\n"
     "90,-120.5,ASSAULT,2003-01-06 00:01:00,800 Block of BRYANT ST,BATTERY,Monday,SOUTHERN,NONE\n";
 
+/* SF_KAGGLE_TRAIN as pandas' to_csv saves it: an unnamed index column first (the ids
+ * hashed every column, so each row was stored again). */
+static const char SF_KAGGLE_TRAIN_PANDAS_INDEX[] =
+    ",Dates,Category,Descript,DayOfWeek,PdDistrict,Resolution,Address,X,Y\n"
+    "0,2015-05-13 23:53:00,WARRANTS,WARRANT ARREST,Wednesday,NORTHERN,\"ARREST, BOOKED\","
+    "OAK ST / LAGUNA ST,-122.425891675136,37.7745985956747\n"
+    "1,2015-05-13 23:53:00,WARRANTS,WARRANT ARREST,Wednesday,NORTHERN,\"ARREST, BOOKED\","
+    "OAK ST / LAGUNA ST,-122.425891675136,37.7745985956747\n"
+    "2,2015-05-13 23:33:00,LARCENY/THEFT,GRAND THEFT FROM LOCKED AUTO,Wednesday,NORTHERN,NONE,"
+    "VANNESS AV / GREENWICH ST,-122.424363,37.800414\n"
+    "3,2003-01-06 00:01:00,ASSAULT,BATTERY,Monday,SOUTHERN,NONE,800 Block of BRYANT ST,-120.5,90\n";
+
 static void test_sf_kaggle_train_hashed_ids(void **state) {
     fixture *f = *state;
     use_city(f, "sanfrancisco");
@@ -297,6 +312,11 @@ static void test_sf_kaggle_train_hashed_ids(void **state) {
     import_ok(f, "moved.csv", SF_KAGGLE_TRAIN_COLUMNS_MOVED, PLAIN, &s);
     assert_string_equal(s.format, "sf-kaggle-train");
     expect_counts(&s, 4, 0, 3, 0, 1, 0, 0);
+    /* ... or with a column the layout does not name (a pandas index). */
+    import_ok(f, "indexed.csv", SF_KAGGLE_TRAIN_PANDAS_INDEX, PLAIN, &s);
+    assert_string_equal(s.format, "sf-kaggle-train");
+    expect_counts(&s, 4, 0, 3, 0, 1, 0, 0);
+    assert_int_equal(tu_query_int(f->db_path, "SELECT count(*) FROM incidents"), 3);
 }
 
 static const char SF_KAGGLE_TESTWEEKS[] =
@@ -393,6 +413,9 @@ static const char LA_2020[] =
     "200 E  6TH                          ST,,0,0\n"
     /* 5: no TIME OCC: the date's 00:00 is LAPD's placeholder, the time unknown */
     "191501505,01/09/2020 00:00,01/08/2020 00:00,,15,N Hollywood,1543,1,310,BURGLARY,,0,X,X,101,STREET,,,IC,"
+    "Invest Cont,310,,,,11000 W  VENTURA BL,,34.14,-118.37\n"
+    /* 6: a month where the layout dates to the day: its day was made up from TIME OCC */
+    "191501506,01/09/2020 00:00,2020-01,2230,15,N Hollywood,1543,1,310,BURGLARY,,0,X,X,101,STREET,,,IC,"
     "Invest Cont,310,,,,11000 W  VENTURA BL,,34.14,-118.37\n";
 
 static void test_la_2020_mixed_dates(void **state) {
@@ -401,7 +424,8 @@ static void test_la_2020_mixed_dates(void **state) {
     cc_import_stats s;
     import_ok(f, "la.csv", LA_2020, PLAIN, &s);
     assert_string_equal(s.format, "la");
-    expect_counts(&s, 4, 3, 0, 1, 0, 0, 0);
+    expect_counts(&s, 5, 3, 0, 1, 0, 1, 0);
+    assert_true(has_example(&s, "la.csv:6: unparseable date (field 'date_occ': '2020-01' is a month, not a date)"));
     expect_stored(f, "losangeles", "191501505", "time_precision", "day");
     expect_stored(f, "losangeles", "191501505", "occurred", "2020-01-08 00:00");
     expect_incident(f, "losangeles", "010304468", "2020-01-08 22:30", "minute", "34.014100",
