@@ -125,7 +125,8 @@ static int forecast_channel(const cc_tensor *t, const cc_hawkes_process *process
         /* --span next: the origin and target bins are past the data, on the calendar */
         double origin = (double)cc_tensor_bin_start(t, origin_bin), t0 = (double)cc_tensor_bin_start(t, target);
         double t1 = (double)cc_bin_end(t->bin, cc_tensor_bin_start(t, target));
-        level->rate = cc_etas_recent_rate(level->fit, events, count, origin, LEVEL_DAYS);
+        level->rate = cc_etas_recent_rate(level->fit, events, count, origin, LEVEL_DAYS,
+                                          (double)cc_tensor_bin_start(t, 0)); /* the events read start there */
         status = cc_hawkes_forecast(f, events, count, origin, t0, t1, map);
         float *dst = values + (size_t)i * stride;
         for (size_t q = 0; q < cells; q++) dst[q] = (float)map[q];
@@ -195,6 +196,11 @@ static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *
                      "background %.3f/day (bandwidth %.0f m), %d EM iterations%s, %.1f s\n",
                 t->categories[c], fitted, p->branching, p->decay_days, p->sigma_m, p->background_rate,
                 fit.bandwidth_m, fit.iterations, fit.converged ? "" : " (not converged)", cc_now_seconds() - start);
+        if (p->branching >= CC_ETAS_MOST_BRANCHING)
+            fprintf(stderr, "crimecast baseline: warning: etas '%s': the branching ratio reached its cap, %g: nearly "
+                    "every incident is taken for another's offspring, an explosive process%s\n", t->categories[c],
+                    CC_ETAS_MOST_BRANCHING, o->bandwidth_m > 0 ? ": is --bandwidth far from the incidents' spacing?"
+                                                              : "");
         cc_hawkes_process process;
         cc_hawkes_component *components = NULL;
         cc_etas_level level = {&fit, fit.params.background_rate, constant};

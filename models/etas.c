@@ -399,7 +399,7 @@ static void maximise(em *m, const sums *s, double room) {
     cc_etas_fit *fit = m->fit;
     cc_etas_params *p = &fit->params;
     if (s->triggered > 0 && s->delay > 0 && s->spread > 0) {
-        p->branching = fmin(s->triggered / room, 0.999);
+        p->branching = fmin(s->triggered / room, CC_ETAS_MOST_BRANCHING);
         p->decay_days = s->delay / s->triggered;
         /* Not narrower than where the incidents were put (see min_sigma_m in etas.h). */
         double least = m->o->min_sigma_m > 0 ? m->o->min_sigma_m : DEFAULT_MIN_SIGMA_M;
@@ -534,9 +534,11 @@ static size_t first_at_or_after(const cc_hawkes_event *e, size_t count, double t
 }
 
 double cc_etas_recent_rate(const cc_etas_fit *fit, const cc_hawkes_event *events, size_t count, double origin,
-                           double days) {
-    size_t n = first_at_or_after(events, count, origin) - first_at_or_after(events, count, origin - days);
-    return (1.0 - fit->params.branching) * (double)n / days;
+                           double days, double since) {
+    double seen = origin - since < days ? origin - since : days;
+    if (!(seen >= CC_ETAS_LEAST_LEVEL_DAYS)) return fit->params.background_rate;
+    size_t n = first_at_or_after(events, count, origin) - first_at_or_after(events, count, origin - seen);
+    return (1.0 - fit->params.branching) * (double)n / seen;
 }
 
 int cc_etas_process(const cc_etas_fit *fit, const cc_hawkes_event *events, const cc_etas_level *level,

@@ -63,6 +63,10 @@ typedef struct cc_etas_params {
     double background_rate; /* R, events per day */
 } cc_etas_params;
 
+/* theta's cap in the M-step: at it, nearly every incident is another's offspring, an
+ * explosive process (a bandwidth far from the incidents' scale fits so). */
+#define CC_ETAS_MOST_BRANCHING 0.999
+
 typedef struct cc_etas_options {
     double bandwidth_m;         /* h (default 0: chosen by the data, see above) */
     double time_horizon_days;   /* most (default 0: 180) */
@@ -123,9 +127,14 @@ int cc_etas_process(const cc_etas_fit *fit, const cc_hawkes_event *events, const
 /* The background rate at `origin` from the events of the `days` before it: (1 - theta)
  * times their number per day, the background's share of a stationary process's events.
  * Crime moves over the years (the synthetic city drifts by design); the fit's own R is
- * the average over the training span, which a forecast years later would carry forward. */
+ * the average over the training span, which a forecast years later would carry forward.
+ * The events are known from day `since` on (the tensor's first bin): an origin less than
+ * `days` after it divides by the days seen (dividing by `days` forecast a year's first
+ * weeks a fraction of their crime), and one less than CC_ETAS_LEAST_LEVEL_DAYS after it
+ * takes the fit's own R (a few days' count is mostly noise). */
+enum { CC_ETAS_LEAST_LEVEL_DAYS = 7 };
 double cc_etas_recent_rate(const cc_etas_fit *fit, const cc_hawkes_event *events, size_t count, double origin,
-                           double days);
+                           double days, double since);
 
 /* m_day(t) of a fit, the background's modulation in forecasts (1 when constant). */
 double cc_etas_modulation(const cc_etas_fit *fit, double t);

@@ -202,8 +202,30 @@ static void test_repeats_at_one_address(void **state) {
     free(all), free(e);
 }
 
+/* The background level at an origin: (1 - theta) times the events per day of the year
+ * before it, or of the days seen when the data start less than a year before (it divided
+ * by 365 there: a tensor's first year forecast a fraction of its crime), or the fit's own
+ * R in the data's first week. Counted by hand on 2 events a day from day 1000 on. */
+static void test_recent_rate_counts_the_days_seen(void **state) {
+    (void)state;
+    enum { DAYS = 800 };
+    cc_hawkes_event *e = malloc(sizeof *e * 2 * DAYS);
+    for (int i = 0; i < 2 * DAYS; i++) e[i] = (cc_hawkes_event){1000.0 + i / 2 + (i % 2) * 0.5, 0, 0};
+    cc_etas_fit fit = {0};
+    fit.params.branching = 0.25, fit.params.background_rate = 1.234;
+    double since = 1000.0;
+    /* a year seen: 730 events over 365 days */
+    assert_true(fabs(cc_etas_recent_rate(&fit, e, 2 * DAYS, 1400.0, 365.0, since) - 0.75 * 730 / 365.0) < 1e-12);
+    /* 30 days seen: 60 events over 30 days, the same rate (by 365: 0.75 * 60 / 365) */
+    assert_true(fabs(cc_etas_recent_rate(&fit, e, 2 * DAYS, 1030.0, 365.0, since) - 0.75 * 2.0) < 1e-12);
+    /* 3 days seen: too few, the fit's own R */
+    assert_true(cc_etas_recent_rate(&fit, e, 2 * DAYS, 1003.0, 365.0, since) == 1.234);
+    free(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_recent_rate_counts_the_days_seen),
         cmocka_unit_test(test_same_fit_on_one_and_two_threads),
         cmocka_unit_test(test_no_triggering_is_found_small),
         cmocka_unit_test(test_repeats_at_one_address),
