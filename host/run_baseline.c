@@ -69,8 +69,8 @@ static const cc_option RF_OPTIONS[] = {
     {CC_OPTION_INT("seed", cc_baseline_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
                    "the seed of the first booster's trees (the next boosters take S+1, ...)")},
     {CC_OPTION_INT("threads", cc_baseline_request, threads, "N", "0", 0, 100000,
-                   "boosters fitted side by side, the trees spread over them (0: one per CPU); etas: the EM's "
-                   "threads")},
+                   "rf: threads fitting the forest's 16 boosters (0: one per CPU; the forest is the same at any "
+                   "number); etas: the EM's threads")},
     {CC_OPTION_CHOICE("covariates", cc_baseline_request, covariates, "on|off", "off",
                       "the tensor file's covariates (crimecast covariates) as features: static maps of the cell, "
                       "dynamic ones at the forecast origin; missing values as XGBoost's missing")},
@@ -83,8 +83,8 @@ static const cc_option RF_OPTIONS[] = {
     {CC_OPTION_TEXT("importance-png", cc_baseline_request, importance_png, "FILE.png", NULL,
                     "the importance of channel 'all' as bars with +-std whiskers (each further category in "
                     "FILE-CATEGORY.png)"), .file = CC_FILE_WRITTEN},
-    {CC_OPTION_INT("importance-repeats", cc_baseline_request, importance_repeats, "R", "5", 1, 100000,
-                   "shuffles per feature")},
+    {CC_OPTION_INT("importance-repeats", cc_baseline_request, importance_repeats, "R", "5", 1, 65535,
+                   "shuffles per feature (each its own seed: seed, feature and repeat in 32 + 16 + 16 bits)")},
 };
 
 static const cc_option ETAS_OPTIONS[] = {
@@ -142,7 +142,7 @@ const cc_command_spec CC_BASELINE_SPEC = {
         "               a Gaussian of --bandwidth metres\n"
         "  rf           a random forest (XGBoost, random-forest mode) per category on lag,\n"
         "               neighbourhood, seasonal and position features, fitted on the training\n"
-        "               span; the trees are spread over --threads boosters\n"
+        "               span; its trees are spread over 16 boosters (seeds S .. S+15)\n"
         "  etas         a self-exciting point process (ETAS: Mohler et al. 2011) per category,\n"
         "               fitted by EM to the incidents behind the tensor (their exact times and\n"
         "               places, from the incident store) up to the end of the training span,\n"
@@ -175,28 +175,33 @@ int cc_baseline_uses(const cc_option *row, const void *request) {
     return 1;
 }
 
-/* One CSV of rows: the features, the target, the target bin and the cell. */
+/* One CSV of rows: the features (the cell's row and col among them), the target, the
+ * target bin and the cell's index in the grid, row x W + col (row 0 the north; the rows
+ * run over the in-mask cells only, in that order). */
 static int write_rows(const char *path, const cc_tensor *t, const cc_split *split, const cc_rf_options *rf,
                       const int *targets, int n, char *err, size_t err_len) {
     int p = cc_rf_feature_count(rf);
-    size_t cells = cc_tensor_mask_cells(t);
+    size_t cells = cc_tensor_mask_cells(t), plane = (size_t)t->H * t->W, k = 0;
     float *f = malloc(sizeof(float) * cells * (size_t)n * p), *y = malloc(sizeof(float) * cells * (size_t)n);
+    size_t *grid_cell = malloc(sizeof *grid_cell * (cells ? cells : 1)); /* the r-th in-mask cell's grid index */
     cc_whole_file file;
-    FILE *out = f && y ? cc_whole_file_fopen(&file, path, err, err_len) : NULL;
+    FILE *out = f && y && grid_cell ? cc_whole_file_fopen(&file, path, err, err_len) : NULL;
     if (!out) {
-        if (!f || !y) snprintf(err, err_len, "%s: out of memory for the feature matrix", path);
-        free(f), free(y);
+        if (!f || !y || !grid_cell) snprintf(err, err_len, "%s: out of memory for the feature matrix", path);
+        free(f), free(y), free(grid_cell);
         return -1;
     }
+    for (size_t q = 0; q < plane; q++)
+        if (t->mask[q]) grid_cell[k++] = q;
     size_t rows = cc_rf_rows(t, split, rf, 0, targets, n, f, y);
     char name[64];
     for (int i = 0; i < p; i++) fprintf(out, "%s,", cc_rf_feature_name(rf, i, name, sizeof name));
     fprintf(out, "target,bin,cell\n");
     for (size_t r = 0; r < rows; r++) {
         for (int i = 0; i < p; i++) fprintf(out, "%.9g,", f[r * p + i]);
-        fprintf(out, "%.9g,%d,%zu\n", y[r], targets[r / cells], r % cells);
+        fprintf(out, "%.9g,%d,%zu\n", y[r], targets[r / cells], grid_cell[r % cells]);
     }
-    free(f), free(y);
+    free(f), free(y), free(grid_cell);
     return cc_whole_file_fclose(&file, out, !ferror(out), err, err_len);
 }
 

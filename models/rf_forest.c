@@ -32,17 +32,23 @@ struct cc_rf_forest {
     double *weights;            /* [parts]: each booster's share of the trees */
 };
 
-/* One booster's share of a forest, fitted in its own thread. */
+/* One booster's share of a forest. */
 typedef struct fit_part {
-    const cc_rf_options *o;
-    const float *features, *y;
-    size_t rows;
     int trees;
     unsigned seed;
     BoosterHandle booster;
+} fit_part;
+
+/* A worker thread: fits parts first, first + step, ... on its own matrix. */
+typedef struct fit_worker {
+    const cc_rf_options *o;
+    const float *features, *y;
+    size_t rows;
+    fit_part *parts;
+    int first, step, count;
     int status;
     char err[512];
-} fit_part;
+} fit_worker;
 
 static int set_param(BoosterHandle booster, const char *name, const char *value, char *err, size_t err_len) {
     if (XGBoosterSetParam(booster, name, value) == 0) return 0;
@@ -73,25 +79,28 @@ static int set_forest_params(BoosterHandle booster, const cc_rf_options *o, int 
     return status;
 }
 
-/* Thread body: builds this part's own matrix (XGBoost builds its histogram index lazily
- * inside the matrix, so boosters in different threads must not share one) and fits. */
-static void *fit_part_run(void *arg) {
-    fit_part *part = arg;
-    int p = cc_rf_feature_count(part->o);
-    char *err = part->err;
-    size_t len = sizeof part->err;
+/* Thread body: builds the worker's own matrix (XGBoost builds its histogram index lazily
+ * inside the matrix, so boosters in different threads must not share one; one after
+ * another, they may) and fits its parts on it. */
+static void *fit_worker_run(void *arg) {
+    fit_worker *w = arg;
+    int p = cc_rf_feature_count(w->o);
+    char *err = w->err;
+    size_t len = sizeof w->err;
     DMatrixHandle train = NULL;
-    int status = xgb_check(XGDMatrixCreateFromMat(part->features, part->rows, (bst_ulong)p, NAN, &train),
+    int status = xgb_check(XGDMatrixCreateFromMat(w->features, w->rows, (bst_ulong)p, NAN, &train),
                            "XGDMatrixCreateFromMat", err, len);
     if (!status)
-        status = xgb_check(XGDMatrixSetFloatInfo(train, "label", part->y, part->rows), "XGDMatrixSetFloatInfo", err,
-                           len);
-    if (!status) status = xgb_check(XGBoosterCreate(&train, 1, &part->booster), "XGBoosterCreate", err, len);
-    if (!status) status = set_forest_params(part->booster, part->o, part->trees, part->seed, err, len);
-    if (!status)
-        status = xgb_check(XGBoosterUpdateOneIter(part->booster, 0, train), "XGBoosterUpdateOneIter", err, len);
+        status = xgb_check(XGDMatrixSetFloatInfo(train, "label", w->y, w->rows), "XGDMatrixSetFloatInfo", err, len);
+    for (int k = w->first; !status && k < w->count; k += w->step) {
+        fit_part *part = &w->parts[k];
+        status = xgb_check(XGBoosterCreate(&train, 1, &part->booster), "XGBoosterCreate", err, len);
+        if (!status) status = set_forest_params(part->booster, w->o, part->trees, part->seed, err, len);
+        if (!status)
+            status = xgb_check(XGBoosterUpdateOneIter(part->booster, 0, train), "XGBoosterUpdateOneIter", err, len);
+    }
     if (train) XGDMatrixFree(train);
-    part->status = status;
+    w->status = status;
     return NULL;
 }
 
@@ -100,9 +109,11 @@ static int online_cpus(void) {
     return n > 0 ? (int)n : 1;
 }
 
-static int forest_parts(const cc_rf_options *o) {
-    int parts = o->threads > 0 ? o->threads : online_cpus();
-    return parts < o->trees ? parts : o->trees;
+static int forest_parts(const cc_rf_options *o) { return CC_RF_PARTS < o->trees ? CC_RF_PARTS : o->trees; }
+
+static int forest_workers(const cc_rf_options *o, int parts) {
+    int workers = o->threads > 0 ? o->threads : online_cpus();
+    return workers < parts ? workers : parts;
 }
 
 void cc_rf_free(cc_rf_forest *forest) {
@@ -112,26 +123,27 @@ void cc_rf_free(cc_rf_forest *forest) {
     free(forest->boosters), free(forest->weights), free(forest);
 }
 
-/* Runs the parts, parts[1..] in threads of their own and parts[0] in this one. */
-static int run_parts(fit_part *parts, int n, char *err, size_t err_len) {
-    pthread_t *threads = calloc((size_t)n, sizeof(pthread_t));
-    char *started = calloc((size_t)n, 1);
+/* Fits the n parts on `count` workers, workers[1..] in threads of their own and
+ * workers[0] in this one. */
+static int run_workers(fit_worker *workers, int count, char *err, size_t err_len) {
+    pthread_t *threads = calloc((size_t)count, sizeof(pthread_t));
+    char *started = calloc((size_t)count, 1);
     if (!threads || !started) {
         free(threads), free(started);
         snprintf(err, err_len, "out of memory for the forest's threads");
         return -1;
     }
     int status = 0;
-    for (int k = 1; k < n; k++) {
-        started[k] = pthread_create(&threads[k], NULL, fit_part_run, &parts[k]) == 0;
-        if (!started[k]) fit_part_run(&parts[k]); /* no thread: fit it here, slower but the same */
+    for (int k = 1; k < count; k++) {
+        started[k] = pthread_create(&threads[k], NULL, fit_worker_run, &workers[k]) == 0;
+        if (!started[k]) fit_worker_run(&workers[k]); /* no thread: fit them here, slower but the same */
     }
-    fit_part_run(&parts[0]);
-    for (int k = 1; k < n; k++)
+    fit_worker_run(&workers[0]);
+    for (int k = 1; k < count; k++)
         if (started[k]) pthread_join(threads[k], NULL);
-    for (int k = 0; k < n && !status; k++)
-        if (parts[k].status) {
-            snprintf(err, err_len, "%s", parts[k].err);
+    for (int k = 0; k < count && !status; k++)
+        if (workers[k].status) {
+            snprintf(err, err_len, "%s", workers[k].err);
             status = -1;
         }
     free(threads), free(started);
@@ -140,29 +152,32 @@ static int run_parts(fit_part *parts, int n, char *err, size_t err_len) {
 
 int cc_rf_fit(const cc_rf_options *o, const float *features, const float *y, size_t rows, cc_rf_forest **out,
               char *err, size_t err_len) {
-    int n = forest_parts(o);
+    int n = forest_parts(o), count = forest_workers(o, n);
     cc_rf_forest *forest = calloc(1, sizeof *forest);
     fit_part *parts = calloc((size_t)n, sizeof *parts);
+    fit_worker *workers = calloc((size_t)count, sizeof *workers);
     if (forest) {
         forest->boosters = calloc((size_t)n, sizeof(BoosterHandle));
         forest->weights = calloc((size_t)n, sizeof(double));
     }
-    if (!forest || !parts || !forest->boosters || !forest->weights) {
+    if (!forest || !parts || !workers || !forest->boosters || !forest->weights) {
         snprintf(err, err_len, "out of memory for the forest");
-        cc_rf_free(forest), free(parts);
+        cc_rf_free(forest), free(parts), free(workers);
         return -1;
     }
     forest->parts = n;
     forest->features = cc_rf_feature_count(o);
     for (int k = 0; k < n; k++) {
         /* the first trees % n parts hold one tree more */
-        parts[k] = (fit_part){.o = o, .features = features, .y = y, .rows = rows,
-                              .trees = o->trees / n + (k < o->trees % n), .seed = o->seed + (unsigned)k};
+        parts[k] = (fit_part){.trees = o->trees / n + (k < o->trees % n), .seed = o->seed + (unsigned)k};
         forest->weights[k] = (double)parts[k].trees / o->trees;
     }
-    int status = run_parts(parts, n, err, err_len);
+    for (int w = 0; w < count; w++)
+        workers[w] = (fit_worker){.o = o, .features = features, .y = y, .rows = rows, .parts = parts, .first = w,
+                                  .step = count, .count = n};
+    int status = run_workers(workers, count, err, err_len);
     for (int k = 0; k < n; k++) forest->boosters[k] = parts[k].booster; /* freed with the forest */
-    free(parts);
+    free(parts), free(workers);
     /* predictions run one booster after another: each may use every thread */
     char threads[32];
     snprintf(threads, sizeof threads, "%d", o->threads);

@@ -3,12 +3,15 @@
  * rows subsampled at 0.632, sqrt(p)/p of the features per node, deep trees - fitted on a
  * dense feature matrix [rows][p] and its targets.
  *
- * A forest of `trees` trees is fitted as `threads` boosters side by side, one per thread,
- * each single-threaded and holding its share of the trees (seeds seed, seed+1, ...); its
- * prediction is the tree-weighted mean of theirs, which is the mean over all trees: the
- * same model as one booster of `trees` parallel trees, fitted the way scikit-learn fits
- * its forests (trees spread over threads), which scales far better on XGBoost's hist
- * updater than splitting each tree's histograms over threads. */
+ * A forest of `trees` trees is fitted as CC_RF_PARTS boosters (fewer with fewer trees),
+ * each single-threaded and holding its share of the trees (seeds seed, seed+1, ...),
+ * spread over `threads` worker threads; its prediction is the tree-weighted mean of
+ * theirs, which is the mean over all trees: the same model as one booster of `trees`
+ * parallel trees, fitted the way scikit-learn fits its forests (trees spread over
+ * threads), which scales far better on XGBoost's hist updater than splitting each tree's
+ * histograms over threads. The parts do not depend on the threads: a seed gives the same
+ * forest on any machine (one booster per thread gave a laptop and a workstation other
+ * trees). */
 #ifndef CRIMECAST_MODELS_RF_FOREST_H
 #define CRIMECAST_MODELS_RF_FOREST_H
 
@@ -29,6 +32,8 @@ typedef struct cc_rf_forest cc_rf_forest;
 /* Features per row: own and 'all' counts at lags 1..L, CC_RF_FIXED_FEATURES more
  * (models/rf.h names them), and the covariates' K static and D dynamic maps. */
 enum { CC_RF_FIXED_FEATURES = 7 };
+/* Boosters a forest is fitted as: as many threads as a workstation gives a forest. */
+enum { CC_RF_PARTS = 16 };
 int cc_rf_feature_count(const cc_rf_options *o);
 
 /* Fits a forest on features [rows][p] and targets y. Returns 0 or -1 with `err`. */

@@ -56,6 +56,7 @@ int cc_rf_permutation_importance(const cc_rf_forest *forest, const float *featur
         for (int r = 0; !status && r < repeats; r++) {
             shuffle(perm, rows, ((uint64_t)seed << 32) ^ ((uint64_t)j << 16) ^ (uint64_t)r);
             status = permuted_mse(forest, features, y, rows, p, j, perm, work, pred, &scores[r], err, err_len);
+            if (status) break; /* scores[r] was not written */
             scores[r] -= *baseline_mse;
             sum += scores[r];
         }

@@ -65,7 +65,11 @@ def main():
         with h5py.File(forecast, "r") as f:
             ours = f["forecast"][:, 0][:, mask == 1]
             times = f["time"][:]
+        inside = np.flatnonzero(mask.ravel())  # the rows run over the in-mask cells, row-major
         checks = [
+            ("the exported cell is the grid index (row x W + col) of the row's in-mask cell (it was the index "
+             "among the in-mask cells)", np.array_equal(test["cell"].reshape(len(bins), cells), np.tile(inside, (len(bins), 1)))
+             and np.array_equal(test["row"] * W + test["col"], test["cell"])),
             ("the test rows are the forecast's bins", np.array_equal(16800 + 7 * bins, times)),
             ("the exported targets are the tensor's counts", np.array_equal(truth, counts[bins, 0][:, mask == 1])),
         ]
@@ -73,6 +77,17 @@ def main():
         print("hotspot AUC: crimecast rf %.4f, scikit-learn %.4f" % (auc_ours, auc_theirs))
         checks.append(("AUCs within 0.02", abs(auc_ours - auc_theirs) <= 0.02))
         checks.append(("the forest learns the hotspots (AUC > 0.8)", auc_ours > 0.8))
+        # The same seed gives the same forest at any --threads (one booster per thread gave
+        # a 2-core laptop and a 16-core workstation other trees).
+        alike = []
+        for threads in ("1", "3", "0"):
+            out = os.path.join(tmp, "rf_threads%s.h5" % threads)
+            q = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", out, "--trees", "20",
+                                "--depth", "6", "--seed", "4", "--threads", threads], capture_output=True, text=True)
+            with h5py.File(out, "r") as f:
+                alike.append(f["forecast"][:] if q.returncode == 0 else None)
+        checks.append(("the forest is bit-identical at --threads 1, 3 and 0 (every CPU)",
+                       all(a is not None for a in alike) and all(np.array_equal(alike[0], a) for a in alike[1:])))
         # --span next: the rows of bin T, whose target is not in the tensor (nan), whose
         # features are the last bins' counts.
         p = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "10",
