@@ -150,12 +150,39 @@ int cc_whole_file_check(const char *path, char *err, size_t err_len) {
         snprintf(err, err_len, "%.2000s: cannot write it: a directory is there", path);
         return -1;
     }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) { /* a rename would replace the FIFO or device unread */
+        snprintf(err, err_len, "%.2000s: cannot write it: not a regular file (a pipe, a device or a socket): crimecast "
+                 "writes a file whole, renaming it over the name when done; give a file name", path);
+        return -1;
+    }
     return 0;
 }
 
-int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len) {
+/* A name that is a symbolic link to a file: the file it names (the link stays a link, and
+ * the temporary goes beside the file, on its file system). 0, or -1 with err. */
+static int link_target(const char *path, char *target, size_t target_len, char *err, size_t err_len) {
+    struct stat st;
+    snprintf(target, target_len, "%s", path);
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) return 0;
+    char resolved[PATH_MAX];
+    if (!realpath(path, resolved)) {
+        snprintf(err, err_len, "%.2000s: cannot write it: a symbolic link to nothing there (%s)", path, strerror(errno));
+        return -1;
+    }
+    if (strlen(resolved) >= target_len) {
+        snprintf(err, err_len, "%.200s...: the file the link names has too long a name", path);
+        return -1;
+    }
+    snprintf(target, target_len, "%s", resolved);
+    return 0;
+}
+
+int cc_whole_file_begin(cc_whole_file *f, const char *named, char *err, size_t err_len) {
     f->slot = -1;
-    if (cc_whole_file_check(path, err, err_len) != 0) return -1;
+    char path[sizeof f->path];
+    if (cc_whole_file_check(named, err, err_len) != 0 || link_target(named, path, sizeof path, err, err_len) != 0 ||
+        cc_whole_file_check(path, err, err_len) != 0)
+        return -1;
     char dir[4096];
     const char *base;
     split_path(path, dir, sizeof dir, &base);
@@ -210,9 +237,12 @@ FILE *cc_whole_file_fopen(cc_whole_file *f, const char *path, char *err, size_t 
 }
 
 int cc_whole_file_fclose(cc_whole_file *f, FILE *stream, int ok, char *err, size_t err_len) {
-    ok = fclose(stream) == 0 && ok;
-    if (ok) return cc_whole_file_commit(f, err, err_len);
+    /* a write that failed before the last flush (ENOSPC on a full buffer) shows only in
+     * the stream's error flag: fclose reports the last flush alone */
+    int failed_write = ferror(stream), failed_close = fclose(stream) != 0, why = errno;
+    if (ok && !failed_write && !failed_close) return cc_whole_file_commit(f, err, err_len);
     cc_whole_file_abandon(f);
-    snprintf(err, err_len, "%s: cannot write (disk full?)", f->path);
+    if (!ok) snprintf(err, err_len, "%s: not written", f->path); /* the caller's error replaces it */
+    else snprintf(err, err_len, "%s: cannot write (%s)", f->path, failed_close ? strerror(why) : "a write failed: disk full?");
     return -1;
 }

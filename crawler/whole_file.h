@@ -26,12 +26,14 @@ typedef struct cc_whole_file {
 } cc_whole_file;
 
 /* Whether `path` can be written whole, before any work is spent on it: its directory is
- * there, is one and may be written, the name fits a directory entry, and no directory
- * has that name. 0, or -1 with err naming the cause. */
+ * there, is one and may be written, the name fits a directory entry, and nothing but a
+ * regular file has that name (not a directory; not a pipe, device or socket, which the
+ * rename would replace unread). 0, or -1 with err naming the cause. */
 int cc_whole_file_check(const char *path, char *err, size_t err_len);
 
 /* Prepares writing `path`: cc_whole_file_check, the temporary name in f->temp, and the
- * leftovers of killed runs removed. 0, or -1 with err. */
+ * leftovers of killed runs removed. A `path` that is a symbolic link to a file writes
+ * that file (f->path; the link stays a link). 0, or -1 with err. */
 int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len);
 
 /* The temporary file, written and closed by the caller, becomes `path`: flushed, renamed,
@@ -51,7 +53,8 @@ void cc_whole_file_remove_temporaries(void);
  * with err. */
 FILE *cc_whole_file_fopen(cc_whole_file *f, const char *path, char *err, size_t err_len);
 /* Closes what cc_whole_file_fopen opened and commits it, or abandons it when `ok` is 0
- * (the caller's writes failed) or the close fails. 0, or -1 with err. */
+ * (the caller's work failed), a write to the stream failed (its error flag) or the close
+ * fails. 0, or -1 with err. */
 int cc_whole_file_fclose(cc_whole_file *f, FILE *stream, int ok, char *err, size_t err_len);
 
 #endif

@@ -55,6 +55,7 @@ static int write_dataset(const char *tmp, const cc_geo_raster *r, const char *wk
     for (int k = 0; ok && r->metadata && r->metadata[k] && r->metadata[k + 1]; k += 2)
         ok = GDALSetMetadataItem(ds, r->metadata[k], r->metadata[k + 1], NULL) == CE_None;
     float *row = malloc(sizeof *row * (size_t)r->width);
+    if (!row) CPLError(CE_Failure, CPLE_OutOfMemory, "out of memory for a row of %d cells", r->width); /* the message said */
     for (int b = 0; ok && row && b < r->bands; b++) ok = write_band(ds, r, b, row) == 0;
     free(row);
     GDALClose(ds); /* flushes; a failure there shows as a CPL error */

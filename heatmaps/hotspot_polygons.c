@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "crawler/whole_file.h"
 
@@ -70,7 +71,7 @@ static int add_feature(OGRLayerH layer, const cc_hotspot_layer *l, OGRGeometryH 
 static int write_patches(OGRLayerH layer, const cc_hotspot_layer *l) {
     int n = l->count, ok = 1;
     int *patch = malloc(sizeof *patch * (size_t)n), *queue = malloc(sizeof *queue * (size_t)n);
-    if (!patch || !queue) ok = 0;
+    if (!patch || !queue) ok = 0, CPLError(CE_Failure, CPLE_OutOfMemory, "out of memory for %d cells' patches", n);
     for (int i = 0; ok && i < n; i++) patch[i] = -1;
     for (int seed = 0; ok && seed < n; seed++) {
         if (patch[seed] >= 0) continue;
@@ -149,12 +150,44 @@ static int write_geojson(const char *dest, const char *path, const cc_hotspot_la
     return ok ? 0 : -1;
 }
 
+/* What an existing GeoPackage holds besides a 'hotspots' layer (another run's, which this
+ * one replaces): its other layers' names, or "raster tiles", into `other`; "" when
+ * nothing (or no GeoPackage GDAL reads is there). Writing replaces the whole file, so a
+ * project's GeoPackage would lose them unasked. */
+static void other_contents(const char *path, char *other, size_t len) {
+    other[0] = 0;
+    if (access(path, F_OK) != 0) return;
+    const char *const gpkg[] = {"GPKG", NULL};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, gpkg, NULL, NULL);
+    for (int i = 0; ds && i < GDALDatasetGetLayerCount(ds); i++) {
+        const char *name = OGR_L_GetName(GDALDatasetGetLayer(ds, i));
+        size_t used = strlen(other);
+        if (strcmp(name, "hotspots") != 0 && used + 8 < len)
+            snprintf(other + used, len - used, "%s'%s'", used ? ", " : "", name);
+    }
+    if (ds) GDALClose(ds);
+    ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, gpkg, NULL, NULL);
+    if (ds && strlen(other) + 16 < len) snprintf(other + strlen(other), len - strlen(other), "%sraster tiles",
+                                                 other[0] ? ", " : "");
+    if (ds) GDALClose(ds);
+}
+
 int cc_hotspot_polygons_write(const char *path, const cc_hotspot_layer *l, char *err, size_t err_len) {
     if (!has_suffix(path, ".geojson") && !has_suffix(path, ".gpkg")) {
         snprintf(err, err_len, "%s: hotspot polygons are written as .geojson or .gpkg", path);
         return -1;
     }
     GDALAllRegister();
+    char other[512];
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    if (has_suffix(path, ".gpkg")) other_contents(path, other, sizeof other);
+    else other[0] = 0;
+    CPLPopErrorHandler();
+    if (other[0]) {
+        snprintf(err, err_len, "%s: this GeoPackage holds %s besides hotspots: crimecast writes the file whole and "
+                 "would drop them; give another --out (ogr2ogr -append copies the layer in)", path, other);
+        return -1;
+    }
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     if (!srs || OSRSetFromUserInput(srs, l->crs) != OGRERR_NONE) {
         if (srs) OSRDestroySpatialReference(srs);

@@ -166,19 +166,30 @@ static int write_file(const cc_export_request *a, const cc_tensor *t, int ti, in
 }
 
 /* The cut fell inside a tie: which of the tied cells are flagged is the grid's order, not
- * the forecast's, and an analyst should know (a map of zeros flagged its first cells). */
-static void note_tie(const float *map, const int *order, int n, int flagged, double total) {
+ * the forecast's, and an analyst should know. */
+static void note_tie(const float *map, const int *order, int n, int flagged) {
     float cut = map[order[flagged - 1]];
     int first = flagged - 1, last = flagged;
     while (first > 0 && map[order[first - 1]] == cut) first--;
     while (last < n && map[order[last]] == cut) last++;
-    if (!(total > 0))
-        fprintf(stderr, "crimecast export: note: the map is 0 in every cell: it has no hotspot, and the %d cells "
-                "written are the grid's first in row-major order\n", flagged);
-    else
-        fprintf(stderr, "crimecast export: note: the cut falls in a tie: %d cells have the value %g, %d of them "
-                "flagged in row-major order (field 'tied'; eval's figures share the places among all of them)\n",
-                last - first, cut, flagged - first);
+    fprintf(stderr, "crimecast export: note: the cut falls in a tie: %d cells have the value %g, %d of them "
+            "flagged in row-major order (field 'tied'; eval's figures share the places among all of them)\n",
+            last - first, cut, flagged - first);
+}
+
+/* The budget's cells that forecast crime: a cell of 0 is no hotspot, however the budget
+ * reaches it (a map of zeros flagged the grid's first cells, which a patrol map drew as
+ * hotspots). Said when it cuts the layer short. */
+static int cells_with_crime(const float *map, const int *order, int flagged, int n) {
+    int kept = flagged;
+    while (kept > 0 && !(map[order[kept - 1]] > 0)) kept--;
+    if (kept == 0 && flagged > 0)
+        fprintf(stderr, "crimecast export: note: the map is 0 in every cell: it has no hotspot, and the layer is "
+                "empty\n");
+    else if (kept < flagged)
+        fprintf(stderr, "crimecast export: note: only %d of the %d cells forecast crime: the budget's other %d (value "
+                "0) are no hotspots and are not written\n", kept, n, flagged - kept);
+    return kept;
 }
 
 static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti, int c, FILE *out, char *err,
@@ -195,8 +206,13 @@ static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti
     }
     double total = 0;
     for (int i = 0; i < n; i++) total += map[order[i]];
-    int flagged = n == 0 ? 0 : a->area_km2 > 0 ? cc_flagged_for_area(a->area_km2, t->cell, n)
-                                               : cc_flagged_for_percent(a->topk, n);
+    int budget = n == 0 ? 0 : a->area_km2 > 0 ? cc_flagged_for_area(a->area_km2, t->cell, n)
+                                              : cc_flagged_for_percent(a->topk, n);
+    double cell_km2 = t->cell * t->cell * 1e-6;
+    if (a->area_km2 > 0 && a->area_km2 < 0.5 * cell_km2 && n > 0) /* rounded up to the one cell there is to flag */
+        fprintf(stderr, "crimecast export: note: --area %g km2 is less than half a cell (%g km2): one cell flagged\n",
+                a->area_km2, cell_km2);
+    int flagged = cells_with_crime(map, order, budget, n);
     /* a tie at the cut: cells of the cut's value on both sides of it */
     float cut = flagged > 0 ? map[order[flagged - 1]] : 0;
     int tie_at_cut = flagged > 0 && flagged < n && map[order[flagged]] == cut;
@@ -213,10 +229,12 @@ static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti
                               t->model[0] ? t->model : "observed counts", target, t->categories[c], a->dissolve};
     int status = cc_hotspot_polygons_write(a->out, &layer, err, err_len);
     if (status == 0)
-        fprintf(out, "%s: the %d highest of %d cells (%.3g km2, %.1f%% of the forecast), '%s', %s bin of %s%s\n", a->out,
-                flagged, n, flagged * t->cell * t->cell * 1e-6, 100 * (flagged ? cells[flagged - 1].cumulative_share : 0),
-                t->categories[c], cc_bin_kind_name(t->bin), target, a->dissolve ? ", patches dissolved" : "");
-    if (status == 0 && tie_at_cut) note_tie(map, order, n, flagged, total);
+        fprintf(out, "%s: the %d highest of %d cells (%.3g km2, %.1f%% of the forecast%s), '%s', %s bin of %s%s\n",
+                a->out, flagged, n, flagged * t->cell * t->cell * 1e-6,
+                100 * (flagged ? cells[flagged - 1].cumulative_share : 0),
+                flagged < budget ? "; the budget's other cells forecast 0" : "", t->categories[c],
+                cc_bin_kind_name(t->bin), target, a->dissolve ? ", patches dissolved" : "");
+    if (status == 0 && tie_at_cut) note_tie(map, order, n, flagged);
     free(order), free(cells);
     return status;
 }

@@ -23,7 +23,8 @@ static const cc_option PNG_OPTIONS[] = {
                     "draw every time step into the directory --out, as <category>_<date>.png, on one colour scale")},
     {CC_OPTION_TEXT("category", cc_png_request, category, "NAME", "all", "the channel drawn")},
     {CC_OPTION_CHOICE("cmap", cc_png_request, cmap, "inferno|viridis|magma|gray", "inferno", "the colormap")},
-    {CC_OPTION_CHOICE("scale", cc_png_request, scale, "linear|sqrt|log", "linear", "the colour scale's shape")},
+    {CC_OPTION_CHOICE("scale", cc_png_request, scale, "linear|sqrt|log", "linear",
+                      "the colour scale's shape (log: log(1 + v) / log(1 + vmax))")},
     {CC_OPTION_REAL("vmax", cc_png_request, vmax, "V", NULL, 0, "the scale's top (if not given: the values' maximum)"),
      .open_min = 1},
     {CC_OPTION_REAL("vmax-quantile", cc_png_request, quantile, "Q", NULL, 0,
@@ -86,6 +87,10 @@ static double choose_vmax(const cc_tensor *t, int c, int first, int last, double
         double q = quantile > 0 ? quantile : 1.0;
         size_t k = (size_t)ceil(q * (double)n) - 1;
         vmax = v[k < n ? k : n - 1];
+        if (quantile > 0 && !(vmax > 0) && v[n - 1] > 0) /* the scale would not be the quantile asked */
+            fprintf(stderr, "crimecast png: note: the %g quantile of the in-mask values is 0 (that share of the "
+                    "cells or more are 0), so the scale's top is 1; the largest value is %g: give --vmax\n", quantile,
+                    (double)v[n - 1]);
     }
     free(v);
     return vmax > 0 ? vmax : 1.0; /* an empty map still needs a scale */

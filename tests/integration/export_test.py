@@ -172,9 +172,29 @@ def check_tie_notes(tmp, tensor, counts, mask):
     quiet = counts.copy()
     quiet[4] = 0
     write_tensor(zeros, quiet, mask.astype(np.uint8), ["all", "burglary"])
-    p = run("export", "--in", zeros, "--time", day, "--topk", "10%", "--out", os.path.join(tmp, "zeros.geojson"))
-    check("export of a map of zeros says it has no hotspot", p.returncode == 0 and "the map is 0 in every cell: it has "
-          "no hotspot" in p.stderr, p.stderr)
+    zeros_json = os.path.join(tmp, "zeros.geojson")
+    p = run("export", "--in", zeros, "--time", day, "--topk", "10%", "--out", zeros_json)
+    ds = ogr.Open(zeros_json) if p.returncode == 0 else None
+    count = ds.GetLayer(0).GetFeatureCount() if ds else -1
+    check("export of a map of zeros: no hotspot, an empty layer, said so (it wrote the grid's first cells)",
+          p.returncode == 0 and count == 0 and "the map is 0 in every cell: it has no hotspot, and the layer is empty"
+          in p.stderr, (count, p.stderr))
+    ds = None
+    # three cells with crime, a 10% budget of more: the three alone, the rest (0) said
+    sparse = quiet.copy()
+    inside = np.flatnonzero(mask.ravel())
+    for k, cell in enumerate(inside[[5, 17, 40]]):
+        sparse[4, 0].flat[cell] = 3 - k
+    few = os.path.join(tmp, "few.h5")
+    write_tensor(few, sparse, mask.astype(np.uint8), ["all", "burglary"])
+    few_json = os.path.join(tmp, "few.geojson")
+    p = run("export", "--in", few, "--time", day, "--topk", "10%", "--out", few_json)
+    ds = ogr.Open(few_json) if p.returncode == 0 else None
+    values = sorted(f.GetField("value") for f in ds.GetLayer(0)) if ds else []
+    check("a budget past the cells with crime: those 3 cells alone, the rest said to forecast 0",
+          p.returncode == 0 and values == [1.0, 2.0, 3.0] and "only 3 of the %d cells forecast crime" % inside.size
+          in p.stderr, (values, p.stderr))
+    ds = None
 
 
 def main():
