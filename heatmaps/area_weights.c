@@ -169,12 +169,19 @@ static int weigh_polygon(OGRGeometryH polygon, const cc_grid *g, feature_cells *
     return 0;
 }
 
+/* floor(v) as a cell index, held to [-1, most + 1] before the conversion (an envelope
+ * 2^31 cells away, or NaN, would not fit an int); the caller clamps to the grid. */
+static int cell_index(double v, int most) {
+    double f = floor(v);
+    return !(f >= -1) ? -1 : f > most + 1 ? most + 1 : (int)f;
+}
+
 /* The cells the envelope touches, clamped to the grid; 0 when it misses the grid. */
 static int envelope_cells(OGRGeometryH geometry, const cc_grid *g, feature_cells *f) {
     OGREnvelope e;
     OGR_G_GetEnvelope(geometry, &e);
-    int col0 = (int)floor((e.MinX - g->x0) / g->cell), col1 = (int)floor((e.MaxX - g->x0) / g->cell);
-    int row0 = (int)floor((g->y0 - e.MaxY) / g->cell), row1 = (int)floor((g->y0 - e.MinY) / g->cell);
+    int col0 = cell_index((e.MinX - g->x0) / g->cell, g->width), col1 = cell_index((e.MaxX - g->x0) / g->cell, g->width);
+    int row0 = cell_index((g->y0 - e.MaxY) / g->cell, g->height), row1 = cell_index((g->y0 - e.MinY) / g->cell, g->height);
     col0 = col0 < 0 ? 0 : col0, row0 = row0 < 0 ? 0 : row0;
     col1 = col1 >= g->width ? g->width - 1 : col1, row1 = row1 >= g->height ? g->height - 1 : row1;
     f->row0 = row0, f->col0 = col0, f->rows = row1 - row0 + 1, f->cols = col1 - col0 + 1;

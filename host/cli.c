@@ -14,11 +14,12 @@ typedef struct cc_command {
     const char *name;
     const char *summary;
     int (*run)(int argc, char **argv);
+    int cpu_gemm; /* runs a network on the CPU (or says how it would): OpenBLAS is chosen first */
 } cc_command;
 
 static const cc_command COMMANDS[] = {
-    {"info", "show the build's backends and the GPU, if any", cc_cmd_info},
-    {"bench", "time training steps (bench train)", cc_cmd_bench},
+    {"info", "show the build's backends and the GPU, if any", cc_cmd_info, 1},
+    {"bench", "time training steps (bench train)", cc_cmd_bench, 1},
 #ifdef CRIMECAST_HAVE_IO
     {"import", "load a city's crime record files into the incident store", cc_cmd_import},
     {"crawl", "fetch a city's records from its open-data portal, resumably", cc_cmd_crawl},
@@ -27,17 +28,23 @@ static const cc_command COMMANDS[] = {
     {"png", "draw heatmap PNGs from a tensor or forecast file", cc_cmd_png},
     {"export", "write a forecast or tensor as a GeoTIFF or hotspot polygons for GIS tools", cc_cmd_export},
     {"report", "score forecasts into one self-contained HTML report", cc_cmd_report},
-    {"train", "train a ConvLSTM on a tensor file", cc_cmd_train},
-    {"predict", "forecast a span of a tensor with a trained model", cc_cmd_predict},
-    {"inspect", "look inside one forecast: states, gates, the log-rate's terms, saliency", cc_cmd_inspect},
+    {"train", "train a ConvLSTM on a tensor file", cc_cmd_train, 1},
+    {"predict", "forecast a span of a tensor with a trained model", cc_cmd_predict, 1},
+    {"inspect", "look inside one forecast: states, gates, the log-rate's terms, saliency", cc_cmd_inspect, 1},
     {"baseline", "the baselines: persistence, histavg, seasonal, kde, random forest, etas", cc_cmd_baseline},
     {"eval", "score forecasts against the truth (counts, hotspots, PAI/PEI)", cc_cmd_eval},
     {"synth", "simulate a synthetic city (known process) and its oracle forecast", cc_cmd_synth},
-    {"tune", "search the ConvLSTM's options on the validation span", cc_cmd_tune},
-    {"demo", "the whole job end to end: data, ConvLSTM, baselines, eval, pictures", cc_cmd_demo},
+    {"tune", "search the ConvLSTM's options on the validation span", cc_cmd_tune, 1},
+    {"demo", "the whole job end to end: data, ConvLSTM, baselines, eval, pictures", cc_cmd_demo, 1},
 #endif
 };
 enum { COMMAND_COUNT = sizeof COMMANDS / sizeof COMMANDS[0] };
+
+int cc_command_uses_cpu_gemm(int argc, char **argv) {
+    for (int i = 0; argc > 1 && i < COMMAND_COUNT; i++)
+        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].cpu_gemm;
+    return 0;
+}
 
 static void print_usage(FILE *out) {
     fprintf(out,

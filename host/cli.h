@@ -12,4 +12,9 @@
 /* Runs the crimecast command line; returns the process exit status. */
 int cc_main(int argc, char **argv);
 
+/* Whether the command line's command runs a network on the CPU (train, predict, inspect,
+ * tune, demo, bench) or reports the GEMM chosen (info): those choose and check
+ * OpenBLAS's kernels first (kernels/cpu/gemm_choice.h); the rest never call it. */
+int cc_command_uses_cpu_gemm(int argc, char **argv);
+
 #endif

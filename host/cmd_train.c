@@ -75,7 +75,10 @@ int cc_cmd_train(int argc, char **argv) {
     if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
     char err[16384] = "", ranked[16500]; /* an interrupted run's message holds a command with its paths */
     cc_mpi_world world; /* under mpirun: data parallel, rank 0 prints and writes */
-    if (cc_mpi_world_join(&world, err, sizeof err) != 0) return cc_command_result("train", -1, err);
+    if (cc_mpi_world_join(&world, err, sizeof err) != 0) {
+        cc_mpi_world_leave(&world, 1); /* MPI may be up: finalised, or the job aborted */
+        return cc_command_result("train", -1, err);
+    }
     r.collective = cc_mpi_world_collective(&world);
     r.local_rank = world.collective.local_rank;
     r.local_size = world.collective.local_size;

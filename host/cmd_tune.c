@@ -52,7 +52,10 @@ int cc_cmd_tune(int argc, char **argv) {
     if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
     char err[4400] = "";
     cc_mpi_world world; /* under mpirun: the candidates spread over the ranks */
-    if (cc_mpi_world_join(&world, err, sizeof err) != 0) return cc_command_result("tune", -1, err);
+    if (cc_mpi_world_join(&world, err, sizeof err) != 0) {
+        cc_mpi_world_leave(&world, 1); /* MPI may be up: finalised, or the job aborted */
+        return cc_command_result("tune", -1, err);
+    }
     r.collective = cc_mpi_world_collective(&world);
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     int status = r.collective ? same_work_everywhere(&r, argc, argv, err, sizeof err) : 0;

@@ -35,7 +35,12 @@ int cc_test_from_bin(const char *date, const cc_tensor *t, char *err, size_t err
         return -2;
     }
     int bin = cc_first_bin_from(t, day);
-    if (bin < 0) snprintf(err, err_len, "--test-from %s is after the tensor's last bin", date);
+    if (bin < 0) { /* no bin starts on or after it: it is inside the last bin, or past it */
+        char last[11];
+        cc_format_iso_date(t->time[t->T - 1], last);
+        snprintf(err, err_len, "--test-from %s: no bin of the tensor starts on or after it (its last bin starts %s)",
+                 date, last);
+    }
     return bin < 0 ? -2 : bin;
 }
 

@@ -10,6 +10,8 @@ int main(int argc, char **argv) {
      * a scheduler's log as they happen, not when the buffer fills or the run ends. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     cc_remove_temporaries_on_signals(); /* Ctrl-C or kill leaves no NAME.tmp-PID: see ctrl_c.h */
-    cc_cpu_gemm_choose(argv); /* OpenBLAS kernels from the CPU features, checked: see gemm_choice.h */
+    /* OpenBLAS kernels from the CPU features, checked (gemm_choice.h): for the commands
+     * that use them (a png or an import waits on no GEMM check, nor hangs in one) */
+    if (cc_command_uses_cpu_gemm(argc, argv)) cc_cpu_gemm_choose(argv);
     return cc_main(argc, argv);
 }

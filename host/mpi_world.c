@@ -97,13 +97,24 @@ int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {
     memset(w, 0, sizeof *w);
     w->collective.size = 1;
     if (!cc_mpi_launched()) return 0;
-    int rank = 0, size = 1, local = 0, local_size = 1;
-    if (MPI_Init(NULL, NULL) != MPI_SUCCESS || MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS ||
-        MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS || node_local_rank(&local, &local_size) != 0) {
-        snprintf(err, err_len, "MPI_Init failed");
+    int rank = 0, size = 1, local = 0, local_size = 1, provided = 0;
+    /* FUNNELED: the main thread alone calls MPI, while OpenMP and the forest's threads run */
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        snprintf(err, err_len, "MPI_Init_thread failed");
         return -1;
     }
-    w->joined = 1;
+    w->joined = 1; /* from here cc_mpi_world_leave finalises (or aborts the job) */
+    if (provided < MPI_THREAD_FUNNELED) {
+        snprintf(err, err_len, "this MPI gives thread level %d, below the MPI_THREAD_FUNNELED crimecast's threads need",
+                 provided);
+        return -1;
+    }
+    if (MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS || MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS ||
+        node_local_rank(&local, &local_size) != 0) {
+        snprintf(err, err_len, "MPI could not say this process's rank (MPI_Comm_rank, _size or _split_type failed)");
+        w->collective.size = size; /* leave aborts the job when there are others */
+        return -1;
+    }
     w->collective = (cc_collective){rank,
                                     size,
                                     local,

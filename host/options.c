@@ -277,6 +277,26 @@ int cc_options_set(const cc_command_spec *spec, void *request, const char *name,
 
 /* ------------------------------------------------------------------ argv */
 
+/* Appends " --a, --b and --c" (the options `name`'s first len bytes start) to why at `used`. */
+static void list_prefixed(const cc_command_spec *spec, const char *name, size_t len, char *why, size_t why_len,
+                          int used) {
+    int total = 0, k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int g = 0; g < spec->group_count; g++)
+            for (int i = 0; i < spec->groups[g].count; i++) {
+                const char *option = spec->groups[g].options[i].name;
+                if (strncmp(option, name, len) != 0) continue;
+                if (pass == 0) {
+                    total++;
+                    continue;
+                }
+                k++;
+                if (used >= 0 && (size_t)used < why_len)
+                    used += snprintf(why + used, why_len - (size_t)used, "%s--%s", k == 1 ? " " : k == total ? " and " : ", ",
+                                     option);
+            }
+}
+
 /* One "--name[=value]" argument (and its value from argv[*i + 1] when it takes one). */
 static int parse_option(const cc_command_spec *spec, int argc, char **argv, int *i, void *request, char *why,
                         size_t why_len) {
@@ -285,8 +305,10 @@ static int parse_option(const cc_command_spec *spec, int argc, char **argv, int 
     int ambiguous;
     found f = lookup(spec, request, arg, len, &ambiguous);
     if (!f.row) {
-        if (ambiguous) snprintf(why, why_len, "option '--%.*s' is ambiguous (%d options start so)", (int)len, arg, ambiguous);
-        else snprintf(why, why_len, "unknown option '--%.*s'", (int)len, arg);
+        if (ambiguous) {
+            int used = snprintf(why, why_len, "option '--%.*s' is ambiguous: it starts", (int)len, arg);
+            list_prefixed(spec, arg, len, why, why_len, used);
+        } else snprintf(why, why_len, "unknown option '--%.*s'", (int)len, arg);
         return -1;
     }
     if (f.row->kind == CC_OPT_FLAG) {

@@ -197,8 +197,10 @@ static int stored_span(demo *d, char *err, size_t err_len) {
     if (!store) return -1;
     int found = cc_store_time_range(store, d->request->city, first, last);
     cc_store_close(store);
-    if (found != 0) {
-        snprintf(err, err_len, "%.1000s holds no incident of %.64s", d->store, d->request->city);
+    if (found != 0) { /* 1: none there; -1: SQLite could not say */
+        snprintf(err, err_len, found > 0 ? "%.1000s holds no incident of %.64s"
+                                         : "%.1000s: cannot read the time span of %.64s's incidents (a damaged store?)",
+                 d->store, d->request->city);
         return -1;
     }
     int64_t day;
@@ -395,6 +397,7 @@ static int panels(const demo *d, char *err, size_t err_len) {
         cc_png_style style = {cc_colormap_find("inferno"), CC_SCALE_SQRT, panel_vmax(&in), 8};
         float *error = malloc(sizeof(float) * (size_t)in.truth.H * in.truth.W);
         drawn = error ? 0 : -1;
+        if (!error) snprintf(err, err_len, "out of memory for a %d x %d error map", in.truth.H, in.truth.W);
         for (int b = 0; b < in.convlstm.T && drawn >= 0; b++)
             drawn = draw_panel(d, &in, b, &style, error, err, err_len) == 0 ? drawn + 1 : -1;
         free(error);
@@ -459,11 +462,7 @@ static int write_report(const demo *d, const cc_metrics_table *table, char *err,
         cc_tensor_free(&t);
         return -1;
     }
-    if (cc_whole_file_begin(&report, path, err, err_len) != 0) {
-        cc_tensor_free(&t), cc_tensor_free(&forecast);
-        return -1;
-    }
-    FILE *out = fopen(report.temp, "w");
+    FILE *out = cc_whole_file_fopen(&report, path, err, err_len);
     int status = out ? 0 : -1;
     if (out) {
         report_summary(out, d, &t);
@@ -477,11 +476,7 @@ static int write_report(const demo *d, const cc_metrics_table *table, char *err,
         fprintf(out, "\nMSE and mean Poisson deviance: lower is better; AUC, AP (top-10%% hotspots), hit rate, PAI and "
                      "PEI (5%% of the area flagged): higher is better. Intervals: bootstrap 95%% over test bins.\n\n");
         report_pictures(out, &forecast);
-        status = fclose(out) == 0 ? cc_whole_file_commit(&report, err, err_len) : -1;
-    }
-    if (status != 0) {
-        snprintf(err, err_len, "%.900s: cannot write", path);
-        cc_whole_file_abandon(&report);
+        status = cc_whole_file_fclose(&report, out, 1, err, err_len); /* its error says why */
     }
     cc_tensor_free(&t), cc_tensor_free(&forecast);
     return status;

@@ -1,6 +1,7 @@
 /* host/run_synth.h */
 #include "host/run_synth.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -24,7 +25,8 @@ static int parse_seed(const char *text, void *field, char *why, size_t why_len) 
     char *end;
     errno = 0;
     uint64_t seed = strtoull(text, &end, 10);
-    if (*end || end == text || text[0] == '-' || errno == ERANGE) { /* not clamped to 2^64 - 1 without a word */
+    /* digits only: strtoull skips blanks and negates a '-' (' -1' read as 2^64 - 1) */
+    if (*end || end == text || !isdigit((unsigned char)text[0]) || errno == ERANGE) {
         snprintf(why, why_len, "--seed must be a whole number from 0 to 18446744073709551615 (got '%s')", text);
         return -1;
     }

@@ -1,6 +1,8 @@
 #include "models/convlstm.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,11 +311,24 @@ static const char *check_convlstm(const cc_convlstm_config *c) {
     return NULL;
 }
 
+/* The maps of a step's batch are counted in int (steps x batch x maps): a shape whose
+ * count passes INT_MAX would wrap and under-size the buffers (bench takes any sizes). */
+static const char *check_map_counts(const cc_convlstm_config *c, int batch) {
+    int64_t widest = (int64_t)c->channels + c->context + c->features + 4;
+    for (int l = 0; l < c->layers && l < CC_MAX_LAYERS; l++)
+        if (4 * (int64_t)c->hidden[l] > widest) widest = 4 * (int64_t)c->hidden[l]; /* the four gates */
+    int64_t steps = c->window > c->horizon ? c->window : c->horizon;
+    return steps * batch * widest > INT_MAX ? "the batch's maps (steps x batch x channels) pass 2^31: a smaller "
+                                                  "batch, window, horizon or width"
+                                                : NULL;
+}
+
 static int check_config(const cc_convlstm_config *c, int batch, char *err, size_t err_len) {
     int st = c->arch == CC_ARCH_ST_RESNET;
     const char *why = check_common(c, batch);
     cc_st_shape shape = st_shape(c, batch);
     if (!why) why = st ? cc_st_check(&shape, c->horizon) : check_convlstm(c);
+    if (!why) why = check_map_counts(c, batch);
     const char *prefix = !st ? "convlstm: " : strncmp(why ? why : "", "st-resnet", 9) ? "st-resnet: " : "";
     if (why) snprintf(err, err_len, "%s%s", prefix, why);
     return why ? -1 : 0;

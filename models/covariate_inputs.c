@@ -8,7 +8,9 @@
 
 int cc_covariate_input_maps(int K, int D) { return K + (K > 0) + 2 * D; }
 
-/* Mean and sd of the finite in-mask values of `planes` planes [H][W] at stride; how many. */
+/* Mean and sd of the finite in-mask values of `planes` planes [H][W] at stride; how many.
+ * Two passes, the squares taken about the mean: E[v^2] - mean^2 cancels to noise for a
+ * large, nearly constant map (values near 1e8 of sd 1). */
 static long moments(const float *first, int planes, size_t stride, const uint8_t *mask, size_t plane, double *mean,
                     double *sd) {
     double sum = 0, squares = 0;
@@ -16,10 +18,15 @@ static long moments(const float *first, int planes, size_t stride, const uint8_t
     for (int b = 0; b < planes; b++)
         for (size_t x = 0; x < plane; x++) {
             double v = first[(size_t)b * stride + x];
-            if (mask[x] && isfinite(v)) sum += v, squares += v * v, n++;
+            if (mask[x] && isfinite(v)) sum += v, n++;
         }
     *mean = n ? sum / n : 0;
-    double var = n ? squares / n - *mean * *mean : 0;
+    for (int b = 0; b < planes; b++)
+        for (size_t x = 0; x < plane; x++) {
+            double v = first[(size_t)b * stride + x];
+            if (mask[x] && isfinite(v)) squares += (v - *mean) * (v - *mean);
+        }
+    double var = n ? squares / n : 0;
     *sd = var > 1e-12 ? sqrt(var) : 1;
     return n;
 }

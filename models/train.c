@@ -230,6 +230,11 @@ static int train_epoch_summed(cc_batch_io *b, const cc_ops_context *ctx, const c
         gather(b, ctx, t, scale, o->loss, order + bi * o->batch + first, count);
         cc_adamw opt = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay, (int)(s->step + 1)};
         double loss = cc_train_step(b->model, ctx, o->loss, &opt, o->clip, &b->io);
+        if (loss == CC_TRAIN_STEP_RANKS_FAILED) { /* not a divergence: --lr is not the cure */
+            snprintf(err, err_len, "epoch %d, batch %d: the sum over the ranks failed (the MPI or NCCL message above "
+                     "says why)", epoch, bi + 1);
+            return -1;
+        }
         if (!isfinite(loss)) {
             diverged(s, epoch, bi + 1, batches, loss, err, err_len);
             return -1;

@@ -37,7 +37,7 @@ double cc_train_step(cc_convlstm *m, const cc_ops_context *ctx, cc_loss_kind los
     const cc_collective *all = io->collective;
     if (all) { /* L = sum over ranks of share_r L_r: the whole batch's mean */
         value *= io->share;
-        if (all->sum_doubles(all->self, &value, 1) != 0) return NAN;
+        if (all->sum_doubles(all->self, &value, 1) != 0) return CC_TRAIN_STEP_RANKS_FAILED;
     }
     if (!isfinite(value)) return value;
     cc_fill(ctx, m->grads.data, m->grads.size, 0.0f);
@@ -46,7 +46,7 @@ double cc_train_step(cc_convlstm *m, const cc_ops_context *ctx, cc_loss_kind los
         cc_axpy(ctx, m->grads.size, (float)(io->share - 1.0), m->grads.data, m->grads.data); /* g *= share */
         int summed = ctx->backend == CC_BACKEND_CUDA ? all->sum_device_floats(all->self, m->grads.data, m->grads.size)
                                                      : all->sum_floats(all->self, m->grads.data, m->grads.size);
-        if (summed != 0) return NAN;
+        if (summed != 0) return CC_TRAIN_STEP_RANKS_FAILED;
     }
     if (clip > 0) cc_clip_global_norm(ctx, m->grads.data, m->grads.size, clip);
     cc_adamw_step(ctx, opt, m->params.data, m->grads.data, io->adam_m, io->adam_v, m->params.size);

@@ -4,6 +4,7 @@
 #ifndef CRIMECAST_MODELS_TRAIN_STEP_H
 #define CRIMECAST_MODELS_TRAIN_STEP_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "kernels/ops.h"
@@ -23,7 +24,9 @@ int cc_loss_parse(const char *name, cc_loss_kind *loss);
  *     g <- clip(g, clip) (clip > 0),   params, m, v <- AdamW(params, g, m, v; opt).
  * The batch is the model's (cc_convlstm_set_batch). Returns L; when L is not finite the
  * step stops there, before the gradients and parameters change (on every rank alike: L is
- * summed first). NAN also when a collective fails. */
+ * summed first). CC_TRAIN_STEP_RANKS_FAILED (-inf: no loss is) when a sum over the ranks
+ * fails (MPI or NCCL said why). */
+#define CC_TRAIN_STEP_RANKS_FAILED (-HUGE_VAL)
 typedef struct cc_train_step_io {
     const float *x;           /* [window][batch][C + context][H][W], normalised inputs */
     const float *target;      /* [horizon][batch][C][H][W]: counts (Poisson) or normalised

@@ -132,6 +132,46 @@ static void test_a_bad_step_stops_the_run(void **state) {
     cc_tensor_free(&t);
 }
 
+/* A collective of one rank whose gradient sum fails (an MPI or NCCL error): the run
+ * stops naming the ranks' sum, not as a divergence calling for a lower --lr. */
+static int failing_sum_floats(void *self, float *x, size_t n) { return (void)self, (void)x, (void)n, -1; }
+static int one_rank_sum_doubles(void *self, double *x, size_t n) { return (void)self, (void)x, (void)n, 0; }
+static int one_rank_broadcast_floats(void *self, float *x, size_t n, int root) {
+    return (void)self, (void)x, (void)n, (void)root, 0;
+}
+static int one_rank_broadcast_doubles(void *self, double *x, size_t n, int root) {
+    return (void)self, (void)x, (void)n, (void)root, 0;
+}
+
+static void test_a_failed_sum_over_ranks_is_not_a_divergence(void **state) {
+    (void)state;
+    cc_tensor t;
+    moving_hotspot(&t);
+    cc_convlstm_config cfg = {1, S, S, 1, {4}, 3, 4, 1, 0, 1, 0};
+    cc_split split;
+    char err[256] = "";
+    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &split, err, sizeof err), 0);
+    cc_convlstm model;
+    assert_int_equal(cc_convlstm_create(&model, &cfg, 4, 3, err, sizeof err), 0);
+    float scale[1] = {1.0f};
+    cc_train_init_head(&model, &t, &split);
+    cc_train_state st;
+    assert_int_equal(cc_train_state_init(&st, &model), 0);
+    int rank = 0;
+    cc_collective all = {0, 1, 0, &rank, failing_sum_floats, one_rank_sum_doubles, one_rank_broadcast_floats,
+                         one_rank_broadcast_doubles, NULL, NULL, 1};
+    cc_train_options o = {2, 2, 4, 1e-3, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL, &all};
+    cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
+    assert_int_equal(cc_train(&model, &ctx, &t, &split, scale, &o, &st, err, sizeof err), -1);
+    printf("%s\n", err);
+    assert_non_null(strstr(err, "epoch 1, batch 1: the sum over the ranks failed"));
+    assert_null(strstr(err, "--lr"));
+    assert_int_equal(st.step, 0);
+    cc_train_state_free(&st);
+    cc_convlstm_free(&model);
+    cc_tensor_free(&t);
+}
+
 /* The averages go into the bias of the layer that produces the outputs. A convlstm-ae
  * with fewer feature maps than channels (2 < 3) had them written into its core's head.b
  * (F entries, so past its end), where they passed through the decoder and were lost: an
@@ -1053,6 +1093,7 @@ static void test_no_step_reads_a_held_out_target(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_split_targets),
                                        cmocka_unit_test(test_a_bad_step_stops_the_run),
+        cmocka_unit_test(test_a_failed_sum_over_ranks_is_not_a_divergence),
                                        cmocka_unit_test(test_init_head_sets_the_output_bias),
                                        cmocka_unit_test(test_split_test_from_date),
                                        cmocka_unit_test(test_no_step_reads_a_held_out_target),

@@ -148,6 +148,8 @@ int cc_cpu_gemm_uses_loops(void) { return use_loops; }
 
 #ifdef CRIMECAST_HAVE_BLAS
 #include <cblas.h>
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -181,8 +183,13 @@ static int injected_fault(const char *loaded, int *crash) {
     return 0;
 }
 
+/* How long the child's check may take: milliseconds of GEMMs, given a loaded machine's
+ * margin. OpenBLAS retries a buffer it cannot allocate for ever (a tight ulimit -v), so
+ * a child that does not answer by then is killed and its kernels count as failed. */
+enum { CHECK_WAIT_MS = 30000 };
+
 /* The loaded kernels' largest error, measured in a child process so that an illegal
- * instruction kills the child only. Returns 0 passed, 1 wrong results, 2 crashed. */
+ * instruction kills the child only. Returns 0 passed, 1 wrong results, 2 crashed, 3 hung. */
 static int check_loaded(const char *loaded, double *error) {
     int crash = 0, faulty = injected_fault(loaded, &crash);
     int fds[2];
@@ -200,11 +207,18 @@ static int check_loaded(const char *loaded, double *error) {
         return *error <= CC_GEMM_CHECK_LIMIT ? 0 : 1;
     }
     close(fds[1]);
-    ssize_t got = read(fds[0], error, sizeof *error);
+    struct pollfd answer = {fds[0], POLLIN, 0};
+    int ready;
+    while ((ready = poll(&answer, 1, CHECK_WAIT_MS)) < 0 && errno == EINTR)
+        ;
+    int hung = ready == 0;
+    if (hung) kill(child, SIGKILL);
+    ssize_t got = hung ? 0 : read(fds[0], error, sizeof *error);
     close(fds[0]);
     int status = 0;
-    while (waitpid(child, &status, 0) < 0)
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
         ;
+    if (hung) return 3;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != (ssize_t)sizeof *error) return 2;
     return *error <= CC_GEMM_CHECK_LIMIT ? 0 : 1;
 }
@@ -311,7 +325,8 @@ void cc_cpu_gemm_choose(char **argv) {
     }
     if (s.failed_count < 4) {
         snprintf(s.failed[s.failed_count], sizeof s.failed[0], "%s", loaded);
-        snprintf(s.failed_how[s.failed_count], sizeof s.failed_how[0], "%s", outcome == 1 ? "wrong" : "crashed");
+        snprintf(s.failed_how[s.failed_count], sizeof s.failed_how[0], "%s",
+                 outcome == 1 ? "wrong" : outcome == 2 ? "crashed" : "hung");
         s.failed_count++;
     }
     const char *next = cc_gemm_next_core(&s, loaded, avx512, avx2_fma);

@@ -51,7 +51,7 @@ typedef struct cc_gemm_search {
     int user;               /* OPENBLAS_CORETYPE was set by the user, not by crimecast */
     int failed_count;
     char failed[4][32];     /* core types that failed the check, in order */
-    char failed_how[4][16]; /* "wrong results" or "crashed" */
+    char failed_how[4][16]; /* "wrong", "crashed" or "hung" */
 } cc_gemm_search;
 
 /* The search state as the environment variable's value and back (0, or -1 on a value

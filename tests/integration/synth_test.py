@@ -171,6 +171,9 @@ def main():
         p = run("synth", "--db", far, "--seed", "18446744073709551616")
         check("a seed past 2^64 - 1 is refused, not clamped", p.returncode == 2 and "--seed must be" in p.stderr
               and not os.path.exists(far), p.stderr)
+        p = run("synth", "--db", far, "--seed", " -1")
+        check("a seed ' -1' (a blank, then a minus) is refused, not read as 2^64 - 1",
+              p.returncode == 2 and "--seed must be" in p.stderr and not os.path.exists(far), p.stderr)
         p = run("synth", "--db", far, "--out", os.path.join(tmp, "other.db"))
         check("--db and --out naming two stores is a usage error", p.returncode == 2 and "give one" in p.stderr
               and not os.path.exists(far), p.stderr)
