@@ -135,6 +135,11 @@ static int resolve_columns(const source_format *f, char names[][64], int count, 
 
 cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *header,
                                         char *err, size_t err_len) {
+    if (header->too_many_fields) {
+        snprintf(err, err_len, "header (line %ld) has more than %d fields: not a layout crimecast reads", header->line,
+                 CC_CSV_MOST_FIELDS);
+        return NULL;
+    }
     int count = header->field_count;
     char (*names)[64] = calloc((size_t)count, sizeof *names);
     cc_row_parser *p = calloc(1, sizeof *p);

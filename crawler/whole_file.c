@@ -1,3 +1,4 @@
+#define _DEFAULT_SOURCE /* realpath (X/Open), beside the POSIX 2008 the build asks for */
 /* crawler/whole_file.h */
 #include "crawler/whole_file.h"
 
@@ -120,11 +121,32 @@ void cc_whole_file_remove_temporaries(void) {
     }
 }
 
-int cc_whole_file_check(const char *path, char *err, size_t err_len) {
-    if (strlen(path) >= sizeof ((cc_whole_file *)0)->path) {
-        snprintf(err, err_len, "%.200s...: the file name is too long", path);
+/* A name that is a symbolic link to a file: the file it names (the link stays a link, and
+ * the temporary goes beside the file, on its file system). 0, or -1 with err. */
+static int link_target(const char *path, char *target, size_t target_len, char *err, size_t err_len) {
+    struct stat st;
+    snprintf(target, target_len, "%s", path);
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) return 0;
+    char resolved[PATH_MAX];
+    if (!realpath(path, resolved)) {
+        snprintf(err, err_len, "%.2000s: cannot write it: a symbolic link to nothing there (%s)", path, strerror(errno));
         return -1;
     }
+    if (strlen(resolved) >= target_len) {
+        snprintf(err, err_len, "%.200s...: the file the link names has too long a name", path);
+        return -1;
+    }
+    snprintf(target, target_len, "%s", resolved);
+    return 0;
+}
+
+int cc_whole_file_check(const char *named, char *err, size_t err_len) {
+    char path[sizeof ((cc_whole_file *)0)->path];
+    if (strlen(named) >= sizeof path) {
+        snprintf(err, err_len, "%.200s...: the file name is too long", named);
+        return -1;
+    }
+    if (link_target(named, path, sizeof path, err, err_len) != 0) return -1; /* the file a link names is written */
     char dir[4096];
     const char *base;
     split_path(path, dir, sizeof dir, &base);
@@ -158,30 +180,10 @@ int cc_whole_file_check(const char *path, char *err, size_t err_len) {
     return 0;
 }
 
-/* A name that is a symbolic link to a file: the file it names (the link stays a link, and
- * the temporary goes beside the file, on its file system). 0, or -1 with err. */
-static int link_target(const char *path, char *target, size_t target_len, char *err, size_t err_len) {
-    struct stat st;
-    snprintf(target, target_len, "%s", path);
-    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) return 0;
-    char resolved[PATH_MAX];
-    if (!realpath(path, resolved)) {
-        snprintf(err, err_len, "%.2000s: cannot write it: a symbolic link to nothing there (%s)", path, strerror(errno));
-        return -1;
-    }
-    if (strlen(resolved) >= target_len) {
-        snprintf(err, err_len, "%.200s...: the file the link names has too long a name", path);
-        return -1;
-    }
-    snprintf(target, target_len, "%s", resolved);
-    return 0;
-}
-
 int cc_whole_file_begin(cc_whole_file *f, const char *named, char *err, size_t err_len) {
     f->slot = -1;
     char path[sizeof f->path];
-    if (cc_whole_file_check(named, err, err_len) != 0 || link_target(named, path, sizeof path, err, err_len) != 0 ||
-        cc_whole_file_check(path, err, err_len) != 0)
+    if (cc_whole_file_check(named, err, err_len) != 0 || link_target(named, path, sizeof path, err, err_len) != 0)
         return -1;
     char dir[4096];
     const char *base;
@@ -242,7 +244,7 @@ int cc_whole_file_fclose(cc_whole_file *f, FILE *stream, int ok, char *err, size
     int failed_write = ferror(stream), failed_close = fclose(stream) != 0, why = errno;
     if (ok && !failed_write && !failed_close) return cc_whole_file_commit(f, err, err_len);
     cc_whole_file_abandon(f);
-    if (!ok) snprintf(err, err_len, "%s: not written", f->path); /* the caller's error replaces it */
-    else snprintf(err, err_len, "%s: cannot write (%s)", f->path, failed_close ? strerror(why) : "a write failed: disk full?");
+    if (failed_close) snprintf(err, err_len, "%s: cannot write (%s)", f->path, strerror(why));
+    else snprintf(err, err_len, "%s: cannot write (a write failed: disk full?)", f->path); /* a caller may say more */
     return -1;
 }

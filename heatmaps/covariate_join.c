@@ -24,7 +24,8 @@ static int read_pairs(cc_csv_reader *csv, int a, int b, code_pair **out, long *c
     cc_csv_row row;
     int got;
     while ((got = cc_csv_next(csv, &row)) == 1) {
-        if (row.field_count <= (a > b ? a : b) || !row.fields[a][0] || !row.fields[b][0]) continue;
+        if (row.too_many_fields || row.field_count <= (a > b ? a : b) || !row.fields[a][0] || !row.fields[b][0])
+            continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 4096;
             code_pair *grown = realloc(pairs, sizeof *pairs * (size_t)cap);
@@ -51,6 +52,8 @@ int cc_code_lookup_read(const char *path, const char *polygon_column, const char
     cc_csv_row header;
     int status = -1, a = -1, b = -1;
     if (!csv || cc_csv_next(csv, &header) != 1) snprintf(err, err_len, "%s: no header line", path);
+    else if (header.too_many_fields)
+        snprintf(err, err_len, "%s: the header has more than %d fields (not a lookup table?)", path, CC_CSV_MOST_FIELDS);
     else if ((a = cc_table_column(&header, path, "lookup", polygon_column, err, err_len)) < 0 ||
              (b = cc_table_column(&header, path, "lookup", table_column, err, err_len)) < 0) {
         /* err says which column is missing */

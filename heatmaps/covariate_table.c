@@ -302,6 +302,11 @@ static int read_header(table_reader *r, cc_csv_reader *csv, cc_covariate_table *
         snprintf(err, err_len, "%s: no header line (%s)", r->path, cc_csv_error(csv) ? cc_csv_error(csv) : "empty");
         return -1;
     }
+    if (header.too_many_fields) {
+        snprintf(err, err_len, "%s: the header has more than %d fields (not a covariate table?)", r->path,
+                 CC_CSV_MOST_FIELDS);
+        return -1;
+    }
     r->field_count = header.field_count;
     r->date = -1;
     if ((r->key = cc_table_column(&header, r->path, "key", key_column, err, err_len)) < 0 ||
@@ -314,10 +319,14 @@ static int read_rows(table_reader *r, cc_csv_reader *csv, cc_covariate_table *t,
     cc_csv_row row;
     int got;
     while ((got = cc_csv_next(csv, &row)) == 1) {
-        if (row.unterminated_quote || row.nul_byte) {
+        if (row.unterminated_quote || row.nul_byte || row.too_many_fields) {
             t->skipped++;
-            note_problem(t, "%s: row at line %ld skipped: %s%s", r->path, row.line,
-                         row.nul_byte ? "a NUL byte in a field" : "a quote left open", "");
+            if (row.too_many_fields)
+                note_problem(t, "%s: row at line %ld skipped: more than %d fields", r->path, row.line,
+                             CC_CSV_MOST_FIELDS);
+            else
+                note_problem(t, "%s: row at line %ld skipped: %s", r->path, row.line,
+                             row.nul_byte ? "a NUL byte in a field" : "a quote left open");
             continue;
         }
         int status = take_row(r, t, &row);

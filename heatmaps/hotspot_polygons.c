@@ -179,6 +179,7 @@ int cc_hotspot_polygons_write(const char *path, const cc_hotspot_layer *l, char 
     }
     GDALAllRegister();
     char other[512];
+    if (cc_whole_file_check(path, err, err_len) != 0) return -1; /* before GDAL opens it: a FIFO would block */
     CPLPushErrorHandler(CPLQuietErrorHandler);
     if (has_suffix(path, ".gpkg")) other_contents(path, other, sizeof other);
     else other[0] = 0;

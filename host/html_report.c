@@ -168,7 +168,7 @@ int cc_html_report_write(const char *path, const cc_html_report *r, char *err, s
     char why[1024] = "";
     int ok = figures(out, r, why, sizeof why) == 0;
     fprintf(out, "<p class=note>Written by crimecast %s.</p>\n</body></html>\n", CRIMECAST_VERSION);
-    if (cc_whole_file_fclose(&file, out, ok, err, err_len) != 0) return -1;
-    if (!ok) snprintf(err, err_len, "%s", why);
-    return ok ? 0 : -1;
+    int closed = cc_whole_file_fclose(&file, out, ok, err, err_len);
+    if (!ok) snprintf(err, err_len, "%s", why); /* the picture that could not be read, not the close */
+    return ok && closed == 0 ? 0 : -1;
 }

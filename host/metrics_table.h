@@ -26,8 +26,9 @@ double cc_metrics_value(const cc_metrics_table *table, const char *model, const 
 
 /* Where the ConvLSTM stands on mean Poisson deviance for `category`. */
 typedef struct cc_model_standing {
-    char best_baseline[64];      /* lowest deviance among the baselines (persistence, histavg*, seasonal*,
-                                    kde*, rf*, etas: not st-resnet, an ensemble or a model of unknown name) */
+    char best_baseline[64];      /* lowest deviance among the baselines, by the names crimecast baseline
+                                    gives (persistence*, histavg*, seasonal*, kde*, rf*, etas*: not
+                                    st-resnet, an ensemble or a model of unknown name) */
     char convlstm_model[64];     /* lowest deviance among convlstm* (convlstm, convlstm-ae, +cov, ensembles) */
     double baseline, convlstm, oracle;  /* their deviances (oracle NaN without one) */
     double gap_closed;           /* (baseline - convlstm) / (baseline - oracle); NaN without an oracle */

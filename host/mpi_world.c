@@ -111,8 +111,11 @@ int cc_mpi_world_join(cc_mpi_world *w, char *err, size_t err_len) {
     }
     if (MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS || MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS ||
         node_local_rank(&local, &local_size) != 0) {
-        snprintf(err, err_len, "MPI could not say this process's rank (MPI_Comm_rank, _size or _split_type failed)");
-        w->collective.size = size; /* leave aborts the job when there are others */
+        /* the job's size unknown, the others may wait in a collective for ever: end them all */
+        fprintf(stderr, "crimecast: MPI could not say this process's rank (MPI_Comm_rank, _size or _split_type "
+                "failed): aborting the job\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+        snprintf(err, err_len, "MPI could not say this process's rank");
         return -1;
     }
     w->collective = (cc_collective){rank,

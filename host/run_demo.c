@@ -179,6 +179,7 @@ static int synthesise(demo *d, FILE *log, char *err, size_t err_len) {
         snprintf(side, sizeof side, "%s-wal", d->store), unlink(side);
         snprintf(side, sizeof side, "%s-shm", d->store), unlink(side);
         fprintf(log, "%s held only an earlier demo's synthetic city: simulated afresh\n", d->store);
+        fprintf(stderr, "      %s held only an earlier synthetic city: simulated afresh\n", d->store);
     }
     cc_synth_request r;
     cc_synth_request_defaults(&r);

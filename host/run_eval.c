@@ -387,10 +387,14 @@ static int paired_differences(row *rows, int count, const char *versus, int bloc
 /* Figures with a mean but no interval: defined on fewer than CC_BOOTSTRAP_LEAST_VALUES
  * bins (cc_bootstrap_mean), all of them when so few bins are scored, the hotspot figures
  * of a category with crime in few bins otherwise. Said once. */
-static void note_missing_intervals(const cc_eval_request *a, const row *rows, int count, int bins) {
-    int missing = 0;
+static void note_missing_intervals(const cc_eval_request *a, const row *rows, int count) {
+    int missing = 0, bins = 0; /* the fewest bins a row missing one scored (forecasts may cover other bins) */
     for (int r = 0; r < count; r++)
-        for (int i = 0; i < rows[r].figures; i++) missing += isfinite(rows[r].mean[i]) && !isfinite(rows[r].lo[i]);
+        for (int i = 0; i < rows[r].figures; i++)
+            if (isfinite(rows[r].mean[i]) && !isfinite(rows[r].lo[i])) {
+                missing++;
+                if (!bins || rows[r].forecast->T < bins) bins = rows[r].forecast->T;
+            }
     if (!missing) return;
     if (bins < CC_BOOTSTRAP_LEAST_VALUES) /* first: no --block helps */
         fprintf(stderr, "%s: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the figures have "
@@ -856,7 +860,7 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
     } else if (align_bins(a, forecasts, err, err_len) == 0) {
         name_forecasts(a, forecasts, model_names);
         if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0) {
-            note_missing_intervals(a, rows, count, forecasts[0].T);
+            note_missing_intervals(a, rows, count);
             note_floored_deviance(who(a), rows, count);
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
         }

@@ -94,7 +94,7 @@ static void print_file_report(FILE *out, const char *path, const cc_import_stats
     if (s->unended[0])
         fprintf(stderr, "  warning: the last line (%s) has no line end, as a file cut short (an interrupted download) "
                         "would end: its row was not stored (counted malformed); if the file is whole, end its last "
-                        "line and import it again\n",
+                        "line (and close its quote, if one is open) and import it again\n",
                 s->unended);
     if (s->members_read || s->members_skipped)
         fprintf(out, "  archive: %d member CSVs read, %d other members skipped\n", s->members_read, s->members_skipped);

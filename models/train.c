@@ -142,7 +142,7 @@ static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_
         total += cc_forward_loss(b->model, ctx, loss, &b->io) * k;
     }
     b->io.collective = keep;
-    if (all && all->sum_doubles(all->self, &total, 1) != 0) return NAN;
+    if (all && all->sum_doubles(all->self, &total, 1) != 0) return CC_TRAIN_STEP_RANKS_FAILED;
     return total / n;
 }
 
@@ -357,6 +357,11 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
     int status = 0, since_best = s->epochs_done - s->best_epoch;
     if (s->epochs_done == 0 && s->step == 0) /* what every epoch must beat to be worth keeping */
         s->untrained_val = evaluate_with(&b, ctx, t, split, CC_SPAN_VAL, scale, o->loss, o->collective);
+    if (s->untrained_val == CC_TRAIN_STEP_RANKS_FAILED) {
+        snprintf(err, err_len, "the untrained model's validation: the sum over the ranks failed (the MPI or NCCL "
+                 "message above says why)");
+        status = -1;
+    }
     while (status == 0 && s->epochs_done < o->epochs && s->epochs_done < CC_MAX_EPOCHS && since_best < o->patience) {
         double train_loss;
         status = train_epoch(&b, ctx, t, split, scale, o, s, order, n, &train_loss, err, err_len);
@@ -364,6 +369,12 @@ int cc_train(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t, 
         if (status != 0) break;
         cc_batch_io_sync_back(&b, model, &s->m, &s->v); /* the host's model and moments: checkpoints, the best epoch */
         double val = evaluate_with(&b, ctx, t, split, CC_SPAN_VAL, scale, o->loss, o->collective);
+        if (val == CC_TRAIN_STEP_RANKS_FAILED) { /* not a loss: the epoch is not recorded */
+            snprintf(err, err_len, "epoch %d's validation: the sum over the ranks failed (the MPI or NCCL message above "
+                     "says why)", s->epochs_done + 1);
+            status = -1;
+            break;
+        }
         int epoch = ++s->epochs_done;
         s->train_loss[epoch - 1] = train_loss;
         s->val_loss[epoch - 1] = val;

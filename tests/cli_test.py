@@ -80,6 +80,12 @@ p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--h
 check("an option given twice with other values: the last taken, a warning naming both",
       p.returncode == 0 and json.loads(p.stdout).get("grid") == 6 and p.stderr.count("warning") == 1
       and "warning: --grid given twice ('8', then '6'): the last is taken" in p.stderr, p)
+# a shape whose int map counts pass 2^31 (65537 x 65536 x 4 maps): refused before anything
+# is allocated (its buffers were sized by the wrapped count, and overrun)
+p = run("bench", "train", "--device", "cpu", "--grid", "1", "--channels", "1", "--hidden", "1", "--layers", "1",
+        "--kernel", "1", "--window", "1", "--batch", "65537", "--horizon", "65536")
+check("bench train of a shape past 2^31 maps: refused, saying so", p.returncode != 0
+      and "pass 2^31" in p.stderr, p)
 p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "3", "--json")
 try:
     bench = json.loads(p.stdout)

@@ -119,9 +119,51 @@ static void test_long_names_and_directories(void **state) {
     free(dir), free(path), free(too_long), free(sub);
 }
 
+/* A pipe at the name is refused up front (the rename replaced it, its reader left
+ * waiting); a symbolic link to a file writes that file and stays a link; a link to
+ * nothing is refused up front, not after the work; a stream whose write failed before
+ * the close is not committed (fclose reports only the last flush). */
+static void test_special_names_and_failed_writes(void **state) {
+    (void)state;
+    char *dir = tu_make_temp_dir(), *fifo = tu_path(dir, "pipe.png"), *target = tu_path(dir, "real.png"),
+         *link = tu_path(dir, "link.png"), *dangling = tu_path(dir, "dangling.png"), err[512] = "";
+    assert_int_equal(mkfifo(fifo, 0666), 0);
+    assert_int_equal(cc_whole_file_check(fifo, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a regular file"));
+    tu_write_file(target, "old", 3);
+    assert_int_equal(symlink("real.png", link), 0);
+    cc_whole_file f;
+    FILE *out = cc_whole_file_fopen(&f, link, err, sizeof err);
+    if (!out) fail_msg("%s", err);
+    fputs("new!", out);
+    assert_int_equal(cc_whole_file_fclose(&f, out, 1, err, sizeof err), 0);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_size, 4);
+    assert_int_equal(symlink("nowhere/none.png", dangling), 0);
+    assert_int_equal(cc_whole_file_check(dangling, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a symbolic link to nothing"));
+    char *broken = tu_path(dir, "broken.png");
+    out = cc_whole_file_fopen(&f, broken, err, sizeof err);
+    assert_non_null(out);
+    fputs("half", out);
+    fflush(out);
+    clearerr(out);
+    char byte;
+    assert_int_equal(fread(&byte, 1, 1, out), 0); /* a read on a write-only stream: its error flag set */
+    assert_true(ferror(out));
+    assert_int_equal(cc_whole_file_fclose(&f, out, 1, err, sizeof err), -1);
+    assert_false(exists(broken) || exists(f.temp));
+    tu_remove_dir(dir);
+    free(dir), free(fifo), free(target), free(link), free(dangling), free(broken);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_leftovers_of_dead_runs_go),
                                        cmocka_unit_test(test_a_missing_directory_is_named),
-                                       cmocka_unit_test(test_long_names_and_directories)};
+                                       cmocka_unit_test(test_long_names_and_directories),
+                                       cmocka_unit_test(test_special_names_and_failed_writes)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,6 +137,20 @@ def check_polygons(tmp, forecast, values, mask, day):
           p.returncode == 0 and matched and len(points) == 5 and first.GetField("rank") == 1, (points, expected))
     ds = None
 
+    # a project's GeoPackage with a layer of its own: refused, the file untouched (it was
+    # rewritten with the hotspots alone, the project's layer gone)
+    project = os.path.join(tmp, "project.gpkg")
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(project)
+    ds.CreateLayer("boroughs", want_crs, ogr.wkbPolygon)
+    ds = None
+    before = open(project, "rb").read()
+    p = run("export", "--in", forecast, "--time", str(day), "--topk", "10", "--out", project)
+    check("export into a GeoPackage holding another layer: exit 1 naming it, the file untouched",
+          p.returncode == 1 and "holds 'boroughs' besides hotspots" in p.stderr and open(project, "rb").read() == before,
+          p.stderr)
+    p = run("export", "--in", forecast, "--time", str(day), "--topk", "10", "--out", gpkg)
+    check("export over its own earlier GeoPackage (hotspots alone) replaces it", p.returncode == 0, p.stderr)
+
     dissolved = os.path.join(tmp, "d.gpkg")
     p = run("export", "--in", forecast, "--time", str(day), "--topk", "10", "--dissolve", "--out", dissolved)
     ds = ogr.Open(dissolved)

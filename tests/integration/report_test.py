@@ -218,6 +218,17 @@ def model_grid_case(tmp, counts, mask, tensor, forecasts):
           and "a model of another grid than" in p.stderr and "250" in p.stderr and not os.path.exists(bad), p.stderr)
     check("... the model's grid first, the report's second (they were told the other way round)",
           re.search(r"cells of 250 m in [^,]*, not \d+ x \d+ of 500 m", p.stderr) is not None, p.stderr)
+    import h5py
+    elsewhere = os.path.join(tmp, "elsewhere.h5")  # the same grid, another city's name
+    shutil.copyfile(tensor, elsewhere)
+    with h5py.File(elsewhere, "r+") as f:
+        f.attrs["city"] = "elsewhere"
+    p = run("train", "--data", elsewhere, "--window", "4", "--epochs", "1", "--hidden", "2", "--device", "cpu",
+            "--out", os.path.join(tmp, "elsewhere_model.h5"))
+    check("train a tiny model of another city on the same grid", p.returncode == 0, p.stderr)
+    p = run("report", "--data", tensor, *forecasts, "--model", os.path.join(tmp, "elsewhere_model.h5"), "--out", bad)
+    check("report --model of another city on the same grid: exit 1 naming both cities, no file (it was drawn)",
+          p.returncode == 1 and "a model of city 'elsewhere', not of" in p.stderr and not os.path.exists(bad), p.stderr)
 
 
 def category_missing_case(tmp, counts, mask, tensor, forecasts):
