@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/baselines.h"
+
 int cc_metrics_table_add(cc_metrics_table *t, const char *model, const char *category, const double *values) {
     if (t->rows == CC_METRICS_MAX_ROWS) return -1;
     int r = t->rows++;
@@ -35,14 +37,6 @@ static int starts_with(const char *text, const char *prefix) { return !strncmp(t
 
 static int is_convlstm(const char *model) { return starts_with(model, "convlstm"); }
 
-/* The field's baselines, by the names `crimecast baseline` gives them (host/run_baseline.c):
- * not a network (st-resnet, an ensemble) nor a forecast of unknown making. */
-static int is_baseline(const char *model) {
-    static const char *const BASELINES[] = {"persistence", "histavg", "seasonal", "kde", "rf", "etas"};
-    for (size_t i = 0; i < sizeof BASELINES / sizeof BASELINES[0]; i++)
-        if (starts_with(model, BASELINES[i])) return 1;
-    return 0;
-}
 
 /* The lower of the finite deviance d of `model` and the best so far (*best, named `name`). */
 static void keep_lowest(double d, const char *model, double *best, char name[64]) {
@@ -59,7 +53,7 @@ int cc_model_standing_of(const cc_metrics_table *t, const char *category, cc_mod
         double d = cc_metrics_value(t, t->model[r], category, "deviance");
         if (is_convlstm(t->model[r])) keep_lowest(d, t->model[r], &s->convlstm, s->convlstm_model);
         else if (!strcmp(t->model[r], "oracle")) s->oracle = d;
-        else if (is_baseline(t->model[r])) keep_lowest(d, t->model[r], &s->baseline, s->best_baseline);
+        else if (cc_baseline_named(t->model[r])) keep_lowest(d, t->model[r], &s->baseline, s->best_baseline);
     }
     if (!isfinite(s->convlstm) || !s->best_baseline[0]) return -1;
     if (isfinite(s->oracle) && s->baseline > s->oracle) s->gap_closed = (s->baseline - s->convlstm) / (s->baseline - s->oracle);

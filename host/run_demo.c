@@ -158,7 +158,7 @@ static int count_stored(const char *path, long long *synthetic, long long *all) 
     if (access(path, F_OK) != 0) return -1;
     cc_store *store = cc_store_open_to_read(path, ignored, sizeof ignored);
     if (!store) return -1;
-    *synthetic = cc_store_count(store, "synthetic"), *all = cc_store_count(store, NULL);
+    *synthetic = cc_store_count(store, CC_SYNTH_CITY), *all = cc_store_count(store, NULL);
     cc_store_close(store);
     return *synthetic >= 0 && *all >= 0 ? 0 : -1;
 }
@@ -231,7 +231,7 @@ static int import_files(demo *d, FILE *log, char *err, size_t err_len) {
 static int raster(demo *d, FILE *log, char *err, size_t err_len) {
     cc_raster_request r;
     cc_raster_request_defaults(&r);
-    r.city = d->synthetic ? "synthetic" : d->request->city, r.db = d->store, r.from = d->from, r.to = d->to;
+    r.city = d->synthetic ? CC_SYNTH_CITY : d->request->city, r.db = d->store, r.from = d->from, r.to = d->to;
     r.bin = d->bin, r.grid = GRID_CELLS, r.out = d->tensor;
     return cc_run_raster(&r, log, err, err_len);
 }

@@ -11,6 +11,9 @@
 #include "host/forecast_span.h"
 #include "host/options.h"
 
+/* The synthetic city synth simulates unless told another (--city-name): data/cities/synthetic.json. */
+#define CC_SYNTH_CITY "synthetic"
+
 typedef struct cc_synth_request {
     const char *db;              /* the store written; NULL: crimecast.db unless oracle is given */
     const char *out;             /* --out, another name for --db (the two may not differ) */

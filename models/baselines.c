@@ -19,6 +19,16 @@ int cc_baseline_parse(const char *name, cc_baseline_method *method) {
 
 const char *cc_baseline_name(cc_baseline_method method) { return NAMES[method]; }
 
+int cc_baseline_named(const char *model) {
+    static const char *const FITTED[] = {"rf", "etas"}; /* the methods beside NAMES' (run_baseline.c) */
+    for (int i = 0; i < 4 + 2; i++) {
+        const char *name = i < 4 ? NAMES[i] : FITTED[i - 4];
+        size_t n = strlen(name);
+        if (!strncmp(model, name, n) && (model[n] == 0 || model[n] == '-' || model[n] == '+')) return 1;
+    }
+    return 0;
+}
+
 int cc_baseline_default_k(cc_bin_kind bin) { return bin == CC_BIN_MONTH ? 12 : bin == CC_BIN_DAY ? 28 : 52; }
 
 static size_t map_floats(const cc_tensor *t) { return (size_t)t->C * t->H * t->W; }
