@@ -18,6 +18,7 @@
 #include "host/metrics_table.h"
 #include "host/progress.h"
 #include "host/baseline_etas.h"
+#include "host/city_check.h"
 #include "host/run_baseline.h"
 #include "host/run_eval.h"
 #include "host/run_import.h"
@@ -27,6 +28,7 @@
 #include "host/html_report.h"
 #include "host/run_synth.h"
 #include "host/run_train.h"
+#include "models/metrics.h"
 
 static const cc_option DEMO_OPTIONS[] = {
     {CC_OPTION_TEXT("out", cc_demo_request, out, "DIR", "crimecast-demo", "where everything is written"),
@@ -36,7 +38,8 @@ static const cc_option DEMO_OPTIONS[] = {
     {CC_OPTION_LIST("file", cc_demo_request, files, file_count, CC_DEMO_MAX_FILES, "FILE",
                     "a record file of --city (also as operands)"), .file = CC_FILE_READ},
     {CC_OPTION_FLAG("quick", cc_demo_request, quick,
-                    "a smaller city and model: about 20 seconds on two CPU cores instead of four minutes")},
+                    "a smaller city and model: about 20 seconds on two CPU cores instead of four minutes (with "
+                    "--city: a smaller model, and the last two years of weekly records)")},
     {CC_OPTION_INT("seed", cc_demo_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
                    "the seed of the synthetic city, the network and the forest")},
 };
@@ -51,6 +54,7 @@ static int check_request(void *request, char *why, size_t why_len) {
         snprintf(why, why_len, "--city and --file go together");
         return -1;
     }
+    if (r->city && cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1; /* as import's: a usage error */
     return cc_device_request_check(&r->device, why, why_len);
 }
 
@@ -111,6 +115,7 @@ typedef struct demo {
     int without_etas;            /* the incidents are not timed finer than the bins */
     int steps, step;
     double started;
+    char warnings[2048];         /* the steps' warning lines (stderr, caught in the log), for the reports */
     char *err;                   /* the caller's: why the run stopped */
     size_t err_len;
 } demo;
@@ -134,64 +139,125 @@ static int make_dir(const char *path, char *err, size_t err_len) {
 /* A step: one pipeline call on the demo's files, reporting into the log. 0 or -1 with err. */
 typedef int (*demo_step)(demo *d, FILE *log, char *err, size_t err_len);
 
-/* Runs a step between its progress lines; `command` heads its part of the log. On a
- * failure d->err says which step and why. */
+/* The warning lines the log holds from byte `from` on: echoed to the terminal (fd
+ * `terminal`) and kept for the reports (a San Francisco demo scored half-empty weeks while
+ * raster's warning went by on stderr alone). */
+static void pass_on_warnings(demo *d, long from, int terminal) {
+    FILE *in = fopen(d->log_path, "r");
+    char line[1024];
+    if (!in || fseek(in, from, SEEK_SET) != 0) {
+        if (in) fclose(in);
+        return;
+    }
+    while (fgets(line, sizeof line, in)) {
+        if (!strstr(line, "warning:")) continue;
+        if (write(terminal, line, strlen(line)) < 0) { /* the terminal gone: the log still has it */
+        }
+        size_t used = strlen(d->warnings);
+        if (used + strlen(line) + 1 < sizeof d->warnings) memcpy(d->warnings + used, line, strlen(line) + 1);
+    }
+    fclose(in);
+}
+
+/* Runs a step between its progress lines; `command` heads its part of the log, which
+ * also takes what the step writes to stderr (its notes and warnings: demo.log is "what
+ * each step printed"), the warnings echoed here. On a failure d->err says which step and
+ * why. */
 static int run_step(demo *d, const char *what, const char *command, demo_step step) {
     double start = cc_now_seconds();
     fprintf(stderr, "[%d/%d] %s ...\n", ++d->step, d->steps, what);
     fprintf(d->log, "\n$ crimecast %s ...\n", command);
-    fflush(d->log);
+    fflush(d->log), fflush(stderr);
+    long from = ftell(d->log);
+    int terminal = dup(STDERR_FILENO), caught = terminal >= 0 && dup2(fileno(d->log), STDERR_FILENO) >= 0;
     char err[4096] = "";
     int status = step(d, d->log, err, sizeof err);
-    fflush(d->log);
+    fflush(d->log), fflush(stderr);
+    if (caught) dup2(terminal, STDERR_FILENO);
+    if (terminal >= 0) {
+        if (from >= 0) pass_on_warnings(d, from, terminal);
+        close(terminal);
+    }
     if (status == 0) fprintf(stderr, "      done in %.1f s\n", cc_now_seconds() - start);
-    else snprintf(d->err, d->err_len, "step '%s' failed: %.2000s (its output is in %.1000s)", what, err, d->log_path);
+    else
+        snprintf(d->err, d->err_len, "step '%s' failed: %.2000s (its output is in %.1000s; the demo runs each step "
+                 "with the command's defaults: to change them, run the commands it logged)", what, err, d->log_path);
     return status;
 }
 
 /* ------------------------------------------------------------------ data */
 
-/* The store's incidents: of the synthetic city (*synthetic) and of every city (*all).
- * 0, or -1 when there is no store or it cannot be read. */
-static int count_stored(const char *path, long long *synthetic, long long *all) {
+/* The store's incidents: of `city` (*own) and of every city (*all). 0, or -1 when there
+ * is no store or it cannot be read. */
+static int count_stored(const char *path, const char *city, long long *own, long long *all) {
     char ignored[256];
     if (access(path, F_OK) != 0) return -1;
     cc_store *store = cc_store_open_to_read(path, ignored, sizeof ignored);
     if (!store) return -1;
-    *synthetic = cc_store_count(store, CC_SYNTH_CITY), *all = cc_store_count(store, NULL);
+    *own = cc_store_count(store, city), *all = cc_store_count(store, NULL);
     cc_store_close(store);
-    return *synthetic >= 0 && *all >= 0 ? 0 : -1;
+    return *own >= 0 && *all >= 0 ? 0 : -1;
 }
 
-/* The synthetic demo's store is its own product: one holding nothing but a synthetic
- * city (an earlier demo, perhaps of another --seed or --quick, whose incidents synth would
- * refuse to mix with this run's) is simulated afresh, which takes a second or two. A
- * store holding other cities' records too (--out pointed at an analyst's folder) is kept. */
-static int synthesise(demo *d, FILE *log, char *err, size_t err_len) {
-    long long synthetic = 0, all = 0;
-    int counted = count_stored(d->store, &synthetic, &all) == 0, own = counted && synthetic == all;
-    if (own && all > 0) {
-        char side[PATH_LEN + 8];
-        if (unlink(d->store) != 0) {
-            snprintf(err, err_len, "cannot replace %.1000s: %s", d->store, strerror(errno));
+/* The demo's store is its own product: one holding nothing but the demo's city (an
+ * earlier demo's: of another --seed or --quick, whose incidents synth would refuse to mix
+ * with this run's, or of other record files, which would be counted with these) is
+ * started afresh (said as a warning). One holding other cities' records too (--out pointed at
+ * an analyst's folder) is kept: a synthetic city is added beside them, but a real city's
+ * earlier records are refused (the demo would count them as these files'). 0, or -1. */
+static int start_store(demo *d, const char *city, int *kept_own, char *err, size_t err_len) {
+    long long own = 0, all = 0;
+    *kept_own = 0;
+    if (count_stored(d->store, city, &own, &all) != 0 || all == 0) return 0; /* none, or nothing in it */
+    if (own < all) {
+        *kept_own = own > 0;
+        if (own > 0 && !d->synthetic) {
+            snprintf(err, err_len, "%.1000s holds %lld earlier incidents of %.64s beside other cities' records: the "
+                     "demo would count them with these files; give another --out", d->store, own, city);
             return -1;
         }
-        snprintf(side, sizeof side, "%s-wal", d->store), unlink(side);
-        snprintf(side, sizeof side, "%s-shm", d->store), unlink(side);
-        fprintf(log, "%s held only an earlier demo's synthetic city: simulated afresh\n", d->store);
-        fprintf(stderr, "      %s held only an earlier synthetic city: simulated afresh\n", d->store);
+        return 0;
     }
+    char side[PATH_LEN + 8];
+    if (unlink(d->store) != 0) {
+        snprintf(err, err_len, "cannot replace %.1000s: %s", d->store, strerror(errno));
+        return -1;
+    }
+    snprintf(side, sizeof side, "%s-wal", d->store), unlink(side);
+    snprintf(side, sizeof side, "%s-shm", d->store), unlink(side);
+    fprintf(stderr, "crimecast demo: warning: %s held only an earlier demo's incidents of %s: started afresh\n",
+            d->store, city);
+    return 0;
+}
+
+static int synthesise(demo *d, FILE *log, char *err, size_t err_len) {
+    int kept_own;
+    if (start_store(d, CC_SYNTH_CITY, &kept_own, err, err_len) != 0) return -1;
     cc_synth_request r;
     cc_synth_request_defaults(&r);
     r.db = d->store, r.seed = (uint64_t)d->request->seed, r.from = d->from, r.to = d->to;
     int status = cc_run_synth(&r, log, err, err_len);
-    if (status != 0 && counted && !own && synthetic > 0 && strlen(err) + 1 < err_len) /* two runs mixed */
+    if (status != 0 && kept_own && strlen(err) + 1 < err_len) /* two runs mixed */
         snprintf(err + strlen(err), err_len - strlen(err), "; for the demo, give another --out");
     return status;
 }
 
+/* The first day of the month after the one `day` is in. */
+static int64_t next_month(int64_t day) {
+    char text[32];
+    cc_format_iso_date(day, text);
+    int year = atoi(text) % 10000, month = atoi(text + 5) % 12 + 1; /* a date's: 1..12 */
+    year += month == 1;
+    snprintf(text, sizeof text, "%04d-%02d-01", year, month);
+    int64_t first;
+    return cc_parse_iso_date(text, &first) == 0 ? first : day + 1;
+}
+
 /* The span of a real city's records: from its first day to the day after its last
- * (raster drops the partial bins at either end). */
+ * (raster drops the partial bins at either end), or to the end of its last month where
+ * the bins are months (police.uk dates every record to its month's first day: the day
+ * after held the last month as a partial bin, and dropped it); with --quick and weeks,
+ * its last two years. */
 static int stored_span(demo *d, char *err, size_t err_len) {
     char first[17], last[17];
     cc_store *store = cc_store_open(d->store, err, err_len);
@@ -211,8 +277,15 @@ static int stored_span(demo *d, char *err, size_t err_len) {
         return -1;
     }
     memcpy(d->from, first, sizeof d->from); /* the date part, NUL included */
-    cc_format_iso_date(day + 1, d->to);
     snprintf(d->bin, sizeof d->bin, "%s", strcmp(d->request->city, "london") ? "week" : "month");
+    int64_t to = strcmp(d->bin, "month") ? day + 1 : next_month(day), from;
+    cc_format_iso_date(to, d->to);
+    char two_years[32];
+    snprintf(two_years, sizeof two_years, "%04d%.6s", (atoi(d->to) - 2) % 10000, d->to + 4); /* 2025-01-01 -> 2023-01-01 */
+    /* months are left whole: two years of them train on 13 windows, fewer than a batch */
+    if (d->request->quick && strcmp(d->bin, "week") == 0 && cc_parse_iso_date(two_years, &from) == 0 &&
+        strcmp(two_years, d->from) > 0)
+        snprintf(d->from, sizeof d->from, "%.10s", two_years);
     return 0;
 }
 
@@ -220,6 +293,8 @@ static int stored_span(demo *d, char *err, size_t err_len) {
  * stdout rather than the log. */
 static int import_files(demo *d, FILE *log, char *err, size_t err_len) {
     (void)log;
+    int kept_own;
+    if (start_store(d, d->request->city, &kept_own, err, err_len) != 0) return -1;
     cc_import_request r;
     cc_import_request_defaults(&r);
     r.city = d->request->city, r.db = d->store;
@@ -432,6 +507,8 @@ static void report_summary(FILE *out, const demo *d, const cc_tensor *t) {
     fprintf(out, "A ConvLSTM (hidden %s, kernel %d, window %d, skip path %d x %d) was trained on the first 70%% of "
                  "the bins, stopped early on the next 15%%, and every model forecast the last 15%% one bin ahead.\n\n",
             d->size->hidden, d->size->kernel, d->size->window, d->skip, d->skip);
+    if (d->warnings[0]) /* what the figures below are read against */
+        fprintf(out, "**Warnings from the steps** (`demo.log` has them in place):\n\n```\n%s```\n\n", d->warnings);
 }
 
 static void report_pictures(FILE *out, const cc_tensor *forecast) {
@@ -475,7 +552,8 @@ static int write_report(const demo *d, const cc_metrics_table *table, char *err,
             cc_model_standing_print(out, &standing);
         }
         fprintf(out, "\nMSE and mean Poisson deviance: lower is better; AUC, AP (top-10%% hotspots), hit rate, PAI and "
-                     "PEI (5%% of the area flagged): higher is better. Intervals: bootstrap 95%% over test bins.\n\n");
+                     "PEI (5%% of the area flagged): higher is better. Intervals: bootstrap 95%% over test bins (none from "
+                     "fewer than %d bins).\n\n", CC_BOOTSTRAP_LEAST_VALUES);
         report_pictures(out, &forecast);
         status = cc_whole_file_fclose(&report, out, 1, err, err_len); /* its error says why */
     }
@@ -499,9 +577,10 @@ static int write_html_report(const demo *d, const cc_metrics_table *table, char 
                  dates[b]);
         figures[count] = (cc_html_figure){b ? NULL : "Forecast panels", panel[b], caption[b]};
     }
-    char intro[512];
+    char intro[512 + sizeof d->warnings];
     snprintf(intro, sizeof intro, "%s: every model forecast the test span one bin ahead; the same as report.md, "
-             "with the pictures inside this file.", d->synthetic ? "A synthetic city" : d->request->city);
+             "with the pictures inside this file.%s%s", d->synthetic ? "A synthetic city" : d->request->city,
+             d->warnings[0] ? " Warnings from the steps (demo.log has them in place): " : "", d->warnings);
     cc_html_report html = {"crimecast demo", intro, table, forecast.categories[0], NULL, figures, count};
     int status = cc_html_report_write(path, &html, err, err_len);
     cc_tensor_free(&forecast);
