@@ -28,6 +28,7 @@
 #include "host/html_report.h"
 #include "host/run_synth.h"
 #include "host/run_train.h"
+#include "host/stderr_tee.h"
 #include "models/metrics.h"
 
 static const cc_option DEMO_OPTIONS[] = {
@@ -116,6 +117,7 @@ typedef struct demo {
     int steps, step;
     double started;
     char warnings[2048];         /* the steps' warning lines (stderr, caught in the log), for the reports */
+    long long held_before;       /* incidents of a real --city the store held before the import */
     char *err;                   /* the caller's: why the run stopped */
     size_t err_len;
 } demo;
@@ -139,49 +141,26 @@ static int make_dir(const char *path, char *err, size_t err_len) {
 /* A step: one pipeline call on the demo's files, reporting into the log. 0 or -1 with err. */
 typedef int (*demo_step)(demo *d, FILE *log, char *err, size_t err_len);
 
-/* The warning lines the log holds from byte `from` on: echoed to the terminal (fd
- * `terminal`) and kept for the reports (a San Francisco demo scored half-empty weeks while
- * raster's warning went by on stderr alone). */
-static void pass_on_warnings(demo *d, long from, int terminal) {
-    FILE *in = fopen(d->log_path, "r");
-    char line[1024];
-    if (!in || fseek(in, from, SEEK_SET) != 0) {
-        if (in) fclose(in);
-        return;
-    }
-    while (fgets(line, sizeof line, in)) {
-        if (!strstr(line, "warning:")) continue;
-        if (write(terminal, line, strlen(line)) < 0) { /* the terminal gone: the log still has it */
-        }
-        size_t used = strlen(d->warnings);
-        if (used + strlen(line) + 1 < sizeof d->warnings) memcpy(d->warnings + used, line, strlen(line) + 1);
-    }
-    fclose(in);
-}
-
 /* Runs a step between its progress lines; `command` heads its part of the log, which
  * also takes what the step writes to stderr (its notes and warnings: demo.log is "what
- * each step printed"), the warnings echoed here. On a failure d->err says which step and
- * why. */
+ * each step printed"; the terminal still shows them, the warnings kept for the reports:
+ * host/stderr_tee.h). On a failure d->err says which step and why. */
 static int run_step(demo *d, const char *what, const char *command, demo_step step) {
     double start = cc_now_seconds();
     fprintf(stderr, "[%d/%d] %s ...\n", ++d->step, d->steps, what);
     fprintf(d->log, "\n$ crimecast %s ...\n", command);
     fflush(d->log), fflush(stderr);
-    long from = ftell(d->log);
-    int terminal = dup(STDERR_FILENO), caught = terminal >= 0 && dup2(fileno(d->log), STDERR_FILENO) >= 0;
+    cc_stderr_tee tee;
+    int teed = cc_stderr_tee_begin(&tee, fileno(d->log), d->warnings, sizeof d->warnings) == 0;
     char err[4096] = "";
     int status = step(d, d->log, err, sizeof err);
     fflush(d->log), fflush(stderr);
-    if (caught) dup2(terminal, STDERR_FILENO);
-    if (terminal >= 0) {
-        if (from >= 0) pass_on_warnings(d, from, terminal);
-        close(terminal);
-    }
+    if (teed) cc_stderr_tee_end(&tee);
     if (status == 0) fprintf(stderr, "      done in %.1f s\n", cc_now_seconds() - start);
     else
-        snprintf(d->err, d->err_len, "step '%s' failed: %.2000s (its output is in %.1000s; the demo runs each step "
-                 "with the command's defaults: to change them, run the commands it logged)", what, err, d->log_path);
+        snprintf(d->err, d->err_len, "step '%s' failed: %.2000s (its output is in %.1000s; the demo sets its steps' "
+                 "options itself: to change them, run the steps as commands - README, 'Working with real data')",
+                 what, err, d->log_path);
     return status;
 }
 
@@ -199,23 +178,18 @@ static int count_stored(const char *path, const char *city, long long *own, long
     return *own >= 0 && *all >= 0 ? 0 : -1;
 }
 
-/* The demo's store is its own product: one holding nothing but the demo's city (an
- * earlier demo's: of another --seed or --quick, whose incidents synth would refuse to mix
- * with this run's, or of other record files, which would be counted with these) is
- * started afresh (said as a warning). One holding other cities' records too (--out pointed at
- * an analyst's folder) is kept: a synthetic city is added beside them, but a real city's
- * earlier records are refused (the demo would count them as these files'). 0, or -1. */
-static int start_store(demo *d, const char *city, int *kept_own, char *err, size_t err_len) {
+/* The synthetic demo's store is its own product: one holding nothing but a synthetic
+ * city (an earlier demo's, perhaps of another --seed or --quick, whose incidents synth
+ * would refuse to mix with this run's; simulated again in a second or two) is started
+ * afresh, said as a warning. One holding other cities' records too (--out pointed at an
+ * analyst's folder), or that may not be written, is kept. 0, or -1 with err. */
+static int start_synthetic_store(demo *d, int *kept_own, char *err, size_t err_len) {
     long long own = 0, all = 0;
+    const char *city = CC_SYNTH_CITY;
     *kept_own = 0;
     if (count_stored(d->store, city, &own, &all) != 0 || all == 0) return 0; /* none, or nothing in it */
-    if (own < all) {
+    if (own < all || access(d->store, W_OK) != 0) {
         *kept_own = own > 0;
-        if (own > 0 && !d->synthetic) {
-            snprintf(err, err_len, "%.1000s holds %lld earlier incidents of %.64s beside other cities' records: the "
-                     "demo would count them with these files; give another --out", d->store, own, city);
-            return -1;
-        }
         return 0;
     }
     char side[PATH_LEN + 8];
@@ -232,7 +206,7 @@ static int start_store(demo *d, const char *city, int *kept_own, char *err, size
 
 static int synthesise(demo *d, FILE *log, char *err, size_t err_len) {
     int kept_own;
-    if (start_store(d, CC_SYNTH_CITY, &kept_own, err, err_len) != 0) return -1;
+    if (start_synthetic_store(d, &kept_own, err, err_len) != 0) return -1;
     cc_synth_request r;
     cc_synth_request_defaults(&r);
     r.db = d->store, r.seed = (uint64_t)d->request->seed, r.from = d->from, r.to = d->to;
@@ -278,14 +252,14 @@ static int stored_span(demo *d, char *err, size_t err_len) {
     }
     memcpy(d->from, first, sizeof d->from); /* the date part, NUL included */
     snprintf(d->bin, sizeof d->bin, "%s", strcmp(d->request->city, "london") ? "week" : "month");
-    int64_t to = strcmp(d->bin, "month") ? day + 1 : next_month(day), from;
+    int64_t to = strcmp(d->bin, "month") ? day + 1 : next_month(day);
     cc_format_iso_date(to, d->to);
-    char two_years[32];
-    snprintf(two_years, sizeof two_years, "%04d%.6s", (atoi(d->to) - 2) % 10000, d->to + 4); /* 2025-01-01 -> 2023-01-01 */
-    /* months are left whole: two years of them train on 13 windows, fewer than a batch */
-    if (d->request->quick && strcmp(d->bin, "week") == 0 && cc_parse_iso_date(two_years, &from) == 0 &&
-        strcmp(two_years, d->from) > 0)
-        snprintf(d->from, sizeof d->from, "%.10s", two_years);
+    /* --quick: 104 weeks; months are left whole (two years of them train on 13 windows,
+     * fewer than a batch) */
+    char two_years[11];
+    cc_format_iso_date(to - 7 * 104, two_years);
+    if (d->request->quick && strcmp(d->bin, "week") == 0 && strcmp(two_years, d->from) > 0)
+        memcpy(d->from, two_years, sizeof d->from);
     return 0;
 }
 
@@ -293,8 +267,13 @@ static int stored_span(demo *d, char *err, size_t err_len) {
  * stdout rather than the log. */
 static int import_files(demo *d, FILE *log, char *err, size_t err_len) {
     (void)log;
-    int kept_own;
-    if (start_store(d, d->request->city, &kept_own, err, err_len) != 0) return -1;
+    /* a real city's store is never removed (it may be an analyst's crawl): records of the
+     * city already there are counted with these files, and the reports say so */
+    long long all = 0;
+    if (count_stored(d->store, d->request->city, &d->held_before, &all) != 0) d->held_before = 0;
+    if (d->held_before > 0)
+        fprintf(stderr, "crimecast demo: warning: %s already holds %lld incidents of %s: they are counted with these "
+                "files (a fresh --out counts these alone)\n", d->store, d->held_before, d->request->city);
     cc_import_request r;
     cc_import_request_defaults(&r);
     r.city = d->request->city, r.db = d->store;
@@ -500,15 +479,17 @@ static void report_summary(FILE *out, const demo *d, const cc_tensor *t) {
                      "true expected counts are known: the *oracle* row) from %s to %s, ",
                 d->request->seed, d->from, d->to);
     else
-        fprintf(out, "Records of %s imported from %d file(s), %s to %s, ", d->request->city, d->request->file_count,
-                d->from, d->to);
+        fprintf(out, "Records of %s imported from %d file(s)%s, %s to %s, ", d->request->city,
+                d->request->file_count, d->held_before > 0 ? " with those the store held already" : "", d->from,
+                d->to);
     fprintf(out, "counted into %d %s bins x %d channels x %d x %d cells of %.0f m (`tensor.h5`). ", t->T,
             cc_bin_kind_name(t->bin), t->C, t->H, t->W, t->cell);
     fprintf(out, "A ConvLSTM (hidden %s, kernel %d, window %d, skip path %d x %d) was trained on the first 70%% of "
                  "the bins, stopped early on the next 15%%, and every model forecast the last 15%% one bin ahead.\n\n",
             d->size->hidden, d->size->kernel, d->size->window, d->skip, d->skip);
     if (d->warnings[0]) /* what the figures below are read against */
-        fprintf(out, "**Warnings from the steps** (`demo.log` has them in place):\n\n```\n%s```\n\n", d->warnings);
+        fprintf(out, "**Warnings from the steps** (`demo.log` has them with each step's output):\n\n```\n%s```\n\n",
+                d->warnings);
 }
 
 static void report_pictures(FILE *out, const cc_tensor *forecast) {
@@ -580,7 +561,7 @@ static int write_html_report(const demo *d, const cc_metrics_table *table, char 
     char intro[512 + sizeof d->warnings];
     snprintf(intro, sizeof intro, "%s: every model forecast the test span one bin ahead; the same as report.md, "
              "with the pictures inside this file.%s%s", d->synthetic ? "A synthetic city" : d->request->city,
-             d->warnings[0] ? " Warnings from the steps (demo.log has them in place): " : "", d->warnings);
+             d->warnings[0] ? " Warnings from the steps (demo.log has them with each step's output): " : "", d->warnings);
     cc_html_report html = {"crimecast demo", intro, table, forecast.categories[0], NULL, figures, count};
     int status = cc_html_report_write(path, &html, err, err_len);
     cc_tensor_free(&forecast);

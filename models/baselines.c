@@ -24,7 +24,10 @@ int cc_baseline_named(const char *model) {
     for (int i = 0; i < 4 + 2; i++) {
         const char *name = i < 4 ? NAMES[i] : FITTED[i - 4];
         size_t n = strlen(name);
-        if (!strncmp(model, name, n) && (model[n] == 0 || model[n] == '-' || model[n] == '+')) return 1;
+        /* whole, or before a suffix: "-52", "+cov", and eval's labels of a name two files share,
+         * "etas (etas2.h5)" and "persistence #2" */
+        if (!strncmp(model, name, n) && (model[n] == 0 || model[n] == '-' || model[n] == '+' || model[n] == ' '))
+            return 1;
     }
     return 0;
 }

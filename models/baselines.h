@@ -31,8 +31,9 @@ typedef struct cc_baseline_options {
 
 int cc_baseline_parse(const char *name, cc_baseline_method *method);
 const char *cc_baseline_name(cc_baseline_method method);
-/* Whether a forecast's model attribute is one `crimecast baseline` gives: a method's name
- * (these four, "rf", "etas"), alone or with its suffix ("histavg-52", "rf-100+cov"). */
+/* Whether a forecast's model attribute (or eval's label of it) is one `crimecast
+ * baseline` gives: a method's name (these four, "rf", "etas"), alone or before a suffix
+ * ("histavg-52", "rf-100+cov", "etas (etas2.h5)"). */
 int cc_baseline_named(const char *model);
 /* The default k of a bin kind: 52 weeks, 12 months, 28 days. */
 int cc_baseline_default_k(cc_bin_kind bin);

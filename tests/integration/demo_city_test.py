@@ -2,9 +2,10 @@
 """`crimecast demo --city london --file F --quick` on hand-made police.uk files: the span
 ends with the last month whole (records dated to their month's first day were cut at
 the day after, which dropped the last month as a partial bin); a second demo into the
-same folder with another file starts the store afresh (it counted the first file's
-records with the second's, the report naming one file); a step's warnings reach the
-terminal and the reports (they went to stderr alone).
+same folder with another file keeps the store (it may be an analyst's) and says that
+the first file's records are counted too (the report named one file and said nothing);
+a step's warnings reach the terminal, demo.log and the reports (they went to stderr
+alone).
 
 usage: demo_city_test.py CRIMECAST
 """
@@ -24,7 +25,7 @@ HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Lati
           "LSOA name", "Crime type", "Last outcome category", "Context"]
 
 
-def write_police_uk(path, first_year, years, per_month, seed, unended_last=False):
+def write_police_uk(path, first_year, years, per_month, seed):
     """per_month burglaries a month around central London, ids unique to the file."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -64,18 +65,22 @@ def main():
         second = os.path.join(tmp, "second.csv")
         n_second = write_police_uk(second, 2019, 3, 50, seed=2)
         p = demo(second, out)
+        said = "already holds %d incidents of london: they are counted with these files" % n_first
         check("a second demo into the folder, another file: exits 0", p.returncode == 0, p.stderr[-2000:])
-        check("... says the store was started afresh", "started afresh" in p.stderr, p.stderr[-2000:])
+        check("... the terminal is told the store's earlier records are counted too", said in p.stderr,
+              p.stderr[-2000:])
         with sqlite3.connect(os.path.join(out, "crimecast.db")) as db:
             stored = db.execute("SELECT count(*) FROM incidents").fetchone()[0]
         report = open(os.path.join(out, "report.md")).read() if p.returncode == 0 else ""
-        check("... its store holds the second file's %d records alone, not the first's too" % n_second,
-              stored == n_second, stored)
-        check("... its report: 2019-01-01 to 2022-01-01, 36 month bins",
-              "2019-01-01 to 2022-01-01, counted into 36 month bins" in report, report[:600])
-        check("... the step's warning (the store started afresh) is in report.md and report.html",
-              "Warnings from the steps" in report and "started afresh" in report
-              and "started afresh" in open(os.path.join(out, "report.html")).read(), report[:1200])
+        log = open(os.path.join(out, "demo.log")).read()
+        check("... the store is kept: both files' %d records" % (n_first + n_second), stored == n_first + n_second,
+              stored)
+        check("... its report says so: imported with those the store held, 2018-01-01 to 2022-01-01",
+              "imported from 1 file(s) with those the store held already, 2018-01-01 to 2022-01-01" in report,
+              report[:600])
+        check("... the warning is in demo.log, report.md and report.html",
+              said in log and "Warnings from the steps" in report and said in report
+              and said in open(os.path.join(out, "report.html")).read(), report[:1200])
         bad = os.path.join(tmp, "bad")
         p = subprocess.run([CRIMECAST, "demo", "--city", "London", "--file", first, "--out", bad], capture_output=True,
                            text=True)

@@ -1,0 +1,95 @@
+/* host/stderr_tee.h */
+#include "host/stderr_tee.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void write_all(int fd, const char *bytes, size_t n) {
+    while (n > 0) {
+        ssize_t wrote = write(fd, bytes, n);
+        if (wrote < 0 && errno == EINTR) continue;
+        if (wrote <= 0) return; /* the terminal gone: the log still has it */
+        bytes += wrote, n -= (size_t)wrote;
+    }
+}
+
+static int same_file(int a, int b) {
+    struct stat x, y;
+    return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* A whole line (tee->line, tee->line_len bytes, its newline included if it had one). */
+static void take_line(cc_stderr_tee *tee) {
+    tee->line[tee->line_len] = 0;
+    if (!strstr(tee->line, "warning:") || tee->warnings_full) return;
+    size_t used = strlen(tee->warnings), n = strlen(tee->line);
+    const char *more = "(more in the log)\n";
+    if (used + n + 2 + strlen(more) >= tee->warnings_cap) {
+        if (used + strlen(more) < tee->warnings_cap) memcpy(tee->warnings + used, more, strlen(more) + 1);
+        tee->warnings_full = 1;
+        return;
+    }
+    memcpy(tee->warnings + used, tee->line, n + 1);
+    if (n == 0 || tee->line[n - 1] != '\n') memcpy(tee->warnings + used + n, "\n", 2);
+}
+
+/* Collects the lines of a chunk; one longer than the buffer is cut with "...". */
+static void collect(cc_stderr_tee *tee, const char *bytes, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (tee->line_len + 5 < sizeof tee->line) tee->line[tee->line_len++] = bytes[i];
+        else if (tee->line_len + 5 == sizeof tee->line) memcpy(tee->line + tee->line_len, "...", 3), tee->line_len += 3;
+        if (bytes[i] == '\n') {
+            take_line(tee);
+            tee->line_len = 0;
+        }
+    }
+}
+
+static void *drain(void *arg) {
+    cc_stderr_tee *tee = arg;
+    char chunk[4096];
+    for (;;) {
+        ssize_t got = read(tee->read_end, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        if (!tee->same_file) write_all(tee->terminal, chunk, (size_t)got);
+        write_all(tee->log, chunk, (size_t)got);
+        collect(tee, chunk, (size_t)got);
+    }
+    if (tee->line_len > 0) take_line(tee); /* a last line without its newline */
+    return NULL;
+}
+
+int cc_stderr_tee_begin(cc_stderr_tee *tee, int log_fd, char *warnings, size_t warnings_cap) {
+    memset(tee, 0, sizeof *tee);
+    tee->log = log_fd, tee->warnings = warnings, tee->warnings_cap = warnings_cap, tee->read_end = -1;
+    int ends[2];
+    if (pipe(ends) != 0) return -1;
+    tee->terminal = dup(STDERR_FILENO);
+    if (tee->terminal < 0) {
+        close(ends[0]), close(ends[1]);
+        return -1;
+    }
+    tee->same_file = same_file(tee->terminal, log_fd);
+    tee->read_end = ends[0];
+    int started = pthread_create(&tee->thread, NULL, drain, tee) == 0;
+    if (!started || dup2(ends[1], STDERR_FILENO) < 0) {
+        close(ends[1]); /* the thread, if it started, sees the end */
+        if (started) pthread_join(tee->thread, NULL);
+        close(ends[0]), close(tee->terminal);
+        tee->read_end = -1;
+        return -1;
+    }
+    close(ends[1]); /* fd 2 holds the write end now: restoring fd 2 ends the copy */
+    return 0;
+}
+
+void cc_stderr_tee_end(cc_stderr_tee *tee) {
+    if (tee->read_end < 0) return;
+    dup2(tee->terminal, STDERR_FILENO); /* the pipe's last write end closed: the thread reads to its end */
+    pthread_join(tee->thread, NULL);
+    close(tee->read_end), close(tee->terminal);
+    tee->read_end = -1;
+}

@@ -1,0 +1,38 @@
+/* What the process writes to stderr for a while, copied both to the stderr it had (the
+ * terminal) and to a log, its warning lines collected: the demo's steps print their notes
+ * and warnings to stderr, and demo.log is "what each step printed" while the analyst
+ * still sees them as they come (a San Francisco demo scored half-empty weeks while
+ * raster's warning went by on the terminal alone).
+ *
+ * Between begin and end, fd 2 is a pipe that a thread drains: each chunk is written to
+ * the terminal and to the log's descriptor (once, where the two are one file: `2>log`).
+ * stderr is then no TTY, so progress bars begun inside print plain lines (progress.h).
+ * Lines holding "warning:" are appended to the caller's buffer, each whole (a long one
+ * cut with "...") and a "(more in the log)" line when it fills. */
+#ifndef CRIMECAST_HOST_STDERR_TEE_H
+#define CRIMECAST_HOST_STDERR_TEE_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+typedef struct cc_stderr_tee {
+    int terminal;        /* the stderr before begin (a dup of it), restored by end */
+    int log;             /* the log's descriptor (borrowed) */
+    int read_end;        /* the pipe's end the thread reads */
+    int same_file;       /* terminal and log are one file: written once */
+    pthread_t thread;
+    char line[1024];     /* the line being collected */
+    size_t line_len;
+    char *warnings;      /* the caller's buffer of warning lines */
+    size_t warnings_cap;
+    int warnings_full;
+} cc_stderr_tee;
+
+/* Starts copying fd 2 to itself and to `log_fd`, warnings into `warnings` (NUL-terminated,
+ * appended to). 0, or -1 when a pipe, dup or thread cannot be had: stderr is left as it
+ * was, and nothing is copied. */
+int cc_stderr_tee_begin(cc_stderr_tee *tee, int log_fd, char *warnings, size_t warnings_cap);
+/* Restores fd 2 and waits for the copy to finish. Flush stdio's stderr before. */
+void cc_stderr_tee_end(cc_stderr_tee *tee);
+
+#endif
