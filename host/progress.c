@@ -1,14 +1,20 @@
 #include "host/progress.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "crawler/clock.h"
+#include "host/stderr_tee.h"
 
 void cc_progress_begin(cc_progress *bar, const char *label, uint64_t total) {
     bar->label = label;
     bar->total = total;
     bar->out = stderr;
-    bar->enabled = isatty(fileno(stderr));
+    /* a terminal, or the demo's tee to one (host/stderr_tee.h), which keeps the redraws
+     * out of its log */
+    const char *teed = getenv(CC_TEE_TTY_ENV);
+    bar->enabled = isatty(fileno(stderr)) || (teed && !strcmp(teed, "1"));
     bar->start = cc_now_seconds();
     bar->last_draw = 0.0;
 }

@@ -1,6 +1,7 @@
 /* Progress reporting for long work (crawl, import, rasterise, train).
  *
- * When stderr is a terminal, a bar is redrawn in place (at most ~10 times a second)
+ * When stderr is a terminal (or the demo's tee to one: host/stderr_tee.h), a bar is
+ * redrawn in place (at most ~10 times a second)
  * and erased by cc_progress_end, so the command's own summary line follows it
  * cleanly. When stderr is not a terminal nothing is drawn: the command prints one
  * plain summary line per unit of work instead. No global state: each bar is a

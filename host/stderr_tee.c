@@ -2,6 +2,7 @@
 #include "host/stderr_tee.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,16 +48,40 @@ static void collect(cc_stderr_tee *tee, const char *bytes, size_t n) {
     }
 }
 
+/* The bytes of a chunk that belong in the log: all but a progress bar's redraws. */
+static size_t log_bytes(cc_stderr_tee *tee, const char *chunk, size_t n, char *kept) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = chunk[i];
+        if (!tee->in_bar && c == '\r' && tee->tty) {
+            tee->in_bar = 1, tee->escape = 0;
+            continue;
+        }
+        if (!tee->in_bar) {
+            kept[k++] = c;
+            continue;
+        }
+        /* "\033[K" ends a redraw; a newline would too (a '\r' that began none) */
+        if (c == '\033') tee->escape = 1;
+        else if (c == '[' && tee->escape == 1) tee->escape = 2;
+        else if (c == 'K' && tee->escape == 2) tee->in_bar = 0;
+        else tee->escape = 0;
+        if (c == '\n') tee->in_bar = 0, kept[k++] = c;
+    }
+    return k;
+}
+
 static void *drain(void *arg) {
     cc_stderr_tee *tee = arg;
-    char chunk[4096];
+    char chunk[4096], kept[4096];
     for (;;) {
         ssize_t got = read(tee->read_end, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) break;
+        size_t k = log_bytes(tee, chunk, (size_t)got, kept);
         if (!tee->same_file) write_all(tee->terminal, chunk, (size_t)got);
-        write_all(tee->log, chunk, (size_t)got);
-        collect(tee, chunk, (size_t)got);
+        write_all(tee->log, kept, k);
+        collect(tee, kept, k);
     }
     if (tee->line_len > 0) take_line(tee); /* a last line without its newline */
     return NULL;
@@ -73,6 +98,7 @@ int cc_stderr_tee_begin(cc_stderr_tee *tee, int log_fd, char *warnings, size_t w
         return -1;
     }
     tee->same_file = same_file(tee->terminal, log_fd);
+    tee->tty = isatty(tee->terminal);
     tee->read_end = ends[0];
     int started = pthread_create(&tee->thread, NULL, drain, tee) == 0;
     if (!started || dup2(ends[1], STDERR_FILENO) < 0) {
@@ -83,11 +109,13 @@ int cc_stderr_tee_begin(cc_stderr_tee *tee, int log_fd, char *warnings, size_t w
         return -1;
     }
     close(ends[1]); /* fd 2 holds the write end now: restoring fd 2 ends the copy */
+    if (tee->tty) setenv(CC_TEE_TTY_ENV, "1", 1);
     return 0;
 }
 
 void cc_stderr_tee_end(cc_stderr_tee *tee) {
     if (tee->read_end < 0) return;
+    if (tee->tty) unsetenv(CC_TEE_TTY_ENV);
     dup2(tee->terminal, STDERR_FILENO); /* the pipe's last write end closed: the thread reads to its end */
     pthread_join(tee->thread, NULL);
     close(tee->read_end), close(tee->terminal);

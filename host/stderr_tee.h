@@ -6,20 +6,28 @@
  *
  * Between begin and end, fd 2 is a pipe that a thread drains: each chunk is written to
  * the terminal and to the log's descriptor (once, where the two are one file: `2>log`).
- * stderr is then no TTY, so progress bars begun inside print plain lines (progress.h).
- * Lines holding "warning:" are appended to the caller's buffer, each whole (a long one
- * cut with "...") and a "(more in the log)" line when it fills. */
+ * Where the terminal is a TTY, CC_TEE_TTY_ENV=1 is set meanwhile, so that progress bars
+ * still draw (host/progress.h), and their redraws - from a '' to the "[K" that
+ * ends each - go to the terminal alone. Lines holding "warning:" are appended to the
+ * caller's buffer, each whole (a long one cut with "...") and a "(more in the log)" line
+ * when it fills. */
 #ifndef CRIMECAST_HOST_STDERR_TEE_H
 #define CRIMECAST_HOST_STDERR_TEE_H
 
 #include <pthread.h>
 #include <stddef.h>
 
+/* Set to "1" while stderr is a tee to a TTY: progress bars draw there. */
+#define CC_TEE_TTY_ENV "CRIMECAST_STDERR_TEE_TTY"
+
 typedef struct cc_stderr_tee {
     int terminal;        /* the stderr before begin (a dup of it), restored by end */
     int log;             /* the log's descriptor (borrowed) */
     int read_end;        /* the pipe's end the thread reads */
     int same_file;       /* terminal and log are one file: written once */
+    int tty;             /* the terminal is a TTY: bars drawn there, kept out of the log */
+    int in_bar;          /* inside a bar's redraw (from '\r' to "\033[K") */
+    int escape;          /* how much of "\033[K" has been seen inside it */
     pthread_t thread;
     char line[1024];     /* the line being collected */
     size_t line_len;
