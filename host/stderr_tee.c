@@ -2,6 +2,8 @@
 #include "host/stderr_tee.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,12 +23,14 @@ static int same_file(int a, int b) {
     return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
+static const char MORE[] = "(more in the log)\n";
+
 /* A whole line (tee->line, tee->line_len bytes, its newline included if it had one). */
 static void take_line(cc_stderr_tee *tee) {
     tee->line[tee->line_len] = 0;
     if (!strstr(tee->line, "warning:") || tee->warnings_full) return;
     size_t used = strlen(tee->warnings), n = strlen(tee->line);
-    const char *more = "(more in the log)\n";
+    const char *more = MORE;
     if (used + n + 2 + strlen(more) >= tee->warnings_cap) {
         if (used + strlen(more) < tee->warnings_cap) memcpy(tee->warnings + used, more, strlen(more) + 1);
         tee->warnings_full = 1;
@@ -36,14 +40,24 @@ static void take_line(cc_stderr_tee *tee) {
     if (n == 0 || tee->line[n - 1] != '\n') memcpy(tee->warnings + used + n, "\n", 2);
 }
 
+/* Cuts the line being collected with "...", between UTF-8 characters. */
+static void cut_line(cc_stderr_tee *tee) {
+    size_t n = tee->line_len;
+    while (n > 0 && ((unsigned char)tee->line[n - 1] & 0xC0) == 0x80) n--; /* continuation bytes */
+    if (n > 0 && ((unsigned char)tee->line[n - 1] & 0xC0) == 0xC0) n--;     /* their lead byte */
+    memcpy(tee->line + n, "...", 3);
+    tee->line_len = n + 3;
+    tee->cut = 1;
+}
+
 /* Collects the lines of a chunk; one longer than the buffer is cut with "...". */
 static void collect(cc_stderr_tee *tee, const char *bytes, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        if (tee->line_len + 5 < sizeof tee->line) tee->line[tee->line_len++] = bytes[i];
-        else if (tee->line_len + 5 == sizeof tee->line) memcpy(tee->line + tee->line_len, "...", 3), tee->line_len += 3;
+        if (tee->line_len + 5 < sizeof tee->line && !tee->cut) tee->line[tee->line_len++] = bytes[i];
+        else if (!tee->cut) cut_line(tee);
         if (bytes[i] == '\n') {
             take_line(tee);
-            tee->line_len = 0;
+            tee->line_len = 0, tee->cut = 0;
         }
     }
 }
@@ -73,6 +87,9 @@ static size_t log_bytes(cc_stderr_tee *tee, const char *chunk, size_t n, char *k
 
 static void *drain(void *arg) {
     cc_stderr_tee *tee = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* EPIPE, not SIGPIPE; Ctrl-C on the threads that work */
     char chunk[4096], kept[4096];
     for (;;) {
         ssize_t got = read(tee->read_end, chunk, sizeof chunk);
@@ -90,9 +107,12 @@ static void *drain(void *arg) {
 int cc_stderr_tee_begin(cc_stderr_tee *tee, int log_fd, char *warnings, size_t warnings_cap) {
     memset(tee, 0, sizeof *tee);
     tee->log = log_fd, tee->warnings = warnings, tee->warnings_cap = warnings_cap, tee->read_end = -1;
+    tee->warnings_full = strstr(warnings, MORE) != NULL; /* marked full by an earlier tee */
+    if (log_fd == STDERR_FILENO) return -1; /* stderr was closed, the log took its number: it gets stderr as is */
     int ends[2];
     if (pipe(ends) != 0) return -1;
-    tee->terminal = dup(STDERR_FILENO);
+    fcntl(ends[0], F_SETFD, FD_CLOEXEC), fcntl(ends[1], F_SETFD, FD_CLOEXEC); /* no exec'd child holds them */
+    tee->terminal = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0);
     if (tee->terminal < 0) {
         close(ends[0]), close(ends[1]);
         return -1;

@@ -4,13 +4,17 @@
  * still sees them as they come (a San Francisco demo scored half-empty weeks while
  * raster's warning went by on the terminal alone).
  *
- * Between begin and end, fd 2 is a pipe that a thread drains: each chunk is written to
+ * Between begin and end, fd 2 is a pipe that a thread drains (signals blocked there, so
+ * a closed terminal's SIGPIPE fails its write rather than ending the run, and Ctrl-C is
+ * handled elsewhere): each chunk is written to
  * the terminal and to the log's descriptor (once, where the two are one file: `2>log`).
  * Where the terminal is a TTY, CC_TEE_TTY_ENV=1 is set meanwhile, so that progress bars
- * still draw (host/progress.h), and their redraws - from a '' to the "[K" that
+ * still draw (host/progress.h), and their redraws - from a '\r' to the "\033[K" that
  * ends each - go to the terminal alone. Lines holding "warning:" are appended to the
- * caller's buffer, each whole (a long one cut with "...") and a "(more in the log)" line
- * when it fills. */
+ * caller's buffer, each whole (a long one cut with "..." between UTF-8 characters) and a
+ * "(more in the log)" line once when it fills. Bytes still in the pipe when the process
+ * dies of a signal (abort, a second Ctrl-C) are lost to both. No tee is made where the
+ * log is fd 2 itself (stderr was closed when the log was opened). */
 #ifndef CRIMECAST_HOST_STDERR_TEE_H
 #define CRIMECAST_HOST_STDERR_TEE_H
 
@@ -31,6 +35,7 @@ typedef struct cc_stderr_tee {
     pthread_t thread;
     char line[1024];     /* the line being collected */
     size_t line_len;
+    int cut;             /* the line being collected was cut: the rest of it is dropped */
     char *warnings;      /* the caller's buffer of warning lines */
     size_t warnings_cap;
     int warnings_full;

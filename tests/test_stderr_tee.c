@@ -47,11 +47,21 @@ static void test_both_get_it_and_warnings_are_kept(void **state) {
     cc_stderr_tee_end(&tee);
     fprintf(stderr, "after the end\n");
     fflush(stderr);
+    /* a later tee into the same full buffer adds nothing, not a second marker */
+    assert_int_equal(cc_stderr_tee_begin(&tee, log, warnings, sizeof warnings), 0);
+    fprintf(stderr, "crimecast png: warning: later\n");
+    fflush(stderr);
+    cc_stderr_tee_end(&tee);
+    assert_null(strstr(warnings, "later"));
+    assert_ptr_equal(strstr(warnings, "(more in the log)"), strrchr(warnings, '('));
+    /* the log on fd 2 itself (stderr closed before it was opened): no tee, stderr as is */
+    assert_int_equal(cc_stderr_tee_begin(&tee, STDERR_FILENO, warnings, sizeof warnings), -1);
     dup2(saved, STDERR_FILENO), close(saved), close(terminal), close(log);
     const char *want = "a note\ncrimecast raster: warning: half the weeks are empty\n";
     char *seen = strdup(slurp(terminal_path));
     assert_non_null(strstr(seen, want));
     assert_non_null(strstr(seen, "after the end\n")); /* fd 2 was given back */
+    assert_non_null(strstr(seen, "crimecast png: warning: later\n"));
     char *logged = slurp(log_path);
     assert_non_null(strstr(logged, want));
     assert_null(strstr(logged, "after the end"));
