@@ -216,17 +216,6 @@ static int synthesise(demo *d, FILE *log, char *err, size_t err_len) {
     return status;
 }
 
-/* The first day of the month after the one `day` is in. */
-static int64_t next_month(int64_t day) {
-    char text[32];
-    cc_format_iso_date(day, text);
-    int year = atoi(text) % 10000, month = atoi(text + 5) % 12 + 1; /* a date's: 1..12 */
-    year += month == 1;
-    snprintf(text, sizeof text, "%04d-%02d-01", year, month);
-    int64_t first;
-    return cc_parse_iso_date(text, &first) == 0 ? first : day + 1;
-}
-
 /* The span of a real city's records: from its first day to the day after its last
  * (raster drops the partial bins at either end), or to the end of its last month where
  * the bins are months (police.uk dates every record to its month's first day: the day
@@ -252,7 +241,7 @@ static int stored_span(demo *d, char *err, size_t err_len) {
     }
     memcpy(d->from, first, sizeof d->from); /* the date part, NUL included */
     snprintf(d->bin, sizeof d->bin, "%s", strcmp(d->request->city, "london") ? "week" : "month");
-    int64_t to = strcmp(d->bin, "month") ? day + 1 : next_month(day);
+    int64_t to = strcmp(d->bin, "month") ? day + 1 : cc_bin_end(CC_BIN_MONTH, day); /* the month after day's */
     cc_format_iso_date(to, d->to);
     /* --quick: 104 weeks; months are left whole (two years of them train on 13 windows,
      * fewer than a batch) */
