@@ -140,13 +140,13 @@ static int link_target(const char *path, char *target, size_t target_len, char *
     return 0;
 }
 
-int cc_whole_file_check(const char *named, char *err, size_t err_len) {
-    char path[sizeof ((cc_whole_file *)0)->path];
-    if (strlen(named) >= sizeof path) {
+/* cc_whole_file_check, the file written (a link's target) into path[path_len]. */
+static int check_and_resolve(const char *named, char *path, size_t path_len, char *err, size_t err_len) {
+    if (strlen(named) >= path_len) {
         snprintf(err, err_len, "%.200s...: the file name is too long", named);
         return -1;
     }
-    if (link_target(named, path, sizeof path, err, err_len) != 0) return -1; /* the file a link names is written */
+    if (link_target(named, path, path_len, err, err_len) != 0) return -1; /* the file a link names is written */
     char dir[4096];
     const char *base;
     split_path(path, dir, sizeof dir, &base);
@@ -180,11 +180,15 @@ int cc_whole_file_check(const char *named, char *err, size_t err_len) {
     return 0;
 }
 
+int cc_whole_file_check(const char *named, char *err, size_t err_len) {
+    char path[sizeof ((cc_whole_file *)0)->path];
+    return check_and_resolve(named, path, sizeof path, err, err_len);
+}
+
 int cc_whole_file_begin(cc_whole_file *f, const char *named, char *err, size_t err_len) {
     f->slot = -1;
     char path[sizeof f->path];
-    if (cc_whole_file_check(named, err, err_len) != 0 || link_target(named, path, sizeof path, err, err_len) != 0)
-        return -1;
+    if (check_and_resolve(named, path, sizeof path, err, err_len) != 0) return -1;
     char dir[4096];
     const char *base;
     split_path(path, dir, sizeof dir, &base);
