@@ -99,37 +99,53 @@ static void test_learns_a_moving_hotspot(void **state) {
     cc_tensor_free(&t);
 }
 
+/* A one-layer model of 4 hidden maps on the moving hotspot, ready to train (batch 4);
+ * `nan_in_training`: one training count made NaN first. */
+typedef struct small_run {
+    cc_tensor t;
+    cc_split split;
+    cc_convlstm model;
+    cc_train_state st;
+} small_run;
+
+static void small_run_open(small_run *r, int nan_in_training) {
+    moving_hotspot(&r->t);
+    cc_convlstm_config cfg = {1, S, S, 1, {4}, 3, 4, 1, 0, 1, 0};
+    char err[256] = "";
+    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &r->split, err, sizeof err), 0);
+    if (nan_in_training) /* a training target (and input) */
+        r->t.values[cc_tensor_offset(&r->t, r->split.first[0] + 20, 0, 3, 3)] = NAN;
+    assert_int_equal(cc_convlstm_create(&r->model, &cfg, 4, 3, err, sizeof err), 0);
+    cc_train_init_head(&r->model, &r->t, &r->split);
+    assert_int_equal(cc_train_state_init(&r->st, &r->model), 0);
+}
+
+static void small_run_close(small_run *r) {
+    cc_train_state_free(&r->st);
+    cc_convlstm_free(&r->model);
+    cc_tensor_free(&r->t);
+}
+
 /* A step whose loss is not finite (a NaN count in one bin) stops the run with the batch
  * named; the steps before it were taken and counted, none after it. */
 static void test_a_bad_step_stops_the_run(void **state) {
     (void)state;
-    cc_tensor t;
-    moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 1, {4}, 3, 4, 1, 0, 1, 0};
-    cc_split split;
+    small_run r;
+    small_run_open(&r, 1);
     char err[256] = "";
-    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &split, err, sizeof err), 0);
-    t.values[cc_tensor_offset(&t, split.first[0] + 20, 0, 3, 3)] = NAN; /* a training target (and input) */
-    cc_convlstm model;
-    assert_int_equal(cc_convlstm_create(&model, &cfg, 4, 3, err, sizeof err), 0);
     float scale[1] = {1.0f};
-    cc_train_init_head(&model, &t, &split);
-    cc_train_state st;
-    assert_int_equal(cc_train_state_init(&st, &model), 0);
     cc_train_options o = {2, 2, 4, 1e-3, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL};
     cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
-    assert_int_equal(cc_train(&model, &ctx, &t, &split, scale, &o, &st, err, sizeof err), -1);
+    assert_int_equal(cc_train(&r.model, &ctx, &r.t, &r.split, scale, &o, &r.st, err, sizeof err), -1);
     int batch = 0, batches = 0;
     printf("%s\n", err);
     assert_non_null(strstr(err, "the training loss became ")), assert_non_null(strstr(err, "nan at epoch 1, batch "));
     assert_int_equal(sscanf(strstr(err, ", batch ") + 2, "batch %d of %d", &batch, &batches), 2);
-    assert_int_equal(batches, cc_split_samples(&split, CC_SPAN_TRAIN) / o.batch);
+    assert_int_equal(batches, cc_split_samples(&r.split, CC_SPAN_TRAIN) / o.batch);
     assert_true(batch >= 1 && batch <= batches);
-    assert_int_equal(st.step, batch - 1);
-    assert_int_equal(st.epochs_done, 0);
-    cc_train_state_free(&st);
-    cc_convlstm_free(&model);
-    cc_tensor_free(&t);
+    assert_int_equal(r.st.step, batch - 1);
+    assert_int_equal(r.st.epochs_done, 0);
+    small_run_close(&r);
 }
 
 /* A collective of one rank whose gradient sum fails (an MPI or NCCL error): the run
@@ -145,31 +161,21 @@ static int one_rank_broadcast_doubles(void *self, double *x, size_t n, int root)
 
 static void test_a_failed_sum_over_ranks_is_not_a_divergence(void **state) {
     (void)state;
-    cc_tensor t;
-    moving_hotspot(&t);
-    cc_convlstm_config cfg = {1, S, S, 1, {4}, 3, 4, 1, 0, 1, 0};
-    cc_split split;
+    small_run r;
+    small_run_open(&r, 0);
     char err[256] = "";
-    assert_int_equal(cc_split_make(T, cfg.window, cfg.horizon, -1, &split, err, sizeof err), 0);
-    cc_convlstm model;
-    assert_int_equal(cc_convlstm_create(&model, &cfg, 4, 3, err, sizeof err), 0);
     float scale[1] = {1.0f};
-    cc_train_init_head(&model, &t, &split);
-    cc_train_state st;
-    assert_int_equal(cc_train_state_init(&st, &model), 0);
     int rank = 0;
     cc_collective all = {0, 1, 0, &rank, failing_sum_floats, one_rank_sum_doubles, one_rank_broadcast_floats,
                          one_rank_broadcast_doubles, NULL, NULL, 1};
     cc_train_options o = {2, 2, 4, 1e-3, 0, 1.0, 5, CC_LOSS_POISSON, NULL, NULL, NULL, &all};
     cc_ops_context ctx = {CC_BACKEND_CPU, 1, NULL, 0};
-    assert_int_equal(cc_train(&model, &ctx, &t, &split, scale, &o, &st, err, sizeof err), -1);
+    assert_int_equal(cc_train(&r.model, &ctx, &r.t, &r.split, scale, &o, &r.st, err, sizeof err), -1);
     printf("%s\n", err);
     assert_non_null(strstr(err, "epoch 1, batch 1: the sum over the ranks failed"));
     assert_null(strstr(err, "--lr"));
-    assert_int_equal(st.step, 0);
-    cc_train_state_free(&st);
-    cc_convlstm_free(&model);
-    cc_tensor_free(&t);
+    assert_int_equal(r.st.step, 0);
+    small_run_close(&r);
 }
 
 /* The averages go into the bias of the layer that produces the outputs. A convlstm-ae
