@@ -321,18 +321,33 @@ static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_op
     return status;
 }
 
+/* The kde's half-life when neither --half-life nor the validation span chose one: a
+ * quarter of its K bins (of the default K for --k all). */
+static double default_half_life(int k, int default_k) {
+    return (k > 0 ? k : default_k) / 4.0;
+}
+
+/* kde-960m, then -all or -k26 for another K than the default and -h6.5 for another
+ * half-life than the default's: two kde forecasts of different options are told apart in
+ * eval and report by name. */
+static void kde_name(const cc_baseline_options *o, int default_k, char *name, size_t len) {
+    char k[32] = "", h[48] = "";
+    if (o->k == 0) snprintf(k, sizeof k, "-all");
+    else if (o->k != default_k) snprintf(k, sizeof k, "-k%d", o->k);
+    if (o->half_life != default_half_life(o->k, default_k)) snprintf(h, sizeof h, "-h%g", o->half_life);
+    snprintf(name, len, "kde-%.0fm%s%s", o->bandwidth_m, k, h);
+}
+
 /* The forecast file's model name: rf-100, histavg-52, kde-960m (kde-960m-all, kde-960m-k26
- * with another --k than the default), persistence, ... */
+ * with another --k than the default, kde-960m-h6.5 with another half-life than a quarter
+ * of K), persistence, ... */
 static void model_name(const cc_baseline_request *r, const cc_baseline_options *o, int default_k, char *name,
                        size_t len) {
     if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d%s", r->trees, r->covariates && !strcmp(r->covariates, "on") ? "+cov" : "");
     else if (!strcmp(r->method, "etas")) snprintf(name, len, "etas");
     else if (o->method == CC_BASELINE_HISTAVG && o->k == 0) snprintf(name, len, "histavg-all");
     else if (o->method == CC_BASELINE_HISTAVG) snprintf(name, len, "histavg-%d", o->k);
-    else if (o->method == CC_BASELINE_KDE && o->k == 0) snprintf(name, len, "kde-%.0fm-all", o->bandwidth_m);
-    else if (o->method == CC_BASELINE_KDE && o->k != default_k)
-        snprintf(name, len, "kde-%.0fm-k%d", o->bandwidth_m, o->k); /* told apart from the default's in eval */
-    else if (o->method == CC_BASELINE_KDE) snprintf(name, len, "kde-%.0fm", o->bandwidth_m);
+    else if (o->method == CC_BASELINE_KDE) kde_name(o, default_k, name, len);
     else snprintf(name, len, "%s", cc_baseline_name(o->method));
 }
 
@@ -343,7 +358,7 @@ static cc_baseline_options naive_options(const cc_baseline_request *r, const cc_
     o.horizon = r->span.horizon;
     o.k = r->k.given ? r->k.value : cc_baseline_default_k(t->bin);
     o.bandwidth_m = r->bandwidth.given ? r->bandwidth.value : t->cell;
-    o.half_life = r->half_life > 0 ? r->half_life : (o.k > 0 ? o.k : cc_baseline_default_k(t->bin)) / 4.0;
+    o.half_life = r->half_life > 0 ? r->half_life : default_half_life(o.k, cc_baseline_default_k(t->bin));
     return o;
 }
 

@@ -585,12 +585,15 @@ def main():
             # --k all: every bin up to the origin, the half-life still the default K's quarter
             "kde-750m-all": [kde_reference(counts, mask, t - 1, t, 13.0, 1.5) for t in tgt],
             "kde-750m-k26": [kde_reference(counts, mask, t - 1, 26, 6.5, 1.5) for t in tgt],
+            # another half-life than K/4: named for it, so eval tells it from the default's
+            "kde-750m-h3": [kde_reference(counts, mask, t - 1, 52, 3.0, 1.5) for t in tgt],
         }
         args = {"persistence": ["--method", "persistence"], "histavg-52": ["--method", "histavg"],
                 "histavg-all": ["--method", "histavg", "--k", "all"], "seasonal": ["--method", "seasonal"],
                 "kde-750m": ["--method", "kde", "--bandwidth", "750"],
                 "kde-750m-all": ["--method", "kde", "--bandwidth", "750", "--k", "all"],
-                "kde-750m-k26": ["--method", "kde", "--bandwidth", "750", "--k", "26"]}
+                "kde-750m-k26": ["--method", "kde", "--bandwidth", "750", "--k", "26"],
+                "kde-750m-h3": ["--method", "kde", "--bandwidth", "750", "--half-life", "3"]}
         nowhere = os.path.join(tmp, "no-such-dir", "rf.h5")
         p = subprocess.run([CRIMECAST, "baseline", "--data", tensor, "--out", nowhere, "--method", "rf", "--trees", "5"],
                            capture_output=True, text=True)
@@ -615,7 +618,8 @@ def main():
         following = {"persistence": counts[T - 1], "histavg-52": counts[T - 52:T].mean(0), "histavg-all": counts.mean(0),
                      "seasonal": counts[T - 52], "kde-750m": kde_reference(counts, mask, T - 1, 52, 13.0, 1.5),
                      "kde-750m-all": kde_reference(counts, mask, T - 1, T, 13.0, 1.5),
-                     "kde-750m-k26": kde_reference(counts, mask, T - 1, 26, 6.5, 1.5)}
+                     "kde-750m-k26": kde_reference(counts, mask, T - 1, 26, 6.5, 1.5),
+                     "kde-750m-h3": kde_reference(counts, mask, T - 1, 52, 3.0, 1.5)}
         for name, extra in list(args.items()) + [("rf-5", ["--method", "rf", "--trees", "5", "--threads", "1"])]:
             out = os.path.join(tmp, name + "-next.h5")
             p = subprocess.run([CRIMECAST, "baseline", "--data", tensor, "--out", out, "--span", "next", *extra],
