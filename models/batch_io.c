@@ -7,17 +7,21 @@
 #include <string.h>
 
 #include "kernels/buffer.h"
+#include "models/dataset.h"
 
 /* The host's buffers: the gathered batch (x, y, base) unless the ops assemble it where
  * they run, the outputs read back, and on the CPU the loss gradient dL/dr. */
 static int open_host(cc_batch_io *b, const cc_convlstm_config *c, int batch, int gathered, int on_gpu) {
     size_t nx = cc_model_input_floats(c, batch), ny = cc_model_output_floats(c, batch);
     if (gathered) b->x = malloc(sizeof(float) * nx), b->y = malloc(sizeof(float) * ny), b->base = malloc(sizeof(float) * ny);
+    int smoothed = gathered && c->baseline_k > 0 && c->baseline_sigma > 0;
+    if (smoothed) b->smooth = malloc(sizeof(float) * CC_BASELINE_SCRATCH_FLOATS(c->height, c->width));
     b->out = malloc(sizeof(float) * ny);
     b->starts = malloc(sizeof(int) * (size_t)batch);
     float *d = on_gpu ? NULL : malloc(sizeof(float) * ny);
     b->io = (cc_train_step_io){b->x, b->y, NULL, c->baseline_k > 0 ? b->base : NULL, b->out, d, NULL, NULL};
-    return (!gathered || (b->x && b->y && b->base)) && b->out && b->starts && (on_gpu || d) ? 0 : -1;
+    return (!gathered || (b->x && b->y && b->base)) && (!smoothed || b->smooth) && b->out && b->starts && (on_gpu || d)
+               ? 0 : -1;
 }
 
 /* A device buffer of `bytes`, holding `host`'s bytes when host is not NULL. */
@@ -61,7 +65,7 @@ int cc_batch_io_open(cc_batch_io *b, cc_convlstm *model, const cc_ops_context *c
 }
 
 void cc_batch_io_close(cc_batch_io *b) {
-    free(b->x), free(b->y), free(b->out), free(b->base), free(b->starts);
+    free(b->x), free(b->y), free(b->out), free(b->base), free(b->smooth), free(b->starts);
     if (b->device) {
         void *device[] = {(void *)b->io.x, (void *)b->io.target, (void *)b->io.mask, (void *)b->io.log_offset,
                           b->io.out, b->io.d, b->io.adam_m, b->io.adam_v};

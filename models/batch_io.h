@@ -19,6 +19,8 @@
 typedef struct cc_batch_io {
     float *x, *y, *out, *base;   /* host: the gathered batch (none when assembled on a GPU),
                                     outputs read back, baseline */
+    float *smooth;               /* host: cc_gather_baseline's scratch when the baseline is
+                                    smoothed (cfg.baseline_sigma > 0) and gathered here */
     int *starts;
     int batch;                   /* the most samples a batch holds */
     cc_convlstm *model;          /* what the ops run: the caller's model, or &mirror */

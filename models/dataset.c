@@ -308,9 +308,9 @@ void cc_smooth_in_mask(float *map, const uint8_t *mask, int H, int W, double sig
 }
 
 void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, double sigma,
-                        float *log_rate) {
+                        float *log_rate, float *scratch) {
     size_t plane = (size_t)t->H * t->W, map = (size_t)t->C * plane;
-    float *scratch = sigma > 0 ? malloc(sizeof(float) * 3 * plane) : NULL;
+    if (!(sigma > 0)) scratch = NULL;
     for (int i = 0; i < n; i++) {
         float *first_step = log_rate + (size_t)i * map;
         int origin = starts[i] + window - 1, first = k > 0 && origin - k + 1 > 0 ? origin - k + 1 : 0;
@@ -319,5 +319,4 @@ void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window
         log_rates(first_step, map, origin - first + 1);
         for (int s = 1; s < horizon; s++) memcpy(log_rate + ((size_t)s * n + i) * map, first_step, sizeof(float) * map);
     }
-    free(scratch);
 }

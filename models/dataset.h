@@ -169,9 +169,12 @@ void cc_gather_batch_threads(const cc_ops_context *ctx, const cc_tensor *t, cons
  * mask m, per channel, by a Gaussian G of sigma cells (cut at 3 sigma):
  *   S'(x) = sum_y G(x - y) m(y) S(y) / sum_y G(x - y) m(y)
  * (at 150 m most cells' yearly count is 0 or 1: their own mean is noise, their
- * neighbourhood's is a rate; the division keeps the level at the mask's edge). */
+ * neighbourhood's is a rate; the division keeps the level at the mask's edge).
+ * scratch: room for CC_BASELINE_SCRATCH_FLOATS(H, W) floats when sigma > 0 (the caller's,
+ * so that a failed allocation is its error, never a silently unsmoothed baseline). */
 void cc_gather_baseline(const cc_tensor *t, const int *starts, int n, int window, int horizon, int k, double sigma,
-                        float *log_rate);
+                        float *log_rate, float *scratch);
+#define CC_BASELINE_SCRATCH_FLOATS(H, W) (3 * (size_t)(H) * (size_t)(W))
 
 /* The smoothing above on one [H][W] map, in place; scratch: room for 3 H W floats. */
 enum { CC_MAX_BASELINE_SIGMA = 20 }; /* cells: the Gaussian's taps stop at 3 sigma < 64 */

@@ -67,9 +67,10 @@ int cc_inspect(cc_convlstm *m, const cc_ops_context *ctx, const cc_tensor *t, co
     if (check_request(m, t, r, maps, err, err_len) != 0) return -1;
     size_t plane = (size_t)t->H * t->W, outputs = (size_t)c->horizon * t->C * plane;
     float *target = malloc(sizeof(float) * outputs), *dy = calloc(outputs, sizeof(float));
-    if (allocate(out, c, maps, t, r->start) != 0 || !target || !dy || cc_convlstm_set_batch(m, 1) != 0) {
+    float *smooth = malloc(sizeof(float) * CC_BASELINE_SCRATCH_FLOATS(t->H, t->W));
+    if (allocate(out, c, maps, t, r->start) != 0 || !target || !dy || !smooth || cc_convlstm_set_batch(m, 1) != 0) {
         snprintf(err, err_len, "out of memory for one forecast of %d x %d cells", t->H, t->W);
-        free(target), free(dy);
+        free(target), free(dy), free(smooth);
         cc_inspection_free(out);
         return -1;
     }
@@ -78,7 +79,8 @@ int cc_inspect(cc_convlstm *m, const cc_ops_context *ctx, const cc_tensor *t, co
     if (r->nudge.delta != 0)
         out->x[((size_t)r->nudge.step * maps + r->nudge.map) * plane + r->nudge.cell] += (float)r->nudge.delta;
     if (c->baseline_k > 0)
-        cc_gather_baseline(t, &r->start, 1, c->window, c->horizon, c->baseline_k, c->baseline_sigma, out->baseline);
+        cc_gather_baseline(t, &r->start, 1, c->window, c->horizon, c->baseline_k, c->baseline_sigma, out->baseline,
+                           smooth);
     cc_convlstm_forward_parts(m, ctx, out->x, out->network, out->skip);
     /* F and dF/dr: only the target step's chosen category and cells */
     size_t target_map = ((size_t)(c->horizon - 1) * t->C + r->category) * plane;
@@ -95,7 +97,7 @@ int cc_inspect(cc_convlstm *m, const cc_ops_context *ctx, const cc_tensor *t, co
     out->objective = F;
     cc_arena_zero(&m->grads);
     cc_convlstm_backward_input(m, ctx, out->x, dy, out->saliency);
-    free(target), free(dy);
+    free(target), free(dy), free(smooth);
     return 0;
 }
 

@@ -108,7 +108,8 @@ static void gather(cc_batch_io *b, const cc_ops_context *ctx, const cc_tensor *t
     cc_sample_spec spec = cc_model_sample_spec(c);
     cc_gather_batch_threads(ctx, t, scale, starts, n, &spec, b->x, b->y);
     if (loss == CC_LOSS_MSE) cc_normalise_counts(t, scale, b->y, c->horizon * n * t->C);
-    if (c->baseline_k > 0) cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, c->baseline_sigma, b->base);
+    if (c->baseline_k > 0)
+        cc_gather_baseline(t, starts, n, c->window, c->horizon, c->baseline_k, c->baseline_sigma, b->base, b->smooth);
     cc_batch_io_stage(b, n);
 }
 

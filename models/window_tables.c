@@ -55,21 +55,22 @@ double cc_window_tables_bytes(const cc_window_tables_spec *spec, const cc_tensor
 
 /* Rows [first, first + n) of the window and base tables, written at `window` and `base`
  * (host memory), one bin per iteration on the context's CPU threads: every row is its
- * bin's own gather, so the bits do not depend on the threads. y: cc_gather_batch's
- * targets scratch, `y_floats` per thread. */
+ * bin's own gather, so the bits do not depend on the threads. scratch: `per_thread`
+ * floats a thread, cc_gather_batch's targets (y_floats) then cc_gather_baseline's
+ * smoothing scratch. */
 static void gather_rows_of(const cc_ops_context *ctx, const cc_tensor *t, const float *scale,
                            const cc_window_tables_spec *spec, int first, int n, size_t row, float *window, float *base,
-                           float *y, size_t y_floats) {
+                           float *scratch, size_t y_floats, size_t per_thread) {
     cc_sample_spec one = spec->sample;
     one.window = 1, one.lags = (cc_lags){{0}}; /* one bin: its step maps and the context of its origin */
     (void)ctx;
     CC_PARALLEL_FOR(ctx)
     for (int b = first; b < first + n; b++) {
-        float *y_own = y + (size_t)cc_cpu_thread_index() * y_floats;
+        float *y_own = scratch + (size_t)cc_cpu_thread_index() * per_thread;
         cc_gather_batch(t, scale, &b, 1, &one, window + (size_t)(b - first) * row, y_own);
         if (base)
             cc_gather_baseline(t, &b, 1, 1, 1, spec->baseline_k, spec->baseline_sigma,
-                               base + (size_t)(b - first) * map_floats(t));
+                               base + (size_t)(b - first) * map_floats(t), y_own + y_floats);
     }
 }
 
@@ -86,12 +87,13 @@ static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, 
     build.threads = threads;
     const cc_ops_context *ctx = &build;
     size_t y_floats = map * (size_t)w->horizon;
-    float *y = malloc(sizeof(float) * y_floats * (size_t)threads);
+    size_t per_thread = y_floats + (w->base && spec->baseline_sigma > 0 ? CC_BASELINE_SCRATCH_FLOATS(t->H, t->W) : 0);
+    float *y = malloc(sizeof(float) * per_thread * (size_t)threads);
     if (!y) return -1;
     w->build_threads = threads;
     if (!w->device || w->rows == 0) {
         double began = cc_now_seconds();
-        gather_rows_of(ctx, t, scale, spec, 0, w->rows, w->row_floats, w->window, w->base, y, y_floats);
+        gather_rows_of(ctx, t, scale, spec, 0, w->rows, w->row_floats, w->window, w->base, y, y_floats, per_thread);
         w->gather_seconds = cc_now_seconds() - began;
         free(y);
         return 0;
@@ -109,7 +111,7 @@ static int fill_windows(cc_window_tables *w, const cc_ops_context *all_threads, 
         int n = w->rows - first < chunk ? w->rows - first : chunk;
         float *rows = (float *)staging.data + (size_t)k * half, *base = w->base ? rows + w->row_floats * (size_t)chunk : NULL;
         double began = cc_now_seconds();
-        gather_rows_of(ctx, t, scale, spec, first, n, w->row_floats, rows, base, y, y_floats);
+        gather_rows_of(ctx, t, scale, spec, first, n, w->row_floats, rows, base, y, y_floats, per_thread);
         double gathered = cc_now_seconds();
         cc_buffer_wait(w->device); /* the previous chunk's upload, from the other half, is done */
         w->gather_seconds += gathered - began, w->upload_seconds += cc_now_seconds() - gathered;

@@ -328,8 +328,8 @@ static void test_smoothed_baseline(void **state) {
     for (size_t q = 0; q < (size_t)6 * N * N; q++) t.values[q] = 3;
     int starts[1] = {1};
     float plain[N * N], smooth[N * N];
-    cc_gather_baseline(&t, starts, 1, 3, 1, 52, 0.0, plain);
-    cc_gather_baseline(&t, starts, 1, 3, 1, 52, 1.5, smooth);
+    cc_gather_baseline(&t, starts, 1, 3, 1, 52, 0.0, plain, NULL);
+    cc_gather_baseline(&t, starts, 1, 3, 1, 52, 1.5, smooth, scratch);
     for (int q = 0; q < N * N; q++) {
         assert_true(fabs(plain[q] - log((3.0 * 4 + 0.5) / 4)) < 1e-6); /* origin 3: bins 0-3 */
         assert_true(fabs(smooth[q] - plain[q]) < 1e-6);
@@ -591,7 +591,8 @@ static void test_resident_windows_are_the_host_gather(void **state) {
     float *base = malloc(sizeof(float) * HORIZON * N * map);
     float *rx = malloc(sizeof(float) * WINDOW * N * step), *ry = malloc(sizeof(float) * HORIZON * N * map);
     float *rbase = malloc(sizeof(float) * HORIZON * N * map);
-    assert_true(x && y && base && rx && ry && rbase);
+    float *smooth = malloc(sizeof(float) * CC_BASELINE_SCRATCH_FLOATS(t.H, t.W));
+    assert_true(x && y && base && rx && ry && rbase && smooth);
     /* Tables built on 1 thread and on 3 (bins shared unevenly among them): the same bits,
      * every row of them; then the 3 threads' batches are the host's gather. */
     for (int mse = 0; mse <= 1; mse++) {
@@ -616,13 +617,13 @@ static void test_resident_windows_are_the_host_gather(void **state) {
         cc_window_tables_assemble(&w, &ctx, starts, N, &io);
         cc_gather_batch(&t, scale, starts, N, &sample, rx, ry);
         if (mse) cc_normalise_counts(&t, scale, ry, (size_t)HORIZON * N * C);
-        cc_gather_baseline(&t, starts, N, WINDOW, HORIZON, 52, 1.0, rbase);
+        cc_gather_baseline(&t, starts, N, WINDOW, HORIZON, 52, 1.0, rbase, smooth);
         assert_memory_equal(x, rx, sizeof(float) * WINDOW * N * step);
         assert_memory_equal(y, ry, sizeof(float) * HORIZON * N * map);
         assert_memory_equal(base, rbase, sizeof(float) * HORIZON * N * map);
         cc_window_tables_close(&w);
     }
-    free(x), free(y), free(base), free(rx), free(ry), free(rbase);
+    free(x), free(y), free(base), free(rx), free(ry), free(rbase), free(smooth);
 
     /* Two epochs each way: a convlstm with every map, a baseline offset, horizon 2. */
     int covariates = t.input_static + t.input_dynamic;
@@ -778,7 +779,7 @@ static void test_whole_count_tables_give_the_definitions_bits(void **state) {
     cc_sample_spec spec = {WINDOW, HORIZON, 1, 1, 1};
     assert_int_equal(cc_sample_context_maps(&spec, C), E);
     cc_gather_batch(&t, scale, starts, N, &spec, x, y);
-    cc_gather_baseline(&t, starts, N, WINDOW, HORIZON, 5, 0.0, base);
+    cc_gather_baseline(&t, starts, N, WINDOW, HORIZON, 5, 0.0, base, NULL);
     size_t map = (size_t)C * S * S;
     for (int i = 0; i < N; i++) {
         int origin = starts[i] + WINDOW - 1, first = origin - 4 > 0 ? origin - 4 : 0;
