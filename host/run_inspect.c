@@ -447,6 +447,11 @@ static int pick_target(inspect_run *r, char *err, size_t err_len) {
     } else if ((r->target = cc_tensor_bin_dated(&r->t, a->data, a->time, err, err_len)) < 0) {
         return -1;
     }
+    if (lead >= r->t.T) { /* no bin of this tensor has a whole window and horizon before it */
+        snprintf(err, err_len, "%s: %d bins, but the model forecasts from a window of %d bins %d ahead: no target "
+                 "bin has a whole input window before it", a->data, r->t.T, c->window, c->horizon);
+        return -1;
+    }
     if (r->target < lead) {
         char first[11];
         cc_format_iso_date(r->t.time[lead], first);

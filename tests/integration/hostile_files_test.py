@@ -283,6 +283,13 @@ def model_cases(tmp, tensor):
     refused("a negative epochs_done is refused by train --resume (it indexed the loss history below its start; "
             "found by review)", run("train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")),
             bad, "attribute epochs_done is -500")
+    short = os.path.join(tmp, "short.h5")
+    with h5py.File(tensor, "r") as f:
+        write_tensor(short, f["counts"][:3], f["mask"][:], ["all", "burglary"], created_by="hostile_files_test.py")
+    refused("inspect of a model whose window (4 bins) is longer than the tensor (3 bins): refused, saying so (it read "
+            "the time of bin 4 of 3 for its message; found by review)",
+            run("inspect", "--model", model, "--data", short, "--index", "2", "--out", os.path.join(tmp, "inspect")),
+            short, "3 bins", "window of 4 bins")
     bad = edited(model, os.path.join(tmp, "wide.h5"), lambda f: f.attrs.__setitem__("channels", 100000))
     refused("a model asking for 100000 channels is refused before allocating",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "attribute channels is 100000, outside 1 .. 64")
