@@ -157,6 +157,7 @@ static int retryable_curl_error(CURLcode code) {
     case CURLE_SEND_ERROR:
     case CURLE_PARTIAL_FILE:
     case CURLE_GOT_NOTHING:
+    case CURLE_SSL_CONNECT_ERROR: /* a connection reset in the TLS handshake (a busy portal, a flaky link) */
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
@@ -208,6 +209,7 @@ static CURLcode attempt(cc_http_client *c, const char *url, transfer *t, long *s
         free(current);
         current = strdup(next); /* next is the handle's, gone at its reset */
         t->length = 0, t->retry_after_s = -1; /* the redirect's own body is not the answer */
+        if (t->body) t->body[0] = '\0';   /* nor its text, when the answer's body is empty */
         if (!current) code = CURLE_OUT_OF_MEMORY;
     }
     free(current);
@@ -280,10 +282,10 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
             }
             free(t.body);
             if (code == CURLE_OPERATION_TIMEDOUT)
-                snprintf(err, err_len, "%s: %s (after %d attempts of at most %g s each: --timeout)", url,
-                         curl_easy_strerror(code), n + 1, c->options.total_timeout_s);
+                snprintf(err, err_len, "%s: %s (after %d attempt%s of at most %g s each: --timeout)", url,
+                         curl_easy_strerror(code), n + 1, n ? "s" : "", c->options.total_timeout_s);
             else if (code != CURLE_OK)
-                snprintf(err, err_len, "%s: %s (after %d attempts)", url, curl_easy_strerror(code), n + 1);
+                snprintf(err, err_len, "%s: %s (after %d attempt%s)", url, curl_easy_strerror(code), n + 1, n ? "s" : "");
             else if (status >= 300 && status < 400)
                 snprintf(err, err_len, "%s: HTTP %ld: more than %d redirects, or one to nowhere", url, status,
                          MOST_REDIRECTS);

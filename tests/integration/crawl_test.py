@@ -23,10 +23,12 @@ import random
 import re
 import shlex
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -434,6 +436,34 @@ def test_token_redirect(tmp):
                   (portal.get("/__tokens")[:2], target.get("/__tokens")[:2]))
 
 
+def test_tls_reset(tmp):
+    """A connection closed in the TLS handshake (a busy portal, a flaky link) is retried like
+    any dropped connection (it failed the crawl at once: found by review)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+
+    def reset_each():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            conn.recv(4096)  # the ClientHello, then the connection closes
+            conn.close()
+    threading.Thread(target=reset_each, daemon=True).start()
+    p = subprocess.run([CRIMECAST, "crawl", "--city", "chicago", "--db", os.path.join(tmp, "tls.db"), "--base-url",
+                        "https://127.0.0.1:%d" % server.getsockname()[1], "--from", "2015-01-01", "--to", "2015-02-01",
+                        "--retries", "2", "--backoff", "0.01", "--timeout", "5"], capture_output=True, text=True,
+                       timeout=120)
+    server.close()
+    check("a TLS handshake cut short is retried: 3 connections for --retries 2 (%d), then a clear error"
+          % len(accepted), p.returncode == 1 and len(accepted) == 3 and "after 3 attempts" in p.stderr,
+          (len(accepted), p.stderr[-400:]))
+
+
 def main():
     if not os.path.isdir(DATA):
         print("SKIPPED: no shared data at %s" % DATA)
@@ -447,6 +477,7 @@ def main():
         test_police_uk(tmp)
         test_errors(tmp)
         test_token_redirect(tmp)
+        test_tls_reset(tmp)
     return summary()
 
 
