@@ -357,12 +357,14 @@ int cc_covariate_table_read(const char *path, const char *key_column, const char
     int dropped = status ? 0 : drop_repeats(&r, t, err, err_len);
     if (dropped == -1) snprintf(err, err_len, "%s: out of memory", path);
     if (dropped) status = -1;
-    if (!status && t->columns == 0) {
-        snprintf(err, err_len, "%s: no numeric column to take (choose with --columns)", path);
+    /* no row first: without rows every column looks like text (dates of another form) */
+    if (!status && t->rows == 0) {
+        if (t->skipped) snprintf(err, err_len, "%s: no row kept (%ld skipped; %s)", path, t->skipped, t->first_problem);
+        else snprintf(err, err_len, "%s: no row below the header", path);
         status = -1;
     }
-    if (!status && t->rows == 0) {
-        snprintf(err, err_len, "%s: no row kept (%ld skipped; %s)", path, t->skipped, t->first_problem);
+    if (!status && t->columns == 0) {
+        snprintf(err, err_len, "%s: no numeric column to take (choose with --columns)", path);
         status = -1;
     }
     free(r.lines), free(r.state);

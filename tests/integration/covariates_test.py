@@ -606,6 +606,20 @@ def test_table_values(tmp):
     check("a series' (code, day) repeated with other values is refused, naming the day and both lines", p.returncode == 1
           and "key 'B2' on 2020-01-08 has rows of other values (lines 18 and 44)" in p.stderr and md5(tensor) == before,
           p.stderr)
+    slashed = os.path.join(tmp, "slashed.csv")
+    with open(slashed, "w") as f:
+        f.write("code,date,v\n" + rows.replace("2020-01-", "2020/01/"))
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", slashed, "--key", "code",
+            "--date", "date")
+    check("a series whose dates are 2020/01/06: 'no row kept', naming the date form (it said 'no numeric column')",
+          p.returncode == 1 and "no row kept (42 skipped" in p.stderr and "2020/01/06" in p.stderr
+          and "no numeric column" not in p.stderr, p.stderr)
+    with open(slashed, "w") as f:
+        f.write("code,date,v\n")
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", slashed, "--key", "code",
+            "--date", "date")
+    check("a table of its header alone: 'no row below the header'", p.returncode == 1
+          and "slashed.csv: no row below the header" in p.stderr, p.stderr)
     with open(series, "w") as f:
         f.write("code,date,v\n" + rows + "B2,2020-01-08,8\n")
     p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", series, "--key", "code",
