@@ -348,6 +348,7 @@ static double *key_values(const cc_join *j, const cc_covariate_table *t, const i
             }
             for (int k = 0; k < K; k++) v[((size_t)b * j->keys + q) * K + k] = n[k] ? sum[k] / n[k] : NAN;
         }
+    if (!sum || !n) free(v), v = NULL; /* out of memory: nothing filled */
     free(sum), free(n);
     return v;
 }

@@ -11,9 +11,10 @@
  *   - a field that is not a number is missing too, counted, and the first such field's
  *     row and column named in the report (never an invented zero);
  *   - a number is decimal and within a float's range (hexadecimal, 1e39 are not numbers);
- *   - a row with an empty key, a bad date, or a (key, date) already seen is skipped and
- *     counted; the first one is named. Without a date column a key seen before with
- *     other values is an error (a series read as maps, or two sources mixed).
+ *   - a row with an empty key or a bad date is skipped and counted; the first one is
+ *     named. A key (with a date column: a key and date) seen before with the same values
+ *     is skipped and counted too; with other values it is an error naming both lines
+ *     (a series read as maps, two sources mixed, a day reported twice).
  * The reader trusts no size a file states: at most CC_TABLE_MOST_ROWS rows and
  * CC_TABLE_MOST_COLUMNS chosen columns. */
 #ifndef CRIMECAST_HEATMAPS_COVARIATE_TABLE_H
