@@ -239,7 +239,7 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
 }
 
 /* The search; fills best (its options) and returns its index in the order, or -1 (with
- * err when none could run, the log unwritable, or the ranks' scores were not shared). *stopped: the candidates a Ctrl-C left
+ * err when none could run: the log unwritable, the ranks' scores not shared). *stopped: the candidates a Ctrl-C left
  * finished (those before the one it stopped or kept from beginning), or -1. */
 static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train_config *best, double *best_loss,
                   int *stopped, char *err, size_t err_len) {
@@ -336,7 +336,7 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
         if (!a->keep) remove_candidates(dir, a->budget, a->collective, 1);
         return -1;
     }
-    int none_ran = winner < 0 && err[0]; /* no candidate to judge (the log unwritable, the scores unshared): err says why */
+    int none_ran = winner < 0 && err[0]; /* none to judge (log unwritable, scores unshared): err says why */
     if (none_ran) {
         /* err says why */
     } else if (winner < 0) {
