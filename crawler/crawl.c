@@ -100,11 +100,47 @@ static void window_where(const cc_dataset *ds, const char *from, const char *to,
 }
 
 static void socrata_url(const crawl_job *job, const cc_dataset *ds, const char *from, const char *to,
-                        long long offset, char *url, size_t len) {
+                        long long offset, int limit, char *url, size_t len) {
     char encoded[768];
     window_where(ds, from, to, encoded);
     snprintf(url, len, "%s/resource/%s.csv?$where=%s&$order=:id&$limit=%d&$offset=%lld", job->base_url, ds->id,
-             encoded, job->page_size, offset);
+             encoded, limit, offset);
+}
+
+/* The length of the CSV record at `at`: up to and with the line break that ends it, one
+ * outside quotes (a quoted field may hold line breaks); to `end` when none does. */
+static size_t csv_record_length(const char *at, const char *end) {
+    int quoted = 0;
+    for (const char *c = at; c < end; c++) {
+        if (*c == '"') quoted = !quoted; /* a doubled quote inside a field flips twice */
+        else if (*c == '\n' && !quoted) return (size_t)(c - at) + 1;
+    }
+    return (size_t)(end - at);
+}
+
+/* The page's last record (after its header line): where it begins and its length; 0 when
+ * the page holds no record. */
+static size_t last_record(const cc_http_response *page, const char **record) {
+    const char *at = page->body, *end = page->body + page->length, *last = NULL;
+    at += csv_record_length(at, end); /* the header */
+    for (size_t n; at < end; at += n) n = csv_record_length(at, end), last = at;
+    *record = last;
+    return last ? (size_t)(end - last) : 0;
+}
+
+/* A page asked from one row before the saved offset begins with the row the previous page
+ * ended with when no record was added or removed before the offset meanwhile; that row
+ * is then cut from the page (stored already) and 1 returned; 0 when the page begins with
+ * another row: the pages shifted. */
+static int cut_overlap(cc_http_response *page, const char *previous, size_t previous_length) {
+    const char *end = page->body + page->length;
+    size_t header = csv_record_length(page->body, end);
+    char *first = page->body + header;
+    size_t first_length = first < end ? csv_record_length(first, end) : 0;
+    if (first_length != previous_length || memcmp(first, previous, previous_length) != 0) return 0;
+    memmove(first, first + first_length, (size_t)(end - first) - first_length + 1); /* with the NUL */
+    page->length -= first_length;
+    return 1;
 }
 
 /* A CSV page as Socrata sends it: empty, or whole lines, its quotes paired (a quote
@@ -170,44 +206,88 @@ static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from,
     return ok ? 0 : -1;
 }
 
+/* A reading's pages shifted under it: read_window_pages' answer when a record was added
+ * or removed before its offset between two of its pages. */
+enum { PAGES_SHIFTED = 2 };
+
+/* One page of a reading at pos->next_offset, stored with the position after it (see
+ * read_window_pages); *previous: the reading's previous page's last row, NULL on its first
+ * page, replaced by this page's. 0, 1 (stopped), PAGES_SHIFTED, or -1 with err. */
+static int read_page(crawl_job *job, const cc_dataset *ds, const char *from, const char *to, const char *window,
+                     const char *city, cc_crawl_position *pos, char **previous, size_t *previous_length) {
+    int overlap = *previous != NULL && pos->next_offset > 0;
+    char url[2048], label[2200];
+    socrata_url(job, ds, from, to, pos->next_offset - overlap, job->page_size + overlap, url, sizeof url);
+    snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos->next_offset);
+    cc_http_response page;
+    int got = get_whole_page(job, url, &page);
+    if (got < 0) job->stats->refused = refused_for_good(page.status);
+    if (got != 0) return got; /* 1: stopped, nothing of the page stored */
+    if (overlap && !cut_overlap(&page, *previous, *previous_length)) {
+        cc_http_response_free(&page);
+        return PAGES_SHIFTED;
+    }
+    const char *last;
+    size_t last_length = last_record(&page, &last);
+    char *kept = last_length ? malloc(last_length) : NULL;
+    if (last_length && !kept) {
+        cc_http_response_free(&page);
+        snprintf(job->err, job->err_len, "out of memory");
+        return -1;
+    }
+    if (kept) memcpy(kept, last, last_length), free(*previous), *previous = kept, *previous_length = last_length;
+    socrata_page result = {0};
+    cc_crawl_position next = *pos;
+    cc_import_stats counted = job->stats->rows; /* put back if the page is rolled back */
+    /* The position is written after the rows are counted: see store_csv_page. */
+    if (cc_store_begin(job->store, job->err, job->err_len) != 0) {
+        cc_http_response_free(&page);
+        return -1;
+    }
+    /* an empty body (no header line either: a mirror's empty result) is the empty page */
+    int status = page.length ? store_csv_page(job, &page, label, &result) : 0;
+    next.next_offset = pos->next_offset + (long long)result.rows;
+    next.complete = result.rows == 0;
+    if (status == 0)
+        status = cc_store_set_crawl_position(job->store, city, ds->id, window, &next, job->err, job->err_len);
+    if (status == 0) status = cc_store_commit(job->store, job->err, job->err_len);
+    if (status != 0) cc_store_rollback(job->store), job->stats->rows = counted;
+    cc_http_response_free(&page);
+    if (status != 0) return -1;
+    *pos = next;
+    return 0;
+}
+
 /* Reads a window's pages from pos->next_offset to an empty page (a page shorter than
  * asked for may be a portal's own cap, not the end), each stored with the position
- * after it. 0, 1 (stopped) or -1 with err. */
+ * after it. Every page after the reading's first is asked from the row before its offset:
+ * it must begin with the row the previous page ended with, or a record added or removed
+ * before the offset shifted the rows (a removal and an addition leave the count as it
+ * was, and the row at the offset would be passed for good). 0, 1 (stopped),
+ * PAGES_SHIFTED (nothing of that page stored), or -1 with err. */
 static int read_window_pages(crawl_job *job, const cc_dataset *ds, const char *from, const char *to,
                              const char *window, cc_crawl_position *pos, long *pages) {
     const char *city = cc_city_name(job->city);
-    for (;;) {
-        if (stopped(job)) return 1;
-        char url[2048], label[2200];
-        socrata_url(job, ds, from, to, pos->next_offset, url, sizeof url);
-        snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos->next_offset);
-        cc_http_response page;
-        int got = get_whole_page(job, url, &page);
-        if (got < 0) job->stats->refused = refused_for_good(page.status);
-        if (got != 0) return got; /* 1: stopped, nothing of the page stored */
-        socrata_page result = {0};
-        cc_crawl_position next = *pos;
-        cc_import_stats counted = job->stats->rows; /* put back if the page is rolled back */
-        /* The position is written after the rows are counted: see store_csv_page. */
-        if (cc_store_begin(job->store, job->err, job->err_len) != 0) {
-            cc_http_response_free(&page);
-            return -1;
+    char *previous = NULL; /* the last row of the reading's previous page */
+    size_t previous_length = 0;
+    int status = 0;
+    while (status == 0) {
+        if (stopped(job)) {
+            status = 1;
+            break;
         }
-        /* an empty body (no header line either: a mirror's empty result) is the empty page */
-        int status = page.length ? store_csv_page(job, &page, label, &result) : 0;
-        next.next_offset = pos->next_offset + (long long)result.rows;
-        next.complete = result.rows == 0;
-        if (status == 0)
-            status = cc_store_set_crawl_position(job->store, city, ds->id, window, &next, job->err, job->err_len);
-        if (status == 0) status = cc_store_commit(job->store, job->err, job->err_len);
-        if (status != 0) cc_store_rollback(job->store), job->stats->rows = counted;
-        cc_http_response_free(&page);
-        if (status != 0) return -1;
-        *pos = next;
-        (*pages)++;
-        page_done(job, window);
-        if (pos->complete) return 0;
+        status = read_page(job, ds, from, to, window, city, pos, &previous, &previous_length);
+        if (status == 0) (*pages)++, page_done(job, window);
+        if (status == 0 && pos->complete) break;
     }
+    free(previous);
+    return status;
+}
+
+/* A window whose readings never came to the portal's count: for the summary's warning. */
+static void miscounted(crawl_job *job, const cc_dataset *ds, const char *window) {
+    if (job->stats->windows_miscounted++ == 0)
+        snprintf(job->stats->first_miscounted, sizeof job->stats->first_miscounted, "%s %s", ds->id, window);
 }
 
 /* Reads one date window of a dataset. Socrata pages by offset under $order=:id, and a
@@ -218,9 +298,10 @@ static int read_window_pages(crawl_job *job, const cc_dataset *ds, const char *f
  * asked its count first: unchanged, it is not read again (one request); changed, it is
  * read again whole (duplicates are skipped). A window stopped part way is read again
  * whole too: what changed while it was stopped moved no count the crawl had. One record
- * added and one removed during a reading leave the count as it was: the added one waits
- * for the window's next change of count. What a portal's count and its pages still
- * disagree on after WINDOW_PASSES is counted for the summary's warning. */
+ * added and one removed during a reading leave the count as it was, but not the pages:
+ * each page overlaps the one before by a row, and a reading whose pages shifted is begun
+ * again whole. What a portal's count and its pages still disagree on after WINDOW_PASSES
+ * is counted for the summary's warning. */
 static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0, int64_t w1) {
     char from[11], to[11], window[32];
     cc_format_iso_date(w0, from);
@@ -246,8 +327,7 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
             } else if (count == pos.next_offset && (at_start < 0 || count == at_start)) {
                 break; /* (a count that moved during the reading: a record shifted past or read twice) */
             } else if (pass >= WINDOW_PASSES) {
-                if (job->stats->windows_miscounted++ == 0)
-                    snprintf(job->stats->first_miscounted, sizeof job->stats->first_miscounted, "%s %s", ds->id, window);
+                miscounted(job, ds, window);
                 break;
             } else {
                 if (!reread++) job->stats->windows_reread++;
@@ -256,6 +336,15 @@ static int crawl_socrata_window(crawl_job *job, const cc_dataset *ds, int64_t w0
         }
         at_start = job->no_counts ? -1 : count;
         int status = read_window_pages(job, ds, from, to, window, &pos, &pages);
+        if (status == PAGES_SHIFTED && pass >= WINDOW_PASSES) {
+            miscounted(job, ds, window);
+            break;
+        }
+        if (status == PAGES_SHIFTED) { /* asked its count again, then read whole */
+            if (!reread++) job->stats->windows_reread++;
+            pos.next_offset = 0, pos.complete = 0;
+            continue;
+        }
         if (status != 0) return status;
     }
     window_done(job, window, pages, rows_before);

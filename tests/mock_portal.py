@@ -14,7 +14,9 @@ Serves records drawn from ../shared/data with the real APIs' query semantics:
   that list with HTTP S instead, --dates-empty with [].
 --no-count answers Socrata's $select=count(*) with HTTP 400 (a mirror without SoQL).
 --insert-on K adds a record at position 5 of the :id order when the K-th data request
-arrives (a late record while a window is being read).
+arrives (a late record while a window is being read); --swap-on K removes the record at
+position 3 and adds one after the others, of the same day as the first record (the
+window's count unchanged, its rows shifted).
   Records: a sample of london_met_burglary_2016_2024.csv.gz for 2016-01 and 2016-02.
 Faults (--fault), on every k-th data request: 429 (with Retry-After), 429date (its
 Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes half way
@@ -157,6 +159,13 @@ class Handler(BaseHTTPRequestHandler):
             n = portal.data_requests
         if n == portal.args.insert_on:  # a late record with a low id, arriving while a window is read
             self.control(portal, "/__insert_quiet", {"n": "1", "at": "5"})
+        if n == portal.args.swap_on:  # one record removed early, one added late: the same count
+            with portal.lock:
+                del portal.chicago[3]
+                rec = dict(portal.chicago[0])
+                portal.appended += 1
+                rec["id"] = str(90000000 + portal.appended)
+                portal.chicago.append(rec)
         if portal.args.redirect_to:
             return self.send(302, "moved\n", headers=[("Location", portal.args.redirect_to + self.path)])
         if portal.args.delay:
@@ -342,6 +351,7 @@ def main():
     ap.add_argument("--dates-empty", action="store_true")
     ap.add_argument("--no-count", action="store_true")
     ap.add_argument("--insert-on", type=int, default=0)
+    ap.add_argument("--swap-on", type=int, default=0)
     ap.add_argument("--every", type=int, default=3)
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--slow", type=float, default=2.0)

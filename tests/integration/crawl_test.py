@@ -97,9 +97,10 @@ def test_socrata(tmp):
         store_matches("clean crawl", db, "chicago", expected)
         log = mock.get("/__log")
         pages, counts = page_offsets(log), [r for r in log if "count(*)" in urllib.parse.unquote(r)]
-        check("pages under $order=:id with $limit/$offset and a $where window, and each window's count before and "
-              "after its reading", all("$order=:id" in r and "$limit=500" in r and "$where=date" in r for r in log
-                                       if "$offset=" in r) and len(counts) == 4 and len(pages) + len(counts) == len(log),
+        check("pages under $order=:id with $limit/$offset and a $where window (after a reading's first page, one "
+              "row more from the row before), and each window's count before and after its reading",
+              all("$order=:id" in r and ("$limit=500&$offset=0" in r or "$limit=501" in r) and "$where=date" in r
+                  for r in log if "$offset=" in r) and len(counts) == 4 and len(pages) + len(counts) == len(log),
               log[:3])
 
         # Incremental: a window read before is asked its count only; unchanged, no page.
@@ -115,7 +116,7 @@ def test_socrata(tmp):
         p = crawl("chicago", db, mock)
         log = mock.get("/__log")
         check("new records: the window whose count changed is read again whole, the other not",
-              p.returncode == 0 and page_offsets(log) == [0, 500, 1000, 1500, 2000, 2500, 2532]
+              p.returncode == 0 and page_offsets(log) == [0, 499, 999, 1499, 1999, 2499, 2531]
               and "note: 1 window read again whole" in p.stderr, (page_offsets(log), p.stderr))
         store_matches("after new records", db, "chicago", mock.get("/__expected")["chicago"])
         # A late record whose :id sorts early (Socrata's row ids are not in time order):
@@ -252,6 +253,22 @@ def test_window_checks(tmp):
         check("a record added between two pages of a reading: exit 0, the window read again", p.returncode == 0
               and "read again whole" in p.stderr, p.stderr)
         store_matches("a record added between two pages", db, "chicago", mock.get("/__expected")["chicago"])
+    # One record removed early and one added late between two pages of a reading: the
+    # count is as it was, but the rows after the removed one moved up a place, and the one
+    # at the next page's offset was passed for good (exit 0, before 2026-12-06). Each page
+    # overlaps the one before by a row: a page that does not begin with it is a shift.
+    with Mock("--swap-on", "4") as mock:
+        db = os.path.join(tmp, "swap-while-read.db")
+        p = crawl("chicago", db, mock, "--page-size", "200")
+        have = set(stored(db, "chicago"))
+        missing = sorted(set(mock.get("/__expected")["chicago"]) - have)
+        check("a record removed early and one added late between two pages (the count unchanged): every record "
+              "served is stored, the window read again", p.returncode == 0 and not missing
+              and "read again whole" in p.stderr, (missing[:5], p.stderr))
+        pages = [r for r in mock.get("/__log") if "$offset=" in r]
+        check("... pages after a reading's first ask one row more, from the row before the offset",
+              any("$limit=201&$offset=199" in r for r in pages) and any("$limit=200&$offset=0" in r for r in pages),
+              pages[:4])
     with Mock("--no-count") as mock:
         db = os.path.join(tmp, "no-count.db")
         p = crawl("chicago", db, mock)
