@@ -479,6 +479,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *wh
              get_options(&a, &info->options) && get_grid(&a, &info->grid) &&
              get_int(&a, "epochs_done", &info->epochs_done);
     const bounded done = {"epochs_done", info->epochs_done, 0, CC_MAX_EPOCHS}; /* it indexes the loss history */
+    info->options.loss = info->loss; /* a resumed run trains with the loss it began with */
     ok = ok && in_range(&a, &done, 1) && get_members(&a, info) &&
          plausible_config(c, &info->options, info->grid.T, why, why_len) == 0;
     if (ok && read_split(f, info) != 0) {

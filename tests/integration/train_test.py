@@ -115,6 +115,25 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
           and open(ens, "rb").read() == before, (p.stdout, p.stderr))
 
 
+def check_mse_resume(tmp, common):
+    """A --loss mse model resumed trains on with the squared error: 1 epoch then 1 more is
+    the 2-epoch run, bit for bit (the resume trained with the Poisson loss, its validation
+    losses negative, exit 0: found by a probe)."""
+    mse = [*common, "--loss", "mse", "--baseline", "none", "--hidden", "4", "--patience", "5"]
+    straight, resumed = os.path.join(tmp, "mse2.h5"), os.path.join(tmp, "mse1.h5")
+    q = run("train", *mse, "--epochs", "2", "--out", straight)
+    p = run("train", *mse, "--epochs", "1", "--out", resumed)
+    r = run("train", "--data", common[common.index("--data") + 1], "--resume", resumed, "--epochs", "2",
+            "--threads", "1", "--out", resumed)
+    with h5py.File(straight, "r") as a, h5py.File(resumed, "r") as b:
+        same = same_params(params_of(a), params_of(b)) and np.array_equal(a["history/val_loss"][:],
+                                                                          b["history/val_loss"][:])
+        losses = list(b["history/val_loss"][:])
+    check("a --loss mse model resumed trains with the squared error: the 2-epoch run bit for bit (validation losses "
+          "%s)" % losses, q.returncode == 0 and p.returncode == 0 and r.returncode == 0 and same and min(losses) > 0,
+          (r.stdout, r.stderr))
+
+
 def check_resident_windows(tmp, common, params):
     """--gather resident (per-bin tables, each batch assembled where the ops run: on the
     CPU here) trains the parameters the host's gather trains, bit for bit."""
@@ -491,6 +510,7 @@ def main():
                   and np.allclose(e["forecast"][:], want, rtol=1e-6, atol=1e-7)
                   and np.array_equal(e["time"][:], a["time"][:]), (p.stderr, q.stderr))
         check_seed_ensemble(tmp, tensor, common, model, forecast)
+        check_mse_resume(tmp, common)
         p = run("predict", "--model", model, "--model", os.path.join(tmp, ".", "m.h5"), "--data", tensor, "--out",
                 os.path.join(tmp, "twice.h5"))
         check("one model file given twice is a usage error, not an ensemble of two", p.returncode == 2
