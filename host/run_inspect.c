@@ -470,15 +470,15 @@ static int load(inspect_run *r, char *err, size_t err_len) {
     if (cc_tensor_read(a->data, "counts", &r->t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &r->t, 0, err, err_len) != 0)
         return -1;
     cc_tensor_index_nonzeros(&r->t); /* faster context sums when the counts are sparse; optional */
-    if (cc_model_matches_tensor(&r->info, &r->t, why, sizeof why) != 0) {
-        snprintf(err, err_len, "%s: %s", a->model, why);
-        return -1;
-    }
-    char note[1024] = "";
+    char note[1024] = ""; /* the covariates' maps first: the check below counts them among the inputs */
     if (r->info.config.covariates &&
         cc_covariate_inputs_read(a->data, &r->info.covariates, &r->t, note, sizeof note, err, err_len) != 0)
         return -1;
     if (note[0]) fprintf(stderr, "crimecast inspect: warning: %s\n", note);
+    if (cc_model_matches_tensor(&r->info, &r->t, why, sizeof why) != 0) {
+        snprintf(err, err_len, "%s: %s", a->model, why);
+        return -1;
+    }
     if (cc_model_forecast_members(&r->info) == 0) {
         snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", a->model);
         return -1;

@@ -357,6 +357,18 @@ def test_models(tmp):
     check("... and a warning that 'visits' is missing at every origin of the test span",
           "warning: covariate 'visits' is missing in every cell at every forecast origin of this span" in p.stderr,
           p.stderr)
+    inspected = os.path.join(tmp, "inspected")
+    q = crimecast("inspect", "--model", model, "--data", tensor, "--index", "35", "--out", inspected)
+    with h5py.File(forecast, "r") as f, h5py.File(tensor, "r") as t:
+        at = list(f["time"][:]).index(t["time"][35])
+        want = f["forecast"][at]
+    got = None
+    if q.returncode == 0:
+        with h5py.File(os.path.join(inspected, "inspect.h5"), "r") as i:
+            got = i["forecast"][-1] if i["forecast"].ndim == 4 else i["forecast"][()]
+    check("inspect of the covariates' model on its own tensor: its forecast is predict's (1e-5; it was refused: "
+          "'this tensor's covariates give 0')", q.returncode == 0 and got is not None and got.shape == want.shape
+          and np.allclose(got, want, rtol=1e-5, atol=1e-6), (q.stderr, None if got is None else got.shape))
     p = crimecast("predict", "--model", model, "--data", tensor, "--device", "cpu", "--span", "val", "--out",
                   forecast + "v")
     check("... none on the validation span, whose origins it covers", p.returncode == 0 and "warning" not in p.stderr,
