@@ -84,6 +84,7 @@ static int write_config(hid_t f, const cc_model_info *info, const cc_train_state
            cc_hdf5_write_int(f, "patience", o->patience) | cc_hdf5_write_int(f, "seed", o->seed) |
            cc_hdf5_write_int(f, "epochs_done", s->epochs_done) | cc_hdf5_write_int(f, "step", s->step) |
            cc_hdf5_write_int(f, "best_epoch", s->best_epoch) | cc_hdf5_write_double(f, "best_val", s->best_val) |
+           (isfinite(s->untrained_val) ? cc_hdf5_write_double(f, "untrained_val", s->untrained_val) : 0) |
            cc_hdf5_write_ints(f, "target_spans", spans, 6) | cc_hdf5_write_text(f, "split_protocol", CC_SPLIT_PROTOCOL) |
            cc_hdf5_write_text(f, "city", info->grid.city) |
            cc_hdf5_write_text(f, "crs", info->grid.crs) | cc_hdf5_write_double(f, "cell_size_m", info->grid.cell) |
@@ -462,6 +463,10 @@ static int get_state(attributes *a, cc_train_state *s) {
         return 0;
     if (cc_hdf5_read_int(a->file, "step", &step) != 0) return unreadable(a, "step", "a whole number");
     s->step = (long)step;
+    /* the member in training's validation loss before its first step (older files: none) */
+    s->untrained_val = NAN;
+    if (!get_double_if_any(a, "untrained_val", &s->untrained_val)) return 0;
+    if (!isfinite(s->untrained_val)) s->untrained_val = NAN;
     const bounded state[] = {{"epochs_done", s->epochs_done, 0, CC_MAX_EPOCHS},
                              {"best_epoch", s->best_epoch, 0, s->epochs_done},
                              {"step", (double)step, 0, 1e15}};

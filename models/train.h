@@ -65,7 +65,9 @@ typedef struct cc_train_state {
     double best_val;
     double untrained_val;     /* the validation loss before the first step: the model as
                                  initialised (the historical average it corrects, or the
-                                 mean rate); NAN when not measured (a resumed run; not stored) */
+                                 mean rate); NAN when not measured (files of older
+                                 versions); stored, so that a resumed run warns as
+                                 the uninterrupted one */
     double train_loss[CC_MAX_EPOCHS], val_loss[CC_MAX_EPOCHS];
     cc_arena m, v;            /* AdamW moments, the parameter layout */
     cc_arena best, best_m, best_v;  /* the best epoch's parameters and moments */

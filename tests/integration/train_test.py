@@ -408,6 +408,17 @@ def check_diverged_run_warned(tmp, common):
           and abs(float(said.group(2)) - float(still.group(1))) < 1e-5, (p.stderr, q.stdout))
     check("... and a run that moved nothing is not warned of (not worse)", q.returncode == 0 and "worse than the "
           "untrained" not in q.stderr, q.stderr)
+    # The same run in two goes (one epoch, then resumed to two): the same warning, the
+    # untrained loss kept in the model file (a resumed run said nothing: found by a probe).
+    halves = os.path.join(tmp, "diverged_halves.h5")
+    r = run("train", *common, "--epochs", "1", "--lr", "0.3", "--clip", "0", "--out", halves)
+    r = run("train", "--data", common[common.index("--data") + 1], "--resume", halves, "--epochs", "2",
+            "--threads", "1", "--out", halves)
+    resumed = re.search(r"warning: the best epoch's validation loss \S+ is worse than the untrained model's \S+ .*",
+                        r.stderr)
+    check("... and resumed after its first epoch, the same warning, the same figures", r.returncode == 0 and said
+          and resumed and resumed.group(0) == said.group(0) + p.stderr[said.end():].split("\n")[0],
+          (r.stderr, p.stderr))
 
 
 def main():
