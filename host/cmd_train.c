@@ -71,6 +71,9 @@ int cc_cmd_train(int argc, char **argv) {
     cc_train_request r;
     cc_train_config config;
     int parsed = cc_options_read(&CC_TRAIN_SPEC, argc, argv, &r);
+    if (parsed == CC_OPTIONS_OK && r.config && r.resume) /* its epochs were taken, its other options not */
+        return cc_usage_error("train", "--config and --resume do not go together: a resume trains on with %s's own "
+                              "options (give --epochs for another length)", r.resume);
     if (parsed == CC_OPTIONS_OK && r.config) parsed = with_config(argc, argv, &r, &config);
     if (parsed != CC_OPTIONS_OK) return cc_options_exit_status(parsed);
     char err[16384] = "", ranked[16500]; /* an interrupted run's message holds a command with its paths */

@@ -54,7 +54,11 @@ int cc_train_config_write(const char *path, const cc_train_config *c, const char
 static int read_options(const cJSON *options, cc_train_config *c, const char *path, char *err, size_t err_len) {
     const cJSON *item;
     cJSON_ArrayForEach(item, options) {
-        if (item->string && (!strcmp(item->string, "resume") || !strcmp(item->string, "config"))) {
+        static const char *const command_lines[] = {"resume", "config", "data", "out"}; /* files: the run's own */
+        int command_line = 0;
+        for (size_t k = 0; item->string && k < sizeof command_lines / sizeof *command_lines; k++)
+            command_line |= !strcmp(item->string, command_lines[k]);
+        if (command_line) {
             snprintf(err, err_len, "%s: option '%s' is the command line's to give, not a configuration's", path,
                      item->string);
             return -1;

@@ -200,11 +200,22 @@ def main():
               switched == {"off": (0, 0), "false": (0, 0), "0": (0, 0), "on": (0, 1), "true": (0, 1), "maybe": (2, None),
                            "": (2, None)}, switched)
         for what, body, says in (("format_version 99", {"format_version": 99, "options": {}}, "format_version other than 1"),
-                                 ("a resume key", {"options": {"resume": plain}}, "the command line's to give")):
+                                 ("a resume key", {"options": {"resume": plain}}, "the command line's to give"),
+                                 # an out or data key was taken for nothing ('--out is required'): found by a probe
+                                 ("an out key", {"options": {"out": loose}}, "option 'out' is the command line's"),
+                                 ("a data key", {"options": {"data": plain}}, "option 'data' is the command line's")):
             with open(path, "w") as f:
                 json.dump({"format": "crimecast-train-config", **body}, f)
             p = subprocess.run([CRIMECAST, *common, "--config", path, "--out", loose], capture_output=True, text=True)
             check("a config file with %s is a usage error" % what, p.returncode == 2 and says in p.stderr, p.stderr)
+
+        with open(path, "w") as f:
+            json.dump({"format": "crimecast-train-config", "format_version": 1, "options": {"epochs": "1"}}, f)
+        p = subprocess.run([CRIMECAST, "train", "--data", tensor, "--config", path, "--resume", plain, "--out", loose],
+                           capture_output=True, text=True)
+        check("train --config with --resume: a usage error (the config's epochs were taken, its other options said "
+              "to be unused; found by a probe)", p.returncode == 2 and "--config and --resume do not go together"
+              in p.stderr, p.stderr)
 
         nowhere = os.path.join(tmp, "no-such-dir", "c.json")
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", nowhere, "--budget", "2", "--epochs", "1"],
