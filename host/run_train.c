@@ -413,6 +413,20 @@ static int baseline_bins(const train_plan *p, const cc_tensor *t, int *k, char *
 
 static const double GIB = 1073741824.0;
 
+/* A size for a message: GiB to two places, or MiB and KiB where that would read 0.00
+ * (--memory 1M against a 5 MiB tensor said "0.00 GiB ... more than 0.00 GiB"). */
+typedef struct size_text {
+    char text[32];
+} size_text;
+
+static size_text sized(double bytes) {
+    size_text s;
+    if (bytes >= 0.1 * GIB) snprintf(s.text, sizeof s.text, "%.2f GiB", bytes / GIB);
+    else if (bytes >= 0.1 * 1048576.0) snprintf(s.text, sizeof s.text, "%.1f MiB", bytes / 1048576.0);
+    else snprintf(s.text, sizeof s.text, "%.1f KiB", bytes / 1024.0);
+    return s;
+}
+
 /* The host's available memory (MemAvailable: free plus what the kernel can reclaim), or
  * its physical memory where /proc says nothing. */
 static double host_available_bytes(void) {
@@ -456,9 +470,9 @@ static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *e
     p->options.resident = 0, p->tables = 0;
     if (!strcmp(asked, "host") || (!strcmp(asked, "auto") && !(on_gpu ? fits : roomy))) return 0;
     if (!fits) {
-        snprintf(err, err_len, "--gather resident: the per-bin tables take %.2f GiB beside the run's %.2f GiB on the %s, "
-                               "more than the %.2f GiB it may take; --gather host gathers each batch on the host instead",
-                 tables / GIB, need / GIB, on_gpu ? "GPU" : "host", p->budget / GIB);
+        snprintf(err, err_len, "--gather resident: the per-bin tables take %s beside the run's %s on the %s, "
+                               "more than the %s it may take; --gather host gathers each batch on the host instead",
+                 sized(tables).text, sized(need).text, on_gpu ? "GPU" : "host", sized(p->budget).text);
         return -1;
     }
     p->options.resident = 1, p->tables = tables;
@@ -487,11 +501,11 @@ static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err
                  p->config.down == 2 ? " --down 4" : "");
     else snprintf(advice, sizeof advice, "not even one sample fits: a smaller --hidden or --window, or a grid of larger "
                                          "cells (raster --cell)");
-    snprintf(err, err_len, "batch %d on the %d x %d grid needs %.2f GiB on the %s (activations %.2f, parameters and "
-                           "optimiser %.3f, batches %.2f, convolution scratch %.2f, tensor %.2f, program %.2f), more than the %.2f GiB it may "
+    snprintf(err, err_len, "batch %d on the %d x %d grid needs %s on the %s (GiB: activations %.2f, parameters and "
+                           "optimiser %.3f, batches %.2f, convolution scratch %.2f, tensor %.2f, program %.2f), more than the %s it may "
                            "take (%s); %s",
-             batch, t->H, t->W, need / GIB, on_gpu ? "GPU" : "host", m->activations / GIB, m->model / GIB,
-             m->batches / GIB, m->workspace / GIB, m->tensor / GIB, on_gpu ? 0.0 : m->program / GIB, p->budget / GIB,
+             batch, t->H, t->W, sized(need).text, on_gpu ? "GPU" : "host", m->activations / GIB, m->model / GIB,
+             m->batches / GIB, m->workspace / GIB, m->tensor / GIB, on_gpu ? 0.0 : m->program / GIB, sized(p->budget).text,
              p->request->memory > 0 ? "--memory" : on_gpu ? "90% of the GPU's" : "90% of the host's available memory",
              advice);
     return -1;
@@ -1044,9 +1058,9 @@ static int tensor_within_memory(const cc_train_request *r, const cc_ops_context 
     double counts = 4.0 * shape[0] * shape[1] * (double)shape[2] * shape[3];
     double need = counts * (1 + (r->resume || wants_recency_maps(r) ? CC_RECENCY_MAPS : 0));
     if (need <= r->memory) return 0;
-    snprintf(err, err_len, "%s: the tensor alone takes %.2f GiB in memory (%d bins x %d channels x %d x %d cells%s), "
-             "more than --memory's %.2f GiB: raster larger cells or a shorter span", r->data, need / GIB, shape[0],
-             shape[1], shape[2], shape[3], need > counts ? ", with its recency maps" : "", r->memory / GIB);
+    snprintf(err, err_len, "%s: the tensor alone takes %s in memory (%d bins x %d channels x %d x %d cells%s), "
+             "more than --memory's %s: raster larger cells or a shorter span", r->data, sized(need).text, shape[0],
+             shape[1], shape[2], shape[3], need > counts ? ", with its recency maps" : "", sized(r->memory).text);
     return -1;
 }
 

@@ -189,8 +189,11 @@ def check_patrol_resolution(tmp, db):
     p = run("train", *small, "--batch", "1", "--memory", "100M", "--out", model)
     check("a tensor larger than --memory is refused from its shape, naming its size: %.2f GiB" % gib,
           p.returncode == 1 and "the tensor alone takes %.2f GiB in memory (%d bins x %d channels x 299 x 247 cells, "
-          "with its recency maps), more than --memory's 0.10 GiB" % (gib, weeks, channels) in p.stderr
+          "with its recency maps), more than --memory's 100.0 MiB" % (gib, weeks, channels) in p.stderr
           and not os.path.exists(model), p.stderr)
+    p = run("train", *small, "--batch", "1", "--memory", "1M", "--out", model)
+    check("... a budget under a tenth of a GiB in MiB (--memory 1M said 'more than --memory's 0.00 GiB')",
+          p.returncode == 1 and "more than --memory's 1.0 MiB" in p.stderr, p.stderr)
     p = run("train", *small, "--batch", str(fits or 1), "--memory", "2G", "--baseline-smooth", "2", "--out", model)
     with h5py.File(model, "r") as m:
         sigma = float(m.attrs["baseline_sigma"])
