@@ -11,5 +11,6 @@
 #define CC_DEFAULT_SPAN "test"         /* the span whose targets are forecast */
 #define CC_DEFAULT_SEED "1"
 #define CC_DEFAULT_DEVICE "auto"       /* the GPU when one is usable */
+#define CC_MOST_BATCH 4096             /* samples per optimiser step: train's, and tune's for its candidates */
 
 #endif

@@ -107,7 +107,7 @@ static const cc_option TUNE_OPTIONS[] = {
     {CC_OPTION_CHOICE("model", cc_tune_request, model, "convlstm|convlstm-ae", NULL,
                       "every candidate's network (if not given: train's default); convlstm-ae for fine grids")},
     {CC_OPTION_CHOICE("down", cc_tune_request, down, "2|4", NULL, "convlstm-ae: the encoder's downsampling")},
-    {CC_OPTION_INT("batch", cc_tune_request, batch, "N", "0", 0, 100000,
+    {CC_OPTION_INT("batch", cc_tune_request, batch, "N", "0", 0, CC_MOST_BATCH,
                    "every candidate's batch (0: train's default, or what its memory plan allows)")},
     {CC_OPTION_TEXT("keep", cc_tune_request, keep, "DIR", NULL,
                     "keep the candidates' model files and tune.log here (if not given: a temporary directory)"),

@@ -217,6 +217,11 @@ def main():
               "to be unused; found by a probe)", p.returncode == 2 and "--config and --resume do not go together"
               in p.stderr, p.stderr)
 
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--batch", "5000"],
+                           capture_output=True, text=True)
+        check("tune --batch past train's most (4096): a usage error before any candidate (each candidate failed)",
+              p.returncode == 2 and "--batch must be a whole number 0-4096" in p.stderr and p.stdout == "", p.stderr)
+
         nowhere = os.path.join(tmp, "no-such-dir", "c.json")
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", nowhere, "--budget", "2", "--epochs", "1"],
                            capture_output=True, text=True)
