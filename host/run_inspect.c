@@ -101,7 +101,7 @@ const cc_command_spec CC_INSPECT_SPEC = {
         "one input first (map 0.. C-1: the categories' normalised counts, then the covariate and\n"
         "context maps); the summary gives F without the nudge too, so its change can be set\n"
         "beside the saliency. With --cell, F and the log-rate terms are the cell's own. A seed\n"
-        "ensemble's file shows its last member.\n",
+        "ensemble's file shows its last trained member.\n",
     .request_size = sizeof(cc_inspect_cli),
     .groups = INSPECT_GROUPS,
     .group_count = 1,
@@ -463,6 +463,18 @@ static int pick_target(inspect_run *r, char *err, size_t err_len) {
     return 0;
 }
 
+/* A seed ensemble interrupted as a member began: its root is that untrained member, so the
+ * last finished one is shown, as predict forecasts with the finished ones alone. */
+static void show_last_trained_member(inspect_run *r) {
+    const cc_model_info *info = &r->info;
+    if (info->epochs_done > 0 || info->finished == 0) return;
+    const cc_member *last = &info->member[info->finished - 1];
+    memcpy(r->model.params.data, last->params, sizeof(float) * r->model.params.size); /* a host model */
+    fprintf(stderr, "crimecast inspect: note: %s: member %d of %d is untrained (its run was stopped as it began): "
+            "showing member %d (seed %u)\n", r->cli->model, info->finished + 1, info->members, info->finished,
+            last->seed);
+}
+
 static int load(inspect_run *r, char *err, size_t err_len) {
     const cc_inspect_cli *a = r->cli;
     if (cc_checkpoint_read(a->model, 1, &r->model, &r->info, NULL, err, err_len) != 0) return -1;
@@ -483,6 +495,7 @@ static int load(inspect_run *r, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", a->model);
         return -1;
     }
+    show_last_trained_member(r);
     r->category = a->category ? cc_tensor_channel_named(&r->t, a->data, a->category, err, err_len) : 0;
     if (r->category < 0 || pick_target(r, err, err_len) != 0) return -1;
     if (a->cell.given && (a->cell.row >= r->t.H || a->cell.col >= r->t.W)) {

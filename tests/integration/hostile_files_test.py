@@ -283,6 +283,23 @@ def model_cases(tmp, tensor):
     refused("a negative epochs_done is refused by train --resume (it indexed the loss history below its start; "
             "found by review)", run("train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")),
             bad, "attribute epochs_done is -500")
+    # An ensemble stopped as its second member began (its root untrained: epochs_done 0):
+    # inspect shows the finished member, the --seeds 1 model alone (it showed the untrained
+    # one without a word; found by a probe).
+    single = os.path.join(tmp, "single.h5")
+    p = run("train", "--data", tensor, "--out", single, "--hidden", "2", "--window", "4", "--epochs", "1",
+            "--threads", "1")
+    begun = edited(model, os.path.join(tmp, "begun.h5"), lambda f: f.attrs.__setitem__("epochs_done", 0))
+    shown = {}
+    for name, path in (("single", single), ("begun", begun)):
+        q = run("inspect", "--model", path, "--data", tensor, "--index", "30", "--out", os.path.join(tmp, "i_" + name))
+        shown[name] = (q, h5py.File(os.path.join(tmp, "i_" + name, "inspect.h5"), "r")["forecast"][()]
+                       if q.returncode == 0 else None)
+    q, got = shown["begun"]
+    check("inspect of an ensemble whose member 2 is untrained: member 1 shown, said so, its forecast the lone model's",
+          p.returncode == 0 and got is not None and shown["single"][1] is not None
+          and np.array_equal(got, shown["single"][1]) and "member 2 of 2 is untrained" in q.stderr
+          and "showing member 1 (seed 1)" in q.stderr, (p.stderr, q.stderr))
     short = os.path.join(tmp, "short.h5")
     with h5py.File(tensor, "r") as f:
         write_tensor(short, f["counts"][:3], f["mask"][:], ["all", "burglary"], created_by="hostile_files_test.py")
