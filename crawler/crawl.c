@@ -17,7 +17,8 @@ enum { DEFAULT_PAGE_SIZE = 10000, TILES_PER_SIDE = 4, MAX_SPLIT_DEPTH = 10 };
 enum { WINDOW_PASSES = 2 };
 
 /* Tries of a page that arrives cut short (no final newline: a connection closed early, a
- * gzip stream cut with its length) before the crawl stops on it. */
+ * gzip stream cut with its length), a count without its number or a police.uk tile that
+ * is not a JSON array, before the crawl stops on it. */
 enum { CUT_PAGE_TRIES = 3 };
 
 typedef struct crawl_job {
@@ -169,8 +170,24 @@ static int get_whole_page(crawl_job *job, const char *url, cc_http_response *pag
     }
 }
 
-/* The portal's count of a window's rows: one $select=count(*) request of the same $where,
- * answered as CSV (a header line, then the number, quoted or not). 0 with *rows, 1
+/* The number in a count answer (a header line, then the number, quoted or not): 1 with
+ * *rows, or 0 with its second line in `digits`. */
+static int parse_count(const cc_http_response *page, long long *rows, char digits[32]) {
+    const char *end = page->body + page->length, *line = memchr(page->body, '\n', page->length);
+    size_t n = 0;
+    int too_long = 0;
+    for (const char *c = line ? line + 1 : end; c < end && *c != '\n' && *c != '\r'; c++)
+        if (*c != '"' && !(too_long = n + 1 >= 32)) digits[n++] = *c;
+    digits[n] = '\0';
+    char *stop = NULL;
+    errno = 0;
+    *rows = strtoll(digits, &stop, 10);
+    return n > 0 && !too_long && errno == 0 && stop && *stop == '\0' && *rows >= 0;
+}
+
+/* The portal's count of a window's rows: one $select=count(*) request of the same $where.
+ * An answer without a number (cut after its header line with the connection, an empty or
+ * HTML body from a proxy) is asked again, CUT_PAGE_TRIES times in all. 0 with *rows, 1
  * stopped, -1 with err. A portal that refuses the request (a 4xx: a mirror without SoQL)
  * sets job->no_counts and answers 0 with *rows unchanged: the crawl goes on unchecked. */
 static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from, const char *to, long long *rows) {
@@ -178,32 +195,27 @@ static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from,
     window_where(ds, from, to, encoded);
     snprintf(url, sizeof url, "%s/resource/%s.csv?$select=count(*)%%20AS%%20n&$where=%s", job->base_url, ds->id,
              encoded);
-    cc_http_response page;
-    int got = get_whole_page(job, url, &page); /* a count cut short would be another number */
-    if (got < 0 && refused_for_good(page.status)) { /* a mirror without SoQL's count: read unchecked */
-        snprintf(job->stats->counts_refused, sizeof job->stats->counts_refused, "%s", job->err);
-        job->no_counts = 1;
-        return 0;
+    for (int tries = 1;; tries++) {
+        cc_http_response page;
+        int got = get_whole_page(job, url, &page); /* a count cut short would be another number */
+        if (got < 0 && refused_for_good(page.status)) { /* a mirror without SoQL's count: read unchecked */
+            snprintf(job->stats->counts_refused, sizeof job->stats->counts_refused, "%s", job->err);
+            job->no_counts = 1;
+            return 0;
+        }
+        if (got != 0) return got;
+        char digits[32];
+        int ok = parse_count(&page, rows, digits);
+        cc_http_response_free(&page);
+        if (ok) return 0;
+        if (tries == CUT_PAGE_TRIES) {
+            char shown[64];
+            snprintf(job->err, job->err_len, "%s: the portal's count of the window is not a number ('%s'; %d "
+                     "answers)", url, cc_printable(digits, shown, sizeof shown, 40), tries);
+            return -1;
+        }
+        if (stopped(job)) return 1;
     }
-    if (got != 0) return got;
-    const char *end = page.body + page.length, *line = memchr(page.body, '\n', page.length);
-    char digits[32] = "";
-    size_t n = 0;
-    int too_long = 0;
-    for (const char *c = line ? line + 1 : end; c < end && *c != '\n' && *c != '\r'; c++)
-        if (*c != '"' && !(too_long = n + 1 >= sizeof digits)) digits[n++] = *c;
-    digits[n] = '\0';
-    char *stop = NULL;
-    errno = 0;
-    *rows = strtoll(digits, &stop, 10);
-    int ok = n > 0 && !too_long && errno == 0 && stop && *stop == '\0' && *rows >= 0;
-    if (!ok) {
-        char shown[64];
-        snprintf(job->err, job->err_len, "%s: the portal's count of the window is not a number ('%s')", url,
-                 cc_printable(digits, shown, sizeof shown, 40));
-    }
-    cc_http_response_free(&page);
-    return ok ? 0 : -1;
 }
 
 /* A reading's pages shifted under it: read_window_pages' answer when a record was added
@@ -417,6 +429,26 @@ static int split_tile(crawl_job *job, const char *month, const tile *t, int dept
     return 0;
 }
 
+/* Whether an answer is shaped as the API's JSON array, '[' to ']' (white space aside). */
+static int json_array_shaped(const cc_http_response *page) {
+    const char *begin = page->body, *end = page->body + page->length;
+    while (begin < end && strchr(" \t\r\n", *begin)) begin++;
+    while (end > begin && strchr(" \t\r\n", end[-1])) end--;
+    return end - begin >= 2 && *begin == '[' && end[-1] == ']';
+}
+
+/* GETs a tile, again when the answer is not shaped as a JSON array (cut short with the
+ * connection, an empty or HTML body from a proxy), CUT_PAGE_TRIES times in all: the
+ * import's parse of the last names what it was. As cc_http_get: 0, 1 stopped, -1. */
+static int get_tile(crawl_job *job, const char *url, cc_http_response *page) {
+    for (int tries = 1;; tries++) {
+        int got = cc_http_get(job->http, url, page, job->err, job->err_len);
+        if (got != 0 || json_array_shaped(page) || tries == CUT_PAGE_TRIES) return got;
+        cc_http_response_free(page);
+        if (stopped(job)) return 1;
+    }
+}
+
 static int crawl_tile(crawl_job *job, const char *month, const tile *t, int depth) {
     char window[64];
     snprintf(window, sizeof window, "%s/%s", month, t->key);
@@ -430,7 +462,7 @@ static int crawl_tile(crawl_job *job, const char *month, const tile *t, int dept
              "%s/api/crimes-street/all-crime?date=%s&poly=%.6f,%.6f:%.6f,%.6f:%.6f,%.6f:%.6f,%.6f", job->base_url,
              month, t->lat0, t->lon0, t->lat1, t->lon0, t->lat1, t->lon1, t->lat0, t->lon1);
     cc_http_response page;
-    int got = cc_http_get(job->http, url, &page, job->err, job->err_len);
+    int got = get_tile(job, url, &page);
     if (got > 0) return 1; /* stopped, nothing of the tile stored */
     cc_crawl_position done = {0, 1};
     if (got != 0 && page.status == 503) { /* too many crimes in the tile: split it */

@@ -168,7 +168,9 @@ def test_faults(tmp, expected):
                        (("--page-cap", "300"), "pages capped at 300 rows by the portal"),
                        (("--empty-body",), "the empty page an empty body, no header line"),
                        (("--fault", "headeronly", "--every", "2"), "a page of the header alone mid-window "
-                                                                   "(taken for the end before 2026-12-06)")):
+                                                                   "(taken for the end before 2026-12-06)"),
+                       (("--fault", "html", "--every", "2"), "counts answered 200 with an HTML page, asked again "
+                                                             "(the crawl stopped on the first)")):
         with Mock(*args) as mock:
             db = os.path.join(tmp, "fault-%s.db" % "-".join(a.strip("-") for a in args))
             p = crawl("chicago", db, mock)
@@ -340,6 +342,13 @@ def test_police_uk(tmp):
         mock.get("/__reset")
         p = crawl("london", db, mock)
         check("a finished police.uk range asks for nothing", mock.get("/__log") == [] and p.returncode == 0)
+    # A tile answered 200 with a proxy's HTML page: asked again (the crawl stopped on it,
+    # 'not a JSON array of crimes'; found by a probe).
+    with Mock("--cap", "150", "--fault", "html", "--every", "2") as mock:
+        db = os.path.join(tmp, "london-html.db")
+        p = crawl("london", db, mock)
+        check("police.uk tiles answered with HTML pages: asked again, exit 0", p.returncode == 0, p.stderr[-400:])
+        store_matches("police.uk tiles answered with HTML pages", db, "london", mock.get("/__expected")["london"])
     # A month police.uk does not list among its published ones (/api/crimes-street-dates)
     # is not asked (before 2026-12-06 its tiles were, and a 404 there ended the crawl as a
     # request "refused for good"); it is named in a note and fetched once listed.
