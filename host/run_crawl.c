@@ -82,10 +82,14 @@ const cc_command_spec CC_CRAWL_SPEC = {
         "Chicago, San Francisco and Los Angeles through the Socrata API (every dataset the\n"
         "range touches), London through data.police.uk (month by month, tiled). Every page is\n"
         "committed with the crawl's position, so an interrupted crawl (Ctrl-C, kill, power\n"
-        "loss) run again with the same arguments continues where it stopped. A Socrata month\n"
-        "window is read until its rows come to the portal's count of it; a range crawled\n"
-        "before asks each window's count and reads again only the windows whose count changed\n"
-        "(police.uk: only the months not fetched yet).\n",
+        "loss) run again with the same arguments continues where it stopped (the Socrata month\n"
+        "window it stopped in is read again whole: records added meanwhile shift its pages).\n"
+        "A Socrata month window is read until its rows come to the portal's count of it, each\n"
+        "page overlapping the one before by a row, so that a record added or removed while it\n"
+        "is read is seen; one that does not after three readings ends the crawl with exit 1,\n"
+        "what was read stored. A range crawled before asks each window's count and reads\n"
+        "again only the windows whose count changed (police.uk: only the months not fetched\n"
+        "yet).\n",
     .request_size = sizeof(cc_crawl_request),
     .groups = CRAWL_GROUPS,
     .group_count = 1,
@@ -231,11 +235,14 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
         fprintf(stderr, "crimecast crawl: warning: the portal refuses the count of a window (%s): windows were read "
                 "unchecked, from where each stopped (records it adds or removes before that are not seen)\n",
                 stats.counts_refused);
-    if (stats.windows_miscounted)
-        fprintf(stderr, "crimecast crawl: warning: the rows read of %ld window%s (the first: %s) never came to the "
-                "portal's count, also read again whole (records added or removed while it was read, or a portal whose "
-                "pages do not return what it counts): run the crawl again later\n", stats.windows_miscounted, stats.windows_miscounted > 1 ? "s" : "",
-                stats.first_miscounted);
+    if (stats.windows_miscounted && status == 0) { /* a failure: the store is known to lack records (found by a probe) */
+        snprintf(err, err_len, "the rows read of %ld window%s (the first: %s) never came to the portal's count, also "
+                 "read again whole (records added or removed while it was read, or a portal whose pages do not return "
+                 "what it counts): what was read is stored; run the crawl again later to complete %s",
+                 stats.windows_miscounted, stats.windows_miscounted > 1 ? "s" : "", stats.first_miscounted,
+                 stats.windows_miscounted > 1 ? "them" : "it");
+        return -1;
+    }
     if (status < 0 && stats.refused)
         snprintf(err, err_len, "%s\n  everything before this page is stored; the portal refuses this request, so "
                  "running it again fails the same way", why);

@@ -12,7 +12,8 @@ Serves records drawn from ../shared/data with the real APIs' query semantics:
   GET /api/crimes-street-dates lists the months it has (latest first), an --unpublished
   one only once published (or always with --list-unpublished); --dates-status S answers
   that list with HTTP S instead, --dates-empty with [].
---no-count answers Socrata's $select=count(*) with HTTP 400 (a mirror without SoQL).
+--no-count answers Socrata's $select=count(*) with HTTP 400 (a mirror without SoQL);
+--count-plus N counts N more rows than its pages return.
 --insert-on K adds a record at position 5 of the :id order when the K-th data request
 arrives (a late record while a window is being read); --swap-on K removes the record at
 position 3 and adds one after the others, of the same day as the first record (the
@@ -249,7 +250,7 @@ class Handler(BaseHTTPRequestHandler):
         lo, hi = (m.group(2), m.group(4)) if m else ("", "\uffff")
         rows = [(i, r) for i, r in enumerate(portal.chicago[: len(portal.chicago)]) if lo <= r["date"] < hi]
         if "count(*)" in query.get("$select", ""):
-            return ('"n"\n"%d"\n' % len(rows)).encode()
+            return ('"n"\n"%d"\n' % (len(rows) + portal.args.count_plus)).encode()
         assert query.get("$order") == ":id", query
         offset, limit = int(query.get("$offset", 0)), int(query.get("$limit", 1000))
         if portal.args.page_cap:
@@ -356,6 +357,7 @@ def main():
     ap.add_argument("--dates-status", type=int, default=0)
     ap.add_argument("--dates-empty", action="store_true")
     ap.add_argument("--no-count", action="store_true")
+    ap.add_argument("--count-plus", type=int, default=0)
     ap.add_argument("--insert-on", type=int, default=0)
     ap.add_argument("--swap-on", type=int, default=0)
     ap.add_argument("--every", type=int, default=3)

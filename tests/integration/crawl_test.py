@@ -271,6 +271,16 @@ def test_window_checks(tmp):
         check("... pages after a reading's first ask one row more, from the row before the offset",
               any("$limit=201&$offset=199" in r for r in pages) and any("$limit=200&$offset=0" in r for r in pages),
               pages[:4])
+    # A portal whose count never matches its pages: every reading stored, then a failure
+    # (exit 1) naming the window, as the store lacks what the portal counts (exit 0 with a
+    # warning before: found by a probe).
+    with Mock("--count-plus", "1") as mock:
+        db = os.path.join(tmp, "miscounted.db")
+        p = crawl("chicago", db, mock, "--to", "2015-02-01", "--page-size", "1000")
+        check("a window that never comes to the portal's count: exit 1, named, what was read stored",
+              p.returncode == 1 and "never came to the portal's count" in p.stderr
+              and "ijzp-q8t2 2015-01-01..2015-02-01" in p.stderr and "run the crawl again later" in p.stderr
+              and len(stored(db, "chicago")) > 0, p.stderr[-500:])
     with Mock("--no-count") as mock:
         db = os.path.join(tmp, "no-count.db")
         p = crawl("chicago", db, mock)
