@@ -214,10 +214,6 @@ static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const c
     char described[1024];
     cc_join_describe(&join, described, sizeof described);
     fprintf(out, "%s: %s\n", r->polygons, described);
-    if (r->join_csv && write_join_csv(r->join_csv, &join, w, table, out, err, err_len) != 0) {
-        cc_join_free(&join);
-        return -1;
-    }
     int bins = r->date ? t->T : 1, status = -1;
     int64_t *start = NULL, *end = NULL;
     float *maps = malloc(sizeof(float) * (size_t)bins * table->columns * t->H * t->W);
@@ -225,15 +221,17 @@ static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const c
     if (!maps || !info || (r->date && bin_bounds(t, &start, &end) != 0) ||
         cc_join_maps(w, &join, table, start, end, bins, t->H, t->W, maps) != 0)
         snprintf(err, err_len, "out of memory for the maps");
-    else if (map_infos(r, table, described, w->crs_note, info, err, err_len) == 0) {
+    else if (map_infos(r, table, described, w->crs_note, info, err, err_len) == 0 &&
+             (!r->join_csv || write_join_csv(r->join_csv, &join, w, table, out, err, err_len) == 0)) {
         int empty = report_columns(table, info, maps, bins, t, out);
         /* a map of NaN alone tells a model nothing, and is a mistake: the wrong polygons,
-         * column or dates */
+         * column or dates (the join's file, when asked for, is written: it shows which) */
         char shown[4 * 60 + 8];
         if (empty >= 0)
             snprintf(err, err_len, "%s: '%s' is known in none of the mask's cells (the polygons with a value cover none "
-                     "of them, the column holds no numbers, or its dates miss the tensor's span): nothing written",
-                     r->data, cc_printable_utf8(table->headers[empty], shown, sizeof shown, 60));
+                     "of them, the column holds no numbers, or its dates miss the tensor's span): the tensor file is "
+                     "unchanged%s%s", r->data, cc_printable_utf8(table->headers[empty], shown, sizeof shown, 60),
+                     r->join_csv ? "; each polygon's join is in " : "", r->join_csv ? r->join_csv : "");
         else if ((status = cc_covariates_add(cov, r->date != NULL, table->columns, maps, info)) != 0)
             snprintf(err, err_len, "%s: out of memory, or more than %d covariate maps", r->data, CC_COVARIATES_MOST);
     }

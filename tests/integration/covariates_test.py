@@ -252,6 +252,19 @@ def test_synthetic(tmp):
     check("polygons that miss the grid: exit 1, nothing written",
           p.returncode == 1 and "'score' is known in none of the mask's cells" in p.stderr and md5(away) == away_before,
           f"exit {p.returncode}, stderr {p.stderr.strip()!r}")
+    # --join-csv: a refusal of the options (--names) writes none; a map known nowhere
+    # writes it, to show why, and says where (it was written both times, the message
+    # saying 'nothing written'; found by a probe)
+    join = os.path.join(tmp, "join.csv")
+    p = run("--data", tensor, "--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code",
+            "--names", "only_one", "--join-csv", join)
+    check("--join-csv with --names of the wrong count: refused, no join file", p.returncode == 1
+          and not os.path.exists(join), p.stderr)
+    p = run("--data", away, "--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code",
+            "--join-csv", join)
+    check("--join-csv of polygons that miss the grid: the join written and named, the tensor unchanged",
+          p.returncode == 1 and os.path.exists(join) and "the tensor file is unchanged; each polygon's join is in "
+          + join in p.stderr and md5(away) == away_before, p.stderr)
     check("after every refusal the tensor file is unchanged and no temporary is left", md5(tensor) == before and not [n for n in os.listdir(tmp) if ".tmp-" in n])
 
     p = run("--data", tensor, "--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code")
