@@ -144,12 +144,21 @@ __attribute__((format(printf, 2, 3))) static void note_problem(cc_covariate_tabl
     va_end(args);
 }
 
+/* A field without the spaces and tabs around it, in the row's own buffer (a code saved
+ * as "E01000001 " is the polygons' E01000001, as a value " 2.5" is 2.5). */
+static char *trimmed(char *field) {
+    while (*field == ' ' || *field == '\t') field++;
+    size_t n = strlen(field);
+    while (n > 0 && (field[n - 1] == ' ' || field[n - 1] == '\t')) field[--n] = '\0';
+    return field;
+}
+
 /* One data row into the table (or skipped and counted). */
 static int take_row(table_reader *r, cc_covariate_table *t, const cc_csv_row *row) {
-    const char *key = r->key < row->field_count ? row->fields[r->key] : "";
+    const char *key = r->key < row->field_count ? trimmed(row->fields[r->key]) : "";
     int64_t day = 0;
     if (row->field_count != r->field_count || !key[0] ||
-        (r->date >= 0 && cc_parse_iso_date(row->fields[r->date], &day) != 0)) {
+        (r->date >= 0 && cc_parse_iso_date(trimmed(row->fields[r->date]), &day) != 0)) {
         t->skipped++;
         note_problem(t, "%s: row at line %ld skipped: %s%s", r->path, row->line,
                      row->field_count != r->field_count ? "a different number of fields than the header"

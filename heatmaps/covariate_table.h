@@ -1,6 +1,7 @@
 /* A table of covariates keyed by an area's code: a CSV (plain or gzip) with a header,
  * one key column, optionally a date column (a daily series: one row per key and day),
- * and the numeric columns chosen as covariates.
+ * and the numeric columns chosen as covariates. Keys and dates are taken without the
+ * spaces and tabs around them.
  *
  * Columns are chosen by `patterns`: each selects every column whose header contains it
  * (case-insensitive), so "Score" picks the eight IoD2019 score columns and

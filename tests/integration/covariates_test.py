@@ -596,6 +596,18 @@ def test_table_values(tmp):
                           W)
     check("repeated alike: taken once; 0x10, 3.5e38 and -1e39 are missing, not 16 or infinities (1e-6)",
           p.returncode == 0 and close(got, want) and not np.isinf(got).any(), p.stderr + f" worst {worst(got, want):.2e}")
+    # Codes with spaces or tabs around them (a spreadsheet's export): the polygons' codes
+    # (they matched nothing, their polygons unmatched; found by a probe).
+    with open(table, "w") as f:
+        f.write("code,v\nA1 ,2\n B2,7\n\tC3\t,1\n")
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", table, "--key", "code",
+            "--names", "spaced")
+    got, names, _ = read_static(tensor)
+    want = reference_maps([g for _, g in feats], np.array([[2.0], [7.0], [1.0], [np.nan], [np.nan]]), x0, y0, cell,
+                          H, W)
+    spaced = got[names.index("spaced")][None] if "spaced" in names else None
+    check("keys with spaces or tabs around them match the polygons' codes (1e-6)", p.returncode == 0
+          and spaced is not None and close(spaced, want), (p.stderr, names))
     # Runs at once on one tensor, each adding its own map: every map is there after (each
     # read the file, added its map and renamed its copy over it: the last one's alone).
     table_a, table_b = os.path.join(tmp, "a.csv"), os.path.join(tmp, "b.csv")
