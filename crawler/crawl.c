@@ -156,17 +156,29 @@ static int cut_short(const cc_http_response *page) {
     return page->body[page->length - 1] != '\n' || quotes % 2 != 0;
 }
 
-/* GETs a page, again when it arrives cut short. 0, 1 (stopped) or -1 with err. */
+/* An HTML page where CSV was asked for: a proxy's or the portal's error page sent with
+ * status 200. */
+static int html_page(const cc_http_response *page) {
+    const char *c = page->body, *end = page->body + page->length;
+    while (c < end && strchr(" \t\r\n", *c)) c++;
+    return c < end && *c == '<';
+}
+
+/* GETs a page, again when it arrives cut short or as an HTML page. 0, 1 (stopped) or -1
+ * with err. */
 static int get_whole_page(crawl_job *job, const char *url, cc_http_response *page) {
     for (int tries = 1;; tries++) {
         int got = cc_http_get(job->http, url, page, job->err, job->err_len);
-        if (got != 0 || !cut_short(page)) return got;
+        if (got != 0) return got;
+        int cut = cut_short(page), html = !cut && html_page(page);
+        if (!cut && !html) return 0;
         cc_http_response_free(page);
         if (tries == CUT_PAGE_TRIES) {
-            snprintf(job->err, job->err_len, "%s: the page arrived cut short %d times (its last line unended): "
-                     "nothing of it stored", url, tries);
+            snprintf(job->err, job->err_len, "%s: the page arrived %s %d times: nothing of it stored", url,
+                     cut ? "cut short (its last line unended)" : "as an HTML page, not CSV", tries);
             return -1;
         }
+        if (stopped(job)) return 1;
     }
 }
 

@@ -24,8 +24,8 @@ Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes ha
 through the body), cut (half the body, then the connection closed as if it were all:
 no Content-Length), cutquote (the same, cut just after a line break inside a quoted
 field: the page ends in a newline), headeronly (once, the K-th request: a Socrata page of
-the header line alone, as if the window ended there), html (a Socrata count or a police.uk tile
-answered 200 with a proxy's HTML page), slow (answers after --slow seconds), malformed (some Socrata rows
+the header line alone, as if the window ended there), html (a Socrata page or count or a police.uk
+tile answered 200 with a proxy's HTML page), slow (answers after --slow seconds), malformed (some Socrata rows
 carry an unparseable date, always the same rows), nul (police.uk: the first crime of
 each answer has a \u0000 inside its id; always).
 --page-cap N answers at most N Socrata rows a page, whatever $limit asks (a portal's own
@@ -228,9 +228,6 @@ class Handler(BaseHTTPRequestHandler):
                 return False
             self.send(200, ",".join(portal.header) + "\n", "text/csv")
         elif mode == "html":
-            query = dict(urllib.parse.parse_qsl(url.query))
-            if "$select" not in query and url.path != "/api/crimes-street/all-crime":
-                return False
             self.send(200, "<!DOCTYPE html>\n<html><body>Service busy</body></html>\n", "text/html")
         elif mode == "slow":
             time.sleep(portal.args.slow)

@@ -169,8 +169,8 @@ def test_faults(tmp, expected):
                        (("--empty-body",), "the empty page an empty body, no header line"),
                        (("--fault", "headeronly", "--every", "2"), "a page of the header alone mid-window "
                                                                    "(taken for the end before 2026-12-06)"),
-                       (("--fault", "html", "--every", "2"), "counts answered 200 with an HTML page, asked again "
-                                                             "(the crawl stopped on the first)")):
+                       (("--fault", "html", "--every", "2"), "pages and counts answered 200 with an HTML page, "
+                                                             "asked again (the crawl stopped on the first)")):
         with Mock(*args) as mock:
             db = os.path.join(tmp, "fault-%s.db" % "-".join(a.strip("-") for a in args))
             p = crawl("chicago", db, mock)
