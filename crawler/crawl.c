@@ -170,7 +170,7 @@ static int get_whole_page(crawl_job *job, const char *url, cc_http_response *pag
     for (int tries = 1;; tries++) {
         int got = cc_http_get(job->http, url, page, job->err, job->err_len);
         if (got != 0) return got;
-        int cut = cut_short(page), html = !cut && html_page(page);
+        int html = html_page(page), cut = !html && cut_short(page); /* (an HTML page may end without a newline) */
         if (!cut && !html) return 0;
         cc_http_response_free(page);
         if (tries == CUT_PAGE_TRIES) {
@@ -178,6 +178,7 @@ static int get_whole_page(crawl_job *job, const char *url, cc_http_response *pag
                      cut ? "cut short (its last line unended)" : "as an HTML page, not CSV", tries);
             return -1;
         }
+        cc_http_client_back_off(job->http, tries - 1);
         if (stopped(job)) return 1;
     }
 }
@@ -226,6 +227,7 @@ static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from,
                      "answers)", url, cc_printable(digits, shown, sizeof shown, 40), tries);
             return -1;
         }
+        cc_http_client_back_off(job->http, tries - 1);
         if (stopped(job)) return 1;
     }
 }
@@ -457,6 +459,7 @@ static int get_tile(crawl_job *job, const char *url, cc_http_response *page) {
         int got = cc_http_get(job->http, url, page, job->err, job->err_len);
         if (got != 0 || json_array_shaped(page) || tries == CUT_PAGE_TRIES) return got;
         cc_http_response_free(page);
+        cc_http_client_back_off(job->http, tries - 1);
         if (stopped(job)) return 1;
     }
 }

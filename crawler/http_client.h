@@ -64,6 +64,11 @@ void cc_http_client_free(cc_http_client *client);
 int cc_http_get(cc_http_client *client, const char *url, cc_http_response *response, char *err,
                 size_t err_len);
 
+/* Waits as before retry number `attempt` (0-based) of a failed request: for an answer the
+ * caller found unusable (a page cut short, a proxy's HTML page), so that its tries are
+ * spaced as the client's own retries are. Returns early when *options.stop is set. */
+void cc_http_client_back_off(cc_http_client *client, int attempt);
+
 const cc_http_stats *cc_http_client_stats(const cc_http_client *client);
 void cc_http_response_free(cc_http_response *response);
 

@@ -86,10 +86,10 @@ const cc_command_spec CC_CRAWL_SPEC = {
         "window it stopped in is read again whole: records added meanwhile shift its pages).\n"
         "A Socrata month window is read until its rows come to the portal's count of it, each\n"
         "page overlapping the one before by a row, so that a record added or removed while it\n"
-        "is read is seen; one that does not after three readings ends the crawl with exit 1,\n"
-        "what was read stored. A range crawled before asks each window's count and reads\n"
-        "again only the windows whose count changed (police.uk: only the months not fetched\n"
-        "yet).\n",
+        "is read is seen and the window read again; one that still does not (two readings, or\n"
+        "three when its pages keep shifting) ends the crawl with exit 1 once every window is\n"
+        "stored. A range crawled before asks each window's count and reads again only the\n"
+        "windows whose count changed (police.uk: only the months not fetched yet).\n",
     .request_size = sizeof(cc_crawl_request),
     .groups = CRAWL_GROUPS,
     .group_count = 1,
@@ -228,20 +228,27 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
                 "month was asked\n", stats.months_unknown_why);
     if (stats.windows_reread)
         fprintf(stderr, "crimecast crawl: note: %ld window%s read again whole: the portal's count of %s did not match "
-                "the rows read (records added or removed before its end since or while it was read, which shift the "
-                "pages; or a page that came back short)\n", stats.windows_reread, stats.windows_reread > 1 ? "s" : "",
-                stats.windows_reread > 1 ? "them" : "it");
+                "the rows read, or %s pages shifted (records added or removed before its end since or while it was "
+                "read; or a page that came back short)\n", stats.windows_reread, stats.windows_reread > 1 ? "s" : "",
+                stats.windows_reread > 1 ? "them" : "it", stats.windows_reread > 1 ? "their" : "its");
     if (stats.counts_refused[0] && !(status < 0 && stats.refused)) /* (a missing dataset refuses both) */
         fprintf(stderr, "crimecast crawl: warning: the portal refuses the count of a window (%s): windows were read "
                 "unchecked, from where each stopped (records it adds or removes before that are not seen)\n",
                 stats.counts_refused);
-    if (stats.windows_miscounted && status == 0) { /* a failure: the store is known to lack records (found by a probe) */
-        snprintf(err, err_len, "the rows read of %ld window%s (the first: %s) never came to the portal's count, also "
-                 "read again whole (records added or removed while it was read, or a portal whose pages do not return "
-                 "what it counts): what was read is stored; run the crawl again later to complete %s",
-                 stats.windows_miscounted, stats.windows_miscounted > 1 ? "s" : "", stats.first_miscounted,
+    if (stats.windows_miscounted) { /* the store is known to lack records: a failure (found by a probe) */
+        char said[1024];
+        snprintf(said, sizeof said, "%ld window%s (the first: %s) could not be read whole though read again: %s rows "
+                 "never came to the portal's count, or %s pages kept shifting (records added or removed while it was "
+                 "read, or a portal whose pages do not return what it counts; one that never does fails every crawl "
+                 "so): what was read is stored; run the crawl again later to complete %s", stats.windows_miscounted,
+                 stats.windows_miscounted > 1 ? "s" : "", stats.first_miscounted,
+                 stats.windows_miscounted > 1 ? "their" : "its", stats.windows_miscounted > 1 ? "their" : "its",
                  stats.windows_miscounted > 1 ? "them" : "it");
-        return -1;
+        if (status == 0) {
+            snprintf(err, err_len, "%s", said);
+            return -1;
+        }
+        fprintf(stderr, "crimecast crawl: warning: %s\n", said); /* the crawl's own failure follows */
     }
     if (status < 0 && stats.refused)
         snprintf(err, err_len, "%s\n  everything before this page is stored; the portal refuses this request, so "

@@ -176,6 +176,15 @@ def test_faults(tmp, expected):
             p = crawl("chicago", db, mock)
             check("%s: exit 0" % what, p.returncode == 0, p.stderr)
             store_matches(what, db, "chicago", mock.get("/__expected")["chicago"])
+    # (pages after a reading's first overlap the one before: only a window without records,
+    # March here, is read to an empty page past its end)
+    with Mock("--empty-body") as mock:
+        db = os.path.join(tmp, "empty-body-march.db")
+        p = crawl("chicago", db, mock, "--to", "2015-04-01")
+        log = [r for r in mock.get("/__log") if "$offset=" in r and ">= '2015-03-01" in urllib.parse.unquote(r)]
+        check("an empty window answered with an empty body: exit 0, one page asked", p.returncode == 0
+              and len(log) == 1, (log, p.stderr[-300:]))
+        store_matches("an empty window answered with an empty body", db, "chicago", mock.get("/__expected")["chicago"])
 
 
 def wait_for_first_page(db, proc, limit_s=30.0):
@@ -278,7 +287,7 @@ def test_window_checks(tmp):
         db = os.path.join(tmp, "miscounted.db")
         p = crawl("chicago", db, mock, "--to", "2015-02-01", "--page-size", "1000")
         check("a window that never comes to the portal's count: exit 1, named, what was read stored",
-              p.returncode == 1 and "never came to the portal's count" in p.stderr
+              p.returncode == 1 and "never came to the portal's count" in p.stderr and "could not be read whole" in p.stderr
               and "ijzp-q8t2 2015-01-01..2015-02-01" in p.stderr and "run the crawl again later" in p.stderr
               and len(stored(db, "chicago")) > 0, p.stderr[-500:])
     with Mock("--no-count") as mock:
