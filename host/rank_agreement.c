@@ -77,8 +77,15 @@ int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const c
     return differ == 0 ? 0 : -1;
 }
 
+/* cc_digest_tensor and the recency maps (their number per bin, and their values). */
+static uint64_t digest_with_recency(const cc_tensor *t) {
+    uint64_t d = cc_digest_bytes(cc_digest_tensor(t), &t->R, sizeof t->R);
+    size_t maps = (size_t)t->T * (size_t)t->R * (size_t)t->C * (size_t)t->H * (size_t)t->W;
+    return t->recency ? cc_digest_large(d, t->recency, sizeof(float) * maps) : d;
+}
+
 int cc_ranks_same_tensor(const cc_collective *c, const char *path, const cc_tensor *t, char *err, size_t err_len) {
-    int one = 0, differ = cc_ranks_differing(c, cc_digest_tensor(t), &one);
+    int one = 0, differ = cc_ranks_differing(c, digest_with_recency(t), &one);
     if (differ < 0) snprintf(err, err_len, "the ranks could not compare their tensors");
     else if (differ == 1) snprintf(err, err_len, "%s: rank %d read another tensor than rank 0 under this name (another "
                                    "copy on its machine?): every rank must read the same", path, one);

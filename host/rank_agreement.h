@@ -26,8 +26,10 @@ uint64_t cc_digest_large(uint64_t digest, const void *bytes, size_t n);
 uint64_t cc_digest_arguments(int argc, char **argv, const char *also);
 
 /* What a run reads of a tensor: its shape, bins, categories, grid, mask and counts, and
- * its covariate maps when they are loaded (recency maps follow from the counts). Also
- * kept in a model file, so that train --resume continues on the data it began on. */
+ * its covariate maps when they are loaded. Also kept in a model file, so that train
+ * --resume continues on the data it began on; the recency maps are not in it (model files
+ * keep the digest as it was first written: a resume on a file rastered again with other
+ * incident times is not told apart). */
 uint64_t cc_digest_tensor(const cc_tensor *t);
 
 /* How many ranks hold a `digest` that is not rank 0's, the same answer on every rank
@@ -43,8 +45,10 @@ int cc_ranks_failing(const cc_collective *c, int failed, int *one);
  * or -1 with err naming the rank, or how many, that differ from rank 0. */
 int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const char *also, char *err, size_t err_len);
 
-/* Every rank read the same tensor `t` from `path` (its own copy on its machine). 0, or
- * -1 with err naming the rank, or how many, that read another. */
+/* Every rank read the same tensor `t` from `path` (its own copy on its machine): its
+ * digest and its recency maps when read (a copy rastered with other incident times, or
+ * without them, trained a mixed model or ended in MPI's own error). 0, or -1 with err
+ * naming the rank, or how many, that read another. */
 int cc_ranks_same_tensor(const cc_collective *c, const char *path, const cc_tensor *t, char *err, size_t err_len);
 
 #endif

@@ -158,9 +158,20 @@ def disagreeing_ranks(tmp, tensor, counts, H, W, common):
     write_tensor(os.path.join(there, "t.h5"), other, np.ones((H, W), np.uint8), ["burglary", "robbery"])
     out = os.path.join(tmp, "mixed.h5")
     args = ["train", "--data", "t.h5"] + [str(a) for a in common[2:]] + ["--out", out]
+    # the same counts with recency maps on rank 1 alone (a copy rastered with --recency on):
+    # the two built other networks, and the job died in MPI's own error with no word
+    recent = os.path.join(tmp, "machine2")
+    os.makedirs(recent)
+    shutil.copy(tensor, os.path.join(recent, "t.h5"))
+    with h5py.File(os.path.join(recent, "t.h5"), "r+") as f:
+        f["recency"] = (0.5 * counts[:, None].repeat(2, axis=1)).astype(np.float32)
+        f["recency"].attrs["tau_days"] = np.array([1.0, 3.0])
     for what, says, first, second in (
             ("another tensor under the same name on rank 1", "t.h5: rank 1 read another tensor than rank 0",
              ["-wdir", here, CRIMECAST] + args, ["-wdir", there, CRIMECAST] + args),
+            ("the same counts with recency maps on rank 1 alone (found by a probe)",
+             "t.h5: rank 1 read another tensor than rank 0",
+             ["-wdir", here, CRIMECAST] + args, ["-wdir", recent, CRIMECAST] + args),
             ("another --seed on rank 1", "rank 1 was started with other options than rank 0",
              ["-wdir", here, CRIMECAST] + args, ["-wdir", here, CRIMECAST] + args + ["--seed", "6"])):
         p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "1"] + first + [":", "-np", "1"] + second,
