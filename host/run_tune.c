@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "crawler/whole_file.h"
+#include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
 #include "host/progress.h"
 #include "host/run_train.h"
@@ -315,10 +316,20 @@ static int write_best(const cc_tune_request *a, cc_train_config *best, double lo
     return cc_train_config_write(a->out, best, a->data, loss, err, err_len);
 }
 
+/* Whether the tensor file reads (its counts, checked as every reader checks them): a file
+ * that does not failed each candidate in turn, the cause only in the log. */
+static int readable_tensor(const char *path, char *err, size_t err_len) {
+    cc_tensor t;
+    if (cc_tensor_read(path, "counts", &t, err, err_len) != 0) return -1;
+    cc_tensor_free(&t);
+    return 0;
+}
+
 int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) {
     char dir[4096];
     int writes = !a->collective || a->collective->rank == 0;
     if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
+    if (readable_tensor(a->data, err, err_len) != 0) return -1; /* not as every candidate's failure */
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
     fprintf(out, "tuning on %s: %d candidate%s, at most %d epoch%s each, window %d; scored on the validation span\n",
             a->data, a->budget, a->budget == 1 ? "" : "s", a->epochs, a->epochs == 1 ? "" : "s", a->window);

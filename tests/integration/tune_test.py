@@ -16,6 +16,7 @@ usage: tune_test.py CRIMECAST
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -221,6 +222,22 @@ def main():
                            capture_output=True, text=True)
         check("tune --batch past train's most (4096): a usage error before any candidate (each candidate failed)",
               p.returncode == 2 and "--batch must be a whole number 0-4096" in p.stderr and p.stdout == "", p.stderr)
+
+        damaged = os.path.join(tmp, "nan_counts.h5")
+        shutil.copyfile(tensor, damaged)
+        with h5py.File(damaged, "r+") as f:
+            counts = f["counts"][:]
+            counts[3, 0, 1, 1] = np.nan
+            del f["counts"]
+            f["counts"] = counts
+        env = dict(os.environ, TMPDIR=os.path.join(tmp, "tune-tmp"))
+        os.makedirs(env["TMPDIR"], exist_ok=True)
+        p = subprocess.run([CRIMECAST, "tune", "--data", damaged, "--out", config, "--budget", "2", "--epochs", "1"],
+                           capture_output=True, text=True, env=env)
+        check("tune on a tensor that does not read: refused at once with the reader's message, no candidate tried, "
+              "no directory left (each candidate failed in turn; found by a probe)", p.returncode == 1
+              and "holds nan" in p.stderr and "candidate" not in p.stdout + p.stderr
+              and os.listdir(env["TMPDIR"]) == [], (p.stdout, p.stderr, os.listdir(env["TMPDIR"])))
 
         nowhere = os.path.join(tmp, "no-such-dir", "c.json")
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", nowhere, "--budget", "2", "--epochs", "1"],
