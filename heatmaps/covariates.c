@@ -1,11 +1,13 @@
 /* heatmaps/covariates.h */
 #include "heatmaps/covariates.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/printable.h"
 #include "crawler/whole_file.h"
 #include "heatmaps/hdf5_util.h"
 
@@ -13,6 +15,15 @@ static const char *const KIND[2] = {"static", "dynamic"};
 
 static size_t map_floats(const cc_covariates *c, int dynamic, int maps) {
     return (size_t)maps * c->H * c->W * (dynamic ? (size_t)c->T : 1);
+}
+
+int cc_covariate_name_usable(const char *name) {
+    int alnum = 0;
+    for (const char *c = name; *c; c++) {
+        if (*c <= ' ' || *c > '~') return 0;
+        alnum |= isalnum((unsigned char)*c) != 0;
+    }
+    return alnum;
 }
 
 void cc_covariates_free(cc_covariates *c) {
@@ -177,6 +188,34 @@ static int read_texts(hid_t group, const char *kind, const char *field, int n, c
     return status;
 }
 
+/* What crimecast covariates writes, from a file written elsewhere: usable names, each
+ * once (the static ones, read first, among them), and maps of numbers or NaN (missing),
+ * never an infinity (a model standardises them; the forest refused one unnamed). */
+static int check_kind(const cc_covariates *c, int dynamic, const float *values, const cc_covariate_info *info, int n,
+                      char *why, size_t why_len) {
+    char shown[4 * 40 + 8];
+    for (int k = 0; k < n; k++) {
+        int kind, seen = cc_covariates_find(c, info[k].name, &kind) >= 0;
+        for (int j = 0; j < k; j++) seen |= !strcmp(info[j].name, info[k].name);
+        if (!cc_covariate_name_usable(info[k].name) || seen) {
+            snprintf(why, why_len, "/covariates/%s_name[%d] '%s' %s", KIND[dynamic], k,
+                     cc_printable(info[k].name, shown, sizeof shown, 40),
+                     seen ? "names another map too" : "is no usable name (printable ASCII, no space, a letter or digit)");
+            return -1;
+        }
+    }
+    size_t count = map_floats(c, dynamic, n), plane = (size_t)c->H * c->W;
+    for (size_t q = 0; q < count; q++)
+        if (isinf(values[q])) {
+            int k = (int)(q / plane % (size_t)n);
+            snprintf(why, why_len, "/covariates/%s holds %g in map '%s'%s (missing is NaN; a value must be finite)",
+                     KIND[dynamic], (double)values[q], cc_printable(info[k].name, shown, sizeof shown, 40),
+                     dynamic ? ", a bin of it" : "");
+            return -1;
+        }
+    return 0;
+}
+
 static int read_kind(hid_t group, cc_covariates *c, int dynamic, char *why, size_t why_len) {
     if (H5Lexists(group, KIND[dynamic], H5P_DEFAULT) <= 0) return 0;
     hsize_t dims[4];
@@ -202,6 +241,10 @@ static int read_kind(hid_t group, cc_covariates *c, int dynamic, char *why, size
     if (status) {
         free(values), free(info);
         snprintf(why, why_len, "/covariates/%s or its names, units, sources or joins are unreadable", KIND[dynamic]);
+        return -1;
+    }
+    if (check_kind(c, dynamic, values, info, n, why, why_len) != 0) {
+        free(values), free(info);
         return -1;
     }
     if (dynamic) c->dynamic_values = values, c->dynamic_info = info, c->D = n;

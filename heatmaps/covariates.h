@@ -36,7 +36,9 @@ typedef struct cc_covariates {
 } cc_covariates;
 
 /* The covariates of the tensor file `path`, whose tensor `t` was read from it (its T, H
- * and W); none (K = D = 0) when it has none. 0, or -1 with `err`. */
+ * and W); none (K = D = 0) when it has none. A file whose maps hold an infinity (missing
+ * is NaN) or whose names are not usable (cc_covariate_name_usable) or not distinct is
+ * refused, naming it. 0, or -1 with `err`. */
 int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *cov, char *err, size_t err_len);
 
 /* Whether dynamic map d is missing (NaN) in every cell of `mask` at every bin of
@@ -65,6 +67,11 @@ int cc_covariates_add(cc_covariates *cov, int dynamic, int count, const float *v
 
 /* The map of covariate `name`: its kind and index, or -1. */
 int cc_covariates_find(const cc_covariates *cov, const char *name, int *dynamic);
+
+/* Whether `name` may name a covariate: printable ASCII without spaces, with a letter or
+ * digit (models keep their covariates' names one per line, and files are named after
+ * them). */
+int cc_covariate_name_usable(const char *name);
 
 /* Map k of one kind (dynamic 0 or 1) at bin b (0 for a static map): [H][W]. */
 float *cc_covariates_map(const cc_covariates *cov, int dynamic, int b, int k);

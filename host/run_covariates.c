@@ -113,16 +113,6 @@ static void name_from_header(const char *header, char *out, size_t len) {
     out[kept] = 0;
 }
 
-/* A name the model file and the features can carry: printable ASCII without spaces. */
-static int usable_name(const char *name) {
-    int alnum = 0;
-    for (const char *c = name; *c; c++) {
-        if (*c <= ' ' || *c > '~') return 0;
-        alnum |= isalnum((unsigned char)*c) != 0;
-    }
-    return alnum;
-}
-
 static int map_infos(const cc_covariates_request *r, const cc_covariate_table *table, const char *join,
                      const char *crs_note, cc_covariate_info *info, char *err, size_t err_len) {
     if (r->name_count && r->name_count != table->columns) {
@@ -133,7 +123,7 @@ static int map_infos(const cc_covariates_request *r, const cc_covariate_table *t
     for (int k = 0; k < table->columns; k++) {
         if (r->name_count) snprintf(info[k].name, sizeof info[k].name, "%s", r->names[k]);
         else name_from_header(table->headers[k], info[k].name, sizeof info[k].name);
-        if (!usable_name(info[k].name)) {
+        if (!cc_covariate_name_usable(info[k].name)) {
             snprintf(err, err_len, "column %d of those taken gives no usable name ('%s': a name needs a letter or "
                      "digit, printable ASCII, no space): name the columns with --names", k + 1, info[k].name);
             return -1;

@@ -407,6 +407,31 @@ def test_models(tmp):
     p = crimecast("predict", "--model", model, "--data", plain, "--device", "cpu", "--out", forecast + "2")
     check("predict refuses a tensor without the model's covariates",
           p.returncode == 1 and "has no static covariate 'score', which the model reads" in p.stderr, p.stderr)
+    # Covariates from a file written elsewhere: a name that is none, one given twice, an
+    # infinity in a map are refused by the readers, naming them (train took the names
+    # and wrote a model predict refused; the forest printed XGBoost's stack trace)
+    for what, edit, says in (("an empty name", lambda f: f["covariates/static_name"].__setitem__(0, ""),
+                              "/covariates/static_name[0] '' is no usable name"),
+                             ("a name with a line break", lambda f: f["covariates/static_name"].__setitem__(0, "a\nb"),
+                              "is no usable name"),
+                             ("a dynamic map named as the static one",
+                              lambda f: f["covariates/dynamic_name"].__setitem__(0, "score"),
+                              "/covariates/dynamic_name[0] 'score' names another map too"),
+                             ("an infinity in a dynamic map",
+                              lambda f: f["covariates/dynamic"].__setitem__((10, 0, 2, 2), np.inf),
+                              "/covariates/dynamic holds inf in map 'visits'")):
+        bad = os.path.join(tmp, "bad_cov.h5")
+        shutil.copyfile(tensor, bad)
+        with h5py.File(bad, "r+") as f:
+            edit(f)
+        for command in (["train", "--data", bad, "--covariates", "on", "--epochs", "1", "--hidden", "2", "--window", "4",
+                         "--device", "cpu", "--out", os.path.join(tmp, "bad_m.h5")],
+                        ["baseline", "--method", "rf", "--data", bad, "--covariates", "on", "--trees", "5", "--out",
+                         os.path.join(tmp, "bad_rf.h5")]):
+            p = crimecast(*command)
+            check("%s given %s: refused naming it (found by a probe)" % (command[0], what),
+                  p.returncode == 1 and says in p.stderr and bad in p.stderr and "[bt]" not in p.stderr,
+                  p.stderr[-400:])
     p = crimecast("train", "--data", plain, "--covariates", "on", "--epochs", "1", "--device", "cpu", "--out", model + "2")
     check("train --covariates on refuses a tensor without covariates",
           p.returncode == 1 and "has no covariates (add them with crimecast covariates)" in p.stderr, p.stderr)
