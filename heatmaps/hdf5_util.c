@@ -22,9 +22,13 @@ static int has_hdf5_signature(FILE *f) {
 }
 
 hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) { /* HDF5 would wait on a FIFO */
+        snprintf(why, why_len, "not a regular file (a FIFO, socket or device)");
+        return -1;
+    }
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file >= 0) return file;
-    struct stat st;
     FILE *f = NULL;
     if (stat(path, &st) != 0) snprintf(why, why_len, "cannot open it: %s", strerror(errno));
     else if (S_ISDIR(st.st_mode)) snprintf(why, why_len, "a directory, not a file");

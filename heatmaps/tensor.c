@@ -128,9 +128,14 @@ size_t cc_tensor_mask_cells(const cc_tensor *t) {
 
 int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len) {
     char crs_a[96], crs_b[96]; /* a model file's crs is not checked by PROJ: quoted printably */
+    /* cells as %g unless that shows two different sizes alike: then every digit */
+    int digits = a->cell != b->cell && fabs(a->cell - b->cell) < 1e-5 * fabs(b->cell) ? 17 : 6;
+    char cell_a[32], cell_b[32];
+    snprintf(cell_a, sizeof cell_a, "%.*g", digits, a->cell);
+    snprintf(cell_b, sizeof cell_b, "%.*g", digits, b->cell);
     if (a->H != b->H || a->W != b->W || a->cell != b->cell || strcmp(a->crs, b->crs) != 0)
-        snprintf(what, len, "%d x %d cells of %g m in %s, not %d x %d of %g m in %s", a->H, a->W, a->cell,
-                 cc_printable(a->crs, crs_a, sizeof crs_a, 63), b->H, b->W, b->cell,
+        snprintf(what, len, "%d x %d cells of %s m in %s, not %d x %d of %s m in %s", a->H, a->W, cell_a,
+                 cc_printable(a->crs, crs_a, sizeof crs_a, 63), b->H, b->W, cell_b,
                  cc_printable(b->crs, crs_b, sizeof crs_b, 63));
     else if (!(fabs(a->x0 - b->x0) <= 1e-3 && fabs(a->y0 - b->y0) <= 1e-3)) /* NaN differs */
         snprintf(what, len, "its north-west corner is (%.3f, %.3f), not (%.3f, %.3f)", a->x0, a->y0, b->x0, b->y0);

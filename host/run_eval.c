@@ -490,10 +490,25 @@ static int write_roc(const char *path, const char *data, const cc_tensor *truth,
 }
 
 /* The model column's width: the longest label, at least 16. */
+/* A model's name as the text table shows it: a file's control characters (an escape
+ * sequence, a line break) as \xNN, not sent to the terminal (--json and --csv keep the
+ * name whole, escaped as their formats say). */
+typedef struct shown_name {
+    char text[4 * LABEL + 8];
+} shown_name;
+
+static shown_name shown_model(const char *model) {
+    shown_name s;
+    cc_printable_utf8(model, s.text, sizeof s.text, LABEL);
+    return s;
+}
+
 static int model_column(const row *rows, int count) {
     int width = 16;
-    for (int r = 0; r < count; r++)
-        if ((int)strlen(rows[r].model) > width) width = (int)strlen(rows[r].model);
+    for (int r = 0; r < count; r++) {
+        int n = (int)strlen(shown_model(rows[r].model).text);
+        if (n > width) width = n;
+    }
     return width;
 }
 
@@ -505,7 +520,7 @@ static void print_paired(FILE *out, const row *rows, int start, int end, const c
     fprintf(out, "\n");
     for (int r = start; r < end; r++) {
         if (!strcmp(rows[r].model, versus)) continue;
-        fprintf(out, "%-*s", width, rows[r].model);
+        fprintf(out, "%-*s", width, shown_model(rows[r].model).text);
         for (int i = 0; i < figures; i++) {
             char cell[64];
             if (isfinite(rows[r].vs[i]) && isfinite(rows[r].vs_lo[i]))
@@ -532,7 +547,7 @@ static void print_table(FILE *out, const row *rows, int count, char names[][FIGU
         for (int i = 0; i < figures; i++) fprintf(out, " %17s", names[i]);
         fprintf(out, "\n");
         for (int r = start; r < end; r++) {
-            fprintf(out, "%-*s", width, rows[r].model);
+            fprintf(out, "%-*s", width, shown_model(rows[r].model).text);
             for (int i = 0; i < figures; i++) {
                 int best = isfinite(rows[r].mean[i]); /* an undefined figure is nobody's best */
                 for (int o = start; o < end; o++)
@@ -643,7 +658,7 @@ static int read_forecasts(const char *command, const char *const *files, int n, 
         }
         if (ok) note_differences(command, files[i], f, truth);
         int horizon = ok && i > 0 ? cc_forecast_horizon(files[i]) : first_horizon;
-        if (horizon != first_horizon)
+        if (horizon != first_horizon && horizon > 0 && first_horizon > 0) /* 0: a file without a usable horizon */
             fprintf(stderr, "%s: note: %s forecasts %d bin(s) ahead, %s %d: a longer horizon is a harder forecast, "
                     "and the rows do not say which is which\n", command, files[i], horizon, files[0], first_horizon);
         if (!ok) {

@@ -143,7 +143,8 @@ static int write_file(const cc_export_request *a, const cc_tensor *t, int ti, in
     int forecast = t->model[0] != 0, horizon = forecast ? cc_forecast_horizon(a->in) : 0;
     char target[11] = "", horizon_text[16], units[96];
     if (!a->all) cc_format_iso_date(t->time[ti], target);
-    snprintf(horizon_text, sizeof horizon_text, "%d", horizon);
+    if (horizon > 0) snprintf(horizon_text, sizeof horizon_text, "%d", horizon);
+    else snprintf(horizon_text, sizeof horizon_text, "unknown"); /* a forecast file without a usable horizon */
     snprintf(units, sizeof units, "%s incidents per cell per %s", forecast ? "expected" : "recorded",
              cc_bin_kind_name(t->bin));
     const char *metadata[] = {"CRIMECAST_MODEL", forecast ? t->model : "observed counts",

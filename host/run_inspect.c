@@ -514,6 +514,20 @@ static int load(inspect_run *r, char *err, size_t err_len) {
     return 0;
 }
 
+/* What predict refuses to write, inspect does not show: a forecast past float's range
+ * (its saliency would be NaN). */
+static int forecast_finite(const inspect_run *r, char *err, size_t err_len) {
+    size_t n = (size_t)r->in.horizon * r->in.C * r->in.H * r->in.W;
+    for (size_t q = 0; q < n; q++)
+        if (!isfinite(r->in.forecast[q])) {
+            snprintf(err, err_len, "%s: its forecast is %g in cell %zu of channel %zu (its rates pass float's range): "
+                     "nothing written", r->cli->model, (double)r->in.forecast[q], q % ((size_t)r->in.H * r->in.W),
+                     q / ((size_t)r->in.H * r->in.W) % (size_t)r->in.C);
+            return -1;
+        }
+    return 0;
+}
+
 static int run(inspect_run *r, FILE *out, char *err, size_t err_len) {
     const cc_inspect_cli *a = r->cli;
     if (load(r, err, err_len) != 0) return -1;
@@ -540,7 +554,7 @@ static int run(inspect_run *r, FILE *out, char *err, size_t err_len) {
     }
     if (status == 0) status = cc_inspect(&r->model, &ctx, &r->t, r->info.scale, r->info.loss, &q, &r->in, err, err_len);
     cc_close_backend(&ctx);
-    if (status != 0) return -1;
+    if (status != 0 || forecast_finite(r, err, err_len) != 0) return -1;
     if (make_dir(a->out, err, err_len) != 0 || write_states(r, err, err_len) != 0 ||
         write_decomposition(r, err, err_len) != 0 || write_saliency(r, err, err_len) != 0 || write_h5(r, err, err_len) != 0)
         return -1;

@@ -53,6 +53,22 @@ static int read_arena(hid_t file, const char *group, cc_arena *a, char *why, siz
     return 0;
 }
 
+/* AdamW's second moment is a mean of squares: a negative one is a damaged file (its step
+ * would divide by the root of it, and the run would end as a divergence, blaming --lr). */
+static int negative_moment(const cc_arena *v, char *why, size_t why_len) {
+    for (int i = 0; i < v->count; i++) {
+        const cc_arena_entry *e = &v->entries[i];
+        const float *x = cc_arena_at(v, e->offset);
+        for (size_t k = 0; k < e->count; k++)
+            if (x[k] < 0) {
+                snprintf(why, why_len, "/optim/v/%s holds %g at element %zu: AdamW's second moment is never negative",
+                         e->name, (double)x[k], k);
+                return 1;
+            }
+    }
+    return 0;
+}
+
 const char *cc_model_arch_name(const cc_convlstm_config *c) {
     return c->arch == CC_ARCH_ST_RESNET ? "st-resnet" : c->down > 1 ? "convlstm-ae" : "convlstm";
 }
@@ -341,12 +357,36 @@ static int get_loss(attributes *a, cc_loss_kind *loss) {
     return ok;
 }
 
-/* ST-ResNet's attributes (files before it: a ConvLSTM, none of them). */
+/* The file's version and gate order, as this crimecast writes them (files before either:
+ * none): a later version or another order would be read as this one's, wrongly. */
+static int get_version(attributes *a) {
+    int version = CC_MODEL_FORMAT_VERSION;
+    if (!get_int_if_any(a, "format_version", &version)) return 0;
+    if (version < 1 || version > CC_MODEL_FORMAT_VERSION) {
+        snprintf(a->why, a->why_len, "attribute format_version is %d; this crimecast reads version %d", version,
+                 CC_MODEL_FORMAT_VERSION);
+        return 0;
+    }
+    if (H5Aexists(a->file, "gate_order") <= 0) return 1;
+    char *order = get_text(a, "gate_order");
+    int ok = order && !strcmp(order, "ifgo");
+    if (order && !ok) snprintf(a->why, a->why_len, "attribute gate_order is not 'ifgo' (input, forget, cell, output)");
+    free(order);
+    return ok;
+}
+
+/* The network (ST-ResNet's attributes: files before it are ConvLSTMs, none of them). */
 static int get_architecture(attributes *a, cc_convlstm_config *c) {
     char *model = get_text(a, "model");
     if (!model) return 0;
+    int known = !strcmp(model, "convlstm") || !strcmp(model, "convlstm-ae") || !strcmp(model, "st-resnet");
+    char shown[64];
+    if (!known)
+        snprintf(a->why, a->why_len, "attribute model is '%s', not convlstm, convlstm-ae or st-resnet",
+                 cc_printable(model, shown, sizeof shown, 32));
     c->arch = !strcmp(model, "st-resnet") ? CC_ARCH_ST_RESNET : CC_ARCH_CONVLSTM;
     free(model);
+    if (!known) return 0;
     const char *names[6] = {"closeness", "period", "trend", "period_lag", "trend_lag", "resunits"};
     int *fields[6] = {&c->closeness, &c->period, &c->trend, &c->period_lag, &c->trend_lag, &c->resunits};
     for (int i = 0; i < 6; i++) {
@@ -480,7 +520,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *wh
     attributes a = {f, why, why_len};
     snprintf(why, why_len, "configuration attributes unreadable"); /* each failure below says more */
     info->members = 1, info->finished = 0;
-    int ok = get_loss(&a, &info->loss) && get_architecture(&a, c) && get_network(&a, c) &&
+    int ok = get_version(&a) && get_loss(&a, &info->loss) && get_architecture(&a, c) && get_network(&a, c) &&
              get_options(&a, &info->options) && get_grid(&a, &info->grid) &&
              get_int(&a, "epochs_done", &info->epochs_done);
     const bounded done = {"epochs_done", info->epochs_done, 0, CC_MAX_EPOCHS}; /* it indexes the loss history */
@@ -603,7 +643,7 @@ static int read_model(hid_t f, int batch, cc_convlstm *model, cc_model_info *inf
     }
     attributes a = {f, why, why_len}; /* the state again: cc_train_state_init cleared it */
     if (!get_state(&a, s) || read_arena(f, "/optim/m", &s->m, why, why_len) != 0 ||
-        read_arena(f, "/optim/v", &s->v, why, why_len) != 0)
+        read_arena(f, "/optim/v", &s->v, why, why_len) != 0 || negative_moment(&s->v, why, why_len))
         return -1;
     hsize_t n;
     if (s->epochs_done > 0 &&

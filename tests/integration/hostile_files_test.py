@@ -11,6 +11,7 @@ usage: hostile_files_test.py CRIMECAST
 """
 import datetime
 import os
+import re
 import resource
 import signal
 import shutil
@@ -195,6 +196,21 @@ def forecast_cases(tmp, tensor):
         values = f["forecast"][:]
         values[0, 0, 1, 1] = np.nan
         replace(f, "forecast", values)
+    odd = edited(forecast, os.path.join(tmp, "escape_name.h5"), lambda f: f.attrs.__setitem__("model", "a\x1b[31mred"))
+    p = run("eval", "--data", tensor, odd)
+    check("a model name with an escape sequence: eval's table shows it as \\x1b, not raw (found by a probe)",
+          p.returncode == 0 and "\x1b" not in p.stdout and "a\\x1b[31mred" in p.stdout.lower(), p.stdout[:300])
+    for value in (0, -1, 2 ** 40, "one"):
+        no_horizon = edited(forecast, os.path.join(tmp, "horizon.h5"), lambda f, v=value: f.attrs.__setitem__("horizon", v))
+        p = run("eval", "--data", tensor, forecast, no_horizon)
+        check("a forecast whose horizon attribute is %r: scored, no note of '0 bin(s) ahead' (found by a probe)" % value,
+              p.returncode == 0 and "bin(s) ahead" not in p.stderr, p.stderr)
+    nudged = edited(forecast, os.path.join(tmp, "nudged_cell.h5"),
+                    lambda f: f.attrs.__setitem__("cell_size_m", float(f.attrs["cell_size_m"]) * (1 + 1e-9)))
+    p = run("eval", "--data", tensor, nudged)
+    sizes = re.findall(r"cells of (\S+) m in .*, not \d+ x \d+ of (\S+) m in", p.stderr)
+    check("a forecast whose cells differ by 1e-9: refused, the two sizes shown apart (it said '500 m ..., not ... of "
+          "500 m'; found by a probe)", p.returncode == 1 and len(sizes) == 1 and sizes[0][0] != sizes[0][1], p.stderr)
     bad = edited(forecast, os.path.join(tmp, "nan_forecast.h5"), nan)
     refused("a NaN in a forecast is refused, not scored (eval used to spin)",
             run("eval", "--data", tensor, bad), bad, "holds nan")
@@ -307,6 +323,29 @@ def model_cases(tmp, tensor):
             "the time of bin 4 of 3 for its message; found by review)",
             run("inspect", "--model", model, "--data", short, "--index", "2", "--out", os.path.join(tmp, "inspect")),
             short, "3 bins", "window of 4 bins")
+    for attribute, value, says in (("format_version", 99, "attribute format_version is 99; this crimecast reads version 1"),
+                                   ("model", "transformer", "attribute model is 'transformer', not convlstm"),
+                                   ("gate_order", "gifo", "attribute gate_order is not 'ifgo'")):
+        bad = edited(model, os.path.join(tmp, "attr_%s.h5" % attribute),
+                     lambda f, a=attribute, v=value: f.attrs.__setitem__(a, v))
+        refused("a model whose %s is %r is refused (it was read as this version's convlstm; found by a probe)"
+                % (attribute, value), run("predict", "--model", bad, "--data", tensor, "--out", out), bad, says)
+
+    def negative_v(f):
+        name = sorted(f["optim/v"])[0]
+        values = f["optim/v/" + name][:]
+        values.flat[0] = -1.0
+        replace(f, "optim/v/" + name, values)
+    bad = edited(model, os.path.join(tmp, "negative_v.h5"), negative_v)
+    refused("a negative AdamW second moment is refused by train --resume, named (it trained to 'loss became nan: "
+            "a lower --lr'; found by a probe)", run("train", "--data", tensor, "--resume", bad, "--out",
+                                                    os.path.join(tmp, "r.h5")), bad, "/optim/v/", "never negative")
+    inspected = os.path.join(tmp, "inspect_inf")
+    refused("inspect of a model whose rates pass float's range: refused as predict refuses it, nothing written (it "
+            "wrote forecast inf, saliency NaN; found by a probe)",
+            run("inspect", "--model", huge, "--data", tensor, "--index", "30", "--out", inspected), huge,
+            "its forecast is inf")
+    check("... and no directory made", not os.path.exists(inspected))
     bad = edited(model, os.path.join(tmp, "wide.h5"), lambda f: f.attrs.__setitem__("channels", 100000))
     refused("a model asking for 100000 channels is refused before allocating",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "attribute channels is 100000, outside 1 .. 64")
@@ -525,6 +564,16 @@ def not_a_file_case(tmp, tensor):
     refused("predict given a missing model says so",
             run("predict", "--model", missing, "--data", tensor, "--out", os.path.join(tmp, "y.h5")), missing,
             "cannot open it: No such file or directory")
+    fifo = os.path.join(tmp, "fifo.h5")
+    os.mkfifo(fifo)
+    try:
+        p = subprocess.run([CRIMECAST, "png", "--in", fifo, "--index", "0", "--out", png], capture_output=True,
+                           text=True, timeout=60)
+        refused("png given a FIFO says so at once (it waited in open() for a writer; found by a probe)", p, fifo,
+                "not a regular file")
+    except subprocess.TimeoutExpired:
+        check("png given a FIFO says so at once (it waited in open() for a writer; found by a probe)", False,
+              "still waiting after 60 s")
 
 
 def disk_full_case(tmp, tensor):
