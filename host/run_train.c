@@ -848,9 +848,30 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
  * in order and rank 0 writes the file one process would have written. */
 static int owner_of(int member, int members, int ranks) { return (members - 1 - member) % ranks; }
 
-/* This rank's members, each trained from its seed; the earlier ones kept in info->member. */
+/* A member's test loss, as train_members reports it; NaN for tune's candidates (the test
+ * span stays unseen). */
+static double member_test_loss(const train_plan *p, cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t,
+                               const cc_model_info *info) {
+    if (p->request->validation_only) return NAN;
+    return cc_evaluate_from(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss, p->options.batch,
+                            p->options.tables);
+}
+
+/* "member k/K (seed S) on rank R: best epoch E, validation loss V, test loss X". */
+static void print_member(const train_plan *p, int k, int K, unsigned seed, int rank, int best_epoch, double best_val,
+                         double test) {
+    char tested[48] = "";
+    if (!isnan(test)) snprintf(tested, sizeof tested, ", test loss %.6f", test);
+    fprintf(p->out, "member %d/%d (seed %u) on rank %d: best epoch %d, validation loss %.6f%s\n", k + 1, K, seed, rank,
+            best_epoch, best_val, tested);
+    fflush(p->out);
+}
+
+/* This rank's members, each trained from its seed; the earlier ones kept in info->member,
+ * their test losses in tests[k]. */
 static int train_own_members(train_plan *p, const cc_tensor *t, const cc_ops_context *ctx, cc_convlstm *model,
-                             cc_model_info *info, cc_train_state *state, unsigned base, char *err, size_t err_len) {
+                             cc_model_info *info, cc_train_state *state, unsigned base, double *tests, char *err,
+                             size_t err_len) {
     const cc_collective *all = p->spread;
     int K = info->members, created = 0; /* set_up made member 0 */
     for (int k = 0; k < K; k++) {
@@ -867,7 +888,10 @@ static int train_own_members(train_plan *p, const cc_tensor *t, const cc_ops_con
         double began = cc_now_seconds();
         if (cc_train(model, ctx, t, &info->split, info->scale, &p->options, state, err, err_len) != 0) return -1;
         p->clock.training += cc_now_seconds() - began;
-        fprintf(p->out, "member %d/%d: best epoch %d, validation loss %.6f\n", k + 1, K, state->best_epoch, state->best_val);
+        double tested = cc_now_seconds();
+        tests[k] = member_test_loss(p, model, ctx, t, info);
+        p->clock.test += cc_now_seconds() - tested;
+        print_member(p, k, K, base + (unsigned)k, all->rank, state->best_epoch, state->best_val, tests[k]);
         char member[32];
         snprintf(member, sizeof member, "member %d/%d", k + 1, K);
         warn_worse_than_untrained(p, model, state, member);
@@ -883,9 +907,10 @@ static int train_own_members(train_plan *p, const cc_tensor *t, const cc_ops_con
     return 0;
 }
 
-/* Every member but the root, from its rank to all (rank 0 keeps them in info->member). */
-static int gather_members(train_plan *p, const cc_convlstm *model, cc_model_info *info, unsigned base, char *err,
-                          size_t err_len) {
+/* Every member but the root, from its rank to all (rank 0 keeps them in info->member, and
+ * reports those of the other ranks, whose output goes nowhere). */
+static int gather_members(train_plan *p, const cc_convlstm *model, cc_model_info *info, unsigned base, double *tests,
+                          char *err, size_t err_len) {
     const cc_collective *all = p->spread;
     int K = info->members;
     for (int k = 0; k < K - 1; k++) {
@@ -895,13 +920,14 @@ static int gather_members(train_plan *p, const cc_convlstm *model, cc_model_info
             snprintf(err, err_len, "out of memory for ensemble member %d", k + 1);
             return -1;
         }
-        double scores[2] = {m->best_epoch, m->best_val};
+        double scores[3] = {m->best_epoch, m->best_val, tests[k]};
         if (all->broadcast_floats(all->self, m->params, model->params.size, owner) != 0 ||
-            all->broadcast_doubles(all->self, scores, 2, owner) != 0) {
+            all->broadcast_doubles(all->self, scores, 3, owner) != 0) {
             snprintf(err, err_len, "the members could not be gathered (MPI)");
             return -1;
         }
         m->seed = base + (unsigned)k, m->best_epoch = (int)scores[0], m->best_val = scores[1];
+        if (owner != all->rank) print_member(p, k, K, m->seed, owner, m->best_epoch, m->best_val, scores[2]);
     }
     info->finished = K - 1;
     p->options.seed = info->options.seed = base + (unsigned)(K - 1);
@@ -911,8 +937,10 @@ static int gather_members(train_plan *p, const cc_convlstm *model, cc_model_info
 static int train_members_spread(train_plan *p, const cc_tensor *t, const cc_ops_context *ctx, cc_convlstm *model,
                                  cc_model_info *info, cc_train_state *state, char *err, size_t err_len) {
     unsigned base = p->options.seed;
-    if (train_own_members(p, t, ctx, model, info, state, base, err, err_len) != 0 ||
-        gather_members(p, model, info, base, err, err_len) != 0)
+    double tests[CC_MAX_MEMBERS];
+    for (int k = 0; k < CC_MAX_MEMBERS; k++) tests[k] = NAN;
+    if (train_own_members(p, t, ctx, model, info, state, base, tests, err, err_len) != 0 ||
+        gather_members(p, model, info, base, tests, err, err_len) != 0)
         return -1;
     /* rank 0 trained the root (member K - 1): its model and state are the file's */
     double began = cc_now_seconds();
@@ -1038,11 +1066,11 @@ static void print_clock(const train_plan *p, const cc_ops_context *ctx) {
     if (p->options.resident) snprintf(tables, sizeof tables, ", resident windows %.1f s", c->tables);
     if (!p->request->validation_only) snprintf(test, sizeof test, ", test loss %.1f s", c->test);
     fprintf(p->out,
-            "time: %.1f s in all: opening the %s %.1f s, reading the tensor %.1f s, set-up %.1f s%s, %d epoch%s %.1f s "
+            "time: %.1f s in all: opening the %s %.1f s, reading the tensor %.1f s, set-up %.1f s%s, %d epoch%s%s %.1f s "
             "(%.2f s an epoch, validation included), model file %.1f s%s, the rest %.1f s\n",
             all, ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU backend", c->device, c->read, c->setup, tables,
-            c->epochs, c->epochs == 1 ? "" : "s", c->training, c->epochs ? c->training / c->epochs : 0.0, c->file, test,
-            rest);
+            c->epochs, c->epochs == 1 ? "" : "s", p->spread ? " of this rank's members" : "", c->training,
+            c->epochs ? c->training / c->epochs : 0.0, c->file, test, rest);
 }
 
 /* --memory against the tensor alone, before it is read, on the CPU (where --memory is the

@@ -10,6 +10,7 @@ non-zero with a message and leaves a model file that `--resume` continues.
 usage: mpi_train_test.py CRIMECAST MPIRUN
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -94,6 +95,14 @@ def main():
                 check("--seeds 3 on 2 ranks: the same attributes, members' seeds and scores",
                       not attrs and all(dict(a["ensemble"][i].attrs) == dict(b["ensemble"][i].attrs)
                                         for i in a["ensemble"]), attrs)
+            # every member reported once by rank 0, rank 1's too, with the one process's
+            # figures (rank 1's member was never said, no member's test loss; found by a probe)
+            one = re.findall(r"member (\d)/3 best epoch (\d+), validation loss (\S+), test loss (\S+)", q1.stdout)
+            two = re.findall(r"member (\d)/3 \(seed \d+\) on rank \d: best epoch (\d+), validation loss (\S+), "
+                             r"test loss (\S+)", q2.stdout)
+            check("--seeds 3 on 2 ranks: each member reported once, with the one process's epoch and losses",
+                  len(one) == 3 and sorted(two) == sorted(one) and "on rank 1: best epoch" in q2.stdout,
+                  (one, two, q2.stdout[-800:]))
 
         # tune --budget 4 over 2 ranks: candidate i on rank i mod 2, the same table and the
         # configuration file one process writes
@@ -116,9 +125,10 @@ def main():
             check("tune's candidates hold resident windows in one process, not on 2 ranks of one machine (--gather auto)",
                   "resident windows" in logs(k1) and "resident windows" not in logs(k2), (logs(k1)[-600:], logs(k2)[-600:]))
 
-        # one rank killed mid-run: the job stops, non-zero, and the file resumes
+        # one rank killed mid-run: the job stops, non-zero, and the file resumes (400 epochs
+        # of 0.03 s: with 40 a loaded machine saw the job end before the kill)
         killed = os.path.join(tmp, "killed.h5")
-        long = common[:-4] + ["--epochs", 40, "--patience", 40, "--out", killed]
+        long = common[:-4] + ["--epochs", 400, "--patience", 400, "--out", killed]
         job = subprocess.Popen([MPIRUN, "--oversubscribe", "-np", "2", CRIMECAST, "train"] + [str(a) for a in long],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
         deadline = time.time() + 120
