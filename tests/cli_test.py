@@ -55,6 +55,10 @@ check("help of an unknown command is a usage error", p.returncode == 2 and "unkn
 p = run("info")
 check("info names the backends and the GPU situation",
       p.returncode == 0 and "backends: cpu" in p.stdout and "gpu" in p.stdout, p)
+if "cuda" in p.stdout.split("\n")[1] and not os.path.exists("/proc/driver/nvidia"):
+    check("info on a machine without the NVIDIA driver says so (it said 'CUDA driver version is insufficient', with "
+          "a source path; found by a probe)", "gpu:      none (no NVIDIA driver on this machine" in p.stdout
+          and ".cu:" not in p.stdout, p.stdout)
 for command, extra in (("train", ["--data", "t.h5", "--out", "m.h5"]), ("predict", ["--model", "m.h5", "--data", "t.h5", "--out", "f.h5"]),
                        ("bench", ["train"])):
     p = run(command, *extra, "--device", "gpu")
