@@ -24,7 +24,7 @@ static const cc_option BENCH_OPTIONS[] = {
     {CC_OPTION_INT("layers", cc_bench_request, layers, "N", "2", 1, CC_MAX_LAYERS, "ConvLSTM layers")},
     {CC_OPTION_INT("hidden", cc_bench_request, hidden, "N", "64", 1, 100000, "hidden channels of every layer")},
     {CC_OPTION_INT("kernel", cc_bench_request, kernel, "K", "5", 1, 100000, "convolution kernel size")},
-    {CC_OPTION_INT("window", cc_bench_request, window, "N", "8", 1, 100000, "input steps")},
+    {CC_OPTION_INT("window", cc_bench_request, window, "N", "8", 1, 512, "input steps")},
     {CC_OPTION_INT("horizon", cc_bench_request, horizon, "N", "1", 1, 100000, "output steps")},
     {CC_OPTION_CHOICE("down", cc_bench_request, down, "1|2|4", "1",
                       "1: the ConvLSTM; 2 or 4: convlstm-ae, the ConvLSTM inside a strided encoder and decoder")},

@@ -10,6 +10,14 @@
 
 enum { ALIGN_FLOATS = 16 }; /* 64 bytes */
 
+/* Sizes past this are held at it, so that no allocation can succeed for them: a product
+ * of dimensions that wrapped past 2^64 read as a small size (an arena too small for its
+ * layout), and messages counted a wrapped number of parameters. */
+static const size_t TOO_LARGE = CC_ARENA_TOO_LARGE;
+
+static size_t held_product(size_t a, size_t b) { return b && a > TOO_LARGE / b ? TOO_LARGE : a * b; }
+static size_t held_sum(size_t a, size_t b) { return a > TOO_LARGE - b ? TOO_LARGE : a + b; }
+
 /* What an allocation holds: an empty layout still gets one aligned block. */
 static size_t allocated_floats(const cc_arena *a) { return a->size ? a->size : ALIGN_FLOATS; }
 
@@ -28,10 +36,10 @@ size_t cc_arena_reserve(cc_arena *a, const char *name, int rank, const int *dims
     e->count = 1;
     for (int i = 0; i < rank && i < CC_ARENA_MAX_RANK; i++) {
         e->dims[i] = dims[i];
-        e->count *= (size_t)dims[i];
+        e->count = held_product(e->count, (size_t)dims[i]);
     }
     e->offset = a->size;
-    a->size += (e->count + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
+    a->size = held_sum(a->size, held_sum(e->count, ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS);
     return e->offset;
 }
 

@@ -13,6 +13,7 @@
 #define CRIMECAST_KERNELS_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum { CC_ARENA_MAX_RANK = 4, CC_ARENA_NAME = 48 };
 
@@ -34,6 +35,10 @@ typedef struct cc_arena {
     cc_arena_entry *entries;
     int count, capacity;
 } cc_arena;
+
+/* A layout's size held here when its dimensions' products pass it (no allocation can
+ * succeed; a wrapped product read as a small size). */
+#define CC_ARENA_TOO_LARGE (SIZE_MAX / 64)
 
 /* Adds a tensor to the layout; returns its offset, or (size_t)-1 when out of memory. */
 size_t cc_arena_reserve(cc_arena *arena, const char *name, int rank, const int *dims);

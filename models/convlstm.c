@@ -370,7 +370,12 @@ static int create_on_host(cc_convlstm *m, const cc_convlstm_config *cfg, int bat
     m->workspace = malloc(sizeof(float) * m->workspace_floats);
     if (!m->workspace || cc_arena_allocate(&m->params) != 0 || cc_arena_clone_layout(&m->params, &m->grads) != 0 ||
         (host_acts && cc_arena_allocate(&m->acts) != 0)) {
-        snprintf(err, err_len, "convlstm: out of memory (%zu parameters, %zu activations)", m->params.size, m->acts.size);
+        if (m->params.size >= CC_ARENA_TOO_LARGE || m->acts.size >= CC_ARENA_TOO_LARGE)
+            snprintf(err, err_len, "convlstm: out of memory (its shapes ask for more than 2^58 parameters or "
+                     "activations)");
+        else
+            snprintf(err, err_len, "convlstm: out of memory (%zu parameters, %zu activations)", m->params.size,
+                     m->acts.size);
         cc_convlstm_free(m);
         return -1;
     }
