@@ -67,7 +67,10 @@ int cc_cmd_tune(int argc, char **argv) {
         status = r.collective ? cc_run_tune(&r, out ? out : stdout, err, sizeof err) /* ranks: mpirun's Ctrl-C */
                               : tune_caught(&r, out ? out : stdout, err, sizeof err);
     if (out && out != stdout) fclose(out);
-    int code = cc_command_result("tune", status, err);
+    char ranked[4500]; /* which rank failed, as train says */
+    if (r.collective) snprintf(ranked, sizeof ranked, "rank %d of %d: %s", r.collective->rank, r.collective->size, err);
+    else snprintf(ranked, sizeof ranked, "%s", err);
+    int code = cc_command_result("tune", status, ranked);
     cc_mpi_world_leave(&world, status != 0);
     return code;
 }

@@ -195,6 +195,17 @@ def disagreeing_ranks(tmp, tensor, counts, H, W, common):
     check("tune with another tensor under the same name on rank 1: refused naming it, no configuration",
           p.returncode != 0 and "t.h5: rank 1 read another tensor than rank 0" in p.stderr and not os.path.exists(tuned),
           (p.returncode, p.stderr[-800:]))
+    # --keep naming a file on rank 1's machine alone: the message names the rank, as train's
+    # do (it did not say which; found by a probe)
+    kept_file = os.path.join(tmp, "machine3")
+    os.makedirs(kept_file)
+    shutil.copy(tensor, os.path.join(kept_file, "t.h5"))
+    open(os.path.join(kept_file, "kk"), "w").close()
+    keep = tune[:-2] + ["--keep", "kk", "--out", os.path.join(tmp, "kept.json")]
+    p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "1", "-wdir", here, CRIMECAST] + keep + [":", "-np", "1", "-wdir",
+                        kept_file, CRIMECAST] + keep, capture_output=True, text=True, env=ENV)
+    check("tune whose --keep is a file on rank 1 alone: refused, the message naming rank 1", p.returncode != 0
+          and "crimecast tune: rank 1 of 2: --keep kk" in p.stderr, (p.returncode, p.stderr[-800:]))
     p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "1", "-wdir", here, CRIMECAST] + args + [":", "-np", "1", "-wdir",
                         here, CRIMECAST] + args, capture_output=True, text=True, env=ENV)
     check("the same command and tensor on both ranks, each from its own start: trains", p.returncode == 0
