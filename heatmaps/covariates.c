@@ -161,7 +161,9 @@ int cc_covariates_store(const char *path, const cc_covariates *c, char *err, siz
     cc_hdf5_restore(q);
     if (status) {
         if (from < 0) snprintf(err, err_len, "%s: %s", path, why);
-        else if (!copied) snprintf(err, err_len, "%s: cannot copy what it holds into %s (disk full?)", path, f.temp);
+        else if (!copied)
+            snprintf(err, err_len, "%s: cannot copy what it holds into %s (an object HDF5 cannot copy, such as a "
+                     "dimension scale's reference to a dataset deleted since, or the disk full)", path, f.temp);
         else snprintf(err, err_len, "%s: cannot write its covariates (disk full?)", path);
         cc_whole_file_abandon(&f);
         return -1;

@@ -621,6 +621,21 @@ def test_table_values(tmp):
                           W)
     check("repeated alike: taken once; 0x10, 3.5e38 and -1e39 are missing, not 16 or infinities (1e-6)",
           p.returncode == 0 and close(got, want) and not np.isinf(got).any(), p.stderr + f" worst {worst(got, want):.2e}")
+    # A tensor file whose /category was deleted and written again by another tool: its
+    # counts' dimension list points at the deleted one, and HDF5 cannot copy it: said so,
+    # not as a full disk (found by a probe)
+    dangling = os.path.join(tmp, "dangling.h5")
+    write_grid_tensor(dangling, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
+    with h5py.File(dangling, "r+") as f:
+        names = f["category"][()]
+        del f["category"]
+    with h5py.File(dangling, "r+") as f:
+        f.create_dataset("category", data=names)
+    before = md5(dangling)
+    p = run("--data", dangling, "--polygons", areas, "--polygon-key", "code", "--table", table, "--key", "code")
+    check("a dimension scale deleted and written again elsewhere: refused saying what HDF5 cannot copy, the file "
+          "unchanged", p.returncode == 1 and "an object HDF5 cannot copy" in p.stderr and md5(dangling) == before,
+          p.stderr)
     # Codes with spaces or tabs around them (a spreadsheet's export): the polygons' codes
     # (they matched nothing, their polygons unmatched; found by a probe).
     with open(table, "w") as f:
