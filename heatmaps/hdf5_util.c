@@ -40,6 +40,26 @@ hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len) {
     return -1;
 }
 
+int cc_hdf5_missing_filter(hid_t file, const char *name, char *out, size_t out_len) {
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t plist = ds >= 0 ? H5Dget_create_plist(ds) : -1;
+    int missing = 0, filters = plist >= 0 ? H5Pget_nfilters(plist) : 0;
+    for (int i = 0; i < filters && !missing; i++) {
+        unsigned flags, config;
+        size_t values = 0;
+        char filter_name[64] = "";
+        H5Z_filter_t id = H5Pget_filter2(plist, (unsigned)i, &flags, &values, NULL, sizeof filter_name, filter_name,
+                                         &config);
+        if (id >= 0 && H5Zfilter_avail(id) <= 0) {
+            missing = 1;
+            snprintf(out, out_len, "%s, filter %d", filter_name[0] ? filter_name : "unnamed", (int)id);
+        }
+    }
+    if (plist >= 0) H5Pclose(plist);
+    if (ds >= 0) H5Dclose(ds);
+    return missing;
+}
+
 cc_hdf5_quiet cc_hdf5_silence(void) {
     cc_hdf5_quiet q;
     H5Eget_auto2(H5E_DEFAULT, &q.func, &q.data);

@@ -29,6 +29,10 @@ hid_t cc_hdf5_utf8_type(void);   /* close with H5Tclose */
  * is not HDF5. */
 hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len);
 
+/* 1 when dataset `name` of `file` is stored through a filter this HDF5 cannot apply
+ * (LZF, Blosc, ... without their plugins), with its name and id in `out`; else 0. */
+int cc_hdf5_missing_filter(hid_t file, const char *name, char *out, size_t out_len);
+
 /* Stops HDF5 from shutting itself down at exit (H5dont_atexit); call before any other
  * HDF5 call. crimecast closes every file it opens, so the shutdown has nothing to do but
  * for a file whose H5Fclose failed (a disk that filled while it was written): HDF5 then

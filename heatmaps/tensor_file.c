@@ -234,7 +234,12 @@ static int read_bin_kind(hid_t obj, cc_bin_kind *kind) {
 /* One dataset of exactly `count` values, or why not. */
 static int read_part(hid_t file, const char *name, hid_t type, size_t count, void *out, char *why, size_t why_len) {
     if (cc_hdf5_read_dataset(file, name, type, count, out) == 0) return 0;
-    snprintf(why, why_len, "dataset %s is missing, unreadable, or not %zu values of the right kind", name, count);
+    char filter[128];
+    if (cc_hdf5_missing_filter(file, name, filter, sizeof filter))
+        snprintf(why, why_len, "dataset %s is compressed with a filter this HDF5 lacks (%s): write it with gzip, or "
+                 "none", name, filter);
+    else
+        snprintf(why, why_len, "dataset %s is missing, unreadable, or not %zu values of the right kind", name, count);
     return -1;
 }
 

@@ -118,6 +118,16 @@ def recency_and_size_cases(tmp, tensor):
                 "--threads", "1"),
             bad, "/recency holds nan", "bin 50", "map 1", "channel 'burglary'", "cell row 2, column 3")
 
+    def lzf(f):
+        counts = f["counts"][:]
+        del f["counts"]
+        f.create_dataset("counts", data=counts, compression="lzf")  # h5py's own filter, not libhdf5's
+    bad = edited(tensor, os.path.join(tmp, "lzf.h5"), lzf)
+    refused("counts compressed with LZF (h5py's filter, which HDF5 itself lacks): said so (it said 'missing, "
+            "unreadable, or not N values'; found by a probe)",
+            run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad,
+            "dataset /counts is compressed with a filter this HDF5 lacks", "filter 32000")
+
     def unwritten(f):
         del f["counts"]
         f.create_dataset("counts", shape=(4000, 64, 128, 128), chunks=(1, 1, 128, 128), dtype=np.float32)
