@@ -137,7 +137,8 @@ const cc_command_spec CC_BASELINE_SPEC = {
         "same split, window and horizon), from the bins up to each forecast origin only:\n"
         "  persistence  the last observed bin\n"
         "  histavg      the mean of the last K bins (--k all: every bin up to the origin)\n"
-        "  seasonal     the same bin a year earlier (histavg where there is none)\n"
+        "  seasonal     the same bin a year earlier: 52 weeks, 12 months, or 364 days for days (the\n"
+        "               same weekday); histavg where there is none\n"
         "  kde          the last K bins, halving in weight every --half-life bins, smoothed with\n"
         "               a Gaussian of --bandwidth metres\n"
         "  rf           a random forest (XGBoost, random-forest mode) per category on lag,\n"
@@ -435,15 +436,20 @@ static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_s
  * came out identical, or a histavg-52 of 44 bins, without a word. */
 static void note_short_history(const cc_baseline_options *o, const cc_tensor *t, const int *targets, int n, int horizon,
                                const char *model) {
-    int period = cc_bin_kind_per_year(t->bin), fallback = 0, short_k = 0;
+    int period = cc_bin_kind_per_year(t->bin), early = 0, late = 0, short_k = 0;
     for (int i = 0; i < n; i++) {
         int tau = targets[i], origin = tau - horizon;
-        fallback += o->method == CC_BASELINE_SEASONAL && (tau - period < 0 || tau - period > origin);
+        early += o->method == CC_BASELINE_SEASONAL && tau - period < 0;
+        late += o->method == CC_BASELINE_SEASONAL && tau - period >= 0 && tau - period > origin;
         short_k += o->method == CC_BASELINE_HISTAVG && o->k > 0 && origin + 1 < o->k;
     }
-    if (fallback)
+    if (early)
         fprintf(stderr, "crimecast baseline: note: %d of the %d target bins have no bin a year (%d bins) before them in "
-                "the tensor: seasonal forecasts them as histavg does\n", fallback, n, period);
+                "the tensor: seasonal forecasts them as histavg does\n", early, n, period);
+    if (late) /* --horizon past a year: that bin comes after the forecast origin */
+        fprintf(stderr, "crimecast baseline: note: for %d of the %d target bins the bin a year (%d bins) before them "
+                "comes after their origin (--horizon %d): seasonal forecasts them as histavg does\n", late, n, period,
+                horizon);
     if (short_k)
         fprintf(stderr, "crimecast baseline: note: %d of the %d target bins have fewer than %d bins up to their origin: "
                 "%s averages those there are\n", short_k, n, o->k, model);

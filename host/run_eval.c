@@ -218,7 +218,7 @@ static int truth_bin(const cc_tensor *truth, const cc_tensor *f, int b, char *er
              f->time[b] > truth->time[truth->T - 1] ? "" : " (its bins start on other days)");
     if (f->time[b] > truth->time[truth->T - 1]) /* a forecast of what came next (--span next): not yet happened here */
         snprintf(err + strlen(err), err_len - strlen(err), ", whose last bin is %s: score it on a raster that holds "
-                 "the week (or month) it forecasts", last);
+                 "the %s it forecasts", last, cc_bin_kind_name(truth->bin));
     return -1;
 }
 

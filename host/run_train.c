@@ -78,7 +78,8 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_CHOICE("loss", cc_train_request, loss, "poisson|mse", "poisson",
                       "Poisson likelihood of the counts, or squared error of normalised log counts")},
     {CC_OPTION_TEXT("baseline", cc_train_request, baseline, "K|auto|none", "auto",
-                    "the historical average of K bins the network corrects (auto: a year, none with mse; none: the "
+                    "the historical average of K bins the network corrects (auto: 52 weeks, 12 months or 28 days, "
+                    "none with mse; none: the "
                     "network predicts the whole log-rate)")},
     {CC_OPTION_REAL("baseline-smooth", cc_train_request, baseline_sigma, "CELLS", "0", 0,
                     "the historical average smoothed in space first, inside the mask, by a Gaussian of this many "
@@ -860,8 +861,8 @@ static double member_test_loss(const train_plan *p, cc_convlstm *model, const cc
 /* "member k/K (seed S) on rank R: best epoch E, validation loss V, test loss X". */
 static void print_member(const train_plan *p, int k, int K, unsigned seed, int rank, int best_epoch, double best_val,
                          double test) {
-    char tested[48] = "";
-    if (!isnan(test)) snprintf(tested, sizeof tested, ", test loss %.6f", test);
+    char tested[48] = ""; /* (a diverged member's NaN printed as one process prints it) */
+    if (!p->request->validation_only) snprintf(tested, sizeof tested, ", test loss %.6f", test);
     fprintf(p->out, "member %d/%d (seed %u) on rank %d: best epoch %d, validation loss %.6f%s\n", k + 1, K, seed, rank,
             best_epoch, best_val, tested);
     fflush(p->out);

@@ -475,6 +475,27 @@ def check_eval_messages(tensor, files, counts, mask, tmp):
     category (its cells read "no shared bins"), intervals missing for too few bins or too
     few --block blocks (the note blamed --block when no block size could help), a --versus
     naming a model cut in the table (it was "not the model of any forecast")."""
+    # seasonal at a horizon past a year: the bin a year before the target comes after the
+    # origin, not before the tensor (the note said it was not in the tensor; found by a probe)
+    far = os.path.join(tmp, "far.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "seasonal", "--data", tensor, "--horizon", "60", "--window",
+                        "2", "--out", far], capture_output=True, text=True)
+    check("seasonal --horizon 60: the note says the year-earlier bin comes after the origin", p.returncode == 0
+          and "the bin a year (52 bins) before them comes after their origin (--horizon 60)" in p.stderr
+          and "before them in the tensor" not in p.stderr, p.stderr)
+    # a forecast of the bin after a daily tensor: 'the day it forecasts' (it said 'the week (or month)')
+    days = os.path.join(tmp, "days.h5")
+    write_tensor(days, counts[:40], mask, ["all", "burglary"], created_by="baseline_eval_test.py")
+    with h5py.File(days, "r+") as f:
+        f.attrs["bin"] = "day"
+        t0 = int(f["time"][0])
+        f["time"][:] = t0 + np.arange(40)
+    nxt = os.path.join(tmp, "days_next.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "persistence", "--data", days, "--span", "next", "--out", nxt],
+                       capture_output=True, text=True)
+    q = subprocess.run([CRIMECAST, "eval", "--data", days, nxt], capture_output=True, text=True)
+    check("eval of a daily forecast past the tensor: 'a raster that holds the day it forecasts'", p.returncode == 0
+          and q.returncode == 1 and "holds the day it forecasts" in q.stderr, (p.stderr, q.stderr))
     late = os.path.join(tmp, "late.h5")  # the same weeks from bin T - 5 on, after the forecast's first
     write_tensor(late, counts[T - 5:], mask, ["all", "burglary"], created_by="baseline_eval_test.py")
     with h5py.File(late, "r+") as f:
