@@ -178,7 +178,7 @@ static int get_whole_page(crawl_job *job, const char *url, cc_http_response *pag
                      cut ? "cut short (its last line unended)" : "as an HTML page, not CSV", tries);
             return -1;
         }
-        cc_http_client_back_off(job->http, tries - 1);
+        cc_http_client_back_off(job->http, tries - 1, url);
         if (stopped(job)) return 1;
     }
 }
@@ -227,7 +227,7 @@ static int socrata_count(crawl_job *job, const cc_dataset *ds, const char *from,
                      "answers)", url, cc_printable(digits, shown, sizeof shown, 40), tries);
             return -1;
         }
-        cc_http_client_back_off(job->http, tries - 1);
+        cc_http_client_back_off(job->http, tries - 1, url);
         if (stopped(job)) return 1;
     }
 }
@@ -459,7 +459,7 @@ static int get_tile(crawl_job *job, const char *url, cc_http_response *page) {
         int got = cc_http_get(job->http, url, page, job->err, job->err_len);
         if (got != 0 || json_array_shaped(page) || tries == CUT_PAGE_TRIES) return got;
         cc_http_response_free(page);
-        cc_http_client_back_off(job->http, tries - 1);
+        cc_http_client_back_off(job->http, tries - 1, url);
         if (stopped(job)) return 1;
     }
 }

@@ -254,7 +254,11 @@ static double backoff(cc_http_client *c, int attempt_number, double retry_after_
     return base * (0.5 + 0.5 * jitter);
 }
 
-void cc_http_client_back_off(cc_http_client *c, int attempt) { sleep_seconds(c, backoff(c, attempt, -1)); }
+void cc_http_client_back_off(cc_http_client *c, int attempt, const char *url) {
+    double wait = backoff(c, attempt, -1);
+    if (c->options.on_wait && wait >= CC_HTTP_SAID_WAIT_S) c->options.on_wait(c->options.wait_context, url, -1, wait);
+    sleep_seconds(c, wait);
+}
 
 int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *err, size_t err_len) {
     memset(r, 0, sizeof *r);

@@ -32,7 +32,8 @@ typedef struct cc_http_options {
     unsigned seed;              /* for the jitter */
     const volatile sig_atomic_t *stop; /* non-zero: give up the request now; NULL: never */
     /* Called before a retry's wait of CC_HTTP_SAID_WAIT_S or more (a Retry-After of an
-     * hour is otherwise silence), with why (status, or 0 for a failed transfer); may be NULL. */
+     * hour is otherwise silence), with why: the status, 0 for a failed transfer, or -1 for
+     * the caller's back-off after an unusable answer (cc_http_client_back_off); may be NULL. */
     void (*on_wait)(void *context, const char *url, long status, double seconds);
     void *wait_context;
 } cc_http_options;
@@ -64,10 +65,11 @@ void cc_http_client_free(cc_http_client *client);
 int cc_http_get(cc_http_client *client, const char *url, cc_http_response *response, char *err,
                 size_t err_len);
 
-/* Waits as before retry number `attempt` (0-based) of a failed request: for an answer the
- * caller found unusable (a page cut short, a proxy's HTML page), so that its tries are
- * spaced as the client's own retries are. Returns early when *options.stop is set. */
-void cc_http_client_back_off(cc_http_client *client, int attempt);
+/* Waits as before retry number `attempt` (0-based) of a failed request: for an answer from
+ * `url` the caller found unusable (a page cut short, a proxy's HTML page), so that its
+ * tries are spaced as the client's own retries are, and said through on_wait as theirs
+ * are (status -1: an unusable answer). Returns early when *options.stop is set. */
+void cc_http_client_back_off(cc_http_client *client, int attempt, const char *url);
 
 const cc_http_stats *cc_http_client_stats(const cc_http_client *client);
 void cc_http_response_free(cc_http_response *response);

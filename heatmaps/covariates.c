@@ -193,32 +193,57 @@ static int read_texts(hid_t group, const char *kind, const char *field, int n, c
 /* What crimecast covariates writes, from a file written elsewhere: usable names, each
  * once (the static ones, read first, among them), and maps of numbers or NaN (missing),
  * never an infinity (a model standardises them; the forest refused one unnamed). */
-static int check_kind(const cc_covariates *c, int dynamic, const float *values, const cc_covariate_info *info, int n,
-                      char *why, size_t why_len) {
+/* Reading to rewrite (crimecast covariates), such maps are mended instead, each said in
+ * `mended`: a name renamed unnamed_<kind>_<k>, infinities made missing (older versions
+ * wrote both: a value past a float's range as an infinity, any --names). */
+typedef struct mending {
+    int on;
+    char *said;
+    size_t len;
+} mending;
+
+static void say_mended(mending *m, const char *fmt, const char *a, const char *b) {
+    size_t used = strlen(m->said);
+    if (used + 1 < m->len) snprintf(m->said + used, m->len - used, fmt, a, b);
+}
+
+static int check_kind(const cc_covariates *c, int dynamic, float *values, cc_covariate_info *info, int n,
+                      mending *mend, char *why, size_t why_len) {
     char shown[4 * 40 + 8];
     for (int k = 0; k < n; k++) {
         int kind, seen = cc_covariates_find(c, info[k].name, &kind) >= 0;
         for (int j = 0; j < k; j++) seen |= !strcmp(info[j].name, info[k].name);
-        if (!cc_covariate_name_usable(info[k].name) || seen) {
+        if (!(!cc_covariate_name_usable(info[k].name) || seen)) continue;
+        if (!mend->on) {
             snprintf(why, why_len, "/covariates/%s_name[%d] '%s' %s", KIND[dynamic], k,
                      cc_printable(info[k].name, shown, sizeof shown, 40),
                      seen ? "names another map too" : "is no usable name (printable ASCII, no space, a letter or digit)");
             return -1;
         }
+        char renamed[sizeof info[k].name];
+        snprintf(renamed, sizeof renamed, "unnamed_%s_%d", KIND[dynamic], k + 1);
+        say_mended(mend, "map '%s' renamed %s (no usable name, or another map's); ",
+                   cc_printable(info[k].name, shown, sizeof shown, 40), renamed);
+        snprintf(info[k].name, sizeof info[k].name, "%s", renamed);
     }
     size_t count = map_floats(c, dynamic, n), plane = (size_t)c->H * c->W;
     for (size_t q = 0; q < count; q++)
         if (isinf(values[q])) {
             int k = (int)(q / plane % (size_t)n);
-            snprintf(why, why_len, "/covariates/%s holds %g in map '%s'%s (missing is NaN; a value must be finite)",
-                     KIND[dynamic], (double)values[q], cc_printable(info[k].name, shown, sizeof shown, 40),
-                     dynamic ? ", a bin of it" : "");
-            return -1;
+            if (!mend->on) {
+                snprintf(why, why_len, "/covariates/%s holds %g in map '%s'%s (missing is NaN; a value must be finite)",
+                         KIND[dynamic], (double)values[q], cc_printable(info[k].name, shown, sizeof shown, 40),
+                         dynamic ? ", a bin of it" : "");
+                return -1;
+            }
+            if (!strstr(mend->said, info[k].name))
+                say_mended(mend, "map '%s'%s: infinities made missing; ", info[k].name, "");
+            values[q] = NAN;
         }
     return 0;
 }
 
-static int read_kind(hid_t group, cc_covariates *c, int dynamic, char *why, size_t why_len) {
+static int read_kind(hid_t group, cc_covariates *c, int dynamic, mending *mend, char *why, size_t why_len) {
     if (H5Lexists(group, KIND[dynamic], H5P_DEFAULT) <= 0) return 0;
     hsize_t dims[4];
     int rank = dynamic ? 4 : 3;
@@ -245,7 +270,7 @@ static int read_kind(hid_t group, cc_covariates *c, int dynamic, char *why, size
         snprintf(why, why_len, "/covariates/%s or its names, units, sources or joins are unreadable", KIND[dynamic]);
         return -1;
     }
-    if (check_kind(c, dynamic, values, info, n, why, why_len) != 0) {
+    if (check_kind(c, dynamic, values, info, n, mend, why, why_len) != 0) {
         free(values), free(info);
         return -1;
     }
@@ -276,7 +301,8 @@ int cc_covariates_warn_missing_over(const cc_covariates *cov, int d, const uint8
     return 1;
 }
 
-int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, char *err, size_t err_len) {
+static int read_covariates(const char *path, const cc_tensor *t, cc_covariates *c, mending *mend, char *err,
+                           size_t err_len) {
     memset(c, 0, sizeof *c);
     c->T = t->T, c->H = t->H, c->W = t->W;
     cc_hdf5_quiet q = cc_hdf5_silence();
@@ -285,8 +311,8 @@ int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, c
     int status = file < 0 ? -1 : 0;
     if (!status && H5Lexists(file, "/covariates", H5P_DEFAULT) > 0) {
         group = H5Gopen2(file, "/covariates", H5P_DEFAULT);
-        status = group < 0 ? -1 : read_kind(group, c, 0, why, sizeof why);
-        if (!status) status = read_kind(group, c, 1, why, sizeof why);
+        status = group < 0 ? -1 : read_kind(group, c, 0, mend, why, sizeof why);
+        if (!status) status = read_kind(group, c, 1, mend, why, sizeof why);
     }
     if (group >= 0) H5Gclose(group);
     if (file >= 0) H5Fclose(file);
@@ -296,6 +322,18 @@ int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, c
         cc_covariates_free(c);
     }
     return status;
+}
+
+int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *c, char *err, size_t err_len) {
+    mending none = {0, NULL, 0};
+    return read_covariates(path, t, c, &none, err, err_len);
+}
+
+int cc_covariates_read_mending(const char *path, const cc_tensor *t, cc_covariates *c, char *mended,
+                               size_t mended_len, char *err, size_t err_len) {
+    if (mended_len) mended[0] = 0;
+    mending m = {1, mended, mended_len};
+    return read_covariates(path, t, c, &m, err, err_len);
 }
 
 float *cc_covariates_map(const cc_covariates *c, int dynamic, int b, int k) { return map_at(c, dynamic, b, k); }

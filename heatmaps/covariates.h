@@ -41,6 +41,13 @@ typedef struct cc_covariates {
  * refused, naming it. 0, or -1 with `err`. */
 int cc_covariates_read(const char *path, const cc_tensor *t, cc_covariates *cov, char *err, size_t err_len);
 
+/* The same, for a file about to be rewritten (crimecast covariates): what the reader
+ * refuses but older versions wrote is mended instead and said in `mended` ("" if
+ * nothing): a name that is none or another map's renamed unnamed_<static|dynamic>_<k>,
+ * infinities (a value past a float's range) made missing. */
+int cc_covariates_read_mending(const char *path, const cc_tensor *t, cc_covariates *cov, char *mended,
+                               size_t mended_len, char *err, size_t err_len);
+
 /* Whether dynamic map d is missing (NaN) in every cell of `mask` at every bin of
  * bins[0..n) inside the series (the forecast origins a model reads it at; 0 when none is
  * inside): a series that ends before the span forecast (mobility ending in 2022 under a

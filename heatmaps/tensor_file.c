@@ -637,7 +637,8 @@ int cc_tensor_bin_dated(const cc_tensor *t, const char *path, const char *date, 
 
 int cc_forecast_horizon(const char *path) {
     cc_hdf5_quiet q = cc_hdf5_silence();
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char why[256];
+    hid_t file = cc_hdf5_open_read(path, why, sizeof why); /* (a FIFO: refused, not waited on) */
     long long horizon = 0;
     if (file < 0 || cc_hdf5_read_int(file, "horizon", &horizon) != 0 || horizon < 1 || horizon > 1000000) horizon = 0;
     if (file >= 0) H5Fclose(file);

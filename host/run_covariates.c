@@ -263,7 +263,11 @@ int cc_run_covariates(const cc_covariates_request *r, FILE *out, char *err, size
         cc_file_lock_release(&held);
         return -1;
     }
-    int status = cc_covariates_read(r->data, &t, &cov, err, err_len);
+    char mended[2048];
+    int status = cc_covariates_read_mending(r->data, &t, &cov, mended, sizeof mended, err, err_len);
+    if (!status && mended[0]) /* written by an older crimecast: mended as the file is rewritten */
+        fprintf(stderr, "crimecast covariates: note: %s: %s(written by an older crimecast; mended in the file now "
+                "written)\n", r->data, mended);
     if (!status) status = cc_covariate_table_read(r->table, r->key, r->date, r->columns, r->column_count, &table, err, err_len);
     if (!status) report_table(r, &table, out);
     if (!status && r->lookup) status = read_lookup(r, &lookup, err, err_len);

@@ -125,7 +125,8 @@ static void on_window(void *context, const char *window, long pages, long rows, 
 static void on_wait(void *context, const char *url, long status, double seconds) {
     reporter *r = context;
     char why[32] = "a failed transfer";
-    if (status) snprintf(why, sizeof why, "HTTP %ld", status);
+    if (status < 0) snprintf(why, sizeof why, "an unusable answer");
+    else if (status) snprintf(why, sizeof why, "HTTP %ld", status);
     fprintf(stderr, "%scrimecast crawl: %s; asking again in %.0f s: %s\n", r->bar.enabled ? "\n" : "", why, seconds,
             url);
 }

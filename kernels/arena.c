@@ -39,7 +39,9 @@ size_t cc_arena_reserve(cc_arena *a, const char *name, int rank, const int *dims
         e->count = held_product(e->count, (size_t)dims[i]);
     }
     e->offset = a->size;
-    a->size = held_sum(a->size, held_sum(e->count, ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS);
+    size_t padded = e->count >= TOO_LARGE - ALIGN_FLOATS ? TOO_LARGE /* held: not rounded back under it */
+                                                         : (e->count + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
+    a->size = held_sum(a->size, padded);
     return e->offset;
 }
 

@@ -432,6 +432,17 @@ def test_models(tmp):
             check("%s given %s: refused naming it (found by a probe)" % (command[0], what),
                   p.returncode == 1 and says in p.stderr and bad in p.stderr and "[bt]" not in p.stderr,
                   p.stderr[-400:])
+        # older crimecasts wrote such files (any --names; a value past a float's range as
+        # an infinity): covariates, rewriting the file, mends them and says how, so that
+        # they are not refused for good (found by a review)
+        p = run("--data", bad, "--polygons", gpkg, "--polygon-key", "code", "--table", static, "--key", "code",
+                "--names", "again")
+        mended = "infinities made missing" if "infinity" in what else "renamed unnamed_"
+        q = crimecast("train", "--data", bad, "--covariates", "on", "--epochs", "1", "--hidden", "2", "--window", "4",
+                      "--device", "cpu", "--out", os.path.join(tmp, "mended_m.h5"))
+        check("covariates on the file with %s: mended, said ('%s'), and train then reads it" % (what, mended),
+              p.returncode == 0 and mended in p.stderr and "written by an older crimecast" in p.stderr
+              and q.returncode == 0, (p.stderr[-400:], q.stderr[-300:]))
     p = crimecast("train", "--data", plain, "--covariates", "on", "--epochs", "1", "--device", "cpu", "--out", model + "2")
     check("train --covariates on refuses a tensor without covariates",
           p.returncode == 1 and "has no covariates (add them with crimecast covariates)" in p.stderr, p.stderr)
