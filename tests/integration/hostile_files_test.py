@@ -581,6 +581,9 @@ def not_a_file_case(tmp, tensor):
                            text=True, timeout=60)
         refused("png given a FIFO says so at once (it waited in open() for a writer; found by a probe)", p, fifo,
                 "not a regular file")
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, fifo], capture_output=True, text=True, timeout=60)
+        refused("eval given a FIFO as its first forecast says so at once (its horizon peek waited; found by a "
+                "review)", p, fifo, "not a regular file")
     except subprocess.TimeoutExpired:
         check("png given a FIFO says so at once (it waited in open() for a writer; found by a probe)", False,
               "still waiting after 60 s")
