@@ -156,12 +156,21 @@ static int cut_short(const cc_http_response *page) {
     return page->body[page->length - 1] != '\n' || quotes % 2 != 0;
 }
 
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* An answer's text without the white space around it: [*begin, *end). */
+static void trimmed_answer(const cc_http_response *page, const char **begin, const char **end) {
+    *begin = page->body, *end = page->body + page->length;
+    while (*begin < *end && blank(**begin)) ++*begin;
+    while (*end > *begin && blank((*end)[-1])) --*end;
+}
+
 /* An HTML page where CSV was asked for: a proxy's or the portal's error page sent with
  * status 200. */
 static int html_page(const cc_http_response *page) {
-    const char *c = page->body, *end = page->body + page->length;
-    while (c < end && strchr(" \t\r\n", *c)) c++;
-    return c < end && *c == '<';
+    const char *begin, *end;
+    trimmed_answer(page, &begin, &end);
+    return begin < end && *begin == '<';
 }
 
 /* GETs a page, again when it arrives cut short or as an HTML page. 0, 1 (stopped) or -1
@@ -445,9 +454,8 @@ static int split_tile(crawl_job *job, const char *month, const tile *t, int dept
 
 /* Whether an answer is shaped as the API's JSON array, '[' to ']' (white space aside). */
 static int json_array_shaped(const cc_http_response *page) {
-    const char *begin = page->body, *end = page->body + page->length;
-    while (begin < end && strchr(" \t\r\n", *begin)) begin++;
-    while (end > begin && strchr(" \t\r\n", end[-1])) end--;
+    const char *begin, *end;
+    trimmed_answer(page, &begin, &end);
     return end - begin >= 2 && *begin == '[' && end[-1] == ']';
 }
 
