@@ -800,6 +800,15 @@ static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *mo
             s->best_val, s->untrained_val, untrained, advice);
 }
 
+/* A member's test loss, NaN for tune's candidates (the test
+ * span stays unseen). */
+static double member_test_loss(const train_plan *p, cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t,
+                               const cc_model_info *info) {
+    if (p->request->validation_only) return NAN;
+    return cc_evaluate_from(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss, p->options.batch,
+                            p->options.tables);
+}
+
 /* Trains the root member, then each member still to come, writing the model file after
  * every member so that an interrupted run resumes at the member it was training. */
 static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context *ctx, cc_convlstm *model,
@@ -822,9 +831,7 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
             fprintf(out, "%ld of %ld steps replayed from a CUDA graph (--graph on)\n", state->replayed, state->step);
         char test[64] = ""; /* tune's candidates: the test span stays unseen (FIELD.md, protocol) */
         if (!p->request->validation_only)
-            snprintf(test, sizeof test, ", test loss %.6f",
-                     cc_evaluate_from(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss,
-                                      p->options.batch, p->options.tables));
+            snprintf(test, sizeof test, ", test loss %.6f", member_test_loss(p, model, ctx, t, info));
         clock->test += cc_now_seconds() - written;
         fprintf(out, "%s%sbest epoch %d, validation loss %.6f%s\n", info->members > 1 ? "" : p->request->out,
                 info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,
@@ -848,15 +855,6 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
  * state); then every member's best parameters and scores are broadcast from their rank
  * in order and rank 0 writes the file one process would have written. */
 static int owner_of(int member, int members, int ranks) { return (members - 1 - member) % ranks; }
-
-/* A member's test loss, as train_members reports it; NaN for tune's candidates (the test
- * span stays unseen). */
-static double member_test_loss(const train_plan *p, cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t,
-                               const cc_model_info *info) {
-    if (p->request->validation_only) return NAN;
-    return cc_evaluate_from(model, ctx, t, &info->split, CC_SPAN_TEST, info->scale, info->loss, p->options.batch,
-                            p->options.tables);
-}
 
 /* "member k/K (seed S) on rank R: best epoch E, validation loss V, test loss X". */
 static void print_member(const train_plan *p, int k, int K, unsigned seed, int rank, int best_epoch, double best_val,
