@@ -800,8 +800,7 @@ static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *mo
             s->best_val, s->untrained_val, untrained, advice);
 }
 
-/* A member's test loss, NaN for tune's candidates (the test
- * span stays unseen). */
+/* A member's test loss; NaN for tune's candidates (the test span stays unseen). */
 static double member_test_loss(const train_plan *p, cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t,
                                const cc_model_info *info) {
     if (p->request->validation_only) return NAN;
