@@ -202,9 +202,9 @@ typedef struct mending {
     size_t len;
 } mending;
 
-static void say_mended(mending *m, const char *fmt, const char *a, const char *b) {
+static void say_mended(mending *m, const char *text) {
     size_t used = strlen(m->said);
-    if (used + 1 < m->len) snprintf(m->said + used, m->len - used, fmt, a, b);
+    if (used + 1 < m->len) snprintf(m->said + used, m->len - used, "%s", text);
 }
 
 static int check_kind(const cc_covariates *c, int dynamic, float *values, cc_covariate_info *info, int n,
@@ -222,8 +222,10 @@ static int check_kind(const cc_covariates *c, int dynamic, float *values, cc_cov
         }
         char renamed[sizeof info[k].name];
         snprintf(renamed, sizeof renamed, "unnamed_%s_%d", KIND[dynamic], k + 1);
-        say_mended(mend, "map '%s' renamed %s (no usable name, or another map's); ",
-                   cc_printable(info[k].name, shown, sizeof shown, 40), renamed);
+        char said[sizeof shown + sizeof renamed + 64];
+        snprintf(said, sizeof said, "map '%s' renamed %s (no usable name, or another map's); ",
+                 cc_printable(info[k].name, shown, sizeof shown, 40), renamed);
+        say_mended(mend, said);
         snprintf(info[k].name, sizeof info[k].name, "%s", renamed);
     }
     size_t count = map_floats(c, dynamic, n), plane = (size_t)c->H * c->W;
@@ -236,8 +238,9 @@ static int check_kind(const cc_covariates *c, int dynamic, float *values, cc_cov
                          dynamic ? ", a bin of it" : "");
                 return -1;
             }
-            if (!strstr(mend->said, info[k].name))
-                say_mended(mend, "map '%s'%s: infinities made missing; ", info[k].name, "");
+            char said[sizeof info[k].name + 48];
+            snprintf(said, sizeof said, "map '%s': infinities made missing; ", info[k].name);
+            if (!strstr(mend->said, said)) say_mended(mend, said);
             values[q] = NAN;
         }
     return 0;

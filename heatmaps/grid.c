@@ -81,7 +81,11 @@ int cc_crs_require_metric(const char *crs, char *err, size_t err_len) {
  * and parallel scale) at its corners, edge midpoints and centre; NaN where PROJ cannot
  * tell (a point outside what the projection covers). *where is the worst point. */
 static double worst_scale_error(PJ_CONTEXT *ctx, const char *crs, const cc_bbox *b, double where[2], int *created) {
-    PJ *target = proj_create(ctx, crs);
+    PJ *declared = proj_create(ctx, crs);
+    /* east and north first, as the grid's transformation takes them (a CRS whose first
+     * axis is northing, such as EPSG:3035, gave PROJ's factors nothing to read) */
+    PJ *target = declared ? proj_normalize_for_visualization(ctx, declared) : NULL;
+    if (declared) proj_destroy(declared);
     *created = target != NULL;
     if (!target) return NAN;
     double worst = 0;
@@ -205,7 +209,7 @@ static int projected_envelope(cc_projection *p, const cc_bbox *b, double env[4])
 int cc_grid_from_bbox(cc_projection *p, const cc_bbox *bbox, const char *crs, int cells,
                       double cell_metres, cc_grid *g, char *err, size_t err_len) {
     memset(g, 0, sizeof *g);
-    snprintf(g->crs, sizeof g->crs, "%s", crs); /* whole: cc_projection_new refused a longer one */
+    cc_crs_canonical(crs, g->crs, sizeof g->crs); /* whole: cc_projection_new refused a longer one */
     if (cc_crs_require_true_scale(crs, bbox, err, err_len) != 0) return -1;
     double env[4];
     if (projected_envelope(p, bbox, env) != 0) {

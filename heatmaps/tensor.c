@@ -1,9 +1,11 @@
 #include "heatmaps/tensor.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "crawler/printable.h"
 #include "heatmaps/sparse.h"
@@ -126,6 +128,14 @@ size_t cc_tensor_mask_cells(const cc_tensor *t) {
     return cells;
 }
 
+void cc_crs_canonical(const char *crs, char *out, size_t len) {
+    while (*crs && isspace((unsigned char)*crs)) crs++;
+    size_t n = strlen(crs);
+    while (n > 0 && isspace((unsigned char)crs[n - 1])) n--;
+    int epsg = n > 5 && !strncasecmp(crs, "epsg:", 5);
+    snprintf(out, len, "%s%.*s", epsg ? "EPSG:" : "", (int)(n - (epsg ? 5 : 0)), crs + (epsg ? 5 : 0));
+}
+
 int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len) {
     char crs_a[96], crs_b[96]; /* a model file's crs is not checked by PROJ: quoted printably */
     /* cells as %g unless that shows two different sizes alike: then every digit */
@@ -133,7 +143,9 @@ int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what
     char cell_a[32], cell_b[32];
     snprintf(cell_a, sizeof cell_a, "%.*g", digits, a->cell);
     snprintf(cell_b, sizeof cell_b, "%.*g", digits, b->cell);
-    if (a->H != b->H || a->W != b->W || a->cell != b->cell || strcmp(a->crs, b->crs) != 0)
+    char same_a[sizeof a->crs], same_b[sizeof b->crs]; /* files written before raster kept its canonical name */
+    cc_crs_canonical(a->crs, same_a, sizeof same_a), cc_crs_canonical(b->crs, same_b, sizeof same_b);
+    if (a->H != b->H || a->W != b->W || a->cell != b->cell || strcmp(same_a, same_b) != 0)
         snprintf(what, len, "%d x %d cells of %s m in %s, not %d x %d of %s m in %s", a->H, a->W, cell_a,
                  cc_printable(a->crs, crs_a, sizeof crs_a, 63), b->H, b->W, cell_b,
                  cc_printable(b->crs, crs_b, sizeof crs_b, 63));

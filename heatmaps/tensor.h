@@ -75,6 +75,11 @@ size_t cc_tensor_mask_cells(const cc_tensor *t);
  * differs, a's value before b's ("its north-west corner is (x, y), not (x, y)"). The
  * city is not compared: two files of one grid may name it differently. */
 int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len);
+
+/* `crs` as a grid keeps it: without the white space around it, an EPSG code's prefix in
+ * capitals ("epsg:26911 " is EPSG:26911), so that grids alike compare alike (the
+ * comparison above takes both so, for files written before raster kept it so). */
+void cc_crs_canonical(const char *crs, char *out, size_t len);
 /* The bin starting on `day` (days since 1970-01-01), or -1. */
 int cc_tensor_bin(const cc_tensor *t, int64_t day);
 /* The first day of bin b (b >= 0; T > 0): t->time[b], and past the last bin (b >= T) the

@@ -17,6 +17,7 @@
 #include "host/city_check.h"
 #include "host/defaults.h"
 #include "host/progress.h"
+#include "host/shell_word.h"
 
 enum { MAX_CATEGORIES = 64 };
 
@@ -231,14 +232,23 @@ static char *describe_source(const cc_raster_request *r) {
 
 /* The request as the raster command line that makes the same file. */
 static char *describe_command(const cc_raster_request *r) {
-    char *text = malloc(4096), size[64];
-    if (!text) return NULL;
+    enum { WORDS = 5, MOST = 5 * CC_SHELL_WORD_MAX + 1024 };
+    char *text = malloc(MOST), size[64], *word = malloc((size_t)WORDS * CC_SHELL_WORD_MAX);
+    const char *given[WORDS] = {r->city, r->db, r->categories, r->crs ? r->crs : "", r->out}, *quoted[WORDS];
+    for (int i = 0; word && i < WORDS; i++) /* each one word to a shell, as the user gave it */
+        quoted[i] = cc_shell_word(given[i], word + (size_t)i * CC_SHELL_WORD_MAX, CC_SHELL_WORD_MAX);
+    if (!text || !word) {
+        free(text), free(word);
+        return NULL;
+    }
     if (r->grid > 0) snprintf(size, sizeof size, "--grid %d", r->grid);
     else snprintf(size, sizeof size, "--cell %.17g", r->cell);
-    snprintf(text, 4096, "crimecast %s raster --city %s --db %s --from %s --to %s --bin %s %s --categories %s%s%s "
+    snprintf(text, MOST, "crimecast %s raster --city %s --db %s --from %s --to %s --bin %s %s --categories %s%s%s "
                          "--recency %s --layout %s --out %s",
-             CRIMECAST_VERSION, r->city, r->db, r->from, r->to, r->bin, size, r->categories, r->crs ? " --crs " : "",
-             r->crs ? r->crs : "", r->recency, r->layout, r->out);
+             CRIMECAST_VERSION, quoted[0] ? quoted[0] : "?", quoted[1] ? quoted[1] : "?", r->from, r->to, r->bin, size,
+             quoted[2] ? quoted[2] : "?", r->crs ? " --crs " : "", r->crs && quoted[3] ? quoted[3] : "", r->recency,
+             r->layout, quoted[4] ? quoted[4] : "?");
+    free(word);
     return text;
 }
 

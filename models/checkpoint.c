@@ -732,8 +732,8 @@ int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char 
     if (info->config.recency > t->R) {
         snprintf(err, err_len,
                  "the model reads recency maps (the time of incidents within their bins) and this tensor has "
-                 "none: raster it again with this crimecast, from records with times finer than a %s",
-                 cc_bin_kind_name(t->bin));
+                 "none: raster it again with --recency on (the default), from records with times finer than a %s, "
+                 "or train a model with --recency off", cc_bin_kind_name(t->bin));
         return -1;
     }
     return 0;

@@ -128,6 +128,18 @@ def recency_and_size_cases(tmp, tensor):
             run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad,
             "dataset /counts is compressed with a filter this HDF5 lacks", "filter 32000")
 
+    def with_recency(f):
+        f["recency"] = np.zeros((T, 2, C, H, W), np.float32)
+        f["recency"].attrs["tau_days"] = np.array([1.0, 3.0])
+    timed = edited(tensor, os.path.join(tmp, "timed.h5"), with_recency)
+    model = os.path.join(tmp, "timed_m.h5")
+    p = run("train", "--data", timed, "--out", model, "--hidden", "2", "--window", "4", "--epochs", "1", "--threads", "1")
+    refused("predict with a model that reads recency maps on a tensor without them: says to raster with --recency "
+            "on or train with --recency off (it said 'from records with times finer', for a file rastered with "
+            "--recency off; found by a probe)",
+            run("predict", "--model", model, "--data", tensor, "--out", os.path.join(tmp, "timed_f.h5")),
+            "--recency on", "--recency off")
+
     def unwritten(f):
         del f["counts"]
         f.create_dataset("counts", shape=(4000, 64, 128, 128), chunks=(1, 1, 128, 128), dtype=np.float32)

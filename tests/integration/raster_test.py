@@ -20,6 +20,7 @@ import re
 import math
 import os
 import shutil
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -239,6 +240,50 @@ def check_uncategorised_weeks(tmp, db, out):
           "than half the incidents have no category ('unknown')" in p.stderr, (burglary, p.stderr))
 
 
+def check_other_crs(tmp, db):
+    """A metric CRS whose first axis is northing (EPSG:3035, Europe's equal-area grid) is
+    taken: its scale over London was unmeasurable to the check, which refused it; a CRS
+    typed 'epsg:27700 ' is kept as EPSG:27700 (kept as typed, its files were another grid
+    than the default's to every reader); the file's created_by, run again, makes the same
+    file with a PROJ string for a CRS (its spaces were not quoted). (Found by a probe.)"""
+    laea = os.path.join(tmp, "laea.h5")
+    p = run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2021-03-01", "--bin", "month",
+            "--cell", "2000", "--crs", "EPSG:3035", "--out", laea)
+    ok = p.returncode == 0
+    with (h5py.File(laea, "r") if ok else open(os.devnull)) as f:
+        cell = expected_cell(f, 51.5072, -0.1276) if ok else None
+        counts = f["counts"][:, 0] if ok else None
+        right = ok and counts.sum() == 1 and counts[0][cell] == 1
+    check("--crs EPSG:3035 (northing first) over London: taken, the incident in the cell pyproj gives", right,
+          (p.stderr, cell))
+    default, typed = os.path.join(tmp, "bng.h5"), os.path.join(tmp, "typed.h5")
+    run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2022-01-01", "--bin", "month",
+        "--grid", "8", "--out", default)
+    p = run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2022-01-01", "--bin", "month",
+            "--grid", "8", "--crs", "epsg:27700 ", "--out", typed)
+    with h5py.File(typed, "r") as f:
+        kept = f.attrs["crs"]
+    forecast = os.path.join(tmp, "typed_f.h5")
+    q = run("baseline", "--method", "persistence", "--data", typed, "--window", "1", "--span", "all", "--out", forecast)
+    e = run("eval", "--data", default, forecast)
+    check("--crs 'epsg:27700 ' is kept as EPSG:27700, and its forecasts score on the default's grid",
+          p.returncode == 0 and kept == "EPSG:27700" and q.returncode == 0 and e.returncode == 0, (kept, q.stderr,
+                                                                                               e.stderr))
+    proj = os.path.join(tmp, "proj string.h5")
+    p = run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2021-03-01", "--bin", "month",
+            "--grid", "8", "--crs", "+proj=utm +zone=30 +datum=WGS84 +units=m +type=crs", "--out", proj)
+    with h5py.File(proj, "r") as f:
+        words = shlex.split(f.attrs["created_by"])
+        first = f["counts"][()]
+    again = os.path.join(tmp, "again.h5")
+    words[words.index("--out") + 1] = again
+    r = subprocess.run([CRIMECAST] + words[2:], capture_output=True, text=True)
+    same = r.returncode == 0 and np.array_equal(h5py.File(again, "r")["counts"][()], first)
+    check("created_by with a PROJ string for --crs and a space in --out runs again to the same counts",
+          p.returncode == 0 and words[:2] == ["crimecast", words[1]] and words[2] == "raster" and same,
+          (words, r.stderr))
+
+
 def main():
     chicago = json.load(open(os.path.join(CITIES, "chicago.json")))
     with tempfile.TemporaryDirectory() as tmp:
@@ -400,6 +445,7 @@ def main():
             check("month-precision records under month bins: no recency maps",
                   "recent" not in f["sparse"] and "no recency maps" in p.stdout, p.stdout)
         check_uncategorised_weeks(tmp, db, out)
+        check_other_crs(tmp, db)
         bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                   "--bin", "month", "--grid", "8", "--crs", "EPSG:4326", "--out", out)
         check("a geographic --crs is a usage error naming it", bad.returncode == 2
