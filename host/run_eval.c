@@ -717,6 +717,10 @@ static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err,
         if (everywhere) common[shared++] = forecasts[0].time[b];
     }
     int listed = common != NULL;
+    char span[2][2][11]; /* the first two that differ, as read: for the message when none is shared */
+    const cc_tensor *pair[2] = {&forecasts[0], &forecasts[differ]};
+    for (int k = 0; k < 2; k++)
+        cc_format_iso_date(pair[k]->time[0], span[k][0]), cc_format_iso_date(pair[k]->time[pair[k]->T - 1], span[k][1]);
     for (int i = 0; listed && i < n; i++) keep_bins(&forecasts[i], common, shared);
     if (listed && shared > 0) { /* fewer bins than some forecast has: the figures are over these alone */
         char first[11], last[11];
@@ -726,7 +730,12 @@ static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err,
     }
     free(common);
     if (shared > 0) return 0;
-    snprintf(err, err_len, listed ? "the forecasts share no bin" : "out of memory");
+    if (!listed) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    snprintf(err, err_len, "the forecasts share no bin: %s forecasts %s .. %s, %s %s .. %s", a->forecasts[0], span[0][0],
+             span[0][1], a->forecasts[differ], span[1][0], span[1][1]);
     return -1;
 }
 

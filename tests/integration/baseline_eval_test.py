@@ -496,6 +496,17 @@ def check_eval_messages(tensor, files, counts, mask, tmp):
     q = subprocess.run([CRIMECAST, "eval", "--data", days, nxt], capture_output=True, text=True)
     check("eval of a daily forecast past the tensor: 'a raster that holds the day it forecasts'", p.returncode == 0
           and q.returncode == 1 and "holds the day it forecasts" in q.stderr, (p.stderr, q.stderr))
+    # forecasts of disjoint spans with --common-bins: the refusal names both files and
+    # their spans (it named neither; found by a probe)
+    val = os.path.join(tmp, "histavg_val.h5")
+    subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", tensor, "--span", "val", "--out", val],
+                   capture_output=True, text=True)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[0], val, "--common-bins"], capture_output=True,
+                       text=True)
+    check("eval --common-bins of a test-span and a validation-span forecast: refused naming both and their spans",
+          p.returncode == 1 and re.search(r"the forecasts share no bin: \S+ forecasts \d{4}-\d\d-\d\d \.\. "
+                                          r"\d{4}-\d\d-\d\d, \S*histavg_val\.h5 \d{4}", p.stderr) is not None
+          and files[0] in p.stderr, p.stderr)
     late = os.path.join(tmp, "late.h5")  # the same weeks from bin T - 5 on, after the forecast's first
     write_tensor(late, counts[T - 5:], mask, ["all", "burglary"], created_by="baseline_eval_test.py")
     with h5py.File(late, "r+") as f:

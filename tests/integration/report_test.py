@@ -212,6 +212,25 @@ def model_grid_case(tmp, counts, mask, tensor, forecasts):
     p = run("report", "--data", tensor, *forecasts, "--model", os.path.join(tmp, "same_model.h5"), "--out", out)
     check("report --model of this grid: exit 0, a Training section", p.returncode == 0 and "Training" in open(out).read()
           if p.returncode == 0 else False, p.stderr)
+    # the curve's title names the network and, for a seed ensemble, the member it shows (it
+    # said 'ConvLSTM training' of every model; found by a probe)
+    for what, extra, says in (("st-resnet", ["--model", "st-resnet", "--features", "2", "--trend", "0", "--batch", "2"],
+                               "ST-ResNet training"),
+                              ("ensemble", ["--window", "4", "--hidden", "2", "--seeds", "2"],
+                               "ConvLSTM training (poisson loss; best epoch 1; member 2 of 2, seed 2)")):
+        model = os.path.join(tmp, what + "_model.h5")
+        p = run("train", "--data", tensor, "--epochs", "1", "--device", "cpu", *extra, "--out", model)
+        page = os.path.join(tmp, what + ".html")
+        q = run("report", "--data", tensor, *forecasts, "--model", model, "--out", page)
+        titles = []
+        if q.returncode == 0:
+            for k, blob in enumerate(re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", open(page).read())):
+                png = os.path.join(tmp, "%s_%d.png" % (what, k))
+                with open(png, "wb") as f:
+                    f.write(base64.b64decode(blob))
+                titles.append(read_png(png)[1].get("Title", ""))
+        check("report --model of a %s: the training curve's title says so (%s)" % (what, says), p.returncode == 0
+              and any(says in t for t in titles), (p.stderr[-300:], q.stderr[-300:], titles))
     bad = os.path.join(tmp, "other_model.html")
     p = run("report", "--data", tensor, *forecasts, "--model", os.path.join(tmp, "other_model.h5"), "--out", bad)
     check("report --model of another grid: exit 1 naming it and the cell size, no file", p.returncode == 1
