@@ -68,7 +68,8 @@ const cc_command_spec CC_PREDICT_SPEC = {
         "trained with other seeds) make an ensemble: the forecast is the mean of their expected\n"
         "counts; they must share the horizon and the target bins (windows and architectures may\n"
         "differ; files of different architectures are named 'convlstm-ensemble' when all are\n"
-        "ConvLSTMs, else 'ensemble'). A model file of `train --seeds N`\n"
+        "ConvLSTMs, else 'ensemble'; of one architecture, its name and the members' number,\n"
+        "e.g. convlstm-ens3). A model file of `train --seeds N`\n"
         "is such an ensemble by itself (all its members count). The forecast file has /forecast\n"
         "[T'][C][H][W], the target bins' /time, and the tensor's /category, /y, /x, /mask and grid\n"
         "attributes, with format = crimecast-forecast, model and horizon. A model trained on\n"
@@ -272,7 +273,10 @@ static int write_forecast(const cc_predict_request *a, const wanted *w, const cc
     else
         snprintf(source, sizeof source, "mean of %d models (%d file%s: %s, ...) on %s, %s span", members, a->model_count,
                  a->model_count > 1 ? "s" : "", a->models[0], a->data, a->span);
-    int status = cc_forecast_write(a->out, t, mean, times, n, model, c->horizon, source, err, err_len);
+    char named[64]; /* an ensemble of one architecture says it is one (eval, report, maps) */
+    if (members > 1 && !strstr(model, "ensemble")) snprintf(named, sizeof named, "%s-ens%d", model, members);
+    else snprintf(named, sizeof named, "%s", model);
+    int status = cc_forecast_write(a->out, t, mean, times, n, named, c->horizon, source, err, err_len);
     if (status == 0) {
         char first[11], last[11];
         cc_format_iso_date(times[0], first);

@@ -77,6 +77,8 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
         check("a --seeds 2 model forecasts the mean of its members' expected counts",
               p.returncode == 0 and q.returncode == 0 and "mean of 2 models" in p.stdout
               and np.allclose(e["forecast"][:], want, rtol=1e-6, atol=1e-7), (p.stdout, p.stderr))
+        check("... and is named for it, convlstm-ens2 (it was plain convlstm; found by a probe)",
+              e.attrs["model"] == "convlstm-ens2", e.attrs["model"])
 
     # Kill a run once it starts member 2 (its file then holds member 1 and an untrained or
     # partly trained member 2), then resume it: the result must be the uninterrupted one.
