@@ -143,5 +143,6 @@ void cc_model_standing_print(FILE *out, const cc_model_standing *s) {
                 "report --versus, say whether the bins support it; %s).\n",
                 s->convlstm < s->baseline ? "ahead of" : s->convlstm > s->baseline ? "behind" : "level with",
                 isfinite(s->oracle) ? "the oracle is no better than that baseline here: no gap to close"
-                                    : "no oracle among these forecasts: it exists for a synthetic city only");
+                                    : "no oracle among these forecasts (one exists for a synthetic city alone: synth "
+                                      "--oracle writes it)");
 }

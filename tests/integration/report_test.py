@@ -170,6 +170,9 @@ def standing_case(tmp, tensor, forecasts):
     check("the ConvLSTM's standing in words (%s the best baseline, by eval's deviances %.4f and %.4f)"
           % (word, scores["convlstm"], scores["histavg-52"]),
           "the ConvLSTM is %s it by the point estimates" % word in text, text[text.find("Mean Poisson"):][:300])
+    check("... without an oracle among the forecasts, where one comes from (it said: 'it exists for a synthetic city "
+          "only', of the synthetic city; found by a probe)", "no oracle among these forecasts (one exists for a "
+          "synthetic city alone: synth --oracle writes it)" in text, text[text.find("Mean Poisson"):][:400])
 
     # Beside them an ST-ResNet (the 52-week average renamed: a network, not a baseline, however
     # good) and a convlstm-ae (the 52-week average made slightly worse): the sentence takes the
