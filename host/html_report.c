@@ -121,6 +121,15 @@ static void paired_table(FILE *out, const cc_html_report *r) {
     escaped(out, r->versus);
     fprintf(out, ": negative for MSE and deviance, positive for the rest; an interval that excludes 0 is a difference "
                  "the bins support (ahead or behind), one that holds 0 a tie.</p>\n");
+    int has_category = 0; /* else every cell above reads '-': say why (eval says 'no such category there') */
+    for (int row = 0; row < t->rows; row++)
+        has_category |= !strcmp(t->model[row], r->versus) && !strcmp(t->category[row], r->category);
+    if (has_category) return;
+    fprintf(out, "<p class=note>");
+    escaped(out, r->versus);
+    fprintf(out, " has no channel '");
+    escaped(out, r->category);
+    fprintf(out, "': there is nothing to pair the models with in this category.</p>\n");
 }
 
 static int figures(FILE *out, const cc_html_report *r, char *err, size_t err_len) {

@@ -267,6 +267,13 @@ def category_missing_case(tmp, counts, mask, tensor, forecasts):
     check("report --category theft with a forecast without theft: exit 0, and the page names it",
           p.returncode == 0 and "1 of them (%s) has no category 'theft'" % lacking in text
           and "no map of %s, which has no category 'theft'" % lacking in text, (p.stderr, text[-2000:]))
+    out = os.path.join(tmp, "theft_versus.html")
+    p = run("report", "--data", tensor, forecasts[0], lacking, "--category", "theft", "--versus",
+            "histavg-52 (histavg_all_only.h5)", "--out", out)
+    text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+    check("report --versus a model without the category shown: the page says so (its cells read '-' alone; found "
+          "by a probe)", p.returncode == 0 and "histavg-52 (histavg_all_only.h5) has no channel 'theft'" in text,
+          (p.stderr, text[-1500:]))
 
 
 def common_bins_case(tmp, tensor, forecasts):
