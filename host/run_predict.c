@@ -222,6 +222,10 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     } else {
         for (int i = 0; i < n; i++) starts[i] = w->next ? t->T - c->window : cc_split_sample_start(&info.split, span, i);
         if (c->covariates && index == 0) warn_missing_at_origins(data, t, &info.covariates, starts, n, c->window);
+        if (index > 0 && info.loss != first->loss) /* each member's expected counts, of other fits: said */
+            fprintf(stderr, "crimecast predict: note: %s was trained with the %s loss, the first model with the %s "
+                    "loss: the ensemble averages expected counts of differently fitted models\n", path,
+                    cc_loss_name(info.loss), cc_loss_name(first->loss));
         if (w->next && t->T < history_bins(c, t->bin)) /* its averages over fewer bins than in training: noisier */
             fprintf(stderr, "crimecast predict: warning: %s holds %d bins and %s reads %d before its forecast (its "
                     "window, yearly averages and offset): the forecast rests on less history than it was trained "

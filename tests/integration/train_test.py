@@ -134,6 +134,13 @@ def check_mse_resume(tmp, common):
     check("a --loss mse model resumed trains with the squared error: the 2-epoch run bit for bit (validation losses "
           "%s)" % losses, q.returncode == 0 and p.returncode == 0 and r.returncode == 0 and same and min(losses) > 0,
           (r.stdout, r.stderr))
+    poisson = os.path.join(tmp, "poisson1.h5")
+    run("train", *common, "--hidden", "4", "--epochs", "1", "--out", poisson)
+    data = common[common.index("--data") + 1]
+    p = run("predict", "--model", poisson, "--model", straight, "--data", data, "--out", os.path.join(tmp, "mixed_f.h5"))
+    check("an ensemble of a Poisson and an MSE model: forecast, with a note of the two losses (taken without a word; "
+          "found by a probe)", p.returncode == 0 and "was trained with the mse loss, the first model with the poisson "
+          "loss" in p.stderr, p.stderr)
 
 
 def check_resident_windows(tmp, common, params):
