@@ -367,15 +367,16 @@ int cc_convlstm_measure(const cc_convlstm_config *cfg, int batch, cc_convlstm_si
 static int create_on_host(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, int host_acts,
                           char *err, size_t err_len) {
     if (plan(m, cfg, batch, err, err_len) != 0) return -1;
+    if (m->params.size >= CC_ARENA_TOO_LARGE || m->acts.size >= CC_ARENA_TOO_LARGE) { /* asked of no allocator */
+        snprintf(err, err_len, "convlstm: out of memory (its shapes ask for more than 2^58 parameters or activations)");
+        cc_convlstm_free(m);
+        return -1;
+    }
     m->workspace = malloc(sizeof(float) * m->workspace_floats);
     if (!m->workspace || cc_arena_allocate(&m->params) != 0 || cc_arena_clone_layout(&m->params, &m->grads) != 0 ||
         (host_acts && cc_arena_allocate(&m->acts) != 0)) {
-        if (m->params.size >= CC_ARENA_TOO_LARGE || m->acts.size >= CC_ARENA_TOO_LARGE)
-            snprintf(err, err_len, "convlstm: out of memory (its shapes ask for more than 2^58 parameters or "
-                     "activations)");
-        else
-            snprintf(err, err_len, "convlstm: out of memory (%zu parameters, %zu activations)", m->params.size,
-                     m->acts.size);
+        snprintf(err, err_len, "convlstm: out of memory (%zu parameters, %zu activations)", m->params.size,
+                 m->acts.size);
         cc_convlstm_free(m);
         return -1;
     }
