@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/shapes.h"
+
 enum { CC_ARENA_MAX_RANK = 4, CC_ARENA_NAME = 48 };
 
 typedef struct cc_arena_entry {
@@ -36,9 +38,8 @@ typedef struct cc_arena {
     int count, capacity;
 } cc_arena;
 
-/* A layout's size held here when its dimensions' products pass it (no allocation can
- * succeed; a wrapped product read as a small size). */
-#define CC_ARENA_TOO_LARGE (SIZE_MAX / 64)
+/* A layout's size held here when its dimensions' products pass it (kernels/shapes.h). */
+#define CC_ARENA_TOO_LARGE CC_SIZE_HELD
 
 /* Adds a tensor to the layout; returns its offset, or (size_t)-1 when out of memory. */
 size_t cc_arena_reserve(cc_arena *arena, const char *name, int rank, const int *dims);

@@ -5,6 +5,12 @@
 #define CRIMECAST_KERNELS_SHAPES_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Sizes in floats are held at this rather than wrapping past 2^64 (no allocation can
+ * succeed for them; a wrapped product read as a small size and overran its buffer): the
+ * convolution workspace below, and the arenas' layouts (kernels/arena.h). */
+#define CC_SIZE_HELD (SIZE_MAX / 64)
 
 #ifdef __cplusplus
 extern "C" { /* the CUDA files (C++) call the helpers */

@@ -367,8 +367,10 @@ int cc_convlstm_measure(const cc_convlstm_config *cfg, int batch, cc_convlstm_si
 static int create_on_host(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed, int host_acts,
                           char *err, size_t err_len) {
     if (plan(m, cfg, batch, err, err_len) != 0) return -1;
-    if (m->params.size >= CC_ARENA_TOO_LARGE || m->acts.size >= CC_ARENA_TOO_LARGE) { /* asked of no allocator */
-        snprintf(err, err_len, "convlstm: out of memory (its shapes ask for more than 2^58 parameters or activations)");
+    if (m->params.size >= CC_ARENA_TOO_LARGE || m->acts.size >= CC_ARENA_TOO_LARGE ||
+        m->workspace_floats >= CC_ARENA_TOO_LARGE) { /* asked of no allocator */
+        snprintf(err, err_len, "convlstm: out of memory (its shapes ask for more than 2^58 parameters, activations or "
+                 "workspace floats)");
         cc_convlstm_free(m);
         return -1;
     }

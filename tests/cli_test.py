@@ -93,7 +93,13 @@ check("bench train of a shape past 2^31 maps: refused, saying so", p.returncode 
 # parameters past 2^64 (their count wrapped: 1879270577760489936 in the message; found by a probe)
 p = run("bench", "train", "--device", "cpu", "--grid", "100000", "--hidden", "100000", "--kernel", "99999")
 check("bench train of parameters past 2^64: out of memory, saying more than 2^58", p.returncode == 1
-      and "more than 2^58 parameters or activations" in p.stderr, p)
+      and "more than 2^58 parameters, activations or workspace floats" in p.stderr, p)
+# a convolution workspace past 2^64 beside few parameters (its size wrapped to a small
+# buffer, which the im2col would have overrun)
+p = run("bench", "train", "--device", "cpu", "--grid", "100000", "--hidden", "1", "--layers", "1", "--kernel", "99999",
+        "--channels", "1", "--batch", "1", "--window", "1")
+check("bench train of a workspace past 2^64: out of memory, saying more than 2^58", p.returncode == 1
+      and "more than 2^58 parameters, activations or workspace floats" in p.stderr, p)
 p = run("bench", "train", "--device", "cpu", "--window", "513")
 check("bench train --window 513: a usage error, as train's (it failed at run time)", p.returncode == 2
       and "--window must be a whole number 1-512" in p.stderr, p)
