@@ -98,8 +98,7 @@ int cc_cmd_train(int argc, char **argv) {
         status = r.collective ? cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err)
                               : train_caught(&r, out ? out : stdout, err, sizeof err); /* ranks: mpirun's Ctrl-C */
     if (out && out != stdout) fclose(out);
-    if (r.collective) snprintf(ranked, sizeof ranked, "rank %d of %d: %s", r.collective->rank, r.collective->size, err);
-    else snprintf(ranked, sizeof ranked, "%s", err);
+    cc_rank_named_message(r.collective, err, ranked, sizeof ranked);
     int code = cc_command_result("train", status, ranked);
     cc_mpi_world_leave(&world, status != 0);
     return code;

@@ -68,8 +68,7 @@ int cc_cmd_tune(int argc, char **argv) {
                               : tune_caught(&r, out ? out : stdout, err, sizeof err);
     if (out && out != stdout) fclose(out);
     char ranked[4500]; /* which rank failed, as train says */
-    if (r.collective) snprintf(ranked, sizeof ranked, "rank %d of %d: %s", r.collective->rank, r.collective->size, err);
-    else snprintf(ranked, sizeof ranked, "%s", err);
+    cc_rank_named_message(r.collective, err, ranked, sizeof ranked);
     int code = cc_command_result("tune", status, ranked);
     cc_mpi_world_leave(&world, status != 0);
     return code;

@@ -93,3 +93,8 @@ int cc_ranks_same_tensor(const cc_collective *c, const char *path, const cc_tens
                                   "copies on their machines?): every rank must read the same", path, differ);
     return differ == 0 ? 0 : -1;
 }
+
+void cc_rank_named_message(const cc_collective *c, const char *err, char *out, size_t out_len) {
+    if (c) snprintf(out, out_len, "rank %d of %d: %s", c->rank, c->size, err);
+    else snprintf(out, out_len, "%s", err);
+}

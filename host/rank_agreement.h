@@ -51,4 +51,8 @@ int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const c
  * naming the rank, or how many, that read another. */
 int cc_ranks_same_tensor(const cc_collective *c, const char *path, const cc_tensor *t, char *err, size_t err_len);
 
+/* A failed run's message as the user reads it: under mpirun prefixed with which rank said
+ * it ("rank 2 of 4: ..."), as it is otherwise. */
+void cc_rank_named_message(const cc_collective *c, const char *err, char *out, size_t out_len);
+
 #endif

@@ -329,7 +329,8 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     char dir[4096];
     int writes = !a->collective || a->collective->rank == 0;
     if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
-    if (readable_tensor(a->data, err, err_len) != 0) return -1; /* not as every candidate's failure */
+    /* not as every candidate's failure; under mpirun every rank has read it already */
+    if (!a->collective && readable_tensor(a->data, err, err_len) != 0) return -1;
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
     fprintf(out, "tuning on %s: %d candidate%s, at most %d epoch%s each, window %d; scored on the validation span\n",
             a->data, a->budget, a->budget == 1 ? "" : "s", a->epochs, a->epochs == 1 ? "" : "s", a->window);

@@ -21,7 +21,9 @@ typedef struct cc_tune_request {
     const char *model, *down;     /* every candidate's network and downsampling (NULL: train's defaults) */
     int batch;                    /* every candidate's batch (0: train's default) */
     /* Set by the command line under mpirun (host/mpi_world.h), not an option: candidate i
-     * is trained by rank i mod N, the scores shared, rank 0 prints and writes. NULL: one process. */
+     * is trained by rank i mod N, the scores shared, rank 0 prints and writes; the caller has
+     * checked that every rank reads the same tensor (cmd_tune), so it is not read here first.
+     * NULL: one process. */
     const cc_collective *collective;
     /* Set by the command line in one process (host/ctrl_c.h), not an option: the Ctrl-C
      * flag. The candidate in training stops before its next step and the search ends
