@@ -132,6 +132,25 @@ static void paired_table(FILE *out, const cc_html_report *r) {
     fprintf(out, "': there is nothing to pair the models with in this category.</p>\n");
 }
 
+/* What eval said of the scores while making them (a forecast's zeros under crimes, another
+ * horizon or study area, figures without intervals): a page read away from the terminal
+ * says it too. */
+static void scoring_notes(FILE *out, const char *notes) {
+    if (!notes || !notes[0]) return;
+    fprintf(out, "<h2>Notes on the scores</h2>\n<ul class=note>\n");
+    for (const char *line = notes; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t length = end ? (size_t)(end - line) : strlen(line);
+        char *one = strndup(line, length);
+        fprintf(out, "<li>");
+        escaped(out, one ? one : "(out of memory)");
+        fprintf(out, "</li>\n");
+        free(one);
+        line += length + (end != NULL);
+    }
+    fprintf(out, "</ul>\n");
+}
+
 static int figures(FILE *out, const cc_html_report *r, char *err, size_t err_len) {
     for (int i = 0; i < r->figure_count; i++) {
         const cc_html_figure *f = &r->figures[i];
@@ -174,6 +193,7 @@ int cc_html_report_write(const char *path, const cc_html_report *r, char *err, s
     fprintf(out, "</p>\n");
     if (r->table) metrics_table(out, r);
     if (r->table && r->versus) paired_table(out, r);
+    scoring_notes(out, r->notes);
     char why[1024] = "";
     int ok = figures(out, r, why, sizeof why) == 0;
     fprintf(out, "<p class=note>Written by crimecast %s.</p>\n</body></html>\n", CRIMECAST_VERSION);

@@ -22,6 +22,7 @@ typedef struct cc_html_report {
     const cc_html_figure *figures;
     int figure_count;
     int block;                      /* the intervals' bootstrap blocks, in bins (0 or 1: single bins) */
+    const char *notes;              /* the scoring's notes, a line each (plain text), or NULL */
 } cc_html_report;
 
 /* Writes `path`. 0, or -1 with err naming the file (or the PNG that could not be read). */

@@ -2,6 +2,8 @@
 #include "host/run_eval.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +134,23 @@ void cc_eval_request_defaults(cc_eval_request *r) { cc_options_defaults(&CC_EVAL
 /* Whose notes these are: "crimecast eval", or the command that scores through eval. */
 static const char *who(const cc_eval_request *a) { return a->command ? a->command : "crimecast eval"; }
 
+/* Says a note on stderr ("crimecast eval: note: ...") and keeps it in the request's notes
+ * when it has them: a report read later without its terminal still says it. */
+static void say_note(const cc_eval_request *a, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void say_note(const cc_eval_request *a, const char *format, ...) {
+    char note[10000]; /* two paths and words */
+    va_list args;
+    va_start(args, format);
+    vsnprintf(note, sizeof note, format, args);
+    va_end(args);
+    fprintf(stderr, "%s: note: %s\n", who(a), note);
+    static const char MORE[] = "(more notes on stderr)\n";
+    if (!a->notes || a->notes_cap <= sizeof MORE) return;
+    size_t used = strnlen(a->notes, a->notes_cap), room = a->notes_cap - sizeof MORE; /* MORE always fits */
+    if (used + strlen(note) + 2 <= room) snprintf(a->notes + used, a->notes_cap - used, "%s\n", note);
+    else if (!strstr(a->notes, MORE)) snprintf(a->notes + used, a->notes_cap - used, "%s", MORE);
+}
+
 enum { FIXED = 6, MAX_FIGURES = FIXED + 3 * CC_MAX_TOPK, FIGURE_NAME = 48, LABEL = CC_EVAL_LABEL };
 
 typedef struct row {
@@ -177,19 +196,19 @@ static void note_areas_far_from_cells(const cc_eval_request *a, const cc_tensor 
         int cells = cc_flagged_for_area(a->area.km2[t], truth->cell, n);
         double flagged = cells * cell_km2;
         if (cells == n && a->area.km2[t] > flagged)
-            fprintf(stderr, "%s: note: --area %g km2 is more than the whole study area (%d cells, %.3g km2): every "
-                    "cell is flagged, so hit rate, PAI and PEI there are 1\n", who(a), a->area.km2[t], n, flagged);
+            say_note(a, "--area %g km2 is more than the whole study area (%d cells, %.3g km2): every "
+                    "cell is flagged, so hit rate, PAI and PEI there are 1", a->area.km2[t], n, flagged);
         else if (fabs(flagged - a->area.km2[t]) > 0.25 * a->area.km2[t])
-            fprintf(stderr, "%s: note: --area %g km2 flags %d cell%s of %.3g km2 on this grid, %.3g km2 in "
-                    "all (the columns keep the name @%gkm2)\n", who(a), a->area.km2[t], cells, cells == 1 ? "" : "s",
+            say_note(a, "--area %g km2 flags %d cell%s of %.3g km2 on this grid, %.3g km2 in "
+                    "all (the columns keep the name @%gkm2)", a->area.km2[t], cells, cells == 1 ? "" : "s",
                     cell_km2, flagged, a->area.km2[t]);
     }
     for (int t = 0; n > 0 && t < a->topk.count; t++) { /* a share of few cells rounds far from itself */
         int cells = cc_flagged_for_percent(a->topk.percent[t], n);
         double share = 100.0 * cells / n;
         if (fabs(share - a->topk.percent[t]) > 0.25 * a->topk.percent[t])
-            fprintf(stderr, "%s: note: --topk %g%% flags %d of the study area's %d cells, %.3g%% of it (the columns "
-                    "keep the name @%g)\n", who(a), a->topk.percent[t], cells, n, share, a->topk.percent[t]);
+            say_note(a, "--topk %g%% flags %d of the study area's %d cells, %.3g%% of it (the columns "
+                    "keep the name @%g)", a->topk.percent[t], cells, n, share, a->topk.percent[t]);
     }
 }
 
@@ -251,7 +270,7 @@ static void count_floored(const float *y, const float *p, int n, row *r) {
 
 /* Says which forecasts' deviance is mostly their zeros under crimes (a tenth or more of
  * it over all categories): persistence's, or any forecast of sparse counts. */
-static void note_floored_deviance(const char *command, const row *rows, int count) {
+static void note_floored_deviance(const cc_eval_request *a, const row *rows, int count) {
     for (int i = 0; i < count; i++) {
         int first = 1;
         for (int j = 0; j < i && first; j++) first = rows[j].forecast != rows[i].forecast;
@@ -264,12 +283,12 @@ static void note_floored_deviance(const char *command, const row *rows, int coun
             total += rows[j].deviance_sum, floored += rows[j].floored_deviance;
         }
         if (zeros == 0 || !(floored >= 0.1 * total)) continue;
-        fprintf(stderr,
-                "%s: note: %s forecasts 0 in %ld of the %ld cell-bins where crimes happened (%.1f%%); "
+        say_note(a,
+                "%s forecasts 0 in %ld of the %ld cell-bins where crimes happened (%.1f%%); "
                 "the deviance floors a forecast at 1e-9 (about 41 a crime), and those cells make %.0f%% of its "
                 "deviance: compare it only with forecasts that have no such zeros (MSE, MAE and the rankings are not "
-                "affected)\n",
-                command, rows[i].model, zeros, crimes, 100.0 * zeros / crimes, 100.0 * floored / total);
+                "affected)",
+                rows[i].model, zeros, crimes, 100.0 * zeros / crimes, 100.0 * floored / total);
     }
 }
 
@@ -397,15 +416,15 @@ static void note_missing_intervals(const cc_eval_request *a, const row *rows, in
             }
     if (!missing) return;
     if (bins < CC_BOOTSTRAP_LEAST_VALUES) /* first: no --block helps */
-        fprintf(stderr, "%s: note: %d bin(s) scored: a bootstrap interval needs at least %d, so the figures have "
-                "none%s\n", who(a), bins, CC_BOOTSTRAP_LEAST_VALUES, a->versus ? " and the paired differences no verdict" : "");
+        say_note(a, "%d bin(s) scored: a bootstrap interval needs at least %d, so the figures have "
+                "none%s", bins, CC_BOOTSTRAP_LEAST_VALUES, a->versus ? " and the paired differences no verdict" : "");
     else if (a->block > 1 && bins < CC_BOOTSTRAP_LEAST_BLOCKS * a->block)
-        fprintf(stderr, "%s: note: --block %d leaves fewer than %d blocks in the %d bins scored, so %d figure(s) have "
-                "no interval%s: --block %d at most here\n", who(a), a->block, CC_BOOTSTRAP_LEAST_BLOCKS, bins, missing,
+        say_note(a, "--block %d leaves fewer than %d blocks in the %d bins scored, so %d figure(s) have "
+                "no interval%s: --block %d at most here", a->block, CC_BOOTSTRAP_LEAST_BLOCKS, bins, missing,
                 a->versus ? " (nor a paired verdict)" : "", bins / CC_BOOTSTRAP_LEAST_BLOCKS);
     else
-        fprintf(stderr, "%s: note: %d figure(s) are defined on fewer than %d of the %d bins (the hotspot figures - AUC, "
-                "AP, F1, hit rate, PAI, PEI - need a crime in the bin): they have no interval%s\n", who(a), missing,
+        say_note(a, "%d figure(s) are defined on fewer than %d of the %d bins (the hotspot figures - AUC, "
+                "AP, F1, hit rate, PAI, PEI - need a crime in the bin): they have no interval%s", missing,
                 CC_BOOTSTRAP_LEAST_VALUES, bins, a->versus ? ", nor a paired verdict" : "");
 }
 
@@ -626,24 +645,24 @@ static void grid_difference(const cc_tensor *f, const cc_tensor *truth, char *wh
  * what is scored: its study area (mask: the cells with an incident over the span its
  * tensor was rastered from) is not the truth's, which every score is over; categories the
  * truth has not are in no row. */
-static void note_differences(const char *command, const char *file, const cc_tensor *f, const cc_tensor *truth) {
+static void note_differences(const cc_eval_request *a, const char *file, const cc_tensor *f, const cc_tensor *truth) {
     size_t plane = (size_t)truth->H * truth->W, differ = 0;
     for (size_t q = 0; f->mask && q < plane; q++) differ += (f->mask[q] != 0) != (truth->mask[q] != 0);
     if (differ)
-        fprintf(stderr, "%s: note: %s's study area (mask) differs from the tensor's in %zu of %zu cells "
-                "(rastered over another span?); it is scored on the tensor's\n", command, file, differ, plane);
+        say_note(a, "%s's study area (mask) differs from the tensor's in %zu of %zu cells "
+                "(rastered over another span?); it is scored on the tensor's", file, differ, plane);
     char absent[512] = "";
     size_t used = 0;
     for (int c = 0; c < f->C && used < sizeof absent; c++)
         if (cc_tensor_channel(truth, f->categories[c]) < 0)
             used += (size_t)snprintf(absent + used, sizeof absent - used, "%s'%s'", used ? ", " : "", f->categories[c]);
     if (absent[0])
-        fprintf(stderr, "%s: note: %s forecasts %s, which the tensor has not: not scored\n", command, file, absent);
+        say_note(a, "%s forecasts %s, which the tensor has not: not scored", file, absent);
 }
 
 /* Reads every forecast file once, each on the truth's grid. Returns 0, or -1 with err
  * (the forecasts read so far are freed). */
-static int read_forecasts(const char *command, const char *const *files, int n, const cc_tensor *truth, const char *data,
+static int read_forecasts(const cc_eval_request *a, const char *const *files, int n, const cc_tensor *truth, const char *data,
                           cc_tensor *out, char *err, size_t err_len) {
     int first_horizon = n > 0 ? cc_forecast_horizon(files[0]) : 0;
     for (int i = 0; i < n; i++) {
@@ -656,11 +675,11 @@ static int read_forecasts(const char *command, const char *const *files, int n, 
             cc_tensor_free(f);
             ok = 0;
         }
-        if (ok) note_differences(command, files[i], f, truth);
+        if (ok) note_differences(a, files[i], f, truth);
         int horizon = ok && i > 0 ? cc_forecast_horizon(files[i]) : first_horizon;
         if (horizon != first_horizon && horizon > 0 && first_horizon > 0) /* 0: a file without a usable horizon */
-            fprintf(stderr, "%s: note: %s forecasts %d bin(s) ahead, %s %d: a longer horizon is a harder forecast, "
-                    "and the rows do not say which is which\n", command, files[i], horizon, files[0], first_horizon);
+            say_note(a, "%s forecasts %d bin(s) ahead, %s %d: a longer horizon is a harder forecast, "
+                    "and the rows do not say which is which", files[i], horizon, files[0], first_horizon);
         if (!ok) {
             while (i-- > 0) cc_tensor_free(&out[i]);
             return -1;
@@ -725,8 +744,8 @@ static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err,
     if (listed && shared > 0) { /* fewer bins than some forecast has: the figures are over these alone */
         char first[11], last[11];
         cc_format_iso_date(common[0], first), cc_format_iso_date(common[shared - 1], last);
-        fprintf(stderr, "%s: note: --common-bins: every forecast is scored on the %d bin(s) all of them "
-                "have, %s to %s\n", who(a), shared, first, last);
+        say_note(a, "--common-bins: every forecast is scored on the %d bin(s) all of them "
+                "have, %s to %s", shared, first, last);
     }
     free(common);
     if (shared > 0) return 0;
@@ -876,7 +895,7 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
         snprintf(err, err_len, "out of memory");
         free(forecasts);
         forecasts = NULL, n_files = 0;
-    } else if (read_forecasts(who(a), a->forecasts, n_files, &truth, a->data, forecasts, err, err_len) != 0) {
+    } else if (read_forecasts(a, a->forecasts, n_files, &truth, a->data, forecasts, err, err_len) != 0) {
         free(forecasts);
         forecasts = NULL, n_files = 0;
     } else if (!(model_names = calloc((size_t)n_files, sizeof *model_names))) {
@@ -885,7 +904,7 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
         name_forecasts(a, forecasts, model_names);
         if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0) {
             note_missing_intervals(a, rows, count);
-            note_floored_deviance(who(a), rows, count);
+            note_floored_deviance(a, rows, count);
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
         }
     }

@@ -37,6 +37,10 @@ typedef struct cc_eval_request {
     int block;                                        /* bins a bootstrap block holds (1: single bins) */
     const char *command;                              /* whose notes on stderr: NULL, "crimecast eval" */
     const char *table_category;                       /* the table's rows of this category only (NULL: all) */
+    char *notes;                                      /* report's: every note said on stderr is also
+                                                         appended here, a line each without the
+                                                         command's name (NULL: not kept) */
+    size_t notes_cap;
 } cc_eval_request;
 
 extern const cc_command_spec CC_EVAL_SPEC;

@@ -250,6 +250,8 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     e.common_bins = a->common_bins, e.block = a->block, e.table_category = a->category; /* the page's rows */
     e.forecast_count = a->forecast_count;
     for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
+    char notes[16384] = "";
+    e.notes = notes, e.notes_cap = sizeof notes; /* onto the page as well */
     FILE *sink = fopen("/dev/null", "w");
     cc_eval_inputs read;
     int scored = sink && cc_run_eval_keeping(&e, sink, table, &read, err, err_len) == 0;
@@ -290,7 +292,7 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
              "(the mean over the bins %s, with bootstrap intervals where %d bins or more define a figure%s).%s", a->forecast_count, a->data,
              a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each",
              CC_BOOTSTRAP_LEAST_VALUES, blocks, absent);
-    cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count, a->block};
+    cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count, a->block, notes};
     if (cc_html_report_write(a->out, &report, err, err_len) != 0) return -1;
     fprintf(out, "%s: %d forecast(s), category '%s', %d picture(s) embedded\n", a->out, a->forecast_count, a->category,
             count);

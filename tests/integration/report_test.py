@@ -10,6 +10,7 @@ forecast: exit 1 naming it, no file.
 usage: report_test.py CRIMECAST
 """
 import base64
+import html
 import html.parser
 import json
 import os
@@ -149,7 +150,31 @@ def main():
         crime_free_case(tmp, counts, mask, forecasts)
         many_maps_case(tmp, tensor, forecasts)
         standing_case(tmp, tensor, forecasts)
+        notes_case(tmp, tensor, forecasts)
     return summary()
+
+
+def notes_case(tmp, tensor, forecasts):
+    """What eval says of the scores on stderr (a forecast's zeros under crimes, another
+    horizon) is on the page too: it was said on the terminal alone, and a report read later
+    or sent on lost it (found by a probe on 2026-12-06)."""
+    ahead = os.path.join(tmp, "histavg_h2.h5")
+    p = run("baseline", "--method", "histavg", "--horizon", "2", "--data", tensor, "--out", ahead)
+    check("a histavg forecast 2 bins ahead", p.returncode == 0, p.stderr)
+    out = os.path.join(tmp, "notes.html")
+    p = run("report", "--data", tensor, forecasts[1], ahead, "--out", out)
+    text = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
+    said = [line.split(": note: ", 1)[1] for line in p.stderr.splitlines() if ": note: " in line]
+    items = [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", text)]
+    check("report's notes on stderr (%d) are each an item of the page's 'Notes on the scores'" % len(said),
+          p.returncode == 0 and "Notes on the scores" in text and items == said, (said, items))
+    check("... among them persistence's zeros under crimes and the other horizon",
+          any(i.startswith("persistence forecasts 0 in") for i in items)
+          and any("forecasts 2 bin(s) ahead" in i for i in items), items)
+    p = run("report", "--data", tensor, forecasts[0], "--out", out)
+    text = open(out, encoding="utf-8").read() if p.returncode == 0 else "unread"
+    check("a report with nothing to note has no notes section", "Notes on the scores" not in text
+          and ": note: " not in p.stderr, p.stderr)
 
 
 def standing_case(tmp, tensor, forecasts):
