@@ -12,6 +12,7 @@
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
 #include "host/progress.h"
+#include "host/rank_agreement.h"
 #include "host/run_train.h"
 #include "host/train_config.h"
 #include "models/rng.h"
@@ -113,6 +114,11 @@ static const cc_option TUNE_OPTIONS[] = {
     {CC_OPTION_TEXT("keep", cc_tune_request, keep, "DIR", NULL,
                     "keep the candidates' model files and tune.log here (if not given: a temporary directory)"),
      .file = CC_FILE_WRITTEN},
+    {CC_OPTION_FLAG("resume", cc_tune_request, resume,
+                    "go on with the search stopped in --keep DIR: each candidate with a model file there resumes "
+                    "from it (a finished one is read, not trained again), the others train; the same --data, "
+                    "--epochs, --patience, --window, --seed, --model, --down and --batch (a larger --budget goes "
+                    "on to more candidates)")},
 };
 
 static const cc_option_group TUNE_GROUPS[] = {{"options", CC_OPTION_ROWS(TUNE_OPTIONS), 0}};
@@ -121,6 +127,10 @@ static const cc_option_group TUNE_GROUPS[] = {{"options", CC_OPTION_ROWS(TUNE_OP
  * model it would read as chosen when it was not. */
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_tune_request *r = request;
+    if (r->resume && !r->keep) {
+        snprintf(why, why_len, "--resume needs --keep DIR, the directory of the stopped search's candidates");
+        return -1;
+    }
     if (!r->down || (r->model && !strcmp(r->model, "convlstm-ae"))) return 0;
     snprintf(why, why_len, "--down %s needs --model convlstm-ae (the other models do not downsample)", r->down);
     return -1;
@@ -128,7 +138,7 @@ static int check_request(void *request, char *why, size_t why_len) {
 
 const cc_command_spec CC_TUNE_SPEC = {
     .name = "tune",
-    .synopsis = "--data TENSOR.h5 --out CONFIG.json [--budget 8] [--epochs 20] [--patience 4] [--keep DIR]\n"
+    .synopsis = "--data TENSOR.h5 --out CONFIG.json [--budget 8] [--epochs 20] [--patience 4] [--keep DIR [--resume]]\n"
                 "                [--model convlstm|convlstm-ae] [--down 2|4] [--batch N]",
     .description =
         "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
@@ -139,7 +149,9 @@ const cc_command_spec CC_TUNE_SPEC = {
         "span is never looked at. Prints every candidate and writes the best as CONFIG.json,\n"
         "which `crimecast train --config` reads. --model, --down and --batch are the same for\n"
         "every candidate and written with the winner: --model convlstm-ae --down 4 --batch 8\n"
-        "searches at patrol resolution (150 m cells), where the plain ConvLSTM does not fit.\n",
+        "searches at patrol resolution (150 m cells), where the plain ConvLSTM does not fit.\n"
+        "A search stopped by Ctrl-C (or killed) with --keep DIR goes on with --resume: it ends\n"
+        "where the uninterrupted search ends, bit for bit.\n",
     .request_size = sizeof(cc_tune_request),
     .groups = TUNE_GROUPS,
     .group_count = 1,
@@ -153,6 +165,10 @@ static int candidate_dir(const cc_tune_request *a, char *dir, size_t len, char *
     if (a->keep) {
         snprintf(dir, len, "%s", a->keep);
         struct stat st;
+        if (a->resume && stat(dir, &st) != 0) { /* not made: there is nothing in it to resume */
+            snprintf(err, err_len, "--resume: --keep %s: %s (the directory of the stopped search)", dir, strerror(errno));
+            return -1;
+        }
         if (mkdir(dir, 0777) == 0 || (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))) return 0;
         snprintf(err, err_len, "--keep %s: %s", dir, errno == EEXIST ? "a file, not a directory" : strerror(errno));
         return -1;
@@ -162,6 +178,73 @@ static int candidate_dir(const cc_tune_request *a, char *dir, size_t len, char *
     if (mkdtemp(dir)) return 0;
     snprintf(err, err_len, "cannot create a temporary directory: %s", strerror(errno));
     return -1;
+}
+
+/* What makes a search the same search: the candidates it trains (their order is the
+ * seed's) and what each trains on and for how long. The budget is not in it: a resume
+ * with a larger one goes on to further candidates of the same order. */
+static void search_terms(const cc_tune_request *a, uint64_t tensor, char *text, size_t len) {
+    snprintf(text, len,
+             "crimecast tune search\ntensor digest %016llx\nepochs %d\npatience %d\nwindow %d\nseed %d\nmodel %s\n"
+             "down %s\nbatch %d\n", (unsigned long long)tensor, a->epochs, a->patience, a->window, a->seed,
+             a->model ? a->model : "(train's default)", a->down ? a->down : "-", a->batch);
+}
+
+/* The first line where two searches' terms differ, as "A, not B" (the terms have no
+ * line longer than 80 bytes). */
+static void first_difference(const char *was, const char *now, char *out, size_t len) {
+    while (*was && *now) {
+        size_t a = strcspn(was, "\n"), b = strcspn(now, "\n");
+        if (a != b || memcmp(was, now, a) != 0) {
+            snprintf(out, len, "%.*s, not %.*s", (int)(a < 200 ? a : 200), was, (int)(b < 200 ? b : 200), now);
+            return;
+        }
+        was += a + (was[a] != 0), now += b + (now[b] != 0);
+    }
+    snprintf(out, len, "%s", *was || *now ? "other terms" : "the same terms");
+}
+
+/* --keep DIR: the search's terms in DIR/tune-search.txt. Written by a new search; a
+ * resume reads it and goes on only with the same terms (another --epochs or seed would
+ * mix candidates of two searches, scored on other terms). 0, or -1 with err. */
+static int search_record(const cc_tune_request *a, const char *dir, uint64_t tensor, char *err, size_t err_len) {
+    char path[4200], terms[1024], was[1100];
+    snprintf(path, sizeof path, "%s/tune-search.txt", dir);
+    search_terms(a, tensor, terms, sizeof terms);
+    if (!a->resume) {
+        cc_whole_file file;
+        FILE *f = cc_whole_file_fopen(&file, path, err, err_len);
+        if (!f) return -1;
+        fputs(terms, f);
+        return cc_whole_file_fclose(&file, f, 1, err, err_len);
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, err_len, "--resume: %s: %s (no search of crimecast tune --keep was begun in %s)", path,
+                 strerror(errno), dir);
+        return -1;
+    }
+    size_t n = fread(was, 1, sizeof was - 1, f);
+    fclose(f);
+    was[n] = 0;
+    if (strcmp(was, terms) == 0) return 0;
+    char differ[500];
+    first_difference(was, terms, differ, sizeof differ);
+    snprintf(err, err_len, "--resume: the search in %s was begun on other terms (%s; see %s): resume it with the "
+             "same --data, --epochs, --patience, --window, --seed, --model, --down and --batch, or begin a new one "
+             "without --resume", dir, differ, path);
+    return -1;
+}
+
+/* The candidates of the first `budget` whose model files a resume goes on from. */
+static int kept_candidates(const char *dir, int budget) {
+    int kept = 0;
+    for (int i = 0; i < budget; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/candidate-%02d.h5", dir, i + 1);
+        kept += access(path, F_OK) == 0;
+    }
+    return kept;
 }
 
 /* Removes the candidates' model files, and with `log` the log and the directory. */
@@ -186,6 +269,7 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     cc_train_request_defaults(&r);
     if (cc_train_request_configure(&r, c, err, err_len) != 0) return -1;
     r.data = a->data, r.out = model;
+    if (a->resume && access(model, F_OK) == 0) r.resume = model; /* in place: its own options, the search's */
     r.epochs = a->epochs, r.patience = a->patience, r.window = a->window, r.seed = a->seed;
     r.device.threads = a->threads;
     r.local_rank = a->collective ? a->collective->local_rank : 0; /* its own GPU under mpirun */
@@ -318,9 +402,10 @@ static int write_best(const cc_tune_request *a, cc_train_config *best, double lo
 
 /* Whether the tensor file reads (its counts, checked as every reader checks them): a file
  * that does not failed each candidate in turn, the cause only in the log. */
-static int readable_tensor(const char *path, char *err, size_t err_len) {
+static int readable_tensor(const char *path, uint64_t *digest, char *err, size_t err_len) {
     cc_tensor t;
     if (cc_tensor_read(path, "counts", &t, err, err_len) != 0) return -1;
+    *digest = cc_digest_tensor(&t);
     cc_tensor_free(&t);
     return 0;
 }
@@ -329,11 +414,18 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     char dir[4096];
     int writes = !a->collective || a->collective->rank == 0;
     if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
-    /* not as every candidate's failure; under mpirun every rank has read it already */
-    if (!a->collective && readable_tensor(a->data, err, err_len) != 0) return -1;
+    /* not as every candidate's failure; under mpirun every rank has read it already (read
+     * again only for the digest a kept search records) */
+    uint64_t digest = 0;
+    if ((!a->collective || a->keep) && readable_tensor(a->data, &digest, err, err_len) != 0) return -1;
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
+    if (a->keep && search_record(a, dir, digest, err, err_len) != 0) return -1;
     fprintf(out, "tuning on %s: %d candidate%s, at most %d epoch%s each, window %d; scored on the validation span\n",
             a->data, a->budget, a->budget == 1 ? "" : "s", a->epochs, a->epochs == 1 ? "" : "s", a->window);
+    int kept = a->resume ? kept_candidates(dir, a->budget) : 0;
+    if (a->resume)
+        fprintf(out, "resuming the search in %s: %d of the %d candidates go on from their model files there (a "
+                "finished one is read, not trained again)\n", dir, kept, a->budget);
     cc_train_config best;
     double loss;
     int stopped, winner = search(a, dir, out, &best, &loss, &stopped, err, err_len), status = -1;
@@ -344,7 +436,9 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
         snprintf(err, err_len,
                  "stopped by Ctrl-C with %d of %d candidates finished (%s); no configuration written%s%s%s", stopped,
                  a->budget, so_far, a->keep ? "; the candidates so far are in " : "", a->keep ? a->keep : "",
-                 a->keep ? " (a stopped one's file holds its best epoch before the stop)" : "");
+                 a->keep ? " (a stopped one's file holds its best epoch before the stop): the same command with --resume goes "
+                           "on from them"
+                         : " (with --keep DIR a stopped search can go on with --resume)");
         if (!a->keep) remove_candidates(dir, a->budget, a->collective, 1);
         return -1;
     }

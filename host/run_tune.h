@@ -18,6 +18,7 @@ typedef struct cc_tune_request {
     int budget;                   /* candidates trained */
     int epochs, patience, window, seed, threads;   /* of every candidate */
     const char *keep;             /* keep the candidates' model files here (NULL: a temporary directory) */
+    int resume;                   /* go on with the search kept in `keep`: its candidates' files resume */
     const char *model, *down;     /* every candidate's network and downsampling (NULL: train's defaults) */
     int batch;                    /* every candidate's batch (0: train's default) */
     /* Set by the command line under mpirun (host/mpi_world.h), not an option: candidate i
