@@ -2,6 +2,7 @@
 #include "host/run_inspect.h"
 
 #include <errno.h>
+#include <float.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdlib.h>
@@ -19,28 +20,38 @@
 #include "models/covariate_inputs.h"
 #include "models/inspect.h"
 
-/* "ROW,COL". */
+/* "ROW,COL". Through the options' number lists (decimal, in range before any cast:
+ * sscanf's %d wrapped 4294967298 to 2). */
 static int parse_cell(const char *text, void *field, char *why, size_t why_len) {
+    static const cc_number_list_rule RULE = {.option = "cell", .takes = "ROW,COL, two whole numbers >= 0", .min = 0,
+                                             .max = 1e9, .whole = 1, .shown_unit = "", .most = 2};
     cc_inspect_cell *cell = field;
-    char tail;
-    if (sscanf(text, "%d,%d%c", &cell->row, &cell->col, &tail) != 2 || cell->row < 0 || cell->col < 0) {
-        snprintf(why, why_len, "--cell takes ROW,COL, two whole numbers >= 0 (got '%s')", text);
+    double v[2];
+    int count = 0;
+    if (cc_parse_number_list(text, &RULE, v, &count, why, why_len) != 0) return -1;
+    if (count != 2) {
+        snprintf(why, why_len, "--cell takes %s (got '%s')", RULE.takes, text);
         return -1;
     }
-    cell->given = 1;
+    cell->row = (int)v[0], cell->col = (int)v[1], cell->given = 1;
     return 0;
 }
 
 /* "STEP,MAP,ROW,COL,DELTA". */
 static int parse_nudge(const char *text, void *field, char *why, size_t why_len) {
+    static const cc_number_list_rule RULE = {.option = "nudge",
+                                             .takes = "STEP,MAP,ROW,COL,DELTA (four whole numbers >= 0 and a number)",
+                                             .min = -DBL_MAX, .max = DBL_MAX, .shown_unit = "", .most = 5};
     cc_inspect_nudge *n = field;
-    char tail;
-    if (sscanf(text, "%d,%d,%d,%d,%lf%c", &n->step, &n->map, &n->row, &n->col, &n->delta, &tail) != 5 || n->step < 0 ||
-        n->map < 0 || n->row < 0 || n->col < 0 || !isfinite(n->delta)) {
-        snprintf(why, why_len, "--nudge takes STEP,MAP,ROW,COL,DELTA (four whole numbers >= 0 and a number; got '%s')", text);
+    double v[5];
+    int count = 0, whole = 1;
+    if (cc_parse_number_list(text, &RULE, v, &count, why, why_len) != 0) return -1;
+    for (int i = 0; i < 4 && i < count; i++) whole &= v[i] >= 0 && v[i] <= 1e9 && v[i] == floor(v[i]);
+    if (count != 5 || !whole) {
+        snprintf(why, why_len, "--nudge takes %s (got '%s')", RULE.takes, text);
         return -1;
     }
-    n->given = 1;
+    n->step = (int)v[0], n->map = (int)v[1], n->row = (int)v[2], n->col = (int)v[3], n->delta = v[4], n->given = 1;
     return 0;
 }
 

@@ -394,12 +394,13 @@ static int level_gate_value(const char *text, int skip) {
 static int baseline_bins(const train_plan *p, const cc_tensor *t, int *k, char *err, size_t err_len) {
     const char *text = p->request->baseline;
     char *end;
+    long long given = strcmp(text, "none") && strcmp(text, "auto") ? strtoll(text, &end, 10) : 0;
     if (!strcmp(text, "none")) *k = 0;
     else if (!strcmp(text, "auto")) *k = p->options.loss == CC_LOSS_POISSON ? cc_baseline_default_k(t->bin) : 0;
-    else if ((*k = (int)strtol(text, &end, 10)) < 1 || *end || *k > t->T) {
+    else if (end == text || *end || given < 1 || given > t->T) { /* compared before the cast: 2^32 + 1 was 1 */
         snprintf(err, err_len, "--baseline must be K (1-%d bins), auto or none (got '%s')", t->T, text);
         return -1;
-    }
+    } else *k = (int)given;
     if (*k > 0 && p->options.loss != CC_LOSS_POISSON) {
         snprintf(err, err_len, "--baseline K corrects a Poisson log-rate: use it with --loss poisson, or --baseline none");
         return -1;

@@ -143,3 +143,13 @@ def check_inspect(crimecast, model, data, forecast_file, work):
         q = run(crimecast, "--model", model, "--data", data, "--out", bad, *args)
         check("inspect %s fails with a message" % " ".join(map(str, args)),
               q.returncode != 0 and words in q.stderr and not os.path.exists(bad), (q.returncode, q.stderr))
+    # numbers past an int or in hexadecimal: usage errors (sscanf's %d wrapped 4294967298 to
+    # 2 and %lf read 0x1p4 as 16; found by a probe on 2026-12-06)
+    for option, value in [("--cell", "4294967298,4294967299"), ("--cell", "1,2,3"), ("--cell", "1.5,2"),
+                          ("--nudge", "4294967296,0,1,1,1"), ("--nudge", "0,0,1,1,0x1p4"),
+                          ("--nudge", "0,0,1,1,inf"), ("--nudge", "0,0,1,1")]:
+        bad = os.path.join(work, "bad")
+        q = run(crimecast, "--model", model, "--data", data, "--out", bad, "--index", t_index, option, value)
+        check("inspect %s %s: a usage error naming it, nothing written" % (option, value),
+              q.returncode == 2 and option in q.stderr and value in q.stderr and not os.path.exists(bad),
+              (q.returncode, q.stderr))

@@ -189,6 +189,13 @@ def main():
             p = subprocess.run([CRIMECAST, *common, "--out", loose, *pair], capture_output=True, text=True)
             check("train %s: a usage error before any work (it was exit 1)" % " ".join(pair),
                   p.returncode == 2 and says in p.stderr and "Try 'crimecast train --help'" in p.stderr, p.stderr)
+        if os.path.exists(loose):
+            os.remove(loose)
+        p = subprocess.run([CRIMECAST, *common, "--out", loose, "--baseline", "4294967297"], capture_output=True,
+                           text=True)
+        check("train --baseline 4294967297: refused as more bins than the tensor has, no model (it was cut to 1 "
+              "and trained; found by a probe)", p.returncode == 1 and "--baseline must be K (1-%d bins)" % T in p.stderr
+              and not os.path.exists(loose), p.stderr)
         switched = {}
         for word in ("off", "false", "0", "on", "true", "maybe", ""):
             path = os.path.join(tmp, "switch.json")
