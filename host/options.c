@@ -1,6 +1,8 @@
+#define _DEFAULT_SOURCE /* realpath (X/Open), beside the POSIX 2008 the build asks for */
 /* host/options.h: one parser, one usage printer and one error format for every command. */
 #include "host/options.h"
 
+#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -380,13 +382,58 @@ static void describe_path(const cc_option *row, const char *path, char *out, siz
     else snprintf(out, len, "%.300s (among the %s)", path, row->value_name);
 }
 
-/* A path written that is a file read (same device and inode): -1 with why. Paths that do
- * not exist yet are new files, none of the inputs. Every path of every row is compared
- * (import takes thousands of files). */
+/* Whether two paths to be written name one file: the same device and inode where both
+ * are there, the same directory (resolved) and name where neither is yet. */
+static int one_file_written(const char *a, const char *b) {
+    struct stat sa, sb;
+    int a_there = stat(a, &sa) == 0, b_there = stat(b, &sb) == 0;
+    if (a_there != b_there) return 0;
+    if (a_there) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char *copy_a = strdup(a), *copy_b = strdup(b), *dir_a = NULL, *dir_b = NULL;
+    int same = 0;
+    if (copy_a && copy_b && !strcmp(basename(copy_a), basename(copy_b))) {
+        free(copy_a), free(copy_b);
+        copy_a = strdup(a), copy_b = strdup(b);
+        dir_a = copy_a ? realpath(dirname(copy_a), NULL) : NULL;
+        dir_b = copy_b ? realpath(dirname(copy_b), NULL) : NULL;
+        same = dir_a && dir_b && !strcmp(dir_a, dir_b);
+    }
+    free(copy_a), free(copy_b), free(dir_a), free(dir_b);
+    return same;
+}
+
+static int aliases(const cc_option *a, const cc_option *b) {
+    return (a->same_as && !strcmp(a->same_as, b->name)) || (b->same_as && !strcmp(b->same_as, a->name));
+}
+
+/* Two written paths that are one file: the second write would replace the first. -1
+ * with why. */
+static int check_written_twice(const file_row *written, int writes, char *why, size_t why_len) {
+    for (int w = 0; w < writes; w++)
+        for (int i = 0; path_of(written[w].row, written[w].base, i); i++)
+            for (int v = w; v < writes; v++)
+                for (int k = v == w ? i + 1 : 0; path_of(written[v].row, written[v].base, k); k++) {
+                    const char *one = path_of(written[w].row, written[w].base, i);
+                    const char *other = path_of(written[v].row, written[v].base, k);
+                    if (aliases(written[w].row, written[v].row) || !one_file_written(one, other)) continue;
+                    char a[400], b[400];
+                    describe_path(written[w].row, one, a, sizeof a);
+                    describe_path(written[v].row, other, b, sizeof b);
+                    snprintf(why, why_len, "%s and %s are the same file: the one written last would replace the "
+                                           "other (name another output)", a, b);
+                    return -1;
+                }
+    return 0;
+}
+
+/* A path written that is a file read (same device and inode), or another path written:
+ * -1 with why. Paths that do not exist yet are new files, none of the inputs. Every path
+ * of every row is compared (import takes thousands of files). */
 static int check_written_apart(const cc_command_spec *spec, void *request, char *why, size_t why_len) {
     file_row read[MOST_FILE_ROWS], written[MOST_FILE_ROWS];
     int reads = rows_with_role(spec, request, CC_FILE_READ, read);
     int writes = rows_with_role(spec, request, CC_FILE_WRITTEN, written);
+    if (check_written_twice(written, writes, why, why_len) != 0) return -1;
     for (int w = 0; w < writes; w++)
         for (int i = 0; path_of(written[w].row, written[w].base, i); i++) {
             const char *out_path = path_of(written[w].row, written[w].base, i);

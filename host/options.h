@@ -35,7 +35,9 @@ typedef enum {
 /* What a TEXT or LIST row's paths are to the command: files it reads, or files (or a
  * directory) it writes. The parser refuses a written path that is a read one (the same
  * file by device and inode: also through a link), before anything is read or written:
- * `predict --model m.h5 --out m.h5` would replace the model with its forecast. */
+ * `predict --model m.h5 --out m.h5` would replace the model with its forecast. Two
+ * written paths that name one file (existing, by device and inode; new, by directory and
+ * name) are refused too: `synth --db s.db --oracle s.db` wrote the forecast over the store. */
 typedef enum { CC_FILE_NONE = 0, CC_FILE_READ, CC_FILE_WRITTEN } cc_file_role;
 
 typedef struct cc_option {
@@ -54,6 +56,8 @@ typedef struct cc_option {
     /* CUSTOM: 0, or -1 with `why` (the whole message, e.g. "--hidden takes ..."). */
     int (*parse)(const char *text, void *field, char *why, size_t why_len);
     cc_file_role file;          /* TEXT, LIST: a path read or written (see cc_file_role) */
+    const char *same_as;        /* another name of this row's option (synth's --out of --db): the
+                                   two written paths may be one */
 } cc_option;
 
 /* Rows of a table, filling the struct at `offset` in the command's request. */

@@ -38,7 +38,8 @@ static const cc_option SYNTH_OPTIONS[] = {
     {CC_OPTION_TEXT("db", cc_synth_request, db, "PATH", NULL,
                     "store the incidents in this incident store (if not given: " CC_DEFAULT_DB " unless --oracle is "
                     "given); running again inserts nothing"), .file = CC_FILE_WRITTEN},
-    {CC_OPTION_TEXT("out", cc_synth_request, out, "PATH", NULL, "the same as --db"), .file = CC_FILE_WRITTEN},
+    {CC_OPTION_TEXT("out", cc_synth_request, out, "PATH", NULL, "the same as --db"), .file = CC_FILE_WRITTEN,
+     .same_as = "db"},
     {CC_OPTION_TEXT("city-name", cc_synth_request, city, "NAME", CC_SYNTH_CITY,
                     "the city definition data/cities/NAME.json (its portal kind must be 'synthetic'), and the city "
                     "the incidents are stored as")},

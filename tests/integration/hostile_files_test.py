@@ -290,6 +290,22 @@ def model_cases(tmp, tensor):
     p = run("predict", "--model", model, "--data", tensor, "--out", model)
     check("predict --out naming its --model: a usage error, the model untouched",
           p.returncode == 2 and "same file" in p.stderr and open(model, "rb").read() == before, p.stderr)
+    # two outputs of one command naming one file: the second write replaced the first (synth
+    # wrote its oracle forecast over the incident store; found by a probe on 2026-12-06)
+    store = os.path.join(tmp, "written_twice.db")
+    p = run("synth", "--db", store, "--from", "2020-01-06", "--to", "2020-01-20")
+    before = open(store, "rb").read() if p.returncode == 0 else b""
+    p = run("synth", "--db", store, "--oracle", store, "--data", tensor)
+    check("synth --db S --oracle S: a usage error naming both, the store untouched", p.returncode == 2
+          and "--db %s and --oracle %s are the same file" % (store, store) in p.stderr
+          and before and open(store, "rb").read() == before, p.stderr)
+    p = run("synth", "--db", store, "--out", store, "--from", "2020-01-06", "--to", "2020-01-20")
+    check("... but --db S --out S, one option under two names, is taken", p.returncode == 0, p.stderr)
+    new = os.path.join(tmp, "new_output.csv")
+    p = run("baseline", "--method", "rf", "--data", tensor, "--out", new, "--importance",
+            os.path.join(tmp, ".", "new_output.csv"), "--trees", "2", "--depth", "2")
+    check("baseline --out F --importance ./F (a file not there yet): a usage error, nothing written",
+          p.returncode == 2 and "are the same file" in p.stderr and not os.path.exists(new), p.stderr)
     named = (("window", 0, "attribute window is 0, outside 1 .. 512"),
              ("layers", 3, "attribute hidden holds 1 layer sizes, layers says 3"),
              ("loss", "hinge", "attribute loss is 'hinge'"),
