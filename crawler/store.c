@@ -261,6 +261,16 @@ static char *file_uri(const char *path, const char *query) {
  * process-wide SQLite configuration, set once before SQLite initialises. */
 static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
+/* The name SQLite opens for the file `path`: Debian's SQLite takes a name beginning with
+ * "file:" as a URI (and PROJ has initialised it before any setting could say otherwise),
+ * which opened x.db for "file:x.db" while crimecast checked, locked and named
+ * "file:x.db"; "./file:x.db" is the file itself. Into buffer (PATH_MAX). */
+static const char *file_name_for_sqlite(const char *path, char *buffer) {
+    if (strncmp(path, "file:", 5) != 0) return path;
+    snprintf(buffer, PATH_MAX, "./%s", path);
+    return buffer;
+}
+
 cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len) {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -313,7 +323,8 @@ static int writable_here(const char *path) {
 static int open_read_only(cc_store *s, const char *name, int uri, char *err, size_t err_len) {
     int rw = !uri && writable_here(name);
     int flags = (rw ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0);
-    if (sqlite3_open_v2(name, &s->db, flags, NULL) != SQLITE_OK ||
+    char literal[PATH_MAX];
+    if (sqlite3_open_v2(uri ? name : file_name_for_sqlite(name, literal), &s->db, flags, NULL) != SQLITE_OK ||
         (rw && sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK)) {
         snprintf(err, err_len, "%s: cannot open store: %s", s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         sqlite3_close(s->db);
@@ -333,6 +344,12 @@ static int open_read_only(cc_store *s, const char *name, int uri, char *err, siz
  * or -1 with err. */
 static int regular_or_absent(const char *path, char *err, size_t err_len) {
     struct stat st;
+    if (!path[0] || !strcmp(path, ":memory:")) { /* SQLite's temporary databases: every incident stored is lost */
+        snprintf(err, err_len, "%s%s%s names no file but a temporary database of SQLite's, which keeps nothing: name "
+                 "the incident store's file%s", path[0] ? "'" : "an empty path", path, path[0] ? "'" : "",
+                 path[0] ? " (./:memory: for a file of that name)" : "");
+        return -1;
+    }
     if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) return 0;
     snprintf(err, err_len, "%s: %s, not an incident store", path,
              S_ISDIR(st.st_mode) ? "a directory" : "not a regular file (a pipe or device)");
@@ -373,8 +390,9 @@ cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
     if (regular_or_absent(path, err, err_len) != 0) return NULL;
     cc_store *s = new_store(path, err, err_len);
     if (!s) return NULL;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+    char literal[PATH_MAX];
+    if (sqlite3_open_v2(file_name_for_sqlite(path, literal), &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         snprintf(err, err_len, "%s: cannot open store: %s", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         cc_store_close(s);

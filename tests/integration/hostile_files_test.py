@@ -301,6 +301,17 @@ def model_cases(tmp, tensor):
           and before and open(store, "rb").read() == before, p.stderr)
     p = run("synth", "--db", store, "--out", store, "--from", "2020-01-06", "--to", "2020-01-20")
     check("... but --db S --out S, one option under two names, is taken", p.returncode == 0, p.stderr)
+    # the names SQLite reads otherwise: an empty one and ':memory:' are temporary databases
+    # (every incident stored was lost, exit 0), a 'file:' one a URI (another file was written)
+    for name in ("", ":memory:"):
+        p = run("synth", "--db", name, "--from", "2020-01-06", "--to", "2020-01-20")
+        check("synth --db '%s': refused as SQLite's temporary database (it stored into nothing, exit 0)" % name,
+              p.returncode == 1 and "temporary database" in p.stderr, p.stderr)
+    p = subprocess.run([os.path.abspath(CRIMECAST), "synth", "--db", "file:uri.db", "--from", "2020-01-06", "--to", "2020-01-20"],
+                       capture_output=True, text=True, cwd=tmp)
+    check("synth --db file:uri.db stores into the file of that name, not uri.db (a URI to SQLite)",
+          p.returncode == 0 and os.path.exists(os.path.join(tmp, "file:uri.db"))
+          and not os.path.exists(os.path.join(tmp, "uri.db")), (p.stderr, os.listdir(tmp)))
     new = os.path.join(tmp, "new_output.csv")
     p = run("baseline", "--method", "rf", "--data", tensor, "--out", new, "--importance",
             os.path.join(tmp, ".", "new_output.csv"), "--trees", "2", "--depth", "2")
