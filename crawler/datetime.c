@@ -171,7 +171,11 @@ void cc_civil_from_days(int64_t z, int *year, int *month, int *day) {
 int cc_parse_iso_date(const char *text, int64_t *days) {
     int y, m, d;
     char extra;
-    if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3) return -1;
+    static const char SHAPE[] = "dddd-dd-dd"; /* digits where sscanf also takes blanks and signs ("2020-+3-02") */
+    if (strlen(text) != 10) return -1;
+    for (int i = 0; i < 10; i++)
+        if (SHAPE[i] == 'd' ? !isdigit((unsigned char)text[i]) : text[i] != SHAPE[i]) return -1;
+    if (sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3) return -1;
     if (y < 1800 || y > 2200 || d < 1 || d > cc_days_in_month(y, m)) return -1;
     *days = cc_days_from_civil(y, m, d);
     return 0;

@@ -102,6 +102,11 @@ static void test_iso_date_text(void **state) {
     assert_int_equal(cc_parse_iso_date("2015-02-29", &d), -1);
     assert_int_equal(cc_parse_iso_date("2015-2-01", &d), -1);
     assert_int_equal(cc_parse_iso_date("2015-02-01x", &d), -1);
+    /* ten characters that sscanf's %d read as a date: blanks and signs inside a field */
+    const char *not_dates[] = {"2020-+3-02", "2020-03- 2", "2020- 3-02", "2020-03-+2", " 202-03-02", "+202-03-02",
+                               "2020/03/02", "2020-03-0a"};
+    for (size_t i = 0; i < sizeof not_dates / sizeof *not_dates; i++)
+        assert_int_equal(cc_parse_iso_date(not_dates[i], &d), -1);
     cc_bin_kind kind;
     assert_int_equal(cc_bin_kind_parse("week", &kind), 0);
     assert_int_equal(kind, CC_BIN_WEEK);
