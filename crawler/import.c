@@ -37,8 +37,8 @@ uint64_t cc_import_rejected_total(const cc_import_stats *stats) {
 
 static void note_rejection(cc_import_stats *stats, const char *label, long line,
                            cc_reject_reason reason, const char *detail) {
-    stats->rejected[reason]++;
-    if (stats->example_count < CC_IMPORT_MAX_EXAMPLES)
+    int first_of_reason = stats->rejected[reason]++ == 0;
+    if (stats->example_count < CC_IMPORT_MAX_EXAMPLES || first_of_reason)
         snprintf(stats->examples[stats->example_count++], sizeof stats->examples[0], "%s:%ld: %s (%s)",
                  label, line, cc_reject_reason_name(reason), detail);
 }

@@ -35,8 +35,11 @@ typedef struct cc_import_stats {
     char unended[320];           /* "file:line" of the first last line without a line end
                                     (a file cut short ends so), or "" */
     int members_read, members_skipped;  /* zip archives */
-    int example_count;           /* first rejected rows, "file:line: reason (detail)" */
-    char examples[CC_IMPORT_MAX_EXAMPLES][512];
+    int example_count;           /* rejected rows, "file:line: reason (detail)", in line order: the
+                                    first CC_IMPORT_MAX_EXAMPLES, and the first of each reason
+                                    past them (one bad row among thousands without coordinates
+                                    is named too) */
+    char examples[CC_IMPORT_MAX_EXAMPLES + CC_REJECT_REASON_COUNT][512];
 } cc_import_stats;
 
 /* Called now and then with work done and the total, in bytes of the input file. */

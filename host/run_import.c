@@ -1,7 +1,10 @@
 /* host/run_import.h */
 #include "host/run_import.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crawler/city.h"
 #include "crawler/import.h"
@@ -132,7 +135,26 @@ static int import_files(cc_store *store, const cc_city *city, const cc_import_re
     return failed;
 }
 
+/* Whether any file given can be opened: when none can, no store is made for nothing (a
+ * mistyped name left an empty store behind). 0, or -1 with err naming the first. */
+static int some_file_readable(const cc_import_request *r, char *err, size_t err_len) {
+    int first_errno = 0;
+    for (int i = 0; i < r->file_count; i++) {
+        int fd = open(r->files[i], O_RDONLY | O_NONBLOCK); /* a pipe's writer need not be there yet */
+        if (fd >= 0) {
+            close(fd);
+            return 0;
+        }
+        if (i == 0) first_errno = errno;
+    }
+    if (r->file_count == 1) snprintf(err, err_len, "%s: cannot open: %s", r->files[0], strerror(first_errno));
+    else snprintf(err, err_len, "none of the %d files can be opened (%s: %s, ...)", r->file_count, r->files[0],
+                  strerror(first_errno));
+    return -1;
+}
+
 int cc_run_import(const cc_import_request *r, FILE *out, char *err, size_t err_len) {
+    if (some_file_readable(r, err, err_len) != 0) return -1;
     cc_city *city = cc_city_load(r->city, err, err_len);
     if (!city) return -1;
     cc_store *store = cc_store_open(r->db, err, err_len);

@@ -339,6 +339,19 @@ with tempfile.TemporaryDirectory() as tmp:
     missing = os.path.join(tmp, "missing.csv")
     p = run("import", "--city", "chicago", missing, cwd=tmp)
     check("a missing file is a runtime error naming it", p.returncode == 1 and missing in p.stderr, p)
+    check("... and makes no store for nothing (an empty crimecast.db was left; found by a probe)",
+          not os.path.exists(os.path.join(tmp, "crimecast.db")), os.listdir(tmp))
+    # one malformed row after thousands without coordinates: the first rejected row of each
+    # reason is named, not only the first five rows (all of them 'no coordinates')
+    lines = CSV.splitlines(True)
+    many = os.path.join(tmp, "many_rejected.csv")
+    with open(many, "w") as f:
+        f.write(lines[0] + lines[3] * 7 + "9,A9,03/01/2016 01:15:00 PM,TRUNCATED\n" + lines[1] + lines[2])
+    p = run("import", "--city", "chicago", "--db", os.path.join(tmp, "rejected.db"), many)
+    named = re.findall(r":(\d+): (no coordinates|malformed)", p.stderr)
+    check("7 rows without coordinates, then a malformed one: the first 5 named and line 9's malformed row too",
+          p.returncode == 0 and [int(n) for n, _ in named] == [2, 3, 4, 5, 6, 9] and named[-1][1] == "malformed",
+          p.stderr)
 
     # Default store: crimecast.db in the working directory.
     p = run("import", "--city", "chicago", src, cwd=tmp)
