@@ -146,6 +146,7 @@ static void publish_row(cc_csv_reader *r, cc_csv_row *row, long first_line, int 
     row->fields = r->fields;
     row->lengths = r->lengths;
     row->line = first_line;
+    row->last_line = unended ? r->line : r->line - 1; /* r->line is past the line end that ended it */
     row->unterminated_quote = unterminated;
     row->unended = unended;
     row->too_many_fields = r->too_many;
@@ -163,6 +164,15 @@ static int copy_unquoted_run(cc_csv_reader *r) {
         r->in_pos += n;
     }
     return 0;
+}
+
+/* Whether what follows the last line end is blanks alone, or DOS's end-of-file mark
+ * (Ctrl-Z): an editor's or an old tool's tail, no record cut short. */
+static int blank_tail(const cc_csv_reader *r, parse_state state) {
+    if (state != UNQUOTED || r->field_count != 1) return 0;
+    for (size_t i = 0; i < r->text_len; i++)
+        if (r->text[i] != ' ' && r->text[i] != '\t' && r->text[i] != '\x1a') return 0;
+    return 1;
 }
 
 int cc_csv_next(cc_csv_reader *r, cc_csv_row *row) {
@@ -249,9 +259,11 @@ int cc_csv_next(cc_csv_reader *r, cc_csv_row *row) {
             break;
         }
     }
-    if (!in_record) return 0;
+    if (!in_record || blank_tail(r, state)) return 0;
+    /* a quote left open at the end: the file may still end with a line end, inside it */
+    int ended = state == QUOTED && r->text_len > 0 && (r->text[r->text_len - 1] == '\n' || r->text[r->text_len - 1] == '\r');
     if (end_field(r) != 0) goto nomem;
-    publish_row(r, row, first_line, state == QUOTED, 1);
+    publish_row(r, row, first_line, state == QUOTED, !ended);
     return 1;
 
 nomem:

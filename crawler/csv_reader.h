@@ -30,6 +30,7 @@ typedef struct cc_csv_row {
     char **fields;         /* NUL-terminated; owned by the reader */
     size_t *lengths;
     long line;             /* 1-based physical line on which the record starts */
+    long last_line;        /* and the one it ends on (later where a quoted field holds line ends) */
     int unterminated_quote;
     int nul_byte;          /* a field holds a NUL byte: its C string stops short of it */
     int unended;           /* the input ended inside this record, before any line end */

@@ -78,11 +78,17 @@ static int parse_rest(const char *s, cc_local_time *t) {
 }
 
 int cc_parse_local_time(const char *text, cc_local_time *t) {
-    const char *s = text;
+    char trimmed[64]; /* blanks around the date are no part of it (two before it read as year 1) */
+    while (*text == ' ' || *text == '\t') text++;
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t')) n--;
+    if (n >= sizeof trimmed) return -1;
+    memcpy(trimmed, text, n);
+    trimmed[n] = '\0';
+    const char *s = trimmed;
     int a;
-    while (*s == ' ') s++;
     if (read_number(&s, 1, 4, &a)) return -1;
-    if (s - text >= 4 && (*s == '-' || *s == '/')) { /* year first */
+    if (s - trimmed >= 4 && (*s == '-' || *s == '/')) { /* year first */
         char sep = *s++;
         t->year = a;
         if (read_number(&s, 2, 2, &t->month)) return -1;

@@ -40,7 +40,7 @@ static void crime_as_row(const cc_city *city, const cJSON *crime, long index, ch
     row->field_count = POLICE_UK_FIELDS;
     row->fields = fields;
     row->lengths = lengths;
-    row->line = index + 1;
+    row->line = row->last_line = index + 1;
     row->unterminated_quote = 0;
 }
 
@@ -51,7 +51,7 @@ static cc_row_parser *street_level_parser(const cc_city *city, char *err, size_t
         fields[i] = (char *)POLICE_UK_HEADER[i];
         lengths[i] = strlen(POLICE_UK_HEADER[i]);
     }
-    cc_csv_row header = {POLICE_UK_FIELDS, fields, lengths, 1, 0, 0};
+    cc_csv_row header = {.field_count = POLICE_UK_FIELDS, .fields = fields, .lengths = lengths, .line = 1, .last_line = 1};
     char why[512];
     cc_row_parser *parser = cc_row_parser_for_header(city, &header, why, sizeof why);
     if (!parser) snprintf(err, err_len, "police.uk: %s", why);

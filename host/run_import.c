@@ -154,10 +154,9 @@ static int some_file_readable(const cc_import_request *r, char *err, size_t err_
 }
 
 int cc_run_import(const cc_import_request *r, FILE *out, char *err, size_t err_len) {
-    if (some_file_readable(r, err, err_len) != 0) return -1;
     cc_city *city = cc_city_load(r->city, err, err_len);
     if (!city) return -1;
-    cc_store *store = cc_store_open(r->db, err, err_len);
+    cc_store *store = some_file_readable(r, err, err_len) == 0 ? cc_store_open(r->db, err, err_len) : NULL;
     int failed = store ? import_files(store, city, r, out) : -1;
     if (failed > 0) snprintf(err, err_len, "%d of %d files failed (their errors above)", failed, r->file_count);
     cc_store_close(store);

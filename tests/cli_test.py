@@ -349,6 +349,14 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write(lines[0] + lines[3] * 7 + "9,A9,03/01/2016 01:15:00 PM,TRUNCATED\n" + lines[1] + lines[2])
     p = run("import", "--city", "chicago", "--db", os.path.join(tmp, "rejected.db"), many)
     named = re.findall(r":(\d+): (no coordinates|malformed)", p.stderr)
+    stray = os.path.join(tmp, "stray_quote.csv")
+    with open(stray, "w") as f:  # line 2's quote closes in line 4: lines 2-4 one record of too few fields
+        f.write(lines[0] + lines[1].replace(",X,", ",\"X,") + lines[2] + lines[1].replace(",OVER $500,", ",OVER $500\",") + lines[2])
+    p = run("import", "--city", "chicago", "--db", os.path.join(tmp, "stray.db"), stray)
+    check("a stray quote: the row says the lines it swallowed (2-4), not just its field count",
+          p.returncode == 0 and "stray_quote.csv:2: malformed row" in p.stderr
+          and "a quote opened here closes on line 4, and the 3 lines from here to there were read as this one record"
+          in p.stderr, p.stderr)
     check("7 rows without coordinates, then a malformed one: the first 5 named and line 9's malformed row too",
           p.returncode == 0 and [int(n) for n, _ in named] == [2, 3, 4, 5, 6, 9] and named[-1][1] == "malformed",
           p.stderr)

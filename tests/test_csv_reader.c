@@ -142,6 +142,35 @@ static void test_unterminated_quote_is_flagged(void **state) {
     expect_end(f);
 }
 
+/* A quote opened by mistake swallows the lines up to the next quote into one record: the
+ * record says where it ends, for a message naming the span. A quote left open at the end
+ * of a file that ends with a line end is no file cut short. */
+static void test_record_lines_and_open_quote_at_a_line_end(void **state) {
+    fixture *f = *state;
+    const char text[] = "a,b\n1,\"stray\n2,3\n4,5\"\n6,\"open\n";
+    open_text(f, text, sizeof text - 1, 0);
+    expect_row(f, 1, 2, (const char *[]){"a", "b"});
+    cc_csv_row row;
+    assert_int_equal(cc_csv_next(f->reader, &row), 1);
+    assert_int_equal(row.line, 2);
+    assert_int_equal(row.last_line, 4);
+    assert_int_equal(cc_csv_next(f->reader, &row), 1);
+    assert_int_equal(row.line, 5);
+    assert_true(row.unterminated_quote);
+    assert_false(row.unended);
+    expect_end(f);
+}
+
+/* Blanks or DOS's Ctrl-Z after the last line end: no record, cut short or not. */
+static void test_blank_tail_is_no_record(void **state) {
+    fixture *f = *state;
+    const char text[] = "a,b\n1,2\n  \t\x1a";
+    open_text(f, text, sizeof text - 1, 0);
+    expect_row(f, 1, 2, (const char *[]){"a", "b"});
+    expect_row(f, 2, 2, (const char *[]){"1", "2"});
+    expect_end(f);
+}
+
 static void test_records_spanning_read_buffers(void **state) {
     fixture *f = *state;
     /* A 3 MiB quoted field crosses several 1 MiB reads and grows the row buffer. */
@@ -260,6 +289,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_blank_lines_and_lone_cr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lenient_quotes_like_python, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unterminated_quote_is_flagged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_lines_and_open_quote_at_a_line_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blank_tail_is_no_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_records_spanning_read_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quoted_crlf_across_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_gzip_is_an_error, setup, teardown),

@@ -39,6 +39,11 @@ static void test_twenty_four_hour_and_iso(void **state) {
     expect_time("2019-06-30T18:45:12.123456", "2019-06-30 18:45", CC_TIME_MINUTE);
     expect_time("01/08/2020 00:00", "2020-01-08 00:00", CC_TIME_MINUTE);        /* LA resaved */
     expect_time("02/29/2016 13:07", "2016-02-29 13:07", CC_TIME_MINUTE);
+    /* blanks around a date are no part of it: two before it read as year 1, one after it
+     * as a bad clock (a probe's hand-edited CSV) */
+    expect_time("  01/01/2015 08:00:00 AM", "2015-01-01 08:00", CC_TIME_MINUTE);
+    expect_time("01/01/2015 12:01:00 AM ", "2015-01-01 00:01", CC_TIME_MINUTE);
+    expect_time("\t2018-03-09\t ", "2018-03-09 00:00", CC_TIME_DAY);
 }
 
 static void test_day_and_month_precision(void **state) {
