@@ -47,7 +47,11 @@ static int write_band(GDALDatasetH ds, const cc_geo_raster *r, int b, float *row
 
 static int write_dataset(const char *tmp, const cc_geo_raster *r, const char *wkt) {
     GDALDriverH driver = GDALGetDriverByName("GTiff");
-    char *options[] = {"COMPRESS=DEFLATE", "PREDICTOR=3", "TILED=YES", NULL};
+    /* Each band stored apart (a reader of one date decompresses that band alone), in
+     * 256 x 256 tiles where the grid has room for them, in strips otherwise: tiles of every
+     * band together made a 1 x 1 grid of 2,191 daily bands take 1.9 GB to write. */
+    int tiled = r->width >= 256 || r->height >= 256;
+    char *options[] = {"COMPRESS=DEFLATE", "PREDICTOR=3", "INTERLEAVE=BAND", tiled ? "TILED=YES" : "TILED=NO", NULL};
     GDALDatasetH ds = driver ? GDALCreate(driver, tmp, r->width, r->height, r->bands, GDT_Float32, options) : NULL;
     if (!ds) return -1;
     double transform[6] = {r->x0, r->cell, 0.0, r->y0, 0.0, -r->cell};
