@@ -117,6 +117,7 @@ typedef struct demo {
     int steps, step;
     double started;
     char warnings[2048];         /* the steps' warning lines (stderr, caught in the log), for the reports */
+    char notes[8192];            /* eval's notes on the scores, for the reports */
     long long held_before;       /* incidents of a real --city the store held before the import */
     char *err;                   /* the caller's: why the run stopped */
     size_t err_len;
@@ -351,6 +352,7 @@ static int evaluate(demo *d, FILE *log, char *err, size_t err_len) {
     cc_eval_request r;
     cc_eval_request_defaults(&r);
     r.data = d->tensor, r.csv = 1, r.roc = roc, r.command = "crimecast demo";
+    r.notes = d->notes, r.notes_cap = sizeof d->notes, d->notes[0] = '\0';
     join(roc, d, "roc.png");
     forecast_path(paths[r.forecast_count], d, "convlstm"), r.forecast_count++;
     for (int i = 0; i < BASELINE_COUNT; i++)
@@ -479,6 +481,7 @@ static void report_summary(FILE *out, const demo *d, const cc_tensor *t) {
     if (d->warnings[0]) /* what the figures below are read against */
         fprintf(out, "**Warnings from the steps** (`demo.log` has them with each step's output):\n\n```\n%s```\n\n",
                 d->warnings);
+    if (d->notes[0]) fprintf(out, "**Notes on the scores** (eval's):\n\n```\n%s```\n\n", d->notes);
 }
 
 static void report_pictures(FILE *out, const cc_tensor *forecast) {
@@ -551,7 +554,7 @@ static int write_html_report(const demo *d, const cc_metrics_table *table, char 
     snprintf(intro, sizeof intro, "%s: every model forecast the test span one bin ahead; the same as report.md, "
              "with the pictures inside this file.%s%s", d->synthetic ? "A synthetic city" : d->request->city,
              d->warnings[0] ? " Warnings from the steps (demo.log has them with each step's output): " : "", d->warnings);
-    cc_html_report html = {"crimecast demo", intro, table, forecast.categories[0], NULL, figures, count};
+    cc_html_report html = {"crimecast demo", intro, table, forecast.categories[0], NULL, figures, count, 0, d->notes};
     int status = cc_html_report_write(path, &html, err, err_len);
     cc_tensor_free(&forecast);
     return status;

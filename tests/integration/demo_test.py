@@ -8,6 +8,7 @@ figures in metrics.csv agree with the forecast files recomputed here with numpy;
 usage: demo_test.py CRIMECAST
 """
 import csv
+import html
 import os
 import re
 import sqlite3
@@ -135,6 +136,12 @@ def main():
         check("report.html: the table and every picture embedded (training, ROC, panels), nothing outside it",
               "<td>oracle</td>" in page and len(images) >= 3 and all(i.startswith("data:image/png;base64,") for i in images)
               and not re.search(r'(src|href)="(?!data:)', page), len(images))
+        said = [line.split(": note: ", 1)[1] for line in p.stderr.splitlines() if line.startswith("crimecast demo: note: ")]
+        items = [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", page)]
+        check("eval's notes on the scores (%d, persistence's zeros among them) are in report.html and report.md as "
+              "on the terminal (the terminal alone had them; found by a probe)" % len(said),
+              said and any(n.startswith("persistence forecasts 0 in") for n in said) and items == said
+              and all(n in report for n in said), (said, items))
         p = subprocess.run([CRIMECAST, "demo", "--city", "chicago", "--out", out], capture_output=True, text=True)
         check("--city without files is a usage error", p.returncode == 2 and "--file" in p.stderr, p.stderr)
     return summary()
