@@ -56,8 +56,13 @@ static int require_metric(PJ_CONTEXT *ctx, const char *crs, char *err, size_t er
                  proj_context_errno_string(ctx, proj_context_errno(ctx)));
         return -1;
     }
-    int metric = is_metric_projected(ctx, target);
+    int metric = is_metric_projected(ctx, target), crs_at_all = proj_is_crs(target);
     proj_destroy(target);
+    if (!crs_at_all) { /* "+proj=utm +zone=17" is a projection to PROJ; "+type=crs" makes it a CRS */
+        snprintf(err, err_len, "'%s' is a PROJ operation, not a CRS: %s", shown,
+                 crs[0] == '+' ? "add +type=crs to a PROJ string (or name an EPSG code)" : "name an EPSG code");
+        return -1;
+    }
     if (!metric) {
         snprintf(err, err_len, "CRS '%s' is not a projected CRS in metres (use e.g. a UTM zone)", shown);
         return -1;

@@ -23,7 +23,7 @@ static int with_config(int argc, char **argv, cc_train_request *r, cc_train_conf
     cc_train_request_defaults(r);
     if (cc_train_request_configure(r, config, err, sizeof err) != 0)
         return cc_usage_error("train", "--config %s: %s", path, err);
-    return cc_options_parse(&CC_TRAIN_SPEC, argc, argv, r);
+    return cc_options_parse_again(&CC_TRAIN_SPEC, argc, argv, r); /* over the file's: the line wins */
 }
 
 /* --resume trains on with the model file's own options: names those given here that it

@@ -478,7 +478,9 @@ static void warn_repeated(const cc_command_spec *spec, int argc, char **argv) {
     }
 }
 
-int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *request) {
+/* cc_options_parse; `warn`: say an option given twice (a second parse of the same line
+ * has said it). */
+static int parse_line(const cc_command_spec *spec, int argc, char **argv, void *request, int warn) {
     char why[1024] = "";
     int only_operands = 0;
     for (int i = 1; i < argc; i++) {
@@ -506,8 +508,16 @@ int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *r
         check_written_apart(spec, request, why, sizeof why) != 0 ||
         (spec->check && spec->check(request, why, sizeof why) != 0))
         return cc_usage_error(spec->name, "%s", why);
-    warn_repeated(spec, argc, argv);
+    if (warn) warn_repeated(spec, argc, argv);
     return CC_OPTIONS_OK;
+}
+
+int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *request) {
+    return parse_line(spec, argc, argv, request, 1);
+}
+
+int cc_options_parse_again(const cc_command_spec *spec, int argc, char **argv, void *request) {
+    return parse_line(spec, argc, argv, request, 0);
 }
 
 int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const cc_option **rows, int most) {

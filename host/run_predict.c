@@ -34,7 +34,7 @@ static const cc_option PREDICT_OPTIONS[] = {
     {CC_OPTION_TEXT("out", cc_predict_request, out, "FORECAST.h5", NULL, "the forecast file"),
      .required = 1, .file = CC_FILE_WRITTEN},
     {CC_OPTION_CHOICE("span", cc_predict_request, span, "test|val|all|next", CC_DEFAULT_SPAN,
-                      "the span whose target bins are forecast; next: the bin --horizon bins after the tensor's last")},
+                      "the span whose target bins are forecast; next: the bin the model's horizon after the tensor's last")},
 };
 
 static const cc_option_group PREDICT_GROUPS[] = {

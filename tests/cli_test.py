@@ -322,7 +322,11 @@ for command, says in ((("train", "--data", "never.h5", "--hidden", "16,", "--out
                       (("eval", "--data", "never.h5", "--topk", "5,", "f.h5"), "--topk takes area percentages"),
                       (("eval", "--data", "never.h5", "--area", "1km2,1", "f.h5"), "--area names 1 km2 twice"),
                       (("eval", "--data", "never.h5", "--area", "1km2,", "f.h5"), "--area takes areas"),
-                      (("eval", "--data", "never.h5", "--area", "1e9km2", "f.h5"), "below 10^6")):
+                      (("eval", "--data", "never.h5", "--area", "1e9km2", "f.h5"), "below 10^6"),
+                      # a PROJ string without +type=crs is an operation to PROJ: it was called not a UTM zone
+                      (("raster", "--city", "chicago", "--from", "2016-01-04", "--to", "2016-02-01", "--bin", "week",
+                        "--grid", "8", "--crs", "+proj=utm +zone=16 +datum=WGS84 +units=m", "--out", "never.h5"),
+                       "is a PROJ operation, not a CRS: add +type=crs")):
     p = run(*command)
     check("%s is a usage error" % " ".join(command), p.returncode == 2 and says in p.stderr, p)
 p = run("train", "--data", "never.h5", "--out", "/no-such-dir/m.h5")

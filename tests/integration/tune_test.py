@@ -95,10 +95,12 @@ def main():
             check("train --config uses the file's options", int(m.attrs["window"]) == WINDOW
                   and int(m.attrs["kernel"]) == int(cfg["options"]["kernel"])
                   and int(m.attrs["level_gate"]) == level_gate(cfg["options"]))
-        p = subprocess.run([CRIMECAST, "train", "--config", config, "--kernel", "1", "--data", tensor, "--out", model,
-                            "--epochs", "1", "--threads", "1"], capture_output=True, text=True)
+        p = subprocess.run([CRIMECAST, "train", "--config", config, "--kernel", "3", "--data", tensor, "--out", model,
+                            "--epochs", "1", "--threads", "1", "--kernel", "1"], capture_output=True, text=True)
         with h5py.File(model, "r") as m:
             check("the command line overrides the config", p.returncode == 0 and int(m.attrs["kernel"]) == 1, p.stderr)
+        check("... an option given twice there is said once (the line was parsed twice and said it twice)",
+              p.stderr.count("--kernel given twice") == 1, p.stderr)
 
         noisy = counts.copy()
         val_end = int(np.floor(0.85 * T + 0.5))  # validation samples use bins < val_end
