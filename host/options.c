@@ -305,12 +305,14 @@ static int parse_option(const cc_command_spec *spec, int argc, char **argv, int 
     const char *arg = argv[*i] + 2, *equals = strchr(arg, '=');
     size_t len = equals ? (size_t)(equals - arg) : strlen(arg);
     int ambiguous;
-    found f = lookup(spec, request, arg, len, &ambiguous);
+    found f = len ? lookup(spec, request, arg, len, &ambiguous) : (found){0}; /* "--=x" names none, not all */
+    if (!len) ambiguous = 0;
     if (!f.row) {
         if (ambiguous) {
             int used = snprintf(why, why_len, "option '--%.*s' is ambiguous: it starts", (int)len, arg);
             list_prefixed(spec, arg, len, why, why_len, used);
-        } else snprintf(why, why_len, "unknown option '--%.*s'", (int)len, arg);
+        } else if (!len) snprintf(why, why_len, "unknown option '%s' (no name before its '=')", argv[*i]);
+        else snprintf(why, why_len, "unknown option '--%.*s'", (int)len, arg);
         return -1;
     }
     if (f.row->kind == CC_OPT_FLAG) {

@@ -51,8 +51,13 @@ static const cc_option DEMO_OPERANDS = {
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_demo_request *r = request;
-    if (!r->city != !r->file_count) {
-        snprintf(why, why_len, "--city and --file go together");
+    if (r->file_count && !r->city) { /* a file given as an operand named no --file */
+        snprintf(why, why_len, "record files (%s, ...) need --city, the city they are of", r->files[0]);
+        return -1;
+    }
+    if (r->city && !r->file_count) {
+        snprintf(why, why_len, "--city %s needs its record files (--file FILE, or the files after the options)",
+                 r->city);
         return -1;
     }
     if (r->city && cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1; /* as import's: a usage error */

@@ -310,6 +310,12 @@ with tempfile.TemporaryDirectory() as data_dir:
           and "unknown city 'atlantis' (known: broken;" in p.stderr, p)
 p = run("import", "--city", "chicago", "--frob", "x.csv")
 check("unknown option is a usage error", p.returncode == 2 and "--frob" in p.stderr, p)
+p = run("png", "--=x")
+check("'--=x' is an unknown option (it was 'ambiguous: it starts' every option)", p.returncode == 2
+      and "unknown option '--=x'" in p.stderr and "ambiguous" not in p.stderr, p)
+p = run("demo", "x.csv")
+check("demo FILE without --city says --city is missing (it said '--city and --file go together' of no --file)",
+      p.returncode == 2 and "record files (x.csv, ...) need --city" in p.stderr, p)
 for categories, says in ((",", "--categories names no category"), ("burglary,theft,burglary",
                                                                   "--categories names 'burglary' twice"),
                          ("theft,,burglary", "--categories has an empty name"), ("theft,", "has an empty name")):
