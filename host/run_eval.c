@@ -216,6 +216,15 @@ static cc_hotspot_label hotspot_label(const cc_eval_request *a) {
     return a->hotspot && !strcmp(a->hotspot, "occurrence") ? CC_HOTSPOT_OCCURRENCE : CC_HOTSPOT_TOP10;
 }
 
+/* The top-10% label of a study area under 5 cells is no cell (10% of 4 rounds to 0): AUC,
+ * AP and F1 are then nan in every bin, which the table alone does not explain. */
+static void note_label_without_cells(const cc_eval_request *a, const cc_tensor *truth) {
+    long n = (long)cc_tensor_mask_cells(truth);
+    if (hotspot_label(a) != CC_HOTSPOT_TOP10 || n == 0 || lround(0.10 * (double)n) > 0) return;
+    say_note(a, "the top-10%% hotspot label flags no cell of a study area of %ld (10%% rounds to 0): AUC, AP and F1 "
+             "are nan; --hotspot occurrence labels the cells with a crime", n);
+}
+
 static int lower_is_better(int figure) { return figure < 3; }
 
 /* The tensor bin holding forecast bin b, or -1 with err. */
@@ -887,6 +896,7 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
     cc_tensor truth;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1; /* it refuses a mask without a cell */
     note_areas_far_from_cells(a, &truth);
+    note_label_without_cells(a, &truth);
     int n_files = a->forecast_count, count = 0, status = -1;
     row *rows = calloc((size_t)(n_files * truth.C > 0 ? n_files * truth.C : 1), sizeof *rows);
     cc_tensor *forecasts = calloc((size_t)n_files, sizeof *forecasts);

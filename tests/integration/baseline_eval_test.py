@@ -111,6 +111,29 @@ def check_names_escaped(tensor, forecast, tmp):
     check("eval --csv: an odd model name comes back whole", models == {name}, models)
 
 
+def check_tiny_area_label_noted(tmp):
+    """A study area of 4 cells: 10% of it rounds to no cell, so the top-10% label flags none
+    and AUC, AP and F1 are nan in every bin; eval says why (the table alone did not; found
+    by a probe), and --hotspot occurrence gives them values."""
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(2.0, size=(30, 1, 2, 2)).astype(np.float32)
+    tiny = os.path.join(tmp, "tiny.h5")
+    write_tensor(tiny, counts, np.ones((2, 2), np.uint8), ["all"])
+    forecast = os.path.join(tmp, "tiny_histavg.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", tiny, "--out", forecast],
+                       capture_output=True, text=True)
+    q = subprocess.run([CRIMECAST, "eval", "--data", tiny, "--json", forecast], capture_output=True, text=True)
+    rows = json.loads(q.stdout) if q.returncode == 0 else [{}]
+    check("a 4-cell study area: AUC nan, and a note saying the top-10% label flags no cell",
+          p.returncode == 0 and rows[0].get("auc", 0.0) is None  # JSON's null for nan
+          and "the top-10% hotspot label flags no cell of a study area of 4" in q.stderr, (p.stderr, q.stderr))
+    q = subprocess.run([CRIMECAST, "eval", "--data", tiny, "--json", "--hotspot", "occurrence", forecast],
+                       capture_output=True, text=True)
+    rows = json.loads(q.stdout) if q.returncode == 0 else [{}]
+    check("... --hotspot occurrence: an AUC, no such note", isinstance(rows[0].get("auc"), float)
+          and "flags no cell" not in q.stderr, q.stderr)
+
+
 def check_other_grids_refused(tensor, forecast, tmp):
     """A forecast on another grid is refused by eval, naming what differs: shifted by a
     kilometre (same size and cell), of another city, or of month bins."""
@@ -713,6 +736,7 @@ def main():
         check("eval --csv carries the same figures", len(rows) == len(records)
               and all(abs(float(r["mse"]) - j["mse"]) < 1e-6 * max(1, j["mse"]) for r, j in zip(rows, records)))
         check_names_escaped(tensor, files[0], tmp)
+        check_tiny_area_label_noted(tmp)
         check_other_grids_refused(tensor, files[0], tmp)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
         check("eval table marks the best", p.returncode == 0 and "*" in p.stdout and "category burglary" in p.stdout)
