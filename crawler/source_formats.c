@@ -424,8 +424,8 @@ cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc
     if (row->field_count != p->header_fields && row->last_line > row->line) {
         /* a stray quote: the lines up to the one that closes it were read as one record */
         snprintf(detail, detail_len, "%d fields, the header has %d: a quote opened here closes on line %ld, and "
-                 "the %ld lines from here to there were read as this one record (a stray '\"'?)", row->field_count,
-                 p->header_fields, row->last_line, row->last_line - row->line + 1);
+                 "the %ld lines from here to there were read as this one record (a stray '\"' joins lines so)",
+                 row->field_count, p->header_fields, row->last_line, row->last_line - row->line + 1);
         return CC_REJECT_MALFORMED;
     }
     if (row->field_count != p->header_fields) {

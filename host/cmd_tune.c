@@ -11,7 +11,7 @@
 /* Under mpirun every rank trains its share of the candidates from its own command line
  * and its own copy of the tensor: both must be rank 0's, or the scores compared are of
  * other runs. */
-static int same_work_everywhere(const cc_tune_request *r, int argc, char **argv, char *err, size_t err_len) {
+static int same_work_everywhere(cc_tune_request *r, int argc, char **argv, char *err, size_t err_len) {
     if (cc_ranks_same_command(r->collective, argc, argv, NULL, err, err_len) != 0) return -1;
     cc_tensor t;
     char why[1024];
@@ -26,6 +26,7 @@ static int same_work_everywhere(const cc_tune_request *r, int argc, char **argv,
     else if (failing < 0) snprintf(err, err_len, "%s: the ranks could not tell each other whether they read it", r->data);
     else if (failing == 1) snprintf(err, err_len, "%s: rank %d could not read it", r->data, one);
     else if (failing != 0) snprintf(err, err_len, "%s: %d ranks could not read it", r->data, failing);
+    if (read) r->tensor_digest = cc_digest_tensor(&t); /* what --keep records, without reading it again */
     if (read) cc_tensor_free(&t);
     return status;
 }

@@ -10,6 +10,7 @@
 #define CC_DEFAULT_HORIZON "1"         /* bins from the last input to the target */
 #define CC_DEFAULT_SPAN "test"         /* the span whose targets are forecast */
 #define CC_DEFAULT_SEED "1"
+#define CC_DEFAULT_MODEL "convlstm"     /* train's network (tune's candidates' too) */
 #define CC_DEFAULT_DEVICE "auto"       /* the GPU when one is usable */
 #define CC_MOST_BATCH 4096             /* samples per optimiser step: train's, and tune's for its candidates */
 

@@ -2,7 +2,6 @@
 #include "host/run_import.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -135,16 +134,14 @@ static int import_files(cc_store *store, const cc_city *city, const cc_import_re
     return failed;
 }
 
-/* Whether any file given can be opened: when none can, no store is made for nothing (a
- * mistyped name left an empty store behind). 0, or -1 with err naming the first. */
+/* Whether any file given may be read: when none can, no store is made for nothing (a
+ * mistyped name left an empty store behind). Asked of the file system, not by opening
+ * it: a named pipe opened and closed again ends its writer with SIGPIPE. 0, or -1 with
+ * err naming the first. */
 static int some_file_readable(const cc_import_request *r, char *err, size_t err_len) {
     int first_errno = 0;
     for (int i = 0; i < r->file_count; i++) {
-        int fd = open(r->files[i], O_RDONLY | O_NONBLOCK); /* a pipe's writer need not be there yet */
-        if (fd >= 0) {
-            close(fd);
-            return 0;
-        }
+        if (access(r->files[i], R_OK) == 0) return 0;
         if (i == 0) first_errno = errno;
     }
     if (r->file_count == 1) snprintf(err, err_len, "%s: cannot open: %s", r->files[0], strerror(first_errno));

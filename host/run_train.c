@@ -65,7 +65,7 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_TEXT("out", cc_train_request, out, "MODEL.h5", NULL, "the model file, written whole after every "
                                                                      "improvement"),
      .required = 1, .file = CC_FILE_WRITTEN},
-    {CC_OPTION_CHOICE("model", cc_train_request, model, "convlstm|convlstm-ae|st-resnet", "convlstm",
+    {CC_OPTION_CHOICE("model", cc_train_request, model, "convlstm|convlstm-ae|st-resnet", CC_DEFAULT_MODEL,
                       "the network: a ConvLSTM, one inside a strided encoder and decoder (larger grids), or ST-ResNet")},
     {CC_OPTION_INT("layers", cc_train_request, layers, "N", NULL, 1, CC_MAX_LAYERS,
                    "ConvLSTM layers (if not given: as many as --hidden lists, else 2)")},

@@ -187,7 +187,7 @@ static void search_terms(const cc_tune_request *a, uint64_t tensor, char *text, 
     snprintf(text, len,
              "crimecast tune search\ntensor digest %016llx\nepochs %d\npatience %d\nwindow %d\nseed %d\nmodel %s\n"
              "down %s\nbatch %d\n", (unsigned long long)tensor, a->epochs, a->patience, a->window, a->seed,
-             a->model ? a->model : "(train's default)", a->down ? a->down : "-", a->batch);
+             a->model ? a->model : CC_DEFAULT_MODEL, a->down ? a->down : "-", a->batch);
 }
 
 /* The first line where two searches' terms differ, as "A, not B" (the terms have no
@@ -204,14 +204,30 @@ static void first_difference(const char *was, const char *now, char *out, size_t
     snprintf(out, len, "%s", *was || *now ? "other terms" : "the same terms");
 }
 
+/* A new search in DIR: the model files of an earlier one there are removed, each rank
+ * its own candidates' (i mod N), so that a resume of this one cannot take them for its
+ * own (they hold other options, under the same names). Every index a search can have. */
+static void remove_own_candidates(const cc_tune_request *a, const char *dir) {
+    for (int i = 0; i < MAX_BUDGET; i++) {
+        if (a->collective && i % a->collective->size != a->collective->rank) continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/candidate-%02d.h5", dir, i + 1);
+        unlink(path);
+    }
+}
+
 /* --keep DIR: the search's terms in DIR/tune-search.txt. Written by a new search; a
  * resume reads it and goes on only with the same terms (another --epochs or seed would
  * mix candidates of two searches, scored on other terms). 0, or -1 with err. */
 static int search_record(const cc_tune_request *a, const char *dir, uint64_t tensor, char *err, size_t err_len) {
     char path[4200], terms[1024], was[1100];
-    snprintf(path, sizeof path, "%s/tune-search.txt", dir);
+    if (a->collective && a->collective->rank > 0) /* each rank its own, as its log: DIR may be shared */
+        snprintf(path, sizeof path, "%s/tune-search-rank%d.txt", dir, a->collective->rank);
+    else
+        snprintf(path, sizeof path, "%s/tune-search.txt", dir);
     search_terms(a, tensor, terms, sizeof terms);
     if (!a->resume) {
+        remove_own_candidates(a, dir); /* a resume of this search must not find another's */
         cc_whole_file file;
         FILE *f = cc_whole_file_fopen(&file, path, err, err_len);
         if (!f) return -1;
@@ -416,8 +432,8 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
     /* not as every candidate's failure; under mpirun every rank has read it already (read
      * again only for the digest a kept search records) */
-    uint64_t digest = 0;
-    if ((!a->collective || a->keep) && readable_tensor(a->data, &digest, err, err_len) != 0) return -1;
+    uint64_t digest = a->tensor_digest;
+    if (!a->collective && readable_tensor(a->data, &digest, err, err_len) != 0) return -1;
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
     if (a->keep && search_record(a, dir, digest, err, err_len) != 0) return -1;
     fprintf(out, "tuning on %s: %d candidate%s, at most %d epoch%s each, window %d; scored on the validation span\n",

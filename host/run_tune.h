@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "models/collective.h"
@@ -26,6 +27,7 @@ typedef struct cc_tune_request {
      * checked that every rank reads the same tensor (cmd_tune), so it is not read here first.
      * NULL: one process. */
     const cc_collective *collective;
+    uint64_t tensor_digest;       /* under mpirun: the tensor's cc_digest_tensor, read by the caller */
     /* Set by the command line in one process (host/ctrl_c.h), not an option: the Ctrl-C
      * flag. The candidate in training stops before its next step and the search ends
      * there, no configuration written. NULL: no such flag. */

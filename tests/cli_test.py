@@ -357,8 +357,24 @@ with tempfile.TemporaryDirectory() as tmp:
     many = os.path.join(tmp, "many_rejected.csv")
     with open(many, "w") as f:
         f.write(lines[0] + lines[3] * 7 + "9,A9,03/01/2016 01:15:00 PM,TRUNCATED\n" + lines[1] + lines[2])
-    p = run("import", "--city", "chicago", "--db", os.path.join(tmp, "rejected.db"), many)
-    named = re.findall(r":(\d+): (no coordinates|malformed)", p.stderr)
+    rejected = run("import", "--city", "chicago", "--db", os.path.join(tmp, "rejected.db"), many)
+    named = re.findall(r":(\d+): (no coordinates|malformed)", rejected.stderr)
+    # a named pipe whose writer waits in open(): import reads it whole, the writer unharmed (a
+    # probe's open-and-close of each file, to see that one can be read, ended the writer with
+    # SIGPIPE and left import waiting; found by a review)
+    pipe = os.path.join(tmp, "records.pipe")
+    os.mkfifo(pipe)
+    writer = subprocess.Popen([sys.executable, "-c", "import sys; open(sys.argv[1], 'w').write(sys.argv[2])", pipe,
+                               CSV])
+    try:
+        piped = subprocess.run([CRIMECAST, "import", "--city", "chicago", "--db", os.path.join(tmp, "piped.db"), pipe],
+                               capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired as e:
+        piped = e
+    writer.wait(timeout=60)
+    check("import of a named pipe: the records stored, the writer ended well",
+          getattr(piped, "returncode", None) == 0 and "3 read, 2 inserted" in piped.stdout and writer.returncode == 0,
+          (getattr(piped, "stderr", piped), writer.returncode))
     stray = os.path.join(tmp, "stray_quote.csv")
     with open(stray, "w") as f:  # line 2's quote closes in line 4: lines 2-4 one record of too few fields
         f.write(lines[0] + lines[1].replace(",X,", ",\"X,") + lines[2] + lines[1].replace(",OVER $500,", ",OVER $500\",") + lines[2])
@@ -368,8 +384,8 @@ with tempfile.TemporaryDirectory() as tmp:
           and "a quote opened here closes on line 4, and the 3 lines from here to there were read as this one record"
           in p.stderr, p.stderr)
     check("7 rows without coordinates, then a malformed one: the first 5 named and line 9's malformed row too",
-          p.returncode == 0 and [int(n) for n, _ in named] == [2, 3, 4, 5, 6, 9] and named[-1][1] == "malformed",
-          p.stderr)
+          rejected.returncode == 0 and [int(n) for n, _ in named] == [2, 3, 4, 5, 6, 9]
+          and named[-1][1] == "malformed", rejected.stderr)
 
     # Default store: crimecast.db in the working directory.
     p = run("import", "--city", "chicago", src, cwd=tmp)

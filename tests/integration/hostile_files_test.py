@@ -571,6 +571,7 @@ def fifo_store_case(tmp):
     'disk I/O error')."""
     fifo = os.path.join(tmp, "store.fifo")
     os.mkfifo(fifo)
+    open(os.path.join(tmp, "nothing.csv"), "w").close()  # a file there: the store is what is refused
     for args in (["raster", "--city", "chicago", "--db", fifo, "--from", "2015-01-01", "--to", "2015-02-01", "--bin",
                   "week", "--grid", "8", "--out", os.path.join(tmp, "r.h5")],
                  ["import", "--city", "chicago", "--db", fifo, os.path.join(tmp, "nothing.csv")]):

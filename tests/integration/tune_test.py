@@ -76,6 +76,22 @@ def main():
               and "--budget must be a whole number 1-264" in wide.stderr, wide.stderr)
         check("printed losses are the model files' best_val",
               all(abs(losses[i] - stored[i]) < 1e-6 for i in losses), (losses, stored))
+        # a new search in a kept directory removes the old one's candidates: a resume of the new
+        # one read them as its own, finished (found by a review on 2026-12-06)
+        again = os.path.join(tmp, "a_again")
+        shutil.copytree(os.path.join(tmp, "a"), again)
+        base = [CRIMECAST, "tune", "--data", tensor, "--out", os.path.join(tmp, "again.json"), "--epochs", "2",
+                "--window", str(WINDOW), "--threads", "1", "--seed", "4", "--keep", again]
+        p = subprocess.run(base + ["--budget", "1"], capture_output=True, text=True)
+        kept = sorted(n for n in os.listdir(again) if n.startswith("candidate-"))
+        check("a new search of 1 candidate in the directory of 3: only its own model file is there",
+              p.returncode == 0 and kept == ["candidate-01.h5"], (kept, p.stderr))
+        p = subprocess.run(base + ["--budget", "3", "--resume"], capture_output=True, text=True)
+        _, fresh, _ = tune(tensor, os.path.join(tmp, "fresh.json"), os.path.join(tmp, "a_fresh"), "--seed", "4")
+        resumed = {int(m.group(1)): float(m.group(2)) for m in re.finditer(
+            r"^(\d+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+([0-9.]+)", p.stdout, re.M)}
+        check("... its resume to 3 trains candidates 2 and 3 anew: the scores of a fresh search of 3",
+              p.returncode == 0 and resumed == fresh and len(fresh) == 3, (resumed, fresh))
         with open(config) as f:
             cfg = json.load(f)
         best = min(stored.values())
