@@ -404,6 +404,16 @@ static int one_file_written(const char *a, const char *b) {
     return same;
 }
 
+/* The refusal of two paths that are one file: -1 with why naming both. */
+static int refuse_one_file(const cc_option *row_a, const char *a, const cc_option *row_b, const char *b,
+                           const char *because, char *why, size_t why_len) {
+    char named_a[400], named_b[400];
+    describe_path(row_a, a, named_a, sizeof named_a);
+    describe_path(row_b, b, named_b, sizeof named_b);
+    snprintf(why, why_len, "%s and %s are the same file: %s (name another output)", named_a, named_b, because);
+    return -1;
+}
+
 static int aliases(const cc_option *a, const cc_option *b) {
     return (a->same_as && !strcmp(a->same_as, b->name)) || (b->same_as && !strcmp(b->same_as, a->name));
 }
@@ -418,12 +428,8 @@ static int check_written_twice(const file_row *written, int writes, char *why, s
                     const char *one = path_of(written[w].row, written[w].base, i);
                     const char *other = path_of(written[v].row, written[v].base, k);
                     if (aliases(written[w].row, written[v].row) || !one_file_written(one, other)) continue;
-                    char a[400], b[400];
-                    describe_path(written[w].row, one, a, sizeof a);
-                    describe_path(written[v].row, other, b, sizeof b);
-                    snprintf(why, why_len, "%s and %s are the same file: the one written last would replace the "
-                                           "other (name another output)", a, b);
-                    return -1;
+                    return refuse_one_file(written[w].row, one, written[v].row, other,
+                                           "the one written last would replace the other", why, why_len);
                 }
     return 0;
 }
@@ -446,12 +452,8 @@ static int check_written_apart(const cc_command_spec *spec, void *request, char 
                     const char *in_path = path_of(read[r].row, read[r].base, k);
                     struct stat in;
                     if (stat(in_path, &in) != 0 || in.st_dev != out.st_dev || in.st_ino != out.st_ino) continue;
-                    char a[400], b[400];
-                    describe_path(written[w].row, out_path, a, sizeof a);
-                    describe_path(read[r].row, in_path, b, sizeof b);
-                    snprintf(why, why_len, "%s and %s are the same file: writing the one would destroy the other "
-                                           "(name another output)", a, b);
-                    return -1;
+                    return refuse_one_file(written[w].row, out_path, read[r].row, in_path,
+                                           "writing the one would destroy the other", why, why_len);
                 }
         }
     return 0;
