@@ -311,7 +311,7 @@ static int read_covariates(const char *path, const cc_tensor *t, cc_covariates *
     cc_hdf5_quiet q = cc_hdf5_silence();
     char why[512] = "";
     hid_t file = cc_hdf5_open_read(path, why, sizeof why), group = -1;
-    int status = file < 0 ? -1 : 0;
+    int status = file < 0 || cc_hdf5_same_file(file, t->file_identity, why, sizeof why) != 0 ? -1 : 0;
     if (!status && H5Lexists(file, "/covariates", H5P_DEFAULT) > 0) {
         group = H5Gopen2(file, "/covariates", H5P_DEFAULT);
         status = group < 0 ? -1 : read_kind(group, c, 0, mend, why, sizeof why);

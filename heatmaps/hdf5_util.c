@@ -21,6 +21,28 @@ static int has_hdf5_signature(FILE *f) {
     return 0;
 }
 
+int cc_hdf5_file_identity(hid_t file, unsigned long long identity[2]) {
+    identity[0] = identity[1] = 0;
+    void *handle = NULL;
+    hid_t access = H5Fget_access_plist(file);
+    int sec2 = access >= 0 && H5Pget_driver(access) == H5FD_SEC2; /* its handle is an int descriptor */
+    if (access >= 0) H5Pclose(access);
+    struct stat st;
+    if (!sec2 || H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || !handle || fstat(*(int *)handle, &st) != 0)
+        return -1;
+    identity[0] = (unsigned long long)st.st_dev, identity[1] = (unsigned long long)st.st_ino;
+    return 0;
+}
+
+int cc_hdf5_same_file(hid_t file, const unsigned long long identity[2], char *why, size_t why_len) {
+    unsigned long long now[2];
+    if ((!identity[0] && !identity[1]) || cc_hdf5_file_identity(file, now) != 0) return 0;
+    if (now[0] == identity[0] && now[1] == identity[1]) return 0;
+    snprintf(why, why_len, "the file was replaced since its counts were read (written again meanwhile, by a raster "
+             "or covariates run?): its parts would be of two files; run again once it is written");
+    return -1;
+}
+
 hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len) {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) { /* HDF5 would wait on a FIFO */

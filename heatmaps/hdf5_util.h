@@ -22,6 +22,15 @@ typedef struct cc_hdf5_quiet {
 cc_hdf5_quiet cc_hdf5_silence(void);
 void cc_hdf5_restore(cc_hdf5_quiet q);
 
+/* Which file an open HDF5 file is (its device and inode, through the descriptor HDF5
+ * holds): a path read twice (counts, then recency maps or covariates) may name another
+ * file the second time, when a raster renamed its new one over it meanwhile. 0, or -1
+ * when it cannot be told (identity then zero). */
+int cc_hdf5_file_identity(hid_t file, unsigned long long identity[2]);
+/* 0 when `file` is the file of `identity` (or identity is zero: not known), else -1 with
+ * why saying the file was replaced since it was first read. */
+int cc_hdf5_same_file(hid_t file, const unsigned long long identity[2], char *why, size_t why_len);
+
 hid_t cc_hdf5_utf8_type(void);   /* close with H5Tclose */
 
 /* Opens `path` read-only (HDF5 silenced by the caller). On failure -1, with `why` saying

@@ -55,6 +55,9 @@ typedef struct cc_tensor {
                                  (cc_tensor_index_nonzeros; a sparse file's reader keeps
                                  its entries as it), or NULL: code that changes values
                                  must free it first */
+    unsigned long long file_identity[2]; /* the file it was read from (device, inode; zero:
+                                 none), which a later read of its recency maps or
+                                 covariates by the same path must find again */
 } cc_tensor;
 
 /* Allocates values (zeroed), time, categories (NULL names) and mask (zeroed); no

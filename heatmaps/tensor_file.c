@@ -590,6 +590,7 @@ int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *er
     char why[512] = "unreadable";
     hid_t file = cc_hdf5_open_read(path, why, sizeof why);
     int status = file < 0 ? -1 : read_file(file, dataset, t, why, sizeof why);
+    if (status == 0) cc_hdf5_file_identity(file, t->file_identity);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
     if (status != 0) snprintf(err, err_len, "%s: %s", path, why);
@@ -650,7 +651,8 @@ int cc_tensor_read_recency(const char *path, cc_tensor *t, int threads, char *er
     cc_hdf5_quiet q = cc_hdf5_silence();
     char why[512] = "unreadable";
     hid_t file = cc_hdf5_open_read(path, why, sizeof why);
-    int status = file < 0 ? -1 : read_recency(file, t, threads, why, sizeof why);
+    int status = file < 0 || cc_hdf5_same_file(file, t->file_identity, why, sizeof why) != 0
+                     ? -1 : read_recency(file, t, threads, why, sizeof why);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
     if (status != 0) snprintf(err, err_len, "%s: %s", path, why);

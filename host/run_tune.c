@@ -2,12 +2,14 @@
 #include "host/run_tune.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crawler/file_lock.h"
 #include "crawler/whole_file.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
@@ -339,6 +341,12 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
     return 0;
 }
 
+/* The candidates' log: DIR/tune.log, or under mpirun one per rank. */
+static void log_path_of(const cc_tune_request *a, const char *dir, char *path, size_t len) {
+    if (a->collective && a->collective->rank > 0) snprintf(path, len, "%s/tune-rank%d.log", dir, a->collective->rank);
+    else snprintf(path, len, "%s/tune.log", dir);
+}
+
 /* The search; fills best (its options) and returns its index in the order, or -1 (with
  * err when none could run: the log unwritable, the ranks' scores not shared). *stopped: the candidates a Ctrl-C left
  * finished (those before the one it stopped or kept from beginning), or -1. */
@@ -349,11 +357,8 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
     err[0] = 0;
     search_order((unsigned)a->seed, order);
     *best_loss = INFINITY;
-    char log_path[4200]; /* under mpirun, one log per rank */
-    if (a->collective && a->collective->rank > 0)
-        snprintf(log_path, sizeof log_path, "%s/tune-rank%d.log", dir, a->collective->rank);
-    else
-        snprintf(log_path, sizeof log_path, "%s/tune.log", dir);
+    char log_path[4200];
+    log_path_of(a, dir, log_path, sizeof log_path);
     FILE *log = fopen(log_path, "a");
     if (!log) {
         snprintf(err, err_len, "cannot write %s: %s (no candidate was trained)", log_path, strerror(errno));
@@ -426,15 +431,43 @@ static int readable_tensor(const char *path, uint64_t *digest, char *err, size_t
     return 0;
 }
 
+/* --keep DIR: one search at a time in it (two at once wrote their candidates and records
+ * over each other's, and a resume took the other's model files for its own): the rank's
+ * log is locked for the run, a second search waiting for the first. 0, or -1 with err. */
+static int hold_search_dir(const cc_tune_request *a, const char *dir, cc_file_lock *lock, char *err, size_t err_len) {
+    char path[4200];
+    log_path_of(a, dir, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+    if (fd < 0) {
+        snprintf(err, err_len, "cannot write %s: %s (no candidate was trained)", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return cc_file_lock_take(lock, path, "crimecast tune", err, err_len);
+}
+
+static int search_in(const cc_tune_request *a, const char *dir, uint64_t digest, FILE *out, char *err,
+                     size_t err_len);
+
 int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) {
     char dir[4096];
     int writes = !a->collective || a->collective->rank == 0;
     if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
-    /* not as every candidate's failure; under mpirun every rank has read it already (read
-     * again only for the digest a kept search records) */
+    /* not as every candidate's failure; under mpirun every rank has read it already */
     uint64_t digest = a->tensor_digest;
     if (!a->collective && readable_tensor(a->data, &digest, err, err_len) != 0) return -1;
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
+    if (!a->keep) return search_in(a, dir, digest, out, err, err_len);
+    cc_file_lock held;
+    if (hold_search_dir(a, dir, &held, err, err_len) != 0) return -1;
+    int status = search_in(a, dir, digest, out, err, err_len);
+    cc_file_lock_release(&held);
+    return status;
+}
+
+/* The search in `dir`, its record first when kept; the result said or written. */
+static int search_in(const cc_tune_request *a, const char *dir, uint64_t digest, FILE *out, char *err,
+                     size_t err_len) {
     if (a->keep && search_record(a, dir, digest, err, err_len) != 0) return -1;
     fprintf(out, "tuning on %s: %d candidate%s, at most %d epoch%s each, window %d; scored on the validation span\n",
             a->data, a->budget, a->budget == 1 ? "" : "s", a->epochs, a->epochs == 1 ? "" : "s", a->window);

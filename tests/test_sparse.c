@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,6 +200,30 @@ static void test_files_dense_and_sparse_read_the_same(void **state) {
     free(dir);
 }
 
+/* Counts read from a path, then the file renamed over by another (a raster writing it
+ * anew): the recency maps are not read from the other file (a probe's predict mixed the
+ * two, exit 0); a read of the same file stays as it was. */
+static void test_recency_of_a_replaced_file_refused(void **state) {
+    (void)state;
+    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "t.h5"), *other = tu_path(dir, "other.h5");
+    cc_tensor made, read;
+    char err[512];
+    make_tensor(&made, 0);
+    assert_int_equal(cc_tensor_write(path, &made, "counts", CC_TENSOR_FORMAT, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(cc_tensor_write(other, &made, "counts", CC_TENSOR_FORMAT, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(cc_tensor_read(path, NULL, &read, err, sizeof err), 0);
+    assert_true(read.file_identity[1] != 0);
+    assert_int_equal(rename(other, path), 0);
+    assert_int_equal(cc_tensor_read_recency(path, &read, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "the file was replaced since its counts were read"));
+    cc_tensor_free(&read);
+    assert_int_equal(cc_tensor_read(path, NULL, &read, err, sizeof err), 0);
+    assert_int_equal(cc_tensor_read_recency(path, &read, 1, err, sizeof err), 0);
+    cc_tensor_free(&read), cc_tensor_free(&made);
+    tu_remove_dir(dir);
+    free(dir), free(path), free(other);
+}
+
 /* A sparse file's entries become the nonzero index of what was read (the one
  * cc_tensor_index_nonzeros builds from the dense counts, field by field) when at most an
  * eighth of the values are nonzero; denser, and from a dense file, there is none. Sums
@@ -285,6 +310,7 @@ int main(void) {
         cmocka_unit_test(test_built_from_events), cmocka_unit_test(test_recency_maps_are_decayed_sums),
         cmocka_unit_test(test_keep_channels), cmocka_unit_test(test_check_refuses),
         cmocka_unit_test(test_files_dense_and_sparse_read_the_same),
-        cmocka_unit_test(test_indexed_sums_are_the_dense_sums), cmocka_unit_test(test_sparse_file_keeps_its_index)};
+        cmocka_unit_test(test_indexed_sums_are_the_dense_sums), cmocka_unit_test(test_sparse_file_keeps_its_index),
+        cmocka_unit_test(test_recency_of_a_replaced_file_refused)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import h5py
 import numpy as np
@@ -92,6 +93,30 @@ def main():
             r"^(\d+)\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+([0-9.]+)", p.stdout, re.M)}
         check("... its resume to 3 trains candidates 2 and 3 anew: the scores of a fresh search of 3",
               p.returncode == 0 and resumed == fresh and len(fresh) == 3, (resumed, fresh))
+        # two searches at once in one --keep directory: the second waits for the first (they
+        # wrote their candidates over each other's, and a resume read the other's as its own;
+        # found by a probe on 2026-12-06), so the directory ends as the second's alone
+        shared = os.path.join(tmp, "a_shared")
+        both = [CRIMECAST, "tune", "--data", tensor, "--window", str(WINDOW), "--threads", "1", "--budget", "3",
+                "--keep", shared]
+        first = subprocess.Popen(both + ["--epochs", "20", "--patience", "20", "--seed", "5", "--out",
+                                         os.path.join(tmp, "first.json")], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        for _ in range(600):
+            if os.path.exists(os.path.join(shared, "tune-search.txt")):
+                break
+            time.sleep(0.05)
+        second = subprocess.run(both + ["--epochs", "2", "--seed", "6", "--out", os.path.join(tmp, "second.json")],
+                                capture_output=True, text=True)
+        first.communicate(timeout=600)
+        again = subprocess.run(both + ["--epochs", "2", "--seed", "6", "--out", os.path.join(tmp, "again.json"),
+                                       "--resume"], capture_output=True, text=True)
+        scores = lambda text: re.findall(r"^\d+ .*?([0-9.]+)\s+[0-9.]+ s$", text, re.M)
+        check("two searches at once in one --keep DIR: the second waited for the first, and a resume of it scores "
+              "its own candidates", first.returncode == 0 and second.returncode == 0
+              and "tune.log is being changed by another process: waiting for it" in second.stderr
+              and scores(again.stdout) == scores(second.stdout) and len(scores(second.stdout)) == 3,
+              (second.stderr[-300:], scores(again.stdout), scores(second.stdout)))
         with open(config) as f:
             cfg = json.load(f)
         best = min(stored.values())
