@@ -114,15 +114,21 @@ int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_wr
     cc_whole_file out;
     if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
     cc_hdf5_quiet q = cc_hdf5_silence();
+    errno = 0; /* what the write that failed left, if one did: HDF5's message names no cause */
     hid_t access = cc_hdf5_closing_access();
     hid_t file = access < 0 ? -1 : H5Fcreate(out.temp, H5F_ACC_TRUNC, H5P_DEFAULT, access);
     int status = file < 0 ? -1 : write(file, context);
     if (file >= 0 && H5Fclose(file) < 0) status = -1;
+    int cause = errno;
     if (access >= 0) H5Pclose(access);
     cc_hdf5_restore(q);
     if (status != 0) {
         cc_whole_file_abandon(&out);
-        snprintf(err, err_len, "%s: cannot write %s (disk full, or no permission?)", path, what);
+        if (cause == ENOSPC || cause == EDQUOT || cause == EFBIG || cause == EIO)
+            snprintf(err, err_len, "%s: cannot write %s: %s%s", path, what, strerror(cause),
+                     cause == EFBIG ? " (past the file-size limit: ulimit -f)" : "");
+        else
+            snprintf(err, err_len, "%s: cannot write %s (disk full, or no permission?)", path, what);
         return -1;
     }
     return cc_whole_file_commit(&out, err, err_len);

@@ -53,6 +53,10 @@ static void remove_temporaries_and_die(int signal_number) {
 }
 
 void cc_remove_temporaries_on_signals(void) {
+    /* A file-size limit (ulimit -f) ended the process by SIGXFSZ at the write that passed
+     * it: no word, exit 153, its temporary left. Ignored, the write fails with EFBIG as a
+     * full disk's with ENOSPC, and the writer says so and removes its temporary. */
+    signal(SIGXFSZ, SIG_IGN);
     static const int signals[] = {SIGINT, SIGTERM, SIGHUP};
     struct sigaction action, previous;
     memset(&action, 0, sizeof action);

@@ -30,7 +30,9 @@ typedef int (*cc_stoppable_work)(void *context, volatile sig_atomic_t *stop);
 int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught);
 
 /* Installs the handler that removes this process's temporaries and dies of the signal,
- * for SIGINT, SIGTERM and SIGHUP, each unless the process started ignoring it. */
+ * for SIGINT, SIGTERM and SIGHUP, each unless the process started ignoring it; and
+ * ignores SIGXFSZ, so that a write past a file-size limit fails (EFBIG) and is reported
+ * as a full disk's is, rather than ending the process without a word. */
 void cc_remove_temporaries_on_signals(void);
 
 #endif

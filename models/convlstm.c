@@ -404,7 +404,9 @@ int cc_convlstm_set_batch(cc_convlstm *m, int batch) {
     m->batch = batch;
     cc_arena_reset_layout(&m->acts);
     plan_acts(m);
-    return cc_arena_allocate_at(&m->acts, m->acts.device);
+    if (cc_arena_allocate_at(&m->acts, m->acts.device) == 0) return 0;
+    m->batch = 0; /* no activations: the next call of any batch allocates again, not "already so" */
+    return -1;
 }
 
 int cc_convlstm_create_on(cc_convlstm *m, const cc_convlstm_config *cfg, int batch, unsigned seed,

@@ -157,7 +157,8 @@ size_t cc_convlstm_output_bias(const cc_convlstm *m);
 
 /* Re-plans the activations for another batch size (parameters are kept), on the
  * model's device when it has moved to one, zeroed, in the allocation they have when it
- * is large enough. 0 or -1. */
+ * is large enough. 0, or -1 out of memory: the model then has no activations (its batch
+ * 0) and must not run until a call succeeds. */
 int cc_convlstm_set_batch(cc_convlstm *m, int batch);
 
 /* cc_convlstm_create, the model then on a GPU when `device` is not NULL (kernels/arena.h):

@@ -138,7 +138,10 @@ static double evaluate_with(cc_batch_io *b, const cc_ops_context *ctx, const cc_
     for (int i = first; i < first + count; i += b->batch) {
         int k = first + count - i < b->batch ? first + count - i : b->batch;
         for (int j = 0; j < k; j++) b->starts[j] = cc_split_sample_start(split, span, i + j);
-        cc_convlstm_set_batch(b->model, k);
+        if (cc_convlstm_set_batch(b->model, k) != 0) { /* out of memory for the activations: no loss */
+            b->io.collective = keep;
+            return NAN;
+        }
         gather(b, ctx, t, scale, loss, b->starts, k);
         total += cc_forward_loss(b->model, ctx, loss, &b->io) * k;
     }
@@ -173,7 +176,11 @@ int cc_predict(cc_convlstm *model, const cc_ops_context *ctx, const cc_tensor *t
     if (open_batches(&b, model, ctx, t, batch, 1, err, err_len) != 0) return -1;
     for (int i = 0; i < n; i += batch) {
         int k = n - i < batch ? n - i : batch;
-        cc_convlstm_set_batch(b.model, k);
+        if (cc_convlstm_set_batch(b.model, k) != 0) { /* its activations were NULL: a crash in the GEMM */
+            snprintf(err, err_len, "out of memory for the activations of a batch of %d samples", k);
+            cc_batch_io_close(&b);
+            return -1;
+        }
         gather(&b, ctx, t, scale, loss, starts + i, k);
         cc_forward_rates(b.model, ctx, &b.io);
         cc_batch_io_fetch_out(&b, k);
@@ -210,14 +217,16 @@ static void diverged(const cc_train_state *s, int epoch, int batch, int batches,
 }
 
 /* This epoch's shuffled training samples in `order`; the rank's share of a batch. */
-static void epoch_order(cc_batch_io *b, const cc_split *split, const cc_train_options *o, const cc_train_state *s,
-                        int *order, int n, int *first, int *count) {
+static int epoch_order(cc_batch_io *b, const cc_split *split, const cc_train_options *o, const cc_train_state *s,
+                       int *order, int n, int *first, int *count, char *err, size_t err_len) {
     unsigned rng = o->seed * 2654435761u + (unsigned)(s->epochs_done + 1);
     for (int i = 0; i < n; i++) order[i] = cc_split_sample_start(split, CC_SPAN_TRAIN, i);
     shuffle(order, n, &rng);
     cc_collective_share(o->collective, o->batch, first, count); /* all of it in one process */
-    cc_convlstm_set_batch(b->model, *count);
     b->io.collective = o->collective, b->io.share = (double)*count / o->batch;
+    if (cc_convlstm_set_batch(b->model, *count) == 0) return 0;
+    snprintf(err, err_len, "out of memory for the activations of a batch of %d samples", *count);
+    return -1;
 }
 
 /* Data parallel: every step's loss summed over the ranks on the host (cc_train_step). */
@@ -225,7 +234,7 @@ static int train_epoch_summed(cc_batch_io *b, const cc_ops_context *ctx, const c
                               const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
                               double *mean_loss, char *err, size_t err_len) {
     int epoch = s->epochs_done + 1, batches = n / o->batch, first, count;
-    epoch_order(b, split, o, s, order, n, &first, &count);
+    if (epoch_order(b, split, o, s, order, n, &first, &count, err, err_len) != 0) return -1;
     double total = 0, start = cc_now_seconds();
     for (int bi = 0; bi < batches; bi++) {
         gather(b, ctx, t, scale, o->loss, order + bi * o->batch + first, count);
@@ -256,7 +265,7 @@ static int train_epoch_deferred(cc_batch_io *b, const cc_ops_context *ctx, const
                                 const float *scale, const cc_train_options *o, cc_train_state *s, int *order, int n,
                                 double *mean_loss, char *err, size_t err_len) {
     int epoch = s->epochs_done + 1, batches = n / o->batch, first, count, gpu = ctx->backend == CC_BACKEND_CUDA;
-    epoch_order(b, split, o, s, order, n, &first, &count);
+    if (epoch_order(b, split, o, s, order, n, &first, &count, err, err_len) != 0) return -1;
     struct cc_cuda_state *device = cc_ops_device(ctx);
     cc_step_scalars host = {0, 0, 0, -1, 0, (double)s->step, 0, 0};
     cc_step_scalars *scalars = cc_buffer_alloc(device, sizeof host);

@@ -651,6 +651,17 @@ def disk_full_case(tmp, tensor):
               p.returncode == 1 and path in p.stderr and "(best so far: saved)" not in p.stdout
               and os.listdir(folder) == [],
               (p.returncode, p.stdout[-300:], p.stderr[-300:], os.listdir(folder)))
+    # a shell's `ulimit -f`: SIGXFSZ at its default, which ended every writing command at
+    # the write past the limit, without a word (exit 153) and its temporary left (found by
+    # a probe on 2026-12-06): crimecast ignores it, and says why the write failed
+    def shell_limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8 * 1024, 8 * 1024))
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", tensor, "--span", "all", "--out",
+                        forecast], capture_output=True, text=True, preexec_fn=shell_limit)
+    check("baseline under a shell's ulimit -f: exit 1 naming the file and 'File too large', nothing left",
+          p.returncode == 1 and forecast in p.stderr and "File too large" in p.stderr and os.listdir(folder) == [],
+          (p.returncode, p.stderr[-300:], os.listdir(folder)))
     # export: GDAL's GeoJSON driver says nothing of a failed write (it left a file cut at
     # 8 KiB and exit 0); a GeoPackage and a GeoTIFF fail inside GDAL.
     whole = os.path.join(tmp, "whole.h5")
