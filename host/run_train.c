@@ -282,6 +282,7 @@ typedef struct train_plan {
     double tables;              /* the resident windows' bytes there (0: gathered on the host) */
     int writes;                 /* 1: this process writes the model file (rank 0, or alone) */
     int files_written;          /* model files this run has written (a Ctrl-C's resume starts from the last) */
+    int file_unwritten;         /* a write of the model file failed */
     const cc_collective *spread; /* --seeds under mpirun: the members spread over these ranks */
     run_clock clock;
 } train_plan;
@@ -338,6 +339,7 @@ typedef struct reporter {
                                    --seeds members are spread over ranks: the others' are not here yet) */
     run_clock *clock;           /* counts the epochs */
     int *files_written;         /* counts the checkpoints written */
+    int *file_unwritten;        /* set when one could not be */
     char err[1024];
 } reporter;
 
@@ -369,6 +371,7 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
     int save = improved && r->saves;
     int failed = save && cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err) != 0;
     if (save && !failed) ++*r->files_written;
+    if (failed) *r->file_unwritten = 1;
     fprintf(r->out, "epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
             failed ? " (best so far: not saved)" : save ? " (best so far: saved)"
             : improved ? " (best so far; the file is written when training ends)" : "");
@@ -703,7 +706,7 @@ static int write_final(train_plan *p, cc_convlstm *model, cc_train_state *state,
     memcpy(state->m.data, state->best_m.data, bytes);
     memcpy(state->v.data, state->best_v.data, bytes);
     if (!p->writes) return 0;
-    if (cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0) return -1;
+    if (cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0) return p->file_unwritten = 1, -1;
     p->files_written++;
     return 0;
 }
@@ -844,7 +847,7 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
         if (start_next_member(p, t, model, info, state, err, err_len) != 0) return -1;
         double made = cc_now_seconds();
         clock->setup += made - tested;
-        if (cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0) return -1;
+        if (cc_checkpoint_write(p->request->out, model, state, info, err, err_len) != 0) return p->file_unwritten = 1, -1;
         p->files_written++;
         clock->file += cc_now_seconds() - made;
     }
@@ -1009,7 +1012,8 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
         set_length(p, &info);
         reporter rep = {.out = p->out, .path = r->out, .model = &model, .state = &state, .info = &info,
                         .epochs = p->options.epochs, .writes = p->writes, .saves = p->writes && !p->spread,
-                        .clock = &p->clock, .files_written = &p->files_written};
+                        .clock = &p->clock, .files_written = &p->files_written,
+                        .file_unwritten = &p->file_unwritten};
         cc_progress_begin(&rep.bar, "train", 0);
         if (!p->writes) rep.bar.enabled = 0; /* one bar for the job: rank 0's */
         p->options.on_batch = on_batch, p->options.on_epoch = on_epoch, p->options.context = &rep;
@@ -1112,6 +1116,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
         if (status == 0) status = train_on(&p, &t, &ctx, outcome, err, err_len);
         if (status == 0 && p.writes) print_clock(&p, &ctx);
     }
+    if (outcome) outcome->file_unwritten = p.file_unwritten;
     cc_tensor_free(&t);
     cc_close_backend(&ctx);
     return status;

@@ -83,6 +83,8 @@ int cc_train_request_configure(cc_train_request *request, const cc_train_config 
 typedef struct cc_train_outcome {
     int best_epoch;
     double best_val;
+    int file_unwritten;     /* the model file could not be written (a full disk): the
+                               machine's failure, not the options' (tune stops on it) */
 } cc_train_outcome;
 
 /* Trains (or resumes) as the request says, writing the model file after every

@@ -280,7 +280,9 @@ static void remove_candidates(const char *dir, int budget, const cc_collective *
 }
 
 /* Trains one candidate into `model`, its epochs into `log`; 0 with its best validation
- * loss, or -1 with err. */
+ * loss, -1 with err, or UNWRITTEN with err when its model file could not be written (a
+ * full disk: the machine's failure, which would score the candidate as a bad one). */
+enum { UNWRITTEN = -2 };
 static int try_candidate(const cc_tune_request *a, const cc_train_config *c, const char *model, FILE *log,
                          double *loss, char *err, size_t err_len) {
     cc_train_request r;
@@ -295,8 +297,8 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     r.beside_others = a->collective && a->collective->size > 1;
     r.validation_only = 1; /* its help says the test span is never looked at */
     r.stop = a->stop;
-    cc_train_outcome outcome;
-    if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return -1;
+    cc_train_outcome outcome = {0};
+    if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return outcome.file_unwritten ? UNWRITTEN : -1;
     *loss = outcome.best_val;
     if (isfinite(*loss)) return 0;
     snprintf(err, err_len, "no finite validation loss");
@@ -332,13 +334,23 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
         char model[4200], err[1024];
         snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
         double start = cc_now_seconds();
-        scores[i][0] = try_candidate(a, &c, model, log, &scores[i][1], err, sizeof err) == 0;
-        if (!scores[i][0]) report_failure(log, i + 1, err);
+        int got = try_candidate(a, &c, model, log, &scores[i][1], err, sizeof err);
+        scores[i][0] = got == 0 ? 1 : got == UNWRITTEN ? -1 : 0; /* -1: its file unwritten */
+        if (got != 0) report_failure(log, i + 1, err);
         scores[i][2] = cc_now_seconds() - start;
     }
     for (int i = 0; i < a->budget; i++)
         if (all->broadcast_doubles(all->self, scores[i], 3, i % all->size) != 0) return -1;
     return 0;
+}
+
+/* The search ends when a candidate's model file could not be written: scored as failed,
+ * it would have let a worse one win (exit 0). */
+static void search_stopped_unwritten(const cc_tune_request *a, int candidate, const char *why, char *err,
+                                     size_t err_len) {
+    snprintf(err, err_len, "candidate %d's model file could not be written (%s): the search stops, no configuration "
+             "written%s", candidate + 1, why,
+             a->keep ? "; once there is room, the same command with --resume goes on from the candidates kept" : "");
 }
 
 /* The candidates' log: DIR/tune.log, or under mpirun one per rank. */
@@ -372,11 +384,17 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         if (!shared) /* not 'every candidate failed': their scores never met */
             snprintf(err, err_len, scores ? "the candidates' scores could not be shared over the ranks (the MPI "
                                             "message above says why)" : "out of memory for the candidates' scores");
+        int unwritten = -1;
         for (int i = 0; shared && i < a->budget; i++) {
             cc_train_config c;
             candidate_options(a, order[i], &c);
-            print_row(out, i, &c, scores[i][0] != 0, scores[i][1], scores[i][2]);
-            if (scores[i][0] != 0 && scores[i][1] < *best_loss) *best_loss = scores[i][1], *best = c, winner = i;
+            print_row(out, i, &c, scores[i][0] > 0, scores[i][1], scores[i][2]);
+            if (scores[i][0] > 0 && scores[i][1] < *best_loss) *best_loss = scores[i][1], *best = c, winner = i;
+            if (scores[i][0] < 0 && unwritten < 0) unwritten = i;
+        }
+        if (shared && unwritten >= 0) {
+            search_stopped_unwritten(a, unwritten, "its rank's message above says why", err, err_len);
+            winner = -1;
         }
         free(scores);
         fclose(log);
@@ -388,7 +406,14 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         char model[4200], failure[1024];
         snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
         double loss = NAN, start = cc_now_seconds();
-        int ok = try_candidate(a, &c, model, log, &loss, failure, sizeof failure) == 0;
+        int got = try_candidate(a, &c, model, log, &loss, failure, sizeof failure), ok = got == 0;
+        if (got == UNWRITTEN) { /* not a bad candidate: the next would fail alike, or win unfairly */
+            report_failure(log, i + 1, failure);
+            print_row(out, i, &c, 0, loss, cc_now_seconds() - start);
+            search_stopped_unwritten(a, i, failure, err, err_len);
+            fclose(log);
+            return -1;
+        }
         int ctrl_c = a->stop && *a->stop;
         if (ctrl_c && !ok) { /* its training was stopped: unfinished, not failed */
             *stopped = i;

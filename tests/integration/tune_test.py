@@ -16,6 +16,8 @@ usage: tune_test.py CRIMECAST
 import json
 import os
 import re
+import resource
+import signal
 import shutil
 import subprocess
 import sys
@@ -117,6 +119,21 @@ def main():
               and "tune.log is being changed by another process: waiting for it" in second.stderr
               and scores(again.stdout) == scores(second.stdout) and len(scores(second.stdout)) == 3,
               (second.stderr[-300:], scores(again.stdout), scores(second.stdout)))
+        # a disk that fills in the search: a candidate whose model file cannot be written stops
+        # it, no configuration written (it was scored 'failed' and a smaller one won, exit 0;
+        # found by a probe on 2026-12-06). A file-size limit between the candidates' sizes.
+        sizes = [os.path.getsize(os.path.join(tmp, "a", "candidate-%02d.h5" % i)) for i in (1, 2, 3)]
+        limit = (min(sizes) + max(sizes)) // 2
+        def full_disk():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        unwritten = os.path.join(tmp, "unwritten.json")
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", unwritten, "--budget", "3", "--epochs", "2",
+                            "--window", str(WINDOW), "--threads", "1", "--seed", "3", "--keep",
+                            os.path.join(tmp, "a_full")], capture_output=True, text=True, preexec_fn=full_disk)
+        check("a candidate's model file unwritable (a full disk): the search stops, exit 1, no configuration",
+              sizes[0] != sizes[2] and p.returncode == 1 and "model file could not be written" in p.stderr
+              and not os.path.exists(unwritten), (sizes, p.returncode, p.stderr[-400:]))
         with open(config) as f:
             cfg = json.load(f)
         best = min(stored.values())
