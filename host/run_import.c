@@ -119,8 +119,10 @@ static int import_files(cc_store *store, const cc_city *city, const cc_import_re
         double start = cc_now_seconds();
         int status = cc_import_file(store, city, r->files[i], &stats, show_progress, &bar, err, sizeof err);
         cc_progress_end(&bar);
-        if (status != 0) {
-            fprintf(stderr, "crimecast import: %s\n  nothing from this file was stored\n", err);
+        if (status != 0) { /* the store's error (a full disk) names the store alone: which file, too */
+            int named = strncmp(err, r->files[i], strlen(r->files[i])) == 0;
+            fprintf(stderr, "crimecast import: %s%s%s\n  nothing from this file was stored\n", named ? "" : r->files[i],
+                    named ? "" : ": ", err);
             failed++;
             continue;
         }

@@ -662,6 +662,24 @@ def disk_full_case(tmp, tensor):
     check("baseline under a shell's ulimit -f: exit 1 naming the file and 'File too large', nothing left",
           p.returncode == 1 and forecast in p.stderr and "File too large" in p.stderr and os.listdir(folder) == [],
           (p.returncode, p.stderr[-300:], os.listdir(folder)))
+    # an import into a store that cannot grow: the message names the file not stored, not
+    # the store alone (found by a probe on 2026-12-06)
+    records = os.path.join(tmp, "records_for_a_full_store.csv")
+    with open(records, "w") as f:
+        f.write("ID,Case Number,Date,Block,IUCR,Primary Type,Description,Location Description,Arrest,Domestic,Beat,"
+                "District,Ward,Community Area,FBI Code,X Coordinate,Y Coordinate,Updated On,Latitude,Longitude\n")
+        for i in range(3000):
+            f.write("%d,A%d,03/01/2016 01:15:00 PM,X,0820,THEFT,OVER $500,STREET,false,false,1,1,1,1,6,1,1,"
+                    "03/11/2016 03:48:18 PM,41.88,-87.63\n" % (i + 1, i + 1))
+    def store_limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+    p = subprocess.run([CRIMECAST, "import", "--city", "chicago", "--db", os.path.join(folder, "s.db"), records],
+                       capture_output=True, text=True, preexec_fn=store_limit)
+    check("an import into a store that cannot grow: exit 1, the message names the file not stored",
+          p.returncode == 1 and "crimecast import: %s: " % records in p.stderr, p.stderr[-400:])
+    for leftover in os.listdir(folder):
+        os.unlink(os.path.join(folder, leftover))
     # export: GDAL's GeoJSON driver says nothing of a failed write (it left a file cut at
     # 8 KiB and exit 0); a GeoPackage and a GeoTIFF fail inside GDAL.
     whole = os.path.join(tmp, "whole.h5")
