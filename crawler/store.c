@@ -386,13 +386,12 @@ cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
     return s;
 }
 
-cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
-    if (regular_or_absent(path, err, err_len) != 0) return NULL;
+/* The store `path` names, opened as SQLite's `name` for it. */
+static cc_store *open_to_write(const char *path, const char *name, char *err, size_t err_len) {
     cc_store *s = new_store(path, err, err_len);
     if (!s) return NULL;
-    char literal[PATH_MAX];
-    if (sqlite3_open_v2(file_name_for_sqlite(path, literal), &s->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(name, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         snprintf(err, err_len, "%s: cannot open store: %s", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
         cc_store_close(s);
@@ -416,6 +415,14 @@ cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
     }
     return s;
 }
+
+cc_store *cc_store_open(const char *path, char *err, size_t err_len) {
+    if (regular_or_absent(path, err, err_len) != 0) return NULL;
+    char literal[PATH_MAX];
+    return open_to_write(path, file_name_for_sqlite(path, literal), err, err_len);
+}
+
+cc_store *cc_store_open_in_memory(char *err, size_t err_len) { return open_to_write(":memory:", ":memory:", err, err_len); }
 
 void cc_store_close(cc_store *s) {
     if (!s) return;

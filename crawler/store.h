@@ -28,8 +28,11 @@
 
 typedef struct cc_store cc_store;
 
-/* Opens (creating when missing) the store at `path`. NULL with `err` on failure. */
+/* Opens (creating when missing) the store at `path`. NULL with `err` on failure (also
+ * for "" and ":memory:", SQLite's temporary databases: a --db that keeps nothing). */
 cc_store *cc_store_open(const char *path, char *err, size_t err_len);
+/* A store in memory, gone when closed: for the fuzzers, which store what they parse. */
+cc_store *cc_store_open_in_memory(char *err, size_t err_len);
 /* The same for a command that only reads the store: a missing `path` (a misspelt --db)
  * is an error, not a new empty store left behind. */
 cc_store *cc_store_open_existing(const char *path, char *err, size_t err_len);

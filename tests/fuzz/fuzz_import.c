@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const cc_city *city = cities[data[0] & 3];
     int as_file = data[0] >> 2 & 1;
     char err[1024] = "";
-    cc_store *store = cc_store_open(":memory:", err, sizeof err);
+    cc_store *store = cc_store_open_in_memory(err, sizeof err);
     FUZZ_CHECK(store != NULL, "%s", err);
     cc_import_stats stats;
     memset(&stats, 0, sizeof stats);

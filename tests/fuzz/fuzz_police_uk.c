@@ -34,7 +34,7 @@ static int count_row(void *context, const cc_incident_point *incident) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[1024] = "";
-    cc_store *store = cc_store_open(":memory:", err, sizeof err);
+    cc_store *store = cc_store_open_in_memory(err, sizeof err);
     FUZZ_CHECK(store != NULL && cc_store_begin(store, err, sizeof err) == 0, "%s", err);
     cc_import_stats stats;
     memset(&stats, 0, sizeof stats);
