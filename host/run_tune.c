@@ -206,6 +206,19 @@ static void first_difference(const char *was, const char *now, char *out, size_t
     snprintf(out, len, "%s", *was || *now ? "other terms" : "the same terms");
 }
 
+/* Candidate i's model file in DIR: DIR/candidate-NN.h5, NN from 1. */
+static void candidate_path(const char *dir, int i, char *path, size_t len) {
+    snprintf(path, len, "%s/candidate-%02d.h5", dir, i + 1);
+}
+
+/* A file of the search in DIR that each rank keeps its own of under mpirun (DIR may be
+ * shared): DIR/STEM.EXT for rank 0 and one process, DIR/STEM-rankN.EXT for the others. */
+static void rank_file_path(const char *dir, const char *stem, const char *ext, const cc_collective *all, char *path,
+                           size_t len) {
+    if (all && all->rank > 0) snprintf(path, len, "%s/%s-rank%d.%s", dir, stem, all->rank, ext);
+    else snprintf(path, len, "%s/%s.%s", dir, stem, ext);
+}
+
 /* A new search in DIR: the model files of an earlier one there are removed, each rank
  * its own candidates' (i mod N), so that a resume of this one cannot take them for its
  * own (they hold other options, under the same names). Every index a search can have. */
@@ -213,7 +226,7 @@ static void remove_own_candidates(const cc_tune_request *a, const char *dir) {
     for (int i = 0; i < MAX_BUDGET; i++) {
         if (a->collective && i % a->collective->size != a->collective->rank) continue;
         char path[4200];
-        snprintf(path, sizeof path, "%s/candidate-%02d.h5", dir, i + 1);
+        candidate_path(dir, i, path, sizeof path);
         unlink(path);
     }
 }
@@ -223,10 +236,7 @@ static void remove_own_candidates(const cc_tune_request *a, const char *dir) {
  * mix candidates of two searches, scored on other terms). 0, or -1 with err. */
 static int search_record(const cc_tune_request *a, const char *dir, uint64_t tensor, char *err, size_t err_len) {
     char path[4200], terms[1024], was[1100];
-    if (a->collective && a->collective->rank > 0) /* each rank its own, as its log: DIR may be shared */
-        snprintf(path, sizeof path, "%s/tune-search-rank%d.txt", dir, a->collective->rank);
-    else
-        snprintf(path, sizeof path, "%s/tune-search.txt", dir);
+    rank_file_path(dir, "tune-search", "txt", a->collective, path, sizeof path); /* each rank its own, as its log */
     search_terms(a, tensor, terms, sizeof terms);
     if (!a->resume) {
         remove_own_candidates(a, dir); /* a resume of this search must not find another's */
@@ -259,7 +269,7 @@ static int kept_candidates(const char *dir, int budget) {
     int kept = 0;
     for (int i = 0; i < budget; i++) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/candidate-%02d.h5", dir, i + 1);
+        candidate_path(dir, i, path, sizeof path);
         kept += access(path, F_OK) == 0;
     }
     return kept;
@@ -269,12 +279,11 @@ static int kept_candidates(const char *dir, int budget) {
 static void remove_candidates(const char *dir, int budget, const cc_collective *all, int log) {
     char path[4200];
     for (int i = 0; i < budget; i++) {
-        snprintf(path, sizeof path, "%s/candidate-%02d.h5", dir, i + 1);
+        candidate_path(dir, i, path, sizeof path);
         unlink(path);
     }
     if (!log) return;
-    if (all && all->rank > 0) snprintf(path, sizeof path, "%s/tune-rank%d.log", dir, all->rank);
-    else snprintf(path, sizeof path, "%s/tune.log", dir);
+    rank_file_path(dir, "tune", "log", all, path, sizeof path);
     unlink(path);
     rmdir(dir);
 }
@@ -332,7 +341,7 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
         cc_train_config c;
         candidate_options(a, order[i], &c);
         char model[4200], err[1024];
-        snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
+        candidate_path(dir, i, model, sizeof model);
         double start = cc_now_seconds();
         int got = try_candidate(a, &c, model, log, &scores[i][1], err, sizeof err);
         scores[i][0] = got == 0 ? 1 : got == UNWRITTEN ? -1 : 0; /* -1: its file unwritten */
@@ -355,8 +364,7 @@ static void search_stopped_unwritten(const cc_tune_request *a, int candidate, co
 
 /* The candidates' log: DIR/tune.log, or under mpirun one per rank. */
 static void log_path_of(const cc_tune_request *a, const char *dir, char *path, size_t len) {
-    if (a->collective && a->collective->rank > 0) snprintf(path, len, "%s/tune-rank%d.log", dir, a->collective->rank);
-    else snprintf(path, len, "%s/tune.log", dir);
+    rank_file_path(dir, "tune", "log", a->collective, path, len);
 }
 
 /* The search; fills best (its options) and returns its index in the order, or -1 (with
@@ -404,7 +412,7 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         cc_train_config c;
         candidate_options(a, order[i], &c);
         char model[4200], failure[1024];
-        snprintf(model, sizeof model, "%s/candidate-%02d.h5", dir, i + 1);
+        candidate_path(dir, i, model, sizeof model);
         double loss = NAN, start = cc_now_seconds();
         int got = try_candidate(a, &c, model, log, &loss, failure, sizeof failure), ok = got == 0;
         if (got == UNWRITTEN) { /* not a bad candidate: the next would fail alike, or win unfairly */
