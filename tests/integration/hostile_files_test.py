@@ -678,6 +678,22 @@ def disk_full_case(tmp, tensor):
                        capture_output=True, text=True, preexec_fn=store_limit)
     check("an import into a store that cannot grow: exit 1, the message names the file not stored",
           p.returncode == 1 and "crimecast import: %s: " % records in p.stderr, p.stderr[-400:])
+    # reading a whole store on a full disk: SQLite cannot make the files of its write-ahead
+    # log beside it, which raster called "not a readable SQLite database: disk I/O error"
+    # (found by a probe on 2026-12-06; the store was fine)
+    whole_store = os.path.join(tmp, "whole_store.db")
+    p = run("import", "--city", "chicago", "--db", whole_store, records)
+    check("a store to read on a full disk", p.returncode == 0, p.stderr)
+    for leftover in (whole_store + "-wal", whole_store + "-shm"):
+        if os.path.exists(leftover):
+            os.unlink(leftover)
+    p = subprocess.run([CRIMECAST, "raster", "--db", whole_store, "--city", "chicago", "--from", "2016-03-01", "--to",
+                        "2016-03-02", "--bin", "day", "--grid", "4", "--out", os.path.join(folder, "t.h5")],
+                       capture_output=True, text=True, preexec_fn=limit(0))
+    check("raster of a store on a full disk: exit 1, the cause and what to do, not 'not a readable SQLite database'",
+          p.returncode == 1 and "%s: the store could not be opened" % whole_store in p.stderr
+          and "File too large" in p.stderr and "make room" in p.stderr and "not a readable" not in p.stderr,
+          (p.returncode, p.stderr[-400:]))
     for leftover in os.listdir(folder):
         os.unlink(os.path.join(folder, leftover))
     # export: GDAL's GeoJSON driver says nothing of a failed write (it left a file cut at
