@@ -9,29 +9,61 @@
 #include <zip.h>
 #include <zlib.h>
 
+enum { FILE_BUFFER = 1 << 18 };
+
 struct cc_byte_source {
-    gzFile gz;        /* a file, plain or gzip: zlib reads plain files through */
-    zip_file_t *zf;   /* or a zip member */
+    FILE *file;          /* a file, plain or gzip (gzip: inflated through `z`) */
+    int gzip;            /* the file began with gzip's magic bytes */
+    int member_ended;    /* a gzip member ended: the next bytes must begin another, or be the end */
+    z_stream z;
+    unsigned char *in;   /* the file's bytes read and not yet inflated: z.next_in, z.avail_in */
+    zip_file_t *zf;      /* or a zip member */
     const char *memory;  /* or bytes in memory (an HTTP response body), borrowed */
     size_t memory_len;
-    uint64_t consumed;
+    uint64_t consumed;   /* bytes of the file (compressed for gzip) taken in so far */
     char error[512];
 };
 
+/* Reads more of the file into `in` until it holds `need` bytes not yet taken, or the file
+ * ended; 0, or -1 on a read error. */
+static int fill(cc_byte_source *src, uInt need) {
+    while (src->z.avail_in < need && !feof(src->file)) {
+        memmove(src->in, src->z.next_in, src->z.avail_in); /* the bytes left, to the front */
+        src->z.next_in = src->in;
+        size_t got = fread(src->in + src->z.avail_in, 1, FILE_BUFFER - src->z.avail_in, src->file);
+        if (got == 0 && ferror(src->file)) {
+            snprintf(src->error, sizeof src->error, "read error: %s", strerror(errno));
+            return -1;
+        }
+        src->z.avail_in += (uInt)got;
+    }
+    return 0;
+}
+
 cc_byte_source *cc_byte_source_open_file(const char *path, char *err, size_t err_len) {
     cc_byte_source *src = calloc(1, sizeof *src);
-    if (!src) {
+    unsigned char *in = malloc(FILE_BUFFER);
+    if (!src || !in) {
         snprintf(err, err_len, "%s: out of memory", path);
+        free(src), free(in);
         return NULL;
     }
+    src->in = in;
     errno = 0;
-    src->gz = gzopen(path, "rb");
-    if (!src->gz) {
+    src->file = fopen(path, "rb");
+    src->z.next_in = in;
+    if (!src->file || fill(src, 2) != 0) {
         snprintf(err, err_len, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
-        free(src);
+        cc_byte_source_close(src);
         return NULL;
     }
-    gzbuffer(src->gz, 1 << 18);
+    src->gzip = src->z.avail_in >= 2 && src->in[0] == 0x1f && src->in[1] == 0x8b;
+    if (src->gzip && inflateInit2(&src->z, 15 + 16) != Z_OK) { /* 16: a gzip header and trailer */
+        snprintf(err, err_len, "%s: out of memory for gzip", path);
+        src->gzip = 0;
+        cc_byte_source_close(src);
+        return NULL;
+    }
     return src;
 }
 
@@ -52,31 +84,61 @@ cc_byte_source *cc_byte_source_open_zip_member(void *archive, uint64_t index, ch
     return src;
 }
 
+static long read_plain(cc_byte_source *src, char *buf, size_t cap) {
+    size_t n = src->z.avail_in < cap ? src->z.avail_in : cap;
+    memcpy(buf, src->z.next_in, n);
+    src->z.next_in += n, src->z.avail_in -= (uInt)n;
+    src->consumed += n;
+    if (fill(src, 1) != 0) return -1;
+    return (long)n;
+}
+
+/* After a gzip member's end: another member (gzip files may be concatenated), the file's
+ * end, or zeros (padding, which gzip itself passes over). Anything else is refused:
+ * zlib's gzread ignored it, and a plain file appended to a compressed one lost its rows
+ * without a word. 1: another member begins, 0: the end, -1 with the error. */
+static int after_member(cc_byte_source *src) {
+    if (fill(src, 2) != 0) return -1;
+    if (src->z.avail_in >= 2 && src->z.next_in[0] == 0x1f && src->z.next_in[1] == 0x8b) {
+        inflateReset(&src->z);
+        src->member_ended = 0;
+        return 1;
+    }
+    for (;;) { /* zeros to the end are padding */
+        while (src->z.avail_in > 0 && src->z.next_in[0] == 0) src->z.next_in++, src->z.avail_in--, src->consumed++;
+        if (src->z.avail_in > 0) break;
+        if (fill(src, 1) != 0) return -1;
+        if (src->z.avail_in == 0) return 0;
+    }
+    snprintf(src->error, sizeof src->error, "bytes after the end of the gzip stream, at byte %llu, are not gzip (another "
+             "file appended to a compressed one?): refused, not ignored (decompress it, or compress it whole again)",
+             (unsigned long long)src->consumed);
+    return -1;
+}
+
 static long read_gzip(cc_byte_source *src, char *buf, size_t cap) {
-    unsigned want = cap > INT_MAX ? INT_MAX : (unsigned)cap;
-    int got = gzread(src->gz, buf, want);
-    if (got < 0) {
-        int code;
-        const char *msg = gzerror(src->gz, &code);
-        snprintf(src->error, sizeof src->error, "read error: %s",
-                 code == Z_ERRNO ? strerror(errno) : msg);
-        return -1;
-    }
-    if (got == 0) {
-        /* zlib reports a stream cut off mid-member only through gzerror. */
-        int code;
-        const char *msg = gzerror(src->gz, &code);
-        if (code == Z_BUF_ERROR) {
-            snprintf(src->error, sizeof src->error, "truncated gzip stream (%s)", msg);
+    uInt want = cap > UINT_MAX ? UINT_MAX : (uInt)cap;
+    src->z.next_out = (Bytef *)buf, src->z.avail_out = want;
+    while (src->z.avail_out == want) { /* until some bytes come out, or the end */
+        if (src->member_ended) {
+            int next = after_member(src);
+            if (next <= 0) return next;
+        }
+        if (fill(src, 1) != 0) return -1;
+        if (src->z.avail_in == 0) {
+            snprintf(src->error, sizeof src->error, "truncated gzip stream (unexpected end of file)");
             return -1;
         }
-        if (code != Z_OK) {
-            snprintf(src->error, sizeof src->error, "read error: %s", msg);
+        uInt before = src->z.avail_in;
+        int rc = inflate(&src->z, Z_NO_FLUSH);
+        src->consumed += before - src->z.avail_in;
+        if (rc == Z_STREAM_END) src->member_ended = 1;
+        else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            snprintf(src->error, sizeof src->error, "read error: %s", src->z.msg ? src->z.msg : "gzip data error");
             return -1;
         }
     }
-    src->consumed = (uint64_t)gzoffset(src->gz);
-    return got;
+    return (long)(want - src->z.avail_out);
 }
 
 static long read_zip(cc_byte_source *src, char *buf, size_t cap) {
@@ -107,7 +169,7 @@ static long read_memory(cc_byte_source *src, char *buf, size_t cap) {
 }
 
 long cc_byte_source_read(cc_byte_source *src, char *buf, size_t cap) {
-    if (src->gz) return read_gzip(src, buf, cap);
+    if (src->file) return src->gzip ? read_gzip(src, buf, cap) : read_plain(src, buf, cap);
     if (src->zf) return read_zip(src, buf, cap);
     return read_memory(src, buf, cap);
 }
@@ -118,7 +180,9 @@ const char *cc_byte_source_error(const cc_byte_source *src) { return src->error;
 
 void cc_byte_source_close(cc_byte_source *src) {
     if (!src) return;
-    if (src->gz) gzclose(src->gz);
+    if (src->gzip) inflateEnd(&src->z);
+    if (src->file) fclose(src->file);
+    free(src->in);
     if (src->zf) zip_fclose(src->zf);
     free(src);
 }

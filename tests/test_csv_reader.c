@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "crawler/csv_reader.h"
 #include "tests/test_util.h"
@@ -235,6 +236,78 @@ static void test_truncated_gzip_is_an_error(void **state) {
     assert_non_null(strstr(cc_csv_error(f->reader), "truncated"));
 }
 
+/* One gzip member of `text` written to `file`, padded through its header's file name to
+ * `size` bytes in all (0: no padding); returns its size. */
+static long write_gzip_member(FILE *file, const char *text, size_t len, long size) {
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK); /* raw deflate */
+    unsigned char *deflated = malloc(deflateBound(&z, len));
+    z.next_in = (Bytef *)text, z.avail_in = (uInt)len, z.next_out = deflated, z.avail_out = (uInt)deflateBound(&z, len);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    long body = (long)z.total_out, name = size ? size - (10 + body + 8) : 0; /* its bytes, the last a NUL */
+    assert_true(name == 0 || name >= 2);
+    deflateEnd(&z);
+    unsigned char header[10] = {0x1f, 0x8b, 8, name ? 8 : 0, 0, 0, 0, 0, 0, 3}; /* flag 8: a file name follows */
+    fwrite(header, 1, 10, file);
+    for (long i = 0; i < name; i++) fputc(i + 1 < name ? 'n' : 0, file);
+    fwrite(deflated, 1, (size_t)body, file);
+    unsigned long crc = crc32(0, (const Bytef *)text, (uInt)len);
+    for (int i = 0; i < 4; i++) fputc((int)(crc >> (8 * i)) & 0xff, file); /* CRC-32, then the size, little-endian */
+    for (int i = 0; i < 4; i++) fputc((int)(len >> (8 * i)) & 0xff, file);
+    free(deflated);
+    return 10 + name + body + 8;
+}
+
+static char *numbered_rows(int from, int to, size_t *len) {
+    char *text = malloc(32 * (size_t)(to - from) + 1);
+    size_t n = 0;
+    for (int i = from; i < to; i++) n += (size_t)sprintf(text + n, "%d,row %d\n", i, i);
+    *len = n;
+    return text;
+}
+
+static int count_rows(fixture *f, int *status) {
+    char err[256];
+    f->src = cc_byte_source_open_file(f->path, err, sizeof err);
+    assert_non_null(f->src);
+    f->reader = cc_csv_open(f->src);
+    cc_csv_row row;
+    int rows = 0;
+    while ((*status = cc_csv_next(f->reader, &row)) == 1) {
+        assert_int_equal(atoi(row.fields[0]), rows);
+        rows++;
+    }
+    return rows;
+}
+
+/* gzip files may be concatenated members (here the second begins one byte before the
+ * reader's 256 KiB buffer ends, its magic split over two reads) and end in zeros, as gzip
+ * reads them; bytes after the last member that are neither were ignored by zlib's gzread:
+ * a plain file appended to a compressed one lost its rows without a word. */
+static void test_gzip_members_padding_and_trailing_bytes(void **state) {
+    fixture *f = *state;
+    size_t len1, len2;
+    char *first = numbered_rows(0, 1000, &len1), *second = numbered_rows(1000, 2000, &len2);
+    FILE *file = fopen(f->path, "wb");
+    assert_int_equal(write_gzip_member(file, first, len1, (1 << 18) - 1), (1 << 18) - 1);
+    write_gzip_member(file, second, len2, 0);
+    for (int i = 0; i < 100; i++) fputc(0, file);
+    fclose(file);
+    int status;
+    assert_int_equal(count_rows(f, &status), 2000);
+    assert_int_equal(status, 0);
+    cc_csv_close(f->reader), cc_byte_source_close(f->src);
+
+    file = fopen(f->path, "wb");
+    write_gzip_member(file, first, len1, 0);
+    fwrite(second, 1, len2, file); /* a plain file appended */
+    fclose(file);
+    assert_int_equal(count_rows(f, &status), 1000);
+    assert_int_equal(status, -1);
+    assert_non_null(strstr(cc_csv_error(f->reader), "after the end of the gzip stream"));
+    free(first), free(second);
+}
+
 /* A record past CC_CSV_MOST_RECORD is a read error naming its line, not an allocation as
  * big as the file; one of more than CC_CSV_MOST_FIELDS fields is read whole and flagged
  * (the file went on; it ended the file, "longer than 16 MiB"), its extra fields in the
@@ -294,6 +367,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_records_spanning_read_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quoted_crlf_across_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_gzip_is_an_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_members_padding_and_trailing_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_a_bom_alone, setup, teardown),
         cmocka_unit_test(test_missing_file),
     };
