@@ -515,15 +515,11 @@ static int crawl_tile(crawl_job *job, const char *month, const tile *t, int dept
  * the next crawl asks again; counted for the summary. 0 or -1 with err. */
 static int forget_month(crawl_job *job, const char *month) {
     if (cc_store_begin(job->store, job->err, job->err_len) != 0) return -1;
-    cc_crawl_position none = {0, 0};
-    int status = 0;
-    for (int r = 0; r < TILES_PER_SIDE && status == 0; r++)
-        for (int c = 0; c < TILES_PER_SIDE && status == 0; c++) {
-            char window[64];
-            snprintf(window, sizeof window, "%s/r%dc%d.", month, r, c);
-            status = cc_store_set_crawl_position(job->store, cc_city_name(job->city), "police.uk", window, &none,
-                                                 job->err, job->err_len);
-        }
+    char prefix[32]; /* every tile of the month, a split one's children too: kept done, they would be skipped
+                        when the month comes with crimes and their parent is split again */
+    snprintf(prefix, sizeof prefix, "%s/", month);
+    int status = cc_store_forget_crawl_windows(job->store, cc_city_name(job->city), "police.uk", prefix, job->err,
+                                               job->err_len);
     if (status == 0) status = cc_store_commit(job->store, job->err, job->err_len);
     if (status != 0) {
         cc_store_rollback(job->store);

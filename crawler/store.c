@@ -635,6 +635,20 @@ int cc_store_crawl_position(cc_store *s, const char *city, const char *source, c
     return 0;
 }
 
+int cc_store_forget_crawl_windows(cc_store *s, const char *city, const char *source, const char *prefix, char *err,
+                                  size_t err_len) {
+    static const char SQL[] = "DELETE FROM crawl_state WHERE city = ?1 AND source = ?2 AND "
+                              "substr(span, 1, length(?3)) = ?3";
+    sqlite3_stmt *stmt = prepare_with_texts(s, SQL, city, source, prefix);
+    int rc = stmt ? sqlite3_step(stmt) : SQLITE_ERROR;
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, err_len, "%s: forgetting crawl state: %s", s->path, store_error_text(s));
+        return -1;
+    }
+    return 0;
+}
+
 int cc_store_set_crawl_position(cc_store *s, const char *city, const char *source, const char *window,
                                 const cc_crawl_position *pos, char *err, size_t err_len) {
     static const char SQL[] =

@@ -89,6 +89,11 @@ int cc_store_set_crawl_position(cc_store *store, const char *city, const char *s
                                 const char *window, const cc_crawl_position *position, char *err,
                                 size_t err_len);
 
+/* Forgets the positions of every window whose name begins with `prefix` (all of a month's
+ * tiles, split ones' children too): as never crawled. 0 or -1 with `err`. */
+int cc_store_forget_crawl_windows(cc_store *store, const char *city, const char *source, const char *prefix,
+                                  char *err, size_t err_len);
+
 /* The first and last `occurred` of `city` ("YYYY-MM-DD HH:MM", through the index).
  * Returns 0, 1 when the city has no incident, -1 on error. */
 int cc_store_time_range(cc_store *store, const char *city, char first[17], char last[17]);

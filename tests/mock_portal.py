@@ -30,7 +30,8 @@ carry an unparseable date, always the same rows), nul (police.uk: the first crim
 each answer has a \u0000 inside its id; always).
 --page-cap N answers at most N Socrata rows a page, whatever $limit asks (a portal's own
 cap). --redirect-to URL answers every data request with a 302 to URL + the same path.
---unpublished MONTH answers [] for police.uk's MONTH until /__publish. --empty-body answers
+--unpublished MONTH answers [] for police.uk's MONTH until /__publish (with --unpublished-busy,
+503 meanwhile for its tiles that will hold too many crimes). --empty-body answers
 a Socrata page past the end with an empty body, without the header line.
 Control: GET /__log (requests so far, JSON), /__reset, /__expected (what a crawl must
 store), /__append?n=N (adds N new Chicago records after the others), /__insert?n=N&at=K
@@ -273,10 +274,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, "query.soql.no-such-function\n")
         self.send(200, self.socrata_body(portal, query), "text/csv")
 
-    def police_crimes(self, portal, query):
+    def police_crimes(self, portal, query, as_published=False):
         points = [tuple(float(v) for v in p.split(",")) for p in query["poly"].split(":")]
         lats, lons = [p[0] for p in points], [p[1] for p in points]
-        if query["date"] == portal.args.unpublished and not portal.published:
+        if query["date"] == portal.args.unpublished and not portal.published and not as_published:
             return []
         crimes = [c for c in portal.london if c["month"] == query["date"]
                   and min(lats) <= float(c["location"]["latitude"]) <= max(lats)
@@ -288,7 +289,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def police(self, portal, query):
         crimes = self.police_crimes(portal, query)
-        if len(crimes) > portal.args.cap:
+        busy = portal.args.unpublished_busy and len(self.police_crimes(portal, query, True)) > portal.args.cap
+        if len(crimes) > portal.args.cap or busy:
             return self.send(503, "too many crimes\n")
         self.send(200, json.dumps(crimes), "application/json")
 
@@ -351,6 +353,7 @@ def main():
     ap.add_argument("--redirect-to", default="")
     ap.add_argument("--unpublished", default="")
     ap.add_argument("--list-unpublished", action="store_true")
+    ap.add_argument("--unpublished-busy", action="store_true")
     ap.add_argument("--dates-status", type=int, default=0)
     ap.add_argument("--dates-empty", action="store_true")
     ap.add_argument("--no-count", action="store_true")

@@ -401,6 +401,24 @@ def test_police_uk(tmp):
         mock.get("/__publish")
         p = crawl("london", db, mock)
         store_matches("the month fetched once published", db, "london", mock.get("/__expected")["london"])
+    # The unpublished month's tiles answered 503 meanwhile and were split: its forgotten
+    # tiles must include their children (kept done, they were skipped once the month was
+    # published and their parents split again: those tiles' crimes never stored, exit 0;
+    # found by a probe on 2026-12-06).
+    with Mock("--cap", "150", "--unpublished", "2016-02", "--list-unpublished", "--unpublished-busy") as mock:
+        db = os.path.join(tmp, "unpublished-busy.db")
+        p = crawl("london", db, mock)
+        con = sqlite3.connect(db)
+        kept = [r[0] for r in con.execute("SELECT span FROM crawl_state WHERE span LIKE '2016-02/%'")]
+        con.close()
+        split = [r for r in mock.get("/__log") if "date=2016-02" in r]
+        check("an unpublished month whose tiles were split: exit 0, a note naming it, none of its tiles kept done",
+              p.returncode == 0 and "no crime for 1 month (the first: 2016-02)" in p.stderr and len(split) > 16
+              and not kept, (p.stderr[-300:], len(split), kept[:4]))
+        mock.get("/__publish")
+        p = crawl("london", db, mock)
+        store_matches("the month whose tiles were split fetched whole once published", db, "london",
+                      mock.get("/__expected")["london"])
     # No list of months to be had (here a 404): every month is asked, as before the list.
     with Mock("--cap", "150", "--dates-status", "404") as mock:
         db = os.path.join(tmp, "nolist.db")
