@@ -277,7 +277,7 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
             return -1;
         }
         int ok = code == CURLE_OK && status >= 200 && status < 300;
-        int retry = code == CURLE_OK ? (status == 429 || status >= 500) && status != c->options.answer_status
+        int retry = code == CURLE_OK ? (status == 408 || status == 429 || status >= 500) && status != c->options.answer_status
                                      : retryable_curl_error(code);
         if (ok || !retry || n >= c->options.max_retries) {
             r->status = code == CURLE_OK ? status : 0;

@@ -1,7 +1,7 @@
 /* HTTP GET through libcurl, made for flaky networks and throttling portals.
  *
  * Every request has a connect timeout and a total timeout. A request that times out,
- * loses its connection (also mid-body), or gets HTTP 429 or 5xx is retried after an
+ * loses its connection (also mid-body), or gets HTTP 408, 429 or 5xx is retried after an
  * exponentially growing, jittered delay (base * 2^attempt, up to 60 s), or after
  * the server's Retry-After when it sends one; up to max_retries times. Any other 4xx
  * is not retried: the error names the URL and status. Responses may be gzip-encoded

@@ -214,6 +214,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif mode == "5xx":
             self.send(500 if portal.data_requests % 2 else 502, "server error\n")
+        elif mode == "408":  # a proxy's Request Timeout: the next try may well pass
+            self.send(408, "request timeout\n")
         elif mode == "drop":
             body = self.body_for(portal, url)
             self.send_response(200)
@@ -346,7 +348,7 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--fault", default="", choices=["", "429", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
+    ap.add_argument("--fault", default="", choices=["", "429", "408", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
                                                     "html", "slow", "malformed", "nul"])
     ap.add_argument("--empty-body", action="store_true")
     ap.add_argument("--page-cap", type=int, default=0)

@@ -138,7 +138,7 @@ def test_socrata(tmp):
 
 
 def test_faults(tmp, expected):
-    for mode in ("429", "5xx", "drop", "slow", "malformed"):
+    for mode in ("429", "408", "5xx", "drop", "slow", "malformed"):  # 408: not retried before 2026-12-06
         with Mock("--fault", mode) as mock:
             db = os.path.join(tmp, "fault-%s.db" % mode)
             started = time.time()
