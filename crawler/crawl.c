@@ -411,10 +411,10 @@ static int crawl_socrata(crawl_job *job) {
 
 /* ------------------------------------------------------------------ police.uk */
 
+/* context: the month asked for, "YYYY-MM" */
 static int store_json_tile(crawl_job *job, const cc_http_response *page, const char *label, void *context) {
-    (void)context;
-    return cc_police_uk_import_page(job->store, job->city, page->body, page->length, label, &job->stats->rows,
-                                    job->err, job->err_len);
+    return cc_police_uk_import_page(job->store, job->city, page->body, page->length, (const char *)context, label,
+                                    &job->stats->rows, job->err, job->err_len);
 }
 
 static int store_nothing(crawl_job *job, const cc_http_response *page, const char *label, void *context) {
@@ -502,7 +502,9 @@ static int crawl_tile(crawl_job *job, const char *month, const tile *t, int dept
     uint64_t before = job->stats->rows.rows_read;
     char label[128];
     snprintf(label, sizeof label, "police.uk %s crime", window);
-    int status = commit_page(job, "police.uk", window, &page, label, store_json_tile, NULL, &done);
+    char asked[16];
+    snprintf(asked, sizeof asked, "%s", month);
+    int status = commit_page(job, "police.uk", window, &page, label, store_json_tile, asked, &done);
     cc_http_response_free(&page);
     if (status != 0) return -1;
     page_done(job, window);

@@ -116,7 +116,26 @@ int cc_police_uk_months(const char *body, size_t length, const char *label, char
     return ok ? 0 : -1;
 }
 
-int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length,
+/* Whether the answer holds a crime of a month other than the one asked (an empty month
+ * aside: the row parser names it missing). 0, or -1 with err. */
+static int other_month(const cJSON *crimes, const char *month, const char *label, char *err, size_t err_len) {
+    int others = 0, total = 0;
+    const char *first = "";
+    const cJSON *crime;
+    cJSON_ArrayForEach(crime, crimes) {
+        const char *its = json_text(crime, "month");
+        total++;
+        if (*its && strcmp(its, month) != 0 && others++ == 0) first = its;
+    }
+    if (others == 0) return 0;
+    char shown[64];
+    snprintf(err, err_len, "%s: %d of %d crimes are of another month than the %s asked for (the first: '%s'): the "
+             "answer is not that month's (a proxy or mirror ignoring the query?); nothing of it stored", label, others,
+             total, month, cc_printable(first, shown, sizeof shown, 16));
+    return -1;
+}
+
+int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length, const char *month,
                              const char *label, cc_import_stats *stats, char *err, size_t err_len) {
     char *marked = nul_escapes_marked(body, length);
     if (!marked) {
@@ -130,6 +149,10 @@ int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *b
         answer_begins(body, length, begins, sizeof begins);
         snprintf(err, err_len, "%s: the response is not a JSON array of crimes (%s%zu bytes: %s)", label,
                  crimes ? "" : "not JSON, ", length, begins);
+        cJSON_Delete(crimes);
+        return -1;
+    }
+    if (month && other_month(crimes, month, label, err, err_len) != 0) {
         cJSON_Delete(crimes);
         return -1;
     }

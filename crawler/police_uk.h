@@ -18,9 +18,11 @@
 #include "crawler/store.h"
 
 /* Inserts the crimes of `body` into the transaction the caller has open, adding to
- * `stats`. `label` names the page in messages and rejected-row examples. Returns 0, or
- * -1 with `err` (the caller rolls back). */
-int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length,
+ * `stats`. `label` names the page in messages and rejected-row examples. `month`
+ * ("YYYY-MM"), when not NULL, is the month asked for: an answer holding a crime of another
+ * month is not that month's (a proxy or mirror ignoring the query) and is refused whole.
+ * Returns 0, or -1 with `err` (the caller rolls back). */
+int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length, const char *month,
                              const char *label, cc_import_stats *stats, char *err, size_t err_len);
 
 /* The months police.uk has published, from its /api/crimes-street-dates answer (a JSON

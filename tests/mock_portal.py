@@ -27,7 +27,8 @@ field: the page ends in a newline), headeronly (once, the K-th request: a Socrat
 the header line alone, as if the window ended there), html (a Socrata page or count or a police.uk
 tile answered 200 with a proxy's HTML page), slow (answers after --slow seconds), malformed (some Socrata rows
 carry an unparseable date, always the same rows), nul (police.uk: the first crime of
-each answer has a \u0000 inside its id; always).
+each answer has a \u0000 inside its id; always), othermonth (police.uk: a tile's crimes
+answered as of 2019-07), 408 (Request Timeout).
 --page-cap N answers at most N Socrata rows a page, whatever $limit asks (a portal's own
 cap). --redirect-to URL answers every data request with a 302 to URL + the same path.
 --unpublished MONTH answers [] for police.uk's MONTH until /__publish (with --unpublished-busy,
@@ -214,6 +215,12 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif mode == "5xx":
             self.send(500 if portal.data_requests % 2 else 502, "server error\n")
+        elif mode == "othermonth" and url.path == "/api/crimes-street/all-crime":  # a proxy ignoring ?date=
+            query = dict(urllib.parse.parse_qsl(url.query))
+            crimes = self.police_crimes(portal, query)
+            if not crimes or len(crimes) > portal.args.cap:
+                return False
+            self.send(200, json.dumps([dict(c, month="2019-07") for c in crimes]), "application/json")
         elif mode == "408":  # a proxy's Request Timeout: the next try may well pass
             self.send(408, "request timeout\n")
         elif mode == "drop":
@@ -348,7 +355,7 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--fault", default="", choices=["", "429", "408", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
+    ap.add_argument("--fault", default="", choices=["", "429", "408", "othermonth", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
                                                     "html", "slow", "malformed", "nul"])
     ap.add_argument("--empty-body", action="store_true")
     ap.add_argument("--page-cap", type=int, default=0)

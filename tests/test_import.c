@@ -535,7 +535,7 @@ static void test_police_uk_answers(void **state) {
     char err[512];
     const char html[] = "<html><body>Service unavailable</body></html>";
     assert_int_equal(cc_store_begin(f->store, err, sizeof err), 0);
-    assert_int_equal(cc_police_uk_import_page(f->store, f->city, html, strlen(html), "tile r0c0.", &s, err, sizeof err), -1);
+    assert_int_equal(cc_police_uk_import_page(f->store, f->city, html, strlen(html), NULL, "tile r0c0.", &s, err, sizeof err), -1);
     cc_store_rollback(f->store);
     assert_string_equal(err, "tile r0c0.: the response is not a JSON array of crimes (not JSON, 45 bytes: "
                              "'<html><body>Service unavailable</body></html>')");

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(store != NULL && cc_store_begin(store, err, sizeof err) == 0, "%s", err);
     cc_import_stats stats;
     memset(&stats, 0, sizeof stats);
-    int status = cc_police_uk_import_page(store, london, (const char *)data, size, "fuzz-tile", &stats, err,
+    int status = cc_police_uk_import_page(store, london, (const char *)data, size, NULL, "fuzz-tile", &stats, err,
                                           sizeof err);
     uint64_t rows = 0;
     FUZZ_CHECK(cc_store_scan(store, "london", "0000", "9999", count_row, &rows, err, sizeof err) == 0, "%s", err);

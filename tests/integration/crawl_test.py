@@ -439,6 +439,23 @@ def test_police_uk(tmp):
         check("503 for every tile: exit 1, the service named down, not the tile too large",
               p.returncode == 1 and "too small for the 10,000 crimes a 503 means there: the service is down" in p.stderr,
               p.stderr[-400:])
+    # A tile answered with crimes of another month (a proxy or mirror ignoring ?date=): they
+    # were stored as that month's and the tile marked done, the asked month's crimes never
+    # fetched, exit 0 (found by a probe on 2026-12-06). Refused whole, naming the month;
+    # the next run (the proxy mended) fetches the month.
+    with Mock("--cap", "150", "--fault", "othermonth", "--every", "5") as mock:
+        db = os.path.join(tmp, "othermonth.db")
+        p = crawl("london", db, mock)
+        con = sqlite3.connect(db)
+        wrong = con.execute("SELECT count(*) FROM incidents WHERE occurred LIKE '2019-07%'").fetchone()[0]
+        con.close()
+        check("a tile answered with another month's crimes: exit 1 naming it, none of them stored", p.returncode == 1
+              and "crimes are of another month than the 2016-01 asked for (the first: '2019-07')" in p.stderr
+              and wrong == 0, (p.returncode, p.stderr[-400:], wrong))
+    with Mock("--cap", "150") as mock:
+        p = crawl("london", db, mock)
+        store_matches("... and the next run, the answers mended, stores the months whole", db, "london",
+                      mock.get("/__expected")["london"])
     # A \u0000 inside an id would cut it (two crimes made one): that crime is refused as a
     # row with a NUL byte; the others are stored.
     with Mock("--cap", "150", "--fault", "nul") as mock:
