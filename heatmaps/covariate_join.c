@@ -162,13 +162,18 @@ static int find_key(const cc_covariate_table *t, const cc_join *j, const char *c
 }
 
 /* Polygon p's table keys through the lookup, into keys (room: the lookup's size), and
- * how the code changed; the number of keys found. */
+ * how the code changed; the number of keys found. *parents: the distinct table-side
+ * codes the lookup gives it, found in the table or not. */
 static int lookup_keys(const cc_covariate_table *t, const cc_join *j, const cc_code_lookup *l,
-                       const child_count *children, long distinct, const char *code, int *keys, int *split) {
-    long i = first_pair(l, code);
+                       const child_count *children, long distinct, const char *code, int *keys, int *split,
+                       int *parents) {
+    long first = first_pair(l, code), i = first;
     int n = 0;
-    *split = 0;
+    *split = 0, *parents = 0;
     for (; i >= 0 && i < l->n && !strcmp(l->polygon_code[i], code); i++) {
+        int listed = 0; /* this table-side code in an earlier pair of the polygon's */
+        for (long e = first; e < i && !listed; e++) listed = !strcmp(l->table_code[e], l->table_code[i]);
+        *parents += !listed;
         int q = find_key(t, j, l->table_code[i]);
         if (q < 0) continue;
         int seen = 0;
@@ -205,10 +210,12 @@ static int match_polygons(const cc_area_weights *w, const cc_covariate_table *t,
     if (!j->key || !j->share) return -1;
     j->start[0] = 0;
     for (int p = 0; p < w->polygons; p++) {
-        int q = find_key(t, j, w->keys[p]), n = 0, split = 0;
+        int q = find_key(t, j, w->keys[p]), n = 0, split = 0, parents = 0;
         if (q >= 0) keys[n++] = q, j->direct++, j->how[p] = 'd';
-        else if (l && (n = lookup_keys(t, j, l, children, distinct, w->keys[p], keys, &split)) > 0) {
-            if (n > 1) j->merged++, j->how[p] = 'm';
+        else if (l && (n = lookup_keys(t, j, l, children, distinct, w->keys[p], keys, &split, &parents)) > 0) {
+            if (n < parents && j->parents_missing++ == 0) /* the mean of the parents there: said */
+                snprintf(j->first_parents_missing, sizeof j->first_parents_missing, "%s", w->keys[p]);
+            if (parents > 1) j->merged++, j->how[p] = 'm'; /* of one parent found it was called renamed */
             else if (split) j->split++, j->how[p] = 's';
             else j->renamed++, j->how[p] = 'r';
         } else {
@@ -316,6 +323,11 @@ void cc_join_describe(const cc_join *j, char *out, size_t len) {
              "%d unmatched%s%s%s; %d of %d table keys unused",
              j->polygons, j->direct, j->renamed, j->split, j->merged, j->unmatched, j->unmatched ? " (the first: '" : "",
              j->unmatched ? j->first_unmatched : "", j->unmatched ? "')" : "", j->keys_unused, j->keys);
+    size_t n = strlen(out);
+    if (j->parents_missing > 0 && n < len)
+        snprintf(out + n, len - n, "; %d merged polygon%s lack%s parents in the table (the first: '%s'): the mean of "
+                 "the parents there", j->parents_missing, j->parents_missing > 1 ? "s" : "",
+                 j->parents_missing > 1 ? "" : "s", j->first_parents_missing);
 }
 
 /* ------------------------------------------------------------------ the maps */

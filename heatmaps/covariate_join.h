@@ -9,7 +9,8 @@
  *   one code, which has other polygon-side codes: "split" (each part repeats its
  *     parent's value, as the ONS advises for split areas);
  *   several codes: "merged", the unweighted mean of its parents (the lookup carries no
- *     population to weight them by; the share of each parent is 1/n).
+ *     population to weight them by; the share of each parent is 1/n); of the parents
+ *     the table holds, when it lacks some (counted, and said by cc_join_describe).
  * A polygon with none of these is "unmatched" and adds no value: its area counts as
  * missing.
  *
@@ -53,6 +54,8 @@ typedef struct cc_join {
     int direct, renamed, split, merged, unmatched;
     int keys_unused;     /* table keys no polygon takes */
     char first_unmatched[64];
+    int parents_missing; /* merged polygons some of whose parents the table lacks (the mean of the others) */
+    char first_parents_missing[64];
 } cc_join;
 
 /* Joins the polygons of `weights` to `table` (lookup may be NULL). 0, or -1 with `err`

@@ -501,6 +501,21 @@ def test_lookup(tmp):
     got, _, _ = read_static(tensor)
     check("renamed and split carry the parent's value, merged the parents' mean, unmatched adds nothing (1e-6)",
           close(got, want), f"worst {worst(got, want):.2e}")
+    # A merged code one of whose parents the table lacks: the mean of the parent there, said
+    # (it was called "renamed", nothing said of the missing parent; found by a probe on
+    # 2026-12-06).
+    lacking = os.path.join(tmp, "old_without_p4.csv")
+    with open(lacking, "w") as f:
+        f.write("old,v\nP1,2\nP2,7\nP3,1\n")
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table",
+            lacking, "--key", "old", "--lookup", lookup, "--lookup-columns", "new,old")
+    check("a merged code with a parent missing from the table: merged, and said",
+          p.returncode == 0 and "1 renamed, 2 split (parent's value repeated), 1 merged (mean of the parents)" in p.stdout
+          and "1 merged polygon lacks parents in the table (the first: 'D4'): the mean of the parents there"
+          in p.stdout, p.stdout + p.stderr)
+    want = reference_maps([g for _, g in feats], np.array([[2.0], [7.0], [7.0], [1.0], [np.nan]]), x0, y0, cell, H, W)
+    got, _, _ = read_static(tensor)
+    check("... its value the parent's there (1e-6)", close(got, want), f"worst {worst(got, want):.2e}")
     empty = os.path.join(tmp, "empty_lookup.csv")
     with open(empty, "w") as f:  # a header and no pair (it passed NULL to qsort: UBSan)
         f.write("new,old\n")
