@@ -195,6 +195,19 @@ static int write_join_csv(const char *path, const cc_join *join, const cc_area_w
     return 0;
 }
 
+/* Each new map that replaces one of its name, said: one of the other kind (a static
+ * 'imd' replaced by a dynamic one) went without a word. */
+static void say_replaced(const cc_covariates_request *r, const cc_covariates *cov, const cc_covariate_info *info,
+                         int count, FILE *out) {
+    for (int i = 0; i < count; i++) {
+        int kind, k = cc_covariates_find(cov, info[i].name, &kind);
+        if (k < 0) continue;
+        int now = r->date != NULL;
+        fprintf(out, "%s: '%s' replaces the %s map of that name%s\n", r->data, info[i].name, kind ? "dynamic" : "static",
+                kind != now ? (now ? " (it is dynamic now)" : " (it is static now)") : "");
+    }
+}
+
 /* Joined, weighed and mapped: the new maps and their descriptions into cov. */
 static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const cc_area_weights *w,
                      const cc_covariate_table *table, const cc_code_lookup *lookup, cc_covariates *cov, FILE *out,
@@ -222,8 +235,12 @@ static int make_maps(const cc_covariates_request *r, const cc_tensor *t, const c
                      "of them, the column holds no numbers, or its dates miss the tensor's span): the tensor file is "
                      "unchanged%s%s", r->data, cc_printable_utf8(table->headers[empty], shown, sizeof shown, 60),
                      r->join_csv ? "; each polygon's join is in " : "", r->join_csv ? r->join_csv : "");
-        else if ((status = cc_covariates_add(cov, r->date != NULL, table->columns, maps, info)) != 0)
-            snprintf(err, err_len, "%s: out of memory, or more than %d covariate maps", r->data, CC_COVARIATES_MOST);
+        else {
+            say_replaced(r, cov, info, table->columns, out);
+            if ((status = cc_covariates_add(cov, r->date != NULL, table->columns, maps, info)) != 0)
+                snprintf(err, err_len, "%s: out of memory, or more than %d covariate maps", r->data,
+                         CC_COVARIATES_MOST);
+        }
     }
     free(maps), free(info), free(start), free(end);
     cc_join_free(&join);

@@ -301,7 +301,8 @@ def test_synthetic(tmp):
     for _ in range(3):
         p = run("--data", tensor, "--polygons", wgs84, "--polygon-key", "code", "--table", table, "--key", "code",
                 "--columns", "score", "--names", "score_wgs84")
-        check("the same map again: exit 0", p.returncode == 0, p.stderr)
+        check("the same map again: exit 0, the replacement said", p.returncode == 0
+              and "'score_wgs84' replaces the static map of that name\n" in p.stdout, p.stdout + p.stderr)
         sizes.append(os.path.getsize(tensor))
     got, names, _ = read_static(tensor)
     check("replaced three times: the same size each time", sizes[0] == sizes[1] == sizes[2], sizes)
@@ -729,6 +730,13 @@ def test_table_values(tmp):
             "--date", "date", "--names", "daily")
     check("repeated alike in a series: skipped, the note naming the day", p.returncode == 0
           and "key 'B2' on 2020-01-08 repeats the row at line 18" in p.stdout + p.stderr, p.stdout + p.stderr)
+    # A dynamic map named as a static one replaces it: said (the static map went without a
+    # word; found by a probe on 2026-12-06).
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", series, "--key", "code",
+            "--date", "date", "--names", "v")
+    _, names, _ = read_static(tensor)
+    check("a dynamic map named as a static one: the replacement said", p.returncode == 0 and "'v' replaces the "
+          "static map of that name (it is dynamic now)" in p.stdout and "v" not in names, (p.stdout, names))
 
 
 def shapefile_path():
