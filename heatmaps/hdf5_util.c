@@ -347,15 +347,15 @@ hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t 
     return ds;
 }
 
-/* What a file's type may be for a read into mem_type: a number for a number (HDF5
- * converts integers and floats), a variable-length string for a string. Anything else is
- * refused before HDF5 is asked to convert it: its conversion code is not hardened
- * against crafted files. */
+/* What a file's type may be for a read into mem_type: a number for a float (HDF5
+ * converts integers), an integer for an integer (a float 4.5 was read as 4), a
+ * variable-length string for a string. Anything else is refused before HDF5 is asked to
+ * convert it: its conversion code is not hardened against crafted files. */
 static int readable_as(hid_t file_type, hid_t mem_type) {
     H5T_class_t want = H5Tget_class(mem_type), have = H5Tget_class(file_type);
     if (want == H5T_STRING) return have == H5T_STRING && H5Tis_variable_str(file_type) > 0;
-    return (want == H5T_INTEGER || want == H5T_FLOAT) && (have == H5T_INTEGER || have == H5T_FLOAT) &&
-           H5Tget_size(file_type) <= 16;
+    return (want == H5T_INTEGER ? have == H5T_INTEGER : want == H5T_FLOAT && (have == H5T_INTEGER || have == H5T_FLOAT))
+           && H5Tget_size(file_type) <= 16;
 }
 
 /* An attribute's element count when its type reads as mem_type and its space is scalar

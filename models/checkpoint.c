@@ -14,14 +14,19 @@
 #include "heatmaps/hdf5_util.h"
 #include "models/dataset.h"
 
+/* Each tensor of the arena as a dataset, checksummed (Fletcher-32: a flipped byte in a
+ * weight was read as another weight), in chunks of at most 64 MiB. */
 static int write_arena(hid_t file, const char *group, const cc_arena *a) {
     for (int i = 0; i < a->count; i++) {
         const cc_arena_entry *e = &a->entries[i];
         char name[128];
-        hsize_t dims[CC_ARENA_MAX_RANK];
+        hsize_t dims[CC_ARENA_MAX_RANK], row = sizeof(float);
         for (int d = 0; d < e->rank; d++) dims[d] = (hsize_t)e->dims[d];
+        for (int d = 1; d < e->rank; d++) row *= dims[d];
+        hsize_t rows = ((hsize_t)64 << 20) / row;
+        rows = rows < 1 ? 1 : rows > dims[0] ? dims[0] : rows;
         snprintf(name, sizeof name, "%s/%s", group, e->name);
-        hid_t ds = cc_hdf5_write_dataset(file, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, e->rank, dims,
+        hid_t ds = cc_hdf5_write_chunked(file, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, e->rank, dims, rows, 0,
                                          cc_arena_at(a, e->offset));
         if (ds < 0) return -1;
         H5Dclose(ds);
@@ -38,8 +43,13 @@ static int read_arena(hid_t file, const char *group, cc_arena *a, char *why, siz
         snprintf(name, sizeof name, "%s/%s", group, e->name);
         int same = cc_hdf5_dataset_dims(file, name, e->rank, dims) == 0;
         for (int d = 0; same && d < e->rank; d++) same = dims[d] == (hsize_t)e->dims[d];
-        if (!same || cc_hdf5_read_dataset(file, name, H5T_NATIVE_FLOAT, e->count, cc_arena_at(a, e->offset)) != 0) {
+        if (!same) {
             snprintf(why, why_len, "%s is missing or has another shape than the configuration says", name);
+            return -1;
+        }
+        if (cc_hdf5_read_dataset(file, name, H5T_NATIVE_FLOAT, e->count, cc_arena_at(a, e->offset)) != 0) {
+            snprintf(why, why_len, "%s cannot be read whole: the file is damaged (its checksum fails, or its values "
+                     "were never written)", name);
             return -1;
         }
         const float *v = cc_arena_at(a, e->offset);
@@ -507,10 +517,27 @@ static int get_state(attributes *a, cc_train_state *s) {
     s->untrained_val = NAN;
     if (!get_double_if_any(a, "untrained_val", &s->untrained_val)) return 0;
     if (!isfinite(s->untrained_val)) s->untrained_val = NAN;
+    if (isnan(s->best_val) || (s->best_epoch > 0 && !isfinite(s->best_val))) { /* train keeps a best epoch's loss, */
+        snprintf(a->why, a->why_len, "attribute best_val is %g with best_epoch %d: train writes a finite loss once "
+                 "an epoch is best (infinity before)", s->best_val, s->best_epoch); /* and no epoch beats a NaN */
+        return 0;
+    }
     const bounded state[] = {{"epochs_done", s->epochs_done, 0, CC_MAX_EPOCHS},
                              {"best_epoch", s->best_epoch, 0, s->epochs_done},
                              {"step", (double)step, 0, 1e15}};
     return in_range(a, state, 3);
+}
+
+/* Whether attribute model names the network the other attributes describe (convlstm-ae
+ * is a ConvLSTM with down 2 or more: one with down 1 was run as a convlstm). */
+static int same_architecture(hid_t f, const cc_convlstm_config *c, char *why, size_t why_len) {
+    char *model = cc_hdf5_read_text(f, "model");
+    int same = model && !strcmp(model, cc_model_arch_name(c));
+    if (model && !same)
+        snprintf(why, why_len, "attribute model is '%s' but down is %d: that network is a %s", model, c->down,
+                 cc_model_arch_name(c));
+    free(model);
+    return same;
 }
 
 /* The configuration, the grid's attributes and (s given) the training state. 0, or -1
@@ -527,6 +554,12 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *wh
     info->options.loss = info->loss; /* a resumed run trains with the loss it began with */
     ok = ok && in_range(&a, &done, 1) && get_members(&a, info) &&
          plausible_config(c, &info->options, info->grid.T, why, why_len) == 0;
+    if (ok && info->loss != CC_LOSS_POISSON && c->baseline_k > 0) { /* its offset is a log-rate's */
+        snprintf(why, why_len, "attributes loss '%s' and baseline_k %d: train writes a baseline only with the poisson "
+                 "loss (it corrects a Poisson log-rate)", cc_loss_name(info->loss), c->baseline_k);
+        ok = 0;
+    }
+    if (ok && !same_architecture(f, c, why, why_len)) ok = 0;
     if (ok && read_split(f, info) != 0) {
         snprintf(why, why_len, "attribute target_spans (or split) does not fit T %d, window %d and horizon %d",
                  info->grid.T, c->window, c->horizon);
@@ -574,6 +607,10 @@ static int read_members(hid_t f, const cc_convlstm *model, cc_model_info *info, 
         if (g >= 0) H5Gclose(g);
         if (!ok) {
             snprintf(why, why_len, "%s lacks its seed, best_epoch or best_val attributes", group);
+            return -1;
+        }
+        if (isnan(m->best_val)) {
+            snprintf(why, why_len, "%s's attribute best_val is nan: train writes a member's best loss", group);
             return -1;
         }
         m->seed = (unsigned)seed;

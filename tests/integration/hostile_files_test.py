@@ -328,7 +328,9 @@ def model_cases(tmp, tensor):
              ("bin", "fortnight", "attribute bin is 'fortnight', not day, week or month"),
              ("period_lag", 9999, "attribute period_lag is 9999, outside 0 .. 512"),
              ("x0", float("nan"), "attribute x0 is nan"),  # matched every tensor's grid (found by review)
-             ("layers", 9, "attribute layers is 9, outside 1 .. 4"))
+             ("layers", 9, "attribute layers is 9, outside 1 .. 4"),
+             # read as 4 (found by a probe on 2026-12-06)
+             ("window", 4.5, "attribute window is missing or not a whole number"))
     for attribute, value, says in named:
         def set_or_drop(f, attribute=attribute, value=value):
             if value is None:
@@ -338,6 +340,34 @@ def model_cases(tmp, tensor):
         bad = edited(model, os.path.join(tmp, "attr_%s.h5" % attribute), set_or_drop)
         refused("a model whose %s attribute is damaged: the message names it" % attribute,
                 run("predict", "--model", bad, "--data", tensor, "--out", out), bad, says)
+    # Attributes train never writes together, and damaged weights (each taken before, found
+    # by a probe on 2026-12-06): a NaN best_val let no later epoch be saved as better; the
+    # mse loss with a baseline forecast 96 crimes a cell for 4; convlstm-ae with down 1 ran
+    # as a convlstm; a flipped byte in a weight was read as another weight.
+    def loss_with_baseline(f):
+        f.attrs["loss"], f.attrs["baseline_k"] = "mse", 4
+    for name, edit, command, says in (
+            ("nan_best_val.h5", lambda f: f.attrs.__setitem__("best_val", np.nan), "train",
+             "attribute best_val is nan with best_epoch"),
+            ("mse_baseline.h5", loss_with_baseline, "predict", "attributes loss 'mse' and baseline_k 4"),
+            ("ae_down1.h5", lambda f: f.attrs.__setitem__("model", "convlstm-ae"), "predict",
+             "attribute model is 'convlstm-ae' but down is 1")):
+        bad = edited(model, os.path.join(tmp, name), edit)
+        args = (["train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")] if command == "train"
+                else ["predict", "--model", bad, "--data", tensor, "--out", out])
+        refused("a model file with %s: refused by %s, naming it" % (name[:-3], command), run(*args), bad, says)
+    flipped = os.path.join(tmp, "flipped_weight.h5")
+    shutil.copy(model, flipped)
+    with h5py.File(flipped, "r") as f:
+        at = f["params/head.b"].id.get_chunk_info(0).byte_offset
+    with open(flipped, "r+b") as f:
+        f.seek(at)
+        byte = f.read(1)[0]
+        f.seek(at)
+        f.write(bytes([byte ^ 0x02]))
+    refused("a flipped byte in a weight: refused by its checksum, naming the dataset",
+            run("predict", "--model", flipped, "--data", tensor, "--out", out), flipped, "/params/head.b cannot be "
+            "read whole: the file is damaged")
     bad = edited(model, os.path.join(tmp, "no_best_val.h5"), lambda f: f.attrs.__delitem__("best_val"))
     refused("a model without best_val is refused by train --resume, naming it",
             run("train", "--data", tensor, "--resume", bad, "--out", os.path.join(tmp, "r.h5")), bad,
