@@ -86,6 +86,7 @@ static int parse_gpu_index(const char *text, int *gpu) {
 int cc_open_backend(const char *device, int threads, const char *conv, const char *precision, cc_ops_context *ctx,
                     char *why, size_t why_len) {
     *ctx = (cc_ops_context){.backend = CC_BACKEND_CPU, .threads = threads};
+    cc_cpu_exact_teams();
     int cudnn = !strcmp(conv, "cudnn"), tf32 = !strcmp(precision, "tf32"), bf16 = !strcmp(precision, "bf16");
     if (!strcmp(device, "cpu")) return open_cpu_convolutions(conv, bf16, ctx, why, why_len);
     int gpu = 0, required = !strcmp(device, "cuda") || !strncmp(device, "cuda:", 5);

@@ -6,9 +6,13 @@
 #include "kernels/ops.h"
 
 /* Threads the CPU ops use: ctx->threads, or all OpenMP threads when 0 (1 without OpenMP),
- * and the calling thread's index among them. */
+ * never more than OpenMP's thread limit; and the calling thread's index among them. */
 int cc_cpu_threads(const cc_ops_context *ctx);
 int cc_cpu_thread_index(void);
+/* Makes the calling thread's parallel regions get the threads they ask for: with
+ * OMP_DYNAMIC=true OpenMP may give fewer (on a loaded machine), which the ops cannot
+ * take. Called as a backend is opened. */
+void cc_cpu_exact_teams(void);
 
 #ifdef _OPENMP
 #define CC_PRAGMA(x) _Pragma(#x)

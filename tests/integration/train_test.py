@@ -49,6 +49,33 @@ def same_params(a, b):
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
+def check_thread_limit(tmp, tensor, common, model, forecast):
+    """OpenMP's thread limit below --threads: the ops use the threads a team gets. They
+    counted on --threads: predict through oneDNN forecast half the cells wrong (exit 0),
+    train --conv gemm summed stale per-thread slots into its filter gradients, train
+    through oneDNN hung (found by a probe on 2026-12-06)."""
+    limited = dict(os.environ, OMP_THREAD_LIMIT="1")
+    one, capped = os.path.join(tmp, "one_thread.h5"), os.path.join(tmp, "limited.h5")
+    p = run("predict", "--model", model, "--data", tensor, "--threads", "1", "--out", one)
+    q = subprocess.run([CRIMECAST, "predict", "--model", model, "--data", tensor, "--threads", "2", "--out", capped],
+                       capture_output=True, text=True, env=limited, timeout=600)
+    with h5py.File(one, "r") as a, h5py.File(capped, "r") as b:
+        same = p.returncode == 0 and q.returncode == 0 and np.array_equal(a["forecast"][:], b["forecast"][:])
+    check("predict --threads 2 under OMP_THREAD_LIMIT=1: the forecast of --threads 1", same, (p.stderr, q.stderr))
+    trained = {}
+    for name, threads, env in (("one", "1", None), ("limited", "2", limited)):
+        out = os.path.join(tmp, "gemm_%s.h5" % name)
+        args = list(common)
+        args[args.index("--threads") + 1] = threads
+        r = subprocess.run([CRIMECAST, "train", *args, "--conv", "gemm", "--epochs", "1", "--out", out],
+                           capture_output=True, text=True, env=env, timeout=600)
+        with h5py.File(out, "r") if r.returncode == 0 else open(os.devnull) as m:
+            trained[name] = params_of(m) if r.returncode == 0 else None
+    check("train --conv gemm --threads 2 under OMP_THREAD_LIMIT=1: the model of --threads 1, bit for bit",
+          trained["one"] is not None and trained["limited"] is not None
+          and same_params(trained["one"], trained["limited"]))
+
+
 def check_seed_ensemble(tmp, tensor, common, model, forecast):
     """--seeds 2: member 1 is the --seed 3 model trained alone, member 2 the --seed 4 one,
     bit for bit; predict forecasts their mean; a run killed between or inside members
@@ -490,6 +517,7 @@ def main():
             check("forecast dimension labels", [d.label for d in f["forecast"].dims] == ["time", "category", "y", "x"])
 
         check_next_bin(tmp, db, tensor, model, forecast)
+        check_thread_limit(tmp, tensor, common, model, forecast)
         check_test_from(tmp, tensor, common)
         check_old_split_model(tmp, tensor, model)
 
