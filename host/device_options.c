@@ -33,7 +33,8 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
                       "on: a training step is recorded once as a CUDA graph and replayed (one launch a step, no "
                       "host work between its ops; the same bits as off; GPU only, and not in data-parallel runs, "
                       "which sum each step's loss over the ranks on the host)")},
-    {CC_OPTION_INT("threads", cc_device_request, threads, "N", "0", 0, 1024, "CPU threads the ops use, 0: all")},
+    {CC_OPTION_INT("threads", cc_device_request, threads, "N", "0", 0, 256, /* OpenBLAS called from 1000 threads crashed */
+                   "CPU threads the ops use, 0: all")},
 };
 
 int cc_cudnn_channels_last(const char *layout, int conv_cudnn, int bf16) {

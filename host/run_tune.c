@@ -107,7 +107,7 @@ static const cc_option TUNE_OPTIONS[] = {
     {CC_OPTION_INT("window", cc_tune_request, window, "N", CC_DEFAULT_WINDOW, 1, 512, "input bins per sample")},
     {CC_OPTION_INT("seed", cc_tune_request, seed, "S", CC_DEFAULT_SEED, 0, 2000000000,
                    "the seed of the search order and of every candidate")},
-    {CC_OPTION_INT("threads", cc_tune_request, threads, "N", "0", 0, 1024, "CPU threads the training uses, 0: all")},
+    {CC_OPTION_INT("threads", cc_tune_request, threads, "N", "0", 0, 256, "CPU threads the training uses, 0: all")},
     {CC_OPTION_CHOICE("model", cc_tune_request, model, "convlstm|convlstm-ae", NULL,
                       "every candidate's network (if not given: train's default); convlstm-ae for fine grids")},
     {CC_OPTION_CHOICE("down", cc_tune_request, down, "2|4", NULL, "convlstm-ae: the encoder's downsampling")},
