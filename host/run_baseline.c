@@ -297,28 +297,41 @@ static int validation_targets(const cc_split *split, int *targets) {
     return n > 0 ? n : 0;
 }
 
-/* The rf forecast, its fitting times and, when asked, its importance files. */
+/* Each forest's line as it is fitted (a tensor of many channels fits for minutes). */
+typedef struct fitted_line {
+    const cc_tensor *t;
+    const cc_rf_options *rf;
+    FILE *out;
+} fitted_line;
+
+static void say_fitted(void *context, int c, double seconds) {
+    const fitted_line *f = context;
+    fprintf(f->out, "rf: forest for '%s' (%d of %d; %d trees, depth %d) fitted in %.3f s\n", f->t->categories[c], c + 1,
+            f->t->C, f->rf->trees, f->rf->depth, seconds);
+    fflush(f->out);
+}
+
+/* The rf forecast, each forest's line as it is fitted and, when asked, its importance files. */
 static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *rf, const int *targets, int n, float *values, int repeats, const char *csv, const char *png,
                        FILE *out, char *err, size_t err_len) {
     int p = cc_rf_feature_count(rf), want = csv || png;
     size_t per_feature = (size_t)t->C * p;
-    double *fit = calloc((size_t)t->C, sizeof(double));
     int *val = malloc(sizeof(int) * (size_t)t->T);
     cc_rf_importance imp = {val, val ? validation_targets(split, val) : 0, repeats,
                             calloc((size_t)t->C, sizeof(double)), calloc(per_feature, sizeof(double)),
                             calloc(per_feature, sizeof(double))};
-    int status = fit && val && imp.baseline_mse && imp.mean && imp.std ? 0 : -1;
+    int status = val && imp.baseline_mse && imp.mean && imp.std ? 0 : -1;
     if (status) snprintf(err, err_len, "out of memory");
-    if (!status) status = cc_rf_forecast(t, split, rf, targets, n, values, fit, want ? &imp : NULL, err, err_len);
-    for (int c = 0; !status && c < t->C; c++)
-        fprintf(out, "rf: forest for '%s' (%d trees, depth %d) fitted in %.3f s\n", t->categories[c], rf->trees,
-                rf->depth, fit[c]);
+    fitted_line line = {t, rf, out};
+    cc_rf_options said = *rf;
+    said.fitted = say_fitted, said.fitted_context = &line;
+    if (!status) status = cc_rf_forecast(t, split, &said, targets, n, values, NULL, want ? &imp : NULL, err, err_len);
     if (!status && csv) status = write_importance_csv(csv, t, rf, &imp, err, err_len);
     if (!status && png) status = write_importance_png(png, t, rf, &imp, err, err_len);
     if (!status && want)
         fprintf(out, "rf: permutation importance on the validation span (%d shuffles per feature)%s%s%s%s\n", repeats,
                 csv ? ": " : "", csv ? csv : "", png ? " " : "", png ? png : "");
-    free(fit), free(val), free(imp.baseline_mse), free(imp.mean), free(imp.std);
+    free(val), free(imp.baseline_mse), free(imp.mean), free(imp.std);
     return status;
 }
 
@@ -409,7 +422,7 @@ static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_s
         snprintf(err, err_len, "out of memory for the kde's smoothing");
         return -1;
     }
-    cc_rf_options rf = {r->trees, r->depth, r->lags, r->span.horizon, r->threads, (unsigned)r->seed, NULL};
+    cc_rf_options rf = {r->trees, r->depth, r->lags, r->span.horizon, r->threads, (unsigned)r->seed, NULL, NULL, NULL};
     cc_covariates covariates = {0};
     if (r->covariates && !strcmp(r->covariates, "on")) {
         if (cc_covariates_read(r->data, t, &covariates, err, err_len) != 0) return -1;

@@ -159,6 +159,7 @@ int cc_rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_option
         status = fit_channel(t, split, o, c, xf, y, train_rows, tf, test_rows, pred, &seconds, importance, err,
                              err_len);
         if (fit_seconds) fit_seconds[c] = seconds;
+        if (!status && o->fitted) o->fitted(o->fitted_context, c, seconds);
         size_t r = 0;
         for (int i = 0; !status && i < n; i++)
             for (size_t k = 0; k < plane; k++)

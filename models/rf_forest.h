@@ -24,6 +24,9 @@ typedef struct cc_rf_options {
     int threads;    /* 0: one per online CPU */
     unsigned seed;
     const struct cc_covariates *covariates; /* NULL: none; else K + D features more (models/rf.h) */
+    /* Called as each channel's forest is fitted (NULL: not): a long fit is not silent. */
+    void (*fitted)(void *context, int channel, double seconds);
+    void *fitted_context;
 } cc_rf_options;
 
 /* A fitted forest (opaque). */

@@ -689,6 +689,10 @@ def main():
             check("baseline %s --span next: the bin after the last, %s" % (
                   name, "values = the float64 reference at bin T" if want is not None else "finite, >= 0"),
                   dated and right, p.stderr)
+            if name == "rf-5":  # each forest said as it is fitted (a fit of minutes was silent; a probe, 2026-12-06)
+                said = re.findall(r"rf: forest for '[^']*' \((\d+) of (\d+); 5 trees", p.stdout)
+                check("baseline rf says each channel's forest, numbered, in order",
+                      said == [(str(c + 1), str(C)) for c in range(C)], p.stdout)
 
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", *files], capture_output=True, text=True)
         check("eval --json exits 0", p.returncode == 0, p.stderr)
