@@ -79,6 +79,12 @@ int cc_table_column(const cc_csv_row *header, const char *path, const char *what
                     size_t err_len) {
     int i = find_column(header, name);
     if (i < 0) list_columns(path, header, what, name, err, err_len);
+    for (int again = i + 1; i >= 0 && again < header->field_count; again++)
+        if (!strcmp(header->fields[again], name)) { /* the first was taken without a word */
+            snprintf(err, err_len, "%s has two columns named '%s' (columns %d and %d): which is the %s column is "
+                     "unclear; rename one", path, shown(name).text, i + 1, again + 1, what);
+            return -1;
+        }
     return i;
 }
 

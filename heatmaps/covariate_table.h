@@ -51,8 +51,9 @@ int cc_covariate_table_read(const char *path, const char *key_column, const char
 void cc_covariate_table_free(cc_covariate_table *table);
 
 /* The column of `header` named exactly `name`, or -1 with `err`: "PATH has no WHAT column
- * 'NAME' (it has: 'a', 'b', ...)", the file's text made printable. For the table's key
- * and date columns and a code lookup's two columns. */
+ * 'NAME' (it has: 'a', 'b', ...)", the file's text made printable, or two columns of that
+ * name (which is meant is unclear). For the table's key and date columns and a code
+ * lookup's two columns. */
 int cc_table_column(const cc_csv_row *header, const char *path, const char *what, const char *name, char *err,
                     size_t err_len);
 

@@ -227,9 +227,16 @@ def test_synthetic(tmp):
     values = np.array([[10.5, 0.25], [-3.25, np.nan], [7, 0.5], [100, 1], [np.nan, 0.75]])
     want = reference_maps([g for _, g in feats], values, x0, y0, cell, H, W)
 
+    twice = os.path.join(tmp, "key_twice.csv")  # the first 'code' was taken without a word (a probe, 2026-12-06)
+    with open(twice, "w") as f:
+        f.write("code,code,score\nZ9,A1,1\n")
+
     before = md5(tensor)
     bad = [("unknown key column", ["--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "LSOA"],
             "has no key column 'LSOA' (it has: 'code', 'name', 'score', 'rate')"),
+           ("two key columns of one name", ["--polygons", gpkg, "--polygon-key", "code", "--table", twice, "--key",
+                                            "code"], "has two columns named 'code' (columns 1 and 2): which is the key "
+                                                     "column is unclear"),
            ("unknown polygon field", ["--polygons", gpkg, "--polygon-key", "LSOA11CD", "--table", table, "--key", "code"],
             "has no field 'LSOA11CD' (it has: code)"),
            ("codes matching nothing", ["--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "name"],
