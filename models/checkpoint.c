@@ -757,8 +757,8 @@ int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char 
     }
     for (int c = 0; c < t->C; c++)
         if (strcmp(t->categories[c], g->categories[c]) != 0) {
-            snprintf(err, err_len, "the model's channel %d is '%s'; this tensor's is '%s'", c + 1, g->categories[c],
-                     t->categories[c]);
+            snprintf(err, err_len, "the model's channel at index %d (from 0) is '%s'; this tensor's is '%s'", c,
+                     g->categories[c], t->categories[c]);
             return -1;
         }
     if (info->config.covariates && t->input_static + t->input_dynamic != info->config.covariates) {

@@ -33,9 +33,12 @@ int cc_split_make(int T, int window, int horizon, int test_from, cc_split *s, ch
     for (int i = 0; i < 3; i++)
         if (s->end[i] <= s->first[i]) {
             snprintf(err, err_len,
-                     "the %s span (target bins %d..%d of %d) holds no target: a target needs window %d + horizon %d "
-                     "- 1 = %d bins before it",
-                     SPAN_NAMES[i], s->first[i], s->end[i] - 1, T, window, horizon, s->lead);
+                     "the %s span (target bins %d..%d of %d) holds no target: %s, and a target needs window %d + "
+                     "horizon %d - 1 = %d bins before it (a longer tensor, or a shorter --window)",
+                     SPAN_NAMES[i], s->first[i], s->end[i] - 1, T,
+                     test_from < 0 ? "training's targets end at 70% of the bins, validation's at 85%"
+                                   : "validation's targets end at --test-from, training's at 70/85 of it",
+                     window, horizon, s->lead);
             return -1;
         }
     return 0;

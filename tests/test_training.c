@@ -851,8 +851,8 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     st.epochs_done = 3, st.step = 42, st.best_epoch = 2, st.best_val = 0.125;
     for (int e = 0; e < 3; e++) st.train_loss[e] = 1.0 / (e + 1), st.val_loss[e] = 2.0 / (e + 1);
     float scale[1] = {0.75f};
-    info.config = cfg, info.loss = CC_LOSS_MSE, info.scale = scale, info.grid = t;
-    info.options = (cc_train_options){10, 3, 4, 1e-3, 1e-4, 0.5, 7, CC_LOSS_MSE, NULL, NULL, NULL};
+    info.config = cfg, info.loss = CC_LOSS_POISSON /* the baseline (k 5) corrects its log-rate */, info.scale = scale, info.grid = t;
+    info.options = (cc_train_options){10, 3, 4, 1e-3, 1e-4, 0.5, 7, CC_LOSS_POISSON, NULL, NULL, NULL};
     snprintf(info.first_bin, sizeof info.first_bin, "2016-07-18");
     snprintf(info.last_bin, sizeof info.last_bin, "2017-11-27");
     info.members = 3, info.finished = 2; /* a seed ensemble: two finished members beside the root */
@@ -874,7 +874,7 @@ static void test_checkpoint_round_trip_is_bit_exact(void **state) {
     assert_int_equal(st2.best_epoch, 2); /* patience counts from it on resume */
     assert_true(st2.best_val == 0.125);
     assert_true(st2.val_loss[2] == st.val_loss[2] && st2.train_loss[0] == 1.0);
-    assert_int_equal(back.loss, CC_LOSS_MSE);
+    assert_int_equal(back.loss, CC_LOSS_POISSON);
     assert_int_equal(back.config.layers, 2);
     assert_int_equal(back.config.hidden[1], 3);
     assert_int_equal(back.config.peephole, 1);
