@@ -67,6 +67,10 @@ for command, extra in (("train", ["--data", "t.h5", "--out", "m.h5"]), ("predict
     p = run(command, *extra, "--conv", "winograd")
     check(command + " --conv winograd is a usage error naming the choices",
           p.returncode == 2 and "--conv must be auto, gemm, cudnn or onednn" in p.stderr, p)
+    # OpenBLAS called from 1000 threads at once crashed bench (exit 139; a probe, 2026-12-06)
+    p = run(command, *extra, "--threads", "300")
+    check(command + " --threads 300 is a usage error naming the range",
+          p.returncode == 2 and "--threads must be a whole number 0-256 (got '300')" in p.stderr, p)
 # Hexadecimal is no option's number (strtod takes "0x10" as 16), in the commands' own
 # parsers too: each is a usage error quoting it.
 for args in (["baseline", "--method", "kde", "--data", "t.h5", "--out", "f.h5", "--bandwidth", "0x10"],
