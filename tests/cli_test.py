@@ -271,9 +271,12 @@ if gemm.startswith("OpenBLAS"):
           "set by OPENBLAS_CORETYPE=Katmai, which OpenBLAS runs on these kernels" in gemm and "not a kernel set"
           not in q.stderr, (q.stderr, gemm))
     q, gemm = info_gemm(OPENBLAS_CORETYPE="Bogus")
-    check("an OPENBLAS_CORETYPE OpenBLAS does not know: said, and not reported as obeyed",
+    loaded = re.search(r"it loaded (\w+) instead", q.stderr)
+    check("an OPENBLAS_CORETYPE OpenBLAS does not know: said, not reported as obeyed, the set it loaded named as the "
+          "one kept (it said crimecast chose from the CPU's features instead; a probe, 2026-12-06)",
           "OPENBLAS_CORETYPE=Bogus is not a kernel set" in q.stderr and "set by OPENBLAS_CORETYPE" not in gemm
-          and "Bogus kernels" not in gemm, (q.stderr, gemm))
+          and "Bogus kernels" not in gemm and loaded is not None and "%s kernels" % loaded.group(1) in gemm,
+          (q.stderr, gemm))
 else:
     check("info: a build without OpenBLAS says the loops run", gemm.startswith("built-in loops"), gemm)
 p = run("info", "--bogus")

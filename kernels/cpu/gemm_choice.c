@@ -296,8 +296,9 @@ static int user_pick_honoured(const char *loaded) {
     if (!strcasecmp(asked, loaded)) return 1;
     for (size_t i = 0; i < sizeof FORCEABLE / sizeof FORCEABLE[0]; i++)
         if (!strncasecmp(asked, FORCEABLE[i], 20)) return 1; /* OpenBLAS's own comparison */
-    fprintf(stderr, "crimecast: OPENBLAS_CORETYPE=%.40s is not a kernel set %s took (it loaded %s): crimecast "
-            "chooses from the CPU's features instead\n", asked, openblas_version(), loaded);
+    fprintf(stderr, "crimecast: OPENBLAS_CORETYPE=%.40s is not a kernel set %s takes: it loaded %s instead, which "
+            "crimecast keeps unless the CPU's features ask for a wider set ('crimecast info' says which runs)\n", asked,
+            openblas_version(), loaded);
     return 0;
 }
 
