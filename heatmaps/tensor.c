@@ -133,7 +133,15 @@ void cc_crs_canonical(const char *crs, char *out, size_t len) {
     size_t n = strlen(crs);
     while (n > 0 && isspace((unsigned char)crs[n - 1])) n--;
     int epsg = n > 5 && !strncasecmp(crs, "epsg:", 5);
-    snprintf(out, len, "%s%.*s", epsg ? "EPSG:" : "", (int)(n - (epsg ? 5 : 0)), crs + (epsg ? 5 : 0));
+    const char *code = crs + (epsg ? 5 : 0);
+    size_t digits = 0, blanks = 0;
+    while (epsg && isspace((unsigned char)code[blanks])) blanks++;
+    while (epsg && isdigit((unsigned char)code[blanks + digits])) digits++;
+    if (epsg && digits > 0 && digits <= 9 && blanks + digits == n - 5) { /* "EPSG: 032616" is EPSG:32616, as PROJ reads it */
+        snprintf(out, len, "EPSG:%ld", strtol(code + blanks, NULL, 10));
+        return;
+    }
+    snprintf(out, len, "%s%.*s", epsg ? "EPSG:" : "", (int)(n - (epsg ? 5 : 0)), code);
 }
 
 int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len) {

@@ -80,7 +80,8 @@ size_t cc_tensor_mask_cells(const cc_tensor *t);
 int cc_tensor_grid_difference(const cc_tensor *a, const cc_tensor *b, char *what, size_t len);
 
 /* `crs` as a grid keeps it: without the white space around it, an EPSG code's prefix in
- * capitals ("epsg:26911 " is EPSG:26911), so that grids alike compare alike (the
+ * capitals and its number without blanks or leading zeros ("epsg: 026911 " is
+ * EPSG:26911), so that grids alike compare alike (the
  * comparison above takes both so, for files written before raster kept it so). */
 void cc_crs_canonical(const char *crs, char *out, size_t len);
 /* The bin starting on `day` (days since 1970-01-01), or -1. */

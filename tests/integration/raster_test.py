@@ -269,6 +269,14 @@ def check_other_crs(tmp, db):
     check("--crs 'epsg:27700 ' is kept as EPSG:27700, and its forecasts score on the default's grid",
           p.returncode == 0 and kept == "EPSG:27700" and q.returncode == 0 and e.returncode == 0, (kept, q.stderr,
                                                                                                e.stderr))
+    zeros = os.path.join(tmp, "zeros.h5")  # kept as typed, 'EPSG:027700' was another grid (a probe, 2026-12-06)
+    p = run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2022-01-01", "--bin", "month",
+            "--grid", "8", "--crs", "EPSG: 027700", "--out", zeros)
+    with h5py.File(zeros, "r") if p.returncode == 0 else open(os.devnull) as f:
+        kept = f.attrs["crs"] if p.returncode == 0 else None
+    e = run("eval", "--data", zeros, forecast)
+    check("--crs 'EPSG: 027700' is kept as EPSG:27700, its grid the default's", p.returncode == 0
+          and kept == "EPSG:27700" and e.returncode == 0, (kept, p.stderr, e.stderr))
     proj = os.path.join(tmp, "proj string.h5")
     p = run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2021-03-01", "--bin", "month",
             "--grid", "8", "--crs", "+proj=utm +zone=30 +datum=WGS84 +units=m +type=crs", "--out", proj)
