@@ -202,6 +202,27 @@ static void warn_empty_bins(const cc_tensor *t, const char *bin_name) {
             empty, t->T, bin_name, listed, runs > 3 ? ", ..." : "", bin_name);
 }
 
+/* Whether channel c holds no incident in any bin. */
+static int empty_channel(const cc_tensor *t, int c) {
+    size_t plane = (size_t)t->H * t->W;
+    for (int b = 0; b < t->T; b++) {
+        if (t->sparse && t->sparse->start[(size_t)b * t->C + c] != t->sparse->start[(size_t)b * t->C + c + 1]) return 0;
+        const float *v = t->sparse ? NULL : t->values + ((size_t)b * t->C + c) * plane;
+        for (size_t q = 0; v && q < plane; q++)
+            if (v[q] != 0) return 0;
+    }
+    return 1;
+}
+
+/* A channel asked for (--categories) that no incident of the span falls in: all zeros,
+ * which a model and every score of it read as a crime that never happened here. */
+static void warn_empty_channels(const cc_tensor *t) {
+    for (int c = 0; c < t->C; c++)
+        if (empty_channel(t, c))
+            fprintf(stderr, "crimecast raster: warning: channel '%s' holds no incident in the span: all zeros (a "
+                    "category this city's records do not give, or none of it in these dates?)\n", t->categories[c]);
+}
+
 /* Bins whose incidents mostly have no category: their category channels are near empty,
  * which a model and every category score read as weeks without that crime (San
  * Francisco's Kaggle files: every other week; persistence's AUC there 0.5). */
@@ -297,6 +318,7 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
         if (ok) report(out, r, &stats, &t, cc_now_seconds() - start);
         if (ok) warn_empty_bins(&t, cc_bin_kind_name(stats.axis.kind));
         if (ok) warn_uncategorised_bins(&t, &stats, cc_bin_kind_name(stats.axis.kind));
+        if (ok) warn_empty_channels(&t);
         cc_tensor_free(&t);
     }
     free(list);

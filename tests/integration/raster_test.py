@@ -322,6 +322,13 @@ def main():
         check("reading the store leaves no -wal or -shm file beside it (a read-only handle left both)",
               not os.path.exists(db + "-wal") and not os.path.exists(db + "-shm"), os.listdir(tmp))
         check("raster reports the dropped partial bin", "2 at the end" in p.stdout and "1 in dropped partial bins" in p.stdout, p.stdout)
+        check("no channel of the default categories is said empty", "holds no incident" not in p.stderr, p.stderr)
+        listed = os.path.join(tmp, "listed.h5")  # a channel of zeros went without a word (a probe, 2026-12-06)
+        q = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-21", "--to", "2021-01-13",
+                "--bin", "week", "--grid", "16", "--categories", "theft,burglary", "--out", listed)
+        check("a listed category without an incident in the span: its channel of zeros said", q.returncode == 0
+              and "channel 'burglary' holds no incident in the span" in q.stderr and "'theft' holds" not in q.stderr,
+              q.stderr)
         with h5py.File(out, "r") as f:
             counts = check_file_layout(f, 3, 4, 16)
             names = [s.decode() if isinstance(s, bytes) else s for s in f["category"][:]]
