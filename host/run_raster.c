@@ -116,7 +116,14 @@ static int check_request(void *request, char *why, size_t why_len) {
     char problem[512];
     cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
     int metric = r->crs ? cc_crs_require_metric(r->crs, problem, sizeof problem) : 0;
+    cc_bin_kind bin;
+    cc_time_axis axis;
+    cc_bin_kind_parse(r->bin, &bin); /* valid too */
     if (to <= from) snprintf(why, why_len, "--to must be after --from");
+    else if (cc_time_axis_build(bin, from, to, &axis) != 0) /* known from the options: a usage error */
+        snprintf(why, why_len, "no whole %s fits in %s .. %s (--to is the day after the last; %s)", r->bin, r->from,
+                 r->to, bin == CC_BIN_WEEK ? "weeks begin on Mondays" : bin == CC_BIN_MONTH ? "months begin on the 1st"
+                                                                        : "a day is the smallest bin");
     else if ((r->grid > 0) == (r->cell > 0)) snprintf(why, why_len, "give exactly one of --grid N and --cell METRES");
     else if (metric == -1) snprintf(why, why_len, "--crs: %s", problem);
     else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1;

@@ -323,6 +323,12 @@ def main():
               not os.path.exists(db + "-wal") and not os.path.exists(db + "-shm"), os.listdir(tmp))
         check("raster reports the dropped partial bin", "2 at the end" in p.stdout and "1 in dropped partial bins" in p.stdout, p.stdout)
         check("no channel of the default categories is said empty", "holds no incident" not in p.stderr, p.stderr)
+        q = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-22", "--to", "2020-12-29",
+                "--bin", "week", "--grid", "16", "--out", os.path.join(tmp, "noweek.h5"))
+        check("a span holding no whole week (Tuesday to Tuesday): a usage error saying weeks begin on Mondays (it "
+              "was exit 1, the rule unsaid; a probe, 2026-12-06)", q.returncode == 2
+              and "no whole week fits in 2020-12-22 .. 2020-12-29" in q.stderr and "weeks begin on Mondays" in q.stderr,
+              q.stderr)
         listed = os.path.join(tmp, "listed.h5")  # a channel of zeros went without a word (a probe, 2026-12-06)
         q = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-21", "--to", "2021-01-13",
                 "--bin", "week", "--grid", "16", "--categories", "theft,burglary", "--out", listed)
