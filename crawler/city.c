@@ -303,15 +303,18 @@ static void list_known_cities(const char *dir, char *out, size_t out_len) {
 }
 
 int cc_city_path(const char *name, char *path, size_t path_len, char *err, size_t err_len) {
+    char dir[4096];
+    int found = *cc_data_dir(dir, sizeof dir) != 0;
     for (const char *c = name; *c; c++) {
         if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_' && *c != '-') {
-            char quoted[SHOWN];
-            snprintf(err, err_len, "invalid city name '%s'", shown(name, quoted));
+            char quoted[SHOWN], known[512] = "";
+            if (found) list_known_cities(dir, known, sizeof known); /* 'Chicago' was named only invalid */
+            snprintf(err, err_len, "invalid city name '%s' (a name is lower-case letters, digits, '-' and '_'%s%s)",
+                     shown(name, quoted), found ? "; known: " : "", known);
             return -1;
         }
     }
-    char dir[4096];
-    if (!*cc_data_dir(dir, sizeof dir)) {
+    if (!found) {
         const char *set = getenv("CRIMECAST_DATA_DIR");
         char quoted[SHOWN];
         if (set && *set)

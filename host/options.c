@@ -190,7 +190,7 @@ static int set_value(const cc_option *o, void *base, const char *text, char *why
     case CC_OPT_REAL: return set_real(o, text, field, why, why_len);
     case CC_OPT_DATE:
         if (cc_parse_iso_date(text, &day) != 0) {
-            snprintf(why, why_len, "--%s '%s' is not a date (YYYY-MM-DD)", o->name, text);
+            snprintf(why, why_len, "--%s '%s' is not a date (YYYY-MM-DD, years 1800 to 2200)", o->name, text);
             return -1;
         }
         *(const char **)field = text;

@@ -75,6 +75,9 @@ static void test_unknown_and_invalid_names(void **state) {
     assert_non_null(strstr(err, "unknown city 'atlantis' (known: chicago, london, losangeles, sanfrancisco, synthetic;"));
     assert_null(cc_city_load("../etc/passwd", err, sizeof err));
     assert_non_null(strstr(err, "invalid city name"));
+    assert_null(cc_city_load("Chicago", err, sizeof err)); /* the known ones listed, as for an unknown one */
+    assert_non_null(strstr(err, "invalid city name 'Chicago' (a name is lower-case letters, digits, '-' and '_'; known: "
+                                "chicago, london, losangeles, sanfrancisco, synthetic)"));
 }
 
 static void expect_bad_definition(const char *json, const char *message) {

@@ -188,7 +188,8 @@ static void test_errors(void **unused) {
         {{"--text", "x", "--real", "nan", "f"}, "--real must be a number >= 0 (got 'nan')"},
         {{"--text", "x", "--real", "0x10", "f"}, "--real must be a number >= 0 (got '0x10')"}, /* not 16 */
         {{"--text", "x", "--real-open", "0", "f"}, "--real-open must be a number in (0, 1] (got '0')"},
-        {{"--text", "x", "--date", "2021-02-29", "f"}, "--date '2021-02-29' is not a date (YYYY-MM-DD)"},
+        {{"--text", "x", "--date", "2021-02-29", "f"}, "--date '2021-02-29' is not a date (YYYY-MM-DD, years 1800 to 2200)"},
+        {{"--text", "x", "--date", "1799-12-31", "f"}, "--date '1799-12-31' is not a date (YYYY-MM-DD, years 1800 to 2200)"},
         {{"--text", "x", "--even", "3", "f"}, "--even wants an even number (got '3')"},
         {{"--text", "x", "--inner", "101", "f"}, "--inner must be a whole number 0-100"},
         {{"--text", "x", "--lag", "0", "f"}, "--lag must be a whole number 1-52 (got '0')"},
