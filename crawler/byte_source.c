@@ -110,7 +110,7 @@ static int after_member(cc_byte_source *src) {
         if (fill(src, 1) != 0) return -1;
         if (src->z.avail_in == 0) return 0;
     }
-    snprintf(src->error, sizeof src->error, "bytes after the end of the gzip stream, at byte %llu, are not gzip (another "
+    snprintf(src->error, sizeof src->error, "bytes after the end of the gzip stream, from offset %llu (from 0), are not gzip (another "
              "file appended to a compressed one?): refused, not ignored (decompress it, or compress it whole again)",
              (unsigned long long)src->consumed);
     return -1;

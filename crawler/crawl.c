@@ -502,9 +502,7 @@ static int crawl_tile(crawl_job *job, const char *month, const tile *t, int dept
     uint64_t before = job->stats->rows.rows_read;
     char label[128];
     snprintf(label, sizeof label, "police.uk %s crime", window);
-    char asked[16];
-    snprintf(asked, sizeof asked, "%s", month);
-    int status = commit_page(job, "police.uk", window, &page, label, store_json_tile, asked, &done);
+    int status = commit_page(job, "police.uk", window, &page, label, store_json_tile, (void *)month, &done);
     cc_http_response_free(&page);
     if (status != 0) return -1;
     page_done(job, window);

@@ -129,6 +129,12 @@ static const char *system_error_text(sqlite3 *db) {
     return code ? strerror(code) : "no system error given";
 }
 
+/* Whether SQLite's last I/O failure was a full disk or a file-size limit. */
+static int no_room(sqlite3 *db) {
+    int code = sqlite3_system_errno(db);
+    return code == ENOSPC || code == EDQUOT || code == EFBIG;
+}
+
 /* Why the store's first query failed: a store or directory that cannot be written (SQLite's
  * write-ahead log keeps two files beside the store, and even a reader makes one), or a
  * file that is no database. */
@@ -140,10 +146,13 @@ static void unreadable(cc_store *s, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: the store or its directory cannot be written, and SQLite's write-ahead log keeps "
                  "its files beside the store (copy it where you can write, or, to read it in place, take the write "
                  "permission off it and its directory: chmod a-w): %s", s->path, sqlite3_errmsg(s->db));
-    else if (code == SQLITE_IOERR || code == SQLITE_FULL) /* not the store's fault: it was never read */
+    else if (code == SQLITE_FULL || (code == SQLITE_IOERR && no_room(s->db))) /* not the store's fault */
         snprintf(err, err_len, "%s: the store could not be opened: %s (%s): even to read a store SQLite writes its "
                  "write-ahead log's two files beside it (STORE-wal, STORE-shm); make room on that disk (or raise a "
                  "ulimit -f) and run again", s->path, sqlite3_errmsg(s->db), system_error_text(s->db));
+    else if (code == SQLITE_IOERR) /* a failing disk or a network file system's locks: nothing to advise */
+        snprintf(err, err_len, "%s: the store could not be read: %s (%s)", s->path, sqlite3_errmsg(s->db),
+                 system_error_text(s->db));
     else
         snprintf(err, err_len, "%s: not a readable SQLite database: %s", s->path, sqlite3_errmsg(s->db));
 }

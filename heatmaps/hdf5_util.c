@@ -355,15 +355,17 @@ hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t 
     return ds;
 }
 
-/* What a file's type may be for a read into mem_type: a number for a float (HDF5
- * converts integers), an integer for an integer (a float 4.5 was read as 4), a
- * variable-length string for a string. Anything else is refused before HDF5 is asked to
- * convert it: its conversion code is not hardened against crafted files. */
-static int readable_as(hid_t file_type, hid_t mem_type) {
+/* What a file's type may be for a read into mem_type: a number for a number (HDF5
+ * converts integers and floats; with `whole`, an integer alone for an integer: an
+ * attribute's float 4.5 was read as 4), a variable-length string for a string. Anything
+ * else is refused before HDF5 is asked to convert it: its conversion code is not hardened
+ * against crafted files. */
+static int readable_as(hid_t file_type, hid_t mem_type, int whole) {
     H5T_class_t want = H5Tget_class(mem_type), have = H5Tget_class(file_type);
     if (want == H5T_STRING) return have == H5T_STRING && H5Tis_variable_str(file_type) > 0;
-    return (want == H5T_INTEGER ? have == H5T_INTEGER : want == H5T_FLOAT && (have == H5T_INTEGER || have == H5T_FLOAT))
-           && H5Tget_size(file_type) <= 16;
+    if (whole && want == H5T_INTEGER && have != H5T_INTEGER) return 0;
+    return (want == H5T_INTEGER || want == H5T_FLOAT) && (have == H5T_INTEGER || have == H5T_FLOAT) &&
+           H5Tget_size(file_type) <= 16;
 }
 
 /* An attribute's element count when its type reads as mem_type and its space is scalar
@@ -371,7 +373,7 @@ static int readable_as(hid_t file_type, hid_t mem_type) {
 static hssize_t attribute_count(hid_t attr, hid_t mem_type) {
     hid_t type = H5Aget_type(attr), space = H5Aget_space(attr);
     int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    hssize_t n = type >= 0 && readable_as(type, mem_type) && rank >= 0 && rank <= 1
+    hssize_t n = type >= 0 && readable_as(type, mem_type, 1) && rank >= 0 && rank <= 1 /* a setting: whole */
                      ? H5Sget_simple_extent_npoints(space)
                      : -1;
     if (type >= 0) H5Tclose(type);
@@ -472,7 +474,7 @@ int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, size_t cou
     hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
     if (ds < 0) return -1;
     hid_t type = H5Dget_type(ds), space = H5Dget_space(ds);
-    int ok = type >= 0 && space >= 0 && readable_as(type, mem_type) &&
+    int ok = type >= 0 && space >= 0 && readable_as(type, mem_type, 0) && /* another tool's float mask of 0/1: taken */
              H5Sget_simple_extent_npoints(space) == (hssize_t)count && stored_whole(ds, (hssize_t)count) &&
              H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
     if (type >= 0) H5Tclose(type);

@@ -325,7 +325,7 @@ static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_op
     fitted_line line = {t, rf, out};
     cc_rf_options said = *rf;
     said.fitted = say_fitted, said.fitted_context = &line;
-    if (!status) status = cc_rf_forecast(t, split, &said, targets, n, values, NULL, want ? &imp : NULL, err, err_len);
+    if (!status) status = cc_rf_forecast(t, split, &said, targets, n, values, want ? &imp : NULL, err, err_len);
     if (!status && csv) status = write_importance_csv(csv, t, rf, &imp, err, err_len);
     if (!status && png) status = write_importance_png(png, t, rf, &imp, err, err_len);
     if (!status && want)

@@ -48,8 +48,12 @@ static int read_arena(hid_t file, const char *group, cc_arena *a, char *why, siz
             return -1;
         }
         if (cc_hdf5_read_dataset(file, name, H5T_NATIVE_FLOAT, e->count, cc_arena_at(a, e->offset)) != 0) {
-            snprintf(why, why_len, "%s cannot be read whole: the file is damaged (its checksum fails, or its values "
-                     "were never written)", name);
+            char filter[128];
+            if (cc_hdf5_missing_filter(file, name, filter, sizeof filter))
+                snprintf(why, why_len, "%s is compressed with a filter this HDF5 lacks (%s)", name, filter);
+            else
+                snprintf(why, why_len, "%s cannot be read whole: the file is damaged (its checksum fails, or its "
+                         "values were never written) or not of float numbers", name);
             return -1;
         }
         const float *v = cc_arena_at(a, e->offset);

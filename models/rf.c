@@ -132,7 +132,7 @@ static int fit_channel(const cc_tensor *t, const cc_split *split, const cc_rf_op
 }
 
 int cc_rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, const int *targets, int n,
-                   float *out, double *fit_seconds, cc_rf_importance *importance, char *err, size_t err_len) {
+                   float *out, cc_rf_importance *importance, char *err, size_t err_len) {
     int p = cc_rf_feature_count(o);
     size_t plane = (size_t)t->H * t->W, cells = cc_tensor_mask_cells(t);
     int *train_targets = malloc(sizeof(int) * (size_t)t->T);
@@ -158,7 +158,6 @@ int cc_rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_option
         }
         status = fit_channel(t, split, o, c, xf, y, train_rows, tf, test_rows, pred, &seconds, importance, err,
                              err_len);
-        if (fit_seconds) fit_seconds[c] = seconds;
         if (!status && o->fitted) o->fitted(o->fitted_context, c, seconds);
         size_t r = 0;
         for (int i = 0; !status && i < n; i++)

@@ -43,12 +43,12 @@ typedef struct cc_rf_importance {
 } cc_rf_importance;
 
 /* Fits one forest per channel on the training targets and forecasts targets[0..n):
- * out [n][C][H][W] (0 outside the mask). fit_seconds (C entries, or NULL) receives each
- * forest's fitting time, matrix construction included. importance (or NULL) receives
+ * out [n][C][H][W] (0 outside the mask). o->fitted (when set) hears each forest's
+ * fitting time, matrix construction included, as it ends. importance (or NULL) receives
  * each forest's permutation importance on its rows of importance->targets. Returns 0
  * or -1 with `err`. */
 int cc_rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_options *o, const int *targets, int n,
-                   float *out, double *fit_seconds, cc_rf_importance *importance, char *err, size_t err_len);
+                   float *out, cc_rf_importance *importance, char *err, size_t err_len);
 
 /* The training-span target bins the forests fit on (those with L bins of history). */
 int cc_rf_training_targets(const cc_split *split, const cc_rf_options *o, int *targets);

@@ -659,6 +659,17 @@ def not_a_file_case(tmp, tensor):
               "still waiting after 60 s")
 
 
+def float_mask_case(tmp, tensor):
+    """Another tool's tensor whose /mask is float64 ones and zeros (numpy's default): read
+    as before (whole-number attributes must be integers; datasets convert)."""
+    with h5py.File(tensor, "r") as f:
+        counts, mask = f["counts"][:], f["mask"][:]
+    floats = os.path.join(tmp, "float_mask.h5")
+    write_tensor(floats, counts, mask.astype(np.float64), ["all", "burglary"], created_by="hostile_files_test.py")
+    p = run("baseline", "--method", "histavg", "--data", floats, "--out", os.path.join(tmp, "float_mask_f.h5"))
+    check("a tensor whose /mask is float64 0/1 (another tool's) is read", p.returncode == 0, p.stderr)
+
+
 def disk_full_case(tmp, tensor):
     """A disk that fills while a file is written (here: a file-size limit below the file, its
     signal ignored, so writes fail with EFBIG): exit 1 naming the file, nothing of it
@@ -764,6 +775,7 @@ def main():
         crs_case(tmp, tensor)
         text_case(tmp)
         rejected_file_case(tmp)
+        float_mask_case(tmp, tensor)
         new_store_race_case(tmp)
         not_a_file_case(tmp, tensor)
         gigapixel_case(tmp)
