@@ -133,6 +133,12 @@ int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, si
                  "area it projects (use a CRS made for the city, such as a UTM zone)", shown, point);
         return -1;
     }
+    if (worst > 10) { /* no map of a city's box stretches it elevenfold: PROJ's factors are wrong */
+        snprintf(err, err_len, "PROJ's scale factors for CRS '%s' make no sense (%g at %s): PROJ does not measure "
+                 "this string (a +proj=utm with +k_0, for one); name the CRS by its EPSG code (a UTM zone: EPSG:326NN "
+                 "north, 327NN south)", shown, 1 + worst, point);
+        return -1;
+    }
     if (worst > CC_CRS_MOST_SCALE_ERROR) {
         snprintf(err, err_len, "CRS '%s' stretches distances by %.1f%% at %s, in the city's box: its metres are "
                  "not metres on the ground there, so cell sizes, bandwidths and areas would be wrong (use a CRS "

@@ -496,6 +496,14 @@ def main():
             # conformal, and its worst stretch is then not exactly north or east
             check("--crs %s (scale error %.1f%% over Chicago) is a usage error saying so" % (crs, 100 * worst),
                   bad.returncode == 2 and said and abs(float(said.group(1)) - 100 * worst) < 0.5, bad)
+        # a PROJ string PROJ gives nonsense factors for (the UTM zone the city's default is, with
+        # its own +k_0): it said "stretches distances by 637607621.7%" (a probe, 2026-12-06)
+        bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
+                  "--bin", "month", "--cell", "1000", "--crs", "+proj=utm +zone=16 +datum=WGS84 +k_0=0.9996 +type=crs",
+                  "--out", out)
+        check("--crs '+proj=utm ... +k_0=0.9996': a usage error saying PROJ's factors make no sense, naming EPSG codes",
+              bad.returncode == 2 and "make no sense" in bad.stderr and "EPSG:326NN" in bad.stderr
+              and "stretches distances" not in bad.stderr, bad.stderr)
         usage = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                     "--bin", "month", "--out", out)
         check("grid or cell is required", usage.returncode == 2, usage)
