@@ -34,7 +34,7 @@ static const cc_option RASTER_OPTIONS[] = {
     {CC_OPTION_INT("grid", cc_raster_request, grid, "N", NULL, 1, 4096,
                    "N x N square cells over the longer side of the city's bounding box (1 .. 4096)")},
     {CC_OPTION_REAL("cell", cc_raster_request, cell, "METRES", NULL, 1,
-                    "cells of this size covering the bounding box (at most 8192 cells a side)")},
+                    "cells of this size covering the bounding box (at most 8192 cells a side, and 1000 km)")},
     {CC_OPTION_TEXT("categories", cc_raster_request, categories, "all|LIST", "all",
                     "a channel per category present, or a comma list of crimecast categories; channel 0 is always "
                     "'all' (every incident)")},
@@ -125,6 +125,8 @@ static int check_request(void *request, char *why, size_t why_len) {
                  r->to, bin == CC_BIN_WEEK ? "weeks begin on Mondays" : bin == CC_BIN_MONTH ? "months begin on the 1st"
                                                                         : "a day is the smallest bin");
     else if ((r->grid > 0) == (r->cell > 0)) snprintf(why, why_len, "give exactly one of --grid N and --cell METRES");
+    else if (r->cell > 1e6) /* past a city many times over; at 1e30 the cells' coordinates lost every digit */
+        snprintf(why, why_len, "--cell %g m is more than 1000 km: at most 1000000", r->cell);
     else if (metric == -1) snprintf(why, why_len, "--crs: %s", problem);
     else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1;
     else return metric == 0 && r->crs ? crs_true_to_scale(r->crs, r->city, why, why_len) : 0;

@@ -504,6 +504,10 @@ def main():
         check("--crs '+proj=utm ... +k_0=0.9996': a usage error saying PROJ's factors make no sense, naming EPSG codes",
               bad.returncode == 2 and "make no sense" in bad.stderr and "EPSG:326NN" in bad.stderr
               and "stretches distances" not in bad.stderr, bad.stderr)
+        huge = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
+                   "--bin", "month", "--cell", "1e30", "--out", out)
+        check("--cell 1e30: a usage error naming the bound (taken, the cells' coordinates lost every digit)",
+              huge.returncode == 2 and "at most 1000000" in huge.stderr, huge.stderr)
         usage = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                     "--bin", "month", "--out", out)
         check("grid or cell is required", usage.returncode == 2, usage)
