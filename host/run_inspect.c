@@ -85,7 +85,7 @@ static const cc_option_group INSPECT_GROUPS[] = {{"options", CC_OPTION_ROWS(INSP
 const cc_command_spec CC_INSPECT_SPEC = {
     .name = "inspect",
     .synopsis = "--model MODEL.h5 --data TENSOR.h5 (--time DATE | --index I) [--category NAME] [--cell ROW,COL]\n"
-                "       [--json] --out DIR",
+                "       [--nudge STEP,MAP,ROW,COL,DELTA] [--json] --out DIR",
     .description =
         "Runs one forecast of a trained ConvLSTM (the target bin given by --time or --index, from\n"
         "the window of bins before it, on the CPU) and writes what happened inside it to DIR:\n"
@@ -546,6 +546,12 @@ static int run(inspect_run *r, FILE *out, char *err, size_t err_len) {
                             {a->nudge.step, a->nudge.map, a->nudge.row * r->t.W + a->nudge.col, a->nudge.given ? a->nudge.delta : 0}};
     if (a->nudge.given && (a->nudge.row >= r->t.H || a->nudge.col >= r->t.W)) {
         snprintf(err, err_len, "--nudge: cell %d,%d is outside the %d x %d grid", a->nudge.row, a->nudge.col, r->t.H, r->t.W);
+        return -1;
+    }
+    int steps = cc_model_input_steps(&r->model.cfg), maps = r->model.cfg.channels + r->model.cfg.context;
+    if (a->nudge.given && (a->nudge.step >= steps || a->nudge.map >= maps)) { /* a DELTA of 0 passed unchecked */
+        snprintf(err, err_len, "--nudge: step %d, map %d is outside the model's %d input steps x %d maps (from 0)",
+                 a->nudge.step, a->nudge.map, steps, maps);
         return -1;
     }
     cc_device_request device = {.device = "cpu", .conv = "gemm", .precision = "fp32", .cudnn_layout = "nchw",

@@ -143,6 +143,14 @@ def check_inspect(crimecast, model, data, forecast_file, work):
         q = run(crimecast, "--model", model, "--data", data, "--out", bad, *args)
         check("inspect %s fails with a message" % " ".join(map(str, args)),
               q.returncode != 0 and words in q.stderr and not os.path.exists(bad), (q.returncode, q.stderr))
+    # a nudge outside the model's steps or maps: refused naming --nudge, also with DELTA 0
+    # (which passed unchecked; a probe, 2026-12-06)
+    for value in ("99,0,0,0,0", "99,0,0,0,1", "0,999,0,0,1"):
+        bad = os.path.join(work, "bad")
+        q = run(crimecast, "--model", model, "--data", data, "--out", bad, "--index", t_index, "--nudge", value)
+        check("inspect --nudge %s: refused naming --nudge and the model's steps x maps, nothing written" % value,
+              q.returncode != 0 and "--nudge: step" in q.stderr and "input steps" in q.stderr
+              and not os.path.exists(bad), (q.returncode, q.stderr))
     # numbers past an int or in hexadecimal: usage errors (sscanf's %d wrapped 4294967298 to
     # 2 and %lf read 0x1p4 as 16; found by a probe on 2026-12-06)
     for option, value in [("--cell", "4294967298,4294967299"), ("--cell", "1,2,3"), ("--cell", "1.5,2"),
