@@ -1,8 +1,12 @@
 /* host/run_tune.h */
+#define _DEFAULT_SOURCE /* realpath */
 #include "host/run_tune.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,8 @@
 #include "host/rank_agreement.h"
 #include "host/run_train.h"
 #include "host/train_config.h"
+#include "kernels/cpu/threads.h"
+#include "models/checkpoint.h"
 #include "models/rng.h"
 #include "models/train.h"
 
@@ -125,12 +131,37 @@ static const cc_option TUNE_OPTIONS[] = {
 
 static const cc_option_group TUNE_GROUPS[] = {{"options", CC_OPTION_ROWS(TUNE_OPTIONS), 0}};
 
+/* Whether --out names a file of the search in --keep DIR (a candidate's model, the log,
+ * the search's record): the configuration written over it broke a later --resume. */
+static int out_is_search_file(const char *keep, const char *out) {
+    static const char *const NAMES[] = {"candidate-*.h5", "tune.log", "tune-rank*.log", "tune-search*.txt"};
+    char *copy = strdup(out), *name = copy ? strdup(basename(copy)) : NULL;
+    int ours = 0;
+    for (size_t i = 0; name && i < sizeof NAMES / sizeof *NAMES; i++) ours |= fnmatch(NAMES[i], name, 0) == 0;
+    free(name);
+    if (copy && ours) {
+        strcpy(copy, out);
+        char *dir = dirname(copy), *here = realpath(dir, NULL), *there = realpath(keep, NULL);
+        size_t n = strlen(keep);
+        while (n > 1 && keep[n - 1] == '/') n--;
+        ours = here && there ? !strcmp(here, there) : strlen(dir) == n && !strncmp(dir, keep, n); /* not made yet */
+        free(here), free(there);
+    }
+    free(copy);
+    return ours;
+}
+
 /* --down shapes convlstm-ae alone; written into the winner's configuration beside another
  * model it would read as chosen when it was not. */
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_tune_request *r = request;
     if (r->resume && !r->keep) {
         snprintf(why, why_len, "--resume needs --keep DIR, the directory of the stopped search's candidates");
+        return -1;
+    }
+    if (r->keep && r->out && out_is_search_file(r->keep, r->out)) {
+        snprintf(why, why_len, "--out %s is a file of the search in --keep %s (its candidates' models, tune.log, "
+                 "tune-search.txt): name the configuration another file", r->out, r->keep);
         return -1;
     }
     if (!r->down || (r->model && !strcmp(r->model, "convlstm-ae"))) return 0;
@@ -186,10 +217,12 @@ static int candidate_dir(const cc_tune_request *a, char *dir, size_t len, char *
  * seed's) and what each trains on and for how long. The budget is not in it: a resume
  * with a larger one goes on to further candidates of the same order. */
 static void search_terms(const cc_tune_request *a, uint64_t tensor, char *text, size_t len) {
+    /* the CPU threads as the ops take them (0: this machine's all): sums split otherwise */
+    int threads = cc_cpu_threads(&(cc_ops_context){.backend = CC_BACKEND_CPU, .threads = a->threads});
     snprintf(text, len,
              "crimecast tune search\ntensor digest %016llx\nepochs %d\npatience %d\nwindow %d\nseed %d\nmodel %s\n"
-             "down %s\nbatch %d\n", (unsigned long long)tensor, a->epochs, a->patience, a->window, a->seed,
-             a->model ? a->model : CC_DEFAULT_MODEL, a->down ? a->down : "-", a->batch);
+             "down %s\nbatch %d\nthreads %d\n", (unsigned long long)tensor, a->epochs, a->patience, a->window, a->seed,
+             a->model ? a->model : CC_DEFAULT_MODEL, a->down ? a->down : "-", a->batch, threads);
 }
 
 /* The first line where two searches' terms differ, as "A, not B" (the terms have no
@@ -231,6 +264,17 @@ static void remove_own_candidates(const cc_tune_request *a, const char *dir) {
     }
 }
 
+/* The first model file of this rank's candidates (i mod N) in DIR, into `path`: 1, or 0
+ * when there is none. */
+static int own_candidate_kept(const cc_tune_request *a, const char *dir, char *path, size_t len) {
+    for (int i = 0; i < MAX_BUDGET; i++) {
+        if (a->collective && i % a->collective->size != a->collective->rank) continue;
+        candidate_path(dir, i, path, len);
+        if (access(path, F_OK) == 0) return 1;
+    }
+    return 0;
+}
+
 /* --keep DIR: the search's terms in DIR/tune-search.txt. Written by a new search; a
  * resume reads it and goes on only with the same terms (another --epochs or seed would
  * mix candidates of two searches, scored on other terms). 0, or -1 with err. */
@@ -239,6 +283,12 @@ static int search_record(const cc_tune_request *a, const char *dir, uint64_t ten
     rank_file_path(dir, "tune-search", "txt", a->collective, path, sizeof path); /* each rank its own, as its log */
     search_terms(a, tensor, terms, sizeof terms);
     if (!a->resume) {
+        char kept[4200];
+        if (access(path, F_OK) != 0 && own_candidate_kept(a, dir, kept, sizeof kept)) { /* no search's: the user's */
+            snprintf(err, err_len, "--keep %s holds %s but no record of a search there (%s): not removed; give "
+                     "another --keep DIR, or move it away", dir, kept, path);
+            return -1;
+        }
         remove_own_candidates(a, dir); /* a resume of this search must not find another's */
         cc_whole_file file;
         FILE *f = cc_whole_file_fopen(&file, path, err, err_len);
@@ -259,8 +309,8 @@ static int search_record(const cc_tune_request *a, const char *dir, uint64_t ten
     char differ[500];
     first_difference(was, terms, differ, sizeof differ);
     snprintf(err, err_len, "--resume: the search in %s was begun on other terms (%s; see %s): resume it with the "
-             "same --data, --epochs, --patience, --window, --seed, --model, --down and --batch, or begin a new one "
-             "without --resume", dir, differ, path);
+             "same --data, --epochs, --patience, --window, --seed, --model, --down, --batch and CPU threads "
+             "(--threads: the ops' sums split by them), or begin a new one without --resume", dir, differ, path);
     return -1;
 }
 
@@ -288,17 +338,32 @@ static void remove_candidates(const char *dir, int budget, const cc_collective *
     rmdir(dir);
 }
 
+/* Whether a kept candidate's model file cannot be read back, with why. */
+static int kept_unreadable(const char *model, char *err, size_t err_len) {
+    cc_convlstm m;
+    cc_model_info info;
+    if (cc_checkpoint_read(model, 1, &m, &info, NULL, err, err_len) != 0) return 1;
+    cc_model_info_free(&info);
+    cc_convlstm_free(&m);
+    return 0;
+}
+
 /* Trains one candidate into `model`, its epochs into `log`; 0 with its best validation
- * loss, -1 with err, or UNWRITTEN with err when its model file could not be written (a
- * full disk: the machine's failure, which would score the candidate as a bad one). */
-enum { UNWRITTEN = -2 };
+ * loss, -1 with err, or FILE_FAILED with err when its model file could not be written (a
+ * full disk) or, kept by the stopped search a resume goes on from, cannot be read: the
+ * machine's or the file's failure, which would score the candidate as a bad one and let
+ * another win. */
+enum { FILE_FAILED = -2 };
 static int try_candidate(const cc_tune_request *a, const cc_train_config *c, const char *model, FILE *log,
                          double *loss, char *err, size_t err_len) {
     cc_train_request r;
     cc_train_request_defaults(&r);
     if (cc_train_request_configure(&r, c, err, err_len) != 0) return -1;
     r.data = a->data, r.out = model;
-    if (a->resume && access(model, F_OK) == 0) r.resume = model; /* in place: its own options, the search's */
+    if (a->resume && access(model, F_OK) == 0) { /* in place: its own options, the search's */
+        if (kept_unreadable(model, err, err_len)) return FILE_FAILED;
+        r.resume = model;
+    }
     r.epochs = a->epochs, r.patience = a->patience, r.window = a->window, r.seed = a->seed;
     r.device.threads = a->threads;
     r.local_rank = a->collective ? a->collective->local_rank : 0; /* its own GPU under mpirun */
@@ -307,7 +372,7 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     r.validation_only = 1; /* its help says the test span is never looked at */
     r.stop = a->stop;
     cc_train_outcome outcome = {0};
-    if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return outcome.file_unwritten ? UNWRITTEN : -1;
+    if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return outcome.file_unwritten ? FILE_FAILED : -1;
     *loss = outcome.best_val;
     if (isfinite(*loss)) return 0;
     snprintf(err, err_len, "no finite validation loss");
@@ -344,7 +409,7 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
         candidate_path(dir, i, model, sizeof model);
         double start = cc_now_seconds();
         int got = try_candidate(a, &c, model, log, &scores[i][1], err, sizeof err);
-        scores[i][0] = got == 0 ? 1 : got == UNWRITTEN ? -1 : 0; /* -1: its file unwritten */
+        scores[i][0] = got == 0 ? 1 : got == FILE_FAILED ? -1 : 0; /* -1: its file unwritten or unreadable */
         if (got != 0) report_failure(log, i + 1, err);
         scores[i][2] = cc_now_seconds() - start;
     }
@@ -353,13 +418,14 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
     return 0;
 }
 
-/* The search ends when a candidate's model file could not be written: scored as failed,
- * it would have let a worse one win (exit 0). */
+/* The search ends when a candidate's model file could not be written or, kept, read:
+ * scored as failed, it would have let a worse one win (exit 0). */
 static void search_stopped_unwritten(const cc_tune_request *a, int candidate, const char *why, char *err,
                                      size_t err_len) {
-    snprintf(err, err_len, "candidate %d's model file could not be written (%s): the search stops, no configuration "
-             "written%s", candidate + 1, why,
-             a->keep ? "; once there is room, the same command with --resume goes on from the candidates kept" : "");
+    snprintf(err, err_len, "candidate %d's model file could not be written or read (%s): the search stops, no "
+             "configuration written%s", candidate + 1, why,
+             a->keep ? "; once there is room (or the damaged file removed: its candidate is trained again), the same "
+                       "command with --resume goes on from the candidates kept" : "");
 }
 
 /* The candidates' log: DIR/tune.log, or under mpirun one per rank. */
@@ -415,7 +481,7 @@ static int search(const cc_tune_request *a, const char *dir, FILE *out, cc_train
         candidate_path(dir, i, model, sizeof model);
         double loss = NAN, start = cc_now_seconds();
         int got = try_candidate(a, &c, model, log, &loss, failure, sizeof failure), ok = got == 0;
-        if (got == UNWRITTEN) { /* not a bad candidate: the next would fail alike, or win unfairly */
+        if (got == FILE_FAILED) { /* not a bad candidate: the next would fail alike, or win unfairly */
             report_failure(log, i + 1, failure);
             print_row(out, i, &c, 0, loss, cc_now_seconds() - start);
             search_stopped_unwritten(a, i, failure, err, err_len);

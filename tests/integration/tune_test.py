@@ -132,8 +132,41 @@ def main():
                             "--window", str(WINDOW), "--threads", "1", "--seed", "3", "--keep",
                             os.path.join(tmp, "a_full")], capture_output=True, text=True, preexec_fn=full_disk)
         check("a candidate's model file unwritable (a full disk): the search stops, exit 1, no configuration",
-              sizes[0] != sizes[2] and p.returncode == 1 and "model file could not be written" in p.stderr
+              sizes[0] != sizes[2] and p.returncode == 1 and "model file could not be written or read" in p.stderr
               and not os.path.exists(unwritten), (sizes, p.returncode, p.stderr[-400:]))
+        # found by a probe on 2026-12-06: a kept candidate's model file damaged was scored
+        # 'failed' on --resume and another crowned (exit 0); --threads (which splits the
+        # ops' sums) was not among the terms a resume must keep; --out naming a file of the
+        # search was written over it; a new search removed the user's candidate-NN.h5 files
+        damaged = os.path.join(tmp, "a_damaged")
+        shutil.copytree(os.path.join(tmp, "a"), damaged)
+        with open(os.path.join(damaged, "candidate-01.h5"), "w") as f:
+            f.write("garbage\n")
+        resume = [CRIMECAST, "tune", "--data", tensor, "--out", os.path.join(tmp, "damaged.json"), "--budget", "3",
+                  "--epochs", "2", "--window", str(WINDOW), "--seed", "3", "--keep", damaged, "--resume"]
+        p = subprocess.run(resume + ["--threads", "1"], capture_output=True, text=True)
+        check("--resume over a damaged kept candidate: the search stops naming it, exit 1, no configuration",
+              p.returncode == 1 and "candidate 1's model file could not be written or read" in p.stderr
+              and not os.path.exists(os.path.join(tmp, "damaged.json")), p.stderr[-400:])
+        p = subprocess.run(resume + ["--threads", "2"], capture_output=True, text=True)
+        check("--resume with other --threads: refused naming them", p.returncode == 1
+              and "threads 1, not threads 2" in p.stderr, p.stderr[-400:])
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--budget", "1", "--keep", damaged, "--out",
+                            os.path.join(damaged, "candidate-02.h5")], capture_output=True, text=True)
+        check("--out naming a candidate's model file in --keep DIR: a usage error, the file kept", p.returncode == 2
+              and "is a file of the search in --keep" in p.stderr
+              and os.path.getsize(os.path.join(damaged, "candidate-02.h5")) > 1000, p.stderr)
+        foreign = os.path.join(tmp, "a_foreign")
+        os.makedirs(foreign)
+        with open(os.path.join(foreign, "candidate-01.h5"), "w") as f:
+            f.write("the user's\n")
+        p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--budget", "1", "--epochs", "1", "--threads", "1",
+                            "--keep", foreign, "--out", os.path.join(tmp, "foreign.json")], capture_output=True,
+                           text=True)
+        with open(os.path.join(foreign, "candidate-01.h5")) as f:
+            kept = f.read()
+        check("a new search in a DIR holding candidate-01.h5 of no search: refused, the file kept", p.returncode == 1
+              and "but no record of a search there" in p.stderr and kept == "the user's\n", (p.stderr, kept))
         with open(config) as f:
             cfg = json.load(f)
         best = min(stored.values())
