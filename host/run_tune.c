@@ -171,8 +171,9 @@ static int check_request(void *request, char *why, size_t why_len) {
 
 const cc_command_spec CC_TUNE_SPEC = {
     .name = "tune",
-    .synopsis = "--data TENSOR.h5 --out CONFIG.json [--budget 8] [--epochs 20] [--patience 4] [--keep DIR [--resume]]\n"
-                "                [--model convlstm|convlstm-ae] [--down 2|4] [--batch N]",
+    .synopsis = "--data TENSOR.h5 --out CONFIG.json [--budget 8] [--epochs 20] [--patience 4] [--window 8]\n"
+                "                [--seed S] [--threads N] [--keep DIR [--resume]] [--model convlstm|convlstm-ae]\n"
+                "                [--down 2|4] [--batch N]",
     .description =
         "Trains `budget` candidate ConvLSTMs on the tensor (the first is train's default, the\n"
         "others drawn without repetition, seeded, from: hidden 8,8 / 16,16 / 32,32; kernel 3 / 5;\n"
