@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernels/cpu/onednn.h"
+#include "kernels/cpu/threads.h"
 
 #ifdef CRIMECAST_HAVE_CUDA
 #include "kernels/cuda/cuda_ops.h"
