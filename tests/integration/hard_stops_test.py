@@ -320,8 +320,8 @@ def tune_ctrl_c_case(tmp, tensor):
     before 2026-12-06, leaving that directory behind.)"""
     scratch, config = os.path.join(tmp, "tune-tmp"), os.path.join(tmp, "tuned.json")
     os.mkdir(scratch)
-    proc = subprocess.Popen([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "4", "--epochs", "40",
-                             "--patience", "40", "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "4", "--epochs", "2",
+                             "--patience", "2", "--window", "4", "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=dict(os.environ, TMPDIR=scratch))
     first = ""
     for line in proc.stdout:
@@ -342,7 +342,8 @@ def tune_resume_case(tmp, tensor):
     --resume and ends where the uninterrupted search ends: the same scores and the same
     configuration file, byte for byte. (A stopped search did not resume before 2026-12-06:
     it was run again from its first candidate.)"""
-    common = ["tune", "--data", tensor, "--budget", "3", "--epochs", "8", "--patience", "8", "--threads", "1"]
+    common = ["tune", "--data", tensor, "--budget", "3", "--epochs", "2", "--patience", "2", "--window", "4",
+              "--threads", "1"]
     whole, stopped = os.path.join(tmp, "tune-whole.json"), os.path.join(tmp, "tune-stopped.json")
     keep = os.path.join(tmp, "tune-kept")
     p = subprocess.run([CRIMECAST, *common, "--keep", os.path.join(tmp, "tune-whole"), "--out", whole],
