@@ -283,6 +283,7 @@ typedef struct train_plan {
     int writes;                 /* 1: this process writes the model file (rank 0, or alone) */
     int files_written;          /* model files this run has written (a Ctrl-C's resume starts from the last) */
     int file_unwritten;         /* a write of the model file failed */
+    int resume_unreadable;      /* the --resume file could not be read */
     const cc_collective *spread; /* --seeds under mpirun: the members spread over these ranks */
     run_clock clock;
 } train_plan;
@@ -561,7 +562,8 @@ static void tensor_digest(const cc_tensor *t, char out[17]) {
  * ended; files written before they recorded it: train's default length). */
 static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info *info, cc_train_state *state,
                   char *err, size_t err_len) {
-    if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0) return -1;
+    if (cc_checkpoint_read(p->request->resume, p->options.batch, model, info, state, err, err_len) != 0)
+        return p->resume_unreadable = 1, -1;
     char note[1024] = "";
     if (info->config.covariates &&
         cc_covariate_inputs_read(p->request->data, &info->covariates, t, note, sizeof note, err, err_len) != 0)
@@ -1116,7 +1118,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
         if (status == 0) status = train_on(&p, &t, &ctx, outcome, err, err_len);
         if (status == 0 && p.writes) print_clock(&p, &ctx);
     }
-    if (outcome) outcome->file_unwritten = p.file_unwritten;
+    if (outcome) outcome->file_unwritten = p.file_unwritten, outcome->resume_unreadable = p.resume_unreadable;
     cc_tensor_free(&t);
     cc_close_backend(&ctx);
     return status;

@@ -21,7 +21,6 @@
 #include "host/run_train.h"
 #include "host/train_config.h"
 #include "kernels/cpu/threads.h"
-#include "models/checkpoint.h"
 #include "models/rng.h"
 #include "models/train.h"
 
@@ -252,12 +251,17 @@ static void rank_file_path(const char *dir, const char *stem, const char *ext, c
     else snprintf(path, len, "%s/%s.%s", dir, stem, ext);
 }
 
+/* Whether candidate i is this process's to train: every one alone, i mod N of N ranks. */
+static int own_candidate(const cc_tune_request *a, int i) {
+    return !a->collective || i % a->collective->size == a->collective->rank;
+}
+
 /* A new search in DIR: the model files of an earlier one there are removed, each rank
  * its own candidates' (i mod N), so that a resume of this one cannot take them for its
  * own (they hold other options, under the same names). Every index a search can have. */
 static void remove_own_candidates(const cc_tune_request *a, const char *dir) {
     for (int i = 0; i < MAX_BUDGET; i++) {
-        if (a->collective && i % a->collective->size != a->collective->rank) continue;
+        if (!own_candidate(a, i)) continue;
         char path[4200];
         candidate_path(dir, i, path, sizeof path);
         unlink(path);
@@ -268,7 +272,7 @@ static void remove_own_candidates(const cc_tune_request *a, const char *dir) {
  * when there is none. */
 static int own_candidate_kept(const cc_tune_request *a, const char *dir, char *path, size_t len) {
     for (int i = 0; i < MAX_BUDGET; i++) {
-        if (a->collective && i % a->collective->size != a->collective->rank) continue;
+        if (!own_candidate(a, i)) continue;
         candidate_path(dir, i, path, len);
         if (access(path, F_OK) == 0) return 1;
     }
@@ -338,16 +342,6 @@ static void remove_candidates(const char *dir, int budget, const cc_collective *
     rmdir(dir);
 }
 
-/* Whether a kept candidate's model file cannot be read back, with why. */
-static int kept_unreadable(const char *model, char *err, size_t err_len) {
-    cc_convlstm m;
-    cc_model_info info;
-    if (cc_checkpoint_read(model, 1, &m, &info, NULL, err, err_len) != 0) return 1;
-    cc_model_info_free(&info);
-    cc_convlstm_free(&m);
-    return 0;
-}
-
 /* Trains one candidate into `model`, its epochs into `log`; 0 with its best validation
  * loss, -1 with err, or FILE_FAILED with err when its model file could not be written (a
  * full disk) or, kept by the stopped search a resume goes on from, cannot be read: the
@@ -360,10 +354,7 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     cc_train_request_defaults(&r);
     if (cc_train_request_configure(&r, c, err, err_len) != 0) return -1;
     r.data = a->data, r.out = model;
-    if (a->resume && access(model, F_OK) == 0) { /* in place: its own options, the search's */
-        if (kept_unreadable(model, err, err_len)) return FILE_FAILED;
-        r.resume = model;
-    }
+    if (a->resume && access(model, F_OK) == 0) r.resume = model; /* in place: its own options, the search's */
     r.epochs = a->epochs, r.patience = a->patience, r.window = a->window, r.seed = a->seed;
     r.device.threads = a->threads;
     r.local_rank = a->collective ? a->collective->local_rank : 0; /* its own GPU under mpirun */
@@ -372,7 +363,8 @@ static int try_candidate(const cc_tune_request *a, const cc_train_config *c, con
     r.validation_only = 1; /* its help says the test span is never looked at */
     r.stop = a->stop;
     cc_train_outcome outcome = {0};
-    if (cc_run_train(&r, log, &outcome, err, err_len) != 0) return outcome.file_unwritten ? FILE_FAILED : -1;
+    if (cc_run_train(&r, log, &outcome, err, err_len) != 0)
+        return outcome.file_unwritten || outcome.resume_unreadable ? FILE_FAILED : -1;
     *loss = outcome.best_val;
     if (isfinite(*loss)) return 0;
     snprintf(err, err_len, "no finite validation loss");
@@ -402,7 +394,7 @@ static int spread_scores(const cc_tune_request *a, const char *dir, FILE *log, c
     const cc_collective *all = a->collective;
     for (int i = 0; i < a->budget; i++) {
         scores[i][0] = 0, scores[i][1] = NAN, scores[i][2] = 0;
-        if (i % all->size != all->rank) continue;
+        if (!own_candidate(a, i)) continue;
         cc_train_config c;
         candidate_options(a, order[i], &c);
         char model[4200], err[1024];
