@@ -389,8 +389,9 @@ static int get_version(attributes *a) {
     return ok;
 }
 
-/* The network (ST-ResNet's attributes: files before it are ConvLSTMs, none of them). */
-static int get_architecture(attributes *a, cc_convlstm_config *c) {
+/* The network (ST-ResNet's attributes: files before it are ConvLSTMs, none of them);
+ * the `model` attribute as written into `name` (a known one: 12 bytes hold it). */
+static int get_architecture(attributes *a, cc_convlstm_config *c, char name[12]) {
     char *model = get_text(a, "model");
     if (!model) return 0;
     int known = !strcmp(model, "convlstm") || !strcmp(model, "convlstm-ae") || !strcmp(model, "st-resnet");
@@ -398,6 +399,8 @@ static int get_architecture(attributes *a, cc_convlstm_config *c) {
     if (!known)
         snprintf(a->why, a->why_len, "attribute model is '%s', not convlstm, convlstm-ae or st-resnet",
                  cc_printable(model, shown, sizeof shown, 32));
+    else
+        snprintf(name, 12, "%s", model);
     c->arch = !strcmp(model, "st-resnet") ? CC_ARCH_ST_RESNET : CC_ARCH_CONVLSTM;
     free(model);
     if (!known) return 0;
@@ -534,13 +537,11 @@ static int get_state(attributes *a, cc_train_state *s) {
 
 /* Whether attribute model names the network the other attributes describe (convlstm-ae
  * is a ConvLSTM with down 2 or more: one with down 1 was run as a convlstm). */
-static int same_architecture(hid_t f, const cc_convlstm_config *c, char *why, size_t why_len) {
-    char *model = cc_hdf5_read_text(f, "model");
-    int same = model && !strcmp(model, cc_model_arch_name(c));
-    if (model && !same)
+static int same_architecture(const char *model, const cc_convlstm_config *c, char *why, size_t why_len) {
+    int same = !strcmp(model, cc_model_arch_name(c));
+    if (!same)
         snprintf(why, why_len, "attribute model is '%s' but down is %d: that network is a %s", model, c->down,
                  cc_model_arch_name(c));
-    free(model);
     return same;
 }
 
@@ -551,7 +552,8 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *wh
     attributes a = {f, why, why_len};
     snprintf(why, why_len, "configuration attributes unreadable"); /* each failure below says more */
     info->members = 1, info->finished = 0;
-    int ok = get_version(&a) && get_loss(&a, &info->loss) && get_architecture(&a, c) && get_network(&a, c) &&
+    char model[12] = "";
+    int ok = get_version(&a) && get_loss(&a, &info->loss) && get_architecture(&a, c, model) && get_network(&a, c) &&
              get_options(&a, &info->options) && get_grid(&a, &info->grid) &&
              get_int(&a, "epochs_done", &info->epochs_done);
     const bounded done = {"epochs_done", info->epochs_done, 0, CC_MAX_EPOCHS}; /* it indexes the loss history */
@@ -563,7 +565,7 @@ static int read_config(hid_t f, cc_model_info *info, cc_train_state *s, char *wh
                  "loss (it corrects a Poisson log-rate)", cc_loss_name(info->loss), c->baseline_k);
         ok = 0;
     }
-    if (ok && !same_architecture(f, c, why, why_len)) ok = 0;
+    if (ok && !same_architecture(model, c, why, why_len)) ok = 0;
     if (ok && read_split(f, info) != 0) {
         snprintf(why, why_len, "attribute target_spans (or split) does not fit T %d, window %d and horizon %d",
                  info->grid.T, c->window, c->horizon);
