@@ -40,6 +40,11 @@ static int fill(cc_byte_source *src, uInt need) {
     return 0;
 }
 
+/* Whether the input not yet taken begins with gzip's magic bytes (1f 8b): a member. */
+static int member_begins(const cc_byte_source *src) {
+    return src->z.avail_in >= 2 && src->z.next_in[0] == 0x1f && src->z.next_in[1] == 0x8b;
+}
+
 cc_byte_source *cc_byte_source_open_file(const char *path, char *err, size_t err_len) {
     cc_byte_source *src = calloc(1, sizeof *src);
     unsigned char *in = malloc(FILE_BUFFER);
@@ -57,7 +62,7 @@ cc_byte_source *cc_byte_source_open_file(const char *path, char *err, size_t err
         cc_byte_source_close(src);
         return NULL;
     }
-    src->gzip = src->z.avail_in >= 2 && src->in[0] == 0x1f && src->in[1] == 0x8b;
+    src->gzip = member_begins(src);
     if (src->gzip && inflateInit2(&src->z, 15 + 16) != Z_OK) { /* 16: a gzip header and trailer */
         snprintf(err, err_len, "%s: out of memory for gzip", path);
         src->gzip = 0;
@@ -99,7 +104,7 @@ static long read_plain(cc_byte_source *src, char *buf, size_t cap) {
  * without a word. 1: another member begins, 0: the end, -1 with the error. */
 static int after_member(cc_byte_source *src) {
     if (fill(src, 2) != 0) return -1;
-    if (src->z.avail_in >= 2 && src->z.next_in[0] == 0x1f && src->z.next_in[1] == 0x8b) {
+    if (member_begins(src)) {
         inflateReset(&src->z);
         src->member_ended = 0;
         return 1;

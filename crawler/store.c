@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crawler/clock.h"
+#include "crawler/whole_file.h"
 
 enum { ROWS_PER_STATEMENT = 32, COLUMNS = 10 };
 
@@ -130,10 +131,7 @@ static const char *system_error_text(sqlite3 *db) {
 }
 
 /* Whether SQLite's last I/O failure was a full disk or a file-size limit. */
-static int no_room(sqlite3 *db) {
-    int code = sqlite3_system_errno(db);
-    return code == ENOSPC || code == EDQUOT || code == EFBIG;
-}
+static int no_room(sqlite3 *db) { return cc_no_room_for_write(sqlite3_system_errno(db)); }
 
 /* Why the store's first query failed: a store or directory that cannot be written (SQLite's
  * write-ahead log keeps two files beside the store, and even a reader makes one), or a

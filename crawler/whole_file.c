@@ -252,3 +252,5 @@ int cc_whole_file_fclose(cc_whole_file *f, FILE *stream, int ok, char *err, size
     else snprintf(err, err_len, "%s: cannot write (a write failed: disk full?)", f->path); /* a caller may say more */
     return -1;
 }
+
+int cc_no_room_for_write(int code) { return code == ENOSPC || code == EDQUOT || code == EFBIG; }

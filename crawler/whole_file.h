@@ -57,4 +57,9 @@ FILE *cc_whole_file_fopen(cc_whole_file *f, const char *path, char *err, size_t 
  * fails. 0, or -1 with err. */
 int cc_whole_file_fclose(cc_whole_file *f, FILE *stream, int ok, char *err, size_t err_len);
 
+/* Whether a failed write's errno says no room was left for it: a full disk (ENOSPC), a
+ * quota (EDQUOT) or the file-size limit (EFBIG, ulimit -f): the machine's state, which
+ * the messages name, not the file's or the program's fault. */
+int cc_no_room_for_write(int code);
+
 #endif

@@ -124,7 +124,7 @@ int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_wr
     cc_hdf5_restore(q);
     if (status != 0) {
         cc_whole_file_abandon(&out);
-        if (cause == ENOSPC || cause == EDQUOT || cause == EFBIG || cause == EIO)
+        if (cc_no_room_for_write(cause) || cause == EIO)
             snprintf(err, err_len, "%s: cannot write %s: %s%s", path, what, strerror(cause),
                      cause == EFBIG ? " (past the file-size limit: ulimit -f)" : "");
         else
