@@ -344,9 +344,9 @@ static void remove_candidates(const char *dir, int budget, const cc_collective *
 
 /* Trains one candidate into `model`, its epochs into `log`; 0 with its best validation
  * loss, -1 with err, or FILE_FAILED with err when its model file could not be written (a
- * full disk) or, kept by the stopped search a resume goes on from, cannot be read: the
- * machine's or the file's failure, which would score the candidate as a bad one and let
- * another win. */
+ * full disk) or, kept by the stopped search a resume goes on from, cannot be read (damaged,
+ * or no memory to read it into): the machine's or the file's failure, which would score
+ * the candidate as a bad one and let another win. */
 enum { FILE_FAILED = -2 };
 static int try_candidate(const cc_tune_request *a, const cc_train_config *c, const char *model, FILE *log,
                          double *loss, char *err, size_t err_len) {

@@ -342,7 +342,7 @@ def tune_resume_case(tmp, tensor):
     --resume and ends where the uninterrupted search ends: the same scores and the same
     configuration file, byte for byte. (A stopped search did not resume before 2026-12-06:
     it was run again from its first candidate.)"""
-    common = ["tune", "--data", tensor, "--budget", "3", "--epochs", "2", "--patience", "2", "--window", "4",
+    common = ["tune", "--data", tensor, "--budget", "3", "--epochs", "3", "--patience", "3", "--window", "4",
               "--threads", "1"]
     whole, stopped = os.path.join(tmp, "tune-whole.json"), os.path.join(tmp, "tune-stopped.json")
     keep = os.path.join(tmp, "tune-kept")
@@ -364,6 +364,10 @@ def tune_resume_case(tmp, tensor):
     out, err = proc.communicate(timeout=300)
     check("Ctrl-C in the second candidate: exit 1, no configuration, pointing to --resume",
           proc.returncode == 1 and "--resume goes on from them" in err and not os.path.exists(stopped), err[-600:])
+    with h5py.File(os.path.join(keep, "candidate-02.h5"), "r") as m:
+        done = int(m.attrs["epochs_done"])
+    check("... candidate 2 stopped half trained (%d of 3 epochs), so that the resume goes on inside it" % done,
+          0 < done < 3)
     p = subprocess.run([CRIMECAST, *common, "--keep", keep, "--out", stopped, "--resume"], capture_output=True,
                        text=True)
     went_on = re.search(r"resuming the search in \S+: (\d) of the 3 candidates go on", p.stdout)
