@@ -86,7 +86,8 @@ typedef struct cc_train_outcome {
     int file_unwritten;     /* the model file could not be written (a full disk): the
                                machine's failure, not the options' (tune stops on it) */
     int resume_unreadable;  /* the --resume file could not be read (damaged, not a model
-                               file): the file's failure, not the options' (tune stops on it) */
+                               file, or no memory to read it into): the file's or the
+                               machine's failure, not the options' (tune stops on it) */
 } cc_train_outcome;
 
 /* Trains (or resumes) as the request says, writing the model file after every

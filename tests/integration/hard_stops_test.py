@@ -321,8 +321,8 @@ def tune_ctrl_c_case(tmp, tensor):
     scratch, config = os.path.join(tmp, "tune-tmp"), os.path.join(tmp, "tuned.json")
     os.mkdir(scratch)
     proc = subprocess.Popen([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "4", "--epochs", "2",
-                             "--patience", "2", "--window", "4", "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, TMPDIR=scratch))
+                             "--patience", "2", "--window", "4", "--threads", "1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, TMPDIR=scratch))
     first = ""
     for line in proc.stdout:
         if line.startswith("1 "):  # the first candidate's row: the second is in training

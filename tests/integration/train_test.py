@@ -55,10 +55,10 @@ def check_thread_limit(tmp, tensor, common, model, forecast):
     train --conv gemm summed stale per-thread slots into its filter gradients, train
     through oneDNN hung (found by a probe on 2026-12-06)."""
     limited = dict(os.environ, OMP_THREAD_LIMIT="1")
-    one, capped = forecast, os.path.join(tmp, "limited.h5")  # forecast: predict --threads 1
+    capped = os.path.join(tmp, "limited.h5")
     q = subprocess.run([CRIMECAST, "predict", "--model", model, "--data", tensor, "--threads", "2", "--out", capped],
                        capture_output=True, text=True, env=limited, timeout=600)
-    with h5py.File(one, "r") as a, h5py.File(capped, "r") as b:
+    with h5py.File(forecast, "r") as a, h5py.File(capped, "r") as b:  # forecast: predict --threads 1
         same = q.returncode == 0 and np.array_equal(a["forecast"][:], b["forecast"][:])
     check("predict --threads 2 under OMP_THREAD_LIMIT=1: the forecast of --threads 1", same, q.stderr)
     trained = {}
