@@ -19,9 +19,20 @@ static const char *json_text(const cJSON *obj, const char *field) {
     return cJSON_IsString(item) ? item->valuestring : "";
 }
 
-/* One API crime as a street-level CSV row, so the import parser reads it. */
+/* A coordinate as the row parser reads it: police.uk sends "51.5" as a string, but a
+ * mirror or a re-serialised file may send the number 51.5; "%.17g" gives back the same
+ * double. Anything else reads as empty (missing coordinates). */
+static const char *json_coordinate(const cJSON *obj, const char *field, char number[32]) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
+    if (!cJSON_IsNumber(item)) return json_text(obj, field);
+    snprintf(number, 32, "%.17g", item->valuedouble);
+    return number;
+}
+
+/* One API crime as a street-level CSV row, so the import parser reads it; numbers[] holds
+ * the text of numeric coordinates, so it lives as long as the row. */
 static void crime_as_row(const cc_city *city, const cJSON *crime, long index, char **fields, size_t *lengths,
-                         cc_csv_row *row) {
+                         char numbers[2][32], cc_csv_row *row) {
     const cJSON *location = cJSON_GetObjectItemCaseSensitive(crime, "location");
     const cJSON *street = cJSON_GetObjectItemCaseSensitive(location, "street");
     const cJSON *outcome = cJSON_GetObjectItemCaseSensitive(crime, "outcome_status");
@@ -29,7 +40,8 @@ static void crime_as_row(const cc_city *city, const cJSON *crime, long index, ch
     const char *type = cc_city_api_category(city, slug);
     const char *values[POLICE_UK_FIELDS] = {
         json_text(crime, "persistent_id"), json_text(crime, "month"), "", "",
-        json_text(location, "longitude"), json_text(location, "latitude"), json_text(street, "name"), "", "",
+        json_coordinate(location, "longitude", numbers[0]), json_coordinate(location, "latitude", numbers[1]),
+        json_text(street, "name"), "", "",
         type ? type : slug, json_text(outcome, "category"), json_text(crime, "context")};
     *row = (cc_csv_row){0};
     for (int i = 0; i < POLICE_UK_FIELDS; i++) {
@@ -164,8 +176,9 @@ int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *b
         if (status != 0) break;
         char *fields[POLICE_UK_FIELDS];
         size_t lengths[POLICE_UK_FIELDS];
+        char numbers[2][32];
         cc_csv_row row;
-        crime_as_row(city, crime, index++, fields, lengths, &row);
+        crime_as_row(city, crime, index++, fields, lengths, numbers, &row);
         status = cc_import_row(store, city, parser, &row, label, stats, err, err_len);
     }
     cc_row_parser_free(parser);

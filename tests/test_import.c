@@ -559,6 +559,31 @@ static void test_police_uk_answers(void **state) {
     free(months);
 }
 
+/* police.uk's API sends coordinates as strings; a number (a mirror, a re-serialised
+ * answer) is the same coordinate, not a missing one. Neither string nor number is. */
+static void test_police_uk_numeric_coordinates(void **state) {
+    fixture *f = *state;
+    use_city(f, "london");
+    cc_import_stats s;
+    memset(&s, 0, sizeof s);
+    char err[512];
+    const char page[] =
+        "[{\"persistent_id\":\"p1\",\"month\":\"2021-01\",\"category\":\"burglary\",\"location\":"
+        "{\"latitude\":\"51.5\",\"longitude\":\"-0.1\",\"street\":{\"name\":\"On or near Strand\"}}},"
+        "{\"persistent_id\":\"p2\",\"month\":\"2021-01\",\"category\":\"burglary\",\"location\":"
+        "{\"latitude\":51.517,\"longitude\":-0.106,\"street\":{\"name\":\"On or near Fleet Street\"}}},"
+        "{\"persistent_id\":\"p3\",\"month\":\"2021-01\",\"category\":\"burglary\",\"location\":"
+        "{\"latitude\":true,\"longitude\":[-0.1],\"street\":{\"name\":\"On or near Aldwych\"}}}]";
+    assert_int_equal(cc_store_begin(f->store, err, sizeof err), 0);
+    if (cc_police_uk_import_page(f->store, f->city, page, strlen(page), "2021-01", "page", &s, err, sizeof err) != 0)
+        fail_msg("import failed: %s", err);
+    assert_int_equal(cc_store_commit(f->store, err, sizeof err), 0);
+    expect_counts(&s, 3, 2, 0, 1, 0, 0, 0);
+    expect_stored(f, "london", "p1", "printf('%.6f %.6f', lat, lon)", "51.500000 -0.100000");
+    expect_stored(f, "london", "p2", "printf('%.6f %.6f', lat, lon)", "51.517000 -0.106000");
+    expect_stored(f, "london", "p3", "count(*)", "0");
+}
+
 static void test_police_uk_zip_archive(void **state) {
     fixture *f = *state;
     use_city(f, "london");
@@ -861,6 +886,7 @@ int main(void) {
         T(test_sf_2003_2018_portal),           T(test_sf_2018_portal),
         T(test_la_2020_mixed_dates),           T(test_la_2010_location_point),
         T(test_police_uk_csv),                 T(test_police_uk_zip_archive),
+        T(test_police_uk_numeric_coordinates),
         T(test_police_uk_answers),
         T(test_truncated_gzip_leaves_store_unchanged), T(test_unknown_header_and_wrong_city),
         T(test_store_refuses_other_databases), T(test_hostile_input), T(test_text_not_utf8),
