@@ -2,6 +2,7 @@
 #include "models/etas.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +87,21 @@ static void corners(const density *d, double x, double y, int *i, int *j, double
     w[0] = (1 - fx) * (1 - fy), w[1] = fx * (1 - fy), w[2] = (1 - fx) * fy, w[3] = fx * fy;
 }
 
-/* Masses from the events' weights, then the separable blur. */
-static void density_build(density *d, const cc_hawkes_event *e, size_t n, const double *weight) {
-    size_t nodes = (size_t)d->nx * (size_t)d->ny;
-    memset(d->mass, 0, sizeof(double) * nodes);
+/* out[i] = sum_{k = -R..R, 0 <= i + k < n} kernel[k + R] in[i + k]: one row of
+ * the blur, added k by k over the whole line (a loop the compiler vectorises) in the same
+ * order of k as a sum per node. */
+static void blur_row(const double *kernel, int R, const double *in, int n, double *out) {
+    for (int i = 0; i < n; i++) out[i] = 0;
+    for (int k = -R; k <= R; k++) {
+        int lo = k < 0 ? -k : 0, hi = k > 0 ? n - k : n;
+        double w = kernel[k + R];
+        for (int i = lo; i < hi; i++) out[i] += w * in[i + k];
+    }
+}
+
+/* The masses: each event's weight shared among its four nodes. */
+static void density_deposit(density *d, const cc_hawkes_event *e, size_t n, const double *weight) {
+    memset(d->mass, 0, sizeof(double) * (size_t)d->nx * (size_t)d->ny);
     for (size_t q = 0; q < n; q++) {
         int i, j;
         double w[4];
@@ -98,21 +110,29 @@ static void density_build(density *d, const cc_hawkes_event *e, size_t n, const 
         row[0] += weight[q] * w[0], row[1] += weight[q] * w[1];
         row[d->nx] += weight[q] * w[2], row[d->nx + 1] += weight[q] * w[3];
     }
-    int R = d->reach;
-    for (int j = 0; j < d->ny; j++) /* along x */
-        for (int i = 0; i < d->nx; i++) {
-            double s = 0;
-            int lo = i - R < 0 ? -i : -R, hi = i + R >= d->nx ? d->nx - 1 - i : R;
-            for (int k = lo; k <= hi; k++) s += d->kernel[k + R] * d->mass[(size_t)j * d->nx + i + k];
-            d->scratch[(size_t)j * d->nx + i] = s;
+}
+
+/* The masses, then the separable blur: along x row by row into scratch, along y row by
+ * row into blurred (each row the kernel's sum of 2R + 1 rows of scratch, added row by
+ * row, in the same order for every thread count). */
+static void density_build(density *d, const cc_hawkes_event *e, size_t n, const double *weight, int threads) {
+    density_deposit(d, e, n, weight);
+    int R = d->reach, nx = d->nx, ny = d->ny;
+    cc_ops_context ctx = {CC_BACKEND_CPU, threads};
+    (void)ctx;
+    CC_PARALLEL_FOR(&ctx)
+    for (int j = 0; j < ny; j++) blur_row(d->kernel, R, d->mass + (size_t)j * nx, nx, d->scratch + (size_t)j * nx);
+    CC_PARALLEL_FOR(&ctx)
+    for (int j = 0; j < ny; j++) {
+        double *out = d->blurred + (size_t)j * nx;
+        for (int i = 0; i < nx; i++) out[i] = 0;
+        for (int k = -R; k <= R; k++) {
+            if (j + k < 0 || j + k >= ny) continue;
+            const double *in = d->scratch + (size_t)(j + k) * nx;
+            double w = d->kernel[k + R];
+            for (int i = 0; i < nx; i++) out[i] += w * in[i];
         }
-    for (int j = 0; j < d->ny; j++) /* along y */
-        for (int i = 0; i < d->nx; i++) {
-            double s = 0;
-            int lo = j - R < 0 ? -j : -R, hi = j + R >= d->ny ? d->ny - 1 - j : R;
-            for (int k = lo; k <= hi; k++) s += d->kernel[k + R] * d->scratch[(size_t)(j + k) * d->nx + i];
-            d->blurred[(size_t)j * d->nx + i] = s;
-        }
+    }
 }
 
 /* The blurred mass at x, without the share of an event of weight `own` at x itself, per
@@ -154,19 +174,26 @@ static int neighbours(double h, double *candidates) {
 }
 
 /* The weighted leave-one-out log-likelihood of the background density: sum_j p_jj log
- * s_{-j}(x_j), s normalised by the weights' sum. */
-static double bandwidth_score(const density *d, const cc_hawkes_event *e, size_t n, const double *weight) {
+ * s_{-j}(x_j), s normalised by the weights' sum. The terms are computed side by side into
+ * `terms` [n] and added in event order, so the score does not depend on the threads. */
+static double bandwidth_score(const density *d, const cc_hawkes_event *e, size_t n, const double *weight,
+                              double *terms, int threads) {
     double total = 0, score = 0;
     for (size_t j = 0; j < n; j++) total += weight[j];
+    cc_ops_context ctx = {CC_BACKEND_CPU, threads};
+    (void)ctx;
+    CC_PARALLEL_FOR(&ctx)
     for (size_t j = 0; j < n; j++)
-        score += weight[j] * log(fmax(density_at(d, e[j].x, e[j].y, weight[j]) / total, DENSITY_FLOOR));
+        terms[j] = weight[j] * log(fmax(density_at(d, e[j].x, e[j].y, weight[j]) / total, DENSITY_FLOOR));
+    for (size_t j = 0; j < n; j++) score += terms[j];
     return score;
 }
 
 /* Builds the density for the best of `count` bandwidths (the weights' leave-one-out
- * likelihood) into *best, which holds the previous density (freed when replaced). */
+ * likelihood) into *best, which holds the previous density (freed when replaced);
+ * `terms` [n] is scratch. */
 static int choose_bandwidth(density *best, const cc_hawkes_event *e, size_t n, const double *weight,
-                            const double *candidates, int count, double *chosen) {
+                            const double *candidates, int count, double *chosen, double *terms, int threads) {
     double best_score = -INFINITY;
     for (int k = 0; k < count; k++) {
         density d;
@@ -174,8 +201,8 @@ static int choose_bandwidth(density *best, const cc_hawkes_event *e, size_t n, c
             density_free(&d);
             return -1;
         }
-        density_build(&d, e, n, weight);
-        double score = bandwidth_score(&d, e, n, weight);
+        density_build(&d, e, n, weight, threads);
+        double score = bandwidth_score(&d, e, n, weight, terms, threads);
         if (score > best_score) {
             best_score = score, *chosen = candidates[k];
             density_free(best);
@@ -208,6 +235,10 @@ static int hash_cell(const hash *g, double x, double y) {
     return j * g->nx + i;
 }
 
+/* Cells of at least half the search distance, so an event's pairs lie within HASH_REACH
+ * cells of its own (2 / (1/2) is exact, and cells only grow). */
+enum { HASH_REACH = 2, HASH_NEIGHBOURS = (2 * HASH_REACH + 1) * (2 * HASH_REACH + 1) };
+
 /* Cells of half the search distance: the 5 x 5 cells around an event, less those wholly
  * beyond the distance, cover 2.4 times the search circle's area where cells of the whole
  * distance (3 x 3) cover 2.9 times. */
@@ -223,7 +254,7 @@ static int hash_build(hash *g, const cc_hawkes_event *e, size_t n, double distan
     /* No more cells than events: a wider cell only adds pairs to test. */
     double w = x_max - x_min, h = y_max - y_min;
     while ((w / cell + 1) * (h / cell + 1) > (double)n + 16) cell *= 1.25;
-    g->x0 = x_min, g->y0 = y_min, g->cell = cell, g->reach = (int)ceil(distance / cell);
+    g->x0 = x_min, g->y0 = y_min, g->cell = cell, g->reach = (int)ceil(distance / cell); /* <= HASH_REACH */
     g->nx = (int)(w / cell) + 1, g->ny = (int)(h / cell) + 1;
     size_t cells = (size_t)g->nx * (size_t)g->ny;
     g->start = calloc(cells + 1, sizeof(size_t));
@@ -243,13 +274,17 @@ static int hash_build(hash *g, const cc_hawkes_event *e, size_t n, double distan
     return 0;
 }
 
+static double larger(double a, double b) { return a > b ? a : b; }
+
 /* Whether every point of cell (i, j) lies farther than sqrt(d2) from (x, y). The edge
  * cells hold what lies outside the box too (hash_cell clamps), so they are never skipped. */
 static int beyond(const hash *g, int i, int j, double x, double y, double d2) {
     if (i == 0 || j == 0 || i == g->nx - 1 || j == g->ny - 1) return 0;
     double left = g->x0 + i * g->cell, bottom = g->y0 + j * g->cell;
-    double dx = fmax(fmax(left - x, x - (left + g->cell)), 0.0);
-    double dy = fmax(fmax(bottom - y, y - (bottom + g->cell)), 0.0);
+    /* Plain comparisons, not fmax: this runs 25 times an event, and fmax is a call into
+     * libm (the same value for these finite numbers). */
+    double dx = larger(larger(left - x, x - (left + g->cell)), 0.0);
+    double dy = larger(larger(bottom - y, y - (bottom + g->cell)), 0.0);
     return dx * dx + dy * dy > d2 * (1 + 1e-9) + 1e-6; /* a margin for the cell edges' rounding */
 }
 
@@ -285,6 +320,7 @@ typedef struct em {
     hash g;
     double time_horizon, distance_horizon;
     sums *block;
+    double *terms;  /* [n]: scratch of the bandwidth's score */
 } em;
 
 /* The first index in [lo, hi) of the sorted t whose time is at least `from`: a scan of a
@@ -305,34 +341,60 @@ static size_t first_from(const double *t, size_t lo, size_t hi, double from) {
     return (size_t)(b - t) + (*b < from);
 }
 
-/* One event: lambda_j, its background share p_jj, and its pairs' p-weighted sums. */
-static void expect_event(em *m, size_t j, sums *s) {
-    const cc_hawkes_event *ej = &m->e[j];
+/* Where the E-step stands in the cells around one cell: for each neighbour (in the
+ * E-step's loop order), its first event within the time horizon of the event last
+ * expected. The E-step takes a cell's events in time order, so these only move forward:
+ * the next event of the same cell starts from them instead of searching each neighbour
+ * again (the searches were a quarter of the E-step's time on the synthetic city). */
+typedef struct cursors {
+    int cell;   /* the cell they are for; -1: none yet */
+    size_t first[HASH_NEIGHBOURS];
+} cursors;
+
+/* The first event of cell c at or after `from`, moving c's cursor k there. */
+static size_t first_in_cell(const hash *g, cursors *at, int k, size_t c, double from) {
+    size_t lo = g->start[c], hi = g->start[c + 1];
+    if (at->first[k] == SIZE_MAX) return at->first[k] = first_from(g->t, lo, hi, from);
+    size_t q = at->first[k];
+    while (q < hi && g->t[q] < from) q++;
+    return at->first[k] = q;
+}
+
+/* One event, the one at place `slot` of the hash: lambda_j, its background share p_jj,
+ * and its pairs' p-weighted sums. */
+static void expect_event(em *m, size_t slot, cursors *near, sums *s) {
+    const hash *g = &m->g;
+    size_t j = g->order[slot];
+    double tj = g->t[slot], xj = g->x[slot], yj = g->y[slot];
     const cc_etas_params *p = &m->fit->params;
     double T = m->fit->t_end - m->fit->t_start;
     double own = m->fit->background[j];
-    double mu = full_modulation(m->fit, ej->t) * density_at(&m->d, ej->x, ej->y, own) / T;
+    double mu = full_modulation(m->fit, tj) * density_at(&m->d, xj, yj, own) / T;
     mu = fmax(mu, INTENSITY_FLOOR);
     double omega = 1.0 / p->decay_days, sigma2 = p->sigma_m * p->sigma_m;
     double scale = p->branching * omega / (TWO_PI * sigma2), d_max2 = m->distance_horizon * m->distance_horizon;
     double g0 = 0, g1 = 0, g2 = 0, pairs = 0;
-    int cell = hash_cell(&m->g, ej->x, ej->y), ci = cell % m->g.nx, cj = cell / m->g.nx, r = m->g.reach;
-    for (int dj = -r; dj <= r; dj++)
-        for (int di = -r; di <= r; di++) {
+    int cell = hash_cell(g, xj, yj), ci = cell % g->nx, cj = cell / g->nx, r = g->reach;
+    if (near->cell != cell) {
+        near->cell = cell;
+        for (int k = 0; k < HASH_NEIGHBOURS; k++) near->first[k] = SIZE_MAX; /* not yet: searched */
+    }
+    for (int dj = -r, k = 0; dj <= r; dj++)
+        for (int di = -r; di <= r; di++, k++) {
             int i = ci + di, jj = cj + dj;
-            if (i < 0 || jj < 0 || i >= m->g.nx || jj >= m->g.ny) continue;
-            if (beyond(&m->g, i, jj, ej->x, ej->y, d_max2)) continue;
-            size_t c = (size_t)jj * m->g.nx + i, lo = m->g.start[c], hi = m->g.start[c + 1];
-            const double *t = m->g.t, *x = m->g.x, *y = m->g.y;
+            if (i < 0 || jj < 0 || i >= g->nx || jj >= g->ny) continue;
+            if (beyond(g, i, jj, xj, yj, d_max2)) continue;
+            size_t c = (size_t)jj * g->nx + i, hi = g->start[c + 1];
+            if (g->start[c] == hi) continue;
+            const double *t = g->t, *x = g->x, *y = g->y;
             /* The cell's events within the time horizon before t_j. */
-            if (lo == hi) continue;
-            size_t first = first_from(t, lo, hi, ej->t - m->time_horizon);
-            for (size_t q = first; q < hi && t[q] < ej->t; q++) { /* same-time events are not parents */
-                double dx = ej->x - x[q], dy = ej->y - y[q], d2 = dx * dx + dy * dy;
+            size_t first = first_in_cell(g, near, k, c, tj - m->time_horizon);
+            for (size_t q = first; q < hi && t[q] < tj; q++) { /* same-time events are not parents */
+                double dx = xj - x[q], dy = yj - y[q], d2 = dx * dx + dy * dy;
                 if (d2 > d_max2) continue;
-                double dt = ej->t - t[q];
-                double g = scale * exp(-omega * dt - 0.5 * d2 / sigma2);
-                g0 += g, g1 += g * dt, g2 += g * d2, pairs += 1;
+                double dt = tj - t[q];
+                double gq = scale * exp(-omega * dt - 0.5 * d2 / sigma2);
+                g0 += gq, g1 += gq * dt, g2 += gq * d2, pairs += 1;
             }
         }
     double lambda = mu + g0;
@@ -345,18 +407,20 @@ static void expect_event(em *m, size_t j, sums *s) {
 
 /* The E-step over blocks of events in the hash's order (cell by cell: the neighbours one
  * event reads are the next one's, still in cache; in time order the E-step waited on
- * memory), `total` the blocks' sums added in order. The weights of the
- * density raster are the previous step's p_jj, read before each is overwritten: the
- * raster was built from them before this step began. */
+ * memory), `total` the blocks' sums added in order. Blocks are dealt to threads one at a
+ * time: a block of a hot spot holds many times the pairs of one at the city's edge. The
+ * weights of the density raster are the previous step's p_jj, read before each is
+ * overwritten: the raster was built from them before this step began. */
 static void expect(em *m, sums *total) {
     size_t blocks = (m->n + BLOCK - 1) / BLOCK;
     cc_ops_context ctx = {CC_BACKEND_CPU, m->o->threads};
     (void)ctx;
-    CC_PARALLEL_FOR(&ctx)
+    CC_PARALLEL_FOR_UNEVEN(&ctx)
     for (size_t b = 0; b < blocks; b++) {
         sums s = {0};
+        cursors near = {.cell = -1};
         size_t end = (b + 1) * BLOCK < m->n ? (b + 1) * BLOCK : m->n;
-        for (size_t at = b * BLOCK; at < end; at++) expect_event(m, m->g.order[at], &s);
+        for (size_t slot = b * BLOCK; slot < end; slot++) expect_event(m, slot, &near, &s);
         m->block[b] = s;
     }
     memset(total, 0, sizeof *total);
@@ -447,7 +511,7 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
         snprintf(err, err_len, "%zu events in %.1f days: too few to fit a self-exciting process", count, t_end - t_start);
         return -1;
     }
-    em m = {events, count, o, fit, {0}, {0}, 0, 0, NULL};
+    em m = {events, count, o, fit, {0}, {0}, 0, 0, NULL, NULL};
     fit->t_start = t_start, fit->t_end = t_end, fit->count = count;
     fit->bandwidth_m = o->bandwidth_m > 0 ? o->bandwidth_m : DEFAULT_BANDWIDTH_M;
     fit->params = o->start;
@@ -458,8 +522,9 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
     for (int d = 0; d < 7; d++) fit->weekday[d] = 1;
     fit->background = malloc(sizeof(double) * count);
     m.block = malloc(sizeof(sums) * ((count + BLOCK - 1) / BLOCK));
+    m.terms = malloc(sizeof(double) * count);
     int chosen = !(o->bandwidth_m > 0);
-    int status = fit->background && m.block && (chosen || density_init(&m.d, events, count, fit->bandwidth_m) == 0)
+    int status = fit->background && m.block && m.terms && (chosen || density_init(&m.d, events, count, fit->bandwidth_m) == 0)
                      ? 0 : -1;
     if (status == 0)
         for (size_t j = 0; j < count; j++) fit->background[j] = 1.0 - fit->params.branching;
@@ -472,7 +537,7 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
             break;
         }
         if (!chosen) {
-            density_build(&m.d, events, count, fit->background);
+            density_build(&m.d, events, count, fit->background, o->threads);
         } else {
             /* The first iteration tries the whole grid, later ones a step either way. */
             double candidates[BANDWIDTH_GRID];
@@ -481,7 +546,8 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
                 for (double h = BANDWIDTH_FIRST; k < BANDWIDTH_GRID; h *= BANDWIDTH_FACTOR) candidates[k++] = h;
             else
                 k = neighbours(fit->bandwidth_m, candidates);
-            if (choose_bandwidth(&m.d, events, count, fit->background, candidates, k, &fit->bandwidth_m) != 0) {
+            if (choose_bandwidth(&m.d, events, count, fit->background, candidates, k, &fit->bandwidth_m, m.terms,
+                                 o->threads) != 0) {
                 status = -1;
                 break;
             }
@@ -507,7 +573,7 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
         snprintf(err, err_len, "out of memory fitting %zu events", count);
         cc_etas_fit_free(fit);
     }
-    density_free(&m.d), hash_free(&m.g), free(m.block);
+    density_free(&m.d), hash_free(&m.g), free(m.block), free(m.terms);
     return status;
 }
 
@@ -550,7 +616,7 @@ int cc_etas_process(const cc_etas_fit *fit, const cc_hawkes_event *events, const
         density_free(&d);
         return -1;
     }
-    density_build(&d, events, fit->count, fit->background);
+    density_deposit(&d, events, fit->count, fit->background);
     size_t nodes = (size_t)d.nx * (size_t)d.ny, n = 0;
     double total = 0;
     for (size_t q = 0; q < nodes; q++) n += d.mass[q] > 0, total += d.mass[q];

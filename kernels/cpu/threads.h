@@ -17,10 +17,14 @@ void cc_cpu_exact_teams(void);
 #ifdef _OPENMP
 #define CC_PRAGMA(x) _Pragma(#x)
 #define CC_PARALLEL_FOR(ctx) CC_PRAGMA(omp parallel for schedule(static) num_threads(cc_cpu_threads(ctx)))
+/* Iterations of uneven cost (one dealt at a time): the caller makes the result not depend
+ * on which thread ran which. */
+#define CC_PARALLEL_FOR_UNEVEN(ctx) CC_PRAGMA(omp parallel for schedule(dynamic, 1) num_threads(cc_cpu_threads(ctx)))
 #define CC_PARALLEL(ctx) CC_PRAGMA(omp parallel num_threads(cc_cpu_threads(ctx)))
 #define CC_FOR CC_PRAGMA(omp for schedule(static))
 #else
 #define CC_PARALLEL_FOR(ctx)
+#define CC_PARALLEL_FOR_UNEVEN(ctx)
 #define CC_PARALLEL(ctx)
 #define CC_FOR
 #endif
