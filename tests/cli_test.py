@@ -52,6 +52,11 @@ p, q = run("help", "import"), run("import", "--help")
 check("help import is import --help", p.returncode == 0 and p.stdout == q.stdout and "usage: crimecast import" in p.stdout, p)
 p = run("help", "frobnicate")
 check("help of an unknown command is a usage error", p.returncode == 2 and "unknown command 'frobnicate'" in p.stderr, p)
+with open("/dev/full", "w") as full:  # a full disk: what went to stdout was cut
+    p = subprocess.run([CRIMECAST, "info"], stdout=full, stderr=subprocess.PIPE, text=True)
+check("a command whose stdout could not be written exits 1 and says so (eval --json > file on a full disk "
+      "exited 0 with half a JSON: found by a probe)",
+      p.returncode == 1 and "standard output was not written whole" in p.stderr, p)
 p = run("info")
 check("info names the backends and the GPU situation",
       p.returncode == 0 and "backends: cpu" in p.stdout and "gpu" in p.stdout, p)
