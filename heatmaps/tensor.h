@@ -42,7 +42,9 @@ typedef struct cc_tensor {
     cc_bin_kind bin;        /* day, week or month (heatmaps/time_bins.h) */
     char *source;           /* provenance: store and query */
     char *created_by;       /* the command that wrote it */
-    char model[64];         /* forecast files: the model that made them ("" otherwise) */
+    char model[64];         /* forecast files: the model that made them ("" otherwise, or
+                             * when the file names none) */
+    int forecast;           /* 1: read from a forecast file's /forecast (format crimecast-forecast) */
     int R;                  /* recency maps per bin: CC_RECENCY_MAPS, or 0 when absent */
     float *recency;         /* [T][R][C][H][W] (see above), NULL when R is 0 */
     int input_static;       /* covariate input maps, as the network reads them (models/covariate_inputs.h): */

@@ -572,6 +572,7 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
     if (status == 0) {
         t->x0 = x[0] - 0.5 * t->cell;
         t->y0 = y[0] + 0.5 * t->cell;
+        t->forecast = !strcmp(dataset, "forecast");
         t->source = cc_hdf5_read_text(file, "source");
         char *model = cc_hdf5_read_text(file, "model");
         if (model) snprintf(t->model, sizeof t->model, "%s", model);

@@ -132,6 +132,12 @@ static int plan_bands(const cc_export_request *a, const cc_tensor *t, int ti, in
 
 static void free_plan(band_plan *p) { free(p->values), free(p->names), free(p->descriptions); }
 
+/* What the values are, for the file's metadata: the model of a forecast (a forecast file
+ * that names none is still a forecast, not recorded crime), or the observed counts. */
+static const char *made_by(const cc_tensor *t) {
+    return !t->forecast ? "observed counts" : t->model[0] ? t->model : "unknown model (the file names none)";
+}
+
 static int write_file(const cc_export_request *a, const cc_tensor *t, int ti, int c, FILE *out, char *err,
                       size_t err_len) {
     band_plan p = {0};
@@ -140,14 +146,14 @@ static int write_file(const cc_export_request *a, const cc_tensor *t, int ti, in
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    int forecast = t->model[0] != 0, horizon = forecast ? cc_forecast_horizon(a->in) : 0;
+    int forecast = t->forecast, horizon = forecast ? cc_forecast_horizon(a->in) : 0;
     char target[11] = "", horizon_text[16], units[96];
     if (!a->all) cc_format_iso_date(t->time[ti], target);
     if (horizon > 0) snprintf(horizon_text, sizeof horizon_text, "%d", horizon);
     else snprintf(horizon_text, sizeof horizon_text, "unknown"); /* a forecast file without a usable horizon */
     snprintf(units, sizeof units, "%s incidents per cell per %s", forecast ? "expected" : "recorded",
              cc_bin_kind_name(t->bin));
-    const char *metadata[] = {"CRIMECAST_MODEL", forecast ? t->model : "observed counts",
+    const char *metadata[] = {"CRIMECAST_MODEL", made_by(t),
                               "CRIMECAST_TARGET_BIN", a->all ? "every bin (one per band)" : target,
                               "CRIMECAST_HORIZON", forecast ? horizon_text : "none",
                               "CRIMECAST_BIN", cc_bin_kind_name(t->bin),
@@ -161,7 +167,7 @@ static int write_file(const cc_export_request *a, const cc_tensor *t, int ti, in
     int status = cc_geotiff_write(a->out, &r, err, err_len);
     if (status == 0)
         fprintf(out, "%s: %d band(s) of %d x %d cells of %g m (%s), %s\n", a->out, p.count, t->W, t->H, t->cell, t->crs,
-                forecast ? t->model : "observed counts");
+                made_by(t));
     free_plan(&p);
     return status;
 }
@@ -227,7 +233,7 @@ static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti
     char target[11];
     cc_format_iso_date(t->time[ti], target);
     cc_hotspot_layer layer = {t->crs, t->x0, t->y0, t->cell, cells, flagged,
-                              t->model[0] ? t->model : "observed counts", target, t->categories[c], a->dissolve};
+                              made_by(t), target, t->categories[c], a->dissolve};
     int status = cc_hotspot_polygons_write(a->out, &layer, err, err_len);
     if (status == 0)
         fprintf(out, "%s: the %d highest of %d cells (%.3g km2, %.1f%% of the forecast%s), '%s', %s bin of %s%s\n",

@@ -16,6 +16,7 @@ patch with the same total area.
 usage: export_test.py CRIMECAST
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -269,6 +270,21 @@ def main():
                               ["burglary %s" % t for t in dates])
         check("metadata of counts", d.GetMetadata().get("CRIMECAST_MODEL") == "observed counts"
               and d.GetMetadata().get("CRIMECAST_HORIZON") == "none")
+        d = None
+
+        # A forecast file that names no model (another tool wrote it) is still a forecast:
+        # it was labelled "observed counts", recorded crime (found by a probe).
+        unnamed, unnamed_tif = os.path.join(tmp, "unnamed.h5"), os.path.join(tmp, "unnamed.tif")
+        shutil.copy(forecast, unnamed)
+        with h5py.File(unnamed, "r+") as f:
+            del f.attrs["model"]
+        p = run("export", "--in", unnamed, "--time", str(day), "--out", unnamed_tif)
+        d = gdal.Open(unnamed_tif) if p.returncode == 0 else None
+        meta = d.GetMetadata() if d else {}
+        check("a forecast naming no model exports as a forecast of an unknown model, not as observed counts",
+              meta.get("CRIMECAST_MODEL", "").startswith("unknown model")
+              and meta.get("CRIMECAST_UNITS") == "expected incidents per cell per week"
+              and "observed" not in p.stdout, (p.stdout, p.stderr, meta))
         d = None
 
         check_polygons(tmp, forecast, fc[5, 0], mask.astype(bool), day)
