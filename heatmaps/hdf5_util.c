@@ -1,6 +1,7 @@
 #include "heatmaps/hdf5_util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,61 @@ hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t 
     return ds;
 }
 
+/* Strings of one fixed size, as h5py writes bytes and netCDF its text: read too (below). */
+#define MOST_FIXED_TEXT 65536
+static int fixed_text(hid_t file_type) {
+    return H5Tget_class(file_type) == H5T_STRING && H5Tis_variable_str(file_type) <= 0 &&
+           H5Tget_size(file_type) > 0 && H5Tget_size(file_type) <= MOST_FIXED_TEXT;
+}
+
+/* `count` fixed-size strings read as the variable-length ones crimecast reads: each
+ * element's bytes up to its first NUL (a space-padded one without its trailing spaces)
+ * into out[i], allocated as HDF5 allocates a variable-length string, so the caller frees
+ * both kinds alike. The memory type is the file's own: the bytes are copied, not
+ * converted. `read` reads into a buffer in a given type. 0, or -1 (nothing left
+ * allocated). */
+static int read_fixed_text(hid_t file_type, size_t count, int (*read)(void *context, hid_t type, void *buffer),
+                           void *context, char **out) {
+    size_t size = H5Tget_size(file_type);
+    int spaces = H5Tget_strpad(file_type) == H5T_STR_SPACEPAD;
+    hid_t type = H5Tcopy(file_type);
+    size_t bytes_in_all = count <= SIZE_MAX / size ? count * size : 0;
+    char *raw = type >= 0 && (bytes_in_all > 0 || count == 0) ? malloc(bytes_in_all + 1) : NULL;
+    int status = raw && read(context, type, raw) == 0 ? 0 : -1;
+    size_t done = 0;
+    for (; status == 0 && done < count; done++) {
+        const char *bytes = raw + done * size;
+        const char *nul = memchr(bytes, 0, size);
+        size_t n = nul ? (size_t)(nul - bytes) : size;
+        while (spaces && n > 0 && bytes[n - 1] == ' ') n--;
+        out[done] = H5allocate_memory(n + 1, 0);
+        if (!out[done]) status = -1;
+        else memcpy(out[done], bytes, n), out[done][n] = 0;
+    }
+    if (status != 0)
+        for (size_t i = 0; i < done; i++) H5free_memory(out[i]), out[i] = NULL;
+    free(raw);
+    if (type >= 0) H5Tclose(type);
+    return status;
+}
+
+static int read_attribute_as(void *attr, hid_t type, void *buffer) {
+    return H5Aread(*(hid_t *)attr, type, buffer) >= 0 ? 0 : -1;
+}
+
+static int read_dataset_as(void *ds, hid_t type, void *buffer) {
+    return H5Dread(*(hid_t *)ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) >= 0 ? 0 : -1;
+}
+
+/* A read of `count` elements into mem_type, through read_fixed_text when the file holds
+ * fixed-size strings and mem_type is the variable-length string. */
+static int read_elements(hid_t file_type, hid_t mem_type, size_t count,
+                         int (*read)(void *context, hid_t type, void *buffer), void *context, void *out) {
+    if (H5Tget_class(mem_type) == H5T_STRING && fixed_text(file_type))
+        return read_fixed_text(file_type, count, read, context, out);
+    return read(context, mem_type, out);
+}
+
 /* What a file's type may be for a read into mem_type: a number for a number (HDF5
  * converts integers and floats; with `whole`, an integer alone for an integer: an
  * attribute's float 4.5 was read as 4), a variable-length string for a string. Anything
@@ -362,7 +418,7 @@ hid_t cc_hdf5_write_dataset(hid_t loc, const char *name, hid_t file_type, hid_t 
  * against crafted files. */
 static int readable_as(hid_t file_type, hid_t mem_type, int whole) {
     H5T_class_t want = H5Tget_class(mem_type), have = H5Tget_class(file_type);
-    if (want == H5T_STRING) return have == H5T_STRING && H5Tis_variable_str(file_type) > 0;
+    if (want == H5T_STRING) return have == H5T_STRING && (H5Tis_variable_str(file_type) > 0 || fixed_text(file_type));
     if (whole && want == H5T_INTEGER && have != H5T_INTEGER) return 0;
     return (want == H5T_INTEGER || want == H5T_FLOAT) && (have == H5T_INTEGER || have == H5T_FLOAT) &&
            H5Tget_size(file_type) <= 16;
@@ -387,9 +443,11 @@ static int read_attribute(hid_t obj, const char *name, hid_t mem_type, void *val
                           hssize_t *count) {
     *count = -1;
     if (H5Aexists(obj, name) <= 0) return -1;
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = attr >= 0 ? H5Aget_type(attr) : -1;
     hssize_t n = attr >= 0 ? attribute_count(attr, mem_type) : -1;
-    int ok = n >= 0 && n <= capacity && H5Aread(attr, mem_type, values) >= 0;
+    int ok = n >= 0 && n <= capacity && type >= 0 &&
+             read_elements(type, mem_type, (size_t)n, read_attribute_as, &attr, values) == 0;
+    if (type >= 0) H5Tclose(type);
     if (attr >= 0) H5Aclose(attr);
     *count = n;
     return ok ? 0 : -1;
@@ -476,7 +534,7 @@ int cc_hdf5_read_dataset(hid_t loc, const char *name, hid_t mem_type, size_t cou
     hid_t type = H5Dget_type(ds), space = H5Dget_space(ds);
     int ok = type >= 0 && space >= 0 && readable_as(type, mem_type, 0) && /* another tool's float mask of 0/1: taken */
              H5Sget_simple_extent_npoints(space) == (hssize_t)count && stored_whole(ds, (hssize_t)count) &&
-             H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+             read_elements(type, mem_type, count, read_dataset_as, &ds, out) == 0;
     if (type >= 0) H5Tclose(type);
     if (space >= 0) H5Sclose(space);
     H5Dclose(ds);

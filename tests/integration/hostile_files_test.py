@@ -65,9 +65,13 @@ def tensor_cases(tmp, tensor):
                  lambda f: f.attrs.__setitem__("cell_size_m", np.full(4096, 500.0)))
     refused("a scalar attribute stored as 4096 doubles is refused",
             run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad, "cell_size_m")
-    bad = edited(tensor, os.path.join(tmp, "fixed_format.h5"),
-                 lambda f: f.attrs.__setitem__("format", np.bytes_(b"crimecast-tensor")))
-    refused("a fixed-length string where text is variable-length is refused",
+    fixed = edited(tensor, os.path.join(tmp, "fixed_format.h5"),
+                   lambda f: f.attrs.__setitem__("format", np.bytes_(b"crimecast-tensor")))
+    p = run("png", "--in", fixed, "--index", "0", "--out", os.path.join(tmp, "x.png"))
+    check("a fixed-length string where crimecast writes a variable-length one reads as its text (h5py's bytes)",
+          p.returncode == 0, p.stderr)
+    bad = edited(tensor, os.path.join(tmp, "number_format.h5"), lambda f: f.attrs.__setitem__("format", 7))
+    refused("a number where text is is refused",
             run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad, "format")
     bad = edited(tensor, os.path.join(tmp, "string_counts.h5"),
                  lambda f: replace(f, "counts", np.full((T, C, H, W), "7", dtype=h5py.string_dtype())))
@@ -233,6 +237,17 @@ def forecast_cases(tmp, tensor):
     sizes = re.findall(r"cells of (\S+) m in .*, not \d+ x \d+ of (\S+) m in", p.stderr)
     check("a forecast whose cells differ by 1e-9: refused, the two sizes shown apart (it said '500 m ..., not ... of "
           "500 m'; found by a probe)", p.returncode == 1 and len(sizes) == 1 and sizes[0][0] != sizes[0][1], p.stderr)
+    def fixed_text(f):  # as h5py writes bytes, and netCDF its text: strings of one fixed size
+        for key in ("format", "model", "bin", "city", "crs"):
+            f.attrs.create(key, np.bytes_(f.attrs[key].encode()))
+        replace(f, "category", np.array([c.encode() for c in f["category"].asstr()[:]], dtype="S16"))
+    fixed = edited(forecast, os.path.join(tmp, "fixed_text.h5"), fixed_text)
+    with h5py.File(fixed, "r") as f:
+        stored_fixed = not f.attrs.get_id("format").get_type().is_variable_str() and f["category"].dtype.kind == "S"
+    p, q = run("eval", "--data", tensor, forecast), run("eval", "--data", tensor, fixed)
+    check("a forecast whose texts are fixed-size strings (h5py's bytes) reads as the same forecast: the same table "
+          "(it was 'not a crimecast tensor or forecast file'; found by a probe)",
+          stored_fixed and p.returncode == 0 and q.returncode == 0 and p.stdout == q.stdout, (stored_fixed, q.stderr))
     bad = edited(forecast, os.path.join(tmp, "nan_forecast.h5"), nan)
     refused("a NaN in a forecast is refused, not scored (eval used to spin)",
             run("eval", "--data", tensor, bad), bad, "holds nan")
