@@ -9,6 +9,7 @@
 
 #include "crawler/datetime.h"
 #include "crawler/printable.h"
+#include "crawler/whole_file.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
 
@@ -893,6 +894,8 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
 
 int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *table, cc_eval_inputs *kept, char *err,
                         size_t err_len) {
+    /* --roc's file can be written, before the scoring (it printed every table, then failed) */
+    if (a->roc && cc_whole_file_check(a->roc, err, err_len) != 0) return -1;
     cc_tensor truth;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1; /* it refuses a mask without a cell */
     note_areas_far_from_cells(a, &truth);

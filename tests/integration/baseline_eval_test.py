@@ -759,6 +759,11 @@ def main():
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc", roc, "--roc-category", "nope", *files],
                            capture_output=True, text=True)
         check("eval --roc-category unknown is refused", p.returncode == 1 and "nope" in p.stderr, p.stderr)
+        nowhere = os.path.join(tmp, "no", "such", "dir", "roc.png")
+        p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc", nowhere, *files], capture_output=True, text=True)
+        check("eval --roc into a directory that is not there: exit 1 naming it, before any table (it printed every "
+              "table, then failed; found by a probe)", p.returncode == 1 and nowhere in p.stderr and p.stdout == "",
+              (p.stdout[:200], p.stderr))
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc-category", "burglary", *files],
                            capture_output=True, text=True)
         check("eval --roc-category without --roc is a usage error (it did nothing)",
