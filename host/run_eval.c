@@ -733,9 +733,14 @@ static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err,
     if (!a->common_bins) {
         int shared = 0;
         for (int b = 0; b < forecasts[0].T; b++) shared += has_bin(&forecasts[differ], forecasts[0].time[b]);
-        snprintf(err, err_len, "%s and %s forecast different bins (%d and %d, %d of them shared); give --common-bins "
-                 "to score every forecast on the bins all of them have", a->forecasts[0], a->forecasts[differ],
-                 forecasts[0].T, forecasts[differ].T, shared);
+        if (shared > 0)
+            snprintf(err, err_len, "%s and %s forecast different bins (%d and %d, %d of them shared); give "
+                     "--common-bins to score every forecast on the bins all of them have", a->forecasts[0],
+                     a->forecasts[differ], forecasts[0].T, forecasts[differ].T, shared);
+        else /* --common-bins would leave nothing to score */
+            snprintf(err, err_len, "%s and %s forecast different bins (%d and %d) and share none: forecast one span "
+                     "with both (the same --span, --test-from, --window and --horizon)", a->forecasts[0],
+                     a->forecasts[differ], forecasts[0].T, forecasts[differ].T);
         return -1;
     }
     int64_t *common = malloc(sizeof(int64_t) * (size_t)(forecasts[0].T > 0 ? forecasts[0].T : 1));

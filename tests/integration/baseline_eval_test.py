@@ -530,6 +530,10 @@ def check_eval_messages(tensor, files, counts, mask, tmp):
           p.returncode == 1 and re.search(r"the forecasts share no bin: \S+ forecasts \d{4}-\d\d-\d\d \.\. "
                                           r"\d{4}-\d\d-\d\d, \S*histavg_val\.h5 \d{4}", p.stderr) is not None
           and files[0] in p.stderr, p.stderr)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[0], val], capture_output=True, text=True)
+    check("eval of forecasts that share no bin, without --common-bins: refused, not told to give --common-bins "
+          "(which then fails; found by a probe)", p.returncode == 1 and "share none" in p.stderr
+          and "--common-bins" not in p.stderr, p.stderr)
     late = os.path.join(tmp, "late.h5")  # the same weeks from bin T - 5 on, after the forecast's first
     write_tensor(late, counts[T - 5:], mask, ["all", "burglary"], created_by="baseline_eval_test.py")
     with h5py.File(late, "r+") as f:
