@@ -40,6 +40,9 @@ typedef struct raster_job {
     int channel_of_taxonomy[MAX_CHANNELS];   /* taxonomy index → channel, or -1 */
     pending *batch;
     uint32_t *bin_counted, *bin_unknown; /* [T]: counted incidents, of them 'unknown' ones */
+    uint32_t *day_count;        /* [days of the axis]: incidents timed to the day or finer, on
+                                   the grid or not; NULL under day bins */
+    int64_t first_day;
     cc_raster_progress_fn progress;
     void *progress_context;
     char *err;
@@ -127,12 +130,14 @@ static int visit(void *context, const cc_incident_point *p) {
         stats->outside_bins++;
         return 0;
     }
+    double day = cc_incident_day(p->occurred, p->time_precision);
+    if (job->day_count && strcmp(p->time_precision, "month") != 0) job->day_count[(int64_t)floor(day) - job->first_day]++;
     pending *b = job->batch;
     int tax = taxonomy_index(p->category);
     b->x[b->count] = p->lon;
     b->y[b->count] = p->lat;
     b->bin[b->count] = bin;
-    b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - cc_incident_day(p->occurred, p->time_precision));
+    b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - day);
     b->timed[b->count] = (unsigned char)precision_finer_than_bin(job->spec->bin, p->time_precision);
     b->channel[b->count] = (signed char)(tax >= 0 ? job->channel_of_taxonomy[tax] : -1);
     b->unknown[b->count] = (unsigned char)!strcmp(p->category, CC_CATEGORY_UNKNOWN);
@@ -242,6 +247,26 @@ static void count_uncategorised_bins(const raster_job *job, cc_raster_stats *sta
         }
 }
 
+/* Bins with days the store seems to lack (cc_raster_stats.bins_short). */
+static void count_short_bins(const raster_job *job, cc_raster_stats *stats) {
+    stats->first_short = -1;
+    for (int b = 0; job->day_count && b < stats->axis.count; b++) {
+        int64_t from = cc_time_axis_start(&stats->axis, b), to = cc_time_axis_start(&stats->axis, b + 1);
+        uint64_t incidents = 0;
+        int empty = 0;
+        int64_t first_empty = 0;
+        for (int64_t d = from; d < to; d++) {
+            uint32_t n = job->day_count[d - job->first_day];
+            incidents += n;
+            if (n == 0 && empty++ == 0) first_empty = d;
+        }
+        int some_with_incidents = to - from > empty; /* else the whole bin is empty: said otherwise */
+        if (empty == 0 || !some_with_incidents || (double)incidents / (double)(to - from - empty) < CC_RASTER_BUSY_DAY) continue;
+        if (stats->bins_short++ == 0)
+            stats->first_short = b, stats->first_short_days = empty, stats->first_short_day = first_empty;
+    }
+}
+
 static int scan(raster_job *job, cc_store *store) {
     char from[17], to[17];
     cc_format_iso_date(job->spec->from, from);
@@ -258,8 +283,8 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
                  char *err, size_t err_len) {
     memset(stats, 0, sizeof *stats);
     memset(out, 0, sizeof *out);
-    raster_job job = {spec, NULL, stats, out, {NULL, 0, 0}, 0, cc_city_name(city), {0}, NULL, NULL, NULL, progress,
-                      progress_context, err, err_len};
+    raster_job job = {.spec = spec, .stats = stats, .tensor = out, .city = cc_city_name(city), .progress = progress,
+                      .progress_context = progress_context, .err = err, .err_len = err_len};
     if (cc_time_axis_build(spec->bin, spec->from, spec->to, &stats->axis) != 0) {
         snprintf(err, err_len, "no whole %s fits in the span", cc_bin_kind_name(spec->bin));
         return -1;
@@ -278,20 +303,24 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
         job.batch = malloc(sizeof *job.batch);
         job.bin_counted = calloc((size_t)stats->axis.count + 1, sizeof *job.bin_counted);
         job.bin_unknown = calloc((size_t)stats->axis.count + 1, sizeof *job.bin_unknown);
+        job.first_day = cc_time_axis_start(&stats->axis, 0);
+        int64_t days = cc_time_axis_start(&stats->axis, stats->axis.count) - job.first_day;
+        int day_counts = spec->bin != CC_BIN_DAY && stats->axis.count <= CC_TENSOR_MOST_BINS;
+        job.day_count = day_counts ? calloc((size_t)days + 1, sizeof *job.day_count) : NULL;
         if (stats->axis.count > CC_TENSOR_MOST_BINS) { /* what every reader refuses is not written */
             snprintf(err, err_len, "%d %s bins is more than crimecast reads (at most %d): a shorter span or a longer bin",
                      stats->axis.count, cc_bin_kind_name(spec->bin), CC_TENSOR_MOST_BINS);
         } else if (values > CC_TENSOR_MOST_VALUES) {
             snprintf(err, err_len, "%d bins x %d channels x %d x %d cells is more than crimecast makes (2^32 values)",
                      stats->axis.count, channels, stats->grid.height, stats->grid.width);
-        } else if (!job.batch || !job.bin_counted || !job.bin_unknown ||
+        } else if (!job.batch || !job.bin_counted || !job.bin_unknown || (day_counts && !job.day_count) ||
                    cc_tensor_alloc_frame(out, stats->axis.count, channels, stats->grid.height, stats->grid.width) != 0) {
             snprintf(err, err_len, "out of memory");
         } else {
             job.batch->count = 0;
             for (int c = 0; c < channels; c++) out->categories[c] = strdup(names[c]);
             status = scan(&job, store);
-            if (status == 0) count_uncategorised_bins(&job, stats);
+            if (status == 0) count_uncategorised_bins(&job, stats), count_short_bins(&job, stats);
             if (status == 0 && build_counts(&job) != 0) {
                 snprintf(err, err_len, "out of memory for the counts of %llu incidents%s (%d x %d x %d x %d)",
                          (unsigned long long)stats->counted, out->values ? "" : " and their dense tensor",
@@ -304,7 +333,7 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
     else cc_tensor_free(out);
     free(job.events.items);
     free(job.batch);
-    free(job.bin_counted), free(job.bin_unknown);
+    free(job.bin_counted), free(job.bin_unknown), free(job.day_count);
     cc_projection_free(job.projection);
     return status;
 }

@@ -58,7 +58,18 @@ typedef struct cc_raster_stats {
     int bins_uncategorised;   /* bins more than half of whose counted incidents have category
                                  'unknown' (no crime type: San Francisco's Kaggle test weeks) */
     int first_uncategorised;  /* the first of them, or -1 */
+    /* Week and month bins with days on which no incident at all happened, although the
+     * bin's other days hold CC_RASTER_BUSY_DAY incidents or more on average (a quiet day
+     * of such a city has them: e^-10 is its chance of none): days the store lacks (a
+     * span not imported, a portal's missing days), whose bin counts are short. From
+     * incidents timed to the day or finer; a bin with no incident at all is not one. */
+    int bins_short;
+    int first_short;          /* the first of them, or -1 */
+    int first_short_days;     /* its days without an incident, */
+    int64_t first_short_day;  /* the first of those days (days since 1970-01-01) */
 } cc_raster_stats;
+
+#define CC_RASTER_BUSY_DAY 10.0
 
 typedef void (*cc_raster_progress_fn)(void *context, uint64_t done);
 

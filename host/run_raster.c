@@ -246,6 +246,21 @@ static void warn_uncategorised_bins(const cc_tensor *t, const cc_raster_stats *s
             "channel all (and unknown) is whole in them\n", s->bins_uncategorised, t->T, bin_name, first);
 }
 
+/* Bins with days the store seems to lack (cc_raster_stats.bins_short): their counts are
+ * short, not low, and a model or a score would take them as a quiet week (a probe's San
+ * Francisco tensor ended on a week with three of its seven days). */
+static void warn_short_bins(const cc_tensor *t, const cc_raster_stats *s, const char *bin_name) {
+    if (s->bins_short == 0) return;
+    char first[11], day[11];
+    cc_format_iso_date(t->time[s->first_short], first);
+    cc_format_iso_date(s->first_short_day, day);
+    fprintf(stderr, "crimecast raster: warning: %d of %d %ss %s days without a single incident while their other "
+            "days hold %.0f or more on average (the first: the %s of %s, %d day%s without one from %s): days missing "
+            "from the store? Their counts are short, not low: import or crawl those dates, or raster a span the "
+            "store covers\n", s->bins_short, t->T, bin_name, s->bins_short == 1 ? "has" : "have", CC_RASTER_BUSY_DAY, bin_name, first, s->first_short_days,
+            s->first_short_days == 1 ? "" : "s", day);
+}
+
 /* The store is named by its absolute path: a baseline that reads the incidents again
  * (ETAS, from the tensor alone) then finds it from any directory. */
 static char *describe_source(const cc_raster_request *r) {
@@ -327,6 +342,7 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
         if (ok) report(out, r, &stats, &t, cc_now_seconds() - start);
         if (ok) warn_empty_bins(&t, cc_bin_kind_name(stats.axis.kind));
         if (ok) warn_uncategorised_bins(&t, &stats, cc_bin_kind_name(stats.axis.kind));
+        if (ok) warn_short_bins(&t, &stats, cc_bin_kind_name(stats.axis.kind));
         if (ok) warn_empty_channels(&t);
         cc_tensor_free(&t);
     }

@@ -13,6 +13,7 @@
 
 usage: raster_test.py CRIMECAST CITIES_DIR
 """
+import datetime
 import gzip
 import io
 import json
@@ -238,6 +239,37 @@ def check_uncategorised_weeks(tmp, db, out):
     check("weeks whose incidents are mostly uncategorised: named in a warning (2 of 4, the first 2014-01-13)",
           p.returncode == 0 and burglary == [2, 0, 2, 0] and "warning: in 2 of 4 weeks (the first: 2014-01-13) more "
           "than half the incidents have no category ('unknown')" in p.stderr, (burglary, p.stderr))
+
+
+def check_short_weeks(tmp):
+    """A week with days the store lacks (a span not imported: a probe's San Francisco tensor
+    ended on a week of three days) is named in a warning when its other days are busy (12
+    a day here: a day without one has odds e^-12), not when they are quiet (5 a day)."""
+    db, csv_path, out = os.path.join(tmp, "short.db"), os.path.join(tmp, "short.csv"), os.path.join(tmp, "short.h5")
+    days = ([(datetime.date(2016, 3, 7) + datetime.timedelta(days=d), 12) for d in range(7)]  # a whole week
+            + [(datetime.date(2016, 3, 14) + datetime.timedelta(days=d), 12) for d in range(4)]  # Mon-Thu only
+            + [(datetime.date(2016, 3, 21) + datetime.timedelta(days=d), 5) for d in range(3)])  # quiet, Mon-Wed
+    with open(csv_path, "w") as f:
+        f.write(HEADER)
+        ident = 0
+        for day, count in days:
+            for k in range(count):
+                ident += 1
+                f.write("%d,S%d,%s 0%d:00:00 AM,X,0000,THEFT,D,STREET,false,false,1,1,1,1,06,1,1,01/01/2021 01:00:00 "
+                        "AM,41.88,-87.63\n" % (ident, ident, day.strftime("%m/%d/%Y"), 1 + k % 9))
+    p = run("import", "--city", "chicago", "--db", db, csv_path)
+    check("the short weeks' incidents imported", p.returncode == 0 and "%d inserted" % ident in p.stdout, p)
+    p = run("raster", "--city", "chicago", "--db", db, "--from", "2016-03-07", "--to", "2016-03-28", "--bin", "week",
+            "--grid", "8", "--out", out)
+    check("a busy week with days missing from the store is named in a warning, a quiet one not",
+          p.returncode == 0 and p.stderr.count("days without a single incident") == 1 and
+          "1 of 3 weeks has days without a single incident while their other days hold 10 or more on average (the "
+          "first: the week of 2016-03-14, 3 days without one from 2016-03-18)" in p.stderr, p.stderr)
+    p = run("raster", "--city", "chicago", "--db", db, "--from", "2016-03-14", "--to", "2016-03-21", "--bin", "day",
+            "--grid", "8", "--out", out)
+    check("... under day bins those days are empty bins, said as such", p.returncode == 0
+          and "days without a single incident" not in p.stderr and "3 of 7 days hold no incident at all" in p.stderr,
+          p.stderr)
 
 
 def check_other_crs(tmp, db):
@@ -466,6 +498,7 @@ def main():
             check("month-precision records under month bins: no recency maps",
                   "recent" not in f["sparse"] and "no recency maps" in p.stdout, p.stdout)
         check_uncategorised_weeks(tmp, db, out)
+        check_short_weeks(tmp)
         check_other_crs(tmp, db)
         bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                   "--bin", "month", "--grid", "8", "--crs", "EPSG:4326", "--out", out)
