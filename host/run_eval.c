@@ -681,7 +681,7 @@ static int read_forecasts(const cc_eval_request *a, const char *const *files, in
         char what[300] = "";
         if (ok) grid_difference(f, truth, what, sizeof what);
         if (what[0]) {
-            snprintf(err, err_len, "%s: another grid than %s (%s)", files[i], data, what);
+            snprintf(err, err_len, "%s: another grid, bin kind or city than %s (%s)", files[i], data, what);
             cc_tensor_free(f);
             ok = 0;
         }
