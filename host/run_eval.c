@@ -286,19 +286,22 @@ static void note_floored_deviance(const cc_eval_request *a, const row *rows, int
         for (int j = 0; j < i && first; j++) first = rows[j].forecast != rows[i].forecast;
         if (!first) continue;
         long crimes = 0, zeros = 0;
+        int channels = 0;
         double total = 0, floored = 0;
         for (int j = i; j < count; j++) {
             if (rows[j].forecast != rows[i].forecast) continue;
-            crimes += rows[j].crime_cells, zeros += rows[j].zero_under_crime;
+            crimes += rows[j].crime_cells, zeros += rows[j].zero_under_crime, channels++;
             total += rows[j].deviance_sum, floored += rows[j].floored_deviance;
         }
         if (zeros == 0 || !(floored >= 0.1 * total)) continue;
+        char over[48] = ""; /* report shows one channel: the figures are not that channel's alone */
+        if (channels > 1) snprintf(over, sizeof over, ", its %d channels together", channels);
         say_note(a,
-                "%s forecasts 0 in %ld of the %ld cell-bins where crimes happened (%.1f%%); "
+                "%s forecasts 0 in %ld of the %ld cell-bins where crimes happened (%.1f%%%s); "
                 "the deviance floors a forecast at 1e-9 (about 41 a crime), and those cells make %.0f%% of its "
                 "deviance: compare it only with forecasts that have no such zeros (MSE, MAE and the rankings are not "
                 "affected)",
-                rows[i].model, zeros, crimes, 100.0 * zeros / crimes, 100.0 * floored / total);
+                rows[i].model, zeros, crimes, 100.0 * zeros / crimes, over, 100.0 * floored / total);
     }
 }
 
@@ -433,9 +436,10 @@ static void note_missing_intervals(const cc_eval_request *a, const row *rows, in
                 "no interval%s: --block %d at most here", a->block, CC_BOOTSTRAP_LEAST_BLOCKS, bins, missing,
                 a->versus ? " (nor a paired verdict)" : "", bins / CC_BOOTSTRAP_LEAST_BLOCKS);
     else
-        say_note(a, "%d figure(s) are defined on fewer than %d of the %d bins (the hotspot figures - AUC, "
-                "AP, F1, hit rate, PAI, PEI - need a crime in the bin): they have no interval%s", missing,
-                CC_BOOTSTRAP_LEAST_VALUES, bins, a->versus ? ", nor a paired verdict" : "");
+        say_note(a, "%d figure(s) of the %d rows (every model and channel scored) are defined on fewer than %d of "
+                "the %d bins (the hotspot figures - AUC, AP, F1, hit rate, PAI, PEI - need a crime in the bin): they "
+                "have no interval%s", missing, count, CC_BOOTSTRAP_LEAST_VALUES, bins,
+                a->versus ? ", nor a paired verdict" : "");
 }
 
 /* 'ahead', 'behind' or 'tie' for a paired difference of figure i (lower is better for the

@@ -600,7 +600,8 @@ def check_rare_category(counts, mask, tgt, tmp):
     b = rows.get("burglary", {})
     check("a category with crime in 5 of %d bins: hit rate without interval, MSE with one, and a note" % len(tgt),
           b and b["hit@5"] is not None and b["hit@5_lo"] is None and b["mse_lo"] is not None
-          and "figure(s) are defined on fewer than 10 of the %d bins" % len(tgt) in p.stderr, (b, p.stderr))
+          and "of the 2 rows (every model and channel scored) are defined on fewer than 10 of the %d bins" % len(tgt)
+          in p.stderr, (b, p.stderr))
 
 
 def check_noted_differences(tmp, tensor, files, counts, mask):
@@ -709,8 +710,8 @@ def main():
         floor = np.maximum(pred, 1e-9)
         dev = 2 * (np.where(truth > 0, truth * np.log(np.where(truth > 0, truth, 1) / floor), 0) - (truth - floor))
         zeros = (pred <= 1e-9) & (truth > 0)
-        said = "persistence forecasts 0 in %d of the %d cell-bins where crimes happened (%.1f%%)" % (
-            zeros.sum(), (truth > 0).sum(), 100 * zeros.sum() / (truth > 0).sum())
+        said = "persistence forecasts 0 in %d of the %d cell-bins where crimes happened (%.1f%%, its %d channels " \
+            "together)" % (zeros.sum(), (truth > 0).sum(), 100 * zeros.sum() / (truth > 0).sum(), C)
         share = "those cells make %.0f%% of its deviance" % (100 * dev[zeros].sum() / dev.sum())
         check("eval notes persistence's zeros under crimes (%d) and their share of the deviance" % zeros.sum(),
               zeros.sum() > 0 and said in p.stderr and share in p.stderr, (said, share, p.stderr))
