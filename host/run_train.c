@@ -115,7 +115,9 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_REAL("weight-decay", cc_train_request, weight_decay, "W", "0", 0, "AdamW's decoupled weight decay")},
     {CC_OPTION_REAL("clip", cc_train_request, clip, "NORM", "1", 0, "the gradients' global norm is clipped to NORM "
                                                                       "(0: never)")},
-    {CC_OPTION_INT("batch", cc_train_request, batch, "N", "16", 1, CC_MOST_BATCH, "samples per optimiser step")},
+    {CC_OPTION_INT("batch", cc_train_request, batch, "N", "16", 1, CC_MOST_BATCH,
+                   "samples per optimiser step (each epoch deals the training samples, shuffled, into whole "
+                   "batches: the remainder sits that epoch out)")},
     {CC_OPTION_CUSTOM("memory", cc_train_request, memory, "SIZE|auto", "auto", parse_memory,
                       "the memory the run may take where it works (the GPU's, or the host's on the CPU), e.g. 40G "
                       "or 512M; auto: 90% of the GPU's memory, or of the host's available memory. A run that needs "
