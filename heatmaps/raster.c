@@ -42,7 +42,7 @@ typedef struct raster_job {
     uint32_t *bin_counted, *bin_unknown; /* [T]: counted incidents, of them 'unknown' ones */
     uint32_t *day_count;        /* [days of the axis]: incidents timed to the day or finer, on
                                    the grid or not; NULL under day bins */
-    int64_t first_day;
+    int64_t first_day, days;
     cc_raster_progress_fn progress;
     void *progress_context;
     char *err;
@@ -131,7 +131,10 @@ static int visit(void *context, const cc_incident_point *p) {
         return 0;
     }
     double day = cc_incident_day(p->occurred, p->time_precision);
-    if (job->day_count && strcmp(p->time_precision, "month") != 0) job->day_count[(int64_t)floor(day) - job->first_day]++;
+    /* its day, inside the bins' days: a store row of another program ("2016-02-31", hour
+     * 99) may name a day that its bin does not hold, which is not counted */
+    int64_t at = (int64_t)floor(day) - job->first_day;
+    if (job->day_count && strcmp(p->time_precision, "month") != 0 && at >= 0 && at < job->days) job->day_count[at]++;
     pending *b = job->batch;
     int tax = taxonomy_index(p->category);
     b->x[b->count] = p->lon;
@@ -304,9 +307,9 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
         job.bin_counted = calloc((size_t)stats->axis.count + 1, sizeof *job.bin_counted);
         job.bin_unknown = calloc((size_t)stats->axis.count + 1, sizeof *job.bin_unknown);
         job.first_day = cc_time_axis_start(&stats->axis, 0);
-        int64_t days = cc_time_axis_start(&stats->axis, stats->axis.count) - job.first_day;
+        job.days = cc_time_axis_start(&stats->axis, stats->axis.count) - job.first_day;
         int day_counts = spec->bin != CC_BIN_DAY && stats->axis.count <= CC_TENSOR_MOST_BINS;
-        job.day_count = day_counts ? calloc((size_t)days + 1, sizeof *job.day_count) : NULL;
+        job.day_count = day_counts ? calloc((size_t)job.days + 1, sizeof *job.day_count) : NULL;
         if (stats->axis.count > CC_TENSOR_MOST_BINS) { /* what every reader refuses is not written */
             snprintf(err, err_len, "%d %s bins is more than crimecast reads (at most %d): a shorter span or a longer bin",
                      stats->axis.count, cc_bin_kind_name(spec->bin), CC_TENSOR_MOST_BINS);

@@ -22,6 +22,7 @@ import math
 import os
 import shutil
 import shlex
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -265,6 +266,20 @@ def check_short_weeks(tmp):
           p.returncode == 0 and p.stderr.count("days without a single incident") == 1 and
           "1 of 3 weeks has days without a single incident while their other days hold 10 or more on average (the "
           "first: the week of 2016-03-14, 3 days without one from 2016-03-18)" in p.stderr, p.stderr)
+    # Rows of another program that name no real day (the importer writes none): counted in
+    # their bin, their day skipped by the days' count (it wrote past its array; a reviewer)
+    con = sqlite3.connect(db)
+    for k, when in enumerate(("2016-02-31 10:00", "2016-03-00 10:00", "2016-03-31 99:00")):
+        con.execute("INSERT INTO incidents (city, source_id, occurred, time_precision, lat, lon, loc_precision, "
+                    "category) VALUES ('chicago', 'odd%d', ?, 'minute', 41.88, -87.63, 'exact', 'theft')" % k, (when,))
+    con.commit()
+    con.close()
+    p = run("raster", "--city", "chicago", "--db", db, "--from", "2016-02-01", "--to", "2016-04-01", "--bin", "month",
+            "--grid", "8", "--out", out)
+    with h5py.File(out, "r") as f:
+        months = f["counts"][:, 0].sum(axis=(1, 2)).tolist() if p.returncode == 0 else []
+    check("store rows naming no real day (2016-02-31, 2016-03-00, hour 99) are counted in their month",
+          p.returncode == 0 and months == [1, ident + 2], (months, p.stderr))
     p = run("raster", "--city", "chicago", "--db", db, "--from", "2016-03-14", "--to", "2016-03-21", "--bin", "day",
             "--grid", "8", "--out", out)
     check("... under day bins those days are empty bins, said as such", p.returncode == 0
