@@ -374,8 +374,7 @@ static int read_fixed_text(hid_t file_type, size_t count, int (*read)(void *cont
     size_t size = H5Tget_size(file_type);
     int spaces = H5Tget_strpad(file_type) == H5T_STR_SPACEPAD;
     hid_t type = H5Tcopy(file_type);
-    size_t bytes_in_all = count <= SIZE_MAX / size ? count * size : 0;
-    char *raw = type >= 0 && (bytes_in_all > 0 || count == 0) ? malloc(bytes_in_all + 1) : NULL;
+    char *raw = type >= 0 && count < SIZE_MAX / size ? malloc(count * size + 1) : NULL;
     int status = raw && read(context, type, raw) == 0 ? 0 : -1;
     size_t done = 0;
     for (; status == 0 && done < count; done++) {

@@ -263,8 +263,9 @@ static void count_short_bins(const raster_job *job, cc_raster_stats *stats) {
             incidents += n;
             if (n == 0 && empty++ == 0) first_empty = d;
         }
-        int some_with_incidents = to - from > empty; /* else the whole bin is empty: said otherwise */
-        if (empty == 0 || !some_with_incidents || (double)incidents / (double)(to - from - empty) < CC_RASTER_BUSY_DAY) continue;
+        int64_t days = to - from;
+        if (empty == 0 || empty == days) continue; /* none missing, or the whole bin empty: said otherwise */
+        if ((double)incidents / (double)(days - empty) < CC_RASTER_BUSY_DAY) continue; /* quiet days have none */
         if (stats->bins_short++ == 0)
             stats->first_short = b, stats->first_short_days = empty, stats->first_short_day = first_empty;
     }
@@ -308,7 +309,7 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
         job.bin_unknown = calloc((size_t)stats->axis.count + 1, sizeof *job.bin_unknown);
         job.first_day = cc_time_axis_start(&stats->axis, 0);
         job.days = cc_time_axis_start(&stats->axis, stats->axis.count) - job.first_day;
-        int day_counts = spec->bin != CC_BIN_DAY && stats->axis.count <= CC_TENSOR_MOST_BINS;
+        int day_counts = spec->bin != CC_BIN_DAY; /* under day bins a day without one is an empty bin */
         job.day_count = day_counts ? calloc((size_t)job.days + 1, sizeof *job.day_count) : NULL;
         if (stats->axis.count > CC_TENSOR_MOST_BINS) { /* what every reader refuses is not written */
             snprintf(err, err_len, "%d %s bins is more than crimecast reads (at most %d): a shorter span or a longer bin",

@@ -257,8 +257,8 @@ static void warn_short_bins(const cc_tensor *t, const cc_raster_stats *s, const 
     fprintf(stderr, "crimecast raster: warning: %d of %d %ss %s days without a single incident while their other "
             "days hold %.0f or more on average (the first: the %s of %s, %d day%s without one from %s): days missing "
             "from the store? Their counts are short, not low: import or crawl those dates, or raster a span the "
-            "store covers\n", s->bins_short, t->T, bin_name, s->bins_short == 1 ? "has" : "have", CC_RASTER_BUSY_DAY, bin_name, first, s->first_short_days,
-            s->first_short_days == 1 ? "" : "s", day);
+            "store covers\n", s->bins_short, t->T, bin_name, s->bins_short == 1 ? "has" : "have", CC_RASTER_BUSY_DAY,
+            bin_name, first, s->first_short_days, s->first_short_days == 1 ? "" : "s", day);
 }
 
 /* The store is named by its absolute path: a baseline that reads the incidents again

@@ -524,8 +524,10 @@ int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_sta
     m.block = malloc(sizeof(sums) * ((count + BLOCK - 1) / BLOCK));
     m.terms = malloc(sizeof(double) * count);
     int chosen = !(o->bandwidth_m > 0);
-    int status = fit->background && m.block && m.terms && (chosen || density_init(&m.d, events, count, fit->bandwidth_m) == 0)
-                     ? 0 : -1;
+    int status = fit->background && m.block && m.terms &&
+                         (chosen || density_init(&m.d, events, count, fit->bandwidth_m) == 0)
+                     ? 0
+                     : -1;
     if (status == 0)
         for (size_t j = 0; j < count; j++) fit->background[j] = 1.0 - fit->params.branching;
     int most = o->max_iterations > 0 ? o->max_iterations : DEFAULT_ITERATIONS;
