@@ -661,13 +661,13 @@ int cc_tensor_read_recency(const char *path, cc_tensor *t, int threads, char *er
 }
 
 int cc_forecast_write(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
-                      const char *model, int horizon, const char *source, char *err, size_t err_len) {
-    return cc_forecast_write_with(path, truth, values, time, n, model, horizon, source, NULL, 0, err, err_len);
+                      const cc_forecast_label *label, char *err, size_t err_len) {
+    return cc_forecast_write_with(path, truth, values, time, n, label, NULL, 0, err, err_len);
 }
 
 int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
-                           const char *model, int horizon, const char *source, const cc_file_attribute *more,
-                           int more_count, char *err, size_t err_len) {
+                           const cc_forecast_label *label, const cc_file_attribute *more, int more_count, char *err,
+                           size_t err_len) {
     cc_tensor f;
     if (cc_tensor_alloc(&f, n, truth->C, truth->H, truth->W) != 0) {
         snprintf(err, err_len, "%s: out of memory for %d forecasts", path, n);
@@ -681,8 +681,8 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
     snprintf(f.crs, sizeof f.crs, "%s", truth->crs);
     f.bin = truth->bin;
     f.x0 = truth->x0, f.y0 = truth->y0, f.cell = truth->cell;
-    f.source = strdup(source ? source : "");
-    f.created_by = strdup("crimecast " CRIMECAST_VERSION);
+    f.source = strdup(label->source ? label->source : "");
+    f.created_by = strdup(label->created_by ? label->created_by : "crimecast " CRIMECAST_VERSION);
     cc_file_attribute *extra = malloc(sizeof *extra * (size_t)(2 + more_count));
     int status = -1;
     char why[512];
@@ -690,8 +690,8 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
         snprintf(err, err_len, "%s: not written: %s (a forecast must be; a model's rates past float's range?)", path,
                  why);
     } else if (extra) {
-        extra[0] = (cc_file_attribute){"model", model, 0, NULL, 0};
-        extra[1] = (cc_file_attribute){"horizon", NULL, horizon, NULL, 0};
+        extra[0] = (cc_file_attribute){"model", label->model, 0, NULL, 0};
+        extra[1] = (cc_file_attribute){"horizon", NULL, label->horizon, NULL, 0};
         for (int i = 0; i < more_count; i++) extra[2 + i] = more[i];
         status = cc_tensor_write(path, &f, "forecast", "crimecast-forecast", extra, 2 + more_count, err, err_len);
     } else {

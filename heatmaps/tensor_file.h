@@ -43,15 +43,25 @@ typedef struct cc_file_attribute {
 int cc_tensor_write(const char *path, const cc_tensor *t, const char *dataset, const char *format,
                     const cc_file_attribute *extra, int extra_count, char *err, size_t err_len);
 
+/* What a forecast file says of itself: the model's name, the horizon in bins, what it
+ * was made from ("model m.h5 on t.h5, test span") and the command line that made it
+ * (created_by; NULL: "crimecast VERSION" alone). */
+typedef struct cc_forecast_label {
+    const char *model;
+    int horizon;
+    const char *source;
+    const char *created_by;
+} cc_forecast_label;
+
 /* Writes a forecast file: n maps `values` [n][C][H][W] for bins `time`, on the grid,
  * channels and mask of `truth`; format = crimecast-forecast, model, horizon. */
 int cc_forecast_write(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
-                      const char *model, int horizon, const char *source, char *err, size_t err_len);
+                      const cc_forecast_label *label, char *err, size_t err_len);
 
 /* The same with extra root attributes (a baseline's fitted parameters). */
 int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float *values, const int64_t *time, int n,
-                           const char *model, int horizon, const char *source, const cc_file_attribute *extra,
-                           int extra_count, char *err, size_t err_len);
+                           const cc_forecast_label *label, const cc_file_attribute *extra, int extra_count, char *err,
+                           size_t err_len);
 
 /* Reads a file written by cc_tensor_write; `dataset` NULL picks "counts" of a tensor or
  * "forecast" of a forecast (by the format attribute; asked for the other, it is refused) ("counts" of a sparse file are made dense). Returns 0 or -1 with

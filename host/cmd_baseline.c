@@ -1,8 +1,10 @@
 /* crimecast baseline: the command line of host/run_baseline.h. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "host/commands.h"
 #include "host/run_baseline.h"
+#include "host/shell_word.h"
 
 int cc_cmd_baseline(int argc, char **argv) {
     cc_baseline_request r;
@@ -12,5 +14,8 @@ int cc_cmd_baseline(int argc, char **argv) {
     snprintf(method, sizeof method, "--method %s", r.method);
     cc_options_warn_unused(&CC_BASELINE_SPEC, argc, argv, cc_baseline_uses, &r, method);
     char err[1024] = "";
-    return cc_command_result("baseline", cc_run_baseline(&r, stdout, err, sizeof err), err);
+    r.command = cc_command_line(argc, argv);
+    int status = cc_command_result("baseline", cc_run_baseline(&r, stdout, err, sizeof err), err);
+    free((char *)r.command);
+    return status;
 }

@@ -511,8 +511,9 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
                                            err_len)
                         : forecast(r, t, &split, &o, targets, n, values, out, err, err_len);
         if (made == CC_ETAS_NOT_TIMED) status = CC_ETAS_NOT_TIMED;
-        if (made == 0 && cc_forecast_write_with(r->out, t, values, times, n, model, r->span.horizon, source,
-                                                record.attributes, record.count, err, err_len) == 0) {
+        cc_forecast_label label = {model, r->span.horizon, source, r->command};
+        if (made == 0 && cc_forecast_write_with(r->out, t, values, times, n, &label, record.attributes, record.count,
+                                                err, err_len) == 0) {
             fprintf(out, "%s: %s, %d %s bins x %d channels x %d x %d\n", r->out, model, n, cc_bin_kind_name(t->bin),
                     t->C, t->H, t->W);
             status = 0;

@@ -26,6 +26,8 @@ typedef struct cc_baseline_request {
     int iterations;                   /* etas: most EM iterations */
     const char *background;           /* etas: modulated or constant */
     cc_forecast_span span;
+    const char *command;              /* the command line, the forecast's created_by (not an option: set by
+                                         the command line or demo; NULL: the version alone) */
 } cc_baseline_request;
 
 extern const cc_command_spec CC_BASELINE_SPEC;

@@ -124,6 +124,7 @@ typedef struct demo {
     char warnings[2048];         /* the steps' warning lines (stderr, caught in the log), for the reports */
     char notes[8192];            /* eval's notes on the scores, for the reports */
     long long held_before;       /* incidents of a real --city the store held before the import */
+    char *made_by;               /* the step's forecast's created_by: the demo's command and the step */
     char *err;                   /* the caller's: why the run stopped */
     size_t err_len;
 } demo;
@@ -159,7 +160,12 @@ static int run_step(demo *d, const char *what, const char *command, demo_step st
     cc_stderr_tee tee;
     int teed = cc_stderr_tee_begin(&tee, fileno(d->log), d->warnings, sizeof d->warnings) == 0;
     char err[4096] = "";
+    const char *demo_command = d->request->command;
+    size_t made_by_len = demo_command ? strlen(demo_command) + strlen(command) + 32 : 0;
+    d->made_by = demo_command ? malloc(made_by_len) : NULL; /* NULL: the forecast names the version alone */
+    if (d->made_by) snprintf(d->made_by, made_by_len, "%s (its step crimecast %s)", demo_command, command);
     int status = step(d, d->log, err, sizeof err);
+    free(d->made_by), d->made_by = NULL;
     fflush(d->log), fflush(stderr);
     if (teed) cc_stderr_tee_end(&tee);
     if (status == 0) fprintf(stderr, "      done in %.1f s\n", cc_now_seconds() - start);
@@ -303,7 +309,7 @@ static int predict(demo *d, FILE *log, char *err, size_t err_len) {
     cc_predict_request r;
     cc_predict_request_defaults(&r);
     r.models[r.model_count++] = d->model;
-    r.data = d->tensor, r.out = forecast, r.device = d->request->device;
+    r.data = d->tensor, r.out = forecast, r.device = d->request->device, r.command = d->made_by;
     return cc_run_predict(&r, log, err, err_len);
 }
 
@@ -313,7 +319,7 @@ static int baseline(demo *d, FILE *log, char *err, size_t err_len) {
     cc_baseline_request r;
     cc_baseline_request_defaults(&r);
     r.method = BASELINES[d->baseline], r.data = d->tensor, r.out = out;
-    r.span.window = d->size->window, r.seed = d->request->seed;
+    r.span.window = d->size->window, r.seed = d->request->seed, r.command = d->made_by;
     if (!strcmp(r.method, "rf")) r.trees = d->size->trees;
     int status = cc_run_baseline(&r, log, err, err_len);
     if (status == CC_ETAS_NOT_TIMED) { /* London's months: the table goes on without it */
@@ -331,7 +337,7 @@ static int oracle(demo *d, FILE *log, char *err, size_t err_len) {
     cc_synth_request r;
     cc_synth_request_defaults(&r);
     r.seed = (uint64_t)d->request->seed, r.from = d->from, r.to = d->to, r.oracle = out, r.data = d->tensor;
-    r.span.window = d->size->window;
+    r.span.window = d->size->window, r.command = d->made_by;
     return cc_run_synth(&r, log, err, err_len);
 }
 

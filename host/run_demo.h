@@ -21,6 +21,7 @@ typedef struct cc_demo_request {
     int quick;                              /* a smaller city and model */
     int seed;
     cc_device_request device;
+    const char *command;                    /* the command line, in its forecasts' created_by (NULL: none) */
 } cc_demo_request;
 
 extern const cc_command_spec CC_DEMO_SPEC;

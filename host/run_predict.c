@@ -280,7 +280,8 @@ static int write_forecast(const cc_predict_request *a, const wanted *w, const cc
     char named[64]; /* an ensemble of one architecture says it is one (eval, report, maps) */
     if (members > 1 && !strstr(model, "ensemble")) snprintf(named, sizeof named, "%s-ens%d", model, members);
     else snprintf(named, sizeof named, "%s", model);
-    int status = cc_forecast_write(a->out, t, mean, times, n, named, c->horizon, source, err, err_len);
+    cc_forecast_label label = {named, c->horizon, source, a->command};
+    int status = cc_forecast_write(a->out, t, mean, times, n, &label, err, err_len);
     if (status == 0) {
         char first[11], last[11];
         cc_format_iso_date(times[0], first);

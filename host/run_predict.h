@@ -18,6 +18,8 @@ typedef struct cc_predict_request {
     const char *data, *out;
     const char *span;                 /* test, val or all */
     cc_device_request device;
+    const char *command;              /* the command line, the forecast's created_by (not an option: set by
+                                         the command line or demo; NULL: the version alone) */
 } cc_predict_request;
 
 extern const cc_command_spec CC_PREDICT_SPEC;

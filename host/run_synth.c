@@ -417,7 +417,8 @@ static int write_oracle(const cc_synth_request *a, const cc_city *city, const cc
         char source[8400];
         snprintf(source, sizeof source, "oracle of synth --seed %" PRIu64 " on %s, %s span", p->seed, a->data,
                  a->span.span);
-        status = cc_forecast_write(a->oracle, &t, values, times, n, "oracle", a->span.horizon, source, err, err_len);
+        cc_forecast_label label = {"oracle", a->span.horizon, source, a->command};
+        status = cc_forecast_write(a->oracle, &t, values, times, n, &label, err, err_len);
         if (status == 0)
             fprintf(out, "%s: oracle, %d %s bins x %d channels x %d x %d [%.2f s]\n", a->oracle, n,
                     cc_bin_kind_name(t.bin), t.C, t.H, t.W, seconds);

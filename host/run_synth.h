@@ -22,6 +22,8 @@ typedef struct cc_synth_request {
     uint64_t seed;
     const char *oracle, *data;   /* the oracle forecast written for the tensor `data` */
     cc_forecast_span span;
+    const char *command;              /* the command line, the oracle's created_by (not an option: set by
+                                         the command line or demo; NULL: the version alone) */
 } cc_synth_request;
 
 extern const cc_command_spec CC_SYNTH_SPEC;

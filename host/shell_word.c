@@ -2,6 +2,7 @@
 #include "host/shell_word.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char PLAIN[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+=:,";
@@ -22,4 +23,18 @@ const char *cc_shell_word(const char *text, char *out, size_t len) {
     if (n + 2 > len) return NULL;
     out[n++] = '\'', out[n] = 0;
     return out;
+}
+
+char *cc_command_line(int argc, char *const *argv) {
+    static const char start[] = "crimecast " CRIMECAST_VERSION;
+    size_t most = sizeof start;
+    for (int i = 0; i < argc; i++) most += 4 * strlen(argv[i]) + 3; /* every byte a quote, the quotes, a space */
+    char *line = malloc(most);
+    if (!line) return NULL;
+    size_t used = (size_t)snprintf(line, most, "%s", start);
+    for (int i = 0; i < argc; i++) {
+        line[used++] = ' ';
+        used += strlen(cc_shell_word(argv[i], line + used, most - used)); /* fits: room was counted above */
+    }
+    return line;
 }

@@ -15,4 +15,10 @@ enum { CC_SHELL_WORD_MAX = 4 * 4096 + 8 };
  * command cut short would run something else). */
 const char *cc_shell_word(const char *text, char *out, size_t len);
 
+/* A command line as a file records who wrote it: "crimecast VERSION" and argv[0..argc)
+ * (a command's own argv: its name, then its arguments), each a shell word as above,
+ * separated by spaces, so that the line pasted into a shell runs the same command.
+ * Malloc'd (the caller frees it); NULL when out of memory. */
+char *cc_command_line(int argc, char *const *argv);
+
 #endif

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -54,12 +55,43 @@ static void test_too_long_is_refused_not_cut(void **state) {
     assert_null(cc_shell_word("x", out, 0));
 }
 
+static void test_command_line_is_each_word_quoted(void **state) {
+    (void)state;
+    char *argv[] = {"predict", "--model", "my model.h5", "--out=it's.h5", "", "--span", "test"};
+    char *line = cc_command_line(7, argv);
+    assert_non_null(line);
+    assert_string_equal(line, "crimecast " CRIMECAST_VERSION
+                              " predict --model 'my model.h5' '--out=it'\\''s.h5' '' --span test");
+    free(line);
+    line = cc_command_line(0, argv);
+    assert_string_equal(line, "crimecast " CRIMECAST_VERSION);
+    free(line);
+}
+
+static void test_command_line_holds_the_longest_words_whole(void **state) {
+    (void)state;
+    enum { LONG = 9000 }; /* past any fixed buffer: a word of quotes alone is four times as long */
+    char *quotes = malloc(LONG + 1), *spaces = malloc(LONG + 1);
+    memset(quotes, '\'', LONG), quotes[LONG] = 0;
+    memset(spaces, ' ', LONG), spaces[LONG] = 0;
+    char *argv[] = {quotes, spaces, quotes};
+    char *line = cc_command_line(3, argv);
+    assert_non_null(line);
+    size_t start = strlen("crimecast " CRIMECAST_VERSION);
+    /* each quote is '\'' (4 bytes) inside a pair of quotes; each space stays one byte */
+    assert_int_equal(strlen(line), start + 3 + (4 * LONG + 2) * 2 + (LONG + 2));
+    assert_memory_equal(line + start, " ''\\'''\\''", 10);
+    free(line), free(quotes), free(spaces);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_paths_stay_as_they_are),
         cmocka_unit_test(test_special_characters_are_single_quoted),
         cmocka_unit_test(test_empty_text_is_an_empty_word),
         cmocka_unit_test(test_too_long_is_refused_not_cut),
+        cmocka_unit_test(test_command_line_is_each_word_quoted),
+        cmocka_unit_test(test_command_line_holds_the_longest_words_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -109,6 +110,21 @@ def check_names_escaped(tensor, forecast, tmp):
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--csv", odd], capture_output=True, text=True)
     models = {r["model"] for r in csv.DictReader(io.StringIO(p.stdout, newline=""))}
     check("eval --csv: an odd model name comes back whole", models == {name}, models)
+
+
+def check_created_by(tensor, tmp):
+    """A forecast file records the command line that wrote it (created_by), each word as a
+    shell reads it back: the command runs again from it, whatever the paths hold."""
+    odd_dir = os.path.join(tmp, "it's a dir")
+    os.makedirs(odd_dir, exist_ok=True)
+    out = os.path.join(odd_dir, "hist avg.h5")
+    args = ["baseline", "--method", "histavg", "--data", tensor, "--k=4", "--out", out]
+    p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+    version = subprocess.run([CRIMECAST, "--version"], capture_output=True, text=True).stdout.split()[-1]
+    with h5py.File(out, "r") as f:
+        words = shlex.split(f.attrs["created_by"])
+    check("a forecast's created_by is its command line, quoted", p.returncode == 0
+          and words == ["crimecast", version, *args], (words, p.stderr))
 
 
 def check_tiny_area_label_noted(tmp):
@@ -746,6 +762,7 @@ def main():
               and all(abs(float(r["mse"]) - j["mse"]) < 1e-6 * max(1, j["mse"]) for r, j in zip(rows, records)))
         check_names_escaped(tensor, files[0], tmp)
         check_tiny_area_label_noted(tmp)
+        check_created_by(tensor, tmp)
         check_other_grids_refused(tensor, files[0], tmp)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
         check("eval table marks the best", p.returncode == 0 and "*" in p.stdout and "category burglary" in p.stdout)

@@ -35,12 +35,18 @@ def deviance(y, p):
 
 
 def check_forecasts(out, counts, times, mask):
-    """Every forecast file: same bins, shape, finite non-negative values; returns them."""
+    """Every forecast file: same bins, shape, finite non-negative values, the demo's command
+    and its step as the file's maker; returns them."""
     forecasts = {}
+    version = subprocess.run([CRIMECAST, "--version"], capture_output=True, text=True).stdout.split()[-1]
     for m in MODELS:
         path = os.path.join(out, "forecasts", m + ".h5")
         with h5py.File(path, "r") as f:
             forecasts[m] = (f["forecast"][:], f["time"][:], f.attrs["model"])
+            step = {"convlstm": "predict", "oracle": "synth --oracle"}.get(m, "baseline")
+            made_by = "crimecast %s demo --quick --out %s (its step crimecast %s)" % (version, out, step)
+            check("%s forecast names the demo and its step as its maker" % m, f.attrs["created_by"] == made_by,
+                  (f.attrs["created_by"], made_by))
     t0 = forecasts["convlstm"][1]
     for m, (values, t, name) in forecasts.items():
         check("%s forecast covers the same bins" % m, np.array_equal(t, t0), (t, t0))

@@ -67,6 +67,10 @@ def main():
         oracle = os.path.join(tmp, "oracle.h5")
         p = run("synth", "--oracle", oracle, "--data", tensor, "--test-from", TEST_FROM)
         check("synth --oracle writes the forecast", p.returncode == 0, p.stdout + p.stderr)
+        with h5py.File(oracle, "r") as f:
+            made_by = f.attrs["created_by"].split(" ", 2)
+        check("the oracle records the command that wrote it", made_by[0] == "crimecast" and made_by[2] ==
+              "synth --oracle %s --data %s --test-from %s" % (oracle, tensor, TEST_FROM), made_by)
         print(p.stdout.strip().splitlines()[-1] + "  [%.1f s with the simulation]" % p.seconds)
         files["oracle"] = oracle
         # --span next: on a raster one week short, the bin after its last is the full
