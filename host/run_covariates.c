@@ -88,15 +88,19 @@ const cc_command_spec CC_COVARIATES_SPEC = {
     .check = check_request,
 };
 
-/* A short name from a header: lower case, words joined by '_', up to a '(' and cut
- * after the last whole word within 40 characters. */
+/* A short name from a header: lower case, words joined by '_', without what stands in
+ * brackets, cut after the last whole word within 40 characters. The asides go, not what
+ * follows them: IoD's "Index of Multiple Deprivation (IMD) Score" and "... (IMD) Rank
+ * (where 1 is most deprived)" are imd's score and rank, two names, not one. */
 static void name_from_header(const char *header, char *out, size_t len) {
     enum { MOST = 40 };
     char full[256];
     size_t n = 0;
-    int gap = 0;
-    for (const char *p = header; *p && *p != '(' && n + 2 < sizeof full; p++) {
-        if (isalnum((unsigned char)*p)) {
+    int gap = 0, depth = 0;
+    for (const char *p = header; *p && n + 2 < sizeof full; p++) {
+        depth += *p == '(' ? 1 : *p == ')' && depth > 0 ? -1 : 0;
+        if (depth > 0 || *p == ')') gap = 1; /* an unclosed '(' drops the rest */
+        else if (isalnum((unsigned char)*p)) {
             if (gap && n) full[n++] = '_';
             full[n++] = (char)tolower((unsigned char)*p), gap = 0;
         } else gap = 1;

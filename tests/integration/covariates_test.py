@@ -279,6 +279,19 @@ def test_synthetic(tmp):
     got, names, _ = read_static(tensor)
     check("the numeric columns taken by default, named from their headers", names == ["score", "rate"], names)
     check("area-weighted maps equal OGR's intersections to 1e-6", close(got, want), f"worst {worst(got, want):.2e}")
+    # Default names drop what stands in brackets, not what follows it: IoD's "Index of
+    # Multiple Deprivation (IMD) Score" and "... Rank" were both named
+    # index_of_multiple_deprivation, refused (a probe, 2026-12-07).
+    asides, asides_tensor = os.path.join(tmp, "asides.csv"), os.path.join(tmp, "asides.h5")
+    with open(asides, "w") as f:
+        f.write('code,Index of Multiple Deprivation (IMD) Score,"Index of Multiple Deprivation (IMD) Rank (where 1 is '
+                'most deprived)",Income Score (rate),Barthel (unclosed\nA1,1,2,3,4\nC3,5,6,7,8\n')
+    shutil.copy(tensor, asides_tensor)
+    q = run("--data", asides_tensor, "--polygons", gpkg, "--polygon-key", "code", "--table", asides, "--key", "code")
+    asides_names = read_static(asides_tensor)[1][2:] if q.returncode == 0 else q.stderr
+    check("default names drop the headers' bracketed asides", asides_names == [
+        "index_of_multiple_deprivation_score", "index_of_multiple_deprivation_rank", "income_score", "barthel"],
+        asides_names)
     check("the non-numeric value is counted and named", "1 not numbers" in p.stdout and "'E5'" not in p.stdout and "line 6, column 'score': 'abc' is not a number"
           in p.stdout, p.stdout)
     check("the join's counts are reported", "5 polygons: 5 direct" in p.stdout and "1 of 6 table keys unused" in p.stdout, p.stdout)
