@@ -40,6 +40,8 @@ typedef struct cc_crawl_stats {
     double seconds;
     int refused;            /* the crawl failed on a request the portal refuses (HTTP 4xx but 429): running
                                it again fails the same way */
+    int page_too_big;       /* the crawl failed on a Socrata page past the client's most bytes: smaller
+                               pages (page_size) go on */
     int months_unpublished; /* police.uk months with no crime in any tile: not published yet, left to fetch
                                again (their tiles not marked done) */
     char first_unpublished[16];

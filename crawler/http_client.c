@@ -273,6 +273,7 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
         }
         if (t.too_big) {
             free(t.body);
+            r->too_big = 1;
             snprintf(err, err_len, "%s: the response is larger than %d MiB: refused", url, CC_HTTP_MOST_BODY >> 20);
             return -1;
         }

@@ -44,6 +44,7 @@ typedef struct cc_http_response {
     long status;
     char *body;        /* NUL-terminated; free with cc_http_response_free */
     size_t length;
+    int too_big;       /* refused for its size (past CC_HTTP_MOST_BODY): asking again gets it again */
 } cc_http_response;
 
 typedef struct cc_http_stats {

@@ -416,6 +416,12 @@ static cc_store *open_to_write(const char *path, const char *name, char *err, si
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    if (sqlite3_db_readonly(s->db, "main") == 1) { /* SQLite opens a file it may not write read-only, silently */
+        snprintf(err, err_len, "%s: the store cannot be written (its permissions, or a read-only file system): "
+                 "nothing done", path);
+        cc_store_close(s);
+        return NULL;
+    }
     /* synchronous=NORMAL is safe in WAL mode: a crash loses at most the last commit, never
      * consistency. A large cache keeps the unique index in memory during big imports. */
     if (ensure_schema(s, err, err_len) != 0 ||

@@ -28,7 +28,8 @@ the header line alone, as if the window ended there), html (a Socrata page or co
 tile answered 200 with a proxy's HTML page), slow (answers after --slow seconds), malformed (some Socrata rows
 carry an unparseable date, always the same rows), nul (police.uk: the first crime of
 each answer has a \u0000 inside its id; always), othermonth (police.uk: a tile's crimes
-answered as of 2019-07), 408 (Request Timeout).
+answered as of 2019-07), 408 (Request Timeout), huge (a Socrata page, not a count, of
+257 MiB: past what the client takes).
 --page-cap N answers at most N Socrata rows a page, whatever $limit asks (a portal's own
 cap). --redirect-to URL answers every data request with a 302 to URL + the same path.
 --unpublished MONTH answers [] for police.uk's MONTH until /__publish (with --unpublished-busy,
@@ -237,6 +238,14 @@ class Handler(BaseHTTPRequestHandler):
             if portal.data_requests != portal.args.every or "$offset" not in url.query:
                 return False
             self.send(200, ",".join(portal.header) + "\n", "text/csv")
+        elif mode == "huge" and url.path.startswith("/resource/") and "count(*)" not in url.query:
+            mib = (b"x" * 1023 + b"\n") * 1024
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(257 * len(mib)))
+            self.end_headers()
+            for _ in range(257):  # the client hangs up past its limit: handle_error lets that pass
+                self.wfile.write(mib)
         elif mode == "html":
             self.send(200, "<!DOCTYPE html>\n<html><body>Service busy</body></html>\n", "text/html")
         elif mode == "slow":
@@ -355,7 +364,7 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--fault", default="", choices=["", "429", "408", "othermonth", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
+    ap.add_argument("--fault", default="", choices=["", "429", "408", "huge", "othermonth", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
                                                     "html", "slow", "malformed", "nul"])
     ap.add_argument("--empty-body", action="store_true")
     ap.add_argument("--page-cap", type=int, default=0)

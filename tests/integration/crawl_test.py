@@ -17,11 +17,13 @@
 
 usage: crawl_test.py CRIMECAST SHARED_DATA_DIR
 """
+import hashlib
 import json
 import os
 import random
 import re
 import shlex
+import shutil
 import signal
 import socket
 import sqlite3
@@ -497,6 +499,37 @@ def test_errors(tmp):
         check("a refused request (404) does not say to run again, nor warn of the count it refused too",
               "run again" not in p.stderr and "running it again fails the same way" in p.stderr
               and "refuses the count" not in p.stderr, p.stderr)
+    # A store its user may not write: said before anything is asked of the portal (SQLite
+    # opened it read-only without a word, and the first page's insert failed, "run again"; a
+    # probe, 2026-12-07). As user nobody through setpriv: root writes anything.
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        with Mock() as mock:
+            shelf = os.path.join(tmp, "shelf")
+            os.mkdir(shelf), os.chmod(tmp, 0o755), os.chmod(shelf, 0o777)
+            store = os.path.join(shelf, "read_only.db")
+            subprocess.run([CRIMECAST, "synth", "--db", store, "--from", "2021-01-04", "--to", "2021-01-18"],
+                           capture_output=True, check=True)
+            os.chmod(store, 0o444)
+            def digest():
+                with open(store, "rb") as f:
+                    return hashlib.md5(f.read()).hexdigest()
+            before = digest()
+            nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            p = subprocess.run(nobody + crawl_args("chicago", store, mock), capture_output=True, text=True)
+            check("crawl into a store it may not write: exit 1, said before any request, the store unchanged",
+                  p.returncode == 1 and "read_only.db: the store cannot be written" in p.stderr
+                  and mock.get("/__log") == [] and digest() == before, p.stderr)
+    # A page past the client's 256 MiB (rows too long for the page size asked for) comes
+    # back the same every time: the message asks for smaller pages, not to run again (a
+    # probe, 2026-12-07).
+    with Mock("--fault", "huge", "--every", "1") as mock:
+        args = crawl_args("chicago", os.path.join(tmp, "huge.db"), mock)
+        args[args.index("--timeout") + 1] = "60"
+        p = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        check("a page past 256 MiB: exit 1, smaller pages asked for, not a rerun", p.returncode == 1
+              and "larger than 256 MiB" in p.stderr and "ask for smaller ones to go on (--page-size 125)" in p.stderr
+              and "run again" not in p.stderr, p.stderr)
+    with Mock() as mock:
         for url in ("ftp://127.0.0.1:1", "notaurl"):
             p = subprocess.run([CRIMECAST, "crawl", "--city", "chicago", "--db", db, "--base-url", url, "--from",
                                 "2015-01-01", "--to", "2015-02-01"], capture_output=True, text=True, timeout=60)
