@@ -44,13 +44,18 @@ int cc_test_from_bin(const char *date, const cc_tensor *t, char *err, size_t err
     return bin < 0 ? -2 : bin;
 }
 
-int cc_forecast_targets(const cc_forecast_span *s, const cc_tensor *t, cc_split *split, int **targets, char *err,
-                        size_t err_len) {
+int cc_forecast_targets(const cc_forecast_span *s, const cc_tensor *t, int fits, cc_split *split, int **targets,
+                        char *err, size_t err_len) {
     cc_span span = CC_SPAN_TEST;
     int next = strcmp(s->span, "next") == 0; /* the split stays: what is fitted, fitted as for the test span */
     if (!next) cc_span_parse(s->span, &span); /* the option table admits only the names */
     int first_test = cc_test_from_bin(s->test_from, t, err, err_len);
-    if (first_test == -2 || cc_split_make(t->T, s->window, s->horizon, first_test, split, err, err_len) != 0) return -1;
+    if (first_test == -2) return -1;
+    if (cc_split_make(t->T, s->window, s->horizon, first_test, split, err, err_len) != 0) {
+        if (!next || fits) return -1;
+        *split = (cc_split){.T = t->T, .lead = s->window + s->horizon - 1}; /* every span empty */
+        err[0] = 0;
+    }
     if (next) {
         if (!(*targets = malloc(sizeof(int)))) {
             snprintf(err, err_len, "out of memory");

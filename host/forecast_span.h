@@ -26,10 +26,12 @@ extern const cc_option CC_FORECAST_SPAN_OPTIONS[CC_FORECAST_SPAN_OPTION_COUNT];
 /* The span's target bins of tensor t: *targets (malloc'ed, n of them) and the split. For
  * --span next, the one bin `horizon` after the last (index T - 1 + horizon, past the
  * data: its date is cc_tensor_bin_start's, its counts are nobody's), the split as for
- * the test span (what a method fits, it fits on the same bins).
+ * the test span (what a method fits, it fits on the same bins). A method that fits or
+ * chooses nothing (fits 0) forecasts the next bin of a tensor too short to split: its
+ * split then holds no target in any span.
  * Returns n > 0, or -1 with err (a span too short, no target, a bad date). */
-int cc_forecast_targets(const cc_forecast_span *span, const cc_tensor *t, cc_split *split, int **targets, char *err,
-                        size_t err_len);
+int cc_forecast_targets(const cc_forecast_span *span, const cc_tensor *t, int fits, cc_split *split, int **targets,
+                        char *err, size_t err_len);
 
 /* --test-from DATE as a bin of t (the first bin starting on or after it), or -1 for the
  * default split (date NULL). -2 with err when it is not a date or after the last bin. */

@@ -353,7 +353,7 @@ static int check_counts(const cc_synth_request *a, const cc_tensor *t, const cc_
 static int oracle_targets(const cc_synth_request *a, const cc_tensor *t, int **targets, char *err, size_t err_len) {
     cc_split split;
     char why[512];
-    int n = cc_forecast_targets(&a->span, t, &split, targets, why, sizeof why);
+    int n = cc_forecast_targets(&a->span, t, 0, &split, targets, why, sizeof why); /* the oracle fits nothing */
     if (n < 0) snprintf(err, err_len, "%s: %s", a->data, why);
     return n;
 }

@@ -535,6 +535,27 @@ def check_eval_messages(tensor, files, counts, mask, tmp):
     q = subprocess.run([CRIMECAST, "eval", "--data", days, nxt], capture_output=True, text=True)
     check("eval of a daily forecast past the tensor: 'a raster that holds the day it forecasts'", p.returncode == 0
           and q.returncode == 1 and "holds the day it forecasts" in q.stderr, (p.stderr, q.stderr))
+    # --span next of a tensor too short to split (11 weeks, window 8): the naive baselines
+    # fit nothing and forecast it, as predict does; kde's choice and rf's fit need the
+    # split and say so (all refused "the train span holds no target"; a probe, 2026-12-07)
+    short = os.path.join(tmp, "short11.h5")
+    write_tensor(short, counts[:11], mask, ["all", "burglary"], created_by="baseline_eval_test.py")
+    got = {}
+    for method in ("persistence", "histavg", "kde --bandwidth 500 --half-life 4", "kde", "rf"):
+        out = os.path.join(tmp, "short_%s.h5" % method.split()[0])
+        p = subprocess.run([CRIMECAST, "baseline", "--method", *method.split(), "--data", short, "--span", "next",
+                            "--out", out], capture_output=True, text=True)
+        with h5py.File(out, "r") if p.returncode == 0 else open(os.devnull) as f:
+            got[method] = f["forecast"][0] if p.returncode == 0 else p.stderr
+    inside = mask.astype(bool)
+    check("--span next of 11 bins: persistence is the last bin, histavg the mean of the 11",
+          np.array_equal(got["persistence"][:, inside], counts[10][:, inside])
+          and np.allclose(got["histavg"][:, inside], counts[:11].mean(axis=0)[:, inside], rtol=1e-6),
+          {m: v if isinstance(v, str) else v.shape for m, v in got.items()})
+    check("... kde with --bandwidth and --half-life forecasts it; choosing them, and rf, are refused naming the span",
+          not isinstance(got["kde --bandwidth 500 --half-life 4"], str)
+          and "train span" in got["kde"] and "given --bandwidth and --half-life, it forecasts" in got["kde"]
+          and "train span" in got["rf"], (got["kde"], got["rf"]))
     # forecasts of disjoint spans with --common-bins: the refusal names both files and
     # their spans (it named neither; found by a probe)
     val = os.path.join(tmp, "histavg_val.h5")

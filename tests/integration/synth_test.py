@@ -84,6 +84,17 @@ def main():
             check("synth --oracle --span next: the following week, the full raster's last oracle bin bit for bit",
                   p.returncode == 0 and list(b["time"][:]) == [a["time"][-1]]
                   and np.array_equal(b["forecast"][0], a["forecast"][-1]), p.stderr)
+        # ... and of a raster too short to split (11 weeks, window 8): the oracle fits
+        # nothing, so it forecasts the same week (it was refused, "the train span holds no
+        # target"; a probe, 2026-12-07)
+        short, short_next = os.path.join(tmp, "short.h5"), os.path.join(tmp, "oracle-short-next.h5")
+        run("raster", "--city", "synthetic", "--db", db, "--from", "2021-10-04", "--to", "2021-12-20",
+            "--bin", "week", "--grid", "32", "--out", short)
+        p = run("synth", "--oracle", short_next, "--data", short, "--span", "next")
+        with h5py.File(following, "r") as a, h5py.File(short_next, "r") if p.returncode == 0 else open(os.devnull) as b:
+            check("synth --oracle --span next of 11 weeks: the same week's oracle", p.returncode == 0
+                  and list(b["time"][:]) == list(a["time"][:]) and np.array_equal(b["forecast"][:], a["forecast"][:]),
+                  p.stderr)
         for method in BASELINES:
             out = os.path.join(tmp, method + ".h5")
             p = run("baseline", "--method", method, "--data", tensor, "--out", out, "--test-from", TEST_FROM)
