@@ -177,10 +177,11 @@ static void forecasts_with(const cc_report_request *a, const cc_eval_inputs *in,
 
 /* maps.png: the truth and up to five forecasts of the category on the last bin every one
  * of them has, one colour scale (square root, up to the largest value shown); a forecast
- * without the category has no map (the caption names it). Drawn from what eval read. */
+ * without the category has no map (the caption names it), nor one past the fifth (the
+ * caption, and `undrawn` for the hotspots' figure, name those). Drawn from what eval read. */
 static int draw_maps(const cc_report_request *a, const cc_eval_inputs *in, const char *png, const char *hotspots_png,
-                     char *caption, size_t caption_len, char *left_out, size_t left_out_len, int *lacking, char *err,
-                     size_t err_len) {
+                     char *caption, size_t caption_len, char undrawn[300], char *left_out, size_t left_out_len,
+                     int *lacking, char *err, size_t err_len) {
     const cc_tensor *truth = &in->truth;
     int shown[MAX_MAPS - 1], n = 0;
     int c = cc_tensor_channel_named(truth, a->data, a->category, err, err_len);
@@ -215,12 +216,13 @@ static int draw_maps(const cc_report_request *a, const cc_eval_inputs *in, const
     for (int p = 0; p <= n; p++)
         for (size_t k = 0; k < plane; k++)
             if (truth->mask[k]) vmax = fmax(vmax, panels[p].values[k]);
-    char date[11], absent[300] = "", undrawn[300] = "";
+    char date[11], absent[300] = "";
+    undrawn[0] = 0;
     cc_format_iso_date(day, date);
     if (*lacking)
         snprintf(absent, sizeof absent, "; no map of %.200s, which has no category '%s'", left_out, a->category);
     if (beyond[0])
-        snprintf(undrawn, sizeof undrawn, "; the first %d forecasts with the category drawn, not %.200s (name a file "
+        snprintf(undrawn, 300, "; the first %d forecasts with the category drawn, not %.200s (name a file "
                  "earlier to see it)",
                  MAX_MAPS - 1, beyond);
     snprintf(caption, caption_len, "%s, %s of %s, category %s: the recorded counts and each forecast's expected "
@@ -261,10 +263,10 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
         cc_eval_inputs_free(&read);
         return -1;
     }
-    char maps_caption[1024], left_out[512];
+    char maps_caption[1024], left_out[512], undrawn[300], hotspots_caption[600];
     int lacking = 0;
-    int drawn = draw_maps(a, &read, p->maps, p->hotspots, maps_caption, sizeof maps_caption, left_out, sizeof left_out,
-                          &lacking, err, err_len);
+    int drawn = draw_maps(a, &read, p->maps, p->hotspots, maps_caption, sizeof maps_caption, undrawn, left_out,
+                          sizeof left_out, &lacking, err, err_len);
     cc_eval_inputs_free(&read);
     if (drawn != 0) return -1;
     if (a->model && cc_training_chart_png(a->model, p->training, err, err_len) != 0) return -1;
@@ -273,10 +275,10 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     if (roc)
         figures[count++] = (cc_html_figure){"Hotspots", p->roc,
                                             "ROC curves of the top-10% hotspot cells, averaged over the bins"};
-    figures[count++] = (cc_html_figure){roc ? NULL : "Hotspots", p->hotspots,
-                                        "the cells each map flags with 5% of the study area (the hit@5% budget), "
-                                        "on the last bin every forecast has; a tie at the cut drawn as each cell's "
-                                        "share of its places"};
+    snprintf(hotspots_caption, sizeof hotspots_caption, "the cells each map flags with 5%% of the study area (the "
+             "hit@5%% budget), on the last bin every forecast has; a tie at the cut drawn as each cell's share of its "
+             "places%s", undrawn);
+    figures[count++] = (cc_html_figure){roc ? NULL : "Hotspots", p->hotspots, hotspots_caption};
     figures[count++] = (cc_html_figure){"Maps", p->maps, maps_caption};
     if (a->model) figures[count++] = (cc_html_figure){"Training", p->training, "training and validation loss per epoch"};
     char intro[1700], absent[700] = "", blocks[96] = "";
