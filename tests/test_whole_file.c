@@ -160,10 +160,37 @@ static void test_special_names_and_failed_writes(void **state) {
     free(dir), free(fifo), free(target), free(link), free(dangling), free(broken);
 }
 
+/* A file written anew keeps the permissions its owner gave the file it replaces (covariates
+ * rewrote a 0444 tensor as 0644; a probe, 2026-12-07); a new file takes the umask's. */
+static void test_a_replaced_file_keeps_its_permissions(void **state) {
+    (void)state;
+    char *dir = tu_make_temp_dir(), *kept = tu_path(dir, "tensor.h5"), *fresh = tu_path(dir, "new.h5"), err[512] = "";
+    tu_write_file(kept, "old", 3);
+    assert_int_equal(chmod(kept, 0440), 0);
+    mode_t mask = umask(022);
+    for (int k = 0; k < 2; k++) {
+        cc_whole_file f;
+        FILE *out = cc_whole_file_fopen(&f, k ? fresh : kept, err, sizeof err);
+        if (!out) fail_msg("%s", err);
+        fputs("new!", out);
+        assert_int_equal(cc_whole_file_fclose(&f, out, 1, err, sizeof err), 0);
+    }
+    umask(mask);
+    struct stat st;
+    assert_int_equal(stat(kept, &st), 0);
+    assert_int_equal(st.st_size, 4);
+    assert_int_equal(st.st_mode & 07777, 0440);
+    assert_int_equal(stat(fresh, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    tu_remove_dir(dir);
+    free(dir), free(kept), free(fresh);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_leftovers_of_dead_runs_go),
                                        cmocka_unit_test(test_a_missing_directory_is_named),
                                        cmocka_unit_test(test_long_names_and_directories),
-                                       cmocka_unit_test(test_special_names_and_failed_writes)};
+                                       cmocka_unit_test(test_special_names_and_failed_writes),
+                                       cmocka_unit_test(test_a_replaced_file_keeps_its_permissions)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
