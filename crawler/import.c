@@ -72,7 +72,39 @@ typedef struct stream_reader {
     cc_incident_queue *queue;
     int status;
     char err[1024];
+    char *header;           /* the header's fields, each ended by its NUL, in order */
+    size_t header_bytes;
+    int header_fields;
 } stream_reader;
+
+/* Keeps the header's fields, to know the header line when it comes again. 0, or -1. */
+static int keep_header(stream_reader *r, const cc_csv_row *header) {
+    size_t bytes = 0;
+    for (int i = 0; i < header->field_count; i++) bytes += header->lengths[i] + 1;
+    if (!(r->header = malloc(bytes ? bytes : 1))) return -1;
+    char *at = r->header;
+    for (int i = 0; i < header->field_count; i++) {
+        memcpy(at, header->fields[i], header->lengths[i]);
+        at += header->lengths[i], *at++ = 0;
+    }
+    r->header_bytes = bytes, r->header_fields = header->field_count;
+    return 0;
+}
+
+/* Whether a row is the header line again: files joined into one (cat a.csv b.csv), the
+ * second's header, perhaps with its byte-order mark, inside the rows. */
+static int header_again(const stream_reader *r, const cc_csv_row *row) {
+    if (row->field_count != r->header_fields) return 0;
+    const char *at = r->header;
+    for (int i = 0; i < row->field_count; i++) {
+        const char *field = row->fields[i];
+        size_t length = row->lengths[i], kept = strlen(at);
+        if (i == 0 && length >= 3 && !memcmp(field, "\xEF\xBB\xBF", 3)) field += 3, length -= 3;
+        if (length != kept || memcmp(field, at, kept) != 0) return 0;
+        at += kept + 1;
+    }
+    return 1;
+}
 
 static void report_progress(stream_reader *r) {
     import_job *job = r->job;
@@ -88,6 +120,10 @@ static int take_row(stream_reader *r, cc_row_parser *parser, const cc_csv_row *r
     cc_incident incident;
     char detail[256];
     stats->rows_read++;
+    if (header_again(r, row)) {
+        note_rejection(stats, r->label, row->line, CC_REJECT_MALFORMED, "the header line again: files joined into one?");
+        return 0;
+    }
     cc_reject_reason reason = cc_row_parser_parse(parser, row, &incident, detail, sizeof detail);
     if (reason == CC_PARSE_NO_MEMORY) {
         snprintf(r->err, sizeof r->err, "%s:%ld: %s", r->label, row->line, detail);
@@ -115,6 +151,11 @@ static cc_row_parser *read_header(stream_reader *r, cc_csv_reader *reader) {
     cc_row_parser *parser = cc_row_parser_for_header(r->job->city, &header, why, sizeof why);
     if (!parser) {
         snprintf(r->err, sizeof r->err, "%s: %s", r->label, why);
+        return NULL;
+    }
+    if (keep_header(r, &header) != 0) {
+        snprintf(r->err, sizeof r->err, "%s: out of memory", r->label);
+        cc_row_parser_free(parser);
         return NULL;
     }
     cc_import_stats *stats = r->job->stats;
@@ -165,6 +206,7 @@ static void *run_reader(void *arg) {
         cc_queue_finish(r->queue);
     cc_row_parser_free(parser);
     cc_csv_close(reader);
+    free(r->header);
     return NULL;
 }
 
@@ -205,7 +247,7 @@ static int write_batches(import_job *job, cc_incident_queue *queue) {
 /* Reads one CSV stream (a file or a zip member) into the open transaction: a reader
  * thread parses while this thread inserts. */
 static int import_stream(import_job *job, cc_byte_source *src, const char *label) {
-    stream_reader reader = {job, src, label, cc_queue_new(4), 0, ""};
+    stream_reader reader = {job, src, label, cc_queue_new(4), 0, "", NULL, 0, 0};
     pthread_t thread;
     if (!reader.queue || pthread_create(&thread, NULL, run_reader, &reader) != 0) {
         cc_queue_free(reader.queue);

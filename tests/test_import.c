@@ -212,6 +212,21 @@ static void test_chicago_portal_csv(void **state) {
     const char *suffix = "cut.csv:2";
     assert_true(strlen(s.unended) >= strlen(suffix));
     assert_string_equal(s.unended + strlen(s.unended) - strlen(suffix), suffix);
+
+    /* Two files joined into one (cat a.csv b.csv): the second's header line, with its
+     * byte-order mark, is said as such, not as a bad date (a probe, 2026-12-07); a row
+     * that only starts like the header is still read as a row. */
+    import_ok(f, "joined.csv",
+              CHICAGO_HEADER "10000010,HZ100010,07/04/2016 01:05:00 PM,001XX W MADISON ST,0820,THEFT,x,STREET,"
+                             "false,false,0122,001,42,32,06,1175000,1900000,07/11/2016 03:48:18 PM,41.88,-87.63\r\n"
+              "\xEF\xBB\xBF" CHICAGO_HEADER CHICAGO_HEADER
+              "ID,HZ100011,07/04/2016 01:05:00 PM,001XX W MADISON ST,0820,THEFT,x,STREET,"
+              "false,false,0122,001,42,32,06,1175000,1900000,07/11/2016 03:48:18 PM,41.88,-87.63\r\n",
+              PLAIN, &s);
+    expect_counts(&s, 4, 2, 0, 0, 0, 0, 2);
+    assert_true(has_example(&s, "joined.csv:3: malformed row (the header line again: files joined into one?)"));
+    assert_true(has_example(&s, "joined.csv:4: malformed row (the header line again"));
+    assert_int_equal(stored_count(f), 5);
 }
 
 static const char CHICAGO_API[] =
