@@ -79,15 +79,25 @@ static int commit_page(crawl_job *job, const char *source, const char *window, c
 /* ------------------------------------------------------------------ Socrata */
 
 typedef struct socrata_page {
-    uint64_t rows;   /* records in the page, rejected ones included */
+    const char *from, *to; /* the window asked for, ISO dates: [from, to) */
+    uint64_t rows;         /* records in the page, rejected ones included */
+    char outside[17];      /* the date of a row outside the window ("": none) */
 } socrata_page;
 
 static int store_csv_page(crawl_job *job, const cc_http_response *page, const char *label, void *context) {
     socrata_page *result = context;
-    uint64_t before = job->stats->rows.rows_read;
-    int status = cc_import_bytes(job->store, job->city, page->body, page->length, label, &job->stats->rows,
-                                 job->err, job->err_len);
-    result->rows = job->stats->rows.rows_read - before;
+    cc_import_stats *rows = &job->stats->rows;
+    uint64_t before = rows->rows_read;
+    rows->earliest[0] = rows->latest[0] = 0; /* this page's */
+    int status = cc_import_bytes(job->store, job->city, page->body, page->length, label, rows, job->err,
+                                 job->err_len);
+    result->rows = rows->rows_read - before;
+    /* The window's field is the date the rows are dated by: a row outside it was not asked
+     * for (a portal or proxy that ignores $where); stored (a record of the dataset) and said. */
+    if (rows->earliest[0] && strncmp(rows->earliest, result->from, 10) < 0)
+        memcpy(result->outside, rows->earliest, sizeof result->outside);
+    else if (rows->latest[0] && strncmp(rows->latest, result->to, 10) >= 0)
+        memcpy(result->outside, rows->latest, sizeof result->outside);
     return status;
 }
 
@@ -272,7 +282,7 @@ static int read_page(crawl_job *job, const cc_dataset *ds, const char *from, con
         return -1;
     }
     if (kept) memcpy(kept, last, last_length), free(*previous), *previous = kept, *previous_length = last_length;
-    socrata_page result = {0};
+    socrata_page result = {from, to, 0, ""};
     cc_crawl_position next = *pos;
     cc_import_stats counted = job->stats->rows; /* put back if the page is rolled back */
     /* The position is written after the rows are counted: see store_csv_page. */
@@ -290,6 +300,9 @@ static int read_page(crawl_job *job, const cc_dataset *ds, const char *from, con
     if (status != 0) cc_store_rollback(job->store), job->stats->rows = counted;
     cc_http_response_free(&page);
     if (status != 0) return -1;
+    if (result.outside[0] && job->stats->pages_outside_window++ == 0)
+        snprintf(job->stats->first_outside_window, sizeof job->stats->first_outside_window, "%s, a row of %s",
+                 label, result.outside);
     *pos = next;
     return 0;
 }

@@ -52,6 +52,8 @@ typedef struct cc_crawl_stats {
     long windows_reread;    /* Socrata windows read again whole: the portal's count of them changed */
     char counts_refused[256]; /* why the portal refused a count(*) (windows then unchecked), or "" */
     long windows_miscounted; /* Socrata windows whose rows read never came to the portal's count */
+    long pages_outside_window; /* Socrata pages holding a row dated outside their window (stored) */
+    char first_outside_window[2300]; /* the first: "<dataset> <window> page at offset N, a row of <date>" */
     char first_miscounted[64];
 } cc_crawl_stats;
 

@@ -55,8 +55,12 @@ static void note_unmapped(cc_import_stats *stats, const char *raw_type) {
         snprintf(stats->unmapped[stats->unmapped_count++], sizeof stats->unmapped[0], "%.*s", (int)length, raw_type);
 }
 
-/* What an accepted row adds to the report: a raw type not in the map, text mended. */
+/* What an accepted row adds to the report: a raw type not in the map, text mended, its
+ * date among the first and last. */
 static void note_accepted(cc_import_stats *stats, const char *label, long line, const cc_incident *incident) {
+    if (!stats->earliest[0] || strcmp(incident->occurred, stats->earliest) < 0)
+        memcpy(stats->earliest, incident->occurred, sizeof stats->earliest);
+    if (strcmp(incident->occurred, stats->latest) > 0) memcpy(stats->latest, incident->occurred, sizeof stats->latest);
     if (!incident->raw_type_mapped) note_unmapped(stats, incident->raw_type);
     if (incident->mended_field && stats->mended_rows++ == 0)
         snprintf(stats->first_mended, sizeof stats->first_mended, "%s:%ld, field '%s'", label, line,

@@ -35,6 +35,7 @@ typedef struct cc_import_stats {
     char unended[320];           /* "file:line" of the first last line without a line end
                                     (a file cut short ends so), or "" */
     int members_read, members_skipped;  /* zip archives */
+    char earliest[17], latest[17]; /* the accepted rows' first and last `occurred` ("" before any) */
     int example_count;           /* rejected rows, "file:line: reason (detail)", in line order: the
                                     first CC_IMPORT_MAX_EXAMPLES, and the first of each reason
                                     past them (one bad row among thousands without coordinates

@@ -232,6 +232,10 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
                 "the rows read, or %s pages shifted (records added or removed before its end since or while it was "
                 "read; or a page that came back short)\n", stats.windows_reread, stats.windows_reread > 1 ? "s" : "",
                 stats.windows_reread > 1 ? "them" : "it", stats.windows_reread > 1 ? "their" : "its");
+    if (stats.pages_outside_window)
+        fprintf(stderr, "crimecast crawl: warning: %ld page%s held rows dated outside the window asked for (the first: "
+                "%s): stored, as records of the dataset; a portal or proxy that ignores the query's dates?\n",
+                stats.pages_outside_window, stats.pages_outside_window > 1 ? "s" : "", stats.first_outside_window);
     if (stats.counts_refused[0] && !(status < 0 && stats.refused)) /* (a missing dataset refuses both) */
         fprintf(stderr, "crimecast crawl: warning: the portal refuses the count of a window (%s): windows were read "
                 "unchecked, from where each stopped (records it adds or removes before that are not seen)\n",

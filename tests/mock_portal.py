@@ -29,7 +29,8 @@ tile answered 200 with a proxy's HTML page), slow (answers after --slow seconds)
 carry an unparseable date, always the same rows), nul (police.uk: the first crime of
 each answer has a \u0000 inside its id; always), othermonth (police.uk: a tile's crimes
 answered as of 2019-07), 408 (Request Timeout), huge (a Socrata page, not a count, of
-257 MiB: past what the client takes).
+257 MiB: past what the client takes), outside (Socrata: the first record dated 2019-06-01,
+outside every window; always).
 --page-cap N answers at most N Socrata rows a page, whatever $limit asks (a portal's own
 cap). --redirect-to URL answers every data request with a 302 to URL + the same path.
 --unpublished MONTH answers [] for police.uk's MONTH until /__publish (with --unpublished-busy,
@@ -282,6 +283,8 @@ class Handler(BaseHTTPRequestHandler):
                 rec["date"] = "not-a-date"
             if portal.args.fault == "cutquote" and i % 50 == 7 and r["latitude"]:  # a quoted field across two lines
                 rec["description"] = "LINE ONE\nLINE TWO"
+            if portal.args.fault == "outside" and i == 0:  # a row the window's $where did not ask for
+                rec["date"] = "2019-06-01T12:00:00.000"
             w.writerow([rec[h] for h in portal.header])
         return out.getvalue().encode()
 
@@ -364,7 +367,7 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--fault", default="", choices=["", "429", "408", "huge", "othermonth", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
+    ap.add_argument("--fault", default="", choices=["", "429", "408", "huge", "outside", "othermonth", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
                                                     "html", "slow", "malformed", "nul"])
     ap.add_argument("--empty-body", action="store_true")
     ap.add_argument("--page-cap", type=int, default=0)

@@ -499,6 +499,17 @@ def test_errors(tmp):
         check("a refused request (404) does not say to run again, nor warn of the count it refused too",
               "run again" not in p.stderr and "running it again fails the same way" in p.stderr
               and "refuses the count" not in p.stderr, p.stderr)
+    # A row dated outside the window its page was asked for (a portal or proxy ignoring
+    # $where): stored, as police.uk's are not, and said (it was stored without a word; a
+    # probe, 2026-12-07).
+    with Mock("--fault", "outside") as mock:
+        db = os.path.join(tmp, "outside.db")
+        p = crawl("chicago", db, mock)
+        with sqlite3.connect(db) as c:
+            dated = c.execute("SELECT count(*) FROM incidents WHERE occurred LIKE '2019-06-01%'").fetchone()[0]
+        check("a row outside its window: stored, and a warning names the page and the date", p.returncode == 0
+              and dated == 1 and "1 page held rows dated outside the window asked for (the first: ijzp-q8t2 "
+              "2015-01-01..2015-02-01 page at offset 0, a row of 2019-06-01 12:00)" in p.stderr, (dated, p.stderr))
     # A store its user may not write: said before anything is asked of the portal (SQLite
     # opened it read-only without a word, and the first page's insert failed, "run again"; a
     # probe, 2026-12-07). As user nobody through setpriv: root writes anything.
