@@ -201,10 +201,32 @@ static void interrupted(const cc_crawl_request *r, char *err, size_t err_len) {
     free(city), free(db), free(url);
 }
 
+/* A Socrata range no dataset of the city covers asks nothing and stores nothing: said,
+ * with what the datasets cover (it ended "0 requests" without a word). */
+static void note_no_dataset(const cc_crawl_options *o, const cc_city *city) {
+    const cc_portal *portal = cc_city_portal(city);
+    if (strcmp(portal->kind, "socrata") != 0) return;
+    char spans[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < portal->dataset_count; i++) {
+        const cc_dataset *ds = &portal->datasets[i];
+        if (ds->from < o->to && ds->to > o->from) return; /* one covers part of the range */
+        char first[11], end[11] = "today";
+        cc_format_iso_date(ds->from, first);
+        if (ds->to != INT64_MAX) cc_format_iso_date(ds->to, end);
+        if (used < sizeof spans)
+            used += (size_t)snprintf(spans + used, sizeof spans - used, "%s%s %s .. %s", i ? ", " : "", ds->id, first,
+                                     end);
+    }
+    fprintf(stderr, "crimecast crawl: note: no dataset of %s covers any day of the range (%s): nothing to ask\n",
+            cc_city_name(city), spans);
+}
+
 static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city *city, FILE *out, char *err,
                       size_t err_len) {
     char header[512];
     cc_crawl_options o = options_of(r, header, sizeof header);
+    note_no_dataset(&o, city);
     reporter rep = {.city = r->city, .out = out};
     cc_progress_begin(&rep.bar, r->city, 0);
     o.on_page = on_page, o.on_window = on_window, o.context = &rep;

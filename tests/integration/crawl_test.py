@@ -499,6 +499,13 @@ def test_errors(tmp):
         check("a refused request (404) does not say to run again, nor warn of the count it refused too",
               "run again" not in p.stderr and "running it again fails the same way" in p.stderr
               and "refuses the count" not in p.stderr, p.stderr)
+    # A range before the city's datasets begin asks nothing: said, with what they cover
+    # (it ended "0 requests" without a word; a probe, 2026-12-07).
+    with Mock() as mock:
+        p = crawl("chicago", os.path.join(tmp, "early.db"), mock, "--from", "1999-01-01", "--to", "2000-01-01")
+        check("a range no dataset covers: exit 0, a note of what the datasets cover, nothing asked", p.returncode == 0
+              and "no dataset of chicago covers any day of the range (ijzp-q8t2 2001-01-01 .. today)" in p.stderr
+              and mock.get("/__log") == [], p.stderr)
     # A row dated outside the window its page was asked for (a portal or proxy ignoring
     # $where): stored, as police.uk's are not, and said (it was stored without a word; a
     # probe, 2026-12-07).
