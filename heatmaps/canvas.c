@@ -68,7 +68,12 @@ static double clamp_coordinate(double v) {
 
 void cc_canvas_line(cc_canvas *canvas, double x0, double y0, double x1, double y1, int thickness, int dash,
                     cc_rgb colour) {
-    if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1)) return;
+    cc_canvas_line_from(canvas, x0, y0, x1, y1, thickness, dash, 0.0, colour);
+}
+
+double cc_canvas_line_from(cc_canvas *canvas, double x0, double y0, double x1, double y1, int thickness, int dash,
+                           double phase, cc_rgb colour) {
+    if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1)) return phase;
     x0 = clamp_coordinate(x0), y0 = clamp_coordinate(y0);
     x1 = clamp_coordinate(x1), y1 = clamp_coordinate(y1);
     if (thickness < 1) thickness = 1;
@@ -78,9 +83,10 @@ void cc_canvas_line(cc_canvas *canvas, double x0, double y0, double x1, double y
     int steps = (int)ceil(fmax(fabs(dx), fabs(dy)));
     for (int i = 0; i <= steps; i++) {
         double t = steps ? (double)i / steps : 0.0;
-        if (dash > 0 && fmod(t * length, 2.0 * dash) >= dash) continue;
+        if (dash > 0 && fmod(phase + t * length, 2.0 * dash) >= dash) continue;
         brush(canvas, (int)lround(x0 + t * dx), (int)lround(y0 + t * dy), thickness, colour);
     }
+    return phase + length;
 }
 
 static int glyph_code(char c) {

@@ -34,6 +34,11 @@ void cc_canvas_fill_rect(cc_canvas *canvas, int x, int y, int w, int h, cc_rgb c
  * dashes of that many pixels with gaps of the same length, measured along the line. */
 void cc_canvas_line(cc_canvas *canvas, double x0, double y0, double x1, double y1, int thickness, int dash,
                     cc_rgb colour);
+/* The same, its dash pattern `phase` pixels along (the length of the segments drawn
+ * before it in one path, so that a path of many short segments shows its dashes);
+ * returns the phase at its end. */
+double cc_canvas_line_from(cc_canvas *canvas, double x0, double y0, double x1, double y1, int thickness, int dash,
+                           double phase, cc_rgb colour);
 
 /* Text in the embedded font, each font pixel drawn scale x scale; (x, y) is the top-left
  * corner of the first glyph. '\n' is not interpreted. Characters outside printable

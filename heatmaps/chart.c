@@ -21,8 +21,15 @@ cc_rgb cc_chart_colour(int i) {
      * the most contrast on white; yellow, the weakest on white, comes last. */
     static const cc_rgb PALETTE[] = {{0, 114, 178},   {213, 94, 0},   {0, 158, 115},  {204, 121, 167},
                                      {230, 159, 0},   {86, 180, 233}, {0, 0, 0},      {240, 228, 66}};
-    int n = (int)(sizeof PALETTE / sizeof PALETTE[0]);
+    _Static_assert(sizeof PALETTE / sizeof PALETTE[0] == CC_CHART_COLOURS, "the palette's size is public");
+    int n = CC_CHART_COLOURS;
     return PALETTE[((i % n) + n) % n];
+}
+
+int cc_chart_dash(int i, int scale) {
+    static const int DASH[] = {0, 7, 3}; /* in text-scale units: solid, long, short (past the round brush) */
+    int round = (i < 0 ? 0 : i / CC_CHART_COLOURS) % (int)(sizeof DASH / sizeof DASH[0]);
+    return DASH[round] * scale;
 }
 
 /* ---------------------------------------------------------------- axes and ticks */
@@ -374,11 +381,15 @@ static int clip_segment(double *ax, double *ay, double *bx, double *by, double x
     return 1;
 }
 
-static void plot_segment(cc_canvas *canvas, const plan *p, double ax, double ay, double bx, double by,
-                         int thickness, int dash, cc_rgb colour) {
+/* Draws the part of a segment inside the plot area, its dashes `phase` along the path;
+ * returns the phase after the whole segment (its clipped parts count as drawn). */
+static double plot_segment(cc_canvas *canvas, const plan *p, double ax, double ay, double bx, double by,
+                           int thickness, int dash, double phase, cc_rgb colour) {
     const cc_line_chart_layout *l = &p->layout;
+    double whole = hypot(bx - ax, by - ay), sx = ax, sy = ay;
     if (clip_segment(&ax, &ay, &bx, &by, l->plot_x, l->plot_y, l->plot_x + l->plot_w - 1, l->plot_y + l->plot_h - 1))
-        cc_canvas_line(canvas, ax, ay, bx, by, thickness, dash, colour);
+        cc_canvas_line_from(canvas, ax, ay, bx, by, thickness, dash, phase + hypot(ax - sx, ay - sy), colour);
+    return phase + whole;
 }
 
 /* A point with no plotted neighbour gets a dot, so that it does not vanish. */
@@ -388,15 +399,17 @@ static int isolated(const cc_series *s, int i, int log_y) {
     return !before && !after;
 }
 
-static void draw_series(cc_canvas *canvas, const plan *p, const cc_series *s, cc_rgb colour) {
+static void draw_series(cc_canvas *canvas, const plan *p, const cc_series *s, cc_rgb colour, int dash) {
     int thickness = p->layout.text_scale + 1, log_y = p->y.log;
+    double phase = 0; /* along the whole line, so that many short segments show the dashes */
     for (int i = 0; i < s->n; i++) {
         if (!plotted(s->x[i], s->y[i], log_y)) continue;
         double bx = fx(p, s->x[i]), by = fy(p, s->y[i]);
         if (i > 0 && plotted(s->x[i - 1], s->y[i - 1], log_y))
-            plot_segment(canvas, p, fx(p, s->x[i - 1]), fy(p, s->y[i - 1]), bx, by, thickness, 0, colour);
+            phase = plot_segment(canvas, p, fx(p, s->x[i - 1]), fy(p, s->y[i - 1]), bx, by, thickness, dash, phase,
+                                 colour);
         else if (isolated(s, i, log_y))
-            plot_segment(canvas, p, bx, by, bx, by, thickness + 2, 0, colour);
+            plot_segment(canvas, p, bx, by, bx, by, thickness + 2, 0, 0, colour);
     }
 }
 
@@ -483,8 +496,8 @@ static void draw_legend(cc_canvas *canvas, const plan *p, const cc_series *serie
         if (!has_text(series[s].label)) continue;
         cc_rgb colour = cc_chart_colour(s);
         int middle = row + CC_FONT_ASCENT * scale / 2;
-        cc_canvas_line(canvas, l->legend_x + pad, middle, l->legend_x + pad + swatch - 1, middle, scale + 1, 0,
-                       colour);
+        cc_canvas_line(canvas, l->legend_x + pad, middle, l->legend_x + pad + swatch - 1, middle, scale + 1,
+                       cc_chart_dash(s, scale), colour);
         cc_canvas_text(canvas, l->legend_x + pad + swatch + pad, row, series[s].label, scale, colour);
         row += legend_row(scale);
     }
@@ -498,10 +511,11 @@ static void draw_chart(cc_canvas *canvas, const cc_line_chart *chart, const plan
         /* y = x over the part of the x range that the y range shows. */
         double lo = fmax(p->x.min, p->y.min), hi = fmin(p->x.max, p->y.max);
         if (lo < hi && (!p->y.log || lo > 0))
-            plot_segment(canvas, p, fx(p, lo), fy(p, lo), fx(p, hi), fy(p, hi), l->text_scale, 6 * l->text_scale,
+            plot_segment(canvas, p, fx(p, lo), fy(p, lo), fx(p, hi), fy(p, hi), l->text_scale, 6 * l->text_scale, 0,
                          CHANCE);
     }
-    for (int s = 0; s < count; s++) draw_series(canvas, p, &series[s], cc_chart_colour(s));
+    for (int s = 0; s < count; s++)
+        draw_series(canvas, p, &series[s], cc_chart_colour(s), cc_chart_dash(s, l->text_scale));
     draw_box(canvas, l->plot_x, l->plot_y, l->plot_w, l->plot_h, INK);
     draw_x_ticks(canvas, p);
     draw_y_ticks(canvas, p);

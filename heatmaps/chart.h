@@ -29,6 +29,11 @@ typedef struct cc_line_chart {
 
 /* The i-th colour of the series palette (distinct, colour-blind-friendly, cycles). */
 cc_rgb cc_chart_colour(int i);
+enum { CC_CHART_COLOURS = 8 };
+/* The i-th series' dash length in pixels at text scale `scale`: 0 (solid) for the
+ * palette's first round, long dashes for its second, short ones for its third, and so
+ * on again: the ninth series has the first one's colour, not its line. */
+int cc_chart_dash(int i, int scale);
 
 /* Where a line chart's parts go, in pixels, and the axis ranges it uses. */
 typedef struct cc_line_chart_layout {

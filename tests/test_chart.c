@@ -373,6 +373,49 @@ static void test_line_chart_maps_data_to_pixels(void **state) {
     cc_canvas_free(&c);
 }
 
+/* Past the palette's eight colours a series repeats a colour, not a line: the ninth is
+ * dashed long, the seventeenth short, the dashes running on across a line of many short
+ * segments (an ROC curve's); the first is solid (a probe, 2026-12-07: the ninth ROC
+ * curve was the first's twin). */
+static void test_line_chart_series_past_the_palette_are_dashed(void **state) {
+    (void)state;
+    enum { SERIES = 17, POINTS = 121 };
+    static double x[POINTS], y[SERIES][POINTS];
+    cc_series s[SERIES];
+    for (int i = 0; i < POINTS; i++) x[i] = i / (POINTS - 1.0);
+    for (int k = 0; k < SERIES; k++) {
+        for (int i = 0; i < POINTS; i++) y[k][i] = (k + 1) / (SERIES + 1.0);
+        s[k] = (cc_series){k == 0 || k == 8 || k == 16 ? "m" : NULL, x, y[k], POINTS};
+    }
+    cc_line_chart chart = {"Test", "x", "y", 0, 1, 0, 1, 0, 0, 0, 0};
+    cc_line_chart_layout l;
+    char err[256];
+    assert_int_equal(cc_line_chart_layout_of(&chart, s, SERIES, &l, err, sizeof err), 0);
+    cc_canvas c;
+    assert_int_equal(cc_line_chart_render(&c, &chart, s, SERIES, err, sizeof err), 0);
+    assert_int_equal(cc_chart_dash(0, 2) + cc_chart_dash(7, 2), 0);
+    int runs[3] = {0, 0, 0};
+    double inked[3];
+    for (int round = 0; round < 3; round++) {
+        int k = 8 * round, py = (int)lround(map_y(&l, y[k][0])), columns = 0, hits = 0, was = 1;
+        assert_true(cc_chart_colour(k).r == cc_chart_colour(0).r && cc_chart_colour(k).b == cc_chart_colour(0).b);
+        for (int px = l.plot_x + 2; px < l.plot_x + l.plot_w - 2; px++) {
+            if (px >= l.legend_x - 3 && px < l.legend_x + l.legend_w + 3 && py >= l.legend_y - 3 &&
+                py < l.legend_y + l.legend_h + 3)
+                continue;
+            int on = is_colour(&c, px, py, cc_chart_colour(k));
+            columns++, hits += on, runs[round] += on && !was, was = on;
+        }
+        assert_true(columns > 300);
+        inked[round] = (double)hits / columns;
+    }
+    if (!(inked[0] == 1.0 && inked[1] > 0.4 && inked[1] < 0.7 && inked[2] > 0.4 && inked[2] < 0.75))
+        fail_msg("inked shares %g %g %g", inked[0], inked[1], inked[2]);
+    /* long dashes of 14 pixels, short of 6 (with gaps as long, at text scale 2; the brush widens them) */
+    if (!(runs[0] <= 1 && runs[1] > 15 && runs[2] > 2 * runs[1])) fail_msg("runs %d %d %d", runs[0], runs[1], runs[2]);
+    cc_canvas_free(&c);
+}
+
 static void test_line_chart_breaks_at_nan_and_auto_ranges(void **state) {
     (void)state;
     double x[] = {0.13, 0.3, 0.45, NAN, 0.6, 0.87};
@@ -506,6 +549,7 @@ int main(void) {
         cmocka_unit_test(test_colour_bar_runs_through_the_colormap),
         cmocka_unit_test(test_canvas_png_round_trip_with_text),
         cmocka_unit_test(test_line_chart_maps_data_to_pixels),
+        cmocka_unit_test(test_line_chart_series_past_the_palette_are_dashed),
         cmocka_unit_test(test_line_chart_breaks_at_nan_and_auto_ranges),
         cmocka_unit_test(test_line_chart_png_decodes),
         cmocka_unit_test(test_bar_lengths_are_proportional),
