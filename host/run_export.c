@@ -95,9 +95,11 @@ const cc_command_spec CC_EXPORT_SPEC = {
         "target bin, the horizon, the units and the source file.\n"
         "To .geojson or .gpkg: the hotspot cells of one bin and category (default 'all') at an\n"
         "area budget, by eval's rule (the a highest cells; a tie at the cut broken by row-major\n"
-        "order and marked 'tied'), one square per cell or one polygon per connected patch\n"
-        "(--dissolve), with the expected count, rank, cumulative share of the forecast, model\n"
-        "and target bin. GeoJSON in WGS84 (RFC 7946), GeoPackage in the grid's CRS.\n",
+        "order and marked 'tied'; a cell forecast 0 is no hotspot and is not written, where eval\n"
+        "counts it in the budget, its place shared in a tie), one square per cell or one polygon\n"
+        "per connected patch (--dissolve), with the expected count, rank, cumulative share of\n"
+        "the forecast, model and target bin. GeoJSON in WGS84 (RFC 7946), GeoPackage in the\n"
+        "grid's CRS.\n",
     .request_size = sizeof(cc_export_request),
     .groups = EXPORT_GROUPS,
     .group_count = 1,
@@ -219,6 +221,9 @@ static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti
     if (a->area_km2 > 0 && a->area_km2 < 0.5 * cell_km2 && n > 0) /* rounded up to the one cell there is to flag */
         fprintf(stderr, "crimecast export: note: --area %g km2 is less than half a cell (%g km2): one cell flagged\n",
                 a->area_km2, cell_km2);
+    if (a->area_km2 > n * cell_km2 && n > 0) /* as eval says it: a budget past the map is no budget */
+        fprintf(stderr, "crimecast export: note: --area %g km2 is more than the whole study area (%d cells, %.3g km2): "
+                "every cell is flagged\n", a->area_km2, n, n * cell_km2);
     int flagged = cells_with_crime(map, order, budget, n);
     /* a tie at the cut: cells of the cut's value on both sides of it */
     float cut = flagged > 0 ? map[order[flagged - 1]] : 0;

@@ -217,6 +217,19 @@ def check_tie_notes(tmp, tensor, counts, mask):
           p.returncode == 0 and values == [1.0, 2.0, 3.0] and "only 3 of the %d cells forecast crime" % inside.size
           in p.stderr, (values, p.stderr))
     ds = None
+    # an --area past the study area flags every cell, said as eval says it (export said
+    # nothing; a probe, 2026-12-07)
+    with h5py.File(tensor, "r") as f:
+        cell_km2 = float(f.attrs["cell_size_m"]) ** 2 / 1e6
+    whole = os.path.join(tmp, "whole.geojson")
+    p = run("export", "--in", tensor, "--time", day, "--area", "%gkm2" % (2 * inside.size * cell_km2), "--out", whole)
+    ds = ogr.Open(whole) if p.returncode == 0 else None
+    count = ds.GetLayer(0).GetFeatureCount() if ds else -1
+    cells_with_crime = int((counts[4, 0][mask] > 0).sum())
+    check("an --area of twice the study area: every cell with crime written, said to be every cell",
+          p.returncode == 0 and count == cells_with_crime and "is more than the whole study area (%d cells, "
+          % inside.size in p.stderr and "every cell is flagged" in p.stderr, (count, cells_with_crime, p.stderr))
+    ds = None
 
 
 def main():
