@@ -151,6 +151,20 @@ static void scoring_notes(FILE *out, const char *notes) {
     fprintf(out, "</ul>\n");
 }
 
+/* Which file each row is: two forecasts of one model are "convlstm #1" and "#2" there. */
+static void forecast_files(FILE *out, const cc_html_report *r) {
+    if (r->forecast_count <= 0) return;
+    fprintf(out, "<h2>Forecasts</h2>\n<table><tr><th>model</th><th>file</th></tr>\n");
+    for (int i = 0; i < r->forecast_count; i++) {
+        fprintf(out, "<tr><td>");
+        escaped(out, r->labels[i]);
+        fprintf(out, "</td><td><code>");
+        escaped(out, r->files[i]);
+        fprintf(out, "</code></td></tr>\n");
+    }
+    fprintf(out, "</table>\n");
+}
+
 static int figures(FILE *out, const cc_html_report *r, char *err, size_t err_len) {
     for (int i = 0; i < r->figure_count; i++) {
         const cc_html_figure *f = &r->figures[i];
@@ -193,6 +207,7 @@ int cc_html_report_write(const char *path, const cc_html_report *r, char *err, s
     fprintf(out, "</p>\n");
     if (r->table) metrics_table(out, r);
     if (r->table && r->versus) paired_table(out, r);
+    forecast_files(out, r);
     scoring_notes(out, r->notes);
     char why[1024] = "";
     int ok = figures(out, r, why, sizeof why) == 0;

@@ -23,6 +23,9 @@ typedef struct cc_html_report {
     int figure_count;
     int block;                      /* the intervals' bootstrap blocks, in bins (0 or 1: single bins) */
     const char *notes;              /* the scoring's notes, a line each (plain text), or NULL */
+    const char *const *labels;      /* each forecast's name in the rows and pictures, */
+    const char *const *files;       /* and its file, listed so that "convlstm #2" is a file */
+    int forecast_count;
 } cc_html_report;
 
 /* Writes `path`. 0, or -1 with err naming the file (or the PNG that could not be read). */

@@ -243,6 +243,45 @@ static void remove_pictures(pictures *p) {
     rmdir(p->dir);
 }
 
+/* The page: the table, the pictures drawn, the training chart of --model. */
+static int write_page(const cc_report_request *a, const pictures *p, const cc_metrics_table *table,
+                      const char *maps_caption, const char *undrawn, int lacking, const char *left_out,
+                      const char *notes, const char *const *labels, int listed, FILE *out, char *err,
+                      size_t err_len) {
+    if (a->model && cc_training_chart_png(a->model, p->training, err, err_len) != 0) return -1;
+    cc_html_figure figures[4];
+    int count = 0, roc = access(p->roc, F_OK) == 0;
+    if (roc)
+        figures[count++] = (cc_html_figure){"Hotspots", p->roc,
+                                            "ROC curves of the top-10% hotspot cells, averaged over the bins"};
+    char hotspots_caption[600];
+    snprintf(hotspots_caption, sizeof hotspots_caption, "the cells each map flags with 5%% of the study area (the "
+             "hit@5%% budget), on the last bin every forecast has; a tie at the cut drawn as each cell's share of its "
+             "places%s", undrawn);
+    figures[count++] = (cc_html_figure){roc ? NULL : "Hotspots", p->hotspots, hotspots_caption};
+    figures[count++] = (cc_html_figure){"Maps", p->maps, maps_caption};
+    if (a->model) figures[count++] = (cc_html_figure){"Training", p->training, "training and validation loss per epoch"};
+    char intro[1700], absent[700] = "", blocks[96] = "";
+    if (a->block > 1)
+        snprintf(blocks, sizeof blocks, " and make %d blocks or more of %d bins", CC_BOOTSTRAP_LEAST_BLOCKS, a->block);
+    if (lacking)
+        snprintf(absent, sizeof absent, " %d of them (%.500s) %s no category '%s': they are in no row of its table "
+                 "and have no map.", lacking, left_out, lacking == 1 ? "has" : "have", a->category);
+    if (!roc)
+        snprintf(absent + strlen(absent), sizeof absent - strlen(absent), " No ROC curve: no bin of category '%s' "
+                 "has both hotspot and other cells (no crime in any).", a->category);
+    snprintf(intro, sizeof intro, "%d forecast(s) scored against the counts of %s, as crimecast eval scores them "
+             "(the mean over the bins %s, with bootstrap intervals where %d bins or more define a figure%s).%s", a->forecast_count, a->data,
+             a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each",
+             CC_BOOTSTRAP_LEAST_VALUES, blocks, absent);
+    cc_html_report report = {a->title, intro,  table, a->category, a->versus, figures, count, a->block, notes, labels,
+                             a->forecasts, listed};
+    if (cc_html_report_write(a->out, &report, err, err_len) != 0) return -1;
+    fprintf(out, "%s: %d forecast(s), category '%s', %d picture(s) embedded\n", a->out, a->forecast_count, a->category,
+            count);
+    return 0;
+}
+
 static int write_report(const cc_report_request *a, pictures *p, cc_metrics_table *table, FILE *out, char *err,
                  size_t err_len) {
     cc_eval_request e;
@@ -263,43 +302,27 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
         cc_eval_inputs_free(&read);
         return -1;
     }
-    char maps_caption[1024], left_out[512], undrawn[300], hotspots_caption[600];
+    char maps_caption[1024], left_out[512], undrawn[300];
     int lacking = 0;
     int drawn = draw_maps(a, &read, p->maps, p->hotspots, maps_caption, sizeof maps_caption, undrawn, left_out,
                           sizeof left_out, &lacking, err, err_len);
+    /* the rows' names outlive what eval read: the page lists each one's file */
+    char(*labels)[CC_EVAL_LABEL] = drawn == 0 ? malloc(sizeof *labels * (size_t)read.count) : NULL;
+    const char **label_of = labels ? malloc(sizeof *label_of * (size_t)read.count) : NULL;
+    for (int i = 0; label_of && i < read.count; i++) {
+        memcpy(labels[i], read.labels[i], sizeof labels[i]);
+        label_of[i] = labels[i];
+    }
+    int listed = label_of ? read.count : 0;
     cc_eval_inputs_free(&read);
-    if (drawn != 0) return -1;
-    if (a->model && cc_training_chart_png(a->model, p->training, err, err_len) != 0) return -1;
-    cc_html_figure figures[4];
-    int count = 0, roc = access(p->roc, F_OK) == 0;
-    if (roc)
-        figures[count++] = (cc_html_figure){"Hotspots", p->roc,
-                                            "ROC curves of the top-10% hotspot cells, averaged over the bins"};
-    snprintf(hotspots_caption, sizeof hotspots_caption, "the cells each map flags with 5%% of the study area (the "
-             "hit@5%% budget), on the last bin every forecast has; a tie at the cut drawn as each cell's share of its "
-             "places%s", undrawn);
-    figures[count++] = (cc_html_figure){roc ? NULL : "Hotspots", p->hotspots, hotspots_caption};
-    figures[count++] = (cc_html_figure){"Maps", p->maps, maps_caption};
-    if (a->model) figures[count++] = (cc_html_figure){"Training", p->training, "training and validation loss per epoch"};
-    char intro[1700], absent[700] = "", blocks[96] = "";
-    if (a->block > 1)
-        snprintf(blocks, sizeof blocks, " and make %d blocks or more of %d bins", CC_BOOTSTRAP_LEAST_BLOCKS, a->block);
-    if (lacking)
-        snprintf(absent, sizeof absent, " %d of them (%.500s) %s no category '%s': they are in no row of its table "
-                 "and have no map.", lacking, left_out, lacking == 1 ? "has" : "have", a->category);
-    if (!roc)
-        snprintf(absent + strlen(absent), sizeof absent - strlen(absent), " No ROC curve: no bin of category '%s' "
-                 "has both hotspot and other cells (no crime in any).", a->category);
-    snprintf(intro, sizeof intro, "%d forecast(s) scored against the counts of %s, as crimecast eval scores them "
-             "(the mean over the bins %s, with bootstrap intervals where %d bins or more define a figure%s).%s", a->forecast_count, a->data,
-             a->common_bins ? "every forecast covers (--common-bins)" : "they forecast, the same for each",
-             CC_BOOTSTRAP_LEAST_VALUES, blocks, absent);
-    cc_html_report report = {a->title, intro, table, a->category, a->versus, figures, count, a->block, notes};
-    if (cc_html_report_write(a->out, &report, err, err_len) != 0) return -1;
-    fprintf(out, "%s: %d forecast(s), category '%s', %d picture(s) embedded\n", a->out, a->forecast_count, a->category,
-            count);
-    return 0;
+    if (drawn == 0 && !label_of) snprintf(err, err_len, "out of memory");
+    int status = drawn == 0 && label_of ? write_page(a, p, table, maps_caption, undrawn, lacking, left_out, notes,
+                                                     label_of, listed, out, err, err_len)
+                                        : -1;
+    free(label_of), free(labels);
+    return status;
 }
+
 
 int cc_run_report(const cc_report_request *a, FILE *out, char *err, size_t err_len) {
     if (cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before every score is computed */

@@ -103,7 +103,8 @@ def main():
         check("the table's deviance is eval's for each model", same, (table, {m: scores[m]["deviance"] for m in scores}))
         check("the paired differences against persistence are there",
               "each model minus persistence" in text and "Better than persistence: negative for MSE" in text)
-        paired = [row for row in page.rows if row and row[0] == "histavg-52"][-1:]  # the paired table's row
+        paired = [row for row in page.rows if row and row[0] == "histavg-52" and len(row) > 2][-1:]  # the paired
+        # table's row (the list of forecast files after it has two columns)
         vs = {r["model"]: r for r in json.loads(run("eval", "--data", tensor, *forecasts, "--versus", "persistence",
                                                     "--json").stdout) if r["category"] == "all"}.get("histavg-52", {})
         check("the paired table gives every compared figure: AUC and PAI@5% as eval --versus pairs them",
@@ -360,6 +361,14 @@ def many_maps_case(tmp, tensor, forecasts):
     hotspots = re.search(r"the cells each map flags with 5% of the study area[^<]*", text)
     check("... and so does the hotspots' caption", hotspots is not None and undrawn in hotspots.group(0),
           hotspots.group(0) if hotspots else text[:300])
+    # Which file each row is, with eval's names for them in the order given (two files of
+    # one model were "convlstm #1" and "#2" with no file named anywhere; a probe, 2026-12-07)
+    listed = re.findall(r"<tr><td>([^<]*)</td><td><code>([^<]*)</code></td></tr>", text)
+    q = run("eval", "--data", tensor, "--json", *forecasts, *files)
+    names = list(dict.fromkeys(r["model"] for r in json.loads(q.stdout))) if q.returncode == 0 else q.stderr
+    check("the page lists each forecast's file beside its name in the rows", listed ==
+          [(html.escape(n, quote=False), html.escape(f, quote=False)) for n, f in zip(names, [*forecasts, *files])]
+          and len(listed) == 8, (listed, names))
 
 
 if __name__ == "__main__":
