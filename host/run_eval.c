@@ -480,9 +480,12 @@ static int mean_roc(const cc_tensor *truth, const cc_tensor *f, int c_truth, int
 /* --roc: one curve per forecast for truth channel c, labelled with the model and the
  * mean AUC of the table. Returns 0, -1 with err, or 1 with err (nothing written) when no
  * bin of the channel has both hotspot and other cells: the truth has no curve to give. */
-static int write_roc(const char *path, const char *data, const cc_tensor *truth, int c, cc_hotspot_label label,
-                     const cc_tensor *forecasts, const char *const *files, char (*model_names)[LABEL], int n_files,
-                     const row *rows, int count, char *err, size_t err_len) {
+static int write_roc(const cc_eval_request *a, const cc_tensor *truth, int c, cc_hotspot_label label,
+                     const cc_tensor *forecasts, char (*model_names)[LABEL], const row *rows, int count, char *err,
+                     size_t err_len) {
+    const char *path = a->roc, *data = a->data, *const *files = a->forecasts;
+    int n_files = a->forecast_count, lacking = 0;
+    char without[600] = "";
     double fpr[ROC_POINTS], *tpr = calloc((size_t)n_files * ROC_POINTS, sizeof(double));
     char(*labels)[96] = calloc((size_t)n_files, sizeof *labels);
     cc_series *series = calloc((size_t)n_files, sizeof *series);
@@ -504,10 +507,17 @@ static int write_roc(const char *path, const char *data, const cc_tensor *truth,
             status = -1; /* mean_roc filled err */
         } else if (cf >= 0) { /* the classes come from the truth alone: every forecast would say the same */
             snprintf(err, err_len, "%s: no bin of category '%s' among those %s forecasts has both hotspot and other "
-                     "cells (no crime in any?): no ROC curve to draw", data, truth->categories[c], files[i]);
+                     "cells (%s): no ROC curve to draw", data, truth->categories[c], files[i],
+                     cc_tensor_mask_cells(truth) == 1 ? "a study area of one cell has no other" : "no crime in any?");
             status = 1;
+        } else if (lacking++ < 3) {
+            size_t used = strlen(without);
+            snprintf(without + used, sizeof without - used, "%s%.180s", used ? ", " : "", files[i]);
         }
     }
+    if (status == 0 && drawn > 0 && lacking) /* a curve left out without a word looked like a model not given */
+        say_note(a, "the ROC chart has no curve of %s%s, which %s no category '%s'", without,
+                 lacking > 3 ? ", ..." : "", lacking > 1 ? "have" : "has", truth->categories[c]);
     char title[128];
     snprintf(title, sizeof title, "Hotspot ROC (%s), category %s",
              label == CC_HOTSPOT_OCCURRENCE ? "cells with a crime" : "top 10% of cells", truth->categories[c]);
@@ -892,8 +902,8 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
     fflush(out); /* the table stands whatever becomes of the chart */
     if (table && fill_table(table, rows, count, names, figures, a->versus != NULL, a->table_category, err, err_len) != 0) return -1;
     err[0] = 0;
-    int roc = a->roc ? write_roc(a->roc, a->data, truth, roc_channel, hotspot_label(a), forecasts, a->forecasts,
-                                 model_names, a->forecast_count, rows, count, err, err_len) : 0;
+    int roc = a->roc ? write_roc(a, truth, roc_channel, hotspot_label(a), forecasts, model_names, rows, count, err,
+                                 err_len) : 0;
     if (roc == 1 && a->roc_if_any) {
         err[0] = 0;
         return 0;
@@ -907,6 +917,10 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
     if (a->roc && cc_whole_file_check(a->roc, err, err_len) != 0) return -1;
     cc_tensor truth;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1; /* it refuses a mask without a cell */
+    if (a->roc_category && cc_tensor_channel_named(&truth, a->data, a->roc_category, err, err_len) < 0) {
+        cc_tensor_free(&truth); /* before the scoring, which printed every table first */
+        return -1;
+    }
     note_areas_far_from_cells(a, &truth);
     note_label_without_cells(a, &truth);
     int n_files = a->forecast_count, count = 0, status = -1;

@@ -592,6 +592,14 @@ def check_eval_messages(tensor, files, counts, mask, tmp):
     burglary = p.stdout.split("category burglary")[-1]
     check("--versus a model without the category: its paired cells say so, not 'no shared bins'",
           p.returncode == 0 and "no such category there" in burglary and "no shared bins" not in burglary, p.stdout)
+    # --roc of a category one forecast lacks: its curve is left out, said (it was left out
+    # without a word; a probe, 2026-12-07)
+    roc = os.path.join(tmp, "msg_roc.png")
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[0], all_histavg, "--roc", roc, "--roc-category",
+                        "burglary"], capture_output=True, text=True)
+    check("eval --roc of a category a forecast lacks: drawn, its curve said to be left out", p.returncode == 0
+          and os.path.exists(roc) and "the ROC chart has no curve of %s, which has no category 'burglary'"
+          % all_histavg in p.stderr, p.stderr)
 
     def iso(day):
         return (datetime.date(1970, 1, 1) + datetime.timedelta(days=int(day))).isoformat()
@@ -801,7 +809,8 @@ def main():
         check("roc.png titled with the category", "burglary" in text.get("Title", ""), text)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc", roc, "--roc-category", "nope", *files],
                            capture_output=True, text=True)
-        check("eval --roc-category unknown is refused", p.returncode == 1 and "nope" in p.stderr, p.stderr)
+        check("eval --roc-category unknown is refused, before any table (it printed them all first; a probe)",
+              p.returncode == 1 and "has no category 'nope'" in p.stderr and p.stdout == "", (p.stdout[:200], p.stderr))
         nowhere = os.path.join(tmp, "no", "such", "dir", "roc.png")
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--roc", nowhere, *files], capture_output=True, text=True)
         check("eval --roc into a directory that is not there: exit 1 naming it, before any table (it printed every "
