@@ -255,6 +255,7 @@ static double backoff(cc_http_client *c, int attempt_number, double retry_after_
 }
 
 void cc_http_client_back_off(cc_http_client *c, int attempt, const char *url) {
+    c->stats.retries++; /* the caller asks again: a retry as the client's own are, in the summary too */
     double wait = backoff(c, attempt, -1);
     if (c->options.on_wait && wait >= CC_HTTP_SAID_WAIT_S) c->options.on_wait(c->options.wait_context, url, -1, wait);
     sleep_seconds(c, wait);

@@ -68,8 +68,9 @@ int cc_http_get(cc_http_client *client, const char *url, cc_http_response *respo
 
 /* Waits as before retry number `attempt` (0-based) of a failed request: for an answer from
  * `url` the caller found unusable (a page cut short, a proxy's HTML page), so that its
- * tries are spaced as the client's own retries are, and said through on_wait as theirs
- * are (status -1: an unusable answer). Returns early when *options.stop is set. */
+ * tries are spaced as the client's own retries are, counted among them (stats.retries)
+ * and said through on_wait as theirs are (status -1: an unusable answer). Returns early
+ * when *options.stop is set. */
 void cc_http_client_back_off(cc_http_client *client, int attempt, const char *url);
 
 const cc_http_stats *cc_http_client_stats(const cc_http_client *client);

@@ -178,6 +178,9 @@ def test_faults(tmp, expected):
             p = crawl("chicago", db, mock)
             check("%s: exit 0" % what, p.returncode == 0, p.stderr)
             store_matches(what, db, "chicago", mock.get("/__expected")["chicago"])
+            if "cut" in args or "html" in args:  # asked again: retries (they were not counted; a probe, 2026-12-07)
+                check("%s: the pages asked again counted as retries" % what,
+                      re.search(r" [1-9][0-9]* retries,", p.stdout.splitlines()[-1]) is not None, p.stdout)
     # (pages after a reading's first overlap the one before: only a window without records,
     # March here, is read to an empty page past its end)
     with Mock("--empty-body") as mock:
