@@ -266,8 +266,8 @@ static int read_page(crawl_job *job, const cc_dataset *ds, const char *from, con
     snprintf(label, sizeof label, "%s %s page at offset %lld", ds->id, window, pos->next_offset);
     cc_http_response page;
     int got = get_whole_page(job, url, &page);
-    if (got < 0) job->stats->refused = refused_for_good(page.status) || page.too_big;
-    if (got < 0) job->stats->page_too_big = page.too_big;
+    if (got < 0) job->stats->refused = refused_for_good(page.status);
+    if (got < 0) job->stats->page_too_big = page.too_big; /* (its message comes before the refusal's) */
     if (got != 0) return got; /* 1: stopped, nothing of the page stored */
     if (overlap && !cut_overlap(&page, *previous, *previous_length)) {
         cc_http_response_free(&page);

@@ -212,9 +212,9 @@ static int sync_path(const char *path, int directory) {
 int cc_whole_file_commit(cc_whole_file *f, char *err, size_t err_len) {
     const char *step = NULL;
     struct stat old;
-    if (stat(f->path, &old) == 0 && S_ISREG(old.st_mode) && chmod(f->temp, old.st_mode & 0777) != 0)
+    if (sync_path(f->temp, 0) != 0) step = "flush"; /* before the mode: a file of mode 0200 could not be opened */
+    else if (stat(f->path, &old) == 0 && S_ISREG(old.st_mode) && chmod(f->temp, old.st_mode & 0777) != 0)
         step = "give the permissions of the file it replaces to"; /* a file rewritten keeps its owner's settings */
-    else if (sync_path(f->temp, 0) != 0) step = "flush";
     else if (rename(f->temp, f->path) != 0) step = "rename";
     if (step) {
         snprintf(err, err_len, "%s: cannot %s the file written (%s)", f->path, step, strerror(errno));

@@ -36,8 +36,8 @@ int cc_whole_file_check(const char *path, char *err, size_t err_len);
  * that file (f->path; the link stays a link). 0, or -1 with err. */
 int cc_whole_file_begin(cc_whole_file *f, const char *path, char *err, size_t err_len);
 
-/* The temporary file, written and closed by the caller, becomes `path`: given the
- * permissions of the file it replaces (if any), flushed, renamed, the directory flushed.
+/* The temporary file, written and closed by the caller, becomes `path`: flushed, given
+ * the permissions of the file it replaces (if any), renamed, the directory flushed.
  * 0, or -1 with err (the temporary removed). */
 int cc_whole_file_commit(cc_whole_file *f, char *err, size_t err_len);
 

@@ -475,7 +475,8 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
     int *targets = NULL, n = cc_forecast_targets(&r->span, t, fits, &split, &targets, err, err_len);
     if (n < 0 && chooses && !strcmp(r->span.span, "next") && strlen(err) + 1 < err_len)
         snprintf(err + strlen(err), err_len - strlen(err), " (kde chooses its bandwidth and half-life on the "
-                 "validation span; given --bandwidth and --half-life, it forecasts the next bin of any tensor)");
+                 "validation span; given --bandwidth or --half-life, the other its default, it forecasts the next bin of "
+                 "any tensor)");
     if (n < 0) return -1;
     size_t map = (size_t)t->C * t->H * t->W;
     int64_t *times = malloc(sizeof(int64_t) * (size_t)n);

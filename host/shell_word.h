@@ -17,7 +17,8 @@ const char *cc_shell_word(const char *text, char *out, size_t len);
 
 /* A command line as a file records who wrote it: "crimecast VERSION" and argv[0..argc)
  * (a command's own argv: its name, then its arguments), each a shell word as above,
- * separated by spaces, so that the line pasted into a shell runs the same command.
+ * separated by spaces: "crimecast" and the words after the version, pasted into a
+ * shell, run the same command.
  * Malloc'd (the caller frees it); NULL when out of memory. */
 char *cc_command_line(int argc, char *const *argv);
 

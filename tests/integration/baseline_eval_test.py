@@ -554,7 +554,7 @@ def check_eval_messages(tensor, files, counts, mask, tmp):
           {m: v if isinstance(v, str) else v.shape for m, v in got.items()})
     check("... kde with --bandwidth and --half-life forecasts it; choosing them, and rf, are refused naming the span",
           not isinstance(got["kde --bandwidth 500 --half-life 4"], str)
-          and "train span" in got["kde"] and "given --bandwidth and --half-life, it forecasts" in got["kde"]
+          and "train span" in got["kde"] and "given --bandwidth or --half-life, the other its default, it forecasts" in got["kde"]
           and "train span" in got["rf"], (got["kde"], got["rf"]))
     # forecasts of disjoint spans with --common-bins: the refusal names both files and
     # their spans (it named neither; found by a probe)
