@@ -11,7 +11,9 @@
 enum { CC_JSON_FILE_MOST_BYTES = 4 << 20 };
 
 /* Parses the JSON file at `path` (`what` names its kind in messages: "city
- * definition"). Returns the tree (cJSON_Delete it) or NULL with `err`. */
+ * definition"). Text after the value (but white space) is refused, as is a name given
+ * twice in one object (cJSON would keep the first, silently: a hand-edited file's later
+ * line would not count). Returns the tree (cJSON_Delete it) or NULL with `err`. */
 cJSON *cc_json_file_parse(const char *path, const char *what, char *err, size_t err_len);
 
 #endif

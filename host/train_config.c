@@ -51,6 +51,14 @@ int cc_train_config_write(const char *path, const cc_train_config *c, const char
     return status;
 }
 
+/* A JSON number as the shortest text strtod reads back to it: 0.001, not 0.0010000000000000000208. */
+static void number_text(double v, char *out, size_t len) {
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, len, "%.*g", digits, v);
+        if (strtod(out, NULL) == v) return;
+    }
+}
+
 static int read_options(const cJSON *options, cc_train_config *c, const char *path, char *err, size_t err_len) {
     const cJSON *item;
     cJSON_ArrayForEach(item, options) {
@@ -63,12 +71,23 @@ static int read_options(const cJSON *options, cc_train_config *c, const char *pa
                      item->string);
             return -1;
         }
-        if (!cJSON_IsString(item) || cc_train_config_set(c, item->string, item->valuestring) != 0) {
-            char key[64];
-            snprintf(err, err_len, "%s: option '%s' must be a short text value (a train option's value)", path,
-                     cc_printable(item->string ? item->string : "?", key, sizeof key, 24));
-            return -1;
-        }
+        char key[96], number[32];
+        cc_printable(item->string ? item->string : "?", key, sizeof key, 40);
+        if (cJSON_IsNumber(item)) number_text(item->valuedouble, number, sizeof number);
+        const char *value = cJSON_IsString(item) ? item->valuestring : cJSON_IsNumber(item) ? number : NULL;
+        if (!value)
+            snprintf(err, err_len, "%s: option '%s' must be text or a number, as on the command line (\"16,16\", 3)",
+                     path, key);
+        else if (!item->string || strlen(item->string) >= CC_TRAIN_CONFIG_KEY)
+            snprintf(err, err_len, "%s: '%s' is not an option of crimecast train", path, key);
+        else if (strlen(value) >= CC_TRAIN_CONFIG_VALUE)
+            snprintf(err, err_len, "%s: option '%s': its value is longer than %d characters", path, key,
+                     CC_TRAIN_CONFIG_VALUE - 1);
+        else if (cc_train_config_set(c, item->string, value) != 0)
+            snprintf(err, err_len, "%s: more than %d options (train has fewer)", path, CC_TRAIN_CONFIG_MAX);
+        else
+            continue;
+        return -1;
     }
     return 0;
 }

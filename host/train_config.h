@@ -8,6 +8,9 @@
  *                "baseline": "auto", "window": "8", "epochs": "20", "patience": "4"},
  *    "tuned_on": "tensor.h5", "validation_loss": 0.0363}
  *
+ * A value may be a JSON number too ("epochs": 20), read as the shortest text that gives
+ * the same double. Each option once: the file's parser refuses a name given twice.
+ *
  * Written under a temporary name and renamed. */
 #ifndef CRIMECAST_HOST_TRAIN_CONFIG_H
 #define CRIMECAST_HOST_TRAIN_CONFIG_H
@@ -15,11 +18,13 @@
 #include <stddef.h>
 
 #define CC_TRAIN_CONFIG_FORMAT "crimecast-train-config"
-enum { CC_TRAIN_CONFIG_MAX = 16 };
+/* Room for every option of train (under 40) once: a hand-made file of more than 16 was
+ * refused as if a value were wrong. */
+enum { CC_TRAIN_CONFIG_MAX = 64, CC_TRAIN_CONFIG_KEY = 32, CC_TRAIN_CONFIG_VALUE = 64 };
 
 typedef struct cc_train_config {
     int count;
-    char key[CC_TRAIN_CONFIG_MAX][24], value[CC_TRAIN_CONFIG_MAX][40];
+    char key[CC_TRAIN_CONFIG_MAX][CC_TRAIN_CONFIG_KEY], value[CC_TRAIN_CONFIG_MAX][CC_TRAIN_CONFIG_VALUE];
 } cc_train_config;
 
 /* Sets (or replaces) option `key`. Returns 0, or -1 when full or too long. */

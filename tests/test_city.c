@@ -98,6 +98,13 @@ static void test_bad_definitions_are_refused(void **state) {
                        "\"bbox\": {\"min_lon\": 0, \"min_lat\": 0, \"max_lon\": 1, \"max_lat\": 1},";
     char json[1024];
     expect_bad_definition("{\"name\": ", "not a valid JSON city definition (byte 8");
+    /* Text after the value, a name given twice in an object (cJSON kept the first without
+     * a word; a probe of train --config, 2026-12-07) */
+    expect_bad_definition("{\"name\": \"x\"}\n  junk", "(byte 16, near 'junk': text after its end)");
+    expect_bad_definition("{\"name\": \"x\", \"name\": \"y\"}", "('name' given twice in one object");
+    snprintf(json, sizeof json, "%s \"categories\": {\"theft\": [\"X\"], \"other\": [\"Y\"], \"theft\": [\"Z\"]}}",
+             head);
+    expect_bad_definition(json, "('theft' given twice in one object");
     snprintf(json, sizeof json, "%s \"categories\": {\"piracy\": [\"X\"]}}", head);
     expect_bad_definition(json, "not a crimecast category");
     snprintf(json, sizeof json, "%s \"categories\": {\"theft\": [\"X\"], \"other\": [\"x \"]}}", head);

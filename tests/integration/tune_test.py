@@ -192,6 +192,30 @@ def main():
             check("the command line overrides the config", p.returncode == 0 and int(m.attrs["kernel"]) == 1, p.stderr)
         check("... an option given twice there is said once (the line was parsed twice and said it twice)",
               p.stderr.count("--kernel given twice") == 1, p.stderr)
+        # A hand-made configuration: 18 options (more than 16 were refused as "must be a
+        # short text value"), numbers as JSON numbers; a name given twice, or text after the
+        # object, refused (the first or the last was taken without a word; a probe, 2026-12-07)
+        many = {"hidden": "8", "kernel": 3, "window": WINDOW, "horizon": 1, "loss": "poisson", "baseline": "auto",
+                "peephole": "on", "context": "off", "recency": "on", "lr": 0.002, "weight-decay": 0, "clip": 5,
+                "batch": 4, "epochs": 1, "patience": 1, "seed": 3, "layers": 1, "skip": 0}
+        hand = os.path.join(tmp, "hand.json")
+        with open(hand, "w") as f:
+            json.dump({"format": "crimecast-train-config", "format_version": 1, "options": many}, f)
+        p = subprocess.run([CRIMECAST, "train", "--config", hand, "--data", tensor, "--out", model, "--threads", "1"],
+                           capture_output=True, text=True)
+        with h5py.File(model, "r") as m:
+            check("a configuration of 18 options, numbers among them: read, lr 0.002 and batch 4 as given",
+                  p.returncode == 0 and float(m.attrs["lr"]) == 0.002 and int(m.attrs["batch"]) == 4, p.stderr)
+        text = json.dumps({"format": "crimecast-train-config", "format_version": 1, "options": many})
+        for what, bad, says in (("an option given twice", text.replace('"epochs": 1', '"epochs": 1, "epochs": 3'),
+                                 "'epochs' given twice in one object"),
+                                ("text after the object", text + " garbage", "near 'garbage': text after its end")):
+            with open(hand, "w") as f:
+                f.write(bad)
+            p = subprocess.run([CRIMECAST, "train", "--config", hand, "--data", tensor, "--out", model, "--threads",
+                                "1"], capture_output=True, text=True)
+            check("a configuration with %s: refused, saying so" % what, p.returncode == 2 and says in p.stderr,
+                  p.stderr)
 
         noisy = counts.copy()
         val_end = int(np.floor(0.85 * T + 0.5))  # validation samples use bins < val_end
