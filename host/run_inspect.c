@@ -1,6 +1,7 @@
 /* host/run_inspect.h */
 #include "host/run_inspect.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <float.h>
 #include <hdf5.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "crawler/datetime.h"
 #include "crawler/printable.h"
@@ -168,8 +170,36 @@ static void step_date(const inspect_run *r, int stack, int s, char date[11]) {
     cc_format_iso_date(r->t.time[bin], date);
 }
 
+/* The state pictures an earlier inspect left in DIR/states that this one does not write
+ * (another model's layers or steps): removed, and said, so that the folder shows one
+ * network (it held a 2-layer model's beside a 1-layer one's; a probe). Only names of
+ * the pattern inspect writes. */
+static void remove_stale_states(const inspect_run *r) {
+    char dir[4096], path[4400];
+    snprintf(dir, sizeof dir, "%s/states", r->cli->out);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    const cc_convlstm *m = &r->model;
+    int removed = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        int fc = !strncmp(e->d_name, "fc", 2), at = fc ? 2 : 3, layer = -1, step = -1, end = 0;
+        if ((!fc && strncmp(e->d_name, "enc", 3)) ||
+            sscanf(e->d_name + at, "%d_step%d.png%n", &layer, &step, &end) != 2 || !end || e->d_name[at + end])
+            continue;
+        int steps = fc ? m->cfg.horizon : m->cfg.window;
+        if (layer < cc_inspect_layers(m) && step < steps) continue; /* this run's: written over */
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        removed += unlink(path) == 0;
+    }
+    closedir(d);
+    if (removed)
+        fprintf(stderr, "crimecast inspect: note: removed %d state picture%s of an earlier inspect from %s (another "
+                "model's layers or steps)\n", removed, removed == 1 ? "" : "s", dir);
+}
+
 static int write_states(const inspect_run *r, char *err, size_t err_len) {
     const cc_convlstm *m = &r->model;
+    remove_stale_states(r);
     if (cc_inspect_layers(m) == 0) return 0; /* ST-ResNet: no recurrent states */
     char dir[4096], path[4200], title[256];
     snprintf(dir, sizeof dir, "%s/states", r->cli->out);

@@ -80,6 +80,19 @@ def check_inspect(crimecast, model, data, forecast_file, work):
           and "layer" in text.get("Title", ""), list(text))
     g = block_geometry(text, 2)  # the input gate: viridis on [0, 1]
     check("a gate's scale is [0, 1]", g["vmin"] == 0 and g["vmax"] == 1, g)
+    # inspect again into the same folder, which holds another model's state pictures (a
+    # layer and a step past this one's) and files of the user's: the stale pictures go,
+    # said; the rest stay (the folder showed two networks' at once; a probe, 2026-12-07)
+    stale = ["enc%d_step00.png" % n_layers, "fc0_step%02d.png" % horizon, "enc0_step%02d.png" % window]
+    kept = ["notes.txt", "enc0_step00.png.bak", "old_enc0_step00.png"]
+    for name in stale + kept:
+        with open(os.path.join(out, "states", name), "w") as f:
+            f.write("x")
+    p = run(crimecast, "--model", model, "--data", data, "--index", t_index, "--out", out)
+    left = sorted(os.listdir(os.path.join(out, "states")))
+    check("inspect into a folder of an earlier one: its stale state pictures removed and said, others kept",
+          p.returncode == 0 and left == sorted(states + kept) and "removed 3 state pictures of an earlier inspect"
+          in p.stderr, (left, p.stderr[-500:]))
 
     # the log-rate's terms add up, and the forecast is predict's
     inside = mask & (fc[-1, category] > 0)
