@@ -184,7 +184,7 @@ static void remove_stale_states(const inspect_run *r) {
     for (struct dirent *e; (e = readdir(d));) {
         int fc = !strncmp(e->d_name, "fc", 2), at = fc ? 2 : 3, layer = -1, step = -1, end = 0;
         if ((!fc && strncmp(e->d_name, "enc", 3)) ||
-            sscanf(e->d_name + at, "%d_step%d.png%n", &layer, &step, &end) != 2 || !end || e->d_name[at + end])
+            sscanf(e->d_name + at, "%4d_step%4d.png%n", &layer, &step, &end) != 2 || !end || e->d_name[at + end])
             continue;
         int steps = fc ? m->cfg.horizon : m->cfg.window;
         if (layer < cc_inspect_layers(m) && step < steps) continue; /* this run's: written over */

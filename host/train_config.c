@@ -78,7 +78,7 @@ static int read_options(const cJSON *options, cc_train_config *c, const char *pa
         if (!value)
             snprintf(err, err_len, "%s: option '%s' must be text or a number, as on the command line (\"16,16\", 3)",
                      path, key);
-        else if (!item->string || strlen(item->string) >= CC_TRAIN_CONFIG_KEY)
+        else if (!item->string || !item->string[0] || strlen(item->string) >= CC_TRAIN_CONFIG_KEY)
             snprintf(err, err_len, "%s: '%s' is not an option of crimecast train", path, key);
         else if (strlen(value) >= CC_TRAIN_CONFIG_VALUE)
             snprintf(err, err_len, "%s: option '%s': its value is longer than %d characters", path, key,
