@@ -22,7 +22,8 @@ static const cc_command_spec INFO_SPEC = {
     .synopsis = "",
     .description = "Prints crimecast's version, the compute backends built in (cpu, cuda); the CPU's\n"
                    "GEMM kernels (which OpenBLAS set, why, and its check against a float64 GEMM) and\n"
-                   "convolutions (oneDNN and the ISA it sees); the GPU's convolutions; the CPU threads\n"
+                   "convolutions (oneDNN and the ISA it sees); the GPU's convolutions and the cuBLAS\n"
+                   "it would open (at the first GPU use, not at start-up); the CPU threads\n"
                    "the ops use; what the build has for MPI jobs (MPI, NCCL); the data commands; and,\n"
                    "for every CUDA device present, its name, memory and compute capability. Without a\n"
                    "GPU it says so and why (no device, no driver, or a build without CUDA).\n",
@@ -49,6 +50,15 @@ static void print_gpus(void) {
     }
 }
 
+/* cuBLAS is opened when a GPU is first used, not at start-up: say here whether it can be. */
+static void print_cublas(void) {
+    char where[512], why[1536];
+    if (cc_cublas_location(where, sizeof where, why, sizeof why) == 0)
+        printf("gpu blas: cuBLAS %s (opened on the first GPU use)\n", where);
+    else
+        printf("gpu blas: none: %s\n", why);
+}
+
 int cc_cmd_info(int argc, char **argv) {
     info_request r;
     int parsed = cc_options_read(&INFO_SPEC, argc, argv, &r);
@@ -63,6 +73,7 @@ int cc_cmd_info(int argc, char **argv) {
         printf("gpu conv: %s\n", cc_cudnn_compiled() ? "im2col + cuBLAS, or cuDNN; --conv auto takes cuDNN with --precision "
                                                       "tf32 or bf16, im2col + cuBLAS in fp32"
                                                     : "im2col + cuBLAS (this build has no cuDNN)");
+    if (cc_cuda_compiled()) print_cublas();
     printf("threads:  %d CPU threads for the ops (OpenMP; train/predict/bench --threads N takes fewer)\n",
            cc_cpu_threads(&(cc_ops_context){.backend = CC_BACKEND_CPU, .threads = 0}));
 #ifdef CRIMECAST_HAVE_IO

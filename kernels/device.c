@@ -17,6 +17,10 @@ int cc_cuda_compiled(void) { return 1; }
 
 int cc_cudnn_compiled(void) { return cc_cuda_has_cudnn(); }
 
+int cc_cublas_location(char *where, size_t where_len, char *why, size_t why_len) {
+    return cc_cuda_find_cublas(where, where_len, why, why_len);
+}
+
 int cc_cuda_device_count(char *why, size_t why_len) {
     return cc_cuda_query_device_count(why, why_len);
 }
@@ -30,6 +34,12 @@ int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len)
 int cc_cuda_compiled(void) { return 0; }
 
 int cc_cudnn_compiled(void) { return 0; }
+
+int cc_cublas_location(char *where, size_t where_len, char *why, size_t why_len) {
+    if (where_len) where[0] = '\0';
+    snprintf(why, why_len, "this build has no CUDA backend");
+    return -1;
+}
 
 int cc_cuda_device_count(char *why, size_t why_len) {
     snprintf(why, why_len, "this build has no CUDA backend (configured with CRIMECAST_CUDA=OFF "

@@ -23,6 +23,11 @@ int cc_cuda_device_count(char *why, size_t why_len);
 /* Properties of device `index`. Returns 0 on success, -1 with `err` filled otherwise. */
 int cc_cuda_device_info(int index, cc_gpu_info *info, char *err, size_t err_len);
 
+/* Where the GPU's cuBLAS comes from: opened at run time by the first GPU context, not at
+ * start-up (kernels/cuda/cublas_library.cuh). 0 with the file in `where`, or -1 with why
+ * (no CUDA in the build, or no cuBLAS to be found). Needs no GPU. */
+int cc_cublas_location(char *where, size_t where_len, char *why, size_t why_len);
+
 /* 1 when this build has cuDNN's convolutions (the GPU's `--conv cudnn`). */
 int cc_cudnn_compiled(void);
 

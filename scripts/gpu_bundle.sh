@@ -5,8 +5,8 @@
 #
 # Why a binary built here and not headers and libraries to build there: the toolkit here
 # is the same CUDA 13.0 as the GPU machine's nvcc, the binary links the CUDA runtime
-# statically and finds cuBLAS 13 and cuDNN 9 by their sonames, which PyTorch's wheels
-# provide there; a build there would need the headers and pkg-config files of 15
+# statically and finds cuBLAS 13 (opened when a GPU is first used) and cuDNN 9 by their
+# sonames, which PyTorch's wheels provide there; a build there would need the headers and pkg-config files of 15
 # packages made relocatable, for the same program. What the bundle leaves out:
 #   - glibc (libc, libm, libdl, libpthread, librt, libresolv, the loader), libgcc_s and
 #     libstdc++: every Linux has them, and the GPU machine's are newer (Ubuntu 24.04's
@@ -136,6 +136,10 @@ check() {
   step eval --data "$tmp/t.h5" "$tmp/f.h5" "$tmp/h.h5" --area 1km2
   step png --in "$tmp/f.h5" --all --out "$tmp/png"
   grep -A3 '^crimecast' "$tmp/log" | head -8
+  # cuBLAS is opened when a GPU is first used (kernels/cuda/cublas_library.cuh), not by
+  # the loader above: the one the wrapper's path leads to must be the one info finds.
+  grep -q "^gpu blas: cuBLAS $cuda/libcublas.so" "$tmp/log" ||
+    { echo "  info found no cuBLAS in $cuda:"; grep '^gpu blas' "$tmp/log"; bad=1; }
   [ $bad -eq 0 ] && echo "ok: the bundle runs without this machine's libraries" || { echo "FAILED" >&2; return 1; }
 }
 

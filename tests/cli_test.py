@@ -60,6 +60,10 @@ check("a command whose stdout could not be written exits 1 and says so (eval --j
 p = run("info")
 check("info names the backends and the GPU situation",
       p.returncode == 0 and "backends: cpu" in p.stdout and "gpu" in p.stdout, p)
+if "cuda" in p.stdout.split("\n")[1]:
+    blas = re.search(r"^gpu blas: cuBLAS (\S+) \(opened on the first GPU use\)$", p.stdout, re.M)
+    check("info names the cuBLAS a GPU run would open (opened then, not at every start: 0.16 s and 200 MiB)",
+          blas is not None and "libcublas.so." in blas.group(1) and os.path.exists(blas.group(1)), p.stdout)
 if "cuda" in p.stdout.split("\n")[1] and not os.path.exists("/proc/driver/nvidia"):
     check("info on a machine without the NVIDIA driver says so (it said 'CUDA driver version is insufficient', with "
           "a source path; found by a probe)", "gpu:      none (no NVIDIA driver on this machine" in p.stdout

@@ -74,7 +74,7 @@ extern "C" void cc_cuda_conv2d_forward(const cc_ops_context *ctx, const cc_conv2
         const float *columns = columns_of(ctx, s, &d, x, first, count, scratch);
         /* y_n^T [P x Cout] = columns_n^T [P x R] . W^T [R x Cout]; W shared (stride 0).
          * beta 0: cuBLAS does not read y, so garbage (NaN) there cannot leak in. */
-        CC_CUBLAS_CHECK(cublasSgemmStridedBatched(
+        CC_CUBLAS_CHECK(ctx->cuda->blas.sgemm_strided_batched(
             ctx->cuda->cublas, CUBLAS_OP_N, CUBLAS_OP_N, d.out_plane, s->out_channels, d.rows, &one, columns,
             d.out_plane, (long long)d.rows * d.out_plane, w, d.rows, 0, &beta, y + (size_t)first * d.out_size,
             d.out_plane, (long long)d.out_size, count));
@@ -106,7 +106,7 @@ extern "C" void cc_cuda_conv2d_backward_data(const cc_ops_context *ctx, const cc
          * overwrites the columns and col2im applies beta. */
         float *target = d.direct ? dx + (size_t)first * d.in_size : scratch;
         /* columns_n^T [P x R] = dy_n^T [P x Cout] . W [Cout x R] */
-        CC_CUBLAS_CHECK(cublasSgemmStridedBatched(
+        CC_CUBLAS_CHECK(ctx->cuda->blas.sgemm_strided_batched(
             ctx->cuda->cublas, CUBLAS_OP_N, CUBLAS_OP_T, d.out_plane, d.rows, s->out_channels, &one,
             dy + (size_t)first * d.out_size, d.out_plane, (long long)d.out_size, w, d.rows, 0,
             d.direct ? &beta : &zero, target, d.out_plane, (long long)d.rows * d.out_plane, count));
@@ -143,7 +143,7 @@ extern "C" void cc_cuda_conv2d_backward_filter(const cc_ops_context *ctx, const 
         const float *columns = columns_of(ctx, s, &d, x, first, count, scratch);
         long long column_stride = d.direct ? (long long)d.in_size : (long long)d.rows * d.out_plane;
         /* partial_n^T [R x Cout] = columns_n [R x P] . dy_n^T [P x Cout] */
-        CC_CUBLAS_CHECK(cublasSgemmStridedBatched(
+        CC_CUBLAS_CHECK(ctx->cuda->blas.sgemm_strided_batched(
             ctx->cuda->cublas, CUBLAS_OP_T, CUBLAS_OP_N, d.rows, s->out_channels, d.out_plane, &one, columns,
             d.out_plane, column_stride, dy + (size_t)first * d.out_size, d.out_plane, (long long)d.out_size, &zero,
             partials, d.rows, (long long)weights, count));

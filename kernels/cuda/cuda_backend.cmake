@@ -8,6 +8,7 @@
 
 list(APPEND CRIMECAST_KERNELS_SOURCES
   kernels/cuda/device_query.cu
+  kernels/cuda/cublas_library.cu
   kernels/cuda/state.cu
   kernels/cuda/scratch.cu
   kernels/cuda/im2col.cu
@@ -80,14 +81,22 @@ set_property(CACHE CRIMECAST_NCCL PROPERTY STRINGS AUTO ON OFF)
 crimecast_find_cuda_extra(NCCL NCCL nccl.h kernels/cuda/nccl.cu nccl libnccl.so.2)
 message(STATUS "crimecast: NCCL ${CRIMECAST_HAVE_NCCL} ${NCCL_LIBRARY}")
 
-# Links the backend's libraries into `target` (crimecast_kernels).
+# Links the backend's libraries into `target` (crimecast_kernels). cuBLAS is not linked but
+# opened when the first GPU state is made (kernels/cuda/cublas_library.cuh: loading it cost
+# every command 0.16 s and 200 MiB): only its headers here, and the file found, which the
+# program tries after the soname.
 function(crimecast_link_cuda_backend target)
   if(CRIMECAST_CUBLAS_LIBRARY)
-    target_link_libraries(${target} PUBLIC ${CRIMECAST_CUBLAS_LIBRARY} ${CRIMECAST_CUBLASLT_LIBRARY})
+    set(cublas_file ${CRIMECAST_CUBLAS_LIBRARY})
     target_include_directories(${target} PRIVATE ${CRIMECAST_CUBLAS_INCLUDE_DIR})
   else()
-    target_link_libraries(${target} PUBLIC CUDA::cublas)
+    get_target_property(cublas_file CUDA::cublas LOCATION)
+    get_target_property(cublas_include CUDA::cublas INTERFACE_INCLUDE_DIRECTORIES)
+    target_include_directories(${target} PRIVATE ${cublas_include})
   endif()
+  set_property(SOURCE kernels/cuda/cublas_library.cu APPEND PROPERTY COMPILE_DEFINITIONS
+               CRIMECAST_CUBLAS_PATH="${cublas_file}")
+  target_link_libraries(${target} PUBLIC ${CMAKE_DL_LIBS})
   if(CRIMECAST_HAVE_CUDNN)
     target_link_libraries(${target} PUBLIC ${CUDNN_LIBRARY})
     target_include_directories(${target} PRIVATE ${CUDNN_INCLUDE_DIR})

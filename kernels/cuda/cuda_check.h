@@ -47,12 +47,30 @@ static inline void cc_library_failure(const char *library, const char *message) 
     exit(1);
 }
 
+/* cuBLAS's status names, spelled here: the library is opened at run time
+ * (kernels/cuda/cublas_library.cuh), and a failure to describe may be one of its own. */
+static inline const char *cc_cublas_status_name(cublasStatus_t status) {
+    switch (status) {
+    case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED: the library did not start";
+    case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED: out of memory";
+    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE: an unsupported value or parameter";
+    case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH: the device lacks a feature the call needs";
+    case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR: access to GPU memory failed";
+    case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED: the GPU program failed to run";
+    case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED: the functionality is not supported";
+    case CUBLAS_STATUS_LICENSE_ERROR: return "CUBLAS_STATUS_LICENSE_ERROR";
+    default: return "an unknown cuBLAS status";
+    }
+}
+
 static inline int cc_cublas_try_impl(cublasStatus_t status, const char *call, const char *file,
                                      int line, char *buf, size_t len) {
     if (status == CUBLAS_STATUS_SUCCESS) return 0;
     if (buf && len)
-        snprintf(buf, len, "%s failed at %s:%d: %s (%s)", call, file, line,
-                 cublasGetStatusString(status), cublasGetStatusName(status));
+        snprintf(buf, len, "%s failed at %s:%d: %s (status %d)", call, file, line, cc_cublas_status_name(status),
+                 (int)status);
     return -1;
 }
 

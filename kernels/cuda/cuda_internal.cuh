@@ -6,6 +6,7 @@
 #include <cuda_bf16.h>
 #include <stddef.h>
 
+#include "kernels/cuda/cublas_library.cuh"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/cuda_ops.h"
 
@@ -17,6 +18,7 @@ constexpr size_t CC_REDUCE_BLOCKS = 1024;   /* most first-pass partials of a red
 struct cc_cuda_state {
     int device;
     cudaStream_t stream;
+    struct cc_cublas_library blas; /* cuBLAS's functions, opened with the state */
     cublasHandle_t cublas;
 #ifdef CRIMECAST_HAVE_CUDNN
     cudnnHandle_t cudnn;

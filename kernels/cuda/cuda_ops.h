@@ -34,6 +34,9 @@ struct cc_cuda_state *cc_cuda_state_create(int device, char *err, size_t err_len
 void cc_cuda_state_destroy(struct cc_cuda_state *state);
 /* 1 when this build has the cuDNN convolution path (ctx->conv_cudnn). */
 int cc_cuda_has_cudnn(void);
+/* Opens cuBLAS as a state's creation does (kernels/cuda/cublas_library.cuh: at run time,
+ * no GPU needed): 0 with the file opened in `where`, or -1 with why in err. */
+int cc_cuda_find_cublas(char *where, size_t where_len, char *err, size_t err_len);
 /* Floats of device scratch the state holds: the most any convolution so far borrowed (im2col
  * columns, cuDNN's workspace and timing runs). */
 size_t cc_cuda_scratch_floats(const struct cc_cuda_state *state);

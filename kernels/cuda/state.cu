@@ -11,8 +11,9 @@ static int init_state(struct cc_cuda_state *st, char *err, size_t err_len) {
     /* A blocking stream: it stays ordered with the legacy default stream, so a stray
      * cudaMemcpy elsewhere in the program cannot overtake queued ops. */
     if (CC_CUDA_TRY(cudaStreamCreate(&st->stream), err, err_len)) return -1;
-    if (CC_CUBLAS_TRY(cublasCreate(&st->cublas), err, err_len)) return -1;
-    if (CC_CUBLAS_TRY(cublasSetStream(st->cublas, st->stream), err, err_len)) return -1;
+    if (cc_cublas_library_open(&st->blas, NULL, 0, err, err_len) != 0) return -1;
+    if (CC_CUBLAS_TRY(st->blas.create(&st->cublas), err, err_len)) return -1;
+    if (CC_CUBLAS_TRY(st->blas.set_stream(st->cublas, st->stream), err, err_len)) return -1;
     /* cuDNN's handle only for a context that will use it (cc_cuda_start_cudnn): a run on
      * the GEMM path, the default, never starts cuDNN. */
     if (CC_CUDA_TRY(cudaMalloc((void **)&st->partials, sizeof(double) * (CC_REDUCE_BLOCKS + 1)), err, err_len))
@@ -47,7 +48,7 @@ extern "C" void cc_cuda_state_destroy(struct cc_cuda_state *st) {
     cc_cudnn_plans_free(st->cudnn_plans);
     if (st->cudnn) CC_CUDNN_CHECK(cudnnDestroy(st->cudnn));
 #endif
-    if (st->cublas) CC_CUBLAS_CHECK(cublasDestroy(st->cublas));
+    if (st->cublas) CC_CUBLAS_CHECK(st->blas.destroy(st->cublas));
     if (st->stream) CC_CUDA_CHECK(cudaStreamDestroy(st->stream));
     free(st);
 }
@@ -122,5 +123,5 @@ extern "C" void cc_cuda_copy_to_host(struct cc_cuda_state *st, void *host_dst, c
 extern "C" void cc_cuda_synchronize(struct cc_cuda_state *st) { CC_CUDA_CHECK(cudaStreamSynchronize(stream_of(st))); }
 
 void cc_cuda_set_gemm_math(const cc_ops_context *ctx) {
-    CC_CUBLAS_CHECK(cublasSetMathMode(ctx->cuda->cublas, ctx->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    CC_CUBLAS_CHECK(ctx->cuda->blas.set_math_mode(ctx->cuda->cublas, ctx->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
 }
