@@ -23,7 +23,36 @@ static int with_config(int argc, char **argv, cc_train_request *r, cc_train_conf
     cc_train_request_defaults(r);
     if (cc_train_request_configure(r, config, err, sizeof err) != 0)
         return cc_usage_error("train", "--config %s: %s", path, err);
-    return cc_options_parse_again(&CC_TRAIN_SPEC, argc, argv, r); /* over the file's: the line wins */
+    char over[1100];
+    snprintf(over, sizeof over, "the options of --config %s", path);
+    return cc_options_parse_again(&CC_TRAIN_SPEC, argc, argv, r, over); /* over the file's: the line wins */
+}
+
+/* 1 when the command line gives option `name` (its value then replaced the file's). */
+static int given_on_line(int argc, char **argv, const char *name) {
+    const cc_option *given[128];
+    int n = cc_options_given(&CC_TRAIN_SPEC, argc, argv, given, 128);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(given[i]->name, name)) return 1;
+    return 0;
+}
+
+/* Names the --config file's options that the model does not use, as the command line's are
+ * named (a configuration tuned for one model, given to another, said nothing); those the
+ * line gives again are the line's to name. */
+static void warn_unused_in_config(int argc, char **argv, const cc_train_config *config, const cc_train_request *r) {
+    char words[CC_TRAIN_CONFIG_MAX][CC_TRAIN_CONFIG_KEY + CC_TRAIN_CONFIG_VALUE + 4];
+    char *line[CC_TRAIN_CONFIG_MAX + 1] = {"train"}, names[1024];
+    int n = 1;
+    for (int i = 0; i < config->count; i++) {
+        if (given_on_line(argc, argv, config->key[i])) continue;
+        snprintf(words[i], sizeof words[i], "--%s=%s", config->key[i], config->value[i]);
+        line[n++] = words[i];
+    }
+    int unused = cc_options_unused(&CC_TRAIN_SPEC, n, line, cc_train_model_uses, r, names, sizeof names);
+    if (unused)
+        fprintf(stderr, "crimecast train: warning: %s in --config %s %s not used by --model %s\n", names, r->config,
+                unused > 1 ? "are" : "is", r->model);
 }
 
 /* --resume trains on with the model file's own options: names those given here that it
@@ -90,6 +119,7 @@ int cc_cmd_train(int argc, char **argv) {
         char model[64];
         snprintf(model, sizeof model, "--model %s", r.model);
         cc_options_warn_unused(&CC_TRAIN_SPEC, argc, argv, cc_train_model_uses, &r, model);
+        if (r.config) warn_unused_in_config(argc, argv, &config, &r);
     }
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     /* each rank starts from its own command line: another option on one trained on other terms */

@@ -483,8 +483,9 @@ static void warn_repeated(const cc_command_spec *spec, int argc, char **argv) {
 }
 
 /* cc_options_parse; `warn`: say an option given twice (a second parse of the same line
- * has said it). */
-static int parse_line(const cc_command_spec *spec, int argc, char **argv, void *request, int warn) {
+ * has said it); `over`: what the request held before the line, named in a broken rule. */
+static int parse_line(const cc_command_spec *spec, int argc, char **argv, void *request, int warn,
+                      const char *over) {
     char why[1024] = "";
     int only_operands = 0;
     for (int i = 1; i < argc; i++) {
@@ -511,17 +512,18 @@ static int parse_line(const cc_command_spec *spec, int argc, char **argv, void *
     if (check_required(spec, request, why, sizeof why) != 0 ||
         check_written_apart(spec, request, why, sizeof why) != 0 ||
         (spec->check && spec->check(request, why, sizeof why) != 0))
-        return cc_usage_error(spec->name, "%s", why);
+        return over ? cc_usage_error(spec->name, "%s (the command line's options over %s)", why, over)
+                    : cc_usage_error(spec->name, "%s", why);
     if (warn) warn_repeated(spec, argc, argv);
     return CC_OPTIONS_OK;
 }
 
 int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *request) {
-    return parse_line(spec, argc, argv, request, 1);
+    return parse_line(spec, argc, argv, request, 1, NULL);
 }
 
-int cc_options_parse_again(const cc_command_spec *spec, int argc, char **argv, void *request) {
-    return parse_line(spec, argc, argv, request, 0);
+int cc_options_parse_again(const cc_command_spec *spec, int argc, char **argv, void *request, const char *over) {
+    return parse_line(spec, argc, argv, request, 0, over);
 }
 
 int cc_options_given(const cc_command_spec *spec, int argc, char **argv, const cc_option **rows, int most) {

@@ -104,9 +104,12 @@ void cc_options_defaults(const cc_command_spec *spec, void *request);
  * to stderr with a hint to use --help. */
 int cc_options_parse(const cc_command_spec *spec, int argc, char **argv, void *request);
 
-/* cc_options_parse of a line parsed before (train's over its --config file's options):
- * the same, without saying again which options were given twice. */
-int cc_options_parse_again(const cc_command_spec *spec, int argc, char **argv, void *request);
+/* cc_options_parse of a line parsed before, over a request holding other options (train's
+ * over its --config file's): the same, without saying again which options were given
+ * twice; a rule between options that the two break together (the spec's check, required
+ * options) is said with `over` named (e.g. "the options of --config tuned.json"), as the
+ * broken value may be the file's. */
+int cc_options_parse_again(const cc_command_spec *spec, int argc, char **argv, void *request, const char *over);
 
 /* cc_options_defaults, then cc_options_parse. */
 int cc_options_read(const cc_command_spec *spec, int argc, char **argv, void *request);

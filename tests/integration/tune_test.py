@@ -324,6 +324,32 @@ def main():
         check("a switch in a config file: off/false/0 off, on/true on, anything else a usage error (all were on)",
               switched == {"off": (0, 0), "false": (0, 0), "0": (0, 0), "on": (0, 1), "true": (0, 1), "maybe": (2, None),
                            "": (2, None)}, switched)
+        # A configuration's options another model does not read are named as the command
+        # line's are; a rule the file's values break names the file (both said nothing of it;
+        # a probe, 2026-12-07). A missing --data ends each run after its option checks.
+        absent = os.path.join(tmp, "absent.h5")
+        with open(path, "w") as f:
+            json.dump({"format": "crimecast-train-config", "format_version": 1,
+                       "options": {"hidden": "4", "kernel": "3", "window": str(WINDOW), "lr": "0.01"}}, f)
+        p = subprocess.run([CRIMECAST, "train", "--data", absent, "--config", path, "--model", "st-resnet", "--kernel",
+                            "3", "--out", loose], capture_output=True, text=True)
+        check("train --config: the file's options the model does not use are named (the line's own apart)",
+              p.returncode == 1 and "warning: --hidden, --window in --config %s are not used by --model st-resnet" % path
+              in p.stderr and "warning: --kernel given here is not used by --model st-resnet" in p.stderr
+              and p.stderr.count("not used") == 2, p.stderr)
+        p = subprocess.run([CRIMECAST, "train", "--data", absent, "--config", path, "--out", loose], capture_output=True,
+                           text=True)
+        check("... and none when the model uses them all", p.returncode == 1 and "not used" not in p.stderr, p.stderr)
+        with open(path, "w") as f:
+            json.dump({"format": "crimecast-train-config", "format_version": 1, "options": {"kernel": "4"}}, f)
+        p = subprocess.run([CRIMECAST, "train", "--data", absent, "--config", path, "--out", loose], capture_output=True,
+                           text=True)
+        check("a rule the file's values break names the file",
+              p.returncode == 2 and "--kernel must be odd (the command line's options over the options of --config %s)"
+              % path in p.stderr, p.stderr)
+        p = subprocess.run([CRIMECAST, "train", "--data", absent, "--config", path, "--kernel", "3", "--out", loose],
+                           capture_output=True, text=True)
+        check("... and the line's value over it mends it", p.returncode == 1 and "must be odd" not in p.stderr, p.stderr)
         for what, body, says in (("format_version 99", {"format_version": 99, "options": {}}, "format_version other than 1"),
                                  ("a resume key", {"options": {"resume": plain}}, "the command line's to give"),
                                  # an out or data key was taken for nothing ('--out is required'): found by a probe
