@@ -33,9 +33,9 @@ static void gemm(const cc_ops_context *ctx, cublasOperation_t op_a, cublasOperat
                  const bf16 *a, int lda, long long stride_a, const bf16 *b, int ldb, long long stride_b, float beta,
                  float *c, int ldc, long long stride_c, int batch) {
     const float one = 1.0f;
-    CC_CUBLAS_CHECK(ctx->cuda->blas.gemm_strided_batched_ex(ctx->cuda->cublas, op_a, op_b, m, n, k, &one, a, CUDA_R_16BF, lda,
-                                               stride_a, b, CUDA_R_16BF, ldb, stride_b, &beta, c, CUDA_R_32F, ldc,
-                                               stride_c, batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    CC_CUBLAS_CHECK(ctx->cuda->blas.gemm_strided_batched_ex(
+        ctx->cuda->cublas, op_a, op_b, m, n, k, &one, a, CUDA_R_16BF, lda, stride_a, b, CUDA_R_16BF, ldb, stride_b,
+        &beta, c, CUDA_R_32F, ldc, stride_c, batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
 static int empty(const cc_conv2d_shape *s, const cc_conv_dims *d) {

@@ -14,11 +14,12 @@ __global__ void fill_bf16_kernel(__nv_bfloat16 *x, size_t n, float value) {
 static void product(const cc_ops_context *ctx, int n, const void *a, const void *b, float *c) {
     const float one = 1.0f, zero = 0.0f;
     if (ctx->bf16)
-        CC_CUBLAS_CHECK(ctx->cuda->blas.gemm_ex(ctx->cuda->cublas, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a, CUDA_R_16BF, n, b,
-                                     CUDA_R_16BF, n, &zero, c, CUDA_R_32F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        CC_CUBLAS_CHECK(ctx->cuda->blas.gemm_ex(ctx->cuda->cublas, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a,
+                                                CUDA_R_16BF, n, b, CUDA_R_16BF, n, &zero, c, CUDA_R_32F, n,
+                                                CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
     else
-        CC_CUBLAS_CHECK(ctx->cuda->blas.sgemm(ctx->cuda->cublas, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, (const float *)a, n,
-                                    (const float *)b, n, &zero, c, n));
+        CC_CUBLAS_CHECK(ctx->cuda->blas.sgemm(ctx->cuda->cublas, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one,
+                                              (const float *)a, n, (const float *)b, n, &zero, c, n));
 }
 
 extern "C" double cc_cuda_gemm_tflops(struct cc_cuda_state *st, int n, const char *precision, int repeats) {

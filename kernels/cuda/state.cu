@@ -123,5 +123,6 @@ extern "C" void cc_cuda_copy_to_host(struct cc_cuda_state *st, void *host_dst, c
 extern "C" void cc_cuda_synchronize(struct cc_cuda_state *st) { CC_CUDA_CHECK(cudaStreamSynchronize(stream_of(st))); }
 
 void cc_cuda_set_gemm_math(const cc_ops_context *ctx) {
-    CC_CUBLAS_CHECK(ctx->cuda->blas.set_math_mode(ctx->cuda->cublas, ctx->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    CC_CUBLAS_CHECK(ctx->cuda->blas.set_math_mode(ctx->cuda->cublas,
+                                                  ctx->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
 }
