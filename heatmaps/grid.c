@@ -82,29 +82,47 @@ int cc_crs_require_metric(const char *crs, char *err, size_t err_len) {
     return status;
 }
 
-/* The largest scale error of crs over the box, max |h - 1| and |k - 1| (PROJ's meridional
- * and parallel scale) at its corners, edge midpoints and centre; NaN where PROJ cannot
- * tell (a point outside what the projection covers). *where is the worst point. */
-static double worst_scale_error(PJ_CONTEXT *ctx, const char *crs, const cc_bbox *b, double where[2], int *created) {
+/* How far crs departs from the ground over the box, at its corners, edge midpoints and
+ * centre: the largest scale error max |h - 1|, |k - 1| (PROJ's meridional and parallel
+ * scale; NaN where PROJ cannot tell, a point outside what the projection covers), at
+ * scale_at, and the largest angle between grid north and true north (PROJ's meridian
+ * convergence, degrees), at turn_at (latitude, longitude). */
+typedef struct crs_departure {
+    double scale_error, scale_at[2];
+    double turn_degrees, turn_at[2];
+} crs_departure;
+
+static void measure_departure(PJ *target, const cc_bbox *b, crs_departure *d) {
+    d->scale_error = d->turn_degrees = 0;
+    for (int i = 0; i < 9 && !isnan(d->scale_error); i++) {
+        double lon = b->min_lon + 0.5 * (i % 3) * (b->max_lon - b->min_lon);
+        double lat = b->min_lat + 0.5 * (i / 3) * (b->max_lat - b->min_lat);
+        PJ_FACTORS f = proj_factors(target, proj_coord(proj_torad(lon), proj_torad(lat), 0, 0));
+        double error = fmax(fabs(f.meridional_scale - 1), fabs(f.parallel_scale - 1));
+        double turn = fabs(proj_todeg(f.meridian_convergence));
+        if (proj_errno(target) || !isfinite(error)) error = NAN;
+        if (isnan(error) || error > d->scale_error) d->scale_error = error, d->scale_at[0] = lat, d->scale_at[1] = lon;
+        if (isfinite(turn) && turn > d->turn_degrees) d->turn_degrees = turn, d->turn_at[0] = lat, d->turn_at[1] = lon;
+        proj_errno_reset(target);
+    }
+}
+
+/* measure_departure of crs as PROJ reads it; *created 0 when it cannot. */
+static void crs_departure_over(PJ_CONTEXT *ctx, const char *crs, const cc_bbox *b, crs_departure *d, int *created) {
     PJ *declared = proj_create(ctx, crs);
     /* east and north first, as the grid's transformation takes them (a CRS whose first
      * axis is northing, such as EPSG:3035, gave PROJ's factors nothing to read) */
     PJ *target = declared ? proj_normalize_for_visualization(ctx, declared) : NULL;
     if (declared) proj_destroy(declared);
     *created = target != NULL;
-    if (!target) return NAN;
-    double worst = 0;
-    for (int i = 0; i < 9 && !isnan(worst); i++) {
-        double lon = b->min_lon + 0.5 * (i % 3) * (b->max_lon - b->min_lon);
-        double lat = b->min_lat + 0.5 * (i / 3) * (b->max_lat - b->min_lat);
-        PJ_FACTORS f = proj_factors(target, proj_coord(proj_torad(lon), proj_torad(lat), 0, 0));
-        double error = fmax(fabs(f.meridional_scale - 1), fabs(f.parallel_scale - 1));
-        if (proj_errno(target) || !isfinite(error)) error = NAN;
-        if (isnan(error) || error > worst) worst = error, where[0] = lat, where[1] = lon;
-        proj_errno_reset(target);
-    }
+    if (!target) return;
+    measure_departure(target, b, d);
     proj_destroy(target);
-    return worst;
+}
+
+/* "41.640 N, 87.940 W" */
+static void point_text(const double at[2], char *text, size_t len) {
+    snprintf(text, len, "%.3f %s, %.3f %s", fabs(at[0]), at[0] < 0 ? "S" : "N", fabs(at[1]), at[1] < 0 ? "W" : "E");
 }
 
 int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, size_t err_len) {
@@ -115,7 +133,9 @@ int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, si
     }
     proj_log_level(ctx, PJ_LOG_NONE);
     int created = 0;
-    double where[2] = {0, 0}, worst = worst_scale_error(ctx, crs, box, where, &created);
+    crs_departure d = {0};
+    crs_departure_over(ctx, crs, box, &d, &created);
+    double worst = d.scale_error;
     const char *proj_says = created ? "" : proj_context_errno_string(ctx, proj_context_errno(ctx));
     char shown[160], said[256];
     cc_printable(crs, shown, sizeof shown, 120);
@@ -126,8 +146,7 @@ int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, si
         return -1;
     }
     char point[64];
-    snprintf(point, sizeof point, "%.3f %s, %.3f %s", fabs(where[0]), where[0] < 0 ? "S" : "N", fabs(where[1]),
-             where[1] < 0 ? "W" : "E");
+    point_text(d.scale_at, point, sizeof point);
     if (isnan(worst)) {
         snprintf(err, err_len, "CRS '%s' cannot say its scale at %s, in the city's box: the box is outside the "
                  "area it projects (use a CRS made for the city, such as a UTM zone)", shown, point);
@@ -144,6 +163,14 @@ int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, si
                  "not metres on the ground there, so cell sizes, bandwidths and areas would be wrong (use a CRS "
                  "made for the city, such as a UTM zone: at most %g%% is taken)", shown, 100 * worst, point,
                  100 * CC_CRS_MOST_SCALE_ERROR);
+        return -1;
+    }
+    if (d.turn_degrees > CC_CRS_MOST_TURN_DEGREES) { /* France's grid at Chicago: true scale, turned 66 degrees */
+        point_text(d.turn_at, point, sizeof point);
+        snprintf(err, err_len, "CRS '%s' turns north by %.1f degrees at %s, in the city's box: a grid's rows run "
+                 "along its x axis and row 0 is taken as north, so maps would be turned (use a CRS made for the city, "
+                 "such as a UTM zone: at most %g degrees is taken)", shown, d.turn_degrees, point,
+                 CC_CRS_MOST_TURN_DEGREES);
         return -1;
     }
     return 0;

@@ -126,7 +126,7 @@ static int check_request(void *request, char *why, size_t why_len) {
                                                                         : "a day is the smallest bin");
     else if ((r->grid > 0) == (r->cell > 0)) snprintf(why, why_len, "give exactly one of --grid N and --cell METRES");
     else if (r->cell > 1e6) /* past a city many times over; at 1e30 the cells' coordinates lost every digit */
-        snprintf(why, why_len, "--cell %g m is more than 1000 km: at most 1000000", r->cell);
+        snprintf(why, why_len, "--cell %.17g m is more than 1000 km: at most 1000000", r->cell);
     else if (metric == -1) snprintf(why, why_len, "--crs: %s", problem);
     else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1;
     else return metric == 0 && r->crs ? crs_true_to_scale(r->crs, r->city, why, why_len) : 0;
@@ -157,9 +157,10 @@ static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats 
     char first[11], last[11];
     cc_format_iso_date(t->time[0], first);
     cc_format_iso_date(t->time[t->T - 1], last);
-    fprintf(out, "%s: %d %ss (%s .. %s) x %d channels x %d x %d cells of %.1f m in %s; %llu incidents, "
+    fprintf(out, "%s: %d %s%s (%s .. %s) x %d channels x %d x %d cells of %.1f m in %s; %llu incidents, "
                  "%llu counted, %llu in dropped partial bins, %llu off the grid [%.1f s]\n",
-            r->out, t->T, cc_bin_kind_name(s->axis.kind), first, last, t->C, t->H, t->W, t->cell, t->crs,
+            r->out, t->T, cc_bin_kind_name(s->axis.kind), t->T == 1 ? "" : "s", first, last, t->C, t->H, t->W, t->cell,
+            t->crs,
             (unsigned long long)s->incidents, (unsigned long long)s->counted, (unsigned long long)s->outside_bins,
             (unsigned long long)s->outside_grid, seconds);
     if (!t->values)
@@ -206,9 +207,9 @@ static void warn_empty_bins(const cc_tensor *t, const char *bin_name) {
         b = end;
     }
     if (empty == 0) return;
-    fprintf(stderr, "crimecast raster: warning: %d of %d %ss hold no incident at all (%s%s): a gap in the store, not "
+    fprintf(stderr, "crimecast raster: warning: %d of %d %ss %s no incident at all (%s%s): a gap in the store, not "
             "a %s without crime? Import or crawl those dates, or raster a span the store covers\n",
-            empty, t->T, bin_name, listed, runs > 3 ? ", ..." : "", bin_name);
+            empty, t->T, bin_name, empty == 1 ? "holds" : "hold", listed, runs > 3 ? ", ..." : "", bin_name);
 }
 
 /* Whether channel c holds no incident in any bin. */

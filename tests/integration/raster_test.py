@@ -509,7 +509,7 @@ def main():
             empty = [b for b in range(f["counts"].shape[0]) if f["counts"][b, 0].sum() == 0]
             named = ", ".join(str(np.datetime64(int(f["time"][b]), "D")) for b in empty)
             check("a month without a single incident is named in a warning (%s)" % named, len(empty) == 1 and
-                  "warning: 1 of 2 months hold no incident at all (%s)" % named in p.stderr, p.stderr)
+                  "warning: 1 of 2 months holds no incident at all (%s)" % named in p.stderr, p.stderr)
             check("month-precision records under month bins: no recency maps",
                   "recent" not in f["sparse"] and "no recency maps" in p.stdout, p.stdout)
         check_uncategorised_weeks(tmp, db, out)
@@ -544,6 +544,30 @@ def main():
             # conformal, and its worst stretch is then not exactly north or east
             check("--crs %s (scale error %.1f%% over Chicago) is a usage error saying so" % (crs, 100 * worst),
                   bad.returncode == 2 and said and abs(float(said.group(1)) - 100 * worst) < 0.5, bad)
+        # A CRS true to scale but turned (France's grid at Chicago: 0.2% long, north 66
+        # degrees off) is refused, naming the turn: measured here as the direction, in the
+        # CRS, of a 10 m step north on the ellipsoid, the worst of the same nine points; a
+        # continental equal-area grid turned 5 degrees there is taken, as row 0 is north to
+        # within 10 degrees (both were taken: a probe, 2026-12-07).
+        for crs, refused in (("EPSG:2154", True), ("EPSG:5070", False)):
+            to_crs = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+            turn = 0
+            for i in range(9):
+                lon = box["min_lon"] + 0.5 * (i % 3) * (box["max_lon"] - box["min_lon"])
+                lat = box["min_lat"] + 0.5 * (i // 3) * (box["max_lat"] - box["min_lat"])
+                x0, y0 = to_crs.transform(lon, lat)
+                lon1, lat1, _ = geod.fwd(lon, lat, 0, 10.0)
+                x1, y1 = to_crs.transform(lon1, lat1)
+                turn = max(turn, abs(math.degrees(math.atan2(x1 - x0, y1 - y0))))
+            p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
+                    "--bin", "month", "--cell", "1000", "--crs", crs, "--out", out)
+            said = re.search(r"turns north by ([0-9.]+) degrees", p.stderr)
+            if refused:
+                check("--crs %s (true to scale, north turned %.1f degrees over Chicago) is a usage error saying so"
+                      % (crs, turn), p.returncode == 2 and said and abs(float(said.group(1)) - turn) < 0.1, p.stderr)
+            else:
+                check("--crs %s (north turned %.1f degrees over Chicago) is taken" % (crs, turn),
+                      p.returncode == 0 and 4 < turn < 10, (turn, p.stderr))
         # a PROJ string PROJ gives nonsense factors for (the UTM zone the city's default is, with
         # its own +k_0): it said "stretches distances by 637607621.7%" (a probe, 2026-12-06)
         bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
