@@ -122,8 +122,12 @@ int cc_cmd_train(int argc, char **argv) {
         if (r.config) warn_unused_in_config(argc, argv, &config, &r);
     }
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
-    /* each rank starts from its own command line: another option on one trained on other terms */
-    int status = r.collective ? cc_ranks_same_command(r.collective, argc, argv, r.config, err, sizeof err) : 0;
+    /* each rank starts from its own command line, and reads its own --config or --resume file
+     * (never both): another option, or a stale model file, on one trained a mix, hung or
+     * crashed in the sums (a probe, 2026-12-07) */
+    int status = r.collective ? cc_ranks_same_command(r.collective, argc, argv, r.config ? "--config" : "--resume",
+                                                      r.config ? r.config : r.resume, err, sizeof err)
+                              : 0;
     if (status == 0)
         status = r.collective ? cc_run_train(&r, out ? out : stdout, NULL, err, sizeof err)
                               : train_caught(&r, out ? out : stdout, err, sizeof err); /* ranks: mpirun's Ctrl-C */

@@ -12,7 +12,7 @@
  * and its own copy of the tensor: both must be rank 0's, or the scores compared are of
  * other runs. */
 static int same_work_everywhere(cc_tune_request *r, int argc, char **argv, char *err, size_t err_len) {
-    if (cc_ranks_same_command(r->collective, argc, argv, NULL, err, err_len) != 0) return -1;
+    if (cc_ranks_same_command(r->collective, argc, argv, NULL, NULL, err, err_len) != 0) return -1;
     cc_tensor t;
     char why[1024];
     int read = cc_tensor_read(r->data, "counts", &t, why, sizeof why) == 0, one = 0;

@@ -67,13 +67,16 @@ int cc_ranks_differing(const cc_collective *c, uint64_t digest, int *one) {
     return cc_ranks_failing(c, memcmp(mine, root, sizeof mine) != 0, one);
 }
 
-int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const char *also, char *err, size_t err_len) {
+int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const char *also_option, const char *also,
+                          char *err, size_t err_len) {
     int one = 0, differ = cc_ranks_differing(c, cc_digest_arguments(argc, argv, also), &one);
+    char file[1200] = "";
+    if (also) snprintf(file, sizeof file, " (or another copy of %s %s: each rank reads its own)", also_option, also);
     if (differ < 0) snprintf(err, err_len, "the ranks could not compare their command lines");
     else if (differ == 1) snprintf(err, err_len, "rank %d was started with other options than rank 0%s: every rank must "
-                                   "run the same command", one, also ? " (or another --config file)" : "");
+                                   "run the same command on the same files", one, file);
     else if (differ > 1) snprintf(err, err_len, "%d ranks were started with other options than rank 0%s: every rank "
-                                  "must run the same command", differ, also ? " (or another --config file)" : "");
+                                  "must run the same command on the same files", differ, file);
     return differ == 0 ? 0 : -1;
 }
 

@@ -21,8 +21,9 @@ uint64_t cc_digest_bytes(uint64_t digest, const void *bytes, size_t n);
 uint64_t cc_digest_large(uint64_t digest, const void *bytes, size_t n);
 
 /* The command line after the program's name (each argument and its end), and the bytes
- * of the file `also` names when not NULL (train's --config: the same command line with
- * another configuration file on one machine is another run). */
+ * of the file `also` names when not NULL (train's --config or --resume file: the same
+ * command line with another configuration, or a stale model file, on one machine is
+ * another run). */
 uint64_t cc_digest_arguments(int argc, char **argv, const char *also);
 
 /* What a run reads of a tensor: its shape, bins, categories, grid, mask and counts, and
@@ -41,9 +42,11 @@ int cc_ranks_differing(const cc_collective *c, uint64_t digest, int *one);
  * call it), with *one the rank when there is one; -1 when the sum failed. */
 int cc_ranks_failing(const cc_collective *c, int failed, int *one);
 
-/* Every rank was started with this command line and `also` file (cc_digest_arguments). 0,
- * or -1 with err naming the rank, or how many, that differ from rank 0. */
-int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const char *also, char *err, size_t err_len);
+/* Every rank was started with this command line and `also` file (cc_digest_arguments),
+ * which the option `also_option` names (e.g. "--config"). 0, or -1 with err naming the
+ * rank, or how many, that differ from rank 0. */
+int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const char *also_option, const char *also,
+                          char *err, size_t err_len);
 
 /* Every rank read the same tensor `t` from `path` (its own copy on its machine): its
  * digest and its recency maps when read (a copy rastered with other incident times, or

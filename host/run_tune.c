@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "crawler/file_lock.h"
@@ -279,6 +280,40 @@ static int own_candidate_kept(const cc_tune_request *a, const char *dir, char *p
     return 0;
 }
 
+/* A new search in DIR by `all`'s ranks (or one process): the records of ranks past its
+ * own that an earlier search of more ranks left (DIR/tune-search-rankN.txt, N >= the
+ * ranks now), removed by rank 0, so that a resume of this one by more ranks does not
+ * read them as its own (it was refused as "begun on other terms"). */
+static void remove_records_of_other_ranks(const cc_tune_request *a, const char *dir) {
+    int ranks = a->collective ? a->collective->size : 1;
+    if (a->collective && a->collective->rank != 0) return;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        int rank = -1, end = 0;
+        if (sscanf(e->d_name, "tune-search-rank%d.txt%n", &rank, &end) != 1 || e->d_name[end] || rank < ranks) continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d) closedir(d);
+}
+
+/* A resume's record of the search: this rank's own, or, when a search begun by fewer
+ * ranks left it none, rank 0's (every rank's holds the same terms: the candidates are
+ * the seed's, whichever rank trains them). NULL when neither can be opened, with
+ * errno of this rank's. */
+static FILE *open_record(const cc_tune_request *a, const char *dir, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (f || !a->collective || a->collective->rank == 0) return f;
+    int own_errno = errno;
+    char first[4200];
+    rank_file_path(dir, "tune-search", "txt", NULL, first, sizeof first);
+    f = fopen(first, "r");
+    if (!f) errno = own_errno;
+    return f;
+}
+
 /* --keep DIR: the search's terms in DIR/tune-search.txt. Written by a new search; a
  * resume reads it and goes on only with the same terms (another --epochs or seed would
  * mix candidates of two searches, scored on other terms). 0, or -1 with err. */
@@ -294,13 +329,14 @@ static int search_record(const cc_tune_request *a, const char *dir, uint64_t ten
             return -1;
         }
         remove_own_candidates(a, dir); /* a resume of this search must not find another's */
+        remove_records_of_other_ranks(a, dir);
         cc_whole_file file;
         FILE *f = cc_whole_file_fopen(&file, path, err, err_len);
         if (!f) return -1;
         fputs(terms, f);
         return cc_whole_file_fclose(&file, f, 1, err, err_len);
     }
-    FILE *f = fopen(path, "r");
+    FILE *f = open_record(a, dir, path);
     if (!f) {
         snprintf(err, err_len, "--resume: %s: %s (no search of crimecast tune --keep was begun in %s)", path,
                  strerror(errno), dir);

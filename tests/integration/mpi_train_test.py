@@ -152,6 +152,7 @@ def main():
         check("... data parallel again (the resume took the file's options and lost the ranks' before 2026-12-05)",
               "(resumed), on the CPU, data parallel over 2 processes" in p.stdout, p.stdout[-1500:])
         disagreeing_ranks(tmp, tensor, counts, H, W, common)
+        tune_resumed_by_more_ranks(tmp, tensor)
     return summary()
 
 
@@ -210,12 +211,58 @@ def disagreeing_ranks(tmp, tensor, counts, H, W, common):
                         here, CRIMECAST] + args, capture_output=True, text=True, env=ENV)
     check("the same command and tensor on both ranks, each from its own start: trains", p.returncode == 0
           and os.path.exists(out), p.stderr[-800:])
+    # --resume of a model file of which rank 1's machine holds another copy (one weight
+    # changed: a stale file): refused naming the file (rank 1 trained on from it, a mix, exit
+    # 0; another network there crashed in the sums, a further-on file hung; a probe, 2026-12-07)
+    shutil.copy(out, os.path.join(here, "p.h5"))
+    shutil.copy(out, os.path.join(there, "p.h5"))
+    with h5py.File(os.path.join(there, "p.h5"), "r+") as f:
+        name = sorted(f["params"])[0]
+        f["params/" + name][...] = f["params/" + name][...] + np.float32(1e-3)
+    resumed = os.path.join(tmp, "resumed.h5")
+    again = ["train", "--data", os.path.join(here, "t.h5"), "--resume", "p.h5", "--epochs", "50", "--threads", "1",
+             "--out", resumed]
+    p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "1", "-wdir", here, CRIMECAST] + again + [":", "-np", "1",
+                        "-wdir", there, CRIMECAST] + again, capture_output=True, text=True, env=ENV)
+    check("--resume of a file whose copy on rank 1 differs: refused naming the rank and the file, no model",
+          p.returncode != 0 and "rank 1 was started with other options than rank 0 (or another copy of --resume p.h5"
+          in p.stderr and not os.path.exists(resumed), (p.returncode, p.stderr[-800:]))
     forecast = os.path.join(tmp, "twice.h5")
     p = subprocess.run([MPIRUN, "--oversubscribe", "-np", "2", CRIMECAST, "predict", "--model", out, "--data",
                         os.path.join(here, "t.h5"), "--out", forecast], capture_output=True, text=True, env=ENV)
     check("predict under mpirun -np 2 is refused (each copy did the whole work into the same file)",
           p.returncode == 2 and "only train and tune run as jobs of several processes" in p.stderr
           and not os.path.exists(forecast), (p.returncode, p.stderr[-600:]))
+
+
+def tune_resumed_by_more_ranks(tmp, tensor):
+    """A search kept by one process, resumed by two ranks: rank 1 has no record of its own
+    and reads rank 0's (it was refused, saying no search was begun there); and a new search
+    by one process removes the record an earlier search of two ranks left for rank 1 (a
+    resume of the new one by two ranks was refused as begun on other terms). Both found
+    by a probe, 2026-12-07. Each search, resumed, gives the configuration it gave alone."""
+    def tune(ranks, keep, seed, *more):
+        out = os.path.join(tmp, "tuned-%s-%d-%d.json" % (os.path.basename(keep), seed, ranks))
+        cmd = [CRIMECAST, "tune", "--data", tensor, "--budget", "2", "--epochs", "1", "--window", "4", "--threads", "1",
+               "--seed", str(seed), "--keep", keep, "--out", out, *more]
+        if ranks:
+            cmd = [MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", str(ranks)] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+        return p, open(out).read() if p.returncode == 0 else None
+    keep = os.path.join(tmp, "kept-alone")
+    p, alone = tune(0, keep, 3)
+    q, resumed = tune(2, keep, 3, "--resume")
+    check("a search of one process, resumed by 2 ranks: goes on, the same configuration", p.returncode == 0
+          and q.returncode == 0 and resumed == alone, (p.stderr[-500:], q.stderr[-800:]))
+    keep = os.path.join(tmp, "kept-two")
+    p, _ = tune(2, keep, 3)
+    left = os.path.exists(os.path.join(keep, "tune-search-rank1.txt"))
+    q, alone = tune(0, keep, 4)
+    gone = not os.path.exists(os.path.join(keep, "tune-search-rank1.txt"))
+    r, resumed = tune(2, keep, 4, "--resume")
+    check("a search of 2 ranks, then a new one of one process there: rank 1's record removed, the new one's resume "
+          "by 2 ranks goes on, the same configuration", p.returncode == 0 and left and q.returncode == 0 and gone
+          and r.returncode == 0 and resumed == alone, (p.stderr[-500:], q.stderr[-500:], r.stderr[-800:]))
 
 
 if __name__ == "__main__":
