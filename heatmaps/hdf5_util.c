@@ -9,6 +9,7 @@
 
 #include <hdf5_hl.h>
 
+#include "crawler/printable.h"
 #include "crawler/whole_file.h"
 
 /* Whether f starts like an HDF5 file: its signature at byte 0, 512, 1024, 2048, ...
@@ -44,6 +45,31 @@ int cc_hdf5_same_file(hid_t file, const unsigned long long identity[2], char *wh
     return -1;
 }
 
+/* The first link in the file that leads out of it (an external link, or a user-defined
+ * one): its name into `context` (a char[256]), and the walk stops. */
+static herr_t find_outward_link(hid_t group, const char *name, const H5L_info_t *info, void *context) {
+    (void)group;
+    if (info->type == H5L_TYPE_HARD || info->type == H5L_TYPE_SOFT) return 0;
+    snprintf(context, 256, "%s", name);
+    return 1;
+}
+
+/* -1 with why when a link in the file leads to another file: HDF5 follows it as the data
+ * is read, to whatever is there (a FIFO blocked every reader for good; a probe), and
+ * crimecast never writes one. Walks every link, not the objects: cheap. */
+static int refuse_outward_links(hid_t file, char *why, size_t why_len) {
+    char name[256] = "";
+    herr_t found = H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, find_outward_link, name);
+    if (found == 0) return 0;
+    char shown[160];
+    if (found > 0)
+        snprintf(why, why_len, "'/%s' is an external link (to another file): crimecast reads a file's data from the "
+                 "file itself (copy the data in, e.g. h5copy)", cc_printable(name, shown, sizeof shown, 120));
+    else
+        snprintf(why, why_len, "its links cannot be walked (a damaged file?)");
+    return -1;
+}
+
 hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len) {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) { /* HDF5 would wait on a FIFO */
@@ -51,6 +77,10 @@ hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len) {
         return -1;
     }
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file >= 0 && refuse_outward_links(file, why, why_len) != 0) {
+        H5Fclose(file);
+        return -1;
+    }
     if (file >= 0) return file;
     FILE *f = NULL;
     if (stat(path, &st) != 0) snprintf(why, why_len, "cannot open it: %s", strerror(errno));

@@ -184,6 +184,13 @@ static int check_categories(const cc_tensor *t, char *why, size_t why_len) {
             snprintf(why, why_len, "/category[%d] is empty: every channel needs a name", c);
             return -1;
         }
+        if (strlen(t->categories[c]) > CC_TENSOR_MOST_NAME || !cc_utf8_well_formed(t->categories[c])) {
+            snprintf(why, why_len, "/category[%d] '%s' is %s: a channel's name is UTF-8 text of at most %d bytes "
+                     "(its readers keep no more; two names alike that far were one channel)", c,
+                     cc_printable(t->categories[c], shown, sizeof shown, 60),
+                     cc_utf8_well_formed(t->categories[c]) ? "too long" : "not UTF-8", CC_TENSOR_MOST_NAME);
+            return -1;
+        }
         if (unsafe_in_file_name(t->categories[c])) {
             snprintf(why, why_len, "/category[%d] '%s' holds a '/' or a control character, or is '.' or '..': "
                      "a channel's name names files", c, cc_printable(t->categories[c], shown, sizeof shown, 60));
@@ -199,11 +206,13 @@ static int check_categories(const cc_tensor *t, char *why, size_t why_len) {
     return 0;
 }
 
+/* A text attribute into a field of len bytes: -1 when it is missing, does not fit whole
+ * (cut, two cities alike that far were one), or is not UTF-8. */
 static int copy_text(char *dst, size_t len, char *value) {
-    if (!value) return -1;
-    snprintf(dst, len, "%s", value);
+    int fits = value && strlen(value) < len && cc_utf8_well_formed(value);
+    if (fits) snprintf(dst, len, "%s", value);
     free(value);
-    return 0;
+    return fits ? 0 : -1;
 }
 
 /* The grid's CRS, whole (a cut one names another CRS or none) and projected in metres:
@@ -334,10 +343,39 @@ static int read_sparse(hid_t file, const cc_tensor *t, int want_count, int want_
     return status ? -1 : 0;
 }
 
+/* Each in-bin recency sum of s against the counts t holds: an incident adds at most 1
+ * (exp of an age >= 0), so a sum is at most its cell's count, and an entry is a cell with
+ * incidents. A sum of 1e30 was taken and moved forecasts by 6 crimes a cell (a probe).
+ * The tolerance covers the float sums' rounding. */
+static int check_recency_against_counts(const cc_sparse *s, const cc_tensor *t, char *why, size_t why_len) {
+    size_t cells = (size_t)t->H * t->W;
+    for (int p = 0; t->values && p < s->planes; p++)
+        for (int64_t i = s->start[p]; i < s->start[p + 1]; i++) {
+            float count = t->values[(size_t)p * cells + (size_t)s->cell[i]];
+            float most = 0;
+            for (int r = 0; r < s->R; r++) most = fmaxf(most, s->recent[i * s->R + r]);
+            if (count > 0 && most <= count * (1 + 1e-5f) + 1e-6f) continue;
+            char date[11], what[128];
+            cc_format_iso_date(t->time[p / t->C], date);
+            if (count > 0)
+                snprintf(what, sizeof what, "a sum of %g, above its %g incidents (each adds at most 1)", most, count);
+            else
+                snprintf(what, sizeof what, "a cell in which the counts hold no incident");
+            snprintf(why, why_len, "/sparse/recent entry %lld (bin %d (%s), channel '%s', cell row %d, column %d): %s",
+                     (long long)i, p / t->C, date, t->categories[p % t->C], s->cell[i] / t->W, s->cell[i] % t->W, what);
+            return -1;
+        }
+    return 0;
+}
+
 /* The recency maps from /sparse/recent, bin by bin (heatmaps/sparse.h). */
 static int derive_recency(hid_t file, cc_tensor *t, int threads, char *why, size_t why_len) {
     cc_sparse s;
     if (read_sparse(file, t, 0, 1, &s, why, why_len) != 0) return -1;
+    if (check_recency_against_counts(&s, t, why, why_len) != 0) {
+        cc_sparse_free(&s);
+        return -1;
+    }
     double *bin_days = malloc(sizeof *bin_days * (size_t)t->T);
     int status = bin_days && cc_tensor_alloc_recency(t) == 0 ? 0 : -1;
     if (status == 0) {
@@ -382,10 +420,34 @@ static int plausible_shape(const hsize_t *d) {
            d[0] * d[1] * d[2] * d[3] <= CC_TENSOR_MOST_VALUES;
 }
 
+/* /mask as 0 and 1, whatever type it is stored in: read as float and each value checked,
+ * since HDF5's conversion to bytes decided the study area silently (-1 and 0.5 became
+ * out, 2 and 256 in; a probe). */
+static int read_mask(hid_t file, cc_tensor *t, char *why, size_t why_len) {
+    size_t cells = (size_t)t->H * t->W;
+    float *stored = malloc(sizeof *stored * cells);
+    if (!stored) {
+        snprintf(why, why_len, "out of memory for /mask");
+        return -1;
+    }
+    int status = read_part(file, "/mask", H5T_NATIVE_FLOAT, cells, stored, why, why_len);
+    for (size_t q = 0; status == 0 && q < cells; q++) {
+        if (stored[q] == 0 || stored[q] == 1) {
+            t->mask[q] = (unsigned char)stored[q];
+            continue;
+        }
+        snprintf(why, why_len, "/mask holds %g at row %zu, column %zu: a cell is in the study area (1) or not (0)",
+                 stored[q], q / (size_t)t->W, q % (size_t)t->W);
+        status = -1;
+    }
+    free(stored);
+    return status;
+}
+
 /* The grid's and the axis' datasets and attributes, after the values. */
 static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *why, size_t why_len) {
     if (read_part(file, "/time", H5T_NATIVE_INT64, (size_t)t->T, t->time, why, why_len) != 0 ||
-        read_part(file, "/mask", H5T_NATIVE_UINT8, (size_t)t->H * t->W, t->mask, why, why_len) != 0 ||
+        read_mask(file, t, why, why_len) != 0 ||
         read_part(file, "/y", H5T_NATIVE_DOUBLE, (size_t)t->H, y, why, why_len) != 0 ||
         read_part(file, "/x", H5T_NATIVE_DOUBLE, (size_t)t->W, x, why, why_len) != 0)
         return -1;
@@ -411,7 +473,8 @@ static int read_metadata(hid_t file, cc_tensor *t, double *y, double *x, char *w
     }
     if (cc_hdf5_read_double(file, "cell_size_m", &t->cell) != 0 || !(t->cell > 0 && isfinite(t->cell)) ||
         copy_text(t->city, sizeof t->city, cc_hdf5_read_text(file, "city")) != 0 || read_bin_kind(file, &t->bin) != 0) {
-        snprintf(why, why_len, "root attribute cell_size_m, city or bin is missing or not what crimecast writes");
+        snprintf(why, why_len, "root attribute cell_size_m, city or bin is missing or not what crimecast writes (city: "
+                 "UTF-8 text of at most %d bytes)", (int)sizeof t->city - 1);
         return -1;
     }
     if (read_crs(file, t, why, why_len) != 0) return -1;

@@ -6,18 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/printable.h"
 #include "crawler/whole_file.h"
 #include "models/metrics.h"
 
-/* Text with &, <, > and " escaped. */
+/* Text with &, <, > and " escaped, each ill-formed UTF-8 part as U+FFFD: the page says it
+ * is UTF-8, and a model's name from a file may be any bytes (they went in raw). */
 static void escaped(FILE *out, const char *text) {
-    for (const char *p = text ? text : ""; *p; p++) {
+    char *mended = NULL;
+    size_t capacity = 0;
+    int repaired = 0;
+    const char *well = cc_utf8_repaired(text ? text : "", &mended, &capacity, &repaired);
+    for (const char *p = well ? well : "(out of memory)"; *p; p++) {
         if (*p == '&') fputs("&amp;", out);
         else if (*p == '<') fputs("&lt;", out);
         else if (*p == '>') fputs("&gt;", out);
         else if (*p == '"') fputs("&quot;", out);
         else fputc(*p, out);
     }
+    free(mended);
 }
 
 /* The file's bytes as base64 (RFC 4648) onto out; -1 when it cannot be read. */

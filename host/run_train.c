@@ -571,8 +571,11 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
         cc_covariate_inputs_read(p->request->data, &info->covariates, t, note, sizeof note, err, err_len) != 0)
         return -1;
     if (note[0]) fprintf(stderr, "crimecast train: warning: %s\n", note);
-    char why[400];
-    if (cc_model_matches_tensor(info, t, err, err_len) != 0) return -1;
+    char why[1024];
+    if (cc_model_matches_tensor(info, t, why, sizeof why) != 0) { /* said with the model file, as predict says it */
+        snprintf(err, err_len, "%s: %s", p->request->resume, why);
+        return -1;
+    }
     if (cc_model_same_bins(info, t, why, sizeof why) != 0) { /* its split is indices into those bins */
         snprintf(err, err_len, "%s: %s; a resume continues on the tensor it was trained on", p->request->resume, why);
         return -1;

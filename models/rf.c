@@ -143,10 +143,12 @@ int cc_rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_option
     float *tf = malloc(sizeof(float) * test_rows * p), *ty = malloc(sizeof(float) * test_rows);
     float *pred = malloc(sizeof(float) * test_rows);
     int status = train_targets && xf && y && tf && ty && pred && n_train > 0 && cells > 0 ? 0 : -1;
-    if (status)
-        snprintf(err, err_len, "%s",
-                 !cells ? "the mask holds no cell"
-                 : train_targets && n_train <= 0 ? "no training targets" : "out of memory for the feature matrix");
+    if (status && cells && train_targets && n_train <= 0) /* the first target needs lags + horizon - 1 bins before it */
+        snprintf(err, err_len, "no training targets: the first target needs --lags %d + horizon %d - 1 = %d bins "
+                 "before it, and the training span ends at bin %d: a smaller --lags (or a longer tensor)", o->lags,
+                 o->horizon, o->lags + o->horizon - 1, cc_split_fit_end(split));
+    else if (status)
+        snprintf(err, err_len, "%s", !cells ? "the mask holds no cell" : "out of memory for the feature matrix");
     memset(out, 0, sizeof(float) * (size_t)n * t->C * plane);
     for (int c = 0; !status && c < t->C; c++) {
         double seconds = 0;

@@ -159,6 +159,12 @@ check("bench train, one layer, horizon 2: its FLOPs as counted by hand (%.0f vs 
       abs(counted - want) <= 1e-6 * want, p)
 p = run("bench", "train", "--device", "cpu", "--down", "3")
 check("bench --down 3 is refused naming the choices", p.returncode != 0 and "--down must be 1, 2 or 4" in p.stderr, p)
+p = run("bench", "train", "--device", "cpu", "--batch", "1", "--grid", "4", "--hidden", "2", "--steps", "1", "--features", "8")
+check("bench --features without --down 2|4 is named as unused (it was ignored without a word; a probe)",
+      p.returncode == 0 and "warning: --features given here is not used by --down 1" in p.stderr, p)
+p = run("bench", "train", "--device", "cpu", "--batch", "1", "--grid", "8", "--hidden", "2", "--steps", "1", "--down", "2",
+        "--features", "4")
+check("... and not with --down 2", p.returncode == 0 and "not used" not in p.stderr, p)
 p = run("info")
 if re.search(r"^gpu:\s+none", p.stdout, re.M):  # no GPU here (as in CI)
     p = run("bench", "train", "--device", "cuda", "--steps", "1")

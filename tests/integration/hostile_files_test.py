@@ -674,6 +674,101 @@ def not_a_file_case(tmp, tensor):
               "still waiting after 60 s")
 
 
+def probe_2026_12_07_cases(tmp, tensor):
+    """What a hostile-files probe found taken (2026-12-07): an external link to a FIFO
+    (every reader blocked for good), a mask of other values than 0 and 1 (HDF5's conversion
+    chose the study area), recency sums above their counts (a sum of 1e30 moved forecasts
+    by 6 crimes a cell), names past what the readers keep (two channels alike in their first
+    63 bytes were one in eval; a city cut to 31), and a report page of raw non-UTF-8 bytes."""
+    png = os.path.join(tmp, "x.png")
+    fifo = os.path.join(tmp, "linked_fifo")
+    os.mkfifo(fifo)
+    bad = edited(tensor, os.path.join(tmp, "external.h5"),
+                 lambda f: (f.__delitem__("counts"), f.__setitem__("counts", h5py.ExternalLink(fifo, "/counts"))))
+    for args in (("png", "--in", bad, "--index", "0", "--out", png),
+                 ("baseline", "--method", "histavg", "--data", bad, "--out", os.path.join(tmp, "e_f.h5"))):
+        try:
+            p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True, timeout=60)
+            refused("%s of a tensor whose /counts is an external link (to a FIFO): refused at once" % args[0], p, bad,
+                    "'/counts' is an external link")
+        except subprocess.TimeoutExpired:
+            check("%s of a tensor whose /counts is an external link (to a FIFO): refused at once" % args[0], False,
+                  "still waiting after 60 s")
+    for label, value, dtype, shown in (("-1", -1, np.int8, "-1"), ("2", 2, np.uint8, "2"), ("256", 256, np.int32, "256"),
+                                       ("0.5", 0.5, np.float64, "0.5"), ("NaN", np.nan, np.float64, "nan")):
+        def masked(f, value=value, dtype=dtype):
+            mask = f["mask"][:].astype(dtype)
+            mask[1, 4] = value
+            replace(f, "mask", mask)
+        bad = edited(tensor, os.path.join(tmp, "mask_%s.h5" % label), masked)
+        refused("a /mask holding %s is refused naming the cell (HDF5's conversion to bytes decided it)" % label,
+                run("png", "--in", bad, "--index", "0", "--out", png), bad, "/mask holds %s at row 1, column 4" % shown)
+    with h5py.File(tensor, "r") as f:
+        counts = f["counts"][:]
+    planes = counts.reshape(T * C, H * W)
+    start = np.concatenate([[0], np.cumsum((planes > 0).sum(axis=1))]).astype(np.int64)
+    cell = np.concatenate([np.nonzero(row)[0] for row in planes]).astype(np.int32)
+    entries = planes[planes > 0]
+    def sparse(recent):
+        def edit(f):
+            f["sparse/start"], f["sparse/cell"] = start, cell
+            f["sparse/recent"] = recent.astype(np.float32)
+            f["sparse/recent"].attrs["tau_days"] = np.array([1.0, 3.0])
+        return edit
+    whole = np.stack([0.4 * entries, 0.9 * entries], axis=1)
+    good = edited(tensor, os.path.join(tmp, "recent_ok.h5"), sparse(whole))
+    model = os.path.join(tmp, "recent_m.h5")
+    p = run("train", "--data", good, "--out", model, "--hidden", "2", "--window", "4", "--epochs", "1", "--threads", "1",
+            "--recency", "on")
+    check("recency sums at most their counts: read, trained on", p.returncode == 0, p.stderr[-500:])
+    i = int(start[50 * C + 1])
+    b, c, q = 50, 1, int(cell[i])
+    over = whole.copy()
+    over[i, 1] = 1e30
+    bad = edited(tensor, os.path.join(tmp, "recent_over.h5"), sparse(over))
+    refused("a recency sum of 1e30 above its cell's count is refused, named (it moved the forecast)",
+            run("predict", "--model", model, "--data", bad, "--out", os.path.join(tmp, "ro_f.h5")), bad,
+            "/sparse/recent entry %d" % i, "bin %d" % b, "channel 'burglary'", "cell row %d, column %d" % (q // W, q % W),
+            "above its %g incidents" % planes[b * C + c, q])
+    def zeroed(f):
+        sparse(whole)(f)
+        values = f["counts"][:]
+        values[b, :, q // W, q % W] = 0
+        replace(f, "counts", values)
+    bad = edited(tensor, os.path.join(tmp, "recent_no_count.h5"), zeroed)
+    refused("recency sums in a cell whose counts are 0 are refused",
+            run("predict", "--model", model, "--data", bad, "--out", os.path.join(tmp, "rz_f.h5")), bad,
+            "a cell in which the counts hold no incident")
+    for what, edit, says in (
+            ("two channel names alike in their first 63 bytes",
+             lambda f: replace(f, "category", np.array(["all", "a" * 70], dtype=h5py.string_dtype())), "is too long"),
+            ("a channel name that is not UTF-8",
+             lambda f: replace(f, "category", np.array([b"all", b"caf\xe9"], dtype=h5py.string_dtype("utf-8"))),
+             "is not UTF-8"),
+            ("a city of 40 bytes (cut to 31: two cities alike that far were one)",
+             lambda f: f.attrs.__setitem__("city", "chicago-metropolitan-police-area-north"), "city")):
+        bad = edited(tensor, os.path.join(tmp, "name_%d.h5" % len(what)), edit)
+        refused("a tensor with %s is refused" % what, run("png", "--in", bad, "--index", "0", "--out", png), bad, says)
+    other = edited(good, os.path.join(tmp, "other_channel.h5"),
+                   lambda f: replace(f, "category", np.array(["all", "robbery"], dtype=h5py.string_dtype())))
+    refused("train --resume on a tensor of other channels: the message names the model file, as predict's does",
+            run("train", "--data", other, "--resume", model, "--out", os.path.join(tmp, "oc.h5")),
+            "%s: the model's channel at index 1 (from 0) is 'burglary'" % model)
+    forecast = os.path.join(tmp, "named_f.h5")
+    run("baseline", "--method", "histavg", "--data", tensor, "--out", forecast)
+    with h5py.File(forecast, "r+") as f:
+        f.attrs.create("model", b"conv\xff\xfe<b>", dtype=h5py.string_dtype("utf-8"))
+    page = os.path.join(tmp, "named.html")
+    p = run("report", "--data", tensor, forecast, "--out", page)
+    try:
+        text = open(page, "rb").read().decode("utf-8") if p.returncode == 0 else ""
+        well = True
+    except UnicodeDecodeError:
+        text, well = "", False
+    check("report of a forecast whose model name is not UTF-8: the page is UTF-8 (U+FFFD), the name escaped",
+          p.returncode == 0 and well and "conv\ufffd\ufffd&lt;b&gt;" in text, (p.returncode, p.stderr[-400:], well))
+
+
 def float_mask_case(tmp, tensor):
     """Another tool's tensor whose /mask is float64 ones and zeros (numpy's default): read
     as before (whole-number attributes must be integers; datasets convert)."""
@@ -791,6 +886,7 @@ def main():
         text_case(tmp)
         rejected_file_case(tmp)
         float_mask_case(tmp, tensor)
+        probe_2026_12_07_cases(tmp, tensor)
         new_store_race_case(tmp)
         not_a_file_case(tmp, tensor)
         gigapixel_case(tmp)

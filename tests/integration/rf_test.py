@@ -102,6 +102,13 @@ def main():
                 ("their lag1 is the last bin's count", np.array_equal(nxt["lag1"], counts[T - 1, 0][mask == 1])),
                 ("their lag2 the one before", np.array_equal(nxt["lag2"], counts[T - 2, 0][mask == 1])),
             ]
+        # --lags past the training span: said with the arithmetic and the option (it said only
+        # "no training targets"; a probe, 2026-12-07)
+        p = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "2",
+                            "--lags", str(T), "--threads", "1"], capture_output=True, text=True)
+        checks.append(("rf --lags %d (more than the training span): exit 1 naming --lags and its arithmetic" % T,
+                       p.returncode == 1 and "the first target needs --lags %d + horizon 1 - 1 = %d bins before it"
+                       % (T, T) in p.stderr and "a smaller --lags" in p.stderr))
     failed = [name for name, ok in checks if not ok]
     for name, ok in checks:
         print("%s %s" % ("ok  " if ok else "FAIL", name))
