@@ -526,17 +526,20 @@ def main():
         # and centre.
         box = json.load(open(os.path.join(CITIES, "chicago.json")))["bbox"]
         geod = pyproj.Geod(ellps="WGS84")
-        for crs in ("EPSG:3857", "EPSG:27700"):
+
+        def steps(crs, azimuth):
+            """A 10 m step at `azimuth` from each of the box's corners, edge midpoints and
+            centre, as (dx, dy) in the CRS."""
             to_crs = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-            worst = 0
             for i in range(9):
                 lon = box["min_lon"] + 0.5 * (i % 3) * (box["max_lon"] - box["min_lon"])
                 lat = box["min_lat"] + 0.5 * (i // 3) * (box["max_lat"] - box["min_lat"])
                 x0, y0 = to_crs.transform(lon, lat)
-                for azimuth in (0, 90):
-                    lon1, lat1, _ = geod.fwd(lon, lat, azimuth, 10.0)
-                    x1, y1 = to_crs.transform(lon1, lat1)
-                    worst = max(worst, abs(math.hypot(x1 - x0, y1 - y0) / 10.0 - 1))
+                lon1, lat1, _ = geod.fwd(lon, lat, azimuth, 10.0)
+                x1, y1 = to_crs.transform(lon1, lat1)
+                yield x1 - x0, y1 - y0
+        for crs in ("EPSG:3857", "EPSG:27700"):
+            worst = max(abs(math.hypot(dx, dy) / 10.0 - 1) for azimuth in (0, 90) for dx, dy in steps(crs, azimuth))
             bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                       "--bin", "month", "--cell", "1000", "--crs", crs, "--out", out)
             said = re.search(r"stretches distances by ([0-9.]+)%", bad.stderr)
@@ -550,15 +553,7 @@ def main():
         # continental equal-area grid turned 5 degrees there is taken, as row 0 is north to
         # within 10 degrees (both were taken: a probe, 2026-12-07).
         for crs, refused in (("EPSG:2154", True), ("EPSG:5070", False)):
-            to_crs = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-            turn = 0
-            for i in range(9):
-                lon = box["min_lon"] + 0.5 * (i % 3) * (box["max_lon"] - box["min_lon"])
-                lat = box["min_lat"] + 0.5 * (i // 3) * (box["max_lat"] - box["min_lat"])
-                x0, y0 = to_crs.transform(lon, lat)
-                lon1, lat1, _ = geod.fwd(lon, lat, 0, 10.0)
-                x1, y1 = to_crs.transform(lon1, lat1)
-                turn = max(turn, abs(math.degrees(math.atan2(x1 - x0, y1 - y0))))
+            turn = max(abs(math.degrees(math.atan2(dx, dy))) for dx, dy in steps(crs, 0))
             p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                     "--bin", "month", "--cell", "1000", "--crs", crs, "--out", out)
             said = re.search(r"turns north by ([0-9.]+) degrees", p.stderr)
