@@ -125,7 +125,9 @@ static void point_text(const double at[2], char *text, size_t len) {
     snprintf(text, len, "%.3f %s, %.3f %s", fabs(at[0]), at[0] < 0 ? "S" : "N", fabs(at[1]), at[1] < 0 ? "W" : "E");
 }
 
-int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, size_t err_len) {
+int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *turned, size_t turned_len, char *err,
+                              size_t err_len) {
+    if (turned && turned_len) turned[0] = '\0';
     PJ_CONTEXT *ctx = proj_context_create();
     if (!ctx) {
         snprintf(err, err_len, "out of memory");
@@ -165,13 +167,12 @@ int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, si
                  100 * CC_CRS_MOST_SCALE_ERROR);
         return -1;
     }
-    if (d.turn_degrees > CC_CRS_MOST_TURN_DEGREES) { /* France's grid at Chicago: true scale, turned 66 degrees */
+    if (turned && d.turn_degrees > CC_CRS_NOTED_TURN_DEGREES) { /* France's grid at Chicago: turned 66 degrees */
         point_text(d.turn_at, point, sizeof point);
-        snprintf(err, err_len, "CRS '%s' turns north by %.1f degrees at %s, in the city's box: a grid's rows run "
-                 "along its x axis and row 0 is taken as north, so maps would be turned (use a CRS made for the city, "
-                 "such as a UTM zone: at most %g degrees is taken)", shown, d.turn_degrees, point,
-                 CC_CRS_MOST_TURN_DEGREES);
-        return -1;
+        snprintf(turned, turned_len, "CRS '%s' turns north by %.1f degrees at %s, in the city's box: row 0 of the "
+                 "grid and of its maps (png, report) points that far from north (GIS files, placed by their CRS, are "
+                 "right; a CRS made for the city, such as a UTM zone, turns less than 3 degrees)", shown,
+                 d.turn_degrees, point);
     }
     return 0;
 }
@@ -248,7 +249,7 @@ int cc_grid_from_bbox(cc_projection *p, const cc_bbox *bbox, const char *crs, in
                       double cell_metres, cc_grid *g, char *err, size_t err_len) {
     memset(g, 0, sizeof *g);
     cc_crs_canonical(crs, g->crs, sizeof g->crs); /* whole: cc_projection_new refused a longer one */
-    if (cc_crs_require_true_scale(crs, bbox, err, err_len) != 0) return -1;
+    if (cc_crs_require_true_scale(crs, bbox, NULL, 0, err, err_len) != 0) return -1;
     double env[4];
     if (projected_envelope(p, bbox, env) != 0) {
         snprintf(err, err_len, "the city's bounding box cannot be projected into %s", crs);

@@ -40,14 +40,17 @@ int cc_crs_require_metric(const char *crs, char *err, size_t err_len);
  * country, more. Cell sizes, KDE bandwidths and the areas of PAI and hotspot polygons are
  * all taken as ground metres. */
 #define CC_CRS_MOST_SCALE_ERROR 0.01
-/* ... and when grid north is within CC_CRS_MOST_TURN_DEGREES of true north over the box
- * (PROJ's meridian convergence at the same points): rows are taken as running east-west,
- * row 0 as north. A UTM zone turns at most about 3 degrees at mid-latitudes (London in
- * EPSG:32631, 2.8); an equal-area grid over a continent more (Chicago in US Albers,
- * EPSG:5070, 5.1; London in EPSG:3035, 8.2); a conformal grid of another country can be
- * true to scale and turned far (France's EPSG:2154 at Chicago: 66). */
-#define CC_CRS_MOST_TURN_DEGREES 10.0
-int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *err, size_t err_len);
+/* `turned` (when not NULL) receives a sentence when grid north departs from true north by
+ * more than CC_CRS_NOTED_TURN_DEGREES somewhere in the box (PROJ's meridian convergence at
+ * the same points), else "": row 0 of a grid and of its maps is then not north. Not a
+ * refusal: cells, bandwidths and areas are right, and GIS files are placed by their CRS.
+ * A UTM zone turns less than 3 degrees at mid-latitudes (London in EPSG:32631, 2.8); a
+ * grid over a continent more (US Albers, EPSG:5070: Chicago 5.1, Los Angeles 13.7, San
+ * Francisco 16.0; London in EPSG:3035, 8.2); another country's conformal grid can be true
+ * to scale and turned far (France's EPSG:2154 at Chicago: 66). */
+#define CC_CRS_NOTED_TURN_DEGREES 10.0
+int cc_crs_require_true_scale(const char *crs, const cc_bbox *box, char *turned, size_t turned_len, char *err,
+                              size_t err_len);
 /* Fails (NULL, `err`) when the CRS is unknown or not projected in metres. */
 cc_projection *cc_projection_new(const char *crs, char *err, size_t err_len);
 void cc_projection_free(cc_projection *projection);

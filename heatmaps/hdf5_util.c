@@ -45,26 +45,44 @@ int cc_hdf5_same_file(hid_t file, const unsigned long long identity[2], char *wh
     return -1;
 }
 
-/* The first link in the file that leads out of it (an external link, or a user-defined
- * one): its name into `context` (a char[256]), and the walk stops. */
-static herr_t find_outward_link(hid_t group, const char *name, const H5L_info_t *info, void *context) {
-    (void)group;
-    if (info->type == H5L_TYPE_HARD || info->type == H5L_TYPE_SOFT) return 0;
-    snprintf(context, 256, "%s", name);
-    return 1;
+/* Whether dataset `name` keeps its values in other files (H5Pset_external: raw storage
+ * outside the HDF5 file). 0 for a group, or what cannot be opened as a dataset. */
+static int stored_outside(hid_t group, const char *name) {
+    cc_hdf5_quiet q = cc_hdf5_silence(); /* a group is not a dataset: no error to print */
+    hid_t ds = H5Dopen2(group, name, H5P_DEFAULT);
+    hid_t plist = ds >= 0 ? H5Dget_create_plist(ds) : -1;
+    int outside = plist >= 0 && H5Pget_external_count(plist) > 0;
+    if (plist >= 0) H5Pclose(plist);
+    if (ds >= 0) H5Dclose(ds);
+    cc_hdf5_restore(q);
+    return outside;
 }
 
-/* -1 with why when a link in the file leads to another file: HDF5 follows it as the data
- * is read, to whatever is there (a FIFO blocked every reader for good; a probe), and
- * crimecast never writes one. Walks every link, not the objects: cheap. */
+/* The first link in the file that leads out of it (an external link, a user-defined one,
+ * or a dataset whose values are in other files): its name into `context` (a char[256]),
+ * 1 for a link and 2 for a dataset, and the walk stops. */
+static herr_t find_outward_link(hid_t group, const char *name, const H5L_info_t *info, void *context) {
+    if (info->type == H5L_TYPE_SOFT) return 0;
+    if (info->type == H5L_TYPE_HARD && !stored_outside(group, name)) return 0;
+    snprintf(context, 256, "%s", name);
+    return info->type == H5L_TYPE_HARD ? 2 : 1;
+}
+
+/* -1 with why when a link or a dataset of the file leads to another file: HDF5 follows it
+ * as the data is read, to whatever is there (a FIFO blocked every reader for good; a
+ * probe and a reviewer), and crimecast never writes one. Opens no data: cheap. */
 static int refuse_outward_links(hid_t file, char *why, size_t why_len) {
     char name[256] = "";
     herr_t found = H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, find_outward_link, name);
     if (found == 0) return 0;
     char shown[160];
-    if (found > 0)
+    cc_printable(name, shown, sizeof shown, 120);
+    if (found == 1)
         snprintf(why, why_len, "'/%s' is an external link (to another file): crimecast reads a file's data from the "
-                 "file itself (copy the data in, e.g. h5copy)", cc_printable(name, shown, sizeof shown, 120));
+                 "file itself (copy the data in, e.g. h5copy)", shown);
+    else if (found == 2)
+        snprintf(why, why_len, "dataset '/%s' keeps its values in other files (external storage): crimecast reads a "
+                 "file's data from the file itself (copy the data in, e.g. h5repack -l CONTI)", shown);
     else
         snprintf(why, why_len, "its links cannot be walked (a damaged file?)");
     return -1;

@@ -140,7 +140,8 @@ static int visit(void *context, const cc_incident_point *p) {
     b->x[b->count] = p->lon;
     b->y[b->count] = p->lat;
     b->bin[b->count] = bin;
-    b->age[b->count] = (float)((double)cc_time_axis_start(&stats->axis, bin + 1) - day);
+    /* at least 0: a day its bin does not hold (above) would make a recency term above 1 */
+    b->age[b->count] = (float)fmax(0.0, (double)cc_time_axis_start(&stats->axis, bin + 1) - day);
     b->timed[b->count] = (unsigned char)precision_finer_than_bin(job->spec->bin, p->time_precision);
     b->channel[b->count] = (signed char)(tax >= 0 ? job->channel_of_taxonomy[tax] : -1);
     b->unknown[b->count] = (unsigned char)!strcmp(p->category, CC_CATEGORY_UNKNOWN);

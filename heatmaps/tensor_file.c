@@ -345,34 +345,44 @@ static int read_sparse(hid_t file, const cc_tensor *t, int want_count, int want_
 
 /* Each in-bin recency sum of s against the counts t holds: an incident adds at most 1
  * (exp of an age >= 0), so a sum is at most its cell's count, and an entry is a cell with
- * incidents. A sum of 1e30 was taken and moved forecasts by 6 crimes a cell (a probe).
- * The tolerance covers the float sums' rounding. */
-static int check_recency_against_counts(const cc_sparse *s, const cc_tensor *t, char *why, size_t why_len) {
-    size_t cells = (size_t)t->H * t->W;
+ * incidents (-1 with why when not). A sum above its count is taken as its count and said
+ * in one warning naming `path` and the first: rasters before 2026-12-07 gave a store row
+ * dated past its bin's end (2016-02-31) a term above 1; a sum of 1e30 moved forecasts by
+ * 6 crimes a cell (a probe). The tolerance covers the float sums' rounding. */
+static int mend_recency_above_counts(cc_sparse *s, const cc_tensor *t, const char *path, char *why, size_t why_len) {
+    size_t cells = (size_t)t->H * t->W, above = 0;
+    char first[400] = "";
     for (int p = 0; t->values && p < s->planes; p++)
         for (int64_t i = s->start[p]; i < s->start[p + 1]; i++) {
             float count = t->values[(size_t)p * cells + (size_t)s->cell[i]];
-            float most = 0;
-            for (int r = 0; r < s->R; r++) most = fmaxf(most, s->recent[i * s->R + r]);
-            if (count > 0 && most <= count * (1 + 1e-5f) + 1e-6f) continue;
-            char date[11], what[128];
+            char date[11], where[200];
             cc_format_iso_date(t->time[p / t->C], date);
-            if (count > 0)
-                snprintf(what, sizeof what, "a sum of %g, above its %g incidents (each adds at most 1)", most, count);
-            else
-                snprintf(what, sizeof what, "a cell in which the counts hold no incident");
-            snprintf(why, why_len, "/sparse/recent entry %lld (bin %d (%s), channel '%s', cell row %d, column %d): %s",
-                     (long long)i, p / t->C, date, t->categories[p % t->C], s->cell[i] / t->W, s->cell[i] % t->W, what);
-            return -1;
+            snprintf(where, sizeof where, "entry %lld (bin %d (%s), channel '%s', cell row %d, column %d)",
+                     (long long)i, p / t->C, date, t->categories[p % t->C], s->cell[i] / t->W, s->cell[i] % t->W);
+            if (!(count > 0)) {
+                snprintf(why, why_len, "/sparse/recent %s: a cell in which the counts hold no incident", where);
+                return -1;
+            }
+            for (int r = 0; r < s->R; r++) {
+                float *sum = &s->recent[i * s->R + r];
+                if (*sum <= count * (1 + 1e-5f) + 1e-6f) continue;
+                if (!above++) snprintf(first, sizeof first, "%s: %g, above its %g incidents", where, *sum, count);
+                *sum = count;
+            }
         }
+    if (above)
+        fprintf(stderr, "crimecast: warning: %s: %zu in-bin recency sum%s above %s count%s (each incident adds at most "
+                "1; the first, %s), taken as the count: a store row dated past its bin's end, rastered before "
+                "2026-12-07? Raster it again\n", path, above, above == 1 ? " is" : "s are", above == 1 ? "its" : "their",
+                above == 1 ? "" : "s", first);
     return 0;
 }
 
 /* The recency maps from /sparse/recent, bin by bin (heatmaps/sparse.h). */
-static int derive_recency(hid_t file, cc_tensor *t, int threads, char *why, size_t why_len) {
+static int derive_recency(hid_t file, const char *path, cc_tensor *t, int threads, char *why, size_t why_len) {
     cc_sparse s;
     if (read_sparse(file, t, 0, 1, &s, why, why_len) != 0) return -1;
-    if (check_recency_against_counts(&s, t, why, why_len) != 0) {
+    if (mend_recency_above_counts(&s, t, path, why, why_len) != 0) {
         cc_sparse_free(&s);
         return -1;
     }
@@ -393,10 +403,10 @@ static int derive_recency(hid_t file, cc_tensor *t, int threads, char *why, size
 
 /* Reads the recency maps when the file has them; 0, or -1 with `why` when they are not
  * the maps this crimecast computes (other decay times, other shape). */
-static int read_recency(hid_t file, cc_tensor *t, int threads, char *why, size_t why_len) {
+static int read_recency(hid_t file, const char *path, cc_tensor *t, int threads, char *why, size_t why_len) {
     if (H5Lexists(file, "/recency", H5P_DEFAULT) > 0) return read_dense_recency(file, t, why, why_len);
     if (H5Lexists(file, "/sparse", H5P_DEFAULT) > 0 && H5Lexists(file, "/sparse/recent", H5P_DEFAULT) > 0)
-        return derive_recency(file, t, threads, why, why_len);
+        return derive_recency(file, path, t, threads, why, why_len);
     return 0;
 }
 
@@ -716,7 +726,7 @@ int cc_tensor_read_recency(const char *path, cc_tensor *t, int threads, char *er
     char why[512] = "unreadable";
     hid_t file = cc_hdf5_open_read(path, why, sizeof why);
     int status = file < 0 || cc_hdf5_same_file(file, t->file_identity, why, sizeof why) != 0
-                     ? -1 : read_recency(file, t, threads, why, sizeof why);
+                     ? -1 : read_recency(file, path, t, threads, why, sizeof why);
     if (file >= 0) H5Fclose(file);
     cc_hdf5_restore(q);
     if (status != 0) snprintf(err, err_len, "%s: %s", path, why);

@@ -28,6 +28,16 @@ static int with_config(int argc, char **argv, cc_train_request *r, cc_train_conf
     return cc_options_parse_again(&CC_TRAIN_SPEC, argc, argv, r, over); /* over the file's: the line wins */
 }
 
+/* 1 when `word` ("--key=value") sets a switch off: a switch the file turns off is not one
+ * the model could be said not to use ({"peephole": "off"} for ST-ResNet). */
+static int switch_off(char *word) {
+    const cc_option *row = NULL;
+    char *line[2] = {"train", word};
+    const char *value = strchr(word, '=') + 1;
+    return cc_options_given(&CC_TRAIN_SPEC, 2, line, &row, 1) == 1 && row->kind == CC_OPT_FLAG &&
+           (!strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "0"));
+}
+
 /* 1 when the command line gives option `name` (its value then replaced the file's). */
 static int given_on_line(int argc, char **argv, const char *name) {
     const cc_option *given[128];
@@ -47,7 +57,7 @@ static void warn_unused_in_config(int argc, char **argv, const cc_train_config *
     for (int i = 0; i < config->count; i++) {
         if (given_on_line(argc, argv, config->key[i])) continue;
         snprintf(words[i], sizeof words[i], "--%s=%s", config->key[i], config->value[i]);
-        line[n++] = words[i];
+        if (!switch_off(words[i])) line[n++] = words[i];
     }
     int unused = cc_options_unused(&CC_TRAIN_SPEC, n, line, cc_train_model_uses, r, names, sizeof names);
     if (unused)

@@ -29,9 +29,9 @@ uint64_t cc_digest_arguments(int argc, char **argv, const char *also) {
     uint64_t digest = CC_DIGEST_START;
     for (int i = 1; i < argc; i++) digest = cc_digest_bytes(digest, argv[i], strlen(argv[i]) + 1); /* with its NUL */
     FILE *f = also ? fopen(also, "rb") : NULL;
-    unsigned char chunk[4096];
+    unsigned char chunk[1 << 16]; /* a model file of many MiB: cc_digest_large's steps, chunk by chunk */
     size_t got;
-    while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0) digest = cc_digest_bytes(digest, chunk, got);
+    while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0) digest = cc_digest_large(digest, chunk, got);
     if (f) fclose(f); /* (unreadable: the run itself says so) */
     return digest;
 }
@@ -71,7 +71,8 @@ int cc_ranks_same_command(const cc_collective *c, int argc, char **argv, const c
                           char *err, size_t err_len) {
     int one = 0, differ = cc_ranks_differing(c, cc_digest_arguments(argc, argv, also), &one);
     char file[1200] = "";
-    if (also) snprintf(file, sizeof file, " (or another copy of %s %s: each rank reads its own)", also_option, also);
+    if (also)
+        snprintf(file, sizeof file, " (or another copy of %s %s, or none: each rank reads its own)", also_option, also);
     if (differ < 0) snprintf(err, err_len, "the ranks could not compare their command lines");
     else if (differ == 1) snprintf(err, err_len, "rank %d was started with other options than rank 0%s: every rank must "
                                    "run the same command on the same files", one, file);

@@ -98,14 +98,16 @@ static int known_categories(const char *list, char *why, size_t why_len) {
 }
 
 /* --crs's metres are ground metres over the city's box (cc_crs_require_true_scale): Web
- * Mercator or another country's grid is refused here, before the store is read. */
+ * Mercator or another country's grid is refused here, before the store is read; a grid
+ * turned far from north is said in a warning. */
 static int crs_true_to_scale(const char *crs, const char *city_name, char *why, size_t why_len) {
-    char problem[1024];
+    char problem[1024], turned[512];
     cc_city *city = cc_city_load(city_name, problem, sizeof problem);
     if (!city) return 0; /* cc_city_check found it: the run will say what is wrong with it */
     cc_bbox box = cc_city_bbox(city);
-    int status = cc_crs_require_true_scale(crs, &box, problem, sizeof problem);
+    int status = cc_crs_require_true_scale(crs, &box, turned, sizeof turned, problem, sizeof problem);
     if (status != 0) snprintf(why, why_len, "--crs: %s", problem);
+    else if (turned[0]) fprintf(stderr, "crimecast raster: warning: --crs: %s\n", turned);
     cc_city_free(city);
     return status;
 }

@@ -47,6 +47,17 @@ static int find(void *handle, const char *name, F *slot, char *err, size_t err_l
              CUBLAS_SONAME, name, CUBLAS_VER_MAJOR);
     return -1;
 }
+/* 1, saying so, when the file opened is not of the headers' major version: its functions
+ * keep their names across versions, and their types need not. */
+static int wrong_version(const struct cc_cublas_library *lib, const char *where, char *err, size_t err_len) {
+    int major = -1;
+    if (lib->get_property(MAJOR_VERSION, &major) == CUBLAS_STATUS_SUCCESS && major == CUBLAS_VER_MAJOR) return 0;
+    snprintf(err, err_len, "the cuBLAS opened (%s) is version %d, not the %d this build was compiled for: put "
+             "cuBLAS %d's folder on LD_LIBRARY_PATH", where && where[0] ? where : CUBLAS_SONAME, major,
+             CUBLAS_VER_MAJOR, CUBLAS_VER_MAJOR);
+    return 1;
+}
+
 #define CC_FIND(lib, field, function, err, err_len) \
     find((lib)->handle, CC_STRINGIFY_EXPANDED(function), &(lib)->field, err, err_len)
 
@@ -66,7 +77,8 @@ int cc_cublas_library_open(struct cc_cublas_library *lib, char *where, size_t wh
         CC_FIND(lib, sgemm, cublasSgemm, err, err_len) ||
         CC_FIND(lib, sgemm_strided_batched, cublasSgemmStridedBatched, err, err_len) ||
         CC_FIND(lib, gemm_ex, cublasGemmEx, err, err_len) ||
-        CC_FIND(lib, gemm_strided_batched_ex, cublasGemmStridedBatchedEx, err, err_len)) {
+        CC_FIND(lib, gemm_strided_batched_ex, cublasGemmStridedBatchedEx, err, err_len) ||
+        CC_FIND(lib, get_property, cublasGetProperty, err, err_len) || wrong_version(lib, where, err, err_len)) {
         dlclose(lib->handle);
         memset(lib, 0, sizeof *lib);
         return -1;

@@ -694,6 +694,19 @@ def probe_2026_12_07_cases(tmp, tensor):
         except subprocess.TimeoutExpired:
             check("%s of a tensor whose /counts is an external link (to a FIFO): refused at once" % args[0], False,
                   "still waiting after 60 s")
+    def stored_outside(f):
+        mask = f["mask"][:]
+        del f["mask"]
+        f.create_dataset("mask", shape=mask.shape, dtype=mask.dtype, external=[(fifo, 0, mask.nbytes)])
+    bad = edited(tensor, os.path.join(tmp, "external_storage.h5"), stored_outside)
+    try:
+        p = subprocess.run([CRIMECAST, "png", "--in", bad, "--all", "--out", os.path.join(tmp, "es")],
+                           capture_output=True, text=True, timeout=60)
+        refused("png of a tensor whose /mask keeps its values in a FIFO (external storage): refused at once (a "
+                "reviewer)", p, bad, "dataset '/mask' keeps its values in other files")
+    except subprocess.TimeoutExpired:
+        check("png of a tensor whose /mask keeps its values in a FIFO (external storage): refused at once", False,
+              "still waiting after 60 s")
     for label, value, dtype, shown in (("-1", -1, np.int8, "-1"), ("2", 2, np.uint8, "2"), ("256", 256, np.int32, "256"),
                                        ("0.5", 0.5, np.float64, "0.5"), ("NaN", np.nan, np.float64, "nan")):
         def masked(f, value=value, dtype=dtype):
@@ -726,10 +739,19 @@ def probe_2026_12_07_cases(tmp, tensor):
     over = whole.copy()
     over[i, 1] = 1e30
     bad = edited(tensor, os.path.join(tmp, "recent_over.h5"), sparse(over))
-    refused("a recency sum of 1e30 above its cell's count is refused, named (it moved the forecast)",
-            run("predict", "--model", model, "--data", bad, "--out", os.path.join(tmp, "ro_f.h5")), bad,
-            "/sparse/recent entry %d" % i, "bin %d" % b, "channel 'burglary'", "cell row %d, column %d" % (q // W, q % W),
-            "above its %g incidents" % planes[b * C + c, q])
+    capped = whole.copy()
+    capped[i, 1] = entries[i]
+    at_count = edited(tensor, os.path.join(tmp, "recent_capped.h5"), sparse(capped))
+    over_run = run("predict", "--model", model, "--data", bad, "--out", os.path.join(tmp, "ro_f.h5"))
+    capped_run = run("predict", "--model", model, "--data", at_count, "--out", os.path.join(tmp, "rc_f.h5"))
+    with h5py.File(os.path.join(tmp, "ro_f.h5"), "r") as f, h5py.File(os.path.join(tmp, "rc_f.h5"), "r") as g:
+        same = np.array_equal(f["forecast"][:], g["forecast"][:])
+    said = ("entry %d (bin %d (" % (i, b), "channel 'burglary', cell row %d, column %d): 1e+30, above its %g incidents"
+            % (q // W, q % W, planes[b * C + c, q]))
+    check("a recency sum of 1e30 above its cell's count: taken as the count, said in a warning naming the file and "
+          "the entry (it moved the forecast by 6 crimes a cell)", over_run.returncode == 0 and capped_run.returncode == 0
+          and same and "warning: %s: 1 in-bin recency sum is above its count" % bad in over_run.stderr
+          and all(w in over_run.stderr for w in said) and "warning" not in capped_run.stderr, over_run.stderr[-600:])
     def zeroed(f):
         sparse(whole)(f)
         values = f["counts"][:]
