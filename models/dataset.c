@@ -33,7 +33,8 @@ int cc_split_make(int T, int window, int horizon, int test_from, cc_split *s, ch
     for (int i = 0; i < 3; i++)
         if (s->end[i] <= s->first[i]) {
             snprintf(err, err_len,
-                     "the %s span (target bins %d..%d of %d) holds no target: %s, and a target needs window %d + "
+                     "the %s span holds no target (its first would be bin %d, after its last, bin %d, of %d): %s, "
+                     "and a target needs window %d + "
                      "horizon %d - 1 = %d bins before it (a longer tensor, or a shorter --window)",
                      SPAN_NAMES[i], s->first[i], s->end[i] - 1, T,
                      test_from < 0 ? "training's targets end at 70% of the bins, validation's at 85%"
