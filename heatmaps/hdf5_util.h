@@ -35,8 +35,8 @@ hid_t cc_hdf5_utf8_type(void);   /* close with H5Tclose */
 
 /* Opens `path` read-only (HDF5 silenced by the caller). On failure -1, with `why` saying
  * which: no such file (or another reason the system gives), a directory, a file that is
- * not HDF5, or one with a link to another file (an external link, which HDF5 would
- * follow to whatever is there, a FIFO included). */
+ * not HDF5, or one with something kept in another file (an external link, or a dataset's
+ * external storage, which HDF5 would follow to whatever is there, a FIFO included). */
 hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len);
 
 /* 1 when dataset `name` of `file` is stored through a filter this HDF5 cannot apply

@@ -26,7 +26,12 @@
  * in all (16 GiB of floats). A file or a grid asking for more is refused before anything
  * is allocated for it. A channel's name is at most CC_TENSOR_MOST_NAME bytes (the tables
  * of eval and report keep that many). */
-enum { CC_TENSOR_MOST_BINS = 100000, CC_TENSOR_MOST_CHANNELS = 64, CC_TENSOR_MOST_SIDE = 8192, CC_TENSOR_MOST_NAME = 63 };
+enum {
+    CC_TENSOR_MOST_BINS = 100000,
+    CC_TENSOR_MOST_CHANNELS = 64,
+    CC_TENSOR_MOST_SIDE = 8192,
+    CC_TENSOR_MOST_NAME = 63
+};
 #define CC_TENSOR_MOST_VALUES ((uint64_t)1 << 32)
 
 struct cc_sparse; /* heatmaps/sparse.h */

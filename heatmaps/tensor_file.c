@@ -343,6 +343,14 @@ static int read_sparse(hid_t file, const cc_tensor *t, int want_count, int want_
     return status ? -1 : 0;
 }
 
+/* "entry I (bin B (date), channel 'c', cell row R, column C)": entry i of plane p of s. */
+static void entry_place(const cc_sparse *s, const cc_tensor *t, int p, int64_t i, char *where, size_t where_len) {
+    char date[11];
+    cc_format_iso_date(t->time[p / t->C], date);
+    snprintf(where, where_len, "entry %lld (bin %d (%s), channel '%s', cell row %d, column %d)", (long long)i,
+             p / t->C, date, t->categories[p % t->C], s->cell[i] / t->W, s->cell[i] % t->W);
+}
+
 /* Each in-bin recency sum of s against the counts t holds: an incident adds at most 1
  * (exp of an age >= 0), so a sum is at most its cell's count, and an entry is a cell with
  * incidents (-1 with why when not). A sum above its count is taken as its count and said
@@ -351,30 +359,30 @@ static int read_sparse(hid_t file, const cc_tensor *t, int want_count, int want_
  * 6 crimes a cell (a probe). The tolerance covers the float sums' rounding. */
 static int mend_recency_above_counts(cc_sparse *s, const cc_tensor *t, const char *path, char *why, size_t why_len) {
     size_t cells = (size_t)t->H * t->W, above = 0;
-    char first[400] = "";
+    char first[400] = "", where[200];
     for (int p = 0; t->values && p < s->planes; p++)
         for (int64_t i = s->start[p]; i < s->start[p + 1]; i++) {
             float count = t->values[(size_t)p * cells + (size_t)s->cell[i]];
-            char date[11], where[200];
-            cc_format_iso_date(t->time[p / t->C], date);
-            snprintf(where, sizeof where, "entry %lld (bin %d (%s), channel '%s', cell row %d, column %d)",
-                     (long long)i, p / t->C, date, t->categories[p % t->C], s->cell[i] / t->W, s->cell[i] % t->W);
             if (!(count > 0)) {
+                entry_place(s, t, p, i, where, sizeof where);
                 snprintf(why, why_len, "/sparse/recent %s: a cell in which the counts hold no incident", where);
                 return -1;
             }
             for (int r = 0; r < s->R; r++) {
                 float *sum = &s->recent[i * s->R + r];
                 if (*sum <= count * (1 + 1e-5f) + 1e-6f) continue;
-                if (!above++) snprintf(first, sizeof first, "%s: %g, above its %g incidents", where, *sum, count);
+                if (!above++) {
+                    entry_place(s, t, p, i, where, sizeof where);
+                    snprintf(first, sizeof first, "%s: %g, above its %g incidents", where, *sum, count);
+                }
                 *sum = count;
             }
         }
     if (above)
         fprintf(stderr, "crimecast: warning: %s: %zu in-bin recency sum%s above %s count%s (each incident adds at most "
                 "1; the first, %s), taken as the count: a store row dated past its bin's end, rastered before "
-                "2026-12-07? Raster it again\n", path, above, above == 1 ? " is" : "s are", above == 1 ? "its" : "their",
-                above == 1 ? "" : "s", first);
+                "2026-12-07? Raster it again\n", path, above, above == 1 ? " is" : "s are",
+                above == 1 ? "its" : "their", above == 1 ? "" : "s", first);
     return 0;
 }
 
