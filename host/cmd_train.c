@@ -28,36 +28,28 @@ static int with_config(int argc, char **argv, cc_train_request *r, cc_train_conf
     return cc_options_parse_again(&CC_TRAIN_SPEC, argc, argv, r, over); /* over the file's: the line wins */
 }
 
-/* 1 when `word` ("--key=value") sets a switch off: a switch the file turns off is not one
- * the model could be said not to use ({"peephole": "off"} for ST-ResNet). */
-static int switch_off(char *word) {
-    const cc_option *row = NULL;
-    char *line[2] = {"train", word};
-    const char *value = strchr(word, '=') + 1;
-    return cc_options_given(&CC_TRAIN_SPEC, 2, line, &row, 1) == 1 && row->kind == CC_OPT_FLAG &&
-           (!strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "0"));
-}
-
-/* 1 when the command line gives option `name` (its value then replaced the file's). */
-static int given_on_line(int argc, char **argv, const char *name) {
-    const cc_option *given[128];
-    int n = cc_options_given(&CC_TRAIN_SPEC, argc, argv, given, 128);
-    for (int i = 0; i < n; i++)
-        if (!strcmp(given[i]->name, name)) return 1;
-    return 0;
+/* 1 when `value` sets switch `row` off: a switch the file turns off is not one the model
+ * could be said not to use ({"peephole": "off"} for ST-ResNet). */
+static int switch_off(const cc_option *row, const char *value) {
+    return row->kind == CC_OPT_FLAG && (!strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "0"));
 }
 
 /* Names the --config file's options that the model does not use, as the command line's are
  * named (a configuration tuned for one model, given to another, said nothing); those the
  * line gives again are the line's to name. */
 static void warn_unused_in_config(int argc, char **argv, const cc_train_config *config, const cc_train_request *r) {
+    const cc_option *on_line[128];
+    int given = cc_options_given(&CC_TRAIN_SPEC, argc, argv, on_line, 128);
     char words[CC_TRAIN_CONFIG_MAX][CC_TRAIN_CONFIG_KEY + CC_TRAIN_CONFIG_VALUE + 4];
     char *line[CC_TRAIN_CONFIG_MAX + 1] = {"train"}, names[1024];
     int n = 1;
     for (int i = 0; i < config->count; i++) {
-        if (given_on_line(argc, argv, config->key[i])) continue;
+        const cc_option *row = cc_options_find(&CC_TRAIN_SPEC, config->key[i]); /* exact: the file's were checked */
+        int again = 0;
+        for (int k = 0; k < given; k++) again |= on_line[k] == row;
+        if (!row || again || switch_off(row, config->value[i])) continue;
         snprintf(words[i], sizeof words[i], "--%s=%s", config->key[i], config->value[i]);
-        if (!switch_off(words[i])) line[n++] = words[i];
+        line[n++] = words[i];
     }
     int unused = cc_options_unused(&CC_TRAIN_SPEC, n, line, cc_train_model_uses, r, names, sizeof names);
     if (unused)
