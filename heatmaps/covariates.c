@@ -143,12 +143,20 @@ static int write_group(hid_t file, const cc_covariates *c) {
  * deleting them in place would leave their space unused in the file (h5repack's job),
  * and a run of replacements (mobility maps of every bin) would grow it by as much each
  * time. */
-int cc_covariates_store(const char *path, const cc_covariates *c, char *err, size_t err_len) {
+int cc_covariates_store(const char *path, const cc_covariates *c, const unsigned long long identity[2], char *err,
+                        size_t err_len) {
     cc_whole_file f;
     if (cc_whole_file_begin(&f, path, err, err_len) != 0) return -1;
     cc_hdf5_quiet q = cc_hdf5_silence();
     char why[512] = "";
     hid_t from = cc_hdf5_open_read(path, why, sizeof why);
+    if (from >= 0 && cc_hdf5_same_file(from, identity, why, sizeof why) != 0) {
+        snprintf(why, sizeof why, "the file was replaced while its covariate maps were made (written again by a "
+                 "raster?): the maps, made for the old grid and bins, are not written into it; run the covariates "
+                 "again on the new file");
+        H5Fclose(from);
+        from = -1;
+    }
     hid_t creation = from < 0 ? -1 : H5Fget_create_plist(from); /* the file's creation properties, as they were */
     hid_t access = cc_hdf5_closing_access();
     hid_t to = creation < 0 || access < 0 ? -1 : H5Fcreate(f.temp, H5F_ACC_TRUNC, creation, access);

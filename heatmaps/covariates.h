@@ -62,8 +62,12 @@ int cc_covariates_warn_missing_over(const cc_covariates *cov, int d, const uint8
                                     const char *command);
 
 /* Rewrites the tensor file `path` with its /covariates replaced by `cov` (whole: a copy
- * under a temporary name, changed, then renamed over it). 0, or -1 with `err`. */
-int cc_covariates_store(const char *path, const cc_covariates *cov, char *err, size_t err_len);
+ * under a temporary name, changed, then renamed over it). `identity` is the file the maps
+ * were made for (cc_tensor's file_identity; zero: not known): another file at `path` now
+ * (a raster renamed its new tensor over it meanwhile) is refused, not given maps of
+ * another grid or lost under a copy of the old one. 0, or -1 with `err`. */
+int cc_covariates_store(const char *path, const cc_covariates *cov, const unsigned long long identity[2], char *err,
+                        size_t err_len);
 
 /* Adds `count` maps of one kind (dynamic 0: static [count][H][W]; 1: [T][count][H][W])
  * to `cov`, replacing maps of the same names. 0, or -1 (out of memory, or more than

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <hdf5_hl.h>
 
+#include "crawler/file_lock.h"
 #include "crawler/printable.h"
 #include "crawler/whole_file.h"
 
@@ -158,6 +160,19 @@ hid_t cc_hdf5_closing_access(void) {
     return access;
 }
 
+/* Renames the new file over the one at its name in turn with a covariates run changing
+ * that one (it holds the file's lock from reading it to renaming its copy over it): a
+ * raster's new tensor renamed over it meanwhile was lost under the copy of the old one
+ * (exit 0 both; a probe). Without the lock (no file there yet, or none to be had) at once. */
+static int commit_in_turn(cc_whole_file *out, char *err, size_t err_len) {
+    cc_file_lock held = {.fd = -1};
+    char ignored[256];
+    if (access(out->path, F_OK) == 0) cc_file_lock_take(&held, out->path, "crimecast", ignored, sizeof ignored);
+    int status = cc_whole_file_commit(out, err, err_len);
+    if (held.fd >= 0) cc_file_lock_release(&held);
+    return status;
+}
+
 int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
                              char *err, size_t err_len) {
     cc_whole_file out;
@@ -180,7 +195,7 @@ int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_wr
             snprintf(err, err_len, "%s: cannot write %s (disk full, or no permission?)", path, what);
         return -1;
     }
-    return cc_whole_file_commit(&out, err, err_len);
+    return commit_in_turn(&out, err, err_len);
 }
 
 /* Frees what HDF5 allocated in values read as `type` (variable-length strings). */

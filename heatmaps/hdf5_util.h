@@ -61,7 +61,8 @@ hid_t cc_hdf5_closing_access(void);
  * of it: into a temporary file beside it, renamed over `path` only when `write` and the
  * close succeeded (crawler/whole_file.h); otherwise the temporary is removed, `path` is
  * as it was, and err names the file and `what` it is ("the model file"). HDF5's own
- * error printing is silenced meanwhile. */
+ * error printing is silenced meanwhile. The rename waits for a covariates run holding
+ * the file at `path` (crawler/file_lock.h), as a second covariates run would. */
 typedef int (*cc_hdf5_file_writer)(hid_t file, const void *context);
 int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
                              char *err, size_t err_len);

@@ -300,7 +300,7 @@ int cc_run_covariates(const cc_covariates_request *r, FILE *out, char *err, size
                 r->polygons, w.polygons, w.skipped, w.crs_note, w.outside_m2 >= 1 ? w.outside_m2 * 1e-6 : 0);
         status = make_maps(r, &t, &w, &table, r->lookup ? &lookup : NULL, &cov, out, err, err_len);
     }
-    if (!status) status = cc_covariates_store(r->data, &cov, err, err_len);
+    if (!status) status = cc_covariates_store(r->data, &cov, t.file_identity, err, err_len);
     cc_file_lock_release(&held);
     if (!status) fprintf(out, "%s: %d static and %d dynamic covariate maps\n", r->data, cov.K, cov.D);
     cc_code_lookup_free(&lookup), cc_area_weights_free(&w), cc_covariate_table_free(&table);

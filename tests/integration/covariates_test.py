@@ -26,6 +26,7 @@
 
 usage: covariates_test.py CRIMECAST [SHARED_DATA]
 """
+import errno
 import gzip
 import hashlib
 import math
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 
 import h5py
@@ -759,6 +761,95 @@ def test_table_values(tmp):
           "static map of that name (it is dynamic now)" in p.stdout and "v" not in names, (p.stdout, names))
 
 
+def open_fifo_for_writing(fifo, reader, seconds=60):
+    """The FIFO's write end once `reader` (a Popen) has opened it to read; None when the
+    reader ended first or the time ran out."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and reader.poll() is None:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            time.sleep(0.05)
+    return None
+
+
+def test_written_anew_meanwhile(tmp):
+    """A tensor written anew while covariates adds maps to it (a probe, 2026-12-07: the
+    raster's new file was lost under covariates' copy of the old one, exit 0 both). The
+    table is a FIFO, so that covariates is held between reading the tensor and writing it
+    (it reads the table after the tensor) until this test writes the table."""
+    db = os.path.join(tmp, "anew.db")
+    p = crimecast("synth", "--db", db, "--from", "2020-01-01", "--to", "2020-03-01")
+    check("synth for the written-anew test", p.returncode == 0, p.stderr)
+
+    def raster(grid, out):
+        return [CRIMECAST, "raster", "--city", "synthetic", "--db", db, "--from", "2020-01-06", "--to", "2020-02-24",
+                "--bin", "week", "--grid", str(grid), "--out", out]
+
+    tensor, other = os.path.join(tmp, "anew.h5"), os.path.join(tmp, "anew_other.h5")
+    for grid, out in ((8, tensor), (6, other)):
+        p = subprocess.run(raster(grid, out), capture_output=True, text=True)
+        check("raster for the written-anew test", p.returncode == 0, p.stderr)
+    with h5py.File(tensor, "r") as f:  # one square over the whole grid, in its CRS
+        crs, cell = f.attrs["crs"], float(f.attrs["cell_size_m"])
+        x, y = f["x"][()], f["y"][()]
+    square = polygon([[(x[0] - cell, y[0] + cell), (x[-1] + cell, y[0] + cell), (x[-1] + cell, y[-1] - cell),
+                       (x[0] - cell, y[-1] - cell), (x[0] - cell, y[0] + cell)]])
+    areas = os.path.join(tmp, "anew.gpkg")
+    write_layer(areas, "GPKG", int(str(crs).split(":")[1]), [("A1", square)])
+    fifo = os.path.join(tmp, "anew_table.fifo")
+    os.mkfifo(fifo)
+
+    def covariates_held():
+        run_ = subprocess.Popen([CRIMECAST, "covariates", "--data", tensor, "--polygons", areas, "--polygon-key", "code",
+                                 "--table", fifo, "--key", "code", "--names", "held"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        return run_, open_fifo_for_writing(fifo, run_)
+
+    def release(run_, fd):
+        os.write(fd, b"code,v\nA1,3\n")
+        os.close(fd)
+        return run_.communicate(timeout=120)
+
+    # A raster renaming its new file over the tensor waits for covariates to end, then
+    # replaces it: the later command's file is the one left.
+    cov, fd = covariates_held()
+    check("covariates waits on its table (a FIFO)", fd is not None, cov.poll())
+    if fd is None:
+        return
+    writer = subprocess.Popen(raster(6, tensor), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        writer.wait(timeout=5)  # a raster of this size takes 0.3 s
+    except subprocess.TimeoutExpired:
+        pass
+    waited = writer.poll() is None
+    cov_out, cov_err = release(cov, fd)
+    w_out, w_err = writer.communicate(timeout=120)
+    with h5py.File(tensor, "r") as f:
+        shape, has_maps = f["counts"].shape, "covariates" in f
+    check("a raster over a tensor covariates is changing waits for it, says so, then writes its own",
+          waited and writer.returncode == 0 and cov.returncode == 0
+          and "anew.h5 is being changed by another process: waiting for it" in w_err
+          and shape[2:] == (6, 6) and not has_maps,
+          (waited, writer.returncode, cov.returncode, w_err, cov_err, shape, has_maps))
+    # Replaced without the lock (mv, cp, another tool): refused, the new file left as it is.
+    p = subprocess.run(raster(8, tensor), capture_output=True, text=True)
+    check("raster again for the written-anew test", p.returncode == 0, p.stderr)
+    cov, fd = covariates_held()
+    if fd is None:
+        check("covariates waits on its table (a FIFO), again", False, cov.poll())
+        return
+    shutil.copy(other, tensor + ".new")
+    os.replace(tensor + ".new", tensor)
+    before = md5(tensor)
+    cov_out, cov_err = release(cov, fd)
+    check("a tensor replaced by another tool while covariates ran: exit 1 saying so, the new file untouched",
+          cov.returncode == 1 and "the file was replaced while its covariate maps were made" in cov_err
+          and md5(tensor) == before and not [n for n in os.listdir(tmp) if ".tmp-" in n], (cov.returncode, cov_err))
+
+
 def shapefile_path():
     return os.path.join(SHARED, "london", "london_lsoa2011_boundaries_shp.tar.gz")
 
@@ -883,6 +974,7 @@ def main():
         test_table_values(tmp)
         test_archive_folders(tmp)
         test_models(tmp)
+        test_written_anew_meanwhile(tmp)
         if SHARED and os.path.exists(shapefile_path()):
             london = os.path.dirname(shapefile_path())
             before = set(os.listdir(london))
