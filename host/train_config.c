@@ -1,6 +1,7 @@
 #include "host/train_config.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,14 @@ int cc_train_config_write(const char *path, const cc_train_config *c, const char
     return status;
 }
 
-/* A JSON number as the shortest text strtod reads back to it: 0.001, not 0.0010000000000000000208. */
+/* A JSON number as the shortest text strtod reads back to it: 0.001, not 0.0010000000000000000208;
+ * a whole number in its digits, 100 (shortest as "1e+02", which the whole-number options
+ * refused: a probe). */
 static void number_text(double v, char *out, size_t len) {
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(out, len, "%.0f", v);
+        return;
+    }
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(out, len, "%.*g", digits, v);
         if (strtod(out, NULL) == v) return;

@@ -352,6 +352,16 @@ def main():
         p = subprocess.run([CRIMECAST, "train", "--data", absent, "--config", path, "--kernel", "3", "--out", loose],
                            capture_output=True, text=True)
         check("... and the line's value over it mends it", p.returncode == 1 and "must be odd" not in p.stderr, p.stderr)
+        # JSON numbers: whole ones as whole numbers (100 was read as '1e+02' and refused by
+        # every whole-number option; a probe, 2026-12-07), fractions as written
+        with open(path, "w") as f:
+            json.dump({"format": "crimecast-train-config", "format_version": 1,
+                       "options": {"epochs": 100, "batch": 20, "patience": 30, "seeds": 10, "lr": 0.0005,
+                                   "clip": 10.0}}, f)
+        p = subprocess.run([CRIMECAST, "train", "--data", absent, "--config", path, "--out", loose], capture_output=True,
+                           text=True)
+        check("a config's JSON numbers 100, 20, 30, 10, 0.0005 and 10.0 are taken (only --data is missing)",
+              p.returncode == 1 and "absent.h5" in p.stderr and "must be" not in p.stderr, p.stderr)
         for what, body, says in (("format_version 99", {"format_version": 99, "options": {}}, "format_version other than 1"),
                                  ("a resume key", {"options": {"resume": plain}}, "the command line's to give"),
                                  # an out or data key was taken for nothing ('--out is required'): found by a probe
