@@ -57,6 +57,50 @@ static void warn_unused_in_config(int argc, char **argv, const cc_train_config *
                 unused > 1 ? "are" : "is", r->model);
 }
 
+/* Whether option `name` was given on the command line or in the --config file (NULL: none). */
+static int given_anywhere(int argc, char **argv, const cc_train_config *config, const char *name) {
+    const cc_option *on_line[128];
+    int given = cc_options_given(&CC_TRAIN_SPEC, argc, argv, on_line, 128);
+    for (int k = 0; k < given; k++)
+        if (!strcmp(on_line[k]->name, name)) return 1;
+    for (int i = 0; config && i < config->count; i++)
+        if (!strcmp(config->key[i], name)) return 1;
+    return 0;
+}
+
+/* Options given that other options' values make moot, named with why: each trained the
+ * same model as without it, silently (st-resnet --skip 0 --context on; --baseline none
+ * --baseline-smooth 3; st-resnet --level-gate on; a probe, 2026-12-07). */
+static void warn_moot(int argc, char **argv, const cc_train_config *config, const cc_train_request *r) {
+    int st = !strcmp(r->model, "st-resnet");
+    int no_offset = !strcmp(r->baseline, "none") || (!strcmp(r->baseline, "auto") && strcmp(r->loss, "poisson"));
+    if (r->baseline_sigma > 0 && no_offset)
+        fprintf(stderr, "crimecast train: warning: --baseline-smooth smooths the historical average the network "
+                "corrects, and with %s there is none: it changes nothing\n",
+                strcmp(r->baseline, "none") ? "--loss mse (its --baseline: none)" : "--baseline none");
+    static const char *const MAPS[] = {"context", "recency", "covariates", "level-gate"};
+    char names[128] = "";
+    for (size_t i = 0; st && !r->skip && i < sizeof MAPS / sizeof *MAPS; i++) {
+        const char *value = !strcmp(MAPS[i], "context") ? r->context : !strcmp(MAPS[i], "recency") ? r->recency
+                            : !strcmp(MAPS[i], "covariates") ? r->covariates : r->level_gate;
+        if (strcmp(value, "off") && given_anywhere(argc, argv, config, MAPS[i]))
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s--%s", names[0] ? ", " : "", MAPS[i]);
+    }
+    if (names[0])
+        fprintf(stderr, "crimecast train: warning: %s: ST-ResNet's branches read the counts alone, its other input "
+                "maps reach only its skip path, which --skip 0 turns off: %s nothing\n", names,
+                strchr(names, ',') ? "they change" : "it changes");
+    else if (strcmp(r->level_gate, "off") && !strcmp(r->context, "off") && given_anywhere(argc, argv, config, "level-gate"))
+        fprintf(stderr, "crimecast train: warning: --level-gate %s adds context maps, and --context off leaves them "
+                "out: it changes nothing\n", r->level_gate);
+    else if (!strcmp(r->level_gate, "skip") && !r->skip && given_anywhere(argc, argv, config, "level-gate"))
+        fprintf(stderr, "crimecast train: warning: --level-gate skip feeds the ratio maps to the skip path, which "
+                "--skip 0 turns off: it changes nothing\n");
+    else if (st && !strcmp(r->level_gate, "on"))
+        fprintf(stderr, "crimecast train: warning: --level-gate on trains as --level-gate skip for --model st-resnet "
+                "(no ConvLSTM to feed the ratio maps to; its skip path reads them either way)\n");
+}
+
 /* --resume trains on with the model file's own options: names those given here that it
  * does not use (train --resume m.h5 --lr 0.01 would otherwise keep m.h5's rate unsaid). */
 static int resume_uses(const cc_option *row, const void *request) {
@@ -122,6 +166,7 @@ int cc_cmd_train(int argc, char **argv) {
         snprintf(model, sizeof model, "--model %s", r.model);
         cc_options_warn_unused(&CC_TRAIN_SPEC, argc, argv, cc_train_model_uses, &r, model);
         if (r.config) warn_unused_in_config(argc, argv, &config, &r);
+        warn_moot(argc, argv, r.config ? &config : NULL, &r);
     }
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     /* each rank starts from its own command line, and reads its own --config or --resume file

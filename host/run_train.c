@@ -674,7 +674,12 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     info->options = p->options;
     info->members = r->seeds;
     info->scale = malloc(sizeof(float) * (size_t)t->C);
-    if (!info->scale || cc_split_make(t->T, c->window, c->horizon, test_from, &info->split, err, err_len) != 0) return -1;
+    const char *shorter = c->arch == CC_ARCH_ST_RESNET /* its window: the longest lag */
+                              ? "shorter ST-ResNet lags: --trend-lag, --trend, --period-lag, --period, --closeness"
+                              : "a shorter --window";
+    if (!info->scale || cc_split_make_advising(t->T, c->window, c->horizon, test_from, shorter, &info->split, err,
+                                               err_len) != 0)
+        return -1;
     cc_normalisation_fit(t, &info->split, info->scale);
     if (wants_covariates(r) && attach_covariates(r->data, t, &info->split, info, err, err_len) != 0) return -1;
     c->covariates = info->config.covariates = info->covariates.K + info->covariates.D

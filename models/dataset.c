@@ -24,6 +24,11 @@ int cc_span_parse(const char *name, cc_span *span) {
 static int cut(int T, double share) { return (int)lround(share * T); }
 
 int cc_split_make(int T, int window, int horizon, int test_from, cc_split *s, char *err, size_t err_len) {
+    return cc_split_make_advising(T, window, horizon, test_from, "a shorter --window", s, err, err_len);
+}
+
+int cc_split_make_advising(int T, int window, int horizon, int test_from, const char *shorter, cc_split *s,
+                           char *err, size_t err_len) {
     memset(s, 0, sizeof *s);
     s->T = T, s->lead = window + horizon - 1;
     int val_first = test_from < 0 ? cut(T, 0.70) : (int)lround(test_from * 70.0 / 85.0);
@@ -35,11 +40,11 @@ int cc_split_make(int T, int window, int horizon, int test_from, cc_split *s, ch
             snprintf(err, err_len,
                      "the %s span holds no target (its first would be bin %d, after its last, bin %d, of %d): %s, "
                      "and a target needs window %d + "
-                     "horizon %d - 1 = %d bins before it (a longer tensor, or a shorter --window)",
+                     "horizon %d - 1 = %d bins before it (a longer tensor, or %s)",
                      SPAN_NAMES[i], s->first[i], s->end[i] - 1, T,
                      test_from < 0 ? "training's targets end at 70% of the bins, validation's at 85%"
                                    : "validation's targets end at --test-from, training's at 70/85 of it",
-                     window, horizon, s->lead);
+                     window, horizon, s->lead, shorter);
             return -1;
         }
     return 0;

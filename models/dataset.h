@@ -50,6 +50,10 @@ typedef struct cc_split {
  * 85% of the axis, else the first test target. Returns 0, or -1 with `err` when a span
  * holds no target. */
 int cc_split_make(int T, int window, int horizon, int test_from, cc_split *split, char *err, size_t err_len);
+/* The same, the message's advice naming what makes the window shorter (cc_split_make's:
+ * "a shorter --window"; ST-ResNet's window is its longest lag). */
+int cc_split_make_advising(int T, int window, int horizon, int test_from, const char *shorter, cc_split *split,
+                           char *err, size_t err_len);
 
 /* The split of an old model file: its spans of whole samples, [begin, end) bins of
  * train, validation and test as it stored them, re-read as target spans. */

@@ -299,6 +299,35 @@ def main():
         check("st-resnet names the ConvLSTM's options it does not read",
               "warning: --window, --hidden, --kernel, --peephole given here are not used by --model st-resnet" in p.stderr,
               p.stderr)
+        # Options that others' values make moot are named, and train as without them (each
+        # was taken without a word; a probe, 2026-12-07)
+        moot = os.path.join(tmp, "moot.h5")
+        for given, without, says in (
+                (["--model", "st-resnet", "--skip", "0", "--context", "on", "--recency", "on"],
+                 ["--model", "st-resnet", "--skip", "0", "--context", "off", "--recency", "off"],
+                 "warning: --context, --recency: ST-ResNet's branches read the counts alone, its other input maps "
+                 "reach only its skip path, which --skip 0 turns off: they change nothing"),
+                (["--model", "st-resnet", "--level-gate", "on"], ["--model", "st-resnet", "--level-gate", "skip"],
+                 "warning: --level-gate on trains as --level-gate skip for --model st-resnet"),
+                (["--baseline", "none", "--baseline-smooth", "3"], ["--baseline", "none"],
+                 "warning: --baseline-smooth smooths the historical average the network corrects, and with "
+                 "--baseline none there is none: it changes nothing"),
+                (["--skip", "0", "--level-gate", "skip"], ["--skip", "0", "--level-gate", "off"],
+                 "warning: --level-gate skip feeds the ratio maps to the skip path, which --skip 0 turns off")):
+            p = subprocess.run([CRIMECAST, *common, "--out", loose, *given], capture_output=True, text=True)
+            q = subprocess.run([CRIMECAST, *common, "--out", moot, *without], capture_output=True, text=True)
+            same = p.returncode == 0 and q.returncode == 0
+            if same:
+                with h5py.File(loose, "r") as a, h5py.File(moot, "r") as b:
+                    same = sorted(a["params"]) == sorted(b["params"]) and all(
+                        np.array_equal(a["params/" + k][:], b["params/" + k][:]) for k in a["params"])
+            check("train %s: named as changing nothing, and the same weights as %s" % (" ".join(given), " ".join(without)),
+                  same and says in p.stderr and "changes nothing" not in q.stderr, (p.stderr, q.stderr))
+        p = subprocess.run([CRIMECAST, *common, "--out", loose, "--model", "st-resnet", "--trend-lag", "100"],
+                           capture_output=True, text=True)
+        check("st-resnet lags that leave a span no target: the advice names the lags (it said a shorter --window)",
+              p.returncode == 1 and "(a longer tensor, or shorter ST-ResNet lags: --trend-lag, --trend, --period-lag"
+              in p.stderr and "a shorter --window" not in p.stderr, p.stderr)
         for pair, says in ((["--baseline", "0"], "--baseline must be K"),
                            (["--loss", "mse", "--baseline", "52"], "corrects a Poisson log-rate"),
                            (["--model", "st-resnet", "--horizon", "2"], "--horizon must be 1"),
