@@ -126,8 +126,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *context) {
             seconds = when == (time_t)-1 ? -1 : difftime(when, time(NULL));
             if (when != (time_t)-1 && seconds < 0) seconds = 0; /* a date past: now */
         }
-        /* beyond an hour (or unreadable): the backoff's own delay, as if none were given */
-        if (seconds >= 0 && seconds < 3600) t->retry_after_s = seconds;
+        if (seconds >= 0) t->retry_after_s = seconds; /* unreadable: the backoff's own delay */
     }
     return n;
 }
@@ -281,7 +280,10 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
         int ok = code == CURLE_OK && status >= 200 && status < 300;
         int retry = code == CURLE_OK ? (status == 408 || status == 429 || status >= 500) && status != c->options.answer_status
                                      : retryable_curl_error(code);
-        if (ok || !retry || n >= c->options.max_retries) {
+        /* a server asking for more than an hour: no crawl waits so long (a probe's 2 hours were
+         * asked again after the backoff's 1 s, 8 times in minutes); the crawl resumes later */
+        int too_long = retry && t.retry_after_s >= CC_HTTP_MOST_RETRY_AFTER_S;
+        if (ok || !retry || too_long || n >= c->options.max_retries) {
             r->status = code == CURLE_OK ? status : 0;
             if (ok) {
                 r->body = t.body ? t.body : calloc(1, 1);
@@ -294,6 +296,9 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
                          curl_easy_strerror(code), n + 1, n ? "s" : "", c->options.total_timeout_s);
             else if (code != CURLE_OK)
                 snprintf(err, err_len, "%s: %s (after %d attempt%s)", url, curl_easy_strerror(code), n + 1, n ? "s" : "");
+            else if (too_long)
+                snprintf(err, err_len, "%s: HTTP %ld, and the server asks to be asked again in %.1f hours (Retry-After): "
+                         "longer than a request waits (an hour); ask again then", url, status, t.retry_after_s / 3600);
             else if (status >= 300 && status < 400)
                 snprintf(err, err_len, "%s: HTTP %ld: more than %d redirects, or one to nowhere", url, status,
                          MOST_REDIRECTS);

@@ -3,7 +3,8 @@
  * Every request has a connect timeout and a total timeout. A request that times out,
  * loses its connection (also mid-body), or gets HTTP 408, 429 or 5xx is retried after an
  * exponentially growing, jittered delay (base * 2^attempt, up to 60 s), or after
- * the server's Retry-After when it sends one; up to max_retries times. Any other 4xx
+ * the server's Retry-After when it sends one (one of CC_HTTP_MOST_RETRY_AFTER_S or more
+ * fails the request at once, saying when to ask again); up to max_retries times. Any other 4xx
  * is not retried: the error names the URL and status. Responses may be gzip-encoded
  * (decoded by curl). An optional token bucket keeps to a request rate (police.uk:
  * 15 requests/s, bursts of 30). A response body larger than CC_HTTP_MOST_BODY is refused
@@ -39,6 +40,7 @@ typedef struct cc_http_options {
 } cc_http_options;
 
 #define CC_HTTP_SAID_WAIT_S 5.0
+#define CC_HTTP_MOST_RETRY_AFTER_S 3600.0
 
 typedef struct cc_http_response {
     long status;

@@ -404,8 +404,12 @@ static const char *as_utf8(cc_row_parser *p, int slot, const char *column, const
 
 cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc_incident *out,
                                      char *detail, size_t detail_len) {
-    if (row->unterminated_quote) {
-        snprintf(detail, detail_len, "quoted field not closed before the end of the file");
+    if (row->unterminated_quote) { /* the lines after it are in this one record: said, as a stray quote's are */
+        if (row->last_line > row->line)
+            snprintf(detail, detail_len, "a quote opened here is not closed before the end of the file: the %ld lines "
+                     "from here to the last (line %ld) were read as this one record, none of them stored (a stray "
+                     "'\"' joins lines so)", row->last_line - row->line + 1, row->last_line);
+        else snprintf(detail, detail_len, "quoted field not closed before the end of the file");
         return CC_REJECT_MALFORMED;
     }
     if (row->nul_byte) {

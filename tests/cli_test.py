@@ -406,6 +406,13 @@ with tempfile.TemporaryDirectory() as tmp:
           p.returncode == 0 and "stray_quote.csv:2: malformed row" in p.stderr
           and "a quote opened here closes on line 4, and the 3 lines from here to there were read as this one record"
           in p.stderr, p.stderr)
+    open_to_end = os.path.join(tmp, "open_to_end.csv")
+    with open(open_to_end, "w") as f:  # line 3's quote never closes: lines 3-6 one record, nothing after it
+        f.write(lines[0] + lines[1] + lines[2].replace(",X,", ",\"X,") + lines[2] + lines[1] + lines[2])
+    p = run("import", "--city", "chicago", "--db", os.path.join(tmp, "open.db"), open_to_end)
+    check("a quote open to the end of the file: the row says how many lines it swallowed (4, to line 6; it said "
+          "only that the quote was not closed; a probe)", p.returncode == 0 and "open_to_end.csv:3: malformed row" in
+          p.stderr and "the 4 lines from here to the last (line 6) were read as this one record" in p.stderr, p.stderr)
     check("7 rows without coordinates, then a malformed one: the first 5 named and line 9's malformed row too",
           rejected.returncode == 0 and [int(n) for n, _ in named] == [2, 3, 4, 5, 6, 9]
           and named[-1][1] == "malformed", rejected.stderr)

@@ -196,6 +196,8 @@ class Handler(BaseHTTPRequestHandler):
         mode = portal.args.fault
         if mode == "429":
             self.send(429, "slow down\n", headers=[("Retry-After", "1" if portal.data_requests < 5 else "0")])
+        elif mode == "429long":  # two hours: more than any request waits
+            self.send(429, "slow down\n", headers=[("Retry-After", "7200")])
         elif mode == "429date":
             when = email.utils.formatdate(time.time() + 2, usegmt=True)
             self.send(429, "slow down\n", headers=[("Retry-After", when)])
@@ -367,7 +369,7 @@ class Server(ThreadingHTTPServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--fault", default="", choices=["", "429", "408", "huge", "outside", "othermonth", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
+    ap.add_argument("--fault", default="", choices=["", "429", "429long", "408", "huge", "outside", "othermonth", "429date", "5xx", "drop", "cut", "cutquote", "headeronly",
                                                     "html", "slow", "malformed", "nul"])
     ap.add_argument("--empty-body", action="store_true")
     ap.add_argument("--page-cap", type=int, default=0)

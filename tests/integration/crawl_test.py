@@ -162,6 +162,17 @@ def test_faults(tmp, expected):
         p = crawl("chicago", db, mock, "--to", "2015-02-01", "--page-size", "2000")
         check("Retry-After as an HTTP date: waited for (%.1f s), then stored" % (time.time() - started),
               p.returncode == 0 and time.time() - started >= 1.0, p.stderr)
+    # A Retry-After of two hours: the crawl stops at once saying so (it was asked again after
+    # the backoff's 1 s, every retry; a probe, 2026-12-07), and goes on when run again.
+    with Mock("--fault", "429long", "--every", "2") as mock:
+        db = os.path.join(tmp, "fault-429long.db")
+        started = time.time()
+        p = crawl("chicago", db, mock, "--to", "2015-02-01", "--page-size", "2000")
+        asked = len(mock.get("/__log"))
+        check("Retry-After of two hours: the crawl stops at the first, saying when to ask again (%.1f s, %d requests)"
+              % (time.time() - started, asked), p.returncode == 1 and "HTTP 429, and the server asks to be asked again "
+              "in 2.0 hours (Retry-After): longer than a request waits (an hour)" in p.stderr and asked == 2
+              and "retries" not in p.stderr, p.stderr)
     # A page cut short with its framing whole (connection closed, no Content-Length): the
     # half page is not stored, the page is asked again; a portal's own page cap (fewer
     # rows than $limit) is not taken for the end of the window.
