@@ -27,6 +27,8 @@ typedef struct raw_type_entry {
 struct cc_city {
     char *name, *timezone, *crs;
     cc_bbox bbox;
+    double *boundary;       /* the area's outline, lon/lat pairs of one closed ring (NULL: the bbox alone) */
+    int boundary_points;
     raw_type_entry *table;  /* open addressing, power-of-two size */
     size_t table_size;
     char **raw_types;       /* in file order */
@@ -71,6 +73,7 @@ void cc_city_free(cc_city *city) {
     free(city->name);
     free(city->timezone);
     free(city->crs);
+    free(city->boundary);
     for (size_t i = 0; i < city->table_size; i++) free(city->table[i].key);
     free(city->table);
     for (int i = 0; i < city->raw_type_count; i++) free(city->raw_types[i]);
@@ -102,6 +105,35 @@ static int read_bbox(const cJSON *root, cc_bbox *bbox) {
     /* WGS84 degrees: a longitude in [-180, 180], a latitude in [-90, 90] (so no infinity). */
     int degrees = bbox->min_lon >= -180 && bbox->max_lon <= 180 && bbox->min_lat >= -90 && bbox->max_lat <= 90;
     return degrees && bbox->min_lon < bbox->max_lon && bbox->min_lat < bbox->max_lat ? 0 : -1;
+}
+
+/* "boundary": {"ring": [[lon, lat], ...]}, optional: the area's outline, at least three
+ * points inside the bbox (the last joined to the first). 0, or -1 with err. */
+static int read_boundary(const cJSON *root, cc_city *city, const char *path, char *err, size_t err_len) {
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "boundary");
+    if (!b) return 0;
+    const cJSON *ring = cJSON_GetObjectItemCaseSensitive(b, "ring"), *point;
+    int n = cJSON_IsArray(ring) ? cJSON_GetArraySize(ring) : 0;
+    city->boundary = n >= 3 ? malloc(sizeof(double) * 2 * (size_t)n) : NULL;
+    int i = 0;
+    if (!city->boundary) ring = NULL; /* fewer than 3 points, or no memory: said below */
+    cJSON_ArrayForEach(point, ring) {
+        const cJSON *lon = cJSON_GetArrayItem(point, 0), *lat = cJSON_GetArrayItem(point, 1);
+        if (cJSON_GetArraySize(point) != 2 || !cJSON_IsNumber(lon) || !cJSON_IsNumber(lat) ||
+            lon->valuedouble < city->bbox.min_lon || lon->valuedouble > city->bbox.max_lon ||
+            lat->valuedouble < city->bbox.min_lat || lat->valuedouble > city->bbox.max_lat)
+            break;
+        city->boundary[2 * i] = lon->valuedouble, city->boundary[2 * i + 1] = lat->valuedouble;
+        i++;
+    }
+    city->boundary_points = i;
+    if (n >= 3 && i == n && city->boundary) return 0;
+    if (n >= 3 && !city->boundary) snprintf(err, err_len, "%s: out of memory for 'boundary'", path);
+    else if (n < 3)
+        snprintf(err, err_len, "%s: field 'boundary' must hold 'ring': at least 3 [lon, lat] points (it has %d)", path, n);
+    else
+        snprintf(err, err_len, "%s: 'boundary' ring point %d is not [lon, lat] inside 'bbox'", path, i);
+    return -1;
 }
 
 /* Adds every raw type of "categories": {"violence": ["ASSAULT", ...], ...}. */
@@ -236,7 +268,8 @@ cc_city *cc_city_load_file(const char *path, char *err, size_t err_len) {
             snprintf(err, err_len, "%s: field 'bbox' must hold min_lon < max_lon in [-180, 180] and min_lat < "
                      "max_lat in [-90, 90] (WGS84 degrees)", path);
             ok = 0;
-        } else if (read_categories(root, city, path, err, err_len) != 0 ||
+        } else if (read_boundary(root, city, path, err, err_len) != 0 ||
+                   read_categories(root, city, path, err, err_len) != 0 ||
                    read_portal(root, city, path, err, err_len) != 0) {
             ok = 0;
         }
@@ -345,10 +378,25 @@ const char *cc_city_timezone(const cc_city *city) { return city->timezone; }
 const char *cc_city_crs(const cc_city *city) { return city->crs; }
 cc_bbox cc_city_bbox(const cc_city *city) { return city->bbox; }
 
+/* Whether (lon, lat) is inside the closed ring of n points: the crossings of a ray east
+ * of it with the ring's edges, odd inside (even-odd rule; a point on an edge may fall
+ * either way). */
+static int inside_ring(const double *ring, int n, double lon, double lat) {
+    int inside = 0;
+    for (int i = 0, j = n - 1; i < n; j = i++) {
+        double xi = ring[2 * i], yi = ring[2 * i + 1], xj = ring[2 * j], yj = ring[2 * j + 1];
+        if ((yi > lat) != (yj > lat) && lon < (xj - xi) * (lat - yi) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+}
+
 int cc_city_contains(const cc_city *city, double lat, double lon) {
     const cc_bbox *b = &city->bbox;
-    return lon >= b->min_lon && lon <= b->max_lon && lat >= b->min_lat && lat <= b->max_lat;
+    if (!(lon >= b->min_lon && lon <= b->max_lon && lat >= b->min_lat && lat <= b->max_lat)) return 0;
+    return !city->boundary || inside_ring(city->boundary, city->boundary_points, lon, lat);
 }
+
+int cc_city_has_boundary(const cc_city *city) { return city->boundary != NULL; }
 
 const char *cc_city_category(const cc_city *city, const char *raw_type, int *mapped) {
     char key[KEY_MAX];

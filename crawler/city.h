@@ -1,6 +1,6 @@
 /* City definitions: data/cities/<city>.json.
  *
- * A city file gives the city's bounding box (WGS84), time zone, default metric CRS,
+ * A city file gives the city's bounding box (WGS84) and, optionally, its outline, time zone, default metric CRS,
  * portal datasets, and the mapping of every raw crime type the city's portals use onto
  * crimecast's common taxonomy. Raw types are matched case-insensitively after trimming
  * spaces. A raw type missing from the map falls into "other" and is reported as
@@ -60,7 +60,12 @@ const char *cc_city_name(const cc_city *city);
 const char *cc_city_timezone(const cc_city *city);
 const char *cc_city_crs(const cc_city *city);
 cc_bbox cc_city_bbox(const cc_city *city);
+/* Whether a point is in the city's area: inside its bounding box and, where the city file
+ * gives one ("boundary": London's, Greater London, the Metropolitan and City of London
+ * police areas), inside its outline. police.uk answers an area's query with every force's
+ * crimes in it, so London's bbox alone took Kent's, Surrey's and Essex's near the edge. */
 int cc_city_contains(const cc_city *city, double lat, double lon);
+int cc_city_has_boundary(const cc_city *city);
 
 /* The category of `raw_type`: a pointer into CC_TAXONOMY (stable for the program's
  * life). "unknown" for NULL or empty; "other" with *mapped = 0 when the raw type is not

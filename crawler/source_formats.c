@@ -204,7 +204,7 @@ const char *cc_reject_reason_name(cc_reject_reason reason) {
     switch (reason) {
     case CC_REJECT_NONE: return "accepted";
     case CC_REJECT_NO_COORDINATES: return "no coordinates";
-    case CC_REJECT_OUTSIDE_BBOX: return "outside the city's bounding box";
+    case CC_REJECT_OUTSIDE_BBOX: return "outside the city's area (its bounding box, and its boundary where the city file gives one)";
     case CC_REJECT_BAD_DATE: return "unparseable date";
     case CC_REJECT_MALFORMED: return "malformed row";
     case CC_PARSE_NO_MEMORY: return "out of memory";

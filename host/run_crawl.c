@@ -134,7 +134,7 @@ static void on_wait(void *context, const char *url, long status, double seconds)
 static void print_summary(FILE *out, const cc_crawl_request *a, const cc_crawl_stats *s) {
     const cc_import_stats *r = &s->rows;
     fprintf(out, "crawl %s %s..%s: %ld pages, %ld requests, %ld retries, %llu rows read, %llu inserted, "
-                 "%llu duplicates, %llu rejected (no coordinates %llu, outside bbox %llu, bad date %llu, "
+                 "%llu duplicates, %llu rejected (no coordinates %llu, outside area %llu, bad date %llu, "
                  "malformed %llu) [%.1f s]\n",
             a->city, a->from, a->to, s->pages, s->requests, s->retries, (unsigned long long)r->rows_read,
             (unsigned long long)r->inserted, (unsigned long long)r->duplicates,

@@ -42,8 +42,9 @@ const cc_command_spec CC_IMPORT_SPEC = {
         "Each file is one transaction: it is stored whole or, on an error, not at all. Rows\n"
         "already stored (same city and source id) are counted as duplicates, so importing a\n"
         "file twice inserts nothing the second time. Rows without usable coordinates, outside\n"
-        "the city's bounding box, with an unparseable date or malformed are counted and\n"
-        "skipped; the first few are shown as file:line.\n\n"
+        "the city's area (its bounding box; for London also Greater London's outline), with an\n"
+        "unparseable date or malformed are counted and skipped; the first few are shown as\n"
+        "file:line.\n\n"
         "Exit status: 0 all files imported, 1 a file failed (the store unchanged for it), 2 a\n"
         "usage error.\n",
     .request_size = sizeof(cc_import_request),
@@ -81,7 +82,7 @@ void cc_print_row_notes(FILE *err, const cc_import_stats *s, const char *city) {
 static void print_file_report(FILE *out, const char *path, const cc_import_stats *s, double seconds,
                               const cc_city *city) {
     fprintf(out, "%s: %llu read, %llu inserted, %llu duplicates, %llu rejected (no coordinates %llu, "
-                 "outside bbox %llu, bad date %llu, malformed %llu) [%s, %.1f s]\n",
+                 "outside area %llu, bad date %llu, malformed %llu) [%s, %.1f s]\n",
             path, (unsigned long long)s->rows_read, (unsigned long long)s->inserted,
             (unsigned long long)s->duplicates, (unsigned long long)cc_import_rejected_total(s),
             (unsigned long long)s->rejected[CC_REJECT_NO_COORDINATES],

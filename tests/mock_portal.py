@@ -18,7 +18,9 @@ Serves records drawn from ../shared/data with the real APIs' query semantics:
 arrives (a late record while a window is being read); --swap-on K removes the record at
 position 3 and adds one after the others, of the same day as the first record (the
 window's count unchanged, its rows shifted).
-  Records: a sample of london_met_burglary_2016_2024.csv.gz for 2016-01 and 2016-02.
+  Records: a sample of london_met_burglary_2016_2024.csv.gz for 2016-01 and 2016-02, and
+  four crimes of other forces inside London's bbox but outside Greater London (Dartford,
+  Epsom, Watford, Thurrock), as police.uk answers an area's query with every force's.
 Faults (--fault), on every k-th data request: 429 (with Retry-After), 429date (its
 Retry-After an HTTP date two seconds ahead), 5xx, drop (the connection closes half way
 through the body), cut (half the body, then the connection closed as if it were all:
@@ -89,6 +91,31 @@ def chicago_api_rows(data_dir):
     return api_header, out
 
 
+# Crimes other forces recorded inside London's bbox, outside Greater London: police.uk's
+# answer to a polygon holds them too (the response names no force).
+OTHER_FORCES = (("kent-dartford", 51.4462, 0.2187, "2016-01"), ("surrey-epsom", 51.332, -0.267, "2016-01"),
+                ("herts-watford", 51.6565, -0.3963, "2016-02"), ("essex-thurrock", 51.49, 0.31, "2016-02"))
+
+
+def london_area():
+    """Whether (lon, lat) is inside data/cities/london.json's boundary, by OGR's point in polygon."""
+    from osgeo import ogr
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "cities", "london.json")) as f:
+        points = json.load(f)["boundary"]["ring"]
+    ring = ogr.Geometry(ogr.wkbLinearRing)
+    for lon, lat in points:
+        ring.AddPoint_2D(lon, lat)
+    area = ogr.Geometry(ogr.wkbPolygon)
+    area.AddGeometry(ring)
+    area.CloseRings()
+
+    def inside(lon, lat):
+        point = ogr.Geometry(ogr.wkbPoint)
+        point.AddPoint_2D(lon, lat)
+        return area.Contains(point)
+    return inside
+
+
 def london_api_crimes(data_dir):
     """Every 8th burglary of 2016-01 and 2016-02 with coordinates, as API crimes."""
     crimes = []
@@ -105,6 +132,12 @@ def london_api_crimes(data_dir):
                            if row["Last outcome category"] else None,
                            "persistent_id": row["Crime ID"], "id": i, "location_subtype": "",
                            "month": row["Month"]})
+    for i, (name, lat, lon, month) in enumerate(OTHER_FORCES):
+        crimes.append({"category": "burglary", "location_type": "Force", "context": "",
+                       "location": {"latitude": "%.6f" % lat, "longitude": "%.6f" % lon,
+                                    "street": {"id": 900000 + i, "name": "On or near High Street"}},
+                       "outcome_status": None, "persistent_id": "%s-%d" % (name, i), "id": 900000 + i,
+                       "location_subtype": "", "month": month})
     return crimes
 
 
@@ -125,12 +158,14 @@ class Portal:
 
     def expected(self):
         """What a complete crawl must store: Chicago ids (valid coordinates, good dates)
-        and London persistent ids inside the bounding box."""
+        and London persistent ids inside the bounding box and Greater London's outline."""
         chicago = sorted({r["id"] for i, r in enumerate(self.chicago)
                           if r["latitude"] and not self.malformed(i)})
+        inside = london_area()
         london = sorted({c["persistent_id"] for c in self.london
                          if LONDON_BBOX[0] <= float(c["location"]["longitude"]) <= LONDON_BBOX[2]
                          and LONDON_BBOX[1] <= float(c["location"]["latitude"]) <= LONDON_BBOX[3]
+                         and inside(float(c["location"]["longitude"]), float(c["location"]["latitude"]))
                          and (self.published or c["month"] != self.args.unpublished)})
         rejected_dates = sum(1 for i in range(len(self.chicago)) if self.malformed(i))
         return {"chicago": chicago, "london": london, "malformed": rejected_dates}

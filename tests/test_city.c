@@ -68,6 +68,54 @@ static void test_bounding_box(void **state) {
     cc_city_free(sf);
 }
 
+/* London's area is its outline's, not its bbox's: police.uk's crimes of other forces in
+ * the bbox (Dartford, Epsom, Watford, Thurrock) are outside; the Thames, a gap between the
+ * boundary files' areas, is inside (its bridges' crimes). Points checked with OGR against
+ * the LSOAs dissolved (the river apart). */
+static void test_london_outline(void **state) {
+    (void)state;
+    char err[512];
+    cc_city *london = cc_city_load("london", err, sizeof err);
+    assert_non_null(london);
+    assert_true(cc_city_has_boundary(london));
+    const double inside[][2] = {{51.5080, -0.1281} /* Trafalgar Square */, {51.4700, -0.4543} /* Heathrow */,
+                                {51.5008, -0.1218} /* mid-river, Westminster Bridge */,
+                                {51.4960, 0.0640} /* the Thames at Woolwich */};
+    const double outside[][2] = {{51.4462, 0.2187} /* Dartford, Kent */, {51.332, -0.267} /* Epsom, Surrey */,
+                                 {51.6565, -0.3963} /* Watford, Hertfordshire */, {51.49, 0.31} /* Thurrock, Essex */};
+    for (int i = 0; i < 4; i++) {
+        const cc_bbox b = cc_city_bbox(london);
+        assert_true(outside[i][1] > b.min_lon && outside[i][1] < b.max_lon); /* in the bbox all the same */
+        assert_true(cc_city_contains(london, inside[i][0], inside[i][1]));
+        assert_false(cc_city_contains(london, outside[i][0], outside[i][1]));
+    }
+    cc_city *sf = cc_city_load("sanfrancisco", err, sizeof err);
+    assert_false(cc_city_has_boundary(sf));
+    cc_city_free(sf), cc_city_free(london);
+}
+
+/* A boundary of too few points, or a point outside the bbox: refused, naming the file. */
+static void test_bad_boundary_refused(void **state) {
+    (void)state;
+    char err[512], *dir = tu_make_temp_dir(), *path = tu_path(dir, "c.json");
+    const char *const bodies[] = {"[[0.5, 0.5], [0.6, 0.5]]", "[[0.5, 0.5], [0.6, 0.5], [2, 0.6]]",
+                                  "[[0.5, 0.5], [0.6, 0.5], \"x\"]"};
+    const char *const says[] = {"at least 3 [lon, lat] points (it has 2)", "ring point 2 is not [lon, lat] inside "
+                                "'bbox'", "ring point 2 is not [lon, lat] inside 'bbox'"};
+    for (int i = 0; i < 3; i++) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "{\"name\": \"c\", \"timezone\": \"UTC\", \"crs\": \"EPSG:32631\", \"bbox\": {\"min_lon\": 0, "
+                "\"min_lat\": 0, \"max_lon\": 1, \"max_lat\": 1}, \"boundary\": {\"ring\": %s}, \"categories\": {}, "
+                "\"portal\": {\"kind\": \"socrata\", \"base_url\": \"http://x\"}}", bodies[i]);
+        fclose(f);
+        assert_null(cc_city_load_file(path, err, sizeof err));
+        if (!strstr(err, says[i]) || !strstr(err, path)) fail_msg("%d: %s", i, err);
+    }
+    tu_remove_dir(dir);
+    free(dir), free(path);
+}
+
 static void test_unknown_and_invalid_names(void **state) {
     (void)state;
     char err[512];
@@ -129,7 +177,9 @@ static void test_bad_definitions_are_refused(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_city_loads),       cmocka_unit_test(test_category_lookup),
-        cmocka_unit_test(test_bounding_box),           cmocka_unit_test(test_unknown_and_invalid_names),
+        cmocka_unit_test(test_bounding_box),
+        cmocka_unit_test(test_london_outline),
+        cmocka_unit_test(test_bad_boundary_refused),           cmocka_unit_test(test_unknown_and_invalid_names),
         cmocka_unit_test(test_bad_definitions_are_refused),
     };
     return cmocka_run_group_tests_name("city", tests, NULL, NULL);

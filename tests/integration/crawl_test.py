@@ -367,6 +367,10 @@ def test_police_uk(tmp):
         log = mock.get("/__log")
         check("tiles refused with 503 were split", len(log) > 32, len(log))
         store_matches("police.uk", db, "london", expected)
+        others = [i for i in stored(db, "london") if i.split("-")[0] in ("kent", "surrey", "herts", "essex")]
+        check("other forces' crimes inside the bbox, outside Greater London, are not stored, and counted outside "
+              "the area (all four were stored; a probe, 2026-12-07)", not others and re.search(
+                  r"outside area [1-9]", p.stdout), (others, p.stdout[-300:]))
         con = sqlite3.connect(db)
         row = con.execute("SELECT occurred, time_precision, loc_precision, category, raw_type FROM incidents "
                           "LIMIT 1").fetchone()

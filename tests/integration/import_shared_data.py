@@ -4,9 +4,9 @@ independent reading of the same files with Python's csv module:
 
 * rows read equals the rows Python's csv finds, and inserted + duplicates + rejected
   equals rows read;
-* the counts per reason (no coordinates, outside the bounding box, bad date,
-  malformed) and the duplicates equal what this script derives on its own from the
-  city definitions' bounding boxes;
+* the counts per reason (no coordinates, outside the area, bad date, malformed) and
+  the duplicates equal what this script derives on its own from the city definitions'
+  bounding boxes and boundary (London's, by OGR's point in polygon);
 * every raw crime type in the data is in its city's category map (none falls into
   "other" by accident);
 * sampled rows are stored with the local time, coordinates and category this script
@@ -39,7 +39,7 @@ FILES = [  # (city, path under shared/data, layout)
 
 SUMMARY = re.compile(
     r"^(?P<file>.+): (?P<read>\d+) read, (?P<inserted>\d+) inserted, (?P<dup>\d+) duplicates, "
-    r"(?P<rejected>\d+) rejected \(no coordinates (?P<nocoord>\d+), outside bbox (?P<outside>\d+), "
+    r"(?P<rejected>\d+) rejected \(no coordinates (?P<nocoord>\d+), outside area (?P<outside>\d+), "
     r"bad date (?P<baddate>\d+), malformed (?P<malformed>\d+)\) \[(?P<layout>[^,]+), ")
 
 SAMPLE_EVERY = 997
@@ -106,8 +106,32 @@ def source_key(layout, row, fields, ordinals):
     return (key, ordinals[key]), False
 
 
+def area_test(city_def):
+    """Whether (lon, lat) is inside the city file's boundary ring, by OGR's (GEOS's) point in
+    polygon, remembered per point (police.uk's snap points repeat); always, without one."""
+    if "boundary" not in city_def:
+        return lambda lon, lat: True
+    from osgeo import ogr
+    ring = ogr.Geometry(ogr.wkbLinearRing)
+    for lon, lat in city_def["boundary"]["ring"]:
+        ring.AddPoint_2D(lon, lat)
+    area = ogr.Geometry(ogr.wkbPolygon)
+    area.AddGeometry(ring)
+    area.CloseRings()
+    known = {}
+
+    def inside(lon, lat):
+        if (lon, lat) not in known:
+            point = ogr.Geometry(ogr.wkbPoint)
+            point.AddPoint_2D(lon, lat)
+            known[(lon, lat)] = area.Contains(point)
+        return known[(lon, lat)]
+    return inside
+
+
 def expected_counts(city_def, layout, path, seen, samples):
     bbox = city_def["bbox"]
+    in_area = area_test(city_def)
     mapping = {raw.strip().upper(): cat for cat, raws in city_def["categories"].items() for raw in raws}
     counts = dict(read=0, inserted=0, dup=0, nocoord=0, outside=0, baddate=0, malformed=0)
     unmapped = set()
@@ -136,7 +160,8 @@ def expected_counts(city_def, layout, path, seen, samples):
             if lat == 0 and lon == 0:
                 counts["nocoord"] += 1
                 continue
-            if not (bbox["min_lon"] <= lon <= bbox["max_lon"] and bbox["min_lat"] <= lat <= bbox["max_lat"]):
+            if not (bbox["min_lon"] <= lon <= bbox["max_lon"] and bbox["min_lat"] <= lat <= bbox["max_lat"]) \
+                    or not in_area(lon, lat):
                 counts["outside"] += 1
                 continue
             if key in seen:
