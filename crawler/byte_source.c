@@ -202,5 +202,8 @@ int cc_file_is_zip(const char *path) {
     unsigned char magic[4] = {0};
     size_t got = fread(magic, 1, 4, f);
     fclose(f);
-    return got == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+    /* a member's local header first, or an empty archive's end record alone (read as a
+     * CSV, it was "a header matching no layout: 'PK\x05\x06'"; a probe) */
+    return got == 4 && magic[0] == 'P' && magic[1] == 'K' && ((magic[2] == 3 && magic[3] == 4) ||
+                                                              (magic[2] == 5 && magic[3] == 6));
 }

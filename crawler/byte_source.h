@@ -34,7 +34,8 @@ const char *cc_byte_source_error(const cc_byte_source *src);
 
 void cc_byte_source_close(cc_byte_source *src);
 
-/* 1 when the file starts with a zip local-file header. */
+/* 1 when the file starts as a zip archive does: a local-file header, or (an archive of no
+ * member) the end-of-central-directory record. */
 int cc_file_is_zip(const char *path);
 
 #endif

@@ -322,8 +322,8 @@ static int import_zip_members(import_job *job, zip_t *archive, const char *path)
         job->stats->members_read++;
     }
     if (job->stats->members_read == 0) {
-        snprintf(job->err, job->err_len, "%s: no %s record CSV in this archive", path,
-                 strcmp(cc_city_name(job->city), "london") ? "" : "Metropolitan or City of London street-level");
+        snprintf(job->err, job->err_len, "%s: no %srecord CSV in this archive", path,
+                 strcmp(cc_city_name(job->city), "london") ? "" : "Metropolitan or City of London street-level ");
         return -1;
     }
     return 0;

@@ -305,7 +305,7 @@ static cc_reject_reason parse_coordinates(const cc_row_parser *p, const cc_csv_r
         return CC_REJECT_NO_COORDINATES;
     }
     if (!cc_city_contains(p->city, out->lat, out->lon)) {
-        snprintf(detail, len, "lat %.6f, lon %.6f", out->lat, out->lon);
+        snprintf(detail, len, "lat %.10g, lon %.10g", out->lat, out->lon);
         return CC_REJECT_OUTSIDE_BBOX;
     }
     return CC_REJECT_NONE;

@@ -90,6 +90,8 @@ static void print_file_report(FILE *out, const char *path, const cc_import_stats
             (unsigned long long)s->rejected[CC_REJECT_MALFORMED], s->format, seconds);
     fflush(out); /* keep the report and its examples (stderr) in order on a terminal */
     cc_print_row_notes(stderr, s, cc_city_name(city));
+    if (s->rows_read == 0 && !s->members_read) /* (an archive's members say so themselves) */
+        fprintf(stderr, "  warning: %s holds no row below its header: nothing was stored\n", path);
     if (s->rows_read > 0 && s->inserted + s->duplicates == 0)
         fprintf(stderr, "  warning: no row of %s was stored: all %llu were rejected (another city's file, or a layout "
                         "crimecast reads otherwise? the examples above say why)\n",

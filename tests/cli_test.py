@@ -413,6 +413,13 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a quote open to the end of the file: the row says how many lines it swallowed (4, to line 6; it said "
           "only that the quote was not closed; a probe)", p.returncode == 0 and "open_to_end.csv:3: malformed row" in
           p.stderr and "the 4 lines from here to the last (line 6) were read as this one record" in p.stderr, p.stderr)
+    far = os.path.join(tmp, "far.csv")
+    with open(far, "w") as f:  # a latitude of 1e308 was shown in its 309 digits
+        f.write(lines[0] + lines[1].replace("41.88,-87.63", "1e308,-87.63"))
+    p = run("import", "--city", "chicago", "--db", os.path.join(tmp, "far.db"), far)
+    check("a point far outside: its coordinates shown short (lat 1e+308)", p.returncode == 0
+          and "far.csv:2: outside the city's area (its bounding box, and its boundary where the city file gives one) "
+          "(lat 1e+308, lon -87.63)" in p.stderr, p.stderr)
     check("7 rows without coordinates, then a malformed one: the first 5 named and line 9's malformed row too",
           rejected.returncode == 0 and [int(n) for n, _ in named] == [2, 3, 4, 5, 6, 9]
           and named[-1][1] == "malformed", rejected.stderr)

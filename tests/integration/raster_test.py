@@ -373,6 +373,19 @@ def main():
         check("a zip through a pipe: exit 1 saying to give it as a file", piped.returncode == 1
               and b"a zip archive through a pipe: give it as a file" in piped.stderr, piped)
 
+        # An archive of no member is a zip, not a CSV whose header is 'PK\x05\x06'; a file of
+        # its header alone says nothing was stored (both said otherwise; a probe, 2026-12-07).
+        empty_zip, header_only = os.path.join(tmp, "empty.zip"), os.path.join(tmp, "header_only.csv")
+        zipfile.ZipFile(empty_zip, "w").close()
+        with open(csv_path) as f, open(header_only, "w") as g:
+            g.write(f.readline())
+        p = run("import", "--city", "chicago", "--db", db, empty_zip)
+        check("an empty zip archive: exit 1, no record CSV in it", p.returncode == 1
+              and "empty.zip: no record CSV in this archive" in p.stderr and "PK" not in p.stderr, p.stderr)
+        p = run("import", "--city", "chicago", "--db", db, header_only)
+        check("a CSV of its header alone: exit 0 with a warning that nothing was stored", p.returncode == 0
+              and "warning: %s holds no row below its header: nothing was stored" % header_only in p.stderr, p.stderr)
+
         out = os.path.join(tmp, "weeks.h5")
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-21", "--to", "2021-01-13",
                 "--bin", "week", "--grid", "16", "--out", out)
