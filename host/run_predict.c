@@ -105,6 +105,26 @@ static int same_targets(const cc_model_info *a, const cc_model_info *b, const wa
            (n == 0 || cc_split_target(&a->split, span, 0) == cc_split_target(&b->split, span, 0));
 }
 
+/* How model b's targets differ from model a's, for the message: its horizon, or the span's
+ * bins (ST-ResNet's window, its longest lag, and a ConvLSTM's differ: the whole series'
+ * first targets with them; the refusal said "horizon or split" alike). */
+static void targets_difference(const cc_model_info *a, const cc_model_info *b, const wanted *w, char *out, size_t len) {
+    if (a->config.horizon != b->config.horizon || w->next) {
+        snprintf(out, len, "its horizon, %d, differs from the first model's, %d", b->config.horizon, a->config.horizon);
+        return;
+    }
+    cc_span span = w->span;
+    int n[2] = {cc_split_samples(&a->split, span), cc_split_samples(&b->split, span)};
+    const cc_split *s[2] = {&a->split, &b->split};
+    int first[2], last[2];
+    for (int k = 0; k < 2; k++)
+        first[k] = n[k] ? cc_split_target(s[k], span, 0) : -1, last[k] = n[k] ? cc_split_target(s[k], span, n[k] - 1) : -1;
+    snprintf(out, len, "its %s span's targets are bins %d..%d, the first model's %d..%d (windows of %d and %d bins%s)",
+             cc_span_name(span), first[1], last[1], first[0], last[0], b->config.window, a->config.window,
+             a->config.window != b->config.window ? ": the first training target follows the window; the val and "
+                                                    "test spans' targets are shared" : "; another --test-from?");
+}
+
 /* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
  * member) for the windows starting at starts[0..n) to sum [n][C][H][W], through `all`
  * [n][horizon][C][H][W]. Returns the members added, or 0 with err. */
@@ -207,8 +227,8 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "%s: %s (its spans are bins of that tensor; --span next forecasts past any tensor of "
                  "the grid)", path, why);
     } else if (index > 0 && !same_targets(first, &info, w)) {
-        snprintf(err, err_len, "%s: its horizon or split differ from the first model's (an ensemble needs the same target "
-                 "bins)", path);
+        targets_difference(first, &info, w, why, sizeof why);
+        snprintf(err, err_len, "%s: %s (an ensemble needs the same target bins)", path, why);
     } else if (cc_model_forecast_members(&info) == 0) {
         snprintf(err, err_len, "%s: no trained model yet (its training stopped before the first epoch ended, or is still "
                  "in it)", path);

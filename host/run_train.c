@@ -169,7 +169,8 @@ static int check_request(void *request, char *why, size_t why_len) {
     if (r->kernel % 2 == 0) snprintf(why, why_len, "--kernel must be odd");
     else if (r->skip % 2 == 0 && r->skip) snprintf(why, why_len, "--skip must be 0 (off) or odd (got %d)", r->skip);
     else if (r->hidden_count && r->layers && r->hidden_count != layers)
-        snprintf(why, why_len, "--hidden lists %d layers, --layers says %d", r->hidden_count, r->layers);
+        snprintf(why, why_len, "--hidden lists %d layer%s, --layers says %d (--hidden gives one size per layer, e.g. "
+                 "--hidden 16,16,16 for 3)", r->hidden_count, r->hidden_count == 1 ? "" : "s", r->layers);
     else if (r->baseline_sigma > CC_MAX_BASELINE_SIGMA)
         snprintf(why, why_len, "--baseline-smooth takes at most %d cells (got %g)", CC_MAX_BASELINE_SIGMA, r->baseline_sigma);
     else return check_option_pairs(r, why, why_len);

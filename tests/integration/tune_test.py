@@ -323,12 +323,26 @@ def main():
                         np.array_equal(a["params/" + k][:], b["params/" + k][:]) for k in a["params"])
             check("train %s: named as changing nothing, and the same weights as %s" % (" ".join(given), " ".join(without)),
                   same and says in p.stderr and "changes nothing" not in q.stderr, (p.stderr, q.stderr))
+        # An ensemble of models whose windows differ: --span all refused naming the bins and
+        # windows (it said "horizon or split differ"; a probe, 2026-12-07), the test span shared
+        st_model, both = os.path.join(tmp, "st.h5"), os.path.join(tmp, "both.h5")
+        p = subprocess.run([CRIMECAST, *common, "--out", st_model, "--model", "st-resnet"], capture_output=True, text=True)
+        q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--model", st_model, "--data", tensor, "--span", "all",
+                            "--out", both], capture_output=True, text=True)
+        r = subprocess.run([CRIMECAST, "predict", "--model", plain, "--model", st_model, "--data", tensor, "--span",
+                            "test", "--out", both], capture_output=True, text=True)
+        check("predict --span all of a ConvLSTM and an ST-ResNet: refused naming each's targets and windows; the test "
+              "span forecast", p.returncode == 0 and q.returncode == 1 and "st.h5: its all span's targets are bins "
+              "52..119, the first model's %d..119 (windows of 52 and %d bins: the first training target follows the "
+              "window" % (WINDOW, WINDOW) in q.stderr and r.returncode == 0, (p.stderr, q.stderr, r.stderr))
         p = subprocess.run([CRIMECAST, *common, "--out", loose, "--model", "st-resnet", "--trend-lag", "100"],
                            capture_output=True, text=True)
         check("st-resnet lags that leave a span no target: the advice names the lags (it said a shorter --window)",
               p.returncode == 1 and "(a longer tensor, or shorter ST-ResNet lags: --trend-lag, --trend, --period-lag"
               in p.stderr and "a shorter --window" not in p.stderr, p.stderr)
         for pair, says in ((["--baseline", "0"], "--baseline must be K"),
+                           (["--layers", "3", "--hidden", "8"], "--hidden lists 1 layer, --layers says 3 (--hidden gives "
+                                                                "one size per layer"),
                            (["--loss", "mse", "--baseline", "52"], "corrects a Poisson log-rate"),
                            (["--model", "st-resnet", "--horizon", "2"], "--horizon must be 1"),
                            (["--device", "cpu", "--conv", "gemm", "--precision", "bf16"], "not --conv gemm")):
