@@ -250,6 +250,20 @@ static int swapped_would_join(const cc_area_weights *w, const cc_covariate_table
     return 0;
 }
 
+/* Whether the lookup names an unmatched polygon (it was given for them) while no code of
+ * its table column is a key of the table: a column of names, LSOA11NM for LSOA11CD (taken,
+ * the polygons left without values; a probe). Linear scans, made only when the lookup
+ * joined none. */
+static int lookup_misses_table(const cc_area_weights *w, const cc_covariate_table *t, const cc_code_lookup *l,
+                               const cc_join *j) {
+    int names_unmatched = 0;
+    for (int p = 0; p < w->polygons && !names_unmatched; p++)
+        names_unmatched = j->how[p] == 'u' && first_pair(l, w->keys[p]) >= 0;
+    for (long i = 0; names_unmatched && i < l->n; i++)
+        if (find_key(t, j, l->table_code[i]) >= 0) return 0;
+    return names_unmatched;
+}
+
 int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, const cc_code_lookup *l, cc_join *j,
                      char *err, size_t err_len) {
     memset(j, 0, sizeof *j);
@@ -269,17 +283,20 @@ int cc_join_polygons(const cc_area_weights *w, const cc_covariate_table *t, cons
                  l ? ", nor through the lookup" : "; a lookup of code changes may help");
         status = -1;
     } else if (!status && l && j->unmatched > 0 && j->renamed + j->split + j->merged == 0 &&
-               (!polygon_in_lookup(w, l) || swapped_would_join(w, t, l, j))) {
+               (!polygon_in_lookup(w, l) || swapped_would_join(w, t, l, j) || lookup_misses_table(w, t, l, j))) {
         /* a lookup given for the codes the table lacks that joins none of them, and either
          * holds no polygon's code in its polygon column or would join them the other way
          * round: its columns are swapped (codes that did not change are alike in both, so
          * the polygon column alone may still hold polygons' codes: London's 2011-2021
          * lookup), and the maps would silently miss those polygons. A lookup that joins
          * nothing the table lacks and has no word of the unmatched is not needed: fine. */
-        snprintf(err, err_len, "the lookup joins none of the %d polygons the table lacks (the first: '%s')%s: are "
-                 "its columns swapped? --lookup-columns names the polygons' code column first, the table's second "
-                 "(or leave --lookup out)", j->unmatched, j->first_unmatched,
-                 polygon_in_lookup(w, l) ? "" : ", and its polygon column holds no polygon's code");
+        int misses = lookup_misses_table(w, t, l, j);
+        snprintf(err, err_len, "the lookup joins none of the %d polygons the table lacks (the first: '%s')%s%s: %s "
+                 "--lookup-columns names the polygons' code column first, the table's second (or leave --lookup out)",
+                 j->unmatched, j->first_unmatched,
+                 polygon_in_lookup(w, l) ? "" : ", and its polygon column holds no polygon's code",
+                 misses ? ", and its table column holds no key of the table" : "",
+                 misses ? "is its second column the table's codes?" : "are its columns swapped?");
         status = -1;
     }
     if (status) cc_join_free(j);

@@ -50,7 +50,8 @@ static const cc_option EXPORT_OPTIONS[] = {
                       "polygons: flag this area, e.g. 1km2 (eval's rule: the nearest whole number of cells)")},
     {CC_OPTION_CUSTOM("topk", cc_export_request, topk, "PCT", NULL, parse_percent,
                       "polygons: flag this % of the cells inside the study area, e.g. 1% (eval's rule)")},
-    {CC_OPTION_FLAG("dissolve", cc_export_request, dissolve, "polygons: one per connected patch of flagged cells")},
+    {CC_OPTION_FLAG("dissolve", cc_export_request, dissolve, "polygons: one per connected patch of flagged cells (cells sharing an edge; "
+                                                            "diagonal neighbours are two patches)")},
     {CC_OPTION_TEXT("out", cc_export_request, out, "FILE.tif|.geojson|.gpkg", NULL,
                     "the GeoTIFF, or the hotspot polygons (GeoJSON in WGS84, GeoPackage in the grid's CRS)"),
      .required = 1, .file = CC_FILE_WRITTEN},

@@ -591,6 +591,15 @@ def test_lookup(tmp):
     check("the same swapped (its polygon column holds the unchanged codes) is refused, the tensor untouched",
           p.returncode == 1 and "the lookup joins none of the 1 polygons the table lacks (the first: 'E5'): are its "
           "columns swapped?" in p.stderr and md5(tensor) == before, p.stderr)
+    named = os.path.join(tmp, "named_lookup.csv")
+    with open(named, "w") as f:  # its second column the areas' names, not the table's codes (taken; a probe)
+        f.write("new,old,name\nA1,A1,first\nB2,B2,second\nC3,C3,third\nD4,D4,fourth\nE5,Q9,fifth\n")
+    p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
+            "--key", "old", "--lookup", named, "--lookup-columns", "new,name")
+    check("a lookup whose table column holds no key of the table (names) is refused, the tensor untouched",
+          p.returncode == 1 and "the lookup joins none of the 1 polygons the table lacks (the first: 'E5'), and its "
+          "table column holds no key of the table: is its second column the table's codes?" in p.stderr
+          and md5(tensor) == before, p.stderr)
     p = run("--data", tensor, "--polygons", os.path.join(tmp, "areas.gpkg"), "--polygon-key", "code", "--table", table,
             "--key", "old", "--lookup", lookup, "--lookup-columns", "new,old,x")
     check("--lookup-columns of three names is a usage error", p.returncode == 2 and "takes two column names"
