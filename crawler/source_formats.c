@@ -119,6 +119,19 @@ static int hash_order_of(const source_format *f, char names[][64], int count, in
     return n;
 }
 
+/* A column the layout reads that the header names twice: its index into `twice` (the
+ * second's), or -1. A file with two 'Latitude' columns was read through the first alone,
+ * without a word (a probe; Python's DictReader takes the last). */
+static int column_named_twice(char names[][64], int count, const int col[COL_COUNT], int *twice) {
+    for (int i = 0; i < COL_COUNT; i++)
+        for (int k = col[i] + 1; col[i] >= 0 && k < count; k++)
+            if (!strcmp(names[k], names[col[i]])) {
+                *twice = k;
+                return col[i];
+            }
+    return -1;
+}
+
 /* Resolves a layout's columns; returns 1 when every column it names is present. */
 static int resolve_columns(const source_format *f, char names[][64], int count, int col[COL_COUNT]) {
     const char *wanted[COL_COUNT] = {f->id_col, f->datetime_col, f->time_col, f->type_col,
@@ -159,6 +172,15 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
         p->hashed_lengths = malloc(sizeof(size_t) * (size_t)(count > 0 ? count : 1));
         p->ordinals = cc_row_ordinals_new();
         if (p->hash_order) p->hash_count = hash_order_of(match, names, count, p->hash_order);
+    }
+    int twice = -1, first = match ? column_named_twice(names, count, p->col, &twice) : -1;
+    if (first >= 0) {
+        char a[SHOWN];
+        snprintf(err, err_len, "header (line %ld) has two columns named '%s' (columns %d and %d): which one to read is "
+                 "unclear; rename or remove one", header->line, shown(header->fields[first], a), first + 1, twice + 1);
+        free(names);
+        cc_row_parser_free(p);
+        return NULL;
     }
     free(names);
     if (!match) {

@@ -413,6 +413,13 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a quote open to the end of the file: the row says how many lines it swallowed (4, to line 6; it said "
           "only that the quote was not closed; a probe)", p.returncode == 0 and "open_to_end.csv:3: malformed row" in
           p.stderr and "the 4 lines from here to the last (line 6) were read as this one record" in p.stderr, p.stderr)
+    doubled = os.path.join(tmp, "doubled.csv")
+    with open(doubled, "w") as f:  # a second Latitude column: the first was read, without a word (a probe)
+        f.write(lines[0].rstrip("\n") + ",Latitude\n" + lines[1].rstrip("\n") + ",0\n")
+    p = run("import", "--city", "chicago", "--db", os.path.join(tmp, "doubled.db"), doubled)
+    check("a header naming a column it reads twice: the file refused, naming both columns", p.returncode == 1
+          and "header (line 1) has two columns named 'Latitude' (columns 19 and 21): which one to read is unclear"
+          in p.stderr, p.stderr)
     far = os.path.join(tmp, "far.csv")
     with open(far, "w") as f:  # a latitude of 1e308 was shown in its 309 digits
         f.write(lines[0] + lines[1].replace("41.88,-87.63", "1e308,-87.63"))
