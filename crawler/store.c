@@ -22,6 +22,7 @@ struct cc_store {
     sqlite3_stmt *insert;        /* one row */
     sqlite3_stmt *insert_many;   /* ROWS_PER_STATEMENT rows: fewer VM steps per row */
     char *path;
+    char message[512];           /* store_error_text's, when it adds to SQLite's */
 };
 
 static const char SCHEMA_SQL[] =
@@ -68,13 +69,30 @@ static sqlite3_stmt *prepare_insert(sqlite3 *db, int rows) {
     return stmt;
 }
 
+/* The system's word for SQLite's last I/O failure ("No space left on device"), which
+ * SQLite's own message ("disk I/O error") leaves out. */
+static const char *system_error_text(sqlite3 *db) {
+    int code = sqlite3_system_errno(db);
+    return code ? strerror(code) : "no system error given";
+}
+
+/* Whether SQLite's last I/O failure was a full disk or a file-size limit. */
+static int no_room(sqlite3 *db) { return cc_no_room_for_write(sqlite3_system_errno(db)); }
+
 /* SQLite's message, or for a store another process holds past the busy timeout what an
- * analyst should do about it (it said only "database is locked"). */
+ * analyst should do about it (it said only "database is locked"); an I/O failure with the
+ * system's cause (a file-size limit said only "disk I/O error"; a probe). */
 static const char *store_error_text(cc_store *s) {
-    if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY)
+    int code = sqlite3_errcode(s->db) & 0xff;
+    if (code == SQLITE_BUSY)
         return "the store is busy: another process (an import, crawl or synth?) is writing it; run again when it is "
                "done";
-    return sqlite3_errmsg(s->db);
+    if (code != SQLITE_IOERR && code != SQLITE_FULL) return sqlite3_errmsg(s->db);
+    int room = no_room(s->db);
+    snprintf(s->message, sizeof s->message, "%s (%s%s)", sqlite3_errmsg(s->db), system_error_text(s->db),
+             !room ? "" : sqlite3_system_errno(s->db) == EFBIG ? ": past the file-size limit, ulimit -f"
+                                                               : ": make room on the disk and run again");
+    return s->message;
 }
 
 static int exec(cc_store *s, const char *sql, char *err, size_t err_len) {
@@ -122,16 +140,6 @@ static int set_wal(cc_store *s, char *err, size_t err_len) {
     snprintf(err, err_len, "%s: %s", s->path, store_error_text(s));
     return -1;
 }
-
-/* The system's word for SQLite's last I/O failure ("No space left on device"), which
- * SQLite's own message ("disk I/O error") leaves out. */
-static const char *system_error_text(sqlite3 *db) {
-    int code = sqlite3_system_errno(db);
-    return code ? strerror(code) : "no system error given";
-}
-
-/* Whether SQLite's last I/O failure was a full disk or a file-size limit. */
-static int no_room(sqlite3 *db) { return cc_no_room_for_write(sqlite3_system_errno(db)); }
 
 /* Why the store's first query failed: a store or directory that cannot be written (SQLite's
  * write-ahead log keeps two files beside the store, and even a reader makes one), or a

@@ -532,6 +532,10 @@ static int load(inspect_run *r, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: %s", a->model, why);
         return -1;
     }
+    if (cc_model_same_bins(&r->info, &r->t, why, sizeof why) != 0) /* a newer raster of the grid: as predict --span next */
+        fprintf(stderr, "crimecast inspect: warning: %s is not the tensor %s was trained on (%s): the forecast reads "
+                "the history this tensor holds before its target (its averages and context maps over fewer bins where "
+                "it holds fewer), so it may differ from predict's on the training tensor\n", a->data, a->model, why);
     if (cc_model_forecast_members(&r->info) == 0) {
         snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", a->model);
         return -1;

@@ -1,6 +1,7 @@
 /* host/run_png.h */
 #include "host/run_png.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ static const cc_option PNG_OPTIONS[] = {
     {CC_OPTION_REAL("vmax-quantile", cc_png_request, quantile, "Q", NULL, 0,
                     "the scale's top at this quantile of the in-mask values of every frame drawn"),
      .open_min = 1, .max = 1},
-    {CC_OPTION_INT("zoom", cc_png_request, zoom, "K", "8", 1, 64, "pixels per cell side")},
+    {CC_OPTION_INT("zoom", cc_png_request, zoom, "K", "8", 1, 64, "pixels per cell side, 1-64")},
     {CC_OPTION_TEXT("out", cc_png_request, out, "FILE.png|DIR", NULL, "the PNG, or the directory of --all"),
      .required = 1, .file = CC_FILE_WRITTEN},
 };
@@ -123,6 +124,32 @@ static int pick_frame(const cc_png_request *a, const cc_tensor *t, char *err, si
     return cc_tensor_bin_dated(t, a->in, a->time, err, err_len); /* the date is valid: the table checked it */
 }
 
+/* PNGs of channel c in DIR that this run did not draw (<category>_<date>.png of a date the
+ * file lacks): an earlier run's, on its own colour scale, which a folder of this run's
+ * frames would show among them without a word (a probe). Their number, the earliest's
+ * name into `first`. */
+static int frames_not_drawn(const char *dir, const cc_tensor *t, int c, char *first, size_t first_len) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t prefix = strlen(t->categories[c]);
+    int others = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strncmp(name, t->categories[c], prefix) || name[prefix] != '_' || strlen(name + prefix) != 15 ||
+            strcmp(name + prefix + 11, ".png"))
+            continue;
+        int drawn = 0;
+        for (int ti = 0; ti < t->T && !drawn; ti++) {
+            char date[11];
+            cc_format_iso_date(t->time[ti], date);
+            drawn = !strncmp(name + prefix + 1, date, 10);
+        }
+        if (!drawn && (!others++ || strcmp(name, first) < 0)) snprintf(first, first_len, "%s", name); /* the earliest */
+    }
+    if (d) closedir(d);
+    return others;
+}
+
 static int draw_all(const cc_png_request *a, const png_look *look, const cc_tensor *t, int c, FILE *out, char *err,
                     size_t err_len) {
     if (mkdir(a->out, 0777) != 0 && errno != EEXIST) {
@@ -138,6 +165,12 @@ static int draw_all(const cc_png_request *a, const png_look *look, const cc_tens
     }
     fprintf(out, "%s: %d PNGs of '%s', %d x %d pixels, scale 0 .. %g (%s, %s)\n", a->out, t->T, t->categories[c],
             t->W * a->zoom, t->H * a->zoom, vmax, cc_scale_name(look->scale), look->cmap->name);
+    char first[300] = "";
+    int others = frames_not_drawn(a->out, t, c, first, sizeof first);
+    if (others)
+        fprintf(stderr, "crimecast png: note: %s also holds %d PNG%s of '%s' this run did not draw (the first: %s): "
+                "an earlier run's, on its own colour scale\n", a->out, others, others > 1 ? "s" : "", t->categories[c],
+                first);
     return 0;
 }
 

@@ -11,18 +11,32 @@
 #include "heatmaps/covariates.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
+#include "host/memory_budget.h"
 #include "kernels/cpu/threads.h"
 #include "kernels/device.h"
 #include "models/checkpoint.h"
+#include "models/memory_plan.h"
 
 enum { PREDICT_BATCH = 16 };
 
-/* Samples forecast at once: 16, or the training run's batch when smaller. What fit
- * training fits here (the same activations, no optimiser state): at 150 m a batch of 16
- * holds 5.5 GB of inputs alone, where training at 8 had planned 7.5 GiB in all. */
-static int predict_batch(const cc_model_info *info) {
+/* Samples forecast at once: 16, or the training run's batch when smaller, and then no
+ * more than train's memory plan fits in the budget (--memory, or 90% of the GPU's or the
+ * host's available memory): a model trained at batch 16 on a larger machine took 13 GB
+ * at 150 m on a smaller one, its training batch's activations at once (a probe). The plan
+ * counts the optimiser's state too, which predict does not hold: a margin. 0 with err
+ * when not even one sample fits. */
+static int predict_batch(const cc_ops_context *ctx, const cc_model_info *info, const cc_tensor *t, double budget,
+                         char *err, size_t err_len) {
     int trained = info->options.batch;
-    return trained >= 1 && trained < PREDICT_BATCH ? trained : PREDICT_BATCH;
+    int batch = trained >= 1 && trained < PREDICT_BATCH ? trained : PREDICT_BATCH;
+    if (budget <= 0) return batch;
+    int fits = cc_train_memory_largest_batch(&info->config, batch, t->T, t->R, cc_plan_device(ctx), 1,
+                                             cc_ops_threads(ctx), budget);
+    if (fits <= 0)
+        snprintf(err, err_len, "not even one forecast of the %d x %d grid fits the memory predict may take (%.2f GiB, "
+                 "%s): give more with --memory, or predict where there is more", t->H, t->W, budget / 1073741824.0,
+                 "90% of the GPU's or the host's available memory, or --memory");
+    return fits;
 }
 
 static const cc_option PREDICT_OPTIONS[] = {
@@ -35,6 +49,10 @@ static const cc_option PREDICT_OPTIONS[] = {
      .required = 1, .file = CC_FILE_WRITTEN},
     {CC_OPTION_CHOICE("span", cc_predict_request, span, "test|val|all|next", CC_DEFAULT_SPAN,
                       "the span whose target bins are forecast; next: the bin the model's horizon after the tensor's last")},
+    {CC_OPTION_CUSTOM("memory", cc_predict_request, memory, "SIZE|auto", "auto", cc_parse_memory_option,
+                      "the memory the forecasts may take where they run, e.g. 8G: as many are made at once (at most "
+                      "16, or the training batch) as train's memory plan fits in it; auto: 90% of the GPU's memory, "
+                      "or of the host's available memory")},
 };
 
 static const cc_option_group PREDICT_GROUPS[] = {
@@ -71,7 +89,7 @@ const cc_command_spec CC_PREDICT_SPEC = {
         "ConvLSTMs, else 'ensemble'; of one architecture, its name and the members' number,\n"
         "e.g. convlstm-ens3). A model file of `train --seeds N`\n"
         "is such an ensemble by itself (all its members count). The forecast file has /forecast\n"
-        "[T'][C][H][W], the target bins' /time, and the tensor's /category, /y, /x, /mask and grid\n"
+        "[T'][C][H][W] (0 outside the mask), the target bins' /time, and the tensor's /category, /y, /x, /mask and grid\n"
         "attributes, with format = crimecast-forecast, model and horizon. A model trained on\n"
         "another grid or channel set is refused. A model trained on either device runs on either.\n"
         "--span next forecasts what has not happened yet: the bin `horizon` bins after the\n"
@@ -129,8 +147,8 @@ static void targets_difference(const cc_model_info *a, const cc_model_info *b, c
  * member) for the windows starting at starts[0..n) to sum [n][C][H][W], through `all`
  * [n][horizon][C][H][W]. Returns the members added, or 0 with err. */
 static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, const cc_model_info *info,
-                                const cc_tensor *t, const int *starts, int n, float *all, float *sum, char *err,
-                                size_t err_len) {
+                                const cc_tensor *t, const int *starts, int n, int batch, float *all, float *sum,
+                                char *err, size_t err_len) {
     const cc_convlstm_config *c = &info->config;
     size_t map = (size_t)t->C * t->H * t->W, bytes = sizeof(float) * model->params.size;
     int members = cc_model_forecast_members(info);
@@ -142,7 +160,7 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
     memcpy(root, model->params.data, bytes);
     for (int k = 0; k < members; k++) {
         memcpy(model->params.data, k < info->finished ? info->member[k].params : root, bytes);
-        if (cc_predict(model, ctx, t, info->scale, info->loss, starts, n, predict_batch(info), all, err, err_len) != 0) {
+        if (cc_predict(model, ctx, t, info->scale, info->loss, starts, n, batch, all, err, err_len) != 0) {
             members = 0;
             break;
         }
@@ -200,8 +218,8 @@ static void warn_missing_at_origins(const char *data, const cc_tensor *t, const 
  * info, later ones are checked against it; `name` the forecast's model name. 0 or -1
  * with err. */
 static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const char *data, cc_tensor *t,
-                               const wanted *w, int index, cc_model_info *first, char name[32], int *n_out, int *members,
-                               float **sum, char *err, size_t err_len) {
+                               const wanted *w, double budget, int index, cc_model_info *first, char name[32],
+                               int *n_out, int *members, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
     if (cc_checkpoint_read(path, 1, &model, &info, NULL, err, err_len) != 0) return -1; /* batch set per model below */
@@ -221,6 +239,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     float *all = NULL;
     int *starts = NULL;
     char why[768];
+    int batch = 0;
     if (cc_model_matches_tensor(&info, t, why, sizeof why) != 0) {
         snprintf(err, err_len, "%s: %s", path, why);
     } else if (!w->next && cc_model_same_bins(&info, t, why, sizeof why) != 0) {
@@ -236,6 +255,8 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "%s: %d bins, fewer than %s's window of %d", data, t->T, path, c->window);
     } else if (n <= 0) {
         snprintf(err, err_len, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
+    } else if ((batch = predict_batch(ctx, &info, t, budget, err, err_len)) <= 0) {
+        /* err said so */
     } else if (!(starts = malloc(sizeof(int) * (size_t)n)) || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
                (index == 0 && !(*sum = calloc(map * (size_t)n, sizeof(float))))) {
         snprintf(err, err_len, "out of memory for %d forecasts", n);
@@ -246,7 +267,8 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
             fprintf(stderr, "crimecast predict: note: %s was trained with the %s loss, the first model with the %s "
                     "loss: the ensemble averages expected counts of differently fitted models\n", path,
                     cc_loss_name(info.loss), cc_loss_name(first->loss));
-        if (w->next && t->T < history_bins(c, t->bin)) /* its averages over fewer bins than in training: noisier */
+        /* its averages over fewer bins than in training, noisier (not so on a tensor as long as training's) */
+        if (w->next && t->T < history_bins(c, t->bin) && t->T < info.split.T)
             fprintf(stderr, "crimecast predict: warning: %s holds %d bins and %s reads %d before its forecast (its "
                     "window, yearly averages and offset): the forecast rests on less history than it was trained "
                     "with; raster more of the past\n", data, t->T, path, history_bins(c, t->bin));
@@ -256,7 +278,11 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
                     path, cc_span_name(span), cc_split_target(&info.split, span, 0),
                     cc_split_target(&info.split, span, n - 1));
         char why_not[256];
-        int added = add_member_forecasts(ctx, &model, &info, t, starts, n, all, *sum, why_not, sizeof why_not);
+        int usual = info.options.batch >= 1 && info.options.batch < PREDICT_BATCH ? info.options.batch : PREDICT_BATCH;
+        if (batch < usual && index == 0 && budget > 0)
+            fprintf(stderr, "crimecast predict: note: %d forecasts at a time, not %d: what fits the %.2f GiB it may "
+                    "take\n", batch, usual, budget / 1073741824.0);
+        int added = add_member_forecasts(ctx, &model, &info, t, starts, n, batch, all, *sum, why_not, sizeof why_not);
         if (added > 0) {
             if (added < info.members && added > info.finished) /* the last of them partway through its epochs */
                 fprintf(stderr, "crimecast predict: %s: its training stopped part way (or is still running): %d of its "
@@ -333,17 +359,20 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
         return -1;
     }
     cc_tensor_index_nonzeros(&t); /* faster context sums when the counts are sparse; optional */
+    double budget = cc_memory_budget(&ctx, a->memory);
     cc_model_info first;
     memset(&first, 0, sizeof first);
     float *sum = NULL;
     int n = 0, members = 0, ok = 1;
     char name[32] = "";
     for (int k = 0; ok && k < a->model_count; k++)
-        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, k, &first, name, &n, &members, &sum, err,
-                                 err_len) == 0;
+        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, budget, k, &first, name, &n, &members, &sum,
+                                 err, err_len) == 0;
     if (ok) {
-        size_t total = (size_t)n * t.C * t.H * t.W;
-        for (size_t q = 0; q < total; q++) sum[q] /= (float)members;
+        /* outside the study area 0, as no crime is counted there (the network's exp(r) is
+         * positive everywhere: the whole grid's sum was 9% over the area's at 150 m; a probe) */
+        size_t total = (size_t)n * t.C * t.H * t.W, plane = (size_t)t.H * t.W;
+        for (size_t q = 0; q < total; q++) sum[q] = t.mask[q % plane] ? sum[q] / (float)members : 0.0f;
         ok = write_forecast(a, &w, &t, &first, name, sum, n, members, out, err, err_len) == 0;
     }
     free(sum);

@@ -17,6 +17,7 @@ typedef struct cc_predict_request {
     int model_count;
     const char *data, *out;
     const char *span;                 /* test, val or all */
+    double memory;                    /* bytes the forecasts may take where they run; 0: auto */
     cc_device_request device;
     const char *command;              /* the command line, the forecast's created_by (not an option: set by
                                          the command line or demo; NULL: the version alone) */

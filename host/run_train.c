@@ -14,6 +14,7 @@
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
 #include "host/forecast_span.h"
+#include "host/memory_budget.h"
 #include "host/progress.h"
 #include "host/rank_agreement.h"
 #include "host/shell_word.h"
@@ -39,26 +40,6 @@ static int parse_hidden(const char *text, void *field, char *why, size_t why_len
 }
 
 /* --memory 40G, 512M, 1.5T (binary units; a bare number is bytes) or auto (0). */
-static int parse_memory(const char *text, void *field, char *why, size_t why_len) {
-    double *bytes = field;
-    if (!strcmp(text, "auto")) return *bytes = 0, 0;
-    char *end;
-    double v = cc_decimal_strtod(text, &end);
-    const char *units = "KMGT";
-    const char *unit = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
-    if (unit) {
-        v *= pow(1024.0, (double)(unit - units + 1));
-        end++;
-        if (!strcmp(end, "iB") || !strcmp(end, "B")) end += strlen(end);
-    }
-    if (end == text || *end || !(v >= 1 << 20) || !isfinite(v)) {
-        snprintf(why, why_len, "--memory takes a size of at least 1M, e.g. 40G or 512M, or auto (got '%s')", text);
-        return -1;
-    }
-    *bytes = v;
-    return 0;
-}
-
 static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_train_request, data, "TENSOR.h5", NULL, "the tensor file to learn from"),
      .required = 1, .file = CC_FILE_READ},
@@ -118,7 +99,7 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_INT("batch", cc_train_request, batch, "N", "16", 1, CC_MOST_BATCH,
                    "samples per optimiser step (each epoch deals the training samples, shuffled, into whole "
                    "batches: the remainder sits that epoch out)")},
-    {CC_OPTION_CUSTOM("memory", cc_train_request, memory, "SIZE|auto", "auto", parse_memory,
+    {CC_OPTION_CUSTOM("memory", cc_train_request, memory, "SIZE|auto", "auto", cc_parse_memory_option,
                       "the memory the run may take where it works (the GPU's, or the host's on the CPU), e.g. 40G "
                       "or 512M; auto: 90% of the GPU's memory, or of the host's available memory. A run that needs "
                       "more stops before it starts, naming the largest --batch that fits")},
@@ -436,29 +417,8 @@ static size_text sized(double bytes) {
     return s;
 }
 
-/* The host's available memory (MemAvailable: free plus what the kernel can reclaim), or
- * its physical memory where /proc says nothing. */
-static double host_available_bytes(void) {
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    double kib = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1) break;
-    if (f) fclose(f);
-    if (kib > 0) return kib * 1024.0;
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
-}
-
 /* --memory, or 90% of the GPU's memory or of the host's available memory. */
-static double memory_budget(const train_plan *p) {
-    if (p->request->memory > 0) return p->request->memory;
-    cc_gpu_info gpu;
-    char why[256];
-    if (p->ctx->backend == CC_BACKEND_CUDA && cc_cuda_device_info(0, &gpu, why, sizeof why) == 0)
-        return 0.9 * (double)gpu.total_memory_bytes;
-    return 0.9 * host_available_bytes();
-}
+static double memory_budget(const train_plan *p) { return cc_memory_budget(p->ctx, p->request->memory); }
 
 static int through_cudnn(const cc_ops_context *ctx) { return ctx->backend == CC_BACKEND_CUDA && ctx->conv_cudnn; }
 

@@ -514,6 +514,12 @@ def main():
         check("png of a date that starts no bin exits 1", p.returncode == 1 and "no week bin starts on 2020-12-29" in p.stderr, p)
         p = run("png", "--in", weeks, "--all", "--category", "theft", "--out", os.path.join(tmp, "frames"))
         check("png --all writes one frame per bin", p.returncode == 0 and len(os.listdir(os.path.join(tmp, "frames"))) == 3, p)
+        check("... into an empty directory: no note of other frames", "note" not in p.stderr, p.stderr)
+        p = run("png", "--in", out, "--all", "--category", "theft", "--out", os.path.join(tmp, "frames"))
+        # the daily file's 2020-12-27 and -28 drawn: the weeks of 2020-12-21 and 2021-01-04 are left
+        check("png --all into a directory of another run's frames: they are named, not drawn over (a probe)",
+              p.returncode == 0 and "frames also holds 2 PNGs of 'theft' this run did not draw (the first: theft_2020-12-21.png)"
+              in p.stderr and "an earlier run's, on its own colour scale" in p.stderr, p.stderr)
 
         # London: monthly records.
         london_csv = os.path.join(tmp, "2021-01-metropolitan-street.csv")

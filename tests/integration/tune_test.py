@@ -335,6 +335,54 @@ def main():
               "span forecast", p.returncode == 0 and q.returncode == 1 and "st.h5: its all span's targets are bins "
               "52..119, the first model's %d..119 (windows of 52 and %d bins: the first training target follows the "
               "window" % (WINDOW, WINDOW) in q.stderr and r.returncode == 0, (p.stderr, q.stderr, r.stderr))
+        # predict's batch of forecasts within the memory it may take (a model trained at batch
+        # 16 took 13 GB at 150 m on a smaller machine than it was trained on; a probe,
+        # 2026-12-07): fewer at a time, said, the same forecast; none fitting, refused
+        whole, fewer = os.path.join(tmp, "whole.h5"), os.path.join(tmp, "fewer.h5")
+        p = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--span", "all", "--out", whole],
+                           capture_output=True, text=True)
+        found = None
+        for tenths in range(2000, 1900, -2):  # the plan holds 192 MiB for the program, then a few KiB a sample
+            q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--span", "all", "--memory",
+                                "%.1fM" % (tenths / 10), "--out", fewer], capture_output=True, text=True)
+            at = re.search(r"note: (\d+) forecasts at a time, not 16: what fits the [0-9.]+ GiB it may take", q.stderr)
+            if q.returncode != 0 or at:
+                found = (tenths, q, at)
+                break
+        same = False
+        if found and found[1].returncode == 0:
+            with h5py.File(whole, "r") as a, h5py.File(fewer, "r") as b:
+                same = np.allclose(a["forecast"][()], b["forecast"][()], rtol=1e-5, atol=1e-7)
+        check("predict --memory: fewer forecasts at a time when the plan's batch does not fit, said, the same forecast "
+              "(1e-5)", p.returncode == 0 and found is not None and found[1].returncode == 0
+              and 1 <= int(found[2].group(1)) < 16 and same, (p.stderr, found and found[1].stderr))
+        q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--memory", "100M", "--out", fewer],
+                           capture_output=True, text=True)
+        check("predict --memory too small for one forecast: refused saying so", q.returncode == 1
+              and "not even one forecast of the 8 x 8 grid fits the memory predict may take (0.10 GiB" in q.stderr,
+              q.stderr)
+        # Outside the study area the forecast is 0 (the network's rate was positive there; a probe)
+        masked, next_bin = os.path.join(tmp, "masked.h5"), os.path.join(tmp, "next.h5")
+        part = mask.copy()
+        part[:2, :3] = 0
+        write_tensor(masked, counts, part, ["all", "burglary"], created_by="tune_test.py")
+        q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", masked, "--span", "next", "--out", next_bin],
+                           capture_output=True, text=True)
+        values = h5py.File(next_bin, "r")["forecast"][()] if q.returncode == 0 else None
+        check("predict: 0 in the cells outside the mask, positive inside", values is not None
+              and (values[:, :, part == 0] == 0).all() and (values[:, :, part == 1] > 0).all(), q.stderr)
+        # inspect on another raster of the grid (fewer bins): said, as predict refuses such a
+        # span (it forecast without a word, its context maps over the shorter history; a probe)
+        short = os.path.join(tmp, "short.h5")
+        write_tensor(short, counts[:100], mask, ["all", "burglary"], created_by="tune_test.py")
+        look = os.path.join(tmp, "look")
+        q = subprocess.run([CRIMECAST, "inspect", "--model", plain, "--data", short, "--index", "90", "--out", look],
+                           capture_output=True, text=True)
+        r = subprocess.run([CRIMECAST, "inspect", "--model", plain, "--data", tensor, "--index", "90", "--out", look],
+                           capture_output=True, text=True)
+        check("inspect on another tensor of the grid: a warning naming it, none on the training tensor",
+              q.returncode == 0 and "warning: %s is not the tensor %s was trained on" % (short, plain) in q.stderr
+              and r.returncode == 0 and "not the tensor" not in r.stderr, (q.stderr, r.stderr))
         p = subprocess.run([CRIMECAST, *common, "--out", loose, "--model", "st-resnet", "--trend-lag", "100"],
                            capture_output=True, text=True)
         check("st-resnet lags that leave a span no target: the advice names the lags (it said a shorter --window)",
