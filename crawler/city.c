@@ -119,7 +119,7 @@ static int read_boundary(const cJSON *root, cc_city *city, const char *path, cha
     if (!city->boundary) ring = NULL; /* fewer than 3 points, or no memory: said below */
     cJSON_ArrayForEach(point, ring) {
         const cJSON *lon = cJSON_GetArrayItem(point, 0), *lat = cJSON_GetArrayItem(point, 1);
-        if (cJSON_GetArraySize(point) != 2 || !cJSON_IsNumber(lon) || !cJSON_IsNumber(lat) ||
+        if (!cJSON_IsArray(point) || cJSON_GetArraySize(point) != 2 || !cJSON_IsNumber(lon) || !cJSON_IsNumber(lat) ||
             lon->valuedouble < city->bbox.min_lon || lon->valuedouble > city->bbox.max_lon ||
             lat->valuedouble < city->bbox.min_lat || lat->valuedouble > city->bbox.max_lat)
             break;
@@ -132,7 +132,7 @@ static int read_boundary(const cJSON *root, cc_city *city, const char *path, cha
     else if (n < 3)
         snprintf(err, err_len, "%s: field 'boundary' must hold 'ring': at least 3 [lon, lat] points (it has %d)", path, n);
     else
-        snprintf(err, err_len, "%s: 'boundary' ring point %d is not [lon, lat] inside 'bbox'", path, i);
+        snprintf(err, err_len, "%s: 'boundary' ring's point %d (from 1) is not [lon, lat] inside 'bbox'", path, i + 1);
     return -1;
 }
 

@@ -126,7 +126,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *context) {
             seconds = when == (time_t)-1 ? -1 : difftime(when, time(NULL));
             if (when != (time_t)-1 && seconds < 0) seconds = 0; /* a date past: now */
         }
-        if (seconds >= 0) t->retry_after_s = seconds; /* unreadable: the backoff's own delay */
+        if (seconds >= 0 && isfinite(seconds)) t->retry_after_s = seconds; /* unreadable: the backoff's own delay */
     }
     return n;
 }
@@ -282,7 +282,7 @@ int cc_http_get(cc_http_client *c, const char *url, cc_http_response *r, char *e
                                      : retryable_curl_error(code);
         /* a server asking for more than an hour: no crawl waits so long (a probe's 2 hours were
          * asked again after the backoff's 1 s, 8 times in minutes); the crawl resumes later */
-        int too_long = retry && t.retry_after_s >= CC_HTTP_MOST_RETRY_AFTER_S;
+        int too_long = retry && code == CURLE_OK && t.retry_after_s >= CC_HTTP_MOST_RETRY_AFTER_S;
         if (ok || !retry || too_long || n >= c->options.max_retries) {
             r->status = code == CURLE_OK ? status : 0;
             if (ok) {

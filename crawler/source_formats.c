@@ -122,13 +122,22 @@ static int hash_order_of(const source_format *f, char names[][64], int count, in
 /* A column the layout reads that the header names twice: its index into `twice` (the
  * second's), or -1. A file with two 'Latitude' columns was read through the first alone,
  * without a word (a probe; Python's DictReader takes the last). */
-static int column_named_twice(char names[][64], int count, const int col[COL_COUNT], int *twice) {
-    for (int i = 0; i < COL_COUNT; i++)
-        for (int k = col[i] + 1; col[i] >= 0 && k < count; k++)
-            if (!strcmp(names[k], names[col[i]])) {
-                *twice = k;
-                return col[i];
-            }
+static int named_again(char names[][64], int count, int column, int *twice) {
+    for (int k = column + 1; column >= 0 && k < count; k++)
+        if (!strcmp(names[k], names[column])) {
+            *twice = k;
+            return column;
+        }
+    return -1;
+}
+
+/* The same for the columns a hashed id reads (`hashed`, n of them: a reviewer). */
+static int column_named_twice(char names[][64], int count, const int col[COL_COUNT], const int *hashed, int n,
+                              int *twice) {
+    for (int i = 0; i < COL_COUNT + n; i++) {
+        int first = named_again(names, count, i < COL_COUNT ? col[i] : hashed[i - COL_COUNT], twice);
+        if (first >= 0) return first;
+    }
     return -1;
 }
 
@@ -173,7 +182,7 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
         p->ordinals = cc_row_ordinals_new();
         if (p->hash_order) p->hash_count = hash_order_of(match, names, count, p->hash_order);
     }
-    int twice = -1, first = match ? column_named_twice(names, count, p->col, &twice) : -1;
+    int twice = -1, first = match ? column_named_twice(names, count, p->col, p->hash_order, p->hash_count, &twice) : -1;
     if (first >= 0) {
         char a[SHOWN];
         snprintf(err, err_len, "header (line %ld) has two columns named '%s' (columns %d and %d): which one to read is "

@@ -112,10 +112,16 @@ static int choose_columns(table_reader *r, cc_covariate_table *t, const cc_csv_r
                 if (add_column(r, t, header, i, err, err_len) != 0) return -1;
                 found = 1;
             }
-        if (!found) {
+        int only_key_or_date = 0; /* matched by the key or date column alone: say so (it said "no value column") */
+        for (int i = 0; !found && i < header->field_count; i++)
+            only_key_or_date |= (i == r->key || i == r->date) && contains_nocase(header->fields[i], patterns[p]);
+        if (!found && only_key_or_date)
+            snprintf(err, err_len, "%s: --columns '%s' matches only the %s column, which holds no values to map; give "
+                     "a pattern of a value column", r->path, shown(patterns[p]).text,
+                     r->key >= 0 && contains_nocase(header->fields[r->key], patterns[p]) ? "key" : "date");
+        else if (!found)
             list_columns(r->path, header, "value", patterns[p], err, err_len);
-            return -1;
-        }
+        if (!found) return -1;
     }
     for (int i = 0; r->tentative && i < header->field_count; i++)
         if (i != r->key && i != r->date && header->fields[i][0] && add_column(r, t, header, i, err, err_len) != 0)

@@ -90,9 +90,12 @@ static void warn_moot(int argc, char **argv, const cc_train_config *config, cons
         fprintf(stderr, "crimecast train: warning: %s: ST-ResNet's branches read the counts alone, its other input "
                 "maps reach only its skip path, which --skip 0 turns off: %s nothing\n", names,
                 strchr(names, ',') ? "they change" : "it changes");
-    else if (strcmp(r->level_gate, "off") && !strcmp(r->context, "off") && given_anywhere(argc, argv, config, "level-gate"))
-        fprintf(stderr, "crimecast train: warning: --level-gate %s adds context maps, and --context off leaves them "
-                "out: it changes nothing\n", r->level_gate);
+    else if (!strcmp(r->context, "off") && ((strcmp(r->level_gate, "off") && given_anywhere(argc, argv, config,
+                                                                                            "level-gate")) ||
+                                            (!strcmp(r->recency, "on") && given_anywhere(argc, argv, config, "recency"))))
+        fprintf(stderr, "crimecast train: warning: %s adds context maps, and --context off leaves them out: it changes "
+                "nothing\n", strcmp(r->level_gate, "off") && given_anywhere(argc, argv, config, "level-gate")
+                                 ? "--level-gate" : "--recency on");
     else if (!strcmp(r->level_gate, "skip") && !r->skip && given_anywhere(argc, argv, config, "level-gate"))
         fprintf(stderr, "crimecast train: warning: --level-gate skip feeds the ratio maps to the skip path, which "
                 "--skip 0 turns off: it changes nothing\n");

@@ -8,7 +8,8 @@
 
 #include "kernels/ops.h"
 
-/* --memory SIZE|auto into a double of bytes (0: auto): 40G, 512M, 1.5GiB; at least 1M.
+/* --memory SIZE|auto into a double of bytes (0: auto): 40G, 512M, 1.5T, 1.5GiB (binary
+ * units; a bare number is bytes); at least 1M.
  * An option table's custom parser (host/options.h): 0, or -1 with why. */
 int cc_parse_memory_option(const char *text, void *field, char *why, size_t why_len);
 

@@ -127,9 +127,13 @@ static int map_infos(const cc_covariates_request *r, const cc_covariate_table *t
     for (int k = 0; k < table->columns; k++) {
         if (r->name_count) snprintf(info[k].name, sizeof info[k].name, "%s", r->names[k]);
         else name_from_header(table->headers[k], info[k].name, sizeof info[k].name);
-        if (!cc_covariate_name_usable(info[k].name)) {
-            snprintf(err, err_len, "column %d of those taken gives no usable name ('%s': a name needs a letter or "
-                     "digit, printable ASCII, no space): name the columns with --names", k + 1, info[k].name);
+        if (!cc_covariate_name_usable(info[k].name)) { /* a --names given is not to be asked for again */
+            if (r->name_count)
+                snprintf(err, err_len, "--names '%s' (the %d%s) is no usable name: a name needs a letter or digit, "
+                         "printable ASCII, no space", info[k].name, k + 1, k == 0 ? "st" : k == 1 ? "nd" : k == 2 ? "rd" : "th");
+            else
+                snprintf(err, err_len, "column %d of those taken gives no usable name ('%s': a name needs a letter or "
+                         "digit, printable ASCII, no space): name the columns with --names", k + 1, info[k].name);
             return -1;
         }
         for (int i = 0; i < k; i++)

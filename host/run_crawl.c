@@ -278,14 +278,14 @@ static int crawl_into(const cc_crawl_request *r, cc_store *store, const cc_city 
         fprintf(stderr, "crimecast crawl: warning: %s\n", said); /* the crawl's own failure follows */
     }
     if (status < 0 && stats.page_too_big)
-        snprintf(err, err_len, "%s\n  everything before this page is stored; its rows are too long for pages of %d: "
+        snprintf(err, err_len, "%s\n  everything read before this request is stored; its rows are too long for pages of %d: "
                  "ask for smaller ones to go on (--page-size %d)", why, o.page_size,
                  o.page_size > 4 ? o.page_size / 4 : 1);
     else if (status < 0 && stats.refused)
-        snprintf(err, err_len, "%s\n  everything before this page is stored; the portal refuses this request, so "
+        snprintf(err, err_len, "%s\n  everything read before this request is stored; the portal refuses this request, so "
                  "running it again fails the same way", why);
     else if (status < 0)
-        snprintf(err, err_len, "%s\n  everything before this page is stored; run again to resume", why);
+        snprintf(err, err_len, "%s\n  everything read before this request is stored; run again to resume", why);
     if (status > 0) interrupted(r, err, err_len);
     return status == 0 ? 0 : -1;
 }

@@ -222,6 +222,9 @@ static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti
     if (a->area_km2 > 0 && a->area_km2 < 0.5 * cell_km2 && n > 0) /* rounded up to the one cell there is to flag */
         fprintf(stderr, "crimecast export: note: --area %g km2 is less than half a cell (%g km2): one cell flagged\n",
                 a->area_km2, cell_km2);
+    else if (a->topk > 0 && a->topk / 100.0 * n < 0.5 && n > 0) /* the same rounding, said alike (it was not) */
+        fprintf(stderr, "crimecast export: note: --topk %g%% of %d cells is less than half a cell: one cell flagged\n",
+                a->topk, n);
     if (a->area_km2 > n * cell_km2 && n > 0) /* as eval says it: a budget past the map is no budget */
         fprintf(stderr, "crimecast export: note: --area %g km2 is more than the whole study area (%d cells, %.3g km2): "
                 "every cell is flagged\n", a->area_km2, n, n * cell_km2);
@@ -242,10 +245,11 @@ static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti
                               made_by(t), target, t->categories[c], a->dissolve};
     int status = cc_hotspot_polygons_write(a->out, &layer, err, err_len);
     if (status == 0)
-        fprintf(out, "%s: the %d highest of %d cells (%.3g km2, %.1f%% of the forecast%s), '%s', %s bin of %s%s\n",
+        fprintf(out, "%s: the %d highest of %d cells (%.3g km2, %.1f%% of the %s%s), '%s', %s bin of %s%s\n",
                 a->out, flagged, n, flagged * t->cell * t->cell * 1e-6,
-                100 * (flagged ? cells[flagged - 1].cumulative_share : 0),
-                flagged < budget ? "; the budget's other cells forecast 0" : "", t->categories[c],
+                100 * (flagged ? cells[flagged - 1].cumulative_share : 0), t->forecast ? "forecast" : "counts",
+                flagged < budget ? (t->forecast ? "; the budget's other cells forecast 0" : "; the budget's other cells "
+                                                                                           "count 0") : "", t->categories[c],
                 cc_bin_kind_name(t->bin), target, a->dissolve ? ", patches dissolved" : "");
     if (status == 0 && tie_at_cut) note_tie(map, order, n, flagged);
     free(order), free(cells);

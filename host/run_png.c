@@ -135,15 +135,13 @@ static int frames_not_drawn(const char *dir, const cc_tensor *t, int c, char *fi
     int others = 0;
     while (d && (e = readdir(d)) != NULL) {
         const char *name = e->d_name;
+        int64_t day;
         if (strncmp(name, t->categories[c], prefix) || name[prefix] != '_' || strlen(name + prefix) != 15 ||
             strcmp(name + prefix + 11, ".png"))
             continue;
-        int drawn = 0;
-        for (int ti = 0; ti < t->T && !drawn; ti++) {
-            char date[11];
-            cc_format_iso_date(t->time[ti], date);
-            drawn = !strncmp(name + prefix + 1, date, 10);
-        }
+        char date[11];
+        snprintf(date, sizeof date, "%.10s", name + prefix + 1);
+        int drawn = cc_parse_iso_date(date, &day) == 0 && cc_tensor_bin(t, day) >= 0; /* a bin starts on it */
         if (!drawn && (!others++ || strcmp(name, first) < 0)) snprintf(first, first_len, "%s", name); /* the earliest */
     }
     if (d) closedir(d);

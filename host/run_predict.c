@@ -25,17 +25,20 @@ enum { PREDICT_BATCH = 16 };
  * at 150 m on a smaller one, its training batch's activations at once (a probe). The plan
  * counts the optimiser's state too, which predict does not hold: a margin. 0 with err
  * when not even one sample fits. */
-static int predict_batch(const cc_ops_context *ctx, const cc_model_info *info, const cc_tensor *t, double budget,
-                         char *err, size_t err_len) {
+static int usual_batch(const cc_model_info *info) {
     int trained = info->options.batch;
-    int batch = trained >= 1 && trained < PREDICT_BATCH ? trained : PREDICT_BATCH;
+    return trained >= 1 && trained < PREDICT_BATCH ? trained : PREDICT_BATCH;
+}
+
+static int predict_batch(const cc_ops_context *ctx, const cc_model_info *info, const cc_tensor *t, double budget,
+                         int asked, char *err, size_t err_len) {
+    int batch = usual_batch(info), on_gpu = cc_plan_device(ctx);
     if (budget <= 0) return batch;
-    int fits = cc_train_memory_largest_batch(&info->config, batch, t->T, t->R, cc_plan_device(ctx), 1,
-                                             cc_ops_threads(ctx), budget);
+    int fits = cc_train_memory_largest_batch(&info->config, batch, t->T, t->R, on_gpu, 1, cc_ops_threads(ctx), budget);
     if (fits <= 0)
-        snprintf(err, err_len, "not even one forecast of the %d x %d grid fits the memory predict may take (%.2f GiB, "
+        snprintf(err, err_len, "not even one forecast of the %d x %d grid fits the memory predict may take (%.2f GiB: "
                  "%s): give more with --memory, or predict where there is more", t->H, t->W, budget / 1073741824.0,
-                 "90% of the GPU's or the host's available memory, or --memory");
+                 asked ? "--memory" : on_gpu ? "90% of the GPU's memory" : "90% of the host's available memory");
     return fits;
 }
 
@@ -137,10 +140,15 @@ static void targets_difference(const cc_model_info *a, const cc_model_info *b, c
     int first[2], last[2];
     for (int k = 0; k < 2; k++)
         first[k] = n[k] ? cc_split_target(s[k], span, 0) : -1, last[k] = n[k] ? cc_split_target(s[k], span, n[k] - 1) : -1;
-    snprintf(out, len, "its %s span's targets are bins %d..%d, the first model's %d..%d (windows of %d and %d bins%s)",
-             cc_span_name(span), first[1], last[1], first[0], last[0], b->config.window, a->config.window,
-             a->config.window != b->config.window ? ": the first training target follows the window; the val and "
-                                                    "test spans' targets are shared" : "; another --test-from?");
+    /* the window moves the first training target alone, in the rolling-origin split */
+    int by_window = a->config.window != b->config.window && !a->split.gapped && !b->split.gapped &&
+                    (span == CC_SPAN_ALL || span == CC_SPAN_TRAIN) && first[0] != first[1];
+    char why[160] = "their splits differ: another --test-from, or a model of the old split?";
+    if (by_window)
+        snprintf(why, sizeof why, "the first training target follows the window: windows of %d and %d bins; the val "
+                 "and test spans' targets are shared", b->config.window, a->config.window);
+    snprintf(out, len, "its %s span's targets are bins %d..%d, the first model's %d..%d (%s)", cc_span_name(span),
+             first[1], last[1], first[0], last[0], why);
 }
 
 /* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
@@ -218,7 +226,7 @@ static void warn_missing_at_origins(const char *data, const cc_tensor *t, const 
  * info, later ones are checked against it; `name` the forecast's model name. 0 or -1
  * with err. */
 static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const char *data, cc_tensor *t,
-                               const wanted *w, double budget, int index, cc_model_info *first, char name[32],
+                               const wanted *w, double budget, int asked, int index, cc_model_info *first, char name[32],
                                int *n_out, int *members, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
@@ -255,7 +263,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         snprintf(err, err_len, "%s: %d bins, fewer than %s's window of %d", data, t->T, path, c->window);
     } else if (n <= 0) {
         snprintf(err, err_len, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
-    } else if ((batch = predict_batch(ctx, &info, t, budget, err, err_len)) <= 0) {
+    } else if ((batch = predict_batch(ctx, &info, t, budget, asked, err, err_len)) <= 0) {
         /* err said so */
     } else if (!(starts = malloc(sizeof(int) * (size_t)n)) || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
                (index == 0 && !(*sum = calloc(map * (size_t)n, sizeof(float))))) {
@@ -278,10 +286,9 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
                     path, cc_span_name(span), cc_split_target(&info.split, span, 0),
                     cc_split_target(&info.split, span, n - 1));
         char why_not[256];
-        int usual = info.options.batch >= 1 && info.options.batch < PREDICT_BATCH ? info.options.batch : PREDICT_BATCH;
-        if (batch < usual && index == 0 && budget > 0)
-            fprintf(stderr, "crimecast predict: note: %d forecasts at a time, not %d: what fits the %.2f GiB it may "
-                    "take\n", batch, usual, budget / 1073741824.0);
+        if (batch < usual_batch(&info)) /* each model file's own plan: members may differ */
+            fprintf(stderr, "crimecast predict: note: %s: %d forecasts at a time, not %d: what fits the %.2f GiB it "
+                    "may take\n", path, batch, usual_batch(&info), budget / 1073741824.0);
         int added = add_member_forecasts(ctx, &model, &info, t, starts, n, batch, all, *sum, why_not, sizeof why_not);
         if (added > 0) {
             if (added < info.members && added > info.finished) /* the last of them partway through its epochs */
@@ -352,6 +359,7 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     if (cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before the models run */
     cc_ops_context ctx;
     if (cc_device_open(&a->device, &ctx, err, err_len) != 0) return -1;
+    double budget = cc_memory_budget(&ctx, a->memory); /* before the tensor is read: the plan counts it */
     cc_tensor t;
     if (cc_tensor_read(a->data, "counts", &t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &t, cc_cpu_threads(&ctx), err, err_len) != 0) {
         cc_tensor_free(&t);
@@ -359,15 +367,14 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
         return -1;
     }
     cc_tensor_index_nonzeros(&t); /* faster context sums when the counts are sparse; optional */
-    double budget = cc_memory_budget(&ctx, a->memory);
     cc_model_info first;
     memset(&first, 0, sizeof first);
     float *sum = NULL;
     int n = 0, members = 0, ok = 1;
     char name[32] = "";
     for (int k = 0; ok && k < a->model_count; k++)
-        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, budget, k, &first, name, &n, &members, &sum,
-                                 err, err_len) == 0;
+        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, budget, a->memory > 0, k, &first, name, &n,
+                                 &members, &sum, err, err_len) == 0;
     if (ok) {
         /* outside the study area 0, as no crime is counted there (the network's exp(r) is
          * positive everywhere: the whole grid's sum was 9% over the area's at 150 m; a probe) */

@@ -39,7 +39,6 @@ static int parse_hidden(const char *text, void *field, char *why, size_t why_len
     return 0;
 }
 
-/* --memory 40G, 512M, 1.5T (binary units; a bare number is bytes) or auto (0). */
 static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_TEXT("data", cc_train_request, data, "TENSOR.h5", NULL, "the tensor file to learn from"),
      .required = 1, .file = CC_FILE_READ},

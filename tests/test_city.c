@@ -99,10 +99,13 @@ static void test_bad_boundary_refused(void **state) {
     (void)state;
     char err[512], *dir = tu_make_temp_dir(), *path = tu_path(dir, "c.json");
     const char *const bodies[] = {"[[0.5, 0.5], [0.6, 0.5]]", "[[0.5, 0.5], [0.6, 0.5], [2, 0.6]]",
-                                  "[[0.5, 0.5], [0.6, 0.5], \"x\"]"};
-    const char *const says[] = {"at least 3 [lon, lat] points (it has 2)", "ring point 2 is not [lon, lat] inside "
-                                "'bbox'", "ring point 2 is not [lon, lat] inside 'bbox'"};
-    for (int i = 0; i < 3; i++) {
+                                  "[[0.5, 0.5], [0.6, 0.5], \"x\"]",
+                                  "[[0.5, 0.5], {\"a\": 0.6, \"b\": 0.5}, [0.6, 0.6]]" /* an object: a reviewer */};
+    const char *const says[] = {"at least 3 [lon, lat] points (it has 2)",
+                                "ring's point 3 (from 1) is not [lon, lat] inside 'bbox'",
+                                "ring's point 3 (from 1) is not [lon, lat] inside 'bbox'",
+                                "ring's point 2 (from 1) is not [lon, lat] inside 'bbox'"};
+    for (int i = 0; i < 4; i++) {
         FILE *f = fopen(path, "w");
         assert_non_null(f);
         fprintf(f, "{\"name\": \"c\", \"timezone\": \"UTC\", \"crs\": \"EPSG:32631\", \"bbox\": {\"min_lon\": 0, "

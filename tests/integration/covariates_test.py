@@ -247,6 +247,12 @@ def test_synthetic(tmp):
             "the layer states no CRS"),
            ("--names of the wrong count", ["--polygons", gpkg, "--polygon-key", "code", "--table", table, "--key", "code",
                                            "--names", "only_one"], "--names gives 1 names for the 2 columns"),
+           ("--names '' (asked again for --names)", ["--polygons", gpkg, "--polygon-key", "code", "--table", table,
+                                                      "--key", "code", "--columns", "score", "--names", ""],
+            "--names '' (the 1st) is no usable name"),
+           ("--columns matching the key column alone", ["--polygons", gpkg, "--polygon-key", "code", "--table", table,
+                                                        "--key", "code", "--columns", "cod"],
+            "--columns 'cod' matches only the key column, which holds no values to map"),
            ("a column of no numbers (a map of NaN alone)", ["--polygons", gpkg, "--polygon-key", "code", "--table", table,
                                                            "--key", "code", "--columns", "name"],
             "'name' is known in none of the mask's cells")]

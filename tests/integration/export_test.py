@@ -230,6 +230,14 @@ def check_tie_notes(tmp, tensor, counts, mask):
           p.returncode == 0 and count == cells_with_crime and "is more than the whole study area (%d cells, "
           % inside.size in p.stderr and "every cell is flagged" in p.stderr, (count, cells_with_crime, p.stderr))
     ds = None
+    # a --topk under half a cell is rounded up to one, said as --area's is; a tensor's share
+    # is of the counts, not 'of the forecast' (a probe, 2026-12-07)
+    tiny = os.path.join(tmp, "tiny.geojson")
+    percent = 40.0 / inside.size  # 0.4 of a cell
+    p = run("export", "--in", tensor, "--time", day, "--topk", "%.6g%%" % percent, "--out", tiny)
+    check("--topk of 0.4 cell: one cell flagged, said; the summary's share of the counts", p.returncode == 0
+          and "--topk %.6g%% of %d cells is less than half a cell: one cell flagged" % (percent, inside.size) in p.stderr
+          and "% of the counts)" in p.stdout and "forecast" not in p.stdout, (p.stdout, p.stderr))
 
 
 def main():

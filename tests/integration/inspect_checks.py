@@ -100,9 +100,10 @@ def check_inspect(crimecast, model, data, forecast_file, work):
     check("log forecast = baseline + skip + network (1e-5)",
           np.allclose(np.log(fc[-1, category][inside]), r[inside], rtol=0, atol=1e-5),
           np.abs(np.log(fc[-1, category][inside]) - r[inside]).max())
-    check("the forecast is predict's for that bin",
-          np.allclose(fc[-1, category], predicted[2, category], rtol=1e-4, atol=1e-7),
-          np.abs(fc[-1, category] - predicted[2, category]).max())
+    check("the forecast is predict's for that bin inside the mask, and predict's is 0 outside it",
+          np.allclose(fc[-1, category][mask], predicted[2, category][mask], rtol=1e-4, atol=1e-7)
+          and (predicted[2, category][~mask] == 0).all(),
+          np.abs(fc[-1, category][mask] - predicted[2, category][mask]).max())
     check("objective = the forecast summed over the mask",
           abs(objective - fc[-1, category][mask].sum()) < 1e-4 * objective, (objective, fc[-1, category][mask].sum()))
 

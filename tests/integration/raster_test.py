@@ -528,6 +528,12 @@ def main():
                     "Crime type,Last outcome category,Context\n"
                     "a1,2021-01,Metropolitan Police Service,Metropolitan Police Service,-0.1276,51.5072,"
                     "On or near X,E01,Westminster,Burglary,,\n")
+        context_twice = os.path.join(tmp, "context_twice.csv")
+        with open(london_csv) as f, open(context_twice, "w") as g:  # a column the hashed id reads, twice (a reviewer)
+            g.write("".join(line.rstrip("\n") + (",Context\n" if i == 0 else ",x\n") for i, line in enumerate(f)))
+        p = run("import", "--city", "london", "--db", db, context_twice)
+        check("a police.uk header naming 'Context' twice (its hashed id reads it): refused naming both", p.returncode == 1
+              and "has two columns named 'Context' (columns 12 and 13)" in p.stderr, p.stderr)
         run("import", "--city", "london", "--db", db, london_csv)
         p = run("raster", "--city", "london", "--db", db, "--from", "2021-01-01", "--to", "2021-03-01",
                 "--bin", "week", "--grid", "8", "--out", out)

@@ -313,7 +313,9 @@ def main():
                  "warning: --baseline-smooth smooths the historical average the network corrects, and with "
                  "--baseline none there is none: it changes nothing"),
                 (["--skip", "0", "--level-gate", "skip"], ["--skip", "0", "--level-gate", "off"],
-                 "warning: --level-gate skip feeds the ratio maps to the skip path, which --skip 0 turns off")):
+                 "warning: --level-gate skip feeds the ratio maps to the skip path, which --skip 0 turns off"),
+                (["--context", "off", "--recency", "on"], ["--context", "off", "--recency", "off"],
+                 "warning: --recency on adds context maps, and --context off leaves them out: it changes nothing")):
             p = subprocess.run([CRIMECAST, *common, "--out", loose, *given], capture_output=True, text=True)
             q = subprocess.run([CRIMECAST, *common, "--out", moot, *without], capture_output=True, text=True)
             same = p.returncode == 0 and q.returncode == 0
@@ -333,19 +335,21 @@ def main():
                             "test", "--out", both], capture_output=True, text=True)
         check("predict --span all of a ConvLSTM and an ST-ResNet: refused naming each's targets and windows; the test "
               "span forecast", p.returncode == 0 and q.returncode == 1 and "st.h5: its all span's targets are bins "
-              "52..119, the first model's %d..119 (windows of 52 and %d bins: the first training target follows the "
-              "window" % (WINDOW, WINDOW) in q.stderr and r.returncode == 0, (p.stderr, q.stderr, r.stderr))
+              "52..119, the first model's %d..119 (the first training target follows the window: windows of 52 and %d "
+              "bins; the val and test spans' targets are shared)" % (WINDOW, WINDOW) in q.stderr and r.returncode == 0, (p.stderr, q.stderr, r.stderr))
         # predict's batch of forecasts within the memory it may take (a model trained at batch
         # 16 took 13 GB at 150 m on a smaller machine than it was trained on; a probe,
         # 2026-12-07): fewer at a time, said, the same forecast; none fitting, refused
         whole, fewer = os.path.join(tmp, "whole.h5"), os.path.join(tmp, "fewer.h5")
-        p = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--span", "all", "--out", whole],
-                           capture_output=True, text=True)
+        # (on the CPU: a GPU's plan holds cuDNN's workspace besides, 512 MiB; a reviewer)
+        p = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--span", "all", "--device", "cpu",
+                            "--out", whole], capture_output=True, text=True)
         found = None
         for tenths in range(2000, 1900, -2):  # the plan holds 192 MiB for the program, then a few KiB a sample
             q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--span", "all", "--memory",
-                                "%.1fM" % (tenths / 10), "--out", fewer], capture_output=True, text=True)
-            at = re.search(r"note: (\d+) forecasts at a time, not 16: what fits the [0-9.]+ GiB it may take", q.stderr)
+                                "%.1fM" % (tenths / 10), "--device", "cpu", "--out", fewer], capture_output=True, text=True)
+            at = re.search(r"note: \S+plain.h5: (\d+) forecasts at a time, not 16: what fits the [0-9.]+ GiB it may take",
+                           q.stderr)
             if q.returncode != 0 or at:
                 found = (tenths, q, at)
                 break
@@ -356,11 +360,11 @@ def main():
         check("predict --memory: fewer forecasts at a time when the plan's batch does not fit, said, the same forecast "
               "(1e-5)", p.returncode == 0 and found is not None and found[1].returncode == 0
               and 1 <= int(found[2].group(1)) < 16 and same, (p.stderr, found and found[1].stderr))
-        q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--memory", "100M", "--out", fewer],
-                           capture_output=True, text=True)
+        q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--memory", "100M", "--device",
+                            "cpu", "--out", fewer], capture_output=True, text=True)
         check("predict --memory too small for one forecast: refused saying so", q.returncode == 1
-              and "not even one forecast of the 8 x 8 grid fits the memory predict may take (0.10 GiB" in q.stderr,
-              q.stderr)
+              and "not even one forecast of the 8 x 8 grid fits the memory predict may take (0.10 GiB: --memory)"
+              in q.stderr, q.stderr)
         # Outside the study area the forecast is 0 (the network's rate was positive there; a probe)
         masked, next_bin = os.path.join(tmp, "masked.h5"), os.path.join(tmp, "next.h5")
         part = mask.copy()
