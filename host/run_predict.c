@@ -287,8 +287,8 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
                     cc_split_target(&info.split, span, n - 1));
         char why_not[256];
         if (batch < usual_batch(&info)) /* each model file's own plan: members may differ */
-            fprintf(stderr, "crimecast predict: note: %s: %d forecasts at a time, not %d: what fits the %.2f GiB it "
-                    "may take\n", path, batch, usual_batch(&info), budget / 1073741824.0);
+            fprintf(stderr, "crimecast predict: note: %s: %d forecast%s at a time, not %d: what fits the %.2f GiB it "
+                    "may take\n", path, batch, batch > 1 ? "s" : "", usual_batch(&info), budget / 1073741824.0);
         int added = add_member_forecasts(ctx, &model, &info, t, starts, n, batch, all, *sum, why_not, sizeof why_not);
         if (added > 0) {
             if (added < info.members && added > info.finished) /* the last of them partway through its epochs */

@@ -348,7 +348,7 @@ def main():
         for tenths in range(2000, 1900, -2):  # the plan holds 192 MiB for the program, then a few KiB a sample
             q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--span", "all", "--memory",
                                 "%.1fM" % (tenths / 10), "--device", "cpu", "--out", fewer], capture_output=True, text=True)
-            at = re.search(r"note: \S+plain.h5: (\d+) forecasts at a time, not 16: what fits the [0-9.]+ GiB it may take",
+            at = re.search(r"note: \S+plain.h5: (\d+) forecasts? at a time, not 16: what fits the [0-9.]+ GiB it may take",
                            q.stderr)
             if q.returncode != 0 or at:
                 found = (tenths, q, at)
