@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -88,6 +89,14 @@ static const char *store_error_text(cc_store *s) {
         return "the store is busy: another process (an import, crawl or synth?) is writing it; run again when it is "
                "done";
     if (code != SQLITE_IOERR && code != SQLITE_FULL) return sqlite3_errmsg(s->db);
+    struct rlimit size;
+    if (!sqlite3_system_errno(s->db)) { /* lost in SQLite's rollback: what can be told without it */
+        int limited = getrlimit(RLIMIT_FSIZE, &size) == 0 && size.rlim_cur != RLIM_INFINITY;
+        snprintf(s->message, sizeof s->message, "%s (%s)", sqlite3_errmsg(s->db),
+                 limited ? "a file-size limit is set, ulimit -f: is the store past it? Or the disk full" : "the disk "
+                                                                                                      "full, or failing?");
+        return s->message;
+    }
     int room = no_room(s->db);
     snprintf(s->message, sizeof s->message, "%s (%s%s)", sqlite3_errmsg(s->db), system_error_text(s->db),
              !room ? "" : sqlite3_system_errno(s->db) == EFBIG ? ": past the file-size limit, ulimit -f"
@@ -98,8 +107,9 @@ static const char *store_error_text(cc_store *s) {
 static int exec(cc_store *s, const char *sql, char *err, size_t err_len) {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
-    int busy = (sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY;
-    snprintf(err, err_len, "%s: %s", s->path, msg && !busy ? msg : store_error_text(s));
+    int code = sqlite3_errcode(s->db) & 0xff; /* these said with what to do, or the system's cause */
+    int explained = code == SQLITE_BUSY || code == SQLITE_IOERR || code == SQLITE_FULL;
+    snprintf(err, err_len, "%s: %s", s->path, msg && !explained ? msg : store_error_text(s));
     sqlite3_free(msg);
     return -1;
 }

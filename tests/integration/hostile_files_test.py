@@ -849,8 +849,11 @@ def disk_full_case(tmp, tensor):
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
     p = subprocess.run([CRIMECAST, "import", "--city", "chicago", "--db", os.path.join(folder, "s.db"), records],
                        capture_output=True, text=True, preexec_fn=store_limit)
-    check("an import into a store that cannot grow: exit 1, the message names the file not stored",
-          p.returncode == 1 and "crimecast import: %s: " % records in p.stderr, p.stderr[-400:])
+    check("an import into a store that cannot grow: exit 1, the message names the file not stored and the cause (it "
+          "said 'disk I/O error' alone; a probe, 2026-12-07)",
+          p.returncode == 1 and "crimecast import: %s: " % records in p.stderr
+          and ("(File too large: past the file-size limit, ulimit -f)" in p.stderr
+               or "(a file-size limit is set, ulimit -f: is the store past it?" in p.stderr), p.stderr[-400:])
     # reading a whole store on a full disk: SQLite cannot make the files of its write-ahead
     # log beside it, which raster called "not a readable SQLite database: disk I/O error"
     # (found by a probe on 2026-12-06; the store was fine)
