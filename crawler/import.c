@@ -151,7 +151,7 @@ static cc_row_parser *read_header(stream_reader *r, cc_csv_reader *reader) {
                  got == 0 ? "empty file (no header line)" : cc_csv_error(reader));
         return NULL;
     }
-    char why[512];
+    char why[900];
     cc_row_parser *parser = cc_row_parser_for_header(r->job->city, &header, why, sizeof why);
     if (!parser) {
         snprintf(r->err, sizeof r->err, "%s: %s", r->label, why);

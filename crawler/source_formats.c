@@ -155,6 +155,38 @@ static int resolve_columns(const source_format *f, char names[][64], int count, 
     return 1;
 }
 
+/* For a header no layout matches: the --city's layout the header comes nearest to (the
+ * fewest of its columns missing), and those missing, into `missing` ("'latitude',
+ * 'longitude'"). NULL when every one of the city's layouts lacks more than half its columns:
+ * then the file is something else, and naming a layout's columns would mislead. A Socrata
+ * page that had lost one column said only "matches no known layout" (a probe). */
+static const source_format *nearest_layout(const cc_city *city, char names[][64], int count, char *missing,
+                                           size_t missing_len) {
+    const source_format *best = NULL;
+    int best_missing = 0, best_wanted = 0;
+    for (int i = 0; i < FORMAT_COUNT; i++) {
+        const source_format *f = &FORMATS[i];
+        if (strcmp(f->city, cc_city_name(city)) != 0) continue;
+        const char *wanted[COL_COUNT] = {f->id_col, f->datetime_col, f->time_col, f->type_col, f->desc_col,
+                                         f->lat_col, f->lon_col, f->point_col, f->marker_col};
+        int lacking = 0, named = 0;
+        for (int k = 0; k < COL_COUNT; k++) {
+            named += wanted[k] != NULL;
+            lacking += wanted[k] && find_column(names, count, wanted[k]) < 0;
+        }
+        if (!best || lacking < best_missing) best = f, best_missing = lacking, best_wanted = named;
+    }
+    if (!best || best_missing == 0 || 2 * best_missing > best_wanted) return NULL;
+    const char *wanted[COL_COUNT] = {best->id_col, best->datetime_col, best->time_col, best->type_col, best->desc_col,
+                                     best->lat_col, best->lon_col, best->point_col, best->marker_col};
+    size_t n = 0;
+    missing[0] = '\0';
+    for (int k = 0; k < COL_COUNT && n < missing_len; k++)
+        if (wanted[k] && find_column(names, count, wanted[k]) < 0)
+            n += (size_t)snprintf(missing + n, missing_len - n, "%s'%s'", n ? ", " : "", wanted[k]);
+    return best;
+}
+
 cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *header,
                                         char *err, size_t err_len) {
     if (header->too_many_fields) {
@@ -191,18 +223,24 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
         cc_row_parser_free(p);
         return NULL;
     }
-    free(names);
     if (!match) {
-        char a[SHOWN], b[SHOWN], c[SHOWN];
+        char a[SHOWN], b[SHOWN], c[SHOWN], missing[256], nearest[400] = "";
+        const source_format *near = nearest_layout(city, names, count, missing, sizeof missing);
+        if (near)
+            snprintf(nearest, sizeof nearest, "; the nearest, layout '%s', lacks the column%s %s (names compared "
+                     "in lower case, other characters as '_')", near->name,
+                     strchr(missing, ',') ? "s" : "", missing);
         snprintf(err, err_len,
                  "header (line %ld) matches no known layout (chicago, sf-2003-2018, sf-2018, "
                  "sf-kaggle-train, sf-kaggle-test, la-2010, la, police-uk-street); first columns: "
-                 "'%s', '%s', '%s'",
+                 "'%s', '%s', '%s'%s",
                  header->line, shown(count > 0 ? header->fields[0] : "", a), shown(count > 1 ? header->fields[1] : "", b),
-                 shown(count > 2 ? header->fields[2] : "", c));
+                 shown(count > 2 ? header->fields[2] : "", c), nearest);
+        free(names);
         free(p);
         return NULL;
     }
+    free(names);
     if (strcmp(match->city, cc_city_name(city)) != 0) {
         snprintf(err, err_len, "header is the %s layout '%s', not a %s one (wrong --city?)",
                  match->city, match->name, cc_city_name(city));

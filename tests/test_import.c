@@ -669,6 +669,18 @@ static void test_unknown_header_and_wrong_city(void **state) {
     assert_non_null(strstr(err, "chicago layout 'chicago', not a london one"));
     assert_int_equal(import_text(f, "odd.csv", "when,where,what\n1,2,3\n", PLAIN, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, "odd.csv: header (line 1) matches no known layout"));
+    assert_null(strstr(err, "nearest")); /* nothing like a layout: none named */
+    /* a header one column short of a layout names the layout and the column (a Socrata page
+     * that lost a column said "no known layout" alone) */
+    use_city(f, "chicago");
+    assert_int_equal(import_text(f, "short.csv", "ID,Case Number,Date,Primary Type,Description,Longitude\n"
+                                 "1,A1,01/01/2020 10:00:00 AM,THEFT,X,-87.6\n", PLAIN, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "short.csv: header (line 1) matches no known layout"));
+    assert_non_null(strstr(err, "the nearest, layout 'chicago', lacks the column 'latitude'"));
+    use_city(f, "losangeles");
+    assert_int_equal(import_text(f, "la.csv", "DR_NO,DATE OCC,TIME OCC,Crm Cd Desc,AREA\n", PLAIN, &s, err,
+                                 sizeof err), -1);
+    assert_non_null(strstr(err, "the nearest, layout 'la', lacks the columns 'lat', 'lon'"));
     assert_int_equal(import_text(f, "empty.csv", "", PLAIN, &s, err, sizeof err), -1);
     assert_non_null(strstr(err, "empty.csv: empty file"));
     assert_int_equal(stored_count(f), 0);
