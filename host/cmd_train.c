@@ -34,19 +34,26 @@ static int switch_off(const cc_option *row, const char *value) {
     return row->kind == CC_OPT_FLAG && (!strcmp(value, "off") || !strcmp(value, "false") || !strcmp(value, "0"));
 }
 
+/* The options a run was given: those on its command line, listed once, and its --config
+ * file's (NULL: none), for the warnings below. */
+typedef struct options_given {
+    const cc_option *on_line[128];
+    int on_line_count;
+    const cc_train_config *config;
+} options_given;
+
 /* Names the --config file's options that the model does not use, as the command line's are
  * named (a configuration tuned for one model, given to another, said nothing); those the
  * line gives again are the line's to name. */
-static void warn_unused_in_config(int argc, char **argv, const cc_train_config *config, const cc_train_request *r) {
-    const cc_option *on_line[128];
-    int given = cc_options_given(&CC_TRAIN_SPEC, argc, argv, on_line, 128);
+static void warn_unused_in_config(const options_given *g, const cc_train_request *r) {
+    const cc_train_config *config = g->config;
     char words[CC_TRAIN_CONFIG_MAX][CC_TRAIN_CONFIG_KEY + CC_TRAIN_CONFIG_VALUE + 4];
     char *line[CC_TRAIN_CONFIG_MAX + 1] = {"train"}, names[1024];
     int n = 1;
     for (int i = 0; i < config->count; i++) {
         const cc_option *row = cc_options_find(&CC_TRAIN_SPEC, config->key[i]); /* exact: the file's were checked */
         int again = 0;
-        for (int k = 0; k < given; k++) again |= on_line[k] == row;
+        for (int k = 0; k < g->on_line_count; k++) again |= g->on_line[k] == row;
         if (!row || again || switch_off(row, config->value[i])) continue;
         snprintf(words[i], sizeof words[i], "--%s=%s", config->key[i], config->value[i]);
         line[n++] = words[i];
@@ -57,22 +64,21 @@ static void warn_unused_in_config(int argc, char **argv, const cc_train_config *
                 unused > 1 ? "are" : "is", r->model);
 }
 
-/* Whether option `name` was given on the command line or in the --config file (NULL: none). */
-static int given_anywhere(int argc, char **argv, const cc_train_config *config, const char *name) {
-    const cc_option *on_line[128];
-    int given = cc_options_given(&CC_TRAIN_SPEC, argc, argv, on_line, 128);
-    for (int k = 0; k < given; k++)
-        if (!strcmp(on_line[k]->name, name)) return 1;
-    for (int i = 0; config && i < config->count; i++)
-        if (!strcmp(config->key[i], name)) return 1;
+/* Whether option `name` was given on the command line or in the --config file. */
+static int given_anywhere(const options_given *g, const char *name) {
+    for (int k = 0; k < g->on_line_count; k++)
+        if (!strcmp(g->on_line[k]->name, name)) return 1;
+    for (int i = 0; g->config && i < g->config->count; i++)
+        if (!strcmp(g->config->key[i], name)) return 1;
     return 0;
 }
 
 /* Options given that other options' values make moot, named with why: each trained the
  * same model as without it, silently (st-resnet --skip 0 --context on; --baseline none
  * --baseline-smooth 3; st-resnet --level-gate on; a probe, 2026-12-07). */
-static void warn_moot(int argc, char **argv, const cc_train_config *config, const cc_train_request *r) {
+static void warn_moot(const options_given *g, const cc_train_request *r) {
     int st = !strcmp(r->model, "st-resnet");
+    int level_gate_on = strcmp(r->level_gate, "off") && given_anywhere(g, "level-gate");
     int no_offset = !strcmp(r->baseline, "none") || (!strcmp(r->baseline, "auto") && strcmp(r->loss, "poisson"));
     if (r->baseline_sigma > 0 && no_offset)
         fprintf(stderr, "crimecast train: warning: --baseline-smooth smooths the historical average the network "
@@ -83,20 +89,17 @@ static void warn_moot(int argc, char **argv, const cc_train_config *config, cons
     for (size_t i = 0; st && !r->skip && i < sizeof MAPS / sizeof *MAPS; i++) {
         const char *value = !strcmp(MAPS[i], "context") ? r->context : !strcmp(MAPS[i], "recency") ? r->recency
                             : !strcmp(MAPS[i], "covariates") ? r->covariates : r->level_gate;
-        if (strcmp(value, "off") && given_anywhere(argc, argv, config, MAPS[i]))
+        if (strcmp(value, "off") && given_anywhere(g, MAPS[i]))
             snprintf(names + strlen(names), sizeof names - strlen(names), "%s--%s", names[0] ? ", " : "", MAPS[i]);
     }
     if (names[0])
         fprintf(stderr, "crimecast train: warning: %s: ST-ResNet's branches read the counts alone, its other input "
                 "maps reach only its skip path, which --skip 0 turns off: %s nothing\n", names,
                 strchr(names, ',') ? "they change" : "it changes");
-    else if (!strcmp(r->context, "off") && ((strcmp(r->level_gate, "off") && given_anywhere(argc, argv, config,
-                                                                                            "level-gate")) ||
-                                            (!strcmp(r->recency, "on") && given_anywhere(argc, argv, config, "recency"))))
+    else if (!strcmp(r->context, "off") && (level_gate_on || (!strcmp(r->recency, "on") && given_anywhere(g, "recency"))))
         fprintf(stderr, "crimecast train: warning: %s adds context maps, and --context off leaves them out: it changes "
-                "nothing\n", strcmp(r->level_gate, "off") && given_anywhere(argc, argv, config, "level-gate")
-                                 ? "--level-gate" : "--recency on");
-    else if (!strcmp(r->level_gate, "skip") && !r->skip && given_anywhere(argc, argv, config, "level-gate"))
+                "nothing\n", level_gate_on ? "--level-gate" : "--recency on");
+    else if (!strcmp(r->level_gate, "skip") && !r->skip && given_anywhere(g, "level-gate"))
         fprintf(stderr, "crimecast train: warning: --level-gate skip feeds the ratio maps to the skip path, which "
                 "--skip 0 turns off: it changes nothing\n");
     else if (st && !strcmp(r->level_gate, "on"))
@@ -168,8 +171,11 @@ int cc_cmd_train(int argc, char **argv) {
         char model[64];
         snprintf(model, sizeof model, "--model %s", r.model);
         cc_options_warn_unused(&CC_TRAIN_SPEC, argc, argv, cc_train_model_uses, &r, model);
-        if (r.config) warn_unused_in_config(argc, argv, &config, &r);
-        warn_moot(argc, argv, r.config ? &config : NULL, &r);
+        options_given given = {.config = r.config ? &config : NULL};
+        given.on_line_count = cc_options_given(&CC_TRAIN_SPEC, argc, argv, given.on_line,
+                                                 (int)(sizeof given.on_line / sizeof *given.on_line));
+        if (r.config) warn_unused_in_config(&given, &r);
+        warn_moot(&given, &r);
     }
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;
     /* each rank starts from its own command line, and reads its own --config or --resume file
