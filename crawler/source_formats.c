@@ -373,6 +373,10 @@ static cc_reject_reason parse_coordinates(const cc_row_parser *p, const cc_csv_r
         snprintf(detail, len, have ? "coordinates are the (0, 0) placeholder" : "no latitude/longitude");
         return CC_REJECT_NO_COORDINATES;
     }
+    if (fabs(out->lat) == 90.0) { /* a pole: SF's files mark an unknown place lat 90, lon -120.5 */
+        snprintf(detail, len, "coordinates at a pole (lat %.10g, lon %.10g): a placeholder", out->lat, out->lon);
+        return CC_REJECT_NO_COORDINATES;
+    }
     if (!cc_city_contains(p->city, out->lat, out->lon)) {
         snprintf(detail, len, "lat %.10g, lon %.10g", out->lat, out->lon);
         return CC_REJECT_OUTSIDE_BBOX;

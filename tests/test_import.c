@@ -294,7 +294,8 @@ static void test_sf_kaggle_train_hashed_ids(void **state) {
     cc_import_stats s;
     import_ok(f, "train.csv.gz", SF_KAGGLE_TRAIN, GZIP, &s);
     assert_string_equal(s.format, "sf-kaggle-train");
-    expect_counts(&s, 4, 3, 0, 0, 1, 0, 0);
+    expect_counts(&s, 4, 3, 0, 1, 0, 0, 0); /* lat 90, lon -120.5: SF's placeholder, no coordinates */
+    assert_true(has_example(&s, "train.csv.gz:5: no coordinates"));
     assert_int_equal(tu_query_int(f->db_path, "SELECT count(DISTINCT source_id) FROM incidents "
                                               "WHERE occurred = '2015-05-13 23:53'"), 2);
     char first[128], second[128];
@@ -310,7 +311,7 @@ static void test_sf_kaggle_train_hashed_ids(void **state) {
                     "block", "other", "WARRANTS", "WARRANT ARREST");
     /* Re-import: the same ids again, so nothing new. */
     import_ok(f, "train.csv", SF_KAGGLE_TRAIN, PLAIN, &s);
-    expect_counts(&s, 4, 0, 3, 0, 1, 0, 0);
+    expect_counts(&s, 4, 0, 3, 1, 0, 0, 0);
     /* The id hashes the fields in the published column order (FNV-1a 64, each field then
      * 0x1F), so a file as Kaggle published it keeps the ids it always had ... */
     const char *fields[] = {"2015-05-13 23:53:00", "WARRANTS", "WARRANT ARREST", "Wednesday", "NORTHERN",
@@ -326,11 +327,11 @@ static void test_sf_kaggle_train_hashed_ids(void **state) {
     /* ... and the same rows saved again with the columns moved are the same incidents. */
     import_ok(f, "moved.csv", SF_KAGGLE_TRAIN_COLUMNS_MOVED, PLAIN, &s);
     assert_string_equal(s.format, "sf-kaggle-train");
-    expect_counts(&s, 4, 0, 3, 0, 1, 0, 0);
+    expect_counts(&s, 4, 0, 3, 1, 0, 0, 0);
     /* ... or with a column the layout does not name (a pandas index). */
     import_ok(f, "indexed.csv", SF_KAGGLE_TRAIN_PANDAS_INDEX, PLAIN, &s);
     assert_string_equal(s.format, "sf-kaggle-train");
-    expect_counts(&s, 4, 0, 3, 0, 1, 0, 0);
+    expect_counts(&s, 4, 0, 3, 1, 0, 0, 0);
     assert_int_equal(tu_query_int(f->db_path, "SELECT count(*) FROM incidents"), 3);
 }
 
@@ -346,7 +347,7 @@ static void test_sf_kaggle_testweeks_unknown_type(void **state) {
     cc_import_stats s;
     import_ok(f, "test.csv", SF_KAGGLE_TESTWEEKS, PLAIN, &s);
     assert_string_equal(s.format, "sf-kaggle-test");
-    expect_counts(&s, 3, 2, 0, 0, 1, 0, 0);
+    expect_counts(&s, 3, 2, 0, 1, 0, 0, 0);
     expect_incident(f, "sanfrancisco", "kaggle-test-28431", "2014-12-31 23:55", "minute", "37.763468",
                     "-122.419416", "block", "unknown", "<NULL>", "<NULL>");
     expect_stored(f, "sanfrancisco", "kaggle-test-28432", "occurred", "2014-12-31 00:05");
