@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,13 @@ static int read_bbox(const cJSON *root, cc_bbox *bbox) {
     return degrees && bbox->min_lon < bbox->max_lon && bbox->min_lat < bbox->max_lat ? 0 : -1;
 }
 
+/* |the shoelace area| of a ring of n points, in square degrees. */
+static double ring_area(const double *ring, int n) {
+    double twice = 0;
+    for (int i = 0, j = n - 1; i < n; j = i++) twice += ring[2 * j] * ring[2 * i + 1] - ring[2 * i] * ring[2 * j + 1];
+    return fabs(twice) / 2;
+}
+
 /* "boundary": {"ring": [[lon, lat], ...]}, optional: the area's outline, at least three
  * points inside the bbox (the last joined to the first). 0, or -1 with err. */
 static int read_boundary(const cJSON *root, cc_city *city, const char *path, char *err, size_t err_len) {
@@ -127,7 +135,11 @@ static int read_boundary(const cJSON *root, cc_city *city, const char *path, cha
         i++;
     }
     city->boundary_points = i;
-    if (n >= 3 && i == n && city->boundary) return 0;
+    if (n >= 3 && i == n && city->boundary && ring_area(city->boundary, n) > 0) return 0;
+    if (n >= 3 && i == n && city->boundary)
+        snprintf(err, err_len, "%s: 'boundary' ring encloses no area (its points on one line, or one point): every "
+                 "place would be outside it", path);
+    else
     if (n >= 3 && !city->boundary) snprintf(err, err_len, "%s: out of memory for 'boundary'", path);
     else if (n < 3)
         snprintf(err, err_len, "%s: field 'boundary' must hold 'ring': at least 3 [lon, lat] points (it has %d)", path, n);
@@ -210,15 +222,17 @@ static int copy_json_string(const cJSON *obj, const char *field, char *out, size
 static int read_api_categories(const cJSON *portal, cc_city *city) {
     const cJSON *map = cJSON_GetObjectItemCaseSensitive(portal, "api_categories");
     if (!map) return 0;
+    if (!cJSON_IsObject(map)) return -1; /* a list's items have no names: strdup(NULL) crashed (a probe) */
     int n = cJSON_GetArraySize(map);
     city->api_slugs = calloc((size_t)n + 1, sizeof *city->api_slugs);
     city->api_types = calloc((size_t)n + 1, sizeof *city->api_types);
     if (!city->api_slugs || !city->api_types) return -1;
     const cJSON *entry;
     cJSON_ArrayForEach(entry, map) {
-        if (!cJSON_IsString(entry)) return -1;
-        city->api_slugs[city->api_count] = strdup(entry->string);
-        city->api_types[city->api_count++] = strdup(entry->valuestring);
+        if (!cJSON_IsString(entry) || !entry->string) return -1;
+        char *slug = strdup(entry->string), *type = strdup(entry->valuestring);
+        city->api_slugs[city->api_count] = slug, city->api_types[city->api_count++] = type; /* freed with the city */
+        if (!slug || !type) return -1;
     }
     return 0;
 }
@@ -370,7 +384,18 @@ int cc_city_path(const char *name, char *path, size_t path_len, char *err, size_
 cc_city *cc_city_load(const char *name, char *err, size_t err_len) {
     char path[4400];
     if (cc_city_path(name, path, sizeof path, err, err_len) != 0) return NULL;
-    return cc_city_load_file(path, err, err_len);
+    cc_city *city = cc_city_load_file(path, err, err_len);
+    /* the store files incidents under the file's 'name', messages and provenance under
+     * --city: a copy of chicago.json as mycity.json counted Chicago's incidents as mycity's
+     * (a probe) */
+    if (city && strcmp(city->name, name) != 0) {
+        char quoted[SHOWN];
+        snprintf(err, err_len, "%s: its field 'name' is '%s', not '%s' as its file name is: the store keeps a city's "
+                 "incidents under its 'name', so the two must be one", path, shown(city->name, quoted), name);
+        cc_city_free(city);
+        return NULL;
+    }
+    return city;
 }
 
 const char *cc_city_name(const cc_city *city) { return city->name; }

@@ -283,6 +283,16 @@ static int scan(raster_job *job, cc_store *store) {
     return status == 0 ? 0 : -1;
 }
 
+/* A CRS the city definition names (no --crs given) that PROJ does not know, or whose metres
+ * are not ground metres over the city's box: the message says where it came from (it read
+ * as if the user had given it). */
+static void city_crs_said(const cc_city *city, char *err, size_t err_len) {
+    char said[1024];
+    snprintf(said, sizeof said, "%s", err);
+    snprintf(err, err_len, "the city definition of %s, its 'crs' over its 'bbox' (no --crs given): %s",
+             cc_city_name(city), said);
+}
+
 int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spec, cc_tensor *out,
                  cc_raster_stats *stats, cc_raster_progress_fn progress, void *progress_context,
                  char *err, size_t err_len) {
@@ -299,10 +309,10 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
     int channels, status = -1;
     job.projection = cc_projection_new(crs, err, err_len);
     cc_bbox bbox = cc_city_bbox(city);
-    if (job.projection &&
-        cc_grid_from_bbox(job.projection, &bbox, crs, spec->cells, spec->cell_metres, &stats->grid, err,
-                          err_len) == 0 &&
-        plan_channels(&job, names, &channels) == 0) {
+    int gridded = job.projection && cc_grid_from_bbox(job.projection, &bbox, crs, spec->cells, spec->cell_metres,
+                                                      &stats->grid, err, err_len) == 0;
+    if (!gridded && !spec->crs) city_crs_said(city, err, err_len);
+    if (gridded && plan_channels(&job, names, &channels) == 0) {
         uint64_t values = (uint64_t)stats->axis.count * (uint64_t)channels * (uint64_t)stats->grid.height *
                           (uint64_t)stats->grid.width;
         job.batch = malloc(sizeof *job.batch);

@@ -331,6 +331,39 @@ with tempfile.TemporaryDirectory() as data_dir:
     p = subprocess.run([CRIMECAST, "import", "--city", "atlantis", "x.csv"], capture_output=True, text=True, env=env)
     check("beside it, an unknown city is still a usage error listing the known ones", p.returncode == 2
           and "unknown city 'atlantis' (known: broken;" in p.stderr, p)
+    # City files a user writes from a shipped one (a probe, 2026-12-07): chicago.json copied
+    # as mine.json counted Chicago's incidents as mine's (the store files them under the
+    # file's 'name'); api_categories as a list crashed (exit 139); a ring of one point
+    # enclosing nothing put every incident outside.
+    chicago = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "cities",
+                                          "chicago.json")))
+    hostile = {"mine": (dict(chicago), "its field 'name' is 'chicago', not 'mine' as its file name is"),
+               "apil": (dict(chicago, name="apil", portal=dict(chicago["portal"], api_categories=["theft"])),
+                        "portal.api_categories must map slugs to crime type strings"),
+               "flat": (dict(chicago, name="flat", boundary={"ring": [[-87.7, 41.8]] * 3}),
+                        "'boundary' ring encloses no area")}
+    for name, (definition, says) in hostile.items():
+        path = os.path.join(data_dir, "cities", name + ".json")
+        with open(path, "w") as f:
+            json.dump(definition, f)
+        for args in (("import", "--city", name, "x.csv"),
+                     ("raster", "--city", name, "--from", "2020-01-06", "--to", "2020-02-03", "--bin", "week",
+                      "--grid", "4", "--db", "s.db", "--out", "t.h5")):
+            p = subprocess.run([CRIMECAST, *args], capture_output=True, text=True, env=env, cwd=data_dir)
+            check("%s --city %s: refused naming the file (%s)" % (args[0], name, says), p.returncode == 1
+                  and path + ": " + says in p.stderr and sorted(os.listdir(data_dir)) == ["cities"], p)
+    # a city file's CRS whose metres are not the ground's: the message said "CRS 'EPSG:3857'
+    # stretches distances" as if --crs had given it (a probe)
+    with open(os.path.join(data_dir, "cities", "merc.json"), "w") as f:
+        json.dump(dict(chicago, name="merc", crs="EPSG:3857"), f)
+    store = os.path.join(data_dir, "synth.db")
+    subprocess.run([CRIMECAST, "synth", "--db", store, "--from", "2020-01-01", "--to", "2020-01-08"], capture_output=True)
+    p = subprocess.run([CRIMECAST, "raster", "--city", "merc", "--db", store, "--from", "2020-01-06", "--to",
+                        "2020-02-03", "--bin", "week", "--grid", "4", "--out", "t.h5"], capture_output=True, text=True,
+                       env=env, cwd=data_dir)
+    check("raster --city merc: the city file's crs named as the city's", p.returncode == 1 and "the city definition of "
+          "merc, its 'crs' over its 'bbox' (no --crs given): CRS 'EPSG:3857' stretches distances" in p.stderr
+          and not os.path.exists(os.path.join(data_dir, "t.h5")), p)
 p = run("import", "--city", "chicago", "--frob", "x.csv")
 check("unknown option is a usage error", p.returncode == 2 and "--frob" in p.stderr, p)
 p = run("png", "--=x")
