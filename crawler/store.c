@@ -397,14 +397,11 @@ cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
     cc_store *s = new_store(path, err, err_len);
     if (!s) return NULL;
     int status = open_read_only(s, path, 0, err, err_len);
-    if (status == 1) { /* empty: made a store with no incident, as a writer would find it */
+    if (status == 1) { /* empty: a reader writes nothing, not even a store's tables (a zero-byte --db was
+                          * made one by raster, a probe) */
         cc_store_close(s);
-        if (access(path, F_OK) == 0 && access(path, W_OK) != 0) { /* (a reader is told what it reads) */
-            snprintf(err, err_len, "%s: an empty file, no store yet (and not one this user may write): import or "
-                     "crawl into it first", path);
-            return NULL;
-        }
-        return cc_store_open(path, err, err_len);
+        snprintf(err, err_len, "%s: an empty file, no store yet: import or crawl into it first", path);
+        return NULL;
     }
     if (status != 0 && no_one_writes(path)) {
         /* A store no one can change (read-only media, or the file and its directory without

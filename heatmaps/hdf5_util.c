@@ -173,10 +173,27 @@ static int commit_in_turn(cc_whole_file *out, char *err, size_t err_len) {
     return status;
 }
 
+int cc_hdf5_replace_check(const char *path, char *err, size_t err_len) {
+    if (cc_whole_file_check(path, err, err_len) != 0) return -1;
+    struct stat st;
+    FILE *f = stat(path, &st) == 0 && st.st_size > 0 ? fopen(path, "rb") : NULL;
+    if (!f) return 0; /* none there (or empty, or unreadable: the rename replaces it as before) */
+    char head[16] = "";
+    int hdf5 = has_hdf5_signature(f), store = fseek(f, 0, SEEK_SET) == 0 && fread(head, 1, 16, f) == 16 &&
+                                                 !memcmp(head, "SQLite format 3", 16);
+    fclose(f);
+    if (hdf5) return 0;
+    snprintf(err, err_len, "%s: there is a file by that name that is not an HDF5 file (%s): crimecast replaces only "
+             "the HDF5 files it writes; name another file, or remove that one", path,
+             store ? "an SQLite database: an incident store?" : "another program's?");
+    return -1;
+}
+
 int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
                              char *err, size_t err_len) {
     cc_whole_file out;
-    if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1;
+    if (cc_hdf5_replace_check(path, err, err_len) != 0 || cc_whole_file_begin(&out, path, err, err_len) != 0)
+        return -1;
     cc_hdf5_quiet q = cc_hdf5_silence();
     errno = 0; /* what the write that failed left, if one did: HDF5's message names no cause */
     hid_t access = cc_hdf5_closing_access();

@@ -57,12 +57,19 @@ void cc_hdf5_no_cleanup_at_exit(void);
  * the list (H5Pclose); -1 when HDF5 cannot make it. */
 hid_t cc_hdf5_closing_access(void);
 
+/* Whether an HDF5 file may be written at `path`, before any work is spent on it:
+ * cc_whole_file_check, and a file already there is an HDF5 file or empty. Another file
+ * (an incident store given as raster's --out) is refused, not replaced: a typo must not
+ * cost a crawl of days (a probe). 0, or -1 with err naming the file and what it is. */
+int cc_hdf5_replace_check(const char *path, char *err, size_t err_len);
+
 /* Writes the whole HDF5 file `path` through `write` (which returns 0 or -1), never half
  * of it: into a temporary file beside it, renamed over `path` only when `write` and the
  * close succeeded (crawler/whole_file.h); otherwise the temporary is removed, `path` is
  * as it was, and err names the file and `what` it is ("the model file"). HDF5's own
  * error printing is silenced meanwhile. The rename waits for a covariates run holding
- * the file at `path` (crawler/file_lock.h), as a second covariates run would. */
+ * the file at `path` (crawler/file_lock.h), as a second covariates run would. A file at
+ * `path` that cc_hdf5_replace_check refuses is left as it is, and -1. */
 typedef int (*cc_hdf5_file_writer)(hid_t file, const void *context);
 int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
                              char *err, size_t err_len);

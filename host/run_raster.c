@@ -9,7 +9,7 @@
 #include "crawler/city.h"
 #include "crawler/datetime.h"
 #include "crawler/store.h"
-#include "crawler/whole_file.h"
+#include "heatmaps/hdf5_util.h"
 #include "heatmaps/grid.h"
 #include "heatmaps/raster.h"
 #include "heatmaps/sparse.h"
@@ -100,20 +100,21 @@ static int known_categories(const char *list, char *why, size_t why_len) {
 /* --crs's metres are ground metres over the city's box (cc_crs_require_true_scale): Web
  * Mercator or another country's grid is refused here, before the store is read; a grid
  * turned far from north is said in a warning. */
-static int crs_true_to_scale(const char *crs, const char *city_name, char *why, size_t why_len) {
+static int crs_true_to_scale(const char *crs, const char *city_name, int warn, char *why, size_t why_len) {
     char problem[1024], turned[512];
     cc_city *city = cc_city_load(city_name, problem, sizeof problem);
     if (!city) return 0; /* cc_city_check found it: the run will say what is wrong with it */
     cc_bbox box = cc_city_bbox(city);
     int status = cc_crs_require_true_scale(crs, &box, turned, sizeof turned, problem, sizeof problem);
     if (status != 0) snprintf(why, why_len, "--crs: %s", problem);
-    else if (turned[0]) fprintf(stderr, "crimecast raster: warning: --crs: %s\n", turned);
+    else if (turned[0] && warn) fprintf(stderr, "crimecast raster: warning: --crs: %s\n", turned);
     cc_city_free(city);
     return status;
 }
 
-static int check_request(void *request, char *why, size_t why_len) {
-    const cc_raster_request *r = request;
+/* The request's checks; `warn` 1 prints the warnings too (once a run: the option table's
+ * check and the run's both pass here, and a warning was printed twice; a probe). */
+static int check_request_warning(const cc_raster_request *r, int warn, char *why, size_t why_len) {
     int64_t from, to;
     char problem[512];
     cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
@@ -131,8 +132,12 @@ static int check_request(void *request, char *why, size_t why_len) {
         snprintf(why, why_len, "--cell %.17g m is more than 1000 km: at most 1000000", r->cell);
     else if (metric == -1) snprintf(why, why_len, "--crs: %s", problem);
     else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1;
-    else return metric == 0 && r->crs ? crs_true_to_scale(r->crs, r->city, why, why_len) : 0;
+    else return metric == 0 && r->crs ? crs_true_to_scale(r->crs, r->city, warn, why, why_len) : 0;
     return -1; /* (metric -2, no proj.db, is the machine's, not the request's: the run says so) */
+}
+
+static int check_request(void *request, char *why, size_t why_len) {
+    return check_request_warning(request, 0, why, why_len);
 }
 
 static const cc_option_group RASTER_GROUPS[] = {{"options", CC_OPTION_ROWS(RASTER_OPTIONS), 0}};
@@ -354,8 +359,8 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
 }
 
 int cc_run_raster(const cc_raster_request *r, FILE *out, char *err, size_t err_len) {
-    if (check_request((void *)r, err, err_len) != 0) return -1;
-    if (cc_whole_file_check(r->out, err, err_len) != 0) return -1; /* before the store is read */
+    if (check_request_warning(r, 1, err, err_len) != 0) return -1;
+    if (cc_hdf5_replace_check(r->out, err, err_len) != 0) return -1; /* before the store is read */
     cc_city *city = cc_city_load(r->city, err, err_len);
     if (!city) return -1;
     cc_store *store = cc_store_open_existing(r->db, err, err_len);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "crawler/datetime.h"
-#include "crawler/whole_file.h"
+#include "heatmaps/hdf5_util.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
 #include "host/forecast_span.h"
@@ -1071,7 +1071,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     train_plan p;
     double start = cc_now_seconds();
     if (plan_from(r, out, &p, err, err_len) != 0) return -1;
-    if (p.writes && cc_whole_file_check(r->out, err, err_len) != 0) return -1; /* not after the first epoch */
+    if (p.writes && cc_hdf5_replace_check(r->out, err, err_len) != 0) return -1; /* not after the first epoch */
     p.clock.start = start;
     cc_ops_context ctx;
     if (cc_device_open_for_rank(&r->device, r->local_rank, r->local_size, &ctx, err, err_len) != 0) return -1;

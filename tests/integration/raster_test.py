@@ -471,6 +471,25 @@ def main():
         check("a misspelt --db is an error, and leaves no empty store behind", p.returncode == 1
               and "no incident store here" in p.stderr and not os.path.exists(misspelt)
               and not os.path.exists(out + "x"), (p.returncode, p.stderr))
+        # a reader writes nothing: a zero-byte --db was made a store; and an --out naming
+        # another store (a typo) replaced the store with the tensor (probes, 2026-12-07)
+        empty = os.path.join(tmp, "empty.db")
+        open(empty, "w").close()
+        p = run("raster", "--city", "chicago", "--db", empty, "--from", "2020-12-27", "--to", "2020-12-29",
+                "--bin", "day", "--grid", "8", "--out", out + "x")
+        check("a zero-byte --db is said to be no store, and stays zero bytes", p.returncode == 1
+              and "an empty file, no store yet" in p.stderr and os.path.getsize(empty) == 0
+              and not os.path.exists(out + "x"), (p.returncode, p.stderr))
+        other_store = os.path.join(tmp, "other.db")
+        shutil.copy(db, other_store)
+        with open(other_store, "rb") as f:
+            store_bytes = f.read()
+        p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
+                "--bin", "day", "--grid", "8", "--out", other_store)
+        with open(other_store, "rb") as f:
+            kept = f.read() == store_bytes
+        check("an --out naming another incident store is refused, the store as it was", p.returncode == 1
+              and "is not an HDF5 file (an SQLite database: an incident store?)" in p.stderr and kept, p.stderr)
         p = run("raster", "--city", "chicago", "--db", tmp, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--out", out + "x")
         check("a directory as --db is said to be one", p.returncode == 1
@@ -595,8 +614,9 @@ def main():
             said = re.search(r"warning: --crs: CRS '[^']*' turns north by ([0-9.]+) degrees", p.stderr)
             if noted:
                 check("--crs %s (true to scale, north turned %.1f degrees over Chicago): taken, the turn said in a "
-                      "warning" % (crs, turn), p.returncode == 0 and said and abs(float(said.group(1)) - turn) < 0.1
-                      and "row 0 of the grid and of its maps" in p.stderr, p.stderr)
+                      "warning, once (it was printed twice)" % (crs, turn), p.returncode == 0 and said
+                      and abs(float(said.group(1)) - turn) < 0.1 and "row 0 of the grid and of its maps" in p.stderr
+                      and p.stderr.count("turns north") == 1, p.stderr)
             else:
                 check("--crs %s (north turned %.1f degrees over Chicago): taken, no warning" % (crs, turn),
                       p.returncode == 0 and 4 < turn < 10 and "turns north" not in p.stderr, (turn, p.stderr))
