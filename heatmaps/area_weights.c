@@ -275,6 +275,17 @@ static OGRCoordinateTransformationH grid_transform(OGRLayerH layer, const char *
     return ct;
 }
 
+/* A polygon that is not valid (a ring crossing itself: a bow-tie) as GEOS mends it, into
+ * *valid (the caller's to destroy), and 1; 0 for a valid one, or where GDAL has no GEOS.
+ * Clipping takes a ring's area with its sign, so the two lobes of a bow-tie cancel: the
+ * cells under it were left with no value at all (a probe). */
+static int made_valid(OGRGeometryH geometry, OGRGeometryH *valid) {
+    *valid = NULL;
+    if (!OGRGetGEOSVersion(NULL, NULL, NULL) || OGR_G_IsValid(geometry)) return 0;
+    *valid = OGR_G_MakeValid(geometry);
+    return *valid != NULL;
+}
+
 static int read_features(OGRLayerH layer, int key, OGRCoordinateTransformationH ct, const cc_grid *g,
                          cc_area_weights *w, piece_list *pieces, const char *path, char *err, size_t err_len) {
     long capacity = 0;
@@ -303,8 +314,11 @@ static int read_features(OGRLayerH layer, int key, OGRCoordinateTransformationH 
                      (long long)OGR_F_GetFID(f), g->crs);
             status = -2;
         }
+        OGRGeometryH valid = NULL;
+        if (!status && made_valid(geometry, &valid)) w->repaired++;
         if (!status && !(w->keys[w->polygons] = strdup(code))) status = -1;
-        if (!status) status = weigh_feature(geometry, w->polygons++, g, pieces, &w->outside_m2, &s);
+        if (!status) status = weigh_feature(valid ? valid : geometry, w->polygons++, g, pieces, &w->outside_m2, &s);
+        if (valid) OGR_G_DestroyGeometry(valid);
         OGR_F_Destroy(f);
     }
     if (status == -1) snprintf(err, err_len, "%s: out of memory", path);

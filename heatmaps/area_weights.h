@@ -9,7 +9,8 @@
  * area inside each cell is exact for the polygon as stored (straight edges): every
  * ring is clipped to the cell's square (Sutherland-Hodgman against one column strip,
  * then each row of it; exact for area even for non-convex rings, since the clip region
- * is convex) and the hole rings' areas subtracted. */
+ * is convex) and the hole rings' areas subtracted. A polygon that is not valid (a ring
+ * crossing itself) is first mended by GEOS's MakeValid, where GDAL has GEOS. */
 #ifndef CRIMECAST_HEATMAPS_AREA_WEIGHTS_H
 #define CRIMECAST_HEATMAPS_AREA_WEIGHTS_H
 
@@ -29,6 +30,8 @@ typedef struct cc_area_weights {
     long pieces;            /* (cell, polygon) pairs with area > 0, sorted by cell then polygon */
     cc_area_piece *piece;
     long skipped;           /* features without a polygon geometry or with an empty key */
+    long repaired;          /* polygons not valid (self-intersecting rings), weighed as GEOS's
+                               MakeValid mends them (where GDAL has GEOS) */
     double outside_m2;      /* polygon area outside the grid */
     char crs_note[512];     /* the layer's CRS, and whether it was reprojected */
 } cc_area_weights;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "crawler/datetime.h"
 #include "crawler/printable.h"
@@ -359,11 +360,34 @@ static int read_rows(table_reader *r, cc_csv_reader *csv, cc_covariate_table *t,
     return got < 0 ? -1 : 0;
 }
 
+/* 1 when the first 4 KiB of the table's text (a .gz's, uncompressed) hold a NUL byte, as
+ * text never does: a binary file given as the table (its bytes were listed as the table's
+ * columns; a probe), a zip archive, or UTF-16. 0 otherwise, or when it cannot be read (the
+ * reading proper then says why), or is not a regular file: a pipe read here would be
+ * empty to the reading proper. */
+static int binary_text(const char *path) {
+    char err[256], head[4096];
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    cc_byte_source *src = cc_byte_source_open_file(path, err, sizeof err);
+    if (!src) return 0;
+    long got = 0, n;
+    while (got < (long)sizeof head && (n = cc_byte_source_read(src, head + got, sizeof head - (size_t)got)) > 0)
+        got += n;
+    cc_byte_source_close(src);
+    return got > 0 && memchr(head, 0, (size_t)got) != NULL;
+}
+
 int cc_covariate_table_read(const char *path, const char *key_column, const char *date_column,
                             const char *const *patterns, int pattern_count, cc_covariate_table *t, char *err,
                             size_t err_len) {
     memset(t, 0, sizeof *t);
     table_reader r = {.path = path};
+    if (binary_text(path)) {
+        snprintf(err, err_len, "%s: not a text table: a NUL byte in its first 4 KiB (a binary file%s, or text in "
+                 "UTF-16?)", path, cc_file_is_zip(path) ? ": a zip archive; give the table inside it" : "");
+        return -1;
+    }
     cc_byte_source *src = cc_byte_source_open_file(path, err, err_len);
     if (!src) return -1;
     cc_csv_reader *csv = cc_csv_open(src);

@@ -302,6 +302,10 @@ int cc_run_covariates(const cc_covariates_request *r, FILE *out, char *err, size
         /* below a square metre it is the clipping's rounding, not polygon area */
         fprintf(out, "%s: %d polygons (%ld skipped: no polygon or no key), %s; %.4g km2 of them outside the grid\n",
                 r->polygons, w.polygons, w.skipped, w.crs_note, w.outside_m2 >= 1 ? w.outside_m2 * 1e-6 : 0);
+        if (w.repaired)
+            fprintf(out, "%s: %ld polygon%s not valid (a ring crossing itself or touching itself), weighed as "
+                    "GEOS's MakeValid mends %s\n", r->polygons, w.repaired, w.repaired > 1 ? "s" : "",
+                    w.repaired > 1 ? "them" : "it");
         status = make_maps(r, &t, &w, &table, r->lookup ? &lookup : NULL, &cov, out, err, err_len);
     }
     if (!status) status = cc_covariates_store(r->data, &cov, t.file_identity, err, err_len);

@@ -346,6 +346,32 @@ def test_synthetic(tmp):
           h5_contents(tensor, skip="covariates") == kept, names)
 
 
+def test_invalid_polygon(tmp):
+    """A bow-tie (a ring crossing itself) is weighed as GEOS mends it, two triangles, and said.
+    Its lobes' signed areas cancelled in the cell holding the crossing, left with no value
+    (NaN) and no word (a probe, 2026-12-07)."""
+    x0, y0, cell, H, W = 530000.0, 181000.0, 300.0, 3, 3
+    tensor, layer, table = (os.path.join(tmp, n) for n in ("bowtie.h5", "bowtie.gpkg", "bowtie.csv"))
+    write_grid_tensor(tensor, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
+    bowtie = polygon([[(x0 + 100, y0 - 100), (x0 + 800, y0 - 800), (x0 + 800, y0 - 100), (x0 + 100, y0 - 800)]])
+    square = polygon([[(x0 + 620, y0 - 620), (x0 + 880, y0 - 620), (x0 + 880, y0 - 880), (x0 + 620, y0 - 880)]])
+    gdal.PushErrorHandler("CPLQuietErrorHandler")  # GEOS's note of the crossing, the triangles' point contacts
+    mended = bowtie.MakeValid()
+    check("the test's bow-tie is not valid, and OGR mends it into two triangles of 2 x 122500 m2",
+          not bowtie.IsValid() and abs(mended.GetArea() - 245000) < 1e-6, mended.GetArea())
+    write_layer(layer, "GPKG", 27700, [("BT", bowtie), ("SQ", square)])
+    with open(table, "w") as f:
+        f.write("code,value\nBT,2\nSQ,10\n")
+    want = reference_maps([mended, square], np.array([[2.0], [10.0]]), x0, y0, cell, H, W)
+    gdal.PopErrorHandler()
+    p = run("--data", tensor, "--polygons", layer, "--polygon-key", "code", "--table", table, "--key", "code")
+    got = read_static(tensor)[0] if p.returncode == 0 else None
+    check("a bow-tie polygon: said, and its maps are OGR's of the mended polygon to 1e-6 (the crossing's cell 2, not "
+          "NaN)", p.returncode == 0 and "1 polygon not valid (a ring crossing itself or touching itself), weighed as "
+          "GEOS's MakeValid mends it" in p.stdout and close(got, want) and got[0][1][1] == 2,
+          (p.stdout + p.stderr, got))
+
+
 def crimecast(*args):
     return subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
 
@@ -676,6 +702,14 @@ def test_table_values(tmp):
     check("a code repeated with other values is refused, naming both lines, the tensor untouched", p.returncode == 1
           and "key 'A1' has rows of other values (lines 2 and 4)" in p.stderr and "--date" in p.stderr
           and md5(tensor) == before, p.stderr)
+    binary = os.path.join(tmp, "values.bin")  # its bytes were listed as the table's columns (a probe, 2026-12-07)
+    with open(binary, "wb") as f:
+        f.write(b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00,\x08\x08\x00\x04\x00\x10\x00\ncode,v\nA1,2\n")
+    p = run("--data", tensor, "--polygons", areas, "--polygon-key", "code", "--table", binary, "--key", "code")
+    check("a binary --table: refused as not a text table, the tensor untouched", p.returncode == 1
+          and binary + ": not a text table: a NUL byte in its first 4 KiB (a binary file, or text" in p.stderr
+          and md5(tensor) == before,
+          p.stderr)
     with open(table, "w") as f:
         # (codes F6..I9 are in no polygon: numbers enough that v is taken as a numeric column)
         f.write("code,v\nA1,2\nB2,0x10\nA1,2\nC3,3.5e38\nD4,-1e39\nE5,1.5\nF6,1\nG7,1\nH8,1\nI9,1\n")
@@ -985,6 +1019,7 @@ def test_lsoa(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_synthetic(tmp)
+        test_invalid_polygon(tmp)
         test_lookup(tmp)
         test_table_values(tmp)
         test_archive_folders(tmp)
