@@ -354,10 +354,20 @@ static int check_required(const cc_command_spec *spec, void *request, char *why,
 /* ------------------------------------------------------------------ files */
 
 /* Path i of row o (the struct at base), or NULL past its last. */
-static const char *path_of(const cc_option *o, void *base, int i) {
+enum { PATH_ROOM = 4400 };
+
+/* The i-th path of a file row (NULL past the last): a LIST's i-th value, a TEXT's value, or
+ * a PREFIX row's value with its i-th suffix (into buf, PATH_ROOM bytes). */
+static const char *path_of(const cc_option *o, void *base, int i, char *buf) {
     if (o->kind == CC_OPT_LIST)
         return i < *(int *)field_of(base, o->count_offset) ? ((const char **)field_of(base, o->offset))[i] : NULL;
-    return o->kind == CC_OPT_TEXT && i == 0 ? *(const char **)field_of(base, o->offset) : NULL;
+    const char *value = o->kind == CC_OPT_TEXT ? *(const char **)field_of(base, o->offset) : NULL;
+    if (!value || !o->suffixes) return i == 0 ? value : NULL;
+    for (int k = 0; k < i; k++)
+        if (!o->suffixes[k]) return NULL;
+    if (!o->suffixes[i]) return NULL;
+    snprintf(buf, PATH_ROOM, "%s%s", value, o->suffixes[i]);
+    return buf;
 }
 
 typedef struct file_row {
@@ -380,7 +390,8 @@ static int rows_with_role(const cc_command_spec *spec, void *request, cc_file_ro
 }
 
 static void describe_path(const cc_option *row, const char *path, char *out, size_t len) {
-    if (row->name[0]) snprintf(out, len, "--%s %.300s", row->name, path);
+    if (row->suffixes) snprintf(out, len, "%.300s (written for --%s)", path, row->name);
+    else if (row->name[0]) snprintf(out, len, "--%s %.300s", row->name, path);
     else snprintf(out, len, "%.300s (among the %s)", path, row->value_name);
 }
 
@@ -421,12 +432,13 @@ static int aliases(const cc_option *a, const cc_option *b) {
 /* Two written paths that are one file: the second write would replace the first. -1
  * with why. */
 static int check_written_twice(const file_row *written, int writes, char *why, size_t why_len) {
+    char one_room[PATH_ROOM], other_room[PATH_ROOM];
     for (int w = 0; w < writes; w++)
-        for (int i = 0; path_of(written[w].row, written[w].base, i); i++)
+        for (int i = 0; path_of(written[w].row, written[w].base, i, one_room); i++)
             for (int v = w; v < writes; v++)
-                for (int k = v == w ? i + 1 : 0; path_of(written[v].row, written[v].base, k); k++) {
-                    const char *one = path_of(written[w].row, written[w].base, i);
-                    const char *other = path_of(written[v].row, written[v].base, k);
+                for (int k = v == w ? i + 1 : 0; path_of(written[v].row, written[v].base, k, other_room); k++) {
+                    const char *one = path_of(written[w].row, written[w].base, i, one_room);
+                    const char *other = path_of(written[v].row, written[v].base, k, other_room);
                     if (aliases(written[w].row, written[v].row) || !one_file_written(one, other)) continue;
                     return refuse_one_file(written[w].row, one, written[v].row, other,
                                            "the one written last would replace the other", why, why_len);
@@ -442,14 +454,15 @@ static int check_written_apart(const cc_command_spec *spec, void *request, char 
     int reads = rows_with_role(spec, request, CC_FILE_READ, read);
     int writes = rows_with_role(spec, request, CC_FILE_WRITTEN, written);
     if (check_written_twice(written, writes, why, why_len) != 0) return -1;
+    char out_room[PATH_ROOM], in_room[PATH_ROOM];
     for (int w = 0; w < writes; w++)
-        for (int i = 0; path_of(written[w].row, written[w].base, i); i++) {
-            const char *out_path = path_of(written[w].row, written[w].base, i);
+        for (int i = 0; path_of(written[w].row, written[w].base, i, out_room); i++) {
+            const char *out_path = path_of(written[w].row, written[w].base, i, out_room);
             struct stat out;
             if (stat(out_path, &out) != 0) continue;
             for (int r = 0; r < reads; r++)
-                for (int k = 0; path_of(read[r].row, read[r].base, k); k++) {
-                    const char *in_path = path_of(read[r].row, read[r].base, k);
+                for (int k = 0; path_of(read[r].row, read[r].base, k, in_room); k++) {
+                    const char *in_path = path_of(read[r].row, read[r].base, k, in_room);
                     struct stat in;
                     if (stat(in_path, &in) != 0 || in.st_dev != out.st_dev || in.st_ino != out.st_ino) continue;
                     return refuse_one_file(written[w].row, out_path, read[r].row, in_path,

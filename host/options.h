@@ -58,6 +58,9 @@ typedef struct cc_option {
     cc_file_role file;          /* TEXT, LIST: a path read or written (see cc_file_role) */
     const char *same_as;        /* another name of this row's option (synth's --out of --db): the
                                    two written paths may be one */
+    const char *const *suffixes; /* TEXT written: the value is a PREFIX, and the paths written are
+                                   it with each suffix (NULL-ended): baseline --export-features x
+                                   writes x_train.csv and x_test.csv, checked as cc_file_role says */
 } cc_option;
 
 /* Rows of a table, filling the struct at `offset` in the command's request. */

@@ -63,6 +63,10 @@ static const cc_option BASELINE_OPTIONS[] = {
      .open_min = 1},
 };
 
+/* The files --export-features PREFIX writes (export_features): checked against the other
+ * paths (they replaced the input tensor, and the importance table; a probe). */
+static const char *const FEATURE_FILES[] = {"_train.csv", "_test.csv", NULL};
+
 static const cc_option RF_OPTIONS[] = {
     {CC_OPTION_INT("trees", cc_baseline_request, trees, "N", "100", 1, 100000, "trees of each forest")},
     {CC_OPTION_INT("depth", cc_baseline_request, depth, "N", "10", 1, 100000, "the trees' most depth")},
@@ -76,7 +80,8 @@ static const cc_option RF_OPTIONS[] = {
                       "the tensor file's covariates (crimecast covariates) as features: static maps of the cell, "
                       "dynamic ones at the forecast origin; missing values as XGBoost's missing")},
     {CC_OPTION_TEXT("export-features", cc_baseline_request, export_features, "PREFIX", NULL,
-                    "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets (PREFIX_test.csv holds the forecast span's rows; with --span next their target is nan: that bin is not in the tensor yet; a missing covariate is nan too)")},
+                    "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets (PREFIX_test.csv holds the forecast span's rows; with --span next their target is nan: that bin is not in the tensor yet; a missing covariate is nan too)"),
+     .file = CC_FILE_WRITTEN, .suffixes = FEATURE_FILES},
     {CC_OPTION_TEXT("importance", cc_baseline_request, importance, "FILE.csv", NULL,
                     "each forest's permutation importance on the validation span's targets: the increase of the "
                     "MSE when one feature's column is shuffled, mean and std over the repeats"),
@@ -212,9 +217,9 @@ static int export_features(const char *prefix, const cc_tensor *t, const cc_spli
     char path[4200];
     int *train = malloc(sizeof(int) * (size_t)t->T);
     int n_train = cc_rf_training_targets(split, rf, train);
-    snprintf(path, sizeof path, "%s_train.csv", prefix);
+    snprintf(path, sizeof path, "%s%s", prefix, FEATURE_FILES[0]);
     int status = write_rows(path, t, split, rf, train, n_train, err, err_len);
-    snprintf(path, sizeof path, "%s_test.csv", prefix);
+    snprintf(path, sizeof path, "%s%s", prefix, FEATURE_FILES[1]);
     if (status == 0) status = write_rows(path, t, split, rf, targets, n, err, err_len);
     free(train);
     return status;
@@ -469,6 +474,27 @@ static void note_short_history(const cc_baseline_options *o, const cc_tensor *t,
                 "%s averages those there are\n", short_k, n, o->k, model);
 }
 
+/* rf's forests and ETAS's parameters are fitted on the training span (and ETAS's
+ * --background auto chosen on the validation span): a forecast of those bins (--span all,
+ * val) scores in-sample there, as kde's note says of its choice; they said nothing (rf's
+ * training-span MSE was under half its test MSE; a probe). */
+static void note_in_sample(const cc_baseline_request *r, const cc_split *split, const int *targets, int n) {
+    int fit_end = cc_split_fit_end(split), chose = !strcmp(r->method, "etas") && (!r->background ||
+                                                                                !strcmp(r->background, "auto"));
+    int fitted = 0, chosen = 0;
+    for (int i = 0; i < n; i++) {
+        fitted += targets[i] < fit_end;
+        chosen += chose && targets[i] >= split->first[CC_SPAN_VAL] && targets[i] < split->end[CC_SPAN_VAL];
+    }
+    if (fitted + chosen == 0) return;
+    char also[160] = "";
+    if (chosen)
+        snprintf(also, sizeof also, ", and %d in the validation span its --background auto was chosen on", chosen);
+    fprintf(stderr, "crimecast baseline: note: %s was fitted on the training span, and %d of the %d bins this forecast "
+            "covers are in it%s: its scores there are in-sample (compare it on --span test)\n", r->method, fitted, n,
+            also);
+}
+
 static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {
     cc_split split;
     int chooses = !strcmp(r->method, "kde") && !r->bandwidth.given && !(r->half_life > 0);
@@ -509,6 +535,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
         }
         int etas = !strcmp(r->method, "etas");
         if (!etas && strcmp(r->method, "rf") != 0) note_short_history(&o, t, targets, n, r->span.horizon, model);
+        else note_in_sample(r, &split, targets, n);
         cc_etas_background background = !r->background || !strcmp(r->background, "auto") ? CC_ETAS_BACKGROUND_AUTO
                                         : !strcmp(r->background, "constant")                ? CC_ETAS_BACKGROUND_CONSTANT
                                                                                             : CC_ETAS_BACKGROUND_MODULATED;

@@ -332,6 +332,21 @@ def model_cases(tmp, tensor):
             os.path.join(tmp, ".", "new_output.csv"), "--trees", "2", "--depth", "2")
     check("baseline --out F --importance ./F (a file not there yet): a usage error, nothing written",
           p.returncode == 2 and "are the same file" in p.stderr and not os.path.exists(new), p.stderr)
+    # the files --export-features PREFIX writes were checked against nothing: the input
+    # tensor, the importance table or the forecast was replaced by a feature CSV (a probe)
+    as_features = os.path.join(tmp, "x_train.csv")
+    shutil.copy(tensor, as_features)
+    before = open(as_features, "rb").read()
+    p = run("baseline", "--method", "rf", "--data", as_features, "--out", os.path.join(tmp, "rf_x.h5"),
+            "--trees", "2", "--depth", "2", "--export-features", os.path.join(tmp, "x"))
+    check("baseline --data x_train.csv --export-features x: a usage error, the tensor untouched", p.returncode == 2
+          and "x_train.csv (written for --export-features) and --data " in p.stderr and "are the same file" in p.stderr
+          and open(as_features, "rb").read() == before and not os.path.exists(os.path.join(tmp, "rf_x.h5")), p.stderr)
+    p = run("baseline", "--method", "rf", "--data", tensor, "--out", os.path.join(tmp, "rf_y.h5"), "--trees", "2",
+            "--depth", "2", "--export-features", os.path.join(tmp, "y"), "--importance", os.path.join(tmp, "y_test.csv"))
+    check("baseline --export-features y --importance y_test.csv: a usage error, nothing written", p.returncode == 2
+          and "y_test.csv (written for --export-features) and --importance" in p.stderr
+          and not os.path.exists(os.path.join(tmp, "rf_y.h5")), p.stderr)
     named = (("window", 0, "attribute window is 0, outside 1 .. 512"),
              ("layers", 3, "attribute hidden holds 1 layer sizes, layers says 3"),
              ("loss", "hinge", "attribute loss is 'hinge'"),
@@ -446,10 +461,13 @@ def model_cases(tmp, tensor):
 
 
 def empty_store(tmp):
-    """An incident store with nothing in it: a file of no bytes, which SQLite opens as an
-    empty database (raster refuses a --db where there is none)."""
+    """An incident store with no incident of Chicago in it: a week of the synthetic city's
+    (a file of no bytes is refused as no store yet; raster refuses a --db where there is
+    none)."""
     path = os.path.join(tmp, "none.db")
-    open(path, "a").close()
+    if not os.path.exists(path):
+        p = run("synth", "--db", path, "--from", "2020-01-01", "--to", "2020-01-08")
+        check("a store of no Chicago incident made (synth)", p.returncode == 0, p.stderr)
     return path
 
 

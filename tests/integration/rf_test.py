@@ -102,6 +102,19 @@ def main():
                 ("their lag1 is the last bin's count", np.array_equal(nxt["lag1"], counts[T - 1, 0][mask == 1])),
                 ("their lag2 the one before", np.array_equal(nxt["lag2"], counts[T - 2, 0][mask == 1])),
             ]
+        # --span all covers the training span the forests were fitted on: said, as kde's note
+        # says of its chosen options (it was silent; a probe, 2026-12-07). Targets from bin
+        # window = 8 on; the validation span starts at 70% of T.
+        lead, val_first = 8, int(math.floor(0.70 * T + 0.5))
+        note = "note: rf was fitted on the training span, and %d of the %d bins this forecast covers are in it" % (
+            val_first - lead, T - lead)
+        p = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "2",
+                            "--depth", "2", "--threads", "1", "--span", "all"], capture_output=True, text=True)
+        q = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "2",
+                            "--depth", "2", "--threads", "1"], capture_output=True, text=True)
+        checks.append(("rf --span all notes its in-sample bins (%d of %d); --span test notes none" % (
+            val_first - lead, T - lead), p.returncode == 0 and note in p.stderr and q.returncode == 0
+            and "in-sample" not in q.stderr))
         # --lags past the training span: said with the arithmetic and the option (it said only
         # "no training targets"; a probe, 2026-12-07)
         p = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "2",
