@@ -2,6 +2,7 @@
  * between), each writing its report into DIR/demo.log; progress goes to stderr. */
 #include "host/run_demo.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "crawler/store.h"
 #include "crawler/whole_file.h"
 #include "heatmaps/panels.h"
+#include "kernels/device.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
 #include "host/metrics_table.h"
@@ -84,7 +86,8 @@ const cc_command_spec CC_DEMO_SPEC = {
         "training.png, panels/<date>.png (truth, ConvLSTM, random forest, historical average\n"
         "and the ConvLSTM's absolute error, one colour scale), report.md, report.html (the same,\n"
         "pictures inside) and demo.log (what the steps reported). Ends by printing the\n"
-        "comparison table.\n",
+        "comparison table. A run into a DIR an earlier demo wrote first removes that one's\n"
+        "outputs (these names only; its store is kept or started afresh as the README says).\n",
     .request_size = sizeof(cc_demo_request),
     .groups = DEMO_GROUPS,
     .group_count = 2,
@@ -193,7 +196,7 @@ static int count_stored(const char *path, const char *city, long long *own, long
 /* The synthetic demo's store is its own product: one holding nothing but a synthetic
  * city (an earlier demo's, perhaps of another --seed or --quick, whose incidents synth
  * would refuse to mix with this run's; simulated again in a second or two) is started
- * afresh, said as a warning. One holding other cities' records too (--out pointed at an
+ * afresh, and said. One holding other cities' records too (--out pointed at an
  * analyst's folder), or that may not be written, is kept. 0, or -1 with err. */
 static int start_synthetic_store(demo *d, int *kept_own, char *err, size_t err_len) {
     long long own = 0, all = 0;
@@ -211,8 +214,10 @@ static int start_synthetic_store(demo *d, int *kept_own, char *err, size_t err_l
     }
     snprintf(side, sizeof side, "%s-wal", d->store), unlink(side);
     snprintf(side, sizeof side, "%s-shm", d->store), unlink(side);
-    fprintf(stderr, "crimecast demo: warning: %s held only an earlier demo's incidents of %s: started afresh\n",
-            d->store, city);
+    /* said, not warned: the reports list the steps' warnings as what their figures are read
+     * against, and an earlier demo's store replaced is none of that (a probe) */
+    fprintf(stderr, "crimecast demo: %s held only an earlier demo's incidents of %s: started afresh\n", d->store,
+            city);
     return 0;
 }
 
@@ -595,6 +600,46 @@ static int report(demo *d, FILE *out, char *err, size_t err_len) {
  * preferred 1 x 1 (0.02969 against 0.03074), kept for --quick's two years. */
 static int skip_path(const demo *d) { return d->synthetic ? d->size->skip : 3; }
 
+/* Removes what an earlier demo wrote into DIR, its store and the record files aside (the
+ * store has its own rule: start_synthetic_store, import_files): a run that failed or was
+ * stopped part way left the new tensor beside the old forecasts, metrics and reports,
+ * which then disagreed with one another, and a shorter run left the longer one's panels
+ * (a probe). Files of other names are not touched. 0, or -1 with err. */
+static int clear_earlier_outputs(const demo *d, char *err, size_t err_len) {
+    static const char *const OUTPUTS[] = {"tensor.h5", "model.h5", "metrics.csv", "roc.png", "training.png",
+                                          "report.md", "report.html"};
+    char path[PATH_LEN + 300];
+    int status = 0;
+    for (size_t i = 0; i < sizeof OUTPUTS / sizeof *OUTPUTS; i++)
+        join(path, d, OUTPUTS[i]), status |= unlink(path) != 0 && errno != ENOENT;
+    for (int m = 0; m < BASELINE_COUNT + 2; m++)
+        forecast_path(path, d, m < BASELINE_COUNT ? BASELINES[m] : m == BASELINE_COUNT ? "convlstm" : "oracle"),
+            status |= unlink(path) != 0 && errno != ENOENT;
+    char panels_dir[PATH_LEN];
+    join(panels_dir, d, "panels");
+    DIR *dir = opendir(panels_dir);
+    for (struct dirent *e; dir && (e = readdir(dir)) != NULL;) {
+        int y, m, day;
+        char tail[8] = "";
+        if (sscanf(e->d_name, "%4d-%2d-%2d%7s", &y, &m, &day, tail) != 4 || strcmp(tail, ".png") != 0) continue;
+        snprintf(path, sizeof path, "%s/%s", panels_dir, e->d_name);
+        status |= unlink(path) != 0 && errno != ENOENT;
+    }
+    if (dir) closedir(dir);
+    if (status) snprintf(err, err_len, "cannot remove an earlier demo's outputs in %.1000s: %s", d->dir, strerror(errno));
+    return status ? -1 : 0;
+}
+
+/* The device the steps will ask for, opened once before anything is written: --device cuda
+ * without a GPU stopped the run at its third step, after the store was started afresh (a
+ * probe). */
+static int device_there(const cc_demo_request *r, char *err, size_t err_len) {
+    cc_ops_context ctx;
+    if (cc_device_open(&r->device, &ctx, err, err_len) != 0) return -1;
+    cc_close_backend(&ctx);
+    return 0;
+}
+
 static int set_up(demo *d, const cc_demo_request *r, char *err, size_t err_len) {
     memset(d, 0, sizeof *d);
     d->request = r, d->dir = r->out, d->synthetic = r->city == NULL, d->err = err, d->err_len = err_len;
@@ -608,7 +653,9 @@ static int set_up(demo *d, const cc_demo_request *r, char *err, size_t err_len) 
     char forecasts[PATH_LEN];
     join(d->store, d, "crimecast.db"), join(d->tensor, d, "tensor.h5"), join(d->model, d, "model.h5");
     join(d->log_path, d, "demo.log"), join(d->metrics, d, "metrics.csv"), join(forecasts, d, "forecasts");
-    if (make_dir(d->dir, err, err_len) != 0 || make_dir(forecasts, err, err_len) != 0) return -1;
+    if (device_there(r, err, err_len) != 0 || make_dir(d->dir, err, err_len) != 0 ||
+        make_dir(forecasts, err, err_len) != 0 || clear_earlier_outputs(d, err, err_len) != 0)
+        return -1;
     if (!(d->log = fopen(d->log_path, "w"))) {
         snprintf(err, err_len, "cannot write %.1000s: %s", d->log_path, strerror(errno));
         return -1;

@@ -100,6 +100,20 @@ def main():
         earlier = subprocess.run([CRIMECAST, "synth", "--db", os.path.join(out, "crimecast.db"), "--seed", "7",
                                   "--from", "2021-01-04", "--to", "2021-03-01"], capture_output=True, text=True)
         check("an earlier demo's store simulated", earlier.returncode == 0, earlier.stderr[-2000:])
+        # and an earlier demo's outputs: a run that failed or stopped part way left the new
+        # tensor beside the old forecasts and reports, a shorter one the longer one's panels
+        # (a probe, 2026-12-07); files of other names are the user's
+        for name in ("panels/1999-01-04.png", "forecasts/oracle.h5", "report.md", "tensor.h5", "notes.txt"):
+            os.makedirs(os.path.dirname(os.path.join(out, name)), exist_ok=True)
+            with open(os.path.join(out, name), "w") as f:
+                f.write("an earlier run's\n")
+        gpu = "gpu:      none" not in subprocess.run([CRIMECAST, "info"], capture_output=True, text=True).stdout
+        if not gpu:  # --device cuda where there is none: refused before anything is removed or written
+            p = subprocess.run([CRIMECAST, "demo", "--quick", "--device", "cuda", "--out", out], capture_output=True,
+                               text=True)
+            check("demo --device cuda without a GPU: exit 1 before the first step, the folder as it was",
+                  p.returncode == 1 and "[1/" not in p.stderr and os.path.exists(os.path.join(out, "report.md"))
+                  and os.path.exists(os.path.join(out, "panels", "1999-01-04.png")), p.stderr[-2000:])
         start = time.monotonic()
         p = subprocess.run([CRIMECAST, "demo", "--quick", "--out", out], capture_output=True, text=True)
         elapsed = time.monotonic() - start
@@ -110,6 +124,12 @@ def main():
             return 1
         print(p.stdout)
         check("prints the comparison table", "oracle" in p.stdout and "convlstm" in p.stdout and "Written to" in p.stdout)
+        check("the earlier demo's outputs are gone (its panel of 1999 among them), a file of another name kept",
+              not os.path.exists(os.path.join(out, "panels", "1999-01-04.png"))
+              and os.path.exists(os.path.join(out, "notes.txt")), sorted(os.listdir(os.path.join(out, "panels")))[:3])
+        check("the earlier store started afresh is said, and not among the steps' warnings in the report",
+              "held only an earlier demo's incidents of synthetic: started afresh" in p.stderr
+              and "started afresh" not in open(os.path.join(out, "report.md")).read(), p.stderr[-2000:])
         with sqlite3.connect(os.path.join(out, "crimecast.db")) as db:
             stored = db.execute("SELECT count(*) FROM incidents WHERE city = 'synthetic'").fetchone()[0]
             seeds = db.execute("SELECT DISTINCT substr(source_id, 1, 7) FROM incidents").fetchall()
