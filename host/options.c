@@ -651,8 +651,64 @@ static void print_row(FILE *out, const cc_option *o) {
     print_wrapped(out, text, HELP_COLUMN);
 }
 
+/* The end of the synopsis's next word from p: a space outside brackets ends it, so that
+ * "[--keep DIR [--resume]]" is not broken inside. */
+static const char *synopsis_word_end(const char *p) {
+    int depth = 0;
+    for (; *p && *p != '\n' && (*p != ' ' || depth > 0); p++)
+        depth += (*p == '[' || *p == '(') - (*p == ']' || *p == ')');
+    return p;
+}
+
+/* One form of the synopsis (its lines joined, single spaces) from column `column` (the
+ * cursor is there), wrapped at USAGE_WIDTH with continuation lines indented to `column`:
+ * a usage line of 165 columns, and lines broken by hand that no longer lined up (a probe). */
+static void print_synopsis_form(FILE *out, const char *form, int column) {
+    int at = column;
+    for (const char *p = form; *p;) {
+        while (*p == ' ' || *p == '\n') p++;
+        if (!*p) break;
+        const char *end = synopsis_word_end(p);
+        int word = (int)(end - p);
+        if (at > column && at + 1 + word > USAGE_WIDTH) {
+            fprintf(out, "\n%*s", column, "");
+            at = column;
+        } else if (at > column) {
+            fputc(' ', out);
+            at++;
+        }
+        fprintf(out, "%.*s", word, p);
+        at += word;
+        p = end;
+    }
+    fputc('\n', out);
+}
+
+/* The synopsis: its forms, each a line that starts "crimecast" (the first after "usage:
+ * crimecast NAME") with the lines below it up to the next such line. */
+static void print_synopsis(FILE *out, const cc_command_spec *spec) {
+    char form[4096];
+    const char *p = spec->synopsis;
+    int first = 1;
+    while (first || *p) {
+        size_t n = 0;
+        form[0] = 0;
+        while (*p && n + 2 < sizeof form) {
+            const char *line_end = strchr(p, '\n') ? strchr(p, '\n') : p + strlen(p);
+            const char *text = p + strspn(p, " ");
+            if (n > 0 && !strncmp(text, "crimecast ", 10)) break; /* the next form */
+            if (!strncmp(text, "crimecast ", 10)) text += 10 + strlen(spec->name) + 1;
+            n += (size_t)snprintf(form + n, sizeof form - n, "%s%.*s", n ? " " : "", (int)(line_end - text), text);
+            p = *line_end ? line_end + 1 : line_end;
+        }
+        int column = fprintf(out, "%scrimecast %s%s", first ? "usage: " : "       ", spec->name, form[0] ? " " : "");
+        print_synopsis_form(out, form, column);
+        first = 0;
+    }
+}
+
 void cc_options_usage(const cc_command_spec *spec, FILE *out) {
-    fprintf(out, "usage: crimecast %s%s%s\n", spec->name, spec->synopsis[0] ? " " : "", spec->synopsis);
+    print_synopsis(out, spec);
     if (spec->description) fprintf(out, "\n%s", spec->description);
     for (int g = 0; g < spec->group_count; g++) {
         const cc_option_group *group = &spec->groups[g];

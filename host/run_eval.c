@@ -121,8 +121,8 @@ const cc_command_spec CC_EVAL_SPEC = {
         "shared hard week does not widen it; a bin where a figure is undefined, a hit rate on a\n"
         "map without crimes, is left out of that figure's). The table says 'ahead' or 'behind'\n"
         "when the interval excludes 0 (lower is better for mse, mae and deviance, higher for the\n"
-        "rest), 'tie' otherwise, and gives no verdict without an interval. --json and --csv gain each figure's key with _vs (mse_vs,\n"
-        "pai@1km2_vs, ...) and their _lo / _hi.\n",
+        "rest), 'tie' otherwise, and gives no verdict without an interval. --json and --csv gain\n"
+        "each figure's key with _vs (mse_vs, pai@1km2_vs, ...) and their _lo / _hi.\n",
     .request_size = sizeof(cc_eval_request),
     .groups = EVAL_GROUPS,
     .group_count = 1,
