@@ -382,11 +382,12 @@ static int paired_difference(row *r, const row *v, int block) {
  * its category. Returns -1 with err when no forecast is labelled so (saying so when
  * `versus` is the model of several, each labelled apart). */
 static int paired_differences(row *rows, int count, const char *versus, int block, char *err, size_t err_len) {
-    int found = 0;
+    int found = 0, others = 0;
     for (int r = 0; r < count; r++) {
         const row *v = NULL;
         for (int o = 0; o < count && !v; o++)
             if (!strcmp(rows[o].model, versus) && !strcmp(rows[o].category, rows[r].category)) v = &rows[o];
+        others += v && v != &rows[r];
         for (int i = 0; i < MAX_FIGURES; i++) rows[r].vs[i] = rows[r].vs_lo[i] = rows[r].vs_hi[i] = NAN;
         rows[r].vs_bins = -1; /* until paired: `versus` forecasts no channel of this category */
         if (v && paired_difference(&rows[r], v, block) != 0) {
@@ -395,7 +396,12 @@ static int paired_differences(row *rows, int count, const char *versus, int bloc
         }
         found |= v != NULL;
     }
-    if (found) return 0;
+    if (found && others) return 0;
+    if (found) { /* a table of differences of nothing (report printed it empty; a probe) */
+        snprintf(err, err_len, "--versus '%s' is the only model of every category scored: there is nothing to compare it "
+                 "with (give the other forecasts too)", versus);
+        return -1;
+    }
     const char *shared_by = NULL;
     for (int r = 0; r < count && !shared_by; r++)
         if (!strcmp(rows[r].forecast->model, versus)) shared_by = rows[r].model;

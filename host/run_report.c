@@ -50,9 +50,9 @@ const cc_command_spec CC_REPORT_SPEC = {
         "Scores the forecasts against the tensor as `crimecast eval` does and writes one\n"
         "self-contained HTML file (pictures embedded, nothing fetched from a network): the\n"
         "comparison table with 95% intervals, paired differences (--versus), the ROC curves,\n"
-        "the training curve (--model), maps of the truth and each forecast for the last bin\n"
-        "they share and the hotspot cells each flags there with 5% of the area. Opens in any\n"
-        "browser.\n",
+        "the training curve (--model), maps of the truth and of each forecast (the first five\n"
+        "with the category) for the last bin they share and the hotspot cells each flags there\n"
+        "with 5% of the area. Opens in any browser.\n",
     .request_size = sizeof(cc_report_request),
     .groups = REPORT_GROUPS,
     .group_count = 1,
@@ -265,8 +265,9 @@ static int write_page(const cc_report_request *a, const pictures *p, const cc_me
     if (a->block > 1)
         snprintf(blocks, sizeof blocks, " and make %d blocks or more of %d bins", CC_BOOTSTRAP_LEAST_BLOCKS, a->block);
     if (lacking)
-        snprintf(absent, sizeof absent, " %d of them (%.500s) %s no category '%s': they are in no row of its table "
-                 "and have no map.", lacking, left_out, lacking == 1 ? "has" : "have", a->category);
+        snprintf(absent, sizeof absent, " %d of them (%.500s) %s no category '%s': %s in no row of its table "
+                 "and %s no map.", lacking, left_out, lacking == 1 ? "has" : "have", a->category,
+                 lacking == 1 ? "it is" : "they are", lacking == 1 ? "has" : "have");
     if (!roc)
         snprintf(absent + strlen(absent), sizeof absent - strlen(absent), " No ROC curve: no bin of category '%s' "
                  "has both hotspot and other cells (no crime in any).", a->category);

@@ -255,6 +255,11 @@ def check_versus(tensor, files, expected, counts, mask, tgt, tmp):
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--json", "--common-bins", "--versus", "histavg-52",
                         files[1], cut], capture_output=True, text=True)
     check("eval --common-bins --versus exits 0", p.returncode == 0, p.stderr)
+    alone = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--versus", "histavg-52", files[1]],
+                           capture_output=True, text=True)
+    check("eval --versus naming the only forecast: refused, nothing to compare (report drew an empty table)",
+          alone.returncode == 1 and "--versus 'histavg-52' is the only model of every category scored" in alone.stderr,
+          alone.stderr)
     with h5py.File(cut, "r") as f:
         days = f["time"][:]
     first, last = (datetime.date(1970, 1, 1) + datetime.timedelta(days=int(d)) for d in (days[0], days[-1]))
