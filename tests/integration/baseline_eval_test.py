@@ -676,6 +676,53 @@ def check_noted_differences(tmp, tensor, files, counts, mask):
           and "forecasts 'burglary', which the tensor has not: not scored" in p.stderr, p.stderr)
 
 
+def check_floored_channel(tmp, tensor, histavg_all, counts, mask, tgt):
+    """The floor's note of one category: histavg-all (no zeros) with zeros put under crimes
+    of category 1 until they make a tenth of its deviance, and channel 'all' scaled up until
+    all categories' together are under a tenth: that category named (the pooled figure alone
+    was said; a probe)."""
+    with h5py.File(histavg_all, "r") as f:
+        pred = f["forecast"][:].astype(float)
+    inside = mask == 1
+    truth = counts[tgt].astype(float)
+
+    def deviance(y, p):
+        p = np.maximum(p, 1e-9)
+        return 2 * (np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / p), 0) - (y - p))
+
+    crimes = np.argwhere((truth[:, 1] > 0) & inside[None])
+    zeroed = pred.copy()
+    for k, (b, y, x) in enumerate(crimes):
+        zeroed[b, 1, y, x] = 0
+        dev = deviance(truth[:, :, inside], zeroed[:, :, inside].astype(np.float32).astype(float))
+        zeros = (zeroed[:, :, inside] <= 1e-9) & (truth[:, :, inside] > 0)
+        if dev[:, 1][zeros[:, 1]].sum() >= 0.1 * dev[:, 1].sum():
+            break
+    for scale in (1, 2, 4, 8, 16):  # channel 'all' made worse (no zeros) until the pooled share is under a tenth
+        scaled = zeroed.copy()
+        scaled[:, 0] *= scale
+        dev = deviance(truth[:, :, inside], scaled[:, :, inside].astype(np.float32).astype(float))
+        pooled = dev[zeros].sum() / dev.sum()
+        if pooled < 0.1:
+            break
+    zeroed = scaled
+    edited = os.path.join(tmp, "histavg-zeros.h5")
+    shutil.copyfile(histavg_all, edited)
+    with h5py.File(edited, "r+") as f:
+        f["forecast"][...] = zeroed.astype(np.float32)
+        f.attrs["model"] = "histavg-zeros"
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, edited], capture_output=True, text=True)
+    with h5py.File(tensor, "r") as f:
+        name = f["category"][1]
+        name = name.decode() if isinstance(name, bytes) else name
+    said = "histavg-zeros forecasts 0 in %d of the %d cell-bins where crimes of category '%s' happened (%.1f%%)" % (
+        zeros[:, 1].sum(), (truth[:, 1][:, inside] > 0).sum(), name, 100 * zeros[:, 1].sum() / (truth[:, 1][:, inside] > 0).sum())
+    share = "those cells make %.0f%% of its deviance there" % (100 * dev[:, 1][zeros[:, 1]].sum() / dev[:, 1].sum())
+    check("eval names a category whose deviance is a tenth its zeros under crimes (%d), all together %.1f%%" % (
+          zeros[:, 1].sum(), 100 * pooled), p.returncode == 0 and pooled < 0.1 and said in p.stderr and share in p.stderr
+          and "its 2 channels together" not in p.stderr, (said, share, p.stderr))
+
+
 def main():
     rng = np.random.default_rng(5)
     rate = rng.gamma(1.0, 2.0, size=(C, H, W))
@@ -768,6 +815,7 @@ def main():
         check("no such note for histavg-all (it has no zeros under crimes: %d)" % (
               (np.array(expected["histavg-all"])[:, :, mask == 1] <= 1e-9) & (truth > 0)).sum(),
               "histavg-all forecasts 0" not in p.stderr, p.stderr)
+        check_floored_channel(tmp, tensor, files[list(args).index("histavg-all")], counts, mask, tgt)
         inside = mask == 1
         for rec in records:
             c = 0 if rec["category"] == "all" else 1
