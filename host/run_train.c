@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crawler/datetime.h"
+#include "crawler/whole_file.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
@@ -1071,7 +1072,14 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     train_plan p;
     double start = cc_now_seconds();
     if (plan_from(r, out, &p, err, err_len) != 0) return -1;
-    if (p.writes && cc_hdf5_replace_check(r->out, err, err_len) != 0) return -1; /* not after the first epoch */
+    /* not after the first epoch; a --resume in place is read first, and says what is wrong
+     * with the file it is (tune resumes its candidates so) */
+    int in_place = r->resume && !strcmp(r->resume, r->out);
+    if (p.writes && (in_place ? cc_whole_file_check(r->out, err, err_len) : cc_hdf5_replace_check(r->out, err,
+                                                                                                  err_len)) != 0) {
+        if (outcome) outcome->file_unwritten = 1;
+        return -1;
+    }
     p.clock.start = start;
     cc_ops_context ctx;
     if (cc_device_open_for_rank(&r->device, r->local_rank, r->local_size, &ctx, err, err_len) != 0) return -1;

@@ -548,14 +548,17 @@ static int write_best(const cc_tune_request *a, cc_train_config *best, double lo
     return cc_train_config_write(a->out, best, a->data, loss, err, err_len);
 }
 
-/* Whether the tensor file reads (its counts, checked as every reader checks them): a file
- * that does not failed each candidate in turn, the cause only in the log. */
-static int readable_tensor(const char *path, uint64_t *digest, char *err, size_t err_len) {
+/* Whether the tensor file reads (its counts, checked as every reader checks them, and its
+ * recency maps, as training reads them): a file that does not failed each candidate in
+ * turn, the cause only in the log; one whose recency maps do not match its counts failed
+ * only the candidates that read them, and another won, exit 0 (a probe). */
+static int readable_tensor(const char *path, int threads, uint64_t *digest, char *err, size_t err_len) {
     cc_tensor t;
     if (cc_tensor_read(path, "counts", &t, err, err_len) != 0) return -1;
     *digest = cc_digest_tensor(&t);
+    int status = cc_tensor_read_recency(path, &t, threads, err, err_len);
     cc_tensor_free(&t);
-    return 0;
+    return status;
 }
 
 /* --keep DIR: one search at a time in it (two at once wrote their candidates and records
@@ -582,7 +585,7 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
     /* not as every candidate's failure; under mpirun every rank has read it already */
     uint64_t digest = a->tensor_digest;
-    if (!a->collective && readable_tensor(a->data, &digest, err, err_len) != 0) return -1;
+    if (!a->collective && readable_tensor(a->data, a->threads, &digest, err, err_len) != 0) return -1;
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
     if (!a->keep) return search_in(a, dir, digest, out, err, err_len);
     cc_file_lock held;

@@ -496,6 +496,25 @@ def main():
               and "holds nan" in p.stderr and "candidate" not in p.stdout + p.stderr
               and os.listdir(env["TMPDIR"]) == [], (p.stdout, p.stderr, os.listdir(env["TMPDIR"])))
 
+        # a tensor whose recency maps do not match its counts (one count edited): the
+        # candidates reading them failed, one not reading them won, exit 0 (a probe)
+        store, rastered = os.path.join(tmp, "recency.db"), os.path.join(tmp, "recency_edited.h5")
+        q = subprocess.run([CRIMECAST, "synth", "--db", store, "--from", "2020-01-06", "--to", "2021-01-04"],
+                           capture_output=True, text=True)
+        q = q if q.returncode else subprocess.run(
+            [CRIMECAST, "raster", "--city", "synthetic", "--db", store, "--from", "2020-01-06", "--to", "2021-01-04",
+             "--bin", "week", "--grid", "6", "--out", rastered], capture_output=True, text=True)
+        with h5py.File(rastered, "r+") as f:
+            counts = f["counts"][:]
+            t, c, y, x = np.argwhere(counts > 0)[0]
+            counts[t, c, y, x] = 0
+            f["counts"][...] = counts
+        p = subprocess.run([CRIMECAST, "tune", "--data", rastered, "--out", config, "--budget", "2", "--epochs", "1",
+                            "--window", "4"], capture_output=True, text=True, env=env)
+        check("tune on a tensor whose recency maps are not its counts': refused at once, no candidate tried",
+              q.returncode == 0 and p.returncode == 1 and "/sparse/recent entry" in p.stderr
+              and "candidate" not in p.stdout + p.stderr and os.listdir(env["TMPDIR"]) == [], (q.stderr, p.stderr))
+
         nowhere = os.path.join(tmp, "no-such-dir", "c.json")
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", nowhere, "--budget", "2", "--epochs", "1"],
                            capture_output=True, text=True)
