@@ -265,6 +265,23 @@ static int check_points_are_the_tensors(const cc_tensor *t, const cc_channel_poi
     return 0;
 }
 
+/* A category with too few incidents in the fitting span to fit, found before any channel is
+ * fitted: it failed after the others' fits, minutes on a city (a probe). 0, or -1 with err. */
+static int every_channel_fits(const cc_tensor *t, const cc_channel_points *points, const cc_split *split, char *err,
+                              size_t err_len) {
+    double fit_end = (double)t->time[cc_split_fit_end(split)];
+    for (int c = 0; c < t->C; c++) {
+        size_t fitted = 0;
+        for (size_t i = 0; i < points[c].count; i++) fitted += points[c].points[i].t < fit_end;
+        if (fitted >= CC_ETAS_LEAST_EVENTS) continue;
+        snprintf(err, err_len, "etas '%s': %zu incidents before the validation span: too few to fit (at least %d; "
+                 "raster the tensor without this category, or fit another baseline); no channel was fitted",
+                 t->categories[c], fitted, CC_ETAS_LEAST_EVENTS);
+        return -1;
+    }
+    return 0;
+}
+
 int cc_etas_baseline(const cc_tensor *t, const cc_split *split, const int *targets, int n, int horizon,
                      const cc_etas_baseline_options *o, float *values, cc_etas_record *record, FILE *out,
                      char *err, size_t err_len) {
@@ -277,6 +294,7 @@ int cc_etas_baseline(const cc_tensor *t, const cc_split *split, const int *targe
     char path[4096];
     int status = read_points(t, o, points, path, sizeof path, out, err, err_len);
     if (status == 0) status = check_points_are_the_tensors(t, points, path, o->store != NULL, err, err_len);
+    if (status == 0) status = every_channel_fits(t, points, split, err, err_len);
     for (int c = 0; status == 0 && c < t->C; c++)
         status = fit_and_forecast(t, c, &points[c], split, o, targets, n, horizon, values, record, out, err, err_len);
     cc_channel_points_free(points, t->C);

@@ -507,7 +507,7 @@ static double offspring_room(const em *m) {
 int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_start, double t_end,
                        const cc_etas_options *o, cc_etas_fit *fit, char *err, size_t err_len) {
     memset(fit, 0, sizeof *fit);
-    if (count < 10 || !(t_end > t_start)) {
+    if (count < CC_ETAS_LEAST_EVENTS || !(t_end > t_start)) {
         snprintf(err, err_len, "%zu events in %.1f days: too few to fit a self-exciting process", count, t_end - t_start);
         return -1;
     }

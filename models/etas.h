@@ -102,8 +102,11 @@ typedef struct cc_etas_fit {
     double pairs;               /* pairs within the horizons, at the last E-step */
 } cc_etas_fit;
 
+/* The fewest events a fit takes: fewer say nothing of triggering. */
+enum { CC_ETAS_LEAST_EVENTS = 10 };
+
 /* Fits the events (sorted by time, all in [t_start, t_end)). Returns 0, or -1 with err
- * (too few events, out of memory). */
+ * (too few events: under CC_ETAS_LEAST_EVENTS; out of memory). */
 int cc_etas_fit_events(const cc_hawkes_event *events, size_t count, double t_start, double t_end,
                        const cc_etas_options *options, cc_etas_fit *fit, char *err, size_t err_len);
 void cc_etas_fit_free(cc_etas_fit *fit);
