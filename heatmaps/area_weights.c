@@ -275,6 +275,20 @@ static OGRCoordinateTransformationH grid_transform(OGRLayerH layer, const char *
     return ct;
 }
 
+/* Adds to `multi` copies of the polygons in `g`, however nested: MakeValid answers a
+ * MultiPolygon with a spike as a collection of a MultiPolygon and a LineString, which
+ * weigh_feature read as rings of no points (every cell lost; a reviewer). Lines and
+ * points, of no area, are left out. */
+static void add_polygons(OGRGeometryH multi, OGRGeometryH g) {
+    OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (type == wkbPolygon || type == wkbCurvePolygon) {
+        OGR_G_AddGeometry(multi, g); /* copies it */
+        return;
+    }
+    if (type == wkbMultiPolygon || type == wkbMultiSurface || type == wkbGeometryCollection)
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) add_polygons(multi, OGR_G_GetGeometryRef(g, i));
+}
+
 /* A polygon that is not valid (a ring crossing itself: a bow-tie) as GEOS mends it, into
  * *valid (the caller's to destroy), and 1; 0 for a valid one, or where GDAL has no GEOS.
  * Clipping takes a ring's area with its sign, so the two lobes of a bow-tie cancel: the
@@ -282,7 +296,11 @@ static OGRCoordinateTransformationH grid_transform(OGRLayerH layer, const char *
 static int made_valid(OGRGeometryH geometry, OGRGeometryH *valid) {
     *valid = NULL;
     if (!OGRGetGEOSVersion(NULL, NULL, NULL) || OGR_G_IsValid(geometry)) return 0;
-    *valid = OGR_G_MakeValid(geometry);
+    OGRGeometryH mended = OGR_G_MakeValid(geometry);
+    if (!mended) return 0;
+    *valid = OGR_G_CreateGeometry(wkbMultiPolygon);
+    if (*valid) add_polygons(*valid, mended);
+    OGR_G_DestroyGeometry(mended);
     return *valid != NULL;
 }
 

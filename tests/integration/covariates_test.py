@@ -355,20 +355,30 @@ def test_invalid_polygon(tmp):
     write_grid_tensor(tensor, x0, y0, cell, H, W, [days("2020-01-06") + 7 * i for i in range(4)], "week")
     bowtie = polygon([[(x0 + 100, y0 - 100), (x0 + 800, y0 - 800), (x0 + 800, y0 - 100), (x0 + 100, y0 - 800)]])
     square = polygon([[(x0 + 620, y0 - 620), (x0 + 880, y0 - 620), (x0 + 880, y0 - 880), (x0 + 620, y0 - 880)]])
+    # a MultiPolygon whose first part has a spike (a ring going out and back): GEOS mends it
+    # into a collection of a MultiPolygon and a line, which was read as rings of no points
+    # (every cell of it lost; a reviewer)
+    spiked = ogr.Geometry(ogr.wkbMultiPolygon)
+    spiked.AddGeometry(polygon([[(x0 + 20, y0 - 20), (x0 + 280, y0 - 20), (x0 + 280, y0 - 280), (x0 + 20, y0 - 280),
+                                 (x0 + 20, y0 - 20), (x0 + 5, y0 - 5)]]))
+    spiked.AddGeometry(polygon([[(x0 + 620, y0 - 20), (x0 + 880, y0 - 20), (x0 + 880, y0 - 280), (x0 + 620, y0 - 280)]]))
     gdal.PushErrorHandler("CPLQuietErrorHandler")  # GEOS's note of the crossing, the triangles' point contacts
     mended = bowtie.MakeValid()
     check("the test's bow-tie is not valid, and OGR mends it into two triangles of 2 x 122500 m2",
           not bowtie.IsValid() and abs(mended.GetArea() - 245000) < 1e-6, mended.GetArea())
-    write_layer(layer, "GPKG", 27700, [("BT", bowtie), ("SQ", square)])
+    check("the test's spiked MultiPolygon is not valid, of 2 x 67600 m2", not spiked.IsValid()
+          and abs(spiked.MakeValid().GetArea() - 135200) < 1e-6, spiked.MakeValid().GetArea())
+    write_layer(layer, "GPKG", 27700, [("BT", bowtie), ("SQ", square), ("SP", spiked)])
     with open(table, "w") as f:
-        f.write("code,value\nBT,2\nSQ,10\n")
-    want = reference_maps([mended, square], np.array([[2.0], [10.0]]), x0, y0, cell, H, W)
+        f.write("code,value\nBT,2\nSQ,10\nSP,7\n")
+    want = reference_maps([mended, square, spiked.MakeValid()], np.array([[2.0], [10.0], [7.0]]), x0, y0, cell, H, W)
     gdal.PopErrorHandler()
     p = run("--data", tensor, "--polygons", layer, "--polygon-key", "code", "--table", table, "--key", "code")
     got = read_static(tensor)[0] if p.returncode == 0 else None
-    check("a bow-tie polygon: said, and its maps are OGR's of the mended polygon to 1e-6 (the crossing's cell 2, not "
-          "NaN)", p.returncode == 0 and "1 polygon not valid (a ring crossing itself or touching itself), weighed as "
-          "GEOS's MakeValid mends it" in p.stdout and close(got, want) and got[0][1][1] == 2,
+    check("a bow-tie and a spiked MultiPolygon: said, and the maps are OGR's of the mended polygons to 1e-6 (the "
+          "bow-tie's crossing's cell 2, not NaN; the spiked one's parts in theirs)", p.returncode == 0 and "2 polygons "
+          "not valid (a ring crossing itself or touching itself), weighed as GEOS's MakeValid mends them" in p.stdout
+          and close(got, want) and got[0][1][1] == 2,
           (p.stdout + p.stderr, got))
 
 
