@@ -400,7 +400,8 @@ cc_store *cc_store_open_to_read(const char *path, char *err, size_t err_len) {
     if (status == 1) { /* empty: a reader writes nothing, not even a store's tables (a zero-byte --db was
                           * made one by raster, a probe) */
         cc_store_close(s);
-        snprintf(err, err_len, "%s: an empty file, no store yet: import or crawl into it first", path);
+        snprintf(err, err_len, "%s: no incident store yet (an empty file or database): import or crawl into it first",
+                 path);
         return NULL;
     }
     if (status != 0 && no_one_writes(path)) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -140,6 +141,24 @@ static int link_target(const char *path, char *target, size_t target_len, char *
     return 0;
 }
 
+/* Whether the file at `path` is an SQLite database (its 16-byte header): an incident store
+ * given as another command's output (raster --out, report --out) was replaced by it, days
+ * of crawling lost to a typo (a probe, a reviewer). */
+static int is_sqlite_database(const char *path) {
+    char head[16];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = read(fd, head, sizeof head);
+    close(fd);
+    return got == (ssize_t)sizeof head && !memcmp(head, "SQLite format 3", 16);
+}
+
+/* A GeoPackage is an SQLite database that export writes whole, over an older one. */
+static int has_suffix_ignoring_case(const char *name, const char *suffix) {
+    size_t n = strlen(name), k = strlen(suffix);
+    return n >= k && !strcasecmp(name + n - k, suffix);
+}
+
 /* cc_whole_file_check, the file written (a link's target) into path[path_len]. */
 static int check_and_resolve(const char *named, char *path, size_t path_len, char *err, size_t err_len) {
     if (strlen(named) >= path_len) {
@@ -175,6 +194,11 @@ static int check_and_resolve(const char *named, char *path, size_t path_len, cha
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) { /* a rename would replace the FIFO or device unread */
         snprintf(err, err_len, "%.2000s: cannot write it: not a regular file (a pipe, a device or a socket): crimecast "
                  "writes a file whole, renaming it over the name when done; give a file name", path);
+        return -1;
+    }
+    if (is_sqlite_database(path) && !has_suffix_ignoring_case(base, ".gpkg")) {
+        snprintf(err, err_len, "%.2000s: cannot write it: an SQLite database is there (an incident store?), which "
+                 "crimecast never writes a file over; name another file, or remove that one", path);
         return -1;
     }
     return 0;

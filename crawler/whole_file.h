@@ -28,7 +28,8 @@ typedef struct cc_whole_file {
 /* Whether `path` can be written whole, before any work is spent on it: its directory is
  * there, is one and may be written, the name fits a directory entry, and nothing but a
  * regular file has that name (not a directory; not a pipe, device or socket, which the
- * rename would replace unread). 0, or -1 with err naming the cause. */
+ * rename would replace unread), and that file is no SQLite database (an incident store;
+ * a GeoPackage, .gpkg, aside). 0, or -1 with err naming the cause. */
 int cc_whole_file_check(const char *path, char *err, size_t err_len);
 
 /* Prepares writing `path`: cc_whole_file_check, the temporary name in f->temp, and the

@@ -178,14 +178,11 @@ int cc_hdf5_replace_check(const char *path, char *err, size_t err_len) {
     struct stat st;
     FILE *f = stat(path, &st) == 0 && st.st_size > 0 ? fopen(path, "rb") : NULL;
     if (!f) return 0; /* none there (or empty, or unreadable: the rename replaces it as before) */
-    char head[16] = "";
-    int hdf5 = has_hdf5_signature(f), store = fseek(f, 0, SEEK_SET) == 0 && fread(head, 1, 16, f) == 16 &&
-                                                 !memcmp(head, "SQLite format 3", 16);
+    int hdf5 = has_hdf5_signature(f);
     fclose(f);
     if (hdf5) return 0;
-    snprintf(err, err_len, "%s: there is a file by that name that is not an HDF5 file (%s): crimecast replaces only "
-             "the HDF5 files it writes; name another file, or remove that one", path,
-             store ? "an SQLite database: an incident store?" : "another program's?");
+    snprintf(err, err_len, "%s: there is a file by that name that is not an HDF5 file (another program's?): crimecast "
+             "replaces only the HDF5 files it writes; name another file, or remove that one", path);
     return -1;
 }
 

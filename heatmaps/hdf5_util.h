@@ -58,9 +58,10 @@ void cc_hdf5_no_cleanup_at_exit(void);
 hid_t cc_hdf5_closing_access(void);
 
 /* Whether an HDF5 file may be written at `path`, before any work is spent on it:
- * cc_whole_file_check, and a file already there is an HDF5 file or empty. Another file
- * (an incident store given as raster's --out) is refused, not replaced: a typo must not
- * cost a crawl of days (a probe). 0, or -1 with err naming the file and what it is. */
+ * cc_whole_file_check (which refuses an SQLite database: an incident store), and a file
+ * already there is an HDF5 file, or empty, or one this process cannot read (the write then
+ * says why). Another file (a CSV given as raster's --out) is refused, not replaced (a
+ * probe). 0, or -1 with err naming the file and what it is. */
 int cc_hdf5_replace_check(const char *path, char *err, size_t err_len);
 
 /* Writes the whole HDF5 file `path` through `write` (which returns 0 or -1), never half

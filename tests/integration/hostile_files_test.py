@@ -316,6 +316,13 @@ def model_cases(tmp, tensor):
           and before and open(store, "rb").read() == before, p.stderr)
     p = run("synth", "--db", store, "--out", store, "--from", "2020-01-06", "--to", "2020-01-20")
     check("... but --db S --out S, one option under two names, is taken", p.returncode == 0, p.stderr)
+    # an incident store named as any command's output (raster's, report's, png's --out): it
+    # was replaced (a typo, days of crawling; a probe and a reviewer)
+    before = open(store, "rb").read()
+    p = run("png", "--in", tensor, "--index", "0", "--out", store)
+    check("png --out naming an incident store: refused, the store as it was", p.returncode == 1
+          and "an SQLite database is there (an incident store?)" in p.stderr and open(store, "rb").read() == before,
+          p.stderr)
     # the names SQLite reads otherwise: an empty one and ':memory:' are temporary databases
     # (every incident stored was lost, exit 0), a 'file:' one a URI (another file was written)
     for name in ("", ":memory:"):

@@ -478,7 +478,7 @@ def main():
         p = run("raster", "--city", "chicago", "--db", empty, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--out", out + "x")
         check("a zero-byte --db is said to be no store, and stays zero bytes", p.returncode == 1
-              and "an empty file, no store yet" in p.stderr and os.path.getsize(empty) == 0
+              and "no incident store yet (an empty file or database)" in p.stderr and os.path.getsize(empty) == 0
               and not os.path.exists(out + "x"), (p.returncode, p.stderr))
         other_store = os.path.join(tmp, "other.db")
         shutil.copy(db, other_store)
@@ -489,7 +489,8 @@ def main():
         with open(other_store, "rb") as f:
             kept = f.read() == store_bytes
         check("an --out naming another incident store is refused, the store as it was", p.returncode == 1
-              and "is not an HDF5 file (an SQLite database: an incident store?)" in p.stderr and kept, p.stderr)
+              and "an SQLite database is there (an incident store?), which crimecast never writes a file over"
+              in p.stderr and kept, p.stderr)
         p = run("raster", "--city", "chicago", "--db", tmp, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--out", out + "x")
         check("a directory as --db is said to be one", p.returncode == 1
