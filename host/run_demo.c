@@ -86,8 +86,9 @@ const cc_command_spec CC_DEMO_SPEC = {
         "training.png, panels/<date>.png (truth, ConvLSTM, random forest, historical average\n"
         "and the ConvLSTM's absolute error, one colour scale), report.md, report.html (the same,\n"
         "pictures inside) and demo.log (what the steps reported). Ends by printing the\n"
-        "comparison table. A run into a DIR an earlier demo wrote first removes that one's\n"
-        "outputs (these names only; its store is kept or started afresh as the README says).\n",
+        "comparison table. A run first removes the files of these names in DIR (an earlier\n"
+        "demo's, which a failed or stopped run would leave beside its own); the store is kept\n"
+        "or started afresh as the README says.\n",
     .request_size = sizeof(cc_demo_request),
     .groups = DEMO_GROUPS,
     .group_count = 2,
@@ -600,21 +601,29 @@ static int report(demo *d, FILE *out, char *err, size_t err_len) {
  * preferred 1 x 1 (0.02969 against 0.03074), kept for --quick's two years. */
 static int skip_path(const demo *d) { return d->synthetic ? d->size->skip : 3; }
 
-/* Removes what an earlier demo wrote into DIR, its store and the record files aside (the
- * store has its own rule: start_synthetic_store, import_files): a run that failed or was
- * stopped part way left the new tensor beside the old forecasts, metrics and reports,
+/* Removes `path` unless it is not there; the first failure's path and cause are kept in
+ * failed[] and *cause (a later unlink's errno overwrote it; a reviewer). */
+static void remove_output(const char *path, char *failed, size_t failed_len, int *cause) {
+    if (unlink(path) == 0 || errno == ENOENT || *cause) return;
+    *cause = errno;
+    snprintf(failed, failed_len, "%s", path);
+}
+
+/* Removes the files of an earlier demo's names in DIR, its store and the record files aside
+ * (the store has its own rule: start_synthetic_store, import_files): a run that failed or
+ * was stopped part way left the new tensor beside the old forecasts, metrics and reports,
  * which then disagreed with one another, and a shorter run left the longer one's panels
  * (a probe). Files of other names are not touched. 0, or -1 with err. */
 static int clear_earlier_outputs(const demo *d, char *err, size_t err_len) {
     static const char *const OUTPUTS[] = {"tensor.h5", "model.h5", "metrics.csv", "roc.png", "training.png",
                                           "report.md", "report.html"};
-    char path[PATH_LEN + 300];
-    int status = 0;
+    char path[PATH_LEN + 300], failed[PATH_LEN + 300] = "";
+    int cause = 0;
     for (size_t i = 0; i < sizeof OUTPUTS / sizeof *OUTPUTS; i++)
-        join(path, d, OUTPUTS[i]), status |= unlink(path) != 0 && errno != ENOENT;
+        join(path, d, OUTPUTS[i]), remove_output(path, failed, sizeof failed, &cause);
     for (int m = 0; m < BASELINE_COUNT + 2; m++)
         forecast_path(path, d, m < BASELINE_COUNT ? BASELINES[m] : m == BASELINE_COUNT ? "convlstm" : "oracle"),
-            status |= unlink(path) != 0 && errno != ENOENT;
+            remove_output(path, failed, sizeof failed, &cause);
     char panels_dir[PATH_LEN];
     join(panels_dir, d, "panels");
     DIR *dir = opendir(panels_dir);
@@ -623,11 +632,13 @@ static int clear_earlier_outputs(const demo *d, char *err, size_t err_len) {
         char tail[8] = "";
         if (sscanf(e->d_name, "%4d-%2d-%2d%7s", &y, &m, &day, tail) != 4 || strcmp(tail, ".png") != 0) continue;
         snprintf(path, sizeof path, "%s/%s", panels_dir, e->d_name);
-        status |= unlink(path) != 0 && errno != ENOENT;
+        remove_output(path, failed, sizeof failed, &cause);
     }
     if (dir) closedir(dir);
-    if (status) snprintf(err, err_len, "cannot remove an earlier demo's outputs in %.1000s: %s", d->dir, strerror(errno));
-    return status ? -1 : 0;
+    if (cause)
+        snprintf(err, err_len, "cannot remove %.2000s, an output of an earlier demo in %.1000s: %s", failed, d->dir,
+                 strerror(cause));
+    return cause ? -1 : 0;
 }
 
 /* The device the steps will ask for, opened once before anything is written: --device cuda
