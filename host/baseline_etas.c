@@ -157,6 +157,13 @@ static int modulation_helps(const cc_tensor *t, int c, const cc_split *split, co
     return !(deviance[1] < deviance[0]);
 }
 
+/* A channel's incidents before `fit_end`: those its fit reads. */
+static size_t fitted_before(const cc_channel_points *points, double fit_end) {
+    size_t fitted = 0;
+    for (size_t i = 0; i < points->count; i++) fitted += points->points[i].t < fit_end;
+    return fitted;
+}
+
 static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *points, const cc_split *split,
                             const cc_etas_baseline_options *o, const int *targets, int n, int horizon, float *values,
                             cc_etas_record *record, FILE *out, char *err, size_t err_len) {
@@ -170,11 +177,9 @@ static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *
         snprintf(err, err_len, "out of memory for %zu incidents", points->count);
         return -1;
     }
-    size_t fitted = 0;
-    for (size_t i = 0; i < points->count; i++) {
+    size_t fitted = fitted_before(points, fit_end);
+    for (size_t i = 0; i < points->count; i++)
         events[i] = (cc_hawkes_event){points->points[i].t, points->points[i].x, points->points[i].y};
-        fitted += points->points[i].t < fit_end;
-    }
     char label[96];
     snprintf(label, sizeof label, "etas '%s': EM", t->categories[c]);
     cc_progress bar;
@@ -189,7 +194,8 @@ static int fit_and_forecast(const cc_tensor *t, int c, const cc_channel_points *
     cc_progress_end(&bar);
     if (status != 0) /* which channel: a rare category fails where 'all' fitted */
         snprintf(err, err_len, "etas '%s': %s%s", t->categories[c], why,
-                 fitted < 10 && c > 0 ? " (raster the tensor without this category, or fit another baseline)" : "");
+                 fitted < CC_ETAS_LEAST_EVENTS && c > 0 ? " (raster the tensor without this category, or fit another "
+                 "baseline)" : "");
     if (status == 0) {
         const cc_etas_params *p = &fit.params;
         fprintf(out, "etas '%s': %zu incidents, branching ratio %.4f, mean delay %.3f days, trigger distance %.1f m, "
@@ -271,12 +277,12 @@ static int every_channel_fits(const cc_tensor *t, const cc_channel_points *point
                               size_t err_len) {
     double fit_end = (double)t->time[cc_split_fit_end(split)];
     for (int c = 0; c < t->C; c++) {
-        size_t fitted = 0;
-        for (size_t i = 0; i < points[c].count; i++) fitted += points[c].points[i].t < fit_end;
+        size_t fitted = fitted_before(&points[c], fit_end);
         if (fitted >= CC_ETAS_LEAST_EVENTS) continue;
-        snprintf(err, err_len, "etas '%s': %zu incidents before the validation span: too few to fit (at least %d; "
-                 "raster the tensor without this category, or fit another baseline); no channel was fitted",
-                 t->categories[c], fitted, CC_ETAS_LEAST_EVENTS);
+        snprintf(err, err_len, "etas '%s': %zu incidents before the validation span: too few to fit (at least %d; %s); "
+                 "no channel was fitted", t->categories[c], fitted, CC_ETAS_LEAST_EVENTS,
+                 c > 0 ? "raster the tensor without this category, or fit another baseline"
+                       : "the tensor's span and area hold too few for ETAS: fit another baseline");
         return -1;
     }
     return 0;

@@ -487,12 +487,12 @@ static void note_in_sample(const cc_baseline_request *r, const cc_split *split, 
         chosen += chose && targets[i] >= split->first[CC_SPAN_VAL] && targets[i] < split->end[CC_SPAN_VAL];
     }
     if (fitted + chosen == 0) return;
-    char also[160] = "";
+    char in_fit[160] = "", in_choice[160] = "";
+    if (fitted) snprintf(in_fit, sizeof in_fit, "%d in the training span %s was fitted on", fitted, r->method);
     if (chosen)
-        snprintf(also, sizeof also, ", and %d in the validation span its --background auto was chosen on", chosen);
-    fprintf(stderr, "crimecast baseline: note: %s was fitted on the training span, and %d of the %d bins this forecast "
-            "covers are in it%s: its scores there are in-sample (compare it on --span test)\n", r->method, fitted, n,
-            also);
+        snprintf(in_choice, sizeof in_choice, "%d in the validation span its --background auto was chosen on", chosen);
+    fprintf(stderr, "crimecast baseline: note: of the %d bins this forecast covers, %s%s%s: its scores there are "
+            "in-sample (compare it on --span test)\n", n, in_fit, fitted && chosen ? ", and " : "", in_choice);
 }
 
 static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {

@@ -106,8 +106,8 @@ def main():
         # says of its chosen options (it was silent; a probe, 2026-12-07). Targets from bin
         # window = 8 on; the validation span starts at 70% of T.
         lead, val_first = 8, int(math.floor(0.70 * T + 0.5))
-        note = "note: rf was fitted on the training span, and %d of the %d bins this forecast covers are in it" % (
-            val_first - lead, T - lead)
+        note = "note: of the %d bins this forecast covers, %d in the training span rf was fitted on: its scores " \
+            "there are in-sample" % (T - lead, val_first - lead)
         p = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "2",
                             "--depth", "2", "--threads", "1", "--span", "all"], capture_output=True, text=True)
         q = subprocess.run([CRIMECAST, "baseline", "--method", "rf", "--data", tensor, "--out", forecast, "--trees", "2",
