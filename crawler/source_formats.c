@@ -141,11 +141,17 @@ static int column_named_twice(char names[][64], int count, const int col[COL_COU
     return -1;
 }
 
+/* A layout's columns in slot order (NULL where it has none). */
+static void layout_columns(const source_format *f, const char *wanted[COL_COUNT]) {
+    const char *const columns[COL_COUNT] = {f->id_col, f->datetime_col, f->time_col, f->type_col, f->desc_col,
+                                            f->lat_col, f->lon_col, f->point_col, f->marker_col};
+    memcpy(wanted, columns, sizeof columns);
+}
+
 /* Resolves a layout's columns; returns 1 when every column it names is present. */
 static int resolve_columns(const source_format *f, char names[][64], int count, int col[COL_COUNT]) {
-    const char *wanted[COL_COUNT] = {f->id_col, f->datetime_col, f->time_col, f->type_col,
-                                     f->desc_col, f->lat_col, f->lon_col, f->point_col,
-                                     f->marker_col};
+    const char *wanted[COL_COUNT];
+    layout_columns(f, wanted);
     for (int i = 0; i < COL_COUNT; i++) {
         col[i] = find_column(names, count, wanted[i]);
         if (wanted[i] && col[i] < 0) return 0;
@@ -167,8 +173,8 @@ static const source_format *nearest_layout(const cc_city *city, char names[][64]
     for (int i = 0; i < FORMAT_COUNT; i++) {
         const source_format *f = &FORMATS[i];
         if (strcmp(f->city, cc_city_name(city)) != 0) continue;
-        const char *wanted[COL_COUNT] = {f->id_col, f->datetime_col, f->time_col, f->type_col, f->desc_col,
-                                         f->lat_col, f->lon_col, f->point_col, f->marker_col};
+        const char *wanted[COL_COUNT];
+        layout_columns(f, wanted);
         int lacking = 0, named = 0;
         for (int k = 0; k < COL_COUNT; k++) {
             named += wanted[k] != NULL;
@@ -177,8 +183,8 @@ static const source_format *nearest_layout(const cc_city *city, char names[][64]
         if (!best || lacking < best_missing) best = f, best_missing = lacking, best_wanted = named;
     }
     if (!best || best_missing == 0 || 2 * best_missing > best_wanted) return NULL;
-    const char *wanted[COL_COUNT] = {best->id_col, best->datetime_col, best->time_col, best->type_col, best->desc_col,
-                                     best->lat_col, best->lon_col, best->point_col, best->marker_col};
+    const char *wanted[COL_COUNT];
+    layout_columns(best, wanted);
     size_t n = 0;
     missing[0] = '\0';
     for (int k = 0; k < COL_COUNT && n < missing_len; k++)
@@ -230,12 +236,11 @@ cc_row_parser *cc_row_parser_for_header(const cc_city *city, const cc_csv_row *h
             snprintf(nearest, sizeof nearest, "; the nearest, layout '%s', lacks the column%s %s (names compared "
                      "in lower case, other characters as '_')", near->name,
                      strchr(missing, ',') ? "s" : "", missing);
-        snprintf(err, err_len,
-                 "header (line %ld) matches no known layout (chicago, sf-2003-2018, sf-2018, "
-                 "sf-kaggle-train, sf-kaggle-test, la-2010, la, police-uk-street); first columns: "
-                 "'%s', '%s', '%s'%s",
-                 header->line, shown(count > 0 ? header->fields[0] : "", a), shown(count > 1 ? header->fields[1] : "", b),
-                 shown(count > 2 ? header->fields[2] : "", c), nearest);
+        snprintf(err, err_len, /* the nearest first: a long file name before it must not cut it off */
+                 "header (line %ld) matches no known layout%s; known: chicago, sf-2003-2018, sf-2018, "
+                 "sf-kaggle-train, sf-kaggle-test, la-2010, la, police-uk-street; first columns: '%s', '%s', '%s'",
+                 header->line, nearest, shown(count > 0 ? header->fields[0] : "", a),
+                 shown(count > 1 ? header->fields[1] : "", b), shown(count > 2 ? header->fields[2] : "", c));
         free(names);
         free(p);
         return NULL;
