@@ -10,6 +10,7 @@
 #include "kernels/nccl.h"
 
 #ifdef CRIMECAST_HAVE_IO
+#include "heatmaps/geotiff.h"
 #include "host/mpi_world.h"
 #endif
 
@@ -75,14 +76,15 @@ int cc_cmd_info(int argc, char **argv) {
                                                     : "im2col + cuBLAS (this build has no cuDNN)");
     if (cc_cuda_compiled()) print_cublas();
     int threads = cc_cpu_threads(&(cc_ops_context){.backend = CC_BACKEND_CPU, .threads = 0});
-    printf("threads:  %d CPU thread%s for the ops (OpenMP; train, predict, tune, demo and bench take fewer with "
-           "--threads N)\n", threads, threads == 1 ? "" : "s");
+    printf("threads:  %d CPU thread%s for the ops (OpenMP; train, predict, tune, demo, bench and baseline rf/etas "
+           "take fewer with --threads N)\n", threads, threads == 1 ? "" : "s");
 #ifdef CRIMECAST_HAVE_IO
     char mpi[256];
     int with_mpi = cc_mpi_world_built(mpi, sizeof mpi);
     printf("ranks:    %s%s\n", mpi, !with_mpi ? "" : cc_nccl_built() ? "; GPU sums over NCCL"
                                  : cc_cuda_compiled() ? "; no NCCL (data parallel on the CPU alone)" : "");
-    printf("data:     store, import, crawl, raster, covariates, GIS export\n");
+    printf("data:     store, import, crawl, raster%s\n",
+           cc_geotiff_available() ? ", covariates, GIS export (GDAL)" : "; no GDAL in this build: no covariates or GIS export");
 #else
     printf("data:     not built (CRIMECAST_IO=OFF: compute core only)\n");
 #endif

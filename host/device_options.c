@@ -54,6 +54,26 @@ int cc_device_request_check(const cc_device_request *r, char *why, size_t why_le
     return 0;
 }
 
+void cc_device_note_unread(const cc_device_request *r, const cc_ops_context *ctx) {
+    char names[256] = "";
+    if (ctx->backend == CC_BACKEND_CPU) {
+        const char *given[] = {r->conv && !strcmp(r->conv, "cudnn") ? "--conv cudnn" : NULL,
+                               r->cudnn_layout && !strcmp(r->cudnn_layout, "nhwc") ? "--cudnn-layout nhwc" : NULL,
+                               r->deterministic && !strcmp(r->deterministic, "off") ? "--deterministic off" : NULL,
+                               r->graph && !strcmp(r->graph, "off") ? "--graph off" : NULL,
+                               r->tf32 || (r->precision && !strcmp(r->precision, "tf32")) ? "TF32" : NULL};
+        for (size_t i = 0; i < sizeof given / sizeof *given; i++)
+            if (given[i])
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "", given[i]);
+    }
+    if (names[0])
+        fprintf(stderr, "crimecast: note: %s: GPU options, not read on the CPU (TF32 is FP32 there)\n", names);
+    int threads = cc_cpu_threads(ctx);
+    if (r->threads > threads)
+        fprintf(stderr, "crimecast: note: --threads %d: OpenMP allows this process %d (OMP_THREAD_LIMIT), which it "
+                "takes\n", r->threads, threads);
+}
+
 int cc_device_open(const cc_device_request *r, cc_ops_context *ctx, char *why, size_t why_len) {
     char reason[512];
     const char *precision = r->tf32 ? "tf32" : r->precision;

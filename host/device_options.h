@@ -39,6 +39,12 @@ int cc_device_request_check(const cc_device_request *request, char *why, size_t 
  * with why ("--device cuda: ..."). Release with cc_close_backend. */
 int cc_device_open(const cc_device_request *request, cc_ops_context *ctx, char *why, size_t why_len);
 
+/* Says on stderr which of the options given the opened device does not read: on the CPU
+ * the GPU's (--conv cudnn, --cudnn-layout nhwc, --deterministic off, --graph off, TF32),
+ * and a --threads past OpenMP's OMP_THREAD_LIMIT (bench, train and predict took them
+ * without a word; a probe). Values other than the defaults are taken as given. */
+void cc_device_note_unread(const cc_device_request *request, const cc_ops_context *ctx);
+
 /* The same for the process of node-local index `local_rank` of `local_size` in an MPI job:
  * on a GPU (--device cuda, or auto where there is one), GPU local_rank mod the GPUs there
  * are, so that the ranks of a machine spread over its GPUs; with --threads 0 (all) each

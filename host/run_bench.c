@@ -328,6 +328,7 @@ int cc_run_bench(const cc_bench_request *r, FILE *out, char *err, size_t err_len
     cc_convlstm_config c = config_of(r);
     cc_ops_context ctx;
     if (cc_device_open(&r->device, &ctx, err, err_len) != 0) return -1;
+    cc_device_note_unread(&r->device, &ctx);
     cc_convlstm m;
     if (cc_convlstm_create_on(&m, &c, r->batch, 1, cc_ops_device(&ctx), err, err_len) != 0) {
         cc_close_backend(&ctx);

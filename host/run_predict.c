@@ -360,6 +360,7 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     if (cc_hdf5_replace_check(a->out, err, err_len) != 0) return -1; /* before the models run */
     cc_ops_context ctx;
     if (cc_device_open(&a->device, &ctx, err, err_len) != 0) return -1;
+    cc_device_note_unread(&a->device, &ctx);
     double budget = cc_memory_budget(&ctx, a->memory); /* before the tensor is read: the plan counts it */
     cc_tensor t;
     if (cc_tensor_read(a->data, "counts", &t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &t, cc_cpu_threads(&ctx), err, err_len) != 0) {

@@ -1083,6 +1083,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     p.clock.start = start;
     cc_ops_context ctx;
     if (cc_device_open_for_rank(&r->device, r->local_rank, r->local_size, &ctx, err, err_len) != 0) return -1;
+    if (p.writes && !r->validation_only) cc_device_note_unread(&r->device, &ctx); /* once: not per tune candidate */
     p.ctx = &ctx;
     p.clock.device = cc_now_seconds() - start;
     cc_tensor t = {0};

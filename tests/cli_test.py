@@ -97,6 +97,17 @@ p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--h
 check("an option given twice with other values: the last taken, a warning naming both",
       p.returncode == 0 and json.loads(p.stdout).get("grid") == 6 and p.stderr.count("warning") == 1
       and "warning: --grid given twice ('8', then '6'): the last is taken" in p.stderr, p)
+# GPU options on the CPU, and --threads past OMP_THREAD_LIMIT, were taken without a word (a
+# probe, 2026-12-07): said in a note, the run as it would be without them
+p = subprocess.run([CRIMECAST, "bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4",
+                    "--steps", "1", "--warmup", "0", "--json", "--conv", "cudnn", "--deterministic", "off", "--graph",
+                    "off", "--threads", "2"], capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+check("bench --device cpu with GPU options and --threads 2 under OMP_THREAD_LIMIT=1: run, both said",
+      p.returncode == 0 and "note: --conv cudnn, --deterministic off, --graph off: GPU options, not read on the CPU"
+      in p.stderr and "note: --threads 2: OpenMP allows this process 1 (OMP_THREAD_LIMIT)" in p.stderr, p)
+p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "1",
+        "--warmup", "0", "--json")
+check("... and none of it without them", p.returncode == 0 and "note:" not in p.stderr, p)
 # a shape whose int map counts pass 2^31 (65537 x 65536 x 4 maps): refused before anything
 # is allocated (its buffers were sized by the wrapped count, and overrun)
 p = run("bench", "train", "--device", "cpu", "--grid", "1", "--channels", "1", "--hidden", "1", "--layers", "1",
