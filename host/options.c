@@ -353,7 +353,6 @@ static int check_required(const cc_command_spec *spec, void *request, char *why,
 
 /* ------------------------------------------------------------------ files */
 
-/* Path i of row o (the struct at base), or NULL past its last. */
 enum { PATH_ROOM = 4400 };
 
 /* The i-th path of a file row (NULL past the last): a LIST's i-th value, a TEXT's value, or
@@ -697,7 +696,11 @@ static void print_synopsis(FILE *out, const cc_command_spec *spec) {
             const char *line_end = strchr(p, '\n') ? strchr(p, '\n') : p + strlen(p);
             const char *text = p + strspn(p, " ");
             if (n > 0 && !strncmp(text, "crimecast ", 10)) break; /* the next form */
-            if (!strncmp(text, "crimecast ", 10)) text += 10 + strlen(spec->name) + 1;
+            if (!strncmp(text, "crimecast ", 10)) { /* "crimecast NAME ...": its NAME is printed below */
+                text += 10;
+                if (!strncmp(text, spec->name, strlen(spec->name))) text += strlen(spec->name);
+                if (text > line_end) text = line_end;
+            }
             n += (size_t)snprintf(form + n, sizeof form - n, "%s%.*s", n ? " " : "", (int)(line_end - text), text);
             p = *line_end ? line_end + 1 : line_end;
         }
