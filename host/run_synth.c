@@ -44,7 +44,8 @@ static const cc_option SYNTH_OPTIONS[] = {
                     "the city definition data/cities/NAME.json (its portal kind must be 'synthetic'), and the city "
                     "the incidents are stored as")},
     {CC_OPTION_DATE("from", cc_synth_request, from, "2019-01-01",
-                    "the simulated span's first day (1995-01-01 or later: the city is calibrated around 2020)")},
+                    "the simulated span's first day (1995-01-01 or later: the city is calibrated around 2020, and "
+                    "each category's drift of up to 12% a year takes its rates far from there over decades)")},
     {CC_OPTION_DATE("to", cc_synth_request, to, "2022-01-01", "the day after the simulated span (2045-01-01 at the latest)")},
     {CC_OPTION_CUSTOM("seed", cc_synth_request, seed, "S", CC_DEFAULT_SEED, parse_seed,
                       "the seed of the parameters and of the events")},
