@@ -114,12 +114,43 @@ static void unlink_with_tail(const char *name, const char *tail) {
     unlink(path);
 }
 
+/* The held directory: its paths are set before `held` turns 1 and freed after it turns 0,
+ * so that the handler reads them whole or not at all. */
+static atomic_int held;
+static char **held_paths, *held_dir;
+static int held_count;
+
+int cc_whole_file_hold_directory(const char *dir, const char *const *paths, int count) {
+    cc_whole_file_release_directory();
+    char **copies = calloc((size_t)(count > 0 ? count : 1), sizeof *copies), *dir_copy = strdup(dir);
+    int ok = copies && dir_copy;
+    for (int i = 0; ok && i < count; i++) ok = (copies[i] = strdup(paths[i])) != NULL;
+    if (!ok) {
+        for (int i = 0; copies && i < count; i++) free(copies[i]);
+        free(copies), free(dir_copy);
+        return -1;
+    }
+    held_paths = copies, held_dir = dir_copy, held_count = count;
+    atomic_store(&held, 1);
+    return 0;
+}
+
+void cc_whole_file_release_directory(void) {
+    if (!atomic_exchange(&held, 0)) return;
+    for (int i = 0; i < held_count; i++) free(held_paths[i]);
+    free(held_paths), free(held_dir);
+    held_paths = NULL, held_dir = NULL, held_count = 0;
+}
+
 void cc_whole_file_remove_temporaries(void) {
     static const char *const tails[] = {"", "-journal", "-wal", "-shm"};
     for (int i = 0; i < SLOTS; i++) {
         if (atomic_load(&slot_state[i]) != SLOT_WRITING) continue;
         for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++) unlink_with_tail(slot_temp[i], tails[k]);
     }
+    if (!atomic_load(&held)) return;
+    for (int i = 0; i < held_count; i++) unlink(held_paths[i]);
+    rmdir(held_dir);
 }
 
 /* A name that is a symbolic link to a file: the file it names (the link stays a link, and

@@ -51,6 +51,14 @@ void cc_whole_file_abandon(cc_whole_file *f);
  * the old files. */
 void cc_whole_file_remove_temporaries(void);
 
+/* A directory of the process's own temporaries (tune's candidates in $TMPDIR): while it is
+ * held, cc_whole_file_remove_temporaries also removes the files at `paths` (`count` of
+ * them, copied here) and then the directory (a tune ended by SIGTERM left them; a probe).
+ * One at a time; 0, or -1 when out of memory (then nothing is held). */
+int cc_whole_file_hold_directory(const char *dir, const char *const *paths, int count);
+/* Stops holding it (the caller removes what it means to remove). */
+void cc_whole_file_release_directory(void);
+
 /* The same for stdio writes: begin, and the temporary opened for writing ("wb"). NULL
  * with err. */
 FILE *cc_whole_file_fopen(cc_whole_file *f, const char *path, char *err, size_t err_len);

@@ -365,6 +365,22 @@ static int kept_candidates(const char *dir, int budget) {
     return kept;
 }
 
+/* The temporary directory's files, removed with it if a signal ends the process (SIGTERM
+ * left them in $TMPDIR; Ctrl-C stops the search, which removes them itself). Without
+ * memory for the list it is not held: what it would remove stays, as before. */
+static void hold_temporary_dir(const cc_tune_request *a, const char *dir) {
+    int count = a->budget + 1;
+    char (*paths)[4200] = malloc(sizeof *paths * (size_t)count);
+    const char **named = malloc(sizeof *named * (size_t)count);
+    if (paths && named) {
+        for (int i = 0; i < a->budget; i++) candidate_path(dir, i, paths[i], sizeof paths[i]);
+        rank_file_path(dir, "tune", "log", a->collective, paths[a->budget], sizeof paths[a->budget]);
+        for (int i = 0; i < count; i++) named[i] = paths[i];
+        cc_whole_file_hold_directory(dir, named, count);
+    }
+    free(paths), free(named);
+}
+
 /* Removes the candidates' model files, and with `log` the log and the directory. */
 static void remove_candidates(const char *dir, int budget, const cc_collective *all, int log) {
     char path[4200];
@@ -587,7 +603,12 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     uint64_t digest = a->tensor_digest;
     if (!a->collective && readable_tensor(a->data, a->threads, &digest, err, err_len) != 0) return -1;
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
-    if (!a->keep) return search_in(a, dir, digest, out, err, err_len);
+    if (!a->keep) {
+        hold_temporary_dir(a, dir);
+        int status = search_in(a, dir, digest, out, err, err_len);
+        cc_whole_file_release_directory();
+        return status;
+    }
     cc_file_lock held;
     if (hold_search_dir(a, dir, &held, err, err_len) != 0) return -1;
     int status = search_in(a, dir, digest, out, err, err_len);

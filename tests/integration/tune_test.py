@@ -496,6 +496,23 @@ def main():
               and "holds nan" in p.stderr and "candidate" not in p.stdout + p.stderr
               and os.listdir(env["TMPDIR"]) == [], (p.stdout, p.stderr, os.listdir(env["TMPDIR"])))
 
+        # ended by SIGTERM (or SIGHUP) while its first candidate's file is there: its temporary
+        # directory goes too (it was left in $TMPDIR, candidates and log; a probe, 2026-12-07)
+        q = subprocess.Popen([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "8", "--epochs", "20",
+                              "--window", str(WINDOW), "--threads", "1"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=env)
+        started = time.monotonic()
+        seen = []
+        while time.monotonic() - started < 120 and q.poll() is None and not seen:
+            time.sleep(0.2)
+            seen = [n for d in os.listdir(env["TMPDIR"]) for n in os.listdir(os.path.join(env["TMPDIR"], d))
+                    if n.startswith("candidate-")]
+        q.send_signal(signal.SIGTERM)
+        q.wait(60)
+        check("tune ended by SIGTERM after its first candidate's file: its temporary directory removed",
+              seen and q.returncode == -signal.SIGTERM and os.listdir(env["TMPDIR"]) == [],
+              (seen, q.returncode, os.listdir(env["TMPDIR"])))
+
         # a tensor whose recency maps do not match its counts (one count edited): the
         # candidates reading them failed, one not reading them won, exit 0 (a probe)
         store, rastered = os.path.join(tmp, "recency.db"), os.path.join(tmp, "recency_edited.h5")
