@@ -141,8 +141,8 @@ static int read_boundary(const cJSON *root, cc_city *city, const char *path, cha
     if (n >= 3 && i == n && city->boundary)
         snprintf(err, err_len, "%s: 'boundary' ring encloses no area (its points on one line or at one point, or a "
                  "ring crossing itself whose parts cancel): every place would be outside it", path);
-    else
-    if (n >= 3 && !city->boundary) snprintf(err, err_len, "%s: out of memory for 'boundary'", path);
+    else if (n >= 3 && !city->boundary)
+        snprintf(err, err_len, "%s: out of memory for 'boundary'", path);
     else if (n < 3)
         snprintf(err, err_len, "%s: field 'boundary' must hold 'ring': at least 3 [lon, lat] points (it has %d)", path, n);
     else

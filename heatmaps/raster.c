@@ -283,9 +283,6 @@ static int scan(raster_job *job, cc_store *store) {
     return status == 0 ? 0 : -1;
 }
 
-/* A CRS the city definition names (no --crs given) that PROJ does not know, or whose metres
- * are not ground metres over the city's box: the message says where it came from (it read
- * as if the user had given it). */
 /* Whether a grid's failure is its CRS's (its scale over the box, PROJ's reading of it, the
  * box not projected), not the grid's size (--cell 1: a reviewer). */
 static int crs_is_the_cause(const char *err) {
@@ -293,6 +290,9 @@ static int crs_is_the_cause(const char *err) {
            !strncmp(err, "the city's bounding box cannot be projected", 43);
 }
 
+/* A CRS the city definition names (no --crs given) that PROJ does not know, or whose metres
+ * are not ground metres over the city's box: the message says where it came from (it read
+ * as if the user had given it). */
 static void city_crs_said(const cc_city *city, char *err, size_t err_len) {
     char said[1024];
     snprintf(said, sizeof said, "%s", err);
