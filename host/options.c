@@ -1,8 +1,6 @@
-#define _DEFAULT_SOURCE /* realpath (X/Open), beside the POSIX 2008 the build asks for */
 /* host/options.h: one parser, one usage printer and one error format for every command. */
 #include "host/options.h"
 
-#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "crawler/datetime.h"
+#include "crawler/same_file.h"
 
 int cc_command_result(const char *name, int status, const char *err) {
     if (status == 0) return CC_EXIT_OK;
@@ -394,26 +393,6 @@ static void describe_path(const cc_option *row, const char *path, char *out, siz
     else snprintf(out, len, "%.300s (among the %s)", path, row->value_name);
 }
 
-/* Whether two paths to be written name one file: the same device and inode where both
- * are there, the same directory (resolved) and name where neither is yet. */
-static int one_file_written(const char *a, const char *b) {
-    struct stat sa, sb;
-    int a_there = stat(a, &sa) == 0, b_there = stat(b, &sb) == 0;
-    if (a_there != b_there) return 0;
-    if (a_there) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    char *copy_a = strdup(a), *copy_b = strdup(b), *dir_a = NULL, *dir_b = NULL;
-    int same = 0;
-    if (copy_a && copy_b && !strcmp(basename(copy_a), basename(copy_b))) {
-        free(copy_a), free(copy_b);
-        copy_a = strdup(a), copy_b = strdup(b);
-        dir_a = copy_a ? realpath(dirname(copy_a), NULL) : NULL;
-        dir_b = copy_b ? realpath(dirname(copy_b), NULL) : NULL;
-        same = dir_a && dir_b && !strcmp(dir_a, dir_b);
-    }
-    free(copy_a), free(copy_b), free(dir_a), free(dir_b);
-    return same;
-}
-
 /* The refusal of two paths that are one file: -1 with why naming both. */
 static int refuse_one_file(const cc_option *row_a, const char *a, const cc_option *row_b, const char *b,
                            const char *because, char *why, size_t why_len) {
@@ -438,7 +417,7 @@ static int check_written_twice(const file_row *written, int writes, char *why, s
                 for (int k = v == w ? i + 1 : 0; path_of(written[v].row, written[v].base, k, other_room); k++) {
                     const char *one = path_of(written[w].row, written[w].base, i, one_room);
                     const char *other = path_of(written[v].row, written[v].base, k, other_room);
-                    if (aliases(written[w].row, written[v].row) || !one_file_written(one, other)) continue;
+                    if (aliases(written[w].row, written[v].row) || !cc_paths_one_file(one, other)) continue;
                     return refuse_one_file(written[w].row, one, written[v].row, other,
                                            "the one written last would replace the other", why, why_len);
                 }

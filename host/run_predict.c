@@ -4,9 +4,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "crawler/datetime.h"
+#include "crawler/same_file.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/covariates.h"
 #include "heatmaps/tensor_file.h"
@@ -68,11 +68,7 @@ static int check_request(void *request, char *why, size_t why_len) {
     const cc_predict_request *r = request;
     for (int i = 0; i < r->model_count; i++)
         for (int j = 0; j < i; j++) {
-            struct stat a, b;
-            int same = !strcmp(r->models[i], r->models[j]) ||
-                       (stat(r->models[i], &a) == 0 && stat(r->models[j], &b) == 0 && a.st_dev == b.st_dev &&
-                        a.st_ino == b.st_ino);
-            if (!same) continue;
+            if (!cc_paths_one_file(r->models[i], r->models[j])) continue;
             snprintf(why, why_len, "--model %s and --model %s are one file: an ensemble takes each model once",
                      r->models[j], r->models[i]);
             return -1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crawler/datetime.h"
+#include "crawler/same_file.h"
 #include "crawler/whole_file.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/tensor_file.h"
@@ -1074,7 +1075,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     if (plan_from(r, out, &p, err, err_len) != 0) return -1;
     /* not after the first epoch; a --resume in place is read first, and says what is wrong
      * with the file it is (tune resumes its candidates so) */
-    int in_place = r->resume && !strcmp(r->resume, r->out);
+    int in_place = r->resume && cc_paths_one_file(r->resume, r->out);
     if (p.writes && (in_place ? cc_whole_file_check(r->out, err, err_len) : cc_hdf5_replace_check(r->out, err,
                                                                                                   err_len)) != 0) {
         if (outcome) outcome->file_unwritten = 1;

@@ -141,6 +141,18 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
     check("--resume --epochs 1 of a 2-epoch model: refused (it wrote epochs = 1 beside epochs_done = 2)",
           p.returncode == 1 and "holds 2 epochs already: --epochs 1 asks for fewer" in p.stderr
           and open(ens, "rb").read() == before, (p.stdout, p.stderr))
+    # A resume in place named two ways (dir/./m.h5 and dir/m.h5) is one file: it is read as
+    # the model it should be, and a damaged one says so (it was judged as an output, "not an
+    # HDF5 file (another program's?)", because the names differ).
+    damaged = os.path.join(tmp, "damaged.h5")
+    with open(damaged, "wb") as f:
+        f.write(b"\x89not a model" * 100)
+    p = run("train", "--data", tensor, "--resume", os.path.join(tmp, ".", "damaged.h5"), "--epochs", "2",
+            "--threads", "1", "--out", damaged)
+    check("--resume of a damaged file in place under another name: read as the model (\"not an HDF5 file\"), "
+          "left as it was", p.returncode == 1 and "damaged.h5: not an HDF5 file" in p.stderr
+          and "another program's" not in p.stderr and open(damaged, "rb").read() == b"\x89not a model" * 100,
+          (p.stdout, p.stderr))
 
 
 def check_mse_resume(tmp, common):
