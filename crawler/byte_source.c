@@ -21,6 +21,8 @@ struct cc_byte_source {
     const char *memory;  /* or bytes in memory (an HTTP response body), borrowed */
     size_t memory_len;
     uint64_t consumed;   /* bytes of the file (compressed for gzip) taken in so far */
+    char *peeked;        /* bytes cc_byte_source_peek read, returned by the next reads first */
+    size_t peeked_len, peeked_at;
     char error[512];
 };
 
@@ -173,10 +175,38 @@ static long read_memory(cc_byte_source *src, char *buf, size_t cap) {
     return (long)n;
 }
 
-long cc_byte_source_read(cc_byte_source *src, char *buf, size_t cap) {
+static long read_underlying(cc_byte_source *src, char *buf, size_t cap) {
     if (src->file) return src->gzip ? read_gzip(src, buf, cap) : read_plain(src, buf, cap);
     if (src->zf) return read_zip(src, buf, cap);
     return read_memory(src, buf, cap);
+}
+
+long cc_byte_source_read(cc_byte_source *src, char *buf, size_t cap) {
+    if (src->peeked_at < src->peeked_len) {
+        size_t n = src->peeked_len - src->peeked_at < cap ? src->peeked_len - src->peeked_at : cap;
+        memcpy(buf, src->peeked + src->peeked_at, n);
+        src->peeked_at += n;
+        return (long)n;
+    }
+    return read_underlying(src, buf, cap);
+}
+
+long cc_byte_source_peek(cc_byte_source *src, const char **bytes, size_t cap) {
+    if (src->peeked) { /* once: what a second look would see is what the first saw */
+        *bytes = src->peeked;
+        return (long)src->peeked_len;
+    }
+    src->peeked = malloc(cap ? cap : 1);
+    if (!src->peeked) {
+        snprintf(src->error, sizeof src->error, "out of memory");
+        return -1;
+    }
+    long n = 0;
+    while ((size_t)src->peeked_len < cap && (n = read_underlying(src, src->peeked + src->peeked_len,
+                                                                  cap - src->peeked_len)) > 0)
+        src->peeked_len += (size_t)n;
+    *bytes = src->peeked;
+    return n < 0 ? -1 : (long)src->peeked_len;
 }
 
 uint64_t cc_byte_source_position(const cc_byte_source *src) { return src->consumed; }
@@ -189,6 +219,7 @@ void cc_byte_source_close(cc_byte_source *src) {
     if (src->file) fclose(src->file);
     free(src->in);
     if (src->zf) zip_fclose(src->zf);
+    free(src->peeked);
     free(src);
 }
 

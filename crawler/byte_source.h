@@ -25,6 +25,13 @@ cc_byte_source *cc_byte_source_open_memory(const char *data, size_t len);
 /* Reads up to `cap` bytes. Returns the count, 0 at a clean end, -1 on error. */
 long cc_byte_source_read(cc_byte_source *src, char *buf, size_t cap);
 
+/* Looks at the first bytes without taking them: reads up to `cap` (to the end, if
+ * sooner), points *bytes at them (owned by the source) and returns their count, or -1 on
+ * error; the next reads return them again, then what follows. Once, before any read (a
+ * second call returns what the first read). A pipe can be looked into so, as a second
+ * opening of it could not. */
+long cc_byte_source_peek(cc_byte_source *src, const char **bytes, size_t cap);
+
 /* Bytes of the underlying file consumed so far (compressed bytes for gzip), for
  * progress reporting. */
 uint64_t cc_byte_source_position(const cc_byte_source *src);

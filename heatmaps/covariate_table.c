@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "crawler/datetime.h"
 #include "crawler/printable.h"
@@ -362,19 +361,11 @@ static int read_rows(table_reader *r, cc_csv_reader *csv, cc_covariate_table *t,
 
 /* 1 when the first 4 KiB of the table's text (a .gz's, uncompressed) hold a NUL byte, as
  * text never does: a binary file given as the table (its bytes were listed as the table's
- * columns; a probe), a zip archive, or UTF-16. 0 otherwise, or when it cannot be read (the
- * reading proper then says why), or is not a regular file: a pipe read here would be
- * empty to the reading proper. */
-static int binary_text(const char *path) {
-    char err[256], head[4096];
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-    cc_byte_source *src = cc_byte_source_open_file(path, err, sizeof err);
-    if (!src) return 0;
-    long got = 0, n;
-    while (got < (long)sizeof head && (n = cc_byte_source_read(src, head + got, sizeof head - (size_t)got)) > 0)
-        got += n;
-    cc_byte_source_close(src);
+ * columns; a probe), a zip archive, or UTF-16. Looked at through the reader's own stream,
+ * so a pipe is judged too; 0 when it cannot be read (the reading proper then says why). */
+static int binary_text(cc_byte_source *src) {
+    const char *head;
+    long got = cc_byte_source_peek(src, &head, 4096);
     return got > 0 && memchr(head, 0, (size_t)got) != NULL;
 }
 
@@ -383,13 +374,14 @@ int cc_covariate_table_read(const char *path, const char *key_column, const char
                             size_t err_len) {
     memset(t, 0, sizeof *t);
     table_reader r = {.path = path};
-    if (binary_text(path)) {
-        snprintf(err, err_len, "%s: not a text table: a NUL byte in its first 4 KiB (a binary file%s, or text in "
-                 "UTF-16?)", path, cc_file_is_zip(path) ? ": a zip archive; give the table inside it" : "");
-        return -1;
-    }
     cc_byte_source *src = cc_byte_source_open_file(path, err, err_len);
     if (!src) return -1;
+    if (binary_text(src)) {
+        snprintf(err, err_len, "%s: not a text table: a NUL byte in its first 4 KiB (a binary file%s, or text in "
+                 "UTF-16?)", path, cc_file_is_zip(path) ? ": a zip archive; give the table inside it" : "");
+        cc_byte_source_close(src);
+        return -1;
+    }
     cc_csv_reader *csv = cc_csv_open(src);
     int status = csv ? read_header(&r, csv, t, key_column, date_column, patterns, pattern_count, err, err_len) : -1;
     if (!csv) snprintf(err, err_len, "%s: out of memory", path);

@@ -347,6 +347,37 @@ static void test_limits_and_a_bom_alone(void **state) {
     expect_end(f);
 }
 
+/* A look at the first bytes (covariates' test for a binary table) takes nothing from the
+ * reader: the records read after it are the whole file's, through gzip too; a second look
+ * sees what the first saw; a look past the end returns what there is. */
+static void test_peek_takes_nothing(void **state) {
+    fixture *f = *state;
+    const char *text = "a,b\n1,2\n3,4\n";
+    for (int gzip = 0; gzip < 2; gzip++) {
+        if (f->reader) cc_csv_close(f->reader), cc_byte_source_close(f->src);
+        open_text(f, text, strlen(text), gzip);
+        const char *head = NULL, *again = NULL;
+        assert_int_equal(cc_byte_source_peek(f->src, &head, 6), 6);
+        assert_memory_equal(head, "a,b\n1,", 6);
+        assert_int_equal(cc_byte_source_peek(f->src, &again, 100), 6);
+        assert_memory_equal(again, "a,b\n1,", 6);
+        expect_row(f, 1, 2, (const char *[]){"a", "b"});
+        expect_row(f, 2, 2, (const char *[]){"1", "2"});
+        expect_row(f, 3, 2, (const char *[]){"3", "4"});
+        expect_end(f);
+    }
+    cc_csv_close(f->reader), cc_byte_source_close(f->src);
+    f->reader = NULL;
+    f->src = cc_byte_source_open_memory(text, strlen(text));
+    const char *head = NULL;
+    assert_int_equal(cc_byte_source_peek(f->src, &head, 4096), (long)strlen(text));
+    char all[64];
+    long got = cc_byte_source_read(f->src, all, sizeof all);
+    assert_int_equal(got, (long)strlen(text));
+    assert_memory_equal(all, text, strlen(text));
+    assert_int_equal(cc_byte_source_read(f->src, all, sizeof all), 0);
+}
+
 static void test_missing_file(void **state) {
     (void)state;
     char err[256];
@@ -369,6 +400,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_truncated_gzip_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gzip_members_padding_and_trailing_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_a_bom_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peek_takes_nothing, setup, teardown),
         cmocka_unit_test(test_missing_file),
     };
     return cmocka_run_group_tests_name("csv_reader", tests, NULL, NULL);

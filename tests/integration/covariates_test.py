@@ -720,6 +720,12 @@ def test_table_values(tmp):
           and binary + ": not a text table: a NUL byte in its first 4 KiB (a binary file, or text" in p.stderr
           and md5(tensor) == before,
           p.stderr)
+    with open(binary, "rb") as f:  # through a pipe: the first look was skipped there (a second opening reads nothing)
+        p = subprocess.run([CRIMECAST, "covariates", "--data", tensor, "--polygons", areas, "--polygon-key", "code",
+                            "--table", "/dev/stdin", "--key", "code"], input=f.read(), capture_output=True)
+    check("... the same bytes through a pipe (--table /dev/stdin): refused alike", p.returncode == 1
+          and b"/dev/stdin: not a text table: a NUL byte in its first 4 KiB" in p.stderr and md5(tensor) == before,
+          p.stderr)
     with open(table, "w") as f:
         # (codes F6..I9 are in no polygon: numbers enough that v is taken as a numeric column)
         f.write("code,v\nA1,2\nB2,0x10\nA1,2\nC3,3.5e38\nD4,-1e39\nE5,1.5\nF6,1\nG7,1\nH8,1\nI9,1\n")
