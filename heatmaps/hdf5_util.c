@@ -173,11 +173,13 @@ static int commit_in_turn(cc_whole_file *out, char *err, size_t err_len) {
     return status;
 }
 
-int cc_hdf5_replace_check(const char *path, char *err, size_t err_len) {
-    if (cc_whole_file_check(path, err, err_len) != 0) return -1;
+/* Whether the file at `file` (a link's target), named `path` to the user, may be replaced
+ * by an HDF5 file: none there, an empty one, an HDF5 one, or one this process cannot read
+ * (the rename replaces it as before). 0, or -1 with err. */
+static int replaceable_by_hdf5(const char *file, const char *path, char *err, size_t err_len) {
     struct stat st;
-    FILE *f = stat(path, &st) == 0 && st.st_size > 0 ? fopen(path, "rb") : NULL;
-    if (!f) return 0; /* none there (or empty, or unreadable: the rename replaces it as before) */
+    FILE *f = stat(file, &st) == 0 && st.st_size > 0 ? fopen(file, "rb") : NULL;
+    if (!f) return 0;
     int hdf5 = has_hdf5_signature(f);
     fclose(f);
     if (hdf5) return 0;
@@ -186,11 +188,18 @@ int cc_hdf5_replace_check(const char *path, char *err, size_t err_len) {
     return -1;
 }
 
+int cc_hdf5_replace_check(const char *path, char *err, size_t err_len) {
+    return cc_whole_file_check(path, err, err_len) != 0 ? -1 : replaceable_by_hdf5(path, path, err, err_len);
+}
+
 int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
                              char *err, size_t err_len) {
     cc_whole_file out;
-    if (cc_hdf5_replace_check(path, err, err_len) != 0 || cc_whole_file_begin(&out, path, err, err_len) != 0)
+    if (cc_whole_file_begin(&out, path, err, err_len) != 0) return -1; /* the path's checks, once */
+    if (replaceable_by_hdf5(out.path, path, err, err_len) != 0) {
+        cc_whole_file_abandon(&out);
         return -1;
+    }
     cc_hdf5_quiet q = cc_hdf5_silence();
     errno = 0; /* what the write that failed left, if one did: HDF5's message names no cause */
     hid_t access = cc_hdf5_closing_access();
