@@ -249,11 +249,11 @@ int cc_grid_from_bbox(cc_projection *p, const cc_bbox *bbox, const char *crs, in
                       double cell_metres, cc_grid *g, char *err, size_t err_len) {
     memset(g, 0, sizeof *g);
     cc_crs_canonical(crs, g->crs, sizeof g->crs); /* whole: cc_projection_new refused a longer one */
-    if (cc_crs_require_true_scale(crs, bbox, NULL, 0, err, err_len) != 0) return -1;
+    if (cc_crs_require_true_scale(crs, bbox, NULL, 0, err, err_len) != 0) return CC_GRID_CRS_REFUSED;
     double env[4];
     if (projected_envelope(p, bbox, env) != 0) {
         snprintf(err, err_len, "the city's bounding box cannot be projected into %s", crs);
-        return -1;
+        return CC_GRID_CRS_REFUSED;
     }
     /* A metre of margin: a point on the box's edge must not fall off by rounding. */
     env[0] -= 1.0, env[1] -= 1.0, env[2] += 1.0, env[3] += 1.0;

@@ -61,8 +61,11 @@ void cc_projection_forward(cc_projection *projection, double *x, double *y, size
 void cc_projection_inverse(cc_projection *projection, double *x, double *y, size_t count);
 
 /* Builds the grid over `bbox` in `crs` (the projection's): `cells` > 0 for an n x n
- * grid, otherwise `cell_metres` > 0. Returns 0 or -1 with `err` (also when the CRS is not
- * true to scale over the box: cc_crs_require_true_scale). */
+ * grid, otherwise `cell_metres` > 0. Returns 0; or, with `err`, CC_GRID_CRS_REFUSED when
+ * the CRS is the cause (not true to scale over the box: cc_crs_require_true_scale; or the
+ * box cannot be projected into it), -1 when the grid's size is (more cells a side than a
+ * tensor holds, no size given). */
+enum { CC_GRID_CRS_REFUSED = -2 };
 int cc_grid_from_bbox(cc_projection *projection, const cc_bbox *bbox, const char *crs, int cells,
                       double cell_metres, cc_grid *grid, char *err, size_t err_len);
 

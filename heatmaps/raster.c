@@ -283,13 +283,6 @@ static int scan(raster_job *job, cc_store *store) {
     return status == 0 ? 0 : -1;
 }
 
-/* Whether a grid's failure is its CRS's (its scale over the box, PROJ's reading of it, the
- * box not projected), not the grid's size (--cell 1: a reviewer). */
-static int crs_is_the_cause(const char *err) {
-    return !strncmp(err, "CRS '", 5) || !strncmp(err, "PROJ", 4) || !strncmp(err, "cannot transform", 16) ||
-           !strncmp(err, "the city's bounding box cannot be projected", 43);
-}
-
 /* A CRS the city definition names (no --crs given) that PROJ does not know, or whose metres
  * are not ground metres over the city's box: the message says where it came from (it read
  * as if the user had given it). */
@@ -316,9 +309,11 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
     int channels, status = -1;
     job.projection = cc_projection_new(crs, err, err_len);
     cc_bbox bbox = cc_city_bbox(city);
-    int gridded = job.projection && cc_grid_from_bbox(job.projection, &bbox, crs, spec->cells, spec->cell_metres,
-                                                      &stats->grid, err, err_len) == 0;
-    if (!gridded && !spec->crs && (!job.projection || crs_is_the_cause(err))) city_crs_said(city, err, err_len);
+    int grid_status = job.projection ? cc_grid_from_bbox(job.projection, &bbox, crs, spec->cells, spec->cell_metres,
+                                                         &stats->grid, err, err_len) : CC_GRID_CRS_REFUSED;
+    int gridded = grid_status == 0;
+    /* the city's CRS blamed only when it is the cause, not the grid's size (--cell 1: a reviewer) */
+    if (grid_status == CC_GRID_CRS_REFUSED && !spec->crs) city_crs_said(city, err, err_len);
     if (gridded && plan_channels(&job, names, &channels) == 0) {
         uint64_t values = (uint64_t)stats->axis.count * (uint64_t)channels * (uint64_t)stats->grid.height *
                           (uint64_t)stats->grid.width;
