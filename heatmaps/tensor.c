@@ -102,6 +102,17 @@ void cc_tensor_sum_bins(const cc_tensor *t, int first, int last, float *out) {
     }
 }
 
+double cc_tensor_plane_total(const cc_tensor *t, int b, int c) {
+    size_t p = (size_t)b * t->C + c, plane = (size_t)t->H * t->W;
+    double total = 0;
+    if (t->values) {
+        for (size_t q = 0; q < plane; q++) total += t->values[p * plane + q];
+    } else if (t->sparse) {
+        for (int64_t e = t->sparse->start[p]; e < t->sparse->start[p + 1]; e++) total += t->sparse->count[e];
+    }
+    return total;
+}
+
 void cc_tensor_drop_index(cc_tensor *t) {
     if (t->nonzeros) cc_sparse_free(t->nonzeros);
     free(t->nonzeros);

@@ -105,6 +105,10 @@ int64_t cc_tensor_bin_start(const cc_tensor *t, int b);
  * sums are the same, bit for bit (whole numbers, added in bin order either way). */
 void cc_tensor_sum_bins(const cc_tensor *t, int first, int last, float *out);
 
+/* The incidents of channel c in bin b over the whole grid: from the values, or a sparse
+ * raster's entries where it has none. In double: a city's bin sums exactly. */
+double cc_tensor_plane_total(const cc_tensor *t, int b, int c);
+
 /* Builds t->nonzeros from t->values when at most an eighth of the values are nonzero
  * (denser, the plain sum is as fast and the index would cost more memory than it saves
  * time). Values must not change afterwards (the index would go stale). Returns 1 built,

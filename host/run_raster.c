@@ -100,21 +100,23 @@ static int known_categories(const char *list, char *why, size_t why_len) {
 /* --crs's metres are ground metres over the city's box (cc_crs_require_true_scale): Web
  * Mercator or another country's grid is refused here, before the store is read; a grid
  * turned far from north is said in a warning. */
-static int crs_true_to_scale(const char *crs, const char *city_name, int warn, char *why, size_t why_len) {
+static int crs_true_to_scale(const char *crs, const char *city_name, char *why, size_t why_len) {
     char problem[1024], turned[512];
     cc_city *city = cc_city_load(city_name, problem, sizeof problem);
     if (!city) return 0; /* cc_city_check found it: the run will say what is wrong with it */
     cc_bbox box = cc_city_bbox(city);
     int status = cc_crs_require_true_scale(crs, &box, turned, sizeof turned, problem, sizeof problem);
     if (status != 0) snprintf(why, why_len, "--crs: %s", problem);
-    else if (turned[0] && warn) fprintf(stderr, "crimecast raster: warning: --crs: %s\n", turned);
+    else if (turned[0]) fprintf(stderr, "crimecast raster: warning: --crs: %s\n", turned);
     cc_city_free(city);
     return status;
 }
 
-/* The request's checks; `warn` 1 prints the warnings too (once a run: the option table's
- * check and the run's both pass here, and a warning was printed twice; a probe). */
-static int check_request_warning(const cc_raster_request *r, int warn, char *why, size_t why_len) {
+/* The request's checks, the option table's: run once, where the line is read (a run that
+ * checked again printed --crs's warning twice; a probe). A --crs turned from north is
+ * warned of here. */
+static int check_request(void *request, char *why, size_t why_len) {
+    const cc_raster_request *r = request;
     int64_t from, to;
     char problem[512];
     cc_parse_iso_date(r->from, &from), cc_parse_iso_date(r->to, &to); /* valid: the table checked them */
@@ -132,12 +134,8 @@ static int check_request_warning(const cc_raster_request *r, int warn, char *why
         snprintf(why, why_len, "--cell %.17g m is more than 1000 km: at most 1000000", r->cell);
     else if (metric == -1) snprintf(why, why_len, "--crs: %s", problem);
     else if (known_categories(r->categories, why, why_len) != 0 || cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1;
-    else return metric == 0 && r->crs ? crs_true_to_scale(r->crs, r->city, warn, why, why_len) : 0;
+    else return metric == 0 && r->crs ? crs_true_to_scale(r->crs, r->city, why, why_len) : 0;
     return -1; /* (metric -2, no proj.db, is the machine's, not the request's: the run says so) */
-}
-
-static int check_request(void *request, char *why, size_t why_len) {
-    return check_request_warning(request, 0, why, why_len);
 }
 
 static const cc_option_group RASTER_GROUPS[] = {{"options", CC_OPTION_ROWS(RASTER_OPTIONS), 0}};
@@ -238,6 +236,55 @@ static void warn_empty_channels(const cc_tensor *t) {
         if (empty_channel(t, c))
             fprintf(stderr, "crimecast raster: warning: channel '%s' holds no incident in the span: all zeros (a "
                     "category this city's records do not give, or none of it in these dates?)\n", t->categories[c]);
+}
+
+/* How unlikely a run of `bins` empty bins is for a count averaging `rate` a bin (Poisson:
+ * exp(-rate * bins)) before it is taken for records the store lacks: one in a million. */
+#define CC_RASTER_UNLIKELY_GAP 13.8 /* -ln(1e-6) */
+
+/* A category channel without an incident in a run of bins at the span's start or end that
+ * its own rate elsewhere makes all but impossible (while other channels have incidents
+ * there): the store's records of that category cover less time than the span, as when a
+ * one-year file of every crime type was imported beside a nine-year file of burglaries.
+ * A model would learn the category's start as a change in crime. Said on stderr in one
+ * warning naming the first channels so found. */
+static void warn_channel_coverage(const cc_tensor *t, const char *bin_name) {
+    double *totals = malloc((size_t)t->T * sizeof *totals);
+    char *busy = malloc((size_t)t->T); /* bins with incidents: wholly empty ones are warn_empty_bins' */
+    char listed[1024] = "";
+    size_t used = 0;
+    int partial = 0;
+    for (int b = 0; busy && b < t->T; b++) busy[b] = cc_tensor_plane_total(t, b, 0) > 0;
+    for (int c = 1; totals && busy && c < t->C; c++) {
+        if (!strcmp(t->categories[c], CC_CATEGORY_UNKNOWN)) continue; /* a share of the records, not a crime type */
+        int first = -1, last = -1;
+        double sum = 0;
+        for (int b = 0; b < t->T; b++) {
+            totals[b] = cc_tensor_plane_total(t, b, c), sum += totals[b];
+            if (totals[b] > 0) last = b, first = first < 0 ? b : first;
+        }
+        if (first < 0) continue; /* warn_empty_channels says it */
+        double rate = sum / (last - first + 1);
+        int head = 0, tail = 0; /* busy bins before the first of c's and after its last */
+        for (int b = 0; b < t->T; b++) head += busy[b] && b < first, tail += busy[b] && b > last;
+        if (rate * head <= CC_RASTER_UNLIKELY_GAP && rate * tail <= CC_RASTER_UNLIKELY_GAP) continue;
+        char from[11], to[11];
+        cc_format_iso_date(t->time[first], from), cc_format_iso_date(t->time[last], to);
+        if (partial++ < 4 && used < sizeof listed)
+            used += (size_t)snprintf(listed + used, sizeof listed - used, "%s'%s' %s .. %s (%d of %d %ss, %.1f a %s)",
+                                     partial > 1 ? ", " : "", t->categories[c], from, to, last - first + 1, t->T,
+                                     bin_name, rate, bin_name);
+    }
+    char more[32] = "";
+    if (partial > 4) snprintf(more, sizeof more, ", and %d more", partial - 4);
+    if (partial)
+        fprintf(stderr, "crimecast raster: warning: %d channel%s hold%s incidents only in part of the span, where %s own "
+                "rate makes the empty %ss all but impossible: %s%s. The store's records of %s seem to cover less time "
+                "than the span (files of other categories or dates imported together?), and a model would learn a "
+                "start or end of records as a change in crime: raster the span the records cover, or --categories "
+                "without %s\n", partial, partial == 1 ? "" : "s", partial == 1 ? "s" : "", partial == 1 ? "its" : "their",
+                bin_name, listed, more, partial == 1 ? "it" : "them", partial == 1 ? "it" : "them");
+    free(totals), free(busy);
 }
 
 /* Bins whose incidents mostly have no category: their category channels are near empty,
@@ -352,6 +399,7 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
         if (ok) warn_uncategorised_bins(&t, &stats, cc_bin_kind_name(stats.axis.kind));
         if (ok) warn_short_bins(&t, &stats, cc_bin_kind_name(stats.axis.kind));
         if (ok) warn_empty_channels(&t);
+        if (ok) warn_channel_coverage(&t, cc_bin_kind_name(stats.axis.kind));
         cc_tensor_free(&t);
     }
     free(list);
@@ -359,7 +407,6 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
 }
 
 int cc_run_raster(const cc_raster_request *r, FILE *out, char *err, size_t err_len) {
-    if (check_request_warning(r, 1, err, err_len) != 0) return -1;
     if (cc_hdf5_replace_check(r->out, err, err_len) != 0) return -1; /* before the store is read */
     cc_city *city = cc_city_load(r->city, err, err_len);
     if (!city) return -1;

@@ -25,7 +25,9 @@ extern const cc_command_spec CC_RASTER_SPEC;
 void cc_raster_request_defaults(cc_raster_request *request);
 
 /* Writes the tensor file (whole or not at all; its created_by is the request as a raster
- * command line) and its summary to `out`. 0, or -1 with err. */
+ * command line) and its summary to `out`. 0, or -1 with err. The request is one that
+ * CC_RASTER_SPEC's checks passed (cc_options_read runs them, once; demo builds its own
+ * within them): they are not run again here. */
 int cc_run_raster(const cc_raster_request *request, FILE *out, char *err, size_t err_len);
 
 #endif

@@ -350,6 +350,45 @@ def check_other_crs(tmp, db):
           (words, r.stderr))
 
 
+def check_channel_coverage(tmp):
+    """A category the store holds for only part of the span (a one-year file of every crime
+    type imported beside a nine-year file of burglaries: a probe's London store) is named in
+    a warning when its own rate makes the empty run all but impossible (21 a week, none in 8
+    weeks while thefts go on: Poisson odds e^-168), not a rare one (1 a week, 5 empty weeks:
+    e^-5) nor one seen at both ends."""
+    db, csv_path, out = os.path.join(tmp, "cover.db"), os.path.join(tmp, "cover.csv"), os.path.join(tmp, "cover.h5")
+    monday = datetime.date(2016, 1, 4)
+    rows = []
+    for d in range(12 * 7):
+        day = monday + datetime.timedelta(days=d)
+        rows += [(day, "THEFT")] * 3
+        if d >= 8 * 7:
+            rows += [(day, "BATTERY")] * 3  # the last 4 weeks only
+    rows += [(monday + datetime.timedelta(days=37), "ROBBERY")]  # one, in week 6
+    rows += [(monday, "BURGLARY"), (monday + datetime.timedelta(days=83), "BURGLARY")]  # first and last weeks
+    with open(csv_path, "w") as f:
+        f.write(HEADER)
+        for ident, (day, kind) in enumerate(rows):
+            f.write("%d,V%d,%s 0%d:00:00 AM,X,0000,%s,D,STREET,false,false,1,1,1,1,06,1,1,01/01/2021 01:00:00 AM,"
+                    "41.88,-87.63\n" % (ident, ident, day.strftime("%m/%d/%Y"), 1 + ident % 9, kind))
+    p = run("import", "--city", "chicago", "--db", db, csv_path)
+    check("the coverage store imported", p.returncode == 0 and "%d inserted" % len(rows) in p.stdout, p)
+    p = run("raster", "--city", "chicago", "--db", db, "--from", "2016-01-04", "--to", "2016-03-28", "--bin", "week",
+            "--grid", "4", "--out", out)
+    with h5py.File(out, "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["category"][:]] if p.returncode == 0 else []
+        weekly = f["counts"][:].sum(axis=(2, 3)) if p.returncode == 0 else None
+    warned = re.findall(r"warning: 1 channel holds incidents only in part of the span, where its own rate makes the "
+                        r"empty weeks all but impossible: '([^']+)' (\S+) \.\. (\S+) \((\d+) of (\d+) weeks, "
+                        r"([0-9.]+) a week\)\. The store's records of it", p.stderr)
+    # which channel holds the batteries, read from the tensor: the one empty in weeks 0-7
+    late = [names[c] for c in range(1, len(names)) if weekly is not None and weekly[:8, c].sum() == 0
+            and weekly[8:, c].sum() == 84]
+    check("a category in the last 4 of 12 weeks only (21 a week): warned of, once, with its weeks and rate; the rare "
+          "one and the one at both ends not", p.returncode == 0 and len(late) == 1
+          and warned == [(late[0], "2016-02-29", "2016-03-21", "4", "12", "21.0")], (warned, late, p.stderr))
+
+
 def main():
     chicago = json.load(open(os.path.join(CITIES, "chicago.json")))
     with tempfile.TemporaryDirectory() as tmp:
@@ -570,6 +609,7 @@ def main():
                   "recent" not in f["sparse"] and "no recency maps" in p.stdout, p.stdout)
         check_uncategorised_weeks(tmp, db, out)
         check_short_weeks(tmp)
+        check_channel_coverage(tmp)
         check_other_crs(tmp, db)
         bad = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                   "--bin", "month", "--grid", "8", "--crs", "EPSG:4326", "--out", out)
