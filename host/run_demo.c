@@ -139,6 +139,15 @@ enum { BASELINE_COUNT = sizeof BASELINES / sizeof BASELINES[0] };
 
 static void join(char *out, const demo *d, const char *name) { snprintf(out, PATH_LEN, "%s/%s", d->dir, name); }
 
+/* The files a run writes in DIR besides the store, the log and forecasts/ and panels/:
+ * one list, which the steps write and a new run removes first (clear_earlier_outputs). */
+typedef enum demo_output { TENSOR, MODEL, METRICS, ROC, TRAINING, REPORT_MD, REPORT_HTML, OUTPUT_COUNT } demo_output;
+static const char *const OUTPUT_NAMES[OUTPUT_COUNT] = {
+    [TENSOR] = "tensor.h5", [MODEL] = "model.h5", [METRICS] = "metrics.csv", [ROC] = "roc.png",
+    [TRAINING] = "training.png", [REPORT_MD] = "report.md", [REPORT_HTML] = "report.html"};
+
+static void join_output(char *out, const demo *d, demo_output which) { join(out, d, OUTPUT_NAMES[which]); }
+
 static void forecast_path(char *out, const demo *d, const char *model) {
     snprintf(out, PATH_LEN, "%s/forecasts/%s.h5", d->dir, model);
 }
@@ -370,7 +379,7 @@ static int evaluate(demo *d, FILE *log, char *err, size_t err_len) {
     cc_eval_request_defaults(&r);
     r.data = d->tensor, r.csv = 1, r.roc = roc, r.command = "crimecast demo";
     r.notes = d->notes, r.notes_cap = sizeof d->notes, d->notes[0] = '\0';
-    join(roc, d, "roc.png");
+    join_output(roc, d, ROC);
     forecast_path(paths[r.forecast_count], d, "convlstm"), r.forecast_count++;
     for (int i = 0; i < BASELINE_COUNT; i++)
         if (strcmp(BASELINES[i], "etas") || !d->without_etas) forecast_path(paths[r.forecast_count], d, BASELINES[i]), r.forecast_count++;
@@ -391,7 +400,7 @@ static int evaluate(demo *d, FILE *log, char *err, size_t err_len) {
 /* training.png: the training and validation loss per epoch, from the model file. */
 static int training_chart(const demo *d, char *err, size_t err_len) {
     char path[PATH_LEN];
-    join(path, d, "training.png");
+    join_output(path, d, TRAINING);
     return cc_training_chart_png(d->model, path, err, err_len);
 }
 
@@ -522,7 +531,7 @@ static void report_pictures(FILE *out, const cc_tensor *forecast) {
 
 static int write_report(const demo *d, const cc_metrics_table *table, char *err, size_t err_len) {
     char path[PATH_LEN];
-    join(path, d, "report.md");
+    join_output(path, d, REPORT_MD);
     cc_whole_file report;
     cc_tensor t, forecast;
     if (cc_tensor_read(d->tensor, "counts", &t, err, err_len) != 0) return -1;
@@ -556,7 +565,7 @@ static int write_html_report(const demo *d, const cc_metrics_table *table, char 
     cc_tensor forecast;
     if (read_forecast(d, "convlstm", &forecast, err, err_len) != 0) return -1;
     char path[PATH_LEN], training[PATH_LEN], roc[PATH_LEN], panel[3][PATH_LEN], dates[3][11], caption[3][96];
-    join(path, d, "report.html"), join(training, d, "training.png"), join(roc, d, "roc.png");
+    join_output(path, d, REPORT_HTML), join_output(training, d, TRAINING), join_output(roc, d, ROC);
     cc_html_figure figures[5] = {{"Training", training, "ConvLSTM training and validation loss per epoch"},
                                  {"Hotspots", roc, "ROC curves of the top-10% hotspot cells, averaged over the test bins"}};
     int count = 2;
@@ -615,12 +624,10 @@ static void remove_output(const char *path, char *failed, size_t failed_len, int
  * which then disagreed with one another, and a shorter run left the longer one's panels
  * (a probe). Files of other names are not touched. 0, or -1 with err. */
 static int clear_earlier_outputs(const demo *d, char *err, size_t err_len) {
-    static const char *const OUTPUTS[] = {"tensor.h5", "model.h5", "metrics.csv", "roc.png", "training.png",
-                                          "report.md", "report.html"};
     char path[PATH_LEN + 300], failed[PATH_LEN + 300] = "";
     int cause = 0;
-    for (size_t i = 0; i < sizeof OUTPUTS / sizeof *OUTPUTS; i++)
-        join(path, d, OUTPUTS[i]), remove_output(path, failed, sizeof failed, &cause);
+    for (int i = 0; i < OUTPUT_COUNT; i++)
+        join_output(path, d, (demo_output)i), remove_output(path, failed, sizeof failed, &cause);
     for (int m = 0; m < BASELINE_COUNT + 2; m++)
         forecast_path(path, d, m < BASELINE_COUNT ? BASELINES[m] : m == BASELINE_COUNT ? "convlstm" : "oracle"),
             remove_output(path, failed, sizeof failed, &cause);
@@ -662,8 +669,8 @@ static int set_up(demo *d, const cc_demo_request *r, char *err, size_t err_len) 
         snprintf(d->bin, sizeof d->bin, "week");
     }
     char forecasts[PATH_LEN];
-    join(d->store, d, "crimecast.db"), join(d->tensor, d, "tensor.h5"), join(d->model, d, "model.h5");
-    join(d->log_path, d, "demo.log"), join(d->metrics, d, "metrics.csv"), join(forecasts, d, "forecasts");
+    join(d->store, d, "crimecast.db"), join_output(d->tensor, d, TENSOR), join_output(d->model, d, MODEL);
+    join(d->log_path, d, "demo.log"), join_output(d->metrics, d, METRICS), join(forecasts, d, "forecasts");
     if (device_there(r, err, err_len) != 0 || make_dir(d->dir, err, err_len) != 0 ||
         make_dir(forecasts, err, err_len) != 0 || clear_earlier_outputs(d, err, err_len) != 0)
         return -1;
