@@ -2,6 +2,7 @@
  * into one forecast file. */
 #include "host/run_predict.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +36,18 @@ static int predict_batch(const cc_ops_context *ctx, const cc_model_info *info, c
     int batch = usual_batch(info), on_gpu = cc_plan_device(ctx);
     if (budget <= 0) return batch;
     int fits = cc_train_memory_largest_batch(&info->config, batch, t->T, t->R, on_gpu, 1, cc_ops_threads(ctx), budget);
-    if (fits <= 0)
-        snprintf(err, err_len, "not even one forecast of the %d x %d grid fits the memory predict may take (%.2f GiB: "
-                 "%s): give more with --memory, or predict where there is more", t->H, t->W, budget / 1073741824.0,
-                 asked ? "--memory" : on_gpu ? "90% of the GPU's memory" : "90% of the host's available memory");
+    if (fits > 0) return fits;
+    cc_train_memory one; /* what the refusal rests on: a probe read "not even one" of a 143 KB input */
+    char ignored[256];
+    int planned = cc_train_memory_plan(&info->config, 1, t->T, t->R, on_gpu, 1, cc_ops_threads(ctx), &one, ignored,
+                                       sizeof ignored) == 0;
+    char need[160] = "";
+    if (planned)
+        snprintf(need, sizeof need, "; one forecast is planned at %.2f GiB, %.2f of it the program's fixed allowance",
+                 (on_gpu ? one.device : one.host) / 1073741824.0, on_gpu ? 0.0 : one.program / 1073741824.0);
+    snprintf(err, err_len, "not even one forecast of the %d x %d grid fits the memory predict may take (%.2f GiB: "
+             "%s%s): give more with --memory, or predict where there is more", t->H, t->W, budget / 1073741824.0,
+             asked ? "--memory" : on_gpu ? "90% of the GPU's memory" : "90% of the host's available memory", need);
     return fits;
 }
 
@@ -96,7 +105,12 @@ const cc_command_spec CC_PREDICT_SPEC = {
         "tensor's last (the week after it, for a model of horizon 1), from the model's window of\n"
         "the tensor's last bins. The tensor may then be a newer raster of the same grid and\n"
         "categories: rastered up to today, it gives next week's forecast (it warns when it holds\n"
-        "less history than the model reads: its window, a year of context, its offset's K bins).\n",
+        "less history than the model reads: its window, a year of context, its offset's K bins;\n"
+        "and when the window's last bins are far below the tensor's usual count: records not yet\n"
+        "in the store). The context's long-run rate averages every bin the tensor holds before\n"
+        "the origin, and the study area is the tensor's: a raster of another start gives a\n"
+        "somewhat other forecast (a few % a cell, 52 weeks against 78); raster from the training\n"
+        "tensor's first day to keep them alike.\n",
     .request_size = sizeof(cc_predict_request),
     .groups = PREDICT_GROUPS,
     .group_count = 2,
@@ -198,6 +212,52 @@ static int history_bins(const cc_convlstm_config *c, cc_bin_kind bin) {
     return most;
 }
 
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether a bin of `total` incidents is too few to be a quiet bin of a series whose usual
+ * bin holds `usual`: under half of it, and a Poisson count that low one in a million or
+ * rarer (none: e^-usual; otherwise 5 standard deviations below). */
+static int far_below(double total, double usual) {
+    return total < 0.5 * usual && ((total == 0 && usual > 13.8) || (usual >= 25 && total < usual - 5 * sqrt(usual)));
+}
+
+/* --span next forecasts from the tensor's last `window` bins: bins among them far below
+ * the tensor's usual count (the median of the year before them) are records the store
+ * lacks - a portal not yet published, a crawl cut short, a raster past the store's end -
+ * which the forecast takes for quiet bins (a probe's forecast was 47% low, exit 0, three
+ * empty weeks in its window). Said once, from the first model file. */
+static void warn_gap_in_window(const char *data, const cc_tensor *t, int window) {
+    int first = t->T - window, before = first < cc_bin_kind_per_year(t->bin) ? first : cc_bin_kind_per_year(t->bin);
+    if (first < 0 || before < 4) return; /* too little before the window to know its usual count */
+    double *totals = malloc(sizeof(double) * (size_t)before);
+    if (!totals) return;
+    for (int i = 0; i < before; i++) totals[i] = cc_tensor_plane_total(t, first - before + i, 0);
+    qsort(totals, (size_t)before, sizeof *totals, compare_doubles);
+    double usual = before % 2 ? totals[before / 2] : 0.5 * (totals[before / 2 - 1] + totals[before / 2]);
+    free(totals);
+    char listed[512] = "";
+    size_t used = 0;
+    int low = 0;
+    for (int b = first; b < t->T; b++) {
+        double total = cc_tensor_plane_total(t, b, 0);
+        if (!far_below(total, usual)) continue;
+        char day[11];
+        cc_format_iso_date(t->time[b], day);
+        if (low++ < 4 && used < sizeof listed)
+            used += (size_t)snprintf(listed + used, sizeof listed - used, "%s%s (%.0f)", low > 1 ? ", " : "", day, total);
+    }
+    if (low == 0) return;
+    const char *bin = cc_bin_kind_name(t->bin);
+    fprintf(stderr, "crimecast predict: warning: %s: the %d %ss --span next forecasts from hold %d far below the "
+            "tensor's usual count (median %.0f a %s over the %d before): %s%s; records the store lacks (not yet "
+            "published or crawled, or a raster past its end?), which the forecast takes for quiet %ss. Raster up to "
+            "the last %s the store holds whole\n", data, window, bin, low, usual, bin, before, listed,
+            low > 4 ? ", ..." : "", bin, bin);
+}
+
 /* A dynamic covariate missing at every forecast origin (each window's last bin): the
  * network reads only the zero standardised missing maps become there (a series that ended
  * before the span). Said once, from the first model file. */
@@ -268,6 +328,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     } else {
         for (int i = 0; i < n; i++) starts[i] = w->next ? t->T - c->window : cc_split_sample_start(&info.split, span, i);
         if (c->covariates && index == 0) warn_missing_at_origins(data, t, &info.covariates, starts, n, c->window);
+        if (w->next && index == 0) warn_gap_in_window(data, t, c->window);
         if (index > 0 && info.loss != first->loss) /* each member's expected counts, of other fits: said */
             fprintf(stderr, "crimecast predict: note: %s was trained with the %s loss, the first model with the %s "
                     "loss: the ensemble averages expected counts of differently fitted models\n", path,

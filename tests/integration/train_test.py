@@ -398,6 +398,24 @@ def check_next_bin(tmp, db, tensor, model, forecast):
               p.returncode == 0 and fc.shape == (1, 2, 32, 32) and list(a["time"][:]) == [last + 7]
               and np.all(np.isfinite(fc)) and fc.min() >= 0 and a.attrs["source"].endswith("next span"),
               (p.stderr, a["time"][:]))
+    check("... with no warning of a gap in its window (its weeks are whole)", "far below" not in p.stderr, p.stderr)
+    # A raster past the store's end (2017-12-31): its last three weeks hold nothing, and a
+    # forecast from them came out far low with no word of why (a probe, 2026-12-07).
+    past_end = os.path.join(tmp, "past_end.h5")
+    p = run("raster", "--city", "chicago", "--db", db, "--from", "2015-01-05", "--to", "2018-01-22", "--bin", "week",
+            "--grid", "32", "--categories", "burglary", "--out", past_end)
+    with h5py.File(past_end, "r") as f:
+        weekly = f["counts"][:, 0].sum(axis=(1, 2)) if p.returncode == 0 else np.zeros(0)
+    usual = float(np.median(weekly[-4 - 52:-4])) if len(weekly) > 60 else -1.0
+    p = run("predict", "--model", model, "--data", past_end, "--span", "next", "--out",
+            os.path.join(tmp, "past_end_next.h5"))
+    said = re.search(r"warning: \S+past_end.h5: the 4 weeks --span next forecasts from hold 3 far below the tensor's "
+                     r"usual count \(median (\d+) a week over the 52 before\): 2018-01-01 \(0\), 2018-01-08 \(0\), "
+                     r"2018-01-15 \(0\); records the store lacks", p.stderr)
+    check("--span next from a window ending in three empty weeks (past the store's end): forecast, the three named in "
+          "a warning with the usual count (the median of the 52 weeks before, recomputed)", p.returncode == 0
+          and list(weekly[-3:]) == [0, 0, 0] and said is not None and int(said.group(1)) == round(usual),
+          (usual, p.stderr))
     p = run("predict", "--model", model, "--data", shorter, "--out", os.path.join(tmp, "x.h5"))
     check("the test span of another length is refused, pointing to --span next",
           p.returncode == 1 and "the tensor's bins are 2015-01-05 .. 2017-12-18 (155), the model's were 2015-01-05 .. "

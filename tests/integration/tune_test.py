@@ -362,9 +362,12 @@ def main():
               and 1 <= int(found[2].group(1)) < 16 and same, (p.stderr, found and found[1].stderr))
         q = subprocess.run([CRIMECAST, "predict", "--model", plain, "--data", tensor, "--memory", "100M", "--device",
                             "cpu", "--out", fewer], capture_output=True, text=True)
-        check("predict --memory too small for one forecast: refused saying so", q.returncode == 1
-              and "not even one forecast of the 8 x 8 grid fits the memory predict may take (0.10 GiB: --memory)"
-              in q.stderr, q.stderr)
+        planned = re.search(r"not even one forecast of the 8 x 8 grid fits the memory predict may take \(0\.10 GiB: "
+                            r"--memory; one forecast is planned at ([0-9.]+) GiB, 0\.19 of it the program's fixed "
+                            r"allowance\)", q.stderr)
+        check("predict --memory too small for one forecast: refused saying so, with the one forecast's plan (more "
+              "than the 0.10 GiB, the program's 192 MiB allowance in it)", q.returncode == 1 and planned
+              and 0.19 <= float(planned.group(1)) < 0.5, q.stderr)
         # Outside the study area the forecast is 0 (the network's rate was positive there; a probe)
         masked, next_bin = os.path.join(tmp, "masked.h5"), os.path.join(tmp, "next.h5")
         part = mask.copy()
