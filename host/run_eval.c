@@ -470,6 +470,21 @@ static void note_missing_intervals(const cc_eval_request *a, const row *rows, in
                 a->versus ? ", nor a paired verdict" : "");
 }
 
+/* Rows whose hotspot figures are undefined on every bin scored (NaN in the table, null in
+ * JSON) because no bin of theirs holds a crime of the channel - a gap in the records, or a
+ * category too rare for the span. A probe's scores were nan with no word of why. Said once,
+ * naming the first such row. */
+static void note_undefined_figures(const cc_eval_request *a, const row *rows, int count) {
+    int undefined = 0, first = -1;
+    for (int r = 0; r < count; r++)
+        if (rows[r].crime_cells == 0) undefined++, first = first < 0 ? r : first;
+    if (!undefined) return;
+    say_note(a, "%d row(s) have no hotspot figures (AUC, AP, F1, hit rate, PAI, PEI: nan): none of the bins scored "
+            "holds a crime of the channel (the first: %s, channel '%s', %d bin(s)); a gap in the records, or a "
+            "category too rare for the span?", undefined, rows[first].model, rows[first].category,
+            rows[first].forecast->T);
+}
+
 /* 'ahead', 'behind' or 'tie' for a paired difference of figure i (lower is better for the
  * errors, higher for the rest). */
 static const char *verdict(int i, double lo, double hi) { return cc_paired_verdict(lo, hi, lower_is_better(i)); }
@@ -967,7 +982,7 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
     } else if (align_bins(a, forecasts, err, err_len) == 0) {
         name_forecasts(a, forecasts, model_names);
         if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0) {
-            note_missing_intervals(a, rows, count);
+            note_missing_intervals(a, rows, count), note_undefined_figures(a, rows, count);
             note_floored_deviance(a, rows, count);
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
         }

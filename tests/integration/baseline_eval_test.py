@@ -150,6 +150,28 @@ def check_tiny_area_label_noted(tmp):
           and "flags no cell" not in q.stderr, q.stderr)
 
 
+def check_crimeless_channel_noted(tmp):
+    """A channel with no crime in any bin scored (a gap in the records, or a rare category)
+    has nan hotspot figures; eval says why, naming the row (a probe's table was nan with no
+    word), and only for that channel: 'all' has crimes and no such note."""
+    rng = np.random.default_rng(7)
+    counts = rng.poisson(2.0, size=(30, 2, 6, 6)).astype(np.float32)
+    counts[20:, 1] = 0  # the category's records end before the test span (bins 25..29)
+    data = os.path.join(tmp, "gap.h5")
+    write_tensor(data, counts, np.ones((6, 6), np.uint8), ["all", "burglary"])
+    forecast = os.path.join(tmp, "gap_histavg.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", data, "--out", forecast],
+                       capture_output=True, text=True)
+    q = subprocess.run([CRIMECAST, "eval", "--data", data, "--json", forecast], capture_output=True, text=True)
+    rows = {r["category"]: r for r in json.loads(q.stdout)} if q.returncode == 0 else {}
+    check("a channel without a crime in the bins scored: nan hotspot figures, and a note naming it, once",
+          p.returncode == 0 and rows.get("burglary", {}).get("auc", 0.0) is None
+          and isinstance(rows.get("all", {}).get("auc"), float)
+          and q.stderr.count("have no hotspot figures") == 1
+          and "1 row(s) have no hotspot figures (AUC, AP, F1, hit rate, PAI, PEI: nan): none of the bins scored holds "
+          "a crime of the channel (the first: histavg-52, channel 'burglary'" in q.stderr, (p.stderr, q.stderr, rows))
+
+
 def check_other_grids_refused(tensor, forecast, tmp):
     """A forecast on another grid is refused by eval, naming what differs: shifted by a
     kilometre (same size and cell), of another city, or of month bins."""
@@ -844,6 +866,7 @@ def main():
               and all(abs(float(r["mse"]) - j["mse"]) < 1e-6 * max(1, j["mse"]) for r, j in zip(rows, records)))
         check_names_escaped(tensor, files[0], tmp)
         check_tiny_area_label_noted(tmp)
+        check_crimeless_channel_noted(tmp)
         check_created_by(tensor, tmp)
         check_other_grids_refused(tensor, files[0], tmp)
         p = subprocess.run([CRIMECAST, "eval", "--data", tensor, *files], capture_output=True, text=True)
