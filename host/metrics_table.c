@@ -120,6 +120,11 @@ void cc_metrics_print(FILE *out, const cc_metrics_table *t, const char *category
 }
 
 const char *cc_paired_verdict(double lo, double hi, int lower_better) {
+    /* an end a billionth of the interval's size from 0 is 0: the rounding residue of a
+     * resample whose differences cancel (-7.4e-17) turned a tie into "behind" (a probe) */
+    double residue = 1e-9 * fmax(fabs(lo), fabs(hi));
+    if (fabs(lo) <= residue) lo = 0;
+    if (fabs(hi) <= residue) hi = 0;
     if (!lower_better) {
         double flipped = lo;
         lo = -hi, hi = -flipped;

@@ -44,7 +44,8 @@ void cc_metrics_markdown(FILE *out, const cc_metrics_table *table, const char *c
 void cc_metrics_print(FILE *out, const cc_metrics_table *table, const char *category);
 /* The verdict on a paired difference (a model minus a reference) with 95% interval
  * [lo, hi]: "ahead" or "behind" when the interval excludes 0 (lower_better: errors such
- * as MSE and deviance, where ahead is below 0; else above), "tie" when it holds 0. */
+ * as MSE and deviance, where ahead is below 0; else above), "tie" when it holds 0. An end
+ * within a billionth of the interval's size of 0 is taken as 0 (floating-point residue). */
 const char *cc_paired_verdict(double lo, double hi, int lower_better);
 
 /* One sentence on the standing, e.g. "ConvLSTM deviance 1.02: ... closes 63% of the gap". */

@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#include "host/metrics_table.h"
 #include "models/metrics.h"
 
 static void test_area_measures_by_hand(void **state) {
@@ -223,6 +224,20 @@ static void test_rank_cells_random(void **state) {
     }
 }
 
+/* The verdict on a paired interval: ahead or behind only when it excludes 0; an end that
+ * is floating-point residue of 0 (-7.4e-17 beside -0.0244: a probe's "behind") is 0. */
+static void test_paired_verdict(void **state) {
+    (void)state;
+    assert_string_equal(cc_paired_verdict(-0.3, -0.1, 1), "ahead");   /* an error lower: ahead */
+    assert_string_equal(cc_paired_verdict(0.1, 0.3, 1), "behind");
+    assert_string_equal(cc_paired_verdict(-0.1, 0.3, 1), "tie");
+    assert_string_equal(cc_paired_verdict(0.1, 0.3, 0), "ahead");     /* an AUC higher: ahead */
+    assert_string_equal(cc_paired_verdict(-0.0244, -7.4e-17, 0), "tie");
+    assert_string_equal(cc_paired_verdict(7.4e-17, 0.0244, 1), "tie");
+    assert_string_equal(cc_paired_verdict(-0.0244, -1e-6, 0), "behind"); /* small, but no residue */
+    assert_string_equal(cc_paired_verdict(1e-20, 3e-20, 1), "behind");   /* tiny figures keep their scale */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_area_measures_by_hand), cmocka_unit_test(test_auc_and_ap_by_hand),
                                        cmocka_unit_test(test_sparse_map_shares_ties),
@@ -230,6 +245,7 @@ int main(void) {
                                        cmocka_unit_test(test_figures_ignore_cell_order),
                                        cmocka_unit_test(test_empty_map_is_undefined), cmocka_unit_test(test_bootstrap),
                                        cmocka_unit_test(test_nan_scores_end), cmocka_unit_test(test_rank_cells),
-                                       cmocka_unit_test(test_rank_cells_random)};
+                                       cmocka_unit_test(test_rank_cells_random),
+                                       cmocka_unit_test(test_paired_verdict)};
     return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }
