@@ -85,15 +85,15 @@ int cc_training_chart_png(const char *model_path, const char *png_path, char *er
     return status;
 }
 
-/* 0 when the model was trained on the truth's grid (city, CRS, cells): its curve belongs
- * in this report; else -1 with err. */
+/* 0 when the model was trained on the truth's grid (city, CRS, cells) and channels: its
+ * curve belongs in this report; else -1 with err. */
 static int model_of_this_grid(const char *model_path, const char *data, const cc_tensor *truth, char *err,
                               size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
     memset(&model, 0, sizeof model), memset(&info, 0, sizeof info);
     if (cc_checkpoint_read(model_path, 1, &model, &info, NULL, err, err_len) != 0) return -1;
-    char what[300] = "";
+    char what[600] = "";
     const char *city = info.grid.city;
     int differs = cc_tensor_grid_difference(&info.grid, truth, what, sizeof what); /* the model's, not the truth's */
     if (differs)
@@ -102,6 +102,9 @@ static int model_of_this_grid(const char *model_path, const char *data, const cc
     else if ((differs = city[0] && truth->city[0] && strcmp(city, truth->city) != 0))
         snprintf(err, err_len, "%s: a model of city '%s', not of %s's '%s': its training curve is not this report's",
                  model_path, city, data, truth->city);
+    else if ((differs = cc_model_same_channels(&info, truth, what, sizeof what) != 0)) /* a probe: it was drawn */
+        snprintf(err, err_len, "%s: a model of other channels than %s (%s): its training curve is not this report's",
+                 model_path, data, what);
     cc_convlstm_free(&model);
     cc_model_info_free(&info);
     return differs ? -1 : 0;
@@ -290,6 +293,9 @@ static int write_report(const cc_report_request *a, pictures *p, cc_metrics_tabl
     e.data = a->data, e.csv = 1, e.roc = p->roc, e.roc_category = a->category, e.versus = a->versus;
     e.roc_if_any = 1, e.command = "crimecast report"; /* a category without crime in the bins has no ROC curve, and the rest of the report stands */
     e.common_bins = a->common_bins, e.block = a->block, e.table_category = a->category; /* the page's rows */
+    /* the page's one area budget (its columns are @5%): eval's notes on 1% and 10% were put
+     * on a page without those columns (a probe) */
+    e.topk.count = 1, e.topk.percent[0] = 5.0;
     e.forecast_count = a->forecast_count;
     for (int i = 0; i < a->forecast_count; i++) e.forecasts[i] = a->forecasts[i];
     char notes[16384] = "";

@@ -745,6 +745,27 @@ int cc_model_same_bins(const cc_model_info *info, const cc_tensor *t, char *err,
     return -1;
 }
 
+/* A tensor's channel names, "all, burglary, theft", cut with "..." past len. */
+static void channel_names(const cc_tensor *t, char *out, size_t len) {
+    size_t used = 0;
+    out[0] = '\0';
+    for (int c = 0; c < t->C && used < len; c++)
+        used += (size_t)snprintf(out + used, len - used, "%s%s", c ? ", " : "", t->categories[c]);
+    if (used >= len && len > 4) memcpy(out + len - 4, "...", 4);
+}
+
+int cc_model_same_channels(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len) {
+    const cc_tensor *g = &info->grid;
+    int c = 0;
+    while (c < t->C && c < g->C && !strcmp(t->categories[c], g->categories[c])) c++;
+    if (c == t->C && c == g->C) return 0;
+    char model[200], tensor[200]; /* each list whole: the first names alone said nothing of the difference */
+    channel_names(g, model, sizeof model), channel_names(t, tensor, sizeof tensor);
+    snprintf(err, err_len, "the model was trained on %d channel%s (%s); this tensor has %d (%s)", g->C,
+             g->C == 1 ? "" : "s", model, t->C, tensor);
+    return -1;
+}
+
 int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len) {
     const cc_tensor *g = &info->grid;
     char what[300];
@@ -756,17 +777,7 @@ int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char 
         snprintf(err, err_len, "the model was trained on city '%s'; this tensor is of '%s'", g->city, t->city);
         return -1;
     }
-    if (t->C != g->C) {
-        snprintf(err, err_len, "the model was trained on %d channels (%s, ...); this tensor has %d (%s, ...)", g->C,
-                 g->categories[0], t->C, t->C ? t->categories[0] : "");
-        return -1;
-    }
-    for (int c = 0; c < t->C; c++)
-        if (strcmp(t->categories[c], g->categories[c]) != 0) {
-            snprintf(err, err_len, "the model's channel at index %d (from 0) is '%s'; this tensor's is '%s'", c,
-                     g->categories[c], t->categories[c]);
-            return -1;
-        }
+    if (cc_model_same_channels(info, t, err, err_len) != 0) return -1;
     if (info->config.covariates && t->input_static + t->input_dynamic != info->config.covariates) {
         snprintf(err, err_len, "the model reads %d covariate input maps; this tensor's covariates give %d", 
                  info->config.covariates, t->input_static + t->input_dynamic);

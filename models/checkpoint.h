@@ -94,6 +94,10 @@ const char *cc_model_arch_name(const cc_convlstm_config *c);
 /* Members a forecast averages: the finished ones, plus the root's once trained. */
 int cc_model_forecast_members(const cc_model_info *info);
 
+/* 0 when the tensor has the model's channels, by name and in order; else -1 with both
+ * lists in err. */
+int cc_model_same_channels(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len);
+
 /* 0 when the tensor has the model's grid, city (when both name one) and channels (and the
  * recency maps it reads), else -1 with the difference. */
 int cc_model_matches_tensor(const cc_model_info *info, const cc_tensor *t, char *err, size_t err_len);

@@ -800,7 +800,7 @@ def probe_2026_12_07_cases(tmp, tensor):
                    lambda f: replace(f, "category", np.array(["all", "robbery"], dtype=h5py.string_dtype())))
     refused("train --resume on a tensor of other channels: the message names the model file, as predict's does",
             run("train", "--data", other, "--resume", model, "--out", os.path.join(tmp, "oc.h5")),
-            "%s: the model's channel at index 1 (from 0) is 'burglary'" % model)
+            "%s: the model was trained on 2 channels (all, burglary); this tensor has 2 (all, robbery)" % model)
     forecast = os.path.join(tmp, "named_f.h5")
     run("baseline", "--method", "histavg", "--data", tensor, "--out", forecast)
     with h5py.File(forecast, "r+") as f:

@@ -152,6 +152,7 @@ def main():
         many_maps_case(tmp, tensor, forecasts)
         standing_case(tmp, tensor, forecasts)
         notes_case(tmp, tensor, forecasts)
+        small_area_case(tmp)
     return summary()
 
 
@@ -176,6 +177,25 @@ def notes_case(tmp, tensor, forecasts):
     text = open(out, encoding="utf-8").read() if p.returncode == 0 else "unread"
     check("a report with nothing to note has no notes section", "Notes on the scores" not in text
           and ": note: " not in p.stderr, p.stderr)
+
+
+def small_area_case(tmp):
+    """A study area of 138 cells, where eval's --topk 1% flags one cell (0.725%) and says
+    so: the report, whose columns are @5% alone, carries no note of 1% (it did, on stderr
+    and the page; a probe), while eval itself still says it."""
+    rng = np.random.default_rng(11)
+    counts = rng.poisson(2.0, size=(40, 1, 6, 23)).astype(np.float32)
+    small = os.path.join(tmp, "small.h5")
+    write_tensor(small, counts, np.ones((6, 23), np.uint8), ["all"])
+    forecast = os.path.join(tmp, "small_histavg.h5")
+    run("baseline", "--method", "histavg", "--data", small, "--out", forecast)
+    e = run("eval", "--data", small, forecast)
+    page = os.path.join(tmp, "small.html")
+    p = run("report", "--data", small, forecast, "--out", page)
+    text = open(page, encoding="utf-8").read() if p.returncode == 0 else ""
+    check("138 cells: eval notes that --topk 1% flags 1 cell; report, of 5% columns, notes no --topk",
+          e.returncode == 0 and "--topk 1% flags 1 of the study area's 138 cells" in e.stderr and p.returncode == 0
+          and "--topk" not in p.stderr and "--topk" not in text and "hit@5%" in text, (e.stderr, p.stderr))
 
 
 def standing_case(tmp, tensor, forecasts):
@@ -266,6 +286,16 @@ def model_grid_case(tmp, counts, mask, tensor, forecasts):
           and "a model of another grid than" in p.stderr and "250" in p.stderr and not os.path.exists(bad), p.stderr)
     check("... the model's grid first, the report's second (they were told the other way round)",
           re.search(r"cells of 250 m in [^,]*, not \d+ x \d+ of 500 m", p.stderr) is not None, p.stderr)
+    fewer = os.path.join(tmp, "fewer_channels.h5")  # the same grid, channel 'all' alone
+    write_tensor(fewer, counts[:, :1], mask, ["all"])
+    p = run("train", "--data", fewer, "--window", "4", "--epochs", "1", "--hidden", "2", "--device", "cpu",
+            "--out", os.path.join(tmp, "fewer_model.h5"))
+    q = run("report", "--data", tensor, *forecasts, "--model", os.path.join(tmp, "fewer_model.h5"), "--out", bad)
+    check("report --model of other channels on the same grid: exit 1 naming both lists, no file (its curve was drawn "
+          "beside forecasts it made none of; a probe)", p.returncode == 0 and q.returncode == 1
+          and "a model of other channels than" in q.stderr
+          and "trained on 1 channel (all); this tensor has 2 (all, theft)" in q.stderr and not os.path.exists(bad),
+          (p.stderr, q.stderr))
     import h5py
     elsewhere = os.path.join(tmp, "elsewhere.h5")  # the same grid, another city's name
     shutil.copyfile(tensor, elsewhere)
