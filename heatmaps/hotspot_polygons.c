@@ -66,39 +66,65 @@ static int add_feature(OGRLayerH layer, const cc_hotspot_layer *l, OGRGeometryH 
     return ok;
 }
 
+/* One patch of flagged cells: its squares (a MultiPolygon until united), and its fields. */
+typedef struct patch {
+    OGRGeometryH squares;
+    int cells, best, tied; /* best: the rank of its highest cell */
+    double value;          /* its cells' expected counts summed */
+} patch;
+
+/* Patches by expected count, the highest first; equal ones by their best cell. */
+static int by_value(const void *a, const void *b) {
+    const patch *x = a, *y = b;
+    if (x->value != y->value) return x->value < y->value ? 1 : -1;
+    return (x->best > y->best) - (x->best < y->best);
+}
+
 /* Patches: cells joined through shared edges (4-neighbours), found by a flood fill over
- * the flagged cells; each patch's squares united into one polygon (GEOS, through OGR). */
+ * the flagged cells; each patch's squares united into one polygon (GEOS, through OGR).
+ * A patch's rank and cumulative share are the patches': ranked by their expected counts,
+ * the share the patches' down to this one (a patch gave its best cell's, which counted
+ * the cells of other patches: a probe). */
 static int write_patches(OGRLayerH layer, const cc_hotspot_layer *l) {
-    int n = l->count, ok = 1;
-    int *patch = malloc(sizeof *patch * (size_t)n), *queue = malloc(sizeof *queue * (size_t)n);
-    if (!patch || !queue) ok = 0, CPLError(CE_Failure, CPLE_OutOfMemory, "out of memory for %d cells' patches", n);
-    for (int i = 0; ok && i < n; i++) patch[i] = -1;
+    int n = l->count, ok = 1, count = 0;
+    int *in_patch = malloc(sizeof *in_patch * (size_t)n), *queue = malloc(sizeof *queue * (size_t)n);
+    patch *patches = calloc((size_t)(n ? n : 1), sizeof *patches);
+    if (!in_patch || !queue || !patches)
+        ok = 0, CPLError(CE_Failure, CPLE_OutOfMemory, "out of memory for %d cells' patches", n);
+    for (int i = 0; ok && i < n; i++) in_patch[i] = -1;
     for (int seed = 0; ok && seed < n; seed++) {
-        if (patch[seed] >= 0) continue;
-        int head = 0, tail = 0, best = l->cells[seed].rank, tied = 0;
-        double value = 0, share = 0;
-        patch[seed] = seed, queue[tail++] = seed;
-        OGRGeometryH squares = OGR_G_CreateGeometry(wkbMultiPolygon);
+        if (in_patch[seed] >= 0) continue;
+        patch *p = &patches[count];
+        int head = 0, tail = 0;
+        *p = (patch){OGR_G_CreateGeometry(wkbMultiPolygon), 0, l->cells[seed].rank, 0, 0};
+        in_patch[seed] = count, queue[tail++] = seed;
         while (head < tail) {
             const cc_hotspot_cell *c = &l->cells[queue[head++]];
-            OGR_G_AddGeometryDirectly(squares, cell_square(l, c->row, c->col));
-            value += c->value, tied |= c->tied;
-            if (c->rank <= best) best = c->rank, share = c->cumulative_share;
+            OGR_G_AddGeometryDirectly(p->squares, cell_square(l, c->row, c->col));
+            p->value += c->value, p->tied |= c->tied, p->cells++;
+            if (c->rank < p->best) p->best = c->rank;
             for (int j = 0; j < n; j++) /* n is a patrol budget's cells: quadratic is fine */
-                if (patch[j] < 0 && abs(l->cells[j].row - c->row) + abs(l->cells[j].col - c->col) == 1)
-                    patch[j] = seed, queue[tail++] = j;
+                if (in_patch[j] < 0 && abs(l->cells[j].row - c->row) + abs(l->cells[j].col - c->col) == 1)
+                    in_patch[j] = count, queue[tail++] = j;
         }
-        OGRGeometryH merged = OGR_G_UnionCascaded(squares);
-        OGR_G_DestroyGeometry(squares);
+        count++;
+    }
+    if (ok) qsort(patches, (size_t)count, sizeof *patches, by_value);
+    double running = 0;
+    for (int k = 0; k < count; k++) {
+        OGRGeometryH merged = ok ? OGR_G_UnionCascaded(patches[k].squares) : NULL;
+        OGR_G_DestroyGeometry(patches[k].squares);
         /* a 4-connected patch is one polygon (holes and all): anything else is a bug, not
          * a feature to write under the layer's declared Polygon type */
         if (merged && wkbFlatten(OGR_G_GetGeometryType(merged)) != wkbPolygon) {
             OGR_G_DestroyGeometry(merged);
             merged = NULL;
         }
-        ok = merged && add_feature(layer, l, merged, tail, value, best, share, tied);
+        running += patches[k].value;
+        ok = merged && add_feature(layer, l, merged, patches[k].cells, patches[k].value, k + 1,
+                                   l->total > 0 ? running / l->total : 0, patches[k].tied);
     }
-    free(patch), free(queue);
+    free(in_patch), free(queue), free(patches);
     return ok;
 }
 

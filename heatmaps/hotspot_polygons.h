@@ -24,7 +24,9 @@ typedef struct cc_hotspot_layer {
     const cc_hotspot_cell *cells;
     int count;
     const char *model, *target, *category;
-    int dissolve; /* one feature per connected patch: cells, value (sum), best rank */
+    int dissolve; /* one feature per connected patch: its cells, value (their sum), and the
+                   * patches' rank (by value) and cumulative share down to it */
+    double total; /* the forecast's total inside the study area: the shares' denominator */
 } cc_hotspot_layer;
 
 /* Writes `path` (.geojson or .gpkg). 0, or -1 with err naming the file. */

@@ -99,8 +99,9 @@ const cc_command_spec CC_EXPORT_SPEC = {
         "order and marked 'tied'; a cell forecast 0 is no hotspot and is not written, where eval\n"
         "counts it in the budget, its place shared in a tie), one square per cell or one polygon\n"
         "per connected patch (--dissolve), with the expected count, rank, cumulative share of\n"
-        "the forecast, model and target bin. GeoJSON in WGS84 (RFC 7946), GeoPackage in the\n"
-        "grid's CRS.\n",
+        "the forecast, model and target bin (a patch's: the sum of its cells, its rank among the\n"
+        "patches by that sum, the patches' share down to it). GeoJSON in WGS84 (RFC 7946),\n"
+        "GeoPackage in the grid's CRS.\n",
     .request_size = sizeof(cc_export_request),
     .groups = EXPORT_GROUPS,
     .group_count = 1,
@@ -242,7 +243,7 @@ static int write_polygons(const cc_export_request *a, const cc_tensor *t, int ti
     char target[11];
     cc_format_iso_date(t->time[ti], target);
     cc_hotspot_layer layer = {t->crs, t->x0, t->y0, t->cell, cells, flagged,
-                              made_by(t), target, t->categories[c], a->dissolve};
+                              made_by(t), target, t->categories[c], a->dissolve, total};
     int status = cc_hotspot_polygons_write(a->out, &layer, err, err_len);
     if (status == 0)
         fprintf(out, "%s: the %d highest of %d cells (%.3g km2, %.1f%% of the %s%s), '%s', %s bin of %s%s\n",

@@ -92,6 +92,22 @@ def components(cells):
     return patches
 
 
+def patch_values(cells, values):
+    """The sums of `values` over each 4-connected patch of a set of (row, col)."""
+    left, sums = set(cells), []
+    while left:
+        stack, total = [left.pop()], 0.0
+        while stack:
+            r, c = stack.pop()
+            total += float(values[r, c])
+            for n in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                if n in left:
+                    left.remove(n)
+                    stack.append(n)
+        sums.append(total)
+    return sums
+
+
 def check_polygons(tmp, forecast, values, mask, day):
     x0, y0, cell = corners(forecast)
     H, W = mask.shape
@@ -168,6 +184,16 @@ def check_polygons(tmp, forecast, values, mask, day):
     check("--dissolve: one polygon per 4-connected patch, the same total area and cells",
           p.returncode == 0 and len(feats) == components(want) and abs(area - a * cell * cell) < 1e-6 * a * cell * cell
           and sum(f.GetField("cells") for f in feats) == a, (len(feats), components(want), area))
+    # a patch's rank and share are the patches' (it gave its best cell's: rank 5 missing
+    # among 1, 2, 3, 4, 6, and a share counting other patches' cells; a probe)
+    sums = sorted(patch_values(want, values), reverse=True)
+    total = float(values[mask.astype(bool)].sum())
+    ranked = sorted(feats, key=lambda f: f.GetField("rank"))
+    check("--dissolve: patches ranked 1..%d by their summed value, each share the patches' cumulative share"
+          % len(sums), [f.GetField("rank") for f in ranked] == list(range(1, len(sums) + 1))
+          and all(abs(f.GetField("value") - v) <= 1e-5 * max(1.0, v) for f, v in zip(ranked, sums))
+          and all(abs(f.GetField("cum_share") - c) <= 1e-6 for f, c in zip(ranked, np.cumsum(sums) / total)),
+          ([(f.GetField("rank"), f.GetField("value"), f.GetField("cum_share")) for f in ranked][:5], sums[:5]))
     kinds = [ogr.GeometryTypeToName(f.GetGeometryRef().GetGeometryType()) for f in feats]
     check("--dissolve: each patch one Polygon (no MultiPolygon of touching parts), as the layer declares",
           set(kinds) == {"Polygon"} and layer.GetGeomType() == ogr.wkbPolygon, (kinds, layer.GetGeomType()))
