@@ -369,6 +369,12 @@ int cc_import_bytes(cc_store *store, const cc_city *city, const char *data, size
     return status;
 }
 
+void cc_import_reject(cc_import_stats *stats, const char *label, long line, cc_reject_reason reason,
+                      const char *detail) {
+    stats->rows_read++;
+    note_rejection(stats, label, line, reason, detail);
+}
+
 int cc_import_row(cc_store *store, const cc_city *city, cc_row_parser *parser, const cc_csv_row *row,
                   const char *label, cc_import_stats *stats, char *err, size_t err_len) {
     cc_incident incident;

@@ -64,6 +64,12 @@ int cc_import_bytes(cc_store *store, const cc_city *city, const char *data, size
 int cc_import_row(cc_store *store, const cc_city *city, cc_row_parser *parser, const cc_csv_row *row,
                   const char *label, cc_import_stats *stats, char *err, size_t err_len);
 
+/* A row read and rejected for `reason` without parsing (the caller judged it: a police.uk
+ * crime of another month than the one asked), counted and exemplified as cc_import_row
+ * counts a rejected row. */
+void cc_import_reject(cc_import_stats *stats, const char *label, long line, cc_reject_reason reason,
+                      const char *detail);
+
 uint64_t cc_import_rejected_total(const cc_import_stats *stats);
 
 #endif

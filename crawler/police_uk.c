@@ -47,7 +47,7 @@ static void crime_as_row(const cc_city *city, const cJSON *crime, long index, ch
     for (int i = 0; i < POLICE_UK_FIELDS; i++) {
         fields[i] = (char *)values[i];
         lengths[i] = strlen(values[i]);
-        row->nul_byte |= memchr(values[i], '\x01', lengths[i]) != NULL; /* a \u0000 (nul_escapes_marked) */
+        row->nul_byte |= memchr(values[i], '\x01', lengths[i]) != NULL; /* a \u0000 (escapes_mended) */
     }
     row->field_count = POLICE_UK_FIELDS;
     row->fields = fields;
@@ -70,21 +70,44 @@ static cc_row_parser *street_level_parser(const cc_city *city, char *err, size_t
     return parser;
 }
 
-/* A JSON string's \u0000 would end cJSON's C string there, and an id cut so could make
- * two crimes one: each becomes \u0001, which no police.uk field holds, and the crime with
- * it is refused as a row with a NUL byte is (crime_as_row). The copy is the caller's to
- * free; NULL when out of memory. */
-static char *nul_escapes_marked(const char *body, size_t length) {
+/* The 4 hex digits at `hex` as a number, or -1. */
+static long escape_value(const char *hex) {
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        int c = hex[k], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = 16 * v + d;
+    }
+    return v;
+}
+
+/* A copy of the answer with two kinds of \u escape mended in place (the same length):
+ * - \u0000 would end cJSON's C string there, and an id cut so could make two crimes one:
+ *   each becomes \u0001, which no police.uk field holds, and the crime with it is refused
+ *   as a row with a NUL byte is (crime_as_row);
+ * - a surrogate escape without its pair (\ud800 alone: JSON's grammar allows it, and a
+ *   serialiser writes it for a lone surrogate) made cJSON refuse the whole answer, which
+ *   stopped the crawl there on every run (a probe): it becomes \ufffd, the replacement
+ *   character, as text that is not UTF-8 is mended elsewhere.
+ * The caller frees the copy; NULL when out of memory. */
+static char *escapes_mended(const char *body, size_t length) {
     char *copy = malloc(length + 1);
     if (!copy) return NULL;
     memcpy(copy, body, length);
     copy[length] = 0;
     size_t backslashes = 0; /* run of them before copy[i]: an odd one escapes the next character */
+    int after_high = 0;     /* the escape just before was a high surrogate's, kept */
     for (size_t i = 0; i < length; i++) {
-        if (copy[i] == '\\' && backslashes % 2 == 0 && i + 6 <= length && copy[i + 1] == 'u' &&
-            !memcmp(copy + i + 2, "0000", 4))
-            copy[i + 5] = '1';
-        backslashes = copy[i] == '\\' ? backslashes + 1 : 0;
+        int escape = copy[i] == '\\' && backslashes % 2 == 0 && i + 6 <= length && copy[i + 1] == 'u';
+        long v = escape ? escape_value(copy + i + 2) : -1;
+        if (v == 0) copy[i + 5] = '1';
+        int high = v >= 0xD800 && v <= 0xDBFF, low = v >= 0xDC00 && v <= 0xDFFF;
+        int paired_high = high && i + 12 <= length && copy[i + 6] == '\\' && copy[i + 7] == 'u' &&
+                          escape_value(copy + i + 8) >= 0xDC00 && escape_value(copy + i + 8) <= 0xDFFF;
+        if ((high && !paired_high) || (low && !after_high)) memcpy(copy + i + 2, "fffd", 4);
+        if (v >= 0) after_high = paired_high, backslashes = 0, i += 5; /* past the escape */
+        else backslashes = copy[i] == '\\' ? backslashes + 1 : 0;
     }
     return copy;
 }
@@ -128,18 +151,26 @@ int cc_police_uk_months(const char *body, size_t length, const char *label, char
     return ok ? 0 : -1;
 }
 
-/* Whether the answer holds a crime of a month other than the one asked (an empty month
- * aside: the row parser names it missing). 0, or -1 with err. */
+/* Whether the crime is of a month other than the one asked (an empty month aside: the row
+ * parser names it missing). */
+static int of_other_month(const cJSON *crime, const char *month) {
+    const char *its = json_text(crime, "month");
+    return *its && strcmp(its, month) != 0;
+}
+
+/* Whether most of the answer's crimes are of a month other than the one asked: then it is
+ * not that month's answer (a proxy or mirror ignoring the query), and nothing of it is
+ * stored; a few such crimes are rejected one by one (a bad date), as one refused the
+ * whole answer on every run and the crawl never got past it (a probe). 0, or -1 with err. */
 static int other_month(const cJSON *crimes, const char *month, const char *label, char *err, size_t err_len) {
     int others = 0, total = 0;
     const char *first = "";
     const cJSON *crime;
     cJSON_ArrayForEach(crime, crimes) {
-        const char *its = json_text(crime, "month");
         total++;
-        if (*its && strcmp(its, month) != 0 && others++ == 0) first = its;
+        if (of_other_month(crime, month) && others++ == 0) first = json_text(crime, "month");
     }
-    if (others == 0) return 0;
+    if (2 * others <= total) return 0;
     char shown[64];
     snprintf(err, err_len, "%s: %d of %d crimes are of another month than the %s asked for (the first: '%s'): the "
              "answer is not that month's (a proxy or mirror ignoring the query?); nothing of it stored", label, others,
@@ -149,7 +180,7 @@ static int other_month(const cJSON *crimes, const char *month, const char *label
 
 int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *body, size_t length, const char *month,
                              const char *label, cc_import_stats *stats, char *err, size_t err_len) {
-    char *marked = nul_escapes_marked(body, length);
+    char *marked = escapes_mended(body, length);
     if (!marked) {
         snprintf(err, err_len, "%s: out of memory", label);
         return -1;
@@ -178,6 +209,13 @@ int cc_police_uk_import_page(cc_store *store, const cc_city *city, const char *b
         size_t lengths[POLICE_UK_FIELDS];
         char numbers[2][32];
         cc_csv_row row;
+        if (month && of_other_month(crime, month)) {
+            char detail[128], shown[48];
+            snprintf(detail, sizeof detail, "month '%s', not the %s asked for",
+                     cc_printable(json_text(crime, "month"), shown, sizeof shown, 16), month);
+            cc_import_reject(stats, label, ++index, CC_REJECT_BAD_DATE, detail);
+            continue;
+        }
         crime_as_row(city, crime, index++, fields, lengths, numbers, &row);
         status = cc_import_row(store, city, parser, &row, label, stats, err, err_len);
     }

@@ -480,6 +480,22 @@ static const char *as_utf8(cc_row_parser *p, int slot, const char *column, const
     return mended;
 }
 
+/* The field of a record read across lines that holds a line end and a row's worth of
+ * commas (the header's fields less one), or -1: two stray quotes, one opening a field and
+ * a later one closing it, join the lines between into one record of the right field count
+ * (one incident took another row's coordinates, the rows between were lost, nothing
+ * counted: a probe). A description written over lines holds a comma or two, not a row's. */
+static int field_holding_rows(const cc_csv_row *row, int header_fields) {
+    if (row->last_line <= row->line || header_fields < 3) return -1;
+    for (int i = 0; i < row->field_count; i++) {
+        if (!memchr(row->fields[i], '\n', row->lengths[i])) continue;
+        int commas = 0;
+        for (size_t k = 0; k < row->lengths[i]; k++) commas += row->fields[i][k] == ',';
+        if (commas >= header_fields - 1) return i;
+    }
+    return -1;
+}
+
 cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc_incident *out,
                                      char *detail, size_t detail_len) {
     if (row->unterminated_quote) { /* the lines after it are in this one record: said, as a stray quote's are */
@@ -513,6 +529,13 @@ cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc
     if (row->field_count != p->header_fields) {
         snprintf(detail, detail_len, "%d fields, the header has %d", row->field_count,
                  p->header_fields);
+        return CC_REJECT_MALFORMED;
+    }
+    int joined = field_holding_rows(row, p->header_fields);
+    if (joined >= 0) {
+        snprintf(detail, detail_len, "field %d is quoted from here to line %ld and holds a row's worth of commas: a "
+                 "stray '\"' here and another there join the %ld lines into this one record (their rows are not "
+                 "stored; mend the quotes)", joined + 1, row->last_line, row->last_line - row->line + 1);
         return CC_REJECT_MALFORMED;
     }
     cc_reject_reason reason = make_source_id(p, row, detail, detail_len);
