@@ -143,8 +143,8 @@ static int train_caught(cc_train_request *r, FILE *out, char *err, size_t err_le
     int caught;
     int status = cc_with_ctrl_c(train_until_stopped, &work, &caught);
     if (status == 0 && caught) /* after the last step: the test loss and the file were done */
-        fprintf(stderr, "crimecast train: Ctrl-C came after the last training step; the run finished and wrote %s\n",
-                r->out);
+        fprintf(stderr, "crimecast train: the stop (Ctrl-C or SIGTERM) came after the last training step; the run "
+                        "finished and wrote %s\n", r->out);
     return status;
 }
 

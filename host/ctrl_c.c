@@ -8,37 +8,44 @@
 #include "crawler/whole_file.h"
 
 /* Set by the handler: the pieces of process state a signal handler may touch (the flag,
- * and the handler to put back at the first Ctrl-C). */
+ * which holds the signal that set it, and the handlers to put back at the first one). */
 static volatile sig_atomic_t ctrl_c_seen;
-static struct sigaction before_ctrl_c;
+static struct sigaction before_ctrl_c, before_term;
 
-/* Says at once that the Ctrl-C was heard: the work may be loading data for minutes
- * before it next looks at the flag. write() is async-signal-safe; stdio is not. */
+/* Says at once that the signal was heard: the work may be loading data for minutes before
+ * it next looks at the flag. write() is async-signal-safe; stdio is not. */
 static void on_ctrl_c(int signal_number) {
-    (void)signal_number;
-    static const char said[] = "\ncrimecast: Ctrl-C: stopping at the next safe point (Ctrl-C again kills it)\n";
+    static const char said_int[] = "\ncrimecast: Ctrl-C: stopping at the next safe point (Ctrl-C again kills it)\n";
+    static const char said_term[] = "\ncrimecast: SIGTERM: stopping at the next safe point (a second one kills it)\n";
     int saved = errno; /* the interrupted code may be about to read it */
-    ctrl_c_seen = 1;
-    sigaction(SIGINT, &before_ctrl_c, NULL); /* the second Ctrl-C is the previous handler's */
-    ssize_t ignored = write(STDERR_FILENO, said, sizeof said - 1);
+    int term = signal_number == SIGTERM;
+    ctrl_c_seen = signal_number;
+    sigaction(signal_number, term ? &before_term : &before_ctrl_c, NULL); /* the second is the previous handler's */
+    ssize_t ignored = term ? write(STDERR_FILENO, said_term, sizeof said_term - 1)
+                           : write(STDERR_FILENO, said_int, sizeof said_int - 1);
     (void)ignored;
     errno = saved;
 }
 
 int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught) {
     if (caught) *caught = 0;
-    struct sigaction action, previous;
-    sigaction(SIGINT, NULL, &previous);
-    if (previous.sa_handler == SIG_IGN) return work(context, NULL);
+    struct sigaction action, previous_int, previous_term;
+    sigaction(SIGINT, NULL, &previous_int);
+    sigaction(SIGTERM, NULL, &previous_term);
+    int take_int = previous_int.sa_handler != SIG_IGN, take_term = previous_term.sa_handler != SIG_IGN;
+    if (!take_int && !take_term) return work(context, NULL);
     memset(&action, 0, sizeof action);
     action.sa_handler = on_ctrl_c;
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
+    sigaddset(&action.sa_mask, SIGINT), sigaddset(&action.sa_mask, SIGTERM); /* one handler at a time */
     ctrl_c_seen = 0;
-    before_ctrl_c = previous;
-    sigaction(SIGINT, &action, NULL);
+    before_ctrl_c = previous_int, before_term = previous_term;
+    if (take_int) sigaction(SIGINT, &action, NULL);
+    if (take_term) sigaction(SIGTERM, &action, NULL);
     int status = work(context, &ctrl_c_seen);
-    sigaction(SIGINT, &previous, NULL);
+    if (take_int) sigaction(SIGINT, &previous_int, NULL);
+    if (take_term) sigaction(SIGTERM, &previous_term, NULL);
     if (caught) *caught = ctrl_c_seen != 0;
     return status;
 }

@@ -1,12 +1,15 @@
-/* Long work that Ctrl-C stops cleanly (crawl, train, tune).
+/* Long work that Ctrl-C (or SIGTERM: kill, timeout, a batch scheduler's stop) stops
+ * cleanly (crawl, train, tune).
  *
- * The work is handed a stop flag that the first SIGINT sets; it checks the flag between
+ * The work is handed a stop flag that the first SIGINT or SIGTERM sets (to the signal's
+ * number: a message may name it); it checks the flag between
  * its units (a page, a training step), finishes the one under way, and returns saying
  * how far it got. The handler says on stderr at once that it heard the Ctrl-C (the work
  * may be loading data for minutes before it next looks). A second Ctrl-C kills the
  * process (see below): what these commands write is written whole (store transactions,
- * files renamed into place), so that loses nothing either. A SIGINT the process was started ignoring (nohup, `&` in
- * a script) stays ignored, and the work is handed no flag.
+ * files renamed into place), so that loses nothing either; a second SIGTERM alike. A
+ * signal the process was started ignoring (SIGINT under nohup or `&` in a script) stays
+ * ignored, and with both ignored the work is handed no flag.
  *
  * The handler is installed with SA_RESTART, so a write to a pipe or a read from a
  * socket is not cut short by the Ctrl-C, and the previous handler is put back after
@@ -24,8 +27,8 @@
 /* The work: its result is cc_with_ctrl_c's. `stop` is NULL when SIGINT is ignored. */
 typedef int (*cc_stoppable_work)(void *context, volatile sig_atomic_t *stop);
 
-/* Runs work(context, stop) with Ctrl-C setting *stop; returns what the work returned.
- * *caught (may be NULL) says whether a Ctrl-C came while it ran. Not reentrant: one
+/* Runs work(context, stop) with Ctrl-C or SIGTERM setting *stop (to SIGINT or SIGTERM);
+ * returns what the work returned. *caught (may be NULL) says whether one came while it ran. Not reentrant: one
  * such work at a time in a process (the flag is the one global a handler may touch). */
 int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught);
 

@@ -634,7 +634,8 @@ static int search_in(const cc_tune_request *a, const char *dir, uint64_t digest,
         if (winner >= 0)
             snprintf(so_far, sizeof so_far, "the best so far: candidate %d, validation loss %.6f", winner + 1, loss);
         snprintf(err, err_len,
-                 "stopped by Ctrl-C with %d of %d candidates finished (%s); no configuration written%s%s%s", stopped,
+                 "stopped by %s with %d of %d candidates finished (%s); no configuration written%s%s%s",
+                 a->stop && *a->stop == SIGTERM ? "SIGTERM" : "Ctrl-C", stopped,
                  a->budget, so_far, a->keep ? "; the candidates so far are in " : "", a->keep ? a->keep : "",
                  a->keep ? " (a stopped one's file holds its best epoch before the stop): the same command with --resume goes "
                            "on from them"

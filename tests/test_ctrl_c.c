@@ -19,7 +19,8 @@
 #include "host/ctrl_c.h"
 
 typedef struct probe {
-    int interrupts;                /* how many SIGINTs the work raises */
+    int interrupts;                /* how many signals the work raises */
+    int signal_number;             /* which: SIGINT (0 means SIGINT too) or SIGTERM */
     volatile sig_atomic_t *stop;   /* what it was handed */
     int stopped_before, stopped_after;
 } probe;
@@ -28,7 +29,7 @@ static int work(void *context, volatile sig_atomic_t *stop) {
     probe *p = context;
     p->stop = stop;
     p->stopped_before = stop ? *stop : -1;
-    for (int i = 0; i < p->interrupts; i++) raise(SIGINT);
+    for (int i = 0; i < p->interrupts; i++) raise(p->signal_number ? p->signal_number : SIGINT);
     p->stopped_after = stop ? *stop : -1;
     return 42;
 }
@@ -47,9 +48,31 @@ static void test_ctrl_c_sets_the_flag_and_the_work_finishes(void **state) {
     assert_int_equal(cc_with_ctrl_c(work, &p, &caught), 42);
     assert_non_null(p.stop);
     assert_int_equal(p.stopped_before, 0);
-    assert_int_equal(p.stopped_after, 1);
+    assert_int_equal(p.stopped_after, SIGINT); /* the signal, which a message may name */
     assert_int_equal(caught, 1);
     assert_ptr_equal(sigint_handler(), SIG_DFL); /* put back: a later Ctrl-C kills as usual */
+}
+
+/* SIGTERM (kill, timeout, a scheduler's stop) stops the work as Ctrl-C does, the flag
+ * naming it, its handler put back after; with SIGINT and SIGTERM both ignored the work is
+ * handed no flag. */
+static void test_sigterm_sets_the_flag_too(void **state) {
+    (void)state;
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
+    probe p = {.interrupts = 1, .signal_number = SIGTERM};
+    int caught = -1;
+    assert_int_equal(cc_with_ctrl_c(work, &p, &caught), 42);
+    assert_int_equal(p.stopped_before, 0);
+    assert_int_equal(p.stopped_after, SIGTERM);
+    assert_int_equal(caught, 1);
+    struct sigaction now;
+    sigaction(SIGTERM, NULL, &now);
+    assert_ptr_equal(now.sa_handler, SIG_DFL);
+    signal(SIGINT, SIG_IGN), signal(SIGTERM, SIG_IGN);
+    probe none = {.interrupts = 0};
+    assert_int_equal(cc_with_ctrl_c(work, &none, &caught), 42);
+    assert_null(none.stop);
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
 }
 
 static void test_no_ctrl_c_leaves_the_flag_clear(void **state) {
@@ -75,7 +98,8 @@ static void test_an_ignored_sigint_stays_ignored(void **state) {
     probe p = {.interrupts = 2};
     int caught = -1;
     assert_int_equal(cc_with_ctrl_c(work, &p, &caught), 42);
-    assert_null(p.stop);
+    assert_non_null(p.stop); /* for SIGTERM, which is not ignored */
+    assert_int_equal(p.stopped_after, 0);
     assert_int_equal(caught, 0);
     assert_ptr_equal(sigint_handler(), SIG_IGN);
     signal(SIGINT, SIG_DFL);
@@ -208,6 +232,7 @@ static void test_an_ignored_hangup_stays_ignored(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ctrl_c_sets_the_flag_and_the_work_finishes),
+        cmocka_unit_test(test_sigterm_sets_the_flag_too),
         cmocka_unit_test(test_no_ctrl_c_leaves_the_flag_clear),
         cmocka_unit_test(test_an_ignored_sigint_stays_ignored),
         cmocka_unit_test(test_the_handler_is_in_place_only_while_the_work_runs),

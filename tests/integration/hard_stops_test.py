@@ -251,6 +251,7 @@ def train_case(tmp, tensor):
     p = run("predict", "--model", model, "--data", tensor, "--out", os.path.join(tmp, "f.h5"))
     check("predict reads the resumed model", p.returncode == 0, p.stderr[-300:])
     ctrl_c_case(tmp, common, want)
+    sigterm_case(tmp, common)
     extension_case(tmp, tensor, common, clean)
 
 
@@ -275,19 +276,38 @@ def extension_case(tmp, tensor, common, clean):
     check("... at least one of them ended on an epoch that did not improve (the case under test)", rewound > 0, rewound)
 
 
+def train_stopped_by(sig, common, model):
+    """train sent `sig` once its first epoch is done (nine epochs left: time enough for the
+    signal to land); the finished process and its stderr."""
+    proc = subprocess.Popen([CRIMECAST, "train", *common, "--out", model], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("epoch 1:"):
+            break
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    return proc, err
+
+
+def sigterm_case(tmp, common):
+    """SIGTERM (kill, timeout, a batch scheduler's stop) stops train as Ctrl-C does: before
+    its next step, exit 1, saying it heard the signal, the model file as last saved and the
+    command that resumes it (it died at once, exit 143, nothing said; a probe)."""
+    model = os.path.join(tmp, "model_sigterm.h5")
+    proc, err = train_stopped_by(signal.SIGTERM, common, model)
+    check("train stops on SIGTERM: exit 1, the signal heard, 'interrupted in epoch', and how to resume",
+          proc.returncode == 1 and "crimecast: SIGTERM: stopping at the next safe point" in err
+          and "interrupted in epoch " in err and "resume with:\n  crimecast train " in err and os.path.exists(model),
+          (proc.returncode, err[-600:]))
+
+
 def ctrl_c_case(tmp, common, want):
     """Ctrl-C (SIGINT) in train: it stops before its next step and exits 1, naming what
     the model file holds and the command that resumes it (the path quoted, the device
     options repeated); that command ends where the uninterrupted run ends, bit for bit.
     (Ctrl-C killed train at once before 2026-12-05, as kill -9 does.)"""
     model = os.path.join(tmp, "model ctrl-c.h5")  # a space: the printed command quotes it
-    proc = subprocess.Popen([CRIMECAST, "train", *common, "--out", model], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    for line in proc.stdout:
-        if line.startswith("epoch 1:"):  # nine epochs left: time enough for the signal to land
-            break
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    proc, err = train_stopped_by(signal.SIGINT, common, model)
     said = "resume with:\n  crimecast train "
     check("train stops on Ctrl-C: exit 1, 'interrupted in epoch', and how to resume", proc.returncode == 1
           and "interrupted in epoch " in err and said in err, (proc.returncode, err[-600:]))

@@ -499,22 +499,29 @@ def main():
               and "holds nan" in p.stderr and "candidate" not in p.stdout + p.stderr
               and os.listdir(env["TMPDIR"]) == [], (p.stdout, p.stderr, os.listdir(env["TMPDIR"])))
 
-        # ended by SIGTERM (or SIGHUP) while its first candidate's file is there: its temporary
-        # directory goes too (it was left in $TMPDIR, candidates and log; a probe, 2026-12-07)
-        q = subprocess.Popen([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "8", "--epochs", "20",
-                              "--window", str(WINDOW), "--threads", "1"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=env)
-        started = time.monotonic()
-        seen = []
-        while time.monotonic() - started < 120 and q.poll() is None and not seen:
-            time.sleep(0.2)
-            seen = [n for d in os.listdir(env["TMPDIR"]) for n in os.listdir(os.path.join(env["TMPDIR"], d))
-                    if n.startswith("candidate-")]
-        q.send_signal(signal.SIGTERM)
-        q.wait(60)
-        check("tune ended by SIGTERM after its first candidate's file: its temporary directory removed",
-              seen and q.returncode == -signal.SIGTERM and os.listdir(env["TMPDIR"]) == [],
-              (seen, q.returncode, os.listdir(env["TMPDIR"])))
+        # stopped by SIGTERM (a scheduler's stop: the search ends as on Ctrl-C, exit 1 naming the
+        # signal) or ended by SIGHUP (dies of it) while its first candidate's file is there: its
+        # temporary directory goes either way (it was left in $TMPDIR, candidates and log; a
+        # probe, 2026-12-07; SIGTERM killed it before it stopped as Ctrl-C does, a probe too)
+        for sig, want_code, says in ((signal.SIGTERM, 1, "stopped by SIGTERM with"), (signal.SIGHUP, -signal.SIGHUP, "")):
+            said = os.path.join(tmp, "tune_stderr.txt")
+            with open(said, "w") as errors:
+                q = subprocess.Popen([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "8", "--epochs",
+                                      "20", "--window", str(WINDOW), "--threads", "1"], stdout=subprocess.DEVNULL,
+                                     stderr=errors, env=env)
+                started = time.monotonic()
+                seen = []
+                while time.monotonic() - started < 120 and q.poll() is None and not seen:
+                    time.sleep(0.2)
+                    seen = [n for d in os.listdir(env["TMPDIR"]) for n in os.listdir(os.path.join(env["TMPDIR"], d))
+                            if n.startswith("candidate-")]
+                q.send_signal(sig)
+                q.wait(120)
+            stderr = open(said).read()
+            check("tune ended by %s after its first candidate's file: exit %d%s, its temporary directory removed"
+                  % (sig.name, want_code, ", saying it stopped" if says else ""),
+                  seen and q.returncode == want_code and says in stderr and os.listdir(env["TMPDIR"]) == [],
+                  (seen, q.returncode, stderr[-400:], os.listdir(env["TMPDIR"])))
 
         # a tensor whose recency maps do not match its counts (one count edited): the
         # candidates reading them failed, one not reading them won, exit 0 (a probe)
