@@ -74,8 +74,8 @@ void cc_print_row_notes(FILE *err, const cc_import_stats *s, const char *city) {
         fprintf(err, "\n");
     }
     if (s->mended_rows)
-        fprintf(err, "  warning: %llu rows read hold text that is not UTF-8 (the first at %s), mended with U+FFFD "
-                     "for each bad byte sequence\n",
+        fprintf(err, "  warning: %llu of the rows accepted (not rejected) hold text that is not UTF-8 (the first "
+                     "at %s), mended with U+FFFD for each bad byte sequence\n",
                 (unsigned long long)s->mended_rows, s->first_mended);
 }
 
