@@ -324,25 +324,26 @@ def wait_for_request(mock, limit_s=30.0):
         time.sleep(0.02)
 
 
-def ctrl_c_while_waiting(tmp, what, mock_args, crawl_extra, settle_s):
-    """Ctrl-C while the crawl waits on the portal: it stops within seconds, whatever the
-    request's timeout or the retry's delay, and says how to resume."""
+def ctrl_c_while_waiting(tmp, what, mock_args, crawl_extra, settle_s, sig=signal.SIGINT):
+    """Ctrl-C (or SIGTERM) while the crawl waits on the portal: it stops within seconds,
+    whatever the request's timeout or the retry's delay, and says how to resume."""
     with Mock(*mock_args) as mock:
-        db = os.path.join(tmp, "waiting-%s.db" % what.split()[0])
+        db = os.path.join(tmp, "waiting-%s-%d.db" % (re.sub(r"\W+", "_", what), sig))
         args = [CRIMECAST, "crawl", "--city", "chicago", "--db", db, "--base-url", mock.url, "--from", "2015-01-01",
                 "--to", "2015-03-01", *crawl_extra]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_for_request(mock)
         time.sleep(settle_s)
         sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         try:
             out, err = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = proc.communicate()
         waited = time.monotonic() - sent
-        check("Ctrl-C %s: stops in %.1f s (under 5) with a resume hint" % (what, waited),
+        check("%s %s: stops in %.1f s (under 5) with a resume hint" % ("Ctrl-C" if sig == signal.SIGINT else sig.name,
+                                                                      what, waited),
               waited < 5 and proc.returncode == 1 and "resume with" in err, (proc.returncode, err[-400:]))
         return err
 
@@ -350,6 +351,8 @@ def ctrl_c_while_waiting(tmp, what, mock_args, crawl_extra, settle_s):
 def test_ctrl_c_while_waiting(tmp):
     # The portal answers after 30 s; the request's timeout is 60 s.
     ctrl_c_while_waiting(tmp, "mid-request", ["--delay", "30"], ["--timeout", "60"], 0.3)
+    # SIGTERM alike (kill, timeout, a scheduler's stop: it died at once, nothing said; a probe)
+    ctrl_c_while_waiting(tmp, "mid-request", ["--delay", "30"], ["--timeout", "60"], 0.3, signal.SIGTERM)
     # Every answer a 5xx; the retry waits 15-30 s.
     err = ctrl_c_while_waiting(tmp, "before a retry", ["--fault", "5xx", "--every", "1"],
                                ["--timeout", "5", "--backoff", "30", "--retries", "3"], 0.5)
