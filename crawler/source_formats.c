@@ -480,19 +480,35 @@ static const char *as_utf8(cc_row_parser *p, int slot, const char *column, const
     return mended;
 }
 
-/* The field of a record read across lines that holds a line end and a row's worth of
- * commas (the header's fields less one), or -1: two stray quotes, one opening a field and
- * a later one closing it, join the lines between into one record of the right field count
- * (one incident took another row's coordinates, the rows between were lost, nothing
- * counted: a probe). A description written over lines holds a comma or two, not a row's. */
+/* Whether a field read across lines is what two stray quotes make of the lines between
+ * them: one opening a field on the first line and a later one closing it join those lines
+ * into one record of the right field count (one incident took another row's coordinates,
+ * the rows between were lost, nothing counted: a probe). Inside, no quote (any would have
+ * closed it); each whole line between holds a row's commas, the header's fields less one;
+ * and the first line's part after the quote and the last's before it hold one row's
+ * between them. A description written over lines matches that by chance only (a reviewer:
+ * "a row's worth of commas or more" took a long one for it). */
+static int joins_rows(const char *text, size_t length, int header_fields) {
+    if (!memchr(text, '\n', length) || memchr(text, '"', length)) return 0;
+    int first = -1, commas = 0;
+    for (size_t k = 0; k <= length; k++) {
+        if (k < length && text[k] != '\n') {
+            commas += text[k] == ',';
+            continue;
+        }
+        if (k == length) return first + commas == header_fields - 1; /* the last line's part */
+        if (first < 0) first = commas;                                 /* the first line's part */
+        else if (commas != header_fields - 1) return 0;                /* a whole line between */
+        commas = 0;
+    }
+    return 0;
+}
+
+/* The field of a record read across lines that two stray quotes made (joins_rows), or -1. */
 static int field_holding_rows(const cc_csv_row *row, int header_fields) {
     if (row->last_line <= row->line || header_fields < 3) return -1;
-    for (int i = 0; i < row->field_count; i++) {
-        if (!memchr(row->fields[i], '\n', row->lengths[i])) continue;
-        int commas = 0;
-        for (size_t k = 0; k < row->lengths[i]; k++) commas += row->fields[i][k] == ',';
-        if (commas >= header_fields - 1) return i;
-    }
+    for (int i = 0; i < row->field_count; i++)
+        if (joins_rows(row->fields[i], row->lengths[i], header_fields)) return i;
     return -1;
 }
 
@@ -533,7 +549,7 @@ cc_reject_reason cc_row_parser_parse(cc_row_parser *p, const cc_csv_row *row, cc
     }
     int joined = field_holding_rows(row, p->header_fields);
     if (joined >= 0) {
-        snprintf(detail, detail_len, "field %d is quoted from here to line %ld and holds a row's worth of commas: a "
+        snprintf(detail, detail_len, "field %d is quoted from here to line %ld and holds rows' worth of commas: a "
                  "stray '\"' here and another there join the %ld lines into this one record (their rows are not "
                  "stored; mend the quotes)", joined + 1, row->last_line, row->last_line - row->line + 1);
         return CC_REJECT_MALFORMED;

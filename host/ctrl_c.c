@@ -19,8 +19,11 @@ static void on_ctrl_c(int signal_number) {
     static const char said_term[] = "\ncrimecast: SIGTERM: stopping at the next safe point (a second one kills it)\n";
     int saved = errno; /* the interrupted code may be about to read it */
     int term = signal_number == SIGTERM;
-    ctrl_c_seen = signal_number;
-    sigaction(signal_number, term ? &before_term : &before_ctrl_c, NULL); /* the second is the previous handler's */
+    if (!ctrl_c_seen) ctrl_c_seen = signal_number; /* the first names the stop */
+    /* the second of either is the previous handlers' (a Ctrl-C after a scheduler's SIGTERM
+     * was caught again, and the run went on: a reviewer) */
+    sigaction(SIGINT, &before_ctrl_c, NULL);
+    sigaction(SIGTERM, &before_term, NULL);
     ssize_t ignored = term ? write(STDERR_FILENO, said_term, sizeof said_term - 1)
                            : write(STDERR_FILENO, said_int, sizeof said_int - 1);
     (void)ignored;

@@ -7,7 +7,8 @@
  * how far it got. The handler says on stderr at once that it heard the Ctrl-C (the work
  * may be loading data for minutes before it next looks). A second Ctrl-C kills the
  * process (see below): what these commands write is written whole (store transactions,
- * files renamed into place), so that loses nothing either; a second SIGTERM alike. A
+ * files renamed into place), so that loses nothing either; a second stop of either kind
+ * (SIGTERM, then Ctrl-C) alike. A
  * signal the process was started ignoring (SIGINT under nohup or `&` in a script) stays
  * ignored, and with both ignored the work is handed no flag.
  *
@@ -24,7 +25,8 @@
 
 #include <signal.h>
 
-/* The work: its result is cc_with_ctrl_c's. `stop` is NULL when SIGINT is ignored. */
+/* The work: its result is cc_with_ctrl_c's. `stop` is NULL when SIGINT and SIGTERM are
+ * both ignored. */
 typedef int (*cc_stoppable_work)(void *context, volatile sig_atomic_t *stop);
 
 /* Runs work(context, stop) with Ctrl-C or SIGTERM setting *stop (to SIGINT or SIGTERM);

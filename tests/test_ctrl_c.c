@@ -92,6 +92,33 @@ static void test_no_ctrl_c_leaves_the_flag_clear(void **state) {
     assert_int_equal(caught, 0);
 }
 
+/* After a SIGTERM the next Ctrl-C is the previous handler's (it kills a run that takes too
+ * long to stop), and the flag keeps naming the first. */
+static volatile sig_atomic_t previous_handler_calls;
+static void count_previous(int signal_number) {
+    (void)signal_number;
+    previous_handler_calls++;
+}
+
+static int term_then_int(void *context, volatile sig_atomic_t *stop) {
+    int *seen = context;
+    raise(SIGTERM);
+    raise(SIGINT);
+    *seen = *stop;
+    return 0;
+}
+
+static void test_a_ctrl_c_after_sigterm_is_the_previous_handlers(void **state) {
+    (void)state;
+    signal(SIGINT, count_previous), signal(SIGTERM, SIG_DFL);
+    previous_handler_calls = 0;
+    int seen = -1;
+    assert_int_equal(cc_with_ctrl_c(term_then_int, &seen, NULL), 0);
+    assert_int_equal(seen, SIGTERM);
+    assert_int_equal(previous_handler_calls, 1);
+    signal(SIGINT, SIG_DFL);
+}
+
 static void test_an_ignored_sigint_stays_ignored(void **state) {
     (void)state;
     signal(SIGINT, SIG_IGN); /* as nohup or `&` in a script start the process */
@@ -233,6 +260,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ctrl_c_sets_the_flag_and_the_work_finishes),
         cmocka_unit_test(test_sigterm_sets_the_flag_too),
+        cmocka_unit_test(test_a_ctrl_c_after_sigterm_is_the_previous_handlers),
         cmocka_unit_test(test_no_ctrl_c_leaves_the_flag_clear),
         cmocka_unit_test(test_an_ignored_sigint_stays_ignored),
         cmocka_unit_test(test_the_handler_is_in_place_only_while_the_work_runs),
