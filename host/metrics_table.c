@@ -119,12 +119,14 @@ void cc_metrics_print(FILE *out, const cc_metrics_table *t, const char *category
     }
 }
 
+void cc_paired_snap(double *mean, double *lo, double *hi, double scale) {
+    double residue = 1e-9 * scale;
+    double *ends[3] = {mean, lo, hi};
+    for (int k = 0; k < 3; k++)
+        if (fabs(*ends[k]) <= residue) *ends[k] = 0;
+}
+
 const char *cc_paired_verdict(double lo, double hi, int lower_better) {
-    /* an end a billionth of the interval's size from 0 is 0: the rounding residue of a
-     * resample whose differences cancel (-7.4e-17) turned a tie into "behind" (a probe) */
-    double residue = 1e-9 * fmax(fabs(lo), fabs(hi));
-    if (fabs(lo) <= residue) lo = 0;
-    if (fabs(hi) <= residue) hi = 0;
     if (!lower_better) {
         double flipped = lo;
         lo = -hi, hi = -flipped;

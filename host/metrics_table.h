@@ -44,9 +44,12 @@ void cc_metrics_markdown(FILE *out, const cc_metrics_table *table, const char *c
 void cc_metrics_print(FILE *out, const cc_metrics_table *table, const char *category);
 /* The verdict on a paired difference (a model minus a reference) with 95% interval
  * [lo, hi]: "ahead" or "behind" when the interval excludes 0 (lower_better: errors such
- * as MSE and deviance, where ahead is below 0; else above), "tie" when it holds 0. An end
- * within a billionth of the interval's size of 0 is taken as 0 (floating-point residue). */
+ * as MSE and deviance, where ahead is below 0; else above), "tie" when it holds 0. */
 const char *cc_paired_verdict(double lo, double hi, int lower_better);
+/* A paired difference's mean and interval ends within a billionth of `scale` (the size of
+ * the figures compared) of 0 set to 0: the rounding residue of resampled differences that
+ * cancel (-7.4e-17 beside -0.0244 read "behind"; a probe). NaN stays NaN. */
+void cc_paired_snap(double *mean, double *lo, double *hi, double scale);
 
 /* One sentence on the standing, e.g. "ConvLSTM deviance 1.02: ... closes 63% of the gap". */
 void cc_model_standing_print(FILE *out, const cc_model_standing *s);

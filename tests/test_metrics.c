@@ -225,17 +225,25 @@ static void test_rank_cells_random(void **state) {
 }
 
 /* The verdict on a paired interval: ahead or behind only when it excludes 0; an end that
- * is floating-point residue of 0 (-7.4e-17 beside -0.0244: a probe's "behind") is 0. */
+ * is floating-point residue of 0 beside the figures' size (-7.4e-17 beside an F1 of 0.3:
+ * a probe's "behind") is snapped to 0 first, one that is not is kept. */
 static void test_paired_verdict(void **state) {
     (void)state;
     assert_string_equal(cc_paired_verdict(-0.3, -0.1, 1), "ahead");   /* an error lower: ahead */
     assert_string_equal(cc_paired_verdict(0.1, 0.3, 1), "behind");
     assert_string_equal(cc_paired_verdict(-0.1, 0.3, 1), "tie");
     assert_string_equal(cc_paired_verdict(0.1, 0.3, 0), "ahead");     /* an AUC higher: ahead */
-    assert_string_equal(cc_paired_verdict(-0.0244, -7.4e-17, 0), "tie");
-    assert_string_equal(cc_paired_verdict(7.4e-17, 0.0244, 1), "tie");
-    assert_string_equal(cc_paired_verdict(-0.0244, -1e-6, 0), "behind"); /* small, but no residue */
-    assert_string_equal(cc_paired_verdict(1e-20, 3e-20, 1), "behind");   /* tiny figures keep their scale */
+    double mean = -0.011, lo = -0.0244, hi = -7.4e-17;
+    cc_paired_snap(&mean, &lo, &hi, 0.3);
+    assert_true(mean == -0.011 && lo == -0.0244 && hi == 0.0);
+    assert_string_equal(cc_paired_verdict(lo, hi, 0), "tie");
+    mean = 1e-17, lo = 4e-18, hi = 2e-17; /* figures of 1e-16: their differences are no residue */
+    cc_paired_snap(&mean, &lo, &hi, 1e-16);
+    assert_true(lo == 4e-18 && hi == 2e-17);
+    assert_string_equal(cc_paired_verdict(lo, hi, 1), "behind");
+    mean = lo = hi = NAN;
+    cc_paired_snap(&mean, &lo, &hi, 1.0);
+    assert_true(isnan(mean) && isnan(lo) && isnan(hi));
 }
 
 int main(void) {
