@@ -300,8 +300,12 @@ int cc_rasterise(cc_store *store, const cc_city *city, const cc_raster_spec *spe
     memset(out, 0, sizeof *out);
     raster_job job = {.spec = spec, .stats = stats, .tensor = out, .city = cc_city_name(city), .progress = progress,
                       .progress_context = progress_context, .err = err, .err_len = err_len};
-    if (cc_time_axis_build(spec->bin, spec->from, spec->to, &stats->axis) != 0) {
-        snprintf(err, err_len, "no whole %s fits in the span", cc_bin_kind_name(spec->bin));
+    if (cc_time_axis_build(spec->bin, spec->from, spec->to, &stats->axis) != 0) { /* dated: demo's span is its own */
+        char from[11], to[11];
+        cc_format_iso_date(spec->from, from), cc_format_iso_date(spec->to, to);
+        snprintf(err, err_len, "no whole %s fits in %s .. %s (the day after the last; %s)", cc_bin_kind_name(spec->bin),
+                 from, to, spec->bin == CC_BIN_WEEK ? "weeks begin on Mondays" : spec->bin == CC_BIN_MONTH
+                                                 ? "months begin on the 1st" : "a day is the smallest bin");
         return -1;
     }
     const char *crs = spec->crs ? spec->crs : cc_city_crs(city);

@@ -206,8 +206,8 @@ static int count_stored(const char *path, const char *city, long long *own, long
 /* The synthetic demo's store is its own product: one holding nothing but a synthetic
  * city (an earlier demo's, perhaps of another --seed or --quick, whose incidents synth
  * would refuse to mix with this run's; simulated again in a second or two) is started
- * afresh, and said. One holding other cities' records too (--out pointed at an
- * analyst's folder), or that may not be written, is kept. 0, or -1 with err. */
+ * afresh, and said. One that may not be written is kept (one holding other cities'
+ * records too was refused: store_of_no_other_city). 0, or -1 with err. */
 static int start_synthetic_store(demo *d, int *kept_own, char *err, size_t err_len) {
     long long own = 0, all = 0;
     const char *city = CC_SYNTH_CITY;
@@ -483,7 +483,7 @@ static int pictures(demo *d, FILE *log, char *err, size_t err_len) {
     join(panels_dir, d, "panels");
     if (make_dir(panels_dir, err, err_len) != 0) return -1;
     int drawn = training_chart(d, err, err_len) == 0 ? panels(d, err, err_len) : -1;
-    if (drawn >= 0) fprintf(log, "pictures: training.png and %d panels\n", drawn);
+    if (drawn >= 0) fprintf(log, "pictures: %s and %d panels\n", OUTPUT_NAMES[TRAINING], drawn);
     return drawn < 0 ? -1 : 0;
 }
 
@@ -511,9 +511,9 @@ static void report_summary(FILE *out, const demo *d, const cc_tensor *t) {
 }
 
 static void report_pictures(FILE *out, const cc_tensor *forecast) {
-    fprintf(out, "## Training\n\n![training and validation loss](training.png)\n\n");
+    fprintf(out, "## Training\n\n![training and validation loss](%s)\n\n", OUTPUT_NAMES[TRAINING]);
     fprintf(out, "## Hotspots\n\nROC curves of the top-10%% hotspot cells, averaged over the test bins:\n\n"
-                 "![ROC curves](roc.png)\n\n");
+                 "![ROC curves](%s)\n\n", OUTPUT_NAMES[ROC]);
     fprintf(out, "## Forecast panels\n\nTruth, ConvLSTM, random forest, historical average and the ConvLSTM's "
                  "absolute error, channel `%s`, one colour scale:\n\n", forecast->categories[0]);
     for (int b = 0; b < forecast->T; b++) {
@@ -648,6 +648,19 @@ static int clear_earlier_outputs(const demo *d, char *err, size_t err_len) {
     return cause ? -1 : 0;
 }
 
+/* The synthetic demo simulates into DIR's store: one holding other cities' records (--out
+ * pointed at an analyst's folder, or an earlier `demo --city`) would gain 70,000 simulated
+ * incidents beside them, unsaid (a probe). Refused before anything is written or removed;
+ * 0, or -1 with err. */
+static int store_of_no_other_city(const demo *d, char *err, size_t err_len) {
+    long long own = 0, all = 0;
+    if (!d->synthetic || count_stored(d->store, CC_SYNTH_CITY, &own, &all) != 0 || all == own) return 0;
+    snprintf(err, err_len, "%.1000s holds %lld incidents of other cities than the synthetic one (an analyst's store, or "
+             "a `demo --city` run's?): the synthetic demo does not add a simulated city to it; give another --out",
+             d->store, all - own);
+    return -1;
+}
+
 /* The device the steps will ask for, opened once before anything is written: --device cuda
  * without a GPU stopped the run at its third step, after the store was started afresh (a
  * probe). */
@@ -671,7 +684,8 @@ static int set_up(demo *d, const cc_demo_request *r, char *err, size_t err_len) 
     char forecasts[PATH_LEN];
     join(d->store, d, "crimecast.db"), join_output(d->tensor, d, TENSOR), join_output(d->model, d, MODEL);
     join(d->log_path, d, "demo.log"), join_output(d->metrics, d, METRICS), join(forecasts, d, "forecasts");
-    if (device_there(r, err, err_len) != 0 || make_dir(d->dir, err, err_len) != 0 ||
+    if (store_of_no_other_city(d, err, err_len) != 0 || device_there(r, err, err_len) != 0 ||
+        make_dir(d->dir, err, err_len) != 0 ||
         make_dir(forecasts, err, err_len) != 0 || clear_earlier_outputs(d, err, err_len) != 0)
         return -1;
     if (!(d->log = fopen(d->log_path, "w"))) {

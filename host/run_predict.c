@@ -3,6 +3,7 @@
 #include "host/run_predict.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "heatmaps/tensor_file.h"
 #include "host/defaults.h"
 #include "host/memory_budget.h"
+#include "host/rank_agreement.h"
 #include "kernels/cpu/threads.h"
 #include "kernels/device.h"
 #include "models/checkpoint.h"
@@ -42,9 +44,11 @@ static int predict_batch(const cc_ops_context *ctx, const cc_model_info *info, c
     int planned = cc_train_memory_plan(&info->config, 1, t->T, t->R, on_gpu, 1, cc_ops_threads(ctx), &one, ignored,
                                        sizeof ignored) == 0;
     char need[160] = "";
-    if (planned)
+    if (planned && on_gpu)
+        snprintf(need, sizeof need, "; one forecast is planned at %.2f GiB of the GPU's", one.device / 1073741824.0);
+    else if (planned)
         snprintf(need, sizeof need, "; one forecast is planned at %.2f GiB, %.2f of it the program's fixed allowance",
-                 (on_gpu ? one.device : one.host) / 1073741824.0, on_gpu ? 0.0 : one.program / 1073741824.0);
+                 one.host / 1073741824.0, one.program / 1073741824.0);
     snprintf(err, err_len, "not even one forecast of the %d x %d grid fits the memory predict may take (%.2f GiB: "
              "%s%s): give more with --memory, or predict where there is more", t->H, t->W, budget / 1073741824.0,
              asked ? "--memory" : on_gpu ? "90% of the GPU's memory" : "90% of the host's available memory", need);
@@ -162,12 +166,55 @@ static void targets_difference(const cc_model_info *a, const cc_model_info *b, c
              first[1], last[1], first[0], last[0], why);
 }
 
+/* The members an ensemble has taken so far, by a digest of their parameters: a model given
+ * twice under two names (a copy), or a seed trained again alone beside the ensemble that
+ * holds it, was averaged twice and named an ensemble of more models than it had (a probe). */
+typedef struct members_seen {
+    uint64_t *digest;
+    char (*label)[160];
+    int count, capacity;
+} members_seen;
+
+/* 0 when the member of `path` (member k of `of`) is new, and noted; -1 with err naming the
+ * earlier one when its parameters are one's already taken (or when out of memory). A
+ * 64-bit digest: two different models alike in it are one chance in 2^64. */
+static int take_member_once(members_seen *seen, const float *params, size_t bytes, const char *path, int k, int of,
+                            char *err, size_t err_len) {
+    uint64_t digest = cc_digest_large(CC_DIGEST_START, params, bytes);
+    char label[160];
+    if (of > 1) snprintf(label, sizeof label, "member %d of %.120s", k + 1, path);
+    else snprintf(label, sizeof label, "%.150s", path);
+    for (int i = 0; i < seen->count; i++)
+        if (seen->digest[i] == digest) { /* said after the file's name, as the caller prefixes it */
+            char member[32] = "it holds";
+            if (of > 1) snprintf(member, sizeof member, "its member %d holds", k + 1);
+            snprintf(err, err_len, "%s the same parameters as %s: one model given twice (a copy, or the same seed and "
+                     "options trained again); an ensemble takes each model once", member, seen->label[i]);
+            return -1;
+        }
+    if (seen->count == seen->capacity) {
+        int capacity = seen->capacity ? 2 * seen->capacity : 16;
+        uint64_t *digests = realloc(seen->digest, sizeof *digests * (size_t)capacity);
+        if (digests) seen->digest = digests;
+        char(*labels)[160] = digests ? realloc(seen->label, sizeof *labels * (size_t)capacity) : NULL;
+        if (!labels) {
+            snprintf(err, err_len, "out of memory");
+            return -1;
+        }
+        seen->label = labels, seen->capacity = capacity;
+    }
+    seen->digest[seen->count] = digest;
+    memcpy(seen->label[seen->count++], label, sizeof label);
+    return 0;
+}
+
 /* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
  * member) for the windows starting at starts[0..n) to sum [n][C][H][W], through `all`
- * [n][horizon][C][H][W]. Returns the members added, or 0 with err. */
+ * [n][horizon][C][H][W], each member once (take_member_once). Returns the members added,
+ * or 0 with err. */
 static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, const cc_model_info *info,
-                                const cc_tensor *t, const int *starts, int n, int batch, float *all, float *sum,
-                                char *err, size_t err_len) {
+                                const char *path, members_seen *seen, const cc_tensor *t, const int *starts, int n,
+                                int batch, float *all, float *sum, char *err, size_t err_len) {
     const cc_convlstm_config *c = &info->config;
     size_t map = (size_t)t->C * t->H * t->W, bytes = sizeof(float) * model->params.size;
     int members = cc_model_forecast_members(info);
@@ -179,7 +226,8 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
     memcpy(root, model->params.data, bytes);
     for (int k = 0; k < members; k++) {
         memcpy(model->params.data, k < info->finished ? info->member[k].params : root, bytes);
-        if (cc_predict(model, ctx, t, info->scale, info->loss, starts, n, batch, all, err, err_len) != 0) {
+        if (take_member_once(seen, model->params.data, bytes, path, k, members, err, err_len) != 0 ||
+            cc_predict(model, ctx, t, info->scale, info->loss, starts, n, batch, all, err, err_len) != 0) {
             members = 0;
             break;
         }
@@ -284,7 +332,7 @@ static void warn_missing_at_origins(const char *data, const cc_tensor *t, const 
  * with err. */
 static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const char *data, cc_tensor *t,
                                const wanted *w, double budget, int asked, int index, cc_model_info *first, char name[32],
-                               int *n_out, int *members, float **sum, char *err, size_t err_len) {
+                               int *n_out, int *members, members_seen *seen, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
     if (cc_checkpoint_read(path, 1, &model, &info, NULL, err, err_len) != 0) return -1; /* batch set per model below */
@@ -343,11 +391,12 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
                     "samples, window-1 bins apart): it forecasts its %s targets %d..%d, not the span's every bin\n",
                     path, cc_span_name(span), cc_split_target(&info.split, span, 0),
                     cc_split_target(&info.split, span, n - 1));
-        char why_not[256];
+        char why_not[768];
         if (batch < usual_batch(&info)) /* each model file's own plan: members may differ */
             fprintf(stderr, "crimecast predict: note: %s: %d forecast%s at a time, not %d: what fits the %.2f GiB it "
                     "may take\n", path, batch, batch > 1 ? "s" : "", usual_batch(&info), budget / 1073741824.0);
-        int added = add_member_forecasts(ctx, &model, &info, t, starts, n, batch, all, *sum, why_not, sizeof why_not);
+        int added = add_member_forecasts(ctx, &model, &info, path, seen, t, starts, n, batch, all, *sum, why_not,
+                                         sizeof why_not);
         if (added > 0) {
             if (added < info.members && added > info.finished) /* the last of them partway through its epochs */
                 fprintf(stderr, "crimecast predict: %s: its training stopped part way (or is still running): %d of its "
@@ -431,9 +480,11 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     float *sum = NULL;
     int n = 0, members = 0, ok = 1;
     char name[32] = "";
+    members_seen seen = {0};
     for (int k = 0; ok && k < a->model_count; k++)
         ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, budget, a->memory > 0, k, &first, name, &n,
-                                 &members, &sum, err, err_len) == 0;
+                                 &members, &seen, &sum, err, err_len) == 0;
+    free(seen.digest), free(seen.label);
     if (ok) {
         /* outside the study area 0, as no crime is counted there (the network's exp(r) is
          * positive everywhere: the whole grid's sum was 9% over the area's at 150 m; a probe) */

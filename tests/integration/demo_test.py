@@ -11,6 +11,7 @@ import csv
 import html
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -114,6 +115,27 @@ def main():
             check("demo --device cuda without a GPU: exit 1 before the first step, the folder as it was",
                   p.returncode == 1 and "[1/" not in p.stderr and os.path.exists(os.path.join(out, "report.md"))
                   and os.path.exists(os.path.join(out, "panels", "1999-01-04.png")), p.stderr[-2000:])
+        # a folder whose store holds a real city's records (an analyst's, or `demo --city`'s):
+        # refused before anything is written or removed (70,000 simulated incidents were
+        # added beside them, unsaid; a probe)
+        mixed = os.path.join(tmp, "mixed")
+        os.makedirs(mixed)
+        shutil.copyfile(os.path.join(out, "crimecast.db"), os.path.join(mixed, "crimecast.db"))
+        with open(os.path.join(mixed, "report.md"), "w") as f:
+            f.write("an earlier run's\n")
+        con = sqlite3.connect(os.path.join(mixed, "crimecast.db"))
+        con.execute("UPDATE incidents SET city = 'chicago' WHERE rowid IN (SELECT rowid FROM incidents LIMIT 5)")
+        con.commit()
+        before = con.execute("SELECT city, count(*) FROM incidents GROUP BY city ORDER BY city").fetchall()
+        con.close()
+        p = subprocess.run([CRIMECAST, "demo", "--quick", "--out", mixed], capture_output=True, text=True)
+        con = sqlite3.connect(os.path.join(mixed, "crimecast.db"))
+        after = con.execute("SELECT city, count(*) FROM incidents GROUP BY city ORDER BY city").fetchall()
+        con.close()
+        check("the synthetic demo into a store holding another city's records: exit 1 naming them, before any step, "
+              "the store and the folder as they were", p.returncode == 1
+              and "holds 5 incidents of other cities than the synthetic one" in p.stderr and "[1/" not in p.stderr
+              and after == before and os.path.exists(os.path.join(mixed, "report.md")), (p.stderr[-1000:], after))
         start = time.monotonic()
         p = subprocess.run([CRIMECAST, "demo", "--quick", "--out", out], capture_output=True, text=True)
         elapsed = time.monotonic() - start

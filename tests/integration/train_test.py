@@ -602,6 +602,12 @@ def main():
                 os.path.join(tmp, "twice.h5"))
         check("one model file given twice is a usage error, not an ensemble of two", p.returncode == 2
               and "are one file" in p.stderr and not os.path.exists(os.path.join(tmp, "twice.h5")), p.stderr)
+        copy = os.path.join(tmp, "m_copy.h5")  # a copy is one model too (it was averaged twice, "ens2"; a probe)
+        shutil.copyfile(model, copy)
+        p = run("predict", "--model", model, "--model", copy, "--data", tensor, "--out", os.path.join(tmp, "twice.h5"))
+        check("a copy of a model given beside it: refused naming both, not an ensemble of two", p.returncode == 1
+              and copy + ": it holds the same parameters as " + model in p.stderr
+              and not os.path.exists(os.path.join(tmp, "twice.h5")), p.stderr)
 
         other = os.path.join(tmp, "w3.h5")
         run("train", "--data", tensor, "--hidden", "4,4", "--kernel", "3", "--window", "3", "--threads", "1", "--epochs", "1",
