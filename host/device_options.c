@@ -26,7 +26,8 @@ const cc_option CC_DEVICE_OPTIONS[CC_DEVICE_OPTION_COUNT] = {
                       "FP32 tensors (nchw), or channels last (nhwc, the layout of its Hopper tensor-core kernels, "
                       "transposed in the rounding pass); the same sums either way")},
     {CC_OPTION_CHOICE("deterministic", cc_device_request, deterministic, "on|off", "on",
-                      "on: every run gives the same bits; off lets cuDNN (--conv cudnn, or auto) take the "
+                      "on: every run on the same device and --threads gives the same bits (on the CPU another "
+                      "thread count splits sums otherwise: about 1e-9 apart); off lets cuDNN (--conv cudnn, or auto) take the "
                       "fastest algorithm of the GEMM family, timed on each shape's first call, non-deterministic ones "
                       "included (never Winograd or FFT; the other paths are deterministic either way)")},
     {CC_OPTION_CHOICE("graph", cc_device_request, graph, "on|off", "on",

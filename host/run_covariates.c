@@ -62,8 +62,9 @@ static const cc_option_group COVARIATES_GROUPS[] = {{"options", CC_OPTION_ROWS(C
 
 const cc_command_spec CC_COVARIATES_SPEC = {
     .name = "covariates",
-    .synopsis = "--data TENSOR.h5 --polygons FILE --polygon-key FIELD --table FILE.csv --key COLUMN\n"
-                "       [--date COLUMN] [--columns PATTERN]... [--names NAME]... [--lookup FILE.csv --lookup-columns A,B]",
+    .synopsis = "--data TENSOR.h5 --polygons FILE [--layer NAME] --polygon-key FIELD --table FILE.csv\n"
+                "                            --key COLUMN [--date COLUMN] [--columns PATTERN]... [--names NAME]...\n"
+                "                            [--unit TEXT] [--lookup FILE.csv --lookup-columns A,B] [--join-csv FILE]",
     .description =
         "Adds covariate maps to a tensor file: a table of values keyed by an area's code, joined\n"
         "to polygons carrying that code (through GDAL/OGR, reprojected to the grid's CRS when\n"
