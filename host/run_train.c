@@ -347,6 +347,15 @@ static void on_batch(void *context, int epoch, int batch, int batches, double lo
             member_label(r->info, member, sizeof member), epoch, r->epochs, batch, batches, loss, rate);
 }
 
+/* A loss as train prints it: six decimals, or six digits where it has run away (a diverged
+ * epoch's 1e100 printed as a hundred digits; a probe). */
+typedef struct loss_text { char text[40]; } loss_text;
+static loss_text loss_shown(double x) {
+    loss_text shown;
+    snprintf(shown.text, sizeof shown.text, isfinite(x) && fabs(x) < 1e6 ? "%.6f" : "%.6g", x);
+    return shown;
+}
+
 static int on_epoch(void *context, int epoch, double train_loss, double val_loss, int improved) {
     reporter *r = context;
     r->clock->epochs++;
@@ -358,7 +367,8 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
     int failed = save && cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err) != 0;
     if (save && !failed) ++*r->files_written;
     if (failed) *r->file_unwritten = 1;
-    fprintf(r->out, "epoch %d: train loss %.6f, validation loss %.6f%s\n", epoch, train_loss, val_loss,
+    fprintf(r->out, "epoch %d: train loss %s, validation loss %s%s\n", epoch, loss_shown(train_loss).text,
+            loss_shown(val_loss).text,
             failed ? " (best so far: not saved)" : save ? " (best so far: saved)"
             : improved ? " (best so far; the file is written when training ends)" : "");
     fflush(r->out);
@@ -773,9 +783,13 @@ static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *mo
                          : s->best_epoch == s->epochs_done
                              ? "it was still improving at its last epoch, so more --epochs may pass it; or a lower --lr"
                              : "training diverged or overfit from the first epoch; a lower --lr or --clip may help";
+    loss_text best = loss_shown(s->best_val), before = loss_shown(s->untrained_val);
+    if (!strcmp(best.text, before.text)) /* apart by less than the decimals show (--lr 1e-9: a probe) */
+        snprintf(best.text, sizeof best.text, "%.10g", s->best_val),
+            snprintf(before.text, sizeof before.text, "%.10g", s->untrained_val);
     fprintf(p->request->validation_only ? p->out : stderr, "crimecast train: warning: %sthe best epoch's validation "
-            "loss %.6f is worse than the untrained model's %.6f (%s forecasts the validation span better): %s\n", who,
-            s->best_val, s->untrained_val, untrained, advice);
+            "loss %s is worse than the untrained model's %s (%s forecasts the validation span better): %s\n", who,
+            best.text, before.text, untrained, advice);
 }
 
 /* A member's test loss; NaN for tune's candidates (the test span stays unseen). */
@@ -808,11 +822,11 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
             fprintf(out, "%ld of %ld steps replayed from a CUDA graph (--graph on)\n", state->replayed, state->step);
         char test[64] = ""; /* tune's candidates: the test span stays unseen (FIELD.md, protocol) */
         if (!p->request->validation_only)
-            snprintf(test, sizeof test, ", test loss %.6f", member_test_loss(p, model, ctx, t, info));
+            snprintf(test, sizeof test, ", test loss %s", loss_shown(member_test_loss(p, model, ctx, t, info)).text);
         clock->test += cc_now_seconds() - written;
-        fprintf(out, "%s%sbest epoch %d, validation loss %.6f%s\n", info->members > 1 ? "" : p->request->out,
+        fprintf(out, "%s%sbest epoch %d, validation loss %s%s\n", info->members > 1 ? "" : p->request->out,
                 info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,
-                state->best_val, test);
+                loss_shown(state->best_val).text, test);
         char who[32] = "";
         if (info->members > 1) snprintf(who, sizeof who, "member %d/%d", info->finished + 1, info->members);
         warn_worse_than_untrained(p, model, state, who);
@@ -836,10 +850,10 @@ static int owner_of(int member, int members, int ranks) { return (members - 1 - 
 /* "member k/K (seed S) on rank R: best epoch E, validation loss V, test loss X". */
 static void print_member(const train_plan *p, int k, int K, unsigned seed, int rank, int best_epoch, double best_val,
                          double test) {
-    char tested[48] = ""; /* (a diverged member's NaN printed as one process prints it) */
-    if (!p->request->validation_only) snprintf(tested, sizeof tested, ", test loss %.6f", test);
-    fprintf(p->out, "member %d/%d (seed %u) on rank %d: best epoch %d, validation loss %.6f%s\n", k + 1, K, seed, rank,
-            best_epoch, best_val, tested);
+    char tested[64] = ""; /* (a diverged member's NaN printed as one process prints it) */
+    if (!p->request->validation_only) snprintf(tested, sizeof tested, ", test loss %s", loss_shown(test).text);
+    fprintf(p->out, "member %d/%d (seed %u) on rank %d: best epoch %d, validation loss %s%s\n", k + 1, K, seed, rank,
+            best_epoch, loss_shown(best_val).text, tested);
     fflush(p->out);
 }
 

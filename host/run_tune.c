@@ -23,6 +23,7 @@
 #include "host/train_config.h"
 #include "kernels/cpu/threads.h"
 #include "models/rng.h"
+#include "models/checkpoint.h"
 #include "models/train.h"
 
 enum { SPACE_HIDDEN = 3, SPACE_KERNEL = 2, SPACE_LR = 2, SPACE_CONTEXT = 2, SPACE_SKIP = 3, SPACE_BASELINE = 2,
@@ -577,6 +578,29 @@ static int readable_tensor(const char *path, int threads, uint64_t *digest, char
     return status;
 }
 
+/* The winner no better on the validation span than its model before the first step (the
+ * historical average it corrects): said on stderr, as train says it (tune wrote it to its
+ * log alone, and an analyst took the "tuned" configuration for one that beats the baseline;
+ * a probe). Read from the winner's model file, where there is one to read here. */
+static void warn_winner_not_better(const char *dir, int winner, double loss) {
+    char path[4200];
+    candidate_path(dir, winner, path, sizeof path);
+    cc_convlstm model;
+    cc_model_info info;
+    cc_train_state state;
+    char ignored[512];
+    memset(&state, 0, sizeof state);
+    if (access(path, R_OK) != 0 || cc_checkpoint_read(path, 1, &model, &info, &state, ignored, sizeof ignored) != 0)
+        return;
+    if (isfinite(state.untrained_val) && !(loss < state.untrained_val))
+        fprintf(stderr, "crimecast tune: warning: the best candidate's validation loss %.6g is no better than its "
+                "untrained model's %.6g (the historical average it corrects): no candidate beat that baseline; more "
+                "--epochs, a larger --budget, or the baseline itself\n", loss, state.untrained_val);
+    cc_train_state_free(&state);
+    cc_model_info_free(&info);
+    cc_convlstm_free(&model);
+}
+
 /* --keep DIR: one search at a time in it (two at once wrote their candidates and records
  * over each other's, and a resume took the other's model files for its own): the rank's
  * log is locked for the run, a second search waiting for the first. 0, or -1 with err. */
@@ -654,6 +678,7 @@ static int search_in(const cc_tune_request *a, const char *dir, uint64_t digest,
     } else if (write_best(a, &best, loss, err, err_len) == 0) {
         fprintf(out, "best: candidate %d, validation loss %.6f -> %s (use: crimecast train --config %s ...)\n",
                 winner + 1, loss, a->out, a->out);
+        warn_winner_not_better(dir, winner, loss);
         status = 0;
     }
     if (!a->keep) remove_candidates(dir, a->budget, a->collective, winner >= 0 || none_ran); /* a failure's log stays */

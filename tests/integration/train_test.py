@@ -478,6 +478,9 @@ def check_diverged_run_warned(tmp, common):
           and abs(float(said.group(2)) - float(still.group(1))) < 1e-5, (p.stderr, q.stdout))
     check("... and a run that moved nothing is not warned of (not worse)", q.returncode == 0 and "worse than the "
           "untrained" not in q.stderr, q.stderr)
+    losses = re.findall(r"loss (\S+?),? ", p.stdout)
+    check("... its losses printed in at most 14 characters each, a run-away one in 6 digits (a diverged epoch's was a "
+          "hundred digits; a probe)", losses and all(len(x) <= 14 for x in losses), losses)
     # The same run in two goes (one epoch, then resumed to two): the same warning, the
     # untrained loss kept in the model file (a resumed run said nothing: found by a probe).
     halves = os.path.join(tmp, "diverged_halves.h5")

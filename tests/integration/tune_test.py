@@ -67,6 +67,19 @@ def main():
         p, losses, stored = tune(tensor, config, os.path.join(tmp, "a"), "--seed", "3")
         check("tune exits 0", p.returncode == 0, p.stderr)
         check("three candidates scored", len(losses) == 3, p.stdout)
+        # the winner no better than its untrained model (the historical average) is said on
+        # stderr, as train says it (tune wrote it to its log alone; a probe): judged here
+        # from the winner's model file
+        won = re.search(r"^best: candidate (\d+), validation loss (\S+)", p.stdout, re.M)
+        untrained = None
+        if won:
+            with h5py.File(os.path.join(tmp, "a", "candidate-%02d.h5" % int(won.group(1))), "r") as m:
+                untrained = float(m.attrs["untrained_val"]) if "untrained_val" in m.attrs else None
+        behind = won is not None and untrained is not None and not float(won.group(2)) < untrained
+        check("the winner %s its untrained model: %s" % ("no better than" if behind else "better than",
+                                                         "warned of" if behind else "no warning"),
+              won and untrained is not None and ("no candidate beat that baseline" in p.stderr) == behind,
+              (p.stdout[-300:], p.stderr, untrained))
         rows = re.findall(r"^\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+[0-9.]+", p.stdout, re.M)
         check("no candidate claims a gate its model has not (context off: gate off; skip 0: not 'skip')",
               rows and all(g == "off" for _, _, _, ctx, skip, _, g in rows if ctx == "off")
