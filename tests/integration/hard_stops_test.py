@@ -428,8 +428,11 @@ def finished_run_case(tmp, tensor):
           counters["epochs_done"] < 30 and counters["epochs_done"] == counters["best_epoch"] + 1, counters)
     model = os.path.join(tmp, "model_retried.h5")
     p = run("train", "--data", tensor, "--resume", ended, "--threads", "1", "--device", "cpu", "--out", model)
-    check("resume of a finished run: exit 0, and no epoch run again (its patience was spent)",
-          p.returncode == 0 and "training goes on from epoch" not in p.stdout and "\nepoch " not in p.stdout,
+    check("resume of a finished run: exit 0, and no epoch run again (its patience was spent), which it says (it "
+          "printed the header of a run of 30 epochs and no word; a probe)",
+          p.returncode == 0 and "training goes on from epoch" not in p.stdout and "\nepoch " not in p.stdout
+          and "(it stopped early at epoch %d, 1 after its best, epoch %d: its patience of 1 is spent, and a resume "
+          "keeps it; nothing more is trained)" % (counters["epochs_done"], counters["best_epoch"]) in p.stdout,
           p.stdout[-500:] + p.stderr[-500:])
     got, got_counters = model_state(model)
     check("resume of a finished run: its counters as the run ended them", got_counters == counters,
