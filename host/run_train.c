@@ -639,6 +639,9 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     cc_sample_spec spec = {c->window, c->horizon, context, wants_recency_maps(r) ? t->R : 0,
                            context ? level_gate_value(r->level_gate, c->skip) : 0};
     c->recency = spec.recency, c->gated = spec.gated;
+    if (r->recency_asked && t->R == 0) /* as --covariates on without covariates is refused (it was silent; a probe) */
+        fprintf(stderr, "crimecast train: warning: --recency on: %s has no recency maps (rastered with --recency off, "
+                "or from records timed no finer than its bins): the model reads none\n", r->data);
     c->context = cc_sample_context_maps(&spec, t->C);
     c->skip_only = cc_skip_only_maps(t->C, spec.gated);
     info->config = *c;

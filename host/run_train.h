@@ -55,6 +55,9 @@ typedef struct cc_train_request {
     /* Set by tune (not an option): the test span is never scored, not even for the log;
      * a finished member reports its best epoch and validation loss alone. */
     int validation_only;
+    /* Set by the command line (not an option): --recency on was given, on the line or in
+     * --config, so a tensor without recency maps is warned of (taken silently otherwise). */
+    int recency_asked;
 } cc_train_request;
 
 extern const cc_command_spec CC_TRAIN_SPEC;

@@ -275,6 +275,13 @@ def check_recency_required(tmp, tensor, common, model):
     p = run("predict", "--model", model, "--data", bare, "--out", os.path.join(tmp, "x.h5"))
     check("a tensor without recency maps is refused by a model that reads them",
           p.returncode == 1 and "recency maps" in p.stderr and not os.path.exists(os.path.join(tmp, "x.h5")), p.stderr)
+    asked = os.path.join(tmp, "asked.h5")  # --recency on, given, on a tensor without them: said (it was silent)
+    bare_common = [bare if a == common[common.index("--data") + 1] else a for a in common]
+    p = run("train", *bare_common, "--epochs", "1", "--recency", "on", "--out", asked)
+    with h5py.File(asked, "r") as m:
+        check("--recency on given for a tensor without recency maps: a warning naming it, a model reading none",
+              p.returncode == 0 and "warning: --recency on: " + bare + " has no recency maps" in p.stderr
+              and int(m.attrs["recency"]) == 0, p.stderr)
     off = os.path.join(tmp, "off.h5")
     p = run("train", *common, "--epochs", "1", "--recency", "off", "--level-gate", "on", "--out", off)
     q = run("predict", "--model", off, "--data", bare, "--out", os.path.join(tmp, "x.h5"))
