@@ -2,6 +2,7 @@
 #include "host/run_raster.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -243,14 +244,24 @@ static void warn_empty_channels(const cc_tensor *t) {
  * in a million. */
 #define CC_RASTER_UNLIKELY_GAP 13.8 /* -ln(1e-6) */
 
+/* -ln of the chance that none of a category's `count` incidents fell in a run of bins
+ * holding `run` of the `all` categorised incidents, were its share the same everywhere
+ * (binomial: (1 - run/all)^count). Conditioned on the count, so a category of one incident
+ * is never a gap (a share estimated from its own first and last bins made one in week 40
+ * of 156 one: a reviewer). */
+static double no_incident_log_odds(double count, double run, double all) {
+    if (run <= 0 || all <= 0) return 0;
+    return run >= all ? INFINITY : -count * log1p(-run / all);
+}
+
 /* The incidents of bin b that have a category: channel 'all' less channel 'unknown'. */
 static double categorised(const cc_tensor *t, int b, int unknown) {
     return cc_tensor_plane_total(t, b, 0) - (unknown > 0 ? cc_tensor_plane_total(t, b, unknown) : 0);
 }
 
-/* A category channel without an incident in a run of bins at the span's start or end where
- * its share of the categorised incidents elsewhere would have put more than
- * CC_RASTER_UNLIKELY_GAP's worth: the store's records of that category cover less time
+/* A category channel without an incident in a run of bins at the span's start or end where,
+ * at one share of the categorised incidents throughout, none falling there is a chance
+ * below exp(-CC_RASTER_UNLIKELY_GAP) (no_incident_log_odds): the store's records of that category cover less time
  * than the span, as when a one-year file of every crime type was imported beside a
  * nine-year file of burglaries (or the source began or stopped recording it). A model
  * would learn the category's start as a change in crime. The expectation rests on the
@@ -268,17 +279,21 @@ static void warn_channel_coverage(const cc_tensor *t, const cc_raster_stats *s, 
     for (int c = 1; known && c < t->C; c++) {
         if (c == unknown) continue; /* a share of the records, not a crime type */
         int first = -1, last = -1;
-        double sum = 0, known_between = 0, known_before = 0, known_after = 0;
+        double sum = 0, known_all = 0, known_before = 0, known_after = 0;
         for (int b = 0; b < t->T; b++) {
             double total = cc_tensor_plane_total(t, b, c);
             sum += total;
             if (total > 0) last = b, first = first < 0 ? b : first;
         }
         if (first < 0) continue; /* warn_empty_channels says it */
-        for (int b = 0; b < t->T; b++)
-            *(b < first ? &known_before : b > last ? &known_after : &known_between) += known[b];
-        double share = known_between > 0 ? sum / known_between : 0;
-        if (share * known_before <= CC_RASTER_UNLIKELY_GAP && share * known_after <= CC_RASTER_UNLIKELY_GAP) continue;
+        for (int b = 0; b < t->T; b++) {
+            known_all += known[b];
+            if (b < first) known_before += known[b];
+            if (b > last) known_after += known[b];
+        }
+        if (!(no_incident_log_odds(sum, known_before, known_all) > CC_RASTER_UNLIKELY_GAP ||
+              no_incident_log_odds(sum, known_after, known_all) > CC_RASTER_UNLIKELY_GAP))
+            continue;
         char from[11], to[11];
         cc_format_iso_date(t->time[first], from), cc_format_iso_date(t->time[last], to);
         if (partial++ < 4 && used < sizeof listed)
@@ -290,7 +305,7 @@ static void warn_channel_coverage(const cc_tensor *t, const cc_raster_stats *s, 
     if (partial > 4) snprintf(more, sizeof more, ", and %d more", partial - 4);
     if (partial)
         fprintf(stderr, "crimecast raster: warning: %d channel%s hold%s incidents only in part of the span, where %s "
-                "share of the other incidents makes the empty %ss all but impossible: %s%s. The store's records of "
+                "share of the incidents makes the empty %ss all but impossible: %s%s. The store's records of "
                 "%s seem to cover less time than the span (files of other categories or dates imported together, or "
                 "a category the source began or stopped recording?), and a model would learn a start or end of "
                 "records as a change in crime: raster the span the records cover, or --categories without %s\n",

@@ -1019,7 +1019,7 @@ static int train_on(train_plan *p, cc_tensor *t, const cc_ops_context *ctx, cc_t
                 ctx->backend == CC_BACKEND_CUDA ? "GPU" : "CPU", data_parallel(&p->options, parallel, sizeof parallel));
         /* a resume of a run that stopped early trains nothing, which it printed as if it would (a probe) */
         if (r->resume && p->writes && state.best_epoch > 0 && state.epochs_done < p->options.epochs &&
-            state.epochs_done - state.best_epoch >= p->options.patience)
+            state.epochs_done - state.best_epoch >= p->options.patience && info.finished + 1 >= info.members)
             fprintf(p->out, "(it stopped early at epoch %d, %d after its best, epoch %d: its patience of %d is spent, "
                             "and a resume keeps it; nothing more is trained)\n", state.epochs_done,
                     state.epochs_done - state.best_epoch, state.best_epoch, p->options.patience);

@@ -378,7 +378,7 @@ def check_channel_coverage(tmp):
     with h5py.File(out, "r") as f:
         names = [n.decode() if isinstance(n, bytes) else n for n in f["category"][:]] if p.returncode == 0 else []
         weekly = f["counts"][:].sum(axis=(2, 3)) if p.returncode == 0 else None
-    warned = re.findall(r"warning: 1 channel holds incidents only in part of the span, where its share of the other "
+    warned = re.findall(r"warning: 1 channel holds incidents only in part of the span, where its share of the "
                         r"incidents makes the empty weeks all but impossible: '([^']+)' (\S+) \.\. (\S+) \((\d+) of "
                         r"(\d+) weeks, ([0-9.]+) a week\)\. The store's records of it", p.stderr)
     # which channel holds the batteries, read from the tensor: the one empty in weeks 0-7
@@ -398,7 +398,7 @@ def check_channel_coverage(tmp):
     con.close()
     p = run("raster", "--city", "chicago", "--db", db, "--from", "2016-01-04", "--to", "2016-04-04", "--bin", "week",
             "--grid", "4", "--out", out)
-    warned = re.findall(r"warning: 1 channel holds incidents only in part of the span, where its share of the other "
+    warned = re.findall(r"warning: 1 channel holds incidents only in part of the span, where its share of the "
                         r"incidents makes the empty weeks all but impossible: '([^']+)' (\S+) \.\. (\S+) \((\d+) of "
                         r"(\d+) weeks", p.stderr)
     check("... and with a 13th week of uncategorised incidents after it: the same one warned of, not the thefts",

@@ -78,8 +78,19 @@ def main():
         behind = won is not None and untrained is not None and not float(won.group(2)) < untrained
         check("the winner %s its untrained model: %s" % ("no better than" if behind else "better than",
                                                          "warned of" if behind else "no warning"),
-              won and untrained is not None and ("no candidate beat that baseline" in p.stderr) == behind,
+              won and untrained is not None and ("no candidate beat that;" in p.stderr) == behind,
               (p.stdout[-300:], p.stderr, untrained))
+        # ... and the other way: the kept candidates' untrained loss set far below theirs, the
+        # search resumed (each finished candidate read, not trained): the winner is said to be
+        # no better than it, on stderr, with the loss read from its file
+        for i in losses:
+            with h5py.File(os.path.join(tmp, "a", "candidate-%02d.h5" % i), "r+") as m:
+                m.attrs["untrained_val"] = -1e6
+        q, _, _ = tune(tensor, config, os.path.join(tmp, "a"), "--seed", "3", "--resume")
+        check("a winner no better than its untrained model: warned on stderr with both losses (in tune's log alone "
+              "before; a probe)", q.returncode == 0 and "the best candidate's validation loss" in q.stderr
+              and "is no better than its untrained model's -1e+06 (the historical average it corrects)" in q.stderr,
+              q.stderr)
         rows = re.findall(r"^\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+[0-9.]+", p.stdout, re.M)
         check("no candidate claims a gate its model has not (context off: gate off; skip 0: not 'skip')",
               rows and all(g == "off" for _, _, _, ctx, skip, _, g in rows if ctx == "off")
