@@ -605,6 +605,15 @@ static void test_police_uk_answers(void **state) {
     free(months);
 }
 
+/* One police.uk answer for January 2021 imported and committed into a fresh transaction. */
+static void import_police_page(fixture *f, const char *page, cc_import_stats *s) {
+    char err[512];
+    assert_int_equal(cc_store_begin(f->store, err, sizeof err), 0);
+    if (cc_police_uk_import_page(f->store, f->city, page, strlen(page), "2021-01", "page", s, err, sizeof err) != 0)
+        fail_msg("import failed: %s", err);
+    assert_int_equal(cc_store_commit(f->store, err, sizeof err), 0);
+}
+
 /* police.uk's API sends coordinates as strings; a number (a mirror, a re-serialised
  * answer) is the same coordinate, not a missing one. Neither string nor number is. */
 static void test_police_uk_numeric_coordinates(void **state) {
@@ -612,7 +621,6 @@ static void test_police_uk_numeric_coordinates(void **state) {
     use_city(f, "london");
     cc_import_stats s;
     memset(&s, 0, sizeof s);
-    char err[512];
     const char page[] =
         "[{\"persistent_id\":\"p1\",\"month\":\"2021-01\",\"category\":\"burglary\",\"location\":"
         "{\"latitude\":\"51.5\",\"longitude\":\"-0.1\",\"street\":{\"name\":\"On or near Strand\"}}},"
@@ -620,10 +628,7 @@ static void test_police_uk_numeric_coordinates(void **state) {
         "{\"latitude\":51.517,\"longitude\":-0.106,\"street\":{\"name\":\"On or near Fleet Street\"}}},"
         "{\"persistent_id\":\"p3\",\"month\":\"2021-01\",\"category\":\"burglary\",\"location\":"
         "{\"latitude\":true,\"longitude\":[-0.1],\"street\":{\"name\":\"On or near Aldwych\"}}}]";
-    assert_int_equal(cc_store_begin(f->store, err, sizeof err), 0);
-    if (cc_police_uk_import_page(f->store, f->city, page, strlen(page), "2021-01", "page", &s, err, sizeof err) != 0)
-        fail_msg("import failed: %s", err);
-    assert_int_equal(cc_store_commit(f->store, err, sizeof err), 0);
+    import_police_page(f, page, &s);
     expect_counts(&s, 3, 2, 0, 1, 0, 0, 0);
     expect_stored(f, "london", "p1", "printf('%.6f %.6f', lat, lon)", "51.500000 -0.100000");
     expect_stored(f, "london", "p2", "printf('%.6f %.6f', lat, lon)", "51.517000 -0.106000");
@@ -651,10 +656,7 @@ static void test_police_uk_odd_crimes(void **state) {
         "{\"latitude\":\"51.52\",\"longitude\":\"-0.1\",\"street\":{\"name\":\"On or near Strand\"}}},"
         "{\"persistent_id\":\"q\\\\ud800\",\"month\":\"2021-01\",\"category\":\"burglary\",\"location\":"
         "{\"latitude\":\"51.53\",\"longitude\":\"-0.1\",\"street\":{\"name\":\"On or near Strand\"}}}]";
-    assert_int_equal(cc_store_begin(f->store, err, sizeof err), 0);
-    if (cc_police_uk_import_page(f->store, f->city, page, strlen(page), "2021-01", "page", &s, err, sizeof err) != 0)
-        fail_msg("import failed: %s", err);
-    assert_int_equal(cc_store_commit(f->store, err, sizeof err), 0);
+    import_police_page(f, page, &s);
     expect_counts(&s, 4, 3, 0, 0, 0, 1, 0);
     assert_true(has_example(&s, "page:2: unparseable date (month '2021-01-15', not the 2021-01 asked for)"));
     expect_stored(f, "london", "q\xEF\xBF\xBDx", "count(*)", "1");
