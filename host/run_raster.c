@@ -239,9 +239,8 @@ static void warn_empty_channels(const cc_tensor *t) {
                     "category this city's records do not give, or none of it in these dates?)\n", t->categories[c]);
 }
 
-/* How unlikely no incident in a run of bins is, for a Poisson count expected to total
- * `expected` there (exp(-expected)), before it is taken for records the store lacks: one
- * in a million. */
+/* How unlikely no incident of a category in a run of bins must be (as -ln of the chance)
+ * before the run is taken for records the store lacks: one in a million. */
 #define CC_RASTER_UNLIKELY_GAP 13.8 /* -ln(1e-6) */
 
 /* -ln of the chance that none of a category's `count` incidents fell in a run of bins
@@ -260,13 +259,13 @@ static double categorised(const cc_tensor *t, int b, int unknown) {
 }
 
 /* A category channel without an incident in a run of bins at the span's start or end where,
- * at one share of the categorised incidents throughout, none falling there is a chance
- * below exp(-CC_RASTER_UNLIKELY_GAP) (no_incident_log_odds): the store's records of that category cover less time
+ * at one share of the categorised incidents throughout, that is a chance below one in a
+ * million (no_incident_log_odds): the store's records of that category cover less time
  * than the span, as when a one-year file of every crime type was imported beside a
  * nine-year file of burglaries (or the source began or stopped recording it). A model
- * would learn the category's start as a change in crime. The expectation rests on the
+ * would learn the category's start as a change in crime. The chance rests on the
  * incidents of the run that have a category, so a week of uncategorised records (San
- * Francisco's Kaggle test weeks) or a thin trickle at the span's start expects little (a
+ * Francisco's Kaggle test weeks) or a thin trickle at the span's start is no gap (a
  * reviewer). Said in one warning naming the first channels so found. */
 static void warn_channel_coverage(const cc_tensor *t, const cc_raster_stats *s, const char *bin_name) {
     int unknown = cc_tensor_channel(t, CC_CATEGORY_UNKNOWN);

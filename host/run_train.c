@@ -767,6 +767,12 @@ static int start_next_member(train_plan *p, const cc_tensor *t, cc_convlstm *mod
     return create_member(p, t, &info->split, model, state, err, err_len);
 }
 
+const char *cc_untrained_model_words(cc_loss_kind loss, int baseline_k) {
+    return loss == CC_LOSS_MSE ? "its initialisation, forecasting about zero"
+           : baseline_k > 0    ? "the historical average it corrects"
+                               : "each channel's mean rate";
+}
+
 /* A best epoch worse on the validation span than the model before its first step (the
  * historical average it corrects, or each channel's mean rate; with MSE its
  * initialisation, forecasting about zero): kept with exit 0 and no word, a diverged run
@@ -779,9 +785,7 @@ static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *mo
     if (!says || !isfinite(s->untrained_val) || s->best_epoch <= 0 || !(s->best_val > s->untrained_val)) return;
     char who[48] = "";
     if (member[0]) snprintf(who, sizeof who, "for %s, ", member);
-    const char *untrained = p->options.loss == CC_LOSS_MSE ? "its initialisation, forecasting about zero,"
-                            : model->cfg.baseline_k > 0 ? "the historical average it corrects"
-                                                        : "each channel's mean rate";
+    const char *untrained = cc_untrained_model_words(p->options.loss, model->cfg.baseline_k);
     const char *advice = s->epochs_done == 1 ? "after one epoch; more --epochs may pass it, or a lower --lr"
                          : s->best_epoch == s->epochs_done
                              ? "it was still improving at its last epoch, so more --epochs may pass it; or a lower --lr"
@@ -791,8 +795,8 @@ static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *mo
         snprintf(best.text, sizeof best.text, "%.10g", s->best_val),
             snprintf(before.text, sizeof before.text, "%.10g", s->untrained_val);
     fprintf(p->request->validation_only ? p->out : stderr, "crimecast train: warning: %sthe best epoch's validation "
-            "loss %s is worse than the untrained model's %s (%s forecasts the validation span better): %s\n", who,
-            best.text, before.text, untrained, advice);
+            "loss %s is worse than the untrained model's %s (%s%s forecasts the validation span better): %s\n", who,
+            best.text, before.text, untrained, p->options.loss == CC_LOSS_MSE ? "," : "", advice);
 }
 
 /* A member's test loss; NaN for tune's candidates (the test span stays unseen). */

@@ -13,6 +13,7 @@
 #include "host/train_config.h"
 #include "models/collective.h"
 #include "models/convlstm.h"
+#include "models/train_step.h"
 
 typedef struct cc_train_request {
     const char *data, *out;           /* the tensor file; the model file written */
@@ -97,5 +98,11 @@ typedef struct cc_train_outcome {
  * improvement and at the end, and the epochs' report to `out`. outcome may be NULL.
  * 0, or -1 with err. */
 int cc_run_train(const cc_train_request *request, FILE *out, cc_train_outcome *outcome, char *err, size_t err_len);
+
+/* What a model is before its first step, in words for a warning that it did no better:
+ * "the historical average it corrects" (a Poisson model with an offset of baseline_k
+ * bins), "each channel's mean rate" (none), or "its initialisation, forecasting about
+ * zero" (the mse loss). */
+const char *cc_untrained_model_words(cc_loss_kind loss, int baseline_k);
 
 #endif

@@ -579,7 +579,7 @@ static int readable_tensor(const char *path, int threads, uint64_t *digest, char
 }
 
 /* The winner no better on the validation span than its model before the first step (the
- * historical average it corrects): said on stderr, as train says it (tune wrote it to its
+ * historical average it corrects, or what it has instead): said on stderr, as train says it (tune wrote it to its
  * log alone, and an analyst took the "tuned" configuration for one that beats the baseline;
  * a probe). Read from the winner's model file, where there is one to read here (under mpirun
  * without --keep, only rank 0's own candidates are: another rank's winner is not judged). */
@@ -593,9 +593,7 @@ static void warn_winner_not_better(const char *dir, int winner, double loss) {
     memset(&state, 0, sizeof state);
     if (access(path, R_OK) != 0 || cc_checkpoint_read(path, 1, &model, &info, &state, ignored, sizeof ignored) != 0)
         return;
-    const char *untrained = info.loss == CC_LOSS_MSE ? "its initialisation, forecasting about zero"
-                            : info.config.baseline_k > 0 ? "the historical average it corrects"
-                                                         : "each channel's mean rate";
+    const char *untrained = cc_untrained_model_words(info.loss, info.config.baseline_k);
     if (isfinite(state.untrained_val) && !(loss < state.untrained_val))
         fprintf(stderr, "crimecast tune: warning: the best candidate's validation loss %.6g is no better than its "
                 "untrained model's %.6g (%s): no candidate beat that; more --epochs, a larger --budget, or that "
