@@ -366,9 +366,10 @@ static int kept_candidates(const char *dir, int budget) {
     return kept;
 }
 
-/* The temporary directory's files, removed with it if a signal ends the process (SIGTERM
- * left them in $TMPDIR; Ctrl-C stops the search, which removes them itself). Without
- * memory for the list it is not held: what it would remove stays, as before. */
+/* The temporary directory's files, removed with it if a signal ends the process (SIGHUP,
+ * or a second Ctrl-C or SIGTERM: they were left in $TMPDIR; a first Ctrl-C or SIGTERM stops
+ * the search, which removes them itself). Without memory for the list it is not held: what
+ * it would remove stays, as before. */
 static void hold_temporary_dir(const cc_tune_request *a, const char *dir) {
     int count = a->budget + 1;
     char (*paths)[4200] = malloc(sizeof *paths * (size_t)count);
