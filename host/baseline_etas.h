@@ -46,8 +46,8 @@ void cc_etas_record_free(cc_etas_record *record);
  * (London's months): the model does not apply, which `demo` reports and goes on without. */
 enum { CC_ETAS_NOT_TIMED = -2 };
 
-/* values [n][C][H][W] = the forecasts of targets[0..n) (horizon steps ahead); the fits
- * printed on `out`. 0, or -1 (CC_ETAS_NOT_TIMED) with err. */
+/* values [n][C][H][W] = the forecasts of targets[0..n) (horizon steps ahead), 0 outside
+ * the tensor's mask; the fits printed on `out`. 0, or -1 (CC_ETAS_NOT_TIMED) with err. */
 int cc_etas_baseline(const cc_tensor *t, const cc_split *split, const int *targets, int n, int horizon,
                      const cc_etas_baseline_options *options, float *values, cc_etas_record *record, FILE *out,
                      char *err, size_t err_len);
