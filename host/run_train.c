@@ -776,27 +776,36 @@ const char *cc_untrained_model_words(cc_loss_kind loss, int baseline_k) {
 /* A best epoch worse on the validation span than the model before its first step (the
  * historical average it corrects, or each channel's mean rate; with MSE its
  * initialisation, forecasting about zero): kept with exit 0 and no word, a diverged run
- * (--lr 0.7: validation loss 9e18, forecasts of 7e22 crimes) passed for a model. Said on
- * stderr, or in tune's log for its candidates (tune compares them); the file holds what
- * training found. */
+ * (--lr 0.7: validation loss 9e18, forecasts of 7e22 crimes) passed for a model. One
+ * within a millionth of it (float32's evaluation, not a difference) changed nothing: said
+ * so, not "worse" with ten equal digits (--lr 1e-12; a probe). Said on stderr, or in
+ * tune's log for its candidates (tune compares them); the file holds what training found. */
 static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *model, const cc_train_state *s,
                                       const char *member) {
     int says = p->writes || p->spread; /* data parallel: rank 0 for all; spread: each its own members */
-    if (!says || !isfinite(s->untrained_val) || s->best_epoch <= 0 || !(s->best_val > s->untrained_val)) return;
+    double tie = 1e-6 * fabs(s->untrained_val);
+    if (!says || !isfinite(s->untrained_val) || s->best_epoch <= 0 || !(s->best_val >= s->untrained_val - tie)) return;
     char who[48] = "";
     if (member[0]) snprintf(who, sizeof who, "for %s, ", member);
     const char *untrained = cc_untrained_model_words(p->options.loss, model->cfg.baseline_k);
+    FILE *to = p->request->validation_only ? p->out : stderr;
+    loss_text best = loss_shown(s->best_val), before = loss_shown(s->untrained_val);
+    if (s->best_val <= s->untrained_val + tie) {
+        fprintf(to, "crimecast train: warning: %sthe best epoch's validation loss %s is the untrained model's %s to "
+                "a millionth (%s): training changed nothing the validation span tells; a higher --lr, or more "
+                "--epochs\n", who, best.text, before.text, untrained);
+        return;
+    }
     const char *advice = s->epochs_done == 1 ? "after one epoch; more --epochs may pass it, or a lower --lr"
                          : s->best_epoch == s->epochs_done
                              ? "it was still improving at its last epoch, so more --epochs may pass it; or a lower --lr"
                              : "training diverged or overfit from the first epoch; a lower --lr or --clip may help";
-    loss_text best = loss_shown(s->best_val), before = loss_shown(s->untrained_val);
-    if (!strcmp(best.text, before.text)) /* apart by less than the decimals show (--lr 1e-9: a probe) */
+    if (!strcmp(best.text, before.text)) /* apart by more than a millionth, less than the decimals show */
         snprintf(best.text, sizeof best.text, "%.10g", s->best_val),
             snprintf(before.text, sizeof before.text, "%.10g", s->untrained_val);
-    fprintf(p->request->validation_only ? p->out : stderr, "crimecast train: warning: %sthe best epoch's validation "
-            "loss %s is worse than the untrained model's %s (%s%s forecasts the validation span better): %s\n", who,
-            best.text, before.text, untrained, p->options.loss == CC_LOSS_MSE ? "," : "", advice);
+    fprintf(to, "crimecast train: warning: %sthe best epoch's validation loss %s is worse than the untrained model's "
+            "%s (%s%s forecasts the validation span better): %s\n", who, best.text, before.text, untrained,
+            p->options.loss == CC_LOSS_MSE ? "," : "", advice);
 }
 
 /* A member's test loss; NaN for tune's candidates (the test span stays unseen). */

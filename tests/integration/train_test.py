@@ -483,8 +483,12 @@ def check_diverged_run_warned(tmp, common):
     check("a diverged run: exit 0, warned, with the untrained model's loss (= a run at lr 1e-12, 1e-5)",
           p.returncode == 0 and said and still and float(said.group(1)) > float(said.group(2))
           and abs(float(said.group(2)) - float(still.group(1))) < 1e-5, (p.stderr, q.stdout))
-    check("... and a run that moved nothing is not warned of (not worse)", q.returncode == 0 and "worse than the "
-          "untrained" not in q.stderr, q.stderr)
+    same = re.search(r"warning: the best epoch's validation loss (\S+) is the untrained model's (\S+) to a millionth "
+                     r"\(the historical average it corrects\): training changed nothing", q.stderr)
+    check("... and a run that moved nothing is not called worse: it is said to have changed nothing, with its loss "
+          "(ten equal digits were printed as 'worse' at --lr 1e-12; a probe)", q.returncode == 0 and "worse than the "
+          "untrained" not in q.stderr and same and
+          abs(float(same.group(1)) - float(same.group(2))) <= 2e-6 and same.group(1) == still.group(1), q.stderr)
     losses = re.findall(r"loss (\S+?),? ", p.stdout)
     check("... its losses printed in at most 14 characters each, a run-away one in 6 digits (a diverged epoch's was a "
           "hundred digits; a probe)", losses and all(len(x) <= 14 for x in losses), losses)
