@@ -347,11 +347,8 @@ static void on_batch(void *context, int epoch, int batch, int batches, double lo
             member_label(r->info, member, sizeof member), epoch, r->epochs, batch, batches, loss, rate);
 }
 
-/* A loss as train prints it: six decimals, or six digits where it has run away (a diverged
- * epoch's 1e100 printed as a hundred digits; a probe). */
-typedef struct loss_text { char text[40]; } loss_text;
-static loss_text loss_shown(double x) {
-    loss_text shown;
+cc_loss_text cc_loss_shown(double x) {
+    cc_loss_text shown;
     snprintf(shown.text, sizeof shown.text, isfinite(x) && fabs(x) < 1e6 ? "%.6f" : "%.6g", x);
     return shown;
 }
@@ -367,8 +364,8 @@ static int on_epoch(void *context, int epoch, double train_loss, double val_loss
     int failed = save && cc_checkpoint_write(r->path, r->model, r->state, r->info, r->err, sizeof r->err) != 0;
     if (save && !failed) ++*r->files_written;
     if (failed) *r->file_unwritten = 1;
-    fprintf(r->out, "epoch %d: train loss %s, validation loss %s%s\n", epoch, loss_shown(train_loss).text,
-            loss_shown(val_loss).text,
+    fprintf(r->out, "epoch %d: train loss %s, validation loss %s%s\n", epoch, cc_loss_shown(train_loss).text,
+            cc_loss_shown(val_loss).text,
             failed ? " (best so far: not saved)" : save ? " (best so far: saved)"
             : improved ? " (best so far; the file is written when training ends)" : "");
     fflush(r->out);
@@ -789,7 +786,7 @@ static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *mo
     if (member[0]) snprintf(who, sizeof who, "for %s, ", member);
     const char *untrained = cc_untrained_model_words(p->options.loss, model->cfg.baseline_k);
     FILE *to = p->request->validation_only ? p->out : stderr;
-    loss_text best = loss_shown(s->best_val), before = loss_shown(s->untrained_val);
+    cc_loss_text best = cc_loss_shown(s->best_val), before = cc_loss_shown(s->untrained_val);
     if (s->best_val <= s->untrained_val + tie) {
         fprintf(to, "crimecast train: warning: %sthe best epoch's validation loss %s is the untrained model's %s to "
                 "a millionth (%s): training changed nothing the validation span tells; a higher --lr, or more "
@@ -838,11 +835,11 @@ static int train_members(train_plan *p, const cc_tensor *t, const cc_ops_context
             fprintf(out, "%ld of %ld steps replayed from a CUDA graph (--graph on)\n", state->replayed, state->step);
         char test[64] = ""; /* tune's candidates: the test span stays unseen (FIELD.md, protocol) */
         if (!p->request->validation_only)
-            snprintf(test, sizeof test, ", test loss %s", loss_shown(member_test_loss(p, model, ctx, t, info)).text);
+            snprintf(test, sizeof test, ", test loss %s", cc_loss_shown(member_test_loss(p, model, ctx, t, info)).text);
         clock->test += cc_now_seconds() - written;
         fprintf(out, "%s%sbest epoch %d, validation loss %s%s\n", info->members > 1 ? "" : p->request->out,
                 info->members > 1 ? member_label(info, member, sizeof member) : ": ", state->best_epoch,
-                loss_shown(state->best_val).text, test);
+                cc_loss_shown(state->best_val).text, test);
         char who[32] = "";
         if (info->members > 1) snprintf(who, sizeof who, "member %d/%d", info->finished + 1, info->members);
         warn_worse_than_untrained(p, model, state, who);
@@ -867,9 +864,9 @@ static int owner_of(int member, int members, int ranks) { return (members - 1 - 
 static void print_member(const train_plan *p, int k, int K, unsigned seed, int rank, int best_epoch, double best_val,
                          double test) {
     char tested[64] = ""; /* (a diverged member's NaN printed as one process prints it) */
-    if (!p->request->validation_only) snprintf(tested, sizeof tested, ", test loss %s", loss_shown(test).text);
+    if (!p->request->validation_only) snprintf(tested, sizeof tested, ", test loss %s", cc_loss_shown(test).text);
     fprintf(p->out, "member %d/%d (seed %u) on rank %d: best epoch %d, validation loss %s%s\n", k + 1, K, seed, rank,
-            best_epoch, loss_shown(best_val).text, tested);
+            best_epoch, cc_loss_shown(best_val).text, tested);
     fflush(p->out);
 }
 

@@ -105,4 +105,9 @@ int cc_run_train(const cc_train_request *request, FILE *out, cc_train_outcome *o
  * zero" (the mse loss). */
 const char *cc_untrained_model_words(cc_loss_kind loss, int baseline_k);
 
+/* A loss as train and tune print it: six decimals, or six digits where it has run away
+ * (a diverged epoch's 1e100 was printed as a hundred digits; a probe). */
+typedef struct cc_loss_text { char text[40]; } cc_loss_text;
+cc_loss_text cc_loss_shown(double x);
+
 #endif

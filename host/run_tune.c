@@ -433,8 +433,8 @@ static void report_failure(FILE *log, int candidate, const char *err) {
 }
 
 static void print_row(FILE *out, int i, const cc_train_config *c, int ok, double loss, double seconds) {
-    char score[32] = "failed (tune.log)";
-    if (ok) snprintf(score, sizeof score, "%.6f", loss);
+    char score[48] = "failed (tune.log)";
+    if (ok) snprintf(score, sizeof score, "%s", cc_loss_shown(loss).text);
     fprintf(out, "%-4d %-8s %-6s %-7s %-8s %-5s %-9s %-5s %-16s %.1f s\n", i + 1, cc_train_config_get(c, "hidden"),
             cc_train_config_get(c, "kernel"), cc_train_config_get(c, "lr"), cc_train_config_get(c, "context"),
             cc_train_config_get(c, "skip"), cc_train_config_get(c, "baseline"), cc_train_config_get(c, "level-gate"),
@@ -595,10 +595,11 @@ static void warn_winner_not_better(const char *dir, int winner, double loss) {
     if (access(path, R_OK) != 0 || cc_checkpoint_read(path, 1, &model, &info, &state, ignored, sizeof ignored) != 0)
         return;
     const char *untrained = cc_untrained_model_words(info.loss, info.config.baseline_k);
-    if (isfinite(state.untrained_val) && !(loss < state.untrained_val))
-        fprintf(stderr, "crimecast tune: warning: the best candidate's validation loss %.6g is no better than its "
-                "untrained model's %.6g (%s): no candidate beat that; more --epochs, a larger --budget, or that "
-                "baseline itself\n", loss, state.untrained_val, untrained);
+    /* better by under a millionth is float32's evaluation, no better (as train judges) */
+    if (isfinite(state.untrained_val) && !(loss < state.untrained_val - 1e-6 * fabs(state.untrained_val)))
+        fprintf(stderr, "crimecast tune: warning: the best candidate's validation loss %s is no better than its "
+                "untrained model's %s (%s): no candidate beat that; more --epochs, a larger --budget, or that "
+                "baseline itself\n", cc_loss_shown(loss).text, cc_loss_shown(state.untrained_val).text, untrained);
     cc_train_state_free(&state);
     cc_model_info_free(&info);
     cc_convlstm_free(&model);
@@ -659,7 +660,8 @@ static int search_in(const cc_tune_request *a, const char *dir, uint64_t digest,
     if (stopped >= 0) {
         char so_far[128] = "none finished";
         if (winner >= 0)
-            snprintf(so_far, sizeof so_far, "the best so far: candidate %d, validation loss %.6f", winner + 1, loss);
+            snprintf(so_far, sizeof so_far, "the best so far: candidate %d, validation loss %s", winner + 1,
+                     cc_loss_shown(loss).text);
         snprintf(err, err_len,
                  "stopped by %s with %d of %d candidates finished (%s); no configuration written%s%s%s",
                  a->stop && *a->stop == SIGTERM ? "SIGTERM" : "Ctrl-C", stopped,
@@ -679,8 +681,8 @@ static int search_in(const cc_tune_request *a, const char *dir, uint64_t digest,
     } else if (a->collective && a->collective->rank > 0) {
         status = 0; /* rank 0 writes the configuration */
     } else if (write_best(a, &best, loss, err, err_len) == 0) {
-        fprintf(out, "best: candidate %d, validation loss %.6f -> %s (use: crimecast train --config %s ...)\n",
-                winner + 1, loss, a->out, a->out);
+        fprintf(out, "best: candidate %d, validation loss %s -> %s (use: crimecast train --config %s ...)\n",
+                winner + 1, cc_loss_shown(loss).text, a->out, a->out);
         warn_winner_not_better(dir, winner, loss);
         status = 0;
     }

@@ -75,7 +75,8 @@ def main():
         if won:
             with h5py.File(os.path.join(tmp, "a", "candidate-%02d.h5" % int(won.group(1))), "r") as m:
                 untrained = float(m.attrs["untrained_val"]) if "untrained_val" in m.attrs else None
-        behind = won is not None and untrained is not None and not float(won.group(2)) < untrained
+        # better by under a millionth is no better (float32's evaluation), as train judges it
+        behind = won is not None and untrained is not None and not float(won.group(2)) < untrained - 1e-6 * abs(untrained)
         check("the winner %s its untrained model: %s" % ("no better than" if behind else "better than",
                                                          "warned of" if behind else "no warning"),
               won and untrained is not None and ("no candidate beat that;" in p.stderr) == behind,
@@ -91,6 +92,17 @@ def main():
               "before; a probe)", q.returncode == 0 and "the best candidate's validation loss" in q.stderr
               and "is no better than its untrained model's -1e+06 (the historical average it corrects)" in q.stderr,
               q.stderr)
+        # a run-away candidate's loss is shown in six digits, as train shows it (%.6f printed
+        # 1e100 as its 101 digits, cut at 31; a probe): in a copy of the search, one finished
+        # candidate's loss set so, the search resumed (its loss read from its file)
+        runaway, last = os.path.join(tmp, "runaway"), max(losses)
+        shutil.copytree(os.path.join(tmp, "a"), runaway)
+        with h5py.File(os.path.join(runaway, "candidate-%02d.h5" % last), "r+") as m:
+            m.attrs["best_val"] = 1e100
+        r, _, _ = tune(tensor, os.path.join(tmp, "runaway.json"), runaway, "--seed", "3", "--resume")
+        row = re.search(r"^%d\s.*\s(\S+)\s+[0-9.]+ s$" % last, r.stdout, re.M)
+        check("a run-away candidate's loss in six digits (1e+100), not a hundred", r.returncode == 0 and row
+              and row.group(1) == "1e+100", (r.stdout, r.stderr))
         rows = re.findall(r"^\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+[0-9.]+", p.stdout, re.M)
         check("no candidate claims a gate its model has not (context off: gate off; skip 0: not 'skip')",
               rows and all(g == "off" for _, _, _, ctx, skip, _, g in rows if ctx == "off")
