@@ -208,13 +208,18 @@ static int take_member_once(members_seen *seen, const float *params, size_t byte
     return 0;
 }
 
+/* Member k's parameters: the k-th finished member's, or the file's own (its root, the
+ * last member, trained partway or whole). */
+static const float *member_params(const cc_model_info *info, int k, const float *root) {
+    return k < info->finished ? info->member[k].params : root;
+}
+
 /* Adds the lead-`horizon` forecasts of each member of a seed ensemble (a plain model: one
  * member) for the windows starting at starts[0..n) to sum [n][C][H][W], through `all`
- * [n][horizon][C][H][W], each member once (take_member_once). Returns the members added,
- * or 0 with err. */
+ * [n][horizon][C][H][W]. Returns the members added, or 0 with err. */
 static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, const cc_model_info *info,
-                                const char *path, members_seen *seen, const cc_tensor *t, const int *starts, int n,
-                                int batch, float *all, float *sum, char *err, size_t err_len) {
+                                const cc_tensor *t, const int *starts, int n, int batch, float *all, float *sum,
+                                char *err, size_t err_len) {
     const cc_convlstm_config *c = &info->config;
     size_t map = (size_t)t->C * t->H * t->W, bytes = sizeof(float) * model->params.size;
     int members = cc_model_forecast_members(info);
@@ -225,9 +230,8 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
     }
     memcpy(root, model->params.data, bytes);
     for (int k = 0; k < members; k++) {
-        memcpy(model->params.data, k < info->finished ? info->member[k].params : root, bytes);
-        if (take_member_once(seen, model->params.data, bytes, path, k, members, err, err_len) != 0 ||
-            cc_predict(model, ctx, t, info->scale, info->loss, starts, n, batch, all, err, err_len) != 0) {
+        memcpy(model->params.data, member_params(info, k, root), bytes);
+        if (cc_predict(model, ctx, t, info->scale, info->loss, starts, n, batch, all, err, err_len) != 0) {
             members = 0;
             break;
         }
@@ -326,16 +330,81 @@ static void warn_missing_at_origins(const char *data, const cc_tensor *t, const 
     free(origins);
 }
 
+/* Reads model file `path` into model and info and checks it against the tensor, the span
+ * and (index > 0) the first file's info: 0, or -1 with err (nothing kept). */
+static int read_model_checked(const char *path, const char *data, const cc_tensor *t, const wanted *w, int index,
+                              const cc_model_info *first, cc_convlstm *model, cc_model_info *info, char *err,
+                              size_t err_len) {
+    if (cc_checkpoint_read(path, 1, model, info, NULL, err, err_len) != 0) return -1; /* batch set per model later */
+    const cc_convlstm_config *c = &info->config;
+    int n = w->next ? (t->T >= c->window) : cc_split_samples(&info->split, w->span);
+    char why[768];
+    if (cc_model_matches_tensor(info, t, why, sizeof why) != 0) {
+        snprintf(err, err_len, "%s: %s", path, why);
+    } else if (!w->next && cc_model_same_bins(info, t, why, sizeof why) != 0) {
+        snprintf(err, err_len, "%s: %s (its spans are bins of that tensor; --span next forecasts past any tensor of "
+                 "the grid)", path, why);
+    } else if (index > 0 && !same_targets(first, info, w)) {
+        targets_difference(first, info, w, why, sizeof why);
+        snprintf(err, err_len, "%s: %s (an ensemble needs the same target bins)", path, why);
+    } else if (cc_model_forecast_members(info) == 0) {
+        snprintf(err, err_len, "%s: no trained model yet (its training stopped before the first epoch ended, or is still "
+                 "in it)", path);
+    } else if (n <= 0 && w->next) {
+        snprintf(err, err_len, "%s: %d bins, fewer than %s's window of %d", data, t->T, path, c->window);
+    } else if (n <= 0) {
+        snprintf(err, err_len, "the %s span holds no window of %d + %d bins", cc_span_name(w->span), c->window,
+                 c->horizon);
+    } else {
+        return 0;
+    }
+    cc_model_info_free(info);
+    cc_convlstm_free(model);
+    return -1;
+}
+
+/* Every model file read and checked, and each member taken once (take_member_once),
+ * before the first forecast: a copy given second, or a file of another split, was refused
+ * only after the first file's forecasts (minutes at 150 m; a reviewer). 0 or -1 with err. */
+static int check_every_model(const cc_predict_request *a, const cc_tensor *t, const wanted *w, char *err,
+                             size_t err_len) {
+    cc_model_info first;
+    members_seen seen = {0};
+    int status = 0, read = 0;
+    for (int k = 0; status == 0 && k < a->model_count; k++) {
+        cc_convlstm model;
+        cc_model_info info;
+        if (read_model_checked(a->models[k], a->data, t, w, k, &first, &model, &info, err, err_len) != 0) {
+            status = -1;
+            break;
+        }
+        int members = cc_model_forecast_members(&info);
+        char why[512];
+        for (int m = 0; status == 0 && m < members; m++)
+            if (take_member_once(&seen, member_params(&info, m, model.params.data), sizeof(float) * model.params.size,
+                                 a->models[k], m, members, why, sizeof why) != 0) {
+                snprintf(err, err_len, "%s: %s", a->models[k], why);
+                status = -1;
+            }
+        cc_convlstm_free(&model);
+        if (k == 0) first = info, read = 1; /* the others' targets are checked against it */
+        else cc_model_info_free(&info);
+    }
+    if (read) cc_model_info_free(&first);
+    free(seen.digest), free(seen.label);
+    return status;
+}
+
 /* Adds model file `path`'s forecasts of the span's n windows to sum [n][C][H][W] (one per
  * member, counted in *members); `first` (zeroed by the caller) receives the first file's
  * info, later ones are checked against it; `name` the forecast's model name. 0 or -1
  * with err. */
 static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const char *data, cc_tensor *t,
                                const wanted *w, double budget, int asked, int index, cc_model_info *first, char name[32],
-                               int *n_out, int *members, members_seen *seen, float **sum, char *err, size_t err_len) {
+                               int *n_out, int *members, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
-    if (cc_checkpoint_read(path, 1, &model, &info, NULL, err, err_len) != 0) return -1; /* batch set per model below */
+    if (read_model_checked(path, data, t, w, index, first, &model, &info, err, err_len) != 0) return -1;
     /* the covariates' input maps under this model's standardisation (each member file has its own) */
     char note[1024] = "";
     if (info.config.covariates &&
@@ -351,24 +420,8 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     size_t map = (size_t)t->C * t->H * t->W;
     float *all = NULL;
     int *starts = NULL;
-    char why[768];
     int batch = 0;
-    if (cc_model_matches_tensor(&info, t, why, sizeof why) != 0) {
-        snprintf(err, err_len, "%s: %s", path, why);
-    } else if (!w->next && cc_model_same_bins(&info, t, why, sizeof why) != 0) {
-        snprintf(err, err_len, "%s: %s (its spans are bins of that tensor; --span next forecasts past any tensor of "
-                 "the grid)", path, why);
-    } else if (index > 0 && !same_targets(first, &info, w)) {
-        targets_difference(first, &info, w, why, sizeof why);
-        snprintf(err, err_len, "%s: %s (an ensemble needs the same target bins)", path, why);
-    } else if (cc_model_forecast_members(&info) == 0) {
-        snprintf(err, err_len, "%s: no trained model yet (its training stopped before the first epoch ended, or is still "
-                 "in it)", path);
-    } else if (n <= 0 && w->next) {
-        snprintf(err, err_len, "%s: %d bins, fewer than %s's window of %d", data, t->T, path, c->window);
-    } else if (n <= 0) {
-        snprintf(err, err_len, "the %s span holds no window of %d + %d bins", cc_span_name(span), c->window, c->horizon);
-    } else if ((batch = predict_batch(ctx, &info, t, budget, asked, err, err_len)) <= 0) {
+    if ((batch = predict_batch(ctx, &info, t, budget, asked, err, err_len)) <= 0) {
         /* err said so */
     } else if (!(starts = malloc(sizeof(int) * (size_t)n)) || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
                (index == 0 && !(*sum = calloc(map * (size_t)n, sizeof(float))))) {
@@ -395,8 +448,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         if (batch < usual_batch(&info)) /* each model file's own plan: members may differ */
             fprintf(stderr, "crimecast predict: note: %s: %d forecast%s at a time, not %d: what fits the %.2f GiB it "
                     "may take\n", path, batch, batch > 1 ? "s" : "", usual_batch(&info), budget / 1073741824.0);
-        int added = add_member_forecasts(ctx, &model, &info, path, seen, t, starts, n, batch, all, *sum, why_not,
-                                         sizeof why_not);
+        int added = add_member_forecasts(ctx, &model, &info, t, starts, n, batch, all, *sum, why_not, sizeof why_not);
         if (added > 0) {
             if (added < info.members && added > info.finished) /* the last of them partway through its epochs */
                 fprintf(stderr, "crimecast predict: %s: its training stopped part way (or is still running): %d of its "
@@ -480,11 +532,10 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     float *sum = NULL;
     int n = 0, members = 0, ok = 1;
     char name[32] = "";
-    members_seen seen = {0};
+    ok = check_every_model(a, &t, &w, err, err_len) == 0;
     for (int k = 0; ok && k < a->model_count; k++)
         ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, budget, a->memory > 0, k, &first, name, &n,
-                                 &members, &seen, &sum, err, err_len) == 0;
-    free(seen.digest), free(seen.label);
+                                 &members, &sum, err, err_len) == 0;
     if (ok) {
         /* outside the study area 0, as no crime is counted there (the network's exp(r) is
          * positive everywhere: the whole grid's sum was 9% over the area's at 150 m; a probe) */

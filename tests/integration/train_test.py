@@ -622,6 +622,18 @@ def main():
         check("a copy of a model given beside it: refused naming both, not an ensemble of two", p.returncode == 1
               and copy + ": it holds the same parameters as " + model in p.stderr
               and not os.path.exists(os.path.join(tmp, "twice.h5")), p.stderr)
+        # every file is checked before the first forecast: on 13 weeks, fewer than the model
+        # reads, each file's forecast warns so; the copy was refused after the first's
+        # (minutes of forecasts at 150 m)
+        short = os.path.join(tmp, "short.h5")
+        run("raster", "--city", "chicago", "--db", db, "--from", "2017-10-02", "--to", "2018-01-01", "--bin", "week",
+            "--grid", "32", "--categories", "burglary", "--out", short)
+        p = run("predict", "--model", model, "--model", copy, "--data", short, "--span", "next", "--out",
+                os.path.join(tmp, "twice.h5"))
+        alone = run("predict", "--model", model, "--data", short, "--span", "next", "--out", os.path.join(tmp, "once.h5"))
+        check("... refused before the first file's forecasts (its warning of a short history not reached)",
+              p.returncode == 1 and "it holds the same parameters as" in p.stderr and "rests on less history" not in
+              p.stderr and alone.returncode == 0 and "rests on less history" in alone.stderr, (p.stderr, alone.stderr))
 
         other = os.path.join(tmp, "w3.h5")
         run("train", "--data", tensor, "--hidden", "4,4", "--kernel", "3", "--window", "3", "--threads", "1", "--epochs", "1",
