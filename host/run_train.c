@@ -147,6 +147,9 @@ static int check_option_pairs(const cc_train_request *r, char *why, size_t why_l
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_train_request *r = request;
+    /* a resume trains on with the file's network and says the others unused: their rules
+     * do not apply (--resume m.h5 --model st-resnet --horizon 2 was refused; a probe) */
+    if (r->resume) return cc_device_request_check(&r->device, why, why_len);
     int layers = r->layers ? r->layers : r->hidden_count ? r->hidden_count : DEFAULT_LAYERS;
     if (r->kernel % 2 == 0) snprintf(why, why_len, "--kernel must be odd");
     else if (r->skip % 2 == 0 && r->skip) snprintf(why, why_len, "--skip must be 0 (off) or odd (got %d)", r->skip);

@@ -601,6 +601,15 @@ def main():
               "without them", q.returncode == 0 and p.returncode == 0 and kept
               and "warning: --resume trains on with" in p.stderr
               and "; --lr, --hidden given here are not used" in p.stderr, p.stderr)
+        # ... the rules between options it does not use do not apply (a usage error before)
+        ruled = os.path.join(tmp, "resumed_ruled.h5")
+        p = run("train", "--data", tensor, "--resume", resumed, "--epochs", "6", "--model", "st-resnet", "--horizon",
+                "2", "--kernel", "4", "--threads", "1", "--out", ruled)
+        with h5py.File(plain, "r") as a, h5py.File(ruled, "r") as b:
+            kept = same_params(params_of(a), params_of(b))
+        check("... and those against each other's rules (st-resnet at --horizon 2, an even --kernel) are said unused "
+              "too, not refused", p.returncode == 0 and kept and "; --model, --horizon, --kernel given here are not "
+              "used" in p.stderr, p.stderr)
 
         resumed_forecast, ensemble = os.path.join(tmp, "rf.h5"), os.path.join(tmp, "ens.h5")
         p = run("predict", "--model", resumed, "--data", tensor, "--out", resumed_forecast)
