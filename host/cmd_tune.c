@@ -26,7 +26,7 @@ static int same_work_everywhere(cc_tune_request *r, int argc, char **argv, char 
     else if (failing < 0) snprintf(err, err_len, "%s: the ranks could not tell each other whether they read it", r->data);
     else if (failing == 1) snprintf(err, err_len, "%s: rank %d could not read it", r->data, one);
     else if (failing != 0) snprintf(err, err_len, "%s: %d ranks could not read it", r->data, failing);
-    if (read) r->tensor_digest = cc_digest_tensor(&t); /* what --keep records, without reading it again */
+    if (read) r->tensor_digest = cc_digest_tensor(&t), r->tensor_bins = t.T; /* without reading it again */
     if (read) cc_tensor_free(&t);
     return status;
 }

@@ -570,13 +570,29 @@ static int write_best(const cc_tune_request *a, cc_train_config *best, double lo
  * recency maps, as training reads them): a file that does not failed each candidate in
  * turn, the cause only in the log; one whose recency maps do not match its counts failed
  * only the candidates that read them, and another won, exit 0 (a probe). */
-static int readable_tensor(const char *path, int threads, uint64_t *digest, char *err, size_t err_len) {
+static int readable_tensor(const char *path, int threads, uint64_t *digest, int *bins, char *err, size_t err_len) {
     cc_tensor t;
     if (cc_tensor_read(path, "counts", &t, err, err_len) != 0) return -1;
-    *digest = cc_digest_tensor(&t);
+    *digest = cc_digest_tensor(&t), *bins = t.T;
     int status = cc_tensor_read_recency(path, &t, threads, err, err_len);
     cc_tensor_free(&t);
     return status;
+}
+
+/* What fails every candidate alike, said once before the first: the split of the tensor's
+ * bins for --window, and --batch against its training samples (each candidate met it in
+ * turn, the search's directory kept for a log of the same line; a probe). The candidates
+ * forecast one bin ahead, split as train splits by default. */
+static int every_candidate_can_train(const cc_tune_request *a, int bins, char *err, size_t err_len) {
+    cc_split split;
+    if (cc_split_make(bins, a->window, 1, -1, &split, err, err_len) != 0) return -1;
+    int n = cc_split_samples(&split, CC_SPAN_TRAIN);
+    if (a->batch > n) {
+        snprintf(err, err_len, "%s: %d training sample%s at --window %d, fewer than one batch of %d: no candidate can "
+                 "train (lower --batch or --window)", a->data, n, n == 1 ? "" : "s", a->window, a->batch);
+        return -1;
+    }
+    return 0;
 }
 
 /* The winner no better on the validation span than its model before the first step (the
@@ -629,7 +645,9 @@ int cc_run_tune(const cc_tune_request *a, FILE *out, char *err, size_t err_len) 
     if (writes && cc_whole_file_check(a->out, err, err_len) != 0) return -1; /* before hours of search */
     /* not as every candidate's failure; under mpirun every rank has read it already */
     uint64_t digest = a->tensor_digest;
-    if (!a->collective && readable_tensor(a->data, a->threads, &digest, err, err_len) != 0) return -1;
+    int bins = a->tensor_bins;
+    if (!a->collective && readable_tensor(a->data, a->threads, &digest, &bins, err, err_len) != 0) return -1;
+    if (every_candidate_can_train(a, bins, err, err_len) != 0) return -1;
     if (candidate_dir(a, dir, sizeof dir, err, err_len) != 0) return -1;
     if (!a->keep) {
         hold_temporary_dir(a, dir);

@@ -28,6 +28,7 @@ typedef struct cc_tune_request {
      * NULL: one process. */
     const cc_collective *collective;
     uint64_t tensor_digest;       /* under mpirun: the tensor's cc_digest_tensor, read by the caller */
+    int tensor_bins;              /* under mpirun: its bins (T), read by the caller */
     /* Set by the command line in one process (host/ctrl_c.h), not an option: the Ctrl-C
      * flag. The candidate in training stops before its next step and the search ends
      * there, no configuration written. NULL: no such flag. */

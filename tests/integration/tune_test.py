@@ -103,6 +103,16 @@ def main():
         row = re.search(r"^%d\s.*\s(\S+)\s+[0-9.]+ s$" % last, r.stdout, re.M)
         check("a run-away candidate's loss in six digits (1e+100), not a hundred", r.returncode == 0 and row
               and row.group(1) == "1e+100", (r.stdout, r.stderr))
+        # what fails every candidate alike is said once, before the first (each met it in
+        # turn, and the temporary directory was kept for a log of the same line; a probe)
+        samples = int(0.7 * T) - WINDOW  # the training targets: bins WINDOW .. 70% of T
+        big = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", os.path.join(tmp, "big.json"), "--budget",
+                              "3", "--epochs", "1", "--window", str(WINDOW), "--batch", "1000", "--threads", "1"],
+                             capture_output=True, text=True)
+        check("--batch above the training samples (%d): refused once, before any candidate, nothing kept" % samples,
+              big.returncode == 1 and big.stderr.count("fewer than one batch of 1000") == 1 and "candidate 1" not in
+              big.stderr and "%d training samples at --window %d" % (samples, WINDOW) in big.stderr
+              and "see the log in" not in big.stderr and not os.path.exists(os.path.join(tmp, "big.json")), big.stderr)
         rows = re.findall(r"^\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+[0-9.]+", p.stdout, re.M)
         check("no candidate claims a gate its model has not (context off: gate off; skip 0: not 'skip')",
               rows and all(g == "off" for _, _, _, ctx, skip, _, g in rows if ctx == "off")
@@ -586,10 +596,12 @@ def main():
         env = dict(os.environ, TMPDIR=tmp)
         p = subprocess.run([CRIMECAST, "tune", "--data", tensor, "--out", config, "--budget", "1", "--window", "200"],
                            capture_output=True, text=True, env=env)
-        logs = re.search(r"see the log in (\S+)", p.stderr)
-        log = os.path.join(logs.group(1), "tune.log") if logs else ""
-        check("every candidate failing keeps the log the message points to (it was removed)", p.returncode == 1
-              and os.path.exists(log) and "candidate 1" in open(log).read(), (p.stderr, log))
+        # (every candidate failed here, and the log the message pointed to was kept: a window
+        # no candidate can train with is now refused before the first; a candidate's own
+        # failures - memory on a GPU, divergence - still keep it, which no cheap test provokes)
+        check("a --window longer than the tensor's training span: refused before any candidate, no directory left",
+              p.returncode == 1 and "the train span holds no target" in p.stderr and "candidate" not in p.stderr
+              and not [n for n in os.listdir(tmp) if n.startswith("crimecast-tune-")], p.stderr)
     return summary()
 
 
