@@ -88,6 +88,13 @@ for args in (["baseline", "--method", "kde", "--data", "t.h5", "--out", "f.h5", 
              ["train", "--data", "t.h5", "--out", "m.h5", "--memory", "0x1G"]):
     p = run(*args)
     check("%s %s %s is a usage error" % (args[0], args[-2], args[-1]), p.returncode == 2 and args[-1] in p.stderr, p)
+# --csv and --json are flags writing to stdout: a file named after one, not there, is the
+# output meant, not a forecast that "cannot be opened" (a probe)
+for flag in ("csv", "json"):
+    p = run("eval", "--data", "t.h5", "f.h5", "--" + flag, "m." + flag)
+    check("eval --%s m.%s is a usage error saying --%s writes to stdout" % (flag, flag, flag),
+          p.returncode == 2 and "m.%s is no forecast file: --%s takes no file and writes the records to stdout "
+          "(crimecast eval ... --%s > m.%s)" % (flag, flag, flag, flag) in p.stderr, p)
 p = run("baseline", "--method", "etas", "--data", "t.h5", "--out", "f.h5", "--bandwidth", "0")
 check("baseline --method etas --bandwidth 0 is a usage error (0 meant 'choose it' inside the fit)",
       p.returncode == 2 and "--bandwidth is the background kernel's width, metres > 0" in p.stderr, p)
