@@ -730,20 +730,25 @@ static int interrupted(const train_plan *p, const cc_model_info *info, const cc_
         return -1;
     }
     char *data = malloc(CC_SHELL_WORD_MAX), *resume = malloc(CC_SHELL_WORD_MAX), *out = malloc(CC_SHELL_WORD_MAX);
-    char options[1024];
+    char options[1024], saved[128] = "";
     resume_options(r, options, sizeof options);
+    /* the file is written at each improvement: epochs since repeat on a resume (unsaid, a
+     * resume of "the run as last saved" at epoch 64 trained 62 epochs again; a probe) */
+    if (state->best_epoch > 0 && state->best_epoch < epoch - 1)
+        snprintf(saved, sizeof saved, " (at its epoch %d, the last to improve: a resume trains on from there)",
+                 state->best_epoch);
     const char *words[3] = {NULL, NULL, NULL};
     if (data && resume && out)
         words[0] = cc_shell_word(r->data, data, CC_SHELL_WORD_MAX),
         words[1] = cc_shell_word(from, resume, CC_SHELL_WORD_MAX), words[2] = cc_shell_word(r->out, out, CC_SHELL_WORD_MAX);
     int n = words[0] && words[1] && words[2]
-                ? snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved; resume with:\n  "
-                           "crimecast train --data %s --resume %s --out %s%s", member, epoch, from, words[0], words[1],
-                           words[2], options)
+                ? snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved%s; resume "
+                           "with:\n  crimecast train --data %s --resume %s --out %s%s", member, epoch, from, saved,
+                           words[0], words[1], words[2], options)
                 : -1;
     if (n < 0 || (size_t)n >= err_len) /* a command cut short would run something else */
-        snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved: resume it with train "
-                 "--resume (and --data, --out and the device options as here)", member, epoch, from);
+        snprintf(err, err_len, "interrupted in %sepoch %d; %s holds the run as last saved%s: resume it with train "
+                 "--resume (and --data, --out and the device options as here)", member, epoch, from, saved);
     free(data), free(resume), free(out);
     return -1;
 }

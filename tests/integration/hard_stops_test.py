@@ -252,6 +252,7 @@ def train_case(tmp, tensor):
     check("predict reads the resumed model", p.returncode == 0, p.stderr[-300:])
     ctrl_c_case(tmp, common, want)
     sigterm_case(tmp, common)
+    stale_file_case(tmp, common)
     extension_case(tmp, tensor, common, clean)
 
 
@@ -299,6 +300,32 @@ def sigterm_case(tmp, common):
           proc.returncode == 1 and "crimecast: SIGTERM: stopping at the next safe point" in err
           and "interrupted in epoch " in err and "resume with:\n  crimecast train " in err and os.path.exists(model),
           (proc.returncode, err[-600:]))
+
+
+def stale_file_case(tmp, common):
+    """Ctrl-C after an epoch that did not improve: the file holds the last to improve (it is
+    written only then), and the message says which, since a resume trains the epochs after
+    it again ("the run as last saved" read as the epoch stopped in; a probe)."""
+    model = os.path.join(tmp, "model_stale.h5")
+    proc = subprocess.Popen([CRIMECAST, "train", *common, "--out", model], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    seen, best = [], 0
+    for line in proc.stdout:
+        seen.append(line)
+        m = re.match(r"epoch (\d+): ", line)
+        if m and "(best so far" in line:
+            best = int(m.group(1))
+        elif m and best > 0:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=120)
+    improved = [int(m.group(1)) for m in re.finditer(r"^epoch (\d+): .*\(best so far", "".join(seen) + rest, re.M)]
+    stopped = re.search(r"interrupted in epoch (\d+)", err)
+    stale = improved and stopped and improved[-1] < int(stopped.group(1)) - 1  # the signal may land an epoch later
+    check("Ctrl-C after an epoch that did not improve (stopped in %s; the last to improve %s): the message names it "
+          "as the file's" % (stopped and stopped.group(1), improved[-1] if improved else None),
+          stale and proc.returncode == 1 and "holds the run as last saved (at its epoch %d, the last to improve: a "
+          "resume trains on from there); resume with:" % improved[-1] in err, err[-600:])
 
 
 def ctrl_c_case(tmp, common, want):
