@@ -114,7 +114,8 @@ const cc_command_spec CC_INSPECT_SPEC = {
         "one input first (map 0.. C-1: the categories' normalised counts, then the covariate and\n"
         "context maps); the summary gives F without the nudge too, so its change can be set\n"
         "beside the saliency. With --cell, F and the log-rate terms are the cell's own. A seed\n"
-        "ensemble's file shows its last trained member.\n",
+        "ensemble's file shows its last trained member (said; attributes member and members),\n"
+        "not the mean predict forecasts. /forecast is 0 outside the mask, as predict's.\n",
     .request_size = sizeof(cc_inspect_cli),
     .groups = INSPECT_GROUPS,
     .group_count = 1,
@@ -130,6 +131,7 @@ typedef struct inspect_run {
     cc_tensor t;
     cc_inspection in;
     int target, start, category;
+    int member, members;     /* the seed ensemble's member shown (1..), of its trained ones */
     uint8_t *core_mask;
     double objective_before; /* --nudge: F of the same forecast without it (NaN without --nudge) */
 } inspect_run;
@@ -333,7 +335,8 @@ static int write_arrays(hid_t file, const void *context) {
         cc_hdf5_write_text(file, "category", r->t.categories[r->category]) != 0 ||
         cc_hdf5_write_int(file, "category_index", r->category) != 0 || cc_hdf5_write_int(file, "cell", cell) != 0 ||
         cc_hdf5_write_double(file, "objective", in->objective) != 0 ||
-        cc_hdf5_write_ints(file, "input_bins", in->bin, in->steps) != 0)
+        cc_hdf5_write_ints(file, "input_bins", in->bin, in->steps) != 0 ||
+        cc_hdf5_write_int(file, "member", r->member) != 0 || cc_hdf5_write_int(file, "members", r->members) != 0)
         return -1;
     const cc_inspect_nudge *n = &r->cli->nudge;
     double nudge[5] = {n->step, n->map, n->row, n->col, n->delta};
@@ -404,6 +407,7 @@ static void print_json(const inspect_run *r, FILE *out) {
     cc_print_json_string(out, r->t.categories[r->category]);
     fprintf(out, ", \"objective\": %.9g, \"architecture\": \"%s\", \"terms\": \"%s\",\n", r->in.objective,
             cc_model_arch_name(&m->cfg), terms_name(r));
+    fprintf(out, " \"member\": %d, \"members\": %d,\n", r->member, r->members);
     if (r->cli->cell.given) fprintf(out, " \"cell\": [%d, %d],\n", r->cli->cell.row, r->cli->cell.col);
     const cc_inspect_nudge *n = &r->cli->nudge;
     if (n->given)
@@ -504,16 +508,25 @@ static int pick_target(inspect_run *r, char *err, size_t err_len) {
     return 0;
 }
 
-/* A seed ensemble interrupted as a member began: its root is that untrained member, so the
- * last finished one is shown, as predict forecasts with the finished ones alone. */
-static void show_last_trained_member(inspect_run *r) {
+/* The member of a seed ensemble shown: the last trained (its root), or, when the run was
+ * stopped as a member began (its root untrained), the last finished. Said, as F is then one
+ * member's and predict forecasts their mean (3.3% apart on a probe's three members, unsaid). */
+static void show_one_member(inspect_run *r) {
     const cc_model_info *info = &r->info;
-    if (info->epochs_done > 0 || info->finished == 0) return;
-    const cc_member *last = &info->member[info->finished - 1];
-    memcpy(r->model.params.data, last->params, sizeof(float) * r->model.params.size); /* a host model */
-    fprintf(stderr, "crimecast inspect: note: %s: member %d of %d is untrained (its run was stopped as it began): "
-            "showing member %d (seed %u)\n", r->cli->model, info->finished + 1, info->members, info->finished,
-            last->seed);
+    r->members = cc_model_forecast_members(info);
+    r->member = info->epochs_done > 0 ? info->finished + 1 : info->finished;
+    if (info->epochs_done == 0 && info->finished > 0) {
+        const cc_member *last = &info->member[info->finished - 1];
+        memcpy(r->model.params.data, last->params, sizeof(float) * r->model.params.size); /* a host model */
+        fprintf(stderr, "crimecast inspect: note: %s: member %d of %d is untrained (its run was stopped as it began): "
+                "showing member %d (seed %u)%s\n", r->cli->model, info->finished + 1, info->members, info->finished,
+                last->seed, r->members > 1 ? "; predict forecasts the mean of the trained members, which F here is not"
+                                           : "");
+    } else if (r->members > 1) {
+        fprintf(stderr, "crimecast inspect: note: %s is a seed ensemble of %d trained members: shown is member %d, "
+                "its last%s; predict forecasts their mean, which F here is not\n", r->cli->model, r->members,
+                r->member, info->finished + 1 < info->members ? " (its training stopped partway)" : "");
+    }
 }
 
 static int load(inspect_run *r, char *err, size_t err_len) {
@@ -540,7 +553,7 @@ static int load(inspect_run *r, char *err, size_t err_len) {
         snprintf(err, err_len, "%s: no trained model yet (its training was interrupted before the first epoch ended)", a->model);
         return -1;
     }
-    show_last_trained_member(r);
+    show_one_member(r);
     r->category = a->category ? cc_tensor_channel_named(&r->t, a->data, a->category, err, err_len) : 0;
     if (r->category < 0 || pick_target(r, err, err_len) != 0) return -1;
     if (a->cell.given && (a->cell.row >= r->t.H || a->cell.col >= r->t.W)) {
@@ -571,6 +584,14 @@ static int forecast_finite(const inspect_run *r, char *err, size_t err_len) {
             return -1;
         }
     return 0;
+}
+
+/* The forecast 0 outside the study area, as predict writes it (inspect.h5's /forecast held
+ * the network's positive rates there; a probe). F and the terms are over the mask already. */
+static void zero_outside_mask(inspect_run *r) {
+    size_t plane = (size_t)r->in.H * r->in.W, n = (size_t)r->in.horizon * r->in.C * plane;
+    for (size_t q = 0; q < n; q++)
+        if (!r->t.mask[q % plane]) r->in.forecast[q] = 0.0f;
 }
 
 static int run(inspect_run *r, FILE *out, char *err, size_t err_len) {
@@ -606,6 +627,7 @@ static int run(inspect_run *r, FILE *out, char *err, size_t err_len) {
     if (status == 0) status = cc_inspect(&r->model, &ctx, &r->t, r->info.scale, r->info.loss, &q, &r->in, err, err_len);
     cc_close_backend(&ctx);
     if (status != 0 || forecast_finite(r, err, err_len) != 0) return -1;
+    zero_outside_mask(r);
     if (make_dir(a->out, err, err_len) != 0 || write_states(r, err, err_len) != 0 ||
         write_decomposition(r, err, err_len) != 0 || write_saliency(r, err, err_len) != 0 || write_h5(r, err, err_len) != 0)
         return -1;

@@ -100,9 +100,11 @@ def check_inspect(crimecast, model, data, forecast_file, work):
     check("log forecast = baseline + skip + network (1e-5)",
           np.allclose(np.log(fc[-1, category][inside]), r[inside], rtol=0, atol=1e-5),
           np.abs(np.log(fc[-1, category][inside]) - r[inside]).max())
-    check("the forecast is predict's for that bin inside the mask, and predict's is 0 outside it",
+    check("the forecast is predict's for that bin inside the mask, and both are 0 outside it (%d cells; inspect's "
+          "held the network's rates there)" % (~mask).sum(),
           np.allclose(fc[-1, category][mask], predicted[2, category][mask], rtol=1e-4, atol=1e-7)
-          and (predicted[2, category][~mask] == 0).all(),
+          and (predicted[2, category][~mask] == 0).all() and (~mask).any() and (fc[:, :, ~mask] == 0).all()
+          and summary["member"] == summary["members"] == 1,
           np.abs(fc[-1, category][mask] - predicted[2, category][mask]).max())
     check("objective = the forecast summed over the mask",
           abs(objective - fc[-1, category][mask].sum()) < 1e-4 * objective, (objective, fc[-1, category][mask].sum()))
