@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "host/options.h"
@@ -22,13 +23,87 @@ static double host_available_bytes(void) {
     return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
 }
 
-double cc_memory_budget(const cc_ops_context *ctx, double asked) {
+/* What this process may still map under an address-space limit (ulimit -v, prlimit --as):
+ * the limit less its size now; 0 where there is none. --memory auto planned against the
+ * machine's memory under one, and the network then failed to allocate (a probe). */
+static double address_space_room_bytes(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    double pages = 0;
+    if (f && fscanf(f, "%lf", &pages) != 1) pages = 0;
+    if (f) fclose(f);
+    double room = (double)limit.rlim_cur - pages * (double)sysconf(_SC_PAGESIZE);
+    return room > 1 ? room : 1;
+}
+
+/* One number from dir/name (a cgroup's limit or usage); 0 when it holds none ("max"). */
+static double number_in_file(const char *dir, const char *name) {
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    double value = 0;
+    if (f && fscanf(f, "%lf", &value) != 1) value = 0;
+    if (f) fclose(f);
+    return value;
+}
+
+/* limit less usage in dir, where the limit is one (v1 writes 2^63 rounded down to a page
+ * for none); 0 otherwise. */
+static double room_in(const char *dir, const char *limit_name, const char *usage_name) {
+    double most = number_in_file(dir, limit_name);
+    if (!(most > 0 && most < 0x1p60)) return 0;
+    double room = most - number_in_file(dir, usage_name);
+    return room > 1 ? room : 1;
+}
+
+double cc_cgroup_room_bytes(const char *cgroup_list, const char *root) {
+    FILE *f = fopen(cgroup_list, "r");
+    char line[4096], v2[4200] = "", v1[4200] = "", v1_root[4200];
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        const char *v1_path = strstr(line, ":memory:");
+        if (!strncmp(line, "0::", 3)) snprintf(v2, sizeof v2, "%s%s", root, line + 3);
+        else if (v1_path) snprintf(v1, sizeof v1, "%s/memory%s", root, v1_path + 8);
+    }
+    if (f) fclose(f);
+    snprintf(v1_root, sizeof v1_root, "%s/memory", root); /* a container sees its own group as the root */
+    double room = v2[0] ? room_in(v2, "memory.max", "memory.current") : 0;
+    if (room == 0 && v1[0]) room = room_in(v1, "memory.limit_in_bytes", "memory.usage_in_bytes");
+    if (room == 0 && v1[0]) room = room_in(v1_root, "memory.limit_in_bytes", "memory.usage_in_bytes");
+    return room;
+}
+
+/* The least of the positive ones (0 when none is). */
+static double least_known(double a, double b) { return a > 0 && (b <= 0 || a < b) ? a : b; }
+
+/* The budget and the words that say where it came from. */
+static double budget_from(const cc_ops_context *ctx, double asked, const char **words) {
+    *words = "--memory";
     if (asked > 0) return asked;
     cc_gpu_info gpu;
     char why[256];
+    *words = "90% of the GPU's memory";
     if (ctx->backend == CC_BACKEND_CUDA && cc_cuda_device_info(0, &gpu, why, sizeof why) == 0)
         return 0.9 * (double)gpu.total_memory_bytes;
-    return 0.9 * host_available_bytes();
+    double available = host_available_bytes(), address = address_space_room_bytes(),
+           group = cc_cgroup_room_bytes("/proc/self/cgroup", "/sys/fs/cgroup");
+    double least = least_known(least_known(available, address), group);
+    *words = group > 0 && least == group ? "90% of what the memory cgroup's limit leaves (a container's or a job's)"
+             : address > 0 && least == address && least != available ? "90% of what the address-space limit (ulimit -v) leaves"
+                                                       : "90% of the host's available memory";
+    return 0.9 * least;
+}
+
+double cc_memory_budget(const cc_ops_context *ctx, double asked) {
+    const char *words;
+    return budget_from(ctx, asked, &words);
+}
+
+const char *cc_memory_budget_words(const cc_ops_context *ctx, double asked) {
+    const char *words;
+    budget_from(ctx, asked, &words);
+    return words;
 }
 
 int cc_parse_memory_option(const char *text, void *field, char *why, size_t why_len) {

@@ -51,7 +51,7 @@ static int predict_batch(const cc_ops_context *ctx, const cc_model_info *info, c
                  one.host / 1073741824.0, one.program / 1073741824.0);
     snprintf(err, err_len, "not even one forecast of the %d x %d grid fits the memory predict may take (%.2f GiB: "
              "%s%s): give more with --memory, or predict where there is more", t->H, t->W, budget / 1073741824.0,
-             asked ? "--memory" : on_gpu ? "90% of the GPU's memory" : "90% of the host's available memory", need);
+             cc_memory_budget_words(ctx, asked ? budget : 0), need);
     return fits;
 }
 
@@ -68,7 +68,7 @@ static const cc_option PREDICT_OPTIONS[] = {
     {CC_OPTION_CUSTOM("memory", cc_predict_request, memory, "SIZE|auto", "auto", cc_parse_memory_option,
                       "the memory the forecasts may take where they run, e.g. 8G: as many are made at once (at most "
                       "16, or the training batch) as train's memory plan fits in it; auto: 90% of the GPU's memory, "
-                      "or of the host's available memory")},
+                      "or of the host's available memory (within ulimit -v and a container's memory limit)")},
 };
 
 static const cc_option_group PREDICT_GROUPS[] = {

@@ -102,7 +102,8 @@ static const cc_option TRAIN_OPTIONS[] = {
                    "batches: the remainder sits that epoch out)")},
     {CC_OPTION_CUSTOM("memory", cc_train_request, memory, "SIZE|auto", "auto", cc_parse_memory_option,
                       "the memory the run may take where it works (the GPU's, or the host's on the CPU), e.g. 40G "
-                      "or 512M; auto: 90% of the GPU's memory, or of the host's available memory. A run that needs "
+                      "or 512M; auto: 90% of the GPU's memory, or of the host's available memory (within ulimit -v and "
+                      "a container's memory limit). A run that needs "
                       "more stops before it starts, naming the largest --batch that fits")},
     {CC_OPTION_CHOICE("gather", cc_train_request, gather, "auto|resident|host", "auto",
                       "where batches are assembled: resident builds tables of every bin's input, context and target "
@@ -486,8 +487,7 @@ static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err
                            "take (%s); %s",
              batch, t->H, t->W, sized(need).text, on_gpu ? "GPU" : "host", m->activations / GIB, m->model / GIB,
              m->batches / GIB, m->workspace / GIB, m->tensor / GIB, on_gpu ? 0.0 : m->program / GIB, sized(p->budget).text,
-             p->request->memory > 0 ? "--memory" : on_gpu ? "90% of the GPU's" : "90% of the host's available memory",
-             advice);
+             cc_memory_budget_words(p->ctx, p->request->memory), advice);
     return -1;
 }
 

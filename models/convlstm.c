@@ -377,8 +377,12 @@ static int create_on_host(cc_convlstm *m, const cc_convlstm_config *cfg, int bat
     m->workspace = malloc(sizeof(float) * m->workspace_floats);
     if (!m->workspace || cc_arena_allocate(&m->params) != 0 || cc_arena_clone_layout(&m->params, &m->grads) != 0 ||
         (host_acts && cc_arena_allocate(&m->acts) != 0)) {
-        snprintf(err, err_len, "convlstm: out of memory (%zu parameters, %zu activations)", m->params.size,
-                 m->acts.size);
+        /* in GiB, with the batch that sizes the activations: a count of floats named no unit and no cure */
+        double floats = 2.0 * (double)m->params.size + (double)(host_acts ? m->acts.size : 0) +
+                        (double)m->workspace_floats;
+        snprintf(err, err_len, "convlstm: out of memory for the network at batch %d: %.2f GiB of parameters, "
+                 "gradients%s and workspace (a lower --batch, or a --memory the plan can size it to)", batch,
+                 4.0 * floats / 1073741824.0, host_acts ? ", activations" : "");
         cc_convlstm_free(m);
         return -1;
     }

@@ -21,8 +21,10 @@
 
 usage: train_test.py CRIMECAST SHARED_DATA_DIR
 """
+import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -105,6 +107,20 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
               and np.allclose(e["forecast"][:], want, rtol=1e-6, atol=1e-7), (p.stdout, p.stderr))
         check("... and is named for it, convlstm-ens2 (it was plain convlstm; found by a probe)",
               e.attrs["model"] == "convlstm-ens2", e.attrs["model"])
+    # inspect shows one member, member 2 (the --seed 4 model's forecast), and says so: its F
+    # was taken for the ensemble's, 3.3% off predict's mean, unsaid (a probe)
+    with h5py.File(tensor, "r") as t, h5py.File(seed4_forecast, "r") as b:
+        target = int(np.nonzero(t["time"][:] == b["time"][0])[0][0])
+        mask, alone = t["mask"][:].astype(bool), b["forecast"][0, 0]
+    p = run("inspect", "--model", ens, "--data", tensor, "--index", str(target), "--json", "--out",
+            os.path.join(tmp, "inspect_ens"))
+    with h5py.File(os.path.join(tmp, "inspect_ens", "inspect.h5"), "r") as f:
+        shown, attrs = f["forecast"][-1, 0], dict(f.attrs)
+    check("inspect of a seed ensemble: says it shows member 2 of 2, not the mean (note, JSON, attributes), its "
+          "forecast member 2's", p.returncode == 0 and "is a seed ensemble of 2 trained members: shown is member 2, "
+          "its last; predict forecasts their mean" in p.stderr and json.loads(p.stdout)["member"] == 2
+          and json.loads(p.stdout)["members"] == 2 and attrs.get("member") == 2 and attrs.get("members") == 2
+          and np.allclose(shown[mask], alone[mask], rtol=1e-4, atol=1e-7), p.stderr[-500:])
 
     # Kill a run once it starts member 2 (its file then holds member 1 and an untrained or
     # partly trained member 2), then resume it: the result must be the uninterrupted one.
@@ -227,6 +243,16 @@ def check_patrol_resolution(tmp, db):
     check("a batch over the --memory budget is refused before any work, naming the largest that fits",
           p.returncode == 1 and "more than the 2.00 GiB it may take (--memory)" in p.stderr and fits is not None
           and 1 <= fits < 8 and not os.path.exists(model), p.stderr)
+    # --memory auto under an address-space limit (ulimit -v): planned against what it leaves,
+    # refused as --memory's budget is (it planned against the machine's memory, and the
+    # network then failed to allocate, "out of memory (N parameters, M activations)"; a probe)
+    def address_space_limited():
+        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+    p = subprocess.run([CRIMECAST, "train", *small, "--batch", "8", "--out", model], capture_output=True, text=True,
+                       preexec_fn=address_space_limited, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"), timeout=600)
+    check("--memory auto under ulimit -v 1.5 GiB: refused by the plan, naming the limit, before any work",
+          p.returncode == 1 and "(90% of what the address-space limit (ulimit -v) leaves)" in p.stderr
+          and not os.path.exists(model), p.stderr)
     # The tensor alone past the budget: refused from its shape, before it is read (a 40 m
     # grid read 2.1 GiB under --memory 1G before the plan refused it). 16 weeks x 12
     # channels x 299 x 247 cells, and two recency maps a count: 0.16 GiB.
