@@ -84,7 +84,8 @@ static const cc_option RF_OPTIONS[] = {
      .file = CC_FILE_WRITTEN, .suffixes = FEATURE_FILES},
     {CC_OPTION_TEXT("importance", cc_baseline_request, importance, "FILE.csv", NULL,
                     "each forest's permutation importance on the validation span's targets: the increase of the "
-                    "MSE when one feature's column is shuffled, mean and std over the repeats"),
+                    "MSE when one feature's column is shuffled, mean and std over the repeats (channel 0's lagK and "
+                    "all_lagK are one column twice: read them as one)"),
      .file = CC_FILE_WRITTEN},
     {CC_OPTION_TEXT("importance-png", cc_baseline_request, importance_png, "FILE.png", NULL,
                     "the importance of channel 'all' as bars with +-std whiskers (each further category in "
@@ -337,6 +338,10 @@ static int rf_forecast(const cc_tensor *t, const cc_split *split, const cc_rf_op
     if (!status && want)
         fprintf(out, "rf: permutation importance on the validation span (%d shuffles per feature)%s%s%s%s\n", repeats,
                 csv ? ": " : "", csv ? csv : "", png ? " " : "", png ? png : "");
+    if (!status && want) /* an analyst read 'all''s recent counts as half what they are (a probe) */
+        fprintf(stderr, "crimecast baseline: note: for '%s', lagK and all_lagK are one column twice (all_lagK is "
+                "channel 0's count): shuffling one leaves its copy in place, so each shows less importance than the "
+                "two have together; read them as one\n", t->categories[0]);
     free(val), free(imp.baseline_mse), free(imp.mean), free(imp.std);
     return status;
 }

@@ -121,6 +121,15 @@ def main():
             print("FAIL: crimecast baseline rf --importance exited %d: %s" % (p.returncode, p.stderr))
             return 1
         header, rows = read_importance(csv)
+        # channel 0's lagK and all_lagK are one column: equal in the exported features, and said
+        with open(prefix + "_train.csv") as f:
+            names = f.readline().strip().split(",")
+            table = np.array([[float(v) for v in line.strip().split(",")] for line in f])
+        twice = all(np.array_equal(table[:, names.index("lag%d" % k)], table[:, names.index("all_lag%d" % k)],
+                                   equal_nan=True) for k in (1, 2))
+        checks.append(("channel 0's lagK and all_lagK are one column twice, and the note says to read them as one "
+                       "(an analyst read its recent counts as half as important; a probe)", twice
+                       and "note: for '%s', lagK and all_lagK are one column twice" % CATEGORIES[0] in p.stderr))
         checks.append(("CSV header", header == "category,feature,importance_mean,importance_std,baseline_mse"))
         checks.append(("one row per category x feature", len(rows) == C * FEATURE_COUNT))
         with h5py.File(forecast, "r") as f:
