@@ -58,6 +58,16 @@ int cc_with_ctrl_c(cc_stoppable_work work, void *context, int *caught) {
  * returns, as the mask that blocked it goes). */
 static void remove_temporaries_and_die(int signal_number) {
     cc_whole_file_remove_temporaries();
+    /* said, with write(2) alone (a handler): a Ctrl-C in a long baseline (ETAS fits for
+     * minutes) ended it with exit 130 and no word (a probe). SIGHUP's terminal is gone. */
+    static const char interrupted[] = "\ncrimecast: stopped by Ctrl-C (SIGINT); a file it was writing is removed, "
+                                      "not left half-written\n";
+    static const char terminated[] = "\ncrimecast: stopped by SIGTERM; a file it was writing is removed, not left "
+                                     "half-written\n";
+    ssize_t ignored = 0;
+    if (signal_number == SIGINT) ignored = write(STDERR_FILENO, interrupted, sizeof interrupted - 1);
+    else if (signal_number == SIGTERM) ignored = write(STDERR_FILENO, terminated, sizeof terminated - 1);
+    (void)ignored;
     signal(signal_number, SIG_DFL);
     raise(signal_number);
 }

@@ -206,9 +206,13 @@ static int begin_and_raise(void *context, volatile sig_atomic_t *stop) {
     return 4; /* not reached when the signal killed it */
 }
 
+/* The child's stderr goes to <dir>.stderr (beside the directory, whose files are counted). */
 static int run_child(child_plan plan, int ignore_hup) {
+    char said[4200];
+    snprintf(said, sizeof said, "%s.stderr", plan.dir);
     pid_t child = fork();
     if (child == 0) {
+        if (!freopen(said, "w", stderr)) _exit(5);
         signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, ignore_hup ? SIG_IGN : SIG_DFL);
         cc_remove_temporaries_on_signals();
@@ -219,11 +223,27 @@ static int run_child(child_plan plan, int ignore_hup) {
     return status;
 }
 
+/* What the child wrote on stderr (its <dir>.stderr, removed). */
+static void child_said(const char *dir, char *text, size_t len) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s.stderr", dir);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(text, 1, len - 1, f) : 0;
+    text[n] = '\0';
+    if (f) fclose(f);
+    unlink(path);
+}
+
 static void test_a_signal_removes_the_temporaries_and_kills(void **state) {
     (void)state;
     const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    /* said on stderr (a Ctrl-C in a long baseline ended it with no word; a probe), but to
+     * a hung-up terminal nothing */
+    const char *says[] = {"crimecast: stopped by Ctrl-C (SIGINT); a file it was writing is removed, not left "
+                          "half-written\n",
+                          "crimecast: stopped by SIGTERM; a file it was writing is removed, not left half-written\n", ""};
     for (int i = 0; i < 3; i++) {
-        char dir[] = "/tmp/crimecast-ctrl-c-XXXXXX";
+        char dir[] = "/tmp/crimecast-ctrl-c-XXXXXX", text[512];
         assert_non_null(mkdtemp(dir));
         int status = run_child((child_plan){dir, signals[i], 0}, 0);
         assert_true(WIFSIGNALED(status)); /* dies of it: the shell sees 128 + the signal */
@@ -231,6 +251,8 @@ static void test_a_signal_removes_the_temporaries_and_kills(void **state) {
         assert_true(exists(dir, "kept.txt"));  /* committed before: kept */
         assert_false(exists(dir, "open.gpkg")); /* never committed */
         assert_int_equal(files_in(dir), 1);     /* no open.gpkg.tmp-PID, no -journal */
+        child_said(dir, text, sizeof text);
+        assert_string_equal(text + (text[0] == '\n'), says[i]);
         remove_dir(dir);
     }
 }
@@ -240,6 +262,8 @@ static void test_the_second_ctrl_c_in_stoppable_work_removes_them_too(void **sta
     char dir[] = "/tmp/crimecast-ctrl-c-XXXXXX";
     assert_non_null(mkdtemp(dir));
     int status = run_child((child_plan){dir, SIGINT, 1}, 0);
+    char text[512];
+    child_said(dir, text, sizeof text);
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGINT);
     assert_int_equal(files_in(dir), 1);
@@ -251,6 +275,8 @@ static void test_an_ignored_hangup_stays_ignored(void **state) {
     char dir[] = "/tmp/crimecast-ctrl-c-XXXXXX";
     assert_non_null(mkdtemp(dir));
     int status = run_child((child_plan){dir, SIGHUP, 0}, 1); /* nohup */
+    char text[512];
+    child_said(dir, text, sizeof text);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 4); /* went on past the raise */
     remove_dir(dir);
