@@ -158,6 +158,22 @@ void cc_raster_request_defaults(cc_raster_request *r) { cc_options_defaults(&CC_
 
 static void show_progress(void *context, uint64_t done) { cc_progress_update(context, done); }
 
+/* A sparse tensor every reader makes dense (train, baseline, predict, eval, png): past the
+ * machine's memory none of them can read it, which raster wrote in half a second without
+ * a word (--cell 7: 6390 x 5274 cells, a mistyped 70 or 700; a probe). Said with the
+ * dense size. (Past 2^32 values raster refuses to make it.) */
+static void warn_unreadable_dense(const cc_raster_request *r, const cc_tensor *t) {
+    double bytes = 4.0 * (double)t->T * t->C * t->H * t->W * (1 + t->sparse->R);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double memory = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    if (!(memory > 0 && bytes > memory)) return;
+    fprintf(stderr, "crimecast raster: warning: %s held dense is %.1f GiB (%d bins x %d channels x %d x %d cells of "
+            "%.0f m%s), more than this machine's %.1f GiB of memory: every reader makes it dense (train, baseline, "
+            "predict, eval, png), so none can read it here; a larger --cell (150 m is patrol resolution), a shorter "
+            "span or fewer --categories\n", r->out, bytes / 1073741824.0, t->T, t->C, t->H, t->W, t->cell,
+            t->sparse->R ? ", with its recency maps" : "", memory / 1073741824.0);
+}
+
 static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats *s, const cc_tensor *t,
                    double seconds) {
     char first[11], last[11];
@@ -180,6 +196,7 @@ static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats 
         fprintf(out, "  dropped partial bins: %lld day%s at the start, %lld at the end\n",
                 (long long)s->axis.dropped_head_days, s->axis.dropped_head_days == 1 ? "" : "s",
                 (long long)s->axis.dropped_tail_days);
+    warn_unreadable_dense(r, t);
 }
 
 /* Whether bin b holds no incident (channel 0 is 'all'). */

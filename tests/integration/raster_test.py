@@ -690,6 +690,22 @@ def main():
                    "--bin", "month", "--cell", "1e30", "--out", out)
         check("--cell 1e30: a usage error naming the bound (taken, the cells' coordinates lost every digit)",
               huge.returncode == 2 and "at most 1000000" in huge.stderr, huge.stderr)
+        # --cell 7 (a mistyped 70 or 700): 6390 x 5274 cells, 20 weeks x 4 channels and two
+        # recency maps held dense: 30 GiB, past this machine's memory (a CI machine's 24 GiB);
+        # raster said nothing (a probe). Warned iff the machine has less.
+        fine = run("raster", "--city", "chicago", "--db", db, "--from", "2020-09-14", "--to", "2021-02-01",
+                   "--bin", "week", "--cell", "7", "--categories", "theft,robbery,burglary", "--out", out)
+        with h5py.File(out, "r") as f:
+            shape = (len(f["time"]), len(f["category"]), len(f["y"]), len(f["x"]))
+            maps = f["sparse/recent"].shape[1] if "sparse/recent" in f else 0
+        dense = 4.0 * np.prod(shape, dtype=np.float64) * (1 + maps)
+        memory = float(os.sysconf("SC_PHYS_PAGES")) * os.sysconf("SC_PAGE_SIZE")
+        said = "%s held dense is %.1f GiB (%d bins x %d channels x %d x %d cells of 7 m" % ((out, dense / 2**30) + shape)
+        check("--cell 7: written sparse; held dense %.1f GiB, %s this machine's %.1f GiB: %s" % (
+              dense / 2**30, "past" if dense > memory else "within", memory / 2**30,
+              "warned that no reader can take it" if dense > memory else "no warning"),
+              fine.returncode == 0 and (said in fine.stderr and "more than this machine's" in fine.stderr)
+              == (dense > memory), fine.stderr)
         usage = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-01", "--to", "2021-02-01",
                     "--bin", "month", "--out", out)
         check("grid or cell is required", usage.returncode == 2, usage)
