@@ -88,6 +88,11 @@ for args in (["baseline", "--method", "kde", "--data", "t.h5", "--out", "f.h5", 
              ["train", "--data", "t.h5", "--out", "m.h5", "--memory", "0x1G"]):
     p = run(*args)
     check("%s %s %s is a usage error" % (args[0], args[-2], args[-1]), p.returncode == 2 and args[-1] in p.stderr, p)
+# png --all writes a directory: an --out naming a PNG made a directory of that name (a probe)
+p = run("png", "--in", "f.h5", "--all", "--out", "frames.PNG")
+check("png --all --out frames.PNG is a usage error asking for a directory", p.returncode == 2
+      and "--all draws every time step into the directory --out, and 'frames.PNG' names a PNG" in p.stderr
+      and not os.path.exists("frames.PNG"), p)
 # --csv and --json are flags writing to stdout: a file named after one, not there, is the
 # output meant, not a forecast that "cannot be opened" (a probe)
 for flag in ("csv", "json"):
