@@ -174,6 +174,27 @@ static void warn_unreadable_dense(const cc_raster_request *r, const cc_tensor *t
             t->sparse->R ? ", with its recency maps" : "", memory / 1073741824.0);
 }
 
+/* The days no whole bin holds, dated, and the --to that takes the tail's bin whole: --to
+ * 2017-07-16 (read as inclusive) dropped a whole week with "0 days at the start, 6 at the
+ * end", and the forecast that followed was of a week gone (a probe). */
+static void say_dropped_days(FILE *out, const cc_time_axis *axis) {
+    char head[64] = "0 days at the start", tail[160] = "0 at the end", a[11], b[11], next[11];
+    if (axis->dropped_head_days) {
+        cc_format_iso_date(axis->first_start - axis->dropped_head_days, a);
+        cc_format_iso_date(axis->first_start - 1, b);
+        snprintf(head, sizeof head, "%lld day%s at the start (%s .. %s)", (long long)axis->dropped_head_days,
+                 axis->dropped_head_days == 1 ? "" : "s", a, b);
+    }
+    if (axis->dropped_tail_days) {
+        cc_format_iso_date(axis->end, a);
+        cc_format_iso_date(axis->end + axis->dropped_tail_days - 1, b);
+        cc_format_iso_date(cc_bin_end(axis->kind, axis->end), next);
+        snprintf(tail, sizeof tail, "%lld at the end (%s .. %s; --to is the day after the last taken: --to %s takes "
+                 "that %s whole)", (long long)axis->dropped_tail_days, a, b, next, cc_bin_kind_name(axis->kind));
+    }
+    fprintf(out, "  dropped partial bins: %s, %s\n", head, tail);
+}
+
 static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats *s, const cc_tensor *t,
                    double seconds) {
     char first[11], last[11];
@@ -192,10 +213,7 @@ static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats 
         fprintf(out, "  no recency maps (--recency off)\n");
     else if (t->sparse->R == 0)
         fprintf(out, "  no recency maps: no incident's time is finer than a %s\n", cc_bin_kind_name(s->axis.kind));
-    if (s->axis.dropped_head_days || s->axis.dropped_tail_days)
-        fprintf(out, "  dropped partial bins: %lld day%s at the start, %lld at the end\n",
-                (long long)s->axis.dropped_head_days, s->axis.dropped_head_days == 1 ? "" : "s",
-                (long long)s->axis.dropped_tail_days);
+    if (s->axis.dropped_head_days || s->axis.dropped_tail_days) say_dropped_days(out, &s->axis);
     warn_unreadable_dense(r, t);
 }
 

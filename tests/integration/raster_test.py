@@ -448,7 +448,10 @@ def main():
         check("raster weekly exits 0", p.returncode == 0, p)
         check("reading the store leaves no -wal or -shm file beside it (a read-only handle left both)",
               not os.path.exists(db + "-wal") and not os.path.exists(db + "-shm"), os.listdir(tmp))
-        check("raster reports the dropped partial bin", "2 at the end" in p.stdout and "1 in dropped partial bins" in p.stdout, p.stdout)
+        check("raster reports the dropped partial bin, dated, with the --to that takes it whole (--to read as "
+              "inclusive dropped a week with no date said; a probe)", "2 at the end (2021-01-11 .. 2021-01-12; --to is "
+              "the day after the last taken: --to 2021-01-18 takes that week whole)" in p.stdout
+              and "1 in dropped partial bins" in p.stdout, p.stdout)
         check("no channel of the default categories is said empty", "holds no incident" not in p.stderr, p.stderr)
         q = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-22", "--to", "2020-12-29",
                 "--bin", "week", "--grid", "16", "--out", os.path.join(tmp, "noweek.h5"))
