@@ -355,9 +355,9 @@ static void warn_missing_at_origins(const char *data, const cc_tensor *t, const 
 /* Reads model file `path` into model and info and checks it against the tensor, the span
  * and (index > 0) the first file's info: 0, or -1 with err (nothing kept). */
 static int read_model_checked(const char *path, const char *data, const cc_tensor *t, const wanted *w, int index,
-                              const cc_model_info *first, cc_convlstm *model, cc_model_info *info, char *err,
-                              size_t err_len) {
-    if (cc_checkpoint_read(path, 1, model, info, NULL, err, err_len) != 0) return -1; /* batch set per model later */
+                              const cc_model_info *first, cc_convlstm *model, cc_model_info *info,
+                              cc_train_state *state, char *err, size_t err_len) {
+    if (cc_checkpoint_read(path, 1, model, info, state, err, err_len) != 0) return -1; /* batch set per model later */
     const cc_convlstm_config *c = &info->config;
     int n = w->next ? (t->T >= c->window) : cc_split_samples(&info->split, w->span);
     char why[768];
@@ -382,7 +382,23 @@ static int read_model_checked(const char *path, const char *data, const cc_tenso
     }
     cc_model_info_free(info);
     cc_convlstm_free(model);
+    if (state) cc_train_state_free(state);
     return -1;
+}
+
+/* A plain model whose training stopped part way (Ctrl-C, a kill, or still running: its
+ * file is written at each improvement) is its best epoch so far: said, as an ensemble's
+ * unfinished members are (an interrupted retrain into the production model's path was
+ * forecast with, unsaid; a probe). Finished: its epochs run, or stopped early (its
+ * patience spent since its best epoch). */
+static void note_unfinished_training(const char *path, const cc_model_info *info, const cc_train_state *s) {
+    const cc_train_options *o = &info->options;
+    if (info->members != 1 || s->epochs_done <= 0 || s->epochs_done >= o->epochs ||
+        s->epochs_done >= CC_MAX_EPOCHS || s->epochs_done - s->best_epoch >= o->patience)
+        return;
+    fprintf(stderr, "crimecast predict: warning: %s: its training stopped part way (or is still running) after epoch "
+            "%d of its %d: forecasting with epoch %d, its best so far (train --resume goes on)\n", path,
+            s->epochs_done, o->epochs, s->best_epoch);
 }
 
 /* Every model file read and checked, and each member taken once (take_member_once),
@@ -396,10 +412,14 @@ static int check_every_model(const cc_predict_request *a, const cc_tensor *t, co
     for (int k = 0; status == 0 && k < a->model_count; k++) {
         cc_convlstm model;
         cc_model_info info;
-        if (read_model_checked(a->models[k], a->data, t, w, k, &first, &model, &info, err, err_len) != 0) {
+        cc_train_state state;
+        memset(&state, 0, sizeof state);
+        if (read_model_checked(a->models[k], a->data, t, w, k, &first, &model, &info, &state, err, err_len) != 0) {
             status = -1;
             break;
         }
+        note_unfinished_training(a->models[k], &info, &state);
+        cc_train_state_free(&state);
         int members = cc_model_forecast_members(&info);
         char why[512];
         for (int m = 0; status == 0 && m < members; m++)
@@ -426,7 +446,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
                                int *n_out, int *members, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
-    if (read_model_checked(path, data, t, w, index, first, &model, &info, err, err_len) != 0) return -1;
+    if (read_model_checked(path, data, t, w, index, first, &model, &info, NULL, err, err_len) != 0) return -1;
     /* the covariates' input maps under this model's standardisation (each member file has its own) */
     char note[1024] = "";
     if (info.config.covariates &&

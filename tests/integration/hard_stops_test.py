@@ -326,6 +326,22 @@ def stale_file_case(tmp, common):
           "as the file's" % (stopped and stopped.group(1), improved[-1] if improved else None),
           stale and proc.returncode == 1 and "holds the run as last saved (at its epoch %d, the last to improve: a "
           "resume trains on from there); resume with:" % improved[-1] in err, err[-600:])
+    # predict with that file says its training stopped part way, and with the run resumed to
+    # its end says nothing (an interrupted retrain was forecast with, unsaid; a probe)
+    data = common[common.index("--data") + 1]
+    p = subprocess.run([CRIMECAST, "predict", "--model", model, "--data", data, "--out", model + ".f.h5"],
+                       capture_output=True, text=True)
+    check("predict with the stopped run's file warns it stopped part way, after its epoch %s of 10" % (
+          improved[-1] if improved else "?"), p.returncode == 0 and improved and "its training stopped part way (or "
+          "is still running) after epoch %d of its 10: forecasting with epoch %d, its best so far" % (improved[-1],
+          improved[-1]) in p.stderr, p.stderr)
+    if "resume with:" in err:
+        command = shlex.split(err.split("resume with:\n", 1)[1].strip())
+        q = subprocess.run([CRIMECAST] + command[1:], capture_output=True, text=True)
+        p = subprocess.run([CRIMECAST, "predict", "--model", model, "--data", data, "--out", model + ".g.h5"],
+                           capture_output=True, text=True)
+        check("... and resumed to its end, predict says nothing of it", q.returncode == 0 and p.returncode == 0
+              and "stopped part way" not in p.stderr, (q.stderr[-300:], p.stderr))
 
 
 def ctrl_c_case(tmp, common, want):
