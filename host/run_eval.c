@@ -974,6 +974,23 @@ static int score_all(const cc_eval_request *a, const cc_tensor *truth, const cc_
     return 0;
 }
 
+/* 0 when a row was scored; else -1 with err naming both channel lists: a tensor sharing
+ * no channel with the forecasts printed an empty table, exit 0 (a probe). */
+static int some_row(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *f, int count, char *err,
+                    size_t err_len) {
+    if (count > 0) return 0;
+    char ours[512] = "", theirs[512] = "";
+    size_t used = 0;
+    for (int c = 0; c < truth->C && used < sizeof ours; c++)
+        used += (size_t)snprintf(ours + used, sizeof ours - used, "%s%s", c ? ", " : "", truth->categories[c]);
+    used = 0;
+    for (int c = 0; c < f->C && used < sizeof theirs; c++)
+        used += (size_t)snprintf(theirs + used, sizeof theirs - used, "%s%s", c ? ", " : "", f->categories[c]);
+    snprintf(err, err_len, "no channel of the forecasts is in %s (its: %s; %s's: %s): nothing to score", a->data, ours,
+             a->forecasts[0], theirs);
+    return -1;
+}
+
 /* The rows' report on `out`, the ROC chart and the table. */
 static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts, char (*model_names)[LABEL],
                   row *rows, int count, FILE *out, cc_metrics_table *table, char *err, size_t err_len) {
@@ -1026,7 +1043,8 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
         snprintf(err, err_len, "out of memory");
     } else if (align_bins(a, forecasts, err, err_len) == 0) {
         name_forecasts(a, forecasts, model_names);
-        if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0) {
+        if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0 &&
+            some_row(a, &truth, &forecasts[0], count, err, err_len) == 0) {
             note_missing_intervals(a, rows, count), note_undefined_figures(a, rows, count);
             note_floored_deviance(a, rows, count), note_totals_off(a, rows, count);
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);

@@ -201,6 +201,13 @@ def check_level_off_noted(tmp):
           and int(said.group(1)) == len(bins) and abs(float(said.group(2)) / forecast - 1) < 1e-3
           and abs(float(said.group(3)) / truth - 1) < 1e-3 and said.group(4) == "%+.0f" % (100 * (forecast / truth - 1))
           and "histavg-52's total is off" not in q.stderr, q.stderr)
+    # a tensor of other channels: nothing scored is an error, not an empty table with exit 0 (a probe)
+    other = os.path.join(tmp, "level_other.h5")
+    write_tensor(other, counts, np.ones((8, 8), np.uint8), ["violence", "fraud"])
+    q = subprocess.run([CRIMECAST, "eval", "--data", other, "--json", right], capture_output=True, text=True)
+    check("eval of a forecast sharing no channel with the tensor: exit 1 naming both lists, no table",
+          q.returncode == 1 and q.stdout == "" and "no channel of the forecasts is in %s (its: violence, fraud; %s's: "
+          "all, burglary): nothing to score" % (other, right) in q.stderr, (q.stdout, q.stderr))
 
 
 def check_other_grids_refused(tensor, forecast, tmp):
