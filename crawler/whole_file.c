@@ -184,6 +184,19 @@ static int is_sqlite_database(const char *path) {
     return got == (ssize_t)sizeof head && !memcmp(head, "SQLite format 3", 16);
 }
 
+int cc_whole_file_refuse_hdf5(const char *path, const char *writing, char *err, size_t err_len) {
+    static const char SIGNATURE[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+    char head[8];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = read(fd, head, sizeof head);
+    close(fd);
+    if (got != (ssize_t)sizeof head || memcmp(head, SIGNATURE, sizeof head) != 0) return 0;
+    snprintf(err, err_len, "%.2000s: cannot write %s there: an HDF5 file is there (a tensor, model or forecast?), "
+             "which it would replace; name another file, or remove that one", path, writing);
+    return -1;
+}
+
 /* A GeoPackage is an SQLite database that export writes whole, over an older one. */
 static int has_suffix_ignoring_case(const char *name, const char *suffix) {
     size_t n = strlen(name), k = strlen(suffix);

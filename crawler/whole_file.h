@@ -32,6 +32,11 @@ typedef struct cc_whole_file {
  * a GeoPackage, .gpkg, aside). 0, or -1 with err naming the cause. */
 int cc_whole_file_check(const char *path, char *err, size_t err_len);
 
+/* For writers of other kinds (a PNG, an HTML page, a CSV): -1 with err when `path` is an
+ * HDF5 file (its signature), which they would replace (png --out t.h5 replaced a tensor;
+ * a probe); `writing` names what would be written ("a PNG"). 0 otherwise. */
+int cc_whole_file_refuse_hdf5(const char *path, const char *writing, char *err, size_t err_len);
+
 /* Prepares writing `path`: cc_whole_file_check, the temporary name in f->temp, and the
  * leftovers of killed runs removed. A `path` that is a symbolic link to a file writes
  * that file (f->path; the link stays a link). 0, or -1 with err. */

@@ -1019,7 +1019,9 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
 int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *table, cc_eval_inputs *kept, char *err,
                         size_t err_len) {
     /* --roc's file can be written, before the scoring (it printed every table, then failed) */
-    if (a->roc && cc_whole_file_check(a->roc, err, err_len) != 0) return -1;
+    if (a->roc && (cc_whole_file_check(a->roc, err, err_len) != 0 ||
+                   cc_whole_file_refuse_hdf5(a->roc, "the ROC chart (a PNG)", err, err_len) != 0))
+        return -1;
     cc_tensor truth;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1; /* it refuses a mask without a cell */
     if (a->roc_category && cc_tensor_channel_named(&truth, a->data, a->roc_category, err, err_len) < 0) {

@@ -201,6 +201,21 @@ def check_level_off_noted(tmp):
           and int(said.group(1)) == len(bins) and abs(float(said.group(2)) / forecast - 1) < 1e-3
           and abs(float(said.group(3)) / truth - 1) < 1e-3 and said.group(4) == "%+.0f" % (100 * (forecast / truth - 1))
           and "histavg-52's total is off" not in q.stderr, q.stderr)
+    # a PNG, an HTML page or a CSV named over a tensor: refused, the tensor kept (png, report,
+    # eval --roc and covariates --join-csv replaced it, exit 0; a probe)
+    victim = os.path.join(tmp, "victim.h5")
+    shutil.copy(data, victim)
+    before = open(victim, "rb").read()
+    for args, what in ((["png", "--in", data, "--index", "0", "--out", victim], "a PNG"),
+                       (["eval", "--data", data, right, "--roc", victim], "the ROC chart (a PNG)"),
+                       (["report", "--data", data, right, "--out", victim], "the HTML report"),
+                       (["covariates", "--data", data, "--table", "none.csv", "--polygons", "none.geojson", "--key", "k",
+                         "--polygon-key", "k",
+                         "--join-csv", victim], "the join CSV")):
+        q = subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
+        check("%s --%s over a tensor: refused, the tensor kept" % (args[0], "roc" if args[0] == "eval" else args[-2][2:]),
+              q.returncode == 1 and "%s: cannot write %s there: an HDF5 file is there" % (victim, what) in q.stderr
+              and open(victim, "rb").read() == before, q.stderr)
     # a tensor of other channels: nothing scored is an error, not an empty table with exit 0 (a probe)
     other = os.path.join(tmp, "level_other.h5")
     write_tensor(other, counts, np.ones((8, 8), np.uint8), ["violence", "fraud"])
