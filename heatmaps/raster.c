@@ -1,10 +1,12 @@
 #include "heatmaps/raster.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crawler/datetime.h"
 #include "heatmaps/events.h"
 #include "heatmaps/sparse.h"
 
@@ -99,6 +101,19 @@ static int digits(const char *s, int n) {
     return v;
 }
 
+/* Whether `occurred` is "YYYY-MM-DD HH:MM" of the calendar, as crimecast stores it (a row
+ * another program wrote, "2020-07-1x junk", was counted in a September week: any byte
+ * passed for a digit; "2020-07-32" in August; a probe). */
+static int well_formed(const char *occurred) {
+    static const char PATTERN[] = "dddd-dd-dd dd:dd";
+    if (strlen(occurred) != sizeof PATTERN - 1) return 0;
+    for (size_t i = 0; i < sizeof PATTERN - 1; i++)
+        if (PATTERN[i] == 'd' ? !isdigit((unsigned char)occurred[i]) : occurred[i] != PATTERN[i]) return 0;
+    int year = digits(occurred, 4), month = digits(occurred + 5, 2), day = digits(occurred + 8, 2);
+    return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= cc_days_in_month(year, month) &&
+           digits(occurred + 11, 2) < 24 && digits(occurred + 14, 2) < 60;
+}
+
 static int precision_too_coarse(cc_bin_kind bin, const char *precision) {
     if (!strcmp(precision, "month")) return bin != CC_BIN_MONTH;
     if (!strcmp(precision, "day")) return 0;
@@ -123,6 +138,11 @@ static int visit(void *context, const cc_incident_point *p) {
                  "the source; use --bin month",
                  job->city, p->time_precision, p->occurred, cc_bin_kind_name(job->spec->bin));
         return 1;
+    }
+    if (!well_formed(p->occurred)) {
+        if (stats->malformed++ == 0)
+            snprintf(stats->first_malformed, sizeof stats->first_malformed, "%s", p->occurred);
+        return 0;
     }
     int bin = cc_time_axis_bin(&stats->axis, digits(p->occurred, 4), digits(p->occurred + 5, 2),
                                digits(p->occurred + 8, 2));

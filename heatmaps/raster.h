@@ -55,6 +55,9 @@ typedef struct cc_raster_stats {
     uint64_t outside_bins;    /* in the partial bins dropped at the ends */
     uint64_t outside_grid;
     uint64_t timed;           /* counted, with a time finer than the bin */
+    uint64_t malformed;       /* stored with an occurred that is no "YYYY-MM-DD HH:MM" of the
+                                 calendar (a row another program wrote): skipped */
+    char first_malformed[24]; /* the first such occurred, cut to 23 bytes */
     int bins_uncategorised;   /* bins more than half of whose counted incidents have category
                                  'unknown' (no crime type: San Francisco's Kaggle test weeks) */
     int first_uncategorised;  /* the first of them, or -1 */

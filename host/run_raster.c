@@ -214,6 +214,10 @@ static void report(FILE *out, const cc_raster_request *r, const cc_raster_stats 
     else if (t->sparse->R == 0)
         fprintf(out, "  no recency maps: no incident's time is finer than a %s\n", cc_bin_kind_name(s->axis.kind));
     if (s->axis.dropped_head_days || s->axis.dropped_tail_days) say_dropped_days(out, &s->axis);
+    if (s->malformed) /* rows another program wrote: crimecast stores none */
+        fprintf(stderr, "crimecast raster: warning: %s: %llu incident%s of the span with an occurred that is no "
+                "\"YYYY-MM-DD HH:MM\" of the calendar (the first: '%s'): not counted\n", r->db,
+                (unsigned long long)s->malformed, s->malformed == 1 ? "" : "s", s->first_malformed);
     warn_unreadable_dense(r, t);
 }
 

@@ -213,6 +213,35 @@ def check_read_only_store(tmp, db, weeks):
     os.chmod(shelf, 0o755), os.chmod(store, 0o644)
 
 
+def check_malformed_times(tmp, db, weeks):
+    """Store rows another program wrote with an occurred that is no "YYYY-MM-DD HH:MM" of
+    the calendar are skipped and counted in a warning naming the first ('2020-12-2x junk'
+    was counted in another week: any byte passed for a digit; '2020-12-32' in January; a
+    probe): the tensor is the store's without them."""
+    bad = os.path.join(tmp, "bad_times.db")
+    shutil.copy(db, bad)
+    with sqlite3.connect(bad) as con:
+        rows = con.execute("SELECT id FROM incidents WHERE city = 'chicago' AND occurred >= '2020-12-21' AND "
+                           "occurred < '2021-01-13' ORDER BY id LIMIT 3").fetchall()
+        for (rid,), value in zip(rows, ("2020-12-2x junk", "2020-12-32 10:00", "2020-12-28 25:61")):
+            con.execute("UPDATE incidents SET occurred = ? WHERE id = ?", (value, rid))
+        kept = os.path.join(tmp, "bad_times_dropped.db")
+    shutil.copy(db, kept)
+    with sqlite3.connect(kept) as con:
+        con.executemany("DELETE FROM incidents WHERE id = ?", rows)
+    tensors = []
+    for store in (bad, kept):
+        out = store + ".h5"
+        p = run("raster", "--city", "chicago", "--db", store, "--from", "2020-12-21", "--to", "2021-01-13", "--bin",
+                "week", "--grid", "16", "--out", out)
+        tensors.append((p, h5py.File(out, "r")["counts"][:] if p.returncode == 0 else None))
+    (p, got), (q, want) = tensors
+    check("3 rows with no calendar time: skipped, counted in a warning naming the first, the tensor the store's "
+          "without them", len(rows) == 3 and p.returncode == 0 and q.returncode == 0 and np.array_equal(got, want)
+          and "%s: 3 incidents of the span with an occurred that is no \"YYYY-MM-DD HH:MM\" of the calendar (the "
+          "first: '2020-12-2x junk'): not counted" % bad in p.stderr, (p.stderr, len(rows)))
+
+
 def check_uncategorised_weeks(tmp, db, out):
     """San Francisco's Kaggle files: the train file's weeks carry a crime type, the test
     file's (every other week) none (category 'unknown'). Rastered by category, those weeks'
@@ -266,8 +295,9 @@ def check_short_weeks(tmp):
           p.returncode == 0 and p.stderr.count("days without a single incident") == 1 and
           "1 of 3 weeks has days without a single incident while their other days hold 10 or more on average (the "
           "first: the week of 2016-03-14, 3 days without one from 2016-03-18)" in p.stderr, p.stderr)
-    # Rows of another program that name no real day (the importer writes none): counted in
-    # their bin, their day skipped by the days' count (it wrote past its array; a reviewer)
+    # Rows of another program that name no real day (the importer writes none): skipped and
+    # counted in a warning (they were counted in the month their digits name, "2016-02-31"
+    # in February; the days' count wrote past its array for them; a reviewer, then a probe)
     con = sqlite3.connect(db)
     for k, when in enumerate(("2016-02-31 10:00", "2016-03-00 10:00", "2016-03-31 99:00")):
         con.execute("INSERT INTO incidents (city, source_id, occurred, time_precision, lat, lon, loc_precision, "
@@ -288,8 +318,10 @@ def check_short_weeks(tmp):
             plane = np.repeat(np.arange(T_ * C_), np.diff(start))
             own = counts.reshape(T_ * C_, H_ * W_)[plane, cell]
             ok = bool(np.all(recent <= own[:, None] * (1 + 1e-5)))
-    check("store rows naming no real day (2016-02-31, 2016-03-00, hour 99) are counted in their month",
-          p.returncode == 0 and months == [1, ident + 2], (months, p.stderr))
+    check("store rows naming no real day (2016-02-31, 2016-03-00, hour 99) are not counted, and said",
+          p.returncode == 0 and months == [0, ident] and "3 incidents of the span with an occurred that is no "
+          "\"YYYY-MM-DD HH:MM\" of the calendar (the first: '2016-02-31 10:00'): not counted" in p.stderr,
+          (months, p.stderr))
     check("... their recency terms at most 1: every in-bin sum at most its count", ok, p.stderr)
     p = run("raster", "--city", "chicago", "--db", db, "--from", "2016-03-14", "--to", "2016-03-21", "--bin", "day",
             "--grid", "8", "--out", out)
@@ -560,6 +592,7 @@ def main():
               p.returncode == 1 and "109573 day bins is more than crimecast reads (at most 100000)" in p.stderr
               and not os.path.exists(out + "x"), (p.returncode, p.stderr))
         check_read_only_store(tmp, db, weeks)
+        check_malformed_times(tmp, db, weeks)
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
         with h5py.File(out, "r") as f:
