@@ -57,6 +57,9 @@ static const cc_option EVAL_OPTIONS[] = {
     {CC_OPTION_FLAG("common-bins", cc_eval_request, common_bins,
                     "score every forecast on the bins all of them forecast (without it, forecasts of different bins "
                     "are refused)")},
+    {CC_OPTION_FLAG("join", cc_eval_request, join,
+                    "the files are one model's forecasts of different bins (a season of predict --span next, one "
+                    "file a week): scored as one forecast, their bins joined (a bin in two files is refused)")},
     {CC_OPTION_INT("block", cc_eval_request, block, "BINS", "1", 1, 1000,
                    "the intervals' bootstrap resamples blocks of this many consecutive bins (circular block "
                    "bootstrap), which keeps the correlation of neighbouring bins; 1: single bins; no interval "
@@ -69,6 +72,11 @@ static const cc_option EVAL_OPERANDS = {
     .required = 1, .file = CC_FILE_READ};
 
 static int check_request(void *request, char *why, size_t why_len) {
+    const cc_eval_request *j = request;
+    if (j->join && (j->common_bins || j->versus)) {
+        snprintf(why, why_len, "--join makes the files one forecast: no --common-bins or --versus beside it");
+        return -1;
+    }
     const cc_eval_request *r = request;
     if (r->topk.count + r->area.count > CC_MAX_TOPK) {
         snprintf(why, why_len, "--topk and --area take at most %d areas together", CC_MAX_TOPK);
@@ -825,6 +833,81 @@ static void keep_bins(cc_tensor *f, const int64_t *days, int n) {
     f->T = kept;
 }
 
+/* The bin of forecasts[0..n) starting on `day` other than (i, b), as "file" index; -1 none. */
+static int other_file_with_bin(const cc_tensor *forecasts, int n, int i, int b) {
+    for (int k = 0; k < n; k++)
+        for (int q = 0; q < forecasts[k].T; q++)
+            if ((k != i || q != b) && forecasts[k].time[q] == forecasts[i].time[b]) return k;
+    return -1;
+}
+
+/* --join: forecasts[0] becomes every file's bins in time order (the others freed), of the
+ * first file's channels. A season of weekly --span next files was refused as "different
+ * bins (1 and 1)" and could not be scored together (a probe). 0, or -1 with err. */
+static int join_forecasts(const cc_eval_request *a, cc_tensor *forecasts, int n, char *err, size_t err_len) {
+    cc_tensor *first = &forecasts[0];
+    int total = 0;
+    for (int i = 0; i < n; i++) {
+        const cc_tensor *f = &forecasts[i];
+        int same = f->C == first->C;
+        for (int c = 0; same && c < f->C; c++) same = !strcmp(f->categories[c], first->categories[c]);
+        if (!same) {
+            snprintf(err, err_len, "--join: %s forecasts other channels than %s", a->forecasts[i], a->forecasts[0]);
+            return -1;
+        }
+        if (strcmp(f->model, first->model) != 0)
+            say_note(a, "--join: %s is of model '%s', %s of '%s': scored as one forecast", a->forecasts[i], f->model,
+                     a->forecasts[0], first->model);
+        for (int b = 0; b < f->T; b++) {
+            int k = other_file_with_bin(forecasts, n, i, b);
+            if (k >= 0) {
+                char day[11];
+                cc_format_iso_date(f->time[b], day);
+                snprintf(err, err_len, "--join: the bin of %s is in %s and in %s: give each bin once", day,
+                         a->forecasts[i], a->forecasts[k]);
+                return -1;
+            }
+        }
+        total += f->T;
+    }
+    size_t map = (size_t)first->C * first->H * first->W;
+    float *values = malloc(sizeof(float) * map * (size_t)total);
+    int64_t *time = malloc(sizeof(int64_t) * (size_t)total);
+    if (!values || !time) {
+        free(values), free(time);
+        snprintf(err, err_len, "out of memory joining %d bins", total);
+        return -1;
+    }
+    for (int k = 0; k < total; k++) { /* the earliest bin not yet taken, from whichever file holds it */
+        int from = -1, bin = -1;
+        for (int i = 0; i < n; i++)
+            for (int b = 0; b < forecasts[i].T; b++)
+                if ((k == 0 || forecasts[i].time[b] > time[k - 1]) &&
+                    (from < 0 || forecasts[i].time[b] < forecasts[from].time[bin]))
+                    from = i, bin = b;
+        time[k] = forecasts[from].time[bin];
+        memcpy(values + (size_t)k * map, forecasts[from].values + (size_t)bin * map, sizeof(float) * map);
+    }
+    cc_tensor_drop_index(first);
+    free(first->values), free(first->time);
+    first->values = values, first->time = time, first->T = total;
+    for (int i = 1; i < n; i++) cc_tensor_free(&forecasts[i]);
+    char from[11], to[11];
+    cc_format_iso_date(time[0], from), cc_format_iso_date(time[total - 1], to);
+    say_note(a, "--join: the %d files are one forecast of %d %s bins, %s .. %s, scored as %s's", n, total,
+             cc_bin_kind_name(first->bin), from, to, a->forecasts[0]);
+    return 0;
+}
+
+/* The request the rest of eval works on: with --join, a copy of one forecast file (the
+ * first's name and model label the joined forecast's), said with its bins. */
+static const cc_eval_request *one_request(const cc_eval_request *a, cc_eval_request *joined, int *files) {
+    if (!a->join) return a;
+    *joined = *a;
+    joined->forecast_count = *files = 1;
+    return joined;
+}
+
 /* Every forecast must cover the same bins, unless --common-bins: then each is cut to
  * the bins all of them share. 0, or -1 with err naming two files that differ. */
 static int align_bins(const cc_eval_request *a, cc_tensor *forecasts, char *err, size_t err_len) {
@@ -1031,6 +1114,7 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
     note_areas_far_from_cells(a, &truth);
     note_label_without_cells(a, &truth);
     int n_files = a->forecast_count, count = 0, status = -1;
+    cc_eval_request joined; /* --join: the request of the one forecast the files became */
     row *rows = calloc((size_t)(n_files * truth.C > 0 ? n_files * truth.C : 1), sizeof *rows);
     cc_tensor *forecasts = calloc((size_t)n_files, sizeof *forecasts);
     char(*model_names)[LABEL] = NULL;
@@ -1041,9 +1125,11 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
     } else if (read_forecasts(a, a->forecasts, n_files, &truth, a->data, forecasts, err, err_len) != 0) {
         free(forecasts);
         forecasts = NULL, n_files = 0;
+    } else if (a->join && join_forecasts(a, forecasts, n_files, err, err_len) != 0) {
+        /* err says why */
     } else if (!(model_names = calloc((size_t)n_files, sizeof *model_names))) {
         snprintf(err, err_len, "out of memory");
-    } else if (align_bins(a, forecasts, err, err_len) == 0) {
+    } else if ((a = one_request(a, &joined, &n_files)) && align_bins(a, forecasts, err, err_len) == 0) {
         name_forecasts(a, forecasts, model_names);
         if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0 &&
             some_row(a, &truth, &forecasts[0], count, err, err_len) == 0) {

@@ -34,6 +34,7 @@ typedef struct cc_eval_request {
                                                          and fails nothing */
     const char *versus;                               /* paired differences against this model */
     int common_bins;                                  /* score on the bins every forecast has */
+    int join;                                         /* the files are one forecast of several bins */
     int block;                                        /* bins a bootstrap block holds (1: single bins) */
     const char *command;                              /* whose notes on stderr: NULL, "crimecast eval" */
     const char *table_category;                       /* the table's rows of this category only (NULL: all) */

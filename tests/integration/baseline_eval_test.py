@@ -216,6 +216,34 @@ def check_level_off_noted(tmp):
         check("%s --%s over a tensor: refused, the tensor kept" % (args[0], "roc" if args[0] == "eval" else args[-2][2:]),
               q.returncode == 1 and "%s: cannot write %s there: an HDF5 file is there" % (victim, what) in q.stderr
               and open(victim, "rb").read() == before, q.stderr)
+    # --join: the forecast cut into one file a bin (as a season of predict --span next makes
+    # them), given out of order, scores as the whole (it was refused, "different bins (1 and
+    # 1)"; a probe); a bin in two files is refused, naming both
+    pieces = []
+    with h5py.File(right, "r") as f:
+        n = len(f["time"])
+        for b in range(n):
+            piece = os.path.join(tmp, "level_piece%d.h5" % b)
+            shutil.copy(right, piece)
+            with h5py.File(piece, "r+") as g:
+                for name in ("forecast", "time"):
+                    one = f[name][b:b + 1]
+                    del g[name]
+                    g[name] = one
+            pieces.append(piece)
+    whole = subprocess.run([CRIMECAST, "eval", "--data", data, "--json", right], capture_output=True, text=True)
+    joined = subprocess.run([CRIMECAST, "eval", "--data", data, "--json", "--join", *pieces[::-1]], capture_output=True,
+                            text=True)
+    same = whole.returncode == 0 and joined.returncode == 0 and [
+        {k: v for k, v in r.items() if k != "model"} for r in json.loads(whole.stdout)] == [
+        {k: v for k, v in r.items() if k != "model"} for r in json.loads(joined.stdout)]
+    check("eval --join of the %d one-bin files, out of order: the whole forecast's figures, said as one" % n,
+          n >= 2 and same and "--join: the %d files are one forecast of %d week bins" % (n, n) in joined.stderr,
+          (whole.stdout[:300], joined.stdout[:300], joined.stderr))
+    twice = subprocess.run([CRIMECAST, "eval", "--data", data, "--join", pieces[0], pieces[1], right],
+                           capture_output=True, text=True)
+    check("... a bin in two of the files: refused, naming both", twice.returncode == 1 and "--join: the bin of " in
+          twice.stderr and "is in %s and in %s: give each bin once" % (pieces[0], right) in twice.stderr, twice.stderr)
     # a tensor of other channels: nothing scored is an error, not an empty table with exit 0 (a probe)
     other = os.path.join(tmp, "level_other.h5")
     write_tensor(other, counts, np.ones((8, 8), np.uint8), ["violence", "fraud"])
