@@ -60,10 +60,16 @@ static void remove_temporaries_and_die(int signal_number) {
     cc_whole_file_remove_temporaries();
     /* said, with write(2) alone (a handler): a Ctrl-C in a long baseline (ETAS fits for
      * minutes) ended it with exit 130 and no word (a probe). SIGHUP's terminal is gone. */
-    static const char interrupted[] = "\ncrimecast: stopped by Ctrl-C (SIGINT); a file it was writing is removed, "
+    static const char interrupted[] = "\ncrimecast: stopped by Ctrl-C (SIGINT); any file it was writing is removed, "
                                       "not left half-written\n";
-    static const char terminated[] = "\ncrimecast: stopped by SIGTERM; a file it was writing is removed, not left "
+    static const char terminated[] = "\ncrimecast: stopped by SIGTERM; any file it was writing is removed, not left "
                                      "half-written\n";
+    /* a pipe's reader gone with the same Ctrl-C (2>&1 | tee) must not end it by SIGPIPE,
+     * exit 141 for 130 (a reviewer) */
+    struct sigaction no_pipe;
+    memset(&no_pipe, 0, sizeof no_pipe);
+    no_pipe.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &no_pipe, NULL);
     ssize_t ignored = 0;
     if (signal_number == SIGINT) ignored = write(STDERR_FILENO, interrupted, sizeof interrupted - 1);
     else if (signal_number == SIGTERM) ignored = write(STDERR_FILENO, terminated, sizeof terminated - 1);

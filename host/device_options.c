@@ -57,6 +57,7 @@ int cc_device_request_check(const cc_device_request *r, char *why, size_t why_le
 
 void cc_device_note_unread(const cc_device_request *r, const cc_ops_context *ctx) {
     char names[256] = "";
+    int tf32 = 0;
     if (ctx->backend == CC_BACKEND_CPU) {
         const char *given[] = {r->conv && !strcmp(r->conv, "cudnn") ? "--conv cudnn" : NULL,
                                r->cudnn_layout && !strcmp(r->cudnn_layout, "nhwc") ? "--cudnn-layout nhwc" : NULL,
@@ -66,9 +67,11 @@ void cc_device_note_unread(const cc_device_request *r, const cc_ops_context *ctx
         for (size_t i = 0; i < sizeof given / sizeof *given; i++)
             if (given[i])
                 snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "", given[i]);
+        tf32 = given[4] != NULL;
     }
-    if (names[0])
-        fprintf(stderr, "crimecast: note: %s: GPU options, not read on the CPU (TF32 is FP32 there)\n", names);
+    if (names[0]) /* the TF32 clause only where TF32 was asked (it followed --conv cudnn alone; a probe) */
+        fprintf(stderr, "crimecast: note: %s: GPU options, not read on the CPU%s\n", names,
+                tf32 ? " (TF32 is FP32 there)" : "");
     int threads = cc_cpu_threads(ctx);
     if (r->threads > threads)
         fprintf(stderr, "crimecast: note: --threads %d: OpenMP allows this process %d (OMP_THREAD_LIMIT), which it "

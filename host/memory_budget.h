@@ -16,19 +16,19 @@ int cc_parse_memory_option(const char *text, void *field, char *why, size_t why_
 
 /* `asked` when positive (--memory), else the share above, of the least of the host's
  * available memory, what an address-space limit (ulimit -v) leaves and what the process's
- * cgroup leaves (a container's or a batch job's limit: MemAvailable is the machine's); 0
- * when nothing can be told. */
-double cc_memory_budget(const cc_ops_context *ctx, double asked);
+ * memory cgroups leave (a container's or a batch job's limit: MemAvailable is the
+ * machine's); 0 when nothing can be told. `words` (may be NULL) gets where it came from,
+ * for a refusal: "--memory", "90% of the GPU's memory", "90% of the host's available
+ * memory", or the limit's. */
+double cc_memory_budget(const cc_ops_context *ctx, double asked, const char **words);
 
-/* Where that budget came from, for a refusal: "--memory", "90% of the GPU's memory",
- * "90% of the host's available memory", or the address-space or cgroup limit's words. */
-const char *cc_memory_budget_words(const cc_ops_context *ctx, double asked);
-
-/* What a memory cgroup leaves this process, in bytes, from the list `cgroup_list` names
- * (/proc/self/cgroup) under the mount `root` (/sys/fs/cgroup): v2's memory.max less
- * memory.current, else v1's memory.limit_in_bytes less memory.usage_in_bytes (the group's
- * own directory, or the mount's when a container sees its group as the root); 0 where no
- * limit is set or none can be read. At least 1 when a limit is spent. */
+/* What the memory cgroups leave this process, in bytes, from the list `cgroup_list` names
+ * (/proc/self/cgroup) under the mount `root` (/sys/fs/cgroup): the least, over its group
+ * and each above it, of v2's memory.max less memory.current, else v1's
+ * memory.limit_in_bytes less memory.usage_in_bytes, the inactive file cache (memory.stat)
+ * not counted as used; the v1 walk ends at the mount's memory directory (a container sees
+ * its own group as the root). 0 where no limit is set or none can be read; at least 1
+ * when a limit is spent. */
 double cc_cgroup_room_bytes(const char *cgroup_list, const char *root);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "crawler/datetime.h"
 #include "crawler/same_file.h"
+#include "crawler/whole_file.h"
 
 int cc_command_result(const char *name, int status, const char *err) {
     if (status == 0) return CC_EXIT_OK;
@@ -424,14 +425,36 @@ static int check_written_twice(const file_row *written, int writes, char *why, s
     return 0;
 }
 
-/* A path written that is a file read (same device and inode), or another path written:
- * -1 with why. Paths that do not exist yet are new files, none of the inputs. Every path
- * of every row is compared (import takes thousands of files). */
+/* Whether a written row's file is of another kind than HDF5: its value name (FILE.png,
+ * REPORT.html, CONFIG.json) names no .h5 file. */
+static int writes_other_than_hdf5(const cc_option *row) {
+    return row->name[0] && row->value_name && !strstr(row->value_name, ".h5");
+}
+
+/* A PNG, page, CSV or JSON file named over an HDF5 file (a tensor, model or forecast) would
+ * replace it: png --out t.h5 did, exit 0 (a probe). -1 with why. */
+static int check_no_hdf5_overwritten(const file_row *written, int writes, char *why, size_t why_len) {
+    char room[PATH_ROOM], what[160];
+    for (int w = 0; w < writes; w++)
+        for (int i = 0; writes_other_than_hdf5(written[w].row) && path_of(written[w].row, written[w].base, i, room); i++) {
+            snprintf(what, sizeof what, "the --%s file (%s)", written[w].row->name, written[w].row->value_name);
+            if (cc_whole_file_refuse_hdf5(path_of(written[w].row, written[w].base, i, room), what, why, why_len) != 0)
+                return -1;
+        }
+    return 0;
+}
+
+/* A path written that is a file read (same device and inode), or another path written, or
+ * an HDF5 file a writer of another kind would replace: -1 with why. Paths that do not
+ * exist yet are new files, none of the inputs. Every path of every row is compared
+ * (import takes thousands of files). */
 static int check_written_apart(const cc_command_spec *spec, void *request, char *why, size_t why_len) {
     file_row read[MOST_FILE_ROWS], written[MOST_FILE_ROWS];
     int reads = rows_with_role(spec, request, CC_FILE_READ, read);
     int writes = rows_with_role(spec, request, CC_FILE_WRITTEN, written);
-    if (check_written_twice(written, writes, why, why_len) != 0) return -1;
+    if (check_written_twice(written, writes, why, why_len) != 0 ||
+        check_no_hdf5_overwritten(written, writes, why, why_len) != 0)
+        return -1;
     char out_room[PATH_ROOM], in_room[PATH_ROOM];
     for (int w = 0; w < writes; w++)
         for (int i = 0; path_of(written[w].row, written[w].base, i, out_room); i++) {

@@ -294,8 +294,8 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
            where, conv, math, ctx->cudnn_nhwc ? ", NHWC" : "", ctx->any_algorithm ? ", any algorithm" : "", ctx->graphs ? ", CUDA graph" : "", model, o->batch, c->height, c->width, c->channels,
            c->layers, c->hidden[0], c->kernel, c->window, c->horizon, median, times[0], steps, tflops * 1e3);
     if (gpu)
-        fprintf(out, "  cuBLAS GEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32, %.1f BF16; the step's %.1f GFLOP "
-               "take %.4f s at the %s rate (the step is %.1fx that)\n",
+        fprintf(out, "  cuBLAS GEMM 4096^3 on this device: %.1f TFLOP/s FP32, %.1f TF32, %.1f BF16; the step's %.4g GFLOP "
+               "take %.4g s at the %s rate (the step is %.1fx that)\n",
                g->fp32, g->tf32, g->bf16, flops * 1e-9, floor, math, median / floor);
     if (gpu && ctx->conv_cudnn)
         fprintf(out, "  device scratch held: %.1f MiB (cuDNN's workspace, granted up to %.1f MiB, and its timing runs)\n",
@@ -303,7 +303,7 @@ static void report(FILE *out, const cc_bench_request *o, const cc_convlstm *m, c
     else if (gpu)
         fprintf(out, "  device scratch held: %.1f MiB (im2col columns)\n", cc_backend_scratch_bytes(ctx) / MIB);
     else if (floor > 0)
-        fprintf(out, "  SGEMM %dx%dx%d on every thread: %.1f GFLOP/s (%s); the step's %.1f GFLOP take %.4f s at "
+        fprintf(out, "  SGEMM %dx%dx%d on every thread: %.1f GFLOP/s (%s); the step's %.4g GFLOP take %.4g s at "
                "that rate (the step is %.2fx that)\n",
                g->m, g->n, g->k, g->fp32 * 1e3, cc_cpu_gemm_choice(), flops * 1e-9, floor, median / floor);
     if (prof) report_profile(out, prof, 0);

@@ -284,7 +284,6 @@ int cc_run_covariates(const cc_covariates_request *r, FILE *out, char *err, size
     cc_area_weights w = {0};
     cc_code_lookup lookup = {0};
     cc_file_lock held; /* from reading the file's maps to renaming the new file over it */
-    if (r->join_csv && cc_whole_file_refuse_hdf5(r->join_csv, "the join CSV", err, err_len) != 0) return -1;
     if (cc_file_lock_take(&held, r->data, "crimecast covariates", err, err_len) != 0) return -1;
     if (cc_tensor_read(r->data, "counts", &t, err, err_len) != 0) {
         cc_file_lock_release(&held);

@@ -360,10 +360,13 @@ static void note_totals_off(const cc_eval_request *a, const row *rows, int count
             if (r->forecast != rows[i].forecast) continue;
             channels++;
             if (!total_off(r->forecast_sum, r->truth_sum)) continue;
+            char share[32] = "none happened"; /* +inf% of none (a reviewer) */
+            if (r->truth_sum > 0)
+                snprintf(share, sizeof share, "%.4g happened (%+.0f%%)", r->truth_sum / bins,
+                         100.0 * (r->forecast_sum / r->truth_sum - 1.0));
             if (off++ < 4 && used < sizeof listed)
-                used += (size_t)snprintf(listed + used, sizeof listed - used, "%s'%s' %.4g a bin where %.4g happened "
-                                         "(%+.0f%%)", off > 1 ? ", " : "", r->category, r->forecast_sum / bins,
-                                         r->truth_sum / bins, 100.0 * (r->forecast_sum / r->truth_sum - 1.0));
+                used += (size_t)snprintf(listed + used, sizeof listed - used, "%s'%s' %.4g a bin where %s",
+                                         off > 1 ? ", " : "", r->category, r->forecast_sum / bins, share);
         }
         if (off == 0) continue;
         char of[48] = "";
@@ -858,6 +861,12 @@ static int join_forecasts(const cc_eval_request *a, cc_tensor *forecasts, int n,
         if (strcmp(f->model, first->model) != 0)
             say_note(a, "--join: %s is of model '%s', %s of '%s': scored as one forecast", a->forecasts[i], f->model,
                      a->forecasts[0], first->model);
+        int horizon = cc_forecast_horizon(a->forecasts[i]), first_horizon = cc_forecast_horizon(a->forecasts[0]);
+        if (horizon != first_horizon) { /* one row would mix leads (a reviewer) */
+            snprintf(err, err_len, "--join: %s forecasts %d bin(s) ahead, %s %d: join forecasts of one horizon",
+                     a->forecasts[i], horizon, a->forecasts[0], first_horizon);
+            return -1;
+        }
         for (int b = 0; b < f->T; b++) {
             int k = other_file_with_bin(forecasts, n, i, b);
             if (k >= 0) {
@@ -1102,9 +1111,7 @@ static int report(const cc_eval_request *a, const cc_tensor *truth, const cc_ten
 int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *table, cc_eval_inputs *kept, char *err,
                         size_t err_len) {
     /* --roc's file can be written, before the scoring (it printed every table, then failed) */
-    if (a->roc && (cc_whole_file_check(a->roc, err, err_len) != 0 ||
-                   cc_whole_file_refuse_hdf5(a->roc, "the ROC chart (a PNG)", err, err_len) != 0))
-        return -1;
+    if (a->roc && cc_whole_file_check(a->roc, err, err_len) != 0) return -1;
     cc_tensor truth;
     if (cc_tensor_read(a->data, "counts", &truth, err, err_len) != 0) return -1; /* it refuses a mask without a cell */
     if (a->roc_category && cc_tensor_channel_named(&truth, a->data, a->roc_category, err, err_len) < 0) {

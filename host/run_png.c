@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "crawler/datetime.h"
-#include "crawler/whole_file.h"
 #include "heatmaps/colormap.h"
 #include "heatmaps/png_export.h"
 #include "heatmaps/tensor_file.h"
@@ -194,7 +193,6 @@ static int draw_one(const cc_png_request *a, const png_look *look, const cc_tens
 int cc_run_png(const cc_png_request *a, FILE *out, char *err, size_t err_len) {
     png_look look = {cc_colormap_find(a->cmap), CC_SCALE_LINEAR};
     cc_scale_parse(a->scale, &look.scale); /* valid: the table checked it */
-    if (!a->all && cc_whole_file_refuse_hdf5(a->out, "a PNG", err, err_len) != 0) return -1;
     cc_tensor t;
     if (cc_tensor_read(a->in, a->dataset, &t, err, err_len) != 0) return -1;
     int status = -1, c = cc_tensor_channel_named(&t, a->in, a->category, err, err_len);

@@ -34,7 +34,7 @@ static int usual_batch(const cc_model_info *info) {
 }
 
 static int predict_batch(const cc_ops_context *ctx, const cc_model_info *info, const cc_tensor *t, double budget,
-                         int asked, char *err, size_t err_len) {
+                         const char *words, char *err, size_t err_len) {
     int batch = usual_batch(info), on_gpu = cc_plan_device(ctx);
     if (budget <= 0) return batch;
     int fits = cc_train_memory_largest_batch(&info->config, batch, t->T, t->R, on_gpu, 1, cc_ops_threads(ctx), budget);
@@ -51,7 +51,7 @@ static int predict_batch(const cc_ops_context *ctx, const cc_model_info *info, c
                  one.host / 1073741824.0, one.program / 1073741824.0);
     snprintf(err, err_len, "not even one forecast of the %d x %d grid fits the memory predict may take (%.2f GiB: "
              "%s%s): give more with --memory, or predict where there is more", t->H, t->W, budget / 1073741824.0,
-             cc_memory_budget_words(ctx, asked ? budget : 0), need);
+             words, need);
     return fits;
 }
 
@@ -326,10 +326,10 @@ static void warn_gap_in_window(const char *data, const cc_tensor *t, int window)
     if (low == 0) return;
     const char *bin = cc_bin_kind_name(t->bin);
     fprintf(stderr, "crimecast predict: warning: %s: the %d %ss --span next forecasts from hold %d far below the "
-            "tensor's usual count (median %.0f a %s over the %d before): %s%s; records the store lacks (not yet "
-            "published or crawled, or a raster past its end?), which the forecast takes for quiet %ss. Raster up to "
-            "the last %s the store holds whole\n", data, window, bin, low, usual, bin, before, listed,
-            low > 4 ? ", ..." : "", bin, bin);
+            "tensor's usual count (median %.0f a %s over the %d before; or, where said, the 8 %ss just before it): "
+            "%s%s; records the store lacks (not yet published or crawled, or a raster past its end?), which the "
+            "forecast takes for quiet %ss. Raster up to the last %s the store holds whole\n", data, window, bin, low,
+            usual, bin, before, bin, listed, low > 4 ? ", ..." : "", bin, bin);
 }
 
 /* A dynamic covariate missing at every forecast origin (each window's last bin): the
@@ -355,13 +355,17 @@ static void warn_missing_at_origins(const char *data, const cc_tensor *t, const 
 /* Reads model file `path` into model and info and checks it against the tensor, the span
  * and (index > 0) the first file's info: 0, or -1 with err (nothing kept). */
 static int read_model_checked(const char *path, const char *data, const cc_tensor *t, const wanted *w, int index,
-                              const cc_model_info *first, cc_convlstm *model, cc_model_info *info,
-                              cc_train_state *state, char *err, size_t err_len) {
-    if (cc_checkpoint_read(path, 1, model, info, state, err, err_len) != 0) return -1; /* batch set per model later */
+                              const cc_model_info *first, cc_convlstm *model, cc_model_info *info, char *err,
+                              size_t err_len) {
+    if (cc_checkpoint_read(path, 1, model, info, NULL, err, err_len) != 0) return -1; /* batch set per model later */
     const cc_convlstm_config *c = &info->config;
     int n = w->next ? (t->T >= c->window) : cc_split_samples(&info->split, w->span);
     char why[768];
-    if (cc_model_matches_tensor(info, t, why, sizeof why) != 0) {
+    /* the covariates' input maps are read per file, under its own standardisation, as it
+     * forecasts (add_model_forecasts checks their count then): counted here as the model's */
+    cc_tensor view = *t;
+    if (c->covariates) view.input_static = c->covariates, view.input_dynamic = 0;
+    if (cc_model_matches_tensor(info, &view, why, sizeof why) != 0) {
         snprintf(err, err_len, "%s: %s", path, why);
     } else if (!w->next && cc_model_same_bins(info, t, why, sizeof why) != 0) {
         snprintf(err, err_len, "%s: %s (its spans are bins of that tensor; --span next forecasts past any tensor of "
@@ -382,23 +386,32 @@ static int read_model_checked(const char *path, const char *data, const cc_tenso
     }
     cc_model_info_free(info);
     cc_convlstm_free(model);
-    if (state) cc_train_state_free(state);
     return -1;
 }
 
-/* A plain model whose training stopped part way (Ctrl-C, a kill, or still running: its
- * file is written at each improvement) is its best epoch so far: said, as an ensemble's
- * unfinished members are (an interrupted retrain into the production model's path was
- * forecast with, unsaid; a probe). Finished: its epochs run, or stopped early (its
- * patience spent since its best epoch). */
-static void note_unfinished_training(const char *path, const cc_model_info *info, const cc_train_state *s) {
+/* A model whose member in training (a plain model's only one, an ensemble's last) stopped
+ * part way - Ctrl-C, a kill, or still running - forecasts with that member's best epoch so
+ * far: said (an interrupted retrain into the production model's path was forecast with,
+ * unsaid; a probe; an ensemble's last member too: a reviewer). Finished: its epochs run,
+ * or stopped early (its patience spent since its best epoch). The file is written at each
+ * improvement, so training may have gone on past the epoch it holds. From the file's
+ * epochs_done and best_epoch attributes alone (the optimiser's state is not read). */
+static void note_unfinished_training(const char *path, const cc_model_info *info) {
     const cc_train_options *o = &info->options;
-    if (info->members != 1 || s->epochs_done <= 0 || s->epochs_done >= o->epochs ||
-        s->epochs_done >= CC_MAX_EPOCHS || s->epochs_done - s->best_epoch >= o->patience)
+    char why[256];
+    long long best = 0;
+    hid_t file = cc_hdf5_open_read(path, why, sizeof why);
+    int read = file >= 0 && cc_hdf5_read_int(file, "best_epoch", &best) == 0;
+    if (file >= 0) H5Fclose(file);
+    int done = info->epochs_done;
+    if (!read || info->finished != info->members - 1 || done <= 0 || done >= o->epochs || done >= CC_MAX_EPOCHS ||
+        done - best >= o->patience)
         return;
-    fprintf(stderr, "crimecast predict: warning: %s: its training stopped part way (or is still running) after epoch "
-            "%d of its %d: forecasting with epoch %d, its best so far (train --resume goes on)\n", path,
-            s->epochs_done, o->epochs, s->best_epoch);
+    char member[48] = "";
+    if (info->members > 1) snprintf(member, sizeof member, " of its member %d of %d", info->members, info->members);
+    fprintf(stderr, "crimecast predict: warning: %s: the training%s stopped part way (or is still running): the file "
+            "holds its epoch %d of %d, the best so far (training may have gone on past it unsaved); forecasting with "
+            "that (train --resume goes on)\n", path, member, (int)best, o->epochs);
 }
 
 /* Every model file read and checked, and each member taken once (take_member_once),
@@ -412,14 +425,11 @@ static int check_every_model(const cc_predict_request *a, const cc_tensor *t, co
     for (int k = 0; status == 0 && k < a->model_count; k++) {
         cc_convlstm model;
         cc_model_info info;
-        cc_train_state state;
-        memset(&state, 0, sizeof state);
-        if (read_model_checked(a->models[k], a->data, t, w, k, &first, &model, &info, &state, err, err_len) != 0) {
+        if (read_model_checked(a->models[k], a->data, t, w, k, &first, &model, &info, err, err_len) != 0) {
             status = -1;
             break;
         }
-        note_unfinished_training(a->models[k], &info, &state);
-        cc_train_state_free(&state);
+        note_unfinished_training(a->models[k], &info);
         int members = cc_model_forecast_members(&info);
         char why[512];
         for (int m = 0; status == 0 && m < members; m++)
@@ -442,11 +452,12 @@ static int check_every_model(const cc_predict_request *a, const cc_tensor *t, co
  * info, later ones are checked against it; `name` the forecast's model name. 0 or -1
  * with err. */
 static int add_model_forecasts(const cc_ops_context *ctx, const char *path, const char *data, cc_tensor *t,
-                               const wanted *w, double budget, int asked, int index, cc_model_info *first, char name[32],
+                               const wanted *w, double budget, const char *words, int index, cc_model_info *first,
+                               char name[32],
                                int *n_out, int *members, float **sum, char *err, size_t err_len) {
     cc_convlstm model;
     cc_model_info info;
-    if (read_model_checked(path, data, t, w, index, first, &model, &info, NULL, err, err_len) != 0) return -1;
+    if (read_model_checked(path, data, t, w, index, first, &model, &info, err, err_len) != 0) return -1;
     /* the covariates' input maps under this model's standardisation (each member file has its own) */
     char note[1024] = "";
     if (info.config.covariates &&
@@ -456,6 +467,13 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
         return -1;
     }
     if (note[0] && index == 0) fprintf(stderr, "crimecast predict: warning: %s\n", note);
+    char why[768];
+    if (info.config.covariates && cc_model_matches_tensor(&info, t, why, sizeof why) != 0) {
+        snprintf(err, err_len, "%s: %s", path, why);
+        cc_model_info_free(&info);
+        cc_convlstm_free(&model);
+        return -1;
+    }
     const cc_convlstm_config *c = &info.config;
     cc_span span = w->span;
     int n = w->next ? (t->T >= c->window) : cc_split_samples(&info.split, span), status = -1;
@@ -463,7 +481,7 @@ static int add_model_forecasts(const cc_ops_context *ctx, const char *path, cons
     float *all = NULL;
     int *starts = NULL;
     int batch = 0;
-    if ((batch = predict_batch(ctx, &info, t, budget, asked, err, err_len)) <= 0) {
+    if ((batch = predict_batch(ctx, &info, t, budget, words, err, err_len)) <= 0) {
         /* err said so */
     } else if (!(starts = malloc(sizeof(int) * (size_t)n)) || !(all = malloc(sizeof(float) * map * (size_t)n * c->horizon)) ||
                (index == 0 && !(*sum = calloc(map * (size_t)n, sizeof(float))))) {
@@ -561,7 +579,8 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     cc_ops_context ctx;
     if (cc_device_open(&a->device, &ctx, err, err_len) != 0) return -1;
     cc_device_note_unread(&a->device, &ctx);
-    double budget = cc_memory_budget(&ctx, a->memory); /* before the tensor is read: the plan counts it */
+    const char *words; /* where the budget came from, for a refusal */
+    double budget = cc_memory_budget(&ctx, a->memory, &words); /* before the tensor is read: the plan counts it */
     cc_tensor t;
     if (cc_tensor_read(a->data, "counts", &t, err, err_len) != 0 || cc_tensor_read_recency(a->data, &t, cc_cpu_threads(&ctx), err, err_len) != 0) {
         cc_tensor_free(&t);
@@ -576,7 +595,7 @@ int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err
     char name[32] = "";
     ok = check_every_model(a, &t, &w, err, err_len) == 0;
     for (int k = 0; ok && k < a->model_count; k++)
-        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, budget, a->memory > 0, k, &first, name, &n,
+        ok = add_model_forecasts(&ctx, a->models[k], a->data, &t, &w, budget, words, k, &first, name, &n,
                                  &members, &sum, err, err_len) == 0;
     if (ok) {
         /* outside the study area 0, as no crime is counted there (the network's exp(r) is

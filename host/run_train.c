@@ -267,7 +267,9 @@ typedef struct train_plan {
     FILE *out;
     cc_ops_context *ctx;        /* where the run works */
     cc_train_memory memory;     /* its planned memory (models/memory_plan.h) */
-    double budget;              /* what it may take there, bytes */
+    double budget;              /* what it may take there, bytes, measured before the tensor is
+                                   read (the plan counts it; after, it was counted twice) */
+    const char *budget_words;   /* where that came from, for a refusal */
     double tables;              /* the resident windows' bytes there (0: gathered on the host) */
     int writes;                 /* 1: this process writes the model file (rank 0, or alone) */
     int files_written;          /* model files this run has written (a Ctrl-C's resume starts from the last) */
@@ -429,8 +431,6 @@ static size_text sized(double bytes) {
     return s;
 }
 
-/* --memory, or 90% of the GPU's memory or of the host's available memory. */
-static double memory_budget(const train_plan *p) { return cc_memory_budget(p->ctx, p->request->memory); }
 
 static int through_cudnn(const cc_ops_context *ctx) { return ctx->backend == CC_BACKEND_CUDA && ctx->conv_cudnn; }
 
@@ -470,7 +470,6 @@ static int choose_gather(train_plan *p, const cc_tensor *t, double need, char *e
 static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err_len) {
     int on_gpu = cc_plan_device(p->ctx), threads = cc_ops_threads(p->ctx), batch = p->options.batch;
     if (cc_train_memory_plan(&p->config, batch, t->T, t->R, on_gpu, 1, threads, &p->memory, err, err_len) != 0) return -1;
-    p->budget = memory_budget(p);
     const cc_train_memory *m = &p->memory;
     double need = on_gpu ? m->device : m->host;
     if (p->budget <= 0 || need <= p->budget) return choose_gather(p, t, need, err, err_len);
@@ -487,7 +486,7 @@ static int check_memory(train_plan *p, const cc_tensor *t, char *err, size_t err
                            "take (%s); %s",
              batch, t->H, t->W, sized(need).text, on_gpu ? "GPU" : "host", m->activations / GIB, m->model / GIB,
              m->batches / GIB, m->workspace / GIB, m->tensor / GIB, on_gpu ? 0.0 : m->program / GIB, sized(p->budget).text,
-             cc_memory_budget_words(p->ctx, p->request->memory), advice);
+             p->budget_words, advice);
     return -1;
 }
 
@@ -568,11 +567,12 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
         return -1;
     }
     if (info->finished > 0 && epochs != info->options.epochs) {
-        /* its finished members keep only their parameters, not the state to train on */
+        /* its finished members keep only their parameters, not the state to train on; the
+         * count is of the members trained, the root among them (it said 2 of a finished 3) */
         snprintf(err, err_len, "%s: a seed ensemble with %d member%s trained cannot be given another length (--epochs "
                  "%d, it was %d): those members keep only their parameters. Train it again with --epochs %d, or "
-                 "one more member alone with --seed", p->request->resume, info->finished,
-                 info->finished > 1 ? "s" : "", epochs, info->options.epochs, epochs);
+                 "one more member alone with --seed", p->request->resume, cc_model_forecast_members(info),
+                 cc_model_forecast_members(info) > 1 ? "s" : "", epochs, info->options.epochs, epochs);
         return -1;
     }
     cc_train_options run = p->options;
@@ -1127,6 +1127,7 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     if (cc_device_open_for_rank(&r->device, r->local_rank, r->local_size, &ctx, err, err_len) != 0) return -1;
     if (p.writes && !r->validation_only) cc_device_note_unread(&r->device, &ctx); /* once: not per tune candidate */
     p.ctx = &ctx;
+    p.budget = cc_memory_budget(&ctx, r->memory, &p.budget_words);
     p.clock.device = cc_now_seconds() - start;
     cc_tensor t = {0};
     int status = -1;

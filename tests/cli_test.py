@@ -115,8 +115,18 @@ p = subprocess.run([CRIMECAST, "bench", "train", "--device", "cpu", "--batch", "
                     "--steps", "1", "--warmup", "0", "--json", "--conv", "cudnn", "--deterministic", "off", "--graph",
                     "off", "--threads", "2"], capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
 check("bench --device cpu with GPU options and --threads 2 under OMP_THREAD_LIMIT=1: run, both said",
-      p.returncode == 0 and "note: --conv cudnn, --deterministic off, --graph off: GPU options, not read on the CPU"
+      p.returncode == 0 and "note: --conv cudnn, --deterministic off, --graph off: GPU options, not read on the CPU\n"
       in p.stderr and "note: --threads 2: OpenMP allows this process 1 (OMP_THREAD_LIMIT)" in p.stderr, p)
+p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "1",
+        "--warmup", "0", "--json", "--tf32")
+plain = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "1",
+            "--warmup", "0")
+said = re.search(r"the step's (\S+) GFLOP take (\S+) s at that rate", plain.stdout)
+check("bench on a small shape: the step's GFLOP and their time in significant digits (it printed '0.0 GFLOP take "
+      "0.0010 s'; a probe)", plain.returncode == 0 and said and float(said.group(1)) > 0 and float(said.group(2)) > 0,
+      plain)
+check("... and TF32 said to be FP32 there only when asked (the clause followed --conv cudnn alone; a probe)",
+      p.returncode == 0 and "note: TF32: GPU options, not read on the CPU (TF32 is FP32 there)" in p.stderr, p)
 p = run("bench", "train", "--device", "cpu", "--batch", "2", "--grid", "8", "--hidden", "4", "--steps", "1",
         "--warmup", "0", "--json")
 check("... and none of it without them", p.returncode == 0 and "note:" not in p.stderr, p)

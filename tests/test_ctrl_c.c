@@ -239,9 +239,10 @@ static void test_a_signal_removes_the_temporaries_and_kills(void **state) {
     const int signals[] = {SIGINT, SIGTERM, SIGHUP};
     /* said on stderr (a Ctrl-C in a long baseline ended it with no word; a probe), but to
      * a hung-up terminal nothing */
-    const char *says[] = {"crimecast: stopped by Ctrl-C (SIGINT); a file it was writing is removed, not left "
+    const char *says[] = {"crimecast: stopped by Ctrl-C (SIGINT); any file it was writing is removed, not left "
                           "half-written\n",
-                          "crimecast: stopped by SIGTERM; a file it was writing is removed, not left half-written\n", ""};
+                          "crimecast: stopped by SIGTERM; any file it was writing is removed, not left half-written\n",
+                          ""};
     for (int i = 0; i < 3; i++) {
         char dir[] = "/tmp/crimecast-ctrl-c-XXXXXX", text[512];
         assert_non_null(mkdtemp(dir));

@@ -1,5 +1,6 @@
-/* host/memory_budget.h: what a memory cgroup leaves the process (v2, v1 in its own
- * directory, v1 seen as the mount's root inside a container), read from a fake
+/* host/memory_budget.h: what the memory cgroups leave the process (v2, its parents, its
+ * inactive file cache free; v1 in its own directory, v1 seen as the mount's root inside a
+ * container), read from a fake
  * /proc/self/cgroup and /sys/fs/cgroup tree; --memory auto planned against the machine's
  * memory under such a limit (a container's MemAvailable is the host's). */
 #include <setjmp.h>
@@ -68,6 +69,25 @@ static void test_v2_limit_less_usage(void **state) {
     assert_true(room("0::/job/42\n") == 1);
 }
 
+/* The inactive file cache is not counted as used (the kernel reclaims it first: counted, a
+ * few GiB of reads refused a run; a reviewer), and a parent's limit binds too (a Slurm
+ * job's, a systemd slice's). */
+static void test_v2_cache_and_parents(void **state) {
+    (void)state;
+    char job[256], step[256];
+    snprintf(job, sizeof job, "%s/sys/slurm/job_7", root);
+    snprintf(step, sizeof step, "%s/sys/slurm/job_7/step_0", root);
+    put(step, "memory.max", "max\n");
+    put(step, "memory.current", "3221225472\n");                  /* 3 GiB, */
+    put(step, "memory.stat", "anon 1073741824\ninactive_file 2147483648\n"); /* 2 of it cache */
+    put(job, "memory.max", "4294967296\n");                      /* the job's 4 GiB */
+    put(job, "memory.current", "3221225472\n");
+    put(job, "memory.stat", "inactive_file 2147483648\nactive_file 1\n");
+    assert_true(room("0::/slurm/job_7/step_0\n") == 3.0 * 1073741824.0); /* 4 - (3 - 2) */
+    put(step, "memory.max", "2147483648\n"); /* the step's own 2 GiB is the lesser: 2 - (3 - 2) */
+    assert_true(room("0::/slurm/job_7/step_0\n") == 1.0 * 1073741824.0);
+}
+
 static void test_v1_own_directory_then_mount_root(void **state) {
     (void)state;
     char dir[256];
@@ -95,6 +115,7 @@ static void test_nothing_to_read(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_v2_limit_less_usage),
+        cmocka_unit_test(test_v2_cache_and_parents),
         cmocka_unit_test(test_v1_own_directory_then_mount_root),
         cmocka_unit_test(test_nothing_to_read),
     };

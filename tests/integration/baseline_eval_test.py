@@ -201,20 +201,23 @@ def check_level_off_noted(tmp):
           and int(said.group(1)) == len(bins) and abs(float(said.group(2)) / forecast - 1) < 1e-3
           and abs(float(said.group(3)) / truth - 1) < 1e-3 and said.group(4) == "%+.0f" % (100 * (forecast / truth - 1))
           and "histavg-52's total is off" not in q.stderr, q.stderr)
-    # a PNG, an HTML page or a CSV named over a tensor: refused, the tensor kept (png, report,
-    # eval --roc and covariates --join-csv replaced it, exit 0; a probe)
+    # a PNG, an HTML page, a CSV or a JSON file named over a tensor: refused, the tensor kept
+    # (png, report, eval --roc, covariates --join-csv replaced it, exit 0; a probe; tune --out,
+    # baseline --importance too: a reviewer)
     victim = os.path.join(tmp, "victim.h5")
     shutil.copy(data, victim)
     before = open(victim, "rb").read()
-    for args, what in ((["png", "--in", data, "--index", "0", "--out", victim], "a PNG"),
-                       (["eval", "--data", data, right, "--roc", victim], "the ROC chart (a PNG)"),
-                       (["report", "--data", data, right, "--out", victim], "the HTML report"),
+    for args, what in ((["png", "--in", data, "--index", "0", "--out", victim], "--out file (FILE.png|DIR)"),
+                       (["eval", "--data", data, right, "--roc", victim], "--roc file (ROC.png)"),
+                       (["report", "--data", data, right, "--out", victim], "--out file (REPORT.html)"),
                        (["covariates", "--data", data, "--table", "none.csv", "--polygons", "none.geojson", "--key", "k",
-                         "--polygon-key", "k",
-                         "--join-csv", victim], "the join CSV")):
+                         "--polygon-key", "k", "--join-csv", victim], "--join-csv file (FILE.csv)"),
+                       (["tune", "--data", data, "--out", victim], "--out file (CONFIG.json)"),
+                       (["baseline", "--method", "rf", "--data", data, "--out", os.path.join(tmp, "rf_x.h5"),
+                         "--importance", victim], "--importance file (FILE.csv)")):
         q = subprocess.run([CRIMECAST, *args], capture_output=True, text=True)
-        check("%s --%s over a tensor: refused, the tensor kept" % (args[0], "roc" if args[0] == "eval" else args[-2][2:]),
-              q.returncode == 1 and "%s: cannot write %s there: an HDF5 file is there" % (victim, what) in q.stderr
+        check("%s %s over a tensor: refused before any work, the tensor kept" % (args[0], what.split()[0]),
+              q.returncode == 2 and "%s: cannot write the %s there: an HDF5 file is there" % (victim, what) in q.stderr
               and open(victim, "rb").read() == before, q.stderr)
     # --join: the forecast cut into one file a bin (as a season of predict --span next makes
     # them), given out of order, scores as the whole (it was refused, "different bins (1 and

@@ -127,13 +127,14 @@ def check_inspect_mse(tensor, tau, tmp):
     check("inspect of an MSE model exits 0", p.returncode == 0, p.stderr[-2000:])
     if p.returncode:
         return
-    with h5py.File(model, "r") as m, h5py.File(os.path.join(out, "inspect.h5"), "r") as f:
+    with h5py.File(model, "r") as m, h5py.File(os.path.join(out, "inspect.h5"), "r") as f, \
+            h5py.File(tensor, "r") as t:
         scale, c = m["norm/scale"][:].astype(np.float64), int(f.attrs["category_index"])
         r = (f["baseline"][-1, c].astype(np.float64) + f["skip"][-1, c] + f["network"][-1, c])
-        fc = f["forecast"][-1, c]
-    want = np.maximum(0, np.expm1(r * scale[c]))
-    check("MSE: forecast = max(0, expm1(r x scale)) (1e-5)", np.allclose(fc, want, rtol=1e-5, atol=1e-5),
-          float(np.abs(fc - want).max()))
+        fc, inside = f["forecast"][-1, c], t["mask"][:].astype(bool)
+    want = np.where(inside, np.maximum(0, np.expm1(r * scale[c])), 0)  # 0 outside the mask, as predict's
+    check("MSE: forecast = max(0, expm1(r x scale)) inside the mask, 0 outside it (1e-5)",
+          np.allclose(fc, want, rtol=1e-5, atol=1e-5), float(np.abs(fc - want).max()))
     _, text = read_png(os.path.join(out, "decomposition.png"))
     check("MSE: its terms are called the output's, not a log-rate's",
           json.loads(p.stdout)["terms"] == "output" and "the output's terms" in text.get("Title", ""), text.get("Title"))

@@ -152,8 +152,8 @@ def check_seed_ensemble(tmp, tensor, common, model, forecast):
     before = open(ens, "rb").read()
     p = run("train", "--data", tensor, "--resume", ens, "--epochs", "3", "--threads", "1", "--out", ens)
     check("--resume --epochs 3 of a finished 2-epoch ensemble: refused, naming why, the file unchanged",
-          p.returncode == 1 and "cannot be given another length (--epochs 3, it was 2)" in p.stderr
-          and open(ens, "rb").read() == before, (p.stdout, p.stderr))
+          p.returncode == 1 and "a seed ensemble with 2 members trained cannot be given another length (--epochs 3, "
+          "it was 2)" in p.stderr and open(ens, "rb").read() == before, (p.stdout, p.stderr))
     p = run("train", "--data", tensor, "--resume", ens, "--epochs", "1", "--threads", "1", "--out", ens)
     check("--resume --epochs 1 of a 2-epoch model: refused (it wrote epochs = 1 beside epochs_done = 2)",
           p.returncode == 1 and "holds 2 epochs already: --epochs 1 asks for fewer" in p.stderr
@@ -460,7 +460,7 @@ def check_next_bin(tmp, db, tensor, model, forecast):
     p = run("predict", "--model", model, "--data", past_end, "--span", "next", "--out",
             os.path.join(tmp, "past_end_next.h5"))
     said = re.search(r"warning: \S+past_end.h5: the 4 weeks --span next forecasts from hold 3 far below the tensor's "
-                     r"usual count \(median (\d+) a week over the 52 before\): 2018-01-01 \(0\), 2018-01-08 \(0\), "
+                     r"usual count \(median (\d+) a week over the 52 before; or, where said, the 8 weeks just before it\): 2018-01-01 \(0\), 2018-01-08 \(0\), "
                      r"2018-01-15 \(0\); records the store lacks", p.stderr)
     check("--span next from a window ending in three empty weeks (past the store's end): forecast, the three named in "
           "a warning with the usual count (the median of the 52 weeks before, recomputed)", p.returncode == 0
