@@ -151,8 +151,8 @@ static int visit(void *context, const cc_incident_point *p) {
         return 0;
     }
     double day = cc_incident_day(p->occurred, p->time_precision);
-    /* its day, inside the bins' days: a store row of another program ("2016-02-31", hour
-     * 99) may name a day that its bin does not hold, which is not counted */
+    /* its day, inside the bins' days (well_formed has refused a day its bin does not hold,
+     * "2016-02-31"; the bound stays, as the array's guard) */
     int64_t at = (int64_t)floor(day) - job->first_day;
     if (job->day_count && strcmp(p->time_precision, "month") != 0 && at >= 0 && at < job->days) job->day_count[at]++;
     pending *b = job->batch;
