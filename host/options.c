@@ -432,8 +432,11 @@ static int writes_other_than_hdf5(const cc_option *row) {
 }
 
 /* A PNG, page, CSV or JSON file named over an HDF5 file (a tensor, model or forecast) would
- * replace it: png --out t.h5 did, exit 0 (a probe). -1 with why. */
-static int check_no_hdf5_overwritten(const file_row *written, int writes, char *why, size_t why_len) {
+ * replace it: png --out t.h5 did, exit 0 (a probe). After the command's own checks, whose
+ * words are closer (tune's --out naming a file of its search). -1 with why. */
+static int check_no_hdf5_overwritten(const cc_command_spec *spec, void *request, char *why, size_t why_len) {
+    file_row written[MOST_FILE_ROWS];
+    int writes = rows_with_role(spec, request, CC_FILE_WRITTEN, written);
     char room[PATH_ROOM], what[160];
     for (int w = 0; w < writes; w++)
         for (int i = 0; writes_other_than_hdf5(written[w].row) && path_of(written[w].row, written[w].base, i, room); i++) {
@@ -444,17 +447,14 @@ static int check_no_hdf5_overwritten(const file_row *written, int writes, char *
     return 0;
 }
 
-/* A path written that is a file read (same device and inode), or another path written, or
- * an HDF5 file a writer of another kind would replace: -1 with why. Paths that do not
- * exist yet are new files, none of the inputs. Every path of every row is compared
- * (import takes thousands of files). */
+/* A path written that is a file read (same device and inode), or another path written:
+ * -1 with why. Paths that do not exist yet are new files, none of the inputs. Every path
+ * of every row is compared (import takes thousands of files). */
 static int check_written_apart(const cc_command_spec *spec, void *request, char *why, size_t why_len) {
     file_row read[MOST_FILE_ROWS], written[MOST_FILE_ROWS];
     int reads = rows_with_role(spec, request, CC_FILE_READ, read);
     int writes = rows_with_role(spec, request, CC_FILE_WRITTEN, written);
-    if (check_written_twice(written, writes, why, why_len) != 0 ||
-        check_no_hdf5_overwritten(written, writes, why, why_len) != 0)
-        return -1;
+    if (check_written_twice(written, writes, why, why_len) != 0) return -1;
     char out_room[PATH_ROOM], in_room[PATH_ROOM];
     for (int w = 0; w < writes; w++)
         for (int i = 0; path_of(written[w].row, written[w].base, i, out_room); i++) {
@@ -525,7 +525,8 @@ static int parse_line(const cc_command_spec *spec, int argc, char **argv, void *
     }
     if (check_required(spec, request, why, sizeof why) != 0 ||
         check_written_apart(spec, request, why, sizeof why) != 0 ||
-        (spec->check && spec->check(request, why, sizeof why) != 0))
+        (spec->check && spec->check(request, why, sizeof why) != 0) ||
+        check_no_hdf5_overwritten(spec, request, why, sizeof why) != 0)
         return over ? cc_usage_error(spec->name, "%s (the command line's options over %s)", why, over)
                     : cc_usage_error(spec->name, "%s", why);
     if (warn) warn_repeated(spec, argc, argv);
