@@ -184,14 +184,24 @@ static int is_sqlite_database(const char *path) {
     return got == (ssize_t)sizeof head && !memcmp(head, "SQLite format 3", 16);
 }
 
+int cc_has_hdf5_signature(FILE *f) {
+    static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8];
+    for (long at = 0; at <= (1L << 20); at = at ? 2 * at : 512)
+        if (fseek(f, at, SEEK_SET) != 0 || fread(head, 1, 8, f) != 8) return 0;
+        else if (!memcmp(head, signature, 8)) return 1;
+    return 0;
+}
+
 int cc_whole_file_refuse_hdf5(const char *path, const char *writing, char *err, size_t err_len) {
-    static const char SIGNATURE[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
-    char head[8];
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a pipe's name is not waited on */
+    struct stat st;
     if (fd < 0) return 0;
-    ssize_t got = read(fd, head, sizeof head);
-    close(fd);
-    if (got != (ssize_t)sizeof head || memcmp(head, SIGNATURE, sizeof head) != 0) return 0;
+    FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
+    int hdf5 = f && cc_has_hdf5_signature(f);
+    if (f) fclose(f);
+    else close(fd);
+    if (!hdf5) return 0;
     snprintf(err, err_len, "%.2000s: cannot write %s there: an HDF5 file is there (a tensor, model or forecast?), "
              "which it would replace; name another file, or remove that one", path, writing);
     return -1;

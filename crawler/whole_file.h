@@ -32,6 +32,10 @@ typedef struct cc_whole_file {
  * a GeoPackage, .gpkg, aside). 0, or -1 with err naming the cause. */
 int cc_whole_file_check(const char *path, char *err, size_t err_len);
 
+/* Whether stream f starts like an HDF5 file: the signature at byte 0, 512, 1024, 2048, ...
+ * (where a user block may push the superblock). */
+int cc_has_hdf5_signature(FILE *f);
+
 /* For writers of other kinds (a PNG, an HTML page, a CSV): -1 with err when `path` is an
  * HDF5 file (its signature), which they would replace (png --out t.h5 replaced a tensor;
  * a probe); `writing` names what would be written ("a PNG"). 0 otherwise. */

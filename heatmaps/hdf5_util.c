@@ -14,17 +14,6 @@
 #include "crawler/printable.h"
 #include "crawler/whole_file.h"
 
-/* Whether f starts like an HDF5 file: its signature at byte 0, 512, 1024, 2048, ...
- * (where a user block may push the superblock). */
-static int has_hdf5_signature(FILE *f) {
-    static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    unsigned char head[8];
-    for (long at = 0; at <= (1L << 20); at = at ? 2 * at : 512)
-        if (fseek(f, at, SEEK_SET) != 0 || fread(head, 1, 8, f) != 8) return 0;
-        else if (!memcmp(head, signature, 8)) return 1;
-    return 0;
-}
-
 int cc_hdf5_file_identity(hid_t file, unsigned long long identity[2]) {
     identity[0] = identity[1] = 0;
     void *handle = NULL;
@@ -106,7 +95,7 @@ hid_t cc_hdf5_open_read(const char *path, char *why, size_t why_len) {
     if (stat(path, &st) != 0) snprintf(why, why_len, "cannot open it: %s", strerror(errno));
     else if (S_ISDIR(st.st_mode)) snprintf(why, why_len, "a directory, not a file");
     else if (!(f = fopen(path, "rb"))) snprintf(why, why_len, "cannot open it: %s", strerror(errno));
-    else if (has_hdf5_signature(f)) snprintf(why, why_len, "an HDF5 file that HDF5 cannot open (cut short, damaged, or "
+    else if (cc_has_hdf5_signature(f)) snprintf(why, why_len, "an HDF5 file that HDF5 cannot open (cut short, damaged, or "
                                                           "locked by a process writing it)");
     else snprintf(why, why_len, "not an HDF5 file");
     if (f) fclose(f);
@@ -180,7 +169,7 @@ static int replaceable_by_hdf5(const char *file, const char *path, char *err, si
     struct stat st;
     FILE *f = stat(file, &st) == 0 && st.st_size > 0 ? fopen(file, "rb") : NULL;
     if (!f) return 0;
-    int hdf5 = has_hdf5_signature(f);
+    int hdf5 = cc_has_hdf5_signature(f);
     fclose(f);
     if (hdf5) return 0;
     snprintf(err, err_len, "%s: there is a file by that name that is not an HDF5 file (another program's?): crimecast "
