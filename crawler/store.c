@@ -610,9 +610,9 @@ static int scan_sequentially(cc_store *s, const char *city, const char *from, co
 
 int cc_store_scan(cc_store *s, const char *city, const char *from, const char *to, cc_store_visit_fn visit,
                   void *context, char *err, size_t err_len) {
-    static const char BY_INDEX[] = "SELECT occurred, lat, lon, category, time_precision FROM incidents "
+    static const char BY_INDEX[] = "SELECT occurred, lat, lon, category, time_precision, id FROM incidents "
                                    "WHERE city = ? AND occurred >= ? AND occurred < ?";
-    static const char BY_TABLE[] = "SELECT occurred, lat, lon, category, time_precision FROM incidents NOT INDEXED "
+    static const char BY_TABLE[] = "SELECT occurred, lat, lon, category, time_precision, id FROM incidents NOT INDEXED "
                                    "WHERE city = ? AND occurred >= ? AND occurred < ?";
     const char *sql = scan_sequentially(s, city, from, to) ? BY_TABLE : BY_INDEX;
     sqlite3_stmt *stmt = prepare_with_texts(s, sql, city, from, to);
@@ -625,8 +625,11 @@ int cc_store_scan(cc_store *s, const char *city, const char *from, const char *t
         cc_incident_point point = {(const char *)sqlite3_column_text(stmt, 0), sqlite3_column_double(stmt, 1),
                                    sqlite3_column_double(stmt, 2), (const char *)sqlite3_column_text(stmt, 3),
                                    (const char *)sqlite3_column_text(stmt, 4)};
-        if (!point.occurred || !point.category || !point.time_precision) {
-            snprintf(err, err_len, "%s: incident with a NULL occurred/category/time_precision", s->path);
+        if (!point.occurred || !point.category || !point.time_precision) { /* the schema forbids it: an edit */
+            snprintf(err, err_len, "%s: the incident of id %lld (city %s) has a NULL %s, which crimecast's schema "
+                     "forbids (a store edited, or another tool's?): mend or delete that row", s->path,
+                     (long long)sqlite3_column_int64(stmt, 5), city,
+                     !point.occurred ? "occurred" : !point.category ? "category" : "time_precision");
             status = -1;
             break;
         }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "heatmaps/recency.h"
+#include "heatmaps/tensor.h"
 
 const double cc_recency_tau_days[CC_RECENCY_MAPS] = {1.0, 3.0};
 
@@ -173,13 +174,13 @@ int cc_sparse_check(const cc_sparse *s, char *why, size_t why_len) {
         }
         for (int64_t i = s->start[p]; i < s->start[p + 1]; i++) {
             int cell_ok = s->cell[i] >= 0 && s->cell[i] < s->cells && (i == s->start[p] || s->cell[i] > s->cell[i - 1]);
-            int count_ok = !s->count || (isfinite(s->count[i]) && s->count[i] > 0);
+            int count_ok = !s->count || (isfinite(s->count[i]) && s->count[i] > 0 && s->count[i] <= CC_TENSOR_MOST_COUNT);
             int recent_ok = 1;
             for (int r = 0; r < s->R; r++) recent_ok &= isfinite(s->recent[i * s->R + r]) && s->recent[i * s->R + r] >= 0;
             if (!cell_ok || !count_ok || !recent_ok) {
                 snprintf(why, why_len, "/sparse entry %lld (plane %d): %s", (long long)i, p,
                          !cell_ok    ? "its cell is off the grid or not after the one before"
-                         : !count_ok ? "its count is not finite and > 0"
+                         : !count_ok ? "its count is not finite, > 0 and at most 2^24 (16777216)"
                                      : "a recency sum is not finite and >= 0");
                 return -1;
             }

@@ -252,21 +252,23 @@ static int read_part(hid_t file, const char *name, hid_t type, size_t count, voi
     return -1;
 }
 
-/* Counts, expected counts and recency maps are numbers of events: finite and >= 0.
+/* Counts, expected counts and recency maps are numbers of events: finite, >= 0 and at
+ * most CC_TENSOR_MOST_COUNT.
  * `values` is [T][maps][C][H][W] (maps 1 for counts). */
 static int check_values(const cc_tensor *t, const char *name, const float *values, int maps, char *why,
                         size_t why_len) {
     size_t plane = (size_t)t->H * t->W, per_bin = (size_t)maps * t->C * plane, n = (size_t)t->T * per_bin;
     for (size_t q = 0; q < n; q++) {
         float v = values[q];
-        if (isfinite(v) && v >= 0) continue;
+        if (isfinite(v) && v >= 0 && v <= CC_TENSOR_MOST_COUNT) continue;
         int bin = (int)(q / per_bin), map = (int)(q % per_bin / ((size_t)t->C * plane));
         int c = (int)(q / plane % (size_t)t->C), cell = (int)(q % plane);
         char date[11], which[32] = "";
         cc_format_iso_date(t->time[bin], date);
         if (maps > 1) snprintf(which, sizeof which, ", map %d", map);
         snprintf(why, why_len, "%s holds %g at bin %d (%s)%s, channel '%s', cell row %d, column %d: counts must be "
-                 "finite and >= 0", name, v, bin, date, which, t->categories[c], cell / t->W, cell % t->W);
+                 "finite, >= 0 and at most 2^24 (16777216) a cell and bin", name, v, bin, date, which, t->categories[c],
+                 cell / t->W, cell % t->W);
         return -1;
     }
     return 0;
@@ -543,6 +545,36 @@ static int check_consecutive(const cc_tensor *t, char *why, size_t why_len) {
     return 0;
 }
 
+/* The root attributes that repeat what the datasets say, where a file has them (another
+ * tool's may not): first_bin and last_bin are /time's ends, a forecast's horizon a whole
+ * number of bins >= 1. A file whose /time was moved onto the training weeks, its
+ * first_bin left, was scored as a forecast of them; a horizon of -3 or "one" passed (a
+ * probe). */
+static int check_repeated_attributes(hid_t file, const cc_tensor *t, int forecast, char *why, size_t why_len) {
+    const char *names[2] = {"first_bin", "last_bin"};
+    int64_t days[2] = {t->time[0], t->time[t->T - 1]};
+    for (int k = 0; k < 2; k++) {
+        if (H5Aexists(file, names[k]) <= 0) continue;
+        char *text = cc_hdf5_read_text(file, names[k]), date[11], shown[64];
+        cc_format_iso_date(days[k], date);
+        int agrees = text && !strcmp(text, date);
+        if (!agrees)
+            snprintf(why, why_len, "root attribute %s is %s%s%s, but /time's %s bin is %s: the file contradicts "
+                     "itself (edited?)", names[k], text ? "'" : "", text ? cc_printable(text, shown, sizeof shown, 20)
+                     : "not text", text ? "'" : "", k ? "last" : "first", date);
+        free(text);
+        if (!agrees) return -1;
+    }
+    double horizon = 0;
+    if (!forecast || H5Aexists(file, "horizon") <= 0) return 0;
+    if (cc_hdf5_read_double(file, "horizon", &horizon) == 0 && horizon >= 1 && horizon <= 1000000 &&
+        horizon == floor(horizon))
+        return 0;
+    snprintf(why, why_len, "root attribute horizon is not a whole number of bins from 1 to 1000000 (how far ahead "
+             "each target was forecast)");
+    return -1;
+}
+
 /* Whether the counts are stored sparse: /sparse/count (and no /counts). */
 static int sparse_counts(hid_t file) {
     return H5Lexists(file, "/sparse", H5P_DEFAULT) > 0 && H5Lexists(file, "/sparse/count", H5P_DEFAULT) > 0;
@@ -646,6 +678,7 @@ static int read_file(hid_t file, const char *dataset, cc_tensor *t, char *why, s
     if (status == 0) status = read_metadata(file, t, y, x, why, why_len);
     if (status == 0) status = check_axes(t, y, x, why, why_len);
     if (status == 0 && !strcmp(dataset, "counts")) status = check_consecutive(t, why, why_len);
+    if (status == 0) status = check_repeated_attributes(file, t, forecast, why, why_len);
     if (status == 0 && sparse) status = read_sparse_counts(file, t, why, why_len);
     /* a sparse file's counts were checked entry by entry (cc_sparse_check: finite, > 0);
      * every other value is 0 */
@@ -768,7 +801,7 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
     int status = -1;
     char why[512];
     if (check_values(&f, "the forecast", f.values, 1, why, sizeof why) != 0) { /* what every reader refuses */
-        snprintf(err, err_len, "%s: not written: %s (a forecast must be; a model's rates past float's range?)", path,
+        snprintf(err, err_len, "%s: not written: %s (a forecast must be; a model's rates run away?)", path,
                  why);
     } else if (extra) {
         extra[0] = (cc_file_attribute){"model", label->model, 0, NULL, 0};

@@ -8,8 +8,9 @@
  *
  * Promises checked: a file is read whole or refused with a printable message naming it;
  * what is read is what every command assumes without checking again: a shape within
- * heatmaps/tensor.h's limits, bins strictly increasing, finite counts >= 0, channel
- * names, a cell size > 0, recency maps of the same shape, finite and >= 0. */
+ * heatmaps/tensor.h's limits, bins strictly increasing, counts finite, >= 0 and at most
+ * CC_TENSOR_MOST_COUNT, channel names, a cell size > 0, recency maps of the same shape and
+ * range; a horizon and first/last bin, where a file has them, agreeing with its bins. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 static void check_nonnegative(const float *v, size_t n, const char *what) {
-    for (size_t i = 0; i < n; i++) FUZZ_CHECK(isfinite(v[i]) && v[i] >= 0, "%s[%zu] = %g was read", what, i, v[i]);
+    for (size_t i = 0; i < n; i++) FUZZ_CHECK(isfinite(v[i]) && v[i] >= 0 && v[i] <= CC_TENSOR_MOST_COUNT, "%s[%zu] = %g was read", what, i, v[i]);
 }
 
 static void check_tensor(const cc_tensor *t) {

@@ -226,11 +226,37 @@ def forecast_cases(tmp, tensor):
     p = run("eval", "--data", tensor, odd)
     check("a model name with an escape sequence: eval's table shows it as \\x1b, not raw (found by a probe)",
           p.returncode == 0 and "\x1b" not in p.stdout and "a\\x1b[31mred" in p.stdout.lower(), p.stdout[:300])
-    for value in (0, -1, 2 ** 40, "one"):
-        no_horizon = edited(forecast, os.path.join(tmp, "horizon.h5"), lambda f, v=value: f.attrs.__setitem__("horizon", v))
-        p = run("eval", "--data", tensor, forecast, no_horizon)
-        check("a forecast whose horizon attribute is %r: scored, no note of '0 bin(s) ahead' (found by a probe)" % value,
-              p.returncode == 0 and "bin(s) ahead" not in p.stderr, p.stderr)
+    for value in (0, -3, 2.5, 2 ** 40, "one"):
+        bad = edited(forecast, os.path.join(tmp, "horizon.h5"), lambda f, v=value: f.attrs.__setitem__("horizon", v))
+        refused("a forecast whose horizon attribute is %r is refused, naming it (it was scored; found by a probe)"
+                % value, run("eval", "--data", tensor, forecast, bad), bad, "root attribute horizon is not a whole")
+    no_horizon = edited(forecast, os.path.join(tmp, "horizon.h5"), lambda f: f.attrs.__delitem__("horizon"))
+    p = run("eval", "--data", tensor, forecast, no_horizon)
+    check("a forecast without a horizon attribute (another tool's) is scored, with no note of '0 bin(s) ahead'",
+          p.returncode == 0 and "bin(s) ahead" not in p.stderr, p.stderr)
+
+    def onto_training_weeks(f):  # /time moved back a year, first_bin and last_bin left as they were
+        replace(f, "time", f["time"][:] - 7 * 52)
+    bad = edited(forecast, os.path.join(tmp, "time_moved.h5"), onto_training_weeks)
+    with h5py.File(forecast, "r") as f:
+        first = f.attrs["first_bin"]
+        moved_first = str(np.datetime64("1970-01-01") + np.timedelta64(int(f["time"][0]) - 7 * 52, "D"))
+    refused("a forecast whose /time was moved onto the training weeks, first_bin left, is refused naming both (it was "
+            "scored as a forecast of them; found by a probe)", run("eval", "--data", tensor, bad), bad,
+            "root attribute first_bin is '%s', but /time's first bin is %s" % (first, moved_first))
+    bad = edited(tensor, os.path.join(tmp, "last_bin_odd.h5"), lambda f: f.attrs.__setitem__("last_bin", "1999-01-01"))
+    refused("a tensor whose last_bin contradicts /time is refused naming it",
+            run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad,
+            "root attribute last_bin is '1999-01-01'")
+    huge = edited(tensor, os.path.join(tmp, "huge_count.h5"),
+                  lambda f: f["counts"].__setitem__((3, 1, 2, 2), np.float32(3e38)))
+    refused("a count of 3e38 is refused naming bin, channel and cell (it trained, at a loss of 1.5e34; a probe)",
+            run("train", "--data", huge, "--epochs", "1", "--out", os.path.join(tmp, "m_huge.h5")), huge,
+            "at bin 3", "channel 'burglary', cell row 2, column 2", "at most 2^24")
+    p = run("png", "--in", edited(tensor, os.path.join(tmp, "top_count.h5"),
+                                  lambda f: f["counts"].__setitem__((3, 1, 2, 2), np.float32(2 ** 24))),
+            "--index", "3", "--category", "burglary", "--out", os.path.join(tmp, "top.png"))
+    check("a count of exactly 2^24 is read", p.returncode == 0, p.stderr)
     nudged = edited(forecast, os.path.join(tmp, "nudged_cell.h5"),
                     lambda f: f.attrs.__setitem__("cell_size_m", float(f.attrs["cell_size_m"]) * (1 + 1e-9)))
     p = run("eval", "--data", tensor, nudged)
@@ -252,10 +278,11 @@ def forecast_cases(tmp, tensor):
     refused("a NaN in a forecast is refused, not scored (eval used to spin)",
             run("eval", "--data", tensor, bad), bad, "holds nan")
 
-    def moved(f):
+    def moved(f):  # and its first_bin with it, as a tool writing its own forecast would
         days = f["time"][:]
         days[0] += 3
         replace(f, "time", days)
+        f.attrs["first_bin"] = str(np.datetime64("1970-01-01") + np.timedelta64(int(days[0]), "D"))
     bad = edited(forecast, os.path.join(tmp, "moved.h5"), moved)
     day = 16800 + 7 * int(np.floor(0.85 * T + 0.5)) + 3
     date = str(np.datetime64("1970-01-01") + np.timedelta64(day, "D"))

@@ -242,6 +242,30 @@ def check_malformed_times(tmp, db, weeks):
           "first: '2020-12-2x junk'): not counted" % bad in p.stderr, (p.stderr, len(rows)))
 
 
+def check_null_category(tmp, db):
+    """A store row with a NULL category (the schema forbids it; an edited store) is refused
+    naming the row's id and the column (it said "an incident with a NULL
+    occurred/category/time_precision"; a probe)."""
+    bad = os.path.join(tmp, "null_category.db")
+    shutil.copy(db, bad)
+    con = sqlite3.connect(bad)
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute("UPDATE sqlite_master SET sql = replace(sql, 'category TEXT NOT NULL', 'category TEXT') "
+                "WHERE name = 'incidents'")
+    con.commit()
+    con.close()
+    with sqlite3.connect(bad) as con:
+        (rid,) = con.execute("SELECT id FROM incidents WHERE city = 'chicago' AND occurred >= '2020-12-28' "
+                             "ORDER BY id LIMIT 1").fetchone()
+        con.execute("UPDATE incidents SET category = NULL WHERE id = ?", (rid,))
+    out = os.path.join(tmp, "null_category.h5")
+    p = run("raster", "--city", "chicago", "--db", bad, "--from", "2020-12-21", "--to", "2021-01-13", "--bin", "week",
+            "--grid", "16", "--out", out)
+    check("a row with a NULL category: refused naming the store, the row's id and the column, nothing written",
+          p.returncode == 1 and "%s: the incident of id %d (city chicago) has a NULL category" % (bad, rid) in p.stderr
+          and not os.path.exists(out), p.stderr)
+
+
 def check_uncategorised_weeks(tmp, db, out):
     """San Francisco's Kaggle files: the train file's weeks carry a crime type, the test
     file's (every other week) none (category 'unknown'). Rastered by category, those weeks'
@@ -593,6 +617,7 @@ def main():
               and not os.path.exists(out + "x"), (p.returncode, p.stderr))
         check_read_only_store(tmp, db, weeks)
         check_malformed_times(tmp, db, weeks)
+        check_null_category(tmp, db)
         p = run("raster", "--city", "chicago", "--db", db, "--from", "2020-12-27", "--to", "2020-12-29",
                 "--bin", "day", "--grid", "8", "--recency", "off", "--out", out)
         with h5py.File(out, "r") as f:
