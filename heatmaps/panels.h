@@ -16,8 +16,15 @@ typedef struct cc_panel {
 } cc_panel;
 
 /* Writes the panels (all H x W on `mask`, drawn with `style`) to `path`; caption: one
- * line of text for the strip under them. 0 or -1 with `err`. */
+ * line of text for the strip under them, also the PNG's Description text chunk. 0 or -1
+ * with `err`. */
 int cc_panels_png(const char *path, const cc_panel *panels, int count, const uint8_t *mask, int H, int W,
                   const cc_png_style *style, const char *caption, char *err, size_t err_len);
+
+/* The same, with `texts` as text chunks after the Description (png --legend's are a bare
+ * map's: scale, vmax, time, category, ...). */
+int cc_panels_png_with(const char *path, const cc_panel *panels, int count, const uint8_t *mask, int H, int W,
+                       const cc_png_style *style, const char *caption, const cc_png_text *texts, int text_count,
+                       char *err, size_t err_len);
 
 #endif

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include "crawler/datetime.h"
+#include "crawler/printable.h"
 #include "heatmaps/colormap.h"
+#include "heatmaps/panels.h"
 #include "heatmaps/png_export.h"
 #include "heatmaps/tensor_file.h"
 
@@ -33,6 +35,9 @@ static const cc_option PNG_OPTIONS[] = {
                     "the scale's top at this quantile of the in-mask values of every frame drawn"),
      .open_min = 1, .max = 1},
     {CC_OPTION_INT("zoom", cc_png_request, zoom, "K", "8", 1, 64, "pixels per cell side, 1-64")},
+    {CC_OPTION_FLAG("legend", cc_png_request, legend,
+                    "a picture to read: the map under a title (what, which channel, which bin) with a caption and "
+                    "a colour bar below (RGB; without it the PNG is the bare map, one cell zoom x zoom pixels)")},
     {CC_OPTION_TEXT("out", cc_png_request, out, "FILE.png|DIR", NULL, "the PNG, or the directory of --all"),
      .required = 1, .file = CC_FILE_WRITTEN},
 };
@@ -58,7 +63,8 @@ const cc_command_spec CC_PNG_SPEC = {
         "Draws one time step of one channel as an 8-bit palette PNG, north up, cells outside\n"
         "the mask in a neutral colour, or every time step into a directory, all on the same\n"
         "colour scale. The scale runs from 0 to vmax. The scale, colormap, time and category\n"
-        "are written into each PNG as text chunks.\n",
+        "are written into each PNG as text chunks; --legend also draws them (a title, a caption\n"
+        "and a colour bar around the map).\n",
     .request_size = sizeof(cc_png_request),
     .groups = PNG_GROUPS,
     .group_count = 1,
@@ -101,6 +107,27 @@ static double choose_vmax(const cc_tensor *t, int c, int first, int last, double
     return vmax > 0 ? vmax : 1.0; /* an empty map still needs a scale */
 }
 
+/* --legend: the map as one panel under a title, with a caption and a colour bar (a bare
+ * map read later, or shown in a slide, said neither what nor when; a probe). */
+static int draw_with_legend(const png_look *look, const cc_tensor *t, int ti, int c, const cc_png_style *style,
+                            const char *path, const cc_png_text *texts, int text_count, char *err, size_t err_len) {
+    char date[11], when[40], title[320], caption[400], model[160], category[160];
+    cc_format_iso_date(t->time[ti], date);
+    if (t->bin == CC_BIN_DAY) snprintf(when, sizeof when, "%s", date);
+    else snprintf(when, sizeof when, "%s of %s", cc_bin_kind_name(t->bin), date);
+    cc_printable_utf8(t->categories[c], category, sizeof category, 60);
+    if (t->forecast)
+        snprintf(title, sizeof title, "%s forecast of '%s', %s",
+                 t->model[0] ? cc_printable_utf8(t->model, model, sizeof model, 60) : "a", category, when);
+    else
+        snprintf(title, sizeof title, "'%s' counted, %s", category, when);
+    snprintf(caption, sizeof caption, "%s, %g m cells; colour: %s a cell, %s scale 0 to %g (%s)", t->city,
+             t->cell, t->forecast ? "expected crimes" : "crimes", cc_scale_name(look->scale), style->vmax,
+             look->cmap->name);
+    cc_panel panel = {title, t->values + cc_tensor_offset(t, ti, c, 0, 0)};
+    return cc_panels_png_with(path, &panel, 1, t->mask, t->H, t->W, style, caption, texts, text_count, err, err_len);
+}
+
 static int draw_frame(const cc_png_request *a, const png_look *look, const cc_tensor *t, int ti, int c, double vmax,
                       const char *path, char *err, size_t err_len) {
     char date[11], vmax_text[32];
@@ -115,8 +142,10 @@ static int draw_frame(const cc_png_request *a, const png_look *look, const cc_te
                            {"category", t->categories[c]},
                            {"bin", cc_bin_kind_name(t->bin)},
                            {"Software", "crimecast " CRIMECAST_VERSION}};
-    return cc_png_write(path, t->values + cc_tensor_offset(t, ti, c, 0, 0), t->mask, t->H, t->W, &style, texts,
-                        (int)(sizeof texts / sizeof texts[0]), err, err_len);
+    int count = (int)(sizeof texts / sizeof texts[0]);
+    if (a->legend) return draw_with_legend(look, t, ti, c, &style, path, texts, count, err, err_len);
+    return cc_png_write(path, t->values + cc_tensor_offset(t, ti, c, 0, 0), t->mask, t->H, t->W, &style, texts, count,
+                        err, err_len);
 }
 
 static int pick_frame(const cc_png_request *a, const cc_tensor *t, char *err, size_t err_len) {
@@ -165,8 +194,9 @@ static int draw_all(const cc_png_request *a, const png_look *look, const cc_tens
         snprintf(path, sizeof path, "%s/%s_%s.png", a->out, t->categories[c], date);
         if (draw_frame(a, look, t, ti, c, vmax, path, err, err_len) != 0) return -1;
     }
-    fprintf(out, "%s: %d PNGs of '%s', %d x %d pixels, scale 0 .. %g (%s, %s)\n", a->out, t->T, t->categories[c],
-            t->W * a->zoom, t->H * a->zoom, vmax, cc_scale_name(look->scale), look->cmap->name);
+    fprintf(out, "%s: %d PNGs of '%s', %d x %d pixels%s, scale 0 .. %g (%s, %s)\n", a->out, t->T, t->categories[c],
+            t->W * a->zoom, t->H * a->zoom, a->legend ? " of map each, with a legend" : "", vmax,
+            cc_scale_name(look->scale), look->cmap->name);
     char first[300] = "";
     int others = frames_not_drawn(a->out, t, c, first, sizeof first);
     if (others)
@@ -184,9 +214,9 @@ static int draw_one(const cc_png_request *a, const png_look *look, const cc_tens
     if (draw_frame(a, look, t, ti, c, vmax, a->out, err, err_len) != 0) return -1;
     char date[11];
     cc_format_iso_date(t->time[ti], date);
-    fprintf(out, "%s: '%s', %s bin of %s, %d x %d pixels, scale 0 .. %g (%s, %s)\n", a->out, t->categories[c],
-            cc_bin_kind_name(t->bin), date, t->W * a->zoom, t->H * a->zoom, vmax, cc_scale_name(look->scale),
-            look->cmap->name);
+    fprintf(out, "%s: '%s', %s bin of %s, %d x %d pixels%s, scale 0 .. %g (%s, %s)\n", a->out, t->categories[c],
+            cc_bin_kind_name(t->bin), date, t->W * a->zoom, t->H * a->zoom, a->legend ? " of map, with a legend" : "",
+            vmax, cc_scale_name(look->scale), look->cmap->name);
     return 0;
 }
 

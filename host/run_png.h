@@ -17,6 +17,7 @@ typedef struct cc_png_request {
     const char *cmap, *scale;
     double vmax, quantile;           /* the colour scale's top, or its quantile; 0: not given */
     int zoom;                        /* pixels per cell side */
+    int legend;                      /* a title above the map and a colour bar below */
     const char *out;
 } cc_png_request;
 

@@ -33,6 +33,7 @@ import numpy as np
 import pyproj
 
 from checks import check, summary
+from png_reader import read_png
 
 CRIMECAST, CITIES = sys.argv[1], sys.argv[2]
 
@@ -264,6 +265,41 @@ def check_null_category(tmp, db):
     check("a row with a NULL category: refused naming the store, the row's id and the column, nothing written",
           p.returncode == 1 and "%s: the incident of id %d (city chicago) has a NULL category" % (bad, rid) in p.stderr
           and not os.path.exists(out), p.stderr)
+
+
+def find_block(picture, block):
+    """(row, column) where `block` lies whole inside `picture` (both [H][W][3]), or None."""
+    h, w = block.shape[:2]
+    for y, x in zip(*np.nonzero(np.all(picture[:picture.shape[0] - h + 1, :picture.shape[1] - w + 1] == block[0, 0],
+                                       axis=2))):
+        if np.array_equal(picture[y:y + h, x:x + w], block):
+            return int(y), int(x)
+    return None
+
+
+def check_png_legend(weeks, bare_png, tmp):
+    """png --legend: the bare map's very pixels inside a picture with a title above them
+    and a caption and colour bar below, and the bare map's text chunks plus the caption (a
+    map read later said neither what nor when; a probe)."""
+    legend = os.path.join(tmp, "w_legend.png")
+    p = run("png", "--in", weeks, "--time", "2020-12-28", "--zoom", "4", "--legend", "--out", legend)
+    if p.returncode != 0:
+        check("png --legend draws", False, p.stderr)
+        return
+    bare, bare_text = read_png(bare_png)
+    picture, text = read_png(legend)
+    at = find_block(picture, bare)
+    ink = np.all(picture == (30, 30, 30), axis=2)  # the title's and caption's text colour
+    with h5py.File(weeks, "r") as f:
+        cell = float(f.attrs["cell_size_m"])
+    check("png --legend: the bare map's pixels inside, text above it (a title) and below it (the caption)",
+          at is not None and ink[:at[0]].any() and ink[at[0] + bare.shape[0]:].any(), (at, picture.shape))
+    check("png --legend: the bare map's text chunks, and the caption as Description",
+          all(text.get(k) == v for k, v in bare_text.items()) and text.get("time") == "2020-12-28"
+          and text.get("Description") == "chicago, %g m cells; colour: crimes a cell, linear scale 0 to %s (inferno)"
+          % (cell, bare_text["vmax"]), (text, bare_text))
+    check("png --legend: its line says the map's size and the legend",
+          "64 x 64 pixels of map, with a legend, scale 0 .. %s" % bare_text["vmax"] in p.stdout, p.stdout)
 
 
 def check_uncategorised_weeks(tmp, db, out):
@@ -647,6 +683,7 @@ def main():
         png = os.path.join(tmp, "w.png")
         p = run("png", "--in", weeks, "--time", "2020-12-28", "--zoom", "4", "--out", png)
         check("png of a week", p.returncode == 0 and os.path.getsize(png) > 100, p)
+        check_png_legend(weeks, png, tmp)
         p = run("png", "--in", weeks, "--time", "2020-12-29", "--out", png)
         check("png of a date that starts no bin exits 1", p.returncode == 1 and "no week bin starts on 2020-12-29" in p.stderr, p)
         p = run("png", "--in", weeks, "--all", "--category", "theft", "--out", os.path.join(tmp, "frames"))
