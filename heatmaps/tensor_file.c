@@ -546,24 +546,28 @@ static int check_consecutive(const cc_tensor *t, char *why, size_t why_len) {
 }
 
 /* The root attributes that repeat what the datasets say, where a file has them (another
- * tool's may not): first_bin and last_bin are /time's ends, a forecast's horizon a whole
- * number of bins >= 1. A file whose /time was moved onto the training weeks, its
- * first_bin left, was scored as a forecast of them; a horizon of -3 or "one" passed (a
- * probe). */
+ * tool's may not): /time within first_bin .. last_bin (a slice of the file, its
+ * attributes copied, stays within; a /time moved onto the training weeks, its first_bin
+ * left, was scored as a forecast of them), a forecast's horizon a whole number of bins
+ * >= 1 (-3 and "one" passed; a probe). */
 static int check_repeated_attributes(hid_t file, const cc_tensor *t, int forecast, char *why, size_t why_len) {
     const char *names[2] = {"first_bin", "last_bin"};
     int64_t days[2] = {t->time[0], t->time[t->T - 1]};
     for (int k = 0; k < 2; k++) {
         if (H5Aexists(file, names[k]) <= 0) continue;
         char *text = cc_hdf5_read_text(file, names[k]), date[11], shown[64];
+        int64_t day = 0;
+        int dated = text && cc_parse_iso_date(text, &day) == 0;
+        int within = dated && (k == 0 ? days[0] >= day : days[1] <= day);
         cc_format_iso_date(days[k], date);
-        int agrees = text && !strcmp(text, date);
-        if (!agrees)
-            snprintf(why, why_len, "root attribute %s is %s%s%s, but /time's %s bin is %s: the file contradicts "
-                     "itself (edited?)", names[k], text ? "'" : "", text ? cc_printable(text, shown, sizeof shown, 20)
-                     : "not text", text ? "'" : "", k ? "last" : "first", date);
+        if (!dated)
+            snprintf(why, why_len, "root attribute %s is %s%s%s: not a date (YYYY-MM-DD)", names[k], text ? "'" : "",
+                     text ? cc_printable(text, shown, sizeof shown, 20) : "not text", text ? "'" : "");
+        else if (!within)
+            snprintf(why, why_len, "root attribute %s is '%s', but /time's %s bin is %s, %s it: the file contradicts "
+                     "itself (edited?)", names[k], text, k ? "last" : "first", date, k ? "after" : "before");
         free(text);
-        if (!agrees) return -1;
+        if (!within) return -1;
     }
     double horizon = 0;
     if (!forecast || H5Aexists(file, "horizon") <= 0) return 0;

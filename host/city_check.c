@@ -20,6 +20,9 @@ int cc_city_check(const char *name, cc_city_kind kind, char *why, size_t why_len
     else if (kind == CC_CITY_CRAWLABLE && strcmp(portal, "socrata") != 0 && strcmp(portal, "police.uk") != 0)
         refused = snprintf(why, why_len, "city '%s' has no portal to crawl (portal kind '%s'); %s", name, portal,
                            synthetic ? "crimecast synth makes its records" : "import its record files instead");
+    else if (kind == CC_CITY_RECORDED && synthetic)
+        refused = snprintf(why, why_len, "city '%s' is simulated (portal kind 'synthetic'): it has no record files to "
+                           "import; crimecast synth makes its records", name);
     cc_city_free(city);
     return refused ? -1 : 0;
 }

@@ -8,8 +8,9 @@
 #include <stddef.h>
 
 /* Which cities a command takes: any; only synthetic ones (synth writes them); only those
- * with a portal to crawl (crawl). */
-typedef enum { CC_CITY_ANY, CC_CITY_SYNTHETIC, CC_CITY_CRAWLABLE } cc_city_kind;
+ * with a portal to crawl (crawl); only real ones, whose record files import reads (import
+ * --city synthetic took the name and failed on the file's header; a probe). */
+typedef enum { CC_CITY_ANY, CC_CITY_SYNTHETIC, CC_CITY_CRAWLABLE, CC_CITY_RECORDED } cc_city_kind;
 
 /* 0 when city `name` has a definition file (cc_city_path); -1 with why when it has
  * none. A city whose definition loads and is not of `kind` (its portal kind 'synthetic'

@@ -299,6 +299,44 @@ static void list_prefixed(const cc_command_spec *spec, const char *name, size_t 
             }
 }
 
+/* The edit distance between a and b (insertions, deletions, substitutions and swaps of
+ * two neighbours, each 1: Damerau's optimal string alignment), or `most` + 1 once it is
+ * past `most`. Names are short (at most 63 bytes compared). */
+static int edit_distance(const char *a, size_t la, const char *b, size_t lb, int most) {
+    enum { ROOM = 64 };
+    if (la >= ROOM || lb >= ROOM) return most + 1;
+    int d[ROOM][ROOM];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb] <= most ? d[la][lb] : most + 1;
+}
+
+/* The option a mistyped name most likely meant (--grd: --grid), as git suggests: the one
+ * nearest within two edits (one for names of up to four letters), when no other is as
+ * near; NULL when none is. */
+static const char *nearest_option(const cc_command_spec *spec, const char *name, size_t len) {
+    int most = len <= 4 ? 1 : 2, best = most + 1, ties = 0;
+    const char *nearest = NULL;
+    for (int g = 0; g < spec->group_count; g++)
+        for (int i = 0; i < spec->groups[g].count; i++) {
+            const char *option = spec->groups[g].options[i].name;
+            if (!option[0]) continue; /* the operands' row */
+            int d = edit_distance(name, len, option, strlen(option), most);
+            if (d < best) best = d, nearest = option, ties = 0;
+            else if (d == best && d <= most) ties++;
+        }
+    return best <= most && !ties ? nearest : NULL;
+}
+
 /* One "--name[=value]" argument (and its value from argv[*i + 1] when it takes one). */
 static int parse_option(const cc_command_spec *spec, int argc, char **argv, int *i, void *request, char *why,
                         size_t why_len) {
@@ -312,6 +350,9 @@ static int parse_option(const cc_command_spec *spec, int argc, char **argv, int 
             int used = snprintf(why, why_len, "option '--%.*s' is ambiguous: it starts", (int)len, arg);
             list_prefixed(spec, arg, len, why, why_len, used);
         } else if (!len) snprintf(why, why_len, "unknown option '%s' (no name before its '=')", argv[*i]);
+        else if (nearest_option(spec, arg, len))
+            snprintf(why, why_len, "unknown option '--%.*s' (did you mean --%s?)", (int)len, arg,
+                     nearest_option(spec, arg, len));
         else snprintf(why, why_len, "unknown option '--%.*s'", (int)len, arg);
         return -1;
     }
@@ -345,7 +386,7 @@ static int check_required(const cc_command_spec *spec, void *request, char *why,
         }
     }
     if (spec->operands && spec->operands->required && unset(spec->operands, request)) {
-        snprintf(why, why_len, "no %s given", spec->operands->value_name);
+        snprintf(why, why_len, "no %s given (%s)", spec->operands->value_name, spec->operands->help);
         return -1;
     }
     return 0;

@@ -62,7 +62,7 @@ static int check_request(void *request, char *why, size_t why_len) {
                  r->city);
         return -1;
     }
-    if (r->city && cc_city_check(r->city, CC_CITY_ANY, why, why_len) != 0) return -1; /* as import's: a usage error */
+    if (r->city && cc_city_check(r->city, CC_CITY_RECORDED, why, why_len) != 0) return -1; /* as import's */
     return cc_device_request_check(&r->device, why, why_len);
 }
 
@@ -73,7 +73,7 @@ static const cc_option_group DEMO_GROUPS[] = {
 
 const cc_command_spec CC_DEMO_SPEC = {
     .name = "demo",
-    .synopsis = "[--out DIR] [--city CITY --file FILE...] [--device auto|cpu|cuda] [--quick] [--seed S]",
+    .synopsis = "[--out DIR] [--city CITY --file FILE...] [--device auto|cpu|cuda] [--threads N] [--quick] [--seed S]",
     .description =
         "Runs crimecast's whole job and writes everything into DIR:\n"
         "  without --city: a synthetic city (`crimecast synth`: a self-exciting point process\n"

@@ -97,7 +97,7 @@ const cc_command_spec CC_EVAL_SPEC = {
     .name = "eval",
     .synopsis = "--data TENSOR.h5 FORECAST.h5... [--json|--csv] [--topk 1,5,10] [--area 1km2] "
                 "[--hotspot top10|occurrence]\n"
-                "       [--roc ROC.png] [--roc-category NAME] [--versus MODEL] [--common-bins] [--block BINS]",
+                "       [--roc ROC.png] [--roc-category NAME] [--versus MODEL] [--common-bins | --join] [--block BINS]",
     .description =
         "Scores each forecast against the tensor's counts on the forecast's bins (matched by\n"
         "/time), inside the mask, per model and category: MSE, MAE, mean Poisson deviance\n"
@@ -457,8 +457,8 @@ static int paired_difference(row *r, const row *v, int block) {
 }
 
 /* --versus: fills every row's paired differences against the row labelled `versus` in
- * its category. Returns -1 with err when no forecast is labelled so (saying so when
- * `versus` is the model of several, each labelled apart). */
+ * its category (a label check_versus_named found). Returns -1 with err when there is
+ * nothing to pair: `versus` alone in every category, or in none. */
 static int paired_differences(row *rows, int count, const char *versus, int block, char *err, size_t err_len) {
     int found = 0, others = 0;
     for (int r = 0; r < count; r++) {
@@ -480,23 +480,8 @@ static int paired_differences(row *rows, int count, const char *versus, int bloc
                  "with (give the other forecasts too)", versus);
         return -1;
     }
-    const char *shared_by = NULL;
-    for (int r = 0; r < count && !shared_by; r++)
-        if (!strcmp(rows[r].forecast->model, versus)) shared_by = rows[r].model;
-    if (shared_by)
-        snprintf(err, err_len, "--versus '%s' is the model of several forecasts: name one as the table does, e.g. "
-                 "'%s'", versus, shared_by);
-    else {
-        const char *cut = NULL; /* a label cut from a longer model name (cc_eval_label_forecasts) */
-        for (int r = 0; r < count && !cut; r++) {
-            size_t n = strlen(rows[r].model); /* cut between UTF-8 characters: up to 3 bytes short */
-            if (n + 4 >= LABEL && strlen(versus) > n && !strncmp(rows[r].model, versus, n)) cut = rows[r].model;
-        }
-        if (cut)
-            snprintf(err, err_len, "--versus: the table labels a model by at most its first %d bytes: give '%s'",
-                     LABEL - 1, cut);
-        else snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
-    }
+    snprintf(err, err_len, "--versus '%s' forecasts no category of the tensor: there is nothing to compare with it",
+             versus);
     return -1;
 }
 
@@ -1046,6 +1031,32 @@ static void name_forecasts(const cc_eval_request *a, const cc_tensor *forecasts,
     cc_eval_label_forecasts(models, a->forecasts, a->forecast_count, model_names);
 }
 
+/* --versus names a row's label (a model, or 'model (file)' where models repeat): checked
+ * before the scoring, whose notes and minutes came first (a probe). 0, or -1 with err. */
+static int check_versus_named(const char *versus, const cc_tensor *forecasts, char (*names)[LABEL], int n, char *err,
+                              size_t err_len) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], versus)) return 0;
+    const char *shared_by = NULL;
+    for (int i = 0; i < n && !shared_by; i++)
+        if (!strcmp(forecasts[i].model, versus)) shared_by = names[i];
+    if (shared_by) {
+        snprintf(err, err_len, "--versus '%s' is the model of several forecasts: name one as the table does, e.g. "
+                 "'%s'", versus, shared_by);
+        return -1;
+    }
+    const char *cut = NULL; /* a label cut from a longer model name (cc_eval_label_forecasts) */
+    for (int i = 0; i < n && !cut; i++) {
+        size_t k = strlen(names[i]); /* cut between UTF-8 characters: up to 3 bytes short */
+        if (k + 4 >= LABEL && strlen(versus) > k && !strncmp(names[i], versus, k)) cut = names[i];
+    }
+    if (cut)
+        snprintf(err, err_len, "--versus: the table labels a model by at most its first %d bytes: give '%s'",
+                 LABEL - 1, cut);
+    else snprintf(err, err_len, "--versus '%s' is not the model of any forecast given", versus);
+    return -1;
+}
+
 /* Every forecast's rows, one per category the forecast and the truth share. */
 static int score_all(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *forecasts,
                      char (*model_names)[LABEL], row *rows, int *count, char *err, size_t err_len) {
@@ -1138,7 +1149,8 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
         snprintf(err, err_len, "out of memory");
     } else if ((a = one_request(a, &joined, &n_files)) && align_bins(a, forecasts, err, err_len) == 0) {
         name_forecasts(a, forecasts, model_names);
-        if (score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0 &&
+        if ((!a->versus || check_versus_named(a->versus, forecasts, model_names, n_files, err, err_len) == 0) &&
+            score_all(a, &truth, forecasts, model_names, rows, &count, err, err_len) == 0 &&
             some_row(a, &truth, &forecasts[0], count, err, err_len) == 0) {
             note_missing_intervals(a, rows, count), note_undefined_figures(a, rows, count);
             note_floored_deviance(a, rows, count), note_totals_off(a, rows, count);

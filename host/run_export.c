@@ -84,7 +84,7 @@ static const cc_option_group EXPORT_GROUPS[] = {{"options", CC_OPTION_ROWS(EXPOR
 
 const cc_command_spec CC_EXPORT_SPEC = {
     .name = "export",
-    .synopsis = "--in FILE.h5 (--time DATE | --all) [--category NAME] --out FILE.tif\n"
+    .synopsis = "--in FILE.h5 [--dataset counts|forecast] (--time DATE | --all) [--category NAME] --out FILE.tif\n"
                 "       crimecast export --in FORECAST.h5 --time DATE (--area KM2 | --topk PCT) [--dissolve] "
                 "[--category NAME] --out FILE.geojson|FILE.gpkg",
     .description =
@@ -95,13 +95,13 @@ const cc_command_spec CC_EXPORT_SPEC = {
         "Band descriptions name the category and bin; the file's metadata the model, the\n"
         "target bin, the horizon, the units and the source file.\n"
         "To .geojson or .gpkg: the hotspot cells of one bin and category (default 'all') at an\n"
-        "area budget, by eval's rule (the a highest cells; a tie at the cut broken by row-major\n"
-        "order and marked 'tied'; a cell forecast 0 is no hotspot and is not written, where eval\n"
-        "counts it in the budget, its place shared in a tie), one square per cell or one polygon\n"
-        "per connected patch (--dissolve), with the expected count, rank, cumulative share of\n"
-        "the forecast, model and target bin (a patch's: the sum of its cells, its rank among the\n"
-        "patches by that sum, the patches' share down to it). GeoJSON in WGS84 (RFC 7946),\n"
-        "GeoPackage in the grid's CRS.\n",
+        "area budget, by eval's rule (the highest cells that fit it; a tie at the cut broken by\n"
+        "row-major order and marked 'tied'; a cell forecast 0 is no hotspot and is not written,\n"
+        "where eval counts it in the budget, its place shared in a tie), one square per cell or\n"
+        "one polygon per connected patch (--dissolve), with the expected count, rank,\n"
+        "cumulative share of the forecast, model and target bin (a patch's: the sum of its\n"
+        "cells, its rank among the patches by that sum, the patches' share down to it).\n"
+        "GeoJSON in WGS84 (RFC 7946), GeoPackage in the grid's CRS.\n",
     .request_size = sizeof(cc_export_request),
     .groups = EXPORT_GROUPS,
     .group_count = 1,

@@ -25,7 +25,7 @@ static const cc_option IMPORT_OPERANDS = {
     .required = 1, .file = CC_FILE_READ};
 
 static int check_request(void *request, char *why, size_t why_len) {
-    return cc_city_check(((cc_import_request *)request)->city, CC_CITY_ANY, why, why_len);
+    return cc_city_check(((cc_import_request *)request)->city, CC_CITY_RECORDED, why, why_len);
 }
 
 static const cc_option_group IMPORT_GROUPS[] = {{"options", CC_OPTION_ROWS(IMPORT_OPTIONS), 0}};

@@ -48,8 +48,8 @@ static int check_request(void *request, char *why, size_t why_len) {
         snprintf(why, why_len, "give exactly one of --time, --index and --all");
     else if (r->vmax > 0 && r->quantile > 0) snprintf(why, why_len, "give --vmax or --vmax-quantile, not both");
     else if (r->all && r->out && strlen(r->out) >= 4 && !strcasecmp(r->out + strlen(r->out) - 4, ".png"))
-        snprintf(why, why_len, "--all draws every time step into the directory --out, and '%s' names a PNG (it made a "
-                 "directory of that name): give a directory, e.g. --out frames", r->out); /* a probe */
+        snprintf(why, why_len, "--all draws every time step into the directory --out, and '%s' names a PNG: give a "
+                 "directory, e.g. --out frames", r->out); /* a probe */
     else return 0;
     return -1;
 }

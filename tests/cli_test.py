@@ -93,6 +93,19 @@ p = run("png", "--in", "f.h5", "--all", "--out", "frames.PNG")
 check("png --all --out frames.PNG is a usage error asking for a directory", p.returncode == 2
       and "--all draws every time step into the directory --out, and 'frames.PNG' names a PNG" in p.stderr
       and not os.path.exists("frames.PNG"), p)
+# import --city synthetic: a simulated city has no record files (it took the name and
+# failed on the file's header, leaving a store; a probe)
+p = run("import", "--city", "synthetic", "--db", "synthetic_import.db", "f.h5")
+check("import --city synthetic is a usage error pointing to synth, no store made", p.returncode == 2
+      and "city 'synthetic' is simulated" in p.stderr and "crimecast synth makes its records" in p.stderr
+      and not os.path.exists("synthetic_import.db"), p)
+# a mistyped option: the nearest one suggested (a probe)
+p = run("raster", "--city", "chicago", "--grd", "16")
+check("raster --grd: unknown, 'did you mean --grid?'", p.returncode == 2
+      and "unknown option '--grd' (did you mean --grid?)" in p.stderr, p)
+p = run("bench")
+check("bench without a benchmark names the one there is", p.returncode == 2
+      and "no BENCHMARK given (the benchmark to run: train)" in p.stderr, p)
 # --csv and --json are flags writing to stdout: a file named after one, not there, is the
 # output meant, not a forecast that "cannot be opened" (a probe)
 for flag in ("csv", "json"):

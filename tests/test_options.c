@@ -194,7 +194,11 @@ static void test_errors(void **unused) {
         {{"--text", "x", "--inner", "101", "f"}, "--inner must be a whole number 0-100"},
         {{"--text", "x", "--lag", "0", "f"}, "--lag must be a whole number 1-52 (got '0')"},
         {{"f"}, "--text is required"},
-        {{"--text", "x"}, "no FILE... given"},
+        {{"--text", "x"}, "no FILE... given (files)"},
+        {{"--text", "x", "--cuont", "3", "f"}, "unknown option '--cuont' (did you mean --count?)"}, /* two swapped */
+        {{"--text", "x", "--choise", "red", "f"}, "unknown option '--choise' (did you mean --choice?)"},
+        {{"--text", "x", "--innr", "3", "f"}, "unknown option '--innr' (did you mean --inner?)"}, /* in a group */
+        {{"--text", "x", "--ral", "3", "f"}, "unknown option '--ral' (did you mean --real?)"},
         {{"--text", "x", "a", "b", "c"}, "at most 2 FILE..."},
         {{"--text", "x", "--flag", "--choice", "blue", "f"}, "--flag does not go with blue"},
     };
@@ -208,6 +212,16 @@ static void test_errors(void **unused) {
         if (status != CC_EXIT_USAGE || !strstr(message, cases[i].says) || !strstr(message, "crimecast sample: ") ||
             !strstr(message, "Try 'crimecast sample --help'."))
             fail_msg("case %zu: status %d, message '%s', wanted '%s'", i, status, message, cases[i].says);
+    }
+    /* no guess where none is near, or two are as near */
+    const char *unguessed[][3] = {{"--text", "x", "--frob"}, {"--text", "x", "--xy"}, {"--text", "x", "--fag"}}; /* --fag: --flag and --lag */
+    for (size_t i = 0; i < sizeof unguessed / sizeof unguessed[0]; i++) {
+        char *argv[5] = {"sample", (char *)unguessed[i][0], (char *)unguessed[i][1], (char *)unguessed[i][2], "f"};
+        sample s;
+        char message[512];
+        int status = read_captured(&SPEC, 5, argv, &s, message, sizeof message);
+        if (status != CC_EXIT_USAGE || !strstr(message, "unknown option") || strstr(message, "did you mean"))
+            fail_msg("'%s': status %d, message '%s', wanted no guess", unguessed[i][2], status, message);
     }
 }
 

@@ -436,6 +436,13 @@ def check_shared_model_names(tensor, files, tmp):
                        capture_output=True, text=True)
     check("--versus a model two forecasts share is refused, naming a label", p.returncode == 1
           and "is the model of several forecasts" in p.stderr and "'histavg-52 (%s)'" % base in p.stderr, p.stderr)
+    p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--versus", "nosuch", files[0], files[1]],
+                       capture_output=True, text=True)
+    q = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[0], files[1]], capture_output=True, text=True)
+    check("--versus naming no forecast is refused before the scoring: no table, none of the scoring's notes (they "
+          "came first; a probe)", p.returncode == 1 and p.stdout == "" and "forecasts 0 in" in q.stderr
+          and "forecasts 0 in" not in p.stderr
+          and "--versus 'nosuch' is not the model of any forecast given" in p.stderr, (p.stdout[:200], p.stderr))
 
 
 def check_kde_choice(tensor, counts, mask, tmp):

@@ -243,11 +243,24 @@ def forecast_cases(tmp, tensor):
         moved_first = str(np.datetime64("1970-01-01") + np.timedelta64(int(f["time"][0]) - 7 * 52, "D"))
     refused("a forecast whose /time was moved onto the training weeks, first_bin left, is refused naming both (it was "
             "scored as a forecast of them; found by a probe)", run("eval", "--data", tensor, bad), bad,
-            "root attribute first_bin is '%s', but /time's first bin is %s" % (first, moved_first))
+            "root attribute first_bin is '%s', but /time's first bin is %s, before it" % (first, moved_first))
     bad = edited(tensor, os.path.join(tmp, "last_bin_odd.h5"), lambda f: f.attrs.__setitem__("last_bin", "1999-01-01"))
-    refused("a tensor whose last_bin contradicts /time is refused naming it",
+    refused("a tensor whose last_bin is before /time's last bin is refused naming it",
             run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad,
-            "root attribute last_bin is '1999-01-01'")
+            "root attribute last_bin is '1999-01-01', but /time's last bin is", "after it")
+    bad = edited(tensor, os.path.join(tmp, "last_bin_junk.h5"), lambda f: f.attrs.__setitem__("last_bin", "soon"))
+    refused("a tensor whose last_bin is no date is refused naming it",
+            run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad,
+            "root attribute last_bin is 'soon': not a date")
+
+    def sliced(f):  # bins 2 .. 5 kept with h5py, the attributes copied as they were: read
+        for name in ("forecast", "time"):
+            part = f[name][2:6]
+            replace(f, name, part)
+    part = edited(forecast, os.path.join(tmp, "sliced.h5"), sliced)
+    p = run("eval", "--data", tensor, part)
+    check("a forecast sliced with h5py, first_bin and last_bin left as they were, is scored", p.returncode == 0,
+          p.stderr)
     huge = edited(tensor, os.path.join(tmp, "huge_count.h5"),
                   lambda f: f["counts"].__setitem__((3, 1, 2, 2), np.float32(3e38)))
     refused("a count of 3e38 is refused naming bin, channel and cell (it trained, at a loss of 1.5e34; a probe)",
