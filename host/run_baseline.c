@@ -11,6 +11,7 @@
 #include "heatmaps/tensor_file.h"
 #include "host/baseline_etas.h"
 #include "host/defaults.h"
+#include "host/short_bins.h"
 #include "models/baselines.h"
 #include "models/dataset.h"
 #include "heatmaps/covariates.h"
@@ -500,6 +501,22 @@ static void note_in_sample(const cc_baseline_request *r, const cc_split *split, 
             "in-sample (compare it on --span test)\n", n, in_fit, fitted && chosen ? ", and " : "", in_choice);
 }
 
+/* --span next: the last --window bins before the bin forecast, far below the usual count
+ * (host/short_bins.h), are records the store lacks that the baseline takes for quiet bins
+ * (predict said so and baseline did not: a histavg of a tensor with 11 empty weeks of 52
+ * forecast next week low, unsaid; a probe). */
+static void warn_gap_before_next(const cc_baseline_request *r, const cc_tensor *t, const char *model) {
+    cc_short_bins low;
+    int window = r->span.window < t->T ? r->span.window : t->T;
+    if (strcmp(r->span.span, "next") != 0 || cc_find_short_bins(t, t->T - window, t->T - 1, &low) == 0) return;
+    const char *bin = cc_bin_kind_name(t->bin);
+    fprintf(stderr, "crimecast baseline: warning: %s: the last %d %ss before the %s --span next forecasts hold %d far "
+            "below the tensor's usual count (median %.0f a %s over the %d before; or, where said, the 8 %ss just "
+            "before it): %s; records the store lacks (not yet published or crawled, or a raster past its end?), "
+            "which %s takes for quiet %ss. Raster up to the last %s the store holds whole\n", r->data, window, bin,
+            bin, low.count, low.usual, bin, low.before, bin, low.listed, model, bin, bin);
+}
+
 static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {
     cc_split split;
     int chooses = !strcmp(r->method, "kde") && !r->bandwidth.given && !(r->half_life > 0);
@@ -539,6 +556,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
             record.attributes = kde_attributes, record.count = 1;
         }
         int etas = !strcmp(r->method, "etas");
+        warn_gap_before_next(r, t, model);
         if (!etas && strcmp(r->method, "rf") != 0) note_short_history(&o, t, targets, n, r->span.horizon, model);
         else note_in_sample(r, &split, targets, n);
         cc_etas_background background = !r->background || !strcmp(r->background, "auto") ? CC_ETAS_BACKGROUND_AUTO

@@ -12,6 +12,7 @@
 #include "crawler/whole_file.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/tensor_file.h"
+#include "host/short_bins.h"
 
 /* The int count beside a list's values in the request (the CUSTOM row's field is the values). */
 #define COUNT_BESIDE(field, list, values) \
@@ -373,9 +374,25 @@ static void note_totals_off(const cc_eval_request *a, const row *rows, int count
         if (channels > 1) snprintf(of, sizeof of, " in %d of its %d channels", off, channels);
         say_note(a, "%s's total is off the truth's by a tenth or more, past chance,%s over the %d bins scored: %s%s; "
                  "its level is wrong there (a trend it does not follow, too few epochs, covariates missing at "
-                 "the origins?): its deviance and MSE pay for it, its rankings (AUC, AP, hit rate, PAI) do not",
+                 "the origins, or a truth missing records in some bins?): its deviance and MSE pay for it, its rankings (AUC, AP, hit rate, PAI) do not",
                  rows[i].model, of, bins, listed, off > 4 ? ", ..." : "");
     }
+}
+
+/* Truth bins scored that hold far fewer incidents than usual (host/short_bins.h): a week
+ * of which the source held three days was the last test week, scored and drawn as the
+ * report's map, unsaid but by raster (a probe). Over the first forecast's bins (all of
+ * them share its bins by now). */
+static void note_short_truth_bins(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *f) {
+    int first = cc_tensor_bin(truth, f->time[0]), last = cc_tensor_bin(truth, f->time[f->T - 1]);
+    cc_short_bins low;
+    if (first < 0 || last < first || cc_find_short_bins(truth, first, last, &low) == 0) return;
+    const char *bin = cc_bin_kind_name(truth->bin);
+    say_note(a, "%s: %d of the %d %s bins scored hold far fewer incidents than usual (median %.0f a %s over the %d "
+             "before; or, where said, the 8 %ss just before it): %s; records missing there (a raster past the store's "
+             "end, a source holding part of the bin?): every forecast is scored against a short truth in them, "
+             "where a forecast too low looks best (a raster to the last whole %s leaves them out)", a->data,
+             low.count, last - first + 1, bin, low.usual, bin, low.before, bin, low.listed, bin);
 }
 
 static int score(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *f, int c_truth, int c_f, row *r,
@@ -1154,6 +1171,7 @@ int cc_run_eval_keeping(const cc_eval_request *a, FILE *out, cc_metrics_table *t
             some_row(a, &truth, &forecasts[0], count, err, err_len) == 0) {
             note_missing_intervals(a, rows, count), note_undefined_figures(a, rows, count);
             note_floored_deviance(a, rows, count), note_totals_off(a, rows, count);
+            note_short_truth_bins(a, &truth, &forecasts[0]);
             status = report(a, &truth, forecasts, model_names, rows, count, out, table, err, err_len);
         }
     }

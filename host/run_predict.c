@@ -15,6 +15,7 @@
 #include "host/defaults.h"
 #include "host/memory_budget.h"
 #include "host/rank_agreement.h"
+#include "host/short_bins.h"
 #include "kernels/cpu/threads.h"
 #include "kernels/device.h"
 #include "models/checkpoint.h"
@@ -264,72 +265,19 @@ static int history_bins(const cc_convlstm_config *c, cc_bin_kind bin) {
     return most;
 }
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Whether a bin of `total` incidents is too few to be a quiet bin of a series whose usual
- * bin holds `usual`: under half of it, and a Poisson count that low one in a million or
- * rarer (none: e^-usual; otherwise 5 standard deviations below). */
-static int far_below(double total, double usual) {
-    return total < 0.5 * usual && ((total == 0 && usual > 13.8) || (usual >= 25 && total < usual - 5 * sqrt(usual)));
-}
-
-/* Whether bin b's total is far below the bins just before it: under 70% of the median of
- * the 8 before, and 5 Poisson deviations below it. A week 60% published (Chicago's portal
- * lags a week) forecast 8% low, unsaid: it was 65% of the year's median, above half (a
- * probe). Over the real weeks of Chicago 2012-2017 the lowest was 77% of its 8 before (a
- * cold January), Christmas 74-75%; London's April 2020 57% (a lockdown: said too). */
-static int far_below_recent(const cc_tensor *t, int b, double total, double *share) {
-    enum { RECENT = 8 };
-    if (b < RECENT) return 0;
-    double recent[RECENT];
-    for (int i = 0; i < RECENT; i++) recent[i] = cc_tensor_plane_total(t, b - RECENT + i, 0);
-    qsort(recent, RECENT, sizeof *recent, compare_doubles);
-    double median = 0.5 * (recent[RECENT / 2 - 1] + recent[RECENT / 2]);
-    *share = median > 0 ? total / median : 1;
-    return median > 0 && total < 0.7 * median && total < median - 5 * sqrt(median);
-}
-
 /* --span next forecasts from the tensor's last `window` bins: bins among them far below
- * the tensor's usual count (the median of the year before them), or far below the bins
- * just before them, are records the store lacks - a portal not yet published, a crawl cut
- * short, a raster past the store's end - which the forecast takes for quiet bins (a
- * probe's forecast was 47% low, exit 0, three empty weeks in its window). Said once, from
- * the first model file. */
+ * the tensor's usual count or the bins just before them (host/short_bins.h) are records
+ * the store lacks, which the forecast takes for quiet bins (a probe's forecast was 47%
+ * low, exit 0, three empty weeks in its window). Said once, from the first model file. */
 static void warn_gap_in_window(const char *data, const cc_tensor *t, int window) {
-    int first = t->T - window, before = first < cc_bin_kind_per_year(t->bin) ? first : cc_bin_kind_per_year(t->bin);
-    if (first < 0 || before < 4) return; /* too little before the window to know its usual count */
-    double *totals = malloc(sizeof(double) * (size_t)before);
-    if (!totals) return;
-    for (int i = 0; i < before; i++) totals[i] = cc_tensor_plane_total(t, first - before + i, 0);
-    qsort(totals, (size_t)before, sizeof *totals, compare_doubles);
-    double usual = before % 2 ? totals[before / 2] : 0.5 * (totals[before / 2 - 1] + totals[before / 2]);
-    free(totals);
-    char listed[512] = "";
-    size_t used = 0;
-    int low = 0;
-    for (int b = first; b < t->T; b++) {
-        double total = cc_tensor_plane_total(t, b, 0), share = 1;
-        int yearly = far_below(total, usual), recent = !yearly && far_below_recent(t, b, total, &share);
-        if (!yearly && !recent) continue;
-        char day[11], of_recent[64] = "";
-        cc_format_iso_date(t->time[b], day);
-        if (recent)
-            snprintf(of_recent, sizeof of_recent, ": %.0f%% of the 8 %ss before it", 100 * share,
-                     cc_bin_kind_name(t->bin));
-        if (low++ < 4 && used < sizeof listed)
-            used += (size_t)snprintf(listed + used, sizeof listed - used, "%s%s (%.0f%s)", low > 1 ? ", " : "", day,
-                                     total, of_recent);
-    }
-    if (low == 0) return;
+    cc_short_bins low;
+    if (cc_find_short_bins(t, t->T - window, t->T - 1, &low) == 0) return;
     const char *bin = cc_bin_kind_name(t->bin);
     fprintf(stderr, "crimecast predict: warning: %s: the %d %ss --span next forecasts from hold %d far below the "
             "tensor's usual count (median %.0f a %s over the %d before; or, where said, the 8 %ss just before it): "
-            "%s%s; records the store lacks (not yet published or crawled, or a raster past its end?), which the "
-            "forecast takes for quiet %ss. Raster up to the last %s the store holds whole\n", data, window, bin, low,
-            usual, bin, before, bin, listed, low > 4 ? ", ..." : "", bin, bin);
+            "%s; records the store lacks (not yet published or crawled, or a raster past its end?), which the "
+            "forecast takes for quiet %ss. Raster up to the last %s the store holds whole\n", data, window, bin,
+            low.count, low.usual, bin, low.before, bin, low.listed, bin, bin);
 }
 
 /* A dynamic covariate missing at every forecast origin (each window's last bin): the

@@ -1016,7 +1016,48 @@ def main():
                            text=True)
         check("eval of forecasts of other horizons notes it (the rows are both histavg-52)", p.returncode == 0
               and q.returncode == 0 and "%s forecasts 3 bin(s) ahead, %s 1" % (far, files[1]) in q.stderr, q.stderr)
+        check_short_bins(counts, mask, tensor, tmp)
     return summary()
+
+
+def check_short_bins(counts, mask, tensor, tmp):
+    """A last bin holding 40% of the bins before it (a source holding three days of the
+    week; a probe): eval notes it among the bins scored, baseline --span next warns of it
+    in its window, as predict does; the whole tensor gets neither."""
+    short = counts.copy()
+    short[-1] = np.floor(short[-1] * 0.4)
+    path = os.path.join(tmp, "short_last.h5")
+    write_tensor(path, short, mask, ["all", "burglary"], created_by="baseline_eval_test.py")
+    totals = short[:, 0].reshape(T, -1).sum(1)  # every cell, as a raster's (none outside its mask)
+    share = 100 * totals[-1] / np.median(totals[-9:-1])
+    first = targets()[0]
+    usual = np.median(totals[first - 52:first])  # the year before the first bin scored
+    yearly = totals[-1] < 0.5 * usual and totals[-1] < usual - 5 * np.sqrt(usual)
+    day = str(np.datetime64("1970-01-01") + np.timedelta64(16800 + 7 * (T - 1), "D"))
+    listed = "%s (%.0f)" % (day, totals[-1]) if yearly else "%s (%.0f: %.0f%% of the 8 weeks before it)" % (
+        day, totals[-1], share)
+    check("the short week is short by the year's rule or the 8 weeks'", yearly or share < 70, (usual, share))
+    fc = os.path.join(tmp, "short_histavg.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", path, "--out", fc], capture_output=True,
+                       text=True)
+    q = subprocess.run([CRIMECAST, "eval", "--data", path, fc], capture_output=True, text=True)
+    n = len(targets())
+    check("eval: the last scored week at %.0f%% of the 8 before is noted, dated, with its count" % share,
+          p.returncode == 0 and q.returncode == 0 and "%s: 1 of the %d week bins scored hold far fewer incidents than "
+          "usual" % (path, n) in q.stderr and listed in q.stderr, (listed, q.stderr))
+    nxt = os.path.join(tmp, "short_next.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "persistence", "--span", "next", "--data", path, "--out",
+                        nxt], capture_output=True, text=True)
+    check("baseline --span next: the short week in its window is a warning naming it (predict warned; baseline did "
+          "not)", p.returncode == 0 and "the last 8 weeks before the week --span next forecasts hold 1 far below"
+          in p.stderr and listed in p.stderr and "which persistence takes for quiet weeks" in p.stderr, p.stderr)
+    whole = [subprocess.run([CRIMECAST, "eval", "--data", tensor, os.path.join(tmp, "histavg-52.h5")],
+                            capture_output=True, text=True),
+             subprocess.run([CRIMECAST, "baseline", "--method", "persistence", "--span", "next", "--data", tensor,
+                             "--out", nxt], capture_output=True, text=True)]
+    check("... the tensor without a short week: neither says so",
+          all(r.returncode == 0 and "far below" not in r.stderr and "far fewer" not in r.stderr for r in whole),
+          [r.stderr for r in whole])
 
 
 if __name__ == "__main__":
