@@ -155,13 +155,30 @@ static int some_file_readable(const cc_import_request *r, char *err, size_t err_
     return -1;
 }
 
+/* A store this run created, into which every file failed (a wrong --city: the header of
+ * another city's layout), is removed with its journal: it was left behind empty, and the
+ * next raster took it for a store and said "no incident of chicago counted" (a probe). */
+static void remove_empty_store(const char *db) {
+    static const char *const SUFFIXES[] = {"", "-wal", "-shm", "-journal"};
+    char path[4400];
+    for (size_t i = 0; i < sizeof SUFFIXES / sizeof SUFFIXES[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", db, SUFFIXES[i]);
+        unlink(path);
+    }
+}
+
 int cc_run_import(const cc_import_request *r, FILE *out, char *err, size_t err_len) {
     cc_city *city = cc_city_load(r->city, err, err_len);
     if (!city) return -1;
+    int existed = access(r->db, F_OK) == 0;
     cc_store *store = some_file_readable(r, err, err_len) == 0 ? cc_store_open(r->db, err, err_len) : NULL;
     int failed = store ? import_files(store, city, r, out) : -1;
     if (failed > 0) snprintf(err, err_len, "%d of %d files failed (their errors above)", failed, r->file_count);
     cc_store_close(store);
     cc_city_free(city);
+    if (store && failed == r->file_count && !existed) {
+        remove_empty_store(r->db);
+        if (strlen(err) + 40 < err_len) snprintf(err + strlen(err), err_len - strlen(err), "; %s not created", r->db);
+    }
     return failed == 0 ? 0 : -1;
 }

@@ -505,6 +505,19 @@ def main():
         write_csv(csv_path)
         p = run("import", "--city", "chicago", "--db", db, csv_path)
         check("import hand-made incidents", p.returncode == 0 and "7 inserted" in p.stdout, p)
+        # the wrong --city: into a new store, none is left behind (it was, empty, and raster took it
+        # for one; a probe); into an existing store, the store stays as it was
+        wrong = os.path.join(tmp, "wrong.db")
+        p = run("import", "--city", "sanfrancisco", "--db", wrong, csv_path)
+        check("import of another city's layout into a new store: exit 1, the store not created", p.returncode == 1
+              and "wrong --city?" in p.stderr and "%s not created" % wrong in p.stderr
+              and not any(os.path.exists(wrong + s) for s in ("", "-wal", "-shm", "-journal")), p.stderr)
+        p = run("import", "--city", "sanfrancisco", "--db", db, csv_path)
+        con = sqlite3.connect(db)
+        kept = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+        con.close()  # (a connection left open keeps -wal and -shm beside the store)
+        check("... into an existing store: exit 1, its 7 incidents kept", p.returncode == 1 and kept == 7
+              and "not created" not in p.stderr, (kept, p.stderr))
         # The same file through a pipe (/dev/stdin; a shell's <(zcat ...) alike), gzipped:
         # read once, from its first byte (the zip check ate 4 KiB of it, and the header
         # went with them); the 7 are already stored.
