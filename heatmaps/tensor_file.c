@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -736,6 +737,10 @@ int cc_tensor_file_shape(const char *path, int shape[4], char *err, size_t err_l
 int cc_tensor_channel_named(const cc_tensor *t, const char *path, const char *name, char *err, size_t err_len) {
     int c = cc_tensor_channel(t, name);
     if (c >= 0) return c;
+    int alike = 0;
+    for (int k = 0; k < t->C; k++)
+        if (!strcasecmp(t->categories[k], name)) c = k, alike++;
+    if (alike == 1) return c;
     size_t n = (size_t)snprintf(err, err_len, "%s has no category '%s' (it has:", path, name);
     for (int k = 0; k < t->C && n < err_len; k++) n += (size_t)snprintf(err + n, err_len - n, " %s", t->categories[k]);
     if (n < err_len) snprintf(err + n, err_len - n, ")");
@@ -747,11 +752,17 @@ int cc_tensor_bin_dated(const cc_tensor *t, const char *path, const char *date, 
     cc_parse_iso_date(date, &day);
     int ti = cc_tensor_bin(t, day);
     if (ti >= 0) return ti;
-    char first[11], last[11];
+    char first[11], last[11], holding[80] = "";
     cc_format_iso_date(t->time[0], first);
     cc_format_iso_date(t->time[t->T - 1], last);
-    snprintf(err, err_len, "%s: no %s bin starts on %s (bins start %s .. %s)", path, cc_bin_kind_name(t->bin), date,
-             first, last);
+    for (int i = 0; i < t->T; i++) /* the bin the date falls in: its start is what --time takes */
+        if (t->time[i] <= day && day < cc_bin_end(t->bin, t->time[i])) {
+            char start[11];
+            cc_format_iso_date(t->time[i], start);
+            snprintf(holding, sizeof holding, "; the %s holding it starts %s", cc_bin_kind_name(t->bin), start);
+        }
+    snprintf(err, err_len, "%s: no %s bin starts on %s (bins start %s .. %s%s)", path, cc_bin_kind_name(t->bin), date,
+             first, last, holding);
     return -1;
 }
 

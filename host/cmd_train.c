@@ -176,6 +176,7 @@ int cc_cmd_train(int argc, char **argv) {
                                                  (int)(sizeof given.on_line / sizeof *given.on_line));
         if (r.config) warn_unused_in_config(&given, &r);
         warn_moot(&given, &r);
+        cc_train_note_replaced_model(&r);
         r.recency_asked = !strcmp(r.recency, "on") && !strcmp(r.context, "on") && given_anywhere(&given, "recency");
     }
     FILE *out = r.collective && r.collective->rank != 0 ? fopen("/dev/null", "w") : stdout;

@@ -801,6 +801,12 @@ static int read_forecasts(const cc_eval_request *a, const char *const *files, in
             ok = 0;
         }
         if (ok) note_differences(a, files[i], f, truth);
+        for (int j = 0; ok && j < i; j++) /* two rows of one forecast (a probe) */
+            if ((f->file_identity[0] | f->file_identity[1]) != 0 &&
+                !memcmp(f->file_identity, out[j].file_identity, sizeof f->file_identity)) {
+                say_note(a, "%s and %s are one file: its rows are one forecast scored twice", files[j], files[i]);
+                break;
+            }
         int horizon = ok && i > 0 ? cc_forecast_horizon(files[i]) : first_horizon;
         if (horizon != first_horizon && horizon > 0 && first_horizon > 0) /* 0: a file without a usable horizon */
             say_note(a, "%s forecasts %d bin(s) ahead, %s %d: a longer horizon is a harder forecast, "

@@ -58,7 +58,8 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_INT("horizon", cc_train_request, horizon, "N", CC_DEFAULT_HORIZON, 1, 64,
                    "bins from the forecast origin to the target")},
     {CC_OPTION_CHOICE("loss", cc_train_request, loss, "poisson|mse", "poisson",
-                      "Poisson likelihood of the counts, or squared error of normalised log counts")},
+                      "Poisson likelihood of the counts (its negative log, without the log(y!) the model "
+                      "cannot change: below 0 where counts are low), or squared error of normalised log counts")},
     {CC_OPTION_TEXT("baseline", cc_train_request, baseline, "K|auto|none", "auto",
                     "the historical average of K bins the network corrects (auto: 52 weeks, 12 months or 28 days, "
                     "none with mse; none: the "
@@ -1108,6 +1109,25 @@ static int tensor_within_memory(const cc_train_request *r, const cc_ops_context 
              "more than --memory's %s: raster larger cells or a shorter span", r->data, sized(need).text, shape[0],
              shape[1], shape[2], shape[3], need > counts ? ", with its recency maps" : "", sized(r->memory).text);
     return -1;
+}
+
+void cc_train_note_replaced_model(const cc_train_request *r) {
+    cc_convlstm model;
+    cc_model_info info;
+    cc_train_state state;
+    char ignored[512];
+    memset(&state, 0, sizeof state);
+    if (access(r->out, F_OK) != 0 || cc_checkpoint_read(r->out, 1, &model, &info, &state, ignored, sizeof ignored) != 0)
+        return;
+    char members[48] = "";
+    if (info.members > 1) snprintf(members, sizeof members, ", %d of %d members finished", info.finished, info.members);
+    fprintf(stderr, "crimecast train: note: %s holds a %s model (%d epoch%s done%s, best validation loss %s); this run "
+            "replaces it when it saves its first epoch (--resume %s --out %s trains that one on)\n", r->out,
+            cc_model_arch_name(&info.config), state.epochs_done, state.epochs_done == 1 ? "" : "s", members,
+            cc_loss_shown(state.best_val).text, r->out, r->out);
+    cc_train_state_free(&state);
+    cc_model_info_free(&info);
+    cc_convlstm_free(&model);
 }
 
 int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome, char *err, size_t err_len) {

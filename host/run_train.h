@@ -99,6 +99,11 @@ typedef struct cc_train_outcome {
  * 0, or -1 with err. */
 int cc_run_train(const cc_train_request *request, FILE *out, cc_train_outcome *outcome, char *err, size_t err_len);
 
+/* A model file already at --out (not a --resume): said on stderr with what it holds, since
+ * the run replaces it at its first saved epoch (a 5-epoch model was replaced by a 1-epoch
+ * one, unsaid; a probe). Nothing is said of a file that is no readable model. */
+void cc_train_note_replaced_model(const cc_train_request *request);
+
 /* What a model is before its first step, in words for a warning that it did no better:
  * "the historical average it corrects" (a Poisson model with an offset of baseline_k
  * bins), "each channel's mean rate" (none), or "its initialisation, forecasting about

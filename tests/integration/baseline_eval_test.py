@@ -439,6 +439,12 @@ def check_shared_model_names(tensor, files, tmp):
     p = subprocess.run([CRIMECAST, "eval", "--data", tensor, "--versus", "nosuch", files[0], files[1]],
                        capture_output=True, text=True)
     q = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[0], files[1]], capture_output=True, text=True)
+    twice = subprocess.run([CRIMECAST, "eval", "--data", tensor, files[1], files[0], files[1]], capture_output=True,
+                           text=True)
+    check("eval given one file twice notes it, once (rows 'histavg-52 #1' and '#2' were taken for two models; a "
+          "probe)", twice.returncode == 0 and twice.stderr.count("are one file") == 1 and "%s and %s are one file: its "
+          "rows are one forecast scored twice" % (files[1], files[1]) in twice.stderr
+          and "are one file" not in q.stderr, twice.stderr)
     check("--versus naming no forecast is refused before the scoring: no table, none of the scoring's notes (they "
           "came first; a probe)", p.returncode == 1 and p.stdout == "" and "forecasts 0 in" in q.stderr
           and "forecasts 0 in" not in p.stderr

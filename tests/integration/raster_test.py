@@ -696,9 +696,16 @@ def main():
         png = os.path.join(tmp, "w.png")
         p = run("png", "--in", weeks, "--time", "2020-12-28", "--zoom", "4", "--out", png)
         check("png of a week", p.returncode == 0 and os.path.getsize(png) > 100, p)
+        lower, upper = os.path.join(tmp, "theft.png"), os.path.join(tmp, "THEFT.png")
+        p = run("png", "--in", weeks, "--time", "2020-12-28", "--category", "theft", "--out", lower)
+        q = run("png", "--in", weeks, "--time", "2020-12-28", "--category", "Theft", "--out", upper)
+        check("png --category Theft draws 'theft', as raster's --categories take it (refused; a probe)",
+              p.returncode == 0 and q.returncode == 0 and open(lower, "rb").read() == open(upper, "rb").read(), q.stderr)
         check_png_legend(weeks, png, tmp)
         p = run("png", "--in", weeks, "--time", "2020-12-29", "--out", png)
-        check("png of a date that starts no bin exits 1", p.returncode == 1 and "no week bin starts on 2020-12-29" in p.stderr, p)
+        check("png of a date that starts no bin exits 1, naming the week holding it", p.returncode == 1
+              and "no week bin starts on 2020-12-29" in p.stderr and "the week holding it starts 2020-12-28" in p.stderr,
+              p)
         p = run("png", "--in", weeks, "--all", "--category", "theft", "--out", os.path.join(tmp, "frames"))
         check("png --all writes one frame per bin", p.returncode == 0 and len(os.listdir(os.path.join(tmp, "frames"))) == 3, p)
         check("... into an empty directory: no note of other frames", "note" not in p.stderr, p.stderr)

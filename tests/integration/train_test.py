@@ -190,7 +190,15 @@ def check_mse_resume(tmp, common):
           "%s)" % losses, q.returncode == 0 and p.returncode == 0 and r.returncode == 0 and same and min(losses) > 0,
           (r.stdout, r.stderr))
     poisson = os.path.join(tmp, "poisson1.h5")
-    run("train", *common, "--hidden", "4", "--epochs", "1", "--out", poisson)
+    first = run("train", *common, "--hidden", "4", "--epochs", "1", "--out", poisson)
+    with h5py.File(poisson, "r") as f:
+        best = float(f.attrs["best_val"])
+    again = run("train", *common, "--hidden", "4", "--epochs", "1", "--out", poisson)
+    check("train --out over a model says what it holds and that this run replaces it (a probe lost a 5-epoch model "
+          "unsaid); a new file, nothing", first.returncode == 0 and again.returncode == 0
+          and "holds a model" not in first.stderr and "note: %s holds a convlstm model (1 epoch done, best validation "
+          "loss %.6f); this run replaces it when it saves its first epoch (--resume %s --out %s trains that one on)"
+          % (poisson, best, poisson, poisson) in again.stderr, (first.stderr, again.stderr))
     data = common[common.index("--data") + 1]
     p = run("predict", "--model", poisson, "--model", straight, "--data", data, "--out", os.path.join(tmp, "mixed_f.h5"))
     check("an ensemble of a Poisson and an MSE model: forecast, with a note of the two losses (taken without a word; "
