@@ -350,6 +350,21 @@ static int get_double_if_any(attributes *a, const char *name, double *value) {
     return H5Aexists(a->file, name) <= 0 || get_double(a, name, value);
 }
 
+/* The architecture's attributes an older file may lack (read as none) that every file
+ * since split_protocol has: one of those without them was edited. A file without its
+ * baseline_k was read as --baseline none and forecast 36% low (a probe). 1, or 0 with why. */
+static int written_since_split_protocol(attributes *a) {
+    static const char *const NAMES[] = {"baseline_k", "baseline_sigma", "context", "recency", "level_gate", "skip"};
+    if (H5Aexists(a->file, "split_protocol") <= 0) return 1;
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+        if (H5Aexists(a->file, NAMES[i]) <= 0) {
+            snprintf(a->why, a->why_len, "attribute %s is missing, which every model file with split_protocol has "
+                     "(the file was edited?); read without it, the model would forecast as another", NAMES[i]);
+            return 0;
+        }
+    return 1;
+}
+
 /* A malloc'ed text, or NULL with why set. */
 static char *get_text(attributes *a, const char *name) {
     char *text = cc_hdf5_read_text(a->file, name);
@@ -430,7 +445,7 @@ static int get_network(attributes *a, cc_convlstm_config *c) {
         snprintf(a->why, a->why_len, "attribute hidden holds %d layer sizes, layers says %d", sizes, c->layers);
         return 0;
     }
-    return get_int(a, "kernel", &c->kernel) && get_int(a, "window", &c->window) &&
+    return written_since_split_protocol(a) && get_int(a, "kernel", &c->kernel) && get_int(a, "window", &c->window) &&
            get_int(a, "horizon", &c->horizon) && get_int(a, "peephole", &c->peephole) &&
            get_int(a, "down", &c->down) && get_int(a, "features", &c->features) &&
            get_int_if_any(a, "baseline_k", &c->baseline_k) && get_double_if_any(a, "baseline_sigma", &c->baseline_sigma) &&

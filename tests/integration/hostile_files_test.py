@@ -326,6 +326,19 @@ def model_cases(tmp, tensor):
     refused("a model whose recency attribute is huge is refused (its message overflowed an int: "
             "tests/fuzz/fuzz_model_file under UBSan)",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "recency (1103344161)")
+    for name in ("baseline_k", "context", "skip"):
+        bad = edited(model, os.path.join(tmp, "no_%s.h5" % name), lambda f, n=name: f.attrs.__delitem__(n))
+        refused("a model file without its %s attribute (split_protocol kept) is refused naming it (read as none: a "
+                "forecast 36%% low; a probe)" % name, run("predict", "--model", bad, "--data", tensor, "--out", out),
+                bad, "attribute %s is missing, which every model file with split_protocol has" % name)
+
+    def older(f):  # as a file from before split_protocol and the baseline
+        for name in ("split_protocol", "baseline_k"):
+            del f.attrs[name]
+    p = run("predict", "--model", edited(model, os.path.join(tmp, "older.h5"), older), "--data", tensor, "--out",
+            os.path.join(tmp, "older_f.h5"))
+    check("... one from before split_protocol without baseline_k is read (as no baseline)", p.returncode == 0, p.stderr)
+
     def poisoned(f):
         values = f["params/head.b"][:]
         values.flat[0] = np.nan
