@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "heatmaps/count_limit.h"
 #include "heatmaps/recency.h"
-#include "heatmaps/tensor.h"
 
 const double cc_recency_tau_days[CC_RECENCY_MAPS] = {1.0, 3.0};
 

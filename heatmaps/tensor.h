@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heatmaps/count_limit.h"
 #include "heatmaps/recency.h"
 #include "heatmaps/time_bins.h"
 
@@ -33,12 +34,6 @@ enum {
     CC_TENSOR_MOST_NAME = 63
 };
 #define CC_TENSOR_MOST_VALUES ((uint64_t)1 << 32)
-
-/* The most events one cell holds in one bin, counted or expected: 2^24, float32's last
- * whole number with every whole number below it (a count past it cannot be stored
- * exactly; London's busiest year is a twentieth of it in one cell). A file's 3e38 was
- * trained on, at a loss of 1.5e34 (a probe). */
-#define CC_TENSOR_MOST_COUNT 16777216.0f
 
 struct cc_sparse; /* heatmaps/sparse.h */
 

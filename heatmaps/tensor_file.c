@@ -14,6 +14,7 @@
 #include "crawler/printable.h"
 #include "heatmaps/grid.h"
 #include "heatmaps/hdf5_util.h"
+#include "heatmaps/machine_memory.h"
 #include "heatmaps/sparse.h"
 #include "heatmaps/time_bins.h"
 
@@ -425,8 +426,7 @@ static int read_recency(hid_t file, const char *path, cc_tensor *t, int threads,
  * under an address-space limit (ulimit -v). A tensor larger than that cannot be read,
  * however the file asks. */
 static double memory_limit_bytes(void) {
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    double have = pages > 0 && page > 0 ? (double)pages * (double)page : 0.0;
+    double have = cc_physical_memory_bytes();
     struct rlimit limit;
     if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
         (have == 0 || (double)limit.rlim_cur < have))

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "heatmaps/machine_memory.h"
 #include "host/options.h"
 #include "kernels/device.h"
 
@@ -18,9 +19,7 @@ static double host_available_bytes(void) {
     while (f && fgets(line, sizeof line, f))
         if (sscanf(line, "MemAvailable: %lf kB", &kib) == 1) break;
     if (f) fclose(f);
-    if (kib > 0) return kib * 1024.0;
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    return kib > 0 ? kib * 1024.0 : cc_physical_memory_bytes();
 }
 
 /* What this process may still map under an address-space limit (ulimit -v, prlimit --as):

@@ -12,6 +12,7 @@
 #include "crawler/store.h"
 #include "heatmaps/hdf5_util.h"
 #include "heatmaps/grid.h"
+#include "heatmaps/machine_memory.h"
 #include "heatmaps/raster.h"
 #include "heatmaps/sparse.h"
 #include "heatmaps/tensor_file.h"
@@ -164,8 +165,7 @@ static void show_progress(void *context, uint64_t done) { cc_progress_update(con
  * dense size. (Past 2^32 values raster refuses to make it.) */
 static void warn_unreadable_dense(const cc_raster_request *r, const cc_tensor *t) {
     double bytes = 4.0 * (double)t->T * t->C * t->H * t->W * (1 + t->sparse->R);
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    double memory = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    double memory = cc_physical_memory_bytes();
     if (!(memory > 0 && bytes > memory)) return;
     fprintf(stderr, "crimecast raster: warning: %s held dense is %.1f GiB (%d bins x %d channels x %d x %d cells of "
             "%.0f m%s), more than this machine's %.1f GiB of memory: every reader makes it dense (train, baseline, "

@@ -360,6 +360,10 @@ cc_loss_text cc_loss_shown(double x) {
     return shown;
 }
 
+int cc_loss_no_better(double loss, double untrained) { return loss >= untrained - 1e-6 * fabs(untrained); }
+
+int cc_loss_unchanged(double loss, double untrained) { return fabs(loss - untrained) <= 1e-6 * fabs(untrained); }
+
 static int on_epoch(void *context, int epoch, double train_loss, double val_loss, int improved) {
     reporter *r = context;
     r->clock->epochs++;
@@ -789,14 +793,14 @@ const char *cc_untrained_model_words(cc_loss_kind loss, int baseline_k) {
 static void warn_worse_than_untrained(const train_plan *p, const cc_convlstm *model, const cc_train_state *s,
                                       const char *member) {
     int says = p->writes || p->spread; /* data parallel: rank 0 for all; spread: each its own members */
-    double tie = 1e-6 * fabs(s->untrained_val);
-    if (!says || !isfinite(s->untrained_val) || s->best_epoch <= 0 || !(s->best_val >= s->untrained_val - tie)) return;
+    if (!says || !isfinite(s->untrained_val) || s->best_epoch <= 0 || !cc_loss_no_better(s->best_val, s->untrained_val))
+        return;
     char who[48] = "";
     if (member[0]) snprintf(who, sizeof who, "for %s, ", member);
     const char *untrained = cc_untrained_model_words(p->options.loss, model->cfg.baseline_k);
     FILE *to = p->request->validation_only ? p->out : stderr;
     cc_loss_text best = cc_loss_shown(s->best_val), before = cc_loss_shown(s->untrained_val);
-    if (s->best_val <= s->untrained_val + tie) {
+    if (cc_loss_unchanged(s->best_val, s->untrained_val)) {
         fprintf(to, "crimecast train: warning: %sthe best epoch's validation loss %s is the untrained model's %s to "
                 "a millionth (%s): training changed nothing the validation span tells; a higher --lr, or more "
                 "--epochs\n", who, best.text, before.text, untrained);

@@ -115,4 +115,11 @@ const char *cc_untrained_model_words(cc_loss_kind loss, int baseline_k);
 typedef struct cc_loss_text { char text[40]; } cc_loss_text;
 cc_loss_text cc_loss_shown(double x);
 
+/* Whether a validation loss is no better than the untrained model's `untrained`: not below
+ * it by more than a millionth of it (float32's evaluation, not a difference; --lr 1e-12
+ * printed "worse" with ten equal digits). train warns so, tune judges its winner so. */
+int cc_loss_no_better(double loss, double untrained);
+/* Whether it is the untrained model's to a millionth either way: training changed nothing. */
+int cc_loss_unchanged(double loss, double untrained);
+
 #endif
