@@ -260,6 +260,22 @@ typedef struct run_clock {
     int epochs;                    /* epochs run, every member */
 } run_clock;
 
+
+/* --seeds K over N ranks trains each member whole on one rank: ranks past K train nothing,
+ * and K not a multiple of N leaves some ranks one member more, the run as long as theirs
+ * (-np 3 --seeds 2 left a rank idle, unsaid; a probe). Said by rank 0. */
+static void note_members_per_rank(int members, int ranks) {
+    if (members < ranks)
+        fprintf(stderr, "crimecast train: note: --seeds %d over %d ranks: each member is trained whole by one rank, so "
+                "%d rank%s train%s nothing; mpirun -np %d, or --seeds %d, uses them all\n", members, ranks,
+                ranks - members, ranks - members == 1 ? "" : "s", ranks - members == 1 ? "s" : "", members, ranks);
+    else if (members % ranks)
+        fprintf(stderr, "crimecast train: note: --seeds %d over %d ranks: each member is trained whole by one rank, so "
+                "%d rank%s train%s %d members and the others %d, and the run takes as long as those with more\n",
+                members, ranks, members % ranks, members % ranks == 1 ? "" : "s", members % ranks == 1 ? "s" : "",
+                members / ranks + 1, members / ranks);
+}
+
 /* What the request asks of the network and the optimiser, before the tensor is read. */
 typedef struct train_plan {
     const cc_train_request *request;
@@ -309,6 +325,7 @@ static int plan_from(const cc_train_request *r, FILE *out, train_plan *p, char *
      * spread over them, each member trained whole by one rank. */
     if (r->collective && r->seeds > 1) p->spread = r->collective;
     else o->collective = r->collective;
+    if (p->spread && p->writes) note_members_per_rank(r->seeds, r->collective->size);
     if (!r->collective) o->stop = r->stop; /* ranks would stop at different steps */
     if (p->spread && r->resume) {
         snprintf(err, err_len, "--resume of a --seeds run under mpirun: resume it in one process");

@@ -1061,9 +1061,27 @@ def check_short_bins(counts, mask, tensor, tmp):
                             capture_output=True, text=True),
              subprocess.run([CRIMECAST, "baseline", "--method", "persistence", "--span", "next", "--data", tensor,
                              "--out", nxt], capture_output=True, text=True)]
-    check("... the tensor without a short week: neither says so",
-          all(r.returncode == 0 and "far below" not in r.stderr and "far fewer" not in r.stderr for r in whole),
-          [r.stderr for r in whole])
+    check("... the tensor without a short week: neither says so, nor of a gapped category",
+          all(r.returncode == 0 and "far below" not in r.stderr and "far fewer" not in r.stderr
+              and "holds no incident" not in r.stderr for r in whole), [r.stderr for r in whole])
+    # every other bin scored without a burglary, 'all' as it was: the Kaggle test weeks
+    gapped = counts.copy()
+    emptied = targets()[::2]
+    gapped[emptied, 1] = 0
+    path = os.path.join(tmp, "gapped.h5")
+    write_tensor(path, gapped, mask, ["all", "burglary"], created_by="baseline_eval_test.py")
+    fc = os.path.join(tmp, "gapped_histavg.h5")
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", path, "--out", fc], capture_output=True,
+                       text=True)
+    q = subprocess.run([CRIMECAST, "eval", "--data", path, fc], capture_output=True, text=True)
+    days = [str(np.datetime64("1970-01-01") + np.timedelta64(16800 + 7 * int(b), "D")) for b in emptied[:3]]
+    kept = [b for b in targets() if b not in emptied]
+    usual = np.median(gapped[kept, 1].reshape(len(kept), -1).sum(1))
+    check("eval: a category empty in %d of the %d bins scored, 'all' not, is noted with the first dates and its "
+          "median elsewhere (%.0f)" % (len(emptied), len(targets()), usual), p.returncode == 0 and q.returncode == 0
+          and "%s: 'burglary' holds no incident in %d of the %d week bins scored (%s, ...) where 'all' holds some, and "
+          "a median of %.0f a week in the others" % (path, len(emptied), len(targets()), ", ".join(days), usual)
+          in q.stderr, q.stderr)
 
 
 if __name__ == "__main__":

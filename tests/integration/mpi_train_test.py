@@ -79,6 +79,16 @@ def main():
                             + [str(a) for a in common[:-4] + seeds + ["--out", s2]], capture_output=True, text=True, env=ENV)
         check("--seeds 3: one process and 2 ranks train", q1.returncode == 0 and q2.returncode == 0,
               (q1.stderr[-1000:], q2.stderr[-1000:]))
+        check("--seeds 3 over 2 ranks: the uneven share is said once, by rank 0", q2.stderr.count(
+            "note: --seeds 3 over 2 ranks: each member is trained whole by one rank, so 1 rank trains 2 members and "
+            "the others 1") == 1 and "over 2 ranks" not in q1.stderr, q2.stderr[-1500:])
+        idle = subprocess.run([MPIRUN, "--oversubscribe", "--bind-to", "none", "-np", "3", CRIMECAST, "train"]
+                              + [str(a) for a in common[:-4] + ["--seeds", 2, "--epochs", 1, "--out",
+                                                                os.path.join(tmp, "idle.h5")]],
+                              capture_output=True, text=True, env=ENV)
+        check("--seeds 2 over 3 ranks: trains, saying one rank trains nothing (unsaid; a probe)", idle.returncode == 0
+              and "--seeds 2 over 3 ranks: each member is trained whole by one rank, so 1 rank trains nothing; mpirun "
+              "-np 2, or --seeds 3, uses them all" in idle.stderr, idle.stderr[-1500:])
         if q1.returncode == 0 and q2.returncode == 0:
             def everything(f):
                 out = {}
