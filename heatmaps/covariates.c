@@ -33,6 +33,11 @@ void cc_covariates_free(cc_covariates *c) {
     c->T = T, c->H = H, c->W = W;
 }
 
+void cc_covariates_keep_static(cc_covariates *c) {
+    free(c->dynamic_values), free(c->dynamic_info);
+    c->dynamic_values = NULL, c->dynamic_info = NULL, c->D = 0;
+}
+
 int cc_covariates_find(const cc_covariates *c, const char *name, int *dynamic) {
     for (int k = 0; k < c->K; k++)
         if (!strcmp(c->static_info[k].name, name)) return *dynamic = 0, k;
@@ -307,7 +312,9 @@ int cc_covariates_warn_missing_over(const cc_covariates *cov, int d, const uint8
                                     const char *command) {
     if (!cc_covariates_missing_over(cov, d, mask, bins, n)) return 0;
     fprintf(stderr, "%s: warning: covariate '%s' is missing in every cell at every forecast origin of this span (its "
-            "series ends before them?): the model reads only what it learned of its missing values\n", command,
+            "series ends before them?): the model reads only what it learned of its missing values, which can set "
+            "its level off (London's forecasts ran 10-15%% high); --covariates static leaves the dynamic maps "
+            "out\n", command,
             cov->dynamic_info[d].name);
     return 1;
 }

@@ -89,4 +89,9 @@ float *cc_covariates_map(const cc_covariates *cov, int dynamic, int b, int k);
 
 void cc_covariates_free(cc_covariates *cov);
 
+/* Drops the dynamic maps (D = 0), keeping the static ones: --covariates static, for a
+ * span the dynamic series do not reach (London's mobility ends 2022-10; read as missing at
+ * every test origin, the models forecast the test span 10-15% high; a probe). */
+void cc_covariates_keep_static(cc_covariates *cov);
+
 #endif

@@ -77,9 +77,10 @@ static const cc_option RF_OPTIONS[] = {
     {CC_OPTION_INT("threads", cc_baseline_request, threads, "N", "0", 0, 100000,
                    "rf: threads fitting the forest's 16 boosters (0: one per CPU; the forest is the same at any "
                    "number); etas: the EM's threads")},
-    {CC_OPTION_CHOICE("covariates", cc_baseline_request, covariates, "on|off", "off",
+    {CC_OPTION_CHOICE("covariates", cc_baseline_request, covariates, "on|off|static", "off",
                       "the tensor file's covariates (crimecast covariates) as features: static maps of the cell, "
-                      "dynamic ones at the forecast origin; missing values as XGBoost's missing")},
+                      "dynamic ones at the forecast origin; missing values as XGBoost's missing (static: the static "
+                      "ones alone)")},
     {CC_OPTION_TEXT("export-features", cc_baseline_request, export_features, "PREFIX", NULL,
                     "write PREFIX_train.csv and PREFIX_test.csv: channel 0's feature matrix and targets (PREFIX_test.csv holds the forecast span's rows; with --span next their target is nan: that bin is not in the tensor yet; a missing covariate is nan too)"),
      .file = CC_FILE_WRITTEN, .suffixes = FEATURE_FILES},
@@ -109,8 +110,9 @@ static const cc_option ETAS_OPTIONS[] = {
 
 static int check_request(void *request, char *why, size_t why_len) {
     const cc_baseline_request *r = request;
-    if (r->covariates && !strcmp(r->covariates, "on") && strcmp(r->method, "rf") != 0) {
-        snprintf(why, why_len, "--covariates on needs --method rf (the network takes them through train)");
+    if (r->covariates && strcmp(r->covariates, "off") != 0 && strcmp(r->method, "rf") != 0) {
+        snprintf(why, why_len, "--covariates %s needs --method rf (the network takes them through train)",
+                 r->covariates);
         return -1;
     }
     if ((r->importance || r->importance_png || r->export_features) && strcmp(r->method, "rf") != 0) {
@@ -369,7 +371,7 @@ static void kde_name(const cc_baseline_options *o, int default_k, char *name, si
  * of K), persistence, ... */
 static void model_name(const cc_baseline_request *r, const cc_baseline_options *o, int default_k, char *name,
                        size_t len) {
-    if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d%s", r->trees, r->covariates && !strcmp(r->covariates, "on") ? "+cov" : "");
+    if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d%s", r->trees, r->covariates && strcmp(r->covariates, "off") != 0 ? "+cov" : "");
     else if (!strcmp(r->method, "etas")) snprintf(name, len, "etas");
     else if (o->method == CC_BASELINE_HISTAVG && o->k == 0) snprintf(name, len, "histavg-all");
     else if (o->method == CC_BASELINE_HISTAVG) snprintf(name, len, "histavg-%d", o->k);
@@ -436,10 +438,14 @@ static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_s
     }
     cc_rf_options rf = {r->trees, r->depth, r->lags, r->span.horizon, r->threads, (unsigned)r->seed, NULL, NULL, NULL};
     cc_covariates covariates = {0};
-    if (r->covariates && !strcmp(r->covariates, "on")) {
+    if (r->covariates && strcmp(r->covariates, "off") != 0) {
+        int static_only = !strcmp(r->covariates, "static");
         if (cc_covariates_read(r->data, t, &covariates, err, err_len) != 0) return -1;
+        if (static_only) cc_covariates_keep_static(&covariates);
         if (covariates.K + covariates.D == 0) {
-            snprintf(err, err_len, "%s has no covariates (add them with crimecast covariates)", r->data);
+            snprintf(err, err_len, "%s has no %scovariates (add them with crimecast covariates)", r->data,
+                     static_only ? "static " : "");
+            cc_covariates_free(&covariates);
             return -1;
         }
         rf.covariates = &covariates;

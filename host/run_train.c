@@ -70,9 +70,10 @@ static const cc_option TRAIN_OPTIONS[] = {
     {CC_OPTION_FLAG("peephole", cc_train_request, peephole, "peephole connections in the ConvLSTM cells")},
     {CC_OPTION_CHOICE("context", cc_train_request, context, "on|off", "on",
                       "context maps on every input step: multi-scale averages, near repeats, season")},
-    {CC_OPTION_CHOICE("covariates", cc_train_request, covariates, "on|off", "off",
+    {CC_OPTION_CHOICE("covariates", cc_train_request, covariates, "on|off|static", "off",
                       "the tensor file's covariates (crimecast covariates) as input maps on every step: static ones, "
-                      "each step's own dynamic ones, standardised, with missing-indicator maps")},
+                      "each step's own dynamic ones, standardised, with missing-indicator maps (static: the static "
+                      "ones alone, for a span the dynamic series do not reach)")},
     {CC_OPTION_CHOICE("recency", cc_train_request, recency, "on|off", "on",
                       "recency-weighted near-repeat maps, when the tensor has them")},
     {CC_OPTION_INT("skip", cc_train_request, skip, "K", "3", 0, 9,
@@ -607,16 +608,19 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
     return 0;
 }
 
-static int wants_covariates(const cc_train_request *r) { return r->covariates && !strcmp(r->covariates, "on"); }
+static int wants_covariates(const cc_train_request *r) { return r->covariates && strcmp(r->covariates, "off") != 0; }
 
 /* --covariates on: the tensor file's covariates, standardised on what training may read,
  * as input maps on t; the standardisation into info. */
-static int attach_covariates(const char *path, cc_tensor *t, const cc_split *split, cc_model_info *info, char *err,
-                             size_t err_len) {
+static int attach_covariates(const char *path, int static_only, cc_tensor *t, const cc_split *split,
+                             cc_model_info *info, char *err, size_t err_len) {
     cc_covariates cov;
     if (cc_covariates_read(path, t, &cov, err, err_len) != 0) return -1;
+    if (static_only) cc_covariates_keep_static(&cov);
     int status = -1;
-    if (cov.K + cov.D == 0) snprintf(err, err_len, "%s has no covariates (add them with crimecast covariates)", path);
+    if (cov.K + cov.D == 0)
+        snprintf(err, err_len, "%s has no %scovariates (add them with crimecast covariates)", path,
+                 static_only ? "static " : "");
     else {
         char why[512];
         status = cc_covariate_norm_fit(&cov, t, split, &info->covariates, why, sizeof why);
@@ -678,7 +682,9 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
                                                err_len) != 0)
         return -1;
     cc_normalisation_fit(t, &info->split, info->scale);
-    if (wants_covariates(r) && attach_covariates(r->data, t, &info->split, info, err, err_len) != 0) return -1;
+    if (wants_covariates(r) &&
+        attach_covariates(r->data, !strcmp(r->covariates, "static"), t, &info->split, info, err, err_len) != 0)
+        return -1;
     c->covariates = info->config.covariates = info->covariates.K + info->covariates.D
                                                   ? cc_covariate_input_maps(info->covariates.K, info->covariates.D)
                                                   : 0;
