@@ -337,10 +337,7 @@ static void note_floored_deviance(const cc_eval_request *a, const row *rows, int
     }
 }
 
-/* Whether a forecast's total is off its truth's by a tenth or more and by more than chance:
- * a Poisson count of that mean that far from it is one in a million or rarer (5 standard
- * deviations). */
-static int total_off(double forecast, double truth) {
+int cc_eval_total_off(double forecast, double truth) {
     double gap = fabs(truth - forecast);
     return gap >= 0.1 * fmax(forecast, truth) && gap > 5.0 * sqrt(fmax(forecast, 1.0));
 }
@@ -360,7 +357,7 @@ static void note_totals_off(const cc_eval_request *a, const row *rows, int count
             const row *r = &rows[j];
             if (r->forecast != rows[i].forecast) continue;
             channels++;
-            if (!total_off(r->forecast_sum, r->truth_sum)) continue;
+            if (!cc_eval_total_off(r->forecast_sum, r->truth_sum)) continue;
             char share[32] = "none happened"; /* +inf% of none (a reviewer) */
             if (r->truth_sum > 0)
                 snprintf(share, sizeof share, "%.4g happened (%+.0f%%)", r->truth_sum / bins,

@@ -71,6 +71,11 @@ int cc_run_eval_keeping(const cc_eval_request *request, FILE *out, cc_metrics_ta
                         char *err, size_t err_len);
 void cc_eval_inputs_free(cc_eval_inputs *inputs);
 
+/* Whether a forecast's total is off its truth's by a tenth or more and by more than
+ * chance: a Poisson count of that mean that far from it is one in a million or rarer (5
+ * standard deviations). eval's notes of a level, and train's of its validation span. */
+int cc_eval_total_off(double forecast, double truth);
+
 /* The name of each of n forecasts in eval's rows, its ROC chart and --versus (and the
  * report's maps): models[i], the model its file names (files[i] where it names none);
  * where two forecasts share a model, "model (file name)", or "model #i" (the i-th

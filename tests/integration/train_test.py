@@ -527,6 +527,30 @@ def check_time_line(stdout, epochs, wall):
     check("the time line counts the epochs run", int(ran) == epochs, last)
 
 
+def check_validation_levels(tmp, common, p, model):
+    """A model whose total on the validation span is off by a tenth or more, past chance,
+    in a channel: train notes it per channel (a 3-epoch model forecast 'all' 27% high,
+    unsaid but by eval; a probe). The figures are the best model's forecast of the
+    validation targets, as predict --span val writes it, summed inside the mask."""
+    forecast = os.path.join(tmp, "levels_val.h5")
+    q = run("predict", "--model", model, "--data", common[common.index("--data") + 1], "--span", "val", "--threads",
+            "1", "--out", forecast)
+    if q.returncode != 0:
+        check("predict --span val of the diverged model", False, q.stderr)
+        return
+    with h5py.File(forecast, "r") as f, h5py.File(common[common.index("--data") + 1], "r") as t:
+        mask = t["mask"][:].astype(bool)
+        bins = [int(np.nonzero(t["time"][:] == d)[0][0]) for d in f["time"][:]]
+        fc = f["forecast"][:][:, 0][:, mask].astype(np.float64).sum() / len(bins)
+        truth = t["counts"][:][bins, 0][:, mask].astype(np.float64).sum() / len(bins)
+        name = f["category"].asstr()[0]
+    off = abs(fc - truth) >= 0.1 * max(fc, truth) and abs(fc - truth) > 5 * np.sqrt(max(fc * len(bins), 1)) / len(bins)
+    said = "'%s' %s a week where %s happened (%+.0f%%)" % (name, "%.4g" % fc, "%.4g" % truth, 100 * (fc / truth - 1))
+    check("train notes the validation level of channel '%s' as predict --span val gives it (%.4g against %.4g)"
+          % (name, fc, truth), off and "note: over the %d validation weeks the model's total is off what happened by "
+          "a tenth or more, past chance" % len(bins) in p.stderr and said in p.stderr, (said, p.stderr))
+
+
 def check_diverged_run_warned(tmp, common):
     """A run whose best epoch is worse on the validation span than the model before its
     first step (here the historical average it corrects) ends with a warning naming both
@@ -546,6 +570,7 @@ def check_diverged_run_warned(tmp, common):
           "(ten equal digits were printed as 'worse' at --lr 1e-12; a probe)", q.returncode == 0 and "worse than the "
           "untrained" not in q.stderr and same and
           abs(float(same.group(1)) - float(same.group(2))) <= 2e-6 and same.group(1) == still.group(1), q.stderr)
+    check_validation_levels(tmp, common, p, os.path.join(tmp, "diverged.h5"))
     losses = re.findall(r"loss (\S+?),? ", p.stdout)
     check("... its losses printed in at most 14 characters each, a run-away one in 6 digits (a diverged epoch's was a "
           "hundred digits; a probe)", losses and all(len(x) <= 14 for x in losses), losses)
