@@ -60,7 +60,7 @@ static const cc_option TRAIN_OPTIONS[] = {
                    "bins from the forecast origin to the target")},
     {CC_OPTION_CHOICE("loss", cc_train_request, loss, "poisson|mse", "poisson",
                       "Poisson likelihood of the counts (its negative log, without the log(y!) the model "
-                      "cannot change: below 0 where counts are low), or squared error of normalised log counts")},
+                      "cannot change: below 0 where counts are large), or squared error of normalised log counts")},
     {CC_OPTION_TEXT("baseline", cc_train_request, baseline, "K|auto|none", "auto",
                     "the historical average of K bins the network corrects (auto: 52 weeks, 12 months or 28 days, "
                     "none with mse; none: the "
