@@ -308,15 +308,24 @@ int cc_covariates_missing_over(const cc_covariates *cov, int d, const uint8_t *m
     return inside;
 }
 
-int cc_covariates_warn_missing_over(const cc_covariates *cov, int d, const uint8_t *mask, const int *bins, int n,
-                                    const char *command) {
-    if (!cc_covariates_missing_over(cov, d, mask, bins, n)) return 0;
-    fprintf(stderr, "%s: warning: covariate '%s' is missing in every cell at every forecast origin of this span (its "
-            "series ends before them?): the model reads only what it learned of its missing values, which can set "
-            "its level off (London's forecasts ran 10-15%% high); --covariates static leaves the dynamic maps "
-            "out\n", command,
-            cov->dynamic_info[d].name);
-    return 1;
+int cc_covariates_warn_missing(const cc_covariates *cov, const int *read, const uint8_t *mask, const int *bins, int n,
+                               const char *command, const char *advice) {
+    char names[1024] = "";
+    size_t used = 0;
+    int missing = 0;
+    for (int d = 0; d < cov->D; d++) {
+        if ((read && !read[d]) || !cc_covariates_missing_over(cov, d, mask, bins, n)) continue;
+        if (missing++ < 6 && used < sizeof names)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s'%s'", missing > 1 ? ", " : "",
+                                     cov->dynamic_info[d].name);
+    }
+    if (missing == 0) return 0;
+    fprintf(stderr, "%s: warning: covariate%s %s%s %s missing in every cell at every forecast origin of this span "
+            "(%s before them?): the model reads only what it learned of missing values there, which can set its "
+            "level off (London's forecasts ran 10-15%% high past the mobility series' end); %s\n", command,
+            missing > 1 ? "s" : "", names, missing > 6 ? ", ..." : "", missing > 1 ? "are" : "is",
+            missing > 1 ? "their series end" : "its series ends", advice);
+    return missing;
 }
 
 static int read_covariates(const char *path, const cc_tensor *t, cc_covariates *c, mending *mend, char *err,

@@ -55,11 +55,13 @@ int cc_covariates_read_mending(const char *path, const cc_tensor *t, cc_covariat
  * other years. */
 int cc_covariates_missing_over(const cc_covariates *cov, int d, const uint8_t *mask, const int *bins, int n);
 
-/* The same, and when so a warning on stderr as `command` (baseline's forest and predict's
- * network alike read only what they learned of the map's missing values there). Returns
- * whether it warned. */
-int cc_covariates_warn_missing_over(const cc_covariates *cov, int d, const uint8_t *mask, const int *bins, int n,
-                                    const char *command);
+/* One warning on stderr as `command` naming every dynamic map d with read[d] (read NULL:
+ * every map) missing so (baseline's forest and predict's network alike read only what
+ * they learned of the map's missing values there), ending in `advice` (what leaves them
+ * out); it was one warning a map, six alike for London's mobility (a probe). Returns how
+ * many maps it named. */
+int cc_covariates_warn_missing(const cc_covariates *cov, const int *read, const uint8_t *mask, const int *bins, int n,
+                               const char *command, const char *advice);
 
 /* Rewrites the tensor file `path` with its /covariates replaced by `cov` (whole: a copy
  * under a temporary name, changed, then renamed over it). `identity` is the file the maps

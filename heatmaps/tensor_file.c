@@ -546,15 +546,16 @@ static int check_consecutive(const cc_tensor *t, char *why, size_t why_len) {
     return 0;
 }
 
-/* The root attributes that repeat what the datasets say, where a file has them (another
- * tool's may not): /time within first_bin .. last_bin (a slice of the file, its
+/* A forecast's root attributes that repeat what its datasets say, where it has them
+ * (another tool's may not): /time within first_bin .. last_bin (a slice of the file, its
  * attributes copied, stays within; a /time moved onto the training weeks, its first_bin
- * left, was scored as a forecast of them), a forecast's horizon a whole number of bins
- * >= 1 (-3 and "one" passed; a probe). */
+ * left, was scored as a forecast of them), its horizon a whole number of bins >= 1 (-3
+ * and "one" passed; a probe). A count tensor's are not held to them: weeks appended with
+ * h5py leave its last_bin behind, and every reader goes by /time. */
 static int check_repeated_attributes(hid_t file, const cc_tensor *t, int forecast, char *why, size_t why_len) {
     const char *names[2] = {"first_bin", "last_bin"};
     int64_t days[2] = {t->time[0], t->time[t->T - 1]};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; forecast && k < 2; k++) {
         if (H5Aexists(file, names[k]) <= 0) continue;
         char *text = cc_hdf5_read_text(file, names[k]), date[11], shown[64];
         int64_t day = 0;
@@ -737,11 +738,12 @@ int cc_tensor_file_shape(const char *path, int shape[4], char *err, size_t err_l
 int cc_tensor_channel_named(const cc_tensor *t, const char *path, const char *name, char *err, size_t err_len) {
     int c = cc_tensor_channel(t, name);
     if (c >= 0) return c;
-    int alike = 0;
-    for (int k = 0; k < t->C; k++)
-        if (!strcasecmp(t->categories[k], name)) c = k, alike++;
-    if (alike == 1) return c;
-    size_t n = (size_t)snprintf(err, err_len, "%s has no category '%s' (it has:", path, name);
+    const char *alike = NULL; /* Theft for theft: said, not taken (every command reads names exactly) */
+    for (int k = 0; k < t->C && !alike; k++)
+        if (!strcasecmp(t->categories[k], name)) alike = t->categories[k];
+    size_t n = (size_t)snprintf(err, err_len, "%s has no category '%s' (", path, name);
+    if (alike && n < err_len) n += (size_t)snprintf(err + n, err_len - n, "did you mean '%s'? ", alike);
+    if (n < err_len) n += (size_t)snprintf(err + n, err_len - n, "it has:");
     for (int k = 0; k < t->C && n < err_len; k++) n += (size_t)snprintf(err + n, err_len - n, " %s", t->categories[k]);
     if (n < err_len) snprintf(err + n, err_len - n, ")");
     return -1;

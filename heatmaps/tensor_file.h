@@ -69,10 +69,10 @@ int cc_forecast_write_with(const char *path, const cc_tensor *truth, const float
 int cc_tensor_read(const char *path, const char *dataset, cc_tensor *t, char *err, size_t err_len);
 
 /* Lookups by name for the commands that read a file `path` into t: the channel called
- * `name` (or the one channel whose name is it but for case: Theft is theft, as raster's
- * --categories take it), or -1 with err "PATH has no category 'x' (it has: all burglary
- * ...)"; the bin that starts on ISO date `date` (already valid), or -1 with err "PATH: no
- * week bin starts on DATE (bins start FIRST .. LAST; the week holding it starts ...)". */
+ * `name` exactly, or -1 with err "PATH has no category 'x' (it has: all burglary ...)",
+ * "(did you mean 'theft'? it has: ...)" where a channel is it but for case; the bin that
+ * starts on ISO date `date` (already valid), or -1 with err "PATH: no week bin starts on
+ * DATE (bins start FIRST .. LAST; the week holding it starts ...)". */
 int cc_tensor_channel_named(const cc_tensor *t, const char *path, const char *name, char *err, size_t err_len);
 int cc_tensor_bin_dated(const cc_tensor *t, const char *path, const char *date, char *err, size_t err_len);
 

@@ -371,7 +371,10 @@ static void kde_name(const cc_baseline_options *o, int default_k, char *name, si
  * of K), persistence, ... */
 static void model_name(const cc_baseline_request *r, const cc_baseline_options *o, int default_k, char *name,
                        size_t len) {
-    if (!strcmp(r->method, "rf")) snprintf(name, len, "rf-%d%s", r->trees, r->covariates && strcmp(r->covariates, "off") != 0 ? "+cov" : "");
+    if (!strcmp(r->method, "rf"))
+        snprintf(name, len, "rf-%d%s", r->trees, !r->covariates || !strcmp(r->covariates, "off") ? ""
+                                                : !strcmp(r->covariates, "static")             ? "+static"
+                                                                                               : "+cov");
     else if (!strcmp(r->method, "etas")) snprintf(name, len, "etas");
     else if (o->method == CC_BASELINE_HISTAVG && o->k == 0) snprintf(name, len, "histavg-all");
     else if (o->method == CC_BASELINE_HISTAVG) snprintf(name, len, "histavg-%d", o->k);
@@ -423,7 +426,7 @@ static void warn_missing_at_origins(const cc_covariates *cov, const cc_tensor *t
     int *origins = malloc(sizeof *origins * (size_t)(n > 0 ? n : 1));
     if (!origins) return;
     for (int i = 0; i < n; i++) origins[i] = targets[i] - horizon;
-    for (int d = 0; d < cov->D; d++) cc_covariates_warn_missing_over(cov, d, t->mask, origins, n, command);
+    cc_covariates_warn_missing(cov, NULL, t->mask, origins, n, command, "--covariates static leaves them out");
     free(origins);
 }
 
@@ -507,20 +510,36 @@ static void note_in_sample(const cc_baseline_request *r, const cc_split *split, 
             "in-sample (compare it on --span test)\n", n, in_fit, fitted && chosen ? ", and " : "", in_choice);
 }
 
-/* --span next: the last --window bins before the bin forecast, far below the usual count
- * (host/short_bins.h), are records the store lacks that the baseline takes for quiet bins
- * (predict said so and baseline did not: a histavg of a tensor with 11 empty weeks of 52
- * forecast next week low, unsaid; a probe). */
-static void warn_gap_before_next(const cc_baseline_request *r, const cc_tensor *t, const char *model) {
+/* The last bins a method reads to forecast the bin after the tensor: persistence 1,
+ * histavg and kde their K (all: every bin), rf its lags, etas its --window; seasonal reads
+ * the bin a year before the target alone, not these (0). */
+static int recent_bins_read(const cc_baseline_request *r, const cc_baseline_options *o, const cc_tensor *t) {
+    int n = !strcmp(r->method, "persistence")                          ? 1
+            : !strcmp(r->method, "histavg") || !strcmp(r->method, "kde") ? (o->k > 0 ? o->k : t->T)
+            : !strcmp(r->method, "rf")                                   ? r->lags
+            : !strcmp(r->method, "etas")                                 ? r->span.window
+                                                                         : 0;
+    return n < t->T ? n : t->T;
+}
+
+/* --span next: the bins the baseline reads before the bin forecast, far below the bins
+ * before them (host/short_bins.h), are records the store lacks that it takes for quiet
+ * bins (predict said so and baseline did not: a histavg of a tensor with 11 empty weeks of
+ * 52 forecast next week low, unsaid; a probe). */
+static void warn_gap_before_next(const cc_baseline_request *r, const cc_baseline_options *o, const cc_tensor *t,
+                                 const char *model) {
     cc_short_bins low;
-    int window = r->span.window < t->T ? r->span.window : t->T;
-    if (strcmp(r->span.span, "next") != 0 || cc_find_short_bins(t, t->T - window, t->T - 1, &low) == 0) return;
+    int reads = recent_bins_read(r, o, t);
+    if (strcmp(r->span.span, "next") != 0 || reads == 0 || cc_find_short_bins(t, t->T - reads, t->T - 1, &low) == 0)
+        return;
     const char *bin = cc_bin_kind_name(t->bin);
-    fprintf(stderr, "crimecast baseline: warning: %s: the last %d %ss before the %s --span next forecasts hold %d far "
-            "below the tensor's usual count (median %.0f a %s over the %d before; or, where said, the 8 %ss just "
-            "before it): %s; records the store lacks (not yet published or crawled, or a raster past its end?), "
-            "which %s takes for quiet %ss. Raster up to the last %s the store holds whole\n", r->data, window, bin,
-            bin, low.count, low.usual, bin, low.before, bin, low.listed, model, bin, bin);
+    char which[96];
+    if (reads > 1) snprintf(which, sizeof which, "of the last %d %ss %s reads", reads, bin, model);
+    else snprintf(which, sizeof which, "of the last %s, which %s reads,", bin, model);
+    fprintf(stderr, "crimecast baseline: warning: %s: for the %s --span next forecasts, %d %s %s far below the %ss "
+            "before them: %s; records the store lacks (not yet published or crawled, or a raster past its end), which "
+            "it takes for quiet %ss, or a real fall (a holiday, a lockdown)? Raster up to the last %s the store holds "
+            "whole\n", r->data, bin, low.count, which, low.count == 1 ? "is" : "are", bin, low.listed, bin, bin);
 }
 
 static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {
@@ -562,7 +581,7 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
             record.attributes = kde_attributes, record.count = 1;
         }
         int etas = !strcmp(r->method, "etas");
-        warn_gap_before_next(r, t, model);
+        warn_gap_before_next(r, &o, t, model);
         if (!etas && strcmp(r->method, "rf") != 0) note_short_history(&o, t, targets, n, r->span.horizon, model);
         else note_in_sample(r, &split, targets, n);
         cc_etas_background background = !r->background || !strcmp(r->background, "auto") ? CC_ETAS_BACKGROUND_AUTO

@@ -385,11 +385,11 @@ static void note_short_truth_bins(const cc_eval_request *a, const cc_tensor *tru
     cc_short_bins low;
     if (first < 0 || last < first || cc_find_short_bins(truth, first, last, &low) == 0) return;
     const char *bin = cc_bin_kind_name(truth->bin);
-    say_note(a, "%s: %d of the %d %s bins scored hold far fewer incidents than usual (median %.0f a %s over the %d "
-             "before; or, where said, the 8 %ss just before it): %s; records missing there (a raster past the store's "
-             "end, a source holding part of the bin?): every forecast is scored against a short truth in them, "
-             "where a forecast too low looks best (a raster to the last whole %s leaves them out)", a->data,
-             low.count, last - first + 1, bin, low.usual, bin, low.before, bin, low.listed, bin);
+    say_note(a, "%s: %d of the %d %s bins scored hold far fewer incidents than the %ss before them: %s; records "
+             "missing there (a raster past the store's end, a source holding part of the bin), or a real fall (a "
+             "holiday, a lockdown)? If missing, every forecast is scored against a short truth in them, where a "
+             "forecast too low looks best (a raster to the last whole %s leaves them out)", a->data, low.count,
+             last - first + 1, bin, bin, low.listed, bin);
 }
 
 static int compare_totals(const void *a, const void *b) {

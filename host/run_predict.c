@@ -250,7 +250,9 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
  * all are ConvLSTMs (the report counts it as the network), else "ensemble". */
 static void name_the_model(const cc_model_info *info, int index, char name[32]) {
     char mine[32];
-    snprintf(mine, sizeof mine, "%s%s", cc_model_arch_name(&info->config), info->config.covariates ? "+cov" : "");
+    const cc_covariate_norm *cov = &info->covariates; /* +static: the static maps alone (--covariates static) */
+    snprintf(mine, sizeof mine, "%s%s", cc_model_arch_name(&info->config),
+             !info->config.covariates ? "" : cov->D == 0 && cov->K > 0 ? "+static" : "+cov");
     int convlstms = !strncmp(name, "convlstm", 8) && !strncmp(mine, "convlstm", 8);
     if (index == 0) memcpy(name, mine, sizeof mine);
     else if (strcmp(name, mine) != 0) snprintf(name, 32, "%s", convlstms ? "convlstm-ensemble" : "ensemble");
@@ -274,10 +276,9 @@ static void warn_gap_in_window(const char *data, const cc_tensor *t, int window)
     if (cc_find_short_bins(t, t->T - window, t->T - 1, &low) == 0) return;
     const char *bin = cc_bin_kind_name(t->bin);
     fprintf(stderr, "crimecast predict: warning: %s: the %d %ss --span next forecasts from hold %d far below the "
-            "tensor's usual count (median %.0f a %s over the %d before; or, where said, the 8 %ss just before it): "
-            "%s; records the store lacks (not yet published or crawled, or a raster past its end?), which the "
-            "forecast takes for quiet %ss. Raster up to the last %s the store holds whole\n", data, window, bin,
-            low.count, low.usual, bin, low.before, bin, low.listed, bin, bin);
+            "%ss before them: %s; records the store lacks (not yet published or crawled, or a raster past its end), "
+            "which the forecast takes for quiet %ss, or a real fall (a holiday, a lockdown)? Raster up to the last %s "
+            "the store holds whole\n", data, window, bin, low.count, bin, low.listed, bin, bin);
 }
 
 /* A dynamic covariate missing at every forecast origin (each window's last bin): the
@@ -290,11 +291,14 @@ static void warn_missing_at_origins(const char *data, const cc_tensor *t, const 
     int *origins = malloc(sizeof *origins * (size_t)(n > 0 ? n : 1));
     if (origins && cc_covariates_read(data, t, &cov, why, sizeof why) == 0) {
         for (int i = 0; i < n; i++) origins[i] = starts[i] + window - 1;
-        for (int d = 0; d < cov.D; d++) {
-            int read = 0; /* a map the model reads (maps added after it was trained are not) */
-            for (int k = 0; k < reads->D && !read; k++) read = !strcmp(reads->name[reads->K + k], cov.dynamic_info[d].name);
-            if (read) cc_covariates_warn_missing_over(&cov, d, t->mask, origins, n, "crimecast predict");
-        }
+        int *read = calloc((size_t)(cov.D > 0 ? cov.D : 1), sizeof *read);
+        for (int d = 0; read && d < cov.D; d++) /* the maps the model reads (not maps added after it was trained) */
+            for (int k = 0; k < reads->D && !read[d]; k++)
+                read[d] = !strcmp(reads->name[reads->K + k], cov.dynamic_info[d].name);
+        if (read)
+            cc_covariates_warn_missing(&cov, read, t->mask, origins, n, "crimecast predict",
+                                       "a model trained with --covariates static leaves them out");
+        free(read);
         cc_covariates_free(&cov);
     }
     free(origins);

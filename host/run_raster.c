@@ -183,11 +183,13 @@ static void note_dominant_cell(const cc_raster_request *r, const cc_tensor *t) {
     free(total);
     if (!(most >= 100 && most >= 0.01 * all && most >= 2.5 * next)) return;
     int row = (int)(top / (size_t)t->W), column = (int)(top % (size_t)t->W);
-    fprintf(stderr, "crimecast raster: note: %s: one cell holds %.1f%% of the %.0f incidents counted, %.1f times the "
-            "next busiest (row %d, column %d; its centre %.0f, %.0f in %s): many records on one address, a police "
-            "station or a geocoder's default (San Francisco's 850 Bryant St)? Every forecast ranks it first; look "
-            "at it before a map goes out\n", r->out, 100.0 * most / all, all, next > 0 ? most / next : INFINITY, row,
-            column, t->x0 + (column + 0.5) * t->cell, t->y0 - (row + 0.5) * t->cell, t->crs);
+    char lead[64] = "no other cell holding any";
+    if (next > 0) snprintf(lead, sizeof lead, "%.1f times the next busiest", most / next);
+    fprintf(stderr, "crimecast raster: note: %s: one cell holds %.1f%% of the %.0f incidents counted, %s (row %d, "
+            "column %d; its centre %.0f, %.0f in %s): many records on one address, a police station or a geocoder's "
+            "default (San Francisco's 850 Bryant St)? Every forecast ranks it first; look at it before a map goes "
+            "out\n", r->out, 100.0 * most / all, all, lead, row, column, t->x0 + (column + 0.5) * t->cell,
+            t->y0 - (row + 0.5) * t->cell, t->crs);
 }
 
 /* A sparse tensor every reader makes dense (train, baseline, predict, eval, png): past the

@@ -614,7 +614,7 @@ static int wants_covariates(const cc_train_request *r) { return r->covariates &&
 /* --covariates on: the tensor file's covariates, standardised on what training may read,
  * as input maps on t; the standardisation into info. */
 static int attach_covariates(const char *path, int static_only, cc_tensor *t, const cc_split *split,
-                             cc_model_info *info, char *err, size_t err_len) {
+                             cc_model_info *info, FILE *out, char *err, size_t err_len) {
     cc_covariates cov;
     if (cc_covariates_read(path, t, &cov, err, err_len) != 0) return -1;
     if (static_only) cc_covariates_keep_static(&cov);
@@ -627,6 +627,15 @@ static int attach_covariates(const char *path, int static_only, cc_tensor *t, co
         status = cc_covariate_norm_fit(&cov, t, split, &info->covariates, why, sizeof why);
         if (status) snprintf(err, err_len, "%s: %s", path, why);
         else status = cc_covariate_inputs_attach(&cov, &info->covariates, t, err, err_len);
+    }
+    if (status == 0 && out) { /* which maps it reads, as rf says (train said nothing; a probe) */
+        char names[1024] = "";
+        size_t used = 0;
+        for (int k = 0; k < info->covariates.K + info->covariates.D && used < sizeof names; k++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", info->covariates.name[k]);
+        fprintf(out, "covariates: %d static and %d dynamic (%s), %d input maps with their missing-value maps\n",
+                info->covariates.K, info->covariates.D, names,
+                cc_covariate_input_maps(info->covariates.K, info->covariates.D));
     }
     cc_covariates_free(&cov);
     return status;
@@ -684,7 +693,8 @@ static int set_up(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
         return -1;
     cc_normalisation_fit(t, &info->split, info->scale);
     if (wants_covariates(r) &&
-        attach_covariates(r->data, !strcmp(r->covariates, "static"), t, &info->split, info, err, err_len) != 0)
+        attach_covariates(r->data, !strcmp(r->covariates, "static"), t, &info->split, info, p->writes ? p->out : NULL,
+                          err, err_len) != 0)
         return -1;
     c->covariates = info->config.covariates = info->covariates.K + info->covariates.D
                                                   ? cc_covariate_input_maps(info->covariates.K, info->covariates.D)

@@ -611,7 +611,7 @@ static void warn_winner_not_better(const char *dir, int winner, double loss) {
     if (access(path, R_OK) != 0 || cc_checkpoint_read(path, 1, &model, &info, &state, ignored, sizeof ignored) != 0)
         return;
     const char *untrained = cc_untrained_model_words(info.loss, info.config.baseline_k);
-    if (isfinite(state.untrained_val) && cc_loss_no_better(loss, state.untrained_val)) /* as train judges */
+    if (isfinite(state.untrained_val) && (!isfinite(loss) || cc_loss_no_better(loss, state.untrained_val)))
         fprintf(stderr, "crimecast tune: warning: the best candidate's validation loss %s is no better than its "
                 "untrained model's %s (%s): no candidate beat that; more --epochs, a larger --budget, or that "
                 "baseline itself\n", cc_loss_shown(loss).text, cc_loss_shown(state.untrained_val).text, untrained);

@@ -351,10 +351,11 @@ static int get_double_if_any(attributes *a, const char *name, double *value) {
 }
 
 /* The architecture's attributes an older file may lack (read as none) that every file
- * since split_protocol has: one of those without them was edited. A file without its
+ * since split_protocol has (baseline_sigma came later: absent, none): one of those
+ * without them was edited. A file without its
  * baseline_k was read as --baseline none and forecast 36% low (a probe). 1, or 0 with why. */
 static int written_since_split_protocol(attributes *a) {
-    static const char *const NAMES[] = {"baseline_k", "baseline_sigma", "context", "recency", "level_gate", "skip"};
+    static const char *const NAMES[] = {"baseline_k", "context", "recency", "level_gate", "skip"};
     if (H5Aexists(a->file, "split_protocol") <= 0) return 1;
     for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
         if (H5Aexists(a->file, NAMES[i]) <= 0) {

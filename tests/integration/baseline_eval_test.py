@@ -1036,12 +1036,11 @@ def check_short_bins(counts, mask, tensor, tmp):
     write_tensor(path, short, mask, ["all", "burglary"], created_by="baseline_eval_test.py")
     totals = short[:, 0].reshape(T, -1).sum(1)  # every cell, as a raster's (none outside its mask)
     share = 100 * totals[-1] / np.median(totals[-9:-1])
-    first = targets()[0]
-    usual = np.median(totals[first - 52:first])  # the year before the first bin scored
+    usual = np.median(totals[T - 1 - 52:T - 1])  # the year before the short bin
     yearly = totals[-1] < 0.5 * usual and totals[-1] < usual - 5 * np.sqrt(usual)
     day = str(np.datetime64("1970-01-01") + np.timedelta64(16800 + 7 * (T - 1), "D"))
-    listed = "%s (%.0f)" % (day, totals[-1]) if yearly else "%s (%.0f: %.0f%% of the 8 weeks before it)" % (
-        day, totals[-1], share)
+    listed = ("%s (%.0f, where the 52 weeks before it had a median of %.0f)" % (day, totals[-1], usual) if yearly
+              else "%s (%.0f: %.0f%% of the 8 weeks before it)" % (day, totals[-1], share))
     check("the short week is short by the year's rule or the 8 weeks'", yearly or share < 70, (usual, share))
     fc = os.path.join(tmp, "short_histavg.h5")
     p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", path, "--out", fc], capture_output=True,
@@ -1050,13 +1049,23 @@ def check_short_bins(counts, mask, tensor, tmp):
     n = len(targets())
     check("eval: the last scored week at %.0f%% of the 8 before is noted, dated, with its count" % share,
           p.returncode == 0 and q.returncode == 0 and "%s: 1 of the %d week bins scored hold far fewer incidents than "
-          "usual" % (path, n) in q.stderr and listed in q.stderr, (listed, q.stderr))
+          "the weeks before them: %s; records missing there" % (path, n, listed) in q.stderr, (listed, q.stderr))
     nxt = os.path.join(tmp, "short_next.h5")
     p = subprocess.run([CRIMECAST, "baseline", "--method", "persistence", "--span", "next", "--data", path, "--out",
                         nxt], capture_output=True, text=True)
     check("baseline --span next: the short week in its window is a warning naming it (predict warned; baseline did "
-          "not)", p.returncode == 0 and "the last 8 weeks before the week --span next forecasts hold 1 far below"
-          in p.stderr and listed in p.stderr and "which persistence takes for quiet weeks" in p.stderr, p.stderr)
+          "not)", p.returncode == 0 and "for the week --span next forecasts, 1 of the last week, which persistence "
+          "reads, is far below the weeks before them: %s; records the store lacks" % listed in p.stderr
+          and "which it takes for quiet weeks, or a real fall" in p.stderr, p.stderr)
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--span", "next", "--data", path, "--out", nxt],
+                       capture_output=True, text=True)
+    check("... histavg-52: 1 of the last 52 weeks it reads", p.returncode == 0 and "for the week --span next "
+          "forecasts, 1 of the last 52 weeks histavg-52 reads is far below the weeks before them: %s;" % listed
+          in p.stderr, p.stderr)
+    p = subprocess.run([CRIMECAST, "baseline", "--method", "seasonal", "--span", "next", "--data", path, "--out", nxt],
+                       capture_output=True, text=True)
+    check("... seasonal, which reads the week a year before: not said", p.returncode == 0
+          and "far below" not in p.stderr, p.stderr)
     whole = [subprocess.run([CRIMECAST, "eval", "--data", tensor, os.path.join(tmp, "histavg-52.h5")],
                             capture_output=True, text=True),
              subprocess.run([CRIMECAST, "baseline", "--method", "persistence", "--span", "next", "--data", tensor,
@@ -1064,6 +1073,35 @@ def check_short_bins(counts, mask, tensor, tmp):
     check("... the tensor without a short week: neither says so, nor of a gapped category",
           all(r.returncode == 0 and "far below" not in r.stderr and "far fewer" not in r.stderr
               and "holds no incident" not in r.stderr for r in whole), [r.stderr for r in whole])
+    # day bins: a holiday falls to 54% of the 8 days before it (Chicago's Christmas Day) and
+    # is no gap (a probe found it called one); a day at 35% still is
+    said = []
+    totals = counts[:, 0].reshape(T, -1).sum(1)
+    eight, year = np.median(totals[-9:-1]), np.median(totals[-1 - 149:-1])
+    for keep in (0.58, 0.30):  # of the higher of the two medians, or of the lower
+        daily = counts.copy()
+        want = keep * (max(eight, year) if keep > 0.5 else min(eight, year))
+        last = daily[np.argmax(totals[:-1]), 0].reshape(-1).copy()  # the busiest day's, taken away one at a time
+        for k in np.argsort(-last)[np.arange(int(last.sum() * 4)) % last.size]:
+            if last.sum() <= round(want):
+                break
+            if last[k] > 0:
+                last[k] -= 1
+        daily[-1, 0] = last.reshape(daily[-1, 0].shape)
+        daily[-1, 1] = np.minimum(daily[-1, 1], daily[-1, 0])
+        path = os.path.join(tmp, "daily_%d.h5" % (100 * keep))
+        write_tensor(path, daily, mask, ["all", "burglary"], created_by="baseline_eval_test.py")
+        with h5py.File(path, "r+") as f:
+            f.attrs["bin"] = "day"
+            f["time"][:] = 16800 + np.arange(T)
+        fc = os.path.join(tmp, "daily_%d_f.h5" % (100 * keep))
+        subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--data", path, "--out", fc], capture_output=True)
+        said.append(subprocess.run([CRIMECAST, "eval", "--data", path, fc], capture_output=True, text=True))
+    day = str(np.datetime64("1970-01-01") + np.timedelta64(16800 + T - 1, "D"))
+    check("day bins: a last day at 58%% of the days before it is not called short; at 30%% it is (%s)" % day,
+          said[0].returncode == 0 and "far fewer" not in said[0].stderr and said[1].returncode == 0
+          and "1 of the %d day bins scored hold far fewer incidents than the days before them: %s (" % (n, day)
+          in said[1].stderr, (said[0].stderr, said[1].stderr))
     # every other bin scored without a burglary, 'all' as it was: the Kaggle test weeks
     gapped = counts.copy()
     emptied = targets()[::2]

@@ -441,15 +441,18 @@ def test_models(tmp):
     p = crimecast("train", "--data", tensor, "--covariates", "static", "--window", "4", "--epochs", "1", "--hidden",
                   "4", "--device", "cpu", "--out", static_model)
     q = crimecast("predict", "--model", static_model, "--data", tensor, "--device", "cpu", "--out", static_forecast)
-    names, maps, mean = None, 0, np.nan
-    if p.returncode == 0:
-        with h5py.File(static_model, "r") as m:
+    names, maps, mean, named = None, 0, np.nan, None
+    if p.returncode == 0 and q.returncode == 0:
+        with h5py.File(static_model, "r") as m, h5py.File(static_forecast, "r") as f:
             names, maps = m.attrs["covariate_names"].split("\n"), int(m.attrs["covariates"])
-            mean = float(m.attrs["covariate_mean"][0])
+            mean, named = float(m.attrs["covariate_mean"][0]), f.attrs["model"]
     check("train --covariates static: the static map alone (and its missing map), standardised as with on; predict "
           "says nothing of 'visits'", p.returncode == 0 and q.returncode == 0 and names == ["score"] and maps == 2
           and abs(mean - np.nanmean(st[0][mask].astype(np.float64))) < 1e-6 * abs(mean) and "visits" not in q.stderr,
           (p.stderr, q.stderr, names, maps))
+    check("... the forecast named convlstm+static (convlstm+cov as with every covariate; a probe), train saying which "
+          "maps it reads", named == "convlstm+static" and "covariates: 1 static and 0 dynamic (score), 2 input maps"
+          in p.stdout, (named, p.stdout))
     inspected = os.path.join(tmp, "inspected")
     q = crimecast("inspect", "--model", model, "--data", tensor, "--index", "35", "--out", inspected)
     with h5py.File(forecast, "r") as f, h5py.File(tensor, "r") as t:
@@ -562,8 +565,9 @@ def test_models(tmp):
     p = crimecast("baseline", "--method", "rf", "--data", tensor, "--covariates", "static", "--trees", "10",
                   "--importance", imp, "--out", os.path.join(tmp, "rf_static.h5"))
     ranked = pd.read_csv(imp) if p.returncode == 0 else None
-    check("baseline rf --covariates static: the static covariate among the features, not 'visits', no warning of it",
-          p.returncode == 0 and "1 static and 0 dynamic covariates" in p.stdout and "visits" not in p.stderr
+    check("baseline rf --covariates static: the static covariate among the features, not 'visits', no warning of it, "
+          "named rf-10+static", p.returncode == 0 and "1 static and 0 dynamic covariates" in p.stdout
+          and "visits" not in p.stderr and "rf-10+static" in p.stdout
           and ranked is not None and "score" in set(ranked["feature"]) and "visits" not in set(ranked["feature"]),
           p.stdout + p.stderr)
 

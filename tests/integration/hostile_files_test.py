@@ -244,14 +244,18 @@ def forecast_cases(tmp, tensor):
     refused("a forecast whose /time was moved onto the training weeks, first_bin left, is refused naming both (it was "
             "scored as a forecast of them; found by a probe)", run("eval", "--data", tensor, bad), bad,
             "root attribute first_bin is '%s', but /time's first bin is %s, before it" % (first, moved_first))
-    bad = edited(tensor, os.path.join(tmp, "last_bin_odd.h5"), lambda f: f.attrs.__setitem__("last_bin", "1999-01-01"))
-    refused("a tensor whose last_bin is before /time's last bin is refused naming it",
-            run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad,
-            "root attribute last_bin is '1999-01-01', but /time's last bin is", "after it")
-    bad = edited(tensor, os.path.join(tmp, "last_bin_junk.h5"), lambda f: f.attrs.__setitem__("last_bin", "soon"))
-    refused("a tensor whose last_bin is no date is refused naming it",
-            run("png", "--in", bad, "--index", "0", "--out", os.path.join(tmp, "x.png")), bad,
+    bad = edited(forecast, os.path.join(tmp, "last_bin_odd.h5"),
+                 lambda f: f.attrs.__setitem__("last_bin", "1999-01-01"))
+    refused("a forecast whose last_bin is before /time's last bin is refused naming it",
+            run("eval", "--data", tensor, bad), bad, "root attribute last_bin is '1999-01-01', but /time's last bin is",
+            "after it")
+    bad = edited(forecast, os.path.join(tmp, "last_bin_junk.h5"), lambda f: f.attrs.__setitem__("last_bin", "soon"))
+    refused("a forecast whose last_bin is no date is refused naming it", run("eval", "--data", tensor, bad), bad,
             "root attribute last_bin is 'soon': not a date")
+    appended = edited(tensor, os.path.join(tmp, "appended.h5"), lambda f: f.attrs.__setitem__("last_bin", "1999-01-01"))
+    p = run("png", "--in", appended, "--index", "0", "--out", os.path.join(tmp, "x.png"))
+    check("a count tensor whose last_bin /time has passed (weeks appended with h5py) is read, by /time", p.returncode == 0,
+          p.stderr)
 
     def sliced(f):  # bins 2 .. 5 kept with h5py, the attributes copied as they were: read
         for name in ("forecast", "time"):
