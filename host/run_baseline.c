@@ -537,9 +537,10 @@ static void warn_gap_before_next(const cc_baseline_request *r, const cc_baseline
     if (reads > 1) snprintf(which, sizeof which, "of the last %d %ss %s reads", reads, bin, model);
     else snprintf(which, sizeof which, "of the last %s, which %s reads,", bin, model);
     fprintf(stderr, "crimecast baseline: warning: %s: for the %s --span next forecasts, %d %s %s far below the %ss "
-            "before them: %s; records the store lacks (not yet published or crawled, or a raster past its end), which "
+            "before %s: %s; records the store lacks (not yet published or crawled, or a raster past its end), which "
             "it takes for quiet %ss, or a real fall (a holiday, a lockdown)? Raster up to the last %s the store holds "
-            "whole\n", r->data, bin, low.count, which, low.count == 1 ? "is" : "are", bin, low.listed, bin, bin);
+            "whole\n", r->data, bin, low.count, which, low.count == 1 ? "is" : "are", bin, low.count == 1 ? "it" : "them",
+            low.listed, bin, bin);
 }
 
 static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {

@@ -385,16 +385,12 @@ static void note_short_truth_bins(const cc_eval_request *a, const cc_tensor *tru
     cc_short_bins low;
     if (first < 0 || last < first || cc_find_short_bins(truth, first, last, &low) == 0) return;
     const char *bin = cc_bin_kind_name(truth->bin);
-    say_note(a, "%s: %d of the %d %s bins scored hold far fewer incidents than the %ss before them: %s; records "
+    say_note(a, "%s: %d of the %d %s bins scored %s far fewer incidents than the %ss before %s: %s; records "
              "missing there (a raster past the store's end, a source holding part of the bin), or a real fall (a "
-             "holiday, a lockdown)? If missing, every forecast is scored against a short truth in them, where a "
+             "holiday, a lockdown)? If missing, every forecast is scored against a short truth there, where a "
              "forecast too low looks best (a raster to the last whole %s leaves them out)", a->data, low.count,
-             last - first + 1, bin, bin, low.listed, bin);
-}
-
-static int compare_totals(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+             last - first + 1, bin, low.count == 1 ? "holds" : "hold", bin, low.count == 1 ? "it" : "them", low.listed,
+             bin);
 }
 
 /* A category channel of the truth with no incident in some bins scored where it holds
@@ -422,16 +418,15 @@ static void note_gapped_categories(const cc_eval_request *a, const cc_tensor *tr
             }
         }
         if (empty == 0 || kept == 0) continue;
-        qsort(totals, (size_t)kept, sizeof *totals, compare_totals);
-        double usual = kept % 2 ? totals[kept / 2] : 0.5 * (totals[kept / 2 - 1] + totals[kept / 2]);
+        double usual = cc_median_of(totals, kept);
         if (!(usual > 13.8)) continue;
         const char *bin = cc_bin_kind_name(truth->bin);
         say_note(a, "%s: '%s' holds no incident in %d of the %d %s bins scored (%s%s) where '%s' holds some, and a "
-                 "median of %.0f a %s in the others: records there without the category (a source's uncategorised "
-                 "weeks, raster's 'unknown')? Its figures mix the two kinds of %s, and a forecast that learnt when "
-                 "the category goes missing scores better there than any forecast of crime can", a->data,
-                 truth->categories[c], empty, n, bin, listed, empty > 3 ? ", ..." : "", truth->categories[0], usual,
-                 bin, bin);
+                 "median of %.0f a %s in the others: a source that records it in some %ss and not in others (San "
+                 "Francisco's Kaggle weeks alternate, a force joins part way)? Its figures mix the two kinds of %s, "
+                 "and a forecast that learnt when it goes missing scores better there than any forecast of crime can",
+                 a->data, truth->categories[c], empty, n, bin, listed, empty > 3 ? ", ..." : "", truth->categories[0],
+                 usual, bin, bin, bin);
     }
     free(totals);
 }
@@ -842,7 +837,7 @@ static int read_forecasts(const cc_eval_request *a, const char *const *files, in
             ok = 0;
         }
         if (ok) note_differences(a, files[i], f, truth);
-        for (int j = 0; ok && j < i; j++) /* two rows of one forecast (a probe) */
+        for (int j = 0; ok && !a->join && j < i; j++) /* two rows of one forecast (--join refuses it) */
             if ((f->file_identity[0] | f->file_identity[1]) != 0 &&
                 !memcmp(f->file_identity, out[j].file_identity, sizeof f->file_identity)) {
                 say_note(a, "%s and %s are one file: its rows are one forecast scored twice", files[j], files[i]);

@@ -121,10 +121,13 @@ static int draw_with_legend(const png_look *look, const cc_tensor *t, int ti, in
                  t->model[0] ? cc_printable_utf8(t->model, model, sizeof model, 60) : "a", category, when);
     else
         snprintf(title, sizeof title, "'%s' counted, %s", category, when);
-    snprintf(caption, sizeof caption, "%s, %g m cells; colour: %s a cell, %s scale 0 to %g (%s)", t->city,
+    const float *map = t->values + cc_tensor_offset(t, ti, c, 0, 0);
+    int any = 0; /* an empty frame on the scale an empty map gets (0 to 1) said so (a probe) */
+    for (size_t q = 0; q < (size_t)t->H * t->W && !any; q++) any = t->mask[q] && map[q] > 0;
+    snprintf(caption, sizeof caption, "%s, %g m cells; colour: %s a cell, %s scale 0 to %g (%s)%s", t->city,
              t->cell, t->forecast ? "expected crimes" : "crimes", cc_scale_name(look->scale), style->vmax,
-             look->cmap->name);
-    cc_panel panel = {title, t->values + cc_tensor_offset(t, ti, c, 0, 0)};
+             look->cmap->name, any ? "" : "; every cell 0");
+    cc_panel panel = {title, map};
     return cc_panels_png_with(path, &panel, 1, t->mask, t->H, t->W, style, caption, texts, text_count, err, err_len);
 }
 

@@ -276,7 +276,7 @@ static void warn_gap_in_window(const char *data, const cc_tensor *t, int window)
     if (cc_find_short_bins(t, t->T - window, t->T - 1, &low) == 0) return;
     const char *bin = cc_bin_kind_name(t->bin);
     fprintf(stderr, "crimecast predict: warning: %s: the %d %ss --span next forecasts from hold %d far below the "
-            "%ss before them: %s; records the store lacks (not yet published or crawled, or a raster past its end), "
+            "%ss before each: %s; records the store lacks (not yet published or crawled, or a raster past its end), "
             "which the forecast takes for quiet %ss, or a real fall (a holiday, a lockdown)? Raster up to the last %s "
             "the store holds whole\n", data, window, bin, low.count, bin, low.listed, bin, bin);
 }

@@ -1212,9 +1212,9 @@ void cc_train_note_replaced_model(const cc_train_request *r) {
     char members[48] = "";
     if (info.members > 1) snprintf(members, sizeof members, ", %d of %d members finished", info.finished, info.members);
     fprintf(stderr, "crimecast train: note: %s holds a %s model (%d epoch%s done%s, best validation loss %s); this run "
-            "replaces it when it saves its first epoch (--resume %s --out %s trains that one on)\n", r->out,
-            cc_model_arch_name(&info.config), state.epochs_done, state.epochs_done == 1 ? "" : "s", members,
-            cc_loss_shown(state.best_val).text, r->out, r->out);
+            "replaces it when it saves its first epoch (to keep it, another --out; --resume %s trains it on, on the "
+            "tensor it was trained on)\n", r->out, cc_model_arch_name(&info.config), state.epochs_done,
+            state.epochs_done == 1 ? "" : "s", members, cc_loss_shown(state.best_val).text, r->out);
     cc_train_state_free(&state);
     cc_model_info_free(&info);
     cc_convlstm_free(&model);

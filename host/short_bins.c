@@ -13,7 +13,7 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static double median_of(double *values, int n) {
+double cc_median_of(double *values, int n) {
     qsort(values, (size_t)n, sizeof *values, compare_doubles);
     return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
@@ -37,7 +37,7 @@ static int far_below_recent(const cc_tensor *t, int b, double total, double *sha
     if (b < RECENT) return 0;
     double recent[RECENT];
     for (int i = 0; i < RECENT; i++) recent[i] = cc_tensor_plane_total(t, b - RECENT + i, 0);
-    double median = median_of(recent, RECENT), cut = t->bin == CC_BIN_DAY ? 0.5 : 0.7;
+    double median = cc_median_of(recent, RECENT), cut = t->bin == CC_BIN_DAY ? 0.5 : 0.7;
     *share = median > 0 ? total / median : 1;
     return median > 0 && total < cut * median && total < median - 5 * sqrt(median);
 }
@@ -46,7 +46,7 @@ static int far_below_recent(const cc_tensor *t, int b, double total, double *sha
 static int year_before(const cc_tensor *t, int b, double *totals, double *usual) {
     int per_year = cc_bin_kind_per_year(t->bin), before = b < per_year ? b : per_year;
     for (int i = 0; i < before; i++) totals[i] = cc_tensor_plane_total(t, b - before + i, 0);
-    *usual = before > 0 ? median_of(totals, before) : 0;
+    *usual = before > 0 ? cc_median_of(totals, before) : 0;
     return before;
 }
 

@@ -26,4 +26,7 @@ typedef struct cc_short_bins {
  * Returns the count (also in out->count). */
 int cc_find_short_bins(const cc_tensor *t, int first, int last, cc_short_bins *out);
 
+/* The median of values[0..n) (n >= 1), which it sorts. */
+double cc_median_of(double *values, int n);
+
 #endif

@@ -1048,19 +1048,19 @@ def check_short_bins(counts, mask, tensor, tmp):
     q = subprocess.run([CRIMECAST, "eval", "--data", path, fc], capture_output=True, text=True)
     n = len(targets())
     check("eval: the last scored week at %.0f%% of the 8 before is noted, dated, with its count" % share,
-          p.returncode == 0 and q.returncode == 0 and "%s: 1 of the %d week bins scored hold far fewer incidents than "
-          "the weeks before them: %s; records missing there" % (path, n, listed) in q.stderr, (listed, q.stderr))
+          p.returncode == 0 and q.returncode == 0 and "%s: 1 of the %d week bins scored holds far fewer incidents than "
+          "the weeks before it: %s; records missing there" % (path, n, listed) in q.stderr, (listed, q.stderr))
     nxt = os.path.join(tmp, "short_next.h5")
     p = subprocess.run([CRIMECAST, "baseline", "--method", "persistence", "--span", "next", "--data", path, "--out",
                         nxt], capture_output=True, text=True)
     check("baseline --span next: the short week in its window is a warning naming it (predict warned; baseline did "
           "not)", p.returncode == 0 and "for the week --span next forecasts, 1 of the last week, which persistence "
-          "reads, is far below the weeks before them: %s; records the store lacks" % listed in p.stderr
+          "reads, is far below the weeks before it: %s; records the store lacks" % listed in p.stderr
           and "which it takes for quiet weeks, or a real fall" in p.stderr, p.stderr)
     p = subprocess.run([CRIMECAST, "baseline", "--method", "histavg", "--span", "next", "--data", path, "--out", nxt],
                        capture_output=True, text=True)
     check("... histavg-52: 1 of the last 52 weeks it reads", p.returncode == 0 and "for the week --span next "
-          "forecasts, 1 of the last 52 weeks histavg-52 reads is far below the weeks before them: %s;" % listed
+          "forecasts, 1 of the last 52 weeks histavg-52 reads is far below the weeks before it: %s;" % listed
           in p.stderr, p.stderr)
     p = subprocess.run([CRIMECAST, "baseline", "--method", "seasonal", "--span", "next", "--data", path, "--out", nxt],
                        capture_output=True, text=True)
@@ -1100,7 +1100,7 @@ def check_short_bins(counts, mask, tensor, tmp):
     day = str(np.datetime64("1970-01-01") + np.timedelta64(16800 + T - 1, "D"))
     check("day bins: a last day at 58%% of the days before it is not called short; at 30%% it is (%s)" % day,
           said[0].returncode == 0 and "far fewer" not in said[0].stderr and said[1].returncode == 0
-          and "1 of the %d day bins scored hold far fewer incidents than the days before them: %s (" % (n, day)
+          and "1 of the %d day bins scored holds far fewer incidents than the days before it: %s (" % (n, day)
           in said[1].stderr, (said[0].stderr, said[1].stderr))
     # every other bin scored without a burglary, 'all' as it was: the Kaggle test weeks
     gapped = counts.copy()

@@ -300,6 +300,16 @@ def check_png_legend(weeks, bare_png, tmp):
           % (cell, bare_text["vmax"]), (text, bare_text))
     check("png --legend: its line says the map's size and the legend",
           "64 x 64 pixels of map, with a legend, scale 0 .. %s" % bare_text["vmax"] in p.stdout, p.stdout)
+    with h5py.File(weeks, "r") as f:
+        names = list(f["category"].asstr()[:])
+        empty = [n for i, n in enumerate(names) if f["counts"][0, i].sum() == 0]
+    empty_png = os.path.join(tmp, "w_empty.png")
+    p = run("png", "--in", weeks, "--index", "0", "--category", empty[0], "--legend", "--out", empty_png) if empty \
+        else None
+    check("png --legend of a frame without an incident says so on its caption (it showed 0 to 1 alone; a probe)",
+          p is not None and p.returncode == 0
+          and read_png(empty_png)[1].get("Description", "").endswith("scale 0 to 1 (inferno); every cell 0"),
+          (empty, p and p.stderr))
 
 
 def check_dominant_cell(tmp):

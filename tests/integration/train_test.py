@@ -197,8 +197,9 @@ def check_mse_resume(tmp, common):
     check("train --out over a model says what it holds and that this run replaces it (a probe lost a 5-epoch model "
           "unsaid); a new file, nothing", first.returncode == 0 and again.returncode == 0
           and "holds a model" not in first.stderr and "note: %s holds a convlstm model (1 epoch done, best validation "
-          "loss %.6f); this run replaces it when it saves its first epoch (--resume %s --out %s trains that one on)"
-          % (poisson, best, poisson, poisson) in again.stderr, (first.stderr, again.stderr))
+          "loss %.6f); this run replaces it when it saves its first epoch (to keep it, another --out; --resume %s "
+          "trains it on, on the tensor it was trained on)" % (poisson, best, poisson) in again.stderr,
+          (first.stderr, again.stderr))
     data = common[common.index("--data") + 1]
     p = run("predict", "--model", poisson, "--model", straight, "--data", data, "--out", os.path.join(tmp, "mixed_f.h5"))
     check("an ensemble of a Poisson and an MSE model: forecast, with a note of the two losses (taken without a word; "
@@ -474,7 +475,7 @@ def check_next_bin(tmp, db, tensor, model, forecast):
     p = run("predict", "--model", model, "--data", past_end, "--span", "next", "--out",
             os.path.join(tmp, "past_end_next.h5"))
     said = re.search(r"warning: \S+past_end.h5: the 4 weeks --span next forecasts from hold 3 far below the weeks "
-                     r"before them: 2018-01-01 \(0, where the 52 weeks before it had a median of (\d+)\), 2018-01-08 "
+                     r"before each: 2018-01-01 \(0, where the 52 weeks before it had a median of (\d+)\), 2018-01-08 "
                      r"\(0, where the 52 weeks before it had a median of \d+\), 2018-01-15 \(0, where the 52 weeks "
                      r"before it had a median of \d+\); records the store lacks", p.stderr)
     check("--span next from a window ending in three empty weeks (past the store's end): forecast, the three named in "
