@@ -94,7 +94,7 @@ static void metrics_table(FILE *out, const cc_html_report *r) {
     fprintf(out, ".</p>\n");
     cc_model_standing s;
     if (cc_model_standing_of(t, r->category, &s) == 0) {
-        char sentence[512] = "";
+        char sentence[1024] = "";
         FILE *mem = fmemopen(sentence, sizeof sentence - 1, "w");
         if (mem) cc_model_standing_print(mem, &s), fclose(mem);
         fprintf(out, "<p>");

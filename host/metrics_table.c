@@ -51,7 +51,10 @@ int cc_model_standing_of(const cc_metrics_table *t, const char *category, cc_mod
     for (int r = 0; r < t->rows; r++) {
         if (strcmp(t->category[r], category)) continue;
         double d = cc_metrics_value(t, t->model[r], category, "deviance");
-        if (is_convlstm(t->model[r])) keep_lowest(d, t->model[r], &s->convlstm, s->convlstm_model);
+        if (is_convlstm(t->model[r]) && s->convlstm_rows++ == 0) {
+            s->convlstm = d;
+            snprintf(s->convlstm_model, sizeof s->convlstm_model, "%s", t->model[r]);
+        }
         else if (!strcmp(t->model[r], "oracle")) s->oracle = d;
         else if (cc_baseline_named(t->model[r])) keep_lowest(d, t->model[r], &s->baseline, s->best_baseline);
     }
@@ -135,8 +138,12 @@ const char *cc_paired_verdict(double lo, double hi, int lower_better) {
 }
 
 void cc_model_standing_print(FILE *out, const cc_model_standing *s) {
-    if (!strcmp(s->convlstm_model, "convlstm")) fprintf(out, "Mean Poisson deviance: ConvLSTM %.4g", s->convlstm);
-    else fprintf(out, "Mean Poisson deviance: ConvLSTM (%s, the best of its kind here) %.4g", s->convlstm_model, s->convlstm);
+    if (s->convlstm_rows > 1)
+        fprintf(out, "Mean Poisson deviance: ConvLSTM (%s, the first of the %d ConvLSTM forecasts given: none is chosen "
+                "on the span scored, so give first the one validation chose) %.4g", s->convlstm_model, s->convlstm_rows,
+                s->convlstm);
+    else if (!strcmp(s->convlstm_model, "convlstm")) fprintf(out, "Mean Poisson deviance: ConvLSTM %.4g", s->convlstm);
+    else fprintf(out, "Mean Poisson deviance: ConvLSTM (%s) %.4g", s->convlstm_model, s->convlstm);
     fprintf(out, ", best baseline (%s) %.4g", s->best_baseline, s->baseline);
     if (isfinite(s->oracle) && isfinite(s->gap_closed) && s->gap_closed >= 0)
         fprintf(out, ", oracle %.4g: the ConvLSTM closes %.0f%% of the gap between the best baseline and the oracle.\n",

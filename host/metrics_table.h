@@ -29,7 +29,10 @@ typedef struct cc_model_standing {
     char best_baseline[64];      /* lowest deviance among the baselines, by the names crimecast baseline
                                     gives (persistence*, histavg*, seasonal*, kde*, rf*, etas*: not
                                     st-resnet, an ensemble or a model of unknown name) */
-    char convlstm_model[64];     /* lowest deviance among convlstm* (convlstm, convlstm-ae, +cov, ensembles) */
+    char convlstm_model[64];     /* the first convlstm* row (convlstm, convlstm-ae, +cov, ensembles): the
+                                    forecast given first, never the best of several on the span scored
+                                    (choosing on the test span flatters it; a probe) */
+    int convlstm_rows;           /* how many convlstm* rows there were */
     double baseline, convlstm, oracle;  /* their deviances (oracle NaN without one) */
     double gap_closed;           /* (baseline - convlstm) / (baseline - oracle); NaN without an oracle */
 } cc_model_standing;

@@ -222,8 +222,9 @@ def standing_case(tmp, tensor, forecasts):
 
     # Beside them an ST-ResNet (the 52-week average renamed: a network, not a baseline, however
     # good) and a convlstm-ae (the 52-week average made slightly worse): the sentence takes the
-    # best of the ConvLSTM kind and the best baseline (the ST-ResNet was the "best baseline" and
-    # the last ConvLSTM row won).
+    # first ConvLSTM given, saying so (it took the best on the test span, a choice the
+    # validation span should make; a probe), and the best baseline (the ST-ResNet was the
+    # "best baseline" and the last ConvLSTM row won).
     renamed = {}
     for name, source, scale in (("st-resnet", forecasts[0], 1.0), ("convlstm-ae", forecasts[0], 1.05)):
         renamed[name] = os.path.join(tmp, name + ".h5")
@@ -234,16 +235,16 @@ def standing_case(tmp, tensor, forecasts):
     files = [convlstm, renamed["st-resnet"], renamed["convlstm-ae"], forecasts[1]]  # persistence beside
     scores = {r["model"]: r["deviance"] for r in json.loads(run("eval", "--data", tensor, *files, "--json").stdout)
               if r["category"] == "all"}
-    best = min(("convlstm", "convlstm-ae"), key=lambda m: scores[m])
+    first = "convlstm"  # the first of the two given
     baseline = min(("persistence",), key=lambda m: scores[m])
     out = os.path.join(tmp, "standing_kinds.html")
     p = run("report", "--data", tensor, *files, "--out", out)
     text = open(out).read() if p.returncode == 0 else ""
     sentence = text[text.find("Mean Poisson"):][:400]
-    shown = ("ConvLSTM %.4g" % scores[best]) if best == "convlstm" else ("ConvLSTM (%s, the best of its kind here) %.4g"
-                                                                         % (best, scores[best]))
-    check("the standing takes the best ConvLSTM (%s, %.4f) and a baseline, not the ST-ResNet (%.4f)"
-          % (best, scores[best], scores["st-resnet"]),
+    shown = ("ConvLSTM (%s, the first of the 2 ConvLSTM forecasts given: none is chosen on the span scored, so give "
+             "first the one validation chose) %.4g" % (first, scores[first]))
+    check("the standing takes the first ConvLSTM given (%s, %.4f; convlstm-ae %.4f), saying so, and a baseline, not "
+          "the ST-ResNet (%.4f)" % (first, scores[first], scores["convlstm-ae"], scores["st-resnet"]),
           shown in sentence and "best baseline (%s) %.4g" % (baseline, scores[baseline]) in sentence, sentence)
 
 
