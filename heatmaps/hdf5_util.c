@@ -177,8 +177,36 @@ static int replaceable_by_hdf5(const char *file, const char *path, char *err, si
     return -1;
 }
 
-int cc_hdf5_replace_check(const char *path, char *err, size_t err_len) {
-    return cc_whole_file_check(path, err, err_len) != 0 ? -1 : replaceable_by_hdf5(path, path, err, err_len);
+/* What a crimecast format is, in words. */
+static const char *format_noun(const char *format) {
+    return !strcmp(format, "crimecast-tensor")     ? "count tensor"
+           : !strcmp(format, "crimecast-forecast") ? "forecast"
+           : !strcmp(format, "crimecast-model")    ? "model"
+                                                   : "crimecast";
+}
+
+/* A crimecast file of another format than `format` at `path`: -1 with err. Another tool's
+ * HDF5 file, one without a format, or one this process cannot open: 0. */
+static int same_format_or_none(const char *path, const char *format, char *err, size_t err_len) {
+    cc_hdf5_quiet q = cc_hdf5_silence();
+    char why[256];
+    hid_t file = access(path, F_OK) == 0 ? cc_hdf5_open_read(path, why, sizeof why) : -1;
+    char *there = file >= 0 ? cc_hdf5_read_text(file, "format") : NULL;
+    if (file >= 0) H5Fclose(file);
+    cc_hdf5_restore(q);
+    int other = there && !strncmp(there, "crimecast-", 10) && strcmp(there, format) != 0;
+    if (other) {
+        char shown[64];
+        snprintf(err, err_len, "%s is a %s file (format '%s'), which this %s file would replace: name another file",
+                 path, format_noun(there), cc_printable(there, shown, sizeof shown, 40), format_noun(format));
+    }
+    free(there);
+    return other ? -1 : 0;
+}
+
+int cc_hdf5_replace_check(const char *path, const char *format, char *err, size_t err_len) {
+    return cc_whole_file_check(path, err, err_len) != 0 || replaceable_by_hdf5(path, path, err, err_len) != 0
+               ? -1 : same_format_or_none(path, format, err, err_len);
 }
 
 int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,

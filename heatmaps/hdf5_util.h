@@ -57,12 +57,14 @@ void cc_hdf5_no_cleanup_at_exit(void);
  * the list (H5Pclose); -1 when HDF5 cannot make it. */
 hid_t cc_hdf5_closing_access(void);
 
-/* Whether an HDF5 file may be written at `path`, before any work is spent on it:
- * cc_whole_file_check (which refuses an SQLite database: an incident store), and a file
- * already there is an HDF5 file, or empty, or one this process cannot read (the write then
- * says why). Another file (a CSV given as raster's --out) is refused, not replaced (a
- * probe). 0, or -1 with err naming the file and what it is. */
-int cc_hdf5_replace_check(const char *path, char *err, size_t err_len);
+/* Whether an HDF5 file of crimecast's `format` ("crimecast-model", ...) may be written at
+ * `path`, before any work is spent on it: cc_whole_file_check (which refuses an SQLite
+ * database: an incident store), and a file already there is an HDF5 file, or empty, or one
+ * this process cannot read (the write then says why). Another file (a CSV given as
+ * raster's --out) is refused, not replaced (a probe), and so is a crimecast file of
+ * another format (train --out naming a tensor made it a model, unsaid; a probe). 0, or -1
+ * with err naming the file and what it is. */
+int cc_hdf5_replace_check(const char *path, const char *format, char *err, size_t err_len);
 
 /* Writes the whole HDF5 file `path` through `write` (which returns 0 or -1), never half
  * of it: into a temporary file beside it, renamed over `path` only when `write` and the

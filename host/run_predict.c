@@ -527,7 +527,7 @@ static int write_forecast(const cc_predict_request *a, const wanted *w, const cc
 int cc_run_predict(const cc_predict_request *a, FILE *out, char *err, size_t err_len) {
     wanted w = {CC_SPAN_TEST, strcmp(a->span, "next") == 0};
     if (!w.next) cc_span_parse(a->span, &w.span); /* the option table admits only the names */
-    if (cc_hdf5_replace_check(a->out, err, err_len) != 0) return -1; /* before the models run */
+    if (cc_hdf5_replace_check(a->out, "crimecast-forecast", err, err_len) != 0) return -1; /* before the models run */
     cc_ops_context ctx;
     if (cc_device_open(&a->device, &ctx, err, err_len) != 0) return -1;
     cc_device_note_unread(&a->device, &ctx);

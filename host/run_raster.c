@@ -506,7 +506,7 @@ static int rasterise(const cc_raster_request *r, cc_store *store, const cc_city 
 }
 
 int cc_run_raster(const cc_raster_request *r, FILE *out, char *err, size_t err_len) {
-    if (cc_hdf5_replace_check(r->out, err, err_len) != 0) return -1; /* before the store is read */
+    if (cc_hdf5_replace_check(r->out, CC_TENSOR_FORMAT, err, err_len) != 0) return -1; /* before the store is read */
     cc_city *city = cc_city_load(r->city, err, err_len);
     if (!city) return -1;
     cc_store *store = cc_store_open_existing(r->db, err, err_len);

@@ -330,6 +330,22 @@ def model_cases(tmp, tensor):
     refused("a model whose recency attribute is huge is refused (its message overflowed an int: "
             "tests/fuzz/fuzz_model_file under UBSan)",
             run("predict", "--model", bad, "--data", tensor, "--out", out), bad, "recency (1103344161)")
+    # an output of another crimecast kind: refused before any work, the file as it was
+    # (train --out naming a tensor made it a model, unsaid; a probe)
+    tensor_copy, model_copy = os.path.join(tmp, "tensor_copy.h5"), os.path.join(tmp, "model_copy.h5")
+    shutil.copy(tensor, tensor_copy), shutil.copy(model, model_copy)
+    for command, target, there, writes in (
+            (("train", "--data", tensor, "--epochs", "1", "--hidden", "2", "--window", "4"), tensor_copy,
+             "count tensor file (format 'crimecast-tensor')", "model"),
+            (("predict", "--model", model, "--data", tensor), model_copy, "model file (format 'crimecast-model')",
+             "forecast"),
+            (("baseline", "--method", "histavg", "--data", tensor), tensor_copy,
+             "count tensor file (format 'crimecast-tensor')", "forecast")):
+        before = open(target, "rb").read()
+        p = run(*command, "--out", target)
+        refused("%s --out naming a %s is refused, the file kept" % (command[0], there.split(" (")[0]), p, target,
+                "is a %s, which this %s file would replace: name another file" % (there, writes))
+        check("... %s unchanged" % target, open(target, "rb").read() == before)
     for name in ("baseline_k", "context", "skip"):
         bad = edited(model, os.path.join(tmp, "no_%s.h5" % name), lambda f, n=name: f.attrs.__delitem__(n))
         refused("a model file without its %s attribute (split_protocol kept) is refused naming it (read as none: a "
