@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "crawler/datetime.h"
+#include "crawler/printable.h"
 #include "crawler/whole_file.h"
 #include "heatmaps/chart.h"
 #include "heatmaps/colormap.h"
@@ -69,14 +70,18 @@ int cc_training_chart_png(const char *model_path, const char *png_path, char *er
     double epoch[CC_MAX_EPOCHS];
     for (int i = 0; i < n; i++) epoch[i] = i + 1;
     cc_series series[2] = {{"training loss", epoch, state.train_loss, n}, {"validation loss", epoch, state.val_loss, n}};
-    char title[160], member[48] = "";
-    const char *arch = cc_model_arch_name(&info.config);
+    char title[256], member[48] = "", file[64];
+    const char *arch = cc_model_arch_name(&info.config), *base = strrchr(model_path, '/');
     if (info.members > 1) /* the file's training state is its last member's */
         snprintf(member, sizeof member, "; member %d of %d, seed %u", info.finished + 1, info.members,
                  info.options.seed);
-    snprintf(title, sizeof title, "%s training (%s loss; best epoch %d%s)",
-             !strcmp(arch, "st-resnet") ? "ST-ResNet" : !strcmp(arch, "convlstm-ae") ? "ConvLSTM-AE" : "ConvLSTM",
-             cc_loss_name(info.loss), state.best_epoch, member);
+    /* its file and covariates: three runs alike but for them had one title (a probe) */
+    cc_printable_utf8(base ? base + 1 : model_path, file, sizeof file, 40);
+    const cc_covariate_norm *cov = &info.covariates;
+    snprintf(title, sizeof title, "%s training, %s (%s loss%s; best epoch %d%s)",
+             !strcmp(arch, "st-resnet") ? "ST-ResNet" : !strcmp(arch, "convlstm-ae") ? "ConvLSTM-AE" : "ConvLSTM", file,
+             cc_loss_name(info.loss), !info.config.covariates ? "" : cov->D == 0 ? "; static covariates" : "; covariates",
+             state.best_epoch, member);
     cc_line_chart chart = {.title = title, .x_label = "epoch", .y_label = "mean loss per cell"};
     int status = cc_line_chart_png(png_path, &chart, series, 2, err, err_len);
     cc_convlstm_free(&model);

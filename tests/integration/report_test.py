@@ -267,7 +267,8 @@ def model_grid_case(tmp, counts, mask, tensor, forecasts):
     for what, extra, says in (("st-resnet", ["--model", "st-resnet", "--features", "2", "--trend", "0", "--batch", "2"],
                                "ST-ResNet training"),
                               ("ensemble", ["--window", "4", "--hidden", "2", "--seeds", "2"],
-                               "ConvLSTM training (poisson loss; best epoch 1; member 2 of 2, seed 2)")):
+                               "ConvLSTM training, ensemble_model.h5 (poisson loss; best epoch 1; member 2 of 2, "
+                               "seed 2)")):
         model = os.path.join(tmp, what + "_model.h5")
         p = run("train", "--data", tensor, "--epochs", "1", "--device", "cpu", *extra, "--out", model)
         page = os.path.join(tmp, what + ".html")
