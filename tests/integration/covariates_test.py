@@ -547,6 +547,11 @@ def test_models(tmp):
     check("train refuses a covariate with no value in the bins training reads",
           p.returncode == 1 and "covariate 'late_visits' has no value inside the mask in the bins training reads"
           in p.stderr and not os.path.exists(model + "3"), p.stderr)
+    p = crimecast("baseline", "--method", "rf", "--data", late, "--covariates", "static", "--trees", "5", "--out",
+                  os.path.join(tmp, "late_static.h5"))
+    check("--covariates static of a tensor with dynamic maps alone: refused, saying so and where static maps come from",
+          p.returncode == 1 and "has no static covariates, only 1 dynamic (--covariates on takes them; static maps "
+          "come from crimecast covariates without --date)" in p.stderr, p.stderr)
 
     imp = os.path.join(tmp, "imp.csv")
     p = crimecast("baseline", "--method", "rf", "--data", tensor, "--covariates", "on", "--trees", "10",
