@@ -427,6 +427,14 @@ def test_models(tmp):
               f"{m.attrs['covariate_mean']} {m.attrs['covariate_sd']} vs {mean} {sd}")
         check("the input maps: 1 static + its missing map + 2 per dynamic covariate", int(m.attrs["covariates"]) == 4,
               m.attrs["covariates"])
+        spans = [int(v) for v in m.attrs["target_spans"]]  # train, validation, test: [first, end) of targets
+        known = [bool(np.any(~np.isnan(dy[b, 0][mask]))) for b in range(dy.shape[0])]
+        val = [known[b - 1] for b in range(spans[2], spans[3])]  # horizon 1: the origin is the bin before
+        test = [known[b - 1] for b in range(spans[4], spans[5])]
+    check("train warns that 'visits' is known at %d of the %d validation origins and at none of the %d test ones"
+          % (sum(val), len(val), len(test)), 0 < sum(val) and not any(test)
+          and "warning: covariate 'visits' is known at %d of the %d validation origins and at none of the %d test "
+          "origins" % (sum(val), len(val), len(test)) in p.stderr, p.stderr)
     forecast = os.path.join(tmp, "forecast.h5")
     p = crimecast("predict", "--model", model, "--data", tensor, "--device", "cpu", "--out", forecast)
     check("predict with the covariates' model", p.returncode == 0 and os.path.exists(forecast), p.stderr)
