@@ -471,7 +471,7 @@ def check_next_bin(tmp, db, tensor, model, forecast):
             "--grid", "32", "--categories", "burglary", "--out", past_end)
     with h5py.File(past_end, "r") as f:
         weekly = f["counts"][:, 0].sum(axis=(1, 2)) if p.returncode == 0 else np.zeros(0)
-    usual = float(np.median(weekly[-4 - 52:-4])) if len(weekly) > 60 else -1.0
+    usual = float(np.median(weekly[-3 - 52:-3])) if len(weekly) > 60 else -1.0  # the year before 2018-01-01
     p = run("predict", "--model", model, "--data", past_end, "--span", "next", "--out",
             os.path.join(tmp, "past_end_next.h5"))
     said = re.search(r"warning: \S+past_end.h5: the 4 weeks --span next forecasts from hold 3 far below the weeks "
