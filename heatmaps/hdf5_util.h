@@ -72,7 +72,8 @@ int cc_hdf5_replace_check(const char *path, const char *format, char *err, size_
  * as it was, and err names the file and `what` it is ("the model file"). HDF5's own
  * error printing is silenced meanwhile. The rename waits for a covariates run holding
  * the file at `path` (crawler/file_lock.h), as a second covariates run would. A file at
- * `path` that cc_hdf5_replace_check refuses is left as it is, and -1. */
+ * `path` that is not HDF5 (cc_hdf5_replace_check's first test; the commands make its
+ * format test before their work) is left as it is, and -1. */
 typedef int (*cc_hdf5_file_writer)(hid_t file, const void *context);
 int cc_hdf5_write_whole_file(const char *path, const char *what, cc_hdf5_file_writer write, const void *context,
                              char *err, size_t err_len);

@@ -516,13 +516,13 @@ static void note_in_sample(const cc_baseline_request *r, const cc_split *split, 
 }
 
 /* The last bins a method reads to forecast the bin after the tensor: persistence 1,
- * histavg and kde their K (all: every bin), rf its lags, etas its --window; seasonal reads
- * the bin a year before the target alone, not these (0). */
+ * histavg and kde their K (all: every bin), rf its lags. seasonal reads the bin a year
+ * before the target, and etas the store's events with a level from the year before the
+ * origin: neither is said of here (0). */
 static int recent_bins_read(const cc_baseline_request *r, const cc_baseline_options *o, const cc_tensor *t) {
     int n = !strcmp(r->method, "persistence")                          ? 1
             : !strcmp(r->method, "histavg") || !strcmp(r->method, "kde") ? (o->k > 0 ? o->k : t->T)
             : !strcmp(r->method, "rf")                                   ? r->lags
-            : !strcmp(r->method, "etas")                                 ? r->span.window
                                                                          : 0;
     return n < t->T ? n : t->T;
 }
@@ -538,14 +538,15 @@ static void warn_gap_before_next(const cc_baseline_request *r, const cc_baseline
     if (strcmp(r->span.span, "next") != 0 || reads == 0 || cc_find_short_bins(t, t->T - reads, t->T - 1, &low) == 0)
         return;
     const char *bin = cc_bin_kind_name(t->bin);
-    char which[96];
-    if (reads > 1) snprintf(which, sizeof which, "of the last %d %ss %s reads", reads, bin, model);
-    else snprintf(which, sizeof which, "of the last %s, which %s reads,", bin, model);
-    fprintf(stderr, "crimecast baseline: warning: %s: for the %s --span next forecasts, %d %s %s far below the %ss "
-            "before %s: %s; records the store lacks (not yet published or crawled, or a raster past its end), which "
-            "it takes for quiet %ss, or a real fall (a holiday, a lockdown)? Raster up to the last %s the store holds "
-            "whole\n", r->data, bin, low.count, which, low.count == 1 ? "is" : "are", bin, low.count == 1 ? "it" : "them",
-            low.listed, bin, bin);
+    char which[128];
+    if (reads > 1)
+        snprintf(which, sizeof which, "%d of the last %d %ss %s reads %s", low.count, reads, bin, model,
+                 low.count == 1 ? "is" : "are");
+    else snprintf(which, sizeof which, "the last %s, which %s reads, is", bin, model);
+    fprintf(stderr, "crimecast baseline: warning: %s: for the %s --span next forecasts, %s far below the %ss before %s: "
+            "%s; records the store lacks (not yet published or crawled, or a raster past its end), which it takes for "
+            "quiet %ss, or a real fall (a holiday, a lockdown)? Raster up to the last %s the store holds whole\n",
+            r->data, bin, which, bin, low.count == 1 ? "it" : "them", low.listed, bin, bin);
 }
 
 static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE *out, char *err, size_t err_len) {

@@ -250,9 +250,8 @@ static int add_member_forecasts(const cc_ops_context *ctx, cc_convlstm *model, c
  * all are ConvLSTMs (the report counts it as the network), else "ensemble". */
 static void name_the_model(const cc_model_info *info, int index, char name[32]) {
     char mine[32];
-    const cc_covariate_norm *cov = &info->covariates; /* +static: the static maps alone (--covariates static) */
-    snprintf(mine, sizeof mine, "%s%s", cc_model_arch_name(&info->config),
-             !info->config.covariates ? "" : cov->D == 0 && cov->K > 0 ? "+static" : "+cov");
+    snprintf(mine, sizeof mine, "%s%s", cc_model_arch_name(&info->config), /* +static: --covariates static */
+             !info->config.covariates ? "" : info->static_covariates ? "+static" : "+cov");
     int convlstms = !strncmp(name, "convlstm", 8) && !strncmp(mine, "convlstm", 8);
     if (index == 0) memcpy(name, mine, sizeof mine);
     else if (strcmp(name, mine) != 0) snprintf(name, 32, "%s", convlstms ? "convlstm-ensemble" : "ensemble");

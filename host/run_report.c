@@ -77,10 +77,10 @@ int cc_training_chart_png(const char *model_path, const char *png_path, char *er
                  info.options.seed);
     /* its file and covariates: three runs alike but for them had one title (a probe) */
     cc_printable_utf8(base ? base + 1 : model_path, file, sizeof file, 40);
-    const cc_covariate_norm *cov = &info.covariates;
     snprintf(title, sizeof title, "%s training, %s (%s loss%s; best epoch %d%s)",
              !strcmp(arch, "st-resnet") ? "ST-ResNet" : !strcmp(arch, "convlstm-ae") ? "ConvLSTM-AE" : "ConvLSTM", file,
-             cc_loss_name(info.loss), !info.config.covariates ? "" : cov->D == 0 ? "; static covariates" : "; covariates",
+             cc_loss_name(info.loss), !info.config.covariates ? "" : info.static_covariates ? "; static covariates"
+                                                                                        : "; covariates",
              state.best_epoch, member);
     cc_line_chart chart = {.title = title, .x_label = "epoch", .y_label = "mean loss per cell"};
     int status = cc_line_chart_png(png_path, &chart, series, 2, err, err_len);

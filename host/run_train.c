@@ -611,8 +611,6 @@ static int resume(train_plan *p, cc_tensor *t, cc_convlstm *model, cc_model_info
 
 static int wants_covariates(const cc_train_request *r) { return r->covariates && strcmp(r->covariates, "off") != 0; }
 
-/* --covariates on: the tensor file's covariates, standardised on what training may read,
- * as input maps on t; the standardisation into info. */
 /* The origins (last input bins) of a span's samples with dynamic map d known somewhere in
  * the mask; their number in *origins. */
 static int origins_known(const cc_covariates *cov, int d, const cc_tensor *t, const cc_split *split, cc_span span,
@@ -652,6 +650,9 @@ static void warn_series_ending(const cc_covariates *cov, const cc_tensor *t, con
             ending > 1 ? "them" : "it");
 }
 
+/* --covariates on (static: the static maps alone): the tensor file's covariates,
+ * standardised on what training may read, as input maps on t; the standardisation into
+ * info; which maps, said on `out` (NULL: nothing said). */
 static int attach_covariates(const char *path, int static_only, cc_tensor *t, const cc_split *split,
                              cc_model_info *info, FILE *out, char *err, size_t err_len) {
     cc_covariates cov;
@@ -671,6 +672,7 @@ static int attach_covariates(const char *path, int static_only, cc_tensor *t, co
         if (status) snprintf(err, err_len, "%s: %s", path, why);
         else status = cc_covariate_inputs_attach(&cov, &info->covariates, t, err, err_len);
     }
+    info->static_covariates = static_only;
     if (status == 0 && out) warn_series_ending(&cov, t, split, info->config.horizon);
     if (status == 0 && out) { /* which maps it reads, as rf says (train said nothing; a probe) */
         char names[1024] = "";

@@ -19,11 +19,12 @@ typedef struct cc_short_bins {
                            before it)", "2018-01-01 (0, where the 52 weeks before it had a median of 412)" */
 } cc_short_bins;
 
-/* The bins b of t in [first, last] whose total is far below the bins before b: under half
- * the median of the year before it (at least 4 bins) and a Poisson count that low one in a
- * million or rarer, or under 70% of the median of the 8 bins before it (50% for day bins,
- * whose holidays fall to 54%: Chicago's Christmas Day) and 5 Poisson deviations below it.
- * Returns the count (also in out->count). */
+/* The bins b of t in [first, last] whose total is far below the bins before b that are
+ * not short themselves: under half the median of a year of them (at least 4; 40% for day
+ * bins) and a Poisson count that low one in a million or rarer, or under 70% of the median
+ * of the 8 nearest (50% for day bins, whose holidays fall to 52-54%: Chicago's Christmas
+ * Day) and 5 Poisson deviations below it. Each channel-0 total is summed once. Returns the
+ * count (also in out->count). */
 int cc_find_short_bins(const cc_tensor *t, int first, int last, cc_short_bins *out);
 
 /* The median of values[0..n) (n >= 1), which it sorts. */

@@ -160,6 +160,7 @@ static int write_covariates(hid_t f, const cc_model_info *info) {
     char names[CC_COVARIATES_MOST * 65] = "";
     for (int k = 0; k < n->K + n->D; k++) strcat(strcat(names, k ? "\n" : ""), n->name[k]);
     return cc_hdf5_write_int(f, "covariate_static", n->K) | cc_hdf5_write_int(f, "covariate_dynamic", n->D) |
+           cc_hdf5_write_int(f, "covariates_static_only", info->static_covariates != 0) |
            cc_hdf5_write_text(f, "covariate_names", names) |
            cc_hdf5_write_doubles(f, "covariate_mean", n->mean, n->K + n->D) |
            cc_hdf5_write_doubles(f, "covariate_sd", n->sd, n->K + n->D);
@@ -190,6 +191,9 @@ static int read_covariates(hid_t f, cc_model_info *info, char *why, size_t why_l
         next = end ? end + 1 : next;
     }
     free(names);
+    if (ok && H5Aexists(f, "covariates_static_only") > 0) /* older files: none (their names were +cov) */
+        ok = read_int(f, "covariates_static_only", &info->static_covariates) == 0 &&
+             (info->static_covariates == 0 || info->static_covariates == 1);
     if (!ok) snprintf(why, why_len, "its covariate attributes are not what crimecast writes");
     return ok ? 0 : -1;
 }

@@ -64,6 +64,7 @@ typedef struct cc_model_info {
     float *scale;                 /* [C] */
     cc_covariate_norm covariates; /* the covariates the model reads and their standardisation
                                      (config.covariates > 0) */
+    int static_covariates;        /* trained with --covariates static: its forecasts are named +static */
     cc_tensor grid;               /* metadata only: C, H, W, categories, city, crs, x0, y0, cell, bin; T */
     char first_bin[11], last_bin[11];
     char tensor_digest[17];       /* what training read of the tensor, as 16 hex digits (the
