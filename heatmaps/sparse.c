@@ -174,7 +174,8 @@ int cc_sparse_check(const cc_sparse *s, char *why, size_t why_len) {
         }
         for (int64_t i = s->start[p]; i < s->start[p + 1]; i++) {
             int cell_ok = s->cell[i] >= 0 && s->cell[i] < s->cells && (i == s->start[p] || s->cell[i] > s->cell[i - 1]);
-            int count_ok = !s->count || (isfinite(s->count[i]) && s->count[i] > 0 && s->count[i] <= CC_TENSOR_MOST_COUNT);
+            int count_ok = !s->count ||
+                           (isfinite(s->count[i]) && s->count[i] > 0 && s->count[i] <= CC_TENSOR_MOST_COUNT);
             int recent_ok = 1;
             for (int r = 0; r < s->R; r++) recent_ok &= isfinite(s->recent[i * s->R + r]) && s->recent[i * s->R + r] >= 0;
             if (!cell_ok || !count_ok || !recent_ok) {

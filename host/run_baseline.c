@@ -614,7 +614,8 @@ static int write_baseline(const cc_baseline_request *r, const cc_tensor *t, FILE
 }
 
 int cc_run_baseline(const cc_baseline_request *r, FILE *out, char *err, size_t err_len) {
-    if (cc_hdf5_replace_check(r->out, "crimecast-forecast", err, err_len) != 0) return -1; /* before a fit of minutes (ETAS, rf) */
+    /* before a fit of minutes (ETAS, rf) */
+    if (cc_hdf5_replace_check(r->out, "crimecast-forecast", err, err_len) != 0) return -1;
     cc_tensor t;
     if (cc_tensor_read(r->data, "counts", &t, err, err_len) != 0) return -1; /* it refuses a mask without a cell */
     cc_tensor_index_nonzeros(&t); /* faster historical averages when the counts are sparse; optional */

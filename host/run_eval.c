@@ -371,7 +371,8 @@ static void note_totals_off(const cc_eval_request *a, const row *rows, int count
         if (channels > 1) snprintf(of, sizeof of, " in %d of its %d channels", off, channels);
         say_note(a, "%s's total is off the truth's by a tenth or more, past chance,%s over the %d bins scored: %s%s; "
                  "its level is wrong there (a trend it does not follow, too few epochs, covariates missing at "
-                 "the origins, or a truth missing records in some bins?): its deviance and MSE pay for it, its rankings (AUC, AP, hit rate, PAI) do not",
+                 "the origins, or a truth missing records in some bins?): its deviance and MSE pay for it, its "
+                 "rankings (AUC, AP, hit rate, PAI) do not",
                  rows[i].model, of, bins, listed, off > 4 ? ", ..." : "");
     }
 }
@@ -395,10 +396,11 @@ static void note_short_truth_bins(const cc_eval_request *a, const cc_tensor *tru
 
 /* A category channel of the truth with no incident in some bins scored where it holds
  * many in the others (its median over them above 13.8: none by chance is one in a million)
- * while channel 0 holds incidents: the records of those bins lack the category (San
- * Francisco's Kaggle test weeks are all 'unknown'). Its figures mix the two kinds of bin,
- * and a forecast that learnt when the category goes missing scored far better than any
- * forecast of crime can (rf-50's MSE 0.0007 on the empty weeks; a probe). */
+ * while channel 0 holds incidents: a source that records the category in some bins only
+ * (San Francisco's Kaggle test weeks are all 'unknown', so 'unknown' is empty in the
+ * others; London's City force only in 2021). Its figures mix the two kinds of bin, and a
+ * forecast that learnt when the category goes missing scored far better than any forecast
+ * of crime can (rf-50's MSE 0.0007 on the empty weeks; a probe). */
 static void note_gapped_categories(const cc_eval_request *a, const cc_tensor *truth, const cc_tensor *f) {
     int first = cc_tensor_bin(truth, f->time[0]), last = cc_tensor_bin(truth, f->time[f->T - 1]);
     if (first < 0 || last < first || truth->C < 2) return;

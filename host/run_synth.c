@@ -443,7 +443,8 @@ static int city_params(const cc_synth_request *a, const cc_city *city, cc_synth_
 int cc_run_synth(const cc_synth_request *request, FILE *out, char *err, size_t err_len) {
     cc_synth_request a = *request;
     if (!a.oracle && !a.db) a.db = CC_DEFAULT_DB;
-    if (a.oracle && cc_hdf5_replace_check(a.oracle, "crimecast-forecast", err, err_len) != 0) return -1; /* before the simulation */
+    /* before the simulation */
+    if (a.oracle && cc_hdf5_replace_check(a.oracle, "crimecast-forecast", err, err_len) != 0) return -1;
     cc_city *city = load_synthetic_city(a.city, err, err_len);
     if (!city) return -1;
     int64_t from, to;

@@ -1273,8 +1273,8 @@ int cc_run_train(const cc_train_request *r, FILE *out, cc_train_outcome *outcome
     /* not after the first epoch; a --resume in place is read first, and says what is wrong
      * with the file it is (tune resumes its candidates so) */
     int in_place = r->resume && cc_paths_one_file(r->resume, r->out);
-    if (p.writes && (in_place ? cc_whole_file_check(r->out, err, err_len) : cc_hdf5_replace_check(r->out, CC_MODEL_FORMAT, err,
-                                                                                                  err_len)) != 0) {
+    if (p.writes && (in_place ? cc_whole_file_check(r->out, err, err_len)
+                              : cc_hdf5_replace_check(r->out, CC_MODEL_FORMAT, err, err_len)) != 0) {
         if (outcome) outcome->file_unwritten = 1;
         return -1;
     }

@@ -83,6 +83,7 @@ int cc_find_short_bins(const cc_tensor *t, int first, int last, cc_short_bins *o
                                      out->count > 1 ? ", " : "", day, totals[b], against);
     }
     free(totals), free(ref), free(short_bin);
-    if (out->count > 4 && used + 6 < sizeof out->listed) snprintf(out->listed + used, sizeof out->listed - used, ", ...");
+    if (out->count > 4 && used + 6 < sizeof out->listed)
+        snprintf(out->listed + used, sizeof out->listed - used, ", ...");
     return out->count;
 }

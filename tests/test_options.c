@@ -214,7 +214,8 @@ static void test_errors(void **unused) {
             fail_msg("case %zu: status %d, message '%s', wanted '%s'", i, status, message, cases[i].says);
     }
     /* no guess where none is near, or two are as near */
-    const char *unguessed[][3] = {{"--text", "x", "--frob"}, {"--text", "x", "--xy"}, {"--text", "x", "--fag"}}; /* --fag: --flag and --lag */
+    /* --fag: --flag and --lag are as near */
+    const char *unguessed[][3] = {{"--text", "x", "--frob"}, {"--text", "x", "--xy"}, {"--text", "x", "--fag"}};
     for (size_t i = 0; i < sizeof unguessed / sizeof unguessed[0]; i++) {
         char *argv[5] = {"sample", (char *)unguessed[i][0], (char *)unguessed[i][1], (char *)unguessed[i][2], "f"};
         sample s;

@@ -46,7 +46,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 static void check_nonnegative(const float *v, size_t n, const char *what) {
-    for (size_t i = 0; i < n; i++) FUZZ_CHECK(isfinite(v[i]) && v[i] >= 0 && v[i] <= CC_TENSOR_MOST_COUNT, "%s[%zu] = %g was read", what, i, v[i]);
+    for (size_t i = 0; i < n; i++)
+        FUZZ_CHECK(isfinite(v[i]) && v[i] >= 0 && v[i] <= CC_TENSOR_MOST_COUNT, "%s[%zu] = %g was read", what, i, v[i]);
 }
 
 static void check_tensor(const cc_tensor *t) {
