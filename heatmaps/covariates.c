@@ -33,9 +33,20 @@ void cc_covariates_free(cc_covariates *c) {
     c->T = T, c->H = H, c->W = W;
 }
 
-void cc_covariates_keep_static(cc_covariates *c) {
-    free(c->dynamic_values), free(c->dynamic_info);
-    c->dynamic_values = NULL, c->dynamic_info = NULL, c->D = 0;
+int cc_covariates_choose(cc_covariates *c, int static_only, const char *path, char *err, size_t err_len) {
+    int dynamic = c->D;
+    if (static_only) {
+        free(c->dynamic_values), free(c->dynamic_info);
+        c->dynamic_values = NULL, c->dynamic_info = NULL, c->D = 0;
+    }
+    if (c->K + c->D > 0) return 0;
+    if (static_only && dynamic)
+        snprintf(err, err_len, "%s has no static covariates, only %d dynamic (--covariates on takes them; static maps "
+                 "come from crimecast covariates without --date)", path, dynamic);
+    else
+        snprintf(err, err_len, "%s has no %scovariates (add them with crimecast covariates)", path,
+                 static_only ? "static " : "");
+    return -1;
 }
 
 int cc_covariates_find(const cc_covariates *c, const char *name, int *dynamic) {

@@ -91,9 +91,11 @@ float *cc_covariates_map(const cc_covariates *cov, int dynamic, int b, int k);
 
 void cc_covariates_free(cc_covariates *cov);
 
-/* Drops the dynamic maps (D = 0), keeping the static ones: --covariates static, for a
- * span the dynamic series do not reach (London's mobility ends 2022-10; read as missing at
- * every test origin, the models forecast the test span 10-15% high; a probe). */
-void cc_covariates_keep_static(cc_covariates *cov);
+/* The maps a model reads of `cov`, read from the tensor file `path`: all of them, or with
+ * static_only (--covariates static) the static ones alone, the dynamic maps dropped (D = 0:
+ * for a span the dynamic series do not reach; London's mobility ends 2022-10, and read as
+ * missing at every test origin the models forecast the test span 10-15% high; a probe).
+ * 0, or -1 with err when none is left (train and baseline rf say it alike). */
+int cc_covariates_choose(cc_covariates *cov, int static_only, const char *path, char *err, size_t err_len);
 
 #endif

@@ -444,15 +444,7 @@ static int forecast(const cc_baseline_request *r, const cc_tensor *t, const cc_s
     if (r->covariates && strcmp(r->covariates, "off") != 0) {
         int static_only = !strcmp(r->covariates, "static");
         if (cc_covariates_read(r->data, t, &covariates, err, err_len) != 0) return -1;
-        int dynamic = covariates.D;
-        if (static_only) cc_covariates_keep_static(&covariates);
-        if (covariates.K + covariates.D == 0) {
-            if (static_only && dynamic)
-                snprintf(err, err_len, "%s has no static covariates, only %d dynamic (--covariates on takes them; "
-                         "static maps come from crimecast covariates without --date)", r->data, dynamic);
-            else
-                snprintf(err, err_len, "%s has no %scovariates (add them with crimecast covariates)", r->data,
-                         static_only ? "static " : "");
+        if (cc_covariates_choose(&covariates, static_only, r->data, err, err_len) != 0) {
             cc_covariates_free(&covariates);
             return -1;
         }

@@ -657,16 +657,8 @@ static int attach_covariates(const char *path, int static_only, cc_tensor *t, co
                              cc_model_info *info, FILE *out, char *err, size_t err_len) {
     cc_covariates cov;
     if (cc_covariates_read(path, t, &cov, err, err_len) != 0) return -1;
-    int dynamic = cov.D;
-    if (static_only) cc_covariates_keep_static(&cov);
     int status = -1;
-    if (cov.K + cov.D == 0 && static_only && dynamic)
-        snprintf(err, err_len, "%s has no static covariates, only %d dynamic (--covariates on takes them; static maps "
-                 "come from crimecast covariates without --date)", path, dynamic);
-    else if (cov.K + cov.D == 0)
-        snprintf(err, err_len, "%s has no %scovariates (add them with crimecast covariates)", path,
-                 static_only ? "static " : "");
-    else {
+    if (cc_covariates_choose(&cov, static_only, path, err, err_len) == 0) {
         char why[512];
         status = cc_covariate_norm_fit(&cov, t, split, &info->covariates, why, sizeof why);
         if (status) snprintf(err, err_len, "%s: %s", path, why);
